@@ -1,0 +1,395 @@
+"""Compile IR into closures that evaluate a cell for all trials at once (the numpy backend's
+kernels).  Each closure takes an :class:`Env` and returns a Vec or Grid.
+
+The compiler only ever builds closures from validated IR nodes; it never turns text into
+code.  Functions it cannot find are compiled to a #NAME? value and recorded, so ``check``
+can report them with their cells and ``simulate`` can refuse them in the stochastic slice.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+from . import ir
+from .functions import lookup as lookup_function
+from .functions._args import as_vec, scalar_number
+from .functions.operators import binary, unary
+from .values import (
+    NAME,
+    NULL,
+    REF,
+    VALUE,
+    Grid,
+    Kind,
+    Vec,
+    blank,
+    error,
+    from_scalar,
+    num,
+    text,
+    trials,
+)
+from .workbook import CellRef
+
+
+class Env(Protocol):
+    """What compiled code may ask of its surroundings."""
+
+    n: int
+    now: float
+
+    def cell(self, ref: CellRef) -> Vec: ...
+
+    def area(self, area: ir.Area) -> Grid: ...
+
+    def rand(self, stream: int) -> np.ndarray: ...
+
+    def resolve(self, text: str, sheet: str) -> ir.Node: ...
+
+
+Code = Callable[[Env], Vec | Grid]
+
+
+def stream_id(cell: CellRef, tag: str = "") -> int:
+    """Stable 32-bit id of a random stream: from the cell address, so adding an input does not
+    change the draws of the others."""
+    h = zlib.crc32(f"{cell}{tag}".encode())
+    return (h & 0x7FFFFFFF) | (0x80000000 if tag else 0)
+
+
+@dataclass
+class CompileInfo:
+    """What compiling one cell found out."""
+
+    unsupported: set[str] = field(default_factory=set)
+    fallback: set[str] = field(default_factory=set)   # run trial by trial through pycel
+    volatile: set[str] = field(default_factory=set)
+    random_streams: list[int] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # bad references etc.
+    table: bool = False
+
+
+class Compiler:
+    def __init__(self, cell: CellRef, info: CompileInfo) -> None:
+        self.cell = cell
+        self.info = info
+        self._rand_count = 0
+
+    def compile(self, node: ir.Node) -> Code:
+        m = getattr(self, "_" + type(node).__name__.lower())
+        return m(node)
+
+    # constants ---------------------------------------------------------
+    def _num(self, node: ir.Num) -> Code:
+        v = num(node.value)
+        return lambda env: v
+
+    def _str(self, node: ir.Str) -> Code:
+        v = text(node.value)
+        return lambda env: v
+
+    def _bool(self, node: ir.Bool) -> Code:
+        v = Vec(Kind.BOOL, np.array([node.value]))
+        return lambda env: v
+
+    def _err(self, node: ir.Err) -> Code:
+        v = error(node.code)
+        return lambda env: v
+
+    def _missing(self, node: ir.Missing) -> Code:
+        v = blank()
+        return lambda env: v
+
+    def _badref(self, node: ir.BadRef) -> Code:
+        self.info.problems.append(f"{node.text}: {node.reason}")
+        v = error(REF)
+        return lambda env: v
+
+    def _array(self, node: ir.Array) -> Code:
+        rows = [[self.compile(c) for c in row] for row in node.rows]
+
+        def run(env: Env) -> Grid:
+            return Grid([[as_vec(c(env)) for c in row] for row in rows])
+
+        return run
+
+    # references --------------------------------------------------------
+    def _ref(self, node: ir.Ref) -> Code:
+        ref = node.cell
+        return lambda env: env.cell(ref)
+
+    def _area(self, node: ir.Area) -> Code:
+        return lambda env: env.area(node)
+
+    # operators ---------------------------------------------------------
+    def _unary(self, node: ir.Unary) -> Code:
+        x = self.compile(node.operand)
+        op = node.op
+        return lambda env: unary(op, _deref(x(env), op))
+
+    def _binary(self, node: ir.Binary) -> Code:
+        op = node.op
+        if op == " ":
+            return self._intersect(node)
+        if op == ":":
+            self.info.unsupported.add("range operator ':' with a computed reference")
+            v = error(REF)
+            return lambda env: v
+        a, b = self.compile(node.left), self.compile(node.right)
+        return lambda env: binary(op, a(env), b(env))
+
+    def _intersect(self, node: ir.Binary) -> Code:
+        left, right = node.left, node.right
+
+        def box(x):
+            if isinstance(x, ir.Ref):
+                return ir.Area(x.cell.sheet, x.cell.row, x.cell.col, x.cell.row, x.cell.col)
+            return x if isinstance(x, ir.Area) else None
+
+        a, b = box(left), box(right)
+        if a is None or b is None:
+            self.info.unsupported.add("intersection of computed references")
+            return lambda env: error(REF)
+        r1, r2 = max(a.r1, b.r1), min(a.r2, b.r2)
+        c1, c2 = max(a.c1, b.c1), min(a.c2, b.c2)
+        if a.sheet != b.sheet or r1 > r2 or c1 > c2:
+            v = error(NULL)
+            return lambda env: v
+        return self._area(ir.Area(a.sheet, r1, c1, r2, c2))
+
+    # calls -------------------------------------------------------------
+    def _call(self, node: ir.Call) -> Code:
+        name = node.name
+        special = getattr(self, f"_fn_{name.replace('.', '_').lower()}", None)
+        if special is not None:
+            return special(node)
+        if name in ir.VOLATILE:
+            self.info.volatile.add(name)
+        fn = lookup_function(name)
+        if fn is None:
+            self.info.unsupported.add(name)
+            v = error(NAME)
+            return lambda env: v
+        if not fn.vectorized:
+            self.info.fallback.add(name)
+        args = [None if isinstance(a, ir.Missing) else self.compile(a) for a in node.args]
+        impl = fn.impl
+        if fn.needs_ctx:
+            return lambda env: impl(env, *[None if a is None else a(env) for a in args])
+        return lambda env: impl(*[None if a is None else a(env) for a in args])
+
+    # functions that need the IR or the environment ----------------------
+    def _fn_rand(self, node: ir.Call) -> Code:
+        self.info.volatile.add("RAND")
+        sid = stream_id(self.cell, f"#RAND{self._rand_count}")
+        self._rand_count += 1
+        self.info.random_streams.append(sid)
+        return lambda env: Vec(Kind.NUM, env.rand(sid))
+
+    def _fn_randbetween(self, node: ir.Call) -> Code:
+        self.info.volatile.add("RANDBETWEEN")
+        sid = stream_id(self.cell, f"#RAND{self._rand_count}")
+        self._rand_count += 1
+        self.info.random_streams.append(sid)
+        lo_c, hi_c = (self.compile(a) for a in node.args[:2])
+
+        def run(env: Env) -> Vec:
+            lo, e1 = scalar_number(lo_c(env))
+            hi, e2 = scalar_number(hi_c(env))
+            lo, hi = np.ceil(lo), np.floor(hi)
+            u = env.rand(sid)
+            r = np.floor(lo + u * (hi - lo + 1))
+            from .functions._args import result
+            from .values import first_error, NUM
+
+            err = first_error(e1, e2)
+            bad = lo > hi
+            if np.any(bad):
+                err = first_error(err, np.where(bad, NUM, 0).astype(np.uint8))
+            return result(r, err)
+
+        return run
+
+    def _fn_now(self, node: ir.Call) -> Code:
+        self.info.volatile.add("NOW")
+        return lambda env: num(env.now)
+
+    def _fn_today(self, node: ir.Call) -> Code:
+        self.info.volatile.add("TODAY")
+        return lambda env: num(float(np.floor(env.now)))
+
+    def _fn_table(self, node: ir.Call) -> Code:
+        self.info.table = True
+        v = error(REF)
+        return lambda env: v
+
+    def _fn_pi(self, node: ir.Call) -> Code:
+        v = num(np.pi)
+        return lambda env: v
+
+    def _ref_arg(self, node: ir.Call) -> ir.Area | None:
+        if not node.args:
+            return ir.Area(self.cell.sheet, self.cell.row, self.cell.col, self.cell.row, self.cell.col)
+        a = node.args[0]
+        if isinstance(a, ir.Ref):
+            c = a.cell
+            return ir.Area(c.sheet, c.row, c.col, c.row, c.col)
+        return a if isinstance(a, ir.Area) else None
+
+    def _fn_row(self, node: ir.Call) -> Code:
+        return self._row_col(node, row=True)
+
+    def _fn_column(self, node: ir.Call) -> Code:
+        return self._row_col(node, row=False)
+
+    def _row_col(self, node: ir.Call, row: bool) -> Code:
+        area = self._ref_arg(node)
+        if area is None:
+            self.info.unsupported.add(("ROW" if row else "COLUMN") + " of a computed reference")
+            return lambda env: error(VALUE)
+        if row:
+            vals = [[num(r)] for r in range(area.r1, area.r2 + 1)]
+        else:
+            vals = [[num(c) for c in range(area.c1, area.c2 + 1)]]
+        g = Grid(vals)
+        v = vals[0][0]
+        return lambda env: v if len(vals) * len(vals[0]) == 1 else g
+
+    def _fn_rows(self, node: ir.Call) -> Code:
+        return self._rows_cols(node, 0)
+
+    def _fn_columns(self, node: ir.Call) -> Code:
+        return self._rows_cols(node, 1)
+
+    def _rows_cols(self, node: ir.Call, axis: int) -> Code:
+        area = self._ref_arg(node) if node.args and isinstance(node.args[0], ir.Ref | ir.Area) else None
+        if area is not None:
+            v = num(area.shape[axis])
+            return lambda env: v
+        arg = self.compile(node.args[0]) if node.args else None
+
+        def run(env: Env) -> Vec:
+            x = arg(env) if arg else blank()
+            if isinstance(x, Grid):
+                return num(x.shape[axis])
+            return num(1)
+
+        return run
+
+    def _fn_offset(self, node: ir.Call) -> Code:
+        self.info.volatile.add("OFFSET")
+        base = self._ref_arg(node)
+        if base is None or len(node.args) < 3:
+            self.info.unsupported.add("OFFSET of a computed reference")
+            return lambda env: error(VALUE)
+        rest = [None if isinstance(a, ir.Missing) else self.compile(a) for a in node.args[1:5]]
+        while len(rest) < 4:
+            rest.append(None)
+
+        def run(env: Env) -> Vec | Grid:
+            parts = []
+            for k, c in enumerate(rest):
+                default = (0 if k < 2 else base.shape[k - 2])
+                x, e = scalar_number(c(env) if c else None, default)
+                if e is not None and e.any():
+                    return error(VALUE, trials(*[c(env) for c in rest if c]))
+                parts.append(np.trunc(x))
+            n = max(len(p) for p in parts)
+            combos = np.stack([np.broadcast_to(p, (n,)) for p in parts], axis=1)
+            uniq, inverse = np.unique(combos, axis=0, return_inverse=True)
+            results = []
+            for dr, dc, h, w in uniq:
+                r1, c1 = base.r1 + int(dr), base.c1 + int(dc)
+                h, w = int(h), int(w)
+                if r1 < 1 or c1 < 1 or h < 1 or w < 1:
+                    results.append(error(REF))
+                    continue
+                area = ir.Area(base.sheet, r1, c1, r1 + h - 1, c1 + w - 1)
+                results.append(env.area(area))
+            if len(results) == 1:
+                return results[0]
+            return _pick(results, inverse.ravel())
+
+        return run
+
+    def _fn_indirect(self, node: ir.Call) -> Code:
+        self.info.volatile.add("INDIRECT")
+        arg = self.compile(node.args[0]) if node.args else None
+        a1 = self.compile(node.args[1]) if len(node.args) > 1 else None
+        sheet = self.cell.sheet
+
+        def run(env: Env) -> Vec | Grid:
+            if arg is None:
+                return error(REF)
+            x = as_vec(arg(env))
+            if a1 is not None:
+                flag = as_vec(a1(env))
+                if flag.kind in (Kind.BOOL, Kind.NUM) and not bool(flag.data[0]):
+                    return error(REF)  # R1C1 style is not supported
+            if len(x) != 1:
+                refs = [x.scalar(i) for i in range(len(x))]
+                uniq = sorted(set(map(str, refs)))
+                res = [_indirect_one(env, s, sheet) for s in uniq]
+                idx = np.array([uniq.index(str(r)) for r in refs])
+                return _pick(res, idx)
+            return _indirect_one(env, str(x.scalar(0)), sheet)
+
+        return run
+
+    def _fn_subtotal(self, node: ir.Call) -> Code:
+        if not node.args:
+            return lambda env: error(VALUE)
+        which = node.args[0]
+        table = {1: "AVERAGE", 2: "COUNT", 3: "COUNTA", 4: "MAX", 5: "MIN", 6: "PRODUCT",
+                 7: "STDEV", 8: "STDEVP", 9: "SUM", 10: "VAR", 11: "VARP"}
+        if not isinstance(which, ir.Num) or int(which.value) % 100 not in table:
+            self.info.unsupported.add("SUBTOTAL with a computed function number")
+            return lambda env: error(VALUE)
+        return self._call(ir.Call(table[int(which.value) % 100], node.args[1:]))
+
+
+def _indirect_one(env: Env, ref_text: str, sheet: str) -> Vec | Grid:
+    node = env.resolve(ref_text, sheet)
+    if isinstance(node, ir.Ref):
+        return env.cell(node.cell)
+    if isinstance(node, ir.Area):
+        return env.area(node)
+    return error(REF)
+
+
+def _pick(results: list[Vec | Grid], index: np.ndarray) -> Vec | Grid:
+    """Per trial, the element of ``results`` chosen by ``index`` (values, not references)."""
+    from .values import select
+
+    vecs = [as_vec(r) for r in results]
+    n = len(index)
+    out = vecs[0]
+    for k in range(1, len(vecs)):
+        mask = index == k
+        out = select(mask, vecs[k], out if len(out) == n else _bcast(out, n))
+    return out
+
+
+def _bcast(v: Vec, n: int) -> Vec:
+    from .values import broadcast
+
+    return broadcast(v, n)
+
+
+def _deref(v: Vec | Grid, op: str) -> Vec | Grid:
+    return v
+
+
+def compile_formula(node: ir.Node, cell: CellRef) -> tuple[Code, CompileInfo]:
+    info = CompileInfo()
+    code = Compiler(cell, info).compile(node)
+    return code, info
+
+
+def constant_value(value: object) -> Vec:
+    return from_scalar(value)

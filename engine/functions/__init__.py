@@ -1,0 +1,72 @@
+"""The vectorized Excel function library.
+
+One module per Excel category (``math``, ``logical``, ``stats``, ``lookup``, ``financial``,
+``dates``, ``text``, ``info``).  A function receives its evaluated arguments — :class:`Vec`
+(one value per trial, or one for all) or :class:`Grid` (a range or an array), ``None`` for an
+omitted argument — and returns a ``Vec`` or a ``Grid``.  Errors are values: a function never
+raises for bad data, it returns the Excel error for the trials concerned.
+
+A function that the library does not implement but pycel does runs through
+:func:`engine.functions.fallback.pycel_function`, trial by trial (slow but correct).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ..values import Value
+
+
+@dataclass(frozen=True, slots=True)
+class Function:
+    name: str
+    impl: Callable[..., Value]
+    needs_ctx: bool = False   # impl(ctx, *args): for ROW(), OFFSET, RAND, ...
+    refs: bool = False        # receives references unevaluated-to-values (Grid with area)
+    vectorized: bool = True   # False for the trial-by-trial fallback
+
+
+FUNCTIONS: dict[str, Function] = {}
+
+CATEGORIES = ("operators", "logical", "math", "stats", "lookup", "financial", "dates",
+              "text", "info", "distributions")
+
+
+def register(*names: str, needs_ctx: bool = False, refs: bool = False):
+    """Decorator: ``@register("SUM")`` adds a function to the library under each name."""
+
+    def deco(fn: Callable[..., Value]) -> Callable[..., Value]:
+        for name in names:
+            FUNCTIONS[name.upper()] = Function(name.upper(), fn, needs_ctx, refs)
+        return fn
+
+    return deco
+
+
+def _load() -> None:
+    for mod in CATEGORIES:
+        try:
+            importlib.import_module(f"{__name__}.{mod}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__name__}.{mod}":
+                raise
+
+
+def lookup(name: str) -> Function | None:
+    """The implementation of an Excel function: vectorized, else pycel's scalar one, else None."""
+    if not FUNCTIONS:
+        _load()
+    fn = FUNCTIONS.get(name)
+    if fn is not None:
+        return fn
+    from .fallback import pycel_function
+
+    return pycel_function(name)
+
+
+def vectorized_names() -> set[str]:
+    if not FUNCTIONS:
+        _load()
+    return set(FUNCTIONS)

@@ -1,0 +1,166 @@
+"""Logical functions: IF, IFS, IFERROR, IFNA, AND, OR, NOT, XOR, SWITCH, TRUE, FALSE."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..values import NA, VALUE, Grid, Kind, Vec, boolean, error, first_error, normalize, select, to_bool, trials
+from . import register
+from ._args import as_vec, iter_values
+from .operators import compare, map_grid
+
+
+def _cond(v: Vec) -> tuple[np.ndarray, np.ndarray | None]:
+    return to_bool(v)
+
+
+def _if(cond: Vec, then: Vec, other: Vec) -> Vec:
+    mask, err = _cond(cond)
+    if err is not None:
+        mask = np.where(err != 0, False, mask)
+    out = normalize(select(mask, then, other))
+    if err is not None:
+        out = Vec(out.kind, out.data, first_error(err, out.err if len(mask) == 1 or out.err is None else out.err))
+    return out
+
+
+@register("IF")
+def if_(cond, then=None, other=None):
+    then_v = Vec(Kind.NUM, np.zeros(1)) if then is None else then
+    other_v = boolean(False) if other is None else other
+    if any(isinstance(x, Grid) for x in (cond, then_v, other_v)):
+        return map_grid(_if, cond, then_v, other_v)
+    return _if(cond, then_v, other_v)
+
+
+@register("IFS")
+def ifs(*args):
+    if len(args) < 2 or len(args) % 2:
+        return error(VALUE)
+    n = trials(*[a for a in args if a is not None])
+    out = error(NA, n)
+    for cond, val in reversed(list(zip(args[::2], args[1::2], strict=True))):
+        out = _if(as_vec(cond), as_vec(val), out)
+    return out
+
+
+def _is_err(v: Vec, only_na: bool) -> np.ndarray:
+    if v.err is None:
+        return np.zeros(1, dtype=np.bool_)
+    return v.err == NA if only_na else v.err != 0
+
+
+@register("IFERROR")
+def iferror(value, fallback=None):
+    fb = as_vec(fallback) if fallback is not None else Vec(Kind.NUM, np.zeros(1))
+    if isinstance(value, Grid):
+        return Grid([[iferror(c, fallback) for c in row] for row in value.cells])
+    mask = _is_err(value, False)
+    clean = Vec(value.kind, value.data, None)
+    return normalize(select(mask, fb, clean))
+
+
+@register("IFNA")
+def ifna(value, fallback=None):
+    fb = as_vec(fallback) if fallback is not None else Vec(Kind.NUM, np.zeros(1))
+    if isinstance(value, Grid):
+        return Grid([[ifna(c, fallback) for c in row] for row in value.cells])
+    mask = _is_err(value, True)
+    err = None if value.err is None else np.where(value.err == NA, 0, value.err).astype(np.uint8)
+    clean = Vec(value.kind, value.data, err if err is not None and err.any() else None)
+    return normalize(select(mask, fb, clean))
+
+
+def _logicals(args) -> tuple[list[np.ndarray], np.ndarray | None]:
+    cols, err = [], None
+    for v, from_ref in iter_values(args):
+        if from_ref and v.kind in (Kind.STR, Kind.BLANK):
+            err = first_error(err, v.err)
+            continue
+        if from_ref and v.kind == Kind.ANY:
+            vals = np.array([bool(x) if not isinstance(x, str) and x is not None else False for x in v.data])
+            keep = np.array([not isinstance(x, str) and x is not None for x in v.data])
+            cols.append((vals, keep))
+            err = first_error(err, v.err)
+            continue
+        b, e = to_bool(v)
+        err = first_error(err, e)
+        cols.append((b, None))
+    return cols, err
+
+
+def _reduce_logical(args, how: str) -> Vec:
+    cols, err = _logicals(args)
+    n = trials(*[a for a in args if a is not None])
+    if not cols:
+        return error(VALUE, n)
+    any_present = np.zeros(1, dtype=np.bool_)
+    acc = None
+    for b, keep in cols:
+        if how == "and":
+            term = b if keep is None else (b | ~keep)
+            acc = term if acc is None else (acc & term)
+        elif how == "or":
+            term = b if keep is None else (b & keep)
+            acc = term if acc is None else (acc | term)
+        else:
+            term = b if keep is None else (b & keep)
+            acc = term if acc is None else (acc ^ term)
+        any_present = any_present | (np.ones(1, np.bool_) if keep is None else keep)
+    out = Vec(Kind.BOOL, np.broadcast_to(acc, (max(len(acc), 1),)).copy())
+    if not np.all(any_present):
+        e = np.where(any_present, 0, VALUE).astype(np.uint8)
+        err = first_error(err, e)
+    if err is not None:
+        out = Vec(Kind.BOOL, np.where(err != 0, False, out.data), err)
+    return out
+
+
+@register("AND")
+def and_(*args):
+    return _reduce_logical(args, "and")
+
+
+@register("OR")
+def or_(*args):
+    return _reduce_logical(args, "or")
+
+
+@register("XOR")
+def xor_(*args):
+    return _reduce_logical(args, "xor")
+
+
+@register("NOT")
+def not_(value):
+    if isinstance(value, Grid):
+        return Grid([[not_(c) for c in row] for row in value.cells])
+    b, err = to_bool(value)
+    return Vec(Kind.BOOL, ~b if err is None else np.where(err != 0, False, ~b), err)
+
+
+@register("TRUE")
+def true_():
+    return boolean(True)
+
+
+@register("FALSE")
+def false_():
+    return boolean(False)
+
+
+@register("SWITCH")
+def switch(expr, *pairs):
+    if len(pairs) < 2:
+        return error(VALUE)
+    value = as_vec(expr)
+    default = as_vec(pairs[-1]) if len(pairs) % 2 else error(NA, trials(value))
+    body = pairs[:-1] if len(pairs) % 2 else pairs
+    out = default
+    for case, res in reversed(list(zip(body[::2], body[1::2], strict=True))):
+        hit = compare("=", value, as_vec(case))
+        mask = hit.data if hit.err is None else (hit.data & (hit.err == 0))
+        out = normalize(select(mask, as_vec(res), out))
+    if value.err is not None:
+        out = Vec(out.kind, out.data, first_error(value.err, out.err))
+    return out

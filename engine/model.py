@@ -1,0 +1,350 @@
+"""A workbook as a model: parsed formulas, dependencies, the deterministic pass, and the
+compiled stochastic slice (:class:`Program`) that backends run."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from . import ir
+from .compiler import Code, CompileInfo, compile_formula, stream_id
+from .errors import FormulaError, SpecError, UnsupportedError
+from .graph import reachable, topological_order
+from .values import NA, REF, VALUE, Grid, Kind, Vec, blank, error, from_scalar
+from .workbook import CellRef, Limits, Workbook, load_workbook
+
+log = logging.getLogger(__name__)
+
+
+def excel_now() -> float:
+    """The current time as an Excel serial number."""
+    from openpyxl.utils.datetime import to_excel
+
+    return float(to_excel(dt.datetime.now()))
+
+
+@dataclass
+class CellCode:
+    node: ir.Node
+    code: Code
+    info: CompileInfo
+    deps: list[CellRef] = field(default_factory=list)  # formula cells it reads (static)
+
+
+class Model:
+    """A loaded workbook with its formulas parsed and compiled on demand."""
+
+    def __init__(self, workbook: Workbook) -> None:
+        self.workbook = workbook
+        self.resolver = ir.Resolver(workbook)
+        self._code: dict[CellRef, CellCode] = {}
+        self._errors: dict[CellRef, str] = {}
+        self._formula_index: dict[str, tuple[np.ndarray, np.ndarray, list[CellRef]]] = {}
+        self._area_deps: dict[ir.Area, list[CellRef]] = {}
+
+    @classmethod
+    def open(cls, path: str | Path, limits: Limits | None = None) -> Model:
+        return cls(load_workbook(path, limits))
+
+    # ------------------------------------------------------------ addresses
+    def ref(self, text: str, default_sheet: str | None = None) -> CellRef:
+        """Parse 'Sheet!B2' (or 'B2' on the default/first sheet) into a CellRef, or SpecError."""
+        node = self.node_for_reference(text, default_sheet)
+        if isinstance(node, ir.Ref):
+            return node.cell
+        if isinstance(node, ir.Area) and node.shape == (1, 1):
+            return CellRef(node.sheet, node.r1, node.c1)
+        raise SpecError(f"{text!r} is not a single cell address such as Sheet1!B2")
+
+    def node_for_reference(self, text: str, default_sheet: str | None = None) -> ir.Node:
+        sheet = default_sheet or self.workbook.first_sheet
+        node = ir.parse_reference(text.strip(), sheet, self.resolver)
+        if node is None:
+            target = self.resolver.name(text.strip(), sheet)
+            if target is not None:
+                node = ir.parse_formula(target, sheet, self.resolver)
+        if node is None:
+            raise SpecError(f"{text!r} is not a cell or range address")
+        if isinstance(node, ir.BadRef):
+            raise SpecError(f"{text!r}: {node.reason}")
+        if isinstance(node, ir.Ref):
+            c = node.cell
+            if c.sheet not in self.workbook.sheets:
+                raise SpecError(f"{text!r}: no such sheet")
+        return node
+
+    def is_formula(self, ref: CellRef) -> bool:
+        cell = self.workbook.cell(ref)
+        return cell is not None and (cell.formula is not None or cell.array_anchor is not None)
+
+    # ------------------------------------------------------------ compile
+    def code(self, ref: CellRef) -> CellCode:
+        cc = self._code.get(ref)
+        if cc is not None:
+            return cc
+        cell = self.workbook.cell(ref)
+        assert cell is not None
+        if cell.array_anchor is not None:
+            anchor = cell.array_anchor
+            r, c = ref.row - anchor.row, ref.col - anchor.col
+
+            def member(env, anchor=anchor, r=r, c=c):
+                return env.array_element(anchor, r, c)
+
+            cc = CellCode(ir.Ref(anchor), member, CompileInfo(), [anchor])
+            self._code[ref] = cc
+            return cc
+        try:
+            node = ir.parse_formula(cell.formula, ref.sheet, self.resolver)
+        except FormulaError as exc:
+            self._errors[ref] = str(exc)
+            node = ir.BadRef(cell.formula, str(exc))
+        code, info = compile_formula(node, ref)
+        if info.table:
+            # Data Tables are Excel's own what-if machinery: reported and left out (cached value)
+            cached = from_scalar(cell.value)
+            code = lambda env, v=cached: v  # noqa: E731
+        cc = CellCode(node, code, info, self._static_deps(node))
+        self._code[ref] = cc
+        return cc
+
+    def _static_deps(self, node: ir.Node) -> list[CellRef]:
+        out: list[CellRef] = []
+        for r in ir.references(node):
+            if isinstance(r, ir.Ref):
+                if self.is_formula(r.cell):
+                    out.append(r.cell)
+            else:
+                out.extend(self._formulas_in(r))
+        return out
+
+    def _formulas_in(self, area: ir.Area) -> list[CellRef]:
+        got = self._area_deps.get(area)
+        if got is not None:
+            return got
+        idx = self._formula_index.get(area.sheet)
+        if idx is None:
+            sheet = self.workbook.sheets[area.sheet]
+            refs = [CellRef(area.sheet, r, c) for (r, c), cell in sheet.cells.items()
+                    if cell.formula is not None or cell.array_anchor is not None]
+            rows = np.array([x.row for x in refs], dtype=np.int64)
+            cols = np.array([x.col for x in refs], dtype=np.int64)
+            idx = self._formula_index[area.sheet] = (rows, cols, refs)
+        rows, cols, refs = idx
+        hit = np.nonzero((rows >= area.r1) & (rows <= area.r2) & (cols >= area.c1) & (cols <= area.c2))[0]
+        got = [refs[i] for i in hit]
+        self._area_deps[area] = got
+        return got
+
+    def deps(self, ref: CellRef) -> list[CellRef]:
+        return self.code(ref).deps if self.is_formula(ref) else []
+
+    def upstream(self, targets: Iterable[CellRef]) -> set[CellRef]:
+        """Formula cells that ``targets`` depend on (targets included when they are formulas)."""
+        return {c for c in reachable([t for t in targets], self.deps) if self.is_formula(c)}
+
+    def order(self, cells: Iterable[CellRef]) -> tuple[list[CellRef], list[list[CellRef]]]:
+        return topological_order(sorted(cells), self.deps)
+
+    # ------------------------------------------------------------ evaluation
+    def evaluate(self, cells: Iterable[CellRef] | None = None, *,
+                 overrides: dict[CellRef, Vec] | None = None, now: float | None = None,
+                 seed: int = 0) -> tuple[dict[CellRef, Vec], list[list[CellRef]]]:
+        """The deterministic pass: every formula cell (or those the given cells need), once.
+
+        Returns the values and the circular references found (cells in a cycle get #REF!... as
+        Excel cannot settle them without iteration, they keep their cached values here).
+        """
+        targets = self.workbook.formula_cells() if cells is None else list(cells)
+        needed = self.upstream(targets)
+        order, cycles = self.order(needed)
+        env = Env(self, n=1, now=excel_now() if now is None else now, seed=seed)
+        if overrides:
+            env.values.update(overrides)
+        in_cycle = {c for cyc in cycles for c in cyc}
+        for c in in_cycle | (needed - set(order)):
+            env.values[c] = from_scalar(self.workbook.cell(c).value)
+        for c in order:
+            if c not in env.values:
+                env.compute(c)
+        return env.values, cycles
+
+    def compile(self, inputs: Sequence[CellRef], outputs: Sequence[CellRef], *,
+                now: float | None = None) -> Program:
+        """Compile the stochastic slice between ``inputs`` and ``outputs``."""
+        inputs = list(dict.fromkeys(inputs))
+        outputs = list(dict.fromkeys(outputs))
+        for c in [*inputs, *outputs]:
+            if c.sheet not in self.workbook.sheets:
+                raise SpecError(f"{c}: no such sheet")
+        input_set = set(inputs)
+
+        def deps_cut(ref: CellRef) -> list[CellRef]:
+            return [] if ref in input_set else self.deps(ref)
+
+        needed = {c for c in reachable(outputs, deps_cut) if self.is_formula(c) and c not in input_set}
+        order, cycles = topological_order(sorted(needed), deps_cut)
+        if cycles:
+            raise SpecError("circular reference between the inputs and the outputs: "
+                            + "; ".join(" -> ".join(map(str, cyc[:8])) for cyc in cycles[:3]))
+
+        # which cells vary per trial: those reading an input or a random stream, and their users
+        varying: set[CellRef] = set()
+        for c in order:
+            cc = self.code(c)
+            reads_input = any(_reads(r, input_set) for r in ir.references(cc.node))
+            if reads_input or cc.info.random_streams or any(d in varying for d in cc.deps):
+                varying.add(c)
+        steps = [c for c in order if c in varying]
+        problems = []
+        for c in steps:
+            info = self.code(c).info
+            for name in sorted(info.unsupported):
+                problems.append(f"{c}: {name}")
+        if problems:
+            raise UnsupportedError("unsupported function between the inputs and the outputs: "
+                                   + "; ".join(problems[:10]))
+        constants, _ = self.evaluate([c for c in order if c not in varying], now=now)
+        return Program(self, inputs, outputs, steps, constants,
+                       now=excel_now() if now is None else now)
+
+
+def _reads(r: ir.Ref | ir.Area, cells: set[CellRef]) -> bool:
+    if isinstance(r, ir.Ref):
+        return r.cell in cells
+    return any(c.sheet == r.sheet and r.r1 <= c.row <= r.r2 and r.c1 <= c.col <= r.c2 for c in cells)
+
+
+@dataclass
+class Program:
+    """The compiled stochastic slice: what a backend runs for each chunk of trials."""
+
+    model: Model
+    inputs: list[CellRef]
+    outputs: list[CellRef]
+    steps: list[CellRef]                 # varying formula cells, in evaluation order
+    constants: dict[CellRef, Vec]        # formula cells evaluated once
+    now: float = 0.0
+
+    @property
+    def input_streams(self) -> list[int]:
+        return [stream_id(c) for c in self.inputs]
+
+    @property
+    def random_streams(self) -> list[int]:
+        return [s for c in self.steps for s in self.model.code(c).info.random_streams]
+
+    def fallback_functions(self) -> set[str]:
+        return {f for c in self.steps for f in self.model.code(c).info.fallback}
+
+    def run(self, input_values: dict[CellRef, np.ndarray], n: int, rand) -> dict[CellRef, Vec]:
+        """Evaluate the slice for ``n`` trials given input samples; returns output values."""
+        env = Env(self.model, n=n, now=self.now, rand=rand)
+        env.values.update(self.constants)
+        for c, x in input_values.items():
+            env.values[c] = Vec(Kind.NUM, np.asarray(x, dtype=np.float64))
+        for c in self.steps:
+            env.compute(c)
+        return {c: env.cell(c) for c in self.outputs}
+
+
+class Env:
+    """Evaluation environment: computed values, workbook constants, random streams."""
+
+    def __init__(self, model: Model, n: int, now: float, rand=None, seed: int = 0) -> None:
+        self.model = model
+        self.n = n
+        self.now = now
+        self.values: dict[CellRef, Vec] = {}
+        self.arrays: dict[CellRef, Grid] = {}
+        self._rand = rand
+        self._seed = seed
+        self._computing: set[CellRef] = set()
+
+    def rand(self, stream: int) -> np.ndarray:
+        if self._rand is not None:
+            return self._rand(stream)
+        from .sampling import uniforms
+
+        return uniforms(self._seed, stream, 0, self.n)
+
+    def resolve(self, text: str, sheet: str) -> ir.Node:
+        try:
+            node = ir.parse_reference(text.strip(), sheet, self.model.resolver)
+            if node is None:
+                target = self.model.resolver.name(text.strip(), sheet)
+                node = ir.parse_formula(target, sheet, self.model.resolver) if target else None
+        except FormulaError:
+            node = None
+        return node if node is not None else ir.Err(REF)
+
+    def cell(self, ref: CellRef) -> Vec:
+        v = self.values.get(ref)
+        if v is not None:
+            return v
+        wb_cell = self.model.workbook.cell(ref)
+        if wb_cell is None:
+            return blank()
+        if wb_cell.formula is None and wb_cell.array_anchor is None:
+            v = from_scalar(wb_cell.value)
+            self.values[ref] = v
+            return v
+        return self.compute(ref)  # a dynamic reference (OFFSET/INDIRECT) reached a formula
+
+    def compute(self, ref: CellRef) -> Vec:
+        if ref in self._computing:
+            return error(REF)
+        self._computing.add(ref)
+        try:
+            cc = self.model.code(ref)
+            out = cc.code(self)
+        finally:
+            self._computing.discard(ref)
+        cell = self.model.workbook.cell(ref)
+        if isinstance(out, Grid):
+            if cell is not None and cell.array_ref:
+                self.arrays[ref] = out
+                out = out.cells[0][0] if out.cells and out.cells[0] else error(NA)
+            else:
+                out = implicit_intersection(out, ref)
+        self.values[ref] = out
+        return out
+
+    def array_element(self, anchor: CellRef, r: int, c: int) -> Vec:
+        if anchor not in self.values:
+            self.compute(anchor)
+        g = self.arrays.get(anchor)
+        if g is None:
+            v = self.values[anchor]
+            return v
+        rows, cols = g.shape
+        if rows == 1 and cols >= 1 and r >= 1:
+            r = 0 if rows == 1 else r
+        if cols == 1 and c >= 1:
+            c = 0
+        if r >= rows or c >= cols:
+            return error(NA)
+        return g.cells[r][c]
+
+    def area(self, area: ir.Area) -> Grid:
+        return Grid([[self.cell(c) for c in row] for row in area.cells()], area)
+
+
+def implicit_intersection(g: Grid, at: CellRef) -> Vec:
+    """Reduce a range to the one cell in the formula's row or column (Excel's @ operator)."""
+    rows, cols = g.shape
+    if rows == 1 and cols == 1:
+        return g.cells[0][0]
+    a = g.area
+    if a is None:
+        return g.cells[0][0] if rows and cols else error(VALUE)
+    if cols == 1 and a.r1 <= at.row <= a.r2 and a.sheet == at.sheet:
+        return g.cells[at.row - a.r1][0]
+    if rows == 1 and a.c1 <= at.col <= a.c2 and a.sheet == at.sheet:
+        return g.cells[0][at.col - a.c1]
+    return error(VALUE)

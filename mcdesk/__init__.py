@@ -1,0 +1,3 @@
+"""mcdesk: Monte Carlo simulation of Excel workbooks."""
+
+__version__ = "0.1.0"
