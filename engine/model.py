@@ -51,6 +51,41 @@ class Model:
     def open(cls, path: str | Path, limits: Limits | None = None) -> Model:
         return cls(load_workbook(path, limits))
 
+    @classmethod
+    def from_cells(cls, cells: dict[str, object], sheets: Sequence[str] = ("Sheet1",)) -> Model:
+        """An in-memory workbook: ``{"Sheet1!A1": 3, "Sheet1!B1": "=A1*2"}`` (for tests/scripts)."""
+        from .workbook import Cell, Sheet
+
+        book = Workbook(Path("<memory>"), {s: Sheet(s) for s in sheets}, {})
+        for addr, value in cells.items():
+            sheet, _, coord = addr.rpartition("!")
+            sheet = sheet.strip("'") or sheets[0]
+            if sheet not in book.sheets:
+                book.sheets[sheet] = Sheet(sheet)
+                book._by_fold[sheet.casefold()] = sheet
+            ref = ir.parse_reference(coord, sheet, ir.Resolver(book))
+            assert isinstance(ref, ir.Ref), addr
+            cell = Cell(formula=value) if isinstance(value, str) and value.startswith("=") else Cell(value=value)
+            st = book.sheets[sheet]
+            st.cells[(ref.cell.row, ref.cell.col)] = cell
+            st.max_row, st.max_col = max(st.max_row, ref.cell.row), max(st.max_col, ref.cell.col)
+        return cls(book)
+
+    def evaluate_formula(self, formula: str, inputs: dict[str, object] | None = None,
+                         sheet: str | None = None, seed: int = 0) -> Vec | Grid:
+        """Evaluate formula text with some cells replaced by per-trial arrays (tests, scripts)."""
+        sheet = sheet or self.workbook.first_sheet
+        node = ir.parse_formula(formula, sheet, self.resolver)
+        here = CellRef(sheet, 1, 1)
+        code, info = compile_formula(node, here)
+        if info.unsupported:
+            raise UnsupportedError(f"{formula}: unsupported {', '.join(sorted(info.unsupported))}")
+        values = {self.ref(k, sheet): _as_vec(v) for k, v in (inputs or {}).items()}
+        n = max([len(v) for v in values.values()] + [1])
+        env = Env(self, n=n, now=excel_now(), seed=seed)
+        env.values.update(values)
+        return code(env)
+
     # ------------------------------------------------------------ addresses
     def ref(self, text: str, default_sheet: str | None = None) -> CellRef:
         """Parse 'Sheet!B2' (or 'B2' on the default/first sheet) into a CellRef, or SpecError."""
@@ -212,6 +247,16 @@ class Model:
         constants, _ = self.evaluate([c for c in order if c not in varying], now=now)
         return Program(self, inputs, outputs, steps, constants,
                        now=excel_now() if now is None else now)
+
+
+def _as_vec(x: object) -> Vec:
+    if isinstance(x, Vec):
+        return x
+    if isinstance(x, np.ndarray | list | tuple):
+        from .values import from_scalars
+
+        return from_scalars(list(np.asarray(x, dtype=object)) if isinstance(x, np.ndarray) else list(x))
+    return from_scalar(x)
 
 
 def _reads(r: ir.Ref | ir.Area, cells: set[CellRef]) -> bool:
