@@ -1,0 +1,90 @@
+"""The backend interface (one method) and the registry of backends."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..errors import SpecError
+
+if TYPE_CHECKING:
+    from ..distributions import Distribution
+    from ..model import Program
+    from ..sampling import Sampling
+    from ..workbook import CellRef
+
+
+@dataclass
+class Job:
+    """Everything a backend needs to run trials of one simulation."""
+
+    program: Program
+    distributions: dict[CellRef, Distribution]
+    seed: int
+    sampling: Sampling
+    trials: int  # total trials of the run (Latin hypercube strata depend on it)
+
+
+@dataclass
+class ChunkResult:
+    """Trials ``start`` .. ``start + count - 1`` of a run."""
+
+    start: int
+    count: int
+    inputs: dict[CellRef, np.ndarray] = field(default_factory=dict)          # float64 samples
+    outputs: dict[CellRef, np.ndarray] = field(default_factory=dict)         # float64, NaN where not numeric
+    errors: dict[CellRef, np.ndarray] = field(default_factory=dict)          # uint8 Excel error codes
+
+
+class Backend(ABC):
+    """Runs a range of trials of a job.  Implementations must be deterministic in
+    (seed, stream, trial): the same trial gives the same numbers whatever the chunking."""
+
+    name: str = "abstract"
+
+    @abstractmethod
+    def run(self, job: Job, start: int, count: int) -> ChunkResult:
+        """Evaluate trials ``start`` .. ``start + count - 1``."""
+
+    def chunk_size(self, job: Job) -> int:
+        """A good number of trials per call (memory-bounded)."""
+        return 1 << 17
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release resources (GPU memory, connections)."""
+
+
+class MockBackend(Backend):
+    """Returns fixed per-trial values for every output: for tests of the code around backends."""
+
+    name = "mock"
+
+    def __init__(self, value: float = 0.0) -> None:
+        self.value = value
+        self.calls: list[tuple[int, int]] = []
+
+    def run(self, job: Job, start: int, count: int) -> ChunkResult:
+        self.calls.append((start, count))
+        out = ChunkResult(start, count)
+        for c in job.program.outputs:
+            out.outputs[c] = np.full(count, self.value)
+            out.errors[c] = np.zeros(count, dtype=np.uint8)
+        return out
+
+
+def available_backends() -> list[str]:
+    return ["numpy"]
+
+
+def get_backend(name: str) -> Backend:
+    """A backend by name: ``numpy`` (reference); ``auto`` picks the best available."""
+    key = (name or "auto").lower()
+    if key in ("auto", "numpy"):
+        from .numpy import NumpyBackend
+
+        return NumpyBackend()
+    raise SpecError(f"unknown or unavailable backend {name!r}; available: "
+                    + ", ".join(["auto", *available_backends()]))

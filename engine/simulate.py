@@ -1,0 +1,135 @@
+"""Run a simulation: resolve the spec against the model, compile, run chunks on a backend,
+summarise.  Progress is reported per chunk; a cancel callback stops between chunks."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .backends import Backend, Job, get_backend
+from .errors import CancelledError, SpecError
+from .model import Model, Program
+from .results import SimulationResult, sensitivity, summarize_output
+from .spec import SimulationSpec
+from .workbook import CellRef
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]  # (trials done, total)
+
+
+@dataclass
+class Samples:
+    """Per-trial values: inputs and outputs (NaN where a trial ended in an error)."""
+
+    inputs: dict[str, np.ndarray] = field(default_factory=dict)
+    outputs: dict[str, np.ndarray] = field(default_factory=dict)
+    errors: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+def prepare(model: Model, spec: SimulationSpec) -> Job:
+    """Check the spec against the workbook and compile the stochastic slice."""
+    spec.validate(require_outputs=True)
+    inputs = [model.ref(i.cell) for i in spec.inputs]
+    outputs = [model.ref(o) for o in spec.outputs]
+    for o, text in zip(outputs, spec.outputs, strict=True):
+        if model.workbook.cell(o) is None:
+            raise SpecError(f"output {text}: the cell is empty")
+    distributions = {}
+    for ref, inp in zip(inputs, spec.inputs, strict=True):
+        distributions[ref] = inp.resolve(lambda text, _sheet=ref.sheet: _constant(model, text, _sheet))
+    program = model.compile(inputs, outputs)
+    return Job(program, distributions, spec.seed, spec.sampling, spec.trials)
+
+
+def _constant(model: Model, text: str, sheet: str) -> float | list[float]:
+    """The value of a constant cell or range used as a distribution parameter."""
+    from . import ir
+
+    node = model.node_for_reference(text, sheet)
+    if isinstance(node, ir.Ref):
+        cells = [node.cell]
+    elif isinstance(node, ir.Area):
+        cells = [c for row in node.cells() for c in row]
+    else:
+        raise SpecError(f"{text!r} is not a cell or range")
+    values, _ = model.evaluate([c for c in cells if model.is_formula(c)])
+    out = []
+    for c in cells:
+        if c in values:
+            x = values[c].scalar()
+        else:
+            cell = model.workbook.cell(c)
+            x = None if cell is None else cell.value
+        if isinstance(x, bool) or not isinstance(x, int | float):
+            raise SpecError(f"{c} holds {x!r}, not a number usable as a distribution parameter")
+        out.append(float(x))
+    return out[0] if isinstance(node, ir.Ref) else out
+
+
+def run_job(job: Job, backend: Backend, *, chunk_size: int | None = None,
+            progress: Progress | None = None, cancel: Callable[[], bool] | None = None,
+            ) -> tuple[Samples, float]:
+    """Run all trials in chunks; returns the samples and the elapsed seconds."""
+    total = job.trials
+    size = chunk_size or backend.chunk_size(job)
+    prog: Program = job.program
+    samples = Samples()
+    names_in = {c: str(c) for c in job.distributions}
+    names_out = {c: str(c) for c in prog.outputs}
+    for c, name in names_in.items():
+        samples.inputs[name] = np.empty(total)
+    for c, name in names_out.items():
+        samples.outputs[name] = np.empty(total)
+        samples.errors[name] = np.empty(total, dtype=np.uint8)
+    t0 = time.perf_counter()
+    done = 0
+    while done < total:
+        if cancel is not None and cancel():
+            raise CancelledError(f"cancelled after {done:,} of {total:,} trials")
+        count = min(size, total - done)
+        chunk = backend.run(job, done, count)
+        for c, name in names_in.items():
+            samples.inputs[name][done:done + count] = chunk.inputs[c]
+        for c, name in names_out.items():
+            samples.outputs[name][done:done + count] = chunk.outputs[c]
+            samples.errors[name][done:done + count] = chunk.errors[c]
+        done += count
+        if progress is not None:
+            progress(done, total)
+    return samples, time.perf_counter() - t0
+
+
+def simulate(model: Model, spec: SimulationSpec, *, backend: str | Backend = "auto",
+             chunk_size: int | None = None, progress: Progress | None = None,
+             cancel: Callable[[], bool] | None = None) -> SimulationResult:
+    """Run ``spec`` on ``model`` and summarise the outputs (statistics, sensitivity, ...)."""
+    be = get_backend(backend) if isinstance(backend, str) else backend
+    job = prepare(model, spec)
+    samples, elapsed = run_job(job, be, chunk_size=chunk_size, progress=progress, cancel=cancel)
+    return summarize(job, samples, elapsed, be.name)
+
+
+def summarize(job: Job, samples: Samples, elapsed: float, backend_name: str) -> SimulationResult:
+    outputs = {}
+    for name, vals in samples.outputs.items():
+        errs = samples.errors[name]
+        ok = errs == 0
+        summary = summarize_output(vals[ok], int((~ok).sum()))
+        if samples.inputs and ok.any():
+            summary.sensitivity = sensitivity({k: v[ok] for k, v in samples.inputs.items()}, vals[ok])
+        outputs[name] = summary
+    result = SimulationResult(
+        trials=job.trials, seed=job.seed, backend=backend_name, sampling=job.sampling,
+        elapsed_s=elapsed, trials_per_s=job.trials / elapsed if elapsed > 0 else float("inf"),
+        outputs=outputs)
+    result.samples = samples
+    return result
+
+
+def input_cells(job: Job) -> list[CellRef]:
+    return list(job.distributions)

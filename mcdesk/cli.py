@@ -1,0 +1,238 @@
+"""The ``mcdesk`` command line: ``check``, ``simulate``, and the app (later) on the example.
+
+Errors a user can fix print one line on stderr and exit with status 2; Ctrl-C stops a run
+cleanly with status 130.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from importlib import resources
+from pathlib import Path
+
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+
+def example_paths() -> tuple[Path, Path]:
+    """The bundled example workbook and its saved spec."""
+    root = resources.files("mcdesk") / "examples"
+    return Path(str(root / "capital_project.xlsx")), Path(str(root / "capital_project.spec.json"))
+
+
+class ProgressBar:
+    """A one-line progress bar on stderr, shown only for runs that last over a second."""
+
+    def __init__(self, stream=sys.stderr, delay: float = 1.0) -> None:
+        self.stream = stream
+        self.start = time.perf_counter()
+        self.delay = delay
+        self.shown = False
+
+    def __call__(self, done: int, total: int) -> None:
+        elapsed = time.perf_counter() - self.start
+        if elapsed < self.delay and done < total:
+            return
+        if not self.shown and done >= total:
+            return
+        self.shown = True
+        frac = done / total if total else 1.0
+        rate = done / elapsed if elapsed > 0 else 0.0
+        left = (total - done) / rate if rate > 0 else 0.0
+        bar = "#" * int(frac * 30)
+        self.stream.write(f"\r[{bar:<30}] {frac:6.1%} {done:,}/{total:,} trials "
+                          f"{rate:,.0f}/s {left:5.1f}s left ")
+        if done >= total:
+            self.stream.write("\n")
+        self.stream.flush()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="mcdesk", description="Monte Carlo simulation of Excel workbooks.")
+    p.add_argument("-v", "--verbose", action="store_true", help="log what the engine does")
+    sub = p.add_subparsers(dest="command")
+
+    c = sub.add_parser("check", help="recompute a workbook and compare with Excel's cached values")
+    c.add_argument("book", type=Path)
+    c.add_argument("--json", type=Path, help="write REPORT.json here")
+
+    s = sub.add_parser("simulate", help="run a Monte Carlo simulation of a workbook")
+    s.add_argument("book", type=Path)
+    s.add_argument("--spec", type=Path, help="a saved spec (inputs, outputs, settings) as JSON")
+    s.add_argument("--input", action="append", default=[], metavar="CELL=DIST(...)",
+                   help="e.g. 'Inputs!D2=triangular(1,2,4)' or with cell references as parameters")
+    s.add_argument("--output", action="append", default=[], metavar="CELL")
+    s.add_argument("--trials", type=int)
+    s.add_argument("--seed", type=int)
+    s.add_argument("--backend", default="auto", help="auto | numpy (numba, cupy, remote to come)")
+    s.add_argument("--sampling", choices=["mc", "lhs"])
+    s.add_argument("--chunk-size", type=int, help=argparse.SUPPRESS)
+    s.add_argument("--json", type=Path, help="write RESULT.json here")
+    s.add_argument("--samples", type=Path, help="write per-trial samples (.csv or .npz)")
+    s.add_argument("--quiet", action="store_true", help="no summary table on stdout")
+
+    e = sub.add_parser("example", help="simulate the bundled example workbook (the default)")
+    e.add_argument("--trials", type=int)
+    e.add_argument("--copy-to", type=Path, help="copy the example workbook and spec to a folder")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    from engine.errors import McdeskError
+
+    try:
+        if args.command == "check":
+            return cmd_check(args)
+        if args.command == "simulate":
+            return cmd_simulate(args)
+        return cmd_example(args)
+    except McdeskError as exc:
+        print(f"mcdesk: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("\nmcdesk: interrupted; nothing was written", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from engine.check import check_model
+    from engine.model import Model
+
+    report = check_model(Model.open(args.book))
+    print(f"{args.book.name}: {report.formula_cells} formula cells, {report.compared} with a cached "
+          f"value, {report.matches_cached} recomputed to it ({report.match_ratio:.2%})")
+    if report.unsupported_functions:
+        print("unsupported functions: " + ", ".join(
+            f"{k} ({v}: {', '.join(report.unsupported_cells[k][:3])})"
+            for k, v in sorted(report.unsupported_functions.items())))
+    if report.fallback_functions:
+        print("run trial by trial (not vectorized yet): " + ", ".join(sorted(report.fallback_functions)))
+    if report.volatile_cells:
+        print(f"volatile cells: {len(report.volatile_cells)} (e.g. {', '.join(report.volatile_cells[:5])})")
+    for cyc in report.circular:
+        print("circular reference: " + " -> ".join(cyc[:10]))
+    if report.data_tables:
+        print(f"data tables left out: {', '.join(report.data_tables[:5])}")
+    for m in report.mismatches[:10]:
+        print(f"  {m.cell}: expected {m.expected!r}, got {m.got!r} ({m.reason})")
+    if args.json:
+        _write_json(args.json, report.to_dict())
+    return 0
+
+
+def _write_json(path: Path, data: dict) -> None:
+    from engine.errors import McdeskError
+
+    try:
+        path.write_text(json.dumps(data, indent=2, allow_nan=False, default=str) + "\n")
+    except OSError as exc:
+        raise McdeskError(f"cannot write {path}: {exc.strerror}") from exc
+
+
+def _load_spec(args: argparse.Namespace):
+    from engine.spec import SimulationSpec, parse_input_arg
+
+    spec = SimulationSpec.load(args.spec) if args.spec else SimulationSpec(inputs=[], outputs=[])
+    given = {i.cell: i for i in spec.inputs}
+    for text in args.input:
+        inp = parse_input_arg(text)
+        given[inp.cell] = inp
+    spec.inputs = list(given.values())
+    if args.output:
+        spec.outputs = list(dict.fromkeys([*spec.outputs, *args.output]))
+    if args.trials is not None:
+        spec.trials = args.trials
+    if args.seed is not None:
+        spec.seed = args.seed
+    if getattr(args, "sampling", None):
+        from engine.sampling import Sampling
+
+        spec.sampling = Sampling(args.sampling)
+    return spec
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from engine.model import Model
+    from engine.simulate import simulate
+
+    spec = _load_spec(args)
+    model = Model.open(args.book)
+    bar = ProgressBar()
+    result = simulate(model, spec, backend=args.backend, chunk_size=args.chunk_size, progress=bar)
+    if not args.quiet:
+        print_summary(result)
+    if args.json:
+        _write_json(args.json, result.to_dict())
+    if args.samples:
+        write_samples(args.samples, result.samples)
+    return 0
+
+
+def cmd_example(args: argparse.Namespace) -> int:
+    import shutil
+
+    book, spec = example_paths()
+    if getattr(args, "copy_to", None):
+        args.copy_to.mkdir(parents=True, exist_ok=True)
+        for f in (book, spec):
+            shutil.copy(f, args.copy_to / f.name)
+        print(f"copied {book.name} and {spec.name} to {args.copy_to}")
+        return 0
+    ns = argparse.Namespace(book=book, spec=spec, input=[], output=[],
+                            trials=getattr(args, "trials", None), seed=None, backend="auto",
+                            sampling=None, chunk_size=None, json=None, samples=None, quiet=False)
+    print(f"Simulating the bundled example {book.name} with {spec.name}")
+    return cmd_simulate(ns)
+
+
+def print_summary(result) -> None:
+    print(f"{result.trials:,} trials, seed {result.seed}, {result.backend} backend, "
+          f"{result.elapsed_s:.2f} s ({result.trials_per_s:,.0f} trials/s)")
+    for name, s in result.outputs.items():
+        if s.mean is None:
+            print(f"{name}: every trial ended in an Excel error ({s.errors:,})")
+            continue
+        p = s.percentiles
+        print(f"{name}: mean {s.mean:,.6g}  std {s.std:,.4g}  P5 {p['5']:,.6g}  P50 {p['50']:,.6g}  "
+              f"P95 {p['95']:,.6g}  min {s.min:,.6g}  max {s.max:,.6g}"
+              + (f"  errors {s.errors:,}" if s.errors else ""))
+        if s.sensitivity:
+            top = sorted(s.sensitivity.items(), key=lambda kv: -abs(kv[1].spearman))[:5]
+            print("    most influential: " + ", ".join(f"{k} ({v.spearman:+.2f})" for k, v in top))
+
+
+def write_samples(path: Path, samples) -> None:
+    """One row per trial, one column per input and output, headed by cell address."""
+    import numpy as np
+
+    from engine.errors import McdeskError
+
+    cols = {**samples.inputs, **samples.outputs}
+    try:
+        if path.suffix.lower() == ".npz":
+            np.savez_compressed(path, **cols)
+        elif path.suffix.lower() == ".csv":
+            names = list(cols)
+            mat = np.column_stack([cols[n] for n in names]) if names else np.empty((0, 0))
+            with open(path, "w", newline="") as fh:
+                fh.write(",".join(_csv_field(n) for n in names) + "\n")
+                np.savetxt(fh, mat, delimiter=",", fmt="%.17g")
+        else:
+            raise McdeskError(f"--samples {path}: use a .csv or .npz file name")
+    except OSError as exc:
+        raise McdeskError(f"cannot write {path}: {exc.strerror}") from exc
+
+
+def _csv_field(s: str) -> str:
+    return '"' + s.replace('"', '""') + '"' if any(ch in s for ch in ',"\n') else s
+
+
+if __name__ == "__main__":
+    sys.exit(main())
