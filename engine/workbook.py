@@ -107,8 +107,10 @@ class Workbook:
         return None if sheet is None else sheet.cells.get((ref.row, ref.col))
 
     def formula_cells(self) -> list[CellRef]:
+        """Cells computed by a formula, members of array formulas included."""
         return [CellRef(s.name, r, c) for s in self.sheets.values()
-                for (r, c), cell in s.cells.items() if cell.formula is not None]
+                for (r, c), cell in s.cells.items()
+                if cell.formula is not None or cell.array_anchor is not None]
 
     @property
     def first_sheet(self) -> str:

@@ -167,7 +167,9 @@ def map_grid(fn: Callable[..., Vec | Grid], *args: Vec | Grid) -> Grid:
             items = [at(g, r, c) for g in grids]
             row.append(error(NA, n) if any(x is None for x in items) else fn(*items))
         out.append(row)
-    return Grid(out)
+    # keep the position of a same-shaped source range, for implicit intersection at the cell
+    area = next((g.area for g in grids if g.area is not None and g.shape == (rows, cols)), None)
+    return Grid(out, area)
 
 
 _map_grid = map_grid
