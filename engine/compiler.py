@@ -177,11 +177,17 @@ class Compiler:
             return lambda env: v
         if not fn.vectorized:
             self.info.fallback.add(name)
-        args = [None if isinstance(a, ir.Missing) else self.compile(a) for a in node.args]
+        args = [None if isinstance(a, ir.Missing) else
+                self._as_range(a) if fn.refs and isinstance(a, ir.Ref) else self.compile(a)
+                for a in node.args]
         impl = fn.impl
         if fn.needs_ctx:
             return lambda env: impl(env, *[None if a is None else a(env) for a in args])
         return lambda env: impl(*[None if a is None else a(env) for a in args])
+
+    def _as_range(self, node: ir.Ref) -> Code:
+        c = node.cell
+        return self._area(ir.Area(c.sheet, c.row, c.col, c.row, c.col))
 
     # functions that need the IR or the environment ----------------------
     def _fn_rand(self, node: ir.Call) -> Code:

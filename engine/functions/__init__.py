@@ -30,6 +30,18 @@ class Function:
 
 FUNCTIONS: dict[str, Function] = {}
 
+# Functions that treat a cell reference differently from a typed value: in SUM(A1) a text or
+# logical in A1 is skipped, in SUM("3", TRUE) it is coerced.  The compiler passes a reference
+# argument of these functions as a 1x1 Grid (a range), every other argument as a value.
+REFERENCE_AWARE = frozenset({
+    "SUM", "PRODUCT", "SUMSQ", "AVERAGE", "AVERAGEA", "MIN", "MAX", "MINA", "MAXA", "COUNT",
+    "COUNTA", "MEDIAN", "STDEV", "STDEV.S", "STDEV.P", "STDEVP", "STDEVA", "VAR", "VAR.S",
+    "VAR.P", "VARP", "VARA", "AND", "OR", "XOR", "AVEDEV", "DEVSQ", "GEOMEAN", "HARMEAN",
+    "LARGE", "SMALL", "PERCENTILE", "PERCENTILE.INC", "PERCENTILE.EXC", "QUARTILE",
+    "QUARTILE.INC", "QUARTILE.EXC", "MODE", "MODE.SNGL", "CONCAT", "TEXTJOIN", "NPV",
+    "ISBLANK", "ISREF", "ISFORMULA",
+})
+
 CATEGORIES = ("operators", "logical", "math", "stats", "lookup", "financial", "dates",
               "text", "info", "distributions")
 
@@ -60,10 +72,15 @@ def lookup(name: str) -> Function | None:
         _load()
     fn = FUNCTIONS.get(name)
     if fn is not None:
+        if name in REFERENCE_AWARE and not fn.refs:
+            fn = Function(fn.name, fn.impl, fn.needs_ctx, True, fn.vectorized)
         return fn
     from .fallback import pycel_function
 
-    return pycel_function(name)
+    fn = pycel_function(name)
+    if fn is not None and name in REFERENCE_AWARE:
+        fn = Function(fn.name, fn.impl, fn.needs_ctx, True, fn.vectorized)
+    return fn
 
 
 def vectorized_names() -> set[str]:

@@ -37,6 +37,8 @@ def if_(cond, then=None, other=None):
 def ifs(*args):
     if len(args) < 2 or len(args) % 2:
         return error(VALUE)
+    if any(isinstance(a, Grid) for a in args):
+        return map_grid(ifs, *[a if a is not None else Vec(Kind.BLANK, np.zeros(1)) for a in args])
     n = trials(*[a for a in args if a is not None])
     out = error(NA, n)
     for cond, val in reversed(list(zip(args[::2], args[1::2], strict=True))):
@@ -153,6 +155,8 @@ def false_():
 def switch(expr, *pairs):
     if len(pairs) < 2:
         return error(VALUE)
+    if any(isinstance(a, Grid) for a in (expr, *pairs)):
+        return map_grid(switch, expr, *pairs)
     value = as_vec(expr)
     default = as_vec(pairs[-1]) if len(pairs) % 2 else error(NA, trials(value))
     body = pairs[:-1] if len(pairs) % 2 else pairs

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 
 import numpy as np
@@ -110,14 +111,18 @@ def compare(op: str, a: Vec, b: Vec) -> Vec:
             y = xb[i if len(xb) > 1 else 0]
             kx = _key(x, _tag(y) if y is not None else "n")
             ky = _key(y, _tag(x) if x is not None else "n")
-            r[i] = bool(fn(kx, ky)) if op in ("=", "<>") else _order(op, kx, ky)
+            r[i] = _order(op, kx, ky)
     if err is not None:
         r = np.where(err != 0, False, r)
     return Vec(Kind.BOOL, np.asarray(r, dtype=np.bool_), err)
 
 
 def _order(op: str, x: tuple, y: tuple) -> bool:
-    return {"<": x < y, "<=": x <= y, ">": x > y, ">=": x >= y}[op]
+    return _PY_CMP[op](x, y)
+
+
+_PY_CMP = {"=": operator.eq, "<>": operator.ne, "<": operator.lt, "<=": operator.le,
+           ">": operator.gt, ">=": operator.ge}
 
 
 def concat(a: Vec, b: Vec) -> Vec:
