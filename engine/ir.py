@@ -226,8 +226,10 @@ def _pycel_ast(text: str):
     return ExcelFormula(text).ast
 
 
-def parse_formula(text: str, sheet: str, resolver: Resolver, _depth: int = 0) -> Node:
-    """Parse formula text (with or without a leading '=') into IR, in the context of ``sheet``."""
+def parse_formula(text: str, sheet: str, resolver: Resolver, _depth: int = 0,
+                  cell: CellRef | None = None) -> Node:
+    """Parse formula text (with or without a leading '=') into IR, in the context of ``sheet``
+    (and of ``cell``, for structured references to the current table row)."""
     if _depth > 20:
         raise FormulaError(f"defined names nested too deeply in {text!r}")
     src = text if text.startswith("=") else "=" + text
@@ -237,14 +239,15 @@ def parse_formula(text: str, sheet: str, resolver: Resolver, _depth: int = 0) ->
         raise FormulaError(f"cannot parse formula {text!r}: {exc}") from exc
     if ast is None:
         raise FormulaError(f"empty formula {text!r}")
-    return _Builder(sheet, resolver, _depth).build(ast)
+    return _Builder(sheet, resolver, _depth, cell).build(ast)
 
 
 class _Builder:
-    def __init__(self, sheet: str, resolver: Resolver, depth: int) -> None:
+    def __init__(self, sheet: str, resolver: Resolver, depth: int, cell: CellRef | None = None) -> None:
         self.sheet = sheet
         self.resolver = resolver
         self.depth = depth
+        self.cell = cell
 
     def build(self, node) -> Node:
         from pycel.excelformula import FunctionNode, OperatorNode, RangeNode
@@ -286,8 +289,11 @@ class _Builder:
             scope = real
         target = self.resolver.name(name, scope)
         if target is None:
+            table = structured_reference(text, self.resolver, self.cell)
+            if table is not None:
+                return table
             if "[" in text:
-                return BadRef(text, "structured (table) references are not supported")
+                return BadRef(text, "structured reference to an unknown table or column")
             return Err(ERROR_CODES["#NAME?"])
         return parse_formula(target, scope, self.resolver, self.depth + 1)
 
@@ -320,6 +326,76 @@ class _Builder:
             return Array((tuple(self.build(c) for c in node.children),))
         args = tuple(self.build(c) for c in node.children)
         return Call(name, args)
+
+
+_SPECIALS = {"#ALL", "#DATA", "#HEADERS", "#TOTALS", "#THIS ROW"}
+
+
+def structured_reference(text: str, resolver: Resolver, cell: CellRef | None) -> Node | None:
+    """Table1, Table1[col], Table1[[#This Row],[a]:[b]], [@col], Table1[#Totals] -> Area."""
+    tables = resolver.wb.tables
+    name, _, spec = text.partition("[")
+    spec = ("[" + spec) if spec else ""
+    if name:
+        table = tables.get(name.upper())
+    else:  # unqualified: the table that contains the formula
+        table = next((t for t in tables.values() if cell is not None and t.sheet == cell.sheet
+                      and t.r1 <= cell.row <= t.r2 and t.c1 <= cell.col <= t.c2), None)
+    if table is None:
+        return None
+    inner = spec[1:-1] if spec.startswith("[") and spec.endswith("]") else ""
+    items = re.findall(r"\[([^\]]*)\]|(:)", inner) if inner.startswith("[") else [(inner, "")]
+    specials: set[str] = set()
+    cols: list[int] = []
+    pending_span = False
+    for item, colon in items:
+        if colon:
+            pending_span = True
+            continue
+        item = item.strip()
+        if item.startswith("@"):
+            specials.add("#THIS ROW")
+            item = item[1:].strip().strip("[]")
+            if not item:
+                continue
+        if item.upper() in _SPECIALS:
+            specials.add(item.upper())
+            continue
+        if not item:
+            continue
+        idx = next((i for i, c in enumerate(table.columns) if c.casefold() == item.replace("'", "").casefold()), None)
+        if idx is None:
+            return BadRef(text, f"table {table.name} has no column {item!r}")
+        if pending_span and cols:
+            lo, hi = sorted((cols[-1], idx))
+            cols.extend(range(lo, hi + 1))
+            pending_span = False
+        else:
+            cols.append(idx)
+    data_r1 = table.r1 + table.header_rows
+    data_r2 = table.r2 - table.totals_rows
+    if "#THIS ROW" in specials:
+        if cell is None or not (data_r1 <= cell.row <= data_r2):
+            return Err(ERROR_CODES["#VALUE!"])
+        r1 = r2 = cell.row
+    elif "#ALL" in specials:
+        r1, r2 = table.r1, table.r2
+    else:
+        rows = []
+        if "#HEADERS" in specials and table.header_rows:
+            rows += [table.r1]
+        if "#DATA" in specials or not (specials & {"#HEADERS", "#TOTALS"}):
+            rows += [data_r1, data_r2]
+        if "#TOTALS" in specials and table.totals_rows:
+            rows += [table.r2]
+        if not rows:
+            return Err(ERROR_CODES["#REF!"])
+        r1, r2 = min(rows), max(rows)
+    c1 = table.c1 + (min(cols) if cols else 0)
+    c2 = table.c1 + (max(cols) if cols else len(table.columns) - 1)
+    if r1 == r2 and c1 == c2:
+        return Ref(CellRef(table.sheet, r1, c1))
+    return Area(table.sheet, r1, c1, r2, c2)
 
 
 def _span(a: Ref | Area, b: Ref | Area) -> Node:

@@ -135,7 +135,7 @@ class Model:
             self._code[ref] = cc
             return cc
         try:
-            node = ir.parse_formula(cell.formula, ref.sheet, self.resolver)
+            node = ir.parse_formula(cell.formula, ref.sheet, self.resolver, cell=ref)
         except FormulaError as exc:
             self._errors[ref] = str(exc)
             node = ir.BadRef(cell.formula, str(exc))

@@ -81,6 +81,21 @@ class Sheet:
 
 
 @dataclass(frozen=True, slots=True)
+class Table:
+    """An Excel table (ListObject): the target of structured references like Table1[col]."""
+
+    name: str
+    sheet: str
+    r1: int
+    c1: int
+    r2: int
+    c2: int
+    columns: tuple[str, ...]
+    header_rows: int = 1
+    totals_rows: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class Limits:
     max_file_bytes: int = 200 * 2**20
     max_uncompressed_bytes: int = 2 * 2**30
@@ -93,6 +108,7 @@ class Workbook:
     path: Path
     sheets: dict[str, Sheet]            # keyed by name as spelled
     names: dict[str, str]               # workbook-scoped defined names (upper) -> formula text
+    tables: dict[str, Table] = field(default_factory=dict)  # keyed by upper-case name
     _by_fold: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -184,6 +200,7 @@ def load_workbook(path: str | Path, limits: Limits | None = None) -> Workbook:
         raise WorkbookError(f"{path}: cannot read the workbook ({type(exc).__name__}: {exc})") from exc
 
     sheets: dict[str, Sheet] = {}
+    tables: dict[str, Table] = {}
     total_cells = 0
     for ws in wb_f.worksheets:
         wv = wb_v[ws.title]
@@ -220,6 +237,16 @@ def load_workbook(path: str | Path, limits: Limits | None = None) -> Workbook:
         for (r, c), cell in list(sheet.cells.items()):
             if cell.array_ref:
                 _mark_array_cells(sheet, wv, r, c, cell.array_ref)
+        for tname in ws.tables:
+            t = ws.tables[tname]
+            from openpyxl.utils.cell import range_boundaries
+
+            c1, r1, c2, r2 = range_boundaries(t.ref)
+            tables[tname.upper()] = Table(
+                tname, ws.title, r1, c1, r2, c2,
+                tuple(str(col.name) for col in t.tableColumns),
+                int(t.headerRowCount if t.headerRowCount is not None else 1),
+                int(t.totalsRowCount or 0))
         for name, dn in getattr(ws, "defined_names", {}).items():
             if dn.attr_text:
                 sheet.names[name.upper()] = dn.attr_text
@@ -233,7 +260,7 @@ def load_workbook(path: str | Path, limits: Limits | None = None) -> Workbook:
             title = wb_f.worksheets[int(dn.localSheetId)].title
             sheets[title].names[name.upper()] = dn.attr_text
     log.info("loaded %s: %d sheets, %d cells", path.name, len(sheets), total_cells)
-    return Workbook(path, sheets, names)
+    return Workbook(path, sheets, names, tables)
 
 
 def _cached(v: Any) -> Any:

@@ -151,6 +151,10 @@ def false_():
     return boolean(False)
 
 
+def _blank_as_zero(v: Vec) -> Vec:
+    return Vec(Kind.NUM, v.data, v.err) if v.kind == Kind.BLANK else v
+
+
 @register("SWITCH")
 def switch(expr, *pairs):
     if len(pairs) < 2:
@@ -161,10 +165,17 @@ def switch(expr, *pairs):
     default = as_vec(pairs[-1]) if len(pairs) % 2 else error(NA, trials(value))
     body = pairs[:-1] if len(pairs) % 2 else pairs
     out = default
+    # walk the cases backwards so that the first matching case wins; a case that is an error
+    # ends the search with that error, as in Excel
     for case, res in reversed(list(zip(body[::2], body[1::2], strict=True))):
-        hit = compare("=", value, as_vec(case))
+        case_v = as_vec(case)
+        # SWITCH compares a blank as the number 0 (it matches 0, not "" or FALSE)
+        hit = compare("=", _blank_as_zero(value), _blank_as_zero(case_v))
         mask = hit.data if hit.err is None else (hit.data & (hit.err == 0))
         out = normalize(select(mask, as_vec(res), out))
+        if case_v.err is not None:
+            bad = case_v.err != 0
+            out = normalize(select(bad, Vec(Kind.NUM, np.zeros(1), case_v.err), out))
     if value.err is not None:
         out = Vec(out.kind, out.data, first_error(value.err, out.err))
     return out
