@@ -310,6 +310,7 @@ class Env:
         self._rand = rand
         self._seed = seed
         self._computing: set[CellRef] = set()
+        self.crashes: dict[CellRef, str] = {}  # cells whose evaluation raised (shown by check)
 
     def rand(self, stream: int) -> np.ndarray:
         if self._rand is not None:
@@ -345,9 +346,13 @@ class Env:
         if ref in self._computing:
             return error(REF)
         self._computing.add(ref)
+        cc = self.model.code(ref)
         try:
-            cc = self.model.code(ref)
             out = cc.code(self)
+        except Exception as exc:  # a bug or a case the library does not handle: contain it
+            log.warning("%s: internal error evaluating %s: %r", ref, ir.unparse(cc.node, ref.sheet), exc)
+            self.crashes[ref] = f"{type(exc).__name__}: {exc}"
+            out = error(VALUE, self.n)
         finally:
             self._computing.discard(ref)
         cell = self.model.workbook.cell(ref)

@@ -15,7 +15,7 @@ def _cond(v: Vec) -> tuple[np.ndarray, np.ndarray | None]:
 
 
 def _if(cond: Vec, then: Vec, other: Vec) -> Vec:
-    mask, err = _cond(cond)
+    mask, err = _cond(as_vec(cond))
     if err is not None:
         mask = np.where(err != 0, False, mask)
     out = normalize(select(mask, then, other))
