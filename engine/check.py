@@ -139,7 +139,7 @@ def check_model(model: Model, max_mismatches: int = 50) -> CheckReport:
         mismatch_count += 1
         if len(mismatches) < max_mismatches:
             mismatches.append(Mismatch(str(c), cell.formula or f"(array of {cell.array_anchor})",
-                                       _jsonable(expected), _jsonable(got), _explain(model, c, bad_cells)))
+                                       _jsonable(expected), _jsonable(got), _explain(model, c, bad_cells, expected, got)))
     return CheckReport(
         workbook=str(wb.path), formula_cells=len(cells), compared=compared, matches_cached=matches,
         unsupported_functions=dict(unsupported), unsupported_cells=unsupported_cells,
@@ -150,12 +150,15 @@ def check_model(model: Model, max_mismatches: int = 50) -> CheckReport:
         elapsed_s=round(time.perf_counter() - t0, 3))
 
 
-def _explain(model: Model, cell: CellRef, bad: dict[CellRef, str]) -> str:
+def _explain(model: Model, cell: CellRef, bad: dict[CellRef, str], expected: Any, got: Any) -> str:
     if cell in bad:
         return bad[cell]
     for up in model.upstream([cell]):
         if up in bad:
             return f"depends on {up}: {bad[up]}"
+    if expected == 59.0 and got == 60.0:
+        return ("Excel's serial 60 is the fictitious 1900-02-29; openpyxl reads the cached date "
+                "as 1900-02-28, serial 59")
     node = model.code(cell).node
     names = sorted(ir.calls(node))
     return "value differs" + (f" (functions: {', '.join(names)})" if names else "")

@@ -51,6 +51,8 @@ class Env(Protocol):
 
     def resolve(self, text: str, sheet: str) -> ir.Node: ...
 
+    def subtotal_mask(self, area: ir.Area, skip_hidden: bool) -> np.ndarray: ...
+
 
 Code = Callable[[Env], Vec | Grid]
 
@@ -211,7 +213,7 @@ class Compiler:
             u = env.rand(sid)
             r = np.floor(lo + u * (hi - lo + 1))
             from .functions._args import result
-            from .values import first_error, NUM
+            from .values import NUM, first_error
 
             err = first_error(e1, e2)
             bad = lo > hi
@@ -356,7 +358,30 @@ class Compiler:
         if not isinstance(which, ir.Num) or int(which.value) % 100 not in table:
             self.info.unsupported.add("SUBTOTAL with a computed function number")
             return lambda env: error(VALUE)
-        return self._call(ir.Call(table[int(which.value) % 100], node.args[1:]))
+        code = int(which.value)
+        fn = lookup_function(table[code % 100])
+        skip_hidden = code >= 100
+        args = [self._as_range(a) if isinstance(a, ir.Ref) else self.compile(a)
+                for a in node.args[1:]]
+
+        def run(env: Env) -> Vec | Grid:
+            # Excel leaves out cells that hold SUBTOTAL themselves and, for 101-111, hidden rows
+            vals = [_subtotal_view(env, a(env), skip_hidden) for a in args]
+            return fn.impl(*vals)
+
+        return run
+
+
+def _subtotal_view(env: Env, value: Vec | Grid, skip_hidden: bool) -> Vec | Grid:
+    if not isinstance(value, Grid) or value.area is None:
+        return value
+    keep = env.subtotal_mask(value.area, skip_hidden)
+    if keep.all():
+        return value
+    empty = blank()
+    cells = [[v if keep[i, j] else empty for j, v in enumerate(row)]
+             for i, row in enumerate(value.cells)]
+    return Grid(cells, value.area)
 
 
 def _indirect_one(env: Env, ref_text: str, sheet: str) -> Vec | Grid:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING
 
 from .errors import FormulaError
 from .values import ERROR_CODES
@@ -107,7 +107,7 @@ class BadRef:
     reason: str
 
 
-Node = Union[Num, Str, Bool, Err, Missing, Ref, Area, Unary, Binary, Call, Array, BadRef]
+Node = Num | Str | Bool | Err | Missing | Ref | Area | Unary | Binary | Call | Array | BadRef
 
 VOLATILE = frozenset({"RAND", "RANDBETWEEN", "RANDARRAY", "NOW", "TODAY", "OFFSET", "INDIRECT"})
 RANDOM = frozenset({"RAND", "RANDBETWEEN", "RANDARRAY"})

@@ -384,6 +384,22 @@ class Env:
     def area(self, area: ir.Area) -> Grid:
         return Grid([[self.cell(c) for c in row] for row in area.cells()], area)
 
+    def subtotal_mask(self, area: ir.Area, skip_hidden: bool) -> np.ndarray:
+        """Cells SUBTOTAL counts: not SUBTOTAL/AGGREGATE cells, not hidden rows when asked."""
+        wb = self.model.workbook
+        sheet = wb.sheets.get(area.sheet)
+        keep = np.ones(area.shape, dtype=bool)
+        if sheet is None:
+            return keep
+        for i, row in enumerate(area.cells()):
+            hidden = skip_hidden and row[0].row in sheet.hidden_rows
+            for j, c in enumerate(row):
+                cell = sheet.cells.get((c.row, c.col))
+                formula = (cell.formula or "").upper() if cell is not None else ""
+                if hidden or "SUBTOTAL(" in formula or "AGGREGATE(" in formula:
+                    keep[i, j] = False
+        return keep
+
 
 def implicit_intersection(g: Grid, at: CellRef) -> Vec:
     """Reduce a range to the one cell in the formula's row or column (Excel's @ operator)."""

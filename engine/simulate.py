@@ -81,9 +81,9 @@ def run_job(job: Job, backend: Backend, *, chunk_size: int | None = None,
     samples = Samples()
     names_in = {c: str(c) for c in job.distributions}
     names_out = {c: str(c) for c in prog.outputs}
-    for c, name in names_in.items():
+    for name in names_in.values():
         samples.inputs[name] = np.empty(total)
-    for c, name in names_out.items():
+    for name in names_out.values():
         samples.outputs[name] = np.empty(total)
         samples.errors[name] = np.empty(total, dtype=np.uint8)
     t0 = time.perf_counter()

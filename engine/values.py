@@ -386,7 +386,7 @@ def normalize(v: Vec) -> Vec:
     """Narrow an ANY vector whose trials all hold one type (after IF/CHOOSE)."""
     if v.kind != Kind.ANY:
         return v
-    kinds = {scalar_kind(x) for x, e in zip(v.data, v.err if v.err is not None else [0] * len(v.data)) if not e}
+    kinds = {scalar_kind(x) for x, e in zip(v.data, v.err if v.err is not None else [0] * len(v.data), strict=True) if not e}
     if len(kinds) != 1:
         return v
     kind = kinds.pop()

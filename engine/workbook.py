@@ -78,6 +78,7 @@ class Sheet:
     max_row: int = 0
     max_col: int = 0
     names: dict[str, str] = field(default_factory=dict)  # sheet-scoped defined names (upper)
+    hidden_rows: frozenset[int] = frozenset()  # for SUBTOTAL(101..111, ...)
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,6 +251,7 @@ def load_workbook(path: str | Path, limits: Limits | None = None) -> Workbook:
         for name, dn in getattr(ws, "defined_names", {}).items():
             if dn.attr_text:
                 sheet.names[name.upper()] = dn.attr_text
+        sheet.hidden_rows = frozenset(r for r, d in ws.row_dimensions.items() if d.hidden)
         sheets[ws.title] = sheet
 
     names = {}

@@ -12,6 +12,6 @@ service) plug in behind the same interface.
 
 from __future__ import annotations
 
-from .base import Backend, ChunkResult, Job, MockBackend, get_backend, available_backends
+from .base import Backend, ChunkResult, Job, MockBackend, available_backends, get_backend
 
 __all__ = ["Backend", "ChunkResult", "Job", "MockBackend", "get_backend", "available_backends"]

@@ -43,7 +43,7 @@ REFERENCE_AWARE = frozenset({
 })
 
 CATEGORIES = ("operators", "logical", "math", "stats", "lookup", "financial", "dates",
-              "text", "info", "distributions")
+              "text", "info", "distributions", "dynamic")
 
 
 def register(*names: str, needs_ctx: bool = False, refs: bool = False):
@@ -57,7 +57,14 @@ def register(*names: str, needs_ctx: bool = False, refs: bool = False):
     return deco
 
 
+_loaded = False
+
+
 def _load() -> None:
+    global _loaded
+    if _loaded:
+        return
+    _loaded = True
     for mod in CATEGORIES:
         try:
             importlib.import_module(f"{__name__}.{mod}")
@@ -68,8 +75,7 @@ def _load() -> None:
 
 def lookup(name: str) -> Function | None:
     """The implementation of an Excel function: vectorized, else pycel's scalar one, else None."""
-    if not FUNCTIONS:
-        _load()
+    _load()
     fn = FUNCTIONS.get(name)
     if fn is not None:
         if name in REFERENCE_AWARE and not fn.refs:
@@ -84,6 +90,5 @@ def lookup(name: str) -> Function | None:
 
 
 def vectorized_names() -> set[str]:
-    if not FUNCTIONS:
-        _load()
+    _load()
     return set(FUNCTIONS)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 import numpy as np
 
 from ..values import (
     ERROR_CODES,
+    VALUE,
     ExcelError,
     Grid,
     Kind,
@@ -18,7 +19,6 @@ from ..values import (
     from_scalar,
     from_scalars,
     trials,
-    VALUE,
 )
 from . import Function
 
@@ -33,14 +33,14 @@ _NOT_PLAIN = {"ROW", "COLUMN", "OFFSET", "INDIRECT", "SUBTOTAL", "PI", "TRUE", "
               "ARRAYROW", "LAMBDA", "LET"}
 
 
-@lru_cache(maxsize=None)
+@cache
 def _pycel_impl(name: str):
     if name in _NOT_PLAIN:
         return None
+    import importlib
+
     from pycel.excelformula import ExcelFormula
     from pycel.lib.function_helpers import load_functions
-
-    import importlib
 
     py = _PYCEL_RENAMED.get(name, name.lower().replace(".", "_"))
     ns: dict[str, Any] = {}

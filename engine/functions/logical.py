@@ -4,7 +4,20 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..values import NA, VALUE, Grid, Kind, Vec, boolean, error, first_error, normalize, select, to_bool, trials
+from ..values import (
+    NA,
+    VALUE,
+    Grid,
+    Kind,
+    Vec,
+    boolean,
+    error,
+    first_error,
+    normalize,
+    select,
+    to_bool,
+    trials,
+)
 from . import register
 from ._args import as_vec, iter_values
 from .operators import compare, map_grid

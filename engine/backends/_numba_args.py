@@ -1,0 +1,109 @@
+"""Argument handling shared by the kernel generator's Excel functions (a mixin)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from .. import ir
+from . import _numba_intervals as iv
+from ._numba_values import (
+    KBOOL,
+    KNUM,
+    KSTR,
+    MAX_AREA_CELLS,
+    ZERO,
+    NotFusable,
+    Val,
+    num,
+)
+
+if TYPE_CHECKING:
+    from ..workbook import CellRef
+
+Check = tuple[str, int] | None
+
+
+class ArgsMixin:
+    """How the ``fn_*`` methods read their arguments, as the numpy library does."""
+
+    if TYPE_CHECKING:  # provided by the Generator this is mixed into
+        lines: list[str]
+
+        def value(self, expr: str) -> str: ...
+        def err(self, expr: str) -> str: ...
+        def chain(self, errs: list[str], checks: Sequence[Check] = ()) -> str: ...
+        def expr(self, node: ir.Node) -> Val: ...
+        def number(self, node: ir.Node | None, default: float | None = None) -> Val: ...
+        def condition(self, node: ir.Node | None) -> Val: ...
+        def operand(self, c: CellRef) -> Val: ...
+        def arith(self, op: str, a: Val, b: Val) -> Val: ...
+        def result(self, expr: str, args: list[Val], checks: Sequence[Check] = (),
+                   bounds: iv.Interval = iv.UNKNOWN) -> Val: ...
+        def uniform(self, sid: int) -> str: ...
+        def scratch(self, size: int) -> str: ...
+        def rand_stream(self, node: ir.Call) -> int: ...
+
+    # ------------------------------------------------------------ argument helpers
+    def numeric(self, node: ir.Call, defaults: tuple[float | None, ...]) -> list[Val]:
+        """Arguments of a function of numbers (engine.functions.math.numeric)."""
+        if len(node.args) > len(defaults):
+            raise NotFusable(f"{node.name} with too many arguments")
+        args = list(node.args) + [None] * (len(defaults) - len(node.args))
+        out = []
+        for a, d in zip(args, defaults, strict=True):
+            if isinstance(a, ir.Area):
+                raise NotFusable(f"{node.name} over a range (array formula)")
+            out.append(self.number(a, d))
+        return out
+
+    def items(self, node: ir.Call, omitted_zero: bool = False) -> list[tuple[Val, bool]]:
+        """(value, from a reference) for every argument and every cell of ranges, in order
+        (engine.functions._args.iter_values); omitted arguments are skipped, or count as the
+        number 0 (``omitted_zero``: AVERAGE, MIN, MAX, as engine.functions.stats does)."""
+        # the compiler's name for engine.functions.lookup: the package attribute ``lookup``
+        # is shadowed by the ``lookup`` category module once that is imported
+        from ..compiler import lookup_function
+
+        fn = lookup_function(node.name)
+        refs = fn is not None and fn.refs
+        out: list[tuple[Val, bool]] = []
+        for a in node.args:
+            if isinstance(a, ir.Missing):
+                if omitted_zero:
+                    out.append((ZERO, False))
+                continue
+            if isinstance(a, ir.Ref) and refs:
+                out.append((self.operand(a.cell), True))
+            elif isinstance(a, ir.Area):
+                out.extend((self.operand(c), True) for c in self.area_cells(a))
+            else:
+                v = self.expr(a)
+                if v.kind == KSTR:
+                    raise NotFusable(f"text argument of {node.name}")
+                out.append((v, False))
+        return out
+
+    def area_cells(self, a: ir.Area) -> list[CellRef]:
+        rows, cols = a.shape
+        if rows * cols > MAX_AREA_CELLS:
+            raise NotFusable(f"a range of {rows * cols} cells")
+        return [c for row in a.cells() for c in row]
+
+    def numbers(self, node: ir.Call, omitted_zero: bool = False) -> tuple[list[Val], str]:
+        """The numbers an aggregate uses (engine.functions._args.numeric_columns): in ranges
+        only numbers, direct arguments coerced; and the first error of any of them."""
+        vals, errs = [], []
+        for v, from_ref in self.items(node, omitted_zero):
+            errs.append(v.e)
+            if from_ref and v.kind != KNUM:
+                continue
+            vals.append(v)
+        return vals, self.err(self.chain(errs))
+
+    def guarded(self, x: str, bad: str) -> str:
+        """``x`` replaced by 1.0 where ``bad`` holds (the numpy library's domain guard)."""
+        return self.value(f"sel({bad}, 1.0, {x})")
+
+    def _bool(self, expr: str, e: str) -> Val:
+        return num(self.value(expr), e, (0.0, 1.0), KBOOL)

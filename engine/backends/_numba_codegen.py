@@ -1,0 +1,621 @@
+"""Code generator: the IR of a program's stochastic slice -> the source of one fused kernel.
+
+Passes (each a method of :class:`Generator`, readable on its own):
+
+1. **resolve** every reference: an input (``x<j>``, drawn in the loop), a varying cell
+   already generated (``v<k>``/``w<k>``), or a constant (an element of the ``kv``/``ke``
+   argument arrays, loaded once before the loop);
+2. **fold** every sub-expression that reads only constants: the numpy compiler evaluates it
+   once (so its value is exactly the reference's) and it becomes one more constant argument;
+3. **emit** straight-line per-trial code for each varying cell, in dependency order, with
+   Excel semantics per trial: a float64 value and an int error code (0 = none; the leftmost
+   argument's error wins; #DIV/0! on x/0; #NUM! on non-finite results; IF and IFERROR
+   select).  An interval analysis (:mod:`._numba_intervals`) leaves out the tests that can
+   never fire.  The code has no branches: numba compiles a long basic block of calls to the
+   small helpers of :mod:`._numba_rt` much faster than the same logic with ``if``;
+4. **assemble** the module: cells grouped in segments (functions of bounded size, which keeps
+   compile time near linear), a kernel looping over trials in blocks, input draws from
+   Philox through the inverse CDFs, and stores of the outputs only (and of the few cells the
+   numpy part still reads).
+
+A cell whose formula uses anything outside the supported subset raises :class:`NotFusable`
+while it is generated; it and every cell downstream of it are left to the numpy evaluator.
+
+Names in the source come from counters (``x0``, ``v3``, ``w3``, ``t17``), never from sheet
+or defined names; numbers from formulas are emitted with ``repr(float)`` after a finiteness
+check; workbook constants reach the kernel as argument arrays.  Nothing from a workbook is
+ever pasted into the source.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import math
+import operator
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .. import ir
+from ..compiler import compile_formula, stream_id
+from ..values import ExcelError, Grid, Vec
+from . import _numba_intervals as iv
+from ._numba_functions import FunctionsMixin
+from ._numba_values import (
+    BLANK,
+    KBOOL,
+    KNUM,
+    KSTR,
+    NotFusable,
+    Val,
+    code,
+    lit,
+    num,
+)
+
+__all__ = ["Generator", "InputSampler", "KernelPlan", "NotFusable", "generate"]
+
+if TYPE_CHECKING:
+    from ..model import Program
+    from ..workbook import CellRef
+
+MAX_KERNEL_LINES = 20_000    # beyond this the kernel would take minutes to compile
+SEGMENT_LINES = 800          # cells are compiled in functions of about this many lines
+BLOCK = 512                  # trials per block: inputs drawn, then cells computed, in cache
+RAND_CALLS = ("RAND", "RANDBETWEEN")  # the compiler numbers a cell's streams over both
+# folding these would evaluate them outside the trial (random, or reading cells dynamically)
+_NO_FOLD = frozenset(ir.VOLATILE - {"NOW", "TODAY"})
+_NAME = re.compile(r"\b([kqxvwz])(\d+)\b")
+JIT = "@njit(nogil=True, cache=True, error_model='numpy')"
+TABLE_PPFS = ("ppf_discrete", "ppf_pertfast")   # take (dp, off) and read their own layout
+
+
+@dataclass(frozen=True)
+class InputSampler:
+    """How the kernel gets an input's samples: ``ppf`` names a runtime inverse CDF taking
+    (u, *params), or (u, dp, offset) for the TABLE_PPFS (params go to the ``dp`` argument),
+    or ``None`` when the samples are drawn outside the kernel and passed in the ``ext``
+    argument.  ``bounds`` holds every sample; ``exact``: bit for bit the distribution's ppf
+    (else within a few units in the last place)."""
+
+    ppf: str | None
+    params: tuple[float, ...] = ()
+    bounds: tuple[float, float] = iv.UNKNOWN
+    exact: bool = True
+
+
+@dataclass
+class KernelPlan:
+    """What the generator made: the source and the arrays its arguments need."""
+
+    source: str
+    key: str
+    inputs: list[CellRef]
+    ext_inputs: list[CellRef]                 # inputs drawn outside the kernel (rows of ext)
+    streams: np.ndarray                       # sids argument (uint64)
+    kv: np.ndarray                            # constant values
+    ke: np.ndarray                            # constant error codes
+    dp: np.ndarray                            # distribution parameters
+    fused: list[CellRef]                      # cells the kernel computes
+    stored: list[CellRef]                     # cells written to out_v/out_e (row order)
+    stored_kinds: dict[CellRef, str]
+    rest: list[CellRef]                       # cells left to the numpy evaluator, in order
+    reasons: dict[CellRef, str] = field(default_factory=dict)  # why a cell is not fused
+    segments: int = 1
+
+
+_PYCMP = {"=": "==", "<>": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
+_OPCMP = {"=": operator.eq, "<>": operator.ne, "<": operator.lt, "<=": operator.le,
+          ">": operator.gt, ">=": operator.ge}
+
+
+class Generator(FunctionsMixin):
+    """Generates the kernel of one program.  ``samplers`` says how each input is drawn."""
+
+    def __init__(self, program: Program, samplers: dict[CellRef, InputSampler],
+                 sampling: str | None = "mc") -> None:
+        from ..model import Env
+
+        self.program = program
+        self.model = program.model
+        self.samplers = samplers
+        self.sampling = sampling   # "mc" or "lhs": uniforms drawn in the kernel; None: not
+        self.env = Env(self.model, n=1, now=program.now)
+        self.env.values.update(program.constants)
+        self.steps = set(program.steps)
+        self.inputs = list(program.inputs)
+        self.input_vals = {c: num(f"x{j}", "0", iv.make(*samplers[c].bounds)
+                                  if iv.bounded(samplers[c].bounds) else iv.UNKNOWN)
+                           for j, c in enumerate(self.inputs)}
+        self.cells: dict[CellRef, Val] = {}
+        self.consts: list[tuple[float, int]] = []
+        self.const_index: dict[object, int] = {}
+        self.streams: list[int] = []            # uniform streams drawn in the kernel
+        self.stream_index: dict[int, int] = {}
+        self.rand_rows: dict[int, int] = {}     # RAND stream -> row of the ``ur`` scratch
+        self.scratches: dict[str, int] = {}     # scratch arrays (z<n>) -> size
+        self.lines: list[str] = []
+        self.ntmp = 0
+        self.cell: CellRef | None = None
+        self.rand_sid: dict[int, int] = {}
+        self._const_memo: dict[int, bool] = {}
+        self._area_memo: dict[ir.Area, bool] = {}
+        self.varying_by_sheet: dict[str, list[CellRef]] = {}
+        for c in [*self.inputs, *program.steps]:
+            self.varying_by_sheet.setdefault(c.sheet, []).append(c)
+
+    # ---------------------------------------------------------------- emitting
+    def value(self, expr: str) -> str:
+        """A new local holding ``expr``."""
+        self.ntmp += 1
+        name = f"t{self.ntmp}"
+        self.lines.append(f"{name} = {expr}")
+        return name
+
+    def err(self, expr: str) -> str:
+        """``expr`` as a name or literal (a new local for longer expressions)."""
+        if expr.isdigit() or expr.isidentifier():
+            return expr
+        self.ntmp += 1
+        name = f"f{self.ntmp}"
+        self.lines.append(f"{name} = {expr}")
+        return name
+
+    def chain(self, errs: list[str], checks: Sequence[tuple[str, int] | None] = ()) -> str:
+        """The first non-zero error of ``errs``, else the code of the first check that holds,
+        else 0 (the leftmost argument's error wins).  A check is (condition, code), or
+        (expression giving a code, 0), or None when the interval analysis ruled it out."""
+        terms = [e for e in errs if e != "0"]
+        for chk in checks:
+            if chk is not None:
+                cond, c = chk
+                terms.append(cond if c == 0 else f"ck({cond}, {code(c)})")
+        tail = "0"
+        for t in reversed(terms):
+            tail = t if (t.isdigit() or tail == "0") else f"fe({t}, {tail})"
+        return tail
+
+    def finite(self, r: str, bounds: iv.Interval) -> tuple[str, int] | None:
+        """The #NUM! test of a result, unless its bounds prove it finite."""
+        return None if iv.bounded(bounds) else (f"nf({r})", 0)
+
+    # ---------------------------------------------------------------- constants
+    def constant(self, key: object, vec: Vec | Grid) -> Val:
+        if isinstance(vec, Grid):
+            raise NotFusable("a range where a single value is expected")
+        x = vec.scalar(0)
+        if isinstance(x, ExcelError):
+            value, err, kind = 0.0, int(x.code), KNUM
+        elif x is None:
+            return BLANK
+        elif isinstance(x, bool):
+            value, err, kind = float(x), 0, KBOOL
+        elif isinstance(x, str):
+            return Val("0.0", "0", KSTR, 0.0, 0.0)
+        else:
+            value, err, kind = float(x), 0, KNUM
+            if not math.isfinite(value):
+                raise NotFusable("a non-finite constant")
+        idx = self.const_index.get(key)
+        if idx is None:
+            idx = self.const_index[key] = len(self.consts)
+            self.consts.append((value, err))
+        return num(f"k{idx}", f"q{idx}" if err else "0", iv.point(value), kind)
+
+    def operand(self, c: CellRef) -> Val:
+        """The value of a referenced cell."""
+        if c in self.input_vals:
+            return self.input_vals[c]
+        if c in self.cells:
+            return self.cells[c]
+        if c in self.steps:
+            raise NotFusable(f"reads a cell left to numpy ({c})")
+        if self.model.is_formula(c) and c not in self.program.constants:
+            raise NotFusable(f"reads a formula cell outside the compiled slice ({c})")
+        return self.constant(("cell", c), self.env.cell(c))
+
+    def is_constant(self, node: ir.Node) -> bool:
+        got = self._const_memo.get(id(node))
+        if got is None:
+            got = self._const_memo[id(node)] = self._is_constant(node)
+        return got
+
+    def _is_constant(self, node: ir.Node) -> bool:
+        for n in ir.walk(node):
+            if isinstance(n, ir.Call) and n.name in _NO_FOLD:
+                return False
+            if isinstance(n, ir.Ref) and (n.cell in self.input_vals or n.cell in self.steps):
+                return False
+            if isinstance(n, ir.Area) and self.area_varies(n):
+                return False
+            if isinstance(n, ir.Array | ir.BadRef):
+                return False
+        return True
+
+    def area_varies(self, a: ir.Area) -> bool:
+        got = self._area_memo.get(a)
+        if got is None:
+            got = self._area_memo[a] = any(
+                ir_reads(a, c) for c in self.varying_by_sheet.get(a.sheet, ()))
+        return got
+
+    def fold(self, node: ir.Node) -> Val | None:
+        """A constant sub-expression, evaluated once by the numpy compiler."""
+        assert self.cell is not None
+        compiled, info = compile_formula(node, self.cell)
+        if info.unsupported or info.random_streams:
+            return None
+        try:
+            v = compiled(self.env)
+        except Exception as exc:  # noqa: BLE001 - the numpy path would make this #VALUE!
+            raise NotFusable(f"constant part failed to evaluate: {exc!r}") from exc
+        if isinstance(v, Grid):
+            return None
+        return self.constant(("fold", self.cell, id(node)), v)
+
+    # ---------------------------------------------------------------- expressions
+    def expr(self, node: ir.Node) -> Val:
+        if isinstance(node, ir.Call | ir.Unary | ir.Binary) and self.is_constant(node):
+            got = self.fold(node)
+            if got is not None:
+                return got
+        if isinstance(node, ir.Num):
+            if type(node.value) is not float:
+                raise NotFusable("a number literal that is not a float")
+            return num(lit(node.value), "0", iv.point(node.value))
+        if isinstance(node, ir.Bool):
+            x = 1.0 if node.value else 0.0
+            return num(lit(x), "0", (x, x), KBOOL)
+        if isinstance(node, ir.Err):
+            return num("0.0", code(node.code), (0.0, 0.0))
+        if isinstance(node, ir.Missing):
+            return BLANK
+        if isinstance(node, ir.Ref):
+            return self.operand(node.cell)
+        if isinstance(node, ir.Unary):
+            return self.unary(node)
+        if isinstance(node, ir.Binary):
+            return self.binary(node)
+        if isinstance(node, ir.Call):
+            fn = getattr(self, "fn_" + node.name.replace(".", "_").lower(), None)
+            if fn is None:
+                raise NotFusable(f"function {node.name} is not in the fused subset")
+            return fn(node)
+        if isinstance(node, ir.Str):
+            raise NotFusable("text")
+        if isinstance(node, ir.Area):
+            raise NotFusable("a range used as a single value")
+        raise NotFusable(f"{type(node).__name__} is not in the fused subset")
+
+    def number(self, node: ir.Node | None, default: float | None = None) -> Val:
+        """A numeric argument coerced as Excel does (TRUE -> 1, blank -> 0)."""
+        if node is None or isinstance(node, ir.Missing):
+            if default is None:
+                return num("0.0", "3", (0.0, 0.0))  # a required argument: #VALUE!
+            return num(lit(default), "0", iv.point(default))
+        v = self.expr(node)
+        if v.kind == KSTR:
+            raise NotFusable("text used as a number")
+        return v
+
+    def condition(self, node: ir.Node | None) -> Val:
+        if node is None or isinstance(node, ir.Missing):
+            return BLANK
+        v = self.expr(node)
+        if v.kind == KSTR:
+            raise NotFusable("text used as a condition")
+        return v
+
+    def unary(self, node: ir.Unary) -> Val:
+        a = self.expr(node.operand)
+        if a.kind == KSTR:
+            raise NotFusable("text in arithmetic")
+        if node.op == "+":
+            return a
+        if node.op == "-":
+            return num(self.value(f"-{a.v}"), a.e, iv.neg(a.iv))
+        if node.op == "%":
+            return num(self.value(f"{a.v} / 100.0"), a.e, iv.div(a.iv, (100.0, 100.0)))
+        raise NotFusable(f"unary operator {node.op!r}")
+
+    def binary(self, node: ir.Binary) -> Val:
+        op = node.op
+        if op in _PYCMP:
+            return self.compare(op, self.expr(node.left), self.expr(node.right))
+        if op in ("+", "-", "*", "/", "^"):
+            return self.arith(op, self.number(node.left), self.number(node.right))
+        raise NotFusable(f"operator {op!r}")
+
+    def arith(self, op: str, a: Val, b: Val) -> Val:
+        """engine.functions.operators.arith for one trial."""
+        checks: list[tuple[str, int] | None] = []
+        if op == "^":
+            k = iv.integer_point(b.iv) if b.e == "0" else None
+            fn = "ipow" if k is not None and abs(k) <= 64 else "excel_pow"
+            r = self.value(f"{fn}({a.v}, {b.v})")
+            bounds = iv.power(a.iv, b.iv)
+            a_nonzero = iv.excludes_zero(a.iv)
+            if not (a_nonzero or (b.bounded and b.lo >= 0.0)):
+                checks.append((f"({a.v} == 0.0) & ({b.v} < 0.0)", 2))
+            if not (a_nonzero or iv.excludes_zero(b.iv)):
+                checks.append((f"({a.v} == 0.0) & ({b.v} == 0.0)", 6))
+        else:
+            r = self.value(f"{a.v} {op} {b.v}")
+            bounds = {"+": iv.add, "-": iv.sub, "*": iv.mul, "/": iv.div}[op](a.iv, b.iv)
+            if op == "/" and not iv.excludes_zero(b.iv):
+                checks.append((f"({b.v} == 0.0)", 2))
+        checks.append(self.finite(r, bounds))
+        return num(r, self.err(self.chain([a.e, b.e], checks)), bounds)
+
+    def compare(self, op: str, a: Val, b: Val) -> Val:
+        if KSTR in (a.kind, b.kind):
+            raise NotFusable("comparison with text")
+        e = self.err(self.chain([a.e, b.e]))
+        if {a.kind, b.kind} == {KNUM, KBOOL}:
+            # Excel orders numbers < text < logicals whatever the values
+            rank = {KNUM: 0, KBOOL: 2}
+            x = 1.0 if _OPCMP[op](rank[a.kind], rank[b.kind]) else 0.0
+            return num(lit(x), e, (x, x), KBOOL)
+        return num(self.value(f"b2f({a.v} {_PYCMP[op]} {b.v})"), e, (0.0, 1.0), KBOOL)
+
+    def result(self, expr: str, args: list[Val], checks: Sequence[tuple[str, int] | None] = (),
+               bounds: iv.Interval = iv.UNKNOWN) -> Val:
+        """A numeric result (engine.functions._args.result): argument errors, domain checks,
+        then #NUM! for a non-finite value (unless ``bounds`` prove it finite)."""
+        r = expr if expr.isidentifier() else self.value(expr)
+        tests = [*checks, self.finite(r, bounds)]
+        return num(r, self.err(self.chain([a.e for a in args], tests)), bounds)
+
+    def scratch(self, size: int) -> str:
+        """A float64 array of ``size`` allocated once per segment call (IRR's cash flows)."""
+        self.ntmp += 1
+        name = f"z{self.ntmp}"
+        self.scratches[name] = size
+        return name
+
+    # ---------------------------------------------------------------- random streams
+    def uniform(self, sid: int) -> str:
+        """This trial's uniform of stream ``sid`` (drawn for the block before the cells)."""
+        if self.sampling is None:
+            raise NotFusable("RAND with this sampling method")
+        r = self.rand_rows.get(sid)
+        if r is None:
+            r = self.rand_rows[sid] = len(self.rand_rows)
+        return f"ur[{r}, b]"
+
+    def rand_stream(self, node: ir.Call) -> int:
+        sid = self.rand_sid.get(id(node))
+        if sid is None:
+            raise NotFusable("RAND call site not found in the compiled cell")
+        return sid
+
+    # ---------------------------------------------------------------- cells
+    def gen_cell(self, c: CellRef, k: int) -> list[str]:
+        """The lines computing cell ``c`` as ``v<k>``/``w<k>`` (NotFusable if it cannot)."""
+        wb_cell = self.model.workbook.cell(c)
+        if wb_cell is None or wb_cell.formula is None or wb_cell.array_anchor is not None \
+                or wb_cell.array_ref:
+            raise NotFusable("array formula")
+        cc = self.model.code(c)
+        if cc.info.table or cc.info.unsupported:
+            raise NotFusable("a data table or an unsupported function")
+        rands = [n for n in ir.walk(cc.node) if isinstance(n, ir.Call) and n.name in RAND_CALLS]
+        if len(rands) != len(cc.info.random_streams) or any(
+                sid != stream_id(c, f"#RAND{j}") for j, sid in enumerate(cc.info.random_streams)):
+            raise NotFusable("random call sites do not match the compiled cell")
+        self.rand_sid = {id(n): sid for n, sid in zip(rands, cc.info.random_streams, strict=True)}
+        self.cell = c
+        self._const_memo = {}
+        saved = (self.ntmp, len(self.consts), dict(self.const_index), dict(self.rand_rows))
+        self.lines = []
+        try:
+            if isinstance(cc.node, ir.Area):
+                raise NotFusable("a range as a cell's value")
+            v = self.expr(cc.node)
+            if v.kind == KSTR:
+                raise NotFusable("a text result")
+        except NotFusable:
+            self.ntmp, n, self.const_index, self.rand_rows = saved
+            del self.consts[n:]
+            raise
+        self.lines = _bind(self.lines, v.v, f"v{k}")
+        if v.e != "0":
+            self.lines = _bind(self.lines, v.e, f"w{k}")
+        self.cells[c] = Val(f"v{k}", "0" if v.e == "0" else f"w{k}", v.kind, v.lo, v.hi)
+        return self.lines
+
+    def generate(self) -> KernelPlan:
+        program = self.program
+        cell_lines: list[list[str]] = []
+        fused: list[CellRef] = []
+        rest: list[CellRef] = []
+        reasons: dict[CellRef, str] = {}
+        rest_set: set[CellRef] = set()
+        lines = 0
+        for c in program.steps:
+            if any(d in rest_set for d in self.model.code(c).deps):
+                rest.append(c)
+                rest_set.add(c)
+                reasons[c] = "depends on a cell left to numpy"
+                continue
+            try:
+                got = self.gen_cell(c, len(fused))
+                if lines + len(got) > MAX_KERNEL_LINES:
+                    self.cells.pop(c, None)
+                    raise NotFusable("the kernel would be too large")
+            except NotFusable as exc:
+                rest.append(c)
+                rest_set.add(c)
+                reasons[c] = str(exc)
+                continue
+            lines += len(got)
+            cell_lines.append([f"# cell {len(fused)}", *got])
+            fused.append(c)
+        # cells the kernel must store: outputs, and what the numpy part reads
+        need = [c for c in program.outputs if c in self.cells]
+        for c in rest:
+            need.extend(d for d in self.model.code(c).deps if d in self.cells)
+        stored = list(dict.fromkeys(need))
+        return self.assemble(cell_lines, fused, stored, rest, reasons)
+
+    # ---------------------------------------------------------------- the module
+    def stream(self, sid: int) -> int:
+        j = self.stream_index.get(sid)
+        if j is None:
+            j = self.stream_index[sid] = len(self.streams)
+            self.streams.append(sid)
+        return j
+
+    def draw_function(self) -> tuple[list[str], list[float], list[CellRef]]:
+        """``draw``: a block of every input's samples (into out_in) and of every RAND stream's
+        uniforms (into ur); and the ``dp`` array, and the inputs passed in from outside."""
+        dp: list[float] = []
+        ext: list[CellRef] = []
+        lhs = 1 if self.sampling == "lhs" else 0
+        lines = ["", "", JIT,
+                 "def draw(key0, key1, start, lo, hi, total, sids, dp, ext, out_in, ur):"]
+        for j, c in enumerate(self.inputs):
+            s = self.samplers[c]
+            if s.ppf is None:
+                lines += ["    for i in range(lo, hi):",
+                          f"        out_in[{j}, i] = ext[{len(ext)}, i]"]
+                ext.append(c)
+                continue
+            sidx = self.stream(self.program.input_streams[j])
+            off = len(dp)
+            dp.extend(float(p) for p in s.params)
+            if s.ppf in TABLE_PPFS:
+                params = f"dp, {off}"
+            else:
+                params = ", ".join(f"dp[{off + q}]" for q in range(len(s.params)))
+            fill = "fill_" + s.ppf.removeprefix("ppf_")
+            lines.append(f"    {fill}(out_in[{j}], lo, hi, start, key0, key1, sids[{sidx}], "
+                         f"total, {lhs}, {params})")
+        for sid, r in sorted(self.rand_rows.items(), key=lambda x: x[1]):
+            lines.append(f"    fill_u01(ur[{r}], 0, hi - lo, start + lo, key0, key1, "
+                         f"sids[{self.stream(sid)}], total, {lhs})")
+        if len(lines) == 4:
+            lines.append("    return")
+        return lines, dp, ext
+
+    def assemble(self, cell_lines: list[list[str]], fused: list[CellRef], stored: list[CellRef],
+                 rest: list[CellRef], reasons: dict[CellRef, str]) -> KernelPlan:
+        draw, dp, ext = self.draw_function()
+        # segments: consecutive cells, each compiled as its own function
+        segments: list[list[str]] = [[]]
+        seg_of: dict[int, int] = {}
+        for k, lines in enumerate(cell_lines):
+            if segments[-1] and len(segments[-1]) + len(lines) > SEGMENT_LINES:
+                segments.append([])
+            segments[-1].extend(lines)
+            seg_of[k] = len(segments) - 1
+        used = [{(kind, int(n)) for kind, n in _NAME.findall("\n".join(seg))} for seg in segments]
+        cross: dict[int, int] = {}   # cell number -> row of the scratch arrays
+        for si, found in enumerate(used):
+            for kind, k in sorted(found):
+                if kind in "vw" and seg_of.get(k, si) != si and k not in cross:
+                    cross[k] = len(cross)
+        store_row = {c: r for r, c in enumerate(stored)}
+        src = [
+            "# generated by engine.backends._numba_codegen: do not edit",
+            f"# runtime {runtime_version()}",
+            "import numpy as np",
+            "from numba import njit",
+            "",
+            "from engine.backends._numba_rt import (b2f, ck, excel_pow, excel_round, fe, ipow, irr,",
+            "                                       ndtr, ndtri, nf, nt, sel, snap15)",
+            "from engine.backends._numba_rt import (fill_discrete, fill_lognormal, fill_normal,",
+            "                                       fill_pert, fill_pertfast, fill_triangular,",
+            "                                       fill_u01, fill_uniform)",
+        ]
+        src += draw
+        args = "key0, key1, start, lo, hi, total, sids, kv, ke, dp, ext, out_in, out_v, out_e"
+        loads = {"k": "kv", "q": "ke"}
+        for si, seg in enumerate(segments):
+            names = sorted(used[si])
+            src += ["", "", JIT, f"def seg{si}({args}, sv, se, ur):"]
+            src += [f"    {kind}{n} = {loads[kind]}[{n}]" for kind, n in names if kind in loads]
+            src += [f"    z{n} = np.empty({self.scratches[f'z{n}']})" for kind, n in names
+                    if kind == "z"]
+            src += ["    for i in range(lo, hi):", "        b = i - lo"]
+            for kind, n in names:
+                if kind == "x":
+                    src.append(f"        x{n} = out_in[{n}, i]")
+                elif kind == "v" and seg_of.get(n, si) != si:
+                    src.append(f"        v{n} = sv[{cross[n]}, b]")
+                elif kind == "w" and seg_of.get(n, si) != si:
+                    src.append(f"        w{n} = int(se[{cross[n]}, b])")
+            src += ["        " + line for line in seg]
+            for k, c in enumerate(fused):
+                if seg_of[k] != si:
+                    continue
+                e = self.cells[c].e
+                if k in cross:
+                    src.append(f"        sv[{cross[k]}, b] = v{k}")
+                    src.append(f"        se[{cross[k]}, b] = {e}")
+                if c in store_row:
+                    r = store_row[c]
+                    value = f"v{k}" if e == "0" else f"sel({e} == 0, v{k}, np.nan)"
+                    src.append(f"        out_v[{r}, i] = {value}")
+                    src.append(f"        out_e[{r}, i] = {e}")
+        src += ["", "", JIT,
+                f"def kernel({args}):",
+                '    """Trials start+lo .. start+hi-1 (columns lo .. hi-1 of the arrays)."""',
+                f"    n = min({BLOCK}, hi - lo)",
+                f"    sv = np.empty(({len(cross)}, n))",
+                f"    se = np.empty(({len(cross)}, n), dtype=np.uint8)",
+                f"    ur = np.empty(({len(self.rand_rows)}, n))",
+                f"    for blo in range(lo, hi, {BLOCK}):",
+                f"        bhi = min(blo + {BLOCK}, hi)",
+                "        draw(key0, key1, start, blo, bhi, total, sids, dp, ext, out_in, ur)"]
+        src += [f"        seg{si}(key0, key1, start, blo, bhi, total, sids, kv, ke, dp, ext, "
+                "out_in, out_v, out_e, sv, se, ur)" for si in range(len(segments))]
+        source = "\n".join(src) + "\n"
+        return KernelPlan(
+            source=source, key=hashlib.sha256(source.encode()).hexdigest()[:24],
+            inputs=list(self.inputs), ext_inputs=ext,
+            streams=np.array(self.streams, dtype=np.uint64),
+            kv=np.array([v for v, _ in self.consts], dtype=np.float64),
+            ke=np.array([e for _, e in self.consts], dtype=np.int64),
+            dp=np.array(dp, dtype=np.float64), fused=fused, stored=stored,
+            stored_kinds={c: self.cells[c].kind for c in stored}, rest=rest, reasons=reasons,
+            segments=len(segments))
+
+
+@functools.cache
+def runtime_version() -> str:
+    """A hash of the runtime modules the kernels call.  It is part of every kernel's source,
+    so a kernel cached on disk by numba (which does not track changes in the functions it
+    calls) is never reused with another version of them."""
+    from . import _numba_beta, _numba_rt
+
+    h = hashlib.sha256()
+    for mod in (_numba_rt, _numba_beta):
+        h.update(Path(str(mod.__file__)).read_bytes())
+    return h.hexdigest()[:16]
+
+
+def _bind(lines: list[str], expr: str, name: str) -> list[str]:
+    """Make ``name`` hold ``expr``: rename the local that computed it in this cell (no copy),
+    or assign it."""
+    if re.fullmatch(r"[tf]\d+", expr) and any(line.startswith(f"{expr} = ") for line in lines):
+        pattern = re.compile(rf"\b{expr}\b")
+        return [pattern.sub(name, line) for line in lines]
+    return [*lines, f"{name} = {expr}"]
+
+
+def ir_reads(area: ir.Area, c: CellRef) -> bool:
+    return c.sheet == area.sheet and area.r1 <= c.row <= area.r2 and area.c1 <= c.col <= area.c2
+
+
+def generate(program: Program, samplers: dict[CellRef, InputSampler],
+             sampling: str | None = "mc") -> KernelPlan:
+    """Generate the fused kernel of ``program`` (see the module docstring).  ``sampling`` is
+    how the kernel draws uniforms ("mc" or "lhs", as engine.sampling does), or None when it
+    cannot (inputs then come from outside and RAND is left to numpy)."""
+    return Generator(program, samplers, sampling).generate()

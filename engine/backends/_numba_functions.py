@@ -1,0 +1,286 @@
+"""Excel functions for the kernel generator: ``fn_<name>`` methods mixed into the Generator.
+
+Each follows the numpy library's semantics for one trial (which module it mirrors is named
+in its docstring): how arguments are coerced, which error wins, which domain errors are
+tested, and the order of floating-point operations where it changes the result.  Every
+method either returns a :class:`Val` or raises :class:`NotFusable`.  Logical, math and
+random functions are here; aggregates, lookups, financial and statistical ones in
+:mod:`._numba_aggregates`.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+from .. import ir
+from ..values import DIV0, NA, NUM, VALUE
+from . import _numba_intervals as iv
+from ._numba_values import (
+    FALSE,
+    KBLANK,
+    KBOOL,
+    KSTR,
+    ZERO,
+    NotFusable,
+    Val,
+    lit,
+    num,
+)
+
+if TYPE_CHECKING:
+    pass
+from ._numba_aggregates import AggregatesMixin
+from ._numba_args import ArgsMixin
+
+
+def _round_bounds(a: iv.Interval, digits: int, how: int) -> iv.Interval:
+    """ROUND, ROUNDUP and ROUNDDOWN are non-decreasing: the rounded ends bound the results."""
+    step = 10.0 ** (-digits)
+    try:
+        import numpy as np
+
+        from ..functions.math import round_digits
+    except ImportError:  # the library's rounding is not there: a looser bound
+        return iv.make(a[0] - step, a[1] + step)
+    ends = round_digits(np.array(a), np.array(float(digits)), ("half", "up", "down")[how])
+    lo, hi = float(ends[0]), float(ends[1])
+    # excel_round is round_digits operation for operation: the rounded ends are exact bounds
+    return (lo, hi) if math.isfinite(lo) and math.isfinite(hi) else iv.UNKNOWN
+
+
+class FunctionsMixin(AggregatesMixin, ArgsMixin):
+    """The supported Excel functions (see the module docstring)."""
+
+    # ------------------------------------------------------------ logical (functions.logical)
+    def fn_if(self, node: ir.Call) -> Val:
+        """IF: both branches are computed (they are pure) and one is selected per trial; an
+        error in the condition wins; the branch not taken cannot leak its errors."""
+        if not 1 <= len(node.args) <= 3:
+            raise NotFusable("IF with a wrong number of arguments")
+        args = list(node.args) + [None] * (3 - len(node.args))
+        c = self.condition(args[0])
+
+        def side(a: ir.Node | None, is_then: bool) -> Val:
+            if a is None or isinstance(a, ir.Missing):
+                return ZERO if is_then else FALSE
+            if isinstance(a, ir.Area):
+                raise NotFusable("IF returning a range")
+            v = self.expr(a)
+            if v.kind == KSTR:
+                raise NotFusable("IF returning text")
+            return v
+
+        then, other = side(args[1], True), side(args[2], False)
+        if then.kind != other.kind:
+            raise NotFusable("IF whose branches have different types")
+        m = self.value(f"{c.v} != 0.0")
+        r = self.value(f"sel({m}, {then.v}, {other.v})")
+        e = "0" if then.e == other.e == "0" else self.err(f"sel({m}, {then.e}, {other.e})")
+        bounds = iv.union([then.iv, other.iv])
+        return num(r, self.err(self.chain([c.e, e])), bounds, then.kind)
+
+    def _if_error(self, node: ir.Call, only_na: bool) -> Val:
+        if not 1 <= len(node.args) <= 2:
+            raise NotFusable(f"{node.name} with a wrong number of arguments")
+        value = node.args[0]
+        if isinstance(value, ir.Area):
+            raise NotFusable(f"{node.name} over a range")
+        v = self.expr(value)
+        if v.kind == KSTR:
+            raise NotFusable(f"{node.name} of text")
+        fb_node = node.args[1] if len(node.args) > 1 else None
+        if fb_node is None or isinstance(fb_node, ir.Missing):
+            fb = ZERO
+        else:
+            if isinstance(fb_node, ir.Area):
+                raise NotFusable(f"{node.name} with a range fallback")
+            fb = self.expr(fb_node)
+        if v.e == "0":  # never an error: the value itself (numpy keeps its kind too)
+            return v
+        if fb.kind != v.kind:
+            raise NotFusable(f"{node.name} whose fallback has another type")
+        m = self.value(f"{v.e} == {NA}" if only_na else f"{v.e} != 0")
+        r = self.value(f"sel({m}, {fb.v}, {v.v})")
+        other = v.e if only_na else "0"
+        e = "0" if fb.e == other == "0" else self.err(f"sel({m}, {fb.e}, {other})")
+        return num(r, e, iv.union([fb.iv, v.iv]), v.kind)
+
+    def fn_iferror(self, node: ir.Call) -> Val:
+        return self._if_error(node, False)
+
+    def fn_ifna(self, node: ir.Call) -> Val:
+        return self._if_error(node, True)
+
+    def fn_true(self, node: ir.Call) -> Val:
+        return num("1.0", "0", (1.0, 1.0), KBOOL)
+
+    def fn_false(self, node: ir.Call) -> Val:
+        return num("0.0", "0", (0.0, 0.0), KBOOL)
+
+    def fn_not(self, node: ir.Call) -> Val:
+        if len(node.args) != 1 or isinstance(node.args[0], ir.Area):
+            raise NotFusable("NOT with a wrong argument")
+        c = self.condition(node.args[0])
+        return self._bool(f"b2f({c.v} == 0.0)", c.e)
+
+    def _logical(self, node: ir.Call, how: str) -> Val:
+        vals, errs = [], []
+        for v, from_ref in self.items(node):
+            errs.append(v.e)
+            if from_ref and v.kind in (KSTR, KBLANK):
+                continue
+            vals.append(f"({v.v} != 0.0)")
+        if not vals:
+            return num("0.0", self.err(self.chain(errs, [("True", VALUE)])), (0.0, 0.0),
+                          KBOOL)
+        e = self.err(self.chain(errs))
+        acc = vals[0]
+        op = {"and": "&", "or": "|", "xor": "^"}[how]
+        for x in vals[1:]:
+            acc = self.value(f"{acc} {op} {x}")
+        return self._bool(f"b2f({acc})", e)
+
+    def fn_and(self, node: ir.Call) -> Val:
+        return self._logical(node, "and")
+
+    def fn_or(self, node: ir.Call) -> Val:
+        return self._logical(node, "or")
+
+    def fn_xor(self, node: ir.Call) -> Val:
+        return self._logical(node, "xor")
+
+    # ------------------------------------------------------------ math (functions.math)
+    def _unary_math(self, node: ir.Call, fn: str, bad: str | None = None,
+                    bounds_of=None, safe=None) -> Val:
+        """f(x) with an optional domain test ``bad`` (#NUM!), left out when ``safe(bounds)``
+        proves it false."""
+        (x,) = self.numeric(node, (None,))
+        bounds = bounds_of(x.iv) if bounds_of is not None else iv.UNKNOWN
+        if bad is None or (safe is not None and x.bounded and safe(x.iv)):
+            return self.result(f"{fn}({x.v})", [x], bounds=bounds)
+        cond = "(" + bad.format(x=x.v) + ")"
+        g = self.guarded(x.v, cond)
+        return self.result(f"{fn}({g})", [x], [(cond, NUM)], bounds)
+
+    def fn_abs(self, node: ir.Call) -> Val:
+        return self._unary_math(node, "abs", bounds_of=iv.absolute)
+
+    def fn_int(self, node: ir.Call) -> Val:
+        return self._unary_math(node, "np.floor", bounds_of=lambda a: (
+            (float(math.floor(a[0])), float(math.floor(a[1]))) if iv.bounded(a) else iv.UNKNOWN))
+
+    def fn_sign(self, node: ir.Call) -> Val:
+        return self._unary_math(node, "np.sign", bounds_of=lambda a: (-1.0, 1.0))
+
+    def fn_sqrt(self, node: ir.Call) -> Val:
+        return self._unary_math(node, "np.sqrt", "{x} < 0.0",
+                                lambda a: iv.monotone(lambda t: math.sqrt(max(t, 0.0)), a),
+                                lambda a: a[0] >= 0.0)
+
+    def fn_exp(self, node: ir.Call) -> Val:
+        return self._unary_math(
+            node, "np.exp", bounds_of=lambda a: iv.monotone(math.exp, a) if a[1] < 700 else iv.UNKNOWN)
+
+    def fn_ln(self, node: ir.Call) -> Val:
+        return self._unary_math(node, "np.log", "{x} <= 0.0",
+                                lambda a: iv.monotone(math.log, a) if a[0] > 0 else iv.UNKNOWN,
+                                lambda a: a[0] > 0.0)
+
+    def fn_log10(self, node: ir.Call) -> Val:
+        return self._unary_math(node, "np.log10", "{x} <= 0.0",
+                                lambda a: iv.monotone(math.log10, a) if a[0] > 0 else iv.UNKNOWN,
+                                lambda a: a[0] > 0.0)
+
+    def fn_log(self, node: ir.Call) -> Val:
+        if len(node.args) < 2 or isinstance(node.args[1], ir.Missing):
+            if len(node.args) > 2:
+                raise NotFusable("LOG with too many arguments")
+            return self.fn_log10(ir.Call("LOG10", node.args[:1]))
+        x, b = self.numeric(node, (None, None))
+        bad = self.value(f"({x.v} <= 0.0) | ({b.v} <= 0.0)")
+        one = self.value(f"{b.v} == 1.0")
+        ok = self.value(f"nt({bad}) & nt({one})")
+        gx = self.value(f"sel({ok}, {x.v}, 1.0)")
+        gb = self.value(f"sel({ok}, {b.v}, 2.0)")
+        return self.result(f"np.log({gx}) / np.log({gb})", [x, b], [(bad, NUM), (one, DIV0)])
+
+    def _trig(self, node: ir.Call, fn: str, bounds: iv.Interval = iv.UNKNOWN) -> Val:
+        limit = 134217728.0  # Excel's SIN/COS/TAN give #NUM! from 2**27 on
+        return self._unary_math(node, fn, f"abs({{x}}) >= {limit}", lambda a: bounds,
+                                lambda a: iv.magnitude(a) < limit)
+
+    def fn_sin(self, node: ir.Call) -> Val:
+        return self._trig(node, "np.sin", (-1.0, 1.0))
+
+    def fn_cos(self, node: ir.Call) -> Val:
+        return self._trig(node, "np.cos", (-1.0, 1.0))
+
+    def fn_tan(self, node: ir.Call) -> Val:
+        return self._trig(node, "np.tan")
+
+    def fn_atan(self, node: ir.Call) -> Val:
+        return self._unary_math(node, "np.arctan", bounds_of=lambda a: (-1.6, 1.6))
+
+    def fn_tanh(self, node: ir.Call) -> Val:
+        return self._unary_math(node, "np.tanh", bounds_of=lambda a: (-1.0, 1.0))
+
+    def _round(self, node: ir.Call, how: int) -> Val:
+        x, d = self.numeric(node, (None, 0.0))
+        bounds = iv.UNKNOWN
+        digits = iv.integer_point(d.iv) if d.e == "0" else None
+        if digits is not None and x.bounded and -300 <= digits <= 300:
+            bounds = _round_bounds(x.iv, digits, how)
+        return self.result(f"excel_round({x.v}, {d.v}, {how})", [x, d], bounds=bounds)
+
+    def fn_round(self, node: ir.Call) -> Val:
+        return self._round(node, 0)
+
+    def fn_roundup(self, node: ir.Call) -> Val:
+        return self._round(node, 1)
+
+    def fn_rounddown(self, node: ir.Call) -> Val:
+        return self._round(node, 2)
+
+    def fn_trunc(self, node: ir.Call) -> Val:
+        return self._round(node, 2)
+
+    def fn_mod(self, node: ir.Call) -> Val:
+        n, d = self.numeric(node, (None, None))
+        if iv.excludes_zero(d.iv):
+            m = iv.magnitude(d.iv)
+            return self.result(f"{n.v} % {d.v}", [n, d], bounds=iv.make(-m, m))
+        zero = f"({d.v} == 0.0)"
+        g = self.guarded(d.v, zero)
+        return self.result(f"{n.v} % {g}", [n, d], [(zero, DIV0)])
+
+    def fn_quotient(self, node: ir.Call) -> Val:
+        n, d = self.numeric(node, (None, None))
+        zero = f"({d.v} == 0.0)"
+        g = self.guarded(d.v, zero)
+        return self.result(f"np.trunc(snap15({n.v} / {g}))", [n, d], [(zero, DIV0)])
+
+    def fn_power(self, node: ir.Call) -> Val:
+        if len(node.args) != 2 or any(isinstance(a, ir.Area) for a in node.args):
+            raise NotFusable("POWER with a wrong argument")
+        return self.arith("^", self.number(node.args[0], 0.0), self.number(node.args[1], 0.0))
+
+    def fn_pi(self, node: ir.Call) -> Val:
+        return num(lit(math.pi), "0", (math.pi, math.pi))
+
+    # ------------------------------------------------------------ random (engine.compiler)
+    def fn_rand(self, node: ir.Call) -> Val:
+        if node.args:
+            raise NotFusable("RAND with arguments")
+        return num(self.uniform(self.rand_stream(node)), "0", (0.0, 1.0))
+
+    def fn_randbetween(self, node: ir.Call) -> Val:
+        if len(node.args) != 2 or any(isinstance(a, ir.Area) for a in node.args):
+            raise NotFusable("RANDBETWEEN with a wrong argument")
+        sid = self.rand_stream(node)
+        lo, hi = self.number(node.args[0]), self.number(node.args[1])
+        u = self.uniform(sid)
+        clo = self.value(f"np.ceil({lo.v})")
+        fhi = self.value(f"np.floor({hi.v})")
+        return self.result(f"np.floor({clo} + {u} * ({fhi} - {clo} + 1.0))", [lo, hi],
+                           [(f"({clo} > {fhi})", NUM)])

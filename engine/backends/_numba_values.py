@@ -1,0 +1,66 @@
+"""Values of the kernel generator: what an expression compiles to, and why it may not."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from ..values import ERROR_NAMES
+from . import _numba_intervals as iv
+
+KNUM, KBOOL, KBLANK, KSTR = "num", "bool", "blank", "str"   # static Excel kinds
+MAX_AREA_CELLS = 4096        # cells of one range expanded into a kernel
+
+
+class NotFusable(Exception):
+    """A formula uses something the fused kernel does not implement (the reason says what)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Val:
+    """A per-trial value in generated code: value and error-code expressions (a local name or
+    a validated literal), its static Excel kind, and bounds of its error-free values."""
+
+    v: str
+    e: str
+    kind: str
+    lo: float = -math.inf
+    hi: float = math.inf
+
+    @property
+    def iv(self) -> iv.Interval:
+        return self.lo, self.hi
+
+    @property
+    def bounded(self) -> bool:
+        return iv.bounded(self.iv)
+
+
+def num(v: str, e: str, bounds: iv.Interval = iv.UNKNOWN, kind: str = KNUM) -> Val:
+    return Val(v, e, kind, bounds[0], bounds[1])
+
+
+ZERO = Val("0.0", "0", KNUM, 0.0, 0.0)
+FALSE = Val("0.0", "0", KBOOL, 0.0, 0.0)
+BLANK = Val("0.0", "0", KBLANK, 0.0, 0.0)
+
+
+def errors_of(e: str) -> Val:
+    """A carrier of an error expression only (for argument lists of error chains)."""
+    return Val("", e, KNUM)
+
+
+def lit(x: float) -> str:
+    """A float literal for the source, only for finite floats."""
+    x = float(x)
+    if not math.isfinite(x):
+        raise NotFusable(f"non-finite literal {x!r}")
+    s = repr(x)
+    return s if s[0] != "-" else f"({s})"
+
+
+def code(c: int) -> str:
+    """An Excel error code literal, validated."""
+    if int(c) not in ERROR_NAMES:
+        raise NotFusable(f"unknown error code {c!r}")
+    return str(int(c))

@@ -1,0 +1,122 @@
+"""The command line as a user runs it: results, files written, and one-line errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from mcdesk.cli import main
+from tests.conftest import DATA, WORKBOOKS
+
+
+@pytest.fixture
+def cost_book(make_book):
+    cells = {"Inputs!A1": "Item", "Inputs!B1": 10.0, "Inputs!B2": 20.0, "Inputs!B3": 30.0,
+             "Inputs!C1": 8.0, "Inputs!D1": 15.0,
+             "Summary!B1": "=SUM(Inputs!B1:B3)", "Summary!B2": "=Summary!B1*1.1",
+             "Summary!B3": "=IF(Summary!B2>66,1/0,Summary!B2)", "Summary!B4": "=NOSUCH(Inputs!B1)"}
+    return make_book(cells)
+
+
+def run(argv, capsys):
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_simulate_writes_result_and_samples(cost_book, tmp_path, capsys):
+    res, csv = tmp_path / "r.json", tmp_path / "s.csv"
+    code, out, err = run(["simulate", cost_book, "--input", "Inputs!B1=triangular(Inputs!C1,10,Inputs!D1)",
+                          "--input", "Inputs!B2=uniform(15,25)", "--output", "Summary!B2",
+                          "--output", "Summary!B3", "--trials", 2000, "--seed", 3,
+                          "--json", res, "--samples", csv], capsys)
+    assert code == 0, err
+    data = json.loads(res.read_text())
+    assert data["trials"] == 2000 and data["seed"] == 3 and data["backend"] == "numpy"
+    b2 = data["outputs"]["Summary!B2"]
+    # exact mean: 1.1 * (E[tri(8,10,15)] + E[U(15,25)] + 30) = 1.1 * (11 + 20 + 30)
+    assert b2["mean"] == pytest.approx(67.1, rel=0.01)
+    assert set(b2["percentiles"]) == {"1", "5", "10", "25", "50", "75", "90", "95", "99"}
+    assert set(b2["sensitivity"]) == {"Inputs!B1", "Inputs!B2"}
+    assert data["outputs"]["Summary!B3"]["errors"] > 0  # #DIV/0! in the trials above 66
+    rows = np.genfromtxt(csv, delimiter=",", names=True)
+    assert len(rows) == 2000
+    header = csv.read_text().splitlines()[0].split(",")
+    assert header == ["Inputs!B1", "Inputs!B2", "Summary!B2", "Summary!B3"]
+    assert "Summary!B2: mean" in out
+
+
+def test_samples_npz(cost_book, tmp_path, capsys):
+    npz = tmp_path / "s.npz"
+    code, _, err = run(["simulate", cost_book, "--input", "Inputs!B1=normal(10,1)",
+                        "--output", "Summary!B1", "--trials", 500, "--samples", npz], capsys)
+    assert code == 0, err
+    z = np.load(npz)
+    np.testing.assert_allclose(z["Summary!B1"], z["Inputs!B1"] + 50.0)
+
+
+@pytest.mark.parametrize(("args", "needle"), [
+    (["simulate", "{book}", "--input", "Inputs!B1=triangular(5,3,4)", "--output", "Summary!B1"],
+     "Inputs!B1"),
+    (["simulate", "{book}", "--input", "Nosheet!B1=triangular(1,2,3)", "--output", "Summary!B1"],
+     "Nosheet"),
+    (["simulate", "{book}", "--input", "Inputs!B1=triangular(1,2,3)", "--output", "Summary!Z99"],
+     "Summary!Z99"),
+    (["simulate", "{book}", "--input", "Inputs!B1=triangular(1,2,3)", "--output", "Summary!B4"],
+     "NOSUCH"),
+    (["simulate", "{book}", "--input", "Inputs!B1=wobbly(1,2,3)", "--output", "Summary!B1"],
+     "wobbly"),
+    (["simulate", "{book}", "--input", "Inputs!B1=triangular(1,2,3)", "--output", "Summary!B1",
+      "--trials", "0"], "trials"),
+    (["check", "{data}/protected.xlsx"], "password"),
+])
+def test_bad_input_is_one_line_exit_2(cost_book, capsys, args, needle):
+    argv = [a.format(book=cost_book, data=DATA) for a in args]
+    code, out, err = run(argv, capsys)
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1 and needle in err
+    assert "Traceback" not in err
+
+
+def test_unsupported_function_message_names_the_cell(cost_book, capsys):
+    code, _, err = run(["simulate", cost_book, "--input", "Inputs!B1=triangular(1,2,3)",
+                        "--output", "Summary!B4"], capsys)
+    assert code == 2 and "Summary!B4" in err
+
+
+@pytest.mark.parametrize("content", [b"not a workbook at all", b"PK\x03\x04truncated",
+                                     b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100])
+def test_bad_files_in_a_real_process(tmp_path, content):
+    p = tmp_path / "bad.xlsx"
+    p.write_bytes(content)
+    r = subprocess.run([sys.executable, "-m", "mcdesk.cli", "check", str(p)],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2
+    assert len(r.stderr.strip().splitlines()) == 1 and "bad.xlsx" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_check_writes_report(tmp_path, capsys):
+    report = tmp_path / "report.json"
+    code, out, err = run(["check", WORKBOOKS / "pycel__logical.xlsx", "--json", report], capsys)
+    assert code == 0, err
+    data = json.loads(report.read_text())
+    for key in ("formula_cells", "compared", "matches_cached", "unsupported_functions",
+                "volatile_cells", "circular", "mismatches"):
+        assert key in data
+    assert data["compared"] > 500 and data["matches_cached"] == data["compared"]
+
+
+def test_check_reports_volatile_and_circular(make_book, tmp_path, capsys):
+    book = make_book({"Sheet1!A1": "=RAND()", "Sheet1!A2": "=A3+1", "Sheet1!A3": "=A2+1",
+                      "Sheet1!A4": "=NOW()"})
+    report = tmp_path / "r.json"
+    code, out, _ = run(["check", book, "--json", report], capsys)
+    data = json.loads(report.read_text())
+    assert data["volatile_cells"] == ["Sheet1!A1", "Sheet1!A4"]
+    assert data["circular"] == [["Sheet1!A2", "Sheet1!A3"]]
+    assert "circular reference: Sheet1!A2 -> Sheet1!A3" in out

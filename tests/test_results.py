@@ -1,0 +1,164 @@
+"""Run statistics: percentiles, moments, histogram, convergence, sensitivity, RESULT.json."""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from engine.distributions import Triangular
+from engine.results import (
+    PERCENTILES,
+    SimulationResult,
+    convergence,
+    histogram,
+    sensitivity,
+    summarize_output,
+)
+from engine.sampling import Sampling, uniforms
+
+RNG = np.random.default_rng(12)
+
+
+def test_moments_and_percentiles_match_numpy():
+    x = RNG.lognormal(3, 0.7, size=20_001)
+    s = summarize_output(x, errors=3)
+    assert s.count == x.size and s.errors == 3
+    assert s.mean == pytest.approx(x.mean(), rel=1e-13)
+    assert s.std == pytest.approx(x.std(ddof=1), rel=1e-12)
+    assert (s.min, s.max) == (x.min(), x.max())
+    assert list(s.percentiles) == [str(p) for p in PERCENTILES]
+    want = np.percentile(x, PERCENTILES, method="linear")
+    assert [s.percentiles[str(p)] for p in PERCENTILES] == list(want)
+
+
+def test_percentiles_are_excel_percentile_inc():
+    # PERCENTILE.INC({1,2,3,4}, 0.1) = 1.3 and (…, 0.25) = 1.75 in Excel
+    s = summarize_output(np.array([4.0, 1.0, 3.0, 2.0]), 0)
+    assert s.percentiles["10"] == pytest.approx(1.3)
+    assert s.percentiles["25"] == pytest.approx(1.75)
+    assert s.percentiles["50"] == pytest.approx(2.5)
+
+
+def test_histogram_uses_numpy_auto_bins_capped():
+    for x in (RNG.normal(size=1000), RNG.exponential(size=3000), RNG.integers(0, 5, 500) * 1.0):
+        h = histogram(x)
+        counts, edges = np.histogram(x, bins="auto")
+        assert h.counts == counts.tolist()
+        np.testing.assert_allclose(h.edges, edges, rtol=1e-12)
+    big = histogram(RNG.standard_cauchy(100_000))
+    assert len(big.counts) == 200 and len(big.edges) == 201 and sum(big.counts) == 100_000
+
+
+def test_convergence_trace():
+    x = RNG.normal(50, 10, size=100_000)
+    c = convergence(x)
+    assert 150 <= len(c.trials) <= 200
+    assert c.trials[0] == 2 and c.trials[-1] == x.size
+    assert all(b > a for a, b in zip(c.trials, c.trials[1:], strict=False))
+    for k, m, h in zip(c.trials, c.mean, c.half_width, strict=True):
+        if k in (2, 1000, 100_000) or k == c.trials[len(c.trials) // 2]:
+            assert m == pytest.approx(x[:k].mean(), rel=1e-12)
+            assert h == pytest.approx(1.959963984540054 * x[:k].std(ddof=1) / np.sqrt(k),
+                                      rel=1e-9)
+    assert c.half_width[-1] == pytest.approx(1.96 * 10 / np.sqrt(x.size), rel=0.02)
+
+
+def test_convergence_is_accurate_far_from_zero():
+    x = 1e9 + RNG.normal(0, 1, size=10_000)  # naive sums of squares would lose every digit
+    c = convergence(x)
+    assert c.half_width[-1] == pytest.approx(1.96 / 100, rel=0.05)
+
+
+def test_spearman_equals_scipy_with_ties():
+    y = RNG.normal(size=5000)
+    inputs = {"A": y + RNG.normal(size=5000), "B": np.round(RNG.normal(size=5000)),
+              "C": -np.round(y, 1)}
+    out = np.round(y, 2)  # ties in the output too
+    sens = sensitivity(inputs, out)
+    for name, x in inputs.items():
+        assert sens[name].spearman == pytest.approx(stats.spearmanr(x, out)[0], abs=1e-12)
+    assert sum(s.contribution for s in sens.values()) == pytest.approx(1.0)
+
+
+def test_contributions_of_ten_equal_triangulars_are_equal():
+    n = 200_000
+    tri = Triangular(1.0, 2.0, 4.0)
+    inputs = {f"Inputs!B{i}": tri.ppf(uniforms(5, i, 0, n)) for i in range(10)}
+    total = sum(inputs.values())
+    sens = sensitivity(inputs, total)
+    shares = np.array([s.contribution for s in sens.values()])
+    assert shares.sum() == pytest.approx(1.0)
+    np.testing.assert_allclose(shares, 0.1, atol=0.01)
+    rho = np.array([s.spearman for s in sens.values()])
+    np.testing.assert_allclose(rho, np.sqrt(0.1), atol=0.02)
+
+
+def test_degenerate_cases_give_no_warnings_and_no_nan():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        const = summarize_output(np.full(1000, 7.5), 0)
+        assert const.std == 0.0 and const.mean == 7.5 and const.percentiles["99"] == 7.5
+        assert const.histogram.counts == [1000]
+        one = summarize_output(np.array([3.0]), 2)
+        assert one.std == 0.0 and one.convergence.trials == []
+        none = summarize_output(np.array([]), errors=10)
+        assert none.mean is None and none.std is None and none.min is None
+        assert none.percentiles == {str(p): None for p in PERCENTILES} and none.errors == 10
+        x = RNG.normal(size=100)
+        sens = sensitivity({"flat": np.ones(100), "x": x}, np.full(100, 2.0))
+        assert sens["flat"].spearman == 0.0 and sens["x"].spearman == 0.0
+        assert sens["x"].contribution == 0.0
+        assert sensitivity({"flat": np.ones(100)}, x)["flat"].spearman == 0.0
+        assert sensitivity({"a": np.array([1.0])}, np.array([2.0]))["a"].spearman == 0.0
+
+
+def test_non_finite_values_count_as_errors():
+    s = summarize_output(np.array([1.0, np.inf, 3.0, np.nan]), errors=1)
+    assert s.count == 2 and s.errors == 3 and s.mean == 2.0
+
+
+def test_sensitivity_lengths_must_agree():
+    with pytest.raises(ValueError, match="input A has 3 samples"):
+        sensitivity({"A": np.ones(3)}, np.ones(4))
+
+
+def _result() -> SimulationResult:
+    x = RNG.normal(size=2000)
+    out = summarize_output(x * 2 + 1, errors=0)
+    out.sensitivity = sensitivity({"Inputs!D2": x, "Inputs!D3": RNG.normal(size=2000)}, x * 2 + 1)
+    failed = summarize_output(np.array([]), errors=2000)
+    return SimulationResult(trials=2000, seed=4, backend="numpy", sampling=Sampling.LHS,
+                            elapsed_s=0.0, trials_per_s=float("inf"),
+                            outputs={"Summary!B2": out, "Summary!B3": failed})
+
+
+def test_to_dict_is_the_result_json_contract():
+    d = _result().to_dict()
+    text = json.dumps(d, allow_nan=False)
+    back = json.loads(text)
+    assert {"trials", "seed", "backend", "elapsed_s", "trials_per_s", "outputs"} <= set(back)
+    assert back["trials"] == 2000 and back["seed"] == 4 and back["backend"] == "numpy"
+    assert back["sampling"] == "lhs" and back["trials_per_s"] is None
+    b2 = back["outputs"]["Summary!B2"]
+    assert {"mean", "std", "min", "max", "errors", "percentiles", "sensitivity"} <= set(b2)
+    assert list(b2["percentiles"]) == ["1", "5", "10", "25", "50", "75", "90", "95", "99"]
+    assert set(b2["sensitivity"]) == {"Inputs!D2", "Inputs!D3"}
+    assert b2["sensitivity"]["Inputs!D2"] == pytest.approx(1.0)
+    assert sum(b2["contribution_to_variance"].values()) == pytest.approx(1.0)
+    assert sum(b2["histogram"]["counts"]) == 2000
+    assert len(b2["histogram"]["edges"]) == len(b2["histogram"]["counts"]) + 1
+    assert b2["convergence"]["trials"][-1] == 2000
+    b3 = back["outputs"]["Summary!B3"]
+    assert b3["mean"] is None and b3["errors"] == 2000 and b3["percentiles"]["50"] is None
+    for key in ("mean", "std", "min", "max"):
+        assert type(b2[key]) is float
+
+
+def test_result_keeps_samples_out_of_the_json():
+    r = _result()
+    r.samples = {"huge": np.zeros(10)}
+    assert "samples" not in r.to_dict()
