@@ -12,6 +12,10 @@ from .errors import (
     WorkbookError,
 )
 from .model import Model, Program
+from .results import SimulationResult
+from .sampling import Sampling
+from .simulate import simulate
+from .spec import InputSpec, SimulationSpec
 from .workbook import CellRef, Limits, load_workbook
 
 __version__ = "0.1.0"
@@ -24,6 +28,11 @@ __all__ = [
     "McdeskError",
     "Model",
     "Program",
+    "InputSpec",
+    "Sampling",
+    "SimulationResult",
+    "SimulationSpec",
+    "simulate",
     "SpecError",
     "UnsupportedError",
     "WorkbookError",
