@@ -68,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--output", action="append", default=[], metavar="CELL")
     s.add_argument("--trials", type=int)
     s.add_argument("--seed", type=int)
-    s.add_argument("--backend", default="auto", help="auto | numpy (numba, cupy, remote to come)")
+    s.add_argument("--backend", default="auto", help="auto | numpy | numba (cupy, remote to come)")
     s.add_argument("--sampling", choices=["mc", "lhs"])
     s.add_argument("--chunk-size", type=int, help=argparse.SUPPRESS)
     s.add_argument("--json", type=Path, help="write RESULT.json here")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -76,7 +77,10 @@ class MockBackend(Backend):
 
 
 def available_backends() -> list[str]:
-    return ["numpy"]
+    names = ["numpy"]
+    if importlib.util.find_spec("numba") is not None:
+        names.append("numba")
+    return names
 
 
 def get_backend(name: str) -> Backend:
@@ -86,5 +90,9 @@ def get_backend(name: str) -> Backend:
         from .numpy import NumpyBackend
 
         return NumpyBackend()
+    if key == "numba" and "numba" in available_backends():
+        from .numba import NumbaBackend
+
+        return NumbaBackend()
     raise SpecError(f"unknown or unavailable backend {name!r}; available: "
                     + ", ".join(["auto", *available_backends()]))
