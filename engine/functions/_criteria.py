@@ -17,7 +17,6 @@ function from a range cell to a per-trial match mask.
 from __future__ import annotations
 
 import operator
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from ..values import ERROR_CODES, ERROR_NAMES, ExcelError, Kind, Vec, parse_number
+from ._search import wildcard_regex
 
 EQ, NE, LT, LE, GT, GE = range(6)
 _PREFIXES = (("<=", LE), (">=", GE), ("<>", NE), ("<", LT), (">", GT), ("=", EQ))
@@ -74,21 +74,8 @@ def parse(x: Any) -> Criterion:
         if upper in ERROR_CODES and upper in ERROR_NAMES.values():
             return Criterion("err", op, ERROR_CODES[upper])
         if any(ch in rest for ch in "*?~"):
-            return Criterion("wild", op, _wildcard(rest))
+            return Criterion("wild", op, wildcard_regex(rest))
     return Criterion("text", op, rest.casefold())
-
-
-def _wildcard(pattern: str) -> re.Pattern[str]:
-    out, i = [], 0
-    while i < len(pattern):
-        ch = pattern[i]
-        if ch == "~" and i + 1 < len(pattern) and pattern[i + 1] in "*?~":
-            out.append(re.escape(pattern[i + 1]))
-            i += 2
-            continue
-        out.append(".*" if ch == "*" else "." if ch == "?" else re.escape(ch))
-        i += 1
-    return re.compile("".join(out), re.IGNORECASE | re.DOTALL)
 
 
 # ----------------------------------------------------------------- range cells
