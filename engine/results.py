@@ -218,11 +218,20 @@ def _centred_ranks(x: np.ndarray) -> tuple[np.ndarray, float]:
     return r, float(np.sqrt(np.dot(r, r)))
 
 
-def sensitivity(inputs: Mapping[str, np.ndarray], output: np.ndarray) -> dict[str, Sensitivity]:
+def input_ranks(inputs: Mapping[str, np.ndarray]) -> dict[str, tuple[np.ndarray, float]]:
+    """Centred ranks of each input, to share between the outputs of one run."""
+    return {name: _centred_ranks(np.asarray(x, dtype=np.float64).ravel())
+            for name, x in inputs.items()}
+
+
+def sensitivity(inputs: Mapping[str, np.ndarray], output: np.ndarray,
+                ranks: Mapping[str, tuple[np.ndarray, float]] | None = None,
+                ) -> dict[str, Sensitivity]:
     """Spearman rank correlation of each input with the output (average ranks for ties),
     and each input's contribution to variance: its squared rank correlation over the sum of
     them all (0 for every input when no input is correlated).  A constant input or output
-    has correlation 0."""
+    has correlation 0.  ``ranks`` (from :func:`input_ranks` over the same trials) saves
+    ranking the inputs again for each output."""
     y = np.asarray(output, dtype=np.float64).ravel()
     out: dict[str, Sensitivity] = {}
     if y.size < 2:
@@ -233,7 +242,7 @@ def sensitivity(inputs: Mapping[str, np.ndarray], output: np.ndarray) -> dict[st
         x = np.asarray(values, dtype=np.float64).ravel()
         if x.size != y.size:
             raise ValueError(f"input {name} has {x.size} samples, the output {y.size}")
-        rx, nx = _centred_ranks(x)
+        rx, nx = ranks[name] if ranks is not None and name in ranks else _centred_ranks(x)
         r = float(np.dot(rx, ry) / (nx * ny)) if nx > 0 and ny > 0 else 0.0
         rho[name] = min(max(r, -1.0), 1.0)
     total = math.fsum(r * r for r in rho.values())

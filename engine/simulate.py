@@ -6,14 +6,15 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from .backends import Backend, Job, get_backend
+from .backends import Backend, ChunkResult, Job, get_backend
 from .errors import CancelledError, SpecError
 from .model import Model, Program
-from .results import SimulationResult, sensitivity, summarize_output
+from .results import SimulationResult, input_ranks, sensitivity, summarize_output
 from .spec import SimulationSpec
 from .workbook import CellRef
 
@@ -87,21 +88,59 @@ def run_job(job: Job, backend: Backend, *, chunk_size: int | None = None,
         samples.outputs[name] = np.empty(total)
         samples.errors[name] = np.empty(total, dtype=np.uint8)
     t0 = time.perf_counter()
-    done = 0
-    while done < total:
-        if cancel is not None and cancel():
-            raise CancelledError(f"cancelled after {done:,} of {total:,} trials")
-        count = min(size, total - done)
-        chunk = backend.run(job, done, count)
+
+    def store(chunk: ChunkResult) -> None:
+        a, b = chunk.start, chunk.start + chunk.count
         for c, name in names_in.items():
-            samples.inputs[name][done:done + count] = chunk.inputs[c]
+            samples.inputs[name][a:b] = chunk.inputs[c]
         for c, name in names_out.items():
-            samples.outputs[name][done:done + count] = chunk.outputs[c]
-            samples.errors[name][done:done + count] = chunk.errors[c]
-        done += count
-        if progress is not None:
-            progress(done, total)
+            samples.outputs[name][a:b] = chunk.outputs[c]
+            samples.errors[name][a:b] = chunk.errors[c]
+
+    starts = list(range(0, total, size))
+    workers = min(backend.workers(job), len(starts))
+    done = 0
+    if workers <= 1:
+        for start in starts:
+            if cancel is not None and cancel():
+                raise CancelledError(f"cancelled after {done:,} of {total:,} trials")
+            store(backend.run(job, start, min(size, total - start)))
+            done += min(size, total - start)
+            if progress is not None:
+                progress(done, total)
+        return samples, time.perf_counter() - t0
+    # chunks side by side in threads, at most ``workers`` in flight; the streams are keyed by
+    # trial, so the samples are the same as one after the other
+    pending: set[Future] = set()
+    with ThreadPoolExecutor(workers, thread_name_prefix="mcdesk-chunk") as pool:
+        try:
+            for start in starts:
+                if cancel is not None and cancel():
+                    raise CancelledError(f"cancelled after {done:,} of {total:,} trials")
+                pending.add(pool.submit(backend.run, job, start, min(size, total - start)))
+                if len(pending) >= workers:
+                    done += _collect(pending, store, progress, done, total)
+            while pending:
+                done += _collect(pending, store, progress, done, total)
+        finally:
+            for f in pending:
+                f.cancel()
     return samples, time.perf_counter() - t0
+
+
+def _collect(pending: set, store: Callable[[ChunkResult], None], progress: Progress | None,
+             done: int, total: int) -> int:
+    """Wait for the first finished chunk(s), store them, report progress; trials stored."""
+    finished, rest = wait(pending, return_when=FIRST_COMPLETED)
+    pending.intersection_update(rest)
+    n = 0
+    for f in finished:
+        chunk = f.result()
+        store(chunk)
+        n += chunk.count
+        if progress is not None:
+            progress(done + n, total)
+    return n
 
 
 def simulate(model: Model, spec: SimulationSpec, *, backend: str | Backend = "auto",
@@ -116,11 +155,15 @@ def simulate(model: Model, spec: SimulationSpec, *, backend: str | Backend = "au
 
 def summarize(job: Job, samples: Samples, elapsed: float, backend_name: str) -> SimulationResult:
     outputs = {}
+    shared = None  # input ranks over all trials, for the outputs without errors
     for name, vals in samples.outputs.items():
         errs = samples.errors[name]
         ok = errs == 0
         summary = summarize_output(vals[ok], int((~ok).sum()))
-        if samples.inputs and ok.any():
+        if samples.inputs and ok.all():
+            shared = shared if shared is not None else input_ranks(samples.inputs)
+            summary.sensitivity = sensitivity(samples.inputs, vals, shared)
+        elif samples.inputs and ok.any():
             summary.sensitivity = sensitivity({k: v[ok] for k, v in samples.inputs.items()}, vals[ok])
         outputs[name] = summary
     result = SimulationResult(

@@ -101,8 +101,24 @@ def test_cancel_stops_between_chunks():
         calls.append(1)
         return len(calls) > 3
 
-    with pytest.raises(CancelledError, match="cancelled after 3,000"):
+    with pytest.raises(CancelledError, match="cancelled after [0-9,]+ of 100,000") as info:
         run_job(job, NumpyBackend(), chunk_size=1_000, cancel=cancel)
+    done = int(str(info.value).split()[2].replace(",", ""))
+    assert len(calls) == 4 and done <= 3_000  # at most the chunks already started
+
+
+def test_threaded_chunks_equal_one_after_the_other():
+    job = prepare(sum_model(), sum_spec(50_000))
+
+    class OneByOne(NumpyBackend):
+        def workers(self, job):
+            return 1
+
+    a, _ = run_job(job, NumpyBackend(), chunk_size=3_000)
+    b, _ = run_job(job, OneByOne(), chunk_size=3_000)
+    assert NumpyBackend().workers(job) >= 1
+    np.testing.assert_array_equal(a.outputs["Sheet1!B1"], b.outputs["Sheet1!B1"])
+    np.testing.assert_array_equal(a.inputs["Sheet1!A3"], b.inputs["Sheet1!A3"])
 
 
 def test_progress_is_reported():

@@ -54,6 +54,11 @@ class Backend(ABC):
         """A good number of trials per call (memory-bounded)."""
         return 1 << 17
 
+    def workers(self, job: Job) -> int:
+        """How many chunks may run at once in threads of this process (``run`` must then be
+        thread-safe).  Backends that parallelise inside a chunk keep the default, 1."""
+        return 1
+
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release resources (GPU memory, connections)."""
 

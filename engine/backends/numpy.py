@@ -7,6 +7,8 @@ array operations over all the trials of the chunk.
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from ..compiler import stream_id
@@ -47,10 +49,14 @@ class NumpyBackend(Backend):
     name = "numpy"
 
     def chunk_size(self, job: Job) -> int:
-        # ~ 16 bytes per trial per cell of the slice; keep a chunk near 256 MB
+        # ~ 16 bytes per trial per cell of the slice; keep a chunk near 128 MB (one per worker)
         cells = max(len(job.program.steps) + len(job.distributions), 1)
-        size = (256 << 20) // (16 * cells)
+        size = (128 << 20) // (16 * cells)
         return int(min(max(size, 1 << 12), 1 << 20))
+
+    def workers(self, job: Job) -> int:
+        # numpy and scipy.special release the GIL inside their loops: chunks run side by side
+        return max(1, min(os.cpu_count() or 1, 8))
 
     def run(self, job: Job, start: int, count: int) -> ChunkResult:
         inputs = draw_inputs(job, start, count)
