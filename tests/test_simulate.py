@@ -136,3 +136,20 @@ def test_rand_workbooks_run_as_they_are():
     out = simulate(model, spec, backend="numpy").outputs["Sheet1!B2"]
     assert abs(out.mean - 200.0) < 4 * 30 / np.sqrt(200_000)
     assert abs(out.std - 30.0) < 0.5
+
+
+def test_auto_uses_numpy_for_a_small_first_run_and_numba_for_a_large_one(tmp_path, monkeypatch):
+    pytest.importorskip("numba")
+    from engine.backends import base
+
+    monkeypatch.setenv("MCDESK_KERNEL_CACHE", str(tmp_path))
+    small = simulate(sum_model(), sum_spec(2_000), backend="auto")
+    assert small.backend == "numpy"  # nothing compiled yet: a 20 s compile would not pay
+    monkeypatch.setattr(base, "AUTO_NUMBA_TRIALS", 2_000)
+    large = simulate(sum_model(), sum_spec(2_000), backend="auto")
+    assert large.backend == "numba"
+    np.testing.assert_allclose(large.samples.outputs["Sheet1!B1"],
+                               small.samples.outputs["Sheet1!B1"], rtol=1e-12)
+    monkeypatch.setattr(base, "AUTO_NUMBA_TRIALS", 10**12)
+    again = simulate(sum_model(), sum_spec(2_000), backend="auto")
+    assert again.backend == "numba"  # compiled on disk now: no compile cost left

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import logging
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -10,6 +11,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..errors import SpecError
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from ..distributions import Distribution
@@ -88,10 +91,57 @@ def available_backends() -> list[str]:
     return names
 
 
+AUTO_NUMBA_TRIALS = 5_000_000  # from here a first numba compile (~20 s) pays for itself
+
+
+class AutoBackend(Backend):
+    """Chooses per job: numba when its kernel is already compiled or the run is large enough
+    to pay for compiling it, else numpy.  ``name`` becomes the backend actually used."""
+
+    name = "auto"
+
+    def __init__(self) -> None:
+        self._chosen: dict[int, Backend] = {}
+
+    def choose(self, job: Job) -> Backend:
+        got = self._chosen.get(id(job))
+        if got is None:
+            from .numpy import NumpyBackend
+
+            got = NumpyBackend()
+            if "numba" in available_backends():
+                from .numba import NumbaBackend
+
+                fast = NumbaBackend()
+                try:
+                    if job.trials >= AUTO_NUMBA_TRIALS or fast.is_compiled(job):
+                        got = fast
+                except Exception as exc:  # noqa: BLE001 - choosing must never fail a run
+                    log.info("auto: numba not usable for this job (%r); numpy", exc)
+            self._chosen[id(job)] = got
+            self.name = got.name
+        return got
+
+    def chunk_size(self, job: Job) -> int:
+        return self.choose(job).chunk_size(job)
+
+    def workers(self, job: Job) -> int:
+        return self.choose(job).workers(job)
+
+    def run(self, job: Job, start: int, count: int) -> ChunkResult:
+        return self.choose(job).run(job, start, count)
+
+    def close(self) -> None:
+        for b in self._chosen.values():
+            b.close()
+
+
 def get_backend(name: str) -> Backend:
-    """A backend by name: ``numpy`` (reference); ``auto`` picks the best available."""
+    """A backend by name: ``numpy`` (reference), ``numba``; ``auto`` picks per job."""
     key = (name or "auto").lower()
-    if key in ("auto", "numpy"):
+    if key == "auto":
+        return AutoBackend()
+    if key == "numpy":
         from .numpy import NumpyBackend
 
         return NumpyBackend()

@@ -117,6 +117,16 @@ class NumbaBackend(Backend):
         self._pool: ThreadPoolExecutor | None = None
         self._pool_size = 0
 
+    def is_compiled(self, job: Job) -> bool:
+        """Whether ``job``'s kernel is already compiled, in this process or in numba's disk
+        cache (so running it costs no compile time)."""
+        samplers, mode = samplers_for(job, self.exact_samples)
+        plan = generate(job.program, samplers, mode)
+        if plan.key in self._kernels:
+            return True
+        name = f"mcdesk_kernel_{plan.key}"
+        return any((self.kernel_dir / "__pycache__").glob(f"{name}.*.nbi"))
+
     # ------------------------------------------------------------ interface
     def chunk_size(self, job: Job) -> int:
         prep = self.prepare(job)
