@@ -4,6 +4,7 @@ summarise.  Progress is reported per chunk; a cancel callback stops between chun
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -12,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .backends import Backend, ChunkResult, Job, get_backend
-from .errors import CancelledError, SpecError
+from .errors import CancelledError, LimitError, SpecError
 from .model import Model, Program
 from .results import SimulationResult, input_ranks, sensitivity, summarize_output
 from .spec import SimulationSpec
@@ -82,6 +83,7 @@ def run_job(job: Job, backend: Backend, *, chunk_size: int | None = None,
     samples = Samples()
     names_in = {c: str(c) for c in job.distributions}
     names_out = {c: str(c) for c in prog.outputs}
+    _check_memory(total, len(names_in), len(names_out))
     for name in names_in.values():
         samples.inputs[name] = np.empty(total)
     for name in names_out.values():
@@ -126,6 +128,33 @@ def run_job(job: Job, backend: Backend, *, chunk_size: int | None = None,
             for f in pending:
                 f.cancel()
     return samples, time.perf_counter() - t0
+
+
+def available_memory() -> int | None:
+    """Bytes of memory available to a new allocation, where the system says (else None)."""
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def _check_memory(trials: int, inputs: int, outputs: int) -> None:
+    """The run keeps every trial's inputs and outputs: refuse, before starting, a run whose
+    samples would not fit in memory (rather than be killed by the system half-way)."""
+    need = trials * (8 * inputs + 9 * outputs)
+    free = available_memory()
+    if free is not None and need > 0.6 * free:
+        most = int(0.6 * free / max(8 * inputs + 9 * outputs, 1))
+        raise LimitError(f"{trials:,} trials keep {need / 2**30:.1f} GB of samples "
+                         f"({inputs} inputs, {outputs} outputs) but {free / 2**30:.1f} GB of "
+                         f"memory is free; run at most about {most:,} trials")
 
 
 def _collect(pending: set, store: Callable[[ChunkResult], None], progress: Progress | None,
