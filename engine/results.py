@@ -4,7 +4,7 @@
 
     {"trials", "seed", "backend", "elapsed_s", "trials_per_s",
      "outputs": {cell: {"mean", "std", "min", "max", "errors",
-                        "percentiles": {"1": .., "5": .., ..., "99": ..},
+                        "percentiles": {"1": .., "2": .., ..., "99": ..},
                         "sensitivity": {input: spearman}}}}
 
 plus ``sampling`` and, per output, ``trials_ok``, ``contribution_to_variance``,
@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 __all__ = ["PERCENTILES", "Convergence", "Histogram", "OutputSummary", "Sensitivity",
            "SimulationResult", "sensitivity", "summarize_output"]
 
-PERCENTILES: tuple[int, ...] = (1, 5, 10, 25, 50, 75, 90, 95, 99)
+PERCENTILES: tuple[int, ...] = tuple(range(1, 100))  # every whole percentile, P1 .. P99
 MAX_BINS = 200
 CONVERGENCE_POINTS = 200
 _Z95 = 1.959963984540054  # two-sided 95% normal quantile
