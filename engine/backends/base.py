@@ -149,5 +149,9 @@ def get_backend(name: str) -> Backend:
         from .numba import NumbaBackend
 
         return NumbaBackend()
+    if key == "cupy":
+        raise SpecError("backend 'cupy' needs an NVIDIA GPU, its driver and "
+                        "pip install 'mcdesk[gpu]'; it is not available in this version yet, "
+                        "use --backend numba (or auto)")
     raise SpecError(f"unknown or unavailable backend {name!r}; available: "
                     + ", ".join(["auto", *available_backends()]))
