@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -234,6 +235,7 @@ def has_wildcard(s: object) -> bool:
     return isinstance(s, str) and any(ch in s for ch in "*?~")
 
 
+@lru_cache(maxsize=512)
 def wildcard_regex(pattern: str) -> re.Pattern[str]:
     """Excel's wildcards: ``*`` any run, ``?`` one character, ``~`` escapes the next one."""
     out, i = [], 0

@@ -34,6 +34,7 @@ from ..values import (
 )
 from . import register
 from ._args import iter_values, result, scalar_number
+from ._search import wildcard_regex
 from .math import Arg, atp_number, flag, lift, round_digits
 
 MAX_LEN = 32767  # Excel's longest text
@@ -248,25 +249,10 @@ def _find_one(x: str, t: str, i: int) -> int:
     return t.find(x, i - 1) + 1
 
 
-@lru_cache(maxsize=512)
-def _wildcards(pattern: str) -> re.Pattern[str]:
-    """Excel wildcards as a regex: ? one character, * any run, ~ escapes the next one."""
-    out, k = [], 0
-    while k < len(pattern):
-        c = pattern[k]
-        if c == "~" and k + 1 < len(pattern) and pattern[k + 1] in "?*~":
-            out.append(re.escape(pattern[k + 1]))
-            k += 2
-            continue
-        out.append("." if c == "?" else ".*?" if c == "*" else re.escape(c))
-        k += 1
-    return re.compile("".join(out), re.IGNORECASE | re.DOTALL)
-
-
 def _search_one(x: str, t: str, i: int) -> int:
     if i > len(t):
         return 0
-    m = _wildcards(x).search(t, i - 1)
+    m = wildcard_regex(x).search(t, i - 1)  # the leftmost match start, greedy or not
     return m.start() + 1 if m else 0
 
 
