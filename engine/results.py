@@ -101,6 +101,7 @@ class SimulationResult:
     trials_per_s: float
     outputs: dict[str, OutputSummary]
     samples: Any = field(default=None, repr=False, compare=False)  # per-trial values, if kept
+    compile_s: float = 0.0  # time the backend spent compiling (or loading) its kernel
 
     def to_dict(self) -> dict[str, Any]:
         """The RESULT.json form: JSON-serialisable with ``allow_nan=False``."""
@@ -108,6 +109,7 @@ class SimulationResult:
             "trials": int(self.trials), "seed": int(self.seed), "backend": str(self.backend),
             "sampling": str(getattr(self.sampling, "value", self.sampling)),
             "elapsed_s": _num(self.elapsed_s), "trials_per_s": _num(self.trials_per_s),
+            "compile_s": _num(self.compile_s),
             "outputs": {name: s.to_dict() for name, s in self.outputs.items()},
         }
 

@@ -179,7 +179,9 @@ def simulate(model: Model, spec: SimulationSpec, *, backend: str | Backend = "au
     be = get_backend(backend) if isinstance(backend, str) else backend
     job = prepare(model, spec)
     samples, elapsed = run_job(job, be, chunk_size=chunk_size, progress=progress, cancel=cancel)
-    return summarize(job, samples, elapsed, be.name)
+    result = summarize(job, samples, elapsed, be.name)
+    result.compile_s = float(be.compile_seconds())
+    return result
 
 
 def summarize(job: Job, samples: Samples, elapsed: float, backend_name: str) -> SimulationResult:

@@ -148,6 +148,7 @@ def test_auto_uses_numpy_for_a_small_first_run_and_numba_for_a_large_one(tmp_pat
     monkeypatch.setattr(base, "AUTO_NUMBA_TRIALS", 2_000)
     large = simulate(sum_model(), sum_spec(2_000), backend="auto")
     assert large.backend == "numba"
+    assert small.compile_s == 0.0 and large.to_dict()["compile_s"] > 0  # compiled here
     np.testing.assert_allclose(large.samples.outputs["Sheet1!B1"],
                                small.samples.outputs["Sheet1!B1"], rtol=1e-12)
     monkeypatch.setattr(base, "AUTO_NUMBA_TRIALS", 10**12)

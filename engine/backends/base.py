@@ -57,6 +57,10 @@ class Backend(ABC):
         """A good number of trials per call (memory-bounded)."""
         return 1 << 17
 
+    def compile_seconds(self) -> float:
+        """Seconds the last job spent compiling (or loading) a kernel; 0 for interpreters."""
+        return 0.0
+
     def workers(self, job: Job) -> int:
         """How many chunks may run at once in threads of this process (``run`` must then be
         thread-safe).  Backends that parallelise inside a chunk keep the default, 1."""
@@ -127,6 +131,9 @@ class AutoBackend(Backend):
 
     def workers(self, job: Job) -> int:
         return self.choose(job).workers(job)
+
+    def compile_seconds(self) -> float:
+        return max((b.compile_seconds() for b in self._chosen.values()), default=0.0)
 
     def run(self, job: Job, start: int, count: int) -> ChunkResult:
         return self.choose(job).run(job, start, count)

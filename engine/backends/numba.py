@@ -128,6 +128,9 @@ class NumbaBackend(Backend):
         return any((self.kernel_dir / "__pycache__").glob(f"{name}.*.nbi"))
 
     # ------------------------------------------------------------ interface
+    def compile_seconds(self) -> float:
+        return self.last_compile_s
+
     def chunk_size(self, job: Job) -> int:
         prep = self.prepare(job)
         if prep.plan.rest:
