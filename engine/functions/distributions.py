@@ -22,25 +22,14 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from scipy import special as sc
 
-from ..values import DIV0, NUM, VALUE, Grid, Vec, first_error, to_bool
+from ..values import DIV0, NUM, Grid, Vec
 from . import register
-from ._args import result, scalar_number
-from .math import cell_of, flag, lift
+from .math import BOOL, numeric
 
 Arg = Vec | Grid | None
 Checks = list[tuple[np.ndarray, int]]
 Compute = Callable[..., tuple[np.ndarray, Checks]]
-BOOL = "bool"  # marks a cumulative flag in a signature
 _SQRT2PI = np.sqrt(2.0 * np.pi)
-
-
-def _flag_arg(v: Arg) -> tuple[np.ndarray, np.ndarray | None]:
-    v = cell_of(v)
-    if v is None:
-        return np.zeros(1, bool), None
-    if isinstance(v, Grid):
-        return np.zeros(1, bool), np.full(1, VALUE, np.uint8)
-    return to_bool(v)
 
 
 def _define(names: Sequence[str], compute: Compute, signature: Sequence[float | str | None]
@@ -48,26 +37,10 @@ def _define(names: Sequence[str], compute: Compute, signature: Sequence[float | 
     """Register ``compute`` under ``names``.  ``signature`` gives each argument's default:
     None for a required number (an empty one is 0), a float for an optional one, BOOL for a
     cumulative flag (empty -> FALSE)."""
-
-    def one(*vals: Arg) -> Vec:
-        xs, err = [], None
-        for v, d in zip(vals, signature, strict=True):
-            if d == BOOL:
-                x, e = _flag_arg(v)
-            else:
-                x, e = scalar_number(v, 0.0 if d is None else d)  # type: ignore[arg-type]
-            xs.append(x)
-            err = first_error(err, e)
-        with np.errstate(all="ignore"):
-            out, checks = compute(*xs)
-        for mask, code in checks:
-            err = flag(err, mask, code)
-        return result(out, err)
+    defaults = [0.0 if d is None else d for d in signature]
 
     def fn(*args: Arg) -> Vec | Grid:
-        if len(args) > len(signature):
-            return result(np.zeros(1), np.full(1, VALUE, np.uint8))
-        return lift(one, list(args) + [None] * (len(signature) - len(args)))
+        return numeric(compute, args, defaults)
 
     fn.__name__ = names[0].lower().replace(".", "_")
     fn.__doc__ = f"Excel's {names[0]}."

@@ -16,7 +16,19 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from ..values import DIV0, NUM, VALUE, Grid, Kind, Vec, blank, first_error, to_number, trials
+from ..values import (
+    DIV0,
+    NUM,
+    VALUE,
+    Grid,
+    Kind,
+    Vec,
+    blank,
+    first_error,
+    to_bool,
+    to_number,
+    trials,
+)
 from . import register
 from ._args import numeric_columns, result, scalar_number
 from .operators import arith, map_grid
@@ -62,16 +74,29 @@ def flag(err: np.ndarray | None, mask: np.ndarray | bool, code: int) -> np.ndarr
     return first_error(err, np.atleast_1d(np.where(mask, code, 0).astype(np.uint8)))
 
 
+BOOL = "bool"  # in ``numeric``'s defaults: a logical flag (empty -> FALSE), as CUMULATIVE
+
+
+def _bool_arg(v: Arg) -> tuple[np.ndarray, np.ndarray | None]:
+    v = cell_of(v)
+    if v is None:
+        return np.zeros(1, bool), None
+    if isinstance(v, Grid):
+        return np.zeros(1, bool), np.full(1, VALUE, np.uint8)
+    return to_bool(v)
+
+
 def numeric(compute: Callable[..., tuple[np.ndarray, Checks]], args: Sequence[Arg],
-            defaults: Sequence[float | None]) -> Vec | Grid:
+            defaults: Sequence[float | str | None]) -> Vec | Grid:
     """A function of numbers: coerce each argument (``None`` -> its default; a required one,
-    default ``None``, -> #VALUE!), run ``compute`` on the arrays, which returns the values and
-    ``(mask, code)`` domain errors; argument errors come first."""
+    default ``None``, -> #VALUE!; :data:`BOOL` -> a logical flag), run ``compute`` on the
+    arrays, which returns the values and ``(mask, code)`` domain errors; argument errors come
+    first."""
 
     def one(*vals: Arg) -> Vec:
         xs, err = [], None
         for v, d in zip(vals, defaults, strict=True):
-            x, e = scalar_number(v, d)
+            x, e = _bool_arg(v) if d == BOOL else scalar_number(v, d)  # type: ignore[arg-type]
             xs.append(x)
             err = first_error(err, e)
         with np.errstate(all="ignore"):
