@@ -137,31 +137,34 @@ def avedev(*args: Arg) -> Vec:
         return _done(s / cnt, flag(err, cnt == 0, NUM), n)
 
 
+def _positive(args: tuple[Arg, ...]):
+    """Columns, masks, error, trials, count, and where a value is <= 0 (or there is none):
+    what GEOMEAN and HARMEAN share."""
+    cols, masks, err, n = _columns(args)
+    cnt = _count(masks, cols)
+    bad = cnt == 0
+    for c, m in zip(cols, masks, strict=True):
+        bad = bad | ((c <= 0) if m is None else (m & (c <= 0)))
+    return cols, masks, err, n, cnt, bad
+
+
 @register("GEOMEAN", refs=True)
 def geomean(*args: Arg) -> Vec:
     """Excel's GEOMEAN: #NUM! when a value is <= 0 or there is none."""
-    cols, masks, err, n = _columns(args)
-    cnt = _count(masks, cols)
-    bad = np.zeros(1, bool)
-    for c, m in zip(cols, masks, strict=True):
-        bad = bad | ((c <= 0) if m is None else (m & (c <= 0)))
+    cols, masks, err, n, cnt, bad = _positive(args)
     with np.errstate(all="ignore"):
         logs = _sum([np.log(np.where(c > 0, c, 1.0)) for c in cols], masks)
         g = np.exp(logs / cnt)
-    return _done(g, flag(err, bad | (cnt == 0), NUM), n)
+    return _done(g, flag(err, bad, NUM), n)
 
 
 @register("HARMEAN", refs=True)
 def harmean(*args: Arg) -> Vec:
     """Excel's HARMEAN: #NUM! when a value is <= 0 or there is none."""
-    cols, masks, err, n = _columns(args)
-    cnt = _count(masks, cols)
-    bad = np.zeros(1, bool)
-    for c, m in zip(cols, masks, strict=True):
-        bad = bad | ((c <= 0) if m is None else (m & (c <= 0)))
+    cols, masks, err, n, cnt, bad = _positive(args)
     with np.errstate(all="ignore"):
         h = cnt / _sum([1.0 / np.where(c > 0, c, 1.0) for c in cols], masks)
-    return _done(h, flag(err, bad | (cnt == 0), NUM), n)
+    return _done(h, flag(err, bad, NUM), n)
 
 
 # ----------------------------------------------------------------- counting
