@@ -250,7 +250,7 @@ def test_kernel_uniforms_are_engine_sampling_uniforms_bit_for_bit():
 
 # ----------------------------------------------------------------- workbooks
 def _workbook_job(name: str, trials: int, max_outputs: int = 40) -> Job:
-    from tests.test_differential import _inputs
+    from tests.test_differential import _inputs, reads_input
 
     model = Model.open(WORKBOOKS / name)
     inputs = _inputs(model)
@@ -259,11 +259,7 @@ def _workbook_job(name: str, trials: int, max_outputs: int = 40) -> Job:
     varying: set = set()
     for c in order:
         cc = model.code(c)
-        reads = any(isinstance(r, ir.Ref) and r.cell in input_set
-                    or isinstance(r, ir.Area) and any(i.sheet == r.sheet and r.r1 <= i.row <= r.r2
-                                                      and r.c1 <= i.col <= r.c2 for i in inputs)
-                    for r in ir.references(cc.node))
-        if reads or any(d in varying for d in cc.deps):
+        if reads_input(cc.node, inputs, input_set) or any(d in varying for d in cc.deps):
             varying.add(c)
     outputs = [c for c in order if c in varying]
     if not outputs:

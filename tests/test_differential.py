@@ -52,6 +52,14 @@ def _inputs(model: Model) -> list:
     return sorted(seen)[:150]
 
 
+def reads_input(node, inputs: list, input_set: set) -> bool:
+    """The formula reads one of the input cells, directly or in a range."""
+    return any(isinstance(r, ir.Ref) and r.cell in input_set or
+               isinstance(r, ir.Area) and any(i.sheet == r.sheet and r.r1 <= i.row <= r.r2
+                                              and r.c1 <= i.col <= r.c2 for i in inputs)
+               for r in ir.references(node))
+
+
 def _pycel_value(x):
     from engine.values import ERROR_CODES
 
@@ -92,11 +100,7 @@ def test_numpy_matches_pycel_trial_by_trial(book):
                 or _pycel_lacks(cc.node)):
             volatile.add(c)
             continue
-        reads = any(isinstance(r, ir.Ref) and r.cell in input_set or
-                    isinstance(r, ir.Area) and any(i.sheet == r.sheet and r.r1 <= i.row <= r.r2
-                                                   and r.c1 <= i.col <= r.c2 for i in inputs)
-                    for r in ir.references(cc.node))
-        if reads or any(d in varying for d in cc.deps):
+        if reads_input(cc.node, inputs, input_set) or any(d in varying for d in cc.deps):
             varying.add(c)
     outputs = [c for c in order if c in varying]
     if not outputs:
