@@ -87,10 +87,23 @@ class Distribution(ABC):
 
 
 @dataclass(frozen=True)
-class Triangular(Distribution):
+class _ThreePoint(Distribution):
+    """Minimum, most likely, maximum: what triangular and PERT share."""
+
     min: float
     mode: float
     max: float
+
+    @property
+    def nominal(self) -> float:
+        return self.mode
+
+    def params(self) -> dict[str, float | list[float]]:
+        return {"min": self.min, "mode": self.mode, "max": self.max}
+
+
+@dataclass(frozen=True)
+class Triangular(_ThreePoint):
     name: ClassVar[str] = "triangular"
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
@@ -111,21 +124,11 @@ class Triangular(Distribution):
         a, c, b = self.min, self.mode, self.max
         return (a * a + b * b + c * c - a * b - a * c - b * c) / 18.0
 
-    @property
-    def nominal(self) -> float:
-        return self.mode
-
-    def params(self) -> dict[str, float | list[float]]:
-        return {"min": self.min, "mode": self.mode, "max": self.max}
-
 
 @dataclass(frozen=True)
-class Pert(Distribution):
+class Pert(_ThreePoint):
     """Beta-PERT with lambda = 4: min + (max - min) * Beta(alpha, beta)."""
 
-    min: float
-    mode: float
-    max: float
     name: ClassVar[str] = "pert"
 
     @property
@@ -148,13 +151,6 @@ class Pert(Distribution):
     def variance(self) -> float:
         m = self.mean
         return (m - self.min) * (self.max - m) / 7.0
-
-    @property
-    def nominal(self) -> float:
-        return self.mode
-
-    def params(self) -> dict[str, float | list[float]]:
-        return {"min": self.min, "mode": self.mode, "max": self.max}
 
 
 @dataclass(frozen=True)
