@@ -46,6 +46,7 @@ class Model:
         self._errors: dict[CellRef, str] = {}
         self._formula_index: dict[str, tuple[np.ndarray, np.ndarray, list[CellRef]]] = {}
         self._area_deps: dict[ir.Area, list[CellRef]] = {}
+        self._subtotal_masks: dict[tuple[ir.Area, bool], np.ndarray] = {}
 
     @classmethod
     def open(cls, path: str | Path, limits: Limits | None = None) -> Model:
@@ -116,6 +117,25 @@ class Model:
     def is_formula(self, ref: CellRef) -> bool:
         cell = self.workbook.cell(ref)
         return cell is not None and (cell.formula is not None or cell.array_anchor is not None)
+
+    def subtotal_mask(self, area: ir.Area, skip_hidden: bool) -> np.ndarray:
+        """Cells SUBTOTAL counts: not SUBTOTAL/AGGREGATE cells, not hidden rows when asked
+        (fixed by the workbook, so worked out once per range)."""
+        key = (area, skip_hidden)
+        keep = self._subtotal_masks.get(key)
+        if keep is not None:
+            return keep
+        sheet = self.workbook.sheets.get(area.sheet)
+        keep = np.ones(area.shape, dtype=bool)
+        for i, row in enumerate(area.cells() if sheet is not None else []):
+            hidden = skip_hidden and row[0].row in sheet.hidden_rows
+            for j, c in enumerate(row):
+                cell = sheet.cells.get((c.row, c.col))
+                formula = (cell.formula or "").upper() if cell is not None else ""
+                if hidden or "SUBTOTAL(" in formula or "AGGREGATE(" in formula:
+                    keep[i, j] = False
+        self._subtotal_masks[key] = keep
+        return keep
 
     # ------------------------------------------------------------ compile
     def code(self, ref: CellRef) -> CellCode:
@@ -385,20 +405,7 @@ class Env:
         return Grid([[self.cell(c) for c in row] for row in area.cells()], area)
 
     def subtotal_mask(self, area: ir.Area, skip_hidden: bool) -> np.ndarray:
-        """Cells SUBTOTAL counts: not SUBTOTAL/AGGREGATE cells, not hidden rows when asked."""
-        wb = self.model.workbook
-        sheet = wb.sheets.get(area.sheet)
-        keep = np.ones(area.shape, dtype=bool)
-        if sheet is None:
-            return keep
-        for i, row in enumerate(area.cells()):
-            hidden = skip_hidden and row[0].row in sheet.hidden_rows
-            for j, c in enumerate(row):
-                cell = sheet.cells.get((c.row, c.col))
-                formula = (cell.formula or "").upper() if cell is not None else ""
-                if hidden or "SUBTOTAL(" in formula or "AGGREGATE(" in formula:
-                    keep[i, j] = False
-        return keep
+        return self.model.subtotal_mask(area, skip_hidden)
 
 
 def implicit_intersection(g: Grid, at: CellRef) -> Vec:
