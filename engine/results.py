@@ -18,17 +18,20 @@ import logging
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scipy.stats import rankdata
 
 from .sampling import Sampling
 
+if TYPE_CHECKING:
+    from .streaming import Moments
+
 log = logging.getLogger(__name__)
 
 __all__ = ["PERCENTILES", "Convergence", "Histogram", "OutputSummary", "Sensitivity",
-           "SimulationResult", "sensitivity", "summarize_output"]
+           "SimulationResult", "sensitivity", "summarize_kept", "summarize_output"]
 
 PERCENTILES: tuple[int, ...] = tuple(range(1, 100))  # every whole percentile, P1 .. P99
 MAX_BINS = 200
@@ -146,6 +149,41 @@ def summarize_output(values: np.ndarray, errors: int) -> OutputSummary:
     return OutputSummary(
         count=n, errors=int(errors), mean=mean, std=std, min=float(x.min()), max=float(x.max()),
         percentiles=percentiles, histogram=histogram(x, iqr=iqr), convergence=convergence(x))
+
+
+def summarize_kept(values32: np.ndarray, moments: Moments, errors: int) -> OutputSummary:
+    """Statistics of a streamed output (:mod:`engine.streaming`): mean, std, min and max from
+    the exact running ``moments`` of the float64 values; percentiles, histogram and
+    convergence from ``values32``, every trial's value as float32 in trial order (NaN for an
+    error), so they are within float32 rounding (about 6e-8 relative) of the in-memory ones.
+    Percentiles interpolate the float32 order statistics in float64 (Excel PERCENTILE.INC)."""
+    x = np.asarray(values32).ravel()
+    if moments.count == 0:
+        return summarize_output(np.empty(0), errors)
+    kept = x[~np.isnan(x)]  # our own copy, in trial order (errors left out)
+    conv = convergence(kept)
+    pct = _kept_percentiles(kept, PERCENTILES)  # partitions ``kept`` in place
+    percentiles: dict[str, float | None] = {
+        str(p): float(v) for p, v in zip(PERCENTILES, pct, strict=True)}
+    iqr = float(pct[PERCENTILES.index(75)] - pct[PERCENTILES.index(25)])
+    hist = histogram(kept, iqr=iqr)
+    return OutputSummary(
+        count=moments.count, errors=int(errors), mean=moments.mean, std=moments.std,
+        min=moments.min, max=moments.max, percentiles=percentiles, histogram=hist,
+        convergence=conv)
+
+
+def _kept_percentiles(x: np.ndarray, ps: tuple[int, ...]) -> np.ndarray:
+    """numpy's linear percentiles of ``x`` (reordered in place: no copy of it is made), the
+    order statistics interpolated in float64."""
+    n = x.size
+    pos = np.asarray(ps, dtype=np.float64) / 100.0 * (n - 1)
+    lo = np.floor(pos).astype(np.int64)
+    hi = np.minimum(lo + 1, n - 1)
+    x.partition(np.unique(np.concatenate([lo, hi])))
+    a, b = x[lo].astype(np.float64), x[hi].astype(np.float64)
+    t = pos - lo
+    return np.where(t < 0.5, a + (b - a) * t, b - (b - a) * (1.0 - t))
 
 
 def _sum_sq_dev(x: np.ndarray, shift: float, start: int = 0, stop: int | None = None,

@@ -14,9 +14,16 @@ import numpy as np
 
 from .backends import Backend, ChunkResult, Job, get_backend
 from .errors import CancelledError, LimitError, SpecError
-from .model import Model, Program
-from .results import SimulationResult, input_ranks, sensitivity, summarize_output
+from .model import Model
+from .results import (
+    SimulationResult,
+    input_ranks,
+    sensitivity,
+    summarize_kept,
+    summarize_output,
+)
 from .spec import SimulationSpec
+from .streaming import Moments, StreamSink, kept_bytes
 from .workbook import CellRef
 
 log = logging.getLogger(__name__)
@@ -26,11 +33,24 @@ Progress = Callable[[int, int], None]  # (trials done, total)
 
 @dataclass
 class Samples:
-    """Per-trial values: inputs and outputs (NaN where a trial ended in an error)."""
+    """Per-trial values: inputs and outputs (NaN where a trial ended in an error), float64,
+    and each output's Excel error codes (uint8, 0 = none).
+
+    A run kept in memory (the default for runs that fit) holds every trial: ``stride`` is 1.
+    A streamed run (:mod:`engine.streaming`; large runs, or ``stream=True``) holds what it
+    kept: ``inputs``, ``outputs`` and ``errors`` are the deterministic subsample of trials
+    ``0, stride, 2*stride, ...`` (all the same length, so charts and sample exports work as
+    they are); ``outputs32`` holds every trial's output as float32 (NaN for an error) and
+    ``moments`` the exact running moments over every trial.
+    """
 
     inputs: dict[str, np.ndarray] = field(default_factory=dict)
     outputs: dict[str, np.ndarray] = field(default_factory=dict)
     errors: dict[str, np.ndarray] = field(default_factory=dict)
+    stride: int = 1                                   # trial t is in the arrays above iff t % stride == 0
+    streamed: bool = False
+    outputs32: dict[str, np.ndarray] = field(default_factory=dict)   # streamed: every trial, float32
+    moments: dict[str, Moments] = field(default_factory=dict)        # streamed: exact moments
 
 
 def prepare(model: Model, spec: SimulationSpec) -> Job:
@@ -45,7 +65,8 @@ def prepare(model: Model, spec: SimulationSpec) -> Job:
     for ref, inp in zip(inputs, spec.inputs, strict=True):
         distributions[ref] = inp.resolve(lambda text, _sheet=ref.sheet: _constant(model, text, _sheet))
     program = model.compile(inputs, outputs)
-    return Job(program, distributions, spec.seed, spec.sampling, spec.trials)
+    return Job(program, distributions, spec.seed, spec.sampling, spec.trials,
+               spec=spec, book=model.workbook.path)
 
 
 def _constant(model: Model, text: str, sheet: str) -> float | list[float]:
@@ -75,21 +96,37 @@ def _constant(model: Model, text: str, sheet: str) -> float | list[float]:
 
 def run_job(job: Job, backend: Backend, *, chunk_size: int | None = None,
             progress: Progress | None = None, cancel: Callable[[], bool] | None = None,
-            ) -> tuple[Samples, float]:
-    """Run all trials in chunks; returns the samples and the elapsed seconds."""
+            stream: bool | None = None) -> tuple[Samples, float]:
+    """Run all trials in chunks; returns the samples and the elapsed seconds.
+
+    ``stream``: True keeps only what the statistics need (float32 outputs, exact running
+    moments, a subsample of the trials: see :class:`Samples` and :mod:`engine.streaming`),
+    False keeps every trial's float64 inputs and outputs, None (default) streams when the
+    float64 samples would take more than :data:`STREAM_ABOVE` bytes or 40% of free memory."""
     total = job.trials
-    size = chunk_size or backend.chunk_size(job)
-    prog: Program = job.program
-    samples = Samples()
     names_in = {c: str(c) for c in job.distributions}
-    names_out = {c: str(c) for c in prog.outputs}
+    names_out = {c: str(c) for c in job.program.outputs}
+    streamed = _streams(stream, total, len(names_in), len(names_out))
+    size = chunk_size or backend.chunk_size(job)
+    if streamed:
+        _check_stream_memory(total, len(names_in), len(names_out))
+        if chunk_size is None:
+            size = _stream_chunk(size, backend.workers(job), len(names_in), len(names_out),
+                                 kept_bytes(total, len(names_in), len(names_out)))
+        sink = StreamSink(total, names_in, names_out)
+        log.info("streaming %d trials in chunks of %d (subsample stride %d)", total, size,
+                 sink.stride)
+        elapsed = _run_chunks(job, backend, size, sink.store, progress, cancel)
+        return Samples(inputs=sink.sub_inputs, outputs=sink.sub_outputs, errors=sink.sub_errors,
+                       stride=sink.stride, streamed=True, outputs32=sink.values32,
+                       moments=sink.moments()), elapsed
     _check_memory(total, len(names_in), len(names_out))
+    samples = Samples()
     for name in names_in.values():
         samples.inputs[name] = np.empty(total)
     for name in names_out.values():
         samples.outputs[name] = np.empty(total)
         samples.errors[name] = np.empty(total, dtype=np.uint8)
-    t0 = time.perf_counter()
 
     def store(chunk: ChunkResult) -> None:
         a, b = chunk.start, chunk.start + chunk.count
@@ -99,6 +136,15 @@ def run_job(job: Job, backend: Backend, *, chunk_size: int | None = None,
             samples.outputs[name][a:b] = chunk.outputs[c]
             samples.errors[name][a:b] = chunk.errors[c]
 
+    return samples, _run_chunks(job, backend, size, store, progress, cancel)
+
+
+def _run_chunks(job: Job, backend: Backend, size: int, store: Callable[[ChunkResult], None],
+                progress: Progress | None, cancel: Callable[[], bool] | None) -> float:
+    """Run every chunk of ``size`` trials, handing each result to ``store`` (in this thread);
+    returns the elapsed seconds."""
+    total = job.trials
+    t0 = time.perf_counter()
     starts = list(range(0, total, size))
     workers = min(backend.workers(job), len(starts))
     done = 0
@@ -110,7 +156,7 @@ def run_job(job: Job, backend: Backend, *, chunk_size: int | None = None,
             done += min(size, total - start)
             if progress is not None:
                 progress(done, total)
-        return samples, time.perf_counter() - t0
+        return time.perf_counter() - t0
     # chunks side by side in threads, at most ``workers`` in flight; the streams are keyed by
     # trial, so the samples are the same as one after the other
     pending: set[Future] = set()
@@ -127,7 +173,35 @@ def run_job(job: Job, backend: Backend, *, chunk_size: int | None = None,
         finally:
             for f in pending:
                 f.cancel()
-    return samples, time.perf_counter() - t0
+    return time.perf_counter() - t0
+
+
+STREAM_ABOVE = 1 << 30  # bytes of float64 samples above which a run streams by default
+
+
+def _sample_bytes(trials: int, inputs: int, outputs: int) -> int:
+    """Bytes of every trial's float64 inputs and outputs and uint8 error codes."""
+    return trials * (8 * inputs + 9 * outputs)
+
+
+def _streams(stream: bool | None, trials: int, inputs: int, outputs: int) -> bool:
+    if stream is not None:
+        return bool(stream)
+    need = _sample_bytes(trials, inputs, outputs)
+    free = available_memory()
+    return need > STREAM_ABOVE or (free is not None and need > 0.4 * free)
+
+
+def _stream_chunk(size: int, workers: int, inputs: int, outputs: int, kept: int) -> int:
+    """``size`` trials per chunk, or fewer when free memory (beyond what the run keeps) would
+    not hold a quarter of ``workers`` chunks in flight; a backend's temporaries are taken as
+    four times the chunk's result."""
+    free = available_memory()
+    if free is None:
+        return size
+    per_trial = 4 * (8 * inputs + 9 * outputs + 16) * max(workers, 1)
+    fits = int(max(free - kept, 0) * 0.25) // per_trial
+    return int(min(size, max(fits, 1 << 12)))
 
 
 def available_memory() -> int | None:
@@ -145,10 +219,22 @@ def available_memory() -> int | None:
         return None
 
 
+def _check_stream_memory(trials: int, inputs: int, outputs: int) -> None:
+    """A streamed run keeps 4 bytes per output per trial and a subsample: refuse, before
+    starting, one that would not fit in memory."""
+    need = kept_bytes(trials, inputs, outputs)
+    free = available_memory()
+    if free is not None and need > 0.6 * free:
+        most = int(0.6 * free / max(4 * outputs, 1))
+        raise LimitError(f"{trials:,} trials keep {need / 2**30:.1f} GB of float32 outputs "
+                         f"({outputs} outputs) but {free / 2**30:.1f} GB of memory is free; "
+                         f"run at most about {most:,} trials")
+
+
 def _check_memory(trials: int, inputs: int, outputs: int) -> None:
     """The run keeps every trial's inputs and outputs: refuse, before starting, a run whose
     samples would not fit in memory (rather than be killed by the system half-way)."""
-    need = trials * (8 * inputs + 9 * outputs)
+    need = _sample_bytes(trials, inputs, outputs)
     free = available_memory()
     if free is not None and need > 0.6 * free:
         most = int(0.6 * free / max(8 * inputs + 9 * outputs, 1))
@@ -174,11 +260,14 @@ def _collect(pending: set, store: Callable[[ChunkResult], None], progress: Progr
 
 def simulate(model: Model, spec: SimulationSpec, *, backend: str | Backend = "auto",
              chunk_size: int | None = None, progress: Progress | None = None,
-             cancel: Callable[[], bool] | None = None) -> SimulationResult:
-    """Run ``spec`` on ``model`` and summarise the outputs (statistics, sensitivity, ...)."""
+             cancel: Callable[[], bool] | None = None, stream: bool | None = None,
+             ) -> SimulationResult:
+    """Run ``spec`` on ``model`` and summarise the outputs (statistics, sensitivity, ...).
+    ``stream``: see :func:`run_job` (None: large runs stream, small ones keep every trial)."""
     be = get_backend(backend) if isinstance(backend, str) else backend
     job = prepare(model, spec)
-    samples, elapsed = run_job(job, be, chunk_size=chunk_size, progress=progress, cancel=cancel)
+    samples, elapsed = run_job(job, be, chunk_size=chunk_size, progress=progress, cancel=cancel,
+                               stream=stream)
     result = summarize(job, samples, elapsed, be.name)
     result.compile_s = float(be.compile_seconds())
     return result
@@ -190,7 +279,11 @@ def summarize(job: Job, samples: Samples, elapsed: float, backend_name: str) -> 
     for name, vals in samples.outputs.items():
         errs = samples.errors[name]
         ok = errs == 0
-        summary = summarize_output(vals[ok], int((~ok).sum()))
+        if samples.streamed:  # statistics over every trial; sensitivity over the subsample
+            m = samples.moments[name]
+            summary = summarize_kept(samples.outputs32[name], m, job.trials - m.count)
+        else:
+            summary = summarize_output(vals[ok], int((~ok).sum()))
         if samples.inputs and ok.all():
             shared = shared if shared is not None else input_ranks(samples.inputs)
             summary.sensitivity = sensitivity(samples.inputs, vals, shared)

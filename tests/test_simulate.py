@@ -156,7 +156,7 @@ def test_auto_uses_numpy_for_a_small_first_run_and_numba_for_a_large_one(tmp_pat
     assert again.backend == "numba"  # compiled on disk now: no compile cost left
 
 
-def test_a_run_too_large_for_memory_is_refused_before_it_starts(monkeypatch):
+def test_a_run_kept_in_memory_too_large_for_it_is_refused_before_it_starts(monkeypatch):
     import importlib
 
     from engine.errors import LimitError
@@ -166,4 +166,4 @@ def test_a_run_too_large_for_memory_is_refused_before_it_starts(monkeypatch):
     monkeypatch.setattr(sim, "available_memory", lambda: 100 * 2**20)  # 100 MB free
     job = prepare(sum_model(), sum_spec(10_000_000))
     with pytest.raises(LimitError, match=r"10,000,000 trials keep 0\.8 GB .* run at most about"):
-        run_job(job, NumpyBackend())
+        run_job(job, NumpyBackend(), stream=False)
