@@ -15,9 +15,12 @@ from ..errors import SpecError
 log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from ..distributions import Distribution
     from ..model import Program
     from ..sampling import Sampling
+    from ..spec import SimulationSpec
     from ..workbook import CellRef
 
 
@@ -30,6 +33,9 @@ class Job:
     seed: int
     sampling: Sampling
     trials: int  # total trials of the run (Latin hypercube strata depend on it)
+    # where the job came from, for backends that send the run elsewhere (remote)
+    spec: SimulationSpec | None = field(default=None, repr=False, compare=False)
+    book: Path | None = field(default=None, repr=False, compare=False)  # the workbook file
 
 
 @dataclass
@@ -143,9 +149,14 @@ class AutoBackend(Backend):
             b.close()
 
 
-def get_backend(name: str) -> Backend:
-    """A backend by name: ``numpy`` (reference), ``numba``; ``auto`` picks per job."""
+def get_backend(name: str, **options: object) -> Backend:
+    """A backend by name: ``numpy`` (reference), ``numba``; ``auto`` picks per job;
+    ``remote`` (options: url, token, shards, ...: see ``remote.RemoteBackend``)."""
     key = (name or "auto").lower()
+    if key == "remote":
+        from remote.client import RemoteBackend  # lazily: httpx only when asked for
+
+        return RemoteBackend(**options)  # type: ignore[arg-type]
     if key == "auto":
         return AutoBackend()
     if key == "numpy":

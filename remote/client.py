@@ -1,0 +1,355 @@
+"""The httpx client of the service, and :class:`RemoteBackend`, the engine backend that
+runs trial ranges on it.
+
+``RemoteBackend.run(job, start, count)`` uploads the workbook and spec with the trial range,
+follows the job's progress, fetches its per-trial samples and returns them as a
+:class:`~engine.backends.ChunkResult`; the engine's ``run_job`` merges the chunks and
+summarises locally, so the result is the local one, bit for bit.  With ``shards=N`` the run is
+cut into N ranges sent side by side (each thread on its own connection, so a Kubernetes
+Service can spread them over replicas).
+
+Connection errors and 503 are retried with exponential back-off (and Retry-After); 401, 413
+and 429 become :mod:`remote.errors` exceptions with messages a user can act on.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import math
+import os
+import threading
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from engine.backends.base import Backend, ChunkResult, Job
+from engine.errors import CancelledError
+
+from .errors import (
+    AuthError,
+    BusyError,
+    JobFailedError,
+    JobNotFoundError,
+    RemoteError,
+    RemoteSpecError,
+    ServiceUnavailableError,
+    UploadTooLargeError,
+)
+from .store import load_samples
+
+log = logging.getLogger(__name__)
+
+ENV_URL = "MCDESK_REMOTE_URL"
+ENV_TOKEN = "MCDESK_REMOTE_TOKEN"
+Progress = Callable[[int, int], None]
+
+
+def _detail(resp: httpx.Response) -> str:
+    try:
+        data = resp.json()
+    except ValueError:
+        return resp.text[:200] or resp.reason_phrase
+    if isinstance(data, dict):
+        return str(data.get("detail") or data.get("error") or data)
+    return str(data)
+
+
+def _retry_after(resp: httpx.Response, default: float) -> float:
+    try:
+        return max(0.0, float(resp.headers.get("retry-after", default)))
+    except ValueError:
+        return default
+
+
+class RemoteClient:
+    """The service's job API.  ``url`` and ``token`` default to MCDESK_REMOTE_URL and
+    MCDESK_REMOTE_TOKEN.  Thread-safe for separate jobs; one connection pool per client."""
+
+    def __init__(self, url: str | None = None, token: str | None = None, *,
+                 timeout: float = 60.0, reconnect_s: float = 60.0, busy_wait_s: float = 600.0,
+                 backoff_s: float = 0.25, max_backoff_s: float = 5.0, resubmits: int = 3,
+                 poll_s: float = 0.2, transport: httpx.BaseTransport | None = None) -> None:
+        url = url or os.environ.get(ENV_URL)
+        token = token or os.environ.get(ENV_TOKEN)
+        if not url:
+            raise RemoteError(f"no service URL: pass --url or set {ENV_URL} "
+                              "(for example http://127.0.0.1:8000)")
+        if not token:
+            raise AuthError(f"no token: pass --token or set {ENV_TOKEN}; the service's admin "
+                            "makes one with: python -m remote token --subject NAME")
+        self.url = url.rstrip("/")
+        self.reconnect_s, self.busy_wait_s = reconnect_s, busy_wait_s
+        self.backoff_s, self.max_backoff_s = backoff_s, max_backoff_s
+        self.resubmits, self.poll_s = resubmits, poll_s
+        self.http = httpx.Client(base_url=self.url, timeout=timeout, transport=transport,
+                                 headers={"Authorization": f"Bearer {token}"})
+
+    def close(self) -> None:
+        self.http.close()
+
+    def __enter__(self) -> RemoteClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ----------------------------------------------------------------- one request
+    def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """One call, retried on connection errors and 503 (back-off, Retry-After) and 429
+        (Retry-After); other failures become :mod:`remote.errors` exceptions."""
+        t0 = time.monotonic()
+        delay = self.backoff_s
+        attempt = 0
+        while True:
+            attempt += 1
+            waited = time.monotonic() - t0
+            try:
+                resp = self.http.request(method, path, **kwargs)
+            except httpx.TransportError as exc:
+                if waited >= self.reconnect_s:
+                    raise ServiceUnavailableError(
+                        f"cannot reach the mcdesk service at {self.url} ({type(exc).__name__}: "
+                        f"{exc or 'no answer'}); tried {attempt} times over {waited:.0f} s. "
+                        "Is it running, and is the URL right?") from exc
+                log.warning("%s %s: %s; retrying in %.1f s", method, path,
+                            type(exc).__name__, delay)
+                time.sleep(delay)
+                delay = min(delay * 2, self.max_backoff_s)
+                continue
+            code = resp.status_code
+            if code < 400:
+                return resp
+            detail = _detail(resp)
+            if code in (429, 503):
+                pause = min(max(_retry_after(resp, delay), 0.05), self.max_backoff_s)
+                if waited + pause > self.busy_wait_s:
+                    if code == 429:
+                        raise BusyError(f"the service at {self.url} refused the job (429): "
+                                        f"{detail}", _retry_after(resp, 1.0))
+                    raise ServiceUnavailableError(f"the service at {self.url} is busy (503): "
+                                                  f"{detail}; tried for {waited:.0f} s")
+                log.info("%s %s: %d (%s); retrying in %.1f s", method, path, code, detail, pause)
+                time.sleep(pause)
+                delay = min(delay * 2, self.max_backoff_s)
+                continue
+            if code in (401, 403):
+                raise AuthError(f"the service at {self.url} refused the token ({code}): "
+                                f"{detail}. Get a new token (python -m remote token --subject "
+                                f"NAME, run where MCDESK_JWT_KEY is set) and pass --token or "
+                                f"set {ENV_TOKEN}")
+            if code == 413:
+                raise UploadTooLargeError(f"the service at {self.url} refused the upload "
+                                          f"(413): {detail}")
+            if code == 404:
+                raise JobNotFoundError(f"{detail} (404 from {self.url})")
+            if code == 422:
+                raise RemoteSpecError(detail)
+            raise RemoteError(f"the service at {self.url} answered {code} to {method} {path}: "
+                              f"{detail}")
+
+    # ----------------------------------------------------------------- the job API
+    def info(self) -> dict[str, Any]:
+        return self.request("GET", "/v1/info").json()
+
+    def submit(self, book: bytes, spec: Mapping[str, Any], start: int = 0,
+               count: int | None = None, samples: bool = False) -> dict[str, Any]:
+        """Queue trials ``start .. start + count - 1`` of ``spec`` on ``book``; the status."""
+        import json
+
+        data = {"spec": json.dumps(dict(spec)), "start": str(start),
+                "samples": "true" if samples else "false"}
+        if count is not None:
+            data["count"] = str(count)
+        files = {"workbook": ("book.xlsx", book,
+                              "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")}
+        return self.request("POST", "/v1/jobs", data=data, files=files).json()
+
+    def status(self, job_id: str) -> dict[str, Any]:
+        return self.request("GET", f"/v1/jobs/{job_id}").json()
+
+    def result(self, job_id: str) -> dict[str, Any]:
+        """The job's RESULT.json."""
+        return self.request("GET", f"/v1/jobs/{job_id}/result").json()
+
+    def samples(self, job_id: str) -> dict[str, Any]:
+        """The job's per-trial values (see :func:`remote.store.load_samples`)."""
+        resp = self.request("GET", f"/v1/jobs/{job_id}/result", params={"samples": "true"})
+        return load_samples(io.BytesIO(resp.content))
+
+    def cancel(self, job_id: str) -> dict[str, Any]:
+        """Cancel a queued or running job (delete a finished one)."""
+        return self.request("DELETE", f"/v1/jobs/{job_id}").json()
+
+    delete = cancel
+
+    def wait(self, job_id: str, progress: Progress | None = None,
+             cancel: Callable[[], bool] | None = None) -> dict[str, Any]:
+        """Poll until the job ends; its final status.  ``progress(done, count)`` as it runs;
+        ``cancel()`` true: the job is cancelled on the service and CancelledError raised."""
+        delay = self.poll_s
+        while True:
+            if cancel is not None and cancel():
+                self._cancel_quietly(job_id)
+                raise CancelledError(f"cancelled remote job {job_id}")
+            st = self.status(job_id)
+            if progress is not None:
+                progress(int(st["done"]), int(st["count"]))
+            state = st["state"]
+            if state == "done":
+                return st
+            if state == "failed":
+                raise JobFailedError(f"remote job {job_id} failed: {st.get('error')}",
+                                     retryable=bool(st.get("retryable")))
+            if state == "cancelled":
+                raise CancelledError(f"remote job {job_id} was cancelled"
+                                     + (f": {st['error']}" if st.get("error") else ""))
+            time.sleep(delay)
+            delay = min(delay * 1.5, 2.0)
+
+    def _cancel_quietly(self, job_id: str) -> None:
+        try:
+            self.http.delete(f"/v1/jobs/{job_id}", timeout=5.0)
+        except httpx.HTTPError as exc:
+            log.warning("could not cancel remote job %s: %s", job_id, exc)
+
+    def run(self, book: bytes, spec: Mapping[str, Any], start: int = 0,
+            count: int | None = None, *, samples: bool = True, progress: Progress | None = None,
+            cancel: Callable[[], bool] | None = None) -> tuple[dict, dict, dict | None]:
+        """Submit, follow, fetch, delete: (final status, RESULT.json, samples or None).
+        A job lost to a restart of the service (or landing on another replica) is submitted
+        again, up to ``resubmits`` times; the numbers are the same whichever run makes them."""
+        tries = 0
+        while True:
+            st = self.submit(book, spec, start, count, samples)
+            job_id = st["id"]
+            try:
+                st = self.wait(job_id, progress, cancel)
+                result = self.result(job_id)
+                values = self.samples(job_id) if samples else None
+            except (JobNotFoundError, JobFailedError) as exc:
+                retry = isinstance(exc, JobNotFoundError) or exc.retryable
+                tries += 1
+                if not retry or tries > self.resubmits:
+                    raise
+                log.warning("remote job %s lost (%s); submitting it again", job_id, exc)
+                continue
+            except BaseException:
+                self._cancel_quietly(job_id)
+                raise
+            self._cancel_quietly(job_id)  # results fetched: free the service's disk
+            return st, result, values
+
+
+class RemoteBackend(Backend):
+    """The engine backend that runs on a remote service.
+
+    ``shards``: trial ranges sent at once (run_job's threads; each its own connection);
+    ``max_chunk``: most trials per request; ``book``/``spec``: the workbook (bytes or path)
+    and spec, when the Job does not carry them (``prepare`` sets ``job.book``/``job.spec``);
+    ``progress(done, total)``: trials done over all shards, as the service reports them;
+    ``cancel()``: checked while waiting, cancels the remote jobs.
+    """
+
+    name = "remote"
+
+    def __init__(self, url: str | None = None, token: str | None = None, *, shards: int = 1,
+                 max_chunk: int = 1 << 20, book: bytes | str | Path | None = None,
+                 spec: Any = None, progress: Progress | None = None,
+                 cancel: Callable[[], bool] | None = None, **client_options: Any) -> None:
+        if shards < 1 or max_chunk < 1:
+            raise RemoteError("shards and max_chunk must be at least 1")
+        self.shards, self.max_chunk = shards, max_chunk
+        self.progress, self.cancel = progress, cancel
+        self._book, self._spec = book, spec
+        self._options = {"url": url, "token": token, **client_options}
+        RemoteClient(**self._options).close()  # check url and token now
+        self._local = threading.local()
+        self._clients: list[RemoteClient] = []
+        self._lock = threading.Lock()
+        self._sources: dict[int, tuple[Job, bytes, dict]] = {}
+        self._done: dict[tuple[int, int], int] = {}
+        self._compile_s = 0.0
+
+    def client(self) -> RemoteClient:
+        """This thread's client (its own connection, so a shard sticks to one replica)."""
+        c = getattr(self._local, "client", None)
+        if c is None:
+            c = RemoteClient(**self._options)
+            self._local.client = c
+            with self._lock:
+                self._clients.append(c)
+        return c
+
+    def chunk_size(self, job: Job) -> int:
+        return max(1, min(math.ceil(job.trials / self.shards), self.max_chunk))
+
+    def workers(self, job: Job) -> int:
+        return self.shards
+
+    def compile_seconds(self) -> float:
+        return self._compile_s
+
+    def close(self) -> None:
+        with self._lock:
+            clients, self._clients = self._clients, []
+        for c in clients:
+            c.close()
+
+    def _source(self, job: Job) -> tuple[bytes, dict]:
+        with self._lock:
+            got = self._sources.get(id(job))
+            if got is not None and got[0] is job:
+                return got[1], got[2]
+        book = self._book if self._book is not None else getattr(job, "book", None)
+        spec = self._spec if self._spec is not None else getattr(job, "spec", None)
+        if book is None or spec is None:
+            raise RemoteError("the remote backend needs the workbook file and the spec: open "
+                              "the model from a file (Model.open) or pass book= and spec=")
+        if not isinstance(book, bytes):
+            try:
+                book = Path(book).read_bytes()
+            except OSError as exc:
+                raise RemoteError(f"cannot read the workbook {book}: {exc.strerror}") from exc
+        data = spec.to_dict() if hasattr(spec, "to_dict") else dict(spec)
+        sampling = getattr(job.sampling, "value", job.sampling)
+        data.update(trials=job.trials, seed=job.seed, sampling=sampling)
+        with self._lock:
+            self._sources = {id(job): (job, book, data)}
+            self._done = {}
+        return book, data
+
+    def _report(self, job: Job, start: int, done: int) -> None:
+        if self.progress is None:
+            return
+        with self._lock:
+            self._done[(id(job), start)] = done
+            total = sum(v for (j, _), v in self._done.items() if j == id(job))
+        self.progress(min(total, job.trials), job.trials)
+
+    def run(self, job: Job, start: int, count: int) -> ChunkResult:
+        book, spec = self._source(job)
+        st, _, values = self.client().run(
+            book, spec, start, count, samples=True, cancel=self.cancel,
+            progress=lambda done, _n: self._report(job, start, done))
+        assert values is not None
+        self._report(job, start, count)
+        self.name = f"remote:{st.get('backend') or 'unknown'}"
+        self._compile_s = max(self._compile_s, float(st.get("compile_s") or 0.0))
+        if values["start"] != start or values["count"] != count:
+            raise RemoteError(f"the service returned trials {values['start']}+{values['count']}"
+                              f" for {start}+{count}")
+        out = ChunkResult(start, count)
+        try:
+            for c in job.distributions:
+                out.inputs[c] = values["inputs"][str(c)]
+            for c in job.program.outputs:
+                out.outputs[c] = values["outputs"][str(c)]
+                out.errors[c] = values["errors"][str(c)]
+        except KeyError as exc:
+            raise RemoteError(f"the service's result has no cell {exc.args[0]}: does it run "
+                              "the same workbook and spec?") from None
+        return out

@@ -1,0 +1,106 @@
+"""How many jobs run at once, and how many trials per chunk: from free GPU memory (pynvml)
+where there is a GPU, else from the CPUs and free memory.
+
+pynvml (``nvidia-ml-py``) is imported lazily: without it, or without an NVIDIA driver, the
+service falls back to CPU-derived slots and says so in ``/v1/info``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+
+log = logging.getLogger(__name__)
+
+VRAM_PER_SLOT = 2 * 2**30        # each running job may use about this much GPU memory
+RAM_PER_SLOT = 2 * 2**30         # ... or main memory, on the CPU fallback
+MAX_SLOTS = 16
+BYTES_PER_TRIAL_CELL = 16        # one float64 value and its flags per trial per cell
+
+
+@dataclass
+class GpuInfo:
+    name: str
+    total_bytes: int
+    free_bytes: int
+
+
+@dataclass
+class Capacity:
+    """What the scheduler works with, and where it came from."""
+
+    slots: int
+    source: str                       # "gpu", "cpu" or "settings"
+    note: str
+    gpus: list[GpuInfo] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {"slots": self.slots, "source": self.source, "note": self.note,
+                "gpus": [{"name": g.name, "total_bytes": g.total_bytes, "free_bytes": g.free_bytes}
+                         for g in self.gpus]}
+
+
+def query_gpus() -> tuple[list[GpuInfo], str]:
+    """Every NVIDIA GPU's name and memory, or ([], why not)."""
+    try:
+        import pynvml
+    except ImportError:
+        return [], "pynvml is not installed (pip install nvidia-ml-py)"
+    try:
+        pynvml.nvmlInit()
+    except Exception as exc:  # noqa: BLE001 - NVMLError_LibraryNotFound etc.: no driver
+        return [], f"no NVIDIA driver ({type(exc).__name__})"
+    try:
+        out = []
+        for i in range(pynvml.nvmlDeviceGetCount()):
+            h = pynvml.nvmlDeviceGetHandleByIndex(i)
+            mem = pynvml.nvmlDeviceGetMemoryInfo(h)
+            name = pynvml.nvmlDeviceGetName(h)
+            out.append(GpuInfo(name.decode() if isinstance(name, bytes) else str(name),
+                               int(mem.total), int(mem.free)))
+        return out, "" if out else "the driver reports no GPU"
+    except Exception as exc:  # noqa: BLE001
+        return [], f"pynvml failed ({type(exc).__name__}: {exc})"
+    finally:
+        try:
+            pynvml.nvmlShutdown()
+        except Exception:  # noqa: BLE001
+            pass
+
+
+def available_memory() -> int:
+    from engine.simulate import available_memory as avail
+
+    return avail() or 4 * 2**30
+
+
+def capacity(override: int | None = None) -> Capacity:
+    """Slots (jobs running at once): the override, else free VRAM / 2 GiB, else CPU/RAM."""
+    gpus, why = query_gpus()
+    if override is not None:
+        return Capacity(override, "settings", "MCDESK_GPU_SLOTS", gpus)
+    if gpus:
+        free = sum(g.free_bytes for g in gpus)
+        slots = max(1, min(MAX_SLOTS, free // VRAM_PER_SLOT))
+        return Capacity(int(slots), "gpu", f"{free / 2**30:.1f} GiB free VRAM / 2 GiB per job", gpus)
+    cpus = os.cpu_count() or 1
+    ram = available_memory()
+    slots = max(1, min(MAX_SLOTS, cpus // 2, ram // RAM_PER_SLOT))
+    note = (f"no GPU: {why}; {slots} slot(s) from {cpus} CPUs and "
+            f"{ram / 2**30:.1f} GiB free memory")
+    log.info(note)
+    return Capacity(int(slots), "cpu", note, [])
+
+
+def batch_trials(cells: int, slots: int, default: int, override: int | None = None) -> int:
+    """Trials per chunk: the override; on a GPU, the free VRAM share of one slot divided by
+    the bytes a trial needs (``cells`` of the stochastic slice); else the backend's default."""
+    if override is not None:
+        return override
+    gpus, _ = query_gpus()
+    if not gpus:
+        return default
+    share = sum(g.free_bytes for g in gpus) // max(slots, 1)
+    size = int(0.5 * share) // (BYTES_PER_TRIAL_CELL * max(cells, 1))
+    return int(min(max(size, 1 << 12), 1 << 24))

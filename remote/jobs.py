@@ -1,0 +1,434 @@
+"""The service's jobs: admission (queue and per-token limits), running on a fixed number of
+slots, progress, cancellation, orphan clean-up and expiry.
+
+A job runs trials ``start .. start + count - 1`` of a spec, so a client can shard a run over
+several jobs (and replicas): streams are keyed by (seed, input, trial), so the shards' samples
+are those of the single run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import inspect
+import json
+import logging
+import os
+import threading
+import time
+import uuid
+from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from engine.backends import Backend, ChunkResult, Job, get_backend
+from engine.errors import CancelledError, McdeskError
+from engine.model import Model
+from engine.simulate import prepare, run_job, summarize
+from engine.spec import SimulationSpec
+from engine.workbook import Limits
+
+from . import gpu
+from .errors import BusyError, JobNotFoundError, RemoteSpecError
+from .settings import Settings
+from .store import ResultStore, valid_id
+
+log = logging.getLogger(__name__)
+
+
+class State(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+ACTIVE = (State.QUEUED, State.RUNNING)
+
+
+@dataclass
+class JobRecord:
+    id: str
+    owner: str
+    trials: int            # of the whole run (the spec's)
+    start: int             # first trial this job runs
+    count: int             # trials this job runs
+    samples: bool          # keep per-trial values for the client
+    state: State = State.QUEUED
+    done: int = 0
+    created: float = field(default_factory=time.time)
+    started: float | None = None
+    finished: float | None = None
+    expires: float | None = None
+    last_seen: float = field(default_factory=time.time)
+    error: str | None = None
+    retryable: bool = False
+    backend: str | None = None
+    elapsed_s: float | None = None
+    compile_s: float | None = None
+    cancel: threading.Event = field(default_factory=threading.Event, repr=False)
+
+    def public(self) -> dict[str, Any]:
+        """The status a client sees (and meta.json holds)."""
+        return {
+            "id": self.id, "state": self.state.value, "trials": self.trials, "start": self.start,
+            "count": self.count, "done": self.done,
+            "progress": self.done / self.count if self.count else 1.0,
+            "samples": self.samples, "created": self.created, "started": self.started,
+            "finished": self.finished, "expires": self.expires, "error": self.error,
+            "retryable": self.retryable, "backend": self.backend, "elapsed_s": self.elapsed_s,
+            "compile_s": self.compile_s, "cancel_requested": self.cancel.is_set(),
+        }
+
+    def meta(self) -> dict[str, Any]:
+        return {**self.public(), "owner": self.owner, "last_seen": self.last_seen}
+
+    @classmethod
+    def from_meta(cls, meta: dict[str, Any]) -> JobRecord:
+        names = {f.name for f in dataclasses.fields(cls)} - {"cancel", "state"}
+        rec = cls(**{k: v for k, v in meta.items() if k in names})
+        rec.state = State(meta["state"])
+        return rec
+
+
+class RangeBackend(Backend):
+    """Runs trials ``offset ..`` of ``full`` (the whole run, for the Latin hypercube strata)
+    while run_job sees a job of ``count`` trials starting at 0."""
+
+    def __init__(self, inner: Backend, full: Job, offset: int) -> None:
+        self.inner, self.full, self.offset = inner, full, offset
+        self.name = inner.name
+
+    def run(self, job: Job, start: int, count: int) -> ChunkResult:
+        chunk = self.inner.run(self.full, self.offset + start, count)
+        self.name = self.inner.name
+        return dataclasses.replace(chunk, start=start)
+
+    def chunk_size(self, job: Job) -> int:
+        return self.inner.chunk_size(self.full)
+
+    def workers(self, job: Job) -> int:
+        return self.inner.workers(self.full)
+
+    def compile_seconds(self) -> float:
+        return self.inner.compile_seconds()
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+class _PreparedCache:
+    """Parsed workbooks by content hash, compiled jobs by (hash, spec): the shards of one run
+    parse and compile the workbook once."""
+
+    def __init__(self, size: int = 8) -> None:
+        self.size = size
+        self.lock = threading.Lock()
+        self.models: OrderedDict[str, tuple[Model, threading.Lock]] = OrderedDict()
+        self.jobs: OrderedDict[tuple[str, str], Job] = OrderedDict()
+
+    def _put(self, d: OrderedDict, key: Any, value: Any) -> None:
+        d[key] = value
+        d.move_to_end(key)
+        while len(d) > self.size:
+            d.popitem(last=False)
+
+    def job(self, digest: str, spec: SimulationSpec, open_model: Any) -> Job:
+        key = (digest, json.dumps(spec.to_dict(), sort_keys=True))
+        with self.lock:
+            if key in self.jobs:
+                self.jobs.move_to_end(key)
+                return self.jobs[key]
+            entry = self.models.get(digest)
+        if entry is None:
+            entry = (open_model(), threading.Lock())
+            with self.lock:
+                entry = self.models.setdefault(digest, entry)
+                self.models.move_to_end(digest)
+        model, model_lock = entry
+        with model_lock:  # the model caches compiled cells: one compile at a time
+            job = prepare(model, spec)
+        with self.lock:
+            self._put(self.jobs, key, job)
+            while len(self.models) > self.size:
+                self.models.popitem(last=False)
+        return job
+
+
+class JobManager:
+    """Admits, runs, reports and cleans up jobs.  Thread-safe; the routes call it from
+    worker threads (parsing a workbook takes a while)."""
+
+    def __init__(self, settings: Settings, capacity: gpu.Capacity | None = None) -> None:
+        self.settings = settings
+        self.capacity = capacity or gpu.capacity(settings.gpu_slots)
+        self.slots = self.capacity.slots
+        self.store = ResultStore(settings.results_dir)
+        self.lock = threading.RLock()
+        self.jobs: dict[str, JobRecord] = {}
+        self.pool = ThreadPoolExecutor(self.slots, thread_name_prefix="mcdesk-job")
+        self.preparing = threading.BoundedSemaphore(max(1, os.cpu_count() or 1))
+        self.cache = _PreparedCache()
+        self.counters: dict[str, float] = {"submitted": 0, "trials": 0, "rejected_queue": 0,
+                                           "rejected_token": 0, "rejected_upload": 0,
+                                           "rejected_auth": 0}
+        self.finished_by_state: dict[str, int] = {s.value: 0 for s in State if s not in ACTIVE}
+        self.last_rate = 0.0
+        self._stop = threading.Event()
+        self._sweeper: threading.Thread | None = None
+        self._recover()
+
+    # ----------------------------------------------------------------- life cycle
+    def _recover(self) -> None:
+        """Jobs found on disk: finished ones are served again; ones that were queued or
+        running when the service stopped are marked failed and retryable."""
+        now = time.time()
+        for meta in self.store.load_all():
+            try:
+                rec = JobRecord.from_meta(meta)
+            except (KeyError, TypeError, ValueError):
+                log.warning("ignoring unreadable job meta %r", meta.get("id"))
+                continue
+            if rec.state in ACTIVE:
+                rec.state, rec.retryable, rec.finished = State.FAILED, True, now
+                rec.error = "the service restarted while the job was queued or running; submit it again"
+                rec.expires = now + self.settings.result_ttl_s
+                self.store.write_meta(rec.id, rec.meta())
+            self.jobs[rec.id] = rec
+        if self.jobs:
+            log.info("recovered %d job(s) from %s", len(self.jobs), self.store.root)
+
+    def start(self) -> None:
+        if self._sweeper is None:
+            self._sweeper = threading.Thread(target=self._sweep_loop, name="mcdesk-sweeper",
+                                             daemon=True)
+            self._sweeper.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        with self.lock:
+            for rec in self.jobs.values():
+                if rec.state in ACTIVE:
+                    rec.cancel.set()
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def _sweep_loop(self) -> None:
+        period = max(0.2, min(30.0, self.settings.result_ttl_s / 4,
+                              self.settings.orphan_timeout_s / 4))
+        while not self._stop.wait(period):
+            try:
+                self.sweep()
+            except Exception:  # noqa: BLE001 - the sweeper must keep going
+                log.exception("sweep failed")
+
+    def sweep(self, now: float | None = None) -> None:
+        """Cancel jobs nobody asked about for the orphan time-out; delete expired results."""
+        now = time.time() if now is None else now
+        with self.lock:
+            records = list(self.jobs.values())
+        for rec in records:
+            if rec.state in ACTIVE and now - rec.last_seen > self.settings.orphan_timeout_s:
+                log.info("job %s: no client for %.0f s, cancelling", rec.id, now - rec.last_seen)
+                rec.error = (f"cancelled: no client asked about the job for "
+                             f"{self.settings.orphan_timeout_s:.0f} s")
+                self._cancel(rec)
+            elif rec.state not in ACTIVE and rec.expires is not None and now > rec.expires:
+                log.info("job %s: result expired", rec.id)
+                with self.lock:
+                    self.jobs.pop(rec.id, None)
+                self.store.delete(rec.id)
+
+    # ----------------------------------------------------------------- admission
+    def counts(self) -> tuple[int, int]:
+        with self.lock:
+            queued = sum(r.state is State.QUEUED for r in self.jobs.values())
+            running = sum(r.state is State.RUNNING for r in self.jobs.values())
+        return queued, running
+
+    def retry_after(self) -> int:
+        """Seconds a refused client should wait: a rough share of the running jobs' time left."""
+        return 2
+
+    def _admit(self, owner: str) -> None:
+        active = sum(r.state in ACTIVE and r.owner == owner for r in self.jobs.values())
+        if active >= self.settings.max_jobs_per_token:
+            self.counters["rejected_token"] += 1
+            raise BusyError(f"this token already has {active} jobs queued or running (limit "
+                            f"{self.settings.max_jobs_per_token}); wait for one to finish",
+                            self.retry_after())
+        queued = sum(r.state is State.QUEUED for r in self.jobs.values())
+        if queued >= self.settings.queue_size:
+            self.counters["rejected_queue"] += 1
+            raise QueueFullError(f"the service's queue is full ({queued} jobs waiting); "
+                                 "try again shortly", self.retry_after())
+
+    def submit(self, owner: str, book: bytes, spec_data: Any, start: int = 0,
+               count: int | None = None, samples: bool = False) -> JobRecord:
+        """Check, parse and compile, then queue a job; raises BusyError/QueueFullError when
+        over a limit, RemoteSpecError for a bad spec or range, engine errors for the book."""
+        spec = SimulationSpec.from_dict(spec_data)
+        spec.validate(require_outputs=True)
+        count = spec.trials - start if count is None else count
+        if not (0 <= start and 1 <= count and start + count <= spec.trials):
+            raise RemoteSpecError(f"trial range start={start}, count={count} is not within the "
+                                  f"spec's {spec.trials:,} trials")
+        if count > self.settings.max_trials:
+            raise RemoteSpecError(f"{count:,} trials in one job is above this service's limit "
+                                  f"of {self.settings.max_trials:,}; split the run into shards")
+        with self.lock:
+            self._admit(owner)
+        rec = JobRecord(uuid.uuid4().hex, owner, spec.trials, start, count, samples)
+        folder = self.store.create(rec.id)
+        try:
+            digest = hashlib.sha256(book).hexdigest()
+
+            def open_model() -> Model:
+                path = folder / "book.xlsx"
+                path.write_bytes(book)
+                try:
+                    return Model.open(path, Limits(max_file_bytes=self.settings.max_upload_bytes))
+                finally:
+                    path.unlink(missing_ok=True)
+
+            with self.preparing:
+                job = self.cache.job(digest, spec, open_model)
+            with self.lock:  # admission again: others may have come in while we parsed
+                self._admit(owner)
+                self.jobs[rec.id] = rec
+                self.counters["submitted"] += 1
+            self.store.write_meta(rec.id, rec.meta())
+        except BaseException:
+            self.store.delete(rec.id)
+            raise
+        self.pool.submit(self._run, rec, job)
+        log.info("job %s: %s queued %d trials from %d", rec.id, owner, count, start)
+        return rec
+
+    # ----------------------------------------------------------------- running
+    def _run(self, rec: JobRecord, job: Job) -> None:
+        if rec.cancel.is_set() or rec.state is not State.QUEUED:
+            return
+        with self.lock:
+            rec.state, rec.started = State.RUNNING, time.time()
+        backend: Backend | None = None
+        try:
+            backend = get_backend(self.settings.backend)
+            inner_view = dataclasses.replace(job, trials=rec.count)
+            ranged = RangeBackend(backend, job, rec.start)
+            cells = len(job.program.steps) + len(job.distributions)
+            batch = gpu.batch_trials(cells, self.slots, ranged.chunk_size(inner_view),
+                                     self.settings.batch_trials)
+
+            def progress(done: int, total: int) -> None:
+                rec.done = done
+
+            extra = {}
+            if "stream" in inspect.signature(run_job).parameters:
+                # samples for the client: every trial; else bounded memory when large
+                extra["stream"] = False if rec.samples else None
+            samples, elapsed = run_job(inner_view, ranged, chunk_size=batch, progress=progress,
+                                       cancel=rec.cancel.is_set, **extra)
+            result = summarize(inner_view, samples, elapsed, ranged.name)
+            result.compile_s = float(ranged.compile_seconds())
+            self.store.write_result(rec.id, result.to_dict())
+            if rec.samples:
+                self.store.write_samples(rec.id, rec.start, samples.inputs, samples.outputs,
+                                         samples.errors)
+            rec.backend, rec.elapsed_s, rec.compile_s = ranged.name, elapsed, result.compile_s
+            self.last_rate = rec.count / elapsed if elapsed > 0 else 0.0
+            self.counters["trials"] += rec.count
+            self._finish(rec, State.DONE)
+        except CancelledError:
+            self._finish(rec, State.CANCELLED)
+        except McdeskError as exc:
+            rec.error = str(exc)
+            self._finish(rec, State.FAILED)
+        except Exception as exc:  # noqa: BLE001 - a bug must fail the job, not the service
+            log.exception("job %s failed", rec.id)
+            rec.error = f"internal error: {type(exc).__name__}: {exc}"
+            self._finish(rec, State.FAILED)
+        finally:
+            if backend is not None:
+                backend.close()
+
+    def _finish(self, rec: JobRecord, state: State) -> None:
+        with self.lock:
+            rec.state, rec.finished = state, time.time()
+            rec.expires = rec.finished + self.settings.result_ttl_s
+            self.finished_by_state[state.value] += 1
+            gone = rec.id not in self.jobs
+        if gone:  # deleted while it ran
+            self.store.delete(rec.id)
+            return
+        try:
+            self.store.write_meta(rec.id, rec.meta())
+        except OSError:
+            log.exception("job %s: cannot write its status", rec.id)
+        log.info("job %s: %s", rec.id, state.value)
+
+    # ----------------------------------------------------------------- clients
+    def get(self, job_id: str, owner: str) -> JobRecord:
+        """The job, if it exists and belongs to ``owner`` (else JobNotFoundError: others'
+        jobs are not revealed)."""
+        with self.lock:
+            rec = self.jobs.get(job_id) if valid_id(job_id) else None
+        if rec is None or rec.owner != owner:
+            raise JobNotFoundError(f"no job {job_id} (finished results expire after "
+                                   f"{self.settings.result_ttl_s:.0f} s)")
+        rec.last_seen = time.time()
+        return rec
+
+    def _cancel(self, rec: JobRecord) -> None:
+        rec.cancel.set()
+        with self.lock:
+            if rec.state is State.QUEUED:
+                rec.state = State.CANCELLED
+                rec.finished = time.time()
+                rec.expires = rec.finished + self.settings.result_ttl_s
+                self.finished_by_state[State.CANCELLED.value] += 1
+        if rec.state is State.CANCELLED:
+            self.store.write_meta(rec.id, rec.meta())
+
+    def delete(self, job_id: str, owner: str) -> JobRecord:
+        """Cancel a queued or running job (its slot is freed at the next chunk); delete a
+        finished one and its results."""
+        rec = self.get(job_id, owner)
+        if rec.state in ACTIVE:
+            self._cancel(rec)
+        else:
+            with self.lock:
+                self.jobs.pop(rec.id, None)
+            self.store.delete(rec.id)
+        return rec
+
+    def result_file(self, job_id: str, owner: str, samples: bool) -> Path:
+        rec = self.get(job_id, owner)
+        if rec.state is not State.DONE:
+            raise JobNotReadyError(rec)
+        if samples and not rec.samples:
+            raise RemoteSpecError("this job kept no samples: submit it with samples=true")
+        return self.store.samples_path(rec.id) if samples else self.store.result_path(rec.id)
+
+    # ----------------------------------------------------------------- metrics
+    def running_rate(self) -> float:
+        now = time.time()
+        with self.lock:
+            return sum(r.done / max(now - r.started, 1e-9) for r in self.jobs.values()
+                       if r.state is State.RUNNING and r.started)
+
+
+class QueueFullError(BusyError):
+    """The service-wide queue is full (503 + Retry-After)."""
+
+
+class JobNotReadyError(Exception):
+    """The result was asked for before the job finished (409 with the job's status)."""
+
+    def __init__(self, rec: JobRecord) -> None:
+        super().__init__(f"job {rec.id} is {rec.state.value}"
+                         + (f": {rec.error}" if rec.error else ""))
+        self.rec = rec

@@ -1,0 +1,292 @@
+"""The headless service: a FastAPI app built by :func:`create_app` from :class:`Settings`.
+
+Routes (every ``/v1`` route needs ``Authorization: Bearer <token>``)::
+
+    GET    /healthz                 liveness (no token)
+    GET    /readyz                  readiness: 503 while the queue is full (no token)
+    GET    /metrics                 Prometheus text (no token unless MCDESK_METRICS_AUTH=1)
+    GET    /v1/info                 engine version, backend, slots, GPU and free VRAM, limits
+    POST   /v1/jobs                 multipart: workbook (file), spec (JSON), start, count, samples
+    GET    /v1/jobs/{id}            status and progress
+    GET    /v1/jobs/{id}/result     RESULT.json; ?samples=true: per-trial values (.npz)
+    DELETE /v1/jobs/{id}            cancel a queued or running job, or delete a finished one
+
+Errors are JSON ``{"error": code, "detail": message}``, mapped here from the one tree in
+``remote.errors`` and the engine's errors.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+from collections.abc import Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Response
+
+from engine import __version__ as engine_version
+from engine.backends import get_backend
+from engine.errors import LimitError, McdeskError
+
+from . import metrics
+from .auth import bearer, verify_token
+from .errors import (
+    AuthError,
+    BusyError,
+    JobNotFoundError,
+    RemoteSpecError,
+    SettingsError,
+    UploadTooLargeError,
+)
+from .jobs import JobManager, JobNotReadyError, QueueFullError
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+
+REPLICA = socket.gethostname()
+
+
+def _error(status: int, code: str, detail: str, headers: dict[str, str] | None = None,
+           **extra: Any) -> JSONResponse:
+    return JSONResponse({"error": code, "detail": detail, **extra}, status_code=status,
+                        headers=headers)
+
+
+class BodyLimit:
+    """ASGI middleware: a request body above ``limit`` bytes gets 413 before (Content-Length)
+    or while (chunked) it is read, so an oversized upload is never held in full."""
+
+    def __init__(self, app: Any, limit: int, on_reject: Callable[[], None]) -> None:
+        self.app, self.limit, self.on_reject = app, limit, on_reject
+
+    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        length = headers.get(b"content-length")
+        if length is not None and length.isdigit() and int(length) > self.limit:
+            self.on_reject()
+            await self._reject(send, int(length))
+            return
+        seen = 0
+        started = False
+
+        async def limited_receive() -> dict:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise UploadTooLargeError(f"more than {self.limit} bytes")
+            return message
+
+        async def tracking_send(message: dict) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except UploadTooLargeError:
+            self.on_reject()
+            if not started:
+                await self._reject(send, seen)
+
+    async def _reject(self, send: Callable, size: int) -> None:
+        resp = _error(413, "too_large",
+                      f"the request ({size / 2**20:.1f} MB or more) is above this service's "
+                      f"upload limit of {self.limit / 2**20:.1f} MB",
+                      limit_bytes=self.limit)
+        await resp({"type": "http"}, _no_receive, send)
+
+
+async def _no_receive() -> dict:  # pragma: no cover - responses never read the body
+    return {"type": "http.disconnect"}
+
+
+JOB_FORM = {
+    "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+        "type": "object", "required": ["workbook", "spec"],
+        "properties": {
+            "workbook": {"type": "string", "format": "binary", "description": ".xlsx file"},
+            "spec": {"type": "string", "description": "the spec as JSON (SimulationSpec)"},
+            "start": {"type": "integer", "default": 0, "description": "first trial to run"},
+            "count": {"type": "integer", "description": "trials to run (default: to the end)"},
+            "samples": {"type": "boolean", "default": False,
+                        "description": "keep per-trial values (fetch with ?samples=true)"},
+        }}}}},
+}
+
+
+def subject(request: Request) -> str:
+    """The verified subject of the request's bearer token (AuthError: 401)."""
+    key = request.app.state.settings.jwt_key
+    return verify_token(key, bearer(request.headers.get("authorization")))
+
+
+Subject = Annotated[str, Depends(subject)]
+
+
+def create_app(settings: Settings, manager: JobManager | None = None) -> FastAPI:
+    """The service app.  ``manager`` defaults to a JobManager of ``settings``."""
+    if settings.backend == "remote":
+        raise SettingsError("MCDESK_BACKEND=remote would send every job to another service; "
+                            "use auto, numpy, numba or cupy")
+    try:
+        get_backend(settings.backend).close()
+    except McdeskError as exc:
+        raise SettingsError(f"MCDESK_BACKEND={settings.backend!r}: {exc}") from exc
+    jobs = manager or JobManager(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        jobs.start()
+        log.info("mcdesk service ready: %d slot(s) (%s), results in %s", jobs.slots,
+                 jobs.capacity.note, jobs.store.root)
+        yield
+        await run_in_threadpool(jobs.stop)
+
+    app = FastAPI(title="mcdesk remote service", version=engine_version, lifespan=lifespan,
+                  description="Monte Carlo simulation of Excel workbooks, as a service.")
+    app.state.jobs = jobs
+    app.state.settings = settings
+
+    def reject_upload() -> None:
+        jobs.counters["rejected_upload"] += 1
+
+    app.add_middleware(BodyLimit, limit=settings.max_upload_bytes, on_reject=reject_upload)
+
+    @app.middleware("http")
+    async def replica_header(request: Request, call_next: Callable[[Request], Awaitable[Response]]
+                             ) -> Response:
+        response = await call_next(request)
+        response.headers["X-Mcdesk-Replica"] = REPLICA
+        return response
+
+    # ------------------------------------------------------------- errors at the boundary
+    @app.exception_handler(AuthError)
+    async def _auth(request: Request, exc: AuthError) -> JSONResponse:
+        jobs.counters["rejected_auth"] += 1
+        return _error(401, "unauthorized", str(exc), {"WWW-Authenticate": "Bearer"})
+
+    @app.exception_handler(QueueFullError)
+    async def _full(request: Request, exc: QueueFullError) -> JSONResponse:
+        return _error(503, "queue_full", str(exc), {"Retry-After": str(int(exc.retry_after))})
+
+    @app.exception_handler(BusyError)
+    async def _busy(request: Request, exc: BusyError) -> JSONResponse:
+        return _error(429, "too_many_jobs", str(exc), {"Retry-After": str(int(exc.retry_after))})
+
+    @app.exception_handler(JobNotFoundError)
+    async def _missing(request: Request, exc: JobNotFoundError) -> JSONResponse:
+        return _error(404, "not_found", str(exc))
+
+    @app.exception_handler(JobNotReadyError)
+    async def _not_ready(request: Request, exc: JobNotReadyError) -> JSONResponse:
+        return _error(409, "not_ready", str(exc), job=exc.rec.public())
+
+    @app.exception_handler(LimitError)
+    async def _limit(request: Request, exc: LimitError) -> JSONResponse:
+        return _error(413, "too_large", str(exc))
+
+    @app.exception_handler(McdeskError)
+    async def _engine(request: Request, exc: McdeskError) -> JSONResponse:
+        # the engine's own errors (spec, workbook, formula, unsupported) and RemoteSpecError
+        return _error(422, type(exc).__name__, str(exc))
+
+    # ------------------------------------------------------------- health and metrics
+    @app.get("/healthz", tags=["health"])
+    async def healthz() -> dict:
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["health"])
+    async def readyz() -> JSONResponse:
+        queued, running = jobs.counts()
+        body = {"status": "ready", "queued": queued, "running": running, "slots": jobs.slots}
+        if queued >= settings.queue_size:
+            body["status"] = "busy"
+            return JSONResponse(body, status_code=503,
+                                headers={"Retry-After": str(jobs.retry_after())})
+        return JSONResponse(body)
+
+    @app.get("/metrics", tags=["health"], response_class=PlainTextResponse)
+    async def metrics_route(request: Request) -> PlainTextResponse:
+        if settings.metrics_auth:
+            subject(request)
+        text = await run_in_threadpool(metrics.render, jobs)
+        return PlainTextResponse(text, media_type="text/plain; version=0.0.4; charset=utf-8")
+
+    # ------------------------------------------------------------- v1
+    @app.get("/v1/info", tags=["service"])
+    async def info(who: Subject) -> dict:
+        cap = jobs.capacity
+        return {
+            "engine_version": engine_version, "backend": settings.backend, "replica": REPLICA,
+            "subject": who, "capacity": cap.to_dict(),
+            "gpu": cap.gpus[0].name if cap.gpus else None,
+            "gpu_free_bytes": sum(g.free_bytes for g in cap.gpus) if cap.gpus else None,
+            "limits": {"max_upload_bytes": settings.max_upload_bytes,
+                       "max_trials": settings.max_trials,
+                       "max_jobs_per_token": settings.max_jobs_per_token,
+                       "queue_size": settings.queue_size,
+                       "result_ttl_s": settings.result_ttl_s,
+                       "orphan_timeout_s": settings.orphan_timeout_s},
+        }
+
+    @app.post("/v1/jobs", tags=["jobs"], status_code=202, openapi_extra=JOB_FORM)
+    async def submit(request: Request, who: Subject) -> JSONResponse:
+        # the token is checked (above) before the body is read
+        form = await request.form(max_files=1, max_fields=8)
+        try:
+            upload = form.get("workbook")
+            if upload is None or isinstance(upload, str):
+                raise RemoteSpecError("the form needs a 'workbook' file field (.xlsx)")
+            raw_spec = form.get("spec")
+            if not isinstance(raw_spec, str):
+                raise RemoteSpecError("the form needs a 'spec' field holding the spec as JSON")
+            try:
+                spec_data = json.loads(raw_spec)
+            except ValueError as exc:
+                raise RemoteSpecError(f"the spec is not valid JSON ({exc})") from None
+            start = _int_field(form.get("start"), "start", 0)
+            count = _int_field(form.get("count"), "count", None)
+            samples = str(form.get("samples", "false")).lower() in ("1", "true", "yes")
+            book = await upload.read()
+        finally:
+            await form.close()
+        rec = await run_in_threadpool(jobs.submit, who, book, spec_data, start, count, samples)
+        return JSONResponse(rec.public(), status_code=202,
+                            headers={"Location": f"/v1/jobs/{rec.id}"})
+
+    @app.get("/v1/jobs/{job_id}", tags=["jobs"])
+    async def status(job_id: str, who: Subject) -> dict:
+        return jobs.get(job_id, who).public()
+
+    @app.get("/v1/jobs/{job_id}/result", tags=["jobs"])
+    async def result(job_id: str, who: Subject, samples: bool = False) -> FileResponse:
+        path = jobs.result_file(job_id, who, samples)
+        if samples:
+            return FileResponse(path, media_type="application/octet-stream",
+                                filename=f"{job_id}-samples.npz")
+        return FileResponse(path, media_type="application/json")
+
+    @app.delete("/v1/jobs/{job_id}", tags=["jobs"])
+    async def delete(job_id: str, who: Subject) -> JSONResponse:
+        rec = await run_in_threadpool(jobs.delete, job_id, who)
+        return JSONResponse(rec.public(), status_code=202 if rec.cancel.is_set() else 200)
+
+    return app
+
+
+def _int_field(value: Any, name: str, default: int | None) -> int | None:
+    if value is None or value == "":
+        return default
+    try:
+        return int(str(value))
+    except ValueError:
+        raise RemoteSpecError(f"{name} must be an integer, got {value!r}") from None

@@ -1,0 +1,131 @@
+"""Jobs on disk: one folder per job under the results directory, holding ``meta.json``
+(the job's public status), ``result.json`` (RESULT.json of its trials) and, when asked,
+``samples.npz`` (per-trial values).  Results stay until fetched and deleted, or expired, and
+survive a restart of the service (a volume in Kubernetes)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
+def valid_id(job_id: str) -> bool:
+    """Job ids are 32 hex digits: nothing else ever becomes a path."""
+    return bool(_ID.match(job_id))
+
+
+class ResultStore:
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    def folder(self, job_id: str) -> Path:
+        if not valid_id(job_id):
+            raise ValueError(f"not a job id: {job_id!r}")
+        return self.root / job_id
+
+    def create(self, job_id: str) -> Path:
+        path = self.folder(job_id)
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def _write(self, path: Path, data: bytes) -> None:
+        """Atomically: a reader (or a restart) sees the old file or the whole new one."""
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def write_meta(self, job_id: str, meta: dict[str, Any]) -> None:
+        self._write(self.folder(job_id) / "meta.json", json.dumps(meta).encode())
+
+    def write_result(self, job_id: str, result: dict[str, Any]) -> None:
+        self._write(self.folder(job_id) / "result.json",
+                    json.dumps(result, allow_nan=False).encode())
+
+    def write_samples(self, job_id: str, start: int, inputs: dict[str, np.ndarray],
+                      outputs: dict[str, np.ndarray], errors: dict[str, np.ndarray]) -> None:
+        path = self.folder(job_id) / "samples.npz"
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".npz")
+        os.close(fd)
+        try:
+            save_samples(Path(tmp), start, inputs, outputs, errors)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def result_path(self, job_id: str) -> Path:
+        return self.folder(job_id) / "result.json"
+
+    def samples_path(self, job_id: str) -> Path:
+        return self.folder(job_id) / "samples.npz"
+
+    def delete(self, job_id: str) -> None:
+        shutil.rmtree(self.folder(job_id), ignore_errors=True)
+
+    def load_all(self) -> list[dict[str, Any]]:
+        """Every job's meta.json (folders without one are left-overs: removed)."""
+        out = []
+        for d in sorted(self.root.iterdir()):
+            if not d.is_dir() or not valid_id(d.name):
+                continue
+            meta = d / "meta.json"
+            try:
+                out.append(json.loads(meta.read_text()))
+            except (OSError, ValueError):
+                log.warning("removing %s: no readable meta.json", d)
+                shutil.rmtree(d, ignore_errors=True)
+                continue
+            (d / "book.xlsx").unlink(missing_ok=True)
+        return out
+
+    def used_bytes(self) -> int:
+        return sum(f.stat().st_size for f in self.root.rglob("*") if f.is_file())
+
+
+# ------------------------------------------------------------- the samples' wire format
+def save_samples(path: Path | Any, start: int, inputs: dict[str, np.ndarray],
+                 outputs: dict[str, np.ndarray], errors: dict[str, np.ndarray]) -> None:
+    """Per-trial values as an .npz (no pickles): ``inputs``/``outputs`` (cells x trials,
+    float64), ``errors`` (uint8 Excel error codes), ``input_names``/``output_names``."""
+    in_names, out_names = list(inputs), list(outputs)
+    count = len(next(iter(outputs.values()))) if outputs else 0
+    np.savez(
+        path,
+        start=np.int64(start),
+        count=np.int64(count),
+        input_names=np.array(in_names, dtype=str),
+        output_names=np.array(out_names, dtype=str),
+        inputs=np.stack([inputs[n] for n in in_names]) if in_names else np.empty((0, count)),
+        outputs=np.stack([outputs[n] for n in out_names]) if out_names else np.empty((0, 0)),
+        errors=(np.stack([errors[n] for n in out_names]) if out_names
+                else np.empty((0, 0), dtype=np.uint8)),
+    )
+
+
+def load_samples(source: Any) -> dict[str, Any]:
+    """The arrays :func:`save_samples` wrote (``allow_pickle=False``)."""
+    with np.load(source, allow_pickle=False) as z:
+        return {
+            "start": int(z["start"]), "count": int(z["count"]),
+            "inputs": {str(n): z["inputs"][i] for i, n in enumerate(z["input_names"])},
+            "outputs": {str(n): z["outputs"][i] for i, n in enumerate(z["output_names"])},
+            "errors": {str(n): z["errors"][i] for i, n in enumerate(z["output_names"])},
+        }
