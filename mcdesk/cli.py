@@ -69,7 +69,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--output", action="append", default=[], metavar="CELL")
     s.add_argument("--trials", type=int)
     s.add_argument("--seed", type=int)
-    s.add_argument("--backend", default="auto", help="auto | numpy | numba (cupy, remote to come)")
+    s.add_argument("--backend", default="auto", help="auto | numpy | numba | remote (cupy to come)")
+    s.add_argument("--url", help="remote: the service URL (or MCDESK_REMOTE_URL)")
+    s.add_argument("--token", help="remote: a bearer token (or MCDESK_REMOTE_TOKEN)")
+    s.add_argument("--shards", type=int, default=1,
+                   help="remote: trial ranges sent to the service at once (default 1)")
     s.add_argument("--sampling", choices=["mc", "lhs"])
     s.add_argument("--chunk-size", type=int, help=argparse.SUPPRESS)
     s.add_argument("--json", type=Path, help="write RESULT.json here")
@@ -168,8 +172,15 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
     spec = _load_spec(args)
     model = Model.open(args.book)
-    bar = ProgressBar()
-    result = simulate(model, spec, backend=args.backend, chunk_size=args.chunk_size, progress=bar)
+    bar: ProgressBar | None = ProgressBar()
+    backend = args.backend
+    if backend == "remote":  # the remote backend reports progress as the service runs
+        from remote import RemoteBackend
+
+        backend = RemoteBackend(getattr(args, "url", None), getattr(args, "token", None),
+                                shards=getattr(args, "shards", 1), progress=bar)
+        bar = None
+    result = simulate(model, spec, backend=backend, chunk_size=args.chunk_size, progress=bar)
     if not args.quiet:
         print_summary(result)
     if args.json:

@@ -70,7 +70,8 @@ class RemoteClient:
     MCDESK_REMOTE_TOKEN.  Thread-safe for separate jobs; one connection pool per client."""
 
     def __init__(self, url: str | None = None, token: str | None = None, *,
-                 timeout: float = 60.0, reconnect_s: float = 60.0, busy_wait_s: float = 600.0,
+                 timeout: float = 60.0, connect_s: float = 10.0, reconnect_s: float = 60.0,
+                 busy_wait_s: float = 600.0,
                  backoff_s: float = 0.25, max_backoff_s: float = 5.0, resubmits: int = 3,
                  poll_s: float = 0.2, transport: httpx.BaseTransport | None = None) -> None:
         url = url or os.environ.get(ENV_URL)
@@ -82,7 +83,8 @@ class RemoteClient:
             raise AuthError(f"no token: pass --token or set {ENV_TOKEN}; the service's admin "
                             "makes one with: python -m remote token --subject NAME")
         self.url = url.rstrip("/")
-        self.reconnect_s, self.busy_wait_s = reconnect_s, busy_wait_s
+        self.connect_s, self.reconnect_s, self.busy_wait_s = connect_s, reconnect_s, busy_wait_s
+        self.reached = False  # once the service answered, connection errors are retried longer
         self.backoff_s, self.max_backoff_s = backoff_s, max_backoff_s
         self.resubmits, self.poll_s = resubmits, poll_s
         self.http = httpx.Client(base_url=self.url, timeout=timeout, transport=transport,
@@ -110,7 +112,7 @@ class RemoteClient:
             try:
                 resp = self.http.request(method, path, **kwargs)
             except httpx.TransportError as exc:
-                if waited >= self.reconnect_s:
+                if waited >= (self.reconnect_s if self.reached else self.connect_s):
                     raise ServiceUnavailableError(
                         f"cannot reach the mcdesk service at {self.url} ({type(exc).__name__}: "
                         f"{exc or 'no answer'}); tried {attempt} times over {waited:.0f} s. "
@@ -120,6 +122,7 @@ class RemoteClient:
                 time.sleep(delay)
                 delay = min(delay * 2, self.max_backoff_s)
                 continue
+            self.reached = True
             code = resp.status_code
             if code < 400:
                 return resp
@@ -272,6 +275,7 @@ class RemoteBackend(Backend):
         self._lock = threading.Lock()
         self._sources: dict[int, tuple[Job, bytes, dict]] = {}
         self._done: dict[tuple[int, int], int] = {}
+        self._reported: dict[int, int] = {}
         self._compile_s = 0.0
 
     def client(self) -> RemoteClient:
@@ -327,8 +331,11 @@ class RemoteBackend(Backend):
             return
         with self._lock:
             self._done[(id(job), start)] = done
-            total = sum(v for (j, _), v in self._done.items() if j == id(job))
-        self.progress(min(total, job.trials), job.trials)
+            total = min(sum(v for (j, _), v in self._done.items() if j == id(job)), job.trials)
+            if total <= self._reported.get(id(job), -1):
+                return  # only news: a progress bar draws each call
+            self._reported = {id(job): total}
+        self.progress(total, job.trials)
 
     def run(self, job: Job, start: int, count: int) -> ChunkResult:
         book, spec = self._source(job)
