@@ -82,7 +82,7 @@ class BodyLimit:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.limit:
-                    raise UploadTooLargeError(f"more than {self.limit} bytes")
+                    raise UploadTooLargeError(self.message(seen))
             return message
 
         async def tracking_send(message: dict) -> None:
@@ -97,11 +97,12 @@ class BodyLimit:
             if not started:
                 await self._reject(send, seen)
 
+    def message(self, size: int) -> str:
+        return (f"the request ({size / 2**20:.2f} MB or more) is above this service's upload "
+                f"limit of {self.limit / 2**20:.2f} MB (MCDESK_MAX_UPLOAD_BYTES)")
+
     async def _reject(self, send: Callable, size: int) -> None:
-        resp = _error(413, "too_large",
-                      f"the request ({size / 2**20:.1f} MB or more) is above this service's "
-                      f"upload limit of {self.limit / 2**20:.1f} MB",
-                      limit_bytes=self.limit)
+        resp = _error(413, "too_large", self.message(size), limit_bytes=self.limit)
         await resp({"type": "http"}, _no_receive, send)
 
 
@@ -189,6 +190,12 @@ def create_app(settings: Settings, manager: JobManager | None = None) -> FastAPI
     @app.exception_handler(JobNotReadyError)
     async def _not_ready(request: Request, exc: JobNotReadyError) -> JSONResponse:
         return _error(409, "not_ready", str(exc), job=exc.rec.public())
+
+    @app.exception_handler(UploadTooLargeError)
+    async def _too_large(request: Request, exc: UploadTooLargeError) -> JSONResponse:
+        # raised by BodyLimit while the body is read (no Content-Length)
+        reject_upload()
+        return _error(413, "too_large", str(exc), limit_bytes=settings.max_upload_bytes)
 
     @app.exception_handler(LimitError)
     async def _limit(request: Request, exc: LimitError) -> JSONResponse:
