@@ -73,7 +73,7 @@ class RemoteClient:
                  timeout: float = 60.0, connect_s: float = 10.0, reconnect_s: float = 60.0,
                  busy_wait_s: float = 600.0,
                  backoff_s: float = 0.25, max_backoff_s: float = 5.0, resubmits: int = 3,
-                 poll_s: float = 0.2, transport: httpx.BaseTransport | None = None) -> None:
+                 poll_s: float = 1.0, transport: httpx.BaseTransport | None = None) -> None:
         url = url or os.environ.get(ENV_URL)
         token = token or os.environ.get(ENV_TOKEN)
         if not url:
@@ -171,8 +171,10 @@ class RemoteClient:
                               "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")}
         return self.request("POST", "/v1/jobs", data=data, files=files).json()
 
-    def status(self, job_id: str) -> dict[str, Any]:
-        return self.request("GET", f"/v1/jobs/{job_id}").json()
+    def status(self, job_id: str, wait: float = 0.0) -> dict[str, Any]:
+        """The job's status; ``wait`` > 0: the service answers when it changes (long poll)."""
+        params = {"wait": f"{wait:g}"} if wait > 0 else None
+        return self.request("GET", f"/v1/jobs/{job_id}", params=params).json()
 
     def result(self, job_id: str) -> dict[str, Any]:
         """The job's RESULT.json."""
@@ -193,12 +195,11 @@ class RemoteClient:
              cancel: Callable[[], bool] | None = None) -> dict[str, Any]:
         """Poll until the job ends; its final status.  ``progress(done, count)`` as it runs;
         ``cancel()`` true: the job is cancelled on the service and CancelledError raised."""
-        delay = self.poll_s
         while True:
             if cancel is not None and cancel():
                 self._cancel_quietly(job_id)
                 raise CancelledError(f"cancelled remote job {job_id}")
-            st = self.status(job_id)
+            st = self.status(job_id, wait=self.poll_s)
             if progress is not None:
                 progress(int(st["done"]), int(st["count"]))
             state = st["state"]
@@ -210,8 +211,6 @@ class RemoteClient:
             if state == "cancelled":
                 raise CancelledError(f"remote job {job_id} was cancelled"
                                      + (f": {st['error']}" if st.get("error") else ""))
-            time.sleep(delay)
-            delay = min(delay * 1.5, 2.0)
 
     def _cancel_quietly(self, job_id: str) -> None:
         try:
@@ -310,6 +309,8 @@ class RemoteBackend(Backend):
                 return got[1], got[2]
         book = self._book if self._book is not None else getattr(job, "book", None)
         spec = self._spec if self._spec is not None else getattr(job, "spec", None)
+        if isinstance(book, str | Path) and not Path(book).is_file():
+            book = None  # an in-memory model (Model.from_cells) has no file to send
         if book is None or spec is None:
             raise RemoteError("the remote backend needs the workbook file and the spec: open "
                               "the model from a file (Model.open) or pass book= and spec=")

@@ -17,9 +17,11 @@ Errors are JSON ``{"error": code, "detail": message}``, mapped here from the one
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import socket
+import time
 from collections.abc import Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
@@ -42,7 +44,7 @@ from .errors import (
     SettingsError,
     UploadTooLargeError,
 )
-from .jobs import JobManager, JobNotReadyError, QueueFullError
+from .jobs import ACTIVE, JobManager, JobNotReadyError, QueueFullError
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -271,8 +273,17 @@ def create_app(settings: Settings, manager: JobManager | None = None) -> FastAPI
                             headers={"Location": f"/v1/jobs/{rec.id}"})
 
     @app.get("/v1/jobs/{job_id}", tags=["jobs"])
-    async def status(job_id: str, who: Subject) -> dict:
-        return jobs.get(job_id, who).public()
+    async def status(job_id: str, who: Subject, wait: float = 0.0) -> dict:
+        """The job's status; ``wait`` (seconds, at most 10): answer as soon as the job ends or
+        its progress moves, or when the wait is over (a long poll)."""
+        rec = jobs.get(job_id, who)
+        deadline = time.monotonic() + min(max(wait, 0.0), 10.0)
+        before = (rec.state, rec.done)
+        while rec.state in ACTIVE and (rec.state, rec.done) == before \
+                and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+        rec.last_seen = time.time()
+        return rec.public()
 
     @app.get("/v1/jobs/{job_id}/result", tags=["jobs"])
     async def result(job_id: str, who: Subject, samples: bool = False) -> FileResponse:
