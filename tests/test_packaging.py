@@ -425,3 +425,103 @@ def test_doc_points_the_cli_at_the_cluster(doc: str) -> None:
     service_host = re.search(r"value: (gpu\.[\w.]+)", overlay).group(1)
     assert f"https://{service_host}" in doc
     assert "python -m remote token --subject" in doc
+
+
+# --- the service image's settings, command and health check, run here ------------------------
+
+
+def image_env(path: Path) -> dict[str, str]:
+    env: dict[str, str] = {}
+    for keyword, rest in stages(instructions(path))[-1]:
+        if keyword == "ENV":
+            env.update(env_pairs(rest))
+    return env
+
+
+def exec_form(path: Path, keyword: str) -> list[str]:
+    import json
+
+    rest = [r for k, r in stages(instructions(path))[-1] if k == keyword][-1]
+    return json.loads(rest[rest.index("["):])
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_service_runs_with_the_image_settings_and_passes_its_health_check(tmp_path: Path) -> None:
+    """The service image's ENV, the k8s ConfigMap, CMD and HEALTHCHECK, on this machine (loopback,
+    a temporary results folder): it starts, answers the probes and the alert's metrics, refuses
+    an upload one byte above the limit the Ingress also enforces."""
+    import secrets
+    import sys
+    import time
+
+    httpx = pytest.importorskip("httpx")
+    pytest.importorskip("remote.service")
+    path = DOCKERFILES["service"]
+    config = yaml.safe_load((ROOT / "k8s/base/kustomization.yaml").read_text())
+    literals = dict(item.split("=", 1) for item in next(
+        g for g in config["configMapGenerator"] if g["name"] == "mcdesk-service-config")["literals"])
+    port = free_port()
+    env = {k: v for k, v in image_env(path).items() if k != "PATH" and not k.startswith("NVIDIA_")}
+    env.update(literals)
+    env.update({
+        "MCDESK_SERVICE_HOST": "127.0.0.1", "MCDESK_SERVICE_PORT": str(port),
+        "MCDESK_RESULTS_DIR": str(tmp_path / "results"), "MCDESK_JWT_KEY": secrets.token_hex(32),
+    })
+    for name in ("MCDESK_KERNEL_CACHE", "NUMBA_CACHE_DIR", "CUPY_CACHE_DIR", "XDG_CACHE_HOME"):
+        env[name] = str(tmp_path / name.lower())
+    full_env = {**os.environ, **env,
+                "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    # CMD is the console script from pyproject.toml; where this checkout is not installed with
+    # its scripts, `python -m remote` is the same entry point.
+    assert exec_form(path, "CMD") == ["mcdesk-service"]
+    assert PYPROJECT["project"]["scripts"]["mcdesk-service"] == "remote.__main__:main"
+    script = shutil.which("mcdesk-service")
+    command = [script] if script else [sys.executable, "-m", "remote"]
+    log = (tmp_path / "service.log").open("w")
+    proc = subprocess.Popen(command, env=full_env, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            assert proc.poll() is None, (tmp_path / "service.log").read_text()
+            try:
+                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, (tmp_path / "service.log").read_text()
+            time.sleep(0.2)
+        check = exec_form(path, "HEALTHCHECK")
+        assert check[0] == "python"
+        done = subprocess.run([sys.executable, *check[1:]], env=full_env, timeout=30)
+        assert done.returncode == 0
+        assert httpx.get(f"{base}/readyz", timeout=5).status_code == 200
+        metrics = httpx.get(f"{base}/metrics", timeout=5).text
+        rules = (ROOT / "k8s/base/monitoring.yaml").read_text()
+        for name in set(re.findall(r"\bmcdesk_\w+", rules)):
+            assert re.search(rf"^{name}\b", metrics, re.M), f"alert uses {name}, /metrics lacks it"
+        assert httpx.get(f"{base}/v1/info", timeout=5).status_code == 401
+        token = subprocess.run([sys.executable, "-m", "remote", "token", "--subject", "packaging"],
+                               env=full_env, capture_output=True, text=True, timeout=60,
+                               check=True).stdout.strip()
+        auth = {"Authorization": f"Bearer {token}"}
+        assert httpx.get(f"{base}/v1/info", headers=auth, timeout=5).status_code == 200
+        limit = int(literals["MCDESK_MAX_UPLOAD_BYTES"])
+        too_big = httpx.post(f"{base}/v1/jobs", headers=auth, timeout=30,
+                             files={"workbook": ("big.xlsx", b"\0" * (limit + 1))})
+        assert too_big.status_code == 413
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
