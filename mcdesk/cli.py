@@ -1,4 +1,5 @@
-"""The ``mcdesk`` command line: ``check``, ``simulate``, and the app (later) on the example.
+"""The ``mcdesk`` command line: the app (plain ``mcdesk``: the bundled example in a browser
+tab), ``app``, ``serve`` (team instance), ``users``, ``check``, ``simulate``, ``example``.
 
 Errors a user can fix print one line on stderr and exit with status 2; Ctrl-C stops a run
 cleanly with status 130.
@@ -80,7 +81,25 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--samples", type=Path, help="write per-trial samples (.csv or .npz)")
     s.add_argument("--quiet", action="store_true", help="no summary table on stdout")
 
-    e = sub.add_parser("example", help="simulate the bundled example workbook (the default)")
+    a = sub.add_parser("app", help="the app in a browser tab (the default) or a native window")
+    a.add_argument("book", type=Path, nargs="?", help="workbook to open (default: the example)")
+    a.add_argument("--native", action="store_true",
+                   help="a desktop window (needs pip install 'mcdesk[native]')")
+    a.add_argument("--host", default="127.0.0.1")
+    a.add_argument("--port", type=int, default=8080)
+    a.add_argument("--no-browser", action="store_true", help="do not open a browser tab")
+
+    t = sub.add_parser("serve", help="the team instance: login, per-user workbooks")
+    t.add_argument("--host", default="0.0.0.0")
+    t.add_argument("--port", type=int, default=8080)
+
+    u = sub.add_parser("users", help="manage the users file of a team instance")
+    u.add_argument("action", choices=["add"])
+    u.add_argument("name")
+    u.add_argument("--file", type=Path, required=True, help="the users file (MCDESK_USERS_FILE)")
+    u.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+
+    e = sub.add_parser("example", help="simulate the bundled example workbook on the command line")
     e.add_argument("--trials", type=int)
     e.add_argument("--copy-to", type=Path, help="copy the example workbook and spec to a folder")
     return p
@@ -97,7 +116,23 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_check(args)
         if args.command == "simulate":
             return cmd_simulate(args)
-        return cmd_example(args)
+        if args.command == "example":
+            return cmd_example(args)
+        if args.command == "users":
+            return cmd_users(args)
+        if args.command == "serve":
+            from mcdesk.app.main import serve
+
+            serve(host=args.host, port=args.port)
+            return 0
+        from mcdesk.app.main import launch
+
+        book = getattr(args, "book", None)
+        if book is not None and not book.is_file():
+            raise McdeskError(f"{book}: no such file")
+        launch(book, native=getattr(args, "native", False), host=getattr(args, "host", "127.0.0.1"),
+               port=getattr(args, "port", 8080), show=not getattr(args, "no_browser", False))
+        return 0
     except McdeskError as exc:
         print(f"mcdesk: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -107,6 +142,23 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into a reader that stopped (| head): not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+
+
+def cmd_users(args: argparse.Namespace) -> int:
+    import getpass
+
+    from mcdesk.app.auth import save_user
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass(f"Password for {args.name}: ")
+        if getpass.getpass("Again: ") != password:
+            print("mcdesk: the passwords differ; nothing was written", file=sys.stderr)
+            return EXIT_USAGE
+    save_user(args.file, args.name, password)
+    print(f"{args.name} saved in {args.file}")
+    return 0
 
 
 def cmd_check(args: argparse.Namespace) -> int:

@@ -1,0 +1,162 @@
+"""Plotly figures of a result: histogram, S-curve, tornado, scatter, convergence.
+
+Pure functions from a :class:`~engine.results.SimulationResult` to a ``plotly`` figure, so
+the numbers drawn are tested without a browser.  Each figure keeps Plotly's PNG download
+button (see :data:`PLOT_CONFIG`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from engine.results import OutputSummary, SimulationResult
+
+__all__ = ["PLOT_CONFIG", "cdf_figure", "convergence_figure", "exceedance", "histogram_figure",
+           "scatter_figure", "tornado_figure"]
+
+PLOT_CONFIG = {"displaylogo": False, "responsive": True,
+               "toImageButtonOptions": {"format": "png", "scale": 2}}
+MARKERS = (("P5", "5", "#d62728"), ("P50", "50", "#2ca02c"), ("P95", "95", "#d62728"))
+COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf")
+MAX_SCATTER_POINTS = 5_000
+
+
+def _layout(fig: go.Figure, title: str, x: str, y: str) -> go.Figure:
+    fig.update_layout(title={"text": title, "x": 0.01}, template="plotly_white", height=380,
+                      margin={"l": 60, "r": 20, "t": 50, "b": 50}, xaxis_title=x, yaxis_title=y,
+                      legend={"orientation": "h", "y": -0.2})
+    return fig
+
+
+def _ok(result: SimulationResult, name: str) -> np.ndarray | None:
+    """The output's per-trial values without the error trials, if samples were kept."""
+    samples = result.samples
+    if samples is None or name not in samples.outputs:
+        return None
+    vals = np.asarray(samples.outputs[name])
+    errs = samples.errors.get(name)
+    return vals[errs == 0] if errs is not None else vals[np.isfinite(vals)]
+
+
+def histogram_figure(result: SimulationResult, names: list[str]) -> go.Figure:
+    """Histogram of one output with its mean and P5 / P50 / P95 marked; several outputs are
+    overlaid as densities."""
+    fig = go.Figure()
+    overlay = len(names) > 1
+    for k, name in enumerate(names):
+        s = result.outputs[name]
+        if s.histogram is None or not s.histogram.counts:
+            continue
+        edges = np.asarray(s.histogram.edges, dtype=float)
+        counts = np.asarray(s.histogram.counts, dtype=float)
+        widths = np.diff(edges)
+        y = counts / (counts.sum() * np.where(widths > 0, widths, 1.0)) if overlay else counts
+        fig.add_bar(x=((edges[:-1] + edges[1:]) / 2).tolist(), y=y.tolist(), width=widths.tolist(),
+                    name=name,
+                    marker={"color": COLORS[k % len(COLORS)], "line": {"width": 0}},
+                    opacity=0.6 if overlay else 0.85)
+    if not overlay and names:
+        s = result.outputs[names[0]]
+        lines = [("mean", s.mean, "#111111")] + [(label, s.percentiles.get(p), color)
+                                                  for label, p, color in MARKERS]
+        for label, value, color in lines:
+            if value is None:
+                continue
+            fig.add_vline(x=value, line={"color": color, "dash": "dash" if label != "mean" else "solid"},
+                          annotation={"text": f"{label} {value:,.4g}", "textangle": -90,
+                                      "font": {"size": 10}})
+    fig.update_layout(barmode="overlay", bargap=0)
+    title = names[0] if len(names) == 1 else "Outputs overlaid"
+    return _layout(fig, f"Distribution of {title}", "value", "density" if overlay else "trials")
+
+
+def cdf_points(s: OutputSummary) -> tuple[list[float], list[float]]:
+    """The S-curve through min, P1 .. P99 and max."""
+    xs, ys = [], []
+    if s.min is not None:
+        xs.append(s.min)
+        ys.append(0.0)
+    for p in range(1, 100):
+        v = s.percentiles.get(str(p))
+        if v is not None:
+            xs.append(v)
+            ys.append(p / 100)
+    if s.max is not None:
+        xs.append(s.max)
+        ys.append(1.0)
+    return xs, ys
+
+
+def cdf_figure(result: SimulationResult, names: list[str]) -> go.Figure:
+    fig = go.Figure()
+    for k, name in enumerate(names):
+        xs, ys = cdf_points(result.outputs[name])
+        fig.add_scatter(x=xs, y=ys, mode="lines", name=name,
+                        line={"color": COLORS[k % len(COLORS)], "width": 2})
+    fig.update_yaxes(range=[0, 1], tickformat=".0%")
+    return _layout(fig, "Cumulative probability (S-curve)", "value", "probability ≤ value")
+
+
+def tornado_figure(result: SimulationResult, name: str, measure: str = "spearman",
+                   top: int = 15) -> go.Figure:
+    """Inputs ranked by rank correlation with the output, or by contribution to variance."""
+    sens = result.outputs[name].sensitivity
+    key = (lambda v: v.spearman) if measure == "spearman" else (lambda v: v.contribution)
+    items = sorted(sens.items(), key=lambda kv: abs(key(kv[1])), reverse=True)[:top]
+    items.reverse()  # largest on top
+    values = [key(v) for _, v in items]
+    fig = go.Figure(go.Bar(x=values, y=[k for k, _ in items], orientation="h",
+                           marker={"color": ["#d62728" if v < 0 else "#1f77b4" for v in values]},
+                           text=[f"{v:+.2f}" if measure == "spearman" else f"{v:.0%}" for v in values],
+                           textposition="auto"))
+    label = "Spearman rank correlation" if measure == "spearman" else "contribution to variance"
+    fig = _layout(fig, f"Tornado: {name}", label, "")
+    fig.update_layout(height=max(300, 60 + 28 * len(items)), showlegend=False)
+    if measure != "spearman":
+        fig.update_xaxes(tickformat=".0%")
+    return fig
+
+
+def scatter_figure(result: SimulationResult, input_name: str, output_name: str,
+                   max_points: int = MAX_SCATTER_POINTS) -> go.Figure:
+    """An input against an output, trial by trial (an evenly spread subset of the trials)."""
+    samples = result.samples
+    x = np.asarray(samples.inputs[input_name]) if samples is not None else np.empty(0)
+    y = np.asarray(samples.outputs[output_name]) if samples is not None else np.empty(0)
+    step = max(1, len(x) // max_points)
+    x, y = x[::step], y[::step]
+    ok = np.isfinite(y)
+    fig = go.Figure(go.Scattergl(x=x[ok].tolist(), y=y[ok].tolist(), mode="markers",
+                                 marker={"size": 4, "opacity": 0.5, "color": COLORS[0]}))
+    s = result.outputs[output_name].sensitivity.get(input_name)
+    extra = f" (rank correlation {s.spearman:+.2f})" if s is not None else ""
+    return _layout(fig, f"{output_name} against {input_name}{extra}", input_name, output_name)
+
+
+def convergence_figure(result: SimulationResult, name: str) -> go.Figure:
+    """Running mean over the trials with its 95% confidence band."""
+    c = result.outputs[name].convergence
+    fig = go.Figure()
+    if c is not None and c.trials:
+        t = np.asarray(c.trials, dtype=float)
+        m = np.asarray([np.nan if v is None else v for v in c.mean], dtype=float)
+        h = np.asarray([np.nan if v is None else v for v in c.half_width], dtype=float)
+        fig.add_scatter(x=np.concatenate([t, t[::-1]]).tolist(),
+                        y=np.concatenate([m + h, (m - h)[::-1]]).tolist(),
+                        fill="toself", fillcolor="rgba(31,119,180,0.2)", line={"width": 0},
+                        name="95% band", hoverinfo="skip")
+        fig.add_scatter(x=t.tolist(), y=m.tolist(), mode="lines", name="mean", line={"color": COLORS[0], "width": 2})
+    return _layout(fig, f"Convergence of the mean: {name}", "trials", "mean")
+
+
+def exceedance(result: SimulationResult, name: str, target: float) -> float | None:
+    """P(output > target) over the trials without errors (from the samples where kept,
+    else interpolated on the percentiles)."""
+    vals = _ok(result, name)
+    if vals is not None and len(vals):
+        return float(np.count_nonzero(vals > target) / len(vals))
+    xs, ys = cdf_points(result.outputs[name])
+    if not xs:
+        return None
+    return float(1.0 - np.interp(target, xs, ys, left=0.0, right=1.0))

@@ -1,0 +1,230 @@
+"""Inputs and outputs: the dialog that puts a distribution on a cell (pre-filled, checked as
+you type, with a density preview), and the lists of inputs and outputs."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+import numpy as np
+import plotly.graph_objects as go
+from nicegui import ui
+
+from engine.distributions import KINDS, POSITIONAL, Discrete, Distribution
+from engine.errors import McdeskError, SpecError
+
+from .charts import PLOT_CONFIG
+from .suggest import suggest_outputs, suggest_params
+from .workspace import Workspace
+
+log = logging.getLogger(__name__)
+
+__all__ = ["InputDialog", "InputsList", "OutputsList", "format_param", "parse_param"]
+
+
+def format_param(value: object) -> str:
+    if isinstance(value, list):
+        return ", ".join(format_param(v) for v in value)
+    if isinstance(value, float):
+        return f"{value:.12g}"
+    return str(value)
+
+
+def parse_param(text: str, name: str) -> float | str | list[float]:
+    """A number, a list of numbers (``1, 2, 3``) or a cell reference, as typed."""
+    text = (text or "").strip()
+    if not text:
+        raise SpecError(f"{name}: enter a number or a cell such as Inputs!C5")
+    if name in ("values", "probabilities") and "," in text and "!" not in text and ":" not in text:
+        try:
+            return [float(t) for t in text.split(",") if t.strip()]
+        except ValueError as exc:
+            raise SpecError(f"{name}: enter numbers separated by commas, got {text!r}") from exc
+    try:
+        return float(text.replace("_", ""))
+    except ValueError:
+        return text  # a reference: checked against the workbook by the workspace
+
+
+def density_figure(dist: Distribution) -> go.Figure:
+    """A small picture of the distribution (exact for discrete, a fine histogram of its
+    quantiles otherwise)."""
+    fig = go.Figure()
+    if isinstance(dist, Discrete):
+        fig.add_bar(x=list(dist.values), y=list(dist.probabilities), marker={"color": "#1976d2"})
+    else:
+        x = dist.ppf(np.linspace(0.0005, 0.9995, 4000))
+        dens, edges = np.histogram(x, bins=60, density=True)
+        fig.add_scatter(x=((edges[:-1] + edges[1:]) / 2).tolist(), y=dens.tolist(), mode="lines",
+                        fill="tozeroy",
+                        line={"color": "#1976d2"})
+    fig.update_layout(height=150, margin={"l": 30, "r": 10, "t": 10, "b": 25},
+                      template="plotly_white", showlegend=False, yaxis={"showticklabels": False})
+    return fig
+
+
+class InputDialog:
+    """Add or edit the distribution of one cell."""
+
+    def __init__(self, ws: Workspace, on_saved: Callable[[], None]) -> None:
+        self.ws = ws
+        self.on_saved = on_saved
+        self.cell = ""
+        self._opening = False
+        self.fields: dict[str, ui.input] = {}
+        with ui.dialog() as self.dialog, ui.card().classes("w-[460px]"):
+            self.title = ui.label("").classes("text-lg font-medium")
+            self.kind = ui.select({k: k.capitalize() for k in KINDS}, value="triangular",
+                                  label="Distribution", on_change=self._kind_changed).classes(
+                "w-full").mark("input-kind")
+            self.source = ui.label("").classes("text-xs text-gray-500")
+            self.form = ui.column().classes("w-full gap-1")
+            self.error = ui.label("").classes("text-negative text-sm").mark("input-error")
+            self.preview = ui.plotly(go.Figure()).classes("w-full h-[150px]")
+            with ui.row().classes("w-full justify-end"):
+                ui.button("Cancel", on_click=self.dialog.close).props("flat")
+                self.save_button = ui.button("Save input", on_click=self._save).mark("input-save")
+
+    def open(self, cell: str) -> None:
+        """Open for ``cell``: its current distribution if it has one, else suggestions."""
+        try:
+            ref = self.ws.cell(cell)
+        except McdeskError as exc:
+            ui.notify(str(exc), type="negative")
+            return
+        self.cell = str(ref)
+        current = self.ws.inputs.get(self.cell)
+        self.title.text = f"Input {self.cell}"
+        kind = current.distribution if current else "triangular"
+        self._opening = True
+        self.kind.set_value(kind)
+        self._opening = False
+        if current:
+            self._fill(current.params, "the saved distribution")
+        else:
+            self._kind_changed()
+        self.dialog.open()
+
+    def _kind_changed(self, _e=None) -> None:
+        if not self.cell or self._opening:
+            return
+        s = suggest_params(self.ws.require_model(), self.ws.model.ref(self.cell), self.kind.value)
+        self._fill(s.params, s.source)
+
+    def _fill(self, params: dict, source: str) -> None:
+        self.source.text = f"Parameters {source}" if source else ""
+        self.form.clear()
+        self.fields = {}
+        with self.form:
+            for name in POSITIONAL[self.kind.value]:
+                self.fields[name] = ui.input(name, value=format_param(params.get(name, "")),
+                                             on_change=self._validate).classes("w-full").mark(
+                    f"param-{name}")
+        self._validate()
+
+    def _params(self) -> dict:
+        return {name: parse_param(f.value, name) for name, f in self.fields.items()}
+
+    def _validate(self, _e=None) -> bool:
+        try:
+            inp = self.ws.make_input(self.cell, self.kind.value, self._params())
+            dist = self.ws.distribution(inp)
+        except McdeskError as exc:
+            self.error.text = str(exc)
+            self.save_button.disable()
+            return False
+        self.error.text = ""
+        self.save_button.enable()
+        self.preview.update_figure({**density_figure(dist).to_plotly_json(), "config": PLOT_CONFIG})
+        return True
+
+    def _save(self) -> None:
+        try:
+            self.ws.set_input(self.cell, self.kind.value, self._params())
+        except McdeskError as exc:
+            self.error.text = str(exc)
+            ui.notify(str(exc), type="negative")
+            return
+        self.dialog.close()
+        ui.notify(f"Input {self.cell}: {self.kind.value}", type="positive")
+        self.on_saved()
+
+
+class InputsList:
+    """The inputs with edit and remove buttons, then the RAND() cells the engine found."""
+
+    def __init__(self, ws: Workspace, edit: Callable[[str], None], changed: Callable[[], None]) -> None:
+        self.ws, self.edit, self.changed = ws, edit, changed
+        self.box = ui.column().classes("w-full gap-0")
+
+    def refresh(self) -> None:
+        self.box.clear()
+        with self.box:
+            if not self.ws.inputs:
+                ui.label("No inputs yet: select a cell, then 'Add input'.").classes(
+                    "text-sm text-gray-500")
+            for cell, inp in self.ws.inputs.items():
+                with ui.row().classes("w-full items-center no-wrap gap-1"):
+                    args = ", ".join(format_param(v) for v in inp.params.values())
+                    ui.label(f"{cell}").classes("font-medium text-sm")
+                    ui.label(f"{inp.distribution}({args})").classes("text-sm grow truncate").mark(
+                        f"input-{cell}")
+                    ui.button(icon="edit", on_click=lambda c=cell: self.edit(c)).props(
+                        "flat dense round size=sm").mark(f"edit-{cell}")
+                    ui.button(icon="delete", on_click=lambda c=cell: self._remove(c)).props(
+                        "flat dense round size=sm color=negative").mark(f"remove-{cell}")
+            builtin = self.ws.random_cells_cached()
+            if builtin:
+                ui.label(f"Built-in random cells ({len(builtin)}): each RAND() draws its own "
+                         "stream").classes("text-xs text-gray-500 mt-2")
+                ui.label(", ".join(builtin[:12]) + (" ..." if len(builtin) > 12 else "")).classes(
+                    "text-xs").mark("random-cells")
+
+    def _remove(self, cell: str) -> None:
+        self.ws.remove_input(cell)
+        self.changed()
+
+
+class OutputsList:
+    """The outputs, and suggestions: formula cells nothing depends on."""
+
+    def __init__(self, ws: Workspace, changed: Callable[[], None]) -> None:
+        self.ws, self.changed = ws, changed
+        self.box = ui.column().classes("w-full gap-0")
+        self._suggested: list[str] | None = None
+
+    def reset(self) -> None:
+        self._suggested = None
+
+    def refresh(self) -> None:
+        self.box.clear()
+        if self._suggested is None and self.ws.model is not None:
+            self._suggested = suggest_outputs(self.ws.model)
+        with self.box:
+            if not self.ws.outputs:
+                ui.label("No outputs yet: select a cell, then 'Add output'.").classes(
+                    "text-sm text-gray-500")
+            for cell in self.ws.outputs:
+                with ui.row().classes("w-full items-center no-wrap gap-1"):
+                    ui.label(cell).classes("text-sm grow").mark(f"output-{cell}")
+                    ui.button(icon="delete", on_click=lambda c=cell: self._remove(c)).props(
+                        "flat dense round size=sm color=negative").mark(f"remove-output-{cell}")
+            rest = [c for c in self._suggested or [] if c not in self.ws.outputs]
+            if rest:
+                ui.label("Suggested (nothing depends on them):").classes("text-xs text-gray-500 mt-2")
+                with ui.row().classes("gap-1"):
+                    for c in rest[:8]:
+                        ui.chip(c, icon="add", on_click=lambda c=c: self._add(c)).props(
+                            "dense clickable outline").mark(f"suggest-{c}")
+
+    def _add(self, cell: str) -> None:
+        try:
+            self.ws.add_output(cell)
+        except McdeskError as exc:
+            ui.notify(str(exc), type="negative")
+            return
+        self.changed()
+
+    def _remove(self, cell: str) -> None:
+        self.ws.remove_output(cell)
+        self.changed()

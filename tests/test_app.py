@@ -1,0 +1,251 @@
+"""The app driven through NiceGUI's ``user`` fixture (no browser): the whole workflow on a
+shared workbook, cancel, keep work, and bad input."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from pathlib import Path
+
+import pytest
+from nicegui import ui
+from nicegui.testing import User
+
+from engine.model import Model
+from engine.simulate import simulate
+from engine.spec import InputSpec, SimulationSpec
+from mcdesk.app.auth import hash_password
+from mcdesk.app.results_view import format_stat
+
+DATA = Path(__file__).parent / "data" / "workbooks"
+BOOK = DATA / "adithiya__Cashflow.xlsx"
+INPUTS = {  # cell: (min, mode, max)
+    "Sheet1!A2": (9000.0, 10000.0, 12500.0),
+    "Sheet1!B2": (800.0, 1000.0, 1100.0),
+    "Sheet1!C2": (0.008, 0.01, 0.0125),
+}
+OUTPUT = "Sheet1!G2"
+
+
+@pytest.fixture(autouse=True)
+def app_dirs(tmp_path, monkeypatch):
+    monkeypatch.setenv("MCDESK_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("MCDESK_CONFIG_DIR", str(tmp_path / "config"))
+
+
+async def upload(user: User, path: Path, name: str | None = None, data: bytes | None = None) -> None:
+    up = next(iter(user.find(ui.upload).elements))
+    content = path.read_bytes() if data is None else data
+    await up.handle_uploads([ui.upload.SmallFileUpload(name or path.name, "application/octet-stream",
+                                                        content)])
+
+
+async def add_triangular(user: User, cell: str, lo: float, mode: float, hi: float) -> None:
+    user.find(marker="cell-address").clear().type(cell).trigger("keydown.enter")
+    user.find(marker="add-input").click()
+    await user.should_see("Save input")
+    for name, value in (("min", lo), ("mode", mode), ("max", hi)):
+        user.find(marker=f"param-{name}").clear().type(repr(value))
+    user.find(marker="input-save").click()
+    await user.should_see(marker=f"input-{cell}")
+
+
+async def wait_for(predicate, seconds: float = 60.0) -> None:
+    for _ in range(int(seconds / 0.1)):
+        if predicate():
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError("timed out waiting for the app")
+
+
+async def notified(user: User, text: str) -> None:
+    await wait_for(lambda: any(text in m for m in user.notify.messages))
+
+
+def book_name(user: User) -> str:
+    return next(iter(user.find(marker="book-name").elements)).text
+
+
+def status(user: User) -> str:
+    return next(iter(user.find(marker="run-status").elements)).text
+
+
+def table_rows(user: User) -> dict[str, str]:
+    table = next(iter(user.find(marker="stats-table").elements))
+    return {r["c0"]: r["c1"] for r in table.rows}
+
+
+async def setup_model(user: User) -> None:
+    await user.open("/")
+    await upload(user, BOOK)
+    await wait_for(lambda: book_name(user) == BOOK.name)
+    for cell, (lo, mode, hi) in INPUTS.items():
+        await add_triangular(user, cell, lo, mode, hi)
+    user.find(marker="cell-address").clear().type(OUTPUT)
+    user.find(marker="add-output").click()
+    await user.should_see(marker=f"output-{OUTPUT}")
+
+
+async def test_workflow_statistics_equal_the_engine(user: User) -> None:
+    await user.open("/")
+    await user.should_see("capital_project.xlsx")  # the bundled example opens first
+    await setup_model(user)
+    user.find(marker="trials").clear().type("10000")
+    user.find(marker="seed").clear().type("7")
+    user.find(marker="run").click()
+    await wait_for(lambda: status(user).startswith(("Done", "Run failed")))
+    assert status(user).startswith("Done: 10,000 trials"), status(user)
+
+    spec = SimulationSpec([InputSpec(c, "triangular", {"min": a, "mode": b, "max": c_})
+                           for c, (a, b, c_) in INPUTS.items()], [OUTPUT], trials=10_000, seed=7)
+    expected = simulate(Model.open(BOOK), spec, backend="numpy").outputs[OUTPUT]
+    shown = table_rows(user)
+    assert shown["mean"] == format_stat(expected.mean)
+    assert shown["std"] == format_stat(expected.std)
+    assert shown["P5"] == format_stat(expected.percentiles["5"])
+    assert shown["P95"] == format_stat(expected.percentiles["95"])
+    assert shown["trials ok"] == "10,000"
+    # the probability of exceeding the mean, for the target the page proposes
+    exceed = next(iter(user.find(marker="exceed").elements)).text
+    assert exceed.startswith(f"P({OUTPUT} >") and exceed.endswith("%")
+    for chart in ("chart-histogram", "chart-cdf", "chart-tornado", "chart-convergence",
+                  "chart-scatter"):
+        await user.should_see(marker=chart)
+    figures = [p.figure for p in user.find(ui.plotly).elements]
+    hist = next(f for f in figures
+                if f["layout"].get("title", {}).get("text") == f"Distribution of {OUTPUT}")
+    assert sum(hist["data"][0]["y"]) == 10_000  # every trial in a bar
+
+
+async def test_cancel_keeps_the_previous_result(user: User) -> None:
+    await setup_model(user)
+    user.find(marker="trials").clear().type("1000")
+    user.find(marker="run").click()
+    await wait_for(lambda: status(user).startswith("Done"))
+    before = table_rows(user)
+    user.find(marker="trials").clear().type("4900000")
+    user.find(marker="run").click()
+    await wait_for(lambda: "/ 4,900,000 trials" in status(user) or "Done: 4,900,000" in status(user))
+    user.find(marker="cancel").click()
+    await wait_for(lambda: status(user).startswith("Cancelled") or "Done: 4,900,000" in status(user))
+    assert status(user).startswith("Cancelled"), status(user)
+    assert table_rows(user) == before
+
+
+async def test_project_saved_and_reloaded_intact(user: User, tmp_path: Path) -> None:
+    await setup_model(user)
+    user.find(marker="trials").clear().type("2500")
+    next(iter(user.find(marker="sampling").elements)).set_value("lhs")  # the toggle's other side
+    user.find(marker="save-project").click()
+    await user.should_see("Saved the project as adithiya__Cashflow.mcdesk.json")
+    # something changes, then the saved project comes back
+    user.find(marker="remove-Sheet1!B2").click()
+    await user.should_not_see(marker="input-Sheet1!B2")
+    user.find(marker="load-project").click()
+    await user.should_see(marker="input-Sheet1!B2")
+    for cell in INPUTS:
+        await user.should_see(marker=f"input-{cell}")
+    await user.should_see(marker=f"output-{OUTPUT}")
+    assert next(iter(user.find(marker="trials").elements)).value == 2500
+    assert next(iter(user.find(marker="sampling").elements)).value == "lhs"
+    label = next(iter(user.find(marker="input-Sheet1!C2").elements)).text
+    assert label == "triangular(0.008, 0.01, 0.0125)"
+    # opening the workbook again finds its project beside it
+    await upload(user, BOOK)
+    await notified(user, "Loaded the project from adithiya__Cashflow.mcdesk.json")
+    await user.should_see(marker="input-Sheet1!A2")
+
+
+async def test_inputs_are_prefilled_from_min_max_columns(user: User) -> None:
+    await user.open("/")
+    await user.should_see("capital_project.xlsx")
+    user.find(marker="remove-Inputs!F6").click()  # the example's project has it; start afresh
+    await user.should_not_see(marker="input-Inputs!F6")
+    user.find(marker="cell-address").clear().type("Inputs!F6").trigger("keydown.enter")
+    user.find(marker="add-input").click()
+    await user.should_see("Save input")
+    assert next(iter(user.find(marker="param-min").elements)).value == "Inputs!C6"
+    assert next(iter(user.find(marker="param-max").elements)).value == "Inputs!E6"
+    await user.should_see("from the columns beside the cell")
+
+
+async def test_bad_input_is_reported_and_nothing_is_lost(user: User, monkeypatch) -> None:
+    await setup_model(user)
+    # not a workbook: the open one stays, with its inputs
+    await upload(user, BOOK, name="notes.xlsx", data=b"this is not a zip file")
+    await notified(user, "stays open")
+    assert next(iter(user.find(marker="book-name").elements)).text == "adithiya__Cashflow.xlsx"
+    await user.should_see(marker="input-Sheet1!A2")
+    await upload(user, BOOK, name="notes.txt", data=b"hello")
+    await user.should_see("not an Excel workbook")
+    # min > max: the dialog says why and will not save; the input keeps its old numbers
+    user.find(marker="edit-Sheet1!A2").click()
+    await user.should_see("Save input")
+    user.find(marker="param-min").clear().type("20000")
+    await user.should_see("min <= mode <= max")
+    assert not next(iter(user.find(marker="input-save").elements)).enabled
+    label = next(iter(user.find(marker="input-Sheet1!A2").elements)).text
+    assert label == "triangular(9000, 10000, 12500)"
+    # zero trials
+    user.find(marker="trials").clear().type("0")
+    user.find(marker="run").click()
+    await user.should_see("Trials must be a whole number")
+    await user.should_see(marker=f"output-{OUTPUT}")
+
+
+@pytest.fixture
+def small_uploads(monkeypatch):
+    monkeypatch.setenv("MCDESK_MAX_UPLOAD_MB", "0.001")  # read when the app starts
+
+
+async def test_oversized_upload_is_refused(small_uploads, user: User) -> None:
+    await user.open("/")
+    await upload(user, BOOK)
+    await notified(user, "over the upload limit")
+    assert next(iter(user.find(marker="book-name").elements)).text == "capital_project.xlsx"
+
+
+@pytest.fixture
+def team(tmp_path, monkeypatch):
+    users = tmp_path / "users.txt"
+    users.write_text(f"alice:{hash_password('alice-password')}\nbob:{hash_password('bob-password')}\n")
+    monkeypatch.setenv("MCDESK_TEST_TEAM", "1")
+    monkeypatch.setenv("MCDESK_USERS_FILE", str(users))
+
+
+async def login(user: User, name: str, password: str) -> None:
+    await user.open("/login")
+    user.find(marker="login-user").type(name)
+    user.find(marker="login-password").type(password)
+    user.find(marker="login").click()
+
+
+async def test_team_users_see_only_their_own_workbook(team, create_user) -> None:
+    alice, bob = create_user(), create_user()
+    await alice.open("/")
+    await alice.should_see(marker="login")  # not signed in: the login page
+    await login(alice, "alice", "wrong")
+    await alice.should_see("Wrong user name or password")
+    await login(alice, "alice", "alice-password")
+    await alice.open("/")
+    await alice.should_see(marker="user-name")
+    await upload(alice, BOOK)
+    await notified(alice, "Opened adithiya__Cashflow.xlsx")
+    await login(bob, "bob", "bob-password")
+    await bob.open("/")
+    await bob.should_see("no workbook open")
+    await bob.should_not_see("adithiya__Cashflow.xlsx")
+    await alice.open("/")
+    await alice.should_see("adithiya__Cashflow.xlsx")
+
+
+def test_example_copy_is_not_the_package_file(tmp_path) -> None:
+    """The example opens from a copy in the user's folder, so saving beside it works."""
+    from mcdesk.app.pages import AppConfig, Workspaces
+    from mcdesk.cli import example_paths
+
+    book = example_paths()[0]
+    ws = Workspaces(AppConfig(data_dir=tmp_path, example=book, remember_settings=False)).get("local")
+    assert ws.book_path == tmp_path / "users" / "local" / book.name
+    assert len(ws.inputs) == 16 and ws.outputs
+    shutil.rmtree(tmp_path / "users")
