@@ -209,6 +209,8 @@ class JobManager:
             self._sweeper.start()
 
     def stop(self) -> None:
+        """Shut down (SIGTERM, a rolling update): running jobs stop at their next chunk and
+        are reported failed and retryable, so their clients submit them again elsewhere."""
         self._stop.set()
         with self.lock:
             for rec in self.jobs.values():
@@ -343,7 +345,12 @@ class JobManager:
             self.counters["trials"] += rec.count
             self._finish(rec, State.DONE)
         except CancelledError:
-            self._finish(rec, State.CANCELLED)
+            if self._stop.is_set():
+                rec.error = "the service shut down while the job ran; submit it again"
+                rec.retryable = True
+                self._finish(rec, State.FAILED)
+            else:
+                self._finish(rec, State.CANCELLED)
         except McdeskError as exc:
             rec.error = str(exc)
             self._finish(rec, State.FAILED)

@@ -1,0 +1,124 @@
+"""Pieces of the remote service on their own: slots and batch size from GPU memory (a stand-in
+pynvml module: there is no GPU here), the samples' wire format, job ids as paths, and the app
+in process (FastAPI's TestClient) down to a graceful shutdown."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+import time
+import types
+from pathlib import Path
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+
+from remote import gpu
+from remote.auth import issue_token
+from remote.service import create_app
+from remote.settings import Settings
+from remote.store import ResultStore, load_samples, save_samples
+
+ROOT = Path(__file__).resolve().parent.parent
+BOOK = ROOT / "mcdesk" / "examples" / "capital_project.xlsx"
+SPEC = json.loads((ROOT / "mcdesk" / "examples" / "capital_project.spec.json").read_text())
+GiB = 2**30
+pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx` with `starlette.testclient`")
+
+
+def fake_pynvml(free: int, total: int = 141 * GiB, count: int = 1) -> types.ModuleType:
+    m = types.ModuleType("pynvml")
+    m.nvmlInit = lambda: None
+    m.nvmlShutdown = lambda: None
+    m.nvmlDeviceGetCount = lambda: count
+    m.nvmlDeviceGetHandleByIndex = lambda i: i
+    m.nvmlDeviceGetMemoryInfo = lambda h: types.SimpleNamespace(total=total, free=free)
+    m.nvmlDeviceGetName = lambda h: b"NVIDIA H200"
+    return m
+
+
+def test_slots_and_batch_from_free_vram(monkeypatch):
+    monkeypatch.setitem(sys.modules, "pynvml", fake_pynvml(free=10 * GiB))
+    cap = gpu.capacity()
+    assert (cap.slots, cap.source) == (5, "gpu")
+    assert cap.gpus[0].name == "NVIDIA H200" and cap.gpus[0].free_bytes == 10 * GiB
+    # half of one slot's share of free VRAM, 16 bytes per trial per cell
+    assert gpu.batch_trials(cells=100, slots=5, default=1000) == (GiB // 1600)
+    assert gpu.batch_trials(cells=100, slots=5, default=1000, override=777) == 777
+    monkeypatch.setitem(sys.modules, "pynvml", fake_pynvml(free=500 * 2**20))
+    assert gpu.capacity().slots == 1  # always at least one
+    assert gpu.capacity(override=3).source == "settings"
+
+
+def test_no_pynvml_falls_back_to_cpus_and_says_why(monkeypatch):
+    monkeypatch.setitem(sys.modules, "pynvml", None)  # import fails
+    cap = gpu.capacity()
+    assert cap.source == "cpu" and cap.slots >= 1 and not cap.gpus
+    assert "pynvml is not installed" in cap.note and "CPUs" in cap.note
+    assert gpu.batch_trials(cells=10, slots=1, default=4096) == 4096
+
+    def broken() -> None:
+        raise RuntimeError("NVML Shared Library Not Found")
+
+    nvml = fake_pynvml(free=GiB)
+    nvml.nvmlInit = broken
+    monkeypatch.setitem(sys.modules, "pynvml", nvml)
+    assert "no NVIDIA driver" in gpu.capacity().note
+
+
+def test_samples_wire_format_round_trips_without_pickles():
+    rng = np.random.default_rng(0)
+    inputs = {"Inputs!F5": rng.random(7), "'My sheet'!B2": rng.random(7)}
+    outputs = {"Summary!B2": rng.random(7)}
+    errors = {"Summary!B2": np.array([0, 0, 7, 0, 0, 2, 0], dtype=np.uint8)}
+    buf = io.BytesIO()
+    save_samples(buf, 40, inputs, outputs, errors)
+    buf.seek(0)
+    got = load_samples(buf)
+    assert (got["start"], got["count"]) == (40, 7)
+    assert list(got["inputs"]) == list(inputs)
+    for k in inputs:
+        np.testing.assert_array_equal(got["inputs"][k], inputs[k])
+    np.testing.assert_array_equal(got["errors"]["Summary!B2"], errors["Summary!B2"])
+    assert got["errors"]["Summary!B2"].dtype == np.uint8
+
+
+def test_only_job_ids_become_paths(tmp_path):
+    store = ResultStore(tmp_path)
+    for bad in ("../etc", "a" * 31, "A" * 32, "0" * 32 + "/x", ""):
+        with pytest.raises(ValueError):
+            store.folder(bad)
+    assert store.folder("0" * 32) == tmp_path / ("0" * 32)
+
+
+def test_in_process_app_and_graceful_shutdown_makes_running_jobs_retryable(tmp_path):
+    settings = Settings(jwt_key="k" * 40, results_dir=tmp_path, backend="numpy", gpu_slots=1,
+                        batch_trials=2000)
+    auth = {"Authorization": f"Bearer {issue_token(settings.jwt_key, 'inproc')}"}
+    with TestClient(create_app(settings)) as http:
+        assert http.get("/healthz").json() == {"status": "ok"}
+        assert http.get("/v1/info").status_code == 401
+        assert http.get("/v1/info", headers=auth).json()["capacity"]["slots"] == 1
+        r = http.post("/v1/jobs", headers=auth, files={"workbook": ("b.xlsx", BOOK.read_bytes())},
+                      data={"spec": json.dumps({**SPEC, "trials": 5_000_000})})
+        assert r.status_code == 202 and r.headers["location"] == f"/v1/jobs/{r.json()['id']}"
+        job = r.json()["id"]
+        deadline = time.monotonic() + 30
+        while http.get(f"/v1/jobs/{job}", headers=auth).json()["done"] == 0:
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+    # the app shut down (as on SIGTERM) while the job ran
+    meta = json.loads((tmp_path / job / "meta.json").read_text())
+    assert meta["state"] == "failed" and meta["retryable"] is True
+    assert "shut down" in meta["error"]
+
+
+def test_settings_refuse_a_remote_backend_for_the_service(tmp_path):
+    from remote.errors import SettingsError
+
+    with pytest.raises(SettingsError, match="MCDESK_BACKEND=remote"):
+        create_app(Settings(jwt_key="k" * 40, results_dir=tmp_path, backend="remote"))
+    with pytest.raises(SettingsError, match="MCDESK_BACKEND='cupy'"):
+        create_app(Settings(jwt_key="k" * 40, results_dir=tmp_path, backend="cupy"))
