@@ -9,11 +9,11 @@ import json
 import sys
 import time
 import types
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pytest
-from fastapi.testclient import TestClient
 
 from remote import gpu
 from remote.auth import issue_token
@@ -25,7 +25,6 @@ ROOT = Path(__file__).resolve().parent.parent
 BOOK = ROOT / "mcdesk" / "examples" / "capital_project.xlsx"
 SPEC = json.loads((ROOT / "mcdesk" / "examples" / "capital_project.spec.json").read_text())
 GiB = 2**30
-pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx` with `starlette.testclient`")
 
 
 def fake_pynvml(free: int, total: int = 141 * GiB, count: int = 1) -> types.ModuleType:
@@ -94,6 +93,10 @@ def test_only_job_ids_become_paths(tmp_path):
 
 
 def test_in_process_app_and_graceful_shutdown_makes_running_jobs_retryable(tmp_path):
+    with warnings.catch_warnings():  # starlette would rather have httpx2 for its TestClient
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+
     settings = Settings(jwt_key="k" * 40, results_dir=tmp_path, backend="numpy", gpu_slots=1,
                         batch_trials=2000)
     auth = {"Authorization": f"Bearer {issue_token(settings.jwt_key, 'inproc')}"}
