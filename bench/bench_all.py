@@ -72,7 +72,6 @@ def _child_engine(args: argparse.Namespace) -> dict:
     prep_s = time.perf_counter() - t0
     best, samples = float("inf"), None
     for _ in range(2):
-        samples = None
         got, dt = run_job(job, backend)
         if dt < best:
             best, samples = dt, got

@@ -98,6 +98,10 @@ def available_backends() -> list[str]:
     names = ["numpy"]
     if importlib.util.find_spec("numba") is not None:
         names.append("numba")
+        from .cupy_device import gpu_available
+
+        if gpu_available():
+            names.append("cupy")
     return names
 
 
@@ -105,8 +109,9 @@ AUTO_NUMBA_TRIALS = 5_000_000  # from here a first numba compile (~20 s) pays fo
 
 
 class AutoBackend(Backend):
-    """Chooses per job: numba when its kernel is already compiled or the run is large enough
-    to pay for compiling it, else numpy.  ``name`` becomes the backend actually used."""
+    """Chooses per job: cupy when a GPU is usable; else numba when its kernel is already
+    compiled or the run is large enough to pay for compiling it, else numpy.  ``name``
+    becomes the backend actually used."""
 
     name = "auto"
 
@@ -119,7 +124,11 @@ class AutoBackend(Backend):
             from .numpy import NumpyBackend
 
             got = NumpyBackend()
-            if "numba" in available_backends():
+            if "cupy" in available_backends():
+                from .cupy import CupyBackend
+
+                got = CupyBackend()
+            elif "numba" in available_backends():
                 from .numba import NumbaBackend
 
                 fast = NumbaBackend()
@@ -168,8 +177,14 @@ def get_backend(name: str, **options: object) -> Backend:
 
         return NumbaBackend()
     if key == "cupy":
-        raise SpecError("backend 'cupy' needs an NVIDIA GPU, its driver and "
-                        "pip install 'mcdesk[gpu]'; it is not available in this version yet, "
-                        "use --backend numba (or auto)")
+        from .cupy_device import gpu_available
+
+        if not gpu_available():
+            raise SpecError("backend 'cupy' needs a usable NVIDIA GPU (a CUDA device, its "
+                            "driver and pip install 'mcdesk[gpu]'); none here: use --backend "
+                            "numba (or auto)")
+        from .cupy import CupyBackend
+
+        return CupyBackend()
     raise SpecError(f"unknown or unavailable backend {name!r}; available: "
                     + ", ".join(["auto", *available_backends()]))

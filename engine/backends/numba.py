@@ -194,7 +194,7 @@ class NumbaBackend(Backend):
     def _prepare(self, job: Job, samplers: dict[CellRef, InputSampler],
                  mode: str | None) -> _Prepared:
         program = job.program
-        plan = generate(program, samplers, mode)
+        plan = self._plan(program, samplers, mode)
         info = FallbackInfo(len(plan.fused), len(plan.rest),
                             {str(c): r for c, r in plan.reasons.items()},
                             external_inputs=[str(c) for c in plan.ext_inputs])
@@ -206,7 +206,8 @@ class NumbaBackend(Backend):
                 prep.kernel = self._kernel(plan)
                 self._call(prep, job, 0, 1)  # compile (or load from numba's cache) now
             except Exception as exc:  # noqa: BLE001 - a generator bug must not fail the run
-                log.warning("numba: the kernel failed to compile (%r); running on numpy", exc)
+                log.warning("%s: the kernel failed to compile (%r); running on numpy",
+                            self.name, exc)
                 prep.kernel = None
             self.last_compile_s = time.perf_counter() - t0
         if prep.kernel is None:
@@ -220,6 +221,11 @@ class NumbaBackend(Backend):
                      info.fused_cells, len(program.steps), info.numpy_cells, *first)
         self.fallbacks.append(prep.info)
         return prep
+
+    def _plan(self, program: Any, samplers: dict[CellRef, InputSampler],
+              mode: str | None) -> KernelPlan:
+        """The kernel plan of ``program`` (the cupy backend makes a CUDA one instead)."""
+        return generate(program, samplers, mode)
 
     def _const_outputs(self, job: Job, plan: KernelPlan) -> dict:
         from ..model import Env

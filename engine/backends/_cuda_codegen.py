@@ -1,0 +1,277 @@
+"""Code generator: a program's stochastic slice -> the CUDA source of one fused GPU kernel.
+
+It reuses the passes of :mod:`._numba_codegen` (resolve, fold, emit: the validated IR of
+each cell becomes straight-line per-trial code over names from counters) and adds one pass,
+**translate**: every emitted line is parsed with :mod:`ast` (parsed, never executed) and
+printed as C++ through a whitelist of node types and helper functions (:data:`CALLS`, all
+in :mod:`._cuda_rt`).  Anything outside the whitelist raises :class:`NotTranslatable` and the
+cupy backend runs that program on the CPU instead (numbers first).
+
+The kernel (one thread per trial, grid-stride loop) draws each input from Philox through its
+inverse CDF (uniform, triangular, normal, lognormal, discrete; other distributions, and
+every input under Latin hypercube sampling, are drawn on the host and passed in ``ext``),
+computes every fused cell in registers and writes the outputs (NaN where an Excel error),
+their error codes, and the input samples.  The per-trial body is a ``__host__ __device__``
+function, and ``mcdesk_host`` runs it in a loop on the CPU when the source is compiled by
+``nvcc`` for the host: the tests run the generated code without a GPU.
+
+Names in the source are counters (``x3``, ``t17``, ``v5``, ``w5``, ``z9``) and the runtime's
+functions; workbook constants are read from the ``kv``/``ke`` argument arrays; number
+literals are ``repr`` of finite floats.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import hashlib
+import math
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from ._cuda_rt import RUNTIME
+from ._numba_codegen import Generator, InputSampler, KernelPlan
+
+if TYPE_CHECKING:
+    from ..model import Program
+    from ..workbook import CellRef
+
+__all__ = ["CudaPlan", "NotTranslatable", "generate_cuda", "gpu_samplers", "translate"]
+
+GPU_PPFS = ("ppf_uniform", "ppf_triangular", "ppf_normal", "ppf_lognormal", "ppf_discrete")
+KERNEL_NAME = "mcdesk_kernel"
+HOST_NAME = "mcdesk_host"
+
+_LOCAL = re.compile(r"[xtfvwz]\d+")
+_TERNARY = {"sel": "(({0}) ? ({1}) : ({2}))", "ck": "(({0}) ? ({1}) : 0)",
+            "b2f": "(({0}) ? R(1.0) : R(0.0))", "nt": "(!({0}))", "int": "((long long)({0}))"}
+CALLS = {  # Python name in the generated lines -> runtime / CUDA math function
+    "fe": "fe", "nf": "nf", "max": "pymax", "min": "pymin", "abs": "fabs",
+    "excel_pow": "excel_pow", "ipow": "ipow", "excel_round": "excel_round", "snap15": "snap15",
+    "ndtri": "ndtri", "ndtr": "ndtr", "irr": "irr",
+    "np.floor": "floor", "np.ceil": "ceil", "np.trunc": "trunc", "np.sqrt": "sqrt",
+    "np.exp": "exp", "np.log": "log", "np.log10": "log10", "np.sin": "sin", "np.cos": "cos",
+    "np.tan": "tan", "np.arctan": "atan", "np.tanh": "tanh", "np.sign": "mc_sign",
+    "math.sqrt": "sqrt",
+}
+_BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.BitAnd: "&",
+           ast.BitOr: "|", ast.BitXor: "^"}
+_CMPOPS = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">",
+           ast.GtE: ">="}
+
+
+class NotTranslatable(Exception):
+    """A generated line uses something the CUDA translation does not have."""
+
+
+@dataclass
+class CudaPlan:
+    """The numba plan of the same cells (argument arrays, stored cells, what is left to
+    numpy) and the CUDA source of the kernel."""
+
+    plan: KernelPlan
+    source: str
+    key: str
+    dtype: str  # "float64" or "float32"
+
+
+# ----------------------------------------------------------------- translate
+def _literal(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float) and math.isfinite(value):
+        return f"R({value!r})"
+    raise NotTranslatable(f"literal {value!r}")
+
+
+def _func_name(node: ast.expr) -> str:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+        return f"{node.value.id}.{node.attr}"
+    raise NotTranslatable("a call of something that is not a name")
+
+
+def expr(node: ast.expr) -> str:
+    """One expression of a generated line, as C++."""
+    if isinstance(node, ast.Constant):
+        return _literal(node.value)
+    if isinstance(node, ast.Name):
+        name = node.id
+        if name[0] == "k" and name[1:].isdigit():
+            return f"R(kv[{name[1:]}])"
+        if name[0] == "q" and name[1:].isdigit():
+            return f"ke[{name[1:]}]"
+        if _LOCAL.fullmatch(name):
+            return name
+        raise NotTranslatable(f"name {name!r}")
+    if isinstance(node, ast.Subscript):
+        base = node.value
+        idx = node.slice
+        if isinstance(base, ast.Name) and base.id == "ur" and isinstance(idx, ast.Tuple) \
+                and isinstance(idx.elts[0], ast.Constant) and isinstance(idx.elts[0].value, int):
+            return f"ur{idx.elts[0].value}"
+        if isinstance(base, ast.Name) and _LOCAL.fullmatch(base.id) \
+                and isinstance(idx, ast.Constant) and isinstance(idx.value, int):
+            return f"{base.id}[{idx.value}]"
+        raise NotTranslatable("subscript")
+    if isinstance(node, ast.BinOp):
+        a, b = expr(node.left), expr(node.right)
+        if isinstance(node.op, ast.Mod):
+            return f"pymod({a}, {b})"
+        op = _BINOPS.get(type(node.op))
+        if op is None:
+            raise NotTranslatable(f"operator {type(node.op).__name__}")
+        return f"({a} {op} {b})"
+    if isinstance(node, ast.UnaryOp):
+        a = expr(node.operand)
+        if isinstance(node.op, ast.USub):
+            return f"(-{a})"
+        if isinstance(node.op, ast.UAdd):
+            return a
+        if isinstance(node.op, ast.Not):
+            return f"(!{a})"
+        raise NotTranslatable(f"unary {type(node.op).__name__}")
+    if isinstance(node, ast.Compare):
+        if len(node.ops) != 1:
+            raise NotTranslatable("chained comparison")
+        op = _CMPOPS.get(type(node.ops[0]))
+        if op is None:
+            raise NotTranslatable(f"comparison {type(node.ops[0]).__name__}")
+        return f"({expr(node.left)} {op} {expr(node.comparators[0])})"
+    if isinstance(node, ast.BoolOp):
+        op = " && " if isinstance(node.op, ast.And) else " || "
+        return "(" + op.join(expr(v) for v in node.values) + ")"
+    if isinstance(node, ast.Call):
+        if node.keywords:
+            raise NotTranslatable("keyword arguments")
+        name = _func_name(node.func)
+        args = [expr(a) for a in node.args]
+        if name in _TERNARY:
+            return _TERNARY[name].format(*args)
+        fn = CALLS.get(name)
+        if fn is None:
+            raise NotTranslatable(f"function {name}")
+        return f"{fn}({', '.join(args)})"
+    raise NotTranslatable(f"{type(node).__name__}")
+
+
+def translate(line: str) -> str:
+    """One line of generated per-trial code (``name = expression`` or
+    ``z<n>[<j>] = expression``) as a C++ statement."""
+    if line.startswith("#"):
+        return "// " + line[1:].strip()
+    tree = ast.parse(line, mode="exec")
+    if len(tree.body) != 1 or not isinstance(tree.body[0], ast.Assign) \
+            or len(tree.body[0].targets) != 1:
+        raise NotTranslatable("not one assignment")
+    stmt = tree.body[0]
+    target = stmt.targets[0]
+    value = expr(stmt.value)
+    if isinstance(target, ast.Name) and _LOCAL.fullmatch(target.id) and target.id[0] != "z":
+        return f"const auto {target.id} = {value};"
+    if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name) \
+            and target.value.id[0] == "z" and _LOCAL.fullmatch(target.value.id) \
+            and isinstance(target.slice, ast.Constant) and isinstance(target.slice.value, int):
+        return f"{target.value.id}[{target.slice.value}] = {value};"
+    raise NotTranslatable("assignment target")
+
+
+# ----------------------------------------------------------------- generate
+def gpu_samplers(samplers: dict[CellRef, InputSampler], sampling: str | None,
+                 ) -> dict[CellRef, InputSampler]:
+    """The samplers the GPU kernel draws itself (Monte Carlo, the GPU_PPFS); the others are
+    drawn on the host (``ppf`` None)."""
+    out = {}
+    for c, s in samplers.items():
+        inside = sampling == "mc" and s.ppf in GPU_PPFS
+        out[c] = s if inside else dataclasses.replace(s, ppf=None)
+    return out
+
+
+class _Capture(Generator):
+    """The numba generator, keeping the per-cell lines and the draw layout for CUDA."""
+
+    cell_lines: list[list[str]]
+    stored_cells: list[CellRef]
+
+    def assemble(self, cell_lines, fused, stored, rest, reasons):  # type: ignore[no-untyped-def]
+        self.cell_lines = cell_lines
+        self.stored_cells = stored
+        return super().assemble(cell_lines, fused, stored, rest, reasons)
+
+
+def generate_cuda(program: Program, samplers: dict[CellRef, InputSampler],
+                  sampling: str | None = "mc", dtype: str = "float64") -> CudaPlan:
+    """The CUDA kernel of ``program`` (NotTranslatable if a fused line has no translation).
+    ``samplers`` should come from :func:`gpu_samplers`; with ``sampling`` "lhs" or None the
+    kernel draws nothing itself (RAND is then left to numpy, as in the numba backend)."""
+    if dtype not in ("float64", "float32"):
+        raise ValueError(f"dtype must be float64 or float32, got {dtype!r}")
+    mode = sampling if sampling == "mc" else None
+    gen = _Capture(program, gpu_samplers(samplers, mode), mode)
+    plan = gen.generate()
+    body: list[str] = []
+    ext_row = {c: r for r, c in enumerate(plan.ext_inputs)}
+    off = 0
+    for j, c in enumerate(gen.inputs):
+        s = gen.samplers[c]
+        if c in ext_row:
+            body.append(f"const real x{j} = (real)ext[{ext_row[c]}LL * count + i];")
+        else:
+            sidx = gen.stream(program.input_streams[j])
+            u = f"u01(key0, key1, sids[{sidx}], trial)"
+            if s.ppf == "ppf_discrete":
+                call = f"ppf_discrete({u}, dp, {off})"
+            else:
+                call = f"{s.ppf}({u}, " + ", ".join(f"dp[{off + q}]" for q in
+                                                  range(len(s.params))) + ")"
+            off += len(s.params)
+            body.append(f"const real x{j} = (real){call};")
+        body.append(f"out_in[{j}LL * count + i] = (double)x{j};")
+    for sid, r in sorted(gen.rand_rows.items(), key=lambda x: x[1]):
+        body.append(f"const double ur{r} = u01(key0, key1, sids[{gen.stream(sid)}], trial);")
+    for name, size in gen.scratches.items():
+        body.append(f"double {name}[{max(int(size), 1)}];")
+    for lines in gen.cell_lines:
+        body.extend(translate(line) for line in lines)
+    for r, c in enumerate(gen.stored_cells):
+        val = gen.cells[c]
+        e = "0" if val.e == "0" else val.e
+        body.append(f"out_v[{r}LL * count + i] = ({e}) == 0 ? (double){val.v} : MC_NAN;")
+        body.append(f"out_e[{r}LL * count + i] = (unsigned char)({e});")
+    source = _module(body, dtype)
+    return CudaPlan(plan, source, hashlib.sha256(source.encode()).hexdigest()[:24], dtype)
+
+
+_ARGS = ("unsigned long long key0, unsigned long long key1, long long start, long long count, "
+         "const unsigned long long *sids, const double *kv, const long long *ke, "
+         "const double *dp, const double *ext, double *out_in, double *out_v, "
+         "unsigned char *out_e")
+_CALL = "key0, key1, start, count, sids, kv, ke, dp, ext, out_in, out_v, out_e"
+
+
+def _module(body: list[str], dtype: str) -> str:
+    real = "double" if dtype == "float64" else "float"
+    src = ["// generated by engine.backends._cuda_codegen: do not edit",
+           f"typedef {real} real;", "#define R(x) ((real)(x))", RUNTIME,
+           f"MC_HD void mc_trial(long long i, {_ARGS}) {{",
+           "    const unsigned long long trial = (unsigned long long)start + "
+           "(unsigned long long)i;"]
+    src += ["    " + line for line in body]
+    src += ["}", "",
+            "#ifndef MC_HOST",
+            f'extern "C" __global__ void {KERNEL_NAME}({_ARGS}) {{',
+            "    for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < count;",
+            "         i += (long long)blockDim.x * gridDim.x)",
+            f"        mc_trial(i, {_CALL});",
+            "}",
+            "#else",
+            f'extern "C" void {HOST_NAME}({_ARGS}) {{',
+            f"    for (long long i = 0; i < count; ++i) mc_trial(i, {_CALL});",
+            "}",
+            "#endif", ""]
+    return "\n".join(src)

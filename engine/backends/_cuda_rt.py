@@ -1,0 +1,275 @@
+"""The CUDA runtime that generated GPU kernels include (private to the cupy backend).
+
+:data:`RUNTIME` is C++ source, every function ``__host__ __device__``: the same code runs in
+a CUDA kernel and, compiled by ``nvcc`` for the host, on the CPU, which is how the tests check
+it bit for bit against numpy without a GPU.  It mirrors :mod:`._numba_rt`:
+
+* Philox4x32-10 and the uniform recipe of :mod:`engine.sampling` (counter = (trial lo,
+  trial hi, stream, 0), key = (seed lo, seed hi)): bit-identical uniforms.  32x32 -> 64-bit
+  products through ``unsigned long long`` (``mul.hi`` on the GPU).  Kernels are compiled with
+  ``--fmad=false`` so that no multiply-add is contracted and the arithmetic of the cells
+  rounds as numpy's does;
+* inverse CDFs: uniform, triangular, discrete (exact formulas, as numpy), normal and
+  lognormal (``normcdfinv`` on the GPU, within a few units in the last place of scipy's
+  ``ndtri``; on the host Acklam's approximation polished by two Halley steps on ``erfc``);
+* the branch-free helpers of the generated code (``fe``, ``nf``, ``pymax`` ...), Python's
+  float ``%`` and ``max``/``min`` (NaN handling as Python's), Excel's ROUND family with the
+  15-digit snap, binary powering, and IRR (Newton then the same bracketing grid).
+
+``real`` (``double``, or ``float`` for the float32 option) is defined by the generated
+source before this runtime.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._numba_rt import _IRR_GRID
+
+__all__ = ["RUNTIME", "irr_grid_source"]
+
+
+def irr_grid_source() -> str:
+    """IRR's bracketing grid (the numba runtime's array) as a C initializer list."""
+    return ", ".join(repr(float(x)) for x in np.asarray(_IRR_GRID))
+
+
+RUNTIME = r"""
+#ifndef __CUDACC_RTC__
+#include <cmath>
+#include <cstring>
+#endif
+#ifndef __CUDACC__  /* a plain C++ compiler: the host build that tests run on the CPU */
+#define __host__
+#define __device__
+#define __forceinline__ inline
+using std::isfinite;
+#endif
+#define MC_HD __host__ __device__ __forceinline__
+typedef unsigned int u32;
+typedef unsigned long long u64;
+
+MC_HD double mc_bits(u64 b) {
+#ifdef __CUDA_ARCH__
+    return __longlong_as_double((long long)b);
+#else
+    double d; memcpy(&d, &b, sizeof d); return d;
+#endif
+}
+#define MC_NAN mc_bits(0x7FF8000000000000ull)
+#define MC_INF mc_bits(0x7FF0000000000000ull)
+#define MC_BELOW_ONE (1.0 - 1.1102230246251565e-16)
+
+MC_HD u32 mc_mulhi(u32 a, u32 b) { return (u32)(((u64)a * (u64)b) >> 32); }
+
+/* Philox4x32-10 of (c0, c1, c2, c3) under (k0, k1): words x0, x1 (all the uniform needs) */
+MC_HD void philox(u32 c0, u32 c1, u32 c2, u32 c3, u32 k0, u32 k1, u32 *x) {
+    for (int r = 0; r < 10; ++r) {
+        u32 hi0 = mc_mulhi(0xD2511F53u, c0), lo0 = 0xD2511F53u * c0;
+        u32 hi1 = mc_mulhi(0xCD9E8D57u, c2), lo1 = 0xCD9E8D57u * c2;
+        u32 n0 = hi1 ^ c1 ^ k0, n2 = hi0 ^ c3 ^ k1;
+        c0 = n0; c1 = lo1; c2 = n2; c3 = lo0;
+        k0 += 0x9E3779B9u; k1 += 0xBB67AE85u;
+    }
+    x[0] = c0; x[1] = c1; x[2] = c2; x[3] = c3;
+}
+
+/* engine.sampling.uniforms for one (seed key, stream, trial) */
+MC_HD double u01(u64 key0, u64 key1, u64 stream, u64 trial) {
+    u32 x[4];
+    philox((u32)(trial & 0xFFFFFFFFull), (u32)(trial >> 32), (u32)(stream & 0xFFFFFFFFull), 0u,
+           (u32)key0, (u32)key1, x);
+    double u = ((double)(x[0] >> 5) * 67108864.0 + (double)(x[1] >> 6) + 0.5)
+               / 9007199254740992.0;
+    return u < MC_BELOW_ONE ? u : MC_BELOW_ONE;
+}
+
+/* ------------------------------------------------------------ inverse CDFs */
+MC_HD double ndtr(double x) { return 0.5 * erfc(-x * 0.70710678118654752440); }
+
+MC_HD double ndtri(double p) {
+#ifdef __CUDA_ARCH__
+    return normcdfinv(p);
+#else
+    /* Acklam's rational approximation, then two Halley steps on erfc (host builds only) */
+    const double a[6] = {-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02,
+                         1.383577518672690e+02, -3.066479806614716e+01, 2.506628277459239e+00};
+    const double b[5] = {-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02,
+                         6.680131188771972e+01, -1.328068155288572e+01};
+    const double c[6] = {-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00,
+                         -2.549732539343734e+00, 4.374664141464968e+00, 2.938163982698783e+00};
+    const double d[4] = {7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00,
+                         3.754408661907416e+00};
+    double q, r, x;
+    if (p < 0.02425) {
+        q = sqrt(-2.0 * log(p));
+        x = (((((c[0]*q+c[1])*q+c[2])*q+c[3])*q+c[4])*q+c[5]) / ((((d[0]*q+d[1])*q+d[2])*q+d[3])*q+1.0);
+    } else if (p > 1.0 - 0.02425) {
+        q = sqrt(-2.0 * log1p(-p));
+        x = -(((((c[0]*q+c[1])*q+c[2])*q+c[3])*q+c[4])*q+c[5]) / ((((d[0]*q+d[1])*q+d[2])*q+d[3])*q+1.0);
+    } else {
+        q = p - 0.5; r = q * q;
+        x = (((((a[0]*r+a[1])*r+a[2])*r+a[3])*r+a[4])*r+a[5])*q / (((((b[0]*r+b[1])*r+b[2])*r+b[3])*r+b[4])*r+1.0);
+    }
+    for (int k = 0; k < 2; ++k) {
+        double e = (p < 0.5) ? 0.5 * erfc(-x * 0.70710678118654752440) - p
+                             : (1.0 - p) - 0.5 * erfc(x * 0.70710678118654752440);
+        double u = e * 2.50662827463100050242 * exp(x * x / 2.0);
+        x = x - u / (1.0 + x * u / 2.0);
+    }
+    return x;
+#endif
+}
+
+MC_HD double ppf_uniform(double u, double a, double b) { return a + u * (b - a); }
+
+MC_HD double ppf_triangular(double u, double a, double c, double b) {
+    double fc = (c - a) / (b - a);
+    double left = a + sqrt(u * (b - a) * (c - a));
+    double right = b - sqrt((1.0 - u) * (b - a) * (b - c));
+    return u < fc ? left : right;
+}
+
+MC_HD double ppf_normal(double u, double mean, double sd) { return mean + sd * ndtri(u); }
+
+MC_HD double ppf_lognormal(double u, double mu, double sigma) { return exp(mu + sigma * ndtri(u)); }
+
+/* dp[off] = n, then n values, then their cumulative probabilities */
+MC_HD double ppf_discrete(double u, const double *dp, long long off) {
+    long long n = (long long)dp[off];
+    double out = dp[off + n];
+    for (long long j = n - 2; j >= 0; --j)
+        if (u < dp[off + 1 + n + j]) out = dp[off + 1 + j];
+    return out;
+}
+
+/* ------------------------------------------------------------ building blocks */
+MC_HD int fe(int a, int b) { return a != 0 ? a : b; }
+template <class T> MC_HD int nf(T r) { return isfinite(r) ? 0 : 6; }
+template <class A, class B> MC_HD auto pymax(A a, B b) -> decltype(a + b) { return (b > a) ? b : a; }
+template <class A, class B> MC_HD auto pymin(A a, B b) -> decltype(a + b) { return (b < a) ? b : a; }
+template <class T> MC_HD T mc_sign(T x) { return x > 0 ? T(1) : (x < 0 ? T(-1) : x); }
+
+/* Python's float %: the sign of the divisor */
+template <class A, class B> MC_HD auto pymod(A a, B b) -> decltype(a + b) {
+    typedef decltype(a + b) T;
+    T m = fmod((T)a, (T)b);
+    if (m != T(0)) { if ((b < 0) != (m < 0)) m += b; }
+    else m = copysign(T(0), (T)b);
+    return m;
+}
+
+MC_HD double mc_pow10(double k) {  /* 10**k for a whole k >= 0: exact up to 1e22 */
+    const double exact[23] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+                              1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+    return k <= 22.0 ? exact[(int)k] : pow(10.0, k);
+}
+
+MC_HD double snap15(double y) {
+    double a = fabs(y);
+    if (!(a > 0.0) || !isfinite(a)) return y;
+    double p = 14.0 - floor(log10(a));
+    if (p < 0.0 || p > 300.0) return y;
+    double scale = mc_pow10(p);
+    return rint(y * scale) / scale;
+}
+
+MC_HD double excel_round(double x, double digits, int how) {
+    double d = pymin(pymax(trunc(digits), -308.0), 308.0);
+    bool pos = d >= 0.0;
+    double p = mc_pow10(fabs(d));
+    double y = pos ? x * p : x / p;
+    double ys = snap15(y);
+    double a = fabs(ys);
+    double mag = how == 0 ? floor(a + 0.5) : (how == 1 ? ceil(a) : floor(a));
+    double r = ys < 0.0 ? -mag : mag;
+    double out = pos ? r / p : r * p;
+    if (!isfinite(y) || a >= 4503599627370496.0) return x + 0.0;
+    return out + 0.0;
+}
+
+template <class T> MC_HD T ipow(T x, double k) {
+    long long n = (long long)fabs(k);
+    T r = T(1), b = x;
+    while (n) { if (n & 1) r *= b; b *= b; n >>= 1; }
+    return k >= 0.0 ? r : T(1) / r;
+}
+
+template <class A, class B> MC_HD auto excel_pow(A x, B y) -> decltype(x + y) {
+    typedef decltype(x + y) T;
+    return pow((T)x, (T)y);
+}
+
+/* ------------------------------------------------------------ IRR (engine.functions.financial) */
+#ifdef __CUDA_ARCH__
+__constant__ double mc_irr_grid[] = {@IRR_GRID@};
+#else
+static const double mc_irr_grid[] = {@IRR_GRID@};
+#endif
+#define MC_IRR_N ((int)(sizeof(mc_irr_grid) / sizeof(double)))
+
+struct IrrOut { double v[2]; MC_HD double operator[](int i) const { return v[i]; } };
+
+MC_HD void mc_npv_fd(const double *c, int n, double r, double *f, double *df) {
+    double d = 1.0 + r, v = 1.0 / d, p = 1.0, ff = 0.0, dd = 0.0;
+    for (int j = 0; j < n; ++j) { double t = c[j] * p; ff += t; dd -= j * t; p *= v; }
+    *f = ff; *df = dd * v;
+}
+
+MC_HD double mc_sgn(double x) { return x > 0.0 ? 1.0 : (x < 0.0 ? -1.0 : x); }
+
+MC_HD IrrOut mc_irr_bracket(const double *c, int n, double guess) {
+    double best = MC_INF, prev, first, nxt, jf = 0.0, tmp;
+    int j = 0;
+    mc_npv_fd(c, n, mc_irr_grid[0], &prev, &tmp);
+    first = prev;
+    for (int g = 0; g < MC_IRR_N - 1; ++g) {
+        mc_npv_fd(c, n, mc_irr_grid[g + 1], &nxt, &tmp);
+        if (mc_sgn(prev) * mc_sgn(nxt) < 0.0) {
+            double dist = fabs((mc_irr_grid[g] + mc_irr_grid[g + 1]) / 2.0 - guess);
+            if (dist < best) { best = dist; j = g; jf = prev; }
+        }
+        prev = nxt;
+    }
+    IrrOut out;
+    if (!(best < MC_INF)) {
+        out.v[0] = first == first ? (mc_irr_grid[0] + mc_irr_grid[1]) / 2.0 : MC_NAN;
+        out.v[1] = 0.0;
+        return out;
+    }
+    double lo = mc_irr_grid[j], hi = mc_irr_grid[j + 1], flo = jf, fm;
+    for (int k = 0; k < 200; ++k) {
+        double mid = (lo + hi) / 2.0;
+        mc_npv_fd(c, n, mid, &fm, &tmp);
+        if (mc_sgn(fm) == mc_sgn(flo)) { lo = mid; flo = fm; } else hi = mid;
+    }
+    out.v[0] = (lo + hi) / 2.0; out.v[1] = 1.0;
+    return out;
+}
+
+MC_HD IrrOut irr(const double *c, int n, double guess) {
+    bool pos = false, neg = false;
+    for (int j = 0; j < n; ++j) { pos = pos || c[j] > 0.0; neg = neg || c[j] < 0.0; }
+    IrrOut out;
+    if (!(pos && neg)) { out.v[0] = guess; out.v[1] = 0.0; return out; }
+    double x = guess, f, df;
+    for (int it = 0; it < 100; ++it) {
+        mc_npv_fd(c, n, x, &f, &df);
+        double step = f / df, nw = x - step;
+        bool bad = !isfinite(nw) || nw <= -1.0;
+        if (fabs(step) <= 1e-7 * pymax(1.0, fabs(nw)) && !bad) {
+            double y = nw, fy, dfy;
+            for (int k = 0; k < 3; ++k) {
+                mc_npv_fd(c, n, y, &fy, &dfy);
+                double y2 = y - (dfy != 0.0 ? fy / dfy : 0.0);
+                if (isfinite(y2) && y2 > -1.0) y = y2;
+            }
+            out.v[0] = y; out.v[1] = 1.0;
+            return out;
+        }
+        if (bad) break;
+        x = nw;
+    }
+    return mc_irr_bracket(c, n, guess);
+}
+""".replace("@IRR_GRID@", irr_grid_source())

@@ -1,0 +1,382 @@
+"""The cupy backend and its generated CUDA source.
+
+Without a GPU (most machines, CI):
+
+* the translation of generated per-trial code to C++ (golden lines, and refusals);
+* the generated CUDA source of the bundled example and of the test model of every fused
+  function is compiled for the device by ``nvcc --ptx`` (skipped without nvcc), so a syntax
+  error cannot hide until a GPU is found;
+* the same source compiled for the host by a C++ compiler runs the kernel's per-trial code on
+  the CPU through the cupy backend's own plan and result assembly (:class:`HostCudaBackend`):
+  bit-identical uniforms and input samples, outputs equal to numpy's to 1e-12 relative;
+* the GPU bookkeeping: batch sizes from free memory, the semaphore size, the out-of-memory
+  halving loop with a fake allocator, backend selection without a GPU.
+
+With a usable GPU (``cupy`` installed and a device that allocates), the same agreement checks
+run on the device: bench/gpu_check.sh runs this file there.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+
+pytest.importorskip("numba")
+
+from engine.backends import base  # noqa: E402
+from engine.backends import cupy_device as dev  # noqa: E402
+from engine.backends._cuda_codegen import NotTranslatable, translate  # noqa: E402
+from engine.backends.cupy import CupyBackend  # noqa: E402
+from engine.backends.numpy import NumpyBackend  # noqa: E402
+from engine.errors import SpecError  # noqa: E402
+from engine.model import Model  # noqa: E402
+from engine.sampling import Sampling, uniforms  # noqa: E402
+from engine.simulate import prepare  # noqa: E402
+from engine.spec import InputSpec, SimulationSpec  # noqa: E402
+from tests.test_backend_numba import (  # noqa: E402
+    _workbook_job,
+    assert_same,
+    everything_model,
+    job_for,
+    run,
+    tri,
+)
+
+NVCC = shutil.which("nvcc")
+CXX = shutil.which("g++") or shutil.which("c++")
+GPU = dev.gpu_available()
+HOST_BOOKS = ["adithiya__Cashflow.xlsx", "adithiya__TVM_NPV_IRR.xlsx", "derobertis__Dynamic_Salary_Retirement_Model_Internal_Randomness.xlsx",
+              "itstonysantana__Work_Sample_-_NAIVE_MONTE_CARLO_FORECASTING.xlsx"]
+
+
+def example_job(trials: int = 4_000):
+    from mcdesk.cli import example_paths
+
+    book, spec_path = example_paths()
+    spec = SimulationSpec.load(spec_path)
+    spec.trials = trials
+    return prepare(Model.open(book), spec)
+
+
+def uniform_job(trials: int, sampling: Sampling = Sampling.MC):
+    """Two uniform(0, 1) inputs and a RAND(): the kernel's outputs are the uniforms."""
+    model = Model.from_cells({"A1": 0.5, "A2": 0.5, "B1": "=A1+0", "B2": "=RAND()+0"})
+    inputs = [InputSpec(f"Sheet1!A{i}", "uniform", {"min": 0.0, "max": 1.0}) for i in (1, 2)]
+    return job_for(model, inputs, ["Sheet1!B1", "Sheet1!B2"], trials, seed=2**40 + 7,
+                   sampling=sampling)
+
+
+# ----------------------------------------------------------------- translation
+@pytest.mark.parametrize(("line", "want"), [
+    ("t1 = x0 * k3 + 2.5", "const auto t1 = ((x0 * R(kv[3])) + R(2.5));"),
+    ("f2 = fe(q1, ck((x1 == 0.0), 2))", "const auto f2 = fe(ke[1], (((x1 == R(0.0))) ? (2) : 0));"),
+    ("v0 = sel(t3, np.sqrt(t4), -t5)", "const auto v0 = ((t3) ? (sqrt(t4)) : ((-t5)));"),
+    ("t6 = b2f(nt(t1) & (t2 | t3))",
+     "const auto t6 = ((((!(t1)) & (t2 | t3))) ? R(1.0) : R(0.0));"),
+    ("t7 = max(t1, min(t2, 0.0)) % t3", "const auto t7 = pymod(pymax(t1, pymin(t2, R(0.0))), t3);"),
+    ("t8 = ur[2, b] * excel_round(t1, 2.0, 0)", "const auto t8 = (ur2 * excel_round(t1, R(2.0), 0));"),
+    ("z9[3] = t1", "z9[3] = t1;"),
+    ("t10 = irr(z9, 4, 0.1)", "const auto t10 = irr(z9, 4, R(0.1));"),
+    ("t11 = t10[1]", "const auto t11 = t10[1];"),
+    ("# cell 4", "// cell 4"),
+])
+def test_translation_golden_lines(line, want):
+    assert translate(line) == want
+
+
+@pytest.mark.parametrize("line", [
+    "t1 = open(x0)", "t1 = os.system(1)", "t1 = x0.__class__", "t1 = eval(t2)",
+    "t1 = sheet_name * 2", "import os", "t1 = t2 if t3 else t4", "t1 = 'text'",
+    "t1 = float('inf')", "t1 = t2 ** t3", "t1, t2 = t3", "kv = t1", "t1 = t2 < t3 < t4",
+    "t1 = np.random.rand(t2)", "t1 = f(x=1)", "t1 = 1e400",
+])
+def test_translation_refuses_anything_outside_the_whitelist(line):
+    with pytest.raises((NotTranslatable, SyntaxError)):
+        translate(line)
+
+
+def test_generated_source_holds_no_workbook_text():
+    sheet = "Data (import os; os.system)"
+    cells = {f"'{sheet}'!A1": 2.0, f"'{sheet}'!A2": 123456.789,
+             f"'{sheet}'!B1": "=A1*A2+7.25"}
+    model = Model.from_cells(cells, sheets=(sheet,))
+    job = job_for(model, [tri(f"'{sheet}'!A1", 1, 2, 4)], [f"'{sheet}'!B1"], trials=100)
+    src = HostCudaBackend.source_of(job)
+    assert "import os" not in src and "123456.789" not in src and "R(7.25)" in src
+
+
+# ----------------------------------------------------------------- nvcc (device code)
+def _nvcc_ptx(source: str, tmp_path, name: str) -> None:
+    cu = tmp_path / f"{name}.cu"
+    cu.write_text(source)
+    got = subprocess.run([NVCC, "--ptx", "-x", "cu", "--fmad=false", "-arch=sm_80",
+                          "-o", str(tmp_path / f"{name}.ptx"), str(cu)],
+                         capture_output=True, text=True, timeout=300)
+    assert got.returncode == 0, got.stderr[-3000:]
+    assert ".entry mcdesk_kernel" in (tmp_path / f"{name}.ptx").read_text()
+
+
+@pytest.mark.skipif(NVCC is None, reason="nvcc is not installed")
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_nvcc_compiles_the_kernel_of_the_bundled_example(tmp_path, dtype):
+    _nvcc_ptx(HostCudaBackend.source_of(example_job(), dtype), tmp_path, f"example_{dtype}")
+
+
+@pytest.mark.skipif(NVCC is None, reason="nvcc is not installed")
+def test_nvcc_compiles_the_kernel_of_every_fused_function(tmp_path):
+    model, inputs, outputs = everything_model()
+    job = job_for(model, inputs, outputs, trials=100)
+    _nvcc_ptx(HostCudaBackend.source_of(job), tmp_path, "everything")
+
+
+# ----------------------------------------------------------------- the kernel on the CPU
+class HostCudaBackend(CupyBackend):
+    """The cupy backend with its kernel compiled for the host by a C++ compiler and run on the
+    CPU: everything but the device launch (plan, generated code, result assembly)."""
+
+    name = "cupy-host"
+
+    def __init__(self, tmp, dtype: str = "float64") -> None:
+        super().__init__(dtype=dtype)
+        self.tmp = tmp
+
+    @staticmethod
+    def source_of(job, dtype: str = "float64") -> str:
+        from engine.backends._cuda_codegen import generate_cuda
+        from engine.backends._numba_samplers import samplers_for
+
+        samplers, mode = samplers_for(job)
+        return generate_cuda(job.program, samplers, mode, dtype).source
+
+    def _kernel(self, plan):
+        got = self._kernels.get(plan.key)
+        if got is None:
+            cu, so = self.tmp / f"{plan.key}.cu", self.tmp / f"{plan.key}.so"
+            cu.write_text(plan.source)
+            res = subprocess.run([CXX, "-O1", "-ffp-contract=off", "-shared", "-fPIC", "-x",
+                                  "c++", "-DMC_HOST", "-o", str(so), str(cu)],
+                                 capture_output=True, text=True, timeout=300)
+            if res.returncode:
+                raise RuntimeError(res.stderr[-3000:])
+            got = ctypes.CDLL(str(so)).mcdesk_host
+            got.argtypes = [ctypes.c_uint64, ctypes.c_uint64, ctypes.c_int64,
+                            ctypes.c_int64] + [ctypes.c_void_p] * 8
+            self._kernels[plan.key] = got
+        return got
+
+    def _call(self, prep, job, start, count):
+        plan = prep.plan
+        seed = int(job.seed)
+        keep = [np.ascontiguousarray(plan.streams, dtype=np.uint64),
+                np.ascontiguousarray(plan.kv, dtype=np.float64),
+                np.ascontiguousarray(plan.ke, dtype=np.int64),
+                np.ascontiguousarray(plan.dp, dtype=np.float64),
+                np.ascontiguousarray(self._external(job, plan, start, count)),
+                np.empty((len(plan.inputs), count)), np.empty((len(plan.stored), count)),
+                np.empty((len(plan.stored), count), dtype=np.uint8)]
+        prep.kernel(seed & 0xFFFFFFFF, seed >> 32, start, count,
+                    *(a.ctypes.data_as(ctypes.c_void_p) for a in keep))
+        return keep[5], keep[6], keep[7]
+
+
+needs_cxx = pytest.mark.skipif(CXX is None, reason="no C++ compiler")
+
+
+@pytest.fixture(scope="module")
+def host(tmp_path_factory):
+    return HostCudaBackend(tmp_path_factory.mktemp("cuda-host"))
+
+
+@needs_cxx
+@pytest.mark.parametrize("sampling", [Sampling.MC, Sampling.LHS])
+def test_kernel_uniforms_are_engine_sampling_uniforms_bit_for_bit(host, sampling):
+    job = uniform_job(5_000, sampling)
+    got = run(host, job, 1_234)
+    want = run(NumpyBackend(), job, 5_000)
+    assert_same(job, got, want)
+    if sampling is Sampling.MC:  # drawn in the kernel; LHS is drawn on the host
+        sid = host.prepare(job).plan.streams[0]
+        np.testing.assert_array_equal(got[0][job.program.outputs[0]],
+                                      uniforms(job.seed, int(sid), 0, 5_000))
+        assert not host.prepare(job).plan.ext_inputs
+
+
+@needs_cxx
+def test_the_bundled_example_matches_numpy(host):
+    job = example_job(4_000)
+    assert_same(job, run(host, job, 1_500), run(NumpyBackend(), job, 4_000))
+    plan = host.prepare(job).plan
+    assert len(plan.fused) > 200 and not plan.rest
+    assert [str(c) for c in plan.ext_inputs] == ["Inputs!F8"]  # PERT: drawn on the host
+
+
+@needs_cxx
+def test_every_fused_function_matches_numpy(host):
+    model, inputs, outputs = everything_model()
+    job = job_for(model, inputs, outputs, trials=3_000)
+    assert_same(job, run(host, job, 1_000), run(NumpyBackend(), job, 3_000))
+    assert host.cpu_reason(job) is None
+
+
+@needs_cxx
+@pytest.mark.parametrize("book", HOST_BOOKS)
+def test_workbooks_match_numpy(host, book):
+    from engine.errors import UnsupportedError
+
+    try:
+        job = _workbook_job(book, trials=1_000)
+    except UnsupportedError as exc:
+        pytest.skip(str(exc))
+    assert_same(job, run(host, job, 400), run(NumpyBackend(), job, 1_000))
+
+
+@needs_cxx
+def test_float32_kernel_is_close(tmp_path):
+    job = example_job(2_000)
+    got = run(HostCudaBackend(tmp_path, dtype="float32"), job, 2_000)
+    want = run(NumpyBackend(), job, 2_000)
+    for c in job.program.outputs:
+        ok = want[1][c] == 0
+        scale = np.max(np.abs(want[0][c][ok]))
+        np.testing.assert_allclose(got[0][c][ok], want[0][c][ok], rtol=1e-4, atol=1e-4 * scale)
+
+
+# ----------------------------------------------------------------- GPU bookkeeping (CPU)
+def test_batch_from_free_memory_keeps_the_safety_buffer():
+    gib = 1 << 30
+    # 80 GiB free, 200 bytes a trial, one run: (80 * 0.8 GiB - 512 MiB) / 200
+    assert dev.batch_trials(80 * gib, 200) == min(int((80 * gib * 0.8 - (512 << 20)) // 200),
+                                                  dev.MAX_BATCH)
+    assert dev.batch_trials(8 * gib, 1000, slots=4) == int((8 * gib * 0.8 - (512 << 20)) / 4
+                                                            // 1000)
+    assert dev.batch_trials(100 << 20, 1000) == dev.MIN_BATCH   # nothing usable: the floor
+    assert dev.semaphore_slots(141 * gib) == 8 and dev.semaphore_slots(24 * gib) == 1
+    assert dev.semaphore_slots(48 * gib) == 3
+
+
+class FakeOOM(Exception):
+    pass
+
+
+def test_out_of_memory_halves_the_batch_and_retries():
+    capacity = 3_000  # the fake device holds this many trials
+    calls, freed = [], []
+
+    def launch(off: int, n: int) -> int:
+        calls.append((off, n))
+        if n > capacity:
+            raise FakeOOM("out of memory allocating 123 bytes")
+        return off + n
+
+    got = dev.halving(launch, 20_000, 16_000, is_oom=lambda e: isinstance(e, FakeOOM),
+                      on_oom=lambda: freed.append(1))
+    assert calls[:4] == [(0, 16_000), (0, 8_000), (0, 4_000), (0, 2_000)]
+    assert [(o, n) for o, n, _ in got] == [(o, 2_000) for o in range(0, 20_000, 2_000)]
+    assert [r for _, _, r in got] == [o + 2_000 for o in range(0, 20_000, 2_000)]
+    assert len(freed) == 3
+
+
+def test_halving_gives_up_at_the_floor_and_passes_other_errors():
+    def never(off: int, n: int) -> None:
+        raise FakeOOM("out of memory")
+
+    with pytest.raises(FakeOOM):
+        dev.halving(never, 10_000, 4_096, is_oom=lambda e: True, floor=256)
+
+    def broken(off: int, n: int) -> None:
+        raise ValueError("a bug")
+
+    with pytest.raises(ValueError):
+        dev.halving(broken, 10_000, 4_096, is_oom=lambda e: False)
+    assert dev.is_out_of_memory(MemoryError()) and dev.is_out_of_memory(
+        RuntimeError("cudaErrorMemoryAllocation: out of memory"))
+    assert not dev.is_out_of_memory(ValueError("x"))
+
+
+@pytest.mark.skipif(GPU, reason="a GPU is usable here")
+def test_without_a_gpu_cupy_is_refused_in_one_line_and_auto_uses_the_cpu():
+    with pytest.raises(SpecError) as err:
+        base.get_backend("cupy")
+    assert "\n" not in str(err.value) and "GPU" in str(err.value)
+    assert "cupy" not in base.available_backends()
+    auto = base.get_backend("auto")
+    job = uniform_job(100)
+    assert auto.choose(job).name in ("numpy", "numba")
+
+
+def test_auto_picks_cupy_when_a_gpu_is_usable(monkeypatch):
+    monkeypatch.setattr(dev, "gpu_available", lambda: True)
+    assert isinstance(base.get_backend("cupy"), CupyBackend)
+    assert "cupy" in base.available_backends()
+    assert base.get_backend("auto").choose(uniform_job(100)).name == "cupy"
+
+
+# ----------------------------------------------------------------- on a GPU
+gpu = pytest.mark.skipif(not GPU, reason="no usable GPU (cupy and a CUDA device)")
+
+
+@pytest.fixture(scope="module")
+def device():
+    be = CupyBackend()
+    yield be
+    be.close()
+
+
+@gpu
+@pytest.mark.parametrize("sampling", [Sampling.MC, Sampling.LHS])
+def test_gpu_uniforms_are_bit_identical(device, sampling):
+    job = uniform_job(300_001, sampling)
+    assert_same(job, run(device, job, 100_000), run(NumpyBackend(), job, 300_001))
+
+
+@gpu
+def test_gpu_matches_numpy_on_the_bundled_example(device):
+    job = example_job(200_000)
+    want = run(NumpyBackend(), job, 200_000)
+    assert_same(job, run(device, job, 200_000), want)
+    assert_same(job, run(device, job, 33_333), want)  # whatever the chunk size
+
+
+@gpu
+def test_gpu_matches_numpy_on_every_fused_function(device):
+    model, inputs, outputs = everything_model()
+    job = job_for(model, inputs, outputs, trials=50_000)
+    assert_same(job, run(device, job, 50_000), run(NumpyBackend(), job, 50_000))
+
+
+@gpu
+@pytest.mark.parametrize("book", sorted(p.name for p in __import__("tests.conftest").conftest
+                                         .WORKBOOKS.glob("*.xlsx")
+                                         if p.name != "formulas__test.xlsx"))
+def test_gpu_matches_numpy_on_the_workbooks(device, book):
+    from engine.errors import UnsupportedError
+
+    try:
+        job = _workbook_job(book, trials=20_000)
+    except UnsupportedError as exc:
+        pytest.skip(str(exc))
+    assert_same(job, run(device, job, 7_000), run(NumpyBackend(), job, 20_000))
+
+
+@gpu
+def test_gpu_out_of_memory_halving_with_a_tiny_batch(device, monkeypatch):
+    import engine.backends.cupy as cupy_backend
+
+    monkeypatch.setattr(cupy_backend, "batch_trials", lambda *a, **k: 10_000)
+    job = example_job(50_000)
+    assert_same(job, run(device, job, 50_000), run(NumpyBackend(), job, 50_000))
+
+
+@gpu
+def test_gpu_float32_is_close():
+    job = example_job(100_000)
+    be = CupyBackend(dtype="float32")
+    got, want = run(be, job, 100_000), run(NumpyBackend(), job, 100_000)
+    for c in job.program.outputs:
+        ok = want[1][c] == 0
+        scale = np.max(np.abs(want[0][c][ok]))
+        np.testing.assert_allclose(got[0][c][ok], want[0][c][ok], rtol=1e-4, atol=1e-4 * scale)
