@@ -76,8 +76,9 @@ def _child_engine(args: argparse.Namespace) -> dict:
         if dt < best:
             best, samples = dt, got
     assert samples is not None
-    head = {name: [None if not np.isfinite(v) else float(v) for v in vals[:KEEP]]
-            for name, vals in samples.outputs.items()} if samples.stride == 1 else {}
+    first = backend.run(job, 0, min(KEEP, args.trials))
+    head = {str(c): [None if not np.isfinite(v) else float(v) for v in vals]
+            for c, vals in first.outputs.items()}
     return {"rate": args.trials / best, "seconds": best, "prepare_s": prep_s,
             "compile_s": backend.compile_seconds(), "head": head,
             "cells": len(job.program.steps), "inputs": len(job.distributions),

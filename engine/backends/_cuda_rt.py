@@ -85,7 +85,13 @@ MC_HD double u01(u64 key0, u64 key1, u64 stream, u64 trial) {
 }
 
 /* ------------------------------------------------------------ inverse CDFs */
-MC_HD double ndtr(double x) { return 0.5 * erfc(-x * 0.70710678118654752440); }
+/* scipy's (cephes) ndtr, on CUDA's / libm's erf and erfc */
+MC_HD double ndtr(double a) {
+    double x = a * 0.70710678118654752440, z = fabs(x);
+    if (z < 0.70710678118654752440) return 0.5 + 0.5 * erf(x);
+    double y = 0.5 * erfc(z);
+    return x > 0.0 ? 1.0 - y : y;
+}
 
 MC_HD double ndtri(double p) {
 #ifdef __CUDA_ARCH__
@@ -112,7 +118,10 @@ MC_HD double ndtri(double p) {
         x = (((((a[0]*r+a[1])*r+a[2])*r+a[3])*r+a[4])*r+a[5])*q / (((((b[0]*r+b[1])*r+b[2])*r+b[3])*r+b[4])*r+1.0);
     }
     for (int k = 0; k < 2; ++k) {
-        double e = (p < 0.5) ? 0.5 * erfc(-x * 0.70710678118654752440) - p
+        /* the residual Phi(x) - p, each way without cancellation (p - 0.5 and 1 - p are
+           exact where they are used) */
+        double e = (p > 0.25 && p < 0.75) ? 0.5 * erf(x * 0.70710678118654752440) - (p - 0.5)
+                 : (p < 0.5) ? 0.5 * erfc(-x * 0.70710678118654752440) - p
                              : (1.0 - p) - 0.5 * erfc(x * 0.70710678118654752440);
         double u = e * 2.50662827463100050242 * exp(x * x / 2.0);
         x = x - u / (1.0 + x * u / 2.0);
