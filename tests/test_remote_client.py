@@ -60,7 +60,7 @@ def assert_same(a, b) -> None:
 
 
 def test_remote_run_gives_exactly_the_local_result(svc, model):
-    spec = make_spec(20_000, seed=11)
+    spec = make_spec(10_000, seed=11)
     local = simulate(model, spec, backend="numpy")
     backend = get_backend("remote", url=svc.url, token=svc.token())
     assert isinstance(backend, RemoteBackend)
@@ -73,7 +73,7 @@ def test_remote_run_gives_exactly_the_local_result(svc, model):
 
 
 def test_four_shards_equal_one_run_latin_hypercube(svc, model):
-    spec = make_spec(20_001, seed=5, sampling="lhs")  # strata depend on the total trials
+    spec = make_spec(8_001, seed=5, sampling="lhs")  # strata depend on the total trials
     single = simulate(model, spec, backend="numpy")
     seen: list[tuple[int, int]] = []
     sharded = simulate_remote(model, spec, url=svc.url, token=svc.token(), shards=4,
@@ -81,8 +81,8 @@ def test_four_shards_equal_one_run_latin_hypercube(svc, model):
     assert_same(sharded, single)
     # progress followed the shards: increasing, some in between, ending at the total
     done = [d for d, _ in seen]
-    assert done == sorted(done) and done[-1] == 20_001 and {n for _, n in seen} == {20_001}
-    assert any(0 < d < 20_001 for d in done)
+    assert done == sorted(done) and done[-1] == 8_001 and {n for _, n in seen} == {8_001}
+    assert any(0 < d < 8_001 for d in done)
 
 
 def test_progress_is_reported_and_cancel_frees_the_slot(svc):
@@ -132,7 +132,7 @@ def test_cancel_callback_cancels_the_remote_job(svc, model):
 
 def test_cli_backend_remote_writes_the_local_result(svc, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("MCDESK_REMOTE_TOKEN", svc.token("cli"))
-    args = ["simulate", str(BOOK), "--spec", str(SPEC_FILE), "--trials", "30000", "--seed", "3",
+    args = ["simulate", str(BOOK), "--spec", str(SPEC_FILE), "--trials", "10000", "--seed", "3",
             "--quiet"]
     assert cli([*args, "--backend", "remote", "--url", svc.url, "--shards", "3",
                 "--json", str(tmp_path / "remote.json")]) == 0

@@ -39,7 +39,7 @@ def test_sigkill_mid_job_client_retries_after_restart_and_finished_results_survi
         watcher = RemoteClient(svc.url, token, reconnect_s=0.5, backoff_s=0.05)
         watcher.info()
 
-        spec = make_spec(120_000)
+        spec = make_spec(60_000)
         running = threading.Event()
         out: dict = {}
 
@@ -51,7 +51,8 @@ def test_sigkill_mid_job_client_retries_after_restart_and_finished_results_survi
             try:
                 out["result"] = simulate_remote(model, spec, url=svc.url, token=token,
                                                 progress=progress, max_chunk=spec.trials,
-                                                reconnect_s=120, backoff_s=0.1)
+                                                reconnect_s=120, backoff_s=0.1,
+                                                max_backoff_s=0.5)
             except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
                 out["error"] = exc
 
