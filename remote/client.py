@@ -277,6 +277,16 @@ class RemoteBackend(Backend):
         self._reported: dict[int, int] = {}
         self._compile_s = 0.0
 
+    @classmethod
+    def for_workspace(cls, url: str | None, token: str | None, ws: Any,
+                      **options: Any) -> RemoteBackend:
+        """The backend the app's "Remote GPU" option runs on: progress into the workspace's
+        ``ws.progress.update(done, total)`` as the service reports it, and the workspace's
+        cancel button (``ws.progress.cancel_requested``) cancels the remote jobs."""
+        prog = ws.progress
+        return cls(url, token, progress=prog.update, cancel=prog.cancel_requested.is_set,
+                   **options)
+
     def client(self) -> RemoteClient:
         """This thread's client (its own connection, so a shard sticks to one replica)."""
         c = getattr(self._local, "client", None)

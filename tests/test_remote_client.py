@@ -164,3 +164,20 @@ def test_a_model_without_a_file_is_refused_clearly(svc):
                                      "outputs": ["Sheet1!B1"], "trials": 100})
     with pytest.raises(RemoteError, match="needs the workbook file"):
         simulate_remote(m, spec, url=svc.url, token=svc.token())
+
+
+def test_app_remote_gpu_option_runs_on_the_service(svc, model):
+    """The app's Workspace with its backend set to "remote" (what the "Remote GPU" option
+    does), made by ``RemoteBackend.for_workspace`` as the app's pages do."""
+    workspace = pytest.importorskip("mcdesk.app.workspace")
+    ws = workspace.Workspace()
+    ws.open(BOOK)
+    spec = make_spec(6000, seed=9)
+    ws.inputs = {i.cell: i for i in spec.inputs}
+    ws.outputs = list(spec.outputs)
+    ws.settings = workspace.RunSettings(6000, 9, "mc", "remote")
+    ws.remote = lambda: RemoteBackend.for_workspace(svc.url, svc.token("app"), ws)
+    result = ws.run()
+    assert result.backend == "remote:numpy"
+    assert result.to_dict()["outputs"] == simulate(model, spec, backend="numpy").to_dict()["outputs"]
+    assert (ws.progress.done, ws.progress.total) == (6000, 6000)
