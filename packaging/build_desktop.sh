@@ -47,6 +47,9 @@ fi
     echo "build_desktop.sh: PyInstaller is missing: pip install '.[pack]'" >&2; exit 2; }
 
 nicegui_dir="$("$python" -c 'import nicegui, os; print(os.path.dirname(nicegui.__file__))')"
+# The numba backend reads the source of its runtime modules (a hash of them keys numba's
+# kernel cache): ship engine's .py files too, where their modules' __file__ points.
+engine_dir="$("$python" -c 'import engine, os; print(os.path.dirname(engine.__file__))')"
 started=$(date +%s)
 "$python" -m PyInstaller \
     --noconfirm --clean --log-level WARN \
@@ -55,6 +58,7 @@ started=$(date +%s)
     --workpath "$work/pyinstaller" \
     --specpath "$work" \
     --add-data "$nicegui_dir:nicegui" \
+    --add-data "$engine_dir:engine" \
     --collect-data mcdesk \
     --collect-submodules engine \
     --collect-submodules mcdesk \
