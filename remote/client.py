@@ -325,10 +325,11 @@ class RemoteBackend(Backend):
             raise RemoteError("the remote backend needs the workbook file and the spec: open "
                               "the model from a file (Model.open) or pass book= and spec=")
         if not isinstance(book, bytes):
+            path = Path(book)
             try:
-                book = Path(book).read_bytes()
+                book = path.read_bytes()
             except OSError as exc:
-                raise RemoteError(f"cannot read the workbook {book}: {exc.strerror}") from exc
+                raise RemoteError(f"cannot read the workbook {path}: {exc.strerror}") from exc
         data = spec.to_dict() if hasattr(spec, "to_dict") else dict(spec)
         sampling = getattr(job.sampling, "value", job.sampling)
         data.update(trials=job.trials, seed=job.seed, sampling=sampling)

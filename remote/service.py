@@ -262,7 +262,7 @@ def create_app(settings: Settings, manager: JobManager | None = None) -> FastAPI
                 spec_data = json.loads(raw_spec)
             except ValueError as exc:
                 raise RemoteSpecError(f"the spec is not valid JSON ({exc})") from None
-            start = _int_field(form.get("start"), "start", 0)
+            start = _int_field(form.get("start"), "start", 0) or 0
             count = _int_field(form.get("count"), "count", None)
             samples = str(form.get("samples", "false")).lower() in ("1", "true", "yes")
             book = await upload.read()

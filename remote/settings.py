@@ -80,29 +80,45 @@ class Settings:
             value = env.get(f"MCDESK_{name}")
             return default if value is None or value.strip() == "" else value.strip()
 
-        def number(name: str, default: float | None, kind: type = int) -> float | int | None:
+        def real(name: str, default: float) -> float:
             raw = get(name)
             if raw is None:
                 return default
             try:
-                return kind(float(raw)) if kind is int and "e" in raw.lower() else kind(raw)
+                return float(raw)
             except ValueError:
                 raise SettingsError(f"MCDESK_{name}={raw!r} is not a number") from None
+
+        def integer(name: str, default: int | None) -> int | None:
+            raw = get(name)
+            if raw is None:
+                return default
+            try:
+                value = float(raw)  # 1e9 is fine
+            except ValueError:
+                raise SettingsError(f"MCDESK_{name}={raw!r} is not a number") from None
+            if not value.is_integer():
+                raise SettingsError(f"MCDESK_{name}={raw!r} is not a whole number")
+            return int(value)
+
+        def required(name: str, default: int) -> int:
+            value = integer(name, default)
+            return default if value is None else value
 
         results = get("RESULTS_DIR")
         return cls(
             jwt_key=env.get("MCDESK_JWT_KEY", ""),
             host=get("SERVICE_HOST", "127.0.0.1") or "127.0.0.1",
-            port=int(number("SERVICE_PORT", 8000)),
-            max_upload_bytes=int(number("MAX_UPLOAD_BYTES", 10 * 2**20)),
-            max_trials=int(number("MAX_TRIALS", 1_000_000_000)),
-            max_jobs_per_token=int(number("MAX_JOBS_PER_TOKEN", 4)),
-            queue_size=int(number("QUEUE_SIZE", 16)),
+            port=required("SERVICE_PORT", 8000),
+            max_upload_bytes=required("MAX_UPLOAD_BYTES", 10 * 2**20),
+            max_trials=required("MAX_TRIALS", 1_000_000_000),
+            max_jobs_per_token=required("MAX_JOBS_PER_TOKEN", 4),
+            queue_size=required("QUEUE_SIZE", 16),
             results_dir=Path(results) if results else default_results_dir(),
-            result_ttl_s=float(number("RESULT_TTL_S", 86_400.0, float)),
+            result_ttl_s=real("RESULT_TTL_S", 86_400.0),
             backend=(get("BACKEND", "auto") or "auto").lower(),
-            gpu_slots=number("GPU_SLOTS", None),
-            batch_trials=number("BATCH_TRIALS", None),
-            orphan_timeout_s=float(number("ORPHAN_TIMEOUT_S", 600.0, float)),
+            gpu_slots=integer("GPU_SLOTS", None),
+            batch_trials=integer("BATCH_TRIALS", None),
+            orphan_timeout_s=real("ORPHAN_TIMEOUT_S", 600.0),
             metrics_auth=(get("METRICS_AUTH", "0") or "0").lower() in ("1", "true", "yes"),
         )

@@ -15,6 +15,7 @@ import pytest
 from engine import Model, SimulationSpec, simulate
 from engine.backends import get_backend
 from engine.errors import CancelledError
+from engine.sampling import Sampling
 from mcdesk.cli import main as cli
 from remote import (
     RemoteBackend,
@@ -44,7 +45,7 @@ def model():
 
 def make_spec(trials: int, seed: int = 7, sampling: str = "mc") -> SimulationSpec:
     spec = SimulationSpec.load(SPEC_FILE)
-    spec.trials, spec.seed, spec.sampling = trials, seed, sampling
+    spec.trials, spec.seed, spec.sampling = trials, seed, Sampling(sampling)
     spec.validate()
     return spec
 

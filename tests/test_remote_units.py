@@ -27,15 +27,13 @@ SPEC = json.loads((ROOT / "mcdesk" / "examples" / "capital_project.spec.json").r
 GiB = 2**30
 
 
-def fake_pynvml(free: int, total: int = 141 * GiB, count: int = 1) -> types.ModuleType:
-    m = types.ModuleType("pynvml")
-    m.nvmlInit = lambda: None
-    m.nvmlShutdown = lambda: None
-    m.nvmlDeviceGetCount = lambda: count
-    m.nvmlDeviceGetHandleByIndex = lambda i: i
-    m.nvmlDeviceGetMemoryInfo = lambda h: types.SimpleNamespace(total=total, free=free)
-    m.nvmlDeviceGetName = lambda h: b"NVIDIA H200"
-    return m
+def fake_pynvml(free: int, total: int = 141 * GiB, count: int = 1) -> types.SimpleNamespace:
+    """What the service calls of pynvml (sys.modules takes any object as a module)."""
+    return types.SimpleNamespace(
+        nvmlInit=lambda: None, nvmlShutdown=lambda: None, nvmlDeviceGetCount=lambda: count,
+        nvmlDeviceGetHandleByIndex=lambda i: i,
+        nvmlDeviceGetMemoryInfo=lambda h: types.SimpleNamespace(total=total, free=free),
+        nvmlDeviceGetName=lambda h: b"NVIDIA H200")
 
 
 def test_slots_and_batch_from_free_vram(monkeypatch):
