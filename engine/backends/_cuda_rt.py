@@ -10,8 +10,9 @@ it bit for bit against numpy without a GPU.  It mirrors :mod:`._numba_rt`:
   ``--fmad=false`` so that no multiply-add is contracted and the arithmetic of the cells
   rounds as numpy's does;
 * inverse CDFs: uniform, triangular, discrete (exact formulas, as numpy), normal and
-  lognormal (``normcdfinv`` on the GPU, within a few units in the last place of scipy's
-  ``ndtri``; on the host Acklam's approximation polished by two Halley steps on ``erfc``);
+  lognormal through Cephes' ``ndtri`` (the algorithm and coefficients of scipy's), and
+  ``ndtr`` as scipy's formula on ``erf``/``erfc``: equal to scipy up to the rounding of
+  ``log``, ``sqrt``, ``erf`` (a unit in the last place, rarely);
 * the branch-free helpers of the generated code (``fe``, ``nf``, ``pymax`` ...), Python's
   float ``%`` and ``max``/``min`` (NaN handling as Python's), Excel's ROUND family with the
   15-digit snap, binary powering, and IRR (Newton then the same bracketing grid).
@@ -93,41 +94,59 @@ MC_HD double ndtr(double a) {
     return x > 0.0 ? 1.0 - y : y;
 }
 
-MC_HD double ndtri(double p) {
-#ifdef __CUDA_ARCH__
-    return normcdfinv(p);
-#else
-    /* Acklam's rational approximation, then two Halley steps on erfc (host builds only) */
-    const double a[6] = {-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02,
-                         1.383577518672690e+02, -3.066479806614716e+01, 2.506628277459239e+00};
-    const double b[5] = {-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02,
-                         6.680131188771972e+01, -1.328068155288572e+01};
-    const double c[6] = {-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00,
-                         -2.549732539343734e+00, 4.374664141464968e+00, 2.938163982698783e+00};
-    const double d[4] = {7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00,
-                         3.754408661907416e+00};
-    double q, r, x;
-    if (p < 0.02425) {
-        q = sqrt(-2.0 * log(p));
-        x = (((((c[0]*q+c[1])*q+c[2])*q+c[3])*q+c[4])*q+c[5]) / ((((d[0]*q+d[1])*q+d[2])*q+d[3])*q+1.0);
-    } else if (p > 1.0 - 0.02425) {
-        q = sqrt(-2.0 * log1p(-p));
-        x = -(((((c[0]*q+c[1])*q+c[2])*q+c[3])*q+c[4])*q+c[5]) / ((((d[0]*q+d[1])*q+d[2])*q+d[3])*q+1.0);
-    } else {
-        q = p - 0.5; r = q * q;
-        x = (((((a[0]*r+a[1])*r+a[2])*r+a[3])*r+a[4])*r+a[5])*q / (((((b[0]*r+b[1])*r+b[2])*r+b[3])*r+b[4])*r+1.0);
+/* Cephes' ndtri (S. L. Moshier), the algorithm and coefficients scipy.special.ndtri uses,
+   so that the GPU draws the numbers of the CPU backends up to log/sqrt rounding */
+MC_HD double mc_polevl(double x, const double *c, int n) {  /* c[0] x^n + ... + c[n] */
+    double r = c[0];
+    for (int i = 1; i <= n; ++i) r = r * x + c[i];
+    return r;
+}
+MC_HD double mc_p1evl(double x, const double *c, int n) {   /* x^n + c[0] x^(n-1) + ... */
+    double r = x + c[0];
+    for (int i = 1; i < n; ++i) r = r * x + c[i];
+    return r;
+}
+
+MC_HD double ndtri(double y0) {
+    const double P0[5] = {-5.99633501014107895267E1, 9.80010754185999661536E1,
+        -5.66762857469070293439E1, 1.39312609387279679503E1, -1.23916583867381258016E0};
+    const double Q0[8] = {1.95448858338141759834E0, 4.67627912898881538453E0,
+        8.63602421390890590575E1, -2.25462687854119370527E2, 2.00260212380060660359E2,
+        -8.20372256168333339912E1, 1.59056225126211695515E1, -1.18331621121330003142E0};
+    const double P1[9] = {4.05544892305962419923E0, 3.15251094599893866154E1,
+        5.71628192246421288162E1, 4.40805073893200834700E1, 1.46849561928858024014E1,
+        2.18663306850790267539E0, -1.40256079171354495875E-1, -3.50424626827848203418E-2,
+        -8.57456785154685413611E-4};
+    const double Q1[8] = {1.57799883256466749731E1, 4.53907635128879210584E1,
+        4.13172038254672030440E1, 1.50425385692907503408E1, 2.50464946208309415979E0,
+        -1.42182922854787788574E-1, -3.80806407691578277194E-2, -9.33259480895457427372E-4};
+    const double P2[9] = {3.23774891776946035970E0, 6.91522889068984211695E0,
+        3.93881025292474443415E0, 1.33303460815807542389E0, 2.01485389549179081538E-1,
+        1.23716634817820021358E-2, 3.01581553508235416007E-4, 2.65806974686737550832E-6,
+        6.23974539184983293730E-9};
+    const double Q2[8] = {6.02427039364742014255E0, 3.67983563856160859403E0,
+        1.37702099489081330271E0, 2.16236993594496635890E-1, 1.34204006088543189037E-2,
+        3.28014464682127739104E-4, 2.89247864745380683936E-6, 6.79019408009981274425E-9};
+    const double expm2 = 0.13533528323661269189;  /* exp(-2) */
+    if (y0 == 0.0) return -MC_INF;
+    if (y0 == 1.0) return MC_INF;
+    if (!(y0 > 0.0 && y0 < 1.0)) return MC_NAN;
+    bool lower = true;
+    double y = y0;
+    if (y > 1.0 - expm2) { y = 1.0 - y; lower = false; }
+    if (y > expm2) {
+        y = y - 0.5;
+        double y2 = y * y;
+        double x = y + y * (y2 * mc_polevl(y2, P0, 4) / mc_p1evl(y2, Q0, 8));
+        return x * 2.50662827463100050242E0;
     }
-    for (int k = 0; k < 2; ++k) {
-        /* the residual Phi(x) - p, each way without cancellation (p - 0.5 and 1 - p are
-           exact where they are used) */
-        double e = (p > 0.25 && p < 0.75) ? 0.5 * erf(x * 0.70710678118654752440) - (p - 0.5)
-                 : (p < 0.5) ? 0.5 * erfc(-x * 0.70710678118654752440) - p
-                             : (1.0 - p) - 0.5 * erfc(x * 0.70710678118654752440);
-        double u = e * 2.50662827463100050242 * exp(x * x / 2.0);
-        x = x - u / (1.0 + x * u / 2.0);
-    }
-    return x;
-#endif
+    double x = sqrt(-2.0 * log(y));
+    double x0 = x - log(x) / x;
+    double z = 1.0 / x;
+    double x1 = x < 8.0 ? z * mc_polevl(z, P1, 8) / mc_p1evl(z, Q1, 8)
+                        : z * mc_polevl(z, P2, 8) / mc_p1evl(z, Q2, 8);
+    x = x0 - x1;
+    return lower ? -x : x;
 }
 
 MC_HD double ppf_uniform(double u, double a, double b) { return a + u * (b - a); }

@@ -9,8 +9,8 @@ computed on the host by the numpy evaluator from the stored cells, exactly as wi
 a model whose generated code has no CUDA translation runs on numba (logged).
 
 Precision: ``dtype="float64"`` (default) agrees with numpy to about 1e-15 relative
-(normal and lognormal draws use CUDA's ``normcdfinv``, a few units in the last place from
-scipy's ``ndtri``).  ``dtype="float32"`` computes the cells in single precision, which
+(normal and lognormal draws use Cephes' ``ndtri``, as scipy does: equal up to the rounding of
+CUDA's ``log``).  ``dtype="float32"`` computes the cells in single precision, which
 consumer GPUs run 32-64x faster than double: uniforms and input samples are still drawn in
 double and rounded once, but every cell then carries about 7 significant digits
 (relative error ~1e-7 per operation, growing with the length of the chain of cells), so
