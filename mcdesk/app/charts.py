@@ -22,6 +22,11 @@ COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17
 MAX_SCATTER_POINTS = 5_000
 
 
+def short_number(x: float) -> str:
+    """A number as a chart label: thousands separated, at most 4 significant digits below."""
+    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.4g}"
+
+
 def _layout(fig: go.Figure, title: str, x: str, y: str) -> go.Figure:
     fig.update_layout(title={"text": title, "x": 0.01}, template="plotly_white", height=380,
                       margin={"l": 60, "r": 20, "t": 50, "b": 50}, xaxis_title=x, yaxis_title=y,
@@ -64,7 +69,7 @@ def histogram_figure(result: SimulationResult, names: list[str]) -> go.Figure:
             if value is None:
                 continue
             fig.add_vline(x=value, line={"color": color, "dash": "dash" if label != "mean" else "solid"},
-                          annotation={"text": f"{label} {value:,.4g}", "textangle": -90,
+                          annotation={"text": f"{label} {short_number(value)}", "textangle": -90,
                                       "font": {"size": 10}})
     fig.update_layout(barmode="overlay", bargap=0)
     title = names[0] if len(names) == 1 else "Outputs overlaid"

@@ -143,11 +143,6 @@ class WorkbookPage:
             ui.label("mcdesk").classes("text-xl font-bold")
             self.book_label = ui.label("").classes("text-base").mark("book-name")
             ui.space()
-            self.upload = ui.upload(label="Open .xlsx (drop here)", auto_upload=True,
-                                    max_file_size=self.config.max_upload_bytes,
-                                    on_upload=self.uploaded, on_rejected=self.rejected).props(
-                f'accept="{",".join(WORKBOOK_SUFFIXES)},.json" flat dense color=white'
-            ).classes("w-64").mark("upload")
             with ui.button("Project", icon="save").props("flat color=white"):
                 with ui.menu():
                     ui.menu_item("Save project beside the workbook", self.save_project).mark(
@@ -174,6 +169,12 @@ class WorkbookPage:
                     "logout")
 
     def _cell_bar(self) -> None:
+        self.upload = ui.upload(label="Open a workbook: drop an .xlsx (or a project .json) here, "
+                                "or click +", auto_upload=True,
+                                max_file_size=self.config.max_upload_bytes,
+                                on_upload=self.uploaded, on_rejected=self.rejected).props(
+            f'accept="{",".join(WORKBOOK_SUFFIXES)},.json" flat bordered').classes(
+            "w-full").style("max-height: 110px").mark("upload")
         with ui.row().classes("w-full items-end gap-2"):
             self.address = ui.input("Cell", placeholder="Sheet!B2").classes("w-44").mark(
                 "cell-address").on("keydown.enter", lambda: self.select(self.address.value))
@@ -310,6 +311,7 @@ class WorkbookPage:
     async def uploaded(self, e) -> None:
         name = e.file.name
         data = await e.file.read()
+        self.upload.reset()  # the drop zone is ready for the next file
         if len(data) > self.config.max_upload_bytes:
             self.rejected()
             return

@@ -51,8 +51,8 @@ def sheet_rows(ws: Workspace, sheet: str, marks: dict[CellRef, str]) -> tuple[li
         letter = col_letters(c)
         rules = {cls: f"data._m && data._m.indexOf('|{letter}:{key}|') >= 0"
                  for key, cls in MARK_CLASSES.items()}
-        cols.append({"headerName": letter, "field": letter, "minWidth": 70, "resizable": True,
-                     "cellClassRules": rules})
+        cols.append({"headerName": letter, "field": letter, "width": 110, "minWidth": 50,
+                     "resizable": True, "cellClassRules": rules, "tooltipField": letter})
     rows = []
     for r in range(1, nrows + 1):
         row: dict[str, Any] = {"_row": r}

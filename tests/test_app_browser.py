@@ -1,0 +1,177 @@
+"""The app in a real browser: Debian's chromium, headless, driven by Playwright (never a
+browser Playwright downloads).  The same flow as a user: open a workbook, click cells, add
+three triangular inputs and an output, run, read the charts.  Screenshots go to
+``test-artifacts/`` (or ``MCDESK_TEST_ARTIFACTS``).  Skipped where chromium is absent."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from mcdesk.app.auth import hash_password
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+if not Path(CHROMIUM).exists():
+    pytest.skip("Debian's chromium is not installed (apt-get install chromium)",
+                allow_module_level=True)
+sync_api = pytest.importorskip("playwright.sync_api")
+
+ROOT = Path(__file__).resolve().parents[1]
+BOOK = Path(__file__).parent / "data" / "workbooks" / "adithiya__Cashflow.xlsx"
+ARTIFACTS = Path(os.environ.get("MCDESK_TEST_ARTIFACTS", ROOT / "test-artifacts"))
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 "--disable-quic"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start(args: list[str], env: dict[str, str], port: int) -> subprocess.Popen:
+    # NiceGUI treats a process with PYTEST_CURRENT_TEST as its own screen test: drop it
+    child_env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
+    proc = subprocess.Popen([sys.executable, "-m", "mcdesk", *args], cwd=ROOT,
+                            env={**child_env, **env}, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the app exited: {proc.stdout.read()}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    proc.kill()
+    raise RuntimeError("the app did not start within 60 s")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator:
+    with sync_api.sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def desktop(tmp_path) -> Iterator[str]:
+    port = free_port()
+    proc = start(["app", "--port", str(port), "--no-browser"],
+                 {"MCDESK_DATA_DIR": str(tmp_path / "data"),
+                  "MCDESK_CONFIG_DIR": str(tmp_path / "config")}, port)
+    yield f"http://127.0.0.1:{port}"
+    stop(proc)
+
+
+def click_cell(page, row: int, col: str) -> None:
+    page.locator(f'.ag-row[row-index="{row - 1}"] .ag-cell[col-id="{col}"]').first.click()
+
+
+def add_triangular(page, row: int, col: str, params: tuple[float, float, float]) -> None:
+    click_cell(page, row, col)
+    page.get_by_role("button", name="Add input").click()
+    dialog = page.locator(".q-dialog")
+    for name, value in zip(("min", "mode", "max"), params, strict=True):
+        field = dialog.get_by_label(name, exact=True)
+        field.fill(str(value))
+    dialog.get_by_role("button", name="Save input").click()
+    page.locator(".q-dialog").wait_for(state="hidden")
+    page.get_by_text(f"Sheet1!{col}{row}", exact=True).first.wait_for()
+
+
+def test_workflow_in_chromium(browser, desktop) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page = browser.new_page(viewport={"width": 1500, "height": 1000})
+    page.goto(desktop)
+    page.get_by_text("capital_project.xlsx").first.wait_for()
+    page.locator(".ag-row").first.wait_for()
+    page.screenshot(path=str(ARTIFACTS / "app-example.png"), full_page=True)
+
+    page.locator('input[type="file"]').set_input_files(str(BOOK))
+    page.get_by_text(BOOK.name).first.wait_for()
+    page.locator('.ag-row[row-index="1"]').first.wait_for()
+    add_triangular(page, 2, "A", (9000, 10000, 12500))
+    add_triangular(page, 2, "B", (800, 1000, 1100))
+    add_triangular(page, 2, "C", (0.008, 0.01, 0.0125))
+    click_cell(page, 2, "G")
+    page.get_by_role("button", name="Add output").click()
+    page.get_by_text("Sheet1!G2", exact=True).first.wait_for()
+    trials = page.get_by_label("Trials")
+    trials.fill("10000")
+    page.screenshot(path=str(ARTIFACTS / "app-configured.png"), full_page=True)
+    # the grid marks the inputs and the output
+    assert page.locator(".ag-cell.mc-input").count() == 3
+    assert page.locator(".ag-cell.mc-output").count() == 1
+
+    page.get_by_role("button", name="Run").click()
+    page.get_by_text("10,000 trials · seed 1").wait_for(timeout=60_000)  # the results tab
+    page.locator(".js-plotly-plot").first.wait_for()
+    page.wait_for_timeout(1500)  # let Plotly finish drawing
+    bars = page.locator(".js-plotly-plot .barlayer path")
+    assert bars.count() > 10, "the histogram and tornado draw SVG bars"
+    assert page.locator(".js-plotly-plot .scatterlayer path").count() > 0  # S-curve, convergence
+    page.screenshot(path=str(ARTIFACTS / "app-results.png"), full_page=True)
+    stats = page.locator(".q-table").first.inner_text()
+    assert "mean" in stats and "P95" in stats
+    page.close()
+
+
+def test_team_instance_separates_users(browser, tmp_path) -> None:
+    users = tmp_path / "users.txt"
+    users.write_text(f"alice:{hash_password('alice-password')}\nbob:{hash_password('bob-password')}\n")
+    port = free_port()
+    proc = start(["serve", "--host", "127.0.0.1", "--port", str(port)],
+                 {"MCDESK_DATA_DIR": str(tmp_path / "data"), "MCDESK_USERS_FILE": str(users),
+                  "MCDESK_STORAGE_SECRET": "a test secret of enough length"}, port)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        alice, bob = browser.new_context(), browser.new_context()
+        pa, pb = alice.new_page(), bob.new_page()
+        for page, name, password in ((pa, "alice", "wrong password"), ):
+            page.goto(url)
+            page.get_by_label("User name").fill(name)
+            page.get_by_label("Password").fill(password)
+            page.get_by_role("button", name="Sign in").click()
+            page.get_by_text("Wrong user name or password").wait_for()
+        for page, name in ((pa, "alice"), (pb, "bob")):
+            page.goto(url)
+            page.get_by_label("User name").fill(name)
+            page.get_by_label("Password").fill(f"{name}-password")
+            page.get_by_role("button", name="Sign in").click()
+            page.get_by_text("no workbook open").wait_for()
+        pa.locator('input[type="file"]').set_input_files(str(BOOK))
+        pa.get_by_text(BOOK.name).first.wait_for()
+        pb.reload()
+        pb.get_by_text("no workbook open").wait_for()
+        assert pb.get_by_text(BOOK.name).count() == 0
+        pa.reload()
+        pa.get_by_text(BOOK.name).first.wait_for()
+        pb.screenshot(path=str(ARTIFACTS / "team-bob.png"))
+        pa.screenshot(path=str(ARTIFACTS / "team-alice.png"))
+        alice.close()
+        bob.close()
+    finally:
+        stop(proc)
