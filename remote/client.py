@@ -67,7 +67,14 @@ def _retry_after(resp: httpx.Response, default: float) -> float:
 
 class RemoteClient:
     """The service's job API.  ``url`` and ``token`` default to MCDESK_REMOTE_URL and
-    MCDESK_REMOTE_TOKEN.  Thread-safe for separate jobs; one connection pool per client."""
+    MCDESK_REMOTE_TOKEN.  Thread-safe for separate jobs; one connection pool per client.
+
+    ``timeout``: seconds per request; ``connect_s`` / ``reconnect_s``: how long connection
+    errors are retried before the service first answered / after (a restart mid-job);
+    ``busy_wait_s``: how long 429 and 503 are retried; ``backoff_s`` .. ``max_backoff_s``:
+    the exponential back-off; ``resubmits``: times a lost job is submitted again;
+    ``poll_s``: the long-poll wait of a status request.
+    """
 
     def __init__(self, url: str | None = None, token: str | None = None, *,
                  timeout: float = 60.0, connect_s: float = 10.0, reconnect_s: float = 60.0,

@@ -11,28 +11,27 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import inspect
-import json
 import logging
 import os
 import threading
 import time
 import uuid
-from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from engine.backends import Backend, ChunkResult, Job, get_backend
+from engine.backends import Backend, Job, get_backend
 from engine.errors import CancelledError, McdeskError
 from engine.model import Model
-from engine.simulate import prepare, run_job, summarize
+from engine.simulate import run_job, summarize
 from engine.spec import SimulationSpec
 from engine.workbook import Limits
 
 from . import gpu
 from .errors import BusyError, JobNotFoundError, RemoteSpecError
+from .runner import PreparedCache, RangeBackend
 from .settings import Settings
 from .store import ResultStore, valid_id
 
@@ -95,70 +94,6 @@ class JobRecord:
         return rec
 
 
-class RangeBackend(Backend):
-    """Runs trials ``offset ..`` of ``full`` (the whole run, for the Latin hypercube strata)
-    while run_job sees a job of ``count`` trials starting at 0."""
-
-    def __init__(self, inner: Backend, full: Job, offset: int) -> None:
-        self.inner, self.full, self.offset = inner, full, offset
-        self.name = inner.name
-
-    def run(self, job: Job, start: int, count: int) -> ChunkResult:
-        chunk = self.inner.run(self.full, self.offset + start, count)
-        self.name = self.inner.name
-        return dataclasses.replace(chunk, start=start)
-
-    def chunk_size(self, job: Job) -> int:
-        return self.inner.chunk_size(self.full)
-
-    def workers(self, job: Job) -> int:
-        return self.inner.workers(self.full)
-
-    def compile_seconds(self) -> float:
-        return self.inner.compile_seconds()
-
-    def close(self) -> None:
-        self.inner.close()
-
-
-class _PreparedCache:
-    """Parsed workbooks by content hash, compiled jobs by (hash, spec): the shards of one run
-    parse and compile the workbook once."""
-
-    def __init__(self, size: int = 8) -> None:
-        self.size = size
-        self.lock = threading.Lock()
-        self.models: OrderedDict[str, tuple[Model, threading.Lock]] = OrderedDict()
-        self.jobs: OrderedDict[tuple[str, str], Job] = OrderedDict()
-
-    def _put(self, d: OrderedDict, key: Any, value: Any) -> None:
-        d[key] = value
-        d.move_to_end(key)
-        while len(d) > self.size:
-            d.popitem(last=False)
-
-    def job(self, digest: str, spec: SimulationSpec, open_model: Any) -> Job:
-        key = (digest, json.dumps(spec.to_dict(), sort_keys=True))
-        with self.lock:
-            if key in self.jobs:
-                self.jobs.move_to_end(key)
-                return self.jobs[key]
-            entry = self.models.get(digest)
-        if entry is None:
-            entry = (open_model(), threading.Lock())
-            with self.lock:
-                entry = self.models.setdefault(digest, entry)
-                self.models.move_to_end(digest)
-        model, model_lock = entry
-        with model_lock:  # the model caches compiled cells: one compile at a time
-            job = prepare(model, spec)
-        with self.lock:
-            self._put(self.jobs, key, job)
-            while len(self.models) > self.size:
-                self.models.popitem(last=False)
-        return job
-
-
 class JobManager:
     """Admits, runs, reports and cleans up jobs.  Thread-safe; the routes call it from
     worker threads (parsing a workbook takes a while)."""
@@ -172,7 +107,7 @@ class JobManager:
         self.jobs: dict[str, JobRecord] = {}
         self.pool = ThreadPoolExecutor(self.slots, thread_name_prefix="mcdesk-job")
         self.preparing = threading.BoundedSemaphore(max(1, os.cpu_count() or 1))
-        self.cache = _PreparedCache()
+        self.cache = PreparedCache()
         self.counters: dict[str, float] = {"submitted": 0, "trials": 0, "rejected_queue": 0,
                                            "rejected_token": 0, "rejected_upload": 0,
                                            "rejected_auth": 0}
@@ -252,7 +187,8 @@ class JobManager:
         return queued, running
 
     def retry_after(self) -> int:
-        """Seconds a refused client should wait: a rough share of the running jobs' time left."""
+        """Seconds a refused client should wait before it asks again (a fixed, short pause:
+        the client backs off further on its own)."""
         return 2
 
     def _admit(self, owner: str) -> None:
