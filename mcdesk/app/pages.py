@@ -67,7 +67,22 @@ class Workspaces:
             self._by_user[user] = ws
             if cfg.example is not None:
                 self._open_example(ws, user)
+            elif cfg.team:
+                self._open_last(ws, user)
         return ws
+
+    def _open_last(self, ws: Workspace, user: str) -> None:
+        """After a restart, a team user finds the workbook they opened last (and its project)."""
+        books = [p for p in self.folder(user).iterdir()
+                 if p.suffix.lower() in WORKBOOK_SUFFIXES and not p.name.startswith(".")]
+        if not books:
+            return
+        last = max(books, key=lambda p: p.stat().st_mtime)
+        try:
+            ws.open(last)
+            project.find_project(ws)
+        except McdeskError as exc:
+            log.warning("cannot reopen %s for %s: %s", last.name, user, exc)
 
     def folder(self, user: str) -> Path:
         """The user's own folder: uploads and projects (never shared between users)."""
