@@ -73,8 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--backend", default="auto", help="auto | numpy | numba | remote (cupy to come)")
     s.add_argument("--url", help="remote: the service URL (or MCDESK_REMOTE_URL)")
     s.add_argument("--token", help="remote: a bearer token (or MCDESK_REMOTE_TOKEN)")
-    s.add_argument("--shards", type=int, default=1,
-                   help="remote: trial ranges sent to the service at once (default 1)")
+    s.add_argument("--shards", type=int,
+                   help="remote: trial ranges sent to the service at once (default: 1, or 4 "
+                        "for a run larger than one job may be)")
     s.add_argument("--sampling", choices=["mc", "lhs"])
     s.add_argument("--chunk-size", type=int, help=argparse.SUPPRESS)
     s.add_argument("--json", type=Path, help="write RESULT.json here")
@@ -230,7 +231,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         from remote import RemoteBackend
 
         backend = RemoteBackend(getattr(args, "url", None), getattr(args, "token", None),
-                                shards=getattr(args, "shards", 1), progress=bar)
+                                shards=getattr(args, "shards", None), progress=bar)
         bar = None
     result = simulate(model, spec, backend=backend, chunk_size=args.chunk_size, progress=bar)
     if not args.quiet:

@@ -50,7 +50,7 @@ __all__ = [
 
 
 def simulate_remote(model: Model, spec: SimulationSpec, *, url: str | None = None,
-                    token: str | None = None, shards: int = 1,
+                    token: str | None = None, shards: int | None = None,
                     progress: Callable[[int, int], None] | None = None,
                     cancel: Callable[[], bool] | None = None,
                     **client_options: Any) -> SimulationResult:

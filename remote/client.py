@@ -46,6 +46,7 @@ log = logging.getLogger(__name__)
 ENV_URL = "MCDESK_REMOTE_URL"
 ENV_TOKEN = "MCDESK_REMOTE_TOKEN"
 Progress = Callable[[int, int], None]
+AUTO_SHARDS = 4  # ranges in flight for a large run (the service's default per-token limit)
 
 
 def _detail(resp: httpx.Response) -> str:
@@ -257,6 +258,8 @@ class RemoteBackend(Backend):
     """The engine backend that runs on a remote service.
 
     ``shards``: trial ranges sent at once (run_job's threads; each its own connection);
+    default: one range, or :data:`AUTO_SHARDS` at once when the run is larger than one job
+    may be (``max_chunk``, or the service's MCDESK_MAX_TRIALS when lower);
     ``max_chunk``: most trials per request; ``book``/``spec``: the workbook (bytes or path)
     and spec, when the Job does not carry them (``prepare`` sets ``job.book``/``job.spec``);
     ``progress(done, total)``: trials done over all shards, as the service reports them;
@@ -265,11 +268,12 @@ class RemoteBackend(Backend):
 
     name = "remote"
 
-    def __init__(self, url: str | None = None, token: str | None = None, *, shards: int = 1,
+    def __init__(self, url: str | None = None, token: str | None = None, *,
+                 shards: int | None = None,
                  max_chunk: int = 1 << 20, book: bytes | str | Path | None = None,
                  spec: Any = None, progress: Progress | None = None,
                  cancel: Callable[[], bool] | None = None, **client_options: Any) -> None:
-        if shards < 1 or max_chunk < 1:
+        if (shards is not None and shards < 1) or max_chunk < 1:
             raise RemoteError("shards and max_chunk must be at least 1")
         self.shards, self.max_chunk = shards, max_chunk
         self.progress, self.cancel = progress, cancel
@@ -283,6 +287,7 @@ class RemoteBackend(Backend):
         self._done: dict[tuple[int, int], int] = {}
         self._reported: dict[int, int] = {}
         self._compile_s = 0.0
+        self._job_limit: int | None = None
 
     @classmethod
     def for_workspace(cls, url: str | None, token: str | None, ws: Any,
@@ -304,11 +309,25 @@ class RemoteBackend(Backend):
                 self._clients.append(c)
         return c
 
+    def job_limit(self) -> int:
+        """Most trials one request may carry: ``max_chunk``, or the service's limit if lower
+        (asked once; this is also where a wrong URL or token shows first)."""
+        if self._job_limit is None:
+            limits = self.client().info().get("limits", {})
+            self._job_limit = min(self.max_chunk, int(limits.get("max_trials", self.max_chunk)))
+        return self._job_limit
+
     def chunk_size(self, job: Job) -> int:
-        return max(1, min(math.ceil(job.trials / self.shards), self.max_chunk))
+        if self.shards is not None:
+            return max(1, min(math.ceil(job.trials / self.shards), self.job_limit()))
+        if job.trials <= self.job_limit():
+            return job.trials
+        return max(1, min(math.ceil(job.trials / AUTO_SHARDS), self.job_limit()))
 
     def workers(self, job: Job) -> int:
-        return self.shards
+        if self.shards is not None:
+            return self.shards
+        return 1 if job.trials <= self.job_limit() else AUTO_SHARDS
 
     def compile_seconds(self) -> float:
         return self._compile_s

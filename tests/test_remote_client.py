@@ -182,3 +182,17 @@ def test_app_remote_gpu_option_runs_on_the_service(svc, model):
     assert result.backend == "remote:numpy"
     assert result.to_dict()["outputs"] == simulate(model, spec, backend="numpy").to_dict()["outputs"]
     assert (ws.progress.done, ws.progress.total) == (6000, 6000)
+
+
+def test_a_run_larger_than_one_job_is_sharded_on_its_own(svc, model):
+    spec = make_spec(9_000, seed=4)
+    backend = RemoteBackend(svc.url, svc.token("auto"), max_chunk=3_000)
+    try:
+        job_view = type("J", (), {"trials": spec.trials})()
+        assert (backend.chunk_size(job_view), backend.workers(job_view)) == (2_250, 4)
+        small = type("J", (), {"trials": 3_000})()
+        assert (backend.chunk_size(small), backend.workers(small)) == (3_000, 1)
+        result = simulate(model, spec, backend=backend)
+    finally:
+        backend.close()
+    assert result.to_dict()["outputs"] == simulate(model, spec, backend="numpy").to_dict()["outputs"]
