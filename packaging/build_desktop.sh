@@ -50,6 +50,8 @@ nicegui_dir="$("$python" -c 'import nicegui, os; print(os.path.dirname(nicegui._
 # The numba backend reads the source of its runtime modules (a hash of them keys numba's
 # kernel cache): ship engine's .py files too, where their modules' __file__ points.
 engine_dir="$("$python" -c 'import engine, os; print(os.path.dirname(engine.__file__))')"
+# No --strip: stripping numpy's bundled OpenBLAS breaks it ("ELF load command address/offset
+# not page-aligned").
 started=$(date +%s)
 "$python" -m PyInstaller \
     --noconfirm --clean --log-level WARN \

@@ -63,5 +63,13 @@ start_ns=$(date +%s%N)
 elapsed_ms=$(( ($(date +%s%N) - start_ns) / 1000000 ))
 echo "mcdesk example --trials 20000: ok in $(( elapsed_ms / 1000 )).$(printf '%03d' $(( elapsed_ms % 1000 ))) s"
 tail -5 "$work/example.txt"
+# numba, frozen: a compiled kernel (the first run compiles, the second loads numba's disk cache).
+book="$ROOT/mcdesk/examples/capital_project.xlsx"; spec="$ROOT/mcdesk/examples/capital_project.spec.json"
+for run in 1 2; do
+    "$binary" simulate "$book" --spec "$spec" --backend numba --trials 200000 --quiet \
+        --json "$work/numba$run.json" >"$work/numba$run.txt" 2>&1 || {
+        echo "FAIL: --backend numba"; tail -20 "$work/numba$run.txt"; exit 1; }
+    python3 -c "import json, sys; d = json.load(open(sys.argv[1])); print(f\"--backend numba, run {sys.argv[2]}: {d['backend']}, compile {d.get('compile_s', 0):.2f} s, {d['trials_per_s']:,.0f} trials/s\")" "$work/numba$run.json" "$run"
+done
 if grep -qi cupy "$work/app.log" "$work/example.txt"; then echo "note: cupy mentioned in the logs"; fi
 echo "OK"
