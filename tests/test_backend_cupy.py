@@ -158,17 +158,7 @@ class HostCudaBackend(CupyBackend):
     def _kernel(self, plan):
         got = self._kernels.get(plan.key)
         if got is None:
-            cu, so = self.tmp / f"{plan.key}.cu", self.tmp / f"{plan.key}.so"
-            cu.write_text(plan.source)
-            res = subprocess.run([CXX, "-O1", "-ffp-contract=off", "-shared", "-fPIC", "-x",
-                                  "c++", "-DMC_HOST", "-o", str(so), str(cu)],
-                                 capture_output=True, text=True, timeout=300)
-            if res.returncode:
-                raise RuntimeError(res.stderr[-3000:])
-            got = ctypes.CDLL(str(so)).mcdesk_host
-            got.argtypes = [ctypes.c_uint64, ctypes.c_uint64, ctypes.c_int64,
-                            ctypes.c_int64] + [ctypes.c_void_p] * 8
-            self._kernels[plan.key] = got
+            got = self._kernels[plan.key] = host_build(plan.source, self.tmp)
         return got
 
     def _call(self, prep, job, start, count):
@@ -184,6 +174,25 @@ class HostCudaBackend(CupyBackend):
         prep.kernel(seed & 0xFFFFFFFF, seed >> 32, start, count,
                     *(a.ctypes.data_as(ctypes.c_void_p) for a in keep))
         return keep[5], keep[6], keep[7]
+
+
+def host_build(source: str, tmp):
+    """The generated source compiled for the host: its ``mcdesk_host`` function."""
+    import hashlib
+
+    key = hashlib.sha256(source.encode()).hexdigest()[:16]
+    cu, so = tmp / f"{key}.cu", tmp / f"{key}.so"
+    if not so.exists():
+        cu.write_text(source)
+        res = subprocess.run([CXX, "-O1", "-ffp-contract=off", "-shared", "-fPIC", "-x", "c++",
+                              "-DMC_HOST", "-o", str(so), str(cu)],
+                             capture_output=True, text=True, timeout=300)
+        if res.returncode:
+            raise RuntimeError(res.stderr[-3000:])
+    fn = ctypes.CDLL(str(so)).mcdesk_host
+    fn.argtypes = [ctypes.c_uint64, ctypes.c_uint64, ctypes.c_int64,
+                   ctypes.c_int64] + [ctypes.c_void_p] * 8
+    return fn
 
 
 needs_cxx = pytest.mark.skipif(CXX is None, reason="no C++ compiler")
@@ -271,6 +280,81 @@ def assert_float32_close(job, got, want) -> None:
         ok = want[1][c] == 0
         scale = np.max(np.abs(want[0][c][ok]))
         np.testing.assert_allclose(got[0][c][ok], want[0][c][ok], rtol=1e-4, atol=1e-4 * scale)
+
+
+# ----------------------------------------------------------------- the launcher, on a fake cupy
+class FakeOutOfMemory(Exception):
+    """Stands for cupy.cuda.memory.OutOfMemoryError."""
+
+    def __init__(self, n: int) -> None:
+        super().__init__(f"out of memory to allocate {n} trials")
+
+
+class _DeviceArray(np.ndarray):
+    def get(self) -> np.ndarray:
+        return np.array(self)
+
+
+def fake_cupy(tmp, capacity: int):
+    """Enough of cupy for CupyBackend's launcher on the CPU: device arrays are numpy arrays,
+    a RawModule is the host build of its source, a launch of more than ``capacity`` trials
+    runs out of memory."""
+    import contextlib
+    import types
+
+    launches: list[int] = []
+    freed: list[int] = []
+
+    def kernel(grid, block, args):
+        n = int(args[3])
+        if n > capacity:
+            raise FakeOutOfMemory(n)
+        launches.append(n)
+        assert grid[0] * block[0] >= min(n, 1 << 16) and block == (256,)
+        host = kernel.fn
+        host(*(int(a) for a in args[:4]), *(a.ctypes.data_as(ctypes.c_void_p) for a in args[4:]))
+
+    class RawModule:
+        def __init__(self, code: str, options: tuple = ()) -> None:
+            assert "--fmad=false" in options
+            kernel.fn = host_build(code, tmp)
+
+        def get_function(self, name: str):
+            assert name == "mcdesk_kernel"
+            return kernel
+
+    pool = types.SimpleNamespace(free_all_blocks=lambda: freed.append(1))
+    mod = types.SimpleNamespace(
+        asarray=lambda a: np.ascontiguousarray(a).view(_DeviceArray),
+        empty=lambda shape, dtype=np.float64: np.empty(shape, dtype).view(_DeviceArray),
+        uint8=np.uint8, RawModule=RawModule, get_default_memory_pool=lambda: pool,
+        cuda=types.SimpleNamespace(Device=lambda n: contextlib.nullcontext()))
+    return mod, launches, freed
+
+
+@needs_cxx
+def test_launcher_halves_batches_that_run_out_of_memory(tmp_path, monkeypatch):
+    """CupyBackend's own launch path (device arrays, kernel arguments, batches from free
+    memory, the semaphore, out-of-memory halving), with the kernel run on the CPU."""
+    import sys
+
+    import engine.backends.cupy as cupy_backend
+
+    mod, launches, freed = fake_cupy(tmp_path, capacity=1_500)
+    monkeypatch.setitem(sys.modules, "cupy", mod)
+    monkeypatch.setattr(dev, "_SEM", [])
+    monkeypatch.setattr(dev, "vram", lambda device=0: (64 << 30, 80 << 30))
+    monkeypatch.setattr(cupy_backend, "vram", lambda device=0: (64 << 30, 80 << 30))
+    monkeypatch.setattr(cupy_backend, "batch_trials", lambda free, per, slots: 4_000)
+    monkeypatch.setattr(cupy_backend, "halving", lambda *a, **k: dev.halving(
+        *a, is_oom=lambda e: isinstance(e, FakeOutOfMemory), **k))
+    job = example_job(6_000)
+    be = CupyBackend()
+    assert_same(job, run(be, job, 6_000), run(NumpyBackend(), job, 6_000))
+    assert launches[0] == 1   # the compile check of prepare()
+    assert launches[1:] == [1_000] * 6 and len(freed) == 2  # 4,000 -> 2,000 -> 1,000
+    assert dev.gpu_semaphore()._value == dev.semaphore_slots(80 << 30)  # released
+    be.close()
 
 
 # ----------------------------------------------------------------- GPU bookkeeping (CPU)
