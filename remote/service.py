@@ -31,7 +31,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 
 from engine import __version__ as engine_version
-from engine.backends import get_backend
+from engine.backends import available_backends, get_backend
 from engine.errors import LimitError, McdeskError
 
 from . import metrics
@@ -235,7 +235,8 @@ def create_app(settings: Settings, manager: JobManager | None = None) -> FastAPI
     async def info(who: Subject) -> dict:
         cap = jobs.capacity
         return {
-            "engine_version": engine_version, "backend": settings.backend, "replica": REPLICA,
+            "engine_version": engine_version, "backend": settings.backend,
+            "backends_available": available_backends(), "replica": REPLICA,
             "subject": who, "capacity": cap.to_dict(),
             "gpu": cap.gpus[0].name if cap.gpus else None,
             "gpu_free_bytes": sum(g.free_bytes for g in cap.gpus) if cap.gpus else None,

@@ -96,9 +96,6 @@ class ResultStore:
             (d / "book.xlsx").unlink(missing_ok=True)
         return out
 
-    def used_bytes(self) -> int:
-        return sum(f.stat().st_size for f in self.root.rglob("*") if f.is_file())
-
 
 # ------------------------------------------------------------- the samples' wire format
 def save_samples(path: Path | Any, start: int, inputs: dict[str, np.ndarray],

@@ -188,6 +188,10 @@ def test_jobs_of_others_are_not_visible(svc):
         with pytest.raises(remote.JobNotFoundError):
             e.cancel(job)
         assert _wait_state(a, job, "done")["done"] == 1000
+    metrics = httpx.get(f"{svc.url}/metrics").text
+    assert 'mcdesk_jobs_finished_total{state="done"}' in metrics
+    trials = float(metrics.split("\nmcdesk_trials_total ")[1].split()[0])
+    assert trials >= 1000 and job not in metrics
 
 
 def test_bad_token_in_the_client_says_how_to_get_one(svc):
