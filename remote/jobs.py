@@ -96,7 +96,12 @@ class JobRecord:
 
 class JobManager:
     """Admits, runs, reports and cleans up jobs.  Thread-safe; the routes call it from
-    worker threads (parsing a workbook takes a while)."""
+    worker threads (parsing a workbook takes a while).
+
+    The job pool has ``slots`` threads: that is the semaphore sized from free VRAM (or the
+    CPUs), so at most ``slots`` jobs hold the GPU at once; the rest wait in the queue, which
+    is bounded by MCDESK_QUEUE_SIZE.
+    """
 
     def __init__(self, settings: Settings, capacity: gpu.Capacity | None = None) -> None:
         self.settings = settings
@@ -278,7 +283,6 @@ class JobManager:
                                          samples.errors)
             rec.backend, rec.elapsed_s, rec.compile_s = ranged.name, elapsed, result.compile_s
             self.last_rate = rec.count / elapsed if elapsed > 0 else 0.0
-            self.counters["trials"] += rec.count
             self._finish(rec, State.DONE)
         except CancelledError:
             if self._stop.is_set():
@@ -303,6 +307,8 @@ class JobManager:
             rec.state, rec.finished = state, time.time()
             rec.expires = rec.finished + self.settings.result_ttl_s
             self.finished_by_state[state.value] += 1
+            if state is State.DONE:
+                self.counters["trials"] += rec.count
             gone = rec.id not in self.jobs
         if gone:  # deleted while it ran
             self.store.delete(rec.id)
