@@ -249,3 +249,30 @@ def test_example_copy_is_not_the_package_file(tmp_path) -> None:
     assert ws.book_path == tmp_path / "users" / "local" / book.name
     assert len(ws.inputs) == 16 and ws.outputs
     shutil.rmtree(tmp_path / "users")
+
+
+@pytest.fixture
+def remote_service(tmp_path, monkeypatch):
+    from remote.testing import ServiceProcess
+
+    with ServiceProcess(tmp_path / "results", {"MCDESK_GPU_SLOTS": 1}) as svc:
+        monkeypatch.setenv("MCDESK_REMOTE_URL", svc.url)  # read when the app starts
+        monkeypatch.setenv("MCDESK_REMOTE_TOKEN", svc.token("app-user"))
+        yield svc
+
+
+async def test_remote_gpu_option_runs_on_a_local_service(remote_service, user: User) -> None:
+    await setup_model(user)
+    backend = next(iter(user.find(marker="backend").elements))
+    assert not backend.disabled.get("remote")  # enabled: a service is configured
+    backend.set_value("remote")
+    user.find(marker="trials").clear().type("3000")
+    user.find(marker="seed").clear().type("5")
+    user.find(marker="run").click()
+    await wait_for(lambda: status(user).startswith(("Done", "Run failed")))
+    assert status(user).startswith("Done: 3,000 trials"), status(user)
+    assert "remote" in status(user)
+    spec = SimulationSpec([InputSpec(c, "triangular", {"min": a, "mode": b, "max": c_})
+                           for c, (a, b, c_) in INPUTS.items()], [OUTPUT], trials=3_000, seed=5)
+    expected = simulate(Model.open(BOOK), spec, backend="numpy").outputs[OUTPUT]
+    assert table_rows(user)["mean"] == format_stat(expected.mean)

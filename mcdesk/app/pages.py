@@ -379,7 +379,7 @@ class WorkbookPage:
         ws = self.ws
         if final is not None:
             path.replace(final)
-            ws.book_path = final
+            ws.book_path = ws.model.workbook.path = final
         try:
             where = project.find_project(ws)
         except McdeskError as exc:
