@@ -525,3 +525,74 @@ def test_service_runs_with_the_image_settings_and_passes_its_health_check(tmp_pa
             proc.kill()
             proc.wait()
         log.close()
+
+
+def test_team_app_runs_with_the_image_settings_and_passes_its_health_check(tmp_path: Path) -> None:
+    """The app image's ENV, the k8s ConfigMap, CMD (`mcdesk serve`) and HEALTHCHECK, here on a
+    loopback port, with a users file made by `mcdesk users add` as the guide says."""
+    import secrets
+    import sys
+    import time
+
+    httpx = pytest.importorskip("httpx")
+    pytest.importorskip("mcdesk.app.main")
+    path = DOCKERFILES["app"]
+    config = yaml.safe_load((ROOT / "k8s/base/kustomization.yaml").read_text())
+    literals = dict(item.split("=", 1) for item in next(
+        g for g in config["configMapGenerator"] if g["name"] == "mcdesk-app-config")["literals"])
+    port = free_port()
+    env = {k: v for k, v in image_env(path).items() if k != "PATH"}
+    env.update(literals)
+    users = tmp_path / "users"
+    env.update({
+        "MCDESK_DATA_DIR": str(tmp_path / "data"), "NICEGUI_STORAGE_PATH": str(tmp_path / "data/.nicegui"),
+        "MCDESK_USERS_FILE": str(users), "MCDESK_STORAGE_SECRET": secrets.token_hex(32),
+        "MCDESK_CONFIG_DIR": str(tmp_path / "config"),
+    })
+    for name in ("MCDESK_KERNEL_CACHE", "NUMBA_CACHE_DIR", "MPLCONFIGDIR", "XDG_CACHE_HOME"):
+        env[name] = str(tmp_path / name.lower())
+    env.pop("MCDESK_REMOTE_URL")   # no service here
+    # Not under pytest's eyes: NiceGUI runs differently when it sees PYTEST_CURRENT_TEST.
+    outer = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "NICEGUI_"))}
+    full_env = {**outer, **env,
+                "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    # The console script `mcdesk`, from this checkout.
+    mcdesk = [sys.executable, "-c", "import sys; from mcdesk.cli import main; sys.exit(main())"]
+    subprocess.run([*mcdesk, "users", "add", "alice", "--file", str(users), "--password-stdin"],
+                   input="a long enough password\n", text=True, env=full_env, check=True,
+                   timeout=60, capture_output=True)
+    command = exec_form(path, "CMD")
+    assert command[:2] == ["mcdesk", "serve"] and command[-2:] == ["--port", "8080"]
+    assert PYPROJECT["project"]["scripts"]["mcdesk"] == "mcdesk.cli:main"
+    command = [*mcdesk, *command[1:-3], "127.0.0.1", "--port", str(port)]
+    assert command[-4] == "--host"
+    log = (tmp_path / "app.log").open("w")
+    proc = subprocess.Popen(command, env=full_env, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 90
+        while True:
+            assert proc.poll() is None, (tmp_path / "app.log").read_text()
+            try:
+                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, (tmp_path / "app.log").read_text()
+            time.sleep(0.2)
+        check = exec_form(path, "HEALTHCHECK")
+        assert check[0] == "python" and "127.0.0.1:8080/healthz" in check[-1]
+        probe = [sys.executable, *check[1:-1], check[-1].replace(":8080/", f":{port}/")]
+        assert subprocess.run(probe, env=full_env, timeout=30).returncode == 0
+        page = httpx.get(f"{base}/", timeout=10, follow_redirects=True)
+        assert page.status_code == 200 and "nicegui" in page.text.lower()
+        # Nothing written outside the volume and /tmp stand-ins (read-only root in k8s).
+        assert not (tmp_path / ".nicegui").exists()
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
