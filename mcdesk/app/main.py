@@ -56,10 +56,23 @@ def team_config() -> AppConfig:
                      users=users, remote_url=url, remote_token=token, remember_settings=False)
 
 
+def _storage_in(folder: Path) -> None:
+    """NiceGUI keeps its per-browser storage in ``./.nicegui`` unless told otherwise: keep it
+    in our data folder instead (the working folder may be anything, or read-only)."""
+    from nicegui import app
+    from nicegui.storage import Storage
+
+    if "NICEGUI_STORAGE_PATH" not in os.environ:
+        Storage.path = (folder / ".nicegui").resolve()
+        app.storage = Storage()
+
+
 def launch(book: Path | None = None, *, native: bool = False, host: str = "127.0.0.1",
            port: int = 8080, show: bool = True) -> None:
     """The desktop app, on ``book`` or the bundled example."""
-    register(desktop_config(book))
+    config = desktop_config(book)
+    _storage_in(config.data_dir)
+    register(config)
     if native:
         os.environ.setdefault("PYWEBVIEW_GUI", "qt")
     ui.run(host=host, port=port, title="mcdesk", native=native, reload=False, show=show and not native,
@@ -73,7 +86,9 @@ def serve(*, host: str = "0.0.0.0", port: int = 8080) -> None:
     if len(secret) < 16:
         raise McdeskError("set MCDESK_STORAGE_SECRET to a random string of at least 16 characters "
                           "(it signs the login cookies), e.g. `openssl rand -hex 32`")
-    register(team_config())
+    config = team_config()
+    _storage_in(config.data_dir)
+    register(config)
     ui.run(host=host, port=port, title="mcdesk", reload=False, show=False,
            storage_secret=secret, show_welcome_message=False, favicon="🎲")
 
