@@ -220,9 +220,9 @@ def test_kernel_uniforms_are_engine_sampling_uniforms_bit_for_bit(host, sampling
 @needs_cxx
 def test_every_distribution_draws_the_numpy_samples(host):
     """Triangular, uniform, normal and discrete are drawn in the kernel bit for bit (Cephes'
-    ndtri, as scipy's); PERT on the host; the lognormal in the kernel within 1e-14 (its exp
-    is libm's, numpy's SIMD exp may differ in the last bit), or bit for bit on the host with
-    exact samples."""
+    ndtri, as scipy's); PERT (fast beta inverse) and the lognormal (libm's exp, where numpy's
+    SIMD exp may differ in the last bit) in the kernel within 1e-14, or bit for bit on the
+    host with exact samples."""
     cells = {f"Sheet1!A{i}": 1.0 for i in range(1, 7)}
     cells["Sheet1!B1"] = "=A1+A2*A3-A4/A6+A5"
     model = Model.from_cells(cells)
@@ -232,19 +232,35 @@ def test_every_distribution_draws_the_numpy_samples(host):
     exact.exact_samples = True
     assert_same(job, run(exact, job, 7_000), want)
     assert [str(c) for c in exact.prepare(job).plan.ext_inputs] == ["Sheet1!A4", "Sheet1!A6"]
-    fast = run(host, job, 20_000)
-    assert [str(c) for c in host.prepare(job).plan.ext_inputs] == ["Sheet1!A6"]
-    for c in job.distributions:
-        np.testing.assert_allclose(fast[2][c], want[2][c], rtol=1e-14, atol=0, err_msg=str(c))
+    assert_fast_samples_close(job, run(host, job, 20_000), want)
+    assert host.prepare(job).plan.ext_inputs == []
 
 
 @needs_cxx
 def test_the_bundled_example_matches_numpy(host):
+    """Exact samples (PERT by scipy on the host): inputs bit for bit, outputs to 1e-12; by
+    default everything is drawn in the kernel, PERT by the fast beta inverse (1e-14)."""
     job = example_job(4_000)
-    assert_same(job, run(host, job, 1_500), run(NumpyBackend(), job, 4_000))
+    want = run(NumpyBackend(), job, 4_000)
+    exact = HostCudaBackend(host.tmp)
+    exact.exact_samples = True
+    assert_same(job, run(exact, job, 1_500), want)
+    assert [str(c) for c in exact.prepare(job).plan.ext_inputs] == ["Inputs!F8"]
+    assert_fast_samples_close(job, run(host, job, 4_000), want)
     plan = host.prepare(job).plan
-    assert len(plan.fused) > 200 and not plan.rest
-    assert [str(c) for c in plan.ext_inputs] == ["Inputs!F8"]  # PERT: drawn on the host
+    assert len(plan.fused) > 200 and not plan.rest and not plan.ext_inputs
+
+
+def assert_fast_samples_close(job, got, want) -> None:
+    """Inputs within 1e-14 relative (PERT's fast beta inverse, libm's exp for lognormal),
+    outputs within 1e-12 of the output's scale, error codes identical."""
+    for c in job.distributions:
+        np.testing.assert_allclose(got[2][c], want[2][c], rtol=1e-14, atol=0, err_msg=str(c))
+    for c in job.program.outputs:  # relative to the output's scale (NPV near 0)
+        np.testing.assert_array_equal(got[1][c], want[1][c])
+        ok = want[1][c] == 0
+        scale = np.max(np.abs(want[0][c][ok]), initial=0.0)
+        np.testing.assert_allclose(got[0][c][ok], want[0][c][ok], rtol=1e-12, atol=1e-12 * scale)
 
 
 @needs_cxx
@@ -350,6 +366,7 @@ def test_launcher_halves_batches_that_run_out_of_memory(tmp_path, monkeypatch):
         *a, is_oom=lambda e: isinstance(e, FakeOutOfMemory), **k))
     job = example_job(6_000)
     be = CupyBackend()
+    be.exact_samples = True  # PERT by scipy on the host: every input bit for bit
     assert_same(job, run(be, job, 6_000), run(NumpyBackend(), job, 6_000))
     assert launches[0] == 1   # the compile check of prepare()
     assert launches[1:] == [1_000] * 6 and len(freed) == 2  # 4,000 -> 2,000 -> 1,000
@@ -433,7 +450,10 @@ gpu = pytest.mark.skipif(not GPU, reason="no usable GPU (cupy and a CUDA device)
 
 @pytest.fixture(scope="module")
 def device():
+    """Exact samples: PERT by scipy on the host, so that every input is numpy's bit for bit
+    (the default, PERT in the kernel, is checked on the bundled example)."""
     be = CupyBackend()
+    be.exact_samples = True
     yield be
     be.close()
 
@@ -451,6 +471,10 @@ def test_gpu_matches_numpy_on_the_bundled_example(device):
     want = run(NumpyBackend(), job, 200_000)
     assert_same(job, run(device, job, 200_000), want)
     assert_same(job, run(device, job, 33_333), want)  # whatever the chunk size
+    fast = CupyBackend()
+    assert_fast_samples_close(job, run(fast, job, 200_000), want)
+    assert not fast.prepare(job).plan.ext_inputs  # every input drawn on the GPU
+    fast.close()
 
 
 @gpu

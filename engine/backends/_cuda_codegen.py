@@ -8,8 +8,9 @@ in :mod:`._cuda_rt`).  Anything outside the whitelist raises :class:`NotTranslat
 cupy backend runs that program on the CPU instead (numbers first).
 
 The kernel (one thread per trial, grid-stride loop) draws each input from Philox through its
-inverse CDF (uniform, triangular, normal, lognormal, discrete; other distributions, and
-every input under Latin hypercube sampling, are drawn on the host and passed in ``ext``),
+inverse CDF (uniform, triangular, normal, lognormal, discrete, PERT by the numba backend's
+fast beta inverse; scipy's exact PERT, and every input under Latin hypercube sampling, are
+drawn on the host and passed in ``ext``),
 computes every fused cell in registers and writes the outputs (NaN where an Excel error),
 their error codes, and the input samples.  The per-trial body is a ``__host__ __device__``
 function, and ``mcdesk_host`` runs it in a loop on the CPU when the source is compiled by
@@ -31,7 +32,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ._cuda_rt import RUNTIME
-from ._numba_codegen import Generator, InputSampler, KernelPlan
+from ._numba_codegen import TABLE_PPFS, Generator, InputSampler, KernelPlan
 
 if TYPE_CHECKING:
     from ..model import Program
@@ -39,7 +40,8 @@ if TYPE_CHECKING:
 
 __all__ = ["CudaPlan", "NotTranslatable", "generate_cuda", "gpu_samplers", "translate"]
 
-GPU_PPFS = ("ppf_uniform", "ppf_triangular", "ppf_normal", "ppf_lognormal", "ppf_discrete")
+GPU_PPFS = ("ppf_uniform", "ppf_triangular", "ppf_normal", "ppf_lognormal", "ppf_discrete",
+            "ppf_pertfast")
 KERNEL_NAME = "mcdesk_kernel"
 HOST_NAME = "mcdesk_host"
 
@@ -224,8 +226,8 @@ def generate_cuda(program: Program, samplers: dict[CellRef, InputSampler],
         else:
             sidx = gen.stream(program.input_streams[j])
             u = f"u01(key0, key1, sids[{sidx}], trial)"
-            if s.ppf == "ppf_discrete":
-                call = f"ppf_discrete({u}, dp, {off})"
+            if s.ppf in TABLE_PPFS:
+                call = f"{s.ppf}({u}, dp, {off})"
             else:
                 call = f"{s.ppf}({u}, " + ", ".join(f"dp[{off + q}]" for q in
                                                   range(len(s.params))) + ")"
