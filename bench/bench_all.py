@@ -12,7 +12,7 @@ child, from ``os.wait4``) is its own: pycel trial by trial (``--pycel-trials``, 
 pycel can evaluate), numpy, numba on 1 thread and on all threads, and cupy when a GPU is
 usable.  A rate is end to end: ``run_job`` over every trial, sampling included (the kernel
 compiled, or loaded from numba's disk cache, before the clock starts; that time is printed
-apart), the best of two runs.  "max rel diff" compares the first 10,000 trials of each
+apart; "prepare"), the best of two runs.  "max rel diff" compares the first 10,000 trials of each
 output with numpy's (difference relative to the output's scale).
 
 Last, the bundled example with 3 outputs and ``--big-trials`` trials on the fastest
@@ -200,8 +200,9 @@ def bench_model(label: str, book: Path, spec: Path, args: argparse.Namespace,
         vs_py = f"{r['rate'] / py:,.0f}x" if py else "-"
         vs_np = f"{r['rate'] / npr:.1f}x" if npr else "-"
         diff = max_rel_diff(ref.get("head", {}), r.get("head", {})) if name != "numpy" else None
+        prep = f"{r['prepare_s']:.1f}s" if "prepare_s" in r else "-"
         lines.append(f"  {name:<24}{trials:>12,}{r['rate']:>14,.0f}{vs_py:>11}{vs_np:>10}"
-                     f"{r['peak_mb']:>8,.0f} MB{r.get('prepare_s', 0.0):>8.1f}s"
+                     f"{r['peak_mb']:>8,.0f} MB{prep:>9}"
                      f"{'-' if diff is None else f'{diff:.1e}':>14}")
     if "outputs_evaluated" in results["pycel, trial by trial"][1]:
         lines.append("  (pycel evaluates "
@@ -235,7 +236,7 @@ def main() -> None:
     import numba
 
     print(f"machine: {os.cpu_count()} CPUs, numba threads {numba.config.NUMBA_NUM_THREADS}, "
-          f"GPU: {'yes' if cupy else 'no'}", flush=True)
+          f"GPU: {'yes' if cupy else 'no'}, load average {os.getloadavg()[0]:.1f}", flush=True)
     book, spec = example_paths()
     with tempfile.TemporaryDirectory(prefix="mcdesk-bench-") as tmp:
         gbook, gspec, cells = write_model(Path(tmp))
@@ -253,6 +254,8 @@ def main() -> None:
                   f"backend {r['backend']}, streamed {r['streamed']}: {r['rate']:,.0f} trials/s, "
                   f"{r['wall_s']:.0f} s end to end incl. statistics; peak RSS "
                   f"{r['peak_mb']:,.0f} MB ({r['peak_mb'] / 1024:.2f} GB)")
+    print(f"load average at the end {os.getloadavg()[0]:.1f} (other processes on the machine "
+          "slow every rate above)")
 
 
 if __name__ == "__main__":
