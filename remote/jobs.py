@@ -13,6 +13,7 @@ import hashlib
 import inspect
 import logging
 import os
+import socket
 import threading
 import time
 import uuid
@@ -47,6 +48,7 @@ class State(StrEnum):
 
 
 ACTIVE = (State.QUEUED, State.RUNNING)
+REPLICA = socket.gethostname()  # several replicas may share one results volume
 
 
 @dataclass
@@ -69,6 +71,7 @@ class JobRecord:
     backend: str | None = None
     elapsed_s: float | None = None
     compile_s: float | None = None
+    replica: str = field(default_factory=lambda: REPLICA)
     cancel: threading.Event = field(default_factory=threading.Event, repr=False)
 
     def public(self) -> dict[str, Any]:
@@ -84,7 +87,8 @@ class JobRecord:
         }
 
     def meta(self) -> dict[str, Any]:
-        return {**self.public(), "owner": self.owner, "last_seen": self.last_seen}
+        return {**self.public(), "owner": self.owner, "last_seen": self.last_seen,
+                "replica": self.replica}
 
     @classmethod
     def from_meta(cls, meta: dict[str, Any]) -> JobRecord:
@@ -124,8 +128,9 @@ class JobManager:
 
     # ----------------------------------------------------------------- life cycle
     def _recover(self) -> None:
-        """Jobs found on disk: finished ones are served again; ones that were queued or
-        running when the service stopped are marked failed and retryable."""
+        """Jobs found on disk: finished ones are served again; ones this replica had queued
+        or running when it stopped are marked failed and retryable.  Active jobs of other
+        replicas sharing the volume are theirs (and cleaned up by age if they died)."""
         now = time.time()
         for meta in self.store.load_all():
             try:
@@ -133,7 +138,10 @@ class JobManager:
             except (KeyError, TypeError, ValueError):
                 log.warning("ignoring unreadable job meta %r", meta.get("id"))
                 continue
+            if rec.state in ACTIVE and rec.replica != REPLICA:
+                continue
             if rec.state in ACTIVE:
+                rec.replica = REPLICA
                 rec.state, rec.retryable, rec.finished = State.FAILED, True, now
                 rec.error = "the service restarted while the job was queued or running; submit it again"
                 rec.expires = now + self.settings.result_ttl_s
@@ -164,6 +172,7 @@ class JobManager:
         while not self._stop.wait(period):
             try:
                 self.sweep()
+                self.sweep_disk()
             except Exception:  # noqa: BLE001 - the sweeper must keep going
                 log.exception("sweep failed")
 
@@ -183,6 +192,20 @@ class JobManager:
                 with self.lock:
                     self.jobs.pop(rec.id, None)
                 self.store.delete(rec.id)
+
+    def sweep_disk(self) -> None:
+        """Keep this replica's active jobs' folders fresh, and delete folders nobody has
+        touched for the TTL plus the orphan time-out (jobs of a replica that died)."""
+        with self.lock:
+            mine = [r.id for r in self.jobs.values() if r.state in ACTIVE]
+            known = set(self.jobs)
+        for job_id in mine:
+            self.store.touch(job_id)
+        limit = self.settings.result_ttl_s + self.settings.orphan_timeout_s
+        for job_id in self.store.stale(limit):
+            if job_id not in known:
+                log.info("job %s: left by a replica that is gone; deleting", job_id)
+                self.store.delete(job_id)
 
     # ----------------------------------------------------------------- admission
     def counts(self) -> tuple[int, int]:
@@ -360,7 +383,12 @@ class JobManager:
             raise JobNotReadyError(rec)
         if samples and not rec.samples:
             raise RemoteSpecError("this job kept no samples: submit it with samples=true")
-        return self.store.samples_path(rec.id) if samples else self.store.result_path(rec.id)
+        path = self.store.samples_path(rec.id) if samples else self.store.result_path(rec.id)
+        if not path.is_file():  # deleted through another replica sharing the volume
+            with self.lock:
+                self.jobs.pop(rec.id, None)
+            raise JobNotFoundError(f"job {job_id}: its result was deleted")
+        return path
 
     # ----------------------------------------------------------------- metrics
     def running_rate(self) -> float:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import socket
 import time
 from collections.abc import Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -44,12 +43,11 @@ from .errors import (
     SettingsError,
     UploadTooLargeError,
 )
-from .jobs import ACTIVE, JobManager, JobNotReadyError, QueueFullError
+from .jobs import ACTIVE, REPLICA, JobManager, JobNotReadyError, QueueFullError
 from .settings import Settings
 
 log = logging.getLogger(__name__)
 
-REPLICA = socket.gethostname()
 
 
 def _error(status: int, code: str, detail: str, headers: dict[str, str] | None = None,

@@ -81,20 +81,48 @@ class ResultStore:
         shutil.rmtree(self.folder(job_id), ignore_errors=True)
 
     def load_all(self) -> list[dict[str, Any]]:
-        """Every job's meta.json (folders without one are left-overs: removed)."""
+        """Every job's meta.json.  Folders without one are being created (by another replica
+        sharing the volume) or left over: removed only when an hour old."""
         out = []
         for d in sorted(self.root.iterdir()):
             if not d.is_dir() or not valid_id(d.name):
                 continue
-            meta = d / "meta.json"
             try:
-                out.append(json.loads(meta.read_text()))
+                out.append(json.loads((d / "meta.json").read_text()))
             except (OSError, ValueError):
-                log.warning("removing %s: no readable meta.json", d)
-                shutil.rmtree(d, ignore_errors=True)
-                continue
-            (d / "book.xlsx").unlink(missing_ok=True)
+                if _age(d) > LEFTOVER_S:
+                    log.warning("removing %s: no readable meta.json", d)
+                    shutil.rmtree(d, ignore_errors=True)
         return out
+
+    def touch(self, job_id: str) -> None:
+        """Mark a job's folder alive (its replica still runs it)."""
+        try:
+            os.utime(self.folder(job_id) / "meta.json")
+        except OSError:
+            pass
+
+    def stale(self, older_than_s: float) -> list[str]:
+        """Ids of job folders not written or touched for ``older_than_s`` seconds."""
+        out = []
+        for d in self.root.iterdir():
+            if d.is_dir() and valid_id(d.name):
+                meta = d / "meta.json"
+                if _age(meta if meta.exists() else d) > older_than_s:
+                    out.append(d.name)
+        return out
+
+
+LEFTOVER_S = 3600.0
+
+
+def _age(path: Path) -> float:
+    import time
+
+    try:
+        return time.time() - path.stat().st_mtime
+    except OSError:
+        return 0.0
 
 
 # ------------------------------------------------------------- the samples' wire format

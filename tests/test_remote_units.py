@@ -123,3 +123,44 @@ def test_settings_refuse_a_remote_backend_for_the_service(tmp_path):
         create_app(Settings(jwt_key="k" * 40, results_dir=tmp_path, backend="remote"))
     with pytest.raises(SettingsError, match="MCDESK_BACKEND='cupy'"):
         create_app(Settings(jwt_key="k" * 40, results_dir=tmp_path, backend="cupy"))
+
+
+def test_replicas_sharing_a_results_volume_leave_each_others_jobs_alone(tmp_path, monkeypatch):
+    """Replicas on one node share the results volume (k8s/base: ReadWriteOnce + podAffinity):
+    a restarting replica marks only its own interrupted jobs, and deletes another's folders
+    only when nobody touched them for the TTL plus the orphan time-out."""
+    import os
+
+    from remote import jobs
+
+    def meta(job_id: str, replica: str, state: str) -> None:
+        (tmp_path / job_id).mkdir()
+        (tmp_path / job_id / "meta.json").write_text(json.dumps({
+            "id": job_id, "owner": "a", "trials": 10, "start": 0, "count": 10,
+            "samples": False, "state": state, "replica": replica}))
+
+    meta("1" * 32, "pod-a", "running")      # this replica's, interrupted by its restart
+    meta("2" * 32, "pod-b", "running")      # a live neighbour's
+    meta("3" * 32, "pod-b", "done")         # a neighbour's finished result
+    (tmp_path / ("4" * 32)).mkdir()         # a neighbour's job being created (no meta yet)
+    monkeypatch.setattr(jobs, "REPLICA", "pod-a")
+    settings = Settings(jwt_key="k" * 40, results_dir=tmp_path, backend="numpy", gpu_slots=1,
+                        result_ttl_s=100, orphan_timeout_s=100)
+    manager = jobs.JobManager(settings)
+    try:
+        own = manager.get("1" * 32, "a")
+        assert own.state is jobs.State.FAILED and own.retryable
+        assert "2" * 32 not in manager.jobs
+        assert json.loads((tmp_path / ("2" * 32) / "meta.json").read_text())["state"] == "running"
+        assert manager.get("3" * 32, "a").state is jobs.State.DONE
+        assert (tmp_path / ("4" * 32)).is_dir()
+        manager.sweep_disk()
+        assert (tmp_path / ("2" * 32)).is_dir()  # recently written: alive
+        old = time.time() - 1000
+        os.utime(tmp_path / ("2" * 32) / "meta.json", (old, old))
+        manager.sweep_disk()
+        assert not (tmp_path / ("2" * 32)).exists()  # its replica is gone
+        with pytest.raises(jobs.JobNotFoundError):  # deleted elsewhere: 404, not 500
+            manager.result_file("3" * 32, "a", samples=False)
+    finally:
+        manager.stop()
