@@ -48,6 +48,11 @@ echo "app served its first page after $(( elapsed_ms / 1000 )).$(printf '%03d' $
 if ! grep -qi "nicegui" "$work/page.html"; then
     echo "FAIL: the page is not a NiceGUI page"; head -c 600 "$work/page.html"; exit 1
 fi
+if grep -q "capital_project.xlsx" "$work/page.html"; then
+    echo "the page shows the bundled example workbook (capital_project.xlsx)"
+else
+    echo "FAIL: the bundled example is not on the page"; exit 1
+fi
 title="$(grep -o '<title>[^<]*</title>' "$work/page.html" | head -1 || true)"
 echo "page: $(wc -c <"$work/page.html") bytes, ${title:-no <title>}"
 if curl -fsS --max-time 5 "http://127.0.0.1:$port/healthz" -o "$work/healthz.txt" 2>/dev/null; then
