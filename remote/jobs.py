@@ -166,10 +166,13 @@ class JobManager:
                     rec.cancel.set()
         self.pool.shutdown(wait=True, cancel_futures=True)
 
+    @property
+    def sweep_period(self) -> float:
+        return max(0.2, min(30.0, self.settings.result_ttl_s / 4,
+                            self.settings.orphan_timeout_s / 4))
+
     def _sweep_loop(self) -> None:
-        period = max(0.2, min(30.0, self.settings.result_ttl_s / 4,
-                              self.settings.orphan_timeout_s / 4))
-        while not self._stop.wait(period):
+        while not self._stop.wait(self.sweep_period):
             try:
                 self.sweep()
                 self.sweep_disk()
@@ -197,10 +200,12 @@ class JobManager:
         """Keep this replica's active jobs' folders fresh, and delete folders nobody has
         touched for the TTL plus the orphan time-out (jobs of a replica that died)."""
         with self.lock:
-            mine = [r.id for r in self.jobs.values() if r.state in ACTIVE]
+            mine = [r for r in self.jobs.values() if r.state in ACTIVE]
             known = set(self.jobs)
-        for job_id in mine:
-            self.store.touch(job_id)
+        for rec in mine:
+            self.store.touch(rec.id)
+            if self.store.cancel_requested(rec.id):  # DELETE through another replica
+                self._cancel(rec)
         limit = self.settings.result_ttl_s + self.settings.orphan_timeout_s
         for job_id in self.store.stale(limit):
             if job_id not in known:
@@ -348,10 +353,32 @@ class JobManager:
         jobs are not revealed)."""
         with self.lock:
             rec = self.jobs.get(job_id) if valid_id(job_id) else None
+        if rec is None and valid_id(job_id):
+            rec = self._from_disk(job_id)
         if rec is None or rec.owner != owner:
             raise JobNotFoundError(f"no job {job_id} (finished results expire after "
                                    f"{self.settings.result_ttl_s:.0f} s)")
         rec.last_seen = time.time()
+        return rec
+
+    def _from_disk(self, job_id: str) -> JobRecord | None:
+        """A job another replica sharing the volume accepted (a client whose affinity moved):
+        a finished one is adopted and served from the volume; an active one is shown as its
+        replica last wrote it, or failed and retryable once that replica stopped touching it."""
+        got = self.store.read_meta(job_id)
+        if got is None:
+            return None
+        meta, age = got
+        try:
+            rec = JobRecord.from_meta(meta)
+        except (KeyError, TypeError, ValueError):
+            return None
+        if rec.state not in ACTIVE:
+            with self.lock:
+                return self.jobs.setdefault(rec.id, rec)
+        if rec.replica != REPLICA and age > 3 * self.sweep_period:
+            rec.state, rec.retryable = State.FAILED, True
+            rec.error = "the replica that ran the job stopped; submit it again"
         return rec
 
     def _cancel(self, rec: JobRecord) -> None:
@@ -369,7 +396,10 @@ class JobManager:
         """Cancel a queued or running job (its slot is freed at the next chunk); delete a
         finished one and its results."""
         rec = self.get(job_id, owner)
-        if rec.state in ACTIVE:
+        if rec.state in ACTIVE and rec.id not in self.jobs:  # another replica runs it
+            self.store.request_cancel(rec.id)
+            rec.cancel.set()
+        elif rec.state in ACTIVE:
             self._cancel(rec)
         else:
             with self.lock:

@@ -55,6 +55,21 @@ class ResultStore:
     def write_meta(self, job_id: str, meta: dict[str, Any]) -> None:
         self._write(self.folder(job_id) / "meta.json", json.dumps(meta).encode())
 
+    def read_meta(self, job_id: str) -> tuple[dict[str, Any], float] | None:
+        """A job's meta.json and its age in seconds, or None."""
+        path = self.folder(job_id) / "meta.json"
+        try:
+            return json.loads(path.read_text()), _age(path)
+        except (OSError, ValueError):
+            return None
+
+    def request_cancel(self, job_id: str) -> None:
+        """Ask the replica running the job to cancel it (it looks at each sweep)."""
+        (self.folder(job_id) / "cancel").touch()
+
+    def cancel_requested(self, job_id: str) -> bool:
+        return (self.folder(job_id) / "cancel").exists()
+
     def write_result(self, job_id: str, result: dict[str, Any]) -> None:
         self._write(self.folder(job_id) / "result.json",
                     json.dumps(result, allow_nan=False).encode())

@@ -156,8 +156,16 @@ def test_replicas_sharing_a_results_volume_leave_each_others_jobs_alone(tmp_path
         assert (tmp_path / ("4" * 32)).is_dir()
         manager.sweep_disk()
         assert (tmp_path / ("2" * 32)).is_dir()  # recently written: alive
+        # a client whose affinity moved here sees the neighbour's job as its replica wrote it
+        assert manager.get("2" * 32, "a").state is jobs.State.RUNNING
+        assert manager.delete("2" * 32, "a").cancel.is_set()
+        assert (tmp_path / ("2" * 32) / "cancel").exists()  # for pod-b's sweeper
+        meta("5" * 32, "pod-b", "done")     # finished there after this replica started
+        assert manager.get("5" * 32, "a").state is jobs.State.DONE
         old = time.time() - 1000
         os.utime(tmp_path / ("2" * 32) / "meta.json", (old, old))
+        gone = manager.get("2" * 32, "a")  # pod-b stopped touching it: pod-b is gone
+        assert gone.state is jobs.State.FAILED and gone.retryable
         manager.sweep_disk()
         assert not (tmp_path / ("2" * 32)).exists()  # its replica is gone
         with pytest.raises(jobs.JobNotFoundError):  # deleted elsewhere: 404, not 500
