@@ -179,6 +179,10 @@ class RemoteClient:
                               "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")}
         return self.request("POST", "/v1/jobs", data=data, files=files).json()
 
+    def jobs(self) -> list[dict[str, Any]]:
+        """This token's jobs (statuses) on the replica that answers."""
+        return self.request("GET", "/v1/jobs").json()["jobs"]
+
     def status(self, job_id: str, wait: float = 0.0) -> dict[str, Any]:
         """The job's status; ``wait`` > 0: the service answers when it changes (long poll)."""
         params = {"wait": f"{wait:g}"} if wait > 0 else None

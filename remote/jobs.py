@@ -361,6 +361,12 @@ class JobManager:
         rec.last_seen = time.time()
         return rec
 
+    def owned(self, owner: str) -> list[JobRecord]:
+        """This replica's jobs of ``owner``, oldest first."""
+        with self.lock:
+            return sorted((r for r in self.jobs.values() if r.owner == owner),
+                          key=lambda r: r.created)
+
     def _from_disk(self, job_id: str) -> JobRecord | None:
         """A job another replica sharing the volume accepted (a client whose affinity moved):
         a finished one is adopted and served from the volume; an active one is shown as its

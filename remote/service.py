@@ -7,6 +7,7 @@ Routes (every ``/v1`` route needs ``Authorization: Bearer <token>``)::
     GET    /metrics                 Prometheus text (no token unless MCDESK_METRICS_AUTH=1)
     GET    /v1/info                 engine version, backend, slots, GPU and free VRAM, limits
     POST   /v1/jobs                 multipart: workbook (file), spec (JSON), start, count, samples
+    GET    /v1/jobs                 the token subject's jobs (on this replica)
     GET    /v1/jobs/{id}            status and progress
     GET    /v1/jobs/{id}/result     RESULT.json; ?samples=true: per-trial values (.npz)
     DELETE /v1/jobs/{id}            cancel a queued or running job, or delete a finished one
@@ -270,6 +271,11 @@ def create_app(settings: Settings, manager: JobManager | None = None) -> FastAPI
         rec = await run_in_threadpool(jobs.submit, who, book, spec_data, start, count, samples)
         return JSONResponse(rec.public(), status_code=202,
                             headers={"Location": f"/v1/jobs/{rec.id}"})
+
+    @app.get("/v1/jobs", tags=["jobs"])
+    async def list_jobs(who: Subject) -> dict:
+        """The token subject's jobs on this replica (a client that lost its job ids)."""
+        return {"jobs": [r.public() for r in jobs.owned(who)]}
 
     @app.get("/v1/jobs/{job_id}", tags=["jobs"])
     async def status(job_id: str, who: Subject, wait: float = 0.0) -> dict:

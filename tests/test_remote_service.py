@@ -55,7 +55,8 @@ def test_every_non_health_route_needs_a_valid_token(svc):
     api = httpx.get(f"{svc.url}/openapi.json").json()
     routes = [(m.upper(), p.replace("{job_id}", JOB_ID)) for p, ops in api["paths"].items()
               for m in ops if p not in HEALTH | DOCS]
-    assert {("GET", "/v1/info"), ("POST", "/v1/jobs"), ("GET", f"/v1/jobs/{JOB_ID}"),
+    assert {("GET", "/v1/info"), ("POST", "/v1/jobs"), ("GET", "/v1/jobs"),
+            ("GET", f"/v1/jobs/{JOB_ID}"),
             ("GET", f"/v1/jobs/{JOB_ID}/result"), ("DELETE", f"/v1/jobs/{JOB_ID}")} <= set(routes)
     now = int(time.time())
     bad = {
@@ -188,6 +189,7 @@ def test_jobs_of_others_are_not_visible(svc):
         with pytest.raises(remote.JobNotFoundError):
             e.cancel(job)
         assert _wait_state(a, job, "done")["done"] == 1000
+        assert job in [j["id"] for j in a.jobs()] and job not in [j["id"] for j in e.jobs()]
     metrics = httpx.get(f"{svc.url}/metrics").text
     assert 'mcdesk_jobs_finished_total{state="done"}' in metrics
     trials = float(metrics.split("\nmcdesk_trials_total ")[1].split()[0])
