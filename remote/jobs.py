@@ -48,6 +48,7 @@ class State(StrEnum):
 
 
 ACTIVE = (State.QUEUED, State.RUNNING)
+SAMPLES = ("none", "all", "outputs")  # what a job keeps of its per-trial values
 REPLICA = socket.gethostname()  # several replicas may share one results volume
 
 
@@ -58,7 +59,7 @@ class JobRecord:
     trials: int            # of the whole run (the spec's)
     start: int             # first trial this job runs
     count: int             # trials this job runs
-    samples: bool          # keep per-trial values for the client
+    samples: str           # per-trial values kept for the client: none, all, outputs
     state: State = State.QUEUED
     done: int = 0
     created: float = field(default_factory=time.time)
@@ -95,6 +96,8 @@ class JobRecord:
         names = {f.name for f in dataclasses.fields(cls)} - {"cancel", "state"}
         rec = cls(**{k: v for k, v in meta.items() if k in names})
         rec.state = State(meta["state"])
+        if isinstance(rec.samples, bool):
+            rec.samples = "all" if rec.samples else "none"
         return rec
 
 
@@ -238,12 +241,14 @@ class JobManager:
                                  "try again shortly", self.retry_after())
 
     def submit(self, owner: str, book: bytes, spec_data: Any, start: int = 0,
-               count: int | None = None, samples: bool = False) -> JobRecord:
+               count: int | None = None, samples: str = "none") -> JobRecord:
         """Check, parse and compile, then queue a job; raises BusyError/QueueFullError when
         over a limit, RemoteSpecError for a bad spec or range, engine errors for the book."""
         spec = SimulationSpec.from_dict(spec_data)
         spec.validate(require_outputs=True)
         count = spec.trials - start if count is None else count
+        if samples not in SAMPLES:
+            raise RemoteSpecError(f"samples must be one of {', '.join(SAMPLES)}, got {samples!r}")
         if not (0 <= start and 1 <= count and start + count <= spec.trials):
             raise RemoteSpecError(f"trial range start={start}, count={count} is not within the "
                                   f"spec's {spec.trials:,} trials")
@@ -300,14 +305,15 @@ class JobManager:
             extra = {}
             if "stream" in inspect.signature(run_job).parameters:
                 # samples for the client: every trial; else bounded memory when large
-                extra["stream"] = False if rec.samples else None
+                extra["stream"] = False if rec.samples != "none" else None
             samples, elapsed = run_job(inner_view, ranged, chunk_size=batch, progress=progress,
                                        cancel=rec.cancel.is_set, **extra)
             result = summarize(inner_view, samples, elapsed, ranged.name)
             result.compile_s = float(ranged.compile_seconds())
             self.store.write_result(rec.id, result.to_dict())
-            if rec.samples:
-                self.store.write_samples(rec.id, rec.start, samples.inputs, samples.outputs,
+            if rec.samples != "none":
+                inputs = samples.inputs if rec.samples == "all" else {}
+                self.store.write_samples(rec.id, rec.start, inputs, samples.outputs,
                                          samples.errors)
             rec.backend, rec.elapsed_s, rec.compile_s = ranged.name, elapsed, result.compile_s
             self.last_rate = rec.count / elapsed if elapsed > 0 else 0.0
@@ -417,8 +423,9 @@ class JobManager:
         rec = self.get(job_id, owner)
         if rec.state is not State.DONE:
             raise JobNotReadyError(rec)
-        if samples and not rec.samples:
-            raise RemoteSpecError("this job kept no samples: submit it with samples=true")
+        if samples and rec.samples == "none":
+            raise RemoteSpecError("this job kept no samples: submit it with samples=all or "
+                                  "samples=outputs")
         path = self.store.samples_path(rec.id) if samples else self.store.result_path(rec.id)
         if not path.is_file():  # deleted through another replica sharing the volume
             with self.lock:

@@ -119,8 +119,10 @@ JOB_FORM = {
             "spec": {"type": "string", "description": "the spec as JSON (SimulationSpec)"},
             "start": {"type": "integer", "default": 0, "description": "first trial to run"},
             "count": {"type": "integer", "description": "trials to run (default: to the end)"},
-            "samples": {"type": "boolean", "default": False,
-                        "description": "keep per-trial values (fetch with ?samples=true)"},
+            "samples": {"type": "string", "enum": ["none", "all", "outputs"], "default": "none",
+                        "description": "per-trial values to keep (fetch with ?samples=true): "
+                                       "all (inputs and outputs) or outputs (and their error "
+                                       "codes; the client draws the inputs itself)"},
         }}}}},
 }
 
@@ -264,7 +266,9 @@ def create_app(settings: Settings, manager: JobManager | None = None) -> FastAPI
                 raise RemoteSpecError(f"the spec is not valid JSON ({exc})") from None
             start = _int_field(form.get("start"), "start", 0) or 0
             count = _int_field(form.get("count"), "count", None)
-            samples = str(form.get("samples", "false")).lower() in ("1", "true", "yes")
+            samples = str(form.get("samples", "none")).lower()
+            samples = {"true": "all", "1": "all", "yes": "all", "false": "none", "0": "none",
+                       "no": "none", "": "none"}.get(samples, samples)
             book = await upload.read()
         finally:
             await form.close()

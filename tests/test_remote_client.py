@@ -73,12 +73,23 @@ def test_remote_run_gives_exactly_the_local_result(svc, model):
     assert_same(remote, local)
 
 
+def test_outputs_only_samples_leave_the_inputs_out(svc):
+    with RemoteClient(svc.url, svc.token()) as c:
+        st, _, values = c.run(BOOK.read_bytes(), make_spec(500).to_dict(), samples="outputs")
+        assert values is not None and values["inputs"] == {} and st["samples"] == "outputs"
+        assert len(values["outputs"]) == 7 and values["count"] == 500
+        _, _, everything = c.run(BOOK.read_bytes(), make_spec(500).to_dict(), samples=True)
+        assert everything is not None and len(everything["inputs"]) == 16
+        with pytest.raises(RemoteError, match="samples must be one of"):
+            c.submit(BOOK.read_bytes(), make_spec(500).to_dict(), samples="some")
+
+
 def test_four_shards_equal_one_run_latin_hypercube(svc, model):
     spec = make_spec(8_001, seed=5, sampling="lhs")  # strata depend on the total trials
     single = simulate(model, spec, backend="numpy")
     seen: list[tuple[int, int]] = []
     sharded = simulate_remote(model, spec, url=svc.url, token=svc.token(), shards=4,
-                              progress=lambda d, n: seen.append((d, n)))
+                              progress=lambda d, n: seen.append((d, n)), local_inputs=False)
     assert_same(sharded, single)
     # progress followed the shards: increasing, some in between, ending at the total
     done = [d for d, _ in seen]
