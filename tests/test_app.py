@@ -75,8 +75,9 @@ def table_rows(user: User) -> dict[str, str]:
     return {r["c0"]: r["c1"] for r in table.rows}
 
 
-async def setup_model(user: User) -> None:
-    await user.open("/")
+async def setup_model(user: User, reopen: bool = True) -> None:
+    if reopen:
+        await user.open("/")
     await upload(user, BOOK)
     await wait_for(lambda: book_name(user) == BOOK.name)
     for cell, (lo, mode, hi) in INPUTS.items():
@@ -213,26 +214,26 @@ def team(tmp_path, monkeypatch):
     monkeypatch.setenv("MCDESK_USERS_FILE", str(users))
 
 
-async def login(user: User, name: str, password: str) -> None:
+async def login(user: User, name: str, password: str, ok: bool = True) -> None:
     await user.open("/login")
     user.find(marker="login-user").type(name)
     user.find(marker="login-password").type(password)
     user.find(marker="login").click()
+    if ok:  # signing in takes the browser to the workbook page
+        await wait_for(lambda: user.client.page.path == "/")
+        await user.should_see(marker="user-name")
 
 
 async def test_team_users_see_only_their_own_workbook(team, create_user) -> None:
     alice, bob = create_user(), create_user()
     await alice.open("/")
     await alice.should_see(marker="login")  # not signed in: the login page
-    await login(alice, "alice", "wrong")
+    await login(alice, "alice", "wrong", ok=False)
     await alice.should_see("Wrong user name or password")
     await login(alice, "alice", "alice-password")
-    await alice.open("/")
-    await alice.should_see(marker="user-name")
     await upload(alice, BOOK)
     await notified(alice, "Opened adithiya__Cashflow.xlsx")
     await login(bob, "bob", "bob-password")
-    await bob.open("/")
     await bob.should_see("no workbook open")
     await bob.should_not_see("adithiya__Cashflow.xlsx")
     await alice.open("/")
@@ -276,3 +277,18 @@ async def test_remote_gpu_option_runs_on_a_local_service(remote_service, user: U
                            for c, (a, b, c_) in INPUTS.items()], [OUTPUT], trials=3_000, seed=5)
     expected = simulate(Model.open(BOOK), spec, backend="numpy").outputs[OUTPUT]
     assert table_rows(user)["mean"] == format_stat(expected.mean)
+
+
+async def test_team_users_run_at_the_same_time(team, create_user) -> None:
+    alice, bob = create_user(), create_user()
+    for u, name in ((alice, "alice"), (bob, "bob")):
+        await login(u, name, f"{name}-password")
+        await setup_model(u, reopen=False)
+        u.find(marker="trials").clear().type("300000")
+    alice.find(marker="seed").clear().type("1")
+    bob.find(marker="seed").clear().type("2")
+    alice.find(marker="run").click()
+    bob.find(marker="run").click()
+    await wait_for(lambda: all(status(u).startswith(("Done", "Run failed")) for u in (alice, bob)))
+    assert status(alice).startswith("Done: 300,000") and status(bob).startswith("Done: 300,000")
+    assert table_rows(alice)["mean"] != table_rows(bob)["mean"]  # each ran their own seed
