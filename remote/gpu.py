@@ -1,5 +1,6 @@
-"""How many jobs run at once, and how many trials per chunk: from free GPU memory (pynvml)
-where there is a GPU, else from the CPUs and free memory.
+"""How many jobs run at once: from free GPU memory (pynvml) where there is a GPU, else from
+the CPUs and free memory.  (Trials per launch are the backend's business: the cupy backend
+sizes its batches from free VRAM and halves them on an out-of-memory error.)
 
 pynvml (``nvidia-ml-py``) is imported lazily: without it, or without an NVIDIA driver, the
 service falls back to CPU-derived slots and says so in ``/v1/info``.
@@ -13,10 +14,13 @@ from dataclasses import dataclass, field
 
 log = logging.getLogger(__name__)
 
-VRAM_PER_SLOT = 2 * 2**30        # each running job may use about this much GPU memory
-RAM_PER_SLOT = 2 * 2**30         # ... or main memory, on the CPU fallback
+try:  # the cupy backend's own share of the card per concurrent run, so the two agree
+    from engine.backends.cupy_device import BYTES_PER_SLOT as VRAM_PER_SLOT
+    from engine.backends.cupy_device import MAX_SLOTS as MAX_GPU_SLOTS
+except ImportError:  # pragma: no cover - an engine without the cupy backend
+    VRAM_PER_SLOT, MAX_GPU_SLOTS = 16 * 2**30, 8
+RAM_PER_SLOT = 2 * 2**30         # main memory per running job, on the CPU fallback
 MAX_SLOTS = 16
-BYTES_PER_TRIAL_CELL = 16        # one float64 value and its flags per trial per cell
 
 
 @dataclass
@@ -76,14 +80,16 @@ def available_memory() -> int:
 
 
 def capacity(override: int | None = None) -> Capacity:
-    """Slots (jobs running at once): the override, else free VRAM / 2 GiB, else CPU/RAM."""
+    """Slots (jobs running at once): the override, else free VRAM / 16 GiB (the cupy
+    backend's share per run), else from the CPUs and free memory."""
     gpus, why = query_gpus()
     if override is not None:
         return Capacity(override, "settings", "MCDESK_GPU_SLOTS", gpus)
     if gpus:
         free = sum(g.free_bytes for g in gpus)
-        slots = max(1, min(MAX_SLOTS, free // VRAM_PER_SLOT))
-        return Capacity(int(slots), "gpu", f"{free / 2**30:.1f} GiB free VRAM / 2 GiB per job", gpus)
+        slots = max(1, min(MAX_GPU_SLOTS, free // VRAM_PER_SLOT))
+        return Capacity(int(slots), "gpu", f"{free / 2**30:.1f} GiB free VRAM / "
+                        f"{VRAM_PER_SLOT / 2**30:.0f} GiB per job", gpus)
     cpus = os.cpu_count() or 1
     ram = available_memory()
     slots = max(1, min(MAX_SLOTS, cpus // 2, ram // RAM_PER_SLOT))
@@ -91,16 +97,3 @@ def capacity(override: int | None = None) -> Capacity:
             f"{ram / 2**30:.1f} GiB free memory")
     log.info(note)
     return Capacity(int(slots), "cpu", note, [])
-
-
-def batch_trials(cells: int, slots: int, default: int, override: int | None = None) -> int:
-    """Trials per chunk: the override; on a GPU, the free VRAM share of one slot divided by
-    the bytes a trial needs (``cells`` of the stochastic slice); else the backend's default."""
-    if override is not None:
-        return override
-    gpus, _ = query_gpus()
-    if not gpus:
-        return default
-    share = sum(g.free_bytes for g in gpus) // max(slots, 1)
-    size = int(0.5 * share) // (BYTES_PER_TRIAL_CELL * max(cells, 1))
-    return int(min(max(size, 1 << 12), 1 << 24))

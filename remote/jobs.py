@@ -295,9 +295,9 @@ class JobManager:
             backend = get_backend(self.settings.backend)
             inner_view = dataclasses.replace(job, trials=rec.count)
             ranged = RangeBackend(backend, job, rec.start)
-            cells = len(job.program.steps) + len(job.distributions)
-            batch = gpu.batch_trials(cells, self.slots, ranged.chunk_size(inner_view),
-                                     self.settings.batch_trials)
+            # trials per chunk: the backend's own (memory-bounded; cupy batches its launches
+            # from free VRAM inside a chunk), unless MCDESK_BATCH_TRIALS says
+            batch = self.settings.batch_trials or ranged.chunk_size(inner_view)
 
             def progress(done: int, total: int) -> None:
                 rec.done = done

@@ -14,7 +14,7 @@ MCDESK_RESULTS_DIR              <user data>/mcdesk/results  results kept until f
 MCDESK_RESULT_TTL_S             86400                       seconds a result is kept
 MCDESK_BACKEND                  auto                        engine backend the jobs run on
 MCDESK_GPU_SLOTS                (from free VRAM / CPUs)     jobs that run at once
-MCDESK_BATCH_TRIALS             (from free VRAM / backend)  trials per chunk of a job
+MCDESK_BATCH_TRIALS             (the backend's)             trials per chunk of a job
 MCDESK_ORPHAN_TIMEOUT_S         600                         unpolled queued/running job: cancel
 MCDESK_METRICS_AUTH             0                           1: /metrics needs a bearer token
 =============================  ==========================  =================================

@@ -1,6 +1,6 @@
-"""Pieces of the remote service on their own: slots and batch size from GPU memory (a stand-in
+"""Pieces of the remote service on their own: slots from GPU memory (a stand-in
 pynvml module: there is no GPU here), the samples' wire format, job ids as paths, and the app
-in process (FastAPI's TestClient) down to a graceful shutdown."""
+in process (FastAPI's TestClient) down to a graceful shutdown, replicas sharing a volume."""
 
 from __future__ import annotations
 
@@ -36,14 +36,14 @@ def fake_pynvml(free: int, total: int = 141 * GiB, count: int = 1) -> types.Simp
         nvmlDeviceGetName=lambda h: b"NVIDIA H200")
 
 
-def test_slots_and_batch_from_free_vram(monkeypatch):
-    monkeypatch.setitem(sys.modules, "pynvml", fake_pynvml(free=10 * GiB))
+def test_slots_from_free_vram(monkeypatch):
+    monkeypatch.setitem(sys.modules, "pynvml", fake_pynvml(free=100 * GiB))
     cap = gpu.capacity()
-    assert (cap.slots, cap.source) == (5, "gpu")
-    assert cap.gpus[0].name == "NVIDIA H200" and cap.gpus[0].free_bytes == 10 * GiB
-    # half of one slot's share of free VRAM, 16 bytes per trial per cell
-    assert gpu.batch_trials(cells=100, slots=5, default=1000) == (GiB // 1600)
-    assert gpu.batch_trials(cells=100, slots=5, default=1000, override=777) == 777
+    assert (cap.slots, cap.source) == (6, "gpu")  # 16 GiB per run, as the cupy backend's
+    assert cap.gpus[0].name == "NVIDIA H200" and cap.gpus[0].free_bytes == 100 * GiB
+    assert "100.0 GiB free VRAM" in cap.note
+    monkeypatch.setitem(sys.modules, "pynvml", fake_pynvml(free=500 * GiB))
+    assert gpu.capacity().slots == 8  # at most the cupy backend's semaphore
     monkeypatch.setitem(sys.modules, "pynvml", fake_pynvml(free=500 * 2**20))
     assert gpu.capacity().slots == 1  # always at least one
     assert gpu.capacity(override=3).source == "settings"
@@ -54,7 +54,6 @@ def test_no_pynvml_falls_back_to_cpus_and_says_why(monkeypatch):
     cap = gpu.capacity()
     assert cap.source == "cpu" and cap.slots >= 1 and not cap.gpus
     assert "pynvml is not installed" in cap.note and "CPUs" in cap.note
-    assert gpu.batch_trials(cells=10, slots=1, default=4096) == 4096
 
     def broken() -> None:
         raise RuntimeError("NVML Shared Library Not Found")
