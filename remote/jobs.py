@@ -164,10 +164,16 @@ class JobManager:
         are reported failed and retryable, so their clients submit them again elsewhere."""
         self._stop.set()
         with self.lock:
+            waiting = [r for r in self.jobs.values() if r.state is State.QUEUED]
             for rec in self.jobs.values():
                 if rec.state in ACTIVE:
                     rec.cancel.set()
         self.pool.shutdown(wait=True, cancel_futures=True)
+        for rec in waiting:  # never started: the next replica (or this one restarted) takes it
+            if rec.state is State.QUEUED:
+                rec.error = "the service shut down before the job started; submit it again"
+                rec.retryable = True
+                self._finish(rec, State.FAILED)
 
     @property
     def sweep_period(self) -> float:

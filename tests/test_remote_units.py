@@ -105,6 +105,9 @@ def test_in_process_app_and_graceful_shutdown_makes_running_jobs_retryable(tmp_p
                       data={"spec": json.dumps({**SPEC, "trials": 5_000_000})})
         assert r.status_code == 202 and r.headers["location"] == f"/v1/jobs/{r.json()['id']}"
         job = r.json()["id"]
+        waiting = http.post("/v1/jobs", headers=auth,
+                            files={"workbook": ("b.xlsx", BOOK.read_bytes())},
+                            data={"spec": json.dumps({**SPEC, "trials": 1000})}).json()["id"]
         deadline = time.monotonic() + 30
         while http.get(f"/v1/jobs/{job}", headers=auth).json()["done"] == 0:
             assert time.monotonic() < deadline
@@ -113,6 +116,8 @@ def test_in_process_app_and_graceful_shutdown_makes_running_jobs_retryable(tmp_p
     meta = json.loads((tmp_path / job / "meta.json").read_text())
     assert meta["state"] == "failed" and meta["retryable"] is True
     assert "shut down" in meta["error"]
+    queued = json.loads((tmp_path / waiting / "meta.json").read_text())
+    assert queued["state"] == "failed" and queued["retryable"] is True
 
 
 def test_settings_refuse_a_remote_backend_for_the_service(tmp_path):
