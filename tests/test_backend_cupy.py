@@ -100,16 +100,17 @@ def test_translation_refuses_anything_outside_the_whitelist(line):
         translate(line)
 
 
-def test_generated_cuda_holds_no_workbook_text():
-    """Sheet names written to break out of a C++ comment or string never reach the source;
-    workbook constants are kernel arguments, formula literals validated floats."""
-    sheet = '*/ system("x"); /*'
-    cells = {f"'{sheet}'!C3": 3.5, f"'{sheet}'!C4": 98765.4321,
-             f"'{sheet}'!D3": "=C3/C4-0.125*C3"}
-    model = Model.from_cells(cells, sheets=(sheet,))
-    job = job_for(model, [tri(f"'{sheet}'!C3", 3, 3.5, 5)], [f"'{sheet}'!D3"], trials=10)
-    src = HostCudaBackend.source_of(job)
-    assert "system" not in src and "98765.4321" not in src and "R(0.125)" in src
+@pytest.mark.parametrize("sheet", ['*/ system("x"); /*', '"); abort(); //', "\\\n#include"])
+def test_generated_cuda_holds_no_workbook_text(sheet):
+    """Sheet names written to break out of a C++ comment, string or line never reach the
+    source; workbook constants are kernel arguments, formula literals validated floats."""
+    ref = f"'{sheet}'!"
+    model = Model.from_cells({ref + "C3": 3.5, ref + "C4": 98765.4321,
+                              ref + "D3": "=C3/C4-0.125*C3"}, sheets=(sheet,))
+    src = HostCudaBackend.source_of(job_for(model, [tri(ref + "C3", 3, 3.5, 5)], [ref + "D3"],
+                                            trials=10))
+    assert sheet not in src and "98765.4321" not in src and "R(0.125)" in src
+    assert "system" not in src and "abort" not in src and src.count("#include") == 2
 
 
 # ----------------------------------------------------------------- nvcc (device code)
@@ -271,16 +272,22 @@ def test_every_fused_function_matches_numpy(host):
     assert host.cpu_reason(job) is None
 
 
-@needs_cxx
-@pytest.mark.parametrize("book", HOST_BOOKS)
-def test_workbooks_match_numpy(host, book):
+def check_workbook(backend, book: str, trials: int, chunk: int) -> None:
+    """A bundled workbook of the differential test (its numeric constants as triangular
+    inputs) gives the numpy numbers on ``backend``."""
     from engine.errors import UnsupportedError
 
     try:
-        job = _workbook_job(book, trials=1_000)
+        job = _workbook_job(book, trials=trials)
     except UnsupportedError as exc:
         pytest.skip(str(exc))
-    assert_same(job, run(host, job, 400), run(NumpyBackend(), job, 1_000))
+    assert_same(job, run(backend, job, chunk), run(NumpyBackend(), job, trials))
+
+
+@needs_cxx
+@pytest.mark.parametrize("book", HOST_BOOKS)
+def test_workbooks_match_numpy(host, book):
+    check_workbook(host, book, 1_000, 400)
 
 
 @needs_cxx
@@ -489,13 +496,7 @@ def test_gpu_matches_numpy_on_every_fused_function(device):
                                          .WORKBOOKS.glob("*.xlsx")
                                          if p.name != "formulas__test.xlsx"))
 def test_gpu_matches_numpy_on_the_workbooks(device, book):
-    from engine.errors import UnsupportedError
-
-    try:
-        job = _workbook_job(book, trials=20_000)
-    except UnsupportedError as exc:
-        pytest.skip(str(exc))
-    assert_same(job, run(device, job, 7_000), run(NumpyBackend(), job, 20_000))
+    check_workbook(device, book, 20_000, 7_000)
 
 
 @gpu
