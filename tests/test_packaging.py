@@ -314,7 +314,7 @@ def test_compose_is_hardened_and_wired(compose: dict) -> None:
 # --- desktop build -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("script", ["build_desktop.sh", "check_desktop.sh"])
+@pytest.mark.parametrize("script", ["build_desktop.sh", "check_desktop.sh", "check_service_env.sh"])
 def test_desktop_scripts_are_executable_bash(script: str) -> None:
     path = PACKAGING / script
     assert os.access(path, os.X_OK)
