@@ -69,7 +69,9 @@ class RunProgress:
     cancel_requested: threading.Event = field(default_factory=threading.Event)
 
     def update(self, done: int, total: int) -> None:
-        self.done, self.total = done, total
+        """Trials done so far; never moves back (a remote run reports from several shards
+        and from the engine, which may briefly disagree)."""
+        self.done, self.total = max(self.done, done), total
 
     @property
     def fraction(self) -> float:
@@ -202,10 +204,10 @@ class Workspace:
         """Run the simulation (blocking: call it off the event loop).  The result replaces
         the previous one only when the run finished; a cancelled run changes nothing."""
         model, spec = self.check_run()
+        backend = self.backend()  # before ``running``: a backend that cannot start leaves it False
         prog = self.progress
         prog.cancel_requested.clear()
         prog.done, prog.total, prog.started, prog.running = 0, spec.trials, time.perf_counter(), True
-        backend = self.backend()
         try:
             result = simulate(model, spec, backend=backend, progress=prog.update,
                               cancel=prog.cancel_requested.is_set)
