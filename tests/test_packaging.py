@@ -445,6 +445,23 @@ def exec_form(path: Path, keyword: str) -> list[str]:
     return json.loads(rest[rest.index("["):])
 
 
+def run_env(image: dict[str, str], config: dict[str, str], tmp_path: Path) -> dict[str, str]:
+    """The environment of a container from this image with this ConfigMap, for a process here:
+    its /data and /tmp paths moved under tmp_path (the volume and the emptyDir), and HOME and
+    the XDG folders unwritable, as on the image's read-only root filesystem."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("PYTEST_", "NICEGUI_", "MCDESK_", "XDG_", "NUMBA_", "CUPY_"))}
+    unwritable = "/dev/null/home"      # not a directory: nothing can be created below it
+    env.update({"HOME": unwritable, **{f"XDG_{d}_HOME": f"{unwritable}/.{d.lower()}"
+                                       for d in ("CONFIG", "DATA", "CACHE", "STATE")}})
+    for key, value in {**image, **config}.items():
+        if key == "PATH" or key.startswith("NVIDIA_"):
+            continue
+        env[key] = str(tmp_path) + value if value.startswith(("/data", "/tmp")) else value
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])
+    return env
+
+
 def free_port() -> int:
     import socket
 
@@ -468,16 +485,9 @@ def test_service_runs_with_the_image_settings_and_passes_its_health_check(tmp_pa
     literals = dict(item.split("=", 1) for item in next(
         g for g in config["configMapGenerator"] if g["name"] == "mcdesk-service-config")["literals"])
     port = free_port()
-    env = {k: v for k, v in image_env(path).items() if k != "PATH" and not k.startswith("NVIDIA_")}
-    env.update(literals)
-    env.update({
-        "MCDESK_SERVICE_HOST": "127.0.0.1", "MCDESK_SERVICE_PORT": str(port),
-        "MCDESK_RESULTS_DIR": str(tmp_path / "results"), "MCDESK_JWT_KEY": secrets.token_hex(32),
-    })
-    for name in ("MCDESK_KERNEL_CACHE", "NUMBA_CACHE_DIR", "CUPY_CACHE_DIR", "XDG_CACHE_HOME"):
-        env[name] = str(tmp_path / name.lower())
-    full_env = {**os.environ, **env,
-                "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    full_env = run_env(image_env(path), literals, tmp_path)
+    full_env.update({"MCDESK_SERVICE_HOST": "127.0.0.1", "MCDESK_SERVICE_PORT": str(port),
+                     "MCDESK_JWT_KEY": secrets.token_hex(32)})
     # CMD is the console script from pyproject.toml; where this checkout is not installed with
     # its scripts, `python -m remote` is the same entry point.
     assert exec_form(path, "CMD") == ["mcdesk-service"]
@@ -485,7 +495,9 @@ def test_service_runs_with_the_image_settings_and_passes_its_health_check(tmp_pa
     script = shutil.which("mcdesk-service")
     command = [script] if script else [sys.executable, "-m", "remote"]
     log = (tmp_path / "service.log").open("w")
-    proc = subprocess.Popen(command, env=full_env, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT)
+    workdir = tmp_path / "workdir"     # the image's WORKDIR, on its read-only root
+    workdir.mkdir()
+    proc = subprocess.Popen(command, env=full_env, cwd=workdir, stdout=log, stderr=subprocess.STDOUT)
     try:
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
@@ -517,6 +529,7 @@ def test_service_runs_with_the_image_settings_and_passes_its_health_check(tmp_pa
         too_big = httpx.post(f"{base}/v1/jobs", headers=auth, timeout=30,
                              files={"workbook": ("big.xlsx", b"\0" * (limit + 1))})
         assert too_big.status_code == 413
+        assert not list(workdir.iterdir())
     finally:
         proc.terminate()
         try:
@@ -541,21 +554,11 @@ def test_team_app_runs_with_the_image_settings_and_passes_its_health_check(tmp_p
     literals = dict(item.split("=", 1) for item in next(
         g for g in config["configMapGenerator"] if g["name"] == "mcdesk-app-config")["literals"])
     port = free_port()
-    env = {k: v for k, v in image_env(path).items() if k != "PATH"}
-    env.update(literals)
+    # (run_env also hides PYTEST_CURRENT_TEST: NiceGUI runs differently when it sees it.)
+    full_env = run_env(image_env(path), literals, tmp_path)
     users = tmp_path / "users"
-    env.update({
-        "MCDESK_DATA_DIR": str(tmp_path / "data"), "NICEGUI_STORAGE_PATH": str(tmp_path / "data/.nicegui"),
-        "MCDESK_USERS_FILE": str(users), "MCDESK_STORAGE_SECRET": secrets.token_hex(32),
-        "MCDESK_CONFIG_DIR": str(tmp_path / "config"),
-    })
-    for name in ("MCDESK_KERNEL_CACHE", "NUMBA_CACHE_DIR", "MPLCONFIGDIR", "XDG_CACHE_HOME"):
-        env[name] = str(tmp_path / name.lower())
-    env.pop("MCDESK_REMOTE_URL")   # no service here
-    # Not under pytest's eyes: NiceGUI runs differently when it sees PYTEST_CURRENT_TEST.
-    outer = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "NICEGUI_"))}
-    full_env = {**outer, **env,
-                "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    full_env.update({"MCDESK_USERS_FILE": str(users), "MCDESK_STORAGE_SECRET": secrets.token_hex(32)})
+    full_env.pop("MCDESK_REMOTE_URL")   # no service here
     # The console script `mcdesk`, from this checkout.
     mcdesk = [sys.executable, "-c", "import sys; from mcdesk.cli import main; sys.exit(main())"]
     subprocess.run([*mcdesk, "users", "add", "alice", "--file", str(users), "--password-stdin"],
@@ -567,7 +570,9 @@ def test_team_app_runs_with_the_image_settings_and_passes_its_health_check(tmp_p
     command = [*mcdesk, *command[1:-3], "127.0.0.1", "--port", str(port)]
     assert command[-4] == "--host"
     log = (tmp_path / "app.log").open("w")
-    proc = subprocess.Popen(command, env=full_env, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT)
+    workdir = tmp_path / "workdir"     # the image's WORKDIR, on its read-only root
+    workdir.mkdir()
+    proc = subprocess.Popen(command, env=full_env, cwd=workdir, stdout=log, stderr=subprocess.STDOUT)
     try:
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 90
@@ -587,7 +592,7 @@ def test_team_app_runs_with_the_image_settings_and_passes_its_health_check(tmp_p
         page = httpx.get(f"{base}/", timeout=10, follow_redirects=True)
         assert page.status_code == 200 and "nicegui" in page.text.lower()
         # Nothing written outside the volume and /tmp stand-ins (read-only root in k8s).
-        assert not (tmp_path / ".nicegui").exists()
+        assert not list(workdir.iterdir())
     finally:
         proc.terminate()
         try:
