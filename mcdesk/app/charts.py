@@ -129,7 +129,7 @@ def scatter_figure(result: SimulationResult, input_name: str, output_name: str,
     samples = result.samples
     x = np.asarray(samples.inputs[input_name]) if samples is not None else np.empty(0)
     y = np.asarray(samples.outputs[output_name]) if samples is not None else np.empty(0)
-    step = max(1, len(x) // max_points)
+    step = max(1, -(-len(x) // max_points))  # ceil: at most max_points
     x, y = x[::step], y[::step]
     ok = np.isfinite(y)
     fig = go.Figure(go.Scattergl(x=x[ok].tolist(), y=y[ok].tolist(), mode="markers",

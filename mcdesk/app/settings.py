@@ -48,12 +48,21 @@ class AppSettings:
             known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
             out = cls(**known)
             out.recent = [str(p) for p in out.recent if isinstance(p, str)][:MAX_RECENT]
-            return out
         except FileNotFoundError:
             return cls()
         except (OSError, ValueError, TypeError, AttributeError) as exc:
             log.warning("ignoring unreadable settings %s: %s", cls.path(), exc)
             return cls()
+        from engine.errors import McdeskError
+
+        from .workspace import RunSettings
+
+        try:  # a value the run panel cannot show (hand-edited, another version) breaks the page
+            RunSettings(out.trials, out.seed, out.sampling, out.backend).validated()
+        except (McdeskError, TypeError) as exc:  # TypeError: a list as the backend
+            log.warning("ignoring the saved run settings in %s: %s", cls.path(), exc)
+            return cls(recent=out.recent)
+        return out
 
     def save(self) -> None:
         path = self.path()

@@ -121,6 +121,9 @@ def suggest_outputs(model: Model, limit: int = 12) -> list[str]:
             used.update(model.deps(c))
         except Exception:  # noqa: BLE001 - a formula we cannot parse just is not suggested
             continue
-    out = [c for c in cells if c not in used and cell_number(model, c) is not None]
+    # a number cached, or none at all (a file written by a script): not a text or error result
+    out = [c for c in cells if c not in used
+           and (cell_number(model, c) is not None
+                or ((cell := model.workbook.cell(c)) is not None and cell.value is None))]
     out.sort(key=lambda c: (list(model.workbook.sheets).index(c.sheet), c.row, c.col))
     return [str(c) for c in out[:limit]]
