@@ -298,3 +298,22 @@ def test_progress():
     assert p.done == 25
     p.update(100, 100)
     assert p.fraction == 1.0
+
+
+def test_formulas_without_cached_values_are_computed_for_display(tmp_path):
+    """A copy rewritten by openpyxl (the project-in-a-hidden-sheet download) has no cached
+    values: the workspace computes them, equal to the values Excel cached in the original."""
+    from mcdesk.app import project
+
+    original = Workspace()
+    original.open(CASHFLOW)
+    assert original.computed == {}  # Excel cached every formula's value
+    copy_path = tmp_path / "copy.xlsx"
+    copy_path.write_bytes(project.workbook_with_project(original))
+    ws = Workspace()
+    ws.open(copy_path)
+    assert len(ws.computed) == 200  # every formula of the copy lost its cached value
+    for cell in ("Sheet1!G2", "Sheet1!D6", "Sheet1!H14"):
+        ref = ws.cell(cell)
+        assert ws.model.workbook.cell(ref).value is None
+        assert ws.value(ref) == pytest.approx(original.value(original.cell(cell)), rel=1e-12)

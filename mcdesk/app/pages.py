@@ -293,7 +293,7 @@ class WorkbookPage:
             return
         self.address.set_value(str(ref))
         c = self.ws.model.workbook.cell(ref)
-        what = "empty" if c is None else display_value(c.value)
+        what = "empty" if c is None else display_value(self.ws.value(ref))
         formula = f"  {c.formula}" if c is not None and c.formula else ""
         role = " · input" if str(ref) in self.ws.inputs else (" · output" if str(ref) in self.ws.outputs else "")
         self.cell_info.text = f"{ref} = {what}{formula}{role}"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from engine.distributions import POSITIONAL
@@ -36,10 +37,14 @@ class Suggestion:
     source: str
 
 
-def cell_number(model: Model, ref: CellRef) -> float | None:
-    """The number a cell holds (a constant, or the value Excel cached for a formula)."""
+def cell_number(model: Model, ref: CellRef,
+                computed: Mapping[CellRef, object] | None = None) -> float | None:
+    """The number a cell holds (a constant, or the value Excel cached for a formula; for a
+    formula saved without one, its value in ``computed``)."""
     cell = model.workbook.cell(ref)
     x = None if cell is None else cell.value
+    if x is None and computed is not None:
+        x = computed.get(ref)
     if isinstance(x, bool) or not isinstance(x, int | float) or not math.isfinite(x):
         return None
     return float(x)
@@ -71,7 +76,8 @@ def neighbour_columns(model: Model, ref: CellRef) -> dict[str, CellRef]:
     return {}
 
 
-def suggest_params(model: Model, ref: CellRef, kind: str) -> Suggestion:
+def suggest_params(model: Model, ref: CellRef, kind: str,
+                   computed: Mapping[CellRef, object] | None = None) -> Suggestion:
     """Parameters for a ``kind`` distribution on ``ref``: from Min / Most likely / Max
     columns beside it where the sheet has them (as live cell references), else around the
     cell's value (-10% / +20%)."""
@@ -85,7 +91,7 @@ def suggest_params(model: Model, ref: CellRef, kind: str) -> Suggestion:
             params: dict[str, float | str | list[float]] = {k: str(cols[k]) for k in names}
             label = ", ".join(f"{k} {cols[k].coordinate}" for k in names)
             return Suggestion(params, f"from the columns beside the cell ({label})")
-    v = cell_number(model, ref)
+    v = cell_number(model, ref, computed)
     if v is None:
         v = 0.0
     lo, hi = sorted((v * LOW, v * HIGH))

@@ -59,7 +59,8 @@ def sheet_rows(ws: Workspace, sheet: str, marks: dict[CellRef, str]) -> tuple[li
         for c in range(1, ncols + 1):
             cell = st.cells.get((r, c))
             if cell is not None:
-                row[col_letters(c)] = display_value(cell.value)
+                value = cell.value if cell.value is not None else ws.computed.get(CellRef(sheet, r, c))
+                row[col_letters(c)] = display_value(value)
         mark = "".join(f"|{col_letters(ref.col)}:{k}|" for ref, k in marks.items()
                        if ref.sheet == sheet and ref.row == r)
         if mark:

@@ -32,6 +32,24 @@ RANDOM_FUNCTIONS = frozenset({"RAND", "RANDBETWEEN", "RANDARRAY"})
 BACKEND_LABELS = {"auto": "Auto", "numba": "CPU", "cupy": "GPU", "remote": "Remote GPU"}
 
 
+MAX_MISSING = 200_000  # formula cells computed at open when the file has no cached values
+
+
+def missing_values(model: Model) -> dict[CellRef, object]:
+    """Values of the formula cells the file holds no cached value for (saved by a script, or
+    rewritten by openpyxl), computed once, so the grid and the suggestions can show them."""
+    book = model.workbook
+    missing = [c for c in book.formula_cells() if book.cell(c).value is None]
+    if not missing or len(missing) > MAX_MISSING:
+        return {}
+    try:
+        values, _ = model.evaluate(missing)
+    except McdeskError as exc:
+        log.info("values of formulas without a cached value not computed: %s", exc)
+        return {}
+    return {c: values[c].scalar() for c in missing if c in values}
+
+
 @dataclass
 class RunSettings:
     trials: int = 10_000
@@ -100,15 +118,25 @@ class Workspace:
     result: SimulationResult | None = None
     progress: RunProgress = field(default_factory=RunProgress)
     remote: Callable[[], Backend] | None = None  # makes the remote backend when configured
+    computed: dict[CellRef, object] = field(default_factory=dict)  # see missing_values
     _random: list[str] | None = field(default=None, repr=False)
 
     # ------------------------------------------------------------ workbook
     def open(self, path: Path, name: str | None = None) -> None:
         """Open a workbook; on any error the one already open stays as it was."""
         model = Model.open(path, self.limits)
+        computed = missing_values(model)
         self.model, self.book_path, self.book_name = model, Path(path), name or Path(path).name
         self.inputs, self.outputs, self.result, self._random = {}, [], None, None
+        self.computed = computed
         log.info("opened %s (%d sheets)", self.book_name, len(model.workbook.sheets))
+
+    def value(self, ref: CellRef) -> object:
+        """What a cell shows: its constant or cached value, else the value computed here."""
+        cell = self.require_model().workbook.cell(ref)
+        if cell is None:
+            return None
+        return cell.value if cell.value is not None else self.computed.get(ref)
 
     def require_model(self) -> Model:
         if self.model is None:
