@@ -447,6 +447,7 @@ def test_without_a_gpu_cupy_is_refused_in_one_line_and_auto_uses_the_cpu():
 def test_auto_picks_cupy_when_a_gpu_is_usable(monkeypatch):
     monkeypatch.setattr(dev, "gpu_available", lambda: True)
     assert isinstance(base.get_backend("cupy"), CupyBackend)
+    assert base.get_backend("cupy", dtype="float32").dtype == "float32"
     assert "cupy" in base.available_backends()
     assert base.get_backend("auto").choose(uniform_job(100)).name == "cupy"
 

@@ -160,7 +160,9 @@ class AutoBackend(Backend):
 
 def get_backend(name: str, **options: object) -> Backend:
     """A backend by name: ``numpy`` (reference), ``numba``; ``auto`` picks per job;
-    ``remote`` (options: url, token, shards, ...: see ``remote.RemoteBackend``)."""
+    ``remote`` (options: url, token, shards, ...: see ``remote.RemoteBackend``);
+    ``cupy`` (options: ``dtype="float32"`` for single precision, ``device``: see
+    ``engine.backends.cupy``)."""
     key = (name or "auto").lower()
     if key == "remote":
         from remote.client import RemoteBackend  # lazily: httpx only when asked for
@@ -185,6 +187,6 @@ def get_backend(name: str, **options: object) -> Backend:
                             "numba (or auto)")
         from .cupy import CupyBackend
 
-        return CupyBackend()
+        return CupyBackend(**options)  # type: ignore[arg-type]  # dtype="float32", device=1
     raise SpecError(f"unknown or unavailable backend {name!r}; available: "
                     + ", ".join(["auto", *available_backends()]))
