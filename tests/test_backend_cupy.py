@@ -137,6 +137,48 @@ def test_nvcc_compiles_the_kernel_of_every_fused_function(tmp_path):
     _nvcc_ptx(HostCudaBackend.source_of(job), tmp_path, "everything")
 
 
+def _libnvrtc():
+    """NVRTC (the compiler CuPy's RawModule calls; no GPU needed), if installed."""
+    import ctypes.util
+    import importlib.util
+    from pathlib import Path
+
+    names = [ctypes.util.find_library("nvrtc")]
+    try:
+        spec = importlib.util.find_spec("nvidia.cuda_nvrtc")  # nvidia-cuda-nvrtc-cu12 wheel
+    except ModuleNotFoundError:
+        spec = None
+    if spec is not None and spec.submodule_search_locations:
+        for folder in spec.submodule_search_locations:
+            names += sorted(str(f) for f in Path(folder, "lib").glob("libnvrtc.so*"))
+    for name in filter(None, names):
+        try:
+            return ctypes.CDLL(name)
+        except OSError:
+            continue
+    return None
+
+
+def test_nvrtc_compiles_the_kernels_as_cupy_would():
+    lib = _libnvrtc()
+    if lib is None:
+        pytest.skip("NVRTC is not installed (nvidia-cuda-nvrtc-cu12)")
+    model, inputs, outputs = everything_model()
+    for job in (example_job(), job_for(model, inputs, outputs, trials=100)):
+        for dtype in ("float64", "float32"):
+            prog = ctypes.c_void_p()
+            src = HostCudaBackend.source_of(job, dtype).encode()
+            assert lib.nvrtcCreateProgram(ctypes.byref(prog), src, b"k.cu", 0, None, None) == 0
+            opts = (ctypes.c_char_p * 2)(b"--fmad=false", b"-arch=compute_80")
+            rc = lib.nvrtcCompileProgram(prog, 2, opts)
+            size = ctypes.c_size_t()
+            lib.nvrtcGetProgramLogSize(prog, ctypes.byref(size))
+            log = ctypes.create_string_buffer(size.value)
+            lib.nvrtcGetProgramLog(prog, log)
+            lib.nvrtcDestroyProgram(ctypes.byref(prog))
+            assert rc == 0, log.value.decode()[-3000:]
+
+
 # ----------------------------------------------------------------- the kernel on the CPU
 class HostCudaBackend(CupyBackend):
     """The cupy backend with its kernel compiled for the host by a C++ compiler and run on the
