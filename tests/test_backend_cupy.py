@@ -494,6 +494,24 @@ def test_auto_picks_cupy_when_a_gpu_is_usable(monkeypatch):
     assert base.get_backend("auto").choose(uniform_job(100)).name == "cupy"
 
 
+def test_a_model_without_cuda_translation_runs_on_the_cpu(monkeypatch, caplog):
+    import engine.backends.cupy as cupy_backend
+
+    def refuse(*args, **kwargs):
+        raise NotTranslatable("function frobnicate")
+
+    monkeypatch.setattr(cupy_backend, "generate_cuda", refuse)
+    monkeypatch.setattr(dev, "gpu_available", lambda: True)
+    job = uniform_job(2_000)
+    assert base.get_backend("auto").choose(job).name in ("numpy", "numba")  # not cupy
+    be = CupyBackend()
+    with caplog.at_level("WARNING", logger="engine.backends.cupy"):
+        got = run(be, job, 2_000)
+    assert be.name == "numba" and "frobnicate" in be.cpu_reason(job)
+    assert "runs on the CPU" in caplog.text
+    assert_same(job, got, run(NumpyBackend(), job, 2_000))
+
+
 # ----------------------------------------------------------------- on a GPU
 gpu = pytest.mark.skipif(not GPU, reason="no usable GPU (cupy and a CUDA device)")
 

@@ -124,10 +124,19 @@ class AutoBackend(Backend):
             from .numpy import NumpyBackend
 
             got = NumpyBackend()
+            gpu = None
             if "cupy" in available_backends():
                 from .cupy import CupyBackend
 
-                got = CupyBackend()
+                gpu = CupyBackend()
+                try:
+                    if gpu.cpu_reason(job) is not None:  # no CUDA translation: the CPU choice
+                        gpu = None
+                except Exception as exc:  # noqa: BLE001 - choosing must never fail a run
+                    log.info("auto: cupy not usable for this job (%r)", exc)
+                    gpu = None
+            if gpu is not None:
+                got = gpu
             elif "numba" in available_backends():
                 from .numba import NumbaBackend
 

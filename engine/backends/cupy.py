@@ -83,9 +83,11 @@ class CupyBackend(NumbaBackend):
         return kernel
 
     def cpu_reason(self, job: Job) -> str | None:
-        """Why ``job`` runs on the CPU instead (no CUDA translation), or None."""
+        """Why ``job`` runs on the CPU instead (no CUDA translation), or None.  ``name``
+        says which backend the last job asked about runs on ("cupy" or "numba")."""
         got = self._on_cpu.get(id(job.program))
         if got is not None and got[0] is job.program:
+            self.name = "numba"
             return got[1]
         try:
             self.prepare(job)
@@ -93,7 +95,9 @@ class CupyBackend(NumbaBackend):
             why = f"no CUDA translation: {exc}"
             log.warning("cupy: %s; this model runs on the CPU (numba)", why)
             self._on_cpu[id(job.program)] = (job.program, why)
+            self.name = "numba"
             return why
+        self.name = "cupy"
         return None
 
     # ------------------------------------------------------------ interface
