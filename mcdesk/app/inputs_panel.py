@@ -108,7 +108,8 @@ class InputDialog:
     def _kind_changed(self, _e=None) -> None:
         if not self.cell or self._opening:
             return
-        s = suggest_params(self.ws.require_model(), self.ws.model.ref(self.cell), self.kind.value,
+        model = self.ws.require_model()
+        s = suggest_params(model, model.ref(self.cell), self.kind.value,
                            self.ws.computed)
         self._fill(s.params, s.source)
 

@@ -191,8 +191,9 @@ class WorkbookPage:
             f'accept="{",".join(WORKBOOK_SUFFIXES)},.json" flat bordered').classes(
             "w-full").style("max-height: 110px").mark("upload")
         with ui.row().classes("w-full items-end gap-2"):
-            self.address = ui.input("Cell", placeholder="Sheet!B2").classes("w-44").mark(
-                "cell-address").on("keydown.enter", lambda: self.select(self.address.value))
+            self.address: ui.input = ui.input("Cell", placeholder="Sheet!B2").classes("w-44").mark(
+                "cell-address")
+            self.address.on("keydown.enter", lambda: self.select(self.address.value))
             ui.button("Add input", icon="casino", on_click=self.add_input).mark("add-input")
             ui.button("Add output", icon="flag", on_click=self.add_output).props("outline").mark(
                 "add-output")
@@ -292,7 +293,7 @@ class WorkbookPage:
             ui.notify(str(exc), type="negative")
             return
         self.address.set_value(str(ref))
-        c = self.ws.model.workbook.cell(ref)
+        c = self.ws.require_model().workbook.cell(ref)
         what = "empty" if c is None else display_value(self.ws.value(ref))
         formula = f"  {c.formula}" if c is not None and c.formula else ""
         role = " · input" if str(ref) in self.ws.inputs else (" · output" if str(ref) in self.ws.outputs else "")
@@ -379,7 +380,7 @@ class WorkbookPage:
         ws = self.ws
         if final is not None:
             path.replace(final)
-            ws.book_path = ws.model.workbook.path = final
+            ws.book_path = ws.require_model().workbook.path = final
         try:
             where = project.find_project(ws)
         except McdeskError as exc:
@@ -448,7 +449,8 @@ class WorkbookPage:
         except McdeskError as exc:
             ui.notify(str(exc), type="negative")
             return
-        ui.download.content(data, Path(self.ws.book_name).stem + " (mcdesk).xlsx")
+        if data is not None:  # None: the app is shutting down
+            ui.download.content(data, Path(self.ws.book_name).stem + " (mcdesk).xlsx")
 
     # ------------------------------------------------------------ run and results
     def run_finished(self) -> None:
@@ -470,10 +472,12 @@ class WorkbookPage:
             ui.download.content(export.statistics_csv(result), f"{stem} statistics.csv")
         elif what == "samples_csv":
             data = await run.io_bound(export.samples_csv, result)
-            ui.download.content(data, f"{stem} samples.csv")
+            if data is not None:
+                ui.download.content(data, f"{stem} samples.csv")
         else:
             data = await run.io_bound(export.workbook_xlsx, result)
-            ui.download.content(data, f"{stem} results.xlsx")
+            if data is not None:
+                ui.download.content(data, f"{stem} results.xlsx")
 
     def logout(self) -> None:
         app.storage.user.clear()

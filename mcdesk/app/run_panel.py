@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib.util
 import logging
 from collections.abc import Callable
+from typing import Any
 
 from nicegui import run, ui
 
@@ -127,6 +128,8 @@ class RunPanel:
             self.status.text = f"Run failed unexpectedly: {exc!r}"
             ui.notify(f"Run failed unexpectedly: {exc!r}", type="negative")
         else:
+            if result is None:  # the app is shutting down
+                return
             self.bar.set_value(1.0)
             self.status.text = (f"Done: {result.trials:,} trials in {result.elapsed_s:.2f} s "
                                 f"({result.trials_per_s:,.0f} trials/s, {result.backend})")
@@ -149,7 +152,7 @@ class RunPanel:
             self.status.text = progress_text(p.done, p.total, p.rate(), p.seconds_left())
 
 
-def _whole(x: object) -> object:
+def _whole(x: Any) -> Any:
     """A whole number from a ui.number (floats like 1e4 become ints; the rest is left for
     the workspace's check to report)."""
     if isinstance(x, float) and x.is_integer():

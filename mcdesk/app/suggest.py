@@ -9,6 +9,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from engine.distributions import POSITIONAL
 from engine.model import Model
@@ -112,7 +113,7 @@ def suggest_params(model: Model, ref: CellRef, kind: str,
                       f"around the cell's value {v:g} (-10% / +20%)")
 
 
-def _round(x: float | list[float]) -> float | list[float]:
+def _round(x: Any) -> Any:
     if isinstance(x, list):
         return [_round(v) for v in x]  # type: ignore[misc]
     return float(f"{x:.12g}")

@@ -107,7 +107,8 @@ class WorkbookView:
         if sheet != self.sheet or not self.tabs_box.default_slot.children:
             self.tabs_box.clear()
             with self.tabs_box:
-                with ui.tabs(value=sheet, on_change=lambda e: self.refresh(e.value)).props(
+                with ui.tabs(value=sheet,  # type: ignore[arg-type]  # a tab's name works too
+                             on_change=lambda e: self.refresh(e.value)).props(
                         "dense align=left inline-label no-caps").classes("text-primary") as tabs:
                     for s in sheets:
                         ui.tab(s, s).mark(f"sheet-{s}")

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from engine.backends import Backend, get_backend
 from engine.distributions import Distribution
@@ -39,7 +40,7 @@ def missing_values(model: Model) -> dict[CellRef, object]:
     """Values of the formula cells the file holds no cached value for (saved by a script, or
     rewritten by openpyxl), computed once, so the grid and the suggestions can show them."""
     book = model.workbook
-    missing = [c for c in book.formula_cells() if book.cell(c).value is None]
+    missing = [c for c in book.formula_cells() if getattr(book.cell(c), "value", 0) is None]
     if not missing or len(missing) > MAX_MISSING:
         return {}
     try:
@@ -59,7 +60,8 @@ class RunSettings:
 
     def validated(self) -> RunSettings:
         """A checked copy (SpecError naming the field otherwise)."""
-        trials, seed = self.trials, self.seed
+        trials: Any = self.trials  # as typed in the page: 1e4 is fine, 0.5 is not
+        seed: Any = self.seed
         if isinstance(trials, float) and trials.is_integer():
             trials = int(trials)
         if isinstance(seed, float) and seed.is_integer():
