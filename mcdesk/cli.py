@@ -70,7 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--output", action="append", default=[], metavar="CELL")
     s.add_argument("--trials", type=int)
     s.add_argument("--seed", type=int)
-    s.add_argument("--backend", default="auto", help="auto | numpy | numba | remote (cupy to come)")
+    s.add_argument("--backend", default="auto", help="auto | numpy | numba | cupy | remote")
     s.add_argument("--url", help="remote: the service URL (or MCDESK_REMOTE_URL)")
     s.add_argument("--token", help="remote: a bearer token (or MCDESK_REMOTE_TOKEN)")
     s.add_argument("--shards", type=int,
