@@ -51,7 +51,7 @@ class ResultsView:
                           on_change=lambda e: self._select(e.value)).classes("min-w-[280px]").props(
                     "use-chips").mark("result-outputs")
                 ui.label(f"{result.trials:,} trials · seed {result.seed} · {result.sampling} · "
-                         f"{result.backend} · {result.elapsed_s:.2f} s").classes(
+                         f"{result.backend} · {result.elapsed_s:.3g} s").classes(
                     "text-sm text-gray-600")
             self._table(result)
             self._exceed(result)

@@ -131,7 +131,7 @@ class RunPanel:
             if result is None:  # the app is shutting down
                 return
             self.bar.set_value(1.0)
-            self.status.text = (f"Done: {result.trials:,} trials in {result.elapsed_s:.2f} s "
+            self.status.text = (f"Done: {result.trials:,} trials in {result.elapsed_s:.3g} s "
                                 f"({result.trials_per_s:,.0f} trials/s, {result.backend})")
             self.finished()
         finally:
