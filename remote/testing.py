@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,23 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def wait_healthy(url: str, proc: subprocess.Popen, timeout: float,
+                 log: Callable[[], str] = lambda: "") -> bool:
+    """Wait until ``url/healthz`` answers 200 (True), or ``timeout`` seconds pass (False).
+    RuntimeError with the end of ``log()`` if the process exits first."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{proc.args!r} exited with {proc.returncode}: {log()[-2000:]}")
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1.0).status_code == 200:
+                return True
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    return False
 
 
 class ServiceProcess:
@@ -53,17 +71,8 @@ class ServiceProcess:
         self.proc = subprocess.Popen([sys.executable, "-m", "remote"], env=self.env,
                                      stdout=log, stderr=subprocess.STDOUT)
         log.close()
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"the service exited with {self.proc.returncode}: "
-                                   + self.log_path.read_text()[-2000:])
-            try:
-                if httpx.get(f"{self.url}/healthz", timeout=1.0).status_code == 200:
-                    return self
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)
+        if wait_healthy(self.url, self.proc, timeout, self.log_path.read_text):
+            return self
         self.stop()
         raise RuntimeError(f"the service did not answer on {self.url} in {timeout} s")
 

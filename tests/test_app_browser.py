@@ -7,17 +7,15 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from mcdesk.app.auth import hash_password
+from remote.testing import free_port, wait_healthy
 
 pytestmark = pytest.mark.browser
 
@@ -35,27 +33,14 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
                  "--disable-quic"]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def start(args: list[str], env: dict[str, str], port: int) -> subprocess.Popen:
     # NiceGUI treats a process with PYTEST_CURRENT_TEST as its own screen test: drop it
     child_env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
     proc = subprocess.Popen([sys.executable, "-m", "mcdesk", *args], cwd=ROOT,
                             env={**child_env, **env}, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"the app exited: {proc.stdout.read()}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            time.sleep(0.3)
+    if wait_healthy(f"http://127.0.0.1:{port}", proc, 60, lambda: proc.stdout.read()):
+        return proc
     proc.kill()
     raise RuntimeError("the app did not start within 60 s")
 

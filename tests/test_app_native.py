@@ -15,7 +15,6 @@ import sys
 import time
 from pathlib import Path
 
-import httpx
 import pytest
 
 pytestmark = pytest.mark.slow
@@ -30,7 +29,8 @@ if ctypes.util.find_library("xcb-cursor") is None:
 
 from PIL import ImageGrab  # noqa: E402
 
-from tests.test_app_browser import ARTIFACTS, ROOT, free_port  # noqa: E402
+from remote.testing import free_port, wait_healthy  # noqa: E402
+from tests.test_app_browser import ARTIFACTS, ROOT  # noqa: E402
 
 DISPLAY = ":87"
 
@@ -49,16 +49,8 @@ def test_native_window_shows_the_app(tmp_path: Path) -> None:
                            text=True)
     try:
         deadline = time.monotonic() + 90
-        served = False
-        while time.monotonic() < deadline and app.poll() is None:
-            try:
-                served = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200
-            except httpx.HTTPError:
-                pass
-            if served:
-                break
-            time.sleep(0.5)
-        assert served, f"the native app did not serve: {app.stdout.read() if app.poll() is not None else ''}"
+        assert wait_healthy(f"http://127.0.0.1:{port}", app, 90, lambda: app.stdout.read()), \
+            "the native app did not serve its page in 90 s"
         # the window loads the page: wait until the screen is no longer one colour
         shot = None
         while time.monotonic() < deadline:

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from remote.testing import free_port, wait_healthy
+
 yaml = pytest.importorskip("yaml")
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -462,21 +464,12 @@ def run_env(image: dict[str, str], config: dict[str, str], tmp_path: Path) -> di
     return env
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_service_runs_with_the_image_settings_and_passes_its_health_check(tmp_path: Path) -> None:
     """The service image's ENV, the k8s ConfigMap, CMD and HEALTHCHECK, on this machine (loopback,
     a temporary results folder): it starts, answers the probes and the alert's metrics, refuses
     an upload one byte above the limit the Ingress also enforces."""
     import secrets
     import sys
-    import time
 
     httpx = pytest.importorskip("httpx")
     pytest.importorskip("remote.service")
@@ -500,16 +493,8 @@ def test_service_runs_with_the_image_settings_and_passes_its_health_check(tmp_pa
     proc = subprocess.Popen(command, env=full_env, cwd=workdir, stdout=log, stderr=subprocess.STDOUT)
     try:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            assert proc.poll() is None, (tmp_path / "service.log").read_text()
-            try:
-                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, (tmp_path / "service.log").read_text()
-            time.sleep(0.2)
+        assert wait_healthy(base, proc, 60, (tmp_path / "service.log").read_text), \
+            (tmp_path / "service.log").read_text()
         check = exec_form(path, "HEALTHCHECK")
         assert check[0] == "python"
         done = subprocess.run([sys.executable, *check[1:]], env=full_env, timeout=30)
@@ -545,7 +530,6 @@ def test_team_app_runs_with_the_image_settings_and_passes_its_health_check(tmp_p
     loopback port, with a users file made by `mcdesk users add` as the guide says."""
     import secrets
     import sys
-    import time
 
     httpx = pytest.importorskip("httpx")
     pytest.importorskip("mcdesk.app.main")
@@ -575,16 +559,8 @@ def test_team_app_runs_with_the_image_settings_and_passes_its_health_check(tmp_p
     proc = subprocess.Popen(command, env=full_env, cwd=workdir, stdout=log, stderr=subprocess.STDOUT)
     try:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 90
-        while True:
-            assert proc.poll() is None, (tmp_path / "app.log").read_text()
-            try:
-                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, (tmp_path / "app.log").read_text()
-            time.sleep(0.2)
+        assert wait_healthy(base, proc, 90, (tmp_path / "app.log").read_text), \
+            (tmp_path / "app.log").read_text()
         check = exec_form(path, "HEALTHCHECK")
         assert check[0] == "python" and "127.0.0.1:8080/healthz" in check[-1]
         probe = [sys.executable, *check[1:-1], check[-1].replace(":8080/", f":{port}/")]
