@@ -124,11 +124,11 @@ async def test_cancel_keeps_the_previous_result(user: User) -> None:
     user.find(marker="run").click()
     await wait_for(lambda: status(user).startswith("Done"))
     before = table_rows(user)
-    user.find(marker="trials").clear().type("4900000")
+    user.find(marker="trials").clear().type("40000000")
     user.find(marker="run").click()
-    await wait_for(lambda: "/ 4,900,000 trials" in status(user) or "Done: 4,900,000" in status(user))
+    await wait_for(lambda: "/ 40,000,000 trials" in status(user) or "Done: 40,000,000" in status(user))
     user.find(marker="cancel").click()
-    await wait_for(lambda: status(user).startswith("Cancelled") or "Done: 4,900,000" in status(user))
+    await wait_for(lambda: status(user).startswith("Cancelled") or "Done: 40,000,000" in status(user))
     assert status(user).startswith("Cancelled"), status(user)
     assert table_rows(user) == before
 

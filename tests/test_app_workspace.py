@@ -317,3 +317,23 @@ def test_formulas_without_cached_values_are_computed_for_display(tmp_path):
         ref = ws.cell(cell)
         assert ws.model.workbook.cell(ref).value is None
         assert ws.value(ref) == pytest.approx(original.value(original.cell(cell)), rel=1e-12)
+
+
+def test_auto_run_on_numpy_compiles_the_numba_kernel_for_the_next_run(tmp_path, monkeypatch):
+    """A small run on auto uses numpy (no compile wait) and compiles numba in the background:
+    the next run on auto uses numba, with the same numbers."""
+    pytest.importorskip("numba")
+    monkeypatch.setenv("MCDESK_KERNEL_CACHE", str(tmp_path / "kernels"))
+    ws = Workspace()
+    ws.open(CASHFLOW)
+    ws.set_input("Sheet1!A2", "triangular", {"min": 9000, "mode": 10000, "max": 12500})
+    ws.add_output("Sheet1!G2")
+    ws.settings = RunSettings(2000, 3, "mc", "auto")
+    first = ws.run()
+    assert first.backend == "numpy"
+    assert ws.warm_thread is not None
+    ws.warm_thread.join(120)
+    second = ws.run()
+    assert second.backend == "numba"
+    assert second.outputs["Sheet1!G2"].mean == pytest.approx(first.outputs["Sheet1!G2"].mean,
+                                                             rel=1e-12)

@@ -15,13 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from engine.backends import Backend, get_backend
+from engine.backends import Backend, available_backends, get_backend
 from engine.distributions import Distribution
 from engine.errors import McdeskError, SpecError
 from engine.model import Model
 from engine.results import SimulationResult
 from engine.sampling import Sampling
-from engine.simulate import _constant, simulate
+from engine.simulate import _constant, prepare, simulate
 from engine.spec import MAX_SEED, MAX_TRIALS, InputSpec, SimulationSpec
 from engine.workbook import CellRef, Limits
 
@@ -49,6 +49,27 @@ def missing_values(model: Model) -> dict[CellRef, object]:
         log.info("values of formulas without a cached value not computed: %s", exc)
         return {}
     return {c: values[c].scalar() for c in missing if c in values}
+
+
+def warm_numba(model: Model, spec: SimulationSpec) -> threading.Thread | None:
+    """Compile the model's numba kernel in the background (into numba's disk cache), so that
+    the next run on ``auto`` finds it compiled and uses numba instead of numpy.  ``auto``
+    runs small jobs on numpy rather than wait ~20 s for a first compile; in the app the
+    compile then happens while the user reads the results."""
+    if "numba" not in available_backends():
+        return None
+
+    def compile_kernel() -> None:
+        from engine.backends.numba import NumbaBackend  # noqa: PLC0415 - optional, heavy
+
+        try:  # its own copy of the model: nothing shared with the runs of the page
+            NumbaBackend().prepare(prepare(Model.open(model.workbook.path), spec))
+        except Exception as exc:  # noqa: BLE001 - warming is best effort; numpy still works
+            log.info("numba kernel not compiled in the background: %r", exc)
+
+    thread = threading.Thread(target=compile_kernel, name="mcdesk-warm-numba", daemon=True)
+    thread.start()
+    return thread
 
 
 @dataclass
@@ -122,6 +143,7 @@ class Workspace:
     remote: Callable[[], Backend] | None = None  # makes the remote backend when configured
     computed: dict[CellRef, object] = field(default_factory=dict)  # see missing_values
     _random: list[str] | None = field(default=None, repr=False)
+    warm_thread: threading.Thread | None = field(default=None, repr=False)
 
     # ------------------------------------------------------------ workbook
     def open(self, path: Path, name: str | None = None) -> None:
@@ -245,6 +267,8 @@ class Workspace:
             prog.running = False
             backend.close()
         self.result = result
+        if self.settings.backend == "auto" and result.backend == "numpy":
+            self.warm_thread = warm_numba(model, spec)
         return result
 
     def cancel(self) -> None:
