@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from formula_checks import check, scalar
 
 from engine.check import same_value
 from engine.compiler import lookup_function
 from engine.functions.fallback import pycel_function
 from engine.model import Model
-from engine.values import ExcelError, Grid, Kind, Vec, num
+from engine.values import ExcelError, Kind, Vec, num
 
 E = ExcelError
 
@@ -448,25 +449,6 @@ YEARFRAC_CASES = [  # (start, end, basis), Excel's value
     ((0.0, 200.0, '#VALUE!'), '#VALUE!'),
     ((1.0, '#DIV/0!', '#NULL!'), '#NULL!'),
 ]
-
-
-def ev(formula: str, cells: dict | None = None, inputs: dict | None = None):
-    return Model.from_cells(cells or {"Z99": 0}).evaluate_formula(formula, inputs)
-
-
-def scalar(formula: str, cells: dict | None = None):
-    v = ev(formula, cells)
-    if isinstance(v, Grid):
-        v = v.cells[0][0]
-    return v.scalar()
-
-
-def check(expected, got, rel: float = 1e-9) -> None:
-    if isinstance(expected, str) and expected.startswith("#"):
-        expected = E(expected)
-    if isinstance(expected, int) and not isinstance(expected, bool):
-        expected = float(expected)
-    assert same_value(expected, got, rel), (expected, got)
 
 
 @pytest.mark.parametrize(("formula", "cells", "expected"), EXCEL_MATRIX)

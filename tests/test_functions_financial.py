@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from formula_checks import check, scalar
 
 from engine.check import same_value
 from engine.compiler import lookup_function
@@ -162,25 +163,6 @@ EXCEL_MATRIX = [
     ('XIRR({-10,#N/A,1,2,7},{3,#REF!,7,4,9})', {}, '#REF!'),
     ('XIRR({-10,#N/A,1,2,7},{3,#VALUE!,7,4,9},#REF!)', {}, '#REF!'),
 ]
-
-
-def ev(formula: str, cells: dict | None = None, inputs: dict | None = None):
-    return Model.from_cells(cells or {"Z99": 0}).evaluate_formula(formula, inputs)
-
-
-def scalar(formula: str, cells: dict | None = None):
-    v = ev(formula, cells)
-    if isinstance(v, Grid):
-        v = v.cells[0][0]
-    return v.scalar()
-
-
-def check(expected, got, rel: float = 1e-9) -> None:
-    if isinstance(expected, str) and expected.startswith("#"):
-        expected = E(expected)
-    if isinstance(expected, int) and not isinstance(expected, bool):
-        expected = float(expected)
-    assert same_value(expected, got, rel), (expected, got)
 
 
 @pytest.mark.parametrize(("formula", "cells", "expected"), EXCEL_MATRIX)

@@ -9,6 +9,7 @@ import re
 
 import numpy as np
 import pytest
+from formula_checks import check, ev, scalar
 
 from engine.check import same_value
 from engine.functions.fallback import pycel_function
@@ -145,25 +146,6 @@ EXCEL_OTHER = [
     ('XMATCH(K,{TRUE,4.1,FALSE,1.1},-1,2)', '*b?u*', 2),
     ('XMATCH(K,{TRUE,4.1,FALSE,1.1},-1,2)', True, 4),
 ]
-
-
-def ev(formula: str, cells: dict | None = None, inputs: dict | None = None):
-    return Model.from_cells(cells or {"Z99": 0}).evaluate_formula(formula, inputs)
-
-
-def scalar(formula: str, cells: dict | None = None):
-    v = ev(formula, cells)
-    if isinstance(v, Grid):  # an array result: its first element, as the cell shows it
-        v = v.cells[0][0]
-    return v.scalar()
-
-
-def check(expected, got) -> None:
-    if isinstance(expected, str) and expected.startswith("#"):
-        expected = E(expected)
-    if isinstance(expected, int) and not isinstance(expected, bool):
-        expected = float(expected)
-    assert same_value(expected, got), (expected, got)
 
 
 def _at(formula: str) -> str:

@@ -8,6 +8,7 @@ from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_UP, ROUND
 
 import numpy as np
 import pytest
+from formula_checks import ev
 
 from engine.check import same_value
 from engine.functions import lookup
@@ -16,10 +17,6 @@ from engine.model import Model
 from engine.values import DIV0, NA, NUM, VALUE, ExcelError, Grid, Vec, from_scalars, num
 
 E = ExcelError
-
-
-def ev(formula: str, cells: dict | None = None, inputs: dict | None = None):
-    return Model.from_cells(cells or {"Z99": 0}).evaluate_formula(formula, inputs)
 
 
 def scalar(formula: str, cells: dict | None = None):
