@@ -179,13 +179,12 @@ class Uniform(Distribution):
 
 
 @dataclass(frozen=True)
-class Normal(Distribution):
+class _MeanSd(Distribution):
+    """Given by the variable's own mean and standard deviation: what normal and lognormal
+    share."""
+
     mean: float
     sd: float
-    name: ClassVar[str] = "normal"
-
-    def ppf(self, u: np.ndarray) -> np.ndarray:
-        return self.mean + self.sd * special.ndtri(np.asarray(u, dtype=np.float64))
 
     @property
     def variance(self) -> float:
@@ -200,11 +199,17 @@ class Normal(Distribution):
 
 
 @dataclass(frozen=True)
-class Lognormal(Distribution):
+class Normal(_MeanSd):
+    name: ClassVar[str] = "normal"
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        return self.mean + self.sd * special.ndtri(np.asarray(u, dtype=np.float64))
+
+
+@dataclass(frozen=True)
+class Lognormal(_MeanSd):
     """A lognormal variable given by its own mean and standard deviation (like RiskLognorm)."""
 
-    mean: float
-    sd: float
     name: ClassVar[str] = "lognormal"
 
     @property
@@ -219,17 +224,6 @@ class Lognormal(Distribution):
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
         return np.exp(self.mu + self.sigma * special.ndtri(np.asarray(u, dtype=np.float64)))
-
-    @property
-    def variance(self) -> float:
-        return self.sd * self.sd
-
-    @property
-    def nominal(self) -> float:
-        return self.mean
-
-    def params(self) -> dict[str, float | list[float]]:
-        return {"mean": self.mean, "sd": self.sd}
 
 
 @dataclass(frozen=True)
