@@ -91,28 +91,26 @@ def _cf(a, b, x):
     h = d
     for m in range(1, 300):
         m2 = 2 * m
-        aa = m * (b - m) * x / ((qam + m2) * (a + m2))
-        d = 1.0 + aa * d
-        if abs(d) < _FPMIN:
-            d = _FPMIN
-        c = 1.0 + aa / c
-        if abs(c) < _FPMIN:
-            c = _FPMIN
-        d = 1.0 / d
+        c, d = _lentz(m * (b - m) * x / ((qam + m2) * (a + m2)), c, d)
         h *= d * c
-        aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2))
-        d = 1.0 + aa * d
-        if abs(d) < _FPMIN:
-            d = _FPMIN
-        c = 1.0 + aa / c
-        if abs(c) < _FPMIN:
-            c = _FPMIN
-        d = 1.0 / d
+        c, d = _lentz(-(a + m) * (qab + m) * x / ((a + m2) * (qap + m2)), c, d)
         de = d * c
         h *= de
         if abs(de - 1.0) < _EPS:
             break
     return h
+
+
+@_jit
+def _lentz(aa, c, d):
+    """One step of the modified Lentz recurrence: the new (c, 1 / d) for coefficient aa."""
+    d = 1.0 + aa * d
+    if abs(d) < _FPMIN:
+        d = _FPMIN
+    c = 1.0 + aa / c
+    if abs(c) < _FPMIN:
+        c = _FPMIN
+    return c, 1.0 / d
 
 
 @_jit
