@@ -145,6 +145,17 @@ def _header(ws, row: int, labels: list[str], col: int = 1) -> None:
         c.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
 
+def _labelled_rows(ws, first: int, items: list[tuple]) -> dict[str, int]:
+    """One row per (key, label, unit, formula, format) from row ``first``: label in A, unit
+    in B, the formula in C with ``{key}`` replaced by that item's row; returns key -> row."""
+    rows = {key: first + i for i, (key, *_rest) in enumerate(items)}
+    for key, label, unit, formula, fmt in items:
+        ws.cell(row=rows[key], column=1, value=label)
+        ws.cell(row=rows[key], column=2, value=unit)
+        ws.cell(row=rows[key], column=3, value=formula.format(**rows)).number_format = fmt
+    return rows
+
+
 def _widths(ws, widths: dict[str, float]) -> None:
     for col, w in widths.items():
         ws.column_dimensions[col].width = w
@@ -254,17 +265,11 @@ def _model_sheet(wb: Workbook) -> dict[str, str]:
         ("year1_avail", "Year 1 operating fraction (start after month 12)", "",
          "=1-MIN(1,MAX(0,C{duration}-12)/12)", PCT),
     ]
-    rows = {key: M_CAP + i for i, (key, *_rest) in enumerate(cap)}
     _header(ws, M_CAP - 1, ["Capital cost", "Unit", "Value"])
-    for key, label, unit, formula, fmt in cap:
-        r = rows[key]
-        ws.cell(row=r, column=1, value=label)
-        ws.cell(row=r, column=2, value=unit)
-        c = ws.cell(row=r, column=3, value=formula.format(**rows))
-        c.number_format = fmt
-        if key in ("direct", "base", "capex"):
-            for col in (1, 3):
-                ws.cell(row=r, column=col).font = TOTAL_FONT
+    rows = _labelled_rows(ws, M_CAP, cap)
+    for key in ("direct", "base", "capex"):
+        for col in (1, 3):
+            ws.cell(row=rows[key], column=col).font = TOTAL_FONT
 
     # Yearly cash flow: one row per line item, one column per year (C = year 0).
     ws.cell(row=CF_YEAR - 2, column=1, value="Cash flow").font = SECTION_FONT
@@ -345,13 +350,7 @@ def _model_sheet(wb: Workbook) -> dict[str, str]:
         ("avg_revenue", "Average annual revenue", "kEUR/year",
          f"=AVERAGE({op1}{cf['revenue']}:{last}{cf['revenue']})", KEUR1),
     ]
-    rr = {key: res_row + 1 + i for i, (key, *_rest) in enumerate(results)}
-    for key, label, unit, formula, fmt in results:
-        r = rr[key]
-        ws.cell(row=r, column=1, value=label)
-        ws.cell(row=r, column=2, value=unit)
-        c = ws.cell(row=r, column=3, value=formula.format(**rr))
-        c.number_format = fmt
+    rr = _labelled_rows(ws, res_row + 1, results)
     _widths(ws, {"A": 50, "B": 11, **{get_column_letter(c): 10
                                      for c in range(FIRST_COL, LAST_COL + 1)}})
     ws.column_dimensions["C"].width = 11
