@@ -222,25 +222,26 @@ def available_memory() -> int | None:
 def _check_stream_memory(trials: int, inputs: int, outputs: int) -> None:
     """A streamed run keeps 4 bytes per output per trial and a subsample: refuse, before
     starting, one that would not fit in memory."""
-    need = kept_bytes(trials, inputs, outputs)
-    free = available_memory()
-    if free is not None and need > 0.6 * free:
-        most = int(0.6 * free / max(4 * outputs, 1))
-        raise LimitError(f"{trials:,} trials keep {need / 2**30:.1f} GB of float32 outputs "
-                         f"({outputs} outputs) but {free / 2**30:.1f} GB of memory is free; "
-                         f"run at most about {most:,} trials")
+    _refuse_beyond_memory(trials, kept_bytes(trials, inputs, outputs), 4 * outputs,
+                          f"float32 outputs ({outputs} outputs)")
 
 
 def _check_memory(trials: int, inputs: int, outputs: int) -> None:
     """The run keeps every trial's inputs and outputs: refuse, before starting, a run whose
     samples would not fit in memory (rather than be killed by the system half-way)."""
-    need = _sample_bytes(trials, inputs, outputs)
+    _refuse_beyond_memory(trials, _sample_bytes(trials, inputs, outputs), 8 * inputs + 9 * outputs,
+                          f"samples ({inputs} inputs, {outputs} outputs)")
+
+
+def _refuse_beyond_memory(trials: int, need: int, per_trial: int, what: str) -> None:
+    """LimitError when ``need`` bytes exceed 60% of free memory, saying how many trials (of
+    ``per_trial`` bytes) would fit."""
     free = available_memory()
     if free is not None and need > 0.6 * free:
-        most = int(0.6 * free / max(8 * inputs + 9 * outputs, 1))
-        raise LimitError(f"{trials:,} trials keep {need / 2**30:.1f} GB of samples "
-                         f"({inputs} inputs, {outputs} outputs) but {free / 2**30:.1f} GB of "
-                         f"memory is free; run at most about {most:,} trials")
+        most = int(0.6 * free / max(per_trial, 1))
+        raise LimitError(f"{trials:,} trials keep {need / 2**30:.1f} GB of {what} but "
+                         f"{free / 2**30:.1f} GB of memory is free; run at most about "
+                         f"{most:,} trials")
 
 
 def _collect(pending: set, store: Callable[[ChunkResult], None], progress: Progress | None,
