@@ -97,6 +97,13 @@ class _Prepared:
     dists: tuple = ()      # the distributions it was prepared for (kept alive for the key)
 
 
+def _job_key(job: Job) -> tuple[tuple, tuple]:
+    """What a job's plan and kernel depend on: its program, distributions and sampling (by
+    identity; the objects are compared again on a hit, as ids may be reused)."""
+    dists = tuple(job.distributions.items())
+    return (id(job.program), tuple((c, id(d)) for c, d in dists), str(job.sampling)), dists
+
+
 class NumbaBackend(Backend):
     """Fused per-trial kernels compiled with numba (CPU, all cores)."""
 
@@ -111,6 +118,7 @@ class NumbaBackend(Backend):
         self.last_fallback: FallbackInfo | None = None
         self.fallbacks: list[FallbackInfo] = []
         self._prepared: OrderedDict[tuple, _Prepared] = OrderedDict()
+        self._plans: OrderedDict[tuple, tuple[Any, tuple, KernelPlan]] = OrderedDict()
         self._kernels: dict[str, Any] = {}
         self._lock = threading.Lock()
         self._numpy = NumpyBackend()
@@ -120,8 +128,7 @@ class NumbaBackend(Backend):
     def is_compiled(self, job: Job) -> bool:
         """Whether ``job``'s kernel is already compiled, in this process or in numba's disk
         cache (so running it costs no compile time)."""
-        samplers, mode = samplers_for(job, self.exact_samples)
-        plan = generate(job.program, samplers, mode)
+        plan = self._job_plan(job)  # kept: running the job next does not generate it again
         if plan.key in self._kernels:
             return True
         name = f"mcdesk_kernel_{plan.key}"
@@ -175,15 +182,13 @@ class NumbaBackend(Backend):
     def prepare(self, job: Job) -> _Prepared:
         """The plan and compiled kernel of ``job``'s program (cached by program and
         distributions; the kernel itself by the hash of its source)."""
-        dists = tuple(job.distributions.items())
-        key = (id(job.program), tuple((c, id(d)) for c, d in dists), str(job.sampling))
+        key, dists = _job_key(job)
         with self._lock:
             got = self._prepared.get(key)
             if got is not None and got.program is job.program and got.dists == dists:
                 self._prepared.move_to_end(key)
                 return got
-        samplers, mode = samplers_for(job, self.exact_samples)
-        prep = self._prepare(job, samplers, mode)
+        prep = self._prepare(job, self._job_plan(job))
         prep.dists = dists
         with self._lock:
             self._prepared[key] = prep
@@ -191,10 +196,23 @@ class NumbaBackend(Backend):
                 self._prepared.popitem(last=False)
         return prep
 
-    def _prepare(self, job: Job, samplers: dict[CellRef, InputSampler],
-                 mode: str | None) -> _Prepared:
+    def _job_plan(self, job: Job) -> KernelPlan:
+        """The kernel plan of ``job`` (generated once per program and distributions)."""
+        key, dists = _job_key(job)
+        with self._lock:
+            got = self._plans.get(key)
+        if got is not None and got[0] is job.program and got[1] == dists:
+            return got[2]
+        samplers, mode = samplers_for(job, self.exact_samples)
+        plan = self._plan(job.program, samplers, mode)
+        with self._lock:
+            self._plans[key] = (job.program, dists, plan)
+            while len(self._plans) > _PLANS_KEPT:
+                self._plans.popitem(last=False)
+        return plan
+
+    def _prepare(self, job: Job, plan: KernelPlan) -> _Prepared:
         program = job.program
-        plan = self._plan(program, samplers, mode)
         info = FallbackInfo(len(plan.fused), len(plan.rest),
                             {str(c): r for c, r in plan.reasons.items()},
                             external_inputs=[str(c) for c in plan.ext_inputs])
