@@ -14,6 +14,7 @@ from nicegui import app, run, ui
 
 from engine.check import CheckReport, check_model
 from engine.errors import McdeskError
+from engine.spec import SimulationSpec
 
 from . import export, project
 from .auth import verify_password
@@ -75,14 +76,8 @@ class Workspaces:
         """After a restart, a team user finds the workbook they opened last (and its project)."""
         books = [p for p in self.folder(user).iterdir()
                  if p.suffix.lower() in WORKBOOK_SUFFIXES and not p.name.startswith(".")]
-        if not books:
-            return
-        last = max(books, key=lambda p: p.stat().st_mtime)
-        try:
-            ws.open(last)
-            project.find_project(ws)
-        except McdeskError as exc:
-            log.warning("cannot reopen %s for %s: %s", last.name, user, exc)
+        if books:
+            _open_with_project(ws, max(books, key=lambda p: p.stat().st_mtime))
 
     def folder(self, user: str) -> Path:
         """The user's own folder: uploads and projects (never shared between users)."""
@@ -91,26 +86,31 @@ class Workspaces:
         return path
 
     def _open_example(self, ws: Workspace, user: str) -> None:
+        """A copy of the example in the user's folder (so its project can be saved beside
+        it); the first time, the example's spec becomes that project."""
         example = self.config.example
         assert example is not None
         dest = self.folder(user) / example.name
-        if not dest.exists():
+        fresh = not dest.exists()
+        if fresh:
             shutil.copy(example, dest)
-            spec = example.with_name(example.stem + ".spec.json")
-            if spec.exists():  # the example's inputs and outputs, as a project beside it
-                ws_tmp = Workspace()
-                ws_tmp.open(dest)
-                from engine.spec import SimulationSpec
+        _open_with_project(ws, dest)
+        spec = example.with_name(example.stem + ".spec.json")
+        if fresh and spec.exists() and ws.model is not None:
+            s = SimulationSpec.load(spec)
+            ws.inputs = {i.cell: i for i in s.inputs}
+            ws.outputs = list(s.outputs)
+            project.beside_path(dest).write_bytes(project.project_bytes(ws))
 
-                s = SimulationSpec.load(spec)
-                ws_tmp.inputs = {i.cell: i for i in s.inputs}
-                ws_tmp.outputs = list(s.outputs)
-                project.beside_path(dest).write_bytes(project.project_bytes(ws_tmp))
-        try:
-            ws.open(dest)
-            project.find_project(ws)
-        except McdeskError as exc:
-            log.warning("cannot open the example %s: %s", dest, exc)
+
+def _open_with_project(ws: Workspace, path: Path) -> None:
+    """Open a workbook the app opens by itself, with its saved project; a failure is logged
+    and leaves the workspace empty."""
+    try:
+        ws.open(path)
+        project.find_project(ws)
+    except McdeskError as exc:
+        log.warning("cannot open %s: %s", path, exc)
 
 
 def _remote_factory(cfg: AppConfig, ws: Workspace):
