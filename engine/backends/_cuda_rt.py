@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..functions.financial import POLISH_DONE, POLISH_STEPS
 from ._numba_rt import _IRR_GRID
 
 __all__ = ["RUNTIME", "irr_grid_source"]
@@ -331,9 +332,15 @@ static const double mc_irr_grid[] = {@IRR_GRID@};
 struct IrrOut { double v[2]; MC_HD double operator[](int i) const { return v[i]; } };
 
 MC_HD void mc_npv_fd(const double *c, int n, double r, double *f, double *df) {
-    double d = 1.0 + r, v = 1.0 / d, p = 1.0, ff = 0.0, dd = 0.0;
-    for (int j = 0; j < n; ++j) { double t = c[j] * p; ff += t; dd -= j * t; p *= v; }
-    *f = ff; *df = dd * v;
+    double d = 1.0 + r, v = 1.0 / d, w = v * v, pa = 1.0, pb = v;
+    double fa = 0.0, fb = 0.0, da = 0.0, db = 0.0;
+    int j = 0;
+    for (; j + 1 < n; j += 2) {
+        double ta = c[j] * pa, tb = c[j + 1] * pb;
+        fa += ta; fb += tb; da -= j * ta; db -= (j + 1) * tb; pa *= w; pb *= w;
+    }
+    if (j < n) { double ta = c[j] * pa; fa += ta; da -= j * ta; }
+    *f = fa + fb; *df = (da + db) * v;
 }
 
 MC_HD double mc_sgn(double x) { return x > 0.0 ? 1.0 : (x < 0.0 ? -1.0 : x); }
@@ -379,10 +386,12 @@ MC_HD IrrOut irr(const double *c, int n, double guess) {
         bool bad = !isfinite(nw) || nw <= -1.0;
         if (fabs(step) <= 1e-7 * pymax(1.0, fabs(nw)) && !bad) {
             double y = nw, fy, dfy;
-            for (int k = 0; k < 3; ++k) {
+            for (int k = 0; k < @POLISH_STEPS@; ++k) {
                 mc_npv_fd(c, n, y, &fy, &dfy);
-                double y2 = y - (dfy != 0.0 ? fy / dfy : 0.0);
-                if (isfinite(y2) && y2 > -1.0) y = y2;
+                double step = dfy != 0.0 ? fy / dfy : 0.0, y2 = y - step;
+                if (!(isfinite(y2) && y2 > -1.0)) break;
+                y = y2;
+                if (fabs(step) <= @POLISH_DONE@ * pymax(1.0, fabs(y2))) break;
             }
             out.v[0] = y; out.v[1] = 1.0;
             return out;
@@ -392,4 +401,5 @@ MC_HD IrrOut irr(const double *c, int n, double guess) {
     }
     return mc_irr_bracket(c, n, guess);
 }
-""".replace("@IRR_GRID@", irr_grid_source())
+""".replace("@IRR_GRID@", irr_grid_source()).replace(
+    "@POLISH_STEPS@", str(POLISH_STEPS)).replace("@POLISH_DONE@", repr(POLISH_DONE))

@@ -24,6 +24,7 @@ import llvmlite.binding as _llvm
 import numpy as np
 from numba import njit, types
 
+from ..functions.financial import POLISH_DONE, POLISH_STEPS
 from ._numba_beta import beta_inv
 
 _jit = njit(cache=True, nogil=True, error_model="numpy")
@@ -447,18 +448,33 @@ def _npv_fd(c, n, r):
 
     The discount factors are built by multiplication instead of a power each (5x faster;
     they differ in the last bits, as numpy's own SIMD power differs from libm's, and the
-    polished root does not move beyond that)."""
+    polished root does not move beyond that), in two interleaved chains (even and odd flows,
+    stepped by v**2), which halves the dependent multiplies.  _cuda_rt.mc_npv_fd is the same."""
     d = 1.0 + r
     v = 1.0 / d
-    f = 0.0
-    df = 0.0
-    p = 1.0
-    for j in range(n):
-        t = c[j] * p
-        f += t
-        df -= j * t
-        p *= v
-    return f, df * v
+    w = v * v
+    fa = 0.0
+    fb = 0.0
+    da = 0.0
+    db = 0.0
+    pa = 1.0
+    pb = v
+    j = 0
+    while j + 1 < n:
+        ta = c[j] * pa
+        tb = c[j + 1] * pb
+        fa += ta
+        fb += tb
+        da -= j * ta
+        db -= (j + 1) * tb
+        pa *= w
+        pb *= w
+        j += 2
+    if j < n:
+        ta = c[j] * pa
+        fa += ta
+        da -= j * ta
+    return fa + fb, (da + db) * v
 
 
 @_jit
@@ -508,7 +524,7 @@ def _irr_bracket(c, n, guess):
 @_jit
 def irr(c, n, guess):
     """IRR of the first n flows of c as engine.functions.financial computes it: Newton from
-    the guess (tolerance 1e-7 of the rate, then three polishing steps), else bracketing.
+    the guess (tolerance 1e-7 of the rate, then polishing steps), else bracketing.
     Returns (rate, converged)."""
     pos = False
     neg = False
@@ -525,11 +541,15 @@ def irr(c, n, guess):
         bad = not math.isfinite(new) or new <= -1.0
         if abs(step) <= 1e-7 * max(1.0, abs(new)) and not bad:
             y = new
-            for _ in range(3):
+            for _ in range(POLISH_STEPS):  # financial.polish, one trial
                 fy, dfy = _npv_fd(c, n, y)
-                y2 = y - (fy / dfy if dfy != 0.0 else 0.0)
-                if math.isfinite(y2) and y2 > -1.0:
-                    y = y2
+                step = fy / dfy if dfy != 0.0 else 0.0
+                y2 = y - step
+                if not (math.isfinite(y2) and y2 > -1.0):
+                    break
+                y = y2
+                if abs(step) <= POLISH_DONE * max(1.0, abs(y2)):
+                    break
             return y, True
         if bad:
             break

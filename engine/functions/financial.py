@@ -155,19 +155,36 @@ def newton(f: Callable[[np.ndarray, Any], Pair], x0: np.ndarray, active: np.ndar
         bad = ~np.isfinite(new) | (new <= -1.0)
         small = np.abs(step) <= tol * np.maximum(1.0, np.abs(new))
         fin = small & ~bad
-        if fin.any():  # polish to full precision: a few more steps from the converged value
+        if fin.any():
             sel = idx[fin]
-            y = new[fin]
-            for _ in range(3):
-                with np.errstate(all="ignore"):
-                    fy, dfy = f(y, sel)
-                    y2 = y - np.where(dfy != 0, fy / dfy, 0.0)
-                y = np.where(np.isfinite(y2) & (y2 > -1.0), y2, y)
-            x[sel] = y
+            x[sel] = polish(f, new[fin], sel)
             ok[sel] = True
         x[idx[~fin]] = np.where(bad[~fin], x[idx[~fin]], new[~fin])
         done[idx[fin | bad]] = True
     return x, ok
+
+
+POLISH_STEPS = 3      # at most, after the tolerance is met
+POLISH_DONE = 1e-10   # a polishing step this small (relative) leaves the root exact
+
+
+def polish(f: Callable[[np.ndarray, Any], Pair], y: np.ndarray, idx: Any) -> np.ndarray:
+    """Newton steps from converged values to full precision: each trial stops after a step
+    of at most :data:`POLISH_DONE` of its root (the error after it is about that step
+    squared), at a step leaving (-1, inf), or after :data:`POLISH_STEPS` steps.  The fused
+    backends (``_numba_rt.irr``, ``_cuda_rt``) take the same steps one trial at a time."""
+    live = np.ones(len(y), dtype=bool)
+    for _ in range(POLISH_STEPS):
+        with np.errstate(all="ignore"):
+            fy, dfy = f(y, idx)
+            step = np.where(dfy != 0, fy / dfy, 0.0)
+            y2 = y - step
+        take = live & np.isfinite(y2) & (y2 > -1.0)
+        y = np.where(take, y2, y)
+        live = take & ~(np.abs(step) <= POLISH_DONE * np.maximum(1.0, np.abs(y2)))
+        if not live.any():
+            break
+    return y
 
 
 @register("RATE")
