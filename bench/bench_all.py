@@ -12,10 +12,10 @@ child, from ``os.wait4``) is its own: pycel trial by trial (``--pycel-trials``, 
 pycel can evaluate), numpy, numba on 1 thread and on all threads, and cupy when a GPU is
 usable.  A rate is end to end: ``run_job`` over every trial, sampling included (the kernel
 compiled, or loaded from numba's disk cache, before the clock starts; that time is printed
-apart; "prepare"), the best of three runs.  Those children keep freed memory (glibc's
-MALLOC_MMAP_THRESHOLD_/MALLOC_TRIM_THRESHOLD_), so that the later runs reuse the sample
-arrays of the first: a rate is the engine's, not the kernel's page faults on fresh memory
-(which cost a first run up to a third more).  "max rel diff" compares the first 10,000 trials of each
+apart; "prepare"), the best of three runs, each into newly allocated sample arrays (as a
+user's run is): the first touch of that memory is part of the rate, and on a virtual machine
+whose host backs guest memory lazily it can cost a single thread as much as the kernel
+itself (all threads share it).  "max rel diff" compares the first 10,000 trials of each
 output with numpy's (difference relative to the output's scale).
 
 Last, the bundled example with 3 outputs and ``--big-trials`` trials on the fastest
@@ -129,11 +129,7 @@ def measure(mode: str, backend: str, book: Path, spec: Path, trials: int,
     """Run one measurement in a subprocess; its result plus its own peak RSS (MB)."""
     cmd = [sys.executable, __file__, "--child", mode, "--backend", backend, "--book", str(book),
            "--spec", str(spec), "--trials", str(trials)]
-    env = dict(os.environ)
-    if mode == "engine":  # glibc keeps freed sample arrays: later runs are warm
-        env.update(MALLOC_MMAP_THRESHOLD_=str(32 << 20), MALLOC_TRIM_THRESHOLD_=str(1 << 40))
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=env)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:

@@ -9,10 +9,11 @@ import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import numpy as np
 
-from .backends import Backend, ChunkResult, Job, get_backend
+from .backends import Backend, Job, get_backend
 from .errors import CancelledError, LimitError, SpecError
 from .model import Model
 from .results import (
@@ -29,6 +30,7 @@ from .workbook import CellRef
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]  # (trials done, total)
+_T = TypeVar("_T")
 
 
 @dataclass
@@ -116,56 +118,56 @@ def run_job(job: Job, backend: Backend, *, chunk_size: int | None = None,
         sink = StreamSink(total, names_in, names_out)
         log.info("streaming %d trials in chunks of %d (subsample stride %d)", total, size,
                  sink.stride)
-        elapsed = _run_chunks(job, backend, size, sink.store, progress, cancel)
+        elapsed = _run_chunks(job, size, backend.workers(job),
+                              lambda a, n: backend.run(job, a, n), sink.store, progress, cancel)
         return Samples(inputs=sink.sub_inputs, outputs=sink.sub_outputs, errors=sink.sub_errors,
                        stride=sink.stride, streamed=True, outputs32=sink.values32,
                        moments=sink.moments()), elapsed
     _check_memory(total, len(names_in), len(names_out))
-    samples = Samples()
-    for name in names_in.values():
-        samples.inputs[name] = np.empty(total)
-    for name in names_out.values():
-        samples.outputs[name] = np.empty(total)
-        samples.errors[name] = np.empty(total, dtype=np.uint8)
+    arrays = backend.allocate(job)  # a fast backend writes every chunk straight into these
+    samples = Samples(inputs={names_in[c]: a for c, a in arrays.inputs.items()},
+                      outputs={names_out[c]: a for c, a in arrays.outputs.items()},
+                      errors={names_out[c]: a for c, a in arrays.errors.items()})
 
-    def store(chunk: ChunkResult) -> None:
-        a, b = chunk.start, chunk.start + chunk.count
-        for c, name in names_in.items():
-            samples.inputs[name][a:b] = chunk.inputs[c]
-        for c, name in names_out.items():
-            samples.outputs[name][a:b] = chunk.outputs[c]
-            samples.errors[name][a:b] = chunk.errors[c]
+    def run_into(start: int, count: int) -> None:
+        backend.run_into(job, start, count, arrays)
 
-    return samples, _run_chunks(job, backend, size, store, progress, cancel)
+    return samples, _run_chunks(job, size, backend.workers(job), run_into, None, progress,
+                                cancel)
 
 
-def _run_chunks(job: Job, backend: Backend, size: int, store: Callable[[ChunkResult], None],
-                progress: Progress | None, cancel: Callable[[], bool] | None) -> float:
-    """Run every chunk of ``size`` trials, handing each result to ``store`` (in this thread);
-    returns the elapsed seconds."""
+def _run_chunks(job: Job, size: int, workers: int, run: Callable[[int, int], _T],
+                store: Callable[[_T], None] | None, progress: Progress | None,
+                cancel: Callable[[], bool] | None) -> float:
+    """Call ``run(start, count)`` for every chunk of ``size`` trials, up to ``workers`` in
+    threads, handing each result to ``store`` (in this thread) if given; returns the elapsed
+    seconds."""
     total = job.trials
     t0 = time.perf_counter()
     starts = list(range(0, total, size))
-    workers = min(backend.workers(job), len(starts))
+    workers = min(workers, len(starts))
     done = 0
     if workers <= 1:
         for start in starts:
             if cancel is not None and cancel():
                 raise CancelledError(f"cancelled after {done:,} of {total:,} trials")
-            store(backend.run(job, start, min(size, total - start)))
+            got = run(start, min(size, total - start))
+            if store is not None:
+                store(got)
             done += min(size, total - start)
             if progress is not None:
                 progress(done, total)
         return time.perf_counter() - t0
     # chunks side by side in threads, at most ``workers`` in flight; the streams are keyed by
     # trial, so the samples are the same as one after the other
-    pending: set[Future] = set()
+    pending: dict[Future, int] = {}
     with ThreadPoolExecutor(workers, thread_name_prefix="mcdesk-chunk") as pool:
         try:
             for start in starts:
                 if cancel is not None and cancel():
                     raise CancelledError(f"cancelled after {done:,} of {total:,} trials")
-                pending.add(pool.submit(backend.run, job, start, min(size, total - start)))
+                count = min(size, total - start)
+                pending[pool.submit(run, start, count)] = count
                 if len(pending) >= workers:
                     done += _collect(pending, store, progress, done, total)
             while pending:
@@ -244,16 +246,16 @@ def _refuse_beyond_memory(trials: int, need: int, per_trial: int, what: str) -> 
                          f"{most:,} trials")
 
 
-def _collect(pending: set, store: Callable[[ChunkResult], None], progress: Progress | None,
-             done: int, total: int) -> int:
-    """Wait for the first finished chunk(s), store them, report progress; trials stored."""
-    finished, rest = wait(pending, return_when=FIRST_COMPLETED)
-    pending.intersection_update(rest)
+def _collect(pending: dict[Future, int], store: Callable[[_T], None] | None,
+             progress: Progress | None, done: int, total: int) -> int:
+    """Wait for the first finished chunk(s), store them, report progress; trials done."""
+    finished, _ = wait(pending, return_when=FIRST_COMPLETED)
     n = 0
     for f in finished:
-        chunk = f.result()
-        store(chunk)
-        n += chunk.count
+        got = f.result()
+        if store is not None:
+            store(got)
+        n += pending.pop(f)
         if progress is not None:
             progress(done + n, total)
     return n

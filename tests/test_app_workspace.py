@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine.backends import get_backend
+from engine.backends import Backend, get_backend
 from engine.errors import CancelledError, McdeskError, SpecError, WorkbookError
 from engine.sampling import Sampling
 from engine.simulate import simulate
@@ -236,7 +236,7 @@ def test_run_same_seed_same_result(ws):
     assert first.outputs["Sheet1!G2"].mean == second.outputs["Sheet1!G2"].mean
 
 
-class _CancelAfterFirstChunk:
+class _CancelAfterFirstChunk(Backend):
     """The numpy backend in chunks of 200 trials; the user presses Cancel after the first."""
 
     def __init__(self, ws: Workspace) -> None:

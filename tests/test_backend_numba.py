@@ -184,6 +184,33 @@ def test_chunk_size_and_threads_do_not_change_results(backend, tmp_path):
                 np.testing.assert_array_equal(a[c], b[c])
 
 
+def test_run_job_writes_chunks_in_place_with_the_same_numbers(backend):
+    """run_job on numba: the kernel writes every chunk into the run's arrays (rows of its
+    own 2-D arrays, no chunk buffers); outputs that are an input or a constant are filled
+    beside it.  Same numbers as the numpy reference, whatever the chunking."""
+    from engine.simulate import run_job
+
+    model, inputs, outputs = everything_model()
+    outputs = [*outputs, "Sheet1!A2", "Sheet1!C4"]   # an input and a constant as outputs
+    job = job_for(model, inputs, outputs, trials=30_000, seed=5)
+    arrays = backend.allocate(job)
+    assert arrays.layout is not None
+    b1 = model.ref("B1")
+    assert arrays.outputs[b1].base is arrays.layout.values  # a row of the kernel's array
+    want, _ = run_job(job, NumpyBackend(), chunk_size=30_000, stream=False)
+    for size in (20_000, 7_777):   # 20,000: the first chunk split over the threads
+        got, _ = run_job(job, backend, chunk_size=size, stream=False)
+        assert_same(job, _by_cell(job, got), _by_cell(job, want))
+    np.testing.assert_array_equal(got.outputs["Sheet1!A2"], got.inputs["Sheet1!A2"])
+    assert (got.outputs["Sheet1!C4"] == 10.0).all() and not got.errors["Sheet1!C4"].any()
+
+
+def _by_cell(job: Job, samples) -> tuple[dict, dict, dict]:
+    return ({c: samples.outputs[str(c)] for c in job.program.outputs},
+            {c: samples.errors[str(c)] for c in job.program.outputs},
+            {c: samples.inputs[str(c)] for c in job.distributions})
+
+
 # ----------------------------------------------------------------- distributions, uniforms
 DISTRIBUTIONS = [
     InputSpec("Sheet1!A1", "triangular", {"min": 1.0, "mode": 2.0, "max": 4.0}),

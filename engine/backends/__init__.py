@@ -12,6 +12,7 @@ service) plug in behind the same interface.
 
 from __future__ import annotations
 
-from .base import Backend, ChunkResult, Job, MockBackend, available_backends, get_backend
+from .base import Backend, ChunkResult, Job, MockBackend, RunArrays, available_backends, get_backend
 
-__all__ = ["Backend", "ChunkResult", "Job", "MockBackend", "get_backend", "available_backends"]
+__all__ = ["Backend", "ChunkResult", "Job", "MockBackend", "RunArrays", "get_backend",
+           "available_backends"]

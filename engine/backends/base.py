@@ -49,6 +49,35 @@ class ChunkResult:
     errors: dict[CellRef, np.ndarray] = field(default_factory=dict)          # uint8 Excel error codes
 
 
+@dataclass
+class RunArrays:
+    """Every trial's samples of a run kept in memory, filled range by range: float64 inputs
+    and outputs, uint8 error codes, each as long as the run.  ``layout`` is the memory as the
+    backend that allocated it laid it out (rows of 2-D arrays a kernel writes into), or None."""
+
+    inputs: dict[CellRef, np.ndarray] = field(default_factory=dict)
+    outputs: dict[CellRef, np.ndarray] = field(default_factory=dict)
+    errors: dict[CellRef, np.ndarray] = field(default_factory=dict)
+    layout: object = None
+
+    @classmethod
+    def empty(cls, job: Job) -> RunArrays:
+        """One array per input and output."""
+        n = int(job.trials)
+        return cls({c: np.empty(n) for c in job.distributions},
+                   {c: np.empty(n) for c in job.program.outputs},
+                   {c: np.empty(n, dtype=np.uint8) for c in job.program.outputs})
+
+    def store(self, chunk: ChunkResult) -> None:
+        """Copy a chunk's trials into place."""
+        a, b = chunk.start, chunk.start + chunk.count
+        for name, arrays in (("inputs", self.inputs), ("outputs", self.outputs),
+                             ("errors", self.errors)):
+            got = getattr(chunk, name)
+            for c, dest in arrays.items():
+                dest[a:b] = got[c]
+
+
 class Backend(ABC):
     """Runs a range of trials of a job.  Implementations must be deterministic in
     (seed, stream, trial): the same trial gives the same numbers whatever the chunking."""
@@ -66,6 +95,16 @@ class Backend(ABC):
     def compile_seconds(self) -> float:
         """Seconds the last job spent compiling (or loading) a kernel; 0 for interpreters."""
         return 0.0
+
+    def allocate(self, job: Job) -> RunArrays:
+        """The arrays that will hold every trial of ``job`` (see :meth:`run_into`)."""
+        return RunArrays.empty(job)
+
+    def run_into(self, job: Job, start: int, count: int, arrays: RunArrays) -> None:
+        """Evaluate trials ``start`` .. ``start + count - 1`` into ``arrays`` (from
+        :meth:`allocate`).  Backends that can write there directly override it; this one
+        runs the chunk and copies it."""
+        arrays.store(self.run(job, start, count))
 
     def workers(self, job: Job) -> int:
         """How many chunks may run at once in threads of this process (``run`` must then be
@@ -158,6 +197,12 @@ class AutoBackend(Backend):
 
     def compile_seconds(self) -> float:
         return max((b.compile_seconds() for b in self._chosen.values()), default=0.0)
+
+    def allocate(self, job: Job) -> RunArrays:
+        return self.choose(job).allocate(job)
+
+    def run_into(self, job: Job, start: int, count: int, arrays: RunArrays) -> None:
+        self.choose(job).run_into(job, start, count, arrays)
 
     def run(self, job: Job, start: int, count: int) -> ChunkResult:
         return self.choose(job).run(job, start, count)

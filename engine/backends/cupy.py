@@ -32,7 +32,7 @@ import numpy as np
 
 from ._cuda_codegen import KERNEL_NAME, NotTranslatable, generate_cuda
 from ._numba_codegen import InputSampler, KernelPlan
-from .base import ChunkResult, Job
+from .base import Backend, ChunkResult, Job, RunArrays
 from .cupy_device import batch_trials, gpu_semaphore, halving, semaphore_slots, vram
 from .numba import NumbaBackend, _Prepared
 
@@ -105,6 +105,17 @@ class CupyBackend(NumbaBackend):
         if self.cpu_reason(job) is not None:
             return self._cpu.run(job, start, count)
         return super().run(job, start, count)
+
+    def allocate(self, job: Job) -> RunArrays:
+        if self.cpu_reason(job) is not None:
+            return self._cpu.allocate(job)
+        return Backend.allocate(self, job)  # chunks come back from the device: copied
+
+    def run_into(self, job: Job, start: int, count: int, arrays: RunArrays) -> None:
+        if self.cpu_reason(job) is not None:
+            self._cpu.run_into(job, start, count, arrays)
+        else:
+            Backend.run_into(self, job, start, count, arrays)
 
     def chunk_size(self, job: Job) -> int:
         if self.cpu_reason(job) is not None:

@@ -46,7 +46,7 @@ from ..compiler import stream_id
 from ..values import Kind, Vec
 from ._numba_codegen import InputSampler, KernelPlan, generate
 from ._numba_samplers import samplers_for
-from .base import Backend, ChunkResult, Job
+from .base import Backend, ChunkResult, Job, RunArrays
 from .numpy import NumpyBackend, output_arrays
 
 if TYPE_CHECKING:
@@ -85,6 +85,16 @@ class FallbackInfo:
         return {"fused_cells": self.fused_cells, "numpy_cells": self.numpy_cells,
                 "whole_program": self.whole_program, "reasons": dict(self.reasons),
                 "external_inputs": list(self.external_inputs)}
+
+
+@dataclass
+class _Layout:
+    """A run's memory as the kernel of plan ``key`` writes it (see NumbaBackend.allocate)."""
+
+    key: str
+    inputs: np.ndarray   # (kernel inputs, trials)
+    values: np.ndarray   # (stored cells, trials)
+    errors: np.ndarray   # (stored cells, trials), uint8
 
 
 @dataclass
@@ -173,6 +183,50 @@ class NumbaBackend(Backend):
                 res.outputs[c] = np.repeat(v, count)
                 res.errors[c] = np.repeat(e, count)
         return res
+
+    def allocate(self, job: Job) -> RunArrays:
+        """The run's arrays as rows of the kernel's own 2-D arrays (inputs in plan order,
+        stored cells), so that :meth:`run_into` writes every chunk in place: no chunk
+        buffers, no copy.  A job with cells left to numpy or inputs drawn outside the kernel
+        gets separate arrays, filled by copying."""
+        prep = self.prepare(job)
+        plan = prep.plan
+        if prep.kernel is None or plan.rest or plan.ext_inputs:
+            return super().allocate(job)
+        n = int(job.trials)
+        block_in = np.empty((len(plan.inputs), n))
+        block_v = np.empty((len(plan.stored), n))
+        block_e = np.empty((len(plan.stored), n), dtype=np.uint8)
+        arrays = RunArrays(layout=_Layout(plan.key, block_in, block_v, block_e))
+        arrays.inputs = {c: block_in[j] for j, c in enumerate(plan.inputs)
+                         if c in job.distributions}
+        row = {c: r for r, c in enumerate(plan.stored)}
+        for c in job.program.outputs:
+            if c in row:
+                arrays.outputs[c], arrays.errors[c] = block_v[row[c]], block_e[row[c]]
+            else:  # an input, or a constant: filled after the kernel
+                arrays.outputs[c], arrays.errors[c] = np.empty(n), np.empty(n, dtype=np.uint8)
+        return arrays
+
+    def run_into(self, job: Job, start: int, count: int, arrays: RunArrays) -> None:
+        prep = self.prepare(job)
+        lay = arrays.layout
+        if not isinstance(lay, _Layout) or lay.key != prep.plan.key or prep.kernel is None:
+            super().run_into(job, start, count, arrays)
+            return
+        self.last_fallback = prep.info
+        plan = prep.plan
+        lo, hi = int(start), int(start) + int(count)
+        ext = np.empty((0, lay.inputs.shape[1]))
+        self._launch(prep, job, 0, lo, hi, ext, lay.inputs, lay.values, lay.errors)
+        for c in job.program.outputs:
+            if c in plan.stored:
+                continue
+            if c in plan.inputs:
+                arrays.outputs[c][lo:hi] = lay.inputs[plan.inputs.index(c), lo:hi]
+                arrays.errors[c][lo:hi] = 0
+            else:
+                arrays.outputs[c][lo:hi], arrays.errors[c][lo:hi] = prep.const_outputs[c]
 
     def source(self, job: Job) -> str:
         """The generated kernel source for ``job`` (a disassembler, for humans and tests)."""
@@ -298,26 +352,35 @@ class NumbaBackend(Backend):
     def _call(self, prep: _Prepared, job: Job, start: int, count: int
               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         plan = prep.plan
-        seed = int(job.seed) & 0xFFFFFFFFFFFFFFFF
-        k0, k1 = np.uint64(seed & 0xFFFFFFFF), np.uint64(seed >> 32)
         ext = self._external(job, plan, start, count)
         out_in = np.empty((len(plan.inputs), count))
         out_v = np.empty((len(plan.stored), count))
         out_e = np.empty((len(plan.stored), count), dtype=np.uint8)
+        self._launch(prep, job, start, 0, count, ext, out_in, out_v, out_e)
+        return out_in, out_v, out_e
+
+    def _launch(self, prep: _Prepared, job: Job, start: int, lo: int, hi: int,
+                ext: np.ndarray, out_in: np.ndarray, out_v: np.ndarray, out_e: np.ndarray
+                ) -> None:
+        """Trials ``start + lo`` .. ``start + hi - 1`` into columns ``lo`` .. ``hi - 1`` of
+        the arrays, split over the threads."""
+        plan = prep.plan
+        seed = int(job.seed) & 0xFFFFFFFFFFFFFFFF
+        k0, k1 = np.uint64(seed & 0xFFFFFFFF), np.uint64(seed >> 32)
         args = (plan.streams, plan.kv, plan.ke, plan.dp, ext, out_in, out_v, out_e)
         total = int(job.trials)
         threads = self.thread_count()
+        count = hi - lo
         parts = threads if count >= threads * _MIN_PER_THREAD else 1
         if parts == 1:
-            prep.kernel(k0, k1, int(start), 0, int(count), total, *args)
-            return out_in, out_v, out_e
-        bounds = np.linspace(0, count, parts + 1).astype(np.int64)
+            prep.kernel(k0, k1, int(start), int(lo), int(hi), total, *args)
+            return
+        bounds = np.linspace(lo, hi, parts + 1).astype(np.int64)
         pool = self._thread_pool(threads)
-        futures = [pool.submit(prep.kernel, k0, k1, int(start), int(lo), int(hi), total, *args)
-                   for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]
+        futures = [pool.submit(prep.kernel, k0, k1, int(start), int(a), int(b), total, *args)
+                   for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
         for f in futures:
             f.result()
-        return out_in, out_v, out_e
 
     def thread_count(self) -> int:
         """Threads a chunk is split over: ``threads`` if given, else numba's setting (so
