@@ -3,7 +3,7 @@
 scipy's ``betaincinv`` (boost's ibeta_inv) takes about 1.5 µs a value, more than everything
 else of a trial of a typical model.  For one distribution the shape (a, b) is fixed, so:
 
-* a table of exact knots ``x_k = betaincinv(a, b, k/N)`` (N = 2048) with their first and
+* a table of exact knots ``x_k = betaincinv(a, b, k/N)`` (N = 8192) with their first and
   second derivatives in u, built once with scipy, gives a quintic Hermite interpolant that
   is exact to 1e-15 in most intervals (each one is checked against scipy at three points
   when the table is built, and marked);
@@ -13,8 +13,9 @@ else of a trial of a typical model.  For one distribution the shape (a, b) is fi
   power law.
 
 The result agrees with scipy's to a few units in the last place (the backend checks this on
-test percentiles before using it, else it calls scipy's function).  About 20 ns a value
-inside, 0.2 µs near the ends.
+test percentiles before using it, else it calls scipy's function).  About 10 ns a value
+inside, 0.3 µs in the 1-2% of intervals near the ends (24 ns on average for PERT(a=2.3,
+b=3.7); 38 ns with 2,048 knots).  Building a table takes about 50 ms.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import numpy as np
 from numba import njit
 
 _jit = njit(cache=True, nogil=True, error_model="numpy")
-KNOTS = 2048
+KNOTS = 8192
 _FPMIN = 1e-300
 _EPS = 2e-16
 
