@@ -9,11 +9,12 @@ import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TypeVar
 
 import numpy as np
 
-from .backends import Backend, Job, get_backend
+from .backends import Backend, ChunkResult, Job, get_backend
 from .errors import CancelledError, LimitError, SpecError
 from .model import Model
 from .results import (
@@ -118,8 +119,11 @@ def run_job(job: Job, backend: Backend, *, chunk_size: int | None = None,
         sink = StreamSink(total, names_in, names_out)
         log.info("streaming %d trials in chunks of %d (subsample stride %d)", total, size,
                  sink.stride)
-        elapsed = _run_chunks(job, size, backend.workers(job),
-                              lambda a, n: backend.run(job, a, n), sink.store, progress, cancel)
+        workers = backend.workers(job)
+        # one chunk at a time: each into the same buffer (no fresh memory per chunk)
+        run = _buffered(backend, job, min(size, total)) if workers == 1 else \
+            partial(backend.run, job)
+        elapsed = _run_chunks(job, size, workers, run, sink.store, progress, cancel)
         return Samples(inputs=sink.sub_inputs, outputs=sink.sub_outputs, errors=sink.sub_errors,
                        stride=sink.stride, streamed=True, outputs32=sink.values32,
                        moments=sink.moments()), elapsed
@@ -134,6 +138,20 @@ def run_job(job: Job, backend: Backend, *, chunk_size: int | None = None,
 
     return samples, _run_chunks(job, size, backend.workers(job), run_into, None, progress,
                                 cancel)
+
+
+def _buffered(backend: Backend, job: Job, size: int) -> Callable[[int, int], ChunkResult]:
+    """``run(start, count)`` for chunks of at most ``size`` trials that the caller is done
+    with before the next one: every chunk is written into one buffer and returned as views
+    of it."""
+    buf = backend.allocate(job, size)
+
+    def run(start: int, count: int) -> ChunkResult:
+        buf.first = start
+        backend.run_into(job, start, count, buf)
+        return buf.chunk(start, count)
+
+    return run
 
 
 def _run_chunks(job: Job, size: int, workers: int, run: Callable[[int, int], _T],

@@ -205,6 +205,36 @@ def test_run_job_writes_chunks_in_place_with_the_same_numbers(backend):
     assert (got.outputs["Sheet1!C4"] == 10.0).all() and not got.errors["Sheet1!C4"].any()
 
 
+def test_streamed_run_reuses_one_chunk_buffer_with_the_same_numbers(backend):
+    """Streamed, numba runs every chunk into one reused buffer; the float32 outputs, the
+    subsample and the moments are those of the run kept in memory."""
+    from engine.simulate import run_job
+
+    model, inputs, outputs = everything_model()
+    job = job_for(model, inputs, outputs, trials=30_000, seed=8)
+    calls = []
+    allocate = backend.allocate
+    backend.allocate = lambda j, n=None: calls.append(n) or allocate(j, n)
+    try:
+        kept, _ = run_job(job, backend, chunk_size=30_000, stream=False)
+        streamed, _ = run_job(job, backend, chunk_size=7_000, stream=True)
+    finally:
+        del backend.allocate
+    assert calls == [None, 7_000]
+    for name, v in kept.outputs.items():
+        bad = kept.errors[name] != 0
+        want = np.where(bad, np.nan, v).astype(np.float32)
+        np.testing.assert_array_equal(streamed.outputs32[name], want, err_msg=name)
+        got = streamed.moments[name]
+        ok = v[~bad & np.isfinite(v)]
+        assert got.count == len(ok)
+        if len(ok):   # (some outputs are an error in every trial)
+            assert math.isclose(got.mean, ok.mean(), rel_tol=1e-12, abs_tol=1e-12), name
+        np.testing.assert_array_equal(streamed.outputs[name], v[::streamed.stride])
+    for name, v in kept.inputs.items():
+        np.testing.assert_array_equal(streamed.inputs[name], v[::streamed.stride])
+
+
 def _by_cell(job: Job, samples) -> tuple[dict, dict, dict]:
     return ({c: samples.outputs[str(c)] for c in job.program.outputs},
             {c: samples.errors[str(c)] for c in job.program.outputs},

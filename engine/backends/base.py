@@ -51,31 +51,42 @@ class ChunkResult:
 
 @dataclass
 class RunArrays:
-    """Every trial's samples of a run kept in memory, filled range by range: float64 inputs
-    and outputs, uint8 error codes, each as long as the run.  ``layout`` is the memory as the
-    backend that allocated it laid it out (rows of 2-D arrays a kernel writes into), or None."""
+    """Per-trial samples filled range by range: float64 inputs and outputs, uint8 error
+    codes, all of one length; column ``i`` holds trial ``first + i`` (a whole run kept in
+    memory has ``first`` 0; a reused chunk buffer moves it).  ``layout`` is the memory as
+    the backend that allocated it laid it out (rows of 2-D arrays a kernel writes into), or
+    None."""
 
     inputs: dict[CellRef, np.ndarray] = field(default_factory=dict)
     outputs: dict[CellRef, np.ndarray] = field(default_factory=dict)
     errors: dict[CellRef, np.ndarray] = field(default_factory=dict)
     layout: object = None
+    first: int = 0
 
     @classmethod
-    def empty(cls, job: Job) -> RunArrays:
-        """One array per input and output."""
-        n = int(job.trials)
+    def empty(cls, job: Job, n: int) -> RunArrays:
+        """One array of ``n`` trials per input and output."""
         return cls({c: np.empty(n) for c in job.distributions},
                    {c: np.empty(n) for c in job.program.outputs},
                    {c: np.empty(n, dtype=np.uint8) for c in job.program.outputs})
 
     def store(self, chunk: ChunkResult) -> None:
         """Copy a chunk's trials into place."""
-        a, b = chunk.start, chunk.start + chunk.count
+        a = chunk.start - self.first
+        b = a + chunk.count
         for name, arrays in (("inputs", self.inputs), ("outputs", self.outputs),
                              ("errors", self.errors)):
             got = getattr(chunk, name)
             for c, dest in arrays.items():
                 dest[a:b] = got[c]
+
+    def chunk(self, start: int, count: int) -> ChunkResult:
+        """Trials ``start`` .. ``start + count - 1`` as a chunk (views, not copies)."""
+        a = start - self.first
+        b = a + count
+        return ChunkResult(start, count, {c: v[a:b] for c, v in self.inputs.items()},
+                           {c: v[a:b] for c, v in self.outputs.items()},
+                           {c: v[a:b] for c, v in self.errors.items()})
 
 
 class Backend(ABC):
@@ -96,14 +107,15 @@ class Backend(ABC):
         """Seconds the last job spent compiling (or loading) a kernel; 0 for interpreters."""
         return 0.0
 
-    def allocate(self, job: Job) -> RunArrays:
-        """The arrays that will hold every trial of ``job`` (see :meth:`run_into`)."""
-        return RunArrays.empty(job)
+    def allocate(self, job: Job, trials: int | None = None) -> RunArrays:
+        """Arrays for ``trials`` trials of ``job`` (default: all of them) that
+        :meth:`run_into` fills."""
+        return RunArrays.empty(job, job.trials if trials is None else trials)
 
     def run_into(self, job: Job, start: int, count: int, arrays: RunArrays) -> None:
         """Evaluate trials ``start`` .. ``start + count - 1`` into ``arrays`` (from
-        :meth:`allocate`).  Backends that can write there directly override it; this one
-        runs the chunk and copies it."""
+        :meth:`allocate`, holding those trials from ``arrays.first``).  Backends that can
+        write there directly override it; this one runs the chunk and copies it."""
         arrays.store(self.run(job, start, count))
 
     def workers(self, job: Job) -> int:
@@ -198,8 +210,8 @@ class AutoBackend(Backend):
     def compile_seconds(self) -> float:
         return max((b.compile_seconds() for b in self._chosen.values()), default=0.0)
 
-    def allocate(self, job: Job) -> RunArrays:
-        return self.choose(job).allocate(job)
+    def allocate(self, job: Job, trials: int | None = None) -> RunArrays:
+        return self.choose(job).allocate(job, trials)
 
     def run_into(self, job: Job, start: int, count: int, arrays: RunArrays) -> None:
         self.choose(job).run_into(job, start, count, arrays)

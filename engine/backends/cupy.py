@@ -106,10 +106,10 @@ class CupyBackend(NumbaBackend):
             return self._cpu.run(job, start, count)
         return super().run(job, start, count)
 
-    def allocate(self, job: Job) -> RunArrays:
+    def allocate(self, job: Job, trials: int | None = None) -> RunArrays:
         if self.cpu_reason(job) is not None:
-            return self._cpu.allocate(job)
-        return Backend.allocate(self, job)  # chunks come back from the device: copied
+            return self._cpu.allocate(job, trials)
+        return Backend.allocate(self, job, trials)  # chunks come back from the device: copied
 
     def run_into(self, job: Job, start: int, count: int, arrays: RunArrays) -> None:
         if self.cpu_reason(job) is not None:

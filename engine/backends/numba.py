@@ -184,16 +184,16 @@ class NumbaBackend(Backend):
                 res.errors[c] = np.repeat(e, count)
         return res
 
-    def allocate(self, job: Job) -> RunArrays:
-        """The run's arrays as rows of the kernel's own 2-D arrays (inputs in plan order,
-        stored cells), so that :meth:`run_into` writes every chunk in place: no chunk
-        buffers, no copy.  A job with cells left to numpy or inputs drawn outside the kernel
-        gets separate arrays, filled by copying."""
+    def allocate(self, job: Job, trials: int | None = None) -> RunArrays:
+        """The arrays as rows of the kernel's own 2-D arrays (inputs in plan order, stored
+        cells), so that :meth:`run_into` writes every chunk in place: no chunk buffers, no
+        copy.  A job with cells left to numpy or inputs drawn outside the kernel gets
+        separate arrays, filled by copying."""
         prep = self.prepare(job)
         plan = prep.plan
         if prep.kernel is None or plan.rest or plan.ext_inputs:
-            return super().allocate(job)
-        n = int(job.trials)
+            return super().allocate(job, trials)
+        n = int(job.trials if trials is None else trials)
         block_in = np.empty((len(plan.inputs), n))
         block_v = np.empty((len(plan.stored), n))
         block_e = np.empty((len(plan.stored), n), dtype=np.uint8)
@@ -216,9 +216,13 @@ class NumbaBackend(Backend):
             return
         self.last_fallback = prep.info
         plan = prep.plan
-        lo, hi = int(start), int(start) + int(count)
+        lo = int(start) - arrays.first
+        hi = lo + int(count)
+        if lo < 0 or hi > lay.inputs.shape[1]:  # the kernel does not check its bounds
+            raise ValueError(f"trials {start}..{start + count - 1} are not in these arrays "
+                             f"(trials {arrays.first}..{arrays.first + lay.inputs.shape[1] - 1})")
         ext = np.empty((0, lay.inputs.shape[1]))
-        self._launch(prep, job, 0, lo, hi, ext, lay.inputs, lay.values, lay.errors)
+        self._launch(prep, job, arrays.first, lo, hi, ext, lay.inputs, lay.values, lay.errors)
         for c in job.program.outputs:
             if c in plan.stored:
                 continue
