@@ -156,7 +156,7 @@ def available_backends() -> list[str]:
     return names
 
 
-AUTO_NUMBA_TRIALS = 5_000_000  # from here a first numba compile (~20 s) pays for itself
+AUTO_NUMBA_TRIALS = 5_000_000  # from here a first numba compile (7-30 s) pays for itself
 
 
 class AutoBackend(Backend):
