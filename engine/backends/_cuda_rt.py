@@ -26,14 +26,20 @@ from __future__ import annotations
 import numpy as np
 
 from ..functions.financial import POLISH_DONE, POLISH_STEPS
+from ..functions.math import POW10
 from ._numba_rt import _IRR_GRID
 
 __all__ = ["RUNTIME", "irr_grid_source"]
 
 
+def _c_list(values: np.ndarray) -> str:
+    """float64 values as a C initializer list (repr round-trips every double exactly)."""
+    return ", ".join(repr(float(x)) for x in np.asarray(values))
+
+
 def irr_grid_source() -> str:
     """IRR's bracketing grid (the numba runtime's array) as a C initializer list."""
-    return ", ".join(repr(float(x)) for x in np.asarray(_IRR_GRID))
+    return _c_list(_IRR_GRID)
 
 
 RUNTIME = r"""
@@ -280,10 +286,14 @@ template <class A, class B> MC_HD auto pymod(A a, B b) -> decltype(a + b) {
     return m;
 }
 
-MC_HD double mc_pow10(double k) {  /* 10**k for a whole k >= 0: exact up to 1e22 */
-    const double exact[23] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
-                              1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
-    return k <= 22.0 ? exact[(int)k] : pow(10.0, k);
+#ifdef __CUDACC__
+__constant__ double mc_pow10_table[] = {@POW10@};
+#else
+static const double mc_pow10_table[] = {@POW10@};
+#endif
+
+MC_HD double mc_pow10(double k) {  /* 10**k for a whole k in 0..308 (functions.math.POW10) */
+    return k == k ? mc_pow10_table[(int)k] : MC_NAN;
 }
 
 MC_HD double snap15(double y) {
@@ -401,5 +411,5 @@ MC_HD IrrOut irr(const double *c, int n, double guess) {
     }
     return mc_irr_bracket(c, n, guess);
 }
-""".replace("@IRR_GRID@", irr_grid_source()).replace(
+""".replace("@IRR_GRID@", irr_grid_source()).replace("@POW10@", _c_list(POW10)).replace(
     "@POLISH_STEPS@", str(POLISH_STEPS)).replace("@POLISH_DONE@", repr(POLISH_DONE))

@@ -25,6 +25,7 @@ import numpy as np
 from numba import njit, types
 
 from ..functions.financial import POLISH_DONE, POLISH_STEPS
+from ..functions.math import POW10
 from ._numba_beta import beta_inv
 
 _jit = njit(cache=True, nogil=True, error_model="numpy")
@@ -388,7 +389,7 @@ def snap15(y):
     p = 14.0 - np.floor(np.log10(a))
     if p < 0.0 or p > 300.0:
         return y
-    scale = np.power(10.0, p)
+    scale = POW10[int(p)]
     return np.rint(y * scale) / scale
 
 
@@ -397,7 +398,7 @@ def excel_round(x, digits, how):
     """ROUND (how 0), ROUNDUP (1), ROUNDDOWN/TRUNC (2): engine.functions.math.round_digits."""
     d = min(max(np.trunc(digits), -308.0), 308.0)
     pos = d >= 0.0
-    p = np.power(10.0, abs(d))
+    p = POW10[int(abs(d))] if d == d else np.nan
     y = x * p if pos else x / p
     ys = snap15(y)
     a = abs(ys)

@@ -110,6 +110,16 @@ def numeric(compute: Callable[..., tuple[np.ndarray, Checks]], args: Sequence[Ar
     return lift(one, list(args) + [None] * (len(defaults) - len(args)))
 
 
+POW10 = np.array([float(10 ** k) for k in range(309)])  # 10**k correctly rounded, k = 0..308
+
+
+def pow10(k: np.ndarray) -> np.ndarray:
+    """10**k for whole k in 0..308 (NaN for NaN): a table lookup, the same numbers as the fused
+    backends' (``_numba_rt``, ``_cuda_rt``) and faster than a power."""
+    bad = np.isnan(k)
+    return np.where(bad, np.nan, POW10[np.where(bad, 0.0, k).astype(np.intp)])
+
+
 def snap15(y: np.ndarray) -> np.ndarray:
     """``y`` rounded to 15 significant digits, the precision Excel computes with (values of 1e15
     and more, zeros and subnormals are left alone)."""
@@ -117,7 +127,7 @@ def snap15(y: np.ndarray) -> np.ndarray:
     with np.errstate(all="ignore"):
         p = 14.0 - np.floor(np.log10(np.where(a > 0, a, 1.0)))
         ok = (a > 0) & (p >= 0) & (p <= 300) & np.isfinite(a)
-        scale = np.power(10.0, np.where(ok, p, 0.0))
+        scale = pow10(np.where(ok, p, 0.0))
         snapped = np.rint(y * scale) / scale
     return np.where(ok, snapped, y)
 
@@ -129,7 +139,7 @@ def round_digits(x: np.ndarray, digits: np.ndarray, how: str = "half") -> np.nda
     d = np.clip(np.trunc(digits), -308, 308)
     pos = d >= 0
     with np.errstate(all="ignore"):
-        p = np.power(10.0, np.abs(d))
+        p = pow10(np.abs(d))
         y = np.where(pos, x * p, x / p)
         ys = snap15(y)
         a = np.abs(ys)
