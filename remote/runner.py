@@ -11,7 +11,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
-from engine.backends import Backend, ChunkResult, Job
+from engine.backends import Backend, ChunkResult, Job, RunArrays
 from engine.model import Model
 from engine.simulate import prepare
 from engine.spec import SimulationSpec
@@ -29,6 +29,15 @@ class RangeBackend(Backend):
         chunk = self.inner.run(self.full, self.offset + start, count)
         self.name = self.inner.name
         return dataclasses.replace(chunk, start=start)
+
+    def allocate(self, job: Job, trials: int | None = None) -> RunArrays:
+        return self.inner.allocate(self.full, job.trials if trials is None else trials)
+
+    def run_into(self, job: Job, start: int, count: int, arrays: RunArrays) -> None:
+        # the inner backend numbers trials as the full run does: the same arrays, shifted
+        shifted = dataclasses.replace(arrays, first=arrays.first + self.offset)
+        self.inner.run_into(self.full, self.offset + start, count, shifted)
+        self.name = self.inner.name
 
     def chunk_size(self, job: Job) -> int:
         return self.inner.chunk_size(self.full)

@@ -176,3 +176,37 @@ def test_replicas_sharing_a_results_volume_leave_each_others_jobs_alone(tmp_path
             manager.result_file("3" * 32, "a", samples=False)
     finally:
         manager.stop()
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_trial_range_is_that_range_of_the_whole_run(backend, stream):
+    """The service runs trials start .. start+count-1 of a job through RangeBackend: kept in
+    memory or streamed, and with numba writing in place, they are those trials of the whole
+    run (same seed, same numbers)."""
+    import dataclasses
+
+    from engine.backends import get_backend
+    from engine.model import Model
+    from engine.simulate import prepare, run_job
+    from engine.spec import SimulationSpec
+    from remote.runner import RangeBackend
+
+    if backend == "numba":
+        pytest.importorskip("numba")
+    spec = SimulationSpec.from_dict({**SPEC, "trials": 50_000})
+    job = prepare(Model.open(BOOK), spec)
+    whole, _ = run_job(job, get_backend("numpy"), stream=False)
+    start, count = 20_000, 23_456
+    view = dataclasses.replace(job, trials=count)
+    got, _ = run_job(view, RangeBackend(get_backend(backend), job, start), chunk_size=10_000,
+                     stream=stream)
+    every = got.stride
+    for name, v in got.inputs.items():   # numba's PERT inverse: scipy's to a few ulps
+        np.testing.assert_allclose(v, whole.inputs[name][start:start + count][::every],
+                                   rtol=1e-13, err_msg=name)
+    for name, v in got.outputs.items():
+        want = whole.outputs[name][start:start + count][::every]
+        np.testing.assert_allclose(v, want, rtol=1e-12, atol=1e-9, err_msg=name)
+        np.testing.assert_array_equal(got.errors[name],
+                                      whole.errors[name][start:start + count][::every])
