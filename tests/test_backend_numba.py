@@ -166,6 +166,7 @@ def test_everything_matches_numpy(backend):
     assert backend.last_fallback is not None and backend.last_fallback.numpy_cells == 0, \
         backend.last_fallback.reasons
     assert_same(job, got, want)
+    assert "irr_pair(" in backend.source(job)   # its IRRs run two trials in lockstep
     # the model exercises the error paths
     errs = got[1]
     assert (errs[model.ref("B3")] == 2).any() and (errs[model.ref("B4")] == 0).all()
@@ -239,6 +240,26 @@ def _by_cell(job: Job, samples) -> tuple[dict, dict, dict]:
     return ({c: samples.outputs[str(c)] for c in job.program.outputs},
             {c: samples.errors[str(c)] for c in job.program.outputs},
             {c: samples.inputs[str(c)] for c in job.distributions})
+
+
+def test_irr_pair_gives_irr_on_each_trial_bit_for_bit():
+    """Two trials' IRRs in lockstep: the numbers (and converged flags) of irr on each, for
+    flows that converge, need bracketing, have no sign change or hold a NaN."""
+    from engine.backends._numba_rt import irr, irr_pair
+
+    rng = np.random.default_rng(3)
+    cases = [[-100.0, 50, 60, 70], [100.0, 50, 60, 70], [-100.0, 400, -300, 1],
+             [-1.0, 0, 0, 1e6], [0.0, 0, 0, 0], [-100.0, 10, np.nan, 5],
+             *rng.normal(0, 100, (30, 4)).tolist()]
+    flows = [np.array(c, dtype=np.float64) for c in cases]
+
+    def same(p, q):
+        return p[1] == q[1] and (p[0] == q[0] or (math.isnan(p[0]) and math.isnan(q[0])))
+
+    for a in flows:
+        for b in flows[:12]:
+            ra, rb = irr_pair(a, b, 4, 0.1, -0.5)
+            assert same(ra, irr(a, 4, 0.1)) and same(rb, irr(b, 4, -0.5)), (a, b)
 
 
 # ----------------------------------------------------------------- distributions, uniforms

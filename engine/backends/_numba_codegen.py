@@ -506,7 +506,8 @@ class Generator(FunctionsMixin):
     def assemble(self, cell_lines: list[list[str]], fused: list[CellRef], stored: list[CellRef],
                  rest: list[CellRef], reasons: dict[CellRef, str]) -> KernelPlan:
         draw, dp, ext = self.draw_function()
-        # segments: consecutive cells, each compiled as its own function
+        # segments: consecutive cells, each compiled as its own function (one with an IRR
+        # runs two trials at a time: see _paired)
         segments: list[list[str]] = [[]]
         seg_of: dict[int, int] = {}
         for k, lines in enumerate(cell_lines):
@@ -528,7 +529,7 @@ class Generator(FunctionsMixin):
             "from numba import njit",
             "",
             "from engine.backends._numba_rt import (b2f, ck, excel_pow, excel_round, fe, ipow, irr,",
-            "                                       ndtr, ndtri, nf, nt, sel, snap15)",
+            "                                       irr_pair, ndtr, ndtri, nf, nt, sel, snap15)",
             "from engine.backends._numba_rt import (fill_discrete, fill_lognormal, fill_normal,",
             "                                       fill_pert, fill_pertfast, fill_triangular,",
             "                                       fill_u01, fill_uniform)",
@@ -540,29 +541,42 @@ class Generator(FunctionsMixin):
             names = sorted(used[si])
             src += ["", "", JIT, f"def seg{si}({args}, sv, se, ur):"]
             src += [f"    {kind}{n} = {loads[kind]}[{n}]" for kind, n in names if kind in loads]
-            src += [f"    z{n} = np.empty({self.scratches[f'z{n}']})" for kind, n in names
-                    if kind == "z"]
-            src += ["    for i in range(lo, hi):", "        b = i - lo"]
+            scratch = [f"z{n} = np.empty({self.scratches[f'z{n}']})" for kind, n in names
+                       if kind == "z"]
+            body = []   # one trial: column i, block row b
             for kind, n in names:
                 if kind == "x":
-                    src.append(f"        x{n} = out_in[{n}, i]")
+                    body.append(f"x{n} = out_in[{n}, i]")
                 elif kind == "v" and seg_of.get(n, si) != si:
-                    src.append(f"        v{n} = sv[{cross[n]}, b]")
+                    body.append(f"v{n} = sv[{cross[n]}, b]")
                 elif kind == "w" and seg_of.get(n, si) != si:
-                    src.append(f"        w{n} = int(se[{cross[n]}, b])")
-            src += ["        " + line for line in seg]
+                    body.append(f"w{n} = int(se[{cross[n]}, b])")
+            body += seg
             for k, c in enumerate(fused):
                 if seg_of[k] != si:
                     continue
                 e = self.cells[c].e
                 if k in cross:
-                    src.append(f"        sv[{cross[k]}, b] = v{k}")
-                    src.append(f"        se[{cross[k]}, b] = {e}")
+                    body.append(f"sv[{cross[k]}, b] = v{k}")
+                    body.append(f"se[{cross[k]}, b] = {e}")
                 if c in store_row:
                     r = store_row[c]
                     value = f"v{k}" if e == "0" else f"sel({e} == 0, v{k}, np.nan)"
-                    src.append(f"        out_v[{r}, i] = {value}")
-                    src.append(f"        out_e[{r}, i] = {e}")
+                    body.append(f"out_v[{r}, i] = {value}")
+                    body.append(f"out_e[{r}, i] = {e}")
+            paired = _paired(body)
+            if paired is None:
+                src += ["    " + line for line in scratch]
+                src += ["    for i in range(lo, hi):", "        b = i - lo"]
+                src += ["        " + line for line in body]
+            else:
+                src += ["    " + line for line in scratch]
+                src += ["    " + _twin(line) for line in scratch]
+                src += ["    for i in range(lo, hi, 2):  # two trials at a time (IRR in lockstep)",
+                        "        b = i - lo",
+                        "        i_ = min(i + 1, hi - 1)  # the last trial twice when odd",
+                        "        b_ = i_ - lo"]
+                src += ["        " + line for line in paired]
         src += ["", "", JIT,
                 f"def kernel({args}):",
                 '    """Trials start+lo .. start+hi-1 (columns lo .. hi-1 of the arrays)."""',
@@ -585,6 +599,34 @@ class Generator(FunctionsMixin):
             dp=np.array(dp, dtype=np.float64), fused=fused, stored=stored,
             stored_kinds={c: self.cells[c].kind for c in stored}, rest=rest, reasons=reasons,
             segments=len(segments))
+
+
+_LOCAL = re.compile(r"\b(?![kq]\d)([a-z]\d+|i|b)\b")   # a trial's names (not constants)
+_IRR_CALL = re.compile(r"^(t\d+) = irr\((z\d+), (\d+), ([\w.+-]+)\)$")
+
+
+def _twin(line: str) -> str:
+    """``line`` for the second trial of a pair: its locals (and i, b) with a trailing _."""
+    return _LOCAL.sub(lambda m: m.group(1) + "_", line)
+
+
+def _paired(body: list[str]) -> list[str] | None:
+    """The statements of one trial, for two trials at once: each statement and its twin, and
+    every IRR as one ``irr_pair`` call (two Newton iterations in lockstep, which the core
+    overlaps: IRR is latency-bound).  None where nothing gains from it (no IRR) or a line is
+    not a simple statement."""
+    if not any(_IRR_CALL.match(line) for line in body) or any(
+            line.rstrip().endswith(":") for line in body):
+        return None
+    out = []
+    for line in body:
+        m = _IRR_CALL.match(line)
+        if m:
+            t, z, n, guess = m.groups()
+            out.append(f"{t}, {t}_ = irr_pair({z}, {z}_, {n}, {guess}, {_twin(guess)})")
+        else:
+            out += [line, _twin(line)]
+    return out
 
 
 @functools.cache

@@ -522,37 +522,130 @@ def _irr_bracket(c, n, guess):
     return (lo + hi) / 2.0, True
 
 
+_NEWTON, _POLISH, _DONE, _BRACKET = 0, 1, 2, 3   # the states of one IRR
+
+
+@njit(nogil=True, cache=True, error_model="numpy", inline="always")
+def _irr_step(state, x, count, f, df):
+    """One step of an IRR from f and df at x: Newton from the guess until a step is below
+    1e-7 of the rate (at most 100 steps, else bracketing), then polishing steps
+    (financial.polish).  Returns the new (state, x, count)."""
+    if state == _NEWTON:
+        step = f / df
+        new = x - step
+        bad = not math.isfinite(new) or new <= -1.0
+        if abs(step) <= 1e-7 * max(1.0, abs(new)) and not bad:
+            return _POLISH, new, 0
+        if bad or count + 1 >= 100:
+            return _BRACKET, x, count
+        return _NEWTON, new, count + 1
+    if state == _POLISH:
+        step = f / df if df != 0.0 else 0.0
+        y2 = x - step
+        if not (math.isfinite(y2) and y2 > -1.0):
+            return _DONE, x, count
+        if abs(step) <= POLISH_DONE * max(1.0, abs(y2)) or count + 1 >= POLISH_STEPS:
+            return _DONE, y2, count
+        return _POLISH, y2, count + 1
+    return state, x, count
+
+
 @_jit
-def irr(c, n, guess):
-    """IRR of the first n flows of c as engine.functions.financial computes it: Newton from
-    the guess (tolerance 1e-7 of the rate, then polishing steps), else bracketing.
-    Returns (rate, converged)."""
+def _sign_change(c, n):
     pos = False
     neg = False
     for j in range(n):
         pos = pos or c[j] > 0.0
         neg = neg or c[j] < 0.0
-    if not (pos and neg):
+    return pos and neg
+
+
+@_jit
+def irr(c, n, guess):
+    """IRR of the first n flows of c as engine.functions.financial computes it: Newton from
+    the guess (tolerance 1e-7 of the rate, then polishing steps), else bracketing.
+    Returns (rate, converged)."""
+    if not _sign_change(c, n):
         return guess, False
+    state = _NEWTON
     x = guess
-    for _ in range(100):
+    count = 0
+    while state == _NEWTON or state == _POLISH:
         f, df = _npv_fd(c, n, x)
-        step = f / df
-        new = x - step
-        bad = not math.isfinite(new) or new <= -1.0
-        if abs(step) <= 1e-7 * max(1.0, abs(new)) and not bad:
-            y = new
-            for _ in range(POLISH_STEPS):  # financial.polish, one trial
-                fy, dfy = _npv_fd(c, n, y)
-                step = fy / dfy if dfy != 0.0 else 0.0
-                y2 = y - step
-                if not (math.isfinite(y2) and y2 > -1.0):
-                    break
-                y = y2
-                if abs(step) <= POLISH_DONE * max(1.0, abs(y2)):
-                    break
-            return y, True
-        if bad:
-            break
-        x = new
-    return _irr_bracket(c, n, guess)
+        state, x, count = _irr_step(state, x, count, f, df)
+    return (x, True) if state == _DONE else _irr_bracket(c, n, guess)
+
+
+@njit(nogil=True, cache=True, error_model="numpy", inline="always")
+def _npv_fd_pair(ca, cb, n, ra, rb):
+    """_npv_fd of two flows in one loop (the same operations on each: the same numbers)."""
+    va = 1.0 / (1.0 + ra)
+    vb = 1.0 / (1.0 + rb)
+    wa = va * va
+    wb = vb * vb
+    fa = 0.0
+    fb = 0.0
+    da = 0.0
+    db = 0.0
+    pa = 1.0
+    pb = va
+    ga = 0.0
+    gb = 0.0
+    ea = 0.0
+    eb = 0.0
+    qa = 1.0
+    qb = vb
+    j = 0
+    while j + 1 < n:
+        ta = ca[j] * pa
+        tb = ca[j + 1] * pb
+        ua = cb[j] * qa
+        ub = cb[j + 1] * qb
+        fa += ta
+        fb += tb
+        ga += ua
+        gb += ub
+        da -= j * ta
+        db -= (j + 1) * tb
+        ea -= j * ua
+        eb -= (j + 1) * ub
+        pa *= wa
+        pb *= wa
+        qa *= wb
+        qb *= wb
+        j += 2
+    if j < n:
+        ta = ca[j] * pa
+        fa += ta
+        da -= j * ta
+        ua = cb[j] * qa
+        ga += ua
+        ea -= j * ua
+    return fa + fb, (da + db) * va, ga + gb, (ea + eb) * vb
+
+
+@_jit
+def irr_pair(ca, cb, n, ga, gb):
+    """irr of two trials' flows (and guesses) in lockstep: two independent dependency chains
+    that the core overlaps (about 1.3x the throughput); the same numbers as irr on each."""
+    if not (_sign_change(ca, n) and _sign_change(cb, n)):
+        return irr(ca, n, ga), irr(cb, n, gb)
+    sa = _NEWTON
+    sb = _NEWTON
+    xa = ga
+    xb = gb
+    ka = 0
+    kb = 0
+    while (sa == _NEWTON or sa == _POLISH) and (sb == _NEWTON or sb == _POLISH):
+        fa, dfa, fb, dfb = _npv_fd_pair(ca, cb, n, xa, xb)
+        sa, xa, ka = _irr_step(sa, xa, ka, fa, dfa)
+        sb, xb, kb = _irr_step(sb, xb, kb, fb, dfb)
+    while sa == _NEWTON or sa == _POLISH:
+        fa, dfa = _npv_fd(ca, n, xa)
+        sa, xa, ka = _irr_step(sa, xa, ka, fa, dfa)
+    while sb == _NEWTON or sb == _POLISH:
+        fb, dfb = _npv_fd(cb, n, xb)
+        sb, xb, kb = _irr_step(sb, xb, kb, fb, dfb)
+    ra = (xa, True) if sa == _DONE else _irr_bracket(ca, n, ga)
+    rb = (xb, True) if sb == _DONE else _irr_bracket(cb, n, gb)
+    return ra, rb
