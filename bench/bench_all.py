@@ -78,6 +78,7 @@ def _child_engine(args: argparse.Namespace) -> dict:
         got, dt = run_job(job, backend)
         if dt < best:
             best, samples = dt, got
+        del got  # at most two runs' arrays alive: the best and the one running
     assert samples is not None
     first = backend.run(job, 0, min(KEEP, args.trials))
     head = {str(c): [None if not np.isfinite(v) else float(v) for v in vals]
