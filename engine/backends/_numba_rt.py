@@ -443,6 +443,27 @@ _IRR_GRID = np.unique(np.concatenate([-1 + np.geomspace(1e-6, 1, 60), np.geomspa
                                       -np.geomspace(1e-6, 1, 30), [0.0]]))
 
 
+@njit(nogil=True, cache=True, error_model="numpy", inline="always")
+def _npv_flows(c, j, pa, pb, acc):
+    """Flows j and j + 1 (discount factors pa, pb) added to acc = (f even, f odd, df even,
+    df odd)."""
+    fa, fb, da, db = acc
+    ta = c[j] * pa
+    tb = c[j + 1] * pb
+    return fa + ta, fb + tb, da - j * ta, db - (j + 1) * tb
+
+
+@njit(nogil=True, cache=True, error_model="numpy", inline="always")
+def _npv_end(c, n, j, pa, v, acc):
+    """The last flow when n is odd, then (sum, derivative in r)."""
+    fa, fb, da, db = acc
+    if j < n:
+        ta = c[j] * pa
+        fa += ta
+        da -= j * ta
+    return fa + fb, (da + db) * v
+
+
 @_jit
 def _npv_fd(c, n, r):
     """sum c[j] / (1+r)**j over the n flows, and its derivative in r (financial._npv_terms).
@@ -451,31 +472,18 @@ def _npv_fd(c, n, r):
     they differ in the last bits, as numpy's own SIMD power differs from libm's, and the
     polished root does not move beyond that), in two interleaved chains (even and odd flows,
     stepped by v**2), which halves the dependent multiplies.  _cuda_rt.mc_npv_fd is the same."""
-    d = 1.0 + r
-    v = 1.0 / d
+    v = 1.0 / (1.0 + r)
     w = v * v
-    fa = 0.0
-    fb = 0.0
-    da = 0.0
-    db = 0.0
+    acc = (0.0, 0.0, 0.0, 0.0)
     pa = 1.0
     pb = v
     j = 0
     while j + 1 < n:
-        ta = c[j] * pa
-        tb = c[j + 1] * pb
-        fa += ta
-        fb += tb
-        da -= j * ta
-        db -= (j + 1) * tb
+        acc = _npv_flows(c, j, pa, pb, acc)
         pa *= w
         pb *= w
         j += 2
-    if j < n:
-        ta = c[j] * pa
-        fa += ta
-        da -= j * ta
-    return fa + fb, (da + db) * v
+    return _npv_end(c, n, j, pa, v, acc)
 
 
 @_jit
@@ -583,45 +591,24 @@ def _npv_fd_pair(ca, cb, n, ra, rb):
     vb = 1.0 / (1.0 + rb)
     wa = va * va
     wb = vb * vb
-    fa = 0.0
-    fb = 0.0
-    da = 0.0
-    db = 0.0
+    acc_a = (0.0, 0.0, 0.0, 0.0)
+    acc_b = (0.0, 0.0, 0.0, 0.0)
     pa = 1.0
     pb = va
-    ga = 0.0
-    gb = 0.0
-    ea = 0.0
-    eb = 0.0
     qa = 1.0
     qb = vb
     j = 0
     while j + 1 < n:
-        ta = ca[j] * pa
-        tb = ca[j + 1] * pb
-        ua = cb[j] * qa
-        ub = cb[j + 1] * qb
-        fa += ta
-        fb += tb
-        ga += ua
-        gb += ub
-        da -= j * ta
-        db -= (j + 1) * tb
-        ea -= j * ua
-        eb -= (j + 1) * ub
+        acc_a = _npv_flows(ca, j, pa, pb, acc_a)
+        acc_b = _npv_flows(cb, j, qa, qb, acc_b)
         pa *= wa
         pb *= wa
         qa *= wb
         qb *= wb
         j += 2
-    if j < n:
-        ta = ca[j] * pa
-        fa += ta
-        da -= j * ta
-        ua = cb[j] * qa
-        ga += ua
-        ea -= j * ua
-    return fa + fb, (da + db) * va, ga + gb, (ea + eb) * vb
+    fa, dfa = _npv_end(ca, n, j, pa, va, acc_a)
+    fb, dfb = _npv_end(cb, n, j, qa, vb, acc_b)
+    return fa, dfa, fb, dfb
 
 
 @_jit
