@@ -192,23 +192,29 @@ MC_HD double mc_quintic(double x0, double x1, double m0, double m1, double c0, d
             + (10.0 * s3 - 15.0 * s4 + 6.0 * s5) * x1);
 }
 
+#define MC_FPMIN 1e-300
+
+/* one step of the modified Lentz recurrence for coefficient aa (_numba_beta._lentz) */
+MC_HD void mc_lentz(double aa, double *c, double *d) {
+    double dd = 1.0 + aa * *d;
+    if (fabs(dd) < MC_FPMIN) dd = MC_FPMIN;
+    double cc = 1.0 + aa / *c;
+    if (fabs(cc) < MC_FPMIN) cc = MC_FPMIN;
+    *c = cc;
+    *d = 1.0 / dd;
+}
+
 MC_HD double mc_betacf(double a, double b, double x) {
-    const double fpmin = 1e-300, eps = 2e-16;
+    const double eps = 2e-16;
     double qab = a + b, qap = a + 1.0, qam = a - 1.0, c = 1.0, d = 1.0 - qab * x / qap;
-    if (fabs(d) < fpmin) d = fpmin;
+    if (fabs(d) < MC_FPMIN) d = MC_FPMIN;
     d = 1.0 / d;
     double h = d;
     for (int m = 1; m < 300; ++m) {
         int m2 = 2 * m;
-        double aa = m * (b - m) * x / ((qam + m2) * (a + m2));
-        d = 1.0 + aa * d; if (fabs(d) < fpmin) d = fpmin;
-        c = 1.0 + aa / c; if (fabs(c) < fpmin) c = fpmin;
-        d = 1.0 / d;
+        mc_lentz(m * (b - m) * x / ((qam + m2) * (a + m2)), &c, &d);
         h *= d * c;
-        aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2));
-        d = 1.0 + aa * d; if (fabs(d) < fpmin) d = fpmin;
-        c = 1.0 + aa / c; if (fabs(c) < fpmin) c = fpmin;
-        d = 1.0 / d;
+        mc_lentz(-(a + m) * (qab + m) * x / ((a + m2) * (qap + m2)), &c, &d);
         double de = d * c;
         h *= de;
         if (fabs(de - 1.0) < eps) break;

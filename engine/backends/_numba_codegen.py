@@ -565,12 +565,11 @@ class Generator(FunctionsMixin):
                     body.append(f"out_v[{r}, i] = {value}")
                     body.append(f"out_e[{r}, i] = {e}")
             paired = _paired(body)
+            src += ["    " + line for line in scratch]
             if paired is None:
-                src += ["    " + line for line in scratch]
                 src += ["    for i in range(lo, hi):", "        b = i - lo"]
                 src += ["        " + line for line in body]
             else:
-                src += ["    " + line for line in scratch]
                 src += ["    " + _twin(line) for line in scratch]
                 src += ["    for i in range(lo, hi, 2):  # two trials at a time (IRR in lockstep)",
                         "        b = i - lo",

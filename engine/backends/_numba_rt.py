@@ -530,7 +530,7 @@ def _irr_bracket(c, n, guess):
     return (lo + hi) / 2.0, True
 
 
-_NEWTON, _POLISH, _DONE, _BRACKET = 0, 1, 2, 3   # the states of one IRR
+_NEWTON, _POLISH, _DONE, _BRACKET = 0, 1, 2, 3   # the states of one IRR (running: <= _POLISH)
 
 
 @njit(nogil=True, cache=True, error_model="numpy", inline="always")
@@ -569,19 +569,22 @@ def _sign_change(c, n):
 
 
 @_jit
+def _irr_finish(c, n, guess, state, x, count):
+    """An IRR from the given state to its end: (rate, converged)."""
+    while state <= _POLISH:
+        f, df = _npv_fd(c, n, x)
+        state, x, count = _irr_step(state, x, count, f, df)
+    return (x, True) if state == _DONE else _irr_bracket(c, n, guess)
+
+
+@_jit
 def irr(c, n, guess):
     """IRR of the first n flows of c as engine.functions.financial computes it: Newton from
     the guess (tolerance 1e-7 of the rate, then polishing steps), else bracketing.
     Returns (rate, converged)."""
     if not _sign_change(c, n):
         return guess, False
-    state = _NEWTON
-    x = guess
-    count = 0
-    while state == _NEWTON or state == _POLISH:
-        f, df = _npv_fd(c, n, x)
-        state, x, count = _irr_step(state, x, count, f, df)
-    return (x, True) if state == _DONE else _irr_bracket(c, n, guess)
+    return _irr_finish(c, n, guess, _NEWTON, guess, 0)
 
 
 @njit(nogil=True, cache=True, error_model="numpy", inline="always")
@@ -623,16 +626,8 @@ def irr_pair(ca, cb, n, ga, gb):
     xb = gb
     ka = 0
     kb = 0
-    while (sa == _NEWTON or sa == _POLISH) and (sb == _NEWTON or sb == _POLISH):
+    while sa <= _POLISH and sb <= _POLISH:
         fa, dfa, fb, dfb = _npv_fd_pair(ca, cb, n, xa, xb)
         sa, xa, ka = _irr_step(sa, xa, ka, fa, dfa)
         sb, xb, kb = _irr_step(sb, xb, kb, fb, dfb)
-    while sa == _NEWTON or sa == _POLISH:
-        fa, dfa = _npv_fd(ca, n, xa)
-        sa, xa, ka = _irr_step(sa, xa, ka, fa, dfa)
-    while sb == _NEWTON or sb == _POLISH:
-        fb, dfb = _npv_fd(cb, n, xb)
-        sb, xb, kb = _irr_step(sb, xb, kb, fb, dfb)
-    ra = (xa, True) if sa == _DONE else _irr_bracket(ca, n, ga)
-    rb = (xb, True) if sb == _DONE else _irr_bracket(cb, n, gb)
-    return ra, rb
+    return _irr_finish(ca, n, ga, sa, xa, ka), _irr_finish(cb, n, gb, sb, xb, kb)
