@@ -173,15 +173,11 @@ class NumbaBackend(Backend):
         for c in job.program.outputs:
             if c in row:
                 res.outputs[c], res.errors[c] = out_v[row[c]], out_e[row[c]]
-            elif c in plan.inputs:
-                res.outputs[c] = out_in[plan.inputs.index(c)].copy()
-                res.errors[c] = np.zeros(count, dtype=np.uint8)
             elif values is not None and c in values:
                 res.outputs[c], res.errors[c] = output_arrays(values[c], count)
             else:
-                v, e = prep.const_outputs[c]
-                res.outputs[c] = np.repeat(v, count)
-                res.errors[c] = np.repeat(e, count)
+                res.outputs[c], res.errors[c] = np.empty(count), np.empty(count, dtype=np.uint8)
+                _fill_beside(prep, c, out_in, res.outputs[c], res.errors[c])
         return res
 
     def allocate(self, job: Job, trials: int | None = None) -> RunArrays:
@@ -224,13 +220,9 @@ class NumbaBackend(Backend):
         ext = np.empty((0, lay.inputs.shape[1]))
         self._launch(prep, job, arrays.first, lo, hi, ext, lay.inputs, lay.values, lay.errors)
         for c in job.program.outputs:
-            if c in plan.stored:
-                continue
-            if c in plan.inputs:
-                arrays.outputs[c][lo:hi] = lay.inputs[plan.inputs.index(c), lo:hi]
-                arrays.errors[c][lo:hi] = 0
-            else:
-                arrays.outputs[c][lo:hi], arrays.errors[c][lo:hi] = prep.const_outputs[c]
+            if c not in plan.stored:
+                _fill_beside(prep, c, lay.inputs[:, lo:hi], arrays.outputs[c][lo:hi],
+                             arrays.errors[c][lo:hi])
 
     def source(self, job: Job) -> str:
         """The generated kernel source for ``job`` (a disassembler, for humans and tests)."""
@@ -459,6 +451,17 @@ class NumbaBackend(Backend):
         for c in prep.plan.rest:
             env.compute(c)
         return {c: env.cell(c) for c in program.outputs if c in set(prep.plan.rest)}
+
+
+def _fill_beside(prep: _Prepared, c: CellRef, inputs: np.ndarray, values: np.ndarray,
+                 errors: np.ndarray) -> None:
+    """An output the kernel does not compute: an input's samples (its row of the kernel's
+    ``inputs`` columns), else its constant value."""
+    if c in prep.plan.inputs:
+        values[:] = inputs[prep.plan.inputs.index(c)]
+        errors[:] = 0
+    else:
+        values[:], errors[:] = prep.const_outputs[c]
 
 
 def prep_constant(job: Job, c: CellRef) -> Vec:
