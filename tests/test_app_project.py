@@ -40,6 +40,12 @@ def _open(path: Path) -> Workspace:
     return ws
 
 
+def _open_bytes(path: Path, data: bytes) -> Workspace:
+    """``data`` saved as ``path``, then opened."""
+    path.write_bytes(data)
+    return _open(path)
+
+
 def _configure(ws: Workspace) -> None:
     ws.set_input("Sheet1!A2", "triangular", {"min": 9000, "mode": 10000, "max": 12500})
     ws.set_input("B2", "discrete", {"values": [900, 1000, 1100], "probabilities": [0.2, 0.5, 0.3]})
@@ -195,9 +201,7 @@ def test_workbook_with_project_hidden_sheet(book, tmp_path):
     # the original file is untouched
     assert HIDDEN_SHEET not in openpyxl.load_workbook(book).sheetnames
 
-    copy_path = tmp_path / "copy.xlsx"
-    copy_path.write_bytes(data)
-    other = _open(copy_path)
+    other = _open_bytes(tmp_path / "copy.xlsx", data)
     assert other.inputs == {}
     assert find_project(other) == f"the hidden sheet {HIDDEN_SHEET}"
     assert _state(other) == _state(ws)
@@ -206,18 +210,14 @@ def test_workbook_with_project_hidden_sheet(book, tmp_path):
 def test_workbook_with_project_replaces_the_hidden_sheet(book, tmp_path):
     ws = _open(book)
     _configure(ws)
-    first = tmp_path / "first.xlsx"
-    first.write_bytes(workbook_with_project(ws))
-    again = _open(first)
+    again = _open_bytes(tmp_path / "first.xlsx", workbook_with_project(ws))
     find_project(again)
     again.remove_output("Sheet1!E2")
     again.settings = RunSettings(trials=77)
     data = workbook_with_project(again)
     wb = openpyxl.load_workbook(io.BytesIO(data))
     assert wb.sheetnames.count(HIDDEN_SHEET) == 1
-    second = tmp_path / "second.xlsx"
-    second.write_bytes(data)
-    last = _open(second)
+    last = _open_bytes(tmp_path / "second.xlsx", data)
     find_project(last)
     assert last.outputs == ["Sheet1!G2"] and last.settings.trials == 77
 
@@ -230,9 +230,7 @@ def test_large_project_is_split_over_cells(book, tmp_path):
     data = workbook_with_project(ws)
     wb = openpyxl.load_workbook(io.BytesIO(data))
     assert wb[HIDDEN_SHEET].max_row >= 2  # more than one 30,000-character cell
-    path = tmp_path / "big.xlsx"
-    path.write_bytes(data)
-    other = _open(path)
+    other = _open_bytes(tmp_path / "big.xlsx", data)
     find_project(other)
     assert other.inputs["Sheet1!A2"].params["values"] == values
 
@@ -287,8 +285,6 @@ def test_chunk_starting_with_equals_stays_text(book, tmp_path):
     wb = openpyxl.load_workbook(io.BytesIO(data))
     assert wb[HIDDEN_SHEET]["A2"].value.startswith("=")
     assert wb[HIDDEN_SHEET]["A2"].data_type == "s"
-    path = tmp_path / "eq.xlsx"
-    path.write_bytes(data)
-    other = _open(path)
+    other = _open_bytes(tmp_path / "eq.xlsx", data)
     assert find_project(other) == f"the hidden sheet {HIDDEN_SHEET}"
     assert _state(other) == _state(ws)
