@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import inspect
 import logging
 import os
 import socket
@@ -308,12 +307,10 @@ class JobManager:
             def progress(done: int, total: int) -> None:
                 rec.done = done
 
-            extra = {}
-            if "stream" in inspect.signature(run_job).parameters:
-                # samples for the client: every trial; else bounded memory when large
-                extra["stream"] = False if rec.samples != "none" else None
+            # samples for the client: every trial; else bounded memory when large
+            stream = False if rec.samples != "none" else None
             samples, elapsed = run_job(inner_view, ranged, chunk_size=batch, progress=progress,
-                                       cancel=rec.cancel.is_set, **extra)
+                                       cancel=rec.cancel.is_set, stream=stream)
             result = summarize(inner_view, samples, elapsed, ranged.name)
             result.compile_s = float(ranged.compile_seconds())
             self.store.write_result(rec.id, result.to_dict())

@@ -54,7 +54,7 @@ def missing_values(model: Model) -> dict[CellRef, object]:
 def warm_numba(model: Model, spec: SimulationSpec) -> threading.Thread | None:
     """Compile the model's numba kernel in the background (into numba's disk cache), so that
     the next run on ``auto`` finds it compiled and uses numba instead of numpy.  ``auto``
-    runs small jobs on numpy rather than wait ~20 s for a first compile; in the app the
+    runs small jobs on numpy rather than wait 10-40 s for a first compile; in the app the
     compile then happens while the user reads the results."""
     if "numba" not in available_backends():
         return None
