@@ -401,8 +401,8 @@ class RemoteBackend(Backend):
         if self.local_inputs:  # the inputs' streams are keyed by trial: drawn here, not sent
             out.inputs = draw_inputs(job, start, count)
         try:
-            for c in [] if self.local_inputs else job.distributions:
-                out.inputs[c] = values["inputs"][str(c)]
+            if not self.local_inputs:
+                out.inputs = {c: values["inputs"][str(c)] for c in job.distributions}
             for c in job.program.outputs:
                 out.outputs[c] = values["outputs"][str(c)]
                 out.errors[c] = values["errors"][str(c)]
