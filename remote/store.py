@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,9 @@ _ID = re.compile(r"^[0-9a-f]{32}$")
 def valid_id(job_id: str) -> bool:
     """Job ids are 32 hex digits: nothing else ever becomes a path."""
     return bool(_ID.match(job_id))
+
+
+LEFTOVER_S = 3600.0   # a job folder without meta.json this old is a left-over
 
 
 class ResultStore:
@@ -128,12 +132,7 @@ class ResultStore:
         return out
 
 
-LEFTOVER_S = 3600.0
-
-
 def _age(path: Path) -> float:
-    import time
-
     try:
         return time.time() - path.stat().st_mtime
     except OSError:
