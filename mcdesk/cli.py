@@ -18,6 +18,10 @@ from pathlib import Path
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+COMMANDS = ("check", "simulate", "app", "serve", "users", "example")
+# the shared libraries Qt's xcb platform plugin needs for a native window (Debian packages)
+NATIVE_LIBRARIES = {"xcb-cursor": "libxcb-cursor0", "xcb-icccm": "libxcb-icccm4",
+                    "xcb-keysyms": "libxcb-keysyms1"}
 
 
 def example_paths() -> tuple[Path, Path]:
@@ -69,7 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="e.g. 'Inputs!D2=triangular(1,2,4)' or with cell references as parameters")
     s.add_argument("--output", action="append", default=[], metavar="CELL")
     s.add_argument("--trials", type=int)
-    s.add_argument("--seed", type=int)
+    s.add_argument("--seed", type=int, help="the random seed (default: the spec's, else 1)")
     s.add_argument("--backend", default="auto", help="auto | numpy | numba | cupy | remote")
     s.add_argument("--url", help="remote: the service URL (or MCDESK_REMOTE_URL)")
     s.add_argument("--token", help="remote: a bearer token (or MCDESK_REMOTE_TOKEN)")
@@ -106,8 +110,43 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def with_app_command(argv: list[str]) -> list[str]:
+    """The bare command takes the app's options (``mcdesk --port 8081 book.xlsx``): insert
+    ``app`` before the first argument that is not ``-v`` when no command is named."""
+    argv = list(argv)
+    k = 0
+    while k < len(argv) and argv[k] in ("-v", "--verbose"):
+        k += 1
+    if k < len(argv) and (argv[k] in COMMANDS or argv[k] in ("-h", "--help")):
+        return argv
+    return [*argv[:k], "app", *argv[k:]]
+
+
+def missing_native_libraries(find=None) -> list[str]:
+    """The Debian packages of the libraries a native window needs that are not installed
+    (Linux only: elsewhere Qt brings its own)."""
+    if not sys.platform.startswith("linux"):
+        return []
+    if find is None:
+        import ctypes.util
+
+        find = ctypes.util.find_library
+    return [pkg for lib, pkg in NATIVE_LIBRARIES.items() if find(lib) is None]
+
+
+def browser_available() -> bool:
+    """Whether Python's webbrowser module finds a browser to open a tab in."""
+    import webbrowser
+
+    try:
+        webbrowser.get()
+    except webbrowser.Error:
+        return False
+    return True
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = build_parser().parse_args(with_app_command(sys.argv[1:] if argv is None else argv))
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     from engine.errors import McdeskError
@@ -124,16 +163,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "serve":
             from mcdesk.app.main import serve
 
+            print(f"mcdesk: team instance at {_address(args.host, args.port)} — Ctrl-C to stop",
+                  flush=True)
             serve(host=args.host, port=args.port)
             return 0
-        from mcdesk.app.main import launch
-
-        book = getattr(args, "book", None)
-        if book is not None and not book.is_file():
-            raise McdeskError(f"{book}: no such file")
-        launch(book, native=getattr(args, "native", False), host=getattr(args, "host", "127.0.0.1"),
-               port=getattr(args, "port", 8080), show=not getattr(args, "no_browser", False))
-        return 0
+        return cmd_app(args)
     except McdeskError as exc:
         print(f"mcdesk: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -143,6 +177,34 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into a reader that stopped (| head): not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+
+
+def _address(host: str, port: int) -> str:
+    shown = "127.0.0.1" if host in ("0.0.0.0", "") else f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}"
+
+
+def cmd_app(args: argparse.Namespace) -> int:
+    """The desktop app: says where it is served before it starts."""
+    from engine.errors import McdeskError
+    from mcdesk.app.main import launch
+
+    book = args.book
+    if book is not None and not book.is_file():
+        raise McdeskError(f"{book}: no such file")
+    if args.native:
+        missing = missing_native_libraries()
+        if missing:
+            raise McdeskError("the native window needs " + ", ".join(missing) +
+                              f" (apt-get install {' '.join(missing)}); or run without --native")
+    show = not args.no_browser and not args.native
+    print(f"mcdesk: {_address(args.host, args.port)} — Ctrl-C to stop", flush=True)
+    if show and not browser_available():
+        print("mcdesk: no browser could be opened here; open the address above in one",
+              flush=True)
+        show = False
+    launch(book, native=args.native, host=args.host, port=args.port, show=show)
+    return 0
 
 
 def cmd_users(args: argparse.Namespace) -> int:

@@ -120,3 +120,74 @@ def test_check_reports_volatile_and_circular(make_book, tmp_path, capsys):
     assert data["volatile_cells"] == ["Sheet1!A1", "Sheet1!A4"]
     assert data["circular"] == [["Sheet1!A2", "Sheet1!A3"]]
     assert "circular reference: Sheet1!A2 -> Sheet1!A3" in out
+
+
+@pytest.fixture
+def launched(monkeypatch):
+    """mcdesk.app.main.launch replaced by a recorder (the app is not started)."""
+    calls: list[dict] = []
+    import mcdesk.app.main as app_main
+
+    monkeypatch.setattr(app_main, "launch", lambda book, **kw: calls.append({"book": book, **kw}))
+    monkeypatch.setattr("mcdesk.cli.browser_available", lambda: True)
+    return calls
+
+
+@pytest.mark.parametrize(("argv", "book", "port", "host", "show"), [
+    ([], None, 8080, "127.0.0.1", True),
+    (["--port", "18081"], None, 18081, "127.0.0.1", True),
+    (["--port", "18081", "--host", "0.0.0.0", "--no-browser"], None, 18081, "0.0.0.0", False),
+    (["-v", "--no-browser", "{book}"], "{book}", 8080, "127.0.0.1", False),
+    (["app", "--port", "9000"], None, 9000, "127.0.0.1", True),
+])
+def test_bare_command_takes_the_app_options_and_prints_the_address(
+        launched, cost_book, capsys, argv, book, port, host, show):
+    code, out, err = run([a.format(book=cost_book) for a in argv], capsys)
+    assert code == 0, err
+    (call,) = launched
+    assert call["port"] == port and call["host"] == host and call["show"] is show
+    assert call["book"] == (cost_book if book else None) and call["native"] is False
+    shown = "127.0.0.1" if host == "0.0.0.0" else host
+    assert out.splitlines()[0] == f"mcdesk: http://{shown}:{port} — Ctrl-C to stop"
+
+
+def test_no_browser_is_said_and_no_tab_is_tried(launched, monkeypatch, capsys):
+    monkeypatch.setattr("mcdesk.cli.browser_available", lambda: False)
+    code, out, _ = run(["--port", "8123"], capsys)
+    assert code == 0
+    assert "no browser could be opened" in out and "http://127.0.0.1:8123" in out
+    assert launched[0]["show"] is False
+
+
+def test_native_names_the_missing_xcb_libraries(launched, monkeypatch, capsys):
+    import ctypes.util
+
+    real = ctypes.util.find_library
+    monkeypatch.setattr(ctypes.util, "find_library",
+                        lambda name: None if name in ("xcb-icccm", "xcb-keysyms") else real(name)
+                        or f"lib{name}.so")
+    code, _, err = run(["app", "--native"], capsys)
+    assert code == 2 and not launched
+    assert len(err.strip().splitlines()) == 1
+    assert "libxcb-icccm4" in err and "libxcb-keysyms1" in err and "libxcb-cursor0" not in err
+
+
+def test_native_starts_when_the_libraries_are_there(launched, monkeypatch, capsys):
+    monkeypatch.setattr("ctypes.util.find_library", lambda name: f"lib{name}.so.0")
+    code, out, err = run(["--native"], capsys)
+    assert code == 0, err
+    assert launched[0]["native"] is True and launched[0]["show"] is False
+
+
+def test_one_default_seed_for_the_cli_the_app_and_a_spec(cost_book, tmp_path, capsys):
+    from engine.spec import SimulationSpec
+    from mcdesk.app.settings import AppSettings
+    from mcdesk.app.workspace import RunSettings
+
+    res = tmp_path / "r.json"
+    code, _, err = run(["simulate", cost_book, "--input", "Inputs!B1=uniform(1,2)",
+                        "--output", "Summary!B1", "--trials", 100, "--json", res], capsys)
+    assert code == 0, err
+    cli_seed = json.loads(res.read_text())["seed"]
+    spec_seed = SimulationSpec.from_dict({"inputs": [], "outputs": []}).seed
+    assert cli_seed == spec_seed == RunSettings().seed == AppSettings().seed == 1

@@ -45,7 +45,7 @@ def test_save_and_load(tmp_path):
 
 def test_defaults():
     spec = SimulationSpec.from_dict({"outputs": ["A1"]})
-    assert (spec.inputs, spec.trials, spec.seed, spec.sampling) == ([], 10_000, 0, Sampling.MC)
+    assert (spec.inputs, spec.trials, spec.seed, spec.sampling) == ([], 10_000, 1, Sampling.MC)
     assert SimulationSpec(inputs=[], outputs=[]).trials == 10_000
 
 

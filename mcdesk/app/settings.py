@@ -11,6 +11,8 @@ from pathlib import Path
 
 import platformdirs
 
+from engine.spec import DEFAULT_SEED
+
 log = logging.getLogger(__name__)
 
 __all__ = ["AppSettings", "config_dir", "data_dir"]
@@ -32,7 +34,7 @@ def data_dir() -> Path:
 class AppSettings:
     recent: list[str] = field(default_factory=list)
     trials: int = 10_000
-    seed: int = 1
+    seed: int = DEFAULT_SEED
     sampling: str = "mc"
     backend: str = "auto"
 

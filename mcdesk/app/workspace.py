@@ -22,7 +22,7 @@ from engine.model import Model
 from engine.results import SimulationResult
 from engine.sampling import Sampling
 from engine.simulate import _constant, prepare, simulate
-from engine.spec import MAX_SEED, MAX_TRIALS, InputSpec, SimulationSpec
+from engine.spec import DEFAULT_SEED, MAX_SEED, MAX_TRIALS, InputSpec, SimulationSpec
 from engine.workbook import CellRef, Limits
 
 log = logging.getLogger(__name__)
@@ -75,7 +75,7 @@ def warm_numba(model: Model, spec: SimulationSpec) -> threading.Thread | None:
 @dataclass
 class RunSettings:
     trials: int = 10_000
-    seed: int = 1
+    seed: int = DEFAULT_SEED
     sampling: str = "mc"
     backend: str = "auto"
 
