@@ -31,7 +31,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 __all__ = ["PERCENTILES", "Convergence", "Histogram", "OutputSummary", "Sensitivity",
-           "SimulationResult", "sensitivity", "summarize_kept", "summarize_output"]
+           "SimulationResult", "constant_summary", "sensitivity", "summarize_kept",
+           "summarize_output"]
 
 PERCENTILES: tuple[int, ...] = tuple(range(1, 100))  # every whole percentile, P1 .. P99
 MAX_BINS = 200
@@ -75,11 +76,13 @@ class OutputSummary:
     histogram: Histogram | None = None
     convergence: Convergence | None = None
     sensitivity: dict[str, Sensitivity] = field(default_factory=dict)
+    constant: bool = False               # every trial gave the same value (std exactly 0)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "mean": _num(self.mean), "std": _num(self.std), "min": _num(self.min),
             "max": _num(self.max), "errors": int(self.errors), "trials_ok": int(self.count),
+            "constant": bool(self.constant),
             "percentiles": {k: _num(v) for k, v in self.percentiles.items()},
             "sensitivity": {k: _num(s.spearman) for k, s in self.sensitivity.items()},
             "contribution_to_variance": {k: _num(s.contribution)
@@ -126,9 +129,33 @@ def _num(x: float | None) -> float | None:
 
 
 # ----------------------------------------------------------------- summary of one output
+_HUGE = 2.0 ** 1000  # beyond this magnitude sums and spans may overflow: work scaled down
+
+
+def _scale(lo: float, hi: float) -> float:
+    """A power of two ``s`` such that values in [lo, hi] divided by ``s`` have sums, spans
+    and squares that stay finite (1.0 for ordinary magnitudes; dividing by a power of two
+    is exact, so ordinary data give the same numbers as without scaling)."""
+    m = max(abs(lo), abs(hi))
+    return 1.0 if m < _HUGE else 2.0 ** (math.frexp(m)[1] - 8)
+
+
+def constant_summary(value: float, count: int, errors: int) -> OutputSummary:
+    """The statistics of ``count`` trials that all gave ``value``: std exactly 0, every
+    percentile the value, one histogram bin around it, a flat convergence trace."""
+    marks = _marks(count)
+    return OutputSummary(
+        count=int(count), errors=int(errors), mean=value, std=0.0, min=value, max=value,
+        percentiles={str(p): value for p in PERCENTILES},
+        histogram=Histogram([int(count)], list(_constant_edges(value))),
+        convergence=Convergence(marks, [value] * len(marks), [0.0] * len(marks)),
+        constant=True)
+
+
 def summarize_output(values: np.ndarray, errors: int) -> OutputSummary:
     """Statistics of the finite per-trial results ``values`` (in trial order); ``errors``
-    trials ended in an Excel error.  A non-finite value is counted as an error too."""
+    trials ended in an Excel error.  A non-finite value is counted as an error too.  An
+    output whose trials all gave the same value is reported as ``constant`` (std 0)."""
     x = np.asarray(values, dtype=np.float64).ravel()
     finite = np.isfinite(x)
     if not finite.all():
@@ -139,15 +166,20 @@ def summarize_output(values: np.ndarray, errors: int) -> OutputSummary:
     if n == 0:
         return OutputSummary(count=0, errors=int(errors), mean=None, std=None, min=None,
                              max=None, percentiles={str(p): None for p in PERCENTILES})
-    mean = float(np.mean(x))
-    ss = _sum_sq_dev(x, mean)
-    std = math.sqrt(ss / (n - 1)) if n > 1 else 0.0
-    pct = np.percentile(x, PERCENTILES)  # linear interpolation = Excel PERCENTILE.INC
+    lo, hi = float(x.min()), float(x.max())
+    if lo == hi:
+        return constant_summary(lo, n, errors)
+    s = _scale(lo, hi)
+    mean = float(np.mean(x)) if s == 1.0 else s * _blocked_sum(x, 1.0 / s) / n
+    ss = _sum_sq_dev(x, mean, scale=s)
+    std = s * math.sqrt(ss / (n - 1))
+    # linear interpolation = Excel PERCENTILE.INC
+    pct = np.percentile(x, PERCENTILES) if s == 1.0 else np.percentile(x / s, PERCENTILES) * s
     percentiles: dict[str, float | None] = {
         str(p): float(v) for p, v in zip(PERCENTILES, pct, strict=True)}
-    iqr = float(pct[PERCENTILES.index(75)] - pct[PERCENTILES.index(25)])
+    iqr = float(pct[PERCENTILES.index(75)] / s - pct[PERCENTILES.index(25)] / s) * s
     return OutputSummary(
-        count=n, errors=int(errors), mean=mean, std=std, min=float(x.min()), max=float(x.max()),
+        count=n, errors=int(errors), mean=mean, std=std, min=lo, max=hi,
         percentiles=percentiles, histogram=histogram(x, iqr=iqr), convergence=convergence(x))
 
 
@@ -156,43 +188,59 @@ def summarize_kept(values32: np.ndarray, moments: Moments, errors: int) -> Outpu
     the exact running ``moments`` of the float64 values; percentiles, histogram and
     convergence from ``values32``, every trial's value as float32 in trial order (NaN for an
     error), so they are within float32 rounding (about 6e-8 relative) of the in-memory ones.
-    Percentiles interpolate the float32 order statistics in float64 (Excel PERCENTILE.INC)."""
+    Percentiles interpolate the float32 order statistics in float64 (Excel PERCENTILE.INC).
+    Values beyond float32's range (about 3.4e38) are held as infinities: the percentiles are
+    then kept within the exact [min, max] and the histogram counts them in its end bins."""
     x = np.asarray(values32).ravel()
     if moments.count == 0:
         return summarize_output(np.empty(0), errors)
+    if moments.min == moments.max:
+        return constant_summary(moments.min, moments.count, errors)
     kept = x[~np.isnan(x)]  # our own copy, in trial order (errors left out)
     conv = convergence(kept)
-    pct = _kept_percentiles(kept, PERCENTILES)  # partitions ``kept`` in place
+    pct = _kept_percentiles(kept, PERCENTILES, (moments.min, moments.max))
     percentiles: dict[str, float | None] = {
         str(p): float(v) for p, v in zip(PERCENTILES, pct, strict=True)}
-    iqr = float(pct[PERCENTILES.index(75)] - pct[PERCENTILES.index(25)])
-    hist = histogram(kept, iqr=iqr)
+    s = _scale(moments.min, moments.max)
+    iqr = float(pct[PERCENTILES.index(75)] / s - pct[PERCENTILES.index(25)] / s) * s
+    lo, hi = float(kept.min()), float(kept.max())
+    bounds = None if math.isfinite(lo) and math.isfinite(hi) else (moments.min, moments.max)
+    hist = histogram(kept, iqr=iqr, bounds=bounds)
     return OutputSummary(
         count=moments.count, errors=int(errors), mean=moments.mean, std=moments.std,
         min=moments.min, max=moments.max, percentiles=percentiles, histogram=hist,
         convergence=conv)
 
 
-def _kept_percentiles(x: np.ndarray, ps: tuple[int, ...]) -> np.ndarray:
+def _kept_percentiles(x: np.ndarray, ps: tuple[int, ...],
+                      bounds: tuple[float, float] = (-math.inf, math.inf)) -> np.ndarray:
     """numpy's linear percentiles of ``x`` (reordered in place: no copy of it is made), the
-    order statistics interpolated in float64."""
+    order statistics clipped to ``bounds`` and interpolated in float64."""
     n = x.size
     pos = np.asarray(ps, dtype=np.float64) / 100.0 * (n - 1)
     lo = np.floor(pos).astype(np.int64)
     hi = np.minimum(lo + 1, n - 1)
     x.partition(np.unique(np.concatenate([lo, hi])))
-    a, b = x[lo].astype(np.float64), x[hi].astype(np.float64)
+    a = np.clip(x[lo].astype(np.float64), *bounds)
+    b = np.clip(x[hi].astype(np.float64), *bounds)
     t = pos - lo
     return np.where(t < 0.5, a + (b - a) * t, b - (b - a) * (1.0 - t))
 
 
+def _blocked_sum(x: np.ndarray, factor: float) -> float:
+    """sum(x * factor), in blocks (bounded temporaries)."""
+    return math.fsum(float(np.sum(x[a:a + _BLOCK] * factor)) for a in range(0, x.size, _BLOCK))
+
+
 def _sum_sq_dev(x: np.ndarray, shift: float, start: int = 0, stop: int | None = None,
-                ) -> float:
-    """sum((x[start:stop] - shift)**2), in blocks so that no temporary is as big as x."""
+                scale: float = 1.0) -> float:
+    """sum(((x[start:stop] - shift) / scale)**2), in blocks so that no temporary is as big as
+    x (``scale``, a power of two from :func:`_scale`, keeps huge magnitudes finite)."""
     stop = x.size if stop is None else stop
     total = 0.0
     for a in range(start, stop, _BLOCK):
-        d = x[a:min(a + _BLOCK, stop)] - shift
+        block = x[a:min(a + _BLOCK, stop)]
+        d = block - shift if scale == 1.0 else block / scale - shift / scale
         total += float(np.dot(d, d))
     return total
 
@@ -201,51 +249,102 @@ def _bin_count(n: int, span: float, iqr: float) -> int:
     """numpy's 'auto' bin count (numpy >= 2: the smaller width of Sturges and a relaxed
     Freedman-Diaconis, at least half the square-root width), computed here so that it does
     not depend on the numpy version and is capped before any array of that size is made."""
-    if span <= 0 or n < 2:
+    if not span > 0 or n < 2 or not math.isfinite(span):
         return 1
     sturges = span / (math.log2(n) + 1.0)
-    fd = 2.0 * iqr * n ** (-1.0 / 3.0)
+    fd = 2.0 * iqr * n ** (-1.0 / 3.0) if math.isfinite(iqr) else math.inf
     width = min(max(fd, span / math.sqrt(n) / 2.0), sturges)
     return int(min(max(math.ceil(span / width), 1), MAX_BINS))
 
 
-def histogram(x: np.ndarray, max_bins: int = MAX_BINS, iqr: float | None = None) -> Histogram:
+def _constant_edges(value: float) -> tuple[float, float]:
+    """One bin around ``value``: numpy's [value - 0.5, value + 0.5] where that is wider than
+    the value's rounding, else a relative half-width; always finite and lo < hi."""
+    lo, hi = value - 0.5, value + 0.5
+    if not lo < value < hi:
+        half = abs(value) * 2.0 ** -20
+        lo, hi = value - half, value + half
+    big = float(np.finfo(np.float64).max)
+    lo, hi = max(lo, -big), min(hi, big)
+    if not lo < hi:  # value at the end of the float range
+        lo, hi = float(np.nextafter(value, -math.inf)), float(np.nextafter(value, math.inf))
+        lo, hi = max(lo, -big), min(hi, big)
+    return lo, hi
+
+
+def histogram(x: np.ndarray, max_bins: int = MAX_BINS, iqr: float | None = None,
+              bounds: tuple[float, float] | None = None) -> Histogram:
     """Counts and edges over [min, max]: numpy's 'auto' bin count capped to ``max_bins``
-    (``iqr``, the interquartile range, is computed when not given)."""
-    lo, hi = float(x.min()), float(x.max())
+    (``iqr``, the interquartile range, is computed when not given).  Any finite data works:
+    a constant gets one bin around it, a range too narrow for its values' rounding gets
+    fewer bins, huge magnitudes are binned scaled down.  ``bounds`` (finite min and max)
+    replace the data's own where it holds infinities, which are counted in the end bins."""
+    lo, hi = bounds if bounds is not None else (float(x.min()), float(x.max()))
+    if lo == hi:
+        return Histogram([int(x.size)], list(_constant_edges(lo)))
+    s = _scale(lo, hi)
+    a, b = lo / s, hi / s
     if iqr is None:
-        q75, q25 = np.percentile(x, [75, 25])
+        with np.errstate(over="ignore", invalid="ignore"):
+            q75, q25 = np.percentile(x, [75, 25]) / s
         iqr = float(q75 - q25)
-    bins = min(_bin_count(x.size, hi - lo, iqr), max_bins)
-    counts, edges = np.histogram(x, bins=bins, range=(lo, hi) if hi > lo else None)
-    return Histogram([int(c) for c in counts], [float(e) for e in edges])
+    else:
+        iqr = iqr / s
+    bins = min(_bin_count(x.size, b - a, iqr), max_bins)
+    edges = np.linspace(a, b, bins + 1)
+    while bins > 1 and not np.all(edges[:-1] < edges[1:]):  # too narrow for the rounding
+        bins //= 2
+        edges = np.linspace(a, b, bins + 1)
+    if s == 1.0 and bounds is None:
+        counts = np.histogram(x, bins=bins, range=(a, b))[0]
+    else:  # in float64 blocks: the edges may be beyond what x's type holds
+        counts = np.zeros(bins, dtype=np.int64)
+        for i in range(0, x.size, _BLOCK):
+            block = x[i:i + _BLOCK].astype(np.float64) / s
+            counts += np.histogram(block, bins=bins, range=(a, b))[0]
+    if bounds is not None:  # values beyond what x can hold (float32 infinities)
+        counts[0] += int(np.count_nonzero(x < np.float64(a * s)))
+        counts[-1] += int(np.count_nonzero(x > np.float64(b * s)))
+    return Histogram([int(c) for c in counts], [float(e) * s for e in edges])
+
+
+def _marks(n: int, points: int = CONVERGENCE_POINTS) -> list[int]:
+    """About ``points`` geometrically spaced trial counts from 2 to ``n`` (none below 2)."""
+    if n < 2:
+        return []
+    marks = np.unique(np.geomspace(2, n, num=min(points, n - 1)).round().astype(np.int64))
+    marks = marks[(marks >= 2) & (marks <= n)]
+    if marks[-1] != n:
+        marks = np.append(marks, n)
+    return [int(k) for k in marks]
 
 
 def convergence(x: np.ndarray, points: int = CONVERGENCE_POINTS) -> Convergence:
     """Running mean and its 95% half-width at about ``points`` geometrically spaced trial
     counts (from 2 to len(x)), in one blocked pass (no array as big as ``x`` is made)."""
-    n = x.size
-    if n < 2:
+    marks = _marks(x.size, points)
+    if not marks:
         return Convergence([], [], [])
-    marks = np.unique(np.geomspace(2, n, num=min(points, n - 1)).round().astype(np.int64))
-    marks = marks[(marks >= 2) & (marks <= n)]
-    if marks[-1] != n:
-        marks = np.append(marks, n)
-    shift = float(np.mean(x))  # sums of deviations from the overall mean: well conditioned
     s1 = s2 = 0.0
     prev = 0
     means, halves = [], []
-    for k in marks.tolist():
-        for a in range(prev, k, _BLOCK):
-            d = x[a:min(a + _BLOCK, k)] - shift
-            s1 += float(d.sum())
-            s2 += float(np.dot(d, d))
-        prev = k
-        m = s1 / k
-        var = max(s2 - k * m * m, 0.0) / (k - 1)
-        means.append(shift + m)
-        halves.append(_Z95 * math.sqrt(var / k))
-    return Convergence([int(k) for k in marks], means, halves)
+    with np.errstate(over="ignore", invalid="ignore"):
+        lo, hi = float(x.min()), float(x.max())
+        s = _scale(lo, hi) if math.isfinite(lo) and math.isfinite(hi) else 1.0
+        # sums of deviations from the overall mean: well conditioned
+        shift = float(np.mean(x)) if s == 1.0 else _blocked_sum(x, 1.0 / s) / x.size
+        for k in marks:
+            for a in range(prev, k, _BLOCK):
+                block = x[a:min(a + _BLOCK, k)]
+                d = (block if s == 1.0 else block / s) - shift
+                s1 += float(d.sum())
+                s2 += float(np.dot(d, d))
+            prev = k
+            m = s1 / k
+            var = max(s2 - k * m * m, 0.0) / (k - 1)
+            means.append((shift + m) * s)
+            halves.append(_Z95 * math.sqrt(var / k) * s)
+    return Convergence(marks, means, halves)
 
 
 # ----------------------------------------------------------------- sensitivity

@@ -116,7 +116,8 @@ class StreamSink:
             ok = (errs == 0) & np.isfinite(vals)
             self._moments[name].append((a, Moments.of(vals if ok.all() else vals[ok])))
             out = self.values32[name][a:b]
-            out[:] = vals
+            with np.errstate(over="ignore"):  # beyond float32: +-inf (see summarize_kept)
+                out[:] = vals
             out[~ok] = np.nan
             self.sub_outputs[name][dest] = vals[local]
             self.sub_errors[name][dest] = errs[local]

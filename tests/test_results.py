@@ -162,3 +162,90 @@ def test_result_keeps_samples_out_of_the_json():
     r = _result()
     r.samples = {"huge": np.zeros(10)}
     assert "samples" not in r.to_dict()
+
+
+# ----------------------------------------------------------------- constants and huge values
+@pytest.mark.parametrize("value", [1e16, 1e17, 1e308, -1e308, np.finfo(float).max, 7.5])
+def test_a_constant_output_of_any_magnitude_is_reported_as_constant(value):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        s = summarize_output(np.full(1000, value), 0)
+    assert s.constant and s.std == 0.0 and s.mean == value == s.min == s.max
+    assert set(s.percentiles.values()) == {value}
+    lo, hi = s.histogram.edges
+    assert s.histogram.counts == [1000] and lo < hi and lo <= value <= hi
+    assert np.isfinite([lo, hi]).all()
+    assert set(s.convergence.mean) == {value} and set(s.convergence.half_width) == {0.0}
+    assert s.to_dict()["constant"] is True
+    json.dumps(s.to_dict(), allow_nan=False)
+
+
+def test_equal_trials_whose_mean_rounds_are_constant_with_std_exactly_zero():
+    # np.mean of 10,007 copies of 1234.56 is not exactly 1234.56: std came out 2.3e-13
+    x = np.full(10_007, 1234.56)
+    assert float(np.mean(x)) != 1234.56
+    s = summarize_output(x, 0)
+    assert s.constant and s.std == 0.0 and s.mean == 1234.56
+    assert not summarize_output(RNG.normal(size=100), 0).constant
+
+
+def test_huge_and_narrow_ranges_bin_without_error():
+    wide = summarize_output(np.array([-1e308, 0.0, 1e308, 5e307]), 0)
+    assert wide.mean == pytest.approx(1.25e307) and np.isfinite(wide.std)
+    assert wide.percentiles["50"] == pytest.approx(2.5e307)
+    assert sum(wide.histogram.counts) == 4 and wide.histogram.edges[0] == -1e308
+    assert wide.histogram.edges[-1] == 1e308 and all(np.isfinite(wide.histogram.edges))
+    assert all(np.isfinite(wide.convergence.mean))
+    # three values 16 apart at 1e17: numpy cannot make three finite-sized bins
+    narrow = histogram(np.array([1e17, 1e17 + 16, 1e17 + 32]))
+    assert sum(narrow.counts) == 3 and narrow.edges[0] < narrow.edges[-1]
+    assert not summarize_output(np.array([1e17, 1e17 + 16, 1e17 + 32]), 0).constant
+
+
+def test_streamed_constant_and_out_of_float32_range():
+    from engine.results import summarize_kept
+    from engine.streaming import Moments
+
+    big = np.full(500, 1e17)
+    s = summarize_kept(big.astype(np.float32), Moments.of(big), 0)
+    assert s.constant and s.std == 0.0 and s.mean == 1e17 and s.histogram.counts == [500]
+    # float32 holds +-1e100 as infinities; the exact moments know the range
+    wide = np.concatenate([np.full(10, -1e100), np.arange(80.0), np.full(10, 1e100)])
+    with np.errstate(over="ignore"):
+        s = summarize_kept(wide.astype(np.float32), Moments.of(wide), 0)
+    assert sum(s.histogram.counts) == 100 and all(np.isfinite(s.histogram.edges))
+    assert s.histogram.counts[0] == 10 and s.histogram.counts[-1] == 10
+    assert s.percentiles["1"] == -1e100 and s.percentiles["99"] == 1e100
+    assert s.percentiles["50"] == pytest.approx(39.5)
+
+
+def _huge_book(path):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "S"
+    ws["A1"] = 2.0
+    ws["B1"] = "=A1*0+1E17"     # depends on the input, but every trial gives 1e17
+    ws["B2"] = "=1E308"          # depends on nothing
+    ws["B3"] = "=A1*1E100"       # varies, beyond float32's range
+    wb.save(path)
+    return path
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_simulating_huge_constant_outputs_gives_a_result(tmp_path, stream):
+    from engine import Model, SimulationSpec, simulate
+
+    model = Model.open(_huge_book(tmp_path / "huge.xlsx"))
+    spec = SimulationSpec.from_dict({
+        "inputs": [{"cell": "S!A1", "distribution": "triangular",
+                    "params": {"min": 1, "mode": 2, "max": 4}}],
+        "outputs": ["S!B1", "S!B2", "S!B3"], "trials": 2000, "seed": 3})
+    d = simulate(model, spec, backend="numpy", stream=stream).to_dict()
+    json.dumps(d, allow_nan=False)
+    b1, b2, b3 = (d["outputs"][f"S!B{i}"] for i in (1, 2, 3))
+    assert b1["constant"] and b1["mean"] == 1e17 and b1["std"] == 0.0
+    assert b2["constant"] and b2["percentiles"]["50"] == 1e308
+    assert not b3["constant"] and 1e100 < b3["mean"] < 4e100 and b3["std"] > 1e99
+    assert sum(b3["histogram"]["counts"]) == 2000
