@@ -28,9 +28,11 @@ from .distributions import ALIASES, POSITIONAL, Distribution, canonical_kind, ma
 from .errors import McdeskError, SpecError
 from .sampling import Sampling
 
-__all__ = ["DEFAULT_SEED", "MAX_TRIALS", "InputSpec", "Param", "SimulationSpec", "parse_input_arg"]
+__all__ = ["DEFAULT_SEED", "MAX_JSON_DEPTH", "MAX_TRIALS", "InputSpec", "Param", "SimulationSpec",
+           "json_depth", "loads_json", "parse_input_arg"]
 
 MAX_TRIALS = 10**12
+MAX_JSON_DEPTH = 64  # nesting of arrays and objects a spec may have (a spec needs 4)
 MAX_SEED = 2**64 - 1  # the seed is the 64-bit Philox key
 DEFAULT_SEED = 1  # the CLI, the app and a spec without "seed" alike
 Param = float | str | list[float]
@@ -239,10 +241,12 @@ class SimulationSpec:
         except OSError as exc:
             raise SpecError(f"cannot read spec {p}: {exc.strerror or exc}") from exc
         try:
-            data = json.loads(text)
+            data = loads_json(text)
         except json.JSONDecodeError as exc:
             raise SpecError(f"{p}: not valid JSON ({exc.msg} at line {exc.lineno}, "
                             f"column {exc.colno})") from exc
+        except SpecError as exc:
+            raise SpecError(f"{p}: {exc}") from None
         try:
             return cls.from_dict(data)
         except SpecError as exc:
@@ -256,6 +260,35 @@ class SimulationSpec:
                          encoding="utf-8")
         except OSError as exc:
             raise McdeskError(f"cannot write spec {p}: {exc.strerror or exc}") from exc
+
+
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.S)
+
+
+def json_depth(text: str | bytes) -> int:
+    """The deepest nesting of arrays and objects in JSON ``text`` (brackets inside strings
+    do not count), found without recursion: counted over the bytes with numpy."""
+    raw = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else bytes(text)
+    if b"[" not in raw and b"{" not in raw:
+        return 0
+    if b'"' in raw:
+        raw = _JSON_STRING.sub(b"", raw)
+    b = np.frombuffer(raw, dtype=np.uint8)
+    step = ((b == ord("[")) | (b == ord("{"))).astype(np.int64)
+    step -= (b == ord("]")) | (b == ord("}"))
+    return int(np.cumsum(step).max(initial=0))
+
+
+def loads_json(text: str | bytes, what: str = "the spec", max_depth: int = MAX_JSON_DEPTH,
+               ) -> Any:
+    """``json.loads`` of text that is nested at most ``max_depth`` levels (json.loads itself
+    recurses: a file nested 100,000 deep would end in RecursionError), else SpecError.
+    Invalid JSON raises json.JSONDecodeError as json.loads does."""
+    depth = json_depth(text)
+    if depth > max_depth:
+        raise SpecError(f"{what} is nested {depth:,} levels deep; at most {max_depth} levels "
+                        "of arrays and objects are allowed")
+    return json.loads(text)
 
 
 def _is_int(x: object) -> bool:

@@ -234,3 +234,36 @@ def test_parsed_inputs_build_the_same_spec_as_json():
     spec = SimulationSpec(inputs=[inp], outputs=["Summary!B2"], trials=500, seed=2,
                           sampling=Sampling.LHS)
     assert spec.to_dict()["sampling"] == "lhs"
+
+
+# ----------------------------------------------------------------- bounded JSON nesting
+def test_a_spec_nested_100000_deep_is_refused_with_one_line(tmp_path):
+    from engine.spec import MAX_JSON_DEPTH, json_depth, loads_json
+
+    deep = tmp_path / "deep.json"
+    deep.write_text('{"inputs": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    with pytest.raises(SpecError, match=r"deep.json: the spec is nested 100,001 levels deep; "
+                                        r"at most 64 levels"):
+        SimulationSpec.load(deep)
+    # brackets in strings do not count, escaped quotes included; ordinary specs load
+    assert json_depth('{"a": [1, {"b": "[[[[\\"[[{"}]}') == 3
+    assert json_depth("[]") == 1 and json_depth("12") == 0
+    assert loads_json("[" * MAX_JSON_DEPTH + "]" * MAX_JSON_DEPTH) is not None
+
+
+def test_cli_refuses_a_deep_spec_with_exit_2(tmp_path):
+    import subprocess
+    import sys
+
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active["A1"] = 1.0
+    wb.active["B1"] = "=A1*2"
+    wb.save(tmp_path / "b.xlsx")
+    (tmp_path / "deep.json").write_text("[" * 100_000 + "]" * 100_000)
+    out = subprocess.run([sys.executable, "-m", "mcdesk", "simulate", str(tmp_path / "b.xlsx"),
+                          "--spec", str(tmp_path / "deep.json")],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 2, out.stderr
+    assert "nested 100,000 levels deep" in out.stderr and "Traceback" not in out.stderr
