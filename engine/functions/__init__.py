@@ -43,7 +43,8 @@ REFERENCE_AWARE = frozenset({
 })
 
 CATEGORIES = ("operators", "logical", "math", "stats", "lookup", "financial", "dates",
-              "text", "info", "distributions", "dynamic")
+              "text", "info", "distributions", "dynamic", "engineering",
+              "charcodes", "regression", "stattests", "moments", "combinatorics")
 
 
 def register(*names: str, needs_ctx: bool = False, refs: bool = False):
