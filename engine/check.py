@@ -1,12 +1,20 @@
 """``check``: recompute every formula through the compiled path and compare with the values
-Excel cached in the file; list unsupported functions, volatile cells and circular references."""
+Excel cached in the file; list unsupported functions, volatile cells and circular references.
+
+What the file says about its own cached values comes first (:func:`notes`): placeholder
+caches written by a script (``fullCalcOnLoad="1"``) or a workbook saved in manual
+calculation mode hold values that are not Excel's last answer, so the cells compared
+against them are counted apart (``compared_untrusted``, ``matches_untrusted``); external
+links (the linked files' values Excel keeps in the file) and pivot tables are listed.
+"""
 
 from __future__ import annotations
 
 import math
+import re
 import time
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, is_dataclass
 from typing import Any
 
 from . import ir
@@ -15,6 +23,9 @@ from .values import ExcelError, Vec
 from .workbook import CellRef
 
 RANDOM_OR_CLOCK = frozenset({"RAND", "RANDBETWEEN", "RANDARRAY", "NOW", "TODAY"})
+CANCELLATION = 1e-9   # |value| below this share of the largest term: a near-zero cancellation
+MAX_TERMS = 100_000   # cells of a formula's ranges read to size its terms
+_EXTERNAL_TEXT = re.compile(r"^'?\[(\d+)\]")  # [1]Sheet!A1, '[1]My sheet'!A1, [1]!Name
 
 
 @dataclass
@@ -42,16 +53,41 @@ class CheckReport:
     mismatch_count: int
     problems: list[str] = field(default_factory=list)
     elapsed_s: float = 0.0
+    # what the file says about its cached values (see the module docstring)
+    calc: dict[str, Any] = field(default_factory=dict)
+    cached_values_trusted: bool = True
+    pivot_tables: bool = False
+    external_links: list[dict[str, Any]] = field(default_factory=list)  # index, target, cells
+    compared_untrusted: int = 0   # compared against caches that are not Excel's last answer
+    matches_untrusted: int = 0
+    not_compared: dict[str, int] = field(default_factory=dict)  # why formula cells were not
+    cancellations: list[Mismatch] = field(default_factory=list)  # near-zero sums counted equal
 
     @property
-    def match_ratio(self) -> float:
-        return self.matches_cached / self.compared if self.compared else 1.0
+    def match_ratio(self) -> float | None:
+        """Share of the compared cells recomputed to Excel's value; None when none was."""
+        return self.matches_cached / self.compared if self.compared else None
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["match_ratio"] = self.match_ratio
         d["mismatches"] = [{k: _jsonable(v) for k, v in asdict(m).items()} for m in self.mismatches]
+        d["cancellations"] = [{k: _jsonable(v) for k, v in asdict(m).items()}
+                              for m in self.cancellations]
         return d
+
+    def nothing_compared(self) -> str | None:
+        """Why no cell could be compared with a cached value (None when some were)."""
+        if self.compared or self.compared_untrusted:
+            return None
+        if not self.formula_cells:
+            return "the workbook has no formulas"
+        why = self.not_compared
+        if why.get("no cached value", 0) == self.formula_cells:
+            return ("the file holds no cached values (saved without calculation, e.g. written "
+                    "by a script), so there is nothing of Excel's to compare with")
+        parts = [f"{n:,} {k}" for k, n in why.items() if n]
+        return "no formula cell has a cached value to compare with (" + ", ".join(parts) + ")"
 
 
 def _jsonable(x: Any) -> Any:
@@ -62,8 +98,15 @@ def _jsonable(x: Any) -> Any:
     return x
 
 
-def same_value(expected: Any, got: Any, rel: float = 1e-9) -> bool:
-    """Excel's cached value vs ours: numbers to ``rel`` relative, text exact, errors by kind."""
+def same_value(expected: Any, got: Any, rel: float = 1e-9, terms: float = 0.0) -> bool:
+    """Excel's cached value vs ours: numbers to ``rel`` relative, text exact, errors by kind.
+
+    ``terms``: the largest magnitude among the formula's direct numeric inputs.  Where both
+    numbers are below :data:`CANCELLATION` times it, the formula summed terms that cancel
+    (Excel's 6e-12 vs our -2e-15 for an NPV of flows that cancel): both are zero to the
+    precision of the terms, so they count as equal."""
+    if is_cancellation(expected, got, terms):
+        return True
     if isinstance(expected, ExcelError) or isinstance(got, ExcelError):
         return isinstance(expected, ExcelError) and isinstance(got, ExcelError) and \
             str(expected) == str(got)
@@ -82,10 +125,146 @@ def same_value(expected: Any, got: Any, rel: float = 1e-9) -> bool:
     return expected == got
 
 
+def is_cancellation(expected: Any, got: Any, terms: float) -> bool:
+    """Both numbers are zero to the precision of terms up to ``terms`` in magnitude."""
+    if not terms > 0 or isinstance(expected, bool) or isinstance(got, bool):
+        return False
+    if not isinstance(expected, int | float) or not isinstance(got, int | float):
+        return False
+    bound = CANCELLATION * terms
+    return abs(expected) < bound and abs(got) < bound
+
+
+def term_scale(model: Model, cell: CellRef, values: dict[CellRef, Any]) -> float:
+    """The largest magnitude among the numbers a formula reads directly: its number
+    literals and the cells it references (at most :data:`MAX_TERMS` cells of its ranges)."""
+    best = 0.0
+    node = model.code(cell).node
+    budget = MAX_TERMS
+    for n in ir.walk(node):
+        if isinstance(n, ir.Num):
+            best = max(best, abs(n.value))
+            continue
+        if isinstance(n, ir.Ref):
+            refs = [n.cell]
+        elif isinstance(n, ir.Area):
+            rows, cols = n.shape
+            if rows * cols > budget:
+                continue
+            refs = [c for row in n.cells() for c in row]
+        else:
+            continue
+        budget -= len(refs)
+        for r in refs:
+            x = _number(model, r, values)
+            if x is not None:
+                best = max(best, abs(x))
+    return best
+
+
+def _number(model: Model, ref: CellRef, values: dict[CellRef, Any]) -> float | None:
+    v = values.get(ref)
+    if v is not None:
+        x = v.scalar() if isinstance(v, Vec) else v
+    else:
+        c = model.workbook.cell(ref)
+        x = None if c is None else c.value
+    if isinstance(x, bool) or not isinstance(x, int | float) or not math.isfinite(x):
+        return None
+    return float(x)
+
+
+def _calc_settings(wb: Any) -> dict[str, Any]:
+    calc = getattr(wb, "calc", None)
+    if calc is None:
+        return {}
+    if is_dataclass(calc) and not isinstance(calc, type):
+        return {k: _jsonable(v) for k, v in asdict(calc).items()}
+    return {k: _jsonable(v) for k, v in vars(calc).items() if not k.startswith("_")}
+
+
+def caches_trusted(calc: dict[str, Any]) -> bool:
+    """False when the file's cached values may not be Excel's last answer: placeholders
+    written by a script (full calculation on load) or a workbook in manual mode."""
+    return not (calc.get("full_calc_on_load") or str(calc.get("calc_mode") or "").lower() == "manual")
+
+
+def _external_index(n: ir.Node, index_of: dict[str, int]) -> int | None:
+    """The external link a node reads (``[N]Sheet!A1`` as a reference to a linked sheet, or
+    as a reference the parser could not resolve), else None."""
+    if isinstance(n, ir.Ref | ir.Area):
+        return index_of.get(n.cell.sheet if isinstance(n, ir.Ref) else n.sheet)
+    if isinstance(n, ir.BadRef):
+        m = _EXTERNAL_TEXT.match(n.text)
+        return int(m.group(1)) if m is not None else None
+    return None
+
+
+def _external_cells(model: Model, cells: list[CellRef]) -> list[dict[str, Any]]:
+    """Each external link of the workbook and how many formula cells read its cache."""
+    wb = model.workbook
+    links = getattr(wb, "externals", None) or {}
+    index_of = {name: int(m.group(1)) for name in wb.sheets
+                if (m := _EXTERNAL_TEXT.match(name)) is not None}
+    used: Counter[int] = Counter()
+    for c in cells:
+        try:
+            node = model.code(c).node
+        except Exception:  # noqa: BLE001 - a formula we cannot read is reported elsewhere
+            continue
+        used.update({i for n in ir.walk(node) if (i := _external_index(n, index_of)) is not None})
+    out = []
+    for index in sorted(set(links) | set(used)):
+        link = links.get(index)
+        out.append({"index": index, "target": getattr(link, "target", None) or f"[{index}]",
+                    "cells": used.get(index, 0)})
+    return out
+
+
+def notes(report: CheckReport) -> list[str]:
+    """What to say first about a workbook's cached values, one line each."""
+    out = []
+    calc = report.calc
+    if calc.get("full_calc_on_load"):
+        out.append('placeholder caches (fullCalcOnLoad="1"): the cached values were written by '
+                   "a script and are not Excel's answers; compared cells counted apart")
+    if str(calc.get("calc_mode") or "").lower() == "manual":
+        out.append("manual calculation mode: the cached values may be stale (not Excel's last "
+                   "answer); compared cells counted apart")
+    if calc.get("iterate"):
+        out.append(f"iterative calculation on: up to {calc.get('iterate_count')} passes until "
+                   f"the change is below {calc.get('iterate_delta')}")
+    for link in report.external_links:
+        n = link["cells"]
+        out.append(f"external link [{link['index']}] {link['target']}: {n:,} formula "
+                   f"cell{'s' if n != 1 else ''} use the values Excel cached from it")
+    if report.pivot_tables:
+        out.append("pivot tables: their values are Excel's cached ones (not recomputed)")
+    return out
+
+
+def summary(report: CheckReport, name: str) -> str:
+    """The one-line result of a check."""
+    head = f"{name}: {report.formula_cells:,} formula cells"
+    why = report.nothing_compared()
+    if why is not None:
+        return f"{head}; nothing could be compared: {why}"
+    text = head
+    if report.compared:
+        text += (f", {report.compared:,} with a cached value, {report.matches_cached:,} "
+                 f"recomputed to it ({report.match_ratio:.2%})")
+    if report.compared_untrusted:
+        text += (f"; {report.compared_untrusted:,} compared with untrusted caches, "
+                 f"{report.matches_untrusted:,} agree")
+    return text
+
+
 def check_model(model: Model, max_mismatches: int = 50) -> CheckReport:
     t0 = time.perf_counter()
     wb = model.workbook
     cells = wb.formula_cells()
+    calc = _calc_settings(wb)
+    trusted = caches_trusted(calc)
     values, cycles = model.evaluate(cells)
     unsupported: Counter[str] = Counter()
     unsupported_cells: dict[str, list[str]] = {}
@@ -122,24 +301,42 @@ def check_model(model: Model, max_mismatches: int = 50) -> CheckReport:
 
     compared = matches = 0
     mismatches: list[Mismatch] = []
+    cancellations: list[Mismatch] = []
     mismatch_count = 0
+    skipped: Counter[str] = Counter()
     for c in cells:
         cell = wb.cell(c)
         if c in volatile or c in in_cycle:
+            skipped["volatile" if c in volatile else "circular"] += 1
             continue
         expected = cell.value
-        if expected is None:
-            continue  # no cached value in the file (never calculated, or saved without values)
+        if expected is None:  # no cached value in the file (never calculated, or saved without values)
+            skipped["no cached value"] += 1
+            continue
         compared += 1
         v = values.get(c)
         got = v.scalar() if isinstance(v, Vec) else None
+        formula = cell.formula or f"(array of {cell.array_anchor})"
         if same_value(expected, got):
             matches += 1
             continue
+        if _near_zero(expected, got) and c not in bad_cells:
+            terms = term_scale(model, c, values)
+            if is_cancellation(expected, got, terms):
+                matches += 1
+                if len(cancellations) < max_mismatches:
+                    cancellations.append(Mismatch(
+                        str(c), formula, _jsonable(expected), _jsonable(got),
+                        f"near-zero cancellation: both within {CANCELLATION:g} of the largest "
+                        f"term ({terms:.6g}), so both are zero to the terms' precision"))
+                continue
         mismatch_count += 1
         if len(mismatches) < max_mismatches:
-            mismatches.append(Mismatch(str(c), cell.formula or f"(array of {cell.array_anchor})",
-                                       _jsonable(expected), _jsonable(got), _explain(model, c, bad_cells, expected, got)))
+            mismatches.append(Mismatch(str(c), formula, _jsonable(expected), _jsonable(got),
+                                       _explain(model, c, bad_cells, expected, got)))
+    untrusted = {} if trusted else {"compared_untrusted": compared, "matches_untrusted": matches}
+    if not trusted:
+        compared = matches = 0
     return CheckReport(
         workbook=str(wb.path), formula_cells=len(cells), compared=compared, matches_cached=matches,
         unsupported_functions=dict(unsupported), unsupported_cells=unsupported_cells,
@@ -147,7 +344,18 @@ def check_model(model: Model, max_mismatches: int = 50) -> CheckReport:
         volatile_cells=sorted(str(c) for c in direct_volatile),
         circular=[[str(c) for c in cyc] for cyc in cycles], data_tables=tables,
         mismatches=mismatches, mismatch_count=mismatch_count, problems=problems[:50],
-        elapsed_s=round(time.perf_counter() - t0, 3))
+        elapsed_s=round(time.perf_counter() - t0, 3),
+        calc=calc, cached_values_trusted=trusted,
+        pivot_tables=bool(getattr(wb, "has_pivot_tables", False)),
+        external_links=_external_cells(model, cells), not_compared=dict(skipped),
+        cancellations=cancellations, **untrusted)
+
+
+def _near_zero(expected: Any, got: Any) -> bool:
+    """Both plain numbers, both below 1e-3 (a cheap filter before sizing the terms; it also
+    caps the cancellation tolerance for huge terms)."""
+    return all(isinstance(x, int | float) and not isinstance(x, bool) and abs(x) < 1e-3
+               for x in (expected, got))
 
 
 def _explain(model: Model, cell: CellRef, bad: dict[CellRef, str], expected: Any, got: Any) -> str:

@@ -225,12 +225,13 @@ def cmd_users(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from engine.check import check_model
+    from engine.check import check_model, notes, summary
     from engine.model import Model
 
     report = check_model(Model.open(args.book))
-    print(f"{args.book.name}: {report.formula_cells} formula cells, {report.compared} with a cached "
-          f"value, {report.matches_cached} recomputed to it ({report.match_ratio:.2%})")
+    for line in notes(report):
+        print(line)
+    print(summary(report, args.book.name))
     if report.unsupported_functions:
         print("unsupported functions: " + ", ".join(
             f"{k} ({v}: {', '.join(report.unsupported_cells[k][:3])})"
@@ -245,9 +246,33 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"data tables left out: {', '.join(report.data_tables[:5])}")
     for m in report.mismatches[:10]:
         print(f"  {m.cell}: expected {m.expected!r}, got {m.got!r} ({m.reason})")
+    if report.cancellations:
+        print(f"near-zero cancellations counted as equal: {len(report.cancellations)} "
+              f"(e.g. {report.cancellations[0].cell}: expected {report.cancellations[0].expected!r}, "
+              f"got {report.cancellations[0].got!r})")
     if args.json:
         _write_json(args.json, report.to_dict())
     return 0
+
+
+def warn_inputs_without_effect(model, spec) -> list[str]:
+    """One stderr line per input that no output reads (its samples would change nothing)."""
+    from engine.errors import McdeskError
+    from engine.reach import inputs_without_effect
+
+    try:
+        spec.validate(require_outputs=True)
+        inputs = [model.ref(i.cell) for i in spec.inputs]
+        outputs = [model.ref(o) for o in spec.outputs]
+        if any(model.workbook.cell(o) is None for o in outputs):
+            return []
+        idle = inputs_without_effect(model, inputs, outputs)
+    except McdeskError:  # a bad spec or cell: the run reports it, in one line
+        return []
+    for ref in idle:
+        print(f"mcdesk: warning: input {ref} affects no output "
+              f"({', '.join(map(str, outputs))}); its samples change nothing", file=sys.stderr)
+    return [str(r) for r in idle]
 
 
 def _write_json(path: Path, data: dict) -> None:
@@ -287,6 +312,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
     spec = _load_spec(args)
     model = Model.open(args.book)
+    warn_inputs_without_effect(model, spec)
     bar: ProgressBar | None = ProgressBar()
     backend = args.backend
     if backend == "remote":  # the remote backend reports progress as the service runs
