@@ -1,0 +1,286 @@
+"""The small parts of an .xlsx: workbook.xml, number formats, shared strings, tables, links.
+
+Each reader takes a :class:`~engine._xlsx_package.Package` and returns plain data or the
+workbook dataclasses; none of them touches pivot caches, drawings, charts or comments.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from ._xlsx_package import Package, attr, child, children, is_true, local
+from ._xlsx_sheet import CellBudget, parse_coordinate, parse_range, typed_value, unescape
+from .errors import WorkbookError
+from .workbook import CalcSettings, Cell, ExternalLink, Sheet, Table
+
+if TYPE_CHECKING:
+    from xml.parsers.expat import XMLParserType
+
+log = logging.getLogger(__name__)
+
+# names openpyxl (and so the previous loader) leaves out; Excel uses them for printing/filters
+_GLOBAL_SKIP = {"_xlnm.Print_Titles", "_xlnm.Print_Area", "_xlnm._FilterDatabase"}
+_RESERVED = re.compile(r"^_xlnm\.(Print_Area|Print_Titles|Criteria|_FilterDatabase|Extract|"
+                       r"Consolidate_Area|Sheet_Title)")
+
+
+@dataclass(slots=True)
+class SheetEntry:
+    name: str
+    part: str | None      # the worksheet part; None for a chartsheet or a missing part
+    state: str = "visible"
+
+
+@dataclass(slots=True)
+class BookInfo:
+    """What workbook.xml and its relationships say."""
+
+    sheets: list[SheetEntry] = field(default_factory=list)
+    names: list[tuple[str, int | None, str]] = field(default_factory=list)  # name, scope, text
+    calc: CalcSettings = field(default_factory=CalcSettings)
+    date1904: bool = False
+    external_parts: list[str] = field(default_factory=list)  # in [1], [2], ... order
+    shared_strings: str | None = None
+    styles: str | None = None
+
+
+def read_book(pkg: Package, part: str = "xl/workbook.xml") -> BookInfo:
+    root = pkg.xml(part)
+    rels = pkg.rels(part)
+    info = BookInfo()
+    for kind, target in rels.values():
+        if kind == "sharedStrings":
+            info.shared_strings = target
+        elif kind == "styles":
+            info.styles = target
+    for el in root:
+        tag = local(el.tag)
+        if tag == "workbookPr":
+            info.date1904 = is_true(el.get("date1904"))
+        elif tag == "sheets":
+            for sh in children(el, "sheet"):
+                kind, target = rels.get(attr(sh, "id") or "", ("", ""))
+                part_name = target if kind != "chartsheet" and pkg.has(target) else None
+                info.sheets.append(SheetEntry(sh.get("name") or "", part_name,
+                                              sh.get("state") or "visible"))
+        elif tag == "definedNames":
+            for dn in children(el, "definedName"):
+                scope = dn.get("localSheetId")
+                info.names.append((dn.get("name") or "", int(scope) if scope else None,
+                                   dn.text or ""))
+        elif tag == "calcPr":
+            info.calc = _calc(el)
+        elif tag == "externalReferences":
+            for ref in children(el, "externalReference"):
+                kind, target = rels.get(attr(ref, "id") or "", ("", ""))
+                if target:
+                    info.external_parts.append(target)
+    if not info.external_parts:  # no list in workbook.xml: take the parts by their number
+        found = [n for n in pkg.names() if re.fullmatch(r"xl/externalLinks/externalLink\d+\.xml", n)]
+        info.external_parts = sorted(found, key=lambda n: int(re.findall(r"\d+", n)[-1]))
+    return info
+
+
+def _calc(el: object) -> CalcSettings:
+    get = el.get  # type: ignore[attr-defined]
+    try:
+        count = int(get("iterateCount") or 100)
+        delta = float(get("iterateDelta") or 0.001)
+    except ValueError:
+        count, delta = 100, 0.001
+    return CalcSettings(full_calc_on_load=is_true(get("fullCalcOnLoad")),
+                        calc_mode=get("calcMode") or "auto",
+                        iterate=is_true(get("iterate")),
+                        iterate_count=count, iterate_delta=delta)
+
+
+def assign_names(info: BookInfo, sheets: dict[str, Sheet]) -> dict[str, str]:
+    """Workbook-scoped names (upper-case -> formula text without '='); sheet-scoped ones go
+    into ``Sheet.names`` (localSheetId counts every sheet, chartsheets included)."""
+    names: dict[str, str] = {}
+    for name, scope, text in info.names:
+        if not text:
+            continue
+        if scope is None:
+            if name not in _GLOBAL_SKIP:
+                names[name.upper()] = text
+            continue
+        if not 0 <= scope < len(info.sheets):
+            log.warning("defined name %s: its sheet index %d does not exist", name, scope)
+            continue
+        sheet = sheets.get(info.sheets[scope].name)
+        if sheet is not None and not _RESERVED.match(name):
+            sheet.names[name.upper()] = text
+    return names
+
+
+def read_number_formats(pkg: Package, part: str | None) -> list[str]:
+    """The number format code of each cell style (cellXfs), from numFmts and the built-ins."""
+    from openpyxl.styles.numbers import BUILTIN_FORMATS
+
+    if part is None or not pkg.has(part):
+        return ["General"]
+    custom: dict[int, str] = {}
+    xf_ids: list[int] = []
+    state = {"xfs": False}
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        tag = name.rpartition("}")[2]
+        if tag == "numFmt":
+            try:
+                custom[int(attrs.get("numFmtId", ""))] = attrs.get("formatCode", "General")
+            except ValueError:
+                pass
+        elif tag == "cellXfs":
+            state["xfs"] = True
+        elif tag == "xf" and state["xfs"]:
+            try:
+                xf_ids.append(int(attrs.get("numFmtId") or 0))
+            except ValueError:
+                xf_ids.append(0)
+
+    def end(name: str) -> None:
+        if name.rpartition("}")[2] == "cellXfs":
+            state["xfs"] = False
+
+    def setup(p: XMLParserType) -> None:
+        p.StartElementHandler = start
+        p.EndElementHandler = end
+
+    pkg.parse(part, setup, namespaces=True)
+    return [custom.get(i) or BUILTIN_FORMATS.get(i, "General") for i in xf_ids] or ["General"]
+
+
+def read_shared_strings(pkg: Package, part: str | None) -> list[str]:
+    """Every ``<si>``: its text, or its rich-text runs joined (phonetic runs left out)."""
+    if part is None or not pkg.has(part):
+        return []
+    strings: list[str] = []
+    state: dict[str, object] = {"parts": None, "cap": None, "rph": False}
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        tag = name.rpartition("}")[2]
+        if tag == "si":
+            state["parts"] = []
+        elif tag == "t" and not state["rph"] and state["parts"] is not None:
+            state["cap"] = []
+        elif tag == "rPh":
+            state["rph"] = True
+
+    def data(text: str) -> None:
+        cap = state["cap"]
+        if cap is not None:
+            cap.append(text)  # type: ignore[attr-defined]
+
+    def end(name: str) -> None:
+        tag = name.rpartition("}")[2]
+        if tag == "t" and state["cap"] is not None:
+            state["parts"].append("".join(state["cap"]))  # type: ignore[union-attr,arg-type]
+            state["cap"] = None
+        elif tag == "si":
+            strings.append(unescape("".join(state["parts"] or ())))  # type: ignore[call-overload]
+            state["parts"] = None
+        elif tag == "rPh":
+            state["rph"] = False
+
+    def setup(p: XMLParserType) -> None:
+        p.StartElementHandler, p.EndElementHandler, p.CharacterDataHandler = start, end, data
+
+    pkg.parse(part, setup, namespaces=True)
+    return strings
+
+
+def read_tables(pkg: Package, sheet_part: str, sheet: str) -> list[Table]:
+    """The tables (ListObjects) of one sheet, through the sheet's relationships."""
+    out = []
+    for kind, target in pkg.rels(sheet_part).values():
+        if kind != "table" or not pkg.has(target):
+            continue
+        el = pkg.xml(target)
+        name = el.get("displayName") or el.get("name") or ""
+        where = f"{pkg.path}: table {name!r} ({target})"
+        r1, c1, r2, c2 = parse_range(el.get("ref") or "", where)
+        cols_el = child(el, "tableColumns")
+        columns = tuple(unescape(c.get("name") or "") for c in children(cols_el, "tableColumn")) \
+            if cols_el is not None else ()
+        try:
+            header = int(el.get("headerRowCount") or 1)
+            totals = int(el.get("totalsRowCount") or 0)
+        except ValueError:
+            raise WorkbookError(f"{where}: bad header or totals row count") from None
+        out.append(Table(name, sheet, r1, c1, r2, c2, columns, header, totals))
+    return out
+
+
+def read_external_link(pkg: Package, part: str, index: int, budget: CellBudget
+                       ) -> tuple[ExternalLink, list[Sheet]] | None:
+    """``[index]``: the linked file's name, its sheets with the values Excel cached, its names."""
+    root = pkg.xml(part)
+    book = child(root, "externalBook")
+    if book is None:
+        log.info("%s: %s is not a workbook link (DDE/OLE); skipped", pkg.path, part)
+        return None
+    rels = pkg.rels(part)
+    target = rels.get(attr(book, "id") or "", ("", ""))[1]
+    names_el = child(book, "sheetNames")
+    sheet_names = tuple(s.get("val") or "" for s in children(names_el, "sheetName")) \
+        if names_el is not None else ()
+    sheets = [Sheet(f"[{index}]{s}", external=target) for s in sheet_names]
+    link_names: dict[str, str] = {}
+    dn_el = child(book, "definedNames")
+    for dn in children(dn_el, "definedName") if dn_el is not None else ():
+        name, refers = dn.get("name") or "", dn.get("refersTo") or ""
+        text = _qualify_external(refers, index)
+        sid = dn.get("sheetId")
+        if sid is not None and sid.isdigit() and int(sid) < len(sheets):
+            sheets[int(sid)].names[name.upper()] = text
+        else:
+            link_names[name.upper()] = text
+    data_el = child(book, "sheetDataSet")
+    for sd in children(data_el, "sheetData") if data_el is not None else ():
+        sid = sd.get("sheetId") or ""
+        if not sid.isdigit() or int(sid) >= len(sheets):
+            continue
+        sheet = sheets[int(sid)]
+        where = f"{pkg.path}: external link [{index}] sheet {sheet_names[int(sid)]!r}"
+        for row in children(sd, "row"):
+            for c in children(row, "cell"):
+                ref = c.get("r") or ""
+                v = child(c, "v")
+                if v is None or v.text is None:
+                    continue
+                r, col = parse_coordinate(ref, where)
+                t = c.get("t") or "n"
+                value = typed_value("str" if t == "s" else t, v.text, [], f"{where}, cell {ref}")
+                budget.take()
+                sheet.cells[(r, col)] = Cell(value)
+                sheet.max_row, sheet.max_col = max(sheet.max_row, r), max(sheet.max_col, col)
+    link = ExternalLink(index, target, sheet_names, link_names)
+    return link, sheets
+
+
+def _qualify_external(refers: str, index: int) -> str:
+    """'=Sheet1!$A$1' in the linked book -> '[1]Sheet1!$A$1' as seen from this workbook."""
+    from openpyxl.formula.tokenizer import Token, Tokenizer
+
+    text = refers[1:] if refers.startswith("=") else refers
+    if "!" not in text:
+        return text
+    try:
+        tokens = Tokenizer("=" + text).items
+    except Exception:  # leave text the tokenizer cannot read as it is
+        return text
+    out = []
+    for tok in tokens:
+        value = tok.value
+        if tok.type == Token.OPERAND and tok.subtype == Token.RANGE and "!" in value \
+                and not value.startswith("["):
+            if value.startswith("'"):
+                value = f"'[{index}]" + value[1:]
+            else:
+                value = f"[{index}]" + value
+        out.append(value)
+    return "".join(out)

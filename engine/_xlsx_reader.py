@@ -1,0 +1,65 @@
+"""Put a :class:`~engine.workbook.Workbook` together from the parts of an .xlsx, in one pass."""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+from ._xlsx_package import Package
+from ._xlsx_parts import (
+    assign_names,
+    read_book,
+    read_external_link,
+    read_number_formats,
+    read_shared_strings,
+    read_tables,
+)
+from ._xlsx_sheet import CellBudget, SheetReader
+from .errors import WorkbookError
+from .workbook import ExternalLink, Limits, Sheet, Table, Workbook
+
+log = logging.getLogger(__name__)
+
+
+def read_workbook(path: Path, limits: Limits) -> Workbook:
+    t0 = time.perf_counter()
+    with Package(path, limits) as pkg:
+        info = read_book(pkg)
+        entries = [e for e in info.sheets if e.part is not None]
+        if not entries:
+            raise WorkbookError(f"{path}: the workbook has no worksheets")
+        strings = read_shared_strings(pkg, info.shared_strings)
+        formats = read_number_formats(pkg, info.styles)
+        budget = CellBudget(str(path), limits.max_cells)
+        sheets: dict[str, Sheet] = {}
+        tables: dict[str, Table] = {}
+        for entry in entries:
+            assert entry.part is not None
+            if entry.name in sheets:
+                raise WorkbookError(f"{path}: two sheets are named {entry.name!r}")
+            sheet = Sheet(entry.name, state=entry.state)
+            reader = SheetReader(str(path), sheet, strings, formats, limits, budget)
+            pkg.parse(entry.part, reader.setup)
+            reader.finish()
+            sheets[entry.name] = sheet
+            for table in read_tables(pkg, entry.part, entry.name):
+                tables[table.name.upper()] = table
+        names = assign_names(info, sheets)
+        externals: dict[int, ExternalLink] = {}
+        for n, part in enumerate(info.external_parts, start=1):
+            if not pkg.has(part):
+                log.warning("%s: external link [%d] part %s is missing", path, n, part)
+                continue
+            found = read_external_link(pkg, part, n, budget)
+            if found is None:
+                continue
+            link, link_sheets = found
+            externals[n] = link
+            for s in link_sheets:
+                sheets.setdefault(s.name, s)
+        pivots = any("pivotCacheDefinition" in name for name in pkg.names())
+    book = Workbook(path, sheets, names, tables, externals, info.calc, pivots, info.date1904)
+    log.info("loaded %s: %d sheets, %d cells, %d external links in %.2f s", path.name,
+             len(sheets), budget.used, len(externals), time.perf_counter() - t0)
+    return book

@@ -1,0 +1,345 @@
+"""One pass over a worksheet's XML: constants, formulas and cached values together.
+
+The sheet part is streamed through expat; each ``<c>`` becomes a :class:`~engine.workbook.Cell`
+when it ends. Shared formulas are expanded from their anchor (openpyxl's ``Translator`` moves
+the relative references), array formulas keep their range, data tables read ``=TABLE()``.
+A ``<c>`` that holds neither a value nor a formula (a styled empty cell) is skipped, so the used
+range is bounded by the cells that hold something; ``<dimension>`` is ignored.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import TYPE_CHECKING, Any
+
+from .errors import LimitError, WorkbookError
+from .values import ExcelError
+from .workbook import Cell, CellRef, Sheet, col_letters
+
+if TYPE_CHECKING:
+    from xml.parsers.expat import XMLParserType
+
+    from .workbook import Limits
+
+log = logging.getLogger(__name__)
+
+MAX_ROW = 1_048_576
+MAX_COL = 16_384  # XFD
+_COORD = re.compile(r"\$?([A-Za-z]{1,4})\$?([0-9]{1,8})")
+_ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
+_COLS: dict[str, int] = {}
+
+
+def unescape(text: str) -> str:
+    """OOXML's ``_xHHHH_`` escapes (``_x000D_`` is a carriage return, ``_x005F_`` an underscore)."""
+    if "_x" not in text:
+        return text
+    return _ESCAPED.sub(lambda m: chr(int(m.group(1), 16)), text)
+
+
+class CellBudget:
+    """Cells stored so far, across every sheet, against ``Limits.max_cells``."""
+
+    def __init__(self, book: str, limit: int) -> None:
+        self.book, self.limit, self.used = book, limit, 0
+
+    def take(self, n: int = 1) -> None:
+        self.used += n
+        if self.used > self.limit:
+            raise LimitError(f"{self.book}: more than {self.limit:,} cells; "
+                             "the limit protects the machine from oversized files")
+
+
+def parse_coordinate(text: str, where: str) -> tuple[int, int]:
+    """'B12' -> (12, 2); a reference past row 1,048,576 or column XFD is a WorkbookError."""
+    m = _COORD.fullmatch(text)
+    if m is None:
+        raise WorkbookError(f"{where}: {text!r} is not a cell reference")
+    letters, digits = m.groups()
+    col = _COLS.get(letters)
+    if col is None:
+        col = 0
+        for ch in letters.upper():
+            col = col * 26 + ord(ch) - 64
+        if len(_COLS) < 100_000:
+            _COLS[letters] = col
+    row = int(digits)
+    if not 1 <= row <= MAX_ROW:
+        raise WorkbookError(f"{where}: cell {text} is beyond Excel's last row (1,048,576)")
+    if col > MAX_COL:
+        raise WorkbookError(f"{where}: cell {text} is beyond Excel's last column (XFD)")
+    return row, col
+
+
+def parse_range(text: str, where: str) -> tuple[int, int, int, int]:
+    """'B2:C4' -> (r1, c1, r2, c2); a single cell is a 1x1 range."""
+    first, _, last = text.partition(":")
+    r1, c1 = parse_coordinate(first, where)
+    r2, c2 = parse_coordinate(last, where) if last else (r1, c1)
+    return min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)
+
+
+def number(text: str, where: str) -> int | float:
+    try:
+        if "." in text or "e" in text or "E" in text:
+            return float(text)
+        return int(text)
+    except ValueError:
+        try:
+            return float(text)
+        except ValueError:
+            raise WorkbookError(f"{where}: {text!r} is not a number") from None
+
+
+def iso_serial(text: str, where: str) -> float:
+    """A ``t="d"`` ISO 8601 value as an Excel serial number."""
+    from openpyxl.utils.datetime import from_ISO8601, to_excel
+
+    try:
+        return float(to_excel(from_ISO8601(text)))
+    except (ValueError, TypeError, OverflowError):
+        raise WorkbookError(f"{where}: {text!r} is not an ISO 8601 date") from None
+
+
+def typed_value(t: str, v: str, strings: list[str], where: str) -> Any:
+    """A ``<v>`` text by its cell type: number, shared string, text, boolean, error, date."""
+    if t == "n":
+        return number(v, where)
+    if t == "s":
+        try:
+            return strings[int(v)]
+        except (ValueError, IndexError):
+            raise WorkbookError(f"{where}: shared string {v!r} does not exist") from None
+    if t == "str" or t == "inlineStr":
+        return unescape(v)
+    if t == "b":
+        return v.strip().lower() in ("1", "true")
+    if t == "e":
+        return ExcelError(v)
+    if t == "d":
+        return iso_serial(v, where)
+    return v
+
+
+def _anchor(formula: str, origin: str) -> Any:
+    """openpyxl's Translator for a shared formula's anchor, or the text it cannot tokenize."""
+    from openpyxl.formula.translate import Translator
+
+    try:
+        return Translator(formula, origin)
+    except Exception:  # TokenizerError and friends: the formula parser will name the cell
+        return formula
+
+
+class SheetReader:
+    """Expat handlers that fill a :class:`Sheet` from its worksheet part."""
+
+    def __init__(self, book: str, sheet: Sheet, strings: list[str], formats: list[str],
+                 limits: Limits, budget: CellBudget) -> None:
+        self.where = f"{book}: sheet {sheet.name!r}"
+        self.sheet, self.strings, self.formats = sheet, strings, formats
+        self.max_formula = limits.max_formula_chars
+        self.max_cells = limits.max_cells
+        self.budget = budget
+        self._names: dict[str, str] = {}
+        self._fmt: dict[str | None, str] = {}
+        self._in_data = False
+        self._row = 0
+        self._col = 0
+        self._hidden: set[int] = set()
+        self._shared: dict[str, Any] = {}
+        self._arrays: list[tuple[int, int, str]] = []
+        self._cap: list[str] | None = None
+        self._in_is = False
+        self._in_rph = False
+        self._new_cell(None, "n", None)
+
+    # -------------------------------------------------------------- expat wiring
+    def setup(self, p: XMLParserType) -> None:
+        p.StartElementHandler = self._start
+        p.EndElementHandler = self._end
+        p.CharacterDataHandler = self._data
+
+    def _local(self, name: str) -> str:
+        tag = self._names.get(name)
+        if tag is None:
+            tag = self._names[name] = name.rpartition(":")[2]
+        return tag
+
+    def _new_cell(self, r: str | None, t: str, s: str | None) -> None:
+        self._r, self._t, self._s = r, t, s
+        self._v: str | None = None
+        self._f: str | None = None
+        self._fattrs: dict[str, str] | None = None
+        self._is: list[str] | None = None
+
+    def _start(self, name: str, attrs: dict[str, str]) -> None:
+        tag = self._names.get(name) or self._local(name)
+        if not self._in_data:
+            if tag == "sheetData":
+                self._in_data = True
+            return
+        if tag == "c":
+            self._new_cell(attrs.get("r"), attrs.get("t", "n"), attrs.get("s"))
+        elif tag == "v" or tag == "f":
+            self._cap = []
+            if tag == "f":
+                self._fattrs = attrs
+        elif tag == "row":
+            self._start_row(attrs)
+        elif tag == "is":
+            self._in_is, self._is = True, []
+        elif tag == "t":
+            if self._in_is and not self._in_rph:
+                self._cap = []
+        elif tag == "rPh":
+            self._in_rph = True
+
+    def _data(self, text: str) -> None:
+        if self._cap is not None:
+            self._cap.append(text)
+
+    def _end(self, name: str) -> None:
+        if not self._in_data:
+            return
+        tag = self._names.get(name) or self._local(name)
+        if tag == "c":
+            self._end_cell()
+        elif tag == "v":
+            self._v = "".join(self._cap or ())
+            self._cap = None
+        elif tag == "f":
+            self._f = "".join(self._cap or ())
+            self._cap = None
+        elif tag == "t":
+            if self._cap is not None and self._is is not None:
+                self._is.append("".join(self._cap))
+            self._cap = None
+        elif tag == "is":
+            self._in_is = False
+        elif tag == "rPh":
+            self._in_rph = False
+        elif tag == "sheetData":
+            self._in_data = False
+
+    def _start_row(self, attrs: dict[str, str]) -> None:
+        r = attrs.get("r")
+        if r is None:
+            self._row += 1
+        else:
+            try:
+                self._row = int(r)
+            except ValueError:
+                raise WorkbookError(f"{self.where}: row {r!r} is not a row number") from None
+            if not 1 <= self._row <= MAX_ROW:
+                raise WorkbookError(f"{self.where}: row {r} is beyond Excel's last row "
+                                    "(1,048,576)")
+        self._col = 0
+        hidden = attrs.get("hidden")
+        if hidden is not None and hidden.strip().lower() in ("1", "true"):
+            self._hidden.add(self._row)
+
+    # -------------------------------------------------------------- one cell
+    def _end_cell(self) -> None:
+        r = self._r
+        if r is not None:
+            row, col = parse_coordinate(r, self.where)
+        else:
+            row, col = self._row, self._col + 1
+            r = f"{col_letters(col)}{row}"
+            if row < 1:
+                raise WorkbookError(f"{self.where}: a cell outside any row")
+        self._col = col
+        t, v = self._t, self._v
+        where = f"{self.where}, cell {r}"
+        if t == "inlineStr":
+            value = None if self._is is None else unescape("".join(self._is))
+        elif not v:
+            value = "" if (v == "" and t == "str" and self._fattrs is not None) else None
+        else:
+            value = typed_value(t, v, self.strings, where)
+        formula = array_ref = None
+        if self._fattrs is not None:
+            formula, array_ref = self._formula(r, row, col, where)
+            if formula is None and value is None:
+                return
+        elif value is None:
+            return  # a styled empty cell holds nothing
+        fmt = self._fmt.get(self._s)
+        if fmt is None:
+            fmt = self._fmt[self._s] = self._format(self._s)
+        self.budget.take()
+        sheet = self.sheet
+        sheet.cells[(row, col)] = Cell(value, formula, array_ref, None, fmt)
+        if row > sheet.max_row:
+            sheet.max_row = row
+        if col > sheet.max_col:
+            sheet.max_col = col
+
+    def _format(self, s: str | None) -> str:
+        try:
+            return self.formats[int(s or 0)]
+        except (ValueError, IndexError):
+            return "General"
+
+    def _formula(self, r: str, row: int, col: int, where: str) -> tuple[str | None, str | None]:
+        fa = self._fattrs or {}
+        text = self._f or ""
+        if len(text) > self.max_formula:
+            raise LimitError(f"{where}: the formula has {len(text):,} characters, above the limit "
+                             f"of {self.max_formula:,} (Limits.max_formula_chars)")
+        kind = fa.get("t")
+        if kind == "shared":
+            si = fa.get("si", "")
+            anchor = self._shared.get(si)
+            if anchor is not None:
+                return self._translate(anchor, r), None
+            if not text:
+                log.warning("%s: shared formula %s has no anchor; its cached value is kept",
+                            where, si)
+                return None, None
+            self._shared[si] = _anchor("=" + text, r)
+            return "=" + text, None
+        if kind == "array":
+            ref = fa.get("ref") or r
+            self._arrays.append((row, col, ref))
+            return "=" + text, ref
+        if kind == "dataTable":
+            return "=TABLE()", None
+        return "=" + text, None
+
+    @staticmethod
+    def _translate(anchor: Any, r: str) -> str:
+        if isinstance(anchor, str):  # text the tokenizer cannot read: reported by the parser
+            return anchor
+        try:
+            return str(anchor.translate_formula(r))
+        except Exception:  # a reference openpyxl cannot move: report the anchor's text as is
+            return str(anchor.tokenizer.formula)
+
+    # -------------------------------------------------------------- after the part
+    def finish(self) -> None:
+        """Mark the other cells of each array formula, record the hidden rows."""
+        sheet = self.sheet
+        for r0, c0, ref in self._arrays:
+            where = f"{self.where}, array formula at {col_letters(c0)}{r0}"
+            r1, c1, r2, c2 = parse_range(ref, where)
+            size = (r2 - r1 + 1) * (c2 - c1 + 1)
+            if size > self.max_cells:
+                raise LimitError(f"{where}: its range {ref} has {size:,} cells, above the limit "
+                                 f"of {self.max_cells:,} cells (Limits.max_cells)")
+            anchor = CellRef(sheet.name, r0, c0)
+            for r in range(r1, r2 + 1):
+                for c in range(c1, c2 + 1):
+                    if (r, c) == (r0, c0):
+                        continue
+                    cell = sheet.cells.get((r, c))
+                    if cell is None:
+                        self.budget.take()
+                        sheet.cells[(r, c)] = Cell(array_anchor=anchor)
+                    else:
+                        cell.formula, cell.array_ref, cell.array_anchor = None, None, anchor
+            sheet.max_row = max(sheet.max_row, r2)
+            sheet.max_col = max(sheet.max_col, c2)
+        sheet.hidden_rows = frozenset(self._hidden)
