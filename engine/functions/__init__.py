@@ -44,7 +44,8 @@ REFERENCE_AWARE = frozenset({
 
 CATEGORIES = ("operators", "logical", "math", "stats", "lookup", "financial", "dates",
               "text", "info", "distributions", "dynamic", "engineering",
-              "charcodes", "regression", "stattests", "moments", "combinatorics")
+              "charcodes", "regression", "stattests", "moments", "combinatorics",
+              "rates", "frequency", "address")
 
 
 def register(*names: str, needs_ctx: bool = False, refs: bool = False):
