@@ -86,6 +86,10 @@ class Compiler:
         m = getattr(self, "_" + type(node).__name__.lower())
         return m(node)
 
+    def _slot(self, node: Slot) -> Code:
+        i = node.index
+        return lambda env: env.slots[i]  # type: ignore[attr-defined]
+
     # constants ---------------------------------------------------------
     def _num(self, node: ir.Num) -> Code:
         v = num(node.value)
@@ -157,8 +161,8 @@ class Compiler:
         if a is None or b is None:
             self.info.unsupported.add("intersection of computed references")
             return lambda env: error(REF)
-        r1, r2 = max(a.r1, b.r1), min(a.r2, b.r2)
-        c1, c2 = max(a.c1, b.c1), min(a.c2, b.c2)
+        r1, r2 = max(a.r1, b.r1), min(a.last_row, b.last_row)
+        c1, c2 = max(a.c1, b.c1), min(a.last_col, b.last_col)
         if a.sheet != b.sheet or r1 > r2 or c1 > c2:
             v = error(NULL)
             return lambda env: v
@@ -277,14 +281,15 @@ class Compiler:
     def _rows_cols(self, node: ir.Call, axis: int) -> Code:
         area = self._ref_arg(node) if node.args and isinstance(node.args[0], ir.Ref | ir.Area) else None
         if area is not None:
-            v = num(area.shape[axis])
+            v = num(area.declared_shape[axis])
             return lambda env: v
         arg = self.compile(node.args[0]) if node.args else None
 
         def run(env: Env) -> Vec:
             x = arg(env) if arg else blank()
             if isinstance(x, Grid):
-                return num(x.shape[axis])
+                shape = x.area.declared_shape if isinstance(x.area, ir.Area) else x.shape
+                return num(shape[axis])
             return num(1)
 
         return run
@@ -302,7 +307,7 @@ class Compiler:
         def run(env: Env) -> Vec | Grid:
             parts = []
             for k, c in enumerate(rest):
-                default = (0 if k < 2 else base.shape[k - 2])
+                default = (0 if k < 2 else base.declared_shape[k - 2])
                 x, e = scalar_number(c(env) if c else None, default)
                 if e is not None and e.any():
                     return error(VALUE, trials(*[c(env) for c in rest if c]))
@@ -348,6 +353,31 @@ class Compiler:
             return _indirect_one(env, str(x.scalar(0)), sheet)
 
         return run
+
+    def _fn_single(self, node: ir.Call) -> Code:
+        """@x of a computed value: the formula's row or column of a range, else the first
+        element of an array (references were intersected when the IR was built)."""
+        if len(node.args) != 1:
+            return lambda env: error(VALUE)
+        arg = self.compile(node.args[0])
+        cell = self.cell
+
+        def run(env: Env) -> Vec:
+            x = arg(env)
+            if not isinstance(x, Grid):
+                return x
+            if isinstance(x.area, ir.Area):
+                from .model import implicit_intersection
+
+                return implicit_intersection(x, cell)
+            return x.cells[0][0] if x.cells and x.cells[0] else error(VALUE)
+
+        return run
+
+    def _fn__union(self, node: ir.Call) -> Code:
+        self.info.problems.append("a 3-D reference or a union of ranges where one range is expected")
+        v = error(VALUE)
+        return lambda env: v
 
     def _fn_subtotal(self, node: ir.Call) -> Code:
         if not node.args:
@@ -416,10 +446,62 @@ def _deref(v: Vec | Grid, op: str) -> Vec | Grid:
     return v
 
 
+# Levels of IR compiled into one nest of closures; deeper formulas are cut into segments
+# that run one after the other (no Python recursion past this depth, compiling or running).
+SEGMENT_LEVELS = 64
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    """The value of a segment computed before (a deep formula's lower levels)."""
+
+    index: int
+
+
+class _SlotEnv:
+    """An Env that also holds the values of a deep formula's segments."""
+
+    __slots__ = ("_env", "slots")
+
+    def __init__(self, env: Env) -> None:
+        self._env = env
+        self.slots: list[Vec | Grid] = []
+
+    def __getattr__(self, name: str):
+        return getattr(self._env, name)
+
+
 def compile_formula(node: ir.Node, cell: CellRef) -> tuple[Code, CompileInfo]:
     info = CompileInfo()
-    code = Compiler(cell, info).compile(node)
-    return code, info
+    compiler = Compiler(cell, info)
+    if ir.height(node) <= SEGMENT_LEVELS:
+        return compiler.compile(node), info
+    segments: list[ir.Node] = []
+
+    def cut(x, kids, depth):
+        x = _rebuild(x, kids)
+        if depth and depth % SEGMENT_LEVELS == 0 and kids:
+            segments.append(x)
+            return Slot(len(segments) - 1)
+        return x
+
+    top = ir.fold(node, cut, lambda x, depth, i: depth + 1, 0)
+    codes = [compiler.compile(seg) for seg in segments]
+    root = compiler.compile(top)
+
+    def run(env: Env) -> Vec | Grid:
+        senv = _SlotEnv(env)
+        for code in codes:
+            senv.slots.append(code(senv))  # type: ignore[arg-type]
+        return root(senv)  # type: ignore[arg-type]
+
+    return run, info
+
+
+def _rebuild(x, kids):
+    from ._ir_nodes import rebuild
+
+    return rebuild(x, kids)
 
 
 def constant_value(value: object) -> Vec:

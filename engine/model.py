@@ -155,7 +155,8 @@ class Model:
             self._code[ref] = cc
             return cc
         try:
-            node = ir.parse_formula(cell.formula, ref.sheet, self.resolver, cell=ref)
+            node = ir.parse_formula(cell.formula, ref.sheet, self.resolver, cell=ref,
+                                    array=cell.array_ref is not None)
         except FormulaError as exc:
             self._errors[ref] = str(exc)
             node = ir.BadRef(cell.formula, str(exc))
@@ -170,7 +171,7 @@ class Model:
 
     def _static_deps(self, node: ir.Node) -> list[CellRef]:
         out: list[CellRef] = []
-        for r in ir.references(node):
+        for r in ir.read_references(node):
             if isinstance(r, ir.Ref):
                 if self.is_formula(r.cell):
                     out.append(r.cell)
@@ -252,7 +253,7 @@ class Model:
         varying: set[CellRef] = set()
         for c in order:
             cc = self.code(c)
-            reads_input = any(_reads(r, input_set) for r in ir.references(cc.node))
+            reads_input = any(_reads(r, input_set) for r in ir.read_references(cc.node))
             if reads_input or cc.info.random_streams or any(d in varying for d in cc.deps):
                 varying.add(c)
         steps = [c for c in order if c in varying]
@@ -402,6 +403,11 @@ class Env:
         return g.cells[r][c]
 
     def area(self, area: ir.Area) -> Grid:
+        """The cells of ``area`` that its sheet can hold values in (the rest are empty), so
+        an OFFSET or INDIRECT to a huge range costs what the sheet holds."""
+        sheet = self.model.workbook.sheets.get(area.sheet)
+        if sheet is not None:
+            area = ir.clip(area, max(sheet.max_row, 1), max(sheet.max_col, 1))
         return Grid([[self.cell(c) for c in row] for row in area.cells()], area)
 
     def subtotal_mask(self, area: ir.Area, skip_hidden: bool) -> np.ndarray:
@@ -410,14 +416,17 @@ class Env:
 
 def implicit_intersection(g: Grid, at: CellRef) -> Vec:
     """Reduce a range to the one cell in the formula's row or column (Excel's @ operator)."""
-    rows, cols = g.shape
+    a = g.area
+    if not isinstance(a, ir.Area):
+        rows, cols = g.shape
+        return g.cells[0][0] if rows and cols else error(VALUE)
+    rows, cols = a.declared_shape
     if rows == 1 and cols == 1:
         return g.cells[0][0]
-    a = g.area
-    if a is None:
-        return g.cells[0][0] if rows and cols else error(VALUE)
-    if cols == 1 and a.r1 <= at.row <= a.r2 and a.sheet == at.sheet:
-        return g.cells[at.row - a.r1][0]
-    if rows == 1 and a.c1 <= at.col <= a.c2 and a.sheet == at.sheet:
-        return g.cells[0][at.col - a.c1]
+    # Excel intersects by position: the range may be on another sheet; past the cells read
+    # (a clipped whole column) the cell is empty
+    if cols == 1 and a.r1 <= at.row <= a.last_row:
+        return g.cells[at.row - a.r1][0] if at.row <= a.r2 else blank()
+    if rows == 1 and a.c1 <= at.col <= a.last_col:
+        return g.cells[0][at.col - a.c1] if at.col <= a.c2 else blank()
     return error(VALUE)

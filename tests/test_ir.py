@@ -26,14 +26,15 @@ GOLDEN = [
     ("=SUM(Data!A1:B3)", ir.Call("SUM", (ir.Area("Data", 1, 1, 3, 2),))),
     ("='My Sheet'!$C$3", ir.Ref(CellRef("My Sheet", 3, 3))),
     ("=data!a1", ir.Ref(CellRef("Data", 1, 1))),
-    ("=SUM(Data!A:A)", ir.Call("SUM", (ir.Area("Data", 1, 1, 20, 1),))),  # bounded to used range
-    ("=SUM(Data!1:2)", ir.Call("SUM", (ir.Area("Data", 1, 1, 2, 2),))),
+    ("=SUM(Data!A:A)", ir.Call("SUM", (ir.Area("Data", 1, 1, 20, 1, rows=1_048_576),))),  # reads the used rows
+    ("=SUM(Data!1:2)", ir.Call("SUM", (ir.Area("Data", 1, 1, 2, 2, cols=16_384),))),
     ("=IF(A1,,2)", ir.Call("IF", (ir.Ref(CellRef("Sheet1", 1, 1)), ir.Missing(), ir.Num(2.0)))),
     ("=_xlfn.NORM.INV(RAND(),0,1)", ir.Call("NORM.INV", (ir.Call("RAND", ()), ir.Num(0.0), ir.Num(1.0)))),
     ("={1,2;3,4}", ir.Array(((ir.Num(1.0), ir.Num(2.0)), (ir.Num(3.0), ir.Num(4.0))))),
     ("=Rate*2", ir.Binary("*", ir.Ref(CellRef("Data", 1, 1)), ir.Num(2.0))),
     ("=Nope", ir.Err(ERROR_CODES["#NAME?"])),
-    ("=A1:B2 B2:C3", ir.Binary(" ", ir.Area("Sheet1", 1, 1, 2, 2), ir.Area("Sheet1", 2, 2, 3, 3))),
+    # Sheet1 holds only A1: the areas read that much and keep their written size
+    ("=A1:B2 B2:C3", ir.Binary(" ", ir.Area("Sheet1", 1, 1, 1, 1, 2, 2), ir.Area("Sheet1", 2, 2, 2, 2, 2, 2))),
 ]
 
 

@@ -1,0 +1,156 @@
+"""Passes over built IR (private to :mod:`engine.ir`), all on an explicit stack so that a
+formula nested thousands of levels deep never reaches Python's recursion limit.
+
+* :func:`fold` — the one bottom-up traversal everything else is written with;
+* :func:`intersect` — Excel's implicit intersection of a range with the formula's row or
+  column (the ``@`` operator, ``_xlfn.SINGLE``);
+* :func:`cell_pass` — what a formula in a given cell really reads: ranges used where a single
+  value is expected (operands of operators in an ordinary, non-array formula) are intersected
+  with the formula's cell, ``INDEX(range, 2, 3)`` with constant positions becomes the cell it
+  names and ``IF(TRUE, a, b)`` the branch taken, so dependencies (and cycles) are those
+  Excel sees.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from . import _ir_nodes as n
+from .values import ERROR_CODES
+from .workbook import CellRef
+
+R = TypeVar("R")
+
+# Functions whose arguments Excel evaluates as arrays even in an ordinary formula (no
+# implicit intersection below them): SUMPRODUCT and friends, and the dynamic-array family.
+ARRAY_ARGUMENTS = frozenset({
+    "SUMPRODUCT", "INDEX", "LOOKUP", "AGGREGATE", "MMULT", "MDETERM", "MINVERSE", "FREQUENCY",
+    "TRANSPOSE", "LINEST", "LOGEST", "TREND", "GROWTH", "SUMX2MY2", "SUMX2PY2", "SUMXMY2",
+    "FILTER", "SORT", "SORTBY", "UNIQUE", "XLOOKUP", "XMATCH", "SEQUENCE", "LET", "LAMBDA",
+    "MAP", "BYROW", "BYCOL", "SCAN", "REDUCE", "MAKEARRAY", "HSTACK", "VSTACK", "TAKE", "DROP",
+    "CHOOSECOLS", "CHOOSEROWS", "TOCOL", "TOROW", "WRAPROWS", "WRAPCOLS", "EXPAND",
+    "TEXTSPLIT", "RANDARRAY", "ANCHORARRAY", "ISREF", "ROWS", "COLUMNS", "ROW", "COLUMN",
+    "OFFSET", "AREAS", "CELL", "_UNION", "SINGLE",
+})
+_SCALAR_OPS = frozenset({"+", "-", "*", "/", "^", "&", "=", "<>", "<", "<=", ">", ">=", "%"})
+
+
+def fold(root: Any, post: Callable[[Any, list[R], Any], R],
+         child_ctx: Callable[[Any, Any, int], Any] | None = None, ctx0: Any = None) -> R:
+    """Bottom-up over ``root``: ``post(node, results of its children, ctx)``; ``child_ctx
+    (node, ctx, i)`` gives the context of child ``i`` (top-down).  No recursion."""
+    order: list[tuple[Any, Any, int]] = []  # (node, ctx, parent index), parents first
+    stack: list[tuple[Any, Any, int]] = [(root, ctx0, -1)]
+    while stack:
+        item = stack.pop()
+        order.append(item)
+        node, ctx, _ = item
+        kids = n.children(node)
+        here = len(order) - 1
+        for i in range(len(kids) - 1, -1, -1):
+            stack.append((kids[i], child_ctx(node, ctx, i) if child_ctx else ctx, here))
+    results: list[list[R]] = [[] for _ in order]
+    out: R | None = None
+    for k in range(len(order) - 1, -1, -1):
+        node, ctx, parent = order[k]
+        mine = results[k]
+        mine.reverse()  # filled right to left
+        value = post(node, mine, ctx)
+        results[k] = []  # free as we go
+        if parent < 0:
+            out = value
+        else:
+            results[parent].append(value)
+    return out  # type: ignore[return-value]
+
+
+def height(root: Any) -> int:
+    """The number of levels of ``root`` (1 for a constant or a reference)."""
+    return fold(root, lambda node, kids, ctx: 1 + max(kids, default=0))
+
+
+def intersect(ref: n.Node, at: CellRef) -> n.Node:
+    """The cell of a one-column (one-row) range in the formula's row (column), Excel's
+    implicit intersection; #VALUE! when there is none.  Excel intersects by position, the
+    range may be on another sheet."""
+    if isinstance(ref, n.Ref) or not isinstance(ref, n.Area):
+        return ref
+    rows, cols = ref.declared_shape
+    if rows == 1 and cols == 1:
+        return n.Ref(CellRef(ref.sheet, ref.r1, ref.c1))
+    if cols == 1 and ref.r1 <= at.row <= ref.last_row:
+        return n.Ref(CellRef(ref.sheet, at.row, ref.c1))
+    if rows == 1 and ref.c1 <= at.col <= ref.last_col:
+        return n.Ref(CellRef(ref.sheet, ref.r1, at.col))
+    return n.Err(ERROR_CODES["#VALUE!"])
+
+
+def _const_int(x: n.Node) -> int | None:
+    if isinstance(x, n.Num) and x.value == int(x.value):
+        return int(x.value)
+    if isinstance(x, n.Bool):
+        return int(x.value)
+    return None
+
+
+def _index_cell(args: tuple[n.Node, ...]) -> n.Node | None:
+    """INDEX(area, i[, j]) with constant positions inside the area: the cell itself."""
+    if not 2 <= len(args) <= 3 or not isinstance(args[0], n.Area | n.Ref):
+        return None
+    if isinstance(args[0], n.Ref):
+        area = n.Area(args[0].cell.sheet, args[0].cell.row, args[0].cell.col,
+                      args[0].cell.row, args[0].cell.col)
+    else:
+        area = args[0]
+    rows, cols = area.declared_shape
+    i = _const_int(args[1])
+    j = _const_int(args[2]) if len(args) == 3 else None
+    if i is None or (len(args) == 3 and j is None):
+        return None
+    if j is None:  # one index into a vector
+        if cols == 1:
+            i, j = i, 1
+        elif rows == 1:
+            i, j = 1, i
+        else:
+            return None
+    if not (1 <= i <= rows and 1 <= j <= cols):  # type: ignore[operator]
+        return None
+    return n.Ref(CellRef(area.sheet, area.r1 + i - 1, area.c1 + j - 1))  # type: ignore[operator]
+
+
+def _if_branch(args: tuple[n.Node, ...]) -> n.Node | None:
+    """IF(constant, a, b): the branch taken, when it is written."""
+    if len(args) not in (2, 3) or not isinstance(args[0], n.Num | n.Bool):
+        return None
+    taken = args[1] if args[0].value else (args[2] if len(args) == 3 else n.Bool(False))
+    return None if isinstance(taken, n.Missing | n.Area) else taken
+
+
+def cell_pass(root: n.Node, cell: CellRef, array: bool) -> n.Node:
+    """Rewrite the IR of ``cell``'s formula to what it really reads (see the module doc)."""
+
+    def child_ctx(node: Any, in_array: bool, i: int) -> bool:
+        return in_array or (isinstance(node, n.Call) and node.name in ARRAY_ARGUMENTS)
+
+    def post(node: Any, kids: list[n.Node], in_array: bool) -> n.Node:
+        node = n.rebuild(node, kids)
+        if isinstance(node, n.Call):
+            if node.name == "SINGLE" and len(node.args) == 1 and isinstance(node.args[0], n.Area):
+                return intersect(node.args[0], cell)
+            if node.name == "INDEX":
+                return _index_cell(node.args) or node
+            if node.name == "IF":
+                return _if_branch(node.args) or node
+            return node
+        if in_array:
+            return node
+        if isinstance(node, n.Unary) and isinstance(node.operand, n.Area) and node.op in _SCALAR_OPS:
+            return n.Unary(node.op, intersect(node.operand, cell))
+        if isinstance(node, n.Binary) and node.op in _SCALAR_OPS \
+                and (isinstance(node.left, n.Area) or isinstance(node.right, n.Area)):
+            return n.Binary(node.op, intersect(node.left, cell), intersect(node.right, cell))
+        return node
+
+    return fold(root, post, child_ctx, array)
