@@ -116,6 +116,8 @@ def expr(node: ast.expr) -> str:
         if isinstance(base, ast.Name) and base.id == "ur" and isinstance(idx, ast.Tuple) \
                 and isinstance(idx.elts[0], ast.Constant) and isinstance(idx.elts[0].value, int):
             return f"ur{idx.elts[0].value}"
+        if isinstance(base, ast.Name) and base.id == "kv" and not isinstance(idx, ast.Tuple):
+            return f"R(kv[(long long)({expr(idx)})])"   # a lookup table (text ids)
         if isinstance(base, ast.Name) and _LOCAL.fullmatch(base.id) \
                 and isinstance(idx, ast.Constant) and isinstance(idx.value, int):
             return f"{base.id}[{idx.value}]"
@@ -243,6 +245,10 @@ def generate_cuda(program: Program, samplers: dict[CellRef, InputSampler],
     for r, c in enumerate(gen.stored_cells):
         val = gen.cells[c]
         e = "0" if val.e == "0" else val.e
+        if val.kind == "str" and c not in gen.text_ids:   # text output: #VALUE!, as numpy
+            body.append(f"out_v[{r}LL * count + i] = MC_NAN;")
+            body.append(f"out_e[{r}LL * count + i] = (unsigned char)(({e}) != 0 ? ({e}) : 3);")
+            continue
         body.append(f"out_v[{r}LL * count + i] = ({e}) == 0 ? (double){val.v} : MC_NAN;")
         body.append(f"out_e[{r}LL * count + i] = (unsigned char)({e});")
     source = _module(body, dtype)

@@ -20,6 +20,7 @@ from ._numba_values import (
     errors_of,
     lit,
     num,
+    union_dom,
 )
 
 if TYPE_CHECKING:
@@ -247,6 +248,8 @@ class AggregatesMixin(ArgsMixin):
         if not 2 <= len(node.args) <= 3:
             raise NotFusable("MATCH with a wrong number of arguments")
         x = self.expr(node.args[0])
+        if x.kind == KSTR:   # a text key: the position of each key, from the numpy library
+            return self.enumerated_call(node)
         if x.kind not in (KNUM, KBOOL):
             raise NotFusable("MATCH of something other than a number")
         cells = self._line(node.args[1], "MATCH")
@@ -289,7 +292,7 @@ class AggregatesMixin(ArgsMixin):
         k = self.number(args[0])
         n = len(cells)
         kinds = {c.kind for c in cells}
-        if len(kinds) != 1 or kinds & {KSTR}:
+        if len(kinds) != 1:
             raise NotFusable("INDEX over cells of several types")
         if not (k.bounded and k.lo >= 1.0):
             raise NotFusable("INDEX with a position that may be 0 or negative")
@@ -305,7 +308,7 @@ class AggregatesMixin(ArgsMixin):
                 cell_err = self.err(f"sel({ki} == {lit(j)}, {errs[j - 1]}, {cell_err})")
         beyond = None if k.hi < n + 1 else (f"({ki} > {lit(n)})", 4)
         e = self.err(self.chain([k.e], [beyond, (cell_err, 0) if cell_err != "0" else None]))
-        return num(r, e, iv.union([c.iv for c in cells]), cells[0].kind)
+        return num(r, e, iv.union([c.iv for c in cells]), cells[0].kind, union_dom(cells))
 
     # ------------------------------------------------------------ statistical inverses
     def _norm_inv(self, p: Val, mean: Val, sd: Val, log: bool) -> Val:
@@ -355,18 +358,23 @@ class AggregatesMixin(ArgsMixin):
         s_ok = sd.bounded and sd.lo > 0.0
         g = sd.v if s_ok else self.value(f"sel({sd.v} > 0.0, {sd.v}, 1.0)")
         z = self.value(f"({x.v} - {m.v}) / {g}")
-        cdf = self.value(f"ndtr({z})") if cum is None or cum.hi > 0.0 else "0.0"
+        # any non-zero flag is TRUE (negative ones too); a flag known only by its bounds may
+        # be either unless they exclude 0
+        always = cum is None or iv.excludes_zero(cum.iv)
+        never = cum is not None and cum.lo == cum.hi == 0.0
+        cdf = "0.0" if never else self.value(f"ndtr({z})")
         pdf = "0.0"
-        if cum is not None and cum.lo == 0.0:
+        if not always:
             pdf = self.value(f"np.exp(-0.5 * {z} * {z}) / ({lit(math.sqrt(2.0 * math.pi))} "
                              f"* {sd.v})")
         args = [x, m, sd] + ([cum] if cum is not None else [])
-        if cum is None or cum.lo == cum.hi:
-            r = cdf if cum is None or cum.lo != 0.0 else pdf
+        if always or never:
+            r = cdf if always else pdf
         else:
+            assert cum is not None
             r = self.value(f"sel({cum.v} != 0.0, {cdf}, {pdf})")
         checks = [None if s_ok else (f"({sd.v} <= 0.0)", NUM)]
-        bounds = (0.0, 1.0) if cum is not None and cum.lo > 0.0 or cum is None else iv.UNKNOWN
+        bounds = (0.0, 1.0) if always else iv.UNKNOWN
         return self.result(r, args, checks, bounds)
 
     def fn_norm_dist(self, node: ir.Call) -> Val:
@@ -400,8 +408,6 @@ class AggregatesMixin(ArgsMixin):
             if isinstance(a, ir.Area):
                 raise NotFusable("CHOOSE of a range")
             v = BLANK if isinstance(a, ir.Missing) else self.expr(a)
-            if v.kind == KSTR:
-                raise NotFusable("CHOOSE of text")
             vals.append(v)
         if len({v.kind for v in vals}) != 1:
             raise NotFusable("CHOOSE of values of several types")
@@ -415,4 +421,4 @@ class AggregatesMixin(ArgsMixin):
         inside = k.bounded and k.lo >= 1.0 and k.hi < n + 1
         bad = None if inside else (f"({ki} < 1.0) | ({ki} > {lit(n)})", VALUE)
         err = self.err(self.chain([k.e], [bad, (e, 0) if e != "0" else None]))
-        return num(r, err, iv.union([v.iv for v in vals]), vals[0].kind)
+        return num(r, err, iv.union([v.iv for v in vals]), vals[0].kind, union_dom(vals))

@@ -43,9 +43,10 @@ import numpy as np
 
 from .. import ir
 from ..compiler import compile_formula, stream_id
-from ..values import ExcelError, Grid, Vec
+from ..values import VALUE, ExcelError, Grid, Vec
 from . import _numba_intervals as iv
 from ._numba_functions import FunctionsMixin
+from ._numba_text import ENUMERATED, TextMixin
 from ._numba_values import (
     BLANK,
     KBOOL,
@@ -107,6 +108,8 @@ class KernelPlan:
     rest: list[CellRef]                       # cells left to the numpy evaluator, in order
     reasons: dict[CellRef, str] = field(default_factory=dict)  # why a cell is not fused
     segments: int = 1
+    strings: list[str] = field(default_factory=list)          # text ids -> strings
+    text_ids: set = field(default_factory=set)   # stored text cells holding ids (not #VALUE!)
 
 
 _PYCMP = {"=": "==", "<>": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
@@ -114,7 +117,7 @@ _OPCMP = {"=": operator.eq, "<>": operator.ne, "<": operator.lt, "<=": operator.
           ">": operator.gt, ">=": operator.ge}
 
 
-class Generator(FunctionsMixin):
+class Generator(FunctionsMixin, TextMixin):
     """Generates the kernel of one program.  ``samplers`` says how each input is drawn."""
 
     def __init__(self, program: Program, samplers: dict[CellRef, InputSampler],
@@ -133,6 +136,9 @@ class Generator(FunctionsMixin):
                                   if iv.bounded(samplers[c].bounds) else iv.UNKNOWN)
                            for j, c in enumerate(self.inputs)}
         self.cells: dict[CellRef, Val] = {}
+        self.text_ids: set[CellRef] = set()
+        self.strings: list[str] = []
+        self.string_ids: dict[str, int] = {}
         self.consts: list[tuple[float, int]] = []
         self.const_index: dict[object, int] = {}
         self.streams: list[int] = []            # uniform streams drawn in the kernel
@@ -196,7 +202,7 @@ class Generator(FunctionsMixin):
         elif isinstance(x, bool):
             value, err, kind = float(x), 0, KBOOL
         elif isinstance(x, str):
-            return Val("0.0", "0", KSTR, 0.0, 0.0)
+            return self.text_const(x)
         else:
             value, err, kind = float(x), 0, KNUM
             if not math.isfinite(value):
@@ -284,10 +290,12 @@ class Generator(FunctionsMixin):
         if isinstance(node, ir.Call):
             fn = getattr(self, "fn_" + node.name.replace(".", "_").lower(), None)
             if fn is None:
+                if node.name in ENUMERATED:
+                    return self.enumerated_call(node)
                 raise NotFusable(f"function {node.name} is not in the fused subset")
             return fn(node)
         if isinstance(node, ir.Str):
-            raise NotFusable("text")
+            return self.text_const(node.value)
         if isinstance(node, ir.Area):
             raise NotFusable("a range used as a single value")
         raise NotFusable(f"{type(node).__name__} is not in the fused subset")
@@ -300,7 +308,7 @@ class Generator(FunctionsMixin):
             return num(lit(default), "0", iv.point(default))
         v = self.expr(node)
         if v.kind == KSTR:
-            raise NotFusable("text used as a number")
+            return self.text_number(v)
         return v
 
     def condition(self, node: ir.Node | None) -> Val:
@@ -308,13 +316,13 @@ class Generator(FunctionsMixin):
             return BLANK
         v = self.expr(node)
         if v.kind == KSTR:
-            raise NotFusable("text used as a condition")
+            return self.text_condition(v)
         return v
 
     def unary(self, node: ir.Unary) -> Val:
         a = self.expr(node.operand)
         if a.kind == KSTR:
-            raise NotFusable("text in arithmetic")
+            a = self.text_number(a)
         if node.op == "+":
             return a
         if node.op == "-":
@@ -329,6 +337,8 @@ class Generator(FunctionsMixin):
             return self.compare(op, self.expr(node.left), self.expr(node.right))
         if op in ("+", "-", "*", "/", "^"):
             return self.arith(op, self.number(node.left), self.number(node.right))
+        if op == "&":
+            return self.concat(self.expr(node.left), self.expr(node.right))
         raise NotFusable(f"operator {op!r}")
 
     def arith(self, op: str, a: Val, b: Val) -> Val:
@@ -354,7 +364,7 @@ class Generator(FunctionsMixin):
 
     def compare(self, op: str, a: Val, b: Val) -> Val:
         if KSTR in (a.kind, b.kind):
-            raise NotFusable("comparison with text")
+            return self.text_compare(op, a, b)
         e = self.err(self.chain([a.e, b.e]))
         if {a.kind, b.kind} == {KNUM, KBOOL}:
             # Excel orders numbers < text < logicals whatever the values
@@ -417,8 +427,6 @@ class Generator(FunctionsMixin):
             if isinstance(cc.node, ir.Area):
                 raise NotFusable("a range as a cell's value")
             v = self.expr(cc.node)
-            if v.kind == KSTR:
-                raise NotFusable("a text result")
         except NotFusable:
             self.ntmp, n, self.const_index, self.rand_rows = saved
             del self.consts[n:]
@@ -426,7 +434,7 @@ class Generator(FunctionsMixin):
         self.lines = _bind(self.lines, v.v, f"v{k}")
         if v.e != "0":
             self.lines = _bind(self.lines, v.e, f"w{k}")
-        self.cells[c] = Val(f"v{k}", "0" if v.e == "0" else f"w{k}", v.kind, v.lo, v.hi)
+        self.cells[c] = Val(f"v{k}", "0" if v.e == "0" else f"w{k}", v.kind, v.lo, v.hi, v.dom)
         return self.lines
 
     def generate(self) -> KernelPlan:
@@ -458,10 +466,23 @@ class Generator(FunctionsMixin):
             fused.append(c)
         # cells the kernel must store: outputs, and what the numpy part reads
         need = [c for c in program.outputs if c in self.cells]
+        read: set[CellRef] = set()
         for c in rest:
-            need.extend(d for d in self.model.code(c).deps if d in self.cells)
+            read.update(d for d in self.model.code(c).deps if d in self.cells)
+        need.extend(d for d in read)
         stored = list(dict.fromkeys(need))
+        # a text cell is stored as its id where numpy reads it, else as an output: #VALUE!
+        self.text_ids = {c for c in stored if c in read and self.cells[c].kind == KSTR}
         return self.assemble(cell_lines, fused, stored, rest, reasons)
+
+    def store_lines(self, c: CellRef, k: int) -> tuple[str, str]:
+        """The value and error code stored for fused cell ``c`` (``v<k>``/``w<k>``): NaN
+        where an Excel error; a text output as numpy's outputs have it (NaN, #VALUE!)."""
+        val = self.cells[c]
+        e = val.e
+        if val.kind == KSTR and c not in self.text_ids:
+            return "np.nan", f"fe({e}, {VALUE})" if e != "0" else str(VALUE)
+        return (f"v{k}" if e == "0" else f"sel({e} == 0, v{k}, np.nan)"), e
 
     # ---------------------------------------------------------------- the module
     def stream(self, sid: int) -> int:
@@ -561,9 +582,9 @@ class Generator(FunctionsMixin):
                     body.append(f"se[{cross[k]}, b] = {e}")
                 if c in store_row:
                     r = store_row[c]
-                    value = f"v{k}" if e == "0" else f"sel({e} == 0, v{k}, np.nan)"
+                    value, stored_e = self.store_lines(c, k)
                     body.append(f"out_v[{r}, i] = {value}")
-                    body.append(f"out_e[{r}, i] = {e}")
+                    body.append(f"out_e[{r}, i] = {stored_e}")
             paired = _paired(body)
             src += ["    " + line for line in scratch]
             if paired is None:
@@ -597,7 +618,7 @@ class Generator(FunctionsMixin):
             ke=np.array([e for _, e in self.consts], dtype=np.int64),
             dp=np.array(dp, dtype=np.float64), fused=fused, stored=stored,
             stored_kinds={c: self.cells[c].kind for c in stored}, rest=rest, reasons=reasons,
-            segments=len(segments))
+            segments=len(segments), strings=list(self.strings), text_ids=set(self.text_ids))
 
 
 _LOCAL = re.compile(r"\b(?![kq]\d)([a-z]\d+|i|b)\b")   # a trial's names (not constants)

@@ -26,6 +26,7 @@ from ._numba_values import (
     Val,
     lit,
     num,
+    union_dom,
 )
 
 if TYPE_CHECKING:
@@ -66,10 +67,7 @@ class FunctionsMixin(AggregatesMixin, ArgsMixin):
                 return ZERO if is_then else FALSE
             if isinstance(a, ir.Area):
                 raise NotFusable("IF returning a range")
-            v = self.expr(a)
-            if v.kind == KSTR:
-                raise NotFusable("IF returning text")
-            return v
+            return self.expr(a)
 
         then, other = side(args[1], True), side(args[2], False)
         if then.kind != other.kind:
@@ -78,7 +76,8 @@ class FunctionsMixin(AggregatesMixin, ArgsMixin):
         r = self.value(f"sel({m}, {then.v}, {other.v})")
         e = "0" if then.e == other.e == "0" else self.err(f"sel({m}, {then.e}, {other.e})")
         bounds = iv.union([then.iv, other.iv])
-        return num(r, self.err(self.chain([c.e, e])), bounds, then.kind)
+        return num(r, self.err(self.chain([c.e, e])), bounds, then.kind,
+                   union_dom([then, other]) if then.kind == KSTR else None)
 
     def _if_error(self, node: ir.Call, only_na: bool) -> Val:
         if not 1 <= len(node.args) <= 2:
@@ -87,8 +86,6 @@ class FunctionsMixin(AggregatesMixin, ArgsMixin):
         if isinstance(value, ir.Area):
             raise NotFusable(f"{node.name} over a range")
         v = self.expr(value)
-        if v.kind == KSTR:
-            raise NotFusable(f"{node.name} of text")
         fb_node = node.args[1] if len(node.args) > 1 else None
         if fb_node is None or isinstance(fb_node, ir.Missing):
             fb = ZERO
@@ -104,7 +101,8 @@ class FunctionsMixin(AggregatesMixin, ArgsMixin):
         r = self.value(f"sel({m}, {fb.v}, {v.v})")
         other = v.e if only_na else "0"
         e = "0" if fb.e == other == "0" else self.err(f"sel({m}, {fb.e}, {other})")
-        return num(r, e, iv.union([fb.iv, v.iv]), v.kind)
+        return num(r, e, iv.union([fb.iv, v.iv]), v.kind,
+                   union_dom([fb, v]) if v.kind == KSTR else None)
 
     def fn_iferror(self, node: ir.Call) -> Val:
         return self._if_error(node, False)

@@ -26,6 +26,7 @@ class Val:
     kind: str
     lo: float = -math.inf
     hi: float = math.inf
+    dom: tuple[int, ...] | None = None   # text: the string ids it can take
 
     @property
     def iv(self) -> iv.Interval:
@@ -36,8 +37,16 @@ class Val:
         return iv.bounded(self.iv)
 
 
-def num(v: str, e: str, bounds: iv.Interval = iv.UNKNOWN, kind: str = KNUM) -> Val:
-    return Val(v, e, kind, bounds[0], bounds[1])
+def num(v: str, e: str, bounds: iv.Interval = iv.UNKNOWN, kind: str = KNUM,
+        dom: tuple[int, ...] | None = None) -> Val:
+    return Val(v, e, kind, bounds[0], bounds[1], dom)
+
+
+def union_dom(vals: list[Val]) -> tuple[int, ...] | None:
+    """The string ids any of ``vals`` (text) can take."""
+    if any(v.dom is None for v in vals):
+        return None
+    return tuple(sorted({k for v in vals for k in v.dom or ()}))
 
 
 ZERO = Val("0.0", "0", KNUM, 0.0, 0.0)

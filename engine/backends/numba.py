@@ -171,7 +171,10 @@ class NumbaBackend(Backend):
         if plan.rest:
             values = self._numpy_part(job, prep, start, count, out_in, out_v, out_e, row)
         for c in job.program.outputs:
-            if c in row:
+            if c in plan.text_ids:   # stored as ids for numpy: an output is #VALUE! there
+                res.errors[c] = np.where(out_e[row[c]] == 0, 3, out_e[row[c]]).astype(np.uint8)
+                res.outputs[c] = np.full(count, np.nan)
+            elif c in row:
                 res.outputs[c], res.errors[c] = out_v[row[c]], out_e[row[c]]
             elif values is not None and c in values:
                 res.outputs[c], res.errors[c] = output_arrays(values[c], count)
@@ -441,7 +444,11 @@ class NumbaBackend(Backend):
             bad = err != 0
             data = np.where(bad, 0.0, out_v[r])
             kind = prep.plan.stored_kinds[c]
-            if kind == "bool":
+            if kind == "str":
+                ids = np.where(bad, 0.0, out_v[r]).astype(np.int64)
+                strings = np.array(prep.plan.strings + [""], dtype=object)
+                vec = Vec(Kind.STR, strings[ids], err.copy() if bad.any() else None)
+            elif kind == "bool":
                 vec = Vec(Kind.BOOL, data != 0.0, err.copy() if bad.any() else None)
             elif kind == "blank":
                 vec = Vec(Kind.BLANK, np.zeros(count), err.copy() if bad.any() else None)
@@ -464,6 +471,23 @@ def _fill_beside(prep: _Prepared, c: CellRef, inputs: np.ndarray, values: np.nda
         values[:], errors[:] = prep.const_outputs[c]
 
 
+def fused_report(job: Job, backend: NumbaBackend | None = None) -> dict[str, str]:
+    """The cells of ``job``'s stochastic slice that the fused kernel does not compute, each
+    with the reason (empty when every cell is fused): for RESULT.json and ``check``.  Uses
+    ``backend``'s prepared plan when given (no second compile), else generates the plan
+    alone (no compile at all)."""
+    if backend is not None:
+        prep = backend.prepare(job)
+        if prep.kernel is None:
+            why = "the kernel did not compile" if prep.plan.fused else "nothing to fuse"
+            return {str(c): prep.plan.reasons.get(c, why) for c in job.program.steps}
+        plan = prep.plan
+    else:
+        samplers, mode = samplers_for(job, False)
+        plan = generate(job.program, samplers, mode)
+    return {str(c): plan.reasons.get(c, "depends on a cell left to numpy") for c in plan.rest}
+
+
 def prep_constant(job: Job, c: CellRef) -> Vec:
     """The value numpy gives a cell outside the slice (a constant or the workbook's value)."""
     from ..model import Env
@@ -473,4 +497,4 @@ def prep_constant(job: Job, c: CellRef) -> Vec:
     return env.cell(c)
 
 
-__all__ = ["NumbaBackend", "FallbackInfo", "cache_dir"]
+__all__ = ["NumbaBackend", "FallbackInfo", "cache_dir", "fused_report"]

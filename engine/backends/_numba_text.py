@@ -1,0 +1,552 @@
+"""Text, logicals and errors in the fused kernel: strings as ids into a compile-time table.
+
+A text value in generated code is a float holding an id into :attr:`TextMixin.strings`; its
+:class:`Val` carries ``dom``, the ids it can take (text only ever comes from constants, the
+workbook's strings, and functions of them, so the set is finite and known when the kernel is
+generated).  Whatever is computed *from* text is therefore a function of a few ids, and the
+generator evaluates it once per id (or per pair of ids) with the numpy reference itself and
+emits a table lookup: ``kv[<offset> + int(id)]``.  That covers comparisons (case-insensitive,
+Excel's order of types), ``&``, LEN/UPPER/LEFT/..., coercion of text to numbers and
+logicals, lookups of a text key in a constant table, and the criteria of SUMIF/COUNTIF/...
+matched against text cells: the answers are the reference's by construction.
+
+What cannot be a table is a string made per trial from a varying number (``A1&" units"``,
+``TEXT(A1,"0.0")``): such a cell raises :class:`NotFusable` with that reason, and it and what
+depends on it run on numpy.
+
+The tables live in the ``kv`` constant array (a block of entries each), so the kernel's
+signature, the CUDA translation and the launchers are the same for every value kind.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .. import ir
+from ..values import DIV0, NA, VALUE, ExcelError, Grid, Kind, Vec, blank, boolean, num, text
+from . import _numba_intervals as iv
+from ._numba_values import BLANK, KBLANK, KBOOL, KNUM, KSTR, NotFusable, Val, code, lit
+
+if TYPE_CHECKING:
+    from ..workbook import CellRef
+
+MAX_TABLE = 1 << 16   # entries of one lookup table (ids are global: (max id + 1) per text)
+# functions evaluated per text id through the numpy library (they read values, not references)
+ENUMERATED = frozenset({
+    "LEN", "UPPER", "LOWER", "TRIM", "LEFT", "RIGHT", "MID", "PROPER", "CLEAN", "VALUE",
+    "EXACT", "CONCATENATE", "CONCAT", "REPT", "SUBSTITUTE", "FIND", "SEARCH", "REPLACE",
+    "T", "N", "CODE", "UNICODE", "VLOOKUP", "HLOOKUP", "XLOOKUP", "LOOKUP", "XMATCH",
+    "LEFTB", "RIGHTB", "MIDB", "LENB", "FINDB", "SEARCHB", "TEXTBEFORE", "TEXTAFTER",
+    "NUMBERVALUE", "DATEVALUE", "TIMEVALUE", "SWITCH",
+})
+
+
+class TextMixin:
+    """String table, text constants and everything computed from text ids (a mixin of the
+    Generator: see the module docstring)."""
+
+    if TYPE_CHECKING:  # provided by the Generator
+        consts: list[tuple[float, int]]
+        const_index: dict[object, int]
+        cell: CellRef | None
+        env: Any
+
+        def value(self, expr: str) -> str: ...
+        def err(self, expr: str) -> str: ...
+        def chain(self, errs: list[str], checks: Sequence[tuple[str, int] | None] = ()) -> str: ...
+        def expr(self, node: ir.Node) -> Val: ...
+        def is_constant(self, node: ir.Node) -> bool: ...
+        def operand(self, c: CellRef) -> Val: ...
+
+    strings: list[str]
+    string_ids: dict[str, int]
+
+    # ------------------------------------------------------------ the table
+    def string_id(self, s: str) -> int:
+        got = self.string_ids.get(s)
+        if got is None:
+            got = self.string_ids[s] = len(self.strings)
+            self.strings.append(s)
+        return got
+
+    def text_const(self, s: str, e: str = "0") -> Val:
+        k = self.string_id(s)
+        return Val(lit(float(k)), e, KSTR, float(k), float(k), (k,))
+
+    def table(self, values: Sequence[float]) -> int:
+        """The offset in ``kv`` of a block holding ``values`` (shared when equal)."""
+        key = ("table", tuple(float(x) for x in values))
+        idx = self.const_index.get(key)
+        if idx is None:
+            idx = self.const_index[key] = len(self.consts)
+            self.consts.extend((float(x), 0) for x in key[1])
+        return idx
+
+    # ------------------------------------------------------------ enumeration
+    def domain(self, v: Val) -> list[tuple[int, Any]] | None:
+        """(index in a table, Python value) for each value ``v`` can take, or None when it is
+        one known constant (not a table variable).  Raises NotFusable for a varying number."""
+        if v.kind == KSTR:
+            assert v.dom is not None
+            if len(v.dom) == 1:
+                return None
+            return [(k, self.strings[k]) for k in v.dom]
+        if v.kind == KBOOL and v.lo != v.hi:
+            return [(0, False), (1, True)]
+        if v.lo == v.hi or v.kind == KBLANK:
+            return None
+        raise NotFusable("text made from a number that varies per trial (a dynamic string)")
+
+    def python_value(self, v: Val) -> Any:
+        """The one value of a constant Val (its error aside)."""
+        if v.kind == KSTR:
+            assert v.dom is not None
+            return self.strings[v.dom[0]]
+        if v.kind == KBLANK:
+            return None
+        if v.kind == KBOOL:
+            return bool(v.lo)
+        return float(v.lo)
+
+    def tabulate(self, vals: Sequence[Val], fn: Callable[[list[Any]], Vec], what: str
+                 ) -> Val:
+        """``fn`` of the Python values of ``vals`` for every combination they can take, as
+        table lookups; argument errors (leftmost first) win over the table's."""
+        doms = [self.domain(v) for v in vals]
+        fixed = [self.python_value(v) if d is None else None for v, d in zip(vals, doms,
+                                                                             strict=True)]
+        var = [j for j, d in enumerate(doms) if d is not None]
+        widths = [max(k for k, _ in doms[j]) + 1 for j in var]   # type: ignore[index]
+        size = math.prod(widths)
+        if size > MAX_TABLE:
+            raise NotFusable(f"{what}: a table of {size} entries")
+        values = np.zeros(size)
+        errors = np.zeros(size, dtype=np.int64)
+        kinds: set[str] = set()
+        ids: set[int] = set()
+        combos = itertools.product(*[doms[j] for j in var])  # type: ignore[misc]
+        for combo in combos:
+            args = list(fixed)
+            pos = 0
+            for j, w, (k, x) in zip(var, widths, combo, strict=True):
+                args[j] = x
+                pos = pos * w + k
+            x = _scalar(fn(args))
+            if isinstance(x, ExcelError):
+                errors[pos] = x.code
+            elif x is None:
+                kinds.add(KBLANK)
+            elif isinstance(x, bool):
+                kinds.add(KBOOL)
+                values[pos] = float(x)
+            elif isinstance(x, str):
+                kinds.add(KSTR)
+                k = self.string_id(x)
+                ids.add(k)
+                values[pos] = float(k)
+            else:
+                kinds.add(KNUM)
+                if not math.isfinite(float(x)):
+                    raise NotFusable(f"{what}: a non-finite value")
+                values[pos] = float(x)
+        if len(kinds) > 1:
+            raise NotFusable(f"{what}: results of several types")
+        kind = kinds.pop() if kinds else KNUM
+        if var:
+            idx = f"int({vals[var[0]].v})"
+            for j, w in zip(var[1:], widths[1:], strict=True):
+                idx = f"{idx} * {w} + int({vals[j].v})"
+        else:
+            idx = "0"
+        used = [pos for pos in _positions(doms, var, widths)]
+        vset = {values[p] for p in used if errors[p] == 0}
+        if len(vset) <= 1:
+            v = lit(vset.pop() if vset else 0.0)
+        else:
+            v = self.value(f"kv[{self.table(values)} + {idx}]")
+        eset = {int(errors[p]) for p in used}
+        if eset == {0}:
+            e_tab = None
+        elif len(eset) == 1:
+            e_tab = (code(eset.pop()), 0)
+        else:
+            e_tab = (self.err(f"int(kv[{self.table(errors)} + {idx}])"), 0)
+        e = self.err(self.chain([x.e for x in vals], [e_tab]))
+        good = [values[p] for p in used if errors[p] == 0] or [0.0]
+        if kind == KSTR:
+            return Val(v, e, KSTR, min(good), max(good), tuple(sorted(ids)))
+        bounds = (min(good), max(good)) if kind != KBLANK else (0.0, 0.0)
+        return Val(v, e, kind, *bounds)
+
+    # ------------------------------------------------------------ coercion
+    def text_number(self, v: Val) -> Val:
+        """Text used as a number: numeric text as its number, else #VALUE!."""
+        from ..values import to_number
+
+        def fn(args: list[Any]) -> Vec:
+            x, err = to_number(text(args[0]))
+            return Vec(Kind.NUM, x, err)
+
+        return self.tabulate([v], fn, "text used as a number")
+
+    def text_condition(self, v: Val) -> Val:
+        """Text used as a logical test: "TRUE"/"FALSE" (any case), else #VALUE!."""
+        from ..values import to_bool
+
+        def fn(args: list[Any]) -> Vec:
+            x, err = to_bool(text(args[0]))
+            return Vec(Kind.BOOL, x, err)
+
+        return self.tabulate([v], fn, "text used as a condition")
+
+    # ------------------------------------------------------------ operators
+    def text_compare(self, op: str, a: Val, b: Val) -> Val:
+        """engine.functions.operators.compare where a side is text: numbers < text <
+        logicals whatever the values; text case-insensitively; blank as ""."""
+        from ..functions.operators import compare
+
+        def fn(args: list[Any]) -> Vec:
+            return compare(op, _vec(args[0]), _vec(args[1]))
+
+        if a.kind != KSTR and a.kind != KBLANK and a.lo != a.hi:
+            a = _representative(a)   # the order of types alone decides
+        if b.kind != KSTR and b.kind != KBLANK and b.lo != b.hi:
+            b = _representative(b)
+        return self.tabulate([a, b], fn, "a comparison with text")
+
+    def concat(self, a: Val, b: Val) -> Val:
+        """``&`` over values from the table (engine.functions.operators.concat)."""
+        from ..functions.operators import concat
+
+        return self.tabulate([a, b], lambda args: concat(_vec(args[0]), _vec(args[1])),
+                             "text joined with '&'")
+
+    # ------------------------------------------------------------ functions per id
+    def enumerated_call(self, node: ir.Call) -> Val:
+        """A function of text (or logical) arguments and constants, evaluated by the numpy
+        library for every value the arguments can take."""
+        from ..compiler import compile_formula
+
+        assert self.cell is not None
+        slots: list[int] = []
+        vals: list[Val] = []
+        for j, a in enumerate(node.args):
+            if self.is_constant(a):
+                continue
+            if isinstance(a, ir.Area):
+                raise NotFusable(f"{node.name} over a range that varies")
+            v = self.expr(a)
+            if v.kind == KNUM and v.lo != v.hi:
+                raise NotFusable(f"{node.name} of a number that varies per trial")
+            slots.append(j)
+            vals.append(v)
+        cell = self.cell
+
+        def fn(args: list[Any]) -> Vec:
+            new = list(node.args)
+            for j, x in zip(slots, args, strict=True):
+                new[j] = _literal(x)
+            compiled, info = compile_formula(ir.Call(node.name, tuple(new)), cell)
+            if info.unsupported:
+                raise NotFusable(f"function {node.name} is not supported")
+            got = compiled(self.env)
+            if isinstance(got, Grid):
+                raise NotFusable(f"{node.name} returning an array")
+            return got
+
+        return self.tabulate(vals, fn, node.name)
+
+    # ------------------------------------------------------------ IS functions (functions.info)
+    def _is(self, node: ir.Call) -> Val:
+        if len(node.args) > 1 or (node.args and isinstance(node.args[0], ir.Area)):
+            raise NotFusable(f"{node.name} with a wrong argument")
+        v = BLANK if not node.args or isinstance(node.args[0], ir.Missing) \
+            else self.expr(node.args[0])
+        name = node.name
+        kinds = {"ISNUMBER": KNUM, "ISTEXT": KSTR, "ISLOGICAL": KBOOL, "ISBLANK": KBLANK,
+                 "ISNONTEXT": KSTR}
+        if name in kinds:
+            hit = v.kind == kinds[name]
+            if name == "ISNONTEXT":
+                if not hit:
+                    return _bool_const(True)
+                return self._bool_of(f"b2f({v.e} != 0)") if v.e != "0" else _bool_const(False)
+            if not hit:
+                return _bool_const(False)
+            return self._bool_of(f"b2f({v.e} == 0)") if v.e != "0" else _bool_const(True)
+        if v.e == "0":
+            return _bool_const(False)
+        test = {"ISERROR": f"{v.e} != 0", "ISERR": f"({v.e} != 0) & ({v.e} != {NA})",
+                "ISNA": f"{v.e} == {NA}"}[name]
+        return self._bool_of(f"b2f({test})")
+
+    def _bool_of(self, expr: str) -> Val:
+        return Val(self.value(expr), "0", KBOOL, 0.0, 1.0)
+
+    fn_isnumber = fn_istext = fn_islogical = fn_isblank = fn_isnontext = _is
+    fn_iserror = fn_iserr = fn_isna = _is
+
+    # ------------------------------------------------------------ criteria (functions._criteria)
+    def _criteria_range(self, node: ir.Node, what: str) -> tuple[ir.Area, list[Val]]:
+        if isinstance(node, ir.Ref):
+            node = ir.Area(node.cell.sheet, node.cell.row, node.cell.col, node.cell.row,
+                           node.cell.col)
+        if not isinstance(node, ir.Area):
+            raise NotFusable(f"{what} over something other than a range")
+        return node, [self.operand(c) for row in node.cells() for c in row]
+
+    def _criterion(self, node: ir.Node | None, what: str) -> Any:
+        from ..functions._criteria import parse
+
+        if node is None or isinstance(node, ir.Missing):
+            return parse(None)
+        if isinstance(node, ir.Area):
+            raise NotFusable(f"{what} with a range as the criterion")
+        v = self.expr(node)
+        if not self.is_constant(node):
+            if v.kind != KSTR or v.e != "0":
+                raise NotFusable(f"{what} with a criterion that varies (not as text)")
+            return v   # text that varies: matched through a table per criterion
+        if v.e != "0":
+            if v.lo != v.hi or not v.e.isdigit():
+                raise NotFusable(f"{what} with an error criterion")
+            return parse(ExcelError(_error_name(int(v.e))))
+        return parse(self.python_value(v))
+
+    def match_mask(self, crit: Any, cell: Val) -> str:
+        """Where ``cell`` meets the parsed criterion, per trial ("1.0"/"0.0" when fixed)."""
+        from ..functions._criteria import match, parse, view
+
+        if isinstance(crit, Val):   # a criterion that varies: a table of (criterion, cell)
+            if cell.e != "0" or not (cell.kind == KSTR or cell.lo == cell.hi
+                                     or cell.kind == KBLANK):
+                raise NotFusable("a criterion that varies, against cells that vary")
+            return self.tabulate(
+                [crit, cell], lambda a: boolean(bool(match(parse(a[0]), view(_vec(a[1])))[0])),
+                "a criterion").v
+
+        def at(x: Vec) -> bool:
+            return bool(match(crit, view(x))[0])
+
+        err_hit = None
+        if cell.e != "0":   # an error cell: only "err" criteria look at its code
+            if crit.kind == "err":
+                op = "!=" if crit.op == 1 else "=="
+                err_hit = self.value(f"b2f({cell.e} {op} {int(crit.value)})")
+            else:
+                err_hit = lit(1.0 if at(Vec(Kind.NUM, np.zeros(1), np.full(1, VALUE,
+                                                                          np.uint8))) else 0.0)
+        if cell.kind == KSTR:
+            ok = self.tabulate([_no_error(cell)], lambda a: boolean(at(text(a[0]))),
+                               "a criterion").v
+        elif cell.kind == KNUM and crit.kind == "num" and cell.lo != cell.hi:
+            cmp = {0: "==", 1: "!=", 2: "<", 3: "<=", 4: ">", 5: ">="}[int(crit.op)]
+            ok = self.value(f"b2f({cell.v} {cmp} {lit(crit.value)})")
+        elif cell.kind == KBOOL and crit.kind == "bool" and cell.lo != cell.hi:
+            t = self.value(f"b2f({cell.v} != 0.0)")
+            hit_t, hit_f = at(boolean(True)), at(boolean(False))
+            ok = lit(1.0) if hit_t and hit_f else t if hit_t else \
+                self.value(f"1.0 - {t}") if hit_f else lit(0.0)
+        else:   # the answer does not depend on the value (or the value is known)
+            x = self.python_value(cell) if cell.lo == cell.hi or cell.kind == KBLANK else \
+                (0.0 if cell.kind == KNUM else False)
+            ok = lit(1.0 if at(_vec(x)) else 0.0)
+        if err_hit is None:
+            return ok
+        return self.value(f"sel({cell.e} != 0, {err_hit}, {ok})")
+
+    def _conditional(self, how: str, target: ir.Node | None,
+                     pairs: list[tuple[ir.Node, ir.Node | None]], name: str) -> Val:
+        """engine.functions.stats._conditional with constant criteria."""
+        ranges = [self._criteria_range(r, name) for r, _ in pairs]
+        crits = [self._criterion(c, name) for _, c in pairs]
+        shape = ranges[0][0].shape
+        values: list[Val] | None = None
+        if target is not None:
+            if isinstance(target, ir.Ref):
+                target = ir.Area(target.cell.sheet, target.cell.row, target.cell.col,
+                                 target.cell.row, target.cell.col)
+            if not isinstance(target, ir.Area):
+                raise NotFusable(f"{name} summing something other than a range")
+            values = self._criteria_range(target, name)[1]
+            if target.shape != shape:
+                raise NotFusable(f"{name} with ranges of different shapes")
+        if any(a.shape != shape for a, _ in ranges):
+            raise NotFusable(f"{name} with ranges of different shapes")
+        total, counted, err = "0.0", "0.0", "0"
+        extreme, have = None, "0.0"
+        for k in range(shape[0] * shape[1]):
+            hit = "1.0"
+            for (_, cells), crit in zip(ranges, crits, strict=True):
+                m = self.match_mask(crit, cells[k])
+                if m == "0.0":
+                    hit = "0.0"
+                    break
+                hit = m if hit == "1.0" else self.value(f"{hit} * {m}")
+            if hit == "0.0":
+                continue
+            if how == "count":
+                counted = self.value(f"{counted} + {hit}")
+                continue
+            assert values is not None
+            cell = values[k]
+            if cell.e != "0":
+                h = self.err(f"sel({hit} != 0.0, {cell.e}, 0)") if hit != "1.0" else cell.e
+                err = self.err(self.chain([err, h]))
+            if cell.kind != KNUM:
+                continue
+            take = hit if cell.e == "0" else self.value(f"{hit} * b2f({cell.e} == 0)")
+            if how in ("sum", "average"):
+                add = cell.v if take == "1.0" else self.value(f"sel({take} != 0.0, {cell.v}, 0.0)")
+                total = self.value(f"{total} + {add}")
+                counted = self.value(f"{counted} + {take}")
+            else:
+                fn = "min" if how == "min" else "max"
+                if extreme is None:
+                    extreme = cell.v if take == "1.0" else \
+                        self.value(f"sel({take} != 0.0, {cell.v}, 0.0)")
+                else:
+                    pick = self.value(f"sel({have} != 0.0, {fn}({extreme}, {cell.v}), {cell.v})")
+                    extreme = pick if take == "1.0" else \
+                        self.value(f"sel({take} != 0.0, {pick}, {extreme})")
+                have = take if have == "0.0" else self.value(f"max({have}, {take})")
+        if how == "count":
+            return Val(counted, "0", KNUM, 0.0, float(shape[0] * shape[1]))
+        if how == "sum":
+            return Val(total, err, KNUM)
+        if how == "average":
+            r = self.value(f"{total} / sel({counted} == 0.0, 1.0, {counted})")
+            e = self.err(self.chain([err], [(f"({counted} == 0.0)", DIV0)]))
+            return Val(r, e, KNUM)
+        if extreme is None:
+            return Val("0.0", err, KNUM, 0.0, 0.0)
+        r = self.value(f"sel({have} != 0.0, {extreme}, 0.0)")
+        return Val(r, err, KNUM)
+
+    def _if_family(self, node: ir.Call, how: str) -> Val:
+        args = list(node.args)
+        if how == "count":
+            if len(args) != 2:
+                raise NotFusable(f"{node.name} with a wrong number of arguments")
+            return self._conditional("count", None, [(args[0], args[1])], node.name)
+        if not 2 <= len(args) <= 3:
+            raise NotFusable(f"{node.name} with a wrong number of arguments")
+        rng = args[0]
+        target = args[2] if len(args) == 3 and not isinstance(args[2], ir.Missing) else rng
+        if isinstance(target, ir.Area | ir.Ref) and isinstance(rng, ir.Area | ir.Ref):
+            target = _resized(target, _shape(rng))   # Excel extends the sum range's corner
+        return self._conditional(how, target, [(rng, args[1])], node.name)
+
+    def _ifs_family(self, node: ir.Call, how: str) -> Val:
+        args = list(node.args)
+        target = None
+        if how != "count":
+            if not args:
+                raise NotFusable(f"{node.name} without arguments")
+            target, args = args[0], args[1:]
+        if not args or len(args) % 2:
+            raise NotFusable(f"{node.name} with a wrong number of arguments")
+        pairs = [(args[i], args[i + 1]) for i in range(0, len(args), 2)]
+        return self._conditional(how, target, pairs, node.name)
+
+    def fn_sumif(self, node: ir.Call) -> Val:
+        return self._if_family(node, "sum")
+
+    def fn_averageif(self, node: ir.Call) -> Val:
+        return self._if_family(node, "average")
+
+    def fn_countif(self, node: ir.Call) -> Val:
+        return self._if_family(node, "count")
+
+    def fn_sumifs(self, node: ir.Call) -> Val:
+        return self._ifs_family(node, "sum")
+
+    def fn_averageifs(self, node: ir.Call) -> Val:
+        return self._ifs_family(node, "average")
+
+    def fn_countifs(self, node: ir.Call) -> Val:
+        return self._ifs_family(node, "count")
+
+    def fn_minifs(self, node: ir.Call) -> Val:
+        return self._ifs_family(node, "min")
+
+    def fn_maxifs(self, node: ir.Call) -> Val:
+        return self._ifs_family(node, "max")
+
+
+# ---------------------------------------------------------------- helpers
+def _scalar(v: Vec) -> Any:
+    if isinstance(v, Grid):
+        raise NotFusable("an array where a single value is expected")
+    return v.scalar(0)
+
+
+def _vec(x: Any) -> Vec:
+    if x is None:
+        return blank()
+    if isinstance(x, bool):
+        return boolean(x)
+    if isinstance(x, str):
+        return text(x)
+    return num(float(x))
+
+
+def _literal(x: Any) -> ir.Node:
+    if isinstance(x, bool):
+        return ir.Bool(x)
+    if isinstance(x, str):
+        return ir.Str(x)
+    if x is None:
+        return ir.Missing()
+    return ir.Num(float(x))
+
+
+def _representative(v: Val) -> Val:
+    """A fixed value of ``v``'s kind, keeping its error (the order of types decides)."""
+    x = 0.0
+    return Val(lit(x), v.e, v.kind, x, x)
+
+
+def _no_error(v: Val) -> Val:
+    return Val(v.v, "0", v.kind, v.lo, v.hi, v.dom)
+
+
+def _positions(doms: list, var: list[int], widths: list[int]) -> list[int]:
+    out = []
+    for combo in itertools.product(*[doms[j] for j in var]):
+        pos = 0
+        for w, (k, _) in zip(widths, combo, strict=True):
+            pos = pos * w + k
+        out.append(pos)
+    return out
+
+
+def _bool_const(x: bool) -> Val:
+    f = 1.0 if x else 0.0
+    return Val(lit(f), "0", KBOOL, f, f)
+
+
+def _error_name(c: int) -> str:
+    from ..values import ERROR_NAMES
+
+    return ERROR_NAMES[c]
+
+
+def _shape(node: ir.Node) -> tuple[int, int]:
+    return node.shape if isinstance(node, ir.Area) else (1, 1)
+
+
+def _resized(node: ir.Node, shape: tuple[int, int]) -> ir.Area:
+    if isinstance(node, ir.Ref):
+        node = ir.Area(node.cell.sheet, node.cell.row, node.cell.col, node.cell.row,
+                       node.cell.col)
+    assert isinstance(node, ir.Area)
+    return ir.Area(node.sheet, node.r1, node.c1, node.r1 + shape[0] - 1, node.c1 + shape[1] - 1)
+
+
+__all__ = ["TextMixin", "ENUMERATED", "MAX_TABLE", "iv"]
