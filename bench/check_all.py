@@ -1,6 +1,12 @@
 """Run ``check`` on every workbook in a folder and print the per-workbook agreement table.
 
     python bench/check_all.py ../shared/workbooks [--mismatches]
+
+Columns: formula cells, cells compared with a trusted cached value, those recomputed to it
+and the ratio; cells compared with untrusted caches (placeholders, manual mode) and those
+that agree; flags (P placeholder caches, M manual mode, X external links, T pivot tables);
+where the numba backend reports it, the share of the cells it fused; seconds.  Fields a
+report lacks (an older engine) print as "-".
 """
 
 from __future__ import annotations
@@ -8,39 +14,106 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from engine.check import check_model
+from engine.check import CheckReport, check_model
 from engine.errors import McdeskError
 from engine.model import Model
 
 SEPARATE = "formulas__test.xlsx"
+NAME_WIDTH = 58
+
+
+def _get(report: CheckReport, name: str) -> Any:
+    return getattr(report, name, None)
+
+
+def _flags(report: CheckReport) -> str:
+    calc = _get(report, "calc") or {}
+    flags = ""
+    flags += "P" if calc.get("full_calc_on_load") else ""
+    flags += "M" if str(calc.get("calc_mode") or "").lower() == "manual" else ""
+    flags += "X" if _get(report, "external_links") else ""
+    flags += "T" if _get(report, "pivot_tables") else ""
+    return flags or "-"
+
+
+def fused_share(model: Model) -> float | None:
+    """Share of the stochastic slice fused by numba, where the backend reports it."""
+    try:
+        from engine.backends import numba as nb
+    except ImportError:
+        return None
+    report = getattr(nb, "fused_report", None)
+    if report is None:
+        return None
+    try:
+        got = report(model)
+    except Exception:  # noqa: BLE001 - a column, never a failure of the table
+        return None
+    share = getattr(got, "share", got)
+    return float(share) if isinstance(share, int | float) else None
+
+
+def _pct(x: Any) -> str:
+    return "-" if x is None else f"{x:.4%}"
+
+
+def _int(x: Any) -> str:
+    return "-" if x is None else f"{x:d}"
+
+
+# (header, width, value of a row) for each column after the workbook's name
+COLUMNS: list[tuple[str, int, Callable[[dict[str, Any]], str]]] = [
+    ("formulas", 8, lambda r: _int(_get(r["report"], "formula_cells"))),
+    ("compared", 8, lambda r: _int(_get(r["report"], "compared"))),
+    ("match", 7, lambda r: _int(_get(r["report"], "matches_cached"))),
+    ("ratio", 9, lambda r: _pct(_get(r["report"], "match_ratio"))),
+    ("untrust", 7, lambda r: _int(_get(r["report"], "compared_untrusted"))),
+    ("agree", 6, lambda r: _int(_get(r["report"], "matches_untrusted"))),
+    ("flags", 5, lambda r: _flags(r["report"])),
+    ("fused", 7, lambda r: "-" if r["fused"] is None else f"{r['fused']:.1%}"),
+    ("s", 6, lambda r: f"{r['seconds']:.1f}"),
+]
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__)
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("folder", type=Path)
     ap.add_argument("--mismatches", action="store_true", help="list each miss")
     args = ap.parse_args(argv)
-    total = matched = 0
-    print(f"{'workbook':58} {'formulas':>8} {'compared':>8} {'match':>7} {'ratio':>8} {'s':>6}")
+    rows: list[dict[str, Any]] = []
     for path in sorted(args.folder.glob("*.xlsx")):
         t = time.perf_counter()
         try:
-            report = check_model(Model.open(path))
+            model = Model.open(path)
+            report = check_model(model)
         except McdeskError as exc:
-            print(f"{path.name:58} error: {exc}")
+            rows.append({"name": path.name, "error": str(exc)})
             continue
-        dt = time.perf_counter() - t
-        print(f"{path.name:58} {report.formula_cells:8d} {report.compared:8d} "
-              f"{report.matches_cached:7d} {report.match_ratio:8.4%} {dt:6.1f}")
-        if path.name != SEPARATE:
-            total += report.compared
-            matched += report.matches_cached
+        rows.append({"name": path.name, "report": report, "fused": fused_share(model),
+                     "seconds": time.perf_counter() - t})
+    columns = [c for c in COLUMNS
+               if c[0] != "fused" or any(r.get("fused") is not None for r in rows)]
+    print(f"{'workbook':{NAME_WIDTH}} " + " ".join(f"{h:>{w}}" for h, w, _ in columns))
+    total = matched = 0
+    for row in rows:
+        if "error" in row:
+            print(f"{row['name']:{NAME_WIDTH}} error: {row['error']}")
+            continue
+        report = row["report"]
+        print(f"{row['name']:{NAME_WIDTH}} " + " ".join(f"{get(row):>{w}}" for _, w, get in columns))
+        if row["name"] != SEPARATE:
+            total += _get(report, "compared") or 0
+            matched += _get(report, "matches_cached") or 0
         if args.mismatches:
             for m in report.mismatches:
-                print(f"    {m.cell} {m.formula[:70]} expected {m.expected!r} got {m.got!r} ({m.reason})")
-    print(f"{'all except ' + SEPARATE:58} {'':8} {total:8d} {matched:7d} {matched / max(total, 1):8.4%}")
+                print(f"    {m.cell} {m.formula[:70]} expected {m.expected!r} got {m.got!r} "
+                      f"({m.reason})")
+    ratio = _pct(matched / total if total else None)
+    print(f"{'all except ' + SEPARATE:{NAME_WIDTH}} {'':8} {total:8d} {matched:7d} {ratio:>9}")
     return 0
 
 
