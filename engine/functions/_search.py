@@ -379,8 +379,11 @@ def bisect(erank: np.ndarray, krank: np.ndarray, mode: int, descending_: bool) -
     m = erank.shape[1]
     rows = np.arange(n) if erank.shape[0] > 1 else np.zeros(n, dtype=np.intp)
     e_all = np.where(np.isnan(erank), -np.inf if not descending_ else np.inf, erank)
-    lo = np.zeros(n, dtype=np.intp)
-    hi = np.full(n, m - 1, dtype=np.intp)
+    # blank (and error) cells before the first value and after the last are not searched:
+    # A:A gives the answer of the filled part of the column, as in Excel
+    filled = ~np.isnan(erank)
+    lo = np.argmax(filled, axis=1)[rows]
+    hi = np.where(filled.any(axis=1), m - 1 - np.argmax(filled[:, ::-1], axis=1), -1)[rows]
     res = np.full(n, -1, dtype=np.intp)
     todo = np.ones(n, dtype=bool)
     while True:
