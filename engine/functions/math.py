@@ -19,12 +19,15 @@ import numpy as np
 from ..values import (
     DIV0,
     NUM,
+    POW10,
     VALUE,
     Grid,
     Kind,
     Vec,
     blank,
     first_error,
+    pow10,
+    snap15,
     to_bool,
     to_number,
     trials,
@@ -108,28 +111,6 @@ def numeric(compute: Callable[..., tuple[np.ndarray, Checks]], args: Sequence[Ar
     if len(args) > len(defaults):
         return result(np.zeros(1), np.full(1, VALUE, np.uint8))
     return lift(one, list(args) + [None] * (len(defaults) - len(args)))
-
-
-POW10 = np.array([float(10 ** k) for k in range(309)])  # 10**k correctly rounded, k = 0..308
-
-
-def pow10(k: np.ndarray) -> np.ndarray:
-    """10**k for whole k in 0..308 (NaN for NaN): a table lookup, the same numbers as the fused
-    backends' (``_numba_rt``, ``_cuda_rt``) and faster than a power."""
-    bad = np.isnan(k)
-    return np.where(bad, np.nan, POW10[np.where(bad, 0.0, k).astype(np.intp)])
-
-
-def snap15(y: np.ndarray) -> np.ndarray:
-    """``y`` rounded to 15 significant digits, the precision Excel computes with (values of 1e15
-    and more, zeros and subnormals are left alone)."""
-    a = np.abs(y)
-    with np.errstate(all="ignore"):
-        p = 14.0 - np.floor(np.log10(np.where(a > 0, a, 1.0)))
-        ok = (a > 0) & (p >= 0) & (p <= 300) & np.isfinite(a)
-        scale = pow10(np.where(ok, p, 0.0))
-        snapped = np.rint(y * scale) / scale
-    return np.where(ok, snapped, y)
 
 
 def round_digits(x: np.ndarray, digits: np.ndarray, how: str = "half") -> np.ndarray:
@@ -421,5 +402,5 @@ _unary("ACOSH", np.arccosh, lambda x: x < 1)
 _unary("ATANH", np.arctanh, lambda x: np.abs(x) >= 1)
 _unary("ACOTH", lambda x: np.arctanh(1.0 / x), lambda x: np.abs(x) <= 1)
 
-__all__ = ["cell_of", "lift", "flag", "numeric", "snap15", "round_digits", "atp_number", "sum_", "sumsq",
+__all__ = ["POW10", "pow10", "cell_of", "lift", "flag", "numeric", "snap15", "round_digits", "atp_number", "sum_", "sumsq",
            "product", "sumproduct", "mround", "power", "log"]

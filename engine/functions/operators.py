@@ -1,4 +1,8 @@
-"""Excel operators over per-trial values: arithmetic, comparison, concatenation, unary."""
+"""Excel operators over per-trial values: arithmetic, comparison, concatenation, unary.
+
+Comparisons of numbers follow Excel's 15-significant-digit rule, written out in
+:data:`engine.values.COMPARISON_RULE`.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ from ..values import (
     Kind,
     Vec,
     as_any,
+    comparable,
     error,
     first_error,
     to_number,
@@ -78,7 +83,7 @@ def _key(x: object, other_kind: str) -> tuple[int, object]:
         return 2, bool(x)
     if isinstance(x, str):
         return 1, x.casefold()
-    return 0, float(x)
+    return 0, float(comparable(np.array([float(x)]))[0])
 
 
 def _tag(x: object) -> str:
@@ -95,7 +100,7 @@ def compare(op: str, a: Vec, b: Vec) -> Vec:
     ka, kb = a.kind, b.kind
     numeric = (Kind.NUM, Kind.BLANK)
     if ka in numeric and kb in numeric:
-        r = fn(a.data, b.data)
+        r = fn(comparable(a.data), comparable(b.data))
     elif ka == Kind.BOOL and kb == Kind.BOOL:
         r = fn(a.data, b.data)
     elif ka == Kind.STR and kb == Kind.STR:

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from .. import ir
-from ..values import DIV0, NA, NUM, VALUE, Grid, Vec, first_error, num, parse_number, trials
+from ..values import DIV0, NA, NUM, VALUE, Grid, Vec, blank, first_error, num, parse_number, trials
 from . import register
 from ._args import as_vec, iter_values, numeric_columns, result, scalar_number
 from ._criteria import matcher, view
@@ -214,6 +214,12 @@ def counta(*args: Arg) -> Vec:
 def countblank(*args: Arg) -> Vec:
     """Excel's COUNTBLANK: blank cells and empty text."""
     total = np.zeros(1)
+    for a in args:
+        # cells past the part of a clipped range that was read (A:A) are all empty
+        area = a.area if isinstance(a, Grid) else None
+        if area is not None and hasattr(area, "declared_shape"):
+            (dr, dc), (rr, rc) = area.declared_shape, a.shape
+            total = total + float(dr * dc - rr * rc)
     for v, _ in iter_values([a for a in args if a is not None]):
         c = view(v)
         blank = np.zeros(1, bool) if c.is_blank is None else c.is_blank
@@ -436,6 +442,23 @@ def _resized(ctx: Any, g: Grid, shape: tuple[int, int]) -> Grid:
     return ctx.area(ir.Area(a.sheet, a.r1, a.c1, a.r1 + shape[0] - 1, a.c1 + shape[1] - 1))
 
 
+def _declared(g: Grid) -> tuple[int, int]:
+    """The size a range was written with (a clipped A:A keeps its 1048576 rows)."""
+    area = g.area
+    return area.declared_shape if area is not None and hasattr(area, "declared_shape") \
+        else g.shape
+
+
+def _padded(g: Grid, shape: tuple[int, int]) -> Grid:
+    """``g`` extended with empty cells to ``shape`` (the part of a clipped range not read)."""
+    if g.shape == shape:
+        return g
+    empty = blank()
+    rows = [list(r) + [empty] * (shape[1] - len(r)) for r in g.cells]
+    rows += [[empty] * shape[1] for _ in range(shape[0] - len(rows))]
+    return Grid(rows, g.area)
+
+
 def _conditional(how: str, values: Grid | None, pairs: list[tuple[Grid, Arg]]) -> Vec | Grid:
     crits = [c if c is not None else num(0.0) for _, c in pairs]
     if any(isinstance(c, Grid) and c.shape != (1, 1) for c in crits):
@@ -444,9 +467,16 @@ def _conditional(how: str, values: Grid | None, pairs: list[tuple[Grid, Arg]]) -
                         *crits)
     everything: list[Vec | Grid] = [r for r, _ in pairs] + crits + ([values] if values else [])
     n = trials(*everything)
-    shape = pairs[0][0].shape
-    if any(r.shape != shape for r, _ in pairs) or (values is not None and values.shape != shape):
+    declared = _declared(pairs[0][0])
+    if any(_declared(r) != declared for r, _ in pairs) or \
+            (values is not None and _declared(values) != declared):
         return _done(np.zeros(1), np.full(1, VALUE, np.uint8), n)
+    grids = [r for r, _ in pairs] + ([values] if values is not None else [])
+    shape = (max(g.shape[0] for g in grids), max(g.shape[1] for g in grids))
+    pairs = [(_padded(r, shape), c) for r, c in pairs]
+    values = _padded(values, shape) if values is not None else None
+    # cells past the read part of clipped ranges (A:A) are empty: count them once
+    unread = declared[0] * declared[1] - shape[0] * shape[1]
     tests = [(r, matcher(as_vec(c))) for (r, _), c in zip(pairs, crits, strict=True)]
     total, counted = np.zeros(1), np.zeros(1)
     start = np.inf if how == "min" else -np.inf
@@ -477,6 +507,10 @@ def _conditional(how: str, values: Grid | None, pairs: list[tuple[Grid, Arg]]) -
                 pick = np.minimum if how == "min" else np.maximum
                 extreme = pick(extreme, np.where(take, cell.num, start))
     if how == "count":
+        if unread > 0:
+            empty = blank()
+            if all(bool(test(empty).all()) for _, test in tests):
+                counted = counted + float(unread)
         return _done(counted, None, n)
     if how == "sum":
         return _done(total, err, n)
