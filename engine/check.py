@@ -62,6 +62,7 @@ class CheckReport:
     matches_untrusted: int = 0
     not_compared: dict[str, int] = field(default_factory=dict)  # why formula cells were not
     cancellations: list[Mismatch] = field(default_factory=list)  # near-zero sums counted equal
+    external_data: dict[str, int] = field(default_factory=dict)  # STOCKHISTORY, _FV: cells
 
     @property
     def match_ratio(self) -> float | None:
@@ -240,6 +241,9 @@ def notes(report: CheckReport) -> list[str]:
                    f"cell{'s' if n != 1 else ''} use the values Excel cached from it")
     if report.pivot_tables:
         out.append("pivot tables: their values are Excel's cached ones (not recomputed)")
+    for name, n in sorted(report.external_data.items()):
+        out.append(f"external data: Excel's cached value used for {n:,} cell{'s' if n != 1 else ''}"
+                   f" with {name} (a service Excel calls; not recomputed)")
     return out
 
 
@@ -269,6 +273,7 @@ def check_model(model: Model, max_mismatches: int = 50) -> CheckReport:
     unsupported: Counter[str] = Counter()
     unsupported_cells: dict[str, list[str]] = {}
     fallback: Counter[str] = Counter()
+    external: Counter[str] = Counter()
     direct_volatile: set[CellRef] = set()
     tables: list[str] = []
     problems: list[str] = []
@@ -287,6 +292,8 @@ def check_model(model: Model, max_mismatches: int = 50) -> CheckReport:
             direct_volatile.add(c)
         if cc.info.table:
             tables.append(str(c))
+        for name in getattr(cc.info, "external", ()):
+            external[name] += 1
         for p in cc.info.problems:
             problems.append(f"{c}: {p}")
             bad_cells.setdefault(c, p)
@@ -347,6 +354,7 @@ def check_model(model: Model, max_mismatches: int = 50) -> CheckReport:
         elapsed_s=round(time.perf_counter() - t0, 3),
         calc=calc, cached_values_trusted=trusted,
         pivot_tables=bool(getattr(wb, "has_pivot_tables", False)),
+        external_data=dict(external),
         external_links=_external_cells(model, cells), not_compared=dict(skipped),
         cancellations=cancellations, **untrusted)
 

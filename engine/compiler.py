@@ -16,10 +16,12 @@ from typing import Protocol
 import numpy as np
 
 from . import ir
+from .functions import EXTERNAL_DATA, arity_error
 from .functions import lookup as lookup_function
 from .functions._args import as_vec, scalar_number
 from .functions.operators import binary, unary
 from .values import (
+    NA,
     NAME,
     NULL,
     REF,
@@ -74,6 +76,7 @@ class CompileInfo:
     random_streams: list[int] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # bad references etc.
     table: bool = False
+    external: set[str] = field(default_factory=set)  # STOCKHISTORY, linked data types
 
 
 class Compiler:
@@ -176,10 +179,21 @@ class Compiler:
             return special(node)
         if name in ir.VOLATILE:
             self.info.volatile.add(name)
+        if name in EXTERNAL_DATA:
+            self.info.external.add(name)  # the model keeps the cell's cached value
+            v = error(NA)
+            return lambda env: v
         fn = lookup_function(name)
         if fn is None:
             self.info.unsupported.add(name)
+            for a in node.args:  # name every unsupported function, note RAND() inside
+                self.compile(a)
             v = error(NAME)
+            return lambda env: v
+        wrong = arity_error(fn, len(node.args))
+        if wrong is not None:
+            self.info.problems.append(wrong)
+            v = error(VALUE)
             return lambda env: v
         if not fn.vectorized:
             self.info.fallback.add(name)
@@ -208,6 +222,10 @@ class Compiler:
         sid = stream_id(self.cell, f"#RAND{self._rand_count}")
         self._rand_count += 1
         self.info.random_streams.append(sid)
+        if len(node.args) != 2:
+            self.info.problems.append(f"RANDBETWEEN takes 2 arguments, not {len(node.args)}")
+            bad = error(VALUE)
+            return lambda env: bad
         lo_c, hi_c = (self.compile(a) for a in node.args[:2])
 
         def run(env: Env) -> Vec:

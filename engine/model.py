@@ -161,8 +161,9 @@ class Model:
             self._errors[ref] = str(exc)
             node = ir.BadRef(cell.formula, str(exc))
         code, info = compile_formula(node, ref)
-        if info.table:
-            # Data Tables are Excel's own what-if machinery: reported and left out (cached value)
+        if info.table or info.external:
+            # Data Tables are Excel's own what-if machinery, STOCKHISTORY and linked data
+            # types come from a service: reported and left out (cached value)
             cached = from_scalar(cell.value)
             code = lambda env, v=cached: v  # noqa: E731
         cc = CellCode(node, code, info, self._static_deps(node))

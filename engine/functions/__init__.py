@@ -13,8 +13,10 @@ A function that the library does not implement but pycel does runs through
 from __future__ import annotations
 
 import importlib
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ..values import Value
 
@@ -89,6 +91,36 @@ def lookup(name: str) -> Function | None:
     if fn is not None and name in REFERENCE_AWARE:
         fn = Function(fn.name, fn.impl, fn.needs_ctx, True, fn.vectorized)
     return fn
+
+
+# Functions whose value comes from a service Excel calls (stock prices, linked data types):
+# nothing to recompute, so a cell that uses one keeps the value Excel cached in the file.
+EXTERNAL_DATA = frozenset({"STOCKHISTORY", "FIELDVALUE", "_FV", "WEBSERVICE", "RTD"})
+
+
+def arity_error(fn: Function, nargs: int) -> str | None:
+    """A message when ``fn`` cannot take ``nargs`` arguments (Excel refuses such a formula;
+    here the cell is #VALUE! and check says why), else None."""
+    return _arity_error(fn.impl, fn.needs_ctx, fn.name, nargs)
+
+
+@lru_cache(maxsize=4096)
+def _arity_error(impl: Callable[..., Value], needs_ctx: bool, name: str, nargs: int
+                 ) -> str | None:
+    try:
+        sig = inspect.signature(impl)
+    except (TypeError, ValueError):
+        return None
+    try:
+        sig.bind(*([None] * (nargs + (1 if needs_ctx else 0))))
+    except TypeError:
+        params = [p for p in sig.parameters.values()][1 if needs_ctx else 0:]
+        most = None if any(p.kind == p.VAR_POSITIONAL for p in params) else len(params)
+        least = sum(p.default is p.empty and p.kind != p.VAR_POSITIONAL for p in params)
+        span = f"{least}" if most == least else f"{least} or more" if most is None \
+            else f"{least} to {most}"
+        return f"{name} takes {span} argument{'s' if most != 1 else ''}, not {nargs}"
+    return None
 
 
 def vectorized_names() -> set[str]:

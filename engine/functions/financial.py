@@ -60,7 +60,9 @@ def _ipmt(r: np.ndarray, per: np.ndarray, n: np.ndarray, pv: np.ndarray, fv: np.
 
 @register("FV")
 def fv(*args: Arg) -> Vec | Grid:
-    return numbers(lambda r, n, p, v, t: (_fv(r, n, p, v, t), []), args, (None, None, 0, 0, 0))
+    # a rate of -1 (a 100% loss each period) is #NUM! in Excel's annuity functions
+    return numbers(lambda r, n, p, v, t: (_fv(r, n, p, v, t), [(r == -1, NUM)]), args,
+                   (None, None, 0, 0, 0))
 
 
 @register("PV")
@@ -74,7 +76,7 @@ def pv(*args: Arg) -> Vec | Grid:
 
 @register("PMT")
 def pmt(*args: Arg) -> Vec | Grid:
-    return numbers(lambda r, n, v, f, t: (_pmt(r, n, v, f, t), [(n == 0, NUM)]), args,
+    return numbers(lambda r, n, v, f, t: (_pmt(r, n, v, f, t), [(n == 0, NUM), (r == -1, NUM)]), args,
                    (None, None, None, 0, 0))
 
 
