@@ -88,6 +88,8 @@ def serve(*, host: str = "0.0.0.0", port: int = 8080) -> None:
                           "(it signs the login cookies), e.g. `openssl rand -hex 32`")
     config = team_config()
     _storage_in(config.data_dir)
+    for name in ("mcdesk.app.security", "mcdesk.app.login", "mcdesk.app.uploads"):
+        logging.getLogger(name).setLevel(logging.INFO)  # sign-ins are logged without -v
     register(config)
     ui.run(host=host, port=port, title="mcdesk", reload=False, show=False,
            storage_secret=secret, show_welcome_message=False, favicon="🎲")

@@ -1,5 +1,6 @@
 """The app's pages: the workbook page (open, inputs, outputs, preflight, run, results) and,
-on a team instance, the login page.  ``register(config)`` wires them; ``main.py`` runs them."""
+on a team instance, the sign-in routes (``login.py``) and the upload guard (``uploads.py``).
+``register(config)`` wires them; ``main.py`` runs them."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from fastapi import Request
 from fastapi.responses import PlainTextResponse, RedirectResponse
 from nicegui import app, run, ui
 
@@ -17,11 +19,13 @@ from engine.errors import McdeskError
 from engine.spec import SimulationSpec
 
 from . import export, project
-from .auth import verify_password
 from .inputs_panel import InputDialog, InputsList, OutputsList
+from .login import register_login, session_id
 from .results_view import ResultsView
 from .run_panel import RunPanel
+from .security import LoginGuard, SessionTable
 from .settings import AppSettings
+from .uploads import UploadGuard, bind_page
 from .workbook_view import WorkbookView, display_value
 from .workspace import Workspace
 
@@ -180,8 +184,9 @@ class WorkbookPage:
                             ui.menu_item("(none yet)").props("disable")
             if self.config.team:
                 ui.label(self.user).classes("text-sm").mark("user-name")
-                ui.button(icon="logout", on_click=self.logout).props("flat round color=white").mark(
-                    "logout")
+                with ui.element("form").props("method=post action=/logout"):
+                    ui.button(icon="logout").props(
+                        'type=submit flat round color=white aria-label="Sign out"').mark("logout")
 
     def _cell_bar(self) -> None:
         self.upload = ui.upload(label="Open a workbook: drop an .xlsx (or a project .json) here, "
@@ -326,11 +331,11 @@ class WorkbookPage:
 
     async def uploaded(self, e) -> None:
         name = e.file.name
-        data = await e.file.read()
         self.upload.reset()  # the drop zone is ready for the next file
-        if len(data) > self.config.max_upload_bytes:
+        if e.file.size() > self.config.max_upload_bytes:  # checked before it is read
             self.rejected()
             return
+        data = await e.file.read()
         if name.lower().endswith(".json"):
             self.apply_project_bytes(data, name)
             return
@@ -479,46 +484,30 @@ class WorkbookPage:
             if data is not None:
                 ui.download.content(data, f"{stem} results.xlsx")
 
-    def logout(self) -> None:
-        app.storage.user.clear()
-        ui.navigate.to("/login")
-
 
 def register(config: AppConfig) -> None:
     """Declare the pages and routes for ``config`` (call before ``ui.run``)."""
     workspaces = Workspaces(config)
+    sessions = SessionTable(config.data_dir / "sessions.json") if config.team else None
+    # added before ui.run adds SessionMiddleware, so it runs inside it and sees the session
+    app.add_middleware(UploadGuard, max_bytes=config.max_upload_bytes,
+                       signed_in=sessions.user if sessions else None)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> PlainTextResponse:
         return PlainTextResponse("ok")
 
     @ui.page("/", title="mcdesk")
-    def index():
-        if config.team:
-            user = app.storage.user.get("user")
+    def index(request: Request):
+        if sessions is not None:
+            user = sessions.user(session_id(request))
             if not user or user not in config.users:
                 return RedirectResponse("/login")
         else:
             user = "local"
+        bind_page(ui.context.client, user, session_id(request))
         WorkbookPage(config, workspaces, user)
         return None
 
-    if config.team:
-        @ui.page("/login", title="mcdesk: sign in")
-        def login():
-            async def attempt() -> None:
-                name, password = username.value.strip(), secret.value
-                stored = config.users.get(name)
-                if stored is not None and verify_password(password, stored):
-                    app.storage.user.update({"user": name})
-                    ui.navigate.to("/")
-                    return
-                secret.set_value("")
-                ui.notify("Wrong user name or password", type="negative")
-
-            with ui.card().classes("absolute-center w-80"):
-                ui.label("mcdesk").classes("text-2xl font-bold")
-                username = ui.input("User name").classes("w-full").mark("login-user")
-                secret = ui.input("Password", password=True, password_toggle_button=True).classes(
-                    "w-full").mark("login-password").on("keydown.enter", attempt)
-                ui.button("Sign in", on_click=attempt).classes("w-full").mark("login")
+    if sessions is not None:
+        register_login(sessions, LoginGuard(config.users))
