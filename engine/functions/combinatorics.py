@@ -11,7 +11,7 @@ import numpy as np
 from scipy import special as sc
 
 from ..values import NUM
-from .distributions import _define
+from .distributions import _count, _define
 from .math import BOOL
 
 
@@ -22,8 +22,8 @@ def _lcomb(n: np.ndarray, k: np.ndarray) -> np.ndarray:
 def _permut(n, k):
     n, k = np.trunc(n), np.trunc(k)
     bad = (n <= 0) | (k < 0) | (n < k)
-    return np.round(np.exp(sc.gammaln(n + 1) - sc.gammaln(n - k + 1))) if False else \
-        sc.poch(np.where(bad, 1.0, n - k + 1), np.where(bad, 0.0, k)), [(bad, NUM)]
+    # n! / (n-k)! as a rising factorial (n-k+1)(n-k+2)...n, exact for whole numbers
+    return sc.poch(np.where(bad, 1.0, n - k + 1), np.where(bad, 0.0, k)), [(bad, NUM)]
 
 
 def _permutationa(n, k):
@@ -60,8 +60,8 @@ def _binom_range(n, p, s1, s2):
     bad = (n < 0) | (p < 0) | (p > 1) | (s1 < 0) | (s1 > n) | (s2 < s1) | (s2 > n)
     n, p = np.where(bad, 1.0, n), np.where(bad, 0.5, p)
     s1, s2 = np.where(bad, 0.0, s1), np.where(bad, 0.0, s2)
-    hi = sc.bdtr(s2, n, p)
-    lo = np.where(s1 > 0, sc.bdtr(np.maximum(s1 - 1, 0), n, p), 0.0)
+    hi = sc.bdtr(s2, _count(n), p)
+    lo = np.where(s1 > 0, sc.bdtr(np.maximum(s1 - 1, 0), _count(n), p), 0.0)
     return hi - lo, [(bad, NUM)]
 
 
