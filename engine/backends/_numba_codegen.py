@@ -76,6 +76,10 @@ JIT = "@njit(nogil=True, cache=True, error_model='numpy')"
 TABLE_PPFS = ("ppf_discrete", "ppf_pertfast")   # take (dp, off) and read their own layout
 
 
+# Formulas nested deeper run on the numpy backend (which has no depth limit).
+MAX_FUSED_LEVELS = 100
+
+
 @dataclass(frozen=True)
 class InputSampler:
     """How the kernel gets an input's samples: ``ppf`` names a runtime inverse CDF taking
@@ -414,6 +418,8 @@ class Generator(FunctionsMixin, TextMixin):
         cc = self.model.code(c)
         if cc.info.table or cc.info.unsupported:
             raise NotFusable("a data table or an unsupported function")
+        if ir.height(cc.node) > MAX_FUSED_LEVELS:  # the generator recurses per level
+            raise NotFusable(f"nested more than {MAX_FUSED_LEVELS} levels deep")
         rands = [n for n in ir.walk(cc.node) if isinstance(n, ir.Call) and n.name in RAND_CALLS]
         if len(rands) != len(cc.info.random_streams) or any(
                 sid != stream_id(c, f"#RAND{j}") for j, sid in enumerate(cc.info.random_streams)):
