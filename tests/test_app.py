@@ -4,6 +4,7 @@ shared workbook, cancel, keep work, and bad input."""
 from __future__ import annotations
 
 import asyncio
+import re
 import shutil
 from pathlib import Path
 
@@ -95,7 +96,10 @@ async def test_workflow_statistics_equal_the_engine(user: User) -> None:
     user.find(marker="seed").clear().type("7")
     user.find(marker="run").click()
     await wait_for(lambda: status(user).startswith(("Done", "Run failed")))
-    assert status(user).startswith("Done: 10,000 trials"), status(user)
+    # the whole time from the click to the charts, and where it went
+    assert re.fullmatch(r"Done in [\d.]+ s: 10,000 trials \(preparing [\d.]+ s, simulation "
+                        r"[\d.]+ s(?: \(compiling [\d.]+ s\))?, statistics [\d.]+ s, charts "
+                        r"[\d.]+ s\); [\d,]+ trials/s on \w+", status(user)), status(user)
 
     spec = SimulationSpec([InputSpec(c, "triangular", {"min": a, "mode": b, "max": c_})
                            for c, (a, b, c_) in INPUTS.items()], [OUTPUT], trials=10_000, seed=7)
@@ -118,6 +122,41 @@ async def test_workflow_statistics_equal_the_engine(user: User) -> None:
     assert sum(hist["data"][0]["y"]) == 10_000  # every trial in a bar
 
 
+async def test_preflight_says_what_the_caches_are_and_idle_inputs_are_named(
+        user: User, tmp_path: Path) -> None:
+    import openpyxl
+
+    wb = openpyxl.Workbook()  # as a script writes it: no cached values, fullCalcOnLoad="1"
+    sheet = wb.active
+    sheet["A1"], sheet["A2"], sheet["B1"] = 10.0, 20.0, "=A1*2"
+    book = tmp_path / "scripted.xlsx"
+    wb.save(book)
+    await user.open("/")
+    assert ".q-uploader__subtitle { display: none; }" in user.client._head_html  # no "0.0B / 0.00%"
+    await upload(user, book)
+    await wait_for(lambda: book_name(user) == "scripted.xlsx")
+    await user.should_see(marker="preflight-summary")
+    note = next(iter(user.find(marker="preflight-note").elements)).text
+    assert note.startswith('Placeholder caches (fullCalcOnLoad="1")')
+    text = next(iter(user.find(marker="preflight-summary").elements)).text
+    assert "nothing could be compared: the file holds no cached values" in text
+    for cell in ("Sheet!A1", "Sheet!A2"):
+        await add_triangular(user, cell, 5.0, 10.0, 25.0)
+    user.find(marker="cell-address").clear().type("Sheet!B1")
+    user.find(marker="add-output").click()
+    await user.should_see(marker="inputs-no-effect")
+    line = next(iter(user.find(marker="inputs-no-effect").elements)).text
+    assert "Sheet!A2" in line and "Sheet!A1" not in line
+    user.find(marker="trials").clear().type("1000")
+    user.find(marker="run").click()
+    await notified(user, "Sheet!A2: no output reads it")
+    await wait_for(lambda: status(user).startswith(("Done", "Run failed")))
+    assert status(user).startswith("Done in"), status(user)
+    await user.should_see(marker="tornado-no-effect")  # left out of the tornado, listed below it
+    below = next(iter(user.find(marker="tornado-no-effect").elements)).text
+    assert below == "No effect on Sheet!B1: Sheet!A2"
+
+
 async def test_cancel_keeps_the_previous_result(user: User) -> None:
     await setup_model(user)
     user.find(marker="trials").clear().type("1000")
@@ -126,9 +165,9 @@ async def test_cancel_keeps_the_previous_result(user: User) -> None:
     before = table_rows(user)
     user.find(marker="trials").clear().type("40000000")
     user.find(marker="run").click()
-    await wait_for(lambda: "/ 40,000,000 trials" in status(user) or "Done: 40,000,000" in status(user))
+    await wait_for(lambda: "/ 40,000,000 trials" in status(user) or "s: 40,000,000" in status(user))
     user.find(marker="cancel").click()
-    await wait_for(lambda: status(user).startswith("Cancelled") or "Done: 40,000,000" in status(user))
+    await wait_for(lambda: status(user).startswith("Cancelled") or "s: 40,000,000" in status(user))
     assert status(user).startswith("Cancelled"), status(user)
     assert table_rows(user) == before
 

@@ -183,3 +183,50 @@ def test_short_number():
     assert charts.short_number(-2500) == "-2,500"
     assert charts.short_number(3.14159) == "3.142"
     assert charts.short_number(0.000123456) == "0.0001235"
+
+
+def test_histogram_labels_never_overlap(result):
+    # B1 = 10*U(0,1) + N(0,1): symmetric, so its mean and P50 are a hair apart
+    s = result.outputs["Sheet1!B1"]
+    assert abs(s.mean - s.percentiles["50"]) < 0.02 * (s.max - s.min)
+    fig = charts.histogram_figure(result, ["Sheet1!B1"])
+    notes = [(a.text, a.x, a.y) for a in fig.layout.annotations]
+    assert [t.split()[0] for t, _, _ in notes] == ["mean", "P5", "P50", "P95"]
+    assert all(a.textangle in (None, 0) for a in fig.layout.annotations)  # written across
+    gap = charts.LABEL_GAP * (s.max - s.min)
+    for i, (_, x1, y1) in enumerate(notes):
+        for _, x2, y2 in notes[i + 1:]:
+            assert y1 != y2 or abs(x1 - x2) >= gap  # on one row only when far enough apart
+    rows = {y for _, _, y in notes}
+    assert len(rows) == 2  # mean and P50 on two rows; P5 and P95 share the first
+    assert fig.layout.yaxis.domain[1] < 1.0  # the bars leave room for the second row
+
+
+def test_label_rows():
+    assert charts.label_rows([5.0, 0.0, 5.1, 10.0], 1.0) == [0, 0, 1, 0]
+    assert charts.label_rows([], 1.0) == []
+
+
+def _tornado_result() -> SimulationResult:
+    sens = {"X!A1": Sensitivity(-0.8, 0.64 / 0.65), "X!A2": Sensitivity(0.1, 0.01 / 0.65),
+            "X!A3": Sensitivity(0.0, 0.0), "X!A4": Sensitivity(0.003, 0.00001)}
+    s = OutputSummary(count=10, errors=0, mean=0.0, std=1.0, min=-1.0, max=1.0, percentiles={},
+                      sensitivity=sens)
+    return SimulationResult(10, 1, "numpy", "mc", 0.0, 0.0, {"X!B1": s})
+
+
+def test_tornado_leaves_out_inputs_without_effect():
+    r = _tornado_result()  # A3 constant (correlation exactly 0), A4 read by no formula of B1
+    items, idle = charts.tornado_items(r, "X!B1", without_effect=["X!A4"])
+    assert [k for k, _ in items] == ["X!A1", "X!A2"] and idle == ["X!A3", "X!A4"]
+    bar = charts.tornado_figure(r, "X!B1", without_effect=["X!A4"]).data[0]
+    assert list(bar.y) == ["X!A2", "X!A1"] and "+0.00" not in list(bar.text)
+
+
+def test_tornado_values_sit_inside_the_plot_not_over_the_names():
+    fig = charts.tornado_figure(_tornado_result(), "X!B1")
+    bar = fig.data[0]
+    assert bar.textposition == "outside"
+    lo, hi = fig.layout.xaxis.range
+    assert lo <= -1.25 * 0.8 and hi >= 1.25 * 0.8  # room beyond the longest bar on each side
+    assert fig.layout.yaxis.automargin is True

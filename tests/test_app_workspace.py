@@ -14,7 +14,7 @@ from engine.errors import CancelledError, McdeskError, SpecError, WorkbookError
 from engine.sampling import Sampling
 from engine.simulate import simulate
 from engine.spec import InputSpec, SimulationSpec
-from mcdesk.app.workspace import RunProgress, RunSettings, Workspace
+from mcdesk.app.workspace import RunProgress, RunSettings, RunTiming, Workspace, will_compile
 
 CASHFLOW = Path(__file__).parent / "data" / "workbooks" / "adithiya__Cashflow.xlsx"
 
@@ -337,3 +337,76 @@ def test_auto_run_on_numpy_compiles_the_numba_kernel_for_the_next_run(tmp_path, 
     assert second.backend == "numba"
     assert second.outputs["Sheet1!G2"].mean == pytest.approx(first.outputs["Sheet1!G2"].mean,
                                                              rel=1e-12)
+
+
+# ------------------------------------------------------------------ honest run phases
+class _PhaseSpy(Backend):
+    """The numpy backend, recording the phase the page shows while the trials run; says
+    its kernel is compiled or not as told."""
+
+    name = "numpy"
+
+    def __init__(self, ws: Workspace, compiled: bool | None) -> None:
+        self.inner, self.ws, self.seen = get_backend("numpy"), ws, []
+        if compiled is not None:
+            self.is_compiled = lambda job: compiled
+
+    def __getattr__(self, name: str):
+        return getattr(self.inner, name)
+
+    def run(self, job, start, count):
+        self.seen.append(self.ws.progress.phase)
+        return self.inner.run(job, start, count)
+
+
+@pytest.mark.parametrize(("compiled", "phase"), [
+    (False, "Compiling the model (its first run)..."), (True, "Starting..."), (None, "Starting...")])
+def test_compiling_is_shown_only_when_a_kernel_will_be_compiled(ws, monkeypatch, compiled, phase):
+    _setup_run(ws)
+    spy = _PhaseSpy(ws, compiled)
+    monkeypatch.setattr(ws, "backend", lambda: spy)
+    ws.run()
+    assert spy.seen and set(spy.seen) == {phase}
+
+
+def test_will_compile_asks_the_chosen_backend():
+    class Chooser:
+        def __init__(self, inner):
+            self.inner = inner
+
+        def choose(self, job):
+            return self.inner
+
+    class Compiled:
+        def is_compiled(self, job):
+            return True
+
+    class Fresh:
+        def is_compiled(self, job):
+            return False
+
+    assert will_compile(Chooser(Fresh()), object()) is True
+    assert will_compile(Chooser(Compiled()), object()) is False
+    assert will_compile(get_backend("numpy"), object()) is False  # nothing to compile
+
+
+def test_run_records_where_its_time_went(ws):
+    _setup_run(ws)
+    ws.run()
+    t = ws.timing
+    assert t is not None and t.prepare_s > 0 and t.simulate_s > 0 and t.statistics_s > 0
+    assert t.compile_s == ws.result.compile_s
+    text = RunTiming(0.5, 2.0, 0.4, 1.25, 0.2).text()
+    assert text == ("preparing 0.50 s, simulation 2.00 s (compiling 0.40 s), statistics 1.25 s, "
+                    "charts 0.20 s")
+    assert RunTiming(0.5, 2.0, 0.4, 1.25, 0.2).total_s == pytest.approx(3.95)
+
+
+def test_inputs_no_output_reads_are_named(ws):
+    _setup_run(ws)  # A2 and B2 feed G2 (FV total); E2 reads only A2
+    ws.set_input("A6", "uniform", {"min": 900, "max": 1100})  # read by D6 only
+    assert ws.inputs_without_effect() == ["Sheet1!A6"]
+    ws.remove_output("G2")
+    assert ws.inputs_without_effect() == ["Sheet1!B2", "Sheet1!A6"]
+    ws.remove_output("E2")
+    assert ws.inputs_without_effect() == []  # no outputs yet: nothing to say

@@ -7,19 +7,23 @@ button (see :data:`PLOT_CONFIG`).
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import numpy as np
 import plotly.graph_objects as go
 
 from engine.results import OutputSummary, SimulationResult
 
 __all__ = ["PLOT_CONFIG", "cdf_figure", "convergence_figure", "exceedance", "histogram_figure",
-           "scatter_figure", "tornado_figure"]
+           "label_rows", "scatter_figure", "tornado_figure", "tornado_items"]
 
 PLOT_CONFIG = {"displaylogo": False, "responsive": True,
                "toImageButtonOptions": {"format": "png", "scale": 2}}
 MARKERS = (("P5", "5", "#d62728"), ("P50", "50", "#2ca02c"), ("P95", "95", "#d62728"))
 COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf")
 MAX_SCATTER_POINTS = 5_000
+LABEL_GAP = 0.14   # share of the x range two labels on one row keep between them
+LABEL_ROW = 0.075  # height of a row of marker labels, as a share of the plot
 
 
 def short_number(x: float) -> str:
@@ -61,19 +65,45 @@ def histogram_figure(result: SimulationResult, names: list[str]) -> go.Figure:
                     name=name,
                     marker={"color": COLORS[k % len(COLORS)], "line": {"width": 0}},
                     opacity=0.6 if overlay else 0.85)
+    rows = 0
     if not overlay and names:
         s = result.outputs[names[0]]
-        lines = [("mean", s.mean, "#111111")] + [(label, s.percentiles.get(p), color)
+        lines = [(label, value, color) for label, value, color in
+                 [("mean", s.mean, "#111111")] + [(label, s.percentiles.get(p), color)
                                                   for label, p, color in MARKERS]
-        for label, value, color in lines:
-            if value is None:
-                continue
-            fig.add_vline(x=value, line={"color": color, "dash": "dash" if label != "mean" else "solid"},
-                          annotation={"text": f"{label} {short_number(value)}", "textangle": -90,
-                                      "font": {"size": 10}})
+                 if value is not None]
+        span = (s.max - s.min) if s.max is not None and s.min is not None else 0.0
+        levels = label_rows([v for _, v, _ in lines], LABEL_GAP * span)
+        rows = max(levels, default=-1) + 1
+        for (label, value, color), row in zip(lines, levels, strict=True):
+            fig.add_vline(x=value, line={"color": color, "dash": "dash" if label != "mean" else "solid"})
+            fig.add_annotation(x=value, y=1.0 - LABEL_ROW * row, xref="x", yref="paper",
+                               text=f"{label} {short_number(value)}", showarrow=False,
+                               xanchor="center", yanchor="bottom", font={"size": 10, "color": color},
+                               bgcolor="rgba(255,255,255,0.8)")
     fig.update_layout(barmode="overlay", bargap=0)
     title = names[0] if len(names) == 1 else "Outputs overlaid"
-    return _layout(fig, f"Distribution of {title}", "value", "density" if overlay else "trials")
+    fig = _layout(fig, f"Distribution of {title}", "value", "density" if overlay else "trials")
+    if rows:  # room above the bars for the rows of labels
+        fig.update_layout(margin={"t": 50 + 28 * rows}, title={"y": 0.98, "yanchor": "top"})
+        fig.update_yaxes(domain=[0, 1.0 - LABEL_ROW * (rows - 1) - 0.02])
+    return fig
+
+
+def label_rows(xs: list[float], gap: float) -> list[int]:
+    """A row for each label at ``xs`` (0 = top) such that labels on one row are at least
+    ``gap`` apart: the first row with room, from left to right."""
+    last: list[float] = []  # x of the rightmost label on each row
+    rows = [0] * len(xs)
+    for k in sorted(range(len(xs)), key=lambda i: xs[i]):
+        for r, x in enumerate(last):
+            if xs[k] - x >= gap:
+                rows[k], last[r] = r, xs[k]
+                break
+        else:
+            rows[k] = len(last)
+            last.append(xs[k])
+    return rows
 
 
 def cdf_points(s: OutputSummary) -> tuple[list[float], list[float]]:
@@ -103,21 +133,39 @@ def cdf_figure(result: SimulationResult, names: list[str]) -> go.Figure:
     return _layout(fig, "Cumulative probability (S-curve)", "value", "probability ≤ value")
 
 
-def tornado_figure(result: SimulationResult, name: str, measure: str = "spearman",
-                   top: int = 15) -> go.Figure:
-    """Inputs ranked by rank correlation with the output, or by contribution to variance."""
+def tornado_items(result: SimulationResult, name: str, measure: str = "spearman",
+                  top: int = 15, without_effect: Collection[str] = ()
+                  ) -> tuple[list[tuple[str, float]], list[str]]:
+    """The bars of the tornado, largest first, and the inputs left out as having no effect
+    on the output: those no formula of it reads (``without_effect``) and those whose rank
+    correlation is exactly 0 (a constant input or output)."""
     sens = result.outputs[name].sensitivity
     key = (lambda v: v.spearman) if measure == "spearman" else (lambda v: v.contribution)
-    items = sorted(sens.items(), key=lambda kv: abs(key(kv[1])), reverse=True)[:top]
+    idle = [k for k, v in sens.items() if k in without_effect or v.spearman == 0.0]
+    items = sorted(((k, key(v)) for k, v in sens.items() if k not in idle),
+                   key=lambda kv: abs(kv[1]), reverse=True)[:top]
+    return items, idle
+
+
+def tornado_figure(result: SimulationResult, name: str, measure: str = "spearman",
+                   top: int = 15, without_effect: Collection[str] = ()) -> go.Figure:
+    """Inputs ranked by rank correlation with the output, or by contribution to variance;
+    inputs without effect are left out (see :func:`tornado_items`).  The values are written
+    beside the bars, inside the plot (the axis is widened for them), never over the names."""
+    items, _ = tornado_items(result, name, measure, top, without_effect)
     items.reverse()  # largest on top
-    values = [key(v) for _, v in items]
+    values = [v for _, v in items]
     fig = go.Figure(go.Bar(x=values, y=[k for k, _ in items], orientation="h",
                            marker={"color": ["#d62728" if v < 0 else "#1f77b4" for v in values]},
                            text=[f"{v:+.2f}" if measure == "spearman" else f"{v:.0%}" for v in values],
-                           textposition="auto"))
+                           textposition="outside", cliponaxis=False))
     label = "Spearman rank correlation" if measure == "spearman" else "contribution to variance"
     fig = _layout(fig, f"Tornado: {name}", label, "")
     fig.update_layout(height=max(300, 60 + 28 * len(items)), showlegend=False)
+    reach = max((abs(v) for v in values), default=1.0) or 1.0
+    lo = -1.3 * reach if any(v < 0 for v in values) else 0.0
+    fig.update_xaxes(range=[lo, 1.3 * reach], zeroline=True)
+    fig.update_yaxes(automargin=True, ticksuffix="  ")
     if measure != "spearman":
         fig.update_xaxes(tickformat=".0%")
     return fig

@@ -175,6 +175,11 @@ class InputsList:
                         "flat dense round size=sm").mark(f"edit-{cell}")
                     ui.button(icon="delete", on_click=lambda c=cell: self._remove(c)).props(
                         "flat dense round size=sm color=negative").mark(f"remove-{cell}")
+            idle = self.ws.inputs_without_effect()
+            if idle:
+                ui.label(f"No output reads {', '.join(idle)}: "
+                         f"{'its' if len(idle) == 1 else 'their'} samples change nothing").classes(
+                    "text-xs text-warning mt-1").mark("inputs-no-effect")
             builtin = self.ws.random_cells_cached()
             if builtin:
                 ui.label(f"Built-in random cells ({len(builtin)}): each RAND() draws its own "

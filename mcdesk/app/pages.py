@@ -14,7 +14,7 @@ from fastapi import Request
 from fastapi.responses import PlainTextResponse, RedirectResponse
 from nicegui import app, run, ui
 
-from engine.check import CheckReport, check_model
+from engine.check import CheckReport, check_model, notes, summary
 from engine.errors import McdeskError
 from engine.spec import SimulationSpec
 
@@ -138,6 +138,8 @@ class WorkbookPage:
         self.config, self.workspaces, self.user = config, workspaces, user
         self.ws = workspaces.get(user)
         self.report: CheckReport | None = None
+        # Quasar's uploader counts bytes sent as "0.0B / 0.00%" even after a file arrived
+        ui.add_css(".q-uploader__subtitle { display: none; }")
         self._header()
         self.input_dialog = InputDialog(self.ws, self.changed)
         with ui.tabs().classes("w-full") as tabs:
@@ -266,11 +268,12 @@ class WorkbookPage:
             if report is None:
                 ui.label(f"The check failed: {error}").classes("text-negative text-sm")
                 return
-            ok = report.compared == report.matches_cached
-            ui.label(f"{report.formula_cells:,} formulas; {report.matches_cached:,} of "
-                     f"{report.compared:,} recomputed to Excel's values ({report.match_ratio:.1%})"
-                     ).classes("text-sm " + ("text-positive" if ok else "text-warning")).mark(
-                "preflight-summary")
+            for line in notes(report):
+                ui.label(line[0].upper() + line[1:]).classes("text-sm text-warning").mark(
+                    "preflight-note")
+            ok = report.compared == report.matches_cached and report.compared > 0
+            ui.label(summary(report, ws.book_name)).classes(
+                "text-sm " + ("text-positive" if ok else "text-warning")).mark("preflight-summary")
             for name, cells in sorted(report.unsupported_cells.items()):
                 self._cells_line(f"Unsupported {name}", cells, "text-negative")
             if report.volatile_cells:

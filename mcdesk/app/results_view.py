@@ -103,13 +103,20 @@ class ResultsView:
     def _tornado(self, result: SimulationResult, name: str) -> None:
         holder = ui.column().classes("w-full")
 
+        sens = result.outputs[name].sensitivity
+        unread = self.ws.inputs_not_read_by(name, list(sens)) if sens else []
+
         def draw(measure: str) -> None:
             holder.clear()
             with holder:
-                if result.outputs[name].sensitivity:
-                    _plot(charts.tornado_figure(result, name, measure))
+                items, idle = charts.tornado_items(result, name, measure, without_effect=unread)
+                if items:
+                    _plot(charts.tornado_figure(result, name, measure, without_effect=unread))
                 else:
                     ui.label("No sensitivity: no varying inputs or every trial an error.")
+                if idle:
+                    ui.label(f"No effect on {name}: {', '.join(idle)}").classes(
+                        "text-sm text-gray-600").mark("tornado-no-effect")
 
         ui.toggle({"spearman": "Rank correlation", "contribution": "Contribution to variance"},
                   value="spearman", on_change=lambda e: draw(e.value)).props("dense no-caps")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -19,7 +20,7 @@ from .workspace import BACKEND_LABELS, Workspace
 
 log = logging.getLogger(__name__)
 
-__all__ = ["RunPanel", "gpu_usable", "progress_text"]
+__all__ = ["RunPanel", "done_text", "gpu_usable", "progress_text"]
 
 
 def gpu_usable() -> bool:
@@ -41,6 +42,17 @@ def progress_text(done: int, total: int, rate: float, left: float | None) -> str
         text += f" · {rate:,.0f} trials/s"
     if left is not None and done < total:
         text += f" · {left:,.0f} s left" if left >= 1 else " · under a second left"
+    return text
+
+
+def done_text(result: Any, timing: Any, total_s: float) -> str:
+    """The line shown when a run is done: the whole time from the click to the charts, and
+    where it went."""
+    text = f"Done in {total_s:.3g} s: {result.trials:,} trials"
+    if timing is not None:
+        text += f" ({timing.text()})"
+    if result.trials_per_s and result.trials_per_s != float("inf"):
+        text += f"; {result.trials_per_s:,.0f} trials/s on {result.backend}"
     return text
 
 
@@ -110,10 +122,15 @@ class RunPanel:
             ui.notify(str(exc), type="negative")
             self.status.text = str(exc)
             return
+        idle = self.ws.inputs_without_effect()
+        if idle:
+            ui.notify(f"{', '.join(idle)}: no output reads {'it' if len(idle) == 1 else 'them'}; "
+                      "the run samples them for nothing", type="warning")
+        clicked = time.perf_counter()
         self.run_button.disable()
         self.cancel_button.enable()
         self.bar.set_value(0)
-        self.status.text = "Starting (compiling the model)..."
+        self.status.text = "Starting..."
         self.timer.activate()
         try:
             result = await run.io_bound(self.ws.run)
@@ -131,9 +148,12 @@ class RunPanel:
             if result is None:  # the app is shutting down
                 return
             self.bar.set_value(1.0)
-            self.status.text = (f"Done: {result.trials:,} trials in {result.elapsed_s:.3g} s "
-                                f"({result.trials_per_s:,.0f} trials/s, {result.backend})")
+            t = time.perf_counter()
             self.finished()
+            timing = self.ws.timing
+            if timing is not None:
+                timing.charts_s = time.perf_counter() - t
+            self.status.text = done_text(result, timing, time.perf_counter() - clicked)
         finally:
             self.timer.deactivate()
             self.run_button.enable()
@@ -148,8 +168,11 @@ class RunPanel:
         if not p.running or not p.total:
             return
         self.bar.set_value(p.fraction)
-        if p.done:
+        if p.done and p.done < p.total:
             self.status.text = progress_text(p.done, p.total, p.rate(), p.seconds_left())
+        elif p.phase:  # preparing, compiling, or the statistics after the last trial
+            self.status.text = p.phase if not p.done else \
+                f"{progress_text(p.done, p.total, 0.0, None)} · {p.phase}"
 
 
 def _whole(x: Any) -> Any:

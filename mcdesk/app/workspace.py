@@ -19,15 +19,17 @@ from engine.backends import Backend, available_backends, get_backend
 from engine.distributions import Distribution
 from engine.errors import McdeskError, SpecError
 from engine.model import Model
+from engine.reach import inputs_reaching, inputs_without_effect
 from engine.results import SimulationResult
 from engine.sampling import Sampling
-from engine.simulate import _constant, prepare, simulate
+from engine.simulate import _constant, prepare, run_job, summarize
 from engine.spec import DEFAULT_SEED, MAX_SEED, MAX_TRIALS, InputSpec, SimulationSpec
 from engine.workbook import CellRef, Limits
 
 log = logging.getLogger(__name__)
 
-__all__ = ["RunProgress", "RunSettings", "Workspace", "BACKEND_LABELS"]
+__all__ = ["BACKEND_LABELS", "RunProgress", "RunSettings", "RunTiming", "Workspace",
+           "will_compile"]
 
 RANDOM_FUNCTIONS = frozenset({"RAND", "RANDBETWEEN", "RANDARRAY"})
 BACKEND_LABELS = {"auto": "Auto", "numba": "CPU", "cupy": "GPU", "remote": "Remote GPU"}
@@ -99,14 +101,59 @@ class RunSettings:
         return RunSettings(trials, seed, sampling, self.backend)
 
 
+def will_compile(backend: Backend, job: Any) -> bool:
+    """Whether running ``job`` on ``backend`` will compile a kernel first (numba, when the
+    kernel is not in its cache); False when it cannot tell."""
+    try:
+        chosen = backend.choose(job) if hasattr(backend, "choose") else backend
+        is_compiled = getattr(chosen, "is_compiled", None)
+        return is_compiled is not None and not is_compiled(job)
+    except Exception as exc:  # noqa: BLE001 - a status line must never fail a run
+        log.info("cannot tell whether the kernel is compiled: %r", exc)
+        return False
+
+
+@dataclass
+class RunTiming:
+    """Where a run's time went, in seconds: preparing the model (its formulas to a program),
+    the simulation (trials; ``compile_s`` of it compiling or loading the kernel), the
+    statistics (percentiles, histograms, sensitivity, convergence) and, set by the page,
+    building the charts."""
+
+    prepare_s: float = 0.0
+    simulate_s: float = 0.0
+    compile_s: float = 0.0
+    statistics_s: float = 0.0
+    charts_s: float = 0.0
+
+    @property
+    def total_s(self) -> float:
+        return self.prepare_s + self.simulate_s + self.statistics_s + self.charts_s
+
+    def text(self) -> str:
+        """``"simulation 1.2 s (compiling 0.3 s), statistics 0.8 s, charts 0.2 s"``."""
+        sim = f"simulation {_secs(self.simulate_s)}"
+        if self.compile_s >= 0.05:
+            sim += f" (compiling {_secs(self.compile_s)})"
+        parts = [f"preparing {_secs(self.prepare_s)}", sim,
+                 f"statistics {_secs(self.statistics_s)}", f"charts {_secs(self.charts_s)}"]
+        return ", ".join(parts)
+
+
+def _secs(x: float) -> str:
+    return f"{x:.2f} s" if x < 10 else f"{x:.1f} s"
+
+
 @dataclass
 class RunProgress:
-    """Shared between the run's thread and the page's timer."""
+    """Shared between the run's thread and the page's timer.  ``phase`` says what the run
+    does while no trial count moves (preparing, compiling, statistics)."""
 
     done: int = 0
     total: int = 0
     started: float = 0.0
     running: bool = False
+    phase: str = ""
     cancel_requested: threading.Event = field(default_factory=threading.Event)
 
     def update(self, done: int, total: int) -> None:
@@ -142,6 +189,7 @@ class Workspace:
     progress: RunProgress = field(default_factory=RunProgress)
     remote: Callable[[], Backend] | None = None  # makes the remote backend when configured
     computed: dict[CellRef, object] = field(default_factory=dict)  # see missing_values
+    timing: RunTiming | None = None  # of the result shown
     _random: list[str] | None = field(default=None, repr=False)
     warm_thread: threading.Thread | None = field(default=None, repr=False)
 
@@ -228,6 +276,32 @@ class Workspace:
         name = str(self.cell(cell))
         self.outputs = [o for o in self.outputs if o != name]
 
+    def inputs_without_effect(self) -> list[str]:
+        """The inputs no output reads (none while there are no outputs)."""
+        model = self.model
+        if model is None or not self.inputs or not self.outputs:
+            return []
+        try:
+            inputs = [model.ref(c) for c in self.inputs]
+            outputs = [model.ref(o) for o in self.outputs]
+            return [str(c) for c in inputs_without_effect(model, inputs, outputs)]
+        except McdeskError as exc:
+            log.info("input effects not checked: %s", exc)
+            return []
+
+    def inputs_not_read_by(self, output: str, inputs: list[str]) -> list[str]:
+        """Of ``inputs``, those ``output`` does not read (directly or through formulas)."""
+        model = self.model
+        if model is None:
+            return []
+        try:
+            refs = [model.ref(c) for c in inputs]
+            reached = inputs_reaching(model, refs, model.ref(output))
+        except McdeskError as exc:
+            log.info("input effects on %s not checked: %s", output, exc)
+            return []
+        return [str(c) for c in refs if c not in reached]
+
     # ------------------------------------------------------------ run
     def spec(self) -> SimulationSpec:
         s = self.settings.validated()
@@ -260,13 +334,27 @@ class Workspace:
         prog = self.progress
         prog.cancel_requested.clear()
         prog.done, prog.total, prog.started, prog.running = 0, spec.trials, time.perf_counter(), True
-        try:
-            result = simulate(model, spec, backend=backend, progress=prog.update,
-                              cancel=prog.cancel_requested.is_set)
+        prog.phase = "Preparing the model..."
+        timing = RunTiming()
+        try:  # engine.simulate.simulate, phase by phase
+            t0 = time.perf_counter()
+            job = prepare(model, spec)
+            prog.phase = ("Compiling the model (its first run)..." if will_compile(backend, job)
+                          else "Starting...")
+            t1 = time.perf_counter()
+            samples, elapsed = run_job(job, backend, progress=prog.update,
+                                       cancel=prog.cancel_requested.is_set)
+            prog.phase = "Computing the statistics..."
+            t2 = time.perf_counter()
+            result = summarize(job, samples, elapsed, backend.name)
+            result.compile_s = float(backend.compile_seconds())
+            t3 = time.perf_counter()
         finally:
             prog.running = False
             backend.close()
-        self.result = result
+        timing.prepare_s, timing.simulate_s, timing.statistics_s = t1 - t0, t2 - t1, t3 - t2
+        timing.compile_s = result.compile_s
+        self.result, self.timing = result, timing
         if self.settings.backend == "auto" and result.backend == "numpy":
             self.warm_thread = warm_numba(model, spec)
         return result
