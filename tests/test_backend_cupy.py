@@ -574,3 +574,24 @@ def test_gpu_float32_is_close():
     job = example_job(100_000)
     assert_float32_close(job, run(CupyBackend(dtype="float32"), job, 100_000),
                          run(NumpyBackend(), job, 100_000))
+
+
+# ----------------------------------------------------------------- text in the kernel
+@pytest.mark.skipif(NVCC is None, reason="nvcc is not installed")
+def test_nvcc_compiles_the_kernel_of_the_text_model(tmp_path):
+    """Text ids, their lookup tables in ``kv`` and text outputs translate to CUDA."""
+    from tests.test_backend_numba_text import text_cost_model
+
+    model, inputs, outputs = text_cost_model()
+    job = job_for(model, inputs, outputs, trials=100)
+    _nvcc_ptx(HostCudaBackend.source_of(job), tmp_path, "text")
+
+
+@needs_cxx
+def test_text_model_matches_numpy(host):
+    from tests.test_backend_numba_text import text_cost_model
+
+    model, inputs, outputs = text_cost_model()
+    job = job_for(model, inputs, outputs, trials=2_000)
+    assert_same(job, run(host, job, 700), run(NumpyBackend(), job, 2_000))
+    assert host.cpu_reason(job) is None and not host.prepare(job).plan.rest
