@@ -14,6 +14,7 @@ import re
 import select
 import shutil
 import socket
+import stat
 import subprocess
 import sys
 import threading
@@ -26,6 +27,7 @@ import httpx
 import pytest
 
 from mcdesk.app.auth import hash_password
+from mcdesk.app.security import SessionTable, Throttle
 from remote.testing import free_port, wait_healthy
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -102,6 +104,43 @@ def signed_in(server: Server, cookies: dict[str, str]) -> bool:
         r = c.get("/")
     assert r.status_code in (200, 303, 307), r.status_code
     return r.status_code == 200
+
+
+# ---------------------------------------------------------------- the parts, without a server
+
+def test_throttle_doubles_the_wait_up_to_its_cap() -> None:
+    t = Throttle(free=5, first_s=1.0, max_s=900.0, forget_s=3600.0)
+    for k in range(5):
+        t.fail("user:alice", now=float(k))
+        assert t.wait_s("user:alice", now=float(k)) == 0.0
+    waits = []
+    now = 10.0
+    for _ in range(14):
+        t.fail("user:alice", now)
+        waits.append(t.wait_s("user:alice", now))
+        now += waits[-1]
+    assert waits == [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 900, 900, 900, 900]
+    assert t.wait_s("user:bob", now) == 0.0
+    t.forgive("user:alice")
+    assert t.wait_s("user:alice", now) == 0.0
+    t.fail("address:a", 0.0)
+    assert t.wait_s("address:a", 3600.5) == 0.0 and "address:a" not in t._keys  # forgotten
+
+
+def test_session_table_keeps_digests_only(tmp_path) -> None:
+    path = tmp_path / "data" / "sessions.json"
+    table = SessionTable(path, max_age_s=60)
+    sid = table.sign_in("alice")
+    other = table.sign_in("alice")
+    assert sid != other and table.user(sid) == table.user(other) == "alice"
+    assert table.user(None) is None and table.user("forged") is None
+    assert sid not in path.read_text() and stat.S_IMODE(path.stat().st_mode) == 0o600
+    again = SessionTable(path, max_age_s=60)  # after a restart
+    assert again.user(sid) == "alice"
+    assert again.sign_out(sid) == "alice" and again.user(sid) is None
+    assert SessionTable(path, max_age_s=60).user(sid) is None  # the sign-out was saved
+    assert SessionTable(path, max_age_s=60).user(other) == "alice"
+    assert SessionTable(path, max_age_s=-1).user(other) is None  # expired
 
 
 # ---------------------------------------------------------------- password guessing (raw HTTP)
@@ -293,8 +332,12 @@ def test_session_is_renewed_at_login_and_logout(server, browser) -> None:
         assert after_login["session"] != planted["session"]
         assert signed_in(server, after_login)
         assert not signed_in(server, planted)  # the planted cookie is not signed in
-        page.locator(".mc-logout, [aria-label='Sign out']").first.click()
+        second = context.new_page()  # another tab of the same session
+        second.goto(server.url + "/")
+        second.get_by_text("alice", exact=True).wait_for()
+        page.get_by_role("button", name="Sign out").click()
         page.get_by_role("button", name="Sign in").wait_for()
+        second.get_by_role("button", name="Sign in").wait_for()  # sent to the login as well
         after_logout = session_cookies(context)
         assert after_logout["session"] != after_login["session"]
         assert not signed_in(server, after_login)  # logout ends the session on the server

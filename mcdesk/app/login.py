@@ -98,15 +98,17 @@ def register_login(sessions: SessionTable, guard: LoginGuard) -> None:
         return RedirectResponse("/", status_code=303)
 
     @app.post("/logout", include_in_schema=False)
-    def logout_post(request: Request) -> Response:
+    async def logout_post(request: Request) -> Response:
         if _from_another_site(request):
             return PlainTextResponse("sign out from the mcdesk page", status_code=403)
+        form = await _small_form(request) or {}
         sid = session_id(request)
         user = sessions.sign_out(sid)
         if user is not None:
             log.info("signed out %r from %s", user, request.client.host if request.client else "?")
             for client in list(Client.instances.values()):  # the session's other open pages
-                if sid and client.storage.get(SESSION_KEY) == sid:
+                # (not the page that posted: a navigation there would cancel this answer's cookie)
+                if sid and client.storage.get(SESSION_KEY) == sid and client.id != form.get("page"):
                     with client:
                         ui.navigate.to("/login")
         _renew(request)

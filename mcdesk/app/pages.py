@@ -187,6 +187,7 @@ class WorkbookPage:
             if self.config.team:
                 ui.label(self.user).classes("text-sm").mark("user-name")
                 with ui.element("form").props("method=post action=/logout"):
+                    ui.element("input").props(f"type=hidden name=page value={ui.context.client.id}")
                     ui.button(icon="logout").props(
                         'type=submit flat round color=white aria-label="Sign out"').mark("logout")
 
