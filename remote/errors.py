@@ -9,6 +9,7 @@ them like any engine error (one line a user can act on)::
           ├── ServiceUnavailableError the service cannot be reached (after retries), or says 503
           ├── AuthError               401/403: no token, a bad or expired token
           ├── UploadTooLargeError     413: the request is above the service's upload limit
+          │    └── MemoryBudgetError  413: the job would hold more than the replica's memory
           ├── BusyError               429: too many jobs for this token, or the queue is full
           ├── JobNotFoundError        404: no such job (expired, fetched, or on another replica)
           ├── JobFailedError          the job ran and failed (the service's message)
@@ -41,6 +42,10 @@ class AuthError(RemoteError):
 
 class UploadTooLargeError(RemoteError):
     """The request body is above the service's upload limit (413)."""
+
+
+class MemoryBudgetError(UploadTooLargeError):
+    """The job would hold more memory than the replica's budget (MCDESK_MEMORY_BUDGET)."""
 
 
 class BusyError(RemoteError):

@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import logging
-import os
 import socket
 import threading
 import time
@@ -23,14 +22,26 @@ from pathlib import Path
 from typing import Any
 
 from engine.backends import Backend, Job, get_backend
-from engine.errors import CancelledError, McdeskError
+from engine.errors import CancelledError, LimitError, McdeskError
 from engine.model import Model
 from engine.simulate import run_job, summarize
 from engine.spec import SimulationSpec
 from engine.workbook import Limits
 
 from . import gpu
-from .errors import BusyError, JobNotFoundError, RemoteSpecError
+from .admission import (
+    FairQueue,
+    JobMemory,
+    MemoryLedger,
+    ParseGate,
+    ParseQueueFullError,
+    current_rss,
+    gib,
+    model_bytes,
+    parse_bytes,
+    plan_job,
+)
+from .errors import BusyError, JobNotFoundError, MemoryBudgetError, RemoteSpecError
 from .runner import PreparedCache, RangeBackend
 from .settings import Settings
 from .store import ResultStore, valid_id
@@ -47,6 +58,10 @@ class State(StrEnum):
 
 
 ACTIVE = (State.QUEUED, State.RUNNING)
+DEFAULT_CHUNK = 1 << 20  # trials per chunk assumed by the memory estimate without MCDESK_BATCH_TRIALS
+# the engine's Limits fields the service sets, and the variables that raise them
+LIMIT_VARS = {"max_file_bytes": "MCDESK_MAX_UPLOAD_BYTES", "max_cells": "MCDESK_MAX_CELLS",
+              "max_uncompressed_bytes": "MCDESK_MAX_UNCOMPRESSED_BYTES"}
 SAMPLES = ("none", "all", "outputs")  # what a job keeps of its per-trial values
 REPLICA = socket.gethostname()  # several replicas may share one results volume
 
@@ -117,11 +132,18 @@ class JobManager:
         self.lock = threading.RLock()
         self.jobs: dict[str, JobRecord] = {}
         self.pool = ThreadPoolExecutor(self.slots, thread_name_prefix="mcdesk-job")
-        self.preparing = threading.BoundedSemaphore(max(1, os.cpu_count() or 1))
-        self.cache = PreparedCache()
+        self.waiting = FairQueue()  # admitted jobs, taken round-robin across subjects
+        self.parsing: dict[str, int] = {}  # submissions being parsed (or waiting to), by subject
+        self.gate = ParseGate(settings.parse_slots, settings.parse_queue, self.retry_after())
+        # the budget, less what the service holds idle, is shared: a quarter for parsed
+        # workbooks kept for later shards, the rest for parses and jobs in flight
+        usable = max(settings.memory_budget - current_rss(), settings.memory_budget // 4)
+        self.cache = PreparedCache(max_bytes=usable // 4, weigh=model_bytes)
+        self.ledger = MemoryLedger(usable - usable // 4)
         self.counters: dict[str, float] = {"submitted": 0, "trials": 0, "rejected_queue": 0,
                                            "rejected_token": 0, "rejected_upload": 0,
-                                           "rejected_auth": 0}
+                                           "rejected_auth": 0, "rejected_memory": 0,
+                                           "rejected_parse": 0}
         self.finished_by_state: dict[str, int] = {s.value: 0 for s in State if s not in ACTIVE}
         self.last_rate = 0.0
         self._stop = threading.Event()
@@ -164,6 +186,7 @@ class JobManager:
         self._stop.set()
         with self.lock:
             waiting = [r for r in self.jobs.values() if r.state is State.QUEUED]
+            self.waiting = FairQueue()
             for rec in self.jobs.values():
                 if rec.state in ACTIVE:
                     rec.cancel.set()
@@ -232,23 +255,36 @@ class JobManager:
         the client backs off further on its own)."""
         return 2
 
-    def _admit(self, owner: str) -> None:
+    def _admit(self, owner: str, parsing: int = 0) -> None:
+        """Refuse when ``owner`` has its limit of jobs queued, running or being parsed
+        (``parsing``: its submissions in flight besides the one being admitted)."""
         active = sum(r.state in ACTIVE and r.owner == owner for r in self.jobs.values())
+        active += parsing
         if active >= self.settings.max_jobs_per_token:
             self.counters["rejected_token"] += 1
-            raise BusyError(f"this token already has {active} jobs queued or running (limit "
-                            f"{self.settings.max_jobs_per_token}); wait for one to finish",
-                            self.retry_after())
+            raise BusyError(f"this token already has {active} jobs queued, running or being "
+                            f"parsed (limit {self.settings.max_jobs_per_token}); wait for one "
+                            "to finish", self.retry_after())
         queued = sum(r.state is State.QUEUED for r in self.jobs.values())
         if queued >= self.settings.queue_size:
             self.counters["rejected_queue"] += 1
             raise QueueFullError(f"the service's queue is full ({queued} jobs waiting); "
                                  "try again shortly", self.retry_after())
 
+    def limits(self) -> Limits:
+        """The engine's limits for an uploaded workbook, from the settings."""
+        return Limits(max_file_bytes=self.settings.max_upload_bytes,
+                      max_cells=self.settings.max_cells,
+                      max_uncompressed_bytes=self.settings.max_uncompressed_bytes)
+
     def submit(self, owner: str, book: bytes, spec_data: Any, start: int = 0,
-               count: int | None = None, samples: str = "none") -> JobRecord:
+               count: int | None = None, samples: str = "none",
+               name: str = "the workbook") -> JobRecord:
         """Check, parse and compile, then queue a job; raises BusyError/QueueFullError when
-        over a limit, RemoteSpecError for a bad spec or range, engine errors for the book."""
+        over a limit (the parse counts: a subject's submissions being parsed count against
+        its limit, and parses wait for one of a few slots), MemoryBudgetError when the job
+        would not fit the replica's memory, RemoteSpecError for a bad spec or range, engine
+        errors for the book (naming ``name``, the uploaded file's name, never a path here)."""
         spec = SimulationSpec.from_dict(spec_data)
         spec.validate(require_outputs=True)
         count = spec.trials - start if count is None else count
@@ -260,40 +296,109 @@ class JobManager:
         if count > self.settings.max_trials:
             raise RemoteSpecError(f"{count:,} trials in one job is above this service's limit "
                                   f"of {self.settings.max_trials:,}; split the run into shards")
-        with self.lock:
-            self._admit(owner)
+        with self.lock:  # before any work: the parse counts against the subject's limit
+            self._admit(owner, self.parsing.get(owner, 0))
+            self.parsing[owner] = self.parsing.get(owner, 0) + 1
         rec = JobRecord(uuid.uuid4().hex, owner, spec.trials, start, count, samples)
-        folder = self.store.create(rec.id)
         try:
+            folder = self.store.create(rec.id)
+            path = folder / "book.xlsx"
             digest = hashlib.sha256(book).hexdigest()
 
-            def open_model() -> Model:
-                path = folder / "book.xlsx"
-                path.write_bytes(book)
-                try:
-                    return Model.open(path, Limits(max_file_bytes=self.settings.max_upload_bytes))
-                finally:
-                    path.unlink(missing_ok=True)
+            def open_model() -> Model:  # only when the workbook is not parsed already
+                with self.gate.slot(owner), \
+                        self.ledger.hold(parse_bytes(book, self.settings.max_cells)):
+                    path.write_bytes(book)
+                    try:
+                        return Model.open(path, self.limits())
+                    finally:
+                        path.unlink(missing_ok=True)
 
-            with self.preparing:
+            try:
                 job = self.cache.job(digest, spec, open_model)
+            except McdeskError as exc:  # the user's file is named, never this server's paths
+                text = self.public_message(str(exc), name, path)
+                if isinstance(exc, LimitError) and not any(v in text for v in LIMIT_VARS.values()):
+                    text += (f" (this service's limits: MCDESK_MAX_CELLS={self.settings.max_cells}"
+                             f", MCDESK_MAX_UNCOMPRESSED_BYTES="
+                             f"{self.settings.max_uncompressed_bytes})")
+                exc.args = (text,)
+                raise
+            plan = self._plan(job, count, samples)
             with self.lock:  # admission again: others may have come in while we parsed
-                self._admit(owner)
+                self._admit(owner, self.parsing[owner] - 1)
                 self.jobs[rec.id] = rec
                 self.counters["submitted"] += 1
+                self.waiting.put(owner, (rec, job, plan))
             self.store.write_meta(rec.id, rec.meta())
-        except BaseException:
+        except BaseException as exc:
+            if isinstance(exc, MemoryBudgetError):
+                self.counters["rejected_memory"] += 1
+            elif isinstance(exc, ParseQueueFullError):
+                self.counters["rejected_parse"] += 1
             self.store.delete(rec.id)
             raise
-        self.pool.submit(self._run, rec, job)
-        log.info("job %s: %s queued %d trials from %d", rec.id, owner, count, start)
+        finally:
+            with self.lock:
+                self.parsing[owner] -= 1
+                if not self.parsing[owner]:
+                    del self.parsing[owner]
+        self.pool.submit(self._run_next)
+        log.info("job %s: %s queued %d trials from %d (%s%s)", rec.id, owner, count, start,
+                 gib(plan.bytes), ", streamed" if plan.streamed else "")
         return rec
 
+    def _plan(self, job: Job, count: int, samples: str) -> JobMemory:
+        """The job's memory (streamed when it would not fit otherwise), or MemoryBudgetError
+        naming the budget and the most trials that fit."""
+        inputs, outputs = len(job.distributions), len(job.program.outputs)
+        chunk = self.settings.batch_trials or DEFAULT_CHUNK
+        plan = plan_job(count, inputs, outputs, samples, chunk, self.ledger.capacity)
+        if self.ledger.fits(plan.bytes):
+            return plan
+        lo, hi = 0, count  # the most trials that fit, by bisection on the same estimate
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if self.ledger.fits(plan_job(mid, inputs, outputs, samples, chunk,
+                                         self.ledger.capacity).bytes):
+                lo = mid
+            else:
+                hi = mid - 1
+        kept = {"all": "every trial's inputs and outputs (samples=all)",
+                "outputs": "every trial's outputs (samples=outputs)"}.get(samples, "its statistics")
+        raise MemoryBudgetError(
+            f"{count:,} trials keeping {kept} need about {gib(plan.bytes)} of memory, above "
+            f"this replica's memory budget of {gib(self.ledger.capacity)} for jobs "
+            f"(MCDESK_MEMORY_BUDGET={self.settings.memory_budget}); split the run into jobs "
+            f"of at most {lo:,} trials" + ("" if samples == "none" else
+                                           " or ask for fewer samples"))
+
+    def public_message(self, text: str, name: str, path: Path | None = None) -> str:
+        """``text`` with this server's paths replaced: the uploaded file by ``name``, the
+        results folder by nothing; and the engine's Limits fields by the variables that
+        raise them."""
+        root = self.store.root
+        for p in filter(None, (path, path and path.parent, root.resolve(), root)):
+            text = text.replace(str(p), name if p == path else "<results>")
+        for field_name, var in LIMIT_VARS.items():
+            text = text.replace(f"Limits.{field_name}", var)
+        return text
+
     # ----------------------------------------------------------------- running
-    def _run(self, rec: JobRecord, job: Job) -> None:
-        if rec.cancel.is_set() or rec.state is not State.QUEUED:
-            return
+    def _run_next(self) -> None:
+        """A slot came free: run the next waiting job, round-robin across subjects, once
+        the memory it will hold is free."""
         with self.lock:
+            if not len(self.waiting):
+                return
+            rec, job, plan = self.waiting.pop()
+        with self.ledger.hold(plan.bytes, cancelled=rec.cancel.is_set):
+            self._run(rec, job, plan)
+
+    def _run(self, rec: JobRecord, job: Job, plan: JobMemory | None = None) -> None:
+        with self.lock:
+            if rec.cancel.is_set() or rec.state is not State.QUEUED:
+                return
             rec.state, rec.started = State.RUNNING, time.time()
         backend: Backend | None = None
         try:
@@ -307,8 +412,10 @@ class JobManager:
             def progress(done: int, total: int) -> None:
                 rec.done = done
 
-            # samples for the client: every trial; else bounded memory when large
-            stream = False if rec.samples != "none" else None
+            # samples for the client: every trial; streamed when the plan says it must be
+            # (else the engine streams large runs on its own)
+            stream = True if plan is not None and plan.streamed else \
+                (False if rec.samples != "none" else None)
             samples, elapsed = run_job(inner_view, ranged, chunk_size=batch, progress=progress,
                                        cancel=rec.cancel.is_set, stream=stream)
             result = summarize(inner_view, samples, elapsed, ranged.name)
@@ -329,11 +436,12 @@ class JobManager:
             else:
                 self._finish(rec, State.CANCELLED)
         except McdeskError as exc:
-            rec.error = str(exc)
+            rec.error = self.public_message(str(exc), "the workbook")
             self._finish(rec, State.FAILED)
         except Exception as exc:  # noqa: BLE001 - a bug must fail the job, not the service
             log.exception("job %s failed", rec.id)
-            rec.error = f"internal error: {type(exc).__name__}: {exc}"
+            rec.error = self.public_message(f"internal error: {type(exc).__name__}: {exc}",
+                                            "the workbook")
             self._finish(rec, State.FAILED)
         finally:
             if backend is not None:
@@ -341,6 +449,10 @@ class JobManager:
 
     def _finish(self, rec: JobRecord, state: State) -> None:
         with self.lock:
+            if state is State.DONE and rec.cancel.is_set() and not self._stop.is_set():
+                # a cancel that came during the last chunk wins over the completion
+                state = State.CANCELLED
+                self.store.delete_outputs(rec.id)
             rec.state, rec.finished = state, time.time()
             rec.expires = rec.finished + self.settings.result_ttl_s
             self.finished_by_state[state.value] += 1
@@ -397,13 +509,22 @@ class JobManager:
         return rec
 
     def _cancel(self, rec: JobRecord) -> None:
-        rec.cancel.set()
+        """Cancel a job seen queued or running.  Under the lock that _finish takes, so a
+        cancel always wins: a job that completed meanwhile is cancelled and its result
+        removed."""
         with self.lock:
+            rec.cancel.set()
             if rec.state is State.QUEUED:
                 rec.state = State.CANCELLED
                 rec.finished = time.time()
                 rec.expires = rec.finished + self.settings.result_ttl_s
                 self.finished_by_state[State.CANCELLED.value] += 1
+            elif rec.state is State.DONE:  # it finished after the caller saw it running
+                rec.state = State.CANCELLED
+                self.finished_by_state[State.DONE.value] -= 1
+                self.finished_by_state[State.CANCELLED.value] += 1
+                self.counters["trials"] -= rec.count
+                self.store.delete_outputs(rec.id)
         if rec.state is State.CANCELLED:
             self.store.write_meta(rec.id, rec.meta())
 

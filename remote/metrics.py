@@ -25,12 +25,23 @@ def render(manager: JobManager) -> str:
     _line(out, "mcdesk_jobs_finished_total", "counter", "Jobs finished, by final state.",
           [({"state": s}, n) for s, n in sorted(manager.finished_by_state.items())])
     _line(out, "mcdesk_jobs_rejected_total", "counter", "Requests refused, by reason.",
-          [({"reason": r}, c[f"rejected_{r}"]) for r in ("queue", "token", "upload", "auth")])
+          [({"reason": r}, c[f"rejected_{r}"]) for r in ("queue", "token", "upload", "auth", "memory", "parse")])
     _line(out, "mcdesk_jobs_queued", "gauge", "Jobs waiting for a slot.", [({}, queued)])
     _line(out, "mcdesk_jobs_running", "gauge", "Jobs running.", [({}, running)])
     _line(out, "mcdesk_queue_capacity", "gauge", "Jobs the queue holds.",
           [({}, manager.settings.queue_size)])
     _line(out, "mcdesk_slots", "gauge", "Jobs that may run at once.", [({}, manager.slots)])
+    _line(out, "mcdesk_parses_running", "gauge", "Workbooks being parsed.",
+          [({}, manager.gate.running)])
+    _line(out, "mcdesk_parses_waiting", "gauge", "Workbooks waiting for a parse slot.",
+          [({}, len(manager.gate.waiting))])
+    _line(out, "mcdesk_memory_reserved_bytes", "gauge",
+          "Memory held by parses and jobs in flight (estimated).", [({}, manager.ledger.used)])
+    _line(out, "mcdesk_memory_reserved_peak_bytes", "gauge",
+          "Most memory held at once by parses and jobs (estimated).",
+          [({}, manager.ledger.peak)])
+    _line(out, "mcdesk_memory_budget_bytes", "gauge", "Memory parses and jobs may hold.",
+          [({}, manager.ledger.capacity)])
     _line(out, "mcdesk_trials_total", "counter", "Trials run by finished jobs.",
           [({}, c["trials"])])
     _line(out, "mcdesk_trials_per_second", "gauge", "Trials per second of the running jobs.",

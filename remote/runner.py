@@ -54,13 +54,17 @@ class RangeBackend(Backend):
 
 class PreparedCache:
     """Parsed workbooks by content hash, compiled jobs by (hash, spec): the shards of one run
-    parse and compile the workbook once."""
+    parse and compile the workbook once.  At most ``size`` entries, and parsed workbooks of
+    at most ``max_bytes`` together (``weigh(model)``: their estimated memory); one parse per
+    workbook at a time (a second submission of the same file waits for the first's)."""
 
-    def __init__(self, size: int = 8) -> None:
-        self.size = size
+    def __init__(self, size: int = 8, max_bytes: int | None = None,
+                 weigh: Callable[[Model], int] = lambda m: 0) -> None:
+        self.size, self.max_bytes, self.weigh = size, max_bytes, weigh
         self.lock = threading.Lock()
-        self.models: OrderedDict[str, tuple[Model, threading.Lock]] = OrderedDict()
+        self.models: OrderedDict[str, tuple[Model, threading.Lock, int]] = OrderedDict()
         self.jobs: OrderedDict[tuple[str, str], Job] = OrderedDict()
+        self.opening: dict[str, threading.Lock] = {}
 
     def _put(self, d: OrderedDict, key: Any, value: Any) -> None:
         d[key] = value
@@ -68,23 +72,47 @@ class PreparedCache:
         while len(d) > self.size:
             d.popitem(last=False)
 
+    def _trim(self) -> None:
+        """Drop the least recently used workbooks beyond the count and the bytes (the one
+        just added stays)."""
+        while len(self.models) > self.size or (
+                self.max_bytes is not None and len(self.models) > 1
+                and sum(w for _, _, w in self.models.values()) > self.max_bytes):
+            digest, _ = self.models.popitem(last=False)
+            for key in [k for k in self.jobs if k[0] == digest]:
+                del self.jobs[key]
+
+    def _model(self, digest: str, open_model: Callable[[], Model]
+               ) -> tuple[Model, threading.Lock, int]:
+        with self.lock:
+            opening = self.opening.setdefault(digest, threading.Lock())
+        try:
+            with opening:  # one parse of a workbook at a time; the others take its result
+                with self.lock:
+                    entry = self.models.get(digest)
+                    if entry is not None:
+                        self.models.move_to_end(digest)
+                        return entry
+                model = open_model()
+                entry = (model, threading.Lock(), int(self.weigh(model)))
+                with self.lock:
+                    self.models[digest] = entry
+                    self._trim()
+                return entry
+        finally:
+            with self.lock:
+                if not opening.locked():
+                    self.opening.pop(digest, None)
+
     def job(self, digest: str, spec: SimulationSpec, open_model: Callable[[], Model]) -> Job:
         key = (digest, json.dumps(spec.to_dict(), sort_keys=True))
         with self.lock:
             if key in self.jobs:
                 self.jobs.move_to_end(key)
                 return self.jobs[key]
-            entry = self.models.get(digest)
-        if entry is None:
-            entry = (open_model(), threading.Lock())
-            with self.lock:
-                entry = self.models.setdefault(digest, entry)
-                self.models.move_to_end(digest)
-        model, model_lock = entry
+        model, model_lock, _ = self._model(digest, open_model)
         with model_lock:  # the model caches compiled cells: one compile at a time
             job = prepare(model, spec)
         with self.lock:
             self._put(self.jobs, key, job)
-            while len(self.models) > self.size:
-                self.models.popitem(last=False)
         return job

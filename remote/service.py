@@ -19,7 +19,6 @@ Errors are JSON ``{"error": code, "detail": message}``, mapped here from the one
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -32,20 +31,23 @@ from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Res
 
 from engine import __version__ as engine_version
 from engine.backends import available_backends, get_backend
-from engine.errors import LimitError, McdeskError
+from engine.errors import LimitError, McdeskError, SpecError
+from engine.spec import loads_json
 
 from . import metrics
+from .admission import ParseQueueFullError
 from .auth import bearer, verify_token
 from .errors import (
     AuthError,
     BusyError,
     JobNotFoundError,
+    MemoryBudgetError,
     RemoteSpecError,
     SettingsError,
     UploadTooLargeError,
 )
 from .jobs import ACTIVE, REPLICA, JobManager, JobNotReadyError, QueueFullError
-from .settings import Settings
+from .settings import Settings, ascii_int
 
 log = logging.getLogger(__name__)
 
@@ -182,6 +184,15 @@ def create_app(settings: Settings, manager: JobManager | None = None) -> FastAPI
     async def _full(request: Request, exc: QueueFullError) -> JSONResponse:
         return _error(503, "queue_full", str(exc), {"Retry-After": str(int(exc.retry_after))})
 
+    @app.exception_handler(ParseQueueFullError)
+    async def _parse_full(request: Request, exc: ParseQueueFullError) -> JSONResponse:
+        return _error(503, "parse_queue_full", str(exc),
+                      {"Retry-After": str(int(exc.retry_after))})
+
+    @app.exception_handler(MemoryBudgetError)
+    async def _memory(request: Request, exc: MemoryBudgetError) -> JSONResponse:
+        return _error(413, "memory_budget", str(exc), budget_bytes=jobs.ledger.capacity)
+
     @app.exception_handler(BusyError)
     async def _busy(request: Request, exc: BusyError) -> JSONResponse:
         return _error(429, "too_many_jobs", str(exc), {"Retry-After": str(int(exc.retry_after))})
@@ -202,12 +213,12 @@ def create_app(settings: Settings, manager: JobManager | None = None) -> FastAPI
 
     @app.exception_handler(LimitError)
     async def _limit(request: Request, exc: LimitError) -> JSONResponse:
-        return _error(413, "too_large", str(exc))
+        return _error(413, "too_large", jobs.public_message(str(exc), "the workbook"))
 
     @app.exception_handler(McdeskError)
     async def _engine(request: Request, exc: McdeskError) -> JSONResponse:
         # the engine's own errors (spec, workbook, formula, unsupported) and RemoteSpecError
-        return _error(422, type(exc).__name__, str(exc))
+        return _error(422, type(exc).__name__, jobs.public_message(str(exc), "the workbook"))
 
     # ------------------------------------------------------------- health and metrics
     @app.get("/healthz", tags=["health"])
@@ -246,7 +257,13 @@ def create_app(settings: Settings, manager: JobManager | None = None) -> FastAPI
                        "max_jobs_per_token": settings.max_jobs_per_token,
                        "queue_size": settings.queue_size,
                        "result_ttl_s": settings.result_ttl_s,
-                       "orphan_timeout_s": settings.orphan_timeout_s},
+                       "orphan_timeout_s": settings.orphan_timeout_s,
+                       "memory_budget_bytes": settings.memory_budget,
+                       "job_memory_bytes": jobs.ledger.capacity,
+                       "parse_slots": settings.parse_slots,
+                       "parse_queue": settings.parse_queue,
+                       "max_cells": settings.max_cells,
+                       "max_uncompressed_bytes": settings.max_uncompressed_bytes},
         }
 
     @app.post("/v1/jobs", tags=["jobs"], status_code=202, openapi_extra=JOB_FORM)
@@ -261,7 +278,9 @@ def create_app(settings: Settings, manager: JobManager | None = None) -> FastAPI
             if not isinstance(raw_spec, str):
                 raise RemoteSpecError("the form needs a 'spec' field holding the spec as JSON")
             try:
-                spec_data = json.loads(raw_spec)
+                spec_data = loads_json(raw_spec)
+            except SpecError as exc:
+                raise RemoteSpecError(str(exc)) from None
             except ValueError as exc:
                 raise RemoteSpecError(f"the spec is not valid JSON ({exc})") from None
             start = _int_field(form.get("start"), "start", 0) or 0
@@ -269,10 +288,12 @@ def create_app(settings: Settings, manager: JobManager | None = None) -> FastAPI
             samples = str(form.get("samples", "none")).lower()
             samples = {"true": "all", "1": "all", "yes": "all", "false": "none", "0": "none",
                        "no": "none", "": "none"}.get(samples, samples)
+            name = upload_name(upload.filename)
             book = await upload.read()
         finally:
             await form.close()
-        rec = await run_in_threadpool(jobs.submit, who, book, spec_data, start, count, samples)
+        rec = await run_in_threadpool(jobs.submit, who, book, spec_data, start, count, samples,
+                                      name)
         return JSONResponse(rec.public(), status_code=202,
                             headers={"Location": f"/v1/jobs/{rec.id}"})
 
@@ -311,9 +332,19 @@ def create_app(settings: Settings, manager: JobManager | None = None) -> FastAPI
 
 
 def _int_field(value: Any, name: str, default: int | None) -> int | None:
+    """An integer form field: ASCII digits only (int() also takes '١٢', '１２', '1_2')."""
     if value is None or value == "":
         return default
-    try:
-        return int(str(value))
-    except ValueError:
-        raise RemoteSpecError(f"{name} must be an integer, got {value!r}") from None
+    got = ascii_int(value) if isinstance(value, str) else None
+    if got is None:
+        raise RemoteSpecError(f"{name} must be an integer written with the digits 0-9, "
+                              f"got {str(value)[:40]!r}")
+    return got
+
+
+def upload_name(filename: str | None) -> str:
+    """The uploaded file's own name (no folders, printable, at most 80 characters), to name
+    the workbook in messages."""
+    base = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
+    base = "".join(ch for ch in base if ch.isprintable())[:80].strip()
+    return base or "the workbook"

@@ -19,12 +19,13 @@ import numpy as np
 
 log = logging.getLogger(__name__)
 
-_ID = re.compile(r"^[0-9a-f]{32}$")
+_ID = re.compile(r"[0-9a-f]{32}")
 
 
 def valid_id(job_id: str) -> bool:
-    """Job ids are 32 hex digits: nothing else ever becomes a path."""
-    return bool(_ID.match(job_id))
+    """Job ids are 32 hex digits, the whole string (no trailing newline): nothing else ever
+    becomes a path."""
+    return isinstance(job_id, str) and _ID.fullmatch(job_id) is not None
 
 
 LEFTOVER_S = 3600.0   # a job folder without meta.json this old is a left-over
@@ -95,6 +96,11 @@ class ResultStore:
 
     def samples_path(self, job_id: str) -> Path:
         return self.folder(job_id) / "samples.npz"
+
+    def delete_outputs(self, job_id: str) -> None:
+        """Remove a job's result and samples (a job cancelled as it finished)."""
+        for name in ("result.json", "samples.npz"):
+            (self.folder(job_id) / name).unlink(missing_ok=True)
 
     def delete(self, job_id: str) -> None:
         shutil.rmtree(self.folder(job_id), ignore_errors=True)
