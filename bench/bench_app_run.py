@@ -1,0 +1,77 @@
+"""Where a run's time goes in the app, phase by phase, on the bundled example: what the run
+panel's "Done in" line reports (preparing, simulation, statistics, charts) next to the
+engine's own time (``result.elapsed_s``, the trials alone).
+
+    python bench/bench_app_run.py [--trials 1000000] [--backend numba]
+
+The charts are the figures the results tab builds for its first output (histogram, S-curve,
+tornado, convergence, scatter, the probability of exceeding the mean), serialised as the
+page sends them; the browser's drawing is not counted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from engine.spec import SimulationSpec
+from mcdesk.app import charts
+from mcdesk.app.workspace import Workspace
+from mcdesk.cli import example_paths
+
+
+def chart_seconds(ws: Workspace) -> float:
+    """Seconds to build and serialise the results tab's figures for the first output."""
+    result = ws.result
+    assert result is not None
+    name = next(iter(result.outputs))
+    t = time.perf_counter()
+    unread = ws.inputs_not_read_by(name, list(result.outputs[name].sensitivity))
+    figs = [charts.histogram_figure(result, [name]), charts.cdf_figure(result, [name]),
+            charts.tornado_figure(result, name, without_effect=unread),
+            charts.convergence_figure(result, name)]
+    if result.samples is not None and result.samples.inputs:
+        figs.append(charts.scatter_figure(result, next(iter(result.samples.inputs)), name))
+    charts.exceedance(result, name, result.outputs[name].mean)
+    for f in figs:
+        json.dumps(f.to_plotly_json(), default=str)
+    return time.perf_counter() - t
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--trials", type=int, default=1_000_000)
+    ap.add_argument("--backend", default="numba")
+    args = ap.parse_args(argv)
+    book, spec_path = example_paths()
+    spec = SimulationSpec.load(spec_path)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / book.name
+        shutil.copy(book, path)
+        ws = Workspace()
+        ws.open(path)
+        ws.inputs = {i.cell: i for i in spec.inputs}
+        ws.outputs = list(spec.outputs)
+        ws.settings.trials, ws.settings.backend = args.trials, args.backend
+        t = time.perf_counter()
+        result = ws.run()
+        timing = ws.timing
+        assert timing is not None
+        timing.charts_s = chart_seconds(ws)
+        total = time.perf_counter() - t
+    print(f"{args.trials:,} trials, {len(spec.inputs)} inputs, {len(spec.outputs)} outputs, "
+          f"{result.backend}")
+    print(f"engine (trials only): {result.elapsed_s:.2f} s")
+    print(f"app, click to charts: {total:.2f} s ({timing.text()})")
+    print(f"ratio to the engine:  {total / result.elapsed_s:.1f}x "
+          f"(goal: at most 2x + 1 s = {2 * result.elapsed_s + 1:.1f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
