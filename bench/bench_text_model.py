@@ -262,6 +262,68 @@ def workbooks(trials: int, max_slice: int) -> list[str]:
     return lines
 
 
+# ----------------------------------------------------------------- compile time, many RANDs
+def compile_time(projects: int) -> list[str]:
+    """The first compile of a generated slice (bench/genmodel.py with ``projects`` x 25
+    cells), into an empty kernel directory."""
+    from bench import genmodel
+    from engine.backends.numba import NumbaBackend
+    from engine.model import Model
+    from engine.simulate import prepare
+    from engine.spec import SimulationSpec
+
+    genmodel.PROJECTS = projects
+    with tempfile.TemporaryDirectory() as tmp:
+        book, spec_path, n = genmodel.write_model(Path(tmp))
+        spec = SimulationSpec.load(spec_path)
+        spec.trials = 10_000
+        job = prepare(Model.open(book), spec)
+        be = NumbaBackend(threads=1, kernel_dir=Path(tmp) / "kernels")
+        t0 = time.perf_counter()
+        prep = be.prepare(job)
+        total = time.perf_counter() - t0
+    plan = prep.plan
+    return [f"generated slice: {len(job.program.steps)} cells ({n} formulas): plan + first "
+            f"compile {total:.1f} s (numba {be.last_compile_s:.1f} s), {plan.segments} "
+            f"segments, {len(plan.source.splitlines())} lines, {len(plan.fused)} fused, "
+            f"{len(plan.rest)} left to numpy"
+            + (f" (first: {next(iter(plan.reasons.values()))})" if plan.reasons else "")]
+
+
+def many_rand_cells(n: int, trials: int) -> list[str]:
+    """A workbook built for Excel Monte Carlo: ``n`` cells ``=NORM.INV(RAND(),m,s)`` and a
+    total; numpy and numba trials/s and the fused share."""
+    from engine.backends.numba import NumbaBackend, fused_report
+    from engine.backends.numpy import NumpyBackend
+    from engine.model import Model
+    from engine.simulate import prepare
+    from engine.spec import SimulationSpec
+
+    cells: dict[str, object] = {}
+    for i in range(1, n + 1):
+        cells[f"Sheet1!B{i}"] = 100.0 + i % 17
+        cells[f"Sheet1!C{i}"] = 5.0 + i % 5
+        cells[f"Sheet1!A{i}"] = f"=NORM.INV(RAND(),B{i},C{i})"
+    cells["Sheet1!E1"] = f"=SUM(A1:A{n})"
+    cells["Sheet1!E2"] = "=A1+A2*2"
+    model = Model.from_cells(cells)
+    job = prepare(model, SimulationSpec(inputs=[], outputs=["Sheet1!E1", "Sheet1!E2"],
+                                        trials=trials, seed=1))
+    be = NumbaBackend(threads=1)
+    t0 = time.perf_counter()
+    be.prepare(job)
+    compile_s = time.perf_counter() - t0
+    t_np, _ = run_all(NumpyBackend(), job)
+    t_nb, _ = run_all(be, job)
+    report = fused_report(job, be)
+    cells_n = len(job.program.steps)
+    first = next(iter(report.values()), "")
+    return [f"{n} NORM.INV(RAND()) cells: numpy {trials / t_np:,.0f} trials/s, numba "
+            f"{trials / t_nb:,.0f} trials/s ({t_np / t_nb:.1f}x; goal 20x), prepare "
+            f"{compile_s:.1f} s, fused {cells_n - len(report)} of {cells_n}"
+            + (f" (first not fused: {first})" if first else "")]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--trials", type=int, default=1_000_000)
@@ -270,10 +332,22 @@ def main() -> None:
     ap.add_argument("--workbooks", action="store_true")
     ap.add_argument("--workbook-trials", type=int, default=20_000)
     ap.add_argument("--max-slice", type=int, default=250)
+    ap.add_argument("--compile", type=int, default=0, metavar="PROJECTS",
+                    help="also time the first compile of genmodel with PROJECTS x 25 cells")
+    ap.add_argument("--many-rand", type=int, default=0, metavar="N",
+                    help="also run a workbook of N NORM.INV(RAND()) cells")
+    ap.add_argument("--skip-model", action="store_true")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    for line in text_model(args.trials, args.numpy_trials, args.seed):
-        print(line)
+    if not args.skip_model:
+        for line in text_model(args.trials, args.numpy_trials, args.seed):
+            print(line)
+    if args.compile:
+        for line in compile_time(args.compile):
+            print(line)
+    if args.many_rand:
+        for line in many_rand_cells(args.many_rand, 2_000):
+            print(line)
     if args.workbooks:
         for line in workbooks(args.workbook_trials, args.max_slice):
             print(line)

@@ -12,11 +12,14 @@ trial ranges with the GIL released.  That is a ``prange`` over trials done by ha
 parfor passes take more than linear time in the loop body (a 300-cell workbook compiled in
 58 s with ``prange``, 10 s without), and add about 1.5 s to every compile.
 
-Cells outside the fused subset (text, lookups on varying keys, ...) do not make the run
-fail: the kernel computes everything before them, and the numpy evaluator computes those
-cells and what depends on them from the kernel's stored values.  A program with nothing to
-fuse, or whose kernel does not compile, runs on the numpy backend.  What was left to numpy,
-and why, is logged (INFO) and kept in :attr:`NumbaBackend.last_fallback`.
+Every value kind is fused: numbers, logicals, errors and text (strings as ids into a table
+made when the kernel is generated: :mod:`._numba_text`).  Cells outside the fused subset (a
+string made per trial from a varying number, a lookup on a varying key that is not sorted,
+...) do not make the run fail: the kernel computes everything before them, and the numpy
+evaluator computes those cells and what depends on them from the kernel's stored values (text
+as strings).  A program with nothing to fuse, or whose kernel does not compile, runs on the
+numpy backend.  What was left to numpy, and why, is logged (INFO), kept in
+:attr:`NumbaBackend.last_fallback`, and given cell by cell by :func:`fused_report`.
 
 Kernels are cached in the process by the hash of their source, and on disk by numba
 (``cache=True``) next to the generated source, in ``platformdirs.user_cache_dir("mcdesk")``
