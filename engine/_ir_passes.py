@@ -4,11 +4,12 @@ formula nested thousands of levels deep never reaches Python's recursion limit.
 * :func:`fold` — the one bottom-up traversal everything else is written with;
 * :func:`intersect` — Excel's implicit intersection of a range with the formula's row or
   column (the ``@`` operator, ``_xlfn.SINGLE``);
-* :func:`cell_pass` — what a formula in a given cell really reads: ranges used where a single
-  value is expected (operands of operators in an ordinary, non-array formula) are intersected
-  with the formula's cell, ``INDEX(range, 2, 3)`` with constant positions becomes the cell it
-  names and ``IF(TRUE, a, b)`` the branch taken, so dependencies (and cycles) are those
-  Excel sees.
+* :func:`index_cell`, :func:`if_branch` — ``INDEX(range, 2, 3)`` with constant positions is
+  the cell it names, ``IF(TRUE, a, b)`` the branch taken (applied while the IR is built);
+* :func:`cell_pass` — ranges used where a single value is expected (operands of operators in
+  an ordinary, non-array formula) are intersected with the formula's own cell.
+
+So a formula's dependencies (and cycles) are the cells Excel reads.
 """
 
 from __future__ import annotations
@@ -94,7 +95,7 @@ def _const_int(x: n.Node) -> int | None:
     return None
 
 
-def _index_cell(args: tuple[n.Node, ...]) -> n.Node | None:
+def index_cell(args: tuple[n.Node, ...]) -> n.Node | None:
     """INDEX(area, i[, j]) with constant positions inside the area: the cell itself."""
     if not 2 <= len(args) <= 3 or not isinstance(args[0], n.Area | n.Ref):
         return None
@@ -120,7 +121,7 @@ def _index_cell(args: tuple[n.Node, ...]) -> n.Node | None:
     return n.Ref(CellRef(area.sheet, area.r1 + i - 1, area.c1 + j - 1))  # type: ignore[operator]
 
 
-def _if_branch(args: tuple[n.Node, ...]) -> n.Node | None:
+def if_branch(args: tuple[n.Node, ...]) -> n.Node | None:
     """IF(constant, a, b): the branch taken, when it is written."""
     if len(args) not in (2, 3) or not isinstance(args[0], n.Num | n.Bool):
         return None
@@ -139,10 +140,6 @@ def cell_pass(root: n.Node, cell: CellRef, array: bool) -> n.Node:
         if isinstance(node, n.Call):
             if node.name == "SINGLE" and len(node.args) == 1 and isinstance(node.args[0], n.Area):
                 return intersect(node.args[0], cell)
-            if node.name == "INDEX":
-                return _index_cell(node.args) or node
-            if node.name == "IF":
-                return _if_branch(node.args) or node
             return node
         if in_array:
             return node

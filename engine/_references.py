@@ -72,6 +72,9 @@ def _pieces(text: str, sep: str) -> list[str]:
                     i += 1
                 else:
                     quoted = False
+        elif ch == "'" and depth:  # inside [ ]: ' escapes the next character
+            cur.append(text[i:i + 2])
+            i += 1
         elif ch == "'":
             quoted = True
             cur.append(ch)

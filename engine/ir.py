@@ -36,7 +36,7 @@ from ._ir_nodes import (
     children,
     clip,
 )
-from ._ir_passes import ARRAY_ARGUMENTS, cell_pass, fold, height, intersect
+from ._ir_passes import ARRAY_ARGUMENTS, cell_pass, fold, height, if_branch, index_cell, intersect
 from ._references import Resolver, parse_reference, span, split_reference
 from ._structured import structured_reference
 from .errors import FormulaError
@@ -269,6 +269,10 @@ class _Builder:
             return Array((tuple(args),))
         if name in _VARIADIC:
             args = _spliced(args)
+        if name == "INDEX":  # INDEX(range, 2, 3): the cell itself (what it reads, a reference)
+            return index_cell(tuple(args)) or Call(name, tuple(args))
+        if name == "IF":  # IF(TRUE, a, b): the branch taken
+            return if_branch(tuple(args)) or Call(name, tuple(args))
         return Call(name, tuple(args))
 
 
