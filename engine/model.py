@@ -224,12 +224,32 @@ class Model:
         if overrides:
             env.values.update(overrides)
         in_cycle = {c for cyc in cycles for c in cyc}
-        for c in in_cycle | (needed - set(order)):
+        rest = in_cycle | (needed - set(order))
+        for c in rest:
             env.values[c] = from_scalar(self.workbook.cell(c).value)
         for c in order:
             if c not in env.values:
                 env.compute(c)
+        calc = getattr(self.workbook, "calc", None)
+        if rest and calc is not None and calc.iterate:
+            self._iterate(env, rest, calc.iterate_count, calc.iterate_delta)
         return env.values, cycles
+
+    def _iterate(self, env: Env, cells: set[CellRef], count: int, delta: float) -> int:
+        """Excel's iterative calculation of circular cells: recalculate them (sheet by sheet,
+        row by row, each pass reading the latest values) from the values the file holds, up
+        to ``count`` passes or until no value moves by ``delta`` or more.  Returns the passes."""
+        sheet_pos = {name: i for i, name in enumerate(self.workbook.sheets)}
+        seq = sorted(cells, key=lambda c: (sheet_pos.get(c.sheet, 0), c.row, c.col))
+        for k in range(1, max(count, 1) + 1):
+            moved = 0.0
+            for c in seq:
+                old = env.values.pop(c, None)
+                new = env.compute(c)
+                moved = max(moved, _change(old, new))
+            if moved < delta:
+                return k
+        return max(count, 1)
 
     def compile(self, inputs: Sequence[CellRef], outputs: Sequence[CellRef], *,
                 now: float | None = None) -> Program:
@@ -279,6 +299,17 @@ def _as_vec(x: object) -> Vec:
 
         return from_scalars(list(np.asarray(x, dtype=object)) if isinstance(x, np.ndarray) else list(x))
     return from_scalar(x)
+
+
+def _change(old: Vec | None, new: Vec) -> float:
+    """How far a value moved in one pass of iterative calculation (inf: changed kind)."""
+    if old is None or old.kind != new.kind:
+        return float("inf")
+    if old.kind != Kind.NUM:
+        return 0.0 if np.array_equal(old.data, new.data) else float("inf")
+    with np.errstate(invalid="ignore"):
+        d = np.abs(np.asarray(new.data, dtype=np.float64) - np.asarray(old.data, dtype=np.float64))
+    return float(np.nanmax(d)) if d.size else 0.0
 
 
 def _reads(r: ir.Ref | ir.Area, cells: set[CellRef]) -> bool:
