@@ -72,3 +72,32 @@ def test_convert_and_bitand_vary_per_trial():
     assert v.scalar(2) == "#N/A"
     v = ev("=BITAND(A1,6)", {"A1": 0}, {"A1": np.array([7.0, 2.5, 4.0])})
     assert [str(v.scalar(i)) for i in range(3)] == ["6.0", "#NUM!", "4.0"]
+
+
+COMPLEX = [  # Excel's documentation and the values Excel cached in formulas__test.xlsx
+    ('=COMPLEX(3,4)', "3+4i"), ('=COMPLEX(3,4,"j")', "3+4j"), ('=COMPLEX(0,1)', "i"),
+    ('=COMPLEX(1,0)', "1"), ('=COMPLEX(99,-1,"j")', "99-j"), ('=COMPLEX(1,2,"k")', "#VALUE!"),
+    ('=COMPLEX(TRUE,1)', "#VALUE!"), ('=IMABS("5+12i")', 13.0), ('=IMREAL("6-9i")', 6.0),
+    ('=IMAGINARY("3+4i")', 4.0), ('=IMAGINARY("-j")', -1.0), ('=IMAGINARY(4)', 0.0),
+    ('=IMARGUMENT("3+4i")', 0.92729522), ('=IMARGUMENT(0)', "#DIV/0!"),
+    ('=IMCONJUGATE("3+4i")', "3-4i"), ('=IMCOS("1+i")', "0.833730025131149-0.988897705762865i"),
+    ('=IMDIV("-238+240i","10+24i")', "5+12i"), ('=IMEXP("1+i")', "1.46869393991589+2.28735528717884i"),
+    ('=IMLN("3+4i")', "1.6094379124341+0.927295218001612i"),
+    ('=IMPOWER("2+3i",3)', "-46+9.00000000000001i"), ('=IMPRODUCT("3+4i","5-3i")', "27+11i"),
+    ('=IMSQRT("1+i")', "1.09868411346781+0.455089860562227i"), ('=IMSUB("13+4i","5+3i")', "8+i"),
+    ('=IMSUM("3+4i","5-3i")', "8+i"), ('=IMTAN("7+25j")', "3.82126757337684E-22+j"),
+    ('=IMCOT("13+5j")', "0.0000692442674613868-1.00005873951153j"),
+    ('=IMCSCH("13+5j")', "1.28233995888454E-06+4.33496947416312E-06j"),
+    ('=IMSUM("3+4i","5-3j")', "#VALUE!"), ('=IMSUB("3+4i","5-3j")', "#NUM!"),
+    ('=IMABS("yvj")', "#NUM!"), ('=IMABS(TRUE)', "#VALUE!"), ('=IMLN(0)', "#NUM!"),
+    ('=IMDIV("1+i",0)', "#NUM!"), ('=IMCONJUGATE("")', "#NUM!"),
+]
+
+
+@pytest.mark.parametrize("formula,expected", COMPLEX)
+def test_complex_numbers(formula, expected):
+    got = scalar(formula)
+    if isinstance(expected, float) and abs(expected) < 1 and expected != 0:
+        assert abs(got - expected) < 1e-8, (formula, got)
+    else:
+        check(expected, got)

@@ -47,7 +47,7 @@ REFERENCE_AWARE = frozenset({
 CATEGORIES = ("operators", "logical", "math", "stats", "lookup", "financial", "dates",
               "text", "info", "distributions", "dynamic", "engineering",
               "charcodes", "regression", "stattests", "moments", "combinatorics",
-              "rates", "frequency", "address")
+              "rates", "frequency", "address", "complex")
 
 
 def register(*names: str, needs_ctx: bool = False, refs: bool = False):
