@@ -322,10 +322,11 @@ def cmd_simulate(args: argparse.Namespace) -> int:
                                 shards=getattr(args, "shards", None), progress=bar)
         bar = None
     result = simulate(model, spec, backend=backend, chunk_size=args.chunk_size, progress=bar)
+    names = _names(model, spec)
     if not args.quiet:
-        print_summary(result)
+        print_summary(result, names)
     if args.json:
-        _write_json(args.json, result.to_dict())
+        _write_json(args.json, result_json(result, names))
     if args.samples:
         write_samples(args.samples, result.samples)
     return 0
@@ -348,20 +349,48 @@ def cmd_example(args: argparse.Namespace) -> int:
     return cmd_simulate(ns)
 
 
-def print_summary(result) -> None:
+def _names(model, spec) -> tuple[dict[str, str | None], dict[str, str | None]]:
+    """The label (engine.labels) of each input and of each output, keyed by address."""
+    from engine.labels import cell_label
+
+    def named(cells: list[str]) -> dict[str, str | None]:
+        refs = [model.ref(c) for c in cells]
+        return {str(r): cell_label(model.workbook, r) for r in refs}
+
+    return named([i.cell for i in spec.inputs]), named(spec.outputs)
+
+
+def result_json(result, names: tuple[dict[str, str | None], dict[str, str | None]]) -> dict:
+    """RESULT.json: the engine's result with each cell's name beside its address (each
+    output's ``name``, and ``input_names``), null where a cell has no label."""
+    inputs, outputs = names
+    data = result.to_dict()
+    for cell, out in data["outputs"].items():
+        out["name"] = outputs.get(cell)
+    data["input_names"] = dict(inputs)
+    return data
+
+
+def _named(cell: str, names: dict[str, str | None]) -> str:
+    return f"{cell} ({names[cell]})" if names.get(cell) else cell
+
+
+def print_summary(result, names: tuple[dict, dict] | None = None) -> None:
+    names = {**names[0], **names[1]} if names else {}
     print(f"{result.trials:,} trials, seed {result.seed}, {result.backend} backend, "
           f"{result.elapsed_s:.2f} s ({result.trials_per_s:,.0f} trials/s)")
     for name, s in result.outputs.items():
         if s.mean is None:
-            print(f"{name}: every trial ended in an Excel error ({s.errors:,})")
+            print(f"{_named(name, names)}: every trial ended in an Excel error ({s.errors:,})")
             continue
         p = s.percentiles
-        print(f"{name}: mean {s.mean:,.6g}  std {s.std:,.4g}  P5 {p['5']:,.6g}  P50 {p['50']:,.6g}  "
+        print(f"{_named(name, names)}: mean {s.mean:,.6g}  std {s.std:,.4g}  P5 {p['5']:,.6g}  P50 {p['50']:,.6g}  "
               f"P95 {p['95']:,.6g}  min {s.min:,.6g}  max {s.max:,.6g}"
               + (f"  errors {s.errors:,}" if s.errors else ""))
         if s.sensitivity:
             top = sorted(s.sensitivity.items(), key=lambda kv: -abs(kv[1].spearman))[:5]
-            print("    most influential: " + ", ".join(f"{k} ({v.spearman:+.2f})" for k, v in top))
+            print("    most influential: " + ", ".join(
+                f"{_named(k, names)} {v.spearman:+.2f}" for k, v in top))
 
 
 def write_samples(path: Path, samples) -> None:

@@ -105,6 +105,10 @@ async def test_workflow_statistics_equal_the_engine(user: User) -> None:
                            for c, (a, b, c_) in INPUTS.items()], [OUTPUT], trials=10_000, seed=7)
     expected = simulate(Model.open(BOOK), spec, backend="numpy").outputs[OUTPUT]
     shown = table_rows(user)
+    assert shown["name"] == "FV Total"  # the output named from its column header
+    text = next(iter(user.find(marker=f"input-name-{next(iter(INPUTS))}").elements)).text
+    assert text == "PV"
+    assert next(iter(user.find(marker=f"output-name-{OUTPUT}").elements)).text == "FV Total"
     assert shown["mean"] == format_stat(expected.mean)
     assert shown["std"] == format_stat(expected.std)
     assert shown["P5"] == format_stat(expected.percentiles["5"])

@@ -410,3 +410,17 @@ def test_inputs_no_output_reads_are_named(ws):
     assert ws.inputs_without_effect() == ["Sheet1!B2", "Sheet1!A6"]
     ws.remove_output("E2")
     assert ws.inputs_without_effect() == []  # no outputs yet: nothing to say
+
+
+def test_cells_are_named_from_their_column_headers(ws):
+    from mcdesk.app.export import statistics_rows
+
+    _setup_run(ws)
+    assert ws.label("Sheet1!A2") == "PV" and ws.label("Sheet1!G2") == "FV Total"
+    assert ws.labels(["Sheet1!E2", "Sheet1!Z99"]) == {"Sheet1!E2": "FV of PV"}
+    ws.settings.trials = 100
+    result = ws.run()
+    rows = statistics_rows(result, ws.labels(list(result.outputs)))
+    assert rows[0] == ["statistic", "Sheet1!G2", "Sheet1!E2"]
+    assert rows[1] == ["name", "FV Total", "FV of PV"]
+    assert statistics_rows(result)[1][0] == "trials ok"  # no names given: no name row

@@ -191,3 +191,18 @@ def test_one_default_seed_for_the_cli_the_app_and_a_spec(cost_book, tmp_path, ca
     cli_seed = json.loads(res.read_text())["seed"]
     spec_seed = SimulationSpec.from_dict({"inputs": [], "outputs": []}).seed
     assert cli_seed == spec_seed == RunSettings().seed == AppSettings().seed == 1
+
+
+def test_result_json_names_each_cell_beside_its_address(tmp_path, capsys):
+    from mcdesk.cli import example_paths
+
+    book, spec = example_paths()
+    res = tmp_path / "r.json"
+    code, out, err = run(["simulate", book, "--spec", spec, "--trials", 500, "--json", res],
+                         capsys)
+    assert code == 0, err
+    data = json.loads(res.read_text())
+    assert data["outputs"]["Summary!B4"]["name"] == "Net present value (NPV)"
+    assert data["outputs"]["Summary!B2"]["name"] == "Total capital cost"
+    assert data["input_names"]["Inputs!F7"] == "Grid connection"
+    assert "Summary!B2 (Total capital cost): mean" in out

@@ -16,10 +16,14 @@ SAMPLE_ROWS_XLSX = 1_048_575  # Excel's last row, under a header
 _STAT_PERCENTILES = ("1", "5", "10", "25", "50", "75", "90", "95", "99")
 
 
-def statistics_rows(result: SimulationResult) -> list[list[Any]]:
-    """A table: a header row, then one row per statistic, one column per output."""
+def statistics_rows(result: SimulationResult, labels: dict[str, str] | None = None,
+                    ) -> list[list[Any]]:
+    """A table: a header row (the outputs' addresses), a row of their names when ``labels``
+    gives any, then one row per statistic, one column per output."""
     names = list(result.outputs)
     rows: list[list[Any]] = [["statistic", *names]]
+    if labels and any(labels.get(n) for n in names):
+        rows.append(["name", *[labels.get(n) or "" for n in names]])
 
     def row(label: str, get) -> None:
         rows.append([label, *[get(result.outputs[n]) for n in names]])

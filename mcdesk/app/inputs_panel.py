@@ -168,9 +168,15 @@ class InputsList:
             for cell, inp in self.ws.inputs.items():
                 with ui.row().classes("w-full items-center no-wrap gap-1"):
                     args = ", ".join(format_param(v) for v in inp.params.values())
-                    ui.label(f"{cell}").classes("font-medium text-sm")
-                    ui.label(f"{inp.distribution}({args})").classes("text-sm grow truncate").mark(
-                        f"input-{cell}")
+                    with ui.column().classes("gap-0 grow min-w-0"):
+                        with ui.row().classes("items-baseline no-wrap gap-1 w-full"):
+                            ui.label(f"{cell}").classes("font-medium text-sm")
+                            ui.label(f"{inp.distribution}({args})").classes(
+                                "text-sm grow truncate").mark(f"input-{cell}")
+                        name = self.ws.label(cell)
+                        if name:
+                            ui.label(name).classes("text-xs text-gray-600 truncate").mark(
+                                f"input-name-{cell}")
                     ui.button(icon="edit", on_click=lambda c=cell: self.edit(c)).props(
                         "flat dense round size=sm").mark(f"edit-{cell}")
                     ui.button(icon="delete", on_click=lambda c=cell: self._remove(c)).props(
@@ -213,7 +219,9 @@ class OutputsList:
                     "text-sm text-gray-500")
             for cell in self.ws.outputs:
                 with ui.row().classes("w-full items-center no-wrap gap-1"):
-                    ui.label(cell).classes("text-sm grow").mark(f"output-{cell}")
+                    ui.label(cell).classes("text-sm").mark(f"output-{cell}")
+                    ui.label(self.ws.label(cell) or "").classes(
+                        "text-xs text-gray-600 grow truncate").mark(f"output-name-{cell}")
                     ui.button(icon="delete", on_click=lambda c=cell: self._remove(c)).props(
                         "flat dense round size=sm color=negative").mark(f"remove-output-{cell}")
             rest = [c for c in self._suggested or [] if c not in self.ws.outputs]

@@ -46,7 +46,9 @@ class ResultsView:
             names = list(result.outputs)
             self.selected = [n for n in self.selected if n in names] or names[:1]
             with ui.row().classes("w-full items-end gap-4"):
-                ui.select(names, value=list(self.selected), multiple=True,
+                labels = self.ws.labels(names)
+                ui.select({n: f"{n} · {labels[n]}" if n in labels else n for n in names},
+                          value=list(self.selected), multiple=True,
                           label="Outputs (several: overlaid)",
                           on_change=lambda e: self._select(e.value)).classes("min-w-[280px]").props(
                     "use-chips").mark("result-outputs")
@@ -75,7 +77,7 @@ class ResultsView:
             self.refresh()
 
     def _table(self, result: SimulationResult) -> None:
-        rows = statistics_rows(result)
+        rows = statistics_rows(result, self.ws.labels(list(result.outputs)))
         header, body = rows[0], rows[1:]
         columns = [{"name": f"c{k}", "label": h, "field": f"c{k}", "align": "right" if k else "left"}
                    for k, h in enumerate(header)]

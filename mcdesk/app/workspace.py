@@ -18,6 +18,7 @@ from typing import Any
 from engine.backends import Backend, available_backends, get_backend
 from engine.distributions import Distribution
 from engine.errors import McdeskError, SpecError
+from engine.labels import cell_label
 from engine.model import Model
 from engine.reach import inputs_reaching, inputs_without_effect
 from engine.results import SimulationResult
@@ -190,6 +191,7 @@ class Workspace:
     remote: Callable[[], Backend] | None = None  # makes the remote backend when configured
     computed: dict[CellRef, object] = field(default_factory=dict)  # see missing_values
     timing: RunTiming | None = None  # of the result shown
+    _labels: dict[str, str | None] = field(default_factory=dict, repr=False)
     _random: list[str] | None = field(default=None, repr=False)
     warm_thread: threading.Thread | None = field(default=None, repr=False)
 
@@ -200,7 +202,7 @@ class Workspace:
         computed = missing_values(model)
         self.model, self.book_path, self.book_name = model, Path(path), name or Path(path).name
         self.inputs, self.outputs, self.result, self._random = {}, [], None, None
-        self.computed = computed
+        self.computed, self._labels = computed, {}
         log.info("opened %s (%d sheets)", self.book_name, len(model.workbook.sheets))
 
     def value(self, ref: CellRef) -> object:
@@ -275,6 +277,21 @@ class Workspace:
     def remove_output(self, cell: str) -> None:
         name = str(self.cell(cell))
         self.outputs = [o for o in self.outputs if o != name]
+
+    def label(self, cell: str) -> str | None:
+        """The cell's name: the label beside it (see engine.labels), None when it has none."""
+        if cell not in self._labels:
+            model = self.model
+            try:
+                self._labels[cell] = None if model is None else cell_label(
+                    model.workbook, model.ref(cell))
+            except McdeskError:
+                return None
+        return self._labels[cell]
+
+    def labels(self, cells: list[str]) -> dict[str, str]:
+        """``{cell: name}`` for those of ``cells`` that have a name."""
+        return {c: got for c in cells if (got := self.label(c))}
 
     def inputs_without_effect(self) -> list[str]:
         """The inputs no output reads (none while there are no outputs)."""
