@@ -68,3 +68,74 @@ def test_unparse_round_trip(resolver):
     node = ir.parse_formula("=IF(A1>0,SUM(Data!A1:B3)*2,\"x\")", "Sheet1", resolver)
     assert ir.unparse(node, "Sheet1") == 'IF((A1>0),(SUM(Data!A1:B3)*2),"x")'
     assert ir.calls(node) == {"IF", "SUM"}
+
+
+# ------------------------------------------------------------------ implicit intersection
+def _cell_value(cells: dict[str, object], at: str, array_ref: str | None = None):
+    m = Model.from_cells(cells | {"Sheet2!Z1": 0.0}, sheets=("Sheet1", "Sheet2"))
+    m.workbook.names["COL"] = "Sheet1!$A:$A"
+    ref = m.ref(at)
+    if array_ref:
+        m.workbook.cell(ref).array_ref = array_ref
+    values, cycles = m.evaluate([ref])
+    assert not cycles
+    v = values[ref]
+    return float(v.data[0]) if v.err is None or not v.err[0] else int(v.err[0])
+
+
+COLUMN_A = {f"Sheet1!A{r}": float(10 * r) for r in range(1, 11)}
+
+
+@pytest.mark.parametrize(("formula", "at", "expected"), [
+    ("=MIN((Col-5)/30,1)", "B3", (30 - 5) / 30),   # issue 12.6: the formula's own row of Col
+    ("=MIN((Col-5)/30,1)", "B2", (20 - 5) / 30),
+    ("=MIN((A1:A10-5)/30,1)", "B2", (20 - 5) / 30),
+    ("=Col*2", "C7", 140.0),
+    ("=@A1:A10", "B5", 50.0),
+    ("=_xlfn.SINGLE(A1:A10)+1", "B4", 41.0),
+    ("=SUM(@A1:A10)", "B6", 60.0),
+    ("=SUM(Col)", "B6", 550.0),                      # aggregates read the whole range
+    ("=SUMPRODUCT((A1:A10>50)*A1:A10)", "B1", 60.0 + 70 + 80 + 90 + 100),
+    ("=Sheet2!A1:A10+0", "B3", 0.0),                 # by position, on another sheet
+])
+def test_implicit_intersection(formula, at, expected):
+    assert _cell_value(COLUMN_A | {f"Sheet1!{at}": formula}, at) == pytest.approx(expected)
+
+
+def test_implicit_intersection_outside_the_range_is_value_error():
+    assert _cell_value(COLUMN_A | {"Sheet1!B12": "=@A1:A10"}, "B12") == ERROR_CODES["#VALUE!"]
+    assert _cell_value(COLUMN_A | {"Sheet1!B12": "=(A1:A10)*2"}, "B12") == ERROR_CODES["#VALUE!"]
+
+
+def test_array_formulas_keep_arrays():
+    # {=SUM((A1:A10>50)*A1:A10)} entered with Ctrl+Shift+Enter: no intersection
+    got = _cell_value(COLUMN_A | {"Sheet1!B3": "=SUM((A1:A10>50)*A1:A10)"}, "B3", array_ref="B3")
+    assert got == 400.0
+    assert _cell_value(COLUMN_A | {"Sheet1!B3": "=SUM((A1:A10>50)*A1:A10)"}, "B3") == 0.0
+
+
+# ------------------------------------------------------------------ no recursion limit
+DEEP = {
+    "sum_chain": ("=" + "+".join(["A1"] * 8000), 16000.0, 8000),
+    "nested_abs": ("=" + "ABS(" * 3000 + "-A1" + ")" * 3000, 2.0, 3000),
+    "parentheses": ("=" + "(" * 3000 + "A1*2" + ")" * 3000, 4.0, 2),
+    "unary_minus": ("=" + "-" * 3001 + "A1", -2.0, 3000),
+}
+
+
+@pytest.mark.parametrize("case", list(DEEP))
+def test_deep_formulas_build_unparse_and_compute(case):
+    text, expected, levels = DEEP[case]
+    m = Model.from_cells({"A1": 2.0, "B1": text})
+    node = ir.parse_formula(text, "Sheet1", m.resolver)
+    assert ir.height(node) >= levels
+    assert "A1" in ir.unparse(node, "Sheet1")
+    values, _ = m.evaluate()
+    assert values[CellRef("Sheet1", 1, 2)].data[0] == expected
+
+
+def test_formula_over_the_length_limit_names_the_cell():
+    m = Model.from_cells({"A1": 1.0})
+    with pytest.raises(FormulaError, match=r"Sheet1!B1.*limit"):
+        ir.parse_formula("=" + "1+" * ir.MAX_FORMULA_CHARS + "1", "Sheet1", m.resolver,
+                         cell=CellRef("Sheet1", 1, 2))
