@@ -346,6 +346,67 @@ def test_session_is_renewed_at_login_and_logout(server, browser) -> None:
         context.close()
 
 
+def button_click(html: str, label: str) -> tuple[int, str]:
+    """The element id and click listener id of the page's button ``label``."""
+    match = re.search(r'"(\d+)":\{"tag":"q-btn","props":\{[^{}]*"label":"' + re.escape(label)
+                      + r'"[^{}]*\},"events":\[\{"listener_id":"([0-9a-f-]+)","type":"click"', html)
+    assert match, f"no button {label!r} in the page"
+    return int(match.group(1)), match.group(2)
+
+
+def socket_click(server: Server, cookies: dict[str, str], client_id: str, button: tuple[int, str],
+                 *, handshake: bool = False) -> bool:
+    """Open a socket.io connection of our own with ``cookies`` and send the page a click on
+    ``button``.  False when the connection itself is refused."""
+    import asyncio
+
+    import socketio
+
+    async def go() -> bool:
+        sio = socketio.AsyncClient()
+        query = f"?client_id={client_id}&tab_id=t&document_id=d&implicit_handshake=true" if handshake else ""
+        try:
+            await sio.connect(server.url + query, socketio_path="/_nicegui_ws/socket.io",
+                              transports=["websocket"],
+                              headers={"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())})
+        except socketio.exceptions.ConnectionError:
+            return False
+        await sio.emit("event", {"client_id": client_id, "id": button[0], "listener_id": button[1],
+                                 "args": []})
+        await asyncio.sleep(0.5)
+        await sio.disconnect()
+        return True
+
+    with ThreadPoolExecutor(1) as pool:  # away from Playwright's own loop
+        return pool.submit(asyncio.run, go()).result()
+
+
+@pytest.mark.browser
+def test_page_events_are_bound_to_the_page_owners_session(server, browser) -> None:
+    """Another user's socket (or one without a cookie) cannot click buttons on alice's page."""
+    alice, bob = browser.new_context(), browser.new_context()
+    try:
+        pa, pb = alice.new_page(), bob.new_page()
+        sign_in(pa, server, "alice")
+        sign_in(pb, server, "bob")
+        response = pa.goto(server.url + "/")
+        pa.locator('input[type="file"]').wait_for(state="attached")
+        html = response.text()
+        client_id = re.search(r"'client_id': '([0-9a-f-]+)'", html).group(1)
+        add_input = button_click(html, "Add input")  # with no cell chosen it says so
+        warning = pa.get_by_text("Select a cell first")
+        for cookies in ({}, session_cookies(bob)):
+            assert socket_click(server, cookies, client_id, add_input)
+            assert not socket_click(server, cookies, client_id, add_input, handshake=True)
+        pa.wait_for_timeout(500)
+        assert warning.count() == 0
+        assert socket_click(server, session_cookies(alice), client_id, add_input)  # her own
+        warning.first.wait_for()
+    finally:
+        alice.close()
+        bob.close()
+
+
 def stream_upload(server: Server, route: str, cookies: dict[str, str], total: int, *,
                   declare_length: bool) -> tuple[int, int, float]:
     """POST a ``total``-byte multipart body over a raw socket, chunk by chunk, until the

@@ -15,6 +15,7 @@ from engine.errors import McdeskError
 from .auth import load_users
 from .pages import AppConfig, register
 from .settings import data_dir
+from .sockets import guard_sockets
 
 log = logging.getLogger(__name__)
 
@@ -88,9 +89,12 @@ def serve(*, host: str = "0.0.0.0", port: int = 8080) -> None:
                           "(it signs the login cookies), e.g. `openssl rand -hex 32`")
     config = team_config()
     _storage_in(config.data_dir)
-    for name in ("mcdesk.app.security", "mcdesk.app.login", "mcdesk.app.uploads"):
+    for name in ("mcdesk.app.security", "mcdesk.app.login", "mcdesk.app.uploads",
+                 "mcdesk.app.sockets"):
         logging.getLogger(name).setLevel(logging.INFO)  # sign-ins are logged without -v
-    register(config)
+    sessions = register(config)
+    if sessions is not None:  # always, on a team config
+        guard_sockets(secret, sessions.user)
     ui.run(host=host, port=port, title="mcdesk", reload=False, show=False,
            storage_secret=secret, show_welcome_message=False, favicon="🎲")
 

@@ -489,8 +489,9 @@ class WorkbookPage:
                 ui.download.content(data, f"{stem} results.xlsx")
 
 
-def register(config: AppConfig) -> None:
-    """Declare the pages and routes for ``config`` (call before ``ui.run``)."""
+def register(config: AppConfig) -> SessionTable | None:
+    """Declare the pages and routes for ``config`` (call before ``ui.run``); on a team
+    instance, the table of who is signed in."""
     workspaces = Workspaces(config)
     sessions = SessionTable(config.data_dir / "sessions.json") if config.team else None
     # added before ui.run adds SessionMiddleware, so it runs inside it and sees the session
@@ -515,3 +516,4 @@ def register(config: AppConfig) -> None:
 
     if sessions is not None:
         register_login(sessions, LoginGuard(config.users))
+    return sessions
