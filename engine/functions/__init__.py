@@ -47,7 +47,8 @@ REFERENCE_AWARE = frozenset({
 CATEGORIES = ("operators", "logical", "math", "stats", "lookup", "financial", "dates",
               "text", "info", "distributions", "dynamic", "engineering",
               "charcodes", "regression", "stattests", "moments", "combinatorics",
-              "rates", "frequency", "address", "complex")
+              "rates", "frequency", "address", "complex",
+              "numerals", "matrices")
 
 
 def register(*names: str, needs_ctx: bool = False, refs: bool = False):
