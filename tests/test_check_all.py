@@ -34,3 +34,11 @@ def test_a_report_without_the_newer_fields_prints_dashes(tmp_path, monkeypatch, 
     check_all.main([str(tmp_path)])
     row = capsys.readouterr().out.splitlines()[1].split()
     assert row[1:8] == ["2", "2", "1", "50.0000%", "-", "-", "-"]
+
+
+def test_fused_column_on_request(tmp_path, capsys):
+    write_xlsx(tmp_path / "a.xlsx", CELLS)  # B1 = A1*3, B2 = A1+1: both fused
+    check_all.main([str(tmp_path), "--fused"])
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split()[-2:] == ["fused", "s"]
+    assert lines[1].split()[-2] == "100.0%"
