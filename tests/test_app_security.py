@@ -256,6 +256,20 @@ def browser() -> Iterator:
         b.close()
 
 
+@pytest.fixture(scope="module")
+def two_users(server, browser) -> Iterator[dict]:
+    """alice and bob signed in, each in their own browser context: {name: (context, page)}."""
+    users = {}
+    for name in ("alice", "bob"):
+        context = browser.new_context()
+        page = context.new_page()
+        sign_in(page, server, name)
+        users[name] = (context, page)
+    yield users
+    for context, _ in users.values():
+        context.close()
+
+
 def sign_in(page, server: Server, name: str) -> None:
     page.goto(server.url + "/login")
     page.get_by_label("User name").fill(name)
@@ -285,35 +299,28 @@ def multipart(name: str, data: bytes) -> dict:
 
 
 @pytest.mark.browser
-def test_upload_is_bound_to_the_page_owners_session(server, browser) -> None:
-    alice, bob = browser.new_context(), browser.new_context()
-    try:
-        pa, pb = alice.new_page(), bob.new_page()
-        sign_in(pa, server, "alice")
-        sign_in(pb, server, "bob")
-        route = open_page_upload_url(pa, server)
-        folder = server.data / "users" / "alice"
-        before = sorted(p.name for p in folder.iterdir())
-        open_book = pa.locator(".q-header").inner_text()
-        for who, cookies in (("nobody", {}), ("bob", session_cookies(bob))):
-            with http(server, "10.5.0.1", cookies) as c:
-                r = c.post(route, **multipart(f"from-{who}.xlsx", BOOK.read_bytes()))
-            assert r.status_code == 403, (who, r.status_code, r.text)
-        time.sleep(0.5)
-        assert sorted(p.name for p in folder.iterdir()) == before  # nothing stored
-        assert pa.locator(".q-header").inner_text() == open_book  # the open workbook is unchanged
-        route = open_page_upload_url(pa, server)  # and still so in a new page
-        assert pa.locator(".q-header").inner_text() == open_book
-        assert not (server.data / "users" / "bob" / "from-bob.xlsx").exists()
-        # the owner's own session may upload to the same route
-        with http(server, "10.5.0.1", session_cookies(alice)) as c:
-            r = c.post(route, **multipart("from-alice.xlsx", BOOK.read_bytes()))
-        assert r.status_code == 200, r.text
-        pa.get_by_text("from-alice.xlsx").first.wait_for()
-        assert (folder / "from-alice.xlsx").is_file()
-    finally:
-        alice.close()
-        bob.close()
+def test_upload_is_bound_to_the_page_owners_session(server, two_users) -> None:
+    (alice, pa), (bob, _) = two_users["alice"], two_users["bob"]
+    route = open_page_upload_url(pa, server)
+    folder = server.data / "users" / "alice"
+    before = sorted(p.name for p in folder.iterdir())
+    open_book = pa.locator(".q-header").inner_text()
+    for who, cookies in (("nobody", {}), ("bob", session_cookies(bob))):
+        with http(server, "10.5.0.1", cookies) as c:
+            r = c.post(route, **multipart(f"from-{who}.xlsx", BOOK.read_bytes()))
+        assert r.status_code == 403, (who, r.status_code, r.text)
+    time.sleep(0.5)
+    assert sorted(p.name for p in folder.iterdir()) == before  # nothing stored
+    assert pa.locator(".q-header").inner_text() == open_book  # the open workbook is unchanged
+    route = open_page_upload_url(pa, server)  # and still so in a new page
+    assert pa.locator(".q-header").inner_text() == open_book
+    assert not (server.data / "users" / "bob" / "from-bob.xlsx").exists()
+    # the owner's own session may upload to the same route
+    with http(server, "10.5.0.1", session_cookies(alice)) as c:
+        r = c.post(route, **multipart("from-alice.xlsx", BOOK.read_bytes()))
+    assert r.status_code == 200, r.text
+    pa.get_by_text("from-alice.xlsx").first.wait_for()
+    assert (folder / "from-alice.xlsx").is_file()
 
 
 @pytest.mark.browser
@@ -373,7 +380,7 @@ def socket_click(server: Server, cookies: dict[str, str], client_id: str, button
             return False
         await sio.emit("event", {"client_id": client_id, "id": button[0], "listener_id": button[1],
                                  "args": []})
-        await asyncio.sleep(0.5)
+        await asyncio.sleep(0.2)
         await sio.disconnect()
         return True
 
@@ -382,29 +389,22 @@ def socket_click(server: Server, cookies: dict[str, str], client_id: str, button
 
 
 @pytest.mark.browser
-def test_page_events_are_bound_to_the_page_owners_session(server, browser) -> None:
+def test_page_events_are_bound_to_the_page_owners_session(server, two_users) -> None:
     """Another user's socket (or one without a cookie) cannot click buttons on alice's page."""
-    alice, bob = browser.new_context(), browser.new_context()
-    try:
-        pa, pb = alice.new_page(), bob.new_page()
-        sign_in(pa, server, "alice")
-        sign_in(pb, server, "bob")
-        response = pa.goto(server.url + "/")
-        pa.locator('input[type="file"]').wait_for(state="attached")
-        html = response.text()
-        client_id = re.search(r"'client_id': '([0-9a-f-]+)'", html).group(1)
-        add_input = button_click(html, "Add input")  # with no cell chosen it says so
-        warning = pa.get_by_text("Select a cell first")
-        for cookies in ({}, session_cookies(bob)):
-            assert socket_click(server, cookies, client_id, add_input)
-            assert not socket_click(server, cookies, client_id, add_input, handshake=True)
-        pa.wait_for_timeout(500)
-        assert warning.count() == 0
-        assert socket_click(server, session_cookies(alice), client_id, add_input)  # her own
-        warning.first.wait_for()
-    finally:
-        alice.close()
-        bob.close()
+    (alice, pa), (bob, _) = two_users["alice"], two_users["bob"]
+    response = pa.goto(server.url + "/")
+    pa.locator('input[type="file"]').wait_for(state="attached")
+    html = response.text()
+    client_id = re.search(r"'client_id': '([0-9a-f-]+)'", html).group(1)
+    add_input = button_click(html, "Add input")  # with no cell chosen it says so
+    warning = pa.get_by_text("Select a cell first")
+    for cookies in ({}, session_cookies(bob)):
+        assert socket_click(server, cookies, client_id, add_input)
+        assert not socket_click(server, cookies, client_id, add_input, handshake=True)
+    pa.wait_for_timeout(500)
+    assert warning.count() == 0
+    assert socket_click(server, session_cookies(alice), client_id, add_input)  # her own
+    warning.first.wait_for()
 
 
 def stream_upload(server: Server, route: str, cookies: dict[str, str], total: int, *,
@@ -450,21 +450,16 @@ def stream_upload(server: Server, route: str, cookies: dict[str, str], total: in
 
 
 @pytest.mark.browser
-def test_oversized_upload_is_refused_while_it_streams_in(server, browser) -> None:
-    context = browser.new_context()
-    try:
-        page = context.new_page()
-        sign_in(page, server, "alice")
-        route = open_page_upload_url(page, server)
-        cookies = session_cookies(context)
-        rss = server.peak_rss()
-        status, sent, seconds = stream_upload(server, route, cookies, 200 * MB, declare_length=False)
-        assert status == 413, (status, sent)
-        assert sent < 40 * MB and seconds < 5, (sent, seconds)  # refused soon after 10 MB
-        status, sent, seconds = stream_upload(server, route, cookies, 200 * MB, declare_length=True)
-        assert status == 413 and sent < 40 * MB, (status, sent)  # refused on its Content-Length
-        assert server.peak_rss() - rss < 50 * MB  # the body was never held in memory
-        assert page.get_by_text("big.xlsx").count() == 0
-        assert not any(p.name.endswith("big.xlsx") for p in (server.data / "users" / "alice").iterdir())
-    finally:
-        context.close()
+def test_oversized_upload_is_refused_while_it_streams_in(server, two_users) -> None:
+    context, page = two_users["alice"]
+    route = open_page_upload_url(page, server)
+    cookies = session_cookies(context)
+    rss = server.peak_rss()
+    status, sent, seconds = stream_upload(server, route, cookies, 200 * MB, declare_length=False)
+    assert status == 413, (status, sent)
+    assert sent < 40 * MB and seconds < 5, (sent, seconds)  # refused soon after 10 MB
+    status, sent, seconds = stream_upload(server, route, cookies, 200 * MB, declare_length=True)
+    assert status == 413 and sent < 40 * MB, (status, sent)  # refused on its Content-Length
+    assert server.peak_rss() - rss < 50 * MB  # the body was never held in memory
+    assert page.get_by_text("big.xlsx").count() == 0
+    assert not any(p.name.endswith("big.xlsx") for p in (server.data / "users" / "alice").iterdir())
