@@ -48,7 +48,7 @@ CATEGORIES = ("operators", "logical", "math", "stats", "lookup", "financial", "d
               "text", "info", "distributions", "dynamic", "engineering",
               "charcodes", "regression", "stattests", "moments", "combinatorics",
               "rates", "frequency", "address", "complex",
-              "numerals", "matrices")
+              "numerals", "matrices", "text_modern")
 
 
 def register(*names: str, needs_ctx: bool = False, refs: bool = False):
