@@ -123,6 +123,14 @@ def _prefix_parts(prefix: str) -> tuple[str | None, str | None, str | None]:
 
 def split_reference(text: str) -> RefText:
     """Take reference text apart; raises :class:`ReferenceSyntaxError` on a malformed one."""
+    if "'" not in text and "[" not in text:  # the usual forms, without scanning
+        bang = text.count("!")
+        if not bang:
+            return RefText(None, None, None, text)
+        if bang == 1:
+            prefix, addr = text.split("!")
+            if ":" not in prefix:
+                return RefText(None, prefix, prefix, addr)
     ends: list[tuple[str | None, str]] = []
     pending: list[str] = []  # unqualified pieces seen before a qualified one (3-D start)
     for piece in _pieces(text, ":"):
@@ -163,6 +171,9 @@ class Resolver:
     def __init__(self, workbook: Workbook, book: int | None = None) -> None:
         self.wb = workbook
         self.book = book  # the linked workbook whose defined name is being read, if any
+        # parsed references by (text, sheet): IR nodes are immutable; a workbook gaining
+        # sheets or cells after parsing needs a new Resolver
+        self.parsed: dict[tuple[str, str], Node | None] = {}
 
     # linked workbooks ---------------------------------------------------
     def linked(self, index: int) -> Resolver:
@@ -244,7 +255,16 @@ def parse_reference(text: str, default_sheet: str, resolver: Resolver) -> Node |
     """Parse a reference operand into a Ref, an Area (clipped to the cells its sheet holds),
     a ``_UNION`` call of them (3-D references), an Err or a BadRef.  Returns None when the
     text is not a cell or range address (a defined name or a table)."""
-    text = text.strip()
+    key = (text, default_sheet)
+    if key in resolver.parsed:
+        return resolver.parsed[key]
+    got = _parse_reference(text.strip(), default_sheet, resolver)
+    if len(resolver.parsed) < 200_000:
+        resolver.parsed[key] = got
+    return got
+
+
+def _parse_reference(text: str, default_sheet: str, resolver: Resolver) -> Node | None:
     if text.upper().endswith("#REF!"):
         return n.Err(ERROR_CODES["#REF!"])
     try:

@@ -143,8 +143,9 @@ def parse_formula(text: str, sheet: str, resolver: Resolver, _depth: int = 0,
         raise FormulaError(f"cannot parse formula {_short(text)!r}: {exc}") from exc
     if ast is None:
         raise FormulaError(f"empty formula {text!r}")
-    node = _Builder(sheet, resolver, _depth, cell).build(ast)
-    if cell is not None and _depth == 0:
+    builder = _Builder(sheet, resolver, _depth, cell)
+    node = builder.build(ast)
+    if cell is not None and _depth == 0 and builder.ranges:
         node = cell_pass(node, cell, array)
     return node
 
@@ -161,6 +162,7 @@ class _Builder:
         self.resolver = resolver
         self.depth = depth
         self.cell = cell
+        self.ranges = False  # whether a range (or @) was built: cell_pass has work to do
 
     def build(self, root: Any) -> Node:
         from pycel.excelformula import FunctionNode, OperatorNode
@@ -191,7 +193,10 @@ class _Builder:
         from pycel.excelformula import RangeNode
 
         if isinstance(node, RangeNode):
-            return self.reference(node.value)
+            got = self.reference(node.value)
+            if not isinstance(got, Ref | Err | BadRef | Num | Str | Bool):
+                self.ranges = True
+            return got
         return self.operand(node)
 
     def operand(self, node: Any) -> Node:
