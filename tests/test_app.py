@@ -122,7 +122,7 @@ async def test_workflow_statistics_equal_the_engine(user: User) -> None:
         await user.should_see(marker=chart)
     figures = [p.figure for p in user.find(ui.plotly).elements]
     hist = next(f for f in figures
-                if f["layout"].get("title", {}).get("text") == f"Distribution of {OUTPUT}")
+                if f["layout"].get("title", {}).get("text") == f"Distribution of FV Total ({OUTPUT})")
     assert sum(hist["data"][0]["y"]) == 10_000  # every trial in a bar
 
 

@@ -230,3 +230,16 @@ def test_tornado_values_sit_inside_the_plot_not_over_the_names():
     lo, hi = fig.layout.xaxis.range
     assert lo <= -1.25 * 0.8 and hi >= 1.25 * 0.8  # room beyond the longest bar on each side
     assert fig.layout.yaxis.automargin is True
+
+
+def test_charts_show_names_beside_addresses():
+    r = _tornado_result()
+    labels = {"X!B1": "Net present value", "X!A1": "PV modules", "X!A2": "Grid connection"}
+    fig = charts.tornado_figure(r, "X!B1", without_effect=["X!A4"], labels=labels)
+    assert list(fig.data[0].y) == ["Grid connection", "PV modules"]  # largest on top
+    assert list(fig.data[0].customdata) == ["X!A2", "X!A1"]  # the address on hover
+    assert fig.layout.title.text == "Tornado: Net present value (X!B1)"
+    # two inputs with one name keep their addresses apart; long names are cut
+    assert charts.display_names(["S!A1", "S!B1", "S!C1"], {"S!A1": "PMT", "S!B1": "PMT",
+                                                           "S!C1": "y" * 50}, width=10) == [
+        "PMT (S!A1)", "PMT (S!B1)", "y" * 9 + "…"]

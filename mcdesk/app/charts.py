@@ -7,14 +7,14 @@ button (see :data:`PLOT_CONFIG`).
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 
 import numpy as np
 import plotly.graph_objects as go
 
 from engine.results import OutputSummary, SimulationResult
 
-__all__ = ["PLOT_CONFIG", "cdf_figure", "convergence_figure", "exceedance", "histogram_figure",
+__all__ = ["PLOT_CONFIG", "cdf_figure", "display_names", "convergence_figure", "exceedance", "histogram_figure",
            "label_rows", "scatter_figure", "tornado_figure", "tornado_items"]
 
 PLOT_CONFIG = {"displaylogo": False, "responsive": True,
@@ -29,6 +29,23 @@ LABEL_ROW = 0.075  # height of a row of marker labels, as a share of the plot
 def short_number(x: float) -> str:
     """A number as a chart label: thousands separated, at most 4 significant digits below."""
     return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.4g}"
+
+
+Labels = Mapping[str, str] | None  # cell -> its name (mcdesk.app.workspace.Workspace.labels)
+MAX_TICK_LABEL = 40
+
+
+def named(cell: str, labels: Labels) -> str:
+    """``Name (Sheet!A1)`` for a cell with a name, else its address."""
+    return f"{labels[cell]} ({cell})" if labels and labels.get(cell) else cell
+
+
+def display_names(cells: list[str], labels: Labels, width: int = MAX_TICK_LABEL) -> list[str]:
+    """Short names for axis labels: each cell's name (cut to ``width``), its address where it
+    has none, and ``name (address)`` where two cells share a name."""
+    short = [(labels or {}).get(c) or c for c in cells]
+    short = [t if len(t) <= width else t[:width - 1].rstrip() + "…" for t in short]
+    return [f"{t} ({c})" if t != c and short.count(t) > 1 else t for t, c in zip(short, cells, strict=True)]
 
 
 def _layout(fig: go.Figure, title: str, x: str, y: str) -> go.Figure:
@@ -48,7 +65,8 @@ def _ok(result: SimulationResult, name: str) -> np.ndarray | None:
     return vals[errs == 0] if errs is not None else vals[np.isfinite(vals)]
 
 
-def histogram_figure(result: SimulationResult, names: list[str]) -> go.Figure:
+def histogram_figure(result: SimulationResult, names: list[str], labels: Labels = None,
+                     ) -> go.Figure:
     """Histogram of one output with its mean and P5 / P50 / P95 marked; several outputs are
     overlaid as densities."""
     fig = go.Figure()
@@ -62,7 +80,7 @@ def histogram_figure(result: SimulationResult, names: list[str]) -> go.Figure:
         widths = np.diff(edges)
         y = counts / (counts.sum() * np.where(widths > 0, widths, 1.0)) if overlay else counts
         fig.add_bar(x=((edges[:-1] + edges[1:]) / 2).tolist(), y=y.tolist(), width=widths.tolist(),
-                    name=name,
+                    name=named(name, labels),
                     marker={"color": COLORS[k % len(COLORS)], "line": {"width": 0}},
                     opacity=0.6 if overlay else 0.85)
     rows = 0
@@ -82,7 +100,7 @@ def histogram_figure(result: SimulationResult, names: list[str]) -> go.Figure:
                                xanchor="center", yanchor="bottom", font={"size": 10, "color": color},
                                bgcolor="rgba(255,255,255,0.8)")
     fig.update_layout(barmode="overlay", bargap=0)
-    title = names[0] if len(names) == 1 else "Outputs overlaid"
+    title = named(names[0], labels) if len(names) == 1 else "Outputs overlaid"
     fig = _layout(fig, f"Distribution of {title}", "value", "density" if overlay else "trials")
     if rows:  # room above the bars for the rows of labels
         fig.update_layout(margin={"t": 50 + 28 * rows}, title={"y": 0.98, "yanchor": "top"})
@@ -123,11 +141,11 @@ def cdf_points(s: OutputSummary) -> tuple[list[float], list[float]]:
     return xs, ys
 
 
-def cdf_figure(result: SimulationResult, names: list[str]) -> go.Figure:
+def cdf_figure(result: SimulationResult, names: list[str], labels: Labels = None) -> go.Figure:
     fig = go.Figure()
     for k, name in enumerate(names):
         xs, ys = cdf_points(result.outputs[name])
-        fig.add_scatter(x=xs, y=ys, mode="lines", name=name,
+        fig.add_scatter(x=xs, y=ys, mode="lines", name=named(name, labels),
                         line={"color": COLORS[k % len(COLORS)], "width": 2})
     fig.update_yaxes(range=[0, 1], tickformat=".0%")
     return _layout(fig, "Cumulative probability (S-curve)", "value", "probability ≤ value")
@@ -148,19 +166,22 @@ def tornado_items(result: SimulationResult, name: str, measure: str = "spearman"
 
 
 def tornado_figure(result: SimulationResult, name: str, measure: str = "spearman",
-                   top: int = 15, without_effect: Collection[str] = ()) -> go.Figure:
+                   top: int = 15, without_effect: Collection[str] = (), labels: Labels = None,
+                   ) -> go.Figure:
     """Inputs ranked by rank correlation with the output, or by contribution to variance;
     inputs without effect are left out (see :func:`tornado_items`).  The values are written
     beside the bars, inside the plot (the axis is widened for them), never over the names."""
     items, _ = tornado_items(result, name, measure, top, without_effect)
     items.reverse()  # largest on top
     values = [v for _, v in items]
-    fig = go.Figure(go.Bar(x=values, y=[k for k, _ in items], orientation="h",
+    cells = [k for k, _ in items]
+    fig = go.Figure(go.Bar(x=values, y=display_names(cells, labels), orientation="h",
+                           customdata=cells, hovertemplate="%{customdata}: %{x:.3f}<extra></extra>",
                            marker={"color": ["#d62728" if v < 0 else "#1f77b4" for v in values]},
                            text=[f"{v:+.2f}" if measure == "spearman" else f"{v:.0%}" for v in values],
                            textposition="outside", cliponaxis=False))
     label = "Spearman rank correlation" if measure == "spearman" else "contribution to variance"
-    fig = _layout(fig, f"Tornado: {name}", label, "")
+    fig = _layout(fig, f"Tornado: {named(name, labels)}", label, "")
     fig.update_layout(height=max(300, 60 + 28 * len(items)), showlegend=False)
     reach = max((abs(v) for v in values), default=1.0) or 1.0
     lo = -1.3 * reach if any(v < 0 for v in values) else 0.0
@@ -172,7 +193,7 @@ def tornado_figure(result: SimulationResult, name: str, measure: str = "spearman
 
 
 def scatter_figure(result: SimulationResult, input_name: str, output_name: str,
-                   max_points: int = MAX_SCATTER_POINTS) -> go.Figure:
+                   max_points: int = MAX_SCATTER_POINTS, labels: Labels = None) -> go.Figure:
     """An input against an output, trial by trial (an evenly spread subset of the trials)."""
     samples = result.samples
     x = np.asarray(samples.inputs[input_name]) if samples is not None else np.empty(0)
@@ -184,10 +205,11 @@ def scatter_figure(result: SimulationResult, input_name: str, output_name: str,
                                  marker={"size": 4, "opacity": 0.5, "color": COLORS[0]}))
     s = result.outputs[output_name].sensitivity.get(input_name)
     extra = f" (rank correlation {s.spearman:+.2f})" if s is not None else ""
-    return _layout(fig, f"{output_name} against {input_name}{extra}", input_name, output_name)
+    x_name, y_name = named(input_name, labels), named(output_name, labels)
+    return _layout(fig, f"{y_name} against {x_name}{extra}", x_name, y_name)
 
 
-def convergence_figure(result: SimulationResult, name: str) -> go.Figure:
+def convergence_figure(result: SimulationResult, name: str, labels: Labels = None) -> go.Figure:
     """Running mean over the trials with its 95% confidence band."""
     c = result.outputs[name].convergence
     fig = go.Figure()
@@ -200,7 +222,7 @@ def convergence_figure(result: SimulationResult, name: str) -> go.Figure:
                         fill="toself", fillcolor="rgba(31,119,180,0.2)", line={"width": 0},
                         name="95% band", hoverinfo="skip")
         fig.add_scatter(x=t.tolist(), y=m.tolist(), mode="lines", name="mean", line={"color": COLORS[0], "width": 2})
-    return _layout(fig, f"Convergence of the mean: {name}", "trials", "mean")
+    return _layout(fig, f"Convergence of the mean: {named(name, labels)}", "trials", "mean")
 
 
 def exceedance(result: SimulationResult, name: str, target: float) -> float | None:

@@ -33,6 +33,7 @@ class ResultsView:
         self.ws = ws
         self.box = ui.column().classes("w-full gap-2")
         self.selected: list[str] = []
+        self.labels: dict[str, str] = {}
         self.refresh()
 
     def refresh(self) -> None:
@@ -44,10 +45,11 @@ class ResultsView:
                     "text-gray-500").mark("no-results")
                 return
             names = list(result.outputs)
+            inputs = list(result.samples.inputs) if result.samples is not None else []
+            self.labels = self.ws.labels(names + inputs)
             self.selected = [n for n in self.selected if n in names] or names[:1]
             with ui.row().classes("w-full items-end gap-4"):
-                labels = self.ws.labels(names)
-                ui.select({n: f"{n} · {labels[n]}" if n in labels else n for n in names},
+                ui.select({n: charts.named(n, self.labels) for n in names},
                           value=list(self.selected), multiple=True,
                           label="Outputs (several: overlaid)",
                           on_change=lambda e: self._select(e.value)).classes("min-w-[280px]").props(
@@ -59,14 +61,14 @@ class ResultsView:
             self._exceed(result)
             with ui.grid(columns=2).classes("w-full gap-2"):
                 with ui.card().classes("w-full").mark("chart-histogram"):
-                    _plot(charts.histogram_figure(result, self.selected))
+                    _plot(charts.histogram_figure(result, self.selected, self.labels))
                 with ui.card().classes("w-full").mark("chart-cdf"):
-                    _plot(charts.cdf_figure(result, self.selected))
+                    _plot(charts.cdf_figure(result, self.selected, self.labels))
                 main = self.selected[0]
                 with ui.card().classes("w-full").mark("chart-tornado"):
                     self._tornado(result, main)
                 with ui.card().classes("w-full").mark("chart-convergence"):
-                    _plot(charts.convergence_figure(result, main))
+                    _plot(charts.convergence_figure(result, main, self.labels))
                 if result.samples is not None and result.samples.inputs:
                     with ui.card().classes("w-full").mark("chart-scatter"):
                         self._scatter(result, main)
@@ -77,7 +79,7 @@ class ResultsView:
             self.refresh()
 
     def _table(self, result: SimulationResult) -> None:
-        rows = statistics_rows(result, self.ws.labels(list(result.outputs)))
+        rows = statistics_rows(result, self.labels)
         header, body = rows[0], rows[1:]
         columns = [{"name": f"c{k}", "label": h, "field": f"c{k}", "align": "right" if k else "left"}
                    for k, h in enumerate(header)]
@@ -113,7 +115,8 @@ class ResultsView:
             with holder:
                 items, idle = charts.tornado_items(result, name, measure, without_effect=unread)
                 if items:
-                    _plot(charts.tornado_figure(result, name, measure, without_effect=unread))
+                    _plot(charts.tornado_figure(result, name, measure, without_effect=unread,
+                                                labels=self.labels))
                 else:
                     ui.label("No sensitivity: no varying inputs or every trial an error.")
                 if idle:
@@ -133,8 +136,8 @@ class ResultsView:
         def draw(inp: str) -> None:
             holder.clear()
             with holder:
-                _plot(charts.scatter_figure(result, inp, name))
+                _plot(charts.scatter_figure(result, inp, name, labels=self.labels))
 
-        ui.select(inputs, value=first, label="Input", on_change=lambda e: draw(e.value)).classes(
+        ui.select({i: charts.named(i, self.labels) for i in inputs}, value=first, label="Input", on_change=lambda e: draw(e.value)).classes(
             "w-64").mark("scatter-input")
         draw(first)
