@@ -4,12 +4,13 @@ compare, placeholder caches, manual mode, external links, pivot tables, near-zer
 from __future__ import annotations
 
 import json
-from types import SimpleNamespace
+from pathlib import Path
 
 import pytest
 
 from engine.check import check_model, notes, same_value, summary
 from engine.model import Model
+from engine.workbook import Cell, ExternalLink, Sheet, Workbook
 from mcdesk.cli import main
 from tests.xlsx_xml import write_xlsx
 
@@ -80,22 +81,46 @@ def test_manual_calculation_mode_is_said_first(tmp_path, capsys):
     assert report.cached_values_trusted is False and report.compared_untrusted == 3
 
 
+def _linked_model(formulas: dict[tuple[int, int], str]) -> Model:
+    """Main's formulas over Prices.xlsx ([1], sheet Data cached) and Costs.xlsx ([2])."""
+    sheets = {"Main": Sheet("Main"), "[1]Data": Sheet("[1]Data", external="Prices.xlsx"),
+              "[2]Costs": Sheet("[2]Costs", external="Costs.xlsx")}
+    for sheet, (r, c), v in (("[1]Data", (1, 1), 4.0), ("[1]Data", (2, 1), 6.0),
+                             ("[2]Costs", (2, 2), 9.0)):
+        sheets[sheet].cells[(r, c)] = Cell(value=v)
+        sheets[sheet].max_row, sheets[sheet].max_col = max(sheets[sheet].max_row, r), 2
+    for (r, c), f in formulas.items():
+        sheets["Main"].cells[(r, c)] = Cell(formula=f)
+        sheets["Main"].max_row, sheets["Main"].max_col = max(sheets["Main"].max_row, r), 2
+    links = {1: ExternalLink(1, "file:///C:/data/Prices.xlsx", ("Data",), {"RATE": "[1]Data!$A$2"}),
+             2: ExternalLink(2, "Costs.xlsx", ("Costs",), {})}
+    return Model(Workbook(Path("<memory>"), sheets, {}, externals=links, has_pivot_tables=True))
+
+
 def test_external_links_and_pivot_tables_are_listed():
-    model = Model.from_cells({"Sheet1!A1": "='[1]Prices'!B2*2", "Sheet1!A2": "=[2]Costs!B2+1",
-                              "Sheet1!A3": "=[2]Costs!B3+[2]Costs!B4", "Sheet1!A4": "=1+1"})
-    model.workbook.externals = {1: SimpleNamespace(target="file:///C:/data/Prices.xlsx"),
-                                2: SimpleNamespace(target="Costs.xlsx")}
-    model.workbook.has_pivot_tables = True
+    model = _linked_model({(1, 1): "=[1]Data!A1*2", (2, 1): "=SUM([1]Data!A1:A2)+[1]!Rate",
+                           (3, 1): "='[Prices.xlsx]Data'!A2", (4, 1): "=[2]Costs!B2+1",
+                           (5, 1): "=1+1"})
     report = check_model(model)
     assert report.external_links == [
-        {"index": 1, "target": "file:///C:/data/Prices.xlsx", "cells": 1},
-        {"index": 2, "target": "Costs.xlsx", "cells": 2}]
+        {"index": 1, "target": "file:///C:/data/Prices.xlsx", "cells": 3},
+        {"index": 2, "target": "Costs.xlsx", "cells": 1}]
     lines = notes(report)
-    assert lines[0] == ("external link [1] file:///C:/data/Prices.xlsx: 1 formula cell use the "
+    assert lines[0] == ("external link [1] file:///C:/data/Prices.xlsx: 3 formula cells use the "
                         "values Excel cached from it")
-    assert lines[1].startswith("external link [2] Costs.xlsx: 2 formula cells")
+    assert lines[1] == ("external link [2] Costs.xlsx: 1 formula cell use the values Excel "
+                        "cached from it")
     assert lines[2].startswith("pivot tables: their values are Excel's cached ones")
-    assert report.to_dict()["pivot_tables"] is True
+    data = report.to_dict()
+    assert data["pivot_tables"] is True and data["external_links"][1]["cells"] == 1
+
+
+def test_a_link_without_a_cache_is_counted_from_the_formula():
+    model = _linked_model({(1, 1): "=[3]Gone!A1*2"})  # [3] is not in the file: #REF! here
+    assert check_model(model).external_links == [{"index": 1, "target": "file:///C:/data/Prices.xlsx",
+                                                  "cells": 0},
+                                                 {"index": 2, "target": "Costs.xlsx", "cells": 0},
+                                                 {"index": 3, "target": "[3]", "cells": 1}]
 
 
 def test_summary_of_a_trusted_workbook(tmp_path):
