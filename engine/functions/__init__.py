@@ -48,7 +48,8 @@ CATEGORIES = ("operators", "logical", "math", "stats", "lookup", "financial", "d
               "text", "info", "distributions", "dynamic", "engineering",
               "charcodes", "regression", "stattests", "moments", "combinatorics",
               "rates", "frequency", "address", "complex",
-              "numerals", "matrices", "text_modern")
+              "numerals", "matrices", "text_modern",
+              "integers")
 
 
 def register(*names: str, needs_ctx: bool = False, refs: bool = False):

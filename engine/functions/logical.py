@@ -98,6 +98,17 @@ def _logicals(args) -> tuple[list[np.ndarray], np.ndarray | None]:
             cols.append((vals, keep))
             err = first_error(err, v.err)
             continue
+        if v.kind in (Kind.STR, Kind.ANY):
+            # text typed as an argument counts only as "TRUE"/"FALSE": AND(TRUE,"0") is TRUE
+            keep = np.array([not isinstance(x, str) or x.strip().upper() in ("TRUE", "FALSE")
+                             for x in v.data])
+            own = v.err if v.err is not None else np.zeros(1, np.uint8)
+            safe = Vec(v.kind, np.where(keep, v.data, False).astype(object), v.err)
+            b, e = to_bool(safe)
+            err = first_error(err, np.where(own != 0, own, 0).astype(np.uint8) if e is not None
+                              else None)
+            cols.append((b, keep))
+            continue
         b, e = to_bool(v)
         err = first_error(err, e)
         cols.append((b, None))
