@@ -322,3 +322,51 @@ def span(a: Node, b: Node) -> Node:
     if s1 != s2:
         return n.BadRef(f"{a}:{b}", "a range cannot span two sheets")
     return n.Area(s1, min(r1, r3), min(c1, c3), max(r2, r4), max(c2, c4))
+
+
+_R1C1_PART = re.compile(r"^(?:R(\d+|\[-?\d+\])?)?(?:C(\d+|\[-?\d+\])?)?$", re.IGNORECASE)
+
+
+def r1c1_to_a1(text: str, at: CellRef) -> str | None:
+    """INDIRECT(text, FALSE): 'R2C3', 'R[-1]C', 'R1C1:R2C2', 'R3', 'C2:C4', 'Sheet!RC[1]'
+    as A1 text, relative parts taken from the formula's cell ``at``; None if not R1C1."""
+    from .workbook import col_letters
+
+    try:
+        rt = split_reference(text.strip())
+    except ReferenceSyntaxError:
+        return None
+    parts = rt.addr.split(":")
+    if not 1 <= len(parts) <= 2:
+        return None
+    out = []
+    for part in parts:
+        m = _R1C1_PART.match(part)
+        if m is None or not part:
+            return None
+        has_r, has_c = part[:1].upper() == "R", "C" in part.upper()
+        if not (has_r or has_c):
+            return None
+
+        def pos(x: str | None, here: int) -> int:
+            if not x:
+                return here
+            return here + int(x[1:-1]) if x.startswith("[") else int(x)
+
+        row = pos(m.group(1), at.row) if has_r else None
+        col = pos(m.group(2), at.col) if has_c else None
+        if (row is not None and not 1 <= row <= n.MAX_ROW) or (col is not None and not 1 <= col <= n.MAX_COL):
+            return None
+        if row is not None and col is not None:
+            out.append(f"{col_letters(col)}{row}")
+        elif row is not None:
+            out.append(f"{row}:{row}" if len(parts) == 1 else str(row))
+        else:
+            out.append(f"{col_letters(col)}:{col_letters(col)}" if len(parts) == 1  # type: ignore[arg-type]
+                       else col_letters(col))  # type: ignore[arg-type]
+    addr = ":".join(out)
+    if rt.first is None:
+        return addr
+    sheet = rt.first if not rt.three_d else f"{rt.first}:{rt.last}"
+    book = f"[{rt.book}]" if rt.book else ""
+    return "'" + (book + sheet).replace("'", "''") + "'!" + addr

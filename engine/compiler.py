@@ -354,21 +354,34 @@ class Compiler:
         a1 = self.compile(node.args[1]) if len(node.args) > 1 else None
         sheet = self.cell.sheet
 
+        here = self.cell
+
         def run(env: Env) -> Vec | Grid:
             if arg is None:
                 return error(REF)
             x = as_vec(arg(env))
+            r1c1 = False
             if a1 is not None:
                 flag = as_vec(a1(env))
-                if flag.kind in (Kind.BOOL, Kind.NUM) and not bool(flag.data[0]):
-                    return error(REF)  # R1C1 style is not supported
+                r1c1 = flag.kind in (Kind.BOOL, Kind.NUM) and not bool(flag.data[0])
+
+            def one(text: str) -> Vec | Grid:
+                if r1c1:
+                    from ._references import r1c1_to_a1
+
+                    got = r1c1_to_a1(text, here)
+                    if got is None:
+                        return error(REF)
+                    text = got
+                return _indirect_one(env, text, sheet)
+
             if len(x) != 1:
                 refs = [x.scalar(i) for i in range(len(x))]
                 uniq = sorted(set(map(str, refs)))
-                res = [_indirect_one(env, s, sheet) for s in uniq]
+                res = [one(s) for s in uniq]
                 idx = np.array([uniq.index(str(r)) for r in refs])
                 return _pick(res, idx)
-            return _indirect_one(env, str(x.scalar(0)), sheet)
+            return one(str(x.scalar(0)))
 
         return run
 

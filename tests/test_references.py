@@ -330,3 +330,23 @@ def test_full_column_functions_equal_explicit_range(lookups, whole, explicit):
 
 def test_numbers_are_finite(lookups):
     assert np.isfinite(value(lookups, "=SUM(Data!W:W)", "Out"))
+
+
+# ------------------------------------------------------------------ INDIRECT in R1C1 style
+@pytest.mark.parametrize(("formula", "expected"), [
+    ('=INDIRECT("Sheet1!R2C3",FALSE)', 23.0),
+    ('=INDIRECT("Sheet1!R[-1]C[1]",FALSE)', 13.0),      # from B2, the formula's cell: C1
+    ('=SUM(INDIRECT("Sheet1!R1C1:R2C2",FALSE))', 11 + 12 + 21 + 22.0),
+    ('=SUM(INDIRECT("Sheet1!C2",FALSE))', 12 + 22 + 32 + 42 + 52.0),  # column 2 in R1C1
+    ('=SUM(INDIRECT("Sheet1!R3",FALSE))', sum(30.0 + c for c in range(1, 6))),
+    ('=INDIRECT("R[-1]C[-1]",FALSE)', 7.0),             # Sheet2!A1
+    ('=INDIRECT("Sheet1!A1",FALSE)', "#REF!"),
+    ('=INDIRECT("Sheet1!C2",TRUE)', 23.0),
+])
+def test_indirect_r1c1(grid, formula, expected):
+    cell = CellRef("Sheet2", 2, 2)
+    grid.workbook.sheets["Sheet2"].cells[(2, 2)] = Cell(formula=formula)
+    vals, _ = grid.evaluate([cell])
+    v = vals[cell]
+    got = ERROR_NAMES[int(v.err[0])] if v.err is not None and v.err[0] else float(v.data[0])
+    assert got == expected
