@@ -37,6 +37,7 @@ ADDRESS_FREE_FAILURES = 20            # many people may share one address (an of
 FIRST_WAIT_S = 1.0
 MAX_WAIT_S = 15 * 60.0
 FORGET_AFTER_S = 3600.0               # failures are forgotten after an hour without one
+PRUNE_AT = 10_000                     # keys kept before the forgotten ones are dropped
 HASHES_AT_ONCE = 1                    # leaves the other core to the event loop
 
 
@@ -129,6 +130,9 @@ class Throttle:
 
     def fail(self, key: str, now: float) -> None:
         """Count a failure (counted when a try starts, so tries running at once count too)."""
+        if len(self._keys) >= PRUNE_AT:
+            for old in list(self._keys):
+                self.wait_s(old, now)  # drops the forgotten
         f = self._keys.setdefault(key, _Failures())
         f.count += 1
         f.last = now
@@ -165,6 +169,7 @@ class LoginGuard:
         self._decoy = hash_password("not a password")  # unknown names cost a hash too
 
     async def attempt(self, name: str, password: str, address: str) -> LoginResult:
+        name = name[:128]  # longer is no user name (64 at most); keeps the keys and logs short
         now = time.monotonic()
         user_key, address_key = f"user:{name}", f"address:{address}"
         wait = max(self.by_user.wait_s(user_key, now), self.by_address.wait_s(address_key, now))
