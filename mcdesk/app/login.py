@@ -74,7 +74,7 @@ def register_login(sessions: SessionTable, guard: LoginGuard) -> None:
                 _input("User name", "username", "text", "username")
                 _input("Password", "password", "password", "current-password")
                 ui.button("Sign in").props("type=submit").classes("w-full").mark("login")
-            if wait.isdigit():
+            if wait.isdigit() and len(wait) <= 6:
                 ui.label(f"Too many failed sign-ins: try again in {int(wait)} s").classes(
                     "text-negative").mark("login-error")
             elif failed:
