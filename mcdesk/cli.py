@@ -383,6 +383,10 @@ def print_summary(result, names: tuple[dict, dict] | None = None) -> None:
         if s.mean is None:
             print(f"{_named(name, names)}: every trial ended in an Excel error ({s.errors:,})")
             continue
+        if getattr(s, "constant", False):
+            print(f"{_named(name, names)}: constant, {s.mean:,.6g} in every trial (no input "
+                  "changes it)" + (f"  errors {s.errors:,}" if s.errors else ""))
+            continue
         p = s.percentiles
         print(f"{_named(name, names)}: mean {s.mean:,.6g}  std {s.std:,.4g}  P5 {p['5']:,.6g}  P50 {p['50']:,.6g}  "
               f"P95 {p['95']:,.6g}  min {s.min:,.6g}  max {s.max:,.6g}"

@@ -132,7 +132,7 @@ async def test_preflight_says_what_the_caches_are_and_idle_inputs_are_named(
 
     wb = openpyxl.Workbook()  # as a script writes it: no cached values, fullCalcOnLoad="1"
     sheet = wb.active
-    sheet["A1"], sheet["A2"], sheet["B1"] = 10.0, 20.0, "=A1*2"
+    sheet["A1"], sheet["A2"], sheet["B1"], sheet["B2"] = 10.0, 20.0, "=A1*2", "=5*2"
     book = tmp_path / "scripted.xlsx"
     wb.save(book)
     await user.open("/")
@@ -146,8 +146,10 @@ async def test_preflight_says_what_the_caches_are_and_idle_inputs_are_named(
     assert "nothing could be compared: the file holds no cached values" in text
     for cell in ("Sheet!A1", "Sheet!A2"):
         await add_triangular(user, cell, 5.0, 10.0, 25.0)
-    user.find(marker="cell-address").clear().type("Sheet!B1")
-    user.find(marker="add-output").click()
+    for cell in ("Sheet!B1", "Sheet!B2"):
+        user.find(marker="cell-address").clear().type(cell)
+        user.find(marker="add-output").click()
+        await user.should_see(marker=f"output-{cell}")
     await user.should_see(marker="inputs-no-effect")
     line = next(iter(user.find(marker="inputs-no-effect").elements)).text
     assert "Sheet!A2" in line and "Sheet!A1" not in line
@@ -159,6 +161,8 @@ async def test_preflight_says_what_the_caches_are_and_idle_inputs_are_named(
     await user.should_see(marker="tornado-no-effect")  # left out of the tornado, listed below it
     below = next(iter(user.find(marker="tornado-no-effect").elements)).text
     assert below == "No effect on Sheet!B1: Sheet!A2"
+    fixed = next(iter(user.find(marker="constant-outputs").elements)).text
+    assert fixed == "The same in every trial (no input changes it): Sheet!B2 = 10"
 
 
 async def test_cancel_keeps_the_previous_result(user: User) -> None:

@@ -206,3 +206,11 @@ def test_result_json_names_each_cell_beside_its_address(tmp_path, capsys):
     assert data["outputs"]["Summary!B2"]["name"] == "Total capital cost"
     assert data["input_names"]["Inputs!F7"] == "Grid connection"
     assert "Summary!B2 (Total capital cost): mean" in out
+
+
+def test_an_output_no_input_reaches_is_said_to_be_constant(cost_book, capsys):
+    code, out, err = run(["simulate", cost_book, "--input", "Inputs!D1=uniform(1,2)",
+                          "--output", "Summary!B2", "--trials", 300], capsys)
+    assert code == 0, err
+    assert "Summary!B2: constant, 66 in every trial (no input changes it)" in out
+    assert "std" not in out and "input Inputs!D1 affects no output" in err

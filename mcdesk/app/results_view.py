@@ -58,6 +58,11 @@ class ResultsView:
                          f"{result.backend} · {result.elapsed_s:.3g} s").classes(
                     "text-sm text-gray-600")
             self._table(result)
+            fixed = [n for n in names if getattr(result.outputs[n], "constant", False)]
+            if fixed:
+                ui.label("The same in every trial (no input changes it): " + ", ".join(
+                    f"{charts.named(n, self.labels)} = {format_stat(result.outputs[n].mean)}"
+                    for n in fixed)).classes("text-sm text-warning").mark("constant-outputs")
             self._exceed(result)
             with ui.grid(columns=2).classes("w-full gap-2"):
                 with ui.card().classes("w-full").mark("chart-histogram"):
