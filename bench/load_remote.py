@@ -8,17 +8,30 @@ requests the service refused (queue full or per-token limit: the client retried 
 the service's peak resident memory.  Bounded: at most clients x jobs jobs, ``--timeout`` s.
 
     python bench/load_remote.py [--clients 20] [--jobs 5] [--trials 5000] [--timeout 300]
+
+``--abuse``: the abusive-subject scenario instead.  A victim subject runs ``--jobs`` normal
+jobs one after the other on an idle service, then again while one abusive subject floods it
+with ``--abusers`` concurrent submissions of a large workbook (``--abuse-rows`` rows of
+formulas, a different file each time so nothing is cached, retried at once when refused)
+and jobs that ask for every trial's samples.  Prints the victim's latency p50/p95 under
+abuse against idle (goal: within 2x) and the service's peak RSS against its memory budget
+(``--budget`` MiB, MCDESK_MEMORY_BUDGET)::
+
+    python bench/load_remote.py --abuse [--abusers 16] [--abuse-rows 100000] [--jobs 10]
 """
 
 from __future__ import annotations
 
 import argparse
+import io
+import json
 import logging
 import re
 import sys
 import tempfile
 import threading
 import time
+import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -35,6 +48,7 @@ from remote.testing import ServiceProcess  # noqa: E402
 BOOK = ROOT / "mcdesk" / "examples" / "capital_project.xlsx"
 SPEC = ROOT / "mcdesk" / "examples" / "capital_project.spec.json"
 SEEDS = 10
+VARIANTS = 24  # distinct copies of the abusive workbook (the service caches 8)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -44,9 +58,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--trials", type=int, default=5000)
     p.add_argument("--timeout", type=float, default=300.0, help="stop the whole run after this")
     p.add_argument("--slots", type=int, help="MCDESK_GPU_SLOTS for the service (default: derived)")
+    p.add_argument("--abuse", action="store_true", help="the abusive-subject scenario")
+    p.add_argument("--abusers", type=int, default=16, help="concurrent abusive submissions")
+    p.add_argument("--abuse-rows", type=int, default=100_000,
+                   help="rows of formulas in the abusive workbook (3 cells each)")
+    p.add_argument("--budget", type=int, default=2048, help="MCDESK_MEMORY_BUDGET in MiB")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("remote.client").setLevel(logging.ERROR)  # retries are counted below
+    if args.abuse:
+        return abuse(args)
 
     base = SimulationSpec.load(SPEC)
     model = Model.open(BOOK)
@@ -128,6 +149,128 @@ def main(argv: list[str] | None = None) -> int:
     for f in failures[:10]:
         print("FAILED", f)
     return 0 if not failures and len(latencies) == n else 1
+
+
+# ----------------------------------------------------------------- the abusive subject
+def big_book(rows: int) -> bytes:
+    """A workbook of ``rows`` rows of a value and two formulas (slow to parse), with one
+    input (S!A1) and one output (S!B1)."""
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("S")
+    for r in range(1, rows + 1):
+        ws.append([r * 1.5, f"=A{r}*2", f"=B{r}+A{r}"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def variant(book: bytes, i: int) -> bytes:
+    """The same workbook with another zip comment: other bytes, so the service's cache of
+    parsed workbooks never helps the abuser."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(book)) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            dst.writestr(info, src.read(info))
+        dst.comment = f"variant {i}".encode()
+    return out.getvalue()
+
+
+def victim_run(svc: ServiceProcess, book: bytes, spec: dict, jobs: int,
+               deadline: float) -> list[float]:
+    """Latencies (submit -> result) of the victim's jobs, one after the other."""
+    out = []
+    with RemoteClient(svc.url, svc.token("victim"), busy_wait_s=300, reconnect_s=30) as c:
+        for j in range(jobs):
+            if time.monotonic() > deadline:
+                break
+            t0 = time.perf_counter()
+            c.run(book, {**spec, "seed": j}, samples=False)
+            out.append(time.perf_counter() - t0)
+    return out
+
+
+def abuse(args: argparse.Namespace) -> int:
+    base = SimulationSpec.load(SPEC).to_dict()
+    spec = {**base, "trials": args.trials}
+    book = BOOK.read_bytes()
+    t0 = time.perf_counter()
+    heavy = big_book(args.abuse_rows)
+    print(f"abusive workbook: {args.abuse_rows * 3:,} cells, {len(heavy) / 2**20:.1f} MB "
+          f"(made in {time.perf_counter() - t0:.1f} s)")
+    heavy_spec = {"inputs": [{"cell": "S!A1", "distribution": "uniform",
+                              "params": {"min": 0, "max": 1}}], "outputs": ["S!B1"]}
+    budget = args.budget * 2**20
+    env = {"MCDESK_MEMORY_BUDGET": budget, "MCDESK_MAX_UPLOAD_BYTES": 32 * 2**20}
+    if args.slots:
+        env["MCDESK_GPU_SLOTS"] = args.slots
+    tmp = Path(tempfile.mkdtemp(prefix="mcdesk-abuse-"))
+    deadline = time.monotonic() + args.timeout
+    codes: dict[int, int] = {}
+    lock = threading.Lock()
+    # made before the flood (so the abuser's own CPU goes to sending, not to zipping);
+    # more variants than the service caches, taken in turn: every one is parsed
+    variants = [variant(heavy, i) for i in range(VARIANTS)]
+    with ServiceProcess(tmp / "results", env) as svc:
+        with RemoteClient(svc.url, svc.token("victim")) as c:
+            info = c.info()
+        victim_run(svc, book, spec, 1, deadline)  # warm: the victim's workbook is parsed
+        idle = victim_run(svc, book, spec, args.jobs, deadline)
+        idle_peak = svc.peak_rss_bytes() or 0
+        stop = threading.Event()
+
+        def flood(i: int) -> None:
+            n = 0
+            with httpx.Client(base_url=svc.url, timeout=300,
+                              headers={"Authorization": f"Bearer {svc.token('mallory')}"}) as h:
+                while not stop.is_set() and time.monotonic() < deadline:
+                    n += 1
+                    big_samples = n % 2 == 0  # every other one asks for 10^8 trials' samples
+                    body = {**heavy_spec, "trials": 10**8 if big_samples else 1000}
+                    try:
+                        upload = variants[(i * 7 + n) % len(variants)]
+                        r = h.post("/v1/jobs", files={"workbook": ("x.xlsx", upload)},
+                                   data={"spec": json.dumps(body),
+                                         "samples": "all" if big_samples else "none"})
+                        code = r.status_code
+                    except httpx.HTTPError:
+                        code = 0
+                    with lock:
+                        codes[code] = codes.get(code, 0) + 1
+
+        flooders = [threading.Thread(target=flood, args=(i,), daemon=True)
+                    for i in range(args.abusers)]
+        for t in flooders:
+            t.start()
+        time.sleep(2.0)  # the flood is under way
+        busy = victim_run(svc, book, spec, args.jobs, deadline)
+        stop.set()
+        for t in flooders:
+            t.join(120)
+        peak = svc.peak_rss_bytes() or 0
+        metrics = httpx.get(f"{svc.url}/metrics").text
+
+    def pct(x: list[float], q: float) -> float:
+        return float(np.percentile(x, q)) if x else float("nan")
+
+    print(f"service: backend {info['backend']}, {info['capacity']['slots']} slot(s), "
+          f"parse slots {info['limits']['parse_slots']} (queue "
+          f"{info['limits']['parse_queue']}), memory budget {budget / 2**20:.0f} MiB "
+          f"({info['limits']['job_memory_bytes'] / 2**20:.0f} MiB for jobs and parses)")
+    print(f"victim, {args.jobs} jobs of {args.trials:,} trials one after the other:")
+    for name, lat in (("idle", idle), ("under abuse", busy)):
+        print(f"  {name:12s} p50 {pct(lat, 50):6.2f} s  p95 {pct(lat, 95):6.2f} s  "
+              f"({len(lat)} jobs)")
+    r50, r95 = pct(busy, 50) / pct(idle, 50), pct(busy, 95) / pct(idle, 95)
+    print(f"  ratio        p50 {r50:.2f}x  p95 {r95:.2f}x  (goal: within 2x)")
+    print("abuser's answers: " + ", ".join(f"{k or 'error'}: {v}"
+                                            for k, v in sorted(codes.items())))
+    reserved = re.search(r"^mcdesk_memory_reserved_peak_bytes (\S+)$", metrics, re.M)
+    print(f"service peak RSS: {peak / 2**20:.0f} MiB (idle run {idle_peak / 2**20:.0f} MiB), "
+          f"budget {budget / 2**20:.0f} MiB: {'under' if peak < budget else 'OVER'}; "
+          f"estimated peak held {float(reserved.group(1)) / 2**20 if reserved else 0:.0f} MiB")
+    return 0 if peak < budget and len(busy) == args.jobs else 1
 
 
 if __name__ == "__main__":

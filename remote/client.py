@@ -35,6 +35,7 @@ from .errors import (
     BusyError,
     JobFailedError,
     JobNotFoundError,
+    MemoryBudgetError,
     RemoteError,
     RemoteSpecError,
     ServiceUnavailableError,
@@ -58,6 +59,15 @@ def _detail(resp: httpx.Response) -> str:
     if isinstance(data, dict):
         return str(data.get("detail") or data.get("error") or data)
     return str(data)
+
+
+def _code(resp: httpx.Response) -> str | None:
+    """The service's error code (``{"error": code, ...}``), if the body says."""
+    try:
+        data = resp.json()
+    except ValueError:
+        return None
+    return str(data.get("error")) if isinstance(data, dict) else None
 
 
 def _retry_after(resp: httpx.Response, default: float) -> float:
@@ -154,6 +164,9 @@ class RemoteClient:
                                 f"NAME, run where MCDESK_JWT_KEY is set) and pass --token or "
                                 f"set {ENV_TOKEN}")
             if code == 413:
+                if _code(resp) == "memory_budget":
+                    raise MemoryBudgetError(f"the service at {self.url} refused the job "
+                                            f"(413): {detail}")
                 raise UploadTooLargeError(f"the service at {self.url} refused the upload "
                                           f"(413): {detail}")
             if code == 404:

@@ -15,7 +15,9 @@ import socket
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -271,6 +273,19 @@ class JobManager:
             raise QueueFullError(f"the service's queue is full ({queued} jobs waiting); "
                                  "try again shortly", self.retry_after())
 
+    def precheck(self, owner: str) -> None:
+        """Refuse at once, before the request body is read, a submission that would be
+        refused anyway: the subject at its limit, or the parse queue full."""
+        with self.lock:
+            self._admit(owner, self.parsing.get(owner, 0))
+        with self.gate.cond:
+            if self.gate.running >= self.gate.slots and len(self.gate.waiting) >= self.gate.queue:
+                self.counters["rejected_parse"] += 1
+                raise ParseQueueFullError(
+                    f"{len(self.gate.waiting)} workbooks are waiting to be parsed on this "
+                    f"replica (MCDESK_PARSE_QUEUE={self.gate.queue}); try again shortly",
+                    self.retry_after())
+
     def limits(self) -> Limits:
         """The engine's limits for an uploaded workbook, from the settings."""
         return Limits(max_file_bytes=self.settings.max_upload_bytes,
@@ -306,16 +321,20 @@ class JobManager:
             digest = hashlib.sha256(book).hexdigest()
 
             def open_model() -> Model:  # only when the workbook is not parsed already
+                path.write_bytes(book)
+                try:
+                    return Model.open(path, self.limits())
+                finally:
+                    path.unlink(missing_ok=True)
+
+            @contextmanager
+            def gate() -> Iterator[None]:  # parse and compile: a slot, and their memory
                 with self.gate.slot(owner), \
                         self.ledger.hold(parse_bytes(book, self.settings.max_cells)):
-                    path.write_bytes(book)
-                    try:
-                        return Model.open(path, self.limits())
-                    finally:
-                        path.unlink(missing_ok=True)
+                    yield
 
             try:
-                job = self.cache.job(digest, spec, open_model)
+                job = self.cache.job(digest, spec, open_model, gate)
             except McdeskError as exc:  # the user's file is named, never this server's paths
                 text = self.public_message(str(exc), name, path)
                 if isinstance(exc, LimitError) and not any(v in text for v in LIMIT_VARS.values()):

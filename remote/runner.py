@@ -9,6 +9,7 @@ import json
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from engine.backends import Backend, ChunkResult, Job, RunArrays
@@ -104,15 +105,22 @@ class PreparedCache:
                 if not opening.locked():
                     self.opening.pop(digest, None)
 
-    def job(self, digest: str, spec: SimulationSpec, open_model: Callable[[], Model]) -> Job:
+    def job(self, digest: str, spec: SimulationSpec, open_model: Callable[[], Model],
+            gate: Callable[[], AbstractContextManager] = nullcontext) -> Job:
+        """The compiled job of ``spec`` on the workbook ``digest``.  A workbook not parsed
+        yet is parsed and compiled inside ``gate()`` (a parse slot); one parsed already is
+        compiled for a new spec (a new seed) without waiting for a slot: one compile of a
+        workbook at a time."""
         key = (digest, json.dumps(spec.to_dict(), sort_keys=True))
         with self.lock:
             if key in self.jobs:
                 self.jobs.move_to_end(key)
                 return self.jobs[key]
-        model, model_lock, _ = self._model(digest, open_model)
-        with model_lock:  # the model caches compiled cells: one compile at a time
-            job = prepare(model, spec)
+            parsed = digest in self.models
+        with nullcontext() if parsed else gate():
+            model, model_lock, _ = self._model(digest, open_model)
+            with model_lock:  # the model caches compiled cells: one compile at a time
+                job = prepare(model, spec)
         with self.lock:
             self._put(self.jobs, key, job)
         return job

@@ -268,7 +268,9 @@ def create_app(settings: Settings, manager: JobManager | None = None) -> FastAPI
 
     @app.post("/v1/jobs", tags=["jobs"], status_code=202, openapi_extra=JOB_FORM)
     async def submit(request: Request, who: Subject) -> JSONResponse:
-        # the token is checked (above) before the body is read
+        # the token and the subject's and the parse queue's room are checked before the
+        # body is read: a refused flood costs no parsing
+        jobs.precheck(who)
         form = await request.form(max_files=1, max_fields=8)
         try:
             upload = form.get("workbook")

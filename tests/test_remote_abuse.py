@@ -15,8 +15,9 @@ import httpx
 import pytest
 from openpyxl import Workbook
 
+from remote import RemoteClient
 from remote.admission import FairQueue, job_bytes
-from remote.errors import SettingsError
+from remote.errors import MemoryBudgetError, SettingsError
 from remote.settings import Settings, ascii_int, container_memory
 from remote.store import ResultStore, valid_id
 from remote.testing import ServiceProcess
@@ -177,6 +178,9 @@ def test_samples_of_every_trial_beyond_the_budget_are_refused(svc):
         body = r.json()
         assert body["error"] == "memory_budget" and "MCDESK_MEMORY_BUDGET" in body["detail"]
         assert "split the run into jobs of at most" in body["detail"]
+    with RemoteClient(svc.url, svc.token()) as c, pytest.raises(MemoryBudgetError,
+                                                               match="MCDESK_MEMORY_BUDGET"):
+        c.submit(BOOK.read_bytes(), {**SPEC, "trials": 10**8}, samples="all")
 
 
 def test_a_job_beyond_the_budget_in_memory_streams_and_stays_under_it(svc):
