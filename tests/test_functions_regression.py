@@ -90,3 +90,41 @@ def test_paired_statistics_vary_per_trial():
     np.testing.assert_allclose(v.data, [4.0, 0.0], atol=1e-12)
     v = ev("=KURT(A1:A3,B1:B3,7)", cells, inputs)
     np.testing.assert_allclose(v.data, [scalar("=KURT(1,2,3,1,2,3,7)")] * 2)
+
+
+def _cells(formula: str) -> list[list[object]]:
+    v = ev(formula)
+    return [[c.scalar() for c in row] for row in v.cells] if hasattr(v, "cells") else [[v.scalar()]]
+
+
+def test_linest_family_documented_examples():
+    np.testing.assert_allclose(_cells("=LINEST({1,9,5,7},{0,4,2,3})"), [[2.0, 1.0]])
+    np.testing.assert_allclose(_cells("=LINEST({3100;4500;4400;5400;7500;8100},{1;2;3;4;5;6})"),
+                               [[1000.0, 2000.0]])
+    trend = _cells("=TREND({133890;135000;135790;137300;138130;139100;139900;141120;141890;"
+                   "143230;144000;145290},{1;2;3;4;5;6;7;8;9;10;11;12},{13;14;15;16;17})")
+    np.testing.assert_allclose([r[0] for r in trend],
+                               [146172, 147190, 148208, 149226, 150244], atol=0.5)
+    growth = _cells("=GROWTH({33100;47300;69000;102000;150000;220000},{11;12;13;14;15;16},{17;18})")
+    np.testing.assert_allclose([r[0] for r in growth], [320197, 468536], atol=0.5)
+    logest = _cells("=LOGEST({33100;47300;69000;102000;150000;220000},{11;12;13;14;15;16},"
+                    "TRUE,TRUE)")
+    np.testing.assert_allclose(logest, [[1.463275628, 495.3047702], [0.002633403, 0.035834282],
+                                        [0.99980862, 0.011016315], [20896.8011, 4.0],
+                                        [2.536018803, 0.000485437]], rtol=1e-7)
+    stats = _cells("=LINEST({2;3;4;21;2},{2,1;2,2;5,3;2,4;4,1},TRUE,TRUE)")
+    assert [str(x) for x in (stats[2][2], stats[4][2])] == ["#N/A", "#N/A"]
+
+
+@pytest.mark.parametrize("formula,expected", [
+    ("=LINEST({0.2,0.3,5},{4,0.1,0.2},0,0)", 0.11401869158878508),  # formulas__test.xlsx
+    ("=LINEST({1,2,3},{1,2})", "#REF!"), ('=LINEST({1,2,"a"})', "#VALUE!"),
+    ("=LINEST({1,2,3},{1,2,3},#N/A)", "#VALUE!"), ("=GROWTH({1,-2,3})", "#NUM!"),
+    ("=TREND({2;3;4;21;2},{2,1;2,2;5,3;2,4;4,1},{1,2,3})", "#REF!"),
+])
+def test_linest_family_errors(formula, expected):
+    got = scalar(formula)
+    if isinstance(expected, float):
+        assert abs(got - expected) < 1e-12
+    else:
+        check(expected, got)
