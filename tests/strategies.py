@@ -186,6 +186,7 @@ class Grammar:
     lookups: bool = True
     ranges_local: bool = True      # unqualified refs to the first block (same sheet)
     logical_values: bool = True    # logicals mixed with numbers and text (not only conditions)
+    distributions: bool = False    # NORM.DIST & co., with flags that are expressions
     _max_depth: int = field(default=4, repr=False)
 
     def has(self, name: str) -> bool:
@@ -241,6 +242,8 @@ class Grammar:
                  "iferror": 1, "bool": 1, "math": 2, "pow": 1, "choose": 1, "stats": 1}
         if self.text:
             table.update({"len": 1, "value": 1})
+        if self.distributions:
+            table.update({"dist": 3, "fin": 1})
         if self.blocks:
             table.update({"countif": 2, "sumif": 1, "index": 1, "sumproduct": 1})
             if self.lookups:
@@ -283,6 +286,30 @@ class Grammar:
         if kind == "stats":
             fn = choice(draw, ["STDEV", "VAR.P", "VARP", "STDEV.P", "AVERAGE"])
             return f"{fn}({n()},{n()},{n()})"
+        if kind == "dist":
+            fn = choice(draw, ["NORM.DIST", "NORM.S.DIST", "NORMSDIST", "NORM.INV", "LOGNORM.DIST",
+                               "EXPON.DIST", "GAMMA.DIST", "BETA.DIST", "WEIBULL.DIST",
+                               "T.DIST", "CHISQ.DIST", "POISSON.DIST", "BINOM.DIST"])
+            flag = choice(draw, ["TRUE", "FALSE", "0", "1", "-1", f"-{n()}", n(), "A1>2"])
+            p = f"MIN(MAX(ABS({n()})/(1+ABS({n()})),0.001),0.999)"   # a probability
+            x, a, b = n(), f"(ABS({n()})+0.5)", f"(ABS({n()})+0.5)"
+            return {"NORM.DIST": f"NORM.DIST({x},{n()},{a},{flag})",
+                    "NORM.S.DIST": f"NORM.S.DIST({x},{flag})", "NORMSDIST": f"NORMSDIST({x})",
+                    "NORM.INV": f"NORM.INV({p},{n()},{a})",
+                    "LOGNORM.DIST": f"LOGNORM.DIST({a},{n()},{b},{flag})",
+                    "EXPON.DIST": f"EXPON.DIST({a},{b},{flag})",
+                    "GAMMA.DIST": f"GAMMA.DIST({a},{b},{a},{flag})",
+                    "BETA.DIST": f"BETA.DIST({p},{a},{b},{flag})",
+                    "WEIBULL.DIST": f"WEIBULL.DIST({a},{b},{a},{flag})",
+                    "T.DIST": f"T.DIST({x},{a},{flag})", "CHISQ.DIST": f"CHISQ.DIST({a},{b},{flag})",
+                    "POISSON.DIST": f"POISSON.DIST(INT({a}),{b},{flag})",
+                    "BINOM.DIST": f"BINOM.DIST(INT({a}),INT({a})+3,{p},{flag})"}[fn]
+        if kind == "fin":
+            fn = choice(draw, ["NPV", "PMT", "PV", "FV"])
+            r = f"(ABS({n()})/100)"
+            if fn == "NPV":
+                return f"NPV({r},{n()},{n()},{n()})"
+            return f"{fn}({r},INT(ABS({n()}))+1,{n()})"
         if kind == "if":
             return f"IF({self._bool(draw, d)},{n()},{n()})"
         if kind == "iferror":
@@ -399,6 +426,39 @@ class Grammar:
     def formula(self, depth: int | None = None) -> st.SearchStrategy[str]:
         """One formula (with its leading '='), of any result type."""
         return st.composite(lambda draw: self.draw_formula(draw, depth))()
+
+
+def subformulas(formula: str) -> list[str]:
+    """Every parenthesised group, function call and call argument of a formula, shortest first."""
+    body = formula.lstrip("=")
+    out: set[str] = set()
+    stack: list[tuple[int, int]] = []     # (start of the call's name or '(', index of '(')
+    in_str = False
+    args: dict[int, list[int]] = {}
+    for i, ch in enumerate(body):
+        if ch == '"':
+            in_str = not in_str
+        if in_str:
+            continue
+        if ch == "(":
+            j = i
+            while j > 0 and (body[j - 1].isalnum() or body[j - 1] in "._"):
+                j -= 1
+            stack.append((j, i))
+            args[i] = [i + 1]
+        elif ch == "," and stack:
+            args[stack[-1][1]].append(i + 1)
+        elif ch == ")" and stack:
+            start, open_ = stack.pop()
+            out.add(body[start:i + 1])
+            bounds = args.pop(open_) + [i + 1]
+            for a, b in zip(bounds, bounds[1:], strict=False):
+                arg = body[a:b - 1]
+                if arg and not re.fullmatch(r"[-\d.E+]+|\"[^\"]*\"|('[^']+'!|[A-Za-z ]+!)?[A-Z]+\d+(:[A-Z]+\d+)?",
+                                            arg):
+                    out.add(arg)
+    out.discard(body)
+    return ["=" + s for s in sorted(out, key=len)]
 
 
 # ------------------------------------------------------------------ raw xlsx writer

@@ -47,6 +47,7 @@ from tests.strategies import (
     choice,
     draw_block,
     from_seed,
+    subformulas,
     write_xlsx,
 )
 
@@ -222,39 +223,6 @@ def compare(cases: list[Case], tmp: Path) -> tuple[list[tuple], dict[str, int], 
 
 
 # ------------------------------------------------------------------ reduction
-def subformulas(formula: str) -> list[str]:
-    """Every parenthesised group, function call and call argument of a formula, shortest first."""
-    body = formula.lstrip("=")
-    out: set[str] = set()
-    stack: list[tuple[int, int]] = []     # (start of the call's name or '(', index of '(')
-    in_str = False
-    args: dict[int, list[int]] = {}
-    for i, ch in enumerate(body):
-        if ch == '"':
-            in_str = not in_str
-        if in_str:
-            continue
-        if ch == "(":
-            j = i
-            while j > 0 and (body[j - 1].isalnum() or body[j - 1] in "._"):
-                j -= 1
-            stack.append((j, i))
-            args[i] = [i + 1]
-        elif ch == "," and stack:
-            args[stack[-1][1]].append(i + 1)
-        elif ch == ")" and stack:
-            start, open_ = stack.pop()
-            out.add(body[start:i + 1])
-            bounds = args.pop(open_) + [i + 1]
-            for a, b in zip(bounds, bounds[1:], strict=False):
-                arg = body[a:b - 1]
-                if arg and not re.fullmatch(r"[-\d.E+]+|\"[^\"]*\"|('[^']+'!|[A-Za-z ]+!)?[A-Z]+\d+(:[A-Z]+\d+)?",
-                                            arg):
-                    out.add(arg)
-    out.discard(body)
-    return ["=" + s for s in sorted(out, key=len)]
-
-
 def reduce_mismatches(bad: list[tuple], tmp: Path) -> list[tuple[str, str, Any, Any]]:
     """For each mismatch, the shortest sub-formula that still differs (one soffice call)."""
     cases = []
