@@ -34,6 +34,8 @@ COST = {
     "H3": '=IFERROR(SUMIF(F2:F5,"over",D2:D5)/COUNTIF(F2:F5,"over"),0)',
     "H4": "=NPV(0.08,-H1,D2,D3,D4,D5)",
     "H5": '=IF(H1>60,"go","no go")',
+    "H6": '=IFERROR(H1/(ROUND(B2,-2)-100),"n/a")',                  # number or text
+    "H7": '=IF(H6="n/a",0,H6)+SUM(H6,H1)',
 }
 COST_INPUTS = [tri(f"Sheet1!B{i}", 0.85 * x, x, 1.35 * x)
                for i, x in zip(range(2, 6), (120.0, 85.0, 300.0, 45.0), strict=True)]
@@ -42,7 +44,7 @@ COST_INPUTS = [tri(f"Sheet1!B{i}", 0.85 * x, x, 1.35 * x)
 def text_cost_model() -> tuple[Model, list, list[str]]:
     """The cost model above: (model, input specs, outputs)."""
     model = Model.from_cells({f"Sheet1!{k}": v for k, v in COST.items()})
-    outputs = [f"Sheet1!{k}" for k in ("H1", "H2", "H3", "H4", "H5", "C2", "G3")]
+    outputs = [f"Sheet1!{k}" for k in ("H1", "H2", "H3", "H4", "H5", "C2", "G3", "H6", "H7")]
     return model, COST_INPUTS, outputs
 
 
@@ -160,3 +162,25 @@ def test_population_variance_of_equal_values_is_numpys_two_pass(backend):
              "B1": "=VARP(A2*0+0.7,0.7,0.7)", "B2": "=VAR.P(C1:C3)+A2*0",
              "B3": "=STDEV.P(A1,A1,A1)", "B4": "=VARP(A1*0+1.1,1.1,1.1)"}
     check(backend, cells, ["B1", "B2", "B3", "B4"])
+
+
+def test_values_whose_type_varies_per_trial(backend):
+    """IF returning "" or a number, IFERROR falling back to text, IF of a logical or text:
+    fused with a per-trial tag, read by arithmetic, comparisons, criteria, SUM and the IS
+    functions as numpy reads its per-trial values."""
+    cells = {"A1": 2.0, "A2": 3.0,
+             "B1": '=IF(A1>2.5,"",A1*2)',
+             "B2": '=IFERROR(1/ROUND(A1-2,0),"none")',
+             "B3": '=SUM(B1:B2)+COUNTIF(B1:B2,"")*100+SUMIF(B1:B2,">1")',
+             "B4": '=IF(B1="",0,B1)+ISTEXT(B2)*10+ISNUMBER(B1)*100',
+             "B5": '=IF(A2>3,TRUE,"x")',
+             "B6": '=NOT(B5)+(B5="X")*2+(B2>B1)*4',
+             "B7": '=B1', "B8": '=IF(A2>3.5,B1,B2)', "B9": '=IFERROR(B8*2,-1)'}
+    check(backend, cells, ["B1", "B2", "B3", "B4", "B5", "B6", "B7", "B8", "B9"])
+
+
+def test_a_mixed_cell_read_by_numpy_keeps_its_values(backend):
+    cells = {"A1": 2.0, "A2": 3.0, "B1": '=IF(A1>2.5,"",A1*2)', "B2": '=B1&"u"',
+             "B3": "=LEN(B2)+B1"}
+    job, _, _ = check(backend, cells, ["B1", "B3"], fused=False)
+    assert set(fused_report(job, backend)) == {"Sheet1!B2", "Sheet1!B3"}

@@ -45,7 +45,7 @@ GPU_PPFS = ("ppf_uniform", "ppf_triangular", "ppf_normal", "ppf_lognormal", "ppf
 KERNEL_NAME = "mcdesk_kernel"
 HOST_NAME = "mcdesk_host"
 
-_LOCAL = re.compile(r"[xtfvwz]\d+")
+_LOCAL = re.compile(r"[xtfvwyz]\d+")
 _TERNARY = {"sel": "(({0}) ? ({1}) : ({2}))", "ck": "(({0}) ? ({1}) : 0)",
             "b2f": "(({0}) ? R(1.0) : R(0.0))", "nt": "(!({0}))", "int": "((long long)({0}))"}
 CALLS = {  # Python name in the generated lines -> runtime / CUDA math function
@@ -248,6 +248,18 @@ def generate_cuda(program: Program, samplers: dict[CellRef, InputSampler],
         if val.kind == "str" and c not in gen.text_ids:   # text output: #VALUE!, as numpy
             body.append(f"out_v[{r}LL * count + i] = MC_NAN;")
             body.append(f"out_e[{r}LL * count + i] = (unsigned char)(({e}) != 0 ? ({e}) : 3);")
+            continue
+        if val.kind == "any":   # the kind varies: text #VALUE!, blank NaN (the tag y)
+            y = val.y
+            if c in gen.text_ids:
+                body.append(f"out_v[{r}LL * count + i] = ({e}) == 0 ? (double){val.v} : MC_NAN;")
+                body.append(f"out_e[{r}LL * count + i] = (unsigned char)(({e}) + 16 * "
+                            f"(int)({y}));")
+            else:
+                body.append(f"out_v[{r}LL * count + i] = (({e}) == 0 && {y} < 2.0) ? "
+                            f"(double){val.v} : MC_NAN;")
+                body.append(f"out_e[{r}LL * count + i] = (unsigned char)(({e}) != 0 ? ({e}) : "
+                            f"({y} == 2.0 ? 3 : 0));")
             continue
         body.append(f"out_v[{r}LL * count + i] = ({e}) == 0 ? (double){val.v} : MC_NAN;")
         body.append(f"out_e[{r}LL * count + i] = (unsigned char)({e});")

@@ -11,6 +11,7 @@ from ..values import DIV0, NA, NUM, VALUE
 from . import _numba_intervals as iv
 from ._numba_values import (
     BLANK,
+    KANY,
     KBOOL,
     KNUM,
     KSTR,
@@ -143,14 +144,15 @@ class AggregatesMixin(ArgsMixin):
         shapes = set()
         for a in node.args:
             if isinstance(a, ir.Area):
-                grids.append([self.operand(c) for c in self.area_cells(a)])
+                grids.append([self.in_range(self.operand(c), node.name)
+                              for c in self.area_cells(a)])
                 shapes.add(a.shape)
             elif isinstance(a, ir.Missing):
                 grids.append([BLANK])
                 shapes.add((1, 1))
             else:
                 v = self.expr(a)
-                if v.kind == KSTR:
+                if v.kind in (KSTR, KANY):
                     raise NotFusable("text argument of SUMPRODUCT")
                 grids.append([v])
                 shapes.add((1, 1))
@@ -210,6 +212,8 @@ class AggregatesMixin(ArgsMixin):
         if isinstance(guess_node, ir.Area):
             raise NotFusable("IRR with a range as the guess")
         guess = self.number(guess_node, 0.1)
+        if any(c.kind == KANY for c in cells):
+            raise NotFusable("IRR over cells whose type varies per trial")
         flows = [c for c in cells if c.kind == KNUM]
         errs = [c.e for c in cells if c.e != "0"]
         bad_values = None
@@ -254,6 +258,8 @@ class AggregatesMixin(ArgsMixin):
             raise NotFusable("MATCH of something other than a number")
         cells = self._line(node.args[1], "MATCH")
         mode = self._static_int(node.args[2] if len(node.args) > 2 else None, 1)
+        if any(c.kind == KANY for c in cells):
+            raise NotFusable("MATCH over cells whose type varies per trial")
         if any(c.e != "0" for c in cells):
             raise NotFusable("MATCH over cells that may be errors")
         pos = "0.0"
@@ -292,7 +298,7 @@ class AggregatesMixin(ArgsMixin):
         k = self.number(args[0])
         n = len(cells)
         kinds = {c.kind for c in cells}
-        if len(kinds) != 1:
+        if len(kinds) != 1 or KANY in kinds:
             raise NotFusable("INDEX over cells of several types")
         if not (k.bounded and k.lo >= 1.0):
             raise NotFusable("INDEX with a position that may be 0 or negative")
@@ -409,7 +415,7 @@ class AggregatesMixin(ArgsMixin):
                 raise NotFusable("CHOOSE of a range")
             v = BLANK if isinstance(a, ir.Missing) else self.expr(a)
             vals.append(v)
-        if len({v.kind for v in vals}) != 1:
+        if len({v.kind for v in vals}) != 1 or vals[0].kind == KANY:
             raise NotFusable("CHOOSE of values of several types")
         n = len(vals)
         ki = self.value(f"np.trunc({k.v})")

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from .. import ir
 from . import _numba_intervals as iv
 from ._numba_values import (
+    KANY,
     KBOOL,
     KNUM,
     KSTR,
@@ -74,15 +75,27 @@ class ArgsMixin:
                     out.append((ZERO, False))
                 continue
             if isinstance(a, ir.Ref) and refs:
-                out.append((self.operand(a.cell), True))
+                out.append((self.in_range(self.operand(a.cell), node.name), True))
             elif isinstance(a, ir.Area):
-                out.extend((self.operand(c), True) for c in self.area_cells(a))
+                out.extend((self.in_range(self.operand(c), node.name), True)
+                           for c in self.area_cells(a))
             else:
                 v = self.expr(a)
                 if v.kind == KSTR:
                     raise NotFusable(f"text argument of {node.name}")
                 out.append((v, False))
         return out
+
+    def in_range(self, v: Val, name: str) -> Val:
+        """A referenced cell as an aggregate reads it: a mixed cell as its number where it
+        holds one (SUM only: adding 0 elsewhere is skipping it; others would count it)."""
+        if v.kind != KANY:
+            return v
+        if name not in ("SUM", "SUMPRODUCT"):
+            raise NotFusable(f"{name} over a cell whose type varies per trial")
+        assert v.y is not None
+        return Val(self.value(f"sel({v.y} == 0.0, {v.v}, 0.0)"), v.e, KNUM,
+                   *iv.union([v.iv, (0.0, 0.0)]))
 
     def area_cells(self, a: ir.Area) -> list[CellRef]:
         rows, cols = a.shape

@@ -46,9 +46,12 @@ from ..compiler import compile_formula, stream_id
 from ..values import VALUE, ExcelError, Grid, Vec
 from . import _numba_intervals as iv
 from ._numba_functions import FunctionsMixin
+from ._numba_mixed import SELECTORS, MixedMixin
 from ._numba_text import ENUMERATED, TextMixin
 from ._numba_values import (
     BLANK,
+    KANY,
+    KBLANK,
     KBOOL,
     KNUM,
     KSTR,
@@ -71,7 +74,7 @@ BLOCK = 512                  # trials per block: inputs drawn, then cells comput
 RAND_CALLS = ("RAND", "RANDBETWEEN")  # the compiler numbers a cell's streams over both
 # folding these would evaluate them outside the trial (random, or reading cells dynamically)
 _NO_FOLD = frozenset(ir.VOLATILE - {"NOW", "TODAY"})
-_NAME = re.compile(r"\b([kqxvwz])(\d+)\b")
+_NAME = re.compile(r"\b([kqxvwyz])(\d+)\b")
 JIT = "@njit(nogil=True, cache=True, error_model='numpy')"
 TABLE_PPFS = ("ppf_discrete", "ppf_pertfast")   # take (dp, off) and read their own layout
 
@@ -121,7 +124,7 @@ _OPCMP = {"=": operator.eq, "<>": operator.ne, "<": operator.lt, "<=": operator.
           ">": operator.gt, ">=": operator.ge}
 
 
-class Generator(FunctionsMixin, TextMixin):
+class Generator(FunctionsMixin, TextMixin, MixedMixin):
     """Generates the kernel of one program.  ``samplers`` says how each input is drawn."""
 
     def __init__(self, program: Program, samplers: dict[CellRef, InputSampler],
@@ -141,6 +144,7 @@ class Generator(FunctionsMixin, TextMixin):
                            for j, c in enumerate(self.inputs)}
         self.cells: dict[CellRef, Val] = {}
         self.text_ids: set[CellRef] = set()
+        self.override: dict[int, Val] = {}   # argument node -> its Val (MixedMixin.split_call)
         self.strings: list[str] = []
         self.string_ids: dict[str, int] = {}
         self.consts: list[tuple[float, int]] = []
@@ -270,6 +274,9 @@ class Generator(FunctionsMixin, TextMixin):
 
     # ---------------------------------------------------------------- expressions
     def expr(self, node: ir.Node) -> Val:
+        got = self.override.get(id(node))
+        if got is not None:
+            return got
         if isinstance(node, ir.Call | ir.Unary | ir.Binary) and self.is_constant(node):
             got = self.fold(node)
             if got is not None:
@@ -294,10 +301,15 @@ class Generator(FunctionsMixin, TextMixin):
         if isinstance(node, ir.Call):
             fn = getattr(self, "fn_" + node.name.replace(".", "_").lower(), None)
             if fn is None:
-                if node.name in ENUMERATED:
-                    return self.enumerated_call(node)
-                raise NotFusable(f"function {node.name} is not in the fused subset")
-            return fn(node)
+                if node.name not in ENUMERATED:
+                    raise NotFusable(f"function {node.name} is not in the fused subset")
+                fn = self.enumerated_call
+            if node.name in SELECTORS:
+                return fn(node)
+            from ..compiler import lookup_function
+
+            spec = lookup_function(node.name)
+            return self.split_call(node, fn, bool(spec is not None and spec.refs))
         if isinstance(node, ir.Str):
             return self.text_const(node.value)
         if isinstance(node, ir.Area):
@@ -310,7 +322,12 @@ class Generator(FunctionsMixin, TextMixin):
             if default is None:
                 return num("0.0", "3", (0.0, 0.0))  # a required argument: #VALUE!
             return num(lit(default), "0", iv.point(default))
-        v = self.expr(node)
+        return self.as_number(self.expr(node))
+
+    def as_number(self, v: Val) -> Val:
+        """A value coerced for arithmetic (text: numeric text, else #VALUE!)."""
+        if v.kind == KANY:
+            return self.by_kind(v, lambda x: _as_num(self.as_number(x)))
         if v.kind == KSTR:
             return self.text_number(v)
         return v
@@ -318,15 +335,20 @@ class Generator(FunctionsMixin, TextMixin):
     def condition(self, node: ir.Node | None) -> Val:
         if node is None or isinstance(node, ir.Missing):
             return BLANK
-        v = self.expr(node)
+        return self.as_condition(self.expr(node))
+
+    def as_condition(self, v: Val) -> Val:
+        """A value coerced for a logical test (text: "TRUE"/"FALSE", else #VALUE!)."""
+        if v.kind == KANY:
+            return self.by_kind(v, lambda x: _as_num(self.as_condition(x)))
         if v.kind == KSTR:
             return self.text_condition(v)
         return v
 
     def unary(self, node: ir.Unary) -> Val:
         a = self.expr(node.operand)
-        if a.kind == KSTR:
-            a = self.text_number(a)
+        if a.kind in (KSTR, KANY):
+            a = self.as_number(a)
         if node.op == "+":
             return a
         if node.op == "-":
@@ -342,7 +364,8 @@ class Generator(FunctionsMixin, TextMixin):
         if op in ("+", "-", "*", "/", "^"):
             return self.arith(op, self.number(node.left), self.number(node.right))
         if op == "&":
-            return self.concat(self.expr(node.left), self.expr(node.right))
+            a, b = self.expr(node.left), self.expr(node.right)
+            return self.by_kind(a, lambda x: self.by_kind(b, lambda y: self.concat(x, y)))
         raise NotFusable(f"operator {op!r}")
 
     def arith(self, op: str, a: Val, b: Val) -> Val:
@@ -367,6 +390,8 @@ class Generator(FunctionsMixin, TextMixin):
         return num(r, self.err(self.chain([a.e, b.e], checks)), bounds)
 
     def compare(self, op: str, a: Val, b: Val) -> Val:
+        if KANY in (a.kind, b.kind):
+            return self.by_kind(a, lambda x: self.by_kind(b, lambda y: self.compare(op, x, y)))
         if KSTR in (a.kind, b.kind):
             return self.text_compare(op, a, b)
         e = self.err(self.chain([a.e, b.e]))
@@ -427,6 +452,7 @@ class Generator(FunctionsMixin, TextMixin):
         self.rand_sid = {id(n): sid for n, sid in zip(rands, cc.info.random_streams, strict=True)}
         self.cell = c
         self._const_memo = {}
+        self.override = {}
         saved = (self.ntmp, len(self.consts), dict(self.const_index), dict(self.rand_rows))
         self.lines = []
         try:
@@ -440,7 +466,13 @@ class Generator(FunctionsMixin, TextMixin):
         self.lines = _bind(self.lines, v.v, f"v{k}")
         if v.e != "0":
             self.lines = _bind(self.lines, v.e, f"w{k}")
-        self.cells[c] = Val(f"v{k}", "0" if v.e == "0" else f"w{k}", v.kind, v.lo, v.hi, v.dom)
+        y = None
+        if v.kind == KANY:
+            assert v.y is not None
+            self.lines = _bind(self.lines, v.y, f"y{k}")
+            y = f"y{k}"
+        self.cells[c] = Val(f"v{k}", "0" if v.e == "0" else f"w{k}", v.kind, v.lo, v.hi, v.dom,
+                            y, v.kinds)
         return self.lines
 
     def generate(self) -> KernelPlan:
@@ -478,7 +510,8 @@ class Generator(FunctionsMixin, TextMixin):
         need.extend(d for d in read)
         stored = list(dict.fromkeys(need))
         # a text cell is stored as its id where numpy reads it, else as an output: #VALUE!
-        self.text_ids = {c for c in stored if c in read and self.cells[c].kind == KSTR}
+        # (a mixed one as its value, its tag in the error code's high bits)
+        self.text_ids = {c for c in stored if c in read and self.cells[c].kind in (KSTR, KANY)}
         return self.assemble(cell_lines, fused, stored, rest, reasons)
 
     def store_lines(self, c: CellRef, k: int) -> tuple[str, str]:
@@ -488,6 +521,12 @@ class Generator(FunctionsMixin, TextMixin):
         e = val.e
         if val.kind == KSTR and c not in self.text_ids:
             return "np.nan", f"fe({e}, {VALUE})" if e != "0" else str(VALUE)
+        if val.kind == KANY:   # numbers and logicals as numbers; text #VALUE!; blank NaN
+            y = val.y
+            if c in self.text_ids:
+                return f"sel({e} == 0, v{k}, np.nan)", f"{e} + 16 * int({y})"
+            return (f"sel(({e} == 0) & ({y} < 2.0), v{k}, np.nan)",
+                    f"fe({e}, ck({y} == 2.0, {VALUE}))")
         return (f"v{k}" if e == "0" else f"sel({e} == 0, v{k}, np.nan)"), e
 
     # ---------------------------------------------------------------- the module
@@ -546,7 +585,7 @@ class Generator(FunctionsMixin, TextMixin):
         cross: dict[int, int] = {}   # cell number -> row of the scratch arrays
         for si, found in enumerate(used):
             for kind, k in sorted(found):
-                if kind in "vw" and seg_of.get(k, si) != si and k not in cross:
+                if kind in "vwy" and seg_of.get(k, si) != si and k not in cross:
                     cross[k] = len(cross)
         store_row = {c: r for r, c in enumerate(stored)}
         src = [
@@ -577,15 +616,19 @@ class Generator(FunctionsMixin, TextMixin):
                 elif kind == "v" and seg_of.get(n, si) != si:
                     body.append(f"v{n} = sv[{cross[n]}, b]")
                 elif kind == "w" and seg_of.get(n, si) != si:
-                    body.append(f"w{n} = int(se[{cross[n]}, b])")
+                    body.append(f"w{n} = int(se[{cross[n]}, b]) & 15")
+                elif kind == "y" and seg_of.get(n, si) != si:   # a mixed cell's tag
+                    body.append(f"y{n} = float(int(se[{cross[n]}, b]) >> 4)")
             body += seg
             for k, c in enumerate(fused):
                 if seg_of[k] != si:
                     continue
                 e = self.cells[c].e
                 if k in cross:
+                    y = self.cells[c].y
                     body.append(f"sv[{cross[k]}, b] = v{k}")
-                    body.append(f"se[{cross[k]}, b] = {e}")
+                    body.append(f"se[{cross[k]}, b] = {e}" if y is None else
+                                f"se[{cross[k]}, b] = {e} + 16 * int({y})")
                 if c in store_row:
                     r = store_row[c]
                     value, stored_e = self.store_lines(c, k)
@@ -675,6 +718,11 @@ def _bind(lines: list[str], expr: str, name: str) -> list[str]:
         pattern = re.compile(rf"\b{expr}\b")
         return [pattern.sub(name, line) for line in lines]
     return [*lines, f"{name} = {expr}"]
+
+
+def _as_num(v: Val) -> Val:
+    """A coerced value as a number (logicals are 0/1, blank 0): one kind to merge by tag."""
+    return Val(v.v, v.e, KNUM, v.lo, v.hi) if v.kind in (KBOOL, KBLANK) else v
 
 
 def ir_reads(area: ir.Area, c: CellRef) -> bool:

@@ -18,6 +18,7 @@ from ..values import DIV0, NA, NUM, VALUE
 from . import _numba_intervals as iv
 from ._numba_values import (
     FALSE,
+    KANY,
     KBLANK,
     KBOOL,
     KSTR,
@@ -70,11 +71,13 @@ class FunctionsMixin(AggregatesMixin, ArgsMixin):
             return self.expr(a)
 
         then, other = side(args[1], True), side(args[2], False)
-        if then.kind != other.kind:
-            raise NotFusable("IF whose branches have different types")
         m = self.value(f"{c.v} != 0.0")
-        r = self.value(f"sel({m}, {then.v}, {other.v})")
         e = "0" if then.e == other.e == "0" else self.err(f"sel({m}, {then.e}, {other.e})")
+        if then.kind != other.kind or then.kind == KANY:   # the kind varies per trial
+            got = self.mixed(m, then, other)
+            return Val(got.v, self.err(self.chain([c.e, e])), KANY, got.lo, got.hi, got.dom,
+                       got.y, got.kinds)
+        r = self.value(f"sel({m}, {then.v}, {other.v})")
         bounds = iv.union([then.iv, other.iv])
         return num(r, self.err(self.chain([c.e, e])), bounds, then.kind,
                    union_dom([then, other]) if then.kind == KSTR else None)
@@ -95,12 +98,13 @@ class FunctionsMixin(AggregatesMixin, ArgsMixin):
             fb = self.expr(fb_node)
         if v.e == "0":  # never an error: the value itself (numpy keeps its kind too)
             return v
-        if fb.kind != v.kind:
-            raise NotFusable(f"{node.name} whose fallback has another type")
         m = self.value(f"{v.e} == {NA}" if only_na else f"{v.e} != 0")
-        r = self.value(f"sel({m}, {fb.v}, {v.v})")
         other = v.e if only_na else "0"
         e = "0" if fb.e == other == "0" else self.err(f"sel({m}, {fb.e}, {other})")
+        if fb.kind != v.kind or v.kind == KANY:   # the kind varies per trial
+            got = self.mixed(m, fb, v)
+            return Val(got.v, e, KANY, got.lo, got.hi, got.dom, got.y, got.kinds)
+        r = self.value(f"sel({m}, {fb.v}, {v.v})")
         return num(r, e, iv.union([fb.iv, v.iv]), v.kind,
                    union_dom([fb, v]) if v.kind == KSTR else None)
 

@@ -30,7 +30,7 @@ import numpy as np
 from .. import ir
 from ..values import DIV0, NA, VALUE, ExcelError, Grid, Kind, Vec, blank, boolean, num, text
 from . import _numba_intervals as iv
-from ._numba_values import BLANK, KBLANK, KBOOL, KNUM, KSTR, NotFusable, Val, code, lit
+from ._numba_values import BLANK, KANY, KBLANK, KBOOL, KNUM, KSTR, NotFusable, Val, code, lit
 
 if TYPE_CHECKING:
     from ..workbook import CellRef
@@ -62,6 +62,7 @@ class TextMixin:
         def expr(self, node: ir.Node) -> Val: ...
         def is_constant(self, node: ir.Node) -> bool: ...
         def operand(self, c: CellRef) -> Val: ...
+        def by_kind(self, a: Val, fn: Callable[[Val], Val]) -> Val: ...
 
     strings: list[str]
     string_ids: dict[str, int]
@@ -91,6 +92,8 @@ class TextMixin:
     def domain(self, v: Val) -> list[tuple[int, Any]] | None:
         """(index in a table, Python value) for each value ``v`` can take, or None when it is
         one known constant (not a table variable).  Raises NotFusable for a varying number."""
+        if v.kind == KANY:
+            raise NotFusable("a value whose type varies per trial, where one type is needed")
         if v.kind == KSTR:
             assert v.dom is not None
             if len(v.dom) == 1:
@@ -322,6 +325,8 @@ class TextMixin:
         """Where ``cell`` meets the parsed criterion, per trial ("1.0"/"0.0" when fixed)."""
         from ..functions._criteria import match, parse, view
 
+        if cell.kind == KANY:   # each kind it can take, selected by its tag
+            return self.by_kind(cell, lambda x: Val(self.match_mask(crit, x), "0", KNUM)).v
         if isinstance(crit, Val):   # a criterion that varies: a table of (criterion, cell)
             if cell.e != "0" or not (cell.kind == KSTR or cell.lo == cell.hi
                                      or cell.kind == KBLANK):
@@ -398,7 +403,10 @@ class TextMixin:
             if cell.e != "0":
                 h = self.err(f"sel({hit} != 0.0, {cell.e}, 0)") if hit != "1.0" else cell.e
                 err = self.err(self.chain([err, h]))
-            if cell.kind != KNUM:
+            if cell.kind == KANY:   # its numbers only
+                assert cell.y is not None
+                hit = self.value(f"{hit} * b2f({cell.y} == 0.0)")
+            elif cell.kind != KNUM:
                 continue
             take = hit if cell.e == "0" else self.value(f"{hit} * b2f({cell.e} == 0)")
             if how in ("sum", "average"):

@@ -9,6 +9,8 @@ from ..values import ERROR_NAMES
 from . import _numba_intervals as iv
 
 KNUM, KBOOL, KBLANK, KSTR = "num", "bool", "blank", "str"   # static Excel kinds
+KANY = "any"    # the kind varies per trial: the tag expression ``y`` says which (TAG)
+TAG = {KNUM: 0, KBOOL: 1, KSTR: 2, KBLANK: 3}
 MAX_AREA_CELLS = 4096        # cells of one range expanded into a kernel
 
 
@@ -27,6 +29,12 @@ class Val:
     lo: float = -math.inf
     hi: float = math.inf
     dom: tuple[int, ...] | None = None   # text: the string ids it can take
+    y: str | None = None                  # KANY: the per-trial kind (a TAG value)
+    kinds: tuple[str, ...] = ()           # KANY: the kinds it can take
+
+    def tag(self) -> str:
+        """The per-trial kind as a TAG value (an expression)."""
+        return self.y if self.kind == KANY and self.y is not None else f"{TAG[self.kind]}.0"
 
     @property
     def iv(self) -> iv.Interval:

@@ -174,9 +174,9 @@ class NumbaBackend(Backend):
         if plan.rest:
             values = self._numpy_part(job, prep, start, count, out_in, out_v, out_e, row)
         for c in job.program.outputs:
-            if c in plan.text_ids:   # stored as ids for numpy: an output is #VALUE! there
-                res.errors[c] = np.where(out_e[row[c]] == 0, 3, out_e[row[c]]).astype(np.uint8)
-                res.outputs[c] = np.full(count, np.nan)
+            if c in plan.text_ids:   # stored for numpy (text as ids): as numpy's outputs
+                res.outputs[c], res.errors[c] = _as_output(plan.stored_kinds[c],
+                                                           out_v[row[c]], out_e[row[c]])
             elif c in row:
                 res.outputs[c], res.errors[c] = out_v[row[c]], out_e[row[c]]
             elif values is not None and c in values:
@@ -447,7 +447,9 @@ class NumbaBackend(Backend):
             bad = err != 0
             data = np.where(bad, 0.0, out_v[r])
             kind = prep.plan.stored_kinds[c]
-            if kind == "str":
+            if kind == "any":
+                vec = _mixed_vec(out_v[r], out_e[r], prep.plan.strings)
+            elif kind == "str":
                 ids = np.where(bad, 0.0, out_v[r]).astype(np.int64)
                 strings = np.array(prep.plan.strings + [""], dtype=object)
                 vec = Vec(Kind.STR, strings[ids], err.copy() if bad.any() else None)
@@ -472,6 +474,35 @@ def _fill_beside(prep: _Prepared, c: CellRef, inputs: np.ndarray, values: np.nda
         errors[:] = 0
     else:
         values[:], errors[:] = prep.const_outputs[c]
+
+
+def _as_output(kind: str, v: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A text or mixed cell stored for the numpy part (ids; a mixed one's tag in the error
+    code's high bits) as an output: numbers and logicals, text #VALUE!, blank NaN."""
+    code, tag = (e & 15, e >> 4) if kind == "any" else (e, np.full(len(e), 2, np.uint8))
+    err = np.where(code != 0, code, np.where(tag == 2, 3, 0)).astype(np.uint8)
+    return np.where((err == 0) & (tag < 2), v, np.nan), err
+
+
+def _mixed_vec(v: np.ndarray, e: np.ndarray, strings: list[str]) -> Vec:
+    """A mixed cell stored by the kernel as numpy's per-trial values (Kind.ANY)."""
+    from ..values import normalize
+
+    code, tag = e & 15, e >> 4
+    data = np.empty(len(v), dtype=object)
+    for i, (x, t, c) in enumerate(zip(v, tag, code, strict=True)):
+        if c:
+            data[i] = 0.0
+        elif t == 0:
+            data[i] = float(x)
+        elif t == 1:
+            data[i] = bool(x)
+        elif t == 2:
+            data[i] = strings[int(x)]
+        else:
+            data[i] = None
+    err = code.astype(np.uint8)
+    return normalize(Vec(Kind.ANY, data, err if err.any() else None))
 
 
 def fused_report(job: Job, backend: NumbaBackend | None = None) -> dict[str, str]:
