@@ -6,8 +6,9 @@ formula nested thousands of levels deep never reaches Python's recursion limit.
   column (the ``@`` operator, ``_xlfn.SINGLE``);
 * :func:`index_cell`, :func:`if_branch` — ``INDEX(range, 2, 3)`` with constant positions is
   the cell it names, ``IF(TRUE, a, b)`` the branch taken (applied while the IR is built);
-* :func:`cell_pass` — ranges used where a single value is expected (operands of operators in
-  an ordinary, non-array formula) are intersected with the formula's own cell.
+* :func:`cell_pass` — ranges used where a single value is expected (operands of operators,
+  arguments of one-value functions such as ROUND, in an ordinary, non-array formula) are
+  intersected with the formula's own cell.
 
 So a formula's dependencies (and cycles) are the cells Excel reads.
 """
@@ -35,6 +36,20 @@ ARRAY_ARGUMENTS = frozenset({
     "OFFSET", "AREAS", "CELL", "_UNION", "SINGLE",
 })
 _SCALAR_OPS = frozenset({"+", "-", "*", "/", "^", "&", "=", "<>", "<", "<=", ">", ">=", "%"})
+# Functions whose every argument is one value: a range given to them in an ordinary formula is
+# intersected with the formula's cell, as in Excel (=ROUND(Col,2) reads the row's cell).
+SCALAR_ARGUMENTS = frozenset({
+    "ABS", "SIGN", "INT", "TRUNC", "ROUND", "ROUNDUP", "ROUNDDOWN", "MROUND", "CEILING",
+    "CEILING.MATH", "FLOOR", "FLOOR.MATH", "EVEN", "ODD", "SQRT", "EXP", "LN", "LOG", "LOG10",
+    "POWER", "MOD", "QUOTIENT", "SIN", "COS", "TAN", "ASIN", "ACOS", "ATAN", "ATAN2", "RADIANS",
+    "DEGREES", "FACT", "LEFT", "RIGHT", "MID", "LEN", "UPPER", "LOWER", "PROPER", "TRIM",
+    "CLEAN", "VALUE", "TEXT", "FIXED", "REPT", "SUBSTITUTE", "FIND", "SEARCH", "EXACT",
+    "DATE", "TIME", "YEAR", "MONTH", "DAY", "HOUR", "MINUTE", "SECOND", "WEEKDAY", "WEEKNUM",
+    "EDATE", "EOMONTH", "DATEVALUE", "TIMEVALUE", "DAYS", "YEARFRAC", "NOT", "N", "T",
+    "NORM.DIST", "NORM.INV", "NORM.S.DIST", "NORM.S.INV", "NORMDIST", "NORMINV", "NORMSINV",
+    "NORMSDIST", "LOGNORM.DIST", "LOGNORM.INV", "EXPON.DIST", "BINOM.DIST", "POISSON.DIST",
+    "PMT", "IPMT", "PPMT", "PV", "FV", "NPER", "RATE", "EFFECT", "NOMINAL",
+})
 
 
 def fold(root: Any, post: Callable[[Any, list[R], Any], R],
@@ -140,6 +155,9 @@ def cell_pass(root: n.Node, cell: CellRef, array: bool) -> n.Node:
         if isinstance(node, n.Call):
             if node.name == "SINGLE" and len(node.args) == 1 and isinstance(node.args[0], n.Area):
                 return intersect(node.args[0], cell)
+            if not in_array and node.name in SCALAR_ARGUMENTS \
+                    and any(isinstance(a, n.Area) for a in node.args):
+                return n.Call(node.name, tuple(intersect(a, cell) for a in node.args))
             return node
         if in_array:
             return node

@@ -97,6 +97,8 @@ COLUMN_A = {f"Sheet1!A{r}": float(10 * r) for r in range(1, 11)}
     ("=SUM(Col)", "B6", 550.0),                      # aggregates read the whole range
     ("=SUMPRODUCT((A1:A10>50)*A1:A10)", "B1", 60.0 + 70 + 80 + 90 + 100),
     ("=Sheet2!A1:A10+0", "B3", 0.0),                 # by position, on another sheet
+    ("=MAX(ROUND(Col/7,1),0)", "B4", 5.7),           # a one-value function's argument
+    ("=SUM(ABS(A1:A10))", "B2", 20.0),
 ])
 def test_implicit_intersection(formula, at, expected):
     assert _cell_value(COLUMN_A | {f"Sheet1!{at}": formula}, at) == pytest.approx(expected)

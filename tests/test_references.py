@@ -350,3 +350,22 @@ def test_indirect_r1c1(grid, formula, expected):
     v = vals[cell]
     got = ERROR_NAMES[int(v.err[0])] if v.err is not None and v.err[0] else float(v.data[0])
     assert got == expected
+
+
+# ------------------------------------------------------------------ ranges ending at a computed cell
+@pytest.mark.parametrize(("formula", "expected"), [
+    ("=SUM(Sheet1!A2:INDEX(Sheet1!A:A,A1))", 21.0 + 31 + 41),   # A1 = 4 on Sheet2
+    ("=SUM(INDEX(Sheet1!B:B,A1):Sheet1!B5)", 42.0 + 52),
+    ("=SUM(Sheet1!A1:INDEX(Sheet1!A1:E5,A1,2))", 11 + 12 + 21 + 22 + 31 + 32 + 41 + 42.0),
+    ("=SUM(Sheet1!A1:INDEX(Sheet1!A:A,A1+1000))", 155.0),        # past the used rows: empty cells
+    ("=SUM(Sheet1!A1:INDEX(Sheet1!A:A,-A1))", "#VALUE!"),
+])
+def test_range_to_a_computed_cell(grid, formula, expected):
+    grid.workbook.sheets["Sheet2"].cells[(1, 1)] = Cell(value=4.0)
+    assert value(grid, formula, "Sheet2") == expected
+
+
+def test_range_to_a_cell_drawn_per_trial(grid):
+    got = grid.evaluate_formula("=SUM(Sheet1!A1:INDEX(Sheet1!A:A,Sheet2!B1))",
+                                inputs={"Sheet2!B1": np.array([1.0, 2.0, 5.0])}, sheet="Sheet2")
+    assert got.data.tolist() == [11.0, 32.0, 155.0]
