@@ -117,16 +117,17 @@ def main(argv: list[str] | None = None) -> int:
         seconds = time.perf_counter() - t
         rows.append({"name": path.name, "report": report, "seconds": seconds,
                      "fused": fused_share(model) if args.fused else None})
+    width = max([NAME_WIDTH, *(len(r["name"]) for r in rows)])
     columns = [c for c in COLUMNS
                if c[0] != "fused" or any(r.get("fused") is not None for r in rows)]
-    print(f"{'workbook':{NAME_WIDTH}} " + " ".join(f"{h:>{w}}" for h, w, _ in columns))
+    print(f"{'workbook':{width}} " + " ".join(f"{h:>{w}}" for h, w, _ in columns))
     total = matched = 0
     for row in rows:
         if "error" in row:
-            print(f"{row['name']:{NAME_WIDTH}} error: {row['error']}")
+            print(f"{row['name']:{width}} error: {row['error']}")
             continue
         report = row["report"]
-        print(f"{row['name']:{NAME_WIDTH}} " + " ".join(f"{get(row):>{w}}" for _, w, get in columns))
+        print(f"{row['name']:{width}} " + " ".join(f"{get(row):>{w}}" for _, w, get in columns))
         if row["name"] != SEPARATE:
             total += _get(report, "compared") or 0
             matched += _get(report, "matches_cached") or 0
@@ -135,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"    {m.cell} {m.formula[:70]} expected {m.expected!r} got {m.got!r} "
                       f"({m.reason})")
     ratio = _pct(matched / total if total else None)
-    print(f"{'all except ' + SEPARATE:{NAME_WIDTH}} {'':8} {total:8d} {matched:7d} {ratio:>9}")
+    print(f"{'all except ' + SEPARATE:{width}} {'':8} {total:8d} {matched:7d} {ratio:>9}")
     return 0
 
 
