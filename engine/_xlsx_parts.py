@@ -233,6 +233,8 @@ def read_external_link(pkg: Package, part: str, index: int, budget: CellBudget
     dn_el = child(book, "definedNames")
     for dn in children(dn_el, "definedName") if dn_el is not None else ():
         name, refers = dn.get("name") or "", dn.get("refersTo") or ""
+        if not name or not refers:
+            continue  # a name whose target Excel did not keep
         text = _qualify_external(refers, index)
         sid = dn.get("sheetId")
         if sid is not None and sid.isdigit() and int(sid) < len(sheets):

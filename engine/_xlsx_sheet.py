@@ -29,6 +29,12 @@ MAX_COL = 16_384  # XFD
 _COORD = re.compile(r"\$?([A-Za-z]{1,4})\$?([0-9]{1,8})")
 _ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
 _COLS: dict[str, int] = {}
+_DIGITS = "0123456789"
+_COLUMNS = {col_letters(c): c for c in range(1, MAX_COL + 1)}  # 'A' -> 1 ... 'XFD' -> 16384
+
+
+def _ignore(*_: object) -> None:
+    """The handler of every element the reader does not use."""
 
 
 def unescape(text: str) -> str:
@@ -133,7 +139,13 @@ def _anchor(formula: str, origin: str) -> Any:
 
 
 class SheetReader:
-    """Expat handlers that fill a :class:`Sheet` from its worksheet part."""
+    """Expat handlers that fill a :class:`Sheet` from its worksheet part.
+
+    Handlers are looked up by the element's name as written (``c`` or ``x:c``), learned from
+    the prefix of ``<sheetData>``; character data is collected only inside ``<v>``, ``<f>``
+    and inline-string ``<t>`` (the handler is switched on and off), which keeps the per-cell
+    cost to a few Python calls.
+    """
 
     def __init__(self, book: str, sheet: Sheet, strings: list[str], formats: list[str],
                  limits: Limits, budget: CellBudget) -> None:
@@ -142,86 +154,112 @@ class SheetReader:
         self.max_formula = limits.max_formula_chars
         self.max_cells = limits.max_cells
         self.budget = budget
-        self._names: dict[str, str] = {}
+        self._p: XMLParserType | None = None
+        self._starts: dict[str, Any] = {}
+        self._ends: dict[str, Any] = {}
         self._fmt: dict[str | None, str] = {}
-        self._in_data = False
         self._row = 0
         self._col = 0
         self._hidden: set[int] = set()
         self._shared: dict[str, Any] = {}
         self._arrays: list[tuple[int, int, str]] = []
-        self._cap: list[str] | None = None
-        self._in_is = False
-        self._in_rph = False
-        self._new_cell(None, "n", None)
+        self._buf: list[str] = []
+        self._in_is = self._in_rph = False
+        self._start_c({})
 
     # -------------------------------------------------------------- expat wiring
     def setup(self, p: XMLParserType) -> None:
+        self._p = p
         p.StartElementHandler = self._start
         p.EndElementHandler = self._end
-        p.CharacterDataHandler = self._data
-
-    def _local(self, name: str) -> str:
-        tag = self._names.get(name)
-        if tag is None:
-            tag = self._names[name] = name.rpartition(":")[2]
-        return tag
-
-    def _new_cell(self, r: str | None, t: str, s: str | None) -> None:
-        self._r, self._t, self._s = r, t, s
-        self._v: str | None = None
-        self._f: str | None = None
-        self._fattrs: dict[str, str] | None = None
-        self._is: list[str] | None = None
 
     def _start(self, name: str, attrs: dict[str, str]) -> None:
-        tag = self._names.get(name) or self._local(name)
-        if not self._in_data:
-            if tag == "sheetData":
-                self._in_data = True
-            return
-        if tag == "c":
-            self._new_cell(attrs.get("r"), attrs.get("t", "n"), attrs.get("s"))
-        elif tag == "v" or tag == "f":
-            self._cap = []
-            if tag == "f":
-                self._fattrs = attrs
-        elif tag == "row":
-            self._start_row(attrs)
-        elif tag == "is":
-            self._in_is, self._is = True, []
-        elif tag == "t":
-            if self._in_is and not self._in_rph:
-                self._cap = []
-        elif tag == "rPh":
-            self._in_rph = True
-
-    def _data(self, text: str) -> None:
-        if self._cap is not None:
-            self._cap.append(text)
+        handler = self._starts.get(name)
+        if handler is None:
+            handler = self._learn(name, True)
+        handler(attrs)
 
     def _end(self, name: str) -> None:
-        if not self._in_data:
-            return
-        tag = self._names.get(name) or self._local(name)
-        if tag == "c":
-            self._end_cell()
-        elif tag == "v":
-            self._v = "".join(self._cap or ())
-            self._cap = None
-        elif tag == "f":
-            self._f = "".join(self._cap or ())
-            self._cap = None
-        elif tag == "t":
-            if self._cap is not None and self._is is not None:
-                self._is.append("".join(self._cap))
-            self._cap = None
-        elif tag == "is":
-            self._in_is = False
-        elif tag == "rPh":
-            self._in_rph = False
-        elif tag == "sheetData":
-            self._in_data = False
+        handler = self._ends.get(name)
+        if handler is None:
+            handler = self._learn(name, False)
+        handler()
+
+    def _learn(self, name: str, start: bool) -> Any:
+        """The handler for an element name seen for the first time."""
+        if name.rpartition(":")[2] == "sheetData":
+            prefix = name[:-len("sheetData")]
+            self._starts.update({prefix + k: h for k, h in (
+                ("c", self._start_c), ("v", self._start_text), ("f", self._start_f),
+                ("row", self._start_row), ("is", self._start_is), ("t", self._start_t),
+                ("rPh", self._start_rph))})
+            self._ends.update({prefix + k: h for k, h in (
+                ("c", self._end_cell), ("v", self._end_v), ("f", self._end_f),
+                ("t", self._end_t), ("is", self._end_is), ("rPh", self._end_rph))})
+            self._ends[name] = self._end_data
+            self._starts[name] = _ignore
+            return _ignore
+        (self._starts if start else self._ends)[name] = _ignore
+        return _ignore
+
+    def _end_data(self) -> None:
+        """After ``</sheetData>`` nothing else of the sheet is read."""
+        self._starts = {}
+        self._ends = {}
+        self._learn = lambda name, start: _ignore  # type: ignore[method-assign]
+
+    def _collect(self) -> None:
+        self._buf = []
+        assert self._p is not None
+        self._p.CharacterDataHandler = self._buf.append
+
+    def _collected(self) -> str:
+        assert self._p is not None
+        self._p.CharacterDataHandler = None
+        buf = self._buf
+        return buf[0] if len(buf) == 1 else "".join(buf)
+
+    def _start_c(self, attrs: dict[str, str]) -> None:
+        self._r = attrs.get("r")
+        self._t = attrs.get("t")
+        self._s = attrs.get("s")
+        self._v: str | None = None
+        self._f: str | None = None
+        self._fa: dict[str, str] | None = None
+        self._is: list[str] | None = None
+
+    def _start_text(self, attrs: dict[str, str]) -> None:
+        self._collect()
+
+    def _start_f(self, attrs: dict[str, str]) -> None:
+        self._fa = attrs
+        self._collect()
+
+    def _end_v(self) -> None:
+        self._v = self._collected()
+
+    def _end_f(self) -> None:
+        self._f = self._collected()
+
+    def _start_is(self, attrs: dict[str, str]) -> None:
+        self._in_is, self._is = True, []
+
+    def _end_is(self) -> None:
+        self._in_is = False
+
+    def _start_rph(self, attrs: dict[str, str]) -> None:
+        self._in_rph = True
+
+    def _end_rph(self) -> None:
+        self._in_rph = False
+
+    def _start_t(self, attrs: dict[str, str]) -> None:
+        if self._in_is and not self._in_rph:
+            self._collect()
+
+    def _end_t(self) -> None:
+        if self._in_is and not self._in_rph and self._is is not None:
+            self._is.append(self._collected())
 
     def _start_row(self, attrs: dict[str, str]) -> None:
         r = attrs.get("r")
@@ -243,33 +281,51 @@ class SheetReader:
     # -------------------------------------------------------------- one cell
     def _end_cell(self) -> None:
         r = self._r
-        if r is not None:
-            row, col = parse_coordinate(r, self.where)
-        else:
+        if r is None:
             row, col = self._row, self._col + 1
             r = f"{col_letters(col)}{row}"
             if row < 1:
                 raise WorkbookError(f"{self.where}: a cell outside any row")
+        else:
+            letters = r.rstrip(_DIGITS)
+            col = _COLUMNS.get(letters, 0)
+            try:
+                row = int(r[len(letters):])
+            except ValueError:
+                row = 0
+            if not col or not 0 < row <= MAX_ROW:
+                row, col = parse_coordinate(r, self.where)  # the message, or a lower-case ref
         self._col = col
         t, v = self._t, self._v
-        where = f"{self.where}, cell {r}"
-        if t == "inlineStr":
-            value = None if self._is is None else unescape("".join(self._is))
-        elif not v:
-            value = "" if (v == "" and t == "str" and self._fattrs is not None) else None
+        if v:
+            if t is None or t == "n":
+                try:
+                    value: Any = float(v) if ("." in v or "e" in v or "E" in v) else int(v)
+                except ValueError:
+                    value = number(v, f"{self.where}, cell {r}")
+            else:
+                value = typed_value(t, v, self.strings, f"{self.where}, cell {r}")
+        elif t == "inlineStr" and self._is is not None:
+            value = unescape("".join(self._is))
+        elif v == "" and t == "str" and self._fa is not None:
+            value = ""  # a formula's empty text result
         else:
-            value = typed_value(t, v, self.strings, where)
-        formula = array_ref = None
-        if self._fattrs is not None:
-            formula, array_ref = self._formula(r, row, col, where)
+            value = None
+        if self._fa is not None:
+            formula, array_ref = self._formula(r, row, col)
             if formula is None and value is None:
                 return
         elif value is None:
             return  # a styled empty cell holds nothing
+        else:
+            formula = array_ref = None
         fmt = self._fmt.get(self._s)
         if fmt is None:
             fmt = self._fmt[self._s] = self._format(self._s)
-        self.budget.take()
+        budget = self.budget
+        budget.used += 1
+        if budget.used > budget.limit:
+            budget.take(0)
         sheet = self.sheet
         sheet.cells[(row, col)] = Cell(value, formula, array_ref, None, fmt)
         if row > sheet.max_row:
@@ -283,21 +339,23 @@ class SheetReader:
         except (ValueError, IndexError):
             return "General"
 
-    def _formula(self, r: str, row: int, col: int, where: str) -> tuple[str | None, str | None]:
-        fa = self._fattrs or {}
+    def _formula(self, r: str, row: int, col: int) -> tuple[str | None, str | None]:
+        fa = self._fa or {}
         text = self._f or ""
         if len(text) > self.max_formula:
-            raise LimitError(f"{where}: the formula has {len(text):,} characters, above the limit "
+            raise LimitError(f"{self.where}, cell {r}: the formula has {len(text):,} characters, above the limit "
                              f"of {self.max_formula:,} (Limits.max_formula_chars)")
         kind = fa.get("t")
+        if kind is None:
+            return "=" + text, None
         if kind == "shared":
             si = fa.get("si", "")
             anchor = self._shared.get(si)
             if anchor is not None:
                 return self._translate(anchor, r), None
             if not text:
-                log.warning("%s: shared formula %s has no anchor; its cached value is kept",
-                            where, si)
+                log.warning("%s, cell %s: shared formula %s has no anchor; its cached value is "
+                            "kept", self.where, r, si)
                 return None, None
             self._shared[si] = _anchor("=" + text, r)
             return "=" + text, None
