@@ -371,15 +371,16 @@ class JobManager:
         """The job's memory (streamed when it would not fit otherwise), or MemoryBudgetError
         naming the budget and the most trials that fit."""
         inputs, outputs = len(job.distributions), len(job.program.outputs)
+        steps = len(getattr(job.program, "steps", ()))
         chunk = self.settings.batch_trials or DEFAULT_CHUNK
-        plan = plan_job(count, inputs, outputs, samples, chunk, self.ledger.capacity)
+        plan = plan_job(count, inputs, outputs, samples, chunk, self.ledger.capacity, steps)
         if self.ledger.fits(plan.bytes):
             return plan
         lo, hi = 0, count  # the most trials that fit, by bisection on the same estimate
         while lo < hi:
             mid = (lo + hi + 1) // 2
             if self.ledger.fits(plan_job(mid, inputs, outputs, samples, chunk,
-                                         self.ledger.capacity).bytes):
+                                         self.ledger.capacity, steps).bytes):
                 lo = mid
             else:
                 hi = mid - 1
