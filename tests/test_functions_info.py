@@ -149,3 +149,16 @@ def test_vectorized_over_many_trials():
     assert v.data.sum() == (n + 2) // 3
     v = m.evaluate_formula("=ISODD(A1)", {"A1": x})
     assert v.err is not None and int((v.data & (v.err == 0)).sum()) == len(range(1, n, 2)) - len(range(3, n, 6))
+
+
+def test_isformula_and_formulatext_read_the_referenced_cells():
+    from engine.model import Model
+
+    m = Model.from_cells({"A1": 1, "A2": "=A1+1", "B1": "=ISFORMULA(A2)", "B2": "=ISFORMULA(A1)",
+                          "B3": "=FORMULATEXT(A2)", "B4": "=FORMULATEXT(A1)",
+                          "B5": "=ISFORMULA(5)", "B6": "=SUM(--ISFORMULA(A1:A2))"})
+    values, _ = m.evaluate(m.workbook.formula_cells())
+    shown = {str(c).split("!")[1]: v.scalar() for c, v in values.items()}
+    assert (shown["B1"], shown["B2"], shown["B3"]) == (True, False, "=A1+1")
+    assert (str(shown["B4"]), str(shown["B5"])) == ("#N/A", "#VALUE!")
+    assert shown["B6"] == 1.0

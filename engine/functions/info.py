@@ -9,6 +9,7 @@ multi-cell reference, as Excel does.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -124,6 +125,45 @@ def isodd(value: Arg = None) -> Vec:
 def isref(value: Arg = None) -> Vec:
     """Excel's ISREF: TRUE for a reference (the compiler passes references to ISREF as ranges)."""
     return _bool(np.array([isinstance(value, Grid) and value.area is not None]))
+
+
+def _cell_refs(ctx: Any, value: Arg) -> list[list[Any]] | None:
+    """The cells of a reference argument (None for a value that is not a reference)."""
+    if not isinstance(value, Grid) or value.area is None or not hasattr(ctx, "model"):
+        return None
+    return value.area.cells()
+
+
+@register("ISFORMULA", needs_ctx=True, refs=True)
+def isformula(ctx: Any, reference: Arg = None) -> Vec | Grid:
+    """Excel's ISFORMULA: whether the referenced cell holds a formula (each cell of a range in
+    an array formula); a value that is not a reference is #VALUE!."""
+    refs = _cell_refs(ctx, reference)
+    if refs is None:
+        return error(VALUE)
+    grid = [[_bool(np.array([ctx.model.is_formula(r)])) for r in row] for row in refs]
+    return grid[0][0] if len(grid) == 1 and len(grid[0]) == 1 else Grid(grid, reference.area)
+
+
+@register("FORMULATEXT", needs_ctx=True, refs=True)
+def formulatext(ctx: Any, reference: Arg = None) -> Vec | Grid:
+    """Excel's FORMULATEXT: the formula of the referenced cell as text (#N/A without one)."""
+    refs = _cell_refs(ctx, reference)
+    if refs is None:
+        return error(VALUE)
+
+    def one(ref: Any) -> Vec:
+        cell = ctx.model.workbook.cell(ref)
+        if cell is None or cell.formula is None:
+            anchor = getattr(cell, "array_anchor", None)
+            cell = ctx.model.workbook.cell(anchor) if anchor is not None else None
+            if cell is None or cell.formula is None:
+                return error(NA)
+            return text("{" + cell.formula + "}")
+        return text(cell.formula if cell.array_ref is None else "{" + cell.formula + "}")
+
+    grid = [[one(r) for r in row] for row in refs]
+    return grid[0][0] if len(grid) == 1 and len(grid[0]) == 1 else Grid(grid, reference.area)
 
 
 @register("NA")
