@@ -140,11 +140,15 @@ def write_xlsx(path: Path, sheets: list[tuple[str, str]], extra: dict[str, bytes
                     f'{sheet_list}</sheets>{book_extra}<calcPr calcId="191029"/></workbook>')
         zf.writestr("xl/_rels/workbook.xml.rels", f'<Relationships xmlns="{PKG_REL}">{rels}'
                     '</Relationships>')
-        zf.writestr("xl/styles.xml", f'<styleSheet xmlns="{MAIN}"><fonts count="1"><font/></fonts>'
-                    '<fills count="1"><fill/></fills><borders count="1"><border/></borders>'
-                    '<cellStyleXfs count="1"><xf/></cellStyleXfs><cellXfs count="2">'
-                    '<xf numFmtId="0"/><xf numFmtId="14" applyNumberFormat="1"/></cellXfs>'
-                    '</styleSheet>')
+        zf.writestr("xl/styles.xml", f'<styleSheet xmlns="{MAIN}"><fonts count="1"><font>'
+                    '<sz val="11"/><name val="Calibri"/></font></fonts><fills count="2"><fill>'
+                    '<patternFill patternType="none"/></fill><fill><patternFill '
+                    'patternType="gray125"/></fill></fills><borders count="1"><border><left/>'
+                    '<right/><top/><bottom/><diagonal/></border></borders><cellStyleXfs count="1">'
+                    '<xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+                    '<cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" '
+                    'xfId="0"/><xf numFmtId="14" fontId="0" fillId="0" borderId="0" xfId="0" '
+                    'applyNumberFormat="1"/></cellXfs></styleSheet>')
         for i, (_, body) in enumerate(sheets):
             zf.writestr(f"xl/worksheets/sheet{i + 1}.xml",
                         f'<worksheet xmlns="{MAIN}" xmlns:r="{REL}">{body}</worksheet>')
