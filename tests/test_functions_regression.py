@@ -33,6 +33,7 @@ DOC = [
     ("=BINOM.DIST.RANGE(60,0.75,48)", 0.08397496), ("=BINOM.DIST.RANGE(60,0.75,45,50)", 0.5236297),
     ("=SQRTPI(1)", 1.772453851), ("=SQRTPI(2)", 2.506628275),
     ("=PROB({0,1,2,3},{0.2,0.3,0.1,0.4},2)", 0.1), ("=PROB({0,1,2,3},{0.2,0.3,0.1,0.4},1,3)", 0.8),
+    ("=PERCENTOF({1,2},{1,2,3,4})", 0.3),
 ]
 
 
@@ -57,7 +58,8 @@ ERRORS = [
     ("=TRIMMEAN({1,2,3},1)", "#NUM!"), ("=PERMUT(2,3)", "#NUM!"), ("=PERMUTATIONA(-1,2)", "#NUM!"),
     ("=T.TEST({1,2,3},{4,5,6},3,1)", "#NUM!"), ("=T.TEST({1,2,3},{4,5},2,1)", "#N/A"),
     ("=T.TEST({1},{4,5,6},2,2)", "#DIV/0!"), ("=PROB({1,2},{0.5,0.6},1)", "#NUM!"),
-    ("=PROB({1,2},{1},1)", "#N/A"), ("=HYPGEOM.DIST(5,4,8,20,TRUE)", "#NUM!"),
+    ("=PROB({1,2},{1},1)", "#N/A"), ("=PERCENTOF({1,2},{1,#N/A})", "#NUM!"),
+    ("=PERCENTOF({1},{0})", "#DIV/0!"), ("=MODE.MULT(1,2,3)", "#N/A"), ("=HYPGEOM.DIST(5,4,8,20,TRUE)", "#NUM!"),
     ("=NEGBINOM.DIST(1,0,0.5,TRUE)", "#NUM!"), ("=SQRTPI(-1)", "#NUM!"),
 ]
 
@@ -72,6 +74,11 @@ def test_frequency_counts_in_the_order_the_bins_are_written():
     assert [c[0].scalar() for c in v.cells] == [1.0, 2.0, 4.0, 2.0]
     v = ev("=FREQUENCY({1,2,3,0,-1},{1,3;5,3})")   # the formulas project's row: bins 1,3,5,3
     assert [c[0].scalar() for c in v.cells] == [3.0, 2.0, 0.0, 0.0, 0.0]
+
+
+def test_mode_mult_gives_every_mode_as_a_column():
+    v = ev("=MODE.MULT({1,2,3,4,3,2,1,2,3})")   # Excel's documented example
+    assert [c[0].scalar() for c in v.cells] == [2.0, 3.0]
 
 
 def test_t_test_maps_tails_and_type_over_arrays():

@@ -1,4 +1,4 @@
-"""Distributions of data over bins: FREQUENCY and PROB.
+"""Distributions of data over bins and shares of a total: FREQUENCY, PROB, PERCENTOF.
 
 FREQUENCY(data, bins) returns a vertical array of len(bins)+1 counts: values <= the first
 bin (in ascending order of the bins), then in each following interval, then above the last,
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..values import NA, NUM, Grid, Vec, first_error, trials
+from ..values import DIV0, NA, NUM, Grid, Vec, first_error, trials
 from . import register
 from ._args import result, scalar_number
 from .math import flag
@@ -68,4 +68,21 @@ def prob(x_range: Arg, prob_range: Arg, lower: Arg, upper: Arg = None) -> Vec | 
     return map_scalars(one, [lower, upper])
 
 
-__all__ = ["frequency", "prob"]
+@register("PERCENTOF")
+def percentof(data_subset: Arg, data_all: Arg) -> Vec:
+    """Excel's PERCENTOF: SUM(subset) / SUM(all) over the numbers (text, logicals and empty
+    cells skipped); an error in either is #NUM!, as Excel gives it."""
+    cs, ca = cells(data_subset), cells(data_all)
+    n = trials(*cs, *ca) if cs or ca else 1
+    x, okx, ex = numbers(cs, n)
+    y, oky, ey = numbers(ca, n)
+    part = np.where(okx, x, 0.0).sum(axis=1)
+    whole = np.where(oky, y, 0.0).sum(axis=1)
+    bad = first_error(ex, ey)
+    with np.errstate(all="ignore"):
+        share = part / np.where(whole == 0, 1.0, whole)
+    err = flag(flag(None, bad != 0 if bad is not None else np.zeros(n, bool), NUM), whole == 0, DIV0)
+    return result(share, err)
+
+
+__all__ = ["frequency", "prob", "percentof"]

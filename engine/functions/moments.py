@@ -1,4 +1,4 @@
-"""Shape statistics of a sample: KURT, SKEW, SKEW.P, TRIMMEAN, MODE.SNGL (MODE).
+"""Shape statistics of a sample: KURT, SKEW, SKEW.P, TRIMMEAN, MODE.SNGL (MODE), MODE.MULT.
 
 Arguments follow AVERAGE's rules (a direct argument is coerced, in a range only numbers
 count, an error wins); each trial's numbers form one row of an (n, k) matrix with a presence
@@ -91,25 +91,40 @@ def trimmean(array: Arg, percent: Arg) -> Vec:
     return result(mean, flag(err, (p < 0) | (p >= 1) | (cnt == 0), NUM))
 
 
+def _modes(args: tuple[Arg, ...]) -> tuple[list[list[float]], np.ndarray | None]:
+    """Per trial, the most frequent numbers in order of first appearance ([] when no number
+    repeats), and the arguments' error."""
+    x, m, err = sample(args)
+    out = []
+    for i in range(x.shape[0]):
+        vals = [float(v) for v in x[i][m[i]]]
+        counts: dict[float, int] = {}
+        for v in vals:
+            counts[v] = counts.get(v, 0) + 1
+        best = max(counts.values(), default=0)
+        out.append([] if best < 2 else [v for v in counts if counts[v] == best])
+    return out, err
+
+
 @register("MODE.SNGL", "MODE", refs=True)
 def mode_sngl(*args: Arg) -> Vec:
     """Excel's MODE.SNGL: the most frequent number, the first one seen on a tie; #N/A when
     no number repeats."""
-    x, m, err = sample(args)
-    n = x.shape[0]
-    out = np.zeros(n)
-    none = np.zeros(n, bool)
-    for i in range(n):
-        vals = x[i][m[i]]
-        counts: dict[float, int] = {}
-        for v in vals:
-            counts[float(v)] = counts.get(float(v), 0) + 1
-        best = max(counts.values(), default=0)
-        if best < 2:
-            none[i] = True
-            continue
-        out[i] = next(v for v in vals if counts[float(v)] == best)
-    return result(out, flag(err, none, NA))
+    modes, err = _modes(args)
+    out = np.array([ms[0] if ms else 0.0 for ms in modes])
+    return result(out, flag(err, np.array([not ms for ms in modes]), NA))
 
 
-__all__ = ["sample", "kurt", "skew", "skew_p", "trimmean", "mode_sngl"]
+@register("MODE.MULT", refs=True)
+def mode_mult(*args: Arg) -> Vec | Grid:
+    """Excel's MODE.MULT: every most frequent number, as a column (#N/A past a trial's own)."""
+    modes, err = _modes(args)
+    depth = max(1, *(len(ms) for ms in modes))
+    col = []
+    for j in range(depth):
+        out = np.array([ms[j] if j < len(ms) else 0.0 for ms in modes])
+        col.append([result(out, flag(err, np.array([j >= len(ms) for ms in modes]), NA))])
+    return col[0][0] if depth == 1 else Grid(col)
+
+
+__all__ = ["sample", "kurt", "skew", "skew_p", "trimmean", "mode_sngl", "mode_mult"]
