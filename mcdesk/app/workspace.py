@@ -20,7 +20,7 @@ from engine.distributions import Distribution
 from engine.errors import McdeskError, SpecError
 from engine.labels import cell_label
 from engine.model import Model
-from engine.reach import inputs_reaching, inputs_without_effect
+from engine.reach import inputs_reaching
 from engine.results import SimulationResult
 from engine.sampling import Sampling
 from engine.simulate import _constant, prepare, run_job, summarize
@@ -192,6 +192,7 @@ class Workspace:
     computed: dict[CellRef, object] = field(default_factory=dict)  # see missing_values
     timing: RunTiming | None = None  # of the result shown
     _labels: dict[str, str | None] = field(default_factory=dict, repr=False)
+    _reach: dict[tuple, frozenset[str]] = field(default_factory=dict, repr=False)
     _random: list[str] | None = field(default=None, repr=False)
     warm_thread: threading.Thread | None = field(default=None, repr=False)
 
@@ -202,7 +203,7 @@ class Workspace:
         computed = missing_values(model)
         self.model, self.book_path, self.book_name = model, Path(path), name or Path(path).name
         self.inputs, self.outputs, self.result, self._random = {}, [], None, None
-        self.computed, self._labels = computed, {}
+        self.computed, self._labels, self._reach = computed, {}, {}
         log.info("opened %s (%d sheets)", self.book_name, len(model.workbook.sheets))
 
     def value(self, ref: CellRef) -> object:
@@ -295,29 +296,37 @@ class Workspace:
 
     def inputs_without_effect(self) -> list[str]:
         """The inputs no output reads (none while there are no outputs)."""
-        model = self.model
-        if model is None or not self.inputs or not self.outputs:
+        if self.model is None or not self.inputs or not self.outputs:
             return []
-        try:
-            inputs = [model.ref(c) for c in self.inputs]
-            outputs = [model.ref(o) for o in self.outputs]
-            return [str(c) for c in inputs_without_effect(model, inputs, outputs)]
-        except McdeskError as exc:
-            log.info("input effects not checked: %s", exc)
-            return []
+        inputs = tuple(self.inputs)
+        read: set[str] = set()
+        for o in self.outputs:
+            read |= self._reaching(o, inputs)
+        return [c for c in inputs if c not in read]
 
     def inputs_not_read_by(self, output: str, inputs: list[str]) -> list[str]:
         """Of ``inputs``, those ``output`` does not read (directly or through formulas)."""
-        model = self.model
-        if model is None:
+        if self.model is None:
             return []
-        try:
-            refs = [model.ref(c) for c in inputs]
-            reached = inputs_reaching(model, refs, model.ref(output))
-        except McdeskError as exc:
-            log.info("input effects on %s not checked: %s", output, exc)
-            return []
-        return [str(c) for c in refs if c not in reached]
+        read = self._reaching(output, tuple(inputs))
+        return [c for c in inputs if c not in read]
+
+    def _reaching(self, output: str, inputs: tuple[str, ...]) -> frozenset[str]:
+        """The inputs ``output`` reads (all of them when that cannot be told), cached per
+        workbook: the lists call it on every change."""
+        key = (output, inputs)
+        got = self._reach.get(key)
+        if got is None:
+            model = self.require_model()
+            try:
+                refs = {model.ref(c): c for c in inputs}
+                got = frozenset(refs[r] for r in inputs_reaching(model, list(refs),
+                                                                  model.ref(output)))
+            except McdeskError as exc:
+                log.info("input effects on %s not checked: %s", output, exc)
+                got = frozenset(inputs)
+            self._reach[key] = got
+        return got
 
     # ------------------------------------------------------------ run
     def spec(self) -> SimulationSpec:
