@@ -8,6 +8,9 @@ stochastic slice, so one code path serves the deterministic pass and the simulat
 Excel errors are values: a ``Vec`` carries an ``err`` array of error codes (0 = no error,
 otherwise the ERROR.TYPE code below), ``None`` when no trial is in error.  Where several
 operands are in error, the first one (left to right) wins, as in Excel.
+
+Comparison operators see numbers at 15 significant digits: :data:`COMPARISON_RULE` states
+the exact rule (``compare snap15(a) with snap15(b)``) for the fused backends to mirror.
 """
 
 from __future__ import annotations
