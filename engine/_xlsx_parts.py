@@ -64,6 +64,9 @@ def read_book(pkg: Package, part: str = "xl/workbook.xml") -> BookInfo:
             for sh in children(el, "sheet"):
                 kind, target = rels.get(attr(sh, "id") or "", ("", ""))
                 part_name = target if kind != "chartsheet" and pkg.has(target) else None
+                if part_name is None and kind != "chartsheet":
+                    log.warning("%s: sheet %r has no worksheet part (%s); left out", pkg.path,
+                                sh.get("name"), target or "no relationship")
                 info.sheets.append(SheetEntry(sh.get("name") or "", part_name,
                                               sh.get("state") or "visible"))
         elif tag == "definedNames":

@@ -338,3 +338,24 @@ def test_shared_formulas_from_openpyxl_match_its_own_translation(tmp_path):
     for r in range(1, 31):
         for c in (2, 3):
             assert wb.cell(CellRef("Sheet1", r, c)).formula == theirs.cell(r, c).value
+
+
+def test_serials_stay_exact_and_1904_is_flagged(tmp_path):
+    """Serial 60 is Excel's fictitious 1900-02-29: kept as 60 (a datetime round trip gives 59)."""
+    styles = '<cellXfs count="2"><xf numFmtId="0"/><xf numFmtId="14"/></cellXfs>'
+    body = ('<sheetData><row r="1"><c r="A1" s="1"><v>60</v></c><c r="B1" s="1"><f>A1</f>'
+            '<v>60</v></c><c r="C1" s="1"><v>45352.75</v></c></row></sheetData>')
+    wb = load_workbook(write_book(tmp_path / "d.xlsx", {"Sheet1": body}, styles=styles,
+                                  book_xml='<workbookPr date1904="1"/>'))
+    assert [cell(wb, a).value for a in ("A1", "B1", "C1")] == [60, 60, 45352.75]
+    assert wb.date1904
+
+
+def test_zip_bomb_ratio_counts_only_the_parts_read(tmp_path):
+    filler = " " * (51 * 2**20)  # compresses about 1000:1
+    quiet = write_book(tmp_path / "pivot.xlsx", {"Sheet1": "<sheetData/>"},
+                       parts={"xl/pivotCache/pivotCacheRecords1.xml": filler})
+    assert load_workbook(quiet).has_pivot_tables is False  # records alone are no pivot table
+    bomb = write_book(tmp_path / "bomb.xlsx", {"Sheet1": "<sheetData/>" + filler})
+    with pytest.raises(LimitError, match="looks like a zip bomb"):
+        load_workbook(bomb)
