@@ -6,6 +6,7 @@ workbook dataclasses; none of them touches pivot caches, drawings, charts or com
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from .errors import WorkbookError
 from .workbook import CalcSettings, Cell, ExternalLink, Sheet, Table
 
 if TYPE_CHECKING:
+    from xml.etree import ElementTree as ET
     from xml.parsers.expat import XMLParserType
 
 log = logging.getLogger(__name__)
@@ -87,8 +89,8 @@ def read_book(pkg: Package, part: str = "xl/workbook.xml") -> BookInfo:
     return info
 
 
-def _calc(el: object) -> CalcSettings:
-    get = el.get  # type: ignore[attr-defined]
+def _calc(el: ET.Element) -> CalcSettings:
+    get = el.get
     try:
         count = int(get("iterateCount") or 100)
         delta = float(get("iterateDelta") or 0.001)
@@ -121,37 +123,37 @@ def assign_names(info: BookInfo, sheets: dict[str, Sheet]) -> dict[str, str]:
 
 
 def read_number_formats(pkg: Package, part: str | None) -> list[str]:
-    """The number format code of each cell style (cellXfs), from numFmts and the built-ins."""
+    """The number format code of each cell style (cellXfs), from numFmts and the built-ins;
+    nothing else of the stylesheet is kept."""
     from openpyxl.styles.numbers import BUILTIN_FORMATS
 
     if part is None or not pkg.has(part):
         return ["General"]
     custom: dict[int, str] = {}
     xf_ids: list[int] = []
-    state = {"xfs": False}
+    in_xfs = False
 
     def start(name: str, attrs: dict[str, str]) -> None:
-        tag = name.rpartition("}")[2]
+        nonlocal in_xfs
+        tag = local(name)
         if tag == "numFmt":
-            try:
+            with contextlib.suppress(ValueError):
                 custom[int(attrs.get("numFmtId", ""))] = attrs.get("formatCode", "General")
-            except ValueError:
-                pass
         elif tag == "cellXfs":
-            state["xfs"] = True
-        elif tag == "xf" and state["xfs"]:
+            in_xfs = True
+        elif tag == "xf" and in_xfs:
             try:
                 xf_ids.append(int(attrs.get("numFmtId") or 0))
             except ValueError:
                 xf_ids.append(0)
 
     def end(name: str) -> None:
-        if name.rpartition("}")[2] == "cellXfs":
-            state["xfs"] = False
+        nonlocal in_xfs
+        if local(name) == "cellXfs":
+            in_xfs = False
 
     def setup(p: XMLParserType) -> None:
-        p.StartElementHandler = start
-        p.EndElementHandler = end
+        p.StartElementHandler, p.EndElementHandler = start, end
 
     pkg.parse(part, setup, namespaces=True)
     return [custom.get(i) or BUILTIN_FORMATS.get(i, "General") for i in xf_ids] or ["General"]
@@ -162,32 +164,35 @@ def read_shared_strings(pkg: Package, part: str | None) -> list[str]:
     if part is None or not pkg.has(part):
         return []
     strings: list[str] = []
-    state: dict[str, object] = {"parts": None, "cap": None, "rph": False}
+    runs: list[str] | None = None   # the texts of the current <si>
+    text: list[str] | None = None   # the pieces of the current <t>
+    in_phonetic = False
 
     def start(name: str, attrs: dict[str, str]) -> None:
-        tag = name.rpartition("}")[2]
+        nonlocal runs, text, in_phonetic
+        tag = local(name)
         if tag == "si":
-            state["parts"] = []
-        elif tag == "t" and not state["rph"] and state["parts"] is not None:
-            state["cap"] = []
+            runs = []
+        elif tag == "t" and runs is not None and not in_phonetic:
+            text = []
         elif tag == "rPh":
-            state["rph"] = True
+            in_phonetic = True
 
-    def data(text: str) -> None:
-        cap = state["cap"]
-        if cap is not None:
-            cap.append(text)  # type: ignore[attr-defined]
+    def data(piece: str) -> None:
+        if text is not None:
+            text.append(piece)
 
     def end(name: str) -> None:
-        tag = name.rpartition("}")[2]
-        if tag == "t" and state["cap"] is not None:
-            state["parts"].append("".join(state["cap"]))  # type: ignore[union-attr,arg-type]
-            state["cap"] = None
+        nonlocal runs, text, in_phonetic
+        tag = local(name)
+        if tag == "t" and text is not None and runs is not None:
+            runs.append("".join(text))
+            text = None
         elif tag == "si":
-            strings.append(unescape("".join(state["parts"] or ())))  # type: ignore[call-overload]
-            state["parts"] = None
+            strings.append(unescape("".join(runs or ())))
+            runs = None
         elif tag == "rPh":
-            state["rph"] = False
+            in_phonetic = False
 
     def setup(p: XMLParserType) -> None:
         p.StartElementHandler, p.EndElementHandler, p.CharacterDataHandler = start, end, data
