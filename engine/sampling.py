@@ -49,18 +49,44 @@ Latin hypercube uniform (``lhs_uniforms``), ``total`` trials in the run, ``0 <= 
 
 Counter word 3 is a purpose tag: 0 Monte Carlo uniforms, 1 Latin hypercube jitter,
 2 Latin hypercube permutation keys.
+
+Keyed draws (inputs with a fixed stream, correlated inputs)::
+
+    draw() remembers, per thread, the key (seed, stream, start, count, total, sampling) of
+    each array it returns; an input whose uniforms are not its own stream's (see
+    engine.distributions.properties) reads the key back from the array the backend hands
+    to its ppf (key_of) and draws what it needs from it (keyed_uniforms):
+
+    fixed stream N:   u = draw(seed, N, start, count, total, sampling)
+    Gaussian copula:  z_j = ndtri(draw(seed, s_j, ...)) for the group's streams s_0..s_i
+                      x = sum_j L[i, j] * z_j        (j = 0..i, left to right, per trial)
+                      u = ndtr(x), clipped to [2**-54, 1 - 2**-53]
+
+    L is the Cholesky factor of the normal-scores matrix 2 sin(pi rho_s / 6) of the target
+    rank correlations (engine.correlation).  Every step is elementwise, so the numbers do
+    not depend on the chunk size or the backend.  With Latin hypercube sampling each z_j is
+    stratified but u of a correlated input (other than a group's first) is not exactly:
+    an approximation, as with Iman-Conover.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+import weakref
+from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+if TYPE_CHECKING:
+    from .distributions import CopulaMember
+
 log = logging.getLogger(__name__)
 
-__all__ = ["Sampling", "draw", "lhs_permutation", "lhs_uniforms", "philox4x32_10", "uniforms"]
+__all__ = ["DrawKey", "Sampling", "draw", "key_of", "keyed_uniforms", "lhs_permutation",
+           "lhs_uniforms", "philox4x32_10", "uniforms"]
 
 _MASK32 = np.uint64(0xFFFFFFFF)
 _M0 = np.uint64(0xD2511F53)
@@ -275,13 +301,94 @@ def lhs_uniforms(seed: int, stream: int, start: int, count: int, total: int) -> 
     return u
 
 
+def _draw(seed: int, stream: int, start: int, count: int, total: int,
+          method: Sampling) -> np.ndarray:
+    if method is Sampling.LHS:
+        return lhs_uniforms(seed, stream, start, count, total)
+    return uniforms(seed, stream, start, count)
+
+
 def draw(seed: int, stream: int, start: int, count: int, total: int,
          sampling: Sampling | str = Sampling.MC) -> np.ndarray:
     """Uniforms of trials ``start`` .. ``start + count - 1`` of a run of ``total`` trials.
 
-    Monte Carlo ignores ``total``; Latin hypercube stratifies over it.
+    Monte Carlo ignores ``total``; Latin hypercube stratifies over it.  The array's key is
+    remembered (:func:`key_of`) for keyed inputs.
     """
     method = Sampling(sampling)
-    if method is Sampling.LHS:
-        return lhs_uniforms(seed, stream, start, count, total)
-    return uniforms(seed, stream, start, count)
+    u = _draw(seed, stream, start, count, total, method)
+    _remember(u, DrawKey(int(seed), int(stream), int(start), int(count), int(total), method))
+    return u
+
+
+# ----------------------------------------------------------------- keyed draws
+@dataclass(frozen=True)
+class DrawKey:
+    """Which uniforms an array of :func:`draw` holds."""
+
+    seed: int
+    stream: int
+    start: int
+    count: int
+    total: int
+    sampling: Sampling
+
+
+_KEPT = 64   # remembered draws per thread (a backend hands each to ppf right away)
+_local = threading.local()
+
+
+def _remember(u: np.ndarray, key: DrawKey) -> None:
+    seen = getattr(_local, "keys", None)
+    if seen is None:
+        seen = _local.keys = {}
+    if len(seen) >= _KEPT:
+        for k in [k for k, (ref, _) in seen.items() if ref() is None] or list(seen)[:_KEPT // 2]:
+            del seen[k]
+    seen[id(u)] = (weakref.ref(u), key)
+
+
+def key_of(u: object) -> DrawKey | None:
+    """The key of an array returned by :func:`draw` in this thread (None for any other)."""
+    got = getattr(_local, "keys", {}).get(id(u))
+    if got is None or got[0]() is not u:
+        return None
+    key = got[1]
+    return key if len(u) == key.count else None  # type: ignore[arg-type]
+
+
+_U_LO = 2.0 ** -54
+
+
+def _normal_scores(key: DrawKey, stream: int) -> np.ndarray:
+    """ndtri of a stream's uniforms for the trials of ``key``, cached per thread for the
+    chunk being drawn (each input of a correlation group reads the earlier ones')."""
+    from scipy.special import ndtri
+
+    chunk = (key.seed, key.start, key.count, key.total, key.sampling)
+    cache = getattr(_local, "scores", None)
+    if cache is None or cache[0] != chunk:
+        cache = _local.scores = (chunk, {})
+    z = cache[1].get(stream)
+    if z is None:
+        z = cache[1][stream] = ndtri(_draw(key.seed, stream, key.start, key.count, key.total,
+                                           key.sampling))
+    return z
+
+
+def keyed_uniforms(key: DrawKey, stream: int | None = None,
+                   copula: CopulaMember | None = None) -> np.ndarray:
+    """The uniforms of an input with a fixed ``stream`` or a ``copula`` place, for the trials
+    of ``key`` (see the module docstring)."""
+    from scipy.special import ndtr
+
+    if copula is None:
+        s = key.stream if stream is None else stream
+        return _draw(key.seed, s, key.start, key.count, key.total, key.sampling)
+    x = np.zeros(key.count)
+    for s, w in zip(copula.streams, copula.row, strict=True):
+        if w != 0.0:
+            x += w * _normal_scores(key, s)
+    u = ndtr(x)
+    np.clip(u, _U_LO, _BELOW_ONE, out=u)
+    return u

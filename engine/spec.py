@@ -3,8 +3,20 @@
 Saved as JSON beside a workbook; the CLI and the app build it::
 
     {"inputs": [{"cell": "Costs!D5", "distribution": "triangular",
-                 "params": {"min": 90, "mode": 100, "max": 130}}],
+                 "params": {"min": 90, "mode": 100, "max": 130},
+                 "truncate": {"min": 95}, "shift": 0, "name": "Steel", "static": 100},
+                {"cell": "Costs!D6", "distribution": "normal", "params": [50, 5]}],
+     "correlations": [{"inputs": ["Costs!D5", "Costs!D6"], "matrix": [[1, 0.8], [0.8, 1]]}],
      "outputs": ["Summary!B2"], "trials": 10000, "seed": 1, "sampling": "mc"}
+
+An input may carry properties (all optional): ``truncate`` ({"min", "max"} values or
+{"pmin", "pmax"} percentiles as fractions, either side alone; applied before the shift, as
+@RISK's RiskTruncate), ``shift``, ``name``
+(display name), ``static`` (the value when not simulating) and ``stream`` (a fixed random
+stream, 0 .. 2**31 - 1).  ``correlations`` are rank-correlation matrices over inputs, sampled
+by a Gaussian copula (:mod:`engine.correlation`); a matrix that is not positive
+semi-definite is replaced by the nearest one and ``CorrelationSpec.max_change`` says by how
+much.
 
 A parameter is a number, a list of numbers (discrete) or a reference to a constant cell or
 range ("Inputs!C2", "Inputs!A2:A5", a defined name), resolved against the workbook by
@@ -14,9 +26,13 @@ range ("Inputs!C2", "Inputs!A2:A5", a defined name), resolved against the workbo
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+import logging
 import math
 import re
+import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,21 +40,36 @@ from typing import Any
 
 import numpy as np
 
-from .distributions import ALIASES, POSITIONAL, Distribution, canonical_kind, make_distribution
+from .correlation import check_matrix, copula_factor
+from .distributions import (
+    ALIASES,
+    LIST_PARAMS,
+    POSITIONAL,
+    CopulaMember,
+    Distribution,
+    adjust,
+    all_params,
+    canonical_kind,
+    make_distribution,
+)
 from .errors import McdeskError, SpecError
 from .sampling import Sampling
 
-__all__ = ["DEFAULT_SEED", "MAX_JSON_DEPTH", "MAX_TRIALS", "InputSpec", "Param", "SimulationSpec",
-           "json_depth", "loads_json", "parse_input_arg"]
+log = logging.getLogger(__name__)
+
+__all__ = ["DEFAULT_SEED", "MAX_JSON_DEPTH", "MAX_TRIALS", "CorrelationSpec", "InputSpec", "Param",
+           "SimulationSpec", "json_depth", "loads_json", "parse_correlate_args",
+           "parse_input_arg"]
 
 MAX_TRIALS = 10**12
 MAX_JSON_DEPTH = 64  # nesting of arrays and objects a spec may have (a spec needs 4)
 MAX_SEED = 2**64 - 1  # the seed is the 64-bit Philox key
 DEFAULT_SEED = 1  # the CLI, the app and a spec without "seed" alike
 Param = float | str | list[float]
-_SPEC_KEYS = ("inputs", "outputs", "trials", "seed", "sampling")
-_INPUT_KEYS = ("cell", "distribution", "params")
-_LIST_PARAMS = frozenset({"values", "probabilities"})
+_SPEC_KEYS = ("inputs", "outputs", "trials", "seed", "sampling", "correlations")
+_PROPERTY_KEYS = ("truncate", "shift", "name", "static", "stream")
+_INPUT_KEYS = ("cell", "distribution", "params", *_PROPERTY_KEYS)
+_LIST_PARAMS = LIST_PARAMS
 
 
 def _is_number(x: object) -> bool:
@@ -62,6 +93,13 @@ class InputSpec:
     cell: str
     distribution: str
     params: dict[str, Param] = field(default_factory=dict)
+    truncate: dict[str, float] | None = None
+    shift: float = 0.0
+    name: str | None = None
+    static: float | None = None
+    stream: int | None = None
+    # set by SimulationSpec.validate for a member of a correlation group
+    copula: CopulaMember | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.check()
@@ -76,10 +114,10 @@ class InputSpec:
         if not isinstance(self.params, Mapping):
             raise SpecError(f"{self.cell}: params must be a mapping of parameter names to "
                             f"values, got {self.params!r}")
-        names = POSITIONAL[self.distribution]
+        names = all_params(self.distribution)
         params = {str(k).lower(): v for k, v in self.params.items()}
         unknown = [k for k in params if k not in names]
-        missing = [k for k in names if k not in params]
+        missing = [k for k in POSITIONAL[self.distribution] if k not in params]
         if unknown or missing:
             problems = ([f"unknown {', '.join(unknown)}"] if unknown else []) + (
                 [f"missing {', '.join(missing)}"] if missing else [])
@@ -87,9 +125,45 @@ class InputSpec:
                             f"{', '.join(names)}; {'; '.join(problems)}")
         for k, v in params.items():
             params[k] = _check_param(self.cell, self.distribution, k, v)
-        self.params = {k: params[k] for k in names}
+        self.params = {k: params[k] for k in names if k in params}
+        self._check_properties()
         if not self.references():
-            make_distribution(self.distribution, self.params, where=self.cell)
+            self._adjust(make_distribution(self.distribution, self.params, where=self.cell))
+
+    def _check_properties(self) -> None:
+        where = self.cell
+        if self.truncate is not None:
+            if not isinstance(self.truncate, Mapping):
+                raise SpecError(f"{where}: truncate must be an object such as "
+                                f'{{"min": 1, "max": 5}} or {{"pmin": 0.05}}, got '
+                                f"{self.truncate!r}")
+            self.truncate = {str(k).lower(): v for k, v in self.truncate.items()}
+        if isinstance(self.shift, bool) or not isinstance(self.shift, int | float) \
+                or not math.isfinite(self.shift):
+            raise SpecError(f"{where}: shift must be a finite number, got {self.shift!r}")
+        self.shift = float(self.shift)
+        if self.name is not None and (not isinstance(self.name, str) or len(self.name) > 255):
+            raise SpecError(f"{where}: name must be text of at most 255 characters, got "
+                            f"{self.name!r}")
+        if isinstance(self.stream, float) and self.stream.is_integer():
+            self.stream = int(self.stream)
+
+    def _adjust(self, dist: Distribution) -> Distribution:
+        """``dist`` with this input's properties and correlation place (SpecError)."""
+        return adjust(dist, self.cell, self.truncate, self.shift, self.name, self.static,
+                      self.stream, self.copula)
+
+    def properties(self) -> dict[str, Any]:
+        """The properties that are set, as the spec JSON writes them."""
+        out: dict[str, Any] = {}
+        if self.truncate:
+            out["truncate"] = dict(self.truncate)
+        if self.shift:
+            out["shift"] = self.shift
+        for k in ("name", "static", "stream"):
+            if getattr(self, k) is not None:
+                out[k] = getattr(self, k)
+        return out
 
     def references(self) -> list[str]:
         """The cell or range references among the parameters."""
@@ -113,11 +187,12 @@ class InputSpec:
                                     f"{len(got)} cells; use a single cell")
                 got = got[0]
             values[name] = got
-        return make_distribution(self.distribution, values, where=self.cell)
+        return self._adjust(make_distribution(self.distribution, values, where=self.cell))
 
     def to_dict(self) -> dict[str, Any]:
         params = {k: list(v) if isinstance(v, list) else v for k, v in self.params.items()}
-        return {"cell": self.cell, "distribution": self.distribution, "params": params}
+        return {"cell": self.cell, "distribution": self.distribution, "params": params,
+                **self.properties()}
 
     @classmethod
     def from_dict(cls, data: object, where: str = "input") -> InputSpec:
@@ -131,15 +206,69 @@ class InputSpec:
         cell, kind = data["cell"], data["distribution"]
         params = data.get("params", {})
         if isinstance(params, list):  # positional form: [90, 100, 130]
-            names = POSITIONAL[canonical_kind(kind, cell)]
-            if len(params) != len(names):
-                raise SpecError(f"{where}.params: {kind} takes {len(names)} parameters "
+            canon = canonical_kind(kind, cell)
+            names, least = all_params(canon), len(POSITIONAL[canon])
+            if not least <= len(params) <= len(names):
+                raise SpecError(f"{where}.params: {kind} takes {least} parameters "
                                 f"({', '.join(names)}), got {len(params)}")
-            params = dict(zip(names, params, strict=True))
+            params = dict(zip(names, params, strict=False))
         if not isinstance(params, Mapping):
             raise SpecError(f"{where}.params must be an object such as "
                             f'{{"min": 90, "mode": 100, "max": 130}}, got {params!r}')
-        return cls(cell, kind, dict(params))
+        props = {k: data[k] for k in _PROPERTY_KEYS if k in data}
+        if props.get("shift") is None:
+            props.pop("shift", None)
+        return cls(cell, kind, dict(params), **props)
+
+
+@dataclass
+class CorrelationSpec:
+    """Target rank (Spearman) correlations among ``inputs``; ``used`` and ``max_change`` are
+    set by :meth:`prepare` (the matrix sampled, after any repair, and how far it moved)."""
+
+    inputs: list[str]
+    matrix: list[list[float]]
+    used: list[list[float]] | None = field(default=None, compare=False)
+    max_change: float = field(default=0.0, compare=False)
+
+    def prepare(self, where: str) -> list[list[float]]:
+        """Check the matrix, repair it if needed and return the Cholesky rows (SpecError)."""
+        if not isinstance(self.inputs, list) or len(self.inputs) < 2 or not all(
+                isinstance(c, str) and c.strip() for c in self.inputs):
+            raise SpecError(f"{where}.inputs must be a list of at least two input cells, "
+                            f"got {self.inputs!r}")
+        self.inputs = [c.strip() for c in self.inputs]
+        keys = [_cell_key(c) for c in self.inputs]
+        for i, k in enumerate(keys):
+            if k in keys[:i]:
+                raise SpecError(f"{where}: {self.inputs[i]} is listed twice")
+        m = check_matrix(self.matrix, self.inputs, where)
+        plan = copula_factor(m)
+        self.used = plan.used.tolist()
+        self.max_change = plan.max_change
+        if plan.max_change > 0:
+            log.warning("%s: the correlation matrix of %s is not positive semi-definite; "
+                        "the nearest valid one is used (largest change %.4g)", where,
+                        ", ".join(self.inputs), plan.max_change)
+        return plan.factor
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"inputs": list(self.inputs), "matrix": [list(r) for r in self.matrix]}
+
+    @classmethod
+    def from_dict(cls, data: object, where: str) -> CorrelationSpec:
+        if not isinstance(data, Mapping):
+            raise SpecError(f"{where} must be an object with inputs and matrix, got {data!r}")
+        _no_unknown_keys(data, ("inputs", "matrix"), where)
+        if "inputs" not in data or "matrix" not in data:
+            raise SpecError(f"{where} needs inputs (cells) and matrix (rows of numbers)")
+        return cls(data["inputs"], data["matrix"])
+
+
+def copula_stream(cell: str) -> int:
+    """The random stream of a correlated input without a fixed one: from its address, as
+    written in the spec (sheet without case, no $)."""
+    return zlib.crc32(f"copula:{_cell_key(cell)}".encode()) & 0x7FFFFFFF
 
 
 def _check_param(cell: str, kind: str, name: str, value: object) -> Param:
@@ -176,6 +305,7 @@ class SimulationSpec:
     trials: int = 10_000
     seed: int = DEFAULT_SEED
     sampling: Sampling = Sampling.MC
+    correlations: list[CorrelationSpec] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.validate(require_outputs=False)
@@ -211,10 +341,50 @@ class SimulationSpec:
         if require_outputs and not self.outputs:
             raise SpecError("outputs: no output cell; mark at least one "
                             "(for example --output 'Summary!B2')")
+        self._place_correlations(seen)
+
+    def _place_correlations(self, inputs: dict[str, str]) -> None:
+        """Check each correlation group and give its inputs their copula places."""
+        if not isinstance(self.correlations, list) or not all(
+                isinstance(c, CorrelationSpec) for c in self.correlations):
+            raise SpecError("correlations must be a list of CorrelationSpec")
+        by_key = {_cell_key(i.cell): i for i in self.inputs}
+        for inp in self.inputs:
+            inp.copula = None
+        grouped: dict[str, str] = {}
+        for g, corr in enumerate(self.correlations):
+            where = f"correlations[{g}]"
+            factor = corr.prepare(where)
+            members = []
+            for cell in corr.inputs:
+                key = _cell_key(cell)
+                if key not in inputs:
+                    raise SpecError(f"{where}: {cell} is not an input (give it a distribution "
+                                    "first)")
+                if key in grouped:
+                    raise SpecError(f"{where}: {cell} is already in {grouped[key]}; put "
+                                    "correlated inputs in one matrix")
+                grouped[key] = where
+                members.append(by_key[key])
+            streams = tuple(m.stream if m.stream is not None else copula_stream(m.cell)
+                            for m in members)
+            for i, m in enumerate(members):
+                m.copula = CopulaMember(streams[:i + 1], tuple(factor[i][:i + 1]))
+                if not m.references():
+                    m._adjust(make_distribution(m.distribution, m.params, where=m.cell))
+
+    @property
+    def correlation_adjustments(self) -> list[dict[str, Any]]:
+        """Each repaired matrix: its inputs, the largest change and the matrix used."""
+        return [{"inputs": list(c.inputs), "max_change": c.max_change, "used": c.used}
+                for c in self.correlations if c.max_change > 0]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"inputs": [i.to_dict() for i in self.inputs], "outputs": list(self.outputs),
-                "trials": self.trials, "seed": self.seed, "sampling": self.sampling.value}
+        out = {"inputs": [i.to_dict() for i in self.inputs], "outputs": list(self.outputs),
+               "trials": self.trials, "seed": self.seed, "sampling": self.sampling.value}
+        if self.correlations:
+            out["correlations"] = [c.to_dict() for c in self.correlations]
+        return out
 
     @classmethod
     def from_dict(cls, data: object) -> SimulationSpec:
@@ -228,10 +398,15 @@ class SimulationSpec:
         outputs = data.get("outputs", [])
         if isinstance(outputs, str) or not isinstance(outputs, list):
             raise SpecError(f"outputs must be a list of cell addresses, got {outputs!r}")
+        raw_corr = data.get("correlations", [])
+        if not isinstance(raw_corr, list):
+            raise SpecError(f"correlations must be a list, got {raw_corr!r}")
+        corr = [CorrelationSpec.from_dict(c, f"correlations[{i}]")
+                for i, c in enumerate(raw_corr)]
         return cls(inputs=inputs, outputs=list(outputs),
                    trials=_integral(data.get("trials", 10_000), "trials"),
                    seed=_integral(data.get("seed", DEFAULT_SEED), "seed"),
-                   sampling=_sampling(data.get("sampling", "mc")))
+                   sampling=_sampling(data.get("sampling", "mc")), correlations=corr)
 
     @classmethod
     def load(cls, path: str | Path) -> SimulationSpec:
@@ -356,10 +531,28 @@ class _Tokenizer:
             elif ch == "'" or ch in _WORD_CHARS:
                 tok, i = self._reference(i)
                 out.append(tok)
+            elif ch == '"':
+                tok, i = self._string(i)
+                out.append(tok)
             else:
                 raise self.fail(f"unexpected character {ch!r}", i)
         out.append(_Token("end", "", len(s)))
         return out
+
+    def _string(self, start: int) -> tuple[_Token, int]:
+        """A "double-quoted" text ("" inside is one quote)."""
+        s, i, chars = self.text, start + 1, []
+        while True:
+            if i >= len(s):
+                raise self.error("a closing double quote", start)
+            if s[i] == '"':
+                if s[i + 1:i + 2] == '"':
+                    chars.append('"')
+                    i += 2
+                    continue
+                return _Token("str", "".join(chars), start), i + 1
+            chars.append(s[i])
+            i += 1
 
     def _word(self, i: int) -> tuple[str, int]:
         j = i
@@ -417,8 +610,12 @@ def _quote_sheet(sheet: str) -> str:
 
 
 class _Parser:
-    """input := target '=' kind '(' [arg {',' arg}] ')'
-    arg := [param '='] (number | '{' number {(','|';') number} '}' | reference | name)"""
+    """input := target '=' kind '(' [arg {',' arg}] {';' property} ')'
+    arg := [param '='] (number | '{' number {(','|';') number} '}' | reference | name)
+    property := 'truncate' '=' '(' [number] ',' [number] ')'      values, either side
+              | 'ptruncate' '=' '(' [number] ',' [number] ')'     percentiles (fractions)
+              | ('shift' | 'static' | 'stream') '=' number | 'name' '=' '"' text '"'
+    """
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -457,15 +654,49 @@ class _Parser:
         kind = canonical_kind(kind_tok.text, target.text)
         self.expect("(", f"'(' after {kind_tok.text}")
         params = self.arguments(kind, target.text)
-        self.expect(")", "',' or ')' after an argument")
+        props: dict[str, Any] = {}
+        while self.tok.kind == ";":
+            self.k += 1
+            self.property(props)
+        self.expect(")", "',', ';' or ')' after an argument")
         self.expect("end", "the end of the text after ')'")
-        return InputSpec(target.text, kind, params)
+        return InputSpec(target.text, kind, params, **props)
+
+    def property(self, props: dict[str, Any]) -> None:
+        tok = self.expect("name", "a property (truncate, ptruncate, shift, name, static, "
+                                  "stream)")
+        key = tok.text.lower()
+        if key not in ("truncate", "ptruncate", "shift", "name", "static", "stream"):
+            raise self.fail(f"unknown property {tok.text!r} (use truncate, ptruncate, shift, "
+                            "name, static or stream)", tok.pos)
+        if key in props or (key.endswith("truncate") and "truncate" in props):
+            raise self.fail(f"{tok.text} is given twice", tok.pos)
+        self.expect("=", f"'=' after {tok.text}")
+        if key == "name":
+            props["name"] = self.expect("str", 'a "quoted" name').text
+        elif key.endswith("truncate"):
+            self.expect("(", f"'(' after {tok.text}=")
+            lo = None if self.tok.kind == "," else self.number()
+            self.expect(",", "',' between the two bounds (leave one empty for one side)")
+            hi = None if self.tok.kind == ")" else self.number()
+            self.expect(")", "')' after the bounds")
+            names = ("pmin", "pmax") if key == "ptruncate" else ("min", "max")
+            props["truncate"] = {n: v for n, v in zip(names, (lo, hi), strict=True)
+                                 if v is not None}
+        elif key == "stream":
+            x = self.number()
+            if not x.is_integer():
+                raise self.fail(f"stream must be a whole number, got {x:g}", tok.pos)
+            props["stream"] = int(x)
+        else:
+            props[key] = self.number()
 
     def arguments(self, kind: str, cell: str) -> dict[str, Param]:
-        names = POSITIONAL[kind]
+        names = all_params(kind)
+        required = POSITIONAL[kind]
         given: dict[str, Param] = {}
         positional = 0
-        while self.tok.kind != ")":
+        while self.tok.kind not in (")", ";"):
             if given:
                 self.expect(",", "',' or ')' after an argument")
             name = None
@@ -479,17 +710,17 @@ class _Parser:
                 raise self.error("name=value after a named argument", self.tok.pos)
             else:
                 if positional >= len(names):
-                    raise SpecError(f"input {self.text!r}: {kind} takes {len(names)} arguments "
-                                    f"({', '.join(names)}), got more")
+                    raise SpecError(f"input {self.text!r}: {kind} takes {_count(kind)} "
+                                    f"arguments ({', '.join(names)}), got more")
                 name = names[positional]
                 positional += 1
             if name in given:
                 raise SpecError(f"input {self.text!r}: {kind} {name} is given twice")
             given[name] = self.value()
-        if len(given) != len(names):
-            raise SpecError(f"input {self.text!r}: {kind} takes {len(names)} arguments "
+        if any(n not in given for n in required):
+            raise SpecError(f"input {self.text!r}: {kind} takes {_count(kind)} arguments "
                             f"({', '.join(names)}), got {len(given)}")
-        return {n: given[n] for n in names}
+        return {n: given[n] for n in names if n in given}
 
     def value(self) -> Param:
         tok = self.tok
@@ -513,6 +744,73 @@ class _Parser:
             self.k += 1
         tok = self.expect("num", "a number, a {list} or a cell reference")
         return sign * float(tok.text)
+
+
+def _count(kind: str) -> str:
+    least, most = len(POSITIONAL[kind]), len(all_params(kind))
+    return str(least) if least == most else f"{least} to {most}"
+
+
+def parse_correlate_args(texts: list[str]) -> list[CorrelationSpec]:
+    """``--correlate`` values as one correlation group: pairs ``'A!B1,A!B2=0.8'`` (pairs not
+    given are 0), or a CSV file whose first row names the cells and whose next rows are the
+    matrix (a file is its own group)."""
+    groups: list[CorrelationSpec] = []
+    cells: list[str] = []
+    pairs: dict[tuple[int, int], float] = {}
+    for text in texts:
+        if not isinstance(text, str) or not text.strip():
+            raise SpecError(f"--correlate: expected 'CELL,CELL=RHO' or a CSV file, got {text!r}")
+        if "=" not in text:
+            groups.append(_matrix_file(text.strip()))
+            continue
+        left, _, right = text.rpartition("=")
+        refs = _Tokenizer(left, lambda m, pos, t=text: SpecError(
+            f"--correlate {t!r}: {m} at column {pos + 1}; write it as 'A!B1,A!B2=0.8'"),
+                          ).tokens()
+        if [t.kind for t in refs] != ["ref", ",", "ref", "end"]:
+            raise SpecError(f"--correlate {text!r}: write two cells and a rank correlation, "
+                            "e.g. 'Inputs!B1,Inputs!B2=0.8'")
+        try:
+            rho = float(right)
+        except ValueError:
+            raise SpecError(f"--correlate {text!r}: {right.strip()!r} is not a number") from None
+        idx = []
+        for t in (refs[0], refs[2]):
+            keys = [_cell_key(c) for c in cells]
+            if _cell_key(t.text) not in keys:
+                cells.append(t.text)
+                keys.append(_cell_key(t.text))
+            idx.append(keys.index(_cell_key(t.text)))
+        if idx[0] == idx[1]:
+            raise SpecError(f"--correlate {text!r}: a cell is always fully correlated with "
+                            "itself; name two different cells")
+        pairs[(min(idx), max(idx))] = rho
+    if cells:
+        m = [[1.0 if i == j else 0.0 for j in range(len(cells))] for i in range(len(cells))]
+        for (i, j), rho in pairs.items():
+            m[i][j] = m[j][i] = rho
+        groups.insert(0, CorrelationSpec(cells, m))
+    return groups
+
+
+def _matrix_file(path: str) -> CorrelationSpec:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SpecError(f"--correlate: cannot read {path}: {exc.strerror or exc}") from exc
+    rows = [r for r in csv.reader(io.StringIO(text)) if any(x.strip() for x in r)]
+    if len(rows) < 3:
+        raise SpecError(f"{path}: write the cells on the first row, then one row of numbers "
+                        "per cell")
+    cells = [c.strip() for c in rows[0]]
+    matrix = []
+    for n, row in enumerate(rows[1:], start=2):
+        try:
+            matrix.append([float(x) for x in row])
+        except ValueError:
+            raise SpecError(f"{path}: row {n} must hold numbers only, got {row!r}") from None
+    return CorrelationSpec(cells, matrix)
 
 
 def parse_input_arg(text: str) -> InputSpec:

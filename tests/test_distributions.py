@@ -153,7 +153,7 @@ BAD = [
     ("normal", {"mean": True, "sd": 1}, "must be a number"),
     ("normal", {"mean": 1}, "missing sd"),
     ("normal", {"mean": 1, "sd": 1, "sigma": 2}, "unknown parameter(s) sigma"),
-    ("gamma", {"a": 1}, "unknown distribution 'gamma'"),
+    ("pearson5", {"a": 1}, "unknown distribution 'pearson5'"),
     ("discrete", {"values": [1, 2], "probabilities": [0.5]}, "as many probabilities as values"),
     ("discrete", {"values": [1, 2], "probabilities": [1.5, -0.5]}, "must be >= 0"),
     ("discrete", {"values": [1, 2], "probabilities": [0.5, 0.6]}, "must sum to 1, they sum to 1.1"),

@@ -94,8 +94,8 @@ def test_load_errors_name_the_file(tmp_path):
      "A1: normal needs sd > 0"),
     ({"inputs": [{"cell": "A1", "distribution": "normal", "params": {"mean": None, "sd": 1}}]},
      "A1: normal mean must be a number, a list of numbers or a cell reference"),
-    ({"inputs": [{"cell": "A1", "distribution": "weibull", "params": {}}]},
-     "A1: unknown distribution 'weibull'"),
+    ({"inputs": [{"cell": "A1", "distribution": "pearson5", "params": {}}]},
+     "A1: unknown distribution 'pearson5'"),
     ({"inputs": [EXAMPLE["inputs"][0], {**EXAMPLE["inputs"][0], "cell": "'costs'!$D$5"}]},
      "inputs: 'costs'!\\$D\\$5 has two distributions \\(also given as Costs!D5\\)"),
 ])

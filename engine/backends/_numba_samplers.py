@@ -58,16 +58,20 @@ def _float(dist: Any, name: str, params: dict[str, Any]) -> float | None:
 def candidates(dist: Any) -> Iterator[InputSampler]:
     """Runtime samplers that may reproduce ``dist`` (verified by the caller), read from the
     documented API of engine.distributions: ``name``, ``params()`` and the derived numbers
-    (Pert's alpha and beta, Lognormal's mu and sigma, Discrete's cumulative)."""
+    (Pert's and BetaGeneral's alpha and beta, Lognormal's mu and sigma, Discrete's cumulative;
+    Trigen is the triangle it solved for).  Other kinds, and any distribution with properties
+    (engine.distributions.Adjusted), are drawn outside the kernel by their numpy ppf."""
+    if getattr(dist, "adjusted", False) or getattr(dist, "keyed", False):
+        return  # truncated, shifted, own stream or correlated: drawn by numpy (same numbers)
     kind = str(getattr(dist, "name", type(dist).__name__)).lower()
     get_params = getattr(dist, "params", None)
     params: dict[str, Any] = get_params() if callable(get_params) else {}
     lo, mode, hi = (_float(dist, k, params) for k in ("min", "mode", "max"))
-    if kind == "triangular" and lo is not None and mode is not None and hi is not None:
+    if kind in ("triangular", "trigen") and lo is not None and mode is not None and hi is not None:
         yield InputSampler("ppf_triangular", (lo, mode, hi), (lo, hi))
     elif kind == "uniform" and lo is not None and hi is not None:
         yield InputSampler("ppf_uniform", (lo, hi), (lo, hi))
-    elif kind == "pert" and lo is not None and hi is not None and hi > lo:
+    elif kind in ("pert", "beta", "betageneral") and lo is not None and hi is not None and hi > lo:
         alpha, beta = _float(dist, "alpha", params), _float(dist, "beta", params)
         if alpha is not None and beta is not None and alpha > 0 and beta > 0:
             r = hi - lo
@@ -79,7 +83,7 @@ def candidates(dist: Any) -> Iterator[InputSampler]:
         mean, sd = _float(dist, "mean", params), _float(dist, "sd", params)
         if mean is not None and sd is not None:
             yield _normal_like("ppf_normal", mean, sd, log=False)
-    elif kind == "lognormal":
+    elif kind in ("lognormal", "lognormal2"):
         mu, sigma = _float(dist, "mu", params), _float(dist, "sigma", params)
         if mu is not None and sigma is not None:
             s = _normal_like("ppf_lognormal", mu, sigma, log=True)
