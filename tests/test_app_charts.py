@@ -243,3 +243,21 @@ def test_charts_show_names_beside_addresses():
     assert charts.display_names(["S!A1", "S!B1", "S!C1"], {"S!A1": "PMT", "S!B1": "PMT",
                                                            "S!C1": "y" * 50}, width=10) == [
         "PMT (S!A1)", "PMT (S!B1)", "y" * 9 + "…"]
+
+
+def test_plotly_is_warmed_once_in_the_background(monkeypatch):
+    started = []
+
+    class Recorder:
+        def __init__(self, target, name, daemon):
+            started.append((name, daemon))
+            self.target = target
+
+        def start(self):
+            self.target()
+
+    monkeypatch.setattr(charts, "_warmed", type(charts._warmed)())
+    monkeypatch.setattr(charts.threading, "Thread", Recorder)
+    charts.warm_in_background()
+    charts.warm_in_background()
+    assert started == [("mcdesk-warm-plotly", True)] and charts._warmed.is_set()

@@ -7,6 +7,7 @@ button (see :data:`PLOT_CONFIG`).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Collection, Mapping
 
 import numpy as np
@@ -14,7 +15,7 @@ import plotly.graph_objects as go
 
 from engine.results import OutputSummary, SimulationResult
 
-__all__ = ["PLOT_CONFIG", "cdf_figure", "display_names", "convergence_figure", "exceedance", "histogram_figure",
+__all__ = ["PLOT_CONFIG", "cdf_figure", "display_names", "warm_in_background", "convergence_figure", "exceedance", "histogram_figure",
            "label_rows", "scatter_figure", "tornado_figure", "tornado_items"]
 
 PLOT_CONFIG = {"displaylogo": False, "responsive": True,
@@ -235,3 +236,27 @@ def exceedance(result: SimulationResult, name: str, target: float) -> float | No
     if not xs:
         return None
     return float(1.0 - np.interp(target, xs, ys, left=0.0, right=1.0))
+
+
+_warmed = threading.Event()
+
+
+def _warm() -> None:
+    """Build and serialise one small figure of each kind: plotly loads its validators on
+    first use (about 1 s), which would otherwise count in the first run's charts."""
+    fig = go.Figure()
+    fig.add_bar(x=[0.0, 1.0], y=[1, 2])
+    fig.add_scatter(x=[0.0, 1.0], y=[0.0, 1.0], mode="lines", fill="toself")
+    fig.add_trace(go.Bar(x=[0.5], y=["a"], orientation="h", text=["+0.50"]))
+    fig.add_trace(go.Scattergl(x=[0.0], y=[0.0], mode="markers"))
+    fig.add_vline(x=0.5)
+    fig.add_annotation(x=0.5, y=1.0, yref="paper", text="P50")
+    _layout(fig, "warm", "x", "y").to_plotly_json()
+    _warmed.set()
+
+
+def warm_in_background() -> None:
+    """Warm plotly once per process, in a daemon thread (while the user sets up a run)."""
+    if not _warmed.is_set():
+        _warmed.set()  # one thread at most
+        threading.Thread(target=_warm, name="mcdesk-warm-plotly", daemon=True).start()

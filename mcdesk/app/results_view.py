@@ -34,6 +34,7 @@ class ResultsView:
         self.box = ui.column().classes("w-full gap-2")
         self.selected: list[str] = []
         self.labels: dict[str, str] = {}
+        charts.warm_in_background()
         self.refresh()
 
     def refresh(self) -> None:
