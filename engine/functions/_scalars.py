@@ -32,7 +32,7 @@ _MONTHS = {m: i + 1 for i, m in enumerate(
     ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"])}
 _TIME = r"(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}(?:\.\d*)?))?\s*([ap]m)?)?"
 _FORMS = [
-    (re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})" + _TIME, re.I), "ymd"),
+    (re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})" + _TIME, re.I), "ymd"),
     (re.compile(r"(\d{1,2})[/-](\d{1,2})[/-](\d{2,4})" + _TIME, re.I), "mdy"),
     (re.compile(r"(\d{1,2})[ -]([a-z]{3})[a-z]*[ ,-]+(\d{2,4})" + _TIME, re.I), "dby"),
     (re.compile(r"([a-z]{3})[a-z]*[ -](\d{1,2}),?[ -]+(\d{2,4})" + _TIME, re.I), "bdy"),

@@ -18,10 +18,10 @@ from typing import Any
 
 import numpy as np
 
-from ..values import NUM, VALUE, Grid, Kind, Vec, first_error, to_text
+from ..values import NUM, VALUE, ExcelError, Grid, Kind, Vec, first_error, to_text
 from . import register
 from ._args import result
-from ._scalars import ABSENT, coerce, lift, numbers
+from ._scalars import ABSENT, cell_of, coerce, lift, numbers
 
 Arg = Vec | Grid | None
 MAX_SERIAL = 2958465.0
@@ -323,33 +323,105 @@ def _to_day(s: np.ndarray) -> np.ndarray:
 
 @register("NETWORKDAYS")
 def networkdays(start: Arg, end: Arg, holidays: Any = ABSENT) -> Vec:
+    return _networkdays(start, end, holidays, "1111100", None)
+
+
+@register("NETWORKDAYS.INTL")
+def networkdays_intl(start: Arg, end: Arg, weekend: Any = ABSENT, holidays: Any = ABSENT) -> Vec:
+    """Excel's NETWORKDAYS.INTL: working days with a chosen weekend (1-7, 11-17 or a mask
+    such as "0000011", Monday first, 1 = day off)."""
+    mask, e0 = _weekmask(weekend)
+    return _networkdays(start, end, holidays, mask, e0)
+
+
+def _networkdays(start: Arg, end: Arg, holidays: Any, mask: str, e0: np.ndarray | None) -> Vec:
     s1, e1 = coerce(start, atp=True, dates=True)
     s2, e2 = coerce(end, atp=True, dates=True)
     hol, e3 = _holidays(holidays)
     n = max(len(s1), len(s2))
     s1, s2 = np.broadcast_to(np.floor(s1), (n,)), np.broadcast_to(np.floor(s2), (n,))
     lo, hi = _to_day(np.minimum(s1, s2)), _to_day(np.maximum(s1, s2))
-    count = np.busday_count(lo, hi + np.timedelta64(1, "D"), holidays=hol).astype(np.float64)
+    count = np.busday_count(lo, hi + np.timedelta64(1, "D"), weekmask=mask,
+                            holidays=hol).astype(np.float64)
     count = np.where(s2 < s1, -count, count)
     bad = _bad_serial(s1) | _bad_serial(s2)
-    return result(count, first_error(e1, e2, e3, np.where(bad, NUM, 0).astype(np.uint8)))
+    return result(count, first_error(e1, e2, e0, e3, np.where(bad, NUM, 0).astype(np.uint8)))
 
 
 @register("WORKDAY")
 def workday(start: Arg, days_: Arg, holidays: Any = ABSENT) -> Vec:
+    return _workday(start, days_, holidays, "1111100", None)
+
+
+@register("WORKDAY.INTL")
+def workday_intl(start: Arg, days_: Arg, weekend: Any = ABSENT, holidays: Any = ABSENT) -> Vec:
+    """Excel's WORKDAY.INTL: WORKDAY with a chosen weekend (as NETWORKDAYS.INTL)."""
+    mask, e0 = _weekmask(weekend)
+    return _workday(start, days_, holidays, mask, e0)
+
+
+def _workday(start: Arg, days_: Arg, holidays: Any, mask: str, e0: np.ndarray | None) -> Vec:
     s, e1 = coerce(start, atp=True, dates=True)
     k, e2 = coerce(days_, atp=True)
     hol, e3 = _holidays(holidays)
     n = max(len(s), len(k))
     s, k = np.broadcast_to(np.floor(s), (n,)), np.broadcast_to(np.trunc(k), (n,)).astype(np.int64)
     day = _to_day(s)
-    ahead = np.busday_offset(day, k, roll="backward", holidays=hol)
-    behind = np.busday_offset(day, k, roll="forward", holidays=hol)
+    ahead = np.busday_offset(day, k, roll="backward", weekmask=mask, holidays=hol)
+    behind = np.busday_offset(day, k, roll="forward", weekmask=mask, holidays=hol)
     out_day = np.where(k > 0, ahead, np.where(k < 0, behind, day))
     real = (out_day - _BASE).astype(np.int64)
     out = np.where(real >= 61, real, real - 1).astype(np.float64)
     bad = _bad_serial(s) | _bad_serial(out)
-    return result(out, first_error(e1, e2, e3, np.where(bad, NUM, 0).astype(np.uint8)))
+    return result(out, first_error(e1, e2, e0, e3, np.where(bad, NUM, 0).astype(np.uint8)))
+
+
+@register("DAYS360")
+def days360(start: Arg, end: Arg, method: Any = ABSENT) -> Vec | Grid:
+    """Excel's DAYS360: days between two dates in a 360-day year; US method (default: the
+    31st becomes the 30th, the end's 31st only when the start is the 30th or 31st, the last
+    day of February as the start becomes the 30th) or European (TRUE: every 31st is the
+    30th)."""
+    def compute(s1, s2, eu):
+        y1, m1, d1 = to_ymd(np.floor(s1))
+        y2, m2, d2 = to_ymd(np.floor(s2))
+        europe = eu != 0
+        feb_end = (m1 == 2) & (to_ymd(np.floor(s1) + 1)[1] == 3)
+        d1 = np.where(d1 == 31, 30, np.where(~europe & feb_end, 30, d1))
+        d2 = np.where(d2 == 31, np.where(europe | (d1 == 30), 30, d2), d2)
+        bad = _bad_serial(np.floor(s1)) | _bad_serial(np.floor(s2))
+        return (y2 - y1) * 360.0 + (m2 - m1) * 30.0 + (d2 - d1), [(bad, NUM)]
+
+    return numbers(compute, (start, end) if method is ABSENT else (start, end, method),
+                   (None, None, 0), dates=True)
+
+
+# Excel's weekend numbers: the days off, Monday = 0
+_WEEKENDS = {1: (5, 6), 2: (6, 0), 3: (0, 1), 4: (1, 2), 5: (2, 3), 6: (3, 4), 7: (4, 5),
+             11: (6,), 12: (0,), 13: (1,), 14: (2,), 15: (3,), 16: (4,), 17: (5,)}
+
+
+def _weekmask(weekend: Any) -> tuple[str, np.ndarray | None]:
+    """numpy's weekmask ("1111100": Monday to Friday work) for Excel's weekend argument (one
+    for all trials): an unknown number is #NUM!, a bad mask #VALUE!."""
+    bad_value = np.full(1, VALUE, np.uint8)
+    if weekend is ABSENT or weekend is None:
+        return "1111100", None
+    v = cell_of(weekend)
+    if isinstance(v, Grid) or len(v.data) != 1:
+        return "1111100", bad_value
+    x = v.scalar()
+    if isinstance(x, str) and not isinstance(x, ExcelError):
+        if len(x) != 7 or set(x) - {"0", "1"} or x == "1111111":
+            return "1111100", bad_value
+        return "".join("0" if ch == "1" else "1" for ch in x), None
+    if isinstance(x, ExcelError):
+        return "1111100", np.full(1, x.code, np.uint8)
+    code = int(x) if x is not None and not isinstance(x, bool) else 1
+    if code not in _WEEKENDS:
+        return "1111100", np.full(1, NUM, np.uint8)
+    off = _WEEKENDS[code]
+    return "".join("0" if d in off else "1" for d in range(7)), None
 
 
 __all__ = ["MAX_SERIAL", "date", "from_ymd", "to_ymd", "weekday_index", "yearfrac"]

@@ -235,6 +235,26 @@ def sumproduct(*args: Arg) -> Vec:
     return result(total, err)
 
 
+@register("SERIESSUM")
+def seriessum(x: Arg, n: Arg, m: Arg, coefficients: Arg) -> Vec:
+    """Excel's SERIESSUM: sum of a_i * x^(n + i*m) over the coefficients (numbers only)."""
+    xv, e1 = atp_number(x)
+    nv, e2 = atp_number(n)
+    mv, e3 = atp_number(m)
+    cells = list(coefficients.flat()) if isinstance(coefficients, Grid) else \
+        [coefficients if coefficients is not None else blank()]
+    err = first_error(e1, e2, e3)
+    total = np.zeros(1)
+    with np.errstate(all="ignore"):
+        for i, c in enumerate(cells):
+            a, ea = to_number(c)
+            err = first_error(err, ea)
+            if c.kind in (Kind.STR, Kind.BOOL):
+                err = flag(err, np.ones(len(c.data), bool), VALUE)
+            total = total + a * np.power(xv, nv + i * mv)
+    return result(total, err)
+
+
 # ----------------------------------------------------------------- rounding
 def _round_fn(how: str) -> Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, Checks]]:
     return lambda x, d: (round_digits(x, d, how), [])

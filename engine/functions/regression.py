@@ -1,5 +1,5 @@
 """Statistics of paired data: CORREL, PEARSON, RSQ, COVARIANCE.P/.S (COVAR), SLOPE, INTERCEPT,
-STEYX, FORECAST and FORECAST.LINEAR.
+STEYX, FORECAST and FORECAST.LINEAR, and the paired sums SUMX2MY2, SUMX2PY2, SUMXMY2.
 
 Excel's rules, vectorized over trials: the two arrays must have the same number of cells
 (else #N/A, checked before anything else); an error in either wins (the first array's
@@ -119,6 +119,21 @@ for _names, _compute in ((("CORREL", "PEARSON"), _correl), (("RSQ",), _rsq),
                          (("COVARIANCE.S",), lambda c, mx, my, sxx, syy, sxy:
                           (sxy / (c - 1), c < 2))):
     register(*_names)(_pair_stat(_compute))
+
+
+def _pair_sum(term: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> Callable[[Arg, Arg], Vec]:
+    def fn(a: Arg, b: Arg) -> Vec:
+        x, y, m, err, n, mismatch = paired(a, b)
+        if mismatch:
+            return result(np.zeros(n), np.full(n, NA, np.uint8))
+        return result(np.where(m, term(x, y), 0.0).sum(axis=1), err)
+
+    return fn
+
+
+register("SUMX2MY2")(_pair_sum(lambda x, y: x * x - y * y))
+register("SUMX2PY2")(_pair_sum(lambda x, y: x * x + y * y))
+register("SUMXMY2")(_pair_sum(lambda x, y: (x - y) ** 2))
 
 
 @register("FORECAST", "FORECAST.LINEAR")

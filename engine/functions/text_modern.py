@@ -511,5 +511,35 @@ def fixed(number: Arg, decimals: Arg = None, no_commas: Arg = None) -> Vec | Gri
     return lift(one, (number, decimals, no_commas))
 
 
+@register("DOLLAR")
+def dollar(number: Arg, decimals: Arg = None) -> Vec | Grid:
+    """Excel's DOLLAR: a number as currency text, "$1,234.57" ("($1,234.57)" when negative)."""
+    def one(v: Arg, d: Arg) -> Vec:
+        from .text import to_number_ext
+
+        x, err = to_number_ext(_vec(v)) if v is not None else (np.zeros(1), None)
+        k, e2 = _int_arg(d, 2.0)
+        err = flag(first_error(err, e2), k > 127, VALUE)
+        n = max(len(x), len(k))
+        rounded = round_digits(x, np.clip(k, -308, 127))
+        out = np.empty(n, dtype=object)
+        for i in range(n):
+            kk = int(np.clip(_pick(k, i), -400, 127))
+            val = float(_pick(rounded, i))
+            body = "0" if kk < -308 else fixed_text(abs(val), kk, True)
+            out[i] = f"(${body})" if val < 0 and body.strip("0.,") else f"${body}"
+        return _text_result(out, err)
+
+    return lift(one, (number, decimals))
+
+
+@register("HYPERLINK")
+def hyperlink(link_location: Arg, friendly_name: Arg = None) -> Vec | Grid:
+    """Excel's HYPERLINK: the cell shows the friendly name (else the link); nothing to open
+    here."""
+    shown = friendly_name if friendly_name is not None else link_location
+    return shown if shown is not None else Vec(Kind.BLANK, np.zeros(1))
+
+
 __all__ = ["number_value", "fixed_text", "regextest", "regexextract", "regexreplace",
            "valuetotext", "arraytotext", "numbervalue", "fixed", "textsplit"]
