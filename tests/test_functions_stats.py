@@ -297,3 +297,20 @@ def test_against_pycel(name, build):
     ref = pycel_function(name).impl(*args)
     for i in range(n):
         check(ref.scalar(i), ours.scalar(i))
+
+
+def test_aggregate_documented_example():
+    """Excel's AGGREGATE examples: errors left out (option 6), nested AGGREGATE cells left out
+    (option 0) or not (option 4)."""
+    a = ["=1/0", 72, 30, "=SQRT(-1)", 31, 96, 32, 81, 33, 53, 34]
+    b = [82, 65, 95, 63, 53, 71, 55, 83, 100, 91, 89]
+    cells = {**{f"A{i + 1}": v for i, v in enumerate(a)}, **{f"B{i + 1}": v for i, v in enumerate(b)},
+             "C1": "=AGGREGATE(4,6,A1:A11)", "C2": "=AGGREGATE(14,6,A1:A11,3)",
+             "C3": "=AGGREGATE(15,6,A1:A11)", "C4": "=AGGREGATE(12,6,A1:A11,B1:B11)",
+             "C5": "=MAX(A1:A2)", "C6": "=AGGREGATE(9,4,B1:B2)", "C7": "=AGGREGATE(9,0,B1:B2,C6)",
+             "C8": "=AGGREGATE(9,4,B1:B2,C6)", "C9": "=AGGREGATE(20,0,B1)"}
+    model = Model.from_cells(cells)
+    values, _ = model.evaluate(model.workbook.formula_cells())
+    shown = {str(c).split("!")[1]: v.scalar() for c, v in values.items()}
+    assert [shown[f"C{i}"] for i in (1, 2, 4, 6, 7, 8)] == [96.0, 72.0, 68.0, 147.0, 147.0, 294.0]
+    assert [str(shown[c]) for c in ("C3", "C5", "C9")] == ["#VALUE!", "#DIV/0!", "#VALUE!"]

@@ -49,7 +49,8 @@ CATEGORIES = ("operators", "logical", "math", "stats", "lookup", "financial", "d
               "charcodes", "regression", "stattests", "moments", "combinatorics",
               "rates", "frequency", "address", "complex",
               "numerals", "matrices", "text_modern",
-              "integers", "linest", "cashflows")
+              "integers", "linest", "cashflows",
+              "aggregate")
 
 
 def register(*names: str, needs_ctx: bool = False, refs: bool = False):
