@@ -65,7 +65,7 @@ class ServiceProcess:
     def token(self, subject: str = "tester", days: float = 1.0) -> str:
         return issue_token(self.key, subject, days)
 
-    def start(self, timeout: float = 30.0) -> ServiceProcess:
+    def start(self, timeout: float = 90.0) -> ServiceProcess:
         self.results_dir.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "ab")  # noqa: SIM115 - the child keeps it
         self.proc = subprocess.Popen([sys.executable, "-m", "remote"], env=self.env,
