@@ -440,3 +440,27 @@ def test_a_kernel_that_does_not_compile_falls_back_to_numpy(backend, monkeypatch
         got = run(broken, job, 1_000)
     assert broken.last_fallback.whole_program and "failed to compile" in caplog.text
     assert_same(job, got, run(NumpyBackend(), job, 1_000))
+
+
+# ----------------------------------------------------------------- many random cells
+def test_many_random_cells_are_drawn_as_a_group(backend):
+    """A workbook made for Excel Monte Carlo: many NORM.INV(RAND(),m,s) and RAND() cells are
+    drawn in one loop (no lines per cell), a SUM over them is a loop, and the numbers are
+    numpy's (same streams, same inverse CDF, same order of the sum)."""
+    n = 120
+    cells: dict = {"Sheet1!A1": 1.0}
+    for i in range(1, n + 1):
+        cells[f"Sheet1!B{i}"] = 100.0 + i % 17
+        cells[f"Sheet1!C{i}"] = 5.0 + i % 5
+        cells[f"Sheet1!D{i}"] = f"=NORM.INV(RAND(),B{i},C{i})" if i % 3 else "=RAND()"
+    cells["Sheet1!E1"] = f"=SUM(D1:D{n})"
+    cells["Sheet1!E2"] = "=D1+D2*A1-D3"
+    model = Model.from_cells(cells)
+    job = job_for(model, [tri("Sheet1!A1", 0.5, 1.0, 2.0)], ["Sheet1!E1", "Sheet1!E2", "Sheet1!D4"],
+                  trials=2_000)
+    got = run(backend, job, 700)
+    assert_same(job, got, run(NumpyBackend(), job, 2_000))
+    src = backend.source(job)
+    assert "fill_group(" in src and "rsum(" in src and src.count("fill_u01(") == 0
+    assert backend.last_fallback.numpy_cells == 0
+    assert len(src.splitlines()) < 100

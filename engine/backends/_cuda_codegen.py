@@ -236,8 +236,16 @@ def generate_cuda(program: Program, samplers: dict[CellRef, InputSampler],
             off += len(s.params)
             body.append(f"const real x{j} = (real){call};")
         body.append(f"out_in[{j}LL * count + i] = (double)x{j};")
+    how = {row: h for row, h, _, _ in gen.group.values()}
     for sid, r in sorted(gen.rand_rows.items(), key=lambda x: x[1]):
-        body.append(f"const double ur{r} = u01(key0, key1, sids[{gen.stream(sid)}], trial);")
+        u = f"u01(key0, key1, sids[{gen.stream(sid)}], trial)"
+        if how.get(r) == 1:   # NORM.INV(RAND(), mean, sd) drawn with its group
+            p = gen.group_p0 + 3 * r
+            body.append(f"const double u{r} = {u};")
+            body.append(f"const double ur{r} = u{r} > 0.0 ? dp[{p + 1}] + dp[{p + 2}] * "
+                        f"ndtri(u{r}) : MC_NAN;")
+        else:
+            body.append(f"const double ur{r} = {u};")
     for name, size in gen.scratches.items():
         body.append(f"double {name}[{max(int(size), 1)}];")
     for lines in gen.cell_lines:

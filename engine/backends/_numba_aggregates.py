@@ -42,6 +42,9 @@ class AggregatesMixin(ArgsMixin):
     def fn_sum(self, node: ir.Call) -> Val:
         """SUM: 0 + x1 + x2 ... in order (the leading 0 only turns -0.0 into 0.0, which no
         result can tell apart, so it is left out)."""
+        got = self.group_sum(node)
+        if got is not None:
+            return got
         vals, e = self.numbers(node)
         bounds = iv.total(v.iv for v in vals)
         if not vals:

@@ -71,7 +71,8 @@ if TYPE_CHECKING:
 MAX_KERNEL_LINES = 20_000    # beyond this the kernel would take minutes to compile
 SEGMENT_LINES = 800          # cells are compiled in functions of about this many lines
 BLOCK = 512                  # trials per block: inputs drawn, then cells computed, in cache
-RAND_CALLS = ("RAND", "RANDBETWEEN")  # the compiler numbers a cell's streams over both
+RAND_CALLS = ("RAND", "RANDBETWEEN")
+GROUP_MIN = 32               # random cells drawn as a group from this many on  # the compiler numbers a cell's streams over both
 # folding these would evaluate them outside the trial (random, or reading cells dynamically)
 _NO_FOLD = frozenset(ir.VOLATILE - {"NOW", "TODAY"})
 _NAME = re.compile(r"\b([kqxvwyz])(\d+)\b")
@@ -152,6 +153,10 @@ class Generator(FunctionsMixin, TextMixin, MixedMixin):
         self.streams: list[int] = []            # uniform streams drawn in the kernel
         self.stream_index: dict[int, int] = {}
         self.rand_rows: dict[int, int] = {}     # RAND stream -> row of the ``ur`` scratch
+        # random cells drawn as a group (rows 0 .. len-1 of ``ur``): cell -> (row, how, mean,
+        # sd), how 0 RAND(), 1 NORM.INV(RAND(), mean, sd)
+        self.group: dict[CellRef, tuple[int, int, float, float]] = {}
+        self.group_p0 = 0                        # their parameters' offset in ``dp``
         self.scratches: dict[str, int] = {}     # scratch arrays (z<n>) -> size
         self.lines: list[str] = []
         self.ntmp = 0
@@ -483,7 +488,12 @@ class Generator(FunctionsMixin, TextMixin, MixedMixin):
         reasons: dict[CellRef, str] = {}
         rest_set: set[CellRef] = set()
         lines = 0
+        self.find_group()
         for c in program.steps:
+            if c in self.group:   # drawn with its group before the cells: no lines of its own
+                cell_lines.append([])
+                fused.append(c)
+                continue
             if any(d in rest_set for d in self.model.code(c).deps):
                 rest.append(c)
                 rest_set.add(c)
@@ -521,6 +531,8 @@ class Generator(FunctionsMixin, TextMixin, MixedMixin):
         e = val.e
         if val.kind == KSTR and c not in self.text_ids:
             return "np.nan", f"fe({e}, {VALUE})" if e != "0" else str(VALUE)
+        if c in self.group:   # a random cell drawn with its group
+            return (val.v if e == "0" else f"sel({e} == 0, {val.v}, np.nan)"), e
         if val.kind == KANY:   # numbers and logicals as numbers; text #VALUE!; blank NaN
             y = val.y
             if c in self.text_ids:
@@ -528,6 +540,70 @@ class Generator(FunctionsMixin, TextMixin, MixedMixin):
             return (f"sel(({e} == 0) & ({y} < 2.0), v{k}, np.nan)",
                     f"fe({e}, ck({y} == 2.0, {VALUE}))")
         return (f"v{k}" if e == "0" else f"sel({e} == 0, v{k}, np.nan)"), e
+
+    # ---------------------------------------------------------------- random groups
+    def find_group(self) -> None:
+        """Cells that are RAND() or NORM.INV(RAND(), constant, constant > 0): drawn in one
+        loop before the cells (a workbook made for Excel Monte Carlo has thousands)."""
+        if self.sampling is None:
+            return
+        found: list[tuple[CellRef, int, int, float, float]] = []
+        for c in self.program.steps:
+            got = self._group_entry(c)
+            if got is not None:
+                found.append((c, *got))
+        if len(found) < GROUP_MIN:
+            return
+        self.lines = []
+        for c, sid, how, mean, sd in found:
+            row = self.rand_rows[sid] = len(self.rand_rows)
+            self.stream(sid)
+            self.group[c] = (row, how, mean, sd)
+            v = f"ur[{row}, b]"
+            if how == 0:
+                self.cells[c] = Val(v, "0", KNUM, 0.0, 1.0)
+            else:
+                self.cells[c] = Val(v, f"nf({v})", KNUM)
+
+    def _group_entry(self, c: CellRef) -> tuple[int, int, float, float] | None:
+        wb_cell = self.model.workbook.cell(c)
+        if wb_cell is None or wb_cell.formula is None or wb_cell.array_anchor is not None \
+                or wb_cell.array_ref:
+            return None
+        cc = self.model.code(c)
+        node = cc.node
+        if len(cc.info.random_streams) != 1 or cc.info.unsupported or cc.info.table \
+                or cc.info.random_streams[0] != stream_id(c, "#RAND0"):
+            return None
+        sid = cc.info.random_streams[0]
+        if isinstance(node, ir.Call) and node.name == "RAND" and not node.args:
+            return sid, 0, 0.0, 1.0
+        if not (isinstance(node, ir.Call) and node.name in ("NORM.INV", "NORMINV")
+                and len(node.args) == 3 and isinstance(node.args[0], ir.Call)
+                and node.args[0].name == "RAND" and not node.args[0].args
+                and all(self.is_constant(a) for a in node.args[1:])):
+            return None
+        self.cell = c
+        self._const_memo = {}
+        try:
+            m, s = self.expr(node.args[1]), self.expr(node.args[2])
+        except NotFusable:
+            return None
+        if any(v.kind != KNUM or v.e != "0" or v.lo != v.hi for v in (m, s)) or not s.lo > 0.0:
+            return None
+        return sid, 1, float(m.lo), float(s.lo)
+
+    def group_sum(self, node: ir.Call) -> Val | None:
+        """SUM of one range of group cells: a loop over their rows (same order, same sum)."""
+        if len(node.args) != 1 or not isinstance(node.args[0], ir.Area):
+            return None
+        cells = [c for row in node.args[0].cells() for c in row]
+        if len(cells) < GROUP_MIN or any(c not in self.group for c in cells):
+            return None
+        off = self.table([float(self.group[c][0]) for c in cells])
+        r = self.value(f"rsum(ur, kv, {off}, {len(cells)}, b)")
+        bounded = all(self.group[c][1] == 0 for c in cells)
+        return self.result(r, [], bounds=(0.0, float(len(cells))) if bounded else iv.UNKNOWN)
 
     # ---------------------------------------------------------------- the module
     def stream(self, sid: int) -> int:
@@ -562,7 +638,17 @@ class Generator(FunctionsMixin, TextMixin, MixedMixin):
             fill = "fill_" + s.ppf.removeprefix("ppf_")
             lines.append(f"    {fill}(out_in[{j}], lo, hi, start, key0, key1, sids[{sidx}], "
                          f"total, {lhs}, {params})")
+        if self.group:
+            rows = sorted(self.group.values())
+            s0 = self.stream_index[next(s for s, r in self.rand_rows.items() if r == 0)]
+            p0 = self.group_p0 = len(dp)
+            for _, how, mean, sd in rows:
+                dp.extend((float(how), mean, sd))
+            lines.append(f"    fill_group(ur, 0, {len(rows)}, hi - lo, start + lo, key0, key1, "
+                         f"sids, {s0}, total, {lhs}, dp, {p0})")
         for sid, r in sorted(self.rand_rows.items(), key=lambda x: x[1]):
+            if r < len(self.group):
+                continue
             lines.append(f"    fill_u01(ur[{r}], 0, hi - lo, start + lo, key0, key1, "
                          f"sids[{self.stream(sid)}], total, {lhs})")
         if len(lines) == 4:
@@ -596,6 +682,7 @@ class Generator(FunctionsMixin, TextMixin, MixedMixin):
             "",
             "from engine.backends._numba_rt import (b2f, ck, excel_pow, excel_round, fe, ipow, irr,",
             "                                       irr_pair, ndtr, ndtri, nf, nt, sel, snap15)",
+            "from engine.backends._numba_rt import fill_group, rsum",
             "from engine.backends._numba_rt import (fill_discrete, fill_lognormal, fill_normal,",
             "                                       fill_pert, fill_pertfast, fill_triangular,",
             "                                       fill_u01, fill_uniform)",

@@ -631,3 +631,29 @@ def irr_pair(ca, cb, n, ga, gb):
         sa, xa, ka = _irr_step(sa, xa, ka, fa, dfa)
         sb, xb, kb = _irr_step(sb, xb, kb, fb, dfb)
     return _irr_finish(ca, n, ga, sa, xa, ka), _irr_finish(cb, n, gb, sb, xb, kb)
+
+
+# ----------------------------------------------------------------- random cells in groups
+@_jit
+def fill_group(ur, r0, count, n, start, k0, k1, sids, s0, total, lhs, dp, p0):
+    """Rows r0 .. r0+count-1 of ``ur``: per row g the uniforms of stream sids[s0+g] for
+    trials start .. start+n-1, through the row's transform (dp[p0+3g]: 0 RAND(), 1
+    NORM.INV(RAND(), dp[p0+3g+1], dp[p0+3g+2]), NaN where the uniform is 0: #NUM!)."""
+    for g in range(count):
+        row = ur[r0 + g]
+        fill_u01(row, 0, n, start, k0, k1, sids[s0 + g], total, lhs)
+        if dp[p0 + 3 * g] == 1.0:
+            mean = dp[p0 + 3 * g + 1]
+            sd = dp[p0 + 3 * g + 2]
+            for i in range(n):
+                u = row[i]
+                row[i] = mean + sd * ndtri(u) if u > 0.0 else np.nan
+
+
+@_jit
+def rsum(ur, kv, off, n, b):
+    """SUM of the group rows listed in kv[off .. off+n-1] (in that order), for block row b."""
+    acc = ur[int(kv[off]), b]
+    for j in range(1, n):
+        acc += ur[int(kv[off + j]), b]
+    return acc
