@@ -343,6 +343,11 @@ class JobManager:
                              f"{self.settings.max_uncompressed_bytes})")
                 exc.args = (text,)
                 raise
+            except Exception as exc:  # a bug in reading or compiling: 422, not a 500
+                log.exception("job %s: %s could not be prepared", rec.id, owner)
+                raise RemoteSpecError(
+                    f"{name}: the workbook could not be read or compiled "
+                    f"({type(exc).__name__}); the service's log has the details") from None
             plan = self._plan(job, count, samples)
             with self.lock:  # admission again: others may have come in while we parsed
                 self._admit(owner, self.parsing[owner] - 1)

@@ -242,3 +242,22 @@ def test_parsing_counts_against_the_subject_and_the_parse_queue(svc):
     assert codes.count(503) >= 1 and codes.count(202) >= 1, results
     metrics = httpx.get(f"{svc.url}/metrics").text
     assert 'mcdesk_jobs_rejected_total{reason="parse"}' in metrics
+
+
+def test_an_unexpected_error_while_reading_is_a_clear_refusal(tmp_path, monkeypatch):
+    from remote.errors import RemoteSpecError
+    from remote.jobs import JobManager
+
+    def boom(*args, **kw):
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr("remote.jobs.Model.open", boom)
+    mgr = JobManager(Settings(jwt_key="k" * 32, results_dir=tmp_path / "r", gpu_slots=1))
+    try:
+        with pytest.raises(RemoteSpecError, match=r"^mine.xlsx: the workbook could not be read "
+                                                  r"or compiled \(RecursionError\)"):
+            mgr.submit("alice", _book(), {**TINY_SPEC, "trials": 10}, name="mine.xlsx")
+        assert not list((tmp_path / "r").iterdir()) and not mgr.parsing
+        assert mgr.ledger.used == 0 and mgr.gate.running == 0
+    finally:
+        mgr.stop()
