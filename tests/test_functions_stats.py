@@ -314,3 +314,33 @@ def test_aggregate_documented_example():
     shown = {str(c).split("!")[1]: v.scalar() for c, v in values.items()}
     assert [shown[f"C{i}"] for i in (1, 2, 4, 6, 7, 8)] == [96.0, 72.0, 68.0, 147.0, 147.0, 294.0]
     assert [str(shown[c]) for c in ("C3", "C5", "C9")] == ["#VALUE!", "#DIV/0!", "#VALUE!"]
+
+
+def test_database_functions_documented_example():
+    """Excel's documented orchard example for the D-functions (criteria rows are OR, the
+    cells of a row AND; ="=Apple" is an exact match)."""
+    rows = [["Tree", "Height", "Age", "Yield", "Profit", "Height"],
+            ['="=Apple"', ">10", None, None, None, "<16"], ['="=Pear"'],
+            ["Tree", "Height", "Age", "Yield", "Profit"], ["Apple", 18, 20, 14, 105],
+            ["Pear", 12, 12, 10, 96], ["Cherry", 13, 14, 9, 105], ["Apple", 14, 15, 10, 75],
+            ["Pear", 9, 8, 8, 76.8], ["Apple", 8, 9, 6, 45]]
+    cells = {f"{'ABCDEF'[c]}{r}": v for r, row in enumerate(rows, start=1)
+             for c, v in enumerate(row) if v is not None}
+    formulas = {"DCOUNT(A4:E10,\"Age\",A1:F2)": 1.0, "DCOUNTA(A4:E10,\"Profit\",A1:F2)": 1.0,
+                "DMAX(A4:E10,\"Profit\",A1:F3)": 96.0, "DMIN(A4:E10,\"Profit\",A1:B2)": 75.0,
+                "DSUM(A4:E10,\"Profit\",A1:A2)": 225.0, "DSUM(A4:E10,\"Profit\",A1:F2)": 75.0,
+                "DAVERAGE(A4:E10,\"Yield\",A1:B2)": 12.0, "DAVERAGE(A4:E10,3,A4:E10)": 13.0,
+                "DSTDEV(A4:E10,\"Yield\",A1:A3)": 2.96647939, "DSTDEVP(A4:E10,\"Yield\",A1:A3)": 2.65329983,
+                "DVAR(A4:E10,\"Yield\",A1:A3)": 8.8, "DVARP(A4:E10,\"Yield\",A1:A3)": 7.04,
+                "DGET(A4:E10,\"Yield\",A1:A3)": "#NUM!", "DGET(A4:E10,\"Yield\",A1:B2)": "#NUM!",
+                "DGET(A4:E10,\"Age\",A1:F2)": 15.0, "DSUM(A4:E10,\"Nothing\",A1:A2)": "#VALUE!"}
+    for i, f in enumerate(formulas, start=1):
+        cells[f"H{i}"] = "=" + f
+    model = Model.from_cells(cells)
+    values, _ = model.evaluate(model.workbook.formula_cells())
+    for i, (f, want) in enumerate(formulas.items(), start=1):
+        got = next(v for c, v in values.items() if str(c).endswith(f"!H{i}")).scalar()
+        if isinstance(want, str):
+            assert str(got) == want, f
+        else:
+            assert abs(got - want) < 1e-8, (f, got)
