@@ -275,16 +275,10 @@ class JobManager:
 
     def precheck(self, owner: str) -> None:
         """Refuse at once, before the request body is read, a submission that would be
-        refused anyway: the subject at its limit, or the parse queue full."""
+        refused anyway: the subject at its limit (jobs and parses), or the job queue full.
+        (A full parse queue refuses only workbooks that need parsing: in :meth:`submit`.)"""
         with self.lock:
             self._admit(owner, self.parsing.get(owner, 0))
-        with self.gate.cond:
-            if self.gate.running >= self.gate.slots and len(self.gate.waiting) >= self.gate.queue:
-                self.counters["rejected_parse"] += 1
-                raise ParseQueueFullError(
-                    f"{len(self.gate.waiting)} workbooks are waiting to be parsed on this "
-                    f"replica (MCDESK_PARSE_QUEUE={self.gate.queue}); try again shortly",
-                    self.retry_after())
 
     def limits(self) -> Limits:
         """The engine's limits for an uploaded workbook, from the settings."""
