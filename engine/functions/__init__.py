@@ -50,7 +50,7 @@ CATEGORIES = ("operators", "logical", "math", "stats", "lookup", "financial", "d
               "rates", "frequency", "address", "complex",
               "numerals", "matrices", "text_modern",
               "integers", "linest", "cashflows",
-              "aggregate", "database")
+              "aggregate", "database", "securities")
 
 
 def register(*names: str, needs_ctx: bool = False, refs: bool = False):
