@@ -48,7 +48,7 @@ CATEGORIES = ("operators", "logical", "math", "stats", "lookup", "financial", "d
               "text", "info", "distributions", "dynamic", "engineering",
               "charcodes", "regression", "stattests", "moments", "combinatorics",
               "rates", "frequency", "address", "complex",
-              "numerals", "matrices", "text_modern",
+              "numerals", "matrices", "text_modern", "text_format",
               "integers", "linest", "cashflows",
               "aggregate", "database", "securities")
 

@@ -1,5 +1,5 @@
 """Newer text functions: TEXTBEFORE, TEXTAFTER, TEXTSPLIT, REGEXTEST, REGEXEXTRACT,
-REGEXREPLACE, VALUETOTEXT, ARRAYTOTEXT, NUMBERVALUE, FIXED.
+REGEXREPLACE (values written as text: ``text_format``).
 
 Text is handled trial by trial (a Python loop over the trials that vary); numbers and
 logicals become text as Excel writes them (General format, TRUE/FALSE).  Excel's regular
@@ -10,28 +10,23 @@ expressions are PCRE2; Python's ``re`` reads the same common syntax, and a repla
 from __future__ import annotations
 
 import re
-from decimal import ROUND_HALF_UP, Context, Decimal
 from functools import lru_cache
 
 import numpy as np
 
 from ..values import (
-    ERROR_NAMES,
     NA,
     VALUE,
-    ExcelError,
     Grid,
     Kind,
     Vec,
     first_error,
-    format_number,
     to_bool,
     to_text,
-    trials,
 )
 from . import register
-from ._args import result, scalar_number
-from .math import cell_of, flag, lift, round_digits
+from ._args import scalar_number
+from .math import cell_of, flag, lift
 from .operators import map_grid
 from .stattests import map_scalars
 from .text import _text_result, _vec
@@ -43,11 +38,11 @@ def _texts(v: Arg) -> tuple[np.ndarray, np.ndarray | None]:
     return to_text(_vec(cell_of(v)))
 
 
-def _pick(arr: np.ndarray, i: int):
+def pick(arr: np.ndarray, i: int):
     return arr[i if len(arr) > 1 else 0]
 
 
-def _int_arg(v: Arg, default: float) -> tuple[np.ndarray, np.ndarray | None]:
+def int_arg(v: Arg, default: float) -> tuple[np.ndarray, np.ndarray | None]:
     """A whole-number option: omitted -> ``default``, an empty cell 0, an array its first."""
     if v is None:
         return np.full(1, default), None
@@ -99,8 +94,8 @@ def _before_after(after: bool):
 
         def one(t: Vec, k: Vec | None, mm: Vec | None, me: Vec | None, nf: Vec | None) -> Vec:
             s, et = to_text(_vec(t))
-            inst, ei = _int_arg(k, 1.0)
-            mode, em = _int_arg(mm, 0.0)
+            inst, ei = int_arg(k, 1.0)
+            mode, em = int_arg(mm, 0.0)
             end, ee = (np.zeros(1, bool), None) if me is None or me.kind == Kind.BLANK \
                 else to_bool(me)
             err = first_error(et, ed, ei, em, ee)
@@ -109,13 +104,13 @@ def _before_after(after: bool):
             codes = np.zeros(n, np.uint8)
             missing = np.zeros(n, bool)
             for i in range(n):
-                txt, k, m = str(_pick(s, i)), int(_pick(inst, i)), int(_pick(mode, i))
+                txt, k, m = str(pick(s, i)), int(pick(inst, i)), int(pick(mode, i))
                 if k == 0 or abs(k) > max(len(txt), 1) or m not in (0, 1):
                     codes[i], out[i] = VALUE, ""
                     continue
-                ds = [str(_pick(d, i)) for d in delims]
+                ds = [str(pick(d, i)) for d in delims]
                 hits = _find_all(txt, ds, m == 1)
-                if bool(_pick(end, i)):
+                if bool(pick(end, i)):
                     hits = hits + [(len(txt), len(txt))] if k > 0 else [(0, 0)] + hits
                 if abs(k) > len(hits):
                     missing[i], out[i] = True, ""
@@ -153,23 +148,23 @@ def textsplit(text_: Arg, col_delimiter: Arg = None, row_delimiter: Arg = None,
     cols, ec = _delimiters(col_delimiter) if col_delimiter is not None else ([], None)
     rows, er = _delimiters(row_delimiter) if row_delimiter is not None else ([], None)
     skip, es = (np.zeros(1, bool), None) if ignore_empty is None else to_bool(_scalar(ignore_empty))
-    mode, em = _int_arg(match_mode, 0.0)
+    mode, em = int_arg(match_mode, 0.0)
     err = first_error(err, ec, er, es, em)
     n = max(len(s), *(len(d) for d in cols + rows), len(skip), len(mode), 1)
     tables, bad = [], np.zeros(n, bool)
     for i in range(n):
-        cd = [str(_pick(d, i)) for d in cols]
-        rd = [str(_pick(d, i)) for d in rows]
-        m = int(_pick(mode, i))
+        cd = [str(pick(d, i)) for d in cols]
+        rd = [str(pick(d, i)) for d in rows]
+        m = int(pick(mode, i))
         if (not cd and not rd) or any(d == "" for d in cd + rd) or m not in (0, 1):
             bad[i] = True
             tables.append([[""]])
             continue
         fold = m == 1
-        txt = str(_pick(s, i))
+        txt = str(pick(s, i))
         lines = _split(txt, rd, fold) if rd else [txt]
         table = [_split(line, cd, fold) if cd else [line] for line in lines]
-        if bool(_pick(skip, i)):
+        if bool(pick(skip, i)):
             table = [[c for c in r if c != ""] for r in table]
             table = [r for r in table if r]
         tables.append(table or [[""]])
@@ -221,7 +216,7 @@ def _regex(pattern: str, fold: bool) -> re.Pattern[str] | None:
 
 def _case(v: Arg) -> tuple[np.ndarray, np.ndarray | None]:
     """The case_sensitivity argument: 0 (sensitive, the default) or 1; else #VALUE!."""
-    k, e = _int_arg(v, 0.0)
+    k, e = int_arg(v, 0.0)
     return k, flag(e, (k != 0) & (k != 1), VALUE)
 
 
@@ -236,11 +231,11 @@ def regextest(text_: Arg, pattern: Arg, case_sensitivity: Arg = None) -> Vec | G
         n = max(len(s), len(pat), len(k))
         out, bad = np.zeros(n, bool), np.zeros(n, bool)
         for i in range(n):
-            rx = _regex(str(_pick(pat, i)), bool(_pick(k, i) == 1))
+            rx = _regex(str(pick(pat, i)), bool(pick(k, i) == 1))
             if rx is None:
                 bad[i] = True
             else:
-                out[i] = rx.search(str(_pick(s, i))) is not None
+                out[i] = rx.search(str(pick(s, i))) is not None
         err = flag(err, bad, VALUE)
         return Vec(Kind.BOOL, np.where(err != 0, False, out) if err is not None else out, err)
 
@@ -255,16 +250,16 @@ def regexextract(text_: Arg, pattern: Arg, return_mode: Arg = None,
     def one(t: Arg, p: Arg, m: Arg, c: Arg) -> Vec | Grid:
         s, e1 = to_text(_vec(t))
         pat, e2 = to_text(_vec(p))
-        mode, e3 = _int_arg(m, 0.0)
+        mode, e3 = int_arg(m, 0.0)
         k, e4 = _case(c)
         err = flag(first_error(e1, e2, e3, e4), (mode < 0) | (mode > 2), VALUE)
         n = max(len(s), len(pat), len(mode), len(k))
         found: list[list[str] | None] = []
         bad = np.zeros(n, bool)
         for i in range(n):
-            rx = _regex(str(_pick(pat, i)), bool(_pick(k, i) == 1))
-            md = int(np.clip(_pick(mode, i), 0, 2))
-            txt = str(_pick(s, i))
+            rx = _regex(str(pick(pat, i)), bool(pick(k, i) == 1))
+            md = int(np.clip(pick(mode, i), 0, 2))
+            txt = str(pick(s, i))
             if rx is None:
                 bad[i] = True
                 found.append(None)
@@ -291,7 +286,7 @@ def regexextract(text_: Arg, pattern: Arg, return_mode: Arg = None,
                                       flag(err, gone & ~bad, NA)))
         if size == 1:
             return cells[0]
-        vertical = int(_pick(mode, 0)) == 1
+        vertical = int(pick(mode, 0)) == 1
         return Grid([[c] for c in cells]) if vertical else Grid([cells])
 
     return lift(one, (text_, pattern, return_mode, case_sensitivity))
@@ -314,19 +309,19 @@ def regexreplace(text_: Arg, pattern: Arg, replacement: Arg, occurrence: Arg = N
         s, e1 = to_text(_vec(t))
         pat, e2 = to_text(_vec(p))
         rep, e3 = to_text(_vec(r))
-        occ, e4 = _int_arg(o, 0.0)
+        occ, e4 = int_arg(o, 0.0)
         k, e5 = _case(c)
         err = first_error(e1, e2, e3, e4, e5)
         n = max(len(s), len(pat), len(rep), len(occ), len(k))
         out, bad = np.empty(n, dtype=object), np.zeros(n, bool)
         for i in range(n):
-            rx = _regex(str(_pick(pat, i)), bool(_pick(k, i) == 1))
-            txt = str(_pick(s, i))
+            rx = _regex(str(pick(pat, i)), bool(pick(k, i) == 1))
+            txt = str(pick(s, i))
             if rx is None:
                 bad[i], out[i] = True, ""
                 continue
-            repl = _replacement(str(_pick(rep, i)))
-            nth = int(_pick(occ, i))
+            repl = _replacement(str(pick(rep, i)))
+            nth = int(pick(occ, i))
             try:
                 if nth == 0:
                     out[i] = rx.sub(repl, txt)
@@ -344,202 +339,4 @@ def regexreplace(text_: Arg, pattern: Arg, replacement: Arg, occurrence: Arg = N
     return lift(one, (text_, pattern, replacement, occurrence, case_sensitivity))
 
 
-# ----------------------------------------------------------------- values as text
-def _value_text(x: object, code: int, strict: bool) -> str:
-    if code:
-        return ERROR_NAMES[code]
-    if x is None:
-        return ""
-    if isinstance(x, bool | np.bool_):
-        return "TRUE" if x else "FALSE"
-    if isinstance(x, str):
-        return '"' + x.replace('"', '""') + '"' if strict else x
-    return format_number(float(x))
-
-
-def _format_arg(f: Arg) -> tuple[np.ndarray, np.ndarray | None]:
-    k, e = _int_arg(f, 0.0)
-    return k, flag(e, (k != 0) & (k != 1), VALUE)
-
-
-def _trial_values(v: Vec, n: int) -> list[tuple[object, int]]:
-    out = []
-    for i in range(n):
-        x = v.scalar(i)
-        out.append((None, ExcelError(x).code) if isinstance(x, ExcelError) else (x, 0))
-    return out
-
-
-@register("VALUETOTEXT")
-def valuetotext(value: Arg, format_: Arg = None) -> Vec | Grid:
-    """Excel's VALUETOTEXT: a value as text (format 1 quotes text); an error becomes its name."""
-    def one(v: Arg, f: Arg) -> Vec:
-        v = _vec(v)
-        k, err = _format_arg(f)
-        n = max(trials(v), len(k))
-        vals = _trial_values(v, n)
-        out = np.array([_value_text(x, c, bool(_pick(k, i) == 1)) for i, (x, c) in enumerate(vals)],
-                       dtype=object)
-        return _text_result(out, err)
-
-    return lift(one, (value, format_))
-
-
-@register("ARRAYTOTEXT")
-def arraytotext(array: Arg, format_: Arg = None) -> Vec | Grid:
-    """Excel's ARRAYTOTEXT: "a, b, c" (format 0) or "{a,b;c,d}" with quoted text (format 1)."""
-    g = array if isinstance(array, Grid) else Grid([[_vec(array)]])
-
-    def one(f: Arg) -> Vec:
-        k, err = _format_arg(f)
-        n = max(trials(g), len(k))
-        cols = [[_trial_values(c, n) for c in row] for row in g.cells]
-        out = np.empty(n, dtype=object)
-        for i in range(n):
-            strict = bool(_pick(k, i) == 1)
-            if strict:
-                out[i] = "{" + ";".join(",".join(_value_text(*c[i], True) for c in row)
-                                        for row in cols) + "}"
-            else:
-                out[i] = ", ".join(_value_text(*c[i], False) for row in cols for c in row)
-        return _text_result(out, err)
-
-    if isinstance(format_, Grid) and format_.shape != (1, 1):
-        return map_grid(one, format_)
-    return one(cell_of(format_))
-
-
-# ----------------------------------------------------------------- NUMBERVALUE, FIXED
-_NUMBER_TEXT = re.compile(r"[+-]?(\d*)(?:\.(\d*))?(?:[eE][+-]?\d+)?")
-
-
-def number_value(text: str, dec: str, group: str) -> float | None:
-    """Excel's NUMBERVALUE reading of ``text`` with the given separators (None: #VALUE!)."""
-    if dec == group:
-        return None
-    t = "".join(text.split())
-    if not t:
-        return 0.0
-    pct = len(t) - len(t.rstrip("%"))
-    t = t.rstrip("%")
-    neg = t.startswith("(") and t.endswith(")")
-    if neg:
-        t = t[1:-1]
-        pct += len(t) - len(t.rstrip("%"))
-        t = t.rstrip("%")
-        if t[:1] in ("+", "-"):
-            return None  # "(-5)" is not a number
-    if t.count(dec) > 1:
-        return None
-    whole, _, frac = t.partition(dec)
-    if group and group in frac:
-        return None
-    body = whole.replace(group, "") if group else whole
-    s = body + ("." + frac if frac or _ else "")
-    m = _NUMBER_TEXT.fullmatch(s)
-    if m is None or not (m.group(1) or m.group(2)):
-        return None
-    x = float(s)
-    x = -x if neg else x
-    return x / 100.0 ** pct
-
-
-@register("NUMBERVALUE")
-def numbervalue(text_: Arg, decimal_separator: Arg = None, group_separator: Arg = None
-                ) -> Vec | Grid:
-    """Excel's NUMBERVALUE: text read as a number with the given separators (the first
-    character of each), spaces ignored, trailing % dividing by 100 each, (x) negative."""
-    def one(t: Arg, d: Arg, g: Arg) -> Vec:
-        v = _vec(t)
-        s, err = to_text(v)
-        dec, e2 = (np.array(["."], dtype=object), None) if d is None else to_text(_vec(d))
-        grp, e3 = (np.array([","], dtype=object), None) if g is None else to_text(_vec(g))
-        err = first_error(err, e2, e3)
-        n = max(len(s), len(dec), len(grp))
-        out, bad = np.zeros(n), np.zeros(n, bool)
-        for i in range(n):
-            if v.kind == Kind.BOOL or isinstance(_pick(v.data, i), bool | np.bool_):
-                bad[i] = True
-                continue
-            dd, gg = str(_pick(dec, i))[:1], str(_pick(grp, i))[:1]
-            if g is None and dd == ",":
-                gg = "."  # only the decimal separator given, and it is the comma
-            x = number_value(str(_pick(s, i)), dd, gg) if dd and gg else None
-            if x is None:
-                bad[i] = True
-            else:
-                out[i] = x
-        return result(out, flag(err, bad, VALUE))
-
-    return lift(one, (text_, decimal_separator, group_separator))
-
-
-_CTX = Context(prec=500)
-
-
-def fixed_text(x: float, decimals: int, commas: bool) -> str:
-    """``x`` rounded to ``decimals`` (negative: left of the point), 15 significant digits,
-    with thousands separators unless ``commas`` is False."""
-    d = Decimal(f"{x:.15g}")
-    q = d.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP, context=_CTX)
-    if q == 0:
-        q = abs(q)
-    places = max(decimals, 0)
-    return format(q, f"{',' if commas else ''}.{places}f")
-
-
-@register("FIXED")
-def fixed(number: Arg, decimals: Arg = None, no_commas: Arg = None) -> Vec | Grid:
-    """Excel's FIXED: a number as text with a fixed number of decimals (at most 127)."""
-    def one(v: Arg, d: Arg, c: Arg) -> Vec:
-        from .text import to_number_ext
-
-        x, err = to_number_ext(_vec(v)) if v is not None else (np.zeros(1), None)
-        k, e2 = _int_arg(d, 2.0) if not (isinstance(d, Vec) and d.kind == Kind.BLANK) \
-            else (np.zeros(1), None)
-        plain, e3 = (np.zeros(1, bool), None) if c is None else to_bool(_vec(c))
-        err = flag(first_error(err, e2, e3), k > 127, VALUE)
-        n = max(len(x), len(k), len(plain))
-        rounded = round_digits(x, np.clip(k, -308, 127))
-        out = np.empty(n, dtype=object)
-        for i in range(n):
-            kk = int(np.clip(_pick(k, i), -400, 127))
-            val = float(_pick(rounded, i))
-            out[i] = "0" if kk < -308 else fixed_text(val, kk, not bool(_pick(plain, i)))
-        return _text_result(out, err)
-
-    return lift(one, (number, decimals, no_commas))
-
-
-@register("DOLLAR")
-def dollar(number: Arg, decimals: Arg = None) -> Vec | Grid:
-    """Excel's DOLLAR: a number as currency text, "$1,234.57" ("($1,234.57)" when negative)."""
-    def one(v: Arg, d: Arg) -> Vec:
-        from .text import to_number_ext
-
-        x, err = to_number_ext(_vec(v)) if v is not None else (np.zeros(1), None)
-        k, e2 = _int_arg(d, 2.0)
-        err = flag(first_error(err, e2), k > 127, VALUE)
-        n = max(len(x), len(k))
-        rounded = round_digits(x, np.clip(k, -308, 127))
-        out = np.empty(n, dtype=object)
-        for i in range(n):
-            kk = int(np.clip(_pick(k, i), -400, 127))
-            val = float(_pick(rounded, i))
-            body = "0" if kk < -308 else fixed_text(abs(val), kk, True)
-            out[i] = f"(${body})" if val < 0 and body.strip("0.,") else f"${body}"
-        return _text_result(out, err)
-
-    return lift(one, (number, decimals))
-
-
-@register("HYPERLINK")
-def hyperlink(link_location: Arg, friendly_name: Arg = None) -> Vec | Grid:
-    """Excel's HYPERLINK: the cell shows the friendly name (else the link); nothing to open
-    here."""
-    shown = friendly_name if friendly_name is not None else link_location
-    return shown if shown is not None else Vec(Kind.BLANK, np.zeros(1))
-
-
-__all__ = ["number_value", "fixed_text", "regextest", "regexextract", "regexreplace",
-           "valuetotext", "arraytotext", "numbervalue", "fixed", "textsplit"]
+__all__ = ["regextest", "regexextract", "regexreplace", "textsplit", "int_arg", "pick"]
