@@ -12,12 +12,13 @@ the service's peak resident memory.  Bounded: at most clients x jobs jobs, ``--t
 ``--abuse``: the abusive-subject scenario instead.  A victim subject runs ``--jobs`` normal
 jobs one after the other on an idle service, then again while one abusive subject floods it
 with ``--abusers`` concurrent submissions of a large workbook (``--abuse-rows`` rows of
-formulas, a different file each time so nothing is cached, retried at once when refused)
-and jobs that ask for every trial's samples.  Prints the victim's latency p50/p95 under
-abuse against idle (goal: within 2x) and the service's peak RSS against its memory budget
-(``--budget`` MiB, MCDESK_MEMORY_BUDGET)::
+formulas, a different file each time so nothing is cached) and of jobs that ask for every
+trial's samples of 10^8 trials; refused ones are retried after the service's Retry-After
+(``--hammer``: at once).  Prints the victim's latency p50/p95 under abuse against idle
+(goal: within 2x) and the service's peak RSS against its memory budget (``--budget`` MiB,
+MCDESK_MEMORY_BUDGET)::
 
-    python bench/load_remote.py --abuse [--abusers 16] [--abuse-rows 100000] [--jobs 10]
+    python bench/load_remote.py --abuse [--abusers 16] [--abuse-rows 100000] [--jobs 10] [--hammer]
 """
 
 from __future__ import annotations
@@ -63,6 +64,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--abuse-rows", type=int, default=100_000,
                    help="rows of formulas in the abusive workbook (3 cells each)")
     p.add_argument("--budget", type=int, default=2048, help="MCDESK_MEMORY_BUDGET in MiB")
+    p.add_argument("--hammer", action="store_true",
+                   help="the abuser retries a refused submission at once (default: after the "
+                        "service's Retry-After, as RemoteClient does)")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("remote.client").setLevel(logging.ERROR)  # retries are counted below
@@ -238,6 +242,8 @@ def abuse(args: argparse.Namespace) -> int:
                         code = 0
                     with lock:
                         codes[code] = codes.get(code, 0) + 1
+                    if code in (429, 503) and not args.hammer:
+                        stop.wait(float(r.headers.get("retry-after", "1")))
 
         flooders = [threading.Thread(target=flood, args=(i,), daemon=True)
                     for i in range(args.abusers)]
@@ -258,6 +264,8 @@ def abuse(args: argparse.Namespace) -> int:
           f"parse slots {info['limits']['parse_slots']} (queue "
           f"{info['limits']['parse_queue']}), memory budget {budget / 2**20:.0f} MiB "
           f"({info['limits']['job_memory_bytes'] / 2**20:.0f} MiB for jobs and parses)")
+    print(f"abuser: {args.abusers} concurrent submitters, refused ones retried "
+          f"{'at once' if args.hammer else 'after Retry-After'}")
     print(f"victim, {args.jobs} jobs of {args.trials:,} trials one after the other:")
     for name, lat in (("idle", idle), ("under abuse", busy)):
         print(f"  {name:12s} p50 {pct(lat, 50):6.2f} s  p95 {pct(lat, 95):6.2f} s  "
