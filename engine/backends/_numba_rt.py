@@ -634,11 +634,54 @@ def irr_pair(ca, cb, n, ga, gb):
 
 
 # ----------------------------------------------------------------- random cells in groups
+@_inline
+def as241(p):
+    """The standard normal quantile by Wichura's AS241 (PPND16; Appl. Statist. 37 (1988)
+    477-484): about 1e-16 relative to Cephes' ndtri, three times faster (no call through
+    scipy's capsule; the central 85% is one rational function).  For 0 < p < 1."""
+    q = p - 0.5
+    if abs(q) <= 0.425:
+        r = 0.180625 - q * q
+        num = (((((((2.5090809287301226727e+3 * r + 3.3430575583588128105e+4) * r
+                    + 6.7265770927008700853e+4) * r + 4.5921953931549871457e+4) * r
+                  + 1.3731693765509461125e+4) * r + 1.9715909503065514427e+3) * r
+                + 1.3314166789178437745e+2) * r + 3.3871328727963666080e+0) * q
+        den = (((((((5.2264952788528545610e+3 * r + 2.8729085735721942674e+4) * r
+                    + 3.9307895800092710610e+4) * r + 2.1213794301586595867e+4) * r
+                  + 5.3941960214247511077e+3) * r + 6.8718700749205790830e+2) * r
+                + 4.2313330701600911252e+1) * r + 1.0)
+        return num / den
+    r = math.sqrt(-math.log(p if q <= 0.0 else 1.0 - p))
+    if r <= 5.0:
+        r = r - 1.6
+        num = (((((((7.74545014278341407640e-4 * r + 2.27238449892691845833e-2) * r
+                    + 2.41780725177450611770e-1) * r + 1.27045825245236838258e+0) * r
+                  + 3.64784832476320460504e+0) * r + 5.76949722146069140550e+0) * r
+                + 4.63033784615654529590e+0) * r + 1.42343711074968357734e+0)
+        den = (((((((1.05075007164441684324e-9 * r + 5.47593808499534494600e-4) * r
+                    + 1.51986665636164571966e-2) * r + 1.48103976427480074590e-1) * r
+                  + 6.89767334985100004550e-1) * r + 1.67638483018380384940e+0) * r
+                + 2.05319162663775882187e+0) * r + 1.0)
+    else:
+        r = r - 5.0
+        num = (((((((2.01033439929228813265e-7 * r + 2.71155556874348757815e-5) * r
+                    + 1.24266094738807843860e-3) * r + 2.65321895265761230930e-2) * r
+                  + 2.96560571828504891230e-1) * r + 1.78482653991729133580e+0) * r
+                + 5.46378491116411436990e+0) * r + 6.65790464350110377720e+0)
+        den = (((((((2.04426310338993978564e-15 * r + 1.42151175831644588870e-7) * r
+                    + 1.84631831751005468180e-5) * r + 7.86869131145613259100e-4) * r
+                  + 1.48753612908506148525e-2) * r + 1.36929880922735805310e-1) * r
+                + 5.99832206555887937690e-1) * r + 1.0)
+    x = num / den
+    return -x if q < 0.0 else x
+
+
 @_jit
 def fill_group(ur, r0, count, n, start, k0, k1, sids, s0, total, lhs, dp, p0):
     """Rows r0 .. r0+count-1 of ``ur``: per row g the uniforms of stream sids[s0+g] for
     trials start .. start+n-1, through the row's transform (dp[p0+3g]: 0 RAND(), 1
-    NORM.INV(RAND(), dp[p0+3g+1], dp[p0+3g+2]), NaN where the uniform is 0: #NUM!)."""
+    NORM.INV(RAND(), dp[p0+3g+1], dp[p0+3g+2]) by AS241, NaN where the uniform is 0:
+    #NUM!)."""
     for g in range(count):
         row = ur[r0 + g]
         fill_u01(row, 0, n, start, k0, k1, sids[s0 + g], total, lhs)
@@ -647,7 +690,7 @@ def fill_group(ur, r0, count, n, start, k0, k1, sids, s0, total, lhs, dp, p0):
             sd = dp[p0 + 3 * g + 2]
             for i in range(n):
                 u = row[i]
-                row[i] = mean + sd * ndtri(u) if u > 0.0 else np.nan
+                row[i] = mean + sd * as241(u) if u > 0.0 else np.nan
 
 
 @_jit
