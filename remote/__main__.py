@@ -47,9 +47,6 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_SETTINGS
 
 
-SWITCH_INTERVAL_S = 0.0005
-
-
 def serve(settings) -> int:
     import uvicorn
 
@@ -58,9 +55,6 @@ def serve(settings) -> int:
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         logging.getLogger(__name__).warning(
             "running as root: run the service as an unprivileged user (the image does)")
-    # a parse is pure Python: with the default 5 ms switch interval, a job's thread (which
-    # drops the GIL in every numpy call) waits up to 5 ms for it each time it comes back
-    sys.setswitchinterval(SWITCH_INTERVAL_S)
     app = create_app(settings)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="info",
                 timeout_keep_alive=75, proxy_headers=True)

@@ -155,9 +155,9 @@ def test_a_workbook_above_the_cell_limit_is_refused_naming_the_variable(svc):
 
 
 def test_a_cancel_in_the_last_chunk_wins(svc):
-    # one chunk of 60,000 trials: the DELETE lands in the job's last (only) chunk
+    # one chunk of 100,000 trials: the DELETE lands in the job's last (only) chunk
     with _http(svc) as http:
-        r = _post(http, BOOK.read_bytes(), {**SPEC, "trials": 60_000})
+        r = _post(http, BOOK.read_bytes(), {**SPEC, "trials": 100_000})
         assert r.status_code == 202, r.text
         job = r.json()["id"]
         deadline = time.monotonic() + 60
