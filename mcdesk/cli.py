@@ -149,6 +149,10 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(with_app_command(sys.argv[1:] if argv is None else argv))
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
+    if args.command in ("simulate", "example", "app", "serve"):
+        from mcdesk.blas import single_threaded_blas
+
+        single_threaded_blas()
     from engine.errors import McdeskError
 
     try:

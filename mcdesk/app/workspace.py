@@ -116,7 +116,8 @@ def will_compile(backend: Backend, job: Any) -> bool:
 
 @dataclass
 class RunTiming:
-    """Where a run's time went, in seconds: preparing the model (its formulas to a program),
+    """Where a run's time went, in seconds: preparing the model (its formulas to a program,
+    and for numba its kernel's code),
     the simulation (trials; ``compile_s`` of it compiling or loading the kernel), the
     statistics (percentiles, histograms, sensitivity, convergence) and, set by the page,
     building the charts."""
