@@ -22,6 +22,7 @@ __all__ = ["Bernoulli", "Binomial", "Discrete", "Geometric", "Hypergeometric", "
            "NegBinomial", "Poisson"]
 
 _TAIL = 1e-17   # support() cuts an infinite tail where it holds less than this
+_BELOW_ONE = 1.0 - 2.0 ** -53
 
 
 def _arr(u: np.ndarray | float) -> np.ndarray:
@@ -52,9 +53,10 @@ class _Lattice(Distribution):
 
     def support(self) -> tuple[np.ndarray, np.ndarray]:
         f = self._frozen
-        lo = float(f.ppf(0.0)) if math.isfinite(float(f.ppf(0.0))) else 0.0
         hi = float(f.isf(_TAIL))
-        k = np.arange(max(lo, float(f.support()[0])), hi + 1.0)
+        if not math.isfinite(hi):
+            hi = float(f.ppf(_BELOW_ONE))
+        k = np.arange(float(f.support()[0]), hi + 1.0)
         return k, f.pmf(k)
 
 
