@@ -325,10 +325,12 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         backend = RemoteBackend(getattr(args, "url", None), getattr(args, "token", None),
                                 shards=getattr(args, "shards", None), progress=bar)
         bar = None
+    started = time.perf_counter()
     result = simulate(model, spec, backend=backend, chunk_size=args.chunk_size, progress=bar)
+    whole = time.perf_counter() - started
     names = _names(model, spec)
     if not args.quiet:
-        print_summary(result, names)
+        print_summary(result, names, whole)
     if args.json:
         _write_json(args.json, result_json(result, names))
     if args.samples:
@@ -379,10 +381,16 @@ def _named(cell: str, names: dict[str, str | None]) -> str:
     return f"{cell} ({names[cell]})" if names.get(cell) else cell
 
 
-def print_summary(result, names: tuple[dict, dict] | None = None) -> None:
+def print_summary(result, names: tuple[dict, dict] | None = None,
+                  whole_s: float | None = None) -> None:
+    """The run in a line (its trials' time, and the whole time with compiling and the
+    statistics when given), then a line per output."""
     names = {**names[0], **names[1]} if names else {}
-    print(f"{result.trials:,} trials, seed {result.seed}, {result.backend} backend, "
-          f"{result.elapsed_s:.2f} s ({result.trials_per_s:,.0f} trials/s)")
+    line = (f"{result.trials:,} trials, seed {result.seed}, {result.backend} backend, "
+            f"{result.elapsed_s:.2f} s ({result.trials_per_s:,.0f} trials/s)")
+    if whole_s is not None:
+        line += f"; {whole_s:.2f} s in all with compiling and statistics"
+    print(line)
     for name, s in result.outputs.items():
         if s.mean is None:
             print(f"{_named(name, names)}: every trial ended in an Excel error ({s.errors:,})")

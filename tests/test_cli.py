@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -48,6 +49,8 @@ def test_simulate_writes_result_and_samples(cost_book, tmp_path, capsys):
     header = csv.read_text().splitlines()[0].split(",")
     assert header == ["Inputs!B1", "Inputs!B2", "Summary!B2", "Summary!B3"]
     assert "Summary!B2: mean" in out
+    assert re.search(r"2,000 trials, seed 3, numpy backend, [\d.]+ s \([\d,]+ trials/s\); "
+                     r"[\d.]+ s in all with compiling and statistics", out)
 
 
 def test_samples_npz(cost_book, tmp_path, capsys):
