@@ -523,9 +523,7 @@ class _Tokenizer:
             elif ch in _PUNCT:
                 out.append(_Token(ch, ch, i))
                 i += 1
-            elif ch.isdigit() or (ch == "." and i + 1 < len(s) and s[i + 1].isdigit()):
-                m = _NUMBER.match(s, i)
-                assert m is not None
+            elif m := _NUMBER.match(s, i):  # ASCII digits only (not '١٢' or '１２')
                 out.append(_Token("num", m.group(), i))
                 i = m.end()
             elif ch == "'" or ch in _WORD_CHARS:

@@ -267,3 +267,10 @@ def test_cli_refuses_a_deep_spec_with_exit_2(tmp_path):
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 2, out.stderr
     assert "nested 100,000 levels deep" in out.stderr and "Traceback" not in out.stderr
+
+
+@pytest.mark.parametrize("text", ["A1=triangular(١,2,3)", "A1=triangular(1,2,３)"])
+def test_input_arguments_take_ascii_digits_only(text):
+    # str.isdigit() is true for other scripts' digits: this was an AssertionError traceback
+    with pytest.raises(SpecError, match="unexpected character"):
+        parse_input_arg(text)
