@@ -261,3 +261,28 @@ def test_an_unexpected_error_while_reading_is_a_clear_refusal(tmp_path, monkeypa
         assert mgr.ledger.used == 0 and mgr.gate.running == 0
     finally:
         mgr.stop()
+
+
+def test_memory_ledger_makes_work_wait_for_its_share():
+    from remote.admission import MemoryLedger
+
+    ledger = MemoryLedger(100)
+    got, release = threading.Event(), threading.Event()
+
+    def second() -> None:
+        with ledger.hold(50):
+            got.set()
+            release.wait(5)
+
+    t = threading.Thread(target=second)
+    with ledger.hold(70):
+        t.start()
+        assert not got.wait(0.3) and ledger.used == 70  # 70 + 50 > 100: the second waits
+    assert got.wait(5) and ledger.used == 50 and ledger.peak == 70
+    with ledger.hold(10, cancelled=lambda: True):  # 60 fits: held at once
+        assert ledger.used == 60
+    with ledger.hold(60, cancelled=lambda: True):  # would wait, but the job is cancelled
+        assert ledger.used == 50
+    release.set()
+    t.join(5)
+    assert ledger.used == 0 and not ledger.fits(101) and ledger.fits(100)
