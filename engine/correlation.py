@@ -130,8 +130,7 @@ class CopulaPlan:
 def copula_factor(rank: np.ndarray) -> CopulaPlan:
     """Repair ``rank`` if needed and factor its normal-scores matrix."""
     used = nearest_correlation(rank)
-    normal = 2.0 * np.sin(np.pi * used / 6.0)
-    np.fill_diagonal(normal, 1.0)
+    normal = np.where(np.abs(used) == 1.0, used, 2.0 * np.sin(np.pi * used / 6.0))
     if _min_eig(normal) < -PSD_TOL:
         normal = nearest_correlation(normal)
         used = 6.0 / np.pi * np.arcsin(np.clip(normal / 2.0, -0.5, 0.5))
