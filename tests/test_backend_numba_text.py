@@ -184,3 +184,17 @@ def test_a_mixed_cell_read_by_numpy_keeps_its_values(backend):
              "B3": "=LEN(B2)+B1"}
     job, _, _ = check(backend, cells, ["B1", "B3"], fused=False)
     assert set(fused_report(job, backend)) == {"Sheet1!B2", "Sheet1!B3"}
+
+
+# ----------------------------------------------------------------- 15 significant digits
+def test_numbers_compare_at_15_significant_digits_as_numpy(backend):
+    """engine.values.COMPARISON_RULE in the kernel: 0.1+0.2=0.3 is TRUE, values equal to 15
+    digits compare equal, values further apart keep their order (per trial, varying)."""
+    cells = {"A1": 2.0, "A2": 3.0,
+             "B1": "=(A1*0+0.1+0.2=0.3)+(A1*0+0.3>0.1+0.2)*2+(A1*0+1/3*3<>1)*4",
+             "B2": "=(A1*0.1+0.2=0.2+A1*0.1)+(A1/3*3=A1)*2+(A1*(1+1E-16)>A1)*4",
+             "B3": "=(A1*(1+3E-15)=A1)+(A1*(1+3E-14)>A1)*2+(A2-A2+1E16+1>1E16)*4",
+             "B4": "=(A1*1E-310=0)+(A1-A1=0)*2+(A1*0.1*3=A1*0.3)*4"}
+    _, got, _ = check(backend, cells, ["B1", "B2", "B3", "B4"])
+    model = Model.from_cells({f"Sheet1!{k}": v for k, v in cells.items()})
+    assert (got[0][model.ref("Sheet1!B1")] == 1.0).all()   # 0.1+0.2=0.3, not greater

@@ -50,7 +50,7 @@ _TERNARY = {"sel": "(({0}) ? ({1}) : ({2}))", "ck": "(({0}) ? ({1}) : 0)",
             "b2f": "(({0}) ? R(1.0) : R(0.0))", "nt": "(!({0}))", "int": "((long long)({0}))"}
 CALLS = {  # Python name in the generated lines -> runtime / CUDA math function
     "fe": "fe", "nf": "nf", "max": "pymax", "min": "pymin", "abs": "fabs",
-    "excel_pow": "excel_pow", "ipow": "ipow", "excel_round": "excel_round", "snap15": "snap15",
+    "excel_pow": "excel_pow", "ipow": "ipow", "excel_round": "excel_round", "snap15": "snap15", "cmp15": "cmp15",
     "ndtri": "ndtri", "ndtr": "ndtr", "irr": "irr",
     "np.floor": "floor", "np.ceil": "ceil", "np.trunc": "trunc", "np.sqrt": "sqrt",
     "np.exp": "exp", "np.log": "log", "np.log10": "log10", "np.sin": "sin", "np.cos": "cos",

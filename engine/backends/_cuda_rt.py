@@ -311,6 +311,13 @@ MC_HD double snap15(double y) {
     return rint(y * scale) / scale;
 }
 
+MC_HD double cmp15(double a, double b) {  /* values.COMPARISON_RULE: -1, 0 or 1 */
+    double d = fabs(a - b);
+    if (d > 2e-14 * pymax(fabs(a), fabs(b))) return a < b ? -1.0 : 1.0;
+    double sa = snap15(a), sb = snap15(b);
+    return sa < sb ? -1.0 : (sa > sb ? 1.0 : 0.0);
+}
+
 MC_HD double excel_round(double x, double digits, int how) {
     double d = pymin(pymax(trunc(digits), -308.0), 308.0);
     bool pos = d >= 0.0;

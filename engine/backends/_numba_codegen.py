@@ -405,7 +405,11 @@ class Generator(FunctionsMixin, TextMixin, MixedMixin):
             rank = {KNUM: 0, KBOOL: 2}
             x = 1.0 if _OPCMP[op](rank[a.kind], rank[b.kind]) else 0.0
             return num(lit(x), e, (x, x), KBOOL)
-        return num(self.value(f"b2f({a.v} {_PYCMP[op]} {b.v})"), e, (0.0, 1.0), KBOOL)
+        if a.kind == b.kind == KBOOL:
+            return num(self.value(f"b2f({a.v} {_PYCMP[op]} {b.v})"), e, (0.0, 1.0), KBOOL)
+        # numbers (and blank, 0): at 15 significant digits, as engine.values.COMPARISON_RULE
+        c = self.value(f"cmp15({a.v}, {b.v})")
+        return num(self.value(f"b2f({c} {_PYCMP[op]} 0.0)"), e, (0.0, 1.0), KBOOL)
 
     def result(self, expr: str, args: list[Val], checks: Sequence[tuple[str, int] | None] = (),
                bounds: iv.Interval = iv.UNKNOWN) -> Val:
@@ -682,6 +686,7 @@ class Generator(FunctionsMixin, TextMixin, MixedMixin):
             "",
             "from engine.backends._numba_rt import (b2f, ck, excel_pow, excel_round, fe, ipow, irr,",
             "                                       irr_pair, ndtr, ndtri, nf, nt, sel, snap15)",
+            "from engine.backends._numba_rt import cmp15",
             "from engine.backends._numba_rt import fill_group, rsum",
             "from engine.backends._numba_rt import (fill_discrete, fill_lognormal, fill_normal,",
             "                                       fill_pert, fill_pertfast, fill_triangular,",

@@ -394,6 +394,20 @@ def snap15(y):
 
 
 @_jit
+def cmp15(a, b):
+    """-1, 0 or 1 as Excel compares two numbers: at 15 significant digits
+    (engine.values.COMPARISON_RULE).  snap15 is monotone, so numbers further apart than
+    its rounding (5e-15 of each; 2e-14 leaves a margin) keep their IEEE order: only close
+    ones are snapped."""
+    d = abs(a - b)
+    if d > 2e-14 * max(abs(a), abs(b)):
+        return -1.0 if a < b else 1.0
+    sa = snap15(a)
+    sb = snap15(b)
+    return -1.0 if sa < sb else (1.0 if sa > sb else 0.0)
+
+
+@_jit
 def excel_round(x, digits, how):
     """ROUND (how 0), ROUNDUP (1), ROUNDDOWN/TRUNC (2): engine.functions.math.round_digits."""
     d = min(max(np.trunc(digits), -308.0), 308.0)
