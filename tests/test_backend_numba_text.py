@@ -99,7 +99,8 @@ BASE = {"A1": 2.0, "A2": 3.0, "C1": "High", "C2": "low", "C3": "  mid  ", "C4": 
                   '=MAXIFS(A1:A2,B1:B2,"x")', '=COUNTIF(C1:C4,B1)+COUNTIF(C1:C4,">4")']),
     ("lookups", ['=MATCH(B1,C1:C3,0)', '=VLOOKUP(B1,C1:D2,2,FALSE)',
                  '=INDEX(C1:C3,ROUND(A1,0))="low"', '=XLOOKUP(B1,C1:C2,D1:D2,"none")="x"',
-                 '=IFERROR(MATCH(B2,C1:C3,0),-1)']),
+                 '=IFERROR(MATCH(B2,C1:C3,0),-1)', '=VLOOKUP(A1,F1:G3,2)="mid"',
+                 '=LEN(VLOOKUP(ROUND(A1,0),F1:G3,2,FALSE))', "=HLOOKUP(A2,H1:J2,2)+A1"]),
     ("information and errors", ["=ISTEXT(B1)+ISNUMBER(B1)*2+ISBLANK(C9)*4+ISERROR(B1)*8",
                                 "=ISNA(MATCH(B1,C1:C2,0))+ISERR(1/(A1-A1))*2",
                                 '=IFERROR(VLOOKUP(B1,C1:D2,2,FALSE),"none")="none"',
@@ -108,7 +109,8 @@ BASE = {"A1": 2.0, "A2": 3.0, "C1": "High", "C2": "low", "C3": "  mid  ", "C4": 
                                       '=-("1"&B2="1")']),
 ])
 def test_text_feature_matches_numpy(backend, name, formulas):
-    cells = dict(BASE, D1="x", D2="y", C5="")
+    cells = dict(BASE, D1="x", D2="y", C5="", F1=1.0, F2=2.0, F3=3.5, G1="low", G2="mid",
+                 G3="top", H1=1.0, I1=3.0, J1=4.0, H2=10.0, I2=20.0, J2=30.0)
     outs = {f"E{k}": f for k, f in enumerate(formulas, start=1)}
     cells.update(outs)
     check(backend, cells, list(outs))

@@ -261,10 +261,17 @@ class AggregatesMixin(ArgsMixin):
             raise NotFusable("MATCH of something other than a number")
         cells = self._line(node.args[1], "MATCH")
         mode = self._static_int(node.args[2] if len(node.args) > 2 else None, 1)
+        pos = self._match_position(x, cells, mode, "MATCH")
+        e = self.err(self.chain([x.e], [(f"({pos} == 0.0)", NA)]))
+        return num(pos, e, (1.0, float(len(cells))))
+
+    def _match_position(self, x: Val, cells: list[Val], mode: int, what: str) -> str:
+        """The 1-based position of number or logical ``x`` in ``cells`` (0: not found):
+        mode 0 the first equal cell of its type, mode 1 the last constant <= x (sorted)."""
         if any(c.kind == KANY for c in cells):
-            raise NotFusable("MATCH over cells whose type varies per trial")
+            raise NotFusable(f"{what} over cells whose type varies per trial")
         if any(c.e != "0" for c in cells):
-            raise NotFusable("MATCH over cells that may be errors")
+            raise NotFusable(f"{what} over cells that may be errors")
         pos = "0.0"
         if mode == 0:
             for j in range(len(cells), 0, -1):  # from the last: the first match wins
@@ -275,15 +282,55 @@ class AggregatesMixin(ArgsMixin):
             consts = [c for c in cells if c.kind == KNUM and c.lo == c.hi]
             if len(consts) != len(cells) or any(
                     a.lo >= b.lo for a, b in zip(consts, consts[1:], strict=False)):
-                raise NotFusable("approximate MATCH over cells not known to be sorted")
+                raise NotFusable(f"approximate {what} over cells not known to be sorted")
             if x.kind != KNUM:
-                raise NotFusable("approximate MATCH of a logical")
+                raise NotFusable(f"approximate {what} of a logical")
             for j, c in enumerate(cells, start=1):
                 pos = self.value(f"sel({x.v} >= {c.v}, {lit(j)}, {pos})")
         else:
-            raise NotFusable(f"MATCH with match type {mode}")
-        e = self.err(self.chain([x.e], [(f"({pos} == 0.0)", NA)]))
-        return num(pos, e, (1.0, float(len(cells))))
+            raise NotFusable(f"{what} with match type {mode}")
+        return pos
+
+    def _table_lookup(self, node: ir.Call, vertical: bool) -> Val:
+        """engine.functions.lookup VLOOKUP/HLOOKUP of a number that varies, in a constant
+        first column (row): its position as MATCH finds it, then the cell of the result
+        column (row) there; text keys and the rest through the numpy library per key."""
+        args = node.args
+        if not 3 <= len(args) <= 4:
+            raise NotFusable(f"{node.name} with a wrong number of arguments")
+        key = self.expr(args[0])
+        if key.kind != KNUM or key.lo == key.hi or not isinstance(args[1], ir.Area):
+            return self.enumerated_call(node)
+        k = self._static_int(args[2], 0)
+        approx = True
+        if len(args) == 4:
+            flag = self.expr(args[3]) if not isinstance(args[3], ir.Missing) else None
+            if flag is not None and (flag.lo != flag.hi or flag.e != "0"):
+                raise NotFusable(f"{node.name} with a match mode that varies")
+            approx = flag is not None and flag.lo != 0.0
+        table = args[1].cells()
+        rows = table if vertical else [list(c) for c in zip(*table, strict=True)]
+        if not 1 <= k <= len(rows[0]):
+            raise NotFusable(f"{node.name} of a column outside the table")
+        first = [self.operand(r[0]) for r in rows]
+        found = [self.operand(r[k - 1]) for r in rows]
+        if len({c.kind for c in found}) != 1 or found[0].kind == KANY:
+            raise NotFusable(f"{node.name} returning values of several types")
+        pos = self._match_position(key, first, 1 if approx else 0, node.name)
+        r, cell_err = found[0].v, found[0].e
+        for j in range(2, len(found) + 1):
+            r = self.value(f"sel({pos} == {lit(j)}, {found[j - 1].v}, {r})")
+            if found[j - 1].e != "0" or cell_err != "0":
+                cell_err = self.err(f"sel({pos} == {lit(j)}, {found[j - 1].e}, {cell_err})")
+        e = self.err(self.chain([key.e], [(f"({pos} == 0.0)", NA),
+                                           (cell_err, 0) if cell_err != "0" else None]))
+        return num(r, e, iv.union([c.iv for c in found]), found[0].kind, union_dom(found))
+
+    def fn_vlookup(self, node: ir.Call) -> Val:
+        return self._table_lookup(node, True)
+
+    def fn_hlookup(self, node: ir.Call) -> Val:
+        return self._table_lookup(node, False)
 
     def fn_index(self, node: ir.Call) -> Val:
         """INDEX(row or column, k): the k-th cell (k truncated); #REF! beyond the range."""
