@@ -29,7 +29,6 @@ import numpy as np
 
 from .. import ir
 from ..values import DIV0, NA, VALUE, ExcelError, Grid, Kind, Vec, blank, boolean, num, text
-from . import _numba_intervals as iv
 from ._numba_values import BLANK, KANY, KBLANK, KBOOL, KNUM, KSTR, NotFusable, Val, code, lit
 
 if TYPE_CHECKING:
@@ -166,7 +165,7 @@ class TextMixin:
                 idx = f"{idx} * {w} + int({vals[j].v})"
         else:
             idx = "0"
-        used = [pos for pos in _positions(doms, var, widths)]
+        used = _positions(doms, var, widths)
         vset = {values[p] for p in used if errors[p] == 0}
         if len(vset) <= 1:
             v = lit(vset.pop() if vset else 0.0)
@@ -557,4 +556,4 @@ def _resized(node: ir.Node, shape: tuple[int, int]) -> ir.Area:
     return ir.Area(node.sheet, node.r1, node.c1, node.r1 + shape[0] - 1, node.c1 + shape[1] - 1)
 
 
-__all__ = ["TextMixin", "ENUMERATED", "MAX_TABLE", "iv"]
+__all__ = ["TextMixin", "ENUMERATED", "MAX_TABLE"]
