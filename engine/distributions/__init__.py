@@ -8,7 +8,7 @@ parameters and names the cell in every error.  :class:`Adjusted` adds the proper
 distribution may have: truncation, shift, a display name, a static value, a fixed stream and
 a place in a correlation group.
 
-Modules: ``continuous``, ``discrete``, ``empirical`` (from points), ``properties``, and the
+Modules: ``bounded``, ``continuous``, ``discrete``, ``empirical`` (from points), ``properties``, and the
 table of kinds in ``_registry``.
 """
 
@@ -23,9 +23,8 @@ from ._registry import (
     canonical_kind,
     make_distribution,
 )
+from .bounded import Beta, BetaGeneral, Pert, Triangular, Trigen, Uniform
 from .continuous import (
-    Beta,
-    BetaGeneral,
     ChiSquare,
     Erlang,
     Exponential,
@@ -37,12 +36,8 @@ from .continuous import (
     Lognormal2,
     Normal,
     Pareto,
-    Pert,
     Rayleigh,
     StudentT,
-    Triangular,
-    Trigen,
-    Uniform,
     Weibull,
 )
 from .discrete import (

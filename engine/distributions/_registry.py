@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import SpecError
+from . import bounded as b
 from . import continuous as c
 from . import discrete as d
 from . import empirical as e
@@ -30,16 +31,16 @@ class _Kind:
 
 
 _TABLE: dict[str, _Kind] = {
-    "triangular": _Kind(c.Triangular, ("min", "mode", "max"), aliases=("tri", "triang")),
-    "pert": _Kind(c.Pert, ("min", "mode", "max"), (("shape", 4.0),),
+    "triangular": _Kind(b.Triangular, ("min", "mode", "max"), aliases=("tri", "triang")),
+    "pert": _Kind(b.Pert, ("min", "mode", "max"), (("shape", 4.0),),
                   ("betapert", "modpert")),
-    "trigen": _Kind(c.Trigen, ("bottom", "mode", "top", "pbottom", "ptop")),
-    "uniform": _Kind(c.Uniform, ("min", "max"), aliases=("unif",)),
+    "trigen": _Kind(b.Trigen, ("bottom", "mode", "top", "pbottom", "ptop")),
+    "uniform": _Kind(b.Uniform, ("min", "max"), aliases=("unif",)),
     "normal": _Kind(c.Normal, ("mean", "sd"), aliases=("norm",)),
     "lognormal": _Kind(c.Lognormal, ("mean", "sd"), aliases=("lognorm",)),
     "lognormal2": _Kind(c.Lognormal2, ("mu", "sigma"), aliases=("lognorm2",)),
-    "beta": _Kind(c.Beta, ("alpha1", "alpha2")),
-    "betageneral": _Kind(c.BetaGeneral, ("alpha1", "alpha2", "min", "max"),
+    "beta": _Kind(b.Beta, ("alpha1", "alpha2")),
+    "betageneral": _Kind(b.BetaGeneral, ("alpha1", "alpha2", "min", "max"),
                          aliases=("beta_general", "betagen")),
     "gamma": _Kind(c.Gamma, ("alpha", "beta")),
     "erlang": _Kind(c.Erlang, ("m", "beta")),
