@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import gc
 import logging
 import time
 from pathlib import Path
 
+from ._gcpause import paused
 from ._xlsx_package import Package
 from ._xlsx_parts import (
     assign_names,
@@ -26,13 +26,8 @@ log = logging.getLogger(__name__)
 def read_workbook(path: Path, limits: Limits) -> Workbook:
     """The whole workbook; the cyclic garbage collector pauses while the cells pile up (it
     would otherwise walk the growing heap again and again: about a third of the time)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with paused():
         return _read(path, limits)
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _read(path: Path, limits: Limits) -> Workbook:

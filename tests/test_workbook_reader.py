@@ -359,3 +359,23 @@ def test_zip_bomb_ratio_counts_only_the_parts_read(tmp_path):
     bomb = write_book(tmp_path / "bomb.xlsx", {"Sheet1": "<sheetData/>" + filler})
     with pytest.raises(LimitError, match="looks like a zip bomb"):
         load_workbook(bomb)
+
+
+def test_gc_pause_nests_and_restores():
+    import gc
+
+    from engine._gcpause import paused
+
+    assert gc.isenabled()
+    with paused():
+        with paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with paused():
+            pass
+        assert not gc.isenabled()  # it was off before: it stays off
+    finally:
+        gc.enable()
