@@ -52,10 +52,18 @@ class Moments:
         n = int(x.size)
         if n == 0:
             return cls()
-        mean = float(np.mean(x))
-        d = x - mean
+        lo, hi = float(x.min()), float(x.max())
+        if lo == hi:  # a constant: exactly, whatever its magnitude
+            return cls(n, lo, 0.0, lo, hi)
+        big = max(abs(lo), abs(hi)) >= 2.0 ** 1000  # sums could overflow: scale (exactly)
+        s = 2.0 ** (math.frexp(max(abs(lo), abs(hi)))[1] - 8) if big else 1.0
+        xs = x / s if big else x
+        mean = float(np.mean(xs))
+        d = xs - mean
         # einsum, not np.dot: BLAS's threaded dot is several times slower on a busy machine
-        return cls(n, mean, float(np.einsum("i,i->", d, d)), float(x.min()), float(x.max()))
+        with np.errstate(over="ignore"):
+            m2 = float(np.einsum("i,i->", d, d)) * s * s
+        return cls(n, mean * s, m2, lo, hi)
 
     def merge(self, other: Moments) -> Moments:
         """The moments of both sets of values (Chan, Golub & LeVeque's pairwise update)."""
