@@ -1,7 +1,8 @@
 """What keeps one subject from starving the others, and the replica within its memory:
 
-* :class:`FairQueue`: waiting work taken round-robin across subjects (a subject with many
-  submissions waiting does not delay another's first one by more than one turn);
+* :class:`FairQueue`: waiting work taken fairly across subjects, the one served least
+  recently first (a subject with many submissions waiting delays another's by at most one
+  turn); it orders both the parses and the jobs waiting for a slot;
 * :class:`ParseGate`: at most ``slots`` workbooks parsed at once, at most ``queue`` waiting
   (beyond: :class:`ParseQueueFullError`, 503 + Retry-After), served fairly;
 * :class:`MemoryLedger`: bytes held by parses and running jobs, within the replica's budget
