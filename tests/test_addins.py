@@ -1,0 +1,129 @@
+"""@RISK, Analytic Solver (Psi) and ModelRisk (Vose) formulas read as inputs, outputs and
+correlations (engine.addins)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from openpyxl import Workbook
+
+from engine.addins import read_cell, scan_model
+from engine.backends.numpy import NumpyBackend
+from engine.errors import SpecError
+from engine.model import Model
+from engine.simulate import prepare, run_job
+from engine.spec import SimulationSpec, parse_input_arg
+
+
+def test_a_distribution_with_properties():
+    got = read_cell("In!B2", '=RiskTriang(10,20,30,RiskTruncate(13,27),RiskName("Steel"))')
+    assert got.input.to_dict() == {"cell": "In!B2", "distribution": "triangular",
+                                   "params": {"min": 10.0, "mode": 20.0, "max": 30.0},
+                                   "truncate": {"min": 13.0, "max": 27.0}, "name": "Steel"}
+    assert not got.nested and not got.unknown
+
+
+@pytest.mark.parametrize(("formula", "kind", "params", "props"), [
+    ("=_xll.RiskNormal(B1, 2, RiskStatic(5), RiskSeed(7))", "normal",
+     {"mean": "B1", "sd": 2.0}, {"static": 5.0, "stream": 7}),
+    ("=RiskPert(1,2,4,RiskShift(10),RiskTruncate2(12,13))", "pert",
+     {"min": 1.0, "mode": 2.0, "max": 4.0}, {"truncate": {"min": 2.0, "max": 3.0},
+                                              "shift": 10.0}),
+    ("=RiskLognorm(5,1.5,RiskTruncateP(0.05,))", "lognormal", {"mean": 5.0, "sd": 1.5},
+     {"truncate": {"pmin": 0.05}}),
+    ("=RiskDiscrete({1,2,3},{0.2,0.5,0.3})", "discrete",
+     {"values": [1.0, 2.0, 3.0], "probabilities": [0.2, 0.5, 0.3]}, {}),
+    ("=RiskDiscrete(C1:C3,D1:D3,RiskUnits(\"t\"))", "discrete",
+     {"values": "C1:C3", "probabilities": "D1:D3"}, {}),
+    ("=PsiTriangular(1, 2, 4, PsiTruncate(1.5, 3))", "triangular",
+     {"min": 1.0, "mode": 2.0, "max": 4.0}, {"truncate": {"min": 1.5, "max": 3.0}}),
+    ("=VoseNormal(100, 10, VoseXBounds(80,), VoseShift(-5))", "normal",
+     {"mean": 100.0, "sd": 10.0}, {"truncate": {"min": 80.0}, "shift": -5.0}),
+    ("=VoseModPERT(1, 2, 4, 8)", "pert", {"min": 1.0, "mode": 2.0, "max": 4.0, "shape": 8.0},
+     {}),
+    ("=RiskTrigen(2,3,6,10%,90%)", "trigen",
+     {"bottom": 2.0, "mode": 3.0, "top": 6.0, "pbottom": 0.1, "ptop": 0.9}, {}),
+])
+def test_inputs(formula, kind, params, props):
+    inp = read_cell("In!A1", formula).input
+    assert inp.distribution == kind and inp.params == params
+    assert inp.properties() == props
+
+
+@pytest.mark.parametrize(("formula", "name"), [
+    ('=RiskOutput("NPV")+NPV(0.1,B1:B5)', "NPV"),
+    ("=_xll.RiskOutput()+A1*2", ""),
+    ('=PsiOutput()+A1', ""),
+    ('=A1+VoseOutput("Total")', "Total"),
+])
+def test_outputs(formula, name):
+    got = read_cell("Out!B9", formula)
+    assert got.is_output and got.output == name and got.input is None
+
+
+def test_nested_and_unknown_functions_are_named():
+    assert read_cell("A!A1", "=IFERROR(_xll.RiskTriang(1,2,4),2)*10").nested == ["RISKTRIANG"]
+    assert read_cell("A!A1", "=RiskNormal(1,2)*B2").nested == ["RISKNORMAL"]
+    got = read_cell("A!A1", "=RiskPearson5(3,4)+1")
+    assert got.unknown == ["RISKPEARSON5"] and got.input is None
+    assert read_cell("A!A1", "=SUM(B1:B3)").input is None
+    with pytest.raises(SpecError, match=r"A!A1: RISKNORMAL has an argument AVERAGE\(\)"):
+        read_cell("A!A1", "=RiskNormal(AVERAGE(B1:B3), 1)")
+
+
+def _book(tmp_path, style: str):
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Model"
+    cm = wb.create_sheet("Corr")
+    cm["A1"], cm["B1"], cm["A2"], cm["B2"] = 1.0, 0.7, 0.7, 1.0
+    ws["E1"] = 100.0
+    ws["A6"] = "=A1+A2"   # the output's sum without the add-in's RiskOutput term
+    if style == "risk":
+        ws["A1"] = '=RiskTriang(10,20,30,RiskTruncate(13,27),RiskName("Steel"),' \
+                   'RiskCorrmat(Corr!A1:B2,1))'
+        ws["A2"] = "=_xll.RiskNormal(E1,10,RiskCorrmat(Corr!A1:B2,2))"
+        ws["A3"] = '=RiskOutput("Total")+A1+A2'
+        ws["A4"] = "=IFERROR(RiskTriang(1,2,4),2)"
+        ws["A5"] = "=RiskFoo(1)"
+    elif style == "psi":
+        ws["A1"] = "=PsiTriangular(10,20,30,PsiTruncate(13,27))"
+        ws["A2"] = "=PsiNormal(E1,10)"
+        ws["A3"] = '=PsiOutput()+A1+A2'
+    else:
+        ws["A1"] = "=VoseTriangle(10,20,30,VoseXBounds(13,27))"
+        ws["A2"] = "=VoseNormal(E1,10)"
+        ws["A3"] = '=VoseOutput("Total")+A1+A2'
+    path = tmp_path / f"{style}.xlsx"
+    wb.save(path)
+    return Model.open(path)
+
+
+def test_an_at_risk_workbook(tmp_path):
+    scan = scan_model(_book(tmp_path, "risk"))
+    by_cell = {i.cell: i for i in scan.inputs}
+    assert set(by_cell) == {"Model!A1", "Model!A2"}
+    assert by_cell["Model!A1"].name == "Steel"
+    assert scan.outputs == {"Model!A3": "Total"}
+    assert [c.inputs for c in scan.correlations] == [["Model!A1", "Model!A2"]]
+    assert scan.correlations[0].matrix == [[1.0, 0.7], [0.7, 1.0]]
+    assert scan.problems() == [
+        "RISKFOO in Model!A5: this add-in function is not supported",
+        "RISKTRIANG inside a larger formula in Model!A4: only a cell whose whole formula is "
+        "the distribution can be an input"]
+
+
+@pytest.mark.parametrize("style", ["psi", "vose"])
+def test_the_same_inputs_as_declared_by_hand(tmp_path, style):
+    model = _book(tmp_path, style)
+    scan = scan_model(model)
+    assert not scan.problems() and list(scan.outputs) == ["Model!A3"]
+    hand = [parse_input_arg("Model!A1=triangular(10,20,30; truncate=(13,27))"),
+            parse_input_arg("Model!A2=normal(Model!E1,10)")]
+    got = []
+    for inputs in (scan.inputs, hand):
+        spec = SimulationSpec(inputs=inputs, outputs=["Model!A6"], trials=4000, seed=5)
+        samples, _ = run_job(prepare(model, spec), NumpyBackend(), stream=False)
+        got.append(np.asarray(next(iter(samples.outputs.values()))))
+    np.testing.assert_array_equal(got[0], got[1])
+    assert got[0].mean() == pytest.approx(20 + 100, abs=1.0)
