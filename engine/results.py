@@ -108,6 +108,8 @@ class SimulationResult:
     outputs: dict[str, OutputSummary]
     samples: Any = field(default=None, repr=False, compare=False)  # per-trial values, if kept
     compile_s: float = 0.0  # time the backend spent compiling (or loading) its kernel
+    # correlation matrices replaced by the nearest valid one: inputs, max_change, used
+    correlation_adjustments: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """The RESULT.json form: JSON-serialisable with ``allow_nan=False``."""
@@ -117,6 +119,8 @@ class SimulationResult:
             "elapsed_s": _num(self.elapsed_s), "trials_per_s": _num(self.trials_per_s),
             "compile_s": _num(self.compile_s),
             "outputs": {name: s.to_dict() for name, s in self.outputs.items()},
+            **({"correlation_adjustments": self.correlation_adjustments}
+               if self.correlation_adjustments else {}),
         }
 
 

@@ -291,6 +291,7 @@ def simulate(model: Model, spec: SimulationSpec, *, backend: str | Backend = "au
                                stream=stream)
     result = summarize(job, samples, elapsed, be.name)
     result.compile_s = float(be.compile_seconds())
+    result.correlation_adjustments = spec.correlation_adjustments
     return result
 
 

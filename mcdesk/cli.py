@@ -71,6 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--spec", type=Path, help="a saved spec (inputs, outputs, settings) as JSON")
     s.add_argument("--input", action="append", default=[], metavar="CELL=DIST(...)",
                    help="e.g. 'Inputs!D2=triangular(1,2,4)' or with cell references as parameters")
+    s.add_argument("--correlate", action="append", default=[], metavar="CELL,CELL=RHO|FILE.csv",
+                   help="a rank correlation of two inputs, e.g. 'Inputs!D2,Inputs!D3=0.8' "
+                        "(repeat for more pairs), or a CSV matrix (first row: the cells)")
     s.add_argument("--output", action="append", default=[], metavar="CELL")
     s.add_argument("--trials", type=int)
     s.add_argument("--seed", type=int, help="the random seed (default: the spec's, else 1)")
@@ -289,7 +292,7 @@ def _write_json(path: Path, data: dict) -> None:
 
 
 def _load_spec(args: argparse.Namespace):
-    from engine.spec import SimulationSpec, parse_input_arg
+    from engine.spec import SimulationSpec, parse_correlate_args, parse_input_arg
 
     spec = SimulationSpec.load(args.spec) if args.spec else SimulationSpec(inputs=[], outputs=[])
     given = {i.cell: i for i in spec.inputs}
@@ -297,6 +300,15 @@ def _load_spec(args: argparse.Namespace):
         inp = parse_input_arg(text)
         given[inp.cell] = inp
     spec.inputs = list(given.values())
+    correlate = getattr(args, "correlate", None) or []
+    if correlate:
+        spec.correlations = [*spec.correlations, *parse_correlate_args(correlate)]
+    if spec.correlations:
+        spec.validate(require_outputs=False)
+        for adj in spec.correlation_adjustments:
+            print(f"mcdesk: warning: the correlation matrix of {', '.join(adj['inputs'])} is not "
+                  f"positive semi-definite; the nearest valid one is used (largest change "
+                  f"{adj['max_change']:.4g})", file=sys.stderr)
     if args.output:
         spec.outputs = list(dict.fromkeys([*spec.outputs, *args.output]))
     if args.trials is not None:

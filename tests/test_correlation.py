@@ -206,3 +206,34 @@ def test_a_fixed_stream():
     want = make_distribution("normal", {"mean": 0, "sd": 1}, "A1").ppf(
         draw(9, 77, 0, 5000, 5000))
     np.testing.assert_array_equal(a, want)
+
+
+def test_cli_correlate_and_properties(tmp_path, capsys):
+    import json
+
+    from openpyxl import Workbook
+
+    from mcdesk.cli import main
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "In"
+    for r in (1, 2, 3):
+        ws[f"A{r}"] = 1.0
+    ws["B1"] = "=A1+A2+A3"
+    book = tmp_path / "m.xlsx"
+    wb.save(book)
+    out = tmp_path / "r.json"
+    code = main(["simulate", str(book), "--input", "In!A1=normal(0,1; truncate=(-1,1))",
+                 "--input", 'In!A2=normal(0,1; name="Steel"; shift=5)',
+                 "--input", "In!A3=normal(0,1)", "--output", "In!B1", "--trials", "2000",
+                 "--backend", "numpy", "--correlate", "In!A1,In!A2=0.9",
+                 "--correlate", "In!A2,In!A3=0.9", "--correlate", "In!A1,In!A3=-0.9",
+                 "--json", str(out), "--quiet"])
+    assert code == 0
+    err = capsys.readouterr().err
+    assert "the correlation matrix of In!A1, In!A2, In!A3 is not positive semi-definite" in err
+    data = json.loads(out.read_text())
+    adj = data["correlation_adjustments"]
+    assert adj[0]["inputs"] == ["In!A1", "In!A2", "In!A3"] and adj[0]["max_change"] > 0.1
+    assert data["outputs"]["In!B1"]["mean"] == pytest.approx(5.0, abs=0.15)
