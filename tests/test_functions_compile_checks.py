@@ -66,3 +66,13 @@ def test_cli_check_reports_randbetween_without_arguments(tmp_path):
     assert "Traceback" not in proc.stderr + proc.stdout
     report = json.loads(out.read_text())
     assert any("Sheet1!B1" in p and "RANDBETWEEN" in p for p in report["problems"])
+
+
+def test_functions_of_any_number_of_arguments_declare_their_counts():
+    from engine.functions import arity_error, lookup
+
+    assert arity_error(lookup("PMT"), 2) == "PMT takes 3 to 5 arguments, not 2"
+    assert arity_error(lookup("ABS"), 2) == "ABS takes 1 argument, not 2"
+    assert arity_error(lookup("PRICE"), 5) == "PRICE takes 6 to 7 arguments, not 5"
+    assert arity_error(lookup("NORM.S.INV"), 1) is None
+    assert arity_error(lookup("SUM"), 30) is None

@@ -101,9 +101,26 @@ def lookup(name: str) -> Function | None:
 EXTERNAL_DATA = frozenset({"STOCKHISTORY", "FIELDVALUE", "_FV", "WEBSERVICE", "RTD"})
 
 
+def takes(least: int, most: int) -> Callable[[Callable[..., Value]], Callable[..., Value]]:
+    """Decorator: the argument counts a function written as ``fn(*args)`` accepts."""
+
+    def deco(fn: Callable[..., Value]) -> Callable[..., Value]:
+        fn.arity = (least, most)  # type: ignore[attr-defined]
+        return fn
+
+    return deco
+
+
 def arity_error(fn: Function, nargs: int) -> str | None:
     """A message when ``fn`` cannot take ``nargs`` arguments (Excel refuses such a formula;
     here the cell is #VALUE! and check says why), else None."""
+    arity = getattr(fn.impl, "arity", None)
+    if arity is not None:
+        least, most = arity
+        if least <= nargs <= most:
+            return None
+        span = f"{least}" if least == most else f"{least} to {most}"
+        return f"{fn.name} takes {span} argument{'s' if most != 1 else ''}, not {nargs}"
     return _arity_error(fn.impl, fn.needs_ctx, fn.name, nargs)
 
 

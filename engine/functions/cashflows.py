@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..values import DIV0, NUM, Grid, Vec, first_error
-from . import register
+from . import register, takes
 from ._args import result
 from ._scalars import coerce, numbers
 from .financial import _flows
@@ -45,6 +45,7 @@ def mirr(values: Arg, finance_rate: Arg, reinvest_rate: Arg) -> Vec:
 
 
 @register("SYD")
+@takes(4, 4)
 def syd(*args: Arg) -> Vec | Grid:
     """Excel's SYD(cost, salvage, life, per): sum-of-years'-digits depreciation."""
     def compute(cost, salvage, life, per):
@@ -73,12 +74,14 @@ def _fraction(whole: bool):
 
 
 @register("DOLLARDE")
+@takes(2, 2)
 def dollarde(*args: Arg) -> Vec | Grid:
     """Excel's DOLLARDE: 1.02 with fraction 16 (1 and 2/16) is 1.125."""
     return numbers(_fraction(True), args, (None, None), atp=True)
 
 
 @register("DOLLARFR")
+@takes(2, 2)
 def dollarfr(*args: Arg) -> Vec | Grid:
     """Excel's DOLLARFR: 1.125 with fraction 16 is 1.02 (1 and 2/16)."""
     return numbers(_fraction(False), args, (None, None), atp=True)

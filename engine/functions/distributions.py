@@ -23,7 +23,7 @@ import numpy as np
 from scipy import special as sc
 
 from ..values import DIV0, NUM, Grid, Vec
-from . import register
+from . import register, takes
 from .math import BOOL, numeric
 
 Arg = Vec | Grid | None
@@ -44,7 +44,8 @@ def _define(names: Sequence[str], compute: Compute, signature: Sequence[float | 
 
     fn.__name__ = names[0].lower().replace(".", "_")
     fn.__doc__ = f"Excel's {names[0]}."
-    register(*names)(fn)
+    required = sum(d is None for d in signature)
+    register(*names)(takes(required, len(signature))(fn))
 
 
 def _prob_open(p: np.ndarray) -> np.ndarray:

@@ -16,7 +16,7 @@ import numpy as np
 from scipy import special as sc
 
 from ..values import NA, NUM, VALUE, Grid, Kind, Vec, first_error, to_text, trials
-from . import register
+from . import register, takes
 from ._args import result
 from .math import atp_number, cell_of, flag, numeric
 
@@ -54,7 +54,7 @@ def _define(name: str, compute: Callable[..., tuple[np.ndarray, Checks]],
 
     fn.__name__ = name.lower().replace(".", "_")
     fn.__doc__ = f"Excel's {name}."
-    register(name)(fn)
+    register(name)(takes(sum(d is None for d in defaults), len(defaults))(fn))
 
 
 # ----------------------------------------------------------------- DELTA, GESTEP, ERF
@@ -130,7 +130,7 @@ def _define_bits(name: str, compute: Callable[..., tuple[np.ndarray, Checks]]) -
 
     fn.__name__ = name.lower()
     fn.__doc__ = f"Excel's {name}."
-    register(name)(fn)
+    register(name)(takes(2, 2)(fn))
 
 
 _define_bits("BITAND", _bitwise(np.bitwise_and))

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from ..values import DIV0, NUM, VALUE, Grid, Kind, Vec, first_error, trials
-from . import register
+from . import register, takes
 from ._args import numeric_columns, result, stack
 from ._scalars import ABSENT, coerce, lift, numbers
 
@@ -59,6 +59,7 @@ def _ipmt(r: np.ndarray, per: np.ndarray, n: np.ndarray, pv: np.ndarray, fv: np.
 
 
 @register("FV")
+@takes(3, 5)
 def fv(*args: Arg) -> Vec | Grid:
     # a rate of -1 (a 100% loss each period) is #NUM! in Excel's annuity functions
     return numbers(lambda r, n, p, v, t: (_fv(r, n, p, v, t), [(r == -1, NUM)]), args,
@@ -66,6 +67,7 @@ def fv(*args: Arg) -> Vec | Grid:
 
 
 @register("PV")
+@takes(3, 5)
 def pv(*args: Arg) -> Vec | Grid:
     def compute(r: np.ndarray, n: np.ndarray, p: np.ndarray, f: np.ndarray, t: np.ndarray):
         g, ann = _growth(r, n)
@@ -75,6 +77,7 @@ def pv(*args: Arg) -> Vec | Grid:
 
 
 @register("PMT")
+@takes(3, 5)
 def pmt(*args: Arg) -> Vec | Grid:
     return numbers(lambda r, n, v, f, t: (_pmt(r, n, v, f, t), [(n == 0, NUM), (r == -1, NUM)]), args,
                    (None, None, None, 0, 0))
@@ -85,12 +88,14 @@ def _per_checks(per: np.ndarray, n: np.ndarray) -> list[tuple[np.ndarray, int]]:
 
 
 @register("IPMT")
+@takes(4, 6)
 def ipmt(*args: Arg) -> Vec | Grid:
     return numbers(lambda r, per, n, v, f, t: (_ipmt(r, per, n, v, f, t), _per_checks(per, n)),
                    args, (None, None, None, None, 0, 0))
 
 
 @register("PPMT")
+@takes(4, 6)
 def ppmt(*args: Arg) -> Vec | Grid:
     def compute(r, per, n, v, f, t):
         return _pmt(r, n, v, f, t) - _ipmt(r, per, n, v, f, t), _per_checks(per, n)
@@ -99,6 +104,7 @@ def ppmt(*args: Arg) -> Vec | Grid:
 
 
 @register("NPER")
+@takes(3, 5)
 def nper(*args: Arg) -> Vec | Grid:
     def compute(r: np.ndarray, p: np.ndarray, v: np.ndarray, f: np.ndarray, t: np.ndarray):
         pb = p * (1.0 + r * (t != 0))
@@ -190,6 +196,7 @@ def polish(f: Callable[[np.ndarray, Any], Pair], y: np.ndarray, idx: Any) -> np.
 
 
 @register("RATE")
+@takes(3, 6)
 def rate(*args: Arg) -> Vec | Grid:
     def compute(n, p, v, f, t, guess):
         n, p, v, f, t, guess = np.broadcast_arrays(n, p, v, f, t, guess)
@@ -394,6 +401,7 @@ def xirr(values: Arg, dates: Arg, guess: Any = ABSENT) -> Vec:
 
 # ------------------------------------------------------------------ depreciation
 @register("SLN")
+@takes(3, 3)
 def sln(*args: Arg) -> Vec | Grid:
     return numbers(lambda c, s, life: ((c - s) / life, [(life == 0, DIV0)]), args, (None,) * 3)
 
@@ -409,6 +417,7 @@ def _ddb(cost: np.ndarray, salvage: np.ndarray, life: np.ndarray, period: Any, f
 
 
 @register("DDB")
+@takes(4, 5)
 def ddb(*args: Arg) -> Vec | Grid:
     def compute(c, s, life, per, f):
         bad = (c < 0) | (s < 0) | (life <= 0) | (per <= 0) | (per > life) | (f <= 0)
@@ -418,6 +427,7 @@ def ddb(*args: Arg) -> Vec | Grid:
 
 
 @register("DB")
+@takes(4, 5)
 def db(*args: Arg) -> Vec | Grid:
     def compute(c, s, life, per, month):
         per = np.trunc(per)
@@ -441,6 +451,7 @@ def db(*args: Arg) -> Vec | Grid:
 
 
 @register("VDB")
+@takes(5, 7)
 def vdb(*args: Arg) -> Vec | Grid:
     """Declining balance switching to straight line (unless no_switch) when that gives more,
     between two times that may be fractional.  As Excel does, the periods are laid out from

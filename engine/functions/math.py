@@ -32,7 +32,7 @@ from ..values import (
     to_number,
     trials,
 )
-from . import register
+from . import register, takes
 from ._args import numeric_columns, result, scalar_number
 from .operators import arith, map_grid
 
@@ -150,7 +150,7 @@ def _reg(name: str, compute: Callable[..., tuple[np.ndarray, Checks]],
 
     fn.__name__ = name.lower().replace(".", "_")
     fn.__doc__ = f"Excel's {name}."
-    register(name)(fn)
+    register(name)(takes(sum(d is None for d in defaults), len(defaults))(fn))
 
 
 def _unary(name: str, f: Callable[[np.ndarray], np.ndarray],

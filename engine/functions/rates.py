@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..values import DIV0, NUM, VALUE, Grid, Kind, Vec, first_error, trials
-from . import register
+from . import register, takes
 from ._args import result
 from ._scalars import coerce, numbers
 
@@ -19,6 +19,7 @@ Arg = Vec | Grid | None
 
 
 @register("RRI")
+@takes(3, 3)
 def rri(*args: Arg) -> Vec | Grid:
     """Excel's RRI(nper, pv, fv): the rate of growth (fv/pv)^(1/nper) - 1."""
     def compute(n, p, f):
@@ -30,6 +31,7 @@ def rri(*args: Arg) -> Vec | Grid:
 
 
 @register("PDURATION")
+@takes(3, 3)
 def pduration(*args: Arg) -> Vec | Grid:
     """Excel's PDURATION(rate, pv, fv): the periods for pv to grow to fv."""
     def compute(r, p, f):
@@ -42,6 +44,7 @@ def pduration(*args: Arg) -> Vec | Grid:
 
 
 @register("ISPMT")
+@takes(4, 4)
 def ispmt(*args: Arg) -> Vec | Grid:
     """Excel's ISPMT(rate, per, nper, pv): the interest of a period of an even-principal loan."""
     def compute(r, per, n, p):
@@ -52,6 +55,7 @@ def ispmt(*args: Arg) -> Vec | Grid:
 
 
 @register("EFFECT")
+@takes(2, 2)
 def effect(*args: Arg) -> Vec | Grid:
     """Excel's EFFECT(nominal_rate, npery): the effective annual rate."""
     def compute(r, k):
@@ -64,6 +68,7 @@ def effect(*args: Arg) -> Vec | Grid:
 
 
 @register("NOMINAL")
+@takes(2, 2)
 def nominal(*args: Arg) -> Vec | Grid:
     """Excel's NOMINAL(effect_rate, npery): the nominal annual rate."""
     def compute(r, k):

@@ -19,7 +19,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ..values import NUM, Grid, Vec
-from . import register
+from . import register, takes
 from ._scalars import numbers
 from .dates import _yearfrac
 
@@ -122,7 +122,7 @@ def _coupon_fn(name: str, pick: Callable[[tuple], float]) -> None:
 
     fn.__name__ = name.lower()
     fn.__doc__ = f"Excel's {name}."
-    register(name)(fn)
+    register(name)(takes(3, 4)(fn))
 
 
 _coupon_fn("COUPDAYBS", lambda t: t[0])
@@ -146,6 +146,7 @@ def _price(s: float, m: float, rate: float, yld: float, redemption: float, f: in
 
 
 @register("PRICE")
+@takes(6, 7)
 def price(*args: Arg) -> Vec | Grid:
     """Excel's PRICE: the price per 100 of a bond paying periodic interest."""
     def compute(s, m, rate, yld, red, f, b):
@@ -185,6 +186,7 @@ def _yield(s: float, m: float, rate: float, pr: float, red: float, f: int, b: in
 
 
 @register("YIELD")
+@takes(6, 7)
 def yield_(*args: Arg) -> Vec | Grid:
     """Excel's YIELD: the yield of a bond paying periodic interest, from its price."""
     def compute(s, m, rate, pr, red, f, b):
@@ -222,7 +224,7 @@ def _duration_fn(name: str, modified: bool) -> None:
 
     fn.__name__ = name.lower()
     fn.__doc__ = f"Excel's {name} (Macaulay{', modified' if modified else ''})."
-    register(name)(fn)
+    register(name)(takes(5, 6)(fn))
 
 
 _duration_fn("DURATION", False)
@@ -250,7 +252,7 @@ def _discounted(name: str, formula: Callable[..., np.ndarray], positive: tuple[i
 
     fn.__name__ = name.lower()
     fn.__doc__ = f"Excel's {name}."
-    register(name)(fn)
+    register(name)(takes(4, 5)(fn))
 
 
 _discounted("DISC", lambda t, pr, red: (red - pr) / red / t, (0, 1))
@@ -261,6 +263,7 @@ _discounted("YIELDDISC", lambda t, pr, red: (red - pr) / pr / t, (0, 1))
 
 
 @register("ACCRINTM")
+@takes(3, 5)
 def accrintm(*args: Arg) -> Vec | Grid:
     """Excel's ACCRINTM(issue, settlement, rate, par, [basis]): par * rate * year fraction."""
     def compute(i, s, r, par, b):
@@ -283,7 +286,7 @@ def _tbill(compute_one: Callable[[np.ndarray, np.ndarray], np.ndarray], name: st
 
     fn.__name__ = name.lower()
     fn.__doc__ = f"Excel's {name}."
-    register(name)(fn)
+    register(name)(takes(3, 3)(fn))
 
 
 _tbill(lambda dsm, d: 100 * (1 - d * dsm / 360), "TBILLPRICE")
