@@ -69,7 +69,8 @@ def test_cli_check_reports_randbetween_without_arguments(tmp_path):
 
 
 def test_functions_of_any_number_of_arguments_declare_their_counts():
-    from engine.functions import arity_error, lookup
+    from engine.compiler import lookup_function as lookup
+    from engine.functions import arity_error
 
     assert arity_error(lookup("PMT"), 2) == "PMT takes 3 to 5 arguments, not 2"
     assert arity_error(lookup("ABS"), 2) == "ABS takes 1 argument, not 2"
