@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import ClassVar
 
 import numpy as np
@@ -95,17 +96,19 @@ class Adjusted(Distribution):
         f = self.base.cdf_below(np.asarray(x, dtype=np.float64) - self.shift)
         return np.clip((f - self.plo) / (self.phi - self.plo), 0.0, 1.0)
 
+    @cached_property
+    def _moments(self) -> tuple[float, float]:
+        if self.truncated:
+            return self.base.moments_between(self.plo, self.phi)
+        return self.base.mean, self.base.variance
+
     @property
     def mean(self) -> float:
-        if self.truncated:
-            return self.base.moments_between(self.plo, self.phi)[0] + self.shift
-        return self.base.mean + self.shift
+        return self._moments[0] + self.shift
 
     @property
     def variance(self) -> float:
-        if self.truncated:
-            return self.base.moments_between(self.plo, self.phi)[1]
-        return self.base.variance
+        return self._moments[1]
 
     @property
     def nominal(self) -> float:
