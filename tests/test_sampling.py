@@ -226,3 +226,38 @@ def test_lhs_matches_the_documented_recipe(seed, stream, total):
         got = lhs_uniforms(seed, stream, start, count, total)
         want = [_lhs_scalar(seed, stream, t, total) for t in range(start, start + count)]
         assert got.tolist() == want
+
+
+# ----------------------------------------------------------------- keyed draws
+def test_draw_remembers_its_key_and_nothing_else():
+    import threading
+
+    from engine.sampling import DrawKey, Sampling, draw, key_of
+
+    u = draw(5, 9, 100, 50, 1000, "lhs")
+    assert key_of(u) == DrawKey(5, 9, 100, 50, 1000, Sampling.LHS)
+    assert key_of(u.copy()) is None and key_of(u[:10]) is None and key_of(np.zeros(50)) is None
+    seen = []
+    t = threading.Thread(target=lambda: seen.append(key_of(u)))
+    t.start()
+    t.join()
+    assert seen == [None]   # per thread: a backend hands each draw to ppf in its own thread
+
+
+def test_keyed_uniforms_of_a_fixed_stream_and_of_a_copula():
+    from scipy.special import ndtr, ndtri
+
+    from engine.distributions import CopulaMember
+    from engine.sampling import DrawKey, Sampling, keyed_uniforms, uniforms
+
+    key = DrawKey(3, 1, 1000, 400, 10_000, Sampling.MC)
+    np.testing.assert_array_equal(keyed_uniforms(key, stream=77), uniforms(3, 77, 1000, 400))
+    row = (0.6, 0.8)   # x = 0.6 z_a + 0.8 z_b, left to right
+    got = keyed_uniforms(key, copula=CopulaMember((11, 12), row))
+    za, zb = ndtri(uniforms(3, 11, 1000, 400)), ndtri(uniforms(3, 12, 1000, 400))
+    np.testing.assert_array_equal(got, ndtr(0.6 * za + 0.8 * zb))
+    # the same trials drawn in two pieces give the same numbers
+    half = [keyed_uniforms(DrawKey(3, 1, s, 200, 10_000, Sampling.MC),
+                           copula=CopulaMember((11, 12), row)) for s in (1000, 1200)]
+    np.testing.assert_array_equal(np.concatenate(half), got)
+    assert got.min() >= 2.0 ** -54 and got.max() <= 1 - 2.0 ** -53
