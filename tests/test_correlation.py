@@ -206,6 +206,12 @@ def test_a_fixed_stream():
     want = make_distribution("normal", {"mean": 0, "sd": 1}, "A1").ppf(
         draw(9, 77, 0, 5000, 5000))
     np.testing.assert_array_equal(a, want)
+    pytest.importorskip("numba")
+    from engine.backends.numba import NumbaBackend
+
+    got, _ = run_job(job, NumbaBackend(threads=2), chunk_size=999, stream=False)
+    for v in got.inputs.values():
+        np.testing.assert_array_equal(np.asarray(v), want)
 
 
 def test_cli_correlate_and_properties(tmp_path, capsys):
