@@ -228,12 +228,17 @@ def get_backend(name: str, **options: object) -> Backend:
     """A backend by name: ``numpy`` (reference), ``numba``; ``auto`` picks per job;
     ``remote`` (options: url, token, shards, ...: see ``remote.RemoteBackend``);
     ``cupy`` (options: ``dtype="float32"`` for single precision, ``device``: see
-    ``engine.backends.cupy``)."""
+    ``engine.backends.cupy``); ``dask`` (options: ``scheduler``, ``inner``: see
+    ``engine.backends.dask_backend``)."""
     key = (name or "auto").lower()
     if key == "remote":
         from remote.client import RemoteBackend  # lazily: httpx only when asked for
 
         return RemoteBackend(**options)  # type: ignore[arg-type]
+    if key == "dask":  # lazily: dask.distributed only when asked for
+        from .dask_backend import DaskBackend
+
+        return DaskBackend(**options)  # type: ignore[arg-type]  # scheduler="tcp://...", inner
     if key == "auto":
         return AutoBackend()
     if key == "numpy":
