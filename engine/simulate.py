@@ -6,9 +6,9 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import TypeVar
 
@@ -31,6 +31,8 @@ from .workbook import CellRef
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]  # (trials done, total)
+# after each chunk: (trials done, every output's values over those trials) -> stop now?
+Stop = Callable[[int, Mapping[str, np.ndarray]], bool]
 _T = TypeVar("_T")
 
 
@@ -99,8 +101,13 @@ def _constant(model: Model, text: str, sheet: str) -> float | list[float]:
 
 def run_job(job: Job, backend: Backend, *, chunk_size: int | None = None,
             progress: Progress | None = None, cancel: Callable[[], bool] | None = None,
-            stream: bool | None = None) -> tuple[Samples, float]:
+            stream: bool | None = None, stop: Stop | None = None) -> tuple[Samples, float]:
     """Run all trials in chunks; returns the samples and the elapsed seconds.
+
+    ``stop`` (precision control, :mod:`engine.precision`) is called after each chunk with the
+    trials done so far and every output's values over them (NaN for an error; float32 when
+    streamed); when it returns True the run ends there and the samples hold those trials.
+    With ``stop`` the chunks run one after the other.
 
     ``stream``: True keeps only what the statistics need (float32 outputs, exact running
     moments, a subsample of the trials: see :class:`Samples` and :mod:`engine.streaming`),
@@ -123,9 +130,14 @@ def run_job(job: Job, backend: Backend, *, chunk_size: int | None = None,
         # one chunk at a time: each into the same buffer (no fresh memory per chunk)
         run = _buffered(backend, job, min(size, total)) if workers == 1 else \
             partial(backend.run, job)
-        elapsed = _run_chunks(job, size, workers, run, sink.store, progress, cancel)
-        return Samples(inputs=sink.sub_inputs, outputs=sink.sub_outputs, errors=sink.sub_errors,
-                       stride=sink.stride, streamed=True, outputs32=sink.values32,
+        reached = [total]
+        after = None if stop is None else _after(stop, reached, sink.values32)
+        elapsed = _run_chunks(job, size, 1 if after else workers, run, sink.store, progress,
+                              cancel, after)
+        sub = -(-reached[0] // sink.stride)
+        return Samples(inputs=_head(sink.sub_inputs, sub), outputs=_head(sink.sub_outputs, sub),
+                       errors=_head(sink.sub_errors, sub), stride=sink.stride, streamed=True,
+                       outputs32=_head(sink.values32, reached[0]),
                        moments=sink.moments()), elapsed
     _check_memory(total, len(names_in), len(names_out))
     arrays = backend.allocate(job)  # a fast backend writes every chunk straight into these
@@ -136,8 +148,30 @@ def run_job(job: Job, backend: Backend, *, chunk_size: int | None = None,
     def run_into(start: int, count: int) -> None:
         backend.run_into(job, start, count, arrays)
 
-    return samples, _run_chunks(job, size, backend.workers(job), run_into, None, progress,
-                                cancel)
+    reached = [total]
+    after = None if stop is None else _after(stop, reached, samples.outputs)
+    elapsed = _run_chunks(job, size, 1 if after else backend.workers(job), run_into, None,
+                          progress, cancel, after)
+    if reached[0] < total:
+        samples = Samples(inputs=_head(samples.inputs, reached[0]),
+                          outputs=_head(samples.outputs, reached[0]),
+                          errors=_head(samples.errors, reached[0]))
+    return samples, elapsed
+
+
+def _after(stop: Stop, reached: list[int], outputs: dict[str, np.ndarray],
+           ) -> Callable[[int], bool]:
+    """``stop`` as ``_run_chunks`` calls it, noting in ``reached`` where the run ended."""
+    def after(done: int) -> bool:
+        if stop(done, _head(outputs, done)):
+            reached[0] = done
+            return True
+        return False
+    return after
+
+
+def _head(arrays: dict[str, np.ndarray], n: int) -> dict[str, np.ndarray]:
+    return {k: a[:n] for k, a in arrays.items()}
 
 
 def _buffered(backend: Backend, job: Job, size: int) -> Callable[[int, int], ChunkResult]:
@@ -156,7 +190,8 @@ def _buffered(backend: Backend, job: Job, size: int) -> Callable[[int, int], Chu
 
 def _run_chunks(job: Job, size: int, workers: int, run: Callable[[int, int], _T],
                 store: Callable[[_T], None] | None, progress: Progress | None,
-                cancel: Callable[[], bool] | None) -> float:
+                cancel: Callable[[], bool] | None,
+                after: Callable[[int], bool] | None = None) -> float:
     """Call ``run(start, count)`` for every chunk of ``size`` trials, up to ``workers`` in
     threads, handing each result to ``store`` (in this thread) if given; returns the elapsed
     seconds."""
@@ -175,6 +210,8 @@ def _run_chunks(job: Job, size: int, workers: int, run: Callable[[int, int], _T]
             done += min(size, total - start)
             if progress is not None:
                 progress(done, total)
+            if after is not None and after(done):
+                break
         return time.perf_counter() - t0
     # chunks side by side in threads, at most ``workers`` in flight; the streams are keyed by
     # trial, so the samples are the same as one after the other
@@ -282,13 +319,18 @@ def _collect(pending: dict[Future, int], store: Callable[[_T], None] | None,
 def simulate(model: Model, spec: SimulationSpec, *, backend: str | Backend = "auto",
              chunk_size: int | None = None, progress: Progress | None = None,
              cancel: Callable[[], bool] | None = None, stream: bool | None = None,
-             ) -> SimulationResult:
+             stop: Stop | None = None) -> SimulationResult:
     """Run ``spec`` on ``model`` and summarise the outputs (statistics, sensitivity, ...).
-    ``stream``: see :func:`run_job` (None: large runs stream, small ones keep every trial)."""
+    ``stream``: see :func:`run_job` (None: large runs stream, small ones keep every trial);
+    ``stop``: end early (see :func:`run_job`); the result is of the trials done."""
     be = get_backend(backend) if isinstance(backend, str) else backend
     job = prepare(model, spec)
     samples, elapsed = run_job(job, be, chunk_size=chunk_size, progress=progress, cancel=cancel,
-                               stream=stream)
+                               stream=stream, stop=stop)
+    done = len(next(iter(samples.outputs32.values()))) if samples.streamed else \
+        len(next(iter(samples.outputs.values())))
+    if done < job.trials:
+        job = replace(job, trials=done)
     result = summarize(job, samples, elapsed, be.name)
     result.compile_s = float(be.compile_seconds())
     result.correlation_adjustments = spec.correlation_adjustments
