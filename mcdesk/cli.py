@@ -77,7 +77,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--output", action="append", default=[], metavar="CELL")
     s.add_argument("--trials", type=int)
     s.add_argument("--seed", type=int, help="the random seed (default: the spec's, else 1)")
-    s.add_argument("--backend", default="auto", help="auto | numpy | numba | cupy | remote")
+    s.add_argument("--backend", default="auto",
+                   help="auto | numpy | numba | cupy | remote | dask")
+    s.add_argument("--scheduler", metavar="tcp://HOST:8786",
+                   help="dask: the scheduler (or MCDESK_DASK_SCHEDULER; default: a local "
+                        "cluster of 2 worker processes)")
     s.add_argument("--url", help="remote: the service URL (or MCDESK_REMOTE_URL)")
     s.add_argument("--token", help="remote: a bearer token (or MCDESK_REMOTE_TOKEN)")
     s.add_argument("--shards", type=int,
@@ -337,8 +341,17 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         backend = RemoteBackend(getattr(args, "url", None), getattr(args, "token", None),
                                 shards=getattr(args, "shards", None), progress=bar)
         bar = None
+    elif backend == "dask":  # closed after the run (an embedded cluster stops with it)
+        from engine.backends import get_backend
+
+        backend = get_backend("dask", scheduler=getattr(args, "scheduler", None))
     started = time.perf_counter()
-    result = simulate(model, spec, backend=backend, chunk_size=args.chunk_size, progress=bar)
+    try:
+        result = simulate(model, spec, backend=backend, chunk_size=args.chunk_size,
+                          progress=bar)
+    finally:
+        if not isinstance(backend, str):
+            backend.close()
     whole = time.perf_counter() - started
     names = _names(model, spec)
     if not args.quiet:
