@@ -12,7 +12,7 @@ A mismatch is reduced to its smallest sub-formula that still differs (one more m
 Known defects (being fixed by others) are in ``KNOWN_DEFECTS``: a formula matching one is
 left out of the comparison and counted.
 
-Size: ``MCDESK_FUZZ_MODELS`` (default 10) x ``MCDESK_FUZZ_FORMULAS`` (default 200) formulas,
+Size: ``MCDESK_FUZZ_MODELS`` (default 5) x ``MCDESK_FUZZ_FORMULAS`` (default 400) formulas,
 ``MCDESK_FUZZ_TRIALS`` (default 300) trials, ``MCDESK_FUZZ_SEED`` (default fixed).
 """
 
@@ -35,8 +35,8 @@ from tests.strategies import Draw, Grammar, addr, draw_block, from_seed, subform
 from tests.test_backend_numba import RTOL, job_for, run, tri  # noqa: E402
 
 log = logging.getLogger(__name__)
-MODELS = int(os.environ.get("MCDESK_FUZZ_MODELS", "10"))
-FORMULAS = int(os.environ.get("MCDESK_FUZZ_FORMULAS", "200"))
+MODELS = int(os.environ.get("MCDESK_FUZZ_MODELS", "5"))
+FORMULAS = int(os.environ.get("MCDESK_FUZZ_FORMULAS", "400"))
 TRIALS = int(os.environ.get("MCDESK_FUZZ_TRIALS", "300"))
 SEED = int(os.environ.get("MCDESK_FUZZ_SEED", "20261206"))
 INPUTS = [("Sheet1!H1", 1.0, 3.0, 5.0), ("Sheet1!H2", -2.0, 0.5, 2.0),
@@ -44,7 +44,14 @@ INPUTS = [("Sheet1!H1", 1.0, 3.0, 5.0), ("Sheet1!H2", -2.0, 0.5, 2.0),
           ("Sheet1!H5", -10.0, 0.0, 10.0)]     # the constants block is A1:D6
 
 # formula pattern -> the defect (reported to the engine owners; remove when fixed)
-KNOWN_DEFECTS: dict[str, str] = {}
+KNOWN_DEFECTS: dict[str, str] = {
+    r"(MIN|MAX)\(VLOOKUP\(": "numpy backend: =MIN(VLOOKUP(H1,B3:C3,2,FALSE),50) with B3=\"abc\", "
+                            "C3 blank, H1 an input: numpy 0 with no error (the #N/A is lost), "
+                            "numba #N/A (Excel: #N/A)",
+    r"CONCAT\(.*VALUE\(\"": "numba: CONCAT(VALUE(\"a\"),(VLOOKUP(TRUE(),A3:D6,4,FALSE)/MATCH(A1,D1:D3,1))) "
+                          "(both parts errors, see the report) gives the second error, #N/A; numpy "
+                          "and Excel the first, #VALUE!",
+}
 
 
 def _known(formula: str) -> str | None:
