@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 __all__ = ["DEFAULT_CHECK_EVERY", "PrecisionMonitor", "PrecisionSpec", "Target",
-           "half_width", "parse_target", "simulate_to_precision"]
+           "half_width", "monitor_for", "parse_target", "simulate_to_precision"]
 
 Z95 = 1.959963984540054
 DEFAULT_CHECK_EVERY = 10_000   # trials per chunk (one check after each)
@@ -226,14 +226,15 @@ def _num(x: float) -> float | None:
     return float(x) if math.isfinite(x) else None
 
 
-def simulate_to_precision(model: Model, spec: SimulationSpec, precision: PrecisionSpec,
-                          **kwargs: Any) -> tuple[SimulationResult, dict[str, Any]]:
-    """Run ``spec`` (its ``trials`` the cap) until ``precision`` is met; the result (of the
-    trials done) and the precision report.  ``kwargs`` go to :func:`engine.simulate.simulate`
-    (backend, progress, cancel, stream; ``chunk_size`` defaults to ``check_every``)."""
+def monitor_for(model: Model, spec: SimulationSpec,
+                precision: PrecisionSpec | None = None) -> PrecisionMonitor:
+    """A monitor of ``precision`` (default: the spec's) for a run of ``spec`` on ``model``;
+    SpecError for Latin hypercube sampling or a target that is not an output of the run."""
     from .sampling import Sampling
-    from .simulate import simulate
 
+    precision = precision or spec.precision
+    if precision is None:
+        raise SpecError("precision: the spec has no precision targets")
     if spec.sampling != Sampling.MC:
         raise SpecError("precision control needs Monte Carlo sampling (sampling 'mc'): Latin "
                         "hypercube strata depend on the trial count")
@@ -245,10 +246,21 @@ def simulate_to_precision(model: Model, spec: SimulationSpec, precision: Precisi
             raise SpecError(f"precision {t.text()}: {t.output} is not an output of the run "
                             f"(outputs: {', '.join(spec.outputs) or 'none'})")
         keys.append(key)
-    monitor = PrecisionMonitor(precision, spec.trials, keys)
+    return PrecisionMonitor(precision, spec.trials, keys)
+
+
+def simulate_to_precision(model: Model, spec: SimulationSpec, precision: PrecisionSpec,
+                          **kwargs: Any) -> tuple[SimulationResult, dict[str, Any]]:
+    """Run ``spec`` (its ``trials`` the cap) until ``precision`` is met; the result (of the
+    trials done) and the precision report (also ``result.precision``).  ``kwargs`` go to
+    :func:`engine.simulate.simulate` (backend, progress, cancel, stream; ``chunk_size``
+    defaults to ``check_every``)."""
+    from .simulate import simulate
+
+    monitor = monitor_for(model, spec, precision)
     kwargs.setdefault("chunk_size", precision.check_every)
     result = simulate(model, spec, stop=monitor, **kwargs)
-    report = monitor.report()
+    result.precision = report = monitor.report()
     log.info("precision %s after %d trials", "met" if report["converged"] else "not met",
              result.trials)
     return result, report

@@ -110,6 +110,8 @@ class SimulationResult:
     compile_s: float = 0.0  # time the backend spent compiling (or loading) its kernel
     # correlation matrices replaced by the nearest valid one: inputs, max_change, used
     correlation_adjustments: list[dict[str, Any]] = field(default_factory=list)
+    # precision control (engine.precision): converged, trials, each target's half-width
+    precision: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The RESULT.json form: JSON-serialisable with ``allow_nan=False``."""
@@ -121,6 +123,7 @@ class SimulationResult:
             "outputs": {name: s.to_dict() for name, s in self.outputs.items()},
             **({"correlation_adjustments": self.correlation_adjustments}
                if self.correlation_adjustments else {}),
+            **({"precision": self.precision} if self.precision is not None else {}),
         }
 
 

@@ -322,9 +322,17 @@ def simulate(model: Model, spec: SimulationSpec, *, backend: str | Backend = "au
              stop: Stop | None = None) -> SimulationResult:
     """Run ``spec`` on ``model`` and summarise the outputs (statistics, sensitivity, ...).
     ``stream``: see :func:`run_job` (None: large runs stream, small ones keep every trial);
-    ``stop``: end early (see :func:`run_job`); the result is of the trials done."""
+    ``stop``: end early (see :func:`run_job`); the result is of the trials done.  A spec with
+    ``precision`` targets runs until they are met (:mod:`engine.precision`), its ``trials``
+    the cap, and reports in ``result.precision``."""
     be = get_backend(backend) if isinstance(backend, str) else backend
     job = prepare(model, spec)
+    monitor = None
+    if stop is None and spec.precision is not None:
+        from .precision import monitor_for
+
+        stop = monitor = monitor_for(model, spec)
+        chunk_size = chunk_size or spec.precision.check_every
     samples, elapsed = run_job(job, be, chunk_size=chunk_size, progress=progress, cancel=cancel,
                                stream=stream, stop=stop)
     done = len(next(iter(samples.outputs32.values()))) if samples.streamed else \
@@ -334,6 +342,8 @@ def simulate(model: Model, spec: SimulationSpec, *, backend: str | Backend = "au
     result = summarize(job, samples, elapsed, be.name)
     result.compile_s = float(be.compile_seconds())
     result.correlation_adjustments = spec.correlation_adjustments
+    if monitor is not None:
+        result.precision = monitor.report()
     return result
 
 

@@ -53,6 +53,7 @@ from .distributions import (
     make_distribution,
 )
 from .errors import McdeskError, SpecError
+from .precision import PrecisionSpec
 from .sampling import Sampling
 
 log = logging.getLogger(__name__)
@@ -66,7 +67,7 @@ MAX_JSON_DEPTH = 64  # nesting of arrays and objects a spec may have (a spec nee
 MAX_SEED = 2**64 - 1  # the seed is the 64-bit Philox key
 DEFAULT_SEED = 1  # the CLI, the app and a spec without "seed" alike
 Param = float | str | list[float]
-_SPEC_KEYS = ("inputs", "outputs", "trials", "seed", "sampling", "correlations")
+_SPEC_KEYS = ("inputs", "outputs", "trials", "seed", "sampling", "correlations", "precision")
 _PROPERTY_KEYS = ("truncate", "shift", "name", "static", "stream")
 _INPUT_KEYS = ("cell", "distribution", "params", *_PROPERTY_KEYS)
 _LIST_PARAMS = LIST_PARAMS
@@ -306,6 +307,8 @@ class SimulationSpec:
     seed: int = DEFAULT_SEED
     sampling: Sampling = Sampling.MC
     correlations: list[CorrelationSpec] = field(default_factory=list)
+    # run until these targets are met (engine.precision); ``trials`` is then the cap
+    precision: PrecisionSpec | None = None
 
     def __post_init__(self) -> None:
         self.validate(require_outputs=False)
@@ -342,6 +345,8 @@ class SimulationSpec:
             raise SpecError("outputs: no output cell; mark at least one "
                             "(for example --output 'Summary!B2')")
         self._place_correlations(seen)
+        if self.precision is not None and not isinstance(self.precision, PrecisionSpec):
+            raise SpecError("precision must be a PrecisionSpec (targets CELL:STAT:TOL)")
 
     def _place_correlations(self, inputs: dict[str, str]) -> None:
         """Check each correlation group and give its inputs their copula places."""
@@ -384,6 +389,8 @@ class SimulationSpec:
                "trials": self.trials, "seed": self.seed, "sampling": self.sampling.value}
         if self.correlations:
             out["correlations"] = [c.to_dict() for c in self.correlations]
+        if self.precision is not None:
+            out["precision"] = self.precision.to_dict()
         return out
 
     @classmethod
@@ -406,7 +413,9 @@ class SimulationSpec:
         return cls(inputs=inputs, outputs=list(outputs),
                    trials=_integral(data.get("trials", 10_000), "trials"),
                    seed=_integral(data.get("seed", DEFAULT_SEED), "seed"),
-                   sampling=_sampling(data.get("sampling", "mc")), correlations=corr)
+                   sampling=_sampling(data.get("sampling", "mc")), correlations=corr,
+                   precision=None if data.get("precision") is None
+                   else PrecisionSpec.from_dict(data["precision"]))
 
     @classmethod
     def load(cls, path: str | Path) -> SimulationSpec:

@@ -94,6 +94,7 @@ def test_stopped_run_equals_a_fixed_run_of_its_trials():
     assert report["converged"] and result.trials == report["trials"]
     fixed = simulate(model, normal_spec(result.trials, 7), backend="numpy")
     a, b = result.to_dict(), fixed.to_dict()
+    assert a.pop("precision")["converged"]
     for d in (a, b):
         for k in ("elapsed_s", "trials_per_s", "compile_s"):
             d.pop(k)
@@ -130,3 +131,18 @@ def test_streamed_run_stops_too():
     out = result.outputs["Sheet1!B1"]
     assert out.count == result.trials
     assert abs(out.mean - MEAN) < 0.1
+
+
+def test_a_spec_with_precision_runs_to_it_through_simulate():
+    spec = normal_spec(100_000, 5)
+    spec.precision = PrecisionSpec([parse_target("Sheet1!B1:mean:0.05")], check_every=1_000)
+    again = SimulationSpec.from_dict(spec.to_dict())
+    assert again.precision == spec.precision
+    result = simulate(normal_model(), again, backend="numpy")
+    d = result.to_dict()
+    assert d["precision"]["converged"] and d["trials"] == d["precision"]["trials"] < 100_000
+    # (1.96 sqrt 5 / 0.05)^2 ~ 7,700 trials, checked every 1,000
+    assert 6_000 <= d["trials"] <= 10_000
+    assert d["precision"]["targets"][0]["half_width"] <= 0.05
+    with pytest.raises(SpecError, match="precision.*tolerance"):
+        SimulationSpec.from_dict({"outputs": ["A1"], "precision": {"targets": ["A1:mean:-1"]}})
