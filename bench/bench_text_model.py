@@ -313,14 +313,18 @@ def many_rand_cells(n: int, trials: int) -> list[str]:
     t0 = time.perf_counter()
     be.prepare(job)
     compile_s = time.perf_counter() - t0
-    t_np, _ = run_all(NumpyBackend(), job)
-    t_nb, _ = run_all(be, job)
+    t_np, out_np = run_all(NumpyBackend(), job)
+    t_nb, out_nb = run_all(be, job)
+    t_all, _ = run_all(NumbaBackend(), job)
     report = fused_report(job, be)
     cells_n = len(job.program.steps)
     first = next(iter(report.values()), "")
-    return [f"{n} NORM.INV(RAND()) cells: numpy {trials / t_np:,.0f} trials/s, numba "
-            f"{trials / t_nb:,.0f} trials/s ({t_np / t_nb:.1f}x; goal 20x), prepare "
-            f"{compile_s:.1f} s, fused {cells_n - len(report)} of {cells_n}"
+    worst = max(_rel(out_nb[c], out_np[c]) for c in out_np)
+    return [f"{n} NORM.INV(RAND()) cells ({trials} trials, 1 thread each): numpy "
+            f"{trials / t_np:,.0f} trials/s, numba {trials / t_nb:,.0f} trials/s "
+            f"({t_np / t_nb:.1f}x; goal 20x), numba all threads {trials / t_all:,.0f} trials/s "
+            f"({t_np / t_all:.1f}x); prepare {compile_s:.1f} s, fused {cells_n - len(report)} "
+            f"of {cells_n}, max relative difference {worst:.1e}"
             + (f" (first not fused: {first})" if first else "")]
 
 
@@ -336,6 +340,7 @@ def main() -> None:
                     help="also time the first compile of genmodel with PROJECTS x 25 cells")
     ap.add_argument("--many-rand", type=int, default=0, metavar="N",
                     help="also run a workbook of N NORM.INV(RAND()) cells")
+    ap.add_argument("--rand-trials", type=int, default=4_000)
     ap.add_argument("--skip-model", action="store_true")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
@@ -346,7 +351,7 @@ def main() -> None:
         for line in compile_time(args.compile):
             print(line)
     if args.many_rand:
-        for line in many_rand_cells(args.many_rand, 2_000):
+        for line in many_rand_cells(args.many_rand, args.rand_trials):
             print(line)
     if args.workbooks:
         for line in workbooks(args.workbook_trials, args.max_slice):
