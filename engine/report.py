@@ -1,0 +1,368 @@
+"""A report to hand on: self-contained HTML, an XLSX workbook, and a copy of the model's
+workbook with a results sheet.
+
+:func:`report_data` gathers everything from a finished run (RESULT.json's numbers as they
+are, the run settings, the inputs and their distributions, the correlation matrices, and per
+output the risk measures of :mod:`engine.risk` and the sensitivity measures of
+:mod:`engine.sensitivity` computed from the kept samples).  :func:`write_html` renders it as
+one HTML file with plotly.js pasted in (no network reference: it opens offline in any
+browser); every number shown carries its full value in ``data-value`` so a check can compare
+it with RESULT.json.  :func:`write_xlsx` writes the same tables as a workbook;
+:func:`write_results_workbook` copies the model's workbook and adds a sheet of results.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import html
+import json
+import logging
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from . import __version__
+from ._report_html import PAGE
+from .errors import McdeskError
+from .risk import risk_measures
+from .sensitivity import analyse
+
+if TYPE_CHECKING:
+    from .results import SimulationResult
+    from .spec import SimulationSpec
+
+log = logging.getLogger(__name__)
+
+__all__ = ["RESULTS_SHEET", "SHOWN_PERCENTILES", "report_data", "write_html",
+           "write_results_workbook", "write_xlsx"]
+
+SHOWN_PERCENTILES = ("1", "5", "10", "25", "50", "75", "90", "95", "99")
+STATS = ("mean", "std", "min", "max", "trials_ok", "errors")
+RESULTS_SHEET = "mcdesk results"
+
+
+def report_data(result: SimulationResult, spec: SimulationSpec | None = None,
+                book: str | Path | None = None, risk_levels: tuple[float, ...] = (0.9, 0.95, 0.99),
+                sobol: bool = True) -> dict[str, Any]:
+    """Everything the report shows, JSON-serialisable (RESULT.json's dict under ``result``)."""
+    res = result.to_dict()
+    samples = result.samples
+    extra: dict[str, Any] = {}
+    for name in res["outputs"]:
+        entry: dict[str, Any] = {}
+        if samples is not None and name in samples.outputs:
+            y = np.asarray(samples.outputs[name], dtype=np.float64)
+            if np.isfinite(y).any():
+                entry["risk"] = risk_measures(y, risk_levels)
+                if samples.inputs and np.isfinite(y).sum() >= 20:
+                    entry["sensitivity"] = analyse(samples.inputs, y, with_sobol=sobol).to_dict()
+            if getattr(samples, "stride", 1) > 1:
+                entry["subsample_stride"] = int(samples.stride)
+        extra[name] = entry
+    return {
+        "version": __version__,
+        "created": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "book": None if book is None else Path(book).name,
+        "result": res,
+        "inputs": [] if spec is None else [i.to_dict() for i in spec.inputs],
+        "correlations": [] if spec is None else [
+            {**c.to_dict(), "used": c.used, "max_change": c.max_change}
+            for c in spec.correlations],
+        "precision": res.get("precision"),
+        "extra": extra,
+    }
+
+
+# ------------------------------------------------------------------------ HTML
+def _fmt(x: object) -> str:
+    if x is None:
+        return "—"
+    if isinstance(x, bool):
+        return "yes" if x else "no"
+    if isinstance(x, int):
+        return f"{x:,}"
+    if isinstance(x, float):
+        if not math.isfinite(x):
+            return "—"
+        return f"{x:,.6g}" if abs(x) < 1e15 else f"{x:.6g}"
+    return html.escape(str(x))
+
+
+def _td(x: object, key: str | None = None) -> str:
+    attrs = ""
+    if key is not None:
+        attrs += f' data-key="{html.escape(key, quote=True)}"'
+    if isinstance(x, int | float) and not isinstance(x, bool) and x is not None:
+        attrs += f' data-value="{float(x)!r}"'
+    return f"<td{attrs}>{_fmt(x)}</td>"
+
+
+def _table(head: list[str], rows: list[str], caption: str = "") -> str:
+    cap = f"<caption class='muted'>{html.escape(caption)}</caption>" if caption else ""
+    ths = "".join(f"<th class='name'>{html.escape(h)}</th>" if i == 0 else
+                  f"<th>{html.escape(h)}</th>" for i, h in enumerate(head))
+    return f"<table>{cap}<thead><tr>{ths}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def _name(text: str) -> str:
+    return f"<td class='name'>{html.escape(str(text))}</td>"
+
+
+def _run_section(data: dict[str, Any]) -> str:
+    r = data["result"]
+    rows = [("workbook", data["book"]), ("trials", r["trials"]), ("seed", r["seed"]),
+            ("sampling", r["sampling"]), ("backend", r["backend"]),
+            ("elapsed (s)", r["elapsed_s"]), ("trials per second", r["trials_per_s"]),
+            ("mcdesk version", data["version"]), ("created", data["created"])]
+    body = "".join(f"<tr>{_name(k)}{_td(v, 'run/' + k if isinstance(v, int | float) else None)}"
+                   f"</tr>" for k, v in rows)
+    out = "<h2>Run settings</h2>" + _table(["setting", "value"], [body])
+    p = data.get("precision")
+    if p:
+        prow = [f"<tr>{_name(t['target'])}{_td(t['value'])}{_td(t['half_width'])}"
+                f"{_td(t['met'])}</tr>" for t in p["targets"]]
+        state = "converged" if p["converged"] else "<span class='flag'>not converged</span>"
+        out += (f"<h3>Precision control</h3><p>{state} after {p['trials']:,} trials "
+                f"(cap {p['cap']:,}; joint confidence {p['confidence']:.0%})</p>"
+                + _table(["target", "value", "half-width", "met"], prow))
+    return out
+
+
+def _inputs_section(data: dict[str, Any]) -> str:
+    out = ""
+    if data["inputs"]:
+        rows = []
+        for i in data["inputs"]:
+            params = ", ".join(f"{k}={_fmt(v) if isinstance(v, int | float) else html.escape(str(v))}"
+                               for k, v in i["params"].items())
+            rows.append(f"<tr>{_name(i['cell'])}{_name(i['distribution'])}{_name(params)}</tr>")
+        out += "<h2>Inputs and their distributions</h2>" + _table(
+            ["cell", "distribution", "parameters"], rows)
+    for g, c in enumerate(data["correlations"]):
+        head = ["", *c["inputs"]]
+        rows = [f"<tr>{_name(a)}" + "".join(_td(v, f"corr{g}/{a}/{b}")
+                                           for b, v in zip(c["inputs"], row, strict=True))
+                + "</tr>" for a, row in zip(c["inputs"], c["matrix"], strict=True)]
+        note = (f"not positive semi-definite: the nearest valid matrix was sampled (largest "
+                f"change {c['max_change']:.4g})" if c.get("max_change") else "")
+        out += f"<h2>Correlation matrix {g + 1}</h2>" + _table(head, rows, note)
+    return out
+
+
+def _figures(name: str, idx: int, out: dict[str, Any], extra: dict[str, Any],
+             ) -> dict[str, Any]:
+    figs: dict[str, Any] = {}
+    layout = {"margin": {"l": 60, "r": 20, "t": 40, "b": 50}, "showlegend": False,
+              "paper_bgcolor": "white", "plot_bgcolor": "#fafbfd"}
+    h = out.get("histogram")
+    if h and h["counts"]:
+        e = h["edges"]
+        figs[f"hist-{idx}"] = {"data": [{
+            "type": "bar", "x": [(a + b) / 2 for a, b in zip(e[:-1], e[1:], strict=True)],
+            "y": h["counts"], "width": [b - a for a, b in zip(e[:-1], e[1:], strict=True)],
+            "marker": {"color": "#3b6fb6"}}],
+            "layout": {**layout, "title": {"text": f"Histogram of {name}"},
+                       "bargap": 0, "yaxis": {"title": {"text": "trials"}}}}
+    pct = {int(k): v for k, v in out["percentiles"].items() if v is not None}
+    if pct and out["min"] is not None:
+        xs = [out["min"], *[pct[k] for k in sorted(pct)], out["max"]]
+        ys = [0.0, *[k / 100 for k in sorted(pct)], 1.0]
+        figs[f"scurve-{idx}"] = {"data": [{"type": "scatter", "mode": "lines", "x": xs,
+                                           "y": ys, "line": {"color": "#3b6fb6"}}],
+                                 "layout": {**layout, "title": {"text": f"S-curve of {name}"},
+                                            "yaxis": {"title": {"text": "P(X ≤ x)"},
+                                                      "range": [0, 1]}}}
+    sens = extra.get("sensitivity")
+    if sens and sens["tornado"]["bars"]:
+        bars = list(reversed(sens["tornado"]["bars"][:12]))
+        base = bars[0]["baseline"]
+        figs[f"tornado-{idx}"] = {"data": [{
+            "type": "bar", "orientation": "h", "y": [b["input"] for b in bars],
+            "x": [b["high"] - b["low"] for b in bars], "base": [b["low"] for b in bars],
+            "marker": {"color": "#c0504d"}}],
+            "layout": {**layout, "title": {"text": f"Tornado: mean of {name} by input decile"},
+                       "shapes": [{"type": "line", "x0": base, "x1": base, "yref": "paper",
+                                   "y0": 0, "y1": 1, "line": {"dash": "dot"}}],
+                       "margin": {**layout["margin"], "l": 120}}}
+    return figs
+
+
+def _output_section(name: str, idx: int, out: dict[str, Any], extra: dict[str, Any],
+                    correlated: bool = False) -> tuple[str, dict[str, Any]]:
+    key = f"out/{name}"
+    stats = "".join(f"<tr>{_name(s)}{_td(out.get(s), f'{key}/{s}')}</tr>" for s in STATS)
+    pcts = "".join(f"<tr>{_name('P' + p)}{_td(out['percentiles'].get(p), f'{key}/p{p}')}</tr>"
+                   for p in SHOWN_PERCENTILES)
+    parts = [f"<h2>Output {html.escape(name)}</h2>", "<div class='charts'>"]
+    figs = _figures(name, idx, out, extra)
+    parts += [f"<div class='chart' id='{fid}'></div>" for fid in figs]
+    parts.append("</div>")
+    parts.append(_table(["statistic", "value"], [stats]) + _table(["percentile", "value"], [pcts]))
+    risk = extra.get("risk")
+    if risk:
+        rows = [f"<tr>{_name(lv + '%')}{_td(risk['var'][lv]['value'])}"
+                f"{_td(risk['var'][lv]['ci95'][0])}{_td(risk['var'][lv]['ci95'][1])}"
+                f"{_td(risk['cvar'][lv]['value'])}{_td(risk['cvar'][lv]['ci95'][0])}"
+                f"{_td(risk['cvar'][lv]['ci95'][1])}</tr>" for lv in risk["var"]]
+        parts.append(_table(["level", "VaR", "95% low", "95% high", "CVaR", "95% low",
+                             "95% high"], rows, "upper tail: large values are the loss"))
+    sens = extra.get("sensitivity") or {}
+    spear = out.get("sensitivity") or {}
+    if spear:
+        src, sob = sens.get("src", {}), sens.get("sobol") or {"first": {}, "total": {}}
+        top = {s["input"]: s for s in sens.get("scenarios", {}).get("top", [])}
+        bottom = {s["input"]: s for s in sens.get("scenarios", {}).get("bottom", [])}
+        rows = []
+        for inp, rho in sorted(spear.items(), key=lambda kv: -abs(kv[1] or 0)):
+            rows.append(
+                f"<tr>{_name(inp)}{_td(rho, f'{key}/spearman/{inp}')}"
+                f"{_td(out['contribution_to_variance'].get(inp), f'{key}/contribution/{inp}')}"
+                f"{_td(src.get(inp))}{_td(sob['first'].get(inp))}{_td(sob['total'].get(inp))}"
+                f"{_td(top[inp]['median_shift'] if inp in top else None)}"
+                f"{_td(bottom[inp]['median_shift'] if inp in bottom else None)}</tr>")
+        cap = (f"R² of the linear fit {_fmt(sens.get('r2'))}; scenario columns: median shift "
+               "of the input (in its standard deviations) when the output is in its top or "
+               "bottom 10%")
+        if correlated:
+            cap += "; the inputs are correlated: read the Sobol indices as indicative only"
+        if "subsample_stride" in extra:
+            cap += f"; measured on every {extra['subsample_stride']}th trial"
+        parts.append("<h3>Sensitivity</h3>" + _table(
+            ["input", "Spearman", "contribution", "SRC", "Sobol first", "Sobol total",
+             "top 10%", "bottom 10%"], rows, cap))
+    return "".join(parts), figs
+
+
+def render_html(data: dict[str, Any]) -> str:
+    """The report page as a string (see :func:`report_data`)."""
+    from plotly.offline import get_plotlyjs
+
+    body, figures = [_run_section(data)], {}
+    for idx, (name, out) in enumerate(data["result"]["outputs"].items()):
+        part, figs = _output_section(name, idx, out, data["extra"].get(name, {}),
+                                     bool(data["correlations"]))
+        body.append(part)
+        figures.update(figs)
+    body.append(_inputs_section(data))
+    title = f"Simulation report: {data['book']}" if data["book"] else "Simulation report"
+    r = data["result"]
+    subtitle = (f"{r['trials']:,} trials, seed {r['seed']}, {r['sampling']} sampling, "
+                f"{r['backend']} backend; mcdesk {data['version']}, {data['created']}")
+    figures_json = json.dumps(figures, allow_nan=False).replace("</", "<\\/")
+    return PAGE.substitute(title=html.escape(title), subtitle=html.escape(subtitle),
+                           version=html.escape(str(data["version"])), body="".join(body),
+                           plotlyjs=get_plotlyjs(), figures=figures_json)
+
+
+def write_html(path: str | Path, data: dict[str, Any]) -> Path:
+    p = Path(path)
+    try:
+        p.write_text(render_html(data), encoding="utf-8")
+    except OSError as exc:
+        raise McdeskError(f"cannot write report {p}: {exc.strerror or exc}") from exc
+    return p
+
+
+# ------------------------------------------------------------------------ XLSX
+def _summary_rows(data: dict[str, Any]) -> list[list[Any]]:
+    outs = data["result"]["outputs"]
+    names = list(outs)
+    rows: list[list[Any]] = [["statistic", *names]]
+    rows += [[s, *[outs[n].get(s) for n in names]] for s in STATS]
+    rows += [[f"P{p}", *[outs[n]["percentiles"].get(p) for n in names]]
+             for p in SHOWN_PERCENTILES]
+    return rows
+
+
+def _fill(ws: Any, rows: list[list[Any]], start_row: int = 1) -> int:
+    for i, row in enumerate(rows):
+        for j, v in enumerate(row):
+            ws.cell(row=start_row + i, column=1 + j, value=v)
+    return start_row + len(rows)
+
+
+def _run_rows(data: dict[str, Any]) -> list[list[Any]]:
+    r = data["result"]
+    return [["workbook", data["book"]], ["trials", r["trials"]], ["seed", r["seed"]],
+            ["sampling", r["sampling"]], ["backend", r["backend"]],
+            ["elapsed (s)", r["elapsed_s"]], ["mcdesk version", data["version"]],
+            ["created", data["created"]]]
+
+
+def write_xlsx(path: str | Path, data: dict[str, Any]) -> Path:
+    """Summary (run settings, statistics, percentiles), all 99 percentiles, risk,
+    sensitivity and inputs, one sheet each."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Summary"
+    row = _fill(ws, _run_rows(data)) + 1
+    _fill(ws, _summary_rows(data), row)
+    outs = data["result"]["outputs"]
+    names = list(outs)
+    pct = wb.create_sheet("Percentiles")
+    keys = list(next(iter(outs.values()))["percentiles"]) if outs else []
+    _fill(pct, [["percentile", *names],
+                *[[int(k), *[outs[n]["percentiles"][k] for n in names]] for k in keys]])
+    risk = wb.create_sheet("Risk")
+    rrows: list[list[Any]] = [["output", "level", "VaR", "VaR 95% low", "VaR 95% high", "CVaR",
+                               "CVaR 95% low", "CVaR 95% high"]]
+    sens = wb.create_sheet("Sensitivity")
+    srows: list[list[Any]] = [["output", "input", "Spearman", "contribution", "SRC",
+                               "Sobol first", "Sobol total"]]
+    for n in names:
+        ex = data["extra"].get(n, {})
+        for lv, v in (ex.get("risk") or {}).get("var", {}).items():
+            c = ex["risk"]["cvar"][lv]
+            rrows.append([n, float(lv) / 100, v["value"], *v["ci95"], c["value"], *c["ci95"]])
+        s = ex.get("sensitivity") or {}
+        sob = s.get("sobol") or {"first": {}, "total": {}}
+        for inp, rho in (outs[n].get("sensitivity") or {}).items():
+            srows.append([n, inp, rho, outs[n]["contribution_to_variance"].get(inp),
+                          s.get("src", {}).get(inp), sob["first"].get(inp),
+                          sob["total"].get(inp)])
+    _fill(risk, rrows)
+    _fill(sens, srows)
+    inp = wb.create_sheet("Inputs")
+    _fill(inp, [["cell", "distribution", "parameters"],
+                *[[i["cell"], i["distribution"], json.dumps(i["params"])]
+                  for i in data["inputs"]]])
+    p = Path(path)
+    try:
+        wb.save(p)
+    except OSError as exc:
+        raise McdeskError(f"cannot write {p}: {exc.strerror or exc}") from exc
+    return p
+
+
+def write_results_workbook(book: str | Path, path: str | Path, data: dict[str, Any]) -> Path:
+    """A copy of ``book`` with a sheet of results (run settings, statistics, percentiles)
+    added after the model's sheets.  openpyxl rewrites the file: charts, images and pivot
+    tables of the model are not carried over (logged)."""
+    from openpyxl import load_workbook
+
+    src, dst = Path(book), Path(path)
+    if src.resolve() == dst.resolve():
+        raise McdeskError(f"{dst}: the results copy must not overwrite the model's workbook")
+    try:
+        wb = load_workbook(src, keep_vba=False)
+    except (OSError, ValueError, KeyError) as exc:
+        raise McdeskError(f"cannot read {src}: {exc}") from exc
+    title = RESULTS_SHEET
+    k = 2
+    while title in wb.sheetnames:
+        title = f"{RESULTS_SHEET} {k}"
+        k += 1
+    ws = wb.create_sheet(title)
+    row = _fill(ws, _run_rows(data)) + 1
+    _fill(ws, _summary_rows(data), row)
+    if any(getattr(s, "_charts", None) or getattr(s, "_images", None) for s in wb.worksheets):
+        log.warning("%s: charts and images are not carried into the results copy", src.name)
+    try:
+        wb.save(dst)
+    except OSError as exc:
+        raise McdeskError(f"cannot write {dst}: {exc.strerror or exc}") from exc
+    return dst

@@ -1,0 +1,182 @@
+"""The report: self-contained HTML whose numbers are RESULT.json's, drawn in headless
+Chromium without the network; the XLSX report; the model's workbook with a results sheet."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from engine.model import Model
+from engine.report import RESULTS_SHEET, report_data, write_html, write_results_workbook, write_xlsx
+from engine.simulate import simulate
+from engine.spec import CorrelationSpec, InputSpec, SimulationSpec
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = Path(os.environ.get("MCDESK_TEST_ARTIFACTS", ROOT / "test-artifacts"))
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    """A cost model (two outputs) run on numpy; its RESULT.json and report data."""
+    tmp = tmp_path_factory.mktemp("report")
+    book = tmp / "cost.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Model"
+    ws["A1"], ws["A2"], ws["A3"] = 10, 20, 5
+    ws["B1"] = "=A1+2*A2+A3"
+    ws["B2"] = "=B1*1.2"
+    wb.save(book)
+    model = Model.open(book)
+    spec = SimulationSpec(
+        inputs=[InputSpec("Model!A1", "triangular", {"min": 5, "mode": 10, "max": 20}),
+                InputSpec("Model!A2", "uniform", {"min": 15, "max": 25}),
+                InputSpec("Model!A3", "normal", {"mean": 5, "sd": 1})],
+        outputs=["Model!B1", "Model!B2"], trials=20_000, seed=4,
+        correlations=[CorrelationSpec(["Model!A1", "Model!A2"], [[1, 0.4], [0.4, 1]])])
+    result = simulate(model, spec, backend="numpy")
+    result_json = json.loads(json.dumps(result.to_dict(), allow_nan=False))
+    data = report_data(result, spec, book)
+    html_path = write_html(tmp / "report.html", data)
+    return {"tmp": tmp, "book": book, "result": result_json, "data": data, "html": html_path}
+
+
+class _Cells(HTMLParser):
+    """Every element's src/href and every td's data-key/data-value."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[str] = []
+        self.values: dict[str, float] = {}
+        self.scripts_with_src = 0
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        for k in ("src", "href"):
+            if k in a:
+                self.links.append(a[k])
+        if tag == "script" and "src" in a:
+            self.scripts_with_src += 1
+        if "data-key" in a and "data-value" in a:
+            self.values[a["data-key"]] = float(a["data-value"])
+
+
+def _expected(result: dict) -> dict[str, float]:
+    exp = {"run/trials": result["trials"], "run/seed": result["seed"]}
+    for name, out in result["outputs"].items():
+        for s in ("mean", "std", "min", "max", "trials_ok", "errors"):
+            exp[f"out/{name}/{s}"] = out[s]
+        for p in ("1", "5", "10", "25", "50", "75", "90", "95", "99"):
+            exp[f"out/{name}/p{p}"] = out["percentiles"][p]
+        for inp, rho in out["sensitivity"].items():
+            exp[f"out/{name}/spearman/{inp}"] = rho
+            exp[f"out/{name}/contribution/{inp}"] = out["contribution_to_variance"][inp]
+    return exp
+
+
+def test_html_numbers_equal_result_json_and_no_network_reference(run):
+    text = run["html"].read_text(encoding="utf-8")
+    cells = _Cells()
+    cells.feed(text)
+    assert cells.scripts_with_src == 0
+    assert not [u for u in cells.links if re.match(r"\s*(https?:)?//", u)]
+    assert "<link" not in text.split("<script>")[0]         # no stylesheet or font link
+    assert "@import" not in text and "url(http" not in text
+    exp = _expected(run["result"])
+    assert len(exp) == 2 * (6 + 9 + 2 * 3) + 2
+    for key, value in exp.items():
+        assert cells.values[key] == value, key                # the same float, to the bit
+    assert cells.values["corr0/Model!A1/Model!A2"] == 0.4
+    for label in ("Inputs and their distributions", "triangular", "Correlation matrix 1",
+                  "Sobol first", "CVaR", "mcdesk version", "numpy"):
+        assert label in text
+
+
+def test_report_data_carries_risk_and_sensitivity(run):
+    extra = run["data"]["extra"]["Model!B1"]
+    # B1 = A1 + 2 A2 + A3 is linear: R^2 = 1
+    assert extra["sensitivity"]["r2"] == pytest.approx(1.0)
+    assert extra["risk"]["var"]["95"]["value"] == pytest.approx(
+        run["result"]["outputs"]["Model!B1"]["percentiles"]["95"], rel=1e-9)
+
+
+def test_xlsx_report_and_results_copy(run):
+    tmp, result = run["tmp"], run["result"]
+    xlsx = write_xlsx(tmp / "report.xlsx", run["data"])
+    wb = openpyxl.load_workbook(xlsx)
+    assert wb.sheetnames == ["Summary", "Percentiles", "Risk", "Sensitivity", "Inputs"]
+    rows = {r[0]: r[1:] for r in wb["Summary"].iter_rows(values_only=True) if r[0]}
+    assert rows["statistic"] == ("Model!B1", "Model!B2")
+    # openpyxl writes 15 significant digits (as Excel keeps them)
+    xl = {"rel": 1e-14}
+    assert rows["mean"] == pytest.approx((result["outputs"]["Model!B1"]["mean"],
+                                          result["outputs"]["Model!B2"]["mean"]), **xl)
+    assert rows["P90"][1] == pytest.approx(result["outputs"]["Model!B2"]["percentiles"]["90"], **xl)
+    pct = list(wb["Percentiles"].iter_rows(values_only=True))
+    assert len(pct) == 100 and pct[50] == pytest.approx(
+        (50, result["outputs"]["Model!B1"]["percentiles"]["50"],
+         result["outputs"]["Model!B2"]["percentiles"]["50"]), **xl)
+    copy = write_results_workbook(run["book"], tmp / "cost-results.xlsx", run["data"])
+    wb = openpyxl.load_workbook(copy)
+    assert wb.sheetnames == ["Model", RESULTS_SHEET]
+    assert wb["Model"]["B1"].value == "=A1+2*A2+A3"           # the model as it was
+    rows = {r[0]: r[1:] for r in wb[RESULTS_SHEET].iter_rows(values_only=True) if r[0]}
+    assert rows["seed"][0] == 4
+    assert rows["std"][0] == pytest.approx(result["outputs"]["Model!B1"]["std"], **xl)
+    from engine.errors import McdeskError
+
+    with pytest.raises(McdeskError, match="must not overwrite"):
+        write_results_workbook(run["book"], run["book"], run["data"])
+
+
+@pytest.mark.browser
+def test_report_draws_every_chart_in_chromium_offline(run):
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    figures = json.loads(re.search(r'id="mcdesk-figures">(.*?)</script>',
+                                   run["html"].read_text(encoding="utf-8"), re.S).group(1))
+    assert len(figures) == 6     # histogram, S-curve, tornado for each of two outputs
+    requests: list[str] = []
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM,
+                                     args=["--headless", "--no-sandbox", "--disable-gpu"])
+        try:
+            page = browser.new_page(viewport={"width": 1200, "height": 1800})
+            page.on("request", lambda r: requests.append(r.url))
+            errors: list[str] = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(run["html"].as_uri())
+            page.wait_for_function(
+                f"document.querySelectorAll('.js-plotly-plot .main-svg').length >= "
+                f"{2 * len(figures)}", timeout=30_000)
+            drawn = page.evaluate("""() => Array.from(document.querySelectorAll('.chart')).map(
+                d => [d.id, d.querySelectorAll('svg.main-svg').length,
+                      d.querySelectorAll('.trace path, .trace .point').length])""")
+            links = page.evaluate("""() => Array.from(document.querySelectorAll('[src],[href]'))
+                .map(e => e.getAttribute('src') || e.getAttribute('href'))""")
+            shown = page.evaluate("""() => Object.fromEntries(Array.from(
+                document.querySelectorAll('td[data-key]')).map(
+                td => [td.dataset.key, [td.dataset.value, td.textContent]]))""")
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "report.png"), full_page=False)
+        finally:
+            browser.close()
+    assert not errors
+    assert sorted(d[0] for d in drawn) == sorted(figures)
+    for fid, svgs, marks in drawn:
+        assert svgs >= 2 and marks >= 1, (fid, svgs, marks)
+    assert not [u for u in links if u and re.match(r"\s*(https?:)?//", u)]
+    assert all(u.startswith(("file:", "data:", "blob:", "about:")) for u in requests), requests
+    for key, value in _expected(run["result"]).items():
+        assert float(shown[key][0]) == value, key
+    mean = run["result"]["outputs"]["Model!B1"]["mean"]
+    assert shown["out/Model!B1/mean"][1] == f"{mean:,.6g}"
