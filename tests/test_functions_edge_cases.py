@@ -119,3 +119,16 @@ def test_comparison_rule_is_written_down_and_per_trial():
     x = np.array([0.1, 0.2, 0.30000000000000004])
     v = ev("=A1+0=0.3", {"A1": 0}, {"A1": x})
     assert v.data.tolist() == [False, False, True]
+
+
+@pytest.mark.parametrize("formula,expected", [
+    ('=SUM("2020-01-31",1)', 43862.0), ('=AVERAGE(1,"1/2/2020")', 21916.5),
+    ('=NORM.DIST("29/02/1900",60,1,TRUE)', 0.5),   # formulas__test.xlsx: a d/m/y date typed
+    ('=SUM("x")', "#VALUE!"), ('=SQRT("2020-01-31")', 209.43017929610812),  # serial 43861
+])
+def test_dates_typed_as_text_are_numbers(formula, expected):
+    got = scalar(formula)
+    if isinstance(expected, float):
+        assert abs(got - expected) < 1e-9 * expected
+    else:
+        check(expected, got)

@@ -52,7 +52,7 @@ def numeric_columns(args: Iterable[Vec | Grid | None], *, text_in_refs: bool = F
                 cols.append(np.zeros(1))
                 masks.append(None)
                 continue
-            x, e = to_number(v)
+            x, e = typed_number(v)
             err = first_error(err, e)
             cols.append(x)
             masks.append(None)
@@ -86,6 +86,25 @@ def numeric_columns(args: Iterable[Vec | Grid | None], *, text_in_refs: bool = F
             cols.append(x)
             masks.append(m)
     return cols, masks, err
+
+
+def typed_number(v: Vec) -> tuple[np.ndarray, np.ndarray | None]:
+    """A value typed as an argument, as a number: :func:`engine.values.to_number`, and text
+    that is a date ("2024-01-15", "1/15/2024", "15-Jan-2024") as its serial number, as Excel
+    reads it."""
+    x, err = to_number(v)
+    if err is None or v.kind not in (Kind.STR, Kind.ANY):
+        return x, err
+    from ._scalars import parse_date_text
+
+    own = v.err if v.err is not None else np.zeros(1, np.uint8)
+    x, err = np.array(np.broadcast_to(x, err.shape)), err.copy()
+    for i in np.nonzero((err == VALUE) & (np.broadcast_to(own, err.shape) == 0))[0]:
+        s = v.data[i if len(v.data) > 1 else 0]
+        y = parse_date_text(s) if isinstance(s, str) else None
+        if y is not None:
+            x[i], err[i] = y, 0
+    return x, (err if err.any() else None)
 
 
 def stack(cols: list[np.ndarray], masks: list[np.ndarray | None], n: int
@@ -125,7 +144,7 @@ def scalar_number(v: Vec | Grid | None, default: float | None = None) -> tuple[n
         if v.shape != (1, 1):
             return np.zeros(1), np.full(1, VALUE, dtype=np.uint8)
         v = v.cells[0][0]
-    return to_number(v)
+    return typed_number(v)
 
 
 def as_vec(v: Vec | Grid | None) -> Vec:
@@ -139,5 +158,5 @@ def as_vec(v: Vec | Grid | None) -> Vec:
     return v
 
 
-__all__ = ["iter_values", "numeric_columns", "stack", "result", "scalar_number", "as_vec",
+__all__ = ["iter_values", "numeric_columns", "typed_number", "stack", "result", "scalar_number", "as_vec",
            "parse_number"]
