@@ -4,9 +4,11 @@ A streamed run never holds a trial's float64 inputs and outputs all at once.  Ch
 (see :func:`engine.simulate.run_job`) it keeps:
 
 * **exact running moments** of each output (count, mean, sum of squared deviations, min,
-  max) from the float64 values of the chunk: :class:`Moments`, merged with the pairwise
-  update of Chan, Golub & LeVeque (1979).  Chunks are merged in trial order whatever order
-  they finished in, so the numbers do not depend on how many threads ran them;
+  max) from the float64 values: :class:`Moments` of fixed blocks of :data:`MOMENT_BLOCK`
+  trials (block ``k`` holds trials ``k*B .. (k+1)*B - 1`` whatever the chunking: a block a
+  chunk covers in part waits, bounded, for its other parts), merged in block order with the
+  pairwise update of Chan, Golub & LeVeque (1979).  So the moments are the same bit for bit
+  whatever the chunk size, the number of threads or machines, and the order chunks finished;
 * **every trial's output as float32** (NaN where the trial ended in an Excel error), for the
   percentiles, the histogram and the convergence curve: 4 bytes per output per trial;
 * **a deterministic subsample** of the trials, float64, for sensitivity (Spearman) and for
@@ -30,9 +32,10 @@ from .workbook import CellRef
 
 log = logging.getLogger(__name__)
 
-__all__ = ["SUBSAMPLE_MAX", "Moments", "StreamSink", "kept_bytes", "stride_for"]
+__all__ = ["MOMENT_BLOCK", "SUBSAMPLE_MAX", "Moments", "StreamSink", "kept_bytes", "stride_for"]
 
 SUBSAMPLE_MAX = 1 << 20  # trials kept in float64 (inputs and outputs) by a streamed run
+MOMENT_BLOCK = 1 << 16   # trials per block of the running moments (fixed: chunk-independent)
 
 
 @dataclass
@@ -109,7 +112,7 @@ class StreamSink:
         self.sub_inputs = {n: np.empty(sub) for n in inputs.values()}
         self.sub_outputs = {n: np.empty(sub) for n in outputs.values()}
         self.sub_errors = {n: np.empty(sub, dtype=np.uint8) for n in outputs.values()}
-        self._moments: dict[str, list[tuple[int, Moments]]] = {n: [] for n in outputs.values()}
+        self._blocks = _MomentBlocks(self.total, list(outputs.values()))
 
     def store(self, chunk: ChunkResult) -> None:
         a, b = chunk.start, chunk.start + chunk.count
@@ -122,21 +125,81 @@ class StreamSink:
             vals = np.asarray(chunk.outputs[c], dtype=np.float64)
             errs = chunk.errors[c]
             ok = (errs == 0) & np.isfinite(vals)
-            self._moments[name].append((a, Moments.of(vals if ok.all() else vals[ok])))
+            self._blocks.add(name, a, vals, ok)
             out = self.values32[name][a:b]
             with np.errstate(over="ignore"):  # beyond float32: +-inf (see summarize_kept)
                 out[:] = vals
             out[~ok] = np.nan
             self.sub_outputs[name][dest] = vals[local]
             self.sub_errors[name][dest] = errs[local]
+        self._blocks.filled(a, b)
 
     def moments(self) -> dict[str, Moments]:
-        """Every output's moments, chunks merged in trial order (so the same whatever order
-        the chunks were stored in)."""
-        out = {}
-        for name, parts in self._moments.items():
-            m = Moments()
-            for _, part in sorted(parts, key=lambda p: p[0]):
-                m = m.merge(part)
-            out[name] = m
+        """Every output's moments over the trials stored so far: blocks merged in trial
+        order (the same whatever the chunking and the order the chunks were stored in)."""
+        return self._blocks.moments()
+
+
+class _MomentBlocks:
+    """Moments per block of :data:`MOMENT_BLOCK` trials, merged in block order as blocks
+    complete.  A chunk's part of a block it does not cover whole is copied into that block's
+    buffer until the rest arrives: memory is a few blocks per chunk in flight."""
+
+    def __init__(self, total: int, names: list[str], block: int = MOMENT_BLOCK) -> None:
+        self.total, self.names, self.block = total, names, block
+        self.merged = {n: Moments() for n in names}   # blocks 0 .. next - 1
+        self.next = 0
+        self.ready: dict[int, dict[str, Moments]] = {}
+        self.parts: dict[int, tuple[dict[str, np.ndarray], dict[str, np.ndarray],
+                                    np.ndarray]] = {}   # block -> values, ok, trials filled
+
+    def _length(self, k: int) -> int:
+        return min(self.block, self.total - k * self.block)
+
+    def add(self, name: str, start: int, vals: np.ndarray, ok: np.ndarray) -> None:
+        """One output's float64 values (``ok``: finite and not an error) of trials
+        ``start ..``; call :meth:`filled` once all outputs of the chunk are added."""
+        end = start + len(vals)
+        for k in range(start // self.block, -(-end // self.block)):
+            k0 = k * self.block
+            lo, hi = max(start, k0), min(end, k0 + self._length(k))
+            v, o = vals[lo - start:hi - start], ok[lo - start:hi - start]
+            if lo == k0 and hi == k0 + self._length(k):
+                self.ready.setdefault(k, {})[name] = Moments.of(v if o.all() else v[o])
+                continue
+            n = self._length(k)
+            got = self.parts.get(k)
+            if got is None:
+                got = self.parts[k] = ({m: np.empty(n) for m in self.names},
+                                       {m: np.zeros(n, dtype=bool) for m in self.names},
+                                       np.zeros(n, dtype=bool))
+            got[0][name][lo - k0:hi - k0] = v
+            got[1][name][lo - k0:hi - k0] = o
+
+    def filled(self, start: int, end: int) -> None:
+        """Trials ``start .. end - 1`` of every output are added: complete blocks, merge."""
+        for k in range(start // self.block, -(-end // self.block)):
+            got = self.parts.get(k)
+            if got is None:
+                continue
+            k0 = k * self.block
+            got[2][max(start, k0) - k0:min(end, k0 + self._length(k)) - k0] = True
+            if got[2].all():
+                del self.parts[k]
+                self.ready[k] = {m: Moments.of(got[0][m][got[1][m]]) for m in self.names}
+        while self.next in self.ready:
+            done = self.ready.pop(self.next)
+            self.merged = {m: self.merged[m].merge(done[m]) for m in self.names}
+            self.next += 1
+
+    def moments(self) -> dict[str, Moments]:
+        out = dict(self.merged)
+        for k in sorted(set(self.ready) | set(self.parts)):
+            for m in self.names:
+                if k in self.ready:
+                    part = self.ready[k][m]
+                else:
+                    vals, ok, seen = self.parts[k]
+                    part = Moments.of(vals[m][ok[m] & seen])
+                out[m] = out[m].merge(part)
         return out
