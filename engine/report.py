@@ -41,6 +41,7 @@ __all__ = ["RESULTS_SHEET", "SHOWN_PERCENTILES", "report_data", "write_html",
 SHOWN_PERCENTILES = ("1", "5", "10", "25", "50", "75", "90", "95", "99")
 STATS = ("mean", "std", "min", "max", "trials_ok", "errors")
 RESULTS_SHEET = "mcdesk results"
+SENSITIVITY_TRIALS = 1_000_000   # the report's sensitivity measures use at most this many trials
 
 
 def report_data(result: SimulationResult, spec: SimulationSpec | None = None,
@@ -57,7 +58,11 @@ def report_data(result: SimulationResult, spec: SimulationSpec | None = None,
             if np.isfinite(y).any():
                 entry["risk"] = risk_measures(y, risk_levels)
                 if samples.inputs and np.isfinite(y).sum() >= 20:
-                    entry["sensitivity"] = analyse(samples.inputs, y, with_sobol=sobol).to_dict()
+                    k = SENSITIVITY_TRIALS
+                    xs = {n: np.asarray(v)[:k] for n, v in samples.inputs.items()}
+                    entry["sensitivity"] = analyse(xs, y[:k], with_sobol=sobol).to_dict()
+                    if y.size > k:
+                        entry["sensitivity_trials"] = k
             if getattr(samples, "stride", 1) > 1:
                 entry["subsample_stride"] = int(samples.stride)
         extra[name] = entry
@@ -227,6 +232,8 @@ def _output_section(name: str, idx: int, out: dict[str, Any], extra: dict[str, A
                "bottom 10%")
         if correlated:
             cap += "; the inputs are correlated: read the Sobol indices as indicative only"
+        if "sensitivity_trials" in extra:
+            cap += f"; SRC, Sobol and scenarios over the first {extra['sensitivity_trials']:,} kept trials"
         if "subsample_stride" in extra:
             cap += f"; measured on every {extra['subsample_stride']}th trial"
         parts.append("<h3>Sensitivity</h3>" + _table(

@@ -16,6 +16,8 @@ import time
 from importlib import resources
 from pathlib import Path
 
+from mcdesk import cli_report
+
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 COMMANDS = ("check", "simulate", "app", "serve", "users", "example")
@@ -92,6 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", type=Path, help="write RESULT.json here")
     s.add_argument("--samples", type=Path, help="write per-trial samples (.csv or .npz)")
     s.add_argument("--quiet", action="store_true", help="no summary table on stdout")
+    cli_report.add_options(s)  # --precision, --risk, --report, --results-book
 
     a = sub.add_parser("app", help="the app in a browser tab (the default) or a native window")
     a.add_argument("book", type=Path, nargs="?", help="workbook to open (default: the example)")
@@ -323,6 +326,7 @@ def _load_spec(args: argparse.Namespace):
         from engine.sampling import Sampling
 
         spec.sampling = Sampling(args.sampling)
+    cli_report.before_run(args, spec)  # --precision; --report checked
     return spec
 
 
@@ -356,8 +360,9 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     names = _names(model, spec)
     if not args.quiet:
         print_summary(result, names, whole)
+    data = cli_report.after_run(args, spec, result, result_json(result, names))
     if args.json:
-        _write_json(args.json, result_json(result, names))
+        _write_json(args.json, data)
     if args.samples:
         write_samples(args.samples, result.samples)
     return 0

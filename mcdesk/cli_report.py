@@ -1,0 +1,101 @@
+"""``mcdesk simulate``'s precision, risk and report options (``--precision``, ``--risk``,
+``--report``, ``--results-book``): what they add to the spec before the run and to RESULT.json
+and the files after it.  Engine modules are imported when an option is used (the CLI starts fast)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+__all__ = ["add_options", "after_run", "before_run"]
+
+
+def add_options(s: argparse.ArgumentParser) -> None:
+    """The options on the ``simulate`` parser."""
+    s.add_argument("--precision", action="append", default=[], metavar="CELL:STAT:TOL",
+                   help="run until the 95%% half-width of STAT (mean or pNN) of CELL is within "
+                        "TOL (a number, or a percentage of the statistic), e.g. "
+                        "'Summary!B9:mean:1%%' (repeat for more; --trials is then the cap)")
+    s.add_argument("--risk", action="store_true",
+                   help="VaR and CVaR (expected shortfall) at 90/95/99%% with 95%% intervals, "
+                        "printed and in RESULT.json")
+    s.add_argument("--report", action="append", default=[], type=Path, metavar="FILE",
+                   help="write a report: .html (self-contained, opens offline) or .xlsx")
+    s.add_argument("--results-book", type=Path, metavar="FILE.xlsx",
+                   help="write a copy of the workbook with a results sheet")
+
+
+def before_run(args: argparse.Namespace, spec: Any) -> None:
+    """``--precision`` targets into the spec (replacing its own targets); a ``--report`` that
+    is neither .html nor .xlsx refused before the run."""
+    from engine.errors import SpecError
+
+    for path in getattr(args, "report", None) or []:
+        if path.suffix.lower() not in (".html", ".htm", ".xlsx"):
+            raise SpecError(f"--report {path}: the file must end in .html or .xlsx")
+    texts = getattr(args, "precision", None) or []
+    if not texts:
+        return
+    from engine.precision import PrecisionSpec, parse_target
+
+    old = spec.precision
+    targets = [parse_target(t) for t in texts]
+    spec.precision = PrecisionSpec(targets) if old is None else PrecisionSpec(
+        targets, old.min_trials, old.check_every, old.confidence)
+
+
+def after_run(args: argparse.Namespace, spec: Any, result: Any,
+              data: dict[str, Any]) -> dict[str, Any]:
+    """Add ``--risk`` to RESULT.json's ``data``, print precision and risk lines, write the
+    reports; returns ``data``."""
+    quiet = getattr(args, "quiet", False)
+    p = data.get("precision")
+    if p and not quiet:
+        where = ", ".join(f"{t['target']} ±{t['half_width']:.4g}" if t["half_width"] is not None
+                          else t["target"] for t in p["targets"])
+        state = "met" if p["converged"] else f"NOT met at the cap of {p['cap']:,} trials"
+        print(f"precision {state} after {p['trials']:,} trials: {where}")
+    if getattr(args, "risk", False):
+        _add_risk(result, data, quiet)
+    reports = getattr(args, "report", None) or []
+    book_copy = getattr(args, "results_book", None)
+    if reports or book_copy:
+        from engine.report import report_data, write_html, write_results_workbook, write_xlsx
+
+        rd = report_data(result, spec, args.book)
+        for path in reports:
+            suffix = path.suffix.lower()
+            if suffix in (".html", ".htm"):
+                write_html(path, rd)
+            else:   # .xlsx (before_run refused the rest)
+                write_xlsx(path, rd)
+            if not quiet:
+                print(f"report written to {path}")
+        if book_copy:
+            write_results_workbook(args.book, book_copy, rd)
+            if not quiet:
+                print(f"workbook with results written to {book_copy}")
+    return data
+
+
+def _add_risk(result: Any, data: dict[str, Any], quiet: bool) -> None:
+    import numpy as np
+
+    from engine.errors import McdeskError
+    from engine.risk import risk_measures
+
+    samples = result.samples
+    if samples is None:
+        raise McdeskError("--risk needs the run's samples (this backend kept none)")
+    for cell, out in data["outputs"].items():
+        y = np.asarray(samples.outputs[cell], dtype=np.float64)
+        if not np.isfinite(y).any():
+            out["risk"] = None
+            continue
+        out["risk"] = risk_measures(y)
+        if not quiet:
+            parts = [f"VaR{lv} {r['value']:.6g} CVaR{lv} {out['risk']['cvar'][lv]['value']:.6g}"
+                     for lv, r in out["risk"]["var"].items()]
+            print(f"{cell} risk (upper tail): " + ", ".join(parts), file=sys.stdout)

@@ -1,0 +1,58 @@
+"""``mcdesk simulate --precision/--risk/--report/--results-book``."""
+
+from __future__ import annotations
+
+import json
+
+import openpyxl
+import pytest
+
+from mcdesk.cli import main
+
+
+@pytest.fixture
+def book(tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "M"
+    ws["A1"], ws["A2"], ws["B1"] = 10, 5, "=A1+A2"
+    path = tmp_path / "book.xlsx"
+    wb.save(path)
+    return path
+
+
+ARGS = ["--input", "M!A1=normal(10,2)", "--input", "M!A2=normal(5,1)", "--output", "M!B1",
+        "--backend", "numpy"]
+
+
+def test_precision_risk_and_reports(book, tmp_path, capsys):
+    out = tmp_path / "r.json"
+    rc = main(["simulate", str(book), *ARGS, "--trials", "500000",
+               "--precision", "M!B1:mean:0.05", "--risk", "--json", str(out),
+               "--report", str(tmp_path / "r.html"), "--report", str(tmp_path / "r.xlsx"),
+               "--results-book", str(tmp_path / "book-results.xlsx")])
+    assert rc == 0
+    d = json.loads(out.read_text())
+    # the mean of N(15, sqrt 5) to +-0.05: (1.96 sqrt 5 / 0.05)^2 ~ 7,700 trials, checks every 10,000
+    assert d["trials"] == d["precision"]["trials"] == 10_000 and d["precision"]["converged"]
+    assert d["precision"]["targets"][0]["half_width"] <= 0.05
+    var95 = d["outputs"]["M!B1"]["risk"]["var"]["95"]
+    assert var95["value"] == d["outputs"]["M!B1"]["percentiles"]["95"]
+    assert var95["ci95"][0] < var95["value"] < var95["ci95"][1]
+    text = capsys.readouterr().out
+    assert "precision met after 10,000 trials" in text and "CVaR95" in text
+    assert "M!B1" in (tmp_path / "r.html").read_text()
+    assert openpyxl.load_workbook(tmp_path / "r.xlsx").sheetnames[0] == "Summary"
+    assert openpyxl.load_workbook(tmp_path / "book-results.xlsx").sheetnames == ["M",
+                                                                                "mcdesk results"]
+
+
+def test_bad_precision_and_report_are_refused_before_the_run(book, tmp_path, capsys):
+    assert main(["simulate", str(book), *ARGS, "--precision", "M!B1:median:1"]) == 2
+    assert "statistic 'median'" in capsys.readouterr().err
+    assert main(["simulate", str(book), *ARGS, "--report", str(tmp_path / "r.pdf")]) == 2
+    err = capsys.readouterr()
+    assert "must end in .html or .xlsx" in err.err and "trials" not in err.out
+    assert main(["simulate", str(book), *ARGS, "--sampling", "lhs",
+                 "--precision", "M!B1:mean:1%"]) == 2
+    assert "Monte Carlo" in capsys.readouterr().err
