@@ -37,7 +37,15 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from tests.strategies import ERRORS, Formula, Grammar, draw_block, quote_sheet, write_xlsx
+from tests.strategies import (
+    ERRORS,
+    Formula,
+    Grammar,
+    as_strategy,
+    draw_block,
+    quote_sheet,
+    write_xlsx,
+)
 
 LIMIT_S = float(os.environ.get("MCDESK_FUZZ_LIMIT_S", "20"))   # per CLI run
 MEMORY_BYTES = 3 * 1024**3                                      # subprocess address space
@@ -191,13 +199,13 @@ def test_error_literals_and_mixed_types(tmp_path_factory, data, simulate):
     """Every error literal as a constant, in formulas and in ranges, mixed with everything."""
     from tests.strategies import ErrorLiteral
 
-    block = data.draw(st.composite(lambda d: draw_block(d, "Sheet1", rows=6, cols=4))())
+    block = data.draw(as_strategy(draw_block, "Sheet1", 6, 4))
     cells = {f"{chr(64 + c)}{r}": v for (r, c), v in block.values.items()}
     cells["A1"] = 2.0
     lit = data.draw(st.sampled_from(ERROR_LITERALS))
     cells["E1"] = ErrorLiteral(lit)
     g = Grammar(blocks=[block])
-    forms = [data.draw(st.composite(lambda d: g.draw_formula(d))()) for _ in range(6)]
+    forms = [data.draw(as_strategy(g.draw_formula)) for _ in range(6)]
     forms += [f"={lit}", f"=SUM(A1,{lit})", f"=IFERROR({lit},1)+A1", f"=ERROR.TYPE({lit})",
               f"=A1&{lit}", "=SUM(A1:E6)", "=AVERAGE(E1,A1)"]
     for i, f in enumerate(forms, start=1):
@@ -233,11 +241,11 @@ def test_odd_sheet_and_defined_names(tmp_path_factory, sheet, dname, simulate):
 @given(data=st.data(), simulate=SIM)
 def test_random_formulas_with_every_type(tmp_path_factory, data, simulate):
     """The full grammar (logicals mixed with numbers and text, errors) plus broken text."""
-    block = data.draw(st.composite(lambda d: draw_block(d, "Sheet1", rows=6, cols=4))())
+    block = data.draw(as_strategy(draw_block, "Sheet1", 6, 4))
     cells = {f"{chr(64 + c)}{r}": v for (r, c), v in block.values.items()}
     cells["A1"] = 2.0
     g = Grammar(blocks=[block])
-    forms = [data.draw(st.composite(lambda d: g.draw_formula(d, 5))()) for _ in range(8)]
+    forms = [data.draw(as_strategy(g.draw_formula, 5)) for _ in range(8)]
     forms.append("=" + data.draw(st.text(st.sampled_from('SUM(A1,")+-*/&:!$#^%<>=1 "TRUE'),
                                          max_size=30)))
     for i, f in enumerate(forms, start=1):
