@@ -135,3 +135,13 @@ def test_linest_family_errors(formula, expected):
         assert abs(got - expected) < 1e-12
     else:
         check(expected, got)
+
+
+def test_linest_leaves_out_collinear_columns_as_excel():
+    """pycel's stats workbook (Excel's cached values): constant x columns are left out (slope
+    0, the intercept is the mean); a perfect fit has F #NUM! and zero errors."""
+    got = _cells("=LINEST({1;2;3},{2,3;2,3;2,3},,TRUE)")
+    assert got[0] == [0.0, 0.0, 2.0] and got[1] == [0.0, 0.0, 0.0]
+    assert got[2][:2] == [1.0, 0.0] and str(got[3][0]) == "#NUM!" and got[4][:2] == [2.0, 0.0]
+    perfect = _cells("=LINEST({1;2;3},{1;2;3},TRUE,TRUE)")
+    assert str(perfect[3][0]) == "#NUM!" and perfect[1] == [0.0, 0.0]

@@ -55,7 +55,12 @@ def _flag(v: Arg, default: bool, i: int) -> bool:
 
 
 def _design(ys: Arg, xs: Arg, i: int) -> tuple[np.ndarray, np.ndarray, bool]:
-    """(y (m,), X (m, k), y is a row) of trial ``i``."""
+    """(y (m,), X (m, k), y is a row) of trial ``i``; sizes are checked (#REF!) before
+    values (#VALUE!)."""
+    (rows, cols), (xr, xc) = _shape(ys), _shape(xs) if xs is not None else _shape(ys)
+    if (cols == 1 and xr != rows) or (rows == 1 and cols > 1 and xc != cols) or \
+            (rows > 1 and cols > 1 and (xr, xc) != (rows, cols)):
+        raise _Fail(REF)
     y = _values(ys, i)
     if xs is None:
         x = np.arange(1, y.size + 1, dtype=np.float64).reshape(y.shape)
@@ -75,27 +80,63 @@ def _design(ys: Arg, xs: Arg, i: int) -> tuple[np.ndarray, np.ndarray, bool]:
     return y.ravel(), x.reshape(-1, 1), False
 
 
-def _fit(y: np.ndarray, x: np.ndarray, const: bool) -> tuple[np.ndarray, float, np.ndarray]:
-    """(slopes (k,), intercept, design matrix used)."""
-    a = np.column_stack([x, np.ones(len(y))]) if const else x
-    coef, *_ = np.linalg.lstsq(a, y, rcond=None)
-    return (coef[:-1], float(coef[-1]), a) if const else (coef, 0.0, a)
+def _fit(y: np.ndarray, x: np.ndarray, const: bool) -> tuple[np.ndarray, float, Fit]:
+    """(slopes (k,), intercept, design matrix used).  As Excel, an x column that depends
+    linearly on the columns before it (the intercept first) is left out: its slope is 0."""
+    kept = [np.ones(len(y))] if const else []
+    use = []
+    for j in range(x.shape[1]):
+        col = x[:, j]
+        if kept:
+            base = np.column_stack(kept)
+            resid = col - base @ np.linalg.lstsq(base, col, rcond=None)[0]
+        else:
+            resid = col
+        if np.linalg.norm(resid) > 1e-10 * max(np.linalg.norm(col), 1e-300):
+            kept.append(col)
+            use.append(j)
+    a = np.column_stack(kept) if kept else np.zeros((len(y), 0))
+    coef = np.linalg.lstsq(a, y, rcond=None)[0] if kept else np.zeros(0)
+    slopes = np.zeros(x.shape[1])
+    slopes[use] = coef[1:] if const else coef
+    return slopes, (float(coef[0]) if const else 0.0), Fit(a, coef, use, const)
 
 
-def _stats(y: np.ndarray, a: np.ndarray, coef: np.ndarray, const: bool) -> list[list[float]]:
+class Fit:
+    """The columns a fit used (intercept first) and their coefficients."""
+
+    def __init__(self, a: np.ndarray, coef: np.ndarray, use: list[int], const: bool) -> None:
+        self.a, self.coef, self.use, self.const = a, coef, use, const
+
+
+def _stats(y: np.ndarray, fit: Fit, k: int) -> list[list[float | None]]:
+    """LINEST's rows 2-5: standard errors (last x first, then the intercept's; 0 for a left
+    out x), r2 and sey, F and df, ss_reg and ss_resid (inf where Excel shows #NUM!)."""
+    a, coef = fit.a, fit.coef
     m, p = a.shape
+    if fit.const and not fit.use and k:
+        # every x left out: Excel reports a perfect fit of the mean (se 0, r2 1, F #NUM!)
+        ss = float(((y - y.mean()) ** 2).sum())
+        return [[0.0] * (k + 1), [1.0, 0.0], [np.inf, float(m - k - 1)], [ss, 0.0]]
     resid = y - a @ coef
     ss_resid = float(resid @ resid)
-    ss_total = float(((y - y.mean()) ** 2).sum()) if const else float(y @ y)
+    ss_total = float(((y - y.mean()) ** 2).sum()) if fit.const else float(y @ y)
+    if ss_resid <= 1e-20 * max(ss_total, 1.0):
+        ss_resid = 0.0  # a perfect fit up to rounding: Excel's F is #NUM!, its errors 0
     ss_reg = ss_total - ss_resid
     df = m - p
-    sey = np.sqrt(ss_resid / df) if df > 0 else np.nan
-    cov = np.linalg.pinv(a.T @ a) * (ss_resid / df if df > 0 else np.nan)
-    se = np.sqrt(np.abs(np.diag(cov)))
+    var = ss_resid / df if df > 0 else np.inf
+    with np.errstate(all="ignore"):
+        diag = np.diag(np.linalg.pinv(a.T @ a)) * var if p else np.zeros(0)
+    se_cols = np.sqrt(np.abs(diag))
+    se = np.zeros(k)
+    se[fit.use] = se_cols[1:] if fit.const else se_cols
+    se_b: float | None = float(se_cols[0]) if fit.const else None
     r2 = ss_reg / ss_total if ss_total else 1.0
-    k = p - 1 if const else p
-    f = (ss_reg / k) / (ss_resid / df) if df > 0 and ss_resid > 0 and k > 0 else np.nan
-    return [list(se), [r2, sey], [f, float(df)], [ss_reg, ss_resid]]
+    kk = p - 1 if fit.const else p
+    f = (ss_reg / kk) / var if df > 0 and kk > 0 and ss_resid > 0 else np.inf
+    return [[*(float(v) for v in se[::-1]), se_b], [r2, float(np.sqrt(var))], [f, float(df)],
+            [ss_reg, ss_resid]]
 
 
 def _estimate(ys: Arg, xs: Arg, const_: Arg, stats_: Arg, log: bool) -> Vec | Grid:
@@ -109,14 +150,12 @@ def _estimate(ys: Arg, xs: Arg, const_: Arg, stats_: Arg, log: bool) -> Vec | Gr
                 if (y <= 0).any():
                     raise _Fail(NUM)
                 y = np.log(y)
-            slopes, b, a = _fit(y, x, const)
-            coef = np.concatenate([slopes, [b]]) if const else slopes
+            slopes, b, fit = _fit(y, x, const)
             row = list(slopes[::-1]) + [b]
             table: list[list[float | None]] = [[float(np.exp(v)) if log else float(v) for v in row]]
             if stats:
-                st = _stats(y, a, coef, const)
-                se = st[0][:-1][::-1] + [st[0][-1]] if const else st[0][::-1] + [np.nan]
-                table.append([float(v) for v in se])
+                st = _stats(y, fit, len(slopes))
+                table.append(st[0])
                 for extra in st[1:]:
                     table.append(extra + [None] * (len(row) - 2))
             tables.append(table)
@@ -128,8 +167,8 @@ def _estimate(ys: Arg, xs: Arg, const_: Arg, stats_: Arg, log: bool) -> Vec | Gr
 
 
 def _to_grid(tables: list[list[list[float | None]] | int], n: int) -> Vec | Grid:
-    """Per-trial tables (or an error code) as one Grid; None and non-finite values are #N/A
-    (#NUM! in the coefficients' row)."""
+    """Per-trial tables (or an error code) as one Grid; None is #N/A, a non-finite value
+    #NUM!."""
     shaped = [t for t in tables if not isinstance(t, int)]
     if not shaped:
         return error(int(tables[0]), n)  # type: ignore[arg-type]
@@ -145,8 +184,10 @@ def _to_grid(tables: list[list[list[float | None]] | int], n: int) -> Vec | Grid
                     codes[i] = t
                     continue
                 x = t[r][c] if r < len(t) and c < len(t[r]) else None
-                if x is None or not np.isfinite(x):
-                    codes[i] = NUM if r == 0 and x is not None else NA
+                if x is None:
+                    codes[i] = NA
+                elif not np.isfinite(x):
+                    codes[i] = NUM
                 else:
                     vals[i] = float(x)
             line.append(result(vals, codes if codes.any() else None))
@@ -179,7 +220,7 @@ def _predict(ys: Arg, xs: Arg, new: Arg, const_: Arg, log: bool) -> Vec | Grid:
                 if (y <= 0).any():
                     raise _Fail(NUM)
                 y = np.log(y)
-            slopes, b, _ = _fit(y, x, const)
+            slopes, b, _fit_used = _fit(y, x, const)
             if new is None:
                 nx = x
             else:
