@@ -156,8 +156,17 @@ def _inputs_section(data: dict[str, Any]) -> str:
     return out
 
 
+def _curve(out: dict[str, Any]) -> tuple[list[float], list[float]] | None:
+    """S-curve points from RESULT.json's min, percentiles and max."""
+    pct = {int(k): v for k, v in out["percentiles"].items() if v is not None}
+    if not pct or out["min"] is None:
+        return None
+    return ([out["min"], *[pct[k] for k in sorted(pct)], out["max"]],
+            [0.0, *[k / 100 for k in sorted(pct)], 1.0])
+
+
 def _figures(name: str, idx: int, out: dict[str, Any], extra: dict[str, Any],
-             ) -> dict[str, Any]:
+             simtable: dict[str, Any] | None = None) -> dict[str, Any]:
     figs: dict[str, Any] = {}
     layout = {"margin": {"l": 60, "r": 20, "t": 40, "b": 50}, "showlegend": False,
               "paper_bgcolor": "white", "plot_bgcolor": "#fafbfd"}
@@ -170,15 +179,26 @@ def _figures(name: str, idx: int, out: dict[str, Any], extra: dict[str, Any],
             "marker": {"color": "#3b6fb6"}}],
             "layout": {**layout, "title": {"text": f"Histogram of {name}"},
                        "bargap": 0, "yaxis": {"title": {"text": "trials"}}}}
-    pct = {int(k): v for k, v in out["percentiles"].items() if v is not None}
-    if pct and out["min"] is not None:
-        xs = [out["min"], *[pct[k] for k in sorted(pct)], out["max"]]
-        ys = [0.0, *[k / 100 for k in sorted(pct)], 1.0]
+    curve = _curve(out)
+    if curve:
+        xs, ys = curve
         figs[f"scurve-{idx}"] = {"data": [{"type": "scatter", "mode": "lines", "x": xs,
                                            "y": ys, "line": {"color": "#3b6fb6"}}],
                                  "layout": {**layout, "title": {"text": f"S-curve of {name}"},
                                             "yaxis": {"title": {"text": "P(X ≤ x)"},
                                                       "range": [0, 1]}}}
+    if simtable:
+        lines = []
+        for run in simtable["runs"]:
+            c = _curve(run["outputs"][name]) if name in run["outputs"] else None
+            if c:
+                lines.append({"type": "scatter", "mode": "lines", "x": c[0], "y": c[1],
+                              "name": f"{simtable['cell']} = {run['value']:g}"})
+        if lines:
+            figs[f"simtable-{idx}"] = {"data": lines, "layout": {
+                **layout, "showlegend": True, "legend": {"x": 0.02, "y": 0.98},
+                "title": {"text": f"Simtable: {name} per value of {simtable['cell']}"},
+                "yaxis": {"title": {"text": "P(X ≤ x)"}, "range": [0, 1]}}}
     sens = extra.get("sensitivity")
     if sens and sens["tornado"]["bars"]:
         bars = list(reversed(sens["tornado"]["bars"][:12]))
@@ -195,13 +215,14 @@ def _figures(name: str, idx: int, out: dict[str, Any], extra: dict[str, Any],
 
 
 def _output_section(name: str, idx: int, out: dict[str, Any], extra: dict[str, Any],
-                    correlated: bool = False) -> tuple[str, dict[str, Any]]:
+                    correlated: bool = False, simtable: dict[str, Any] | None = None,
+                    ) -> tuple[str, dict[str, Any]]:
     key = f"out/{name}"
     stats = "".join(f"<tr>{_name(s)}{_td(out.get(s), f'{key}/{s}')}</tr>" for s in STATS)
     pcts = "".join(f"<tr>{_name('P' + p)}{_td(out['percentiles'].get(p), f'{key}/p{p}')}</tr>"
                    for p in SHOWN_PERCENTILES)
     parts = [f"<h2>Output {html.escape(name)}</h2>", "<div class='charts'>"]
-    figs = _figures(name, idx, out, extra)
+    figs = _figures(name, idx, out, extra, simtable)
     parts += [f"<div class='chart' id='{fid}'></div>" for fid in figs]
     parts.append("</div>")
     parts.append(_table(["statistic", "value"], [stats]) + _table(["percentile", "value"], [pcts]))
@@ -249,7 +270,7 @@ def render_html(data: dict[str, Any]) -> str:
     body, figures = [_run_section(data)], {}
     for idx, (name, out) in enumerate(data["result"]["outputs"].items()):
         part, figs = _output_section(name, idx, out, data["extra"].get(name, {}),
-                                     bool(data["correlations"]))
+                                     bool(data["correlations"]), data.get("simtable"))
         body.append(part)
         figures.update(figs)
     body.append(_inputs_section(data))

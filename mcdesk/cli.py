@@ -360,7 +360,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     names = _names(model, spec)
     if not args.quiet:
         print_summary(result, names, whole)
-    data = cli_report.after_run(args, spec, result, result_json(result, names))
+    data = cli_report.after_run(args, spec, result, result_json(result, names), model)
     if args.json:
         _write_json(args.json, data)
     if args.samples:

@@ -25,12 +25,37 @@ def add_options(s: argparse.ArgumentParser) -> None:
                    help="write a report: .html (self-contained, opens offline) or .xlsx")
     s.add_argument("--results-book", type=Path, metavar="FILE.xlsx",
                    help="write a copy of the workbook with a results sheet")
+    s.add_argument("--simtable", metavar="CELL=V1,V2,...",
+                   help="also run one simulation per value of a constant control cell, with "
+                        "the same random numbers (RESULT.json's simtable; overlaid in --report)")
+
+
+def parse_simtable(text: str) -> tuple[str, list[float]]:
+    """``CELL=V1,V2,...`` as the cell and its values (SpecError naming the bad part)."""
+    from engine.errors import SpecError
+
+    cell, eq, rest = text.partition("=")
+    if not eq or not cell.strip() or not rest.strip():
+        raise SpecError(f"--simtable {text!r}: expected CELL=V1,V2,..., e.g. 'Inputs!C1=1,2,3'")
+    values = []
+    for part in rest.split(","):
+        try:
+            values.append(float(part))
+        except ValueError:
+            raise SpecError(f"--simtable {text!r}: {part.strip()!r} is not a number") from None
+    return cell.strip(), values
 
 
 def before_run(args: argparse.Namespace, spec: Any) -> None:
     """``--precision`` targets into the spec (replacing its own targets); a ``--report`` that
-    is neither .html nor .xlsx refused before the run."""
+    is neither .html nor .xlsx, or a bad ``--simtable``, refused before the run."""
     from engine.errors import SpecError
+
+    if getattr(args, "simtable", None):
+        parse_simtable(args.simtable)
+        if getattr(args, "backend", "auto") in ("remote", "dask"):
+            raise SpecError("--simtable runs in this process: use --backend auto, numpy, numba "
+                            "or cupy")
 
     for path in getattr(args, "report", None) or []:
         if path.suffix.lower() not in (".html", ".htm", ".xlsx"):
@@ -47,10 +72,24 @@ def before_run(args: argparse.Namespace, spec: Any) -> None:
 
 
 def after_run(args: argparse.Namespace, spec: Any, result: Any,
-              data: dict[str, Any]) -> dict[str, Any]:
-    """Add ``--risk`` to RESULT.json's ``data``, print precision and risk lines, write the
-    reports; returns ``data``."""
+              data: dict[str, Any], model: Any = None) -> dict[str, Any]:
+    """Add ``--risk`` and ``--simtable`` to RESULT.json's ``data``, print precision and risk
+    lines, write the reports; returns ``data``."""
     quiet = getattr(args, "quiet", False)
+    table: list[tuple[float, Any]] = []
+    if getattr(args, "simtable", None) and model is not None:
+        from engine.scenarios import simtable
+
+        cell, values = parse_simtable(args.simtable)
+        runs = simtable(model, spec, cell, values, backend=args.backend)
+        table = list(zip(values, runs, strict=True))
+        data["simtable"] = {"cell": cell, "runs": [{"value": v, **r.to_dict()}
+                                                   for v, r in table]}
+        if not quiet:
+            for v, r in table:
+                means = ", ".join(f"{k} mean {o.mean:.6g}" for k, o in r.outputs.items()
+                                  if o.mean is not None)
+                print(f"simtable {cell} = {v:g}: {means}")
     p = data.get("precision")
     if p and not quiet:
         where = ", ".join(f"{t['target']} ±{t['half_width']:.4g}" if t["half_width"] is not None
@@ -65,6 +104,8 @@ def after_run(args: argparse.Namespace, spec: Any, result: Any,
         from engine.report import report_data, write_html, write_results_workbook, write_xlsx
 
         rd = report_data(result, spec, args.book)
+        if table:
+            rd["simtable"] = data["simtable"]
         for path in reports:
             suffix = path.suffix.lower()
             if suffix in (".html", ".htm"):

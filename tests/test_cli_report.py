@@ -56,3 +56,30 @@ def test_bad_precision_and_report_are_refused_before_the_run(book, tmp_path, cap
     assert main(["simulate", str(book), *ARGS, "--sampling", "lhs",
                  "--precision", "M!B1:mean:1%"]) == 2
     assert "Monte Carlo" in capsys.readouterr().err
+
+
+def test_simtable_runs_and_is_overlaid_in_the_report(tmp_path, capsys):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "M"
+    ws["A1"], ws["C1"], ws["B1"] = 10, 1, "=A1*C1"
+    book = tmp_path / "table.xlsx"
+    wb.save(book)
+    out = tmp_path / "r.json"
+    rc = main(["simulate", str(book), "--input", "M!A1=normal(10,2)", "--output", "M!B1",
+               "--backend", "numpy", "--trials", "5000", "--simtable", "M!C1=1,2,3,4,5",
+               "--json", str(out), "--report", str(tmp_path / "r.html")])
+    assert rc == 0
+    d = json.loads(out.read_text())
+    runs = d["simtable"]["runs"]
+    assert [r["value"] for r in runs] == [1, 2, 3, 4, 5]
+    base = d["outputs"]["M!B1"]["percentiles"]["50"]      # C1 = 1 in the workbook
+    for r in runs:   # common random numbers: each run's median is v times the base run's
+        assert r["outputs"]["M!B1"]["percentiles"]["50"] == pytest.approx(r["value"] * base,
+                                                                         rel=1e-12)
+    html = (tmp_path / "r.html").read_text()
+    assert "id='simtable-0'" in html and "M!C1 = 5" in html
+    assert "simtable M!C1 = 3: M!B1 mean" in capsys.readouterr().out
+    assert main(["simulate", str(book), "--input", "M!A1=normal(10,2)", "--output", "M!B1",
+                 "--simtable", "M!C1=1,x"]) == 2
+    assert "'x' is not a number" in capsys.readouterr().err
