@@ -5,8 +5,9 @@ the statistic's confidence half-width, absolute (``0.5``) or relative to the sta
 (``1%``).  The confidence (95% by default) is joint over the k targets (Bonferroni: each
 interval at 1 - 0.05 / k, z = 1.96 for one target, 2.24 for two), so that all the chosen
 statistics are within their tolerances together.  After each chunk of trials
-(:func:`engine.simulate.run_job`'s ``stop`` hook) the monitor computes every half-width over
-the trials done so far:
+(:func:`engine.simulate.run_job`'s ``stop`` hook; in a long run only after 5% more trials than
+at the last check, so a run reads its trials O(log n) times) the monitor computes every
+half-width over the trials done so far:
 
 - the mean: the normal (CLT) half-width ``z s / sqrt(n)``;
 - a percentile p: half the distance between the order statistics at ranks
@@ -48,6 +49,7 @@ __all__ = ["DEFAULT_CHECK_EVERY", "PrecisionMonitor", "PrecisionSpec", "Target",
 Z95 = 1.959963984540054
 DEFAULT_CHECK_EVERY = 10_000   # trials per chunk (one check after each)
 DEFAULT_MIN_TRIALS = 1_000
+CHECK_GROWTH = 1.05            # the next check after at least 5% more trials
 _STAT = re.compile(r"^(mean|p(\d{1,2}(?:\.\d+)?))$", re.I)
 
 
@@ -186,8 +188,14 @@ class PrecisionMonitor:
     cap: int
     keys: list[str] | None = None   # each target's output as the run names it (default: as given)
     checks: list[Check] = field(default_factory=list)
+    # a check reads every trial done: after one at n trials the next waits for GROWTH * n, so
+    # a long run makes O(log n) passes over its trials, not one per chunk
+    _next: int = field(default=0, repr=False)
 
     def __call__(self, done: int, outputs: Mapping[str, np.ndarray]) -> bool:
+        if done < self._next and done < self.cap:
+            return False
+        self._next = int(done * CHECK_GROWTH)
         values, widths, met = [], [], []
         keys = self.keys or [t.output for t in self.spec.targets]
         z = self.spec.z

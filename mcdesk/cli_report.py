@@ -21,6 +21,9 @@ def add_options(s: argparse.ArgumentParser) -> None:
     s.add_argument("--risk", action="store_true",
                    help="VaR and CVaR (expected shortfall) at 90/95/99%% with 95%% intervals, "
                         "printed and in RESULT.json")
+    s.add_argument("--sensitivity", action="store_true",
+                   help="regression (SRC, R^2), decile tornado, top/bottom 10%% scenarios and "
+                        "Sobol indices per output in RESULT.json (sensitivity_analysis)")
     s.add_argument("--report", action="append", default=[], type=Path, metavar="FILE",
                    help="write a report: .html (self-contained, opens offline) or .xlsx")
     s.add_argument("--results-book", type=Path, metavar="FILE.xlsx",
@@ -98,6 +101,8 @@ def after_run(args: argparse.Namespace, spec: Any, result: Any,
         print(f"precision {state} after {p['trials']:,} trials: {where}")
     if getattr(args, "risk", False):
         _add_risk(result, data, quiet)
+    if getattr(args, "sensitivity", False):
+        _add_sensitivity(result, data)
     reports = getattr(args, "report", None) or []
     book_copy = getattr(args, "results_book", None)
     if reports or book_copy:
@@ -140,3 +145,17 @@ def _add_risk(result: Any, data: dict[str, Any], quiet: bool) -> None:
             parts = [f"VaR{lv} {r['value']:.6g} CVaR{lv} {out['risk']['cvar'][lv]['value']:.6g}"
                      for lv, r in out["risk"]["var"].items()]
             print(f"{cell} risk (upper tail): " + ", ".join(parts), file=sys.stdout)
+
+
+def _add_sensitivity(result: Any, data: dict[str, Any]) -> None:
+    from engine.errors import McdeskError
+    from engine.report import SENSITIVITY_TRIALS
+    from engine.sensitivity import analyse
+
+    samples = result.samples
+    if samples is None or not samples.inputs:
+        raise McdeskError("--sensitivity needs the run's samples and at least one input")
+    k = SENSITIVITY_TRIALS
+    xs = {n: v[:k] for n, v in samples.inputs.items()}
+    for cell, out in data["outputs"].items():
+        out["sensitivity_analysis"] = analyse(xs, samples.outputs[cell][:k]).to_dict()

@@ -28,7 +28,7 @@ ARGS = ["--input", "M!A1=normal(10,2)", "--input", "M!A2=normal(5,1)", "--output
 def test_precision_risk_and_reports(book, tmp_path, capsys):
     out = tmp_path / "r.json"
     rc = main(["simulate", str(book), *ARGS, "--trials", "500000",
-               "--precision", "M!B1:mean:0.05", "--risk", "--json", str(out),
+               "--precision", "M!B1:mean:0.05", "--risk", "--sensitivity", "--json", str(out),
                "--report", str(tmp_path / "r.html"), "--report", str(tmp_path / "r.xlsx"),
                "--results-book", str(tmp_path / "book-results.xlsx")])
     assert rc == 0
@@ -36,6 +36,11 @@ def test_precision_risk_and_reports(book, tmp_path, capsys):
     # the mean of N(15, sqrt 5) to +-0.05: (1.96 sqrt 5 / 0.05)^2 ~ 7,700 trials, checks every 10,000
     assert d["trials"] == d["precision"]["trials"] == 10_000 and d["precision"]["converged"]
     assert d["precision"]["targets"][0]["half_width"] <= 0.05
+    sa = d["outputs"]["M!B1"]["sensitivity_analysis"]
+    assert sa["r2"] == pytest.approx(1.0)      # B1 = A1 + A2: linear
+    # SRC of A1: sd 2 of sd sqrt 5; Sobol first order 4/5
+    assert sa["src"]["M!A1"] == pytest.approx(2 / 5 ** 0.5, abs=0.02)
+    assert sa["sobol"]["first"]["M!A1"] == pytest.approx(0.8, abs=0.05)
     var95 = d["outputs"]["M!B1"]["risk"]["var"]["95"]
     assert var95["value"] == d["outputs"]["M!B1"]["percentiles"]["95"]
     assert var95["ci95"][0] < var95["value"] < var95["ci95"][1]
