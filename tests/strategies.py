@@ -70,8 +70,12 @@ Draw = Callable[[st.SearchStrategy], Any]
 
 
 def as_strategy(gen: Callable[..., Any], *args: Any) -> st.SearchStrategy:
-    """A hypothesis strategy from a generator written as ``gen(draw, *args)``."""
-    return st.composite(lambda draw: gen(draw, *args))()
+    """A hypothesis strategy from a generator written as ``gen(draw, *args)`` (inside a test
+    with ``st.data()``, ``gen(data.draw, *args)`` does the same)."""
+    @st.composite
+    def strategy(draw: Draw) -> Any:
+        return gen(draw, *args)
+    return strategy()
 
 
 def from_seed(gen: Callable[..., Any], n: int, seed: int, *args: Any) -> list:
@@ -429,7 +433,7 @@ class Grammar:
 
     def formula(self, depth: int | None = None) -> st.SearchStrategy[str]:
         """One formula (with its leading '='), of any result type."""
-        return st.composite(lambda draw: self.draw_formula(draw, depth))()
+        return as_strategy(self.draw_formula, depth)
 
 
 def subformulas(formula: str) -> list[str]:
