@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from scipy.stats import rankdata
 
 from .sampling import Sampling
 
@@ -31,7 +32,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 __all__ = ["PERCENTILES", "Convergence", "Histogram", "OutputSummary", "Sensitivity",
-           "SimulationResult", "constant_summary", "sensitivity", "summarize_kept",
+           "InputRanks", "SimulationResult", "constant_summary", "input_ranks", "sensitivity",
+           "summarize_kept",
            "summarize_output"]
 
 PERCENTILES: tuple[int, ...] = tuple(range(1, 100))  # every whole percentile, P1 .. P99
@@ -239,6 +241,12 @@ def _blocked_sum(x: np.ndarray, factor: float) -> float:
     return math.fsum(float(np.sum(x[a:a + _BLOCK] * factor)) for a in range(0, x.size, _BLOCK))
 
 
+def _dot(a: np.ndarray, b: np.ndarray) -> float:
+    """sum(a * b) without BLAS: its threaded dot is pathological on a busy machine (100x
+    slower than one thread), and the service and scripts do not pin BLAS to one thread."""
+    return float(np.einsum("i,i->", a, b))
+
+
 def _sum_sq_dev(x: np.ndarray, shift: float, start: int = 0, stop: int | None = None,
                 scale: float = 1.0) -> float:
     """sum(((x[start:stop] - shift) / scale)**2), in blocks so that no temporary is as big as
@@ -248,7 +256,7 @@ def _sum_sq_dev(x: np.ndarray, shift: float, start: int = 0, stop: int | None = 
     for a in range(start, stop, _BLOCK):
         block = x[a:min(a + _BLOCK, stop)]
         d = block - shift if scale == 1.0 else block / scale - shift / scale
-        total += float(np.dot(d, d))
+        total += _dot(d, d)
     return total
 
 
@@ -328,70 +336,157 @@ def _marks(n: int, points: int = CONVERGENCE_POINTS) -> list[int]:
 
 def convergence(x: np.ndarray, points: int = CONVERGENCE_POINTS) -> Convergence:
     """Running mean and its 95% half-width at about ``points`` geometrically spaced trial
-    counts (from 2 to len(x)), in one blocked pass (no array as big as ``x`` is made)."""
+    counts (from 2 to len(x)): sums of deviations from the overall mean (well conditioned)
+    over the stretches between those counts, accumulated; in blocks of :data:`_BLOCK`
+    values (no array as big as ``x`` is made)."""
     marks = _marks(x.size, points)
     if not marks:
         return Convergence([], [], [])
-    s1 = s2 = 0.0
-    prev = 0
-    means, halves = [], []
+    ends = np.asarray(marks, dtype=np.int64)
+    seg1 = np.zeros(ends.size)  # sum of d over trials [marks[i-1], marks[i])
+    seg2 = np.zeros(ends.size)  # sum of d*d over the same trials
     with np.errstate(over="ignore", invalid="ignore"):
         lo, hi = float(x.min()), float(x.max())
         s = _scale(lo, hi) if math.isfinite(lo) and math.isfinite(hi) else 1.0
-        # sums of deviations from the overall mean: well conditioned
         shift = float(np.mean(x)) if s == 1.0 else _blocked_sum(x, 1.0 / s) / x.size
-        for k in marks:
-            for a in range(prev, k, _BLOCK):
-                block = x[a:min(a + _BLOCK, k)]
-                d = (block if s == 1.0 else block / s) - shift
-                s1 += float(d.sum())
-                s2 += float(np.dot(d, d))
-            prev = k
-            m = s1 / k
-            var = max(s2 - k * m * m, 0.0) / (k - 1)
-            means.append((shift + m) * s)
-            halves.append(_Z95 * math.sqrt(var / k) * s)
-    return Convergence(marks, means, halves)
+        for a in range(0, x.size, _BLOCK):
+            b = min(a + _BLOCK, x.size)
+            block = x[a:b]
+            d = (block if s == 1.0 else block / s) - shift
+            # the stretches this block overlaps: ends[first:last + 1]
+            first = int(np.searchsorted(ends, a, side="right"))
+            last = min(int(np.searchsorted(ends, b, side="left")), ends.size - 1)
+            cuts = np.concatenate(([0], ends[first:last] - a))  # stretch starts in the block
+            seg1[first:last + 1] += np.add.reduceat(d, cuts)
+            seg2[first:last + 1] += np.add.reduceat(d * d, cuts)
+    s1, s2 = np.cumsum(seg1), np.cumsum(seg2)
+    k = ends.astype(np.float64)
+    m = s1 / k
+    var = np.maximum(s2 - k * m * m, 0.0) / (k - 1)
+    means = (shift + m) * s
+    halves = _Z95 * np.sqrt(var / k) * s
+    return Convergence(marks, [float(v) for v in means], [float(v) for v in halves])
 
 
 # ----------------------------------------------------------------- sensitivity
-def _centred_ranks(x: np.ndarray) -> tuple[np.ndarray, float]:
-    """Average ranks minus their mean, and their norm (0 for a constant)."""
-    if x.min() == x.max():
-        return np.zeros_like(x), 0.0
-    r = rankdata(x, method="average")
-    r -= r.mean()
-    return r, float(np.sqrt(np.dot(r, r)))
+def _sort_one(x: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """The trial order of ``x`` by value (NaN last) and, where ``x`` has ties, each
+    position's tie group number in that order (None: no ties).  int32 where it fits."""
+    order = np.argsort(x)  # ties in any order: they get the same (average) rank
+    ordered = x[order]
+    new = ordered[1:] != ordered[:-1]
+    small = x.size < 2 ** 31
+    if small:
+        order = order.astype(np.int32)
+    if new.all():
+        return order, None
+    groups = np.concatenate(([0], np.cumsum(new, dtype=np.int32 if small else np.int64)))
+    return order, groups
 
 
-def input_ranks(inputs: Mapping[str, np.ndarray]) -> dict[str, tuple[np.ndarray, float]]:
-    """Centred ranks of each input, to share between the outputs of one run."""
-    return {name: _centred_ranks(np.asarray(x, dtype=np.float64).ravel())
-            for name, x in inputs.items()}
+def _centred_ranks_sorted(order: np.ndarray, groups: np.ndarray | None, n: int,
+                          keep: np.ndarray | None = None) -> tuple[np.ndarray, float]:
+    """Average ranks minus their mean of the trials ``keep`` marks (all when None), as an
+    array over all ``n`` trials (0 for the others), and their norm (0 for a constant); from
+    :func:`_sort_one`.  Exact: the ranks are half-integers, and the norm is
+    sqrt((m^3 - m - sum(t^3 - t)) / 12) over the tie groups' sizes t, in integers."""
+    if keep is not None:
+        sel = keep[order]
+        order = order[sel]
+        groups = None if groups is None else groups[sel]
+    m = int(order.size)
+    r = np.zeros(n)
+    if m < 2 or (groups is not None and groups[0] == groups[-1]):
+        return r, 0.0
+    new = None if groups is None else groups[1:] != groups[:-1]
+    if new is None or new.all():
+        r[order] = np.arange(m, dtype=np.float64) - (m - 1) / 2.0
+        ties = 0
+    else:
+        starts = np.flatnonzero(np.concatenate(([True], new)))
+        sizes = np.diff(np.append(starts, m))
+        r[order] = np.repeat(starts + (sizes - 1) / 2.0 - (m - 1) / 2.0, sizes)
+        t = sizes[sizes > 1].astype(object)  # Python integers: no overflow
+        ties = int(sum(t * t * t - t))
+    return r, math.sqrt((m * m * m - m - ties) / 12.0)
+
+
+class InputRanks:
+    """The inputs of one run, each sorted once, so that every output's Spearman correlation
+    reuses them: over all trials, or over an output's successful trials without sorting
+    again (the sorted order filtered by them).  Sorting and ranking run in threads (numpy
+    releases the GIL)."""
+
+    def __init__(self, inputs: Mapping[str, np.ndarray]) -> None:
+        arrays = {name: np.ascontiguousarray(x, dtype=np.float64).ravel()
+                  for name, x in inputs.items()}
+        sizes = {x.size for x in arrays.values()}
+        self.n = sizes.pop() if len(sizes) == 1 else -1
+        self.sorted = dict(zip(arrays, _map_threads(_sort_one, list(arrays.values())),
+                               strict=True))
+        self._keep: np.ndarray | None = None
+        self._ranks: dict[str, tuple[np.ndarray, float]] | None = None
+
+    def ranks(self, keep: np.ndarray | None = None) -> dict[str, tuple[np.ndarray, float]]:
+        """Centred ranks and their norm of every input over the trials ``keep`` marks (see
+        :func:`_centred_ranks_sorted`); those of the last ``keep`` asked for are kept."""
+        same = self._ranks is not None and (
+            (keep is None and self._keep is None) or (
+                keep is not None and self._keep is not None and np.array_equal(keep, self._keep)))
+        if not same:
+            self._ranks = None  # free the old ones first
+            names = list(self.sorted)
+            done = _map_threads(lambda name: _centred_ranks_sorted(*self.sorted[name], self.n,
+                                                                   keep), names)
+            self._keep = None if keep is None else keep.copy()
+            self._ranks = dict(zip(names, done, strict=True))
+        assert self._ranks is not None
+        return self._ranks
+
+
+def _map_threads(fn: Any, items: list[Any]) -> list[Any]:
+    workers = min(len(items), os.cpu_count() or 1, 8)
+    if workers <= 1:
+        return [fn(x) for x in items]
+    with ThreadPoolExecutor(workers) as pool:
+        return list(pool.map(fn, items))
+
+
+def input_ranks(inputs: Mapping[str, np.ndarray]) -> InputRanks:
+    """The inputs sorted once, to share between the outputs of one run."""
+    return InputRanks(inputs)
 
 
 def sensitivity(inputs: Mapping[str, np.ndarray], output: np.ndarray,
-                ranks: Mapping[str, tuple[np.ndarray, float]] | None = None,
+                ranks: InputRanks | None = None, ok: np.ndarray | None = None,
                 ) -> dict[str, Sensitivity]:
     """Spearman rank correlation of each input with the output (average ranks for ties),
     and each input's contribution to variance: its squared rank correlation over the sum of
     them all (0 for every input when no input is correlated).  A constant input or output
-    has correlation 0.  ``ranks`` (from :func:`input_ranks` over the same trials) saves
-    ranking the inputs again for each output."""
-    y = np.asarray(output, dtype=np.float64).ravel()
-    out: dict[str, Sensitivity] = {}
-    if y.size < 2:
-        return {name: Sensitivity(0.0, 0.0) for name in inputs}
-    ry, ny = _centred_ranks(y)
-    rho: dict[str, float] = {}
+    has correlation 0.  Over the trials ``ok`` marks (all when None) whose output is finite.
+    ``ranks`` (from :func:`input_ranks` over the same trials) saves sorting the inputs
+    again for each output."""
+    y = np.ascontiguousarray(output, dtype=np.float64).ravel()
+    n = y.size
     for name, values in inputs.items():
-        x = np.asarray(values, dtype=np.float64).ravel()
-        if x.size != y.size:
-            raise ValueError(f"input {name} has {x.size} samples, the output {y.size}")
-        rx, nx = ranks[name] if ranks is not None and name in ranks else _centred_ranks(x)
-        r = float(np.dot(rx, ry) / (nx * ny)) if nx > 0 and ny > 0 else 0.0
+        if np.size(values) != n:
+            raise ValueError(f"input {name} has {np.size(values)} samples, the output {n}")
+    keep = np.isfinite(y)
+    if ok is not None:
+        keep &= np.asarray(ok, dtype=bool).ravel()
+    if keep.all():
+        keep = None
+    if (n if keep is None else int(keep.sum())) < 2:
+        return {name: Sensitivity(0.0, 0.0) for name in inputs}
+    if ranks is None or ranks.n != n or not all(name in ranks.sorted for name in inputs):
+        ranks = InputRanks(inputs)
+    ry, ny = _centred_ranks_sorted(*_sort_one(y), n, keep)
+    rho: dict[str, float] = {}
+    every = ranks.ranks(keep)
+    for name in inputs:
+        rx, nx = every[name]
+        r = _dot(rx, ry) / (nx * ny) if nx > 0 and ny > 0 else 0.0
         rho[name] = min(max(r, -1.0), 1.0)
     total = math.fsum(r * r for r in rho.values())
-    for name, r in rho.items():
-        out[name] = Sensitivity(r, r * r / total if total > 0 else 0.0)
-    return out
+    return {name: Sensitivity(r, r * r / total if total > 0 else 0.0)
+            for name, r in rho.items()}

@@ -349,7 +349,7 @@ def simulate(model: Model, spec: SimulationSpec, *, backend: str | Backend = "au
 
 def summarize(job: Job, samples: Samples, elapsed: float, backend_name: str) -> SimulationResult:
     outputs = {}
-    shared = None  # input ranks over all trials, for the outputs without errors
+    shared = None  # the inputs sorted once (engine.results.InputRanks), for every output
     for name, vals in samples.outputs.items():
         errs = samples.errors[name]
         ok = errs == 0
@@ -358,11 +358,9 @@ def summarize(job: Job, samples: Samples, elapsed: float, backend_name: str) -> 
             summary = summarize_kept(samples.outputs32[name], m, job.trials - m.count)
         else:
             summary = summarize_output(vals[ok], int((~ok).sum()))
-        if samples.inputs and ok.all():
+        if samples.inputs and ok.any():  # the inputs sorted once, for every output
             shared = shared if shared is not None else input_ranks(samples.inputs)
-            summary.sensitivity = sensitivity(samples.inputs, vals, shared)
-        elif samples.inputs and ok.any():
-            summary.sensitivity = sensitivity({k: v[ok] for k, v in samples.inputs.items()}, vals[ok])
+            summary.sensitivity = sensitivity(samples.inputs, vals, shared, ok=ok)
         outputs[name] = summary
     result = SimulationResult(
         trials=job.trials, seed=job.seed, backend=backend_name, sampling=job.sampling,
