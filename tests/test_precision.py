@@ -146,3 +146,30 @@ def test_a_spec_with_precision_runs_to_it_through_simulate():
     assert d["precision"]["targets"][0]["half_width"] <= 0.05
     with pytest.raises(SpecError, match="precision.*tolerance"):
         SimulationSpec.from_dict({"outputs": ["A1"], "precision": {"targets": ["A1:mean:-1"]}})
+
+
+def test_precision_over_the_remote_backend_equals_the_local_run(tmp_path):
+    """The stop hook drives the remote backend chunk by chunk: the service runs the trial
+    ranges, the client stops where the local run stops, with the same numbers."""
+    from pathlib import Path
+
+    from engine.backends import get_backend
+    from remote.testing import ServiceProcess
+
+    root = Path(__file__).resolve().parent.parent / "mcdesk" / "examples"
+    model = Model.open(root / "capital_project.xlsx")
+    spec = SimulationSpec.load(root / "capital_project.spec.json")
+    spec.trials, spec.seed = 200_000, 11
+    spec.precision = PrecisionSpec([parse_target(f"{spec.outputs[0]}:mean:0.1%")],
+                                   min_trials=1, check_every=2_000)
+    local = simulate(model, spec, backend="numpy")
+    assert local.precision["converged"] and 2_000 < local.trials < 200_000
+    env = {"MCDESK_GPU_SLOTS": 1, "MCDESK_BATCH_TRIALS": 2000, "MCDESK_MAX_JOBS_PER_TOKEN": 8}
+    with ServiceProcess(tmp_path / "results", env) as svc:
+        backend = get_backend("remote", url=svc.url, token=svc.token())
+        try:
+            remote = simulate(model, spec, backend=backend)
+        finally:
+            backend.close()
+    assert remote.trials == local.trials and remote.precision == local.precision
+    assert remote.to_dict()["outputs"] == local.to_dict()["outputs"]
