@@ -146,3 +146,7 @@ def unique(array: Vec | Grid, by_col: Vec | None = None, exactly_once: Vec | Non
         out = _transpose(out)
     counts = np.array([len(p) for p in picks])
     return _patch(out, counts, None, None)
+
+
+# The array-shaping functions live beside this module; importing them registers them.
+from . import arrays as _arrays  # noqa: E402,F401
