@@ -249,3 +249,73 @@ def test_simulating_huge_constant_outputs_gives_a_result(tmp_path, stream):
     assert b2["constant"] and b2["percentiles"]["50"] == 1e308
     assert not b3["constant"] and 1e100 < b3["mean"] < 4e100 and b3["std"] > 1e99
     assert sum(b3["histogram"]["counts"]) == 2000
+
+
+# ----------------------------------------------------------- fast paths against references
+def _reference_rho(x: np.ndarray, y: np.ndarray) -> float:
+    """Spearman the straightforward way: scipy's average ranks, Pearson of them."""
+    rx = stats.rankdata(x) - (x.size + 1) / 2
+    ry = stats.rankdata(y) - (y.size + 1) / 2
+    return float(np.sum(rx * ry) / np.sqrt(np.sum(rx * rx) * np.sum(ry * ry)))
+
+
+@pytest.mark.parametrize("ties", [False, True])
+def test_centred_ranks_equal_scipy_average_ranks_exactly(ties):
+    from engine.results import _centred_ranks_sorted, _sort_one
+
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=20_001)
+    if ties:
+        x = np.round(x, 1)
+    keep = rng.random(x.size) < 0.7
+    for mask in (None, keep):
+        sub = x if mask is None else x[mask]
+        r, norm = _centred_ranks_sorted(*_sort_one(x), x.size, mask)
+        expected = stats.rankdata(sub) - stats.rankdata(sub).mean()
+        np.testing.assert_array_equal(r if mask is None else r[mask], expected)
+        if mask is not None:
+            assert not r[~mask].any()  # trials left out count for nothing
+        assert norm == pytest.approx(np.sqrt(np.sum(expected ** 2)), rel=1e-15)
+
+
+def test_sensitivity_over_ok_trials_sorts_each_input_once(monkeypatch):
+    """One run's inputs are sorted once for all outputs, those with error trials and NaN
+    included; each correlation equals the reference over the output's good trials."""
+    from engine.results import input_ranks
+
+    rng = np.random.default_rng(5)
+    n = 30_000
+    inputs = {"A": rng.normal(size=n), "B": np.round(rng.normal(size=n), 1),
+              "C": rng.lognormal(size=n)}
+    base = inputs["A"] + 0.5 * inputs["B"] - inputs["C"]
+    outputs = {"all ok": base, "ties": np.round(base, 0),
+               "errors": base.copy(), "nan": base.copy()}
+    errors = {k: np.zeros(n, dtype=bool) for k in outputs}
+    errors["errors"] = rng.random(n) < 0.1
+    outputs["nan"][rng.random(n) < 0.05] = np.nan  # non-finite trials count as errors
+    sorts = []
+    real_argsort = np.argsort
+    monkeypatch.setattr(np, "argsort", lambda a, *k, **kw: sorts.append(1) or real_argsort(a, *k, **kw))
+    shared = input_ranks(inputs)
+    got = {name: sensitivity(inputs, y, shared, ok=~errors[name]) for name, y in outputs.items()}
+    assert len(sorts) == len(inputs) + len(outputs)
+    monkeypatch.setattr(np, "argsort", real_argsort)
+    for name, y in outputs.items():
+        good = ~errors[name] & np.isfinite(y)
+        for k, x in inputs.items():
+            assert got[name][k].spearman == pytest.approx(_reference_rho(x[good], y[good]),
+                                                          abs=1e-13), (name, k)
+        assert got[name] == sensitivity({k: x[good] for k, x in inputs.items()}, y[good])
+
+
+def test_convergence_across_blocks_equals_running_mean(monkeypatch):
+    import engine.results as results
+
+    monkeypatch.setattr(results, "_BLOCK", 997)  # many blocks, marks inside and on their ends
+    x = 100.0 + RNG.normal(0, 3, size=25_000)
+    c = results.convergence(x)
+    k = np.asarray(c.trials)
+    csum = np.cumsum(x)[k - 1]
+    np.testing.assert_allclose(c.mean, csum / k, rtol=1e-13)
+    sd = np.array([x[:j].std(ddof=1) for j in k])
+    np.testing.assert_allclose(c.half_width, 1.959963984540054 * sd / np.sqrt(k), rtol=1e-9)
