@@ -91,7 +91,9 @@ def _fmt(x: object) -> str:
     if isinstance(x, float):
         if not math.isfinite(x):
             return "—"
-        return f"{x:,.6g}" if abs(x) < 1e15 else f"{x:.6g}"
+        if 1e6 <= abs(x) < 1e15:
+            return f"{x:,.0f}"
+        return f"{x:,.6g}" if abs(x) < 1e6 else f"{x:.6g}"
     return html.escape(str(x))
 
 
@@ -211,6 +213,14 @@ def _figures(name: str, idx: int, out: dict[str, Any], extra: dict[str, Any],
                        "shapes": [{"type": "line", "x0": base, "x1": base, "yref": "paper",
                                    "y0": 0, "y1": 1, "line": {"dash": "dot"}}],
                        "margin": {**layout["margin"], "l": 120}}}
+        n = len(bars[0]["values"])
+        centres = [100 * (b + 0.5) / n for b in range(n)]
+        figs[f"spider-{idx}"] = {"data": [
+            {"type": "scatter", "mode": "lines+markers", "x": centres, "y": b["values"],
+             "name": b["input"]} for b in reversed(bars[-6:])],
+            "layout": {**layout, "showlegend": True, "legend": {"x": 0.02, "y": 0.98},
+                       "title": {"text": f"Spider: mean of {name} by input percentile"},
+                       "xaxis": {"title": {"text": "input percentile"}, "range": [0, 100]}}}
     return figs
 
 

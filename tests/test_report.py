@@ -144,7 +144,7 @@ def test_report_draws_every_chart_in_chromium_offline(run):
     sync_api = pytest.importorskip("playwright.sync_api")
     figures = json.loads(re.search(r'id="mcdesk-figures">(.*?)</script>',
                                    run["html"].read_text(encoding="utf-8"), re.S).group(1))
-    assert len(figures) == 6     # histogram, S-curve, tornado for each of two outputs
+    assert len(figures) == 8     # histogram, S-curve, tornado, spider for each of two outputs
     requests: list[str] = []
     with sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM,
