@@ -393,3 +393,10 @@ def test_pod_disruption_budget_covers_the_service_and_never_blocks_drains(
     labels = one(objects, "Deployment", "mcdesk-service")["spec"]["template"]["metadata"]["labels"]
     assert matches(pdb["spec"]["selector"], labels)
     assert pdb["spec"]["maxUnavailable"] == 1
+
+
+def test_team_app_takes_client_addresses_from_the_ingress(objects: list[dict]) -> None:
+    # login throttling counts per client address; behind the ingress uvicorn must trust
+    # X-Forwarded-For, else every user shares the ingress's address and its back-off
+    app_env = env_of(objects, one(objects, "Deployment", "mcdesk-app"))
+    assert app_env.get("FORWARDED_ALLOW_IPS") == "*"
