@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from . import _ir_nodes as n
+from ._parse_cache import ParseCache
 from .values import ERROR_CODES
 from .workbook import CellRef, col_number
 
@@ -174,6 +175,7 @@ class Resolver:
         # parsed references by (text, sheet): IR nodes are immutable; a workbook gaining
         # sheets or cells after parsing needs a new Resolver
         self.parsed: dict[tuple[str, str], Node | None] = {}
+        self.formulas = ParseCache()  # formulas by relative text (see engine._parse_cache)
 
     # linked workbooks ---------------------------------------------------
     def linked(self, index: int) -> Resolver:

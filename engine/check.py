@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass, field, is_dataclass
 from typing import Any
 
 from . import ir
+from ._gcpause import paused
 from .model import Model
 from .values import ExcelError, Vec
 from .workbook import CellRef
@@ -209,6 +210,9 @@ def _external_cells(model: Model, cells: list[CellRef]) -> list[dict[str, Any]]:
                 if (m := _EXTERNAL_TEXT.match(name)) is not None}
     used: Counter[int] = Counter()
     for c in cells:
+        cell = wb.cell(c)
+        if cell is None or "[" not in (cell.formula or ""):
+            continue  # an external reference is written [N]...
         try:
             node = model.code(c).node
         except Exception:  # noqa: BLE001 - a formula we cannot read is reported elsewhere
@@ -264,6 +268,14 @@ def summary(report: CheckReport, name: str) -> str:
 
 
 def check_model(model: Model, max_mismatches: int = 50) -> CheckReport:
+    """Recompute every formula cell once and compare it with Excel's cached value.  The
+    cyclic garbage collector is paused meanwhile (the parsed and compiled cells are
+    long-lived and acyclic; walking them again and again costs half of a big check)."""
+    with paused():
+        return _check_model(model, max_mismatches)
+
+
+def _check_model(model: Model, max_mismatches: int) -> CheckReport:
     t0 = time.perf_counter()
     wb = model.workbook
     cells = wb.formula_cells()
@@ -301,9 +313,17 @@ def check_model(model: Model, max_mismatches: int = 50) -> CheckReport:
     # volatile: reads (transitively) a random or clock function
     volatile: set[CellRef] = set()
     order, _ = model.order(cells)
+    # and the first unsupported or bad cell each cell reads (to explain a mismatch)
+    bad_upstream: dict[CellRef, CellRef] = {}
     for c in order:
-        if c in direct_volatile or any(d in volatile for d in model.deps(c)):
+        deps = model.deps(c)
+        if c in direct_volatile or any(d in volatile for d in deps):
             volatile.add(c)
+        if bad_cells:
+            up = next((d if d in bad_cells else bad_upstream[d] for d in deps
+                       if d in bad_cells or d in bad_upstream), None)
+            if up is not None:
+                bad_upstream[c] = up
     in_cycle = {c for cyc in cycles for c in cyc}
 
     compared = matches = 0
@@ -340,7 +360,8 @@ def check_model(model: Model, max_mismatches: int = 50) -> CheckReport:
         mismatch_count += 1
         if len(mismatches) < max_mismatches:
             mismatches.append(Mismatch(str(c), formula, _jsonable(expected), _jsonable(got),
-                                       _explain(model, c, bad_cells, expected, got)))
+                                       _explain(model, c, bad_cells, bad_upstream, expected,
+                                                got)))
     untrusted = {} if trusted else {"compared_untrusted": compared, "matches_untrusted": matches}
     if not trusted:
         compared = matches = 0
@@ -366,12 +387,13 @@ def _near_zero(expected: Any, got: Any) -> bool:
                for x in (expected, got))
 
 
-def _explain(model: Model, cell: CellRef, bad: dict[CellRef, str], expected: Any, got: Any) -> str:
+def _explain(model: Model, cell: CellRef, bad: dict[CellRef, str],
+             bad_upstream: dict[CellRef, CellRef], expected: Any, got: Any) -> str:
     if cell in bad:
         return bad[cell]
-    for up in model.upstream([cell]):
-        if up in bad:
-            return f"depends on {up}: {bad[up]}"
+    up = bad_upstream.get(cell)
+    if up is not None:
+        return f"depends on {up}: {bad[up]}"
     if expected == 59.0 and got == 60.0:
         return ("Excel's serial 60 is the fictitious 1900-02-29; openpyxl reads the cached date "
                 "as 1900-02-28, serial 59")

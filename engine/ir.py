@@ -125,17 +125,33 @@ def _pycel_ast(text: str):
 
 
 def parse_formula(text: str, sheet: str, resolver: Resolver, _depth: int = 0,
-                  cell: CellRef | None = None, array: bool = False) -> Node:
+                  cell: CellRef | None = None, array: bool = False, cached: bool = True) -> Node:
     """Parse formula text (with or without a leading '=') into IR, in the context of ``sheet``.
 
     With ``cell`` (the formula's own cell) the IR is cut to what the formula reads
-    (:func:`cell_pass`: implicit intersection unless ``array``, constant INDEX and IF)."""
+    (:func:`cell_pass`: implicit intersection unless ``array``, constant INDEX and IF), and
+    a formula repeated down a column is parsed once (:mod:`engine._parse_cache`; ``cached``
+    False parses it in full)."""
     if _depth > _MAX_NAME_DEPTH:
         raise FormulaError(f"defined names nested more than {_MAX_NAME_DEPTH} deep in {text!r}")
     if len(text) > MAX_FORMULA_CHARS:
         where = f"{cell}: " if cell is not None else ""
         raise FormulaError(f"{where}formula of {len(text):,} characters, above the limit of "
                            f"{MAX_FORMULA_CHARS:,}")
+    if cell is not None and _depth == 0 and cached:
+        node, ranges = resolver.formulas.get(
+            text, sheet, cell.row, cell.col, array,
+            lambda: _parse(text, sheet, resolver, _depth, cell), resolver.bounds)
+    else:
+        node, ranges = _parse(text, sheet, resolver, _depth, cell)
+    if cell is not None and _depth == 0 and ranges:
+        node = cell_pass(node, cell, array)
+    return node
+
+
+def _parse(text: str, sheet: str, resolver: Resolver, depth: int,
+           cell: CellRef | None) -> tuple[Node, bool]:
+    """The IR of formula text before the cell pass, and whether it holds a range."""
     src = text if text.startswith("=") else "=" + text
     try:
         ast = _pycel_ast(src)
@@ -143,11 +159,9 @@ def parse_formula(text: str, sheet: str, resolver: Resolver, _depth: int = 0,
         raise FormulaError(f"cannot parse formula {_short(text)!r}: {exc}") from exc
     if ast is None:
         raise FormulaError(f"empty formula {text!r}")
-    builder = _Builder(sheet, resolver, _depth, cell)
+    builder = _Builder(sheet, resolver, depth, cell)
     node = builder.build(ast)
-    if cell is not None and _depth == 0 and builder.ranges:
-        node = cell_pass(node, cell, array)
-    return node
+    return node, builder.ranges
 
 
 def _short(text: str) -> str:

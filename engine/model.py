@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from . import ir
+from ._gcpause import paused
 from .compiler import Code, CompileInfo, compile_formula, stream_id
 from .errors import FormulaError, SpecError, UnsupportedError
 from .graph import reachable, topological_order
@@ -47,6 +48,8 @@ class Model:
         self._formula_index: dict[str, tuple[np.ndarray, np.ndarray, list[CellRef]]] = {}
         self._area_deps: dict[ir.Area, list[CellRef]] = {}
         self._subtotal_masks: dict[tuple[ir.Area, bool], np.ndarray] = {}
+        self._last_order: tuple[frozenset[CellRef], tuple[list[CellRef], list[list[CellRef]]]] \
+            | None = None
 
     @classmethod
     def open(cls, path: str | Path, limits: Limits | None = None) -> Model:
@@ -206,7 +209,15 @@ class Model:
         return {c for c in reachable([t for t in targets], self.deps) if self.is_formula(c)}
 
     def order(self, cells: Iterable[CellRef]) -> tuple[list[CellRef], list[list[CellRef]]]:
-        return topological_order(sorted(cells), self.deps)
+        """The cells in evaluation order, and the cycles among them (the last set asked for
+        is remembered: check and the deterministic pass order the same cells)."""
+        key = frozenset(cells)
+        if self._last_order is not None and self._last_order[0] == key:
+            order, cycles = self._last_order[1]
+            return list(order), [list(c) for c in cycles]
+        got = topological_order(sorted(key), self.deps)
+        self._last_order = (key, got)
+        return list(got[0]), [list(c) for c in got[1]]
 
     # ------------------------------------------------------------ evaluation
     def evaluate(self, cells: Iterable[CellRef] | None = None, *,
@@ -217,6 +228,11 @@ class Model:
         Returns the values and the circular references found (cells in a cycle get #REF!... as
         Excel cannot settle them without iteration, they keep their cached values here).
         """
+        with paused():
+            return self._evaluate(cells, overrides, now, seed)
+
+    def _evaluate(self, cells: Iterable[CellRef] | None, overrides: dict[CellRef, Vec] | None,
+                  now: float | None, seed: int) -> tuple[dict[CellRef, Vec], list[list[CellRef]]]:
         targets = self.workbook.formula_cells() if cells is None else list(cells)
         needed = self.upstream(targets)
         order, cycles = self.order(needed)
@@ -254,6 +270,11 @@ class Model:
     def compile(self, inputs: Sequence[CellRef], outputs: Sequence[CellRef], *,
                 now: float | None = None) -> Program:
         """Compile the stochastic slice between ``inputs`` and ``outputs``."""
+        with paused():
+            return self._compile(inputs, outputs, now)
+
+    def _compile(self, inputs: Sequence[CellRef], outputs: Sequence[CellRef],
+                 now: float | None) -> Program:
         inputs = list(dict.fromkeys(inputs))
         outputs = list(dict.fromkeys(outputs))
         for c in [*inputs, *outputs]:

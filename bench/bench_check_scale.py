@@ -1,0 +1,175 @@
+"""Benchmark: ``mcdesk check`` on big generated workbooks (issue 13: 100,000 formulas in at most
+20 s under 1 GB; issue 17: 10^6 formulas in bounded memory, goal 60 s, at most 2 GB).
+
+    python bench/bench_check_scale.py [--sizes 20000,100000,1000000] [--out DIR] [--timeout 600]
+
+Each workbook is realistic rather than uniform: a label and a constant per row, four formulas
+down the columns (a running total reading the row above, a text flag from IF, a ratio, a
+growth reading the previous row's ratio), and a summary block of SUMIF, COUNTIF, VLOOKUP,
+INDEX/MATCH and SUM over the whole columns.  Cached values are written (computed here) so
+check compares every cell.  Every number is measured in its own child process: load seconds
+(``load_workbook``), check seconds (``check_model(Model.open(p))``, what ``mcdesk check`` does,
+load included) and the child's peak RSS.
+
+Baseline before this work (loaded 2-core machine, 100,000 formulas): check 126 s, 1,028 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+FORMULAS_PER_ROW = 4
+SUMMARY = 6
+
+
+def _xml(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _cell(ref: str, formula: str | None, value: Any) -> str:
+    if isinstance(value, str):
+        v = _xml(value)
+        if formula is None:
+            return f'<c r="{ref}" t="inlineStr"><is><t>{v}</t></is></c>'
+        return f'<c r="{ref}" t="str"><f>{_xml(formula)}</f><v>{v}</v></c>'
+    f = "" if formula is None else f"<f>{_xml(formula)}</f>"
+    return f'<c r="{ref}">{f}<v>{value!r}</v></c>'
+
+
+def sheet_xml(formulas: int) -> str:
+    """``formulas`` formula cells (about): rows of label, constant, four formulas; a summary."""
+    rows = max(2, (formulas - SUMMARY) // FORMULAS_PER_ROW)
+    last = rows + 1
+    out = ['<sheetData><row r="1">', _cell("A1", None, "Item"), _cell("B1", None, "Amount"),
+           _cell("C1", None, "Total"), _cell("D1", None, "Flag"), _cell("E1", None, "Ratio"),
+           _cell("F1", None, "Growth")]
+    total = 0.0
+    prev_ratio = 0.0
+    highs = 0
+    high_sum = 0.0
+    col_c: list[float] = []
+    labels: list[str] = []
+    sum_b = 0.0
+    out.append("</row>")
+    for r in range(2, last + 1):
+        b = float((r * 37) % 101 + 1)
+        total = b * 1.05 + total if r > 2 else b * 1.05
+        flag = "high" if b > 50 else "normal"
+        ratio = total / b
+        growth = ratio - prev_ratio
+        label = f"Item {r - 1}"
+        cells = [_cell(f"A{r}", None, label), _cell(f"B{r}", None, b),
+                 _cell(f"C{r}", f"B{r}*1.05+C{r - 1}" if r > 2 else f"B{r}*1.05", total),
+                 _cell(f"D{r}", f'IF(B{r}>50,"high","normal")', flag),
+                 _cell(f"E{r}", f"C{r}/B{r}", ratio),
+                 _cell(f"F{r}", f"E{r}-E{r - 1}" if r > 2 else f"E{r}", growth)]
+        out.append(f'<row r="{r}">{"".join(cells)}</row>')
+        prev_ratio = ratio
+        sum_b += b
+        col_c.append(total)
+        labels.append(label)
+        if flag == "high":
+            highs += 1
+            high_sum += b
+    mid = rows // 2
+    summary = [
+        ("H1", f'SUMIF(D2:D{last},"high",B2:B{last})', high_sum),
+        ("H2", f'COUNTIF(D2:D{last},"high")', float(highs)),
+        ("H3", f'VLOOKUP("{labels[mid]}",A2:C{last},3,FALSE)', col_c[mid]),
+        ("H4", f'INDEX(C2:C{last},MATCH("{labels[-1]}",A2:A{last},0))', col_c[-1]),
+        ("H5", f"SUM(B2:B{last})", sum_b),
+        ("H6", f"MAX(C2:C{last})", max(col_c)),
+    ]
+    # the summary cells go at the end of rows 1..6 (cells in column order: H after F)
+    text = "".join(out)
+    for ref, f, v in summary:
+        row = text.index(f'<row r="{ref[1:]}">')
+        close = text.index("</row>", row)
+        text = text[:close] + _cell(ref, f, v) + text[close:]
+    return text + "</sheetData>"
+
+
+def generate(path: Path, formulas: int) -> None:
+    from bench_load import write_xlsx
+
+    write_xlsx(path, [("Calc", sheet_xml(formulas))])
+
+
+def child(mode: str, path: str) -> None:
+    import logging
+
+    logging.disable(logging.CRITICAL)
+    from engine.check import check_model
+    from engine.model import Model
+    from engine.workbook import load_workbook
+
+    p = Path(path)
+    t0 = time.perf_counter()
+    if mode == "load":
+        wb = load_workbook(p)
+        info: dict[str, Any] = {"cells": sum(len(s.cells) for s in wb.sheets.values())}
+    else:
+        report = check_model(Model.open(p))
+        info = {"formulas": report.formula_cells, "compared": report.compared,
+                "matches": report.matches_cached}
+    info["s"] = time.perf_counter() - t0
+    info["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(info))
+
+
+def measure(mode: str, path: Path, timeout: float) -> dict[str, Any]:
+    try:
+        out = subprocess.run([sys.executable, __file__, "--child", mode, str(path)],
+                             capture_output=True, text=True, timeout=timeout, cwd=ROOT)
+    except subprocess.TimeoutExpired:
+        return {"s": None, "note": f">{timeout:.0f} s"}
+    if out.returncode != 0:
+        return {"s": None, "note": (out.stderr.strip().splitlines() or ["failed"])[-1][:80]}
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--child", nargs=2, metavar=("MODE", "PATH"), help=argparse.SUPPRESS)
+    ap.add_argument("--sizes", default="20000,100000,1000000")
+    ap.add_argument("--out", type=Path, help="keep the generated workbooks here")
+    ap.add_argument("--timeout", type=float, default=600.0, help="seconds per measurement")
+    args = ap.parse_args()
+    if args.child:
+        child(*args.child)
+        return
+    out = args.out or Path(tempfile.mkdtemp(prefix="bench_check_scale_"))
+    out.mkdir(parents=True, exist_ok=True)
+    print(f"{'formulas':>10} {'load s':>8} {'load MB':>8} {'check s':>8} {'check MB':>9} "
+          f"{'matches':>16}")
+    for n in (int(x) for x in args.sizes.split(",")):
+        path = out / f"scale_{n}.xlsx"
+        if not path.exists():
+            generate(path, n)
+        load = measure("load", path, args.timeout)
+        check = measure("check", path, args.timeout)
+
+        def num(m: dict[str, Any], k: str, f: str) -> str:
+            return format(m[k], f) if m.get("s") is not None else m.get("note", "-")
+
+        matches = (f"{check['matches']:,}/{check['compared']:,}" if check.get("s") is not None
+                   else "-")
+        print(f"{n:>10,} {num(load, 's', '8.2f'):>8} {num(load, 'rss_mb', '8.0f'):>8} "
+              f"{num(check, 's', '8.2f'):>8} {num(check, 'rss_mb', '9.0f'):>9} {matches:>16}",
+              flush=True)
+
+
+if __name__ == "__main__":
+    main()

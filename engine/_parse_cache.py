@@ -1,0 +1,209 @@
+"""Parse each distinct *relative* formula once.
+
+Workbooks repeat one formula down a column (``=B2*1.05+C1``, ``=B3*1.05+C2``, ...).  The key of
+a formula is its text with every relative cell reference outside string literals written as an
+offset from the formula's cell (``=R[0]C[-1]*1.05+R[-1]C[0]``), so the repeats share a key.
+The first formula of a key is parsed (the template); a later one is the template's IR with its
+references moved by the difference of the two cells, on each axis where the reference is
+relative.  Which reference coordinates are relative is learned, not guessed: the second cell
+with a nonzero row (or column) offset is parsed in full and compared with the template; the
+two must be equal except for references moved by exactly that offset on relative coordinates
+(anything else marks the key as not cacheable, and its formulas are always parsed).  So the
+cached IR is the IR the parser gives, which ``tests/test_ir.py`` checks on every workbook.
+
+Formulas with structured references or external links (``[``), and references shifted off
+the sheet, are always parsed.  The cell-dependent pass (implicit intersection, constant
+INDEX and IF) runs after, per cell, as for a parsed formula.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from ._ir_nodes import MAX_COL, MAX_ROW, Area, Node, Ref, children, clip, rebuild
+
+# an A1 cell reference not inside a name: optional $, 1-3 letters, optional $, digits
+_CELL = re.compile(r"(?<![A-Za-z0-9_.$!])(\$?)([A-Za-z]{1,3})(\$?)([0-9]{1,7})(?![A-Za-z0-9_(!])")
+_UNCACHED = "["   # structured references, external links: always parsed
+
+
+def _col_number(letters: str) -> int:
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def relative_key(text: str, row: int, col: int) -> str | None:
+    """``text`` with relative references as offsets from (row, col); None: do not cache."""
+    if _UNCACHED in text:
+        return None
+    parts = text.split('"')
+    for i in range(0, len(parts), 2):  # even parts are outside string literals
+
+        def sub(m: re.Match[str]) -> str:
+            cabs, letters, rabs, digits = m.groups()
+            c = letters if cabs else f"C[{_col_number(letters) - col}]"
+            r = digits if rabs else f"R[{int(digits) - row}]"
+            return f"{cabs}{c}{rabs}{r}"
+
+        parts[i] = _CELL.sub(sub, parts[i])
+    return '"'.join(parts)
+
+
+def _refs(node: Node) -> list[Ref | Area]:
+    """The Ref and Area nodes of ``node`` in a fixed (pre-)order."""
+    out: list[Ref | Area] = []
+    stack = [node]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, Ref | Area):
+            out.append(x)
+        else:
+            stack.extend(reversed(children(x)))
+    return out
+
+
+def _substitute(node: Node, refs: list[Ref | Area]) -> Node:
+    """``node`` with its Ref/Area nodes replaced by ``refs``, in :func:`_refs` order."""
+    it = iter(refs)
+    # post-order rebuild on an explicit stack
+    out: list[Node] = []
+    stack: list[tuple[Node, bool]] = [(node, False)]
+    while stack:
+        x, ready = stack.pop()
+        if isinstance(x, Ref | Area):
+            out.append(next(it))
+            continue
+        kids = children(x)
+        if not kids:
+            out.append(x)
+            continue
+        if not ready:
+            stack.append((x, True))
+            stack.extend((k, False) for k in reversed(kids))
+            continue
+        args = out[len(out) - len(kids):]
+        del out[len(out) - len(kids):]
+        out.append(rebuild(x, args))
+    return out[0]
+
+
+@dataclass
+class _Entry:
+    row: int
+    col: int
+    node: Node
+    ranges: bool
+    refs: list[Ref | Area]
+    # per reference, per coordinate (a Ref's one, an Area's first and last): whether it
+    # moves with the formula's row (column); None until learned
+    row_rel: list[tuple[bool, ...]] | None = None
+    col_rel: list[tuple[bool, ...]] | None = None
+    broken: bool = False
+
+
+def _learn(entry: _Entry, node: Node, dr: int, dc: int) -> bool:
+    """Compare a fully parsed formula with the template; learn which coordinates move."""
+    refs = _refs(node)
+    if len(refs) != len(entry.refs) or _substitute(entry.node, refs) != node:
+        return False
+    row_rel, col_rel = [], []
+    for a, b in zip(entry.refs, refs, strict=True):
+        if type(a) is not type(b):
+            return False
+        if isinstance(a, Ref):
+            assert isinstance(b, Ref)
+            if a.cell.sheet != b.cell.sheet:
+                return False
+            rows = [(a.cell.row, b.cell.row)]
+            cols = [(a.cell.col, b.cell.col)]
+        else:
+            assert isinstance(b, Area)
+            if a.sheet != b.sheet or a.rows != b.rows or a.cols != b.cols:
+                return False
+            rows = [(a.r1, b.r1), (a.r2, b.r2)]
+            cols = [(a.c1, b.c1), (a.c2, b.c2)]
+        for pairs, d, flags in ((rows, dr, row_rel), (cols, dc, col_rel)):
+            moved = tuple(y - x for x, y in pairs)
+            if d == 0:
+                if any(moved):
+                    return False
+                continue
+            if not set(moved) <= {0, d}:
+                return False
+            flags.append(tuple(m == d for m in moved))
+    if dr:
+        entry.row_rel = row_rel
+    if dc:
+        entry.col_rel = col_rel
+    return True
+
+
+def _shift(entry: _Entry, dr: int, dc: int,
+           bounds: Callable[[str], tuple[int, int]]) -> list[Ref | Area] | None:
+    out: list[Ref | Area] = []
+    still = (False, False)
+    for i, a in enumerate(entry.refs):
+        rf = entry.row_rel[i] if dr and entry.row_rel is not None else still
+        cf = entry.col_rel[i] if dc and entry.col_rel is not None else still
+        if not any(rf) and not any(cf):
+            out.append(a)
+            continue
+        if isinstance(a, Ref):
+            cell = a.cell
+            row, col = cell.row + dr * rf[0], cell.col + dc * cf[0]
+            if not (1 <= row <= MAX_ROW and 1 <= col <= MAX_COL):
+                return None
+            out.append(Ref(type(cell)(cell.sheet, row, col)))
+        else:
+            if a.rows or a.cols:   # clipped to the sheet: the clip depends on where it is
+                return None
+            r1, r2 = a.r1 + dr * rf[0], a.r2 + dr * rf[1]
+            c1, c2 = a.c1 + dc * cf[0], a.c2 + dc * cf[1]
+            if not (1 <= r1 <= r2 <= MAX_ROW and 1 <= c1 <= c2 <= MAX_COL):
+                return None
+            # clipped to the cells its sheet holds, as the parser does
+            out.append(clip(Area(a.sheet, r1, c1, r2, c2), *bounds(a.sheet)))
+    return out
+
+
+@dataclass
+class ParseCache:
+    """Templates by (sheet, array, relative key), for one workbook's resolver."""
+
+    entries: dict[tuple[str, bool, str], _Entry] = field(default_factory=dict)
+    hits: int = 0
+    parses: int = 0
+
+    def get(self, text: str, sheet: str, row: int, col: int, array: bool,
+            parse: Callable[[], tuple[Node, bool]],
+            bounds: Callable[[str], tuple[int, int]]) -> tuple[Node, bool]:
+        """The formula's IR before the cell pass, and whether it holds a range; ``parse``
+        parses it in full (and raises FormulaError for a bad formula); ``bounds``: the rows
+        and columns a sheet holds (areas are clipped to them)."""
+        key = relative_key(text, row, col)
+        if key is None:
+            self.parses += 1
+            return parse()
+        k = (sheet, array, key)
+        entry = self.entries.get(k)
+        if entry is None:
+            self.parses += 1
+            node, ranges = parse()
+            self.entries[k] = _Entry(row, col, node, ranges, _refs(node))
+            return node, ranges
+        dr, dc = row - entry.row, col - entry.col
+        if not entry.broken and (not dr or entry.row_rel is not None) and \
+                (not dc or entry.col_rel is not None):
+            refs = _shift(entry, dr, dc, bounds)
+            if refs is not None:
+                self.hits += 1
+                return _substitute(entry.node, refs), entry.ranges
+        self.parses += 1
+        node, ranges = parse()
+        if not entry.broken and ranges == entry.ranges and not _learn(entry, node, dr, dc):
+            entry.broken = True
+        return node, ranges
