@@ -226,8 +226,8 @@ def test_scheduler_from_the_environment_and_bad_inner(monkeypatch):
     assert DaskBackend(scheduler="tcp://h:1").scheduler == "tcp://h:1"
     from engine.errors import SpecError
 
-    with pytest.raises(SpecError, match="inner backend 'cupy'"):
-        DaskBackend(inner="cupy")
+    with pytest.raises(SpecError, match="inner backend 'tpu'"):
+        DaskBackend(inner="tpu")
 
 
 def test_cli_takes_backend_dask_and_scheduler():

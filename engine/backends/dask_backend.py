@@ -1,10 +1,12 @@
 """Runs on a Dask cluster: a run becomes trial-range tasks on ``dask.distributed`` workers.
 
-Each worker runs the ``numba`` (default) or ``numpy`` backend on its own trial range.  The
-prepared job (compiled program, distributions, seed) is pickled once per run and shipped
-once per worker, as a worker plugin named by the hash of its bytes: a task carries only
-``(key, start, count)``, and a worker that joins later (a replacement for one that died)
-receives the plugin when it registers.  Random streams are keyed by (seed, stream, trial),
+Each worker runs the ``numba`` (default), ``numpy`` or ``cupy`` backend on its own trial
+range.  The prepared model (compiled program and input distributions) is pickled once and
+shipped once per worker, as a worker plugin named by the hash of its bytes: a task carries
+only ``(key, seed, sampling, trials, start, count)``, and a worker that joins later (a
+replacement for one that died) receives the plugin when it registers.  Each worker process
+keeps one inner backend, so a kernel compiled (or loaded) for a model serves every later run
+of it.  Random streams are keyed by (seed, stream, trial),
 so every range gives the numbers a local run gives for those trials, bit for bit, whatever
 the number of workers or the order the tasks finish in; :func:`engine.simulate.run_job`
 merges the ranges in trial order (exact moments, outputs, the sensitivity subsample).
@@ -25,6 +27,7 @@ import hashlib
 import logging
 import os
 import threading
+import uuid
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
@@ -37,22 +40,41 @@ log = logging.getLogger(__name__)
 __all__ = ["DaskBackend", "SCHEDULER_ENV"]
 
 SCHEDULER_ENV = "MCDESK_DASK_SCHEDULER"
-INNER = ("numba", "numpy")
+INNER = ("numba", "numpy", "cupy")
 _PLUGINS_KEPT = 4  # jobs whose plugin stays registered on the cluster (least recent dropped)
 
-# worker side: prepared jobs by key, each with the backend that runs its ranges
-_JOBS: dict[str, tuple[Job, Backend]] = {}
+# worker side: prepared models (program, distributions) by key; one inner backend per name
+_JOBS: dict[str, tuple[Any, dict]] = {}
+_BACKENDS: dict[str, Backend] = {}
 _JOBS_LOCK = threading.Lock()
 
 
-def _inner_backend(name: str, threads: int) -> Backend:
-    if name == "numba":
-        from .numba import NumbaBackend
+def _inner_backend(name: str) -> Backend:
+    """This worker process's backend ``name`` (one per process: its kernels stay cached)."""
+    with _JOBS_LOCK:
+        got = _BACKENDS.get(name)
+        if got is not None:
+            return got
+        if name == "numba":
+            from distributed import get_worker
 
-        return NumbaBackend(threads=max(threads, 1))
-    from .numpy import NumpyBackend
+            from .numba import NumbaBackend
 
-    return NumpyBackend()
+            try:
+                threads = int(get_worker().state.nthreads)
+            except (ValueError, AttributeError):
+                threads = 1
+            got = NumbaBackend(threads=max(threads, 1))
+        elif name == "cupy":
+            from .cupy import CupyBackend
+
+            got = CupyBackend()
+        else:
+            from .numpy import NumpyBackend
+
+            got = NumpyBackend()
+        _BACKENDS[name] = got
+        return got
 
 
 try:  # the plugin's base class, where dask.distributed is installed
@@ -65,35 +87,35 @@ class JobPlugin(_PluginBase):  # type: ignore[misc,valid-type]
     """Installs one pickled job on every worker, present and future (a replacement for a
     lost worker receives it when it registers)."""
 
-    def __init__(self, key: str, blob: bytes, inner: str) -> None:
-        self.key, self.blob, self.inner = key, blob, inner
+    def __init__(self, key: str, blob: bytes) -> None:
+        self.key, self.blob = key, blob
         self.name = f"mcdesk-job-{key}"
         self.idempotent = True
 
     def setup(self, worker: Any) -> None:
         import cloudpickle
 
-        job = cloudpickle.loads(self.blob)
-        threads = int(getattr(worker, "nthreads", 1) or 1)
+        program, distributions = cloudpickle.loads(self.blob)
         with _JOBS_LOCK:
-            _JOBS[self.key] = (job, _inner_backend(self.inner, threads))
+            _JOBS[self.key] = (program, distributions)
         log.info("mcdesk job %s installed on a worker (%d bytes)", self.key, len(self.blob))
 
     def teardown(self, worker: Any) -> None:
         with _JOBS_LOCK:
-            got = _JOBS.pop(self.key, None)
-        if got is not None:
-            got[1].close()
+            _JOBS.pop(self.key, None)
 
 
-def _run_range(key: str, start: int, count: int) -> ChunkResult:
-    """A task: trials ``start .. start + count - 1`` of the job installed as ``key``."""
+def _run_range(key: str, inner: str, seed: int, sampling: Any, trials: int, start: int,
+               count: int) -> ChunkResult:
+    """A task: trials ``start .. start + count - 1`` of the model installed as ``key``."""
     with _JOBS_LOCK:
         got = _JOBS.get(key)
     if got is None:
         raise RuntimeError(f"mcdesk job {key} is not installed on this worker")
-    job, backend = got
-    return backend.run(job, start, count)
+    program, distributions = got
+    # the same program and distribution objects every time: the backend's plan cache hits
+    job = Job(program, distributions, seed, sampling, trials)
+    return _inner_backend(inner).run(job, start, count)
 
 
 class DaskBackend(Backend):
@@ -122,7 +144,8 @@ class DaskBackend(Backend):
         self._own_client = client is None
         self._cluster: Any = None
         self._lock = threading.Lock()
-        self._jobs: OrderedDict[int, tuple[Job, str]] = OrderedDict()   # id(job) -> key
+        # (id(program), id(distributions)) -> (program, distributions, key)
+        self._jobs: OrderedDict[tuple[int, int], tuple[Any, Any, str]] = OrderedDict()
         self._inflight: set[Any] = set()
         self._cancelled = False
 
@@ -153,30 +176,32 @@ class DaskBackend(Backend):
 
     # ------------------------------------------------------------ shipping the job
     def job_key(self, job: Job) -> str:
-        """The hash of ``job``'s pickled bytes, its plugin installed on the cluster."""
+        """The hash of ``job``'s pickled program and distributions, installed on the
+        cluster as a plugin (once per model: runs of it with other seeds or trial counts
+        reuse it)."""
+        ident = (id(job.program), id(job.distributions))
         with self._lock:
-            got = self._jobs.get(id(job))
-            if got is not None and got[0] is job:
-                self._jobs.move_to_end(id(job))
-                return got[1]
+            got = self._jobs.get(ident)
+            if got is not None and got[0] is job.program and got[1] is job.distributions:
+                self._jobs.move_to_end(ident)
+                return got[2]
         import cloudpickle
 
-        blob = cloudpickle.dumps(job)
+        blob = cloudpickle.dumps((job.program, job.distributions))
         key = hashlib.sha256(blob).hexdigest()[:24]
-        self.client.register_plugin(JobPlugin(key, blob, self.inner),
-                                    name=f"mcdesk-job-{key}")
-        log.info("dask: job %s shipped (%d bytes)", key, len(blob))
-        dropped = []
+        self.client.register_plugin(JobPlugin(key, blob), name=f"mcdesk-job-{key}")
+        log.info("dask: model %s shipped (%d bytes)", key, len(blob))
         with self._lock:
-            self._jobs[id(job)] = (job, key)
+            self._jobs[ident] = (job.program, job.distributions, key)
+            dropped = []
             while len(self._jobs) > _PLUGINS_KEPT:
-                dropped.append(self._jobs.popitem(last=False)[1][1])
-        for old in dropped:
-            if old != key:
-                try:
-                    self.client.unregister_worker_plugin(f"mcdesk-job-{old}")
-                except Exception as exc:  # noqa: BLE001 - best effort clean-up
-                    log.info("dask: could not drop job %s (%r)", old, exc)
+                dropped.append(self._jobs.popitem(last=False)[1][2])
+            kept = {k for _, _, k in self._jobs.values()}
+        for old in set(dropped) - kept:
+            try:
+                self.client.unregister_worker_plugin(f"mcdesk-job-{old}")
+            except Exception as exc:  # noqa: BLE001 - best effort clean-up
+                log.info("dask: could not drop model %s (%r)", old, exc)
         return key
 
     # ------------------------------------------------------------ interface
@@ -194,8 +219,9 @@ class DaskBackend(Backend):
         if self._cancelled:
             raise CancelledError("cancelled")
         key = self.job_key(job)
-        fut = self.client.submit(_run_range, key, int(start), int(count),
-                                 key=f"mcdesk-{key}-{int(start)}-{int(count)}", pure=False,
+        fut = self.client.submit(_run_range, key, self.inner, job.seed, job.sampling,
+                                 int(job.trials), int(start), int(count),
+                                 key=f"mcdesk-{key}-{uuid.uuid4().hex[:8]}-{int(start)}", pure=False,
                                  retries=2)
         with self._lock:
             self._inflight.add(fut)
@@ -237,7 +263,7 @@ class DaskBackend(Backend):
 
     def close(self) -> None:
         with self._lock:
-            keys = [k for _, k in self._jobs.values()]
+            keys = sorted({k for _, _, k in self._jobs.values()})
             self._jobs.clear()
             client, cluster = self._client, self._cluster
             self._client = self._cluster = None
