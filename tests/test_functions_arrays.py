@@ -122,3 +122,18 @@ def test_spilled_cells_of_a_dynamic_array_formula(make_book) -> None:
     vals, _ = Model(load_workbook(path)).evaluate()
     got = [[vals[CellRef("Sheet1", r, c)].scalar() for c in (2, 3)] for r in (1, 2, 3)]
     assert got == [[1, 3], [2, 1], [3, 2]]
+
+
+def test_blank_cells_sort_last_and_count_as_zero() -> None:
+    cells = {"A1": 2, "A3": 1, "C1": 1}
+    assert grid("=_xlfn._xlws.SORT(A1:A3)", cells) == [[1], [2], [None]]
+    assert grid("=_xlfn._xlws.SORT(A1:A3,1,-1)", cells) == [[2], [1], [None]]
+    assert code("=_xlfn.EXPAND({1},Z1)") == VALUE  # a blank cell is 0 rows, not omitted
+    assert grid("=_xlfn.DROP({1;2},B1)", cells) == [[1], [2]]
+
+
+def test_an_array_of_sizes_lifts_the_function() -> None:
+    # Excel gives, per element, the top-left value of the result (formulas__test LOOKUP!AE16)
+    assert grid(f"=_xlfn.DROP({M3},1,{{1;2;1}})") == [[5], [6], [5]]
+    assert grid("=_xlfn.WRAPROWS({1,2,3},{1,0})") == [[1, "#NUM!"]]
+    assert code(f"=_xlfn.CHOOSECOLS({M3},{{1,2;1,2}})") == VALUE

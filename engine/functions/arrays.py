@@ -32,18 +32,54 @@ class _Fail(Exception):
         self.code = code
 
 
-def _errors_as_values(fn: Callable[..., Vec | Grid]) -> Callable[..., Vec | Grid]:
-    @wraps(fn)
-    def run(*args: Any) -> Vec | Grid:
-        try:
-            return fn(*args)
-        except _Fail as f:
-            return error(f.code, trials(*[a for a in args if a is not None]))
-    return run
+def _call(fn: Callable[..., Vec | Grid], args: tuple[Any, ...]) -> Vec | Grid:
+    try:
+        return fn(*args)
+    except _Fail as f:
+        return error(f.code, trials(*[a for a in args if a is not None]))
+
+
+def _shaping(*lifted: int) -> Callable[[Callable[..., Vec | Grid]], Callable[..., Vec | Grid]]:
+    """Errors raised as :class:`_Fail` become the result; an array given where the function
+    takes one number (the argument positions ``lifted``) is lifted as Excel does: one result
+    per element, each the top-left value of the function on that element."""
+
+    def deco(fn: Callable[..., Vec | Grid]) -> Callable[..., Vec | Grid]:
+        @wraps(fn)
+        def run(*args: Any) -> Vec | Grid:
+            grids = [i for i in lifted if i < len(args) and isinstance(args[i], Grid)
+                     and args[i].shape != (1, 1)]
+            if not grids:
+                args = tuple(a.cells[0][0] if i in lifted and isinstance(a, Grid) else a
+                             for i, a in enumerate(args))
+                return _call(fn, args)
+            rows = max(args[i].shape[0] for i in grids)
+            cols = max(args[i].shape[1] for i in grids)
+            out = []
+            for r in range(rows):
+                line = []
+                for c in range(cols):
+                    each = list(args)
+                    for i in grids:
+                        g = args[i]
+                        gr, gc = g.shape
+                        if (gr != 1 and r >= gr) or (gc != 1 and c >= gc):
+                            each[i] = error(NA)
+                        else:
+                            each[i] = g.cells[0 if gr == 1 else r][0 if gc == 1 else c]
+                    res = run(*each)
+                    line.append(res.cells[0][0] if isinstance(res, Grid) else res)
+                out.append(line)
+            return Grid(out)
+        return run
+    return deco
+
+
+_errors_as_values = _shaping()
 
 
 def _omitted(v: Arg) -> bool:
-    return v is None or (isinstance(v, Vec) and v.kind == Kind.BLANK and v.err is None)
+    return v is None
 
 
 def _number(v: Arg) -> float:
@@ -68,6 +104,8 @@ def _int(v: Arg, default: int | None = None) -> int:
 def _ints(v: Arg) -> list[int]:
     """The indexes of one argument: a number, or every cell of an array of numbers."""
     if isinstance(v, Grid):
+        if 1 not in v.shape:
+            raise _Fail(VALUE)
         return [_int(c) for c in v.flat()]
     return [_int(v)]
 
@@ -148,19 +186,19 @@ def _take_or_drop(array: Arg, rows: Arg, columns: Arg, take: bool) -> Grid:
 
 
 @register("TAKE")
-@_errors_as_values
+@_shaping(1, 2)
 def take(array: Arg, rows: Arg = None, columns: Arg = None) -> Grid:
     return _take_or_drop(array, rows, columns, True)
 
 
 @register("DROP")
-@_errors_as_values
+@_shaping(1, 2)
 def drop(array: Arg, rows: Arg = None, columns: Arg = None) -> Grid:
     return _take_or_drop(array, rows, columns, False)
 
 
 @register("EXPAND")
-@_errors_as_values
+@_shaping(1, 2, 3)
 def expand(array: Arg, rows: Arg = None, columns: Arg = None, pad_with: Arg = None) -> Grid:
     g = _grid(array)
     nr, nc = g.shape
@@ -192,13 +230,13 @@ def _wrap(vector: Arg, wrap_count: Arg, pad_with: Arg) -> Grid:
 
 
 @register("WRAPROWS")
-@_errors_as_values
+@_shaping(1, 2)
 def wraprows(vector: Arg, wrap_count: Arg, pad_with: Arg = None) -> Grid:
     return _wrap(vector, wrap_count, pad_with)
 
 
 @register("WRAPCOLS")
-@_errors_as_values
+@_shaping(1, 2)
 def wrapcols(vector: Arg, wrap_count: Arg, pad_with: Arg = None) -> Grid:
     return _transpose(_wrap(vector, wrap_count, pad_with))
 
@@ -233,14 +271,14 @@ def _flatten(array: Arg, ignore: Arg, scan_by_column: Arg) -> list[Vec] | Grid:
 
 
 @register("TOCOL")
-@_errors_as_values
+@_shaping(1, 2)
 def tocol(array: Arg, ignore: Arg = None, scan_by_column: Arg = None) -> Grid:
     out = _flatten(array, ignore, scan_by_column)
     return out if isinstance(out, Grid) else Grid([[c] for c in out])
 
 
 @register("TOROW")
-@_errors_as_values
+@_shaping(1, 2)
 def torow(array: Arg, ignore: Arg = None, scan_by_column: Arg = None) -> Grid:
     out = _flatten(array, ignore, scan_by_column)
     return _transpose(out) if isinstance(out, Grid) else Grid([out])
@@ -248,7 +286,8 @@ def torow(array: Arg, ignore: Arg = None, scan_by_column: Arg = None) -> Grid:
 
 # ---------------------------------------------------------------- sorting
 def _sort_key(x: Any) -> tuple[int, Any]:
-    """Excel's ascending order: numbers, text (case-insensitive), FALSE, TRUE, errors."""
+    """Excel's ascending order: numbers, text (case-insensitive), FALSE, TRUE, errors
+    (blanks go last in either order: :func:`_order`)."""
     if isinstance(x, ExcelError):
         return (3, 0)
     if isinstance(x, bool):
@@ -267,8 +306,10 @@ def _order(keys: list[tuple[list[Vec], int]], count: int) -> np.ndarray:
     for t in range(n):
         rows = list(range(count))
         for col, direction in reversed(keys):  # stable sorts, least significant key first
-            vals = [_sort_key(c.scalar(t)) for c in col]
+            raw = [c.scalar(t) for c in col]
+            vals = [_sort_key(x) for x in raw]
             rows.sort(key=lambda r, v=vals: v[r], reverse=direction < 0)
+            rows = [r for r in rows if raw[r] is not None] + [r for r in rows if raw[r] is None]
         idx[t] = rows
     return idx
 
