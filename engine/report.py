@@ -378,29 +378,13 @@ def write_xlsx(path: str | Path, data: dict[str, Any]) -> Path:
 
 def write_results_workbook(book: str | Path, path: str | Path, data: dict[str, Any]) -> Path:
     """A copy of ``book`` with a sheet of results (run settings, statistics, percentiles)
-    added after the model's sheets.  openpyxl rewrites the file: charts, images and pivot
-    tables of the model are not carried over (logged)."""
-    from openpyxl import load_workbook
+    after the model's sheets; every part of the model (charts, pivot tables, styles) is
+    copied as it is (:mod:`engine._results_sheet`)."""
+    from ._results_sheet import add_sheet_copy
 
     src, dst = Path(book), Path(path)
     if src.resolve() == dst.resolve():
         raise McdeskError(f"{dst}: the results copy must not overwrite the model's workbook")
-    try:
-        wb = load_workbook(src, keep_vba=False)
-    except (OSError, ValueError, KeyError) as exc:
-        raise McdeskError(f"cannot read {src}: {exc}") from exc
-    title = RESULTS_SHEET
-    k = 2
-    while title in wb.sheetnames:
-        title = f"{RESULTS_SHEET} {k}"
-        k += 1
-    ws = wb.create_sheet(title)
-    row = _fill(ws, _run_rows(data)) + 1
-    _fill(ws, _summary_rows(data), row)
-    if any(getattr(s, "_charts", None) or getattr(s, "_images", None) for s in wb.worksheets):
-        log.warning("%s: charts and images are not carried into the results copy", src.name)
-    try:
-        wb.save(dst)
-    except OSError as exc:
-        raise McdeskError(f"cannot write {dst}: {exc.strerror or exc}") from exc
+    rows = [*_run_rows(data), [], *_summary_rows(data)]
+    add_sheet_copy(src, dst, RESULTS_SHEET, rows)
     return dst

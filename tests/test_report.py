@@ -180,3 +180,34 @@ def test_report_draws_every_chart_in_chromium_offline(run):
         assert float(shown[key][0]) == value, key
     mean = run["result"]["outputs"]["Model!B1"]["mean"]
     assert shown["out/Model!B1/mean"][1] == f"{mean:,.6g}"
+
+
+def test_results_copy_keeps_every_part_of_a_workbook_with_charts(run, tmp_path):
+    """A shared workbook with charts and pivot caches: every original part byte for byte,
+    the results sheet readable by openpyxl and by the engine."""
+    import zipfile
+
+    from engine.model import Model
+
+    src = Path(__file__).parent / "data" / "workbooks" / "adithiya__Loan_Interest_Engine.xlsx"
+    dst = write_results_workbook(src, tmp_path / "with-results.xlsx", run["data"])
+    with zipfile.ZipFile(src) as a, zipfile.ZipFile(dst) as b:
+        before, after = set(a.namelist()), set(b.namelist())
+        added = after - before
+        assert len(added) == 1 and next(iter(added)).startswith("xl/worksheets/sheet")
+        edited = {"xl/workbook.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml"}
+        assert any(n.startswith("xl/charts/") for n in before)
+        for n in before - edited:
+            assert a.read(n) == b.read(n), n
+    wb = openpyxl.load_workbook(dst)
+    assert wb.sheetnames[-1] == RESULTS_SHEET
+    assert wb.sheetnames[:-1] == openpyxl.load_workbook(src).sheetnames
+    rows = {r[0]: r[1:] for r in wb[RESULTS_SHEET].iter_rows(values_only=True) if r[0]}
+    mean = run["result"]["outputs"]["Model!B1"]["mean"]
+    assert rows["mean"][0] == mean                               # every bit: repr
+    model = Model.open(dst)
+    assert list(model.workbook.visible_sheets)[-1] == RESULTS_SHEET
+    from engine.workbook import CellRef
+
+    cell = model.workbook.cell(CellRef(RESULTS_SHEET, 2, 2))     # B2: the trials
+    assert cell is not None and cell.value == run["result"]["trials"]
