@@ -183,13 +183,19 @@ def summarize_output(values: np.ndarray, errors: int) -> OutputSummary:
     ss = _sum_sq_dev(x, mean, scale=s)
     std = s * math.sqrt(ss / (n - 1))
     # linear interpolation = Excel PERCENTILE.INC
-    pct = np.percentile(x, PERCENTILES) if s == 1.0 else np.percentile(x / s, PERCENTILES) * s
+    conv = convergence(x)  # in trial order
+    if s == 1.0:  # one sort serves the percentiles and the histogram
+        x = np.sort(x)
+        pct = _sorted_percentiles(x, PERCENTILES)
+    else:
+        pct = np.percentile(x / s, PERCENTILES) * s
     percentiles: dict[str, float | None] = {
         str(p): float(v) for p, v in zip(PERCENTILES, pct, strict=True)}
     iqr = float(pct[PERCENTILES.index(75)] / s - pct[PERCENTILES.index(25)] / s) * s
     return OutputSummary(
         count=n, errors=int(errors), mean=mean, std=std, min=lo, max=hi,
-        percentiles=percentiles, histogram=histogram(x, iqr=iqr), convergence=convergence(x))
+        percentiles=percentiles, histogram=histogram(x, iqr=iqr, presorted=s == 1.0),
+        convergence=conv)
 
 
 def summarize_kept(values32: np.ndarray, moments: Moments, errors: int) -> OutputSummary:
@@ -223,15 +229,23 @@ def summarize_kept(values32: np.ndarray, moments: Moments, errors: int) -> Outpu
 
 def _kept_percentiles(x: np.ndarray, ps: tuple[int, ...],
                       bounds: tuple[float, float] = (-math.inf, math.inf)) -> np.ndarray:
-    """numpy's linear percentiles of ``x`` (reordered in place: no copy of it is made), the
+    """numpy's linear percentiles of ``x`` (sorted in place: no copy of it is made), the
     order statistics clipped to ``bounds`` and interpolated in float64."""
-    n = x.size
+    x.sort()
+    return _sorted_percentiles(x, ps, bounds)
+
+
+def _sorted_percentiles(xs: np.ndarray, ps: tuple[int, ...],
+                        bounds: tuple[float, float] = (-math.inf, math.inf)) -> np.ndarray:
+    """numpy's linear percentiles (Excel PERCENTILE.INC) of the sorted ``xs``, bit for bit
+    (numpy's interpolation formula); the order statistics clipped to ``bounds``, in float64.
+    A sort is several times faster than numpy's partition around 198 order statistics."""
+    n = xs.size
     pos = np.asarray(ps, dtype=np.float64) / 100.0 * (n - 1)
     lo = np.floor(pos).astype(np.int64)
     hi = np.minimum(lo + 1, n - 1)
-    x.partition(np.unique(np.concatenate([lo, hi])))
-    a = np.clip(x[lo].astype(np.float64), *bounds)
-    b = np.clip(x[hi].astype(np.float64), *bounds)
+    a = np.clip(xs[lo].astype(np.float64), *bounds)
+    b = np.clip(xs[hi].astype(np.float64), *bounds)
     t = pos - lo
     return np.where(t < 0.5, a + (b - a) * t, b - (b - a) * (1.0 - t))
 
@@ -288,12 +302,14 @@ def _constant_edges(value: float) -> tuple[float, float]:
 
 
 def histogram(x: np.ndarray, max_bins: int = MAX_BINS, iqr: float | None = None,
-              bounds: tuple[float, float] | None = None) -> Histogram:
+              bounds: tuple[float, float] | None = None, presorted: bool = False) -> Histogram:
     """Counts and edges over [min, max]: numpy's 'auto' bin count capped to ``max_bins``
     (``iqr``, the interquartile range, is computed when not given).  Any finite data works:
     a constant gets one bin around it, a range too narrow for its values' rounding gets
     fewer bins, huge magnitudes are binned scaled down.  ``bounds`` (finite min and max)
-    replace the data's own where it holds infinities, which are counted in the end bins."""
+    replace the data's own where it holds infinities, which are counted in the end bins.
+    ``presorted``: ``x`` is in ascending order, so the counts come from the edges' places
+    in it (numpy's bins: [e_i, e_i+1), the last one closed)."""
     lo, hi = bounds if bounds is not None else (float(x.min()), float(x.max()))
     if lo == hi:
         return Histogram([int(x.size)], list(_constant_edges(lo)))
@@ -310,7 +326,9 @@ def histogram(x: np.ndarray, max_bins: int = MAX_BINS, iqr: float | None = None,
     while bins > 1 and not np.all(edges[:-1] < edges[1:]):  # too narrow for the rounding
         bins //= 2
         edges = np.linspace(a, b, bins + 1)
-    if s == 1.0 and bounds is None:
+    if s == 1.0 and bounds is None and presorted and x.dtype == np.float64:
+        counts = np.diff(np.append(np.searchsorted(x, edges[:-1], side="left"), x.size))
+    elif s == 1.0 and bounds is None:
         counts = np.histogram(x, bins=bins, range=(a, b))[0]
     else:  # in float64 blocks: the edges may be beyond what x's type holds
         counts = np.zeros(bins, dtype=np.int64)

@@ -319,3 +319,22 @@ def test_convergence_across_blocks_equals_running_mean(monkeypatch):
     np.testing.assert_allclose(c.mean, csum / k, rtol=1e-13)
     sd = np.array([x[:j].std(ddof=1) for j in k])
     np.testing.assert_allclose(c.half_width, 1.959963984540054 * sd / np.sqrt(k), rtol=1e-9)
+
+
+def test_sorted_percentiles_and_histogram_equal_numpy_bit_for_bit():
+    from engine.results import _sorted_percentiles
+
+    rng = np.random.default_rng(8)
+    for i in range(60):
+        x = rng.lognormal(2, 1.5, size=int(rng.integers(2, 30_000))) * (-1) ** i
+        if i % 3 == 0:
+            x = np.round(x)  # ties, and values on the bin edges
+        xs = np.sort(x)
+        np.testing.assert_array_equal(_sorted_percentiles(xs, PERCENTILES),
+                                      np.percentile(x, PERCENTILES))
+        for bins in (7, 200):
+            fast = histogram(xs, max_bins=bins, iqr=1.0, presorted=True)
+            slow = histogram(x, max_bins=bins, iqr=1.0)
+            assert fast == slow
+            expected = np.histogram(x, bins=len(slow.counts), range=(x.min(), x.max()))[0]
+            assert fast.counts == list(expected)
