@@ -19,6 +19,7 @@ from . import ir
 from .functions import EXTERNAL_DATA, arity_error
 from .functions import lookup as lookup_function
 from .functions._args import as_vec, scalar_number
+from .functions.lambdas import LAMBDA_CALLS, compile_lambda_call
 from .functions.operators import binary, unary
 from .values import (
     NA,
@@ -246,6 +247,8 @@ class Compiler:
     # calls -------------------------------------------------------------
     def _call(self, node: ir.Call) -> Code:
         name = node.name
+        if name in LAMBDA_CALLS:  # LET, LAMBDA and the functions that call one
+            return compile_lambda_call(self, node)
         special = getattr(self, f"_fn_{name.replace('.', '_').lower()}", None)
         if special is not None:
             return special(node)

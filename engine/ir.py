@@ -251,6 +251,11 @@ class _Builder:
             if not isinstance(real, str):
                 return real
             scope = real
+        if rt.addr[:1] == "_" and rt.first is None:  # LAMBDA/LET names: engine.functions.lambdas
+            from .functions.lambdas import name_node
+            bound = name_node(rt.addr)
+            if bound is not None:
+                return bound
         target = self.resolver.name(rt.addr, scope)
         if target is None:
             table = structured_reference(text, self.resolver, self.cell)

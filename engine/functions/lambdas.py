@@ -1,0 +1,253 @@
+"""LET, LAMBDA and the functions that call a LAMBDA: BYROW, BYCOL, MAP, REDUCE, SCAN,
+MAKEARRAY, ISOMITTED.
+
+Excel writes a LAMBDA's parameters and LET's names as ``_xlpm.name`` and a function passed by
+name (``BYROW(A1:C3, SUM)``) as ``_xleta.SUM``.  The IR builder turns them into the calls
+``_XLPM("name")`` and ``_XLETA("SUM")`` (see :data:`PARAMETER` and :data:`ETA`); the compiler
+hands every call named in :data:`LAMBDA_CALLS` to :func:`compile_lambda_call`, because their
+arguments are not values computed before the call: a LAMBDA's body is run once per row,
+element or step, with its parameters bound.
+
+A name is looked up in the scope in force where the LAMBDA was written (lexical scope); the
+scope of the running body is kept in a context variable while it runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any
+
+from .._ir_nodes import Call, Missing, Str
+from ..values import NAME, VALUE, Grid, Vec, blank, boolean, error, num
+
+PARAMETER = "_XLPM"
+ETA = "_XLETA"
+LAMBDA_CALLS = frozenset({PARAMETER, ETA, "LET", "LAMBDA", "BYROW", "BYCOL", "MAP", "REDUCE",
+                          "SCAN", "MAKEARRAY", "ISOMITTED"})
+
+Code = Callable[[Any], Any]
+_SCOPE: ContextVar[dict[str, Any]] = ContextVar("excel_lambda_scope", default={})  # noqa: B039
+
+
+def name_node(text: str) -> Call | None:
+    """The IR node of a name Excel writes with a prefix (``_xlpm.x``, ``_xleta.SUM``), else None."""
+    prefix, _, rest = text.partition(".")
+    prefix = prefix.lower()
+    if not rest or prefix not in ("_xlpm", "_xleta"):
+        return None
+    return Call(PARAMETER if prefix == "_xlpm" else ETA, (Str(rest.upper()),))
+
+
+@dataclass(frozen=True)
+class Lambda:
+    """A LAMBDA value: its parameter names, its compiled body and the scope it was written in."""
+
+    params: tuple[str, ...]
+    body: Code | None = None
+    scope: dict[str, Any] = field(default_factory=dict)
+    builtin: Callable[..., Any] | None = None  # an eta-reduced Excel function
+
+    def __call__(self, env: Any, *args: Vec | Grid | None) -> Vec | Grid:
+        if self.builtin is not None:
+            return self.builtin(*args)
+        if len(args) > len(self.params):
+            return error(VALUE)
+        bound = dict(self.scope)
+        for i, p in enumerate(self.params):
+            bound[p] = args[i] if i < len(args) else _OMITTED
+        token = _SCOPE.set(bound)
+        try:
+            out = self.body(env)  # type: ignore[misc]
+        finally:
+            _SCOPE.reset(token)
+        if isinstance(out, Lambda):
+            return error(VALUE)  # Excel: #CALC! for a LAMBDA left uncalled
+        return out
+
+
+_OMITTED = object()
+
+
+def _param_name(node: Any) -> str | None:
+    if isinstance(node, Call) and node.name == PARAMETER and isinstance(node.args[0], Str):
+        return node.args[0].value
+    return None
+
+
+def _cell(v: Any) -> Vec:
+    if isinstance(v, Grid):
+        return v.cells[0][0] if v.shape == (1, 1) else error(VALUE)
+    if isinstance(v, Lambda) or v is None:
+        return error(VALUE)
+    return v
+
+
+def compile_lambda_call(compiler: Any, node: Call) -> Code:
+    """Compile one call named in :data:`LAMBDA_CALLS` (``compiler`` is engine.compiler's)."""
+    name, args = node.name, node.args
+    problem = _compile.get(name)
+    assert problem is not None
+    return problem(compiler, args)
+
+
+def _parameter(compiler: Any, args: tuple) -> Code:
+    key = args[0].value
+
+    def run(env: Any) -> Any:
+        v = _SCOPE.get().get(key)
+        if v is None:
+            return error(NAME)
+        return blank() if v is _OMITTED else v
+    return run
+
+
+def _eta(compiler: Any, args: tuple) -> Code:
+    from . import FUNCTIONS, _load
+
+    _load()
+    fn = FUNCTIONS.get(args[0].value)
+    if fn is None or fn.needs_ctx:
+        compiler.info.unsupported.add(args[0].value)
+        v = error(NAME)
+        return lambda env: v
+    lam = Lambda((), builtin=fn.impl)
+    return lambda env: lam
+
+
+def _lambda(compiler: Any, args: tuple) -> Code:
+    if not args:
+        v = error(VALUE)
+        return lambda env: v
+    params = tuple(_param_name(a) for a in args[:-1])
+    if any(p is None for p in params):
+        v = error(VALUE)
+        return lambda env: v
+    body = compiler.compile(args[-1])
+    return lambda env: Lambda(params, body, dict(_SCOPE.get()))  # type: ignore[arg-type]
+
+
+def _let(compiler: Any, args: tuple) -> Code:
+    if len(args) < 3 or len(args) % 2 == 0:
+        v = error(VALUE)
+        return lambda env: v
+    names = [_param_name(a) for a in args[:-1:2]]
+    if any(p is None for p in names):
+        v = error(VALUE)
+        return lambda env: v
+    values = [compiler.compile(a) for a in args[1:-1:2]]
+    body = compiler.compile(args[-1])
+
+    def run(env: Any) -> Any:
+        scope = dict(_SCOPE.get())
+        token = _SCOPE.set(scope)
+        try:
+            for p, code in zip(names, values, strict=True):
+                scope[p] = code(env)
+            return body(env)
+        finally:
+            _SCOPE.reset(token)
+    return run
+
+
+def _isomitted(compiler: Any, args: tuple) -> Code:
+    key = _param_name(args[0]) if len(args) == 1 else None
+
+    def run(env: Any) -> Vec:
+        return boolean(key is not None and _SCOPE.get().get(key) is _OMITTED)
+    return run
+
+
+def _with_lambda(fn: Callable[..., Vec | Grid]) -> Callable[[Any, tuple], Code]:
+    """A function whose last argument is a LAMBDA: the others are values."""
+
+    def build(compiler: Any, args: tuple) -> Code:
+        codes = [None if isinstance(a, Missing) else compiler.compile(a) for a in args]
+
+        def run(env: Any) -> Vec | Grid:
+            vals = [None if c is None else c(env) for c in codes]
+            if not vals or not isinstance(vals[-1], Lambda):
+                return error(VALUE)
+            return fn(env, vals[-1], *vals[:-1])
+        return run
+    return build
+
+
+def _grid(v: Any) -> Grid:
+    if isinstance(v, Grid):
+        return v
+    return Grid([[_cell(v)]])
+
+
+def _byrow(env: Any, lam: Lambda, array: Any = None) -> Grid:
+    g = _grid(array)
+    return Grid([[_cell(lam(env, Grid([list(row)])))] for row in g.cells])
+
+
+def _bycol(env: Any, lam: Lambda, array: Any = None) -> Grid:
+    g = _grid(array)
+    cols = [list(c) for c in zip(*g.cells, strict=True)]
+    return Grid([[_cell(lam(env, Grid([[c] for c in col]))) for col in cols]])
+
+
+def _map(env: Any, lam: Lambda, *arrays: Any) -> Vec | Grid:
+    grids = [_grid(a) for a in arrays]
+    if not grids:
+        return error(VALUE)
+    rows = max(g.shape[0] for g in grids)
+    cols = max(g.shape[1] for g in grids)
+
+    def at(g: Grid, r: int, c: int) -> Vec:
+        gr, gc = g.shape
+        if (gr != 1 and r >= gr) or (gc != 1 and c >= gc):
+            return error(7)
+        return g.cells[0 if gr == 1 else r][0 if gc == 1 else c]
+    return Grid([[_cell(lam(env, *[at(g, r, c) for g in grids])) for c in range(cols)]
+                 for r in range(rows)])
+
+
+def _reduce_or_scan(env: Any, lam: Lambda, initial: Any, array: Any, scan: bool) -> Vec | Grid:
+    acc: Any = blank() if initial is None else initial
+    g = _grid(array)
+    out = []
+    for row in g.cells:
+        line = []
+        for c in row:
+            acc = lam(env, acc, c)
+            line.append(_cell(acc))
+        out.append(line)
+    return Grid(out) if scan else acc
+
+
+def _reduce(env: Any, lam: Lambda, initial: Any = None, array: Any = None) -> Vec | Grid:
+    return _reduce_or_scan(env, lam, initial, array, False)
+
+
+def _scan(env: Any, lam: Lambda, initial: Any = None, array: Any = None) -> Vec | Grid:
+    return _reduce_or_scan(env, lam, initial, array, True)
+
+
+def _makearray(env: Any, lam: Lambda, rows: Any = None, cols: Any = None) -> Vec | Grid:
+    sizes = []
+    for v in (rows, cols):
+        c = _cell(v)
+        if c.has_errors:
+            return c
+        try:
+            k = int(float(c.scalar()))
+        except (TypeError, ValueError):
+            return error(VALUE)
+        if k < 1:
+            return error(VALUE)
+        sizes.append(k)
+    r, c = sizes
+    return Grid([[_cell(lam(env, num(i + 1), num(j + 1))) for j in range(c)] for i in range(r)])
+
+
+_compile: dict[str, Callable[[Any, tuple], Code]] = {
+    PARAMETER: _parameter, ETA: _eta, "LAMBDA": _lambda, "LET": _let, "ISOMITTED": _isomitted,
+    "BYROW": _with_lambda(_byrow), "BYCOL": _with_lambda(_bycol), "MAP": _with_lambda(_map),
+    "REDUCE": _with_lambda(_reduce), "SCAN": _with_lambda(_scan),
+    "MAKEARRAY": _with_lambda(_makearray),
+}
