@@ -1,0 +1,56 @@
+"""LET, LAMBDA and the LAMBDA helpers, on the examples of Microsoft's function pages
+(formulas spelled as Excel stores them: ``_xlfn.``, ``_xlpm.`` parameters, ``_xleta.`` names)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from engine.model import Model
+from engine.values import Grid
+
+CELLS = {"A1": 1, "B1": 2, "C1": 3, "A2": 4, "B2": 5, "C2": 6}
+
+
+def value(formula: str, inputs: dict | None = None):
+    out = Model.from_cells(CELLS).evaluate_formula(formula, inputs)
+    if isinstance(out, Grid):
+        return [[c.scalar() for c in row] for row in out.cells]
+    return out.scalar()
+
+
+def lam(params: str, body: str) -> str:
+    names = ",".join(f"_xlpm.{p}" for p in params.split(","))
+    return f"_xlfn.LAMBDA({names},{body})"
+
+
+@pytest.mark.parametrize(("formula", "expected"), [
+    ("=_xlfn.LET(_xlpm.x,1,_xlpm.x+1)", 2),
+    ("=_xlfn.LET(_xlpm.a,2,_xlpm.b,_xlpm.a*3,_xlpm.a+_xlpm.b)", 8),
+    (f"=_xlfn.BYROW(A1:C2,{lam('array', 'MAX(_xlpm.array)')})", [[3], [6]]),
+    (f"=_xlfn.BYCOL(A1:C2,{lam('array', 'MAX(_xlpm.array)')})", [[4, 5, 6]]),
+    ("=_xlfn.BYROW(A1:C2,_xleta.SUM)", [[6], [15]]),
+    (f"=_xlfn.MAP(A1:C2,{lam('a', 'IF(_xlpm.a>4,_xlpm.a*_xlpm.a,+_xlpm.a)')})",
+     [[1, 2, 3], [4, 25, 36]]),
+    (f"=_xlfn.MAP(A1:C1,A2:C2,{lam('a,b', '_xlpm.a+_xlpm.b')})", [[5, 7, 9]]),
+    (f"=_xlfn.REDUCE(,A1:C2,{lam('a,b', '_xlpm.a+_xlpm.b^2')})", 91),
+    (f"=_xlfn.SCAN(1,{{1,2,3}},{lam('a,b', '_xlpm.a*_xlpm.b')})", [[1, 2, 6]]),
+    (f'=_xlfn.SCAN("",{{"a","b","c"}},{lam("t,c", "_xlpm.t&_xlpm.c")})', [["a", "ab", "abc"]]),
+    (f"=_xlfn.MAKEARRAY(2,3,{lam('r,c', '_xlpm.r*_xlpm.c')})", [[1, 2, 3], [2, 4, 6]]),
+    # a LAMBDA sees the LET names around it (lexical scope)
+    (f"=_xlfn.LET(_xlpm.k,10,_xlfn.MAP(A1:B1,{lam('v', '_xlpm.v*_xlpm.k')}))", [[10, 20]]),
+    # ISOMITTED: MAP passes one argument to a two-parameter LAMBDA
+    (f'=_xlfn.MAP(A1:B1,{lam("a,b", "IF(_xlfn.ISOMITTED(_xlpm.b),-_xlpm.a,_xlpm.b)")})',
+     [[-1, -2]]),
+    # an unbound name is #NAME?, a LET with a missing body #VALUE!
+    ("=_xlfn.LET(_xlpm.x,1,_xlpm.y)", "#NAME?"),
+    ("=_xlfn.LET(_xlpm.x,1)", "#VALUE!"),
+])
+def test_lambda_family(formula: str, expected) -> None:
+    assert value(formula) == expected
+
+
+def test_map_is_per_trial() -> None:
+    got = Model.from_cells(CELLS).evaluate_formula(
+        f"=_xlfn.REDUCE(0,A1:B1,{lam('a,v', '_xlpm.a+_xlpm.v')})", {"A1": np.array([1.0, 10.0])})
+    assert got.data.tolist() == [3.0, 12.0]
