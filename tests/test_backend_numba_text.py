@@ -200,3 +200,11 @@ def test_numbers_compare_at_15_significant_digits_as_numpy(backend):
     _, got, _ = check(backend, cells, ["B1", "B2", "B3", "B4"])
     model = Model.from_cells({f"Sheet1!{k}": v for k, v in cells.items()})
     assert (got[0][model.ref("Sheet1!B1")] == 1.0).all()   # 0.1+0.2=0.3, not greater
+
+
+def test_a_constant_error_left_of_a_varying_one_wins(backend):
+    """CONCAT(VALUE("a"), <an error per trial>): the first argument's #VALUE!, as numpy and
+    Excel (the fuzz found numba giving the second error)."""
+    cells = dict(BASE, D1="x", D2="y", E1='=CONCAT(VALUE("a"),VLOOKUP(B1,C1:D2,2,FALSE))',
+                 E2='=CONCAT(B1,VALUE("a"),VLOOKUP(B1,C1:D2,2,FALSE))')
+    check(backend, cells, ["E1", "E2"])

@@ -115,10 +115,12 @@ class TextMixin:
             return bool(v.lo)
         return float(v.lo)
 
-    def tabulate(self, vals: Sequence[Val], fn: Callable[[list[Any]], Vec], what: str
-                 ) -> Val:
+    def tabulate(self, vals: Sequence[Val], fn: Callable[[list[Any]], Vec], what: str,
+                 chained: Sequence[bool] | None = None) -> Val:
         """``fn`` of the Python values of ``vals`` for every combination they can take, as
-        table lookups; argument errors (leftmost first) win over the table's."""
+        table lookups; argument errors (leftmost first) win over the table's, except those
+        of arguments not ``chained`` (an argument left of them is a constant error: the
+        table already holds it)."""
         doms = [self.domain(v) for v in vals]
         fixed = [self.python_value(v) if d is None else None for v, d in zip(vals, doms,
                                                                              strict=True)]
@@ -178,7 +180,8 @@ class TextMixin:
             e_tab = (code(eset.pop()), 0)
         else:
             e_tab = (self.err(f"int(kv[{self.table(errors)} + {idx}])"), 0)
-        e = self.err(self.chain([x.e for x in vals], [e_tab]))
+        keep = chained if chained is not None else [True] * len(vals)
+        e = self.err(self.chain([x.e for x, k in zip(vals, keep, strict=True) if k], [e_tab]))
         good = [values[p] for p in used if errors[p] == 0] or [0.0]
         if kind == KSTR:
             return Val(v, e, KSTR, min(good), max(good), tuple(sorted(ids)))
@@ -237,8 +240,12 @@ class TextMixin:
         assert self.cell is not None
         slots: list[int] = []
         vals: list[Val] = []
+        chained: list[bool] = []
+        error_left = False   # a constant argument left of this one is an error
         for j, a in enumerate(node.args):
             if self.is_constant(a):
+                if not isinstance(a, ir.Missing | ir.Area) and not error_left:
+                    error_left = self.expr(a).e != "0"
                 continue
             if isinstance(a, ir.Area):
                 raise NotFusable(f"{node.name} over a range that varies")
@@ -247,6 +254,7 @@ class TextMixin:
                 raise NotFusable(f"{node.name} of a number that varies per trial")
             slots.append(j)
             vals.append(v)
+            chained.append(not error_left)
         cell = self.cell
 
         def fn(args: list[Any]) -> Vec:
@@ -261,7 +269,7 @@ class TextMixin:
                 raise NotFusable(f"{node.name} returning an array")
             return got
 
-        return self.tabulate(vals, fn, node.name)
+        return self.tabulate(vals, fn, node.name, chained)
 
     # ------------------------------------------------------------ IS functions (functions.info)
     def _is(self, node: ir.Call) -> Val:
