@@ -54,3 +54,8 @@ def test_map_is_per_trial() -> None:
     got = Model.from_cells(CELLS).evaluate_formula(
         f"=_xlfn.REDUCE(0,A1:B1,{lam('a,v', '_xlpm.a+_xlpm.v')})", {"A1": np.array([1.0, 10.0])})
     assert got.data.tolist() == [3.0, 12.0]
+
+
+def test_a_lambda_given_to_an_ordinary_function_is_an_error() -> None:
+    assert value("=ISERROR(_xleta.SUM)") is True
+    assert value(f'=_xlfn.MAKEARRAY(2,"1",{lam("r,c", "_xlpm.r")})') == "#VALUE!"

@@ -16,11 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextvars import ContextVar
-from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from .._ir_nodes import Call, Missing, Str
-from ..values import NAME, VALUE, Grid, Vec, blank, boolean, error, num
+from ..values import NAME, VALUE, Grid, Kind, Vec, blank, boolean, error, num
 
 PARAMETER = "_XLPM"
 ETA = "_XLETA"
@@ -40,14 +41,22 @@ def name_node(text: str) -> Call | None:
     return Call(PARAMETER if prefix == "_xlpm" else ETA, (Str(rest.upper()),))
 
 
-@dataclass(frozen=True)
-class Lambda:
-    """A LAMBDA value: its parameter names, its compiled body and the scope it was written in."""
+class Lambda(Vec):
+    """A LAMBDA value: its parameter names, its compiled body and the scope it was written in.
 
-    params: tuple[str, ...]
-    body: Code | None = None
-    scope: dict[str, Any] = field(default_factory=dict)
-    builtin: Callable[..., Any] | None = None  # an eta-reduced Excel function
+    It is a :class:`Vec` holding #VALUE! (Excel's #CALC!), which is what any function other
+    than the LAMBDA helpers sees when given one."""
+
+    __slots__ = ("params", "body", "scope", "builtin")
+
+    def __init__(self, params: tuple[str, ...], body: Code | None = None,
+                 scope: dict[str, Any] | None = None,
+                 builtin: Callable[..., Any] | None = None) -> None:
+        Vec.__init__(self, Kind.NUM, np.zeros(1), np.full(1, VALUE, dtype=np.uint8))
+        self.params = params
+        self.body = body
+        self.scope = scope or {}
+        self.builtin = builtin  # an eta-reduced Excel function
 
     def __call__(self, env: Any, *args: Vec | Grid | None) -> Vec | Grid:
         if self.builtin is not None:
@@ -234,6 +243,8 @@ def _makearray(env: Any, lam: Lambda, rows: Any = None, cols: Any = None) -> Vec
         c = _cell(v)
         if c.has_errors:
             return c
+        if isinstance(c.scalar(), str):
+            return error(VALUE)  # MAKEARRAY(2, "1", ...) is #VALUE! in Excel
         try:
             k = int(float(c.scalar()))
         except (TypeError, ValueError):
