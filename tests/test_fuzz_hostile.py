@@ -181,13 +181,15 @@ def test_deep_nesting(tmp_path_factory, formula, simulate):
     check_and_simulate(_formula_book(tmp_path_factory.mktemp("deep"), formula), simulate)
 
 
-@pytest.mark.xfail(strict=False, reason="=A1&A1&...&A1 with 15,000 terms: check 10 s, simulate "
-                   "over 120 s (3,000 terms: 9 s), time grows with the square of the length")
+@pytest.mark.xfail(strict=False, reason="=A1&A1&...&A1: simulate's time grows with the square "
+                   "of the chain (3,000 terms 9 s, 15,000 over 120 s; check "
+                   "10 s at 15,000)")
 @fuzz(1)
-@given(n=st.just(15_000))
+@given(n=st.just(8_000))
 def test_long_concatenation_chain(tmp_path_factory, n):
+    """An 8,000-term chain within 10 s (20 s for every other class: this one is known slow)."""
     check_and_simulate(_formula_book(tmp_path_factory.mktemp("amp"), "=" + "&".join(["A1"] * n)),
-                       True)
+                       True, runner=lambda argv: run_in_process(argv, limit_s=10))
 
 
 ERROR_LITERALS = ERRORS + ("#SPILL!", "#CALC!", "#GETTING_DATA", "#FIELD!", "#BLOCKED!")
