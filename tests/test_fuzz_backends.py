@@ -48,9 +48,6 @@ KNOWN_DEFECTS: dict[str, str] = {
     r"(MIN|MAX)\(VLOOKUP\(": "numpy backend: =MIN(VLOOKUP(H1,B3:C3,2,FALSE),50) with B3=\"abc\", "
                             "C3 blank, H1 an input: numpy 0 with no error (the #N/A is lost), "
                             "numba #N/A (Excel: #N/A)",
-    r"CONCAT\(.*VALUE\(\"": "numba: CONCAT(VALUE(\"a\"),(VLOOKUP(TRUE(),A3:D6,4,FALSE)/MATCH(A1,D1:D3,1))) "
-                          "(both parts errors, see the report) gives the second error, #N/A; numpy "
-                          "and Excel the first, #VALUE!",
 }
 
 
