@@ -137,3 +137,13 @@ def test_an_array_of_sizes_lifts_the_function() -> None:
     assert grid(f"=_xlfn.DROP({M3},1,{{1;2;1}})") == [[5], [6], [5]]
     assert grid("=_xlfn.WRAPROWS({1,2,3},{1,0})") == [[1, "#NUM!"]]
     assert code(f"=_xlfn.CHOOSECOLS({M3},{{1,2;1,2}})") == VALUE
+
+
+def test_trimrange_drops_blank_edges() -> None:
+    cells = {"B2": 1, "C3": 2, "C4": 0}
+    assert grid("=_xlfn.TRIMRANGE(A1:C4)", cells) == [[1, None], [None, 2], [None, 0]]
+    assert grid("=_xlfn.TRIMRANGE(A1:C4,2,0)", cells) == [
+        [None, None, None], [None, 1, None], [None, None, 2], [None, None, 0]]
+    assert grid("=_xlfn.TRIMRANGE(A1:C4,0,1)", cells) == [
+        [None, None], [1, None], [None, 2], [None, 0]]
+    assert code('=_xlfn.TRIMRANGE(A1:C4,"3.3")') == VALUE

@@ -366,3 +366,33 @@ def sortby(array: Arg, *by: Arg) -> Grid:
     if columns:
         return _transpose(_pick_rows(_transpose(g).cells, _order(keys, nc)))
     return _pick_rows(g.cells, _order(keys, nr))
+
+
+def _is_blank(c: Vec) -> bool:
+    """Blank in every trial (a trimmed edge must be blank whatever the trial)."""
+    if c.err is not None and c.err.any():
+        return False
+    if c.kind == Kind.BLANK:
+        return True
+    return c.kind == Kind.ANY and all(x is None for x in c.data)
+
+
+def _trim(lines: list[list[Vec]], how: int) -> slice:
+    full = [i for i, line in enumerate(lines) if not all(_is_blank(c) for c in line)]
+    if not full:
+        raise _Fail(VALUE)  # nothing left: Excel's #CALC!
+    start = full[0] if how & 1 else 0
+    stop = full[-1] + 1 if how & 2 else len(lines)
+    return slice(start, stop)
+
+
+@register("TRIMRANGE")
+@_shaping(1, 2)
+def trimrange(range_: Arg, trim_rows: Arg = None, trim_cols: Arg = None) -> Grid:
+    g = _grid(range_)
+    how_rows, how_cols = _int(trim_rows, 3), _int(trim_cols, 3)
+    if how_rows not in (0, 1, 2, 3) or how_cols not in (0, 1, 2, 3):
+        raise _Fail(VALUE)
+    rs = _trim(g.cells, how_rows)
+    cs = _trim(_transpose(g).cells, how_cols)
+    return Grid([list(row[cs]) for row in g.cells[rs]])
