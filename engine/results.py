@@ -8,7 +8,8 @@
                         "sensitivity": {input: spearman}}}}
 
 plus ``sampling`` and, per output, ``trials_ok``, ``contribution_to_variance``,
-``histogram`` and ``convergence``.  Numbers that are undefined (every trial an error) are
+``sensitivity_trials`` (the trials the sensitivity was computed over: every k-th trial, at
+most :data:`SENSITIVITY_MAX`), ``histogram`` and ``convergence``.  Numbers that are undefined (every trial an error) are
 ``None`` (JSON null), never NaN.
 """
 
@@ -32,13 +33,15 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 __all__ = ["PERCENTILES", "Convergence", "Histogram", "OutputSummary", "Sensitivity",
-           "InputRanks", "SimulationResult", "constant_summary", "input_ranks", "sensitivity",
-           "summarize_kept",
+           "InputRanks", "SENSITIVITY_MAX", "SimulationResult", "constant_summary", "input_ranks", "sensitivity",
+           "sensitivity_stride", "summarize_kept",
            "summarize_output"]
 
 PERCENTILES: tuple[int, ...] = tuple(range(1, 100))  # every whole percentile, P1 .. P99
 MAX_BINS = 200
 CONVERGENCE_POINTS = 200
+# sensitivity (ranking every input) over at most this many trials: every stride-th trial
+SENSITIVITY_MAX = 200_000
 _Z95 = 1.959963984540054  # two-sided 95% normal quantile
 _BLOCK = 1 << 20  # elements per block when summing huge arrays (bounded temporaries)
 
@@ -62,6 +65,7 @@ class Convergence:
 class Sensitivity:
     spearman: float        # Spearman rank correlation of the input with the output
     contribution: float    # share of the squared rank correlations (sums to 1 over inputs)
+    trials: int = 0        # trials it was computed over (see SENSITIVITY_MAX)
 
 
 @dataclass
@@ -89,6 +93,8 @@ class OutputSummary:
             "sensitivity": {k: _num(s.spearman) for k, s in self.sensitivity.items()},
             "contribution_to_variance": {k: _num(s.contribution)
                                          for k, s in self.sensitivity.items()},
+            "sensitivity_trials": max((int(s.trials) for s in self.sensitivity.values()),
+                                      default=None),
             "histogram": None if self.histogram is None else {
                 "counts": [int(c) for c in self.histogram.counts],
                 "edges": [_num(e) for e in self.histogram.edges]},
@@ -435,11 +441,14 @@ class InputRanks:
     again (the sorted order filtered by them).  Sorting and ranking run in threads (numpy
     releases the GIL)."""
 
-    def __init__(self, inputs: Mapping[str, np.ndarray]) -> None:
-        arrays = {name: np.ascontiguousarray(x, dtype=np.float64).ravel()
+    def __init__(self, inputs: Mapping[str, np.ndarray],
+                 max_trials: int | None = SENSITIVITY_MAX) -> None:
+        sizes = {np.size(x) for x in inputs.values()}
+        self.trials = sizes.pop() if len(sizes) == 1 else -1  # trials of the run
+        self.stride = sensitivity_stride(self.trials, max_trials)
+        arrays = {name: np.ascontiguousarray(np.ravel(x)[::self.stride], dtype=np.float64)
                   for name, x in inputs.items()}
-        sizes = {x.size for x in arrays.values()}
-        self.n = sizes.pop() if len(sizes) == 1 else -1
+        self.n = -(-self.trials // self.stride)  # trials ranked: 0, stride, 2*stride, ...
         self.sorted = dict(zip(arrays, _map_threads(_sort_one, list(arrays.values())),
                                strict=True))
         self._keep: np.ndarray | None = None
@@ -470,35 +479,46 @@ def _map_threads(fn: Any, items: list[Any]) -> list[Any]:
         return list(pool.map(fn, items))
 
 
-def input_ranks(inputs: Mapping[str, np.ndarray]) -> InputRanks:
+def sensitivity_stride(trials: int, max_trials: int | None = SENSITIVITY_MAX) -> int:
+    """The smallest stride that keeps at most ``max_trials`` of ``trials`` (None: 1)."""
+    return 1 if max_trials is None else max(1, -(-int(trials) // max(int(max_trials), 1)))
+
+
+def input_ranks(inputs: Mapping[str, np.ndarray],
+                max_trials: int | None = SENSITIVITY_MAX) -> InputRanks:
     """The inputs sorted once, to share between the outputs of one run."""
-    return InputRanks(inputs)
+    return InputRanks(inputs, max_trials)
 
 
 def sensitivity(inputs: Mapping[str, np.ndarray], output: np.ndarray,
                 ranks: InputRanks | None = None, ok: np.ndarray | None = None,
-                ) -> dict[str, Sensitivity]:
+                max_trials: int | None = SENSITIVITY_MAX) -> dict[str, Sensitivity]:
     """Spearman rank correlation of each input with the output (average ranks for ties),
     and each input's contribution to variance: its squared rank correlation over the sum of
     them all (0 for every input when no input is correlated).  A constant input or output
-    has correlation 0.  Over the trials ``ok`` marks (all when None) whose output is finite.
-    ``ranks`` (from :func:`input_ranks` over the same trials) saves sorting the inputs
-    again for each output."""
-    y = np.ascontiguousarray(output, dtype=np.float64).ravel()
-    n = y.size
+    has correlation 0.  Over the trials ``ok`` marks (all when None) whose output is
+    finite, of a deterministic subsample: trials 0, k, 2k, ... with k the smallest stride
+    that keeps at most ``max_trials`` (None: every trial); each result's ``trials`` says
+    how many were used.  ``ranks`` (from :func:`input_ranks` over the same trials) saves
+    sorting the inputs again for each output."""
+    n = int(np.size(output))
     for name, values in inputs.items():
         if np.size(values) != n:
             raise ValueError(f"input {name} has {np.size(values)} samples, the output {n}")
+    stride = sensitivity_stride(n, max_trials)
+    y = np.ascontiguousarray(np.ravel(output)[::stride], dtype=np.float64)
     keep = np.isfinite(y)
     if ok is not None:
-        keep &= np.asarray(ok, dtype=bool).ravel()
+        keep &= np.asarray(ok, dtype=bool).ravel()[::stride]
+    m = int(keep.sum())
     if keep.all():
         keep = None
-    if (n if keep is None else int(keep.sum())) < 2:
-        return {name: Sensitivity(0.0, 0.0) for name in inputs}
-    if ranks is None or ranks.n != n or not all(name in ranks.sorted for name in inputs):
-        ranks = InputRanks(inputs)
-    ry, ny = _centred_ranks_sorted(*_sort_one(y), n, keep)
+    if m < 2:
+        return {name: Sensitivity(0.0, 0.0, m) for name in inputs}
+    if ranks is None or ranks.trials != n or ranks.stride != stride or not all(
+            name in ranks.sorted for name in inputs):
+        ranks = InputRanks(inputs, max_trials)
+    ry, ny = _centred_ranks_sorted(*_sort_one(y), y.size, keep)
     rho: dict[str, float] = {}
     every = ranks.ranks(keep)
     for name in inputs:
@@ -506,5 +526,5 @@ def sensitivity(inputs: Mapping[str, np.ndarray], output: np.ndarray,
         r = _dot(rx, ry) / (nx * ny) if nx > 0 and ny > 0 else 0.0
         rho[name] = min(max(r, -1.0), 1.0)
     total = math.fsum(r * r for r in rho.values())
-    return {name: Sensitivity(r, r * r / total if total > 0 else 0.0)
+    return {name: Sensitivity(r, r * r / total if total > 0 else 0.0, m)
             for name, r in rho.items()}

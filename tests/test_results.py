@@ -338,3 +338,25 @@ def test_sorted_percentiles_and_histogram_equal_numpy_bit_for_bit():
             assert fast == slow
             expected = np.histogram(x, bins=len(slow.counts), range=(x.min(), x.max()))[0]
             assert fast.counts == list(expected)
+
+
+def test_sensitivity_of_a_large_run_uses_every_kth_trial_and_says_how_many():
+    from engine.results import SENSITIVITY_MAX
+
+    n = 2 * SENSITIVITY_MAX + 7  # stride 3: trials 0, 3, 6, ...
+    rng = np.random.default_rng(2)
+    inputs = {"A": rng.normal(size=n), "B": np.round(rng.normal(size=n), 1)}
+    y = inputs["A"] - inputs["B"] ** 2
+    ok = rng.random(n) > 0.02
+    got = sensitivity(inputs, y, ok=ok)
+    sub = ok[::3]
+    for name, x in inputs.items():
+        assert got[name].trials == int(sub.sum()) <= SENSITIVITY_MAX
+        assert got[name].spearman == pytest.approx(
+            _reference_rho(x[::3][sub], y[::3][sub]), abs=1e-13)
+    full = sensitivity(inputs, y, ok=ok, max_trials=None)
+    assert full["A"].trials == int(ok.sum())
+    assert abs(full["A"].spearman - got["A"].spearman) < 0.01
+    summary = summarize_output(y[ok], int((~ok).sum()))
+    summary.sensitivity = got
+    assert summary.to_dict()["sensitivity_trials"] == int(sub.sum())
