@@ -147,3 +147,12 @@ def test_trimrange_drops_blank_edges() -> None:
     assert grid("=_xlfn.TRIMRANGE(A1:C4,0,1)", cells) == [
         [None, None], [1, None], [None, 2], [None, 0]]
     assert code('=_xlfn.TRIMRANGE(A1:C4,"3.3")') == VALUE
+
+
+def test_sequence() -> None:
+    assert grid("=_xlfn.SEQUENCE(2,3,3,2)") == [[3, 5, 7], [9, 11, 13]]   # Microsoft's example
+    assert grid("=_xlfn.SEQUENCE(3)") == [[1], [2], [3]]
+    assert code("=_xlfn.SEQUENCE(0)") == VALUE
+    m = Model.from_cells({"A1": 0})
+    out = m.evaluate_formula("=_xlfn.SEQUENCE(1,2,A1)", {"A1": np.array([0.0, 10.0])})
+    assert [c.data.tolist() for c in out.cells[0]] == [[0, 10], [1, 11]]

@@ -1,5 +1,6 @@
 """Array-shaping functions of Excel's dynamic-array family: VSTACK, HSTACK, CHOOSECOLS,
-CHOOSEROWS, TAKE, DROP, TOCOL, TOROW, WRAPROWS, WRAPCOLS, EXPAND, SORT, SORTBY.
+CHOOSEROWS, TAKE, DROP, TOCOL, TOROW, WRAPROWS, WRAPCOLS, EXPAND, TRIMRANGE, SORT, SORTBY,
+SEQUENCE.
 
 Sizes and indexes (``rows``, ``col_num``, ``wrap_count``, ...) fix the shape of the result, so
 they must be the same in every trial; a size that varies between trials is #VALUE!.  Values
@@ -16,9 +17,9 @@ from typing import Any
 
 import numpy as np
 
-from ..values import NA, NUM, VALUE, ExcelError, Grid, Kind, Vec, error, trials
+from ..values import NA, NUM, VALUE, ExcelError, Grid, Kind, Vec, error, first_error, trials
 from . import register
-from ._args import scalar_number
+from ._args import result, scalar_number
 from .dynamic import _grid, _pick_rows, _transpose
 
 Arg = Vec | Grid | None
@@ -396,3 +397,15 @@ def trimrange(range_: Arg, trim_rows: Arg = None, trim_cols: Arg = None) -> Grid
     rs = _trim(g.cells, how_rows)
     cs = _trim(_transpose(g).cells, how_cols)
     return Grid([list(row[cs]) for row in g.cells[rs]])
+
+
+@register("SEQUENCE")
+@_shaping(0, 1)
+def sequence(rows: Arg, columns: Arg = None, start: Arg = None, step: Arg = None) -> Grid:
+    r, c = _int(rows), _int(columns, 1)
+    if r < 1 or c < 1:
+        raise _Fail(VALUE)  # Excel's #CALC!
+    x0, e0 = scalar_number(start, 1)
+    dx, e1 = scalar_number(step, 1)
+    err = first_error(e0, e1)
+    return Grid([[result(x0 + dx * (i * c + j), err) for j in range(c)] for i in range(r)])
