@@ -107,7 +107,9 @@ def run_job(job: Job, backend: Backend, *, chunk_size: int | None = None,
     ``stop`` (precision control, :mod:`engine.precision`) is called after each chunk with the
     trials done so far and every output's values over them (NaN for an error; float32 when
     streamed); when it returns True the run ends there and the samples hold those trials.
-    With ``stop`` the chunks run one after the other.
+    With ``stop`` a streamed run's chunks run one after the other; a run kept in memory runs
+    them side by side and calls ``stop`` at each chunk's end in trial order (where it stops
+    does not depend on the threads' timing).
 
     ``stream``: True keeps only what the statistics need (float32 outputs, exact running
     moments, a subsample of the trials: see :class:`Samples` and :mod:`engine.streaming`),
@@ -150,8 +152,8 @@ def run_job(job: Job, backend: Backend, *, chunk_size: int | None = None,
 
     reached = [total]
     after = None if stop is None else _after(stop, reached, samples.outputs)
-    elapsed = _run_chunks(job, size, 1 if after else backend.workers(job), run_into, None,
-                          progress, cancel, after)
+    elapsed = _run_chunks(job, size, backend.workers(job), run_into, None, progress, cancel,
+                          after)
     if reached[0] < total:
         samples = Samples(inputs=_head(samples.inputs, reached[0]),
                           outputs=_head(samples.outputs, reached[0]),
@@ -216,17 +218,39 @@ def _run_chunks(job: Job, size: int, workers: int, run: Callable[[int, int], _T]
     # chunks side by side in threads, at most ``workers`` in flight; the streams are keyed by
     # trial, so the samples are the same as one after the other
     pending: dict[Future, int] = {}
+    # with ``after`` (no ``store``: chunks written in place): called at each chunk's end, in
+    # trial order, once every chunk before it is done, so it stops where a run one chunk
+    # after the other would (chunks done beyond that are dropped)
+    finished: dict[int, int] = {}
+    prefix = [0]
+
+    def tracked(start: int, count: int) -> _T:
+        got = run(start, count)
+        finished[start] = count
+        return got
+
+    def stop_now() -> bool:
+        while after is not None and prefix[0] in finished:
+            prefix[0] += finished[prefix[0]]
+            if after(prefix[0]):
+                return True
+        return False
+
     with ThreadPoolExecutor(workers, thread_name_prefix="mcdesk-chunk") as pool:
         try:
             for start in starts:
                 if cancel is not None and cancel():
                     raise CancelledError(f"cancelled after {done:,} of {total:,} trials")
                 count = min(size, total - start)
-                pending[pool.submit(run, start, count)] = count
+                pending[pool.submit(tracked if after else run, start, count)] = count
                 if len(pending) >= workers:
                     done += _collect(pending, store, progress, done, total)
+                    if after is not None and stop_now():
+                        return time.perf_counter() - t0
             while pending:
                 done += _collect(pending, store, progress, done, total)
+                if after is not None and stop_now():
+                    break
         finally:
             for f in pending:
                 f.cancel()
