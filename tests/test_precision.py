@@ -173,3 +173,24 @@ def test_precision_over_the_remote_backend_equals_the_local_run(tmp_path):
             backend.close()
     assert remote.trials == local.trials and remote.precision == local.precision
     assert remote.to_dict()["outputs"] == local.to_dict()["outputs"]
+
+
+def test_stopping_point_does_not_depend_on_threads():
+    """Chunks side by side (numpy's worker threads) stop where one after the other does."""
+    from engine.backends.numpy import NumpyBackend
+
+    class OneByOne(NumpyBackend):
+        def workers(self, job):
+            return 1
+
+    class FourThreads(NumpyBackend):
+        def workers(self, job):
+            return 4
+
+    precision = PrecisionSpec([parse_target("Sheet1!B1:p90:0.3%")], min_trials=1,
+                              check_every=300)
+    runs = [simulate_to_precision(normal_model(), normal_spec(100_000, 2), precision,
+                                  backend=b)[0] for b in (OneByOne(), FourThreads())]
+    assert runs[0].trials == runs[1].trials < 100_000
+    assert runs[0].to_dict()["outputs"] == runs[1].to_dict()["outputs"]
+    assert runs[0].precision["checks"] == runs[1].precision["checks"]
