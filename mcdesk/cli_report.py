@@ -9,7 +9,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-__all__ = ["add_options", "after_run", "before_run"]
+__all__ = ["PRECISION_CAP", "add_options", "after_run", "before_run"]
+
+PRECISION_CAP = 10_000_000   # --precision's trial cap when neither --trials nor --spec gives one
 
 
 def add_options(s: argparse.ArgumentParser) -> None:
@@ -17,7 +19,8 @@ def add_options(s: argparse.ArgumentParser) -> None:
     s.add_argument("--precision", action="append", default=[], metavar="CELL:STAT:TOL",
                    help="run until the 95%% half-width of STAT (mean or pNN) of CELL is within "
                         "TOL (a number, or a percentage of the statistic), e.g. "
-                        "'Summary!B9:mean:1%%' (repeat for more; --trials is then the cap)")
+                        "'Summary!B9:mean:1%%' (repeat for more: 95%% jointly); --trials is "
+                        f"then the cap (default {PRECISION_CAP:,} without a --spec)")
     s.add_argument("--risk", action="store_true",
                    help="VaR and CVaR (expected shortfall) at 90/95/99%% with 95%% intervals, "
                         "printed and in RESULT.json")
@@ -72,6 +75,8 @@ def before_run(args: argparse.Namespace, spec: Any) -> None:
     targets = [parse_target(t) for t in texts]
     spec.precision = PrecisionSpec(targets) if old is None else PrecisionSpec(
         targets, old.min_trials, old.check_every, old.confidence)
+    if getattr(args, "trials", None) is None and not getattr(args, "spec", None):
+        spec.trials = PRECISION_CAP
 
 
 def after_run(args: argparse.Namespace, spec: Any, result: Any,

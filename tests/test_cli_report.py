@@ -53,6 +53,10 @@ def test_precision_risk_and_reports(book, tmp_path, capsys):
 
 
 def test_bad_precision_and_report_are_refused_before_the_run(book, tmp_path, capsys):
+    assert main(["simulate", str(book), *ARGS, "--precision", "M!B1:p90:0.5%", "--quiet",
+                 "--json", str(tmp_path / "cap.json")]) == 0
+    cap = json.loads((tmp_path / "cap.json").read_text())["precision"]
+    assert cap["cap"] == 10_000_000 and cap["converged"] and cap["trials"] < 100_000
     assert main(["simulate", str(book), *ARGS, "--precision", "M!B1:median:1"]) == 2
     assert "statistic 'median'" in capsys.readouterr().err
     assert main(["simulate", str(book), *ARGS, "--report", str(tmp_path / "r.pdf")]) == 2
