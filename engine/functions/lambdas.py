@@ -26,7 +26,7 @@ from ..values import NAME, VALUE, Grid, Kind, Vec, blank, boolean, error, num
 PARAMETER = "_XLPM"
 ETA = "_XLETA"
 LAMBDA_CALLS = frozenset({PARAMETER, ETA, "LET", "LAMBDA", "BYROW", "BYCOL", "MAP", "REDUCE",
-                          "SCAN", "MAKEARRAY", "ISOMITTED"})
+                          "SCAN", "MAKEARRAY", "ISOMITTED", "GROUPBY"})
 
 Code = Callable[[Any], Any]
 _SCOPE: ContextVar[dict[str, Any]] = ContextVar("excel_lambda_scope", default={})  # noqa: B039
@@ -168,16 +168,19 @@ def _isomitted(compiler: Any, args: tuple) -> Code:
     return run
 
 
-def _with_lambda(fn: Callable[..., Vec | Grid]) -> Callable[[Any, tuple], Code]:
-    """A function whose last argument is a LAMBDA: the others are values."""
+def _with_lambda(fn: Callable[..., Vec | Grid], at: int = -1) -> Callable[[Any, tuple], Code]:
+    """A function whose last argument (or the one at ``at``) is a LAMBDA: the others are
+    values.  ``fn(env, lambda, *others)``; GROUPBY (``at`` 2) gets every argument in place."""
 
     def build(compiler: Any, args: tuple) -> Code:
         codes = [None if isinstance(a, Missing) else compiler.compile(a) for a in args]
 
         def run(env: Any) -> Vec | Grid:
             vals = [None if c is None else c(env) for c in codes]
-            if not vals or not isinstance(vals[-1], Lambda):
+            if len(vals) <= (at if at >= 0 else 0) or not isinstance(vals[at], Lambda):
                 return error(VALUE)
+            if at >= 0:
+                return fn(env, *vals)
             return fn(env, vals[-1], *vals[:-1])
         return run
     return build
@@ -262,3 +265,12 @@ _compile: dict[str, Callable[[Any, tuple], Code]] = {
     "REDUCE": _with_lambda(_reduce), "SCAN": _with_lambda(_scan),
     "MAKEARRAY": _with_lambda(_makearray),
 }
+
+
+def _groupby(env: Any, *args: Any) -> Vec | Grid:
+    from .groupby import groupby
+
+    return groupby(env, *args)
+
+
+_compile["GROUPBY"] = _with_lambda(_groupby, at=2)
