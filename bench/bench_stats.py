@@ -1,7 +1,7 @@
 """Time each piece of a run's statistics (engine.results), old code next to new, on data
 shaped like the bundled example (16 inputs, 7 outputs, one with about 5% error trials).
 
-    python bench/bench_stats.py [--trials 1000000 10000000] [--blas-threads N]
+    python bench/bench_stats.py [--trials 1000000 10000000] [--example 1000000]
 
 "old" is a copy, kept only here, of the functions as they were before the statistics were
 made proportionate (scipy's rankdata per output for outputs with errors, np.dot on big
@@ -12,6 +12,7 @@ sensitivity lines also print the largest difference in Spearman between old and 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import math
 import sys
 import time
@@ -62,6 +63,29 @@ def old_convergence(x: np.ndarray, points: int = 200) -> Convergence:
     return Convergence(marks, means, halves)
 
 
+def old_pct_hist(x: np.ndarray) -> tuple[np.ndarray, Any]:
+    pct = np.percentile(x, new.PERCENTILES)
+    return pct, new.histogram(x, iqr=float(pct[74] - pct[24]))
+
+
+def new_pct_hist(x: np.ndarray) -> tuple[np.ndarray, Any]:
+    xs = np.sort(x)
+    pct = new._sorted_percentiles(xs, new.PERCENTILES)
+    return pct, new.histogram(xs, iqr=float(pct[74] - pct[24]), presorted=True)
+
+
+def old_summary_s(x: np.ndarray, reps: int) -> float:
+    """The old summarize_output's pieces: moments, np.percentile, histogram, convergence."""
+    def run() -> None:
+        finite = np.isfinite(x)
+        assert finite.all()
+        mean = float(np.mean(x))
+        old_sum_sq_dev(x, mean)
+        old_pct_hist(x)
+        old_convergence(x)
+    return timed(run, reps)[0]
+
+
 def old_centred_ranks(x: np.ndarray) -> tuple[np.ndarray, float]:
     if x.min() == x.max():
         return np.zeros_like(x), 0.0
@@ -108,10 +132,34 @@ def old_all_sensitivity(inputs: dict[str, np.ndarray], outputs: dict[str, np.nda
 
 
 def new_all_sensitivity(inputs: dict[str, np.ndarray], outputs: dict[str, np.ndarray],
-                        errors: dict[str, np.ndarray]) -> dict[str, dict[str, Sensitivity]]:
-    shared = new.input_ranks(inputs)
-    return {name: new.sensitivity(inputs, vals, shared, ok=errors[name] == 0)
+                        errors: dict[str, np.ndarray], max_trials: int | None = new.SENSITIVITY_MAX,
+                        ) -> dict[str, dict[str, Sensitivity]]:
+    shared = new.input_ranks(inputs, max_trials)
+    return {name: new.sensitivity(inputs, vals, shared, ok=errors[name] == 0,
+                                  max_trials=max_trials)
             for name, vals in outputs.items()}
+
+
+def example_subsample_change(trials: int) -> None:
+    """On the bundled example: the largest change in Spearman between every trial and the
+    subsample of at most SENSITIVITY_MAX."""
+    from engine import Model, SimulationSpec, simulate
+    from mcdesk.cli import example_paths
+
+    book, spec_path = example_paths()
+    spec = dataclasses.replace(SimulationSpec.load(spec_path), trials=trials)
+    result = simulate(Model.open(book), spec, backend="numba")
+    smp = result.samples
+    worst = 0.0
+    for name, vals in smp.outputs.items():
+        ok = smp.errors[name] == 0
+        full = new.sensitivity(smp.inputs, vals, ok=ok, max_trials=None)
+        sub = result.outputs[name].sensitivity
+        worst = max([worst] + [abs(full[k].spearman - sub[k].spearman) for k in full])
+    trials_used = next(iter(result.outputs.values())).sensitivity
+    print(f"\nexample, {trials:,} trials: sensitivity over "
+          f"{next(iter(trials_used.values())).trials:,} trials; largest change in Spearman "
+          f"vs every trial: {worst:.2e}")
 
 
 # ------------------------------------------------------------ data and timing
@@ -152,28 +200,27 @@ def bench(n: int) -> None:
         ("sum of squared deviations (1 output)", lambda: old_sum_sq_dev(y, mean),
          lambda: new._sum_sq_dev(y, mean)),
         ("convergence (1 output)", lambda: old_convergence(y), lambda: new.convergence(y)),
-        ("summary w/o convergence (1 output)", lambda: None, lambda: None),
+        ("percentiles + histogram (1 output)", lambda: old_pct_hist(y), lambda: new_pct_hist(y)),
+        ("summarize_output (1 output)", lambda: None, lambda: new.summarize_output(y, 0)),
         ("input ranks (16 inputs)", lambda: old_input_ranks(inputs),
          lambda: new.input_ranks(inputs)),
-        ("sensitivity, all 7 outputs", lambda: old_all_sensitivity(inputs, outputs, errors),
+        ("sensitivity, all 7 outputs (full)", lambda: old_all_sensitivity(inputs, outputs, errors),
+         lambda: new_all_sensitivity(inputs, outputs, errors, None)),
+        ("sensitivity, all 7 outputs (<=200k)", lambda: old_all_sensitivity(inputs, outputs, errors),
          lambda: new_all_sensitivity(inputs, outputs, errors)),
     ]
     print(f"\n{n:,} trials, 16 inputs, 7 outputs (best of {reps})")
     print(f"{'piece':40s} {'old s':>8s} {'new s':>8s}  check")
     for label, old_fn, new_fn in rows:
-        if label.startswith("summary"):  # the whole summarize_output less convergence
-            saved = new.convergence
-            new.convergence = lambda x, points=200: Convergence([], [], [])  # type: ignore
-            try:
-                t_new, _ = timed(lambda: new.summarize_output(y, 0), reps)
-            finally:
-                new.convergence = saved  # type: ignore
-            print(f"{label:40s} {'':>8s} {t_new:8.3f}  (unchanged code)")
-            continue
         t_old, a = timed(old_fn, reps)
         t_new, b = timed(new_fn, reps)
         check = ""
-        if isinstance(a, float):
+        if label.startswith("summarize"):
+            t_old = old_summary_s(y, reps)
+        elif isinstance(a, tuple):
+            check = ("percentiles equal" if np.array_equal(a[0], b[0]) else "PERCENTILES DIFFER") + (
+                ", histograms equal" if a[1] == b[1] else ", HISTOGRAMS DIFFER")
+        elif isinstance(a, float):
             check = f"rel diff {abs(a - b) / abs(a):.1e}"
         elif isinstance(a, Convergence):
             check = (f"max rel diff mean {np.max(np.abs(np.subtract(a.mean, b.mean)) / np.abs(a.mean)):.1e}"
@@ -187,7 +234,12 @@ def bench(n: int) -> None:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--trials", type=int, nargs="+", default=[1_000_000, 10_000_000])
+    ap.add_argument("--example", type=int, default=0, metavar="TRIALS",
+                    help="also run the bundled example with TRIALS trials and print the "
+                         "largest change in Spearman of the subsample vs every trial")
     args = ap.parse_args(argv)
+    if args.example:
+        example_subsample_change(args.example)
     for n in args.trials:
         bench(n)
     return 0
