@@ -59,3 +59,34 @@ def test_map_is_per_trial() -> None:
 def test_a_lambda_given_to_an_ordinary_function_is_an_error() -> None:
     assert value("=ISERROR(_xleta.SUM)") is True
     assert value(f'=_xlfn.MAKEARRAY(2,"1",{lam("r,c", "_xlpm.r")})') == "#VALUE!"
+
+
+@pytest.fixture(scope="module")
+def groupby_sheet() -> tuple[dict, object]:
+    """The GROUPBY block of formulas__test.xlsx (LOOKUP!C24:K43) and Excel's cached results."""
+    from pathlib import Path
+
+    import openpyxl
+
+    path = Path(__file__).parent / "data" / "workbooks" / "formulas__test.xlsx"
+    ws = openpyxl.load_workbook(path, data_only=True, read_only=True)["LOOKUP"]
+    rows = list(ws.iter_rows(min_row=24, max_row=43, min_col=1, max_col=40, values_only=True))
+    cells = {f"{openpyxl.utils.get_column_letter(c + 1)}{r + 24}": v
+             for r, row in enumerate(rows) for c, v in enumerate(row[:11]) if v is not None}
+    return cells, rows
+
+
+@pytest.mark.parametrize(("formula", "col", "height"), [
+    ("=_xlfn.GROUPBY(C25:E43,I25:J43,_xleta.SUM,3,3)", 13, 15),         # LOOKUP!M25
+    ("=_xlfn.GROUPBY(C25:E43,I25:J43,_xleta.PERCENTOF,3,3)", 19, 15),   # LOOKUP!S25
+    ("=_xlfn.GROUPBY(C25:E43,I25:J43,_xleta.AVERAGE)", 25, 8),          # LOOKUP!Y25
+])
+def test_groupby_matches_excel(groupby_sheet, formula: str, col: int, height: int) -> None:
+    cells, rows = groupby_sheet
+    cells = {k: ("=NA()" if v == "#VALUE!" else v) for k, v in cells.items()}
+    out = Model.from_cells(cells).evaluate_formula(formula)
+    got = [[c.scalar() for c in row] for row in out.cells]
+    want = [list(r[col - 1:col + 4]) for r in rows[1:1 + height]]
+    assert len(got) == height
+    for g, w in zip(got, want, strict=True):
+        assert g == pytest.approx(w)

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from ..values import NA, NUM, VALUE, ExcelError, Grid, Kind, Vec, error, first_error, trials
+from ..values import NA, NUM, REF, VALUE, ExcelError, Grid, Kind, Vec, error, first_error, trials
 from . import register
 from ._args import result, scalar_number
 from .dynamic import _grid, _pick_rows, _transpose
@@ -381,17 +381,29 @@ def _is_blank(c: Vec) -> bool:
 def _trim(lines: list[list[Vec]], how: int) -> slice:
     full = [i for i, line in enumerate(lines) if not all(_is_blank(c) for c in line)]
     if not full:
-        raise _Fail(VALUE)  # nothing left: Excel's #CALC!
+        raise _Fail(REF)  # an empty range trims to nothing: #REF! in Excel
     start = full[0] if how & 1 else 0
     stop = full[-1] + 1 if how & 2 else len(lines)
     return slice(start, stop)
 
 
+def _whole(v: Arg, default: int) -> int:
+    """A whole number (TRIMRANGE refuses 2.3, "3.3" and arrays)."""
+    if v is None:
+        return default
+    if isinstance(v, Grid) or isinstance(v, Vec) and v.kind == Kind.STR:
+        raise _Fail(VALUE)
+    x = _number(v)
+    if x != int(x):
+        raise _Fail(VALUE)
+    return int(x)
+
+
 @register("TRIMRANGE")
-@_shaping(1, 2)
+@_errors_as_values
 def trimrange(range_: Arg, trim_rows: Arg = None, trim_cols: Arg = None) -> Grid:
     g = _grid(range_)
-    how_rows, how_cols = _int(trim_rows, 3), _int(trim_cols, 3)
+    how_rows, how_cols = _whole(trim_rows, 3), _whole(trim_cols, 3)
     if how_rows not in (0, 1, 2, 3) or how_cols not in (0, 1, 2, 3):
         raise _Fail(VALUE)
     rs = _trim(g.cells, how_rows)

@@ -89,9 +89,18 @@ def _groupby(env: Any, fields: Arg, values: Arg, lam: Any, field_headers: Arg,
         col = -order - 1
         ordered.sort(key=lambda k: _sort_key(k[col]), reverse=True)
 
+    every = [r for k in ordered for r in keys[k]]
+    two = _takes_two(lam)
+
     def aggregate(rows: list[int]) -> list[Vec]:
-        return [_cell(lam(env, Grid([[vrows[r][j]] for r in rows])))
-                for j in range(v.shape[1])]
+        out = []
+        for j in range(v.shape[1]):
+            part = Grid([[vrows[r][j]] for r in rows])
+            if two:  # PERCENTOF-style: the group's values and all of them
+                out.append(_cell(lam(env, part, Grid([[vrows[r][j]] for r in every]))))
+            else:
+                out.append(_cell(lam(env, part)))
+        return out
 
     out: list[list[Vec]] = []
     levels = abs(depth) - 1  # subtotal levels (1 .. width-1)
@@ -122,14 +131,28 @@ def _groupby(env: Any, fields: Arg, values: Arg, lam: Any, field_headers: Arg,
             body.append(subtotal(prev[:lvl]))
     if heads in (2, 3):
         out.append(head_f + head_v)
-    grand = ([text("Total")] + [blank()] * (width - 1)
-             + aggregate([r for k in ordered for r in keys[k]])) if depth != 0 else None
+    label = "Grand Total" if min(levels, width - 1) > 0 else "Total"  # as Excel labels it
+    grand = ([text(label)] + [blank()] * (width - 1)
+             + aggregate(every)) if depth != 0 else None
     if grand is not None and top:
         out.append(grand)
     out.extend(body)
     if grand is not None and not top:
         out.append(grand)
     return Grid(out)
+
+
+def _takes_two(lam: Lambda) -> bool:
+    """Whether the function aggregates a group against the whole (PERCENTOF, LAMBDA(x, all, ...))."""
+    if lam.builtin is None:
+        return len(lam.params) >= 2
+    import inspect
+
+    try:
+        params = inspect.signature(lam.builtin).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return sum(p.default is p.empty and p.kind == p.POSITIONAL_OR_KEYWORD for p in params) >= 2
 
 
 def _flag(c: Vec) -> bool:

@@ -60,7 +60,10 @@ class Lambda(Vec):
 
     def __call__(self, env: Any, *args: Vec | Grid | None) -> Vec | Grid:
         if self.builtin is not None:
-            return self.builtin(*args)
+            try:
+                return self.builtin(*args)
+            except TypeError:  # called with a number of arguments it does not take
+                return error(VALUE)
         if len(args) > len(self.params):
             return error(VALUE)
         bound = dict(self.scope)
