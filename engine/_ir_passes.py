@@ -86,6 +86,19 @@ def height(root: Any) -> int:
     return fold(root, lambda node, kids, ctx: 1 + max(kids, default=0))
 
 
+def height_at_most(root: Any, limit: int) -> bool:
+    """Whether ``root`` has at most ``limit`` levels (stops at the first deeper path)."""
+    stack = [(root, 1)]
+    while stack:
+        node, level = stack.pop()
+        if level > limit:
+            return False
+        kids = n.children(node)
+        if kids:
+            stack.extend((k, level + 1) for k in kids)
+    return True
+
+
 def intersect(ref: n.Node, at: CellRef) -> n.Node:
     """The cell of a one-column (one-row) range in the formula's row (column), Excel's
     implicit intersection; #VALUE! when there is none.  Excel intersects by position, the

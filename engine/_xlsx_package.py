@@ -13,15 +13,12 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
 from urllib.parse import unquote
 from xml.etree import ElementTree as ET
 from xml.parsers import expat
 
 from .errors import LimitError, WorkbookError
-
-if TYPE_CHECKING:
-    from .workbook import Limits
+from .workbook import Limits
 
 CHUNK = 1 << 20
 # parts the loader may read; their total and compression ratio are what the limits bound
@@ -92,10 +89,11 @@ class Package:
         lim = self.limits
         if total > lim.max_uncompressed_bytes:
             raise LimitError(f"{self.path}: decompressed size {total / 2**20:.0f} MB exceeds the "
-                             f"limit of {lim.max_uncompressed_bytes / 2**20:.0f} MB")
+                             f"limit of {lim.max_uncompressed_bytes / 2**20:.0f} MB "
+                             f"{Limits.hint('max_uncompressed_bytes')}")
         if packed and total / packed > lim.max_ratio and total > _BOMB_FLOOR:
             raise LimitError(f"{self.path}: compression ratio {total / packed:.0f}:1 looks like "
-                             "a zip bomb")
+                             f"a zip bomb {Limits.hint('max_ratio')}")
 
     def has(self, part: str) -> bool:
         return part in self.infos
@@ -115,7 +113,8 @@ class Package:
                     self.read_bytes += len(chunk)
                     if self.read_bytes > limit:
                         raise LimitError(f"{self.path}: decompressed size exceeds the limit of "
-                                         f"{limit / 2**20:.0f} MB (while reading {part})")
+                                         f"{limit / 2**20:.0f} MB (while reading {part}) "
+                                         f"{Limits.hint('max_uncompressed_bytes')}")
                     yield chunk
         except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as exc:
             raise WorkbookError(f"{self.path}: the part {part} is damaged ({exc})") from exc
@@ -200,7 +199,7 @@ def check_container(path: Path, limits: Limits) -> None:
         raise WorkbookError(f"{path}: cannot read the file ({exc.strerror})") from exc
     if size > limits.max_file_bytes:
         raise LimitError(f"{path}: the file is {size / 2**20:.1f} MB, above the limit of "
-                         f"{limits.max_file_bytes / 2**20:.0f} MB")
+                         f"{limits.max_file_bytes / 2**20:.0f} MB {Limits.hint('max_file_bytes')}")
     with open(path, "rb") as fh:
         head = fh.read(8)
         if head.startswith(b"\xd0\xcf\x11\xe0"):

@@ -15,12 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import LimitError, WorkbookError
 from .values import ExcelError
-from .workbook import Cell, CellRef, Sheet, col_letters
+from .workbook import Cell, CellRef, Limits, Sheet, col_letters
 
 if TYPE_CHECKING:
     from xml.parsers.expat import XMLParserType
 
-    from .workbook import Limits
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +52,8 @@ class CellBudget:
     def take(self, n: int = 1) -> None:
         self.used += n
         if self.used > self.limit:
-            raise LimitError(f"{self.book}: more than {self.limit:,} cells; "
-                             "the limit protects the machine from oversized files")
+            raise LimitError(f"{self.book}: more than {self.limit:,} cells; the limit protects "
+                             f"the machine from oversized files {Limits.hint('max_cells')}")
 
 
 def parse_coordinate(text: str, where: str) -> tuple[int, int]:
@@ -344,7 +343,7 @@ class SheetReader:
         text = self._f or ""
         if len(text) > self.max_formula:
             raise LimitError(f"{self.where}, cell {r}: the formula has {len(text):,} characters, above the limit "
-                             f"of {self.max_formula:,} (Limits.max_formula_chars)")
+                             f"of {self.max_formula:,} {Limits.hint('max_formula_chars')}")
         kind = fa.get("t")
         if kind is None:
             return "=" + text, None
@@ -386,7 +385,7 @@ class SheetReader:
             size = (r2 - r1 + 1) * (c2 - c1 + 1)
             if size > self.max_cells:
                 raise LimitError(f"{where}: its range {ref} has {size:,} cells, above the limit "
-                                 f"of {self.max_cells:,} cells (Limits.max_cells)")
+                                 f"of {self.max_cells:,} cells {Limits.hint('max_cells')}")
             anchor = CellRef(sheet.name, r0, c0)
             for r in range(r1, r2 + 1):
                 for c in range(c1, c2 + 1):

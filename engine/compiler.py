@@ -608,7 +608,7 @@ class _SlotEnv:
 def compile_formula(node: ir.Node, cell: CellRef) -> tuple[Code, CompileInfo]:
     info = CompileInfo()
     compiler = Compiler(cell, info)
-    if ir.height(node) <= SEGMENT_LEVELS:
+    if ir.height_at_most(node, SEGMENT_LEVELS):
         return compiler.compile(node), info
     segments: list[ir.Node] = []
 

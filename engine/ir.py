@@ -36,7 +36,16 @@ from ._ir_nodes import (
     children,
     clip,
 )
-from ._ir_passes import ARRAY_ARGUMENTS, cell_pass, fold, height, if_branch, index_cell, intersect
+from ._ir_passes import (
+    ARRAY_ARGUMENTS,
+    cell_pass,
+    fold,
+    height,
+    height_at_most,
+    if_branch,
+    index_cell,
+    intersect,
+)
 from ._references import Resolver, parse_reference, span, split_reference
 from ._structured import structured_reference
 from .errors import FormulaError
@@ -48,7 +57,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ARRAY_ARGUMENTS", "MAX_COL", "MAX_FORMULA_CHARS", "MAX_ROW", "RANDOM", "VOLATILE", "Area",
     "Array", "BadRef", "Binary", "Bool", "Call", "Err", "Missing", "Node", "Num", "Ref",
-    "Resolver", "Str", "Unary", "calls", "cell_pass", "children", "clip", "fold", "height",
+    "Resolver", "Str", "Unary", "calls", "cell_pass", "children", "clip", "fold", "height", "height_at_most",
     "intersect", "parse_formula", "parse_reference", "read_references", "references",
     "split_sheet", "structured_reference", "unparse", "walk",
 ]

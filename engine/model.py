@@ -14,7 +14,7 @@ import numpy as np
 from . import ir
 from ._gcpause import paused
 from .compiler import Code, CompileInfo, compile_formula, stream_id
-from .errors import FormulaError, SpecError, UnsupportedError
+from .errors import FormulaError, LimitError, SpecError, UnsupportedError
 from .graph import reachable, topological_order
 from .values import NA, REF, VALUE, Grid, Kind, Vec, blank, error, from_scalar
 from .workbook import CellRef, Limits, Workbook, load_workbook
@@ -40,8 +40,9 @@ class CellCode:
 class Model:
     """A loaded workbook with its formulas parsed and compiled on demand."""
 
-    def __init__(self, workbook: Workbook) -> None:
+    def __init__(self, workbook: Workbook, limits: Limits | None = None) -> None:
         self.workbook = workbook
+        self.limits = limits or Limits()
         self.resolver = ir.Resolver(workbook)
         self._code: dict[CellRef, CellCode] = {}
         self._errors: dict[CellRef, str] = {}
@@ -53,7 +54,8 @@ class Model:
 
     @classmethod
     def open(cls, path: str | Path, limits: Limits | None = None) -> Model:
-        return cls(load_workbook(path, limits))
+        limits = limits or Limits()
+        return cls(load_workbook(path, limits), limits)
 
     @classmethod
     def from_cells(cls, cells: dict[str, object], sheets: Sequence[str] = ("Sheet1",)) -> Model:
@@ -237,6 +239,7 @@ class Model:
         needed = self.upstream(targets)
         order, cycles = self.order(needed)
         env = Env(self, n=1, now=excel_now() if now is None else now, seed=seed)
+        env.cache_areas = True
         if overrides:
             env.values.update(overrides)
         in_cycle = {c for cyc in cycles for c in cyc}
@@ -248,6 +251,8 @@ class Model:
                 env.compute(c)
         calc = getattr(self.workbook, "calc", None)
         if rest and calc is not None and calc.iterate:
+            env.cache_areas = False  # iteration changes values already read
+            env.areas.clear()
             self._iterate(env, rest, calc.iterate_count, calc.iterate_delta)
         return env.values, cycles
 
@@ -372,6 +377,10 @@ class Program:
         return {c: env.cell(c) for c in self.outputs}
 
 
+AREA_CACHE_MIN = 64              # ranges smaller than this are cheaper to read again
+AREA_CACHE_CELLS = 20_000_000    # cells of the ranges the deterministic pass keeps
+
+
 class Env:
     """Evaluation environment: computed values, workbook constants, random streams."""
 
@@ -384,6 +393,13 @@ class Env:
         self._rand = rand
         self._seed = seed
         self._computing: set[CellRef] = set()
+        self._current: CellRef | None = None  # the cell being computed (for limit errors)
+        # the deterministic pass sets each value once: a range read again (a lookup table, a
+        # whole column) is then the same Grid, kept while it holds at most AREA_CACHE_CELLS
+        self.cache_areas = False
+        self.areas: dict[ir.Area, Grid] = {}
+        self._area_cells = 0
+        self._cycle_hits = 0  # reads of a cell being computed (#REF!, not its final value)
         self.crashes: dict[CellRef, str] = {}  # cells whose evaluation raised (shown by check)
 
     def rand(self, stream: int) -> np.ndarray:
@@ -418,17 +434,22 @@ class Env:
 
     def compute(self, ref: CellRef) -> Vec:
         if ref in self._computing:
+            self._cycle_hits += 1
             return error(REF)
         self._computing.add(ref)
         cc = self.model.code(ref)
+        outer, self._current = self._current, ref
         try:
             out = cc.code(self)
+        except LimitError:
+            raise
         except Exception as exc:  # a bug or a case the library does not handle: contain it
             log.warning("%s: internal error evaluating %s: %r", ref, ir.unparse(cc.node, ref.sheet), exc)
             self.crashes[ref] = f"{type(exc).__name__}: {exc}"
             out = error(VALUE, self.n)
         finally:
             self._computing.discard(ref)
+            self._current = outer
         cell = self.model.workbook.cell(ref)
         if isinstance(out, Grid):
             if cell is not None and cell.array_ref:
@@ -461,7 +482,23 @@ class Env:
         sheet = self.model.workbook.sheets.get(area.sheet)
         if sheet is not None:
             area = ir.clip(area, max(sheet.max_row, 1), max(sheet.max_col, 1))
-        return Grid([[self.cell(c) for c in row] for row in area.cells()], area)
+        rows, cols = area.shape
+        limit = self.model.limits.max_range_cells
+        if rows * cols > limit:
+            where = f"{self._current}: " if self._current is not None else ""
+            raise LimitError(f"{where}the range {area} reads {rows * cols:,} cells, above the "
+                             f"limit of {limit:,} {Limits.hint('max_range_cells')}")
+        cache = self.cache_areas and rows * cols >= AREA_CACHE_MIN
+        if cache:
+            got = self.areas.get(area)
+            if got is not None:
+                return got
+        hits = self._cycle_hits
+        grid = Grid([[self.cell(c) for c in row] for row in area.cells()], area)
+        if cache and hits == self._cycle_hits and self._area_cells + rows * cols <= AREA_CACHE_CELLS:
+            self.areas[area] = grid
+            self._area_cells += rows * cols
+        return grid
 
     def subtotal_mask(self, area: ir.Area, skip_hidden: bool) -> np.ndarray:
         return self.model.subtotal_mask(area, skip_hidden)

@@ -10,6 +10,7 @@ file (and the sheet, cell or part where it can), never a traceback.
 from __future__ import annotations
 
 import logging
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -95,13 +96,56 @@ class Table:
     totals_rows: int = 0
 
 
+# each limit's environment variable: it replaces the default (a field given explicitly wins)
+LIMIT_ENV = {
+    "max_file_bytes": "MCDESK_MAX_FILE_BYTES",
+    "max_uncompressed_bytes": "MCDESK_MAX_UNCOMPRESSED_BYTES",
+    "max_cells": "MCDESK_MAX_CELLS",
+    "max_ratio": "MCDESK_MAX_RATIO",
+    "max_formula_chars": "MCDESK_MAX_FORMULA_CHARS",
+    "max_range_cells": "MCDESK_MAX_RANGE_CELLS",
+}
+
+
+def _env_limit(name: str, default: float) -> Any:
+    def read() -> Any:
+        var = LIMIT_ENV[name]
+        text = os.environ.get(var, "").strip().replace("_", "")
+        if not text:
+            return default
+        try:
+            value = type(default)(text) if text.isascii() else None
+        except ValueError:
+            value = None
+        if value is None or not value > 0:
+            from .errors import LimitError
+
+            raise LimitError(f"{var}={os.environ[var]!r}: not a positive "
+                             f"{'whole ' if isinstance(default, int) else ''}number")
+        return value
+
+    return field(default_factory=read)
+
+
 @dataclass(frozen=True, slots=True)
 class Limits:
-    max_file_bytes: int = 200 * 2**20
-    max_uncompressed_bytes: int = 2 * 2**30
-    max_cells: int = 5_000_000
-    max_ratio: float = 200.0  # decompressed / compressed, to refuse zip bombs
-    max_formula_chars: int = 65_536  # Excel's own limit is 8,192; scripts write longer ones
+    """What one open (and the deterministic pass over it) may take; each default can be
+    raised with its environment variable (:data:`LIMIT_ENV`, :meth:`hint`)."""
+
+    max_file_bytes: int = _env_limit("max_file_bytes", 200 * 2**20)
+    max_uncompressed_bytes: int = _env_limit("max_uncompressed_bytes", 2 * 2**30)
+    max_cells: int = _env_limit("max_cells", 5_000_000)
+    # decompressed / compressed, to refuse zip bombs
+    max_ratio: float = _env_limit("max_ratio", 200.0)
+    # Excel's own limit is 8,192; scripts write longer ones
+    max_formula_chars: int = _env_limit("max_formula_chars", 65_536)
+    # cells of one range as read (clipped to the cells its sheet holds)
+    max_range_cells: int = _env_limit("max_range_cells", 5_000_000)
+
+    @staticmethod
+    def hint(name: str) -> str:
+        """'(Limits.max_cells; MCDESK_MAX_CELLS raises it)' for a limit's error message."""
+        return f"(Limits.{name}; {LIMIT_ENV[name]} raises it)"
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from engine import ir
@@ -141,3 +143,69 @@ def test_formula_over_the_length_limit_names_the_cell():
     with pytest.raises(FormulaError, match=r"Sheet1!B1.*limit"):
         ir.parse_formula("=" + "1+" * ir.MAX_FORMULA_CHARS + "1", "Sheet1", m.resolver,
                          cell=CellRef("Sheet1", 1, 2))
+
+
+# ------------------------------------------------------------------ the parse cache
+WORKBOOKS = sorted((Path(__file__).parent / "data" / "workbooks").glob("*.xlsx"))
+
+
+def _both_ways(wb) -> tuple[int, int, list[str]]:
+    """Parse every formula cell through the cache and in full; the cells that differ."""
+    cached, full = ir.Resolver(wb), ir.Resolver(wb)
+    differ = []
+    for c in wb.formula_cells():
+        cell = wb.cell(c)
+        if cell.formula is None:
+            continue
+        array = cell.array_ref is not None
+        got = []
+        for r, use in ((cached, True), (full, False)):
+            try:
+                got.append(ir.parse_formula(cell.formula, c.sheet, r, cell=c, array=array,
+                                            cached=use))
+            except FormulaError as exc:
+                got.append(str(exc))
+        if got[0] != got[1]:
+            differ.append(f"{c} {cell.formula}: {got[0]} != {got[1]}")
+    return cached.formulas.hits, cached.formulas.parses, differ
+
+
+@pytest.mark.parametrize("path", WORKBOOKS, ids=lambda p: p.stem)
+def test_cached_ir_equals_parsed_ir_on_every_workbook(path):
+    from engine.workbook import load_workbook
+
+    _, _, differ = _both_ways(load_workbook(path))
+    assert differ == []
+
+
+def test_cache_moves_relative_coordinates_only():
+    # running totals (an absolute first corner), mixed $, whole columns, clipped ranges, a
+    # string that looks like a reference, across rows and columns
+    cells: dict[str, object] = {}
+    for r in range(1, 41):
+        cells[f"Sheet1!A{r}"] = r
+        cells[f"Sheet1!B{r}"] = f"=SUM($A$1:A{r})"
+        cells[f"Sheet1!C{r}"] = f'=IF(A{r}>3,"A{r}",A{r}*A$1+$A{r}+B{r})'
+        cells[f"Sheet1!D{r}"] = f"=SUM(A{r}:A{r + 5})+COUNT(A:A)"
+        cells[f"Sheet1!E{r}"] = f"=D{r}+N(C{r})"
+    for left, col in zip("EFG", "FGH", strict=True):
+        cells[f"Sheet1!{col}1"] = f"=SUM({left}1:{left}3)+$A2+{left}$3"
+    m = Model.from_cells(cells)
+    hits, parses, differ = _both_ways(m.workbook)
+    assert differ == []
+    assert hits > 100 and parses < 60
+    # the running total reads the growing range, Excel's answer: 1+2+...+40 = 820
+    values, _ = m.evaluate()
+    assert values[CellRef("Sheet1", 40, 2)].scalar() == 820
+    assert values[CellRef("Sheet1", 5, 3)].scalar() == "A5"
+    # SUM(A38:A43) is clipped to the 40 rows the sheet holds: 38+39+40, plus COUNT(A:A) 40
+    assert values[CellRef("Sheet1", 38, 4)].scalar() == 38 + 39 + 40 + 40
+
+
+def test_relative_key_shares_repeats_and_keeps_strings():
+    from engine._parse_cache import relative_key
+
+    assert relative_key("=B2*1.05+C1", 2, 3) == relative_key("=B3*1.05+C2", 3, 3)
+    assert relative_key("=$B$2+B2", 2, 3) != relative_key("=$B$3+B3", 3, 3)
+    assert relative_key('="A1"&A1', 1, 2) != relative_key('="A2"&A2', 2, 2)
+    assert relative_key("=Table1[@Col]", 2, 2) is None
