@@ -354,3 +354,16 @@ def test_large_vectorized_lookup_is_fast():
     out = model.evaluate_formula("=VLOOKUP(Z1,A1:B200,2)", {"Z1": keys})
     assert time.perf_counter() - t0 < 2.0
     np.testing.assert_allclose(out.data[keys.data >= 1], 2 * np.floor(keys.data[keys.data >= 1]))
+
+
+def test_an_exact_lookup_miss_propagates_through_min_and_max():
+    """VLOOKUP(number, text keys, 2, FALSE) finds nothing: #N/A, also inside MIN/MAX, when the
+    missed row's result cell is blank and the key varies by trial (found by the backend fuzzer:
+    the numpy backend lost the error and gave 0)."""
+    cells = {"B3": "abc", "H1": 3.0}
+    key = {"H1": np.array([1.0, 3.0, 5.0])}
+    for formula in ("=MIN(VLOOKUP(H1,B3:C3,2,FALSE),50)", "=MAX(VLOOKUP(H1,B3:C3,2,FALSE),-5)",
+                    "=SUM(VLOOKUP(H1,B3:C3,2,FALSE),1)"):
+        v = ev(formula, cells, inputs=key)
+        assert v.err is not None and (v.err == 7).all(), (formula, v)
+    check("#N/A", scalar("=MIN(VLOOKUP(3,B3:C3,2,FALSE),50)", cells))

@@ -45,9 +45,6 @@ INPUTS = [("Sheet1!H1", 1.0, 3.0, 5.0), ("Sheet1!H2", -2.0, 0.5, 2.0),
 
 # formula pattern -> the defect (reported to the engine owners; remove when fixed)
 KNOWN_DEFECTS: dict[str, str] = {
-    r"(MIN|MAX)\(VLOOKUP\(": "numpy backend: =MIN(VLOOKUP(H1,B3:C3,2,FALSE),50) with B3=\"abc\", "
-                            "C3 blank, H1 an input: numpy 0 with no error (the #N/A is lost), "
-                            "numba #N/A (Excel: #N/A)",
 }
 
 

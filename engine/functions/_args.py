@@ -48,7 +48,8 @@ def numeric_columns(args: Iterable[Vec | Grid | None], *, text_in_refs: bool = F
     err: np.ndarray | None = None
     for v, from_ref in iter_values(args):
         if not from_ref:
-            if v.kind == Kind.BLANK:
+            if v.kind == Kind.BLANK:  # a blank value is 0, an error it carries propagates
+                err = first_error(err, v.err)
                 cols.append(np.zeros(1))
                 masks.append(None)
                 continue
