@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from formula_checks import scalar
 
 from engine.check import same_value
 from engine.functions import lookup
@@ -344,3 +345,17 @@ def test_database_functions_documented_example():
             assert str(got) == want, f
         else:
             assert abs(got - want) < 1e-8, (f, got)
+
+
+def test_criteria_equal_and_not_equal_on_numeric_text_follow_excel():
+    """Excel's criteria are not complements on text that reads as a number: "=" (and a bare
+    "3") converts such text and counts it as 3, while "<>3" compares numerically only with
+    numbers, so the text "3" is also "not equal" (Charles Williams, 'Strange COUNTIF
+    Behaviour', fastexcel 2013: five cells of zero-prefixed number text give 5 with "=" and
+    5 with "<>").  LibreOffice gives 1 for "<>3" here; Excel's answer is 2."""
+    cells = {"D1": "3", "D2": 3.0, "D3": "x", "E1": 10.0, "E2": 20.0, "E3": 40.0}
+    check(2, scalar('=COUNTIF(D1:D3,"3")', cells))
+    check(2, scalar('=COUNTIF(D1:D3,"<>3")', cells))
+    check(2, scalar('=COUNTIFS(D1:D3,"<>3")', cells))
+    check(50, scalar('=SUMIF(D1:D3,"<>3",E1:E3)', cells))
+    check(30, scalar('=SUMIF(D1:D3,3,E1:E3)', cells))
