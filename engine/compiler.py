@@ -16,6 +16,7 @@ from typing import Protocol
 import numpy as np
 
 from . import ir
+from ._segments import Slot, segmented
 from .functions import EXTERNAL_DATA, arity_error
 from .functions import lookup as lookup_function
 from .functions._args import as_vec, scalar_number
@@ -580,62 +581,10 @@ def _deref(v: Vec | Grid, op: str) -> Vec | Grid:
     return v
 
 
-# Levels of IR compiled into one nest of closures; deeper formulas are cut into segments
-# that run one after the other (no Python recursion past this depth, compiling or running).
-SEGMENT_LEVELS = 64
-
-
-@dataclass(frozen=True, slots=True)
-class Slot:
-    """The value of a segment computed before (a deep formula's lower levels)."""
-
-    index: int
-
-
-class _SlotEnv:
-    """An Env that also holds the values of a deep formula's segments."""
-
-    __slots__ = ("_env", "slots")
-
-    def __init__(self, env: Env) -> None:
-        self._env = env
-        self.slots: list[Vec | Grid] = []
-
-    def __getattr__(self, name: str):
-        return getattr(self._env, name)
-
-
 def compile_formula(node: ir.Node, cell: CellRef) -> tuple[Code, CompileInfo]:
+    """The code of a formula's IR (deep formulas in segments, :mod:`engine._segments`)."""
     info = CompileInfo()
-    compiler = Compiler(cell, info)
-    if ir.height_at_most(node, SEGMENT_LEVELS):
-        return compiler.compile(node), info
-    segments: list[ir.Node] = []
-
-    def cut(x, kids, depth):
-        x = _rebuild(x, kids)
-        if depth and depth % SEGMENT_LEVELS == 0 and kids:
-            segments.append(x)
-            return Slot(len(segments) - 1)
-        return x
-
-    top = ir.fold(node, cut, lambda x, depth, i: depth + 1, 0)
-    codes = [compiler.compile(seg) for seg in segments]
-    root = compiler.compile(top)
-
-    def run(env: Env) -> Vec | Grid:
-        senv = _SlotEnv(env)
-        for code in codes:
-            senv.slots.append(code(senv))  # type: ignore[arg-type]
-        return root(senv)  # type: ignore[arg-type]
-
-    return run, info
-
-
-def _rebuild(x, kids):
-    from ._ir_nodes import rebuild
-
-    return rebuild(x, kids)
+    return segmented(node, Compiler(cell, info).compile), info
 
 
 def constant_value(value: object) -> Vec:

@@ -1,0 +1,69 @@
+"""Deep formulas compiled in segments: no Python recursion past :data:`SEGMENT_LEVELS`
+levels, compiling or running.
+
+A formula's IR up to ``SEGMENT_LEVELS`` levels high compiles into one nest of closures.  A
+deeper one is cut every ``SEGMENT_LEVELS`` levels: each cut subtree (a segment) compiles on
+its own and is replaced by a :class:`Slot`; at run time the segments run bottom-up, each
+leaving its value in the slot its parent reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from . import ir
+from ._ir_nodes import rebuild
+
+if TYPE_CHECKING:
+    from .values import Grid, Vec
+
+SEGMENT_LEVELS = 64
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    """The value of a segment computed before (a deep formula's lower levels)."""
+
+    index: int
+
+
+class SlotEnv:
+    """An Env that also holds the values of a deep formula's segments."""
+
+    __slots__ = ("_env", "slots")
+
+    def __init__(self, env: Any) -> None:
+        self._env = env
+        self.slots: list[Vec | Grid] = []
+
+    def __getattr__(self, name: str):
+        return getattr(self._env, name)
+
+
+def segmented(node: ir.Node, compile_node: Callable[[Any], Callable[[Any], Any]]
+              ) -> Callable[[Any], Any]:
+    """The code of ``node``, compiled by ``compile_node`` whole or in segments."""
+    if ir.height_at_most(node, SEGMENT_LEVELS):
+        return compile_node(node)
+    segments: list[Any] = []
+
+    def cut(x, kids, depth):
+        x = rebuild(x, kids)
+        if depth and depth % SEGMENT_LEVELS == 0 and kids:
+            segments.append(x)
+            return Slot(len(segments) - 1)
+        return x
+
+    top = ir.fold(node, cut, lambda x, depth, i: depth + 1, 0)
+    codes = [compile_node(seg) for seg in segments]
+    root = compile_node(top)
+
+    def run(env: Any) -> Any:
+        senv = SlotEnv(env)
+        for code in codes:
+            senv.slots.append(code(senv))
+        return root(senv)
+
+    return run
