@@ -58,6 +58,11 @@ def is_true(value: str | None, default: bool = False) -> bool:
     return value.strip().lower() in ("1", "true", "on")
 
 
+# what zipfile raises on a damaged container: bad headers, unknown compression methods or
+# versions (NotImplementedError), encrypted members (RuntimeError), undecodable member names
+_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError,
+               RuntimeError, UnicodeDecodeError, ValueError)
+
 class Package:
     """An opened .xlsx zip whose parts are read within the limits."""
 
@@ -68,7 +73,7 @@ class Package:
         try:
             self.zf = zipfile.ZipFile(path)
             self.infos = {i.filename: i for i in self.zf.infolist()}
-        except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        except _ZIP_ERRORS as exc:
             raise WorkbookError(f"{path}: the file is damaged or truncated ({exc})") from exc
         self._check_sizes()
         self.read_bytes = 0
@@ -116,7 +121,7 @@ class Package:
                                          f"{limit / 2**20:.0f} MB (while reading {part}) "
                                          f"{Limits.hint('max_uncompressed_bytes')}")
                     yield chunk
-        except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as exc:
+        except _ZIP_ERRORS as exc:
             raise WorkbookError(f"{self.path}: the part {part} is damaged ({exc})") from exc
 
     def parse(self, part: str, setup: Callable[[expat.XMLParserType], None],
@@ -214,7 +219,7 @@ def check_container(path: Path, limits: Limits) -> None:
     try:
         with zipfile.ZipFile(path) as zf:
             names = set(zf.namelist())
-    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+    except _ZIP_ERRORS as exc:
         raise WorkbookError(f"{path}: the file is damaged or truncated ({exc})") from exc
     if "xl/workbook.xml" not in names:
         raise WorkbookError(f"{path}: not an .xlsx workbook (no xl/workbook.xml inside)")

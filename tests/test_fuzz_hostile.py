@@ -308,10 +308,6 @@ def test_broken_zip_and_xml(tmp_path_factory, data, kind):
     assert_clean(run_in_process(["check", str(p)]), f"check ({kind})")
 
 
-@pytest.mark.xfail(strict=False, reason="engine/_xlsx_package.py: a bit-flipped zip raises "
-                   "zipfile's NotImplementedError ('zip file version 25.2', 'compression method "
-                   "not supported', 'strong encryption') or UnicodeDecodeError (member name) "
-                   "through check_container and chunks: a traceback, not one line")
 @fuzz(100)
 @given(data=st.data())
 def test_bit_flipped_zip(tmp_path_factory, data):
