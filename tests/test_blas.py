@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import subprocess
 import sys
@@ -40,7 +41,8 @@ def test_the_run_commands_ask_for_it(monkeypatch, make_book, capsys):
     from mcdesk import cli
 
     calls = []
-    monkeypatch.setattr("mcdesk.blas.single_threaded_blas", lambda: calls.append(1) or [])
+    blas = importlib.import_module("mcdesk.blas")  # by object: see tests/test_cli.py::_cli_module
+    monkeypatch.setattr(blas, "single_threaded_blas", lambda: calls.append(1) or [])
     book = make_book({"Sheet1!A1": 1.0, "Sheet1!B1": "=A1*2"})
     assert cli.main(["simulate", str(book), "--input", "Sheet1!A1=uniform(0,1)",
                      "--output", "Sheet1!B1", "--trials", "100", "--quiet"]) == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
 import subprocess
@@ -125,14 +126,20 @@ def test_check_reports_volatile_and_circular(make_book, tmp_path, capsys):
     assert "circular reference: Sheet1!A2 -> Sheet1!A3" in out
 
 
+def _cli_module():
+    # by the module object in sys.modules, not the dotted path: NiceGUI's user fixture drops
+    # the `mcdesk` package from sys.modules after a test, and a re-imported package lacks `.cli`
+    return importlib.import_module("mcdesk.cli")
+
+
 @pytest.fixture
 def launched(monkeypatch):
     """mcdesk.app.main.launch replaced by a recorder (the app is not started)."""
     calls: list[dict] = []
-    import mcdesk.app.main as app_main
+    app_main = importlib.import_module("mcdesk.app.main")
 
     monkeypatch.setattr(app_main, "launch", lambda book, **kw: calls.append({"book": book, **kw}))
-    monkeypatch.setattr("mcdesk.cli.browser_available", lambda: True)
+    monkeypatch.setattr(_cli_module(), "browser_available", lambda: True)
     return calls
 
 
@@ -155,7 +162,7 @@ def test_bare_command_takes_the_app_options_and_prints_the_address(
 
 
 def test_no_browser_is_said_and_no_tab_is_tried(launched, monkeypatch, capsys):
-    monkeypatch.setattr("mcdesk.cli.browser_available", lambda: False)
+    monkeypatch.setattr(_cli_module(), "browser_available", lambda: False)
     code, out, _ = run(["--port", "8123"], capsys)
     assert code == 0
     assert "no browser could be opened" in out and "http://127.0.0.1:8123" in out

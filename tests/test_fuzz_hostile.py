@@ -21,6 +21,7 @@ Size: ``MCDESK_FUZZ_EXAMPLES`` examples per class (default: the per-class counts
 
 from __future__ import annotations
 
+import importlib
 import io
 import os
 import random
@@ -391,14 +392,14 @@ def test_subprocess_sample_of_each_cheap_class(tmp_path):
 
 def test_the_harness_catches_tracebacks_and_extra_lines(monkeypatch, tmp_path):
     """A check that raises, prints two error lines or runs too long fails assert_clean."""
-    import mcdesk.cli
+    cli = importlib.import_module("mcdesk.cli")  # by object: NiceGUI's fixture drops `mcdesk`
 
     book = _book(tmp_path, {"A1": 1.0})
 
     def boom(args):
         raise ValueError("row 1048577")
 
-    monkeypatch.setattr(mcdesk.cli, "cmd_check", boom)
+    monkeypatch.setattr(cli, "cmd_check", boom)
     o = run_in_process(["check", str(book)])
     assert o.rc == "traceback" and "ValueError" in o.stderr
 
@@ -406,7 +407,7 @@ def test_the_harness_catches_tracebacks_and_extra_lines(monkeypatch, tmp_path):
         print("mcdesk: one\nmcdesk: two", file=sys.stderr)
         return 2
 
-    monkeypatch.setattr(mcdesk.cli, "cmd_check", two_lines)
+    monkeypatch.setattr(cli, "cmd_check", two_lines)
     o = run_in_process(["check", str(book)])
     try:
         assert_clean(o, "two lines")
@@ -415,5 +416,5 @@ def test_the_harness_catches_tracebacks_and_extra_lines(monkeypatch, tmp_path):
     else:
         raise AssertionError("two error lines passed")
 
-    monkeypatch.setattr(mcdesk.cli, "cmd_check", lambda args: time.sleep(5) or 0)
+    monkeypatch.setattr(cli, "cmd_check", lambda args: time.sleep(5) or 0)
     assert run_in_process(["check", str(book)], limit_s=0.2).rc == "timeout"
