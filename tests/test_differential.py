@@ -32,6 +32,12 @@ PYCEL_DEFECTS = {
     # basis 1 over exactly one year that holds a 29 February: Excel divides by 366 (1.0),
     # pycel by the average year length 365.5
     "YEARFRAC": "basis 1 over a leap day",
+    # rank-deficient x (inputs rounded to whole numbers make columns or rows repeat): pycel
+    # answers the mean of y or #NUM!, where Excel drops the redundant x columns (LINEST's
+    # documentation: "removed X columns ... have 0 coefficients") and still fits the rest;
+    # checked by hand: x rows (1,1),(2,2),(1,1), y 1,3,2 -> TREND 1.5, 3, 1.5 (pycel 2, 2, 2)
+    "LINEST": "collinear x", "LOGEST": "collinear x", "TREND": "collinear x",
+    "GROWTH": "collinear x",
 }
 
 
