@@ -14,6 +14,7 @@ executed as text.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -306,7 +307,28 @@ class _Builder:
             return index_cell(tuple(args)) or Call(name, tuple(args))
         if name == "IF":  # IF(TRUE, a, b): the branch taken
             return if_branch(tuple(args)) or Call(name, tuple(args))
-        return Call(name, tuple(args))
+        named = self.named_lambda(name, args)
+        return named if named is not None else Call(name, tuple(args))
+
+    def named_lambda(self, name: str, args: list[Node]) -> Node | None:
+        """``=week()`` where the defined name WEEK is ``LAMBDA(x, ..., body)``: the body with
+        the parameters bound to the arguments (as LET binds them); None for other names."""
+        target = self.resolver.name(name, self.sheet)
+        if target is None or not _LAMBDA_TEXT.match(target):
+            return None
+        lam = parse_formula(target, self.sheet, self.resolver, self.depth + 1)
+        if not (isinstance(lam, Call) and lam.name == "LAMBDA" and lam.args):
+            return None
+        params = lam.args[:-1]
+        if len(params) != len(args):
+            return Err(ERROR_CODES["#VALUE!"])
+        if not params:
+            return lam.args[-1]
+        bound = [x for pair in zip(params, args, strict=True) for x in pair]
+        return Call("LET", (*bound, lam.args[-1]))
+
+
+_LAMBDA_TEXT = re.compile(r"=?\s*(_xlfn\.)?LAMBDA\(", re.IGNORECASE)
 
 
 def _spliced(args: list[Node]) -> list[Node]:

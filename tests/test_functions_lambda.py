@@ -90,3 +90,18 @@ def test_groupby_matches_excel(groupby_sheet, formula: str, col: int, height: in
     assert len(got) == height
     for g, w in zip(got, want, strict=True):
         assert g == pytest.approx(w)
+
+
+def test_a_defined_name_holding_a_lambda_is_called_like_a_function():
+    # Name Manager: SQ = LAMBDA(x, x*x); =SQ(A1)+SQ(2) is 13 for A1 = 3, a wrong argument
+    # count is #VALUE!, and a LAMBDA of no parameters (=WEEK()) is its body
+    from engine.model import Model
+    from engine.values import VALUE
+
+    m = Model.from_cells({"S!A1": 3.0}, sheets=("S",))
+    m.workbook.names["SQ"] = "_xlfn.LAMBDA(_xlpm.x,_xlpm.x*_xlpm.x)"
+    m.workbook.names["SEVEN"] = "_xlfn.LAMBDA(3+4)"
+    assert m.evaluate_formula("=SQ(A1)+SQ(2)", sheet="S").data[0] == 13.0
+    assert m.evaluate_formula("=SEVEN()*2", sheet="S").data[0] == 14.0
+    bad = m.evaluate_formula("=SQ()", sheet="S")
+    assert bad.err is not None and bad.err[0] == VALUE
