@@ -14,8 +14,6 @@ KNOWN = {"pycel__excelcompiler.xlsx": {"datetime!B9"}}
 # workbooks added to find the next classes (issue 12): (floor of the recomputed ratio today,
 # the unsupported functions they hold); raise the floor as the engine learns them
 FLOORS = {
-    "ironcalc__invoice.xlsx": (0.875, {"SEQUENCE"}),
-    "ironcalc__event_calendar.xlsx": (0.0, {"WEEK", "LET", "SEQUENCE"}),   # WEEK: a LAMBDA name
     "ironcalc__weekly_timesheet.xlsx": (1.0, {"SEQUENCE", "ANCHORARRAY"}),
 }
 

@@ -115,6 +115,36 @@ def test_ranges(formula, expected):
     check(expected, scalar(formula, cells))
 
 
+# Excel's 1900 date system counts 1900-02-29, so before 1900-03-01 its weekdays run one day
+# behind the real calendar: serial 1 (1900-01-01) is a Sunday (WEEKDAY(1)=1), serial 60 a
+# Wednesday (WEEKDAY(60)=4), serial 61 (1900-03-01) a Thursday as in fact.  The last rows are
+# TEXT(2+SEQUENCE(1,7,0),"ddd") as Excel cached it in IronCalc's event_calendar template.
+@pytest.mark.parametrize(("formula", "expected"), [
+    ('=TEXT(1,"dddd")', "Sunday"), ('=TEXT(0,"dddd")', "Saturday"),
+    ('=TEXT(60,"dddd d-mmm-yyyy")', "Wednesday 29-Feb-1900"),
+    ('=TEXT(61,"dddd d-mmm-yyyy")', "Thursday 1-Mar-1900"),
+    ('=TEXT(59.5,"ddd h:mm")', "Tue 12:00"), ('=TEXT(2,"""ddd"" dddd")', "ddd Monday"),
+    ('=TEXT(2,"\\d dddd")', "d Monday"), ("=WEEKDAY(1)", 1.0), ("=WEEKDAY(60)", 4.0),
+    ("=WEEKDAY(61)", 5.0), ("=DAY(60)", 29.0), ("=MONTH(60)", 2.0),
+    *[(f'=TEXT({s},"ddd")', d) for s, d in zip(range(2, 9), ["Mon", "Tue", "Wed", "Thu", "Fri",
+                                                            "Sat", "Sun"], strict=True)],
+])
+def test_weekdays_before_march_1900(formula, expected):
+    check(expected, scalar(formula))
+
+
+@pytest.mark.parametrize(("formula", "expected"), [
+    ('=TEXT(2,"[$-409]dddd")', "Monday"), ('=TEXT(45000,"[$-409]mmm-yy")', "Mar-23"),
+    ('=TEXT(1234.5,"[$€-407]#,##0.00")', "€1,234.50"), ('=TEXT(-3,"[Red]0.00;[Blue]-0.00")', "-3.00"),
+    ('=TEXT(0.5,"[Color10]0%")', "50%"), ('=TEXT(45000,"[$-F800]")', "Wednesday, March 15, 2023"),
+    ('=TEXT(0.75,"[h]:mm")', "18:00"),
+])
+def test_format_colours_and_locale_tags(formula, expected):
+    """TEXT ignores colours; a locale tag goes, a currency tag keeps its symbol; [$-F800] is the
+    system long date (Windows' English default)."""
+    check(expected, scalar(formula))
+
+
 def test_maps_over_arrays():
     m = Model.from_cells({"A1": "ciao", "B1": "bau"})
     g = m.evaluate_formula('=LEFT(A1:B1,{2,1})')

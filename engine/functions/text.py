@@ -34,6 +34,7 @@ from ..values import (
 )
 from . import register
 from ._args import iter_values, result, scalar_number
+from ._format_code import excel_day_names, plain_format
 from ._search import wildcard_regex
 from .math import Arg, atp_number, flag, lift, round_digits
 
@@ -409,9 +410,10 @@ def text_(value_: Arg, format_text: Arg) -> Vec | Grid:
         es = np.broadcast_to(err if err is not None else np.zeros(1, np.uint8), (n,))
         out, codes = np.full(n, "", dtype=object), np.zeros(n, np.uint8)
         live = es == 0
-        for fmt in set(fs[live].tolist()):
-            sel = live & (fs == fmt)
+        for written in set(fs[live].tolist()):
+            sel = live & (fs == written)
             num = sel & oks
+            fmt = plain_format(written)
             if fmt.strip().lower() == "general":
                 out[num] = [format_number(float(y)) for y in xs[num]]
             elif _SIMPLE.match(fmt):
@@ -419,7 +421,9 @@ def text_(value_: Arg, format_text: Arg) -> Vec | Grid:
             else:
                 num = np.zeros(n, bool)
             for i in np.nonzero(sel & ~num)[0]:
-                res = _pycel_text(float(xs[i]) if oks[i] else v.scalar(int(i)), fmt)
+                x_i = float(xs[i]) if oks[i] else v.scalar(int(i))
+                fmt_i = excel_day_names(fmt, x_i) if oks[i] else fmt
+                res = _pycel_text(x_i, fmt_i)
                 if not isinstance(res, str) or res in ERROR_CODES:
                     codes[i], res = ERROR_CODES.get(str(res), VALUE), ""
                 out[i] = res

@@ -1,0 +1,96 @@
+"""Number format codes made ready for TEXT's formatter: what Excel's TEXT ignores or reads
+differently from a plain format is rewritten to plain tokens.
+
+- Colours (``[Red]``, ``[Color12]``) are ignored by TEXT; locale tags (``[$-409]``) go, a
+  currency tag keeps its symbol (``[$€-407]`` -> ``"€"``); the system long-date and time tags
+  (``[$-F800]``, ``[$-F400]``) are Windows' English defaults.
+- Day names of serials 0..60: Excel's 1900 date system counts a 1900-02-29 that never was, so
+  its calendar runs one weekday behind the real one before 1900-03-01 (serial 1, 1900-01-01, is a
+  Sunday to Excel, a Monday in fact).  ``ddd``/``dddd`` of those serials are written as quoted
+  literals of Excel's day name.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import numpy as np
+
+from .dates import weekday_index
+
+DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+# serials below this one are a day off the real calendar (Excel's fictitious 1900-02-29)
+FIRST_REAL_SERIAL = 61
+
+_COLOUR = re.compile(r"\[(black|blue|cyan|green|magenta|red|white|yellow|color\s*\d{1,2})\]",
+                     re.IGNORECASE)
+_TAG = re.compile(r"\[\$([^\]-]*)(?:-([0-9A-Fa-f]+))?\]")
+_SYSTEM = {"F800": "dddd, mmmm d, yyyy", "F400": "h:mm:ss AM/PM"}
+
+
+def _tag(match: re.Match) -> str:
+    symbol, lcid = match.group(1), (match.group(2) or "").upper()
+    if lcid in _SYSTEM and not symbol:
+        return _SYSTEM[lcid]
+    return '"' + symbol.replace('"', '') + '"' if symbol else ""
+
+
+def _outside_quotes(fmt: str, fn) -> str:
+    """``fn`` applied to the parts of ``fmt`` outside double quotes."""
+    parts = fmt.split('"')
+    return '"'.join(fn(p) if k % 2 == 0 else p for k, p in enumerate(parts))
+
+
+@lru_cache(maxsize=1024)
+def plain_format(fmt: str) -> str:
+    """``fmt`` without colours and locale tags (currency symbols kept as literals)."""
+    return _outside_quotes(fmt, lambda p: _TAG.sub(_tag, _COLOUR.sub("", p)))
+
+
+def _day_name_runs(fmt: str) -> list[tuple[int, int]]:
+    """(start, end) of each run of 3 or more ``d`` that is a day-name token: not inside quotes,
+    brackets, after a backslash, or the character of ``_x``/``*x``."""
+    runs: list[tuple[int, int]] = []
+    i, n = 0, len(fmt)
+    while i < n:
+        c = fmt[i]
+        if c == '"':
+            close = fmt.find('"', i + 1)
+            i = n if close < 0 else close + 1
+        elif c == "[":
+            close = fmt.find("]", i + 1)
+            i = n if close < 0 else close + 1
+        elif c in "\\_*":
+            i += 2
+        elif c in "dD":
+            j = i
+            while j < n and fmt[j] in "dD":
+                j += 1
+            if j - i >= 3:
+                runs.append((i, j))
+            i = j
+        else:
+            i += 1
+    return runs
+
+
+def excel_day_names(fmt: str, serial: float) -> str:
+    """``fmt`` with its day-name tokens written out as Excel's names when ``serial`` (its
+    integer part) falls before 1900-03-01, where Excel's weekdays differ from the calendar's."""
+    if not 0 <= serial < FIRST_REAL_SERIAL:
+        return fmt
+    runs = _day_name_runs(fmt)
+    if not runs:
+        return fmt
+    name = DAY_NAMES[int(weekday_index(np.array([serial]))[0])]
+    out, last = [], 0
+    for start, end in runs:
+        out.append(fmt[last:start])
+        out.append('"' + (name if end - start >= 4 else name[:3]) + '"')
+        last = end
+    out.append(fmt[last:])
+    return "".join(out)
+
+
+__all__ = ["DAY_NAMES", "excel_day_names", "plain_format"]
