@@ -4,8 +4,12 @@ formula nested thousands of levels deep never reaches Python's recursion limit.
 * :func:`fold` — the one bottom-up traversal everything else is written with;
 * :func:`intersect` — Excel's implicit intersection of a range with the formula's row or
   column (the ``@`` operator, ``_xlfn.SINGLE``);
-* :func:`index_cell`, :func:`if_branch` — ``INDEX(range, 2, 3)`` with constant positions is
-  the cell it names, ``IF(TRUE, a, b)`` the branch taken (applied while the IR is built);
+* :func:`index_cell`, :func:`if_branch`, :func:`choose_branch`, :func:`offset_reference` —
+  ``INDEX(range, 2, 3)`` with constant positions is the cell it names, ``IF(TRUE, a, b)`` and
+  ``CHOOSE(2, a, b)`` the value taken, ``OFFSET(A1, 1, 0)`` the cell it names (applied while
+  the IR is built);
+* :func:`selector_index` — IF/CHOOSE/IFS/SWITCH as "which of these references" for the
+  compiler, so their results stay references;
 * :func:`cell_pass` — ranges used where a single value is expected (operands of operators,
   arguments of one-value functions such as ROUND, in an ordinary, non-array formula) are
   intersected with the formula's own cell.
@@ -150,11 +154,94 @@ def index_cell(args: tuple[n.Node, ...]) -> n.Node | None:
 
 
 def if_branch(args: tuple[n.Node, ...]) -> n.Node | None:
-    """IF(constant, a, b): the branch taken, when it is written."""
+    """IF(constant, a, b): the branch taken, when it is written (a reference stays one:
+    ``SUM(IF(TRUE, A1:A3, B1:B3))`` reads A1:A3 only)."""
     if len(args) not in (2, 3) or not isinstance(args[0], n.Num | n.Bool):
         return None
     taken = args[1] if args[0].value else (args[2] if len(args) == 3 else n.Bool(False))
-    return None if isinstance(taken, n.Missing | n.Area) else taken
+    return None if isinstance(taken, n.Missing) else taken
+
+
+def choose_branch(args: tuple[n.Node, ...]) -> n.Node | None:
+    """CHOOSE(constant k, v1, v2, ...): the k-th value (a reference stays a reference:
+    ``MAX(CHOOSE(1, A1), -3)`` ignores text in A1 as MAX(A1, -3) does); #VALUE! when k is
+    outside 1..count.  None when k is not a constant."""
+    if len(args) < 2 or not isinstance(args[0], n.Num | n.Bool):
+        return None
+    k = int(args[0].value)  # Excel truncates the index
+    if not 1 <= k < len(args):
+        return n.Err(ERROR_CODES["#VALUE!"])
+    taken = args[k]
+    return None if isinstance(taken, n.Missing) else taken
+
+
+def offset_reference(args: tuple[n.Node, ...]) -> n.Node | None:
+    """OFFSET(reference, rows, cols[, height, width]) with constant numbers: the reference it
+    names (so it depends on those cells, not on the base); None otherwise or off the sheet."""
+    if not 3 <= len(args) <= 5 or not isinstance(args[0], n.Ref | n.Area):
+        return None
+    base = args[0]
+    if isinstance(base, n.Ref):
+        base = n.Area(base.cell.sheet, base.cell.row, base.cell.col, base.cell.row, base.cell.col)
+    nr, nc = base.declared_shape
+    nums = []
+    for k, a in enumerate(args[1:]):
+        if isinstance(a, n.Missing) and k >= 2:
+            nums.append(nr if k == 2 else nc)
+            continue
+        v = _const_int(a) if not isinstance(a, n.Num) else int(a.value)  # trunc, as Excel
+        if v is None:
+            return None
+        nums.append(v)
+    while len(nums) < 4:
+        nums.append(nr if len(nums) == 2 else nc)
+    dr, dc, h, w = nums
+    r1, c1 = base.r1 + dr, base.c1 + dc
+    if h < 1 or w < 1 or r1 < 1 or c1 < 1 or r1 + h - 1 > n.MAX_ROW or c1 + w - 1 > n.MAX_COL:
+        return None
+    if h == 1 and w == 1:
+        return n.Ref(CellRef(base.sheet, r1, c1))
+    return n.Area(base.sheet, r1, c1, r1 + h - 1, c1 + w - 1)
+
+
+def selector_index(node: n.Node) -> tuple[list[n.Node], n.Call] | None:
+    """IF/CHOOSE/IFS/SWITCH whose every result is written: (the results, the same call
+    giving 1, 2, ... instead of them), so a compiler can pick references per trial.  None
+    for other nodes, an omitted result, or an array condition."""
+    if not isinstance(node, n.Call):
+        return None
+    a = node.args
+    if node.name == "IF" and len(a) == 3:
+        results, pick = [a[1], a[2]], (a[0], n.Num(1.0), n.Num(2.0))
+    elif node.name == "CHOOSE" and len(a) >= 2:
+        results = list(a[1:])
+        pick = (a[0], *(n.Num(float(i)) for i in range(1, len(a))))
+    elif node.name == "IFS" and len(a) >= 2 and len(a) % 2 == 0:
+        results = list(a[1::2])
+        pick = tuple(x for i, c in enumerate(a[::2]) for x in (c, n.Num(float(i + 1))))
+    elif node.name == "SWITCH" and len(a) >= 3:
+        body = a[1:]
+        cases = body[:-1] if len(body) % 2 else body
+        results = list(cases[1::2]) + ([body[-1]] if len(body) % 2 else [])
+        pick = (a[0], *(x for i, c in enumerate(cases[::2]) for x in (c, n.Num(float(i + 1)))))
+        if len(body) % 2:
+            pick = (*pick, n.Num(float(len(results))))
+    else:
+        return None
+    if any(isinstance(r, n.Missing) for r in results):
+        return None
+    if any(isinstance(x, n.Area | n.Array) for c in pick for x in _nodes(c)):
+        return None  # an array condition gives an array of results, not one reference
+    return results, n.Call(node.name, tuple(pick))
+
+
+def _nodes(root: n.Node) -> list[n.Node]:
+    out, stack = [], [root]
+    while stack:
+        x = stack.pop()
+        out.append(x)
+        stack.extend(n.children(x))
+    return out
 
 
 def cell_pass(root: n.Node, cell: CellRef, array: bool) -> n.Node:

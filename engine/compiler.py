@@ -16,6 +16,7 @@ from typing import Protocol
 import numpy as np
 
 from . import ir
+from ._ir_passes import selector_index
 from ._segments import Slot, segmented
 from .functions import EXTERNAL_DATA, arity_error
 from .functions import lookup as lookup_function
@@ -59,6 +60,10 @@ class Env(Protocol):
 
 
 Code = Callable[[Env], Vec | Grid]
+
+
+# calls that choose one of their arguments: a chosen reference stays a reference
+_SELECTORS = frozenset({"IF", "CHOOSE", "IFS", "SWITCH"})
 
 
 def stream_id(cell: CellRef, tag: str = "") -> int:
@@ -171,20 +176,31 @@ class Compiler:
             box = np.concatenate([np.minimum(a[:, :2], b[:, :2]), np.maximum(a[:, 2:], b[:, 2:])], axis=1)
             code = np.where(np.broadcast_to(ea, (n,)) != 0, np.broadcast_to(ea, (n,)),
                             np.broadcast_to(eb, (n,))).astype(np.uint8)
-            box[code != 0] = 0
-            uniq = np.unique(box, axis=0)
-            if len(uniq) == 1:
-                u = uniq[0]
-                if not u.any():
-                    return error(int(code[0]), n)
-                return env.area(ir.Area(sa, *(int(x) for x in u)))
-            return _ranges_per_trial(env, sa, box, code)
+            return _boxes_value(env, sa, box, code)
 
         return run
 
+    def _reference_value(self, node: ir.Node) -> Code | None:
+        """``node`` compiled as the reference it gives (a Grid that knows its cells), for
+        IF/CHOOSE/IFS/SWITCH/INDEX handed to a function that treats a reference apart from a
+        value (MAX ignores the text of a referenced cell, coerces a text value); None when
+        ``node`` is not such a call."""
+        if not (isinstance(node, ir.Call) and (node.name in _SELECTORS or node.name == "INDEX")):
+            return None
+        if node.name == "INDEX" and any(isinstance(x, ir.Area | ir.Array)
+                                        for a in node.args[1:] for x in ir.walk(a)):
+            return None  # positions given as an array: an array of results
+        ref = self._reference(node)
+        if ref is None:
+            return None
+        return lambda env: _boxes_value(env, *ref(env))
+
     def _reference(self, node: ir.Node):
-        """For the range operator: a function env -> (sheet, boxes (k, 4) as r1 c1 r2 c2,
-        error codes), or None when ``node`` is not a reference the compiler can follow."""
+        """For the range operator and reference arguments: a function env -> (sheet, boxes
+        (k, 4) as r1 c1 r2 c2, error codes), or None when ``node`` is not a reference the
+        compiler can follow (Ref, Area, INDEX of a range, IF/CHOOSE/IFS/SWITCH of those)."""
+        if isinstance(node, ir.Call) and node.name in _SELECTORS:
+            return self._selected_reference(node)
         if isinstance(node, ir.Ref):
             c = node.cell
             box = np.array([[c.row, c.col, c.row, c.col]])
@@ -223,6 +239,40 @@ class Compiler:
             c1 = np.where(j == 0, base.c1, base.c1 + j - 1)
             c2 = np.where(j == 0, base.last_col, base.c1 + j - 1)
             return base.sheet, np.stack([r1, c1, r2, c2], axis=1), err
+
+        return run
+
+    def _selected_reference(self, node: ir.Call):
+        """IF/CHOOSE/IFS/SWITCH whose results are references on one sheet: the reference
+        each trial takes (the call's own rules pick it: the same call giving 1, 2, ...)."""
+        got = selector_index(node)
+        if got is None:
+            return None
+        results, pick = got
+        sheets = {_sheet_of(r) for r in results}
+        if len(sheets) != 1 or None in sheets:
+            return None
+        options = [self._reference(r) for r in results]
+        if any(o is None for o in options):
+            return None
+        which = self.compile(pick)
+        sheet = sheets.pop()
+
+        def run(env: Env):
+            k, err = scalar_number(which(env))
+            got = [o(env) for o in options]  # type: ignore[misc]
+            n = max([len(k)] + [len(b) for _, b, _ in got])
+            k = np.broadcast_to(np.trunc(k), (n,))
+            box = np.zeros((n, 4), dtype=np.int64)
+            code = np.zeros(n, dtype=np.uint8) if err is None else \
+                np.broadcast_to(err, (n,)).astype(np.uint8)
+            for i, (_, b, e) in enumerate(got):
+                mask = (k == i + 1) & (code == 0)
+                if mask.any():
+                    box[mask] = np.broadcast_to(b, (n, 4))[mask]
+                    code = np.where(mask, np.broadcast_to(e, (n,)), code).astype(np.uint8)
+            code = np.where((code == 0) & ((k < 1) | (k > len(got))), VALUE, code).astype(np.uint8)
+            return sheet, box, code
 
         return run
 
@@ -274,7 +324,8 @@ class Compiler:
         if not fn.vectorized:
             self.info.fallback.add(name)
         args = [None if isinstance(a, ir.Missing) else
-                self._as_range(a) if fn.refs and isinstance(a, ir.Ref) else self.compile(a)
+                self._as_range(a) if fn.refs and isinstance(a, ir.Ref) else
+                (fn.refs and self._reference_value(a)) or self.compile(a)
                 for a in node.args]
         impl = fn.impl
         if fn.needs_ctx:
@@ -507,6 +558,35 @@ class Compiler:
             return fn.impl(*vals)
 
         return run
+
+
+def _sheet_of(node: ir.Node) -> str | None:
+    """The sheet a reference-giving node points into (None: not known before running)."""
+    if isinstance(node, ir.Ref):
+        return node.cell.sheet
+    if isinstance(node, ir.Area):
+        return node.sheet
+    if isinstance(node, ir.Call) and node.name == "INDEX" and node.args:
+        return _sheet_of(node.args[0])
+    got = selector_index(node)
+    if got is None:
+        return None
+    sheets = {_sheet_of(r) for r in got[0]}
+    return sheets.pop() if len(sheets) == 1 else None
+
+
+def _boxes_value(env: Env, sheet: str, box: np.ndarray, code: np.ndarray) -> Vec | Grid:
+    """The cells of the reference each trial takes (``box`` rows r1 c1 r2 c2, ``code`` the
+    trials' errors): one range read once when every trial takes the same one."""
+    box = np.array(box, dtype=np.int64)
+    box[code != 0] = 0
+    uniq = np.unique(box, axis=0)
+    if len(uniq) == 1:
+        u = uniq[0]
+        if not u.any():
+            return error(int(code[0]), len(code))
+        return env.area(ir.Area(sheet, *(int(x) for x in u)))
+    return _ranges_per_trial(env, sheet, box, code)
 
 
 def _ranges_per_trial(env: Env, sheet: str, box: np.ndarray, code: np.ndarray) -> Grid:

@@ -40,12 +40,14 @@ from ._ir_nodes import (
 from ._ir_passes import (
     ARRAY_ARGUMENTS,
     cell_pass,
+    choose_branch,
     fold,
     height,
     height_at_most,
     if_branch,
     index_cell,
     intersect,
+    offset_reference,
 )
 from ._references import Resolver, parse_reference, span, split_reference
 from ._structured import structured_reference
@@ -58,7 +60,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ARRAY_ARGUMENTS", "MAX_COL", "MAX_FORMULA_CHARS", "MAX_ROW", "RANDOM", "VOLATILE", "Area",
     "Array", "BadRef", "Binary", "Bool", "Call", "Err", "Missing", "Node", "Num", "Ref",
-    "Resolver", "Str", "Unary", "calls", "cell_pass", "children", "clip", "fold", "height", "height_at_most",
+    "Resolver", "Str", "Unary", "calls", "DYNAMIC_REFERENCES", "dynamic_references", "cell_pass", "children", "clip", "fold", "height", "height_at_most",
     "intersect", "parse_formula", "parse_reference", "read_references", "references",
     "split_sheet", "structured_reference", "unparse", "walk",
 ]
@@ -100,11 +102,15 @@ def references(node: Node) -> list[Ref | Area]:
 
 # Functions that look at where a reference is, not at what it holds.
 _POSITION_ONLY = frozenset({"ROW", "COLUMN", "ROWS", "COLUMNS", "ISREF", "AREAS"})
+# Functions whose result is a reference computed per evaluation: what they read is known only
+# then (the model follows them when evaluating); their base reference is a position.
+DYNAMIC_REFERENCES = frozenset({"OFFSET", "INDIRECT"})
 
 
 def read_references(node: Node) -> list[Ref | Area]:
     """The references whose values evaluating ``node`` reads: those given straight to
-    ROW/COLUMN/ROWS/COLUMNS (which look only at the position) are left out."""
+    ROW/COLUMN/ROWS/COLUMNS (which look only at the position) and OFFSET's base (it is where
+    OFFSET starts from, not a value it reads) are left out."""
     out: list[Ref | Area] = []
     stack = [node]
     while stack:
@@ -113,9 +119,18 @@ def read_references(node: Node) -> list[Ref | Area]:
             out.append(x)
         elif isinstance(x, Call) and x.name in _POSITION_ONLY:
             stack.extend(a for a in x.args if not isinstance(a, Ref | Area))
+        elif isinstance(x, Call) and x.name == "OFFSET" and x.args:
+            first = x.args[0]
+            stack.extend(x.args[1:] if isinstance(first, Ref | Area) else x.args)
         else:
             stack.extend(children(x))
     return out
+
+
+def dynamic_references(node: Node) -> bool:
+    """Whether ``node`` computes a reference while it runs (OFFSET, INDIRECT): what it
+    reads is not in :func:`read_references`."""
+    return any(isinstance(x, Call) and x.name in DYNAMIC_REFERENCES for x in walk(node))
 
 
 def split_sheet(text: str) -> tuple[str | None, str]:
@@ -307,6 +322,10 @@ class _Builder:
             return index_cell(tuple(args)) or Call(name, tuple(args))
         if name == "IF":  # IF(TRUE, a, b): the branch taken
             return if_branch(tuple(args)) or Call(name, tuple(args))
+        if name == "CHOOSE":  # CHOOSE(2, a, b): the value taken (a reference stays one)
+            return choose_branch(tuple(args)) or Call(name, tuple(args))
+        if name == "OFFSET":  # OFFSET(A1, 1, 0): the cell it names, not the base
+            return offset_reference(tuple(args)) or Call(name, tuple(args))
         named = self.named_lambda(name, args)
         return named if named is not None else Call(name, tuple(args))
 

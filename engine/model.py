@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -29,12 +30,40 @@ def excel_now() -> float:
     return float(to_excel(dt.datetime.now()))
 
 
-@dataclass
+_NO_INFO = CompileInfo()  # shared by every cell whose compile found nothing to report
+
+
 class CellCode:
-    node: ir.Node
-    code: Code
-    info: CompileInfo
-    deps: list[CellRef] = field(default_factory=list)  # formula cells it reads (static)
+    """A formula cell's IR and the formula cells it reads; its code (and what compiling found,
+    ``info``) are compiled on first use, and the deterministic pass releases the code of a
+    cell once computed (a 10^6-formula check keeps IR and values, not 10^6 closures)."""
+
+    __slots__ = ("node", "deps", "_code", "_info", "_compile")
+
+    def __init__(self, node: ir.Node, compile_: Callable[[], tuple[Code, CompileInfo]],
+                 deps: list[CellRef]) -> None:
+        self.node, self.deps, self._compile = node, deps, compile_
+        self._code: Code | None = None
+        self._info: CompileInfo | None = None
+
+    @property
+    def code(self) -> Code:
+        if self._code is None:
+            self._code, info = self._compile()
+            if self._info is None:
+                self._info = _NO_INFO if info == _NO_INFO else info
+        return self._code
+
+    @property
+    def info(self) -> CompileInfo:
+        if self._info is None:
+            _ = self.code
+        assert self._info is not None
+        return self._info
+
+    def release(self) -> None:
+        """Drop the compiled code (compiled again if asked for)."""
+        self._code = None
 
 
 class Model:
@@ -156,7 +185,7 @@ class Model:
             def member(env, anchor=anchor, r=r, c=c):
                 return env.array_element(anchor, r, c)
 
-            cc = CellCode(ir.Ref(anchor), member, CompileInfo(), [anchor])
+            cc = CellCode(ir.Ref(anchor), lambda: (member, _NO_INFO), [anchor])
             self._code[ref] = cc
             return cc
         try:
@@ -165,15 +194,20 @@ class Model:
         except FormulaError as exc:
             self._errors[ref] = str(exc)
             node = ir.BadRef(cell.formula, str(exc))
+        cc = CellCode(node, partial(self._compiled, ref, node, cell.value),
+                      self._static_deps(node))
+        self._code[ref] = cc
+        return cc
+
+    @staticmethod
+    def _compiled(ref: CellRef, node: ir.Node, cached: object) -> tuple[Code, CompileInfo]:
         code, info = compile_formula(node, ref)
         if info.table or info.external:
             # Data Tables are Excel's own what-if machinery, STOCKHISTORY and linked data
             # types come from a service: reported and left out (cached value)
-            cached = from_scalar(cell.value)
-            code = lambda env, v=cached: v  # noqa: E731
-        cc = CellCode(node, code, info, self._static_deps(node))
-        self._code[ref] = cc
-        return cc
+            value = from_scalar(cached)
+            code = lambda env, v=value: v  # noqa: E731
+        return code, info
 
     def _static_deps(self, node: ir.Node) -> list[CellRef]:
         out: list[CellRef] = []
@@ -301,7 +335,9 @@ class Model:
         for c in order:
             cc = self.code(c)
             reads_input = any(_reads(r, input_set) for r in ir.read_references(cc.node))
-            if reads_input or cc.info.random_streams or any(d in varying for d in cc.deps):
+            # OFFSET/INDIRECT read cells known only per trial: computed per trial
+            if reads_input or cc.info.random_streams or any(d in varying for d in cc.deps) \
+                    or ir.dynamic_references(cc.node):
                 varying.add(c)
         steps = [c for c in order if c in varying]
         problems = []
@@ -441,6 +477,8 @@ class Env:
         outer, self._current = self._current, ref
         try:
             out = cc.code(self)
+            if self.cache_areas:  # the deterministic pass computes each cell once
+                cc.release()
         except LimitError:
             raise
         except Exception as exc:  # a bug or a case the library does not handle: contain it

@@ -369,3 +369,76 @@ def test_range_to_a_cell_drawn_per_trial(grid):
     got = grid.evaluate_formula("=SUM(Sheet1!A1:INDEX(Sheet1!A:A,Sheet2!B1))",
                                 inputs={"Sheet2!B1": np.array([1.0, 2.0, 5.0])}, sheet="Sheet2")
     assert got.data.tolist() == [11.0, 32.0, 155.0]
+
+
+# ------------------------------------------------------------------ results that are references
+@pytest.fixture
+def chooser(make_book):
+    """A1 holds the text "3" (a reference's text is ignored by MAX, a value's is coerced)."""
+    path = make_book({"Sheet1!A1": "3", "Sheet1!A2": 2, "Sheet1!A3": 4, "Sheet1!B1": 10,
+                      "Sheet1!B2": 20, "Sheet1!B3": 30, "Sheet1!D1": 1, "Sheet1!D2": 2})
+    return Model.open(path)
+
+
+@pytest.mark.parametrize(("formula", "expected"), [
+    # Excel: -3 (CHOOSE/IF/IFS/SWITCH/INDEX give the reference A1, MAX skips its text)
+    ("=MAX(CHOOSE(1,A1),-3)", -3.0),
+    ("=MAX(CHOOSE(D1,A1,B1),-3)", -3.0),
+    ("=MAX(IF(D1=1,A1,B1),-3)", -3.0),
+    ("=MAX(IFS(D1=1,A1),-3)", -3.0),
+    ("=MAX(SWITCH(D1,1,A1,B1),-3)", -3.0),
+    ("=MAX(INDEX(A1:A3,D1),-3)", -3.0),
+    ("=MAX(\"3\",-3)", 3.0),                       # a value's text is coerced
+    ("=SUM(IF(TRUE,A1:A3,B1:B3))", 6.0),
+    ("=ROWS(IF(TRUE,A1:A3))", 3.0),
+    ("=ROWS(IF(D1=1,A1:A3,B1:B2))", 3.0),
+    ("=COUNTIF(CHOOSE(2,A1:A2,B1:B3),\">15\")", 2.0),
+    ("=COUNTIF(CHOOSE(D2,A1:A2,B1:B3),\">15\")", 2.0),
+    ("=SUM(A1:CHOOSE(2,A2,A3))", 6.0),
+    ("=SUM(A2:CHOOSE(D2,A2,A3))", 6.0),
+    ("=SUM(B1:IF(D1=1,B2,B3))", 30.0),
+    ("=MAX(CHOOSE(3,A1,B1),-3)", "#VALUE!"),
+])
+def test_chosen_references_stay_references(chooser, formula, expected):
+    assert value(chooser, formula) == expected
+
+
+def test_reference_chosen_per_trial(chooser):
+    v = chooser.evaluate_formula("=MAX(CHOOSE(D1,A1,B1),-3)", {"D1": [1, 2, 3]})
+    assert v.data[:2].tolist() == [-3.0, 10.0] and v.err.tolist() == [0, 0, ERROR_CODES["#VALUE!"]]
+    v = chooser.evaluate_formula("=SUM(A2:CHOOSE(D2,A2,A3))", {"D2": [1, 2]})
+    assert v.data.tolist() == [2.0, 6.0]
+
+
+def test_chosen_reference_cell_in_a_workbook(make_book):
+    path = make_book({"Sheet1!A1": "3", "Sheet1!B1": 1, "Sheet1!C1": "=MAX(CHOOSE(B1,A1),-3)",
+                      "Sheet1!C2": "=SUM(A1:CHOOSE(2,A2,A3))", "Sheet1!A2": 5, "Sheet1!A3": 7})
+    values, cycles = Model.open(path).evaluate()
+    assert values[CellRef("Sheet1", 1, 3)].scalar() == -3.0
+    assert values[CellRef("Sheet1", 2, 3)].scalar() == 12.0
+    assert not cycles
+
+
+# ------------------------------------------------------------------ OFFSET's base
+def test_offset_base_is_not_a_dependency(make_book):
+    """B1 =OFFSET(A1,C1,0) reads A2, not A1 (A1 reads B1): no cycle in Excel."""
+    path = make_book({"Sheet1!A1": "=B1+1", "Sheet1!A2": 5, "Sheet1!C1": 1,
+                      "Sheet1!B1": "=OFFSET(A1,C1,0)", "Sheet1!B2": "=OFFSET(A1,1,0)*2",
+                      "Sheet1!A3": "=B2+B1"})
+    model = Model.open(path)
+    values, cycles = model.evaluate()
+    assert cycles == []
+    assert values[CellRef("Sheet1", 1, 2)].scalar() == 5.0
+    assert values[CellRef("Sheet1", 1, 1)].scalar() == 6.0
+    assert values[CellRef("Sheet1", 3, 1)].scalar() == 15.0
+    # a constant OFFSET is the cell it names
+    assert model.deps(CellRef("Sheet1", 2, 2)) == []
+
+
+def test_offset_to_an_input_varies_per_trial(make_book):
+    path = make_book({"Sheet1!A1": 1, "Sheet1!A2": 2, "Sheet1!C1": 1,
+                      "Sheet1!B1": "=OFFSET(A1,C1,0)*10"})
+    model = Model.open(path)
+    a2, b1 = CellRef("Sheet1", 2, 1), CellRef("Sheet1", 1, 2)
+    out = model.compile([a2], [b1]).run({a2: np.array([3.0, 4.0])}, 2, rand=None)
+    assert out[b1].data.tolist() == [30.0, 40.0]
