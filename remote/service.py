@@ -33,6 +33,7 @@ from engine import __version__ as engine_version
 from engine.backends import available_backends, get_backend
 from engine.errors import LimitError, McdeskError, SpecError
 from engine.spec import loads_json
+from mcdesk._bodylimit import BodyLimit
 
 from . import metrics
 from .admission import ParseQueueFullError
@@ -59,54 +60,23 @@ def _error(status: int, code: str, detail: str, headers: dict[str, str] | None =
                         headers=headers)
 
 
-class BodyLimit:
-    """ASGI middleware: a request body above ``limit`` bytes gets 413 before (Content-Length)
-    or while (chunked) it is read, so an oversized upload is never held in full."""
+def _too_large_message(size: int, limit: int) -> str:
+    return (f"the request ({size / 2**20:.2f} MB or more) is above this service's upload "
+            f"limit of {limit / 2**20:.2f} MB (MCDESK_MAX_UPLOAD_BYTES)")
 
-    def __init__(self, app: Any, limit: int, on_reject: Callable[[], None]) -> None:
-        self.app, self.limit, self.on_reject = app, limit, on_reject
 
-    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        headers = dict(scope.get("headers") or [])
-        length = headers.get(b"content-length")
-        if length is not None and length.isdigit() and int(length) > self.limit:
-            self.on_reject()
-            await self._reject(send, int(length))
-            return
-        seen = 0
-        started = False
+def body_limit(limit: int, on_reject: Callable[[], None]) -> dict[str, Any]:
+    """The options of :class:`mcdesk._bodylimit.BodyLimit` for this service: a request body
+    above ``limit`` bytes gets 413 (JSON, ``too_large``) before (Content-Length) or while
+    (chunked) it is read, so an oversized upload is never held in full."""
 
-        async def limited_receive() -> dict:
-            nonlocal seen
-            message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.limit:
-                    raise UploadTooLargeError(self.message(seen))
-            return message
-
-        async def tracking_send(message: dict) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, limited_receive, tracking_send)
-        except UploadTooLargeError:
-            self.on_reject()
-            if not started:
-                await self._reject(send, seen)
-
-    def message(self, size: int) -> str:
-        return (f"the request ({size / 2**20:.2f} MB or more) is above this service's upload "
-                f"limit of {self.limit / 2**20:.2f} MB (MCDESK_MAX_UPLOAD_BYTES)")
-
-    async def _reject(self, send: Callable, size: int) -> None:
-        resp = _error(413, "too_large", self.message(size), limit_bytes=self.limit)
+    async def reject(send: Callable, size: int) -> None:
+        on_reject()
+        resp = _error(413, "too_large", _too_large_message(size, limit), limit_bytes=limit)
         await resp({"type": "http"}, _no_receive, send)
+
+    return {"limit": limit, "reject": reject,
+            "error": lambda size: UploadTooLargeError(_too_large_message(size, limit))}
 
 
 async def _no_receive() -> dict:  # pragma: no cover - responses never read the body
@@ -165,7 +135,7 @@ def create_app(settings: Settings, manager: JobManager | None = None) -> FastAPI
     def reject_upload() -> None:
         jobs.counters["rejected_upload"] += 1
 
-    app.add_middleware(BodyLimit, limit=settings.max_upload_bytes, on_reject=reject_upload)
+    app.add_middleware(BodyLimit, **body_limit(settings.max_upload_bytes, reject_upload))
 
     @app.middleware("http")
     async def replica_header(request: Request, call_next: Callable[[Request], Awaitable[Response]]

@@ -20,6 +20,8 @@ from typing import Any
 
 from nicegui import Client
 
+from .._bodylimit import BodyLimit
+
 log = logging.getLogger(__name__)
 
 __all__ = ["OWNER_KEY", "SESSION_KEY", "UploadGuard", "bind_page"]
@@ -34,10 +36,6 @@ def bind_page(client: Client, user: str, sid: str | None = None) -> None:
     """The uploads of ``client``'s page belong to ``user`` (signed in as browser id ``sid``)."""
     client.storage[OWNER_KEY] = user
     client.storage[SESSION_KEY] = sid
-
-
-class _TooLarge(Exception):
-    pass
 
 
 async def _answer(send: Callable, status: int, detail: str) -> None:
@@ -56,6 +54,9 @@ class UploadGuard:
     def __init__(self, app: Any, *, max_bytes: int,
                  signed_in: Callable[[str | None], str | None] | None = None) -> None:
         self.app, self.max_bytes, self.signed_in = app, max_bytes, signed_in
+        # the body counted as it streams in (shared with the remote service)
+        self._limited = BodyLimit(app, limit=max_bytes + MULTIPART_SLACK,
+                                  reject=self._refuse_size)
 
     async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
         match = UPLOAD_ROUTE.match(scope.get("path", "")) if scope["type"] == "http" else None
@@ -72,39 +73,8 @@ class UploadGuard:
                             "signed in as %r", owner, address, user)
                 await _answer(send, 403, "this upload belongs to another session")
                 return
-        limit = self.max_bytes + MULTIPART_SLACK
-        headers = dict(scope.get("headers") or [])
-        try:
-            declared = int(headers.get(b"content-length", b"0"))
-        except ValueError:
-            declared = 0
-        if declared > limit:
-            log.warning("upload refused: %d bytes declared from %s, the limit is %d",
-                        declared, address, self.max_bytes)
-            await _answer(send, 413, f"over the upload limit of {self.max_bytes / 2**20:g} MB")
-            return
+        await self._limited(scope, receive, send)
 
-        seen = 0
-        started = False
-
-        async def counting_receive() -> dict:
-            nonlocal seen
-            message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > limit:
-                    raise _TooLarge
-            return message
-
-        async def tracking_send(message: dict) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, counting_receive, tracking_send)
-        except _TooLarge:
-            log.warning("upload refused from %s: over %d bytes while streaming in", address,
-                        self.max_bytes)
-            if not started:
-                await _answer(send, 413, f"over the upload limit of {self.max_bytes / 2**20:g} MB")
+    async def _refuse_size(self, send: Callable, size: int) -> None:
+        log.warning("upload refused: %d bytes or more, the limit is %d", size, self.max_bytes)
+        await _answer(send, 413, f"over the upload limit of {self.max_bytes / 2**20:g} MB")
