@@ -244,6 +244,24 @@ def _nodes(root: n.Node) -> list[n.Node]:
     return out
 
 
+def spill_pass(root: n.Node, spill: Callable[[CellRef], n.Node]) -> n.Node:
+    """``ANCHORARRAY(A1)`` (Excel's ``A1#``) replaced by the range A1's formula spilled into
+    (``spill``), so ``SUM(A1#)``, ``ROWS(A1#)`` and ``INDEX(A1#, 2)`` read those cells as a
+    reference (and depend on them)."""
+
+    def post(node: Any, kids: list[n.Node], ctx: Any) -> n.Node:
+        node = n.rebuild(node, kids)
+        if not isinstance(node, n.Call):
+            return node
+        if node.name == "ANCHORARRAY" and len(node.args) == 1 and isinstance(node.args[0], n.Ref):
+            return spill(node.args[0].cell)
+        if node.name == "INDEX" and node.args and isinstance(node.args[0], n.Area | n.Ref):
+            return index_cell(node.args) or node
+        return node
+
+    return fold(root, post)
+
+
 def cell_pass(root: n.Node, cell: CellRef, array: bool) -> n.Node:
     """Rewrite the IR of ``cell``'s formula to what it really reads (see the module doc)."""
 

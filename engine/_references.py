@@ -239,6 +239,24 @@ class Resolver:
         i, j = local.index(first), local.index(last)
         return local[min(i, j):max(i, j) + 1]
 
+    def spill(self, anchor: CellRef) -> Node:
+        """``A1#`` (``_xlfn.ANCHORARRAY(A1)``): the range the formula anchored at A1 spilled
+        into, as the file records it (its array range); #REF! when A1 holds no array formula."""
+        cell = self.wb.cell(anchor)
+        ref = getattr(cell, "array_ref", None)
+        if not ref:
+            return n.Err(ERROR_CODES["#REF!"])
+        from ._xlsx_sheet import parse_range
+        from .errors import WorkbookError
+
+        try:
+            r1, c1, r2, c2 = parse_range(ref, str(anchor))
+        except WorkbookError:
+            return n.Err(ERROR_CODES["#REF!"])
+        if (r1, c1, r2, c2) == (anchor.row, anchor.col, anchor.row, anchor.col):
+            return n.Ref(anchor)
+        return n.Area(anchor.sheet, r1, c1, r2, c2)
+
     def bounds(self, sheet: str) -> tuple[int, int]:
         s = self.wb.sheets[sheet]
         return max(s.max_row, 1), max(s.max_col, 1)

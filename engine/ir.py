@@ -48,6 +48,7 @@ from ._ir_passes import (
     index_cell,
     intersect,
     offset_reference,
+    spill_pass,
 )
 from ._references import Resolver, parse_reference, span, split_reference
 from ._structured import structured_reference
@@ -169,6 +170,8 @@ def parse_formula(text: str, sheet: str, resolver: Resolver, _depth: int = 0,
             lambda: _parse(text, sheet, resolver, _depth, cell), resolver.bounds)
     else:
         node, ranges = _parse(text, sheet, resolver, _depth, cell)
+    if ranges and "ANCHORARRAY" in text.upper():  # A1#: the range A1 spilled into
+        node = spill_pass(node, resolver.spill)
     if cell is not None and _depth == 0 and ranges:
         node = cell_pass(node, cell, array)
     return node
@@ -312,6 +315,8 @@ class _Builder:
         for prefix in ("_XLFN._XLWS.", "_XLFN.", "_XLWS."):
             if name.startswith(prefix):
                 name = name[len(prefix):]
+        if name == "ANCHORARRAY":  # A1#: resolved by spill_pass once the cell is known
+            self.ranges = True
         if name == "ARRAY":
             return Array(tuple(row.rows[0] if isinstance(row, Array) else (row,) for row in args))
         if name == "ARRAYROW":
