@@ -16,10 +16,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
-from ._xlsx_package import Package, local
+from ._xlsx_package import Package, attr, local
 from .errors import McdeskError, WorkbookError
 
-__all__ = ["add_sheet_copy"]
+__all__ = ["add_sheet_copy", "set_cached_values"]
 
 _REL_NS = {"http://schemas.openxmlformats.org/officeDocument/2006/relationships",
            "http://purl.oclc.org/ooxml/officeDocument/relationships"}
@@ -133,3 +133,71 @@ def add_sheet_copy(src: Path, dst: Path, title: str, rows: Sequence[Sequence[Cel
         except OSError as exc:
             raise McdeskError(f"cannot write {dst}: {exc.strerror or exc}") from exc
     return sheet_title
+
+
+def _with_value(element: str, value: float | None) -> str:
+    """A ``<c ...>...</c>`` element (prefix kept) whose cached value is ``value`` (a
+    number; None: ``#N/A``), its formula kept."""
+    m = re.match(r"<((?:[A-Za-z_][\w.-]*:)?)c\b([^>]*?)(/?)>", element)
+    assert m is not None
+    p, attrs = m.group(1), re.sub(r'\st="[^"]*"', "", m.group(2))
+    body = "" if m.group(3) else element[m.end():element.rindex("<")]
+    body = re.sub(rf"<{p}v\b[^>]*?(?:/>|>.*?</{p}v>)", "", body, flags=re.S)
+    if value is None or not isinstance(value, int | float) or value != value or \
+            value in (float("inf"), float("-inf")):
+        return f'<{p}c{attrs} t="e">{body}<{p}v>#N/A</{p}v></{p}c>'
+    return f"<{p}c{attrs}>{body}<{p}v>{float(value)!r}</{p}v></{p}c>"
+
+
+def set_cached_values(path: Path, values: dict[tuple[str, str], float | None]) -> int:
+    """Rewrite ``path`` (an .xlsx written by :func:`add_sheet_copy`) with the cached value
+    of each ``(sheet, "B7")`` cell replaced (formulas kept); returns the cells changed.
+    Only those cells' elements change; every other byte of the sheet parts stays."""
+    if not values:
+        return 0
+    from .workbook import Limits
+
+    src = Path(path)
+    tmp = src.with_name(src.name + ".part")
+    wanted: dict[str, dict[str, float | None]] = {}
+    changed = 0
+    with Package(src, Limits()) as pkg:
+        office = [t for kind, t in pkg.rels("").values() if kind == "officeDocument"]
+        if not office:
+            raise WorkbookError(f"{src}: no workbook part")
+        rels = pkg.rels(office[0])
+        for el in pkg.xml(office[0]).iter():
+            if local(el.tag) != "sheet":
+                continue
+            rid = attr(el, "id")
+            target = rels.get(rid or "", ("", ""))[1]
+            cells = {coord.upper(): v for (sheet, coord), v in values.items()
+                     if sheet == el.get("name")}
+            if target and cells:
+                wanted[target] = cells
+        infos = pkg.zf.infolist()
+        try:
+            with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as out:
+                for info in infos:
+                    data = b"".join(pkg.chunks(info.filename)) if not info.is_dir() else b""
+                    cells = wanted.get(info.filename)
+                    if cells:
+                        text = data.decode("utf-8")
+
+                        def swap(m: re.Match, cells: dict = cells) -> str:
+                            nonlocal changed
+                            ref = re.search(r'\br="([A-Z]+[0-9]+)"', m.group(0)[:200])
+                            if ref is None or ref.group(1) not in cells:
+                                return m.group(0)
+                            changed += 1
+                            return _with_value(m.group(0), cells[ref.group(1)])
+
+                        text = re.sub(r"<((?:[A-Za-z_][\w.-]*:)?)c\b[^>]*?(?:/>|>.*?</\1c>)",
+                                      swap, text, flags=re.S)
+                        data = text.encode("utf-8")
+                    out.writestr(info, data, compress_type=info.compress_type)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            raise McdeskError(f"cannot write {src}: {exc.strerror or exc}") from exc
+    tmp.replace(src)
+    return changed

@@ -1,38 +1,41 @@
-"""Workbooks built for @RISK, Analytic Solver (Psi) and ModelRisk (Vose): their distribution,
-property, output and correlation functions read as a spec.
+"""Workbooks built for @RISK, Analytic Solver (Psi) and ModelRisk (Vose): what one formula
+declares, read without evaluating any text.
 
-:func:`read_cell` parses one formula (a small tokenizer and parser; text is never
-evaluated) and says what it is:
+:func:`read_cell` scans one formula (a lenient tokenizer: strings, references, numbers,
+names, punctuation; brackets matched) and finds every add-in call, ``_xll.``-prefixed or not:
 
-* an input: the whole formula is one distribution call, ``_xll.``-prefixed or not, such as
-  ``=RiskTriang(10,20,30,RiskTruncate(13,27),RiskName("Steel"))``: its InputSpec, with the
+* a distribution (``RiskTriang(10,20,30,RiskTruncate(13,27),RiskName("Steel"))``) with its
   properties (RiskTruncate / RiskTruncate2 / RiskTruncateP, RiskShift, RiskName,
-  RiskStatic, RiskSeed as a fixed stream, RiskCorrmat; PsiTruncate, PsiShift; VoseXBounds,
-  VoseShift) and its place in a RiskCorrmat matrix;
-* an output: ``=RiskOutput("NPV")+NPV(...)`` (PsiOutput, VoseOutput alike), with its name;
-* ``nested``: a distribution call inside a larger formula (``=RiskNormal(1,2)*B2``,
-  ``=IFERROR(RiskTriang(1,2,4),2)``), which a spec cannot express;
-* ``unknown``: Risk / Psi / Vose functions this module does not know.
+  RiskStatic, RiskSeed as a fixed stream, RiskCorrmat; PsiTruncate, PsiShift, PsiName,
+  PsiCorrMatrix, PsiSeed; VoseXBounds, VoseShift, VoseCorrMatrix): the cell's input when it
+  is the whole formula, else a *nested* call, which becomes an input of its own in a slot
+  (:attr:`Slot`) that the cell's formula reads in its place;
+* an output mark (``=RiskOutput("NPV")+NPV(...)``, PsiOutput, VoseOutput), worth 0;
+* a simtable (``RiskSimtable({0.1,0.2})``, PsiSimParam): one value per simulation, in a slot;
+* a statistic of the run (``RiskMean(B5)``, ``RiskPercentile(B5,0.9)``, ``PsiMean``,
+  ``VoseSimMean``, ...), filled from the run;
+* anything else named Risk* / Psi* / Vose*: ``unknown`` (a caller refuses to simulate it).
 
-:func:`read_workbook` does it for every formula cell and builds the correlation groups of
-RiskCorrmat from the matrix cells; a caller refuses to run while ``nested`` or ``unknown``
-is not empty (each names its cells), never simulating such a cell as a constant.
+A parameter that is neither a number, a reference, nor a ``{list}`` (``RiskNormal(C5*1.1,
+C5/10)``) is an expression: it is computed in a slot of its own (a formula cell), and the
+input reads that slot.  :mod:`engine.addin_models` turns a workbook's cells into derived
+models and a spec.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import SpecError
-from .spec import CorrelationSpec, InputSpec
+from .spec import InputSpec
+from .workbook import quote_sheet
 
-__all__ = ["AddinCell", "AddinScan", "read_cell", "read_workbook"]
+__all__ = ["DISTRIBUTIONS", "STATISTICS", "AddinCell", "Slot", "product_of", "read_cell"]
 
 # function (upper case, no prefix) -> (kind, our parameter names in the add-in's order)
-_DISTRIBUTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
+DISTRIBUTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     "RISKTRIANG": ("triangular", ("min", "mode", "max")),
     "RISKPERT": ("pert", ("min", "mode", "max")),
     "RISKTRIGEN": ("trigen", ("bottom", "mode", "top", "pbottom", "ptop")),
@@ -94,343 +97,372 @@ _DISTRIBUTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     "VOSEBINOMIAL": ("binomial", ("n", "p")),
     "VOSEPOISSON": ("poisson", ("lambda",)),
 }
-_OUTPUTS = frozenset({"RISKOUTPUT", "PSIOUTPUT", "VOSEOUTPUT"})
+# statistics of the run: function -> (statistic, whether it takes a second number)
+STATISTICS: dict[str, tuple[str, bool]] = {
+    **{f"{p}MEAN": ("mean", False) for p in ("RISK", "PSI", "VOSESIM")},
+    "RISKSTDDEV": ("std", False), "PSISTDDEV": ("std", False), "VOSESIMSTDEV": ("std", False),
+    **{f"{p}VARIANCE": ("variance", False) for p in ("RISK", "PSI", "VOSESIM")},
+    **{f"{p}MIN": ("min", False) for p in ("RISK", "PSI", "VOSESIM")},
+    **{f"{p}MAX": ("max", False) for p in ("RISK", "PSI", "VOSESIM")},
+    **{f"{p}RANGE": ("range", False) for p in ("RISK", "PSI")},
+    **{f"{p}SKEWNESS": ("skewness", False) for p in ("RISK", "PSI", "VOSESIM")},
+    **{f"{p}KURTOSIS": ("kurtosis", False) for p in ("RISK", "PSI", "VOSESIM")},
+    "PSIMEDIAN": ("median", False),
+    "RISKPERCENTILE": ("percentile", True), "RISKPTOX": ("percentile", True),
+    "PSIPERCENTILE": ("percentile", True), "VOSESIMPERCENTILE": ("percentile", True),
+    "RISKXTOP": ("below", True), "RISKTARGET": ("below", True), "PSITARGET": ("below", True),
+}
+OUTPUTS = frozenset({"RISKOUTPUT", "PSIOUTPUT", "VOSEOUTPUT"})
+SIMTABLES = frozenset({"RISKSIMTABLE", "PSISIMPARAM"})
 _TRUNCATE = frozenset({"RISKTRUNCATE", "PSITRUNCATE", "VOSEXBOUNDS"})
 _SHIFT = frozenset({"RISKSHIFT", "PSISHIFT", "VOSESHIFT"})
 _NAME = frozenset({"RISKNAME", "PSINAME"})
+_SEED = frozenset({"RISKSEED", "PSISEED"})
+_CORRMAT = frozenset({"RISKCORRMAT", "PSICORRMATRIX", "VOSECORRMATRIX"})
 # properties that change nothing in a simulation here (display, units, data collection)
 _HARMLESS = frozenset({"RISKCATEGORY", "RISKUNITS", "RISKCOLLECT", "RISKLOCK", "RISKISDATE",
                        "RISKISDISCRETE", "RISKCONVERGENCE", "RISKSIXSIGMA", "RISKFIT"})
-_PREFIX = re.compile(r"^(?:_xll\.)?((?:risk|psi|vose)\w*)$", re.IGNORECASE)
+_PROPERTIES = (_TRUNCATE | _SHIFT | _NAME | _SEED | _CORRMAT | _HARMLESS
+               | {"RISKTRUNCATE2", "RISKTRUNCATEP", "RISKSTATIC"})
+_ADDIN = re.compile(r"^(?:_xll\.)?((?:risk|psi|vose)\w*)$", re.IGNORECASE)
+# a cheap test before scanning: an add-in call somewhere in the text
+MAY_HOLD = re.compile(r"(?<![\w.])(?:_xll\.)?(?:risk|psi|vose)\w*\s*\(", re.IGNORECASE)
 
 _TOKEN = re.compile(r"""
     (?P<ws>\s+)
   | (?P<str>"(?:[^"]|"")*")
+  | (?P<err>\#(?:NULL!|DIV/0!|VALUE!|REF!|NAME\?|NUM!|N/A|GETTING_DATA|SPILL!|CALC!))
   | (?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?%?)
   | (?P<ref>(?:(?:'(?:[^']|'')+'|[A-Za-z_][\w.]*)!)?\$?[A-Za-z]{1,3}\$?\d+(?::\$?[A-Za-z]{1,3}\$?\d+)?(?![\w(]))
   | (?P<name>[A-Za-z_\\][\w.]*)
-  | (?P<op><>|<=|>=|[-+*/^&=<>(){},;:%!])
-""", re.VERBOSE)
+  | (?P<op>.)
+""", re.VERBOSE | re.DOTALL)
 
 
 @dataclass(frozen=True)
+class _Tok:
+    kind: str
+    text: str
+    start: int
+    end: int
+
+
+@dataclass
 class _Call:
-    name: str            # upper case, without _xll.
-    args: tuple          # nodes; None for an empty argument
+    name: str                 # upper case, without _xll.
+    start: int                # the call's text is formula[start:end]
+    end: int
+    args: list[tuple[int, int]]   # (first token, end token) of each argument
+    first: int                # token index of the name
 
 
-@dataclass(frozen=True)
-class _Op:
-    op: str
-    args: tuple
-
-
-def _tokens(text: str) -> list[tuple[str, str]]:
-    out, i = [], 0
-    while i < len(text):
-        m = _TOKEN.match(text, i)
-        if m is None:
-            raise ValueError(f"unexpected {text[i]!r} at column {i + 1}")
+def _tokens(text: str) -> list[_Tok]:
+    out = []
+    for m in _TOKEN.finditer(text):
         if m.lastgroup != "ws":
-            out.append((m.lastgroup, m.group()))
-        i = m.end()
-    out.append(("end", ""))
+            out.append(_Tok(m.lastgroup or "op", m.group(), m.start(), m.end()))
     return out
 
 
-class _Parser:
-    """Excel's expression grammar, enough to find the calls and their literal arguments."""
+def _calls(toks: list[_Tok]) -> list[_Call]:
+    """Every ``name(...)`` call with its arguments' token ranges (brackets matched)."""
+    out: list[_Call] = []
+    for i, t in enumerate(toks):
+        if t.kind != "name" or i + 1 >= len(toks) or toks[i + 1].text != "(":
+            continue
+        depth, args, begin, j = 0, [], i + 2, i + 1
+        while j < len(toks):
+            s = toks[j].text if toks[j].kind == "op" else ""
+            if s in "({" and s:
+                depth += 1
+            elif s in ")}" and s:
+                depth -= 1
+                if depth == 0:
+                    break
+            elif s == "," and depth == 1:
+                args.append((begin, j))
+                begin = j + 1
+            j += 1
+        if j >= len(toks):
+            raise ValueError(f"no ')' closes {t.text}(")
+        if begin < j or args:
+            args.append((begin, j))
+        name = t.text.upper()
+        out.append(_Call(name[5:] if name.startswith("_XLL.") else name, t.start,
+                         toks[j].end, args, i))
+    return out
 
-    _PREC = {"=": 1, "<>": 1, "<": 1, ">": 1, "<=": 1, ">=": 1, "&": 2, "+": 3, "-": 3,
-             "*": 4, "/": 4, "^": 5}
 
-    def __init__(self, text: str) -> None:
-        self.t = _tokens(text)
-        self.k = 0
+@dataclass(frozen=True)
+class Slot:
+    """A cell the engine adds beside a formula: a nested distribution (an input), a
+    simtable value, or a parameter computed by an expression (``formula``)."""
 
-    def peek(self) -> tuple[str, str]:
-        return self.t[self.k]
-
-    def take(self, value: str | None = None) -> tuple[str, str]:
-        tok = self.t[self.k]
-        if value is not None and tok[1] != value:
-            raise ValueError(f"expected {value!r}, found {tok[1] or 'the end'!r}")
-        self.k += 1
-        return tok
-
-    def expr(self, level: int = 0) -> Any:
-        left = self.unary()
-        while True:
-            kind, text = self.peek()
-            prec = self._PREC.get(text) if kind == "op" else None
-            if prec is None or prec <= level:
-                return left
-            self.take()
-            right = self.expr(prec if text != "^" else prec - 1)
-            left = _Op(text, (left, right))
-
-    def unary(self) -> Any:
-        kind, text = self.peek()
-        if kind == "op" and text in "+-":
-            self.take()
-            inner = self.unary()
-            if text == "-" and isinstance(inner, float):
-                return -inner
-            return inner if text == "+" else _Op("neg", (inner,))
-        node = self.primary()
-        while self.peek() == ("op", "%"):
-            self.take()
-            node = node / 100.0 if isinstance(node, float) else _Op("%", (node,))
-        return node
-
-    def primary(self) -> Any:
-        kind, text = self.take()
-        if kind == "num":
-            return float(text[:-1]) / 100.0 if text.endswith("%") else float(text)
-        if kind == "str":
-            return text[1:-1].replace('""', '"')
-        if kind == "ref":
-            return ("ref", text)
-        if kind == "name" and self.peek() == ("op", "("):
-            self.take("(")
-            args = []
-            while self.peek() != ("op", ")"):
-                if self.peek() in (("op", ","), ("op", ";")):
-                    args.append(None)
-                    self.take()
-                    if self.peek() == ("op", ")"):
-                        args.append(None)
-                    continue
-                args.append(self.expr())
-                if self.peek() in (("op", ","), ("op", ";")):
-                    self.take()
-                    if self.peek() == ("op", ")"):
-                        args.append(None)
-            self.take(")")
-            name = text.upper()
-            name = name[5:] if name.startswith("_XLL.") else name
-            return _Call(name, tuple(args))
-        if kind == "name":
-            return ("name", text)
-        if text == "(":
-            inner = self.expr()
-            self.take(")")
-            return inner
-        if text == "{":
-            items = [self.unary()]
-            while self.peek() in (("op", ","), ("op", ";")):
-                self.take()
-                items.append(self.unary())
-            self.take("}")
-            return ("array", items)
-        raise ValueError(f"unexpected {text or 'end of formula'!r}")
+    address: str                    # 'Model #1'!B3: sheet "<host sheet> #k", host's place
+    kind: str                       # "input", "simtable", "param"
+    formula: str | None = None      # for "param": '=' and the expression, sheet-qualified
+    values: Any = None              # for "simtable": a list of numbers or a range
 
 
 @dataclass
 class AddinCell:
-    """What one formula holds (see the module docstring)."""
+    """What one formula declares (see the module docstring).  ``replace`` lists the spans
+    of the formula text that the simulation model rewrites: (start, end, new text)."""
 
-    input: InputSpec | None = None
-    corrmat: tuple[str, int] | None = None       # (matrix range, 1-based position)
-    output: str | None = None                   # the output's name ("" when unnamed)
+    input: InputSpec | None = None                  # the whole formula is a distribution
+    corrmat: tuple[str, int, int] | None = None     # (matrix range, position, instance)
+    nested: list[tuple[InputSpec, tuple[str, int, int] | None]] = field(default_factory=list)
     is_output: bool = False
-    nested: list[str] = field(default_factory=list)     # distribution functions not at the top
-    unknown: list[str] = field(default_factory=list)    # add-in functions not known here
+    output: str | None = None                       # the output's name ("" when unnamed)
+    statistics: list[tuple[int, int, str, str, float | None]] = field(default_factory=list)
+    slots: list[Slot] = field(default_factory=list)
+    replace: list[tuple[int, int, str]] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    functions: set[str] = field(default_factory=set)   # every add-in function it calls
+
+    @property
+    def stochastic(self) -> bool:
+        """The cell's value varies per trial (a distribution in it)."""
+        return self.input is not None or bool(self.nested)
 
 
-def _calls(node: Any) -> list[_Call]:
-    out: list[_Call] = []
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        if isinstance(n, _Call):
-            out.append(n)
-            stack.extend(a for a in n.args if a is not None)
-        elif isinstance(n, _Op):
-            stack.extend(n.args)
-    return out
+def product_of(functions: set[str]) -> str:
+    """"@RISK", "Analytic Solver", "ModelRisk" (joined with " / " when mixed)."""
+    names = []
+    for prefix, name in (("RISK", "@RISK"), ("PSI", "Analytic Solver"), ("VOSE", "ModelRisk")):
+        if any(f.startswith(prefix) for f in functions):
+            names.append(name)
+    return " / ".join(names) or "add-in"
 
 
-def _addin(name: str) -> bool:
-    return _PREFIX.match(name) is not None
+def _is_addin(name: str) -> bool:
+    return _ADDIN.match(name) is not None
 
 
-def _known(name: str) -> bool:
-    return (name in _DISTRIBUTIONS or name in _OUTPUTS or name in _TRUNCATE or name in _SHIFT
-            or name in _NAME or name in _HARMLESS or name in {
-                "RISKTRUNCATE2", "RISKTRUNCATEP", "RISKSTATIC", "RISKSEED", "RISKCORRMAT"})
+class _Reader:
+    """Reads one formula; ``slot_sheet(host_sheet, k)`` names the k-th slot sheet."""
 
+    def __init__(self, cell: str, formula: str, slot_sheet) -> None:
+        self.cell = cell
+        self.sheet, _, self.coord = cell.rpartition("!")
+        self.sheet = self.sheet[1:-1].replace("''", "'") if self.sheet.startswith("'") \
+            else self.sheet
+        self.text = formula
+        self.slot_sheet = slot_sheet
+        self.toks = _tokens(formula)
+        self.out = AddinCell()
 
-def _literal(node: Any, cell: str, what: str) -> float | str | list[float]:
-    """A number, a cell or range reference (text), or a {list} of numbers."""
-    if isinstance(node, float):
-        return node
-    if isinstance(node, tuple) and node[0] in ("ref", "name"):
-        return node[1]
-    if isinstance(node, tuple) and node[0] == "array" and all(isinstance(x, float)
-                                                              for x in node[1]):
-        return list(node[1])
-    raise SpecError(f"{cell}: {what} must be a number, a cell reference or a {{list}}; "
-                    "a formula there is not supported")
+    def slot(self) -> str:
+        k = len(self.out.slots) + 1
+        return f"{quote_sheet(self.slot_sheet(self.sheet, k))}!{self.coord}"
 
+    def arg_text(self, span: tuple[int, int]) -> str:
+        a, b = span
+        return self.text[self.toks[a].start:self.toks[b - 1].end] if b > a else ""
 
-def _number(node: Any, cell: str, what: str) -> float | None:
-    if node is None:
-        return None
-    if not isinstance(node, float):
-        raise SpecError(f"{cell}: {what} must be a number here")
-    return node
+    def qualified(self, span: tuple[int, int]) -> str:
+        """The argument's text with each reference that names no sheet given the host's."""
+        a, b = span
+        parts, at = [], self.toks[a].start
+        for t in self.toks[a:b]:
+            if t.kind == "ref" and "!" not in t.text:
+                parts.append(self.text[at:t.start] + quote_sheet(self.sheet) + "!" + t.text)
+                at = t.end
+        return "".join(parts) + self.text[at:self.toks[b - 1].end]
 
+    def value(self, span: tuple[int, int], calls: dict[int, _Call]) -> Any:
+        """None (empty), a float, a str (text), ('ref', text), ('list', [floats]),
+        ('call', _Call) or ('expr', span)."""
+        a, b = span
+        toks = self.toks[a:b]
+        if not toks:
+            return None
+        if a in calls and calls[a].end == toks[-1].end:
+            return ("call", calls[a])
+        sign, k = 1.0, 0
+        while k < len(toks) - 1 and toks[k].text in ("+", "-") and toks[k].kind == "op":
+            sign, k = (-sign if toks[k].text == "-" else sign), k + 1
+        if len(toks) - k == 1 and toks[k].kind == "num":
+            t = toks[k].text
+            return sign * (float(t[:-1]) / 100.0 if t.endswith("%") else float(t))
+        if len(toks) == 1 and toks[0].kind == "str":
+            return toks[0].text[1:-1].replace('""', '"')
+        if len(toks) == 1 and toks[0].kind in ("ref", "name"):
+            return ("ref", toks[0].text)
+        if toks[0].text == "{" and toks[-1].text == "}":
+            items, s = [], 1.0
+            for t in toks[1:-1]:
+                if t.kind == "num":
+                    items.append(s * float(t.text.rstrip("%")) / (100.0 if t.text.endswith("%")
+                                                                  else 1.0))
+                    s = 1.0
+                elif t.text == "-":
+                    s = -s
+                elif t.text not in (",", ";", "+"):
+                    return ("expr", span)
+            return ("list", items)
+        return ("expr", span)
 
-def _input(call: _Call, cell: str) -> tuple[InputSpec, tuple[str, int] | None]:
-    kind, names = _DISTRIBUTIONS[call.name]
-    params: dict[str, Any] = {}
-    props: dict[str, Any] = {}
-    truncate_after: tuple[float | None, float | None] | None = None
-    corrmat = None
-    positional = [a for a in call.args if not isinstance(a, _Call) or a.name in _DISTRIBUTIONS]
-    for name, arg in zip(names, positional, strict=False):
-        if arg is not None:
-            params[name] = _literal(arg, cell, f"{call.name} {name}")
-    for prop in (a for a in call.args if isinstance(a, _Call) and a.name not in _DISTRIBUTIONS):
-        n, args = prop.name, list(prop.args) + [None, None]
-        if n in _TRUNCATE or n in ("RISKTRUNCATEP", "RISKTRUNCATE2"):
-            lo, hi = _number(args[0], cell, n), _number(args[1], cell, n)
-            if n == "RISKTRUNCATE2":
-                truncate_after = (lo, hi)
+    def number(self, v: Any, what: str) -> float | None:
+        if v is None or isinstance(v, float):
+            return v
+        raise SpecError(f"{self.cell}: {what} must be a number here")
+
+    def read(self) -> AddinCell:
+        out = self.out
+        try:
+            calls = _calls(self.toks)
+        except ValueError as exc:
+            raise SpecError(f"{self.cell}: cannot read the formula {self.text!r} ({exc})") \
+                from None
+        by_first = {c.first: c for c in calls}
+        addins = [c for c in calls if _is_addin(c.name)]
+        out.functions = {c.name for c in addins}
+        # outermost add-in calls: not inside another add-in call
+        outer = [c for c in addins if not any(o is not c and o.start <= c.start and c.end <= o.end
+                                              for o in addins)]
+        body = self.text[1:].strip() if self.text.startswith("=") else self.text.strip()
+        whole_start = self.text.index(body) if body else 0
+        for c in outer:
+            whole = c.start == whole_start and c.end == whole_start + len(body)
+            self.one(c, whole, by_first)
+        known = set(DISTRIBUTIONS) | set(STATISTICS) | OUTPUTS | SIMTABLES | _PROPERTIES
+        out.unknown = sorted({c.name for c in addins if c.name not in known})
+        return out
+
+    def one(self, c: _Call, whole: bool, calls: dict[int, _Call]) -> None:
+        out = self.out
+        if c.name in DISTRIBUTIONS:
+            if whole:
+                out.input, out.corrmat = self.distribution(c, self.cell, calls, qualify=False)
+            else:
+                address = self.slot()
+                out.slots.append(Slot(address, "input"))
+                inp, corr = self.distribution(c, address, calls, qualify=True)
+                if inp.name is None:
+                    shown = self.toks[c.first].text.rpartition(".")[2]
+                    inp.name = f"{shown} in {self.cell}"
+                out.nested.append((inp, corr))
+                out.replace.append((c.start, c.end, address))
+        elif c.name in OUTPUTS:
+            out.is_output = True
+            first = self.value(c.args[0], calls) if c.args else None
+            if out.output is None or first:
+                out.output = first if isinstance(first, str) else (out.output or "")
+            out.replace.append((c.start, c.end, "0"))
+        elif c.name in SIMTABLES:
+            v = self.value(c.args[0], calls) if c.args else None
+            if isinstance(v, tuple) and v[0] == "list" and v[1]:
+                values: Any = v[1]
+            elif isinstance(v, tuple) and v[0] == "ref":
+                values = self.qualified(c.args[0])
+            else:
+                raise SpecError(f"{self.cell}: {c.name} takes a {{list}} of values or a range")
+            address = self.slot()
+            out.slots.append(Slot(address, "simtable", values=values))
+            out.replace.append((c.start, c.end, address))
+        elif c.name in STATISTICS:
+            stat, takes = STATISTICS[c.name]
+            target = self.value(c.args[0], calls) if c.args else None
+            if not (isinstance(target, tuple) and target[0] == "ref"):
+                raise SpecError(f"{self.cell}: {c.name} takes the cell of an input or output")
+            x = None
+            if takes:
+                x = self.number(self.value(c.args[1], calls) if len(c.args) > 1 else None,
+                                f"{c.name}'s second argument")
+                if x is None:
+                    raise SpecError(f"{self.cell}: {c.name} needs a second argument")
+            out.statistics.append((c.start, c.end, stat, self.qualified(c.args[0]), x))
+
+    def distribution(self, call: _Call, where: str, calls: dict[int, _Call], qualify: bool,
+                     ) -> tuple[InputSpec, tuple[str, int, int] | None]:
+        kind, names = DISTRIBUTIONS[call.name]
+        params: dict[str, Any] = {}
+        props: dict[str, Any] = {}
+        truncate_after = None
+        corrmat = None
+        positional = []
+        for span in call.args:
+            v = self.value(span, calls)
+            if isinstance(v, tuple) and v[0] == "call" and v[1].name in _PROPERTIES:
+                self.property(v[1], calls, props, where)
+                if v[1].name == "RISKTRUNCATE2":
+                    truncate_after = props.pop("truncate2")
+                corrmat = props.pop("corrmat", corrmat)
+            else:
+                positional.append((span, v))
+        for name, (span, v) in zip(names, positional, strict=False):
+            if v is None:
                 continue
+            if isinstance(v, float):
+                params[name] = v
+            elif isinstance(v, tuple) and v[0] == "list":
+                params[name] = v[1]
+            elif isinstance(v, tuple) and v[0] == "ref":
+                params[name] = self.qualified(span) if qualify else v[1]
+            elif isinstance(v, tuple) and v[0] == "call" and v[1].name in DISTRIBUTIONS:
+                self.out.problems.append(f"{self.cell}: {call.name}'s {name} is the "
+                                         f"distribution {v[1].name}: a parameter that varies "
+                                         "per trial is not supported")
+                params[name] = 0.0
+            else:   # an expression: computed in a slot of its own
+                address = self.slot()
+                self.out.slots.append(Slot(address, "param", formula="=" + self.qualified(span)))
+                params[name] = address
+        if len(positional) > len(names):
+            raise SpecError(f"{self.cell}: {call.name} takes {len(names)} parameters "
+                            f"({', '.join(names)}), got {len(positional)}")
+        if truncate_after is not None:  # RiskTruncate2: on the shifted values
+            s = props.get("shift", 0.0)
+            props["truncate"] = {k: v - s for k, v in zip(("min", "max"), truncate_after,
+                                                          strict=True) if v is not None}
+        try:
+            return InputSpec(where, kind, params, **props), corrmat
+        except SpecError as exc:
+            raise SpecError(f"{self.cell}: {call.name}: {exc}") from None
+
+    def property(self, p: _Call, calls: dict[int, _Call], props: dict[str, Any],
+                 where: str) -> None:
+        n = p.name
+        args = [self.value(s, calls) for s in p.args] + [None, None, None]
+        if n in _TRUNCATE or n in ("RISKTRUNCATEP", "RISKTRUNCATE2"):
+            lo, hi = self.number(args[0], n), self.number(args[1], n)
+            if n == "RISKTRUNCATE2":
+                props["truncate2"] = (lo, hi)
+                return
             keys = ("pmin", "pmax") if n == "RISKTRUNCATEP" else ("min", "max")
             props["truncate"] = {k: v for k, v in zip(keys, (lo, hi), strict=True)
                                  if v is not None}
         elif n in _SHIFT:
-            props["shift"] = _number(args[0], cell, n) or 0.0
+            props["shift"] = self.number(args[0], n) or 0.0
         elif n in _NAME:
             if not isinstance(args[0], str):
-                raise SpecError(f'{cell}: {n} takes a "name"')
+                raise SpecError(f'{self.cell}: {n} takes a "name"')
             props["name"] = args[0]
         elif n == "RISKSTATIC":
-            props["static"] = _number(args[0], cell, n)
-        elif n == "RISKSEED":
-            seed = _number(args[0], cell, n)
+            props["static"] = self.number(args[0], n)
+        elif n in _SEED:
+            seed = self.number(args[0], n)
             props["stream"] = int(seed) if seed is not None else None
-        elif n == "RISKCORRMAT":
-            ref, pos = args[0], _number(args[1], cell, n)
-            if not (isinstance(ref, tuple) and ref[0] in ("ref", "name")) or pos is None:
-                raise SpecError(f"{cell}: RiskCorrmat takes a matrix range and a position")
-            corrmat = (ref[1], int(pos))
-        elif n in _HARMLESS:
-            continue
-        else:
-            raise SpecError(f"{cell}: {call.name} has an argument {n}() that is not supported")
-    if truncate_after is not None:  # RiskTruncate2: on the shifted values
-        s = props.get("shift", 0.0)
-        props["truncate"] = {k: v - s for k, v in zip(("min", "max"), truncate_after,
-                                                      strict=True) if v is not None}
-    return InputSpec(cell, kind, params, **props), corrmat
+        elif n in _CORRMAT:
+            ref, pos = args[0], self.number(args[1], n)
+            inst = self.number(args[2], n)
+            if not (isinstance(ref, tuple) and ref[0] == "ref") or pos is None:
+                raise SpecError(f"{self.cell}: {n} takes a matrix range and a position")
+            text = ref[1] if "!" in ref[1] else f"{quote_sheet(self.sheet)}!{ref[1]}"
+            props["corrmat"] = (text, int(pos), int(inst or 1))
 
 
-def read_cell(cell: str, formula: str) -> AddinCell:
-    """What ``formula`` (text starting with '=') of ``cell`` means to the add-ins; a formula
-    with no add-in function gives an empty AddinCell.  SpecError names the cell when an
-    add-in call cannot be read."""
-    out = AddinCell()
-    if not formula.startswith("=") or not re.search(r"risk|psi|vose", formula, re.IGNORECASE):
-        return out
-    try:
-        root = _Parser(formula[1:]).expr()
-    except (ValueError, IndexError) as exc:
-        raise SpecError(f"{cell}: cannot read the formula {formula!r} ({exc})") from None
-    calls = _calls(root)
-    out.unknown = sorted({c.name for c in calls if _addin(c.name) and not _known(c.name)})
-    if isinstance(root, _Call) and root.name in _DISTRIBUTIONS:
-        out.input, out.corrmat = _input(root, cell)
-        top = {id(root)} | {id(a) for a in root.args if isinstance(a, _Call)}
-    else:
-        top = set()
-    out.nested = sorted({c.name for c in calls if c.name in _DISTRIBUTIONS and id(c) not in top})
-    for c in calls:
-        if c.name in _OUTPUTS:
-            out.is_output = True
-            out.output = c.args[0] if c.args and isinstance(c.args[0], str) else ""
-    return out
+def default_slot_sheet(sheet: str, k: int) -> str:
+    return f"{sheet} #{k}"
 
 
-@dataclass
-class AddinScan:
-    """Inputs, outputs and correlations an add-in workbook declares, and what blocks a run."""
-
-    inputs: list[InputSpec] = field(default_factory=list)
-    outputs: dict[str, str] = field(default_factory=dict)          # cell -> name
-    correlations: list[CorrelationSpec] = field(default_factory=list)
-    nested: dict[str, list[str]] = field(default_factory=dict)     # function -> cells
-    unknown: dict[str, list[str]] = field(default_factory=dict)    # function -> cells
-
-    def problems(self) -> list[str]:
-        """One line per function that stops a run, naming its cells."""
-        lines = [f"{f} in {', '.join(cells)}: this add-in function is not supported"
-                 for f, cells in sorted(self.unknown.items())]
-        lines += [f"{f} inside a larger formula in {', '.join(cells)}: only a cell whose "
-                  "whole formula is the distribution can be an input" for f, cells
-                  in sorted(self.nested.items())]
-        return lines
-
-
-def read_workbook(formulas: Mapping[str, str],
-                  matrix: Callable[[str, str], list[list[float]]]) -> AddinScan:
-    """Read every formula (``Sheet!A1`` -> ``=...``); ``matrix(range, sheet)`` gives the
-    numbers of a RiskCorrmat range (rows), resolved on the sheet of the cell that names it."""
-    scan = AddinScan()
-    groups: dict[tuple[str, str], list[tuple[int, str]]] = {}
-    for cell, formula in formulas.items():
-        got = read_cell(cell, formula)
-        for f in got.unknown:
-            scan.unknown.setdefault(f, []).append(cell)
-        for f in got.nested:
-            scan.nested.setdefault(f, []).append(cell)
-        if got.input is not None:
-            scan.inputs.append(got.input)
-            if got.corrmat is not None:
-                sheet = cell.rpartition("!")[0]
-                key = (got.corrmat[0] if "!" in got.corrmat[0] else
-                       f"{sheet}!{got.corrmat[0]}", sheet)
-                groups.setdefault(key, []).append((got.corrmat[1], cell))
-        if got.is_output:
-            scan.outputs[cell] = got.output or ""
-    for (ref, sheet), members in groups.items():
-        rows = matrix(ref, sheet)
-        members.sort()
-        positions = [p for p, _ in members]
-        if len(set(positions)) != len(positions) or not all(1 <= p <= len(rows)
-                                                             for p in positions):
-            raise SpecError(f"RiskCorrmat({ref}): positions {positions} must be distinct and "
-                            f"within the {len(rows)} x {len(rows)} matrix")
-        sub = [[float(rows[i - 1][j - 1]) for j in positions] for i in positions]
-        scan.correlations.append(CorrelationSpec([c for _, c in members], sub))
-    return scan
-
-
-def scan_model(model: Any) -> AddinScan:
-    """:func:`read_workbook` over an opened :class:`engine.model.Model` (RiskCorrmat ranges
-    read as constant cells)."""
-    import math
-
-    from .simulate import _constant
-
-    wb = model.workbook
-    formulas = {}
-    for ref in wb.formula_cells():
-        cell = wb.cell(ref)
-        if cell is not None and cell.formula:
-            formulas[str(ref)] = cell.formula
-
-    def matrix(text: str, sheet: str) -> list[list[float]]:
-        sheet_name = text.rpartition("!")[0].strip("'") or sheet
-        flat = _constant(model, text, sheet_name)
-        values = flat if isinstance(flat, list) else [flat]
-        n = math.isqrt(len(values))
-        if n * n != len(values):
-            raise SpecError(f"RiskCorrmat({text}): the matrix must be square, it has "
-                            f"{len(values)} cells")
-        return [values[i * n:(i + 1) * n] for i in range(n)]
-
-    return read_workbook(formulas, matrix)
+def read_cell(cell: str, formula: str, slot_sheet=default_slot_sheet) -> AddinCell:
+    """What ``formula`` (text starting with '=') of ``cell`` ('Sheet!A1') declares; a
+    formula with no add-in call gives an empty AddinCell.  SpecError names the cell when
+    an add-in call cannot be read.  ``slot_sheet(host_sheet, k)`` names the sheet of the
+    k-th slot (see :class:`Slot`)."""
+    if not isinstance(formula, str) or not MAY_HOLD.search(formula):
+        return AddinCell()
+    return _Reader(cell, formula, slot_sheet).read()

@@ -64,6 +64,8 @@ class CheckReport:
     not_compared: dict[str, int] = field(default_factory=dict)  # why formula cells were not
     cancellations: list[Mismatch] = field(default_factory=list)  # near-zero sums counted equal
     external_data: dict[str, int] = field(default_factory=dict)  # STOCKHISTORY, _FV: cells
+    # a workbook built for @RISK / Analytic Solver / ModelRisk (engine.addin_models.summary)
+    addins: dict[str, Any] | None = None
 
     @property
     def match_ratio(self) -> float | None:
@@ -229,6 +231,8 @@ def _external_cells(model: Model, cells: list[CellRef]) -> list[dict[str, Any]]:
 def notes(report: CheckReport) -> list[str]:
     """What to say first about a workbook's cached values, one line each."""
     out = []
+    if report.addins is not None:
+        out.append(addin_headline(report.addins))
     calc = report.calc
     if calc.get("full_calc_on_load"):
         out.append('placeholder caches (fullCalcOnLoad="1"): the cached values were written by '
@@ -251,6 +255,18 @@ def notes(report: CheckReport) -> list[str]:
     return out
 
 
+def addin_headline(addins: dict[str, Any]) -> str:
+    """``@RISK inputs: 5, outputs: 2, correlation matrix 5x5`` from ``CheckReport.addins``."""
+    parts = [f"{addins['product']} inputs: {addins['inputs']}",
+             f"outputs: {len(addins['outputs'])}"]
+    parts += [f"correlation matrix {c['size']}x{c['size']}" for c in addins["correlations"]]
+    if addins["simulations"] > 1:
+        parts.append(f"simtable: {addins['simulations']} simulations")
+    if addins["statistics_cells"]:
+        parts.append(f"statistics cells: {len(addins['statistics_cells'])}")
+    return ", ".join(parts)
+
+
 def summary(report: CheckReport, name: str) -> str:
     """The one-line result of a check."""
     head = f"{name}: {report.formula_cells:,} formula cells"
@@ -271,8 +287,21 @@ def check_model(model: Model, max_mismatches: int = 50) -> CheckReport:
     """Recompute every formula cell once and compare it with Excel's cached value.  The
     cyclic garbage collector is paused meanwhile (the parsed and compiled cells are
     long-lived and acyclic; walking them again and again costs half of a big check)."""
+    from .addin_models import addin_book
+
+    book = addin_book(model)
     with paused():
-        return _check_model(model, max_mismatches)
+        if book is None:
+            return _check_model(model, max_mismatches)
+        # the add-in cells keep Excel's cached values; the rest is recomputed around them
+        report = _check_model(book.check_model(), max_mismatches)
+    held = len(model.workbook.formula_cells()) - report.formula_cells
+    report.formula_cells += held
+    if held:
+        report.not_compared[f"{book.product} cells (Excel's cached value)"] = held
+    report.addins = book.summary()
+    report.problems = [*book.refusals(), *report.problems][:50]
+    return report
 
 
 def _check_model(model: Model, max_mismatches: int) -> CheckReport:

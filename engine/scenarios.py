@@ -4,6 +4,9 @@
   turn, one simulation per value.  The random streams are keyed by (seed, input cell, trial),
   so every simulation draws the same samples for every input: common random numbers, and the
   differences between the simulations are the control's alone.
+- :func:`addin_simtable`: a workbook's own ``RiskSimtable`` / ``PsiSimParam`` cells, all
+  stepping together (simulation k takes the k-th value of each), each simulation on the
+  model :mod:`engine.addin_models` derives for it: the same random numbers in each.
 - :func:`stress`: one input held inside a percentile band (its distribution truncated to
   percentiles ``low`` .. ``high``), or at one percentile (``high`` omitted), the other
   inputs as they were.
@@ -26,7 +29,7 @@ from .spec import InputSpec, SimulationSpec, _cell_key
 
 log = logging.getLogger(__name__)
 
-__all__ = ["simtable", "stress", "stress_spec", "with_fixed"]
+__all__ = ["addin_simtable", "simtable", "stress", "stress_spec", "with_fixed"]
 
 
 def _copy(spec: SimulationSpec) -> SimulationSpec:
@@ -63,6 +66,26 @@ def simtable(model: Model, spec: SimulationSpec, cell: str, values: Sequence[flo
     for v in values:
         log.info("simtable %s = %g", cell, v)
         results.append(simulate(model, with_fixed(spec, cell, v), **kwargs))
+    return results
+
+
+def addin_simtable(model: Model, spec: SimulationSpec, first: SimulationResult | None = None,
+                   **kwargs: Any) -> list[SimulationResult]:
+    """One simulation per value of the workbook's simtables (``first``: the result of
+    simulation 1 when already run).  ``kwargs`` go to :func:`engine.simulate.simulate`."""
+    from .addin_models import addin_book
+    from .simulate import simulate
+
+    book = addin_book(model)
+    if book is None or not book.simtables:
+        raise SpecError("the workbook has no RiskSimtable or PsiSimParam cell")
+    results = []
+    for k in range(book.simulations):
+        if k == 0 and first is not None:
+            results.append(first)
+            continue
+        log.info("simtable simulation %d of %d", k + 1, book.simulations)
+        results.append(simulate(book.simulation_model(k), spec, **kwargs))
     return results
 
 

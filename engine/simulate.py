@@ -59,7 +59,13 @@ class Samples:
 
 
 def prepare(model: Model, spec: SimulationSpec) -> Job:
-    """Check the spec against the workbook and compile the stochastic slice."""
+    """Check the spec against the workbook and compile the stochastic slice.  A workbook
+    built for @RISK, Analytic Solver or ModelRisk runs as :mod:`engine.addin_models` makes
+    it (its own inputs, outputs and correlations added to the spec); ``job.spec`` is the
+    spec run."""
+    from .addin_models import for_simulation
+
+    model, spec = for_simulation(model, spec)
     spec.validate(require_outputs=True)
     inputs = [model.ref(i.cell) for i in spec.inputs]
     outputs = [model.ref(o) for o in spec.outputs]
@@ -349,7 +355,10 @@ def simulate(model: Model, spec: SimulationSpec, *, backend: str | Backend = "au
     ``stop``: end early (see :func:`run_job`); the result is of the trials done.  A spec with
     ``precision`` targets runs until they are met (:mod:`engine.precision`), its ``trials``
     the cap, and reports in ``result.precision``."""
+    from .addin_models import for_simulation
+
     be = get_backend(backend) if isinstance(backend, str) else backend
+    model, spec = for_simulation(model, spec)
     job = prepare(model, spec)
     monitor = None
     if stop is None and spec.precision is not None:

@@ -246,6 +246,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     for line in notes(report):
         print(line)
     print(summary(report, args.book.name))
+    if report.addins is not None:
+        for f, cells in sorted(report.addins["unknown"].items()):
+            print(f"{report.addins['product']} function not supported: {f} in "
+                  f"{', '.join(cells[:5])}" + (" ..." if len(cells) > 5 else ""))
+        for _cell, why in sorted(report.addins["problems"].items()):
+            print(f"cannot be simulated: {why}")
     if report.unsupported_functions:
         print("unsupported functions: " + ", ".join(
             f"{k} ({v}: {', '.join(report.unsupported_cells[k][:3])})"
@@ -331,12 +337,21 @@ def _load_spec(args: argparse.Namespace):
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
+    from engine.addin_models import addin_book, for_simulation
     from engine.model import Model
     from engine.simulate import simulate
 
     spec = _load_spec(args)
     model = Model.open(args.book)
-    warn_inputs_without_effect(model, spec)
+    book = addin_book(model)
+    run_model = model
+    if book is not None:  # the workbook's own inputs, outputs and correlations
+        from engine.check import addin_headline
+
+        run_model, spec = for_simulation(model, spec)
+        if not args.quiet:
+            print(addin_headline(book.summary()))
+    warn_inputs_without_effect(run_model, spec)
     bar: ProgressBar | None = ProgressBar()
     backend = args.backend
     if backend == "remote":  # the remote backend reports progress as the service runs
@@ -357,10 +372,13 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         if not isinstance(backend, str):
             backend.close()
     whole = time.perf_counter() - started
-    names = _names(model, spec)
+    names = _names(run_model, spec)
     if not args.quiet:
         print_summary(result, names, whole)
-    data = cli_report.after_run(args, spec, result, result_json(result, names), model)
+    data = result_json(result, names)
+    if book is not None:
+        cli_report.addin_results(args, model, spec, result, data)
+    data = cli_report.after_run(args, spec, result, data, model)
     if args.json:
         _write_json(args.json, data)
     if args.samples:
@@ -386,12 +404,19 @@ def cmd_example(args: argparse.Namespace) -> int:
 
 
 def _names(model, spec) -> tuple[dict[str, str | None], dict[str, str | None]]:
-    """The label (engine.labels) of each input and of each output, keyed by address."""
+    """The name of each input (its own, else its label: engine.labels) and of each output
+    (the add-in's RiskOutput name, else its label), keyed by address."""
+    from engine.addin_models import addin_book
     from engine.labels import cell_label
+
+    book = addin_book(model)
+    given = {str(model.ref(i.cell)): i.name for i in spec.inputs if i.name}
+    if book is not None:
+        given.update({str(model.ref(c)): n for c, n in book.outputs.items() if n})
 
     def named(cells: list[str]) -> dict[str, str | None]:
         refs = [model.ref(c) for c in cells]
-        return {str(r): cell_label(model.workbook, r) for r in refs}
+        return {str(r): given.get(str(r)) or cell_label(model.workbook, r) for r in refs}
 
     return named([i.cell for i in spec.inputs]), named(spec.outputs)
 

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-__all__ = ["PRECISION_CAP", "add_options", "after_run", "before_run"]
+__all__ = ["PRECISION_CAP", "add_options", "addin_results", "after_run", "before_run"]
 
 PRECISION_CAP = 10_000_000   # --precision's trial cap when neither --trials nor --spec gives one
 
@@ -114,7 +114,7 @@ def after_run(args: argparse.Namespace, spec: Any, result: Any,
         from engine.report import report_data, write_html, write_results_workbook, write_xlsx
 
         rd = report_data(result, spec, args.book)
-        if table:
+        if "simtable" in data:
             rd["simtable"] = data["simtable"]
         for path in reports:
             suffix = path.suffix.lower()
@@ -126,9 +126,65 @@ def after_run(args: argparse.Namespace, spec: Any, result: Any,
                 print(f"report written to {path}")
         if book_copy:
             write_results_workbook(args.book, book_copy, rd)
+            _fill_statistics(book_copy, data)
             if not quiet:
                 print(f"workbook with results written to {book_copy}")
     return data
+
+
+def addin_results(args: argparse.Namespace, model: Any, spec: Any, result: Any,
+                  data: dict[str, Any]) -> None:
+    """RESULT.json's ``addins`` for a workbook built for @RISK, Analytic Solver or ModelRisk:
+    its product, inputs and outputs with their names, each statistics cell (``RiskMean(B5)``)
+    computed from the run; and ``simtable``: one simulation per simtable value (the form
+    --simtable writes, with each simulation's number and values).  Prints the statistics
+    and simtable lines."""
+    from engine.addin_models import addin_book, statistic_values
+    from engine.scenarios import addin_simtable
+
+    book = addin_book(model)
+    quiet = getattr(args, "quiet", False)
+    out: dict[str, Any] = {"product": book.product,
+                           "inputs": {i.cell: i.name for i in book.inputs},
+                           "outputs": dict(book.outputs)}
+    out["statistics"] = stats = statistic_values(model, result)
+    if not quiet:
+        for cell, got in stats.items():
+            shown = f"{got['value']:.6g}" if got["value"] is not None else f"#N/A ({got['note']})"
+            print(f"{cell} {got['formula']}: {shown}")
+    if book.simtables and not getattr(args, "simtable", None):
+        if getattr(args, "backend", "auto") in ("remote", "dask"):
+            print("mcdesk: warning: the simtable's other simulations run in this process: use "
+                  "--backend auto, numpy, numba or cupy to run them", file=sys.stderr)
+        else:
+            runs = addin_simtable(model, spec, first=result, backend=args.backend)
+            host = {s.address: str(ref) for ref, c in book.cells.items() for s in c.slots}
+            first_slot = next(iter(book.simtables))
+            data["simtable"] = {"cell": host[first_slot], "runs": [
+                {"value": book.simtables[first_slot][k], "simulation": k + 1,
+                 "values": {host[c]: v[min(k, len(v) - 1)] for c, v in book.simtables.items()},
+                 **r.to_dict()} for k, r in enumerate(runs)]}
+            if not quiet:
+                for k, r in enumerate(runs):
+                    means = ", ".join(f"{c} mean {o.mean:.6g}" for c, o in r.outputs.items()
+                                      if o.mean is not None)
+                    print(f"simulation {k + 1} ({host[first_slot]} = "
+                          f"{book.simtables[first_slot][k]:g}): {means}")
+    data["addins"] = out
+
+
+def _fill_statistics(path: Path, data: dict[str, Any]) -> None:
+    """The statistics cells of the results copy hold the run's values."""
+    from engine._results_sheet import set_cached_values
+
+    stats = (data.get("addins") or {}).get("statistics") or {}
+    values = {}
+    for cell, got in stats.items():
+        sheet, _, coord = cell.rpartition("!")
+        if sheet.startswith("'"):
+            sheet = sheet[1:-1].replace("''", "'")
+        values[(sheet, coord)] = got["value"]
+    set_cached_values(path, values)
 
 
 def _add_risk(result: Any, data: dict[str, Any], quiet: bool) -> None:

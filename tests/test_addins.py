@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 from openpyxl import Workbook
 
-from engine.addins import read_cell, scan_model
+from engine.addin_models import addin_book
+from engine.addins import read_cell
 from engine.backends.numpy import NumpyBackend
 from engine.errors import SpecError
 from engine.model import Model
@@ -62,13 +63,18 @@ def test_outputs(formula, name):
 
 
 def test_nested_and_unknown_functions_are_named():
-    assert read_cell("A!A1", "=IFERROR(_xll.RiskTriang(1,2,4),2)*10").nested == ["RISKTRIANG"]
-    assert read_cell("A!A1", "=RiskNormal(1,2)*B2").nested == ["RISKNORMAL"]
+    got = read_cell("A!A1", "=IFERROR(_xll.RiskTriang(1,2,4),2)*10")
+    assert got.input is None and [i.to_dict() for i, _ in got.nested] == [
+        {"cell": "'A #1'!A1", "distribution": "triangular",
+         "params": {"min": 1.0, "mode": 2.0, "max": 4.0}, "name": "RiskTriang in A!A1"}]
+    assert got.replace == [(9, 31, "'A #1'!A1")]
+    assert read_cell("A!A1", "=RiskNormal(1,2)*B2").nested[0][0].distribution == "normal"
     got = read_cell("A!A1", "=RiskPearson5(3,4)+1")
     assert got.unknown == ["RISKPEARSON5"] and got.input is None
     assert read_cell("A!A1", "=SUM(B1:B3)").input is None
-    with pytest.raises(SpecError, match=r"A!A1: RISKNORMAL has an argument AVERAGE\(\)"):
-        read_cell("A!A1", "=RiskNormal(AVERAGE(B1:B3), 1)")
+    got = read_cell("A!A1", "=RiskNormal(AVERAGE(B1:B3), 1)")
+    assert got.input.params == {"mean": "'A #1'!A1", "sd": 1.0}
+    assert [s.formula for s in got.slots] == ["=AVERAGE(A!B1:B3)"]
 
 
 def _book(tmp_path, style: str):
@@ -100,24 +106,21 @@ def _book(tmp_path, style: str):
 
 
 def test_an_at_risk_workbook(tmp_path):
-    scan = scan_model(_book(tmp_path, "risk"))
+    scan = addin_book(_book(tmp_path, "risk"))
     by_cell = {i.cell: i for i in scan.inputs}
-    assert set(by_cell) == {"Model!A1", "Model!A2"}
+    assert set(by_cell) == {"Model!A1", "Model!A2", "'Model #1'!A4"}
     assert by_cell["Model!A1"].name == "Steel"
     assert scan.outputs == {"Model!A3": "Total"}
     assert [c.inputs for c in scan.correlations] == [["Model!A1", "Model!A2"]]
     assert scan.correlations[0].matrix == [[1.0, 0.7], [0.7, 1.0]]
-    assert scan.problems() == [
-        "RISKFOO in Model!A5: this add-in function is not supported",
-        "RISKTRIANG inside a larger formula in Model!A4: only a cell whose whole formula is "
-        "the distribution can be an input"]
+    assert scan.refusals() == ["RISKFOO in Model!A5: this add-in function is not supported"]
 
 
 @pytest.mark.parametrize("style", ["psi", "vose"])
 def test_the_same_inputs_as_declared_by_hand(tmp_path, style):
     model = _book(tmp_path, style)
-    scan = scan_model(model)
-    assert not scan.problems() and list(scan.outputs) == ["Model!A3"]
+    scan = addin_book(model)
+    assert not scan.refusals() and list(scan.outputs) == ["Model!A3"]
     hand = [parse_input_arg("Model!A1=triangular(10,20,30; truncate=(13,27))"),
             parse_input_arg("Model!A2=normal(Model!E1,10)")]
     got = []

@@ -1,0 +1,496 @@
+"""An @RISK / Analytic Solver / ModelRisk workbook as the engine runs it.
+
+:func:`addin_book` reads every formula that calls an add-in function
+(:func:`engine.addins.read_cell`) once per opened model, and gives an :class:`AddinBook`:
+its inputs (with their distributions and properties), outputs (with their names),
+correlation matrices (RiskCorrmat / PsiCorrMatrix / VoseCorrMatrix), simtable values,
+statistics cells and the add-in functions it does not know.  From it come derived models
+that share the workbook's cells and change only the add-in ones:
+
+* :meth:`AddinBook.check_model`: each cell holding a distribution, a simtable or a
+  statistic has Excel's cached value (RiskStatic's when there is none); output marks are 0;
+* :meth:`AddinBook.simulation_model` (simulation ``k`` of a simtable): each whole-formula
+  distribution cell is an input; a nested call is replaced by a slot cell on a very hidden
+  sheet ``"<sheet> #<n>"`` at the host's address, itself an input, so the host's formula is
+  computed around the sampled value; simtable calls read a slot holding the k-th value;
+  a parameter written as an expression is computed in a slot formula;
+* :meth:`AddinBook.statistics_model`: the check model with each statistic call replaced
+  by the run's number, so a statistics cell is computed as its formula says.
+
+:func:`for_simulation` is what :func:`engine.simulate.prepare` calls: the simulation model
+and the spec with the workbook's own inputs, outputs and correlations (a cell the spec
+declares itself keeps the spec's distribution), refusing (SpecError, exit 2 in the CLI)
+when an unknown add-in function, or one that cannot be read, is in a cell the outputs
+depend on, or when a distribution's parameter depends on an input.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import weakref
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from .addins import MAY_HOLD, AddinCell, product_of, read_cell
+from .errors import McdeskError, SpecError
+from .model import Model
+from .spec import CorrelationSpec, InputSpec, SimulationSpec, _cell_key
+from .workbook import Cell, CellRef, Sheet
+
+log = logging.getLogger(__name__)
+
+__all__ = ["AddinBook", "addin_book", "effective_spec", "for_simulation", "simulation_model",
+           "statistic_values"]
+
+_BOOKS: weakref.WeakKeyDictionary[Model, AddinBook | None] = weakref.WeakKeyDictionary()
+_DERIVED: weakref.WeakKeyDictionary[Model, AddinBook] = weakref.WeakKeyDictionary()
+
+
+@dataclass
+class AddinBook:
+    """What an add-in workbook declares (see the module docstring)."""
+
+    model: Model
+    cells: dict[CellRef, AddinCell]
+    product: str
+    inputs: list[InputSpec] = field(default_factory=list)
+    outputs: dict[str, str] = field(default_factory=dict)          # cell -> name ("" none)
+    correlations: list[CorrelationSpec] = field(default_factory=list)
+    simtables: dict[str, list[float]] = field(default_factory=dict)  # slot -> values
+    statistics: list[CellRef] = field(default_factory=list)
+    unknown: dict[str, list[str]] = field(default_factory=dict)    # function -> cells
+    problems: dict[str, str] = field(default_factory=dict)         # cell -> why
+    _models: dict[Any, Model] = field(default_factory=dict, repr=False)
+
+    # ------------------------------------------------------------ what it holds
+    @property
+    def simulations(self) -> int:
+        """How many simulations the simtables ask for (1 without one)."""
+        return max((len(v) for v in self.simtables.values()), default=1)
+
+    def summary(self) -> dict[str, Any]:
+        """For REPORT.json / RESULT.json: counts, names and what is not supported."""
+        return {"product": self.product, "inputs": len(self.inputs),
+                "outputs": dict(self.outputs),
+                "correlations": [{"inputs": c.inputs, "size": len(c.inputs)}
+                                 for c in self.correlations],
+                "simulations": self.simulations,
+                "statistics_cells": [str(c) for c in self.statistics],
+                "cells": len(self.cells),
+                "unknown": {k: list(v) for k, v in self.unknown.items()},
+                "problems": dict(self.problems)}
+
+    def refusals(self) -> list[str]:
+        """One line per add-in function that the library does not know, or per cell it
+        cannot read, naming the cells."""
+        lines = [f"{f} in {', '.join(cells[:10])}: this add-in function is not supported"
+                 for f, cells in sorted(self.unknown.items())]
+        lines += [why for _, why in sorted(self.problems.items())]
+        return lines
+
+    # ------------------------------------------------------------ derived models
+    def _derive(self, changed: dict[CellRef, Cell], slots: dict[CellRef, Cell]) -> Model:
+        wb = self.model.workbook
+        sheets = dict(wb.sheets)
+        copied: set[str] = set()
+        for ref, cell in changed.items():
+            if ref.sheet not in copied:
+                sheets[ref.sheet] = replace(sheets[ref.sheet], cells=dict(sheets[ref.sheet].cells))
+                copied.add(ref.sheet)
+            sheets[ref.sheet].cells[(ref.row, ref.col)] = cell
+        for ref, cell in slots.items():
+            sheet = sheets.get(ref.sheet)
+            if sheet is None:
+                sheet = sheets[ref.sheet] = Sheet(ref.sheet, state="veryHidden")
+            sheet.cells[(ref.row, ref.col)] = cell
+            sheet.max_row, sheet.max_col = max(sheet.max_row, ref.row), max(sheet.max_col, ref.col)
+        derived = Model(replace(wb, sheets=sheets), self.model.limits)
+        _DERIVED[derived] = self
+        return derived
+
+    def _cached(self, ref: CellRef) -> Cell:
+        cell = self.model.workbook.cell(ref)
+        got = self.cells[ref]
+        value = None if cell is None else cell.value
+        if value is None and got.input is not None and got.input.static is not None:
+            value = got.input.static
+        return Cell(value=value, number_format=cell.number_format if cell else "General")
+
+    def check_model(self) -> Model:
+        """Each distribution, simtable and statistics cell with its cached value; output
+        marks read as 0."""
+        got = self._models.get("check")
+        if got is None:
+            changed = {}
+            for ref, c in self.cells.items():
+                if c.stochastic or c.statistics or any(s.kind == "simtable" for s in c.slots):
+                    changed[ref] = self._cached(ref)
+                elif c.replace and not c.unknown and ref not in self._problem_refs():
+                    changed[ref] = _rewritten(self.model.workbook.cell(ref),
+                                              [r for r in c.replace if r[2] == "0"])
+            got = self._models["check"] = self._derive(changed, {})
+        return got
+
+    def _problem_refs(self) -> set[CellRef]:
+        return {self.model.ref(c) for c in self.problems}
+
+    def simulation_model(self, sim: int = 0) -> Model:
+        """The model simulation ``sim`` (0-based) of the simtable runs (see the module
+        docstring)."""
+        key = ("sim", sim)
+        got = self._models.get(key)
+        if got is not None:
+            return got
+        changed: dict[CellRef, Cell] = {}
+        slots: dict[CellRef, Cell] = {}
+        bad = self._problem_refs()
+        for ref, c in self.cells.items():
+            if ref in bad or c.unknown:
+                continue
+            if c.input is not None:
+                changed[ref] = Cell(value=c.input.static if c.input.static is not None else 0.0)
+            elif c.statistics and not c.stochastic:
+                changed[ref] = self._cached(ref)
+            elif c.replace:
+                changed[ref] = _rewritten(self.model.workbook.cell(ref), c.replace)
+            for s in c.slots:
+                at = _slot_ref(s.address)
+                if s.kind == "input":
+                    slots[at] = Cell(value=0.0)
+                elif s.kind == "param":
+                    slots[at] = Cell(formula=s.formula)
+                else:
+                    values = self.simtables[s.address]
+                    slots[at] = Cell(value=values[sim] if sim < len(values) else values[-1])
+        got = self._models[key] = self._derive(changed, slots)
+        return got
+
+    def statistics_model(self, numbers: dict[CellRef, list[float | None]]) -> Model:
+        """The check model with each statistics call of ``numbers``' cells replaced by its
+        number (None: ``NA()``)."""
+        base = self.check_model()
+        changed = {}
+        for ref, values in numbers.items():
+            c = self.cells[ref]
+            spans = [(a, b, _literal(v)) for (a, b, *_), v in zip(c.statistics, values,
+                                                                   strict=True)]
+            spans += [r for r in c.replace if r[2] == "0"]
+            changed[ref] = _rewritten(self.model.workbook.cell(ref), spans)
+        wb = base.workbook
+        sheets = dict(wb.sheets)
+        for ref, cell in changed.items():
+            sheet = replace(sheets[ref.sheet], cells=dict(sheets[ref.sheet].cells))
+            sheet.cells[(ref.row, ref.col)] = cell
+            sheets[ref.sheet] = sheet
+        return Model(replace(wb, sheets=sheets), self.model.limits)
+
+    # ------------------------------------------------------------ the run
+    def spec(self, spec: SimulationSpec) -> SimulationSpec:
+        """``spec`` with the workbook's inputs (a cell the spec gives keeps the spec's),
+        its outputs when the spec names none, and its correlations (unless the spec
+        correlates one of their inputs itself)."""
+        given = {_cell_key(i.cell) for i in spec.inputs}
+        inputs = [i for i in self.inputs if _cell_key(i.cell) not in given] + list(spec.inputs)
+        outputs = list(spec.outputs) or list(self.outputs)
+        mine = {_cell_key(c) for g in spec.correlations for c in g.inputs}
+        ours = [CorrelationSpec(list(c.inputs), [list(r) for r in c.matrix])
+                for c in self.correlations if not mine & {_cell_key(x) for x in c.inputs}]
+        out = SimulationSpec(inputs=[InputSpec.from_dict(i.to_dict(), i.cell) for i in inputs],
+                             outputs=outputs, trials=spec.trials, seed=spec.seed,
+                             sampling=spec.sampling,
+                             correlations=ours + [CorrelationSpec(list(c.inputs), c.matrix)
+                                                  for c in spec.correlations],
+                             precision=spec.precision)
+        return out
+
+    def refuse(self, model: Model, outputs: list[CellRef]) -> None:
+        """SpecError when a cell the outputs depend on calls an add-in function the
+        library does not know or cannot read, or when a distribution's parameter depends
+        on an input."""
+        if self.unknown or self.problems:
+            upstream = model.upstream(outputs) | set(outputs)
+            lines = []
+            for f, cells in sorted(self.unknown.items()):
+                hit = [c for c in cells if model.ref(c) in upstream]
+                if hit:
+                    lines.append(f"{f} in {', '.join(hit[:10])}: this add-in function is not "
+                                 "supported, and the outputs depend on it")
+            lines += [why for c, why in sorted(self.problems.items())
+                      if model.ref(c) in upstream]
+            if lines:
+                raise SpecError("; ".join(lines))
+        self._refuse_varying_params(model)
+
+    def _refuse_varying_params(self, model: Model) -> None:
+        from . import ir
+        from .reach import inputs_reaching
+
+        stochastic = [model.ref(i.cell) for i in self.inputs]
+        chosen = set(stochastic)
+        for inp in self.inputs:
+            sheet = model.ref(inp.cell).sheet
+            for name, text in inp.params.items():
+                if not isinstance(text, str):
+                    continue
+                try:
+                    node = model.node_for_reference(text, sheet)
+                except McdeskError:
+                    continue
+                cells = [node.cell] if isinstance(node, ir.Ref) else [
+                    c for row in node.cells() for c in row] if isinstance(node, ir.Area) else []
+                for c in cells:
+                    hit = {c} & chosen or (inputs_reaching(model, stochastic, c)
+                                           if model.is_formula(c) else set())
+                    if hit:
+                        raise SpecError(
+                            f"{inp.cell}: {inp.distribution} {name} depends on the input "
+                            f"{sorted(map(str, hit))[0]}; a parameter that varies per trial is "
+                            "not supported")
+
+
+def _slot_ref(address: str) -> CellRef:
+    sheet, _, coord = address.rpartition("!")
+    if sheet.startswith("'"):
+        sheet = sheet[1:-1].replace("''", "'")
+    from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
+
+    letters, row = coordinate_from_string(coord)
+    return CellRef(sheet, row, column_index_from_string(letters))
+
+
+def _literal(v: float | None) -> str:
+    if v is None or not math.isfinite(v):
+        return "NA()"
+    return f"({v!r})" if v < 0 else repr(float(v))
+
+
+def _rewritten(cell: Cell | None, spans: list[tuple[int, int, str]]) -> Cell:
+    text = cell.formula if cell is not None and cell.formula else "="
+    for a, b, new in sorted(spans, reverse=True):
+        text = text[:a] + new + text[b:]
+    return Cell(value=None if cell is None else cell.value, formula=text,
+                number_format=cell.number_format if cell else "General")
+
+
+def _read(model: Model) -> AddinBook | None:
+    wb = model.workbook
+    cells: dict[CellRef, AddinCell] = {}
+    functions: set[str] = set()
+    problems: dict[str, str] = {}
+
+    def slot_sheet(sheet: str, k: int) -> str:
+        name = f"{sheet} #{k}"
+        while wb.sheet_name(name) is not None:
+            name += "#"
+        return name
+
+    for ref in wb.formula_cells():
+        cell = wb.cell(ref)
+        formula = cell.formula if cell is not None else None
+        if not formula or not MAY_HOLD.search(formula):
+            continue
+        try:
+            got = read_cell(str(ref), formula, slot_sheet)
+        except SpecError as exc:
+            problems[str(ref)] = str(exc)
+            functions.add("RISK" if "risk" in formula.lower() else "PSI"
+                          if "psi" in formula.lower() else "VOSE")
+            continue
+        if not got.functions:
+            continue
+        functions |= got.functions
+        for p in got.problems:
+            problems[str(ref)] = p
+        cells[ref] = got
+    if not cells and not problems:
+        return None
+    book = AddinBook(model, cells, product_of(functions), problems=problems)
+    groups: dict[tuple[str, int], list[tuple[int, str]]] = {}
+    for ref, got in cells.items():
+        for f in got.unknown:
+            book.unknown.setdefault(f, []).append(str(ref))
+        members = [(got.input, got.corrmat)] if got.input is not None else []
+        for inp, corr in [*members, *got.nested]:
+            book.inputs.append(inp)
+            if corr is not None:
+                groups.setdefault((corr[0], corr[2]), []).append((corr[1], inp.cell))
+        if got.is_output:
+            book.outputs[str(ref)] = got.output or ""
+        if got.statistics:
+            book.statistics.append(ref)
+    check = book.check_model()
+    for ref, got in cells.items():
+        for s in got.slots:
+            if s.kind == "simtable":
+                book.simtables[s.address] = _numbers(check, s.values, ref)
+    if len({len(v) for v in book.simtables.values()}) > 1:
+        first = next(str(r) for r, c in cells.items() if any(s.kind == "simtable"
+                                                             for s in c.slots))
+        book.problems[first] = ("the simtables have lists of different lengths ("
+                                + ", ".join(f"{k}: {len(v)}" for k, v in book.simtables.items())
+                                + "); give each the same number of values")
+    for (text, _inst), members in groups.items():
+        book.correlations.append(_correlation(check, text, members))
+    return book
+
+
+def _numbers(model: Model, values: Any, where: CellRef) -> list[float]:
+    if isinstance(values, list):
+        return [float(v) for v in values]
+    from .simulate import _constant
+
+    got = _constant(model, values, where.sheet)
+    return got if isinstance(got, list) else [got]
+
+
+def _correlation(model: Model, text: str, members: list[tuple[int, str]]) -> CorrelationSpec:
+    from .simulate import _constant
+
+    flat = _constant(model, text, model.workbook.first_sheet)
+    values = flat if isinstance(flat, list) else [flat]
+    n = math.isqrt(len(values))
+    if n * n != len(values):
+        raise SpecError(f"correlation matrix {text}: the matrix must be square, it has "
+                        f"{len(values)} cells")
+    rows = [values[i * n:(i + 1) * n] for i in range(n)]
+    members.sort()
+    positions = [p for p, _ in members]
+    if len(set(positions)) != len(positions) or not all(1 <= p <= n for p in positions):
+        raise SpecError(f"correlation matrix {text}: positions {positions} must be distinct and "
+                        f"within the {n} x {n} matrix")
+    sub = [[float(rows[i - 1][j - 1]) for j in positions] for i in positions]
+    return CorrelationSpec([c for _, c in members], sub)
+
+
+def addin_book(model: Model) -> AddinBook | None:
+    """The add-in declarations of ``model`` (read once per model), None when it calls no
+    add-in function.  A derived model answers its source's book."""
+    got = _DERIVED.get(model)
+    if got is not None:
+        return got
+    if model not in _BOOKS:
+        _BOOKS[model] = _read(model)
+    return _BOOKS[model]
+
+
+def simulation_model(model: Model, sim: int = 0) -> Model:
+    """The model to simulate (``model`` itself when it calls no add-in function)."""
+    book = addin_book(model)
+    if book is None or _DERIVED.get(model) is book:
+        return model
+    return book.simulation_model(sim)
+
+
+def effective_spec(model: Model, spec: SimulationSpec) -> SimulationSpec:
+    """``spec`` with the workbook's own inputs, outputs and correlations (see
+    :meth:`AddinBook.spec`)."""
+    book = addin_book(model)
+    return spec if book is None else book.spec(spec)
+
+
+def for_simulation(model: Model, spec: SimulationSpec) -> tuple[Model, SimulationSpec]:
+    """The model and spec a run uses (see the module docstring); SpecError refuses."""
+    book = addin_book(model)
+    if book is None:
+        return model, spec
+    sim = simulation_model(model)
+    spec = book.spec(spec)
+    outputs = [sim.ref(o) for o in spec.outputs]
+    book.refuse(sim, outputs)
+    return sim, spec
+
+
+# ---------------------------------------------------------------- statistics cells
+def _statistic(result: Any, key: str, stat: str, x: float | None) -> tuple[float | None, str]:
+    """A statistic of ``key`` (an output or input address) in ``result``; (None, why)."""
+    samples = result.samples
+    summary = result.outputs.get(key)
+    if summary is not None:
+        values = samples.outputs32[key] if samples is not None and samples.streamed else (
+            samples.outputs[key] if samples is not None else None)
+        if values is not None:
+            values = np.asarray(values, dtype=np.float64)
+            values = values[np.isfinite(values)]
+    elif samples is not None and key in samples.inputs:
+        values = np.asarray(samples.inputs[key], dtype=np.float64)
+    else:
+        return None, f"{key} is neither an input nor an output of the run"
+    if summary is not None and summary.mean is None:
+        return None, f"every trial of {key} ended in an Excel error"
+    pick = {"mean": "mean", "std": "std", "min": "min", "max": "max"}
+    if summary is not None and stat in pick:
+        return getattr(summary, pick[stat]), ""
+    if values is None or values.size == 0:
+        return None, f"no samples of {key} were kept"
+    if stat == "mean":
+        return float(np.mean(values)), ""
+    if stat in ("std", "variance"):
+        if summary is not None:
+            s = summary.std
+        else:
+            s = float(np.std(values, ddof=1)) if values.size > 1 else 0.0
+        return (s if stat == "std" else s * s), ""
+    if stat == "min":
+        return float(values.min()), ""
+    if stat == "max":
+        return float(values.max()), ""
+    if stat == "range":
+        lo = summary.min if summary is not None else float(values.min())
+        hi = summary.max if summary is not None else float(values.max())
+        return hi - lo, ""
+    if stat in ("percentile", "median"):
+        p = 0.5 if stat == "median" else x
+        if p is None or not 0 <= p <= 1:
+            return None, f"percentile {p} is not a fraction from 0 to 1"
+        whole = round(p * 100)
+        if summary is not None and abs(p * 100 - whole) < 1e-9 and str(whole) in \
+                summary.percentiles:
+            return summary.percentiles[str(whole)], ""
+        return float(np.percentile(values, p * 100)), ""
+    if stat == "below":
+        return float(np.mean(values <= x)), ""
+    d = values - values.mean()
+    m2 = float(np.mean(d * d))
+    if m2 == 0:
+        return None, f"{key} is constant"
+    if stat == "skewness":
+        return float(np.mean(d ** 3)) / m2 ** 1.5, ""
+    return float(np.mean(d ** 4)) / (m2 * m2), ""   # kurtosis (3 for a normal)
+
+
+def statistic_values(model: Model, result: Any) -> dict[str, dict[str, Any]]:
+    """Each statistics cell (``RiskMean(B5)``...) computed from ``result``: ``{cell:
+    {"formula", "value", "note"}}`` (value None with a note when it cannot be)."""
+    book = addin_book(model)
+    if book is None or not book.statistics:
+        return {}
+    numbers: dict[CellRef, list[float | None]] = {}
+    notes: dict[CellRef, str] = {}
+    for ref in book.statistics:
+        got = []
+        for _a, _b, stat, target, x in book.cells[ref].statistics:
+            try:
+                key = str(book.model.ref(target, ref.sheet))
+            except McdeskError as exc:
+                got.append(None)
+                notes[ref] = str(exc)
+                continue
+            v, why = _statistic(result, key, stat, x)
+            got.append(v)
+            if why:
+                notes[ref] = why
+        numbers[ref] = got
+    stats_model = book.statistics_model(numbers)
+    values, _ = stats_model.evaluate(list(numbers))
+    out = {}
+    for ref in numbers:
+        v = values[ref].scalar() if ref in values else None
+        if not isinstance(v, int | float) or isinstance(v, bool):
+            v = None
+        out[str(ref)] = {"formula": book.model.workbook.cell(ref).formula,
+                         "value": None if v is None else float(v),
+                         "note": notes.get(ref)}
+    return out
