@@ -10,7 +10,6 @@ from openpyxl import Workbook
 from engine.addin_models import addin_book
 from engine.addins import read_cell
 from engine.backends.numpy import NumpyBackend
-from engine.errors import SpecError
 from engine.model import Model
 from engine.simulate import prepare, run_job
 from engine.spec import SimulationSpec, parse_input_arg

@@ -1,0 +1,223 @@
+"""Workbooks built for @RISK, Analytic Solver (Psi) and ModelRisk (Vose) run as they are
+(engine.addin_models, the CLI): the same statistics as the model declared by hand, for the
+same seed; unknown add-in functions refused naming the cell; check with the cached values."""
+
+from __future__ import annotations
+
+import importlib
+import json
+
+import pytest
+from openpyxl import Workbook
+
+from engine.addin_models import addin_book
+from engine.model import Model
+from tests.xlsx_xml import write_xlsx
+
+CORR = [[1.0, 0.6, -0.4], [0.6, 1.0, 0.2], [-0.4, 0.2, 1.0]]
+# function names per add-in: distributions, properties, output, simtable, statistics
+STYLES = {
+    "risk": dict(tri='RiskTriang(10,20,30,RiskTruncate(13,27),RiskName("Steel"),{c1})',
+                 normal="_xll.RiskNormal(E1,10,RiskShift(5),{c2})",
+                 logn="RiskLognorm(5,1.5,{c3})", uniform="RiskUniform(1,2)",
+                 corr="RiskCorrmat(Corr!A1:C3,{k})", out='RiskOutput("{n}")',
+                 simtable="RiskSimtable({1,2})", mean="RiskMean", pct="RiskPercentile",
+                 std="RiskStdDev"),
+    "psi": dict(tri='PsiTriangular(10,20,30,PsiTruncate(13,27),PsiName("Steel"),{c1})',
+                normal="PsiNormal(E1,10,PsiShift(5),{c2})", logn="PsiLognormal(5,1.5,{c3})",
+                uniform="PsiUniform(1,2)", corr="PsiCorrMatrix(Corr!A1:C3,{k})",
+                out='PsiOutput("{n}")', simtable="PsiSimParam({1,2})", mean="PsiMean",
+                pct="PsiPercentile", std="PsiStdDev"),
+    "vose": dict(tri="VoseTriangle(10,20,30,VoseXBounds(13,27),{c1})",
+                 normal="VoseNormal(E1,10,VoseShift(5),{c2})", logn="VoseLognormal(5,1.5,{c3})",
+                 uniform="VoseUniform(1,2)", corr="VoseCorrMatrix(Corr!A1:C3,{k})",
+                 out='VoseOutput("{n}")', simtable=None, mean="VoseSimMean",
+                 pct="VoseSimPercentile", std="VoseSimStdev"),
+}
+
+
+def _cli():
+    return importlib.import_module("mcdesk.cli")
+
+
+def _addin_book(path, style: str):
+    f = STYLES[style]
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Model"
+    corr = wb.create_sheet("Corr")
+    for i, row in enumerate(CORR):
+        for j, x in enumerate(row):
+            corr.cell(row=i + 1, column=j + 1, value=x)
+    ws["E1"] = 100.0
+    cm = {f"c{k}": f["corr"].format(k=k) for k in (1, 2, 3)}
+    ws["B1"] = "=" + f["tri"].format(**cm)
+    ws["B2"] = "=" + f["normal"].format(**cm)
+    ws["B3"] = "=" + f["logn"].format(**cm)
+    ws["B4"] = f"=IFERROR({f['uniform']},2)*10"            # nested: computed around it
+    ws["B5"] = f"=1000*{f['simtable']}" if f["simtable"] else 1000
+    ws["C1"] = "=" + f["out"].format(n="Total") + "+B1+B2+B3*B5/1000"
+    ws["C2"] = "=" + f["out"].format(n="Other") + "+B4*B1"
+    ws["D1"] = f"={f['mean']}(C1)"
+    ws["D2"] = f"={f['pct']}(C1,0.9)"
+    ws["D3"] = f"={f['std']}(C2)*2"
+    wb.save(path)
+    return path
+
+
+def _hand_book(path, simtable_value: float = 1000.0):
+    """The same model without an add-in: the nested draw in a cell of a sheet named as the
+    engine names its slot (so its random stream is the same)."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Model"
+    slot = wb.create_sheet("Model #1")
+    ws["E1"] = 100.0
+    for c in ("B1", "B2", "B3"):
+        ws[c] = 0.0
+    slot["B4"] = 1.5
+    ws["B4"] = "=IFERROR('Model #1'!B4,2)*10"
+    ws["B5"] = simtable_value
+    ws["C1"] = "=B1+B2+B3*B5/1000"
+    ws["C2"] = "=B4*B1"
+    wb.save(path)
+    return path
+
+
+HAND_SPEC = {
+    "inputs": [
+        {"cell": "Model!B1", "distribution": "triangular", "params": [10, 20, 30],
+         "truncate": {"min": 13, "max": 27}, "name": "Steel"},
+        {"cell": "Model!B2", "distribution": "normal", "params": ["Model!E1", 10], "shift": 5},
+        {"cell": "Model!B3", "distribution": "lognormal", "params": [5, 1.5]},
+        {"cell": "'Model #1'!B4", "distribution": "uniform", "params": [1, 2]}],
+    "correlations": [{"inputs": ["Model!B1", "Model!B2", "Model!B3"], "matrix": CORR}],
+    "outputs": ["Model!C1", "Model!C2"], "trials": 3000, "seed": 11}
+
+STATS = ("mean", "std", "min", "max", "percentiles", "errors")
+
+
+def _run(capsys, *argv) -> tuple[int, str, str]:
+    rc = _cli().main(["simulate", *map(str, argv), "--backend", "numpy"])
+    got = capsys.readouterr()
+    return rc, got.out, got.err
+
+
+@pytest.mark.parametrize("style", ["risk", "psi", "vose"])
+def test_the_statistics_of_the_model_declared_by_hand(tmp_path, capsys, style):
+    book = _addin_book(tmp_path / f"{style}.xlsx", style)
+    rc, out, err = _run(capsys, book, "--trials", 3000, "--seed", 11, "--json",
+                        tmp_path / "a.json")
+    assert rc == 0, err
+    product = {"risk": "@RISK", "psi": "Analytic Solver", "vose": "ModelRisk"}[style]
+    assert out.splitlines()[0].startswith(f"{product} inputs: 4, outputs: 2, correlation "
+                                          "matrix 3x3")
+    got = json.loads((tmp_path / "a.json").read_text())
+    spec = tmp_path / "hand.json"
+    spec.write_text(json.dumps(HAND_SPEC))
+    hand_argv = [_hand_book(tmp_path / "hand.xlsx"), "--spec", spec, "--json",
+                 tmp_path / "h.json"]
+    if style != "vose":
+        hand_argv += ["--simtable", "Model!B5=1000,2000"]
+    rc, _, err = _run(capsys, *hand_argv)
+    assert rc == 0, err
+    hand = json.loads((tmp_path / "h.json").read_text())
+    assert list(got["outputs"]) == ["Model!C1", "Model!C2"]
+    for cell in ("Model!C1", "Model!C2"):
+        assert {k: got["outputs"][cell][k] for k in STATS} == \
+            {k: hand["outputs"][cell][k] for k in STATS}
+    assert got["outputs"]["Model!C1"]["name"] == "Total"
+    assert got["input_names"]["Model!B1"] == ("Steel" if style != "vose" else None)
+    # the statistics cells, from the run
+    stats = got["addins"]["statistics"]
+    c1, c2 = hand["outputs"]["Model!C1"], hand["outputs"]["Model!C2"]
+    assert stats["Model!D1"]["value"] == c1["mean"]
+    assert stats["Model!D2"]["value"] == c1["percentiles"]["90"]
+    assert stats["Model!D3"]["value"] == 2 * c2["std"]
+    if style != "vose":   # the simtable: one simulation per value, common random numbers
+        runs, hand_runs = got["simtable"]["runs"], hand["simtable"]["runs"]
+        assert [r["values"] for r in runs] == [{"Model!B5": 1.0}, {"Model!B5": 2.0}]
+        for r, h in zip(runs, hand_runs, strict=True):
+            assert {k: r["outputs"]["Model!C1"][k] for k in STATS} == \
+                {k: h["outputs"]["Model!C1"][k] for k in STATS}
+        assert runs[1]["outputs"]["Model!C1"]["mean"] > runs[0]["outputs"]["Model!C1"]["mean"]
+
+
+def test_results_book_holds_the_statistics(tmp_path, capsys):
+    import openpyxl
+
+    book = _addin_book(tmp_path / "risk.xlsx", "risk")
+    rc, _, err = _run(capsys, book, "--trials", 2000, "--json", tmp_path / "a.json",
+                      "--results-book", tmp_path / "out.xlsx")
+    assert rc == 0, err
+    stats = json.loads((tmp_path / "a.json").read_text())["addins"]["statistics"]
+    copy = openpyxl.load_workbook(tmp_path / "out.xlsx", data_only=True)["Model"]
+    assert copy["D1"].value == stats["Model!D1"]["value"]
+    assert copy["D3"].value == stats["Model!D3"]["value"]
+    assert openpyxl.load_workbook(tmp_path / "out.xlsx")["Model"]["D1"].value == "=RiskMean(C1)"
+
+
+@pytest.mark.parametrize("formula", ["=RiskFoo(1)*B1", "=IFERROR(_xll.RiskFoo(1),2)+B1"])
+def test_an_unknown_addin_function_is_refused_naming_the_cell(tmp_path, capsys, formula):
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Model"
+    ws["B1"] = "=RiskNormal(10,1)"
+    ws["B2"] = formula
+    ws["B3"] = '=RiskOutput("Out")+B2'
+    wb.save(tmp_path / "u.xlsx")
+    rc, out, err = _run(capsys, tmp_path / "u.xlsx", "--trials", 100)
+    assert rc == 2
+    assert "RISKFOO in Model!B2: this add-in function is not supported" in err
+    assert "every trial" not in out + err
+
+
+def test_check_compares_the_cached_values(tmp_path, capsys):
+    # as Excel saved it: each add-in cell holds the value @RISK showed (B1 its mean)
+    path = write_xlsx(tmp_path / "c.xlsx", {
+        "A1": 1.0, "B1": ("_xll.RiskTriang(10,20,30,RiskName(\"Steel\"))", 20.0),
+        "B2": ("RiskNormal(100,10)*A1+1", 101.0),
+        "B3": ('RiskOutput("Total")+B1+B2', 121.0),
+        "B4": ("B3*2", 242.0),
+        "B5": ("RiskMean(B3)", 120.5)}, sheet="Model")
+    rc = _cli().main(["check", str(path), "--json", str(tmp_path / "r.json")])
+    out = capsys.readouterr().out
+    assert rc == 0
+    assert out.splitlines()[0] == "@RISK inputs: 2, outputs: 1, statistics cells: 1"
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["formula_cells"] == 5
+    assert report["compared"] == 2 and report["matches_cached"] == 2   # B3 and B4
+    assert report["not_compared"] == {"@RISK cells (Excel's cached value)": 3}
+    assert report["unsupported_functions"] == {}
+
+
+def test_a_parameter_that_depends_on_an_input_is_refused(tmp_path, capsys):
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Model"
+    ws["B1"] = "=RiskUniform(1,2)"
+    ws["B2"] = "=RiskPoisson(B1*3)"
+    ws["B3"] = '=RiskOutput()+B2'
+    wb.save(tmp_path / "p.xlsx")
+    rc, _, err = _run(capsys, tmp_path / "p.xlsx", "--trials", 100)
+    assert rc == 2 and "Model!B2: poisson lambda depends on the input Model!B1" in err
+
+
+def test_expression_parameters_and_seed(tmp_path):
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Model"
+    ws["A1"] = 50.0
+    ws["B1"] = "=RiskNormal(A1*2,A1/10,RiskSeed(5))"
+    ws["B2"] = "=RiskOutput()+B1"
+    wb.save(tmp_path / "e.xlsx")
+    model = Model.open(tmp_path / "e.xlsx")
+    book = addin_book(model)
+    inp = book.inputs[0]
+    assert (inp.distribution, inp.stream) == ("normal", 5)
+    from engine.simulate import simulate
+    from engine.spec import SimulationSpec
+
+    res = simulate(model, SimulationSpec([], [], trials=20000, seed=1), backend="numpy")
+    out = res.outputs["Model!B2"]
+    assert out.mean == pytest.approx(100, abs=0.2) and out.std == pytest.approx(5, rel=0.03)
