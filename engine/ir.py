@@ -147,7 +147,62 @@ def split_sheet(text: str) -> tuple[str | None, str]:
 def _pycel_ast(text: str):
     from pycel.excelformula import ExcelFormula
 
+    if _CALLED_RESULT.search(text):
+        text = _called_results(text)
     return ExcelFormula(text).ast
+
+
+# a function's result called with arguments: LAMBDA(x, x+1)(1)
+_CALLED_RESULT = re.compile(r"\)\s*\(")
+LAMBDA_CALL = "_LAMBDACALL"  # engine.functions.lambdas.CALL
+
+
+def _called_results(text: str) -> str:
+    """``LAMBDA(x,x+1)(1)`` (a call's result called, which pycel cannot parse) rewritten on
+    its tokens as ``_LAMBDACALL(LAMBDA(x,x+1),1)``; other text unchanged."""
+    from pycel.excelformula import Token, Tokenizer
+
+    try:
+        items = list(Tokenizer(text).items)
+    except Exception:  # the parser reports it
+        return text
+    opens: list[int] = []          # positions of open function tokens
+    starts: dict[int, int] = {}    # close token position -> its open token position
+    for i, t in enumerate(items):
+        if t.type == Token.FUNC and t.subtype == Token.OPEN:
+            opens.append(i)
+        elif t.type == Token.FUNC and t.subtype == Token.CLOSE and opens:
+            starts[i] = opens.pop()
+    out: list[str] = [t.value for t in items]
+    changed = False
+    parens: list[int] = []  # per open parenthesis: where its call starts (-1: not a call)
+    for i, t in enumerate(items):
+        if t.type == Token.PAREN and t.subtype == Token.CLOSE:
+            start = parens.pop() if parens else -1
+            if start >= 0:  # f(1)(2)(3): the call f(1)(2) is called in turn
+                starts[i] = start
+            continue
+        if not (t.type == Token.PAREN and t.subtype == Token.OPEN):
+            continue
+        prev = i - 1
+        while prev >= 0 and items[prev].type == Token.WSPACE:
+            prev -= 1
+        if prev not in starts:  # an ordinary parenthesis
+            parens.append(-1)
+            continue
+        parens.append(starts[prev])
+        # f(...)(args) -> _LAMBDACALL(f(...), args): the parenthesis closing args closes it
+        out[starts[prev]] = f"{LAMBDA_CALL}(" + out[starts[prev]]
+        nxt = i + 1
+        while nxt < len(items) and items[nxt].type == Token.WSPACE:
+            nxt += 1
+        empty = nxt < len(items) and items[nxt].type == Token.PAREN \
+            and items[nxt].subtype == Token.CLOSE
+        out[i] = "" if empty else ","
+        changed = True
+    if not changed:
+        return text
+    return "=" + "".join(out)
 
 
 def parse_formula(text: str, sheet: str, resolver: Resolver, _depth: int = 0,
@@ -331,6 +386,12 @@ class _Builder:
             return choose_branch(tuple(args)) or Call(name, tuple(args))
         if name == "OFFSET":  # OFFSET(A1, 1, 0): the cell it names, not the base
             return offset_reference(tuple(args)) or Call(name, tuple(args))
+        if name == LAMBDA_CALL and args:  # LAMBDA(x, x+1)(1)
+            return _bound(args[0], args[1:]) or Call(name, tuple(args))
+        if name.startswith("_XLPM."):  # LET(f, LAMBDA(x, x+1), f(2)): a bound LAMBDA called
+            from .functions.lambdas import name_node
+
+            return Call(LAMBDA_CALL, (name_node(name) or Err(ERROR_CODES["#NAME?"]), *args))
         named = self.named_lambda(name, args)
         return named if named is not None else Call(name, tuple(args))
 
@@ -341,15 +402,21 @@ class _Builder:
         if target is None or not _LAMBDA_TEXT.match(target):
             return None
         lam = parse_formula(target, self.sheet, self.resolver, self.depth + 1)
-        if not (isinstance(lam, Call) and lam.name == "LAMBDA" and lam.args):
-            return None
-        params = lam.args[:-1]
-        if len(params) != len(args):
-            return Err(ERROR_CODES["#VALUE!"])
-        if not params:
-            return lam.args[-1]
-        bound = [x for pair in zip(params, args, strict=True) for x in pair]
-        return Call("LET", (*bound, lam.args[-1]))
+        return _bound(lam, args)
+
+
+def _bound(lam: Node, args: list[Node]) -> Node | None:
+    """A LAMBDA written out, called with ``args``: its body with the parameters bound to
+    them as LET binds them (#VALUE! for a wrong count); None when ``lam`` is no LAMBDA."""
+    if not (isinstance(lam, Call) and lam.name == "LAMBDA" and lam.args):
+        return None
+    params = lam.args[:-1]
+    if len(params) != len(args):
+        return Err(ERROR_CODES["#VALUE!"])
+    if not params:
+        return lam.args[-1]
+    bound = [x for pair in zip(params, args, strict=True) for x in pair]
+    return Call("LET", (*bound, lam.args[-1]))
 
 
 _LAMBDA_TEXT = re.compile(r"=?\s*(_xlfn\.)?LAMBDA\(", re.IGNORECASE)

@@ -105,3 +105,38 @@ def test_a_defined_name_holding_a_lambda_is_called_like_a_function():
     assert m.evaluate_formula("=SEVEN()*2", sheet="S").data[0] == 14.0
     bad = m.evaluate_formula("=SQ()", sheet="S")
     assert bad.err is not None and bad.err[0] == VALUE
+
+
+@pytest.mark.parametrize(("formula", "expected"), [
+    # Microsoft's LAMBDA page: =LAMBDA(x, x+1)(1) is 2
+    (f"={lam('x', '_xlpm.x+1')}(1)", 2.0),
+    (f"=SUM({lam('x', '_xlpm.x*2')}(A2),1)", 9.0),
+    (f"={lam('x,y', '_xlpm.x*_xlpm.y')}(B1, C1)", 6.0),
+    (f"=IF(A1>0,{lam('x', '_xlpm.x^2')}(B2),0)", 25.0),
+    ("=_xlfn.LAMBDA(7)()", 7.0),
+    (f"={lam('x', '_xlpm.x+1')}(1,2)", "#VALUE!"),          # more arguments than parameters
+    (f"={lam('x,y', '_xlpm.x')}(1)", "#VALUE!"),
+    # a LAMBDA held by a LET name, one returning a LAMBDA (curried), one inside MAP
+    (f"=_xlfn.LET(_xlpm.f,{lam('x', '_xlpm.x+1')},_xlpm.f(2)*10)", 30.0),
+    (f"=_xlfn.LET(_xlpm.f,{lam('x', '_xlpm.x+1')},_xlpm.f(2,3))", "#VALUE!"),
+    (f"={lam('a', lam('b', '_xlpm.a*_xlpm.b'))}(3)(4)", 12.0),
+    (f"=_xlfn.LET(_xlpm.k,3,{lam('x', '_xlpm.x*_xlpm.k')}(C2))", 18.0),
+    (f"=_xlfn.MAP(A1:C1,{lam('v', lam('x', '_xlpm.x+_xlpm.v') + '(10)')})", [[11.0, 12.0, 13.0]]),
+    ('="a)(b"&' + lam("x", "_xlpm.x") + '("c")', "a)(bc"),
+])
+def test_lambda_called_directly(formula: str, expected) -> None:
+    assert value(formula) == expected
+
+
+def test_lambda_called_directly_in_a_workbook(tmp_path) -> None:
+    from engine.check import check_model
+    from tests.xlsx_xml import write_xlsx
+
+    book = write_xlsx(tmp_path / "lambda.xlsx", {
+        "A1": 4,
+        "B1": ("_xlfn.LAMBDA(_xlpm.x,_xlpm.x+1)(1)", 2),
+        "B2": ("SUM(_xlfn.LAMBDA(_xlpm.r,_xlpm.r*A1)(0.5),B1)", 4),
+    })
+    report = check_model(Model.open(book))
+    assert report.unsupported_functions == {} and not report.problems
+    assert report.compared == 2 and report.matches_cached == 2, report.mismatches

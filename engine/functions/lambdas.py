@@ -1,5 +1,6 @@
 """LET, LAMBDA and the functions that call a LAMBDA: BYROW, BYCOL, MAP, REDUCE, SCAN,
-MAKEARRAY, ISOMITTED.
+MAKEARRAY, ISOMITTED, and a LAMBDA value called with arguments (``LET(f, LAMBDA(x, x+1),
+f(2))``, ``_LAMBDACALL``).
 
 Excel writes a LAMBDA's parameters and LET's names as ``_xlpm.name`` and a function passed by
 name (``BYROW(A1:C3, SUM)``) as ``_xleta.SUM``.  The IR builder turns them into the calls
@@ -25,8 +26,9 @@ from ..values import NAME, VALUE, Grid, Kind, Vec, blank, boolean, error, num
 
 PARAMETER = "_XLPM"
 ETA = "_XLETA"
+CALL = "_LAMBDACALL"  # f(...)(args): a LAMBDA value called (engine.ir writes it so)
 LAMBDA_CALLS = frozenset({PARAMETER, ETA, "LET", "LAMBDA", "BYROW", "BYCOL", "MAP", "REDUCE",
-                          "SCAN", "MAKEARRAY", "ISOMITTED", "GROUPBY"})
+                          "SCAN", "MAKEARRAY", "ISOMITTED", "GROUPBY", CALL})
 
 Code = Callable[[Any], Any]
 _SCOPE: ContextVar[dict[str, Any]] = ContextVar("excel_lambda_scope", default={})  # noqa: B039
@@ -74,8 +76,8 @@ class Lambda(Vec):
             out = self.body(env)  # type: ignore[misc]
         finally:
             _SCOPE.reset(token)
-        if isinstance(out, Lambda):
-            return error(VALUE)  # Excel: #CALC! for a LAMBDA left uncalled
+        # a LAMBDA returned (LAMBDA(a, LAMBDA(b, a*b))(3)(4)) can be called in turn; left
+        # uncalled it is a #VALUE! value (Excel's #CALC!)
         return out
 
 
@@ -268,6 +270,17 @@ _compile: dict[str, Callable[[Any, tuple], Code]] = {
     "REDUCE": _with_lambda(_reduce), "SCAN": _with_lambda(_scan),
     "MAKEARRAY": _with_lambda(_makearray),
 }
+
+
+def _called(env: Any, lam: Lambda, *args: Any) -> Vec | Grid:
+    """``f(2)`` where f is a LAMBDA value (a LET name, a LAMBDA returned by a call): the
+    LAMBDA run with the arguments; a count other than its parameters' is #VALUE!."""
+    if lam.builtin is None and len(args) != len(lam.params):
+        return error(VALUE)
+    return lam(env, *args)
+
+
+_compile[CALL] = _with_lambda(_called, at=0)
 
 
 def _groupby(env: Any, *args: Any) -> Vec | Grid:
