@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -36,20 +35,22 @@ _NO_INFO = CompileInfo()  # shared by every cell whose compile found nothing to 
 class CellCode:
     """A formula cell's IR and the formula cells it reads; its code (and what compiling found,
     ``info``) are compiled on first use, and the deterministic pass releases the code of a
-    cell once computed (a 10^6-formula check keeps IR and values, not 10^6 closures)."""
+    cell once computed (a 10^6-formula check keeps IR and values, not 10^6 closures).
+    ``ref`` is None for the member of an array formula (its code is kept)."""
 
-    __slots__ = ("node", "deps", "_code", "_info", "_compile")
+    __slots__ = ("node", "deps", "ref", "cached", "_code", "_info")
 
-    def __init__(self, node: ir.Node, compile_: Callable[[], tuple[Code, CompileInfo]],
-                 deps: list[CellRef]) -> None:
-        self.node, self.deps, self._compile = node, deps, compile_
-        self._code: Code | None = None
-        self._info: CompileInfo | None = None
+    def __init__(self, node: ir.Node, deps: list[CellRef], ref: CellRef | None,
+                 cached: object = None, code: Code | None = None) -> None:
+        self.node, self.deps, self.ref, self.cached = node, deps, ref, cached
+        self._code = code
+        self._info: CompileInfo | None = None if code is None else _NO_INFO
 
     @property
     def code(self) -> Code:
         if self._code is None:
-            self._code, info = self._compile()
+            assert self.ref is not None
+            self._code, info = _compiled(self.ref, self.node, self.cached)
             if self._info is None:
                 self._info = _NO_INFO if info == _NO_INFO else info
         return self._code
@@ -63,7 +64,18 @@ class CellCode:
 
     def release(self) -> None:
         """Drop the compiled code (compiled again if asked for)."""
-        self._code = None
+        if self.ref is not None:
+            self._code = None
+
+
+def _compiled(ref: CellRef, node: ir.Node, cached: object) -> tuple[Code, CompileInfo]:
+    code, info = compile_formula(node, ref)
+    if info.table or info.external:
+        # Data Tables are Excel's own what-if machinery, STOCKHISTORY and linked data
+        # types come from a service: reported and left out (cached value)
+        value = from_scalar(cached)
+        code = lambda env, v=value: v  # noqa: E731
+    return code, info
 
 
 class Model:
@@ -185,7 +197,7 @@ class Model:
             def member(env, anchor=anchor, r=r, c=c):
                 return env.array_element(anchor, r, c)
 
-            cc = CellCode(ir.Ref(anchor), lambda: (member, _NO_INFO), [anchor])
+            cc = CellCode(ir.Ref(anchor), [anchor], None, code=member)
             self._code[ref] = cc
             return cc
         try:
@@ -194,20 +206,9 @@ class Model:
         except FormulaError as exc:
             self._errors[ref] = str(exc)
             node = ir.BadRef(cell.formula, str(exc))
-        cc = CellCode(node, partial(self._compiled, ref, node, cell.value),
-                      self._static_deps(node))
+        cc = CellCode(node, self._static_deps(node), ref, cell.value)
         self._code[ref] = cc
         return cc
-
-    @staticmethod
-    def _compiled(ref: CellRef, node: ir.Node, cached: object) -> tuple[Code, CompileInfo]:
-        code, info = compile_formula(node, ref)
-        if info.table or info.external:
-            # Data Tables are Excel's own what-if machinery, STOCKHISTORY and linked data
-            # types come from a service: reported and left out (cached value)
-            value = from_scalar(cached)
-            code = lambda env, v=value: v  # noqa: E731
-        return code, info
 
     def _static_deps(self, node: ir.Node) -> list[CellRef]:
         out: list[CellRef] = []
