@@ -448,7 +448,8 @@ def print_summary(result, names: tuple[dict, dict] | None = None,
     print(line)
     for name, s in result.outputs.items():
         if s.mean is None:
-            print(f"{_named(name, names)}: every trial ended in an Excel error ({s.errors:,})")
+            print(f"{_named(name, names)}: every trial ended in an Excel error "
+                  f"({_error_kinds(result, name, s.errors)})")
             continue
         if getattr(s, "constant", False):
             print(f"{_named(name, names)}: constant, {s.mean:,.6g} in every trial (no input "
@@ -462,6 +463,23 @@ def print_summary(result, names: tuple[dict, dict] | None = None,
             top = sorted(s.sensitivity.items(), key=lambda kv: -abs(kv[1].spearman))[:5]
             print("    most influential: " + ", ".join(
                 f"{_named(k, names)} {v.spearman:+.2f}" for k, v in top))
+
+
+def _error_kinds(result, name: str, count: int) -> str:
+    """``"2,000 #NAME?"`` (the errors by kind, most frequent first), or the count alone when
+    the run kept no error codes."""
+    import numpy as np
+
+    from engine.values import ERROR_NAMES
+
+    samples = getattr(result, "samples", None)
+    codes = None if samples is None else samples.errors.get(name)
+    if codes is None or not len(codes):
+        return f"{count:,}"
+    kinds, counts = np.unique(np.asarray(codes)[np.asarray(codes) > 0], return_counts=True)
+    order = np.argsort(-counts, kind="stable")
+    return ", ".join(f"{int(counts[i]):,} {ERROR_NAMES.get(int(kinds[i]), '#VALUE!')}"
+                     for i in order) or f"{count:,}"
 
 
 def write_samples(path: Path, samples) -> None:

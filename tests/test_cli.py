@@ -224,3 +224,13 @@ def test_an_output_no_input_reaches_is_said_to_be_constant(cost_book, capsys):
     assert code == 0, err
     assert "Summary!B2: constant, 66 in every trial (no input changes it)" in out
     assert "std" not in out and "input Inputs!D1 affects no output" in err
+
+
+def test_every_trial_an_error_says_which_error(make_book, capsys):
+    book = make_book({"Sheet1!A1": 1.0, "Sheet1!B1": "=A1/0", "Sheet1!B2": "=SQRT(-A1)"})
+    code, out, err = run(["simulate", book, "--input", "Sheet1!A1=uniform(1,2)",
+                          "--output", "Sheet1!B1", "--output", "Sheet1!B2", "--trials", 200],
+                         capsys)
+    assert code == 0, err
+    assert "Sheet1!B1: every trial ended in an Excel error (200 #DIV/0!)" in out
+    assert "Sheet1!B2: every trial ended in an Excel error (200 #NUM!)" in out
