@@ -309,6 +309,7 @@ def _read(model: Model) -> AddinBook | None:
         return None
     book = AddinBook(model, cells, product_of(functions), problems=problems)
     groups: dict[tuple[str, int], list[tuple[int, str]]] = {}
+    where: dict[tuple[str, int], str] = {}   # the sheet a matrix name is read on
     for ref, got in cells.items():
         for f in got.unknown:
             book.unknown.setdefault(f, []).append(str(ref))
@@ -317,6 +318,7 @@ def _read(model: Model) -> AddinBook | None:
             book.inputs.append(inp)
             if corr is not None:
                 groups.setdefault((corr[0], corr[2]), []).append((corr[1], inp.cell))
+                where.setdefault((corr[0], corr[2]), ref.sheet)
         if got.is_output:
             book.outputs[str(ref)] = got.output or ""
         if got.statistics:
@@ -332,8 +334,8 @@ def _read(model: Model) -> AddinBook | None:
         book.problems[first] = ("the simtables have lists of different lengths ("
                                 + ", ".join(f"{k}: {len(v)}" for k, v in book.simtables.items())
                                 + "); give each the same number of values")
-    for (text, _inst), members in groups.items():
-        book.correlations.append(_correlation(check, text, members))
+    for key, members in groups.items():
+        book.correlations.append(_correlation(check, key[0], where[key], members))
     return book
 
 
@@ -346,10 +348,11 @@ def _numbers(model: Model, values: Any, where: CellRef) -> list[float]:
     return got if isinstance(got, list) else [got]
 
 
-def _correlation(model: Model, text: str, members: list[tuple[int, str]]) -> CorrelationSpec:
+def _correlation(model: Model, text: str, sheet: str, members: list[tuple[int, str]],
+                 ) -> CorrelationSpec:
     from .simulate import _constant
 
-    flat = _constant(model, text, model.workbook.first_sheet)
+    flat = _constant(model, text, sheet)
     values = flat if isinstance(flat, list) else [flat]
     n = math.isqrt(len(values))
     if n * n != len(values):

@@ -289,7 +289,7 @@ class _Reader:
         if len(toks) == 1 and toks[0].kind == "str":
             return toks[0].text[1:-1].replace('""', '"')
         if len(toks) == 1 and toks[0].kind in ("ref", "name"):
-            return ("ref", toks[0].text)
+            return (toks[0].kind, toks[0].text)   # a cell or range, or a defined name
         if toks[0].text == "{" and toks[-1].text == "}":
             items, s = [], 1.0
             for t in toks[1:-1]:
@@ -347,7 +347,10 @@ class _Reader:
                 out.replace.append((c.start, c.end, address))
         elif c.name in OUTPUTS:
             out.is_output = True
-            first = self.value(c.args[0], calls) if c.args else None
+            # RiskOutput(name, range name, position in the range)
+            first, rng, pos = [self.value(a, calls) for a in (c.args + [(0, 0)] * 3)[:3]]
+            if not (isinstance(first, str) and first) and isinstance(rng, str) and rng:
+                first = rng + (f" {pos:g}" if isinstance(pos, float) else "")
             if out.output is None or first:
                 out.output = first if isinstance(first, str) else (out.output or "")
             out.replace.append((c.start, c.end, "0"))
@@ -355,7 +358,7 @@ class _Reader:
             v = self.value(c.args[0], calls) if c.args else None
             if isinstance(v, tuple) and v[0] == "list" and v[1]:
                 values: Any = v[1]
-            elif isinstance(v, tuple) and v[0] == "ref":
+            elif isinstance(v, tuple) and v[0] in ("ref", "name"):
                 values = self.qualified(c.args[0])
             else:
                 raise SpecError(f"{self.cell}: {c.name} takes a {{list}} of values or a range")
@@ -365,7 +368,7 @@ class _Reader:
         elif c.name in STATISTICS:
             stat, takes = STATISTICS[c.name]
             target = self.value(c.args[0], calls) if c.args else None
-            if not (isinstance(target, tuple) and target[0] == "ref"):
+            if not (isinstance(target, tuple) and target[0] in ("ref", "name")):
                 raise SpecError(f"{self.cell}: {c.name} takes the cell of an input or output")
             x = None
             if takes:
@@ -399,7 +402,7 @@ class _Reader:
                 params[name] = v
             elif isinstance(v, tuple) and v[0] == "list":
                 params[name] = v[1]
-            elif isinstance(v, tuple) and v[0] == "ref":
+            elif isinstance(v, tuple) and v[0] in ("ref", "name"):
                 params[name] = self.qualified(span) if qualify else v[1]
             elif isinstance(v, tuple) and v[0] == "call" and v[1].name in DISTRIBUTIONS:
                 self.out.problems.append(f"{self.cell}: {call.name}'s {name} is the "
@@ -448,9 +451,10 @@ class _Reader:
         elif n in _CORRMAT:
             ref, pos = args[0], self.number(args[1], n)
             inst = self.number(args[2], n)
-            if not (isinstance(ref, tuple) and ref[0] == "ref") or pos is None:
+            if not (isinstance(ref, tuple) and ref[0] in ("ref", "name")) or pos is None:
                 raise SpecError(f"{self.cell}: {n} takes a matrix range and a position")
-            text = ref[1] if "!" in ref[1] else f"{quote_sheet(self.sheet)}!{ref[1]}"
+            text = ref[1] if "!" in ref[1] or ref[0] == "name" else \
+                f"{quote_sheet(self.sheet)}!{ref[1]}"
             props["corrmat"] = (text, int(pos), int(inst or 1))
 
 

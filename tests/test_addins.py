@@ -55,6 +55,7 @@ def test_inputs(formula, kind, params, props):
     ("=_xll.RiskOutput()+A1*2", ""),
     ('=PsiOutput()+A1', ""),
     ('=A1+VoseOutput("Total")', "Total"),
+    ('=RiskOutput(,"Revenue",3)+B1', "Revenue 3"),
 ])
 def test_outputs(formula, name):
     got = read_cell("Out!B9", formula)
@@ -129,3 +130,10 @@ def test_the_same_inputs_as_declared_by_hand(tmp_path, style):
         got.append(np.asarray(next(iter(samples.outputs.values()))))
     np.testing.assert_array_equal(got[0], got[1])
     assert got[0].mean() == pytest.approx(20 + 100, abs=1.0)
+
+
+def test_a_correlation_matrix_by_name_or_range():
+    assert read_cell("In!A1", "=RiskNormal(1,2,RiskCorrmat(NewMatrix1,2))").corrmat == \
+        ("NewMatrix1", 2, 1)
+    assert read_cell("In!A1", "=PsiNormal(1,2,PsiCorrMatrix(A1:B2,1,3))").corrmat == \
+        ("In!A1:B2", 1, 3)
