@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from engine.addin_models import addin_book
 from engine.backends import Backend, available_backends, get_backend
 from engine.distributions import Distribution
 from engine.errors import McdeskError, SpecError
@@ -24,7 +25,14 @@ from engine.reach import inputs_reaching
 from engine.results import SimulationResult
 from engine.sampling import Sampling
 from engine.simulate import _constant, prepare, run_job, summarize
-from engine.spec import DEFAULT_SEED, MAX_SEED, MAX_TRIALS, InputSpec, SimulationSpec
+from engine.spec import (
+    DEFAULT_SEED,
+    MAX_SEED,
+    MAX_TRIALS,
+    CorrelationSpec,
+    InputSpec,
+    SimulationSpec,
+)
 from engine.workbook import CellRef, Limits
 
 log = logging.getLogger(__name__)
@@ -186,6 +194,7 @@ class Workspace:
     book_name: str = ""
     inputs: dict[str, InputSpec] = field(default_factory=dict)  # keyed by canonical cell
     outputs: list[str] = field(default_factory=list)
+    correlations: list[CorrelationSpec] = field(default_factory=list)  # rank correlations
     settings: RunSettings = field(default_factory=RunSettings)
     result: SimulationResult | None = None
     progress: RunProgress = field(default_factory=RunProgress)
@@ -205,6 +214,10 @@ class Workspace:
         self.model, self.book_path, self.book_name = model, Path(path), name or Path(path).name
         self.inputs, self.outputs, self.result, self._random = {}, [], None, None
         self.computed, self._labels, self._reach = computed, {}, {}
+        book, self.correlations = addin_book(model), []
+        if book is not None:  # built for @RISK / Analytic Solver / ModelRisk: its own definitions
+            self.inputs = {i.cell: i for i in book.inputs}
+            self.outputs, self.correlations = list(book.outputs), list(book.correlations)
         log.info("opened %s (%d sheets)", self.book_name, len(model.workbook.sheets))
 
     def value(self, ref: CellRef) -> object:
@@ -333,7 +346,8 @@ class Workspace:
     def spec(self) -> SimulationSpec:
         s = self.settings.validated()
         return SimulationSpec(inputs=list(self.inputs.values()), outputs=list(self.outputs),
-                              trials=s.trials, seed=s.seed, sampling=Sampling(s.sampling))
+                              trials=s.trials, seed=s.seed, sampling=Sampling(s.sampling),
+                              correlations=list(self.correlations))
 
     def backend(self) -> Backend:
         name = self.settings.backend
