@@ -91,6 +91,7 @@ class Compiler:
         self.cell = cell
         self.info = info
         self._rand_count = 0
+        self.randarray_count = 0  # RANDARRAY calls compiled so far (engine._randarray)
 
     def compile(self, node: ir.Node) -> Code:
         m = getattr(self, "_" + type(node).__name__.lower())
@@ -371,6 +372,11 @@ class Compiler:
             return result(r, err)
 
         return run
+
+    def _fn_randarray(self, node: ir.Call) -> Code:
+        from ._randarray import compile_randarray
+
+        return compile_randarray(self, node)
 
     def _fn_now(self, node: ir.Call) -> Code:
         self.info.volatile.add("NOW")
