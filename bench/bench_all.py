@@ -170,7 +170,7 @@ def max_rel_diff(a: dict, b: dict) -> float | None:
 
 def gpu_usable() -> bool:
     try:
-        from engine.backends.cupy_device import gpu_available
+        from engine.backends.cupy.device import gpu_available
 
         return gpu_available()
     except ImportError:

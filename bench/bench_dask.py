@@ -50,7 +50,7 @@ def main() -> None:
 
     import bench.genmodel as genmodel
     from engine.backends import get_backend
-    from engine.backends.dask_backend import DaskBackend
+    from engine.backends.dask import DaskBackend
     from engine.model import Model
     from engine.simulate import prepare, run_job
     from engine.spec import SimulationSpec

@@ -7,7 +7,7 @@ a hand-written fused Numba kernel of the same model; then every shared workbook.
 
 The model is written as an .xlsx with openpyxl and opened by the engine as a user's workbook
 would be.  The hand-fused kernel draws its uniforms with the engine's own Philox generator
-(``engine.backends._numba_rt.u01``, the uniforms of :mod:`engine.sampling` bit for bit), so
+(``engine.backends.numba._rt.u01``, the uniforms of :mod:`engine.sampling` bit for bit), so
 all three compute the same trials; its results are compared with the engine's.
 
 Printed: trials/s of each, the ratios (goals: numba >= 0.75x hand-fused, >= 10x numpy), the
@@ -99,7 +99,7 @@ def hand_kernel():
     """The same model written plainly as one Numba loop (uniforms from the engine's Philox)."""
     from numba import njit
 
-    from engine.backends._numba_rt import _triangular, u01
+    from engine.backends.numba._rt import _triangular, u01
 
     base = np.array(BASE, dtype=np.float64)
     budget = np.array(BUDGET, dtype=np.float64)

@@ -36,7 +36,7 @@ timeout 60 $PY - <<'EOF' 2>&1 | tee "$OUT/probe.txt"
 import importlib.util
 print("cupy installed:", importlib.util.find_spec("cupy") is not None)
 from engine.backends import available_backends
-from engine.backends import cupy_device as d
+from engine.backends.cupy import device as d
 print("gpu usable:", d.gpu_available(), "backends:", available_backends())
 if d.gpu_available():
     import cupy

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 log = logging.getLogger(__name__)
 
 try:  # the cupy backend's own share of the card per concurrent run, so the two agree
-    from engine.backends.cupy_device import BYTES_PER_SLOT as VRAM_PER_SLOT
-    from engine.backends.cupy_device import MAX_SLOTS as MAX_GPU_SLOTS
+    from engine.backends.cupy.device import BYTES_PER_SLOT as VRAM_PER_SLOT
+    from engine.backends.cupy.device import MAX_SLOTS as MAX_GPU_SLOTS
 except ImportError:  # pragma: no cover - an engine without the cupy backend
     VRAM_PER_SLOT, MAX_GPU_SLOTS = 16 * 2**30, 8
 RAM_PER_SLOT = 2 * 2**30         # main memory per running job, on the CPU fallback

@@ -28,8 +28,8 @@ import pytest
 pytest.importorskip("numba")
 
 from engine.backends import base  # noqa: E402
-from engine.backends import cupy_device as dev  # noqa: E402
-from engine.backends._cuda_codegen import NotTranslatable, translate  # noqa: E402
+from engine.backends.cupy import device as dev  # noqa: E402
+from engine.backends.cupy._codegen import NotTranslatable, translate  # noqa: E402
 from engine.backends.cupy import CupyBackend  # noqa: E402
 from engine.backends.numpy import NumpyBackend  # noqa: E402
 from engine.errors import SpecError  # noqa: E402
@@ -192,8 +192,8 @@ class HostCudaBackend(CupyBackend):
 
     @staticmethod
     def source_of(job, dtype: str = "float64") -> str:
-        from engine.backends._cuda_codegen import generate_cuda
-        from engine.backends._numba_samplers import samplers_for
+        from engine.backends.cupy._codegen import generate_cuda
+        from engine.backends.numba._samplers import samplers_for
 
         samplers, mode = samplers_for(job)
         return generate_cuda(job.program, samplers, mode, dtype).source

@@ -21,7 +21,7 @@ pytest.importorskip("distributed")
 pytest.importorskip("numba")
 
 from engine.backends import ChunkResult, get_backend  # noqa: E402
-from engine.backends.dask_backend import SCHEDULER_ENV, DaskBackend  # noqa: E402
+from engine.backends.dask import SCHEDULER_ENV, DaskBackend  # noqa: E402
 from engine.errors import CancelledError  # noqa: E402
 from engine.model import Model  # noqa: E402
 from engine.simulate import prepare, run_job  # noqa: E402

@@ -245,7 +245,7 @@ def _by_cell(job: Job, samples) -> tuple[dict, dict, dict]:
 def test_irr_pair_gives_irr_on_each_trial_bit_for_bit():
     """Two trials' IRRs in lockstep: the numbers (and converged flags) of irr on each, for
     flows that converge, need bracketing, have no sign change or hold a NaN."""
-    from engine.backends._numba_rt import irr, irr_pair
+    from engine.backends.numba._rt import irr, irr_pair
 
     rng = np.random.default_rng(3)
     cases = [[-100.0, 50, 60, 70], [100.0, 50, 60, 70], [-100.0, 400, -300, 1],
@@ -299,7 +299,7 @@ def test_every_distribution_draws_the_numpy_samples(backend, sampling):
 
 
 def test_kernel_uniforms_are_engine_sampling_uniforms_bit_for_bit():
-    from engine.backends._numba_rt import fill_u01, philox4x32
+    from engine.backends.numba._rt import fill_u01, philox4x32
 
     # Random123's known answers for Philox4x32-10
     u = np.uint64

@@ -175,7 +175,7 @@ def test_errors_name_the_cell_and_the_parameter(kind, params, message):
 # ----------------------------------------------------------------- numba runtime
 def test_numba_draws_what_numpy_draws():
     pytest.importorskip("numba")
-    from engine.backends._numba_samplers import OUTSIDE, _runtime_ppf, sampler_for, test_uniforms
+    from engine.backends.numba._samplers import OUTSIDE, _runtime_ppf, sampler_for, test_uniforms
 
     u = test_uniforms()
     inside = []

@@ -90,7 +90,7 @@ def test_service_is_pointed_at_the_scheduler_service(objects: list[dict]) -> Non
     assert env["MCDESK_BACKEND"] == "dask"
     # the operator names the scheduler's Service <cluster name>-scheduler
     assert env["MCDESK_DASK_SCHEDULER"] == "tcp://mcdesk-dask-scheduler:8786"
-    from engine.backends.dask_backend import SCHEDULER_ENV
+    from engine.backends.dask import SCHEDULER_ENV
 
     assert SCHEDULER_ENV == "MCDESK_DASK_SCHEDULER"
 

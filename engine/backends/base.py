@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
@@ -146,14 +145,11 @@ class MockBackend(Backend):
 
 
 def available_backends() -> list[str]:
-    names = ["numpy"]
-    if importlib.util.find_spec("numba") is not None:
-        names.append("numba")
-        from .cupy_device import gpu_available
+    """The names of the registered backends that can run here and need no options, in the
+    registry's order (numpy, numba, cupy)."""
+    from . import registry
 
-        if gpu_available():
-            names.append("cupy")
-    return names
+    return [e.name for e in registry.entries() if e.listed and e.available()]
 
 
 AUTO_NUMBA_TRIALS = 5_000_000  # from here a first numba compile (7-30 s) pays for itself
@@ -172,14 +168,13 @@ class AutoBackend(Backend):
     def choose(self, job: Job) -> Backend:
         got = self._chosen.get(id(job))
         if got is None:
-            from .numpy import NumpyBackend
+            from . import registry
 
-            got = NumpyBackend()
+            got = registry.create("numpy")
+            assert got is not None  # the reference is always there
             gpu = None
             if "cupy" in available_backends():
-                from .cupy import CupyBackend
-
-                gpu = CupyBackend()
+                gpu = registry.create("cupy")
                 try:
                     if gpu.cpu_reason(job) is not None:  # no CUDA translation: the CPU choice
                         gpu = None
@@ -189,9 +184,7 @@ class AutoBackend(Backend):
             if gpu is not None:
                 got = gpu
             elif "numba" in available_backends():
-                from .numba import NumbaBackend
-
-                fast = NumbaBackend()
+                fast = registry.create("numba")
                 try:
                     if job.trials >= AUTO_NUMBA_TRIALS or fast.is_compiled(job):
                         got = fast
@@ -229,35 +222,19 @@ def get_backend(name: str, **options: object) -> Backend:
     ``remote`` (options: url, token, shards, ...: see ``remote.RemoteBackend``);
     ``cupy`` (options: ``dtype="float32"`` for single precision, ``device``: see
     ``engine.backends.cupy``); ``dask`` (options: ``scheduler``, ``inner``: see
-    ``engine.backends.dask_backend``)."""
+    ``engine.backends.dask``).  Each is registered by its own package (see
+    :mod:`engine.backends.registry`)."""
+    from . import registry
+
     key = (name or "auto").lower()
-    if key == "remote":
-        from remote.client import RemoteBackend  # lazily: httpx only when asked for
-
-        return RemoteBackend(**options)  # type: ignore[arg-type]
-    if key == "dask":  # lazily: dask.distributed only when asked for
-        from .dask_backend import DaskBackend
-
-        return DaskBackend(**options)  # type: ignore[arg-type]  # scheduler="tcp://...", inner
     if key == "auto":
         return AutoBackend()
-    if key == "numpy":
-        from .numpy import NumpyBackend
-
-        return NumpyBackend()
-    if key == "numba" and "numba" in available_backends():
-        from .numba import NumbaBackend
-
-        return NumbaBackend()
-    if key == "cupy":
-        from .cupy_device import gpu_available
-
-        if not gpu_available():
-            raise SpecError("backend 'cupy' needs a usable NVIDIA GPU (a CUDA device, its "
-                            "driver and pip install 'mcdesk[gpu]'); none here: use --backend "
-                            "numba (or auto)")
-        from .cupy import CupyBackend
-
-        return CupyBackend(**options)  # type: ignore[arg-type]  # dtype="float32", device=1
+    found = registry.entry(key)
+    if found is not None and found.available():
+        return found.load()(**options)
+    if key == "cupy" and found is not None:
+        raise SpecError("backend 'cupy' needs a usable NVIDIA GPU (a CUDA device, its "
+                        "driver and pip install 'mcdesk[gpu]'); none here: use --backend "
+                        "numba (or auto)")
     raise SpecError(f"unknown or unavailable backend {name!r}; available: "
                     + ", ".join(["auto", *available_backends()]))

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from .. import ir
-from . import _numba_intervals as iv
-from ._numba_values import (
+from ... import ir
+from . import _intervals as iv
+from ._values import (
     KANY,
     KBOOL,
     KNUM,
@@ -20,7 +20,7 @@ from ._numba_values import (
 )
 
 if TYPE_CHECKING:
-    from ..workbook import CellRef
+    from ...workbook import CellRef
 
 Check = tuple[str, int] | None
 
@@ -64,7 +64,7 @@ class ArgsMixin:
         number 0 (``omitted_zero``: AVERAGE, MIN, MAX, as engine.functions.stats does)."""
         # the compiler's name for engine.functions.lookup: the package attribute ``lookup``
         # is shadowed by the ``lookup`` category module once that is imported
-        from ..compiler import lookup_function
+        from ...compiler import lookup_function
 
         fn = lookup_function(node.name)
         refs = fn is not None and fn.refs

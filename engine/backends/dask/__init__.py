@@ -32,8 +32,8 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
-from ..errors import CancelledError, SpecError
-from .base import Backend, ChunkResult, Job
+from ...errors import CancelledError, SpecError
+from ..base import Backend, ChunkResult, Job
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ def _inner_backend(name: str) -> Backend:
         if name == "numba":
             from distributed import get_worker
 
-            from .numba import NumbaBackend
+            from ..numba import NumbaBackend
 
             try:
                 threads = int(get_worker().state.nthreads)
@@ -66,11 +66,11 @@ def _inner_backend(name: str) -> Backend:
                 threads = 1
             got = NumbaBackend(threads=max(threads, 1))
         elif name == "cupy":
-            from .cupy import CupyBackend
+            from ..cupy import CupyBackend
 
             got = CupyBackend()
         else:
-            from .numpy import NumpyBackend
+            from ..numpy import NumpyBackend
 
             got = NumpyBackend()
         _BACKENDS[name] = got

@@ -25,9 +25,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..functions.financial import POLISH_DONE, POLISH_STEPS
-from ..functions.math import POW10
-from ._numba_rt import _IRR_GRID
+from ...functions.financial import POLISH_DONE, POLISH_STEPS
+from ...functions.math import POW10
+from ..numba._rt import _IRR_GRID
 
 __all__ = ["RUNTIME", "irr_grid_source"]
 

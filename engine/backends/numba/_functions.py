@@ -5,7 +5,7 @@ in its docstring): how arguments are coerced, which error wins, which domain err
 tested, and the order of floating-point operations where it changes the result.  Every
 method either returns a :class:`Val` or raises :class:`NotFusable`.  Logical, math and
 random functions are here; aggregates, lookups, financial and statistical ones in
-:mod:`._numba_aggregates`.
+:mod:`._aggregates`.
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from .. import ir
-from ..values import DIV0, NA, NUM, VALUE
-from . import _numba_intervals as iv
-from ._numba_values import (
+from ... import ir
+from ...values import DIV0, NA, NUM, VALUE
+from . import _intervals as iv
+from ._values import (
     FALSE,
     KANY,
     KBLANK,
@@ -32,8 +32,8 @@ from ._numba_values import (
 
 if TYPE_CHECKING:
     pass
-from ._numba_aggregates import AggregatesMixin
-from ._numba_args import ArgsMixin
+from ._aggregates import AggregatesMixin
+from ._args import ArgsMixin
 
 
 def _round_bounds(a: iv.Interval, digits: int, how: int) -> iv.Interval:
@@ -42,7 +42,7 @@ def _round_bounds(a: iv.Interval, digits: int, how: int) -> iv.Interval:
     try:
         import numpy as np
 
-        from ..functions.math import round_digits
+        from ...functions.math import round_digits
     except ImportError:  # the library's rounding is not there: a looser bound
         return iv.make(a[0] - step, a[1] + step)
     ends = round_digits(np.array(a), np.array(float(digits)), ("half", "up", "down")[how])

@@ -11,10 +11,10 @@ import os
 
 import numpy as np
 
-from ..compiler import stream_id
-from ..sampling import draw
-from ..values import Kind, Vec, to_number
-from .base import Backend, ChunkResult, Job
+from ...compiler import stream_id
+from ...sampling import draw
+from ...values import Kind, Vec, to_number
+from ..base import Backend, ChunkResult, Job
 
 
 def draw_inputs(job: Job, start: int, count: int) -> dict:

@@ -1,15 +1,15 @@
 """Aggregates, lookups, financial and statistical functions for the kernel generator
-(see :mod:`._numba_functions`)."""
+(see :mod:`._functions`)."""
 
 from __future__ import annotations
 
 import math
 from typing import TYPE_CHECKING
 
-from .. import ir
-from ..values import DIV0, NA, NUM, VALUE
-from . import _numba_intervals as iv
-from ._numba_values import (
+from ... import ir
+from ...values import DIV0, NA, NUM, VALUE
+from . import _intervals as iv
+from ._values import (
     BLANK,
     KANY,
     KBOOL,
@@ -26,7 +26,7 @@ from ._numba_values import (
 
 if TYPE_CHECKING:
     pass
-from ._numba_args import ArgsMixin
+from ._args import ArgsMixin
 
 
 class AggregatesMixin(ArgsMixin):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from ..values import ERROR_NAMES
-from . import _numba_intervals as iv
+from ...values import ERROR_NAMES
+from . import _intervals as iv
 
 KNUM, KBOOL, KBLANK, KSTR = "num", "bool", "blank", "str"   # static Excel kinds
 KANY = "any"    # the kind varies per trial: the tag expression ``y`` says which (TAG)

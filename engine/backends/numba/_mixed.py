@@ -15,9 +15,9 @@ import itertools
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from .. import ir
-from . import _numba_intervals as iv
-from ._numba_values import KANY, KBLANK, KBOOL, KNUM, KSTR, TAG, NotFusable, Val, lit
+from ... import ir
+from . import _intervals as iv
+from ._values import KANY, KBLANK, KBOOL, KNUM, KSTR, TAG, NotFusable, Val, lit
 
 MAX_VARIANTS = 16   # kinds x arguments a call is generated for
 

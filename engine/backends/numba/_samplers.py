@@ -1,7 +1,7 @@
 """How the numba kernel draws each input: the runtime inverse CDF and its parameters.
 
 The kernel reproduces :mod:`engine.sampling`'s uniforms bit for bit and maps them through an
-inverse CDF of :mod:`._numba_rt` (scipy's own special functions for the normal and beta
+inverse CDF of :mod:`._rt` (scipy's own special functions for the normal and beta
 ones).  Which runtime function and which parameters reproduce a distribution is read from the
 distribution object, then **verified**: the candidate must give exactly ``dist.ppf(u)``, bit
 for bit, on a set of test uniforms (the ends of (0, 1], the mode, many in between).  A
@@ -21,12 +21,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import _numba_intervals as iv
-from ._numba_codegen import InputSampler
+from . import _intervals as iv
+from ._codegen import InputSampler
 
 if TYPE_CHECKING:
-    from ..workbook import CellRef
-    from .base import Job
+    from ...workbook import CellRef
+    from ..base import Job
 
 log = logging.getLogger(__name__)
 
@@ -114,14 +114,14 @@ def _normal_like(ppf: str, mean: float, sd: float, log: bool) -> InputSampler:
 @functools.lru_cache(maxsize=256)
 def _beta_table(a: float, b: float) -> tuple[float, ...]:
     """The PERT shape's inverse table (about 50 ms to build), kept for the next run."""
-    from ._numba_beta import table
+    from ._beta import table
 
     return tuple(table(a, b).tolist())
 
 
 def _runtime_ppf(s: InputSampler, u: np.ndarray) -> np.ndarray:
-    from . import _numba_rt as rt
-    from ._numba_codegen import TABLE_PPFS
+    from . import _rt as rt
+    from ._codegen import TABLE_PPFS
 
     fn = getattr(rt, str(s.ppf))
     if s.ppf in TABLE_PPFS:

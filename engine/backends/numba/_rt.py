@@ -24,9 +24,9 @@ import llvmlite.binding as _llvm
 import numpy as np
 from numba import njit, types
 
-from ..functions.financial import POLISH_DONE, POLISH_STEPS
-from ..functions.math import POW10
-from ._numba_beta import beta_inv
+from ...functions.financial import POLISH_DONE, POLISH_STEPS
+from ...functions.math import POW10
+from ._beta import beta_inv
 
 _jit = njit(cache=True, nogil=True, error_model="numpy")
 _inline = njit(inline="always", error_model="numpy")  # inlined in numba IR
@@ -274,7 +274,7 @@ def ppf_discrete(u, dp, off):
 
 @_jit
 def ppf_pertfast(u, dp, off):
-    """PERT through the fast beta inverse of _numba_beta: dp[off:] = low, scale, table."""
+    """PERT through the fast beta inverse of _beta: dp[off:] = low, scale, table."""
     return dp[off] + dp[off + 1] * beta_inv(u, dp, off + 2)
 
 

@@ -27,12 +27,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .. import ir
-from ..values import DIV0, NA, VALUE, ExcelError, Grid, Kind, Vec, blank, boolean, num, text
-from ._numba_values import BLANK, KANY, KBLANK, KBOOL, KNUM, KSTR, NotFusable, Val, code, lit
+from ... import ir
+from ...values import DIV0, NA, VALUE, ExcelError, Grid, Kind, Vec, blank, boolean, num, text
+from ._values import BLANK, KANY, KBLANK, KBOOL, KNUM, KSTR, NotFusable, Val, code, lit
 
 if TYPE_CHECKING:
-    from ..workbook import CellRef
+    from ...workbook import CellRef
 
 MAX_TABLE = 1 << 16   # entries of one lookup table (ids are global: (max id + 1) per text)
 # functions evaluated per text id through the numpy library (they read values, not references)
@@ -191,7 +191,7 @@ class TextMixin:
     # ------------------------------------------------------------ coercion
     def text_number(self, v: Val) -> Val:
         """Text used as a number: numeric text as its number, else #VALUE!."""
-        from ..values import to_number
+        from ...values import to_number
 
         def fn(args: list[Any]) -> Vec:
             x, err = to_number(text(args[0]))
@@ -201,7 +201,7 @@ class TextMixin:
 
     def text_condition(self, v: Val) -> Val:
         """Text used as a logical test: "TRUE"/"FALSE" (any case), else #VALUE!."""
-        from ..values import to_bool
+        from ...values import to_bool
 
         def fn(args: list[Any]) -> Vec:
             x, err = to_bool(text(args[0]))
@@ -213,7 +213,7 @@ class TextMixin:
     def text_compare(self, op: str, a: Val, b: Val) -> Val:
         """engine.functions.operators.compare where a side is text: numbers < text <
         logicals whatever the values; text case-insensitively; blank as ""."""
-        from ..functions.operators import compare
+        from ...functions.operators import compare
 
         def fn(args: list[Any]) -> Vec:
             return compare(op, _vec(args[0]), _vec(args[1]))
@@ -226,7 +226,7 @@ class TextMixin:
 
     def concat(self, a: Val, b: Val) -> Val:
         """``&`` over values from the table (engine.functions.operators.concat)."""
-        from ..functions.operators import concat
+        from ...functions.operators import concat
 
         return self.tabulate([a, b], lambda args: concat(_vec(args[0]), _vec(args[1])),
                              "text joined with '&'")
@@ -235,7 +235,7 @@ class TextMixin:
     def enumerated_call(self, node: ir.Call) -> Val:
         """A function of text (or logical) arguments and constants, evaluated by the numpy
         library for every value the arguments can take."""
-        from ..compiler import compile_formula
+        from ...compiler import compile_formula
 
         assert self.cell is not None
         slots: list[int] = []
@@ -311,7 +311,7 @@ class TextMixin:
         return node, [self.operand(c) for row in node.cells() for c in row]
 
     def _criterion(self, node: ir.Node | None, what: str) -> Any:
-        from ..functions._criteria import parse
+        from ...functions._criteria import parse
 
         if node is None or isinstance(node, ir.Missing):
             return parse(None)
@@ -330,7 +330,7 @@ class TextMixin:
 
     def match_mask(self, crit: Any, cell: Val) -> str:
         """Where ``cell`` meets the parsed criterion, per trial ("1.0"/"0.0" when fixed)."""
-        from ..functions._criteria import match, parse, view
+        from ...functions._criteria import match, parse, view
 
         if cell.kind == KANY:   # each kind it can take, selected by its tag
             return self.by_kind(cell, lambda x: Val(self.match_mask(crit, x), "0", KNUM)).v
@@ -547,7 +547,7 @@ def _bool_const(x: bool) -> Val:
 
 
 def _error_name(c: int) -> str:
-    from ..values import ERROR_NAMES
+    from ...values import ERROR_NAMES
 
     return ERROR_NAMES[c]
 

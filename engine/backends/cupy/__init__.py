@@ -1,7 +1,7 @@
 """The cupy backend: the stochastic slice as one fused CUDA kernel on an NVIDIA GPU.
 
 It is the numba backend with another code generator and another launcher:
-:mod:`._cuda_codegen` translates the same generated per-trial code into CUDA C++ (one thread
+:mod:`._codegen` translates the same generated per-trial code into CUDA C++ (one thread
 per trial: Philox uniforms bit-identical to :mod:`engine.sampling`, inverse CDFs, every fused
 cell in registers, outputs written once), compiled by NVRTC through ``cupy.RawModule`` with
 ``--fmad=false`` (CuPy caches the binary on disk).  Cells outside the fused subset are
@@ -20,7 +20,7 @@ that distance of it.
 
 Memory: each launch holds ``batch_trials`` trials, sized from the free device memory (NVML)
 with a safety buffer and shared between the runs that the process-wide GPU semaphore lets in;
-an out-of-memory error halves the batch and retries (:mod:`.cupy_device`).
+an out-of-memory error halves the batch and retries (:mod:`.device`).
 """
 
 from __future__ import annotations
@@ -30,11 +30,11 @@ from typing import Any
 
 import numpy as np
 
-from ._cuda_codegen import KERNEL_NAME, NotTranslatable, generate_cuda
-from ._numba_codegen import InputSampler, KernelPlan
-from .base import Backend, ChunkResult, Job, RunArrays
-from .cupy_device import batch_trials, gpu_semaphore, halving, semaphore_slots, vram
-from .numba import NumbaBackend, _Prepared
+from ..base import Backend, ChunkResult, Job, RunArrays
+from ..numba import NumbaBackend, _Prepared
+from ..numba._codegen import InputSampler, KernelPlan
+from ._codegen import KERNEL_NAME, NotTranslatable, generate_cuda
+from .device import batch_trials, gpu_semaphore, halving, semaphore_slots, vram
 
 log = logging.getLogger(__name__)
 

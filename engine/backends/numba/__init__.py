@@ -1,9 +1,9 @@
 """The numba backend: the stochastic slice fused into one compiled per-trial loop.
 
-For each program, :mod:`._numba_codegen` generates the source of one kernel module: per
+For each program, :mod:`._codegen` generates the source of one kernel module: per
 block of 512 trials it draws every input from Philox (the uniforms of
 :mod:`engine.sampling`, Monte Carlo or Latin hypercube, bit for bit) through its inverse CDF
-(:mod:`._numba_samplers`), then computes every varying cell of each trial in local variables
+(:mod:`._samplers`), then computes every varying cell of each trial in local variables
 and stores only the outputs, plus the input samples that sensitivity analysis needs.
 
 The kernel is ``@njit(nogil=True, cache=True)``; a chunk is split over threads (numba's
@@ -13,7 +13,7 @@ parfor passes take more than linear time in the loop body (a 300-cell workbook c
 58 s with ``prange``, 10 s without), and add about 1.5 s to every compile.
 
 Every value kind is fused: numbers, logicals, errors and text (strings as ids into a table
-made when the kernel is generated: :mod:`._numba_text`).  Cells outside the fused subset (a
+made when the kernel is generated: :mod:`._text`).  Cells outside the fused subset (a
 string made per trial from a varying number, a lookup on a varying key that is not sorted,
 ...) do not make the run fail: the kernel computes everything before them, and the numpy
 evaluator computes those cells and what depends on them from the kernel's stored values (text
@@ -45,15 +45,15 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..compiler import stream_id
-from ..values import Kind, Vec
-from ._numba_codegen import InputSampler, KernelPlan, generate
-from ._numba_samplers import samplers_for
-from .base import Backend, ChunkResult, Job, RunArrays
-from .numpy import NumpyBackend, output_arrays
+from ...compiler import stream_id
+from ...values import Kind, Vec
+from ..base import Backend, ChunkResult, Job, RunArrays
+from ..numpy import NumpyBackend, output_arrays
+from ._codegen import InputSampler, KernelPlan, generate
+from ._samplers import samplers_for
 
 if TYPE_CHECKING:
-    from ..workbook import CellRef
+    from ...workbook import CellRef
 
 log = logging.getLogger(__name__)
 
@@ -302,7 +302,7 @@ class NumbaBackend(Backend):
         return generate(program, samplers, mode)
 
     def _const_outputs(self, job: Job, plan: KernelPlan) -> dict:
-        from ..model import Env
+        from ...model import Env
 
         program = job.program
         env = Env(program.model, n=1, now=program.now)
@@ -414,7 +414,7 @@ class NumbaBackend(Backend):
         ext = np.empty((len(plan.ext_inputs), count))
         if not plan.ext_inputs:
             return ext
-        from ..sampling import draw
+        from ...sampling import draw
 
         for r, c in enumerate(plan.ext_inputs):
             dist = job.distributions.get(c)
@@ -430,8 +430,8 @@ class NumbaBackend(Backend):
                     out_in: np.ndarray, out_v: np.ndarray, out_e: np.ndarray,
                     row: dict) -> dict:
         """The cells left to numpy, from the kernel's inputs and stored cells."""
-        from ..model import Env
-        from ..sampling import draw
+        from ...model import Env
+        from ...sampling import draw
 
         program = job.program
 
@@ -486,7 +486,7 @@ def _as_output(kind: str, v: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, np.
 
 def _mixed_vec(v: np.ndarray, e: np.ndarray, strings: list[str]) -> Vec:
     """A mixed cell stored by the kernel as numpy's per-trial values (Kind.ANY)."""
-    from ..values import normalize
+    from ...values import normalize
 
     code, tag = e & 15, e >> 4
     data = np.empty(len(v), dtype=object)
@@ -524,7 +524,7 @@ def fused_report(job: Job, backend: NumbaBackend | None = None) -> dict[str, str
 
 def prep_constant(job: Job, c: CellRef) -> Vec:
     """The value numpy gives a cell outside the slice (a constant or the workbook's value)."""
-    from ..model import Env
+    from ...model import Env
 
     env = Env(job.program.model, n=1, now=job.program.now)
     env.values.update(job.program.constants)
