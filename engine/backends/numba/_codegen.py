@@ -47,6 +47,7 @@ from ...values import VALUE, ExcelError, Grid, Vec
 from . import _intervals as iv
 from ._functions import FunctionsMixin
 from ._mixed import SELECTORS, MixedMixin
+from ._rt_functions import KERNEL_NAMES as RT_FUNCTIONS
 from ._text import ENUMERATED, TextMixin
 from ._values import (
     BLANK,
@@ -697,6 +698,7 @@ class Generator(FunctionsMixin, TextMixin, MixedMixin):
             "from engine.backends.numba._rt import (fill_discrete, fill_lognormal, fill_normal,",
             "                                       fill_pert, fill_pertfast, fill_triangular,",
             "                                       fill_u01, fill_uniform)",
+            f"from engine.backends.numba._rt_functions import ({', '.join(RT_FUNCTIONS)})",
         ]
         src += draw
         args = "key0, key1, start, lo, hi, total, sids, kv, ke, dp, ext, out_in, out_v, out_e"
@@ -801,10 +803,10 @@ def runtime_version() -> str:
     """A hash of the runtime modules the kernels call.  It is part of every kernel's source,
     so a kernel cached on disk by numba (which does not track changes in the functions it
     calls) is never reused with another version of them."""
-    from . import _beta, _rt
+    from . import _beta, _rt, _rt_functions
 
     h = hashlib.sha256()
-    for mod in (_rt, _beta):
+    for mod in (_rt, _beta, _rt_functions):
         h.update(Path(str(mod.__file__)).read_bytes())
     return h.hexdigest()[:16]
 

@@ -1,0 +1,283 @@
+"""Runtime helpers of the Excel functions the kernel generator's mixins add (dates, order
+statistics, depreciation, annuities, regression): small ``@njit`` functions of floats (and of
+scratch arrays) that generated kernels call, each written operation for operation as the
+numpy library computes one trial (:mod:`engine.functions.dates`, ``.stats``, ``.financial``,
+``.regression``), so that results agree to the last bit where the operations are the same.
+
+They return values only; the generator computes error codes with ordinary expressions (or
+the ``*_bad`` helpers here), so each call is one line that the CUDA translation can map to a
+function of the same name in :mod:`engine.backends.cupy._rt`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+_jit = njit(nogil=True, cache=True, error_model="numpy")
+
+MAX_SERIAL = 2958465.0
+_EPOCH_1970 = -25569   # 1899-12-30 in days from 1970-01-01
+
+# the names a generated kernel imports from this module
+KERNEL_NAMES = ("serial_part", "serial_bad", "yearfrac", "pct_inc", "pct_exc", "kth_large",
+                "kth_small", "pct_rank", "pmt", "pv", "fv", "vdb", "db")
+
+
+# ----------------------------------------------------------------- dates (functions.dates)
+@_jit
+def _civil(z):
+    """(year, month, day) of day ``z`` counted from 1970-01-01 (proleptic Gregorian)."""
+    z = z + 719468
+    era = (z if z >= 0 else z - 146096) // 146097
+    doe = z - era * 146097
+    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    d = doy - (153 * mp + 2) // 5 + 1
+    m = mp + 3 if mp < 10 else mp - 9
+    y = yoe + era * 400 + (1 if m <= 2 else 0)
+    return y, m, d
+
+
+@_jit
+def _ymd(serial):
+    """engine.functions.dates.to_ymd of one serial (Excel's 1900-02-29 and 1900-01-00)."""
+    x = serial if math.isfinite(serial) else 0.0
+    x = min(max(x, -1e6), MAX_SERIAL + 1.0)
+    s = int(math.floor(x))
+    if s == 60:
+        return 1900, 2, 29
+    if s == 0:
+        return 1900, 1, 0
+    return _civil(_EPOCH_1970 + (s if s >= 61 else s + 1))
+
+
+@_jit
+def serial_bad(s):
+    """1.0 where ``s`` is not a serial number (dates._bad_serial), else 0.0."""
+    return 1.0 if (s < 0.0) | (s >= MAX_SERIAL + 1.0) | (not math.isfinite(s)) else 0.0
+
+
+@_jit
+def serial_part(s, which):
+    """YEAR (0), MONTH (1) or DAY (2) of serial ``s``, as a float."""
+    y, m, d = _ymd(s)
+    return float(y if which == 0 else m if which == 1 else d)
+
+
+@_jit
+def _is_leap(y):
+    return ((y % 4 == 0) and (y % 100 != 0)) or (y % 400 == 0)
+
+
+@_jit
+def _leaps_upto(y):
+    return y // 4 - y // 100 + y // 400
+
+
+@_jit
+def yearfrac(a, c, basis):
+    """dates._yearfrac of one trial: ``a``, ``c`` the dates (any order), ``basis`` already
+    truncated and valid (0..4)."""
+    s1 = math.floor(min(a, c))
+    s2 = math.floor(max(a, c))
+    y1, m1, d1 = _ymd(s1)
+    y2, m2, d2 = _ymd(s2)
+    diff = s2 - s1
+    if basis == 0.0:
+        end1 = 28 + (1 if _is_leap(y1) else 0) if m1 == 2 else 31
+        end2 = 28 + (1 if _is_leap(y2) else 0) if m2 == 2 else 31
+        feb_end1 = (m1 == 2) and (d1 == end1)
+        feb_end2 = (m2 == 2) and (d2 == end2)
+        a1 = 30 if (d1 == 31) or feb_end1 else d1
+        a2 = 30 if (((d1 == 31) or (d1 == 30)) and (d2 == 31)) or (feb_end1 and feb_end2) else d2
+        return ((y2 - y1) * 360 + (m2 - m1) * 30 + (a2 - a1)) / 360.0
+    if basis == 1.0:
+        leap1 = _is_leap(y1) or (y1 == 1900)
+        leap2 = _is_leap(y2) or (y2 == 1900)
+        within = (y1 == y2) or ((y2 == y1 + 1) and ((m1 > m2) or ((m1 == m2) and (d1 >= d2))))
+        if within:
+            feb29 = (leap1 and (m1 <= 2)) or (leap2 and ((m2 > 2) or ((m2 == 2) and (d2 == 29))))
+            year_len = 366.0 if ((y1 == y2) and leap1) or feb29 else 365.0
+            return diff / year_len
+        years = y2 - y1 + 1
+        leaps = _leaps_upto(y2) - _leaps_upto(y1 - 1)
+        return diff / ((365.0 * years + leaps) / years)
+    if basis == 2.0:
+        return diff / 360.0
+    if basis == 3.0:
+        return diff / 365.0
+    return ((y2 - y1) * 360 + (m2 - m1) * 30 + (min(d2, 30) - min(d1, 30))) / 360.0
+
+
+# ----------------------------------------------------------------- order statistics (stats)
+@_jit
+def _sort(z, n):
+    """Insertion sort of z[0:n] in place (n is small: the cells of a range)."""
+    for i in range(1, n):
+        x = z[i]
+        j = i - 1
+        while j >= 0 and z[j] > x:
+            z[j + 1] = z[j]
+            j -= 1
+        z[j + 1] = x
+
+
+@_jit
+def _kth(z, n, j):
+    top = max(n - 1, 0)
+    k = int(min(max(j, 0.0), float(top)))
+    return z[k] if n > 0 else 0.0
+
+
+@_jit
+def _interpolate(z, n, h):
+    """stats._Ordered.interpolate of sorted z[0:n] at 0-based rank ``h``."""
+    top = float(max(n - 1, 0))
+    h = min(max(h, 0.0), top)
+    lo = math.floor(h)
+    a = _kth(z, n, lo)
+    b = _kth(z, n, min(lo + 1.0, top))
+    return a + (h - lo) * (b - a)
+
+
+@_jit
+def pct_inc(z, n, x):
+    """PERCENTILE.INC of z[0:n] at ``x`` (valid: 0 <= x <= 1, n > 0); sorts z[0:n]."""
+    _sort(z, n)
+    return _interpolate(z, n, (n - 1.0) * x)
+
+
+@_jit
+def pct_exc(z, n, x):
+    """PERCENTILE.EXC of z[0:n] at ``x`` (valid); sorts z[0:n]."""
+    _sort(z, n)
+    return _interpolate(z, n, (n + 1.0) * x - 1.0)
+
+
+@_jit
+def kth_large(z, n, k):
+    """LARGE(z[0:n], k), k whole and valid; sorts z[0:n]."""
+    _sort(z, n)
+    return _kth(z, n, n - k)
+
+
+@_jit
+def kth_small(z, n, k):
+    _sort(z, n)
+    return _kth(z, n, k - 1.0)
+
+
+@_jit
+def pct_rank(z, n, x, exc):
+    """stats._percentrank of z[0:n] at ``x`` before rounding (n > 0; sorts z[0:n]): the
+    rank of x, interpolated between its neighbours, over n - 1 (inc) or n + 1 (exc); NaN
+    and infinities as np.nan_to_num makes them."""
+    _sort(z, n)
+    below = 0
+    upto = 0
+    for i in range(n):
+        if z[i] < x:
+            below += 1
+        if z[i] <= x:
+            upto += 1
+    lo = _kth(z, n, upto - 1.0)
+    hi = _kth(z, n, float(upto))
+    if upto > below:
+        pos = float(below)
+    else:
+        pos = upto - 1.0 + (x - lo) / (hi - lo)
+    if exc != 0.0:
+        r = (pos + 1.0) / (n + 1.0)
+    else:
+        r = pos / (n - 1.0) if n > 1 else 1.0
+    if math.isnan(r):
+        return 0.0
+    if math.isinf(r):
+        return 1.7976931348623157e308 if r > 0 else -1.7976931348623157e308
+    return r
+
+
+# ----------------------------------------------------------------- financial
+@_jit
+def _growth(r, n):
+    if r > -1.0:
+        g = math.exp(n * math.log1p(max(r, -1.0)))
+    else:
+        g = np.power(1.0 + r, n)
+    ann = n if r == 0.0 else (g - 1.0) / (1.0 if r == 0.0 else r)
+    return g, ann
+
+
+@_jit
+def pmt(r, n, v, f, t):
+    """financial._pmt of one trial."""
+    g, ann = _growth(r, n)
+    return -(f + v * g) / ((1.0 + r * (1.0 if t != 0.0 else 0.0)) * ann)
+
+
+@_jit
+def fv(r, n, p, v, t):
+    """financial._fv of one trial."""
+    g, ann = _growth(r, n)
+    return -(v * g + p * (1.0 + r * (1.0 if t != 0.0 else 0.0)) * ann)
+
+
+@_jit
+def pv(r, n, p, f, t):
+    """financial.pv's compute of one trial."""
+    g, ann = _growth(r, n)
+    return -(f + p * (1.0 + r * (1.0 if t != 0.0 else 0.0)) * ann) / g
+
+
+@_jit
+def db(c, s, life, per, month):
+    """financial.db's compute of one trial (per, month truncated; arguments valid)."""
+    rt = 0.0
+    if c != 0.0:   # np.round(x, 3) is rint(x * 1000) / 1000
+        rt = np.rint((1.0 - np.power(s / c, 1.0 / life)) * 1000.0) / 1000.0
+    first = c * rt * month / 12.0
+    total = first
+    out = first if per == 1.0 else 0.0
+    last = int(per)
+    for k in range(2, last + 1):
+        if k > life:
+            dep = (c - total) * rt * (12.0 - month) / 12.0
+        else:
+            dep = (c - total) * rt
+        if per == k:
+            out = dep
+        total = total + dep
+    return out
+
+
+@_jit
+def vdb(c, s, life, start, end, factor, no_switch):
+    """financial.vdb's compute of one trial (arguments valid)."""
+    rate = min(factor / life, 1.0)
+    frac = start - math.floor(start)
+    value = c
+    switched = False
+    sl = 0.0
+    total = 0.0
+    a = 0.0
+    for k in range(int(math.ceil(max(end, 0.0))) + 2):
+        step = frac if (k == 0) and (frac > 0.0) else 1.0
+        b = a + step
+        on = a < end
+        left = max(value - s, 0.0)
+        dec = min(value * rate, left)
+        straight = left / (life - a)
+        if on and (not switched) and (no_switch == 0.0) and (straight > dec):
+            sl = straight
+            switched = True
+        dep = (sl if switched else dec) * step
+        part = max(min(b, end) - max(a, start), 0.0) / step
+        if on:
+            total = total + min(dep * part, left)
+            value = value - min(dep, left)
+        a = b
+    return total
