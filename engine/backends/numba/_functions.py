@@ -34,6 +34,9 @@ if TYPE_CHECKING:
     pass
 from ._aggregates import AggregatesMixin
 from ._args import ArgsMixin
+from ._dates import DatesMixin
+from ._finance import FinanceMixin
+from ._stats import StatsMixin
 
 
 def _round_bounds(a: iv.Interval, digits: int, how: int) -> iv.Interval:
@@ -51,7 +54,7 @@ def _round_bounds(a: iv.Interval, digits: int, how: int) -> iv.Interval:
     return (lo, hi) if math.isfinite(lo) and math.isfinite(hi) else iv.UNKNOWN
 
 
-class FunctionsMixin(AggregatesMixin, ArgsMixin):
+class FunctionsMixin(AggregatesMixin, DatesMixin, StatsMixin, FinanceMixin, ArgsMixin):
     """The supported Excel functions (see the module docstring)."""
 
     # ------------------------------------------------------------ logical (functions.logical)

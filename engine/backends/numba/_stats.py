@@ -1,0 +1,272 @@
+"""Statistical functions for the kernel generator (a mixin): MEDIAN, PERCENTILE(.INC/.EXC),
+QUARTILE(.INC/.EXC), LARGE, SMALL, COUNT, COUNTA and LOGNORM.DIST, as
+:mod:`engine.functions.stats` and ``.distributions`` compute them for one trial.
+
+Order statistics copy a trial's numbers into a scratch array and sort it there
+(:mod:`._rt_functions`): which cells hold numbers is known when the kernel is generated (a
+cell's kind is static; a cell whose kind varies per trial is not fused here), so the count is
+a constant and only the values move.  Errors: the position argument's first, then the first
+error of the numbers' arguments, then the domain (#NUM!), as the library has them.
+"""
+
+from __future__ import annotations
+
+import math
+
+from ... import ir
+from ...values import NUM
+from . import _intervals as iv
+from ._args import ArgsMixin
+from ._values import KANY, KBLANK, KBOOL, KNUM, NotFusable, Val, errors_of, lit, num
+
+_SQRT2PI = math.sqrt(2.0 * math.pi)
+
+
+class StatsMixin(ArgsMixin):
+    """Order statistics, counts and the lognormal distribution (see the module docstring)."""
+
+    # ------------------------------------------------------------ order statistics
+    def _sorted_copy(self, vals: list[Val]) -> str:
+        """A scratch array holding this trial's ``vals`` (the helpers sort it in place)."""
+        z = self.scratch(max(len(vals), 1))
+        for j, v in enumerate(vals):
+            self.lines.append(f"{z}[{j}] = {v.v}")
+        return z
+
+    def _order_stat(self, vals: list[Val], arr_e: str, x: Val, how: str,
+                    pre: list[tuple[str, int] | None] = ()) -> Val:
+        """stats._order_stat of ``vals`` at ``x`` ("inc", "exc", "large", "small"); ``pre``:
+        checks that come before the array's errors (QUARTILE's)."""
+        cnt = len(vals)
+        bounds = iv.UNKNOWN
+        if all(v.bounded for v in vals) and vals:
+            lo, hi = min(v.lo for v in vals), max(v.hi for v in vals)
+            bounds = iv.make(lo, hi)
+        if cnt == 0:   # no number at all: #NUM! after the errors
+            return num("0.0", self.err(self.chain([x.e, arr_e], [*pre, ("True", NUM)])),
+                       (0.0, 0.0))
+        z = self._sorted_copy(vals)
+        if how == "inc":
+            bad = None if x.bounded and 0.0 <= x.lo and x.hi <= 1.0 else \
+                self.value(f"({x.v} < 0.0) | ({x.v} > 1.0)")
+            g = x.v if bad is None else self.value(f"sel({bad}, 0.0, {x.v})")
+            r = self.value(f"pct_inc({z}, {cnt}, {g})")
+        elif how == "exc":
+            h = self.value(f"{lit(cnt + 1.0)} * {x.v} - 1.0")
+            bad = self.value(f"({x.v} <= 0.0) | ({x.v} >= 1.0) | ({h} < 0.0) | "
+                             f"({h} > {lit(cnt - 1.0)})")
+            g = self.value(f"sel({bad}, 0.0, {x.v})")
+            r = self.value(f"pct_exc({z}, {cnt}, {g})")
+        else:
+            kk = self.value(f"np.ceil({x.v} - 1e-12 * abs({x.v}))")
+            bad = self.value(f"({kk} < 1.0) | ({kk} > {lit(float(cnt))})")
+            g = self.value(f"sel({bad}, 1.0, {kk})")
+            r = self.value(f"kth_{how}({z}, {cnt}, {g})")
+        checks = [*pre, (bad, NUM) if bad is not None else None]
+        return num(r, self.err(self.chain([x.e, arr_e], checks)), bounds)
+
+    def _array_numbers(self, node: ir.Call, array: ir.Node | None) -> tuple[list[Val], str]:
+        if array is None or isinstance(array, ir.Missing):
+            return [num("0.0", "0", (0.0, 0.0))], "0"
+        return self.numbers(ir.Call(node.name, (array,)))
+
+    def _k_arg(self, node: ir.Call) -> Val:
+        k = node.args[1] if len(node.args) > 1 else None
+        if isinstance(k, ir.Area):
+            raise NotFusable(f"{node.name} with an array of positions")
+        return self.number(k, 0.0)
+
+    def _positional(self, node: ir.Call, how: str) -> Val:
+        if not 1 <= len(node.args) <= 2:
+            raise NotFusable(f"{node.name} with a wrong number of arguments")
+        vals, e = self._array_numbers(node, node.args[0])
+        return self._order_stat(vals, e, self._k_arg(node), how)
+
+    def fn_percentile(self, node: ir.Call) -> Val:
+        return self._positional(node, "inc")
+
+    fn_percentile_inc = fn_percentile
+
+    def fn_percentile_exc(self, node: ir.Call) -> Val:
+        return self._positional(node, "exc")
+
+    def fn_large(self, node: ir.Call) -> Val:
+        return self._positional(node, "large")
+
+    def fn_small(self, node: ir.Call) -> Val:
+        return self._positional(node, "small")
+
+    def fn_median(self, node: ir.Call) -> Val:
+        vals, e = self.numbers(node, omitted_zero=True)
+        return self._order_stat(vals, e, num("0.5", "0", (0.5, 0.5)), "inc")
+
+    def _quartile(self, node: ir.Call, how: str) -> Val:
+        """stats._quartile: q truncated; outside 0..4 (inc) or 1..3 (exc) #NUM!, checked
+        after q's own error and the array's errors."""
+        if not 1 <= len(node.args) <= 2:
+            raise NotFusable(f"{node.name} with a wrong number of arguments")
+        vals, e = self._array_numbers(node, node.args[0])
+        q = self._k_arg(node)
+        qq = self.value(f"np.trunc({q.v})")
+        if how == "inc":
+            bad = self.value(f"({q.v} < 0.0) | ({qq} > 4.0)")
+        else:
+            bad = self.value(f"({qq} <= 0.0) | ({qq} >= 4.0)")
+        p = self.value(f"sel({bad}, 0.5, {qq} / 4.0)")
+        got = self._order_stat(vals, e, Val(p, "0", KNUM, 0.0, 1.0), how)
+        return num(got.v, self.err(self.chain([q.e, got.e], [(bad, NUM)])), got.iv)
+
+    def fn_quartile(self, node: ir.Call) -> Val:
+        return self._quartile(node, "inc")
+
+    fn_quartile_inc = fn_quartile
+
+    def fn_quartile_exc(self, node: ir.Call) -> Val:
+        return self._quartile(node, "exc")
+
+    def _percentrank(self, node: ir.Call, exc: bool) -> Val:
+        """stats._percentrank: the errors of x, of the significance and of the array first;
+        then #NUM! for a significance below 1, #N/A for x outside the numbers; the rank
+        rounded down to the significance's digits."""
+        if not 2 <= len(node.args) <= 3:
+            raise NotFusable(f"{node.name} with a wrong number of arguments")
+        if any(isinstance(a, ir.Area) for a in node.args[1:]):
+            raise NotFusable(f"{node.name} with an array of values")
+        vals, arr_e = self._array_numbers(node, node.args[0])
+        x = self.number(node.args[1], 0.0)
+        d = self.number(node.args[2] if len(node.args) > 2 else None, 3.0)
+        cnt = len(vals)
+        if cnt == 0:
+            return num("0.0", self.err(self.chain([x.e, d.e, arr_e], [
+                (f"(np.trunc({d.v}) < 1.0)", NUM), ("True", 7)])), (0.0, 0.0))
+        z = self._sorted_copy(vals)
+        r = self.value(f"pct_rank({z}, {cnt}, {x.v}, {lit(1.0 if exc else 0.0)})")
+        dt = self.value(f"np.trunc({d.v})")
+        small = self.value(f"{dt} < 1.0")
+        out = self.value(f"excel_round({r}, sel({dt} >= 1.0, {dt}, 0.0), 2)")
+        outside = f"({x.v} < {z}[0]) | ({x.v} > {z}[{cnt - 1}])"
+        e = self.err(self.chain([x.e, d.e, arr_e], [(small, NUM), (outside, 7)]))
+        return self.result(out, [errors_of(e)], bounds=(0.0, 1.0))
+
+    def fn_percentrank(self, node: ir.Call) -> Val:
+        return self._percentrank(node, False)
+
+    fn_percentrank_inc = fn_percentrank
+
+    def fn_percentrank_exc(self, node: ir.Call) -> Val:
+        return self._percentrank(node, True)
+
+    # ------------------------------------------------------------ SUBTOTAL (engine.compiler)
+    def fn_subtotal(self, node: ir.Call) -> Val:
+        """SUBTOTAL(code, ...): the aggregate of the code over the arguments, cells holding
+        SUBTOTAL/AGGREGATE themselves (and hidden rows, codes 101-111) left out, as the
+        compiler's ``_fn_subtotal`` has it (a left-out cell reads as blank, which every one
+        of these aggregates skips: here it is not read at all)."""
+        table = {1: "AVERAGE", 2: "COUNT", 3: "COUNTA", 4: "MAX", 5: "MIN", 6: "PRODUCT",
+                 7: "STDEV", 8: "STDEVP", 9: "SUM", 10: "VAR", 11: "VARP"}
+        which = node.args[0] if node.args else None
+        if not isinstance(which, ir.Num) or int(which.value) % 100 not in table:
+            raise NotFusable("SUBTOTAL with a computed or unknown function number")
+        code = int(which.value)
+        args: list[ir.Node] = []
+        for a in node.args[1:]:
+            if isinstance(a, ir.Ref):
+                a = ir.Area(a.cell.sheet, a.cell.row, a.cell.col, a.cell.row, a.cell.col)
+            if not isinstance(a, ir.Area):
+                args.append(a)
+                continue
+            keep = self.model.subtotal_mask(a, code >= 100)
+            args.extend(ir.Ref(c) for i, row in enumerate(a.cells())
+                        for j, c in enumerate(row) if keep[i, j])
+        return self.expr(ir.Call(table[code % 100], tuple(args)))
+
+    # ------------------------------------------------------------ COUNT, COUNTA
+    def _count_items(self, node: ir.Call) -> list[tuple[Val, bool]]:
+        """(value, from a reference) of every argument and cell, an omitted argument the
+        number 0 (stats._filled), as stats.count iterates them."""
+        out: list[tuple[Val, bool]] = []
+        for a in node.args:
+            if isinstance(a, ir.Missing):
+                out.append((num("0.0", "0", (0.0, 0.0)), False))
+            elif isinstance(a, ir.Ref):
+                out.append((self.operand(a.cell), True))
+            elif isinstance(a, ir.Area):
+                out.extend((self.operand(c), True) for c in self.area_cells(a))
+            else:
+                v = self.expr(a)
+                if v.kind not in (KNUM, KBOOL, KBLANK):
+                    raise NotFusable(f"{node.name} of a direct argument that may be text")
+                out.append((v, False))
+        return out
+
+    def fn_count(self, node: ir.Call) -> Val:
+        """stats.count: numbers (direct logicals too) that are not errors."""
+        total, n = "0.0", 0
+        for v, from_ref in self._count_items(node):
+            if v.kind == KANY:   # a number in this trial (its tag), not an error
+                assert v.y is not None
+                hit = f"b2f(({v.y} == 0.0) & ({v.e} == 0))"
+            elif v.kind == KNUM or (v.kind == KBOOL and not from_ref):
+                hit = "1.0" if v.e == "0" else f"b2f({v.e} == 0)"
+            else:
+                continue
+            n += 1
+            total = self.value(f"{total} + {hit}")
+        return num(total, "0", (0.0, float(n)))
+
+    def fn_counta(self, node: ir.Call) -> Val:
+        """stats.counta: every direct argument; cells that are not blank (errors count)."""
+        total, n = "0.0", 0
+        for v, from_ref in self._count_items(node):
+            if not from_ref or v.kind not in (KBLANK, KANY):
+                hit = "1.0"
+            elif v.kind == KBLANK:
+                if v.e == "0":
+                    continue
+                hit = f"b2f({v.e} != 0)"
+            else:
+                assert v.y is not None
+                hit = f"b2f(({v.y} != 3.0) | ({v.e} != 0))"
+            n += 1
+            total = self.value(f"{total} + {hit}")
+        return num(total, "0", (0.0, float(n)))
+
+    # ------------------------------------------------------------ LOGNORM.DIST
+    def _lognorm(self, x: Val, m: Val, s: Val, cum: Val | None) -> Val:
+        """distributions._lognorm_dist: #NUM! for x <= 0 or s <= 0; ndtr(z) or the density."""
+        ok_x = x.bounded and x.lo > 0.0
+        ok_s = s.bounded and s.lo > 0.0
+        bad = None if ok_x and ok_s else self.value(f"({x.v} <= 0.0) | ({s.v} <= 0.0)")
+        gx = x.v if bad is None else self.value(f"sel({bad}, 1.0, {x.v})")
+        gs = s.v if bad is None else self.value(f"sel({bad}, 1.0, {s.v})")
+        z = self.value(f"(np.log({gx}) - {m.v}) / {gs}")
+        always = cum is None or iv.excludes_zero(cum.iv)
+        never = cum is not None and cum.lo == cum.hi == 0.0
+        cdf = "0.0" if never else self.value(f"ndtr({z})")
+        pdf = "0.0"
+        if not always:
+            pdf = self.value(f"np.exp(-0.5 * {z} * {z}) / ({lit(_SQRT2PI)} * {s.v} * {x.v})")
+        if always or never:
+            r = cdf if always else pdf
+        else:
+            assert cum is not None
+            r = self.value(f"sel({cum.v} != 0.0, {cdf}, {pdf})")
+        args = [x, m, s] + ([cum] if cum is not None else [])
+        checks = [(bad, NUM) if bad is not None else None]
+        return self.result(r, args, checks, (0.0, 1.0) if always else iv.UNKNOWN)
+
+    def fn_lognorm_dist(self, node: ir.Call) -> Val:
+        if not 3 <= len(node.args) <= 4:
+            raise NotFusable("LOGNORM.DIST with a wrong number of arguments")
+        x, m, s = self.numeric(ir.Call(node.name, node.args[:3]), (0.0, 0.0, 0.0))
+        cum = self.condition(node.args[3] if len(node.args) > 3 else None)
+        return self._lognorm(x, m, s, cum)
+
+    def fn_lognormdist(self, node: ir.Call) -> Val:
+        if len(node.args) != 3:
+            raise NotFusable("LOGNORMDIST with a wrong number of arguments")
+        x, m, s = self.numeric(node, (0.0, 0.0, 0.0))
+        return self._lognorm(x, m, s, None)
+
+
+__all__ = ["StatsMixin"]
