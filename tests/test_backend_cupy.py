@@ -28,9 +28,9 @@ import pytest
 pytest.importorskip("numba")
 
 from engine.backends import base  # noqa: E402
+from engine.backends.cupy import CupyBackend  # noqa: E402
 from engine.backends.cupy import device as dev  # noqa: E402
 from engine.backends.cupy._codegen import NotTranslatable, translate  # noqa: E402
-from engine.backends.cupy import CupyBackend  # noqa: E402
 from engine.backends.numpy import NumpyBackend  # noqa: E402
 from engine.errors import SpecError  # noqa: E402
 from engine.model import Model  # noqa: E402
@@ -330,6 +330,35 @@ def check_workbook(backend, book: str, trials: int, chunk: int) -> None:
 @pytest.mark.parametrize("book", HOST_BOOKS)
 def test_workbooks_match_numpy(host, book):
     check_workbook(host, book, 1_000, 400)
+
+
+def added_function_job(which: str, trials: int = 3_000):
+    """A test model of tests/test_backend_numba_fused.py (dates, order statistics and
+    counts, lognormal and finance): the functions of numba/_rt_functions.py."""
+    from tests import test_backend_numba_fused as fused
+
+    cells, inputs = {"dates": (fused.DATES, fused.DATE_INPUTS),
+                     "stats": (fused.STATS, fused.STATS_INPUTS),
+                     "money": (fused.MONEY, fused.STATS_INPUTS)}[which]
+    model = Model.from_cells({f"Sheet1!{k}": v for k, v in cells.items()})
+    outputs = [f"Sheet1!{k}" for k in cells if k.startswith("B")]
+    return job_for(model, inputs, outputs, trials=trials)
+
+
+@needs_cxx
+@pytest.mark.parametrize("which", ["dates", "stats", "money"])
+def test_added_functions_match_numpy(host, which):
+    """YEARFRAC, DAY, MEDIAN, PERCENTILE, PERCENTRANK, LARGE, PMT, DB, VDB, ... translated to
+    CUDA (the runtime's C++ twins of numba/_rt_functions.py) give numpy's numbers."""
+    job = added_function_job(which)
+    assert host.cpu_reason(job) is None
+    assert_same(job, run(host, job, 1_000), run(NumpyBackend(), job, 3_000))
+
+
+@pytest.mark.skipif(NVCC is None, reason="nvcc is not installed")
+def test_nvcc_compiles_the_kernels_of_the_added_functions(tmp_path):
+    for which in ("dates", "stats", "money"):
+        _nvcc_ptx(HostCudaBackend.source_of(added_function_job(which, 100)), tmp_path, which)
 
 
 @needs_cxx

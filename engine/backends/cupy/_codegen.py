@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..numba._codegen import TABLE_PPFS, Generator, InputSampler, KernelPlan
+from ..numba._rt_functions import KERNEL_NAMES as RT_FUNCTIONS
 from ._rt import RUNTIME
 
 if TYPE_CHECKING:
@@ -56,6 +57,8 @@ CALLS = {  # Python name in the generated lines -> runtime / CUDA math function
     "np.exp": "exp", "np.log": "log", "np.log10": "log10", "np.sin": "sin", "np.cos": "cos",
     "np.tan": "tan", "np.arctan": "atan", "np.tanh": "tanh", "np.sign": "mc_sign",
     "math.sqrt": "sqrt",
+    # numba/_rt_functions.py, mirrored in ._rt
+    **{name: name for name in RT_FUNCTIONS},
 }
 _BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.BitAnd: "&",
            ast.BitOr: "|", ast.BitXor: "^"}

@@ -424,5 +424,175 @@ MC_HD IrrOut irr(const double *c, int n, double guess) {
     }
     return mc_irr_bracket(c, n, guess);
 }
+
+/* ------------------------------------------------------------ dates (numba/_rt_functions.py) */
+#define MC_MAX_SERIAL 2958465.0
+MC_HD void mc_civil(long long z, long long *y, long long *m, long long *d) {
+    z += 719468;
+    long long era = (z >= 0 ? z : z - 146096) / 146097;
+    long long doe = z - era * 146097;
+    long long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    long long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    long long mp = (5 * doy + 2) / 153;
+    *d = doy - (153 * mp + 2) / 5 + 1;
+    *m = mp < 10 ? mp + 3 : mp - 9;
+    *y = yoe + era * 400 + (*m <= 2 ? 1 : 0);
+}
+
+MC_HD void mc_ymd(double serial, long long *y, long long *m, long long *d) {
+    double x = isfinite(serial) ? serial : 0.0;
+    x = pymin(pymax(x, -1e6), MC_MAX_SERIAL + 1.0);
+    long long s = (long long)floor(x);
+    if (s == 60) { *y = 1900; *m = 2; *d = 29; return; }
+    if (s == 0) { *y = 1900; *m = 1; *d = 0; return; }
+    mc_civil(-25569 + (s >= 61 ? s : s + 1), y, m, d);
+}
+
+MC_HD double serial_bad(double s) {
+    return (s < 0.0 || s >= MC_MAX_SERIAL + 1.0 || !isfinite(s)) ? 1.0 : 0.0;
+}
+
+MC_HD double serial_part(double s, int which) {
+    long long y, m, d;
+    mc_ymd(s, &y, &m, &d);
+    return (double)(which == 0 ? y : (which == 1 ? m : d));
+}
+
+MC_HD bool mc_leap(long long y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+MC_HD long long mc_leaps_upto(long long y) { return y / 4 - y / 100 + y / 400; }
+
+MC_HD double yearfrac(double a, double c, double basis) {
+    double s1 = floor(pymin(a, c)), s2 = floor(pymax(a, c));
+    long long y1, m1, d1, y2, m2, d2;
+    mc_ymd(s1, &y1, &m1, &d1);
+    mc_ymd(s2, &y2, &m2, &d2);
+    double diff = s2 - s1;
+    if (basis == 0.0) {
+        long long end1 = m1 == 2 ? 28 + (mc_leap(y1) ? 1 : 0) : 31;
+        long long end2 = m2 == 2 ? 28 + (mc_leap(y2) ? 1 : 0) : 31;
+        bool fe1 = m1 == 2 && d1 == end1, fe2 = m2 == 2 && d2 == end2;
+        long long a1 = (d1 == 31 || fe1) ? 30 : d1;
+        long long a2 = (((d1 == 31 || d1 == 30) && d2 == 31) || (fe1 && fe2)) ? 30 : d2;
+        return (double)((y2 - y1) * 360 + (m2 - m1) * 30 + (a2 - a1)) / 360.0;
+    }
+    if (basis == 1.0) {
+        bool leap1 = mc_leap(y1) || y1 == 1900, leap2 = mc_leap(y2) || y2 == 1900;
+        bool within = y1 == y2 || (y2 == y1 + 1 && (m1 > m2 || (m1 == m2 && d1 >= d2)));
+        if (within) {
+            bool feb29 = (leap1 && m1 <= 2) || (leap2 && (m2 > 2 || (m2 == 2 && d2 == 29)));
+            return diff / (((y1 == y2 && leap1) || feb29) ? 366.0 : 365.0);
+        }
+        long long years = y2 - y1 + 1;
+        long long leaps = mc_leaps_upto(y2) - mc_leaps_upto(y1 - 1);
+        return diff / ((365.0 * (double)years + (double)leaps) / (double)years);
+    }
+    if (basis == 2.0) return diff / 360.0;
+    if (basis == 3.0) return diff / 365.0;
+    return (double)((y2 - y1) * 360 + (m2 - m1) * 30 + (pymin(d2, 30LL) - pymin(d1, 30LL))) / 360.0;
+}
+
+/* ------------------------------------------------------------ order statistics */
+MC_HD void mc_sort(double *z, long long n) {
+    for (long long i = 1; i < n; ++i) {
+        double x = z[i];
+        long long j = i - 1;
+        while (j >= 0 && z[j] > x) { z[j + 1] = z[j]; --j; }
+        z[j + 1] = x;
+    }
+}
+
+MC_HD double mc_kth(const double *z, long long n, double j) {
+    long long top = n - 1 > 0 ? n - 1 : 0;
+    long long k = (long long)pymin(pymax(j, 0.0), (double)top);
+    return n > 0 ? z[k] : 0.0;
+}
+
+MC_HD double mc_interpolate(const double *z, long long n, double h) {
+    double top = (double)(n - 1 > 0 ? n - 1 : 0);
+    h = pymin(pymax(h, 0.0), top);
+    double lo = floor(h);
+    double a = mc_kth(z, n, lo), b = mc_kth(z, n, pymin(lo + 1.0, top));
+    return a + (h - lo) * (b - a);
+}
+
+MC_HD double pct_inc(double *z, long long n, double x) {
+    mc_sort(z, n); return mc_interpolate(z, n, ((double)n - 1.0) * x);
+}
+MC_HD double pct_exc(double *z, long long n, double x) {
+    mc_sort(z, n); return mc_interpolate(z, n, ((double)n + 1.0) * x - 1.0);
+}
+MC_HD double kth_large(double *z, long long n, double k) {
+    mc_sort(z, n); return mc_kth(z, n, (double)n - k);
+}
+MC_HD double kth_small(double *z, long long n, double k) {
+    mc_sort(z, n); return mc_kth(z, n, k - 1.0);
+}
+
+MC_HD double pct_rank(double *z, long long n, double x, double exc) {
+    mc_sort(z, n);
+    long long below = 0, upto = 0;
+    for (long long i = 0; i < n; ++i) { below += z[i] < x; upto += z[i] <= x; }
+    double lo = mc_kth(z, n, (double)upto - 1.0), hi = mc_kth(z, n, (double)upto);
+    double pos = upto > below ? (double)below : (double)upto - 1.0 + (x - lo) / (hi - lo);
+    double r = exc != 0.0 ? (pos + 1.0) / ((double)n + 1.0)
+                          : (n > 1 ? pos / ((double)n - 1.0) : 1.0);
+    if (r != r) return 0.0;
+    if (!isfinite(r)) return r > 0 ? 1.7976931348623157e308 : -1.7976931348623157e308;
+    return r;
+}
+
+/* ------------------------------------------------------------ annuities, depreciation */
+MC_HD void mc_growth(double r, double n, double *g, double *ann) {
+    *g = r > -1.0 ? exp(n * log1p(pymax(r, -1.0))) : pow(1.0 + r, n);
+    *ann = r == 0.0 ? n : (*g - 1.0) / (r == 0.0 ? 1.0 : r);
+}
+
+MC_HD double pmt(double r, double n, double v, double f, double t) {
+    double g, ann; mc_growth(r, n, &g, &ann);
+    return -(f + v * g) / ((1.0 + r * (t != 0.0 ? 1.0 : 0.0)) * ann);
+}
+
+MC_HD double fv(double r, double n, double p, double v, double t) {
+    double g, ann; mc_growth(r, n, &g, &ann);
+    return -(v * g + p * (1.0 + r * (t != 0.0 ? 1.0 : 0.0)) * ann);
+}
+
+MC_HD double pv(double r, double n, double p, double f, double t) {
+    double g, ann; mc_growth(r, n, &g, &ann);
+    return -(f + p * (1.0 + r * (t != 0.0 ? 1.0 : 0.0)) * ann) / g;
+}
+
+MC_HD double db(double c, double s, double life, double per, double month) {
+    double rt = 0.0;
+    if (c != 0.0) rt = rint((1.0 - pow(s / c, 1.0 / life)) * 1000.0) / 1000.0;
+    double first = c * rt * month / 12.0, total = first, out = per == 1.0 ? first : 0.0;
+    long long last = (long long)per;
+    for (long long k = 2; k <= last; ++k) {
+        double dep = (double)k > life ? (c - total) * rt * (12.0 - month) / 12.0 : (c - total) * rt;
+        if (per == (double)k) out = dep;
+        total = total + dep;
+    }
+    return out;
+}
+
+MC_HD double vdb(double c, double s, double life, double start, double end, double factor,
+                 double no_switch) {
+    double rate = pymin(factor / life, 1.0), frac = start - floor(start);
+    double value = c, sl = 0.0, total = 0.0, a = 0.0;
+    bool switched = false;
+    long long steps = (long long)ceil(pymax(end, 0.0)) + 2;
+    for (long long k = 0; k < steps; ++k) {
+        double step = (k == 0 && frac > 0.0) ? frac : 1.0, b = a + step;
+        bool on = a < end;
+        double left = pymax(value - s, 0.0), dec = pymin(value * rate, left);
+        double straight = left / (life - a);
+        if (on && !switched && no_switch == 0.0 && straight > dec) { sl = straight; switched = true; }
+        double dep = (switched ? sl : dec) * step;
+        double part = pymax(pymin(b, end) - pymax(a, start), 0.0) / step;
+        if (on) { total = total + pymin(dep * part, left); value = value - pymin(dep, left); }
+        a = b;
+    }
+    return total;
+}
 """.replace("@IRR_GRID@", irr_grid_source()).replace("@POW10@", _c_list(POW10)).replace(
     "@POLISH_STEPS@", str(POLISH_STEPS)).replace("@POLISH_DONE@", repr(POLISH_DONE))
