@@ -4,8 +4,9 @@ Every subpackage of :mod:`engine.backends` holds a small ``plugin`` module (no h
 that calls :func:`register_backend` with the backend's name, where its class lives
 (``"module:Class"``, imported only when the backend is asked for) and how to tell whether it
 can run here.  Backends outside the engine (the HTTP client in ``remote/``) register through
-the ``mcdesk.backends`` entry-point group of their distribution, whose value is such a plugin
-module; so the engine imports nothing from them.
+the ``mcdesk.backends`` entry-point group of their distribution (``name = "module:Class"``),
+read from the installed metadata without importing them: the engine imports nothing from
+``remote`` until such a backend is asked for by name.
 """
 
 from __future__ import annotations
@@ -79,11 +80,8 @@ def _discover() -> None:
                     if exc.name != f"{pkg}.{info.name}.plugin":
                         raise
         for ep in entry_points(group=ENTRY_POINT_GROUP):
-            try:
-                importlib.import_module(ep.value)
-            except Exception as exc:  # noqa: BLE001 - a broken add-on must not stop the engine
-                log.warning("backend plugin %s (%s) could not be loaded: %r", ep.name,
-                            ep.value, exc)
+            if ep.name.lower() not in _entries and ":" in ep.value:
+                register_backend(ep.name, ep.value, listed=False, order=200)
         _discovered = True
 
 
@@ -103,4 +101,4 @@ def create(name: str, **options: Any) -> Backend | None:
     got = entry(name)
     if got is None or not got.available():
         return None
-    return got.load()(**options)
+    return got.load()(**options)  # type: ignore[call-arg]
