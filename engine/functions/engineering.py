@@ -18,7 +18,7 @@ from scipy import special as sc
 from ..values import NA, NUM, VALUE, Grid, Kind, Vec, first_error, to_text, trials
 from . import register, takes
 from ._args import result
-from .math import atp_number, cell_of, flag, numeric
+from .math import atp_number, cell_of, checked, flag, numeric
 
 Arg = Vec | Grid | None
 Checks = list[tuple[np.ndarray, int]]
@@ -31,20 +31,9 @@ def atp(compute: Callable[..., tuple[np.ndarray, Checks]], args: Sequence[Arg],
     then ``compute`` with its ``(mask, code)`` domain checks."""
     if len(args) > len(defaults) or len(args) < sum(d is None for d in defaults):
         return result(np.zeros(1), np.full(1, VALUE, np.uint8))
-    xs, err = [], None
-    for k, d in enumerate(defaults):
-        a = args[k] if k < len(args) else None
-        if a is None and d is not None:
-            xs.append(np.full(1, float(d)))
-            continue
-        x, e = atp_number(a)
-        xs.append(x)
-        err = first_error(err, e)
-    with np.errstate(all="ignore"):
-        out, checks = compute(*xs)
-    for mask, code in checks:
-        err = flag(err, mask, code)
-    return result(out, err)
+    full = list(args) + [None] * (len(defaults) - len(args))
+    return checked(compute, [(np.full(1, float(d)), None) if a is None and d is not None
+                             else atp_number(a) for a, d in zip(full, defaults, strict=True)])
 
 
 def _define(name: str, compute: Callable[..., tuple[np.ndarray, Checks]],

@@ -89,6 +89,20 @@ def _bool_arg(v: Arg) -> tuple[np.ndarray, np.ndarray | None]:
     return to_bool(v)
 
 
+def checked(compute: Callable[..., tuple[np.ndarray, Checks]],
+            coerced: Sequence[tuple[np.ndarray, np.ndarray | None]]) -> Vec:
+    """``compute`` on the numbers of arguments already coerced (each ``(values, errors)``):
+    the argument errors first, the leftmost first, then its ``(mask, code)`` domain errors."""
+    err = None
+    for _, e in coerced:
+        err = first_error(err, e)
+    with np.errstate(all="ignore"):
+        out, checks = compute(*[x for x, _ in coerced])
+    for mask, code in checks:
+        err = flag(err, mask, code)
+    return result(out, err)
+
+
 def numeric(compute: Callable[..., tuple[np.ndarray, Checks]], args: Sequence[Arg],
             defaults: Sequence[float | str | None]) -> Vec | Grid:
     """A function of numbers: coerce each argument (``None`` -> its default; a required one,
@@ -97,16 +111,8 @@ def numeric(compute: Callable[..., tuple[np.ndarray, Checks]], args: Sequence[Ar
     first."""
 
     def one(*vals: Arg) -> Vec:
-        xs, err = [], None
-        for v, d in zip(vals, defaults, strict=True):
-            x, e = _bool_arg(v) if d == BOOL else scalar_number(v, d)  # type: ignore[arg-type]
-            xs.append(x)
-            err = first_error(err, e)
-        with np.errstate(all="ignore"):
-            out, checks = compute(*xs)
-        for mask, code in checks:
-            err = flag(err, mask, code)
-        return result(out, err)
+        return checked(compute, [_bool_arg(v) if d == BOOL else scalar_number(v, d)  # type: ignore[arg-type]
+                                 for v, d in zip(vals, defaults, strict=True)])
 
     if len(args) > len(defaults):
         return result(np.zeros(1), np.full(1, VALUE, np.uint8))
