@@ -18,6 +18,7 @@ from .backends import Backend, ChunkResult, Job, get_backend
 from .errors import CancelledError, LimitError, SpecError
 from .model import Model
 from .results import (
+    OutputSummary,
     SimulationResult,
     input_ranks,
     sensitivity,
@@ -56,6 +57,8 @@ class Samples:
     streamed: bool = False
     outputs32: dict[str, np.ndarray] = field(default_factory=dict)   # streamed: every trial, float32
     moments: dict[str, Moments] = field(default_factory=dict)        # streamed: exact moments
+    # bounded streamed run (engine.exact_summary): exact statistics; outputs32 all-NaN stand-ins
+    summaries: dict[str, OutputSummary] = field(default_factory=dict)
 
 
 def prepare(model: Model, spec: SimulationSpec) -> Job:
@@ -131,7 +134,7 @@ def run_job(job: Job, backend: Backend, *, chunk_size: int | None = None,
         if chunk_size is None:
             size = _stream_chunk(size, backend.workers(job), len(names_in), len(names_out),
                                  kept_bytes(total, len(names_in), len(names_out)))
-        sink = StreamSink(total, names_in, names_out)
+        sink = StreamSink(total, names_in, names_out, bounded=None if stop is None else False)
         log.info("streaming %d trials in chunks of %d (subsample stride %d)", total, size,
                  sink.stride)
         workers = backend.workers(job)
@@ -142,11 +145,14 @@ def run_job(job: Job, backend: Backend, *, chunk_size: int | None = None,
         after = None if stop is None else _after(stop, reached, sink.values32)
         elapsed = _run_chunks(job, size, 1 if after else workers, run, sink.store, progress,
                               cancel, after)
+        if sink.bounded:  # no per-trial outputs kept: the same chunks again, exact statistics
+            elapsed += sink.finish(lambda store: _run_chunks(job, size, workers, run, store,
+                                                             None, cancel))
         sub = -(-reached[0] // sink.stride)
         return Samples(inputs=_head(sink.sub_inputs, sub), outputs=_head(sink.sub_outputs, sub),
                        errors=_head(sink.sub_errors, sub), stride=sink.stride, streamed=True,
                        outputs32=_head(sink.values32, reached[0]),
-                       moments=sink.moments()), elapsed
+                       moments=sink.moments(), summaries=sink.summaries), elapsed
     _check_memory(total, len(names_in), len(names_out))
     arrays = backend.allocate(job)  # a fast backend writes every chunk straight into these
     samples = Samples(inputs={names_in[c]: a for c, a in arrays.inputs.items()},
@@ -388,7 +394,8 @@ def summarize(job: Job, samples: Samples, elapsed: float, backend_name: str) -> 
         ok = errs == 0
         if samples.streamed:  # statistics over every trial; sensitivity over the subsample
             m = samples.moments[name]
-            summary = summarize_kept(samples.outputs32[name], m, job.trials - m.count)
+            summary = samples.summaries.get(name) or summarize_kept(samples.outputs32[name], m,
+                                                                     job.trials - m.count)
         else:
             summary = summarize_output(vals[ok], int((~ok).sum()))
         if samples.inputs and ok.any():  # the inputs sorted once, for every output
