@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-__all__ = ["PERCENTILES", "Convergence", "Histogram", "OutputSummary", "Sensitivity",
+__all__ = ["PERCENTILES", "PERCENTILE_METHODS", "Convergence", "Histogram", "OutputSummary", "Sensitivity",
            "InputRanks", "SENSITIVITY_MAX", "SimulationResult", "constant_summary", "input_ranks", "sensitivity",
            "sensitivity_stride", "summarize_kept",
            "summarize_output"]
@@ -44,6 +44,12 @@ CONVERGENCE_POINTS = 200
 SENSITIVITY_MAX = 200_000
 _Z95 = 1.959963984540054  # two-sided 95% normal quantile
 _BLOCK = 1 << 20  # elements per block when summing huge arrays (bounded temporaries)
+# how an output's percentiles were found -> their accuracy (RESULT.json percentile_accuracy)
+PERCENTILE_METHODS = {
+    "sorted": "exact",                    # every trial's float64 value kept and sorted
+    "sorted-float32": "float32 order statistics: within 6e-8 relative",  # streamed run
+    "exact-passes": "exact",              # bounded memory: trials run again (engine.exact_summary)
+}
 
 
 @dataclass
@@ -83,6 +89,9 @@ class OutputSummary:
     convergence: Convergence | None = None
     sensitivity: dict[str, Sensitivity] = field(default_factory=dict)
     constant: bool = False               # every trial gave the same value (std exactly 0)
+    # how the percentiles were found (see PERCENTILE_METHODS); passes: simulation runs
+    percentile_method: str = "sorted"
+    percentile_passes: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -90,6 +99,10 @@ class OutputSummary:
             "max": _num(self.max), "errors": int(self.errors), "trials_ok": int(self.count),
             "constant": bool(self.constant),
             "percentiles": {k: _num(v) for k, v in self.percentiles.items()},
+            "percentile_method": self.percentile_method,
+            "percentile_accuracy": PERCENTILE_METHODS.get(self.percentile_method, "unknown"),
+            **({"percentile_passes": int(self.percentile_passes)}
+               if self.percentile_passes is not None else {}),
             "sensitivity": {k: _num(s.spearman) for k, s in self.sensitivity.items()},
             "contribution_to_variance": {k: _num(s.contribution)
                                          for k, s in self.sensitivity.items()},
@@ -230,7 +243,7 @@ def summarize_kept(values32: np.ndarray, moments: Moments, errors: int) -> Outpu
     return OutputSummary(
         count=moments.count, errors=int(errors), mean=moments.mean, std=moments.std,
         min=moments.min, max=moments.max, percentiles=percentiles, histogram=hist,
-        convergence=conv)
+        convergence=conv, percentile_method="sorted-float32")
 
 
 def _kept_percentiles(x: np.ndarray, ps: tuple[int, ...],
@@ -246,13 +259,24 @@ def _sorted_percentiles(xs: np.ndarray, ps: tuple[int, ...],
     """numpy's linear percentiles (Excel PERCENTILE.INC) of the sorted ``xs``, bit for bit
     (numpy's interpolation formula); the order statistics clipped to ``bounds``, in float64.
     A sort is several times faster than numpy's partition around 198 order statistics."""
-    n = xs.size
+    pos, lo, hi = percentile_ranks(xs.size, ps)
+    return interpolate_percentiles(pos, np.clip(xs[lo].astype(np.float64), *bounds),
+                                   np.clip(xs[hi].astype(np.float64), *bounds))
+
+
+def percentile_ranks(n: int, ps: tuple[int, ...] = PERCENTILES,
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Where the percentiles ``ps`` of ``n`` sorted values lie: the fractional positions and
+    the two order statistics (0-based ranks) each interpolates between."""
     pos = np.asarray(ps, dtype=np.float64) / 100.0 * (n - 1)
     lo = np.floor(pos).astype(np.int64)
-    hi = np.minimum(lo + 1, n - 1)
-    a = np.clip(xs[lo].astype(np.float64), *bounds)
-    b = np.clip(xs[hi].astype(np.float64), *bounds)
-    t = pos - lo
+    return pos, lo, np.minimum(lo + 1, n - 1)
+
+
+def interpolate_percentiles(pos: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """numpy's linear interpolation between the order statistics ``a`` and ``b`` at the
+    fractional positions ``pos`` (from :func:`percentile_ranks`)."""
+    t = pos - np.floor(pos)
     return np.where(t < 0.5, a + (b - a) * t, b - (b - a) * (1.0 - t))
 
 
@@ -307,6 +331,28 @@ def _constant_edges(value: float) -> tuple[float, float]:
     return lo, hi
 
 
+def histogram_bin_count(lo: float, hi: float, n: int, iqr: float,
+                        max_bins: int = MAX_BINS) -> int:
+    """The number of bins (before :func:`histogram_edges` narrows it) of the histogram of
+    ``n`` values over [lo, hi] (lo < hi) with interquartile range ``iqr``: numpy's 'auto'
+    count capped to ``max_bins``; it does not grow as ``iqr`` grows."""
+    s = _scale(lo, hi)
+    return min(_bin_count(n, hi / s - lo / s, iqr / s), max_bins)
+
+
+def histogram_edges(lo: float, hi: float, bins: int) -> tuple[float, np.ndarray]:
+    """The scale and edges of a histogram of ``bins`` bins over [lo, hi] (lo < hi), fewer
+    where the range is too narrow for the values' rounding.  Values are binned divided by
+    the scale (a power of two, 1.0 for ordinary magnitudes); the edges are of scaled values."""
+    s = _scale(lo, hi)
+    a, b = lo / s, hi / s
+    edges = np.linspace(a, b, bins + 1)
+    while bins > 1 and not np.all(edges[:-1] < edges[1:]):  # too narrow for the rounding
+        bins //= 2
+        edges = np.linspace(a, b, bins + 1)
+    return s, edges
+
+
 def histogram(x: np.ndarray, max_bins: int = MAX_BINS, iqr: float | None = None,
               bounds: tuple[float, float] | None = None, presorted: bool = False) -> Histogram:
     """Counts and edges over [min, max]: numpy's 'auto' bin count capped to ``max_bins``
@@ -319,19 +365,13 @@ def histogram(x: np.ndarray, max_bins: int = MAX_BINS, iqr: float | None = None,
     lo, hi = bounds if bounds is not None else (float(x.min()), float(x.max()))
     if lo == hi:
         return Histogram([int(x.size)], list(_constant_edges(lo)))
-    s = _scale(lo, hi)
-    a, b = lo / s, hi / s
     if iqr is None:
+        s = _scale(lo, hi)
         with np.errstate(over="ignore", invalid="ignore"):
             q75, q25 = np.percentile(x, [75, 25]) / s
-        iqr = float(q75 - q25)
-    else:
-        iqr = iqr / s
-    bins = min(_bin_count(x.size, b - a, iqr), max_bins)
-    edges = np.linspace(a, b, bins + 1)
-    while bins > 1 and not np.all(edges[:-1] < edges[1:]):  # too narrow for the rounding
-        bins //= 2
-        edges = np.linspace(a, b, bins + 1)
+        iqr = float(q75 - q25) * s
+    s, edges = histogram_edges(lo, hi, histogram_bin_count(lo, hi, x.size, iqr, max_bins))
+    bins, a, b = edges.size - 1, float(edges[0]), float(edges[-1])
     if s == 1.0 and bounds is None and presorted and x.dtype == np.float64:
         counts = np.diff(np.append(np.searchsorted(x, edges[:-1], side="left"), x.size))
     elif s == 1.0 and bounds is None:
@@ -358,38 +398,60 @@ def _marks(n: int, points: int = CONVERGENCE_POINTS) -> list[int]:
     return [int(k) for k in marks]
 
 
+class ConvergenceSums:
+    """The sums :func:`convergence` accumulates, fed block by block (in any order): values
+    ``first ..`` of the ``n`` successful trials, in trial order, as deviations from ``shift``
+    (scaled by ``scale``, a power of two from :func:`_scale`)."""
+
+    def __init__(self, n: int, shift: float, scale: float = 1.0,
+                 points: int = CONVERGENCE_POINTS) -> None:
+        self.marks = _marks(n, points)
+        self.ends = np.asarray(self.marks, dtype=np.int64)
+        self.shift, self.scale = shift, scale
+        self.seg1 = np.zeros(self.ends.size)  # sum of d over trials [marks[i-1], marks[i])
+        self.seg2 = np.zeros(self.ends.size)  # sum of d*d over the same trials
+
+    def add(self, first: int, block: np.ndarray) -> None:
+        if not self.marks or block.size == 0:
+            return
+        a, b, ends = first, first + block.size, self.ends
+        with np.errstate(over="ignore", invalid="ignore"):
+            d = (block if self.scale == 1.0 else block / self.scale) - self.shift
+            # the stretches this block overlaps: ends[lo:hi + 1]
+            lo = int(np.searchsorted(ends, a, side="right"))
+            hi = min(int(np.searchsorted(ends, b, side="left")), ends.size - 1)
+            cuts = np.concatenate(([0], ends[lo:hi] - a))  # stretch starts in the block
+            self.seg1[lo:hi + 1] += np.add.reduceat(d, cuts)
+            self.seg2[lo:hi + 1] += np.add.reduceat(d * d, cuts)
+
+    def result(self) -> Convergence:
+        if not self.marks:
+            return Convergence([], [], [])
+        s1, s2 = np.cumsum(self.seg1), np.cumsum(self.seg2)
+        k = self.ends.astype(np.float64)
+        m = s1 / k
+        with np.errstate(over="ignore", invalid="ignore"):
+            var = np.maximum(s2 - k * m * m, 0.0) / (k - 1)
+        means = (self.shift + m) * self.scale
+        halves = _Z95 * np.sqrt(var / k) * self.scale
+        return Convergence(self.marks, [float(v) for v in means], [float(v) for v in halves])
+
+
 def convergence(x: np.ndarray, points: int = CONVERGENCE_POINTS) -> Convergence:
     """Running mean and its 95% half-width at about ``points`` geometrically spaced trial
     counts (from 2 to len(x)): sums of deviations from the overall mean (well conditioned)
     over the stretches between those counts, accumulated; in blocks of :data:`_BLOCK`
     values (no array as big as ``x`` is made)."""
-    marks = _marks(x.size, points)
-    if not marks:
+    if x.size < 2:
         return Convergence([], [], [])
-    ends = np.asarray(marks, dtype=np.int64)
-    seg1 = np.zeros(ends.size)  # sum of d over trials [marks[i-1], marks[i])
-    seg2 = np.zeros(ends.size)  # sum of d*d over the same trials
     with np.errstate(over="ignore", invalid="ignore"):
         lo, hi = float(x.min()), float(x.max())
         s = _scale(lo, hi) if math.isfinite(lo) and math.isfinite(hi) else 1.0
         shift = float(np.mean(x)) if s == 1.0 else _blocked_sum(x, 1.0 / s) / x.size
-        for a in range(0, x.size, _BLOCK):
-            b = min(a + _BLOCK, x.size)
-            block = x[a:b]
-            d = (block if s == 1.0 else block / s) - shift
-            # the stretches this block overlaps: ends[first:last + 1]
-            first = int(np.searchsorted(ends, a, side="right"))
-            last = min(int(np.searchsorted(ends, b, side="left")), ends.size - 1)
-            cuts = np.concatenate(([0], ends[first:last] - a))  # stretch starts in the block
-            seg1[first:last + 1] += np.add.reduceat(d, cuts)
-            seg2[first:last + 1] += np.add.reduceat(d * d, cuts)
-    s1, s2 = np.cumsum(seg1), np.cumsum(seg2)
-    k = ends.astype(np.float64)
-    m = s1 / k
-    var = np.maximum(s2 - k * m * m, 0.0) / (k - 1)
-    means = (shift + m) * s
-    halves = _Z95 * np.sqrt(var / k) * s
-    return Convergence(marks, [float(v) for v in means], [float(v) for v in halves])
+    sums = ConvergenceSums(x.size, shift, s, points)
+    for a in range(0, x.size, _BLOCK):
+        sums.add(a, x[a:a + _BLOCK])
+    return sums.result()
 
 
 # ----------------------------------------------------------------- sensitivity

@@ -10,32 +10,47 @@ A streamed run never holds a trial's float64 inputs and outputs all at once.  Ch
   pairwise update of Chan, Golub & LeVeque (1979).  So the moments are the same bit for bit
   whatever the chunk size, the number of threads or machines, and the order chunks finished;
 * **every trial's output as float32** (NaN where the trial ended in an Excel error), for the
-  percentiles, the histogram and the convergence curve: 4 bytes per output per trial;
+  percentiles, the histogram and the convergence curve: 4 bytes per output per trial; or,
+  for a run whose float32 outputs would pass :data:`VALUES32_MAX` bytes (a *bounded* run),
+  nothing per trial: each chunk's count of successful trials, and after the run
+  :meth:`StreamSink.finish` runs the same chunks again to find the exact percentiles,
+  histogram and convergence (:mod:`engine.exact_summary`; the streams are keyed by trial,
+  so each pass sees the same values);
 * **a deterministic subsample** of the trials, float64, for sensitivity (Spearman) and for
   charts and sample exports: trial ``t`` is kept when ``t % stride == 0``, with ``stride``
   the smallest that keeps at most :data:`SUBSAMPLE_MAX` trials.  The subsample depends only
   on the trial count, never on the chunking.
 
-10^8 trials of 3 outputs keep 1.2 GB of float32 outputs plus a few hundred MB of subsample.
+10^8 trials of 3 outputs would keep 1.2 GB of float32 outputs, so they run bounded: about
+60 MB of subsample and 128 MB of collected values at most, whatever the trials.
 """
 
 from __future__ import annotations
 
 import logging
 import math
+import os
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .backends import ChunkResult
 from .workbook import CellRef
 
+if TYPE_CHECKING:
+    from .results import OutputSummary
+
 log = logging.getLogger(__name__)
 
-__all__ = ["MOMENT_BLOCK", "SUBSAMPLE_MAX", "Moments", "StreamSink", "kept_bytes", "stride_for"]
+__all__ = ["MOMENT_BLOCK", "SUBSAMPLE_MAX", "VALUES32_MAX", "Moments", "StreamSink", "bounded_for",
+           "kept_bytes", "stride_for"]
 
 SUBSAMPLE_MAX = 1 << 20  # trials kept in float64 (inputs and outputs) by a streamed run
 MOMENT_BLOCK = 1 << 16   # trials per block of the running moments (fixed: chunk-independent)
+# float32 outputs of every trial above which a streamed run keeps none (bounded: exact passes)
+VALUES32_MAX = int(os.environ.get("MCDESK_VALUES32_MAX", 1 << 30))
 
 
 @dataclass
@@ -91,10 +106,22 @@ def stride_for(trials: int, keep: int = SUBSAMPLE_MAX) -> int:
     return max(1, -(-int(trials) // max(int(keep), 1)))
 
 
-def kept_bytes(trials: int, inputs: int, outputs: int, keep: int = SUBSAMPLE_MAX) -> int:
-    """Memory a streamed run keeps: float32 outputs of every trial, the float64 subsample."""
+def bounded_for(trials: int, outputs: int) -> bool:
+    """Whether a streamed run of ``trials`` keeps no per-trial outputs (float32 outputs
+    beyond :data:`VALUES32_MAX` bytes, or MCDESK_VALUES32_MAX)."""
+    return 4 * int(trials) * int(outputs) > VALUES32_MAX
+
+
+def kept_bytes(trials: int, inputs: int, outputs: int, keep: int = SUBSAMPLE_MAX,
+               bounded: bool | None = None) -> int:
+    """Memory a streamed run keeps: float32 outputs of every trial (none when ``bounded``;
+    None: :func:`bounded_for`) and the float64 subsample; a bounded run's passes add at
+    most :data:`engine.exact_summary.COLLECT_MAX` float64 values (and their sort)."""
     sub = -(-int(trials) // stride_for(trials, keep))
-    return int(trials) * 4 * outputs + sub * (8 * inputs + 9 * outputs)
+    bounded = bounded_for(trials, outputs) if bounded is None else bounded
+    per_trial = 0 if bounded else int(trials) * 4 * outputs
+    passes = 16 * (1 << 24) if bounded else 0
+    return per_trial + passes + sub * (8 * inputs + 9 * outputs)
 
 
 class StreamSink:
@@ -102,13 +129,19 @@ class StreamSink:
     the module docstring.  Not thread-safe: call :meth:`store` from one thread."""
 
     def __init__(self, total: int, inputs: dict[CellRef, str], outputs: dict[CellRef, str],
-                 keep: int = SUBSAMPLE_MAX) -> None:
+                 keep: int = SUBSAMPLE_MAX, bounded: bool | None = None) -> None:
         self.total = int(total)
         self.names_in = inputs
         self.names_out = outputs
         self.stride = stride_for(total, keep)
         sub = -(-self.total // self.stride)
-        self.values32 = {n: np.empty(self.total, dtype=np.float32) for n in outputs.values()}
+        self.bounded = bounded_for(total, len(outputs)) if bounded is None else bool(bounded)
+        # bounded: no values; a read-only all-NaN stand-in of the run's length (no memory)
+        self.values32 = {n: np.broadcast_to(np.float32(np.nan), (self.total,)) if self.bounded
+                         else np.empty(self.total, dtype=np.float32) for n in outputs.values()}
+        # bounded: chunk start -> each output's successful trials in it and their sum
+        self.chunk_ok: dict[int, dict[str, tuple[int, float]]] = {}
+        self.summaries: dict[str, OutputSummary] = {}  # bounded: after finish()
         self.sub_inputs = {n: np.empty(sub) for n in inputs.values()}
         self.sub_outputs = {n: np.empty(sub) for n in outputs.values()}
         self.sub_errors = {n: np.empty(sub, dtype=np.uint8) for n in outputs.values()}
@@ -126,10 +159,14 @@ class StreamSink:
             errs = chunk.errors[c]
             ok = (errs == 0) & np.isfinite(vals)
             self._blocks.add(name, a, vals, ok)
-            out = self.values32[name][a:b]
-            with np.errstate(over="ignore"):  # beyond float32: +-inf (see summarize_kept)
-                out[:] = vals
-            out[~ok] = np.nan
+            if self.bounded:
+                good = vals[ok]  # their count and sum: a check that later passes agree
+                self.chunk_ok.setdefault(a, {})[name] = (good.size, float(np.sum(good)))
+            else:
+                out = self.values32[name][a:b]
+                with np.errstate(over="ignore"):  # beyond float32: +-inf (see summarize_kept)
+                    out[:] = vals
+                out[~ok] = np.nan
             self.sub_outputs[name][dest] = vals[local]
             self.sub_errors[name][dest] = errs[local]
         self._blocks.filled(a, b)
@@ -138,6 +175,19 @@ class StreamSink:
         """Every output's moments over the trials stored so far: blocks merged in trial
         order (the same whatever the chunking and the order the chunks were stored in)."""
         return self._blocks.moments()
+
+    def finish(self, run_pass: Callable[[Callable[[ChunkResult], None]], float]) -> float:
+        """A bounded run, once every chunk is stored: ``run_pass(store)`` runs the same
+        chunks again (any order) handing each to ``store``; it is called until every
+        output's percentiles, histogram and convergence are known exactly
+        (:mod:`engine.exact_summary`), then in :attr:`summaries` (without sensitivity).
+        Returns the seconds the passes took."""
+        from .exact_summary import ExactPasses
+
+        passes = ExactPasses(self.total, self.names_out, self.moments(), self.chunk_ok)
+        elapsed = passes.run(run_pass)
+        self.summaries = passes.summaries()
+        return elapsed
 
 
 class _MomentBlocks:
