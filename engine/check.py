@@ -19,6 +19,7 @@ from typing import Any
 
 from . import ir
 from ._gcpause import paused
+from .iterative import matches_iterated
 from .model import Model
 from .values import ExcelError, Vec
 from .workbook import CellRef
@@ -64,6 +65,7 @@ class CheckReport:
     not_compared: dict[str, int] = field(default_factory=dict)  # why formula cells were not
     cancellations: list[Mismatch] = field(default_factory=list)  # near-zero sums counted equal
     external_data: dict[str, int] = field(default_factory=dict)  # STOCKHISTORY, _FV: cells
+    iterative_compared: int = 0   # cells of iterative cycles compared (within iterate_delta)
     # a workbook built for @RISK / Analytic Solver / ModelRisk (engine.addin_models.summary)
     addins: dict[str, Any] | None = None
 
@@ -354,6 +356,9 @@ def _check_model(model: Model, max_mismatches: int) -> CheckReport:
             if up is not None:
                 bad_upstream[c] = up
     in_cycle = {c for cyc in cycles for c in cyc}
+    # iterate="1": Excel computed the cycles and what reads them (engine.iterative): compared
+    iterated = set(cells) - set(order) if calc.get("iterate") else set()
+    iterative_compared = 0
 
     compared = matches = 0
     mismatches: list[Mismatch] = []
@@ -362,7 +367,7 @@ def _check_model(model: Model, max_mismatches: int) -> CheckReport:
     skipped: Counter[str] = Counter()
     for c in cells:
         cell = wb.cell(c)
-        if c in volatile or c in in_cycle:
+        if c in volatile or (c in in_cycle and c not in iterated):
             skipped["volatile" if c in volatile else "circular"] += 1
             continue
         expected = cell.value
@@ -373,7 +378,9 @@ def _check_model(model: Model, max_mismatches: int) -> CheckReport:
         v = values.get(c)
         got = v.scalar() if isinstance(v, Vec) else None
         formula = cell.formula or f"(array of {cell.array_anchor})"
-        if same_value(expected, got):
+        iterative_compared += c in iterated
+        if same_value(expected, got) or (c in iterated and matches_iterated(
+                expected, got, float(calc.get("iterate_delta") or 0.0))):
             matches += 1
             continue
         if _near_zero(expected, got) and c not in bad_cells:
@@ -406,7 +413,7 @@ def _check_model(model: Model, max_mismatches: int) -> CheckReport:
         pivot_tables=bool(getattr(wb, "has_pivot_tables", False)),
         external_data=dict(external),
         external_links=_external_cells(model, cells), not_compared=dict(skipped),
-        cancellations=cancellations, **untrusted)
+        cancellations=cancellations, iterative_compared=iterative_compared, **untrusted)
 
 
 def _near_zero(expected: Any, got: Any) -> bool:

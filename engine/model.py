@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +16,7 @@ from ._gcpause import paused
 from .compiler import Code, CompileInfo, compile_formula, stream_id
 from .errors import FormulaError, LimitError, SpecError, UnsupportedError
 from .graph import reachable, topological_order
+from .iterative import iterate_block, order_with_blocks
 from .values import NA, REF, VALUE, Grid, Kind, Vec, blank, error, from_scalar
 from .workbook import CellRef, Limits, Workbook, load_workbook
 
@@ -92,6 +93,8 @@ class Model:
         self._subtotal_masks: dict[tuple[ir.Area, bool], np.ndarray] = {}
         self._last_order: tuple[frozenset[CellRef], tuple[list[CellRef], list[list[CellRef]]]] \
             | None = None
+        # cells of the iterative cycles in a compiled slice -> their block (engine.iterative)
+        self.iterative_blocks: dict[CellRef, tuple[CellRef, ...]] = {}
 
     @classmethod
     def open(cls, path: str | Path, limits: Limits | None = None) -> Model:
@@ -275,6 +278,7 @@ class Model:
         order, cycles = self.order(needed)
         env = Env(self, n=1, now=excel_now() if now is None else now, seed=seed)
         env.cache_areas = True
+        env.blocks = {}  # cycles are iterated below, all together, as check compares them
         if overrides:
             env.values.update(overrides)
         in_cycle = {c for cyc in cycles for c in cyc}
@@ -327,9 +331,14 @@ class Model:
 
         needed = {c for c in reachable(outputs, deps_cut) if self.is_formula(c) and c not in input_set}
         order, cycles = topological_order(sorted(needed), deps_cut)
+        blocks: dict[CellRef, tuple[CellRef, ...]] = {}
         if cycles:
-            raise SpecError("circular reference between the inputs and the outputs: "
-                            + "; ".join(" -> ".join(map(str, cyc[:8])) for cyc in cycles[:3]))
+            calc = getattr(self.workbook, "calc", None)
+            if calc is None or not calc.iterate:
+                raise SpecError("circular reference between the inputs and the outputs (the "
+                                "workbook does not use iterative calculation): "
+                                + "; ".join(" -> ".join(map(str, cyc[:8])) for cyc in cycles[:3]))
+            order, blocks = order_with_blocks(needed, deps_cut, list(self.workbook.sheets))
 
         # which cells vary per trial: those reading an input or a random stream, and their users
         varying: set[CellRef] = set()
@@ -340,6 +349,8 @@ class Model:
             if reads_input or cc.info.random_streams or any(d in varying for d in cc.deps) \
                     or ir.dynamic_references(cc.node):
                 varying.add(c)
+                if c in blocks:  # a cycle varies as a whole
+                    varying.update(blocks[c])
         steps = [c for c in order if c in varying]
         problems = []
         for c in steps:
@@ -350,8 +361,12 @@ class Model:
             raise UnsupportedError("unsupported function between the inputs and the outputs: "
                                    + "; ".join(problems[:10]))
         constants, _ = self.evaluate([c for c in order if c not in varying], now=now)
+        mine = {c: blocks[c] for c in steps if c in blocks}
+        # an Env made on this model (a backend's numpy part) iterates them: the last compiled
+        # slice's cycles win where two slices cut a cycle differently
+        self.iterative_blocks.update(mine)
         return Program(self, inputs, outputs, steps, constants,
-                       now=excel_now() if now is None else now)
+                       now=excel_now() if now is None else now, blocks=mine)
 
 
 def _as_vec(x: object) -> Vec:
@@ -391,6 +406,8 @@ class Program:
     steps: list[CellRef]                 # varying formula cells, in evaluation order
     constants: dict[CellRef, Vec]        # formula cells evaluated once
     now: float = 0.0
+    # cells of iterative cycles (iterate="1" workbooks) -> their cycle, iterated per trial
+    blocks: dict[CellRef, tuple[CellRef, ...]] = field(default_factory=dict)
 
     @property
     def input_streams(self) -> list[int]:
@@ -406,6 +423,7 @@ class Program:
     def run(self, input_values: dict[CellRef, np.ndarray], n: int, rand) -> dict[CellRef, Vec]:
         """Evaluate the slice for ``n`` trials given input samples; returns output values."""
         env = Env(self.model, n=n, now=self.now, rand=rand)
+        env.blocks = self.blocks
         env.values.update(self.constants)
         for c, x in input_values.items():
             env.values[c] = Vec(Kind.NUM, np.asarray(x, dtype=np.float64))
@@ -437,6 +455,10 @@ class Env:
         self.areas: dict[ir.Area, Grid] = {}
         self._area_cells = 0
         self._cycle_hits = 0  # reads of a cell being computed (#REF!, not its final value)
+        # iterative cycles of the compiled slice: computed as a block (engine.iterative)
+        self.blocks = model.iterative_blocks
+        self._blocks_done: set[int] = set()
+        self._iterating = False
         self.crashes: dict[CellRef, str] = {}  # cells whose evaluation raised (shown by check)
 
     def rand(self, stream: int) -> np.ndarray:
@@ -470,6 +492,8 @@ class Env:
         return self.compute(ref)  # a dynamic reference (OFFSET/INDIRECT) reached a formula
 
     def compute(self, ref: CellRef) -> Vec:
+        if self.blocks and not self._iterating and ref in self.blocks:
+            return self._iterate(self.blocks[ref], ref)
         if ref in self._computing:
             self._cycle_hits += 1
             return error(REF)
@@ -498,6 +522,18 @@ class Env:
                 out = implicit_intersection(out, ref)
         self.values[ref] = out
         return out
+
+    def _iterate(self, block: tuple[CellRef, ...], ref: CellRef) -> Vec:
+        """A cell of an iterative cycle: the whole cycle iterated for every trial once."""
+        if id(block) not in self._blocks_done:
+            self._blocks_done.add(id(block))
+            calc = self.model.workbook.calc
+            self._iterating = True
+            try:
+                iterate_block(self, block, calc.iterate_count, calc.iterate_delta)
+            finally:
+                self._iterating = False
+        return self.values[ref]
 
     def array_element(self, anchor: CellRef, r: int, c: int) -> Vec:
         if anchor not in self.values:
