@@ -109,14 +109,15 @@ async def test_workflow_statistics_equal_the_engine(user: User) -> None:
     text = next(iter(user.find(marker=f"input-name-{next(iter(INPUTS))}").elements)).text
     assert text == "PV"
     assert next(iter(user.find(marker=f"output-name-{OUTPUT}").elements)).text == "FV Total"
-    assert shown["mean"] == format_stat(expected.mean)
-    assert shown["std"] == format_stat(expected.std)
-    assert shown["P5"] == format_stat(expected.percentiles["5"])
-    assert shown["P95"] == format_stat(expected.percentiles["95"])
+    # in the output cell's number format ("0.00" in the workbook)
+    assert shown["mean"] == f"{expected.mean:.2f}" == format_stat(expected.mean, "0.00")
+    assert shown["std"] == f"{expected.std:.2f}"
+    assert shown["P5"] == f"{expected.percentiles['5']:.2f}"
+    assert shown["P95"] == f"{expected.percentiles['95']:.2f}"
     assert shown["trials ok"] == "10,000"
     # the probability of exceeding the mean, for the target the page proposes
     exceed = next(iter(user.find(marker="exceed").elements)).text
-    assert exceed.startswith(f"P({OUTPUT} >") and exceed.endswith("%")
+    assert exceed.startswith("P(FV Total >") and exceed.endswith("%")
     for chart in ("chart-histogram", "chart-cdf", "chart-tornado", "chart-convergence",
                   "chart-scatter"):
         await user.should_see(marker=chart)
@@ -322,7 +323,7 @@ async def test_remote_gpu_option_runs_on_a_local_service(remote_service, user: U
     spec = SimulationSpec([InputSpec(c, "triangular", {"min": a, "mode": b, "max": c_})
                            for c, (a, b, c_) in INPUTS.items()], [OUTPUT], trials=3_000, seed=5)
     expected = simulate(Model.open(BOOK), spec, backend="numpy").outputs[OUTPUT]
-    assert table_rows(user)["mean"] == format_stat(expected.mean)
+    assert table_rows(user)["mean"] == format_stat(expected.mean, "0.00")
 
 
 async def test_team_users_run_at_the_same_time(team, create_user) -> None:

@@ -21,7 +21,7 @@ from mcdesk.app.project import (
     project_dict,
     workbook_with_project,
 )
-from mcdesk.app.workspace import RunSettings, Workspace
+from mcdesk.app.workspace import PrecisionSettings, RunSettings, SimtableSettings, Workspace
 
 CASHFLOW = Path(__file__).parent / "data" / "workbooks" / "adithiya__Cashflow.xlsx"
 EXAMPLE = Path(__file__).parent.parent / "mcdesk" / "examples" / "capital_project.xlsx"
@@ -69,8 +69,32 @@ def test_project_dict(book):
                              "params": {"values": [900, 1000, 1100],
                                         "probabilities": [0.2, 0.5, 0.3]}}],
                  "outputs": ["Sheet1!G2", "Sheet1!E2"],
-                 "trials": 2500, "seed": 42, "sampling": "lhs", "backend": "numba"}
+                 "trials": 2500, "seed": 42, "sampling": "lhs", "backend": "numba",
+                 "precision": {"enabled": False, "outputs": [], "statistics": ["mean"],
+                               "tolerance": 1.0, "relative": True},
+                 "simtable": {"cell": "", "values": ""}, "names": {}}
     assert json.loads(project_bytes(ws)) == d
+
+
+def test_names_precision_and_simtable_kept_in_the_project(book):
+    ws = _open(book)
+    _configure(ws)
+    ws.rename("Sheet1!G2", "  Future   value ")
+    ws.rename("sheet1!a2", "Principal")
+    assert ws.label("Sheet1!G2") == "Future value"  # replaces the column header "FV Total"
+    ws.settings.sampling = "mc"
+    ws.settings.precision = PrecisionSettings(True, ["Sheet1!G2"], ["mean", "p90"], 0.5, False)
+    ws.settings.simtable = SimtableSettings("Sheet1!D2", "1, 2, 3")
+    other = _open(book)
+    apply_project(other, project_bytes(ws))
+    assert other.names == {"Sheet1!G2": "Future value", "Sheet1!A2": "Principal"}
+    assert other.label("Sheet1!G2") == "Future value"
+    assert other.settings.precision == ws.settings.precision
+    assert other.settings.simtable == ws.settings.simtable
+    targets = other.spec().precision.targets
+    assert [t.text() for t in targets] == ["Sheet1!G2:mean:0.5", "Sheet1!G2:p90:0.5"]
+    other.rename("Sheet1!G2", "")  # back to the workbook's label
+    assert other.label("Sheet1!G2") == "FV Total"
 
 
 def test_round_trip(book):

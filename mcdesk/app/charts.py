@@ -15,8 +15,9 @@ import plotly.graph_objects as go
 
 from engine.results import OutputSummary, SimulationResult
 
-__all__ = ["PLOT_CONFIG", "cdf_figure", "display_names", "warm_in_background", "convergence_figure", "exceedance", "histogram_figure",
-           "label_rows", "scatter_figure", "tornado_figure", "tornado_items"]
+__all__ = ["PLOT_CONFIG", "cdf_figure", "convergence_figure", "delimiter_probabilities",
+           "display_names", "exceedance", "histogram_figure", "label_rows", "output_values",
+           "scatter_figure", "tornado_figure", "tornado_items", "warm_in_background"]
 
 PLOT_CONFIG = {"displaylogo": False, "responsive": True,
                "toImageButtonOptions": {"format": "png", "scale": 2}}
@@ -57,23 +58,66 @@ def _layout(fig: go.Figure, title: str, x: str, y: str) -> go.Figure:
 
 
 def _ok(result: SimulationResult, name: str) -> np.ndarray | None:
-    """The output's per-trial values without the error trials, if samples were kept."""
+    """The output's per-trial values without the error trials, if samples were kept (a
+    streamed run: every trial's float32 value, errors as NaN)."""
     samples = result.samples
     if samples is None or name not in samples.outputs:
         return None
+    if getattr(samples, "streamed", False) and name in (samples.outputs32 or {}):
+        vals = np.asarray(samples.outputs32[name])
+        return vals[np.isfinite(vals)]
     vals = np.asarray(samples.outputs[name])
     errs = samples.errors.get(name)
     return vals[errs == 0] if errs is not None else vals[np.isfinite(vals)]
 
 
-def histogram_figure(result: SimulationResult, names: list[str], labels: Labels = None,
-                     ) -> go.Figure:
-    """Histogram of one output with its mean and P5 / P50 / P95 marked; several outputs are
-    overlaid as densities."""
+output_values = _ok
+
+Series = list[tuple[str, OutputSummary]]  # a label and the summary drawn under it
+Delimiters = tuple[float, float] | None   # left and right values, drawn as lines
+DELIMITER_COLOR = "#6a1b9a"
+
+
+def delimiter_probabilities(result: SimulationResult, name: str, left: float, right: float,
+                            ) -> tuple[float, float, float] | None:
+    """P(value < left), P(left <= value <= right), P(value > right) over the trials without
+    errors (@RISK's delimiters); None without samples.  ``left`` > ``right`` are swapped."""
+    vals = _ok(result, name)
+    if vals is None or not len(vals):
+        return None
+    lo, hi = min(left, right), max(left, right)
+    n = len(vals)
+    below = np.count_nonzero(vals < lo) / n
+    above = np.count_nonzero(vals > hi) / n
+    return float(below), float(1.0 - below - above), float(above)
+
+
+def _delimit(fig: go.Figure, delimiters: Delimiters, probs: tuple[float, float, float] | None,
+             ) -> None:
+    if delimiters is None:
+        return
+    lo, hi = sorted(delimiters)
+    fig.add_vrect(x0=lo, x1=hi, fillcolor=DELIMITER_COLOR, opacity=0.06, line_width=0)
+    for x in (lo, hi):
+        fig.add_vline(x=x, line={"color": DELIMITER_COLOR, "width": 2})
+    if probs is not None:
+        text = f"{probs[0]:.1%} | {probs[1]:.1%} | {probs[2]:.1%}"
+        fig.add_annotation(x=(lo + hi) / 2, y=0.5, xref="x", yref="paper", text=text,
+                           showarrow=False, font={"size": 12, "color": DELIMITER_COLOR},
+                           bgcolor="rgba(255,255,255,0.85)")
+
+
+def histogram_figure(result: SimulationResult, names: list[str], labels: Labels = None, *,
+                     runs: Series | None = None, axis: Mapping[str, str] | None = None,
+                     delimiters: Delimiters = None) -> go.Figure:
+    """Histogram of one output with its mean and P5 / P50 / P95 marked; several outputs (or
+    ``runs``: a simtable's runs of one output) are overlaid as densities.  ``axis``: the x
+    axis's number format (see :func:`mcdesk.app.numfmt.axis_format`); ``delimiters``: two
+    values drawn with the probability left of, between and right of them."""
     fig = go.Figure()
-    overlay = len(names) > 1
-    for k, name in enumerate(names):
-        s = result.outputs[name]
+    series = runs if runs is not None else [(named(n, labels), result.outputs[n]) for n in names]
+    overlay = len(series) > 1
+    for k, (label, s) in enumerate(series):
         if s.histogram is None or not s.histogram.counts:
             continue
         edges = np.asarray(s.histogram.edges, dtype=float)
@@ -81,12 +125,12 @@ def histogram_figure(result: SimulationResult, names: list[str], labels: Labels 
         widths = np.diff(edges)
         y = counts / (counts.sum() * np.where(widths > 0, widths, 1.0)) if overlay else counts
         fig.add_bar(x=((edges[:-1] + edges[1:]) / 2).tolist(), y=y.tolist(), width=widths.tolist(),
-                    name=named(name, labels),
+                    name=label,
                     marker={"color": COLORS[k % len(COLORS)], "line": {"width": 0}},
                     opacity=0.6 if overlay else 0.85)
     rows = 0
-    if not overlay and names:
-        s = result.outputs[names[0]]
+    if not overlay and series:
+        s = series[0][1]
         lines = [(label, value, color) for label, value, color in
                  [("mean", s.mean, "#111111")] + [(label, s.percentiles.get(p), color)
                                                   for label, p, color in MARKERS]
@@ -101,11 +145,18 @@ def histogram_figure(result: SimulationResult, names: list[str], labels: Labels 
                                xanchor="center", yanchor="bottom", font={"size": 10, "color": color},
                                bgcolor="rgba(255,255,255,0.8)")
     fig.update_layout(barmode="overlay", bargap=0)
-    title = named(names[0], labels) if len(names) == 1 else "Outputs overlaid"
+    if runs is not None:
+        title = f"{named(names[0], labels)}, simtable" if names else "simtable"
+    else:
+        title = named(names[0], labels) if len(names) == 1 else "Outputs overlaid"
     fig = _layout(fig, f"Distribution of {title}", "value", "density" if overlay else "trials")
     if rows:  # room above the bars for the rows of labels
         fig.update_layout(margin={"t": 50 + 28 * rows}, title={"y": 0.98, "yanchor": "top"})
         fig.update_yaxes(domain=[0, 1.0 - LABEL_ROW * (rows - 1) - 0.02])
+    if axis:
+        fig.update_xaxes(**axis)
+    if delimiters is not None and names:
+        _delimit(fig, delimiters, delimiter_probabilities(result, names[0], *delimiters))
     return fig
 
 
@@ -142,14 +193,24 @@ def cdf_points(s: OutputSummary) -> tuple[list[float], list[float]]:
     return xs, ys
 
 
-def cdf_figure(result: SimulationResult, names: list[str], labels: Labels = None) -> go.Figure:
+def cdf_figure(result: SimulationResult, names: list[str], labels: Labels = None, *,
+               runs: Series | None = None, axis: Mapping[str, str] | None = None,
+               delimiters: Delimiters = None) -> go.Figure:
+    """The S-curve of each output (or of a simtable's ``runs``); ``axis`` and ``delimiters``
+    as in :func:`histogram_figure`."""
     fig = go.Figure()
-    for k, name in enumerate(names):
-        xs, ys = cdf_points(result.outputs[name])
-        fig.add_scatter(x=xs, y=ys, mode="lines", name=named(name, labels),
+    series = runs if runs is not None else [(named(n, labels), result.outputs[n]) for n in names]
+    for k, (label, s) in enumerate(series):
+        xs, ys = cdf_points(s)
+        fig.add_scatter(x=xs, y=ys, mode="lines", name=label,
                         line={"color": COLORS[k % len(COLORS)], "width": 2})
     fig.update_yaxes(range=[0, 1], tickformat=".0%")
-    return _layout(fig, "Cumulative probability (S-curve)", "value", "probability ≤ value")
+    fig = _layout(fig, "Cumulative probability (S-curve)", "value", "probability ≤ value")
+    if axis:
+        fig.update_xaxes(**axis)
+    if delimiters is not None and names:
+        _delimit(fig, delimiters, delimiter_probabilities(result, names[0], *delimiters))
+    return fig
 
 
 def tornado_items(result: SimulationResult, name: str, measure: str = "spearman",

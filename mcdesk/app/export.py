@@ -1,23 +1,61 @@
-"""Export a result: statistics and per-trial samples as CSV or XLSX bytes (for download)."""
+"""Export a result: statistics and per-trial samples as CSV, XLSX or Parquet.
+
+The sample writers stream to a file, a chunk of trials at a time, reporting progress and
+stopping when cancelled (the page runs them in a worker thread, see
+:mod:`mcdesk.app.export_panel`): CSV through pyarrow's CSV writer (shortest round-trip
+decimal text, the C++ writer), XLSX through xlsxwriter's constant-memory mode (one row in
+memory at a time), Parquet through pyarrow (one row group per chunk).  ``samples_csv`` and
+``workbook_xlsx`` give the same files as bytes, for small results and tests.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
-from typing import Any
+import logging
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
 
 import numpy as np
 
+from engine.errors import CancelledError, McdeskError
 from engine.results import SimulationResult
 
-__all__ = ["SAMPLE_ROWS_XLSX", "samples_csv", "statistics_csv", "statistics_rows", "workbook_xlsx"]
+log = logging.getLogger(__name__)
+
+__all__ = ["CHUNK_ROWS", "FORMATS", "SAMPLE_ROWS_XLSX", "ExportJob", "samples_csv",
+           "statistics_csv", "statistics_rows", "workbook_xlsx", "write_samples"]
 
 SAMPLE_ROWS_XLSX = 1_048_575  # Excel's last row, under a header
+CHUNK_ROWS = 65_536           # trials per chunk written (and per progress step)
 _STAT_PERCENTILES = ("1", "5", "10", "25", "50", "75", "90", "95", "99")
+FORMATS = {"csv": "samples.csv", "xlsx": "results.xlsx", "parquet": "samples.parquet"}
+
+Labels = dict[str, str] | None
 
 
-def statistics_rows(result: SimulationResult, labels: dict[str, str] | None = None,
-                    ) -> list[list[Any]]:
+@dataclass
+class ExportJob:
+    """Progress of one export, shared between the writer's thread and the page."""
+
+    total: int = 0
+    done: int = 0
+    cancel: threading.Event = field(default_factory=threading.Event)
+
+    def step(self, done: int) -> None:
+        if self.cancel.is_set():
+            raise CancelledError("export cancelled")
+        self.done = done
+
+    @property
+    def fraction(self) -> float:
+        return self.done / self.total if self.total else 0.0
+
+
+def statistics_rows(result: SimulationResult, labels: Labels = None) -> list[list[Any]]:
     """A table: a header row (the outputs' addresses), a row of their names when ``labels``
     gives any, then one row per statistic, one column per output."""
     names = list(result.outputs)
@@ -39,10 +77,10 @@ def statistics_rows(result: SimulationResult, labels: dict[str, str] | None = No
     return rows
 
 
-def statistics_csv(result: SimulationResult) -> bytes:
+def statistics_csv(result: SimulationResult, labels: Labels = None) -> bytes:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    for r in statistics_rows(result):
+    for r in statistics_rows(result, labels):
         writer.writerow(["" if v is None else (repr(v) if isinstance(v, float) else v) for v in r])
     return buf.getvalue().encode()
 
@@ -54,37 +92,132 @@ def _sample_columns(result: SimulationResult) -> dict[str, np.ndarray]:
     return {**samples.inputs, **samples.outputs}
 
 
+def _rows(cols: dict[str, np.ndarray]) -> int:
+    return len(next(iter(cols.values()))) if cols else 0
+
+
+def _header(names: list[str], labels: Labels) -> list[str]:
+    return [f"{labels[n]} ({n})" if labels and labels.get(n) else n for n in names]
+
+
+def _csv_to(out: BinaryIO, cols: dict[str, np.ndarray], job: ExportJob) -> None:
+    """Header (addresses, as the SAMPLES contract says), then chunks of trials; every
+    number in its shortest text that reads back to the same float64 (``nan`` for an error)."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    names = list(cols)
+    out.write((",".join(_csv_field(n) for n in names) + "\n").encode())
+    if not names:
+        return
+    n = _rows(cols)
+    options = pacsv.WriteOptions(include_header=False)
+    for start in range(0, n, CHUNK_ROWS):
+        stop = min(n, start + CHUNK_ROWS)
+        batch = pa.record_batch([pa.array(np.asarray(cols[k][start:stop], dtype=np.float64))
+                                 for k in names], names=[f"c{i}" for i in range(len(names))])
+        pacsv.write_csv(batch, out, options)
+        job.step(stop)
+
+
+def _csv_field(name: str) -> str:
+    return f'"{name.replace(chr(34), chr(34) * 2)}"' if any(c in name for c in ',"\n') else name
+
+
+def _xlsx_to(target: Any, result: SimulationResult, cols: dict[str, np.ndarray],
+             job: ExportJob, labels: Labels, max_rows: int) -> None:
+    """Statistics and Samples sheets, written row by row in constant memory."""
+    import xlsxwriter
+
+    wb = xlsxwriter.Workbook(target, {"constant_memory": True, "in_memory": False,
+                                      "nan_inf_to_errors": True})
+    try:
+        stats = wb.add_worksheet("Statistics")
+        for r, row in enumerate(statistics_rows(result, labels)):
+            for c, v in enumerate(row):
+                if v is not None:
+                    stats.write(r, c, v)
+        sheet = wb.add_worksheet("Samples")
+        names = list(cols)
+        sheet.write_row(0, 0, _header(names, labels))
+        n = min(max_rows, _rows(cols))
+        for start in range(0, n, CHUNK_ROWS):
+            stop = min(n, start + CHUNK_ROWS)
+            block = np.column_stack([np.asarray(cols[k][start:stop], dtype=np.float64)
+                                     for k in names])
+            ok = np.isfinite(block)
+            write_number = sheet.write_number
+            for i, (line, good) in enumerate(zip(block.tolist(), ok.tolist(), strict=True)):
+                r = start + i + 1
+                for c, (x, g) in enumerate(zip(line, good, strict=True)):
+                    if g:  # an error trial stays an empty cell
+                        write_number(r, c, x)
+            job.step(stop)
+    finally:
+        wb.close()
+
+
+def _parquet_to(target: Any, cols: dict[str, np.ndarray], job: ExportJob,
+                labels: Labels) -> None:
+    """One float64 column per input and output, named by address (the names in the
+    schema's metadata); one row group per chunk."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    names = list(cols)
+    meta = {b"mcdesk.names": repr({n: (labels or {}).get(n) for n in names}).encode()}
+    schema = pa.schema([pa.field(n, pa.float64()) for n in names], metadata=meta)
+    n = _rows(cols)
+    with pq.ParquetWriter(target, schema, compression="zstd") as writer:
+        for start in range(0, n, CHUNK_ROWS):
+            stop = min(n, start + CHUNK_ROWS)
+            writer.write_batch(pa.record_batch(
+                [pa.array(np.asarray(cols[k][start:stop], dtype=np.float64)) for k in names],
+                schema=schema))
+            job.step(stop)
+
+
+def write_samples(result: SimulationResult, path: Path, kind: str, job: ExportJob | None = None,
+                  labels: Labels = None, max_rows: int = SAMPLE_ROWS_XLSX) -> Path:
+    """Write the samples (``kind`` ``csv`` or ``parquet``) or statistics and samples
+    (``xlsx``) to ``path``, a chunk at a time; ``job`` gets the progress and may cancel
+    (CancelledError; the partial file is removed)."""
+    job = job or ExportJob()
+    cols = _sample_columns(result)
+    job.total = min(max_rows, _rows(cols)) if kind == "xlsx" else _rows(cols)
+    tmp = path.with_name(f".{path.name}.part")
+    try:
+        if kind == "csv":
+            with open(tmp, "wb") as fh:
+                _csv_to(fh, cols, job)
+        elif kind == "xlsx":
+            _xlsx_to(str(tmp), result, cols, job, labels, max_rows)
+        elif kind == "parquet":
+            _parquet_to(str(tmp), cols, job, labels)
+        else:
+            raise McdeskError(f"export: unknown format {kind!r} (csv, xlsx or parquet)")
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    log.info("exported %d trials as %s to %s", job.total, kind, path)
+    return path
+
+
 def samples_csv(result: SimulationResult) -> bytes:
     """One row per trial, one column per input and output, headed by cell address."""
-    cols = _sample_columns(result)
-    names = list(cols)
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(names)
-    if names:
-        mat = np.column_stack([np.asarray(cols[n], dtype=float) for n in names])
-        np.savetxt(buf, mat, delimiter=",", fmt="%.17g")
-    return buf.getvalue().encode()
+    buf = io.BytesIO()
+    _csv_to(buf, _sample_columns(result), ExportJob())
+    return buf.getvalue()
 
 
-def workbook_xlsx(result: SimulationResult, max_rows: int = SAMPLE_ROWS_XLSX) -> bytes:
+def workbook_xlsx(result: SimulationResult, max_rows: int = SAMPLE_ROWS_XLSX,
+                  labels: Labels = None) -> bytes:
     """An .xlsx with a Statistics sheet and a Samples sheet (the first ``max_rows`` trials;
     Excel holds no more)."""
-    import openpyxl
+    import tempfile
 
-    wb = openpyxl.Workbook(write_only=True)
-    stats = wb.create_sheet("Statistics")
-    for r in statistics_rows(result):
-        stats.append(r)
-    cols = _sample_columns(result)
-    sheet = wb.create_sheet("Samples")
-    names = list(cols)
-    sheet.append(names)
-    if names:
-        n = min(max_rows, len(next(iter(cols.values()))))
-        mat = np.column_stack([np.asarray(cols[k][:n], dtype=float) for k in names])
-        for line in mat:
-            sheet.append([None if not np.isfinite(x) else float(x) for x in line])
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "results.xlsx"
+        write_samples(result, path, "xlsx", labels=labels, max_rows=max_rows)
+        return path.read_bytes()

@@ -22,6 +22,13 @@ log = logging.getLogger(__name__)
 __all__ = ["launch", "run_for_tests", "serve"]
 
 TEAM_UPLOAD_MB = 10
+# How long the server keeps a page whose browser went quiet (NiceGUI's default: 3 s; its
+# socket pings every max(0.8 x this, 4) s and gives up after max(0.4 x this, 2) s more).
+# With 3 s, a page whose event loop or CPU stalled for ~6 s (a busy machine, a long check
+# in a thread holding the GIL) lost its socket, the server deleted the page 3 s later, and
+# the browser's reconnect was refused: "reloading because implicit handshake failed".
+# Everything the user sets lives in the workspace, so even a reload keeps it.
+RECONNECT_TIMEOUT = 30.0
 
 
 def _remote() -> tuple[str | None, str | None]:
@@ -78,7 +85,7 @@ def launch(book: Path | None = None, *, native: bool = False, host: str = "127.0
         os.environ.setdefault("PYWEBVIEW_GUI", "qt")
     ui.run(host=host, port=port, title="mcdesk", native=native, reload=False, show=show and not native,
            window_size=(1400, 900) if native else None, storage_secret=secrets.token_hex(16),
-           show_welcome_message=False, favicon="🎲")
+           show_welcome_message=False, favicon="🎲", reconnect_timeout=RECONNECT_TIMEOUT)
 
 
 def serve(*, host: str = "0.0.0.0", port: int = 8080) -> None:
@@ -96,7 +103,8 @@ def serve(*, host: str = "0.0.0.0", port: int = 8080) -> None:
     if sessions is not None:  # always, on a team config
         guard_sockets(secret, sessions.user)
     ui.run(host=host, port=port, title="mcdesk", reload=False, show=False,
-           storage_secret=secret, show_welcome_message=False, favicon="🎲")
+           storage_secret=secret, show_welcome_message=False, favicon="🎲",
+           reconnect_timeout=RECONNECT_TIMEOUT)
 
 
 def run_for_tests() -> None:
@@ -109,4 +117,4 @@ def run_for_tests() -> None:
         if os.environ.get("MCDESK_TEST_NO_EXAMPLE"):
             config.example = None
         register(config)
-    ui.run(storage_secret="test secret", reload=False)
+    ui.run(storage_secret="test secret", reload=False, reconnect_timeout=RECONNECT_TIMEOUT)

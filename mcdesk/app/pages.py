@@ -4,6 +4,8 @@ on a team instance, the sign-in routes (``login.py``) and the upload guard (``up
 
 from __future__ import annotations
 
+import importlib
+import json
 import logging
 import re
 import shutil
@@ -19,8 +21,10 @@ from engine.errors import McdeskError
 from engine.spec import SimulationSpec
 
 from . import export, project
+from .export_panel import ExportPanel
 from .inputs_panel import InputDialog, InputsList, OutputsList
 from .login import register_login, session_id
+from .names_dialog import NamesDialog
 from .results_view import ResultsView
 from .run_panel import RunPanel
 from .security import LoginGuard, SessionTable
@@ -142,6 +146,8 @@ class WorkbookPage:
         ui.add_css(".q-uploader__subtitle { display: none; }")
         self._header()
         self.input_dialog = InputDialog(self.ws, self.changed)
+        self.names_dialog = NamesDialog(self.ws, self.renamed)
+        self.exports = ExportPanel(self.ws, lambda: self.workspaces.folder(self.user))
         with ui.tabs().classes("w-full") as tabs:
             model_tab = ui.tab("Model", icon="grid_on").mark("tab-model")
             self.results_tab = ui.tab("Results", icon="insights").mark("tab-results")
@@ -155,7 +161,7 @@ class WorkbookPage:
                     with ui.column().classes("w-[420px] shrink-0 gap-3"):
                         self._side_panel()
             with ui.tab_panel(self.results_tab):
-                self.results = ResultsView(self.ws)
+                self.results = ResultsView(self.ws, report=self.exports.report)
         self.show_workbook()
 
     # ------------------------------------------------------------ layout
@@ -171,11 +177,19 @@ class WorkbookPage:
                     ui.menu_item("Download project (.json)", self.download_project)
                     ui.menu_item("Download workbook with the project inside", self.download_book)
                     ui.menu_item("Load the saved project", self.load_project).mark("load-project")
-            with ui.button("Export", icon="download").props("flat color=white"):
+            with ui.button("Export", icon="download").props("flat color=white").mark("export"):
                 with ui.menu():
                     ui.menu_item("Statistics (.csv)", lambda: self.export("stats_csv"))
-                    ui.menu_item("Samples (.csv)", lambda: self.export("samples_csv"))
-                    ui.menu_item("Statistics and samples (.xlsx)", lambda: self.export("xlsx"))
+                    ui.menu_item("Result with names (RESULT.json)",
+                                 lambda: self.export("result_json"))
+                    ui.menu_item("Samples (.csv)", lambda: self.exports.samples("csv")).mark(
+                        "export-csv")
+                    ui.menu_item("Samples (.parquet, for large runs)",
+                                 lambda: self.exports.samples("parquet")).mark("export-parquet")
+                    ui.menu_item("Statistics and samples (.xlsx)",
+                                 lambda: self.exports.samples("xlsx")).mark("export-xlsx")
+                    ui.menu_item("Report (.html)", lambda: self.exports.report("html"))
+                    ui.menu_item("Report (.xlsx)", lambda: self.exports.report("xlsx"))
             if not self.config.team and self.config.remember_settings:
                 recent = AppSettings.load().recent
                 with ui.button("Recent", icon="history").props("flat color=white"):
@@ -214,16 +228,22 @@ class WorkbookPage:
                     "outline").mark("open-path-button")
 
     def _side_panel(self) -> None:
-        with ui.card().classes("w-full"):
-            ui.label("Inputs").classes("text-lg font-medium")
-            self.inputs_list = InputsList(self.ws, self.input_dialog.open, self.changed)
-        with ui.card().classes("w-full"):
-            ui.label("Outputs").classes("text-lg font-medium")
-            self.outputs_list = OutputsList(self.ws, self.changed)
-        with ui.card().classes("w-full"):
-            ui.label("Run").classes("text-lg font-medium")
+        # the run first: visible without scrolling on a 1366x768 screen; the lists scroll
+        with ui.card().classes("w-full gap-1 p-3").mark("run-card"):
             self.run_panel = RunPanel(self.ws, self.run_finished,
                                       remote_ready=self.ws.remote is not None)
+        with ui.card().classes("w-full gap-1 p-3"):
+            with ui.row().classes("w-full items-center"):
+                ui.label("Inputs").classes("text-lg font-medium")
+                ui.space()
+                ui.button("Names", icon="label", on_click=self.names_dialog.open).props(
+                    "flat dense no-caps").mark("edit-names")
+            with ui.scroll_area().classes("w-full h-56"):
+                self.inputs_list = InputsList(self.ws, self.input_dialog.open, self.changed)
+        with ui.card().classes("w-full gap-1 p-3"):
+            ui.label("Outputs").classes("text-lg font-medium")
+            with ui.scroll_area().classes("w-full h-40"):
+                self.outputs_list = OutputsList(self.ws, self.changed)
         with ui.expansion("Preflight check", icon="fact_check", value=True).classes(
                 "w-full").mark("preflight"):
             self.preflight = ui.column().classes("w-full gap-1")
@@ -249,6 +269,11 @@ class WorkbookPage:
 
     def changed(self) -> None:
         self.refresh_model()
+        self.run_panel.refresh_outputs()
+
+    def renamed(self) -> None:
+        self.changed()
+        self.results.refresh()
 
     async def run_preflight(self) -> None:
         ws = self.ws
@@ -477,16 +502,19 @@ class WorkbookPage:
             ui.notify("Run a simulation first", type="warning")
             return
         stem = Path(self.ws.book_name).stem or "mcdesk"
+        inputs = list(result.samples.inputs) if result.samples is not None else []
         if what == "stats_csv":
-            ui.download.content(export.statistics_csv(result), f"{stem} statistics.csv")
-        elif what == "samples_csv":
-            data = await run.io_bound(export.samples_csv, result)
-            if data is not None:
-                ui.download.content(data, f"{stem} samples.csv")
-        else:
-            data = await run.io_bound(export.workbook_xlsx, result)
-            if data is not None:
-                ui.download.content(data, f"{stem} results.xlsx")
+            ui.download.content(export.statistics_csv(result, self.ws.labels(list(result.outputs))),
+                                f"{stem} statistics.csv")
+        else:  # RESULT.json as the CLI writes it, with the names given here
+            cli = importlib.import_module("mcdesk.cli")
+            names = ({c: self.ws.label(c) for c in inputs},
+                     {c: self.ws.label(c) for c in result.outputs})
+            data = cli.result_json(result, names)
+            if result.precision:
+                data["precision"] = result.precision
+            ui.download.content(json.dumps(data, indent=2, default=str) + "\n",
+                                f"{stem} RESULT.json")
 
 
 def register(config: AppConfig) -> SessionTable | None:

@@ -16,7 +16,7 @@ from typing import Any
 from engine.errors import McdeskError, SpecError, WorkbookError
 from engine.spec import InputSpec, SimulationSpec
 
-from .workspace import RunSettings, Workspace
+from .workspace import PrecisionSettings, RunSettings, SimtableSettings, Workspace
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,10 @@ def project_dict(ws: Workspace) -> dict[str, Any]:
     s = ws.settings
     return {"format": FORMAT, "version": VERSION, "workbook": ws.book_name,
             "inputs": [i.to_dict() for i in ws.inputs.values()], "outputs": list(ws.outputs),
-            "trials": s.trials, "seed": s.seed, "sampling": s.sampling, "backend": s.backend}
+            "trials": s.trials, "seed": s.seed, "sampling": s.sampling, "backend": s.backend,
+            "precision": s.precision.to_dict(),
+            "simtable": {"cell": s.simtable.cell, "values": s.simtable.values},
+            "names": dict(ws.names)}
 
 
 def project_bytes(ws: Workspace) -> bytes:
@@ -71,13 +74,27 @@ def apply_project(ws: Workspace, data: object) -> None:
         if ws.require_model().workbook.cell(ref) is None:
             raise SpecError(f"outputs[{k}] {ref}: the cell is empty")
         outputs.append(str(ref))
+    precision = PrecisionSettings.from_dict(data["precision"]) if "precision" in data \
+        else PrecisionSettings()
+    table = data.get("simtable") or {}
+    if not isinstance(table, dict) or not all(isinstance(table.get(k, ""), str)
+                                              for k in ("cell", "values")):
+        raise SpecError("project: simtable must be {\"cell\": text, \"values\": text}")
+    names = data.get("names") or {}
+    if not isinstance(names, dict) or not all(isinstance(v, str) for v in names.values()):
+        raise SpecError("project: names must map cells to text")
+    names = {str(ws.cell(k)): v for k, v in names.items()}
     settings = RunSettings(trials=data.get("trials", ws.settings.trials),
                            seed=data.get("seed", ws.settings.seed),
                            sampling=data.get("sampling", ws.settings.sampling),
-                           backend=data.get("backend", ws.settings.backend)).validated()
+                           backend=data.get("backend", ws.settings.backend),
+                           precision=precision,
+                           simtable=SimtableSettings(table.get("cell", ""),
+                                                     table.get("values", ""))).validated()
     SimulationSpec(list(inputs.values()), list(dict.fromkeys(outputs)), settings.trials,
                    settings.seed).validate(require_outputs=False)
     ws.inputs, ws.outputs, ws.settings = inputs, list(dict.fromkeys(outputs)), settings
+    ws.names = names
 
 
 def hidden_project(ws: Workspace) -> str | None:

@@ -1,22 +1,40 @@
-"""The results of a run: statistics table, probability of exceeding a target, and the charts
-(histogram, S-curve, tornado, scatter, convergence; several outputs overlaid)."""
+"""The results page: the run's metadata and a Report button, a summary per output (name,
+mean, P10/P50/P90, the probability of exceeding a target), probability delimiters, the
+statistics table, then the charts (histogram, S-curve, tornado, scatter, convergence;
+several outputs, or a simtable's runs, overlaid).  Values are shown in each output cell's
+own number format (:mod:`mcdesk.app.numfmt`).  What the user chose (outputs, overlay,
+delimiters, targets) lives in the workspace's :class:`~mcdesk.app.workspace.ViewState`, so a
+reload or a reconnect keeps it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from nicegui import ui
 
+from engine import __version__
 from engine.results import SimulationResult
 
 from . import charts
 from .export import statistics_rows
+from .numfmt import axis_format, format_value
+from .run_panel import precision_text
 from .workspace import Workspace
 
-__all__ = ["ResultsView", "format_stat"]
+__all__ = ["ResultsView", "format_stat", "run_metadata"]
+
+SUMMARY_PERCENTILES = ("10", "50", "90")
 
 
-def format_stat(value: object) -> str:
+def format_stat(value: object, code: str | None = None) -> str:
+    """A statistic as shown: in the output's number format when it has one, else plainly."""
     if value is None:
         return "—"
+    if isinstance(value, bool):
+        return str(value)
+    if code and code != "General" and isinstance(value, int | float):
+        return format_value(value, code)
     if isinstance(value, int):
         return f"{value:,}"
     if isinstance(value, float):
@@ -24,18 +42,42 @@ def format_stat(value: object) -> str:
     return str(value)
 
 
+def run_metadata(ws: Workspace, result: SimulationResult) -> str:
+    """``10,000 trials · seed 1 · mc · numba · 1.23 s in all (preparing .., simulation ..)
+    · mcdesk 0.x``: the whole time of the run with its phases (the trials alone are one of
+    them), not the trials' time alone."""
+    timing = ws.timing
+    parts = [f"{result.trials:,} trials", f"seed {result.seed}", result.sampling, result.backend]
+    if timing is not None and timing.total_s > 0:
+        parts.append(f"{timing.total_s:.3g} s in all ({timing.text()})")
+    else:
+        parts.append(f"trials {result.elapsed_s:.3g} s")
+    parts.append(f"mcdesk {__version__}")
+    return " · ".join(parts)
+
+
 def _plot(fig) -> ui.plotly:
-    return ui.plotly({**fig.to_plotly_json(), "config": charts.PLOT_CONFIG}).classes("w-full")
+    return ui.plotly(_figure_dict(fig)).classes("w-full")
+
+
+def _figure_dict(fig) -> dict[str, Any]:
+    return {**fig.to_plotly_json(), "config": charts.PLOT_CONFIG}
 
 
 class ResultsView:
-    def __init__(self, ws: Workspace) -> None:
+    def __init__(self, ws: Workspace, report: Callable[[str], Any] | None = None) -> None:
         self.ws = ws
+        self.report = report
         self.box = ui.column().classes("w-full gap-2")
-        self.selected: list[str] = []
         self.labels: dict[str, str] = {}
+        self.hist_plot: ui.plotly | None = None
+        self.cdf_plot: ui.plotly | None = None
         charts.warm_in_background()
         self.refresh()
+
+    @property
+    def selected(self) -> list[str]:
+        return self.ws.view.selected
 
     def refresh(self) -> None:
         self.box.clear()
@@ -48,29 +90,34 @@ class ResultsView:
             names = list(result.outputs)
             inputs = list(result.samples.inputs) if result.samples is not None else []
             self.labels = self.ws.labels(names + inputs)
-            self.selected = [n for n in self.selected if n in names] or names[:1]
-            with ui.row().classes("w-full items-end gap-4"):
-                ui.select({n: charts.named(n, self.labels) for n in names},
-                          value=list(self.selected), multiple=True,
-                          label="Outputs (several: overlaid)",
-                          on_change=lambda e: self._select(e.value)).classes("min-w-[280px]").props(
-                    "use-chips").mark("result-outputs")
-                ui.label(f"{result.trials:,} trials · seed {result.seed} · {result.sampling} · "
-                         f"{result.backend} · {result.elapsed_s:.3g} s").classes(
-                    "text-sm text-gray-600")
-            self._table(result)
+            view = self.ws.view
+            view.selected = [n for n in view.selected if n in names] or names[:1]
+            self._header(result)
+            self._summary(result, names)
             fixed = [n for n in names if getattr(result.outputs[n], "constant", False)]
             if fixed:
                 ui.label("The same in every trial (no input changes it): " + ", ".join(
-                    f"{charts.named(n, self.labels)} = {format_stat(result.outputs[n].mean)}"
+                    f"{charts.named(n, self.labels)} = {self._fmt(n, result.outputs[n].mean)}"
                     for n in fixed)).classes("text-sm text-warning").mark("constant-outputs")
+            with ui.row().classes("w-full items-end gap-4"):
+                ui.select({n: charts.named(n, self.labels) for n in names},
+                          value=list(view.selected), multiple=True,
+                          label="Outputs (several: overlaid)",
+                          on_change=lambda e: self._select(e.value)).classes("min-w-[280px]").props(
+                    "use-chips").mark("result-outputs")
+                if self.ws.simtable is not None:
+                    ui.toggle({"outputs": "Overlay the outputs chosen",
+                               "simtable": f"Overlay the simtable's runs ({self.ws.simtable.cell})"},
+                              value=view.overlay, on_change=lambda e: self._overlay(e.value)
+                              ).props("dense no-caps").mark("overlay")
             self._exceed(result)
+            self._delimiters(result)
             with ui.grid(columns=2).classes("w-full gap-2"):
                 with ui.card().classes("w-full").mark("chart-histogram"):
-                    _plot(charts.histogram_figure(result, self.selected, self.labels))
+                    self.hist_plot = _plot(self._histogram(result))
                 with ui.card().classes("w-full").mark("chart-cdf"):
-                    _plot(charts.cdf_figure(result, self.selected, self.labels))
-                main = self.selected[0]
+                    self.cdf_plot = _plot(self._cdf(result))
+                main = view.selected[0]
                 with ui.card().classes("w-full").mark("chart-tornado"):
                     self._tornado(result, main)
                 with ui.card().classes("w-full").mark("chart-convergence"):
@@ -78,25 +125,105 @@ class ResultsView:
                 if result.samples is not None and result.samples.inputs:
                     with ui.card().classes("w-full").mark("chart-scatter"):
                         self._scatter(result, main)
+            with ui.expansion("All statistics", icon="table_chart").classes("w-full"):
+                self._table(result)
+
+    # ------------------------------------------------------------ parts
+    def _fmt(self, name: str, value: object) -> str:
+        return format_stat(value, self.ws.number_format(name))
+
+    def _header(self, result: SimulationResult) -> None:
+        with ui.row().classes("w-full items-center gap-3"):
+            ui.label(run_metadata(self.ws, result)).classes("text-sm text-gray-700").mark(
+                "run-metadata")
+            ui.space()
+            if self.report is not None:
+                ui.button("Report (.html)", icon="description",
+                          on_click=lambda: self.report("html")).props("outline dense").mark(
+                    "report-html")
+                ui.button("Report (.xlsx)", icon="grid_on",
+                          on_click=lambda: self.report("xlsx")).props("outline dense").mark(
+                    "report-xlsx")
+        p = getattr(result, "precision", None)
+        if p:
+            ui.label(precision_text(p)[0].upper() + precision_text(p)[1:]).classes(
+                "text-sm " + ("text-positive" if p["converged"] else "text-negative")).mark(
+                "precision-result")
+
+    def _target(self, name: str, result: SimulationResult) -> float | None:
+        got = self.ws.view.targets.get(name)
+        return got if got is not None else result.outputs[name].mean
+
+    def _summary(self, result: SimulationResult, names: list[str]) -> None:
+        columns = [{"name": k, "label": label, "field": k, "align": "left" if k in ("name", "cell")
+                    else "right"} for k, label in
+                   (("name", "Output"), ("cell", "Cell"), ("mean", "Mean"), ("p10", "P10"),
+                    ("p50", "P50"), ("p90", "P90"), ("target", "Target"),
+                    ("p_target", "P(> target)"))]
+        rows = []
+        for n in names:
+            s = result.outputs[n]
+            target = self._target(n, result)
+            p = None if target is None else charts.exceedance(result, n, target)
+            rows.append({"cell": n, "name": self.labels.get(n) or n,
+                         "mean": self._fmt(n, s.mean),
+                         **{f"p{q}": self._fmt(n, s.percentiles.get(q)) for q in SUMMARY_PERCENTILES},
+                         "target": self._fmt(n, target),
+                         "p_target": "—" if p is None else f"{p:.1%}"})
+        ui.table(columns=columns, rows=rows, row_key="cell").props("dense flat bordered").classes(
+            "w-full").mark("summary-table")
 
     def _select(self, value: list[str]) -> None:
         if value:
-            self.selected = list(value)
+            self.ws.view.selected = list(value)
             self.refresh()
+
+    def _overlay(self, value: str) -> None:
+        self.ws.view.overlay = value
+        self.refresh()
+
+    def _runs(self, result: SimulationResult) -> charts.Series | None:
+        table = self.ws.simtable
+        if table is None or self.ws.view.overlay != "simtable":
+            return None
+        name = self.selected[0]
+        label = self.labels.get(table.cell) or table.cell
+        return [(f"{label} = {format_stat(v, self.ws.number_format(table.cell))}", r.outputs[name])
+                for v, r in zip(table.values, table.results, strict=True) if name in r.outputs]
+
+    def _delims(self) -> tuple[float, float] | None:
+        v = self.ws.view
+        return None if v.left is None or v.right is None else (v.left, v.right)
+
+    def _histogram(self, result: SimulationResult):
+        return charts.histogram_figure(result, self.selected, self.labels, runs=self._runs(result),
+                                       axis=axis_format(self.ws.number_format(self.selected[0])),
+                                       delimiters=self._delims())
+
+    def _cdf(self, result: SimulationResult):
+        return charts.cdf_figure(result, self.selected, self.labels, runs=self._runs(result),
+                                 axis=axis_format(self.ws.number_format(self.selected[0])),
+                                 delimiters=self._delims())
 
     def _table(self, result: SimulationResult) -> None:
         rows = statistics_rows(result, self.labels)
         header, body = rows[0], rows[1:]
         columns = [{"name": f"c{k}", "label": h, "field": f"c{k}", "align": "right" if k else "left"}
                    for k, h in enumerate(header)]
-        data = [{f"c{k}": format_stat(v) if k else v for k, v in enumerate(r)} for r in body]
+        data = []
+        for r in body:
+            plain = r[0] in ("trials ok", "errors", "name")
+            data.append({f"c{k}": v if k == 0 or plain and isinstance(v, str)
+                         else format_stat(v, None if plain else self.ws.number_format(header[k]))
+                         for k, v in enumerate(r)})
         ui.table(columns=columns, rows=data, row_key="c0").props("dense flat bordered").classes(
             "w-full").mark("stats-table")
 
     def _exceed(self, result: SimulationResult) -> None:
         name = self.selected[0]
+        shown = self.labels.get(name) or name
         with ui.row().classes("items-end gap-2"):
-            target = ui.number(f"Target for {name}", value=result.outputs[name].mean,
+            target = ui.number(f"Target for {shown}", value=self._target(name, result),
                                format="%.6g").classes("w-56").mark("target")
             answer = ui.label("").classes("text-base font-medium").mark("exceed")
 
@@ -104,17 +231,72 @@ class ResultsView:
             if target.value is None:
                 answer.text = "Enter a target value"
                 return
+            self.ws.view.targets[name] = float(target.value)
             p = charts.exceedance(result, name, float(target.value))
-            answer.text = "—" if p is None else f"P({name} > {target.value:,.6g}) = {p:.1%}"
+            answer.text = "—" if p is None else \
+                f"P({shown} > {self._fmt(name, float(target.value))}) = {p:.1%}"
 
         target.on_value_change(show)
         show()
+
+    def _delimiters(self, result: SimulationResult) -> None:
+        """Two values on the histogram and S-curve, typed or dragged: the probability left
+        of, between and right of them (from the run's trials)."""
+        name = self.selected[0]
+        s = result.outputs[name]
+        if s.min is None or s.max is None or not s.max > s.min:
+            return
+        v = self.ws.view
+        if v.delimited != name or v.left is None or v.right is None:
+            v.delimited = name
+            v.left, v.right = s.percentiles.get("5", s.min), s.percentiles.get("95", s.max)
+        step = (s.max - s.min) / 1000
+        with ui.row().classes("w-full items-end gap-3 no-wrap").mark("delimiters"):
+            left = ui.number("Left", value=v.left, format="%.6g").classes("w-36").mark(
+                "delimiter-left")
+            slider = ui.range(min=s.min, max=s.max, step=step,
+                              value={"min": v.left, "max": v.right}).classes(
+                "grow").props("color=purple").mark("delimiter-range")
+            right = ui.number("Right", value=v.right, format="%.6g").classes("w-36").mark(
+                "delimiter-right")
+            probs = ui.label("").classes("text-base font-medium").mark("delimiter-probs")
+        busy = [False]
+
+        def show(lo: float | None, hi: float | None, source: str) -> None:
+            if busy[0] or lo is None or hi is None:
+                return
+            busy[0] = True
+            try:
+                lo, hi = sorted((float(lo), float(hi)))
+                v.left, v.right = lo, hi
+                if source != "slider":
+                    slider.set_value({"min": max(lo, s.min), "max": min(hi, s.max)})
+                else:
+                    left.set_value(lo)
+                    right.set_value(hi)
+                got = charts.delimiter_probabilities(result, name, lo, hi)
+                probs.text = "—" if got is None else (
+                    f"P(< {self._fmt(name, lo)}) = {got[0]:.1%} · between: {got[1]:.1%} · "
+                    f"P(> {self._fmt(name, hi)}) = {got[2]:.1%}")
+                for plot, make in ((self.hist_plot, self._histogram), (self.cdf_plot, self._cdf)):
+                    if plot is not None:
+                        plot.figure = _figure_dict(make(result))
+                        plot.update()
+            finally:
+                busy[0] = False
+
+        left.on_value_change(lambda e: show(e.value, right.value, "left"))
+        right.on_value_change(lambda e: show(left.value, e.value, "right"))
+        slider.on_value_change(lambda e: show((e.value or {}).get("min"),
+                                             (e.value or {}).get("max"), "slider"))
+        show(v.left, v.right, "init")
 
     def _tornado(self, result: SimulationResult, name: str) -> None:
         holder = ui.column().classes("w-full")
 
         sens = result.outputs[name].sensitivity
         unread = self.ws.inputs_not_read_by(name, list(sens)) if sens else []
+        shown = self.labels.get(name) or name
 
         def draw(measure: str) -> None:
             holder.clear()
@@ -126,7 +308,8 @@ class ResultsView:
                 else:
                     ui.label("No sensitivity: no varying inputs or every trial an error.")
                 if idle:
-                    ui.label(f"No effect on {name}: {', '.join(idle)}").classes(
+                    ui.label(f"No effect on {shown}: "
+                             f"{', '.join(charts.named(c, self.labels) for c in idle)}").classes(
                         "text-sm text-gray-600").mark("tornado-no-effect")
 
         ui.toggle({"spearman": "Rank correlation", "contribution": "Contribution to variance"},
@@ -144,6 +327,6 @@ class ResultsView:
             with holder:
                 _plot(charts.scatter_figure(result, inp, name, labels=self.labels))
 
-        ui.select({i: charts.named(i, self.labels) for i in inputs}, value=first, label="Input", on_change=lambda e: draw(e.value)).classes(
-            "w-64").mark("scatter-input")
+        ui.select({i: charts.named(i, self.labels) for i in inputs}, value=first, label="Input",
+                  on_change=lambda e: draw(e.value)).classes("w-64").mark("scatter-input")
         draw(first)

@@ -11,7 +11,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +37,8 @@ from engine.workbook import CellRef, Limits
 
 log = logging.getLogger(__name__)
 
-__all__ = ["BACKEND_LABELS", "RunProgress", "RunSettings", "RunTiming", "Workspace",
+__all__ = ["BACKEND_LABELS", "PRECISION_STATISTICS", "PrecisionSettings", "RunProgress",
+           "RunSettings", "RunTiming", "Simtable", "SimtableSettings", "ViewState", "Workspace",
            "will_compile"]
 
 RANDOM_FUNCTIONS = frozenset({"RAND", "RANDBETWEEN", "RANDARRAY"})
@@ -83,12 +84,105 @@ def warm_numba(model: Model, spec: SimulationSpec) -> threading.Thread | None:
     return thread
 
 
+PRECISION_STATISTICS = ("mean", "p5", "p10", "p50", "p90", "p95")
+
+
+@dataclass
+class PrecisionSettings:
+    """Run until the 95% half-width of each chosen statistic of each chosen output is within
+    the tolerance (absolute, or a percentage of the statistic), at most ``trials`` trials:
+    the CLI's ``--precision CELL:STAT:TOL``, one target per output and statistic."""
+
+    enabled: bool = False
+    outputs: list[str] = field(default_factory=list)       # none chosen: every output
+    statistics: list[str] = field(default_factory=lambda: ["mean"])
+    tolerance: float = 1.0
+    relative: bool = True                                  # tolerance in % of the statistic
+
+    def targets(self, outputs: list[str]) -> list[Any]:
+        """The engine's precision targets (SpecError naming the bad field)."""
+        from engine.precision import Target  # noqa: PLC0415
+
+        tol: Any = self.tolerance
+        if isinstance(tol, bool) or not isinstance(tol, int | float) or not tol > 0:
+            raise SpecError(f"Precision: the tolerance must be a positive number, got {tol!r}")
+        if not self.statistics:
+            raise SpecError("Precision: choose the mean or a percentile to control")
+        chosen = [o for o in self.outputs if o in outputs] or list(outputs)
+        return [Target(o, stat, float(tol) / 100 if self.relative else float(tol), self.relative)
+                for o in chosen for stat in self.statistics]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"enabled": self.enabled, "outputs": list(self.outputs),
+                "statistics": list(self.statistics), "tolerance": self.tolerance,
+                "relative": self.relative}
+
+    @classmethod
+    def from_dict(cls, data: object) -> PrecisionSettings:
+        if not isinstance(data, dict):
+            raise SpecError("project: precision must be an object")
+        out = cls(**{k: data[k] for k in ("enabled", "outputs", "statistics", "tolerance",
+                                           "relative") if k in data})
+        if not all(isinstance(x, str) for x in [*out.outputs, *out.statistics]):
+            raise SpecError("project: precision outputs and statistics must be lists of text")
+        return out
+
+
+@dataclass
+class SimtableSettings:
+    """A control cell and its values: after the run, one simulation per value with the same
+    random numbers (engine.scenarios.simtable), overlaid in the charts."""
+
+    cell: str = ""
+    values: str = ""   # as typed: "0.05, 0.07, 0.09"
+
+    def parsed(self) -> tuple[str, list[float]] | None:
+        """``(cell, values)``, None when no cell is given (SpecError naming a bad value)."""
+        if not self.cell.strip():
+            return None
+        values = []
+        for part in self.values.replace(";", ",").split(","):
+            if not part.strip():
+                continue
+            try:
+                values.append(float(part))
+            except ValueError:
+                raise SpecError(f"Simtable {self.cell}: {part.strip()!r} is not a number") from None
+        if not values:
+            raise SpecError(f"Simtable {self.cell}: give its values, e.g. 1, 2, 3")
+        return self.cell.strip(), values
+
+
+@dataclass
+class Simtable:
+    """A finished simtable: one result per value of the control cell."""
+
+    cell: str
+    values: list[float]
+    results: list[SimulationResult]
+
+
+@dataclass
+class ViewState:
+    """What the results page shows, kept in the workspace so a reload or a reconnect keeps
+    it: the outputs chosen, the overlay (outputs or the simtable's runs), the delimiters."""
+
+    selected: list[str] = field(default_factory=list)
+    overlay: str = "outputs"        # "outputs" or "simtable"
+    left: float | None = None       # probability delimiters, of the output ``delimited``
+    right: float | None = None
+    delimited: str | None = None
+    targets: dict[str, float] = field(default_factory=dict)  # output -> target value
+
+
 @dataclass
 class RunSettings:
     trials: int = 10_000
     seed: int = DEFAULT_SEED
     sampling: str = "mc"
     backend: str = "auto"
+    precision: PrecisionSettings = field(default_factory=PrecisionSettings)
+    simtable: SimtableSettings = field(default_factory=SimtableSettings)
 
     def validated(self) -> RunSettings:
         """A checked copy (SpecError naming the field otherwise)."""
@@ -107,7 +201,7 @@ class RunSettings:
             raise SpecError(f"Sampling must be mc or lhs, got {self.sampling!r}")
         if self.backend not in BACKEND_LABELS:
             raise SpecError(f"Backend must be one of {', '.join(BACKEND_LABELS)}, got {self.backend!r}")
-        return RunSettings(trials, seed, sampling, self.backend)
+        return RunSettings(trials, seed, sampling, self.backend, self.precision, self.simtable)
 
 
 def will_compile(backend: Backend, job: Any) -> bool:
@@ -135,10 +229,12 @@ class RunTiming:
     compile_s: float = 0.0
     statistics_s: float = 0.0
     charts_s: float = 0.0
+    simtable_s: float = 0.0   # the simtable's runs, when one was set
 
     @property
     def total_s(self) -> float:
-        return self.prepare_s + self.simulate_s + self.statistics_s + self.charts_s
+        return (self.prepare_s + self.simulate_s + self.statistics_s + self.simtable_s
+                + self.charts_s)
 
     def text(self) -> str:
         """``"simulation 1.2 s (compiling 0.3 s), statistics 0.8 s, charts 0.2 s"``."""
@@ -146,7 +242,10 @@ class RunTiming:
         if self.compile_s >= 0.05:
             sim += f" (compiling {_secs(self.compile_s)})"
         parts = [f"preparing {_secs(self.prepare_s)}", sim,
-                 f"statistics {_secs(self.statistics_s)}", f"charts {_secs(self.charts_s)}"]
+                 f"statistics {_secs(self.statistics_s)}"]
+        if self.simtable_s:
+            parts.append(f"simtable {_secs(self.simtable_s)}")
+        parts.append(f"charts {_secs(self.charts_s)}")
         return ", ".join(parts)
 
 
@@ -201,6 +300,10 @@ class Workspace:
     remote: Callable[[], Backend] | None = None  # makes the remote backend when configured
     computed: dict[CellRef, object] = field(default_factory=dict)  # see missing_values
     timing: RunTiming | None = None  # of the result shown
+    simtable: Simtable | None = None  # of the result shown
+    run_spec: SimulationSpec | None = None  # the spec the result shown was run with
+    names: dict[str, str] = field(default_factory=dict)  # names the user gave cells
+    view: ViewState = field(default_factory=ViewState)
     _labels: dict[str, str | None] = field(default_factory=dict, repr=False)
     _reach: dict[tuple, frozenset[str]] = field(default_factory=dict, repr=False)
     _random: list[str] | None = field(default=None, repr=False)
@@ -213,6 +316,7 @@ class Workspace:
         computed = missing_values(model)
         self.model, self.book_path, self.book_name = model, Path(path), name or Path(path).name
         self.inputs, self.outputs, self.result, self._random = {}, [], None, None
+        self.simtable, self.names, self.view, self.run_spec = None, {}, ViewState(), None
         self.computed, self._labels, self._reach = computed, {}, {}
         book, self.correlations = addin_book(model), []
         if book is not None:  # built for @RISK / Analytic Solver / ModelRisk: its own definitions
@@ -226,6 +330,17 @@ class Workspace:
         if cell is None:
             return None
         return cell.value if cell.value is not None else self.computed.get(ref)
+
+    def number_format(self, cell: str) -> str:
+        """The cell's number format code in the workbook ("General" when it has none)."""
+        model = self.model
+        if model is None:
+            return "General"
+        try:
+            got = model.workbook.cell(model.ref(cell))
+        except McdeskError:
+            return "General"
+        return getattr(got, "number_format", None) or "General"
 
     def require_model(self) -> Model:
         if self.model is None:
@@ -294,7 +409,14 @@ class Workspace:
         self.outputs = [o for o in self.outputs if o != name]
 
     def label(self, cell: str) -> str | None:
-        """The cell's name: the label beside it (see engine.labels), None when it has none."""
+        """The cell's name: the one the user gave it, else the label beside it (see
+        engine.labels); None when it has none."""
+        if self.names.get(cell):
+            return self.names[cell]
+        return self.auto_label(cell)
+
+    def auto_label(self, cell: str) -> str | None:
+        """The name read from the workbook: the label beside the cell."""
         if cell not in self._labels:
             model = self.model
             try:
@@ -307,6 +429,17 @@ class Workspace:
     def labels(self, cells: list[str]) -> dict[str, str]:
         """``{cell: name}`` for those of ``cells`` that have a name."""
         return {c: got for c in cells if (got := self.label(c))}
+
+    def rename(self, cell: str, name: str) -> None:
+        """Give ``cell`` a name (an empty name goes back to the workbook's label)."""
+        key = str(self.cell(cell))
+        name = " ".join(str(name).split())
+        if len(name) > 120:
+            raise SpecError(f"{key}: a name is at most 120 characters")
+        if name and name != self.auto_label(key):
+            self.names[key] = name
+        else:
+            self.names.pop(key, None)
 
     def inputs_without_effect(self) -> list[str]:
         """The inputs no output reads (none while there are no outputs)."""
@@ -345,9 +478,14 @@ class Workspace:
     # ------------------------------------------------------------ run
     def spec(self) -> SimulationSpec:
         s = self.settings.validated()
-        return SimulationSpec(inputs=list(self.inputs.values()), outputs=list(self.outputs),
+        spec = SimulationSpec(inputs=list(self.inputs.values()), outputs=list(self.outputs),
                               trials=s.trials, seed=s.seed, sampling=Sampling(s.sampling),
                               correlations=list(self.correlations))
+        if s.precision.enabled and self.outputs:
+            from engine.precision import PrecisionSpec  # noqa: PLC0415
+
+            spec.precision = PrecisionSpec(s.precision.targets(list(self.outputs)))
+        return spec
 
     def backend(self) -> Backend:
         name = self.settings.backend
@@ -365,6 +503,18 @@ class Workspace:
         if not spec.outputs:
             raise SpecError("Add at least one output: select a cell, then 'Add output'")
         spec.validate(require_outputs=True)
+        if spec.precision is not None:
+            from engine.precision import monitor_for  # noqa: PLC0415
+
+            monitor_for(model, spec)  # Latin hypercube or a bad target: said before the run
+        table = self.settings.simtable.parsed()
+        if table is not None:
+            if self.settings.backend == "remote":
+                raise SpecError("Simtable: runs in this process; choose another backend than "
+                                "Remote GPU")
+            from engine.scenarios import with_fixed  # noqa: PLC0415
+
+            with_fixed(spec, str(model.ref(table[0])), table[1][0])  # the cell is no input
         return model, spec
 
     def run(self) -> SimulationResult:
@@ -383,22 +533,61 @@ class Workspace:
             prog.phase = ("Compiling the model (its first run)..." if will_compile(backend, job)
                           else "Starting...")
             t1 = time.perf_counter()
+            monitor = None
+            if spec.precision is not None:  # engine.simulate.simulate's precision path
+                from engine.precision import monitor_for  # noqa: PLC0415
+
+                monitor = monitor_for(model, spec)
             samples, elapsed = run_job(job, backend, progress=prog.update,
-                                       cancel=prog.cancel_requested.is_set)
+                                       cancel=prog.cancel_requested.is_set, stop=monitor,
+                                       chunk_size=monitor and spec.precision.check_every)
             prog.phase = "Computing the statistics..."
             t2 = time.perf_counter()
+            done = len(next(iter((samples.outputs32 if samples.streamed
+                                  else samples.outputs).values())))
+            if done < job.trials:
+                job = replace(job, trials=done)
             result = summarize(job, samples, elapsed, backend.name)
             result.compile_s = float(backend.compile_seconds())
+            if monitor is not None:
+                result.precision = monitor.report()
             t3 = time.perf_counter()
+            table = self._simtable(model, spec, result.trials)
+            t4 = time.perf_counter()
         finally:
             prog.running = False
             backend.close()
         timing.prepare_s, timing.simulate_s, timing.statistics_s = t1 - t0, t2 - t1, t3 - t2
+        timing.simtable_s = t4 - t3 if table is not None else 0.0
         timing.compile_s = result.compile_s
-        self.result, self.timing = result, timing
+        self.result, self.timing, self.simtable, self.run_spec = result, timing, table, spec
         if self.settings.backend == "auto" and result.backend == "numpy":
             self.warm_thread = warm_numba(model, spec)
         return result
+
+    def _simtable(self, model: Model, spec: SimulationSpec, trials: int) -> Simtable | None:
+        """The simtable's runs (each of the main run's trial count, no precision control:
+        the same trials in every run, so their samples of every input are identical)."""
+        table = self.settings.simtable.parsed()
+        if table is None:
+            return None
+        from engine.scenarios import with_fixed  # noqa: PLC0415
+
+        cell, values = str(model.ref(table[0])), table[1]
+        prog = self.progress
+        results = []
+        for k, v in enumerate(values):
+            prog.phase = f"Simtable {cell} = {v:g} ({k + 1} of {len(values)})..."
+            one = with_fixed(spec, cell, v)
+            one.precision, one.trials = None, trials
+            backend = get_backend(self.settings.backend)
+            try:
+                job = prepare(model, one)
+                samples, elapsed = run_job(job, backend, cancel=prog.cancel_requested.is_set)
+                results.append(summarize(job, samples, elapsed, backend.name))
+            finally:
+                backend.close()
+        return Simtable(cell, values, results)
 
     def cancel(self) -> None:
         self.progress.cancel_requested.set()
