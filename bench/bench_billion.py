@@ -2,12 +2,18 @@
 
     python bench/bench_billion.py [--trials 1000000000] [--base 10000000] [--backend numba]
 
-Each count runs in a fresh process (peak RSS is per process: ``ru_maxrss``), streamed, after
-a warm-up that compiles the kernel (numba's disk cache).  Printed per count: peak RSS, the
-memory the stream keeps by design (:func:`engine.streaming.kept_bytes`: float32 outputs of
-every trial plus the float64 subsample), elapsed seconds and trials/s.  The goal for 10^9
-trials is a peak RSS of at most 1.5 GB; a count whose kept memory would not fit is refused
-by the engine before it starts (the refusal is printed).
+Each row runs in a fresh process (peak RSS is per process: ``ru_maxrss``) after a warm-up
+that compiles the kernel (numba's disk cache):
+
+* ``--base`` trials kept in memory (every trial's float64 values sorted: the reference),
+  streamed keeping every trial's float32 output (the old way), and bounded (no per-trial
+  output: exact percentiles by running the keyed trials again, engine.exact_summary);
+* ``--trials`` trials bounded (the way a run that big goes by default).
+
+Printed per row: peak RSS, elapsed seconds (the run and its passes), trials/s, runs of the
+trials, and whether the percentiles equal the in-memory ones bit for bit (``--base``
+rows) - the bounded path must, the float32 one is within float32 rounding.  The goal for
+10^9 trials is a peak RSS of at most 1.5 GB.
 
 Model (built here with openpyxl): 4 triangular cost inputs, a 10-year cash flow, 3 outputs
 (NPV, total cost, payback-like ratio).
@@ -17,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -53,32 +60,75 @@ def write_model(directory: Path) -> tuple[Path, dict]:
     return book, spec
 
 
-def child(trials: int, backend: str) -> None:
+MODES = {"memory": None, "float32": str(1 << 62), "bounded": "0"}  # MCDESK_VALUES32_MAX
+
+
+def child(trials: int, backend: str, mode: str) -> None:
     from dataclasses import replace
 
     from engine.backends import get_backend
     from engine.errors import LimitError
     from engine.model import Model
-    from engine.simulate import prepare, run_job
+    from engine.simulate import prepare, run_job, summarize
     from engine.spec import SimulationSpec
-    from engine.streaming import kept_bytes
 
     with tempfile.TemporaryDirectory() as tmp:
         book, spec = write_model(Path(tmp))
         spec = SimulationSpec.from_dict({**spec, "trials": trials})
         job = prepare(Model.open(book), spec)
     be = get_backend(backend)
-    run_job(replace(job, trials=10_000), be, stream=True)  # compile / load the kernel
-    kept = kept_bytes(trials, len(job.distributions), len(job.program.outputs))
-    out = {"trials": trials, "kept_bytes": kept}
+    stream = mode != "memory"
+    run_job(replace(job, trials=10_000), be, stream=stream)  # compile / load the kernel
+    out: dict = {"trials": trials, "mode": mode}
     try:
-        samples, elapsed = run_job(job, be, stream=True)
+        samples, elapsed = run_job(job, be, stream=stream)
+        t = time.perf_counter()
+        result = summarize(job, samples, elapsed, be.name).to_dict()
+        first = next(iter(result["outputs"].values()))
         out.update(elapsed_s=elapsed, trials_per_s=trials / elapsed,
-                   mean=samples.moments["M!D1"].mean)
+                   summarize_s=time.perf_counter() - t,
+                   runs=first.get("percentile_passes") or 1,
+                   method=first["percentile_method"],
+                   percentiles={k: o["percentiles"] for k, o in result["outputs"].items()})
     except LimitError as exc:
         out["refused"] = str(exc)
     out["peak_rss_bytes"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     print(json.dumps(out))
+
+
+def run_row(n: int, backend: str, mode: str) -> dict | None:
+    env = dict(os.environ)
+    if MODES[mode] is not None:
+        env["MCDESK_VALUES32_MAX"] = MODES[mode]
+    t = time.perf_counter()
+    done = subprocess.run([sys.executable, __file__, "--child", str(n), "--backend", backend,
+                           "--mode", mode], capture_output=True, text=True, cwd=ROOT, env=env)
+    if done.returncode != 0:
+        print(f"{n:>14,} trials {mode:8}: failed ({done.returncode}): {done.stderr[-500:]}")
+        return None
+    got = json.loads(done.stdout.strip().splitlines()[-1])
+    got["process_s"] = time.perf_counter() - t
+    return got
+
+
+def show(got: dict, reference: dict | None) -> None:
+    n, mode = got["trials"], got["mode"]
+    head = f"{n:>14,} trials {mode:8}: peak RSS {got['peak_rss_bytes'] / 2**30:5.2f} GB"
+    if "refused" in got:
+        print(head + f"; refused: {got['refused']}")
+        return
+    line = (head + f", {got['elapsed_s']:7.1f} s, {got['trials_per_s']:>12,.0f} trials/s, "
+            f"{got['runs']} run(s) of the trials, statistics {got['summarize_s']:.1f} s "
+            f"[{got['method']}]")
+    if reference is not None and mode != "memory":
+        worst = max(abs(a - b) / max(abs(b), 1e-300)
+                    for k, ps in got["percentiles"].items()
+                    for a, b in zip(ps.values(), reference["percentiles"][k].values(),
+                                    strict=True))
+        same = got["percentiles"] == reference["percentiles"]
+        line += (f"; percentiles {'identical to' if same else 'differ from'} in-memory"
+                 + ("" if same else f" (largest relative difference {worst:.1e})"))
+    print(line)
 
 
 def main() -> None:
@@ -87,25 +137,21 @@ def main() -> None:
     ap.add_argument("--base", type=float, default=1e7)
     ap.add_argument("--backend", default="numba")
     ap.add_argument("--child", type=float, help=argparse.SUPPRESS)
+    ap.add_argument("--mode", default="bounded", choices=sorted(MODES), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        child(int(args.child), args.backend)
+        child(int(args.child), args.backend, args.mode)
         return
-    for n in (int(args.base), int(args.trials)):
-        t = time.perf_counter()
-        done = subprocess.run([sys.executable, __file__, "--child", str(n), "--backend",
-                               args.backend], capture_output=True, text=True, cwd=ROOT)
-        if done.returncode != 0:
-            print(f"{n:,} trials: failed ({done.returncode}): {done.stderr[-500:]}")
+    reference = None
+    rows = [(int(args.base), m) for m in ("memory", "float32", "bounded")]
+    rows += [(int(args.trials), "bounded")] if args.trials else []
+    for n, mode in rows:
+        got = run_row(n, args.backend, mode)
+        if got is None:
             continue
-        got = json.loads(done.stdout.strip().splitlines()[-1])
-        rss = got["peak_rss_bytes"] / 2**30
-        head = f"{n:>14,} trials: peak RSS {rss:.2f} GB (stream keeps {got['kept_bytes'] / 2**30:.2f} GB)"
-        if "refused" in got:
-            print(head + f"; refused: {got['refused']}")
-        else:
-            print(head + f", {got['elapsed_s']:.1f} s, {got['trials_per_s']:,.0f} trials/s "
-                  f"(process {time.perf_counter() - t:.0f} s)")
+        if mode == "memory" and "refused" not in got:
+            reference = got
+        show(got, reference if n == int(args.base) else None)
 
 
 if __name__ == "__main__":
