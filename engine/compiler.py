@@ -11,13 +11,14 @@ from __future__ import annotations
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Protocol
 
 import numpy as np
 
 from . import ir
 from ._ir_passes import selector_index
-from ._segments import Slot, segmented
+from ._segments import Slot, concat_operands, segmented
 from .functions import EXTERNAL_DATA, arity_error
 from .functions import lookup as lookup_function
 from .functions._args import as_vec, scalar_number
@@ -33,6 +34,7 @@ from .values import (
     Kind,
     Vec,
     blank,
+    concat_all,
     error,
     from_scalar,
     num,
@@ -155,6 +157,9 @@ class Compiler:
             return self._intersect(node)
         if op == ":":
             return self._range_op(node)
+        if op == "&" and isinstance(node.left, ir.Binary) and node.left.op == "&":
+            codes = [self.compile(x) for x in concat_operands(node)]  # a&b&c: one join
+            return lambda env: concat_all([c(env) for c in codes], partial(binary, "&"))
         a, b = self.compile(node.left), self.compile(node.right)
         return lambda env: binary(op, a(env), b(env))
 
