@@ -5,6 +5,10 @@ A formula's IR up to ``SEGMENT_LEVELS`` levels high compiles into one nest of cl
 deeper one is cut every ``SEGMENT_LEVELS`` levels: each cut subtree (a segment) compiles on
 its own and is replaced by a :class:`Slot`; at run time the segments run bottom-up, each
 leaving its value in the slot its parent reads.
+
+A long ``a&b&c&...`` chain (what scripts write to build a text) is first rebuilt as a balanced
+tree of the same operands in the same order (:func:`balance_concat`): a few levels high, so it
+needs no segments, and the compiler joins the whole chain at once (linear in its length).
 """
 
 from __future__ import annotations
@@ -47,6 +51,9 @@ def segmented(node: ir.Node, compile_node: Callable[[Any], Callable[[Any], Any]]
     """The code of ``node``, compiled by ``compile_node`` whole or in segments."""
     if ir.height_at_most(node, SEGMENT_LEVELS):
         return compile_node(node)
+    node = balance_concat(node)
+    if ir.height_at_most(node, SEGMENT_LEVELS):
+        return compile_node(node)
     segments: list[Any] = []
 
     def cut(x, kids, depth):
@@ -67,3 +74,36 @@ def segmented(node: ir.Node, compile_node: Callable[[Any], Callable[[Any], Any]]
         return root(senv)
 
     return run
+
+
+def _is_concat(x: Any) -> bool:
+    return isinstance(x, ir.Binary) and x.op == "&"
+
+
+def concat_operands(node: ir.Node) -> list[ir.Node]:
+    """The operands of a chain ``a&b&c&...`` (however it is nested), left to right."""
+    out, stack = [], [node]
+    while stack:
+        x = stack.pop()
+        if _is_concat(x):
+            stack += [x.right, x.left]
+        else:
+            out.append(x)
+    return out
+
+
+def balance_concat(node: ir.Node) -> ir.Node:
+    """``node`` with every ``&`` chain rebuilt as a balanced tree of the same operands, in
+    the same order (``&`` is associative: texts joined, the first error left to right)."""
+
+    def post(x: Any, kids: list[Any], in_chain: bool) -> Any:
+        x = rebuild(x, kids)
+        if in_chain or not _is_concat(x):
+            return x
+        parts = concat_operands(x)
+        while len(parts) > 1:
+            pairs = [ir.Binary("&", parts[i], parts[i + 1]) for i in range(0, len(parts) - 1, 2)]
+            parts = pairs + parts[len(pairs) * 2:]
+        return parts[0]
+
+    return ir.fold(node, post, lambda x, in_chain, i: _is_concat(x), False)

@@ -371,6 +371,34 @@ def to_text(v: Vec) -> tuple[np.ndarray, np.ndarray | None]:
     return out, v.err
 
 
+def concat_all(parts: Sequence[Vec | Any], pairwise: Any) -> Vec | Any:
+    """``a&b&c&...`` in one pass: each part converted to text once (a cell read a thousand
+    times is formatted once) and the texts joined per trial, so a chain costs what its result
+    holds, not the square of its length.  Arrays among the parts: ``pairwise`` (the binary
+    ``&``) left to right, as Excel broadcasts them."""
+    if any(not isinstance(p, Vec) for p in parts):
+        out = parts[0]
+        for p in parts[1:]:
+            out = pairwise(out, p)
+        return out
+    n = max(len(p.data) for p in parts)
+    seen: dict[int, tuple[list[str], np.ndarray | None]] = {}
+    columns, errs = [], []
+    for p in parts:
+        got = seen.get(id(p))
+        if got is None:
+            x, e = to_text(p)
+            got = seen[id(p)] = ([str(v) for v in x] if len(x) == n else [str(x[0])] * n, e)
+        columns.append(got[0])
+        errs.append(got[1])
+    err = first_error(*errs)
+    out = np.empty(n, dtype=object)
+    out[:] = ["".join(row) for row in zip(*columns, strict=True)]
+    if err is not None:
+        out = np.where(err != 0, "", out).astype(object)
+    return Vec(Kind.STR, out, err)
+
+
 def scalar_kind(x: Any) -> Kind:
     if x is None:
         return Kind.BLANK

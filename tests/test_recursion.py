@@ -71,3 +71,35 @@ def test_simulate_deep_formulas(deep_book, tmp_path, backend):
     assert got["Sheet1!B3"]["mean"] == pytest.approx(2 * a["mean"])
     assert got["Sheet1!B4"]["mean"] == pytest.approx(a["mean"])
     assert got["Sheet1!B5"]["mean"] == pytest.approx(a["mean"])
+
+
+# ------------------------------------------------------------------ & chains
+def test_long_concatenation_chain_is_one_join_with_excel_values():
+    """``=A1&B1&...`` thousands long: each operand's text as Excel writes it (1.5 -> "1.5",
+    TRUE -> "TRUE", blank -> ""), in order; joined once, so the time grows with the length."""
+    from engine.model import Model
+    from engine.values import Kind
+
+    terms = ["A1", "B1", "C1", '"x"', "D1"] * 2000          # 10,000 operands, 3,999 levels
+    m = Model.from_cells({"A1": 1.5, "B1": True, "C1": "ab", "E1": "=" + "&".join(terms)})
+    v = m.evaluate_formula("=" + "&".join(terms))
+    assert v.kind == Kind.STR and v.scalar() == "1.5TRUEabx" * 2000
+    values, _ = m.evaluate()
+    assert values[m.ref("E1")].scalar() == "1.5TRUEabx" * 2000
+
+
+def test_concatenation_chain_errors_and_arrays_as_the_pairwise_operator():
+    """The first error left to right wins (as ((a&b)&c)&d does); arrays broadcast as Excel's
+    & does, element by element."""
+    from engine.model import Model
+    from engine.values import ExcelError, Grid
+
+    m = Model.from_cells({"A1": 2.0, "B1": "=1/0", "C1": "=NA()"})
+    assert m.evaluate_formula('="a"&A1&B1&C1&"z"').scalar() == ExcelError("#DIV/0!")
+    assert m.evaluate_formula('="a"&A1&C1&B1').scalar() == ExcelError("#N/A")
+    g = m.evaluate_formula('={1,2}&"-"&A1&{"x","y"}')
+    assert isinstance(g, Grid)
+    assert [v.scalar() for v in g.flat()] == ["1-2x", "2-2y"]
+    # per trial: one text per trial
+    v = m.evaluate_formula('=A1&"|"&A1&"|"&A1', inputs={"A1": [1.0, 2.25, -3.0]})
+    assert [v.scalar(i) for i in range(3)] == ["1|1|1", "2.25|2.25|2.25", "-3|-3|-3"]
