@@ -20,18 +20,22 @@ Measured 2026-12-06 on the shared 2-core machine, quiet (load < 1), check s / pe
 from __future__ import annotations
 
 import argparse
-import json
-import resource
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
+
+import _measure  # noqa: E402
+
+# check seconds and peak MB measured at RECORDED_REV (see the docstring), the "before" column
+# when --baseline is not given
+RECORDED_REV = "1c9a939"
+RECORDED = {100_000: (9.59, 577), 1_000_000: (336.73, 4685)}
 
 FORMULAS_PER_ROW = 4
 SUMMARY = 6
@@ -119,7 +123,7 @@ def child(mode: str, path: str) -> None:
     from engine.workbook import load_workbook
 
     p = Path(path)
-    t0 = time.perf_counter()
+    watch = _measure.Stopwatch()
     if mode == "load":
         wb = load_workbook(p)
         info: dict[str, Any] = {"cells": sum(len(s.cells) for s in wb.sheets.values())}
@@ -127,20 +131,29 @@ def child(mode: str, path: str) -> None:
         report = check_model(Model.open(p))
         info = {"formulas": report.formula_cells, "compared": report.compared,
                 "matches": report.matches_cached}
-    info["s"] = time.perf_counter() - t0
-    info["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps(info))
+    watch.report(info)
 
 
-def measure(mode: str, path: Path, timeout: float) -> dict[str, Any]:
-    try:
-        out = subprocess.run([sys.executable, __file__, "--child", mode, str(path)],
-                             capture_output=True, text=True, timeout=timeout, cwd=ROOT)
-    except subprocess.TimeoutExpired:
-        return {"s": None, "note": f">{timeout:.0f} s"}
-    if out.returncode != 0:
-        return {"s": None, "note": (out.stderr.strip().splitlines() or ["failed"])[-1][:80]}
-    return json.loads(out.stdout.strip().splitlines()[-1])
+def baseline_tree(rev: str) -> Path:
+    """``engine/`` and ``bench/`` as they were at ``rev`` (git archive into a temporary folder),
+    so the baseline runs in the same invocation, on the same machine load."""
+    out = Path(tempfile.mkdtemp(prefix=f"bench_check_scale_{rev}_"))
+    archive = subprocess.run(["git", "archive", rev, "engine", "bench"], cwd=ROOT,
+                             capture_output=True, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(out)], input=archive, check=True)
+    return out
+
+
+def _num(m: dict[str, Any], key: str, f: str) -> str:
+    if m.get("s") is None:
+        return m.get("note", "-")
+    return format(m[key], f) if m.get(key) is not None else "-"
+
+
+def _ratio(before: dict[str, Any] | None, after: dict[str, Any], key: str) -> str:
+    if not before or not before.get(key) or not after.get(key) or after.get("s") is None:
+        return "-"
+    return f"{before[key] / after[key]:.1f}x"
 
 
 def main() -> None:
@@ -149,29 +162,42 @@ def main() -> None:
     ap.add_argument("--sizes", default="20000,100000,1000000")
     ap.add_argument("--out", type=Path, help="keep the generated workbooks here")
     ap.add_argument("--timeout", type=float, default=600.0, help="seconds per measurement")
+    ap.add_argument("--baseline", metavar="REV", help="also check with the engine of git REV, "
+                    "side by side (default: the numbers recorded in RECORDED)")
     args = ap.parse_args()
     if args.child:
         child(*args.child)
         return
     out = args.out or Path(tempfile.mkdtemp(prefix="bench_check_scale_"))
     out.mkdir(parents=True, exist_ok=True)
-    print(f"{'formulas':>10} {'load s':>8} {'load MB':>8} {'check s':>8} {'check MB':>9} "
+    base = baseline_tree(args.baseline) if args.baseline else None
+    label = args.baseline or f"recorded {RECORDED_REV}"
+    print(f"before = {label}; ratios are before / now (CPU s: the steadier number on a loaded "
+          "machine)")
+    print(f"{'formulas':>10} {'load s':>7} {'load MB':>8} {'check s':>8} {'cpu s':>7} "
+          f"{'check MB':>9} {'before s':>9} {'before MB':>9} {'time':>6} {'memory':>6} "
           f"{'matches':>16}")
     for n in (int(x) for x in args.sizes.split(",")):
         path = out / f"scale_{n}.xlsx"
         if not path.exists():
             generate(path, n)
-        load = measure("load", path, args.timeout)
-        check = measure("check", path, args.timeout)
-
-        def num(m: dict[str, Any], k: str, f: str) -> str:
-            return format(m[k], f) if m.get("s") is not None else m.get("note", "-")
-
+        load = _measure.measure(__file__, "load", path, args.timeout)
+        check = _measure.measure(__file__, "check", path, args.timeout)
+        if base is not None:
+            before: dict[str, Any] | None = _measure.measure(
+                base / "bench" / "bench_check_scale.py", "check", path, args.timeout, cwd=base)
+        else:
+            rec = RECORDED.get(n)
+            before = {"s": rec[0], "cpu_s": None, "rss_mb": rec[1]} if rec else None
         matches = (f"{check['matches']:,}/{check['compared']:,}" if check.get("s") is not None
                    else "-")
-        print(f"{n:>10,} {num(load, 's', '8.2f'):>8} {num(load, 'rss_mb', '8.0f'):>8} "
-              f"{num(check, 's', '8.2f'):>8} {num(check, 'rss_mb', '9.0f'):>9} {matches:>16}",
-              flush=True)
+        time_key = "cpu_s" if before and before.get("cpu_s") else "s"
+        print(f"{n:>10,} {_num(load, 's', '.2f'):>7} {_num(load, 'rss_mb', '.0f'):>8} "
+              f"{_num(check, 's', '.2f'):>8} {_num(check, 'cpu_s', '.2f'):>7} "
+              f"{_num(check, 'rss_mb', '.0f'):>9} "
+              f"{_num(before or {}, 's', '.2f'):>9} {_num(before or {}, 'rss_mb', '.0f'):>9} "
+              f"{_ratio(before, check, time_key):>6} {_ratio(before, check, 'rss_mb'):>6} "
+              f"{matches:>16}", flush=True)
 
 
 if __name__ == "__main__":

@@ -18,10 +18,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import os
-import resource
-import subprocess
 import sys
 import tempfile
 import time
@@ -32,6 +29,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import _measure  # noqa: E402
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -265,7 +265,7 @@ def child(mode: str, path: str) -> None:
     from engine.model import Model
     from engine.workbook import load_workbook
 
-    t0 = time.perf_counter()
+    watch = _measure.Stopwatch()
     if mode == "new":
         wb = load_workbook(p)
         cells = sum(len(s.cells) for s in wb.sheets.values())
@@ -282,9 +282,7 @@ def child(mode: str, path: str) -> None:
         cells = report.formula_cells
     else:
         raise SystemExit(f"unknown mode {mode}")
-    elapsed = time.perf_counter() - t0
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"s": elapsed, "rss_mb": rss, "cells": cells}))
+    watch.report({"cells": cells})
 
 
 def logging_off() -> None:
@@ -294,14 +292,7 @@ def logging_off() -> None:
 
 
 def measure(mode: str, path: Path, timeout: float) -> dict[str, Any]:
-    try:
-        out = subprocess.run([sys.executable, __file__, "--child", mode, str(path)],
-                             capture_output=True, text=True, timeout=timeout, cwd=ROOT)
-    except subprocess.TimeoutExpired:
-        return {"s": None, "note": f">{timeout:.0f} s"}
-    if out.returncode != 0:
-        return {"s": None, "note": (out.stderr.strip().splitlines() or ["failed"])[-1][:60]}
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return _measure.measure(__file__, mode, path, timeout)
 
 
 def fmt(m: dict[str, Any]) -> str:
