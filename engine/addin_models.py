@@ -11,7 +11,7 @@ that share the workbook's cells and change only the add-in ones:
   statistic has Excel's cached value (RiskStatic's when there is none); output marks are 0;
 * :meth:`AddinBook.simulation_model` (simulation ``k`` of a simtable): each whole-formula
   distribution cell is an input; a nested call is replaced by a slot cell on a very hidden
-  sheet ``"<sheet> #<n>"`` at the host's address, itself an input, so the host's formula is
+  sheet ``"_mcdesk <sheet> #<n>"`` at the host's address, itself an input, so the host's formula is
   computed around the sampled value; simtable calls read a slot holding the k-th value;
   a parameter written as an expression is computed in a slot formula;
 * :meth:`AddinBook.statistics_model`: the check model with each statistic call replaced
@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from .addins import MAY_HOLD, AddinCell, product_of, read_cell
+from .addins import MAY_HOLD, AddinCell, default_slot_sheet, product_of, read_cell
 from .errors import McdeskError, SpecError
 from .model import Model
 from .spec import CorrelationSpec, InputSpec, SimulationSpec, _cell_key
@@ -101,12 +101,7 @@ class AddinBook:
                 sheets[ref.sheet] = replace(sheets[ref.sheet], cells=dict(sheets[ref.sheet].cells))
                 copied.add(ref.sheet)
             sheets[ref.sheet].cells[(ref.row, ref.col)] = cell
-        for ref, cell in slots.items():
-            sheet = sheets.get(ref.sheet)
-            if sheet is None:
-                sheet = sheets[ref.sheet] = Sheet(ref.sheet, state="veryHidden")
-            sheet.cells[(ref.row, ref.col)] = cell
-            sheet.max_row, sheet.max_col = max(sheet.max_row, ref.row), max(sheet.max_col, ref.col)
+        _add_slots(sheets, slots, fresh=True)
         derived = Model(replace(wb, sheets=sheets), self.model.limits)
         _DERIVED[derived] = self
         return derived
@@ -251,6 +246,22 @@ class AddinBook:
                             "not supported")
 
 
+def _add_slots(sheets: dict[str, Sheet], slots: dict[CellRef, Cell], fresh: bool) -> None:
+    """Put ``slots`` on their very hidden sheets in ``sheets`` (new Sheet objects when
+    ``fresh``: a derived model never writes into another's)."""
+    made: set[str] = set()
+    for ref, cell in slots.items():
+        sheet = sheets.get(ref.sheet)
+        if sheet is None or (fresh and ref.sheet not in made):
+            sheet = sheets[ref.sheet] = Sheet(ref.sheet, cells=dict(sheet.cells) if sheet else {},
+                                              max_row=sheet.max_row if sheet else 0,
+                                              max_col=sheet.max_col if sheet else 0,
+                                              state="veryHidden")
+            made.add(ref.sheet)
+        sheet.cells[(ref.row, ref.col)] = cell
+        sheet.max_row, sheet.max_col = max(sheet.max_row, ref.row), max(sheet.max_col, ref.col)
+
+
 def _slot_ref(address: str) -> CellRef:
     sheet, _, coord = address.rpartition("!")
     if sheet.startswith("'"):
@@ -282,7 +293,7 @@ def _read(model: Model) -> AddinBook | None:
     problems: dict[str, str] = {}
 
     def slot_sheet(sheet: str, k: int) -> str:
-        name = f"{sheet} #{k}"
+        name = default_slot_sheet(sheet, k)
         while wb.sheet_name(name) is not None:
             name += "#"
         return name
@@ -336,6 +347,18 @@ def _read(model: Model) -> AddinBook | None:
                                 + "); give each the same number of values")
     for key, members in groups.items():
         book.correlations.append(_correlation(check, key[0], where[key], members))
+    # the slots of nested inputs and simtables, as constants, in the opened workbook too: its
+    # addresses resolve there (the app lists, marks and edits them like any input)
+    slots = {}
+    for got in cells.values():
+        for s in got.slots:
+            if s.kind == "input":
+                slots[_slot_ref(s.address)] = Cell(value=0.0)
+            elif s.kind == "simtable":
+                slots[_slot_ref(s.address)] = Cell(value=book.simtables[s.address][0])
+    _add_slots(wb.sheets, slots, fresh=False)
+    for name in {r.sheet for r in slots}:
+        wb._by_fold[name.casefold()] = name
     return book
 
 

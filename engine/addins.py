@@ -9,7 +9,8 @@ names, punctuation; brackets matched) and finds every add-in call, ``_xll.``-pre
   RiskStatic, RiskSeed as a fixed stream, RiskCorrmat; PsiTruncate, PsiShift, PsiName,
   PsiCorrMatrix, PsiSeed; VoseXBounds, VoseShift, VoseCorrMatrix): the cell's input when it
   is the whole formula, else a *nested* call, which becomes an input of its own in a slot
-  (:attr:`Slot`) that the cell's formula reads in its place;
+  (:class:`Slot`: a cell at the host's address on a very hidden sheet ``_mcdesk <sheet>
+  #<n>``) that the cell's formula reads in its place;
 * an output mark (``=RiskOutput("NPV")+NPV(...)``, PsiOutput, VoseOutput), worth 0;
 * a simtable (``RiskSimtable({0.1,0.2})``, PsiSimParam): one value per simulation, in a slot;
 * a statistic of the run (``RiskMean(B5)``, ``RiskPercentile(B5,0.9)``, ``PsiMean``,
@@ -459,7 +460,8 @@ class _Reader:
 
 
 def default_slot_sheet(sheet: str, k: int) -> str:
-    return f"{sheet} #{k}"
+    """``_mcdesk Model #1``: very hidden, and left out of the app's sheet list."""
+    return f"_mcdesk {sheet} #{k}"
 
 
 def read_cell(cell: str, formula: str, slot_sheet=default_slot_sheet) -> AddinCell:

@@ -65,15 +65,15 @@ def test_outputs(formula, name):
 def test_nested_and_unknown_functions_are_named():
     got = read_cell("A!A1", "=IFERROR(_xll.RiskTriang(1,2,4),2)*10")
     assert got.input is None and [i.to_dict() for i, _ in got.nested] == [
-        {"cell": "'A #1'!A1", "distribution": "triangular",
+        {"cell": "'_mcdesk A #1'!A1", "distribution": "triangular",
          "params": {"min": 1.0, "mode": 2.0, "max": 4.0}, "name": "RiskTriang in A!A1"}]
-    assert got.replace == [(9, 31, "'A #1'!A1")]
+    assert got.replace == [(9, 31, "'_mcdesk A #1'!A1")]
     assert read_cell("A!A1", "=RiskNormal(1,2)*B2").nested[0][0].distribution == "normal"
     got = read_cell("A!A1", "=RiskPearson5(3,4)+1")
     assert got.unknown == ["RISKPEARSON5"] and got.input is None
     assert read_cell("A!A1", "=SUM(B1:B3)").input is None
     got = read_cell("A!A1", "=RiskNormal(AVERAGE(B1:B3), 1)")
-    assert got.input.params == {"mean": "'A #1'!A1", "sd": 1.0}
+    assert got.input.params == {"mean": "'_mcdesk A #1'!A1", "sd": 1.0}
     assert [s.formula for s in got.slots] == ["=AVERAGE(A!B1:B3)"]
 
 
@@ -108,7 +108,7 @@ def _book(tmp_path, style: str):
 def test_an_at_risk_workbook(tmp_path):
     scan = addin_book(_book(tmp_path, "risk"))
     by_cell = {i.cell: i for i in scan.inputs}
-    assert set(by_cell) == {"Model!A1", "Model!A2", "'Model #1'!A4"}
+    assert set(by_cell) == {"Model!A1", "Model!A2", "'_mcdesk Model #1'!A4"}
     assert by_cell["Model!A1"].name == "Steel"
     assert scan.outputs == {"Model!A3": "Total"}
     assert [c.inputs for c in scan.correlations] == [["Model!A1", "Model!A2"]]

@@ -71,12 +71,12 @@ def _hand_book(path, simtable_value: float = 1000.0):
     wb = Workbook()
     ws = wb.active
     ws.title = "Model"
-    slot = wb.create_sheet("Model #1")
+    slot = wb.create_sheet("_mcdesk Model #1")
     ws["E1"] = 100.0
     for c in ("B1", "B2", "B3"):
         ws[c] = 0.0
     slot["B4"] = 1.5
-    ws["B4"] = "=IFERROR('Model #1'!B4,2)*10"
+    ws["B4"] = "=IFERROR('_mcdesk Model #1'!B4,2)*10"
     ws["B5"] = simtable_value
     ws["C1"] = "=B1+B2+B3*B5/1000"
     ws["C2"] = "=B4*B1"
@@ -90,7 +90,7 @@ HAND_SPEC = {
          "truncate": {"min": 13, "max": 27}, "name": "Steel"},
         {"cell": "Model!B2", "distribution": "normal", "params": ["Model!E1", 10], "shift": 5},
         {"cell": "Model!B3", "distribution": "lognormal", "params": [5, 1.5]},
-        {"cell": "'Model #1'!B4", "distribution": "uniform", "params": [1, 2]}],
+        {"cell": "'_mcdesk Model #1'!B4", "distribution": "uniform", "params": [1, 2]}],
     "correlations": [{"inputs": ["Model!B1", "Model!B2", "Model!B3"], "matrix": CORR}],
     "outputs": ["Model!C1", "Model!C2"], "trials": 3000, "seed": 11}
 
