@@ -120,6 +120,11 @@ STATS = {
     "B12": "=PERCENTRANK.EXC(D1:D7,A2*1.5,2)+PERCENTRANK(A1:A5,A3,A5*2)",  # digits < 1: #NUM!
     "G1": "=A1", "G2": "=A2*2", "G3": "=SUBTOTAL(9,G1:G2)",
     "B13": "=SUBTOTAL(9,D1:D7)+SUBTOTAL(1,F1:F3)*10+SUBTOTAL(109,G1:G3)+SUBTOTAL(2,D1:D7,A1)",
+    "B14": "=SLOPE(F1:F3,A1:A3)+INTERCEPT(A1:A3,A2:A4)+FORECAST(A5,A1:A4,D1:D4)",
+    "B15": "=CORREL(A1:A5,D1:D5)+RSQ(A1:A4,A2:A5)+STEYX(A1:A4,D1:D4)+PEARSON(A1:A3,A2:A4)"
+           "+COVARIANCE.P(A1:A3,A3:A5)+COVARIANCE.S(D1:D3,A1:A3)+COVAR(A1:A2,A4:A5)",
+    "B16": "=IFERROR(SLOPE(A1:A4,D5:D8),-1)+FORECAST.LINEAR(A1,A2:A3,A4:A5)+SLOPE(A1:A2,G1:G2)",
+    "B17": "=SLOPE(A1:A3,A1:A4)+FORECAST(C2,A1:A2,A3:A4)",   # sizes differ: #N/A
 }
 STATS_INPUTS = [tri("Sheet1!A1", 1.0, 2.0, 4.0), tri("Sheet1!A2", 2.0, 3.0, 5.0),
                 tri("Sheet1!A3", 1.0, 4.0, 6.0), tri("Sheet1!A4", 3.0, 5.0, 6.0),
@@ -127,8 +132,10 @@ STATS_INPUTS = [tri("Sheet1!A1", 1.0, 2.0, 4.0), tri("Sheet1!A2", 2.0, 3.0, 5.0)
 
 
 def test_order_statistics_and_counts_match_numpy(backend):
-    outs = [f"B{i}" for i in range(1, 14)]
+    outs = [f"B{i}" for i in range(1, 18)]
     job, got, _ = check(backend, STATS, outs, STATS_INPUTS)
+    _varied(got, job, "B14", {2})
+    _varied(got, job, "B17", {7}, values=False)
     _varied(got, job, "B11", {7})
     _varied(got, job, "B12", {6})
     _varied(got, job, "B13", {2})

@@ -541,6 +541,72 @@ MC_HD double pct_rank(double *z, long long n, double x, double exc) {
     return r;
 }
 
+/* ------------------------------------------------------------ paired data (regression) */
+__host__ __device__ double mc_pairwise(const double *z, long long lo, long long n) {
+    /* numpy's sum of a row: pairwise summation (numba/_rt_functions._pairwise) */
+    if (n < 8) {
+        double res = -0.0;
+        for (long long i = lo; i < lo + n; ++i) res += z[i];
+        return res;
+    }
+    if (n <= 128) {
+        double r[8];
+        for (int j = 0; j < 8; ++j) r[j] = z[lo + j];
+        long long i = 8;
+        for (; i < n - (n % 8); i += 8)
+            for (int j = 0; j < 8; ++j) r[j] += z[lo + i + j];
+        double res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+        for (; i < n; ++i) res += z[lo + i];
+        return res;
+    }
+    long long n2 = n / 2;
+    n2 -= n2 % 8;
+    return mc_pairwise(z, lo, n2) + mc_pairwise(z, lo + n2, n - n2);
+}
+
+MC_HD void mc_moments(double *y, double *x, double *m, long long n, double *o) {
+    double cnt = 0.0;
+    for (long long i = 0; i < n; ++i) {
+        cnt += m[i];
+        x[n + i] = m[i] != 0.0 ? x[i] : 0.0;
+        y[n + i] = m[i] != 0.0 ? y[i] : 0.0;
+    }
+    double mx = mc_pairwise(x, n, n) / cnt, my = mc_pairwise(y, n, n) / cnt;
+    for (long long i = 0; i < n; ++i) {
+        double dx = m[i] != 0.0 ? x[i] - mx : 0.0, dy = m[i] != 0.0 ? y[i] - my : 0.0;
+        x[n + i] = dx * dx; y[n + i] = dy * dy; m[n + i] = dx * dy;
+    }
+    o[0] = cnt; o[1] = mx; o[2] = my;
+    o[3] = mc_pairwise(x, n, n); o[4] = mc_pairwise(y, n, n); o[5] = mc_pairwise(m, n, n);
+}
+
+MC_HD double pair_stat(double *y, double *x, double *m, long long n, int which, double t) {
+    double o[6];
+    mc_moments(y, x, m, n, o);
+    double cnt = o[0], mx = o[1], my = o[2], sxx = o[3], syy = o[4], sxy = o[5];
+    if (which <= 1) { double r = sxy / sqrt(sxx * syy); return which == 0 ? r : r * r; }
+    if (which == 2) return sxy / sxx;
+    if (which == 3) return my - sxy / sxx * mx;
+    if (which == 4) return sqrt(pymax(syy - sxy * sxy / sxx, 0.0) / (cnt - 2.0));
+    if (which == 5) return sxy / cnt;
+    if (which == 6) return sxy / (cnt - 1.0);
+    double b = sxy / sxx;
+    return my - b * mx + b * t;
+}
+
+MC_HD double pair_bad(double *y, double *x, double *m, long long n, int which) {
+    double o[6];
+    mc_moments(y, x, m, n, o);
+    double cnt = o[0], sxx = o[3], syy = o[4];
+    bool bad;
+    if (which <= 1) bad = cnt < 2.0 || sxx == 0.0 || syy == 0.0;
+    else if (which == 4) bad = cnt < 3.0 || sxx == 0.0;
+    else if (which == 5) bad = cnt < 1.0;
+    else if (which == 6) bad = cnt < 2.0;
+    else bad = cnt < 1.0 || sxx == 0.0;
+    return bad ? 1.0 : 0.0;
+}
+
 /* ------------------------------------------------------------ annuities, depreciation */
 MC_HD void mc_growth(double r, double n, double *g, double *ann) {
     *g = r > -1.0 ? exp(n * log1p(pymax(r, -1.0))) : pow(1.0 + r, n);

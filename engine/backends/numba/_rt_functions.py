@@ -23,7 +23,7 @@ _EPOCH_1970 = -25569   # 1899-12-30 in days from 1970-01-01
 
 # the names a generated kernel imports from this module
 KERNEL_NAMES = ("serial_part", "serial_bad", "yearfrac", "pct_inc", "pct_exc", "kth_large",
-                "kth_small", "pct_rank", "pmt", "pv", "fv", "vdb", "db")
+                "kth_small", "pct_rank", "pmt", "pv", "fv", "vdb", "db", "pair_stat", "pair_bad")
 
 
 # ----------------------------------------------------------------- dates (functions.dates)
@@ -199,6 +199,98 @@ def pct_rank(z, n, x, exc):
     if math.isinf(r):
         return 1.7976931348623157e308 if r > 0 else -1.7976931348623157e308
     return r
+
+
+# ----------------------------------------------------------------- paired data (regression)
+@_jit
+def _pairwise(z, lo, n):
+    """numpy's sum of z[lo:lo+n] (pairwise summation, as ``ndarray.sum`` adds a row)."""
+    if n < 8:
+        res = -0.0
+        for i in range(lo, lo + n):
+            res += z[i]
+        return res
+    if n <= 128:
+        r0, r1, r2, r3 = z[lo], z[lo + 1], z[lo + 2], z[lo + 3]
+        r4, r5, r6, r7 = z[lo + 4], z[lo + 5], z[lo + 6], z[lo + 7]
+        i = 8
+        while i < n - (n % 8):
+            r0 += z[lo + i]
+            r1 += z[lo + i + 1]
+            r2 += z[lo + i + 2]
+            r3 += z[lo + i + 3]
+            r4 += z[lo + i + 4]
+            r5 += z[lo + i + 5]
+            r6 += z[lo + i + 6]
+            r7 += z[lo + i + 7]
+            i += 8
+        res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+        while i < n:
+            res += z[lo + i]
+            i += 1
+        return res
+    n2 = n // 2
+    n2 -= n2 % 8
+    return _pairwise(z, lo, n2) + _pairwise(z, lo + n2, n - n2)
+
+
+@_jit
+def _moments(y, x, m, n):
+    """regression._moments of one trial: (count, mean x, mean y, Sxx, Syy, Sxy) over the
+    pairs where m is 1; ``y`` holds n values, then n scratch places, ``x`` too."""
+    cnt = 0.0
+    for i in range(n):
+        cnt += m[i]
+        x[n + i] = x[i] if m[i] != 0.0 else 0.0
+        y[n + i] = y[i] if m[i] != 0.0 else 0.0
+    mx = _pairwise(x, n, n) / cnt
+    my = _pairwise(y, n, n) / cnt
+    for i in range(n):
+        dx = x[i] - mx if m[i] != 0.0 else 0.0
+        dy = y[i] - my if m[i] != 0.0 else 0.0
+        x[n + i] = dx * dx
+        y[n + i] = dy * dy
+        m[n + i] = dx * dy
+    return cnt, mx, my, _pairwise(x, n, n), _pairwise(y, n, n), _pairwise(m, n, n)
+
+
+@_jit
+def pair_stat(y, x, m, n, which, t):
+    """regression's statistic ``which`` of the pairs (0 CORREL, 1 RSQ, 2 SLOPE, 3 INTERCEPT,
+    4 STEYX, 5 COVARIANCE.P, 6 COVARIANCE.S, 7 FORECAST at ``t``); y, x, m hold 2n places."""
+    cnt, mx, my, sxx, syy, sxy = _moments(y, x, m, n)
+    if which <= 1:
+        r = sxy / np.sqrt(sxx * syy)
+        return r if which == 0 else r * r
+    if which == 2:
+        return sxy / sxx
+    if which == 3:
+        return my - sxy / sxx * mx
+    if which == 4:
+        return np.sqrt(max(syy - sxy * sxy / sxx, 0.0) / (cnt - 2.0))
+    if which == 5:
+        return sxy / cnt
+    if which == 6:
+        return sxy / (cnt - 1.0)
+    b = sxy / sxx
+    return my - b * mx + b * t
+
+
+@_jit
+def pair_bad(y, x, m, n, which):
+    """1.0 where statistic ``which`` is #DIV/0! (too few pairs, no spread), else 0.0."""
+    cnt, mx, my, sxx, syy, sxy = _moments(y, x, m, n)
+    if which <= 1:
+        bad = (cnt < 2.0) or (sxx == 0.0) or (syy == 0.0)
+    elif which == 4:
+        bad = (cnt < 3.0) or (sxx == 0.0)
+    elif which == 5:
+        bad = cnt < 1.0
+    elif which == 6:
+        bad = cnt < 2.0
+    else:
+        bad = (cnt < 1.0) or (sxx == 0.0)
+    return 1.0 if bad else 0.0
 
 
 # ----------------------------------------------------------------- financial

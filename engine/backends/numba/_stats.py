@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 
 from ... import ir
-from ...values import NUM
+from ...values import DIV0, NA, NUM
 from . import _intervals as iv
 from ._args import ArgsMixin
 from ._values import KANY, KBLANK, KBOOL, KNUM, NotFusable, Val, errors_of, lit, num
@@ -179,6 +179,84 @@ class StatsMixin(ArgsMixin):
             args.extend(ir.Ref(c) for i, row in enumerate(a.cells())
                         for j, c in enumerate(row) if keep[i, j])
         return self.expr(ir.Call(table[code % 100], tuple(args)))
+
+    # ------------------------------------------------------------ paired data (regression)
+    def _pair_cells(self, node: ir.Node | None, what: str) -> list[Val]:
+        """regression.cells: the cells of a range row by row, a single cell as one."""
+        if isinstance(node, ir.Ref):
+            return [self.operand(node.cell)]
+        if isinstance(node, ir.Area):
+            return [self.operand(c) for c in self.area_cells(node)]
+        raise NotFusable(f"{what} of something other than a range")
+
+    def _paired(self, node: ir.Call, which: int, t: Val | None = None) -> Val:
+        """regression._pair_stat (and FORECAST): the arrays' sizes must agree (#N/A); their
+        first error, y's first (t's before them); then #DIV/0! for too few pairs or no
+        spread; a pair counts where both cells hold numbers."""
+        ys = self._pair_cells(node.args[-2], node.name)
+        xs = self._pair_cells(node.args[-1], node.name)
+        pre = [t.e] if t is not None else []
+        if len(ys) != len(xs) or not ys:
+            return num("0.0", self.err(self.chain(pre, [("True", NA)])), (0.0, 0.0))
+        n = len(ys)
+        zy, zx, zm = (self.scratch(2 * n) for _ in range(3))
+        for j, (a, b) in enumerate(zip(ys, xs, strict=True)):
+            self.lines.append(f"{zy}[{j}] = {a.v if a.kind in (KNUM, KANY) else '0.0'}")
+            self.lines.append(f"{zx}[{j}] = {b.v if b.kind in (KNUM, KANY) else '0.0'}")
+            self.lines.append(f"{zm}[{j}] = {self._is_number(a)} * {self._is_number(b)}")
+        r = self.value(f"pair_stat({zy}, {zx}, {zm}, {n}, {which}, {t.v if t else '0.0'})")
+        bad = f"(pair_bad({zy}, {zx}, {zm}, {n}, {which}) != 0.0)"
+        e = self.err(self.chain([*pre, *(c.e for c in ys), *(c.e for c in xs)],
+                                [(bad, DIV0)]))
+        return self.result(r, [errors_of(e)])
+
+    @staticmethod
+    def _is_number(v: Val) -> str:
+        """1.0 where a cell holds a number in this trial (an error cell: its error wins)."""
+        if v.kind == KNUM:
+            return "1.0"
+        if v.kind == KANY:
+            assert v.y is not None
+            return f"b2f({v.y} == 0.0)"
+        return "0.0"
+
+    def _pair_fn(self, node: ir.Call, which: int) -> Val:
+        if len(node.args) != 2:
+            raise NotFusable(f"{node.name} with a wrong number of arguments")
+        return self._paired(node, which)
+
+    def fn_correl(self, node: ir.Call) -> Val:
+        return self._pair_fn(node, 0)
+
+    fn_pearson = fn_correl
+
+    def fn_rsq(self, node: ir.Call) -> Val:
+        return self._pair_fn(node, 1)
+
+    def fn_slope(self, node: ir.Call) -> Val:
+        return self._pair_fn(node, 2)
+
+    def fn_intercept(self, node: ir.Call) -> Val:
+        return self._pair_fn(node, 3)
+
+    def fn_steyx(self, node: ir.Call) -> Val:
+        return self._pair_fn(node, 4)
+
+    def fn_covariance_p(self, node: ir.Call) -> Val:
+        return self._pair_fn(node, 5)
+
+    fn_covar = fn_covariance_p
+
+    def fn_covariance_s(self, node: ir.Call) -> Val:
+        return self._pair_fn(node, 6)
+
+    def fn_forecast(self, node: ir.Call) -> Val:
+        """regression.forecast: x's error first, then as the other statistics."""
+        if len(node.args) != 3 or isinstance(node.args[0], ir.Area):
+            raise NotFusable("FORECAST with a wrong argument")
+        return self._paired(node, 7, self.number(node.args[0]))
+
+    fn_forecast_linear = fn_forecast
 
     # ------------------------------------------------------------ COUNT, COUNTA
     def _count_items(self, node: ir.Call) -> list[tuple[Val, bool]]:
