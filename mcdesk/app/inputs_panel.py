@@ -1,5 +1,9 @@
 """Inputs and outputs: the dialog that puts a distribution on a cell (pre-filled, checked as
-you type, with a density preview), and the lists of inputs and outputs."""
+you type, with a density preview, and its properties: truncation, shift, name, static value,
+fixed random stream), and the lists of inputs and outputs, with the correlation editor and
+the scatter of two inputs.  In a workbook built for @RISK, Analytic Solver or ModelRisk a
+distribution nested in a formula is an input of its own (a slot cell, see
+engine.addin_models); it is edited here like any other."""
 
 from __future__ import annotations
 
@@ -10,16 +14,24 @@ import numpy as np
 import plotly.graph_objects as go
 from nicegui import ui
 
+from engine.addin_models import simulation_model
 from engine.distributions import KINDS, POSITIONAL, Discrete, Distribution
 from engine.errors import McdeskError, SpecError
+from engine.simulate import _constant
+from engine.spec import InputSpec
 
 from .charts import PLOT_CONFIG
+from .correlation_editor import CorrelationEditor, without_input
+from .input_scatter import InputScatter
 from .suggest import suggest_outputs, suggest_params
 from .workspace import Workspace
 
 log = logging.getLogger(__name__)
 
-__all__ = ["InputDialog", "InputsList", "OutputsList", "format_param", "parse_param"]
+__all__ = ["InputDialog", "InputsList", "OutputsList", "checked_input", "format_param",
+           "parse_param", "parse_properties"]
+
+PROPERTY_FIELDS = ("truncate_min", "truncate_max", "shift", "name", "static", "stream")
 
 
 def format_param(value: object) -> str:
@@ -44,6 +56,55 @@ def parse_param(text: str, name: str) -> float | str | list[float]:
         return float(text.replace("_", ""))
     except ValueError:
         return text  # a reference: checked against the workbook by the workspace
+
+
+def parse_properties(texts: dict[str, str], by_percentile: bool = False) -> dict:
+    """The properties as typed (empty fields left out): ``truncate`` from the two bounds
+    (values, or percentiles as fractions when ``by_percentile``), ``shift``, ``name``,
+    ``static``, ``stream``; SpecError names a field that is not a number."""
+    def number(key: str, label: str) -> float | None:
+        text = (texts.get(key) or "").strip().replace("_", "")
+        if not text:
+            return None
+        try:
+            return float(text)
+        except ValueError:
+            raise SpecError(f"{label}: enter a number, got {text!r}") from None
+
+    props: dict = {}
+    lo, hi = number("truncate_min", "Truncate min"), number("truncate_max", "Truncate max")
+    keys = ("pmin", "pmax") if by_percentile else ("min", "max")
+    bounds = {k: v for k, v in zip(keys, (lo, hi), strict=True) if v is not None}
+    if bounds:
+        props["truncate"] = bounds
+    shift = number("shift", "Shift")
+    if shift:
+        props["shift"] = shift
+    name = (texts.get("name") or "").strip()
+    if name:
+        props["name"] = name
+    static = number("static", "Static value")
+    if static is not None:
+        props["static"] = static
+    stream = number("stream", "Fixed stream")
+    if stream is not None:
+        if not stream.is_integer():
+            raise SpecError(f"Fixed stream: enter a whole number, got {stream:g}")
+        props["stream"] = int(stream)
+    return props
+
+
+def checked_input(ws: Workspace, cell: str, kind: str, params: dict, props: dict,
+                  ) -> tuple[InputSpec, Distribution]:
+    """The input of ``cell`` (a cell of the workbook, or a slot of a nested add-in
+    distribution) with its properties and its distribution, references read from the
+    workbook (SpecError naming the problem)."""
+    sim = simulation_model(ws.require_model())
+    ref = sim.ref(cell)
+    if sim.workbook.cell(ref) is None:
+        raise SpecError(f"{ref}: the cell is empty; choose a cell that holds a value")
+    inp = InputSpec(str(ref), kind, dict(params), **props)
+    return inp, inp.resolve(lambda text: _constant(sim, text, ref.sheet))
 
 
 def density_figure(dist: Distribution) -> go.Figure:
@@ -72,6 +133,7 @@ class InputDialog:
         self.cell = ""
         self._opening = False
         self.fields: dict[str, ui.input] = {}
+        self.props: dict[str, ui.input] = {}
         with ui.dialog() as self.dialog, ui.card().classes("w-[460px]"):
             self.title = ui.label("").classes("text-lg font-medium")
             self.kind = ui.select({k: k.capitalize() for k in KINDS}, value="triangular",
@@ -79,6 +141,23 @@ class InputDialog:
                 "w-full").mark("input-kind")
             self.source = ui.label("").classes("text-xs text-gray-500")
             self.form = ui.column().classes("w-full gap-1")
+            with ui.expansion("Properties: truncate, shift, name, static value, stream").classes(
+                    "w-full text-sm").mark("input-properties"):
+                with ui.row().classes("w-full no-wrap gap-2"):
+                    for key, label in (("truncate_min", "Truncate min"),
+                                       ("truncate_max", "Truncate max")):
+                        self.props[key] = ui.input(label, on_change=self._validate).classes(
+                            "grow").mark(f"prop-{key}")
+                self.by_percentile = ui.checkbox("Bounds are percentiles (0 to 1)",
+                                                 on_change=self._validate).mark(
+                    "prop-percentile")
+                with ui.row().classes("w-full no-wrap gap-2"):
+                    for key, label in (("shift", "Shift"), ("static", "Static value"),
+                                       ("stream", "Fixed stream")):
+                        self.props[key] = ui.input(label, on_change=self._validate).classes(
+                            "grow").mark(f"prop-{key}")
+                self.props["name"] = ui.input("Name", on_change=self._validate).classes(
+                    "w-full").mark("prop-name")
             self.error = ui.label("").classes("text-negative text-sm").mark("input-error")
             self.preview = ui.plotly(go.Figure()).classes("w-full h-[150px]")
             with ui.row().classes("w-full justify-end"):
@@ -88,7 +167,7 @@ class InputDialog:
     def open(self, cell: str) -> None:
         """Open for ``cell``: its current distribution if it has one, else suggestions."""
         try:
-            ref = self.ws.cell(cell)
+            ref = simulation_model(self.ws.require_model()).ref(cell)
         except McdeskError as exc:
             ui.notify(str(exc), type="negative")
             return
@@ -98,6 +177,7 @@ class InputDialog:
         kind = current.distribution if current else "triangular"
         self._opening = True
         self.kind.set_value(kind)
+        self._set_properties(current)
         self._opening = False
         if current:
             self._fill(current.params, "the saved distribution")
@@ -105,12 +185,34 @@ class InputDialog:
             self._kind_changed()
         self.dialog.open()
 
+    def _set_properties(self, inp: InputSpec | None) -> None:
+        trunc = dict(inp.truncate or {}) if inp is not None else {}
+        pct = "pmin" in trunc or "pmax" in trunc
+        values = {"truncate_min": trunc.get("pmin" if pct else "min"),
+                  "truncate_max": trunc.get("pmax" if pct else "max"),
+                  "shift": (inp.shift or None) if inp is not None else None,
+                  "name": inp.name if inp is not None else None,
+                  "static": inp.static if inp is not None else None,
+                  "stream": inp.stream if inp is not None else None}
+        for key, f in self.props.items():
+            v = values[key]
+            f.value = "" if v is None else (v if isinstance(v, str) else format_param(v))
+        self.by_percentile.value = pct
+
+    def _properties(self) -> dict:
+        return parse_properties({k: f.value for k, f in self.props.items()},
+                                bool(self.by_percentile.value))
+
     def _kind_changed(self, _e=None) -> None:
         if not self.cell or self._opening:
             return
         model = self.ws.require_model()
-        s = suggest_params(model, model.ref(self.cell), self.kind.value,
-                           self.ws.computed)
+        try:
+            ref = model.ref(self.cell)
+        except McdeskError:   # a nested add-in distribution's slot: nothing to suggest from
+            self._fill({}, "")
+            return
+        s = suggest_params(model, ref, self.kind.value, self.ws.computed)
         self._fill(s.params, s.source)
 
     def _fill(self, params: dict, source: str) -> None:
@@ -128,9 +230,11 @@ class InputDialog:
         return {name: parse_param(f.value, name) for name, f in self.fields.items()}
 
     def _validate(self, _e=None) -> bool:
+        if self._opening or not self.fields:
+            return False
         try:
-            inp = self.ws.make_input(self.cell, self.kind.value, self._params())
-            dist = self.ws.distribution(inp)
+            _inp, dist = checked_input(self.ws, self.cell, self.kind.value, self._params(),
+                                       self._properties())
         except McdeskError as exc:
             self.error.text = str(exc)
             self.save_button.disable()
@@ -142,7 +246,9 @@ class InputDialog:
 
     def _save(self) -> None:
         try:
-            self.ws.set_input(self.cell, self.kind.value, self._params())
+            inp, _ = checked_input(self.ws, self.cell, self.kind.value, self._params(),
+                                   self._properties())
+            self.ws.inputs[inp.cell] = inp
         except McdeskError as exc:
             self.error.text = str(exc)
             ui.notify(str(exc), type="negative")
@@ -157,6 +263,8 @@ class InputsList:
 
     def __init__(self, ws: Workspace, edit: Callable[[str], None], changed: Callable[[], None]) -> None:
         self.ws, self.edit, self.changed = ws, edit, changed
+        self.correlations = CorrelationEditor(ws, changed)
+        self.scatter = InputScatter(ws)
         self.box = ui.column().classes("w-full gap-0")
 
     def refresh(self) -> None:
@@ -168,12 +276,14 @@ class InputsList:
             for cell, inp in self.ws.inputs.items():
                 with ui.row().classes("w-full items-center no-wrap gap-1"):
                     args = ", ".join(format_param(v) for v in inp.params.values())
+                    props = "".join(f"; {k}={format_param(v) if not isinstance(v, dict) else v}"
+                                    for k, v in inp.properties().items() if k != "name")
                     with ui.column().classes("gap-0 grow min-w-0"):
                         with ui.row().classes("items-baseline no-wrap gap-1 w-full"):
                             ui.label(f"{cell}").classes("font-medium text-sm")
-                            ui.label(f"{inp.distribution}({args})").classes(
+                            ui.label(f"{inp.distribution}({args}{props})").classes(
                                 "text-sm grow truncate").mark(f"input-{cell}")
-                        name = self.ws.label(cell)
+                        name = inp.name or self.ws.label(cell)
                         if name:
                             ui.label(name).classes("text-xs text-gray-600 truncate").mark(
                                 f"input-name-{cell}")
@@ -181,6 +291,14 @@ class InputsList:
                         "flat dense round size=sm").mark(f"edit-{cell}")
                     ui.button(icon="delete", on_click=lambda c=cell: self._remove(c)).props(
                         "flat dense round size=sm color=negative").mark(f"remove-{cell}")
+            if len(self.ws.inputs) >= 2:
+                with ui.row().classes("gap-1 mt-1"):
+                    groups = self.ws.correlations
+                    ui.button("Correlations" + (f" ({len(groups)})" if groups else ""),
+                              icon="grid_on", on_click=self.correlations.open).props(
+                        "flat dense size=sm").mark("open-correlations")
+                    ui.button("Scatter", icon="scatter_plot", on_click=lambda: self.scatter.open(),
+                              ).props("flat dense size=sm").mark("open-scatter")
             idle = self.ws.inputs_without_effect()
             if idle:
                 ui.label(f"No output reads {', '.join(idle)}: "
@@ -194,7 +312,8 @@ class InputsList:
                     "text-xs").mark("random-cells")
 
     def _remove(self, cell: str) -> None:
-        self.ws.remove_input(cell)
+        self.ws.inputs.pop(cell, None)
+        self.ws.correlations = without_input(self.ws.correlations, cell)
         self.changed()
 
 

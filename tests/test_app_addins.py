@@ -1,0 +1,138 @@
+"""The app on a workbook built for @RISK: its inputs and outputs already defined, the input
+dialog's properties, the correlation editor and the scatter of two inputs (NiceGUI's
+``user`` fixture, no browser)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from nicegui import ui
+from nicegui.testing import User
+from openpyxl import Workbook
+
+from engine.model import Model
+from engine.simulate import simulate
+from engine.spec import SimulationSpec
+from tests.test_app import book_name, notified, status, table_rows, upload, wait_for
+
+
+@pytest.fixture(autouse=True)
+def app_dirs(tmp_path, monkeypatch):
+    monkeypatch.setenv("MCDESK_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("MCDESK_CONFIG_DIR", str(tmp_path / "config"))
+
+
+@pytest.fixture
+def risk_book(tmp_path):
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Model"
+    corr = wb.create_sheet("Corr")
+    corr["A1"], corr["B1"], corr["A2"], corr["B2"] = 1.0, 0.6, 0.6, 1.0
+    ws["E1"] = 100.0
+    ws["B1"] = '=RiskTriang(10,20,30,RiskTruncate(13,27),RiskName("Steel"),' \
+               'RiskCorrmat(Corr!A1:B2,1))'
+    ws["B2"] = "=RiskNormal(E1,10,RiskCorrmat(Corr!A1:B2,2))"
+    ws["B3"] = "=IFERROR(RiskUniform(1,2),2)*10"
+    ws["C1"] = '=RiskOutput("Total")+B1+B2+B3'
+    path = tmp_path / "risk.xlsx"
+    wb.save(path)
+    return path
+
+
+def _element(user: User, marker: str):
+    return next(iter(user.find(marker=marker).elements))
+
+
+async def _open_book(user: User, path) -> None:
+    await user.open("/")
+    await upload(user, path)
+    await wait_for(lambda: book_name(user) == path.name)
+
+
+async def test_inputs_and_outputs_come_defined_and_run_as_the_engine(user: User,
+                                                                      risk_book) -> None:
+    await _open_book(user, risk_book)
+    # (NiceGUI splits a marker at spaces: the slot's address is found by its first word)
+    for marker in ("input-Model!B1", "input-Model!B2", "input-'_mcdesk"):
+        await user.should_see(marker=marker)
+    await user.should_see(marker="output-Model!C1")
+    assert _element(user, "input-name-Model!B1").text == "Steel"
+    assert "truncate" in _element(user, "input-Model!B1").text
+    assert _element(user, "input-name-'_mcdesk").text == "RiskUniform in Model!B3"
+    user.find(marker="trials").clear().type("3000")
+    user.find(marker="seed").clear().type("5")
+    user.find(marker="run").click()
+    await wait_for(lambda: status(user).startswith(("Done", "Run failed")))
+    assert status(user).startswith("Done"), status(user)
+    expected = simulate(Model.open(risk_book), SimulationSpec([], [], trials=3000, seed=5),
+                        backend="numpy").outputs["Model!C1"]
+    from mcdesk.app.results_view import format_stat
+
+    shown = table_rows(user)
+    assert shown["mean"] == format_stat(expected.mean)
+    assert shown["std"] == format_stat(expected.std)
+
+
+async def test_the_dialog_edits_the_properties(user: User, risk_book) -> None:
+    await _open_book(user, risk_book)
+    await user.should_see(marker="edit-Model!B1")
+    user.find(marker="edit-Model!B1").click()
+    await user.should_see("Save input")
+    assert _element(user, "prop-name").value == "Steel"
+    assert _element(user, "prop-truncate_min").value == "13"
+    assert _element(user, "prop-truncate_max").value == "27"
+    user.find(marker="prop-shift").clear().type("5")
+    user.find(marker="prop-stream").clear().type("1.5")
+    await wait_for(lambda: "whole number" in _element(user, "input-error").text)
+    user.find(marker="prop-stream").clear().type("42")
+    await wait_for(lambda: _element(user, "input-error").text == "")
+    user.find(marker="input-save").click()
+    await wait_for(lambda: "shift=5" in _element(user, "input-Model!B1").text)
+    assert "stream=42" in _element(user, "input-Model!B1").text
+    # the nested distribution's slot is edited like any input
+    user.find(marker="edit-'_mcdesk").click()
+    await user.should_see("Input '_mcdesk Model #1'!B3")
+    user.find(marker="param-max").clear().type("3")
+    await wait_for(lambda: _element(user, "input-error").text == "")
+    user.find(marker="input-save").click()
+    await wait_for(lambda: "uniform(1, 3)" in _element(user, "input-'_mcdesk").text)
+
+
+async def test_the_correlation_editor_checks_and_repairs(user: User, risk_book) -> None:
+    await _open_book(user, risk_book)
+    await user.should_see(marker="open-correlations")
+    user.find(marker="open-correlations").click()
+    await user.should_see(marker="corr-0-1")
+    assert _element(user, "corr-0-1").value == pytest.approx(0.6)   # RiskCorrmat's matrix
+    members = _element(user, "corr-inputs")
+    members.value = ["Model!B1", "Model!B2", "'_mcdesk Model #1'!B3"]
+    await user.should_see(marker="corr-1-2")
+    _element(user, "corr-0-1").value = 0.9
+    _element(user, "corr-0-2").value = 0.9
+    _element(user, "corr-1-2").value = -0.9
+    user.find(marker="corr-check").click()
+    await wait_for(lambda: "not positive semi-definite" in _element(user, "corr-message").text)
+    _element(user, "corr-1-2").value = 1.5
+    user.find(marker="corr-check").click()
+    await wait_for(lambda: "[-1, 1]" in _element(user, "corr-message").text
+                   or "-1" in _element(user, "corr-message").text)
+    _element(user, "corr-1-2").value = 0.5
+    user.find(marker="corr-save").click()
+    await notified(user, "Correlations saved: 3 inputs")
+    await user.should_see("Correlations (1)")
+
+
+async def test_scatter_of_two_correlated_inputs(user: User, risk_book) -> None:
+    await _open_book(user, risk_book)
+    await user.should_see(marker="open-scatter")
+    user.find(marker="open-scatter").click()
+    await wait_for(lambda: "Rank correlation" in _element(user, "scatter-note").text)
+    note = _element(user, "scatter-note").text
+    rho = float(note.split()[2].rstrip(","))
+    assert rho == pytest.approx(0.6, abs=0.05)   # RiskCorrmat's 0.6, drawn before any run
+    plot = next(p for p in user.find(ui.plotly).elements
+                if p.figure["layout"].get("xaxis", {}).get("title", {}).get("text") == "Steel")
+    xs = np.asarray(plot.figure["data"][0]["x"])
+    assert xs.size == 2000 and xs.min() >= 13 and xs.max() <= 27   # truncated to [13, 27]
+
