@@ -22,6 +22,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from . import ir  # engine.ir imports this module: ir.* is looked up when called
 from ._ir_nodes import MAX_COL, MAX_ROW, Area, Node, Ref, children, clip, rebuild
 
 # an A1 cell reference not inside a name: optional $, 1-3 letters, optional $, digits
@@ -54,16 +55,8 @@ def relative_key(text: str, row: int, col: int) -> str | None:
 
 
 def _refs(node: Node) -> list[Ref | Area]:
-    """The Ref and Area nodes of ``node`` in a fixed (pre-)order."""
-    out: list[Ref | Area] = []
-    stack = [node]
-    while stack:
-        x = stack.pop()
-        if isinstance(x, Ref | Area):
-            out.append(x)
-        else:
-            stack.extend(reversed(children(x)))
-    return out
+    """The Ref and Area nodes of ``node`` in a fixed (pre-)order (:func:`engine.ir.references`)."""
+    return ir.references(node)
 
 
 def _substitute(node: Node, refs: list[Ref | Area]) -> Node:
