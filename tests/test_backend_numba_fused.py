@@ -125,6 +125,8 @@ STATS = {
            "+COVARIANCE.P(A1:A3,A3:A5)+COVARIANCE.S(D1:D3,A1:A3)+COVAR(A1:A2,A4:A5)",
     "B16": "=IFERROR(SLOPE(A1:A4,D5:D8),-1)+FORECAST.LINEAR(A1,A2:A3,A4:A5)+SLOPE(A1:A2,G1:G2)",
     "B17": "=SLOPE(A1:A3,A1:A4)+FORECAST(C2,A1:A2,A3:A4)",   # sizes differ: #N/A
+    "B18": '=CHOOSE(ROUND(A5,0),A1,"x",,TRUE,F1)',   # the kind varies per trial
+    "B19": "=ISTEXT(B18)+ISNUMBER(B18)*2+IFERROR(B18*1,-1)*4+ISBLANK(CHOOSE(A5,1,))",
 }
 STATS_INPUTS = [tri("Sheet1!A1", 1.0, 2.0, 4.0), tri("Sheet1!A2", 2.0, 3.0, 5.0),
                 tri("Sheet1!A3", 1.0, 4.0, 6.0), tri("Sheet1!A4", 3.0, 5.0, 6.0),
@@ -132,10 +134,12 @@ STATS_INPUTS = [tri("Sheet1!A1", 1.0, 2.0, 4.0), tri("Sheet1!A2", 2.0, 3.0, 5.0)
 
 
 def test_order_statistics_and_counts_match_numpy(backend):
-    outs = [f"B{i}" for i in range(1, 18)]
+    outs = [f"B{i}" for i in range(1, 20)]
     job, got, _ = check(backend, STATS, outs, STATS_INPUTS)
     _varied(got, job, "B14", {2})
     _varied(got, job, "B17", {7}, values=False)
+    _varied(got, job, "B18", {2, 3})
+    assert len(np.unique(got[0][job.program.model.ref("Sheet1!B19")])) > 4
     _varied(got, job, "B11", {7})
     _varied(got, job, "B12", {6})
     _varied(got, job, "B13", {2})

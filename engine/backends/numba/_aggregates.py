@@ -465,16 +465,33 @@ class AggregatesMixin(ArgsMixin):
                 raise NotFusable("CHOOSE of a range")
             v = BLANK if isinstance(a, ir.Missing) else self.expr(a)
             vals.append(v)
-        if len({v.kind for v in vals}) != 1 or vals[0].kind == KANY:
-            raise NotFusable("CHOOSE of values of several types")
         n = len(vals)
         ki = self.value(f"np.trunc({k.v})")
-        r, e = vals[0].v, vals[0].e
-        for j in range(2, n + 1):
-            r = self.value(f"sel({ki} == {lit(j)}, {vals[j - 1].v}, {r})")
-            if vals[j - 1].e != "0" or e != "0":
-                e = self.err(f"sel({ki} == {lit(j)}, {vals[j - 1].e}, {e})")
+        e = vals[0].e
+        if len({v.kind for v in vals}) != 1 or vals[0].kind == KANY:
+            # the kind varies per trial: merged as IF merges its branches (a tag per trial)
+            acc = vals[0]
+            for j in range(2, n + 1):
+                m = self.value(f"{ki} == {lit(j)}")
+                a = vals[j - 1]
+                if a.kind == acc.kind != KANY:   # one kind so far: a plain selection
+                    acc = Val(self.value(f"sel({m}, {a.v}, {acc.v})"), "0", a.kind,
+                              *iv.union([a.iv, acc.iv]), union_dom([a, acc]))
+                else:
+                    acc = self.mixed(m, a, acc)
+                if vals[j - 1].e != "0" or e != "0":
+                    e = self.err(f"sel({m}, {vals[j - 1].e}, {e})")
+            r, kind, bounds, dom = acc.v, KANY, acc.iv, acc.dom
+        else:
+            r = vals[0].v
+            for j in range(2, n + 1):
+                r = self.value(f"sel({ki} == {lit(j)}, {vals[j - 1].v}, {r})")
+                if vals[j - 1].e != "0" or e != "0":
+                    e = self.err(f"sel({ki} == {lit(j)}, {vals[j - 1].e}, {e})")
+            kind, bounds, dom = vals[0].kind, iv.union([v.iv for v in vals]), union_dom(vals)
         inside = k.bounded and k.lo >= 1.0 and k.hi < n + 1
         bad = None if inside else (f"({ki} < 1.0) | ({ki} > {lit(n)})", VALUE)
         err = self.err(self.chain([k.e], [bad, (e, 0) if e != "0" else None]))
-        return num(r, err, iv.union([v.iv for v in vals]), vals[0].kind, union_dom(vals))
+        if kind == KANY:
+            return Val(r, err, KANY, *bounds, dom, acc.y, acc.kinds)
+        return num(r, err, bounds, kind, dom)
