@@ -43,6 +43,7 @@ from .admission import (
     parse_bytes,
     plan_job,
 )
+from .dask_pool import DaskPool
 from .errors import BusyError, JobNotFoundError, MemoryBudgetError, RemoteSpecError
 from .runner import PreparedCache, RangeBackend
 from .settings import Settings
@@ -150,6 +151,7 @@ class JobManager:
         self.last_rate = 0.0
         self._stop = threading.Event()
         self._sweeper: threading.Thread | None = None
+        self.dask = DaskPool(settings)  # large jobs, when a cluster is configured
         self._recover()
 
     # ----------------------------------------------------------------- life cycle
@@ -193,6 +195,7 @@ class JobManager:
                 if rec.state in ACTIVE:
                     rec.cancel.set()
         self.pool.shutdown(wait=True, cancel_futures=True)
+        self.dask.close()
         for rec in waiting:  # never started: the next replica (or this one restarted) takes it
             if rec.state is State.QUEUED:
                 rec.error = "the service shut down before the job started; submit it again"
@@ -421,7 +424,8 @@ class JobManager:
             rec.state, rec.started = State.RUNNING, time.time()
         backend: Backend | None = None
         try:
-            backend = get_backend(self.settings.backend)
+            backend = self.dask.backend(rec.cancel.is_set) if self.dask.wants(rec.count) \
+                else get_backend(self.settings.backend)
             inner_view = dataclasses.replace(job, trials=rec.count)
             ranged = RangeBackend(backend, job, rec.start)
             # trials per chunk: the backend's own (memory-bounded; cupy batches its launches

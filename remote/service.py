@@ -234,6 +234,7 @@ def create_app(settings: Settings, manager: JobManager | None = None) -> FastAPI
                        "parse_queue": settings.parse_queue,
                        "max_cells": settings.max_cells,
                        "max_uncompressed_bytes": settings.max_uncompressed_bytes},
+            "dask": jobs.dask.describe(),
         }
 
     @app.post("/v1/jobs", tags=["jobs"], status_code=202, openapi_extra=JOB_FORM)

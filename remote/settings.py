@@ -23,6 +23,10 @@ MCDESK_PARSE_SLOTS              CPUs / 2 (at least 1)       workbooks parsed at 
 MCDESK_PARSE_QUEUE              4 x MCDESK_PARSE_SLOTS      submissions waiting to be parsed
 MCDESK_MAX_CELLS                1000000                     cells a workbook may hold
 MCDESK_MAX_UNCOMPRESSED_BYTES   268435456                   bytes a workbook may unzip to
+MCDESK_DASK_SCHEDULER           (none)                      Dask scheduler for large jobs
+MCDESK_DASK_LOCAL               0                           1: an embedded Dask LocalCluster
+MCDESK_DASK_WORKERS             2                           its worker processes
+MCDESK_DASK_MIN_TRIALS          50000000                    jobs this large run on Dask
 =============================  ==========================  =================================
 
 Numbers are ASCII digits (``1e9`` and ``1_000`` too); anything else is refused.
@@ -119,6 +123,10 @@ class Settings:
     parse_queue: int = 0              # 0: 4 x parse_slots
     max_cells: int = 1_000_000
     max_uncompressed_bytes: int = 256 * 2**20
+    dask_scheduler: str | None = None  # a job of dask_min_trials or more runs on the cluster
+    dask_local: bool = False           # no scheduler: an embedded LocalCluster
+    dask_workers: int = 2
+    dask_min_trials: int = 50_000_000
 
     def __post_init__(self) -> None:
         if self.memory_budget == 0:
@@ -134,7 +142,7 @@ class Settings:
                 "'import secrets; print(secrets.token_urlsafe(48))')")
         for name in ("max_upload_bytes", "max_trials", "max_jobs_per_token", "queue_size",
                      "memory_budget", "parse_slots", "parse_queue", "max_cells",
-                     "max_uncompressed_bytes"):
+                     "max_uncompressed_bytes", "dask_workers", "dask_min_trials"):
             if getattr(self, name) < 1:
                 raise SettingsError(f"MCDESK_{name.upper()} must be at least 1")
         if self.gpu_slots is not None and self.gpu_slots < 1:
@@ -198,4 +206,8 @@ class Settings:
             parse_queue=required("PARSE_QUEUE", 0),
             max_cells=required("MAX_CELLS", 1_000_000),
             max_uncompressed_bytes=required("MAX_UNCOMPRESSED_BYTES", 256 * 2**20),
+            dask_scheduler=get("DASK_SCHEDULER"),
+            dask_local=(get("DASK_LOCAL", "0") or "0").lower() in ("1", "true", "yes"),
+            dask_workers=required("DASK_WORKERS", 2),
+            dask_min_trials=required("DASK_MIN_TRIALS", 50_000_000),
         )
