@@ -123,9 +123,8 @@ class AddinBook:
             for ref, c in self.cells.items():
                 if c.stochastic or c.statistics or any(s.kind == "simtable" for s in c.slots):
                     changed[ref] = self._cached(ref)
-                elif c.replace and not c.unknown and ref not in self._problem_refs():
-                    changed[ref] = _rewritten(self.model.workbook.cell(ref),
-                                              [r for r in c.replace if r[2] == "0"])
+                elif c.always and not c.unknown and ref not in self._problem_refs():
+                    changed[ref] = _rewritten(self.model.workbook.cell(ref), c.always)
             got = self._models["check"] = self._derive(changed, {})
         return got
 
@@ -149,8 +148,8 @@ class AddinBook:
                 changed[ref] = Cell(value=c.input.static if c.input.static is not None else 0.0)
             elif c.statistics and not c.stochastic:
                 changed[ref] = self._cached(ref)
-            elif c.replace:
-                changed[ref] = _rewritten(self.model.workbook.cell(ref), c.replace)
+            elif c.replace or c.always:
+                changed[ref] = _rewritten(self.model.workbook.cell(ref), c.replace + c.always)
             for s in c.slots:
                 at = _slot_ref(s.address)
                 if s.kind == "input":
@@ -172,7 +171,7 @@ class AddinBook:
             c = self.cells[ref]
             spans = [(a, b, _literal(v)) for (a, b, *_), v in zip(c.statistics, values,
                                                                    strict=True)]
-            spans += [r for r in c.replace if r[2] == "0"]
+            spans += c.always
             changed[ref] = _rewritten(self.model.workbook.cell(ref), spans)
         wb = base.workbook
         sheets = dict(wb.sheets)
@@ -298,13 +297,23 @@ def _read(model: Model) -> AddinBook | None:
             name += "#"
         return name
 
+    def lookup(text: str, sheet: str) -> object:
+        from . import ir
+
+        try:
+            node = model.node_for_reference(text, sheet)
+        except McdeskError:
+            return None
+        cell = wb.cell(node.cell) if isinstance(node, ir.Ref) else None
+        return None if cell is None else cell.value
+
     for ref in wb.formula_cells():
         cell = wb.cell(ref)
         formula = cell.formula if cell is not None else None
         if not formula or not MAY_HOLD.search(formula):
             continue
         try:
-            got = read_cell(str(ref), formula, slot_sheet)
+            got = read_cell(str(ref), formula, slot_sheet, lookup)
         except SpecError as exc:
             problems[str(ref)] = str(exc)
             functions.add("RISK" if "risk" in formula.lower() else "PSI"

@@ -68,6 +68,10 @@ DISTRIBUTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     "RISKNEGBIN": ("negbin", ("s", "p")),
     "RISKHYPERGEO": ("hypergeo", ("n", "d", "m")),
     "RISKBERNOULLI": ("bernoulli", ("p",)),
+    # written with other parameters, rewritten by _Reader.distribution
+    "RISKTNORMAL": ("normal", ("mean", "sd", "tmin", "tmax")),
+    "RISKTRIANG10": ("trigen", ("bottom", "mode", "top")),
+    "RISKDUNIFORM": ("discrete", ("values",)),
     "PSITRIANGULAR": ("triangular", ("min", "mode", "max")),
     "PSIPERT": ("pert", ("min", "mode", "max")),
     "PSIUNIFORM": ("uniform", ("min", "max")),
@@ -114,6 +118,8 @@ STATISTICS: dict[str, tuple[str, bool]] = {
     "RISKXTOP": ("below", True), "RISKTARGET": ("below", True), "PSITARGET": ("below", True),
 }
 OUTPUTS = frozenset({"RISKOUTPUT", "PSIOUTPUT", "VOSEOUTPUT"})
+# worth their first argument (RiskMakeInput(B1*2, RiskName("x")) is B1*2)
+TRANSPARENT = frozenset({"RISKMAKEINPUT"})
 SIMTABLES = frozenset({"RISKSIMTABLE", "PSISIMPARAM"})
 _TRUNCATE = frozenset({"RISKTRUNCATE", "PSITRUNCATE", "VOSEXBOUNDS"})
 _SHIFT = frozenset({"RISKSHIFT", "PSISHIFT", "VOSESHIFT"})
@@ -217,7 +223,8 @@ class AddinCell:
     output: str | None = None                       # the output's name ("" when unnamed)
     statistics: list[tuple[int, int, str, str, float | None]] = field(default_factory=list)
     slots: list[Slot] = field(default_factory=list)
-    replace: list[tuple[int, int, str]] = field(default_factory=list)
+    replace: list[tuple[int, int, str]] = field(default_factory=list)   # the slots' spans
+    always: list[tuple[int, int, str]] = field(default_factory=list)    # outputs: 0, ...
     unknown: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     functions: set[str] = field(default_factory=set)   # every add-in function it calls
@@ -244,13 +251,14 @@ def _is_addin(name: str) -> bool:
 class _Reader:
     """Reads one formula; ``slot_sheet(host_sheet, k)`` names the k-th slot sheet."""
 
-    def __init__(self, cell: str, formula: str, slot_sheet) -> None:
+    def __init__(self, cell: str, formula: str, slot_sheet, lookup=None) -> None:
         self.cell = cell
         self.sheet, _, self.coord = cell.rpartition("!")
         self.sheet = self.sheet[1:-1].replace("''", "'") if self.sheet.startswith("'") \
             else self.sheet
         self.text = formula
         self.slot_sheet = slot_sheet
+        self.lookup = lookup   # (reference text, sheet) -> the cell's value, or None
         self.toks = _tokens(formula)
         self.out = AddinCell()
 
@@ -308,7 +316,17 @@ class _Reader:
     def number(self, v: Any, what: str) -> float | None:
         if v is None or isinstance(v, float):
             return v
-        raise SpecError(f"{self.cell}: {what} must be a number here")
+        got = self.referred(v)
+        if isinstance(got, int | float) and not isinstance(got, bool):
+            return float(got)
+        raise SpecError(f"{self.cell}: {what} must be a number here" + (
+            f" ({v[1]} holds {got!r})" if isinstance(v, tuple) and got is not None else ""))
+
+    def referred(self, v: Any) -> Any:
+        """The value (constant or cached) of the cell ``v`` refers to, where it is one."""
+        if isinstance(v, tuple) and v[0] in ("ref", "name") and self.lookup is not None:
+            return self.lookup(v[1], self.sheet)
+        return None
 
     def read(self) -> AddinCell:
         out = self.out
@@ -321,14 +339,16 @@ class _Reader:
         addins = [c for c in calls if _is_addin(c.name)]
         out.functions = {c.name for c in addins}
         # outermost add-in calls: not inside another add-in call
-        outer = [c for c in addins if not any(o is not c and o.start <= c.start and c.end <= o.end
-                                              for o in addins)]
+        outer = [c for c in addins if not any(
+            o is not c and o.name not in TRANSPARENT and o.start <= c.start and c.end <= o.end
+            for o in addins)]
         body = self.text[1:].strip() if self.text.startswith("=") else self.text.strip()
         whole_start = self.text.index(body) if body else 0
         for c in outer:
             whole = c.start == whole_start and c.end == whole_start + len(body)
             self.one(c, whole, by_first)
-        known = set(DISTRIBUTIONS) | set(STATISTICS) | OUTPUTS | SIMTABLES | _PROPERTIES
+        known = (set(DISTRIBUTIONS) | set(STATISTICS) | OUTPUTS | SIMTABLES | _PROPERTIES
+                 | TRANSPARENT)
         out.unknown = sorted({c.name for c in addins if c.name not in known})
         return out
 
@@ -354,7 +374,13 @@ class _Reader:
                 first = rng + (f" {pos:g}" if isinstance(pos, float) else "")
             if out.output is None or first:
                 out.output = first if isinstance(first, str) else (out.output or "")
-            out.replace.append((c.start, c.end, "0"))
+            out.always.append((c.start, c.end, "0"))
+        elif c.name in TRANSPARENT:
+            if not c.args or c.args[0][1] <= c.args[0][0]:
+                raise SpecError(f"{self.cell}: {c.name} needs a formula")
+            a, b = c.args[0]
+            out.always.append((c.start, self.toks[a].start, "("))
+            out.always.append((self.toks[b - 1].end, c.end, ")"))
         elif c.name in SIMTABLES:
             v = self.value(c.args[0], calls) if c.args else None
             if isinstance(v, tuple) and v[0] == "list" and v[1]:
@@ -417,6 +443,21 @@ class _Reader:
         if len(positional) > len(names):
             raise SpecError(f"{self.cell}: {call.name} takes {len(names)} parameters "
                             f"({', '.join(names)}), got {len(positional)}")
+        if call.name == "RISKTNORMAL":      # a normal truncated to [min, max]
+            lo, hi = params.pop("tmin", None), params.pop("tmax", None)
+            bounds = {k: self.number(("ref", x) if isinstance(x, str) else x, call.name)
+                      for k, x in (("min", lo), ("max", hi)) if x is not None}
+            props.setdefault("truncate", bounds)
+        elif call.name == "RISKTRIANG10":   # bottom and top are the 10th and 90th percentiles
+            params.update(pbottom=0.1, ptop=0.9)
+        elif call.name == "RISKDUNIFORM":   # each value equally likely
+            values = params.get("values")
+            if not isinstance(values, list) or not values:
+                raise SpecError(f"{self.cell}: RiskDUniform takes a {{list}} of values here")
+            params["probabilities"] = [1.0 / len(values)] * len(values)
+        for p in ("pbottom", "ptop"):       # RiskTrigen's percentiles written as 10 and 90
+            if isinstance(params.get(p), float) and params[p] > 1:
+                params[p] /= 100.0
         if truncate_after is not None:  # RiskTruncate2: on the shifted values
             s = props.get("shift", 0.0)
             props["truncate"] = {k: v - s for k, v in zip(("min", "max"), truncate_after,
@@ -441,9 +482,10 @@ class _Reader:
         elif n in _SHIFT:
             props["shift"] = self.number(args[0], n) or 0.0
         elif n in _NAME:
-            if not isinstance(args[0], str):
-                raise SpecError(f'{self.cell}: {n} takes a "name"')
-            props["name"] = args[0]
+            name = args[0] if isinstance(args[0], str) else self.referred(args[0])
+            if not isinstance(name, str | int | float) or isinstance(name, bool):
+                raise SpecError(f'{self.cell}: {n} takes a "name" or the cell holding one')
+            props["name"] = name if isinstance(name, str) else f"{name:g}"
         elif n == "RISKSTATIC":
             props["static"] = self.number(args[0], n)
         elif n in _SEED:
@@ -464,11 +506,13 @@ def default_slot_sheet(sheet: str, k: int) -> str:
     return f"_mcdesk {sheet} #{k}"
 
 
-def read_cell(cell: str, formula: str, slot_sheet=default_slot_sheet) -> AddinCell:
+def read_cell(cell: str, formula: str, slot_sheet=default_slot_sheet,
+              lookup=None) -> AddinCell:
     """What ``formula`` (text starting with '=') of ``cell`` ('Sheet!A1') declares; a
     formula with no add-in call gives an empty AddinCell.  SpecError names the cell when
     an add-in call cannot be read.  ``slot_sheet(host_sheet, k)`` names the sheet of the
-    k-th slot (see :class:`Slot`)."""
+    k-th slot (see :class:`Slot`); ``lookup(reference, sheet)`` gives the value of a cell
+    named where a property takes a number or a name (``RiskName(B5)``)."""
     if not isinstance(formula, str) or not MAY_HOLD.search(formula):
         return AddinCell()
-    return _Reader(cell, formula, slot_sheet).read()
+    return _Reader(cell, formula, slot_sheet, lookup).read()

@@ -43,11 +43,36 @@ def test_a_distribution_with_properties():
      {}),
     ("=RiskTrigen(2,3,6,10%,90%)", "trigen",
      {"bottom": 2.0, "mode": 3.0, "top": 6.0, "pbottom": 0.1, "ptop": 0.9}, {}),
+    ("=RiskTrigen(2,3,6,10,90)", "trigen",   # @RISK writes the percentiles as 10 and 90
+     {"bottom": 2.0, "mode": 3.0, "top": 6.0, "pbottom": 0.1, "ptop": 0.9}, {}),
+    ("=RiskTriang10(2,3,6)", "trigen",
+     {"bottom": 2.0, "mode": 3.0, "top": 6.0, "pbottom": 0.1, "ptop": 0.9}, {}),
+    ("=RiskTNormal(10,2,8,13)", "normal", {"mean": 10.0, "sd": 2.0},
+     {"truncate": {"min": 8.0, "max": 13.0}}),
+    ("=RiskDUniform({1,2,4,8})", "discrete",
+     {"values": [1.0, 2.0, 4.0, 8.0], "probabilities": [0.25] * 4}, {}),
 ])
+
+
 def test_inputs(formula, kind, params, props):
     inp = read_cell("In!A1", formula).input
     assert inp.distribution == kind and inp.params == params
     assert inp.properties() == props
+
+
+def test_properties_read_from_cells():
+    values = {"B5": "Labour", "C1": 12.0, "C2": 18.0}
+    got = read_cell("In!A1", "=RiskPert(10,15,20,RiskName(B5),RiskTruncate(C1,C2))",
+                    lookup=lambda text, sheet: values.get(text))
+    assert got.input.name == "Labour" and got.input.truncate == {"min": 12.0, "max": 18.0}
+
+
+def test_make_input_is_worth_its_formula():
+    text = '=RiskMakeInput(RiskNormal(1,2)*3,RiskName("x"))+1'
+    got = read_cell("In!A1", text)
+    for a, b, new in sorted(got.always + got.replace, reverse=True):
+        text = text[:a] + new + text[b:]
+    assert text == "=('_mcdesk In #1'!A1*3)+1" and not got.unknown
 
 
 @pytest.mark.parametrize(("formula", "name"), [

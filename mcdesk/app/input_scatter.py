@@ -89,7 +89,8 @@ class InputScatter:
                 self.y = ui.select([], label="y", on_change=self._draw).classes("grow").mark(
                     "scatter-y")
             self.note = ui.label("").classes("text-xs text-gray-600").mark("scatter-note")
-            self.plot = ui.plotly(go.Figure()).classes("w-full h-[360px]").mark("scatter-plot")
+            self.plot = ui.plotly({"data": [], "layout": {}}).classes("w-full h-[360px]").mark(
+                "scatter-plot")
             with ui.row().classes("w-full justify-end"):
                 ui.button("Close", on_click=self.dialog.close).props("flat")
 
