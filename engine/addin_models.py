@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 import weakref
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -47,6 +48,7 @@ __all__ = ["AddinBook", "addin_book", "effective_spec", "for_simulation", "simul
 
 _BOOKS: weakref.WeakKeyDictionary[Model, AddinBook | None] = weakref.WeakKeyDictionary()
 _DERIVED: weakref.WeakKeyDictionary[Model, AddinBook] = weakref.WeakKeyDictionary()
+_READING = threading.Lock()   # a model is read once (reading adds the slot sheets to it)
 
 
 @dataclass
@@ -406,9 +408,10 @@ def addin_book(model: Model) -> AddinBook | None:
     got = _DERIVED.get(model)
     if got is not None:
         return got
-    if model not in _BOOKS:
-        _BOOKS[model] = _read(model)
-    return _BOOKS[model]
+    with _READING:
+        if model not in _BOOKS:
+            _BOOKS[model] = _read(model)
+        return _BOOKS[model]
 
 
 def simulation_model(model: Model, sim: int = 0) -> Model:
