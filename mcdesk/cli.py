@@ -433,6 +433,8 @@ def result_json(result, names: tuple[dict[str, str | None], dict[str, str | None
 
 
 def _named(cell: str, names: dict[str, str | None]) -> str:
+    if names.get(cell) and cell.startswith("'_mcdesk "):  # a nested add-in distribution
+        return str(names[cell])
     return f"{cell} ({names[cell]})" if names.get(cell) else cell
 
 
