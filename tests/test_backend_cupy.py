@@ -339,14 +339,15 @@ def added_function_job(which: str, trials: int = 3_000):
 
     cells, inputs = {"dates": (fused.DATES, fused.DATE_INPUTS),
                      "stats": (fused.STATS, fused.STATS_INPUTS),
-                     "money": (fused.MONEY, fused.STATS_INPUTS)}[which]
+                     "money": (fused.MONEY, fused.STATS_INPUTS),
+                     "lookups": (fused.LOOKUPS, fused.STATS_INPUTS)}[which]
     model = Model.from_cells({f"Sheet1!{k}": v for k, v in cells.items()})
     outputs = [f"Sheet1!{k}" for k in cells if k.startswith("B")]
     return job_for(model, inputs, outputs, trials=trials)
 
 
 @needs_cxx
-@pytest.mark.parametrize("which", ["dates", "stats", "money"])
+@pytest.mark.parametrize("which", ["dates", "stats", "money", "lookups"])
 def test_added_functions_match_numpy(host, which):
     """YEARFRAC, DAY, MEDIAN, PERCENTILE, PERCENTRANK, LARGE, PMT, DB, VDB, ... translated to
     CUDA (the runtime's C++ twins of numba/_rt_functions.py) give numpy's numbers."""
@@ -357,7 +358,7 @@ def test_added_functions_match_numpy(host, which):
 
 @pytest.mark.skipif(NVCC is None, reason="nvcc is not installed")
 def test_nvcc_compiles_the_kernels_of_the_added_functions(tmp_path):
-    for which in ("dates", "stats", "money"):
+    for which in ("dates", "stats", "money", "lookups"):
         _nvcc_ptx(HostCudaBackend.source_of(added_function_job(which, 100)), tmp_path, which)
 
 

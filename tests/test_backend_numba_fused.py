@@ -187,6 +187,35 @@ def test_pmt_matches_excel():
                         rel_tol=1e-12)
 
 
+# ----------------------------------------------------------------- lookups over numbers that vary
+LOOKUPS = {
+    "A1": 2.0, "A2": 3.0, "A3": 4.0, "A4": 5.0, "A5": 2.5,
+    "K1": 1.0, "K2": "=A1", "K3": 3.5, "K4": "=A2+1", "K5": 6.0, "K6": "=A3+1",  # unsorted
+    "L1": 10.0, "L2": "two", "L3": "=A3", "L4": True, "L6": "=1/0",             # L5 blank
+    "M1": 9.0, "M2": "=A4+2", "M3": 5.0, "M4": "=A1", "M5": 1.0,
+    "N1": 1.0, "N2": 2.0, "N3": "=A2", "N4": 4.0,
+    "P1": 1.0, "Q1": "=A1", "R1": 3.0, "S1": "=A4", "P2": 5.0, "Q2": 6.0, "R2": "=A3",
+    "S2": 8.0,
+    "B1": "=MATCH(A5,K1:K6,1)+MATCH(A5,K1:K6)*10",
+    "B2": "=MATCH(A5*2,M1:M5,-1)+MATCH(A5,M1:M5,-2)*10",       # descending: #N/A past it
+    "B3": "=VLOOKUP(A5,K1:L6,2,TRUE)",                         # the kind varies per trial
+    "B4": "=ISTEXT(VLOOKUP(A5,K1:L6,2))*1+IFERROR(VLOOKUP(A5,K1:L6,2)*1,-5)",
+    "B5": "=LOOKUP(A5,K1:K6,L1:L6)",
+    "B6": "=LOOKUP(A5*1.2,K1:L6)+LOOKUP(A5,P1:S2)*10+LOOKUP(A5,K1:K6)*100",   # array forms
+    "B7": "=LOOKUP(A5,K1:K6,N1:N4)",                           # beyond the result: #N/A
+    "B8": "=HLOOKUP(A5,P1:S2,2)+HLOOKUP(A5,P1:S2,2,FALSE)",
+    "B9": "=VLOOKUP(3.5,K1:L6,1,FALSE)+VLOOKUP(6,K1:K6,1)",    # a fixed key, a table that varies
+}
+
+
+def test_lookups_over_numbers_that_vary_match_numpy(backend):
+    outs = [f"B{i}" for i in range(1, 10)]
+    job, got, _ = check(backend, LOOKUPS, outs, STATS_INPUTS)
+    _varied(got, job, "B1", {7})
+    _varied(got, job, "B3", {3, 7})
+    _varied(got, job, "B7", {7})
+
+
 # ----------------------------------------------------------------- the shared workbooks
 def _share(name: str) -> float:
     from bench.bench_fused import slice_job

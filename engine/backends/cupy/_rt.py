@@ -541,6 +541,31 @@ MC_HD double pct_rank(double *z, long long n, double x, double exc) {
     return r;
 }
 
+/* ------------------------------------------------------------ lookups (functions._search) */
+MC_HD double approx_pos(const double *z, long long m, double key) {
+    long long low = -1, high = m;
+    while (high - low >= 2) {
+        long long mid = low + (high - low) / 2;
+        double ev = z[mid];
+        if (key == ev) {
+            long long j = mid;
+            while (j + 1 < m && z[j + 1] == z[j]) ++j;
+            return (double)(j < high - 1 ? j : high - 1);
+        }
+        if (key < ev) high = mid; else low = mid;
+    }
+    return (double)low;
+}
+
+MC_HD double desc_pos(const double *z, long long m, double key) {
+    long long first_lt = m, first_eq = m;
+    for (long long i = 0; i < m; ++i) {
+        if (z[i] < key && first_lt == m) first_lt = i;
+        if (z[i] == key && first_eq == m) first_eq = i;
+    }
+    return (double)(first_lt - 1 < first_eq ? first_lt - 1 : first_eq);
+}
+
 /* ------------------------------------------------------------ paired data (regression) */
 __host__ __device__ double mc_pairwise(const double *z, long long lo, long long n) {
     /* numpy's sum of a row: pairwise summation (numba/_rt_functions._pairwise) */

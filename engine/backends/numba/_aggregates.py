@@ -261,7 +261,7 @@ class AggregatesMixin(ArgsMixin):
             raise NotFusable("MATCH of something other than a number")
         cells = self._line(node.args[1], "MATCH")
         mode = self._static_int(node.args[2] if len(node.args) > 2 else None, 1)
-        pos = self._match_position(x, cells, mode, "MATCH")
+        pos = self._match_position(x, cells, (mode > 0) - (mode < 0), "MATCH")
         e = self.err(self.chain([x.e], [(f"({pos} == 0.0)", NA)]))
         return num(pos, e, (1.0, float(len(cells))))
 
@@ -278,15 +278,23 @@ class AggregatesMixin(ArgsMixin):
                 c = cells[j - 1]
                 if c.kind == x.kind:
                     pos = self.value(f"sel({x.v} == {c.v}, {lit(j)}, {pos})")
-        elif mode == 1:
-            consts = [c for c in cells if c.kind == KNUM and c.lo == c.hi]
-            if len(consts) != len(cells) or any(
-                    a.lo >= b.lo for a, b in zip(consts, consts[1:], strict=False)):
-                raise NotFusable(f"approximate {what} over cells not known to be sorted")
+        elif mode in (1, -1):
             if x.kind != KNUM:
                 raise NotFusable(f"approximate {what} of a logical")
-            for j, c in enumerate(cells, start=1):
-                pos = self.value(f"sel({x.v} >= {c.v}, {lit(j)}, {pos})")
+            consts = [c for c in cells if c.kind == KNUM and c.lo == c.hi]
+            if mode == 1 and len(consts) == len(cells) and all(
+                    a.lo < b.lo for a, b in zip(consts, consts[1:], strict=False)):
+                for j, c in enumerate(cells, start=1):
+                    pos = self.value(f"sel({x.v} >= {c.v}, {lit(j)}, {pos})")
+                return pos
+            if any(c.kind != KNUM for c in cells):
+                raise NotFusable(f"approximate {what} over cells that are not all numbers")
+            # lookup._classic's search (_search.approximate or .descending) per trial
+            z = self.scratch(max(len(cells), 1))
+            for j, c in enumerate(cells):
+                self.lines.append(f"{z}[{j}] = {c.v}")
+            how = "approx_pos" if mode == 1 else "desc_pos"
+            pos = self.value(f"{how}({z}, {len(cells)}, {x.v}) + 1.0")
         else:
             raise NotFusable(f"{what} with match type {mode}")
         return pos
@@ -299,7 +307,8 @@ class AggregatesMixin(ArgsMixin):
         if not 3 <= len(args) <= 4:
             raise NotFusable(f"{node.name} with a wrong number of arguments")
         key = self.expr(args[0])
-        if key.kind != KNUM or key.lo == key.hi or not isinstance(args[1], ir.Area):
+        if key.kind != KNUM or not isinstance(args[1], ir.Area) or (
+                key.lo == key.hi and not self.area_varies(args[1])):
             return self.enumerated_call(node)
         k = self._static_int(args[2], 0)
         approx = True
@@ -314,17 +323,58 @@ class AggregatesMixin(ArgsMixin):
             raise NotFusable(f"{node.name} of a column outside the table")
         first = [self.operand(r[0]) for r in rows]
         found = [self.operand(r[k - 1]) for r in rows]
-        if len({c.kind for c in found}) != 1 or found[0].kind == KANY:
-            raise NotFusable(f"{node.name} returning values of several types")
         pos = self._match_position(key, first, 1 if approx else 0, node.name)
-        r, cell_err = found[0].v, found[0].e
-        for j in range(2, len(found) + 1):
-            r = self.value(f"sel({pos} == {lit(j)}, {found[j - 1].v}, {r})")
-            if found[j - 1].e != "0" or cell_err != "0":
-                cell_err = self.err(f"sel({pos} == {lit(j)}, {found[j - 1].e}, {cell_err})")
-        e = self.err(self.chain([key.e], [(f"({pos} == 0.0)", NA),
-                                           (cell_err, 0) if cell_err != "0" else None]))
-        return num(r, e, iv.union([c.iv for c in found]), found[0].kind, union_dom(found))
+        return self._gathered(pos, found, [key.e])
+
+    def _gathered(self, pos: str, cells: list[Val], errs: list[str]) -> Val:
+        """lookup.gather: per trial the cell at 1-based ``pos`` (0: #N/A), after ``errs``;
+        its kind merged per trial (as IF merges its branches) where the cells' differ."""
+        acc, cell_err = cells[0], cells[0].e
+        for j in range(2, len(cells) + 1):
+            a, m = cells[j - 1], f"({pos} == {lit(j)})"
+            if a.kind == acc.kind != KANY:
+                acc = Val(self.value(f"sel({m}, {a.v}, {acc.v})"), "0", a.kind,
+                          *iv.union([a.iv, acc.iv]), union_dom([a, acc]))
+            else:
+                acc = self.mixed(m, a, acc)
+            if a.e != "0" or cell_err != "0":
+                cell_err = self.err(f"sel({m}, {a.e}, {cell_err})")
+        e = self.err(self.chain(errs, [(f"({pos} == 0.0)", NA),
+                                       (cell_err, 0) if cell_err != "0" else None]))
+        if acc.kind == KANY:
+            return Val(acc.v, e, KANY, acc.lo, acc.hi, acc.dom, acc.y, acc.kinds)
+        return num(acc.v, e, acc.iv, acc.kind, acc.dom)
+
+    def fn_lookup(self, node: ir.Call) -> Val:
+        """lookup.lookup of a number: the approximate position in the lookup vector (an
+        array's first row when it is wider than tall, else its first column), then the cell
+        of the result vector (else the array's last row or column); #N/A beyond it."""
+        if not 2 <= len(node.args) <= 3:
+            raise NotFusable("LOOKUP with a wrong number of arguments")
+        key = self.expr(node.args[0])
+        if key.kind != KNUM or not isinstance(node.args[1], ir.Area | ir.Ref):
+            return self.enumerated_call(node)
+        g = self._grid_cells(node.args[1])
+        wide = len(g[0]) > len(g)
+        search = g[0] if wide else [r[0] for r in g]
+        if len(node.args) == 3 and not isinstance(node.args[2], ir.Missing):
+            rg = self._grid_cells(node.args[2])
+            if min(len(rg), len(rg[0])) != 1:
+                raise NotFusable("LOOKUP with a two-dimensional result")
+            result = [c for row in rg for c in row]
+        else:
+            result = list(g[-1]) if wide else [r[-1] for r in g]
+        pos = self._match_position(key, [self.operand(c) for c in search], 1, "LOOKUP")
+        if len(result) < len(search):   # beyond the result vector: #N/A
+            pos = self.value(f"sel({pos} > {lit(len(result))}, 0.0, {pos})")
+        return self._gathered(pos, [self.operand(c) for c in result], [key.e])
+
+    def _grid_cells(self, node: ir.Node) -> list[list]:
+        if isinstance(node, ir.Ref):
+            return [[node.cell]]
+        assert isinstance(node, ir.Area)
+        self.area_cells(node)   # the size limit
+        return node.cells()
 
     def fn_vlookup(self, node: ir.Call) -> Val:
         return self._table_lookup(node, True)

@@ -23,7 +23,8 @@ _EPOCH_1970 = -25569   # 1899-12-30 in days from 1970-01-01
 
 # the names a generated kernel imports from this module
 KERNEL_NAMES = ("serial_part", "serial_bad", "yearfrac", "pct_inc", "pct_exc", "kth_large",
-                "kth_small", "pct_rank", "pmt", "pv", "fv", "vdb", "db", "pair_stat", "pair_bad")
+                "kth_small", "pct_rank", "pmt", "pv", "fv", "vdb", "db", "pair_stat", "pair_bad",
+                "approx_pos", "desc_pos")
 
 
 # ----------------------------------------------------------------- dates (functions.dates)
@@ -199,6 +200,43 @@ def pct_rank(z, n, x, exc):
     if math.isinf(r):
         return 1.7976931348623157e308 if r > 0 else -1.7976931348623157e308
     return r
+
+
+# ----------------------------------------------------------------- lookups (functions._search)
+@_jit
+def approx_pos(z, m, key):
+    """_search.approximate over numbers z[0:m] (sorted or not): Excel's binary search for
+    the last element <= key; an exact hit extends to the end of its run of equal values.
+    The 0-based position, or -1."""
+    low = -1
+    high = m
+    while high - low >= 2:
+        mid = low + (high - low) // 2
+        ev = z[mid]
+        if key == ev:
+            j = mid
+            while j + 1 < m and z[j + 1] == z[j]:
+                j += 1
+            return float(min(j, high - 1))
+        if key < ev:
+            high = mid
+        else:
+            low = mid
+    return float(low)
+
+
+@_jit
+def desc_pos(z, m, key):
+    """_search.descending over numbers z[0:m] (MATCH with type -1): the last element before
+    the first smaller one (an equal one ends the scan).  The 0-based position, or -1."""
+    first_lt = m
+    first_eq = m
+    for i in range(m):
+        if z[i] < key and first_lt == m:
+            first_lt = i
+        if z[i] == key and first_eq == m:
+            first_eq = i
+    return float(min(first_lt - 1, first_eq))
 
 
 # ----------------------------------------------------------------- paired data (regression)
