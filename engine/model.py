@@ -35,23 +35,33 @@ _NO_INFO = CompileInfo()  # shared by every cell whose compile found nothing to 
 
 class CellCode:
     """A formula cell's IR and the formula cells it reads; its code (and what compiling found,
-    ``info``) are compiled on first use, and the deterministic pass releases the code of a
-    cell once computed (a 10^6-formula check keeps IR and values, not 10^6 closures).
-    ``ref`` is None for the member of an array formula (its code is kept)."""
+    ``info``) are compiled on first use.  The deterministic pass releases the code and the IR
+    of a cell once computed (parsed and compiled again if asked for): a 10^6-formula check
+    keeps the dependencies and values, not 10^6 trees and closures.  ``ref`` is None for
+    the member of an array formula (its IR and code are kept)."""
 
-    __slots__ = ("node", "deps", "ref", "cached", "_code", "_info")
+    __slots__ = ("_node", "deps", "ref", "_model", "_code", "_info")
 
     def __init__(self, node: ir.Node, deps: list[CellRef], ref: CellRef | None,
-                 cached: object = None, code: Code | None = None) -> None:
-        self.node, self.deps, self.ref, self.cached = node, deps, ref, cached
+                 model: Model | None = None, code: Code | None = None) -> None:
+        self._node: ir.Node | None = node
+        self.deps, self.ref, self._model = deps, ref, model
         self._code = code
         self._info: CompileInfo | None = None if code is None else _NO_INFO
 
     @property
+    def node(self) -> ir.Node:
+        if self._node is None:
+            assert self._model is not None and self.ref is not None
+            self._node = self._model._parse(self.ref)
+        return self._node
+
+    @property
     def code(self) -> Code:
         if self._code is None:
-            assert self.ref is not None
-            self._code, info = _compiled(self.ref, self.node, self.cached)
+            assert self._model is not None and self.ref is not None
+            cell = self._model.workbook.cell(self.ref)
+            self._code, info = _compiled(self.ref, self.node, None if cell is None else cell.value)
             if self._info is None:
                 self._info = _NO_INFO if info == _NO_INFO else info
         return self._code
@@ -64,9 +74,9 @@ class CellCode:
         return self._info
 
     def release(self) -> None:
-        """Drop the compiled code (compiled again if asked for)."""
+        """Drop the compiled code and the IR (made again if asked for)."""
         if self.ref is not None:
-            self._code = None
+            self._code = self._node = None
 
 
 def _compiled(ref: CellRef, node: ir.Node, cached: object) -> tuple[Code, CompileInfo]:
@@ -203,15 +213,22 @@ class Model:
             cc = CellCode(ir.Ref(anchor), [anchor], None, code=member)
             self._code[ref] = cc
             return cc
+        node = self._parse(ref)
+        cc = CellCode(node, self._static_deps(node), ref, self)
+        self._code[ref] = cc
+        return cc
+
+    def _parse(self, ref: CellRef) -> ir.Node:
+        """The IR of a formula cell (a BadRef naming the problem for a formula that cannot be
+        read)."""
+        cell = self.workbook.cell(ref)
+        assert cell is not None and cell.formula is not None
         try:
-            node = ir.parse_formula(cell.formula, ref.sheet, self.resolver, cell=ref,
+            return ir.parse_formula(cell.formula, ref.sheet, self.resolver, cell=ref,
                                     array=cell.array_ref is not None)
         except FormulaError as exc:
             self._errors[ref] = str(exc)
-            node = ir.BadRef(cell.formula, str(exc))
-        cc = CellCode(node, self._static_deps(node), ref, cell.value)
-        self._code[ref] = cc
-        return cc
+            return ir.BadRef(cell.formula, str(exc))
 
     def _static_deps(self, node: ir.Node) -> list[CellRef]:
         out: list[CellRef] = []
@@ -255,7 +272,7 @@ class Model:
         if self._last_order is not None and self._last_order[0] == key:
             order, cycles = self._last_order[1]
             return list(order), [list(c) for c in cycles]
-        got = topological_order(sorted(key), self.deps)
+        got = topological_order(sorted(key, key=_position), self.deps)
         self._last_order = (key, got)
         return list(got[0]), [list(c) for c in got[1]]
 
@@ -340,17 +357,7 @@ class Model:
                                 + "; ".join(" -> ".join(map(str, cyc[:8])) for cyc in cycles[:3]))
             order, blocks = order_with_blocks(needed, deps_cut, list(self.workbook.sheets))
 
-        # which cells vary per trial: those reading an input or a random stream, and their users
-        varying: set[CellRef] = set()
-        for c in order:
-            cc = self.code(c)
-            reads_input = any(_reads(r, input_set) for r in ir.read_references(cc.node))
-            # OFFSET/INDIRECT read cells known only per trial: computed per trial
-            if reads_input or cc.info.random_streams or any(d in varying for d in cc.deps) \
-                    or ir.dynamic_references(cc.node):
-                varying.add(c)
-                if c in blocks:  # a cycle varies as a whole
-                    varying.update(blocks[c])
+        varying = self._varying(order, input_set, blocks)
         steps = [c for c in order if c in varying]
         problems = []
         for c in steps:
@@ -367,6 +374,55 @@ class Model:
         self.iterative_blocks.update(mine)
         return Program(self, inputs, outputs, steps, constants,
                        now=excel_now() if now is None else now, blocks=mine)
+
+    def _varying(self, order: list[CellRef], inputs: set[CellRef],
+                 blocks: dict[CellRef, tuple[CellRef, ...]]) -> set[CellRef]:
+        """The cells of ``order`` that vary per trial: those reading an input or a random
+        stream, and their users (a cycle as a whole).  OFFSET and INDIRECT read cells known
+        only when they run: such a cell varies when anything on the sheet OFFSET starts from
+        varies (any sheet for INDIRECT), found by repeating the pass until nothing changes."""
+        dynamic = {}
+        for c in order:
+            node = self.code(c).node
+            if ir.dynamic_references(node):
+                dynamic[c] = _dynamic_sheets(node)
+        forced: set[CellRef] = set()
+        while True:
+            varying: set[CellRef] = set()
+            for c in order:
+                cc = self.code(c)
+                if c in forced or cc.info.random_streams \
+                        or any(d in varying for d in cc.deps) \
+                        or any(_reads(r, inputs) for r in ir.read_references(cc.node)):
+                    varying.add(c)
+                    varying.update(blocks.get(c, ()))  # a cycle varies as a whole
+            live = {c.sheet for c in varying} | {c.sheet for c in inputs}
+            more = {c for c, sheets in dynamic.items() if c not in varying
+                    and live and (sheets is None or sheets & live)}
+            if not more:
+                return varying
+            forced |= more
+
+
+def _position(c: CellRef) -> tuple[str, int, int]:
+    """CellRef's own order, as a tuple (sorting 10^6 cells: compared in C, not in Python)."""
+    return c.sheet, c.row, c.col
+
+
+def _dynamic_sheets(node: ir.Node) -> set[str] | None:
+    """The sheets the OFFSETs of ``node`` read (the sheet of each base); None when one
+    could read any sheet (INDIRECT, an OFFSET of a computed reference)."""
+    sheets: set[str] = set()
+    for x in ir.walk(node):
+        if isinstance(x, ir.Call) and x.name in ir.DYNAMIC_REFERENCES:
+            base = x.args[0] if x.name == "OFFSET" and x.args else None
+            if isinstance(base, ir.Ref):
+                sheets.add(base.cell.sheet)
+            elif isinstance(base, ir.Area):
+                sheets.add(base.sheet)
+            else:
+                return None
+    return sheets
 
 
 def _as_vec(x: object) -> Vec:
