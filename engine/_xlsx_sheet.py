@@ -158,6 +158,7 @@ class SheetReader:
         self._ends: dict[str, Any] = {}
         self._fmt: dict[str | None, str] = {}
         self._row = 0
+        self._row_text: str | None = None
         self._col = 0
         self._hidden: set[int] = set()
         self._shared: dict[str, Any] = {}
@@ -262,6 +263,7 @@ class SheetReader:
 
     def _start_row(self, attrs: dict[str, str]) -> None:
         r = attrs.get("r")
+        self._row_text = r
         if r is None:
             self._row += 1
         else:
@@ -288,10 +290,14 @@ class SheetReader:
         else:
             letters = r.rstrip(_DIGITS)
             col = _COLUMNS.get(letters, 0)
-            try:
-                row = int(r[len(letters):])
-            except ValueError:
-                row = 0
+            digits = r[len(letters):]
+            if digits == self._row_text:
+                row = self._row  # one int per row, not per cell
+            else:
+                try:
+                    row = int(digits)
+                except ValueError:
+                    row = 0
             if not col or not 0 < row <= MAX_ROW:
                 row, col = parse_coordinate(r, self.where)  # the message, or a lower-case ref
         self._col = col
