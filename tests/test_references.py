@@ -442,3 +442,15 @@ def test_offset_to_an_input_varies_per_trial(make_book):
     a2, b1 = CellRef("Sheet1", 2, 1), CellRef("Sheet1", 1, 2)
     out = model.compile([a2], [b1]).run({a2: np.array([3.0, 4.0])}, 2, rand=None)
     assert out[b1].data.tolist() == [30.0, 40.0]
+
+
+def test_offset_into_a_sheet_where_nothing_varies_stays_constant(make_book):
+    path = make_book({"Sheet1!A1": 1, "Sheet1!B1": "=A1*2+SUM(OFFSET(Rates!A1,C1,0,2,1))",
+                      "Sheet1!C1": 1, "Rates!A1": 5, "Rates!A2": 7, "Rates!A3": 11,
+                      "Sheet1!D1": "=SUM(OFFSET(Rates!A1,C1-1,0,3,1))"})
+    model = Model.open(path)
+    a1, b1, d1 = (CellRef("Sheet1", 1, c) for c in (1, 2, 4))
+    program = model.compile([a1], [b1, d1])
+    assert program.steps == [b1]                   # D1 reads only constants: computed once
+    out = program.run({a1: np.array([1.0, 2.0])}, 2, rand=None)
+    assert out[b1].data.tolist() == [20.0, 22.0] and out[d1].scalar() == 23.0
