@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from nicegui import ui
 from nicegui.testing import User
 from openpyxl import Workbook
 
@@ -131,8 +130,8 @@ async def test_scatter_of_two_correlated_inputs(user: User, risk_book) -> None:
     note = _element(user, "scatter-note").text
     rho = float(note.split()[2].rstrip(","))
     assert rho == pytest.approx(0.6, abs=0.05)   # RiskCorrmat's 0.6, drawn before any run
-    plot = next(p for p in user.find(ui.plotly).elements
-                if p.figure["layout"].get("xaxis", {}).get("title", {}).get("text") == "Steel")
+    plot = _element(user, "scatter-plot")
+    assert plot.figure["layout"]["xaxis"]["title"]["text"] == "Steel"
     xs = np.asarray(plot.figure["data"][0]["x"])
     assert xs.size == 2000 and xs.min() >= 13 and xs.max() <= 27   # truncated to [13, 27]
 
