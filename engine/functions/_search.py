@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
@@ -35,10 +35,24 @@ _CHUNK = 1 << 22  # elements per block when a per-trial table is compared as a m
 class Table:
     typ: np.ndarray   # (t, m) int8 type codes
     val: np.ndarray   # (t, m) float64 values (text: rank in ``texts``)
+    # per type code, of a table the same for all trials: the positions of that type, their
+    # order by value and the sorted values (built on the first exact search, then reused)
+    _sorted: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(
+        default_factory=dict, repr=False)
 
     @property
     def m(self) -> int:
         return self.typ.shape[1]
+
+    def by_type(self, ty: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Positions of the elements of type ``ty``, their stable order by value and the
+        sorted values (a table the same for all trials)."""
+        got = self._sorted.get(ty)
+        if got is None:
+            p = np.nonzero(self.typ[0] == ty)[0]
+            order = np.argsort(self.val[0][p], kind="stable")
+            got = self._sorted[ty] = (p, order, self.val[0][p][order])
+        return got
 
     def rows(self, n: int) -> np.ndarray:
         return np.arange(n) if self.typ.shape[0] > 1 else np.zeros(n, dtype=np.intp)
@@ -84,12 +98,12 @@ def _parts(v: Vec) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     return typ, val, strs
 
 
-def encode(cells: Sequence[Vec], key: Vec, fold: Callable[[str], str] = str.lower
-           ) -> tuple[Table, Keys, list[str]]:
-    """Encode a lookup vector and its keys together; returns the texts in rank order too.
-    Text is compared after ``fold`` (MATCH: lower case; XMATCH: full case folding, 'ß' = 'ss')."""
-    parts = [_parts(c) for c in cells] + [_parts(key)]
-    typs = [p[0] for p in parts]
+def encode_table(cells: Sequence[Vec], fold: Callable[[str], str] = str.lower
+                 ) -> tuple[Table, list[str]]:
+    """Encode a lookup vector; returns its distinct folded texts in rank order too (a text's
+    value is its position there).  Text is compared after ``fold`` (MATCH: lower case;
+    XMATCH: full case folding, 'ß' = 'ss')."""
+    parts = [_parts(c) for c in cells]
     vals = [np.array(p[1], dtype=np.float64) for p in parts]
     texts: list[str] = []
     where: list[tuple[int, np.ndarray, np.ndarray]] = []
@@ -106,18 +120,43 @@ def encode(cells: Sequence[Vec], key: Vec, fold: Callable[[str], str] = str.lowe
         for j, rows, pos in where:
             vals[j][rows] = inv.ravel()[pos]
     m = len(cells)
-    t = max([len(ty) for ty in typs[:m]] + [1])
+    t = max([len(p[0]) for p in parts] + [1])
     typ = np.empty((t, m), dtype=np.int8)
     val = np.empty((t, m))
     for j in range(m):
-        typ[:, j] = typs[j]
+        typ[:, j] = parts[j][0]
         val[:, j] = vals[j]
-    ktyp, kstr = typs[m], parts[m][2]
+    return Table(typ, val), uniq
+
+
+def encode_keys(key: Vec, texts: list[str], fold: Callable[[str], str] = str.lower) -> Keys:
+    """Encode lookup keys against a table's texts (from :func:`encode_table`): a key text
+    equal to one of them gets its rank, another one the half rank where it would sort, so
+    that order and equality against the table are those of the texts."""
+    ktyp, kval, kstr = _parts(key)
     text = np.empty(len(ktyp), dtype=object)
     if kstr is not None:
-        text[ktyp == STR_T] = kstr[ktyp == STR_T]
+        is_str = ktyp == STR_T
+        text[is_str] = kstr[is_str]
+        rows = np.nonzero(is_str)[0]
+        if len(rows):
+            folded = np.array([fold(str(kstr[i])) for i in rows], dtype=object)
+            if texts:
+                sorted_texts = np.array(texts, dtype=object)
+                pos = np.searchsorted(sorted_texts, folded)
+                hit = (pos < len(texts)) & (sorted_texts[np.minimum(pos, len(texts) - 1)] == folded)
+                kval[rows] = np.where(hit, pos, pos - 0.5)
+            else:
+                kval[rows] = -0.5
     kerr = None if key.err is None or not key.err.any() else key.err
-    return Table(typ, val), Keys(ktyp, vals[m], text, kerr), uniq
+    return Keys(ktyp, np.asarray(kval, dtype=np.float64), text, kerr)
+
+
+def encode(cells: Sequence[Vec], key: Vec, fold: Callable[[str], str] = str.lower
+           ) -> tuple[Table, Keys, list[str]]:
+    """Encode a lookup vector and its keys; returns the table's texts in rank order too."""
+    tab, texts = encode_table(cells, fold)
+    return tab, encode_keys(key, texts, fold), texts
 
 
 def _broadcast_keys(keys: Keys, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -261,16 +300,13 @@ def exact(tab: Table, keys: Keys, n: int, texts: list[str], *, wildcards: bool,
         wild = np.array([t == STR_T and has_wildcard(s) for t, s in zip(ktyp, ktext, strict=True)])
     plain = ~wild
     if tab.typ.shape[0] == 1:
-        typ0, val0 = tab.typ[0], tab.val[0]
         for ty in np.unique(ktyp[plain]):
             if ty in (BLANK_T, ERR_T):
                 continue
-            p = np.nonzero(typ0 == ty)[0]
+            p, order, sv = tab.by_type(int(ty))
             sel = plain & (ktyp == ty)
             if not len(p):
                 continue
-            order = np.argsort(val0[p], kind="stable")
-            sv = val0[p][order]
             if last:
                 j = np.searchsorted(sv, kval[sel], side="right") - 1
                 ok = j >= 0

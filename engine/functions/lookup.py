@@ -21,7 +21,9 @@ Excel semantics:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
 import numpy as np
@@ -137,10 +139,96 @@ def gather(cells: Sequence[Vec], idx: np.ndarray, err: np.ndarray | None = None,
     return normalize(Vec(kind, out, e))
 
 
+# ------------------------------------------------------------------ what is kept per range
+# A range read by many lookups (VLOOKUP(key, Table[#All], k) down a column) is one Grid object
+# in the deterministic pass (Env.area keeps it): its encoded lookup vector and its trial count
+# are computed once and found again by the Grid's identity.  An entry holds its Grid, so an id
+# is never reused while the entry lives; encodings of tables that vary per trial are not kept.
+_KEPT: OrderedDict[tuple[int, Hashable], tuple[Grid, Any]] = OrderedDict()
+_KEPT_MAX = 64             # entries
+_KEPT_MAX_CELLS = 250_000  # cells of the ranges the entries hold, all together
+_kept_cells = 0
+_kept_lock = threading.Lock()
+
+
+def _size(g: Grid) -> int:
+    rows, cols = g.shape
+    return rows * cols
+
+
+def _kept(grid: Grid, part: Hashable, build: Callable[[], Any],
+          keep: Callable[[Any], bool] = lambda _: True) -> Any:
+    """``build()``, computed once per range (``grid``, a Grid read from cells) and ``part``."""
+    global _kept_cells
+    if grid.area is None:
+        return build()
+    key = (id(grid), part)
+    with _kept_lock:
+        hit = _KEPT.get(key)
+        if hit is not None and hit[0] is grid:
+            _KEPT.move_to_end(key)
+            return hit[1]
+    value = build()
+    size = _size(grid)
+    if keep(value) and size <= _KEPT_MAX_CELLS:
+        with _kept_lock:
+            old = _KEPT.pop(key, None)
+            _kept_cells -= _size(old[0]) if old is not None else 0
+            _KEPT[key] = (grid, value)
+            _kept_cells += size
+            while len(_KEPT) > _KEPT_MAX or _kept_cells > _KEPT_MAX_CELLS:
+                _kept_cells -= _size(_KEPT.popitem(last=False)[1][0])
+    return value
+
+
+def forget_kept() -> None:
+    """Drop what is kept per range (and the ranges themselves)."""
+    global _kept_cells
+    with _kept_lock:
+        _KEPT.clear()
+        _kept_cells = 0
+
+
+def _trials(g: Grid, *others: Any) -> int:
+    """The trial count of a range and the other arguments (Vec ones)."""
+    return max(_kept(g, "trials", lambda: trials(g)),
+               trials(*[a for a in others if isinstance(a, Vec)]))
+
+
+def _encoded_table(cells: Sequence[Vec], fold: Callable[[str], str],
+                   source: tuple[Grid, Hashable] | None) -> tuple[S.Table, list[str]]:
+    """``cells`` encoded for searching; ``source`` (the range they come from and which of its
+    lines they are) lets a range read again reuse the encoding."""
+    if source is None:
+        return S.encode_table(cells, fold)
+    grid, line = source
+    return _kept(grid, ("table", line, fold), lambda: S.encode_table(cells, fold),
+                 keep=lambda got: got[0].typ.shape[0] == 1)
+
+
+class _Column(Sequence[Vec]):
+    """Column ``k`` of a grid's cells, read in place (no copy per lookup)."""
+
+    __slots__ = ("_cells", "_k")
+
+    def __init__(self, cells: list[list[Vec]], k: int) -> None:
+        self._cells, self._k = cells, k
+
+    def __len__(self) -> int:
+        return len(self._cells)
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return [row[self._k] for row in self._cells[i]]
+        return self._cells[i][self._k]
+
+
 # ------------------------------------------------------------------ searching
-def _classic(cells: list[Vec], key: Vec, modes: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray | None]:
+def _classic(cells: Sequence[Vec], key: Vec, modes: np.ndarray, n: int,
+             source: tuple[Grid, Hashable] | None = None) -> tuple[np.ndarray, np.ndarray | None]:
     """MATCH/VLOOKUP/HLOOKUP/LOOKUP positions: mode 1 approximate, 0 exact, -1 descending."""
-    tab, keys, texts = S.encode(cells, key)
+    tab, texts = _encoded_table(cells, str.lower, source)
+    keys = S.encode_keys(key, texts)
     blank_key = keys.typ == S.BLANK_T
     if blank_key.any():  # an empty key looks up the number 0
         keys.typ = np.where(blank_key, S.NUM_T, keys.typ).astype(np.int8)
@@ -157,9 +245,12 @@ def _classic(cells: list[Vec], key: Vec, modes: np.ndarray, n: int) -> tuple[np.
     return idx, keys.err
 
 
-def _modern(cells: list[Vec], key: Vec, mode: int, search: int, n: int) -> np.ndarray:
+def _modern(cells: Sequence[Vec], key: Vec, mode: int, search: int, n: int,
+            source: tuple[Grid, Hashable] | None = None) -> np.ndarray:
     """XMATCH/XLOOKUP positions for one match_mode and search_mode."""
-    tab, keys, texts = S.encode(cells, key, str.lower if mode == 2 else str.casefold)
+    fold = str.lower if mode == 2 else str.casefold
+    tab, texts = _encoded_table(cells, fold, source)
+    keys = S.encode_keys(key, texts, fold)
     if mode == 2:
         keys.typ = np.where(keys.typ == S.BLANK_T, S.ERR_T, keys.typ).astype(np.int8)
         return S.exact(tab, keys, n, texts, wildcards=True, last=search < 0)
@@ -184,14 +275,15 @@ def match(value: Arg, array: Arg, match_type: Any = _ABSENT) -> Vec | Grid:
 
 
 def _match(value: Vec, array: Arg, match_type: Any) -> Vec:
-    cells = _vector(_grid(array))
+    g = _grid(array)
+    cells = _vector(g)
     key = as_vec(value)
-    n = trials(key, _grid(array), *([match_type] if isinstance(match_type, Vec) else []))
+    n = _trials(g, key, match_type)
     if cells is None:
         return error(NA, n)
     mt, e = _int(match_type, 1)
     modes = np.sign(mt).astype(int)
-    idx, kerr = _classic(cells, key, modes, n)
+    idx, kerr = _classic(cells, key, modes, n, (g, "vector"))
     return _position(idx, first_error(kerr, e))
 
 
@@ -208,15 +300,17 @@ def xmatch(value: Arg, array: Arg, match_mode: Any = _ABSENT, search_mode: Any =
 
 def _xmatch(value: Vec, array: Arg, match_mode: Any, search_mode: Any) -> Vec:
     key = as_vec(value)
-    cells = _vector(_grid(array))
-    n = trials(key, _grid(array))
+    g = _grid(array)
+    cells = _vector(g)
+    n = _trials(g, key)
     if cells is None:
         return error(VALUE, n)
-    idx, err = _modern_positions(cells, key, match_mode, search_mode, n)
+    idx, err = _modern_positions(cells, key, match_mode, search_mode, n, (g, "vector"))
     return _position(idx, err)
 
 
-def _modern_positions(cells: list[Vec], key: Vec, match_mode: Any, search_mode: Any, n: int
+def _modern_positions(cells: Sequence[Vec], key: Vec, match_mode: Any, search_mode: Any, n: int,
+                      source: tuple[Grid, Hashable] | None = None
                       ) -> tuple[np.ndarray, np.ndarray | None]:
     modes, e1 = _per_mode(match_mode, 0, {0, -1, 1, 2}, n)
     searches, e2 = _per_mode(search_mode, 1, {1, -1, 2, -2}, n)
@@ -229,7 +323,7 @@ def _modern_positions(cells: list[Vec], key: Vec, match_mode: Any, search_mode: 
         if mode not in (0, -1, 1, 2) or search not in (1, -1, 2, -2):
             continue
         sel = (modes == mode) & (searches == search)
-        r = _modern(cells, key, mode, search, n)
+        r = _modern(cells, key, mode, search, n, source)
         idx = np.where(sel, r, idx)
     return idx, err
 
@@ -249,9 +343,8 @@ def hlookup(value: Arg, table: Arg, row: Arg, range_lookup: Any = _ABSENT) -> Ve
 
 def _table_lookup(value: Vec, table: Arg, which: Any, range_lookup: Any, *, vertical: bool) -> Vec:
     g = _grid(table)
-    rows = g.cells if vertical else [list(c) for c in zip(*g.cells, strict=True)]
     key = as_vec(value)
-    n = trials(key, g, *[a for a in (which, range_lookup) if isinstance(a, Vec)])
+    n = _trials(g, key, which, range_lookup)
     k, e1 = _int(which, None)
     if range_lookup is _ABSENT:
         approx, e2 = np.ones(1, dtype=bool), None
@@ -259,14 +352,18 @@ def _table_lookup(value: Vec, table: Arg, which: Any, range_lookup: Any, *, vert
         approx, e2 = np.zeros(1, dtype=bool), None
     else:
         approx, e2 = to_bool(as_vec(range_lookup))
-    width = len(rows[0])
+    height, width = g.shape if vertical else g.shape[::-1]
     err = first_error(key.err, e1, _flag(k < 1, VALUE), _flag(k > width, REF), e2)
     modes = approx.astype(int)
-    idx, _ = _classic([r[0] for r in rows], key, modes, n)
+
+    def line(j: int) -> Sequence[Vec]:   # the j-th column (VLOOKUP) or row (HLOOKUP)
+        return _Column(g.cells, j) if vertical else g.cells[j]
+
+    idx, _ = _classic(line(0), key, modes, n, (g, "first column" if vertical else "first row"))
     kk = np.clip(k.astype(np.intp) - 1, 0, width - 1)
     if len(kk) == 1:  # the usual case: one result column for all trials
-        return gather([r[int(kk[0])] for r in rows], idx, err)
-    flat = [c for r in rows for c in r]
+        return gather(line(int(kk[0])), idx, err)
+    flat = [line(j)[i] for i in range(height) for j in range(width)]
     pos = np.where(idx < 0, -1, idx * width + kk)
     return gather(flat, pos, err)
 
@@ -280,15 +377,16 @@ def lookup(value: Arg, lookup_vector: Arg, result_vector: Any = _ABSENT) -> Vec 
 def _lookup(value: Vec, lookup_vector: Arg, result_vector: Any) -> Vec:
     key = as_vec(value)
     g = _grid(lookup_vector)
-    n = trials(key, g)
+    n = _trials(g, key)
     rows, cols = g.shape
     wide = cols > rows
-    search = list(g.cells[0]) if wide else [r[0] for r in g.cells]
+    search = g.cells[0] if wide else _Column(g.cells, 0)
     if result_vector is _ABSENT or result_vector is None:
         result = list(g.cells[-1]) if wide else [r[-1] for r in g.cells]
     else:
         result = _vector(_grid(result_vector)) or []
-    idx, kerr = _classic(search, key, np.ones(1, dtype=int), n)
+    idx, kerr = _classic(search, key, np.ones(1, dtype=int), n,
+                         (g, "first row" if wide else "first column"))
     idx = np.where(idx >= len(result), -1, idx)
     return gather(result or [error(NA)], idx, kerr)
 
@@ -304,14 +402,14 @@ def _xlookup(value: Vec, lookup_array: Arg, return_array: Arg, if_not_found: Any
              match_mode: Any, search_mode: Any) -> Vec | Grid:
     key = as_vec(value)
     lk, ret = _grid(lookup_array), _grid(return_array)
-    n = trials(key, lk)
+    n = _trials(lk, key)
     cells = _vector(lk)
     (lr, lc), (rr, rc) = lk.shape, ret.shape
     column = lc == 1 and lr > 1 or lr == lc == 1
     if cells is None or (column and rr != lr) or (not column and rc != lc):
         return error(VALUE, n)
-    idx, err = _modern_positions(cells, key, match_mode, search_mode, n)
-    lines = [list(c) for c in zip(*ret.cells, strict=True)] if column else ret.cells
+    idx, err = _modern_positions(cells, key, match_mode, search_mode, n, (lk, "vector"))
+    lines = [_Column(ret.cells, j) for j in range(rc)] if column else ret.cells
     if isinstance(if_not_found, Grid) and if_not_found.shape != (1, 1) and n == 1 and idx[0] < 0 \
             and (err is None or not err[0]):
         return if_not_found
@@ -320,7 +418,7 @@ def _xlookup(value: Vec, lookup_array: Arg, return_array: Arg, if_not_found: Any
     if isinstance(if_not_found, Grid):
         fallback = if_not_found.cells[0][0]
 
-    def pick(line: list[Vec]) -> Vec:
+    def pick(line: Sequence[Vec]) -> Vec:
         out = gather(line, idx, err)
         if fallback is None:
             return out
@@ -356,7 +454,7 @@ def _index(array: Arg, row: Any, col: Any, area: Any) -> Vec | Grid:
     else:
         ci, e2 = _int(col, None)
     an, e3 = _int(area, 1)
-    n = trials(g, *[a for a in (row, col, area) if isinstance(a, Vec)])
+    n = _trials(g, row, col, area)
     err = first_error(e1, _flag((ri < 0) | (ci < 0), VALUE), e2, e3,
                       _flag((ri > rows) | (ci > cols) | (an != 1), REF))
     if len(ri) == len(ci) == 1 and (err is None or len(err) == 1):
