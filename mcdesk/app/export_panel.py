@@ -40,7 +40,13 @@ def report_file(ws: Workspace, kind: str, path: Path) -> Path:
     names = ws.labels([*data["result"]["outputs"], *(i["cell"] for i in data["inputs"])])
     for cell, out in data["result"]["outputs"].items():
         out["name"] = names.get(cell)
-    return write_html(path, data) if kind == "html" else write_xlsx(path, data)
+    tmp = path.with_name(f".{path.name}.part")  # the file appears whole, or not at all
+    try:
+        (write_html if kind == "html" else write_xlsx)(tmp, data)
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
 
 
 class ExportPanel:

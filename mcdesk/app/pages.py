@@ -179,9 +179,10 @@ class WorkbookPage:
                     ui.menu_item("Load the saved project", self.load_project).mark("load-project")
             with ui.button("Export", icon="download").props("flat color=white").mark("export"):
                 with ui.menu():
-                    ui.menu_item("Statistics (.csv)", lambda: self.export("stats_csv"))
+                    ui.menu_item("Statistics (.csv)", lambda: self.export("stats_csv")).mark(
+                        "export-stats")
                     ui.menu_item("Result with names (RESULT.json)",
-                                 lambda: self.export("result_json"))
+                                 lambda: self.export("result_json")).mark("export-result")
                     ui.menu_item("Samples (.csv)", lambda: self.exports.samples("csv")).mark(
                         "export-csv")
                     ui.menu_item("Samples (.parquet, for large runs)",
@@ -328,7 +329,7 @@ class WorkbookPage:
             return
         self.address.set_value(str(ref))
         c = self.ws.require_model().workbook.cell(ref)
-        what = "empty" if c is None else display_value(self.ws.value(ref))
+        what = "empty" if c is None else display_value(self.ws.value(ref), c.number_format)
         formula = f"  {c.formula}" if c is not None and c.formula else ""
         role = " · input" if str(ref) in self.ws.inputs else (" · output" if str(ref) in self.ws.outputs else "")
         self.cell_info.text = f"{ref} = {what}{formula}{role}"
@@ -513,7 +514,7 @@ class WorkbookPage:
             data = cli.result_json(result, names)
             if result.precision:
                 data["precision"] = result.precision
-            ui.download.content(json.dumps(data, indent=2, default=str) + "\n",
+            ui.download.content((json.dumps(data, indent=2, default=str) + "\n").encode(),
                                 f"{stem} RESULT.json")
 
 

@@ -81,6 +81,7 @@ class ResultsView:
 
     def refresh(self) -> None:
         self.box.clear()
+        self.hist_plot = self.cdf_plot = None  # drawn again below
         result = self.ws.result
         with self.box:
             if result is None:
@@ -187,7 +188,7 @@ class ResultsView:
         if table is None or self.ws.view.overlay != "simtable":
             return None
         name = self.selected[0]
-        label = self.labels.get(table.cell) or table.cell
+        label = self.ws.label(table.cell) or table.cell
         return [(f"{label} = {format_stat(v, self.ws.number_format(table.cell))}", r.outputs[name])
                 for v, r in zip(table.values, table.results, strict=True) if name in r.outputs]
 

@@ -10,9 +10,10 @@ from nicegui import ui
 
 from engine.workbook import CellRef, col_letters, col_number
 
+from .numfmt import format_value
 from .workspace import Workspace
 
-__all__ = ["WorkbookView", "display_value", "sheet_rows"]
+__all__ = ["WorkbookView", "column_width", "display_value", "sheet_rows"]
 
 MAX_ROWS = 2_000
 MAX_COLS = 60
@@ -25,10 +26,14 @@ STYLE = """
 """
 
 
-def display_value(value: Any) -> str:
-    """A cell's value as the grid shows it."""
+def display_value(value: Any, number_format: str | None = None) -> str:
+    """A cell's value as the grid shows it: in the cell's number format (percent, currency,
+    thousands separators, dates) when it has one."""
     if value is None:
         return ""
+    if number_format and number_format != "General" and isinstance(value, int | float) \
+            and not isinstance(value, bool) and math.isfinite(value):
+        return format_value(value, number_format)
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, float):
@@ -47,12 +52,7 @@ def sheet_rows(ws: Workspace, sheet: str, marks: dict[CellRef, str]) -> tuple[li
     nrows = max(1, min(st.max_row, MAX_ROWS))
     cols: list[dict] = [{"headerName": "", "field": "_row", "width": 56, "pinned": "left",
                          "cellStyle": {"color": "#888"}}]
-    for c in range(1, ncols + 1):
-        letter = col_letters(c)
-        rules = {cls: f"data._m && data._m.indexOf('|{letter}:{key}|') >= 0"
-                 for key, cls in MARK_CLASSES.items()}
-        cols.append({"headerName": letter, "field": letter, "width": 110, "minWidth": 50,
-                     "resizable": True, "cellClassRules": rules, "tooltipField": letter})
+    widest = [0] * (ncols + 1)
     rows = []
     for r in range(1, nrows + 1):
         row: dict[str, Any] = {"_row": r}
@@ -60,13 +60,28 @@ def sheet_rows(ws: Workspace, sheet: str, marks: dict[CellRef, str]) -> tuple[li
             cell = st.cells.get((r, c))
             if cell is not None:
                 value = cell.value if cell.value is not None else ws.computed.get(CellRef(sheet, r, c))
-                row[col_letters(c)] = display_value(value)
+                text = display_value(value, getattr(cell, "number_format", None))
+                row[col_letters(c)] = text
+                widest[c] = max(widest[c], len(text))
         mark = "".join(f"|{col_letters(ref.col)}:{k}|" for ref, k in marks.items()
                        if ref.sheet == sheet and ref.row == r)
         if mark:
             row["_m"] = mark
         rows.append(row)
+    for c in range(1, ncols + 1):
+        letter = col_letters(c)
+        rules = {cls: f"data._m && data._m.indexOf('|{letter}:{key}|') >= 0"
+                 for key, cls in MARK_CLASSES.items()}
+        cols.append({"headerName": letter, "field": letter, "width": column_width(widest[c]),
+                     "minWidth": 50, "resizable": True, "cellClassRules": rules,
+                     "tooltipField": letter})
     return cols, rows
+
+
+def column_width(chars: int) -> int:
+    """Pixels for a column whose longest text has ``chars`` characters (wide enough to read
+    it, at most 320: the tooltip shows longer texts)."""
+    return max(70, min(320, 7 * chars + 20))
 
 
 class WorkbookView:
