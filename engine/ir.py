@@ -61,7 +61,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ARRAY_ARGUMENTS", "MAX_COL", "MAX_FORMULA_CHARS", "MAX_ROW", "RANDOM", "VOLATILE", "Area",
     "Array", "BadRef", "Binary", "Bool", "Call", "Err", "Missing", "Node", "Num", "Ref",
-    "Resolver", "Str", "Unary", "calls", "DYNAMIC_REFERENCES", "dynamic_references", "cell_pass", "children", "clip", "fold", "height", "height_at_most",
+    "Resolver", "Str", "Unary", "calls", "DYNAMIC_REFERENCES", "dynamic_references", "dynamic_sheets", "cell_pass", "children", "clip", "fold", "height", "height_at_most",
     "intersect", "parse_formula", "parse_reference", "read_references", "references",
     "split_sheet", "structured_reference", "unparse", "walk",
 ]
@@ -132,6 +132,22 @@ def dynamic_references(node: Node) -> bool:
     """Whether ``node`` computes a reference while it runs (OFFSET, INDIRECT): what it
     reads is not in :func:`read_references`."""
     return any(isinstance(x, Call) and x.name in DYNAMIC_REFERENCES for x in walk(node))
+
+
+def dynamic_sheets(node: Node) -> set[str] | None:
+    """The sheets the OFFSETs of ``node`` may read (the sheet of each base); None when one
+    could read any sheet (INDIRECT, an OFFSET of a computed reference)."""
+    sheets: set[str] = set()
+    for x in walk(node):
+        if isinstance(x, Call) and x.name in DYNAMIC_REFERENCES:
+            base = x.args[0] if x.name == "OFFSET" and x.args else None
+            if isinstance(base, Ref):
+                sheets.add(base.cell.sheet)
+            elif isinstance(base, Area):
+                sheets.add(base.sheet)
+            else:
+                return None
+    return sheets
 
 
 def split_sheet(text: str) -> tuple[str | None, str]:

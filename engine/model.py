@@ -385,7 +385,7 @@ class Model:
         for c in order:
             node = self.code(c).node
             if ir.dynamic_references(node):
-                dynamic[c] = _dynamic_sheets(node)
+                dynamic[c] = ir.dynamic_sheets(node)
         forced: set[CellRef] = set()
         while True:
             varying: set[CellRef] = set()
@@ -407,22 +407,6 @@ class Model:
 def _position(c: CellRef) -> tuple[str, int, int]:
     """CellRef's own order, as a tuple (sorting 10^6 cells: compared in C, not in Python)."""
     return c.sheet, c.row, c.col
-
-
-def _dynamic_sheets(node: ir.Node) -> set[str] | None:
-    """The sheets the OFFSETs of ``node`` read (the sheet of each base); None when one
-    could read any sheet (INDIRECT, an OFFSET of a computed reference)."""
-    sheets: set[str] = set()
-    for x in ir.walk(node):
-        if isinstance(x, ir.Call) and x.name in ir.DYNAMIC_REFERENCES:
-            base = x.args[0] if x.name == "OFFSET" and x.args else None
-            if isinstance(base, ir.Ref):
-                sheets.add(base.cell.sheet)
-            elif isinstance(base, ir.Area):
-                sheets.add(base.sheet)
-            else:
-                return None
-    return sheets
 
 
 def _as_vec(x: object) -> Vec:

@@ -34,8 +34,12 @@ def inputs_reaching(model: Model, inputs: Sequence[CellRef], output: CellRef) ->
     for c in reachable([output], deps):
         if c in cut or not model.is_formula(c):
             continue
-        for r in ir.references(model.code(c).node):
+        node = model.code(c).node
+        for r in ir.references(node):
             found.update(_reads(r, inputs))
+        if ir.dynamic_references(node):  # OFFSET/INDIRECT: any input on the sheets they read
+            sheets = ir.dynamic_sheets(node)
+            found.update(i for i in inputs if sheets is None or i.sheet in sheets)
     return found
 
 

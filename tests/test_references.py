@@ -454,3 +454,13 @@ def test_offset_into_a_sheet_where_nothing_varies_stays_constant(make_book):
     assert program.steps == [b1]                   # D1 reads only constants: computed once
     out = program.run({a1: np.array([1.0, 2.0])}, 2, rand=None)
     assert out[b1].data.tolist() == [20.0, 22.0] and out[d1].scalar() == 23.0
+
+
+def test_an_input_read_through_offset_has_an_effect(make_book):
+    from engine.reach import inputs_without_effect
+
+    path = make_book({"Sheet1!A1": 1, "Sheet1!A2": 2, "Sheet1!A3": 3, "Sheet1!C1": 1,
+                      "Sheet1!B1": "=OFFSET(A1,C1,0)*10", "Rates!A1": 4})
+    model = Model.open(path)
+    a2, a3, b1, rates = (model.ref(x) for x in ("Sheet1!A2", "Sheet1!A3", "Sheet1!B1", "Rates!A1"))
+    assert inputs_without_effect(model, [a2, a3, rates], [b1]) == [rates]
