@@ -45,6 +45,7 @@ from .admission import (
 )
 from .dask_pool import DaskPool
 from .errors import BusyError, JobNotFoundError, MemoryBudgetError, RemoteSpecError
+from .parse_pool import ParsePool
 from .runner import PreparedCache, RangeBackend
 from .settings import Settings
 from .store import ResultStore, valid_id
@@ -152,6 +153,8 @@ class JobManager:
         self._stop = threading.Event()
         self._sweeper: threading.Thread | None = None
         self.dask = DaskPool(settings)  # large jobs, when a cluster is configured
+        # workbooks parsed in child processes (MCDESK_PARSE_PROCESSES=0: in this one)
+        self.parser = ParsePool(settings.parse_slots) if settings.parse_processes else None
         self._recover()
 
     # ----------------------------------------------------------------- life cycle
@@ -183,6 +186,8 @@ class JobManager:
             self._sweeper = threading.Thread(target=self._sweep_loop, name="mcdesk-sweeper",
                                              daemon=True)
             self._sweeper.start()
+            if self.parser is not None:
+                self.parser.warm()
 
     def stop(self) -> None:
         """Shut down (SIGTERM, a rolling update): running jobs stop at their next chunk and
@@ -196,6 +201,8 @@ class JobManager:
                     rec.cancel.set()
         self.pool.shutdown(wait=True, cancel_futures=True)
         self.dask.close()
+        if self.parser is not None:
+            self.parser.close()
         for rec in waiting:  # never started: the next replica (or this one restarted) takes it
             if rec.state is State.QUEUED:
                 rec.error = "the service shut down before the job started; submit it again"
@@ -330,8 +337,16 @@ class JobManager:
                         self.ledger.hold(parse_bytes(book, self.settings.max_cells)):
                     yield
 
+            def elsewhere() -> tuple[Job, Model | None]:  # parse in a child process
+                path.write_bytes(book)
+                try:
+                    return self.parser.prepare(path, self.limits(), spec.to_dict())
+                finally:
+                    path.unlink(missing_ok=True)
+
             try:
-                job = self.cache.job(digest, spec, open_model, gate)
+                job = self.cache.job(digest, spec, open_model, gate,
+                                     elsewhere if self.parser is not None else None)
             except McdeskError as exc:  # the user's file is named, never this server's paths
                 text = self.public_message(str(exc), name, path)
                 if isinstance(exc, LimitError) and not any(v in text for v in LIMIT_VARS.values()):

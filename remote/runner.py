@@ -106,17 +106,21 @@ class PreparedCache:
                     self.opening.pop(digest, None)
 
     def job(self, digest: str, spec: SimulationSpec, open_model: Callable[[], Model],
-            gate: Callable[[], AbstractContextManager] = nullcontext) -> Job:
+            gate: Callable[[], AbstractContextManager] = nullcontext,
+            elsewhere: Callable[[], tuple[Job, Model | None]] | None = None) -> Job:
         """The compiled job of ``spec`` on the workbook ``digest``.  A workbook not parsed
-        yet is parsed and compiled inside ``gate()`` (a parse slot); one parsed already is
-        compiled for a new spec (a new seed) without waiting for a slot: one compile of a
-        workbook at a time."""
+        yet is parsed and compiled inside ``gate()`` (a parse slot): by ``elsewhere()`` when
+        given (another process: the compiled job, and the parsed model when it is small
+        enough to keep), else here; one parsed already is compiled for a new spec (a new
+        seed) without waiting for a slot: one compile of a workbook at a time."""
         key = (digest, json.dumps(spec.to_dict(), sort_keys=True))
         with self.lock:
             if key in self.jobs:
                 self.jobs.move_to_end(key)
                 return self.jobs[key]
             parsed = digest in self.models
+        if not parsed and elsewhere is not None:
+            return self._job_elsewhere(key, digest, elsewhere, gate)
         with nullcontext() if parsed else gate():
             model, model_lock, _ = self._model(digest, open_model)
             with model_lock:  # the model caches compiled cells: one compile at a time
@@ -124,3 +128,28 @@ class PreparedCache:
         with self.lock:
             self._put(self.jobs, key, job)
         return job
+
+    def _job_elsewhere(self, key: tuple[str, str], digest: str,
+                       elsewhere: Callable[[], tuple[Job, Model | None]],
+                       gate: Callable[[], AbstractContextManager]) -> Job:
+        """One ``elsewhere()`` per workbook at a time: the shards of a run submitted at once
+        wait for the first's job."""
+        with self.lock:
+            opening = self.opening.setdefault(digest, threading.Lock())
+        try:
+            with opening:
+                with self.lock:
+                    if key in self.jobs:
+                        return self.jobs[key]
+                with gate():
+                    job, model = elsewhere()
+                with self.lock:
+                    if model is not None and digest not in self.models:
+                        self.models[digest] = (model, threading.Lock(), int(self.weigh(model)))
+                        self._trim()
+                    self._put(self.jobs, key, job)
+                return job
+        finally:
+            with self.lock:
+                if not opening.locked():
+                    self.opening.pop(digest, None)

@@ -21,6 +21,7 @@ MCDESK_MEMORY_BUDGET            75% of the container limit  bytes this replica m
                                 (cgroup memory.max) or RAM  above it are refused or streamed
 MCDESK_PARSE_SLOTS              CPUs / 2 (at least 1)       workbooks parsed at once
 MCDESK_PARSE_QUEUE              4 x MCDESK_PARSE_SLOTS      submissions waiting to be parsed
+MCDESK_PARSE_PROCESSES          1                           0: parse in the service process
 MCDESK_MAX_CELLS                1000000                     cells a workbook may hold
 MCDESK_MAX_UNCOMPRESSED_BYTES   268435456                   bytes a workbook may unzip to
 MCDESK_DASK_SCHEDULER           (none)                      Dask scheduler for large jobs
@@ -123,6 +124,7 @@ class Settings:
     parse_queue: int = 0              # 0: 4 x parse_slots
     max_cells: int = 1_000_000
     max_uncompressed_bytes: int = 256 * 2**20
+    parse_processes: bool = True       # parse workbooks in child processes (remote.parse_pool)
     dask_scheduler: str | None = None  # a job of dask_min_trials or more runs on the cluster
     dask_local: bool = False           # no scheduler: an embedded LocalCluster
     dask_workers: int = 2
@@ -206,6 +208,7 @@ class Settings:
             parse_queue=required("PARSE_QUEUE", 0),
             max_cells=required("MAX_CELLS", 1_000_000),
             max_uncompressed_bytes=required("MAX_UNCOMPRESSED_BYTES", 256 * 2**20),
+            parse_processes=(get("PARSE_PROCESSES", "1") or "1").lower() in ("1", "true", "yes"),
             dask_scheduler=get("DASK_SCHEDULER"),
             dask_local=(get("DASK_LOCAL", "0") or "0").lower() in ("1", "true", "yes"),
             dask_workers=required("DASK_WORKERS", 2),

@@ -251,8 +251,9 @@ def test_an_unexpected_error_while_reading_is_a_clear_refusal(tmp_path, monkeypa
     def boom(*args, **kw):
         raise RecursionError("maximum recursion depth exceeded")
 
-    monkeypatch.setattr("remote.jobs.Model.open", boom)
-    mgr = JobManager(Settings(jwt_key="k" * 32, results_dir=tmp_path / "r", gpu_slots=1))
+    monkeypatch.setattr("remote.jobs.Model.open", boom)  # parsed here, not in a child
+    mgr = JobManager(Settings(jwt_key="k" * 32, results_dir=tmp_path / "r", gpu_slots=1,
+                              parse_processes=False))
     try:
         with pytest.raises(RemoteSpecError, match=r"^mine.xlsx: the workbook could not be read "
                                                   r"or compiled \(RecursionError\)"):

@@ -1,0 +1,114 @@
+"""Workbooks parsed and compiled in child processes, so that a flood of large uploads does not
+hold the service's GIL: the event loop and the jobs running in the service keep their share
+of the CPU (issue 17's "hammer" case: a victim's latency 5x idle while another subject's
+workbooks were parsed in the service's own threads).
+
+:class:`ParsePool` is a process pool of ``MCDESK_PARSE_SLOTS`` workers (spawned: no copy of
+the service's threads or sockets), each worker recycled after :data:`TASKS_PER_WORKER`
+workbooks.  A worker opens the workbook with the service's limits, compiles the spec and
+sends back the compiled job (cloudpickle), and the parsed model too when it is small
+(:data:`MODEL_BACK_CELLS`), so that later specs on the same workbook (a new seed) compile in
+the service without parsing again.  The engine's errors come back as they were raised; a
+worker that dies (out of memory) is one clear error and a fresh pool.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import pickle
+import threading
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+from typing import Any
+
+from engine.backends import Job
+from engine.errors import McdeskError
+from engine.model import Model
+from engine.workbook import Limits
+
+from .errors import RemoteSpecError
+
+log = logging.getLogger(__name__)
+
+__all__ = ["MODEL_BACK_CELLS", "ParsePool"]
+
+TASKS_PER_WORKER = 32     # a worker is replaced after this many workbooks (memory back)
+MODEL_BACK_CELLS = 50_000  # parsed models up to this many cells come back for the cache
+
+
+def _prepare(path: str, limits: Limits, spec: dict, model_back_cells: int) -> bytes:
+    """In the worker: parse and compile; (job, model or None) cloudpickled."""
+    import cloudpickle
+
+    from engine.simulate import prepare
+    from engine.spec import SimulationSpec
+
+    from .admission import model_cells
+
+    try:
+        model = Model.open(Path(path), limits)
+        job = prepare(model, SimulationSpec.from_dict(spec))
+    except McdeskError as exc:
+        try:  # an error that does not survive pickling comes back as its message
+            pickle.loads(pickle.dumps(exc))
+        except Exception:  # noqa: BLE001
+            raise McdeskError(str(exc)) from None
+        raise
+    back = model if model_cells(model) <= model_back_cells else None
+    return cloudpickle.dumps((job, back))
+
+
+def _noop() -> int:
+    return 0
+
+
+class ParsePool:
+    """Child processes that parse and compile workbooks (see the module docstring)."""
+
+    def __init__(self, slots: int) -> None:
+        self.slots = max(int(slots), 1)
+        self._lock = threading.Lock()
+        self._pool: ProcessPoolExecutor | None = None
+
+    def _executor(self) -> ProcessPoolExecutor:
+        with self._lock:
+            if self._pool is None:
+                self._pool = ProcessPoolExecutor(
+                    self.slots, mp_context=multiprocessing.get_context("spawn"),
+                    max_tasks_per_child=TASKS_PER_WORKER)
+            return self._pool
+
+    def warm(self) -> None:
+        """Start the workers now (each imports the engine: a second or two)."""
+        pool = self._executor()
+        for _ in range(self.slots):
+            pool.submit(_noop)
+
+    def prepare(self, path: Path, limits: Limits, spec: dict) -> tuple[Job, Model | None]:
+        """The compiled job of ``spec`` on the workbook at ``path``, and its model when small."""
+        import cloudpickle
+
+        try:
+            blob = self._executor().submit(_prepare, str(path), limits, spec,
+                                           MODEL_BACK_CELLS).result()
+        except BrokenProcessPool:
+            log.warning("a parse worker died (out of memory?); starting a fresh pool")
+            with self._lock:
+                broken, self._pool = self._pool, None
+            if broken is not None:
+                broken.shutdown(wait=False, cancel_futures=True)
+            raise RemoteSpecError("the workbook could not be read: the process parsing it "
+                                  "stopped (too large for this service?)") from None
+        job, model = cloudpickle.loads(blob)
+        return job, model
+
+    def close(self) -> None:
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    def __getstate__(self) -> Any:  # never shipped to a worker
+        raise TypeError("ParsePool is not picklable")

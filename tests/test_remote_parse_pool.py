@@ -1,0 +1,77 @@
+"""remote.parse_pool: workbooks parsed and compiled in a child process give the job an
+in-process parse gives; the engine's errors come back as they were raised; the service's
+cache keeps a small parsed model for later specs (no second parse) but not a large one."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from engine.backends.numpy import NumpyBackend
+from engine.errors import SpecError
+from engine.model import Model
+from engine.simulate import prepare, run_job
+from engine.spec import SimulationSpec
+from engine.workbook import Limits
+from remote import parse_pool
+from remote.parse_pool import ParsePool
+from remote.runner import PreparedCache
+
+ROOT = Path(__file__).resolve().parents[1]
+BOOK = ROOT / "mcdesk" / "examples" / "capital_project.xlsx"
+SPEC = json.loads((ROOT / "mcdesk" / "examples" / "capital_project.spec.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def pool():
+    p = ParsePool(1)
+    yield p
+    p.close()
+
+
+def test_a_job_compiled_in_a_child_runs_as_one_compiled_here(pool):
+    spec = {**SPEC, "trials": 3000, "seed": 4}
+    job, model = pool.prepare(BOOK, Limits(), spec)
+    assert model is not None  # small: it comes back for the cache
+    here = prepare(Model.open(BOOK), SimulationSpec.from_dict(spec))
+    a, _ = run_job(job, NumpyBackend(), stream=False)
+    b, _ = run_job(here, NumpyBackend(), stream=False)
+    for name in b.outputs:
+        np.testing.assert_array_equal(a.outputs[name], b.outputs[name])
+
+
+def test_engine_errors_come_back_as_raised(pool):
+    bad = {**SPEC, "outputs": ["Nowhere!Z99"]}
+    with pytest.raises(SpecError) as raised:
+        prepare(Model.open(BOOK), SimulationSpec.from_dict(bad))
+    with pytest.raises(SpecError) as got:
+        pool.prepare(BOOK, Limits(), bad)
+    assert str(got.value) == str(raised.value)
+
+
+def test_the_cache_keeps_small_models_from_a_child_and_not_large_ones(pool, monkeypatch):
+    calls = []
+
+    def elsewhere(spec):
+        def run():
+            calls.append(spec["seed"])
+            return pool.prepare(BOOK, Limits(), spec)
+        return run
+
+    def never():
+        raise AssertionError("parsed in the service process")
+
+    cache = PreparedCache()
+    for seed in (1, 2):
+        spec = {**SPEC, "trials": 100, "seed": seed}
+        cache.job("d", SimulationSpec.from_dict(spec), never, elsewhere=elsewhere(spec))
+    assert calls == [1]  # the second seed compiled from the kept model, no parse
+    monkeypatch.setattr(parse_pool, "MODEL_BACK_CELLS", 0)
+    big = PreparedCache()
+    for seed in (1, 2):
+        spec = {**SPEC, "trials": 100, "seed": seed}
+        big.job("d", SimulationSpec.from_dict(spec), never, elsewhere=elsewhere(spec))
+    assert calls == [1, 1, 2] and not big.models
