@@ -19,6 +19,10 @@ trial's samples of 10^8 trials; refused ones are retried after the service's Ret
 MCDESK_MEMORY_BUDGET)::
 
     python bench/load_remote.py --abuse [--abusers 16] [--abuse-rows 100000] [--jobs 10] [--hammer]
+
+Workbooks are parsed in child processes (remote.parse_pool); ``--parse-in-service`` parses
+them in the service's own threads as before (MCDESK_PARSE_PROCESSES=0), ``--compare`` runs
+the scenario both ways and prints the two side by side.
 """
 
 from __future__ import annotations
@@ -64,14 +68,30 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--abuse-rows", type=int, default=100_000,
                    help="rows of formulas in the abusive workbook (3 cells each)")
     p.add_argument("--budget", type=int, default=2048, help="MCDESK_MEMORY_BUDGET in MiB")
+    p.add_argument("--parse-in-service", action="store_true",
+                   help="parse workbooks in the service process (MCDESK_PARSE_PROCESSES=0)")
+    p.add_argument("--compare", action="store_true",
+                   help="--abuse with parsing in the service, then in child processes")
     p.add_argument("--hammer", action="store_true",
                    help="the abuser retries a refused submission at once (default: after the "
                         "service's Retry-After, as RemoteClient does)")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("remote.client").setLevel(logging.ERROR)  # retries are counted below
+    if args.compare:
+        rows = []
+        for in_service in (True, False):
+            args.parse_in_service = in_service
+            print(f"--- workbooks parsed {'in the service' if in_service else 'in child processes'}")
+            rows.append((in_service, abuse(args)))
+        print("--- victim latency under abuse / idle (goal: within 2x)")
+        for in_service, (_code, r50, r95, peak) in rows:
+            print(f"  parsed {'in the service    ' if in_service else 'in child processes'}: "
+                  f"p50 {r50:.2f}x  p95 {r95:.2f}x  peak RSS of the service and its "
+                  f"parse processes together {peak / 2**20:.0f} MiB")
+        return max(code for _, (code, *_rest) in rows)
     if args.abuse:
-        return abuse(args)
+        return abuse(args)[0]
 
     base = SimulationSpec.load(SPEC)
     model = Model.open(BOOK)
@@ -181,6 +201,40 @@ def variant(book: bytes, i: int) -> bytes:
     return out.getvalue()
 
 
+def tree_rss(pid: int) -> int:
+    """Resident bytes of process ``pid`` and its descendants now (Linux; 0 if gone)."""
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) * 1024
+            for task in Path(f"/proc/{p}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, ValueError):
+            continue
+    return total
+
+
+class TreePeak:
+    """The largest :func:`tree_rss` of ``pid`` seen, sampled every 0.2 s in a thread."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid, self.peak, self.stop = pid, 0, threading.Event()
+        self.thread = threading.Thread(target=self._loop, daemon=True)
+        self.thread.start()
+
+    def _loop(self) -> None:
+        while not self.stop.wait(0.2):
+            self.peak = max(self.peak, tree_rss(self.pid))
+
+    def close(self) -> int:
+        self.stop.set()
+        self.thread.join(5)
+        return self.peak
+
+
 def victim_run(svc: ServiceProcess, book: bytes, spec: dict, jobs: int,
                deadline: float) -> list[float]:
     """Latencies (submit -> result) of the victim's jobs, one after the other."""
@@ -195,7 +249,8 @@ def victim_run(svc: ServiceProcess, book: bytes, spec: dict, jobs: int,
     return out
 
 
-def abuse(args: argparse.Namespace) -> int:
+def abuse(args: argparse.Namespace) -> tuple[int, float, float, int]:
+    """The abusive-subject scenario; (exit code, p50 ratio, p95 ratio, service peak RSS)."""
     base = SimulationSpec.load(SPEC).to_dict()
     spec = {**base, "trials": args.trials}
     book = BOOK.read_bytes()
@@ -206,7 +261,8 @@ def abuse(args: argparse.Namespace) -> int:
     heavy_spec = {"inputs": [{"cell": "S!A1", "distribution": "uniform",
                               "params": {"min": 0, "max": 1}}], "outputs": ["S!B1"]}
     budget = args.budget * 2**20
-    env = {"MCDESK_MEMORY_BUDGET": budget, "MCDESK_MAX_UPLOAD_BYTES": 32 * 2**20}
+    env = {"MCDESK_MEMORY_BUDGET": budget, "MCDESK_MAX_UPLOAD_BYTES": 32 * 2**20,
+           "MCDESK_PARSE_PROCESSES": 0 if args.parse_in_service else 1}
     if args.slots:
         env["MCDESK_GPU_SLOTS"] = args.slots
     tmp = Path(tempfile.mkdtemp(prefix="mcdesk-abuse-"))
@@ -223,6 +279,8 @@ def abuse(args: argparse.Namespace) -> int:
         idle = victim_run(svc, book, spec, args.jobs, deadline)
         idle_peak = svc.peak_rss_bytes() or 0
         stop = threading.Event()
+        assert svc.proc is not None
+        tree = TreePeak(svc.proc.pid)  # the service and its parse processes
 
         def flood(i: int) -> None:
             n = 0
@@ -255,6 +313,7 @@ def abuse(args: argparse.Namespace) -> int:
         for t in flooders:
             t.join(120)
         peak = svc.peak_rss_bytes() or 0
+        tree_peak = tree.close()
         metrics = httpx.get(f"{svc.url}/metrics").text
 
     def pct(x: list[float], q: float) -> float:
@@ -265,7 +324,8 @@ def abuse(args: argparse.Namespace) -> int:
           f"{info['limits']['parse_queue']}), memory budget {budget / 2**20:.0f} MiB "
           f"({info['limits']['job_memory_bytes'] / 2**20:.0f} MiB for jobs and parses)")
     print(f"abuser: {args.abusers} concurrent submitters, refused ones retried "
-          f"{'at once' if args.hammer else 'after Retry-After'}")
+          f"{'at once' if args.hammer else 'after Retry-After'}; workbooks parsed "
+          f"{'in the service' if args.parse_in_service else 'in child processes'}")
     print(f"victim, {args.jobs} jobs of {args.trials:,} trials one after the other:")
     for name, lat in (("idle", idle), ("under abuse", busy)):
         print(f"  {name:12s} p50 {pct(lat, 50):6.2f} s  p95 {pct(lat, 95):6.2f} s  "
@@ -278,7 +338,9 @@ def abuse(args: argparse.Namespace) -> int:
     print(f"service peak RSS: {peak / 2**20:.0f} MiB (idle run {idle_peak / 2**20:.0f} MiB), "
           f"budget {budget / 2**20:.0f} MiB: {'under' if peak < budget else 'OVER'}; "
           f"estimated peak held {float(reserved.group(1)) / 2**20 if reserved else 0:.0f} MiB")
-    return 0 if peak < budget and len(busy) == args.jobs else 1
+    print(f"service and its parse processes together: peak RSS {tree_peak / 2**20:.0f} MiB "
+          "(sampled every 0.2 s)")
+    return (0 if peak < budget and len(busy) == args.jobs else 1), r50, r95, tree_peak
 
 
 if __name__ == "__main__":
