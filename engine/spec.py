@@ -247,7 +247,9 @@ class CorrelationSpec:
         plan = copula_factor(m)
         self.used = plan.used.tolist()
         self.max_change = plan.max_change
-        if plan.max_change > 0:
+        key = (tuple(self.inputs), tuple(map(tuple, m.tolist())))
+        if plan.max_change > 0 and key not in _WARNED:  # once per matrix (specs are re-checked)
+            _WARNED.add(key)
             log.warning("%s: the correlation matrix of %s is not positive semi-definite; "
                         "the nearest valid one is used (largest change %.4g)", where,
                         ", ".join(self.inputs), plan.max_change)
@@ -264,6 +266,9 @@ class CorrelationSpec:
         if "inputs" not in data or "matrix" not in data:
             raise SpecError(f"{where} needs inputs (cells) and matrix (rows of numbers)")
         return cls(data["inputs"], data["matrix"])
+
+
+_WARNED: set[tuple] = set()   # matrices already said to be repaired
 
 
 def copula_stream(cell: str) -> int:

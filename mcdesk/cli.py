@@ -348,9 +348,16 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     if book is not None:  # the workbook's own inputs, outputs and correlations
         from engine.check import addin_headline
 
+        given = {tuple(c.inputs) for c in spec.correlations}
         run_model, spec = for_simulation(model, spec)
         if not args.quiet:
             print(addin_headline(book.summary()))
+        for adj in spec.correlation_adjustments:
+            if tuple(adj["inputs"]) not in given:
+                print(f"mcdesk: warning: the workbook's correlation matrix of "
+                      f"{', '.join(adj['inputs'])} is not positive semi-definite; the nearest "
+                      f"valid one is used (largest change {adj['max_change']:.4g})",
+                      file=sys.stderr)
     warn_inputs_without_effect(run_model, spec)
     bar: ProgressBar | None = ProgressBar()
     backend = args.backend
