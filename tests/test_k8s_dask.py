@@ -87,7 +87,8 @@ def test_workers_request_a_gpu_and_run_the_service_image(objects: list[dict]) ->
 def test_service_is_pointed_at_the_scheduler_service(objects: list[dict]) -> None:
     env = {e["name"]: e.get("value") for e in container(one(objects, "Deployment",
                                                              "mcdesk-service"))["env"]}
-    assert env["MCDESK_BACKEND"] == "dask"
+    assert "MCDESK_BACKEND" not in env  # the base's (auto): small jobs in process as before
+    assert int(env["MCDESK_DASK_MIN_TRIALS"]) == 50_000_000
     # the operator names the scheduler's Service <cluster name>-scheduler
     assert env["MCDESK_DASK_SCHEDULER"] == "tcp://mcdesk-dask-scheduler:8786"
     from engine.backends.dask import SCHEDULER_ENV
