@@ -35,7 +35,14 @@ from typing import Any
 
 import numpy as np
 
-from .addins import MAY_HOLD, AddinCell, default_slot_sheet, product_of, read_cell
+from .addins import (
+    MAY_HOLD,
+    PAIRED,
+    AddinCell,
+    default_slot_sheet,
+    product_of,
+    read_cell,
+)
 from .errors import McdeskError, SpecError
 from .model import Model
 from .spec import CorrelationSpec, InputSpec, SimulationSpec, _cell_key
@@ -338,7 +345,9 @@ def _read(model: Model) -> AddinBook | None:
         members = [(got.input, got.corrmat)] if got.input is not None else []
         for inp, corr in [*members, *got.nested]:
             book.inputs.append(inp)
-            if corr is not None:
+            if corr is not None and corr[0].startswith(PAIRED):  # (role, rho) per member
+                groups.setdefault((corr[0], 0), []).append(((corr[1], corr[2]), inp.cell))
+            elif corr is not None:
                 groups.setdefault((corr[0], corr[2]), []).append((corr[1], inp.cell))
                 where.setdefault((corr[0], corr[2]), ref.sheet)
         if got.is_output:
@@ -357,7 +366,10 @@ def _read(model: Model) -> AddinBook | None:
                                 + ", ".join(f"{k}: {len(v)}" for k, v in book.simtables.items())
                                 + "); give each the same number of values")
     for key, members in groups.items():
-        book.correlations.append(_correlation(check, key[0], where[key], members))
+        if key[0].startswith(PAIRED):
+            book.correlations.append(_paired(key[0][len(PAIRED):], members))
+        else:
+            book.correlations.append(_correlation(check, key[0], where[key], members))
     # the slots of nested inputs and simtables, as constants, in the opened workbook too: its
     # addresses resolve there (the app lists, marks and edits them like any input)
     slots = {}
@@ -380,6 +392,23 @@ def _numbers(model: Model, values: Any, where: CellRef) -> list[float]:
 
     got = _constant(model, values, where.sheet)
     return got if isinstance(got, list) else [got]
+
+
+def _paired(name: str, members: list) -> CorrelationSpec:
+    """PsiCorrIndep("A") / PsiCorrDep("A", rho): each dependent input has rank correlation
+    rho with the independent one, and two dependents rho_i * rho_j with each other (what
+    one common factor gives; the matrix is then valid)."""
+    indep = [c for (role, _), c in members if role == 0]
+    deps = [(c, rho) for (role, rho), c in members if role == 1]
+    if len(indep) != 1 or not deps:
+        raise SpecError(f'PsiCorrDep("{name}"): one input needs PsiCorrIndep("{name}") and '
+                        f"at least one PsiCorrDep; found {len(indep)} and {len(deps)}")
+    cells = [indep[0], *[c for c, _ in deps]]
+    rho = [1.0, *[float(r) for _, r in deps]]
+    n = len(cells)
+    matrix = [[1.0 if i == j else (rho[j] if i == 0 else rho[i] if j == 0 else rho[i] * rho[j])
+               for j in range(n)] for i in range(n)]
+    return CorrelationSpec(cells, matrix)
 
 
 def _correlation(model: Model, text: str, sheet: str, members: list[tuple[int, str]],

@@ -126,10 +126,13 @@ _SHIFT = frozenset({"RISKSHIFT", "PSISHIFT", "VOSESHIFT"})
 _NAME = frozenset({"RISKNAME", "PSINAME"})
 _SEED = frozenset({"RISKSEED", "PSISEED"})
 _CORRMAT = frozenset({"RISKCORRMAT", "PSICORRMATRIX", "VOSECORRMATRIX"})
+# Analytic Solver's pairs: PsiCorrIndep("A") on one input, PsiCorrDep("A", rho) on others
+_CORRPAIR = frozenset({"PSICORRINDEP", "PSICORRDEP"})
+PAIRED = "PsiCorr:"   # the key of such a group in AddinCell.corrmat: (PAIRED + name, 0|1, rho)
 # properties that change nothing in a simulation here (display, units, data collection)
 _HARMLESS = frozenset({"RISKCATEGORY", "RISKUNITS", "RISKCOLLECT", "RISKLOCK", "RISKISDATE",
                        "RISKISDISCRETE", "RISKCONVERGENCE", "RISKSIXSIGMA", "RISKFIT"})
-_PROPERTIES = (_TRUNCATE | _SHIFT | _NAME | _SEED | _CORRMAT | _HARMLESS
+_PROPERTIES = (_TRUNCATE | _SHIFT | _NAME | _SEED | _CORRMAT | _CORRPAIR | _HARMLESS
                | {"RISKTRUNCATE2", "RISKTRUNCATEP", "RISKSTATIC"})
 _ADDIN = re.compile(r"^(?:_xll\.)?((?:risk|psi|vose)\w*)$", re.IGNORECASE)
 # a cheap test before scanning: an add-in call somewhere in the text
@@ -217,8 +220,8 @@ class AddinCell:
     of the formula text that the simulation model rewrites: (start, end, new text)."""
 
     input: InputSpec | None = None                  # the whole formula is a distribution
-    corrmat: tuple[str, int, int] | None = None     # (matrix range, position, instance)
-    nested: list[tuple[InputSpec, tuple[str, int, int] | None]] = field(default_factory=list)
+    corrmat: tuple[str, int, float] | None = None     # (matrix range, position, instance)
+    nested: list[tuple[InputSpec, tuple[str, int, float] | None]] = field(default_factory=list)
     is_output: bool = False
     output: str | None = None                       # the output's name ("" when unnamed)
     statistics: list[tuple[int, int, str, str, float | None]] = field(default_factory=list)
@@ -406,7 +409,7 @@ class _Reader:
             out.statistics.append((c.start, c.end, stat, self.qualified(c.args[0]), x))
 
     def distribution(self, call: _Call, where: str, calls: dict[int, _Call], qualify: bool,
-                     ) -> tuple[InputSpec, tuple[str, int, int] | None]:
+                     ) -> tuple[InputSpec, tuple[str, int, float] | None]:
         kind, names = DISTRIBUTIONS[call.name]
         params: dict[str, Any] = {}
         props: dict[str, Any] = {}
@@ -491,6 +494,13 @@ class _Reader:
         elif n in _SEED:
             seed = self.number(args[0], n)
             props["stream"] = int(seed) if seed is not None else None
+        elif n in _CORRPAIR:
+            if not isinstance(args[0], str) or not args[0]:
+                raise SpecError(f'{self.cell}: {n} takes the "name" of the independent input')
+            rho = 0.0 if n == "PSICORRINDEP" else self.number(args[1], n)
+            if rho is None:
+                raise SpecError(f"{self.cell}: {n} takes a name and a rank correlation")
+            props["corrmat"] = (PAIRED + args[0].upper(), int(n == "PSICORRDEP"), rho)
         elif n in _CORRMAT:
             ref, pos = args[0], self.number(args[1], n)
             inst = self.number(args[2], n)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib
 import json
 
+import numpy as np
 import pytest
 from openpyxl import Workbook
 
@@ -221,3 +222,48 @@ def test_expression_parameters_and_seed(tmp_path):
     res = simulate(model, SimulationSpec([], [], trials=20000, seed=1), backend="numpy")
     out = res.outputs["Model!B2"]
     assert out.mean == pytest.approx(100, abs=0.2) and out.std == pytest.approx(5, rel=0.03)
+
+
+def test_analytic_solver_pairs_of_correlated_inputs(tmp_path):
+    from scipy.stats import spearmanr
+
+    from engine.simulate import simulate
+    from engine.spec import SimulationSpec
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Model"
+    ws["A1"] = '=PsiNormal(0,1,PsiCorrIndep("Rate"))'
+    ws["A2"] = '=PsiUniform(0,1,PsiCorrDep("Rate",0.8))'
+    ws["A3"] = '=PsiTriangular(1,2,4,PsiCorrDep("rate",-0.5))'
+    ws["A4"] = "=PsiOutput()+A1+A2+A3"
+    wb.save(tmp_path / "pairs.xlsx")
+    model = Model.open(tmp_path / "pairs.xlsx")
+    (group,) = addin_book(model).correlations
+    assert group.inputs == ["Model!A1", "Model!A2", "Model!A3"]
+    assert group.matrix == [[1.0, 0.8, -0.5], [0.8, 1.0, -0.4], [-0.5, -0.4, 1.0]]
+    res = simulate(model, SimulationSpec([], [], trials=20000, seed=2), backend="numpy")
+    xs = res.samples.inputs
+    rho = spearmanr(np.column_stack([xs["Model!A1"], xs["Model!A2"], xs["Model!A3"]]))
+    assert rho.correlation[0, 1] == pytest.approx(0.8, abs=0.02)
+    assert rho.correlation[0, 2] == pytest.approx(-0.5, abs=0.02)
+
+
+def test_a_workbook_matrix_that_is_not_valid_is_repaired_and_said(tmp_path, capsys):
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "M"
+    for i, row in enumerate([[1, 0.9, 0.9], [0.9, 1, -0.9], [0.9, -0.9, 1]]):
+        for j, x in enumerate(row):
+            ws.cell(row=i + 1, column=j + 1, value=x)
+    for k in range(3):
+        ws.cell(row=5 + k, column=1, value=f"=RiskNormal(10,1,RiskCorrmat(A1:C3,{k + 1}))")
+    ws["B5"] = "=RiskOutput()+A5+A6+A7"
+    wb.save(tmp_path / "psd.xlsx")
+    rc, _, err = _run(capsys, tmp_path / "psd.xlsx", "--trials", 500, "--json",
+                      tmp_path / "r.json")
+    assert rc == 0, err
+    assert "the workbook's correlation matrix of M!A5, M!A6, M!A7 is not positive " \
+           "semi-definite; the nearest valid one is used (largest change 0.4174)" in err
+    adj = json.loads((tmp_path / "r.json").read_text())["correlation_adjustments"]
+    assert adj[0]["max_change"] == pytest.approx(0.4174, abs=1e-4)
