@@ -129,10 +129,11 @@ class AddinBook:
         got = self._models.get("check")
         if got is None:
             changed = {}
+            bad = self._problem_refs()
             for ref, c in self.cells.items():
                 if c.stochastic or c.statistics or any(s.kind == "simtable" for s in c.slots):
                     changed[ref] = self._cached(ref)
-                elif c.always and not c.unknown and ref not in self._problem_refs():
+                elif c.always and not c.unknown and ref not in bad:
                     changed[ref] = _rewritten(self.model.workbook.cell(ref), c.always)
             got = self._models["check"] = self._derive(changed, {})
         return got
