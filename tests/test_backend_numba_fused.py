@@ -205,15 +205,45 @@ LOOKUPS = {
     "B7": "=LOOKUP(A5,K1:K6,N1:N4)",                           # beyond the result: #N/A
     "B8": "=HLOOKUP(A5,P1:S2,2)+HLOOKUP(A5,P1:S2,2,FALSE)",
     "B9": "=VLOOKUP(3.5,K1:L6,1,FALSE)+VLOOKUP(6,K1:K6,1)",    # a fixed key, a table that varies
+    # vectors holding text, logicals, blanks and errors: stepped over as Excel's search does
+    "W1": 1.0, "W2": "a", "W3": "=A1", "W5": True, "W6": "=IF(A2>3,1/0,5)", "W7": 8.0,
+    "X1": 9.0, "X2": "t", "X3": "=A4+1", "X4": "=IF(A3>4,1/0,3)", "X5": 1.0,
+    "B10": "=MATCH(A5*1.5,W1:W7,1)+MATCH(A5,W1:W7)*10+MATCH(A5,X1:X5,-1)*100",
+    "B11": "=LOOKUP(A5*1.5,W1:W7,K1:K7)+LOOKUP(A5,W1:X7)*10",
 }
 
 
 def test_lookups_over_numbers_that_vary_match_numpy(backend):
-    outs = [f"B{i}" for i in range(1, 10)]
+    outs = [f"B{i}" for i in range(1, 12)]
     job, got, _ = check(backend, LOOKUPS, outs, STATS_INPUTS)
+    _varied(got, job, "B10", {7})
     _varied(got, job, "B1", {7})
     _varied(got, job, "B3", {3, 7})
     _varied(got, job, "B7", {7})
+
+
+def test_searches_are_the_library_searches_on_random_vectors():
+    """approx_pos(_t) and desc_pos(_t) against functions._search on random vectors: sorted,
+    unsorted, with runs of equal values and elements that are not numbers."""
+    from engine.backends.numba import _rt_functions as rt
+    from engine.functions import _search as S
+
+    rng = np.random.default_rng(7)
+    for _ in range(3_000):
+        m = int(rng.integers(1, 12))
+        z = np.round(rng.uniform(0, 6, m)) if rng.random() < 0.5 else rng.uniform(0, 6, m)
+        if rng.random() < 0.4:
+            z = np.sort(z)
+        t = (rng.random(m) < 0.3).astype(np.float64) if rng.random() < 0.6 else np.zeros(m)
+        key = float(np.round(rng.uniform(-1, 7))) if rng.random() < 0.5 else rng.uniform(-1, 7)
+        tab = S.Table(np.where(t != 0, S.STR_T, S.NUM_T).astype(np.int8)[None, :], z[None, :])
+        keys = S.Keys(np.array([S.NUM_T], np.int8), np.array([key]), np.array([None]), None)
+        want_a = S.approximate(tab, keys, 1)[0]
+        want_d = S.descending(tab, keys, 1)[0]
+        assert rt.approx_pos_t(z, t, m, key) == want_a, (z, t, key)
+        assert rt.desc_pos_t(z, t, m, key) == want_d, (z, t, key)
+        if not t.any():
+            assert rt.approx_pos(z, m, key) == want_a and rt.desc_pos(z, m, key) == want_d
 
 
 # ----------------------------------------------------------------- the shared workbooks

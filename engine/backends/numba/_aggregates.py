@@ -268,11 +268,14 @@ class AggregatesMixin(ArgsMixin):
     def _match_position(self, x: Val, cells: list[Val], mode: int, what: str) -> str:
         """The 1-based position of number or logical ``x`` in ``cells`` (0: not found):
         mode 0 the first equal cell of its type, mode 1 the last constant <= x (sorted)."""
+        pos = "0.0"
+        if mode in (1, -1) and x.kind == KNUM and (
+                any(c.kind != KNUM or c.e != "0" for c in cells)):
+            return self._typed_position(x, cells, mode)
         if any(c.kind == KANY for c in cells):
             raise NotFusable(f"{what} over cells whose type varies per trial")
         if any(c.e != "0" for c in cells):
             raise NotFusable(f"{what} over cells that may be errors")
-        pos = "0.0"
         if mode == 0:
             for j in range(len(cells), 0, -1):  # from the last: the first match wins
                 c = cells[j - 1]
@@ -287,8 +290,6 @@ class AggregatesMixin(ArgsMixin):
                 for j, c in enumerate(cells, start=1):
                     pos = self.value(f"sel({x.v} >= {c.v}, {lit(j)}, {pos})")
                 return pos
-            if any(c.kind != KNUM for c in cells):
-                raise NotFusable(f"approximate {what} over cells that are not all numbers")
             # lookup._classic's search (_search.approximate or .descending) per trial
             z = self.scratch(max(len(cells), 1))
             for j, c in enumerate(cells):
@@ -298,6 +299,24 @@ class AggregatesMixin(ArgsMixin):
         else:
             raise NotFusable(f"{what} with match type {mode}")
         return pos
+
+    def _typed_position(self, x: Val, cells: list[Val], mode: int) -> str:
+        """The approximate (1) or descending (-1) position of number ``x`` among cells of
+        which some are not numbers, or not in every trial (errors, mixed kinds): each cell's
+        value and whether it is a number in this trial, searched as _search does."""
+        z, t = self.scratch(max(len(cells), 1)), self.scratch(max(len(cells), 1))
+        for j, c in enumerate(cells):
+            if c.kind == KANY:
+                assert c.y is not None
+                other = f"b2f(({c.y} != 0.0) | ({c.e} != 0))"
+            elif c.kind == KNUM:
+                other = "0.0" if c.e == "0" else f"b2f({c.e} != 0)"
+            else:
+                other = "1.0"
+            self.lines.append(f"{z}[{j}] = {c.v if c.kind in (KNUM, KANY) else '0.0'}")
+            self.lines.append(f"{t}[{j}] = {other}")
+        how = "approx_pos_t" if mode == 1 else "desc_pos_t"
+        return self.value(f"{how}({z}, {t}, {len(cells)}, {x.v}) + 1.0")
 
     def _table_lookup(self, node: ir.Call, vertical: bool) -> Val:
         """engine.functions.lookup VLOOKUP/HLOOKUP of a number that varies, in a constant
