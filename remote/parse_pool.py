@@ -8,7 +8,8 @@ the service's threads or sockets), each worker recycled after :data:`TASKS_PER_W
 workbooks.  A worker opens the workbook with the service's limits, compiles the spec and
 sends back the compiled job (cloudpickle), and the parsed model too when it is small
 (:data:`MODEL_BACK_CELLS`), so that later specs on the same workbook (a new seed) compile in
-the service without parsing again.  The engine's errors come back as they were raised; a
+the service without parsing again.  Workers run at a lower scheduling priority
+(:data:`NICE`): when the CPUs are short, the service's requests and running jobs go first.  The engine's errors come back as they were raised; a
 worker that dies (out of memory) is one clear error and a fresh pool.
 """
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import pickle
 import threading
 from concurrent.futures import ProcessPoolExecutor
@@ -35,6 +37,7 @@ log = logging.getLogger(__name__)
 __all__ = ["MODEL_BACK_CELLS", "ParsePool"]
 
 TASKS_PER_WORKER = 32     # a worker is replaced after this many workbooks (memory back)
+NICE = 10                 # parse workers' scheduling priority below the service's
 MODEL_BACK_CELLS = 50_000  # parsed models up to this many cells come back for the cache
 
 
@@ -64,6 +67,15 @@ def _noop() -> int:
     return 0
 
 
+def _lower_priority(nice: int) -> None:
+    """In each worker: yield the CPU to the service (its requests and running jobs) when
+    both want it; parsing an upload is the work that may wait."""
+    try:
+        os.nice(nice)
+    except OSError as exc:  # pragma: no cover - not permitted: parse at the same priority
+        log.info("parse worker: could not lower its priority (%r)", exc)
+
+
 class ParsePool:
     """Child processes that parse and compile workbooks (see the module docstring)."""
 
@@ -77,7 +89,8 @@ class ParsePool:
             if self._pool is None:
                 self._pool = ProcessPoolExecutor(
                     self.slots, mp_context=multiprocessing.get_context("spawn"),
-                    max_tasks_per_child=TASKS_PER_WORKER)
+                    max_tasks_per_child=TASKS_PER_WORKER, initializer=_lower_priority,
+                    initargs=(NICE,))
             return self._pool
 
     def warm(self) -> None:

@@ -75,3 +75,12 @@ def test_the_cache_keeps_small_models_from_a_child_and_not_large_ones(pool, monk
         spec = {**SPEC, "trials": 100, "seed": seed}
         big.job("d", SimulationSpec.from_dict(spec), never, elsewhere=elsewhere(spec))
     assert calls == [1, 1, 2] and not big.models
+
+
+def test_parse_workers_yield_the_cpu_to_the_service(pool):
+    import os
+
+    from remote.parse_pool import NICE
+
+    mine = os.nice(0)
+    assert pool._executor().submit(os.nice, 0).result() == mine + NICE
