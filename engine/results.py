@@ -9,7 +9,11 @@
 
 plus ``sampling`` and, per output, ``trials_ok``, ``contribution_to_variance``,
 ``sensitivity_trials`` (the trials the sensitivity was computed over: every k-th trial, at
-most :data:`SENSITIVITY_MAX`), ``histogram`` and ``convergence``.  Numbers that are undefined (every trial an error) are
+most :data:`SENSITIVITY_MAX`), ``histogram``, ``convergence``, and how the percentiles were
+found: ``percentile_method`` (``sorted``: every trial kept in memory; ``sorted-float32``: a
+streamed run's float32 values; ``exact-passes``: a bounded run that ran its trials again,
+:mod:`engine.exact_summary`, with ``percentile_passes`` runs of the trials) and
+``percentile_accuracy`` (:data:`PERCENTILE_METHODS`).  Numbers that are undefined (every trial an error) are
 ``None`` (JSON null), never NaN.
 """
 
