@@ -9,6 +9,7 @@ are never opened, so their size and content cost nothing.
 from __future__ import annotations
 
 import posixpath
+import re
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
@@ -21,6 +22,7 @@ from .errors import LimitError, WorkbookError
 from .workbook import Limits
 
 CHUNK = 1 << 20
+_ROOT_PREFIX = re.compile(rb"<([A-Za-z_][A-Za-z0-9_.-]*):worksheet\b")
 # parts the loader may read; their total and compression ratio are what the limits bound
 _READ_PREFIXES = ("xl/worksheets/", "xl/macrosheets/", "xl/dialogsheets/", "xl/tables/",
                   "xl/externalLinks/", "xl/_rels/", "xl/sharedStrings", "xl/styles",
@@ -106,8 +108,29 @@ class Package:
     def names(self) -> list[str]:
         return list(self.infos)
 
-    def chunks(self, part: str) -> Iterator[bytes]:
-        """The part's bytes, decompressed a chunk at a time and counted against the limits."""
+    def declared_size(self, part: str) -> int:
+        """The part's uncompressed size as the zip declares it (reading stops there)."""
+        info = self.infos.get(part)
+        return 0 if info is None else info.file_size
+
+    def count_filled_cells(self, part: str) -> int:
+        """About how many cells of a worksheet part hold something: its ``</c>`` end tags
+        (``</x:c>`` with the root's prefix; a styled empty cell is ``<c .../>``), counted
+        in the raw bytes without parsing, to refuse a sheet above the cell budget before
+        reading it.  A tag split across two chunks is missed: never an overcount."""
+        end = b"</c>"
+        n = 0
+        for i, chunk in enumerate(self.chunks(part, counted=False)):
+            if i == 0:
+                m = _ROOT_PREFIX.search(chunk[:4096])
+                if m is not None:
+                    end = b"</" + m.group(1) + b":c>"
+            n += chunk.count(end)
+        return n
+
+    def chunks(self, part: str, counted: bool = True) -> Iterator[bytes]:
+        """The part's bytes, decompressed a chunk at a time and counted against the limits
+        (``counted`` False: a look ahead that the real read counts)."""
         info = self.infos.get(part)
         if info is None:
             raise WorkbookError(f"{self.path}: the part {part} is missing")
@@ -115,6 +138,9 @@ class Package:
         try:
             with self.zf.open(info) as fh:
                 while chunk := fh.read(CHUNK):
+                    if not counted:
+                        yield chunk
+                        continue
                     self.read_bytes += len(chunk)
                     if self.read_bytes > limit:
                         raise LimitError(f"{self.path}: decompressed size exceeds the limit of "

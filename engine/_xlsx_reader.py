@@ -46,6 +46,7 @@ def _read(path: Path, limits: Limits) -> Workbook:
             assert entry.part is not None
             if entry.name in sheets:
                 raise WorkbookError(f"{path}: two sheets are named {entry.name!r}")
+            _refuse_early(pkg, entry.part, budget)
             sheet = Sheet(entry.name, state=entry.state)
             reader = SheetReader(str(path), sheet, strings, formats, limits, budget)
             pkg.parse(entry.part, reader.setup)
@@ -71,3 +72,18 @@ def _read(path: Path, limits: Limits) -> Workbook:
     log.info("loaded %s: %d sheets, %d cells, %d external links in %.2f s", path.name,
              len(sheets), budget.used, len(externals), time.perf_counter() - t0)
     return book
+
+
+# the fewest bytes a cell that holds something takes in a sheet part: <c><v>1</v></c>
+MIN_CELL_BYTES = 15
+
+
+def _refuse_early(pkg: Package, part: str, budget: CellBudget) -> None:
+    """A sheet that may hold more cells than the budget has left is counted first (its end
+    tags, without parsing): above the budget it is refused now, not after reading millions
+    of cells."""
+    if budget.used + pkg.declared_size(part) // MIN_CELL_BYTES <= budget.limit:
+        return
+    filled = pkg.count_filled_cells(part)
+    if budget.used + filled > budget.limit:
+        budget.take(filled)  # the limit's one-line error

@@ -379,3 +379,41 @@ def test_gc_pause_nests_and_restores():
         assert not gc.isenabled()  # it was off before: it stays off
     finally:
         gc.enable()
+
+
+def test_sheet_above_the_cell_budget_is_refused_before_it_is_read(tmp_path, monkeypatch):
+    """A sheet whose filled cells (counted by their end tags, prefixed or not) exceed the
+    budget is refused before the reader parses a cell; styled empty cells do not count."""
+    import engine._xlsx_sheet as sheet_module
+
+    filled = "".join(f'<row r="{r}"><c r="A{r}"><f>1</f></c><c r="B{r}"><v>{r}</v></c></row>'
+                     for r in range(1, 31))
+    styled = "".join(f'<row r="{r}"><c r="A{r}" s="1"/><c r="B{r}" s="1"/></row>'
+                     for r in range(31, 400))
+    path = write_book(tmp_path / "cells.xlsx", {"Sheet1": f"<sheetData>{filled}{styled}"
+                                                            "</sheetData>"})
+    started: list[object] = []
+    real = sheet_module.SheetReader._end_cell
+    monkeypatch.setattr(sheet_module.SheetReader, "_end_cell",
+                        lambda self: (started.append(1), real(self))[1])
+    with pytest.raises(LimitError, match="more than 50 cells.*MCDESK_MAX_CELLS"):
+        load_workbook(path, Limits(max_cells=50))
+    assert not started
+    # 60 filled cells and 738 styled empty ones: within a budget of 60
+    assert len(load_workbook(path, Limits(max_cells=60)).sheets["Sheet1"].cells) == 60
+    # the same with a prefixed namespace (x:c)
+    with zipfile.ZipFile(path) as zf:
+        parts = {n: zf.read(n) for n in zf.namelist()}
+    body = (filled + styled).replace("<c ", "<x:c ").replace("</c>", "</x:c>") \
+        .replace("<f>", "<x:f>").replace("</f>", "</x:f>").replace("<v>", "<x:v>") \
+        .replace("</v>", "</x:v>").replace("<row", "<x:row").replace("</row>", "</x:row>")
+    parts["xl/worksheets/sheet1.xml"] = (f'<x:worksheet xmlns:x="{MAIN}"><x:sheetData>{body}'
+                                         "</x:sheetData></x:worksheet>").encode()
+    with zipfile.ZipFile(path, "w") as zf:
+        for n, data in parts.items():
+            zf.writestr(n, data)
+    started.clear()
+    with pytest.raises(LimitError, match="more than 50 cells"):
+        load_workbook(path, Limits(max_cells=50))
+    assert not started
+    assert len(load_workbook(path, Limits(max_cells=60)).sheets["Sheet1"].cells) == 60
