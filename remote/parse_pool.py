@@ -6,9 +6,9 @@ workbooks were parsed in the service's own threads).
 :class:`ParsePool` is a process pool of ``MCDESK_PARSE_SLOTS`` workers (spawned: no copy of
 the service's threads or sockets), each worker recycled after :data:`TASKS_PER_WORKER`
 workbooks.  A worker opens the workbook with the service's limits, compiles the spec and
-sends back the compiled job (cloudpickle), and the parsed model too when it is small
-(:data:`MODEL_BACK_CELLS`), so that later specs on the same workbook (a new seed) compile in
-the service without parsing again.  Workers run at a lower scheduling priority
+sends back the compiled job (cloudpickle) with the parsed model it refers to, which the
+service's cache keeps (weighed, and dropped, as a model parsed in the service would be), so
+that later specs on the same workbook (a new seed) compile without parsing again.  Workers run at a lower scheduling priority
 (:data:`NICE`): when the CPUs are short, the service's requests and running jobs go first.  The engine's errors come back as they were raised; a
 worker that dies (out of memory) is one clear error and a fresh pool.
 """
@@ -34,21 +34,19 @@ from .errors import RemoteSpecError
 
 log = logging.getLogger(__name__)
 
-__all__ = ["MODEL_BACK_CELLS", "ParsePool"]
+__all__ = ["ParsePool"]
 
 TASKS_PER_WORKER = 32     # a worker is replaced after this many workbooks (memory back)
 NICE = 10                 # parse workers' scheduling priority below the service's
-MODEL_BACK_CELLS = 50_000  # parsed models up to this many cells come back for the cache
 
 
-def _prepare(path: str, limits: Limits, spec: dict, model_back_cells: int) -> bytes:
-    """In the worker: parse and compile; (job, model or None) cloudpickled."""
+def _prepare(path: str, limits: Limits, spec: dict) -> bytes:
+    """In the worker: parse and compile; (job, model) cloudpickled (the job's program
+    refers to the model: one copy of it travels)."""
     import cloudpickle
 
     from engine.simulate import prepare
     from engine.spec import SimulationSpec
-
-    from .admission import model_cells
 
     try:
         model = Model.open(Path(path), limits)
@@ -59,8 +57,7 @@ def _prepare(path: str, limits: Limits, spec: dict, model_back_cells: int) -> by
         except Exception:  # noqa: BLE001
             raise McdeskError(str(exc)) from None
         raise
-    back = model if model_cells(model) <= model_back_cells else None
-    return cloudpickle.dumps((job, back))
+    return cloudpickle.dumps((job, model))
 
 
 def _noop() -> int:
@@ -99,13 +96,12 @@ class ParsePool:
         for _ in range(self.slots):
             pool.submit(_noop)
 
-    def prepare(self, path: Path, limits: Limits, spec: dict) -> tuple[Job, Model | None]:
-        """The compiled job of ``spec`` on the workbook at ``path``, and its model when small."""
+    def prepare(self, path: Path, limits: Limits, spec: dict) -> tuple[Job, Model]:
+        """The compiled job of ``spec`` on the workbook at ``path``, and its model."""
         import cloudpickle
 
         try:
-            blob = self._executor().submit(_prepare, str(path), limits, spec,
-                                           MODEL_BACK_CELLS).result()
+            blob = self._executor().submit(_prepare, str(path), limits, spec).result()
         except BrokenProcessPool:
             log.warning("a parse worker died (out of memory?); starting a fresh pool")
             with self._lock:

@@ -110,8 +110,8 @@ class PreparedCache:
             elsewhere: Callable[[], tuple[Job, Model | None]] | None = None) -> Job:
         """The compiled job of ``spec`` on the workbook ``digest``.  A workbook not parsed
         yet is parsed and compiled inside ``gate()`` (a parse slot): by ``elsewhere()`` when
-        given (another process: the compiled job, and the parsed model when it is small
-        enough to keep), else here; one parsed already is compiled for a new spec (a new
+        given (another process: the compiled job and the parsed model, kept here as if parsed
+        here), else here; one parsed already is compiled for a new spec (a new
         seed) without waiting for a slot: one compile of a workbook at a time."""
         key = (digest, json.dumps(spec.to_dict(), sort_keys=True))
         with self.lock:

@@ -16,7 +16,6 @@ from engine.model import Model
 from engine.simulate import prepare, run_job
 from engine.spec import SimulationSpec
 from engine.workbook import Limits
-from remote import parse_pool
 from remote.parse_pool import ParsePool
 from remote.runner import PreparedCache
 
@@ -35,7 +34,7 @@ def pool():
 def test_a_job_compiled_in_a_child_runs_as_one_compiled_here(pool):
     spec = {**SPEC, "trials": 3000, "seed": 4}
     job, model = pool.prepare(BOOK, Limits(), spec)
-    assert model is not None  # small: it comes back for the cache
+    assert job.program.model is model
     here = prepare(Model.open(BOOK), SimulationSpec.from_dict(spec))
     a, _ = run_job(job, NumpyBackend(), stream=False)
     b, _ = run_job(here, NumpyBackend(), stream=False)
@@ -52,7 +51,7 @@ def test_engine_errors_come_back_as_raised(pool):
     assert str(got.value) == str(raised.value)
 
 
-def test_the_cache_keeps_small_models_from_a_child_and_not_large_ones(pool, monkeypatch):
+def test_the_cache_keeps_the_model_from_a_child_for_a_new_seed(pool):
     calls = []
 
     def elsewhere(spec):
@@ -65,16 +64,14 @@ def test_the_cache_keeps_small_models_from_a_child_and_not_large_ones(pool, monk
         raise AssertionError("parsed in the service process")
 
     cache = PreparedCache()
+    jobs = []
     for seed in (1, 2):
         spec = {**SPEC, "trials": 100, "seed": seed}
-        cache.job("d", SimulationSpec.from_dict(spec), never, elsewhere=elsewhere(spec))
+        jobs.append(cache.job("d", SimulationSpec.from_dict(spec), never,
+                              elsewhere=elsewhere(spec)))
     assert calls == [1]  # the second seed compiled from the kept model, no parse
-    monkeypatch.setattr(parse_pool, "MODEL_BACK_CELLS", 0)
-    big = PreparedCache()
-    for seed in (1, 2):
-        spec = {**SPEC, "trials": 100, "seed": seed}
-        big.job("d", SimulationSpec.from_dict(spec), never, elsewhere=elsewhere(spec))
-    assert calls == [1, 1, 2] and not big.models
+    model = cache.models["d"][0]
+    assert jobs[0].program.model is model and jobs[1].program.model is model  # one copy
 
 
 def test_parse_workers_yield_the_cpu_to_the_service(pool):
