@@ -216,7 +216,7 @@ class _Output:
             x = v if s == 1.0 else v / s
             counts += np.histogram(x, bins=edges.size - 1, range=(edges[0], edges[-1]))[0]
         if self.whole:
-            self.collected.append(v.copy())
+            self.collected.append(v)  # a fresh array (vals[ok] + 0.0)
             return
         if self.level1 is not None:
             self.level1 += np.bincount(self.bin1(v), minlength=LEVEL1_BINS)

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from io import BytesIO
 from typing import Any
 
-from engine.streaming import SUBSAMPLE_MAX, kept_bytes
+from engine.streaming import SUBSAMPLE_MAX, bounded_for, kept_bytes
 
 from .errors import BusyError
 
@@ -176,7 +176,9 @@ def job_bytes(count: int, inputs: int, outputs: int, samples: str, chunk: int,
       temporaries (three int64 arrays); then, with ``samples``, the arrays stacked for the
       .npz (a second copy of what is kept);
     * streamed: float32 outputs and the float64 subsample (:func:`engine.streaming.kept_bytes`),
-      one output's values copied for its percentiles, and the subsample's ranks;
+      one output's values copied for its percentiles, and the subsample's ranks; a bounded
+      run (:func:`engine.streaming.bounded_for`) no float32 outputs, but the values its
+      exact passes collect;
     * and the chunk in flight: its inputs and outputs and a float64 array and error codes
       for each of the ``steps`` formula steps (at most STEPS_LIVE), with room.
 
@@ -191,7 +193,10 @@ def job_bytes(count: int, inputs: int, outputs: int, samples: str, chunk: int,
     summary_row = 16 * inputs + 80  # inputs' ranks, and one output's copies and ranks
     if streamed:
         sub = min(count, SUBSAMPLE_MAX)
-        return kept_bytes(count, inputs, outputs) + 4 * count + sub * summary_row + temps
+        # one output's float32 values copied for its percentiles; a bounded run keeps none
+        # (its exact passes are in kept_bytes)
+        copy = 0 if bounded_for(count, outputs) else 4 * count
+        return kept_bytes(count, inputs, outputs) + copy + sub * summary_row + temps
     kept = count * row
     summary = count * summary_row
     npz = 0

@@ -116,6 +116,11 @@ def test_the_memory_estimate_counts_what_a_job_holds():
     est = job_bytes(10**8, 16, 7, "all", 1 << 20, streamed=False)
     assert est > 2 * 10**8 * (8 * 16 + 9 * 7)
     assert job_bytes(10**8, 16, 7, "none", 1 << 20, streamed=True) < est / 10
+    # a bounded run (no per-trial outputs kept: engine.exact_summary) holds the same at
+    # 10^9 trials as at 10^8: the subsample, the exact passes' values and the chunk
+    big = job_bytes(10**9, 16, 7, "none", 1 << 20, streamed=True)
+    assert abs(big - job_bytes(10**8, 16, 7, "none", 1 << 20, streamed=True)) < 2**22
+    assert big < 1.5 * 2**30
 
 
 # ----------------------------------------------------------------- over HTTP
