@@ -1,7 +1,9 @@
 """Issue 17's table of hostile workbooks, one test per row: each test builds its file (raw XML
 in a zip) and runs ``mcdesk check`` (and ``simulate`` where the row names it) in a real
 process, which must give the right answer or exit 2 with one line naming the problem, within
-30 s of wall time and 2 GB of peak RSS (measured on the child by ``os.wait4``).
+30 s and 2 GB of peak RSS, both measured on the child by ``os.wait4`` (the seconds are its
+CPU seconds: on a shared machine under load the wall time says more about the neighbours;
+the wall time is bounded too, at 4x).
 """
 
 from __future__ import annotations
@@ -93,7 +95,8 @@ class Run:
     rc: int
     stdout: str
     stderr: str
-    seconds: float
+    seconds: float   # CPU, user + system
+    wall: float
     rss_mb: float
 
     @property
@@ -116,16 +119,18 @@ def mcdesk(*args: str, env: dict[str, str] | None = None) -> Run:
             _, status, usage = os.wait4(p.pid, 0)
         finally:
             timer.cancel()
-        seconds = time.perf_counter() - t0
+        wall = time.perf_counter() - t0
         p.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
-        return Run(p.returncode, out.read(), err.read(), seconds, usage.ru_maxrss / 1024)
+        return Run(p.returncode, out.read(), err.read(), usage.ru_utime + usage.ru_stime, wall,
+                   usage.ru_maxrss / 1024)
 
 
 def within_budget(run: Run) -> None:
     assert "Traceback" not in run.stderr, run.stderr[-3000:]
-    assert run.seconds < SECONDS, f"{run.seconds:.1f} s"
+    assert run.seconds < SECONDS, f"{run.seconds:.1f} CPU s"
+    assert run.wall < SECONDS * 4, f"{run.wall:.1f} s"
     assert run.rss_mb < RSS_MB, f"peak RSS {run.rss_mb:.0f} MB"
 
 
