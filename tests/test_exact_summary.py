@@ -133,3 +133,14 @@ def test_a_bounded_run_equals_the_run_kept_in_memory(monkeypatch):
         assert g["mean"] == pytest.approx(w["mean"], rel=1e-14)
         assert (g["percentile_method"], g["percentile_accuracy"]) == ("exact-passes", "exact")
         assert g["percentile_passes"] == 3 and w["percentile_method"] == "sorted"
+
+
+def test_simulate_reports_a_bounded_run_of_every_trial(monkeypatch):
+    from engine.simulate import simulate
+
+    monkeypatch.setattr(st, "VALUES32_MAX", 0)
+    got = simulate(tiny_model(), tiny_spec(30_000), backend=NumpyBackend(), stream=True)
+    want = simulate(tiny_model(), tiny_spec(30_000), backend=NumpyBackend(), stream=False)
+    assert got.trials == 30_000 and got.samples.summaries
+    assert got.outputs[OUT].percentiles == want.outputs[OUT].percentiles
+    assert got.to_dict()["outputs"][OUT]["percentile_passes"] == 2
