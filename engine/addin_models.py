@@ -229,11 +229,22 @@ class AddinBook:
         self._refuse_varying_params(model)
 
     def _refuse_varying_params(self, model: Model) -> None:
+        """SpecError when a parameter reads an input, itself or through formulas (one pass
+        over the formulas the parameters depend on, in order)."""
         from . import ir
-        from .reach import inputs_reaching
 
-        stochastic = [model.ref(i.cell) for i in self.inputs]
-        chosen = set(stochastic)
+        stochastic = {model.ref(i.cell) for i in self.inputs}
+        by_sheet: dict[str, list[CellRef]] = {}
+        for c in stochastic:
+            by_sheet.setdefault(c.sheet, []).append(c)
+
+        def reads(r: ir.Ref | ir.Area) -> CellRef | None:
+            if isinstance(r, ir.Ref):
+                return r.cell if r.cell in stochastic else None
+            return next((c for c in by_sheet.get(r.sheet, ()) if r.r1 <= c.row <= r.r2
+                         and r.c1 <= c.col <= r.c2), None)
+
+        params: list[tuple[InputSpec, str, list[CellRef]]] = []
         for inp in self.inputs:
             sheet = model.ref(inp.cell).sheet
             for name, text in inp.params.items():
@@ -245,14 +256,24 @@ class AddinBook:
                     continue
                 cells = [node.cell] if isinstance(node, ir.Ref) else [
                     c for row in node.cells() for c in row] if isinstance(node, ir.Area) else []
-                for c in cells:
-                    hit = {c} & chosen or (inputs_reaching(model, stochastic, c)
-                                           if model.is_formula(c) else set())
-                    if hit:
-                        raise SpecError(
-                            f"{inp.cell}: {inp.distribution} {name} depends on the input "
-                            f"{sorted(map(str, hit))[0]}; a parameter that varies per trial is "
-                            "not supported")
+                params.append((inp, name, cells))
+        formulas = [c for _, _, cells in params for c in cells if model.is_formula(c)]
+        source: dict[CellRef, CellRef] = {}      # formula cell -> an input it reads
+        if formulas:
+            order, _ = model.order(model.upstream(formulas))
+            for c in order:
+                hit = next((x for r in ir.references(model.code(c).node)
+                            if (x := reads(r)) is not None), None)
+                if hit is None:
+                    hit = next((source[d] for d in model.deps(c) if d in source), None)
+                if hit is not None:
+                    source[c] = hit
+        for inp, name, cells in params:
+            hit = next((c if c in stochastic else source[c] for c in cells
+                        if c in stochastic or c in source), None)
+            if hit is not None:
+                raise SpecError(f"{inp.cell}: {inp.distribution} {name} depends on the input "
+                                f"{hit}; a parameter that varies per trial is not supported")
 
 
 def _add_slots(sheets: dict[str, Sheet], slots: dict[CellRef, Cell], fresh: bool) -> None:
