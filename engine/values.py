@@ -371,6 +371,25 @@ def to_text(v: Vec) -> tuple[np.ndarray, np.ndarray | None]:
     return out, v.err
 
 
+ARRAY_CHECK_FROM = 10_000  # arrays smaller than this are not checked against the budget
+
+
+def array_budget(rows: int, cols: int, what: str) -> None:
+    """Refuse, before it is built, an array result of more cells than ``Limits.max_array_cells``
+    (MCDESK_MAX_ARRAY_CELLS): a LimitError naming the function and the sizes (the cell
+    computing it is added by the evaluator)."""
+    n = rows * cols
+    if n < ARRAY_CHECK_FROM:
+        return
+    from .errors import LimitError
+    from .workbook import Limits
+
+    limit = Limits().max_array_cells
+    if n > limit:
+        raise LimitError(f"{what} would build an array of {rows:,} x {cols:,} = {n:,} cells, "
+                         f"above the limit of {limit:,} {Limits.hint('max_array_cells')}")
+
+
 def concat_all(parts: Sequence[Vec | Any], pairwise: Any) -> Vec | Any:
     """``a&b&c&...`` in one pass: each part converted to text once (a cell read a thousand
     times is formatted once) and the texts joined per trial, so a chain costs what its result

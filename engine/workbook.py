@@ -104,6 +104,7 @@ LIMIT_ENV = {
     "max_ratio": "MCDESK_MAX_RATIO",
     "max_formula_chars": "MCDESK_MAX_FORMULA_CHARS",
     "max_range_cells": "MCDESK_MAX_RANGE_CELLS",
+    "max_array_cells": "MCDESK_MAX_ARRAY_CELLS",
 }
 
 
@@ -141,6 +142,8 @@ class Limits:
     max_formula_chars: int = _env_limit("max_formula_chars", 65_536)
     # cells of one range as read (clipped to the cells its sheet holds)
     max_range_cells: int = _env_limit("max_range_cells", 5_000_000)
+    # cells of one array a function builds (SEQUENCE, MAKEARRAY, MUNIT, EXPAND, MMULT)
+    max_array_cells: int = _env_limit("max_array_cells", 5_000_000)
 
     @staticmethod
     def hint(name: str) -> str:

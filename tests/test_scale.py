@@ -135,3 +135,45 @@ def test_budget_in_a_real_process_is_one_line_exit_2(tmp_path):
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and "MCDESK_MAX_RANGE_CELLS" in lines[0] and "Calc!F1" in lines[0]
     assert "Traceback" not in r.stderr
+
+
+ARRAY_BUILDERS = {
+    "SEQUENCE": ("SUM(SEQUENCE(200,200))", 800020000.0),
+    "MAKEARRAY": ("SUM(_xlfn.MAKEARRAY(200,200,_xlfn.LAMBDA(_xlpm.i,_xlpm.j,_xlpm.i)))", 20100.0 * 200),
+    "MUNIT": ("SUM(MUNIT(200))", 200.0),
+    "EXPAND": ("SUM(EXPAND(1,200,200,0))", 1.0),
+    "MMULT": ("SUM(MMULT(SEQUENCE(200,1),SEQUENCE(1,200)))", 20100.0 ** 2),
+}
+
+
+@pytest.mark.parametrize("name", list(ARRAY_BUILDERS))
+def test_array_budget_names_the_cell_the_function_and_the_variable(tmp_path, monkeypatch, name):
+    """An array a function would build above MCDESK_MAX_ARRAY_CELLS is refused before it is
+    built, naming the cell computing it; within the budget the answer is Excel's."""
+    formula, expected = ARRAY_BUILDERS[name]
+    body = (f'<row r="1"><c r="A1"><v>1</v></c></row><row r="2"><c r="B2"><f>A1*2</f></c>'
+            f'<c r="C2"><f>{formula}</f></c></row>')
+    path = write_book(tmp_path / "arrays.xlsx", body)
+    monkeypatch.setenv("MCDESK_MAX_ARRAY_CELLS", "39999")   # 200 x 200 is 40,000
+    with pytest.raises(LimitError) as got:
+        Model.open(path).evaluate()
+    text = str(got.value)
+    assert text.startswith("Calc!C2: ") and text.count("Calc!C2") == 1, text
+    assert name in text and "40,000 cells" in text and "MCDESK_MAX_ARRAY_CELLS" in text
+    monkeypatch.setenv("MCDESK_MAX_ARRAY_CELLS", "40000")
+    model = Model.open(path)
+    values, _ = model.evaluate()
+    assert values[model.ref("Calc!C2")].scalar() == pytest.approx(expected, rel=1e-12)
+
+
+def test_whole_sheet_sequence_is_one_line_exit_2(tmp_path):
+    """=SEQUENCE(1048576,16384) (17 billion cells) under the default budget: one line, exit 2,
+    no allocation attempted."""
+    body = '<row r="1"><c r="A1"><f>SUM(SEQUENCE(1048576,16384))</f></c></row>'
+    path = write_book(tmp_path / "seq.xlsx", body)
+    r = subprocess.run([sys.executable, "-m", "mcdesk.cli", "check", str(path)],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2, r.stderr[-2000:]
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Calc!A1" in lines[0] and "SEQUENCE" in lines[0]
+    assert "17,179,869,184 cells" in lines[0] and "MCDESK_MAX_ARRAY_CELLS" in lines[0]
