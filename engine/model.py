@@ -544,7 +544,11 @@ class Env:
             out = cc.code(self)
             if self.cache_areas:  # the deterministic pass computes each cell once
                 cc.release()
-        except LimitError:
+        except LimitError as exc:  # e.g. an array budget: name the innermost cell, once
+            if not getattr(exc, "names_cell", False):
+                if not str(exc).startswith(f"{ref}: "):
+                    exc.args = (f"{ref}: {exc}",)
+                exc.names_cell = True  # type: ignore[attr-defined]
             raise
         except Exception as exc:  # a bug or a case the library does not handle: contain it
             log.warning("%s: internal error evaluating %s: %r", ref, ir.unparse(cc.node, ref.sheet), exc)

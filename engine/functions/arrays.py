@@ -17,7 +17,20 @@ from typing import Any
 
 import numpy as np
 
-from ..values import NA, NUM, REF, VALUE, ExcelError, Grid, Kind, Vec, error, first_error, trials
+from ..values import (
+    NA,
+    NUM,
+    REF,
+    VALUE,
+    ExcelError,
+    Grid,
+    Kind,
+    Vec,
+    array_budget,
+    error,
+    first_error,
+    trials,
+)
 from . import register
 from ._args import result, scalar_number
 from .dynamic import _grid, _pick_rows, _transpose
@@ -206,6 +219,7 @@ def expand(array: Arg, rows: Arg = None, columns: Arg = None, pad_with: Arg = No
     r, c = _int(rows, nr), _int(columns, nc)
     if r < nr or c < nc:
         raise _Fail(VALUE)
+    array_budget(r, c, "EXPAND")
     pad = _pad(pad_with)
     body = [list(row) + [pad] * (c - nc) for row in g.cells]
     return Grid(body + [[pad] * c for _ in range(r - nr)])
@@ -417,6 +431,7 @@ def sequence(rows: Arg, columns: Arg = None, start: Arg = None, step: Arg = None
     r, c = _int(rows), _int(columns, 1)
     if r < 1 or c < 1:
         raise _Fail(VALUE)  # Excel's #CALC!
+    array_budget(r, c, "SEQUENCE")
     x0, e0 = scalar_number(start, 1)
     dx, e1 = scalar_number(step, 1)
     err = first_error(e0, e1)

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from .._ir_nodes import Call, Missing, Str
-from ..values import NAME, VALUE, Grid, Kind, Vec, blank, boolean, error, num
+from ..values import NAME, VALUE, Grid, Kind, Vec, array_budget, blank, boolean, error, num
 
 PARAMETER = "_XLPM"
 ETA = "_XLETA"
@@ -261,6 +261,7 @@ def _makearray(env: Any, lam: Lambda, rows: Any = None, cols: Any = None) -> Vec
             return error(VALUE)
         sizes.append(k)
     r, c = sizes
+    array_budget(r, c, "MAKEARRAY")
     return Grid([[_cell(lam(env, num(i + 1), num(j + 1))) for j in range(c)] for i in range(r)])
 
 

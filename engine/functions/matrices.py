@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..values import NUM, VALUE, Grid, Kind, Vec, first_error, trials
+from ..values import NUM, VALUE, Grid, Kind, Vec, array_budget, first_error, trials
 from . import register
 from ._args import result, scalar_number
 from .math import flag
@@ -53,6 +53,7 @@ def mmult(array1: Arg, array2: Arg) -> Vec | Grid:
     err = first_error(ea, eb)
     if a.shape[2] != b.shape[1]:
         return result(np.zeros(max(n1, n2)), np.full(max(n1, n2), VALUE, np.uint8))
+    array_budget(a.shape[1], b.shape[2], "MMULT")
     return _grid(np.matmul(a, b), err)
 
 
@@ -87,6 +88,7 @@ def munit(dimension: Arg) -> Vec | Grid:
     if err is not None or len(k) != 1 or k[0] < 1:
         return result(np.zeros(len(k)), flag(err, k < 1, VALUE))
     size = int(k[0])
+    array_budget(size, size, "MUNIT")
     return Grid([[Vec(Kind.NUM, np.array([1.0 if i == j else 0.0])) for j in range(size)]
                  for i in range(size)])
 
