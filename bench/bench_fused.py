@@ -219,9 +219,12 @@ def main(argv: list[str] | None = None) -> int:
         paths = [p for p in paths if args.only in p.name]
         rows = []
         for p in paths:
-            rows.append(measure(p, args.trials, not args.no_time, args.max_time_cells,
-                                Path(tmp) / "kernels"))
-            print(f"  measured {p.name}", file=sys.stderr, flush=True)
+            r = measure(p, args.trials, not args.no_time, args.max_time_cells,
+                        Path(tmp) / "kernels")
+            rows.append(r)
+            print(f"  {p.name}: {r.cells} cells, {r.fused} fused, numpy "
+                  f"{_rate(r.numpy_rate)}/s, numba {_rate(r.numba_rate)}/s {r.note}",
+                  file=sys.stderr, flush=True)
     for line in table(rows, args.reasons):
         print(line)
     return 0

@@ -127,6 +127,11 @@ STATS = {
     "B17": "=SLOPE(A1:A3,A1:A4)+FORECAST(C2,A1:A2,A3:A4)",   # sizes differ: #N/A
     "B18": '=CHOOSE(ROUND(A5,0),A1,"x",,TRUE,F1)',   # the kind varies per trial
     "B19": "=ISTEXT(B18)+ISNUMBER(B18)*2+IFERROR(B18*1,-1)*4+ISBLANK(CHOOSE(A5,1,))",
+    # a criterion that is a number varying per trial (numbers, numeric text, errors)
+    "H1": "=ROUND(A1,0)", "H2": "3", "H3": '=IF(A1>2.5,"3","x")', "H4": True,
+    "H5": "=IF(A2>4,1/0,3)",
+    "B20": "=COUNTIFS(H1:H5,ROUND(A3,0))+SUMIFS(A1:A5,H1:H5,ROUND(A3,0))*10"
+           "+COUNTIF(H1:H5,ROUND(A2,0))*100+MAXIFS(A1:A5,H1:H5,ROUND(A3,0))*1000",
 }
 STATS_INPUTS = [tri("Sheet1!A1", 1.0, 2.0, 4.0), tri("Sheet1!A2", 2.0, 3.0, 5.0),
                 tri("Sheet1!A3", 1.0, 4.0, 6.0), tri("Sheet1!A4", 3.0, 5.0, 6.0),
@@ -134,12 +139,13 @@ STATS_INPUTS = [tri("Sheet1!A1", 1.0, 2.0, 4.0), tri("Sheet1!A2", 2.0, 3.0, 5.0)
 
 
 def test_order_statistics_and_counts_match_numpy(backend):
-    outs = [f"B{i}" for i in range(1, 20)]
+    outs = [f"B{i}" for i in range(1, 21)]
     job, got, _ = check(backend, STATS, outs, STATS_INPUTS)
     _varied(got, job, "B14", {2})
     _varied(got, job, "B17", {7}, values=False)
     _varied(got, job, "B18", {2, 3})
     assert len(np.unique(got[0][job.program.model.ref("Sheet1!B19")])) > 4
+    _varied(got, job, "B20", set())
     _varied(got, job, "B11", {7})
     _varied(got, job, "B12", {6})
     _varied(got, job, "B13", {2})

@@ -319,6 +319,8 @@ class TextMixin:
             raise NotFusable(f"{what} with a range as the criterion")
         v = self.expr(node)
         if not self.is_constant(node):
+            if v.kind == KNUM and v.e == "0":   # a number that varies: "=" that number
+                return _VaryingNumber(v)
             if v.kind != KSTR or v.e != "0":
                 raise NotFusable(f"{what} with a criterion that varies (not as text)")
             return v   # text that varies: matched through a table per criterion
@@ -334,6 +336,8 @@ class TextMixin:
 
         if cell.kind == KANY:   # each kind it can take, selected by its tag
             return self.by_kind(cell, lambda x: Val(self.match_mask(crit, x), "0", KNUM)).v
+        if isinstance(crit, _VaryingNumber):
+            return self._number_match(crit.value, cell)
         if isinstance(crit, Val):   # a criterion that varies: a table of (criterion, cell)
             if cell.e != "0" or not (cell.kind == KSTR or cell.lo == cell.hi
                                      or cell.kind == KBLANK):
@@ -371,6 +375,24 @@ class TextMixin:
         if err_hit is None:
             return ok
         return self.value(f"sel({cell.e} != 0, {err_hit}, {ok})")
+
+    def _number_match(self, x: Val, cell: Val) -> str:
+        """_criteria._num_test with "=" and a number ``x`` that varies: a number equal to it,
+        or text that reads as a number equal to it (errors, logicals, blanks never)."""
+        from ...values import parse_number
+
+        ok = "" if cell.e == "0" else f"({cell.e} == 0) & "
+        if cell.kind == KNUM:
+            return self.value(f"b2f({ok}({cell.v} == {x.v}))")
+        if cell.kind != KSTR:
+            return "0.0"
+        assert cell.dom is not None
+        nums = [parse_number(self.strings[k]) for k in range(max(cell.dom) + 1)]
+        if len(cell.dom) == 1:
+            got = nums[cell.dom[0]]
+            return "0.0" if got is None else self.value(f"b2f({ok}({lit(got)} == {x.v}))")
+        off = self.table([math.nan if n is None else n for n in nums])
+        return self.value(f"b2f({ok}(kv[{off} + int({cell.v})] == {x.v}))")
 
     def _conditional(self, how: str, target: ir.Node | None,
                      pairs: list[tuple[ir.Node, ir.Node | None]], name: str) -> Val:
@@ -495,6 +517,14 @@ class TextMixin:
 
 
 # ---------------------------------------------------------------- helpers
+class _VaryingNumber:
+    """A criterion that is a number varying per trial (``SUMIFS(A:A, B:B, C2)``)."""
+
+    def __init__(self, value: Val) -> None:
+        self.value = value
+
+
+
 def _scalar(v: Vec) -> Any:
     if isinstance(v, Grid):
         raise NotFusable("an array where a single value is expected")
