@@ -55,7 +55,7 @@ def structured_reference(text: str, resolver: Resolver, cell: CellRef | None) ->
         if colon:
             pending_span = True
             continue
-        item = item.strip()
+        raw, item = item, item.strip()   # a column name may end in a space ([Field 4 ])
         if item.startswith("@"):
             specials.add("#THIS ROW")
             item = item[1:].strip()
@@ -68,8 +68,9 @@ def structured_reference(text: str, resolver: Resolver, cell: CellRef | None) ->
             continue
         if not item:
             continue
-        want = _unescape(item).casefold()
-        idx = next((i for i, c in enumerate(table.columns) if c.casefold() == want), None)
+        names = [c.casefold() for c in table.columns]
+        want = [w for w in (_unescape(raw).casefold(), _unescape(item).casefold()) if w in names]
+        idx = names.index(want[0]) if want else None
         if idx is None:
             return n.BadRef(text, f"table {table.name} has no column {_unescape(item)!r}")
         if pending_span and cols:
