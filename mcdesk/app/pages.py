@@ -148,11 +148,14 @@ class WorkbookPage:
         self.input_dialog = InputDialog(self.ws, self.changed)
         self.names_dialog = NamesDialog(self.ws, self.renamed)
         self.exports = ExportPanel(self.ws, lambda: self.workspaces.folder(self.user))
-        with ui.tabs().classes("w-full") as tabs:
+        view = self.ws.view
+        with ui.tabs(on_change=lambda e: setattr(view, "tab", e.value)).classes("w-full") as tabs:
             model_tab = ui.tab("Model", icon="grid_on").mark("tab-model")
             self.results_tab = ui.tab("Results", icon="insights").mark("tab-results")
         self.tabs = tabs
-        with ui.tab_panels(tabs, value=model_tab).classes("w-full"):
+        shown = self.results_tab if view.tab == "Results" and self.ws.result is not None \
+            else model_tab  # a reload shows the tab the user was on
+        with ui.tab_panels(tabs, value=shown).classes("w-full"):
             with ui.tab_panel(model_tab):
                 with ui.row().classes("w-full no-wrap gap-4 items-start"):
                     with ui.column().classes("grow min-w-0"):
@@ -232,7 +235,8 @@ class WorkbookPage:
         # the run first: visible without scrolling on a 1366x768 screen; the lists scroll
         with ui.card().classes("w-full gap-1 p-3").mark("run-card"):
             self.run_panel = RunPanel(self.ws, self.run_finished,
-                                      remote_ready=self.ws.remote is not None)
+                                      remote_ready=self.ws.remote is not None,
+                                      timed=lambda: self.results.show_metadata())
         with ui.card().classes("w-full gap-1 p-3"):
             with ui.row().classes("w-full items-center"):
                 ui.label("Inputs").classes("text-lg font-medium")
@@ -281,12 +285,16 @@ class WorkbookPage:
         model = ws.model
         if model is None:
             return
+        error = ""
         try:
             report = await run.io_bound(check_model, model)
         except Exception as exc:  # noqa: BLE001 - the check must never break the page
             log.exception("preflight failed")
             report = None
             error = repr(exc)
+        else:
+            if report is None:  # the app is shutting down
+                return
         if model is not ws.model:  # another workbook was opened meanwhile
             return
         self.report = report

@@ -70,6 +70,7 @@ class ResultsView:
         self.report = report
         self.box = ui.column().classes("w-full gap-2")
         self.labels: dict[str, str] = {}
+        self.meta: ui.label | None = None
         self.hist_plot: ui.plotly | None = None
         self.cdf_plot: ui.plotly | None = None
         charts.warm_in_background()
@@ -81,7 +82,7 @@ class ResultsView:
 
     def refresh(self) -> None:
         self.box.clear()
-        self.hist_plot = self.cdf_plot = None  # drawn again below
+        self.hist_plot = self.cdf_plot = self.meta = None  # drawn again below
         result = self.ws.result
         with self.box:
             if result is None:
@@ -129,21 +130,25 @@ class ResultsView:
             with ui.expansion("All statistics", icon="table_chart").classes("w-full"):
                 self._table(result)
 
+    def show_metadata(self) -> None:
+        """The run's line again, once the charts' time is known."""
+        if self.ws.result is not None and self.meta is not None:
+            self.meta.text = run_metadata(self.ws, self.ws.result)
+
     # ------------------------------------------------------------ parts
     def _fmt(self, name: str, value: object) -> str:
         return format_stat(value, self.ws.number_format(name))
 
     def _header(self, result: SimulationResult) -> None:
-        with ui.row().classes("w-full items-center gap-3"):
-            ui.label(run_metadata(self.ws, result)).classes("text-sm text-gray-700").mark(
-                "run-metadata")
-            ui.space()
+        with ui.row().classes("w-full items-center gap-3 no-wrap"):
+            self.meta = ui.label(run_metadata(self.ws, result)).classes(
+                "text-sm text-gray-700 grow min-w-0").mark("run-metadata")
             if self.report is not None:
                 ui.button("Report (.html)", icon="description",
-                          on_click=lambda: self.report("html")).props("outline dense").mark(
+                          on_click=lambda: self.report("html")).props("outline dense no-wrap").mark(
                     "report-html")
                 ui.button("Report (.xlsx)", icon="grid_on",
-                          on_click=lambda: self.report("xlsx")).props("outline dense").mark(
+                          on_click=lambda: self.report("xlsx")).props("outline dense no-wrap").mark(
                     "report-xlsx")
         p = getattr(result, "precision", None)
         if p:
@@ -171,8 +176,11 @@ class ResultsView:
                          **{f"p{q}": self._fmt(n, s.percentiles.get(q)) for q in SUMMARY_PERCENTILES},
                          "target": self._fmt(n, target),
                          "p_target": "—" if p is None else f"{p:.1%}"})
-        ui.table(columns=columns, rows=rows, row_key="cell").props("dense flat bordered").classes(
-            "w-full").mark("summary-table")
+        table = ui.table(columns=columns, rows=rows, row_key="cell").props(
+            "dense flat bordered").classes("w-full cursor-pointer").mark("summary-table")
+        table.tooltip("Click an output to show its charts")
+        # a row clicked: that output's charts (rowClick's arguments: event, row, index)
+        table.on("rowClick", lambda e: self._select([e.args[1]["cell"]]))
 
     def _select(self, value: list[str]) -> None:
         if value:

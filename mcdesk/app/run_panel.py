@@ -90,9 +90,11 @@ class RunPanel:
     then precision control and a simtable in folded sections.  Every field is copied into
     the workspace as it changes, so a reload or a reconnect loses nothing typed."""
 
-    def __init__(self, ws: Workspace, finished: Callable[[], None], remote_ready: bool) -> None:
+    def __init__(self, ws: Workspace, finished: Callable[[], None], remote_ready: bool,
+                 timed: Callable[[], None] | None = None) -> None:
         self.ws = ws
         self.finished = finished
+        self.timed = timed  # told when the charts' time is known (after ``finished``)
         s = ws.settings
         keep = self.read_settings
         with ui.row().classes("w-full gap-2 items-end no-wrap"):
@@ -126,10 +128,10 @@ class RunPanel:
                                          value=list(p.statistics), multiple=True,
                                          label="Statistics", on_change=keep).classes(
                     "w-40").props("dense use-chips").mark("precision-stats")
-                self.p_tol = ui.number("Tolerance (95% half-width)", value=p.tolerance, min=0,
+                self.p_tol = ui.number("Tolerance (±, 95%)", value=p.tolerance, min=0,
                                        on_change=keep).classes("w-32").props("dense").mark(
                     "precision-tolerance")
-                self.p_rel = ui.toggle({True: "% of it", False: "absolute"}, value=p.relative,
+                self.p_rel = ui.toggle({True: "%", False: "abs."}, value=p.relative,
                                        on_change=keep).props("dense no-caps").mark(
                     "precision-relative")
             self.p_outputs = ui.select({}, value=[], multiple=True,
@@ -234,6 +236,8 @@ class RunPanel:
             timing = self.ws.timing
             if timing is not None:
                 timing.charts_s = time.perf_counter() - t
+                if self.timed is not None:
+                    self.timed()
             self.status.text = done_text(result, timing, time.perf_counter() - clicked,
                                          self.ws.simtable)
         finally:

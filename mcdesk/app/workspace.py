@@ -167,6 +167,7 @@ class ViewState:
     """What the results page shows, kept in the workspace so a reload or a reconnect keeps
     it: the outputs chosen, the overlay (outputs or the simtable's runs), the delimiters."""
 
+    tab: str = "Model"              # the page's tab: Model or Results
     selected: list[str] = field(default_factory=list)
     overlay: str = "outputs"        # "outputs" or "simtable"
     left: float | None = None       # probability delimiters, of the output ``delimited``
