@@ -89,7 +89,7 @@ HAND_CHECKED = [
     ('=TEXT(2.675,"0.00")', "2.68"), ('=TEXT(1.005,"0.00")', "1.01"), ('=TEXT(-2.5,"0")', "-3"),
     ('=TEXT(1234567.891,"#,##0")', "1,234,568"), ('=TEXT(0.125,"0%")', "13%"),
     ('=TEXT(-1234.5,"$#,##0")', "-$1,235"), ('=TEXT(1E+20,"#,##0")', "100,000,000,000,000,000,000"),
-    ('=TEXT(1/3,"General")', "0.333333333333333"), ('=TEXT(0,"0.00")', "0.00"),
+    ('=TEXT(1/3,"General")', "0.333333333"), ('=TEXT(0,"0.00")', "0.00"),
     ('=TEXT("12","0.00")', "12.00"), ('=TEXT("abc","0.00")', "abc"), ('=TEXT(TRUE,"0.00")', "TRUE"),
     ('=TEXT("1987-08-26","#.00")', "32015.00"), ('=TEXT(32015,"yyyy-mm-dd")', "1987-08-26"),
     ('=TEXT(0.75,"h:mm AM/PM")', "6:00 PM"), ('=TEXT(-1,"##.00;-  ##.0;""ZERO""")', "-  1.0"),
@@ -143,6 +143,19 @@ def test_format_colours_and_locale_tags(formula, expected):
     """TEXT ignores colours; a locale tag goes, a currency tag keeps its symbol; [$-F800] is the
     system long date (Windows' English default)."""
     check(expected, scalar(formula))
+
+
+# TEXT(value, "General"): the values Excel cached in Apache POI's GeneralFormatTests.xlsx
+# (test-data/spreadsheet, Apache-2.0): at most 11 characters besides the sign, scientific
+# notation with 6 significant digits from 1E+11 up and below 1E-9
+@pytest.mark.parametrize(("value", "expected"), [
+    (1.2345678912, "1.234567891"), (1.2345678919, "1.234567892"), (10000000000, "10000000000"),
+    (100000000000, "1E+11"), (112345900000, "1.12346E+11"), (1e-09, "0.000000001"),
+    (1e-10, "1E-10"), (1.123459e-10, "1.12346E-10"), (-112300000000, "-1.123E+11"),
+    (-1.2345678912, "-1.234567891"), (0, "0"), (0.01, "0.01"), (12345, "12345"),
+])
+def test_text_general_format(value, expected):
+    check(expected, scalar(f'=TEXT({value!r},"General")'))
 
 
 def test_maps_over_arrays():

@@ -4,6 +4,8 @@ differently from a plain format is rewritten to plain tokens.
 - Colours (``[Red]``, ``[Color12]``) are ignored by TEXT; locale tags (``[$-409]``) go, a
   currency tag keeps its symbol (``[$€-407]`` -> ``"€"``); the system long-date and time tags
   (``[$-F800]``, ``[$-F400]``) are Windows' English defaults.
+- General (TEXT(x, "General")) writes at most 11 characters, as a cell of Excel's default
+  width shows it, not the 15 digits of ``x & ""``.
 - Day names of serials 0..60: Excel's 1900 date system counts a 1900-02-29 that never was, so
   its calendar runs one weekday behind the real one before 1900-03-01 (serial 1, 1900-01-01, is a
   Sunday to Excel, a Monday in fact).  ``ddd``/``dddd`` of those serials are written as quoted
@@ -12,7 +14,9 @@ differently from a plain format is rewritten to plain tokens.
 
 from __future__ import annotations
 
+import math
 import re
+from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
 import numpy as np
@@ -93,4 +97,24 @@ def excel_day_names(fmt: str, serial: float) -> str:
     return "".join(out)
 
 
-__all__ = ["DAY_NAMES", "excel_day_names", "plain_format"]
+def general_text(x: float) -> str:
+    """``x`` in Excel's General number format, as TEXT(x, "General") writes it: at most 11
+    characters besides the sign, decimals rounded away to fit; from 1E+11 up and below 1E-9 in
+    scientific notation with 6 significant digits (1.12346E+11), trailing zeros dropped."""
+    if x == 0 or not math.isfinite(x):
+        return "0"
+    sign, a = ("-" if x < 0 else ""), abs(x)
+    if 1e-9 <= a < 1e11:
+        digits = max(math.floor(math.log10(a)) + 1, 1)       # before the point ("0" below 1)
+        places = Decimal(1).scaleb(-max(10 - digits, 0))
+        text = format(Decimal(f"{a:.15g}").quantize(places, ROUND_HALF_UP), "f")
+        if "." in text:
+            text = text.rstrip("0").rstrip(".")
+        if len(text.split(".")[0]) <= 11:
+            return sign + text
+    mantissa, _, exp = f"{a:.5E}".partition("E")
+    mantissa = mantissa.rstrip("0").rstrip(".")
+    return f"{sign}{mantissa}E{exp[0]}{int(exp[1:]):02d}"
+
+
+__all__ = ["DAY_NAMES", "excel_day_names", "general_text", "plain_format"]

@@ -25,7 +25,6 @@ from ..values import (
     Vec,
     blank,
     first_error,
-    format_number,
     parse_number,
     to_bool,
     to_number,
@@ -34,7 +33,7 @@ from ..values import (
 )
 from . import register
 from ._args import iter_values, result, scalar_number
-from ._format_code import excel_day_names, plain_format
+from ._format_code import excel_day_names, general_text, plain_format
 from ._search import wildcard_regex
 from .math import Arg, atp_number, flag, lift, round_digits
 
@@ -415,7 +414,7 @@ def text_(value_: Arg, format_text: Arg) -> Vec | Grid:
             num = sel & oks
             fmt = plain_format(written)
             if fmt.strip().lower() == "general":
-                out[num] = [format_number(float(y)) for y in xs[num]]
+                out[num] = [general_text(float(y)) for y in xs[num]]
             elif _SIMPLE.match(fmt):
                 out[num] = _format_simple(xs[num], fmt)
             else:
