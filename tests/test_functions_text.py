@@ -158,6 +158,18 @@ def test_text_general_format(value, expected):
     check(expected, scalar(f'=TEXT({value!r},"General")'))
 
 
+# BAHTTEXT: Excel's documented example (1234) and values Excel cached in the formulas
+# project's function suite (0, 157, 65, 65.8, -1, TRUE, text)
+@pytest.mark.parametrize(("formula", "expected"), [
+    ("=BAHTTEXT(1234)", "หนึ่งพันสองร้อยสามสิบสี่บาทถ้วน"), ("=BAHTTEXT(0)", "ศูนย์บาทถ้วน"),
+    ("=BAHTTEXT(157)", "หนึ่งร้อยห้าสิบเจ็ดบาทถ้วน"), ("=BAHTTEXT(65.8)", "หกสิบห้าบาทแปดสิบสตางค์"),
+    ("=BAHTTEXT(-1)", "ลบหนึ่งบาทถ้วน"), ("=BAHTTEXT(TRUE)", "หนึ่งบาทถ้วน"),
+    ('=BAHTTEXT("ciao")', E("#VALUE!")), ("=BAHTTEXT(1/0)", E("#DIV/0!")),
+])
+def test_bahttext(formula, expected):
+    check(expected, scalar(formula))
+
+
 def test_maps_over_arrays():
     m = Model.from_cells({"A1": "ciao", "B1": "bau"})
     g = m.evaluate_formula('=LEFT(A1:B1,{2,1})')

@@ -1,4 +1,5 @@
-"""Values written as text: VALUETOTEXT, ARRAYTOTEXT, NUMBERVALUE, FIXED, DOLLAR, HYPERLINK.
+"""Values written as text: VALUETOTEXT, ARRAYTOTEXT, NUMBERVALUE, FIXED, DOLLAR, BAHTTEXT,
+HYPERLINK.
 
 FIXED and DOLLAR round as ROUND does and write 15 significant digits (the digits after them
 are zeros, as Excel shows them); NUMBERVALUE reads text with given separators.
@@ -13,6 +14,7 @@ import numpy as np
 
 from ..values import (
     ERROR_NAMES,
+    NUM,
     VALUE,
     ExcelError,
     Grid,
@@ -221,6 +223,72 @@ def dollar(number: Arg, decimals: Arg = None) -> Vec | Grid:
         return _text_result(out, err)
 
     return lift(one, (number, decimals))
+
+
+_THAI_DIGITS = ("", "หนึ่ง", "สอง", "สาม", "สี่", "ห้า", "หก", "เจ็ด", "แปด", "เก้า")
+_THAI_PLACES = ("", "สิบ", "ร้อย", "พัน", "หมื่น", "แสน")
+
+
+def _thai_block(n: int, more: bool) -> str:
+    """0 <= n < 1,000,000 in Thai words; ``more``: higher digits come before (then a final 1
+    is เอ็ด, as in สิบเอ็ด, หนึ่งร้อยเอ็ด, หนึ่งล้านเอ็ด)."""
+    digits = [int(ch) for ch in str(n)][::-1]
+    out = []
+    for place in range(len(digits) - 1, -1, -1):
+        d = digits[place]
+        if d == 0:
+            continue
+        if place == 1:
+            word = "" if d == 1 else "ยี่" if d == 2 else _THAI_DIGITS[d]
+        elif place == 0 and d == 1 and (more or n > 9):
+            word = "เอ็ด"
+        else:
+            word = _THAI_DIGITS[d]
+        out.append(word + _THAI_PLACES[place])
+    return "".join(out)
+
+
+def _thai_number(n: int) -> str:
+    """A whole number >= 1 in Thai words, millions (ล้าน) repeating."""
+    blocks = []
+    while n:
+        n, low = divmod(n, 1_000_000)
+        blocks.append(low)
+    words = ""
+    for k in range(len(blocks) - 1, -1, -1):
+        if blocks[k]:
+            words += _thai_block(blocks[k], more=k < len(blocks) - 1)
+        if k:
+            words += "ล้าน"
+    return words
+
+
+def baht_text(x: float) -> str:
+    """``x`` as Thai baht (บาท) and satang (สตางค์) in words; ถ้วน ("exactly") without satang,
+    ลบ before a negative amount."""
+    total = int(Decimal(f"{abs(x):.15g}").quantize(Decimal("0.01"), ROUND_HALF_UP) * 100)
+    baht, satang = divmod(total, 100)
+    if not total:
+        return "ศูนย์บาทถ้วน"
+    text = "ลบ" if x < 0 else ""
+    if baht:
+        text += _thai_number(baht) + "บาท"
+    return text + (_thai_number(satang) + "สตางค์" if satang else "ถ้วน")
+
+
+@register("BAHTTEXT")
+def bahttext(number: Arg) -> Vec | Grid:
+    """Excel's BAHTTEXT: a number as Thai text, rounded to satang (1/100 baht)."""
+    def one(v: Arg) -> Vec:
+        from .text import to_number_ext
+
+        x, err = to_number_ext(_vec(v)) if v is not None else (np.zeros(1), None)
+        ok = np.isfinite(x) & (np.abs(x) < 1e15)
+        out = np.array([baht_text(float(y)) if good else "" for y, good in
+                        zip(x.tolist(), ok.tolist(), strict=True)], dtype=object)
+        return _text_result(out, flag(err, ~ok, NUM))
+
+    return lift(one, (number,))
 
 
 @register("HYPERLINK")
