@@ -105,7 +105,16 @@ LIMIT_ENV = {
     "max_formula_chars": "MCDESK_MAX_FORMULA_CHARS",
     "max_range_cells": "MCDESK_MAX_RANGE_CELLS",
     "max_array_cells": "MCDESK_MAX_ARRAY_CELLS",
+    "max_model_bytes": "MCDESK_MAX_MODEL_BYTES",
 }
+
+
+MODEL_BYTES_PER_VALUE = 17  # a float64 value and a uint8 error code per trial
+
+
+def _size(n: float) -> str:
+    return f"{n / 2**30:.1f} GB" if n >= 2**30 else f"{n / 2**20:.1f} MB" if n >= 2**20 \
+        else f"{n:,.0f} bytes"
 
 
 def _env_limit(name: str, default: float) -> Any:
@@ -144,6 +153,21 @@ class Limits:
     max_range_cells: int = _env_limit("max_range_cells", 5_000_000)
     # cells of one array a function builds (SEQUENCE, MAKEARRAY, MUNIT, EXPAND, MMULT)
     max_array_cells: int = _env_limit("max_array_cells", 5_000_000)
+    # per-trial arrays one run of the compiled model holds at once (a value and an error
+    # code per trial for each input and each varying cell), estimated before the run
+    max_model_bytes: int = _env_limit("max_model_bytes", 8 * 2**30)
+
+    def model_budget(self, cells: int, trials: int, first: object) -> None:
+        """Refuse a run of ``cells`` per-trial cells over ``trials`` trials whose arrays would
+        take more than ``max_model_bytes`` (a LimitError naming ``first``, the first of them)."""
+        need = cells * trials * MODEL_BYTES_PER_VALUE
+        if need > self.max_model_bytes:
+            from .errors import LimitError
+
+            raise LimitError(
+                f"{first}: the compiled model holds {cells:,} per-trial cells (this one first); "
+                f"{trials:,} trials at once take about {_size(need)}, above the limit of "
+                f"{_size(self.max_model_bytes)} {Limits.hint('max_model_bytes')}")
 
     @staticmethod
     def hint(name: str) -> str:

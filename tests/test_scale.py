@@ -177,3 +177,28 @@ def test_whole_sheet_sequence_is_one_line_exit_2(tmp_path):
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and "Calc!A1" in lines[0] and "SEQUENCE" in lines[0]
     assert "17,179,869,184 cells" in lines[0] and "MCDESK_MAX_ARRAY_CELLS" in lines[0]
+
+
+def test_compiled_model_budget_before_the_per_trial_arrays(tmp_path, monkeypatch):
+    """A run whose per-trial arrays (17 bytes a trial for each input and varying cell) would
+    pass MCDESK_MAX_MODEL_BYTES is refused before any is allocated, naming the first varying
+    cell; within the budget it runs."""
+    import numpy as np
+
+    path = write_book(tmp_path / "model.xlsx", ledger(30))
+    monkeypatch.setenv("MCDESK_MAX_MODEL_BYTES", str(17 * 1000 * 31 - 1))
+    model = Model.open(path)
+    prog = model.compile([model.ref("Calc!B1")], [model.ref("Calc!C30")])
+    assert len(prog.steps) == 30   # the running totals C1:C30 vary with B1
+    x = {model.ref("Calc!B1"): np.linspace(1, 100, 1000)}
+    rand = lambda s: np.full(1000, 0.5)  # noqa: E731
+    with pytest.raises(LimitError) as got:
+        prog.run(x, 1000, rand)
+    text = str(got.value)
+    assert text.startswith("Calc!C1: ") and "31 per-trial cells" in text
+    assert "MCDESK_MAX_MODEL_BYTES" in text and "1,000 trials" in text
+    monkeypatch.setenv("MCDESK_MAX_MODEL_BYTES", str(17 * 1000 * 31))
+    model = Model.open(path)
+    prog = model.compile([model.ref("Calc!B1")], [model.ref("Calc!C30")])
+    out = prog.run(x, 1000, rand)[model.ref("Calc!C30")]
+    assert len(out.data) == 1000
