@@ -461,7 +461,10 @@ class Program:
         return {f for c in self.steps for f in self.model.code(c).info.fallback}
 
     def run(self, input_values: dict[CellRef, np.ndarray], n: int, rand) -> dict[CellRef, Vec]:
-        """Evaluate the slice for ``n`` trials given input samples; returns output values."""
+        """Evaluate the slice for ``n`` trials given input samples; returns output values.
+        The per-trial arrays it will hold are estimated first (``Limits.model_budget``)."""
+        if self.steps:
+            self.model.limits.model_budget(len(self.steps) + len(input_values), n, self.steps[0])
         env = Env(self.model, n=n, now=self.now, rand=rand)
         env.blocks = self.blocks
         env.values.update(self.constants)
