@@ -127,6 +127,28 @@ def test_generated_model_streamed_identical_whatever_the_tasks(client, generated
     assert seen[-1] == 200_000 and len(seen) == 7  # progress per task
 
 
+def test_bounded_run_on_dask_reruns_its_tasks_for_the_exact_statistics(client, example_job,
+                                                                        example_want,
+                                                                        monkeypatch):
+    """No per-trial outputs kept (engine.exact_summary): the passes rerun the ranges on the
+    cluster and the percentiles equal those of every trial kept locally, bit for bit."""
+    import engine.streaming as streaming
+    from engine.simulate import summarize
+
+    monkeypatch.setattr(streaming, "VALUES32_MAX", 0)
+    be = DaskBackend(client=client, inner="numpy", chunk=30_000)
+    try:
+        got, t = run_job(example_job, be, stream=True)
+    finally:
+        be.close()
+    mine = summarize(example_job, got, t, "dask")
+    want = summarize(example_job, example_want, 1.0, "numpy")
+    for name, out in want.outputs.items():
+        assert mine.outputs[name].percentiles == out.percentiles, name
+        assert mine.outputs[name].histogram == out.histogram, name
+        assert mine.outputs[name].percentile_method == "exact-passes"
+
+
 def test_job_shipped_once_per_worker_as_a_plugin(client, example_job):
     be = DaskBackend(client=client, inner="numpy", chunk=5_000)
     small = replace(example_job, trials=20_000)
@@ -134,7 +156,7 @@ def test_job_shipped_once_per_worker_as_a_plugin(client, example_job):
         key = be.job_key(small)
         assert be.job_key(small) == key  # pickled and registered once per job
         run_job(small, be, stream=False)
-        from engine.backends import dask_backend
+        import engine.backends.dask as dask_backend  # the worker side's registry of jobs
 
         installed = client.run(lambda: sorted(dask_backend._JOBS))
         assert len(installed) == 2 and all(key in keys for keys in installed.values())
