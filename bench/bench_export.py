@@ -1,8 +1,8 @@
 """Sample exports of the bundled example (16 inputs, 7 outputs): the streaming writers of
-mcdesk.app.export (CSV through pyarrow, XLSX through xlsxwriter in constant-memory mode,
-Parquet) next to the old in-memory writers (np.savetxt into a string, openpyxl write-only),
-read from git at ``--old-commit``.  Prints seconds, file size and the number of progress steps
-(the streaming writers hold one chunk of 65,536 trials at a time).
+mcdesk.app.export (CSV through pyarrow, XLSX through mcdesk.app.xlsx_stream, Parquet) next
+to the old in-memory writers (np.savetxt into a string, openpyxl write-only), read from git
+at ``--old-commit``.  Prints seconds, file size and the number of progress steps (the
+streaming writers hold one chunk of 65,536 trials at a time).
 
     python bench/bench_export.py [--trials 1000000] [--old-trials 100000]
 

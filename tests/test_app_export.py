@@ -133,3 +133,23 @@ def test_workbook_xlsx_without_samples(result):
     data = export.workbook_xlsx(replace(result, samples=None))
     assert _sheet_rows(data, "Samples") in ([], [()])
     assert len(_sheet_rows(data, "Statistics")) == 2 + 5 + len(PERCENTILES)
+
+
+def test_xlsx_stream_round_trip(tmp_path):
+    """mcdesk.app.xlsx_stream: numbers read back bit for bit (shortest round-trip text),
+    NaN as an empty cell, text escaped, by openpyxl."""
+    from mcdesk.app.xlsx_stream import number_rows, value_rows, write_workbook
+
+    x = np.array([1e-300, -0.0, 1.7976931348623157e308, 0.1 + 0.2, np.nan, -123456.789])
+    y = np.arange(6, dtype=float)
+    path = tmp_path / "t.xlsx"
+    write_workbook(path, [("A & <b>", value_rows([["x & y", 'say "hi"', None, 3, True]])),
+                          ("Numbers", [number_rows([x, y]), number_rows([x[:2], y[:2]])])])
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == ["A & <b>", "Numbers"]
+    assert next(wb["A & <b>"].iter_rows(values_only=True)) == ("x & y", 'say "hi"', None, 3, True)
+    rows = list(wb["Numbers"].iter_rows(values_only=True))
+    assert len(rows) == 8
+    got = np.array([np.nan if r[0] is None else r[0] for r in rows[:6]])
+    np.testing.assert_array_equal(got, x)  # bit for bit; NaN where the cell is empty
+    assert [r[1] for r in rows[:6]] == list(y)

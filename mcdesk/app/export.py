@@ -3,8 +3,9 @@
 The sample writers stream to a file, a chunk of trials at a time, reporting progress and
 stopping when cancelled (the page runs them in a worker thread, see
 :mod:`mcdesk.app.export_panel`): CSV through pyarrow's CSV writer (shortest round-trip
-decimal text, the C++ writer), XLSX through xlsxwriter's constant-memory mode (one row in
-memory at a time), Parquet through pyarrow (one row group per chunk).  ``samples_csv`` and
+decimal text, the C++ writer), XLSX through :mod:`mcdesk.app.xlsx_stream` (the sheet's XML
+built by pyarrow's string kernels, compressed as it goes), Parquet through pyarrow (one row
+group per chunk).  ``samples_csv`` and
 ``workbook_xlsx`` give the same files as bytes, for small results and tests.
 """
 
@@ -126,35 +127,22 @@ def _csv_field(name: str) -> str:
 
 def _xlsx_to(target: Any, result: SimulationResult, cols: dict[str, np.ndarray],
              job: ExportJob, labels: Labels, max_rows: int) -> None:
-    """Statistics and Samples sheets, written row by row in constant memory."""
-    import xlsxwriter
+    """Statistics and Samples sheets, streamed a chunk of trials at a time
+    (:mod:`mcdesk.app.xlsx_stream`)."""
+    from .xlsx_stream import number_rows, value_rows, write_workbook
 
-    wb = xlsxwriter.Workbook(target, {"constant_memory": True, "in_memory": False,
-                                      "nan_inf_to_errors": True})
-    try:
-        stats = wb.add_worksheet("Statistics")
-        for r, row in enumerate(statistics_rows(result, labels)):
-            for c, v in enumerate(row):
-                if v is not None:
-                    stats.write(r, c, v)
-        sheet = wb.add_worksheet("Samples")
-        names = list(cols)
-        sheet.write_row(0, 0, _header(names, labels))
-        n = min(max_rows, _rows(cols))
+    names = list(cols)
+    n = min(max_rows, _rows(cols))
+
+    def samples() -> Any:
+        yield from value_rows([_header(names, labels)])
         for start in range(0, n, CHUNK_ROWS):
             stop = min(n, start + CHUNK_ROWS)
-            block = np.column_stack([np.asarray(cols[k][start:stop], dtype=np.float64)
-                                     for k in names])
-            ok = np.isfinite(block)
-            write_number = sheet.write_number
-            for i, (line, good) in enumerate(zip(block.tolist(), ok.tolist(), strict=True)):
-                r = start + i + 1
-                for c, (x, g) in enumerate(zip(line, good, strict=True)):
-                    if g:  # an error trial stays an empty cell
-                        write_number(r, c, x)
+            yield number_rows([np.asarray(cols[k][start:stop]) for k in names])
             job.step(stop)
-    finally:
-        wb.close()
+
+    write_workbook(target, [("Statistics", value_rows(statistics_rows(result, labels))),
+                            ("Samples", samples())])
 
 
 def _parquet_to(target: Any, cols: dict[str, np.ndarray], job: ExportJob,
