@@ -158,6 +158,20 @@ def test_text_general_format(value, expected):
     check(expected, scalar(f'=TEXT({value!r},"General")'))
 
 
+# Conditional sections: values Excel cached in Apache POI's FormatConditionTests.xlsx and
+# FormatChoiceTests.xlsx (test-data/spreadsheet, Apache-2.0) and in the formulas suite
+@pytest.mark.parametrize(("formula", "expected"), [
+    ('=TEXT(1,"[<10]#"" Wow""")', "1 Wow"), ('=TEXT(10,"[<10]#"" Wow""")', "10"),
+    ('=TEXT(1.5,"[<10]#"" Wow""")', "2 Wow"), ('=TEXT(10,"[>=10]#"" Big""")', "10 Big"),
+    ('=TEXT(10,"[<>10]#"" Wow""")', "10"), ('=TEXT(-11,"[<-10]#"" Wow""")', "-11 Wow"),
+    ('=TEXT(-10,"[<      -10]#"" Wow""")', "-10"), ('=TEXT(-10,"[=-10]#"" Wow""")', "-10 Wow"),
+    ('=TEXT(1,"[<=1]x;[<=2]a;b")', "x"), ('=TEXT(2,"[<=1]a;[=2]xx;xcx")', "xx"),
+    ('=TEXT(3,"[<=1]a;[=2]aa;xxx")', "xxx"),
+])
+def test_text_conditional_sections(formula, expected):
+    check(expected, scalar(formula))
+
+
 # BAHTTEXT: Excel's documented example (1234) and values Excel cached in the formulas
 # project's function suite (0, 157, 65, 65.8, -1, TRUE, text)
 @pytest.mark.parametrize(("formula", "expected"), [

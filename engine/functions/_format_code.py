@@ -4,6 +4,8 @@ differently from a plain format is rewritten to plain tokens.
 - Colours (``[Red]``, ``[Color12]``) are ignored by TEXT; locale tags (``[$-409]``) go, a
   currency tag keeps its symbol (``[$€-407]`` -> ``"€"``); the system long-date and time tags
   (``[$-F800]``, ``[$-F400]``) are Windows' English defaults.
+- Conditions (``[<10]#" Wow";[>=20]0;0.0``): the section whose condition holds formats the
+  number, signed as it is; a number no condition takes is shown in General.
 - General (TEXT(x, "General")) writes at most 11 characters, as a cell of Excel's default
   width shows it, not the 15 digits of ``x & ""``.
 - Day names of serials 0..60: Excel's 1900 date system counts a 1900-02-29 that never was, so
@@ -18,6 +20,7 @@ import math
 import re
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
@@ -97,6 +100,66 @@ def excel_day_names(fmt: str, serial: float) -> str:
     return "".join(out)
 
 
+_CONDITION = re.compile(r"^\s*\[\s*(<=|>=|<>|<|>|=)\s*(-?[0-9.]+(?:[eE][-+]?\d+)?)\s*\]")
+_TESTS = {"<": float.__lt__, ">": float.__gt__, "=": float.__eq__, "<=": float.__le__,
+          ">=": float.__ge__, "<>": float.__ne__}
+
+
+def sections(fmt: str) -> list[str]:
+    """The ``;``-separated sections of a format (not splitting quoted text, escapes or
+    brackets)."""
+    out, start, i, n = [], 0, 0, len(fmt)
+    while i < n:
+        c = fmt[i]
+        if c == '"':
+            close = fmt.find('"', i + 1)
+            i = n if close < 0 else close + 1
+            continue
+        if c == "[":
+            close = fmt.find("]", i + 1)
+            i = n if close < 0 else close + 1
+            continue
+        if c == "\\":
+            i += 2
+            continue
+        if c == ";":
+            out.append(fmt[start:i])
+            start = i + 1
+        i += 1
+    out.append(fmt[start:])
+    return out
+
+
+def _condition(section: str) -> tuple[Any, str] | None:
+    m = _CONDITION.match(section)
+    if m is None:
+        return None
+    op, bound = m.group(1), float(m.group(2))
+    return (lambda x: _TESTS[op](float(x), bound)), section[m.end():]
+
+
+def conditional_section(fmt: str, x: float) -> str | None:
+    """For a format whose first section holds a condition (``[<10]#" Wow";[>=20]0;0.0``): the
+    one section that formats ``x``, as a format of its own ("General" when none applies, as
+    Excel shows a number no condition takes); None for a format without conditions."""
+    parts = sections(fmt)
+    first = _condition(parts[0])
+    if first is None:
+        return None
+    test, body = first
+    if test(x):
+        return body
+    if len(parts) == 1:
+        return "General"
+    second = _condition(parts[1])
+    if second is None:
+        return parts[1]
+    test2, body2 = second
+    if test2(x):
+        return body2
+    return parts[2] if len(parts) > 2 else "General"
+
+
 def general_text(x: float) -> str:
     """``x`` in Excel's General number format, as TEXT(x, "General") writes it: at most 11
     characters besides the sign, decimals rounded away to fit; from 1E+11 up and below 1E-9 in
@@ -117,4 +180,5 @@ def general_text(x: float) -> str:
     return f"{sign}{mantissa}E{exp[0]}{int(exp[1:]):02d}"
 
 
-__all__ = ["DAY_NAMES", "excel_day_names", "general_text", "plain_format"]
+__all__ = ["DAY_NAMES", "conditional_section", "excel_day_names", "general_text", "plain_format",
+           "sections"]

@@ -33,7 +33,7 @@ from ..values import (
 )
 from . import register
 from ._args import iter_values, result, scalar_number
-from ._format_code import excel_day_names, general_text, plain_format
+from ._format_code import conditional_section, excel_day_names, general_text, plain_format
 from ._search import wildcard_regex
 from .math import Arg, atp_number, flag, lift, round_digits
 
@@ -421,7 +421,12 @@ def text_(value_: Arg, format_text: Arg) -> Vec | Grid:
                 num = np.zeros(n, bool)
             for i in np.nonzero(sel & ~num)[0]:
                 x_i = float(xs[i]) if oks[i] else v.scalar(int(i))
-                fmt_i = excel_day_names(fmt, x_i) if oks[i] else fmt
+                chosen = conditional_section(fmt, x_i) if oks[i] else None
+                fmt_i = fmt if chosen is None else chosen
+                if oks[i] and fmt_i.strip().lower() == "general":
+                    out[i] = general_text(x_i)
+                    continue
+                fmt_i = excel_day_names(fmt_i, x_i) if oks[i] else fmt_i
                 res = _pycel_text(x_i, fmt_i)
                 if not isinstance(res, str) or res in ERROR_CODES:
                     codes[i], res = ERROR_CODES.get(str(res), VALUE), ""
