@@ -172,6 +172,19 @@ def test_text_conditional_sections(formula, expected):
     check(expected, scalar(formula))
 
 
+# Scientific formats: values Excel cached in the formulas suite (EXTRA!A28:A33) and hand
+# checks of the documented rules (exponent a multiple of the integer digits: ##0.0E+0)
+@pytest.mark.parametrize(("formula", "expected"), [
+    ('=TEXT(12200000,"#######.0E+00")', "1.2E+07"), ('=TEXT(12200000,"0.00E-##")', "1.22E7"),
+    ('=TEXT(0.000122,"0.00E-##")', "1.22E-4"), ('=TEXT(0.000122,"0.00E+##")', "1.22E-4"),
+    ('=TEXT(12200000,"0.00E+##")', "1.22E+7"), ('=TEXT(1234.5,"0.00E+00")', "1.23E+03"),
+    ('=TEXT(123456.789,"##0.0E+0")', "123.5E+3"), ('=TEXT(0,"0.00E+00")', "0.00E+00"),
+    ('=TEXT(-9.999,"0.00E+00")', "-1.00E+01"),
+])
+def test_text_scientific(formula, expected):
+    check(expected, scalar(formula))
+
+
 # BAHTTEXT: Excel's documented example (1234) and values Excel cached in the formulas
 # project's function suite (0, 157, 65, 65.8, -1, TRUE, text)
 @pytest.mark.parametrize(("formula", "expected"), [

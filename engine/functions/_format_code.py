@@ -160,6 +160,37 @@ def conditional_section(fmt: str, x: float) -> str | None:
     return parts[2] if len(parts) > 2 else "General"
 
 
+_SCIENTIFIC = re.compile(r"^([#0?]*)(?:(\.)([#0?]*))?([eE])([+-])([#0?]+)$")
+
+
+def scientific_text(fmt: str, x: float) -> str | None:
+    """``x`` in a plain scientific format (``0.00E+00``, ``##0.0E+0``, ``0.00E-##``): the
+    exponent a multiple of the integer digits' count (1: ordinary, 3: engineering), the
+    mantissa rounded half up, ``E-`` writing only a minus sign; None for other formats."""
+    m = _SCIENTIFIC.match(fmt.strip())
+    if m is None or not math.isfinite(x):
+        return None
+    ints, point, decs, letter, sign, exp_pat = m.groups()
+    places = max(len(ints), 1)
+    required = len(decs) - len(decs.lstrip("0"))      # decimals shown even when zero
+    a = abs(x)
+    e = 0 if a == 0 else math.floor(math.floor(math.log10(a)) / places) * places
+    q = Decimal(1).scaleb(-len(decs))
+    mant = (Decimal(f"{a:.15g}").scaleb(-e) if a else Decimal(0)).quantize(q, ROUND_HALF_UP)
+    if mant >= Decimal(10) ** places:                   # 9.99 -> 10.0: one step up
+        e += places
+        mant = (Decimal(f"{a:.15g}").scaleb(-e)).quantize(q, ROUND_HALF_UP)
+    whole, _, frac = format(mant, "f").partition(".")
+    whole = whole.lstrip("0").rjust(ints.count("0"), "0")
+    frac = frac[:len(decs)]
+    while len(frac) > required and frac.endswith("0"):
+        frac = frac[:-1]
+    exp_sign = "-" if e < 0 else ("+" if sign == "+" else "")
+    digits = str(abs(e)).rjust(exp_pat.count("0"), "0")
+    body = whole + (point or "") + frac + letter + exp_sign + digits
+    return ("-" if x < 0 and mant != 0 else "") + body
+
+
 def general_text(x: float) -> str:
     """``x`` in Excel's General number format, as TEXT(x, "General") writes it: at most 11
     characters besides the sign, decimals rounded away to fit; from 1E+11 up and below 1E-9 in
@@ -181,4 +212,4 @@ def general_text(x: float) -> str:
 
 
 __all__ = ["DAY_NAMES", "conditional_section", "excel_day_names", "general_text", "plain_format",
-           "sections"]
+           "scientific_text", "sections"]

@@ -33,7 +33,13 @@ from ..values import (
 )
 from . import register
 from ._args import iter_values, result, scalar_number
-from ._format_code import conditional_section, excel_day_names, general_text, plain_format
+from ._format_code import (
+    conditional_section,
+    excel_day_names,
+    general_text,
+    plain_format,
+    scientific_text,
+)
 from ._search import wildcard_regex
 from .math import Arg, atp_number, flag, lift, round_digits
 
@@ -427,7 +433,7 @@ def text_(value_: Arg, format_text: Arg) -> Vec | Grid:
                     out[i] = general_text(x_i)
                     continue
                 fmt_i = excel_day_names(fmt_i, x_i) if oks[i] else fmt_i
-                res = _pycel_text(x_i, fmt_i)
+                res = (scientific_text(fmt_i, x_i) if oks[i] else None) or _pycel_text(x_i, fmt_i)
                 if not isinstance(res, str) or res in ERROR_CODES:
                     codes[i], res = ERROR_CODES.get(str(res), VALUE), ""
                 out[i] = res
