@@ -84,6 +84,51 @@ def _substitute(node: Node, refs: list[Ref | Area]) -> Node:
     return out[0]
 
 
+def _plan(node: Node) -> list[tuple[int, Node | None, int]]:
+    """How to rebuild ``node`` around new references, worked out once per template: its
+    nodes in post-order as (0: the next reference | 1: a subtree without references, kept as
+    is | 2: a node rebuilt from its last ``k`` results, node, k)."""
+    has_ref: dict[int, bool] = {}
+    order: list[Node] = []
+    stack = [node]
+    while stack:  # parents before children; reversed below: children first
+        x = stack.pop()
+        order.append(x)
+        stack.extend(children(x))
+    for x in reversed(order):
+        has_ref[id(x)] = isinstance(x, Ref | Area) or any(has_ref[id(k)] for k in children(x))
+    plan: list[tuple[int, Node | None, int]] = []
+    work: list[tuple[Node, bool]] = [(node, False)]
+    while work:
+        x, ready = work.pop()
+        if isinstance(x, Ref | Area):
+            plan.append((0, None, 0))
+        elif not has_ref[id(x)]:
+            plan.append((1, x, 0))
+        elif ready:
+            plan.append((2, x, len(children(x))))
+        else:
+            work.append((x, True))
+            work.extend((k, False) for k in reversed(children(x)))
+    return plan
+
+
+def _rebuilt(plan: list[tuple[int, Node | None, int]], refs: list[Ref | Area]) -> Node:
+    """The template of ``plan`` with its references replaced by ``refs`` (in order)."""
+    it = iter(refs)
+    out: list[Node] = []
+    for kind, x, k in plan:
+        if kind == 0:
+            out.append(next(it))
+        elif kind == 1:
+            out.append(x)  # type: ignore[arg-type]
+        else:
+            args = out[-k:]
+            del out[-k:]
+            out.append(rebuild(x, args))  # type: ignore[arg-type]
+    return out[0]
+
+
 @dataclass
 class _Entry:
     row: int
@@ -96,6 +141,7 @@ class _Entry:
     row_rel: list[tuple[bool, ...]] | None = None
     col_rel: list[tuple[bool, ...]] | None = None
     broken: bool = False
+    plan: list[tuple[int, Node | None, int]] | None = None  # see _plan, made on the first hit
 
 
 def _learn(entry: _Entry, node: Node, dr: int, dc: int) -> bool:
@@ -194,7 +240,9 @@ class ParseCache:
             refs = _shift(entry, dr, dc, bounds)
             if refs is not None:
                 self.hits += 1
-                return _substitute(entry.node, refs), entry.ranges
+                if entry.plan is None:
+                    entry.plan = _plan(entry.node)
+                return _rebuilt(entry.plan, refs), entry.ranges
         self.parses += 1
         node, ranges = parse()
         if not entry.broken and ranges == entry.ranges and not _learn(entry, node, dr, dc):
