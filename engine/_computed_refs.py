@@ -1,0 +1,214 @@
+"""References computed while a formula runs (private to :mod:`engine.compiler`).
+
+``A2:INDEX(A:A, n)``, ``A1:CHOOSE(k, A2, A3)``, ``MAX(IF(c, A1, B1), -3)``: INDEX of a range
+and IF/CHOOSE/IFS/SWITCH whose results are references give a *reference*, not a value, so the
+range operator can span to it and a function that treats a reference apart from a value (MAX
+skips the text of a referenced cell but coerces a text value) sees a reference.  Each such
+node compiles to a function ``env -> (sheet, boxes, errors)``: per trial the rectangle
+``r1 c1 r2 c2`` it names and the trial's error code; :func:`boxes_value` reads the cells
+(one range once when every trial names the same one).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from . import ir
+from ._ir_passes import selector_index
+from .functions._args import scalar_number
+from .values import REF, VALUE, Grid, Kind, Vec, error
+
+if TYPE_CHECKING:
+    from .compiler import Code, Env
+
+# calls that choose one of their arguments: a chosen reference stays a reference
+SELECTORS = frozenset({"IF", "CHOOSE", "IFS", "SWITCH"})
+
+
+class ReferenceCode:
+    """The compiler's methods for computed references (mixed into its Compiler)."""
+
+    info: Any
+
+    if TYPE_CHECKING:  # the Compiler's own
+        def compile(self, node: ir.Node) -> Code: ...
+
+        def _ref_arg(self, node: ir.Call) -> ir.Area | None: ...
+
+    def _range_op(self, node: ir.Binary) -> Code:
+        """``A2:INDEX(A:A, n)``: the range between two references, one of them computed
+        per trial (INDEX of a range); each distinct range is read once."""
+        sides = [self._reference(x) for x in (node.left, node.right)]
+        if sides[0] is None or sides[1] is None:
+            self.info.unsupported.add("range operator ':' with a computed reference")
+            v = error(REF)
+            return lambda env: v
+        left, right = sides
+
+        def run(env: Env) -> Vec | Grid:
+            (sa, a, ea), (sb, b, eb) = left(env), right(env)  # type: ignore[misc]
+            if sa != sb:
+                return error(REF)
+            n = max(len(a), len(b))
+            a, b = np.broadcast_to(a, (n, 4)), np.broadcast_to(b, (n, 4))
+            box = np.concatenate([np.minimum(a[:, :2], b[:, :2]), np.maximum(a[:, 2:], b[:, 2:])], axis=1)
+            code = np.where(np.broadcast_to(ea, (n,)) != 0, np.broadcast_to(ea, (n,)),
+                            np.broadcast_to(eb, (n,))).astype(np.uint8)
+            return boxes_value(env, sa, box, code)
+
+        return run
+
+    def _reference_value(self, node: ir.Node) -> Code | None:
+        """``node`` compiled as the reference it gives (a Grid that knows its cells), for
+        IF/CHOOSE/IFS/SWITCH/INDEX handed to a function that treats a reference apart from a
+        value (MAX ignores the text of a referenced cell, coerces a text value); None when
+        ``node`` is not such a call."""
+        if not (isinstance(node, ir.Call) and (node.name in SELECTORS or node.name == "INDEX")):
+            return None
+        if node.name == "INDEX" and any(isinstance(x, ir.Area | ir.Array)
+                                        for a in node.args[1:] for x in ir.walk(a)):
+            return None  # positions given as an array: an array of results
+        ref = self._reference(node)
+        if ref is None:
+            return None
+        return lambda env: boxes_value(env, *ref(env))
+
+    def _reference(self, node: ir.Node):
+        """For the range operator and reference arguments: a function env -> (sheet, boxes
+        (k, 4) as r1 c1 r2 c2, error codes), or None when ``node`` is not a reference the
+        compiler can follow (Ref, Area, INDEX of a range, IF/CHOOSE/IFS/SWITCH of those)."""
+        if isinstance(node, ir.Call) and node.name in SELECTORS:
+            return self._selected_reference(node)
+        if isinstance(node, ir.Ref):
+            c = node.cell
+            box = np.array([[c.row, c.col, c.row, c.col]])
+            return lambda env: (c.sheet, box, np.zeros(1, dtype=np.uint8))
+        if isinstance(node, ir.Area):
+            box = np.array([[node.r1, node.c1, node.last_row, node.last_col]])
+            return lambda env: (node.sheet, box, np.zeros(1, dtype=np.uint8))
+        if not (isinstance(node, ir.Call) and node.name == "INDEX" and 2 <= len(node.args) <= 3
+                and isinstance(node.args[0], ir.Ref | ir.Area)):
+            return None
+        base = self._ref_arg(node)
+        assert base is not None
+        rows, cols = base.declared_shape
+        i_code = self.compile(node.args[1])
+        j_code = self.compile(node.args[2]) if len(node.args) == 3 else None
+
+        def run(env: Env):
+            i, e1 = scalar_number(i_code(env))
+            if j_code is None:
+                if cols == 1 or rows == 1:
+                    i, j, e2 = (i, np.ones(1), None) if cols == 1 else (np.ones(1), i, None)
+                else:
+                    j, e2 = np.zeros(1), None
+            else:
+                j, e2 = scalar_number(j_code(env))
+            i, j = np.trunc(i).astype(np.int64), np.trunc(j).astype(np.int64)
+            i, j = np.broadcast_arrays(i, j)
+            err = np.where((i < 0) | (j < 0), VALUE,
+                           np.where((i > rows) | (j > cols), REF, 0)).astype(np.uint8)
+            for e in (e2, e1):  # the row's error first, as INDEX reports it
+                if e is not None:
+                    e = np.broadcast_to(e, err.shape)
+                    err = np.where(e != 0, e, err).astype(np.uint8)
+            r1 = np.where(i == 0, base.r1, base.r1 + i - 1)
+            r2 = np.where(i == 0, base.last_row, base.r1 + i - 1)
+            c1 = np.where(j == 0, base.c1, base.c1 + j - 1)
+            c2 = np.where(j == 0, base.last_col, base.c1 + j - 1)
+            return base.sheet, np.stack([r1, c1, r2, c2], axis=1), err
+
+        return run
+
+    def _selected_reference(self, node: ir.Call):
+        """IF/CHOOSE/IFS/SWITCH whose results are references on one sheet: the reference
+        each trial takes (the call's own rules pick it: the same call giving 1, 2, ...)."""
+        got = selector_index(node)
+        if got is None:
+            return None
+        results, pick = got
+        sheets = {sheet_of(r) for r in results}
+        if len(sheets) != 1 or None in sheets:
+            return None
+        options = [self._reference(r) for r in results]
+        if any(o is None for o in options):
+            return None
+        which = self.compile(pick)
+        sheet = sheets.pop()
+
+        def run(env: Env):
+            k, err = scalar_number(which(env))
+            got = [o(env) for o in options]  # type: ignore[misc]
+            n = max([len(k)] + [len(b) for _, b, _ in got])
+            k = np.broadcast_to(np.trunc(k), (n,))
+            box = np.zeros((n, 4), dtype=np.int64)
+            code = np.zeros(n, dtype=np.uint8) if err is None else \
+                np.broadcast_to(err, (n,)).astype(np.uint8)
+            for i, (_, b, e) in enumerate(got):
+                mask = (k == i + 1) & (code == 0)
+                if mask.any():
+                    box[mask] = np.broadcast_to(b, (n, 4))[mask]
+                    code = np.where(mask, np.broadcast_to(e, (n,)), code).astype(np.uint8)
+            code = np.where((code == 0) & ((k < 1) | (k > len(got))), VALUE, code).astype(np.uint8)
+            return sheet, box, code
+
+        return run
+
+
+def sheet_of(node: ir.Node) -> str | None:
+    """The sheet a reference-giving node points into (None: not known before running)."""
+    if isinstance(node, ir.Ref):
+        return node.cell.sheet
+    if isinstance(node, ir.Area):
+        return node.sheet
+    if isinstance(node, ir.Call) and node.name == "INDEX" and node.args:
+        return sheet_of(node.args[0])
+    got = selector_index(node)
+    if got is None:
+        return None
+    sheets = {sheet_of(r) for r in got[0]}
+    return sheets.pop() if len(sheets) == 1 else None
+
+
+def boxes_value(env: Env, sheet: str, box: np.ndarray, code: np.ndarray) -> Vec | Grid:
+    """The cells of the reference each trial takes (``box`` rows r1 c1 r2 c2, ``code`` the
+    trials' errors): one range read once when every trial takes the same one."""
+    box = np.array(box, dtype=np.int64)
+    box[code != 0] = 0
+    uniq = np.unique(box, axis=0)
+    if len(uniq) == 1:
+        u = uniq[0]
+        if not u.any():
+            return error(int(code[0]), len(code))
+        return env.area(ir.Area(sheet, *(int(x) for x in u)))
+    return _ranges_per_trial(env, sheet, box, code)
+
+
+def _ranges_per_trial(env: Env, sheet: str, box: np.ndarray, code: np.ndarray) -> Grid:
+    """A range that differs per trial (``A1:INDEX(A:A, n)`` with n drawn): the cells of the
+    union of the ranges, empty in the trials whose range leaves them out (so aggregates see
+    each trial's range); the error in the first cell for trials whose range is invalid."""
+    from .values import broadcast, select
+
+    n = len(box)
+    bad = code != 0
+    ok = box[~bad]
+    r1, c1 = int(ok[:, 0].min()), int(ok[:, 1].min())
+    r2, c2 = int(ok[:, 2].max()), int(ok[:, 3].max())
+    g = env.area(ir.Area(sheet, r1, c1, r2, c2))
+    empty = Vec(Kind.BLANK, np.zeros(n))
+    cells = []
+    for i, line in enumerate(g.cells):
+        r = r1 + i
+        row_in = (box[:, 0] <= r) & (r <= box[:, 2]) & ~bad
+        out = []
+        for j, v in enumerate(line):
+            inside = row_in & (box[:, 1] <= c1 + j) & (c1 + j <= box[:, 3])
+            out.append(v if inside.all() else select(inside, broadcast(v, n), empty))
+        cells.append(out)
+    if bad.any() and cells and cells[0]:
+        err = Vec(Kind.NUM, np.zeros(n), code.astype(np.uint8))
+        cells[0][0] = select(bad, err, broadcast(cells[0][0], n))
+    return Grid(cells, g.area)
