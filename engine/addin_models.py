@@ -73,6 +73,7 @@ class AddinBook:
     unknown: dict[str, list[str]] = field(default_factory=dict)    # function -> cells
     problems: dict[str, str] = field(default_factory=dict)         # cell -> why
     _models: dict[Any, Model] = field(default_factory=dict, repr=False)
+    _dependent: dict[str, str] | None = field(default=None, repr=False)
 
     # ------------------------------------------------------------ what it holds
     @property
@@ -82,7 +83,8 @@ class AddinBook:
 
     def summary(self) -> dict[str, Any]:
         """For REPORT.json / RESULT.json: counts, names and what is not supported."""
-        return {"product": self.product, "inputs": len(self.inputs),
+        return {"product": self.product,
+                "inputs": len(self.inputs) - len(self.dependent()),
                 "outputs": dict(self.outputs),
                 "correlations": [{"inputs": c.inputs, "size": len(c.inputs)}
                                  for c in self.correlations],
@@ -90,6 +92,7 @@ class AddinBook:
                 "statistics_cells": [str(c) for c in self.statistics],
                 "cells": len(self.cells),
                 "unknown": {k: list(v) for k, v in self.unknown.items()},
+                "dependent": list(self.dependent().values()),
                 "problems": dict(self.problems)}
 
     def refusals(self) -> list[str]:
@@ -146,8 +149,13 @@ class AddinBook:
         docstring)."""
         key = ("sim", sim)
         got = self._models.get(key)
-        if got is not None:
-            return got
+        if got is None:
+            got = self._models[key] = self._simulation_model(sim, self.dependent())
+        return got
+
+    def _simulation_model(self, sim: int, dependent: dict[str, str]) -> Model:
+        """The simulation model; each input of ``dependent`` (cell -> why) is a formula that
+        samples it per trial (:func:`sample_formula`) instead of an input."""
         changed: dict[CellRef, Cell] = {}
         slots: dict[CellRef, Cell] = {}
         bad = self._problem_refs()
@@ -155,22 +163,26 @@ class AddinBook:
             if ref in bad or c.unknown:
                 continue
             if c.input is not None:
-                changed[ref] = Cell(value=c.input.static if c.input.static is not None else 0.0)
+                changed[ref] = Cell(formula=sample_formula(c.input)) \
+                    if _cell_key(c.input.cell) in dependent else \
+                    Cell(value=c.input.static if c.input.static is not None else 0.0)
             elif c.statistics and not c.stochastic:
                 changed[ref] = self._cached(ref)
             elif c.replace or c.always:
                 changed[ref] = _rewritten(self.model.workbook.cell(ref), c.replace + c.always)
+            nested = {_cell_key(inp.cell): inp for inp, _ in c.nested}
             for s in c.slots:
                 at = _slot_ref(s.address)
                 if s.kind == "input":
-                    slots[at] = Cell(value=0.0)
+                    inp = nested[_cell_key(s.address)]
+                    slots[at] = Cell(formula=sample_formula(inp)) \
+                        if _cell_key(inp.cell) in dependent else Cell(value=0.0)
                 elif s.kind == "param":
                     slots[at] = Cell(formula=s.formula)
                 else:
                     values = self.simtables[s.address]
                     slots[at] = Cell(value=values[sim] if sim < len(values) else values[-1])
-        got = self._models[key] = self._derive(changed, slots)
-        return got
+        return self._derive(changed, slots)
 
     def statistics_model(self, numbers: dict[CellRef, list[float | None]]) -> Model:
         """The check model with each statistics call of ``numbers``' cells replaced by its
@@ -197,11 +209,14 @@ class AddinBook:
         its outputs when the spec names none, and its correlations (unless the spec
         correlates one of their inputs itself)."""
         given = {_cell_key(i.cell) for i in spec.inputs}
-        inputs = [i for i in self.inputs if _cell_key(i.cell) not in given] + list(spec.inputs)
+        dependent = self.dependent()
+        inputs = [i for i in self.inputs if _cell_key(i.cell) not in given | set(dependent)] \
+            + list(spec.inputs)
         outputs = list(spec.outputs) or list(self.outputs)
         mine = {_cell_key(c) for g in spec.correlations for c in g.inputs}
-        ours = [CorrelationSpec(list(c.inputs), [list(r) for r in c.matrix])
-                for c in self.correlations if not mine & {_cell_key(x) for x in c.inputs}]
+        ours = [_without(c, dependent) for c in self.correlations
+                if not mine & {_cell_key(x) for x in c.inputs}]
+        ours = [c for c in ours if len(c.inputs) > 1]
         out = SimulationSpec(inputs=[InputSpec.from_dict(i.to_dict(), i.cell) for i in inputs],
                              outputs=outputs, trials=spec.trials, seed=spec.seed,
                              sampling=spec.sampling,
@@ -212,8 +227,7 @@ class AddinBook:
 
     def refuse(self, model: Model, outputs: list[CellRef]) -> None:
         """SpecError when a cell the outputs depend on calls an add-in function the
-        library does not know or cannot read, or when a distribution's parameter depends
-        on an input."""
+        library does not know or cannot read."""
         if self.unknown or self.problems:
             upstream = model.upstream(outputs) | set(outputs)
             lines = []
@@ -226,13 +240,17 @@ class AddinBook:
                       if model.ref(c) in upstream]
             if lines:
                 raise SpecError("; ".join(lines))
-        self._refuse_varying_params(model)
 
-    def _refuse_varying_params(self, model: Model) -> None:
-        """SpecError when a parameter reads an input, itself or through formulas (one pass
-        over the formulas the parameters depend on, in order)."""
+    def dependent(self) -> dict[str, str]:
+        """The inputs whose parameters vary per trial: ``{cell: why}`` for each distribution
+        a parameter of which reads an input, or a RAND()-like cell, itself or through
+        formulas (one pass over the formulas the parameters depend on, in order).  These
+        are sampled by a formula (:func:`sample_formula`), not as inputs of the spec."""
+        if self._dependent is not None:
+            return self._dependent
         from . import ir
 
+        model = self._simulation_model(0, {})
         stochastic = {model.ref(i.cell) for i in self.inputs}
         by_sheet: dict[str, list[CellRef]] = {}
         for c in stochastic:
@@ -262,18 +280,54 @@ class AddinBook:
         if formulas:
             order, _ = model.order(model.upstream(formulas))
             for c in order:
-                hit = next((x for r in ir.references(model.code(c).node)
-                            if (x := reads(r)) is not None), None)
+                code = model.code(c)
+                hit = c if code.info.random_streams else next(
+                    (x for r in ir.references(code.node) if (x := reads(r)) is not None), None)
                 if hit is None:
                     hit = next((source[d] for d in model.deps(c) if d in source), None)
                 if hit is not None:
                     source[c] = hit
+        out: dict[str, str] = {}
         for inp, name, cells in params:
             hit = next((c if c in stochastic else source[c] for c in cells
                         if c in stochastic or c in source), None)
-            if hit is not None:
-                raise SpecError(f"{inp.cell}: {inp.distribution} {name} depends on the input "
-                                f"{hit}; a parameter that varies per trial is not supported")
+            if hit is not None and _cell_key(inp.cell) not in out:
+                out[_cell_key(inp.cell)] = (f"{inp.cell}: {inp.distribution} {name} depends "
+                                            f"on {hit}: sampled per trial")
+        self._dependent = out
+        return out
+
+
+def sample_formula(inp: InputSpec) -> str:
+    """``=MCDESK.SAMPLE(RAND(),"poisson","lambda",<param>)``: the formula that samples
+    ``inp`` per trial (:mod:`engine.functions.addin_sample`) from the keyed stream of its
+    own cell, its parameters read as the formula reads them."""
+    from .functions.addin_sample import NAME
+
+    def arg(v: Any) -> str:
+        if isinstance(v, list):
+            return "{" + ",".join(repr(float(x)) for x in v) + "}"
+        return v if isinstance(v, str) else repr(float(v))
+
+    parts = ["RAND()", f'"{inp.distribution}"']
+    for k, v in inp.params.items():
+        parts += [f'"{k}"', arg(v)]
+    for k, v in (inp.truncate or {}).items():
+        parts += [f'"truncate.{k}"', arg(v)]
+    if inp.shift:
+        parts += ['"shift"', arg(inp.shift)]
+    return f"={NAME}({','.join(parts)})"
+
+
+def _without(corr: CorrelationSpec, dependent: dict[str, str]) -> CorrelationSpec:
+    """``corr`` without the inputs sampled per trial (their parameters vary: a rank
+    correlation does not apply to them; said once in the log)."""
+    keep = [i for i, c in enumerate(corr.inputs) if _cell_key(c) not in dependent]
+    if len(keep) < len(corr.inputs):
+        log.warning("correlation: %s left out (parameters that vary per trial)",
+                    ", ".join(c for c in corr.inputs if _cell_key(c) in dependent))
+    return CorrelationSpec([corr.inputs[i] for i in keep],
+                           [[float(corr.matrix[i][j]) for j in keep] for i in keep])
 
 
 def _add_slots(sheets: dict[str, Sheet], slots: dict[CellRef, Cell], fresh: bool) -> None:

@@ -361,14 +361,7 @@ class _Reader:
             if whole:
                 out.input, out.corrmat = self.distribution(c, self.cell, calls, qualify=False)
             else:
-                address = self.slot()
-                out.slots.append(Slot(address, "input"))
-                inp, corr = self.distribution(c, address, calls, qualify=True)
-                if inp.name is None:
-                    shown = self.toks[c.first].text.rpartition(".")[2]
-                    inp.name = f"{shown} in {self.cell}"
-                out.nested.append((inp, corr))
-                out.replace.append((c.start, c.end, address))
+                out.replace.append((c.start, c.end, self.nested(c, calls)))
         elif c.name in OUTPUTS:
             out.is_output = True
             # RiskOutput(name, range name, position in the range)
@@ -408,6 +401,18 @@ class _Reader:
                     raise SpecError(f"{self.cell}: {c.name} needs a second argument")
             out.statistics.append((c.start, c.end, stat, self.qualified(c.args[0]), x))
 
+    def nested(self, c: _Call, calls: dict[int, _Call]) -> str:
+        """A distribution call inside a formula (or inside another distribution's
+        parameters) as an input of its own in a slot; its address."""
+        address = self.slot()
+        self.out.slots.append(Slot(address, "input"))
+        inp, corr = self.distribution(c, address, calls, qualify=True)
+        if inp.name is None:
+            shown = self.toks[c.first].text.rpartition(".")[2]
+            inp.name = f"{shown} in {self.cell}"
+        self.out.nested.append((inp, corr))
+        return address
+
     def distribution(self, call: _Call, where: str, calls: dict[int, _Call], qualify: bool,
                      ) -> tuple[InputSpec, tuple[str, int, float] | None]:
         kind, names = DISTRIBUTIONS[call.name]
@@ -435,10 +440,7 @@ class _Reader:
             elif isinstance(v, tuple) and v[0] in ("ref", "name"):
                 params[name] = self.qualified(span) if qualify else v[1]
             elif isinstance(v, tuple) and v[0] == "call" and v[1].name in DISTRIBUTIONS:
-                self.out.problems.append(f"{self.cell}: {call.name}'s {name} is the "
-                                         f"distribution {v[1].name}: a parameter that varies "
-                                         "per trial is not supported")
-                params[name] = 0.0
+                params[name] = self.nested(v[1], calls)   # an input of its own, in a slot
             else:   # an expression: computed in a slot of its own
                 address = self.slot()
                 self.out.slots.append(Slot(address, "param", formula="=" + self.qualified(span)))

@@ -50,7 +50,8 @@ CATEGORIES = ("operators", "logical", "math", "stats", "lookup", "financial", "d
               "rates", "frequency", "address", "complex",
               "numerals", "matrices", "text_modern", "text_format",
               "integers", "linest", "cashflows",
-              "aggregate", "database", "securities")
+              "aggregate", "database", "securities",
+              "addin_sample")
 
 
 def register(*names: str, needs_ctx: bool = False, refs: bool = False):

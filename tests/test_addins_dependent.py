@@ -1,0 +1,108 @@
+"""Add-in distributions whose parameters vary per trial (``=RiskNormal(B5,2)`` with B5 an
+input, ``=RiskPoisson(B1*3)``, ``=RiskNormal(RiskUniform(9,11),1)``): sampled per trial by
+inverse CDF of their cell's own keyed uniform (engine.functions.addin_sample)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from openpyxl import Workbook
+from scipy import stats
+
+from engine.addin_models import addin_book
+from engine.backends.numpy import NumpyBackend
+from engine.functions import lookup
+from engine.model import Model
+from engine.simulate import prepare, run_job
+from engine.spec import SimulationSpec
+from engine.values import num, text
+
+
+def _sample(u, kind, **params):
+    args = []
+    for k, v in params.items():
+        args += [text(k.replace("_", ".")), num(v)]
+    return lookup("MCDESK.SAMPLE").impl(num(u), text(kind), *args)
+
+
+def test_exact_values_for_fixed_uniforms():
+    got = _sample([0.975, 0.975, 0.5], "normal", mean=[1.0, 5.0, 5.0], sd=2.0)
+    assert got.data == pytest.approx([1 + 2 * 1.959963984540054, 5 + 2 * 1.959963984540054, 5])
+    lam = np.array([1.5, 3.0, 4.5, 30.0])
+    got = _sample([0.5, 0.9, 0.1, 0.99], "poisson", **{"lambda": lam})
+    assert list(got.data) == list(stats.poisson.ppf([0.5, 0.9, 0.1, 0.99], lam))
+    # triangular per trial: min + sqrt(u (max-min)(mode-min)) below the mode
+    got = _sample([0.25, 0.25], "triangular", min=[0.0, 10.0], mode=[2.0, 12.0], max=[4.0, 16.0])
+    assert got.data == pytest.approx([np.sqrt(0.25 * 4 * 2), stats.triang.ppf(0.25, 2 / 6, 10, 6)])
+    # truncation before the shift: u = 0 is the lower bound, then shifted
+    got = _sample([0.0, 0.5], "normal", mean=[10.0, 10.0], sd=2.0, truncate_min=9.0,
+                  shift=100.0)
+    assert got.data[0] == pytest.approx(109.0)
+    p9 = stats.norm.cdf(9, 10, 2)
+    assert got.data[1] == pytest.approx(100 + stats.norm.ppf(p9 + 0.5 * (1 - p9), 10, 2))
+
+
+def test_invalid_parameters_are_num_errors_in_their_trials():
+    got = _sample([0.5, 0.5, 0.5], "normal", mean=1.0, sd=[2.0, -1.0, 0.0])
+    assert got.scalar(0) == 1.0 and str(got.scalar(1)) == "#NUM!" == str(got.scalar(2))
+    got = _sample([0.5, 0.5], "normal", mean=[10.0, 10.0], sd=1.0, truncate_min=[0.0, 0.0],
+                  truncate_max=[20.0, 20.0])
+    assert not got.has_errors
+
+
+def _book(path, b6: str, b5: str = "=RiskNormal(10,1)"):
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Model"
+    ws["B5"] = b5
+    ws["B6"] = b6
+    ws["B7"] = '=RiskOutput("y")+B6*1'
+    wb.save(path)
+    return Model.open(path)
+
+
+def _run(model, trials=20000, chunk=None, seed=7):
+    spec = SimulationSpec([], [], trials=trials, seed=seed)
+    samples, _ = run_job(prepare(model, spec), NumpyBackend(), chunk_size=chunk, stream=False)
+    return np.asarray(samples.outputs["Model!B7"], dtype=np.float64)
+
+
+def test_the_statistics_of_the_same_model_written_with_rand(tmp_path):
+    risk = _book(tmp_path / "r.xlsx", "=RiskNormal(B5,2)")
+    book = addin_book(risk)
+    assert book.summary()["inputs"] == 1 and book.summary()["dependent"] == [
+        "Model!B6: normal mean depends on Model!B5: sampled per trial"]
+    excel = _book(tmp_path / "e.xlsx", "=NORM.INV(RAND(),B5,2)")
+    a, b = _run(risk), _run(excel)
+    assert a.mean() == pytest.approx(10, abs=0.05) and a.std() == pytest.approx(5 ** 0.5, rel=0.02)
+    assert stats.ks_2samp(a, b).pvalue > 0.001
+    for q in (5, 50, 95):
+        assert np.percentile(a, q) == pytest.approx(np.percentile(b, q), abs=0.1)
+
+
+def test_same_numbers_whatever_the_chunking(tmp_path):
+    model = _book(tmp_path / "c.xlsx", "=RiskPoisson(B5*3)", b5="=RiskUniform(1,2)")
+    whole = _run(model, trials=6000)
+    assert np.array_equal(whole, _run(model, trials=6000, chunk=999))
+    assert whole.mean() == pytest.approx(4.5, abs=0.1)       # E[3 U(1,2)]
+    assert whole.var() == pytest.approx(4.5 + 9 / 12, rel=0.06)   # E[lambda] + Var[lambda]
+
+
+def test_a_distribution_as_a_parameter_and_a_chain(tmp_path):
+    # RiskNormal(RiskUniform(9,11),1): the uniform is an input of its own, in a slot
+    model = _book(tmp_path / "n.xlsx", "=RiskNormal(RiskUniform(9,11),1)", b5=1)
+    a = _run(model)
+    assert a.mean() == pytest.approx(10, abs=0.03)
+    assert a.var() == pytest.approx(1 + 4 / 12, rel=0.04)
+    # a chain: B6 reads B5, which reads the input B4
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Model"
+    ws["B4"], ws["B5"], ws["B6"] = "=RiskNormal(0,1)", "=RiskNormal(B4,1)", "=RiskNormal(B5,1)"
+    ws["B7"] = "=RiskOutput()+B6"
+    wb.save(tmp_path / "k.xlsx")
+    model = Model.open(tmp_path / "k.xlsx")
+    assert [v.split(":")[0] for v in addin_book(model).dependent().values()] == [
+        "Model!B5", "Model!B6"]
+    a = _run(model)
+    assert a.mean() == pytest.approx(0, abs=0.05) and a.var() == pytest.approx(3, rel=0.04)
