@@ -138,6 +138,7 @@ class JobManager:
         self.pool = ThreadPoolExecutor(self.slots, thread_name_prefix="mcdesk-job")
         self.waiting = FairQueue()  # admitted jobs, taken round-robin across subjects
         self.parsing: dict[str, int] = {}  # submissions being parsed (or waiting to), by subject
+        self.submitting: set[str] = set()  # their job ids (folders made, not admitted yet)
         self.gate = ParseGate(settings.parse_slots, settings.parse_queue, self.retry_after())
         # the budget, less what the service holds idle, is shared: a quarter for parsed
         # workbooks kept for later shards, the rest for parses and jobs in flight
@@ -244,7 +245,7 @@ class JobManager:
         touched for the TTL plus the orphan time-out (jobs of a replica that died)."""
         with self.lock:
             mine = [r for r in self.jobs.values() if r.state in ACTIVE]
-            known = set(self.jobs)
+            known = set(self.jobs) | self.submitting  # a parse may outlast the TTL
         for rec in mine:
             self.store.touch(rec.id)
             if self.store.cancel_requested(rec.id):  # DELETE through another replica
@@ -319,6 +320,8 @@ class JobManager:
             self._admit(owner, self.parsing.get(owner, 0))
             self.parsing[owner] = self.parsing.get(owner, 0) + 1
         rec = JobRecord(uuid.uuid4().hex, owner, spec.trials, start, count, samples)
+        with self.lock:
+            self.submitting.add(rec.id)
         try:
             folder = self.store.create(rec.id)
             path = folder / "book.xlsx"
@@ -376,6 +379,7 @@ class JobManager:
             raise
         finally:
             with self.lock:
+                self.submitting.discard(rec.id)
                 self.parsing[owner] -= 1
                 if not self.parsing[owner]:
                     del self.parsing[owner]

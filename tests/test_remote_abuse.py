@@ -292,3 +292,27 @@ def test_memory_ledger_makes_work_wait_for_its_share():
     release.set()
     t.join(5)
     assert ledger.used == 0 and not ledger.fits(101) and ledger.fits(100)
+
+
+def test_a_parse_longer_than_the_ttl_keeps_its_folder(tmp_path, monkeypatch):
+    """The sweeper deleted the folder of a submission still being parsed once it was older
+    than MCDESK_RESULT_TTL_S + MCDESK_ORPHAN_TIMEOUT_S: the submission then failed with 500."""
+    from engine.model import Model
+    from remote.jobs import JobManager
+
+    mgr = JobManager(Settings(jwt_key="k" * 32, results_dir=tmp_path / "r", gpu_slots=1,
+                              parse_processes=False, result_ttl_s=0.01,
+                              orphan_timeout_s=0.01))
+    real_open = Model.open
+
+    def slow_open(*args, **kw):
+        time.sleep(0.1)
+        mgr.sweep_disk()  # the sweeper's turn, mid-parse
+        return real_open(*args, **kw)
+
+    monkeypatch.setattr("remote.jobs.Model.open", slow_open)
+    try:
+        rec = mgr.submit("alice", _book(), {**TINY_SPEC, "trials": 10})
+        assert (tmp_path / "r" / rec.id / "meta.json").is_file()
+    finally:
+        mgr.stop()
