@@ -17,7 +17,7 @@ import numpy as np
 
 from . import ir
 from ._ir_passes import selector_index
-from .functions._args import scalar_number
+from .functions._args import as_vec, scalar_number
 from .values import REF, VALUE, Grid, Kind, Vec, error
 
 if TYPE_CHECKING:
@@ -81,6 +81,10 @@ class ReferenceCode:
         compiler can follow (Ref, Area, INDEX of a range, IF/CHOOSE/IFS/SWITCH of those)."""
         if isinstance(node, ir.Call) and node.name in SELECTORS:
             return self._selected_reference(node)
+        if isinstance(node, ir.Call) and node.name == "OFFSET":
+            return self._offset_reference(node)
+        if isinstance(node, ir.Call) and node.name == "INDIRECT":
+            return self._indirect_reference(node)
         if isinstance(node, ir.Ref):
             c = node.cell
             box = np.array([[c.row, c.col, c.row, c.col]])
@@ -119,6 +123,77 @@ class ReferenceCode:
             c1 = np.where(j == 0, base.c1, base.c1 + j - 1)
             c2 = np.where(j == 0, base.last_col, base.c1 + j - 1)
             return base.sheet, np.stack([r1, c1, r2, c2], axis=1), err
+
+        return run
+
+    def _offset_reference(self, node: ir.Call):
+        """OFFSET(base, rows, cols[, height, width]) of a written reference, per trial."""
+        base = self._ref_arg(node) if node.args and isinstance(node.args[0], ir.Ref | ir.Area) \
+            else None
+        if base is None or not 3 <= len(node.args) <= 5:
+            return None
+        self.info.volatile.add("OFFSET")
+        rest = [None if isinstance(a, ir.Missing) else self.compile(a) for a in node.args[1:]]
+        rest += [None] * (4 - len(rest))
+        nr, nc = base.declared_shape
+
+        def run(env: Env):
+            parts, err = [], None
+            for k, c in enumerate(rest):
+                x, e = scalar_number(c(env) if c else None, (0, 0, nr, nc)[k])
+                parts.append(np.trunc(x).astype(np.int64))
+                if e is not None and e.any():
+                    err = e if err is None else np.where(err != 0, err, e)
+            dr, dc, h, w = np.broadcast_arrays(*parts)
+            r1, c1 = base.r1 + dr, base.c1 + dc
+            r2, c2 = r1 + h - 1, c1 + w - 1
+            bad = (r1 < 1) | (c1 < 1) | (h < 1) | (w < 1) | (r2 > ir.MAX_ROW) | (c2 > ir.MAX_COL)
+            code = np.where(bad, REF, 0).astype(np.uint8)
+            if err is not None:
+                code = np.where(np.broadcast_to(err, code.shape) != 0, VALUE, code).astype(np.uint8)
+            return base.sheet, np.stack([r1, c1, r2, c2], axis=1), code
+
+        return run
+
+    def _indirect_reference(self, node: ir.Call):
+        """INDIRECT(text[, a1]) per trial (the sheet of the first trial's reference; a
+        trial naming another sheet, or no reference, is #REF!)."""
+        if not 1 <= len(node.args) <= 2:
+            return None
+        self.info.volatile.add("INDIRECT")
+        text_code = self.compile(node.args[0])
+        a1_code = self.compile(node.args[1]) if len(node.args) == 2 else None
+        here = self.cell  # type: ignore[attr-defined]
+
+        def run(env: Env):
+            from ._references import r1c1_to_a1
+
+            x = as_vec(text_code(env))
+            r1c1 = False
+            if a1_code is not None:
+                flag = as_vec(a1_code(env))
+                r1c1 = flag.kind in (Kind.BOOL, Kind.NUM) and not bool(flag.data[0])
+            texts = [str(x.scalar(i)) for i in range(len(x))]
+            found: dict[str, tuple[str, list[int]] | None] = {}
+            for t in set(texts):
+                ref = r1c1_to_a1(t, here) if r1c1 else t
+                got = env.resolve(ref, here.sheet) if ref is not None else None
+                if isinstance(got, ir.Ref):
+                    c = got.cell
+                    found[t] = (c.sheet, [c.row, c.col, c.row, c.col])
+                elif isinstance(got, ir.Area):
+                    found[t] = (got.sheet, [got.r1, got.c1, got.last_row, got.last_col])
+                else:
+                    found[t] = None
+            sheets = [f[0] for t in texts if (f := found[t]) is not None]
+            sheet = sheets[0] if sheets else here.sheet
+            box = np.zeros((len(texts), 4), dtype=np.int64)
+            code = np.full(len(texts), REF, dtype=np.uint8)
+            for i, t in enumerate(texts):
+                f = found[t]
+                if f is not None and f[0] == sheet:
+                    box[i], code[i] = f[1], 0
+            return sheet, box, code
 
         return run
 

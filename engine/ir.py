@@ -50,7 +50,7 @@ from ._ir_passes import (
     offset_reference,
     spill_pass,
 )
-from ._lambda_calls import CALLED_RESULT, LAMBDA_CALL, called_results
+from ._pycel_tokens import LAMBDA_CALL, RANGE_OP, rewritten
 from ._references import Resolver, parse_reference, span, split_reference
 from ._structured import structured_reference
 from .errors import FormulaError
@@ -164,9 +164,7 @@ def split_sheet(text: str) -> tuple[str | None, str]:
 def _pycel_ast(text: str):
     from pycel.excelformula import ExcelFormula
 
-    if CALLED_RESULT.search(text):
-        text = called_results(text)
-    return ExcelFormula(text).ast
+    return ExcelFormula(rewritten(text)).ast
 
 
 def parse_formula(text: str, sheet: str, resolver: Resolver, _depth: int = 0,
@@ -350,6 +348,12 @@ class _Builder:
             return choose_branch(tuple(args)) or Call(name, tuple(args))
         if name == "OFFSET":  # OFFSET(A1, 1, 0): the cell it names, not the base
             return offset_reference(tuple(args)) or Call(name, tuple(args))
+        if name == RANGE_OP and len(args) == 2:  # OFFSET(A1,1,1):OFFSET(A1,5,1)
+            left, right = args
+            if isinstance(left, Ref | Area) and isinstance(right, Ref | Area):
+                got = span(left, right)
+                return clip(got, *self.resolver.bounds(got.sheet)) if isinstance(got, Area) else got
+            return Binary(":", left, right)
         if name == LAMBDA_CALL and args:  # LAMBDA(x, x+1)(1)
             return _bound(args[0], args[1:]) or Call(name, tuple(args))
         if name.startswith("_XLPM."):  # LET(f, LAMBDA(x, x+1), f(2)): a bound LAMBDA called

@@ -464,3 +464,27 @@ def test_an_input_read_through_offset_has_an_effect(make_book):
     model = Model.open(path)
     a2, a3, b1, rates = (model.ref(x) for x in ("Sheet1!A2", "Sheet1!A3", "Sheet1!B1", "Rates!A1"))
     assert inputs_without_effect(model, [a2, a3, rates], [b1]) == [rates]
+
+
+@pytest.mark.parametrize(("formula", "expected"), [
+    ("=SUM(OFFSET(A1,1,1):OFFSET(A1,5,1))", 15.0),
+    ("=SUM(OFFSET(A1,C1,1):OFFSET(A1,4,1))", 9.0),          # an OFFSET computed per run
+    ("=SUM(INDIRECT(\"B2\"):INDIRECT(\"B6\"))", 15.0),
+    ("=SUM(INDIRECT(\"B\"&C1+1):INDIRECT(\"B5\"))", 9.0),    # "B"&(C1+1): B3:B5
+    ("=ROWS(OFFSET(A1,1,1):OFFSET(A1,5,1))", 5.0),
+    ("=SUM(OFFSET(A1,1,1):B4)", 6.0),
+    ("=SUM(INDEX(B1:B6,2):INDEX(B1:B6,4))", 6.0),
+])
+def test_range_between_two_calls(make_book, formula, expected):
+    cells = {f"Sheet1!B{r}": float(r - 1) for r in range(2, 7)}   # B2:B6 = 1..5
+    path = make_book({**cells, "Sheet1!C1": 2, "Sheet1!D1": formula})
+    values, _ = Model.open(path).evaluate()
+    assert values[CellRef("Sheet1", 1, 4)].scalar() == expected
+
+
+def test_range_between_two_offsets_per_trial(make_book):
+    cells = {f"Sheet1!B{r}": float(r - 1) for r in range(2, 7)}
+    model = Model.open(make_book({**cells, "Sheet1!C1": 2}))
+    v = model.evaluate_formula("=SUM(OFFSET(A1,C1,1):OFFSET(A1,5,1))",
+                               {"C1": np.array([1.0, 3.0, 0.0])})
+    assert v.data.tolist() == [15.0, 12.0, 15.0]
