@@ -21,7 +21,10 @@ that share the workbook's cells and change only the add-in ones:
 and the spec with the workbook's own inputs, outputs and correlations (a cell the spec
 declares itself keeps the spec's distribution), refusing (SpecError, exit 2 in the CLI)
 when an unknown add-in function, or one that cannot be read, is in a cell the outputs
-depend on, or when a distribution's parameter depends on an input.
+depend on.  A distribution whose parameter depends on an input (or on RAND()) is no input
+of the spec: its cell (or slot) samples it per trial with ``MCDESK.SAMPLE`` on its own
+keyed stream (:meth:`AddinBook.dependent`, :func:`sample_formula`); Latin hypercube and
+correlation do not apply to it.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ from .addins import (
     PAIRED,
     AddinCell,
     default_slot_sheet,
+    hint,
     product_of,
     read_cell,
 )
@@ -72,6 +76,7 @@ class AddinBook:
     statistics: list[CellRef] = field(default_factory=list)
     unknown: dict[str, list[str]] = field(default_factory=dict)    # function -> cells
     problems: dict[str, str] = field(default_factory=dict)         # cell -> why
+    percentiles: dict[str, str] = field(default_factory=dict)      # input -> ModelRisk's U
     _models: dict[Any, Model] = field(default_factory=dict, repr=False)
     _dependent: dict[str, str] | None = field(default=None, repr=False)
 
@@ -99,7 +104,7 @@ class AddinBook:
         """One line per add-in function that the library does not know, or per cell it
         cannot read, naming the cells."""
         lines = [f"{f} in {', '.join(cells[:10])}: this add-in function is not supported"
-                 for f, cells in sorted(self.unknown.items())]
+                 + (f"; {hint(f)}" if hint(f) else "") for f, cells in sorted(self.unknown.items())]
         lines += [why for _, why in sorted(self.problems.items())]
         return lines
 
@@ -134,7 +139,8 @@ class AddinBook:
             changed = {}
             bad = self._problem_refs()
             for ref, c in self.cells.items():
-                if c.stochastic or c.statistics or any(s.kind == "simtable" for s in c.slots):
+                if c.stochastic or c.statistics or c.held or any(s.kind == "simtable"
+                                                                 for s in c.slots):
                     changed[ref] = self._cached(ref)
                 elif c.always and not c.unknown and ref not in bad:
                     changed[ref] = _rewritten(self.model.workbook.cell(ref), c.always)
@@ -163,10 +169,10 @@ class AddinBook:
             if ref in bad or c.unknown:
                 continue
             if c.input is not None:
-                changed[ref] = Cell(formula=sample_formula(c.input)) \
+                changed[ref] = Cell(formula=self.sample_formula(c.input)) \
                     if _cell_key(c.input.cell) in dependent else \
                     Cell(value=c.input.static if c.input.static is not None else 0.0)
-            elif c.statistics and not c.stochastic:
+            elif c.held or (c.statistics and not c.stochastic):
                 changed[ref] = self._cached(ref)
             elif c.replace or c.always:
                 changed[ref] = _rewritten(self.model.workbook.cell(ref), c.replace + c.always)
@@ -175,7 +181,7 @@ class AddinBook:
                 at = _slot_ref(s.address)
                 if s.kind == "input":
                     inp = nested[_cell_key(s.address)]
-                    slots[at] = Cell(formula=sample_formula(inp)) \
+                    slots[at] = Cell(formula=self.sample_formula(inp)) \
                         if _cell_key(inp.cell) in dependent else Cell(value=0.0)
                 elif s.kind == "param":
                     slots[at] = Cell(formula=s.formula)
@@ -235,7 +241,8 @@ class AddinBook:
                 hit = [c for c in cells if model.ref(c) in upstream]
                 if hit:
                     lines.append(f"{f} in {', '.join(hit[:10])}: this add-in function is not "
-                                 "supported, and the outputs depend on it")
+                                 "supported, and the outputs depend on it"
+                                 + (f"; {hint(f)}" if hint(f) else ""))
             lines += [why for c, why in sorted(self.problems.items())
                       if model.ref(c) in upstream]
             if lines:
@@ -288,6 +295,11 @@ class AddinBook:
                 if hit is not None:
                     source[c] = hit
         out: dict[str, str] = {}
+        for inp in self.inputs:
+            u = self.percentiles.get(_cell_key(inp.cell))
+            if u is not None:
+                out[_cell_key(inp.cell)] = (f"{inp.cell}: {inp.distribution} at the "
+                                            f"percentile {u} (ModelRisk's U)")
         for inp, name, cells in params:
             hit = next((c if c in stochastic else source[c] for c in cells
                         if c in stochastic or c in source), None)
@@ -297,11 +309,15 @@ class AddinBook:
         self._dependent = out
         return out
 
+    def sample_formula(self, inp: InputSpec) -> str:
+        """The formula sampling ``inp`` per trial: at ModelRisk's U when it has one."""
+        return sample_formula(inp, self.percentiles.get(_cell_key(inp.cell), "RAND()"))
 
-def sample_formula(inp: InputSpec) -> str:
+
+def sample_formula(inp: InputSpec, u: str = "RAND()") -> str:
     """``=MCDESK.SAMPLE(RAND(),"poisson","lambda",<param>)``: the formula that samples
     ``inp`` per trial (:mod:`engine.functions.addin_sample`) from the keyed stream of its
-    own cell, its parameters read as the formula reads them."""
+    own cell (or at the percentile ``u``), its parameters read as the formula reads them."""
     from .functions.addin_sample import NAME
 
     def arg(v: Any) -> str:
@@ -309,7 +325,7 @@ def sample_formula(inp: InputSpec) -> str:
             return "{" + ",".join(repr(float(x)) for x in v) + "}"
         return v if isinstance(v, str) else repr(float(v))
 
-    parts = ["RAND()", f'"{inp.distribution}"']
+    parts = [u, f'"{inp.distribution}"']
     for k, v in inp.params.items():
         parts += [f'"{k}"', arg(v)]
     for k, v in (inp.truncate or {}).items():
@@ -418,6 +434,7 @@ def _read(model: Model) -> AddinBook | None:
     for ref, got in cells.items():
         for f in got.unknown:
             book.unknown.setdefault(f, []).append(str(ref))
+        book.percentiles.update({_cell_key(k): v for k, v in got.percentiles.items()})
         members = [(got.input, got.corrmat)] if got.input is not None else []
         for inp, corr in [*members, *got.nested]:
             book.inputs.append(inp)

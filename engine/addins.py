@@ -121,9 +121,17 @@ OUTPUTS = frozenset({"RISKOUTPUT", "PSIOUTPUT", "VOSEOUTPUT"})
 # worth their first argument (RiskMakeInput(B1*2, RiskName("x")) is B1*2)
 TRANSPARENT = frozenset({"RISKMAKEINPUT"})
 SIMTABLES = frozenset({"RISKSIMTABLE", "PSISIMPARAM"})
+# a cell that is one of these keeps Excel's cached value in a simulation (a sensitivity or
+# decision parameter of Analytic Solver: its base case)
+HELD = frozenset({"PSISENPARAM", "PSIOPTPARAM"})
+# ModelRisk's VoseInput("name") + VoseNormal(...): worth 0, names the cell's distribution
+_INPUT_MARK = frozenset({"VOSEINPUT"})
+# what to write instead of a function the library does not know (refusals say it)
+HINTS = {"VOSECOPULA": "give each distribution VoseCorrMatrix(matrix, position) (a rank "
+                       "correlation) instead of a copula's percentiles"}
 _TRUNCATE = frozenset({"RISKTRUNCATE", "PSITRUNCATE", "VOSEXBOUNDS"})
 _SHIFT = frozenset({"RISKSHIFT", "PSISHIFT", "VOSESHIFT"})
-_NAME = frozenset({"RISKNAME", "PSINAME"})
+_NAME = frozenset({"RISKNAME", "PSINAME", "VOSEINPUT"})
 _SEED = frozenset({"RISKSEED", "PSISEED"})
 _CORRMAT = frozenset({"RISKCORRMAT", "PSICORRMATRIX", "VOSECORRMATRIX"})
 # Analytic Solver's pairs: PsiCorrIndep("A") on one input, PsiCorrDep("A", rho) on others
@@ -133,7 +141,7 @@ PAIRED = "PsiCorr:"   # the key of such a group in AddinCell.corrmat: (PAIRED + 
 _HARMLESS = frozenset({"RISKCATEGORY", "RISKUNITS", "RISKCOLLECT", "RISKLOCK", "RISKISDATE",
                        "RISKISDISCRETE", "RISKCONVERGENCE", "RISKSIXSIGMA", "RISKFIT"})
 _PROPERTIES = (_TRUNCATE | _SHIFT | _NAME | _SEED | _CORRMAT | _CORRPAIR | _HARMLESS
-               | {"RISKTRUNCATE2", "RISKTRUNCATEP", "RISKSTATIC"})
+               | {"RISKTRUNCATE2", "RISKTRUNCATEP", "RISKSTATIC", "PSIBASECASE"})
 _ADDIN = re.compile(r"^(?:_xll\.)?((?:risk|psi|vose)\w*)$", re.IGNORECASE)
 # a cheap test before scanning: an add-in call somewhere in the text
 MAY_HOLD = re.compile(r"(?<![\w.])(?:_xll\.)?(?:risk|psi|vose)\w*\s*\(", re.IGNORECASE)
@@ -230,12 +238,20 @@ class AddinCell:
     always: list[tuple[int, int, str]] = field(default_factory=list)    # outputs: 0, ...
     unknown: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    held: bool = False                               # the cell keeps its cached value
+    # ModelRisk's U argument: input cell -> the percentile's formula text (sampled per trial)
+    percentiles: dict[str, str] = field(default_factory=dict)
     functions: set[str] = field(default_factory=set)   # every add-in function it calls
 
     @property
     def stochastic(self) -> bool:
         """The cell's value varies per trial (a distribution in it)."""
         return self.input is not None or bool(self.nested)
+
+
+def hint(function: str) -> str:
+    """What to write instead of an add-in function the library does not know ("" none)."""
+    return next((h for p, h in HINTS.items() if function.startswith(p)), "")
 
 
 def product_of(functions: set[str]) -> str:
@@ -350,8 +366,13 @@ class _Reader:
         for c in outer:
             whole = c.start == whole_start and c.end == whole_start + len(body)
             self.one(c, whole, by_first)
+        named = [c for c in outer if c.name in _INPUT_MARK]
+        if named and len(out.nested) == 1:     # VoseInput("Demand") + VoseNormal(...)
+            got = self.value(named[0].args[0], by_first) if named[0].args else None
+            if isinstance(got, str) and got:
+                out.nested[0][0].name = got
         known = (set(DISTRIBUTIONS) | set(STATISTICS) | OUTPUTS | SIMTABLES | _PROPERTIES
-                 | TRANSPARENT)
+                 | TRANSPARENT | HELD)
         out.unknown = sorted({c.name for c in addins if c.name not in known})
         return out
 
@@ -362,6 +383,14 @@ class _Reader:
                 out.input, out.corrmat = self.distribution(c, self.cell, calls, qualify=False)
             else:
                 out.replace.append((c.start, c.end, self.nested(c, calls)))
+        elif c.name in _INPUT_MARK:
+            out.always.append((c.start, c.end, "0"))
+        elif c.name in HELD:
+            if whole:
+                out.held = True
+            else:
+                out.problems.append(f"{self.cell}: {c.name} inside a formula is not supported "
+                                    "(a cell that is only the call keeps its cached value)")
         elif c.name in OUTPUTS:
             out.is_output = True
             # RiskOutput(name, range name, position in the range)
@@ -445,6 +474,8 @@ class _Reader:
                 address = self.slot()
                 self.out.slots.append(Slot(address, "param", formula="=" + self.qualified(span)))
                 params[name] = address
+        if call.name.startswith("VOSE") and len(positional) == len(names) + 1:
+            self.percentile(call, positional.pop(), where, qualify)
         if len(positional) > len(names):
             raise SpecError(f"{self.cell}: {call.name} takes {len(names)} parameters "
                             f"({', '.join(names)}), got {len(positional)}")
@@ -472,6 +503,20 @@ class _Reader:
         except SpecError as exc:
             raise SpecError(f"{self.cell}: {call.name}: {exc}") from None
 
+    def percentile(self, call: _Call, arg: tuple[tuple[int, int], Any], where: str,
+                   qualify: bool) -> None:
+        """ModelRisk's last argument U: the distribution's value at that percentile (its
+        inverse CDF of U) instead of a random one."""
+        span, v = arg
+        if v is None:
+            return
+        if isinstance(v, tuple) and v[0] == "call" and v[1].name.startswith("VOSECOPULA"):
+            raise SpecError(f"{self.cell}: {call.name}'s U is {v[1].name}: not supported; "
+                            + hint(v[1].name))
+        if isinstance(v, float) and not 0.0 <= v <= 1.0:
+            raise SpecError(f"{self.cell}: {call.name}'s U must be from 0 to 1, got {v:g}")
+        self.out.percentiles[where] = self.qualified(span) if qualify else self.arg_text(span)
+
     def property(self, p: _Call, calls: dict[int, _Call], props: dict[str, Any],
                  where: str) -> None:
         n = p.name
@@ -491,7 +536,7 @@ class _Reader:
             if not isinstance(name, str | int | float) or isinstance(name, bool):
                 raise SpecError(f'{self.cell}: {n} takes a "name" or the cell holding one')
             props["name"] = name if isinstance(name, str) else f"{name:g}"
-        elif n == "RISKSTATIC":
+        elif n in ("RISKSTATIC", "PSIBASECASE"):
             props["static"] = self.number(args[0], n)
         elif n in _SEED:
             seed = self.number(args[0], n)

@@ -262,7 +262,7 @@ def addin_headline(addins: dict[str, Any]) -> str:
     parts = [f"{addins['product']} inputs: {addins['inputs']}",
              f"outputs: {len(addins['outputs'])}"]
     if addins.get("dependent"):
-        parts.append(f"sampled per trial (parameters that vary): {len(addins['dependent'])}")
+        parts.append(f"dependent inputs (sampled per trial): {len(addins['dependent'])}")
     parts += [f"correlation matrix {c['size']}x{c['size']}" for c in addins["correlations"]]
     if addins["simulations"] > 1:
         parts.append(f"simtable: {addins['simulations']} simulations")

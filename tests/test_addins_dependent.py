@@ -106,3 +106,50 @@ def test_a_distribution_as_a_parameter_and_a_chain(tmp_path):
         "Model!B5", "Model!B6"]
     a = _run(model)
     assert a.mean() == pytest.approx(0, abs=0.05) and a.var() == pytest.approx(3, rel=0.04)
+
+
+def test_modelrisk_percentile_input_name_and_analytic_solver_parameters(tmp_path):
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "M"
+    ws["A1"] = '=VoseInput("Demand")+VoseNormal(100,10)'
+    ws["A2"] = "=VoseNormal(100,10,0.975)"           # U: the 97.5th percentile, every trial
+    ws["B1"] = "=RAND()"
+    ws["A3"] = "=VoseNormal(100,10,B1)"              # U read from a cell: per trial
+    ws["A4"] = "=PsiSenParam(1,5,3)"                 # keeps its cached value
+    ws["A5"] = '=VoseOutput("tot")+A1+A2+A3+A4'
+    ws["A6"] = "=PsiNormal(5,1,PsiBaseCase(4))"
+    wb.save(tmp_path / "v.xlsx")
+    model = Model.open(tmp_path / "v.xlsx")
+    book = addin_book(model)
+    assert [i.name for i in book.inputs if i.name == "Demand"] == ["Demand"]
+    assert book.inputs[-1].static == 4.0 and not book.refusals()
+    assert book.sample_formula(book.inputs[1]) == \
+        '=MCDESK.SAMPLE(0.975,"normal","mean",100.0,"sd",10.0)'
+    spec = SimulationSpec([], [], trials=20000, seed=3)
+    samples, _ = run_job(prepare(model, spec), NumpyBackend(), stream=False)
+    tot = np.asarray(samples.outputs["M!A5"])
+    # 100 + (100 + 10 * 1.959964) + 100 + 0 (A4 has no cached value here)
+    assert tot.mean() == pytest.approx(319.6, abs=0.3)
+    assert tot.std() == pytest.approx(200 ** 0.5, rel=0.03)
+
+
+def test_a_copula_percentile_is_refused_naming_the_function(tmp_path):
+    from engine.errors import SpecError
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "M"
+    ws["A1"] = "=VoseNormal(1,2,VoseCopulaMultiNormal(D1:E2))"
+    ws["A2"] = "=VoseOutput()+A1"
+    ws["B1"] = "=VoseCopulaMultiNormal(D1:E2)"
+    ws["B2"] = "=VoseOutput()+B1"
+    wb.save(tmp_path / "c.xlsx")
+    model = Model.open(tmp_path / "c.xlsx")
+    lines = addin_book(model).refusals()
+    assert any("M!A1: VOSENORMAL's U is VOSECOPULAMULTINORMAL: not supported; give each "
+               "distribution VoseCorrMatrix(matrix, position)" in x for x in lines)
+    assert any(x.startswith("VOSECOPULAMULTINORMAL in M!B1: this add-in function is not "
+                            "supported; give each distribution VoseCorrMatrix") for x in lines)
+    with pytest.raises(SpecError, match="VoseCorrMatrix"):
+        prepare(model, SimulationSpec([], [], trials=100, seed=1))
