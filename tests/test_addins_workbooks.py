@@ -267,3 +267,30 @@ def test_a_workbook_matrix_that_is_not_valid_is_repaired_and_said(tmp_path, caps
            "semi-definite; the nearest valid one is used (largest change 0.4174)" in err
     adj = json.loads((tmp_path / "r.json").read_text())["correlation_adjustments"]
     assert adj[0]["max_change"] == pytest.approx(0.4174, abs=1e-4)
+
+
+def test_public_xlrisk_workbooks():
+    """Two versions of XLRisk's own example (pyscripter/XLRisk, MIT): @RISK function names,
+    lower case; outputs are kept on XLRisk's own sheet, so the run names one."""
+    from pathlib import Path
+
+    from engine.simulate import simulate
+    from engine.spec import SimulationSpec
+
+    here = Path(__file__).parent / "data" / "workbooks"
+    model = Model.open(here / "pyscripter__XLRisk_dcdf23a.xlsm")
+    book = addin_book(model)
+    assert [(i.cell, i.distribution, i.params) for i in book.inputs] == [
+        ("Sheet1!B1", "normal", {"mean": 10.0, "sd": 1.0}),
+        ("Sheet1!B2", "uniform", {"min": 2.0, "max": 5.0}),
+        ("Sheet1!B3", "triangular", {"min": 10.0, "mode": 12.0, "max": 15.0})]
+    res = simulate(model, SimulationSpec([], ["Sheet1!B5"], trials=20000, seed=2),
+                   backend="numpy")
+    out = res.outputs["Sheet1!B5"]
+    # 10 + 3.5 + 37/3; variance 1 + 9/12 + 19/18
+    assert out.mean == pytest.approx(10 + 3.5 + 37 / 3, abs=0.04)
+    assert out.std == pytest.approx((1 + 0.75 + 19 / 18) ** 0.5, rel=0.02)
+    # XLRisk's RiskBeta(alpha, beta, min, max) is @RISK's RiskBetaGeneral: refused, named
+    later = addin_book(Model.open(here / "pyscripter__XLRisk_8c2d79c.xlsm"))
+    assert later.refusals() == ["Sheet1!B4: RISKBETA takes 2 parameters (alpha1, alpha2), "
+                                "got 4"]
