@@ -185,6 +185,21 @@ def test_text_scientific(formula, expected):
     check(expected, scalar(formula))
 
 
+# Formats of financial models: _x is one space (accounting), commas after the digits scale
+# by 1,000 (POI NumberFormatTests: "0," of 1234567 is 1235, "#,," is 1, "0.#," is 1234.6,
+# "#,.#," is 1.2), numbers round half away from zero whatever the literal text around them
+@pytest.mark.parametrize(("formula", "expected"), [
+    ('=TEXT(1234.5,"$#,##0.00_);($#,##0.00)")', "$1,234.50 "),
+    ('=TEXT(-1234.5,"$#,##0.00_);($#,##0.00)")', "($1,234.50)"),
+    ('=TEXT(1234567,"0,")', "1235"), ('=TEXT(1234567,"#,,")', "1"), ('=TEXT(1234567,"0.#,")', "1234.6"),
+    ('=TEXT(1234567,"#,.#,")', "1.2"), ('=TEXT(-1234567,"0,")', "-1235"),
+    ('=TEXT(12345678,"#,##0.0,,""M""")', "12.3M"), ('=TEXT(2.5,"0"" units""")', "3 units"),
+    ('=TEXT(-2.5,"0;(0)")', "(3)"), ('=TEXT(-0.0001,"0.00;(0.00)")', "(0.00)"),
+])
+def test_text_financial_formats(formula, expected):
+    check(expected, scalar(formula))
+
+
 # BAHTTEXT: Excel's documented example (1234) and values Excel cached in the formulas
 # project's function suite (0, 157, 65, 65.8, -1, TRUE, text)
 @pytest.mark.parametrize(("formula", "expected"), [

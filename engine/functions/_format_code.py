@@ -4,6 +4,7 @@ differently from a plain format is rewritten to plain tokens.
 - Colours (``[Red]``, ``[Color12]``) are ignored by TEXT; locale tags (``[$-409]``) go, a
   currency tag keeps its symbol (``[$€-407]`` -> ``"€"``); the system long-date and time tags
   (``[$-F800]``, ``[$-F400]``) are Windows' English defaults.
+- ``_x`` is one space; commas after the digits scale by 1,000 each (``#,##0,,"M"``).
 - Conditions (``[<10]#" Wow";[>=20]0;0.0``): the section whose condition holds formats the
   number, signed as it is; a number no condition takes is shown in General.
 - General (TEXT(x, "General")) writes at most 11 characters, as a cell of Excel's default
@@ -49,10 +50,59 @@ def _outside_quotes(fmt: str, fn) -> str:
     return '"'.join(fn(p) if k % 2 == 0 else p for k, p in enumerate(parts))
 
 
+_PAD = re.compile(r"(?<!\\)_.")
+
+
 @lru_cache(maxsize=1024)
 def plain_format(fmt: str) -> str:
-    """``fmt`` without colours and locale tags (currency symbols kept as literals)."""
-    return _outside_quotes(fmt, lambda p: _TAG.sub(_tag, _COLOUR.sub("", p)))
+    """``fmt`` without colours and locale tags (currency symbols kept as literals); ``_x``
+    (a space as wide as x, as in ``#,##0.00_)``) is the one space TEXT writes for it."""
+    return _outside_quotes(fmt, lambda p: _PAD.sub('" "', _TAG.sub(_tag, _COLOUR.sub("", p))))
+
+
+# commas that scale: after the last digit placeholder of a number, or just before its point
+_SCALING = re.compile(r"([0#?])(,+)(?=[.);%]|$)")
+
+
+def _scale_part(part: str) -> tuple[str, int]:
+    count = 0
+
+    def drop(m: re.Match) -> str:
+        nonlocal count
+        count += len(m.group(2))
+        return m.group(1)
+
+    return _SCALING.sub(drop, part), count
+
+
+def scaled_format(fmt: str) -> tuple[str, float]:
+    """A section's thousands scaling: each comma after the digits (``#,##0,,"M"``, ``0.0,``)
+    divides the number by 1,000; returns the format without them and the divisor (1 when
+    the sections scale differently, left as written)."""
+    found: list[int] = []
+
+    def one(section: str) -> str:
+        parts = section.split('"')
+        out = []
+        for k, part in enumerate(parts):
+            if k % 2 == 0:
+                part, count = _scale_part(part)
+                found.append(count)
+            out.append(part)
+        return '"'.join(out)
+
+    secs = sections(fmt)
+    stripped = ";".join(one(sec) for sec in secs)
+    per_section = [sum(found)] if len(secs) == 1 else None
+    total = sum(found)
+    if not total:
+        return fmt, 1.0
+    if per_section is None:
+        counts = [sum(_scale_part(p)[1] for p in sec.split('"')[::2]) for sec in secs]
+        if len(set(counts)) != 1:
+            return fmt, 1.0
+        total = counts[0]
+    return stripped, 1000.0 ** total
 
 
 def _day_name_runs(fmt: str) -> list[tuple[int, int]]:
@@ -191,6 +241,28 @@ def scientific_text(fmt: str, x: float) -> str | None:
     return ("-" if x < 0 and mant != 0 else "") + body
 
 
+def rounded_for_format(fmt: str, x: float) -> float:
+    """``x`` rounded half away from zero (on its 15 digits) to the decimals of the number
+    format section that shows it, as Excel rounds (2.5 with ``0" units"`` is 3, not the 2 of
+    rounding half to even); a section with other than digits, separators, %, $, signs and
+    quoted text (dates, times, fractions) leaves ``x`` as it is."""
+    secs = sections(fmt)
+    sec = secs[1] if x < 0 and len(secs) > 1 else secs[2] if x == 0 and len(secs) > 2 \
+        else secs[0]
+    bare = "".join(sec.split('"')[::2])
+    if re.search(r"\[[hms]+\]", bare, re.IGNORECASE):   # elapsed time: [h]:mm, [s].000
+        return x
+    bare = re.sub(r"\\.|\[[^\]]*\]", "", bare)
+    if not re.fullmatch(r"[0#?,.%$ ()+\-]*", bare) or not re.search(r"[0#?]", bare) \
+            or bare.count(".") > 1:
+        return x
+    point = bare.find(".")
+    decimals = len(re.findall(r"[0#?]", bare[point:])) if point >= 0 else 0
+    decimals += 2 * bare.count("%")
+    got = float(Decimal(f"{x:.15g}").quantize(Decimal(1).scaleb(-decimals), ROUND_HALF_UP))
+    return got if got != 0 else x   # a number that rounds to 0 keeps its section (sign)
+
+
 def general_text(x: float) -> str:
     """``x`` in Excel's General number format, as TEXT(x, "General") writes it: at most 11
     characters besides the sign, decimals rounded away to fit; from 1E+11 up and below 1E-9 in
@@ -212,4 +284,4 @@ def general_text(x: float) -> str:
 
 
 __all__ = ["DAY_NAMES", "conditional_section", "excel_day_names", "general_text", "plain_format",
-           "scientific_text", "sections"]
+           "rounded_for_format", "scaled_format", "scientific_text", "sections"]

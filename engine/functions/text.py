@@ -38,6 +38,8 @@ from ._format_code import (
     excel_day_names,
     general_text,
     plain_format,
+    rounded_for_format,
+    scaled_format,
     scientific_text,
 )
 from ._search import wildcard_regex
@@ -432,6 +434,9 @@ def text_(value_: Arg, format_text: Arg) -> Vec | Grid:
                 if oks[i] and fmt_i.strip().lower() == "general":
                     out[i] = general_text(x_i)
                     continue
+                if oks[i]:
+                    fmt_i, divisor = scaled_format(fmt_i)
+                    x_i = rounded_for_format(fmt_i, x_i / divisor)
                 fmt_i = excel_day_names(fmt_i, x_i) if oks[i] else fmt_i
                 res = (scientific_text(fmt_i, x_i) if oks[i] else None) or _pycel_text(x_i, fmt_i)
                 if not isinstance(res, str) or res in ERROR_CODES:
