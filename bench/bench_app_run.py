@@ -5,10 +5,11 @@ engine's own time (``result.elapsed_s``, the trials alone).
     python bench/bench_app_run.py [--trials 1000000] [--backend numba]
 
 As in the app: one BLAS thread (mcdesk.blas), the preflight check done when the workbook
-opened, plotly warmed in the background.  "preparing" includes generating numba's kernel
-code (asking whether the kernel is compiled generates it).  The charts are the figures the results tab builds for its first output (histogram, S-curve,
-tornado, convergence, scatter, the probability of exceeding the mean), serialised as the
-page sends them; the browser's drawing is not counted.
+opened, plotly and the backends warmed in the background.  "preparing" includes generating numba's kernel
+code (asking whether the kernel is compiled generates it).  The charts are the figures the results tab builds for its first output (histogram and S-curve
+in the cell's number format with the P5/P95 delimiters, tornado, convergence, scatter; the
+probability of exceeding the mean of every output for the summary table), serialised as
+the page sends them; the browser's drawing is not counted.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from pathlib import Path
 from engine.check import check_model
 from engine.spec import SimulationSpec
 from mcdesk.app import charts
-from mcdesk.app.workspace import Workspace
+from mcdesk.app.numfmt import axis_format
+from mcdesk.app.workspace import Workspace, warm_backends
 from mcdesk.blas import single_threaded_blas
 from mcdesk.cli import example_paths
 
@@ -36,7 +38,14 @@ def chart_seconds(ws: Workspace) -> float:
     name = next(iter(result.outputs))
     t = time.perf_counter()
     unread = ws.inputs_not_read_by(name, list(result.outputs[name].sensitivity))
-    figs = [charts.histogram_figure(result, [name]), charts.cdf_figure(result, [name]),
+    s = result.outputs[name]
+    axis = axis_format(ws.number_format(name))
+    delimiters = (s.percentiles["5"], s.percentiles["95"])
+    for out in result.outputs:  # the summary table: P(> target) per output
+        charts.exceedance(result, out, result.outputs[out].mean)
+    charts.delimiter_probabilities(result, name, *delimiters)
+    figs = [charts.histogram_figure(result, [name], axis=axis, delimiters=delimiters),
+            charts.cdf_figure(result, [name], axis=axis, delimiters=delimiters),
             charts.tornado_figure(result, name, without_effect=unread),
             charts.convergence_figure(result, name)]
     if result.samples is not None and result.samples.inputs:
@@ -60,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         shutil.copy(book, path)
         ws = Workspace()
         ws.open(path)
+        warm_backends()  # as the run panel does when the page is built
         check_model(ws.model)  # the preflight check the page runs when a workbook opens
         charts.warm_in_background()  # as the page does when it builds the results tab
         ws.inputs = {i.cell: i for i in spec.inputs}

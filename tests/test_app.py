@@ -97,7 +97,7 @@ async def test_workflow_statistics_equal_the_engine(user: User) -> None:
     user.find(marker="run").click()
     await wait_for(lambda: status(user).startswith(("Done", "Run failed")))
     # the whole time from the click to the charts, and where it went
-    assert re.fullmatch(r"Done in [\d.]+ s: 10,000 trials \(preparing [\d.]+ s, simulation "
+    assert re.fullmatch(r"Done in [\d.]+ s: 10,000 trials \((?:starting [\d.]+ s, )?preparing [\d.]+ s, simulation "
                         r"[\d.]+ s(?: \(compiling [\d.]+ s\))?, statistics [\d.]+ s, charts "
                         r"[\d.]+ s\); [\d,]+ trials/s on \w+", status(user)), status(user)
 

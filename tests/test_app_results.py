@@ -260,7 +260,7 @@ async def test_results_page_summary_and_metadata(user: User) -> None:
                            .samples.outputs[OUTPUT] > expected.mean))
     assert row["p_target"] == f"{p_over:.1%}"
     meta = text(user, "run-metadata")
-    assert re.fullmatch(r"4,000 trials · seed 1 · mc · \w+ · [\d.]+ s in all \(preparing [\d.]+ s, "
+    assert re.fullmatch(r"4,000 trials · seed 1 · mc · \w+ · [\d.]+ s in all \((?:starting [\d.]+ s, )?preparing [\d.]+ s, "
                         r"simulation [\d.]+ s.*, charts [\d.]+ s\) · mcdesk " + re.escape(
                             __version__), meta), meta
 

@@ -16,7 +16,7 @@ from nicegui import run, ui
 
 from engine.errors import CancelledError, McdeskError
 
-from .workspace import BACKEND_LABELS, PRECISION_STATISTICS, Workspace
+from .workspace import BACKEND_LABELS, PRECISION_STATISTICS, Workspace, warm_backends
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +92,7 @@ class RunPanel:
 
     def __init__(self, ws: Workspace, finished: Callable[[], None], remote_ready: bool,
                  timed: Callable[[], None] | None = None) -> None:
+        warm_backends()
         self.ws = ws
         self.finished = finished
         self.timed = timed  # told when the charts' time is known (after ``finished``)
