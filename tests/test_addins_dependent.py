@@ -153,3 +153,30 @@ def test_a_copula_percentile_is_refused_naming_the_function(tmp_path):
                             "supported; give each distribution VoseCorrMatrix") for x in lines)
     with pytest.raises(SpecError, match="VoseCorrMatrix"):
         prepare(model, SimulationSpec([], [], trials=100, seed=1))
+
+
+def _twice(params):
+    """The same kind with each number doubled (probabilities kept)."""
+    return {k: v if isinstance(v, list) or k in ("p",) else 2 * v for k, v in params.items()}
+
+
+def test_every_kind_per_trial_equals_its_distribution():
+    """Two parameter sets alternating over the trials: each trial equals the inverse CDF of
+    the distribution built from its own set (the array path and the per-set path agree)."""
+    from engine.distributions import make_distribution
+    from engine.functions.addin_sample import sample
+    from tests.test_distribution_library import TABLE
+
+    u = np.linspace(0.001, 0.999, 200)
+    odd = np.arange(200) % 2 == 1
+    for kind, params, _ in TABLE:
+        sets = [params, _twice(params)]
+        dists = [make_distribution(kind, p, "A!A1") for p in sets]
+        scalars = {k: np.where(odd, float(sets[1][k]), float(v)) for k, v in params.items()
+                   if not isinstance(v, list)}
+        lists = {k: np.tile(np.asarray(v, float), (200, 1)) for k, v in params.items()
+                 if isinstance(v, list)}
+        got, bad = sample(kind, scalars, lists, {}, u)
+        want = np.where(odd, dists[1].ppf(u), dists[0].ppf(u))
+        assert not bad.any(), kind
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=0, err_msg=kind)

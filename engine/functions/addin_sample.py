@@ -95,6 +95,10 @@ def sample(kind: str, params: dict[str, np.ndarray], lists: dict[str, np.ndarray
     shift = np.zeros(len(rows))
     ok = np.ones(len(rows), dtype=bool)
     width = {k: lists[k].shape[1] for k in lists}
+    # after one set built by make_distribution (names and numbers checked), the class's own
+    # build checks the others (the same rules; list parameters always go the long way)
+    build = None
+    finite = np.isfinite(rows).all(axis=1)
     for r, row in enumerate(rows):
         x: dict[str, Any] = {}
         at = 0
@@ -106,7 +110,11 @@ def sample(kind: str, params: dict[str, np.ndarray], lists: dict[str, np.ndarray
             at += width[k]
         p = {k: float(row[at + j]) for j, k in enumerate(props)}
         try:
-            d = make_distribution(kind, x, NAME)
+            if not finite[r]:
+                raise SpecError(f"{NAME}: a parameter is not a finite number")
+            d = build(x, NAME) if build is not None else make_distribution(kind, x, NAME)
+            if build is None and not lists:
+                build = type(d).build
         except SpecError:
             ok[r] = False
             d = None
