@@ -458,11 +458,14 @@ def _read(model: Model) -> AddinBook | None:
         book.problems[first] = ("the simtables have lists of different lengths ("
                                 + ", ".join(f"{k}: {len(v)}" for k, v in book.simtables.items())
                                 + "); give each the same number of values")
+    copulas = _copula_members(model, cells, book)
     for key, members in groups.items():
         if key[0].startswith(PAIRED):
             book.correlations.append(_paired(key[0][len(PAIRED):], members))
         else:
             book.correlations.append(_correlation(check, key[0], where[key], members))
+    for (text, sheet), members in copulas.items():
+        book.correlations.append(_normal_scores(_correlation(check, text, sheet, members)))
     # the slots of nested inputs and simtables, as constants, in the opened workbook too: its
     # addresses resolve there (the app lists, marks and edits them like any input)
     slots = {}
@@ -476,6 +479,52 @@ def _read(model: Model) -> AddinBook | None:
     for name in {r.sheet for r in slots}:
         wb._by_fold[name.casefold()] = name
     return book
+
+
+def _copula_members(model: Model, cells: dict[CellRef, AddinCell], book: AddinBook,
+                    ) -> dict[tuple[str, str], list[tuple[int, str]]]:
+    """ModelRisk's copulas: each input whose U is a cell of a ``{=VoseCopulaMultiNormal(M)}``
+    array becomes a member of a correlation group (position: the cell's place in the array)
+    and is no longer sampled at its U; ``{(matrix range, sheet): [(position, input)]}``."""
+    from . import ir
+
+    element: dict[CellRef, tuple[str, str, int]] = {}
+    for ref, got in cells.items():
+        if got.copula is None:
+            continue
+        cell = model.workbook.cell(ref)
+        span = cell.array_ref if cell is not None and cell.array_ref else None
+        try:
+            node = model.node_for_reference(span, ref.sheet) if span else None
+        except McdeskError:
+            node = None
+        members = [c for row in node.cells() for c in row] if isinstance(node, ir.Area) \
+            else [ref]
+        for k, c in enumerate(members):
+            element[c] = (got.copula, ref.sheet, k + 1)
+    out: dict[tuple[str, str], list[tuple[int, str]]] = {}
+    if not element:
+        return out
+    for ref, got in cells.items():
+        for where, text in got.percentiles.items():
+            try:
+                node = model.node_for_reference(text, ref.sheet)
+            except McdeskError:
+                continue
+            hit = element.get(node.cell) if isinstance(node, ir.Ref) else None
+            if hit is not None:
+                book.percentiles.pop(_cell_key(where), None)
+                out.setdefault(hit[:2], []).append((hit[2], where))
+    return out
+
+
+def _normal_scores(corr: CorrelationSpec) -> CorrelationSpec:
+    """A Gaussian copula's matrix (correlations of the normal scores, as
+    VoseCopulaMultiNormal takes it) as the rank correlations giving that copula:
+    (6 / pi) asin(rho / 2), which engine.correlation turns back into rho."""
+    m = [[float(x) if i == j else 6.0 / math.pi * math.asin(max(-1.0, min(1.0, float(x))) / 2)
+          for j, x in enumerate(row)] for i, row in enumerate(corr.matrix)]
+    return CorrelationSpec(list(corr.inputs), m)
 
 
 def _numbers(model: Model, values: Any, where: CellRef) -> list[float]:

@@ -124,6 +124,9 @@ SIMTABLES = frozenset({"RISKSIMTABLE", "PSISIMPARAM"})
 # a cell that is one of these keeps Excel's cached value in a simulation (a sensitivity or
 # decision parameter of Analytic Solver: its base case)
 HELD = frozenset({"PSISENPARAM", "PSIOPTPARAM"})
+# ModelRisk's Gaussian copula: {=VoseCopulaMultiNormal(matrix)} over n cells gives n
+# correlated percentiles, read by distributions as their U argument
+COPULAS = frozenset({"VOSECOPULAMULTINORMAL"})
 # ModelRisk's VoseInput("name") + VoseNormal(...): worth 0, names the cell's distribution
 _INPUT_MARK = frozenset({"VOSEINPUT"})
 # what to write instead of a function the library does not know (refusals say it)
@@ -239,6 +242,7 @@ class AddinCell:
     unknown: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     held: bool = False                               # the cell keeps its cached value
+    copula: str | None = None                        # VoseCopulaMultiNormal's matrix range
     # ModelRisk's U argument: input cell -> the percentile's formula text (sampled per trial)
     percentiles: dict[str, str] = field(default_factory=dict)
     functions: set[str] = field(default_factory=set)   # every add-in function it calls
@@ -372,7 +376,7 @@ class _Reader:
             if isinstance(got, str) and got:
                 out.nested[0][0].name = got
         known = (set(DISTRIBUTIONS) | set(STATISTICS) | OUTPUTS | SIMTABLES | _PROPERTIES
-                 | TRANSPARENT | HELD)
+                 | TRANSPARENT | HELD | COPULAS)
         out.unknown = sorted({c.name for c in addins if c.name not in known})
         return out
 
@@ -385,6 +389,13 @@ class _Reader:
                 out.replace.append((c.start, c.end, self.nested(c, calls)))
         elif c.name in _INPUT_MARK:
             out.always.append((c.start, c.end, "0"))
+        elif c.name in COPULAS:
+            if not whole or len(c.args) != 1:
+                out.problems.append(f"{self.cell}: {c.name} is supported as the whole formula "
+                                    "of its cells, with the correlation matrix alone")
+            else:
+                out.held = True
+                out.copula = self.qualified(c.args[0])
         elif c.name in HELD:
             if whole:
                 out.held = True

@@ -142,14 +142,14 @@ def test_a_copula_percentile_is_refused_naming_the_function(tmp_path):
     ws.title = "M"
     ws["A1"] = "=VoseNormal(1,2,VoseCopulaMultiNormal(D1:E2))"
     ws["A2"] = "=VoseOutput()+A1"
-    ws["B1"] = "=VoseCopulaMultiNormal(D1:E2)"
-    ws["B2"] = "=VoseOutput()+B1"
+    ws["B1"] = "=VoseCopulaBiClayton(2)"
+    ws["B2"] = "=VoseOutput()+VoseNormal(0,1,B1)"
     wb.save(tmp_path / "c.xlsx")
     model = Model.open(tmp_path / "c.xlsx")
     lines = addin_book(model).refusals()
     assert any("M!A1: VOSENORMAL's U is VOSECOPULAMULTINORMAL: not supported; give each "
                "distribution VoseCorrMatrix(matrix, position)" in x for x in lines)
-    assert any(x.startswith("VOSECOPULAMULTINORMAL in M!B1: this add-in function is not "
+    assert any(x.startswith("VOSECOPULABICLAYTON in M!B1: this add-in function is not "
                             "supported; give each distribution VoseCorrMatrix") for x in lines)
     with pytest.raises(SpecError, match="VoseCorrMatrix"):
         prepare(model, SimulationSpec([], [], trials=100, seed=1))
@@ -180,3 +180,33 @@ def test_every_kind_per_trial_equals_its_distribution():
         want = np.where(odd, dists[1].ppf(u), dists[0].ppf(u))
         assert not bad.any(), kind
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=0, err_msg=kind)
+
+
+def test_modelrisk_gaussian_copula(tmp_path):
+    """{=VoseCopulaMultiNormal(A1:B2)} over D1:E1, read as the U of two distributions: a
+    Gaussian copula whose normal scores have the matrix's correlation (0.8 here)."""
+    from openpyxl.worksheet.formula import ArrayFormula
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "M"
+    for i, row in enumerate([[1.0, 0.8], [0.8, 1.0]]):
+        for j, x in enumerate(row):
+            ws.cell(row=i + 1, column=j + 1, value=x)
+    ws["D1"] = ArrayFormula("D1:E1", "=VoseCopulaMultiNormal(A1:B2)")
+    ws["B4"] = "=VoseNormal(0,1,D1)"
+    ws["B5"] = "=VoseLognormal(10,2,E1)"
+    ws["B6"] = '=VoseOutput("a")+B4'
+    ws["B7"] = '=VoseOutput("b")+B5'
+    wb.save(tmp_path / "cop.xlsx")
+    model = Model.open(tmp_path / "cop.xlsx")
+    book = addin_book(model)
+    assert not book.refusals() and not book.dependent()
+    (corr,) = book.correlations
+    assert corr.inputs == ["M!B4", "M!B5"]
+    spec = SimulationSpec([], [], trials=40000, seed=5)
+    samples, _ = run_job(prepare(model, spec), NumpyBackend(), stream=False)
+    a = np.asarray(samples.outputs["M!B6"])
+    b = np.asarray(samples.outputs["M!B7"])
+    assert np.corrcoef(a, np.log(b))[0, 1] == pytest.approx(0.8, abs=0.01)
+    assert b.mean() == pytest.approx(10, rel=0.01)
