@@ -78,7 +78,7 @@ class AddinBook:
     problems: dict[str, str] = field(default_factory=dict)         # cell -> why
     percentiles: dict[str, str] = field(default_factory=dict)      # input -> ModelRisk's U
     _models: dict[Any, Model] = field(default_factory=dict, repr=False)
-    _dependent: dict[str, str] | None = field(default=None, repr=False)
+    _dependent: dict[frozenset[str], dict[str, str]] = field(default_factory=dict, repr=False)
 
     # ------------------------------------------------------------ what it holds
     @property
@@ -150,14 +150,20 @@ class AddinBook:
     def _problem_refs(self) -> set[CellRef]:
         return {self.model.ref(c) for c in self.problems}
 
-    def simulation_model(self, sim: int = 0) -> Model:
+    def simulation_model(self, sim: int = 0, extra: frozenset[str] = frozenset()) -> Model:
         """The model simulation ``sim`` (0-based) of the simtable runs (see the module
-        docstring)."""
-        key = ("sim", sim)
+        docstring); ``extra``: cells a spec declares inputs too (see :meth:`dependent`)."""
+        dependent = self.dependent(extra)
+        key = ("sim", sim) if dependent == self.dependent() else ("sim", sim, extra)
         got = self._models.get(key)
         if got is None:
-            got = self._models[key] = self._simulation_model(sim, self.dependent())
+            got = self._models[key] = self._simulation_model(sim, dependent)
         return got
+
+    def extra_inputs(self, spec: SimulationSpec) -> frozenset[str]:
+        """The cells ``spec`` declares inputs that the workbook does not."""
+        ours = {_cell_key(i.cell) for i in self.inputs}
+        return frozenset(i.cell for i in spec.inputs if _cell_key(i.cell) not in ours)
 
     def _simulation_model(self, sim: int, dependent: dict[str, str]) -> Model:
         """The simulation model; each input of ``dependent`` (cell -> why) is a formula that
@@ -215,7 +221,7 @@ class AddinBook:
         its outputs when the spec names none, and its correlations (unless the spec
         correlates one of their inputs itself)."""
         given = {_cell_key(i.cell) for i in spec.inputs}
-        dependent = self.dependent()
+        dependent = self.dependent(self.extra_inputs(spec))
         inputs = [i for i in self.inputs if _cell_key(i.cell) not in given | set(dependent)] \
             + list(spec.inputs)
         outputs = list(spec.outputs) or list(self.outputs)
@@ -248,17 +254,19 @@ class AddinBook:
             if lines:
                 raise SpecError("; ".join(lines))
 
-    def dependent(self) -> dict[str, str]:
+    def dependent(self, extra: frozenset[str] = frozenset()) -> dict[str, str]:
         """The inputs whose parameters vary per trial: ``{cell: why}`` for each distribution
-        a parameter of which reads an input, or a RAND()-like cell, itself or through
-        formulas (one pass over the formulas the parameters depend on, in order).  These
-        are sampled by a formula (:func:`sample_formula`), not as inputs of the spec."""
-        if self._dependent is not None:
-            return self._dependent
+        a parameter of which reads an input (the workbook's, or a cell of ``extra`` that a
+        spec declares an input), or a RAND()-like cell, itself or through formulas (one pass
+        over the formulas the parameters depend on, in order).  These are sampled by a
+        formula (:func:`sample_formula`), not as inputs of the spec."""
+        got = self._dependent.get(extra)
+        if got is not None:
+            return got
         from . import ir
 
         model = self._simulation_model(0, {})
-        stochastic = {model.ref(i.cell) for i in self.inputs}
+        stochastic = {model.ref(i.cell) for i in self.inputs} | {model.ref(c) for c in extra}
         by_sheet: dict[str, list[CellRef]] = {}
         for c in stochastic:
             by_sheet.setdefault(c.sheet, []).append(c)
@@ -306,7 +314,7 @@ class AddinBook:
             if hit is not None and _cell_key(inp.cell) not in out:
                 out[_cell_key(inp.cell)] = (f"{inp.cell}: {inp.distribution} {name} depends "
                                             f"on {hit}: sampled per trial")
-        self._dependent = out
+        self._dependent[extra] = out
         return out
 
     def sample_formula(self, inp: InputSpec) -> str:
@@ -605,7 +613,12 @@ def for_simulation(model: Model, spec: SimulationSpec) -> tuple[Model, Simulatio
     book = addin_book(model)
     if book is None:
         return model, spec
+    extra = book.extra_inputs(spec)
     sim = simulation_model(model)
+    if book.dependent(extra) != book.dependent():   # a declared input feeds a parameter
+        k = next((key[1] for key, m in book._models.items() if m is sim and key[0] == "sim"),
+                 0)
+        sim = book.simulation_model(k, extra)
     spec = book.spec(spec)
     outputs = [sim.ref(o) for o in spec.outputs]
     book.refuse(sim, outputs)

@@ -210,3 +210,27 @@ def test_modelrisk_gaussian_copula(tmp_path):
     b = np.asarray(samples.outputs["M!B7"])
     assert np.corrcoef(a, np.log(b))[0, 1] == pytest.approx(0.8, abs=0.01)
     assert b.mean() == pytest.approx(10, rel=0.01)
+
+
+def test_a_parameter_read_from_an_input_the_run_declares(tmp_path):
+    """RiskNormal(C5,2) where C5 is a plain number the run declares an input
+    (--input C5=normal(10,1)): sampled per trial, not with C5's value in the file."""
+    from engine.spec import parse_input_arg
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Model"
+    ws["C5"] = 10
+    ws["B6"] = "=RiskNormal(C5,2)"
+    ws["B7"] = '=RiskOutput("y")+B6'
+    wb.save(tmp_path / "d.xlsx")
+    model = Model.open(tmp_path / "d.xlsx")
+    spec = SimulationSpec([parse_input_arg("Model!C5=normal(10,1)")], [], trials=20000,
+                          seed=4)
+    samples, _ = run_job(prepare(model, spec), NumpyBackend(), stream=False)
+    y = np.asarray(samples.outputs["Model!B7"])
+    assert y.std() == pytest.approx(5 ** 0.5, rel=0.02)
+    # without the declared input, C5 is the constant 10
+    samples, _ = run_job(prepare(model, SimulationSpec([], [], trials=20000, seed=4)),
+                         NumpyBackend(), stream=False)
+    assert np.asarray(samples.outputs["Model!B7"]).std() == pytest.approx(2, rel=0.02)
