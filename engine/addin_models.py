@@ -683,6 +683,33 @@ def _statistic(result: Any, key: str, stat: str, x: float | None) -> tuple[float
     return float(np.mean(d ** 4)) / (m2 * m2), ""   # kurtosis (3 for a normal)
 
 
+def _theoretical(book: AddinBook, key: str, stat: str, x: float | None,
+                 ) -> tuple[float | None, str]:
+    """A statistic of the distribution of the input ``key`` itself (RiskTheoMean...)."""
+    from .simulate import _constant
+
+    inp = next((i for i in book.inputs if _cell_key(i.cell) == _cell_key(key)), None)
+    if inp is None:
+        return None, f"{key} is not an input"
+    if _cell_key(inp.cell) in book.dependent():
+        return None, f"{key}: its parameters vary per trial"
+    check = book.check_model()
+    sheet = check.ref(key).sheet
+    try:
+        dist = inp.resolve(lambda text: _constant(check, text, sheet))
+    except SpecError as exc:
+        return None, str(exc)
+    if stat == "theo_mean":
+        return dist.mean, ""
+    if stat in ("theo_std", "theo_variance"):
+        return (dist.std if stat == "theo_std" else dist.variance), ""
+    if x is None or (stat == "theo_percentile" and not 0 <= x <= 1):
+        return None, f"percentile {x} is not a fraction from 0 to 1"
+    if stat == "theo_percentile":
+        return float(dist.ppf(np.array([x]))[0]), ""
+    return float(dist.cdf(np.array([x]))[0]), ""   # theo_below: P(X <= x)
+
+
 def statistic_values(model: Model, result: Any) -> dict[str, dict[str, Any]]:
     """Each statistics cell (``RiskMean(B5)``...) computed from ``result``: ``{cell:
     {"formula", "value", "note"}}`` (value None with a note when it cannot be)."""
@@ -700,7 +727,8 @@ def statistic_values(model: Model, result: Any) -> dict[str, dict[str, Any]]:
                 got.append(None)
                 notes[ref] = str(exc)
                 continue
-            v, why = _statistic(result, key, stat, x)
+            v, why = _theoretical(book, key, stat, x) if stat.startswith("theo_") else \
+                _statistic(result, key, stat, x)
             got.append(v)
             if why:
                 notes[ref] = why

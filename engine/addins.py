@@ -116,6 +116,13 @@ STATISTICS: dict[str, tuple[str, bool]] = {
     "RISKPERCENTILE": ("percentile", True), "RISKPTOX": ("percentile", True),
     "PSIPERCENTILE": ("percentile", True), "VOSESIMPERCENTILE": ("percentile", True),
     "RISKXTOP": ("below", True), "RISKTARGET": ("below", True), "PSITARGET": ("below", True),
+    # of the distribution itself, not of the run (the same numbers every run)
+    **{f"{p}THEOMEAN": ("theo_mean", False) for p in ("RISK", "PSI")},
+    "RISKTHEOSTDDEV": ("theo_std", False), "PSITHEOSTDDEV": ("theo_std", False),
+    **{f"{p}THEOVARIANCE": ("theo_variance", False) for p in ("RISK", "PSI")},
+    "RISKTHEOPERCENTILE": ("theo_percentile", True), "RISKTHEOPTOX": ("theo_percentile", True),
+    "PSITHEOPERCENTILE": ("theo_percentile", True),
+    "RISKTHEOXTOP": ("theo_below", True), "PSITHEOTARGET": ("theo_below", True),
 }
 OUTPUTS = frozenset({"RISKOUTPUT", "PSIOUTPUT", "VOSEOUTPUT"})
 # worth their first argument (RiskMakeInput(B1*2, RiskName("x")) is B1*2)

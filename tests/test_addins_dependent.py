@@ -234,3 +234,30 @@ def test_a_parameter_read_from_an_input_the_run_declares(tmp_path):
     samples, _ = run_job(prepare(model, SimulationSpec([], [], trials=20000, seed=4)),
                          NumpyBackend(), stream=False)
     assert np.asarray(samples.outputs["Model!B7"]).std() == pytest.approx(2, rel=0.02)
+
+
+def test_theoretical_statistics_cells(tmp_path):
+    """RiskTheoMean / RiskTheoPercentile / RiskTheoXtoP: of the input's distribution (with
+    its truncation), the same whatever the run."""
+    from engine.addin_models import statistic_values
+    from engine.simulate import simulate
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "M"
+    ws["B1"] = "=RiskNormal(10,2,RiskTruncate(8,))"
+    ws["B2"] = "=RiskOutput()+B1"
+    ws["C1"] = "=RiskTheoMean(B1)"
+    ws["C2"] = "=RiskTheoPercentile(B1,0.5)*1"
+    ws["C3"] = "=RiskTheoXtoP(B1,10)"
+    ws["C4"] = "=RiskTheoStdDev(B2)"
+    wb.save(tmp_path / "t.xlsx")
+    model = Model.open(tmp_path / "t.xlsx")
+    res = simulate(model, SimulationSpec([], [], trials=1000, seed=1), backend="numpy")
+    got = statistic_values(model, res)
+    ref = stats.truncnorm(-1, np.inf, loc=10, scale=2)
+    assert got["M!C1"]["value"] == pytest.approx(ref.mean(), rel=1e-9)
+    assert got["M!C2"]["value"] == pytest.approx(ref.ppf(0.5), rel=1e-9)
+    assert got["M!C3"]["value"] == pytest.approx(ref.cdf(10), rel=1e-9)
+    assert got["M!C4"] == {"formula": "=RiskTheoStdDev(B2)", "value": None,
+                           "note": "M!B2 is not an input"}
