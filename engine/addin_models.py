@@ -153,8 +153,10 @@ class AddinBook:
     def simulation_model(self, sim: int = 0, extra: frozenset[str] = frozenset()) -> Model:
         """The model simulation ``sim`` (0-based) of the simtable runs (see the module
         docstring); ``extra``: cells a spec declares inputs too (see :meth:`dependent`)."""
-        dependent = self.dependent(extra)
-        key = ("sim", sim) if dependent == self.dependent() else ("sim", sim, extra)
+        return self._model_for(sim, self.dependent(extra))
+
+    def _model_for(self, sim: int, dependent: dict[str, str]) -> Model:
+        key = ("sim", sim, frozenset(dependent))
         got = self._models.get(key)
         if got is None:
             got = self._models[key] = self._simulation_model(sim, dependent)
@@ -265,7 +267,7 @@ class AddinBook:
             return got
         from . import ir
 
-        model = self._simulation_model(0, {})
+        model = self._model_for(0, {})
         stochastic = {model.ref(i.cell) for i in self.inputs} | {model.ref(c) for c in extra}
         by_sheet: dict[str, list[CellRef]] = {}
         for c in stochastic:
