@@ -21,9 +21,11 @@ as strings).  A program with nothing to fuse, or whose kernel does not compile, 
 numpy backend.  What was left to numpy, and why, is logged (INFO), kept in
 :attr:`NumbaBackend.last_fallback`, and given cell by cell by :func:`fused_report`.
 
-Kernels are cached in the process by the hash of their source, and on disk by numba
-(``cache=True``) next to the generated source, in ``platformdirs.user_cache_dir("mcdesk")``
-(``MCDESK_KERNEL_CACHE`` overrides it); :attr:`NumbaBackend.last_compile_s` says how long
+Plans are kept for the process by their content (:mod:`._plan_cache`: a run prepared
+again, on a new backend, finds its plan).  Kernels are cached in the process by the hash of
+their source, and on disk by numba (``cache=True``) next to the generated source, in
+``platformdirs.user_cache_dir("mcdesk")`` (``MCDESK_KERNEL_CACHE`` overrides it);
+:attr:`NumbaBackend.last_compile_s` says how long
 the last one took to compile or load.  The generated source contains names from counters and
 validated float literals only; the constants of the workbook are kernel arguments.
 """
@@ -49,6 +51,7 @@ from ...compiler import stream_id
 from ...values import Kind, Vec
 from ..base import Backend, ChunkResult, Job, RunArrays
 from ..numpy import NumpyBackend, output_arrays
+from . import _plan_cache
 from ._codegen import InputSampler, KernelPlan, generate
 from ._samplers import samplers_for
 
@@ -260,7 +263,12 @@ class NumbaBackend(Backend):
         if got is not None and got[0] is job.program and got[1] == dists:
             return got[2]
         samplers, mode = samplers_for(job, self.exact_samples)
-        plan = self._plan(job.program, samplers, mode)
+        program = job.program
+        content = _plan_cache.plan_key(type(self).__qualname__, program, samplers, mode)
+        plan = _plan_cache.get(program.model, content)
+        if plan is None:   # not made by an earlier run of the same model in this process
+            plan = self._plan(program, samplers, mode)
+            _plan_cache.put(program.model, content, plan)
         with self._lock:
             self._plans[key] = (job.program, dists, plan)
             while len(self._plans) > _PLANS_KEPT:
@@ -369,7 +377,7 @@ class NumbaBackend(Backend):
         plan = prep.plan
         seed = int(job.seed) & 0xFFFFFFFFFFFFFFFF
         k0, k1 = np.uint64(seed & 0xFFFFFFFF), np.uint64(seed >> 32)
-        args = (plan.streams, plan.kv, plan.ke, plan.dp, ext, out_in, out_v, out_e)
+        args = (plan.streams, plan.kv, plan.ke, plan.dp, plan.gi, ext, out_in, out_v, out_e)
         total = int(job.trials)
         threads = self.thread_count()
         count = hi - lo

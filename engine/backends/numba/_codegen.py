@@ -13,10 +13,13 @@ Passes (each a method of :class:`Generator`, readable on its own):
    select).  An interval analysis (:mod:`._intervals`) leaves out the tests that can
    never fire.  The code has no branches: numba compiles a long basic block of calls to the
    small helpers of :mod:`._rt` much faster than the same logic with ``if``;
-4. **assemble** the module: cells grouped in segments (functions of bounded size, which keeps
-   compile time near linear), a kernel looping over trials in blocks, input draws from
-   Philox through the inverse CDFs, and stores of the outputs only (and of the few cells the
-   numpy part still reads).
+4. **assemble** the module: cells whose lines are the same up to the names they read (a
+   formula copied down a column) computed by one loop each (:mod:`._families`: compiled
+   once, whatever the number of rows), the others as straight-line code; grouped in
+   segments (functions of bounded size, which keeps compile time near linear), a kernel
+   looping over trials in blocks, input draws from Philox through the inverse CDFs (SUMs
+   over many RAND cells vectorized there too), and stores of the outputs only (and of the
+   few cells the numpy part still reads).
 
 A cell whose formula uses anything outside the supported subset raises :class:`NotFusable`
 while it is generated; it and every cell downstream of it are left to the numpy evaluator.
@@ -45,6 +48,7 @@ from ... import ir
 from ...compiler import compile_formula, stream_id
 from ...values import VALUE, ExcelError, Grid, Vec
 from . import _intervals as iv
+from ._families import Family, LineBudget, family_loop, find_families
 from ._functions import FunctionsMixin
 from ._mixed import SELECTORS, MixedMixin
 from ._rt_functions import KERNEL_NAMES as RT_FUNCTIONS
@@ -120,6 +124,8 @@ class KernelPlan:
     segments: int = 1
     strings: list[str] = field(default_factory=list)          # text ids -> strings
     text_ids: set = field(default_factory=set)   # stored text cells holding ids (not #VALUE!)
+    gi: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # families' gathers
+    families: int = 0                             # loops over cells of one shape
 
 
 _PYCMP = {"=": "==", "<>": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
@@ -493,7 +499,7 @@ class Generator(FunctionsMixin, TextMixin, MixedMixin):
         rest: list[CellRef] = []
         reasons: dict[CellRef, str] = {}
         rest_set: set[CellRef] = set()
-        lines = 0
+        budget = LineBudget()   # the lines the kernel will have (a family's once)
         self.find_group()
         for c in program.steps:
             if c in self.group:   # drawn with its group before the cells: no lines of its own
@@ -507,7 +513,8 @@ class Generator(FunctionsMixin, TextMixin, MixedMixin):
                 continue
             try:
                 got = self.gen_cell(c, len(fused))
-                if lines + len(got) > MAX_KERNEL_LINES:
+                cost = budget.cost(len(fused), got)
+                if budget.lines + cost > MAX_KERNEL_LINES:
                     self.cells.pop(c, None)
                     raise NotFusable("the kernel would be too large")
             except NotFusable as exc:
@@ -515,7 +522,7 @@ class Generator(FunctionsMixin, TextMixin, MixedMixin):
                 rest_set.add(c)
                 reasons[c] = str(exc)
                 continue
-            lines += len(got)
+            budget.add(len(fused), got)
             cell_lines.append([f"# cell {len(fused)}", *got])
             fused.append(c)
         # cells the kernel must store: outputs, and what the numpy part reads
@@ -626,7 +633,7 @@ class Generator(FunctionsMixin, TextMixin, MixedMixin):
         ext: list[CellRef] = []
         lhs = 1 if self.sampling == "lhs" else 0
         lines = ["", "", JIT,
-                 "def draw(key0, key1, start, lo, hi, total, sids, dp, ext, out_in, ur):"]
+                 "def draw(key0, key1, start, lo, hi, total, sids, kv, dp, ext, out_in, ur):"]
         for j, c in enumerate(self.inputs):
             s = self.samplers[c]
             if s.ppf is None:
@@ -661,29 +668,92 @@ class Generator(FunctionsMixin, TextMixin, MixedMixin):
             lines.append("    return")
         return lines, dp, ext
 
+    def sum_rows(self, cell_lines: list[list[str]]) -> tuple[list[list[str]], list[str]]:
+        """Each SUM over group rows (``rsum``, one trial at a time) read from a row of ``ur``
+        that ``draw`` fills for the whole block (``fill_rsum``: the same additions in the
+        same order, vectorized across trials); the lines and the draw calls."""
+        rows: dict[tuple[str, str], int] = {}
+        first = len(self.rand_rows)
+        out = []
+        for lines in cell_lines:
+            new = []
+            for line in lines:
+                m = _RSUM.match(line)
+                if m is not None:
+                    row = rows.setdefault((m.group(2), m.group(3)), first + len(rows))
+                    line = f"{m.group(1)} = ur[{row}, b]"
+                new.append(line)
+            out.append(new)
+        calls = [f"    fill_rsum(ur, {row}, kv, {off}, {n}, hi - lo)"
+                 for (off, n), row in rows.items()]
+        return out, calls
+
     def assemble(self, cell_lines: list[list[str]], fused: list[CellRef], stored: list[CellRef],
                  rest: list[CellRef], reasons: dict[CellRef, str]) -> KernelPlan:
         draw, dp, ext = self.draw_function()
-        # segments: consecutive cells, each compiled as its own function (one with an IRR
+        cell_lines, sums = self.sum_rows(cell_lines)
+        if sums:
+            draw = [line for line in draw if line != "    return"] + sums
+        ur_rows = len(self.rand_rows) + len(sums)
+        # the order of the cells: a cell number (its lines) or a family (one loop)
+        units, _ = find_families(cell_lines)
+        family_of: dict[int, int] = {}
+        for u, unit in enumerate(units):
+            if isinstance(unit, Family):
+                for k in unit.members:
+                    family_of[k] = u
+        # segments: consecutive units, each compiled as its own function (one with an IRR
         # runs two trials at a time: see _paired)
-        segments: list[list[str]] = [[]]
-        seg_of: dict[int, int] = {}
-        for k, lines in enumerate(cell_lines):
-            if segments[-1] and len(segments[-1]) + len(lines) > SEGMENT_LINES:
+        segments: list[list[int | Family]] = [[]]
+        size = 0
+        kinds: set[str] = set()         # what the segment holds: "loop", "irr"
+        seg_of: dict[int, int] = {}   # cell number -> its segment
+        for unit in units:
+            if isinstance(unit, Family):
+                n = len(unit.shape.text.split("\n")) + len(unit.shape.kinds) + 4
+                kind = "loop"
+            else:
+                n = len(cell_lines[unit])
+                kind = "irr" if any(_IRR_CALL.match(x) for x in cell_lines[unit]) else ""
+            # an IRR's trials run in pairs, in a segment without loops
+            if segments[-1] and (size + n > SEGMENT_LINES or (kind and kinds - {kind})):
                 segments.append([])
-            segments[-1].extend(lines)
-            seg_of[k] = len(segments) - 1
-        used = [{(kind, int(n)) for kind, n in _NAME.findall("\n".join(seg))} for seg in segments]
-        cross: dict[int, int] = {}   # cell number -> row of the scratch arrays
-        for si, found in enumerate(used):
-            for kind, k in sorted(found):
-                if kind in "vwy" and seg_of.get(k, si) != si and k not in cross:
-                    cross[k] = len(cross)
+                size = 0
+                kinds = set()
+            if kind:
+                kinds.add(kind)
+            segments[-1].append(unit)
+            size += n
+            for k in (unit.members if isinstance(unit, Family) else [unit]):
+                seg_of[k] = len(segments) - 1
+        # slots of sv/se: every family member, and the cells read from another segment or
+        # by a family
+        slot: dict[int, int] = {}
+
+        def need(k: int) -> None:
+            if k not in slot:
+                slot[k] = len(slot)
+
+        for unit in units:
+            if isinstance(unit, Family):
+                for k in unit.members:
+                    need(k)
+                for ids in unit.ids:
+                    for kind, n in zip(unit.shape.kinds, ids, strict=True):
+                        if kind in "vwy":
+                            need(n)
+        for k, lines in enumerate(cell_lines):
+            if k in family_of:
+                continue
+            for kind, n in _NAME.findall("\n".join(lines)):
+                if kind in "vwy" and int(n) != k and (int(n) in family_of
+                                                      or seg_of[int(n)] != seg_of[k]):
+                    need(int(n))
         store_row = {c: r for r, c in enumerate(stored)}
-        # a block's uniforms stay in cache: fewer trials per block when there are many RAND
-        # rows (10,000 rows of 512 trials are 41 MB, and a SUM over them reads across rows)
+        # a block's uniforms and slots stay in cache: fewer trials per block when there are
+        # many (10,000 rows of 512 trials are 41 MB, and a SUM over them reads across rows)
         block = BLOCK
-        while block > 16 and len(self.rand_rows) * block * 8 > UR_BYTES:
+        while block > 16 and (ur_rows * 8 + len(slot) * 9) * block > UR_BYTES:
             block //= 2
         src = [
             "# generated by engine.backends.numba._codegen: do not edit",
@@ -694,53 +764,54 @@ class Generator(FunctionsMixin, TextMixin, MixedMixin):
             "from engine.backends.numba._rt import (b2f, ck, excel_pow, excel_round, fe, ipow, irr,",
             "                                       irr_pair, ndtr, ndtri, nf, nt, sel, snap15)",
             "from engine.backends.numba._rt import cmp15",
-            "from engine.backends.numba._rt import fill_group, rsum",
+            "from engine.backends.numba._rt import fill_group, fill_rsum, rsum",
             "from engine.backends.numba._rt import (fill_discrete, fill_lognormal, fill_normal,",
             "                                       fill_pert, fill_pertfast, fill_triangular,",
             "                                       fill_u01, fill_uniform)",
             f"from engine.backends.numba._rt_functions import ({', '.join(RT_FUNCTIONS)})",
         ]
         src += draw
-        args = "key0, key1, start, lo, hi, total, sids, kv, ke, dp, ext, out_in, out_v, out_e"
+        args = ("key0, key1, start, lo, hi, total, sids, kv, ke, dp, gi, ext, out_in, out_v, "
+                "out_e")
         loads = {"k": "kv", "q": "ke"}
+        gi: list[int] = []
+        def store(k: int) -> list[str]:
+            c = fused[k]
+            out = []
+            if k in slot and k not in family_of:
+                val = self.cells[c]
+                out.append(f"sv[b, {slot[k]}] = v{k}")
+                out.append(f"se[b, {slot[k]}] = {val.e}" if val.y is None else
+                           f"se[b, {slot[k]}] = {val.e} + 16 * int({val.y})")
+            if c in store_row:
+                r = store_row[c]
+                value, stored_e = self.store_lines(c, k)
+                out += [f"out_v[{r}, i] = {value}", f"out_e[{r}, i] = {stored_e}"]
+            return out
+
+        fid = {id(u): j for j, u in enumerate(units)}
         for si, seg in enumerate(segments):
-            names = sorted(used[si])
+            sb = _SegmentBody(si, slot, seg_of, family_of)
+            for unit in seg:
+                if isinstance(unit, Family):
+                    lines, table = family_loop(unit, fid[id(unit)], len(gi), slot, "")
+                    gi += table
+                    sb.body += lines
+                    for k in unit.members:
+                        sb.add(store(k), None)
+                else:
+                    sb.add(cell_lines[unit] + store(unit), unit)
             src += ["", "", JIT, f"def seg{si}({args}, sv, se, ur):"]
-            src += [f"    {kind}{n} = {loads[kind]}[{n}]" for kind, n in names if kind in loads]
-            scratch = [f"z{n} = np.empty({self.scratches[f'z{n}']})" for kind, n in names
-                       if kind == "z"]
-            body = []   # one trial: column i, block row b
-            for kind, n in names:
-                if kind == "x":
-                    body.append(f"x{n} = out_in[{n}, i]")
-                elif kind == "v" and seg_of.get(n, si) != si:
-                    body.append(f"v{n} = sv[{cross[n]}, b]")
-                elif kind == "w" and seg_of.get(n, si) != si:
-                    body.append(f"w{n} = int(se[{cross[n]}, b]) & 15")
-                elif kind == "y" and seg_of.get(n, si) != si:   # a mixed cell's tag
-                    body.append(f"y{n} = float(int(se[{cross[n]}, b]) >> 4)")
-            body += seg
-            for k, c in enumerate(fused):
-                if seg_of[k] != si:
-                    continue
-                e = self.cells[c].e
-                if k in cross:
-                    y = self.cells[c].y
-                    body.append(f"sv[{cross[k]}, b] = v{k}")
-                    body.append(f"se[{cross[k]}, b] = {e}" if y is None else
-                                f"se[{cross[k]}, b] = {e} + 16 * int({y})")
-                if c in store_row:
-                    r = store_row[c]
-                    value, stored_e = self.store_lines(c, k)
-                    body.append(f"out_v[{r}, i] = {value}")
-                    body.append(f"out_e[{r}, i] = {stored_e}")
+            src += [f"    {kind}{n} = {loads[kind]}[{n}]" for kind, n in sorted(sb.consts)]
+            decl = [f"z{n} = np.empty({self.scratches[f'z{n}']})" for n in sorted(sb.scratch)]
+            src += ["    " + line for line in decl]
+            body = [f"x{n} = out_in[{n}, i]" for n in sorted(sb.inputs)] + sb.body
             paired = _paired(body)
-            src += ["    " + line for line in scratch]
             if paired is None:
                 src += ["    for i in range(lo, hi):", "        b = i - lo"]
                 src += ["        " + line for line in body]
             else:
-                src += ["    " + _twin(line) for line in scratch]
+                src += ["    " + _twin(line) for line in decl]
                 src += ["    for i in range(lo, hi, 2):  # two trials at a time (IRR in lockstep)",
                         "        b = i - lo",
                         "        i_ = min(i + 1, hi - 1)  # the last trial twice when odd",
@@ -750,13 +821,13 @@ class Generator(FunctionsMixin, TextMixin, MixedMixin):
                 f"def kernel({args}):",
                 '    """Trials start+lo .. start+hi-1 (columns lo .. hi-1 of the arrays)."""',
                 f"    n = min({block}, hi - lo)",
-                f"    sv = np.empty(({len(cross)}, n))",
-                f"    se = np.empty(({len(cross)}, n), dtype=np.uint8)",
-                f"    ur = np.empty(({len(self.rand_rows)}, n))",
+                f"    sv = np.empty((n, {len(slot)}))",
+                f"    se = np.empty((n, {len(slot)}), dtype=np.uint8)",
+                f"    ur = np.empty(({ur_rows}, n))",
                 f"    for blo in range(lo, hi, {block}):",
                 f"        bhi = min(blo + {block}, hi)",
-                "        draw(key0, key1, start, blo, bhi, total, sids, dp, ext, out_in, ur)"]
-        src += [f"        seg{si}(key0, key1, start, blo, bhi, total, sids, kv, ke, dp, ext, "
+                "        draw(key0, key1, start, blo, bhi, total, sids, kv, dp, ext, out_in, ur)"]
+        src += [f"        seg{si}(key0, key1, start, blo, bhi, total, sids, kv, ke, dp, gi, ext, "
                 "out_in, out_v, out_e, sv, se, ur)" for si in range(len(segments))]
         source = "\n".join(src) + "\n"
         return KernelPlan(
@@ -767,7 +838,46 @@ class Generator(FunctionsMixin, TextMixin, MixedMixin):
             ke=np.array([e for _, e in self.consts], dtype=np.int64),
             dp=np.array(dp, dtype=np.float64), fused=fused, stored=stored,
             stored_kinds={c: self.cells[c].kind for c in stored}, rest=rest, reasons=reasons,
-            segments=len(segments), strings=list(self.strings), text_ids=set(self.text_ids))
+            segments=len(segments), strings=list(self.strings), text_ids=set(self.text_ids),
+            gi=np.array(gi, dtype=np.int64),
+            families=sum(isinstance(u, Family) for u in units))
+
+
+class _SegmentBody:
+    """The statements of one trial in segment ``si``, with the loads of the values it reads
+    from elsewhere: cells of other segments or of families (``sv``/``se`` slots), inputs,
+    constants, scratch arrays."""
+
+    def __init__(self, si: int, slot: dict[int, int], seg_of: dict[int, int],
+                 family_of: dict[int, int]) -> None:
+        self.si, self.slot, self.seg_of, self.family_of = si, slot, seg_of, family_of
+        self.body: list[str] = []
+        self.loaded: set[str] = set()
+        self.inputs: set[int] = set()
+        self.consts: set[tuple[str, int]] = set()
+        self.scratch: set[int] = set()
+
+    def add(self, lines: list[str], k: int | None) -> None:
+        """The lines of cell ``k`` (None: stores after a family), after their loads."""
+        for kind, n in sorted(set(_NAME.findall("\n".join(lines)))):
+            num_ = int(n)
+            if kind == "x":
+                self.inputs.add(num_)
+            elif kind in "kq":
+                self.consts.add((kind, num_))
+            elif kind == "z":
+                self.scratch.add(num_)
+            elif num_ != k and f"{kind}{n}" not in self.loaded and (
+                    num_ in self.family_of or self.seg_of[num_] != self.si):
+                self.loaded.add(f"{kind}{n}")
+                s = self.slot[num_]
+                self.body.append(f"v{n} = sv[b, {s}]" if kind == "v" else
+                                 f"w{n} = int(se[b, {s}]) & 15" if kind == "w" else
+                                 f"y{n} = float(int(se[b, {s}]) >> 4)")
+        self.body += lines
+
+
+_RSUM = re.compile(r"^(\w+) = rsum\(ur, kv, (\d+), (\d+), b\)$")
 
 
 _LOCAL = re.compile(r"\b(?![kq]\d)([a-z]\d+|i|b)\b")   # a trial's names (not constants)

@@ -696,30 +696,131 @@ def as241(p):
     return -x if q < 0.0 else x
 
 
+# fdlibm's log (e_log.c): under 1 ulp, written so that LLVM vectorizes it (libm's log is a
+# scalar call, and the tails of a group were most of its time)
+_LG1, _LG2, _LG3 = 6.666666666666735130e-01, 3.999999999940941908e-01, 2.857142874366239149e-01
+_LG4, _LG5 = 2.222219843214978396e-01, 1.818357216161805012e-01
+_LG6, _LG7 = 1.531383769920937332e-01, 1.479819860511658591e-01
+_LN2_HI, _LN2_LO = 6.93147180369123816490e-01, 1.90821492927058770002e-10
+# AS241's tail coefficients, r <= 5 (A, B) and r > 5 (C, D), highest power first
+_TA = (7.74545014278341407640e-4, 2.27238449892691845833e-2, 2.41780725177450611770e-1,
+       1.27045825245236838258e+0, 3.64784832476320460504e+0, 5.76949722146069140550e+0,
+       4.63033784615654529590e+0, 1.42343711074968357734e+0)
+_TB = (1.05075007164441684324e-9, 5.47593808499534494600e-4, 1.51986665636164571966e-2,
+       1.48103976427480074590e-1, 6.89767334985100004550e-1, 1.67638483018380384940e+0,
+       2.05319162663775882187e+0)
+_TC = (2.01033439929228813265e-7, 2.71155556874348757815e-5, 1.24266094738807843860e-3,
+       2.65321895265761230930e-2, 2.96560571828504891230e-1, 1.78482653991729133580e+0,
+       5.46378491116411436990e+0, 6.65790464350110377720e+0)
+_TD = (2.04426310338993978564e-15, 1.42151175831644588870e-7, 1.84631831751005468180e-5,
+       7.86869131145613259100e-4, 1.48753612908506148525e-2, 1.36929880922735805310e-1,
+       5.99832206555887937690e-1)
+
+
+@_inline
+def _as241_tail(r):
+    """AS241's tail rational function of r = sqrt(-log p) (p the smaller tail), the branch
+    (r <= 5 or not) chosen per coefficient, so a loop of it vectorizes."""
+    near = r <= 5.0
+    s = r - 1.6 if near else r - 5.0
+    a, c = _TA, _TC
+    num = (((((((a[0] if near else c[0]) * s + (a[1] if near else c[1])) * s
+               + (a[2] if near else c[2])) * s + (a[3] if near else c[3])) * s
+             + (a[4] if near else c[4])) * s + (a[5] if near else c[5])) * s
+           + (a[6] if near else c[6])) * s + (a[7] if near else c[7])
+    b, d = _TB, _TD
+    den = (((((((b[0] if near else d[0]) * s + (b[1] if near else d[1])) * s
+               + (b[2] if near else d[2])) * s + (b[3] if near else d[3])) * s
+             + (b[4] if near else d[4])) * s + (b[5] if near else d[5])) * s
+           + (b[6] if near else d[6])) * s + 1.0
+    return num / den
+
+
+@_jit
+def _tails(ur, r0, n, pos, tp, m, tq, tk, sc, dp, p0):
+    """The group values whose uniform is in a tail (|u - 0.5| > 0.425): entry j is row
+    pos[j] // n, column pos[j] % n, uniform tp[j].  AS241's tail branch over all of them,
+    each step a loop LLVM vectorizes: p (the smaller tail), log p (fdlibm, through the bits
+    of p: tq's int64 view), the rational function; NaN where the uniform is 0 (#NUM!)."""
+    qb = tq.view(np.int64)
+    sb = sc.view(np.int64)
+    for j in range(m):
+        p = tp[j]
+        tq[j] = p if p <= 0.5 else 1.0 - p
+    for j in range(m):   # x = 2**k * (1 + f), 1 + f in [sqrt(2)/2, sqrt(2))
+        hx = qb[j] >> 32
+        k = (hx >> 20) - 1023
+        hx &= 0x000fffff
+        k += ((hx + 0x95f64) & 0x100000) >> 20
+        tk[j] = k
+        sb[j] = (1023 - k) << 52
+    for j in range(m):
+        f = tq[j] * sc[j] - 1.0
+        dk = float(tk[j])
+        s = f / (2.0 + f)
+        z = s * s
+        w = z * z
+        big = z * (_LG1 + w * (_LG3 + w * (_LG5 + w * _LG7))) + w * (_LG2 + w * (_LG4 + w * _LG6))
+        hfsq = 0.5 * f * f
+        lg = dk * _LN2_HI - ((hfsq - (s * (hfsq + big) + dk * _LN2_LO)) - f)
+        tq[j] = _as241_tail(math.sqrt(-lg))
+    for j in range(m):
+        g = pos[j] // n
+        i = pos[j] - g * n
+        p = tp[j]
+        x = -tq[j] if p < 0.5 else tq[j]
+        ur[r0 + g, i] = dp[p0 + 3 * g + 1] + dp[p0 + 3 * g + 2] * x if p > 0.0 else np.nan
+
+
+_TAIL_BUFFER = 4096   # tail entries gathered before they are computed together
+
+
 @_jit
 def fill_group(ur, r0, count, n, start, k0, k1, sids, s0, total, lhs, dp, p0):
     """Rows r0 .. r0+count-1 of ``ur``: per row g the uniforms of stream sids[s0+g] for
     trials start .. start+n-1, through the row's transform (dp[p0+3g]: 0 RAND(), 1
     NORM.INV(RAND(), dp[p0+3g+1], dp[p0+3g+2]) by AS241, NaN where the uniform is 0:
-    #NUM!)."""
-    u = np.empty(n)
+    #NUM!).  The central 85% of each row is one vectorized loop; the tails of many rows
+    are gathered and computed together (:func:`_tails`)."""
+    cap = max(_TAIL_BUFFER, 2 * n)
+    pos = np.empty(cap, np.int64)
+    tp = np.empty(cap)
+    tq = np.empty(cap)
+    tk = np.empty(cap, np.int64)
+    sc = np.empty(cap)
+    m = 0
     for g in range(count):
         row = ur[r0 + g]
+        fill_u01(row, 0, n, start, k0, k1, sids[s0 + g], total, lhs)
         if dp[p0 + 3 * g] != 1.0:
-            fill_u01(row, 0, n, start, k0, k1, sids[s0 + g], total, lhs)
             continue
-        fill_u01(u, 0, n, start, k0, k1, sids[s0 + g], total, lhs)
+        base = g * n
+        for i in range(n):   # without a branch: an entry is kept where it is a tail
+            pos[m] = base + i
+            tp[m] = row[i]
+            m += abs(row[i] - 0.5) > 0.425
         mean = dp[p0 + 3 * g + 1]
         sd = dp[p0 + 3 * g + 2]
-        tails = False
-        for i in range(n):   # the central 85% without a branch (vectorized), then the tails
-            q = u[i] - 0.5
-            tails |= abs(q) > 0.425
-            row[i] = mean + sd * _as241_central(q)
-        if tails:
-            for i in range(n):
-                if abs(u[i] - 0.5) > 0.425:
-                    row[i] = mean + sd * as241(u[i]) if u[i] > 0.0 else np.nan
+        for i in range(n):
+            row[i] = mean + sd * _as241_central(row[i] - 0.5)
+        if m > cap - n:
+            _tails(ur, r0, n, pos, tp, m, tq, tk, sc, dp, p0)
+            m = 0
+    _tails(ur, r0, n, pos, tp, m, tq, tk, sc, dp, p0)
+
+
+@_jit
+def fill_rsum(ur, row, kv, off, count, n):
+    """ur[row, :n] = the SUM of the group rows listed in kv[off .. off+count-1], added in
+    that order (as :func:`rsum`, for a whole block of trials at once)."""
+    out = ur[row]
+    first = ur[int(kv[off])]
+    for b in range(n):
+        out[b] = first[b]
+    for j in range(1, count):
+        src = ur[int(kv[off + j])]
+        for b in range(n):
+            out[b] += src[b]
 
 
 @_jit
