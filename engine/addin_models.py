@@ -615,6 +615,12 @@ def for_simulation(model: Model, spec: SimulationSpec) -> tuple[Model, Simulatio
     book = addin_book(model)
     if book is None:
         return model, spec
+    if not spec.outputs and not book.outputs:
+        mark = {"@RISK": "RiskOutput()", "Analytic Solver": "PsiOutput()",
+                "ModelRisk": "VoseOutput()"}.get(book.product, "RiskOutput()")
+        raise SpecError(f"outputs: this {book.product} workbook marks no output cell (a "
+                        f"formula with {mark}+...); name one, for example --output "
+                        "'Sheet1!B7'")
     extra = book.extra_inputs(spec)
     sim = simulation_model(model)
     if book.dependent(extra) != book.dependent():   # a declared input feeds a parameter

@@ -290,6 +290,11 @@ def test_public_xlrisk_workbooks():
     # 10 + 3.5 + 37/3; variance 1 + 9/12 + 19/18
     assert out.mean == pytest.approx(10 + 3.5 + 37 / 3, abs=0.04)
     assert out.std == pytest.approx((1 + 0.75 + 19 / 18) ** 0.5, rel=0.02)
+    from engine.errors import SpecError
+
+    with pytest.raises(SpecError, match=r"this @RISK workbook marks no output cell \(a formula "
+                       r"with RiskOutput\(\)\+\.\.\.\); name one"):
+        simulate(model, SimulationSpec([], [], trials=10, seed=2), backend="numpy")
     # XLRisk's RiskBeta(alpha, beta, min, max) is @RISK's RiskBetaGeneral: refused, named
     later = addin_book(Model.open(here / "pyscripter__XLRisk_8c2d79c.xlsm"))
     assert later.refusals() == ["Sheet1!B4: RISKBETA takes 2 parameters (alpha1, alpha2), "
