@@ -11,10 +11,20 @@ check compares every cell.  Every number is measured in its own child process: l
 (``load_workbook``), check seconds (``check_model(Model.open(p))``, what ``mcdesk check`` does,
 load included) and the child's peak RSS.
 
-Measured 2026-12-06 on the shared 2-core machine, quiet (load < 1), check s / peak MB:
-  before (5131322): 20k 6.5 s / 309 MB, 100k 31.6 s / 935 MB
-  after:            20k 2.3 s / 217 MB, 100k  8.5 s / 578 MB
-  10^6 (after, machine loaded): load 33 s / 598 MB, check 299 s / 4,685 MB (over the 2 GB goal)
+Measured 2026-12-06 on the shared 2-core machine, check s / peak MB:
+  before (5131322), quiet: 20k 6.5 s / 309 MB, 100k 31.6 s / 935 MB
+  1c9a939, quiet:          20k 2.3 s / 217 MB, 100k  9.6 s / 577 MB
+  1c9a939, loaded:         10^6: load 33 s / 598 MB, check 337 s / 4,685 MB (over the 2 GB goal)
+  now (load average 13-15, so wall seconds are mostly the neighbours'; CPU s of the child):
+    100k side by side (--baseline 1c9a939): before 40.7 s wall / 578 MB, now 34.8 s wall,
+         9.2 CPU s / 307 MB: 1.2x CPU, 1.9x memory
+    10^6: load 31 s / 564 MB; check 531 s wall, 87.7 CPU s / 1,935 MB: 2.4x memory, under
+         2 GB; the 60 s goal is not met (about 80 s of CPU)
+  What changed: the deterministic pass releases each cell's code and IR once computed (a
+  CellCode keeps its dependencies and what compiling found, the code is compiled when first
+  run), one shared CompileInfo for the cells whose compile found nothing, topological order
+  over int32 edge arrays, one row int per row in the reader, a replayed rebuild plan per
+  parse-cache template.
 """
 
 from __future__ import annotations
@@ -175,8 +185,8 @@ def main() -> None:
     print(f"before = {label}; ratios are before / now (CPU s: the steadier number on a loaded "
           "machine)")
     print(f"{'formulas':>10} {'load s':>7} {'load MB':>8} {'check s':>8} {'cpu s':>7} "
-          f"{'check MB':>9} {'before s':>9} {'before MB':>9} {'time':>6} {'memory':>6} "
-          f"{'matches':>16}")
+          f"{'check MB':>9} {'before s':>9} {'bef cpu':>8} {'before MB':>9} {'time':>6} "
+          f"{'memory':>6} {'matches':>16}")
     for n in (int(x) for x in args.sizes.split(",")):
         path = out / f"scale_{n}.xlsx"
         if not path.exists():
@@ -195,7 +205,8 @@ def main() -> None:
         print(f"{n:>10,} {_num(load, 's', '.2f'):>7} {_num(load, 'rss_mb', '.0f'):>8} "
               f"{_num(check, 's', '.2f'):>8} {_num(check, 'cpu_s', '.2f'):>7} "
               f"{_num(check, 'rss_mb', '.0f'):>9} "
-              f"{_num(before or {}, 's', '.2f'):>9} {_num(before or {}, 'rss_mb', '.0f'):>9} "
+              f"{_num(before or {}, 's', '.2f'):>9} {_num(before or {}, 'cpu_s', '.2f'):>8} "
+              f"{_num(before or {}, 'rss_mb', '.0f'):>9} "
               f"{_ratio(before, check, time_key):>6} {_ratio(before, check, 'rss_mb'):>6} "
               f"{matches:>16}", flush=True)
 
