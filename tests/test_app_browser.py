@@ -106,7 +106,7 @@ def test_example_flow_at_1366x768(browser, desktop) -> None:
     box = run.bounding_box()
     assert box is not None and box["y"] + box["height"] <= LAPTOP["height"], box
     assert page.get_by_label("Trials").bounding_box()["y"] < LAPTOP["height"]
-    page.get_by_label("Trials").fill("200000")
+    page.get_by_label("Trials").fill("50000")
     page.get_by_text("Stop at a precision").click()
     page.get_by_role("switch", name="Run until precise").click()
     page.get_by_label("Tolerance (±, 95%)").fill("1")
@@ -134,7 +134,7 @@ def test_example_flow_at_1366x768(browser, desktop) -> None:
     page.get_by_text("Overlay the simtable's runs").first.wait_for()
     assert precision.count() == 1  # kept over a reload
     page.get_by_role("tab", name="Model").click()
-    assert page.get_by_label("Trials").input_value() == "200000"
+    assert page.get_by_label("Trials").input_value() == "50000"
     page.wait_for_timeout(12_000)  # the self-reload came ~10 s after a load
     assert reloads == [], reloads
     page.close()
