@@ -7,7 +7,11 @@ Starlette's SessionMiddleware, answers before the body is read:
 - 403 on a team instance unless the request's session is signed in as the user the page
   belongs to (:func:`bind_page` records that user when the page is built);
 - 413 when ``Content-Length`` is over the limit, or as soon as the streamed body passes it
-  (the body is counted as it comes in; nothing past the limit is read).
+  (the body is counted as it comes in; nothing past the limit is read);
+- 403 on a team instance for a download (``GET /_nicegui/auto/static/<token>/<file>``: the
+  single-use route ``ui.download.file`` makes for exports and reports) unless the request's
+  session is signed in: the unguessable token is only sent over the owner's page, and a copy
+  of the link is worth nothing without a signed-in session.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ log = logging.getLogger(__name__)
 __all__ = ["OWNER_KEY", "SESSION_KEY", "UploadGuard", "bind_page"]
 
 UPLOAD_ROUTE = re.compile(r"^/_nicegui/client/([^/]+)/upload/[^/]+$")
+DOWNLOAD_ROUTE = re.compile(r"^/_nicegui/auto/static/")
 OWNER_KEY = "mcdesk.user"
 SESSION_KEY = "mcdesk.session"
 MULTIPART_SLACK = 64 * 1024   # the multipart framing around the file
@@ -59,7 +64,13 @@ class UploadGuard:
                                   reject=self._refuse_size)
 
     async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
-        match = UPLOAD_ROUTE.match(scope.get("path", "")) if scope["type"] == "http" else None
+        path = scope.get("path", "") if scope["type"] == "http" else ""
+        if self.signed_in is not None and DOWNLOAD_ROUTE.match(path):
+            if self.signed_in(scope.get("session", {}).get("id")) is None:
+                log.warning("download refused: the request is not signed in")
+                await _answer(send, 403, "sign in to download")
+                return
+        match = UPLOAD_ROUTE.match(path)
         if match is None or scope.get("method") != "POST":
             await self.app(scope, receive, send)
             return
