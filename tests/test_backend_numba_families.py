@@ -4,6 +4,8 @@ draw of many NORM.INV(RAND()) cells (tails through the vectorized log) against s
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -65,6 +67,7 @@ def test_copied_formulas_run_as_loops_and_match_numpy(backend):
     assert backend.last_fallback.numpy_cells == 0, backend.last_fallback.reasons
     assert plan.families >= 5
     assert " in range(" in plan.source and "gi[" in plan.source
+    assert re.search(r"for c\d+j\d+ in range\(\d+\):", plan.source)   # SUM(K1:K24): a loop
     # the lines of a copied formula are there once, not once per row
     assert len(plan.source.splitlines()) < 4 * len(plan.fused)
 

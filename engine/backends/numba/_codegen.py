@@ -48,7 +48,7 @@ from ... import ir
 from ...compiler import compile_formula, stream_id
 from ...values import VALUE, ExcelError, Grid, Vec
 from . import _intervals as iv
-from ._families import Family, LineBudget, family_loop, find_families
+from ._families import Family, LineBudget, family_loop, find_families, loop_chains
 from ._functions import FunctionsMixin
 from ._mixed import SELECTORS, MixedMixin
 from ._rt_functions import KERNEL_NAMES as RT_FUNCTIONS
@@ -702,6 +702,17 @@ class Generator(FunctionsMixin, TextMixin, MixedMixin):
             if isinstance(unit, Family):
                 for k in unit.members:
                     family_of[k] = u
+        # long reductions over cells of families (a SUM of a column of them) as loops too
+        family_table = sum(len(u.members) * (len(u.shape.kinds) + 1) for u in units
+                           if isinstance(u, Family))
+        chain_cells: list[int] = []
+        for k, lines in enumerate(cell_lines if family_of else []):
+            if k not in family_of and lines:
+                new, table = loop_chains(lines, set(family_of), family_table + len(chain_cells),
+                                         f"c{k}")
+                if table:
+                    cell_lines[k] = new
+                    chain_cells += table
         # segments: consecutive units, each compiled as its own function (one with an IRR
         # runs two trials at a time: see _paired)
         segments: list[list[int | Family]] = [[]]
@@ -829,6 +840,8 @@ class Generator(FunctionsMixin, TextMixin, MixedMixin):
                 "        draw(key0, key1, start, blo, bhi, total, sids, kv, dp, ext, out_in, ur)"]
         src += [f"        seg{si}(key0, key1, start, blo, bhi, total, sids, kv, ke, dp, gi, ext, "
                 "out_in, out_v, out_e, sv, se, ur)" for si in range(len(segments))]
+        assert len(gi) == family_table
+        gi += [slot[k] for k in chain_cells]
         source = "\n".join(src) + "\n"
         return KernelPlan(
             source=source, key=hashlib.sha256(source.encode()).hexdigest()[:24],

@@ -238,3 +238,116 @@ def family_loop(f: Family, fid: int, base: int, slot: dict[int, int], indent: st
     lines.append(f"    se[b, {dst}] = {err} + 16 * int({p}y)" if s.has_tag else
                  f"    se[b, {dst}] = {err}")
     return [indent + line for line in lines], table
+
+
+# ----------------------------------------------------------------- reductions over families
+CHAIN_MIN = 8   # a reduction over fewer cells of families stays straight-line code
+_LINE = re.compile(r"^([a-z]\d+) = (.*)$")
+_VALUE = re.compile(r"\bv(\d+)\b")
+_FE = re.compile(r"^fe\((\w+), (.*)\)$")
+
+
+def loop_chains(lines: list[str], looped: set[int], base: int, tag: str
+                ) -> tuple[list[str], list[int]]:
+    """``lines`` of one cell with its long reductions over cells of families (a SUM, MAX,
+    AVERAGE over a column of them: ``t2 = t1 + v24``, ``t3 = t2 + v49``, ...; the first error
+    of them: ``fe(w24, fe(w49, ...))``) as loops reading the values from their slots, in the
+    same order (the same numbers); and the cells read, in order (their slots go to
+    ``gi[base:]``).  ``looped``: the cells of families; ``tag`` makes the loop names unique."""
+    out: list[str] = []
+    table: list[int] = []
+    text = "\n".join(lines)
+    i = 0
+    while i < len(lines):
+        got = _fold_errors(lines[i], looped, base + len(table), f"{tag}e{i}")
+        if got is not None:
+            out += got[0]
+            table += got[1]
+            i += 1
+            continue
+        run = _run(lines, i, looped, text)
+        if run is None:
+            out.append(lines[i])
+            i += 1
+            continue
+        last, template, cells = run
+        first = _LINE.match(lines[i])
+        assert first is not None
+        j, x = f"{tag}j{i}", f"{tag}x{i}"
+        out += [lines[i], f"{last} = {first.group(1)}",
+                f"for {j} in range({len(cells)}):",
+                f"    {x} = sv[b, gi[{base + len(table)} + {j}]]",
+                f"    {last} = " + template.replace("\0A", last).replace("\0X", x)]
+        table += cells
+        i += len(cells) + 1
+    return out, table
+
+
+def _run(lines: list[str], i: int, looped: set[int], text: str
+         ) -> tuple[str, str, list[int]] | None:
+    """The reduction starting after line ``i``: (its last name, the template of a step, the
+    cells it reads), or None where it is shorter than CHAIN_MIN."""
+    m = _LINE.match(lines[i])
+    if m is None:
+        return None
+    prev, template, cells = m.group(1), None, []
+    j = i + 1
+    while j < len(lines):
+        mj = _LINE.match(lines[j])
+        if mj is None:
+            break
+        expr = mj.group(2)
+        values = _VALUE.findall(expr)
+        own = re.compile(rf"\b{prev}\b")
+        if len(own.findall(expr)) != 1 or len(values) != 1 or int(values[0]) not in looped \
+                or (j > i + 1 and len(own.findall(text)) != 2):   # a step's name: read once
+            break
+        step = _VALUE.sub("\0X", own.sub("\0A", expr))
+        if template is None:
+            template = step
+        elif step != template:
+            break
+        cells.append(int(values[0]))
+        prev = mj.group(1)
+        j += 1
+    if template is None or len(cells) < CHAIN_MIN:
+        return None
+    return prev, template, cells
+
+
+def _fold_errors(line: str, looped: set[int], base: int, tag: str
+                 ) -> tuple[list[str], list[int]] | None:
+    """``w = fe(a, fe(b, ... fe(y, z)))`` (the first non-zero error code) as a loop over the
+    codes of the cells of families among them, in order."""
+    m = _LINE.match(line)
+    if m is None or not m.group(2).startswith("fe("):
+        return None
+    args: list[str] = []
+    rest = m.group(2)
+    while (f := _FE.match(rest)) is not None:
+        args.append(f.group(1))
+        rest = f.group(2)
+    if not re.fullmatch(r"\w+", rest):
+        return None
+    args.append(rest)
+    fam = [a.startswith("w") and a[1:].isdigit() and int(a[1:]) in looped for a in args]
+    if sum(fam) < CHAIN_MIN:
+        return None
+    name = m.group(1)
+    out = [f"{name} = 0"]
+    table: list[int] = []
+    k = 0
+    while k < len(args):
+        if not fam[k]:
+            out.append(f"{name} = fe({name}, {args[k]})")
+            k += 1
+            continue
+        start = k
+        while k < len(args) and fam[k]:
+            table.append(int(args[k][1:]))
+            k += 1
+        j = f"{tag}j{start}"
+        out += [f"for {j} in range({k - start}):",
+                f"    {name} = fe({name}, int(se[b, gi[{base + len(table) - (k - start)} + {j}]])"
+                " & 15)"]
+    return out, table
