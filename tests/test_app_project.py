@@ -5,13 +5,17 @@ from __future__ import annotations
 import copy
 import io
 import json
+import re
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import openpyxl
 import pytest
 
 from engine.errors import SpecError
+from engine.spec import CorrelationSpec
 from mcdesk.app.project import (
     HIDDEN_SHEET,
     apply_project,
@@ -68,7 +72,7 @@ def test_project_dict(book):
                             {"cell": "Sheet1!B2", "distribution": "discrete",
                              "params": {"values": [900, 1000, 1100],
                                         "probabilities": [0.2, 0.5, 0.3]}}],
-                 "outputs": ["Sheet1!G2", "Sheet1!E2"],
+                 "outputs": ["Sheet1!G2", "Sheet1!E2"], "correlations": [],
                  "trials": 2500, "seed": 42, "sampling": "lhs", "backend": "numba",
                  "precision": {"enabled": False, "outputs": [], "statistics": ["mean"],
                                "tolerance": 1.0, "relative": True},
@@ -312,3 +316,78 @@ def test_chunk_starting_with_equals_stays_text(book, tmp_path):
     other = _open_bytes(tmp_path / "eq.xlsx", data)
     assert find_project(other) == f"the hidden sheet {HIDDEN_SHEET}"
     assert _state(other) == _state(ws)
+
+
+def _with_properties(ws: Workspace) -> None:
+    """Inputs with every property, and a rank correlation between them."""
+    _configure(ws)
+    ws.inputs["Sheet1!A2"] = replace(ws.inputs["Sheet1!A2"], truncate={"min": 9500},
+                                     shift=250.0, name="Sales", static=10000.0, stream=7)
+    ws.inputs["Sheet1!B2"] = replace(ws.inputs["Sheet1!B2"], name="Units")
+    ws.correlations = [CorrelationSpec(["Sheet1!A2", "Sheet1!B2"], [[1.0, -0.4], [-0.4, 1.0]])]
+
+
+def test_properties_and_correlations_round_trip(book):
+    ws = _open(book)
+    _with_properties(ws)
+    saved = project_dict(ws)
+    assert saved["inputs"][0] == {"cell": "Sheet1!A2", "distribution": "triangular",
+                                  "params": {"min": 9000, "mode": 10000, "max": 12500},
+                                  "truncate": {"min": 9500}, "shift": 250.0, "name": "Sales",
+                                  "static": 10000.0, "stream": 7}
+    assert saved["correlations"] == [{"inputs": ["Sheet1!A2", "Sheet1!B2"],
+                                      "matrix": [[1.0, -0.4], [-0.4, 1.0]]}]
+    other = _open(book)
+    apply_project(other, project_bytes(ws))
+    a2 = other.inputs["Sheet1!A2"]
+    assert (a2.truncate, a2.shift, a2.name, a2.static, a2.stream) == (
+        {"min": 9500}, 250.0, "Sales", 10000.0, 7)
+    assert other.inputs["Sheet1!B2"].name == "Units"
+    assert [(c.inputs, c.matrix) for c in other.correlations] == [
+        (["Sheet1!A2", "Sheet1!B2"], [[1.0, -0.4], [-0.4, 1.0]])]
+    assert other.distribution(a2).ppf(np.array([0.0]))[0] == pytest.approx(9500 + 250)
+    assert project_dict(other) == saved
+
+
+@pytest.mark.parametrize(("change", "says"), [
+    (lambda d: d["correlations"][0].update(inputs=["Sheet1!A2", "Sheet1!C2"]),
+     "correlations[0]: Sheet1!C2 is not an input"),
+    (lambda d: d["correlations"][0].update(matrix=[[1, 2], [2, 1]]), "correlations[0]"),
+    (lambda d: d["inputs"][0].update(truncate={"min": 20000}), "Sheet1!A2"),
+    (lambda d: d.update(correlations={}), "correlations must be a list"),
+])
+def test_bad_properties_or_correlations_change_nothing(book, change, says):
+    ws = _open(book)
+    _with_properties(ws)
+    data = project_dict(ws)
+    change(data)
+    other = _open(book)
+    with pytest.raises(SpecError, match=re.escape(says)):
+        apply_project(other, data)
+    assert other.inputs == {} and other.correlations == []
+
+
+def test_risk_workbook_properties_kept_in_its_hidden_sheet(tmp_path):
+    """An @RISK workbook: the user's edits of its inputs' properties and matrix come back
+    when the copy saved with its project is reopened (not the workbook's own definitions)."""
+    wb = openpyxl.Workbook()
+    sheet = wb.active
+    sheet.title = "Model"
+    wb.create_sheet("Corr")
+    wb["Corr"]["A1"], wb["Corr"]["B1"], wb["Corr"]["A2"], wb["Corr"]["B2"] = 1.0, 0.6, 0.6, 1.0
+    sheet["B1"] = '=RiskTriang(10,20,30,RiskName("Steel"),RiskCorrmat(Corr!A1:B2,1))'
+    sheet["B2"] = "=RiskNormal(100,10,RiskCorrmat(Corr!A1:B2,2))"
+    sheet["C1"] = '=RiskOutput("Total")+B1+B2'
+    path = tmp_path / "risk.xlsx"
+    wb.save(path)
+    ws = _open(path)
+    ws.inputs["Model!B1"] = replace(ws.inputs["Model!B1"], truncate={"min": 13, "max": 27},
+                                    shift=5.0, stream=42)
+    ws.correlations = [CorrelationSpec(["Model!B1", "Model!B2"], [[1.0, 0.9], [0.9, 1.0]])]
+    other = _open_bytes(tmp_path / "copy.xlsx", workbook_with_project(ws))
+    assert other.inputs["Model!B1"].shift == 0.0   # the workbook's own definition first
+    find_project(other)
+    b1 = other.inputs["Model!B1"]
+    assert (b1.name, b1.truncate, b1.shift, b1.stream) == ("Steel", {"min": 13, "max": 27},
+                                                           5.0, 42)
+    assert [c.matrix for c in other.correlations] == [[[1.0, 0.9], [0.9, 1.0]]]

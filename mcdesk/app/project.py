@@ -1,4 +1,5 @@
-"""Keep work: a project (inputs, outputs, run settings) saved beside the workbook as
+"""Keep work: a project (inputs with their properties, outputs, rank correlations, run
+settings) saved beside the workbook as
 ``BOOK.mcdesk.json``, or inside a copy of the workbook in a hidden sheet ``_mcdesk``.
 
 A project is loaded all or nothing: it is checked against the open workbook first, and an
@@ -10,11 +11,12 @@ from __future__ import annotations
 import io
 import json
 import logging
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from engine.errors import McdeskError, SpecError, WorkbookError
-from engine.spec import InputSpec, SimulationSpec
+from engine.spec import CorrelationSpec, InputSpec, SimulationSpec
 
 from .workspace import PrecisionSettings, RunSettings, SimtableSettings, Workspace
 
@@ -34,6 +36,7 @@ def project_dict(ws: Workspace) -> dict[str, Any]:
     s = ws.settings
     return {"format": FORMAT, "version": VERSION, "workbook": ws.book_name,
             "inputs": [i.to_dict() for i in ws.inputs.values()], "outputs": list(ws.outputs),
+            "correlations": [c.to_dict() for c in ws.correlations],
             "trials": s.trials, "seed": s.seed, "sampling": s.sampling, "backend": s.backend,
             "precision": s.precision.to_dict(),
             "simtable": {"cell": s.simtable.cell, "values": s.simtable.values},
@@ -64,8 +67,12 @@ def apply_project(ws: Workspace, data: object) -> None:
     inputs = {}
     for k, item in enumerate(data.get("inputs", [])):
         spec = InputSpec.from_dict(item, where=f"inputs[{k}]")
-        inp = ws.make_input(spec.cell, spec.distribution, spec.params)
+        made = ws.make_input(spec.cell, spec.distribution, spec.params)
+        inp = replace(made, truncate=spec.truncate, shift=spec.shift, name=spec.name,
+                      static=spec.static, stream=spec.stream)
+        ws.distribution(inp)  # the properties checked against the distribution
         inputs[inp.cell] = inp
+    correlations = _correlations(ws, data, inputs)
     outputs = []
     for k, text in enumerate(data.get("outputs", [])):
         if not isinstance(text, str):
@@ -92,9 +99,33 @@ def apply_project(ws: Workspace, data: object) -> None:
                            simtable=SimtableSettings(table.get("cell", ""),
                                                      table.get("values", ""))).validated()
     SimulationSpec(list(inputs.values()), list(dict.fromkeys(outputs)), settings.trials,
-                   settings.seed).validate(require_outputs=False)
+                   settings.seed, correlations=correlations).validate(require_outputs=False)
     ws.inputs, ws.outputs, ws.settings = inputs, list(dict.fromkeys(outputs)), settings
+    ws.correlations = correlations
     ws.names = names
+
+
+def _correlations(ws: Workspace, data: dict, inputs: dict[str, InputSpec],
+                  ) -> list[CorrelationSpec]:
+    """The project's rank-correlation matrices, their members canonical input cells; a
+    project without any (saved before they were kept) keeps those of the open workbook
+    whose members it still has."""
+    if "correlations" not in data:
+        return [c for c in ws.correlations if all(m in inputs for m in c.inputs)]
+    items = data["correlations"]
+    if not isinstance(items, list):
+        raise SpecError("project: correlations must be a list")
+    out = []
+    for k, item in enumerate(items):
+        corr = CorrelationSpec.from_dict(item, where=f"correlations[{k}]")
+        members = []
+        for cell in corr.inputs:
+            key = str(ws.cell(cell))
+            if key not in inputs:
+                raise SpecError(f"correlations[{k}]: {cell} is not an input of the project")
+            members.append(key)
+        out.append(CorrelationSpec(members, corr.matrix))
+    return out
 
 
 def hidden_project(ws: Workspace) -> str | None:
