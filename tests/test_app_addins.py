@@ -135,3 +135,47 @@ async def test_scatter_of_two_correlated_inputs(user: User, risk_book) -> None:
     xs = np.asarray(plot.figure["data"][0]["x"])
     assert xs.size == 2000 and xs.min() >= 13 and xs.max() <= 27   # truncated to [13, 27]
 
+
+
+def _figures(user: User) -> list[dict]:
+    from nicegui import ui
+
+    return [p.figure if isinstance(p.figure, dict) else p.figure.to_plotly_json()
+            for p in user.find(ui.plotly).elements]
+
+
+def _title(figure: dict) -> str:
+    return ((figure.get("layout") or {}).get("title") or {}).get("text") or ""
+
+
+async def _run(user: User, trials: int, seed: int) -> None:
+    user.find(marker="trials").clear().type(str(trials))
+    user.find(marker="seed").clear().type(str(seed))
+    user.find(marker="run").click()
+    await wait_for(lambda: status(user).startswith(("Done", "Run failed")), 120)
+    assert status(user).startswith("Done"), status(user)
+
+
+async def test_the_workbooks_simtable_runs_its_series(user: User, tmp_path) -> None:
+    """RiskSimtable({1,2}) in Model!B5: two simulations, overlaid, each as the engine's
+    (the CLI's RESULT.json ``simtable``) for the same seed."""
+    from engine.scenarios import addin_simtable
+    from tests.test_addins_workbooks import _addin_book
+
+    book = _addin_book(tmp_path / "risk.xlsx", "risk")
+    await _open_book(user, book)
+    await user.should_see(marker="output-Model!C1")
+    await _run(user, 3000, 11)
+    assert status(user).endswith("simtable Model!B5: 2 runs"), status(user)
+    runs = addin_simtable(Model.open(book), SimulationSpec([], [], trials=3000, seed=11),
+                          backend="numpy")
+    means = [r.outputs["Model!C1"].mean for r in runs]
+    assert means[1] - means[0] == pytest.approx(5, rel=0.3)   # B3 (lognormal, mean 5) counts twice
+    await user.should_see(marker="overlay")
+    _element(user, "overlay").set_value("simtable")
+    await wait_for(lambda: any(_title(f).endswith(", simtable") for f in _figures(user)))
+    hist = next(f for f in _figures(user) if _title(f).endswith(", simtable"))
+    assert [t["name"].rsplit(" = ", 1)[1] for t in hist["data"]] == ["1", "2"]
+    shown = [float(np.average(np.asarray(t["x"]), weights=np.asarray(t["y"]) * np.asarray(
+        t["width"]))) for t in hist["data"]]
+    assert shown == pytest.approx(means, rel=0.01)   # the bars' centre of mass is the mean

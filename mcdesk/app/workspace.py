@@ -577,7 +577,8 @@ class Workspace:
             if monitor is not None:
                 result.precision = monitor.report()
             t3 = time.perf_counter()
-            table = self._simtable(model, spec, result.trials)
+            table = self._simtable(model, spec, result.trials) or \
+                self._addin_simtable(model, spec, result)
             t4 = time.perf_counter()
         finally:
             prog.running = False
@@ -614,6 +615,33 @@ class Workspace:
             finally:
                 backend.close()
         return Simtable(cell, values, results)
+
+    def _addin_simtable(self, model: Model, spec: SimulationSpec,
+                        first: SimulationResult) -> Simtable | None:
+        """The workbook's own simtable (RiskSimtable, PsiSimParam): one simulation per value
+        of its list, the first being the run just done (as the CLI's RESULT.json
+        ``simtable``); its cell is the one calling the simtable function.  The other runs
+        are of the first's trial count, in this process (``auto`` when the run was
+        remote)."""
+        book = addin_book(model)
+        if book is None or not book.simtables:
+            return None
+        first_slot = next(iter(book.simtables))
+        host = next(str(ref) for ref, c in book.cells.items()
+                    if any(s.address == first_slot for s in c.slots))
+        one = replace(spec, precision=None, trials=first.trials)
+        name = "auto" if self.settings.backend == "remote" else self.settings.backend
+        prog, results = self.progress, [first]
+        for k in range(1, book.simulations):
+            prog.phase = f"Simtable {host}: simulation {k + 1} of {book.simulations}..."
+            backend = get_backend(name)
+            try:
+                job = prepare(book.simulation_model(k), one)
+                samples, elapsed = run_job(job, backend, cancel=prog.cancel_requested.is_set)
+                results.append(summarize(job, samples, elapsed, backend.name))
+            finally:
+                backend.close()
+        return Simtable(host, list(book.simtables[first_slot]), results)
 
     def cancel(self) -> None:
         self.progress.cancel_requested.set()
