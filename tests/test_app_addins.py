@@ -179,3 +179,27 @@ async def test_the_workbooks_simtable_runs_its_series(user: User, tmp_path) -> N
     shown = [float(np.average(np.asarray(t["x"]), weights=np.asarray(t["y"]) * np.asarray(
         t["width"]))) for t in hist["data"]]
     assert shown == pytest.approx(means, rel=0.01)   # the bars' centre of mass is the mean
+
+
+async def test_statistics_cells_are_listed_with_the_runs_values(user: User, tmp_path) -> None:
+    """RiskMean(C1), RiskPercentile(C1,0.9), RiskStdDev(C2)*2: listed after a run with the
+    values the engine computes for the same seed (the CLI's RESULT.json ``statistics``)."""
+    from engine.addin_models import statistic_values
+    from mcdesk.app.results_view import format_stat
+    from tests.test_addins_workbooks import _addin_book
+
+    book = _addin_book(tmp_path / "risk.xlsx", "risk")
+    await _open_book(user, book)
+    await user.should_see(marker="output-Model!C1")
+    await _run(user, 3000, 11)
+    await user.should_see(marker="statistics-cells")
+    rows = {r["cell"]: r for r in _element(user, "statistics-cells").rows}
+    model = Model.open(book)
+    want = statistic_values(model, simulate(model, SimulationSpec([], [], trials=3000, seed=11),
+                                            backend="numpy"))
+    assert list(rows) == ["Model!D1", "Model!D2", "Model!D3"] == list(want)
+    assert rows["Model!D2"]["formula"] == "=RiskPercentile(C1,0.9)"
+    assert rows["Model!D3"]["formula"] == "=RiskStdDev(C2)*2"
+    for cell, got in want.items():
+        assert rows[cell]["value"] == format_stat(got["value"])
+    assert float(rows["Model!D1"]["value"]) == pytest.approx(want["Model!D1"]["value"], rel=1e-3)

@@ -96,6 +96,8 @@ class ResultsView:
             view.selected = [n for n in view.selected if n in names] or names[:1]
             self._header(result)
             self._summary(result, names)
+            if self.ws.statistics:
+                self._statistics_cells()
             fixed = [n for n in names if getattr(result.outputs[n], "constant", False)]
             if fixed:
                 ui.label("The same in every trial (no input changes it): " + ", ".join(
@@ -155,6 +157,19 @@ class ResultsView:
             ui.label(precision_text(p)[0].upper() + precision_text(p)[1:]).classes(
                 "text-sm " + ("text-positive" if p["converged"] else "text-negative")).mark(
                 "precision-result")
+
+    def _statistics_cells(self) -> None:
+        """The workbook's statistics cells (``=RiskMean(C1)``...) with their values from the
+        run (as the CLI prints them; #N/A and why when a value cannot be computed)."""
+        rows = [{"cell": cell, "name": self.ws.label(cell) or "",
+                 "formula": "=" + str(got["formula"] or "").lstrip("="),
+                 "value": self._fmt(cell, got["value"]) if got["value"] is not None
+                 else f"#N/A ({got['note']})"} for cell, got in self.ws.statistics.items()]
+        columns = [{"name": k, "label": label, "field": k, "align": "right" if k == "value"
+                    else "left"} for k, label in (("cell", "Statistics cell"), ("name", "Name"),
+                                                  ("formula", "Formula"), ("value", "Value"))]
+        ui.table(columns=columns, rows=rows, row_key="cell").props("dense flat bordered").classes(
+            "w-full").mark("statistics-cells")
 
     def _target(self, name: str, result: SimulationResult) -> float | None:
         got = self.ws.view.targets.get(name)

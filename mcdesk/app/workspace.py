@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from engine.addin_models import addin_book
+from engine.addin_models import addin_book, statistic_values
 from engine.backends import Backend, available_backends, get_backend
 from engine.distributions import Distribution
 from engine.errors import McdeskError, SpecError
@@ -327,6 +327,9 @@ class Workspace:
     simtable: Simtable | None = None  # of the result shown
     run_spec: SimulationSpec | None = None  # the spec the result shown was run with
     names: dict[str, str] = field(default_factory=dict)  # names the user gave cells
+    # of the result shown: the workbook's statistics cells (RiskMean(B5)...), as
+    # engine.addin_models.statistic_values gives them: {cell: {"formula", "value", "note"}}
+    statistics: dict[str, dict[str, Any]] = field(default_factory=dict)
     view: ViewState = field(default_factory=ViewState)
     _labels: dict[str, str | None] = field(default_factory=dict, repr=False)
     _reach: dict[tuple, frozenset[str]] = field(default_factory=dict, repr=False)
@@ -341,6 +344,7 @@ class Workspace:
         self.model, self.book_path, self.book_name = model, Path(path), name or Path(path).name
         self.inputs, self.outputs, self.result, self._random = {}, [], None, None
         self.simtable, self.names, self.view, self.run_spec = None, {}, ViewState(), None
+        self.statistics = {}
         self.computed, self._labels, self._reach = computed, {}, {}
         book, self.correlations = addin_book(model), []
         if book is not None:  # built for @RISK / Analytic Solver / ModelRisk: its own definitions
@@ -576,6 +580,7 @@ class Workspace:
             result.compile_s = float(backend.compile_seconds())
             if monitor is not None:
                 result.precision = monitor.report()
+            statistics = self._statistics_cells(model, result)
             t3 = time.perf_counter()
             table = self._simtable(model, spec, result.trials) or \
                 self._addin_simtable(model, spec, result)
@@ -588,6 +593,7 @@ class Workspace:
         timing.simtable_s = t4 - t3 if table is not None else 0.0
         timing.compile_s = result.compile_s
         self.result, self.timing, self.simtable, self.run_spec = result, timing, table, spec
+        self.statistics = statistics
         if self.settings.backend == "auto" and result.backend == "numpy":
             self.warm_thread = warm_numba(model, spec)
         return result
@@ -615,6 +621,16 @@ class Workspace:
             finally:
                 backend.close()
         return Simtable(cell, values, results)
+
+    @staticmethod
+    def _statistics_cells(model: Model, result: SimulationResult) -> dict[str, dict[str, Any]]:
+        """The workbook's statistics cells computed from ``result`` ({} when it has none, or
+        when they cannot be computed: logged, the run's result still shown)."""
+        try:
+            return statistic_values(model, result)
+        except McdeskError as exc:
+            log.warning("statistics cells not computed: %s", exc)
+            return {}
 
     def _addin_simtable(self, model: Model, spec: SimulationSpec,
                         first: SimulationResult) -> Simtable | None:
