@@ -358,8 +358,11 @@ def _check_model(model: Model, max_mismatches: int) -> CheckReport:
             if up is not None:
                 bad_upstream[c] = up
     in_cycle = {c for cyc in cycles for c in cyc}
+    # cells in a cycle or reading one are not in the order: without iteration they keep their
+    # cached values (model.evaluate), so comparing them would only compare a value with itself
+    after_cycle = set(cells) - set(order)
     # iterate="1": Excel computed the cycles and what reads them (engine.iterative): compared
-    iterated = set(cells) - set(order) if calc.get("iterate") else set()
+    iterated = after_cycle if calc.get("iterate") else set()
     iterative_compared = 0
 
     compared = matches = 0
@@ -369,8 +372,9 @@ def _check_model(model: Model, max_mismatches: int) -> CheckReport:
     skipped: Counter[str] = Counter()
     for c in cells:
         cell = wb.cell(c)
-        if c in volatile or (c in in_cycle and c not in iterated):
-            skipped["volatile" if c in volatile else "circular"] += 1
+        if c in volatile or (c in after_cycle and c not in iterated):
+            skipped["volatile" if c in volatile else "circular" if c in in_cycle
+                    else "reads a circular reference"] += 1
             continue
         expected = cell.value
         if expected is None:  # no cached value in the file (never calculated, or saved without values)

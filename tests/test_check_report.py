@@ -143,3 +143,14 @@ def test_an_input_no_output_reads_is_warned_on_stderr(cost_book, capsys):
     assert code == 0
     lines = [ln for ln in err.splitlines() if "affects no output" in ln]
     assert len(lines) == 1 and "Inputs!C1" in lines[0] and "Inputs!B2" not in lines[0]
+
+
+def test_cells_reading_a_circular_reference_are_not_counted_as_matches(tmp_path):
+    # without iterative calculation the cycle keeps its cached values, and so would what reads
+    # it: comparing those would compare a cached value with itself (a match that proves nothing)
+    book = write_xlsx(tmp_path / "cycle.xlsx", {"A1": ("B1+1", 0.0), "B1": ("A1+1", 0.0),
+                                                "C1": ("A1*2", 7.0), "D1": 5, "E1": ("D1*2", 10)})
+    report = check_model(Model.open(book))
+    assert report.compared == 1 and report.matches_cached == 1   # E1 only
+    assert report.not_compared == {"circular": 2, "reads a circular reference": 1}
+    assert report.mismatch_count == 0
