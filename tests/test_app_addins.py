@@ -203,3 +203,23 @@ async def test_statistics_cells_are_listed_with_the_runs_values(user: User, tmp_
     for cell, got in want.items():
         assert rows[cell]["value"] == format_stat(got["value"])
     assert float(rows["Model!D1"]["value"]) == pytest.approx(want["Model!D1"]["value"], rel=1e-3)
+
+
+async def test_results_name_nested_inputs_and_outputs_as_the_addin_does(user: User,
+                                                                       risk_book) -> None:
+    """The nested RiskUniform's slot ('_mcdesk Model #1'!B3) is shown as "RiskUniform in
+    Model!B3" (engine.addin_models' name, as the CLI's report), RiskName's "Steel" and
+    RiskOutput's "Total" as theirs, in the results' lists and charts; and the output is
+    seen to read the nested input (the model as it runs, not the formula as typed)."""
+    await _open_book(user, risk_book)
+    await user.should_see(marker="output-Model!C1")
+    await _run(user, 2000, 5)
+    await user.should_see(marker="chart-tornado")
+    assert _element(user, "result-outputs").options == {"Model!C1": "Total (Model!C1)"}
+    assert next(iter(_element(user, "summary-table").rows))["name"] == "Total"
+    tornado = next(f for f in _figures(user) if f["data"] and f["data"][0].get("orientation") == "h")
+    ticks = [str(t) for trace in tornado["data"] for t in trace["y"]]
+    assert "RiskUniform in Model!B3" in ticks and "Steel" in ticks, ticks
+    assert not any("_mcdesk" in t for t in ticks), ticks
+    # the output reads the nested input through its formula: no "no effect" said of it
+    await user.should_not_see(marker="tornado-no-effect")

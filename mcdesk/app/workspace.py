@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from engine.addin_models import addin_book, statistic_values
+from engine.addin_models import addin_book, simulation_model, statistic_values
 from engine.backends import Backend, available_backends, get_backend
 from engine.distributions import Distribution
 from engine.errors import McdeskError, SpecError
@@ -437,10 +437,19 @@ class Workspace:
         self.outputs = [o for o in self.outputs if o != name]
 
     def label(self, cell: str) -> str | None:
-        """The cell's name: the one the user gave it, else the label beside it (see
-        engine.labels); None when it has none."""
+        """The cell's name: the one the user gave it, else its input's name (RiskName, or
+        "RiskUniform in Sheet!B7" for a distribution nested in a formula, whose cell is a
+        slot the user never sees), else the name its add-in output mark gives it
+        (RiskOutput("NPV")), else the label beside it (see engine.labels); None when it has
+        none."""
         if self.names.get(cell):
             return self.names[cell]
+        inp = self.inputs.get(cell)
+        if inp is not None and inp.name:
+            return inp.name
+        book = addin_book(self.model) if self.model is not None else None
+        if book is not None and book.outputs.get(cell):
+            return book.outputs[cell]
         return self.auto_label(cell)
 
     def auto_label(self, cell: str) -> str | None:
@@ -492,8 +501,8 @@ class Workspace:
         key = (output, inputs)
         got = self._reach.get(key)
         if got is None:
-            model = self.require_model()
-            try:
+            try:  # an add-in workbook as it runs: its nested distributions read from slots
+                model = simulation_model(self.require_model())
                 refs = {model.ref(c): c for c in inputs}
                 got = frozenset(refs[r] for r in inputs_reaching(model, list(refs),
                                                                   model.ref(output)))
