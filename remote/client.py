@@ -382,6 +382,9 @@ class RemoteBackend(Backend):
         data = spec.to_dict() if hasattr(spec, "to_dict") else dict(spec)
         sampling = getattr(job.sampling, "value", job.sampling)
         data.update(trials=job.trials, seed=job.seed, sampling=sampling)
+        # each request is a trial range of the run: precision control (auto-stop) is the
+        # engine's here, over the chunks it asks for, not the service's over one range
+        data.pop("precision", None)
         with self._lock:
             self._sources = {id(job): (job, book, data)}
             self._done = {}

@@ -46,7 +46,7 @@ from .admission import (
 from .dask_pool import DaskPool
 from .errors import BusyError, JobNotFoundError, MemoryBudgetError, RemoteSpecError
 from .parse_pool import ParsePool
-from .runner import PreparedCache, RangeBackend
+from .runner import PreparedCache, RangeBackend, precision_monitor
 from .settings import Settings
 from .store import ResultStore, valid_id
 
@@ -363,6 +363,8 @@ class JobManager:
                 raise RemoteSpecError(
                     f"{name}: the workbook could not be read or compiled "
                     f"({type(exc).__name__}); the service's log has the details") from None
+            if start == 0 and count == spec.trials:  # a whole run may auto-stop: check now
+                precision_monitor(job)
             plan = self._plan(job, count, samples)
             with self.lock:  # admission again: others may have come in while we parsed
                 self._admit(owner, self.parsing[owner] - 1)
@@ -450,6 +452,13 @@ class JobManager:
             # trials per chunk: the backend's own (memory-bounded; cupy batches its launches
             # from free VRAM inside a chunk), unless MCDESK_BATCH_TRIALS says
             batch = self.settings.batch_trials or ranged.chunk_size(inner_view)
+            # precision control, for a whole run only (a shard's client watches the whole):
+            # checked after chunks of the spec's check_every trials, as a local run does, so
+            # it stops where the local run stops
+            monitor = precision_monitor(job) if rec.start == 0 and rec.count == job.trials \
+                else None
+            if monitor is not None:
+                batch = monitor.spec.check_every
 
             def progress(done: int, total: int) -> None:
                 rec.done = done
@@ -459,9 +468,16 @@ class JobManager:
             stream = True if plan is not None and plan.streamed else \
                 (False if rec.samples != "none" else None)
             samples, elapsed = run_job(inner_view, ranged, chunk_size=batch, progress=progress,
-                                       cancel=rec.cancel.is_set, stream=stream)
+                                       cancel=rec.cancel.is_set, stream=stream, stop=monitor)
+            if monitor is not None:  # the result is that of the trials it stopped at
+                reached = len(next(iter(samples.outputs32.values()))) if samples.streamed \
+                    else len(next(iter(samples.outputs.values())))
+                inner_view = dataclasses.replace(inner_view, trials=reached)
+                rec.done = reached
             result = summarize(inner_view, samples, elapsed, ranged.name)
             result.compile_s = float(ranged.compile_seconds())
+            if monitor is not None:
+                result.precision = monitor.report()
             self.store.write_result(rec.id, result.to_dict())
             if rec.samples != "none":
                 inputs = samples.inputs if rec.samples == "all" else {}

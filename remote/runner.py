@@ -1,6 +1,7 @@
-"""How one job runs its trial range: :class:`RangeBackend` shifts a backend's trials, and
+"""How one job runs its trial range: :class:`RangeBackend` shifts a backend's trials,
 :class:`PreparedCache` keeps parsed workbooks and compiled jobs, so the shards of one run
-parse and compile the workbook once."""
+parse and compile the workbook once, and :func:`precision_monitor` makes a whole-run job whose
+spec holds ``precision`` stop where the local run stops (:mod:`engine.precision`)."""
 
 from __future__ import annotations
 
@@ -14,8 +15,43 @@ from typing import Any
 
 from engine.backends import Backend, ChunkResult, Job, RunArrays
 from engine.model import Model
+from engine.precision import PrecisionMonitor
+from engine.sampling import Sampling
 from engine.simulate import prepare
 from engine.spec import SimulationSpec
+
+from .errors import RemoteSpecError
+
+
+def _cell_text(text: str) -> str:
+    return str(text).replace("$", "").strip().upper()
+
+
+def precision_monitor(job: Job) -> PrecisionMonitor | None:
+    """The ``stop`` of a job whose spec holds ``precision`` targets (None without them): the
+    monitor :func:`engine.simulate.simulate` makes for the same spec, each target's output
+    named as the run names it (matched against the spec's outputs, which the compiled
+    program keeps in order).  RemoteSpecError for Latin hypercube sampling or a target that
+    is not an output of the run."""
+    spec = job.spec
+    if spec is None or spec.precision is None:
+        return None
+    if spec.sampling != Sampling.MC:
+        raise RemoteSpecError("precision control needs Monte Carlo sampling (sampling 'mc'): "
+                              "Latin hypercube strata depend on the trial count")
+    names: dict[str, str] = {}
+    if len(spec.outputs) == len(job.program.outputs):
+        for text, ref in zip(spec.outputs, job.program.outputs, strict=True):
+            names[_cell_text(text)] = str(ref)
+    names.update({_cell_text(str(ref)): str(ref) for ref in job.program.outputs})
+    keys = []
+    for t in spec.precision.targets:
+        key = names.get(_cell_text(t.output))
+        if key is None:
+            raise RemoteSpecError(f"precision {t.text()}: {t.output} is not an output of the run "
+                                  f"(outputs: {', '.join(spec.outputs) or 'none'})")
+        keys.append(key)
+    return PrecisionMonitor(spec.precision, job.trials, keys)
 
 
 class RangeBackend(Backend):
