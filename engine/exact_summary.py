@@ -59,7 +59,8 @@ from .workbook import CellRef
 
 log = logging.getLogger(__name__)
 
-__all__ = ["COLLECT_MAX", "LEVEL1_BINS", "SPLIT_BINS", "ExactPasses", "key_value", "order_keys"]
+__all__ = ["COLLECT_MAX", "LEVEL1_BINS", "SPLIT_BINS", "ExactPasses", "expected_passes",
+           "key_value", "order_keys"]
 
 LEVEL1_BINS = 1 << 16    # equal bins over [min, max] in the first histogram pass
 SPLIT_BINS = 1 << 12     # bins a bin too full to collect is split into, by bit pattern
@@ -68,6 +69,14 @@ MAX_PASSES = 16          # more would mean the trials are not the same each run
 _SIGN = np.uint64(1 << 63)
 _TOP = (1 << 64) - 1
 RunPass = Callable[[Callable[[ChunkResult], None]], float]  # run every chunk, store each
+
+
+def expected_passes(trials: int, outputs: int) -> int:
+    """Runs of the trials after the first that a bounded run of ``trials`` trials and
+    ``outputs`` outputs usually takes (for its progress total): 1 when every value fits
+    :data:`COLLECT_MAX` (collected whole), else 2 (the histogram, then the wanted bins
+    collected).  Outputs whose bins must be split take more; constant ones none."""
+    return 1 if int(trials) * max(int(outputs), 1) <= COLLECT_MAX else 2
 
 
 class NotRepeatableError(RuntimeError):

@@ -16,6 +16,7 @@ import numpy as np
 
 from .backends import Backend, ChunkResult, Job, get_backend
 from .errors import CancelledError, LimitError, SpecError
+from .exact_summary import expected_passes
 from .model import Model
 from .results import (
     OutputSummary,
@@ -26,7 +27,7 @@ from .results import (
     summarize_output,
 )
 from .spec import SimulationSpec
-from .streaming import Moments, StreamSink, kept_bytes
+from .streaming import Moments, PassProgress, StreamSink, kept_bytes
 from .workbook import CellRef
 
 log = logging.getLogger(__name__)
@@ -143,11 +144,20 @@ def run_job(job: Job, backend: Backend, *, chunk_size: int | None = None,
             partial(backend.run, job)
         reached = [total]
         after = None if stop is None else _after(stop, reached, sink.values32)
-        elapsed = _run_chunks(job, size, 1 if after else workers, run, sink.store, progress,
-                              cancel, after)
+        # a bounded run's reruns count in its progress (PassProgress: total = trials x runs)
+        passes = PassProgress(progress, total, expected_passes(total, len(names_out))) \
+            if sink.bounded and progress is not None else None
+        elapsed = _run_chunks(job, size, 1 if after else workers, run, sink.store,
+                              passes or progress, cancel, after)
         if sink.bounded:  # no per-trial outputs kept: the same chunks again, exact statistics
-            elapsed += sink.finish(lambda store: _run_chunks(job, size, workers, run, store,
-                                                             None, cancel))
+            def rerun(store: Callable[[ChunkResult], None]) -> float:
+                if passes is not None:
+                    passes.start_rerun()
+                return _run_chunks(job, size, workers, run, store, passes, cancel)
+
+            elapsed += sink.finish(rerun)
+            if passes is not None:
+                passes.end()
         sub = -(-reached[0] // sink.stride)
         return Samples(inputs=_head(sink.sub_inputs, sub), outputs=_head(sink.sub_outputs, sub),
                        errors=_head(sink.sub_errors, sub), stride=sink.stride, streamed=True,

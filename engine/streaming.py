@@ -44,8 +44,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-__all__ = ["MOMENT_BLOCK", "SUBSAMPLE_MAX", "VALUES32_MAX", "Moments", "StreamSink", "bounded_for",
-           "kept_bytes", "stride_for"]
+__all__ = ["MOMENT_BLOCK", "SUBSAMPLE_MAX", "VALUES32_MAX", "Moments", "PassProgress",
+           "StreamSink", "bounded_for", "kept_bytes", "stride_for"]
 
 SUBSAMPLE_MAX = 1 << 20  # trials kept in float64 (inputs and outputs) by a streamed run
 MOMENT_BLOCK = 1 << 16   # trials per block of the running moments (fixed: chunk-independent)
@@ -188,6 +188,45 @@ class StreamSink:
         elapsed = passes.run(run_pass)
         self.summaries = passes.summaries()
         return elapsed
+
+
+class PassProgress:
+    """A bounded run's progress: its first run and the reruns of :meth:`StreamSink.finish`
+    counted in one total, so a bar keeps moving while the exact percentiles are found.
+
+    The callers' contract holds: ``progress(done, total)`` with ``done`` never decreasing
+    and never above ``total``.  The total starts at ``trials x (1 + expected)`` (the reruns a
+    bounded run usually takes: :func:`engine.exact_summary.expected_passes`; ``expected`` 0
+    for a run that is not bounded), grows by ``trials`` when a rerun beyond that starts, and
+    at the end equals the trials run over every pass (:meth:`end`: less when fewer reruns were
+    needed).  At each rerun's start, ``progress.phase("exact percentiles: pass k")`` is called
+    when the callback has a ``phase`` method (the CLI's bar shows it)."""
+
+    def __init__(self, progress: Callable[[int, int], None], trials: int,
+                 expected: int = 0) -> None:
+        self.progress, self.trials = progress, int(trials)
+        self.total = self.trials * (1 + max(int(expected), 0))
+        self.base = 0     # trials of the passes before this one
+        self.done = 0     # the most reported so far
+        self.rerun = 0    # the rerun under way (0: the run itself)
+
+    def __call__(self, done: int, total: int) -> None:
+        self.done = max(self.done, min(self.base + int(done), self.total))
+        self.progress(self.done, self.total)
+
+    def start_rerun(self) -> None:
+        """The next rerun of the trials begins."""
+        self.base = max(self.done, self.trials * (self.rerun + 1))
+        self.rerun += 1
+        self.total = max(self.total, self.base + self.trials)
+        phase = getattr(self.progress, "phase", None)
+        if callable(phase):
+            phase(f"exact percentiles: pass {self.rerun}")
+
+    def end(self) -> None:
+        """The run is over: done equals total (the trials run over every pass)."""
+        self.done = self.total = max(self.done, self.base + self.trials)
+        self.progress(self.done, self.total)
 
 
 class _MomentBlocks:

@@ -40,6 +40,12 @@ class ProgressBar:
         self.start = time.perf_counter()
         self.delay = delay
         self.shown = False
+        self.label = "trials"
+
+    def phase(self, text: str) -> None:
+        """A second phase of the run (engine.streaming.PassProgress: "exact percentiles:
+        pass k"), shown after the count: the total then counts the reruns' trials too."""
+        self.label = f"trials ({text})"
 
     def __call__(self, done: int, total: int) -> None:
         elapsed = time.perf_counter() - self.start
@@ -52,7 +58,7 @@ class ProgressBar:
         rate = done / elapsed if elapsed > 0 else 0.0
         left = (total - done) / rate if rate > 0 else 0.0
         bar = "#" * int(frac * 30)
-        self.stream.write(f"\r[{bar:<30}] {frac:6.1%} {done:,}/{total:,} trials "
+        self.stream.write(f"\r[{bar:<30}] {frac:6.1%} {done:,}/{total:,} {self.label} "
                           f"{rate:,.0f}/s {left:5.1f}s left ")
         if done >= total:
             self.stream.write("\n")

@@ -461,7 +461,10 @@ class JobManager:
                 batch = monitor.spec.check_every
 
             def progress(done: int, total: int) -> None:
-                rec.done = done
+                # the status counts the job's trials: a bounded run's total also counts its
+                # reruns for exact percentiles (engine.streaming.PassProgress), so scale
+                rec.done = done if total == rec.count else \
+                    max(rec.done, min(rec.count, done * rec.count // max(total, 1)))
 
             # samples for the client: every trial; streamed when the plan says it must be
             # (else the engine streams large runs on its own)

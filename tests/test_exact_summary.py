@@ -144,3 +144,84 @@ def test_simulate_reports_a_bounded_run_of_every_trial(monkeypatch):
     assert got.trials == 30_000 and got.samples.summaries
     assert got.outputs[OUT].percentiles == want.outputs[OUT].percentiles
     assert got.to_dict()["outputs"][OUT]["percentile_passes"] == 2
+
+
+class _Recorder:
+    """A progress callback with the CLI bar's ``phase``: every call and phase, in order."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[int, int]] = []
+        self.phases: list[tuple[int, str]] = []   # (calls before it, its text)
+
+    def __call__(self, done: int, total: int) -> None:
+        self.calls.append((done, total))
+
+    def phase(self, text: str) -> None:
+        self.phases.append((len(self.calls), text))
+
+
+def _check_contract(calls: list[tuple[int, int]]) -> None:
+    dones = [d for d, _ in calls]
+    assert dones == sorted(dones), "done moved back"
+    assert all(0 <= d <= t for d, t in calls), "done above total"
+
+
+@pytest.mark.parametrize("collect, level1, split, runs",
+                         [(20_000, ex.LEVEL1_BINS, ex.SPLIT_BINS, 3), (3_000, 8_192, 512, 4)])
+def test_a_bounded_run_reports_progress_through_its_reruns(monkeypatch, collect, level1, split,
+                                                           runs):
+    """The reruns that find the exact percentiles move the bar: the total counts every
+    run's trials (3 x 120,000 for a run that takes the usual 2 reruns; it grows when bins
+    must be split further), done never moves back nor passes the total, ends equal to it, and
+    each rerun is announced as "exact percentiles: pass k"."""
+    trials = 120_000
+    job = prepare(tiny_model(), tiny_spec(trials))
+    monkeypatch.setattr(st, "VALUES32_MAX", 0)
+    monkeypatch.setattr(ex, "COLLECT_MAX", collect)
+    monkeypatch.setattr(ex, "LEVEL1_BINS", level1)   # coarse bins: a third rerun (4 runs)
+    monkeypatch.setattr(ex, "SPLIT_BINS", split)
+    quiet, _ = run_job(job, NumpyBackend(), stream=True, chunk_size=25_000)
+    rec = _Recorder()
+    samples, t = run_job(job, NumpyBackend(), stream=True, chunk_size=25_000, progress=rec)
+    passes = samples.summaries[OUT].percentile_passes
+    assert passes == runs
+    _check_contract(rec.calls)
+    assert rec.calls[0][1] == 3 * trials   # the usual 2 reruns, known from the start
+    assert rec.calls[-1] == (passes * trials, passes * trials)
+    assert [text for _, text in rec.phases] == [f"exact percentiles: pass {k}"
+                                                for k in range(1, passes)]
+    for k, (before, _) in enumerate(rec.phases, start=1):  # each rerun reports as it goes
+        during = [d for d, _ in rec.calls[before:]][:-1]
+        assert k * trials < during[0] < (k + 1) * trials
+    # the numbers do not depend on the progress callback
+    assert samples.summaries[OUT].percentiles == quiet.summaries[OUT].percentiles
+
+
+def test_a_bounded_run_needing_no_rerun_ends_its_progress_at_the_trials(monkeypatch):
+    """Outputs that are constant need no rerun: the total shrinks back to the trials run."""
+    from engine.model import Model
+    from engine.spec import InputSpec, SimulationSpec
+
+    model = Model.from_cells({"A1": 2.0, "B1": "=A1*0+7"})
+    spec = SimulationSpec(inputs=[InputSpec("Sheet1!A1", "normal", {"mean": 1.0, "sd": 1.0})],
+                          outputs=["Sheet1!B1"], trials=40_000, seed=1)
+    monkeypatch.setattr(st, "VALUES32_MAX", 0)
+    rec = _Recorder()
+    run_job(prepare(model, spec), NumpyBackend(), stream=True, chunk_size=10_000, progress=rec)
+    _check_contract(rec.calls)
+    assert rec.phases == [] and rec.calls[-1] == (40_000, 40_000)
+
+
+def test_the_cli_bar_shows_the_exact_percentiles_phase():
+    import io
+
+    from mcdesk.cli import ProgressBar
+
+    out = io.StringIO()
+    bar = ProgressBar(stream=out, delay=0.0)
+    bar(100, 300)
+    bar.phase("exact percentiles: pass 1")
+    bar(150, 300)
+    assert out.getvalue().endswith("150/300 trials (exact percentiles: pass 1) "
+                                   + out.getvalue().rsplit(") ", 1)[1])
+    assert "100/300 trials " in out.getvalue()
