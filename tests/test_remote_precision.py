@@ -77,6 +77,26 @@ def test_a_service_job_with_precision_stops_where_the_local_run_stops(tmp_path, 
     assert numbers(got) == numbers(local)          # every statistic, bit for bit
 
 
+def test_a_precision_target_the_run_cannot_meet_is_refused_at_submission(tmp_path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+
+    settings = Settings(jwt_key="k" * 40, results_dir=tmp_path, backend="numpy", gpu_slots=1)
+    auth = {"Authorization": f"Bearer {issue_token(settings.jwt_key, 'precision')}"}
+    good = precise_spec().to_dict()
+    bad = {"not an output": {**good, "precision": {**good["precision"],
+                                                   "targets": ["Inputs!F5:mean:1%"]}},
+           "Latin hypercube": {**good, "sampling": "lhs"}}
+    with TestClient(create_app(settings)) as http:
+        for why, spec in bad.items():
+            r = http.post("/v1/jobs", headers=auth,
+                          files={"workbook": ("b.xlsx", BOOK.read_bytes())},
+                          data={"spec": json.dumps(spec)})
+            assert r.status_code == 422, (why, r.text)
+            assert "precision" in r.text, (why, r.text)
+
+
 @pytest.fixture(scope="module")
 def svc(tmp_path_factory):
     env = {"MCDESK_GPU_SLOTS": 1, "MCDESK_BATCH_TRIALS": 2000, "MCDESK_MAX_JOBS_PER_TOKEN": 8}
