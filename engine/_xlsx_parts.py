@@ -219,7 +219,9 @@ def read_tables(pkg: Package, sheet_part: str, sheet: str) -> list[Table]:
             totals = int(el.get("totalsRowCount") or 0)
         except ValueError:
             raise WorkbookError(f"{where}: bad header or totals row count") from None
-        out.append(Table(name, sheet, r1, c1, r2, c2, columns, header, totals))
+        auto = child(el, "autoFilter")
+        filtering = auto is not None and child(auto, "filterColumn") is not None
+        out.append(Table(name, sheet, r1, c1, r2, c2, columns, header, totals, filtering))
     return out
 
 

@@ -52,8 +52,14 @@ def _read(path: Path, limits: Limits) -> Workbook:
             pkg.parse(entry.part, reader.setup)
             reader.finish()
             sheets[entry.name] = sheet
+            filters = [reader.filter_rows] if reader.filter_rows else []
             for table in read_tables(pkg, entry.part, entry.name):
                 tables[table.name.upper()] = table
+                if table.filtering:
+                    filters.append((table.r1, table.r2))
+            # below each filter's header row, a hidden row is one the filter leaves out
+            sheet.filtered_rows = frozenset(r for r in sheet.hidden_rows
+                                            if any(r1 < r <= r2 for r1, r2 in filters))
         names = assign_names(info, sheets)
         externals: dict[int, ExternalLink] = {}
         for n, part in enumerate(info.external_parts, start=1):

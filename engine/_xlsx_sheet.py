@@ -161,6 +161,9 @@ class SheetReader:
         self._row_text: str | None = None
         self._col = 0
         self._hidden: set[int] = set()
+        # the rows of the sheet's <autoFilter ref>, when it filters a column (<filterColumn>)
+        self.filter_rows: tuple[int, int] | None = None
+        self._filter_ref: tuple[int, int] | None = None
         self._shared: dict[str, Any] = {}
         self._arrays: list[tuple[int, int, str]] = []
         self._buf: list[str] = []
@@ -198,15 +201,31 @@ class SheetReader:
                 ("t", self._end_t), ("is", self._end_is), ("rPh", self._end_rph))})
             self._ends[name] = self._end_data
             self._starts[name] = _ignore
+            self._prefix = prefix
             return _ignore
         (self._starts if start else self._ends)[name] = _ignore
         return _ignore
 
     def _end_data(self) -> None:
-        """After ``</sheetData>`` nothing else of the sheet is read."""
-        self._starts = {}
+        """After ``</sheetData>`` only the sheet's ``<autoFilter>`` is read."""
+        prefix = getattr(self, "_prefix", "")
+        self._starts = {prefix + "autoFilter": self._start_autofilter,
+                        prefix + "filterColumn": self._start_filter_column}
         self._ends = {}
         self._learn = lambda name, start: _ignore  # type: ignore[method-assign]
+
+    def _start_autofilter(self, attrs: dict[str, str]) -> None:
+        try:
+            r1, _, r2, _ = parse_range((attrs.get("ref") or "").replace("$", ""),
+                                     f"{self.where}, autoFilter")
+        except WorkbookError:
+            log.warning("%s: autoFilter ref %r is not a range; ignored", self.where,
+                        attrs.get("ref"))
+            return
+        self._filter_ref = (r1, r2)
+
+    def _start_filter_column(self, attrs: dict[str, str]) -> None:
+        self.filter_rows = self._filter_ref
 
     def _collect(self) -> None:
         self._buf = []

@@ -58,7 +58,8 @@ class Env(Protocol):
 
     def resolve(self, text: str, sheet: str) -> ir.Node: ...
 
-    def subtotal_mask(self, area: ir.Area, skip_hidden: bool) -> np.ndarray: ...
+    def subtotal_mask(self, area: ir.Area, skip_hidden: bool, skip_filtered: bool = True
+                      ) -> np.ndarray: ...
 
 
 Code = Callable[[Env], Vec | Grid]
@@ -431,17 +432,20 @@ class Compiler(ReferenceCode):
         which = node.args[0]
         table = {1: "AVERAGE", 2: "COUNT", 3: "COUNTA", 4: "MAX", 5: "MIN", 6: "PRODUCT",
                  7: "STDEV", 8: "STDEVP", 9: "SUM", 10: "VAR", 11: "VARP"}
-        if not isinstance(which, ir.Num) or int(which.value) % 100 not in table:
+        if not isinstance(which, ir.Num):
             self.info.unsupported.add("SUBTOTAL with a computed function number")
             return lambda env: error(VALUE)
         code = int(which.value)
+        if code % 100 not in table or code // 100 > 1:  # Excel: 1-11 and 101-111 only
+            return lambda env: error(VALUE)
         fn = lookup_function(table[code % 100])
         skip_hidden = code >= 100
         args = [self._as_range(a) if isinstance(a, ir.Ref) else self.compile(a)
                 for a in node.args[1:]]
 
         def run(env: Env) -> Vec | Grid:
-            # Excel leaves out cells that hold SUBTOTAL themselves and, for 101-111, hidden rows
+            # Excel leaves out cells that hold SUBTOTAL themselves, rows a filter hides and,
+            # for 101-111, every hidden row
             vals = [_subtotal_view(env, a(env), skip_hidden) for a in args]
             return fn.impl(*vals)
 

@@ -100,7 +100,7 @@ class Model:
         self._errors: dict[CellRef, str] = {}
         self._formula_index: dict[str, tuple[np.ndarray, np.ndarray, list[CellRef]]] = {}
         self._area_deps: dict[ir.Area, list[CellRef]] = {}
-        self._subtotal_masks: dict[tuple[ir.Area, bool], np.ndarray] = {}
+        self._subtotal_masks: dict[tuple[ir.Area, bool, bool], np.ndarray] = {}
         self._last_order: tuple[frozenset[CellRef], tuple[list[CellRef], list[list[CellRef]]]] \
             | None = None
         # cells of the iterative cycles in a compiled slice -> their block (engine.iterative)
@@ -177,17 +177,20 @@ class Model:
         cell = self.workbook.cell(ref)
         return cell is not None and (cell.formula is not None or cell.array_anchor is not None)
 
-    def subtotal_mask(self, area: ir.Area, skip_hidden: bool) -> np.ndarray:
-        """Cells SUBTOTAL counts: not SUBTOTAL/AGGREGATE cells, not hidden rows when asked
+    def subtotal_mask(self, area: ir.Area, skip_hidden: bool, skip_filtered: bool = True
+                      ) -> np.ndarray:
+        """Cells SUBTOTAL counts: not SUBTOTAL/AGGREGATE cells, not the rows a filter hides
+        (every function number: ``skip_filtered``), not any hidden row when asked (101-111)
         (fixed by the workbook, so worked out once per range)."""
-        key = (area, skip_hidden)
+        key = (area, skip_hidden, skip_filtered)
         keep = self._subtotal_masks.get(key)
         if keep is not None:
             return keep
         sheet = self.workbook.sheets.get(area.sheet)
         keep = np.ones(area.shape, dtype=bool)
         for i, row in enumerate(area.cells() if sheet is not None else []):
-            hidden = skip_hidden and row[0].row in sheet.hidden_rows
+            hidden = (skip_hidden and row[0].row in sheet.hidden_rows) or \
+                (skip_filtered and row[0].row in sheet.filtered_rows)
             for j, c in enumerate(row):
                 cell = sheet.cells.get((c.row, c.col))
                 formula = (cell.formula or "").upper() if cell is not None else ""
@@ -622,8 +625,9 @@ class Env:
             self._area_cells += rows * cols
         return grid
 
-    def subtotal_mask(self, area: ir.Area, skip_hidden: bool) -> np.ndarray:
-        return self.model.subtotal_mask(area, skip_hidden)
+    def subtotal_mask(self, area: ir.Area, skip_hidden: bool, skip_filtered: bool = True
+                      ) -> np.ndarray:
+        return self.model.subtotal_mask(area, skip_hidden, skip_filtered)
 
 
 def implicit_intersection(g: Grid, at: CellRef) -> Vec:

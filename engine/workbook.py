@@ -77,6 +77,9 @@ class Sheet:
     max_col: int = 0
     names: dict[str, str] = field(default_factory=dict)  # sheet-scoped defined names (upper)
     hidden_rows: frozenset[int] = frozenset()  # for SUBTOTAL(101..111, ...)
+    # hidden rows inside an AutoFilter's range (the sheet's or a table's): rows a filter
+    # leaves out, which SUBTOTAL leaves out with every function number
+    filtered_rows: frozenset[int] = frozenset()
     external: str | None = None  # the linked file, for a sheet cached from an external link
     state: str = "visible"       # or "hidden", "veryHidden"
 
@@ -94,6 +97,7 @@ class Table:
     columns: tuple[str, ...]
     header_rows: int = 1
     totals_rows: int = 0
+    filtering: bool = False  # its AutoFilter filters a column (its hidden rows are filtered out)
 
 
 # each limit's environment variable: it replaces the default (a field given explicitly wins)

@@ -45,7 +45,7 @@ def _view(ctx: Any, g: Vec | Grid, skip_nested: bool, skip_hidden: bool, skip_er
         return g
     keep = np.ones(g.shape, bool)
     if g.area is not None and (skip_nested or skip_hidden) and hasattr(ctx, "subtotal_mask"):
-        mask = ctx.subtotal_mask(g.area, skip_hidden)
+        mask = ctx.subtotal_mask(g.area, skip_hidden, False)
         if mask.shape == g.shape:
             keep = mask if skip_nested else keep & _hidden_only(ctx, g, skip_hidden)
     rows = []
@@ -69,8 +69,8 @@ def _view(ctx: Any, g: Vec | Grid, skip_nested: bool, skip_hidden: bool, skip_er
 def _hidden_only(ctx: Any, g: Grid, skip_hidden: bool) -> np.ndarray:
     if not skip_hidden:
         return np.ones(g.shape, bool)
-    with_nested = ctx.subtotal_mask(g.area, True)
-    without = ctx.subtotal_mask(g.area, False)
+    with_nested = ctx.subtotal_mask(g.area, True, False)
+    without = ctx.subtotal_mask(g.area, False, False)
     return with_nested | ~without  # hidden rows out, nested SUBTOTAL cells kept
 
 
