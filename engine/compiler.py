@@ -61,6 +61,8 @@ class Env(Protocol):
     def subtotal_mask(self, area: ir.Area, skip_hidden: bool, skip_filtered: bool = True
                       ) -> np.ndarray: ...
 
+    def sheet_names(self) -> list[str]: ...
+
 
 Code = Callable[[Env], Vec | Grid]
 
@@ -426,6 +428,45 @@ class Compiler(ReferenceCode):
         v = error(VALUE)
         return lambda env: v
 
+    def _fn_sheet(self, node: ir.Call) -> Code:
+        """SHEET(): the 1-based position of the formula's sheet, of a reference's sheet, or of
+        the sheet a text names (any case); a name no sheet has, or a number, gives #N/A."""
+        arg = node.args[0] if node.args else None
+        if arg is None or isinstance(arg, ir.Ref | ir.Area):
+            sheet = self.cell.sheet if arg is None else \
+                (arg.cell.sheet if isinstance(arg, ir.Ref) else arg.sheet)
+            return lambda env: _sheet_position(env, sheet)
+        value = self.compile(arg)
+
+        def run(env: Env) -> Vec:
+            x = value(env)
+            if isinstance(x, Grid):
+                if isinstance(x.area, ir.Area):
+                    return _sheet_position(env, x.area.sheet)
+                return error(NA)
+            if x.kind not in (Kind.STR, Kind.ANY):
+                return x if x.err is not None and x.err.any() else error(NA)
+            names = [n.casefold() for n in env.sheet_names()]
+            pos = [names.index(t.casefold()) + 1
+                   if isinstance(t, str) and t.casefold() in names else 0 for t in x.data]
+            err = np.where(np.array(pos) == 0, NA, 0).astype(np.uint8)
+            if x.err is not None:
+                err = np.where(x.err != 0, x.err, err).astype(np.uint8)
+            return Vec(Kind.NUM, np.array(pos, dtype=float), err if err.any() else None)
+
+        return run
+
+    def _fn_sheets(self, node: ir.Call) -> Code:
+        """SHEETS(): how many sheets the workbook holds (hidden ones too); SHEETS(reference):
+        how many sheets the reference spans (1 here: 3-D references are not ranges)."""
+        if not node.args:
+            return lambda env: num(len(env.sheet_names()))
+        if isinstance(node.args[0], ir.Ref | ir.Area):
+            one = num(1)
+            return lambda env: one
+        bad = error(REF)
+        return lambda env: bad
+
     def _fn_subtotal(self, node: ir.Call) -> Code:
         if not node.args:
             return lambda env: error(VALUE)
@@ -450,6 +491,11 @@ class Compiler(ReferenceCode):
             return fn.impl(*vals)
 
         return run
+
+
+def _sheet_position(env: Env, sheet: str) -> Vec:
+    names = env.sheet_names()
+    return num(names.index(sheet) + 1) if sheet in names else error(NA)
 
 
 def _subtotal_view(env: Env, value: Vec | Grid, skip_hidden: bool) -> Vec | Grid:

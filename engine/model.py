@@ -101,6 +101,7 @@ class Model:
         self._formula_index: dict[str, tuple[np.ndarray, np.ndarray, list[CellRef]]] = {}
         self._area_deps: dict[ir.Area, list[CellRef]] = {}
         self._subtotal_masks: dict[tuple[ir.Area, bool, bool], np.ndarray] = {}
+        self._sheet_names: list[str] | None = None
         self._last_order: tuple[frozenset[CellRef], tuple[list[CellRef], list[list[CellRef]]]] \
             | None = None
         # cells of the iterative cycles in a compiled slice -> their block (engine.iterative)
@@ -176,6 +177,16 @@ class Model:
     def is_formula(self, ref: CellRef) -> bool:
         cell = self.workbook.cell(ref)
         return cell is not None and (cell.formula is not None or cell.array_anchor is not None)
+
+    def sheet_names(self) -> list[str]:
+        """The workbook's own sheets in their order (see :meth:`Env.sheet_names`)."""
+        names = self._sheet_names
+        if names is None:
+            names = self._sheet_names = [
+                n for n, s in self.workbook.sheets.items()
+                if s.external is None and not (s.state == "veryHidden"
+                                               and n.startswith("_mcdesk "))]
+        return names
 
     def subtotal_mask(self, area: ir.Area, skip_hidden: bool, skip_filtered: bool = True
                       ) -> np.ndarray:
@@ -513,6 +524,11 @@ class Env:
         from .sampling import uniforms
 
         return uniforms(self._seed, stream, 0, self.n)
+
+    def sheet_names(self) -> list[str]:
+        """The workbook's own sheets in their order (hidden ones too; not external-link
+        caches nor the slot sheets of add-in calls), for SHEET and SHEETS."""
+        return self.model.sheet_names()
 
     def resolve(self, text: str, sheet: str) -> ir.Node:
         try:
