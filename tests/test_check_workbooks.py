@@ -15,12 +15,6 @@ KNOWN = {"pycel__excelcompiler.xlsx": {"datetime!B9"}}
 # the unsupported functions they hold); raise the floor as the engine learns them
 FLOORS = {
     "ironcalc__weekly_timesheet.xlsx": (1.0, {"SEQUENCE", "ANCHORARRAY"}),
-    # 190 of 212: SHEET (11 cells) is not supported; SUBTOTAL counts rows an autofilter hides
-    # (6), OFFSET(..):OFFSET(..) and INDIRECT(..):INDIRECT(..) ranges do not parse (4),
-    # SUBTOTAL(205, ...) is taken as 5 (Excel: #VALUE!)
-    "ironcalc__tables.xlsx": (0.89, {"SHEET"}),
-    # 351 of 352: SUBTOTAL(9, Table69[Sales]) counts the rows the table's filter hides
-    "poi__ConditionalFormattingSamples.xlsx": (0.997, set()),
 }
 
 
