@@ -776,9 +776,9 @@ class Generator(FunctionsMixin, TextMixin, MixedMixin):
             "                                       irr_pair, ndtr, ndtri, nf, nt, sel, snap15)",
             "from engine.backends.numba._rt import cmp15",
             "from engine.backends.numba._rt import fill_group, fill_rsum, rsum",
-            "from engine.backends.numba._rt import (fill_discrete, fill_lognormal, fill_normal,",
-            "                                       fill_pert, fill_pertfast, fill_triangular,",
-            "                                       fill_u01, fill_uniform)",
+            "from engine.backends.numba._rt import (fill_closed, fill_discrete, fill_lognormal,",
+            "                                       fill_normal, fill_pert, fill_pertfast,",
+            "                                       fill_triangular, fill_u01, fill_uniform)",
             f"from engine.backends.numba._rt_functions import ({', '.join(RT_FUNCTIONS)})",
         ]
         src += draw

@@ -278,6 +278,61 @@ def ppf_pertfast(u, dp, off):
     return dp[off] + dp[off + 1] * beta_inv(u, dp, off + 2)
 
 
+# closed-form inverse CDFs of engine.distributions, one function for all (``code`` picks the
+# kind, as CLOSED_KINDS numbers them), with the truncation and shift of
+# engine.distributions.Adjusted: v = plo + u * (phi - plo), x = ppf(v) + shift.  Each is the
+# numpy expression of engine/distributions in the same order of operations.
+CLOSED_KINDS = ("exponential", "weibull", "rayleigh", "pareto", "logistic", "extvalue",
+                "loglogistic", "intuniform", "bernoulli", "geometric")
+
+
+@_inline
+def _logit(x):
+    """scipy.special.logit: log(x / (1 - x)), near 0.5 through log1p."""
+    if x < 0.3 or x > 0.65:
+        return np.log(x / (1.0 - x))
+    s = 2.0 * (x - 0.5)
+    return np.log1p(s) - np.log1p(-s)
+
+
+@_inline
+def _closed(u, code, a, b, c, plo, phi, shift):
+    v = plo + u * (phi - plo)
+    k = int(code)
+    if k == 0:      # exponential: beta = a
+        x = a * -np.log1p(-v)
+    elif k == 1:    # weibull: beta = a, 1 / alpha = b
+        x = a * (-np.log1p(-v)) ** b
+    elif k == 2:    # rayleigh: beta = a
+        x = a * np.sqrt(2.0 * -np.log1p(-v))
+    elif k == 3:    # pareto: a = a, theta = b
+        x = a * np.exp(-np.log1p(-v) / b)
+    elif k == 4:    # logistic: alpha = a, beta = b
+        x = a + b * _logit(v)
+    elif k == 5:    # extvalue: alpha = a, beta = b
+        x = a - b * np.log(-np.log(v))
+    elif k == 6:    # loglogistic: gamma = a, beta = b, alpha = c
+        x = a + b * np.exp((np.log(v) - np.log1p(-v)) / c)
+    elif k == 7:    # intuniform: min = a, n = b (max - min + 1)
+        x = a + min(np.floor(v * b), b - 1.0)
+    elif k == 8:    # bernoulli: 1 - p = a
+        x = 1.0 if v > a else 0.0
+    else:           # geometric (scipy's geom with loc -1): log1p(-p) = a
+        if v <= 0.0:
+            x = -1.0
+        elif v >= 1.0:
+            x = np.inf
+        else:
+            n = np.ceil(np.log1p(-v) / a)
+            x = (n - 1.0 if (-np.expm1(a * np.floor(n - 1.0)) >= v and n > 0.0) else n) - 1.0
+    return x + shift
+
+
+@_jit
+def ppf_closed(u, code, a, b, c, plo, phi, shift):
+    return _closed(u, code, a, b, c, plo, phi, shift)
+
+
 # ----------------------------------------------------------------- block fills
 # out[i] for i in [lo, hi): the sample of trial start + i of stream s (uniforms first, in a
 # loop LLVM vectorizes, then the inverse CDF in place)
@@ -338,6 +393,13 @@ def fill_pertfast(out, lo, hi, start, k0, k1, s, total, lhs, dp, off):
     scale = dp[off + 1]
     for i in range(lo, hi):
         out[i] = low + scale * beta_inv(out[i], dp, off + 2)
+
+
+@_jit
+def fill_closed(out, lo, hi, start, k0, k1, s, total, lhs, code, a, b, c, plo, phi, shift):
+    fill_u01(out, lo, hi, start, k0, k1, s, total, lhs)
+    for i in range(lo, hi):
+        out[i] = _closed(out[i], code, a, b, c, plo, phi, shift)
 
 
 # ----------------------------------------------------------------- branch-free building blocks

@@ -61,9 +61,16 @@ def candidates(dist: Any) -> Iterator[InputSampler]:
     (Pert's and BetaGeneral's alpha and beta, Lognormal's mu and sigma, Discrete's cumulative;
     Trigen is the triangle it solved for).  Other kinds, and any distribution with properties
     (engine.distributions.Adjusted), are drawn outside the kernel by their numpy ppf."""
-    if getattr(dist, "adjusted", False) or getattr(dist, "keyed", False):
-        return  # truncated, shifted, own stream or correlated: drawn by numpy (same numbers)
+    if getattr(dist, "keyed", False):
+        return  # own stream or correlated: drawn by numpy (same numbers)
+    from ._rt import CLOSED_KINDS
+
     kind = str(getattr(dist, "name", type(dist).__name__)).lower()
+    if kind in CLOSED_KINDS:
+        yield from _closed_candidates(dist, kind)
+        return
+    if getattr(dist, "adjusted", False):
+        return  # truncated or shifted: drawn by numpy (same numbers)
     get_params = getattr(dist, "params", None)
     params: dict[str, Any] = get_params() if callable(get_params) else {}
     lo, mode, hi = (_float(dist, k, params) for k in ("min", "mode", "max"))
@@ -98,6 +105,49 @@ def candidates(dist: Any) -> Iterator[InputSampler]:
             if len(v) == len(c) > 0 and np.all(np.isfinite(v)) and np.all(np.isfinite(c)):
                 yield InputSampler("ppf_discrete", (float(len(v)), *v.tolist(), *c.tolist()),
                                    (float(v.min()), float(v.max())))
+
+
+# the runtime parameters (a, b, c) of each closed-form kind, from the distribution's fields
+_CLOSED_PARAMS: dict[str, tuple[tuple[str, ...], Any]] = {
+    "exponential": (("beta",), lambda beta: (beta, 0.0, 0.0)),
+    "weibull": (("alpha", "beta"), lambda alpha, beta: (beta, 1.0 / alpha, 0.0)),
+    "rayleigh": (("beta",), lambda beta: (beta, 0.0, 0.0)),
+    "pareto": (("theta", "a"), lambda theta, a: (a, theta, 0.0)),
+    "logistic": (("alpha", "beta"), lambda alpha, beta: (alpha, beta, 0.0)),
+    "extvalue": (("alpha", "beta"), lambda alpha, beta: (alpha, beta, 0.0)),
+    "loglogistic": (("gamma", "beta", "alpha"), lambda g, beta, alpha: (g, beta, alpha)),
+    "intuniform": (("min", "max"), lambda lo, hi: (lo, hi - lo + 1.0, 0.0)),
+    "bernoulli": (("p",), lambda p: (1.0 - p, 0.0, 0.0)),
+    "geometric": (("p",), lambda p: (math.log1p(-p) if p < 1 else -math.inf, 0.0, 0.0)),
+}
+
+
+def _closed_candidates(dist: Any, kind: str) -> Iterator[InputSampler]:
+    """``ppf_closed`` of the kind, with the truncation (as percentiles) and the shift of an
+    engine.distributions.Adjusted; its bounds are its own values at the ends of the uniforms
+    (every one of these inverse CDFs is nondecreasing), widened by a few units in the last
+    place for the approximate candidate."""
+    base = getattr(dist, "base", dist) if getattr(dist, "adjusted", False) else dist
+    plo, phi = float(getattr(dist, "plo", 0.0)), float(getattr(dist, "phi", 1.0))
+    shift = float(getattr(dist, "shift", 0.0))
+    get_params = getattr(base, "params", None)
+    params: dict[str, Any] = get_params() if callable(get_params) else {}
+    names, to_runtime = _CLOSED_PARAMS[kind]
+    values = [_float(base, n, params) for n in names]
+    if any(v is None for v in values):
+        return
+    from ._rt import CLOSED_KINDS
+
+    with np.errstate(all="ignore"):
+        p = (float(CLOSED_KINDS.index(kind)), *map(float, to_runtime(*values)), plo, phi, shift)
+    s = InputSampler("ppf_closed", p)
+    ends = _runtime_ppf(s, np.array([_U_MIN, _U_MAX]))
+    lo, hi = float(ends[0]), float(ends[1])
+    if math.isnan(lo) or math.isnan(hi):
+        return
+    yield replace(s, bounds=(lo, hi))
+    wide = (lo - abs(lo) * 1e-13, hi + abs(hi) * 1e-13)
+    yield replace(s, bounds=wide, exact=False)  # numpy's SIMD log/exp and libm's: last bit
 
 
 def _normal_like(ppf: str, mean: float, sd: float, log: bool) -> InputSampler:
