@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 __all__ = ["CudaPlan", "NotTranslatable", "generate_cuda", "gpu_samplers", "translate"]
 
 GPU_PPFS = ("ppf_uniform", "ppf_triangular", "ppf_normal", "ppf_lognormal", "ppf_discrete",
-            "ppf_pertfast")
+            "ppf_pertfast", "ppf_closed")
 KERNEL_NAME = "mcdesk_kernel"
 HOST_NAME = "mcdesk_host"
 

@@ -9,7 +9,8 @@ it bit for bit against numpy without a GPU.  It mirrors :mod:`._numba_rt`:
   products through ``unsigned long long`` (``mul.hi`` on the GPU).  Kernels are compiled with
   ``--fmad=false`` so that no multiply-add is contracted and the arithmetic of the cells
   rounds as numpy's does;
-* inverse CDFs: uniform, triangular, discrete (exact formulas, as numpy), normal and
+* inverse CDFs: uniform, triangular, discrete and the closed forms of ``ppf_closed``
+  (exponential, Weibull, ..., geometric; exact formulas, as numpy), normal and
   lognormal through Cephes' ``ndtri`` (the algorithm and coefficients of scipy's), and
   ``ndtr`` as scipy's formula on ``erf``/``erfc``: equal to scipy up to the rounding of
   ``log``, ``sqrt``, ``erf`` (a unit in the last place, rarely);
@@ -168,6 +169,39 @@ MC_HD double ppf_triangular(double u, double a, double c, double b) {
 MC_HD double ppf_normal(double u, double mean, double sd) { return mean + sd * ndtri(u); }
 
 MC_HD double ppf_lognormal(double u, double mu, double sigma) { return exp(mu + sigma * ndtri(u)); }
+
+/* the closed-form inverse CDFs of the numba runtime's ppf_closed (code: its CLOSED_KINDS),
+   with the truncation and shift of engine.distributions.Adjusted */
+MC_HD double mc_logit(double x) {
+    if (x < 0.3 || x > 0.65) return log(x / (1.0 - x));
+    double s = 2.0 * (x - 0.5);
+    return log1p(s) - log1p(-s);
+}
+
+MC_HD double ppf_closed(double u, double code, double a, double b, double c, double plo,
+                        double phi, double shift) {
+    double v = plo + u * (phi - plo);
+    double x;
+    switch ((int)code) {
+    case 0: x = a * -log1p(-v); break;                                /* exponential */
+    case 1: x = a * pow(-log1p(-v), b); break;                        /* weibull */
+    case 2: x = a * sqrt(2.0 * -log1p(-v)); break;                    /* rayleigh */
+    case 3: x = a * exp(-log1p(-v) / b); break;                       /* pareto */
+    case 4: x = a + b * mc_logit(v); break;                           /* logistic */
+    case 5: x = a - b * log(-log(v)); break;                          /* extvalue */
+    case 6: x = a + b * exp((log(v) - log1p(-v)) / c); break;         /* loglogistic */
+    case 7: x = a + fmin(floor(v * b), b - 1.0); break;               /* intuniform */
+    case 8: x = v > a ? 1.0 : 0.0; break;                             /* bernoulli */
+    default:                                                          /* geometric */
+        if (v <= 0.0) x = -1.0;
+        else if (v >= 1.0) x = mc_bits(0x7FF0000000000000ull);
+        else {
+            double n = ceil(log1p(-v) / a);
+            x = ((-expm1(a * floor(n - 1.0)) >= v && n > 0.0) ? n - 1.0 : n) - 1.0;
+        }
+    }
+    return x + shift;
+}
 
 /* dp[off] = n, then n values, then their cumulative probabilities */
 MC_HD double ppf_discrete(double u, const double *dp, long long off) {
