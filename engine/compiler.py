@@ -22,6 +22,7 @@ from ._segments import Slot, concat_operands, segmented
 from .functions import EXTERNAL_DATA, arity_error
 from .functions import lookup as lookup_function
 from .functions._args import as_vec, scalar_number
+from .functions._epoch import date_shift
 from .functions.lambdas import LAMBDA_CALLS, compile_lambda_call
 from .functions.operators import binary, unary
 from .values import (
@@ -265,11 +266,11 @@ class Compiler(ReferenceCode):
 
     def _fn_now(self, node: ir.Call) -> Code:
         self.info.volatile.add("NOW")
-        return lambda env: num(env.now)
+        return lambda env: num(env.now - date_shift())
 
     def _fn_today(self, node: ir.Call) -> Code:
         self.info.volatile.add("TODAY")
-        return lambda env: num(float(np.floor(env.now)))
+        return lambda env: num(float(np.floor(env.now)) - date_shift())
 
     def _fn_table(self, node: ir.Call) -> Code:
         self.info.table = True

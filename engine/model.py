@@ -15,6 +15,7 @@ from . import ir
 from ._gcpause import paused
 from .compiler import Code, CompileInfo, compile_formula, stream_id
 from .errors import FormulaError, LimitError, SpecError, UnsupportedError
+from .functions._epoch import use_date1904
 from .graph import reachable, topological_order
 from .iterative import iterate_block, order_with_blocks
 from .values import NA, REF, VALUE, Grid, Kind, Vec, blank, error, from_scalar
@@ -499,7 +500,8 @@ class Env:
     def __init__(self, model: Model, n: int, now: float, rand=None, seed: int = 0) -> None:
         self.model = model
         self.n = n
-        self.now = now
+        self.now = now  # in the 1900 date system (TODAY and NOW move it to the workbook's)
+        use_date1904(model.workbook.date1904)
         self.values: dict[CellRef, Vec] = {}
         self.arrays: dict[CellRef, Grid] = {}
         self._rand = rand

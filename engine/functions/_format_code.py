@@ -285,3 +285,18 @@ def general_text(x: float) -> str:
 
 __all__ = ["DAY_NAMES", "conditional_section", "excel_day_names", "general_text", "plain_format",
            "rounded_for_format", "scaled_format", "scientific_text", "sections"]
+
+
+_LITERALS = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]|general', re.IGNORECASE)
+_ELAPSED = re.compile(r"\[(h+|m+|s+)\]", re.IGNORECASE)
+
+
+def is_calendar_format(fmt: str) -> bool:
+    """Whether ``fmt`` writes a calendar date (years, months, days), not a number or an
+    elapsed time ([h]:mm): only these read a serial through the workbook's date system."""
+    if _ELAPSED.search(fmt):
+        return False
+    code = _LITERALS.sub("", fmt).lower()
+    if "y" in code or "d" in code:
+        return True
+    return ("m" in code or "e" in code) and not re.search(r"[0#?]", code)

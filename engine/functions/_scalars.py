@@ -22,6 +22,7 @@ import numpy as np
 
 from ..values import VALUE, Grid, Kind, Vec, first_error, parse_number, to_number, trials
 from ._args import result
+from ._epoch import date_shift
 from .operators import map_grid
 
 Arg = Vec | Grid | None
@@ -49,7 +50,7 @@ def serial_of(y: int, m: int, d: int) -> float | None:
         s = dt.date(y, m, d).toordinal() - _EPOCH
     except ValueError:
         return 60.0 if (y, m, d) == (1900, 2, 29) else None
-    return float(s - 1 if s <= 60 else s)
+    return float(s - 1 if s <= 60 else s) - date_shift()
 
 
 def parse_date_text(s: str) -> float | None:

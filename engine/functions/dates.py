@@ -21,6 +21,7 @@ import numpy as np
 from ..values import NUM, VALUE, ExcelError, Grid, Kind, Vec, first_error, to_text
 from . import register
 from ._args import result
+from ._epoch import date_shift
 from ._scalars import ABSENT, cell_of, coerce, lift, numbers
 
 Arg = Vec | Grid | None
@@ -31,6 +32,7 @@ _BASE = np.datetime64("1899-12-30", "D")
 # ------------------------------------------------------------------ serial <-> calendar
 def to_ymd(serial: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Year, month, day of (the integer part of) serial numbers, Excel's way."""
+    serial = np.asarray(serial) + date_shift()
     s = np.floor(np.clip(np.nan_to_num(serial), -1e6, MAX_SERIAL + 1)).astype(np.int64)
     d64 = _BASE + np.where(s >= 61, s, s + 1).astype("timedelta64[D]")
     months = d64.astype("datetime64[M]")
@@ -50,7 +52,7 @@ def from_ymd(y: np.ndarray, m: np.ndarray, d: np.ndarray) -> np.ndarray:
     first = (total - 1970 * 12).astype("datetime64[M]").astype("datetime64[D]")
     real = (first - _BASE).astype(np.int64)
     serial_first = np.where(real >= 61, real, real - 1)
-    return (serial_first + np.asarray(d, dtype=np.int64) - 1).astype(np.float64)
+    return (serial_first + np.asarray(d, dtype=np.int64) - 1 - date_shift()).astype(np.float64)
 
 
 def _bad_serial(s: np.ndarray) -> np.ndarray:
@@ -67,7 +69,7 @@ def _is_leap(y: np.ndarray) -> np.ndarray:
 
 def weekday_index(serial: np.ndarray) -> np.ndarray:
     """Day of the week of a serial, Monday = 0 ... Sunday = 6 (1900-01-01 is a Sunday to Excel)."""
-    return (np.floor(serial).astype(np.int64) + 5) % 7
+    return (np.floor(serial).astype(np.int64) + date_shift() + 5) % 7
 
 
 # ------------------------------------------------------------------ DATE, TIME and parts
@@ -317,7 +319,7 @@ def _holidays(h: Any) -> tuple[np.ndarray, np.ndarray | None]:
 
 
 def _to_day(s: np.ndarray) -> np.ndarray:
-    s = np.floor(np.nan_to_num(s)).astype(np.int64)
+    s = np.floor(np.nan_to_num(s)).astype(np.int64) + date_shift()
     return _BASE + np.where(s >= 61, s, s + 1).astype("timedelta64[D]")
 
 
@@ -371,7 +373,7 @@ def _workday(start: Arg, days_: Arg, holidays: Any, mask: str, e0: np.ndarray | 
     behind = np.busday_offset(day, k, roll="forward", weekmask=mask, holidays=hol)
     out_day = np.where(k > 0, ahead, np.where(k < 0, behind, day))
     real = (out_day - _BASE).astype(np.int64)
-    out = np.where(real >= 61, real, real - 1).astype(np.float64)
+    out = np.where(real >= 61, real, real - 1).astype(np.float64) - date_shift()
     bad = _bad_serial(s) | _bad_serial(out)
     return result(out, first_error(e1, e2, e0, e3, np.where(bad, NUM, 0).astype(np.uint8)))
 

@@ -20,6 +20,7 @@ import numpy as np
 
 from ..values import NUM, Grid, Vec
 from . import register, takes
+from ._epoch import date_shift
 from ._scalars import numbers
 from .dates import _yearfrac
 
@@ -28,13 +29,13 @@ _EPOCH = dt.date(1899, 12, 30)
 
 
 def _date(serial: float) -> dt.date:
-    s = int(serial)
+    s = int(serial) + date_shift()
     return _EPOCH + dt.timedelta(days=s if s >= 61 else s + 1)
 
 
 def _serial(d: dt.date) -> float:
     s = (d - _EPOCH).days
-    return float(s if s >= 61 else s - 1)
+    return float(s if s >= 61 else s - 1) - date_shift()
 
 
 def _add_months(d: dt.date, months: int, month_end: bool) -> dt.date:

@@ -33,10 +33,12 @@ from ..values import (
 )
 from . import register
 from ._args import iter_values, result, scalar_number
+from ._epoch import date_shift
 from ._format_code import (
     conditional_section,
     excel_day_names,
     general_text,
+    is_calendar_format,
     plain_format,
     rounded_for_format,
     scaled_format,
@@ -74,7 +76,7 @@ def parse_datetime(s: str) -> float | None:
         if when.year < 1900:
             return None
         serial = (when - _EPOCH).total_seconds() / 86400
-        return serial - 1 if serial < 61 else serial  # Excel's 29-Feb-1900
+        return (serial - 1 if serial < 61 else serial) - date_shift()  # Excel's 29-Feb-1900
     return None
 
 
@@ -437,6 +439,8 @@ def text_(value_: Arg, format_text: Arg) -> Vec | Grid:
                 if oks[i]:
                     fmt_i, divisor = scaled_format(fmt_i)
                     x_i = rounded_for_format(fmt_i, x_i / divisor)
+                if oks[i] and date_shift() and is_calendar_format(fmt_i):
+                    x_i += date_shift()  # pycel's TEXT counts in the 1900 date system
                 fmt_i = excel_day_names(fmt_i, x_i) if oks[i] else fmt_i
                 res = (scientific_text(fmt_i, x_i) if oks[i] else None) or _pycel_text(x_i, fmt_i)
                 if not isinstance(res, str) or res in ERROR_CODES:
