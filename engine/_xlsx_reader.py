@@ -18,6 +18,7 @@ from ._xlsx_parts import (
 )
 from ._xlsx_sheet import CellBudget, SheetReader
 from .errors import WorkbookError
+from .functions._epoch import SHIFT_1904
 from .workbook import ExternalLink, Limits, Sheet, Table, Workbook
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,7 @@ def _read(path: Path, limits: Limits) -> Workbook:
             _refuse_early(pkg, entry.part, budget)
             sheet = Sheet(entry.name, state=entry.state)
             reader = SheetReader(str(path), sheet, strings, formats, limits, budget)
+            reader.date_shift = SHIFT_1904 if info.date1904 else 0
             pkg.parse(entry.part, reader.setup)
             reader.finish()
             sheets[entry.name] = sheet

@@ -161,6 +161,7 @@ class SheetReader:
         self._row_text: str | None = None
         self._col = 0
         self._hidden: set[int] = set()
+        self.date_shift = 0  # 1462 in a workbook of the 1904 date system (t="d" cells)
         # the rows of the sheet's <autoFilter ref>, when it filters a column (<filterColumn>)
         self.filter_rows: tuple[int, int] | None = None
         self._filter_ref: tuple[int, int] | None = None
@@ -329,6 +330,8 @@ class SheetReader:
                     value = number(v, f"{self.where}, cell {r}")
             else:
                 value = typed_value(t, v, self.strings, f"{self.where}, cell {r}")
+                if t == "d":  # an ISO date: a serial of the workbook's date system
+                    value -= self.date_shift
         elif t == "inlineStr" and self._is is not None:
             value = unescape("".join(self._is))
         elif v == "" and t == "str" and self._fa is not None:

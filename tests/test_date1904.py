@@ -24,13 +24,13 @@ def value(model: Model, formula: str):
     return float(v.data[0]) if v.kind == Kind.NUM else v.data[0]
 
 
-def _book(tmp_path, mac: bool) -> Model:
-    wb = openpyxl.Workbook()
+def _book(tmp_path, mac: bool, iso: bool = False) -> Model:
+    wb = openpyxl.Workbook(iso_dates=iso)  # iso: the date is written as t="d" text
     if mac:
         wb.epoch = CALENDAR_MAC_1904
     ws = wb.active
     ws["A1"] = dt.datetime(2021, 6, 15)  # written as a serial of the workbook's system
-    path = tmp_path / ("mac1904.xlsx" if mac else "win1900.xlsx")
+    path = tmp_path / f"{'mac1904' if mac else 'win1900'}{'_iso' if iso else ''}.xlsx"
     wb.save(path)
     return Model.open(path)
 
@@ -78,3 +78,11 @@ def test_the_1900_system_is_back_for_the_next_workbook(mac, tmp_path):
     assert value(win, "=DATE(2020,1,1)") == S2020
     assert value(win, "=YEAR(A1)") == 2021.0
     assert value(win, '=TEXT(DATE(2020,1,1),"yyyy-mm-dd")') == "2020-01-01"
+
+
+@pytest.mark.parametrize("mac", [True, False])
+def test_iso_dates_in_the_file_become_serials_of_its_date_system(tmp_path, mac):
+    model = _book(tmp_path, mac, iso=True)
+    a1 = model.workbook.sheets["Sheet"].cells[(1, 1)].value
+    assert a1 == 44362.0 - (SHIFT if mac else 0)  # 2021-06-15
+    assert value(model, "=YEAR(A1)*10000+MONTH(A1)*100+DAY(A1)") == 20210615.0
