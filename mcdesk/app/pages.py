@@ -20,7 +20,7 @@ from engine.check import CheckReport, check_model, notes, summary
 from engine.errors import McdeskError
 from engine.spec import SimulationSpec
 
-from . import export, project
+from . import charts, export, project
 from .export_panel import ExportPanel
 from .inputs_panel import InputDialog, InputsList, OutputsList
 from .login import register_login, session_id
@@ -31,7 +31,7 @@ from .security import LoginGuard, SessionTable
 from .settings import AppSettings
 from .uploads import UploadGuard, bind_page
 from .workbook_view import WorkbookView, display_value
-from .workspace import Workspace
+from .workspace import Workspace, warm_backends
 
 log = logging.getLogger(__name__)
 
@@ -528,7 +528,10 @@ class WorkbookPage:
 
 def register(config: AppConfig) -> SessionTable | None:
     """Declare the pages and routes for ``config`` (call before ``ui.run``); on a team
-    instance, the table of who is signed in."""
+    instance, the table of who is signed in.  The backends and plotly start loading here,
+    when the app process starts, not when the first page is built."""
+    warm_backends()
+    charts.warm_in_background()
     workspaces = Workspaces(config)
     sessions = SessionTable(config.data_dir / "sessions.json") if config.team else None
     # added before ui.run adds SessionMiddleware, so it runs inside it and sees the session

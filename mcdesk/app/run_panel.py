@@ -92,7 +92,9 @@ class RunPanel:
 
     def __init__(self, ws: Workspace, finished: Callable[[], None], remote_ready: bool,
                  timed: Callable[[], None] | None = None) -> None:
-        warm_backends()
+        warm_backends()  # started with the app process already (pages.register)
+        if ws.result is None:  # the first run of this page: its kernel loaded meanwhile
+            ws.warm_kernel()
         self.ws = ws
         self.finished = finished
         self.timed = timed  # told when the charts' time is known (after ``finished``)

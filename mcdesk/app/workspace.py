@@ -7,6 +7,7 @@ these methods and show the :class:`~engine.errors.McdeskError` messages they rai
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
@@ -37,7 +38,7 @@ from engine.workbook import CellRef, Limits
 
 log = logging.getLogger(__name__)
 
-__all__ = ["BACKEND_LABELS", "warm_backends", "PRECISION_STATISTICS", "PrecisionSettings", "RunProgress",
+__all__ = ["BACKEND_LABELS", "warm_backends", "warm_kernel", "PRECISION_STATISTICS", "PrecisionSettings", "RunProgress",
            "RunSettings", "RunTiming", "Simtable", "SimtableSettings", "ViewState", "Workspace",
            "will_compile"]
 
@@ -103,6 +104,42 @@ def warm_numba(model: Model, spec: SimulationSpec) -> threading.Thread | None:
     thread.start()
     return thread
 
+
+
+_kernels_warmed: set[str] = set()
+_kernels_lock = threading.Lock()
+
+
+def warm_kernel(path: Path, spec: SimulationSpec) -> threading.Thread | None:
+    """Load the numba kernel of ``spec`` on the workbook at ``path`` from numba's disk cache
+    in a daemon thread, with its own copy of the model (nothing shared with the page's runs):
+    numba's runtime functions and the kernel are then loaded in this process before the
+    user clicks Run.  A kernel that is not compiled yet is left to the run (no compile here:
+    it would compete with the run's own).  Once per workbook file and spec in a process
+    (None when it was started already)."""
+    key = json.dumps([str(path), path.stat().st_mtime_ns if path.exists() else 0,
+                      spec.to_dict()], sort_keys=True, default=str)
+    with _kernels_lock:
+        if key in _kernels_warmed:
+            return None
+        _kernels_warmed.add(key)
+
+    def load() -> None:
+        try:
+            if "numba" not in available_backends():
+                return
+            from engine.backends.numba import NumbaBackend  # noqa: PLC0415 - optional, heavy
+
+            backend = NumbaBackend()
+            job = prepare(Model.open(path), spec)
+            if backend.is_compiled(job):
+                backend.prepare(job)
+        except Exception as exc:  # noqa: BLE001 - warming is best effort; the run reports errors
+            log.info("numba kernel not loaded in the background: %r", exc)
+
+    thread = threading.Thread(target=load, name="mcdesk-warm-kernel", daemon=True)
+    thread.start()
+    return thread
 
 PRECISION_STATISTICS = ("mean", "p5", "p10", "p50", "p90", "p95")
 
@@ -523,6 +560,17 @@ class Workspace:
 
             spec.precision = PrecisionSpec(s.precision.targets(list(self.outputs)))
         return spec
+
+    def warm_kernel(self) -> threading.Thread | None:
+        """Start loading the current run's numba kernel (:func:`warm_kernel`) when a numba
+        run is set up (numba or auto backend, a workbook, outputs and valid settings)."""
+        if self.model is None or not self.outputs or self.settings.backend not in ("numba", "auto"):
+            return None
+        try:
+            spec = self.spec()
+        except McdeskError:
+            return None
+        return warm_kernel(self.model.workbook.path, spec)
 
     def backend(self) -> Backend:
         name = self.settings.backend
