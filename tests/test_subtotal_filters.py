@@ -105,3 +105,11 @@ def test_reader_records_filtered_rows(model):
     assert sheets["Hand"].filtered_rows == frozenset()
     assert sheets["Tables"].filtered_rows == frozenset({3})
     assert sheets["Tables"].hidden_rows == frozenset({3, 10})
+
+
+@pytest.mark.parametrize(("formula", "expected"), [
+    ("=AGGREGATE(9,5,B2:B6)", 21.0),   # 5: leave out hidden rows (filtered ones are hidden)
+    ("=AGGREGATE(9,4,B2:B6)", 31.0),   # 4: leave out nothing
+])
+def test_aggregate_leaves_out_filtered_rows_only_when_its_option_says(model, formula, expected):
+    assert value(model, formula, "Filtered") == expected
