@@ -372,6 +372,9 @@ class Workspace:
     _reach: dict[tuple, frozenset[str]] = field(default_factory=dict, repr=False)
     _random: list[str] | None = field(default=None, repr=False)
     warm_thread: threading.Thread | None = field(default=None, repr=False)
+    # loading the kernel from the disk cache (warm_kernel): a run waits for it rather than
+    # load the same runtime beside it (it never compiles, so the wait is short)
+    kernel_thread: threading.Thread | None = field(default=None, repr=False)
 
     # ------------------------------------------------------------ workbook
     def open(self, path: Path, name: str | None = None) -> None:
@@ -570,7 +573,8 @@ class Workspace:
             spec = self.spec()
         except McdeskError:
             return None
-        return warm_kernel(self.model.workbook.path, spec)
+        self.kernel_thread = warm_kernel(self.model.workbook.path, spec)
+        return self.kernel_thread
 
     def backend(self) -> Backend:
         name = self.settings.backend
@@ -611,6 +615,10 @@ class Workspace:
         prog = self.progress
         prog.cancel_requested.clear()
         prog.done, prog.total, prog.started, prog.running = 0, spec.trials, time.perf_counter(), True
+        if self.kernel_thread is not None:  # counted in "starting"
+            prog.phase = "Starting..."
+            self.kernel_thread.join()
+            self.kernel_thread = None
         prog.phase = "Preparing the model..."
         timing = RunTiming()
         try:  # engine.simulate.simulate, phase by phase
