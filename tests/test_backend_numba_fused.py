@@ -264,3 +264,44 @@ def _share(name: str) -> float:
                                   "ironcalc__LOGNORM.xlsx", "xlcalculator__VDB.xlsx"])
 def test_shared_workbook_slices_are_fused(book):
     assert _share(book) >= 0.99
+
+
+def test_subtotal_function_numbers_outside_excels_are_left_to_numpy(backend):
+    """SUBTOTAL(205, ...) is #VALUE! in the library (only 1-11 and 101-111 exist); the kernel
+    must not read it as MIN (205 % 100 = 5)."""
+    model = Model.from_cells({"Sheet1!A1": 1.0, "Sheet1!A2": 2.0,
+                              "Sheet1!B1": "=SUBTOTAL(205,A1:A2)", "Sheet1!B2": "=SUBTOTAL(9,A1:A2)"})
+    job = job_for(model, [tri("Sheet1!A1", 0.0, 1.0, 2.0)], ["Sheet1!B1", "Sheet1!B2"], trials=500)
+    report = fused_report(job)
+    assert set(report) == {"Sheet1!B1"} and "101-111" in report["Sheet1!B1"]
+    got, want = run(backend, job, 500), run(NumpyBackend(), job, 500)
+    assert_same(job, got, want)
+    assert (got[1][model.ref("Sheet1!B1")] == 3).all()   # #VALUE!
+
+
+def test_a_1904_workbook_is_left_to_numpy(backend, tmp_path):
+    """The kernel's calendar is the 1900 system's: in a 1904 workbook (serials from
+    1904-01-01) its date cells go to numpy, which counts from the workbook's epoch."""
+    import openpyxl
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904
+
+    wb = openpyxl.Workbook()
+    wb.epoch = CALENDAR_MAC_1904
+    ws = wb.active
+    ws["A1"] = 40000.0
+    ws["B1"] = "=YEAR(A1)*10000+MONTH(A1)*100+DAY(A1)+YEARFRAC(A1,A1+400)"
+    path = tmp_path / "mac.xlsx"
+    wb.save(path)
+    model = Model.open(path)
+    assert model.workbook.date1904
+    sheet = model.workbook.sheet_names[0] if hasattr(model.workbook, "sheet_names") else "Sheet"
+    job = job_for(model, [tri(f"{sheet}!A1", 39000.0, 40000.0, 41000.0)], [f"{sheet}!B1"],
+                  trials=500)
+    assert "1904" in next(iter(fused_report(job).values()))
+    got, want = run(backend, job, 500), run(NumpyBackend(), job, 500)
+    assert_same(job, got, want)
+    b1 = model.ref(f"{sheet}!B1")
+    # 40000 in the 1904 system is 2013-07-07 (41462 in the 1900 one)
+    one = Model.open(path).evaluate_formula("=YEAR(40000)*10000+MONTH(40000)*100+DAY(40000)")
+    assert float(one.data[0]) == 20130707.0
+    assert np.all(np.floor(got[0][b1]) // 10000 >= 2010)

@@ -457,6 +457,8 @@ class Generator(FunctionsMixin, TextMixin, MixedMixin):
         if wb_cell is None or wb_cell.formula is None or wb_cell.array_anchor is not None \
                 or wb_cell.array_ref:
             raise NotFusable("array formula")
+        if getattr(self.model.workbook, "date1904", False):
+            raise NotFusable("a workbook in the 1904 date system (numpy computes its dates)")
         cc = self.model.code(c)
         if cc.info.table or cc.info.unsupported:
             raise NotFusable("a data table or an unsupported function")

@@ -165,9 +165,12 @@ class StatsMixin(ArgsMixin):
         table = {1: "AVERAGE", 2: "COUNT", 3: "COUNTA", 4: "MAX", 5: "MIN", 6: "PRODUCT",
                  7: "STDEV", 8: "STDEVP", 9: "SUM", 10: "VAR", 11: "VARP"}
         which = node.args[0] if node.args else None
-        if not isinstance(which, ir.Num) or int(which.value) % 100 not in table:
-            raise NotFusable("SUBTOTAL with a computed or unknown function number")
+        if not isinstance(which, ir.Num):
+            raise NotFusable("SUBTOTAL with a computed function number")
         code = int(which.value)
+        if code % 100 not in table or code // 100 not in (0, 1) or code != which.value:
+            raise NotFusable("SUBTOTAL with a function number outside 1-11 and 101-111 "
+                             "(the numpy library answers #VALUE!)")
         args: list[ir.Node] = []
         for a in node.args[1:]:
             if isinstance(a, ir.Ref):
