@@ -188,35 +188,40 @@ def test_numba_draws_what_numpy_draws():
         inside.append(kind)
         np.testing.assert_allclose(_runtime_ppf(s, u), d.ppf(u), rtol=1e-12, atol=0)
     assert {"triangular", "trigen", "pert", "uniform", "normal", "lognormal", "lognormal2",
-            "beta", "betageneral", "discrete"} | CLOSED_FORM <= set(inside)
+            "beta", "betageneral", "discrete"} | CLOSED_FORM | SPECIAL <= set(inside)
 
 
 # the kinds whose inverse CDF is a closed formula, drawn in the kernels (numba and CUDA)
 CLOSED_FORM = {"exponential", "weibull", "logistic", "loglogistic", "pareto", "extvalue",
                "rayleigh", "intuniform", "bernoulli", "geometric"}
+# through scipy's gammaincinv and stdtrit, linked into the numba kernel (the CUDA kernel draws
+# them on the host)
+SPECIAL = {"gamma", "erlang", "chisq", "student"}
 # truncated and shifted: drawn in the kernels too (the uniform mapped into [F(lo), F(hi)])
 ADJUSTED = ["exponential(4; truncate=(,10))", "weibull(1.7,3; truncate=(1,4); shift=2)",
             "pareto(3.5,2; truncate=(,5))", "logistic(5,2; ptruncate=(0.05,0.9); shift=-3)",
             "extvalue(3,2; truncate=(0,8))", "loglogistic(1,2,4; shift=0.5)",
             "rayleigh(2; truncate=(1,))", "intuniform(3,9; truncate=(4,7); shift=10)",
-            "geometric(0.25; truncate=(2,6); shift=-1)", "bernoulli(0.3; shift=2)"]
+            "geometric(0.25; truncate=(2,6); shift=-1)", "bernoulli(0.3; shift=2)",
+            "gamma(2.5,3; shift=-4)", "student(7; truncate=(-2,3))",
+            "chisq(5; ptruncate=(0.1,))", "erlang(3,2; truncate=(1,10); shift=1)"]
 
 
 @pytest.mark.parametrize("text", ADJUSTED)
-def test_numba_draws_truncated_and_shifted_closed_forms(text):
+def test_numba_draws_truncated_and_shifted_kinds(text):
     pytest.importorskip("numba")
     from engine.backends.numba._samplers import _runtime_ppf, sampler_for, test_uniforms
 
     d = _dist(text)
     s = sampler_for(d)
-    assert s.ppf == "ppf_closed"
+    assert s.ppf == ("ppf_special" if d.name in SPECIAL else "ppf_closed")
     u = test_uniforms()
     want = d.ppf(u)
     np.testing.assert_allclose(_runtime_ppf(s, u), want, rtol=1e-12, atol=0)
     assert s.bounds[0] <= want.min() and want.max() <= s.bounds[1]
 
 
-def test_numba_kernel_draws_the_closed_forms_as_numpy_does(tmp_path):
+def test_numba_kernel_draws_the_moved_kinds_as_numpy_does(tmp_path):
     """A model of the moved kinds (two truncated and shifted) run by the numba backend: every
     input drawn in the kernel, samples and output equal numpy's to 1e-13, with Monte Carlo
     and Latin hypercube."""
@@ -228,7 +233,7 @@ def test_numba_kernel_draws_the_closed_forms_as_numpy_does(tmp_path):
     from engine.simulate import prepare
     from engine.spec import InputSpec, SimulationSpec
 
-    rows = [(k, p, {}) for k, p, _ in TABLE if k in CLOSED_FORM]
+    rows = [(k, p, {}) for k, p, _ in TABLE if k in CLOSED_FORM | SPECIAL]
     rows += [("weibull", {"alpha": 1.7, "beta": 3}, {"truncate": {"min": 1, "max": 4},
                                                      "shift": 2.0}),
              ("geometric", {"p": 0.25}, {"truncate": {"pmin": 0.2}, "shift": -1.0})]

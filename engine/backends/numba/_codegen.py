@@ -780,7 +780,8 @@ class Generator(FunctionsMixin, TextMixin, MixedMixin):
             "from engine.backends.numba._rt import fill_group, fill_rsum, rsum",
             "from engine.backends.numba._rt import (fill_closed, fill_discrete, fill_lognormal,",
             "                                       fill_normal, fill_pert, fill_pertfast,",
-            "                                       fill_triangular, fill_u01, fill_uniform)",
+            "                                       fill_special, fill_triangular, fill_u01,",
+            "                                       fill_uniform)",
             f"from engine.backends.numba._rt_functions import ({', '.join(RT_FUNCTIONS)})",
         ]
         src += draw

@@ -36,6 +36,8 @@ _SPECIAL = {  # our symbol -> cython_special capsule
     "mcdesk_ndtri": "ndtri",
     "mcdesk_ndtr": "__pyx_fuse_1ndtr",
     "mcdesk_betaincinv": "__pyx_fuse_0betaincinv",
+    "mcdesk_gammaincinv": "gammaincinv",
+    "mcdesk_stdtrit": "__pyx_fuse_0stdtrit",
 }
 
 
@@ -58,6 +60,11 @@ _ndtri = types.ExternalFunction("mcdesk_ndtri", types.float64(types.float64, typ
 _ndtr = types.ExternalFunction("mcdesk_ndtr", types.float64(types.float64, types.intc))
 _betaincinv = types.ExternalFunction(
     "mcdesk_betaincinv", types.float64(types.float64, types.float64, types.float64, types.intc))
+
+_gammaincinv = types.ExternalFunction(
+    "mcdesk_gammaincinv", types.float64(types.float64, types.float64, types.intc))
+_stdtrit = types.ExternalFunction(
+    "mcdesk_stdtrit", types.float64(types.float64, types.float64, types.intc))
 
 
 @_jit
@@ -333,6 +340,24 @@ def ppf_closed(u, code, a, b, c, plo, phi, shift):
     return _closed(u, code, a, b, c, plo, phi, shift)
 
 
+# inverse CDFs through scipy's special functions (bit for bit scipy's): ``code`` 0 is
+# b * gammaincinv(a, v) (gamma and erlang: shape a, scale b; chi-square: a = nu / 2, b = 2),
+# 1 is stdtrit(a, v) (Student's t, nu = a); truncation and shift as ppf_closed's.
+SPECIAL_KINDS = ("gamma", "erlang", "chisq", "student")
+
+
+@_inline
+def _special(u, code, a, b, plo, phi, shift):
+    v = plo + u * (phi - plo)
+    x = b * _gammaincinv(a, v, 0) if code == 0.0 else _stdtrit(a, v, 0)
+    return x + shift
+
+
+@_jit
+def ppf_special(u, code, a, b, plo, phi, shift):
+    return _special(u, code, a, b, plo, phi, shift)
+
+
 # ----------------------------------------------------------------- block fills
 # out[i] for i in [lo, hi): the sample of trial start + i of stream s (uniforms first, in a
 # loop LLVM vectorizes, then the inverse CDF in place)
@@ -400,6 +425,13 @@ def fill_closed(out, lo, hi, start, k0, k1, s, total, lhs, code, a, b, c, plo, p
     fill_u01(out, lo, hi, start, k0, k1, s, total, lhs)
     for i in range(lo, hi):
         out[i] = _closed(out[i], code, a, b, c, plo, phi, shift)
+
+
+@_jit
+def fill_special(out, lo, hi, start, k0, k1, s, total, lhs, code, a, b, plo, phi, shift):
+    fill_u01(out, lo, hi, start, k0, k1, s, total, lhs)
+    for i in range(lo, hi):
+        out[i] = _special(out[i], code, a, b, plo, phi, shift)
 
 
 # ----------------------------------------------------------------- branch-free building blocks

@@ -63,10 +63,10 @@ def candidates(dist: Any) -> Iterator[InputSampler]:
     (engine.distributions.Adjusted), are drawn outside the kernel by their numpy ppf."""
     if getattr(dist, "keyed", False):
         return  # own stream or correlated: drawn by numpy (same numbers)
-    from ._rt import CLOSED_KINDS
+    from ._rt import CLOSED_KINDS, SPECIAL_KINDS
 
     kind = str(getattr(dist, "name", type(dist).__name__)).lower()
-    if kind in CLOSED_KINDS:
+    if kind in CLOSED_KINDS or kind in SPECIAL_KINDS:
         yield from _closed_candidates(dist, kind)
         return
     if getattr(dist, "adjusted", False):
@@ -120,10 +120,17 @@ _CLOSED_PARAMS: dict[str, tuple[tuple[str, ...], Any]] = {
     "bernoulli": (("p",), lambda p: (1.0 - p, 0.0, 0.0)),
     "geometric": (("p",), lambda p: (math.log1p(-p) if p < 1 else -math.inf, 0.0, 0.0)),
 }
+# ppf_special's (code, a, b): b * gammaincinv(a, v), or stdtrit(a, v)
+_SPECIAL_PARAMS: dict[str, tuple[tuple[str, ...], Any]] = {
+    "gamma": (("alpha", "beta"), lambda alpha, beta: (0.0, alpha, beta)),
+    "erlang": (("alpha", "beta"), lambda alpha, beta: (0.0, alpha, beta)),
+    "chisq": (("nu",), lambda nu: (0.0, nu / 2.0, 2.0)),
+    "student": (("nu",), lambda nu: (1.0, nu, 0.0)),
+}
 
 
 def _closed_candidates(dist: Any, kind: str) -> Iterator[InputSampler]:
-    """``ppf_closed`` of the kind, with the truncation (as percentiles) and the shift of an
+    """``ppf_closed`` (or ``ppf_special``) of the kind, with the truncation (as percentiles) and the shift of an
     engine.distributions.Adjusted; its bounds are its own values at the ends of the uniforms
     (every one of these inverse CDFs is nondecreasing), widened by a few units in the last
     place for the approximate candidate."""
@@ -132,15 +139,19 @@ def _closed_candidates(dist: Any, kind: str) -> Iterator[InputSampler]:
     shift = float(getattr(dist, "shift", 0.0))
     get_params = getattr(base, "params", None)
     params: dict[str, Any] = get_params() if callable(get_params) else {}
-    names, to_runtime = _CLOSED_PARAMS[kind]
+    from ._rt import CLOSED_KINDS
+
+    special = kind not in CLOSED_KINDS
+    names, to_runtime = (_SPECIAL_PARAMS if special else _CLOSED_PARAMS)[kind]
     values = [_float(base, n, params) for n in names]
     if any(v is None for v in values):
         return
-    from ._rt import CLOSED_KINDS
-
     with np.errstate(all="ignore"):
-        p = (float(CLOSED_KINDS.index(kind)), *map(float, to_runtime(*values)), plo, phi, shift)
-    s = InputSampler("ppf_closed", p)
+        p = tuple(map(float, to_runtime(*values)))
+    if special:
+        s = InputSampler("ppf_special", (*p, plo, phi, shift))
+    else:
+        s = InputSampler("ppf_closed", (float(CLOSED_KINDS.index(kind)), *p, plo, phi, shift))
     ends = _runtime_ppf(s, np.array([_U_MIN, _U_MAX]))
     lo, hi = float(ends[0]), float(ends[1])
     if math.isnan(lo) or math.isnan(hi):
