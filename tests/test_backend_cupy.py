@@ -291,20 +291,22 @@ CLOSED_FORM_INPUTS = [  # drawn in the kernel by ppf_closed, two truncated and s
     InputSpec("Sheet1!A8", "intuniform", {"min": 3.0, "max": 9.0}),
     InputSpec("Sheet1!A9", "bernoulli", {"p": 0.3}),
     InputSpec("Sheet1!A10", "geometric", {"p": 0.25}, truncate={"pmin": 0.2}, shift=-1.0),
+    InputSpec("Sheet1!A11", "student", {"nu": 7.0}),   # scipy's stdtrit: drawn on the host
 ]
 
 
 @needs_cxx
 def test_closed_form_distributions_are_drawn_in_the_kernel(host):
     """Exponential, Weibull, ..., geometric (truncated and shifted too): the kernel's samples
-    are the numpy library's within 1e-12 relative (libm's log1p/exp/pow against numpy's)."""
+    are the numpy library's within 1e-12 relative (libm's log1p/exp/pow against numpy's);
+    Student t (numba's ppf_special) is drawn on the host."""
     n = len(CLOSED_FORM_INPUTS)
     cells: dict = {f"Sheet1!A{i}": 1.0 for i in range(1, n + 1)}
     cells["Sheet1!B1"] = "=" + "+".join(f"A{i}" for i in range(1, n + 1))
     job = job_for(Model.from_cells(cells), CLOSED_FORM_INPUTS, ["Sheet1!B1"], trials=5_000,
                   seed=2**40 + 9)
     got, want = run(host, job, 2_000), run(NumpyBackend(), job, 5_000)
-    assert host.prepare(job).plan.ext_inputs == []
+    assert [str(c) for c in host.prepare(job).plan.ext_inputs] == ["Sheet1!A11"]
     for c in job.distributions:
         np.testing.assert_allclose(got[2][c], want[2][c], rtol=1e-12, atol=0, err_msg=str(c))
     c = job.program.outputs[0]
