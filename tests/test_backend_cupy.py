@@ -292,12 +292,19 @@ CLOSED_FORM_INPUTS = [  # drawn in the kernel by ppf_closed, two truncated and s
     InputSpec("Sheet1!A9", "bernoulli", {"p": 0.3}),
     InputSpec("Sheet1!A10", "geometric", {"p": 0.25}, truncate={"pmin": 0.2}, shift=-1.0),
     InputSpec("Sheet1!A11", "student", {"nu": 7.0}),   # scipy's stdtrit: drawn on the host
+    InputSpec("Sheet1!A12", "normal", {"mean": 10.0, "sd": 2.0},
+              truncate={"min": 8.0, "max": 13.0}, shift=5.0),
+    InputSpec("Sheet1!A13", "lognormal", {"mean": 5.0, "sd": 1.5}, truncate={"max": 9.0}),
+    InputSpec("Sheet1!A14", "uniform", {"min": -1.0, "max": 3.0}, shift=2.0),
+    InputSpec("Sheet1!A15", "triangular", {"min": 1.0, "mode": 2.0, "max": 4.0},
+              truncate={"min": 1.5, "max": 3.5}, shift=10.0),
 ]
 
 
 @needs_cxx
 def test_closed_form_distributions_are_drawn_in_the_kernel(host):
-    """Exponential, Weibull, ..., geometric (truncated and shifted too): the kernel's samples
+    """Exponential, Weibull, ..., geometric, and normal, lognormal, uniform, triangular
+    truncated or shifted (ppf_closed): the kernel's samples
     are the numpy library's within 1e-12 relative (libm's log1p/exp/pow against numpy's);
     Student t (numba's ppf_special) is drawn on the host."""
     n = len(CLOSED_FORM_INPUTS)

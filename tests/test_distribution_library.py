@@ -204,7 +204,13 @@ ADJUSTED = ["exponential(4; truncate=(,10))", "weibull(1.7,3; truncate=(1,4); sh
             "rayleigh(2; truncate=(1,))", "intuniform(3,9; truncate=(4,7); shift=10)",
             "geometric(0.25; truncate=(2,6); shift=-1)", "bernoulli(0.3; shift=2)",
             "gamma(2.5,3; shift=-4)", "student(7; truncate=(-2,3))",
-            "chisq(5; ptruncate=(0.1,))", "erlang(3,2; truncate=(1,10); shift=1)"]
+            "chisq(5; ptruncate=(0.1,))", "erlang(3,2; truncate=(1,10); shift=1)",
+            # kinds with their own sampler, truncated or shifted
+            "normal(10,2; truncate=(8,13); shift=5)", "lognormal(5,1.5; truncate=(2,9))",
+            "lognormal2(0.5,0.4; shift=1)", "uniform(-1,3; ptruncate=(0.1,0.9))",
+            "triangular(1,2,4; truncate=(1.5,3.5); shift=10)", "trigen(2,3,6,0.1,0.9; shift=1)",
+            "pert(1,2,4; truncate=(1.5,))", "beta(2,5; shift=1)",
+            "betageneral(2,5,10,20; truncate=(12,18))"]
 
 
 @pytest.mark.parametrize("text", ADJUSTED)
@@ -214,7 +220,8 @@ def test_numba_draws_truncated_and_shifted_kinds(text):
 
     d = _dist(text)
     s = sampler_for(d)
-    assert s.ppf == ("ppf_special" if d.name in SPECIAL else "ppf_closed")
+    by_beta = {"pert", "beta", "betageneral"}
+    assert s.ppf == ("ppf_special" if d.name in SPECIAL | by_beta else "ppf_closed")
     u = test_uniforms()
     want = d.ppf(u)
     np.testing.assert_allclose(_runtime_ppf(s, u), want, rtol=1e-12, atol=0)
@@ -222,7 +229,7 @@ def test_numba_draws_truncated_and_shifted_kinds(text):
 
 
 def test_numba_kernel_draws_the_moved_kinds_as_numpy_does(tmp_path):
-    """A model of the moved kinds (two truncated and shifted) run by the numba backend: every
+    """A model of the moved kinds (four truncated or shifted) run by the numba backend: every
     input drawn in the kernel, samples and output equal numpy's to 1e-13, with Monte Carlo
     and Latin hypercube."""
     pytest.importorskip("numba")
@@ -236,7 +243,9 @@ def test_numba_kernel_draws_the_moved_kinds_as_numpy_does(tmp_path):
     rows = [(k, p, {}) for k, p, _ in TABLE if k in CLOSED_FORM | SPECIAL]
     rows += [("weibull", {"alpha": 1.7, "beta": 3}, {"truncate": {"min": 1, "max": 4},
                                                      "shift": 2.0}),
-             ("geometric", {"p": 0.25}, {"truncate": {"pmin": 0.2}, "shift": -1.0})]
+             ("geometric", {"p": 0.25}, {"truncate": {"pmin": 0.2}, "shift": -1.0}),
+             ("normal", {"mean": 10, "sd": 2}, {"truncate": {"min": 8, "max": 13}, "shift": 5.0}),
+             ("pert", {"min": 1, "mode": 2, "max": 4}, {"truncate": {"min": 1.5}})]
     inputs = [InputSpec(f"Sheet1!A{i + 1}", k, p, **extra)
               for i, (k, p, extra) in enumerate(rows)]
     cells: dict[str, object] = {f"Sheet1!A{i + 1}": 1.0 for i in range(len(rows))}

@@ -192,6 +192,10 @@ MC_HD double ppf_closed(double u, double code, double a, double b, double c, dou
     case 6: x = a + b * exp((log(v) - log1p(-v)) / c); break;         /* loglogistic */
     case 7: x = a + fmin(floor(v * b), b - 1.0); break;               /* intuniform */
     case 8: x = v > a ? 1.0 : 0.0; break;                             /* bernoulli */
+    case 10: x = a + b * ndtri(v); break;                             /* normal */
+    case 11: x = exp(a + b * ndtri(v)); break;                        /* lognormal */
+    case 12: x = a + v * (b - a); break;                              /* uniform */
+    case 13: x = ppf_triangular(v, a, c, b); break;                   /* triangular */
     default:                                                          /* geometric */
         if (v <= 0.0) x = -1.0;
         else if (v >= 1.0) x = mc_bits(0x7FF0000000000000ull);

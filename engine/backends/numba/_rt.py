@@ -290,7 +290,9 @@ def ppf_pertfast(u, dp, off):
 # engine.distributions.Adjusted: v = plo + u * (phi - plo), x = ppf(v) + shift.  Each is the
 # numpy expression of engine/distributions in the same order of operations.
 CLOSED_KINDS = ("exponential", "weibull", "rayleigh", "pareto", "logistic", "extvalue",
-                "loglogistic", "intuniform", "bernoulli", "geometric")
+                "loglogistic", "intuniform", "bernoulli", "geometric",
+                # drawn by ppf_closed only when truncated or shifted (else by their own ppf)
+                "normal", "lognormal", "uniform", "triangular")
 
 
 @_inline
@@ -324,6 +326,14 @@ def _closed(u, code, a, b, c, plo, phi, shift):
         x = a + min(np.floor(v * b), b - 1.0)
     elif k == 8:    # bernoulli: 1 - p = a
         x = 1.0 if v > a else 0.0
+    elif k == 10:   # normal: mean = a, sd = b
+        x = a + b * _ndtri(v, 0)
+    elif k == 11:   # lognormal: mu = a, sigma = b
+        x = np.exp(a + b * _ndtri(v, 0))
+    elif k == 12:   # uniform: min = a, max = b
+        x = a + v * (b - a)
+    elif k == 13:   # triangular: min = a, max = b, mode = c
+        x = _triangular(v, a, c, b)
     else:           # geometric (scipy's geom with loc -1): log1p(-p) = a
         if v <= 0.0:
             x = -1.0
@@ -342,20 +352,26 @@ def ppf_closed(u, code, a, b, c, plo, phi, shift):
 
 # inverse CDFs through scipy's special functions (bit for bit scipy's): ``code`` 0 is
 # b * gammaincinv(a, v) (gamma and erlang: shape a, scale b; chi-square: a = nu / 2, b = 2),
-# 1 is stdtrit(a, v) (Student's t, nu = a); truncation and shift as ppf_closed's.
+# 1 is stdtrit(a, v) (Student's t, nu = a), 2 is c + d * betaincinv(a, b, v) (a truncated or
+# shifted PERT, beta, beta-general); truncation and shift as ppf_closed's.
 SPECIAL_KINDS = ("gamma", "erlang", "chisq", "student")
 
 
 @_inline
-def _special(u, code, a, b, plo, phi, shift):
+def _special(u, code, a, b, c, d, plo, phi, shift):
     v = plo + u * (phi - plo)
-    x = b * _gammaincinv(a, v, 0) if code == 0.0 else _stdtrit(a, v, 0)
+    if code == 0.0:
+        x = b * _gammaincinv(a, v, 0)
+    elif code == 1.0:
+        x = _stdtrit(a, v, 0)
+    else:
+        x = c + d * _betaincinv(a, b, v, 0)
     return x + shift
 
 
 @_jit
-def ppf_special(u, code, a, b, plo, phi, shift):
-    return _special(u, code, a, b, plo, phi, shift)
+def ppf_special(u, code, a, b, c, d, plo, phi, shift):
+    return _special(u, code, a, b, c, d, plo, phi, shift)
 
 
 # ----------------------------------------------------------------- block fills
@@ -428,10 +444,11 @@ def fill_closed(out, lo, hi, start, k0, k1, s, total, lhs, code, a, b, c, plo, p
 
 
 @_jit
-def fill_special(out, lo, hi, start, k0, k1, s, total, lhs, code, a, b, plo, phi, shift):
+def fill_special(out, lo, hi, start, k0, k1, s, total, lhs, code, a, b, c, d, plo, phi,
+                 shift):
     fill_u01(out, lo, hi, start, k0, k1, s, total, lhs)
     for i in range(lo, hi):
-        out[i] = _special(out[i], code, a, b, plo, phi, shift)
+        out[i] = _special(out[i], code, a, b, c, d, plo, phi, shift)
 
 
 # ----------------------------------------------------------------- branch-free building blocks

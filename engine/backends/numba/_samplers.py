@@ -59,18 +59,15 @@ def candidates(dist: Any) -> Iterator[InputSampler]:
     """Runtime samplers that may reproduce ``dist`` (verified by the caller), read from the
     documented API of engine.distributions: ``name``, ``params()`` and the derived numbers
     (Pert's and BetaGeneral's alpha and beta, Lognormal's mu and sigma, Discrete's cumulative;
-    Trigen is the triangle it solved for).  Other kinds, and any distribution with properties
-    (engine.distributions.Adjusted), are drawn outside the kernel by their numpy ppf."""
+    Trigen is the triangle it solved for; the closed forms and the gamma family).  A truncated
+    or shifted one (engine.distributions.Adjusted) through ``ppf_closed``/``ppf_special``
+    where its kind has one; other kinds are drawn outside the kernel by their numpy ppf."""
     if getattr(dist, "keyed", False):
         return  # own stream or correlated: drawn by numpy (same numbers)
-    from ._rt import CLOSED_KINDS, SPECIAL_KINDS
-
     kind = str(getattr(dist, "name", type(dist).__name__)).lower()
-    if kind in CLOSED_KINDS or kind in SPECIAL_KINDS:
-        yield from _closed_candidates(dist, kind)
+    if kind in _CLOSED_PARAMS or kind in _SPECIAL_PARAMS or getattr(dist, "adjusted", False):
+        yield from _closed_candidates(dist, kind)  # truncated or shifted: these only
         return
-    if getattr(dist, "adjusted", False):
-        return  # truncated or shifted: drawn by numpy (same numbers)
     get_params = getattr(dist, "params", None)
     params: dict[str, Any] = get_params() if callable(get_params) else {}
     lo, mode, hi = (_float(dist, k, params) for k in ("min", "mode", "max"))
@@ -107,51 +104,72 @@ def candidates(dist: Any) -> Iterator[InputSampler]:
                                    (float(v.min()), float(v.max())))
 
 
-# the runtime parameters (a, b, c) of each closed-form kind, from the distribution's fields
-_CLOSED_PARAMS: dict[str, tuple[tuple[str, ...], Any]] = {
-    "exponential": (("beta",), lambda beta: (beta, 0.0, 0.0)),
-    "weibull": (("alpha", "beta"), lambda alpha, beta: (beta, 1.0 / alpha, 0.0)),
-    "rayleigh": (("beta",), lambda beta: (beta, 0.0, 0.0)),
-    "pareto": (("theta", "a"), lambda theta, a: (a, theta, 0.0)),
-    "logistic": (("alpha", "beta"), lambda alpha, beta: (alpha, beta, 0.0)),
-    "extvalue": (("alpha", "beta"), lambda alpha, beta: (alpha, beta, 0.0)),
-    "loglogistic": (("gamma", "beta", "alpha"), lambda g, beta, alpha: (g, beta, alpha)),
-    "intuniform": (("min", "max"), lambda lo, hi: (lo, hi - lo + 1.0, 0.0)),
-    "bernoulli": (("p",), lambda p: (1.0 - p, 0.0, 0.0)),
-    "geometric": (("p",), lambda p: (math.log1p(-p) if p < 1 else -math.inf, 0.0, 0.0)),
+# ppf_closed's runtime kind and parameters (a, b, c), from the distribution's fields
+_CLOSED_PARAMS: dict[str, tuple[str, tuple[str, ...], Any]] = {
+    "exponential": ("exponential", ("beta",), lambda beta: (beta, 0.0, 0.0)),
+    "weibull": ("weibull", ("alpha", "beta"), lambda alpha, beta: (beta, 1.0 / alpha, 0.0)),
+    "rayleigh": ("rayleigh", ("beta",), lambda beta: (beta, 0.0, 0.0)),
+    "pareto": ("pareto", ("theta", "a"), lambda theta, a: (a, theta, 0.0)),
+    "logistic": ("logistic", ("alpha", "beta"), lambda alpha, beta: (alpha, beta, 0.0)),
+    "extvalue": ("extvalue", ("alpha", "beta"), lambda alpha, beta: (alpha, beta, 0.0)),
+    "loglogistic": ("loglogistic", ("gamma", "beta", "alpha"),
+                    lambda g, beta, alpha: (g, beta, alpha)),
+    "intuniform": ("intuniform", ("min", "max"), lambda lo, hi: (lo, hi - lo + 1.0, 0.0)),
+    "bernoulli": ("bernoulli", ("p",), lambda p: (1.0 - p, 0.0, 0.0)),
+    "geometric": ("geometric", ("p",),
+                  lambda p: (math.log1p(-p) if p < 1 else -math.inf, 0.0, 0.0)),
 }
-# ppf_special's (code, a, b): b * gammaincinv(a, v), or stdtrit(a, v)
-_SPECIAL_PARAMS: dict[str, tuple[tuple[str, ...], Any]] = {
-    "gamma": (("alpha", "beta"), lambda alpha, beta: (0.0, alpha, beta)),
-    "erlang": (("alpha", "beta"), lambda alpha, beta: (0.0, alpha, beta)),
-    "chisq": (("nu",), lambda nu: (0.0, nu / 2.0, 2.0)),
-    "student": (("nu",), lambda nu: (1.0, nu, 0.0)),
+# kinds with their own in-kernel sampler, drawn by ppf_closed when truncated or shifted
+_ADJUSTED_CLOSED: dict[str, tuple[str, tuple[str, ...], Any]] = {
+    "normal": ("normal", ("mean", "sd"), lambda m, sd: (m, sd, 0.0)),
+    "lognormal": ("lognormal", ("mu", "sigma"), lambda mu, sigma: (mu, sigma, 0.0)),
+    "lognormal2": ("lognormal", ("mu", "sigma"), lambda mu, sigma: (mu, sigma, 0.0)),
+    "uniform": ("uniform", ("min", "max"), lambda lo, hi: (lo, hi, 0.0)),
+    "triangular": ("triangular", ("min", "max", "mode"), lambda lo, hi, m: (lo, hi, m)),
+    "trigen": ("triangular", ("min", "max", "mode"), lambda lo, hi, m: (lo, hi, m)),
+}
+# ppf_special's (code, a, b, c, d): b * gammaincinv(a, v), stdtrit(a, v) or
+# c + d * betaincinv(a, b, v)
+_SPECIAL_PARAMS: dict[str, tuple[str, tuple[str, ...], Any]] = {
+    "gamma": ("", ("alpha", "beta"), lambda alpha, beta: (0.0, alpha, beta, 0.0, 0.0)),
+    "erlang": ("", ("alpha", "beta"), lambda alpha, beta: (0.0, alpha, beta, 0.0, 0.0)),
+    "chisq": ("", ("nu",), lambda nu: (0.0, nu / 2.0, 2.0, 0.0, 0.0)),
+    "student": ("", ("nu",), lambda nu: (1.0, nu, 0.0, 0.0, 0.0)),
+}
+_ADJUSTED_SPECIAL: dict[str, tuple[str, tuple[str, ...], Any]] = {
+    k: ("", ("alpha", "beta", "min", "max"), lambda a, b, lo, hi: (2.0, a, b, lo, hi - lo))
+    for k in ("pert", "beta", "betageneral")
 }
 
 
 def _closed_candidates(dist: Any, kind: str) -> Iterator[InputSampler]:
-    """``ppf_closed`` (or ``ppf_special``) of the kind, with the truncation (as percentiles) and the shift of an
-    engine.distributions.Adjusted; its bounds are its own values at the ends of the uniforms
-    (every one of these inverse CDFs is nondecreasing), widened by a few units in the last
-    place for the approximate candidate."""
-    base = getattr(dist, "base", dist) if getattr(dist, "adjusted", False) else dist
+    """``ppf_closed`` (or ``ppf_special``) of the kind, with the truncation (as percentiles)
+    and the shift of an engine.distributions.Adjusted; its bounds are its own values at the
+    ends of the uniforms (every one of these inverse CDFs is nondecreasing), widened by a few
+    units in the last place for the approximate candidate."""
+    adjusted = bool(getattr(dist, "adjusted", False))
+    base = getattr(dist, "base", dist) if adjusted else dist
     plo, phi = float(getattr(dist, "plo", 0.0)), float(getattr(dist, "phi", 1.0))
     shift = float(getattr(dist, "shift", 0.0))
     get_params = getattr(base, "params", None)
     params: dict[str, Any] = get_params() if callable(get_params) else {}
     from ._rt import CLOSED_KINDS
 
-    special = kind not in CLOSED_KINDS
-    names, to_runtime = (_SPECIAL_PARAMS if special else _CLOSED_PARAMS)[kind]
+    closed = {**_CLOSED_PARAMS, **(_ADJUSTED_CLOSED if adjusted else {})}
+    special = {**_SPECIAL_PARAMS, **(_ADJUSTED_SPECIAL if adjusted else {})}
+    if kind not in closed and kind not in special:
+        return
+    rt_kind, names, to_runtime = closed.get(kind) or special[kind]
     values = [_float(base, n, params) for n in names]
     if any(v is None for v in values):
         return
     with np.errstate(all="ignore"):
         p = tuple(map(float, to_runtime(*values)))
-    if special:
-        s = InputSampler("ppf_special", (*p, plo, phi, shift))
+    if kind in closed:
+        s = InputSampler("ppf_closed", (float(CLOSED_KINDS.index(rt_kind)), *p, plo, phi,
+                                        shift))
     else:
-        s = InputSampler("ppf_closed", (float(CLOSED_KINDS.index(kind)), *p, plo, phi, shift))
+        s = InputSampler("ppf_special", (*p, plo, phi, shift))
     ends = _runtime_ppf(s, np.array([_U_MIN, _U_MAX]))
     lo, hi = float(ends[0]), float(ends[1])
     if math.isnan(lo) or math.isnan(hi):
