@@ -72,8 +72,12 @@ def desktop(tmp_path) -> Iterator[str]:
     stop(proc)
 
 
-def click_cell(page, row: int, col: str) -> None:
+def click_cell(page, row: int, col: str, sheet: str = "Sheet1") -> None:
+    """Click a grid cell and wait until the app has selected it (the Cell field shows it):
+    the selection goes through the server, and a button pressed before it arrives acts on
+    the cell selected before."""
     page.locator(f'.ag-row[row-index="{row - 1}"] .ag-cell[col-id="{col}"]').first.click()
+    sync_api.expect(page.get_by_label("Cell", exact=True)).to_have_value(f"{sheet}!{col}{row}")
 
 
 def add_triangular(page, row: int, col: str, params: tuple[float, float, float]) -> None:

@@ -8,7 +8,9 @@ the wall time is bounded too, at 4x).
 
 from __future__ import annotations
 
+import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -105,26 +107,39 @@ class Run:
                 if ln.strip() and not ln.startswith("mcdesk: warning:")]
 
 
+# The child is started by a small exec'd Python that waits for it and writes its rusage: a
+# child forked straight from pytest would count pytest's own pages (gigabytes late in a full
+# run) in its peak RSS, since Linux records the old image's high-water mark at exec.
+_MEASURE = ("import json, resource, subprocess, sys\n"
+            "rc = subprocess.run(sys.argv[2:]).returncode\n"
+            "r = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+            "open(sys.argv[1], 'w').write(json.dumps([r.ru_maxrss, r.ru_utime + r.ru_stime]))\n"
+            "sys.exit(rc if rc >= 0 else 128 - rc)\n")
+
+
 def mcdesk(*args: str, env: dict[str, str] | None = None) -> Run:
     """``python -m mcdesk ARGS`` in a child process: exit code, output, wall seconds and the
-    child's own peak RSS (``os.wait4``)."""
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+    child's own peak RSS and CPU seconds (its rusage, taken by a small parent of its own)."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err, \
+            tempfile.TemporaryDirectory() as tmp:
+        usage_file = Path(tmp) / "usage.json"
         t0 = time.perf_counter()
-        p = subprocess.Popen([sys.executable, "-m", "mcdesk", *args], stdout=out, stderr=err,
-                             text=True, env={**os.environ, "PYTHONWARNINGS": "ignore",
-                                             **(env or {})})
-        timer = threading.Timer(SECONDS * 4, p.kill)
+        p = subprocess.Popen([sys.executable, "-c", _MEASURE, str(usage_file), sys.executable,
+                              "-m", "mcdesk", *args], stdout=out, stderr=err, text=True,
+                             start_new_session=True,
+                             env={**os.environ, "PYTHONWARNINGS": "ignore", **(env or {})})
+        timer = threading.Timer(SECONDS * 4, lambda: os.killpg(p.pid, signal.SIGKILL))
         timer.start()
         try:
-            _, status, usage = os.wait4(p.pid, 0)
+            rc = p.wait()
         finally:
             timer.cancel()
         wall = time.perf_counter() - t0
-        p.returncode = os.waitstatus_to_exitcode(status)
+        maxrss_kb, cpu = json.loads(usage_file.read_text()) if usage_file.exists() \
+            else (float("inf"), float("inf"))
         out.seek(0)
         err.seek(0)
-        return Run(p.returncode, out.read(), err.read(), usage.ru_utime + usage.ru_stime, wall,
-                   usage.ru_maxrss / 1024)
+        return Run(rc, out.read(), err.read(), cpu, wall, maxrss_kb / 1024)
 
 
 def within_budget(run: Run) -> None:
