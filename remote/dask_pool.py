@@ -59,18 +59,9 @@ class DaskPool:
     def client(self) -> Any:
         with self._lock:
             if self._client is None:
-                from distributed import Client, LocalCluster
+                from engine.backends.dask import connect
 
-                if self.scheduler:
-                    log.info("dask: connecting to %s", self.scheduler)
-                    self._client = Client(self.scheduler, timeout="30s")
-                else:
-                    log.info("dask: starting a LocalCluster of %d worker processes",
-                             self.workers)
-                    self._cluster = LocalCluster(
-                        n_workers=self.workers, threads_per_worker=1, processes=True,
-                        dashboard_address=None, silence_logs=logging.WARNING)
-                    self._client = Client(self._cluster)
+                self._client, self._cluster = connect(self.scheduler, self.workers)
             return self._client
 
     def backend(self, cancel: Callable[[], bool]) -> Backend:

@@ -118,6 +118,22 @@ def _run_range(key: str, inner: str, seed: int, sampling: Any, trials: int, star
     return _inner_backend(inner).run(job, start, count)
 
 
+def connect(scheduler: str | None, n_workers: int, threads_per_worker: int = 1
+            ) -> tuple[Any, Any]:
+    """A ``distributed.Client`` of the scheduler at ``scheduler``, or of a LocalCluster of
+    ``n_workers`` processes started here (returned too, to close; None otherwise)."""
+    from distributed import Client, LocalCluster
+
+    if scheduler:
+        log.info("dask: connecting to %s", scheduler)
+        return Client(scheduler, timeout="30s"), None
+    log.info("dask: starting a LocalCluster of %d workers x %d threads", n_workers,
+             threads_per_worker)
+    cluster = LocalCluster(n_workers=n_workers, threads_per_worker=threads_per_worker,
+                           processes=True, dashboard_address=None, silence_logs=logging.WARNING)
+    return Client(cluster), cluster
+
+
 class DaskBackend(Backend):
     """Trial ranges as tasks on a Dask cluster (see the module docstring)."""
 
@@ -155,18 +171,8 @@ class DaskBackend(Backend):
         """The ``distributed.Client`` (connecting, or starting the LocalCluster, on first use)."""
         with self._lock:
             if self._client is None:
-                from distributed import Client, LocalCluster
-
-                if self.scheduler:
-                    log.info("dask: connecting to %s", self.scheduler)
-                    self._client = Client(self.scheduler, timeout="30s")
-                else:
-                    log.info("dask: starting a LocalCluster of %d workers x %d threads",
-                             self.n_workers, self.threads_per_worker)
-                    self._cluster = LocalCluster(
-                        n_workers=self.n_workers, threads_per_worker=self.threads_per_worker,
-                        processes=True, dashboard_address=None, silence_logs=logging.WARNING)
-                    self._client = Client(self._cluster)
+                self._client, self._cluster = connect(self.scheduler, self.n_workers,
+                                                      self.threads_per_worker)
             return self._client
 
     def total_threads(self) -> int:
