@@ -291,7 +291,8 @@ def parse_number(s: str) -> float | None:
 
 
 def to_number(v: Vec) -> tuple[np.ndarray, np.ndarray | None]:
-    """Coerce for arithmetic: numbers; TRUE/FALSE -> 1/0; blank -> 0; numeric text; else #VALUE!."""
+    """Coerce for arithmetic: numbers; TRUE/FALSE -> 1/0; blank -> 0; numeric text, or a date
+    typed as text (its serial); else #VALUE!."""
     if v.kind == Kind.NUM or v.kind == Kind.BLANK:
         return v.data, v.err
     if v.kind == Kind.BOOL:
@@ -305,6 +306,10 @@ def to_number(v: Vec) -> tuple[np.ndarray, np.ndarray | None]:
             out[i] = float(x)
         elif isinstance(x, str):
             y = parse_number(x)
+            if y is None:  # Excel reads a date typed as text as its serial ("2020-01-01"+0)
+                from .functions._scalars import parse_date_text
+
+                y = parse_date_text(x)
             if y is None:
                 err[i] = VALUE
             else:
