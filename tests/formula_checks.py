@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from engine.check import same_value
 from engine.model import Model
-from engine.values import ExcelError, Grid, Vec
+from engine.values import ERROR_NAMES, ExcelError, Grid, Kind, Vec
 
 
 def ev(formula: str, cells: dict | None = None, inputs: dict | None = None) -> Vec | Grid:
@@ -17,6 +17,15 @@ def scalar(formula: str, cells: dict | None = None):
     if isinstance(v, Grid):  # an array result: its first element, as the cell shows it
         v = v.cells[0][0]
     return v.scalar()
+
+
+def shown(model: Model, formula: str, sheet: str | None = None):
+    """``formula`` on ``model`` (in ``sheet``) as a test compares it: an error by its name
+    ('#VALUE!'), a number as a float, else the value."""
+    v = model.evaluate_formula(formula, sheet=sheet)
+    if v.err is not None and v.err[0]:
+        return ERROR_NAMES[int(v.err[0])]
+    return float(v.data[0]) if v.kind == Kind.NUM else v.data[0]
 
 
 def check(expected, got, rel: float = 1e-9) -> None:

@@ -10,7 +10,7 @@ import pytest
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
 from engine.model import Model
-from engine.values import ERROR_NAMES, Kind
+from tests.formula_checks import shown
 
 # serial of 2020-01-01: 43831 in the 1900 system, 43831 - 1462 in the 1904 one
 S2020 = 43831.0
@@ -18,10 +18,7 @@ SHIFT = 1462.0
 
 
 def value(model: Model, formula: str):
-    v = model.evaluate_formula(formula)
-    if v.err is not None and v.err[0]:
-        return ERROR_NAMES[int(v.err[0])]
-    return float(v.data[0]) if v.kind == Kind.NUM else v.data[0]
+    return shown(model, formula)
 
 
 def _book(tmp_path, mac: bool, iso: bool = False) -> Model:

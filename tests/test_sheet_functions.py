@@ -9,14 +9,11 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.table import Table as XlTable
 
 from engine.model import Model
-from engine.values import ERROR_NAMES, Kind
+from tests.formula_checks import shown
 
 
 def value(model: Model, formula: str, sheet: str):
-    v = model.evaluate_formula(formula, sheet=sheet)
-    if v.err is not None and v.err[0]:
-        return ERROR_NAMES[int(v.err[0])]
-    return float(v.data[0]) if v.kind == Kind.NUM else v.data[0]
+    return shown(model, formula, sheet)
 
 
 @pytest.fixture(scope="module")

@@ -5,14 +5,11 @@ from __future__ import annotations
 import pytest
 
 from engine.model import Model
-from engine.values import ERROR_NAMES, Kind
+from tests.formula_checks import shown
 
 
 def value(formula: str):
-    v = Model.from_cells({"Sheet1!A1": "2020-01-01"}).evaluate_formula(formula)
-    if v.err is not None and v.err[0]:
-        return ERROR_NAMES[int(v.err[0])]
-    return float(v.data[0]) if v.kind == Kind.NUM else v.data[0]
+    return shown(Model.from_cells({"Sheet1!A1": "2020-01-01"}), formula)
 
 
 @pytest.mark.parametrize(("formula", "expected"), [
