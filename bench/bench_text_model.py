@@ -291,24 +291,14 @@ def compile_time(projects: int) -> list[str]:
 
 
 def many_rand_cells(n: int, trials: int) -> list[str]:
-    """A workbook built for Excel Monte Carlo: ``n`` cells ``=NORM.INV(RAND(),m,s)`` and a
-    total; numpy and numba trials/s and the fused share."""
+    """A workbook built for Excel Monte Carlo: ``n`` cells ``=NORM.INV(RAND(),m,s)`` and
+    sums of them (bench_many_rand's model); numpy and numba trials/s and the fused share."""
+    from bench_many_rand import many_rand_job  # the same model as bench/bench_many_rand.py
+
     from engine.backends.numba import NumbaBackend, fused_report
     from engine.backends.numpy import NumpyBackend
-    from engine.model import Model
-    from engine.simulate import prepare
-    from engine.spec import SimulationSpec
 
-    cells: dict[str, object] = {}
-    for i in range(1, n + 1):
-        cells[f"Sheet1!B{i}"] = 100.0 + i % 17
-        cells[f"Sheet1!C{i}"] = 5.0 + i % 5
-        cells[f"Sheet1!A{i}"] = f"=NORM.INV(RAND(),B{i},C{i})"
-    cells["Sheet1!E1"] = f"=SUM(A1:A{n})"
-    cells["Sheet1!E2"] = "=A1+A2*2"
-    model = Model.from_cells(cells)
-    job = prepare(model, SimulationSpec(inputs=[], outputs=["Sheet1!E1", "Sheet1!E2"],
-                                        trials=trials, seed=1))
+    job = many_rand_job(n, trials)
     be = NumbaBackend(threads=1)
     t0 = time.perf_counter()
     be.prepare(job)
