@@ -12,7 +12,6 @@ read from the installed metadata without importing them: the engine imports noth
 from __future__ import annotations
 
 import importlib
-import logging
 import pkgutil
 import threading
 from collections.abc import Callable
@@ -23,7 +22,6 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .base import Backend
 
-log = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "mcdesk.backends"
 
