@@ -180,7 +180,11 @@ MC_HD double mc_logit(double x) {
 
 MC_HD double ppf_closed(double u, double code, double a, double b, double c, double plo,
                         double phi, double shift) {
+    /* truncation clip (engine.distributions.Adjusted): the mapped uniform within
+       [smallest positive double, 1 - 2**-53], as numpy's np.clip and numba's _truncated */
     double v = plo + u * (phi - plo);
+    if (v < mc_bits(1ull)) v = mc_bits(1ull);
+    else if (v > MC_BELOW_ONE) v = MC_BELOW_ONE;
     double x;
     switch ((int)code) {
     case 0: x = a * -log1p(-v); break;                                /* exponential */
