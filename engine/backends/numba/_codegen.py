@@ -48,6 +48,9 @@ from ... import ir
 from ...compiler import compile_formula, stream_id
 from ...values import VALUE, ExcelError, Grid, Vec
 from . import _intervals as iv
+from ._arrays import ArrayElements
+from ._arrays import members as array_members
+from ._conditionals import DIRECT, ConditionalsMixin
 from ._families import Family, LineBudget, family_loop, find_families, loop_chains
 from ._functions import FunctionsMixin
 from ._mixed import SELECTORS, MixedMixin
@@ -133,7 +136,7 @@ _OPCMP = {"=": operator.eq, "<>": operator.ne, "<": operator.lt, "<=": operator.
           ">": operator.gt, ">=": operator.ge}
 
 
-class Generator(FunctionsMixin, TextMixin, MixedMixin):
+class Generator(FunctionsMixin, TextMixin, MixedMixin, ConditionalsMixin):
     """Generates the kernel of one program.  ``samplers`` says how each input is drawn."""
 
     def __init__(self, program: Program, samplers: dict[CellRef, InputSampler],
@@ -166,6 +169,9 @@ class Generator(FunctionsMixin, TextMixin, MixedMixin):
         self.group: dict[CellRef, tuple[int, int, float, float]] = {}
         self.group_p0 = 0                        # their parameters' offset in ``dp``
         self.scratches: dict[str, int] = {}     # scratch arrays (z<n>) -> size
+        # cells of array formulas generated with their first cell: cell -> (lines, value)
+        self.array_members: dict[CellRef, tuple[list[str], Val]] = {}
+        self.array_new: list[CellRef] = []     # those made with the last cell generated
         self.lines: list[str] = []
         self.ntmp = 0
         self.cell: CellRef | None = None
@@ -317,7 +323,7 @@ class Generator(FunctionsMixin, TextMixin, MixedMixin):
                 if node.name not in ENUMERATED:
                     raise NotFusable(f"function {node.name} is not in the fused subset")
                 fn = self.enumerated_call
-            if node.name in SELECTORS:
+            if node.name in SELECTORS or node.name in DIRECT:
                 return fn(node)
             from ...compiler import lookup_function
 
@@ -454,9 +460,16 @@ class Generator(FunctionsMixin, TextMixin, MixedMixin):
     def gen_cell(self, c: CellRef, k: int) -> list[str]:
         """The lines computing cell ``c`` as ``v<k>``/``w<k>`` (NotFusable if it cannot)."""
         wb_cell = self.model.workbook.cell(c)
-        if wb_cell is None or wb_cell.formula is None or wb_cell.array_anchor is not None \
-                or wb_cell.array_ref:
-            raise NotFusable("array formula")
+        self.array_new = []
+        if wb_cell is not None and wb_cell.array_anchor is not None:
+            # a cell of an array formula: generated with the formula's first cell
+            got = self.array_members.pop(c, None)
+            if got is None:
+                raise NotFusable("a cell of an array formula whose first cell is not fused")
+            self.lines, v = got
+            return self._bind_cell(c, k, v)
+        if wb_cell is None or wb_cell.formula is None:
+            raise NotFusable("not a formula")
         if getattr(self.model.workbook, "date1904", False):
             raise NotFusable("a workbook in the 1904 date system (numpy computes its dates)")
         cc = self.model.code(c)
@@ -475,13 +488,44 @@ class Generator(FunctionsMixin, TextMixin, MixedMixin):
         saved = (self.ntmp, len(self.consts), dict(self.const_index), dict(self.rand_rows))
         self.lines = []
         try:
-            if isinstance(cc.node, ir.Area):
+            if wb_cell.array_ref:
+                if rands:
+                    raise NotFusable("RAND in an array formula")
+                v = self.array_formula(c, cc.node)
+            elif isinstance(cc.node, ir.Area):
                 raise NotFusable("a range as a cell's value")
-            v = self.expr(cc.node)
+            else:
+                v = self.expr(cc.node)
         except NotFusable:
             self.ntmp, n, self.const_index, self.rand_rows = saved
             del self.consts[n:]
             raise
+        return self._bind_cell(c, k, v)
+
+    def array_formula(self, anchor: CellRef, node: ir.Node) -> Val:
+        """The first cell of an array formula (element (0, 0) of its result); the lines of
+        its other cells in the slice are made now too (into ``array_members``), so that the
+        formula is fused whole or not at all (numpy computes a cell of an array formula from
+        its first cell's whole result, which the kernel does not keep)."""
+        elements = ArrayElements(self.model.workbook)
+        pending: dict[CellRef, tuple[list[str], Val]] = {}
+        for m, r, c in array_members(self.model.workbook, anchor):
+            if m not in self.steps:
+                continue
+            self.lines, self._const_memo, self.override = [], {}, {}
+            try:
+                got = self.expr(elements.element(node, r, c))
+            except NotFusable as exc:
+                raise NotFusable(f"{exc} (in another cell of the array formula)") from exc
+            pending[m] = (self.lines, got)
+        self.lines, self._const_memo, self.override = [], {}, {}
+        v = self.expr(elements.element(node, 0, 0))
+        self.array_members.update(pending)
+        self.array_new = list(pending)
+        return v
+
+    def _bind_cell(self, c: CellRef, k: int, v: Val) -> list[str]:
+        """Cell ``c``'s lines (``self.lines``, computing ``v``) bound to ``v<k>``/``w<k>``."""
         self.lines = _bind(self.lines, v.v, f"v{k}")
         if v.e != "0":
             self.lines = _bind(self.lines, v.e, f"w{k}")
@@ -513,11 +557,16 @@ class Generator(FunctionsMixin, TextMixin, MixedMixin):
                 rest_set.add(c)
                 reasons[c] = "depends on a cell left to numpy"
                 continue
+            member = c in self.array_members   # its lines were made with its formula's
             try:
                 got = self.gen_cell(c, len(fused))
                 cost = budget.cost(len(fused), got)
-                if budget.lines + cost > MAX_KERNEL_LINES:
+                # an array formula's first cell counts the lines of its other cells in
+                extra = sum(len(self.array_members[m][0]) for m in self.array_new)
+                if budget.lines + cost + extra > MAX_KERNEL_LINES and not member:
                     self.cells.pop(c, None)
+                    for m in self.array_new:
+                        del self.array_members[m]
                     raise NotFusable("the kernel would be too large")
             except NotFusable as exc:
                 rest.append(c)

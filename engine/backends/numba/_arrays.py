@@ -1,0 +1,247 @@
+"""Array formulas in the fused kernel: the IR of one element of a CSE formula's result.
+
+The numpy reference evaluates an array formula once, at its anchor, as an array
+(:func:`engine.functions.operators.map_grid`: ranges and array constants element by element,
+a one-row or one-column operand repeated along the other axis, #N/A where an operand is too
+small), keeps the top-left element as the anchor's value, and gives the cell at offset
+(r, c) of the formula's range element (r, c) of that array (``Env.array_element``: a
+one-row result repeated down, a one-column result repeated across, #N/A outside it; a
+single value everywhere).
+
+The kernel computes each cell on its own: :class:`ArrayElements` rewrites the formula into
+the ordinary (single-value) IR of one element, which the generator then compiles as any
+other formula.  A range in an element-wise position becomes the reference to its cell at
+that position; functions that consume ranges (SUM, lookups' tables ...) keep them; a SUM,
+PRODUCT, AVERAGE, MIN or MAX of an arithmetic array expression becomes the same function of
+the expression's elements (each a number or an error, which these functions treat alike as
+a direct argument and as an array element).  Anything whose result shape or element rule is
+not known here (functions returning arrays: TRANSPOSE, LINEST, OFFSET ...) raises
+:class:`NotFusable` with the reason.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ... import ir
+from ..._ir_passes import SCALAR_ARGUMENTS
+from ...values import NA
+from ._values import NotFusable
+
+if TYPE_CHECKING:
+    from ...workbook import CellRef, Workbook
+
+Shape = tuple[int, int] | None   # None: a single value (broadcast to any shape)
+
+# functions applied element by element over array arguments (all of them), as numpy's lift
+# and map_grid do
+_ELEMENTWISE = SCALAR_ARGUMENTS | {"IF", "IFS", "SWITCH", "NOT"}
+# element by element over their first argument only (the fallback is one value)
+_FIRST_ONLY = frozenset({"IFERROR", "IFNA"})
+# aggregates whose result is the same for an array of numbers and errors as for those
+# values given one by one
+_EXPANDED = frozenset({"SUM", "PRODUCT", "AVERAGE", "MIN", "MAX"})
+# functions that can return an array (or a multi-cell range): their element rules are not
+# written here, so an array formula using them stays with numpy
+_ARRAY_RESULTS = frozenset({
+    "TRANSPOSE", "MMULT", "MINVERSE", "MUNIT", "LINEST", "LOGEST", "TREND", "GROWTH",
+    "FREQUENCY", "FILTER", "SORT", "SORTBY", "UNIQUE", "XLOOKUP", "SEQUENCE", "RANDARRAY",
+    "OFFSET", "INDIRECT", "CHOOSECOLS", "CHOOSEROWS", "HSTACK", "VSTACK", "TAKE", "DROP",
+    "TOCOL", "TOROW", "WRAPROWS", "WRAPCOLS", "EXPAND", "TEXTSPLIT", "MAKEARRAY", "MAP",
+    "BYROW", "BYCOL", "SCAN", "REDUCE", "ANCHORARRAY", "LET", "LAMBDA", "CHOOSE", "_UNION",
+    "SINGLE", "INDEX", "LOOKUP", "VLOOKUP", "HLOOKUP", "MATCH", "XMATCH",
+})
+# of those, the ones whose result is one value when no argument is an array expression and
+# their ranges sit where the function reads a range (the kernel's own implementations
+# refuse the other cases: a two-dimensional INDEX, a lookup of a range ...)
+_SINGLE_WITH_RANGES = frozenset({"INDEX", "LOOKUP", "VLOOKUP", "HLOOKUP", "MATCH", "XMATCH",
+                                 "CHOOSE"})
+_ARITHMETIC = frozenset({"+", "-", "*", "/", "^"})
+
+
+def members(workbook: Workbook, anchor: CellRef) -> list[tuple[CellRef, int, int]]:
+    """The cells of the array formula anchored at ``anchor`` other than the anchor, with
+    their offsets (row, column) from it."""
+    from ..._xlsx_sheet import parse_range
+    from ...workbook import CellRef
+
+    cell = workbook.cell(anchor)
+    assert cell is not None and cell.array_ref
+    r1, c1, r2, c2 = parse_range(cell.array_ref, str(anchor))
+    out = []
+    for r in range(r1, r2 + 1):
+        for c in range(c1, c2 + 1):
+            ref = CellRef(anchor.sheet, r, c)
+            m = workbook.cell(ref)
+            if ref != anchor and m is not None and m.array_anchor == anchor:
+                out.append((ref, r - anchor.row, c - anchor.col))
+    return out
+
+
+class ArrayElements:
+    """Rewrites an array formula's IR into the IR of one element of its result."""
+
+    def __init__(self, workbook: Workbook) -> None:
+        self.workbook = workbook
+
+    # ------------------------------------------------------------ shapes
+    def shape(self, node: ir.Node) -> Shape:
+        """The shape of ``node``'s value in an array formula (None: one value)."""
+        if isinstance(node, ir.Area):
+            return self._area_shape(node)
+        if isinstance(node, ir.Array):
+            widths = {len(row) for row in node.rows}
+            if len(widths) != 1 or not node.rows:
+                raise NotFusable("an array constant with rows of different lengths")
+            return len(node.rows), widths.pop()
+        if isinstance(node, ir.Unary):
+            return self.shape(node.operand)
+        if isinstance(node, ir.Binary):
+            if node.op in (":", " "):
+                raise NotFusable(f"the reference operator {node.op!r} in an array formula")
+            return _broadcast([self.shape(node.left), self.shape(node.right)])
+        if isinstance(node, ir.Call):
+            return self._call_shape(node)
+        return None
+
+    def _area_shape(self, area: ir.Area) -> Shape:
+        sheet = self.workbook.sheets.get(area.sheet)
+        if area.declared_shape != area.shape or sheet is None or \
+                ir.clip(area, max(sheet.max_row, 1), max(sheet.max_col, 1)) != area:
+            raise NotFusable("an array formula over a range past the sheet's cells")
+        return area.shape
+
+    def _call_shape(self, node: ir.Call) -> Shape:
+        name = node.name
+        if name in ("ROW", "COLUMN"):
+            if not node.args or isinstance(node.args[0], ir.Ref):
+                return None
+            a = node.args[0]
+            if len(node.args) != 1 or not isinstance(a, ir.Area):
+                raise NotFusable(f"{name} of something other than a reference in an array "
+                                 "formula")
+            rows, cols = self._area_shape(a)
+            got = (rows, 1) if name == "ROW" else (1, cols)
+            return None if got == (1, 1) else got
+        if name in _ELEMENTWISE:
+            return _broadcast([self.shape(a) for a in node.args])
+        if name in _FIRST_ONLY:
+            if len(node.args) > 1 and self.shape(node.args[1]) is not None:
+                raise NotFusable(f"{name} with an array fallback in an array formula")
+            return self.shape(node.args[0]) if node.args else None
+        for a in node.args:
+            if not isinstance(a, ir.Area) and self.shape(a) is not None and not (
+                    name in _EXPANDED and _arithmetic(a)):
+                raise NotFusable(f"{name} of an array expression in an array formula")
+        if name in _ARRAY_RESULTS and name not in _SINGLE_WITH_RANGES:
+            raise NotFusable(f"{name} in an array formula (its array result)")
+        return None
+
+    # ------------------------------------------------------------ elements
+    def element(self, node: ir.Node, r: int, c: int) -> ir.Node:
+        """The IR of element (r, c) of ``node``'s value, as ``Env.array_element`` gives it
+        to the cell at that offset of the formula's range."""
+        shape = self.shape(node)
+        if shape is None:
+            return self._single(node)
+        got = _position(shape, r, c)
+        if got is None:
+            return ir.Err(NA)
+        return self._at(node, *got)
+
+    def _at(self, node: ir.Node, r: int, c: int) -> ir.Node:
+        """Element (r, c) of ``node`` (inside its shape, or ``node`` is one value)."""
+        shape = self.shape(node)
+        if shape is None:
+            return self._single(node)
+        if isinstance(node, ir.Area):
+            return ir.Ref(node.cells()[r][c])
+        if isinstance(node, ir.Array):
+            return self._single(node.rows[r][c])
+        if isinstance(node, ir.Unary):
+            return ir.Unary(node.op, self._at(node.operand, r, c))
+        if isinstance(node, ir.Binary):
+            kids = self._mapped([node.left, node.right], r, c)
+            return ir.Err(NA) if kids is None else ir.Binary(node.op, *kids)
+        assert isinstance(node, ir.Call)
+        name = node.name
+        if name == "ROW":
+            a = node.args[0]
+            assert isinstance(a, ir.Area)
+            return ir.Num(float(a.r1 + r))
+        if name == "COLUMN":
+            a = node.args[0]
+            assert isinstance(a, ir.Area)
+            return ir.Num(float(a.c1 + c))
+        if name in _FIRST_ONLY:
+            first = self._mapped([node.args[0]], r, c)
+            rest = tuple(self._single(a) for a in node.args[1:])
+            return ir.Err(NA) if first is None else ir.Call(name, (first[0], *rest))
+        assert name in _ELEMENTWISE, name
+        # omitted arguments are not mapped (numpy's lift leaves them out)
+        present = [a for a in node.args if not isinstance(a, ir.Missing)]
+        kids = self._mapped(present, r, c)
+        if kids is None:
+            return ir.Err(NA)
+        it = iter(kids)
+        return ir.Call(name, tuple(a if isinstance(a, ir.Missing) else next(it)
+                                   for a in node.args))
+
+    def _mapped(self, nodes: list[ir.Node], r: int, c: int) -> list[ir.Node] | None:
+        """Element (r, c) of each of ``nodes`` (map_grid's broadcasting), or None when one of
+        them is too small to have it (the element is then #N/A)."""
+        out = []
+        for n in nodes:
+            shape = self.shape(n)
+            if shape is None:
+                out.append(self._single(n))
+                continue
+            got = _position(shape, r, c)
+            if got is None:
+                return None
+            out.append(self._at(n, *got))
+        return out
+
+    def _single(self, node: ir.Node) -> ir.Node:
+        """``node``, a single value, with the array expressions its aggregates read written
+        out element by element."""
+        if isinstance(node, ir.Unary):
+            return ir.Unary(node.op, self._single(node.operand))
+        if isinstance(node, ir.Binary):
+            return ir.Binary(node.op, self._single(node.left), self._single(node.right))
+        if not isinstance(node, ir.Call):
+            return node
+        args: list[ir.Node] = []
+        for a in node.args:
+            shape = None if isinstance(a, ir.Area) else self.shape(a)
+            if shape is None:
+                args.append(self._single(a))
+                continue
+            # an arithmetic array in SUM ... MAX (checked by shape()): its elements
+            rows, cols = shape
+            args.extend(self._at(a, i, j) for i in range(rows) for j in range(cols))
+        return ir.Call(node.name, tuple(args))
+
+
+def _arithmetic(node: ir.Node) -> bool:
+    """Whether every element of ``node`` is a number or an error."""
+    return (isinstance(node, ir.Binary) and node.op in _ARITHMETIC) or (
+        isinstance(node, ir.Unary) and node.op in ("-", "%"))
+
+
+def _broadcast(shapes: list[Shape]) -> Shape:
+    """map_grid's result shape: the largest of each dimension (None if all single)."""
+    arrays = [s for s in shapes if s is not None]
+    if not arrays:
+        return None
+    return max(s[0] for s in arrays), max(s[1] for s in arrays)
+
+
+def _position(shape: tuple[int, int], r: int, c: int) -> tuple[int, int] | None:
+    """Where (r, c) reads an array of ``shape``: one row or column repeated, None beyond."""
+    rows, cols = shape
+    r = 0 if rows == 1 else r
+    c = 0 if cols == 1 else c
+    if r >= rows or c >= cols:
+        return None
+    return r, c
