@@ -179,6 +179,22 @@ class Geometric(_Lattice):
     def _frozen(self):  # noqa: ANN202
         return stats.geom(self.p, loc=-1)
 
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        # p = 1: a success at once, 0 failures (scipy's geom gives loc - 1 there); ``p`` may
+        # be an array over trials (engine.functions.addin_sample)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            x = super().ppf(u)
+        return np.where(np.asarray(self.p) == 1.0, 0.0, x)
+
+    def cdf(self, x: np.ndarray | float) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return super().cdf(x)
+
+    def support(self) -> tuple[np.ndarray, np.ndarray]:
+        if self.p == 1.0:
+            return np.zeros(1), np.ones(1)
+        return super().support()
+
     @property
     def mean(self) -> float:
         return (1.0 - self.p) / self.p

@@ -4,8 +4,12 @@ RiskName, RiskStatic, RiskSeed-like streams and RiskCorrmat do).
 :class:`Adjusted` wraps a distribution:
 
 * truncation by value or by percentile, before the shift (as @RISK's RiskTruncate and
-  RiskTruncateP): the uniform is mapped into ``[F(lo), F(hi)]`` before the inverse CDF, so a truncated input is still one
-  inverse CDF of one uniform (Latin hypercube and correlation keep working);
+  RiskTruncateP): the uniform is mapped into ``[F(lo), F(hi)]`` before the inverse CDF, so a
+  truncated input is still one inverse CDF of one uniform (Latin hypercube and correlation
+  keep working).  The mapped uniform is kept within ``[TRUNCATED_MIN, TRUNCATED_MAX]`` (the
+  smallest positive double, 1 - 2**-53): ``F(lo) + u (1 - F(lo))`` can round to 1.0 and
+  ``u F(hi)`` to 0.0, where an unbounded kind's inverse CDF is infinite (the kernels clip
+  alike: engine/backends/numba/_rt.py, engine/backends/cupy/_rt.py);
 * ``shift`` is added to every value;
 * ``label`` names the input in charts, ``static`` is the value shown when not simulating;
 * ``stream``: the input draws from this random stream instead of the one derived from its
@@ -27,7 +31,10 @@ import numpy as np
 from ..errors import SpecError
 from ._base import Distribution, ParamValue
 
-__all__ = ["Adjusted", "CopulaMember", "adjust"]
+__all__ = ["TRUNCATED_MAX", "TRUNCATED_MIN", "Adjusted", "CopulaMember", "adjust"]
+
+TRUNCATED_MIN = 5e-324             # the smallest positive double (2**-1074)
+TRUNCATED_MAX = 1.0 - 2.0 ** -53   # the largest double below 1
 
 
 @dataclass(frozen=True)
@@ -84,7 +91,7 @@ class Adjusted(Distribution):
     def ppf(self, u: np.ndarray) -> np.ndarray:
         v = self.uniforms(u)
         if self.truncated:
-            v = self.plo + v * (self.phi - self.plo)
+            v = np.clip(self.plo + v * (self.phi - self.plo), TRUNCATED_MIN, TRUNCATED_MAX)
         x = np.asarray(self.base.ppf(v), dtype=np.float64)
         return x + self.shift if self.shift else x
 

@@ -82,6 +82,7 @@ def sample(kind: str, params: dict[str, np.ndarray], lists: dict[str, np.ndarray
     ``params[name]`` (n,), lists ``lists[name]`` (n, k) and properties ``props`` (n,);
     returns (values, bad) with ``bad`` True where the trial's parameters are invalid."""
     from ..distributions import make_distribution
+    from ..distributions.properties import TRUNCATED_MAX, TRUNCATED_MIN
 
     n = len(u)
     names = list(params) + list(lists) + list(props)
@@ -134,8 +135,8 @@ def sample(kind: str, params: dict[str, np.ndarray], lists: dict[str, np.ndarray
     good = [d for d in dists if d is not None]
     v = np.asarray(u, dtype=np.float64)
     truncated = bool((plo > 0).any() or (phi < 1).any())
-    if truncated:   # as engine.distributions.Adjusted.ppf
-        v = plo[inv] + v * (phi[inv] - plo[inv])
+    if truncated:   # as engine.distributions.Adjusted.ppf (clipped as it clips)
+        v = np.clip(plo[inv] + v * (phi[inv] - plo[inv]), TRUNCATED_MIN, TRUNCATED_MAX)
     out = np.zeros(n)
     bad = ~ok[inv]
     if good:

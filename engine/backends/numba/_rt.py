@@ -304,9 +304,20 @@ def _logit(x):
     return np.log1p(s) - np.log1p(-s)
 
 
+# the truncated uniform within [smallest positive double, 1 - 2**-53], as
+# engine.distributions.Adjusted.ppf clips it (plo + u (1 - plo) can round to 1.0)
+_V_MIN, _V_MAX = 5e-324, 1.0 - 2.0 ** -53
+
+
+@_inline
+def _truncated(u, plo, phi):
+    v = plo + u * (phi - plo)
+    return _V_MIN if v < _V_MIN else (_V_MAX if v > _V_MAX else v)
+
+
 @_inline
 def _closed(u, code, a, b, c, plo, phi, shift):
-    v = plo + u * (phi - plo)
+    v = _truncated(u, plo, phi)
     k = int(code)
     if k == 0:      # exponential: beta = a
         x = a * -np.log1p(-v)
@@ -359,7 +370,7 @@ SPECIAL_KINDS = ("gamma", "erlang", "chisq", "student")
 
 @_inline
 def _special(u, code, a, b, c, d, plo, phi, shift):
-    v = plo + u * (phi - plo)
+    v = _truncated(u, plo, phi)
     if code == 0.0:
         x = b * _gammaincinv(a, v, 0)
     elif code == 1.0:

@@ -117,7 +117,7 @@ _CLOSED_PARAMS: dict[str, tuple[str, tuple[str, ...], Any]] = {
     "intuniform": ("intuniform", ("min", "max"), lambda lo, hi: (lo, hi - lo + 1.0, 0.0)),
     "bernoulli": ("bernoulli", ("p",), lambda p: (1.0 - p, 0.0, 0.0)),
     "geometric": ("geometric", ("p",),
-                  lambda p: (math.log1p(-p) if p < 1 else -math.inf, 0.0, 0.0)),
+                  lambda p: (math.log1p(-p) if p < 1 else -math.inf, 0.0, 0.0)),  # p = 1 below
 }
 # kinds with their own in-kernel sampler, drawn by ppf_closed when truncated or shifted
 _ADJUSTED_CLOSED: dict[str, tuple[str, tuple[str, ...], Any]] = {
@@ -165,6 +165,10 @@ def _closed_candidates(dist: Any, kind: str) -> Iterator[InputSampler]:
         return
     with np.errstate(all="ignore"):
         p = tuple(map(float, to_runtime(*values)))
+    if kind == "geometric" and values[0] == 1.0:
+        # p = 1: a success at once, never a failure (the point mass at 0): Bernoulli's
+        # sampler with P(1) = 0 draws it (log1p(-1) is -inf in the geometric formula)
+        rt_kind, p = "bernoulli", (1.0, 0.0, 0.0)
     if kind in closed:
         s = InputSampler("ppf_closed", (float(CLOSED_KINDS.index(rt_kind)), *p, plo, phi,
                                         shift))
