@@ -38,6 +38,24 @@ _FORMS = [
     (re.compile(r"(\d{1,2})[ -]([a-z]{3})[a-z]*[ ,-]+(\d{2,4})" + _TIME, re.I), "dby"),
     (re.compile(r"([a-z]{3})[a-z]*[ -](\d{1,2}),?[ -]+(\d{2,4})" + _TIME, re.I), "bdy"),
 ]
+# a time alone ("12:30", "2:30:15 PM", "9 am"): its fraction of a day, as Excel reads it
+_TIME_ONLY = re.compile(r"(\d{1,2})(?::(\d{2})(?::(\d{2}(?:\.\d*)?))?\s*([ap]m)?|\s*([ap]m))",
+                        re.I)
+
+
+def parse_time_text(s: str) -> float | None:
+    """A time typed as text (hours 0-23, or 0-12 with AM/PM; minutes and seconds below 60),
+    as its fraction of a day; None when it is not one."""
+    g = _TIME_ONLY.fullmatch(s.strip())
+    if g is None:
+        return None
+    h, mm, ss, ap = int(g.group(1)), int(g.group(2) or 0), float(g.group(3) or 0), \
+        g.group(4) or g.group(5)
+    if mm > 59 or ss >= 60 or (h > 12 if ap else h > 23):
+        return None
+    if ap:
+        h = h % 12 + (12 if ap.lower() == "pm" else 0)
+    return (h * 3600 + mm * 60 + ss) / 86400.0
 
 
 def cell_of(a: Any) -> Any:
@@ -54,7 +72,8 @@ def serial_of(y: int, m: int, d: int) -> float | None:
 
 
 def parse_date_text(s: str) -> float | None:
-    """A date or date-time typed as text, as Excel reads it in a numeric context."""
+    """A date, a date and time, or a time alone typed as text, as Excel reads it in a
+    numeric context (a time alone is its fraction of a day: "12:30" is 0.520833...)."""
     t = s.strip()
     for rx, form in _FORMS:
         g = rx.fullmatch(t)
@@ -81,7 +100,7 @@ def parse_date_text(s: str) -> float | None:
             h = int(hh) % 12 + (12 if ap and ap.lower() == "pm" else 0) if ap else int(hh)
             serial += (h * 3600 + int(mm) * 60 + float(ss or 0)) / 86400.0
         return serial
-    return None
+    return parse_time_text(t)
 
 
 def coerce(v: Arg, default: float | None = None, *, atp: bool = False, dates: bool = False
@@ -160,4 +179,5 @@ def numbers(compute: Callable[..., tuple[np.ndarray, Checks]], args: Sequence[An
     return lift(one, full)
 
 
-__all__ = ["ABSENT", "cell_of", "coerce", "lift", "numbers", "parse_date_text", "serial_of"]
+__all__ = ["ABSENT", "cell_of", "coerce", "lift", "numbers", "parse_date_text",
+           "parse_time_text", "serial_of"]
