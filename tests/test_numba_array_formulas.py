@@ -1,0 +1,126 @@
+"""Array (CSE) formulas inside the fused numba kernel, against the numpy reference.
+
+Each cell of an array formula is its element of the formula's array (a range in an
+element-wise position read at the cell's offset, one row or column repeated, #N/A beyond);
+a single-cell array formula is the array's top-left element.  The workbooks are built with
+openpyxl (``ArrayFormula``), their numbers fed by triangular inputs, as in the corpus
+(pycel's logical, excelcompiler and lookup workbooks).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("numba")
+openpyxl = pytest.importorskip("openpyxl")
+
+from openpyxl.worksheet.formula import ArrayFormula  # noqa: E402
+
+from engine.backends.numba import NumbaBackend, fused_report  # noqa: E402
+from engine.backends.numpy import NumpyBackend  # noqa: E402
+from engine.model import Model  # noqa: E402
+from tests.test_backend_numba import assert_same, job_for, run, tri  # noqa: E402
+
+TRIALS = 1_500
+
+# the inputs: A1..A3 and B1..B3 triangular; C1:C3 labels; D1 a constant
+INPUTS = [tri(f"Sheet1!{c}{r}", lo, mode, hi) for c, r, lo, mode, hi in (
+    ("A", 1, -1.0, 0.5, 2.0), ("A", 2, 0.0, 1.0, 3.0), ("A", 3, -2.0, 0.0, 1.0),
+    ("B", 1, 0.5, 2.0, 4.0), ("B", 2, -1.0, 0.0, 1.0), ("B", 3, 1.0, 2.0, 5.0))]
+CELLS: dict[str, object] = {"A1": 1.0, "A2": 1.0, "A3": 1.0, "B1": 1.0, "B2": 1.0, "B3": 1.0,
+                            "C1": "a", "C2": "b", "C3": "a", "D1": 10.0,
+                            # per-trial errors to catch: #DIV/0! where B2 rounds to 0
+                            "E1": "=A1/ROUND(B2,0)", "E2": "=1/A3", "E3": "=A2"}
+
+
+def workbook(tmp_path, arrays: dict[str, tuple[str, str]],
+             cells: dict[str, object] | None = None) -> Model:
+    """The cells above (and ``cells``) plus the array formulas {first cell: (range, formula)}."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Sheet1"
+    for k, v in {**CELLS, **(cells or {})}.items():
+        ws[k] = v
+    for k, (ref, formula) in arrays.items():
+        ws[k] = ArrayFormula(ref, formula)
+    path = tmp_path / "arrays.xlsx"
+    wb.save(path)
+    return Model.open(path)
+
+
+@pytest.fixture(scope="module")
+def backend(tmp_path_factory):
+    be = NumbaBackend(kernel_dir=tmp_path_factory.mktemp("kernels"))
+    yield be
+    be.close()
+
+
+def check(backend, tmp_path, arrays: dict[str, tuple[str, str]], outputs: list[str],
+          cells: dict[str, object] | None = None):
+    model = workbook(tmp_path, arrays, cells)
+    job = job_for(model, INPUTS, [f"Sheet1!{o}" for o in outputs], trials=TRIALS)
+    assert fused_report(job) == {}
+    got = run(backend, job, 500)
+    want = run(NumpyBackend(), job, TRIALS)
+    assert_same(job, got, want)
+    assert backend.last_fallback is None or backend.last_fallback.numpy_cells == 0
+    return model, got, want
+
+
+def test_multi_cell_element_wise_formulas(backend, tmp_path):
+    """pycel's logical sheet: IFERROR/IFNA/IF/IFS/SWITCH over a row, and arithmetic with a
+    row and a column broadcast, a column too short (#N/A), a row from a single cell."""
+    arrays = {
+        "G1": ("G1:H1", '=IFERROR(E1:E2*A1:B1,"ERROR")'),            # text or number
+        "G2": ("G2:H2", '=IFNA(IF(A2:B2>0.5,A2:B2,NA()),-1)'),
+        "G3": ("G3:I3", '=IF(A1:C1>1,"big")'),                       # C1 text > 1: "big"
+        "G4": ("G4:I4", "=_xlfn.IFS(A1:B1>1,1,A2>0.5,2,TRUE,A3)"),    # I4: #N/A (too short)
+        "G5": ("G5:H5", "=_xlfn.SWITCH(ROUND(A1:B1,0),0,-1,1,A2,2,B2,99)"),
+        "J1": ("J1:L3", "=A1:A3*B1:D1+E1:E3"),                       # 3x1 by 1x3
+        "J4": ("J4:K5", "=A1:A2-B3"),                                # repeated across
+        "J6": ("J6:J9", "=-A1:A3%"),                                 # J9: #N/A
+    }
+    # IFS and SWITCH in ordinary formulas: text cases, a blank compared as 0, an error case
+    plain = {"M1": '=_xlfn.SWITCH(C1,"a",A1,"b",B1,"none")',
+             "M2": '=_xlfn.SWITCH(Z9,0,"blank",1)',
+             "M3": "=_xlfn.SWITCH(ROUND(A2,0),E1,-1,1,B1)",
+             "M4": '=_xlfn.IFS(A1>1,"one",B1>2,B2)'}
+    outs = ["G1", "H1", "G2", "H2", "G3", "H3", "I3", "G4", "H4", "I4", "G5", "H5",
+            "J1", "K1", "L1", "J2", "K2", "L3", "J4", "K4", "J5", "K5", "J6", "J7", "J8",
+            "J9", *plain]
+    model, got, _ = check(backend, tmp_path, arrays, outs, plain)
+    errs = got[1]
+    assert (errs[model.ref("Sheet1!I4")] == 7).all()            # #N/A beyond the short row
+    assert (errs[model.ref("Sheet1!J9")] == 7).all()
+    g1 = errs[model.ref("Sheet1!G1")]
+    assert (g1 == 3).any() and (g1 == 0).any()                  # "ERROR" (text) or a number
+
+
+def test_single_cell_array_formulas(backend, tmp_path):
+    """pycel's excelcompiler sheet: {=SUM(A1:A3*B1:B3)}, a sum of products of comparisons,
+    ROW and COLUMN of ranges, a single value repeated over a range."""
+    arrays = {
+        "G1": ("G1", "=SUM(A1:A3*B1:B3)"),
+        "G2": ("G2", '=SUM((C1:C3="a")*(A1:A3>0)*B1:B3)'),
+        "G3": ("G3", "=MAX(A1:A3-B1:B3)+MIN(-A1:A3)+PRODUCT(A1:A2+1)"),
+        "G4": ("G4", "=AVERAGE(E1:E3*2)"),                          # errors of E1 and E2
+        "H1": ("H1:H3", "=ROW(A1:A3)*A1"),
+        "I1": ("I1:J1", "=COLUMN(A1:B1)+B1:C1*0"),                   # C1 text: #VALUE!
+        "K1": ("K1:K2", "=SUM(A1:B3)"),                              # one value, repeated
+        "L1": ("L1", "=A1:A3*2"),                                    # the top-left element
+    }
+    outs = ["G1", "G2", "G3", "G4", "H1", "H2", "H3", "I1", "J1", "K1", "K2", "L1"]
+    check(backend, tmp_path, arrays, outs)
+
+
+def test_unsupported_array_formula_is_refused_whole(tmp_path):
+    """A formula whose array result has no element rule here stays with numpy, every cell of
+    it (numpy computes the other cells from the first cell's whole array), with the reason."""
+    model = workbook(tmp_path, {"G1": ("G1:H1", "=TRANSPOSE(A1:A2)*2"),
+                                "G2": ("G2:H2", "=A1:B1*2+ISNUMBER(A2:B2*3)")})
+    job = job_for(model, INPUTS, ["Sheet1!G1", "Sheet1!H1", "Sheet1!G2", "Sheet1!H2"],
+                  trials=10)
+    report = fused_report(job)
+    assert report["Sheet1!G1"] == "TRANSPOSE in an array formula (its array result)"
+    assert report["Sheet1!H1"] == "depends on a cell left to numpy"
+    assert report["Sheet1!G2"] == "ISNUMBER of an array expression in an array formula"
