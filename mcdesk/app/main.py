@@ -24,9 +24,12 @@ __all__ = ["launch", "run_for_tests", "serve"]
 TEAM_UPLOAD_MB = 10
 # How long the server keeps a page whose browser went quiet (NiceGUI's default: 3 s; its
 # socket pings every max(0.8 x this, 4) s and gives up after max(0.4 x this, 2) s more).
-# With 3 s, a page whose event loop or CPU stalled for ~6 s (a busy machine, a long check
-# in a thread holding the GIL) lost its socket, the server deleted the page 3 s later, and
-# the browser's reconnect was refused: "reloading because implicit handshake failed".
+# With 3 s, a browser whose main thread was busy for ~7 s (rendering the grid or charts on
+# a loaded machine) answered no ping, the server dropped its socket, deleted the page 3 s
+# later and refused the browser's reconnect: "reloading because implicit handshake failed"
+# (tests/test_app_browser.py::test_busy_browser_does_not_reload_the_page reproduces it).
+# A blocked server event loop does not cause it (checked up to 20 s: the browser's
+# reconnect waits in the socket backlog and is served before the deletion).
 # Everything the user sets lives in the workspace, so even a reload keeps it.
 RECONNECT_TIMEOUT = 30.0
 
