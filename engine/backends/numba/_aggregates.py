@@ -1,5 +1,5 @@
-"""Aggregates, lookups, financial and statistical functions for the kernel generator
-(see :mod:`._functions`)."""
+"""Aggregates, financial and statistical functions for the kernel generator
+(see :mod:`._functions`; lookups are in :mod:`._lookups`)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,11 @@ import math
 from typing import TYPE_CHECKING
 
 from ... import ir
-from ...values import DIV0, NA, NUM, VALUE
+from ...values import DIV0, NUM, VALUE
 from . import _intervals as iv
 from ._values import (
     BLANK,
     KANY,
-    KBOOL,
     KNUM,
     KSTR,
     ZERO,
@@ -30,7 +29,7 @@ from ._args import ArgsMixin
 
 
 class AggregatesMixin(ArgsMixin):
-    """SUM ... VAR, SUMPRODUCT, NPV, IRR; MATCH, INDEX, CHOOSE; NORM.INV, NORM.DIST ..."""
+    """SUM ... VAR, SUMPRODUCT, NPV, IRR; CHOOSE; NORM.INV, NORM.DIST ... (lookups: :mod:`._lookups`)"""
 
     # ------------------------------------------------------------ aggregates (functions.math/stats)
     def _fold(self, vals: list[Val], start: str, op: str) -> str:
@@ -230,210 +229,6 @@ class AggregatesMixin(ArgsMixin):
         ok = self.value(f"{out}[1]")
         return self.result(r, [], [bad_values, (guess.e, 0) if guess.e != "0" else None,
                                    (f"nt({ok})", NUM)])
-
-    # ------------------------------------------------------------ lookup (exact positions)
-    def _line(self, node: ir.Node, what: str) -> list[Val]:
-        """The cells of a one-row or one-column range argument."""
-        if isinstance(node, ir.Ref):
-            return [self.operand(node.cell)]
-        if not isinstance(node, ir.Area) or min(node.shape) != 1:
-            raise NotFusable(f"{what} over something other than one row or column")
-        return [self.operand(c) for c in self.area_cells(node)]
-
-    def _static_int(self, node: ir.Node | None, default: int) -> int:
-        if node is None or isinstance(node, ir.Missing):
-            return default
-        v = self.expr(node)
-        k = iv.integer_point(v.iv) if v.e == "0" and v.kind in (KNUM, KBOOL) else None
-        if k is None:
-            raise NotFusable("a lookup mode or index that varies")
-        return k
-
-    def fn_match(self, node: ir.Call) -> Val:
-        """MATCH(x, row or column, 0): the first cell equal to x (same type), else #N/A;
-        MATCH(x, sorted constants, 1 or omitted): the last cell <= x."""
-        if not 2 <= len(node.args) <= 3:
-            raise NotFusable("MATCH with a wrong number of arguments")
-        x = self.expr(node.args[0])
-        if x.kind == KSTR:   # a text key: the position of each key, from the numpy library
-            return self.enumerated_call(node)
-        if x.kind not in (KNUM, KBOOL):
-            raise NotFusable("MATCH of something other than a number")
-        cells = self._line(node.args[1], "MATCH")
-        mode = self._static_int(node.args[2] if len(node.args) > 2 else None, 1)
-        pos = self._match_position(x, cells, (mode > 0) - (mode < 0), "MATCH")
-        e = self.err(self.chain([x.e], [(f"({pos} == 0.0)", NA)]))
-        return num(pos, e, (1.0, float(len(cells))))
-
-    def _match_position(self, x: Val, cells: list[Val], mode: int, what: str) -> str:
-        """The 1-based position of number or logical ``x`` in ``cells`` (0: not found):
-        mode 0 the first equal cell of its type, mode 1 the last constant <= x (sorted)."""
-        pos = "0.0"
-        if mode in (1, -1) and x.kind == KNUM and (
-                any(c.kind != KNUM or c.e != "0" for c in cells)):
-            return self._typed_position(x, cells, mode)
-        if any(c.kind == KANY for c in cells):
-            raise NotFusable(f"{what} over cells whose type varies per trial")
-        if any(c.e != "0" for c in cells):
-            raise NotFusable(f"{what} over cells that may be errors")
-        if mode == 0:
-            for j in range(len(cells), 0, -1):  # from the last: the first match wins
-                c = cells[j - 1]
-                if c.kind == x.kind:
-                    pos = self.value(f"sel({x.v} == {c.v}, {lit(j)}, {pos})")
-        elif mode in (1, -1):
-            if x.kind != KNUM:
-                raise NotFusable(f"approximate {what} of a logical")
-            consts = [c for c in cells if c.kind == KNUM and c.lo == c.hi]
-            if mode == 1 and len(consts) == len(cells) and all(
-                    a.lo < b.lo for a, b in zip(consts, consts[1:], strict=False)):
-                for j, c in enumerate(cells, start=1):
-                    pos = self.value(f"sel({x.v} >= {c.v}, {lit(j)}, {pos})")
-                return pos
-            # lookup._classic's search (_search.approximate or .descending) per trial
-            z = self.scratch(max(len(cells), 1))
-            for j, c in enumerate(cells):
-                self.lines.append(f"{z}[{j}] = {c.v}")
-            how = "approx_pos" if mode == 1 else "desc_pos"
-            pos = self.value(f"{how}({z}, {len(cells)}, {x.v}) + 1.0")
-        else:
-            raise NotFusable(f"{what} with match type {mode}")
-        return pos
-
-    def _typed_position(self, x: Val, cells: list[Val], mode: int) -> str:
-        """The approximate (1) or descending (-1) position of number ``x`` among cells of
-        which some are not numbers, or not in every trial (errors, mixed kinds): each cell's
-        value and whether it is a number in this trial, searched as _search does."""
-        z, t = self.scratch(max(len(cells), 1)), self.scratch(max(len(cells), 1))
-        for j, c in enumerate(cells):
-            if c.kind == KANY:
-                assert c.y is not None
-                other = f"b2f(({c.y} != 0.0) | ({c.e} != 0))"
-            elif c.kind == KNUM:
-                other = "0.0" if c.e == "0" else f"b2f({c.e} != 0)"
-            else:
-                other = "1.0"
-            self.lines.append(f"{z}[{j}] = {c.v if c.kind in (KNUM, KANY) else '0.0'}")
-            self.lines.append(f"{t}[{j}] = {other}")
-        how = "approx_pos_t" if mode == 1 else "desc_pos_t"
-        return self.value(f"{how}({z}, {t}, {len(cells)}, {x.v}) + 1.0")
-
-    def _table_lookup(self, node: ir.Call, vertical: bool) -> Val:
-        """engine.functions.lookup VLOOKUP/HLOOKUP of a number that varies, in a constant
-        first column (row): its position as MATCH finds it, then the cell of the result
-        column (row) there; text keys and the rest through the numpy library per key."""
-        args = node.args
-        if not 3 <= len(args) <= 4:
-            raise NotFusable(f"{node.name} with a wrong number of arguments")
-        key = self.expr(args[0])
-        if key.kind != KNUM or not isinstance(args[1], ir.Area) or (
-                key.lo == key.hi and not self.area_varies(args[1])):
-            return self.enumerated_call(node)
-        k = self._static_int(args[2], 0)
-        approx = True
-        if len(args) == 4:
-            flag = self.expr(args[3]) if not isinstance(args[3], ir.Missing) else None
-            if flag is not None and (flag.lo != flag.hi or flag.e != "0"):
-                raise NotFusable(f"{node.name} with a match mode that varies")
-            approx = flag is not None and flag.lo != 0.0
-        table = args[1].cells()
-        rows = table if vertical else [list(c) for c in zip(*table, strict=True)]
-        if not 1 <= k <= len(rows[0]):
-            raise NotFusable(f"{node.name} of a column outside the table")
-        first = [self.operand(r[0]) for r in rows]
-        found = [self.operand(r[k - 1]) for r in rows]
-        pos = self._match_position(key, first, 1 if approx else 0, node.name)
-        return self._gathered(pos, found, [key.e])
-
-    def _gathered(self, pos: str, cells: list[Val], errs: list[str]) -> Val:
-        """lookup.gather: per trial the cell at 1-based ``pos`` (0: #N/A), after ``errs``;
-        its kind merged per trial (as IF merges its branches) where the cells' differ."""
-        acc, cell_err = cells[0], cells[0].e
-        for j in range(2, len(cells) + 1):
-            a, m = cells[j - 1], f"({pos} == {lit(j)})"
-            if a.kind == acc.kind != KANY:
-                acc = Val(self.value(f"sel({m}, {a.v}, {acc.v})"), "0", a.kind,
-                          *iv.union([a.iv, acc.iv]), union_dom([a, acc]))
-            else:
-                acc = self.mixed(m, a, acc)
-            if a.e != "0" or cell_err != "0":
-                cell_err = self.err(f"sel({m}, {a.e}, {cell_err})")
-        e = self.err(self.chain(errs, [(f"({pos} == 0.0)", NA),
-                                       (cell_err, 0) if cell_err != "0" else None]))
-        if acc.kind == KANY:
-            return Val(acc.v, e, KANY, acc.lo, acc.hi, acc.dom, acc.y, acc.kinds)
-        return num(acc.v, e, acc.iv, acc.kind, acc.dom)
-
-    def fn_lookup(self, node: ir.Call) -> Val:
-        """lookup.lookup of a number: the approximate position in the lookup vector (an
-        array's first row when it is wider than tall, else its first column), then the cell
-        of the result vector (else the array's last row or column); #N/A beyond it."""
-        if not 2 <= len(node.args) <= 3:
-            raise NotFusable("LOOKUP with a wrong number of arguments")
-        key = self.expr(node.args[0])
-        if key.kind != KNUM or not isinstance(node.args[1], ir.Area | ir.Ref):
-            return self.enumerated_call(node)
-        g = self._grid_cells(node.args[1])
-        wide = len(g[0]) > len(g)
-        search = g[0] if wide else [r[0] for r in g]
-        if len(node.args) == 3 and not isinstance(node.args[2], ir.Missing):
-            rg = self._grid_cells(node.args[2])
-            if min(len(rg), len(rg[0])) != 1:
-                raise NotFusable("LOOKUP with a two-dimensional result")
-            result = [c for row in rg for c in row]
-        else:
-            result = list(g[-1]) if wide else [r[-1] for r in g]
-        pos = self._match_position(key, [self.operand(c) for c in search], 1, "LOOKUP")
-        if len(result) < len(search):   # beyond the result vector: #N/A
-            pos = self.value(f"sel({pos} > {lit(len(result))}, 0.0, {pos})")
-        return self._gathered(pos, [self.operand(c) for c in result], [key.e])
-
-    def _grid_cells(self, node: ir.Node) -> list[list]:
-        if isinstance(node, ir.Ref):
-            return [[node.cell]]
-        assert isinstance(node, ir.Area)
-        self.area_cells(node)   # the size limit
-        return node.cells()
-
-    def fn_vlookup(self, node: ir.Call) -> Val:
-        return self._table_lookup(node, True)
-
-    def fn_hlookup(self, node: ir.Call) -> Val:
-        return self._table_lookup(node, False)
-
-    def fn_index(self, node: ir.Call) -> Val:
-        """INDEX(row or column, k): the k-th cell (k truncated); #REF! beyond the range."""
-        if not 2 <= len(node.args) <= 3:
-            raise NotFusable("INDEX with a wrong number of arguments")
-        area = node.args[0]
-        cells = self._line(area, "INDEX")
-        rows = area.shape[0] if isinstance(area, ir.Area) else 1
-        args = list(node.args[1:])
-        if len(args) == 2:  # INDEX(row, 1, k) or INDEX(column, k, 1): the fixed one must be 1
-            fixed, moving = (args[0], args[1]) if rows == 1 else (args[1], args[0])
-            if self._static_int(fixed, 1) != 1:
-                raise NotFusable("INDEX of a two-dimensional position")
-            args = [moving]
-        k = self.number(args[0])
-        n = len(cells)
-        kinds = {c.kind for c in cells}
-        if len(kinds) != 1 or KANY in kinds:
-            raise NotFusable("INDEX over cells of several types")
-        if not (k.bounded and k.lo >= 1.0):
-            raise NotFusable("INDEX with a position that may be 0 or negative")
-        ki = self.value(f"np.trunc({k.v})")
-        r = cells[0].v
-        for j in range(2, n + 1):
-            r = self.value(f"sel({ki} == {lit(j)}, {cells[j - 1].v}, {r})")
-        errs = [c.e for c in cells]
-        cell_err = "0"
-        if any(e != "0" for e in errs):
-            cell_err = errs[0]
-            for j in range(2, n + 1):
-                cell_err = self.err(f"sel({ki} == {lit(j)}, {errs[j - 1]}, {cell_err})")
-        beyond = None if k.hi < n + 1 else (f"({ki} > {lit(n)})", 4)
-        e = self.err(self.chain([k.e], [beyond, (cell_err, 0) if cell_err != "0" else None]))
-        return num(r, e, iv.union([c.iv for c in cells]), cells[0].kind, union_dom(cells))
 
     # ------------------------------------------------------------ statistical inverses
     def _norm_inv(self, p: Val, mean: Val, sd: Val, log: bool) -> Val:

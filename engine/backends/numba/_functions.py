@@ -36,6 +36,7 @@ from ._aggregates import AggregatesMixin
 from ._args import ArgsMixin
 from ._dates import DatesMixin
 from ._finance import FinanceMixin
+from ._lookups import LookupsMixin
 from ._stats import StatsMixin
 
 
@@ -54,7 +55,7 @@ def _round_bounds(a: iv.Interval, digits: int, how: int) -> iv.Interval:
     return (lo, hi) if math.isfinite(lo) and math.isfinite(hi) else iv.UNKNOWN
 
 
-class FunctionsMixin(AggregatesMixin, DatesMixin, StatsMixin, FinanceMixin, ArgsMixin):
+class FunctionsMixin(AggregatesMixin, LookupsMixin, DatesMixin, StatsMixin, FinanceMixin, ArgsMixin):
     """The supported Excel functions (see the module docstring)."""
 
     # ------------------------------------------------------------ logical (functions.logical)

@@ -24,7 +24,8 @@ _EPOCH_1970 = -25569   # 1899-12-30 in days from 1970-01-01
 # the names a generated kernel imports from this module
 KERNEL_NAMES = ("serial_part", "serial_bad", "yearfrac", "pct_inc", "pct_exc", "kth_large",
                 "kth_small", "pct_rank", "pmt", "pv", "fv", "vdb", "db", "pair_stat", "pair_bad",
-                "approx_pos", "desc_pos", "approx_pos_t", "desc_pos_t")
+                "approx_pos", "desc_pos", "approx_pos_t", "desc_pos_t", "lk_approx", "lk_desc",
+                "lk_exact", "lk_order")
 
 
 # ----------------------------------------------------------------- dates (functions.dates)
@@ -292,6 +293,141 @@ def desc_pos_t(z, t, m, key):
             return float(i)
     return -1.0
 
+
+
+# lookups over typed elements: t[i] is _search's type code of element i in this trial (0 number,
+# 1 text, 2 logical, 3 blank, 4 error), z[i] its value (text: its rank among the folded texts
+# of the lookup), the key of type kt (0, 1 or 2) and value key
+@_jit
+def lk_approx(z, t, m, key, kt):
+    """_search.approximate over typed elements: elements of another type than the key's are
+    stepped over forward from 'mid'; an exact hit extends to the end of its run."""
+    low = -1
+    high = m
+    while high - low >= 2:
+        mid = low + (high - low) // 2
+        mism = t[mid] != kt
+        pos = mid
+        past = False
+        if mism:
+            nm = mid + 1
+            while nm < m and t[nm] != kt:
+                nm += 1
+            past = nm >= high
+            pos = mid if past else nm
+        ev = z[min(pos, m - 1)]
+        less = key < ev
+        eq = (key == ev) and not past
+        to_mid = past or (mism and less and pos == high - 1)
+        if eq and not to_mid:
+            j = pos
+            while j + 1 < m and t[j + 1] == t[j] and z[j + 1] == z[j]:
+                j += 1
+            return float(min(j, high - 1))
+        if to_mid:
+            high = mid
+        elif less:
+            high = pos
+        else:
+            low = pos
+    return float(low)
+
+
+@_jit
+def lk_desc(z, t, m, key, kt):
+    """_search.descending over typed elements (MATCH type -1): among the elements of the
+    key's type, the last one before the first smaller one (an equal one ends the scan)."""
+    first_lt = m
+    first_eq = m
+    for i in range(m):
+        if t[i] == kt and z[i] < key and first_lt == m:
+            first_lt = i
+        if t[i] == kt and z[i] == key and first_eq == m:
+            first_eq = i
+    stop = min(first_lt - 1, first_eq)
+    for i in range(min(stop, m - 1), -1, -1):
+        if t[i] == kt:
+            return float(i)
+    return -1.0
+
+
+@_jit
+def lk_exact(z, t, m, key, kt, last):
+    """_search.exact: the first (last, when ``last`` != 0) element of the key's type equal
+    to it; -1 if none (a blank or error key matches nothing)."""
+    found = -1.0
+    if kt > 2.0:
+        return found
+    for i in range(m):
+        j = m - 1 - i if last != 0.0 else i
+        if t[j] == kt and z[j] == key:
+            return float(j)
+    return found
+
+
+@_jit
+def _lk_cmp(ta, za, tb, zb):
+    """Excel's order numbers < text < logicals, then by value: -1, 0 or 1."""
+    if ta != tb:
+        return -1.0 if ta < tb else 1.0
+    if za == zb:
+        return 0.0
+    return -1.0 if za < zb else 1.0
+
+
+@_jit
+def lk_order(z, t, m, key, kt, mode, search):
+    """XMATCH/XLOOKUP (_search.ordered, or .bisect for search modes 2 and -2): exact (mode
+    0), exact or next smaller (-1) or next larger (1) in Excel's order; blank and error
+    elements match nothing; a blank key (kt 3) is above every element."""
+    if search == 2.0 or search == -2.0:
+        desc = search == -2.0
+        lo = 0
+        while lo < m and t[lo] > 2.0:
+            lo += 1
+        hi = m - 1
+        while hi >= 0 and t[hi] > 2.0:
+            hi -= 1
+        if lo > hi:
+            lo, hi = 0, -1
+        res = -1.0
+        while lo <= hi:
+            mid = (lo + hi) // 2
+            if t[mid] > 2.0:
+                c = 1.0 if desc else -1.0   # unfilled: -inf ascending, +inf descending
+            elif kt > 2.0:
+                c = -1.0
+            else:
+                c = _lk_cmp(t[mid], z[mid], kt, key)
+            if c == 0.0:
+                return float(mid)
+            smaller = c < 0.0
+            if mode == -1.0 and smaller:
+                res = float(mid)
+            elif mode == 1.0 and not smaller:
+                res = float(mid)
+            if smaller != desc:
+                lo = mid + 1
+            else:
+                hi = mid - 1
+        return res
+    last = search == -1.0
+    best = -1
+    for i in range(m):
+        j = m - 1 - i if last else i
+        if t[j] > 2.0:
+            continue
+        c = -1.0 if kt > 2.0 else _lk_cmp(t[j], z[j], kt, key)
+        if c == 0.0:
+            return float(j)
+        if (mode == -1.0 and c < 0.0) or (mode == 1.0 and c > 0.0):
+            if best < 0:
+                best = j
+            else:
+                d = _lk_cmp(t[j], z[j], t[best], z[best])
+                if (mode == -1.0 and d > 0.0) or (mode == 1.0 and d < 0.0):
+                    best = j
+    return float(best)
 
 # ----------------------------------------------------------------- paired data (regression)
 @_jit
