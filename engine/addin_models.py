@@ -718,12 +718,48 @@ def _theoretical(book: AddinBook, key: str, stat: str, x: float | None,
     return float(dist.cdf(np.array([x]))[0]), ""   # theo_below: P(X <= x)
 
 
-def statistic_values(model: Model, result: Any) -> dict[str, dict[str, Any]]:
+def _dependent_results(model: Model, book: AddinBook, result: Any,
+                       spec: SimulationSpec | None) -> dict[str, Any]:
+    """For the statistics cells that read an input whose parameters vary per trial (sampled
+    by a formula, so neither an input nor an output of the run): the same trials run again
+    (same seed, count and sampling; the streams are keyed by seed, cell and trial, so the
+    samples are the run's own) with those inputs as the outputs.  ``{key: that result}``."""
+    dependent = book.dependent(book.extra_inputs(spec) if spec is not None else frozenset())
+    samples = result.samples
+    keys: list[str] = []
+    for ref in book.statistics:
+        for _a, _b, stat, target, _x in book.cells[ref].statistics:
+            try:
+                key = str(book.model.ref(target, ref.sheet))
+            except McdeskError:
+                continue
+            if stat.startswith("theo_") or _cell_key(key) not in dependent or \
+                    key in result.outputs or (samples is not None and key in samples.inputs) \
+                    or key in keys:
+                continue
+            keys.append(key)
+    if not keys:
+        return {}
+    from .simulate import simulate
+
+    again = SimulationSpec(list(spec.inputs) if spec is not None else [], keys,
+                           trials=int(result.trials), seed=int(result.seed),
+                           sampling=result.sampling,
+                           correlations=list(spec.correlations) if spec is not None else [])
+    run = simulate(model, again, backend="numpy" if result.backend == "numpy" else "auto")
+    return dict.fromkeys(keys, run)
+
+
+def statistic_values(model: Model, result: Any, spec: SimulationSpec | None = None,
+                     ) -> dict[str, dict[str, Any]]:
     """Each statistics cell (``RiskMean(B5)``...) computed from ``result``: ``{cell:
-    {"formula", "value", "note"}}`` (value None with a note when it cannot be)."""
+    {"formula", "value", "note"}}`` (value None with a note when it cannot be).  ``spec``:
+    the spec of the run, when it declares inputs of its own (a parameter of an add-in
+    input may read one)."""
     book = addin_book(model)
     if book is None or not book.statistics:
         return {}
+    again = _dependent_results(model, book, result, spec)
     numbers: dict[CellRef, list[float | None]] = {}
     notes: dict[CellRef, str] = {}
     for ref in book.statistics:
@@ -736,7 +772,7 @@ def statistic_values(model: Model, result: Any) -> dict[str, dict[str, Any]]:
                 notes[ref] = str(exc)
                 continue
             v, why = _theoretical(book, key, stat, x) if stat.startswith("theo_") else \
-                _statistic(result, key, stat, x)
+                _statistic(again.get(key, result), key, stat, x)
             got.append(v)
             if why:
                 notes[ref] = why

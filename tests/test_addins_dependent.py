@@ -261,3 +261,40 @@ def test_theoretical_statistics_cells(tmp_path):
     assert got["M!C3"]["value"] == pytest.approx(ref.cdf(10), rel=1e-9)
     assert got["M!C4"] == {"formula": "=RiskTheoStdDev(B2)", "value": None,
                            "note": "M!B2 is not an input"}
+
+
+def test_statistics_cells_of_an_input_sampled_per_trial(tmp_path):
+    """RiskMean(B6) / RiskStdDev / RiskPercentile of B6 = RiskNormal(B5,2), whose mean is the
+    input B5: B6 is sampled per trial by a formula (neither an input nor an output of the
+    run), and its statistics are those of its own samples in the run (B7 = B6 is an output:
+    the same numbers)."""
+    from engine.addin_models import statistic_values
+    from engine.simulate import simulate
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Model"
+    ws["B5"] = "=RiskNormal(10,1)"
+    ws["B6"] = "=RiskNormal(B5,2)"
+    ws["B7"] = '=RiskOutput("y")+B6*1'
+    ws["C1"] = "=RiskMean(B6)"
+    ws["C2"] = "=RiskStdDev(B6)"
+    ws["C3"] = "=RiskPercentile(B6,0.9)"
+    ws["C4"] = "=RiskMean(B6)-RiskMean(B5)"
+    wb.save(tmp_path / "s.xlsx")
+    model = Model.open(tmp_path / "s.xlsx")
+    spec = SimulationSpec([], [], trials=5000, seed=11)
+    for backend in ("numpy", "numba"):
+        if backend == "numba":
+            pytest.importorskip("numba")
+        res = simulate(model, spec, backend=backend)
+        got = statistic_values(model, res)
+        y = res.outputs["Model!B7"]
+        b6 = np.asarray(res.samples.outputs["Model!B7"], dtype=np.float64)
+        b5 = np.asarray(res.samples.inputs["Model!B5"], dtype=np.float64)
+        assert got["Model!C1"]["note"] is None
+        assert got["Model!C1"]["value"] == pytest.approx(b6.mean(), rel=1e-12)
+        assert got["Model!C1"]["value"] == pytest.approx(10, abs=0.1)
+        assert got["Model!C2"]["value"] == pytest.approx(y.std, rel=1e-12)
+        assert got["Model!C3"]["value"] == pytest.approx(y.percentiles["90"], rel=1e-12)
+        assert got["Model!C4"]["value"] == pytest.approx(b6.mean() - b5.mean(), rel=1e-9)
