@@ -14,7 +14,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 log = logging.getLogger(__name__)
 
@@ -42,9 +42,12 @@ def col_number(letters: str) -> int:
     return n
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class CellRef:
-    """A cell: sheet name as spelled in the workbook, 1-based row and column."""
+class CellRef(NamedTuple):
+    """A cell: sheet name as spelled in the workbook, 1-based row and column.
+
+    A tuple underneath, so hashing and comparing (the keys of the 10^6-cell dicts and sets
+    of a big workbook's pass) run in C rather than in a dataclass's Python ``__hash__``;
+    ordered as (sheet, row, col)."""
 
     sheet: str
     row: int
