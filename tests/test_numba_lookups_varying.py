@@ -160,3 +160,23 @@ def test_typed_searches_are_the_library_searches():
                             else S.ordered(erank, krank, mode, last=search == -1))[0]
                     got = rt.lk_order(z, t, m, key, kt, float(mode), float(search))
                     assert got == want, (z, t, key, kt, mode, search)
+
+
+# ----------------------------------------------------------------- the CUDA kernel's twins
+@pytest.mark.parametrize("cells", [VARYING, MODERN], ids=["classic", "modern"])
+def test_cuda_host_build_runs_the_typed_lookups(tmp_path, cells):
+    """The CUDA translation of the same kernels (lk_* twins in the CUDA runtime), compiled
+    for the host by a C++ compiler: numpy's numbers, nothing left to the CPU; and nvcc
+    compiles it for the device where nvcc is installed."""
+    from tests.test_backend_cupy import CXX, NVCC, HostCudaBackend, _nvcc_ptx
+
+    if CXX is None:
+        pytest.skip("no C++ compiler")
+    host = HostCudaBackend(tmp_path)
+    model = book(tmp_path, cells)
+    outs = [k for k in cells if k.startswith("B")]
+    job = job_for(model, INPUTS, [f"Sheet1!{o}" for o in outs], trials=1_000)
+    assert host.cpu_reason(job) is None
+    assert_same(job, run(host, job, 1_000), run(NumpyBackend(), job, 1_000))
+    if NVCC is not None:
+        _nvcc_ptx(HostCudaBackend.source_of(job), tmp_path, "lookups")

@@ -644,6 +644,99 @@ MC_HD double desc_pos_t(const double *z, const double *t, long long m, double ke
     return -1.0;
 }
 
+/* ---- typed lookups (numba/_rt_functions.py lk_*: t = _search's type codes, kt the key's) */
+MC_HD double lk_approx(const double *z, const double *t, long long m, double key, double kt) {
+    long long low = -1, high = m;
+    while (high - low >= 2) {
+        long long mid = low + (high - low) / 2, pos = mid;
+        bool mism = t[mid] != kt, past = false;
+        if (mism) {
+            long long nm = mid + 1;
+            while (nm < m && t[nm] != kt) ++nm;
+            past = nm >= high;
+            pos = past ? mid : nm;
+        }
+        double ev = z[pos < m - 1 ? pos : m - 1];
+        bool less = key < ev, eq = key == ev && !past;
+        bool to_mid = past || (mism && less && pos == high - 1);
+        if (eq && !to_mid) {
+            long long j = pos;
+            while (j + 1 < m && t[j + 1] == t[j] && z[j + 1] == z[j]) ++j;
+            return (double)(j < high - 1 ? j : high - 1);
+        }
+        if (to_mid) high = mid; else if (less) high = pos; else low = pos;
+    }
+    return (double)low;
+}
+
+MC_HD double lk_desc(const double *z, const double *t, long long m, double key, double kt) {
+    long long first_lt = m, first_eq = m;
+    for (long long i = 0; i < m; ++i) {
+        if (t[i] == kt && z[i] < key && first_lt == m) first_lt = i;
+        if (t[i] == kt && z[i] == key && first_eq == m) first_eq = i;
+    }
+    long long stop = first_lt - 1 < first_eq ? first_lt - 1 : first_eq;
+    for (long long i = stop < m - 1 ? stop : m - 1; i >= 0; --i)
+        if (t[i] == kt) return (double)i;
+    return -1.0;
+}
+
+MC_HD double lk_exact(const double *z, const double *t, long long m, double key, double kt,
+                      double last) {
+    if (kt > 2.0) return -1.0;
+    for (long long i = 0; i < m; ++i) {
+        long long j = last != 0.0 ? m - 1 - i : i;
+        if (t[j] == kt && z[j] == key) return (double)j;
+    }
+    return -1.0;
+}
+
+MC_HD double mc_lk_cmp(double ta, double za, double tb, double zb) {
+    if (ta != tb) return ta < tb ? -1.0 : 1.0;
+    if (za == zb) return 0.0;
+    return za < zb ? -1.0 : 1.0;
+}
+
+MC_HD double lk_order(const double *z, const double *t, long long m, double key, double kt,
+                      double mode, double search) {
+    if (search == 2.0 || search == -2.0) {
+        bool desc = search == -2.0;
+        long long lo = 0, hi = m - 1;
+        while (lo < m && t[lo] > 2.0) ++lo;
+        while (hi >= 0 && t[hi] > 2.0) --hi;
+        if (lo > hi) { lo = 0; hi = -1; }
+        double res = -1.0;
+        while (lo <= hi) {
+            long long mid = (lo + hi) / 2;
+            double c = t[mid] > 2.0 ? (desc ? 1.0 : -1.0)
+                                    : (kt > 2.0 ? -1.0 : mc_lk_cmp(t[mid], z[mid], kt, key));
+            if (c == 0.0) return (double)mid;
+            bool smaller = c < 0.0;
+            if (mode == -1.0 && smaller) res = (double)mid;
+            else if (mode == 1.0 && !smaller) res = (double)mid;
+            if (smaller != desc) lo = mid + 1; else hi = mid - 1;
+        }
+        return res;
+    }
+    bool last = search == -1.0;
+    long long best = -1;
+    for (long long i = 0; i < m; ++i) {
+        long long j = last ? m - 1 - i : i;
+        if (t[j] > 2.0) continue;
+        double c = kt > 2.0 ? -1.0 : mc_lk_cmp(t[j], z[j], kt, key);
+        if (c == 0.0) return (double)j;
+        if ((mode == -1.0 && c < 0.0) || (mode == 1.0 && c > 0.0)) {
+            if (best < 0) best = j;
+            else {
+                double d = mc_lk_cmp(t[j], z[j], t[best], z[best]);
+                if ((mode == -1.0 && d > 0.0) || (mode == 1.0 && d < 0.0)) best = j;
+            }
+        }
+    }
+    return (double)best;
+}
+/* ---- end of typed lookups */
+
 /* ------------------------------------------------------------ paired data (regression) */
 __host__ __device__ double mc_pairwise(const double *z, long long lo, long long n) {
     /* numpy's sum of a row: pairwise summation (numba/_rt_functions._pairwise) */
