@@ -51,6 +51,8 @@ from . import _intervals as iv
 from ._arrays import ArrayElements
 from ._arrays import members as array_members
 from ._conditionals import DIRECT, ConditionalsMixin
+from ._dtext import DynamicRead, DynamicText
+from ._dtext_rt import KERNEL_NAMES as DTEXT_RT
 from ._families import Family, LineBudget, family_loop, find_families, loop_chains
 from ._functions import FunctionsMixin
 from ._mixed import SELECTORS, MixedMixin
@@ -61,6 +63,7 @@ from ._values import (
     KANY,
     KBLANK,
     KBOOL,
+    KDYN,
     KNUM,
     KSTR,
     NotFusable,
@@ -245,6 +248,8 @@ class Generator(FunctionsMixin, TextMixin, MixedMixin, ConditionalsMixin):
         if c in self.input_vals:
             return self.input_vals[c]
         if c in self.cells:
+            if self.cells[c].kind == KDYN:   # its text is re-made from its recipe (_dtext)
+                raise DynamicText("reads a cell of text made per trial")
             return self.cells[c]
         if c in self.steps:
             raise NotFusable(f"reads a cell left to numpy ({c})")
@@ -300,6 +305,8 @@ class Generator(FunctionsMixin, TextMixin, MixedMixin, ConditionalsMixin):
             got = self.fold(node)
             if got is not None:
                 return got
+        if isinstance(node, ir.Call | ir.Binary) and self.dynamic_site(node):
+            return self.dynamic_expr(node)   # text made per trial (_dtext)
         if isinstance(node, ir.Num):
             if type(node.value) is not float:
                 raise NotFusable("a number literal that is not a float")
@@ -587,6 +594,8 @@ class Generator(FunctionsMixin, TextMixin, MixedMixin, ConditionalsMixin):
         # a text cell is stored as its id where numpy reads it, else as an output: #VALUE!
         # (a mixed one as its value, its tag in the error code's high bits)
         self.text_ids = {c for c in stored if c in read and self.cells[c].kind in (KSTR, KANY)}
+        if any(self.cells[c].kind == KDYN for c in read):   # numpy needs the strings
+            raise DynamicRead({c for c in read if self.cells[c].kind == KDYN})
         return self.assemble(cell_lines, fused, stored, rest, reasons)
 
     def store_lines(self, c: CellRef, k: int) -> tuple[str, str]:
@@ -594,7 +603,7 @@ class Generator(FunctionsMixin, TextMixin, MixedMixin, ConditionalsMixin):
         where an Excel error; a text output as numpy's outputs have it (NaN, #VALUE!)."""
         val = self.cells[c]
         e = val.e
-        if val.kind == KSTR and c not in self.text_ids:
+        if val.kind in (KSTR, KDYN) and c not in self.text_ids:
             return "np.nan", f"fe({e}, {VALUE})" if e != "0" else str(VALUE)
         if c in self.group:   # a random cell drawn with its group
             return (val.v if e == "0" else f"sel({e} == 0, {val.v}, np.nan)"), e
@@ -833,6 +842,7 @@ class Generator(FunctionsMixin, TextMixin, MixedMixin, ConditionalsMixin):
             "                                       fill_special, fill_triangular, fill_u01,",
             "                                       fill_uniform)",
             f"from engine.backends.numba._rt_functions import ({', '.join(RT_FUNCTIONS)})",
+            f"from engine.backends.numba._dtext_rt import ({', '.join(DTEXT_RT)})",
         ]
         src += draw
         args = ("key0, key1, start, lo, hi, total, sids, kv, ke, dp, gi, ext, out_in, out_v, "
@@ -979,10 +989,10 @@ def runtime_version() -> str:
     """A hash of the runtime modules the kernels call.  It is part of every kernel's source,
     so a kernel cached on disk by numba (which does not track changes in the functions it
     calls) is never reused with another version of them."""
-    from . import _beta, _rt, _rt_functions
+    from . import _beta, _decimal, _dtext_rt, _rt, _rt_functions
 
     h = hashlib.sha256()
-    for mod in (_rt, _beta, _rt_functions):
+    for mod in (_rt, _beta, _rt_functions, _dtext_rt, _decimal):
         h.update(Path(str(mod.__file__)).read_bytes())
     return h.hexdigest()[:16]
 
@@ -1010,4 +1020,11 @@ def generate(program: Program, samplers: dict[CellRef, InputSampler],
     """Generate the fused kernel of ``program`` (see the module docstring).  ``sampling`` is
     how the kernel draws uniforms ("mc" or "lhs", as engine.sampling does), or None when it
     cannot (inputs then come from outside and RAND is left to numpy)."""
-    return Generator(program, samplers, sampling).generate()
+    skip: set[CellRef] = set()   # cells of text made per trial that numpy reads
+    while True:
+        gen = Generator(program, samplers, sampling)
+        gen.dyn_skip = skip
+        try:
+            return gen.generate()
+        except DynamicRead as again:
+            skip |= again.cells

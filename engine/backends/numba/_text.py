@@ -11,8 +11,8 @@ logicals, lookups of a text key in a constant table, and the criteria of SUMIF/C
 matched against text cells: the answers are the reference's by construction.
 
 What cannot be a table is a string made per trial from a varying number (``A1&" units"``,
-``TEXT(A1,"0.0")``): such a cell raises :class:`NotFusable` with that reason, and it and what
-depends on it run on numpy.
+``LEFT(A1,3)``): that raises :class:`._dtext.DynamicText`, and :mod:`._dtext` makes it again
+as dynamic text (``TEXT(A1,"0.0")`` and what it does not handle stay on numpy).
 
 The tables live in the ``kv`` constant array (a block of entries each), so the kernel's
 signature, the CUDA translation and the launchers are the same for every value kind.
@@ -29,7 +29,8 @@ import numpy as np
 
 from ... import ir
 from ...values import DIV0, NA, VALUE, ExcelError, Grid, Kind, Vec, blank, boolean, num, text
-from ._values import BLANK, KANY, KBLANK, KBOOL, KNUM, KSTR, NotFusable, Val, code, lit
+from ._dtext import DynamicText, DynamicTextMixin
+from ._values import BLANK, KANY, KBLANK, KBOOL, KDYN, KNUM, KSTR, NotFusable, Val, code, lit
 
 if TYPE_CHECKING:
     from ...workbook import CellRef
@@ -45,9 +46,9 @@ ENUMERATED = frozenset({
 })
 
 
-class TextMixin:
+class TextMixin(DynamicTextMixin):
     """String table, text constants and everything computed from text ids (a mixin of the
-    Generator: see the module docstring)."""
+    Generator: see the module docstring); text made per trial: :mod:`._dtext`."""
 
     if TYPE_CHECKING:  # provided by the Generator
         consts: list[tuple[float, int]]
@@ -93,6 +94,8 @@ class TextMixin:
         one known constant (not a table variable).  Raises NotFusable for a varying number."""
         if v.kind == KANY:
             raise NotFusable("a value whose type varies per trial, where one type is needed")
+        if v.kind == KDYN:
+            raise DynamicText("text made per trial, where text from the table is needed")
         if v.kind == KSTR:
             assert v.dom is not None
             if len(v.dom) == 1:
@@ -102,7 +105,7 @@ class TextMixin:
             return [(0, False), (1, True)]
         if v.lo == v.hi or v.kind == KBLANK:
             return None
-        raise NotFusable("text made from a number that varies per trial (a dynamic string)")
+        raise DynamicText("text made from a number that varies per trial (a dynamic string)")
 
     def python_value(self, v: Val) -> Any:
         """The one value of a constant Val (its error aside)."""
@@ -251,7 +254,7 @@ class TextMixin:
                 raise NotFusable(f"{node.name} over a range that varies")
             v = self.expr(a)
             if v.kind == KNUM and v.lo != v.hi:
-                raise NotFusable(f"{node.name} of a number that varies per trial")
+                raise DynamicText(f"{node.name} of a number that varies per trial")
             slots.append(j)
             vals.append(v)
             chained.append(not error_left)

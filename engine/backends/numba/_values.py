@@ -10,6 +10,7 @@ from . import _intervals as iv
 
 KNUM, KBOOL, KBLANK, KSTR = "num", "bool", "blank", "str"   # static Excel kinds
 KANY = "any"    # the kind varies per trial: the tag expression ``y`` says which (TAG)
+KDYN = "dstr"   # text made per trial (engine.backends.numba._dtext): dom is (recipe, length)
 TAG = {KNUM: 0, KBOOL: 1, KSTR: 2, KBLANK: 3}
 MAX_AREA_CELLS = 4096        # cells of one range expanded into a kernel
 

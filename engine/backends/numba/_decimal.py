@@ -1,0 +1,359 @@
+"""Numbers as decimal text in compiled code: Excel's General format, exactly as the numpy
+reference writes it (:func:`engine.values.format_number`).
+
+``format_number`` is ``str(int(x))`` for integers below 1e15 and otherwise Python's
+``format(x, ".15g")`` (the exact binary value correctly rounded to 15 significant digits,
+ties to even) with an upper-case ``E`` and at least two exponent digits.  The 15 digits
+come from :func:`digits15`: the exact quotient of the double's value by a power of ten in
+a small bignum (limbs of 30 bits in an int64 array), so every double, denormals included,
+gets the reference's digits (tested against it on a million random doubles).
+
+Every function here is ``@njit``: the dynamic text of :mod:`._dtext_rt` calls them per
+trial.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+_jit = njit(nogil=True, cache=True, error_model="numpy")
+
+_BITS = 30
+_MASK = (1 << _BITS) - 1
+_CAP = 46            # limbs: 1380 bits (the largest operand, m * 10**338, has 1177)
+MAX_CHARS = 24       # the longest General-format text of a double ("-1.23456789012346E-307")
+_POW10 = np.array([float(f"1e{i}") for i in range(309)])   # correctly rounded
+_P14 = 10 ** 14
+_P15 = 10 ** 15
+
+
+# ----------------------------------------------------------------- a small bignum
+@_jit
+def _bn_set(a, x):
+    """``a`` = x (0 <= x < 2**62); the number of limbs used."""
+    a[:] = 0
+    n = 0
+    while x > 0:
+        a[n] = x & _MASK
+        x >>= _BITS
+        n += 1
+    return n
+
+
+@_jit
+def _bn_mul(a, n, m):
+    """``a`` *= m (0 < m < 2**30)."""
+    carry = 0
+    for i in range(n):
+        t = a[i] * m + carry
+        a[i] = t & _MASK
+        carry = t >> _BITS
+    while carry > 0:
+        a[n] = carry & _MASK
+        carry >>= _BITS
+        n += 1
+    return n
+
+
+@_jit
+def _bn_pow10(a, n, p):
+    """``a`` *= 10**p (p >= 0)."""
+    while p >= 9:
+        n = _bn_mul(a, n, 1000000000)
+        p -= 9
+    if p > 0:
+        n = _bn_mul(a, n, 10 ** p)
+    return n
+
+
+@_jit
+def _bn_shl(a, n, k):
+    """``a`` <<= k (k >= 0)."""
+    if n == 0 or k == 0:
+        return n
+    w = k // _BITS
+    b = k % _BITS
+    if b == 0:
+        for i in range(n - 1, -1, -1):
+            a[i + w] = a[i]
+        top = n + w
+    else:
+        a[n + w] = a[n - 1] >> (_BITS - b)
+        for i in range(n - 1, -1, -1):
+            low = (a[i] << b) & _MASK
+            if i > 0:
+                low |= a[i - 1] >> (_BITS - b)
+            a[i + w] = low
+        top = n + w + 1
+    for i in range(w):
+        a[i] = 0
+    while top > 0 and a[top - 1] == 0:
+        top -= 1
+    return top
+
+
+@_jit
+def _bn_shr1(a, n):
+    """``a`` >>= 1."""
+    for i in range(n):
+        hi = (a[i + 1] & 1) << (_BITS - 1) if i + 1 < n else 0
+        a[i] = (a[i] >> 1) | hi
+    while n > 0 and a[n - 1] == 0:
+        n -= 1
+    return n
+
+
+@_jit
+def _bn_cmp(a, na, b, nb):
+    if na != nb:
+        return 1 if na > nb else -1
+    for i in range(na - 1, -1, -1):
+        if a[i] != b[i]:
+            return 1 if a[i] > b[i] else -1
+    return 0
+
+
+@_jit
+def _bn_sub(a, na, b, nb):
+    """``a`` -= b (a >= b)."""
+    borrow = 0
+    for i in range(na):
+        t = a[i] - (b[i] if i < nb else 0) - borrow
+        if t < 0:
+            t += 1 << _BITS
+            borrow = 1
+        else:
+            borrow = 0
+        a[i] = t
+    while na > 0 and a[na - 1] == 0:
+        na -= 1
+    return na
+
+
+# ----------------------------------------------------------------- digits
+@_jit
+def digits15(x):
+    """(q, k) for a finite x > 0: q in [1e14, 1e15) the 15 significant digits of x correctly
+    rounded (ties to even, on the exact binary value), k the decimal exponent of the first."""
+    f, big_e = math.frexp(x)
+    m = int(f * 9007199254740992.0)     # f * 2**53: exact, x = m * 2**e
+    e = big_e - 53
+    k = int(math.floor(math.log10(x)))
+    num = np.zeros(_CAP, dtype=np.int64)
+    den = np.zeros(_CAP, dtype=np.int64)
+    for _ in range(4):                  # log10 is at most one off: one retry suffices
+        s = 14 - k
+        nn = _bn_set(num, m)
+        nn = _bn_shl(num, nn, max(e, 0))
+        nn = _bn_pow10(num, nn, max(s, 0))
+        nd = _bn_set(den, 1)
+        nd = _bn_shl(den, nd, max(-e, 0))
+        nd = _bn_pow10(den, nd, max(-s, 0))
+        # q = num // den by binary long division (q < 2**55), num keeps the remainder
+        nd = _bn_shl(den, nd, 55)
+        q = 0
+        for bit in range(55, -1, -1):
+            if _bn_cmp(num, nn, den, nd) >= 0:
+                nn = _bn_sub(num, nn, den, nd)
+                q |= 1 << bit
+            if bit > 0:
+                nd = _bn_shr1(den, nd)
+        if q >= _P15:
+            k += 1
+            continue
+        if q < _P14:
+            k -= 1
+            continue
+        nn = _bn_shl(num, nn, 1)        # 2 * remainder against the divisor: the tie rule
+        c = _bn_cmp(num, nn, den, nd)
+        if c > 0 or (c == 0 and (q & 1) == 1):
+            q += 1
+        if q == _P15:
+            q = _P14
+            k += 1
+        return q, k
+    return -1, 0                        # not reached
+
+
+@_jit
+def _put_int(z, pos, v):
+    """The decimal digits of v >= 0 at z[pos:]; the new end."""
+    n = 1
+    t = v
+    while t >= 10:
+        t //= 10
+        n += 1
+    for j in range(n - 1, -1, -1):
+        z[pos + j] = 48 + v % 10
+        v //= 10
+    return pos + n
+
+
+@_jit
+def write_general(z, pos, x):
+    """engine.values.format_number(x) as code points at z[pos:] (x finite); the new end."""
+    if x == 0.0:
+        z[pos] = 48
+        return pos + 1
+    if x < 0.0:
+        z[pos] = 45
+        pos += 1
+        x = -x
+    if x < 1e15 and x == math.floor(x):
+        return _put_int(z, pos, int(x))
+    q, k = digits15(x)
+    nd = 15
+    while q % 10 == 0:
+        q //= 10
+        nd -= 1
+    d = np.empty(15, dtype=np.int64)
+    for j in range(nd - 1, -1, -1):
+        d[j] = 48 + q % 10
+        q //= 10
+    if k < -4 or k >= 15:
+        z[pos] = d[0]
+        pos += 1
+        if nd > 1:
+            z[pos] = 46
+            pos += 1
+            for j in range(1, nd):
+                z[pos] = d[j]
+                pos += 1
+        z[pos] = 69
+        z[pos + 1] = 43 if k >= 0 else 45
+        pos += 2
+        a = abs(k)
+        if a < 10:
+            z[pos] = 48
+            pos += 1
+        return _put_int(z, pos, a)
+    if k >= 0:
+        for j in range(k + 1):
+            z[pos] = d[j] if j < nd else 48
+            pos += 1
+        if nd > k + 1:
+            z[pos] = 46
+            pos += 1
+            for j in range(k + 1, nd):
+                z[pos] = d[j]
+                pos += 1
+        return pos
+    z[pos] = 48
+    z[pos + 1] = 46
+    pos += 2
+    for _ in range(-k - 1):
+        z[pos] = 48
+        pos += 1
+    for j in range(nd):
+        z[pos] = d[j]
+        pos += 1
+    return pos
+
+
+@_jit
+def general_value(x):
+    """float(format_number(x)): the number that x's General-format text reads back as."""
+    if x == 0.0 or not math.isfinite(x):
+        return 0.0 if x == 0.0 else x
+    a = abs(x)
+    if a < 1e15 and a == math.floor(a):
+        return x
+    q, k = digits15(a)
+    p = k - 14
+    # q < 2**53 and 10**|p| exact for |p| <= 22: one correctly rounded operation
+    if 0 <= p <= 22:
+        r = float(q) * 10.0 ** p
+    elif -22 <= p < 0:
+        r = float(q) / 10.0 ** (-p)
+    else:
+        r = _slow_value(q, p)
+    return r if x > 0.0 else -r
+
+
+@_jit
+def _slow_value(q, p):
+    """q * 10**p correctly rounded, for |p| > 22: the nearest double by exact comparison."""
+    if p > 0:
+        r = float(q) * _POW10[p] if p <= 308 else math.inf
+    elif -p <= 308:
+        r = float(q) / _POW10[-p]
+    else:
+        r = float(q) / 1e300 / _POW10[-p - 300]
+    if not math.isfinite(r):
+        return r
+    # a few units in the last place off: step to the neighbour while it is nearer
+    for _ in range(64):
+        up = np.nextafter(r, np.inf)
+        dn = np.nextafter(r, -np.inf)
+        if _closer(up, r, q, p):
+            r = up
+        elif _closer(dn, r, q, p):
+            r = dn
+        else:
+            break
+    return r
+
+
+@_jit
+def _closer(c, r, q, p):
+    """Whether double c is strictly nearer than r to q * 10**p (exact; ties go to the even
+    mantissa, as a correctly rounded parse does)."""
+    # compare 2*q*10**p with c + r (the midpoint) exactly: everything scaled to integers
+    fc, ec = math.frexp(c)
+    fr, er = math.frexp(r)
+    mc = int(fc * 9007199254740992.0)
+    mr = int(fr * 9007199254740992.0)
+    ec -= 53
+    er -= 53
+    lo_e = min(ec, er)
+    a = np.zeros(_CAP, dtype=np.int64)
+    b = np.zeros(_CAP, dtype=np.int64)
+    t = np.zeros(_CAP, dtype=np.int64)
+    # midpoint * 2 = mc * 2**ec + mr * 2**er = 2**lo_e * (mc * 2**(ec-lo_e) + mr * 2**(er-lo_e))
+    na = _bn_set(a, mc)
+    na = _bn_shl(a, na, ec - lo_e)
+    nt = _bn_set(t, mr)
+    nt = _bn_shl(t, nt, er - lo_e)
+    na = _bn_add(a, na, t, nt)
+    # value * 2 = 2 * q * 10**p; bring both to integers: multiply by 2**-lo_e and 10**-p
+    nb = _bn_set(b, 2 * q)
+    if p >= 0:
+        nb = _bn_pow10(b, nb, p)
+    else:
+        na = _bn_pow10(a, na, -p)
+    if lo_e >= 0:
+        na = _bn_shl(a, na, lo_e)
+    else:
+        nb = _bn_shl(b, nb, -lo_e)
+    cmpv = _bn_cmp(b, nb, a, na)     # value vs midpoint
+    if cmpv == 0:
+        return (mc & 1) == 0
+    return (cmpv > 0) == (c > r)
+
+
+@_jit
+def _bn_add(a, na, b, nb):
+    """``a`` += b."""
+    n = max(na, nb)
+    carry = 0
+    for i in range(n):
+        t = (a[i] if i < na else 0) + (b[i] if i < nb else 0) + carry
+        a[i] = t & _MASK
+        carry = t >> _BITS
+    if carry:
+        a[n] = carry
+        n += 1
+    return n
+
+
+def general_text(x: float) -> str:
+    """write_general as a Python string (for tests)."""
+    z = np.zeros(MAX_CHARS, dtype=np.float64)
+    end = write_general(z, 0, float(x))
+    return "".join(chr(int(c)) for c in z[:end])
+
+
+__all__ = ["MAX_CHARS", "digits15", "general_text", "general_value", "write_general"]

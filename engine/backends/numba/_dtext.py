@@ -1,0 +1,538 @@
+"""Dynamic text in the fused kernel: text made per trial from numbers that vary
+(``A1&" units"``, ``UPPER(A1)``, ``LEFT(A1,3)``, ``LEN(A1&"")``, ``A1&""="3"``).
+
+Text from constants is an id into the compile-time string table (:mod:`._text`); text made
+from a varying number cannot be, so it is kept as a *recipe*: a small tree of constant
+text, numbers (written in Excel's General format, :mod:`._decimal`), text ids, and the
+text functions applied to them (``&``, CONCAT, CONCATENATE, UPPER, LOWER, TRIM, LEFT,
+RIGHT, MID, REPT, IF).  Its error code is computed when the recipe is made (it never
+depends on the characters: the length of every recipe is bounded by :data:`MAX_DYN`, far
+below Excel's 32,767, so no text is ever too long).  Where characters are needed (LEN,
+FIND, SEARCH, comparisons) the recipe is written into a scratch buffer by the helpers of
+:mod:`._dtext_rt`, whose operations mirror the numpy library's for ASCII text (other text
+is refused here: UPPER, comparisons and TRIM of it follow Unicode rules).
+
+A cell whose value is dynamic text has kind :data:`._values.KDYN`: its recipe is kept by
+the generator, in terms of names every segment can read (inputs, constants, other cells'
+values) and of at most one computed value, which becomes the cell's own value ``v<k>``.
+Cells that read it re-make the text from the recipe.  Stored as an output it is text
+(NaN and #VALUE! like every text output); a cell left to numpy that reads it makes the
+generator leave it to numpy too (:class:`DynamicRead`).
+
+The generator's ``expr`` asks :meth:`DynamicTextMixin.dynamic_site` about every call and
+binary node: the cell's own formula, comparisons and LEN/VALUE/FIND/SEARCH are evaluated
+the ordinary way first, and only where that meets dynamic text (:class:`DynamicText`)
+again from recipes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ... import ir
+from ...values import VALUE, format_number
+from . import _intervals as iv
+from ._decimal import MAX_CHARS
+from ._values import KANY, KBLANK, KBOOL, KDYN, KNUM, KSTR, NotFusable, Val, lit
+
+if TYPE_CHECKING:
+    from ...workbook import CellRef
+
+MAX_DYN = 255          # characters of one dynamic text (beyond: not fused)
+_CMP = {"=": "==", "<>": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
+_MAKERS = frozenset({"CONCAT", "CONCATENATE", "UPPER", "LOWER", "TRIM", "LEFT", "RIGHT",
+                     "MID", "REPT", "IF"})
+_READERS = frozenset({"LEN", "VALUE", "FIND", "SEARCH"})
+_CELL_LEVEL = re.compile(r"^(?:[vxk]\d+|\(?-?\d[\d.e+-]*\)?)$")
+_SELF = "@"            # a stored recipe's own computed value: the cell's v<k>
+
+
+class DynamicText(NotFusable):
+    """Text made per trial met where only table text is handled (the dynamic path may)."""
+
+
+class DynamicRead(Exception):
+    """Cells of dynamic text that the numpy part reads: generate again without them."""
+
+    def __init__(self, cells: set[CellRef]) -> None:
+        super().__init__(f"{len(cells)} cells of dynamic text read by numpy")
+        self.cells = cells
+
+
+@dataclass(frozen=True)
+class Dyn:
+    """A dynamic text: its recipe, error code expression and most characters."""
+
+    r: tuple
+    e: str
+    bound: int
+
+
+class DynamicTextMixin:
+    """Dynamic text of the Generator (see the module docstring)."""
+
+    if TYPE_CHECKING:  # provided by the Generator and TextMixin
+        cells: dict[CellRef, Val]
+        cell: CellRef | None
+        lines: list[str]
+        model: Any
+        strings: list[str]
+
+        def value(self, expr: str) -> str: ...
+        def err(self, expr: str) -> str: ...
+        def chain(self, errs: list[str], checks: Sequence[tuple[str, int] | None] = ()) -> str: ...
+        def expr(self, node: ir.Node) -> Val: ...
+        def condition(self, node: ir.Node | None) -> Val: ...
+        def is_constant(self, node: ir.Node) -> bool: ...
+        def scratch(self, size: int) -> str: ...
+        def table(self, values: Sequence[float]) -> int: ...
+        def tabulate(self, vals: Sequence[Val], fn: Callable[[list[Any]], Any], what: str,
+                     chained: Sequence[bool] | None = None) -> Val: ...
+
+    dyn_skip: set[CellRef]   # cells not to make dynamic text of (set by generate())
+
+    # ------------------------------------------------------------ where it enters
+    def dynamic_site(self, node: ir.Node) -> bool:
+        """Whether ``expr`` should evaluate ``node`` through :meth:`dynamic_expr`."""
+        if id(node) in self._dyn_busy:
+            return False
+        if isinstance(node, ir.Binary):
+            return node.op in _CMP or self._is_top(node)
+        if isinstance(node, ir.Call):
+            return node.name in _READERS or self._is_top(node)
+        return False
+
+    def _is_top(self, node: ir.Node) -> bool:
+        return self.cell is not None and node is self.model.code(self.cell).node
+
+    @property
+    def _dyn_busy(self) -> set[int]:
+        got = self.__dict__.get("_dyn_busy_ids")
+        if got is None:
+            got = self.__dict__["_dyn_busy_ids"] = set()
+        return got
+
+    @property
+    def dyn_recipes(self) -> list[tuple]:
+        got = self.__dict__.get("_dyn_recipes")
+        if got is None:
+            got = self.__dict__["_dyn_recipes"] = []
+        return got
+
+    def dynamic_expr(self, node: ir.Node) -> Val:
+        """``node`` the ordinary way, else (it met dynamic text) from recipes."""
+        mark = len(self.lines)
+        self._dyn_busy.add(id(node))
+        try:
+            return self.expr(node)
+        except DynamicText:
+            del self.lines[mark:]
+        finally:
+            self._dyn_busy.discard(id(node))
+        try:
+            return self._dynamic(node)
+        except DynamicText as exc:   # no further dynamic path above this one
+            raise NotFusable(str(exc)) from None
+
+    def _dynamic(self, node: ir.Node) -> Val:
+        if isinstance(node, ir.Binary) and node.op in _CMP:
+            return self._compare(node)
+        if isinstance(node, ir.Call) and node.name in _READERS:
+            return getattr(self, "_read_" + node.name.lower())(node)
+        if self.cell in getattr(self, "dyn_skip", ()):
+            raise NotFusable("text made per trial, read by a cell left to numpy")
+        return self.dyn_cell(self.recipe(node, coerce=False))
+
+    # ------------------------------------------------------------ cells of dynamic text
+    def dyn_cell(self, d: Dyn) -> Val:
+        """A cell's value of dynamic text: the recipe kept, its one computed value (if any)
+        as the Val's value."""
+        own = sorted({x for x in _leaves(d.r) if not _CELL_LEVEL.match(x)})
+        if len(own) > 1:
+            raise NotFusable("a cell of text made per trial from several computed values")
+        v = own[0] if own else "0.0"
+        r = _substitute(d.r, {v: _SELF}) if own else d.r
+        self.dyn_recipes.append(r)
+        return Val(v, d.e, KDYN, 0.0, 0.0, (len(self.dyn_recipes) - 1, d.bound))
+
+    def _cell_dyn(self, v: Val) -> Dyn:
+        assert v.dom is not None
+        idx, bound = v.dom
+        return Dyn(_substitute(self.dyn_recipes[idx], {_SELF: v.v}), v.e, bound)
+
+    # ------------------------------------------------------------ recipes
+    def recipe(self, node: ir.Node | None, coerce: bool) -> Dyn:
+        """The dynamic text of ``node``; ``coerce``: a number or logical read as text (an
+        argument of a text function), else only text is (a cell's value, a comparison)."""
+        if node is None or isinstance(node, ir.Missing):
+            if not coerce:
+                raise NotFusable("an empty argument where text is needed")
+            return Dyn(("c", ""), "0", 0)
+        if isinstance(node, ir.Ref):
+            got = self.cells.get(node.cell)
+            if got is not None and got.kind == KDYN:
+                return self._cell_dyn(got)
+        if isinstance(node, ir.Binary) and node.op == "&":
+            return _join([self.recipe(node.left, True), self.recipe(node.right, True)],
+                         self.chain)
+        if isinstance(node, ir.Call) and node.name in _MAKERS and not self._constant(node):
+            return self._make(node, coerce)
+        try:
+            v = self.expr(node)
+        except DynamicText as exc:
+            raise NotFusable(str(exc)) from None
+        return self.as_dyn(v, coerce)
+
+    def _constant(self, node: ir.Node) -> bool:
+        return self.is_constant(node)
+
+    def as_dyn(self, v: Val, coerce: bool) -> Dyn:
+        """An ordinary value as dynamic text."""
+        if v.kind == KDYN:
+            return self._cell_dyn(v)
+        if v.kind == KSTR:
+            assert v.dom is not None
+            texts = [self.strings[k] for k in v.dom]
+            _ascii(texts)
+            if len(v.dom) == 1:
+                return Dyn(("c", texts[0]), v.e, len(texts[0]))
+            return Dyn(("s", v.v, tuple(v.dom)), v.e, max(len(t) for t in texts))
+        if not coerce or v.kind == KANY:
+            raise NotFusable("a value that is not text where text is needed")
+        if v.kind == KBLANK:
+            return Dyn(("c", ""), v.e, 0)
+        if v.kind == KBOOL:
+            if v.lo == v.hi:
+                s = "TRUE" if v.lo else "FALSE"
+                return Dyn(("c", s), v.e, len(s))
+            return self.as_dyn(self.tabulate([v], _as_text, "a logical as text"), coerce)
+        if v.lo == v.hi and iv.bounded(v.iv):
+            s = format_number(float(v.lo))
+            return Dyn(("c", s), v.e, len(s))
+        return Dyn(("n", v.v), v.e, MAX_CHARS)
+
+    def _make(self, node: ir.Call, coerce: bool) -> Dyn:
+        name, args = node.name, list(node.args)
+        if any(isinstance(a, ir.Area) for a in args):
+            raise NotFusable(f"{name} of a range, with text made per trial")
+        if name == "IF":
+            return self._if(args, coerce)
+        if name in ("CONCAT", "CONCATENATE"):
+            if not args:
+                raise NotFusable(f"{name} without arguments")
+            return _join([self.recipe(a, True) for a in args], self.chain)
+        if name in ("UPPER", "LOWER", "TRIM"):
+            if len(args) != 1:
+                raise NotFusable(f"{name} with a wrong number of arguments")
+            d = self.recipe(args[0], True)
+            r = ("trim", d.r) if name == "TRIM" else ("case", d.r, name == "UPPER")
+            return Dyn(r, d.e, d.bound)
+        if name in ("LEFT", "RIGHT"):
+            if not 1 <= len(args) <= 2:
+                raise NotFusable(f"{name} with a wrong number of arguments")
+            d = self.recipe(args[0], True)
+            n, e, hi = self._count(args[1] if len(args) > 1 else None, 1.0, 0)
+            return Dyn((name.lower(), d.r, n), self.err(self.chain([d.e, *e[:1]], e[1:])),
+                       min(d.bound, hi))
+        if name == "MID":
+            if len(args) != 3:
+                raise NotFusable("MID with a wrong number of arguments")
+            d = self.recipe(args[0], True)
+            a, ea, _ = self._count(args[1], None, 1)
+            n, en, hi = self._count(args[2], None, 0)
+            e = self.err(self.chain([d.e, *ea[:1], *en[:1]], [*ea[1:], *en[1:]]))
+            return Dyn(("mid", d.r, a, n), e, min(d.bound, hi))
+        if len(args) != 2:   # REPT
+            raise NotFusable("REPT with a wrong number of arguments")
+        d = self.recipe(args[0], True)
+        n, e, hi = self._count(args[1], None, 0)
+        bound = d.bound * hi
+        if bound > MAX_DYN:
+            raise NotFusable(f"REPT of text made per trial: up to {bound} characters")
+        return Dyn(("rept", d.r, n, hi), self.err(self.chain([d.e, *e[:1]], e[1:])), bound)
+
+    def _count(self, node: ir.Node | None, default: float | None, low: int
+               ) -> tuple[str, list, int]:
+        """A count or start argument (engine.functions.text._ints): its truncated value, its
+        error then its below-``low`` check (for chain), and the most it can be."""
+        if node is None or isinstance(node, ir.Missing):
+            if default is None:
+                raise NotFusable("a required argument missing")
+            return lit(default), ["0"], int(default)
+        v = self.expr(node)
+        if v.kind != KNUM:
+            raise NotFusable("a count that is not a number, with text made per trial")
+        if v.lo == v.hi and v.e == "0":
+            t = float(int(v.lo)) if abs(v.lo) < 2.0 ** 31 else None
+            if t is None:
+                raise NotFusable("a count out of range")
+            bad = [] if t >= low else [(lit(1.0) + " > 0.0", VALUE)]
+            return lit(float(max(t, low))), ["0", *bad], max(int(t), low)
+        hi = int(min(v.hi, 2.0 ** 31)) if iv.bounded(v.iv) else 1 << 31
+        n = self.value(f"dcount({v.v}, {lit(float(low))})")
+        return n, [v.e, (f"np.trunc({v.v}) < {lit(float(low))}", VALUE)], max(hi, low)
+
+    def _if(self, args: list[ir.Node], coerce: bool) -> Dyn:
+        if not 1 <= len(args) <= 3:
+            raise NotFusable("IF with a wrong number of arguments")
+        args = args + [None] * (3 - len(args))   # type: ignore[list-item]
+        c = self.condition(args[0])
+        then = self.recipe(args[1], coerce) if args[1] is not None and not isinstance(
+            args[1], ir.Missing) else self.as_dyn(Val("0.0", "0", KNUM, 0.0, 0.0), coerce)
+        other = self.recipe(args[2], coerce) if args[2] is not None and not isinstance(
+            args[2], ir.Missing) else self.as_dyn(Val("0.0", "0", KBOOL, 0.0, 0.0), coerce)
+        m = self.value(f"b2f({c.v} != 0.0)")
+        e = "0" if then.e == other.e == "0" else self.err(f"sel({m} != 0.0, {then.e}, "
+                                                          f"{other.e})")
+        return Dyn(("if", m, then.r, other.r), self.err(self.chain([c.e, e])),
+                   max(then.bound, other.bound))
+
+    # ------------------------------------------------------------ characters
+    def write(self, d: Dyn) -> tuple[str, str]:
+        """Code writing ``d`` into a new scratch buffer: (buffer, end); it starts at 0."""
+        if d.bound > MAX_DYN:
+            raise NotFusable(f"text made per trial of up to {d.bound} characters")
+        z = self.scratch(max(_measure(d.r, self.strings)[1], 1))
+        return z, self._emit(d.r, z, "0.0")
+
+    def _emit(self, r: tuple, z: str, pos: str) -> str:
+        tag = r[0]
+        if tag == "c":
+            if not r[1]:
+                return pos
+            off = self.table([float(ord(ch)) for ch in r[1]])
+            return self.value(f"dput_tab({z}, {pos}, kv, {off}.0, {len(r[1])}.0)")
+        if tag == "n":
+            return self.value(f"dput_num({z}, {pos}, {r[1]})")
+        if tag == "s":
+            off = self._id_table(r[2])
+            return self.value(f"dput_id({z}, {pos}, kv, {off}.0, {r[1]}, "
+                              f"{max(r[2]) + 1}.0)")
+        if tag == "cat":
+            for part in r[1]:
+                pos = self._emit(part, z, pos)
+            return pos
+        end = self._emit(r[1], z, pos) if tag != "if" else ""
+        if tag == "case":
+            return self.value(f"dcase({z}, {pos}, {end}, {1.0 if r[2] else 0.0})")
+        if tag == "trim":
+            return self.value(f"dtrim({z}, {pos}, {end})")
+        if tag == "left":
+            return self.value(f"dleft({pos}, {end}, {r[2]})")
+        if tag == "right":
+            return self.value(f"dright({z}, {pos}, {end}, {r[2]})")
+        if tag == "mid":
+            return self.value(f"dmid({z}, {pos}, {end}, {r[2]}, {r[3]})")
+        if tag == "rept":
+            return self.value(f"drept({z}, {pos}, {end}, {r[2]})")
+        assert tag == "if"
+        mid = self._emit(r[2], z, pos)
+        end = self._emit(r[3], z, mid)
+        return self.value(f"dpick({z}, {pos}, {mid}, {end}, {r[1]})")
+
+    def _id_table(self, dom: tuple[int, ...]) -> int:
+        """kv entries (where, how many) of the code points of each text id up to max(dom)."""
+        texts = [self.strings[k] if k in dom else "" for k in range(max(dom) + 1)]
+        flat = [float(ord(ch)) for t in texts for ch in t] or [0.0]
+        base = self.table(flat)
+        index, at = [], base
+        for t in texts:
+            index += [float(at), float(len(t))]
+            at += len(t)
+        return self.table(index)
+
+    # ------------------------------------------------------------ readers
+    def _text_arg(self, node: ir.Node | None) -> Dyn:
+        return self.recipe(node, True)
+
+    def _read_len(self, node: ir.Call) -> Val:
+        if len(node.args) != 1 or isinstance(node.args[0], ir.Area):
+            raise NotFusable("LEN with a wrong argument")
+        d = self._text_arg(node.args[0])
+        _, end = self.write(d)
+        return Val(end, d.e, KNUM, 0.0, float(d.bound))
+
+    def _read_value(self, node: ir.Call) -> Val:
+        if len(node.args) != 1 or isinstance(node.args[0], ir.Area):
+            raise NotFusable("VALUE with a wrong argument")
+        d = self._text_arg(node.args[0])
+        r = d.r
+        while r[0] in ("case", "trim"):   # a number's text: digits, '.', '-', '+', 'E'
+            r = r[1]
+        if r[0] != "n":
+            raise NotFusable("VALUE of text made per trial (other than a number's)")
+        return Val(self.value(f"dnumval({r[1]})"), d.e, KNUM)
+
+    def _read_find(self, node: ir.Call) -> Val:
+        return self._find(node, True)
+
+    def _read_search(self, node: ir.Call) -> Val:
+        return self._find(node, False)
+
+    def _find(self, node: ir.Call, case: bool) -> Val:
+        if not 2 <= len(node.args) <= 3 or any(isinstance(a, ir.Area) for a in node.args):
+            raise NotFusable(f"{node.name} with a wrong argument")
+        what, within = self._text_arg(node.args[0]), self._text_arg(node.args[1])
+        if not case and any(ch in "*?~" for t in _texts(what.r, self.strings) for ch in t):
+            raise NotFusable("SEARCH with wildcards, in text made per trial")
+        i, ei = self._count_or_default(node.args[2] if len(node.args) > 2 else None)
+        y, yend = self.write(what)
+        z, zend = self.write(within)
+        pos = self.value(f"dfind({y}, 0.0, {yend}, {z}, 0.0, {zend}, {i}, "
+                         f"{1.0 if case else 0.0})")
+        e = self.err(self.chain([what.e, within.e, *ei[:1]], [*ei[1:], (f"({pos} <= 0.0)",
+                                                                       VALUE)]))
+        return Val(pos, e, KNUM, 0.0, float(MAX_DYN))
+
+    def _count_or_default(self, node: ir.Node | None) -> tuple[str, list]:
+        n, e, _ = self._count(node, 1.0, 1)
+        return n, e
+
+    def _compare(self, node: ir.Binary) -> Val:
+        a, b = self._side(node.left), self._side(node.right)
+        if not isinstance(a, Dyn) and not isinstance(b, Dyn):
+            raise NotFusable("a comparison with text made per trial")
+        e = self.err(self.chain([a.e, b.e]))
+        op = node.op
+        rank = {KNUM: 0, KBOOL: 2}
+        other = b if isinstance(a, Dyn) else a
+        if isinstance(other, Val) and other.kind in rank:   # Excel's order of types
+            ra, rb = (1, rank[other.kind]) if isinstance(a, Dyn) else (rank[other.kind], 1)
+            x = 1.0 if _PY[op](ra, rb) else 0.0
+            return Val(lit(x), e, KBOOL, x, x)
+        da = a if isinstance(a, Dyn) else self._as_text_side(a)
+        db = b if isinstance(b, Dyn) else self._as_text_side(b)
+        y, yend = self.write(da)
+        z, zend = self.write(db)
+        c = self.value(f"dcmp({y}, 0.0, {yend}, {z}, 0.0, {zend})")
+        return Val(self.value(f"b2f({c} {_CMP[op]} 0.0)"), e, KBOOL, 0.0, 1.0)
+
+    def _side(self, node: ir.Node) -> Dyn | Val:
+        mark = len(self.lines)
+        try:
+            return self.expr(node)
+        except DynamicText:
+            del self.lines[mark:]
+        return self.recipe(node, coerce=False)
+
+    def _as_text_side(self, v: Val) -> Dyn:
+        if v.kind == KBLANK:   # blank compares as ""
+            return Dyn(("c", ""), v.e, 0)
+        if v.kind not in (KSTR, KDYN):
+            raise NotFusable("a comparison of text made per trial with a value of varying type")
+        return self.as_dyn(v, False)
+
+
+# ---------------------------------------------------------------- helpers
+_PY = {"=": lambda x, y: x == y, "<>": lambda x, y: x != y, "<": lambda x, y: x < y,
+       "<=": lambda x, y: x <= y, ">": lambda x, y: x > y, ">=": lambda x, y: x >= y}
+
+
+def _join(parts: list[Dyn], chain: Callable[[list[str]], str]) -> Dyn:
+    flat: list[tuple] = []
+    for p in parts:
+        flat += list(p.r[1]) if p.r[0] == "cat" else [p.r]
+    merged: list[tuple] = []
+    for r in flat:   # adjacent constants as one
+        if r[0] == "c" and merged and merged[-1][0] == "c":
+            merged[-1] = ("c", merged[-1][1] + r[1])
+        elif not (r[0] == "c" and not r[1]):
+            merged.append(r)
+    r = merged[0] if len(merged) == 1 else ("cat", tuple(merged)) if merged else ("c", "")
+    bound = sum(p.bound for p in parts)
+    if bound > MAX_DYN:
+        raise NotFusable(f"text made per trial of up to {bound} characters")
+    return Dyn(r, chain([p.e for p in parts]), bound)
+
+
+def _leaves(r: tuple) -> list[str]:
+    """The value expressions a recipe reads."""
+    tag = r[0]
+    if tag == "c":
+        return []
+    if tag in ("n", "s"):
+        return [r[1]]
+    if tag == "cat":
+        return [x for p in r[1] for x in _leaves(p)]
+    if tag == "if":
+        return [r[1], *_leaves(r[2]), *_leaves(r[3])]
+    extra = {"case": [], "trim": [], "left": r[2:3], "right": r[2:3], "mid": r[2:4],
+             "rept": r[2:3]}[tag]
+    return [*_leaves(r[1]), *extra]
+
+
+def _substitute(r: tuple, names: dict[str, str]) -> tuple:
+    """``r`` with its value expressions renamed."""
+    tag = r[0]
+    if tag == "c":
+        return r
+    if tag == "n":
+        return ("n", names.get(r[1], r[1]))
+    if tag == "s":
+        return ("s", names.get(r[1], r[1]), r[2])
+    if tag == "cat":
+        return ("cat", tuple(_substitute(p, names) for p in r[1]))
+    if tag == "if":
+        return ("if", names.get(r[1], r[1]), _substitute(r[2], names),
+                _substitute(r[3], names))
+    if tag == "case":
+        return ("case", _substitute(r[1], names), r[2])
+    if tag == "rept":
+        return ("rept", _substitute(r[1], names), names.get(r[2], r[2]), r[3])
+    return (tag, _substitute(r[1], names), *(names.get(x, x) for x in r[2:]))
+
+
+def _measure(r: tuple, strings: list[str]) -> tuple[int, int]:
+    """The most characters of a recipe's text, and the buffer it needs while it is
+    written (IF writes both texts, REPT its copies)."""
+    tag = r[0]
+    if tag == "c":
+        return len(r[1]), len(r[1])
+    if tag == "n":
+        return MAX_CHARS, MAX_CHARS
+    if tag == "s":
+        n = max(len(strings[k]) for k in r[2])
+        return n, n
+    if tag == "cat":
+        got = [_measure(p, strings) for p in r[1]]
+        return sum(b for b, _ in got), sum(s for _, s in got)
+    if tag == "if":
+        (b1, s1), (b2, s2) = _measure(r[2], strings), _measure(r[3], strings)
+        return max(b1, b2), s1 + s2
+    b, s = _measure(r[1], strings)
+    if tag == "rept":
+        return b * r[3], max(s, b * r[3])
+    return b, s
+
+
+def _texts(r: tuple, strings: list[str]) -> list[str]:
+    tag = r[0]
+    if tag == "c":
+        return [r[1]]
+    if tag == "s":
+        return [strings[k] for k in r[2]]
+    if tag == "n":
+        return []
+    if tag == "cat":
+        return [t for p in r[1] for t in _texts(p, strings)]
+    if tag == "if":
+        return _texts(r[2], strings) + _texts(r[3], strings)
+    return _texts(r[1], strings)
+
+
+def _ascii(texts: list[str]) -> None:
+    if any(not t.isascii() for t in texts):
+        raise NotFusable("text other than ASCII, with text made per trial")
+
+
+def _as_text(args: list[Any]) -> Any:
+    from ...functions.operators import concat
+    from ...values import blank, boolean
+
+    return concat(boolean(bool(args[0])), blank())
+
+
+__all__ = ["DynamicRead", "DynamicText", "DynamicTextMixin", "Dyn", "MAX_DYN"]

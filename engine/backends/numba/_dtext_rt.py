@@ -1,0 +1,198 @@
+"""Runtime of dynamic text in the fused kernel: text made per trial, as code points in a
+scratch buffer (a float64 array the segment allocates once, ``z<n>``).
+
+The generator (:mod:`._dtext`) writes a text at ``z[a:b]`` and transforms it in place; each
+helper takes the buffer and the positions as floats and returns the new end, mirroring the
+numpy library's text functions (:mod:`engine.functions.text`) for ASCII text (the generator
+refuses other text here).  Numbers are written in Excel's General format by
+:func:`._decimal.write_general`.
+"""
+
+from __future__ import annotations
+
+import math
+
+from numba import njit
+
+from ._decimal import general_value, write_general
+
+_jit = njit(nogil=True, cache=True, error_model="numpy")
+
+# the names a generated kernel imports from this module
+KERNEL_NAMES = ("dput_num", "dput_tab", "dput_id", "dcase", "dtrim", "dleft", "dright", "dmid",
+                "drept", "dpick", "dcmp", "dfind", "dnumval", "dcount")
+
+
+@_jit
+def dcount(x, low):
+    """A count or position argument as the numpy library's ``_ints`` takes it: truncated,
+    at least ``low`` (below it the generator's error code is #VALUE!), at most 2**31."""
+    if not (x == x):
+        return float(low)
+    t = math.trunc(x)
+    return float(min(max(t, low), 2147483648.0))
+
+
+@_jit
+def dput_num(z, pos, x):
+    """engine.values.format_number(x) at z[pos:] (x with an error: nothing written)."""
+    if not math.isfinite(x):
+        return pos
+    return float(write_general(z, int(pos), x))
+
+
+@_jit
+def dput_tab(z, pos, kv, off, n):
+    """The n code points kv[off:off+n] (a constant text) at z[pos:]."""
+    p = int(pos)
+    o = int(off)
+    for j in range(int(n)):
+        z[p + j] = kv[o + j]
+    return pos + n
+
+
+@_jit
+def dput_id(z, pos, kv, off, idx):
+    """Text id ``idx`` at z[pos:]: kv[off + 2 * idx] is where its code points are in kv,
+    the next entry how many."""
+    i = int(off) + 2 * int(idx)
+    return dput_tab(z, pos, kv, kv[i], kv[i + 1])
+
+
+@_jit
+def dcase(z, a, b, upper):
+    """UPPER (upper != 0) or LOWER of z[a:b] in place (ASCII)."""
+    for j in range(int(a), int(b)):
+        c = z[j]
+        if upper != 0.0:
+            if 97.0 <= c <= 122.0:
+                z[j] = c - 32.0
+        elif 65.0 <= c <= 90.0:
+            z[j] = c + 32.0
+    return b
+
+
+@_jit
+def dtrim(z, a, b):
+    """TRIM of z[a:b] in place: runs of spaces to one, none at either end; the new end."""
+    w = int(a)
+    space = True       # at the start: a leading space is dropped
+    for j in range(int(a), int(b)):
+        c = z[j]
+        if c == 32.0:
+            if not space:
+                z[w] = c
+                w += 1
+            space = True
+        else:
+            z[w] = c
+            w += 1
+            space = False
+    if w > int(a) and z[w - 1] == 32.0:
+        w -= 1
+    return float(w)
+
+
+@_jit
+def dleft(a, b, n):
+    """The end of LEFT(z[a:b], n) (n from dcount)."""
+    return a + min(n, b - a)
+
+
+@_jit
+def _move(z, dst, src, n):
+    for j in range(n):
+        z[dst + j] = z[src + j]
+
+
+@_jit
+def dright(z, a, b, n):
+    """RIGHT(z[a:b], n) moved to z[a:]; the new end."""
+    m = int(min(n, b - a))
+    _move(z, int(a), int(b) - m, m)
+    return a + m
+
+
+@_jit
+def dmid(z, a, b, start, n):
+    """MID(z[a:b], start, n) (start >= 1, n >= 0 from dcount) moved to z[a:]; the new end."""
+    length = b - a
+    off = min(start - 1.0, length)
+    m = int(min(n, length - off))
+    _move(z, int(a), int(a + off), m)
+    return a + m
+
+
+@_jit
+def drept(z, a, b, n):
+    """REPT(z[a:b], n) at z[a:]; the new end (the generator bounds n * (b - a))."""
+    m = int(b - a)
+    for r in range(1, int(n)):
+        _move(z, int(a) + r * m, int(a), m)
+    return a + m * max(int(n), 0)
+
+
+@_jit
+def dpick(z, a, mid, b, first):
+    """Of two texts z[a:mid] and z[mid:b], the first (first != 0) or the second, at z[a:];
+    the new end."""
+    if first != 0.0:
+        return mid
+    m = int(b - mid)
+    _move(z, int(a), int(mid), m)
+    return a + m
+
+
+@_jit
+def _fold(c):
+    return c + 32.0 if 65.0 <= c <= 90.0 else c
+
+
+@_jit
+def dcmp(z, a, b, y, c, d):
+    """-1, 0 or 1: z[a:b] against y[c:d] as the numpy library compares text (casefold,
+    then by code point; ASCII)."""
+    n = int(b - a)
+    m = int(d - c)
+    for j in range(min(n, m)):
+        p = _fold(z[int(a) + j])
+        q = _fold(y[int(c) + j])
+        if p != q:
+            return -1.0 if p < q else 1.0
+    if n == m:
+        return 0.0
+    return -1.0 if n < m else 1.0
+
+
+@_jit
+def dfind(y, c, d, z, a, b, start, case):
+    """FIND (case != 0) or SEARCH without wildcards of y[c:d] in z[a:b] from ``start``
+    (>= 1, from dcount): the 1-based position, or 0 where not found."""
+    n = int(b - a)
+    m = int(d - c)
+    i = int(start)
+    if i > n:
+        return 0.0
+    for p in range(i - 1, n - m + 1):
+        hit = True
+        for j in range(m):
+            u = z[int(a) + p + j]
+            v = y[int(c) + j]
+            if case == 0.0:
+                u = _fold(u)
+                v = _fold(v)
+            if u != v:
+                hit = False
+                break
+        if hit:
+            return float(p + 1)
+    return 0.0
+
+
+@_jit
+def dnumval(x):
+    """The number the General-format text of x reads back as (VALUE(x&""))."""
+    return general_value(x)
+
+
+__all__ = ["KERNEL_NAMES", *KERNEL_NAMES]
