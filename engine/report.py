@@ -46,8 +46,12 @@ SENSITIVITY_TRIALS = 1_000_000   # the report's sensitivity measures use at most
 
 def report_data(result: SimulationResult, spec: SimulationSpec | None = None,
                 book: str | Path | None = None, risk_levels: tuple[float, ...] = (0.9, 0.95, 0.99),
-                sobol: bool = True) -> dict[str, Any]:
-    """Everything the report shows, JSON-serialisable (RESULT.json's dict under ``result``)."""
+                sobol: bool = True, statistics: dict[str, dict[str, Any]] | None = None,
+                ) -> dict[str, Any]:
+    """Everything the report shows, JSON-serialisable (RESULT.json's dict under ``result``).
+    ``statistics``: the workbook's statistics cells (``=RiskMean(C1)``...) computed from the
+    run, as RESULT.json's ``addins.statistics`` holds them: ``{cell: {"formula", "value",
+    "note"}}`` (and an optional ``"name"``)."""
     res = result.to_dict()
     samples = result.samples
     extra: dict[str, Any] = {}
@@ -76,6 +80,7 @@ def report_data(result: SimulationResult, spec: SimulationSpec | None = None,
             {**c.to_dict(), "used": c.used, "max_change": c.max_change}
             for c in spec.correlations],
         "precision": res.get("precision"),
+        "statistics": dict(statistics or {}),
         "extra": extra,
     }
 
@@ -156,6 +161,26 @@ def _inputs_section(data: dict[str, Any]) -> str:
                 f"change {c['max_change']:.4g})" if c.get("max_change") else "")
         out += f"<h2>Correlation matrix {g + 1}</h2>" + _table(head, rows, note)
     return out
+
+
+def _statistic_shown(got: dict[str, Any]) -> str:
+    return "#N/A" + (f" ({got['note']})" if got.get("note") else "")
+
+
+def _statistics_section(data: dict[str, Any]) -> str:
+    """The workbook's statistics cells with the run's values (``data-key`` stat/CELL)."""
+    stats = data.get("statistics") or {}
+    if not stats:
+        return ""
+    rows = []
+    for cell, got in stats.items():
+        formula = "=" + str(got.get("formula") or "").lstrip("=")
+        value = _td(got["value"], f"stat/{cell}") if got.get("value") is not None else \
+            f"<td class='flag'>{html.escape(_statistic_shown(got))}</td>"
+        rows.append(f"<tr>{_name(got.get('name') or '')}{_name(cell)}{_name(formula)}{value}</tr>")
+    return "<h2>Statistics cells</h2>" + _table(
+        ["name", "cell", "formula", "value"], rows,
+        "the workbook's statistics functions, computed from this run")
 
 
 def _curve(out: dict[str, Any]) -> tuple[list[float], list[float]] | None:
@@ -277,7 +302,7 @@ def render_html(data: dict[str, Any]) -> str:
     """The report page as a string (see :func:`report_data`)."""
     from plotly.offline import get_plotlyjs
 
-    body, figures = [_run_section(data)], {}
+    body, figures = [_run_section(data), _statistics_section(data)], {}
     for idx, (name, out) in enumerate(data["result"]["outputs"].items()):
         part, figs = _output_section(name, idx, out, data["extra"].get(name, {}),
                                      bool(data["correlations"]), data.get("simtable"))
@@ -331,7 +356,8 @@ def _run_rows(data: dict[str, Any]) -> list[list[Any]]:
 
 def write_xlsx(path: str | Path, data: dict[str, Any]) -> Path:
     """Summary (run settings, statistics, percentiles), all 99 percentiles, risk,
-    sensitivity and inputs, one sheet each."""
+    sensitivity, the workbook's statistics cells (when it has any) and inputs, one sheet
+    each."""
     from openpyxl import Workbook
 
     wb = Workbook()
@@ -364,6 +390,16 @@ def write_xlsx(path: str | Path, data: dict[str, Any]) -> Path:
                           sob["total"].get(inp)])
     _fill(risk, rrows)
     _fill(sens, srows)
+    stats = data.get("statistics") or {}
+    if stats:
+        st = wb.create_sheet("Statistics cells")
+        _fill(st, [["cell", "name", "formula", "value", "note"],
+                   *[[cell, got.get("name"), None,
+                      got.get("value") if got.get("value") is not None else _statistic_shown(got),
+                      got.get("note")] for cell, got in stats.items()]])
+        for row, got in enumerate(stats.values(), start=2):  # the formula as text, not run
+            c = st.cell(row=row, column=3, value="=" + str(got.get("formula") or "").lstrip("="))
+            c.data_type = "s"
     inp = wb.create_sheet("Inputs")
     _fill(inp, [["cell", "distribution", "parameters"],
                 *[[i["cell"], i["distribution"], json.dumps(i["params"])]

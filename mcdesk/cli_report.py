@@ -113,7 +113,8 @@ def after_run(args: argparse.Namespace, spec: Any, result: Any,
     if reports or book_copy:
         from engine.report import report_data, write_html, write_results_workbook, write_xlsx
 
-        rd = report_data(result, spec, args.book)
+        rd = report_data(result, spec, args.book,
+                         statistics=(data.get("addins") or {}).get("statistics"))
         if "simtable" in data:
             rd["simtable"] = data["simtable"]
         for path in reports:

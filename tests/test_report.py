@@ -211,3 +211,61 @@ def test_results_copy_keeps_every_part_of_a_workbook_with_charts(run, tmp_path):
 
     cell = model.workbook.cell(CellRef(RESULTS_SHEET, 2, 2))     # B2: the trials
     assert cell is not None and cell.value == run["result"]["trials"]
+
+
+def test_statistics_cells_in_both_reports_equal_result_json(tmp_path):
+    """An @RISK workbook's statistics cells (=RiskMean(C1), =RiskPercentile(C1,0.9),
+    =RiskStdDev(C2)*2) are in the HTML and XLSX reports with RESULT.json's values."""
+    from mcdesk.cli import main
+    from tests.test_addins_workbooks import _addin_book
+
+    book = _addin_book(tmp_path / "risk.xlsx", "risk")
+    out, page, sheet = tmp_path / "RESULT.json", tmp_path / "r.html", tmp_path / "r.xlsx"
+    assert main(["simulate", str(book), "--trials", "2000", "--seed", "3", "--backend", "numpy",
+                 "--quiet", "--json", str(out), "--report", str(page), "--report",
+                 str(sheet)]) == 0
+    want = json.loads(out.read_text())["addins"]["statistics"]
+    assert list(want) == ["Model!D1", "Model!D2", "Model!D3"]
+    assert all(isinstance(got["value"], float) for got in want.values())
+    cells = _Cells()
+    text = page.read_text(encoding="utf-8")
+    cells.feed(text)
+    for cell, got in want.items():
+        assert cells.values[f"stat/{cell}"] == got["value"], cell   # to the bit
+    assert "Statistics cells" in text and "=RiskPercentile(C1,0.9)" in text
+    wb = openpyxl.load_workbook(sheet)
+    rows = {r[0]: r[1:] for r in wb["Statistics cells"].iter_rows(values_only=True)}
+    assert rows["cell"] == ("name", "formula", "value", "note")
+    for cell, got in want.items():
+        assert rows[cell][1] == "=" + got["formula"].lstrip("=")        # text, not a formula
+        assert rows[cell][2] == pytest.approx(got["value"], rel=1e-14)
+
+
+def test_app_report_holds_the_statistics_cells_with_their_names(tmp_path, monkeypatch):
+    """The app's report (Results > Report) carries the statistics cells the results page
+    lists, with the run's values and the cells' names."""
+    from mcdesk.app import workspace
+    from mcdesk.app.export_panel import report_file
+    from mcdesk.app.workspace import Workspace
+    from tests.test_addins_workbooks import _addin_book
+
+    monkeypatch.setattr(workspace, "warm_numba", lambda *a: None)  # no compile after the run
+
+    ws = Workspace()
+    ws.open(_addin_book(tmp_path / "risk.xlsx", "risk"))
+    ws.settings.trials, ws.settings.seed = 2000, 3
+    ws.rename("Model!D1", "Mean total")
+    ws.run()
+    assert set(ws.statistics) == {"Model!D1", "Model!D2", "Model!D3"}
+    page = report_file(ws, "html", tmp_path / "app.html")
+    cells = _Cells()
+    text = page.read_text(encoding="utf-8")
+    cells.feed(text)
+    for cell, got in ws.statistics.items():
+        assert cells.values[f"stat/{cell}"] == got["value"], cell
+    assert "<td class='name'>Mean total</td><td class='name'>Model!D1</td>" in text
+    sheet = report_file(ws, "xlsx", tmp_path / "app.xlsx")
+    rows = {r[0]: r[1:] for r in openpyxl.load_workbook(sheet)["Statistics cells"]
+            .iter_rows(values_only=True)}
+    assert rows["Model!D1"][0] == "Mean total"
+    assert rows["Model!D3"][2] == pytest.approx(ws.statistics["Model!D3"]["value"], rel=1e-14)

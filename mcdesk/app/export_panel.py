@@ -31,7 +31,8 @@ def report_file(ws: Workspace, kind: str, path: Path) -> Path:
     result = ws.result
     if result is None:
         raise McdeskError("Run a simulation first")
-    data = report_data(result, ws.run_spec, ws.book_name or None)
+    data = report_data(result, ws.run_spec, ws.book_name or None, statistics={
+        cell: {**got, "name": ws.label(cell)} for cell, got in ws.statistics.items()})
     if ws.simtable is not None:
         t = ws.simtable
         data["simtable"] = {"cell": t.cell, "runs": [{"value": v, **r.to_dict()}
