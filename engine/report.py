@@ -118,6 +118,11 @@ def _table(head: list[str], rows: list[str], caption: str = "") -> str:
     return f"<table>{cap}<thead><tr>{ths}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
+def _named(cell: str, out: dict[str, Any]) -> str:
+    """``Name (Sheet!A1)`` for an output the caller named (``out["name"]``), else its cell."""
+    return f"{out['name']} ({cell})" if out.get("name") else cell
+
+
 def _name(text: str) -> str:
     return f"<td class='name'>{html.escape(str(text))}</td>"
 
@@ -133,8 +138,10 @@ def _run_section(data: dict[str, Any]) -> str:
     out = "<h2>Run settings</h2>" + _table(["setting", "value"], [body])
     p = data.get("precision")
     if p:
-        prow = [f"<tr>{_name(t['target'])}{_td(t['value'])}{_td(t['half_width'])}"
-                f"{_td(t['met'])}</tr>" for t in p["targets"]]
+        outs = r["outputs"]
+        prow = [f"<tr>{_name(_named(t['output'], outs.get(t['output'], {})) + ' ' + t['statistic'])}"
+                f"{_td(t['value'])}{_td(t['half_width'])}{_td(t['met'])}</tr>"
+                for t in p["targets"]]
         state = "converged" if p["converged"] else "<span class='flag'>not converged</span>"
         out += (f"<h3>Precision control</h3><p>{state} after {p['trials']:,} trials "
                 f"(cap {p['cap']:,}; joint confidence {p['confidence']:.0%})</p>"
@@ -193,7 +200,9 @@ def _curve(out: dict[str, Any]) -> tuple[list[float], list[float]] | None:
 
 
 def _figures(name: str, idx: int, out: dict[str, Any], extra: dict[str, Any],
-             simtable: dict[str, Any] | None = None) -> dict[str, Any]:
+             simtable: dict[str, Any] | None = None, cell: str | None = None) -> dict[str, Any]:
+    """The output's charts, titled by ``name``; ``cell``: its address (the simtable's key)."""
+    cell = cell or name
     figs: dict[str, Any] = {}
     layout = {"margin": {"l": 60, "r": 20, "t": 40, "b": 50}, "showlegend": False,
               "paper_bgcolor": "white", "plot_bgcolor": "#fafbfd"}
@@ -217,7 +226,7 @@ def _figures(name: str, idx: int, out: dict[str, Any], extra: dict[str, Any],
     if simtable:
         lines = []
         for run in simtable["runs"]:
-            c = _curve(run["outputs"][name]) if name in run["outputs"] else None
+            c = _curve(run["outputs"][cell]) if cell in run["outputs"] else None
             if c:
                 lines.append({"type": "scatter", "mode": "lines", "x": c[0], "y": c[1],
                               "name": f"{simtable['cell']} = {run['value']:g}"})
@@ -256,8 +265,8 @@ def _output_section(name: str, idx: int, out: dict[str, Any], extra: dict[str, A
     stats = "".join(f"<tr>{_name(s)}{_td(out.get(s), f'{key}/{s}')}</tr>" for s in STATS)
     pcts = "".join(f"<tr>{_name('P' + p)}{_td(out['percentiles'].get(p), f'{key}/p{p}')}</tr>"
                    for p in SHOWN_PERCENTILES)
-    parts = [f"<h2>Output {html.escape(name)}</h2>", "<div class='charts'>"]
-    figs = _figures(name, idx, out, extra, simtable)
+    parts = [f"<h2>Output {html.escape(_named(name, out))}</h2>", "<div class='charts'>"]
+    figs = _figures(out.get("name") or name, idx, out, extra, simtable, cell=name)
     parts += [f"<div class='chart' id='{fid}'></div>" for fid in figs]
     parts.append("</div>")
     parts.append(_table(["statistic", "value"], [stats]) + _table(["percentile", "value"], [pcts]))

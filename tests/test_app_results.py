@@ -75,12 +75,14 @@ async def test_precision_run_stops_when_the_mean_is_known_and_says_so(user: User
     element(user, "precision-tolerance").set_value(0.2)   # % of the mean
     element(user, "precision-relative").set_value(True)
     await run(user, 1_000_000)                              # the cap
-    m = re.search(r"precision met after ([\d,]+) trials \(Sheet1!G2 mean ±([\d.]+)\)",
+    # the output by its name, its address in parentheses (as everywhere in the app)
+    m = re.search(r"precision met after ([\d,]+) trials: FV Total \(Sheet1!G2\) mean ±([\d.]+)",
                   status(user))
     assert m, status(user)
     stopped = int(m.group(1).replace(",", ""))
     assert 1_000 <= stopped < 1_000_000
-    assert text(user, "precision-result").startswith(f"Precision met after {stopped:,} trials")
+    assert text(user, "precision-result") == \
+        f"Precision met after {stopped:,} trials: FV Total (Sheet1!G2) mean ±{m.group(2)}"
     # the numbers of a fixed run of the trials it stopped at (same seed)
     fixed = simulate(Model.open(BOOK), spec(stopped), backend="numpy").outputs[OUTPUT]
     assert table_rows(user)["mean"] == f"{fixed.mean:.2f}"

@@ -243,7 +243,8 @@ def test_statistics_cells_in_both_reports_equal_result_json(tmp_path):
 
 def test_app_report_holds_the_statistics_cells_with_their_names(tmp_path, monkeypatch):
     """The app's report (Results > Report) carries the statistics cells the results page
-    lists, with the run's values and the cells' names."""
+    lists, with the run's values and the cells' names; outputs and precision targets are
+    named as in the app."""
     from mcdesk.app import workspace
     from mcdesk.app.export_panel import report_file
     from mcdesk.app.workspace import Workspace
@@ -255,6 +256,7 @@ def test_app_report_holds_the_statistics_cells_with_their_names(tmp_path, monkey
     ws.open(_addin_book(tmp_path / "risk.xlsx", "risk"))
     ws.settings.trials, ws.settings.seed = 2000, 3
     ws.rename("Model!D1", "Mean total")
+    ws.settings.precision.enabled, ws.settings.precision.tolerance = True, 50.0  # % of the mean
     ws.run()
     assert set(ws.statistics) == {"Model!D1", "Model!D2", "Model!D3"}
     page = report_file(ws, "html", tmp_path / "app.html")
@@ -264,6 +266,9 @@ def test_app_report_holds_the_statistics_cells_with_their_names(tmp_path, monkey
     for cell, got in ws.statistics.items():
         assert cells.values[f"stat/{cell}"] == got["value"], cell
     assert "<td class='name'>Mean total</td><td class='name'>Model!D1</td>" in text
+    # outputs and precision targets by name (RiskOutput("Total")), the address beside it
+    assert "<h2>Output Total (Model!C1)</h2>" in text
+    assert "<td class='name'>Total (Model!C1) mean</td>" in text
     sheet = report_file(ws, "xlsx", tmp_path / "app.xlsx")
     rows = {r[0]: r[1:] for r in openpyxl.load_workbook(sheet)["Statistics cells"]
             .iter_rows(values_only=True)}

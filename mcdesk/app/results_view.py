@@ -154,7 +154,8 @@ class ResultsView:
                     "report-xlsx")
         p = getattr(result, "precision", None)
         if p:
-            ui.label(precision_text(p)[0].upper() + precision_text(p)[1:]).classes(
+            line = precision_text(p, self.labels)
+            ui.label(line[0].upper() + line[1:]).classes(
                 "text-sm " + ("text-positive" if p["converged"] else "text-negative")).mark(
                 "precision-result")
 

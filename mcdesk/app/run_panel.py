@@ -16,6 +16,7 @@ from nicegui import run, ui
 
 from engine.errors import CancelledError, McdeskError
 
+from .charts import named
 from .workspace import BACKEND_LABELS, PRECISION_STATISTICS, Workspace, warm_backends
 
 log = logging.getLogger(__name__)
@@ -45,7 +46,8 @@ def progress_text(done: int, total: int, rate: float, left: float | None) -> str
     return text
 
 
-def done_text(result: Any, timing: Any, total_s: float, simtable: Any = None) -> str:
+def done_text(result: Any, timing: Any, total_s: float, simtable: Any = None,
+              labels: dict[str, str] | None = None) -> str:
     """The line shown when a run is done: the whole time from the click to the charts, and
     where it went; whether a precision run met its targets; the simtable's runs."""
     text = f"Done in {total_s:.3g} s: {result.trials:,} trials"
@@ -55,19 +57,21 @@ def done_text(result: Any, timing: Any, total_s: float, simtable: Any = None) ->
         text += f"; {result.trials_per_s:,.0f} trials/s on {result.backend}"
     p = getattr(result, "precision", None)
     if p:
-        text += "; " + precision_text(p)
+        text += "; " + precision_text(p, labels)
     if simtable is not None:
         text += f"; simtable {simtable.cell}: {len(simtable.results)} runs"
     return text
 
 
-def precision_text(p: dict[str, Any]) -> str:
-    """``precision met after 23,000 trials (Summary!B2 mean ±0.41)`` or NOT met at the cap."""
-    where = ", ".join(f"{t['output']} {t['statistic']} ±{t['half_width']:.4g}"
-                      if t["half_width"] is not None else t["target"] for t in p["targets"])
+def precision_text(p: dict[str, Any], labels: dict[str, str] | None = None) -> str:
+    """``precision met after 23,000 trials: NPV (Summary!B2) mean ±0.41`` or NOT met at
+    the cap: each target by its output's name (``labels``), the address in parentheses."""
+    where = ", ".join(f"{named(t['output'], labels or {})} {t['statistic']}"
+                      + (f" ±{t['half_width']:.4g}" if t["half_width"] is not None else "")
+                      for t in p["targets"])
     if p["converged"]:
-        return f"precision met after {p['trials']:,} trials ({where})"
-    return f"precision NOT met at the cap of {p['cap']:,} trials ({where})"
+        return f"precision met after {p['trials']:,} trials: {where}"
+    return f"precision NOT met at the cap of {p['cap']:,} trials: {where}"
 
 
 class BackendSelect(ui.select):
@@ -242,7 +246,7 @@ class RunPanel:
                 if self.timed is not None:
                     self.timed()
             self.status.text = done_text(result, timing, time.perf_counter() - clicked,
-                                         self.ws.simtable)
+                                         self.ws.simtable, self.ws.labels(list(result.outputs)))
         finally:
             self.timer.deactivate()
             self.run_button.enable()
