@@ -19,6 +19,7 @@ A text key against a constant table is evaluated per key id by the numpy library
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 from ... import ir
@@ -242,9 +243,11 @@ class LookupsMixin(ArgsMixin):
         return self.value(f"lk_order({z}, {t}, {len(cells)}, {key}, {kt}, {lit(mode)}, "
                           f"{lit(search)}) + 1.0")
 
-    def _gathered(self, pos: str, cells: list[Val], errs: list[str]) -> Val:
-        """lookup.gather: per trial the cell at 1-based ``pos`` (0: #N/A), after ``errs``;
-        its kind merged per trial (as IF merges its branches) where the cells' differ."""
+    def _gathered(self, pos: str, cells: list[Val], errs: list[str], missing: bool = True
+                  ) -> Val:
+        """lookup.gather: per trial the cell at 1-based ``pos`` (0: #N/A, unless not
+        ``missing``), after ``errs``; its kind merged per trial (as IF merges its branches)
+        where the cells' differ."""
         acc, cell_err = cells[0], cells[0].e
         for j in range(2, len(cells) + 1):
             a, m = cells[j - 1], f"({pos} == {lit(j)})"
@@ -255,7 +258,7 @@ class LookupsMixin(ArgsMixin):
                 acc = self.mixed(m, a, acc)
             if a.e != "0" or cell_err != "0":
                 cell_err = self.err(f"sel({m}, {a.e}, {cell_err})")
-        e = self.err(self.chain(errs, [(f"({pos} == 0.0)", NA),
+        e = self.err(self.chain(errs, [(f"({pos} == 0.0)", NA) if missing else None,
                                        (cell_err, 0) if cell_err != "0" else None]))
         return _with_error(acc, e)
 
@@ -415,38 +418,50 @@ class LookupsMixin(ArgsMixin):
 
     # ------------------------------------------------------------ INDEX
     def fn_index(self, node: ir.Call) -> Val:
-        """INDEX(row or column, k): the k-th cell (k truncated); #REF! beyond the range."""
+        """lookup.index of one cell: INDEX(range, row, column), INDEX(row or column, k);
+        positions truncated, each at least 1 in every trial (0 picks a whole row or
+        column: an array), #REF! beyond the range; the cell's kind merged per trial."""
         if not 2 <= len(node.args) <= 3:
             raise NotFusable("INDEX with a wrong number of arguments")
-        area = node.args[0]
-        cells = self._line(area, "INDEX")
-        rows = area.shape[0] if isinstance(area, ir.Area) else 1
-        args = list(node.args[1:])
-        if len(args) == 2:  # INDEX(row, 1, k) or INDEX(column, k, 1): the fixed one must be 1
-            fixed, moving = (args[0], args[1]) if rows == 1 else (args[1], args[0])
-            if self._static_int(fixed, 1) != 1:
-                raise NotFusable("INDEX of a two-dimensional position")
-            args = [moving]
-        k = self.number(args[0])
-        n = len(cells)
-        kinds = {c.kind for c in cells}
-        if len(kinds) != 1 or KANY in kinds:
-            raise NotFusable("INDEX over cells of several types")
-        if not (k.bounded and k.lo >= 1.0):
+        area, *idx = node.args
+        if isinstance(area, ir.Ref):
+            grid = [[area.cell]]
+        elif isinstance(area, ir.Area):
+            self.area_cells(area)   # the size limit
+            grid = area.cells()
+        else:
+            raise NotFusable("INDEX over something other than a range")
+        rows, cols = len(grid), len(grid[0])
+        if any(isinstance(a, ir.Missing) for a in idx):
+            raise NotFusable("INDEX with an empty position (a whole row or column)")
+        one = num("1.0", "0", (1.0, 1.0))
+        if len(idx) == 1:
+            if rows == 1 and cols > 1:
+                r, c = one, self.number(idx[0])
+            elif cols == 1:
+                r, c = self.number(idx[0]), one
+            else:
+                raise NotFusable("INDEX of a two-dimensional range without a column")
+        else:
+            r, c = self.number(idx[0]), self.number(idx[1])
+        if not (r.bounded and r.lo >= 1.0 and c.bounded and c.lo >= 1.0):
             raise NotFusable("INDEX with a position that may be 0 or negative")
-        ki = self.value(f"np.trunc({k.v})")
-        r = cells[0].v
-        for j in range(2, n + 1):
-            r = self.value(f"sel({ki} == {lit(j)}, {cells[j - 1].v}, {r})")
-        errs = [c.e for c in cells]
-        cell_err = "0"
-        if any(e != "0" for e in errs):
-            cell_err = errs[0]
-            for j in range(2, n + 1):
-                cell_err = self.err(f"sel({ki} == {lit(j)}, {errs[j - 1]}, {cell_err})")
-        beyond = None if k.hi < n + 1 else (f"({ki} > {lit(n)})", 4)
-        e = self.err(self.chain([k.e], [beyond, (cell_err, 0) if cell_err != "0" else None]))
-        return num(r, e, iv.union([c.iv for c in cells]), cells[0].kind, union_dom(cells))
+        beyond = []
+        parts = []
+        for k, n in ((r, rows), (c, cols)):
+            if k.lo == k.hi:
+                ki = lit(float(math.trunc(k.lo)))
+            else:
+                ki = self.value(f"np.trunc({k.v})")
+            if k.hi >= n + 1:
+                beyond.append(f"({ki} > {lit(n)})")
+                ki = self.value(f"min({ki}, {lit(n)})")
+            parts.append(ki)
+        pos = self.value(f"({parts[0]} - 1.0) * {lit(cols)} + {parts[1]}")
+        check = (" | ".join(beyond), 4) if beyond else None   # #REF!
+        e = self.err(self.chain([r.e, c.e], [check]))
+        return self._gathered(pos, [self.operand(x) for row in grid for x in row], [e],
+                              missing=False)
 
 
 def _with_error(v: Val, e: str) -> Val:

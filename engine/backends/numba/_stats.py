@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 
 from ... import ir
-from ...values import DIV0, NA, NUM
+from ...values import DIV0, NA, NUM, VALUE
 from . import _intervals as iv
 from ._args import ArgsMixin
 from ._values import KANY, KBLANK, KBOOL, KNUM, NotFusable, Val, errors_of, lit, num
@@ -168,9 +168,8 @@ class StatsMixin(ArgsMixin):
         if not isinstance(which, ir.Num):
             raise NotFusable("SUBTOTAL with a computed function number")
         code = int(which.value)
-        if code % 100 not in table or code // 100 not in (0, 1) or code != which.value:
-            raise NotFusable("SUBTOTAL with a function number outside 1-11 and 101-111 "
-                             "(the numpy library answers #VALUE!)")
+        if code % 100 not in table or code // 100 > 1:   # Excel: 1-11 and 101-111 only
+            return num("0.0", str(VALUE), (0.0, 0.0))
         args: list[ir.Node] = []
         for a in node.args[1:]:
             if isinstance(a, ir.Ref):
