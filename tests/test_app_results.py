@@ -124,6 +124,24 @@ async def test_simtable_runs_share_random_numbers_and_are_overlaid(user: User) -
     for r in runs[1:]:
         for cell in INPUTS:
             np.testing.assert_array_equal(r.samples.inputs[cell], runs[0].samples.inputs[cell])
+    # the delimiters' probabilities of each run overlaid, not of the main run alone
+    lo, hi = (round(runs[1].outputs[OUTPUT].percentiles[p]) for p in ("25", "75"))
+    element(user, "delimiter-left").set_value(lo)
+    element(user, "delimiter-right").set_value(hi)
+    want = []
+    for n, r in zip((24, 36, 48), runs, strict=True):
+        y = r.samples.outputs[OUTPUT]
+        left, right = np.mean(y < lo), np.mean(y > hi)
+        want.append((f"n = {n}", left, 1 - left - right, right))
+    assert text(user, "delimiter-probs").split("\n") == [
+        f"{label}: P(< {lo:.2f}) = {a:.1%} · between: {b:.1%} · P(> {hi:.2f}) = {c:.1%}"
+        for label, a, b, c in want]
+    assert want[0][1] > 0.9 and want[2][3] > 0.9  # far apart: main-run numbers would not do
+    for fig in (p.figure for p in user.find(ui.plotly).elements
+                if title(p.figure).startswith(("Distribution", "Cumulative"))):
+        note = next(a["text"] for a in fig["layout"]["annotations"] if " | " in a["text"])
+        assert note.split("<br>") == [f"{label}: {a:.1%} | {b:.1%} | {c:.1%}"
+                                      for label, a, b, c in want]
     # the overlay choice survives a reload
     await user.open("/")
     await user.should_see(marker="overlay")

@@ -92,28 +92,43 @@ def delimiter_probabilities(result: SimulationResult, name: str, left: float, ri
     return float(below), float(1.0 - below - above), float(above)
 
 
-def _delimit(fig: go.Figure, delimiters: Delimiters, probs: tuple[float, float, float] | None,
-             ) -> None:
+Probabilities = list[tuple[str, tuple[float, float, float]]]  # per run: its label, P left/between/right
+
+
+def _delimit(fig: go.Figure, delimiters: Delimiters, probs: Probabilities) -> None:
+    """The two delimiter lines, the band between them, and the probabilities left of,
+    between and right of them: one line per run (its label first) when runs are overlaid."""
     if delimiters is None:
         return
     lo, hi = sorted(delimiters)
     fig.add_vrect(x0=lo, x1=hi, fillcolor=DELIMITER_COLOR, opacity=0.06, line_width=0)
     for x in (lo, hi):
         fig.add_vline(x=x, line={"color": DELIMITER_COLOR, "width": 2})
-    if probs is not None:
-        text = f"{probs[0]:.1%} | {probs[1]:.1%} | {probs[2]:.1%}"
+    if probs:
+        text = "<br>".join((f"{label}: " if label else "") + f"{p[0]:.1%} | {p[1]:.1%} | {p[2]:.1%}"
+                           for label, p in probs)
         fig.add_annotation(x=(lo + hi) / 2, y=0.5, xref="x", yref="paper", text=text,
                            showarrow=False, font={"size": 12, "color": DELIMITER_COLOR},
                            bgcolor="rgba(255,255,255,0.85)")
 
 
+def _probabilities(result: SimulationResult, names: list[str], delimiters: Delimiters,
+                   given: Probabilities | None) -> Probabilities:
+    if given is not None or delimiters is None or not names:
+        return given or []
+    got = delimiter_probabilities(result, names[0], *delimiters)
+    return [] if got is None else [("", got)]
+
+
 def histogram_figure(result: SimulationResult, names: list[str], labels: Labels = None, *,
                      runs: Series | None = None, axis: Mapping[str, str] | None = None,
-                     delimiters: Delimiters = None) -> go.Figure:
+                     delimiters: Delimiters = None, probabilities: Probabilities | None = None,
+                     ) -> go.Figure:
     """Histogram of one output with its mean and P5 / P50 / P95 marked; several outputs (or
     ``runs``: a simtable's runs of one output) are overlaid as densities.  ``axis``: the x
     axis's number format (see :func:`mcdesk.app.numfmt.axis_format`); ``delimiters``: two
-    values drawn with the probability left of, between and right of them."""
+    values drawn with the probability left of, between and right of them (of the first
+    output, or ``probabilities``: one row per overlaid run)."""
     fig = go.Figure()
     series = runs if runs is not None else [(named(n, labels), result.outputs[n]) for n in names]
     overlay = len(series) > 1
@@ -156,7 +171,7 @@ def histogram_figure(result: SimulationResult, names: list[str], labels: Labels 
     if axis:
         fig.update_xaxes(**axis)
     if delimiters is not None and names:
-        _delimit(fig, delimiters, delimiter_probabilities(result, names[0], *delimiters))
+        _delimit(fig, delimiters, _probabilities(result, names[0:1], delimiters, probabilities))
     return fig
 
 
@@ -195,7 +210,8 @@ def cdf_points(s: OutputSummary) -> tuple[list[float], list[float]]:
 
 def cdf_figure(result: SimulationResult, names: list[str], labels: Labels = None, *,
                runs: Series | None = None, axis: Mapping[str, str] | None = None,
-               delimiters: Delimiters = None) -> go.Figure:
+               delimiters: Delimiters = None, probabilities: Probabilities | None = None,
+               ) -> go.Figure:
     """The S-curve of each output (or of a simtable's ``runs``); ``axis`` and ``delimiters``
     as in :func:`histogram_figure`."""
     fig = go.Figure()
@@ -209,7 +225,7 @@ def cdf_figure(result: SimulationResult, names: list[str], labels: Labels = None
     if axis:
         fig.update_xaxes(**axis)
     if delimiters is not None and names:
-        _delimit(fig, delimiters, delimiter_probabilities(result, names[0], *delimiters))
+        _delimit(fig, delimiters, _probabilities(result, names[0:1], delimiters, probabilities))
     return fig
 
 

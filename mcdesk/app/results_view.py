@@ -207,28 +207,45 @@ class ResultsView:
         self.ws.view.overlay = value
         self.refresh()
 
-    def _runs(self, result: SimulationResult) -> charts.Series | None:
+    def _run_results(self) -> list[tuple[str, SimulationResult]] | None:
+        """The simtable's runs (label, result) of the output shown, when they are overlaid."""
         table = self.ws.simtable
         if table is None or self.ws.view.overlay != "simtable":
             return None
         name = self.selected[0]
         label = self.ws.label(table.cell) or table.cell
-        return [(f"{label} = {format_stat(v, self.ws.number_format(table.cell))}", r.outputs[name])
+        return [(f"{label} = {format_stat(v, self.ws.number_format(table.cell))}", r)
                 for v, r in zip(table.values, table.results, strict=True) if name in r.outputs]
+
+    def _runs(self, result: SimulationResult) -> charts.Series | None:
+        runs = self._run_results()
+        name = self.selected[0]
+        return None if runs is None else [(label, r.outputs[name]) for label, r in runs]
 
     def _delims(self) -> tuple[float, float] | None:
         v = self.ws.view
         return None if v.left is None or v.right is None else (v.left, v.right)
 
+    def _probabilities(self, result: SimulationResult) -> charts.Probabilities:
+        """P left of, between and right of the delimiters: of the run shown, or of each of
+        the simtable's runs when they are overlaid (label first)."""
+        delims, name = self._delims(), self.selected[0]
+        if delims is None:
+            return []
+        runs = self._run_results() or [("", result)]
+        return [(label, got) for label, r in runs
+                if (got := charts.delimiter_probabilities(r, name, *delims)) is not None]
+
     def _histogram(self, result: SimulationResult):
         return charts.histogram_figure(result, self.selected, self.labels, runs=self._runs(result),
                                        axis=axis_format(self.ws.number_format(self.selected[0])),
-                                       delimiters=self._delims())
+                                       delimiters=self._delims(),
+                                       probabilities=self._probabilities(result))
 
     def _cdf(self, result: SimulationResult):
         return charts.cdf_figure(result, self.selected, self.labels, runs=self._runs(result),
                                  axis=axis_format(self.ws.number_format(self.selected[0])),
-                                 delimiters=self._delims())
+                                 delimiters=self._delims(), probabilities=self._probabilities(result))
 
     def _table(self, result: SimulationResult) -> None:
         rows = statistics_rows(result, self.labels)
@@ -284,7 +301,8 @@ class ResultsView:
                 "grow").props("color=purple").mark("delimiter-range")
             right = ui.number("Right", value=v.right, format="%.6g").classes("w-36").mark(
                 "delimiter-right")
-            probs = ui.label("").classes("text-base font-medium").mark("delimiter-probs")
+            probs = ui.label("").classes("text-base font-medium whitespace-pre-line").mark(
+                "delimiter-probs")  # one line per simtable run when they are overlaid
         busy = [False]
 
         def show(lo: float | None, hi: float | None, source: str) -> None:
@@ -299,10 +317,11 @@ class ResultsView:
                 else:
                     left.set_value(lo)
                     right.set_value(hi)
-                got = charts.delimiter_probabilities(result, name, lo, hi)
-                probs.text = "—" if got is None else (
-                    f"P(< {self._fmt(name, lo)}) = {got[0]:.1%} · between: {got[1]:.1%} · "
-                    f"P(> {self._fmt(name, hi)}) = {got[2]:.1%}")
+                rows = self._probabilities(result)
+                probs.text = "\n".join(
+                    (f"{label}: " if label else "")
+                    + f"P(< {self._fmt(name, lo)}) = {got[0]:.1%} · between: {got[1]:.1%} · "
+                    f"P(> {self._fmt(name, hi)}) = {got[2]:.1%}" for label, got in rows) or "—"
                 for plot, make in ((self.hist_plot, self._histogram), (self.cdf_plot, self._cdf)):
                     if plot is not None:
                         plot.figure = _figure_dict(make(result))
