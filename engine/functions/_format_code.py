@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 import re
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 from functools import lru_cache
 from typing import Any
 
@@ -283,8 +284,9 @@ def general_text(x: float) -> str:
     return f"{sign}{mantissa}E{exp[0]}{int(exp[1:]):02d}"
 
 
-__all__ = ["DAY_NAMES", "conditional_section", "excel_day_names", "general_text", "plain_format",
-           "rounded_for_format", "scaled_format", "scientific_text", "sections"]
+__all__ = ["DAY_NAMES", "conditional_section", "excel_day_names", "fraction_text", "general_text",
+           "plain_format", "rounded_for_format", "scaled_format", "scientific_text",
+           "sections"]
 
 
 _LITERALS = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]|general', re.IGNORECASE)
@@ -300,3 +302,180 @@ def is_calendar_format(fmt: str) -> bool:
     if "y" in code or "d" in code:
         return True
     return ("m" in code or "e" in code) and not re.search(r"[0#?]", code)
+
+
+# ----------------------------------------------------------------- fractions (# ?/?)
+_FRACTION_BAD = set(".,%@*[Ee") | set("dmyhsDMYHSAaPpGgBb")
+
+
+def _fraction_tokens(section: str) -> list[tuple[str, str]] | None:
+    """A format section as tokens: ("ph", "#"/"0"/"?"), ("lit", text), ("slash", "/"),
+    ("den", "16") for a fixed denominator; None for what is not a plain fraction format."""
+    out: list[tuple[str, str]] = []
+    i, n = 0, len(section)
+    after_slash = False
+    while i < n:
+        c = section[i]
+        if c == '"':
+            close = section.find('"', i + 1)
+            if close < 0:
+                return None
+            out.append(("lit", section[i + 1:close]))
+            i = close + 1
+            continue
+        if c == "\\" and i + 1 < n:
+            out.append(("lit", section[i + 1]))
+            i += 2
+            continue
+        if c == "/":
+            if after_slash:
+                return None
+            out.append(("slash", c))
+            after_slash = True
+        elif c in "#0?":
+            out.append(("ph", c))
+        elif c.isdigit():
+            j = i
+            while j < n and section[j].isdigit():
+                j += 1
+            if not after_slash or out[-1][0] not in ("slash", "lit"):
+                return None
+            out.append(("den", section[i:j]))
+            i = j
+            continue
+        elif c in _FRACTION_BAD:
+            return None
+        else:
+            out.append(("lit", c))
+        i += 1
+    return out if after_slash else None
+
+
+def _digits_in(places: str, digits: str, fill_zero: bool) -> list[str]:
+    """``digits`` right-aligned over the placeholders ``places`` (extra digits go to the
+    first); an empty place shows "0" for a 0 (and, after one, for a #), a space for a ?."""
+    k = len(places)
+    shown = [""] * k
+    extra = digits[:max(len(digits) - k, 0)]
+    tail = digits[len(extra):]
+    for j in range(k):
+        d = j - (k - len(tail))
+        if d >= 0:
+            shown[j] = tail[d]
+    if extra:
+        shown[0] = extra + shown[0]
+    zero_seen = False
+    for j, p in enumerate(places):
+        if shown[j]:
+            continue
+        zero_seen = zero_seen or p == "0"
+        shown[j] = "0" if (p == "0" or (p == "#" and zero_seen and fill_zero)) else \
+            (" " if p == "?" else "")
+    return shown
+
+
+def fraction_text(fmt: str, x: float) -> str | None:
+    """``x`` in a fraction format (``# ?/?``, ``# ??/??``, ``?/???``, ``# ?/8``), as Excel's
+    TEXT writes it; None for a format that is not one.
+
+    The fraction is the closest one whose denominator has at most as many digits as its
+    placeholders (or the fixed denominator, not reduced: 0.5 as ``?/4`` is 2/4).  With a
+    whole-number part, a whole number leaves the fraction out (spaces as wide when a ``?``
+    asks to align, as Excel pads), and a number below 1 leaves the whole number and the
+    literal before the fraction out (" 3/4" for ``# ?/?``).  Literals between the parts are
+    written as they are (Excel's own results for POI's NumberFormatTests workbook)."""
+    secs = sections(fmt)
+    sign = "-" if x < 0 else ""
+    sec = secs[0]
+    if x < 0 and len(secs) > 1:
+        sec, sign = secs[1], ""
+    elif x == 0 and len(secs) > 2:
+        sec = secs[2]
+    toks = _fraction_tokens(sec)
+    if toks is None or not math.isfinite(x):
+        return None
+    slash = next(k for k, t in enumerate(toks) if t[0] == "slash")
+    before, after = toks[:slash], toks[slash + 1:]
+    # denominator: literals, then placeholders or a number, then literals only
+    k = 0
+    while k < len(after) and after[k][0] == "lit":
+        k += 1
+    den_start = k
+    while k < len(after) and after[k][0] in ("ph", "den"):
+        k += 1
+    den_toks = after[den_start:k]
+    if not den_toks or any(t[0] != "lit" for t in after[k:]) or \
+            (len(den_toks) > 1 and any(t[0] == "den" for t in den_toks)):
+        return None
+    # numerator: the run of placeholders closest before the slash
+    k = slash - 1
+    while k >= 0 and before[k][0] == "lit":
+        k -= 1
+    num_end = k + 1
+    while k >= 0 and before[k][0] == "ph":
+        k -= 1
+    num_start = k + 1
+    if num_start == num_end:
+        return None
+    phs = [j for j in range(num_start) if before[j][0] == "ph"]
+    int_toks = before[phs[0]:phs[-1] + 1] if phs else []
+    pre = before[:phs[0]] if phs else before[:num_start]
+    sep = before[phs[-1] + 1:num_start] if phs else []
+    num_places = "".join(t[1] for t in before[num_start:num_end])
+    mid1, mid2 = before[num_end:], after[:den_start]
+    post = after[den_start + len(den_toks):]
+    a = abs(x)
+    fixed = den_toks[0][1] if den_toks[0][0] == "den" else None
+    den_places = "" if fixed else "".join(t[1] for t in den_toks)
+    whole_part = bool(int_toks)
+    base = math.floor(a) if whole_part else 0
+    rest = a - base
+    if fixed:
+        d = int(fixed)
+        units = int(Decimal(repr(rest)) * d + Decimal("0.5")) if d else 0
+        num, den = units, d
+    else:
+        frac = Fraction(rest).limit_denominator(10 ** min(len(den_places), 7) - 1)
+        num, den = frac.numerator, frac.denominator
+    if whole_part and den and num >= den:
+        base, num = base + num // den, num % den
+    if whole_part and num == 0 and not fixed:
+        den = 1
+    lit = "".join
+    any_q = "?" in "".join(t[1] for t in int_toks + before[num_start:num_end] + den_toks
+                           if t[0] == "ph")
+    blank = whole_part and num == 0 and "0" not in num_places
+    zero = base == 0 and num == 0
+    # the whole number's part
+    int_text = ""
+    if whole_part:
+        places = "".join(t[1] for t in int_toks if t[0] == "ph")
+        shown = _digits_in(places, str(base) if base else "", fill_zero=True)
+        if base == 0 and (blank or (zero and places[-1] != "#")):
+            shown[-1] = "0"
+        it = iter(shown)
+        int_text = lit(next(it) if t[0] == "ph" else t[1] for t in int_toks)
+    shows_digit = any(ch.isdigit() for ch in int_text)
+    tail_lits = lit(t[1] for t in post)
+    if blank:
+        width = len(lit(t[1] for t in sep)) + len(num_places) + len(lit(t[1] for t in mid1)) \
+            + 1 + len(lit(t[1] for t in mid2)) + sum(len(t[1]) for t in den_toks)
+        body = int_text + (" " * width if any_q else "")
+        return sign + lit(t[1] for t in pre) + body + tail_lits
+    sep_text = lit(t[1] for t in sep)
+    if whole_part and base == 0 and not shows_digit:   # spaces where a ? before it aligns
+        sep_text = " " * len(sep_text) if "?" in lit(t[1] for t in int_toks) + num_places \
+            else ""
+    num_text = "".join(_digits_in(num_places, str(num) if num else "", fill_zero=True))
+    if num == 0 and not any(ch.isdigit() for ch in num_text):
+        num_text = num_text[:-1] + "0" if num_text else "0"
+    if fixed:
+        den_text = fixed
+    elif den_places and set(den_places) == {"0"}:
+        den_text = str(den).zfill(len(den_places))
+    elif "?" in den_places:
+        den_text = str(den).ljust(len(den_places))
+    else:
+        den_text = str(den)
+    return (sign + lit(t[1] for t in pre) + int_text + sep_text + num_text
+            + lit(t[1] for t in mid1) + "/" + lit(t[1] for t in mid2) + den_text + tail_lits)
