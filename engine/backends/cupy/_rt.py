@@ -481,8 +481,9 @@ MC_HD void mc_civil(long long z, long long *y, long long *m, long long *d) {
     *y = yoe + era * 400 + (*m <= 2 ? 1 : 0);
 }
 
-MC_HD void mc_ymd(double serial, long long *y, long long *m, long long *d) {
-    double x = isfinite(serial) ? serial : 0.0;
+MC_HD void mc_ymd(double serial, long long shift, long long *y, long long *m, long long *d) {
+    /* shift: 1462 in the 1904 date system (engine.functions._epoch), else 0 */
+    double x = (isfinite(serial) ? serial : 0.0) + (double)shift;
     x = pymin(pymax(x, -1e6), MC_MAX_SERIAL + 1.0);
     long long s = (long long)floor(x);
     if (s == 60) { *y = 1900; *m = 2; *d = 29; return; }
@@ -494,20 +495,20 @@ MC_HD double serial_bad(double s) {
     return (s < 0.0 || s >= MC_MAX_SERIAL + 1.0 || !isfinite(s)) ? 1.0 : 0.0;
 }
 
-MC_HD double serial_part(double s, int which) {
+MC_HD double serial_part(double s, int which, long long shift) {
     long long y, m, d;
-    mc_ymd(s, &y, &m, &d);
+    mc_ymd(s, shift, &y, &m, &d);
     return (double)(which == 0 ? y : (which == 1 ? m : d));
 }
 
 MC_HD bool mc_leap(long long y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
 MC_HD long long mc_leaps_upto(long long y) { return y / 4 - y / 100 + y / 400; }
 
-MC_HD double yearfrac(double a, double c, double basis) {
+MC_HD double yearfrac(double a, double c, double basis, long long shift) {
     double s1 = floor(pymin(a, c)), s2 = floor(pymax(a, c));
     long long y1, m1, d1, y2, m2, d2;
-    mc_ymd(s1, &y1, &m1, &d1);
-    mc_ymd(s2, &y2, &m2, &d2);
+    mc_ymd(s1, shift, &y1, &m1, &d1);
+    mc_ymd(s2, shift, &y2, &m2, &d2);
     double diff = s2 - s1;
     if (basis == 0.0) {
         long long end1 = m1 == 2 ? 28 + (mc_leap(y1) ? 1 : 0) : 31;
@@ -532,6 +533,64 @@ MC_HD double yearfrac(double a, double c, double basis) {
     if (basis == 3.0) return diff / 365.0;
     return (double)((y2 - y1) * 360 + (m2 - m1) * 30 + (pymin(d2, 30LL) - pymin(d1, 30LL))) / 360.0;
 }
+
+/* ---- working days (numba/_rt_functions.py workday, networkdays): days from 1899-12-30 */
+MC_HD long long mc_day(double serial, long long shift) {
+    double x = isfinite(serial) ? serial : 0.0;
+    long long s = (long long)floor(pymin(pymax(x, -1e7), 1e7)) + shift;
+    return s >= 61 ? s : s + 1;
+}
+MC_HD bool mc_on(double mask, long long day) {
+    long long w = ((day + 5) % 7 + 7) % 7;
+    return (((long long)mask >> w) & 1) == 1;
+}
+MC_HD bool mc_holiday(const double *h, long long nh, long long day) {
+    for (long long i = 0; i < nh; ++i) if (h[i] == (double)day) return true;
+    return false;
+}
+MC_HD long long mc_holidays_in(const double *h, long long nh, long long a, long long b) {
+    long long c = 0;
+    for (long long i = 0; i < nh; ++i) if ((double)a <= h[i] && h[i] <= (double)b) ++c;
+    return c;
+}
+MC_HD long long mc_week_count(double mask) {
+    long long c = 0;
+    for (int i = 0; i < 7; ++i) c += ((long long)mask >> i) & 1;
+    return c;
+}
+MC_HD double workday(double s, double k, double mask, const double *h, long long nh,
+                     long long shift) {
+    long long day = mc_day(s, shift);
+    double kt = isfinite(k) ? trunc(k) : 0.0;
+    long long kk = (long long)pymin(pymax(kt, -1e7), 1e7);
+    long long step = kk > 0 ? 1 : -1;
+    if (kk != 0) {
+        while (!mc_on(mask, day) || mc_holiday(h, nh, day)) day -= step;
+        long long left = kk > 0 ? kk : -kk, week = mc_week_count(mask);
+        while (left > 0) {
+            long long start = day;
+            day += (left / week) * 7 * step;
+            left = left % week;
+            while (left > 0) { day += step; if (mc_on(mask, day)) --left; }
+            left = step > 0 ? mc_holidays_in(h, nh, start + 1, day)
+                            : mc_holidays_in(h, nh, day, start - 1);
+        }
+    }
+    long long real = day >= 61 ? day : day - 1;
+    return (double)(real - shift);
+}
+MC_HD double networkdays(double a, double b, double mask, const double *h, long long nh,
+                         long long shift) {
+    long long d1 = mc_day(a, shift), d2 = mc_day(b, shift);
+    long long lo = d1 < d2 ? d1 : d2, hi = d1 < d2 ? d2 : d1;
+    long long weeks = (hi - lo + 1) / 7;
+    long long c = weeks * mc_week_count(mask);
+    for (long long day = lo + weeks * 7; day <= hi; ++day) if (mc_on(mask, day)) ++c;
+    c -= mc_holidays_in(h, nh, lo, hi);
+    double fa = isfinite(a) ? floor(a) : 0.0, fb = isfinite(b) ? floor(b) : 0.0;
+    return (double)(fb < fa ? -c : c);
+}
+/* ---- end of working days */
 
 /* ------------------------------------------------------------ order statistics */
 MC_HD void mc_sort(double *z, long long n) {

@@ -12,8 +12,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from ... import ir
-from ...values import NUM, VALUE, Kind, Vec, text
+from ...functions._epoch import SHIFT_1904
+from ...functions._scalars import ABSENT as _ABSENT_LIB
+from ...values import NUM, VALUE, Grid, Kind, Vec, text
 from . import _intervals as iv
 from ._args import ArgsMixin
 from ._rt_functions import MAX_SERIAL
@@ -31,14 +35,23 @@ class DatesMixin(ArgsMixin):
     """YEAR, MONTH, DAY, YEARFRAC (see the module docstring)."""
 
     if TYPE_CHECKING:  # provided by the Generator
+        lines: list[str]
+        model: Any
+        env: Any
+        cell: Any
+
+        def scratch(self, size: int) -> str: ...
+        def is_constant(self, node: ir.Node) -> bool: ...
         def by_kind(self, a: Val, fn: Callable[[Val], Val]) -> Val: ...
         def tabulate(self, vals: list[Val], fn: Callable[[list[Any]], Vec], what: str,
                      chained: list[bool] | None = None) -> Val: ...
 
     # ------------------------------------------------------------ arguments (_scalars.coerce)
-    def date_arg(self, node: ir.Node | None, default: float | None, atp: bool) -> Val:
-        """One argument as ``_scalars.coerce(v, default, atp=atp, dates=True)``: not written
-        -> ``default`` (#VALUE! when required), written empty -> 0 (or ``default``)."""
+    def date_arg(self, node: ir.Node | None, default: float | None, atp: bool,
+                 dates: bool = True) -> Val:
+        """One argument as ``_scalars.coerce(v, default, atp=atp, dates=dates)``: not
+        written -> ``default`` (#VALUE! when required), written empty -> 0 (or
+        ``default``)."""
         if node is None:
             if default is None:
                 return num("0.0", str(VALUE), (0.0, 0.0))
@@ -52,11 +65,11 @@ class DatesMixin(ArgsMixin):
                     return num("0.0", str(VALUE), (0.0, 0.0))
                 raise NotFusable("a date function over a range (array formula)")
             node = ir.Ref(node.cells()[0][0])
-        return self.date_value(self.expr(node), atp)
+        return self.date_value(self.expr(node), atp, dates)
 
-    def date_value(self, v: Val, atp: bool) -> Val:
+    def date_value(self, v: Val, atp: bool, dates: bool = True) -> Val:
         if v.kind == KANY:
-            return self.by_kind(v, lambda x: self.date_value(x, atp))
+            return self.by_kind(v, lambda x: self.date_value(x, atp, dates))
         if v.kind == KBLANK:
             return num("0.0", v.e, (0.0, 0.0))
         if v.kind == KBOOL:
@@ -67,10 +80,11 @@ class DatesMixin(ArgsMixin):
             from ...functions._scalars import coerce
 
             def fn(args: list[Any]) -> Vec:
-                x, e = coerce(text(args[0]), atp=atp, dates=True)
+                x, e = coerce(text(args[0]), atp=atp, dates=dates)
                 return Vec(Kind.NUM, x, e)
 
-            return self.tabulate([v], fn, "text read as a date")
+            what = "text read as a date" if dates else "text read as a number"
+            return self.tabulate([v], fn, what)
         return v
 
     def _serial_check(self, s: Val) -> tuple[str, int] | None:
@@ -85,8 +99,8 @@ class DatesMixin(ArgsMixin):
             raise NotFusable(f"{node.name} with a wrong number of arguments")
         which, bounds = _PARTS[node.name]
         s = self.date_arg(node.args[0], None, False)
-        return self.result(f"serial_part({s.v}, {which})", [s], [self._serial_check(s)],
-                           bounds)
+        return self.result(f"serial_part({s.v}, {which}, {self.date_shift})", [s],
+                           [self._serial_check(s)], bounds)
 
     fn_year = fn_month = fn_day = _part
 
@@ -109,9 +123,97 @@ class DatesMixin(ArgsMixin):
         a = self.date_arg(args[0], None, True)
         c = self.date_arg(args[1], None, True)
         checks = [self._serial_check(a), self._serial_check(c)]
-        r = self.value(f"yearfrac({a.v}, {c.v}, {basis})")
+        r = self.value(f"yearfrac({a.v}, {c.v}, {basis}, {self.date_shift})")
         e = self.err(self.chain([e0, a.e, c.e], checks))
         return num(r, e, (0.0, (MAX_SERIAL + 1.0) / 360.0 + 1.0))
+
+
+    # ------------------------------------------------------------ WORKDAY, NETWORKDAYS (.INTL)
+    @property
+    def date_shift(self) -> int:
+        """Days from a serial of the workbook's date system to the 1900 system's, which the
+        kernel's calendar counts in (engine.functions._epoch)."""
+        return SHIFT_1904 if getattr(self.model.workbook, "date1904", False) else 0
+
+    def _evaluated(self, node: ir.Node, what: str) -> Vec | Grid:
+        """A constant argument, evaluated by the numpy compiler."""
+        from ...compiler import compile_formula
+
+        if not self.is_constant(node):
+            raise NotFusable(f"{what} that varies per trial")
+        assert self.cell is not None
+        compiled, info = compile_formula(node, self.cell)
+        if info.unsupported:
+            raise NotFusable(f"{what}: an unsupported function")
+        return compiled(self.env)
+
+    def _weekend(self, node: ir.Node | None) -> tuple[int, int]:
+        """dates._weekmask of a constant weekend argument: the working weekdays as bits
+        (bit 0 Monday) and the error code (0: none)."""
+        from ...functions.dates import _weekmask
+
+        arg: Any = _ABSENT_LIB if node is None else (
+            None if isinstance(node, ir.Missing) else self._evaluated(node, "a weekend"))
+        mask, err = _weekmask(arg)
+        return sum(1 << i for i, ch in enumerate(mask) if ch == "1"), _code(err)
+
+    def _holidays(self, node: ir.Node | None, bits: int) -> tuple[str, int, int]:
+        """dates._holidays of a constant argument: a scratch array holding the holidays that
+        fall on working weekdays (days as the runtime counts them, sorted, distinct), their
+        number, and the first error code among them."""
+        from ...functions.dates import _BASE
+        from ...functions.dates import _holidays as holidays
+
+        arg: Any = _ABSENT_LIB if node is None else (
+            None if isinstance(node, ir.Missing) else self._evaluated(node, "holidays"))
+        days, err = holidays(arg)
+        found = sorted({int(d) for d in (days - _BASE).astype(np.int64)
+                        if (bits >> ((int(d) + 5) % 7)) & 1})
+        h = self.scratch(max(len(found), 1))
+        for j, d in enumerate(found):
+            self.lines.append(f"{h}[{j}] = {lit(float(d))}")
+        return h, len(found), _code(err)
+
+    def _working_days(self, node: ir.Call, intl: bool, offset: bool) -> Val:
+        """dates._workday (``offset``) or ._networkdays for one trial: the dates (and the
+        day count) vary, the weekend and the holidays are constants of the formula."""
+        most = 4 if intl else 3
+        if not 2 <= len(node.args) <= most:
+            raise NotFusable(f"{node.name} with a wrong number of arguments")
+        args: list[ir.Node | None] = [*node.args, *[None] * (most - len(node.args))]
+        bits, e0 = self._weekend(args[2]) if intl else (0b0011111, 0)
+        h, nh, e3 = self._holidays(args[3] if intl else args[2], bits)
+        a = self.date_arg(args[0], None, True)
+        b = self.date_arg(args[1], None, True, dates=not offset)
+        how = "workday" if offset else "networkdays"
+        r = self.value(f"{how}({a.v}, {b.v}, {lit(float(bits))}, {h}, {nh}, "
+                       f"{self.date_shift})")
+        checks: list[tuple[str, int] | None] = [(str(c), 0) if c else None for c in (e0, e3)]
+        bad = [x for x in (self._serial_check(a), self._serial_check(b) if not offset else None)
+               if x is not None]
+        if offset:
+            bad.append((f"(serial_bad({r}) != 0.0)", NUM))
+        if bad:
+            checks.append((" | ".join(f"({c})" for c, _ in bad), NUM))
+        e = self.err(self.chain([a.e, b.e], checks))
+        return num(r, e, (-MAX_SERIAL - 1.0, 2.0 * MAX_SERIAL + 2.0) if not offset else iv.UNKNOWN)
+
+    def fn_workday(self, node: ir.Call) -> Val:
+        return self._working_days(node, False, True)
+
+    def fn_workday_intl(self, node: ir.Call) -> Val:
+        return self._working_days(node, True, True)
+
+    def fn_networkdays(self, node: ir.Call) -> Val:
+        return self._working_days(node, False, False)
+
+    def fn_networkdays_intl(self, node: ir.Call) -> Val:
+        return self._working_days(node, True, False)
+
+
+def _code(err: Any) -> int:
+    """The error code of a one-value error array (0: none)."""
+    return int(err[0]) if err is not None and len(err) and err[0] else 0
 
 
 __all__ = ["DatesMixin"]

@@ -58,6 +58,10 @@ def _round_bounds(a: iv.Interval, digits: int, how: int) -> iv.Interval:
 class FunctionsMixin(AggregatesMixin, LookupsMixin, DatesMixin, StatsMixin, FinanceMixin, ArgsMixin):
     """The supported Excel functions (see the module docstring)."""
 
+    if TYPE_CHECKING:  # provided by the Generator and the TextMixin
+        def fold(self, node: ir.Node) -> Val | None: ...
+        def enumerated_call(self, node: ir.Call) -> Val: ...
+
     # ------------------------------------------------------------ logical (functions.logical)
     def fn_if(self, node: ir.Call) -> Val:
         """IF: both branches are computed (they are pure) and one is selected per trial; an
@@ -273,6 +277,25 @@ class FunctionsMixin(AggregatesMixin, LookupsMixin, DatesMixin, StatsMixin, Fina
 
     def fn_pi(self, node: ir.Call) -> Val:
         return num(lit(math.pi), "0", (math.pi, math.pi))
+
+    # ------------------------------------------------------------ SHEET, SHEETS (engine.compiler)
+    def fn_sheet(self, node: ir.Call) -> Val:
+        """SHEET() or SHEET(reference): a position the workbook fixes, a constant (the
+        reference's cells are not read); SHEET(text) per text id through the library."""
+        arg = node.args[0] if node.args else None
+        if arg is None or isinstance(arg, ir.Ref | ir.Area):
+            return self._workbook_constant(node)
+        return self.enumerated_call(node)
+
+    def fn_sheets(self, node: ir.Call) -> Val:
+        """SHEETS(): the sheet count; SHEETS(reference) 1; anything else #REF!: constants."""
+        return self._workbook_constant(node)
+
+    def _workbook_constant(self, node: ir.Call) -> Val:
+        got = self.fold(node)
+        if got is None:
+            raise NotFusable(f"{node.name} whose value is not one constant")
+        return got
 
     # ------------------------------------------------------------ random (engine.compiler)
     def fn_rand(self, node: ir.Call) -> Val:

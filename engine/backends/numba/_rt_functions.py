@@ -25,7 +25,7 @@ _EPOCH_1970 = -25569   # 1899-12-30 in days from 1970-01-01
 KERNEL_NAMES = ("serial_part", "serial_bad", "yearfrac", "pct_inc", "pct_exc", "kth_large",
                 "kth_small", "pct_rank", "pmt", "pv", "fv", "vdb", "db", "pair_stat", "pair_bad",
                 "approx_pos", "desc_pos", "approx_pos_t", "desc_pos_t", "lk_approx", "lk_desc",
-                "lk_exact", "lk_order")
+                "lk_exact", "lk_order", "workday", "networkdays")
 
 
 # ----------------------------------------------------------------- dates (functions.dates)
@@ -45,9 +45,11 @@ def _civil(z):
 
 
 @_jit
-def _ymd(serial):
-    """engine.functions.dates.to_ymd of one serial (Excel's 1900-02-29 and 1900-01-00)."""
-    x = serial if math.isfinite(serial) else 0.0
+def _ymd(serial, shift):
+    """engine.functions.dates.to_ymd of one serial (Excel's 1900-02-29 and 1900-01-00);
+    ``shift`` days make a serial of the workbook's date system one of the 1900 system
+    (engine.functions._epoch: 1462 in the 1904 system, else 0)."""
+    x = (serial if math.isfinite(serial) else 0.0) + shift
     x = min(max(x, -1e6), MAX_SERIAL + 1.0)
     s = int(math.floor(x))
     if s == 60:
@@ -64,9 +66,9 @@ def serial_bad(s):
 
 
 @_jit
-def serial_part(s, which):
+def serial_part(s, which, shift):
     """YEAR (0), MONTH (1) or DAY (2) of serial ``s``, as a float."""
-    y, m, d = _ymd(s)
+    y, m, d = _ymd(s, shift)
     return float(y if which == 0 else m if which == 1 else d)
 
 
@@ -81,13 +83,13 @@ def _leaps_upto(y):
 
 
 @_jit
-def yearfrac(a, c, basis):
+def yearfrac(a, c, basis, shift):
     """dates._yearfrac of one trial: ``a``, ``c`` the dates (any order), ``basis`` already
     truncated and valid (0..4)."""
     s1 = math.floor(min(a, c))
     s2 = math.floor(max(a, c))
-    y1, m1, d1 = _ymd(s1)
-    y2, m2, d2 = _ymd(s2)
+    y1, m1, d1 = _ymd(s1, shift)
+    y2, m2, d2 = _ymd(s2, shift)
     diff = s2 - s1
     if basis == 0.0:
         end1 = 28 + (1 if _is_leap(y1) else 0) if m1 == 2 else 31
@@ -113,6 +115,97 @@ def yearfrac(a, c, basis):
     if basis == 3.0:
         return diff / 365.0
     return ((y2 - y1) * 360 + (m2 - m1) * 30 + (min(d2, 30) - min(d1, 30))) / 360.0
+
+
+# working days (dates.workday, .networkdays): days counted from 1899-12-30 (a Saturday) as
+# numpy's datetime64 does, ``mask`` the working weekdays (bit 0 Monday ... bit 6 Sunday),
+# holidays h[0:nh] (days, sorted, distinct, on working weekdays only)
+_DAYS_CLAMP = 1e7   # beyond it every result is #NUM! (serials end at 2958465)
+
+
+@_jit
+def _day(serial, shift):
+    """dates._to_day: the day of (the integer part of) a serial."""
+    x = serial if math.isfinite(serial) else 0.0
+    s = int(math.floor(min(max(x, -_DAYS_CLAMP), _DAYS_CLAMP))) + shift
+    return s if s >= 61 else s + 1
+
+
+@_jit
+def _on(mask, day):
+    return ((int(mask) >> ((day + 5) % 7)) & 1) == 1
+
+
+@_jit
+def _holiday(h, nh, day):
+    for i in range(nh):
+        if h[i] == day:
+            return True
+    return False
+
+
+@_jit
+def _holidays_in(h, nh, a, b):
+    """Holidays in [a, b]."""
+    c = 0
+    for i in range(nh):
+        if a <= h[i] <= b:
+            c += 1
+    return c
+
+
+@_jit
+def _week_count(mask):
+    c = 0
+    for i in range(7):
+        c += (int(mask) >> i) & 1
+    return c
+
+
+@_jit
+def workday(s, k, mask, h, nh, shift):
+    """The serial ``trunc(k)`` working days after (before) serial ``s`` (numpy's
+    busday_offset, rolled backward (forward) first when ``s`` is a day off)."""
+    day = _day(s, shift)
+    kk = int(min(max(math.trunc(k) if math.isfinite(k) else 0.0, -_DAYS_CLAMP), _DAYS_CLAMP))
+    step = 1 if kk > 0 else -1
+    if kk != 0:
+        while not _on(mask, day) or _holiday(h, nh, day):
+            day -= step
+        left = abs(kk)
+        week = _week_count(mask)
+        while left > 0:
+            start = day
+            day += (left // week) * 7 * step
+            left = left % week
+            while left > 0:
+                day += step
+                if _on(mask, day):
+                    left -= 1
+            # the holidays passed over count as days off: as many working days more
+            left = _holidays_in(h, nh, start + 1, day) if step > 0 else \
+                _holidays_in(h, nh, day, start - 1)
+    real = day if day >= 61 else day - 1
+    return float(real - shift)
+
+
+@_jit
+def networkdays(a, b, mask, h, nh, shift):
+    """Working days from serial ``a`` to ``b``, both counted (negative when b < a): numpy's
+    busday_count over [min, max]."""
+    d1 = _day(a, shift)
+    d2 = _day(b, shift)
+    lo = min(d1, d2)
+    hi = max(d1, d2)
+    weeks = (hi - lo + 1) // 7
+    c = weeks * _week_count(mask)
+    for day in range(lo + weeks * 7, hi + 1):
+        if _on(mask, day):
+            c += 1
+    c -= _holidays_in(h, nh, lo, hi)
+    fa = math.floor(a) if math.isfinite(a) else 0.0
+    fb = math.floor(b) if math.isfinite(b) else 0.0
+    return float(-c if fb < fa else c)
 
 
 # ----------------------------------------------------------------- order statistics (stats)
