@@ -477,8 +477,6 @@ class Generator(FunctionsMixin, TextMixin, MixedMixin, ConditionalsMixin):
             return self._bind_cell(c, k, v)
         if wb_cell is None or wb_cell.formula is None:
             raise NotFusable("not a formula")
-        if getattr(self.model.workbook, "date1904", False):
-            raise NotFusable("a workbook in the 1904 date system (numpy computes its dates)")
         cc = self.model.code(c)
         if cc.info.table or cc.info.unsupported:
             raise NotFusable("a data table or an unsupported function")
