@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from openpyxl import Workbook
 
 from engine.addin_models import addin_book
 from engine.addins import read_cell
 from engine.backends.numpy import NumpyBackend
-from engine.model import Model
 from engine.simulate import prepare, run_job
 from engine.spec import SimulationSpec, parse_input_arg
+from tests.addin_books import matrix_cells, open_book
 
 
 def test_a_distribution_with_properties():
@@ -103,31 +102,24 @@ def test_nested_and_unknown_functions_are_named():
 
 
 def _book(tmp_path, style: str):
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Model"
-    cm = wb.create_sheet("Corr")
-    cm["A1"], cm["B1"], cm["A2"], cm["B2"] = 1.0, 0.7, 0.7, 1.0
-    ws["E1"] = 100.0
-    ws["A6"] = "=A1+A2"   # the output's sum without the add-in's RiskOutput term
+    cells: dict[str, object] = {
+        "E1": 100.0,
+        "A6": "=A1+A2"}   # the output's sum without the add-in's RiskOutput term
     if style == "risk":
-        ws["A1"] = '=RiskTriang(10,20,30,RiskTruncate(13,27),RiskName("Steel"),' \
-                   'RiskCorrmat(Corr!A1:B2,1))'
-        ws["A2"] = "=_xll.RiskNormal(E1,10,RiskCorrmat(Corr!A1:B2,2))"
-        ws["A3"] = '=RiskOutput("Total")+A1+A2'
-        ws["A4"] = "=IFERROR(RiskTriang(1,2,4),2)"
-        ws["A5"] = "=RiskFoo(1)"
+        cells.update({"A1": '=RiskTriang(10,20,30,RiskTruncate(13,27),RiskName("Steel"),'
+                            'RiskCorrmat(Corr!A1:B2,1))',
+                      "A2": "=_xll.RiskNormal(E1,10,RiskCorrmat(Corr!A1:B2,2))",
+                      "A3": '=RiskOutput("Total")+A1+A2',
+                      "A4": "=IFERROR(RiskTriang(1,2,4),2)",
+                      "A5": "=RiskFoo(1)"})
     elif style == "psi":
-        ws["A1"] = "=PsiTriangular(10,20,30,PsiTruncate(13,27))"
-        ws["A2"] = "=PsiNormal(E1,10)"
-        ws["A3"] = '=PsiOutput()+A1+A2'
+        cells.update({"A1": "=PsiTriangular(10,20,30,PsiTruncate(13,27))",
+                      "A2": "=PsiNormal(E1,10)", "A3": '=PsiOutput()+A1+A2'})
     else:
-        ws["A1"] = "=VoseTriangle(10,20,30,VoseXBounds(13,27))"
-        ws["A2"] = "=VoseNormal(E1,10)"
-        ws["A3"] = '=VoseOutput("Total")+A1+A2'
-    path = tmp_path / f"{style}.xlsx"
-    wb.save(path)
-    return Model.open(path)
+        cells.update({"A1": "=VoseTriangle(10,20,30,VoseXBounds(13,27))",
+                      "A2": "=VoseNormal(E1,10)", "A3": '=VoseOutput("Total")+A1+A2'})
+    return open_book(tmp_path / f"{style}.xlsx", cells,
+                     sheets={"Corr": matrix_cells([[1.0, 0.7], [0.7, 1.0]])})
 
 
 def test_an_at_risk_workbook(tmp_path):

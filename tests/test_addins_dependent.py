@@ -6,16 +6,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from openpyxl import Workbook
 from scipy import stats
 
 from engine.addin_models import addin_book
 from engine.backends.numpy import NumpyBackend
 from engine.functions import lookup
-from engine.model import Model
 from engine.simulate import prepare, run_job
 from engine.spec import SimulationSpec
 from engine.values import num, text
+from tests.addin_books import matrix_cells, open_book
 
 
 def _sample(u, kind, **params):
@@ -51,14 +50,7 @@ def test_invalid_parameters_are_num_errors_in_their_trials():
 
 
 def _book(path, b6: str, b5: str = "=RiskNormal(10,1)"):
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Model"
-    ws["B5"] = b5
-    ws["B6"] = b6
-    ws["B7"] = '=RiskOutput("y")+B6*1'
-    wb.save(path)
-    return Model.open(path)
+    return open_book(path, {"B5": b5, "B6": b6, "B7": '=RiskOutput("y")+B6*1'})
 
 
 def _run(model, trials=20000, chunk=None, seed=7):
@@ -95,13 +87,9 @@ def test_a_distribution_as_a_parameter_and_a_chain(tmp_path):
     assert a.mean() == pytest.approx(10, abs=0.03)
     assert a.var() == pytest.approx(1 + 4 / 12, rel=0.04)
     # a chain: B6 reads B5, which reads the input B4
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Model"
-    ws["B4"], ws["B5"], ws["B6"] = "=RiskNormal(0,1)", "=RiskNormal(B4,1)", "=RiskNormal(B5,1)"
-    ws["B7"] = "=RiskOutput()+B6"
-    wb.save(tmp_path / "k.xlsx")
-    model = Model.open(tmp_path / "k.xlsx")
+    model = open_book(tmp_path / "k.xlsx", {
+        "B4": "=RiskNormal(0,1)", "B5": "=RiskNormal(B4,1)", "B6": "=RiskNormal(B5,1)",
+        "B7": "=RiskOutput()+B6"})
     assert [v.split(":")[0] for v in addin_book(model).dependent().values()] == [
         "Model!B5", "Model!B6"]
     a = _run(model)
@@ -109,18 +97,14 @@ def test_a_distribution_as_a_parameter_and_a_chain(tmp_path):
 
 
 def test_modelrisk_percentile_input_name_and_analytic_solver_parameters(tmp_path):
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "M"
-    ws["A1"] = '=VoseInput("Demand")+VoseNormal(100,10)'
-    ws["A2"] = "=VoseNormal(100,10,0.975)"           # U: the 97.5th percentile, every trial
-    ws["B1"] = "=RAND()"
-    ws["A3"] = "=VoseNormal(100,10,B1)"              # U read from a cell: per trial
-    ws["A4"] = "=PsiSenParam(1,5,3)"                 # keeps its cached value
-    ws["A5"] = '=VoseOutput("tot")+A1+A2+A3+A4'
-    ws["A6"] = "=PsiNormal(5,1,PsiBaseCase(4))"
-    wb.save(tmp_path / "v.xlsx")
-    model = Model.open(tmp_path / "v.xlsx")
+    model = open_book(tmp_path / "v.xlsx", {
+        "A1": '=VoseInput("Demand")+VoseNormal(100,10)',
+        "A2": "=VoseNormal(100,10,0.975)",           # U: the 97.5th percentile, every trial
+        "B1": "=RAND()",
+        "A3": "=VoseNormal(100,10,B1)",              # U read from a cell: per trial
+        "A4": "=PsiSenParam(1,5,3)",                 # keeps its cached value
+        "A5": '=VoseOutput("tot")+A1+A2+A3+A4',
+        "A6": "=PsiNormal(5,1,PsiBaseCase(4))"}, sheet="M")
     book = addin_book(model)
     assert [i.name for i in book.inputs if i.name == "Demand"] == ["Demand"]
     assert book.inputs[-1].static == 4.0 and not book.refusals()
@@ -137,15 +121,9 @@ def test_modelrisk_percentile_input_name_and_analytic_solver_parameters(tmp_path
 def test_a_copula_percentile_is_refused_naming_the_function(tmp_path):
     from engine.errors import SpecError
 
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "M"
-    ws["A1"] = "=VoseNormal(1,2,VoseCopulaMultiNormal(D1:E2))"
-    ws["A2"] = "=VoseOutput()+A1"
-    ws["B1"] = "=VoseCopulaBiClayton(2)"
-    ws["B2"] = "=VoseOutput()+VoseNormal(0,1,B1)"
-    wb.save(tmp_path / "c.xlsx")
-    model = Model.open(tmp_path / "c.xlsx")
+    model = open_book(tmp_path / "c.xlsx", {
+        "A1": "=VoseNormal(1,2,VoseCopulaMultiNormal(D1:E2))", "A2": "=VoseOutput()+A1",
+        "B1": "=VoseCopulaBiClayton(2)", "B2": "=VoseOutput()+VoseNormal(0,1,B1)"}, sheet="M")
     lines = addin_book(model).refusals()
     assert any("M!A1: VOSENORMAL's U is VOSECOPULAMULTINORMAL: not supported; give each "
                "distribution VoseCorrMatrix(matrix, position)" in x for x in lines)
@@ -187,19 +165,11 @@ def test_modelrisk_gaussian_copula(tmp_path):
     Gaussian copula whose normal scores have the matrix's correlation (0.8 here)."""
     from openpyxl.worksheet.formula import ArrayFormula
 
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "M"
-    for i, row in enumerate([[1.0, 0.8], [0.8, 1.0]]):
-        for j, x in enumerate(row):
-            ws.cell(row=i + 1, column=j + 1, value=x)
-    ws["D1"] = ArrayFormula("D1:E1", "=VoseCopulaMultiNormal(A1:B2)")
-    ws["B4"] = "=VoseNormal(0,1,D1)"
-    ws["B5"] = "=VoseLognormal(10,2,E1)"
-    ws["B6"] = '=VoseOutput("a")+B4'
-    ws["B7"] = '=VoseOutput("b")+B5'
-    wb.save(tmp_path / "cop.xlsx")
-    model = Model.open(tmp_path / "cop.xlsx")
+    model = open_book(tmp_path / "cop.xlsx", {
+        **matrix_cells([[1.0, 0.8], [0.8, 1.0]]),
+        "D1": ArrayFormula("D1:E1", "=VoseCopulaMultiNormal(A1:B2)"),
+        "B4": "=VoseNormal(0,1,D1)", "B5": "=VoseLognormal(10,2,E1)",
+        "B6": '=VoseOutput("a")+B4', "B7": '=VoseOutput("b")+B5'}, sheet="M")
     book = addin_book(model)
     assert not book.refusals() and not book.dependent()
     (corr,) = book.correlations
@@ -217,14 +187,8 @@ def test_a_parameter_read_from_an_input_the_run_declares(tmp_path):
     (--input C5=normal(10,1)): sampled per trial, not with C5's value in the file."""
     from engine.spec import parse_input_arg
 
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Model"
-    ws["C5"] = 10
-    ws["B6"] = "=RiskNormal(C5,2)"
-    ws["B7"] = '=RiskOutput("y")+B6'
-    wb.save(tmp_path / "d.xlsx")
-    model = Model.open(tmp_path / "d.xlsx")
+    model = open_book(tmp_path / "d.xlsx", {"C5": 10, "B6": "=RiskNormal(C5,2)",
+                                            "B7": '=RiskOutput("y")+B6'})
     spec = SimulationSpec([parse_input_arg("Model!C5=normal(10,1)")], [], trials=20000,
                           seed=4)
     samples, _ = run_job(prepare(model, spec), NumpyBackend(), stream=False)
@@ -242,17 +206,10 @@ def test_theoretical_statistics_cells(tmp_path):
     from engine.addin_models import statistic_values
     from engine.simulate import simulate
 
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "M"
-    ws["B1"] = "=RiskNormal(10,2,RiskTruncate(8,))"
-    ws["B2"] = "=RiskOutput()+B1"
-    ws["C1"] = "=RiskTheoMean(B1)"
-    ws["C2"] = "=RiskTheoPercentile(B1,0.5)*1"
-    ws["C3"] = "=RiskTheoXtoP(B1,10)"
-    ws["C4"] = "=RiskTheoStdDev(B2)"
-    wb.save(tmp_path / "t.xlsx")
-    model = Model.open(tmp_path / "t.xlsx")
+    model = open_book(tmp_path / "t.xlsx", {
+        "B1": "=RiskNormal(10,2,RiskTruncate(8,))", "B2": "=RiskOutput()+B1",
+        "C1": "=RiskTheoMean(B1)", "C2": "=RiskTheoPercentile(B1,0.5)*1",
+        "C3": "=RiskTheoXtoP(B1,10)", "C4": "=RiskTheoStdDev(B2)"}, sheet="M")
     res = simulate(model, SimulationSpec([], [], trials=1000, seed=1), backend="numpy")
     got = statistic_values(model, res)
     ref = stats.truncnorm(-1, np.inf, loc=10, scale=2)
@@ -271,18 +228,10 @@ def test_statistics_cells_of_an_input_sampled_per_trial(tmp_path):
     from engine.addin_models import statistic_values
     from engine.simulate import simulate
 
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Model"
-    ws["B5"] = "=RiskNormal(10,1)"
-    ws["B6"] = "=RiskNormal(B5,2)"
-    ws["B7"] = '=RiskOutput("y")+B6*1'
-    ws["C1"] = "=RiskMean(B6)"
-    ws["C2"] = "=RiskStdDev(B6)"
-    ws["C3"] = "=RiskPercentile(B6,0.9)"
-    ws["C4"] = "=RiskMean(B6)-RiskMean(B5)"
-    wb.save(tmp_path / "s.xlsx")
-    model = Model.open(tmp_path / "s.xlsx")
+    model = open_book(tmp_path / "s.xlsx", {
+        "B5": "=RiskNormal(10,1)", "B6": "=RiskNormal(B5,2)", "B7": '=RiskOutput("y")+B6*1',
+        "C1": "=RiskMean(B6)", "C2": "=RiskStdDev(B6)", "C3": "=RiskPercentile(B6,0.9)",
+        "C4": "=RiskMean(B6)-RiskMean(B5)"})
     spec = SimulationSpec([], [], trials=5000, seed=11)
     for backend in ("numpy", "numba"):
         if backend == "numba":

@@ -4,25 +4,21 @@ service opens the workbook as the engine does here, so the remote result is the 
 from __future__ import annotations
 
 import numpy as np
-from openpyxl import Workbook
 
 from engine import Model, SimulationSpec, simulate
 from engine.backends import get_backend
 from remote.testing import ServiceProcess
+from tests.addin_books import matrix_cells, open_book
 
 
 def test_an_at_risk_workbook_runs_remotely_as_locally(tmp_path):
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Model"
-    ws["A1"], ws["B1"], ws["A2"], ws["B2"] = 1.0, 0.7, 0.7, 1.0
-    ws["C1"] = "=RiskTriang(10,20,30,RiskCorrmat(A1:B2,1))"
-    ws["C2"] = "=RiskNormal(50,5,RiskCorrmat(A1:B2,2))"
-    ws["C3"] = "=IFERROR(RiskUniform(1,2),0)*C1"
-    ws["C4"] = '=RiskOutput("Total")+C1+C2+C3'
     path = tmp_path / "risk.xlsx"
-    wb.save(path)
-    model = Model.open(path)
+    model = open_book(path, {
+        **matrix_cells([[1.0, 0.7], [0.7, 1.0]]),
+        "C1": "=RiskTriang(10,20,30,RiskCorrmat(A1:B2,1))",
+        "C2": "=RiskNormal(50,5,RiskCorrmat(A1:B2,2))",
+        "C3": "=IFERROR(RiskUniform(1,2),0)*C1",
+        "C4": '=RiskOutput("Total")+C1+C2+C3'})
     spec = SimulationSpec([], [], trials=4000, seed=3)
     local = simulate(model, spec, backend="numpy")
     env = {"MCDESK_GPU_SLOTS": 1, "MCDESK_BATCH_TRIALS": 2000}

@@ -9,10 +9,10 @@ import json
 
 import numpy as np
 import pytest
-from openpyxl import Workbook
 
 from engine.addin_models import addin_book
 from engine.model import Model
+from tests.addin_books import matrix_cells, open_book, write_book
 from tests.xlsx_xml import write_xlsx
 
 CORR = [[1.0, 0.6, -0.4], [0.6, 1.0, 0.2], [-0.4, 0.2, 1.0]]
@@ -43,46 +43,30 @@ def _cli():
 
 def _addin_book(path, style: str):
     f = STYLES[style]
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Model"
-    corr = wb.create_sheet("Corr")
-    for i, row in enumerate(CORR):
-        for j, x in enumerate(row):
-            corr.cell(row=i + 1, column=j + 1, value=x)
-    ws["E1"] = 100.0
     cm = {f"c{k}": f["corr"].format(k=k) for k in (1, 2, 3)}
-    ws["B1"] = "=" + f["tri"].format(**cm)
-    ws["B2"] = "=" + f["normal"].format(**cm)
-    ws["B3"] = "=" + f["logn"].format(**cm)
-    ws["B4"] = f"=IFERROR({f['uniform']},2)*10"            # nested: computed around it
-    ws["B5"] = f"=1000*{f['simtable']}" if f["simtable"] else 1000
-    ws["C1"] = "=" + f["out"].format(n="Total") + "+B1+B2+B3*B5/1000"
-    ws["C2"] = "=" + f["out"].format(n="Other") + "+B4*B1"
-    ws["D1"] = f"={f['mean']}(C1)"
-    ws["D2"] = f"={f['pct']}(C1,0.9)"
-    ws["D3"] = f"={f['std']}(C2)*2"
-    wb.save(path)
-    return path
+    return write_book(path, {
+        "E1": 100.0,
+        "B1": "=" + f["tri"].format(**cm),
+        "B2": "=" + f["normal"].format(**cm),
+        "B3": "=" + f["logn"].format(**cm),
+        "B4": f"=IFERROR({f['uniform']},2)*10",            # nested: computed around it
+        "B5": f"=1000*{f['simtable']}" if f["simtable"] else 1000,
+        "C1": "=" + f["out"].format(n="Total") + "+B1+B2+B3*B5/1000",
+        "C2": "=" + f["out"].format(n="Other") + "+B4*B1",
+        "D1": f"={f['mean']}(C1)",
+        "D2": f"={f['pct']}(C1,0.9)",
+        "D3": f"={f['std']}(C2)*2"}, sheets={"Corr": matrix_cells(CORR)})
 
 
 def _hand_book(path, simtable_value: float = 1000.0):
     """The same model without an add-in: the nested draw in a cell of a sheet named as the
     engine names its slot (so its random stream is the same)."""
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Model"
-    slot = wb.create_sheet("_mcdesk Model #1")
-    ws["E1"] = 100.0
-    for c in ("B1", "B2", "B3"):
-        ws[c] = 0.0
-    slot["B4"] = 1.5
-    ws["B4"] = "=IFERROR('_mcdesk Model #1'!B4,2)*10"
-    ws["B5"] = simtable_value
-    ws["C1"] = "=B1+B2+B3*B5/1000"
-    ws["C2"] = "=B4*B1"
-    wb.save(path)
-    return path
+    return write_book(path, {
+        "E1": 100.0, "B1": 0.0, "B2": 0.0, "B3": 0.0,
+        "B4": "=IFERROR('_mcdesk Model #1'!B4,2)*10",
+        "B5": simtable_value,
+        "C1": "=B1+B2+B3*B5/1000",
+        "C2": "=B4*B1"}, sheets={"_mcdesk Model #1": {"B4": 1.5}})
 
 
 HAND_SPEC = {
@@ -160,13 +144,8 @@ def test_results_book_holds_the_statistics(tmp_path, capsys):
 
 @pytest.mark.parametrize("formula", ["=RiskFoo(1)*B1", "=IFERROR(_xll.RiskFoo(1),2)+B1"])
 def test_an_unknown_addin_function_is_refused_naming_the_cell(tmp_path, capsys, formula):
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Model"
-    ws["B1"] = "=RiskNormal(10,1)"
-    ws["B2"] = formula
-    ws["B3"] = '=RiskOutput("Out")+B2'
-    wb.save(tmp_path / "u.xlsx")
+    write_book(tmp_path / "u.xlsx", {"B1": "=RiskNormal(10,1)", "B2": formula,
+                                     "B3": '=RiskOutput("Out")+B2'})
     rc, out, err = _run(capsys, tmp_path / "u.xlsx", "--trials", 100)
     assert rc == 2
     assert "RISKFOO in Model!B2: this add-in function is not supported" in err
@@ -193,26 +172,16 @@ def test_check_compares_the_cached_values(tmp_path, capsys):
 
 
 def test_a_parameter_that_depends_on_an_input_is_sampled_per_trial(tmp_path, capsys):
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Model"
-    ws["B1"] = "=RiskUniform(1,2)"
-    ws["B2"] = "=RiskPoisson(B1*3)"
-    ws["B3"] = '=RiskOutput()+B2'
-    wb.save(tmp_path / "p.xlsx")
+    write_book(tmp_path / "p.xlsx", {"B1": "=RiskUniform(1,2)", "B2": "=RiskPoisson(B1*3)",
+                                     "B3": '=RiskOutput()+B2'})
     rc, out, _ = _run(capsys, tmp_path / "p.xlsx", "--trials", 4000)
     assert rc == 0 and "Model!B3: mean 4.5" in out
 
 
 def test_expression_parameters_and_seed(tmp_path):
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Model"
-    ws["A1"] = 50.0
-    ws["B1"] = "=RiskNormal(A1*2,A1/10,RiskSeed(5))"
-    ws["B2"] = "=RiskOutput()+B1"
-    wb.save(tmp_path / "e.xlsx")
-    model = Model.open(tmp_path / "e.xlsx")
+    model = open_book(tmp_path / "e.xlsx", {"A1": 50.0,
+                                            "B1": "=RiskNormal(A1*2,A1/10,RiskSeed(5))",
+                                            "B2": "=RiskOutput()+B1"})
     book = addin_book(model)
     inp = book.inputs[0]
     assert (inp.distribution, inp.stream) == ("normal", 5)
@@ -230,15 +199,11 @@ def test_analytic_solver_pairs_of_correlated_inputs(tmp_path):
     from engine.simulate import simulate
     from engine.spec import SimulationSpec
 
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Model"
-    ws["A1"] = '=PsiNormal(0,1,PsiCorrIndep("Rate"))'
-    ws["A2"] = '=PsiUniform(0,1,PsiCorrDep("Rate",0.8))'
-    ws["A3"] = '=PsiTriangular(1,2,4,PsiCorrDep("rate",-0.5))'
-    ws["A4"] = "=PsiOutput()+A1+A2+A3"
-    wb.save(tmp_path / "pairs.xlsx")
-    model = Model.open(tmp_path / "pairs.xlsx")
+    model = open_book(tmp_path / "pairs.xlsx", {
+        "A1": '=PsiNormal(0,1,PsiCorrIndep("Rate"))',
+        "A2": '=PsiUniform(0,1,PsiCorrDep("Rate",0.8))',
+        "A3": '=PsiTriangular(1,2,4,PsiCorrDep("rate",-0.5))',
+        "A4": "=PsiOutput()+A1+A2+A3"})
     (group,) = addin_book(model).correlations
     assert group.inputs == ["Model!A1", "Model!A2", "Model!A3"]
     assert group.matrix == [[1.0, 0.8, -0.5], [0.8, 1.0, -0.4], [-0.5, -0.4, 1.0]]
@@ -250,16 +215,10 @@ def test_analytic_solver_pairs_of_correlated_inputs(tmp_path):
 
 
 def test_a_workbook_matrix_that_is_not_valid_is_repaired_and_said(tmp_path, capsys):
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "M"
-    for i, row in enumerate([[1, 0.9, 0.9], [0.9, 1, -0.9], [0.9, -0.9, 1]]):
-        for j, x in enumerate(row):
-            ws.cell(row=i + 1, column=j + 1, value=x)
-    for k in range(3):
-        ws.cell(row=5 + k, column=1, value=f"=RiskNormal(10,1,RiskCorrmat(A1:C3,{k + 1}))")
-    ws["B5"] = "=RiskOutput()+A5+A6+A7"
-    wb.save(tmp_path / "psd.xlsx")
+    write_book(tmp_path / "psd.xlsx", {
+        **matrix_cells([[1, 0.9, 0.9], [0.9, 1, -0.9], [0.9, -0.9, 1]]),
+        **{f"A{5 + k}": f"=RiskNormal(10,1,RiskCorrmat(A1:C3,{k + 1}))" for k in range(3)},
+        "B5": "=RiskOutput()+A5+A6+A7"}, sheet="M")
     rc, _, err = _run(capsys, tmp_path / "psd.xlsx", "--trials", 500, "--json",
                       tmp_path / "r.json")
     assert rc == 0, err

@@ -7,11 +7,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from nicegui.testing import User
-from openpyxl import Workbook
 
 from engine.model import Model
 from engine.simulate import simulate
 from engine.spec import SimulationSpec
+from tests.addin_books import matrix_cells, write_book
 from tests.test_app import book_name, notified, status, table_rows, upload, wait_for
 
 
@@ -23,20 +23,14 @@ def app_dirs(tmp_path, monkeypatch):
 
 @pytest.fixture
 def risk_book(tmp_path):
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Model"
-    corr = wb.create_sheet("Corr")
-    corr["A1"], corr["B1"], corr["A2"], corr["B2"] = 1.0, 0.6, 0.6, 1.0
-    ws["E1"] = 100.0
-    ws["B1"] = '=RiskTriang(10,20,30,RiskTruncate(13,27),RiskName("Steel"),' \
-               'RiskCorrmat(Corr!A1:B2,1))'
-    ws["B2"] = "=RiskNormal(E1,10,RiskCorrmat(Corr!A1:B2,2))"
-    ws["B3"] = "=IFERROR(RiskUniform(1,2),2)*10"
-    ws["C1"] = '=RiskOutput("Total")+B1+B2+B3'
-    path = tmp_path / "risk.xlsx"
-    wb.save(path)
-    return path
+    return write_book(tmp_path / "risk.xlsx", {
+        "E1": 100.0,
+        "B1": '=RiskTriang(10,20,30,RiskTruncate(13,27),RiskName("Steel"),'
+              'RiskCorrmat(Corr!A1:B2,1))',
+        "B2": "=RiskNormal(E1,10,RiskCorrmat(Corr!A1:B2,2))",
+        "B3": "=IFERROR(RiskUniform(1,2),2)*10",
+        "C1": '=RiskOutput("Total")+B1+B2+B3'},
+        sheets={"Corr": matrix_cells([[1.0, 0.6], [0.6, 1.0]])})
 
 
 def _element(user: User, marker: str):

@@ -370,16 +370,13 @@ def test_bad_properties_or_correlations_change_nothing(book, change, says):
 def test_risk_workbook_properties_kept_in_its_hidden_sheet(tmp_path):
     """An @RISK workbook: the user's edits of its inputs' properties and matrix come back
     when the copy saved with its project is reopened (not the workbook's own definitions)."""
-    wb = openpyxl.Workbook()
-    sheet = wb.active
-    sheet.title = "Model"
-    wb.create_sheet("Corr")
-    wb["Corr"]["A1"], wb["Corr"]["B1"], wb["Corr"]["A2"], wb["Corr"]["B2"] = 1.0, 0.6, 0.6, 1.0
-    sheet["B1"] = '=RiskTriang(10,20,30,RiskName("Steel"),RiskCorrmat(Corr!A1:B2,1))'
-    sheet["B2"] = "=RiskNormal(100,10,RiskCorrmat(Corr!A1:B2,2))"
-    sheet["C1"] = '=RiskOutput("Total")+B1+B2'
-    path = tmp_path / "risk.xlsx"
-    wb.save(path)
+    from tests.addin_books import matrix_cells, write_book
+
+    path = write_book(tmp_path / "risk.xlsx", {
+        "B1": '=RiskTriang(10,20,30,RiskName("Steel"),RiskCorrmat(Corr!A1:B2,1))',
+        "B2": "=RiskNormal(100,10,RiskCorrmat(Corr!A1:B2,2))",
+        "C1": '=RiskOutput("Total")+B1+B2'},
+        sheets={"Corr": matrix_cells([[1.0, 0.6], [0.6, 1.0]])})
     ws = _open(path)
     ws.inputs["Model!B1"] = replace(ws.inputs["Model!B1"], truncate={"min": 13, "max": 27},
                                     shift=5.0, stream=42)
