@@ -14,13 +14,15 @@ is refused here: UPPER, comparisons and TRIM of it follow Unicode rules).
 
 A cell whose value is dynamic text has kind :data:`._values.KDYN`: its recipe is kept by
 the generator, in terms of names every segment can read (inputs, constants, other cells'
-values) and of at most one computed value, which becomes the cell's own value ``v<k>``.
-Cells that read it re-make the text from the recipe.  Stored as an output it is text
+values) and of at most one computed value, which becomes the cell's own value ``v<k>``;
+cells that read it re-make the text from the recipe.  A recipe of several computed values
+is made again from the cell's formula by each cell that reads it.  Stored as an output it is text
 (NaN and #VALUE! like every text output); a cell left to numpy that reads it makes the
 generator leave it to numpy too (:class:`DynamicRead`).
 
 The generator's ``expr`` asks :meth:`DynamicTextMixin.dynamic_site` about every call and
-binary node: the cell's own formula, comparisons and LEN/VALUE/FIND/SEARCH are evaluated
+binary node: the cell's own formula, comparisons and LEN/VALUE/FIND/SEARCH/CODE/EXACT are
+evaluated
 the ordinary way first, and only where that meets dynamic text (:class:`DynamicText`)
 again from recipes.
 """
@@ -42,10 +44,11 @@ if TYPE_CHECKING:
     from ...workbook import CellRef
 
 MAX_DYN = 255          # characters of one dynamic text (beyond: not fused)
+MAX_REMAKE = 300       # lines a cell may spend making again the text of a cell it reads
 _CMP = {"=": "==", "<>": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 _MAKERS = frozenset({"CONCAT", "CONCATENATE", "UPPER", "LOWER", "TRIM", "LEFT", "RIGHT",
                      "MID", "REPT", "IF"})
-_READERS = frozenset({"LEN", "VALUE", "FIND", "SEARCH"})
+_READERS = frozenset({"LEN", "VALUE", "FIND", "SEARCH", "CODE", "EXACT"})
 _CELL_LEVEL = re.compile(r"^(?:[vxk]\d+|\(?-?\d[\d.e+-]*\)?)$")
 _SELF = "@"            # a stored recipe's own computed value: the cell's v<k>
 
@@ -148,20 +151,34 @@ class DynamicTextMixin:
 
     # ------------------------------------------------------------ cells of dynamic text
     def dyn_cell(self, d: Dyn) -> Val:
-        """A cell's value of dynamic text: the recipe kept, its one computed value (if any)
-        as the Val's value."""
+        """A cell's value of dynamic text.  Its recipe is kept with its one computed value
+        (if any) as the cell's own value; a recipe of several computed values is kept as
+        the cell's formula, made again by each cell that reads it."""
         own = sorted({x for x in _leaves(d.r) if not _CELL_LEVEL.match(x)})
         if len(own) > 1:
-            raise NotFusable("a cell of text made per trial from several computed values")
-        v = own[0] if own else "0.0"
-        r = _substitute(d.r, {v: _SELF}) if own else d.r
-        self.dyn_recipes.append(r)
+            assert self.cell is not None
+            self.dyn_recipes.append(("formula", self.cell))
+            v = "0.0"
+        else:
+            v = own[0] if own else "0.0"
+            self.dyn_recipes.append(_substitute(d.r, {v: _SELF}) if own else d.r)
         return Val(v, d.e, KDYN, 0.0, 0.0, (len(self.dyn_recipes) - 1, d.bound))
 
     def _cell_dyn(self, v: Val) -> Dyn:
         assert v.dom is not None
         idx, bound = v.dom
-        return Dyn(_substitute(self.dyn_recipes[idx], {_SELF: v.v}), v.e, bound)
+        r = self.dyn_recipes[idx]
+        if r[0] != "formula":
+            return Dyn(_substitute(r, {_SELF: v.v}), v.e, bound)
+        saved, mark = self.cell, len(self.lines)
+        self.cell = r[1]   # its formula in its own context (ROW(), constants folded there)
+        try:
+            d = self.recipe(self.model.code(r[1]).node, coerce=False)
+        finally:
+            self.cell = saved
+        if len(self.lines) - mark > MAX_REMAKE:
+            raise NotFusable("reads text made per trial that takes too long to make again")
+        return Dyn(d.r, v.e, d.bound)
 
     # ------------------------------------------------------------ recipes
     def recipe(self, node: ir.Node | None, coerce: bool) -> Dyn:
@@ -180,10 +197,16 @@ class DynamicTextMixin:
                          self.chain)
         if isinstance(node, ir.Call) and node.name in _MAKERS and not self._constant(node):
             return self._make(node, coerce)
+        busy = self._is_top(node) and id(node) not in self._dyn_busy
+        if busy:   # the cell's formula, evaluated the ordinary way (not through here again)
+            self._dyn_busy.add(id(node))
         try:
             v = self.expr(node)
         except DynamicText as exc:
             raise NotFusable(str(exc)) from None
+        finally:
+            if busy:
+                self._dyn_busy.discard(id(node))
         return self.as_dyn(v, coerce)
 
     def _constant(self, node: ir.Node) -> bool:
@@ -354,6 +377,24 @@ class DynamicTextMixin:
         d = self._text_arg(node.args[0])
         _, end = self.write(d)
         return Val(end, d.e, KNUM, 0.0, float(d.bound))
+
+    def _read_code(self, node: ir.Call) -> Val:
+        if len(node.args) != 1 or isinstance(node.args[0], ir.Area):
+            raise NotFusable("CODE with a wrong argument")
+        d = self._text_arg(node.args[0])
+        z, end = self.write(d)
+        k = self.value(f"dcode({z}, 0.0, {end})")
+        return Val(k, self.err(self.chain([d.e], [(f"({k} == 0.0)", VALUE)])), KNUM, 0.0,
+                   127.0)
+
+    def _read_exact(self, node: ir.Call) -> Val:
+        if len(node.args) != 2 or any(isinstance(a, ir.Area) for a in node.args):
+            raise NotFusable("EXACT with a wrong argument")
+        a, b = self._text_arg(node.args[0]), self._text_arg(node.args[1])
+        y, yend = self.write(a)
+        z, zend = self.write(b)
+        same = self.value(f"dsame({y}, 0.0, {yend}, {z}, 0.0, {zend})")
+        return Val(same, self.err(self.chain([a.e, b.e])), KBOOL, 0.0, 1.0)
 
     def _read_value(self, node: ir.Call) -> Val:
         if len(node.args) != 1 or isinstance(node.args[0], ir.Area):

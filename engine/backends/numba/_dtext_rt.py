@@ -20,7 +20,7 @@ _jit = njit(nogil=True, cache=True, error_model="numpy")
 
 # the names a generated kernel imports from this module
 KERNEL_NAMES = ("dput_num", "dput_tab", "dput_id", "dcase", "dtrim", "dleft", "dright", "dmid",
-                "drept", "dpick", "dcmp", "dfind", "dnumval", "dcount")
+                "drept", "dpick", "dcmp", "dfind", "dnumval", "dcount", "dcode", "dsame")
 
 
 @_jit
@@ -187,6 +187,23 @@ def dfind(y, c, d, z, a, b, start, case):
         if hit:
             return float(p + 1)
     return 0.0
+
+
+@_jit
+def dcode(z, a, b):
+    """CODE of z[a:b] (ASCII: the code point; "" -> 0, which the generator makes #VALUE!)."""
+    return z[int(a)] if b > a else 0.0
+
+
+@_jit
+def dsame(z, a, b, y, c, d):
+    """EXACT: 1.0 where z[a:b] and y[c:d] are the same text (case counts), else 0.0."""
+    if b - a != d - c:
+        return 0.0
+    for j in range(int(b - a)):
+        if z[int(a) + j] != y[int(c) + j]:
+            return 0.0
+    return 1.0
 
 
 @_jit
