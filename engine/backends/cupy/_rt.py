@@ -482,7 +482,7 @@ MC_HD void mc_civil(long long z, long long *y, long long *m, long long *d) {
 }
 
 MC_HD void mc_ymd(double serial, long long shift, long long *y, long long *m, long long *d) {
-    /* shift: 1462 in the 1904 date system (engine.functions._epoch), else 0 */
+    /* shift: 1462 for a workbook counting from 1904 (engine.functions._epoch), else 0 */
     double x = (isfinite(serial) ? serial : 0.0) + (double)shift;
     x = pymin(pymax(x, -1e6), MC_MAX_SERIAL + 1.0);
     long long s = (long long)floor(x);
