@@ -54,8 +54,37 @@ def test_kernel_loaded_only_when_in_the_cache(tmp_path, monkeypatch, compiled):
     thread.join(60)
     assert not thread.is_alive()
     assert ws.warm_kernel() is None  # once per workbook and spec in a process
-    if compiled:  # the run's own job: its output and input, on a copy of the model
+    if compiled:  # the run's own job: its output and input, on the workspace's model
         assert [[str(c) for c in job.program.outputs] for job in loaded] == [["Sheet!A2"]]
+        assert loaded[0].program.model is ws.model
         assert [str(c) for c in loaded[0].distributions] == ["Sheet!A1"]
     else:
         assert loaded == []  # no compile in the background
+
+
+def test_the_run_finds_the_plan_the_warm_up_made(tmp_path, monkeypatch):
+    """The warm-up generates the kernel plan on the workspace's own model, so the run's
+    prepare finds it in the plan cache instead of generating it again (seconds on a big
+    slice; the warm-up used to open its own copy of the workbook and miss the cache)."""
+    from engine.backends.numba import NumbaBackend
+    from engine.simulate import prepare
+
+    made: list = []
+    plan = NumbaBackend._plan
+    monkeypatch.setattr(NumbaBackend, "_plan", lambda self, *a: made.append(a) or plan(self, *a))
+
+    def not_compiled(self, job) -> bool:  # as is_compiled: the plan made, then nothing loaded
+        self._job_plan(job)
+        return False
+
+    monkeypatch.setattr(NumbaBackend, "is_compiled", not_compiled)
+    ws = _workspace(tmp_path)
+    ws.add_output("A2")
+    ws.settings.backend = "numba"
+    thread = ws.warm_kernel()
+    assert thread is not None
+    thread.join(60)
+    assert len(made) == 1
+    job = prepare(ws.model, ws.spec())  # as Workspace.run prepares, in a new backend
+    assert NumbaBackend()._job_plan(job).key
+    assert len(made) == 1, "the run generated the plan again"

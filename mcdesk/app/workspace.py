@@ -11,6 +11,7 @@ import json
 import logging
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -106,23 +107,25 @@ def warm_numba(model: Model, spec: SimulationSpec) -> threading.Thread | None:
 
 
 
-_kernels_warmed: set[str] = set()
+_kernels_warmed: weakref.WeakKeyDictionary[Model, set[str]] = weakref.WeakKeyDictionary()
 _kernels_lock = threading.Lock()
 
 
-def warm_kernel(path: Path, spec: SimulationSpec) -> threading.Thread | None:
-    """Load the numba kernel of ``spec`` on the workbook at ``path`` from numba's disk cache
-    in a daemon thread, with its own copy of the model (nothing shared with the page's runs):
-    numba's runtime functions and the kernel are then loaded in this process before the
-    user clicks Run.  A kernel that is not compiled yet is left to the run (no compile here:
-    it would compete with the run's own).  Once per workbook file and spec in a process
-    (None when it was started already)."""
-    key = json.dumps([str(path), path.stat().st_mtime_ns if path.exists() else 0,
-                      spec.to_dict()], sort_keys=True, default=str)
+def warm_kernel(model: Model, spec: SimulationSpec) -> threading.Thread | None:
+    """Load the numba kernel of ``spec`` on ``model`` (the workspace's own, which the run
+    uses next) from numba's disk cache in a daemon thread: the kernel plan is generated
+    here and kept for the model (engine.backends.numba._plan_cache), so the run finds it
+    instead of generating it again, and numba's runtime functions and the kernel are loaded
+    in this process before the user clicks Run.  The run waits for this thread before it
+    prepares (:meth:`Workspace.run`), so the two never prepare the model at once.  A kernel
+    that is not compiled yet is left to the run (no compile here: it would compete with the
+    run's own).  Once per model and spec (None when it was started already)."""
+    key = json.dumps(spec.to_dict(), sort_keys=True, default=str)
     with _kernels_lock:
-        if key in _kernels_warmed:
+        done = _kernels_warmed.setdefault(model, set())
+        if key in done:
             return None
-        _kernels_warmed.add(key)
+        done.add(key)
 
     def load() -> None:
         try:
@@ -131,8 +134,8 @@ def warm_kernel(path: Path, spec: SimulationSpec) -> threading.Thread | None:
             from engine.backends.numba import NumbaBackend  # noqa: PLC0415 - optional, heavy
 
             backend = NumbaBackend()
-            job = prepare(Model.open(path), spec)
-            if backend.is_compiled(job):
+            job = prepare(model, spec)
+            if backend.is_compiled(job):  # generates the plan, kept for the model
                 backend.prepare(job)
         except Exception as exc:  # noqa: BLE001 - warming is best effort; the run reports errors
             log.info("numba kernel not loaded in the background: %r", exc)
@@ -573,7 +576,7 @@ class Workspace:
             spec = self.spec()
         except McdeskError:
             return None
-        self.kernel_thread = warm_kernel(self.model.workbook.path, spec)
+        self.kernel_thread = warm_kernel(self.model, spec)
         return self.kernel_thread
 
     def backend(self) -> Backend:
