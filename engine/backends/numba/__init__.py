@@ -265,10 +265,11 @@ class NumbaBackend(Backend):
         samplers, mode = samplers_for(job, self.exact_samples)
         program = job.program
         content = _plan_cache.plan_key(type(self).__qualname__, program, samplers, mode)
-        plan = _plan_cache.get(program.model, content)
-        if plan is None:   # not made by an earlier run of the same model in this process
+        plans = self.kernel_dir / "plans"   # kept on disk beside the kernels
+        plan = _plan_cache.get(program.model, content, plans)
+        if plan is None:   # not made by an earlier run of this slice (here or on disk)
             plan = self._plan(program, samplers, mode)
-            _plan_cache.put(program.model, content, plan)
+            _plan_cache.put(program.model, content, plan, plans)
         with self._lock:
             self._plans[key] = (job.program, dists, plan)
             while len(self._plans) > _PLANS_KEPT:

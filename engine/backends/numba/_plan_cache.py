@@ -9,6 +9,11 @@ slice (cells in order, inputs, outputs; the time where it calls NOW or TODAY), t
 pass gave its constants, how each input is drawn (the verified samplers) and the sampling
 mode, and the generator's settings.  Anything else that changed gives another key, so a
 stale plan is never used.
+
+Plans are also kept on disk (:mod:`._plan_store`), so that a new process (the next run of
+the CLI, the app started again) finds the plan of a slice it has seen, instead of
+generating it again (seconds for thousands of cells) only to load the compiled kernel from
+numba's disk cache.
 """
 
 from __future__ import annotations
@@ -17,12 +22,14 @@ import hashlib
 import threading
 import weakref
 from collections import OrderedDict
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ... import ir
 from ...values import Grid, Vec
+from . import _plan_store
 
 PLANS_PER_MODEL = 8
 
@@ -54,6 +61,12 @@ def _value(h: Any, v: Any) -> None:
 
 def plan_key(kind: str, program: Any, samplers: dict, mode: str | None) -> str:
     """The content key of a plan made by ``kind`` (the backend class) for ``program``."""
+    key = _content_key(kind, program, samplers, mode)
+    _plan_store.remember(key, program)
+    return key
+
+
+def _content_key(kind: str, program: Any, samplers: dict, mode: str | None) -> str:
     from . import _codegen, _families
 
     h = hashlib.sha256()
@@ -79,16 +92,28 @@ def _reads_now(program: Any) -> bool:
                for c in program.steps for n in ir.walk(program.model.code(c).node))
 
 
-def get(model: Any, key: str) -> Any | None:
+def get(model: Any, key: str, folder: Path | None = None) -> Any | None:
+    """The plan of content ``key``: kept for ``model`` in this process, else read from the
+    disk store in ``folder`` (then kept for the model too; None: memory only)."""
     with _lock:
         got = _plans.get(model)
-        if got is None or key not in got:
-            return None
-        got.move_to_end(key)
-        return got[key]
+        if got is not None and key in got:
+            got.move_to_end(key)
+            return got[key]
+    plan = _plan_store.load(key, folder) if folder is not None else None
+    if plan is not None:
+        _keep(model, key, plan)
+    return plan
 
 
-def put(model: Any, key: str, plan: Any) -> None:
+def put(model: Any, key: str, plan: Any, folder: Path | None = None) -> None:
+    """Keep ``plan`` for ``model`` in this process, and in the disk store in ``folder``."""
+    _keep(model, key, plan)
+    if folder is not None:
+        _plan_store.save(key, plan, folder)
+
+
+def _keep(model: Any, key: str, plan: Any) -> None:
     with _lock:
         got = _plans.setdefault(model, OrderedDict())
         got[key] = plan
