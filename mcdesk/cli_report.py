@@ -148,7 +148,7 @@ def addin_results(args: argparse.Namespace, model: Any, spec: Any, result: Any,
     out: dict[str, Any] = {"product": book.product,
                            "inputs": {i.cell: i.name for i in book.inputs},
                            "outputs": dict(book.outputs)}
-    out["statistics"] = stats = statistic_values(model, result)
+    out["statistics"] = stats = statistic_values(model, result, spec)
     if not quiet:
         for cell, got in stats.items():
             shown = f"{got['value']:.6g}" if got["value"] is not None else f"#N/A ({got['note']})"

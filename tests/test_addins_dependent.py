@@ -14,7 +14,7 @@ from engine.functions import lookup
 from engine.simulate import prepare, run_job
 from engine.spec import SimulationSpec
 from engine.values import num, text
-from tests.addin_books import matrix_cells, open_book
+from tests.addin_books import matrix_cells, open_book, write_book
 
 
 def _sample(u, kind, **params):
@@ -247,3 +247,23 @@ def test_statistics_cells_of_an_input_sampled_per_trial(tmp_path):
         assert got["Model!C2"]["value"] == pytest.approx(y.std, rel=1e-12)
         assert got["Model!C3"]["value"] == pytest.approx(y.percentiles["90"], rel=1e-12)
         assert got["Model!C4"]["value"] == pytest.approx(b6.mean() - b5.mean(), rel=1e-9)
+
+
+def test_statistics_of_an_input_whose_parameter_the_run_declares(tmp_path, capsys):
+    """RiskStdDev(B6) of B6 = RiskNormal(C5,2) with C5 declared an input on the command line
+    (--input C5=normal(10,1)): sqrt(1 + 4), as B6's samples in that run, not 2."""
+    from mcdesk.cli import main
+
+    path = write_book(tmp_path / "d.xlsx", {"C5": 10, "B6": "=RiskNormal(C5,2)",
+                                            "B7": '=RiskOutput("y")+B6',
+                                            "D1": "=RiskStdDev(B6)"})
+    rc = main(["simulate", str(path), "--input", "Model!C5=normal(10,1)", "--trials", "20000",
+               "--seed", "4", "--backend", "numpy", "--json", str(tmp_path / "r.json")])
+    assert rc == 0
+    import json
+
+    got = json.loads((tmp_path / "r.json").read_text())
+    std = got["addins"]["statistics"]["Model!D1"]["value"]
+    assert std == pytest.approx(got["outputs"]["Model!B7"]["std"], rel=1e-12)
+    assert std == pytest.approx(5 ** 0.5, rel=0.02)
+    capsys.readouterr()
