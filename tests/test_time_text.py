@@ -21,10 +21,14 @@ def value(formula: str):
     ('="2:30 PM"+0', 14.5 / 24),
     ('="12:30 AM"*24', 0.5),                         # 12 AM is midnight
     ('="9 am"*24', 9.0),
+    ('="36:00"+0', 1.5),                             # a duration past 24 hours
+    ('=TIMEVALUE("36:00")', 0.5),                    # TIMEVALUE keeps the time of day
     ("=A1*24", 12.5),                                # a time kept as text in a cell
     ("=A2-A1", 5.5 / 24),
     ('=TIMEVALUE("12:30")', 12.5 / 24),
     ('=TIMEVALUE("2:30 PM")', 14.5 / 24),
+    # HOUR/MINUTE/SECOND: "times may be entered as text strings (for example, "6:45 PM")"
+    ('=HOUR("6:45 PM")', 18.0), ('=MINUTE("6:45 PM")', 45.0), ('=SECOND("4:48:18 PM")', 18.0),
     ('="12:60"+0', "#VALUE!"),                       # not a time
     ('="13:00 PM"+0', "#VALUE!"),
     ('="am"+0', "#VALUE!"),

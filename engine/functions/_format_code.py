@@ -308,7 +308,8 @@ def is_calendar_format(fmt: str) -> bool:
 _FRACTION_BAD = set(".,%@*[Ee") | set("dmyhsDMYHSAaPpGgBb")
 
 
-def _fraction_tokens(section: str) -> list[tuple[str, str]] | None:
+@lru_cache(maxsize=256)
+def _fraction_tokens(section: str) -> tuple[tuple[str, str], ...] | None:
     """A format section as tokens: ("ph", "#"/"0"/"?"), ("lit", text), ("slash", "/"),
     ("den", "16") for a fixed denominator; None for what is not a plain fraction format."""
     out: list[tuple[str, str]] = []
@@ -348,7 +349,7 @@ def _fraction_tokens(section: str) -> list[tuple[str, str]] | None:
         else:
             out.append(("lit", c))
         i += 1
-    return out if after_slash else None
+    return tuple(out) if after_slash else None
 
 
 def _digits_in(places: str, digits: str, fill_zero: bool) -> list[str]:
@@ -418,9 +419,9 @@ def fraction_text(fmt: str, x: float) -> str | None:
     if num_start == num_end:
         return None
     phs = [j for j in range(num_start) if before[j][0] == "ph"]
-    int_toks = before[phs[0]:phs[-1] + 1] if phs else []
+    int_toks = before[phs[0]:phs[-1] + 1] if phs else ()
     pre = before[:phs[0]] if phs else before[:num_start]
-    sep = before[phs[-1] + 1:num_start] if phs else []
+    sep = before[phs[-1] + 1:num_start] if phs else ()
     num_places = "".join(t[1] for t in before[num_start:num_end])
     mid1, mid2 = before[num_end:], after[:den_start]
     post = after[den_start + len(den_toks):]

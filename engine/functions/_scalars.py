@@ -38,20 +38,21 @@ _FORMS = [
     (re.compile(r"(\d{1,2})[ -]([a-z]{3})[a-z]*[ ,-]+(\d{2,4})" + _TIME, re.I), "dby"),
     (re.compile(r"([a-z]{3})[a-z]*[ -](\d{1,2}),?[ -]+(\d{2,4})" + _TIME, re.I), "bdy"),
 ]
-# a time alone ("12:30", "2:30:15 PM", "9 am"): its fraction of a day, as Excel reads it
-_TIME_ONLY = re.compile(r"(\d{1,2})(?::(\d{2})(?::(\d{2}(?:\.\d*)?))?\s*([ap]m)?|\s*([ap]m))",
+# a time alone ("12:30", "2:30:15 PM", "9 am", "36:00"): its fraction of a day (days and a
+# fraction past 24 hours, as Excel reads a duration typed in a cell)
+_TIME_ONLY = re.compile(r"(\d{1,4})(?::(\d{2})(?::(\d{2}(?:\.\d*)?))?\s*([ap]m)?|\s*([ap]m))",
                         re.I)
 
 
 def parse_time_text(s: str) -> float | None:
-    """A time typed as text (hours 0-23, or 0-12 with AM/PM; minutes and seconds below 60),
-    as its fraction of a day; None when it is not one."""
+    """A time typed as text (hours up to 9999, or 0-12 with AM/PM; minutes and seconds below
+    60), in days; None when it is not one."""
     g = _TIME_ONLY.fullmatch(s.strip())
     if g is None:
         return None
     h, mm, ss, ap = int(g.group(1)), int(g.group(2) or 0), float(g.group(3) or 0), \
         g.group(4) or g.group(5)
-    if mm > 59 or ss >= 60 or (h > 12 if ap else h > 23):
+    if mm > 59 or ss >= 60 or (ap and h > 12):
         return None
     if ap:
         h = h % 12 + (12 if ap.lower() == "pm" else 0)
