@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from ... import ir
 from ...functions import _search as S
-from ...values import NA
+from ...values import NA, VALUE
 from . import _intervals as iv
 from ._args import ArgsMixin
 from ._values import KANY, KBLANK, KBOOL, KNUM, KSTR, NotFusable, Val, lit, num, union_dom
@@ -444,6 +444,9 @@ class LookupsMixin(ArgsMixin):
                 raise NotFusable("INDEX of a two-dimensional range without a column")
         else:
             r, c = self.number(idx[0]), self.number(idx[1])
+        if (r.hi <= -1.0 and r.e == "0") or (c.hi <= -1.0 and c.e == "0"):
+            # a position below 0 in every trial: #VALUE! after the row's error
+            return num("0.0", self.err(self.chain([r.e], [("True", VALUE)])), (0.0, 0.0))
         if not (r.bounded and r.lo >= 1.0 and c.bounded and c.lo >= 1.0):
             raise NotFusable("INDEX with a position that may be 0 or negative")
         beyond = []
