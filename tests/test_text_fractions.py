@@ -61,3 +61,23 @@ def test_text_fraction_formats(formula, expected):
 def test_excel_results_of_poi_fraction_formats(fmt, x, expected):
     escaped = fmt.replace('"', '""')
     assert value(f'=TEXT({x},"{escaped}")') == expected
+
+
+def test_numba_writes_fractions_as_numpy_does():
+    """Fused or left to numpy (TEXT of a number varying per trial), the same text."""
+    pytest.importorskip("numba")
+    import numpy as np
+
+    from engine.backends.numba import NumbaBackend
+    from engine.backends.numpy import NumpyBackend
+    from tests.test_backend_numba import assert_same, job_for, run, tri
+
+    model = Model.from_cells({"Sheet1!A1": 5.0,
+                              "Sheet1!B1": '=FIND("/",TEXT(A1/3,"# ??/??"))',
+                              "Sheet1!B2": '=IF(TEXT(ROUND(A1,0)/8,"# ?/8")=" 4/8",1,0)'})
+    job = job_for(model, [tri("Sheet1!A1", 0.0, 5.0, 10.0)], ["Sheet1!B1", "Sheet1!B2"],
+                  trials=400)
+    got, want = run(NumbaBackend(), job, 400), run(NumpyBackend(), job, 400)
+    assert_same(job, got, want)
+    a1 = got[2][model.ref("Sheet1!A1")]
+    np.testing.assert_array_equal(got[0][model.ref("Sheet1!B2")], np.round(a1) == 4)
