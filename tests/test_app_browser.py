@@ -133,6 +133,13 @@ def test_example_flow_at_1366x768(browser, desktop) -> None:
     page.wait_for_function("() => [...document.querySelectorAll('.legendtext')]"
                            ".some(e => e.textContent.endsWith('= 5.0%'))")
     page.wait_for_timeout(1500)
+    # the delimiters' probabilities of each run overlaid, one line per discount rate
+    probs = page.get_by_text(re.compile(r"= 5\.0%: P\(<")).first.inner_text().splitlines()
+    assert [line.split(":")[0].rsplit(" ", 1)[-1] for line in probs] == ["5.0%", "7.0%", "9.0%"]
+    # the precision line names the outputs, their addresses in parentheses
+    line = precision.first.inner_text()
+    assert re.search(r"trials: Total capital cost \(Summary!B2\) mean ±[\d.]+, ", line), line
+    assert re.search(r", Net present value \(NPV\) \(Summary!B4\) mean ±", line), line
     page.screenshot(path=str(ARTIFACTS / "app-example-results-1366.png"), full_page=True)
     page.reload()
     page.get_by_text("Overlay the simtable's runs").first.wait_for()

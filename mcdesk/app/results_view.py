@@ -293,6 +293,7 @@ class ResultsView:
             v.delimited = name
             v.left, v.right = s.percentiles.get("5", s.min), s.percentiles.get("95", s.max)
         step = (s.max - s.min) / 1000
+        per_run = self._run_results() is not None
         with ui.row().classes("w-full items-end gap-3 no-wrap").mark("delimiters"):
             left = ui.number("Left", value=v.left, format="%.6g").classes("w-36").mark(
                 "delimiter-left")
@@ -301,8 +302,11 @@ class ResultsView:
                 "grow").props("color=purple").mark("delimiter-range")
             right = ui.number("Right", value=v.right, format="%.6g").classes("w-36").mark(
                 "delimiter-right")
+            if not per_run:
+                probs = ui.label("").classes("text-base font-medium").mark("delimiter-probs")
+        if per_run:  # one line per simtable run, below the slider
             probs = ui.label("").classes("text-base font-medium whitespace-pre-line").mark(
-                "delimiter-probs")  # one line per simtable run when they are overlaid
+                "delimiter-probs")
         busy = [False]
 
         def show(lo: float | None, hi: float | None, source: str) -> None:
