@@ -41,6 +41,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import _measure  # noqa: E402
+from _xlsx_writer import cell_xml  # noqa: E402
 
 # check seconds and peak MB measured at RECORDED_REV (see the docstring), the "before" column
 # when --baseline is not given
@@ -51,18 +52,8 @@ FORMULAS_PER_ROW = 4
 SUMMARY = 6
 
 
-def _xml(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def _cell(ref: str, formula: str | None, value: Any) -> str:
-    if isinstance(value, str):
-        v = _xml(value)
-        if formula is None:
-            return f'<c r="{ref}" t="inlineStr"><is><t>{v}</t></is></c>'
-        return f'<c r="{ref}" t="str"><f>{_xml(formula)}</f><v>{v}</v></c>'
-    f = "" if formula is None else f"<f>{_xml(formula)}</f>"
-    return f'<c r="{ref}">{f}<v>{value!r}</v></c>'
+    return cell_xml(ref, value if formula is None else (formula, value))
 
 
 def sheet_xml(formulas: int) -> str:

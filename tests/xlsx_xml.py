@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import zipfile
 from pathlib import Path
-from xml.sax.saxutils import escape, quoteattr
+from xml.sax.saxutils import quoteattr
+
+from bench._xlsx_writer import cell_xml
 
 _TYPES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">
@@ -26,28 +28,13 @@ _NS = ('xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
        'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"')
 
 
-def _cell(addr: str, value: object) -> str:
-    """``value``: a number or text constant, or ``(formula, cached)`` (cached None: no <v>)."""
-    if isinstance(value, tuple):
-        formula, cached = value
-        f = f"<f>{escape(formula.lstrip('='))}</f>"
-        if cached is None:
-            return f'<c r="{addr}">{f}</c>'
-        if isinstance(cached, str):
-            return f'<c r="{addr}" t="str">{f}<v>{escape(cached)}</v></c>'
-        return f'<c r="{addr}">{f}<v>{cached!r}</v></c>'
-    if isinstance(value, str):
-        return f'<c r="{addr}" t="inlineStr"><is><t>{escape(value)}</t></is></c>'
-    return f'<c r="{addr}"><v>{value!r}</v></c>'
-
-
 def write_xlsx(path: Path, cells: dict[str, object], calc: dict[str, str] | None = None,
                sheet: str = "Sheet1") -> Path:
     """One sheet, ``cells`` keyed by address (A1), rows in order; ``calc``: calcPr attributes."""
     rows: dict[int, list[str]] = {}
     for addr, value in cells.items():
         row = int("".join(ch for ch in addr if ch.isdigit()))
-        rows.setdefault(row, []).append(_cell(addr, value))
+        rows.setdefault(row, []).append(cell_xml(addr, value))
     data = "".join(f'<row r="{r}">{"".join(cs)}</row>' for r, cs in sorted(rows.items()))
     attrs = " ".join(f"{k}={quoteattr(v)}" for k, v in (calc or {}).items())
     book = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><workbook {_NS}><sheets>'
