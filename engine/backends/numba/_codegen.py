@@ -48,7 +48,7 @@ from ... import ir
 from ...compiler import compile_formula, stream_id
 from ...values import VALUE, ExcelError, Grid, Vec
 from . import _intervals as iv
-from ._arrays import ArrayElements
+from ._arrays import ArrayElements, FitAt, FitsMixin
 from ._arrays import members as array_members
 from ._conditionals import DIRECT, ConditionalsMixin
 from ._dtext import DynamicRead, DynamicText
@@ -56,6 +56,7 @@ from ._dtext_rt import KERNEL_NAMES as DTEXT_RT
 from ._families import Family, LineBudget, family_loop, find_families, loop_chains
 from ._functions import FunctionsMixin
 from ._mixed import SELECTORS, MixedMixin
+from ._rt_fits import KERNEL_NAMES as RT_FITS
 from ._rt_functions import KERNEL_NAMES as RT_FUNCTIONS
 from ._text import ENUMERATED, TextMixin
 from ._values import (
@@ -139,7 +140,7 @@ _OPCMP = {"=": operator.eq, "<>": operator.ne, "<": operator.lt, "<=": operator.
           ">": operator.gt, ">=": operator.ge}
 
 
-class Generator(FunctionsMixin, TextMixin, MixedMixin, ConditionalsMixin):
+class Generator(FunctionsMixin, TextMixin, MixedMixin, ConditionalsMixin, FitsMixin):
     """Generates the kernel of one program.  ``samplers`` says how each input is drawn."""
 
     def __init__(self, program: Program, samplers: dict[CellRef, InputSampler],
@@ -301,6 +302,8 @@ class Generator(FunctionsMixin, TextMixin, MixedMixin, ConditionalsMixin):
         got = self.override.get(id(node))
         if got is not None:
             return got
+        if isinstance(node, FitAt):   # an element of LINEST or TREND (array formulas)
+            return self.fit_value(node)
         if isinstance(node, ir.Call | ir.Unary | ir.Binary) and self.is_constant(node):
             got = self.fold(node)
             if got is not None:
@@ -512,7 +515,7 @@ class Generator(FunctionsMixin, TextMixin, MixedMixin, ConditionalsMixin):
         its other cells in the slice are made now too (into ``array_members``), so that the
         formula is fused whole or not at all (numpy computes a cell of an array formula from
         its first cell's whole result, which the kernel does not keep)."""
-        elements = ArrayElements(self.model.workbook)
+        elements = ArrayElements(self.model.workbook, node)
         elements.shape(node)   # what has no element rule is refused before any cell
         pending: dict[CellRef, tuple[list[str], Val]] = {}
         for m, r, c in array_members(self.model.workbook, anchor):
@@ -840,6 +843,7 @@ class Generator(FunctionsMixin, TextMixin, MixedMixin, ConditionalsMixin):
             "                                       fill_special, fill_triangular, fill_u01,",
             "                                       fill_uniform)",
             f"from engine.backends.numba._rt_functions import ({', '.join(RT_FUNCTIONS)})",
+            f"from engine.backends.numba._rt_fits import ({', '.join(RT_FITS)})",
             f"from engine.backends.numba._dtext_rt import ({', '.join(DTEXT_RT)})",
         ]
         src += draw
@@ -987,10 +991,10 @@ def runtime_version() -> str:
     """A hash of the runtime modules the kernels call.  It is part of every kernel's source,
     so a kernel cached on disk by numba (which does not track changes in the functions it
     calls) is never reused with another version of them."""
-    from . import _beta, _decimal, _dtext_rt, _rt, _rt_functions
+    from . import _beta, _decimal, _dtext_rt, _rt, _rt_fits, _rt_functions
 
     h = hashlib.sha256()
-    for mod in (_rt, _beta, _rt_functions, _dtext_rt, _decimal):
+    for mod in (_rt, _beta, _rt_functions, _dtext_rt, _decimal, _rt_fits):
         h.update(Path(str(mod.__file__)).read_bytes())
     return h.hexdigest()[:16]
 

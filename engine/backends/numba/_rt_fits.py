@@ -1,0 +1,195 @@
+"""Runtime of the kernels' least-squares fits (LINEST and TREND in array formulas): the
+numpy library's engine.functions.linest for one trial, compiled by numba.
+
+The generator lays out the fit's inputs (y as m values, x as m rows of k variables, already
+arranged as engine.functions.linest._design arranges them) in scratch arrays; these functions
+return one element of the result as (value, error code): #N/A where LINEST's table has no
+value, #NUM! where a value is not finite.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from ...values import NA, NUM
+
+KERNEL_NAMES = ("fit_linest", "fit_trend")
+
+_EPS = float(np.finfo(np.float64).eps)
+
+
+@njit(nogil=True, cache=True)
+def _lstsq(a, b):
+    """numpy.linalg.lstsq(a, b, rcond=None)[0]."""
+    m, p = a.shape
+    return np.linalg.lstsq(a, b, _EPS * max(m, p))[0]
+
+
+@njit(nogil=True, cache=True)
+def _pairwise(a, lo, n):
+    """numpy's pairwise summation of a[lo:lo + n] (np.sum's rounding)."""
+    if n < 8:
+        res = -0.0
+        for i in range(lo, lo + n):
+            res += a[i]
+        return res
+    if n <= 128:
+        r = a[lo:lo + 8].copy()
+        i = 8
+        while i < n - (n % 8):
+            for j in range(8):
+                r[j] += a[lo + i + j]
+            i += 8
+        res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+        while i < n:
+            res += a[lo + i]
+            i += 1
+        return res
+    n2 = n // 2
+    n2 -= n2 % 8
+    return _pairwise(a, lo, n2) + _pairwise(a, lo + n2, n - n2)
+
+
+@njit(nogil=True, cache=True)
+def _sum(a):
+    return _pairwise(a, 0, a.size)
+
+
+@njit(nogil=True, cache=True)
+def _ss_mean(y):
+    """((y - y.mean()) ** 2).sum() as numpy rounds it."""
+    d = y - _sum(y) / y.size
+    return _sum(d * d)
+
+
+@njit(nogil=True, cache=True)
+def _norm(x):
+    return np.sqrt(x @ x)   # np.linalg.norm of a vector
+
+
+@njit(nogil=True, cache=True)
+def _fit(y, x, const):
+    """engine.functions.linest._fit: (slopes (k,), intercept, design matrix, coefficients,
+    used columns (k,) as 0/1).  An x column that depends linearly on the columns before it
+    (the intercept first) is left out (slope 0)."""
+    m, k = x.shape
+    a = np.empty((m, k + 1))
+    p = 0
+    if const:
+        a[:, 0] = 1.0
+        p = 1
+    use = np.zeros(k, np.int64)
+    for j in range(k):
+        col = np.ascontiguousarray(x[:, j])
+        if p > 0:
+            base = np.ascontiguousarray(a[:, :p])
+            resid = col - base @ _lstsq(base, col)
+        else:
+            resid = col
+        if _norm(resid) > 1e-10 * max(_norm(col), 1e-300):
+            a[:, p] = col
+            p += 1
+            use[j] = 1
+    design = np.ascontiguousarray(a[:, :p])
+    coef = _lstsq(design, y) if p > 0 else np.zeros(0)
+    slopes = np.zeros(k)
+    q = 1 if const else 0
+    for j in range(k):
+        if use[j]:
+            slopes[j] = coef[q]
+            q += 1
+    b = coef[0] if const else 0.0
+    return slopes, b, design, coef, use
+
+
+@njit(nogil=True, cache=True)
+def _table(y, x, const, stats):
+    """LINEST's table of one trial (engine.functions.linest._estimate and _stats): rows of
+    k + 1 values, and where Excel shows #N/A (no value there)."""
+    m, k = x.shape
+    slopes, b, a, coef, use = _fit(y, x, const)
+    out = np.zeros((5 if stats else 1, k + 1))
+    none = np.zeros((5 if stats else 1, k + 1), np.bool_)
+    if stats:
+        none[2:, 2:] = True
+    for j in range(k):
+        out[0, j] = slopes[k - 1 - j]
+    out[0, k] = b
+    if not stats:
+        return out, none
+    p = a.shape[1]
+    used = 0
+    for j in range(k):
+        used += use[j]
+    if const and used == 0 and k > 0:
+        ss = _ss_mean(y)
+        out[1, :] = 0.0
+        out[2, 0], out[2, 1] = 1.0, 0.0
+        out[3, 0], out[3, 1] = np.inf, float(m - k - 1)
+        out[4, 0], out[4, 1] = ss, 0.0
+        return out, none
+    resid = y - a @ coef
+    ss_resid = resid @ resid
+    ss_total = _ss_mean(y) if const else y @ y
+    if ss_resid <= 1e-20 * max(ss_total, 1.0):
+        ss_resid = 0.0
+    ss_reg = ss_total - ss_resid
+    df = m - p
+    var = ss_resid / df if df > 0 else np.inf
+    se_cols = np.zeros(p)
+    if p:
+        inv = np.linalg.pinv(a.T @ a)
+        for j in range(p):
+            se_cols[j] = np.sqrt(np.abs(inv[j, j] * var))
+    se = np.zeros(k)
+    q = 1 if const else 0
+    for j in range(k):
+        if use[j]:
+            se[j] = se_cols[q]
+            q += 1
+    for j in range(k):
+        out[1, j] = se[k - 1 - j]
+    if const:
+        out[1, k] = se_cols[0]
+    else:
+        none[1, k] = True
+    r2 = ss_reg / ss_total if ss_total else 1.0
+    kk = p - 1 if const else p
+    f = (ss_reg / kk) / var if df > 0 and kk > 0 and ss_resid > 0 else np.inf
+    out[2, 0], out[2, 1] = r2, np.sqrt(var)
+    out[3, 0], out[3, 1] = f, float(df)
+    out[4, 0], out[4, 1] = ss_reg, ss_resid
+    return out, none
+
+
+@njit(nogil=True, cache=True)
+def _code(x):
+    if not np.isfinite(x):
+        return 0.0, NUM
+    return x, 0
+
+
+@njit(nogil=True, cache=True)
+def fit_linest(buf, m, k, const, stats, r, c):
+    """Element (r, c) of LINEST over y = buf[:m], x = buf[m:m + m*k] (m rows of k)."""
+    y = buf[:m].copy()
+    x = buf[m:m + m * k].copy().reshape((m, k))
+    out, none = _table(y, x, const, stats)
+    if none[r, c]:
+        return 0.0, NA
+    return _code(out[r, c])
+
+
+@njit(nogil=True, cache=True)
+def fit_trend(buf, m, k, const):
+    """TREND at one point: y = buf[:m], x = buf[m:m + m*k] (m rows of k), the point's k
+    values after them."""
+    y = buf[:m].copy()
+    x = buf[m:m + m * k].copy().reshape((m, k))
+    slopes, b, _, _, _ = _fit(y, x, const)
+    nx = buf[m + m * k:m + m * k + k].copy().reshape((1, k))
+    return _code((nx @ slopes)[0] + b)   # numpy's matrix product (gemv), its rounding
+
+
+__all__ = ["KERNEL_NAMES", *KERNEL_NAMES]
