@@ -9,10 +9,8 @@ generated again.
 
 The file's name is a hash of everything the plan is made from, beyond the in-process key
 of :mod:`._plan_cache` (which holds the model object itself): the engine's own code (every
-module of the ``engine`` package: a new version never reads an old plan), and the model as
-the generator reads it — each slice cell's IR and formula, the values of the cells the
-slice reads outside itself, the date system, the sheets, hidden and filtered rows.
-A slice that reads more than :data:`MAX_READ_CELLS` cells outside itself is not stored.
+module of the ``engine`` package: a new version never reads an old plan), and the workbook
+as it was read (every cell, name, table, sheet setting: :func:`model_digest`).
 """
 
 from __future__ import annotations
@@ -32,18 +30,17 @@ from typing import Any
 
 import numpy as np
 
-from ... import ir
-
 log = logging.getLogger(__name__)
 
 FORMAT = 1
-MAX_READ_CELLS = 1_000_000   # cells read outside the slice, over which no plan is stored
+MAX_DIGEST_CELLS = 2_000_000  # cells of a workbook over which no plan is stored
 MAX_FILES = 256               # plans kept in a folder (the oldest removed first)
 
 _lock = threading.Lock()
 # in-process key -> the program it was made for (weakly): what load and save hash
 _pending: OrderedDict[str, Any] = OrderedDict()
 _PENDING_MAX = 32
+_digests: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()   # model -> hash
 
 
 def remember(key: str, program: Any) -> None:
@@ -130,43 +127,34 @@ def engine_version() -> str:
 
 
 def model_digest(program: Any) -> str | None:
-    """A hash of the model as the generator reads it for ``program``'s slice (None: it reads
-    too many cells outside the slice to be worth storing)."""
+    """A hash of the workbook as it was read (every cell's value, formula and format, the
+    names, tables, external links, sheets with their hidden and filtered rows, the date
+    system and calculation settings): everything a formula's IR and the generator's
+    constants come from.  Computed once per model; None for a workbook of more than
+    :data:`MAX_DIGEST_CELLS` cells (not stored)."""
     model = program.model
-    wb = model.workbook
+    with _lock:
+        got = _digests.get(model)
+    if got is None:
+        got = _workbook_digest(model.workbook) or ""
+        with _lock:
+            _digests[model] = got
+    return got or None
+
+
+def _workbook_digest(wb: Any) -> str | None:
+    if sum(len(sheet.cells) for sheet in wb.sheets.values()) > MAX_DIGEST_CELLS:
+        return None
     h = hashlib.sha256()
-    h.update(repr((bool(getattr(wb, "date1904", False)), list(model.sheet_names()))).encode())
+    h.update(repr((bool(wb.date1904), wb.calc, sorted(wb.names.items()),
+                   sorted((k, repr(t)) for k, t in wb.tables.items()),
+                   sorted((k, repr(x)) for k, x in wb.externals.items()))).encode())
     for sheet in wb.sheets.values():
-        h.update(repr((sheet.name, sorted(sheet.hidden_rows), sorted(sheet.filtered_rows),
+        h.update(repr((sheet.name, sheet.max_row, sheet.max_col, sorted(sheet.names.items()),
+                       sorted(sheet.hidden_rows), sorted(sheet.filtered_rows), sheet.external,
                        sheet.state)).encode())
-    inside = set(program.steps) | set(program.inputs) | set(program.constants)
-    reads: dict[Any, None] = {}
-    budget = MAX_READ_CELLS
-    for c in program.steps:
-        cell = wb.cell(c)
-        code = model.code(c)
-        info = code.info
-        h.update(repr((str(c), getattr(cell, "formula", None), getattr(cell, "array_ref", None),
-                       getattr(cell, "array_anchor", None), repr(code.node),
-                       sorted(info.unsupported), info.table)).encode())
-        for n in ir.walk(code.node):
-            if isinstance(n, ir.Ref):
-                reads.setdefault(n.cell, None)
-            elif isinstance(n, ir.Area):
-                rows, cols = n.shape
-                budget -= rows * cols
-                if budget < 0:
-                    return None
-                for row in n.cells():
-                    for r in row:
-                        reads.setdefault(r, None)
-    for r in reads:
-        if r in inside:
-            continue
-        cell = wb.cell(r)
-        h.update(repr((str(r), None if cell is None else (
-            cell.value, cell.formula, cell.array_ref, cell.array_anchor,
-            cell.number_format))).encode())
+        h.update(repr([(k, c.value, c.formula, c.array_ref, c.array_anchor, c.number_format)
+                       for k, c in sheet.cells.items()]).encode())
     return h.hexdigest()
 
 
