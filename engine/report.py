@@ -111,9 +111,10 @@ def _td(x: object, key: str | None = None) -> str:
     return f"<td{attrs}>{_fmt(x)}</td>"
 
 
-def _table(head: list[str], rows: list[str], caption: str = "") -> str:
+def _table(head: list[str], rows: list[str], caption: str = "", text_columns: int = 1) -> str:
+    """A table; its first ``text_columns`` columns hold text (left-aligned), the rest numbers."""
     cap = f"<caption class='muted'>{html.escape(caption)}</caption>" if caption else ""
-    ths = "".join(f"<th class='name'>{html.escape(h)}</th>" if i == 0 else
+    ths = "".join(f"<th class='name'>{html.escape(h)}</th>" if i < text_columns else
                   f"<th>{html.escape(h)}</th>" for i, h in enumerate(head))
     return f"<table>{cap}<thead><tr>{ths}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
@@ -158,7 +159,7 @@ def _inputs_section(data: dict[str, Any]) -> str:
                                for k, v in i["params"].items())
             rows.append(f"<tr>{_name(i['cell'])}{_name(i['distribution'])}{_name(params)}</tr>")
         out += "<h2>Inputs and their distributions</h2>" + _table(
-            ["cell", "distribution", "parameters"], rows)
+            ["cell", "distribution", "parameters"], rows, text_columns=3)
     for g, c in enumerate(data["correlations"]):
         head = ["", *c["inputs"]]
         rows = [f"<tr>{_name(a)}" + "".join(_td(v, f"corr{g}/{a}/{b}")
@@ -187,7 +188,7 @@ def _statistics_section(data: dict[str, Any]) -> str:
         rows.append(f"<tr>{_name(got.get('name') or '')}{_name(cell)}{_name(formula)}{value}</tr>")
     return "<h2>Statistics cells</h2>" + _table(
         ["name", "cell", "formula", "value"], rows,
-        "the workbook's statistics functions, computed from this run")
+        "the workbook's statistics functions, computed from this run", text_columns=3)
 
 
 def _curve(out: dict[str, Any]) -> tuple[list[float], list[float]] | None:
