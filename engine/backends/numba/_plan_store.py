@@ -130,13 +130,15 @@ def model_digest(program: Any) -> str | None:
     """A hash of the workbook as it was read (every cell's value, formula and format, the
     names, tables, external links, sheets with their hidden and filtered rows, the date
     system and calculation settings): everything a formula's IR and the generator's
-    constants come from.  Computed once per model; None for a workbook of more than
-    :data:`MAX_DIGEST_CELLS` cells (not stored)."""
+    constants come from.  Computed once per model; None (not stored) for a workbook of more
+    than :data:`MAX_DIGEST_CELLS` cells, or one not read from a file."""
     model = program.model
     with _lock:
         got = _digests.get(model)
     if got is None:
-        got = _workbook_digest(model.workbook) or ""
+        wb = model.workbook
+        # a model built in memory is not opened again by another process: not stored
+        got = (_workbook_digest(wb) if Path(wb.path).is_file() else None) or ""
         with _lock:
             _digests[model] = got
     return got or None
