@@ -139,6 +139,7 @@ class JobManager:
         self.waiting = FairQueue()  # admitted jobs, taken round-robin across subjects
         self.parsing: dict[str, int] = {}  # submissions being parsed (or waiting to), by subject
         self.submitting: set[str] = set()  # their job ids (folders made, not admitted yet)
+        self.uploading: dict[str, int] = {}  # submissions whose body is being read, by subject
         self.gate = ParseGate(settings.parse_slots, settings.parse_queue, self.retry_after())
         # the budget, less what the service holds idle, is shared: a quarter for parsed
         # workbooks kept for later shards, the rest for parses and jobs in flight
@@ -275,9 +276,9 @@ class JobManager:
         active += parsing
         if active >= self.settings.max_jobs_per_token:
             self.counters["rejected_token"] += 1
-            raise BusyError(f"this token already has {active} jobs queued, running or being "
-                            f"parsed (limit {self.settings.max_jobs_per_token}); wait for one "
-                            "to finish", self.retry_after())
+            raise BusyError(f"this token already has {active} jobs queued, running, being "
+                            f"uploaded or parsed (limit {self.settings.max_jobs_per_token}); "
+                            "wait for one to finish", self.retry_after())
         queued = sum(r.state is State.QUEUED for r in self.jobs.values())
         if queued >= self.settings.queue_size:
             self.counters["rejected_queue"] += 1
@@ -286,10 +287,29 @@ class JobManager:
 
     def precheck(self, owner: str) -> None:
         """Refuse at once, before the request body is read, a submission that would be
-        refused anyway: the subject at its limit (jobs and parses), or the job queue full.
-        (A full parse queue refuses only workbooks that need parsing: in :meth:`submit`.)"""
+        refused anyway: the subject at its limit (jobs, parses and uploads being read), or
+        the job queue full.  (A full parse queue refuses only workbooks that need parsing:
+        in :meth:`submit`.)"""
         with self.lock:
-            self._admit(owner, self.parsing.get(owner, 0))
+            self._admit(owner, self.parsing.get(owner, 0) + self.uploading.get(owner, 0))
+
+    def begin_upload(self, owner: str) -> None:
+        """:meth:`precheck`, then count a submission of ``owner`` whose body is being read
+        (:mod:`remote.frontdoor`): it counts against the subject's limit until
+        :meth:`end_upload`, so that a subject's many uploads at once are not all read."""
+        with self.lock:
+            self._admit(owner, self.parsing.get(owner, 0) + self.uploading.get(owner, 0))
+            self.uploading[owner] = self.uploading.get(owner, 0) + 1
+
+    def end_upload(self, owner: str) -> None:
+        """The body of a submission counted by :meth:`begin_upload` is read (or the request
+        ended): from here on :meth:`submit` counts it as a parse."""
+        with self.lock:
+            left = self.uploading.get(owner, 0) - 1
+            if left > 0:
+                self.uploading[owner] = left
+            else:
+                self.uploading.pop(owner, None)
 
     def limits(self) -> Limits:
         """The engine's limits for an uploaded workbook, from the settings."""

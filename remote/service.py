@@ -21,13 +21,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Response
+from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse
 
 from engine import __version__ as engine_version
 from engine.backends import available_backends, get_backend
@@ -47,6 +47,7 @@ from .errors import (
     SettingsError,
     UploadTooLargeError,
 )
+from .frontdoor import ReplicaHeader, Tarpit, UploadGate
 from .jobs import ACTIVE, REPLICA, JobManager, JobNotReadyError, QueueFullError
 from .settings import Settings, ascii_int
 
@@ -72,7 +73,9 @@ def body_limit(limit: int, on_reject: Callable[[], None]) -> dict[str, Any]:
 
     async def reject(send: Callable, size: int) -> None:
         on_reject()
-        resp = _error(413, "too_large", _too_large_message(size, limit), limit_bytes=limit)
+        # the connection closes: the rest of the oversized body is never read
+        resp = _error(413, "too_large", _too_large_message(size, limit),
+                      {"Connection": "close"}, limit_bytes=limit)
         await resp({"type": "http"}, _no_receive, send)
 
     return {"limit": limit, "reject": reject,
@@ -135,14 +138,15 @@ def create_app(settings: Settings, manager: JobManager | None = None) -> FastAPI
     def reject_upload() -> None:
         jobs.counters["rejected_upload"] += 1
 
-    app.add_middleware(BodyLimit, **body_limit(settings.max_upload_bytes, reject_upload))
+    def reject_auth() -> None:
+        jobs.counters["rejected_auth"] += 1
 
-    @app.middleware("http")
-    async def replica_header(request: Request, call_next: Callable[[Request], Awaitable[Response]]
-                             ) -> Response:
-        response = await call_next(request)
-        response.headers["X-Mcdesk-Replica"] = REPLICA
-        return response
+    # outermost last: the replica header on every response, then submissions decided from
+    # their headers (token, the subject's limit) before their body is read, then its size
+    app.add_middleware(BodyLimit, **body_limit(settings.max_upload_bytes, reject_upload))
+    app.add_middleware(UploadGate, jobs=jobs, key=settings.jwt_key, on_auth_refused=reject_auth,
+                       tarpit=Tarpit(hold=settings.refusal_hold_s))
+    app.add_middleware(ReplicaHeader, replica=REPLICA)
 
     # ------------------------------------------------------------- errors at the boundary
     @app.exception_handler(AuthError)
@@ -239,9 +243,7 @@ def create_app(settings: Settings, manager: JobManager | None = None) -> FastAPI
 
     @app.post("/v1/jobs", tags=["jobs"], status_code=202, openapi_extra=JOB_FORM)
     async def submit(request: Request, who: Subject) -> JSONResponse:
-        # the token and the subject's and the parse queue's room are checked before the
-        # body is read: a refused flood costs no parsing
-        jobs.precheck(who)
+        # the token and the subject's room were checked before the body was read (UploadGate)
         form = await request.form(max_files=1, max_fields=8)
         try:
             upload = form.get("workbook")

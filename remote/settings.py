@@ -129,6 +129,9 @@ class Settings:
     dask_local: bool = False           # no scheduler: an embedded LocalCluster
     dask_workers: int = 2
     dask_min_trials: int = 50_000_000
+    # a subject refused again and again (retrying at once) gets its refusals this much later
+    # (remote.frontdoor.Tarpit); 0: at once
+    refusal_hold_s: float = 2.0
 
     def __post_init__(self) -> None:
         if self.memory_budget == 0:
@@ -153,6 +156,8 @@ class Settings:
             raise SettingsError("MCDESK_BATCH_TRIALS must be at least 1")
         if self.result_ttl_s <= 0 or self.orphan_timeout_s <= 0:
             raise SettingsError("MCDESK_RESULT_TTL_S and MCDESK_ORPHAN_TIMEOUT_S must be positive")
+        if not 0 <= self.refusal_hold_s <= 60:
+            raise SettingsError("MCDESK_REFUSAL_HOLD_S must be between 0 and 60 seconds")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -213,4 +218,5 @@ class Settings:
             dask_local=(get("DASK_LOCAL", "0") or "0").lower() in ("1", "true", "yes"),
             dask_workers=required("DASK_WORKERS", 2),
             dask_min_trials=required("DASK_MIN_TRIALS", 50_000_000),
+            refusal_hold_s=real("REFUSAL_HOLD_S", 2.0),
         )
