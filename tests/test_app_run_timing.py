@@ -72,6 +72,8 @@ def test_the_run_finds_the_plan_the_warm_up_made(tmp_path, monkeypatch):
     made: list = []
     plan = NumbaBackend._plan
     monkeypatch.setattr(NumbaBackend, "_plan", lambda self, *a: made.append(a) or plan(self, *a))
+    # kernels and stored plans of this test only (a plan stored by an earlier run is found)
+    monkeypatch.setenv("MCDESK_KERNEL_CACHE", str(tmp_path / "kernels"))
 
     def not_compiled(self, job) -> bool:  # as is_compiled: the plan made, then nothing loaded
         self._job_plan(job)
