@@ -7,7 +7,7 @@ engine's own time (``result.elapsed_s``, the trials alone).
 As in the app, in this order: the process starts (mcdesk.app.pages.register: one BLAS
 thread, the backends and plotly start loading in the background), the workbook opens with
 its preflight check, the page is built (the run panel starts loading the run's numba kernel
-from numba's disk cache), then Run is clicked at once (``--think S``: S seconds later, the time a user takes to
+from numba's disk cache, on the workspace's model: the kernel plan it makes is the run's), then Run is clicked at once (``--think S``: S seconds later, the time a user takes to
 find the button; by default none is granted to the background loading).  The kernel is in numba's disk cache (run the script twice), as on a user's second
 session with the workbook; nothing else is kept from a previous process.  The same Run is
 then clicked again in the same process (the user's next run).  "preparing" includes
@@ -28,13 +28,17 @@ import tempfile
 import time
 from pathlib import Path
 
-from engine.check import check_model
-from engine.spec import SimulationSpec
-from mcdesk.app import charts
-from mcdesk.app.numfmt import axis_format
-from mcdesk.app.workspace import Workspace, warm_backends
-from mcdesk.blas import single_threaded_blas
-from mcdesk.cli import example_paths
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # run as `python bench/...` from a checkout
+    sys.path.insert(0, str(ROOT))
+
+from engine.check import check_model  # noqa: E402 - after the path setup
+from engine.spec import SimulationSpec  # noqa: E402 - after the path setup
+from mcdesk.app import charts  # noqa: E402 - after the path setup
+from mcdesk.app.numfmt import axis_format  # noqa: E402 - after the path setup
+from mcdesk.app.workspace import Workspace, warm_backends  # noqa: E402 - after the path setup
+from mcdesk.blas import single_threaded_blas  # noqa: E402 - after the path setup
+from mcdesk.cli import example_paths  # noqa: E402 - after the path setup
 
 
 def chart_seconds(ws: Workspace) -> float:

@@ -22,13 +22,16 @@ from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
-from engine.model import Model
-from engine.simulate import simulate
-from engine.spec import SimulationSpec
-from mcdesk.app import export
-from mcdesk.cli import example_paths
-
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # run as `python bench/...` from a checkout
+    sys.path.insert(0, str(ROOT))
+
+from engine.model import Model  # noqa: E402 - after the path setup
+from engine.simulate import simulate  # noqa: E402 - after the path setup
+from engine.spec import SimulationSpec  # noqa: E402 - after the path setup
+from mcdesk.app import export  # noqa: E402 - after the path setup
+from mcdesk.cli import example_paths  # noqa: E402 - after the path setup
+
 OLD_COMMIT = "1c9a939"  # mcdesk/app/export.py before the streaming writers
 
 
