@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from ..base import Backend, ChunkResult, Job, RunArrays
-from ..numba import NumbaBackend, _Prepared
+from ..numba import NumbaBackend, _Prepared, model_budget
 from ..numba._codegen import InputSampler, KernelPlan
 from ._codegen import KERNEL_NAME, NotTranslatable, generate_cuda
 from .device import batch_trials, gpu_semaphore, halving, semaphore_slots, vram
@@ -131,6 +131,7 @@ class CupyBackend(NumbaBackend):
 
     def _call(self, prep: _Prepared, job: Job, start: int, count: int
               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        model_budget(job, count)  # before any host or device array
         import cupy
 
         plan = prep.plan

@@ -199,6 +199,7 @@ class NumbaBackend(Backend):
         if prep.kernel is None or plan.rest or plan.ext_inputs:
             return super().allocate(job, trials)
         n = int(job.trials if trials is None else trials)
+        model_budget(job, n)
         block_in = np.empty((len(plan.inputs), n))
         block_v = np.empty((len(plan.stored), n))
         block_e = np.empty((len(plan.stored), n), dtype=np.uint8)
@@ -363,6 +364,7 @@ class NumbaBackend(Backend):
     def _call(self, prep: _Prepared, job: Job, start: int, count: int
               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         plan = prep.plan
+        model_budget(job, count)
         ext = self._external(job, plan, start, count)
         out_in = np.empty((len(plan.inputs), count))
         out_v = np.empty((len(plan.stored), count))
@@ -472,6 +474,17 @@ class NumbaBackend(Backend):
         for c in prep.plan.rest:
             env.compute(c)
         return {c: env.cell(c) for c in program.outputs if c in set(prep.plan.rest)}
+
+
+def model_budget(job: Job, trials: int) -> None:
+    """The numpy path's estimate of the per-trial arrays (``Limits.model_budget``: a value
+    and an error code per trial for each input and varying cell), checked before a kernel's
+    arrays for ``trials`` trials are allocated: a LimitError naming the first varying cell,
+    the limit and MCDESK_MAX_MODEL_BYTES."""
+    program = job.program
+    if program.steps:
+        program.model.limits.model_budget(len(program.steps) + len(job.distributions),
+                                          int(trials), program.steps[0])
 
 
 def _fill_beside(prep: _Prepared, c: CellRef, inputs: np.ndarray, values: np.ndarray,
