@@ -18,6 +18,7 @@ import html
 import json
 import logging
 import math
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -47,12 +48,18 @@ SENSITIVITY_TRIALS = 1_000_000   # the report's sensitivity measures use at most
 def report_data(result: SimulationResult, spec: SimulationSpec | None = None,
                 book: str | Path | None = None, risk_levels: tuple[float, ...] = (0.9, 0.95, 0.99),
                 sobol: bool = True, statistics: dict[str, dict[str, Any]] | None = None,
-                ) -> dict[str, Any]:
+                names: Mapping[str, str | None] | None = None) -> dict[str, Any]:
     """Everything the report shows, JSON-serialisable (RESULT.json's dict under ``result``).
     ``statistics``: the workbook's statistics cells (``=RiskMean(C1)``...) computed from the
     run, as RESULT.json's ``addins.statistics`` holds them: ``{cell: {"formula", "value",
-    "note"}}`` (and an optional ``"name"``)."""
+    "note"}}`` (and an optional ``"name"``).  ``names``: the cells' names by address (inputs
+    and outputs, as RESULT.json's ``name`` and ``input_names``): the report shows them
+    beside the addresses; each output's ``name`` is set from them."""
     res = result.to_dict()
+    names = {str(c): str(n) for c, n in (names or {}).items() if n}
+    for cell, out in res["outputs"].items():
+        if names.get(cell):
+            out["name"] = names[cell]
     samples = result.samples
     extra: dict[str, Any] = {}
     for name in res["outputs"]:
@@ -81,6 +88,7 @@ def report_data(result: SimulationResult, spec: SimulationSpec | None = None,
             for c in spec.correlations],
         "precision": res.get("precision"),
         "statistics": dict(statistics or {}),
+        "names": names,
         "extra": extra,
     }
 
@@ -119,9 +127,9 @@ def _table(head: list[str], rows: list[str], caption: str = "", text_columns: in
     return f"<table>{cap}<thead><tr>{ths}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
-def _named(cell: str, out: dict[str, Any]) -> str:
-    """``Name (Sheet!A1)`` for an output the caller named (``out["name"]``), else its cell."""
-    return f"{out['name']} ({cell})" if out.get("name") else cell
+def _named(cell: str, names: Mapping[str, str]) -> str:
+    """``Name (Sheet!A1)`` for a cell with a name, else its address."""
+    return f"{names[cell]} ({cell})" if names.get(cell) else cell
 
 
 def _name(text: str) -> str:
@@ -139,8 +147,8 @@ def _run_section(data: dict[str, Any]) -> str:
     out = "<h2>Run settings</h2>" + _table(["setting", "value"], [body])
     p = data.get("precision")
     if p:
-        outs = r["outputs"]
-        prow = [f"<tr>{_name(_named(t['output'], outs.get(t['output'], {})) + ' ' + t['statistic'])}"
+        names = data.get("names") or {}
+        prow = [f"<tr>{_name(_named(t['output'], names) + ' ' + t['statistic'])}"
                 f"{_td(t['value'])}{_td(t['half_width'])}{_td(t['met'])}</tr>"
                 for t in p["targets"]]
         state = "converged" if p["converged"] else "<span class='flag'>not converged</span>"
@@ -151,15 +159,16 @@ def _run_section(data: dict[str, Any]) -> str:
 
 
 def _inputs_section(data: dict[str, Any]) -> str:
-    out = ""
+    out, names = "", data.get("names") or {}
     if data["inputs"]:
         rows = []
         for i in data["inputs"]:
             params = ", ".join(f"{k}={_fmt(v) if isinstance(v, int | float) else html.escape(str(v))}"
                                for k, v in i["params"].items())
-            rows.append(f"<tr>{_name(i['cell'])}{_name(i['distribution'])}{_name(params)}</tr>")
+            rows.append(f"<tr>{_name(names.get(i['cell']) or i.get('name') or '')}"
+                        f"{_name(i['cell'])}{_name(i['distribution'])}{_name(params)}</tr>")
         out += "<h2>Inputs and their distributions</h2>" + _table(
-            ["cell", "distribution", "parameters"], rows, text_columns=3)
+            ["name", "cell", "distribution", "parameters"], rows, text_columns=4)
     for g, c in enumerate(data["correlations"]):
         head = ["", *c["inputs"]]
         rows = [f"<tr>{_name(a)}" + "".join(_td(v, f"corr{g}/{a}/{b}")
@@ -201,9 +210,11 @@ def _curve(out: dict[str, Any]) -> tuple[list[float], list[float]] | None:
 
 
 def _figures(name: str, idx: int, out: dict[str, Any], extra: dict[str, Any],
-             simtable: dict[str, Any] | None = None, cell: str | None = None) -> dict[str, Any]:
-    """The output's charts, titled by ``name``; ``cell``: its address (the simtable's key)."""
-    cell = cell or name
+             simtable: dict[str, Any] | None = None, cell: str | None = None,
+             names: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The output's charts, titled by ``name``; ``cell``: its address (the simtable's key);
+    ``names``: the inputs' names for the tornado and spider."""
+    cell, names = cell or name, names or {}
     figs: dict[str, Any] = {}
     layout = {"margin": {"l": 60, "r": 20, "t": 40, "b": 50}, "showlegend": False,
               "paper_bgcolor": "white", "plot_bgcolor": "#fafbfd"}
@@ -241,7 +252,7 @@ def _figures(name: str, idx: int, out: dict[str, Any], extra: dict[str, Any],
         bars = list(reversed(sens["tornado"]["bars"][:12]))
         base = bars[0]["baseline"]
         figs[f"tornado-{idx}"] = {"data": [{
-            "type": "bar", "orientation": "h", "y": [b["input"] for b in bars],
+            "type": "bar", "orientation": "h", "y": [names.get(b["input"]) or b["input"] for b in bars],
             "x": [b["high"] - b["low"] for b in bars], "base": [b["low"] for b in bars],
             "marker": {"color": "#c0504d"}}],
             "layout": {**layout, "title": {"text": f"Tornado: mean of {name} by input decile"},
@@ -252,7 +263,7 @@ def _figures(name: str, idx: int, out: dict[str, Any], extra: dict[str, Any],
         centres = [100 * (b + 0.5) / n for b in range(n)]
         figs[f"spider-{idx}"] = {"data": [
             {"type": "scatter", "mode": "lines+markers", "x": centres, "y": b["values"],
-             "name": b["input"]} for b in reversed(bars[-6:])],
+             "name": names.get(b["input"]) or b["input"]} for b in reversed(bars[-6:])],
             "layout": {**layout, "showlegend": True, "legend": {"x": 0.02, "y": 0.98},
                        "title": {"text": f"Spider: mean of {name} by input percentile"},
                        "xaxis": {"title": {"text": "input percentile"}, "range": [0, 100]}}}
@@ -261,13 +272,13 @@ def _figures(name: str, idx: int, out: dict[str, Any], extra: dict[str, Any],
 
 def _output_section(name: str, idx: int, out: dict[str, Any], extra: dict[str, Any],
                     correlated: bool = False, simtable: dict[str, Any] | None = None,
-                    ) -> tuple[str, dict[str, Any]]:
-    key = f"out/{name}"
+                    names: Mapping[str, str] | None = None) -> tuple[str, dict[str, Any]]:
+    key, names = f"out/{name}", names or {}
     stats = "".join(f"<tr>{_name(s)}{_td(out.get(s), f'{key}/{s}')}</tr>" for s in STATS)
     pcts = "".join(f"<tr>{_name('P' + p)}{_td(out['percentiles'].get(p), f'{key}/p{p}')}</tr>"
                    for p in SHOWN_PERCENTILES)
-    parts = [f"<h2>Output {html.escape(_named(name, out))}</h2>", "<div class='charts'>"]
-    figs = _figures(out.get("name") or name, idx, out, extra, simtable, cell=name)
+    parts = [f"<h2>Output {html.escape(_named(name, names))}</h2>", "<div class='charts'>"]
+    figs = _figures(names.get(name) or name, idx, out, extra, simtable, cell=name, names=names)
     parts += [f"<div class='chart' id='{fid}'></div>" for fid in figs]
     parts.append("</div>")
     parts.append(_table(["statistic", "value"], [stats]) + _table(["percentile", "value"], [pcts]))
@@ -288,7 +299,7 @@ def _output_section(name: str, idx: int, out: dict[str, Any], extra: dict[str, A
         rows = []
         for inp, rho in sorted(spear.items(), key=lambda kv: -abs(kv[1] or 0)):
             rows.append(
-                f"<tr>{_name(inp)}{_td(rho, f'{key}/spearman/{inp}')}"
+                f"<tr>{_name(_named(inp, names))}{_td(rho, f'{key}/spearman/{inp}')}"
                 f"{_td(out['contribution_to_variance'].get(inp), f'{key}/contribution/{inp}')}"
                 f"{_td(src.get(inp))}{_td(sob['first'].get(inp))}{_td(sob['total'].get(inp))}"
                 f"{_td(top[inp]['median_shift'] if inp in top else None)}"
@@ -315,7 +326,8 @@ def render_html(data: dict[str, Any]) -> str:
     body, figures = [_run_section(data), _statistics_section(data)], {}
     for idx, (name, out) in enumerate(data["result"]["outputs"].items()):
         part, figs = _output_section(name, idx, out, data["extra"].get(name, {}),
-                                     bool(data["correlations"]), data.get("simtable"))
+                                     bool(data["correlations"]), data.get("simtable"),
+                                     data.get("names"))
         body.append(part)
         figures.update(figs)
     body.append(_inputs_section(data))
@@ -342,7 +354,10 @@ def write_html(path: str | Path, data: dict[str, Any]) -> Path:
 def _summary_rows(data: dict[str, Any]) -> list[list[Any]]:
     outs = data["result"]["outputs"]
     names = list(outs)
+    given = data.get("names") or {}
     rows: list[list[Any]] = [["statistic", *names]]
+    if any(given.get(n) for n in names):  # the outputs' names under their addresses
+        rows.append(["name", *[given.get(n) for n in names]])
     rows += [[s, *[outs[n].get(s) for n in names]] for s in STATS]
     rows += [[f"P{p}", *[outs[n]["percentiles"].get(p) for n in names]]
              for p in SHOWN_PERCENTILES]
@@ -386,7 +401,8 @@ def write_xlsx(path: str | Path, data: dict[str, Any]) -> Path:
                                "CVaR 95% low", "CVaR 95% high"]]
     sens = wb.create_sheet("Sensitivity")
     srows: list[list[Any]] = [["output", "input", "Spearman", "contribution", "SRC",
-                               "Sobol first", "Sobol total"]]
+                               "Sobol first", "Sobol total", "output name", "input name"]]
+    given = data.get("names") or {}
     for n in names:
         ex = data["extra"].get(n, {})
         for lv, v in (ex.get("risk") or {}).get("var", {}).items():
@@ -397,7 +413,7 @@ def write_xlsx(path: str | Path, data: dict[str, Any]) -> Path:
         for inp, rho in (outs[n].get("sensitivity") or {}).items():
             srows.append([n, inp, rho, outs[n]["contribution_to_variance"].get(inp),
                           s.get("src", {}).get(inp), sob["first"].get(inp),
-                          sob["total"].get(inp)])
+                          sob["total"].get(inp), given.get(n), given.get(inp)])
     _fill(risk, rrows)
     _fill(sens, srows)
     stats = data.get("statistics") or {}
@@ -411,9 +427,9 @@ def write_xlsx(path: str | Path, data: dict[str, Any]) -> Path:
             c = st.cell(row=row, column=3, value="=" + str(got.get("formula") or "").lstrip("="))
             c.data_type = "s"
     inp = wb.create_sheet("Inputs")
-    _fill(inp, [["cell", "distribution", "parameters"],
-                *[[i["cell"], i["distribution"], json.dumps(i["params"])]
-                  for i in data["inputs"]]])
+    _fill(inp, [["cell", "distribution", "parameters", "name"],
+                *[[i["cell"], i["distribution"], json.dumps(i["params"]),
+                   given.get(i["cell"]) or i.get("name")] for i in data["inputs"]]])
     p = Path(path)
     try:
         wb.save(p)

@@ -113,7 +113,9 @@ def after_run(args: argparse.Namespace, spec: Any, result: Any,
     if reports or book_copy:
         from engine.report import report_data, write_html, write_results_workbook, write_xlsx
 
-        rd = report_data(result, spec, args.book,
+        names = {**data.get("input_names", {}),
+                 **{c: o.get("name") for c, o in data["outputs"].items()}}
+        rd = report_data(result, spec, args.book, names=names,
                          statistics=(data.get("addins") or {}).get("statistics"))
         if "simtable" in data:
             rd["simtable"] = data["simtable"]

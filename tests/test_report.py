@@ -233,7 +233,12 @@ def test_statistics_cells_in_both_reports_equal_result_json(tmp_path):
     for cell, got in want.items():
         assert cells.values[f"stat/{cell}"] == got["value"], cell   # to the bit
     assert "Statistics cells" in text and "=RiskPercentile(C1,0.9)" in text
+    # the cells' names as RESULT.json gives them, beside their addresses
+    assert "<h2>Output Total (Model!C1)</h2>" in text and "<h2>Output Other (Model!C2)</h2>" in text
+    assert "<td class='name'>Steel (Model!B1)</td>" in text        # its sensitivity row
     wb = openpyxl.load_workbook(sheet)
+    summary = {r[0]: r[1:] for r in wb["Summary"].iter_rows(values_only=True) if r[0]}
+    assert summary["name"] == ("Total", "Other")
     rows = {r[0]: r[1:] for r in wb["Statistics cells"].iter_rows(values_only=True)}
     assert rows["cell"] == ("name", "formula", "value", "note")
     for cell, got in want.items():
@@ -269,6 +274,8 @@ def test_app_report_holds_the_statistics_cells_with_their_names(tmp_path, monkey
     # outputs and precision targets by name (RiskOutput("Total")), the address beside it
     assert "<h2>Output Total (Model!C1)</h2>" in text
     assert "<td class='name'>Total (Model!C1) mean</td>" in text
+    assert "<td class='name'>Steel</td><td class='name'>Model!B1</td>" in text  # the inputs
+    assert "<td class='name'>Steel (Model!B1)</td>" in text  # sensitivity
     sheet = report_file(ws, "xlsx", tmp_path / "app.xlsx")
     rows = {r[0]: r[1:] for r in openpyxl.load_workbook(sheet)["Statistics cells"]
             .iter_rows(values_only=True)}

@@ -31,16 +31,16 @@ def report_file(ws: Workspace, kind: str, path: Path) -> Path:
     result = ws.result
     if result is None:
         raise McdeskError("Run a simulation first")
-    data = report_data(result, ws.run_spec, ws.book_name or None, statistics={
+    spec = ws.run_spec
+    names = ws.labels([*result.outputs, *(i.cell for i in (spec.inputs if spec else [])),
+                       *(result.samples.inputs if result.samples is not None else [])])
+    data = report_data(result, spec, ws.book_name or None, names=names, statistics={
         cell: {**got, "name": ws.label(cell)} for cell, got in ws.statistics.items()})
     if ws.simtable is not None:
         t = ws.simtable
         data["simtable"] = {"cell": t.cell, "runs": [{"value": v, **r.to_dict()}
                                                      for v, r in zip(t.values, t.results,
                                                                      strict=True)]}
-    names = ws.labels([*data["result"]["outputs"], *(i["cell"] for i in data["inputs"])])
-    for cell, out in data["result"]["outputs"].items():
-        out["name"] = names.get(cell)
     tmp = path.with_name(f".{path.name}.part")  # the file appears whole, or not at all
     try:
         (write_html if kind == "html" else write_xlsx)(tmp, data)
