@@ -128,7 +128,11 @@ def _table(head: list[str], rows: list[str], caption: str = "", text_columns: in
 
 
 def _named(cell: str, names: Mapping[str, str]) -> str:
-    """``Name (Sheet!A1)`` for a cell with a name, else its address."""
+    """``Name (Sheet!A1)`` for a cell with a name, else its address; a distribution nested
+    in a formula by its name alone ("RiskUniform in Model!B4": its slot is no cell the user
+    sees)."""
+    if names.get(cell) and cell.startswith("'_mcdesk "):
+        return names[cell]
     return f"{names[cell]} ({cell})" if names.get(cell) else cell
 
 
@@ -258,6 +262,7 @@ def _figures(name: str, idx: int, out: dict[str, Any], extra: dict[str, Any],
             "layout": {**layout, "title": {"text": f"Tornado: mean of {name} by input decile"},
                        "shapes": [{"type": "line", "x0": base, "x1": base, "yref": "paper",
                                    "y0": 0, "y1": 1, "line": {"dash": "dot"}}],
+                       "yaxis": {"automargin": True},  # long names are not cut
                        "margin": {**layout["margin"], "l": 120}}}
         n = len(bars[0]["values"])
         centres = [100 * (b + 0.5) / n for b in range(n)]
