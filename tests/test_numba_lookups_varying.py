@@ -87,16 +87,18 @@ VARYING = {
     "B14": "=INDEX(D1:F7,A3+1,A2+1.5)",                     # two-dimensional; #REF! beyond
     "B15": "=ISTEXT(INDEX(E1:E7,A1*1.5+1.5))*1+IFERROR(INDEX(D2:F2,1,A2+1.5)*2,-1)",
     "B16": "=INDEX(D1:F7,A3,A2-5)",                         # a negative position: #VALUE!
+    "B17": '=INDEX({1,2;"x",4;5,6},A2+1.5,A1/2+1.5)',         # an array constant
 }
 
 
 def test_lookups_over_tables_that_vary(backend, tmp_path):
-    outs = [f"B{i}" for i in range(1, 17)]
+    outs = [f"B{i}" for i in range(1, 18)]
     job, got = check(backend, tmp_path, VARYING, outs, INPUTS)
     assert spread(job, got, "B2") > 2 and {0, 7} <= codes(job, got, "B1")
     assert spread(job, got, "B3") == 2
     assert codes(job, got, "B12") == {7}
     assert {0, 4} <= codes(job, got, "B14") and codes(job, got, "B16") == {3}
+    assert {0, 4} <= codes(job, got, "B17")
 
 
 # XMATCH and XLOOKUP of numbers that vary: every match and search mode

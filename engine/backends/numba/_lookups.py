@@ -418,17 +418,21 @@ class LookupsMixin(ArgsMixin):
 
     # ------------------------------------------------------------ INDEX
     def fn_index(self, node: ir.Call) -> Val:
-        """lookup.index of one cell: INDEX(range, row, column), INDEX(row or column, k);
-        positions truncated, each at least 1 in every trial (0 picks a whole row or
+        """lookup.index of one cell: INDEX(range or array constant, row, column),
+        INDEX(row or column, k); positions truncated, each at least 1 in every trial (0 picks a whole row or
         column: an array), #REF! beyond the range; the cell's kind merged per trial."""
         if not 2 <= len(node.args) <= 3:
             raise NotFusable("INDEX with a wrong number of arguments")
         area, *idx = node.args
         if isinstance(area, ir.Ref):
-            grid = [[area.cell]]
+            grid: list[list[Val]] = [[self.operand(area.cell)]]
         elif isinstance(area, ir.Area):
             self.area_cells(area)   # the size limit
-            grid = area.cells()
+            grid = [[self.operand(c) for c in row] for row in area.cells()]
+        elif isinstance(area, ir.Array) and area.rows and all(
+                isinstance(x, ir.Num | ir.Str | ir.Bool | ir.Err) for row in area.rows
+                for x in row) and len({len(row) for row in area.rows}) == 1:
+            grid = [[self.expr(x) for x in row] for row in area.rows]   # an array constant
         else:
             raise NotFusable("INDEX over something other than a range")
         rows, cols = len(grid), len(grid[0])
@@ -463,8 +467,7 @@ class LookupsMixin(ArgsMixin):
         pos = self.value(f"({parts[0]} - 1.0) * {lit(cols)} + {parts[1]}")
         check = (" | ".join(beyond), 4) if beyond else None   # #REF!
         e = self.err(self.chain([r.e, c.e], [check]))
-        return self._gathered(pos, [self.operand(x) for row in grid for x in row], [e],
-                              missing=False)
+        return self._gathered(pos, [x for row in grid for x in row], [e], missing=False)
 
 
 def _with_error(v: Val, e: str) -> Val:

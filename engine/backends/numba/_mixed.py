@@ -95,7 +95,7 @@ class MixedMixin:
         mixed: list[tuple[ir.Node, Val]] = []
         keys: list[int] = []
         for a in node.args:
-            if isinstance(a, ir.Area | ir.Missing) or id(a) in self.override \
+            if isinstance(a, ir.Area | ir.Missing | ir.Array) or id(a) in self.override \
                     or (refs and isinstance(a, ir.Ref)) or self.is_constant(a):
                 continue
             v = self.expr(a)
