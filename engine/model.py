@@ -61,8 +61,7 @@ class CellCode:
     def code(self) -> Code:
         if self._code is None:
             assert self._model is not None and self.ref is not None
-            cell = self._model.workbook.cell(self.ref)
-            self._code, info = _compiled(self.ref, self.node, None if cell is None else cell.value)
+            self._code, info = _compiled(self.ref, self.node, self._model.workbook)
             if self._info is None:
                 self._info = _NO_INFO if info == _NO_INFO else info
         return self._code
@@ -80,12 +79,13 @@ class CellCode:
             self._code = self._node = None
 
 
-def _compiled(ref: CellRef, node: ir.Node, cached: object) -> tuple[Code, CompileInfo]:
+def _compiled(ref: CellRef, node: ir.Node, workbook: Workbook) -> tuple[Code, CompileInfo]:
     code, info = compile_formula(node, ref)
     if info.table or info.external:
         # Data Tables are Excel's own what-if machinery, STOCKHISTORY and linked data
         # types come from a service: reported and left out (cached value)
-        value = from_scalar(cached)
+        cell = workbook.cell(ref)
+        value = from_scalar(None if cell is None else cell.value)
         code = lambda env, v=value: v  # noqa: E731
     return code, info
 
@@ -176,6 +176,8 @@ class Model:
         return node
 
     def is_formula(self, ref: CellRef) -> bool:
+        if ref in self._code:  # parsed already (the common case in a pass over every cell)
+            return True
         cell = self.workbook.cell(ref)
         return cell is not None and (cell.formula is not None or cell.array_anchor is not None)
 
@@ -274,6 +276,9 @@ class Model:
         return got
 
     def deps(self, ref: CellRef) -> list[CellRef]:
+        cc = self._code.get(ref)
+        if cc is not None:
+            return cc.deps
         return self.code(ref).deps if self.is_formula(ref) else []
 
     def upstream(self, targets: Iterable[CellRef]) -> set[CellRef]:
@@ -581,8 +586,8 @@ class Env:
         finally:
             self._computing.discard(ref)
             self._current = outer
-        cell = self.model.workbook.cell(ref)
         if isinstance(out, Grid):
+            cell = self.model.workbook.cell(ref)
             if cell is not None and cell.array_ref:
                 self.arrays[ref] = out
                 out = out.cells[0][0] if out.cells and out.cells[0] else error(NA)
