@@ -112,11 +112,12 @@ def _delimit(fig: go.Figure, delimiters: Delimiters, probs: Probabilities) -> No
                            bgcolor="rgba(255,255,255,0.85)")
 
 
-def _probabilities(result: SimulationResult, names: list[str], delimiters: Delimiters,
+def _probabilities(result: SimulationResult, name: str, delimiters: tuple[float, float],
                    given: Probabilities | None) -> Probabilities:
-    if given is not None or delimiters is None or not names:
-        return given or []
-    got = delimiter_probabilities(result, names[0], *delimiters)
+    """``given`` (per overlaid run), else the probabilities of ``name`` in ``result``."""
+    if given is not None:
+        return given
+    got = delimiter_probabilities(result, name, *delimiters)
     return [] if got is None else [("", got)]
 
 
@@ -171,7 +172,7 @@ def histogram_figure(result: SimulationResult, names: list[str], labels: Labels 
     if axis:
         fig.update_xaxes(**axis)
     if delimiters is not None and names:
-        _delimit(fig, delimiters, _probabilities(result, names[0:1], delimiters, probabilities))
+        _delimit(fig, delimiters, _probabilities(result, names[0], delimiters, probabilities))
     return fig
 
 
@@ -225,7 +226,7 @@ def cdf_figure(result: SimulationResult, names: list[str], labels: Labels = None
     if axis:
         fig.update_xaxes(**axis)
     if delimiters is not None and names:
-        _delimit(fig, delimiters, _probabilities(result, names[0:1], delimiters, probabilities))
+        _delimit(fig, delimiters, _probabilities(result, names[0], delimiters, probabilities))
     return fig
 
 
