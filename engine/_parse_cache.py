@@ -216,6 +216,9 @@ class ParseCache:
     entries: dict[tuple[str, bool, str], _Entry] = field(default_factory=dict)
     hits: int = 0
     parses: int = 0
+    # the template the last formula got (its IR is the template's, references moved), else
+    # None: the copies of one template can be computed together (engine._batches)
+    last: _Entry | None = field(default=None, repr=False)
 
     def get(self, text: str, sheet: str, row: int, col: int, array: bool,
             parse: Callable[[], tuple[Node, bool]],
@@ -223,6 +226,7 @@ class ParseCache:
         """The formula's IR before the cell pass, and whether it holds a range; ``parse``
         parses it in full (and raises FormulaError for a bad formula); ``bounds``: the rows
         and columns a sheet holds (areas are clipped to them)."""
+        self.last = None
         key = relative_key(text, row, col)
         if key is None:
             self.parses += 1
@@ -232,7 +236,7 @@ class ParseCache:
         if entry is None:
             self.parses += 1
             node, ranges = parse()
-            self.entries[k] = _Entry(row, col, node, ranges, _refs(node))
+            self.entries[k] = self.last = _Entry(row, col, node, ranges, _refs(node))
             return node, ranges
         dr, dc = row - entry.row, col - entry.col
         if not entry.broken and (not dr or entry.row_rel is not None) and \
@@ -242,6 +246,7 @@ class ParseCache:
                 self.hits += 1
                 if entry.plan is None:
                     entry.plan = _plan(entry.node)
+                self.last = entry
                 return _rebuilt(entry.plan, refs), entry.ranges
         self.parses += 1
         node, ranges = parse()

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from . import ir
+from ._batches import BATCH_MIN, Batches
 from ._gcpause import paused
 from .compiler import Code, CompileInfo, compile_formula, stream_id
 from .errors import FormulaError, LimitError, SpecError, UnsupportedError
@@ -41,14 +42,17 @@ class CellCode:
     keeps the dependencies and values, not 10^6 trees and closures.  ``ref`` is None for
     the member of an array formula (its IR and code are kept)."""
 
-    __slots__ = ("_node", "deps", "ref", "_model", "_code", "_info")
+    __slots__ = ("_node", "deps", "ref", "_model", "_code", "_info", "family")
 
     def __init__(self, node: ir.Node, deps: list[CellRef], ref: CellRef | None,
-                 model: Model | None = None, code: Code | None = None) -> None:
+                 model: Model | None = None, code: Code | None = None,
+                 family: object = None) -> None:
         self._node: ir.Node | None = node
         self.deps, self.ref, self._model = deps, ref, model
         self._code = code
         self._info: CompileInfo | None = None if code is None else _NO_INFO
+        # the parse-cache template whose copy this formula is (engine._batches), or None
+        self.family = family
 
     @property
     def node(self) -> ir.Node:
@@ -77,6 +81,13 @@ class CellCode:
         """Drop the compiled code and the IR (made again if asked for)."""
         if self.ref is not None:
             self._code = self._node = None
+
+    def computed_in_batch(self) -> None:
+        """Computed with the other copies of its formula, whose first copy's compile found
+        nothing to report (engine._batches): the same holds for this one."""
+        if self._info is None:
+            self._info = _NO_INFO
+        self.release()
 
 
 def _compiled(ref: CellRef, node: ir.Node, workbook: Workbook) -> tuple[Code, CompileInfo]:
@@ -231,7 +242,7 @@ class Model:
             self._code[ref] = cc
             return cc
         node = self._parse(ref)
-        cc = CellCode(node, self._static_deps(node), ref, self)
+        cc = CellCode(node, self._static_deps(node), ref, self, family=self.resolver.formulas.last)
         self._code[ref] = cc
         return cc
 
@@ -240,6 +251,7 @@ class Model:
         read)."""
         cell = self.workbook.cell(ref)
         assert cell is not None and cell.formula is not None
+        self.resolver.formulas.last = None
         try:
             return ir.parse_formula(cell.formula, ref.sheet, self.resolver, cell=ref,
                                     array=cell.array_ref is not None)
@@ -322,9 +334,12 @@ class Model:
         rest = in_cycle | (needed - set(order))
         for c in rest:
             env.values[c] = from_scalar(self.workbook.cell(c).value)
+        batches = Batches(self, env, order) if len(order) >= BATCH_MIN else None
         for c in order:
-            if c not in env.values:
+            if c not in env.values and (batches is None or not batches.defer(c)):
                 env.compute(c)
+        if batches is not None:
+            batches.finish()
         calc = getattr(self.workbook, "calc", None)
         if rest and calc is not None and calc.iterate:
             env.cache_areas = False  # iteration changes values already read
