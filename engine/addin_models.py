@@ -222,10 +222,15 @@ class AddinBook:
         """``spec`` with the workbook's inputs (a cell the spec gives keeps the spec's),
         its outputs when the spec names none, and its correlations (unless the spec
         correlates one of their inputs itself)."""
-        given = {_cell_key(i.cell) for i in spec.inputs}
         dependent = self.dependent(self.extra_inputs(spec))
+        # the workbook's own input handed back unchanged (the app lists them all) stays
+        # sampled per trial when a declared input feeds its parameters
+        own = {_cell_key(i.cell): i.to_dict() for i in self.inputs}
+        declared = [i for i in spec.inputs if not (_cell_key(i.cell) in dependent
+                                                   and own.get(_cell_key(i.cell)) == i.to_dict())]
+        given = {_cell_key(i.cell) for i in declared}
         inputs = [i for i in self.inputs if _cell_key(i.cell) not in given | set(dependent)] \
-            + list(spec.inputs)
+            + declared
         outputs = list(spec.outputs) or list(self.outputs)
         mine = {_cell_key(c) for g in spec.correlations for c in g.inputs}
         ours = [_without(c, dependent) for c in self.correlations

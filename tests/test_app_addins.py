@@ -217,3 +217,21 @@ async def test_results_name_nested_inputs_and_outputs_as_the_addin_does(user: Us
     assert not any("_mcdesk" in t for t in ticks), ticks
     # the output reads the nested input through its formula: no "no effect" said of it
     await user.should_not_see(marker="tornado-no-effect")
+
+
+async def test_statistics_of_an_input_whose_parameter_the_app_declares(user: User,
+                                                                        tmp_path) -> None:
+    """RiskStdDev(B6) of B6 = RiskNormal(C5,2) with C5 declared an input in the app
+    (triangular 7/10/13, variance 1.5): sqrt(1.5 + 4), B6's std in that run, not #N/A."""
+    from tests.test_app import add_triangular
+
+    book = write_book(tmp_path / "d.xlsx", {"C5": 10, "B6": "=RiskNormal(C5,2)",
+                                            "B7": '=RiskOutput("y")+B6',
+                                            "D1": "=RiskStdDev(B6)"})
+    await _open_book(user, book)
+    await user.should_see(marker="output-Model!B7")
+    await add_triangular(user, "Model!C5", 7.0, 10.0, 13.0)
+    await _run(user, 20000, 4)
+    await user.should_see(marker="statistics-cells")
+    rows = {r["cell"]: r for r in _element(user, "statistics-cells").rows}
+    assert float(rows["Model!D1"]["value"]) == pytest.approx(5.5 ** 0.5, rel=0.03)

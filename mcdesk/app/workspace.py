@@ -648,7 +648,7 @@ class Workspace:
             result.compile_s = float(backend.compile_seconds())
             if monitor is not None:
                 result.precision = monitor.report()
-            statistics = self._statistics_cells(model, result)
+            statistics = self._statistics_cells(model, result, spec)
             t3 = time.perf_counter()
             table = self._simtable(model, spec, result.trials) or \
                 self._addin_simtable(model, spec, result)
@@ -691,11 +691,13 @@ class Workspace:
         return Simtable(cell, values, results)
 
     @staticmethod
-    def _statistics_cells(model: Model, result: SimulationResult) -> dict[str, dict[str, Any]]:
+    def _statistics_cells(model: Model, result: SimulationResult,
+                          spec: SimulationSpec) -> dict[str, dict[str, Any]]:
         """The workbook's statistics cells computed from ``result`` ({} when it has none, or
-        when they cannot be computed: logged, the run's result still shown)."""
+        when they cannot be computed: logged, the run's result still shown); ``spec`` for the
+        inputs declared in the app that an add-in input's parameter may read."""
         try:
-            return statistic_values(model, result)
+            return statistic_values(model, result, spec)
         except McdeskError as exc:
             log.warning("statistics cells not computed: %s", exc)
             return {}
