@@ -183,6 +183,7 @@ def test_cuda_host_build_runs_the_typed_lookups(tmp_path, cells):
     outs = [k for k in cells if k.startswith("B")]
     job = job_for(model, INPUTS, [f"Sheet1!{o}" for o in outs], trials=1_000)
     assert host.cpu_reason(job) is None
+    assert fused_report(job, host) == {}   # every cell in the CUDA kernel
     assert_same(job, run(host, job, 1_000), run(NumpyBackend(), job, 1_000))
     if NVCC is not None:
         _nvcc_ptx(HostCudaBackend.source_of(job), tmp_path, "lookups")

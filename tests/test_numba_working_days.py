@@ -177,6 +177,7 @@ def test_cuda_host_build_counts_the_same_days(tmp_path, mac):
     model = book(tmp_path, CALENDAR, mac=mac)
     job = job_for(model, INPUTS, [f"Sheet1!B{i}" for i in range(1, 10)], trials=1_000)
     assert host.cpu_reason(job) is None
+    assert fused_report(job, host) == {}   # every cell in the CUDA kernel
     assert_same(job, run(host, job, 1_000), run(NumpyBackend(), job, 1_000))
     if NVCC is not None and mac:
         _nvcc_ptx(HostCudaBackend.source_of(job), tmp_path, "calendar")
