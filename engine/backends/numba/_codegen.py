@@ -176,6 +176,9 @@ class Generator(FunctionsMixin, TextMixin, MixedMixin, ConditionalsMixin, FitsMi
         # cells of array formulas generated with their first cell: cell -> (lines, value)
         self.array_members: dict[CellRef, tuple[list[str], Val]] = {}
         self.array_new: list[CellRef] = []     # those made with the last cell generated
+        # IR made while generating (array elements, IFS), kept alive: constants are keyed by
+        # the id of their node
+        self.array_ir: list[object] = []
         self.lines: list[str] = []
         self.ntmp = 0
         self.cell: CellRef | None = None
@@ -522,13 +525,17 @@ class Generator(FunctionsMixin, TextMixin, MixedMixin, ConditionalsMixin, FitsMi
             if m not in self.steps:
                 continue
             self.lines, self._const_memo, self.override = [], {}, {}
+            element = elements.element(node, r, c)
+            self.array_ir.append(element)
             try:
-                got = self.expr(elements.element(node, r, c))
+                got = self.expr(element)
             except NotFusable as exc:
                 raise NotFusable(f"{exc} (in another cell of the array formula)") from exc
             pending[m] = (self.lines, got)
         self.lines, self._const_memo, self.override = [], {}, {}
-        v = self.expr(elements.element(node, 0, 0))
+        element = elements.element(node, 0, 0)
+        self.array_ir.append(element)
+        v = self.expr(element)
         self.array_members.update(pending)
         self.array_new = list(pending)
         return v

@@ -26,6 +26,7 @@ class ConditionalsMixin:
 
     if TYPE_CHECKING:  # provided by the Generator this is mixed into
         override: dict[int, Val]
+        array_ir: list[object]   # IR made here, kept alive (constants are keyed by node id)
 
         def expr(self, node: ir.Node) -> Val: ...
         def compare(self, op: str, a: Val, b: Val) -> Val: ...
@@ -37,6 +38,7 @@ class ConditionalsMixin:
         out: ir.Node = ir.Err(NA)
         for k in range(len(args) - 2, -1, -2):
             out = ir.Call("IF", (args[k], args[k + 1], out))
+        self.array_ir.append(out)
         return self.expr(out)
 
     def fn_switch(self, node: ir.Call) -> Val:
@@ -52,6 +54,7 @@ class ConditionalsMixin:
             hits.append((place, hit, pairs[k + 1]))
         for place, _, res in reversed(hits):
             out = ir.Call("IF", (place, res, out))
+        self.array_ir.append(out)
         for place, hit, _ in hits:
             self.override[id(place)] = hit
         try:
