@@ -151,3 +151,29 @@ def test_least_squares_fits(backend, tmp_path):
     assert (errs[model.ref("Sheet1!N1")] == 3).all()         # text in y: #VALUE!
     n3 = errs[model.ref("Sheet1!N3")]
     assert (n3 == 3).any() and (n3 == 0).any()
+
+
+def test_cuda_kernel_of_array_formulas(tmp_path):
+    """The CUDA backend translates the kernel lines of array formulas (its kernel compiled
+    for the host by a C++ compiler gives numpy's answers; nvcc compiles it for the device);
+    a fit, whose runtime is numba's LAPACK, is not translatable (NotTranslatable)."""
+    import shutil
+
+    from engine.backends.cupy._codegen import NotTranslatable
+    from tests.test_backend_cupy import CXX, NVCC, HostCudaBackend, _nvcc_ptx
+
+    if CXX is None:
+        pytest.skip("no C++ compiler")
+    arrays = {"G1": ("G1:H1", '=IFERROR(E1:E2*A1:B1,"ERROR")'),
+              "G4": ("G4:I4", "=_xlfn.IFS(A1:B1>1,1,A2>0.5,2,TRUE,A3)"),
+              "J1": ("J1:L3", "=A1:A3*B1:D1+E1:E3"),
+              "M1": ("M1", '=SUM((C1:C3="a")*(A1:A3>0)*B1:B3)')}
+    outs = [f"Sheet1!{c}" for c in ("G1", "H1", "G4", "H4", "I4", "J1", "K2", "L3", "M1")]
+    model = workbook(tmp_path, arrays)
+    job = job_for(model, INPUTS, outs, trials=400)
+    assert_same(job, run(HostCudaBackend(tmp_path), job, 400), run(NumpyBackend(), job, 400))
+    if NVCC is not None and shutil.which("nvcc"):
+        _nvcc_ptx(HostCudaBackend.source_of(job), tmp_path, "arrays")
+    fit = workbook(tmp_path, {"G1": ("G1:H1", "=LINEST(A1:A3,B1:B3)")})
+    with pytest.raises(NotTranslatable):
+        HostCudaBackend.source_of(job_for(fit, INPUTS, ["Sheet1!G1"], trials=10))
