@@ -66,7 +66,7 @@ class Tarpit:
     Used from the event loop only (no lock)."""
 
     def __init__(self, free: int = 8, window: float = 2.0, hold: float = 1.0,
-                 parked: int = 64, parked_total: int = 1024) -> None:
+                 parked: int = 64, parked_total: int = 256) -> None:
         self.free, self.window, self.hold = free, window, hold
         self.parked, self.parked_total = parked, parked_total
         self._recent: dict[str, list[float]] = {}   # subject -> times refused, newest last
