@@ -93,7 +93,7 @@ def test_text_made_from_varying_numbers_is_fused(backend):
         "B19": '=VALUE(TRIM(UPPER(A1*1E-9)))', "B20": '=EXACT(UPPER(A1*1E-9&"e"),A1*1E-9&"E")',
         "B21": '=SEARCH("E-",B2)', "B22": '=(A2&"")<"10"', "B23": '=A1&"">5',
         "B24": '=ROUND(A2,0)&""', "B25": '=IF(B24="3",1,2)+LEN(B24)',
-        **_chars("B1", 23, 1), **_chars("B18", 44, 30),
+        **_chars("B1", 23, 1), **_chars("B18", 28, 30),
     }
     outputs = [f"B{i}" for i in range(1, 26)] + [k for k in cells if k.startswith("Z")]
     model, got, _ = check(backend, cells, outputs)
@@ -108,12 +108,16 @@ def test_errors_of_dynamic_text_are_numpys(backend):
         "C1": "=LEFT(A1,A2-4)", "C2": "=MID(A1,A2-3,2)", "C3": '=LEN("x"&A1/(A2-3))',
         "C4": '=FIND("z",A1&"")', "C5": '=LEN(IF(A2>3,A1&"",1/0))', "C6": "=LEN(C1)",
         "C7": '=LEN(REPT(A1&"",(A2>3)*3-1))', "C8": "=CODE(LEFT(A1,0))", "C9": '=C1&"x"="x"',
+        "C10": '=LEN(SUBSTITUTE(A1&"x"&A1,"1","ab"))', "C11": '=SUBSTITUTE(A2&"."&A2,".","",2)',
+        "C12": '=FIND("2",C11)', "C13": '=REPLACE(A1,2,3,"zz")', "C14": '=LEN(C13)+CODE(C13)',
+        "C15": '=REPLACE(A1,A2-3,1,"x")', "C16": "=LEN(C15)", "C17": '=SUBSTITUTE(A1,"1","",A2-3)',
+        "C18": "=LEN(C17)", **_chars("C11", 12, 1), **_chars("C13", 6, 40),
     }
-    check(backend, cells, [f"C{i}" for i in range(1, 10)])
+    check(backend, cells, [f"C{i}" for i in range(1, 19)] + [f"Z{j}" for j in (*range(1, 13), *range(40, 46))])
 
 
 def test_dynamic_text_read_by_a_numpy_cell_is_left_to_numpy(backend):
-    cells = {"A1": 2.0, "A2": 3.0, "B1": '=A1&"x"', "B2": '=SUBSTITUTE(B1,"x","y")',
+    cells = {"A1": 2.0, "A2": 3.0, "B1": '=A1&"x"', "B2": "=PROPER(B1)",
              "B3": "=LEN(B2)", "B4": "=LEN(B1)"}
     model, _, _ = check(backend, cells, ["B3", "B4"], fused=False)
     job = job_for(model, INPUTS, ["Sheet1!B3", "Sheet1!B4"], trials=TRIALS)

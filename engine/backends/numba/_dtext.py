@@ -5,7 +5,7 @@ Text from constants is an id into the compile-time string table (:mod:`._text`);
 from a varying number cannot be, so it is kept as a *recipe*: a small tree of constant
 text, numbers (written in Excel's General format, :mod:`._decimal`), text ids, and the
 text functions applied to them (``&``, CONCAT, CONCATENATE, UPPER, LOWER, TRIM, LEFT,
-RIGHT, MID, REPT, IF).  Its error code is computed when the recipe is made (it never
+RIGHT, MID, REPT, SUBSTITUTE, REPLACE, IF).  Its error code is computed when the recipe is made (it never
 depends on the characters: the length of every recipe is bounded by :data:`MAX_DYN`, far
 below Excel's 32,767, so no text is ever too long).  Where characters are needed (LEN,
 FIND, SEARCH, comparisons) the recipe is written into a scratch buffer by the helpers of
@@ -47,7 +47,7 @@ MAX_DYN = 255          # characters of one dynamic text (beyond: not fused)
 MAX_REMAKE = 300       # lines a cell may spend making again the text of a cell it reads
 _CMP = {"=": "==", "<>": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 _MAKERS = frozenset({"CONCAT", "CONCATENATE", "UPPER", "LOWER", "TRIM", "LEFT", "RIGHT",
-                     "MID", "REPT", "IF"})
+                     "MID", "REPT", "IF", "SUBSTITUTE", "REPLACE"})
 _READERS = frozenset({"LEN", "VALUE", "FIND", "SEARCH", "CODE", "EXACT"})
 _CELL_LEVEL = re.compile(r"^(?:[vxk]\d+|\(?-?\d[\d.e+-]*\)?)$")
 _SELF = "@"            # a stored recipe's own computed value: the cell's v<k>
@@ -80,6 +80,7 @@ class DynamicTextMixin:
     if TYPE_CHECKING:  # provided by the Generator and TextMixin
         cells: dict[CellRef, Val]
         cell: CellRef | None
+        scratches: dict[str, int]
         lines: list[str]
         model: Any
         strings: list[str]
@@ -268,6 +269,29 @@ class DynamicTextMixin:
             n, en, hi = self._count(args[2], None, 0)
             e = self.err(self.chain([d.e, *ea[:1], *en[:1]], [*ea[1:], *en[1:]]))
             return Dyn(("mid", d.r, a, n), e, min(d.bound, hi))
+        if name == "SUBSTITUTE":
+            if not 3 <= len(args) <= 4:
+                raise NotFusable("SUBSTITUTE with a wrong number of arguments")
+            d, old, new = (self.recipe(a, True) for a in args[:3])
+            if len(args) == 4 and not isinstance(args[3], ir.Missing):
+                k, ek, _ = self._count(args[3], None, 1)
+            else:
+                k, ek = "0.0", ["0"]
+            bound = max(d.bound, d.bound * new.bound)
+            if bound > MAX_DYN:
+                raise NotFusable(f"SUBSTITUTE of text made per trial: up to {bound} characters")
+            e = self.err(self.chain([d.e, old.e, new.e, *ek[:1]], ek[1:]))
+            return Dyn(("subst", d.r, k, old.r, new.r, bound), e, bound)
+        if name == "REPLACE":
+            if len(args) != 4:
+                raise NotFusable("REPLACE with a wrong number of arguments")
+            d = self.recipe(args[0], True)
+            a, ea, _ = self._count(args[1], None, 1)
+            n, en, _ = self._count(args[2], None, 0)
+            new = self.recipe(args[3], True)
+            e = self.err(self.chain([d.e, *ea[:1], *en[:1], new.e], [*ea[1:], *en[1:]]))
+            bound = d.bound + new.bound
+            return Dyn(("repl", d.r, a, n, new.r, bound), e, bound)
         if len(args) != 2:   # REPT
             raise NotFusable("REPT with a wrong number of arguments")
         d = self.recipe(args[0], True)
@@ -314,12 +338,23 @@ class DynamicTextMixin:
                    max(then.bound, other.bound))
 
     # ------------------------------------------------------------ characters
-    def write(self, d: Dyn) -> tuple[str, str]:
-        """Code writing ``d`` into a new scratch buffer: (buffer, end); it starts at 0."""
+    def write(self, d: Dyn) -> tuple[str, str, str]:
+        """Code writing ``d`` into the dynamic text buffer: (buffer, start, end).  One buffer
+        serves the whole kernel (a scratch array of each segment): a cell's texts lie one
+        after the other in it, from 0 again in the next cell."""
         if d.bound > MAX_DYN:
             raise NotFusable(f"text made per trial of up to {d.bound} characters")
-        z = self.scratch(max(_measure(d.r, self.strings)[1], 1))
-        return z, self._emit(d.r, z, "0.0")
+        size = max(_measure(d.r, self.strings)[1], 1)
+        state = self.__dict__.get("_dyn_buffer")
+        if state is None:
+            state = self.__dict__["_dyn_buffer"] = [self.scratch(1), 0, 0]
+        z, lines, used = state
+        if lines != id(self.lines):   # a new cell
+            used = 0
+        state[1], state[2] = id(self.lines), used + size
+        self.scratches[z] = max(self.scratches[z], used + size)
+        start = lit(float(used))
+        return z, start, self._emit(d.r, z, start)
 
     def _emit(self, r: tuple, z: str, pos: str) -> str:
         tag = r[0]
@@ -338,6 +373,15 @@ class DynamicTextMixin:
             for part in r[1]:
                 pos = self._emit(part, z, pos)
             return pos
+        if tag in ("subst", "repl"):   # from buffers of their own into this one
+            _, t, tend = self.write(Dyn(r[1], "0", 0))
+            _, y, yend = self.write(Dyn(r[4], "0", 0))
+            if tag == "repl":
+                return self.value(f"drepl({z}, {pos}, {t}, {tend}, {r[2]}, {r[3]}, {y}, "
+                                  f"{yend})")
+            _, x, xend = self.write(Dyn(r[3], "0", 0))
+            return self.value(f"dsubst({z}, {pos}, {t}, {tend}, {x}, {xend}, {y}, {yend}, "
+                              f"{r[2]})")
         end = self._emit(r[1], z, pos) if tag != "if" else ""
         if tag == "case":
             return self.value(f"dcase({z}, {pos}, {end}, {1.0 if r[2] else 0.0})")
@@ -375,15 +419,15 @@ class DynamicTextMixin:
         if len(node.args) != 1 or isinstance(node.args[0], ir.Area):
             raise NotFusable("LEN with a wrong argument")
         d = self._text_arg(node.args[0])
-        _, end = self.write(d)
-        return Val(end, d.e, KNUM, 0.0, float(d.bound))
+        _, start, end = self.write(d)
+        return Val(self.value(f"{end} - {start}"), d.e, KNUM, 0.0, float(d.bound))
 
     def _read_code(self, node: ir.Call) -> Val:
         if len(node.args) != 1 or isinstance(node.args[0], ir.Area):
             raise NotFusable("CODE with a wrong argument")
         d = self._text_arg(node.args[0])
-        z, end = self.write(d)
-        k = self.value(f"dcode({z}, 0.0, {end})")
+        z, start, end = self.write(d)
+        k = self.value(f"dcode({z}, {start}, {end})")
         return Val(k, self.err(self.chain([d.e], [(f"({k} == 0.0)", VALUE)])), KNUM, 0.0,
                    127.0)
 
@@ -391,9 +435,9 @@ class DynamicTextMixin:
         if len(node.args) != 2 or any(isinstance(a, ir.Area) for a in node.args):
             raise NotFusable("EXACT with a wrong argument")
         a, b = self._text_arg(node.args[0]), self._text_arg(node.args[1])
-        y, yend = self.write(a)
-        z, zend = self.write(b)
-        same = self.value(f"dsame({y}, 0.0, {yend}, {z}, 0.0, {zend})")
+        z, ya, yb = self.write(a)
+        _, za, zb = self.write(b)
+        same = self.value(f"dsame({z}, {ya}, {yb}, {za}, {zb})")
         return Val(same, self.err(self.chain([a.e, b.e])), KBOOL, 0.0, 1.0)
 
     def _read_value(self, node: ir.Call) -> Val:
@@ -420,9 +464,9 @@ class DynamicTextMixin:
         if not case and any(ch in "*?~" for t in _texts(what.r, self.strings) for ch in t):
             raise NotFusable("SEARCH with wildcards, in text made per trial")
         i, ei = self._count_or_default(node.args[2] if len(node.args) > 2 else None)
-        y, yend = self.write(what)
-        z, zend = self.write(within)
-        pos = self.value(f"dfind({y}, 0.0, {yend}, {z}, 0.0, {zend}, {i}, "
+        z, ya, yb = self.write(what)
+        _, za, zb = self.write(within)
+        pos = self.value(f"dfind({z}, {ya}, {yb}, {za}, {zb}, {i}, "
                          f"{1.0 if case else 0.0})")
         e = self.err(self.chain([what.e, within.e, *ei[:1]], [*ei[1:], (f"({pos} <= 0.0)",
                                                                        VALUE)]))
@@ -446,9 +490,9 @@ class DynamicTextMixin:
             return Val(lit(x), e, KBOOL, x, x)
         da = a if isinstance(a, Dyn) else self._as_text_side(a)
         db = b if isinstance(b, Dyn) else self._as_text_side(b)
-        y, yend = self.write(da)
-        z, zend = self.write(db)
-        c = self.value(f"dcmp({y}, 0.0, {yend}, {z}, 0.0, {zend})")
+        z, ya, yb = self.write(da)
+        _, za, zb = self.write(db)
+        c = self.value(f"dcmp({z}, {ya}, {yb}, {za}, {zb})")
         return Val(self.value(f"b2f({c} {_CMP[op]} 0.0)"), e, KBOOL, 0.0, 1.0)
 
     def _side(self, node: ir.Node) -> Dyn | Val:
@@ -500,6 +544,10 @@ def _leaves(r: tuple) -> list[str]:
         return [x for p in r[1] for x in _leaves(p)]
     if tag == "if":
         return [r[1], *_leaves(r[2]), *_leaves(r[3])]
+    if tag == "subst":
+        return [*_leaves(r[1]), r[2], *_leaves(r[3]), *_leaves(r[4])]
+    if tag == "repl":
+        return [*_leaves(r[1]), r[2], r[3], *_leaves(r[4])]
     extra = {"case": [], "trim": [], "left": r[2:3], "right": r[2:3], "mid": r[2:4],
              "rept": r[2:3]}[tag]
     return [*_leaves(r[1]), *extra]
@@ -523,6 +571,12 @@ def _substitute(r: tuple, names: dict[str, str]) -> tuple:
         return ("case", _substitute(r[1], names), r[2])
     if tag == "rept":
         return ("rept", _substitute(r[1], names), names.get(r[2], r[2]), r[3])
+    if tag == "subst":
+        return ("subst", _substitute(r[1], names), names.get(r[2], r[2]),
+                _substitute(r[3], names), _substitute(r[4], names), r[5])
+    if tag == "repl":
+        return ("repl", _substitute(r[1], names), names.get(r[2], r[2]),
+                names.get(r[3], r[3]), _substitute(r[4], names), r[5])
     return (tag, _substitute(r[1], names), *(names.get(x, x) for x in r[2:]))
 
 
@@ -543,6 +597,8 @@ def _measure(r: tuple, strings: list[str]) -> tuple[int, int]:
     if tag == "if":
         (b1, s1), (b2, s2) = _measure(r[2], strings), _measure(r[3], strings)
         return max(b1, b2), s1 + s2
+    if tag in ("subst", "repl"):   # written from buffers of their own
+        return r[5], r[5]
     b, s = _measure(r[1], strings)
     if tag == "rept":
         return b * r[3], max(s, b * r[3])
@@ -561,6 +617,9 @@ def _texts(r: tuple, strings: list[str]) -> list[str]:
         return [t for p in r[1] for t in _texts(p, strings)]
     if tag == "if":
         return _texts(r[2], strings) + _texts(r[3], strings)
+    if tag in ("subst", "repl"):
+        return [*_texts(r[1], strings), *(_texts(r[3], strings) if tag == "subst" else []),
+                *_texts(r[4], strings)]
     return _texts(r[1], strings)
 
 

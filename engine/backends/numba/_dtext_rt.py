@@ -1,5 +1,6 @@
 """Runtime of dynamic text in the fused kernel: text made per trial, as code points in a
-scratch buffer (a float64 array the segment allocates once, ``z<n>``).
+scratch buffer (a float64 array each segment allocates once, ``z<n>``: a cell's texts lie
+one after the other in it).
 
 The generator (:mod:`._dtext`) writes a text at ``z[a:b]`` and transforms it in place; each
 helper takes the buffer and the positions as floats and returns the new end, mirroring the
@@ -20,7 +21,7 @@ _jit = njit(nogil=True, cache=True, error_model="numpy")
 
 # the names a generated kernel imports from this module
 KERNEL_NAMES = ("dput_num", "dput_tab", "dput_id", "dcase", "dtrim", "dleft", "dright", "dmid",
-                "drept", "dpick", "dcmp", "dfind", "dnumval", "dcount", "dcode", "dsame")
+                "drept", "dpick", "dcmp", "dfind", "dnumval", "dcount", "dcode", "dsame", "dsubst", "drepl")
 
 
 @_jit
@@ -149,9 +150,10 @@ def _fold(c):
 
 
 @_jit
-def dcmp(z, a, b, y, c, d):
-    """-1, 0 or 1: z[a:b] against y[c:d] as the numpy library compares text (casefold,
+def dcmp(z, a, b, c, d):
+    """-1, 0 or 1: z[a:b] against z[c:d] as the numpy library compares text (casefold,
     then by code point; ASCII)."""
+    y = z
     n = int(b - a)
     m = int(d - c)
     for j in range(min(n, m)):
@@ -165,9 +167,10 @@ def dcmp(z, a, b, y, c, d):
 
 
 @_jit
-def dfind(y, c, d, z, a, b, start, case):
-    """FIND (case != 0) or SEARCH without wildcards of y[c:d] in z[a:b] from ``start``
+def dfind(z, c, d, a, b, start, case):
+    """FIND (case != 0) or SEARCH without wildcards of z[c:d] in z[a:b] from ``start``
     (>= 1, from dcount): the 1-based position, or 0 where not found."""
+    y = z
     n = int(b - a)
     m = int(d - c)
     i = int(start)
@@ -190,18 +193,74 @@ def dfind(y, c, d, z, a, b, start, case):
 
 
 @_jit
+def _at(z, i, end, x, n):
+    """Whether z[x:x+n] occurs at z[i:] (before ``end``)."""
+    if i + n > end:
+        return False
+    for j in range(n):
+        if z[i + j] != z[x + j]:
+            return False
+    return True
+
+
+@_jit
+def dsubst(z, pos, ta, tb, xa, xb, ya, yb, inst):
+    """SUBSTITUTE(z[ta:tb], z[xa:xb], z[ya:yb]) at z[pos:]: every occurrence (inst 0) or
+    only the inst-th (non-overlapping, from the left, as str.replace and str.find count
+    them); an empty text to replace replaces nothing.  The new end."""
+    n, m, k, w = int(tb), int(xb - xa), int(yb - ya), int(pos)
+    count = 0
+    i = int(ta)
+    while i < n:
+        if m > 0 and _at(z, i, n, int(xa), m):
+            count += 1
+            if inst == 0.0 or count == int(inst):
+                for j in range(k):
+                    z[w + j] = z[int(ya) + j]
+                w += k
+            else:
+                for j in range(m):
+                    z[w + j] = z[i + j]
+                w += m
+            i += m
+        else:
+            z[w] = z[i]
+            w += 1
+            i += 1
+    return float(w)
+
+
+@_jit
+def drepl(z, pos, ta, tb, start, count, ya, yb):
+    """REPLACE: t[:start-1] + y + t[start-1+count:] at z[pos:], t = z[ta:tb], y = z[ya:yb]
+    (start >= 1, count >= 0 from dcount); the new end."""
+    a, n, w = int(ta), int(tb - ta), int(pos)
+    head = min(int(start) - 1, n)
+    for j in range(head):
+        z[w + j] = z[a + j]
+    w += head
+    for j in range(int(yb - ya)):
+        z[w + j] = z[int(ya) + j]
+    w += int(yb - ya)
+    for j in range(min(int(start) - 1 + int(count), n), n):
+        z[w] = z[a + j]
+        w += 1
+    return float(w)
+
+
+@_jit
 def dcode(z, a, b):
     """CODE of z[a:b] (ASCII: the code point; "" -> 0, which the generator makes #VALUE!)."""
     return z[int(a)] if b > a else 0.0
 
 
 @_jit
-def dsame(z, a, b, y, c, d):
-    """EXACT: 1.0 where z[a:b] and y[c:d] are the same text (case counts), else 0.0."""
+def dsame(z, a, b, c, d):
+    """EXACT: 1.0 where z[a:b] and z[c:d] are the same text (case counts), else 0.0."""
     if b - a != d - c:
         return 0.0
     for j in range(int(b - a)):
-        if z[int(a) + j] != y[int(c) + j]:
+        if z[int(a) + j] != z[int(c) + j]:
             return 0.0
     return 1.0
 
