@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 BATCH_MIN = 16  # fewer copies than this are computed cell by cell
+CHUNK = 65_536  # copies computed at once (what is gathered for them is held meanwhile)
 
 # per-value functions whose copies may run as one vector (no references taken as ranges, no
 # position, no context, no random stream or clock)
@@ -117,36 +118,39 @@ class Batches:
 
     def __init__(self, model: Model, env: Env, order: list[CellRef]) -> None:
         self.model, self.env = model, env
-        groups: dict[int, list[CellRef]] = {}
-        entries: dict[int, Any] = {}
         code = model._code
-        for c in order:
+        count: dict[int, int] = {}
+        refused: set[int] = set()
+        plain: dict[int, bool] = {}
+        for c in order:  # no structure per cell: a 10^6-cell pass holds enough already
             cc = code.get(c)
             fam = None if cc is None else cc.family
-            if fam is not None:
-                groups.setdefault(id(fam), []).append(c)
-                entries[id(fam)] = fam
-        self.family: dict[CellRef, int] = {}
-        self.waiting: dict[int, list[CellRef]] = {}
-        for k, members in groups.items():
-            if len(members) >= BATCH_MIN and self._accepted(entries[k], members):
-                for c in members:
-                    self.family[c] = k
-                self.waiting[k] = []
+            if fam is None:
+                continue
+            k = id(fam)
+            count[k] = count.get(k, 0) + 1
+            if k in refused:
+                continue
+            if k not in plain:
+                plain[k] = not (fam.ranges or fam.broken) and _plain(fam.node)
+            if not plain[k] or any((d := code.get(x)) is not None and d.family is fam
+                                   for x in cc.deps):
+                refused.add(k)  # a copy reads another copy (a running total)
+        # family (id of its template) -> its copies put off so far
+        self.waiting: dict[int, list[CellRef]] = {
+            k: [] for k, n in count.items() if n >= BATCH_MIN and k not in refused}
         self._running: set[int] = set()
         self.batched = 0  # cells computed in batches (tests, benches)
 
-    def _accepted(self, entry: Any, members: list[CellRef]) -> bool:
-        if entry.ranges or entry.broken or not _plain(entry.node):
-            return False
-        inside = set(members)
-        code = self.model._code
-        return not any(d in inside for c in members for d in code[c].deps)
+    def _family(self, c: CellRef) -> int | None:
+        cc = self.model._code.get(c)
+        fam = None if cc is None else cc.family
+        return None if fam is None or id(fam) not in self.waiting else id(fam)
 
     def defer(self, c: CellRef) -> bool:
         """Put ``c`` off when it is a copy of a batched family (True); else flush the families
         whose waiting copies ``c`` reads (False: the caller computes ``c``)."""
-        k = self.family.get(c)
+        k = self._family(c)
         if k is not None:
             self.waiting[k].append(c)
             return True
@@ -154,10 +158,10 @@ class Batches:
         return False
 
     def _ready(self, deps: list[CellRef]) -> None:
-        family = self.family
+        waiting, values = self.waiting, self.env.values
         for d in deps:
-            k = family.get(d)
-            if k is not None and self.waiting[k] and d not in self.env.values:
+            k = self._family(d)
+            if k is not None and waiting[k] and d not in values:
                 self.flush(k)
 
     def finish(self) -> None:
@@ -177,15 +181,22 @@ class Batches:
             for c in members:  # what the copies read first (other families' copies)
                 self._ready(code[c].deps)
             members = [c for c in members if c not in values]
-            if len(members) < BATCH_MIN or not self._run(members):
-                for c in members:
+            compiled = None
+            for i in range(0, len(members), CHUNK):
+                part = members[i:i + CHUNK]
+                if len(part) >= BATCH_MIN and compiled is not False:
+                    compiled = self._run(part, compiled)
+                    if compiled is not False:
+                        continue
+                for c in part:
                     if c not in values:
                         self.env.compute(c)
         finally:
             self._running.discard(k)
 
-    def _run(self, members: list[CellRef]) -> bool:
-        """Compute ``members`` as one vector formula; False (nothing set) when they cannot."""
+    def _run(self, members: list[CellRef], compiled: Any) -> Any:
+        """Compute ``members`` as one vector formula; returns the code (given again for the
+        next chunk of the family), or False (nothing set) when they cannot."""
         model, env = self.model, self.env
         ccs = [model._code[c] for c in members]
         first = ccs[0].node
@@ -212,12 +223,16 @@ class Batches:
             if got is None:
                 return False
             inputs[r] = got
+        del columns
+        for cc in ccs:  # the copies' IR is not needed any more (made again if it is)
+            cc.release()
         n = len(members)
         try:
-            code, info = compile_formula(first, members[0])
-            if info != CompileInfo():
-                return False
-            out = code(_VectorEnv(env, n, inputs))
+            if compiled is None:
+                compiled, info = compile_formula(first, members[0])
+                if info != CompileInfo():
+                    return False
+            out = compiled(_VectorEnv(env, n, inputs))
         except Exception as exc:  # computed cell by cell, which reports what it is
             log.debug("%s: batch of %d copies left to the cells: %r", members[0], n, exc)
             return False
@@ -237,4 +252,4 @@ class Batches:
         for cc in ccs:
             cc.computed_in_batch()
         self.batched += n
-        return True
+        return compiled

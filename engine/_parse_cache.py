@@ -142,6 +142,19 @@ class _Entry:
     col_rel: list[tuple[bool, ...]] | None = None
     broken: bool = False
     plan: list[tuple[int, Node | None, int]] | None = None  # see _plan, made on the first hit
+    # the positions in ``refs`` of engine.ir.read_references(node), in its order; None: not
+    # worked out yet, False: they are not the same references (ROW(A1), OFFSET's base)
+    read_order: list[int] | bool | None = None
+
+
+def _read_order(entry: _Entry) -> list[int] | bool:
+    """Where each of the references a formula reads comes in its ``refs`` (see _Entry)."""
+    where = {id(x): i for i, x in enumerate(entry.refs)}
+    read = ir.read_references(entry.node)
+    if len(where) != len(entry.refs) or len(read) != len(entry.refs) or \
+            any(id(x) not in where for x in read):
+        return False
+    return [where[id(x)] for x in read]
 
 
 def _learn(entry: _Entry, node: Node, dr: int, dc: int) -> bool:
@@ -219,6 +232,9 @@ class ParseCache:
     # the template the last formula got (its IR is the template's, references moved), else
     # None: the copies of one template can be computed together (engine._batches)
     last: _Entry | None = field(default=None, repr=False)
+    # the references the last formula reads (engine.ir.read_references of its IR) when the
+    # template says which they are (a copy of a formula without ranges), else None
+    last_read: list[Ref | Area] | None = field(default=None, repr=False)
 
     def get(self, text: str, sheet: str, row: int, col: int, array: bool,
             parse: Callable[[], tuple[Node, bool]],
@@ -226,7 +242,7 @@ class ParseCache:
         """The formula's IR before the cell pass, and whether it holds a range; ``parse``
         parses it in full (and raises FormulaError for a bad formula); ``bounds``: the rows
         and columns a sheet holds (areas are clipped to them)."""
-        self.last = None
+        self.last = self.last_read = None
         key = relative_key(text, row, col)
         if key is None:
             self.parses += 1
@@ -247,6 +263,11 @@ class ParseCache:
                 if entry.plan is None:
                     entry.plan = _plan(entry.node)
                 self.last = entry
+                if not entry.ranges:
+                    if entry.read_order is None:
+                        entry.read_order = _read_order(entry)
+                    if entry.read_order is not False:
+                        self.last_read = [refs[i] for i in entry.read_order]  # type: ignore[union-attr]
                 return _rebuilt(entry.plan, refs), entry.ranges
         self.parses += 1
         node, ranges = parse()

@@ -348,9 +348,9 @@ def _check_model(model: Model, max_mismatches: int) -> CheckReport:
     order, _ = model.order(cells)
     # and the first unsupported or bad cell each cell reads (to explain a mismatch)
     bad_upstream: dict[CellRef, CellRef] = {}
-    for c in order:
+    for c in order if direct_volatile or bad_cells else ():
         deps = model.deps(c)
-        if c in direct_volatile or any(d in volatile for d in deps):
+        if c in direct_volatile or (volatile and any(d in volatile for d in deps)):
             volatile.add(c)
         if bad_cells:
             up = next((d if d in bad_cells else bad_upstream[d] for d in deps
@@ -360,7 +360,7 @@ def _check_model(model: Model, max_mismatches: int) -> CheckReport:
     in_cycle = {c for cyc in cycles for c in cyc}
     # cells in a cycle or reading one are not in the order: without iteration they keep their
     # cached values (model.evaluate), so comparing them would only compare a value with itself
-    after_cycle = set(cells) - set(order)
+    after_cycle = set(cells) - set(order) if len(order) != len(cells) else set()
     # iterate="1": Excel computed the cycles and what reads them (engine.iterative): compared
     iterated = after_cycle if calc.get("iterate") else set()
     iterative_compared = 0

@@ -242,7 +242,9 @@ class Model:
             self._code[ref] = cc
             return cc
         node = self._parse(ref)
-        cc = CellCode(node, self._static_deps(node), ref, self, family=self.resolver.formulas.last)
+        cache = self.resolver.formulas
+        deps = self._static_deps(node, cache.last_read)
+        cc = CellCode(node, deps, ref, self, family=cache.last)
         self._code[ref] = cc
         return cc
 
@@ -251,7 +253,7 @@ class Model:
         read)."""
         cell = self.workbook.cell(ref)
         assert cell is not None and cell.formula is not None
-        self.resolver.formulas.last = None
+        self.resolver.formulas.last = self.resolver.formulas.last_read = None
         try:
             return ir.parse_formula(cell.formula, ref.sheet, self.resolver, cell=ref,
                                     array=cell.array_ref is not None)
@@ -259,9 +261,11 @@ class Model:
             self._errors[ref] = str(exc)
             return ir.BadRef(cell.formula, str(exc))
 
-    def _static_deps(self, node: ir.Node) -> list[CellRef]:
+    def _static_deps(self, node: ir.Node, read: list[ir.Ref | ir.Area] | None = None
+                     ) -> list[CellRef]:
+        """The formula cells ``node`` reads (``read``: its read_references, when known)."""
         out: list[CellRef] = []
-        for r in ir.read_references(node):
+        for r in ir.read_references(node) if read is None else read:
             if isinstance(r, ir.Ref):
                 if self.is_formula(r.cell):
                     out.append(r.cell)

@@ -72,9 +72,10 @@ def test_batched_copies_give_the_cell_by_cell_values(tmp_path, monkeypatch):
     assert together[model_module.CellRef("Sheet1", 6, 8)][1] == 0.5        # A6 + blank
 
 
-@pytest.mark.parametrize("minimum", [2, 16])
-def test_check_report_is_the_same_with_batches(tmp_path, monkeypatch, minimum):
+@pytest.mark.parametrize(("minimum", "chunk"), [(2, 65_536), (16, 65_536), (4, 16)])
+def test_check_report_is_the_same_with_batches(tmp_path, monkeypatch, minimum, chunk):
     path = _book(tmp_path / "copies.xlsx")
+    monkeypatch.setattr(batches, "CHUNK", chunk)  # 16: a family in chunks, the last short
     monkeypatch.setattr(model_module, "BATCH_MIN", 10**9)
     alone = check_model(Model.open(path)).to_dict()
     monkeypatch.setattr(batches, "BATCH_MIN", minimum)
