@@ -8,27 +8,32 @@ the service's threads or sockets), each worker recycled after :data:`TASKS_PER_W
 workbooks.  A worker opens the workbook with the service's limits, compiles the spec and
 sends back the compiled job (cloudpickle) with the parsed model it refers to, which the
 service's cache keeps (weighed, and dropped, as a model parsed in the service would be), so
-that later specs on the same workbook (a new seed) compile without parsing again.  Workers run at a lower scheduling priority
+that later specs on the same workbook (a new seed) compile without parsing again; its sheets
+travel column by column (:func:`dumps`), as loading them cell by cell held the service's GIL
+for seconds.  Workers run at a lower scheduling priority
 (:data:`NICE`): when the CPUs are short, the service's requests and running jobs go first.  The engine's errors come back as they were raised; a
 worker that dies (out of memory) is one clear error and a fresh pool.
 """
 
 from __future__ import annotations
 
+import io
 import logging
 import multiprocessing
 import os
 import pickle
 import threading
+from collections import ChainMap
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
 from engine.backends import Job
 from engine.errors import McdeskError
 from engine.model import Model
-from engine.workbook import Limits
+from engine.workbook import Cell, Limits, Sheet
 
 from .errors import RemoteSpecError
 
@@ -43,8 +48,6 @@ NICE = 10                 # parse workers' scheduling priority below the service
 def _prepare(path: str, limits: Limits, spec: dict) -> bytes:
     """In the worker: parse and compile; (job, model) cloudpickled (the job's program
     refers to the model: one copy of it travels)."""
-    import cloudpickle
-
     from engine.simulate import prepare
     from engine.spec import SimulationSpec
 
@@ -57,7 +60,33 @@ def _prepare(path: str, limits: Limits, spec: dict) -> bytes:
         except Exception:  # noqa: BLE001
             raise McdeskError(str(exc)) from None
         raise
-    return cloudpickle.dumps((job, model))
+    return dumps((job, model))
+
+
+def _rebuild_sheet(state: dict, keys: list, columns: tuple) -> Sheet:
+    return Sheet(cells=dict(zip(keys, map(Cell, *columns), strict=True)), **state)
+
+
+def _reduce_sheet(sheet: Sheet) -> tuple:
+    """A sheet as its fields and its cells column by column (one list per Cell field):
+    pickled and unpickled without a pickle record per cell (a 300,000-cell sheet: 2.9 s to
+    dump, 2.7 s to load under the service's GIL cell by cell; 0.35 s and 1.4 s this way)."""
+    cells = list(sheet.cells.values())
+    state = {f.name: getattr(sheet, f.name) for f in fields(Sheet) if f.name != "cells"}
+    columns = tuple([getattr(c, f.name) for c in cells] for f in fields(Cell))
+    return _rebuild_sheet, (state, list(sheet.cells), columns)
+
+
+def dumps(obj: Any) -> bytes:
+    """``obj`` cloudpickled, its workbook's sheets column by column (:func:`_reduce_sheet`)."""
+    import cloudpickle
+
+    class Pickler(cloudpickle.CloudPickler):
+        dispatch_table = ChainMap({Sheet: _reduce_sheet}, cloudpickle.CloudPickler.dispatch_table)
+
+    buf = io.BytesIO()
+    Pickler(buf).dump(obj)
+    return buf.getvalue()
 
 
 def _noop() -> int:
