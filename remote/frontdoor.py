@@ -134,6 +134,7 @@ class UploadGate:
             full = isinstance(exc, QueueFullError)
             hold = self.tarpit.delay(who)
             if hold:
+                self.jobs.counters["refusals_held"] += 1
                 await self.tarpit.wait(who, hold)
             await refuse(send, 503 if full else 429, "queue_full" if full else "too_many_jobs",
                          str(exc), {"Retry-After": str(int(exc.retry_after))})

@@ -149,7 +149,7 @@ class JobManager:
         self.counters: dict[str, float] = {"submitted": 0, "trials": 0, "rejected_queue": 0,
                                            "rejected_token": 0, "rejected_upload": 0,
                                            "rejected_auth": 0, "rejected_memory": 0,
-                                           "rejected_parse": 0}
+                                           "rejected_parse": 0, "refusals_held": 0}
         self.finished_by_state: dict[str, int] = {s.value: 0 for s in State if s not in ACTIVE}
         self.last_rate = 0.0
         self._stop = threading.Event()

@@ -26,6 +26,12 @@ def render(manager: JobManager) -> str:
           [({"state": s}, n) for s, n in sorted(manager.finished_by_state.items())])
     _line(out, "mcdesk_jobs_rejected_total", "counter", "Requests refused, by reason.",
           [({"reason": r}, c[f"rejected_{r}"]) for r in ("queue", "token", "upload", "auth", "memory", "parse")])
+    _line(out, "mcdesk_refusals_held_total", "counter",
+          "Refusals held back (a subject retrying at once; MCDESK_REFUSAL_HOLD_S).",
+          [({}, c["refusals_held"])])
+    _line(out, "mcdesk_uploads_in_flight", "gauge",
+          "Submissions let in whose body is being read.",
+          [({}, sum(manager.uploading.values()))])
     _line(out, "mcdesk_jobs_queued", "gauge", "Jobs waiting for a slot.", [({}, queued)])
     _line(out, "mcdesk_jobs_running", "gauge", "Jobs running.", [({}, running)])
     _line(out, "mcdesk_queue_capacity", "gauge", "Jobs the queue holds.",

@@ -126,6 +126,9 @@ def test_a_subject_retrying_at_once_has_its_refusals_held_back(svc):
             took.append(dt)
         fast, slow = took[:Tarpit().free], took[Tarpit().free:]
         assert max(fast) < HOLD_S / 2 and min(slow) >= HOLD_S * 0.9, took
+        metrics = httpx.get(f"{svc.url}/metrics").text
+        assert "mcdesk_refusals_held_total 1\n" in metrics
+        assert "mcdesk_uploads_in_flight 2\n" in metrics  # the two still sending
         # another subject's refusal is not held back by the hammer's
         others = [_open_upload(svc, svc.token("calm")) for _ in range(2)]
         sock = _open_upload(svc, svc.token("calm"))
