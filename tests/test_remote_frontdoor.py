@@ -55,6 +55,16 @@ def _answer(sock: socket.socket, timeout: float = 10.0) -> tuple[int, dict[str, 
     return status, headers, took
 
 
+def _uploads_seen(svc: ServiceProcess, n: int, timeout: float = 20.0) -> None:
+    """Wait until the service counts ``n`` uploads in flight (their headers were read)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if f"mcdesk_uploads_in_flight {n}\n" in httpx.get(f"{svc.url}/metrics").text:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"the service never counted {n} uploads in flight")
+
+
 def _closed(sock: socket.socket, timeout: float = 5.0) -> bool:
     """Whether the server closed the connection (EOF or reset) after its answer."""
     sock.settimeout(timeout)
@@ -72,7 +82,7 @@ def test_uploads_in_flight_count_against_the_subject_and_a_refusal_reads_no_body
     token = svc.token("uploader")
     first = [_open_upload(svc, token) for _ in range(2)]  # the limit: 2, bodies not sent yet
     try:
-        time.sleep(0.3)
+        _uploads_seen(svc, 2)
         extra = _open_upload(svc, token)
         status, headers, took = _answer(extra)
         assert status == 429 and headers["retry-after"] == "2", headers
@@ -89,7 +99,7 @@ def test_uploads_in_flight_count_against_the_subject_and_a_refusal_reads_no_body
         for s in first:
             s.close()
     # the uploads ended (the client went away): the subject has its room back
-    time.sleep(0.5)
+    _uploads_seen(svc, 0)
     with httpx.Client(base_url=svc.url, timeout=30) as http:
         r = http.post("/v1/jobs", headers={"Authorization": f"Bearer {token}"},
                       files={"workbook": ("b.xlsx", b"not a zip")}, data={"spec": "{}"})
@@ -116,7 +126,7 @@ def test_a_subject_retrying_at_once_has_its_refusals_held_back(svc):
     token = svc.token("hammer")
     first = [_open_upload(svc, token) for _ in range(2)]
     try:
-        time.sleep(0.3)
+        _uploads_seen(svc, 2)
         took = []
         for _ in range(Tarpit().free + 1):  # the window (2 s) outlasts them all
             sock = _open_upload(svc, token)
