@@ -27,7 +27,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse
+from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 
 from engine import __version__ as engine_version
 from engine.backends import available_backends, get_backend
@@ -85,6 +85,8 @@ def body_limit(limit: int, on_reject: Callable[[], None]) -> dict[str, Any]:
 async def _no_receive() -> dict:  # pragma: no cover - responses never read the body
     return {"type": "http.disconnect"}
 
+
+SMALL_RESULT_BYTES = 1 << 20  # a RESULT.json this small is answered from the event loop
 
 JOB_FORM = {
     "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
@@ -291,11 +293,15 @@ def create_app(settings: Settings, manager: JobManager | None = None) -> FastAPI
         return rec.public()
 
     @app.get("/v1/jobs/{job_id}/result", tags=["jobs"])
-    async def result(job_id: str, who: Subject, samples: bool = False) -> FileResponse:
+    async def result(job_id: str, who: Subject, samples: bool = False) -> Response:
         path = jobs.result_file(job_id, who, samples)
         if samples:
             return FileResponse(path, media_type="application/octet-stream",
                                 filename=f"{job_id}-samples.npz")
+        if path.stat().st_size <= SMALL_RESULT_BYTES:
+            # read here: a FileResponse's stat, open and reads are each a hop to a worker
+            # thread and back, which a busy CPU makes slow (issue 17's victim under a flood)
+            return Response(path.read_bytes(), media_type="application/json")
         return FileResponse(path, media_type="application/json")
 
     @app.delete("/v1/jobs/{job_id}", tags=["jobs"])
