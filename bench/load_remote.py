@@ -26,14 +26,18 @@ RSS against its memory budget (``--budget`` MiB, MCDESK_MEMORY_BUDGET)::
 (MCDESK_REFUSAL_HOLD_S=0) and held back (the default; remote.frontdoor), side by side;
 ``--parse-in-service`` parses workbooks in the service's own threads (MCDESK_PARSE_PROCESSES=0).
 
-Measured (session 22, ``--abuse --hammer --compare --jobs 10 --rounds 2``, 2 cores shared by
-~7 engineers at load average 7.5-9.6, so the idle baseline itself moves between 0.15 and
-0.25 s): submissions decided from their headers before the body is read, refusals closing
-the connection, uploads in flight counted against the subject::
+Measured (session 22, ``--abuse --hammer --compare --jobs 10 --rounds 2``, three runs, 2 cores
+shared by ~7 engineers at load average 6.3-9.8, so the idle baseline itself moves between
+0.13 and 0.25 s): submissions decided from their headers before the body is read, refusals
+closing the connection, uploads in flight counted against the subject::
 
-    refusals at once  : abuser 113-115 refused requests/s; victim p50 4.54x  p95 3.55x idle
-    refusals held back: abuser 4-6 requests/s;             victim p50 1.36x  p95 0.79x idle
-    service peak RSS 263-268 MiB (with its parse processes 444-474 MiB), budget 2,048 MiB
+    refusals at once  : abuser 92-136 refused requests/s; victim p50 4.54x 5.09x 3.98x,
+                        p95 3.55x 2.14x 3.49x idle
+    refusals held back: abuser 4-8 requests/s;            victim p50 1.36x 0.91x 1.21x,
+                        p95 0.79x 0.37x 0.43x idle
+    service peak RSS 262-268 MiB (with its parse processes 444-481 MiB), budget 2,048 MiB
+
+(the third run with a small RESULT.json answered from the event loop, no worker thread.)
 
 (session 21, flood threads in the bench's own process, refusals at once and kept-alive
 connections: p50 2.4-4.3x, p95 1.4-2.9x.)  A control run flooding a second service on the
