@@ -291,6 +291,27 @@ class Model:
         self._area_deps[area] = got
         return got
 
+    def _share_refs(self) -> None:
+        """Every dependency list and the formula index holding the very CellRef objects that
+        key the parsed cells, not the copies each formula's IR made: once the IR is released
+        (the deterministic pass), a 10^6-cell workbook keeps one object per cell, not three."""
+        code = self._code
+
+        def shared(refs: list[CellRef]) -> list[CellRef]:
+            out = []
+            for d in refs:
+                cc = code.get(d)
+                out.append(d if cc is None or cc.ref is None else cc.ref)
+            return out
+
+        for cc in code.values():
+            if cc.deps and cc.ref is not None:
+                cc.deps = shared(cc.deps)
+        for area, refs in self._area_deps.items():
+            self._area_deps[area] = shared(refs)
+        for sheet, (rows, cols, refs) in self._formula_index.items():
+            self._formula_index[sheet] = (rows, cols, shared(refs))
+
     def deps(self, ref: CellRef) -> list[CellRef]:
         cc = self._code.get(ref)
         if cc is not None:
@@ -308,7 +329,7 @@ class Model:
         if self._last_order is not None and self._last_order[0] == key:
             order, cycles = self._last_order[1]
             return list(order), [list(c) for c in cycles]
-        got = topological_order(sorted(key, key=_position), self.deps)
+        got = topological_order(sorted(key), self.deps)  # CellRef: a (sheet, row, col) tuple
         self._last_order = (key, got)
         return list(got[0]), [list(c) for c in got[1]]
 
@@ -328,6 +349,8 @@ class Model:
                   now: float | None, seed: int) -> tuple[dict[CellRef, Vec], list[list[CellRef]]]:
         targets = self.workbook.formula_cells() if cells is None else list(cells)
         needed = self.upstream(targets)
+        if len(needed) >= SHARE_REFS_MIN:
+            self._share_refs()
         order, cycles = self.order(needed)
         env = Env(self, n=1, now=excel_now() if now is None else now, seed=seed)
         env.cache_areas = True
@@ -443,11 +466,6 @@ class Model:
             forced |= more
 
 
-def _position(c: CellRef) -> tuple[str, int, int]:
-    """CellRef's own order, as a tuple (sorting 10^6 cells: compared in C, not in Python)."""
-    return c.sheet, c.row, c.col
-
-
 def _as_vec(x: object) -> Vec:
     if isinstance(x, Vec):
         return x
@@ -514,6 +532,7 @@ class Program:
         return {c: env.cell(c) for c in self.outputs}
 
 
+SHARE_REFS_MIN = 50_000          # formula cells from which a pass shares their CellRefs
 AREA_CACHE_MIN = 64              # ranges smaller than this are cheaper to read again
 AREA_CACHE_CELLS = 20_000_000    # cells of the ranges the deterministic pass keeps
 

@@ -84,3 +84,18 @@ def test_check_report_is_the_same_with_batches(tmp_path, monkeypatch, minimum, c
     alone.pop("elapsed_s")
     together.pop("elapsed_s")
     assert together == alone
+
+
+def test_dependency_lists_share_the_parsed_cells_objects(tmp_path, monkeypatch):
+    """A big pass keeps one CellRef object per formula cell: each dependency list holds the
+    object that keys the parsed cell, not the copy its formula's IR made (same values)."""
+    path = _book(tmp_path / "copies.xlsx")
+    alone, _ = _values(path, monkeypatch, 10**9)
+    monkeypatch.setattr(model_module, "SHARE_REFS_MIN", 1)
+    model = Model.open(path)
+    values, _ = model.evaluate()
+    keys = {c: c for c in model._code}
+    deps = [d for cc in model._code.values() if cc.ref is not None for d in cc.deps]
+    assert len(deps) > 4 * ROWS
+    assert all(d is keys[d] for d in deps)
+    assert {c: (v.kind, v.scalar()) for c, v in values.items()} == alone
