@@ -93,9 +93,10 @@ def test_text_made_from_varying_numbers_is_fused(backend):
         "B19": '=VALUE(TRIM(UPPER(A1*1E-9)))', "B20": '=EXACT(UPPER(A1*1E-9&"e"),A1*1E-9&"E")',
         "B21": '=SEARCH("E-",B2)', "B22": '=(A2&"")<"10"', "B23": '=A1&"">5',
         "B24": '=ROUND(A2,0)&""', "B25": '=IF(B24="3",1,2)+LEN(B24)',
-        **_chars("B1", 23, 1), **_chars("B18", 28, 30),
+        "B26": '=IF(A1>2,"ab","c")&A1&(A2>3)', "B27": '=LEN(B26)+FIND("3",B26&"3")',
+        **_chars("B1", 23, 1), **_chars("B18", 28, 30), **_chars("B26", 12, 60),
     }
-    outputs = [f"B{i}" for i in range(1, 26)] + [k for k in cells if k.startswith("Z")]
+    outputs = [f"B{i}" for i in range(1, 28)] + [k for k in cells if k.startswith("Z")]
     model, got, _ = check(backend, cells, outputs)
     assert len(np.unique(got[0][model.ref("Sheet1!B3")])) > 1   # the lengths vary
     b1 = [got[0][model.ref(f"Sheet1!Z{j}")][0] for j in range(1, 8)]

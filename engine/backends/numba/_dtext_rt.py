@@ -53,9 +53,11 @@ def dput_tab(z, pos, kv, off, n):
 
 
 @_jit
-def dput_id(z, pos, kv, off, idx):
-    """Text id ``idx`` at z[pos:]: kv[off + 2 * idx] is where its code points are in kv,
-    the next entry how many."""
+def dput_id(z, pos, kv, off, idx, nids):
+    """Text id ``idx`` (of ``nids``) at z[pos:]: kv[off + 2 * idx] is where its code points
+    are in kv, the next entry how many (an id out of range, under an error: nothing)."""
+    if not (0.0 <= idx < nids):
+        return pos
     i = int(off) + 2 * int(idx)
     return dput_tab(z, pos, kv, kv[i], kv[i + 1])
 
