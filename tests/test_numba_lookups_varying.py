@@ -15,7 +15,7 @@ from engine.backends.numpy import NumpyBackend  # noqa: E402
 from engine.model import Model  # noqa: E402
 from tests.test_backend_numba import assert_same, job_for, run, tri  # noqa: E402
 
-TRIALS = 2_000
+TRIALS = 1_000
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ from engine.backends.numpy import NumpyBackend  # noqa: E402
 from engine.model import Model  # noqa: E402
 from tests.test_backend_numba import assert_same, job_for, run, tri  # noqa: E402
 
-TRIALS = 2_000
+TRIALS = 1_000
 
 
 @pytest.fixture(scope="module")
@@ -78,6 +78,12 @@ CALENDAR = {
     "B7": "=WORKDAY(A1,A2*300000)",                                # beyond 9999: #NUM!
     "B8": "=WORKDAY.INTL(A1,A2,99)+YEAR(A1)",                      # no such weekend: #NUM!
     "B9": "=YEAR(A1)*10000+MONTH(A1+A2)*100+DAY(A1)+YEARFRAC(A1,A3,1)",
+    # Excel's documented examples (1900 system): WORKDAY(2008-10-01, 151) is 2009-04-30
+    # (39933), with the holidays 2008-11-26, 2008-12-04, 2009-01-21 2009-05-05 (39938);
+    # NETWORKDAYS(2012-10-01, 2013-03-01, 2012-11-22) is 109
+    "G1": 39778.0, "G2": 39786.0, "G3": 39834.0, "G4": 41235.0,
+    "B10": "=WORKDAY(39722+A2*0,151)", "B11": "=WORKDAY(39722+A2*0,151,G1:G3)",
+    "B12": "=NETWORKDAYS(41183+A2*0,41334,G4)",
 }
 INPUTS = [tri("Sheet1!A1", 44900.0, 45000.0, 45200.0), tri("Sheet1!A2", -20.0, 10.0, 40.0),
           tri("Sheet1!A3", 45100.0, 45300.0, 45500.0)]
@@ -88,30 +94,16 @@ def test_working_days_and_dates(backend, tmp_path, mac):
     """The same formulas in a 1900 and a 1904 workbook: the 1904 one counts its serials from
     1904-01-01, so its weekdays, years and working days differ (by 1462 days)."""
     model = book(tmp_path, CALENDAR, mac=mac)
-    outs = [f"B{i}" for i in range(1, 10)]
+    outs = [f"B{i}" for i in range(1, 13)]
     job, got = check(backend, model, outs, INPUTS)
     assert len(np.unique(values(job, got, "B2"))) > 20
     assert codes(job, got, "B6") >= {0, 6} and codes(job, got, "B7") >= {6}
     assert codes(job, got, "B8") == {6}
     years = np.floor(values(job, got, "B9") / 10000)
     assert set(years.tolist()) <= ({2022.0, 2023.0} if not mac else {2026.0, 2027.0})
-
-
-def test_working_days_of_known_dates(backend, tmp_path):
-    """Excel's documented examples: WORKDAY(2008-10-01, 151) is 2009-04-30 (39933), with
-    the holidays 2008-11-26, 2008-12-04, 2009-01-21 2009-05-05 (39938);
-    NETWORKDAYS(2012-10-01, 2013-03-01, 2012-11-22) is 109."""
-    cells = {"A1": 39722.0, "A2": 41183.0, "H1": 39778.0, "H2": 39786.0, "H3": 39834.0,
-             "H4": 41235.0, "B1": "=WORKDAY(ROUND(A1,0),151,H1:H3)",
-             "B3": "=WORKDAY(ROUND(A1,0),151)",
-             "B2": "=NETWORKDAYS(ROUND(A2,0),41334,H4)"}
-    model = book(tmp_path, cells)
-    job, got = check(backend, model, ["B1", "B2", "B3"],
-                     [tri("Sheet1!A1", 39721.8, 39722.0, 39722.2),
-                      tri("Sheet1!A2", 41182.8, 41183.0, 41183.2)])
-    assert set(values(job, got, "B1").tolist()) == {39938.0}
-    assert set(values(job, got, "B3").tolist()) == {39933.0}
-    assert set(values(job, got, "B2").tolist()) == {109.0}
+    if not mac:
+        known = [set(values(job, got, f"B{i}").tolist()) for i in (10, 11, 12)]
+        assert known == [{39933.0}, {39938.0}, {109.0}]
 
 
 def test_runtime_working_days_are_numpys_busday_functions():
