@@ -22,7 +22,8 @@ numpy backend.  What was left to numpy, and why, is logged (INFO), kept in
 :attr:`NumbaBackend.last_fallback`, and given cell by cell by :func:`fused_report`.
 
 Plans are kept for the process by their content (:mod:`._plan_cache`: a run prepared
-again, on a new backend, finds its plan).  Kernels are cached in the process by the hash of
+again, on a new backend, finds its plan), and on disk beside the kernels (:mod:`._plan_store`:
+a new process reading the same workbook finds it too).  Kernels are cached in the process by the hash of
 their source, and on disk by numba (``cache=True``) next to the generated source, in
 ``platformdirs.user_cache_dir("mcdesk")`` (``MCDESK_KERNEL_CACHE`` overrides it);
 :attr:`NumbaBackend.last_compile_s` says how long
