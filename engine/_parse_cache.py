@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from threading import get_ident
 
 from . import ir  # engine.ir imports this module: ir.* is looked up when called
 from ._ir_nodes import MAX_COL, MAX_ROW, Area, Node, Ref, children, clip, rebuild
@@ -229,12 +230,17 @@ class ParseCache:
     entries: dict[tuple[str, bool, str], _Entry] = field(default_factory=dict)
     hits: int = 0
     parses: int = 0
-    # the template the last formula got (its IR is the template's, references moved), else
-    # None: the copies of one template can be computed together (engine._batches)
-    last: _Entry | None = field(default=None, repr=False)
-    # the references the last formula reads (engine.ir.read_references of its IR) when the
-    # template says which they are (a copy of a formula without ranges), else None
-    last_read: list[Ref | Area] | None = field(default=None, repr=False)
+    # per thread, what the last formula got (see :meth:`template`)
+    _last: dict[int, tuple[_Entry, list[Ref | Area] | None]] = field(default_factory=dict,
+                                                                     repr=False)
+
+    def template(self) -> tuple[_Entry | None, list[Ref | Area] | None]:
+        """What the last formula parsed on this thread got, then forgotten: the template whose
+        copy it is (its IR is the template's, references moved; the copies of one template
+        can be computed together, engine._batches) and the references it reads
+        (engine.ir.read_references of its IR, when the template says which: a copy of a
+        formula without ranges), or None for either."""
+        return self._last.pop(get_ident(), (None, None))
 
     def get(self, text: str, sheet: str, row: int, col: int, array: bool,
             parse: Callable[[], tuple[Node, bool]],
@@ -242,7 +248,7 @@ class ParseCache:
         """The formula's IR before the cell pass, and whether it holds a range; ``parse``
         parses it in full (and raises FormulaError for a bad formula); ``bounds``: the rows
         and columns a sheet holds (areas are clipped to them)."""
-        self.last = self.last_read = None
+        self._last.pop(get_ident(), None)
         key = relative_key(text, row, col)
         if key is None:
             self.parses += 1
@@ -252,7 +258,8 @@ class ParseCache:
         if entry is None:
             self.parses += 1
             node, ranges = parse()
-            self.entries[k] = self.last = _Entry(row, col, node, ranges, _refs(node))
+            self.entries[k] = entry = _Entry(row, col, node, ranges, _refs(node))
+            self._last[get_ident()] = (entry, None)
             return node, ranges
         dr, dc = row - entry.row, col - entry.col
         if not entry.broken and (not dr or entry.row_rel is not None) and \
@@ -262,12 +269,13 @@ class ParseCache:
                 self.hits += 1
                 if entry.plan is None:
                     entry.plan = _plan(entry.node)
-                self.last = entry
+                read = None
                 if not entry.ranges:
                     if entry.read_order is None:
                         entry.read_order = _read_order(entry)
                     if entry.read_order is not False:
-                        self.last_read = [refs[i] for i in entry.read_order]  # type: ignore[union-attr]
+                        read = [refs[i] for i in entry.read_order]  # type: ignore[union-attr]
+                self._last[get_ident()] = (entry, read)
                 return _rebuilt(entry.plan, refs), entry.ranges
         self.parses += 1
         node, ranges = parse()

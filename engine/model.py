@@ -242,9 +242,8 @@ class Model:
             self._code[ref] = cc
             return cc
         node = self._parse(ref)
-        cache = self.resolver.formulas
-        deps = self._static_deps(node, cache.last_read)
-        cc = CellCode(node, deps, ref, self, family=cache.last)
+        family, read = self.resolver.formulas.template()
+        cc = CellCode(node, self._static_deps(node, read), ref, self, family=family)
         self._code[ref] = cc
         return cc
 
@@ -253,7 +252,7 @@ class Model:
         read)."""
         cell = self.workbook.cell(ref)
         assert cell is not None and cell.formula is not None
-        self.resolver.formulas.last = self.resolver.formulas.last_read = None
+        self.resolver.formulas.template()  # forget what an earlier parse left
         try:
             return ir.parse_formula(cell.formula, ref.sheet, self.resolver, cell=ref,
                                     array=cell.array_ref is not None)
