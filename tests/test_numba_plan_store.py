@@ -105,3 +105,11 @@ def test_plans_round_trip_as_data(tmp_path):
     data["kv"] = {"array": {"dtype": "|O", "shape": [1], "b64": ""}}
     with pytest.raises(ValueError):
         _plan_store.decode(data)
+
+
+def test_the_store_can_be_turned_off(tmp_path, monkeypatch):
+    monkeypatch.setenv("MCDESK_PLAN_STORE", "0")
+    write(tmp_path / "book.xlsx", CELLS)
+    fresh_process(monkeypatch)
+    NumbaBackend(kernel_dir=tmp_path / "kernels")._job_plan(job_of(tmp_path / "book.xlsx"))
+    assert not list((tmp_path / "kernels").glob("plans/*"))

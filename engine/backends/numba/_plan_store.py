@@ -5,7 +5,9 @@ references, arrays as base64 of their bytes — never as pickled objects, into t
 backend keeps its kernels in (the user's own cache folder, ``platformdirs``), one file per
 plan.  Read back, every field is checked against the type it must have and the source
 against its own hash (the kernel's name); anything else is a miss, and the plan is
-generated again.
+generated again.  A plan holds the workbook's constants and strings (the kernel sources do
+not): ``MCDESK_PLAN_STORE=0`` turns the store off (a shared service that must not keep its
+jobs' data after their cleanup).
 
 The file's name is a hash of everything the plan is made from, beyond the in-process key
 of :mod:`._plan_cache` (which holds the model object itself): the engine's own code (every
@@ -56,7 +58,17 @@ def remember(key: str, program: Any) -> None:
             _pending.popitem(last=False)
 
 
+def enabled() -> bool:
+    """Whether plans are stored (``MCDESK_PLAN_STORE=0`` turns it off: a plan holds the
+    workbook's constants and strings, which a shared service may not want to keep after
+    its jobs are gone)."""
+    return os.environ.get("MCDESK_PLAN_STORE", "1").strip().lower() not in ("0", "off", "no",
+                                                                           "false")
+
+
 def _path(key: str, folder: Path) -> Path | None:
+    if not enabled():
+        return None
     with _lock:
         ref = _pending.get(key)
     program = ref() if ref is not None else None
