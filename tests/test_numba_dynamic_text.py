@@ -117,6 +117,15 @@ def test_errors_of_dynamic_text_are_numpys(backend):
     check(backend, cells, [f"C{i}" for i in range(1, 19)] + [f"Z{j}" for j in (*range(1, 13), *range(40, 46))])
 
 
+def test_text_in_simple_formats_of_varying_numbers(backend):
+    cells = {"A1": 2.0, "A2": 3.0, "D1": '="Margin: "&TEXT(A2/7,"0.0%")',
+             "D2": '=TEXT(A2*12345.678,"#,##0.00")', "D3": '=TEXT(A1-2.5,"$0")',
+             "D4": '=LEN(D2)+FIND(".",D2)', "D5": '=D3="$0"', "D6": '=TEXT(A2,"#,##0")&"/"&D1',
+             **_chars("D1", 16, 1), **_chars("D2", 10, 20), **_chars("D6", 6, 40)}
+    outputs = [f"D{i}" for i in range(1, 7)] + [k for k in cells if k.startswith("Z")]
+    check(backend, cells, outputs)
+
+
 def test_dynamic_text_read_by_a_numpy_cell_is_left_to_numpy(backend):
     cells = {"A1": 2.0, "A2": 3.0, "B1": '=A1&"x"', "B2": "=PROPER(B1)",
              "B3": "=LEN(B2)", "B4": "=LEN(B1)"}

@@ -5,7 +5,7 @@ Text from constants is an id into the compile-time string table (:mod:`._text`);
 from a varying number cannot be, so it is kept as a *recipe*: a small tree of constant
 text, numbers (written in Excel's General format, :mod:`._decimal`), text ids, and the
 text functions applied to them (``&``, CONCAT, CONCATENATE, UPPER, LOWER, TRIM, LEFT,
-RIGHT, MID, REPT, SUBSTITUTE, REPLACE, IF).  Its error code is computed when the recipe is made (it never
+RIGHT, MID, REPT, SUBSTITUTE, REPLACE, IF, and TEXT in the formats [$]0|#,##0[.0...][%]).  Its error code is computed when the recipe is made (it never
 depends on the characters: the length of every recipe is bounded by :data:`MAX_DYN`, far
 below Excel's 32,767, so no text is ever too long).  Where characters are needed (LEN,
 FIND, SEARCH, comparisons) the recipe is written into a scratch buffer by the helpers of
@@ -47,7 +47,7 @@ MAX_DYN = 255          # characters of one dynamic text (beyond: not fused)
 MAX_REMAKE = 300       # lines a cell may spend making again the text of a cell it reads
 _CMP = {"=": "==", "<>": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 _MAKERS = frozenset({"CONCAT", "CONCATENATE", "UPPER", "LOWER", "TRIM", "LEFT", "RIGHT",
-                     "MID", "REPT", "IF", "SUBSTITUTE", "REPLACE"})
+                     "MID", "REPT", "IF", "SUBSTITUTE", "REPLACE", "TEXT"})
 _READERS = frozenset({"LEN", "VALUE", "FIND", "SEARCH", "CODE", "EXACT"})
 _CELL_LEVEL = re.compile(r"^(?:[vxk]\d+|\(?-?\d[\d.e+-]*\)?)$")
 _SELF = "@"            # a stored recipe's own computed value: the cell's v<k>
@@ -269,6 +269,8 @@ class DynamicTextMixin:
             n, en, hi = self._count(args[2], None, 0)
             e = self.err(self.chain([d.e, *ea[:1], *en[:1]], [*ea[1:], *en[1:]]))
             return Dyn(("mid", d.r, a, n), e, min(d.bound, hi))
+        if name == "TEXT":
+            return self._text_fixed(args)
         if name == "SUBSTITUTE":
             if not 3 <= len(args) <= 4:
                 raise NotFusable("SUBSTITUTE with a wrong number of arguments")
@@ -300,6 +302,36 @@ class DynamicTextMixin:
         if bound > MAX_DYN:
             raise NotFusable(f"REPT of text made per trial: up to {bound} characters")
         return Dyn(("rept", d.r, n, hi), self.err(self.chain([d.e, *e[:1]], e[1:])), bound)
+
+    def _text_fixed(self, args: list[ir.Node]) -> Dyn:
+        """TEXT of a varying number in one of the simple formats the numpy library writes
+        itself ([$]0|#,##0[.0...][%]: engine.functions.text._format_simple)."""
+        from ...functions._format_code import plain_format
+        from ...functions.text import _SIMPLE
+
+        why = "TEXT of a number that varies per trial"
+        if len(args) != 2 or not self.is_constant(args[1]):
+            raise NotFusable(why)
+        f = self.expr(args[1])
+        if f.kind != KSTR or f.e != "0" or f.dom is None or len(f.dom) != 1:
+            raise NotFusable(why)
+        fmt = plain_format(self.strings[f.dom[0]])
+        m = _SIMPLE.match(fmt)
+        v = self.expr(args[0])
+        if m is None or v.kind != KNUM or not iv.bounded(v.iv):
+            raise NotFusable(why + " (in this format)" if m is None else why)
+        cur, whole, dec, pct = m.groups()
+        ndec = len(dec) - 1 if dec else 0
+        top = max(abs(v.lo), abs(v.hi)) * (100.0 if pct else 1.0)
+        if not top < 1e100:
+            raise NotFusable(why + " (too large)")
+        digits = max(len(f"{top:.0f}"), 15) + 1
+        bound = 2 + digits + digits // 3 + 1 + ndec + 1
+        if bound > MAX_DYN:
+            raise NotFusable(why + " (too long)")
+        r = ("fmt", v.v, lit(float(ndec)), 1.0 if whole == "#,##0" else 0.0,
+             1.0 if pct else 0.0, 1.0 if cur else 0.0, bound)
+        return Dyn(r, v.e, bound)
 
     def _count(self, node: ir.Node | None, default: float | None, low: int
                ) -> tuple[str, list, int]:
@@ -369,6 +401,8 @@ class DynamicTextMixin:
             off = self._id_table(r[2])
             return self.value(f"dput_id({z}, {pos}, kv, {off}.0, {r[1]}, "
                               f"{max(r[2]) + 1}.0)")
+        if tag == "fmt":
+            return self.value(f"dput_fixed({z}, {pos}, {r[1]}, {r[2]}, {r[3]}, {r[4]}, {r[5]})")
         if tag == "cat":
             for part in r[1]:
                 pos = self._emit(part, z, pos)
@@ -538,7 +572,7 @@ def _leaves(r: tuple) -> list[str]:
     tag = r[0]
     if tag == "c":
         return []
-    if tag in ("n", "s"):
+    if tag in ("n", "s", "fmt"):
         return [r[1]]
     if tag == "cat":
         return [x for p in r[1] for x in _leaves(p)]
@@ -562,6 +596,8 @@ def _substitute(r: tuple, names: dict[str, str]) -> tuple:
         return ("n", names.get(r[1], r[1]))
     if tag == "s":
         return ("s", names.get(r[1], r[1]), r[2])
+    if tag == "fmt":
+        return ("fmt", names.get(r[1], r[1]), *r[2:])
     if tag == "cat":
         return ("cat", tuple(_substitute(p, names) for p in r[1]))
     if tag == "if":
@@ -588,6 +624,8 @@ def _measure(r: tuple, strings: list[str]) -> tuple[int, int]:
         return len(r[1]), len(r[1])
     if tag == "n":
         return MAX_CHARS, MAX_CHARS
+    if tag == "fmt":
+        return r[6], r[6]
     if tag == "s":
         n = max(len(strings[k]) for k in r[2])
         return n, n
@@ -611,7 +649,7 @@ def _texts(r: tuple, strings: list[str]) -> list[str]:
         return [r[1]]
     if tag == "s":
         return [strings[k] for k in r[2]]
-    if tag == "n":
+    if tag in ("n", "fmt"):
         return []
     if tag == "cat":
         return [t for p in r[1] for t in _texts(p, strings)]

@@ -13,15 +13,17 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 from numba import njit
 
-from ._decimal import general_value, write_general
+from ._decimal import digits15, general_value, write_general
+from ._rt import excel_round
 
 _jit = njit(nogil=True, cache=True, error_model="numpy")
 
 # the names a generated kernel imports from this module
 KERNEL_NAMES = ("dput_num", "dput_tab", "dput_id", "dcase", "dtrim", "dleft", "dright", "dmid",
-                "drept", "dpick", "dcmp", "dfind", "dnumval", "dcount", "dcode", "dsame", "dsubst", "drepl")
+                "drept", "dpick", "dcmp", "dfind", "dnumval", "dcount", "dcode", "dsame", "dsubst", "drepl", "dput_fixed")
 
 
 @_jit
@@ -246,6 +248,41 @@ def drepl(z, pos, ta, tb, start, count, ya, yb):
     w += int(yb - ya)
     for j in range(min(int(start) - 1 + int(count), n), n):
         z[w] = z[a + j]
+        w += 1
+    return float(w)
+
+
+@_jit
+def dput_fixed(z, pos, x, ndec, comma, pct, cur):
+    """TEXT(x, fmt) for fmt [$]0|#,##0[.0...][%] (engine.functions.text._format_simple):
+    the sign of x, "$" (cur), |x| (times 100 with pct) rounded half away from zero to ndec
+    decimals on 15 digits, with thousands commas (comma), then "%" (pct); the new end."""
+    w = int(pos)
+    if x < 0.0:
+        z[w] = 45
+        w += 1
+    if cur != 0.0:
+        z[w] = 36
+        w += 1
+    v = excel_round(abs(x * 100.0 if pct != 0.0 else x), ndec, 0)
+    n = int(ndec)
+    q, k = (0, 0) if v == 0.0 else digits15(v)
+    d = np.zeros(15, dtype=np.int64)
+    for j in range(14, -1, -1):
+        d[j] = q % 10
+        q //= 10
+    for p in range(max(k, 0), -n - 1, -1):   # the digit of 10**p: d[k - p] (0 outside)
+        if p == -1:
+            z[w] = 46
+            w += 1
+        i = k - p
+        z[w] = 48 + (d[i] if 0 <= i < 15 and v != 0.0 else 0)
+        w += 1
+        if comma != 0.0 and p > 0 and p % 3 == 0:
+            z[w] = 44
+            w += 1
+    if pct != 0.0:
+        z[w] = 37
         w += 1
     return float(w)
 
