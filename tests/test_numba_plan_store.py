@@ -113,3 +113,19 @@ def test_the_store_can_be_turned_off(tmp_path, monkeypatch):
     fresh_process(monkeypatch)
     NumbaBackend(kernel_dir=tmp_path / "kernels")._job_plan(job_of(tmp_path / "book.xlsx"))
     assert not list((tmp_path / "kernels").glob("plans/*"))
+
+
+def test_workbooks_of_the_same_layout_get_their_own_keys(tmp_path):
+    """Two workbooks whose slices have the same cells and constants but other formulas: the
+    key of each names its own stored plan (a plan read for one model is never the other's,
+    whichever asked last)."""
+    from engine.backends.numba._samplers import samplers_for
+
+    write(tmp_path / "a.xlsx", CELLS)
+    write(tmp_path / "b.xlsx", {**CELLS, "B1": "=A1*A2-ROUND(A1,1)"})
+    keys = []
+    for name in ("a.xlsx", "b.xlsx"):
+        job = job_of(tmp_path / name)
+        samplers, mode = samplers_for(job, False)
+        keys.append(_plan_cache.plan_key("NumbaBackend", job.program, samplers, mode))
+    assert keys[0] != keys[1]

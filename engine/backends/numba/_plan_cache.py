@@ -62,7 +62,13 @@ def _value(h: Any, v: Any) -> None:
 def plan_key(kind: str, program: Any, samplers: dict, mode: str | None) -> str:
     """The content key of a plan made by ``kind`` (the backend class) for ``program``."""
     key = _content_key(kind, program, samplers, mode)
-    _plan_store.remember(key, program)
+    if _plan_store.enabled():
+        # the workbook's content too: a key then names one plan on disk, whichever model
+        # (of whatever workbook) last asked for it
+        digest = _plan_store.model_digest(program)
+        if digest is not None:
+            key = hashlib.sha256(f"{key}:{digest}".encode()).hexdigest()
+            _plan_store.remember(key, program)
     return key
 
 

@@ -46,7 +46,8 @@ _digests: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()   # 
 
 
 def remember(key: str, program: Any) -> None:
-    """Note that ``key`` is the in-process key of ``program``'s plan."""
+    """Note that ``key`` (which holds :func:`model_digest`) is the in-process key of
+    ``program``'s plan."""
     try:
         ref: Any = weakref.ref(program)
     except TypeError:
@@ -74,10 +75,9 @@ def _path(key: str, folder: Path) -> Path | None:
     program = ref() if ref is not None else None
     if program is None:
         return None
-    digest = model_digest(program)
-    if digest is None:
+    if model_digest(program) is None:   # (the key holds the digest: _plan_cache.plan_key)
         return None
-    name = hashlib.sha256(f"{FORMAT}:{engine_version()}:{key}:{digest}".encode()).hexdigest()
+    name = hashlib.sha256(f"{FORMAT}:{engine_version()}:{key}".encode()).hexdigest()
     return folder / f"plan-{name[:40]}.json"
 
 
