@@ -55,6 +55,9 @@ def serve(settings) -> int:
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         logging.getLogger(__name__).warning(
             "running as root: run the service as an unprivileged user (the image does)")
+    # a stored kernel plan holds a workbook's constants and strings: a shared service keeps
+    # no tenant's data on disk beyond its results unless the operator asks for it
+    os.environ.setdefault("MCDESK_PLAN_STORE", "0")
     app = create_app(settings)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="info",
                 timeout_keep_alive=75, proxy_headers=True)

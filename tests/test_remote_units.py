@@ -210,3 +210,26 @@ def test_a_trial_range_is_that_range_of_the_whole_run(backend, stream):
         np.testing.assert_allclose(v, want, rtol=1e-12, atol=1e-9, err_msg=name)
         np.testing.assert_array_equal(got.errors[name],
                                       whole.errors[name][start:start + count][::every])
+
+
+@pytest.mark.parametrize(("given", "want"), [(None, "0"), ("1", "1")])
+def test_the_service_keeps_no_kernel_plans_on_disk_unless_asked(tmp_path, monkeypatch, given,
+                                                                  want):
+    """A stored numba plan holds a workbook's constants and strings: ``mcdesk-service`` turns
+    the plan store off (MCDESK_PLAN_STORE=0) unless the operator set it."""
+    import uvicorn
+
+    from engine.backends.numba import _plan_store
+    from remote.__main__ import serve
+
+    if given is None:
+        monkeypatch.delenv("MCDESK_PLAN_STORE", raising=False)
+    else:
+        monkeypatch.setenv("MCDESK_PLAN_STORE", given)
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: None)
+    assert serve(Settings(jwt_key="k" * 40, results_dir=tmp_path, backend="numpy",
+                          gpu_slots=1)) == 0
+    import os
+
+    assert os.environ["MCDESK_PLAN_STORE"] == want
+    assert _plan_store.enabled() is (want == "1")
