@@ -131,7 +131,7 @@ def test_least_squares_fits(backend, tmp_path):
     at the known x, over a row and a column, with two variables (x ^ {1, 2}), without the
     intercept; a y that is an error in some trials (#DIV/0! of E1) is #VALUE!."""
     cells = {f"F{r}": f"=A{r}*3+B{r}" for r in range(1, 4)}
-    cells.update({"F4": "=A1*A2", "F5": "=B3-A3", "H1": 1.5, "H2": 2.5})
+    cells.update({"F4": "=A1*A2", "F5": "=B3-A3", "H1": 1.5, "H2": 2.5, "H3": False})
     arrays = {
         "J7": ("J7:L7", "=LINEST(F1:F5,{1;2;3;4;5}^{1,2})"),
         "J8": ("J8:L12", "=LINEST(F1:F5,{1;2;3;4;5}^{1,2}+B1,FALSE,TRUE)"),
@@ -140,15 +140,20 @@ def test_least_squares_fits(backend, tmp_path):
         "N1": ("N1:P1", "=TREND(A1:C1*1,A2:C2*B1)"),                 # a row of y (C text)
         "N2": ("N2", "=TREND(F1:F5,{1;2;3;4;5}*B2,H2,FALSE)"),
         "N3": ("N3:O3", "=LINEST(E1:E3,A1:A3)"),                     # #VALUE! where E1 is
+        "N4": ("N4:O4", "=LINEST(F1:F5,A1:A3)"),                     # sizes: #REF!
+        "N5": ("N5:O5", "=LINEST(F1:F5,{1;2;3;4;5}*A2,H3)"),         # const from a cell
     }
     outs = ["J7", "K7", "L7"] + \
         [f"{c}{r}" for c in "JKL" for r in range(8, 13)] + \
-        ["M1", "M2", "M3", "M5", "M7", "N1", "O1", "P1", "N2", "N3", "O3"]
+        ["M1", "M2", "M3", "M5", "M7", "N1", "O1", "P1", "N2", "N3", "O3", "N4", "O4", "N5",
+         "O5"]
     model, got, _ = check(backend, tmp_path, arrays, outs, cells)
     errs = got[1]
     assert (errs[model.ref("Sheet1!L10")] == 7).all()        # no value there: #N/A
     assert (errs[model.ref("Sheet1!L9")] == 7).all()         # no intercept's error: #N/A
     assert (errs[model.ref("Sheet1!N1")] == 3).all()         # text in y: #VALUE!
+    assert (errs[model.ref("Sheet1!O4")] == 4).all()         # #REF! in every cell
+    assert (got[0][model.ref("Sheet1!O5")] == 0.0).all()     # no intercept
     n3 = errs[model.ref("Sheet1!N3")]
     assert (n3 == 3).any() and (n3 == 0).any()
 

@@ -21,13 +21,14 @@ not known here (functions returning arrays: TRANSPOSE, LINEST, OFFSET ...) raise
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ... import ir
 from ..._ir_passes import SCALAR_ARGUMENTS
-from ...values import NA, VALUE
-from ._values import KANY, KNUM, NotFusable, Val, code, num
+from ...values import NA, REF, VALUE
+from ._values import KANY, KBLANK, KBOOL, KNUM, NotFusable, Val, code, num
 
 if TYPE_CHECKING:
     from ...workbook import CellRef, Workbook
@@ -92,6 +93,7 @@ class _Fit:
     stats: bool
     shape: tuple[int, int]
     points: list[list[tuple[int, int]]] = field(default_factory=list)  # TREND, flat order
+    ref_error: bool = False   # x and y of sizes that do not fit: #REF!
 
 
 def members(workbook: Workbook, anchor: CellRef) -> list[tuple[CellRef, int, int]]:
@@ -116,9 +118,12 @@ def members(workbook: Workbook, anchor: CellRef) -> list[tuple[CellRef, int, int
 class ArrayElements:
     """Rewrites an array formula's IR into the IR of one element of its result."""
 
-    def __init__(self, workbook: Workbook, root: ir.Node | None = None) -> None:
+    def __init__(self, workbook: Workbook, root: ir.Node | None = None,
+                 flag: Callable[[ir.Node], bool | None] | None = None) -> None:
         self.workbook = workbook
         self.root = root   # the formula's IR: a fit is supported there only
+        # a fit's const or stats argument as a constant (None: blank), else NotFusable
+        self.flag = flag or _literal_flag
         self._fits: dict[int, _Fit] = {}
 
     # ------------------------------------------------------------ shapes
@@ -247,15 +252,18 @@ class ArrayElements:
         args += [ir.Missing()] * (4 - len(args))
         ys, xs = args[0], args[1]
         new = args[2] if name == "TREND" else ir.Missing()
-        const = _flag(args[3] if name == "TREND" else args[2], True, name)
-        stats = False if name == "TREND" else _flag(args[3], False, name)
+        const = self._flag(args[3] if name == "TREND" else args[2], True)
+        stats = False if name == "TREND" else self._flag(args[3], False)
         yshape = self.shape(ys) or (1, 1)
         rows, cols = yshape
         xshape = yshape if isinstance(xs, ir.Missing) else (self.shape(xs) or (1, 1))
         xr, xc = xshape
         if (cols == 1 and xr != rows) or (rows == 1 and cols > 1 and xc != cols) or \
                 (rows > 1 and cols > 1 and xshape != yshape):
-            raise NotFusable(f"{name} with x and y of sizes that do not fit (#REF!)")
+            # #REF! in every trial, before any value is read: one error everywhere
+            got = _Fit(name, [], [], 0, const, stats, (1, 1), ref_error=True)
+            self._fits[id(node)] = got
+            return got
         as_row = False
         if cols == 1 or (rows == 1 and cols == 1):
             y = [(i, 0) for i in range(rows)]
@@ -297,8 +305,16 @@ class ArrayElements:
                 ((1, len(points)) if as_row else (len(points), 1))
         return _Fit(name, y, x, k, const, False, shape, points)
 
-    def _fit_at(self, node: ir.Call, r: int, c: int) -> FitAt:
+    def _flag(self, node: ir.Node, default: bool) -> bool:
+        if isinstance(node, ir.Missing):
+            return default
+        got = self.flag(node)
+        return default if got is None else got
+
+    def _fit_at(self, node: ir.Call, r: int, c: int) -> FitAt | ir.Err:
         fit = self.fit(node)
+        if fit.ref_error:
+            return ir.Err(REF)
         ys = node.args[0]
         xs = node.args[1] if len(node.args) > 1 else ir.Missing()
         cols = (self.shape(ys) or (1, 1))[1]
@@ -367,6 +383,20 @@ class FitsMixin:
         def err(self, expr: str) -> str: ...
         def chain(self, errs: list[str], checks=()) -> str: ...
         def scratch(self, size: int) -> str: ...
+        def is_constant(self, node: ir.Node) -> bool: ...
+
+    def static_flag(self, node: ir.Node) -> bool | None:
+        """A fit's const or stats argument that is the same in every trial (None: blank),
+        as engine.functions.linest._flag reads it."""
+        if not self.is_constant(node):
+            raise NotFusable("a fit's const or stats argument that varies per trial")
+        v = self.expr(node)
+        if v.kind == KBLANK:
+            return None
+        if v.e != "0" or v.kind not in (KNUM, KBOOL) or v.lo != v.hi:
+            raise NotFusable("a fit's const or stats argument that is not a number or a "
+                             "logical")
+        return v.lo != 0.0
 
     def fit_value(self, node: FitAt) -> Val:
         """engine.functions.linest for one trial: every y, x (and TREND point) value must be
@@ -397,13 +427,11 @@ class FitsMixin:
         return num(self.value(f"{out}[0]"), e)
 
 
-def _flag(node: ir.Node, default: bool, name: str) -> bool:
-    """A fit's const or stats argument: a constant (omitted: ``default``)."""
-    if isinstance(node, ir.Missing):
-        return default
+def _literal_flag(node: ir.Node) -> bool | None:
+    """A fit's const or stats argument written as a literal."""
     if isinstance(node, ir.Bool | ir.Num):
         return bool(node.value)
-    raise NotFusable(f"{name} with a const or stats argument that is not a constant")
+    raise NotFusable("a fit's const or stats argument that is not a constant")
 
 
 def _arithmetic(node: ir.Node) -> bool:

@@ -518,7 +518,7 @@ class Generator(FunctionsMixin, TextMixin, MixedMixin, ConditionalsMixin, FitsMi
         its other cells in the slice are made now too (into ``array_members``), so that the
         formula is fused whole or not at all (numpy computes a cell of an array formula from
         its first cell's whole result, which the kernel does not keep)."""
-        elements = ArrayElements(self.model.workbook, node)
+        elements = ArrayElements(self.model.workbook, node, self.static_flag)
         elements.shape(node)   # what has no element rule is refused before any cell
         pending: dict[CellRef, tuple[list[str], Val]] = {}
         for m, r, c in array_members(self.model.workbook, anchor):
