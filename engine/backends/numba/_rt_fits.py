@@ -27,33 +27,53 @@ def _lstsq(a, b):
 
 
 @njit(nogil=True, cache=True)
-def _pairwise(a, lo, n):
-    """numpy's pairwise summation of a[lo:lo + n] (np.sum's rounding)."""
+def _block(a, lo, n):
+    """numpy's pairwise summation of a[lo:lo + n], n <= 128 (eight partial sums)."""
     if n < 8:
         res = -0.0
         for i in range(lo, lo + n):
             res += a[i]
         return res
-    if n <= 128:
-        r = a[lo:lo + 8].copy()
-        i = 8
-        while i < n - (n % 8):
-            for j in range(8):
-                r[j] += a[lo + i + j]
-            i += 8
-        res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
-        while i < n:
-            res += a[lo + i]
-            i += 1
-        return res
-    n2 = n // 2
-    n2 -= n2 % 8
-    return _pairwise(a, lo, n2) + _pairwise(a, lo + n2, n - n2)
+    r = a[lo:lo + 8].copy()
+    i = 8
+    while i < n - (n % 8):
+        for j in range(8):
+            r[j] += a[lo + i + j]
+        i += 8
+    res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+    while i < n:
+        res += a[lo + i]
+        i += 1
+    return res
 
 
 @njit(nogil=True, cache=True)
 def _sum(a):
-    return _pairwise(a, 0, a.size)
+    """np.sum(a) with numpy's rounding: pairwise, halves of a multiple of 8 above 128
+    values (without recursion, which numba's cache cannot load back)."""
+    los = np.empty(128, np.int64)
+    ns = np.empty(128, np.int64)
+    joins = np.empty(128, np.bool_)
+    vals = np.empty(128)
+    top, nv = 1, 0
+    los[0], ns[0], joins[0] = 0, a.size, False
+    while top:
+        top -= 1
+        lo, n, join = los[top], ns[top], joins[top]
+        if join:
+            nv -= 1
+            vals[nv - 1] = vals[nv - 1] + vals[nv]
+        elif n <= 128:
+            vals[nv] = _block(a, lo, n)
+            nv += 1
+        else:
+            n2 = n // 2
+            n2 -= n2 % 8
+            los[top], ns[top], joins[top] = lo, n, True
+            los[top + 1], ns[top + 1], joins[top + 1] = lo + n2, n - n2, False
+            los[top + 2], ns[top + 2], joins[top + 2] = lo, n2, False
+            top += 3
+    return vals[0]
 
 
 @njit(nogil=True, cache=True)
