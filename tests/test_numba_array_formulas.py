@@ -108,9 +108,16 @@ def test_single_cell_array_formulas(backend, tmp_path):
         "I1": ("I1:J1", "=COLUMN(A1:B1)+B1:C1*0"),                   # C1 text: #VALUE!
         "K1": ("K1:K2", "=SUM(A1:B3)"),                              # one value, repeated
         "L1": ("L1", "=A1:A3*2"),                                    # the top-left element
+        # poi's xlookup: the matched row (column) of a return range, #N/A where not found
+        "M1": ("M1:N1", "=_xlfn.XLOOKUP(ROUND(A1,0),D2:D4,A2:B4)"),
+        "O1": ("O1:O2", '=_xlfn.XLOOKUP(ROUND(A1,0),F5:H5,A2:C3,"none")'),
     }
-    outs = ["G1", "G2", "G3", "G4", "H1", "H2", "H3", "I1", "J1", "K1", "K2", "L1"]
-    check(backend, tmp_path, arrays, outs)
+    outs = ["G1", "G2", "G3", "G4", "H1", "H2", "H3", "I1", "J1", "K1", "K2", "L1", "M1", "N1",
+            "O1", "O2"]
+    cells = {"D2": 0.0, "D3": 1.0, "D4": 2.0, "F5": 0.0, "G5": 1.0, "H5": 2.0}
+    model, got, _ = check(backend, tmp_path, arrays, outs, cells)
+    n1 = got[1][model.ref("Sheet1!N1")]
+    assert (n1 == 7).any() and (n1 == 0).any()
 
 
 def test_unsupported_array_formula_is_refused_whole(tmp_path):

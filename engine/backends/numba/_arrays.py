@@ -158,6 +158,9 @@ class ArrayElements:
         if name in _FITS:
             shape = self.fit(node).shape
             return None if shape == (1, 1) else shape
+        if name == "XLOOKUP":
+            shape = self._xlookup(node)[0]
+            return None if shape == (1, 1) else shape
         if name in ("ROW", "COLUMN"):
             if not node.args or isinstance(node.args[0], ir.Ref):
                 return None
@@ -223,6 +226,13 @@ class ArrayElements:
             return ir.Num(float(a.c1 + c))
         if name in _FITS:
             return self._fit_at(node, r, c)
+        if name == "XLOOKUP":   # the same match, in one column (row) of the return range
+            ret, column = self._xlookup(node)[1:]
+            line = ir.Area(ret.sheet, ret.r1, ret.c1 + c, ret.r2, ret.c1 + c) if column else \
+                ir.Area(ret.sheet, ret.r1 + r, ret.c1, ret.r1 + r, ret.c2)
+            args = [self._single(a) for a in node.args]
+            args[2] = line
+            return ir.Call(name, tuple(args))
         if name in _FIRST_ONLY:
             first = self._mapped([node.args[0]], r, c)
             rest = tuple(self._single(a) for a in node.args[1:])
@@ -236,6 +246,21 @@ class ArrayElements:
         it = iter(kids)
         return ir.Call(name, tuple(a if isinstance(a, ir.Missing) else next(it)
                                    for a in node.args))
+
+    def _xlookup(self, node: ir.Call) -> tuple[tuple[int, int], ir.Area, bool]:
+        """XLOOKUP returning several cells (engine.functions.lookup._xlookup): the matched
+        row of the return range (a column lookup) or its matched column; (shape, return
+        range, a column lookup)."""
+        args = node.args
+        if len(args) < 3 or not isinstance(args[1], ir.Area) or not isinstance(args[2], ir.Area):
+            raise NotFusable("XLOOKUP in an array formula over something other than ranges")
+        if any(self.shape(a) is not None for k, a in enumerate(args) if k not in (1, 2)):
+            raise NotFusable("XLOOKUP of an array in an array formula")
+        (lr, lc), (rr, rc) = self._area_shape(args[1]), self._area_shape(args[2])
+        column = lc == 1 and lr > 1 or lr == lc == 1
+        if (column and rr != lr) or (not column and rc != lc):
+            raise NotFusable("XLOOKUP with a return range that does not fit (#VALUE!)")
+        return ((1, rc) if column else (rr, 1)), args[2], column
 
     # ------------------------------------------------------------ fits
     def fit(self, node: ir.Call) -> _Fit:
