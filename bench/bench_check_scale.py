@@ -25,6 +25,14 @@ Measured 2026-12-06 on the shared 2-core machine, check s / peak MB:
   run), one shared CompileInfo for the cells whose compile found nothing, topological order
   over int32 edge arrays, one row int per row in the reader, a replayed rebuild plan per
   parse-cache template.
+  Session 22 (load average 7-8), side by side with --baseline 618bec4 (CPU s of the child):
+    100k: 9.23 -> 6.92 CPU s (1.3x), 312 -> 312 MB
+    10^6: 86.35 -> 73.64 CPU s (1.2x), 1,936 -> 1,933 MB, 999,998/999,998 matches; the 60 s
+         goal is still not met
+  What changed: CellRef is a NamedTuple (hashed in C), copies of one formula computed together
+  as trial vectors (engine/_batches.py: the ratio, flag and growth columns here; the running
+  total reads its own column and stays cell by cell), a copy's read references from its
+  template, one CellRef object per cell in dependency lists, fewer workbook lookups.
 """
 
 from __future__ import annotations
