@@ -118,7 +118,7 @@ def test_text_feature_matches_numpy(backend, name, formulas):
 
 def test_text_read_by_numpy_is_passed_as_text(backend):
     """A fused text cell read by a cell left to numpy reaches numpy as the strings."""
-    cells = dict(BASE, E1='=B1&TEXT(A1,"0.0")', E2="=LEN(E1)")
+    cells = dict(BASE, E1='=B1&TEXT(A1,"0.0E+00")', E2="=LEN(E1)")
     job, got, _ = check(backend, cells, ["E2", "B1"], fused=False)
     report = fused_report(job, backend)
     assert set(report) == {"Sheet1!E1", "Sheet1!E2"}
