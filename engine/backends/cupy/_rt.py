@@ -667,42 +667,6 @@ MC_HD double desc_pos(const double *z, long long m, double key) {
     return (double)(first_lt - 1 < first_eq ? first_lt - 1 : first_eq);
 }
 
-MC_HD double approx_pos_t(const double *z, const double *t, long long m, double key) {
-    long long low = -1, high = m;
-    while (high - low >= 2) {
-        long long mid = low + (high - low) / 2, pos = mid;
-        bool mism = t[mid] != 0.0, past = false;
-        if (mism) {
-            long long nm = mid + 1;
-            while (nm < m && t[nm] != 0.0) ++nm;
-            past = nm >= high;
-            pos = past ? mid : nm;
-        }
-        double ev = z[pos < m - 1 ? pos : m - 1];
-        bool less = key < ev, eq = key == ev && !past;
-        bool to_mid = past || (mism && less && pos == high - 1);
-        if (eq && !to_mid) {
-            long long j = pos;
-            while (j + 1 < m && t[j + 1] == t[j] && z[j + 1] == z[j]) ++j;
-            return (double)(j < high - 1 ? j : high - 1);
-        }
-        if (to_mid) high = mid; else if (less) high = pos; else low = pos;
-    }
-    return (double)low;
-}
-
-MC_HD double desc_pos_t(const double *z, const double *t, long long m, double key) {
-    long long first_lt = m, first_eq = m;
-    for (long long i = 0; i < m; ++i) {
-        if (t[i] == 0.0 && z[i] < key && first_lt == m) first_lt = i;
-        if (t[i] == 0.0 && z[i] == key && first_eq == m) first_eq = i;
-    }
-    long long stop = first_lt - 1 < first_eq ? first_lt - 1 : first_eq;
-    for (long long i = stop < m - 1 ? stop : m - 1; i >= 0; --i)
-        if (t[i] == 0.0) return (double)i;
-    return -1.0;
-}
-
 /* ---- typed lookups (numba/_rt_functions.py lk_*: t = _search's type codes, kt the key's) */
 MC_HD double lk_approx(const double *z, const double *t, long long m, double key, double kt) {
     long long low = -1, high = m;
@@ -738,6 +702,14 @@ MC_HD double lk_desc(const double *z, const double *t, long long m, double key, 
     for (long long i = stop < m - 1 ? stop : m - 1; i >= 0; --i)
         if (t[i] == kt) return (double)i;
     return -1.0;
+}
+
+MC_HD double approx_pos_t(const double *z, const double *t, long long m, double key) {
+    return lk_approx(z, t, m, key, 0.0);   /* a number key: the non-numbers stepped over */
+}
+
+MC_HD double desc_pos_t(const double *z, const double *t, long long m, double key) {
+    return lk_desc(z, t, m, key, 0.0);
 }
 
 MC_HD double lk_exact(const double *z, const double *t, long long m, double key, double kt,

@@ -336,56 +336,16 @@ def desc_pos(z, m, key):
 @_jit
 def approx_pos_t(z, t, m, key):
     """approx_pos where some elements are not numbers (t[i] != 0: text, a logical, blank or
-    an error in this trial): _search.approximate steps over them forward from 'mid' to the
-    next number, and narrows to 'mid' when there is none before 'high'."""
-    low = -1
-    high = m
-    while high - low >= 2:
-        mid = low + (high - low) // 2
-        mism = t[mid] != 0.0
-        pos = mid
-        past = False
-        if mism:
-            nm = mid + 1
-            while nm < m and t[nm] != 0.0:
-                nm += 1
-            past = nm >= high
-            pos = mid if past else nm
-        ev = z[min(pos, m - 1)]
-        less = key < ev
-        eq = (key == ev) and not past
-        to_mid = past or (mism and less and pos == high - 1)
-        if eq and not to_mid:
-            j = pos
-            while j + 1 < m and t[j + 1] == t[j] and z[j + 1] == z[j]:
-                j += 1
-            return float(min(j, high - 1))
-        if to_mid:
-            high = mid
-        elif less:
-            high = pos
-        else:
-            low = pos
-    return float(low)
+    an error in this trial): lk_approx with a number key (_search.approximate steps over
+    them forward from 'mid' to the next number, and narrows to 'mid' when there is none
+    before 'high')."""
+    return lk_approx(z, t, m, key, 0.0)
 
 
 @_jit
 def desc_pos_t(z, t, m, key):
-    """desc_pos over the numbers among z[0:m] (t[i] == 0): the last number at or before
-    the first smaller number's predecessor or the first equal one; -1 if none."""
-    first_lt = m
-    first_eq = m
-    for i in range(m):
-        if t[i] == 0.0 and z[i] < key and first_lt == m:
-            first_lt = i
-        if t[i] == 0.0 and z[i] == key and first_eq == m:
-            first_eq = i
-    stop = min(first_lt - 1, first_eq)
-    for i in range(min(stop, m - 1), -1, -1):
-        if t[i] == 0.0:
-            return float(i)
-    return -1.0
-
+    """desc_pos over the numbers among z[0:m] (t[i] == 0): lk_desc with a number key."""
+    return lk_desc(z, t, m, key, 0.0)
 
 
 # lookups over typed elements: t[i] is _search's type code of element i in this trial (0 number,
