@@ -67,10 +67,16 @@ class AggregatesMixin(ArgsMixin):
                            bounds=bounds if vals else (0.0, 0.0))
 
     def fn_average(self, node: ir.Call) -> Val:
-        """engine.functions.stats AVERAGE: (0 + x1 + x2 ...) / count; #DIV/0! for none."""
+        """engine.functions.stats AVERAGE: (0 + x1 + x2 ...) / count; #DIV/0! for none (a
+        cell whose kind varies per trial counts where it holds a number)."""
         vals, e = self.numbers(node, omitted_zero=True)
         if not vals:
             return num("0.0", self.err(self.chain([e], [("True", DIV0)])), (0.0, 0.0))
+        if any(v.kind == KANY for v in vals):
+            acc, cnt, _ = self.masked_sum(vals)
+            bounds = iv.make(min(0.0, *(v.lo for v in vals)), max(0.0, *(v.hi for v in vals)))
+            return self.result(f"{acc} / {cnt}", [errors_of(e)], [(f"({cnt} == 0.0)", DIV0)],
+                               bounds=bounds if iv.bounded(bounds) else iv.UNKNOWN)
         n = float(len(vals))
         bounds = iv.div(iv.total(v.iv for v in vals), (n, n))
         acc = self._fold(vals, "0.0", "{acc} + {x}")
@@ -85,6 +91,16 @@ class AggregatesMixin(ArgsMixin):
         bounds = iv.UNKNOWN
         if all(v.bounded for v in vals):
             bounds = (pick(v.lo for v in vals), pick(v.hi for v in vals))
+        if any(v.kind == KANY for v in vals):   # masked: from +-inf, 0 where none counted
+            acc = "np.inf" if fn == "min" else "-np.inf"
+            for x in vals:
+                p = self.present(x)
+                acc = self.value(f"{fn}({acc}, {x.v})" if p is None else
+                                 f"sel({p}, {fn}({acc}, {x.v}), {acc})")
+            acc = self.value(f"sel(np.isinf({acc}), 0.0, {acc})")
+            if iv.bounded(bounds):
+                bounds = (min(bounds[0], 0.0), max(bounds[1], 0.0))
+            return self.result(acc, [errors_of(e)], bounds=bounds)
         acc = vals[0].v
         for x in vals[1:]:
             acc = self.value(f"{fn}({acc}, {x.v})")
@@ -100,6 +116,8 @@ class AggregatesMixin(ArgsMixin):
         """engine.functions.stats VAR/STDEV (.S, .P): sum of squared deviations from the
         mean over (count - ddof), never below 0; #DIV/0! when count <= ddof."""
         vals, e = self.numbers(node, omitted_zero=True)
+        if any(v.kind == KANY for v in vals):
+            return self._masked_variance(vals, e, ddof, root)
         cnt = len(vals)
         if cnt <= ddof:
             return num("0.0", self.err(self.chain([e], [("True", DIV0)])), (0.0, 0.0))
@@ -116,6 +134,16 @@ class AggregatesMixin(ArgsMixin):
             if root:
                 bounds = iv.make(0.0, math.sqrt(bounds[1]))
         return self.result(f"np.sqrt({v})" if root else v, [errors_of(e)], bounds=bounds)
+
+    def _masked_variance(self, vals: list[Val], e: str, ddof: int, root: bool) -> Val:
+        """_variance over values some of which count only in some trials (stats._deviations
+        with masks: a masked deviation adds 0.0)."""
+        acc, cnt, _ = self.masked_sum(vals)
+        mean = self.value(f"{acc} / {cnt}")
+        ss = self.masked_sum(vals, f"({{x}} - {mean}) * ({{x}} - {mean})")[0]
+        v = self.value(f"max({ss} / ({cnt} - {lit(float(ddof))}), 0.0)")
+        r = self.value(f"np.sqrt({v})" if root else v)
+        return self.result(r, [errors_of(e)], [(f"({cnt} <= {lit(float(ddof))})", DIV0)])
 
     def fn_var(self, node: ir.Call) -> Val:
         return self._variance(node, 1, False)

@@ -16,6 +16,7 @@ from ._values import (
     ZERO,
     NotFusable,
     Val,
+    lit,
     num,
 )
 
@@ -23,6 +24,11 @@ if TYPE_CHECKING:
     from ...workbook import CellRef
 
 Check = tuple[str, int] | None
+
+# aggregates that take a referenced cell whose kind varies per trial as it is (kind KANY),
+# counting it only where it holds a number (engine.functions._args.numeric_columns' mask)
+MASKED = frozenset({"MIN", "MAX", "AVERAGE", "VAR", "VAR.S", "VARP", "VAR.P", "STDEV",
+                    "STDEV.S", "STDEVP", "STDEV.P"})
 
 
 class ArgsMixin:
@@ -89,7 +95,7 @@ class ArgsMixin:
     def in_range(self, v: Val, name: str) -> Val:
         """A referenced cell as an aggregate reads it: a mixed cell as its number where it
         holds one (SUM only: adding 0 elsewhere is skipping it; others would count it)."""
-        if v.kind != KANY:
+        if v.kind != KANY or name in MASKED:   # MASKED: the caller reads its number tag
             return v
         if name not in ("SUM", "SUMPRODUCT"):
             raise NotFusable(f"{name} over a cell whose type varies per trial")
@@ -109,10 +115,34 @@ class ArgsMixin:
         vals, errs = [], []
         for v, from_ref in self.items(node, omitted_zero):
             errs.append(v.e)
-            if from_ref and v.kind != KNUM:
+            if from_ref and v.kind not in (KNUM, KANY):   # KANY: MASKED aggregates only
                 continue
             vals.append(v)
         return vals, self.err(self.chain(errs))
+
+    def present(self, v: Val) -> str | None:
+        """Where a value from ``numbers`` counts: None for always (a number), else a
+        per-trial condition (a cell of varying kind holding a number)."""
+        if v.kind != KANY:
+            return None
+        assert v.y is not None
+        return self.value(f"{v.y} == 0.0")
+
+    def masked_sum(self, vals: list[Val], fn: str = "{x}") -> tuple[str, str, int]:
+        """(0 + f(x1) + f(x2) ..., the count of numbers, how many are always there) over the
+        values of ``numbers``, a masked value adding 0.0 (stats._sum and ._count)."""
+        acc, cnt, always = "0.0", None, 0
+        for v in vals:
+            term = fn.format(x=v.v) if fn == "{x}" else self.value(fn.format(x=v.v))
+            p = self.present(v)
+            if p is None:
+                always += 1
+                acc = self.value(f"{acc} + {term}")
+            else:
+                acc = self.value(f"{acc} + sel({p}, {term}, 0.0)")
+                cnt = self.value(f"b2f({p})" if cnt is None else f"{cnt} + b2f({p})")
+        total = lit(float(always)) if cnt is None else self.value(f"{cnt} + {lit(float(always))}")
+        return acc, total, always
 
     def guarded(self, x: str, bad: str) -> str:
         """``x`` replaced by 1.0 where ``bad`` holds (the numpy library's domain guard)."""
