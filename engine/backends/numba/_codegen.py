@@ -56,6 +56,8 @@ from ._dtext_rt import KERNEL_NAMES as DTEXT_RT
 from ._families import Family, LineBudget, family_loop, find_families, loop_chains
 from ._functions import FunctionsMixin
 from ._mixed import SELECTORS, MixedMixin
+from ._rt_annuity import KERNEL_NAMES as RT_ANNUITY
+from ._rt_calendar import KERNEL_NAMES as RT_CALENDAR
 from ._rt_fits import KERNEL_NAMES as RT_FITS
 from ._rt_functions import KERNEL_NAMES as RT_FUNCTIONS
 from ._text import ENUMERATED, TextMixin
@@ -852,6 +854,8 @@ class Generator(FunctionsMixin, TextMixin, MixedMixin, ConditionalsMixin, FitsMi
             f"from engine.backends.numba._rt_functions import ({', '.join(RT_FUNCTIONS)})",
             f"from engine.backends.numba._rt_fits import ({', '.join(RT_FITS)})",
             f"from engine.backends.numba._dtext_rt import ({', '.join(DTEXT_RT)})",
+            f"from engine.backends.numba._rt_calendar import ({', '.join(RT_CALENDAR)})",
+            f"from engine.backends.numba._rt_annuity import ({', '.join(RT_ANNUITY)})",
         ]
         src += draw
         args = ("key0, key1, start, lo, hi, total, sids, kv, ke, dp, gi, ext, out_in, out_v, "
@@ -998,10 +1002,20 @@ def runtime_version() -> str:
     """A hash of the runtime modules the kernels call.  It is part of every kernel's source,
     so a kernel cached on disk by numba (which does not track changes in the functions it
     calls) is never reused with another version of them."""
-    from . import _beta, _decimal, _dtext_rt, _rt, _rt_fits, _rt_functions
+    from . import (
+        _beta,
+        _decimal,
+        _dtext_rt,
+        _rt,
+        _rt_annuity,
+        _rt_calendar,
+        _rt_fits,
+        _rt_functions,
+    )
 
     h = hashlib.sha256()
-    for mod in (_rt, _beta, _rt_functions, _dtext_rt, _decimal, _rt_fits):
+    for mod in (_rt, _beta, _rt_functions, _dtext_rt, _decimal, _rt_fits, _rt_calendar,
+                _rt_annuity):
         h.update(Path(str(mod.__file__)).read_bytes())
     return h.hexdigest()[:16]
 

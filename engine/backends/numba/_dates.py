@@ -128,6 +128,57 @@ class DatesMixin(ArgsMixin):
         return num(r, e, (0.0, (MAX_SERIAL + 1.0) / 360.0 + 1.0))
 
 
+    # ------------------------------------------------------------ DATE, EDATE, EOMONTH, ...
+    def _date_args(self, node: ir.Call, defaults: tuple[float | None, ...], atp: bool,
+                   dates: bool = True) -> list[Val]:
+        """The arguments of a date function (``_scalars.numbers`` with ``atp``/``dates``)."""
+        if not sum(d is None for d in defaults) <= len(node.args) <= len(defaults):
+            raise NotFusable(f"{node.name} with a wrong number of arguments")
+        args = [*node.args, *[None] * (len(defaults) - len(node.args))]
+        return [self.date_arg(a, d, atp, dates) for a, d in zip(args, defaults, strict=True)]
+
+    def fn_date(self, node: ir.Call) -> Val:
+        """dates.date: #NUM! for a year outside 0..9999 or a serial that is not a date."""
+        y, m, d = self._date_args(node, (None, None, None), False, dates=False)
+        r = self.value(f"cal_date({y.v}, {m.v}, {d.v}, {self.date_shift})")
+        bad = (f"(np.trunc({y.v}) < 0.0) | (np.trunc({y.v}) > 9999.0) | "
+               f"(serial_bad({r}) != 0.0)")
+        return self.result(r, [y, m, d], [(bad, NUM)], _SERIALS)
+
+    def _shift_months(self, node: ir.Call, end_of_month: bool) -> Val:
+        """dates._shift_months (EDATE, EOMONTH): #NUM! where the start or the result is not
+        a serial."""
+        s, k = self._date_args(node, (None, None), True)
+        r = self.value(f"cal_shift({s.v}, {k.v}, {1.0 if end_of_month else 0.0}, "
+                       f"{self.date_shift})")
+        checks = [self._serial_check(s), (f"(serial_bad({r}) != 0.0)", NUM)]
+        return self.result(r, [s, k], [c for c in checks if c is not None], _SERIALS)
+
+    def fn_edate(self, node: ir.Call) -> Val:
+        return self._shift_months(node, False)
+
+    def fn_eomonth(self, node: ir.Call) -> Val:
+        return self._shift_months(node, True)
+
+    def fn_weekday(self, node: ir.Call) -> Val:
+        """dates.weekday: #NUM! for a serial that is not a date or an unknown kind."""
+        s, kind = self._date_args(node, (None, 1.0), False)
+        kt = self.value(f"np.trunc({kind.v})")
+        bad = self.value(" & ".join(f"({kt} != {lit(float(k))})"
+                                    for k in (1, 2, 3, *range(11, 18))))
+        r = self.value(f"cal_weekday({s.v}, sel({bad}, 1.0, {kt}), {self.date_shift})")
+        chk = self._serial_check(s)
+        cond = bad if chk is None else f"{chk[0]} | {bad}"
+        return self.result(r, [s, kind], [(cond, NUM)], (0.0, 7.0))
+
+    def fn_days(self, node: ir.Call) -> Val:
+        """dates.days: floor(end) - floor(start); #NUM! where either is not a serial."""
+        end, start = self._date_args(node, (None, None), False)
+        checks = [c for c in (self._serial_check(end), self._serial_check(start)) if c]
+        cond = " | ".join(c[0] for c in checks)
+        return self.result(f"np.floor({end.v}) - np.floor({start.v})", [end, start],
+                           [(cond, NUM)] if cond else [], iv.UNKNOWN)
+
     # ------------------------------------------------------------ WORKDAY, NETWORKDAYS (.INTL)
     @property
     def date_shift(self) -> int:

@@ -58,7 +58,66 @@ class FinanceMixin(ArgsMixin):
         return self.result(f"pv({r.v}, {n.v}, {p.v}, {f.v}, {t.v})", [r, n, p, f, t],
                            [(f"({r.v} == -1.0)", NUM)])
 
+    def _per_checks(self, per: Val, n: Val) -> list[tuple[str, int] | None]:
+        """financial._per_checks: #NUM! for n = 0, then for a period outside 1 .. n."""
+        return [(f"({n.v} == 0.0)", NUM), (f"({per.v} < 1.0) | ({per.v} >= {n.v} + 1.0)", NUM)]
+
+    def fn_ipmt(self, node: ir.Call) -> Val:
+        r, per, n, v, f, t = self.scalar_args(node, (None, None, None, None, 0.0, 0.0), 4)
+        return self.result(f"ipmt({r.v}, {per.v}, {n.v}, {v.v}, {f.v}, {t.v})",
+                           [r, per, n, v, f, t], self._per_checks(per, n))
+
+    def fn_ppmt(self, node: ir.Call) -> Val:
+        r, per, n, v, f, t = self.scalar_args(node, (None, None, None, None, 0.0, 0.0), 4)
+        return self.result(f"pmt({r.v}, {n.v}, {v.v}, {f.v}, {t.v}) - "
+                           f"ipmt({r.v}, {per.v}, {n.v}, {v.v}, {f.v}, {t.v})",
+                           [r, per, n, v, f, t], self._per_checks(per, n))
+
+    def fn_nper(self, node: ir.Call) -> Val:
+        """financial.nper: #DIV/0! for a zero rate and payment."""
+        r, p, v, f, t = self.scalar_args(node, (None, None, None, 0.0, 0.0), 3)
+        return self.result(f"nper({r.v}, {p.v}, {v.v}, {f.v}, {t.v})", [r, p, v, f, t],
+                           [(f"({r.v} == 0.0) & ({p.v} == 0.0)", DIV0)])
+
+    def _cumulative(self, node: ir.Call, principal: bool) -> Val:
+        """financial._cumulative (CUMIPMT, CUMPRINC; Analysis ToolPak arguments): #NUM!
+        outside the domain, the periods from ceil(start) to floor(end)."""
+        if len(node.args) != 6:
+            raise NotFusable(f"{node.name} with a wrong number of arguments")
+        r, n, v, start, end, t = (self.date_arg(a, None, True, dates=False) for a in node.args)
+        s0 = self.value(f"np.ceil({start.v})")
+        e0 = self.value(f"np.floor({end.v})")
+        bad = self.value(f"({r.v} <= 0.0) | ({n.v} <= 0.0) | ({v.v} <= 0.0) | ({s0} < 1.0) | "
+                         f"({e0} < {s0}) | ({e0} > {n.v}) | (({t.v} != 0.0) & ({t.v} != 1.0))")
+        got = self.value(f"cum_pay({r.v}, {n.v}, {v.v}, {s0}, sel({bad}, 0.0, {e0}), {t.v}, "
+                         f"{1.0 if principal else 0.0})")
+        return self.result(got, [r, n, v, start, end, t], [(bad, NUM)])
+
+    def fn_cumipmt(self, node: ir.Call) -> Val:
+        return self._cumulative(node, False)
+
+    def fn_cumprinc(self, node: ir.Call) -> Val:
+        return self._cumulative(node, True)
+
+    def fn_rate(self, node: ir.Call) -> Val:
+        """financial.rate: Newton's method from the guess (0.1), #NUM! for n <= 0 or where
+        it does not converge."""
+        n, p, v, f, t, g = self.scalar_args(node, (None, None, None, 0.0, 0.0, 0.1), 3)
+        x = self.value(f"rate_root(sel({n.v} <= 0.0, 1.0, {n.v}), {p.v}, {v.v}, {f.v}, "
+                       f"{t.v}, {g.v})")
+        ok = self.value(f"{x}[1]")
+        r = self.value(f"sel({n.v} <= 0.0, {g.v}, {x}[0])")
+        return self.result(r, [n, p, v, f, t, g], [(f"({n.v} <= 0.0) | ({ok} == 0.0)", NUM)])
+
     # ------------------------------------------------------------ depreciation
+    def fn_ddb(self, node: ir.Call) -> Val:
+        """financial.ddb: #NUM! outside the domain."""
+        c, s, life, per, f = self.scalar_args(node, (None, None, None, None, 2.0), 4)
+        bad = self.value(f"({c.v} < 0.0) | ({s.v} < 0.0) | ({life.v} <= 0.0) | ({per.v} <= 0.0)"
+                         f" | ({per.v} > {life.v}) | ({f.v} <= 0.0)")
+        return self.result(f"ddb({c.v}, {s.v}, {life.v}, {per.v}, {f.v})",
+                           [c, s, life, per, f], [(bad, NUM)])
+
     def fn_sln(self, node: ir.Call) -> Val:
         c, s, life = self.scalar_args(node, (None, None, None), 3)
         zero = None if iv.excludes_zero(life.iv) else (f"({life.v} == 0.0)", DIV0)
