@@ -55,6 +55,41 @@ def _round_bounds(a: iv.Interval, digits: int, how: int) -> iv.Interval:
     return (lo, hi) if math.isfinite(lo) and math.isfinite(hi) else iv.UNKNOWN
 
 
+_PARAMETER = "_XLPM"   # engine.functions.lambdas.PARAMETER: a LET or LAMBDA name
+
+
+def _let_name(node: ir.Node) -> str:
+    if isinstance(node, ir.Call) and node.name == _PARAMETER and len(node.args) == 1 \
+            and isinstance(node.args[0], ir.Str):
+        return node.args[0].value
+    raise NotFusable("LET with a name that is not a name")
+
+
+def _bind_names(node: ir.Node, scope: dict[str, ir.Node]) -> ir.Node:
+    """``node`` with every LET name of ``scope`` replaced by its bound IR (the same node
+    object for every use); a nested LET's own names shadow them from their binding on."""
+    if not scope:
+        return node
+    if isinstance(node, ir.Call):
+        if node.name == _PARAMETER:
+            name = _let_name(node)
+            return scope.get(name, node)
+        if node.name == "LAMBDA":
+            raise NotFusable("LAMBDA inside LET")
+        if node.name == "LET" and len(node.args) >= 3 and len(node.args) % 2:
+            inner, out = dict(scope), []
+            for name_node, value in zip(node.args[:-1:2], node.args[1:-1:2], strict=True):
+                out += [name_node, _bind_names(value, inner)]
+                inner.pop(_let_name(name_node), None)
+            return ir.Call("LET", (*out, _bind_names(node.args[-1], inner)))
+        return ir.Call(node.name, tuple(_bind_names(a, scope) for a in node.args))
+    if isinstance(node, ir.Binary):
+        return ir.Binary(node.op, _bind_names(node.left, scope), _bind_names(node.right, scope))
+    if isinstance(node, ir.Unary):
+        return ir.Unary(node.op, _bind_names(node.operand, scope))
+    return node
+
+
 class FunctionsMixin(AggregatesMixin, LookupsMixin, DatesMixin, StatsMixin, FinanceMixin, ArgsMixin):
     """The supported Excel functions (see the module docstring)."""
 
@@ -115,6 +150,31 @@ class FunctionsMixin(AggregatesMixin, LookupsMixin, DatesMixin, StatsMixin, Fina
         r = self.value(f"sel({m}, {fb.v}, {v.v})")
         return num(r, e, iv.union([fb.iv, v.iv]), v.kind,
                    union_dom([fb, v]) if v.kind == KSTR else None)
+
+    # ------------------------------------------------------------ LET (functions.lambdas)
+    def fn_let(self, node: ir.Call) -> Val:
+        """LET: each name's value computed once, in order (a later value may use an earlier
+        name); the body is the formula with every name replaced by its value's IR (a range
+        stays a range), the value nodes computed once (``override``)."""
+        args = node.args
+        if len(args) < 3 or len(args) % 2 == 0:
+            raise NotFusable("LET with a wrong number of arguments")
+        scope: dict[str, ir.Node] = {}
+        for name_node, value in zip(args[:-1:2], args[1:-1:2], strict=True):
+            name = _let_name(name_node)
+            bound = _bind_names(value, scope)
+            if isinstance(bound, ir.Call | ir.Binary | ir.Unary):
+                try:
+                    got = self.expr(bound)
+                except NotFusable:
+                    got = None   # an array (a range expression): substituted as it is
+                if got is not None:
+                    self.override[id(bound)] = got
+            scope[name] = bound
+        body = _bind_names(args[-1], scope)
+        self.array_ir.append(body)
+        self.array_ir.extend(scope.values())
+        return self.expr(body)
 
     def fn_iferror(self, node: ir.Call) -> Val:
         return self._if_error(node, False)
