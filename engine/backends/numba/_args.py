@@ -31,6 +31,28 @@ MASKED = frozenset({"MIN", "MAX", "AVERAGE", "VAR", "VAR.S", "VARP", "VAR.P", "S
                     "STDEV.S", "STDEVP", "STDEV.P"})
 
 
+def _may_be_reference(node: ir.Node, top: bool = True) -> bool:
+    """Whether the numpy compiler reads the direct argument ``node`` of a function taking
+    references as a reference (engine._computed_refs: IF/CHOOSE/IFS/SWITCH whose results
+    are all references on one sheet, INDEX of a range); True where unsure."""
+    from ..._computed_refs import SELECTORS, sheet_of
+    from ..._ir_passes import selector_index
+
+    if isinstance(node, ir.Ref | ir.Area):
+        return not top
+    if not isinstance(node, ir.Call):
+        return False
+    if node.name in SELECTORS:
+        got = selector_index(node)
+        if got is None:
+            return False
+        results = got[0]
+        if len({sheet_of(r) for r in results} - {None}) > 1:
+            return False
+        return all(_may_be_reference(r, False) for r in results)
+    return node.name in ("INDEX", "OFFSET", "INDIRECT")
+
+
 class ArgsMixin:
     """How the ``fn_*`` methods read their arguments, as the numpy library does."""
 
@@ -50,6 +72,7 @@ class ArgsMixin:
         def uniform(self, sid: int) -> str: ...
         def scratch(self, size: int) -> str: ...
         def rand_stream(self, node: ir.Call) -> int: ...
+        def date_value(self, v: Val, atp: bool, dates: bool = True) -> Val: ...
 
     # ------------------------------------------------------------ argument helpers
     def numeric(self, node: ir.Call, defaults: tuple[float | None, ...]) -> list[Val]:
@@ -87,8 +110,11 @@ class ArgsMixin:
                            for c in self.area_cells(a))
             else:
                 v = self.expr(a)
-                if v.kind == KSTR:
-                    raise NotFusable(f"text argument of {node.name}")
+                if v.kind in (KSTR, KANY):
+                    if _may_be_reference(a):
+                        # a reference to the numpy compiler (_computed_refs): text skipped
+                        raise NotFusable(f"text argument of {node.name}")
+                    v = self.date_value(v, False)   # typed_number: numeric or date text
                 out.append((v, False))
         return out
 
