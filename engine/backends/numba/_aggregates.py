@@ -180,6 +180,9 @@ class AggregatesMixin(ArgsMixin):
             elif isinstance(a, ir.Missing):
                 grids.append([BLANK])
                 shapes.add((1, 1))
+            elif (shape := self.array_shape(a)) is not None:
+                grids.append([self.array_item(v) for v in self.array_values(a, shape)])
+                shapes.add(shape)
             else:
                 v = self.expr(a)
                 if v.kind in (KSTR, KANY):
@@ -199,6 +202,40 @@ class AggregatesMixin(ArgsMixin):
             total = self.value(f"{total} + {term}")
             bounds = iv.add(bounds, tb)
         return self.result(total, [errors_of(self.err(self.chain(errs)))], bounds=bounds)
+
+    # ------------------------------------------------------------ array expressions
+    def array_shape(self, node: ir.Node) -> tuple[int, int] | None:
+        """The shape of an expression over ranges that a function like SUMPRODUCT computes
+        as an array (``A1:A9*(B1:B9="x")``, engine.functions.operators.map_grid), None for
+        one value."""
+        from ._arrays import ArrayElements
+
+        if isinstance(node, ir.Ref | ir.Num | ir.Str | ir.Bool | ir.Err) or \
+                not any(isinstance(n, ir.Area | ir.Array) for n in ir.walk(node)):
+            return None
+        shape = ArrayElements(self.model.workbook).shape(node)
+        return None if shape is None or shape == (1, 1) else shape
+
+    def array_values(self, node: ir.Node, shape: tuple[int, int]) -> list[Val]:
+        """Its elements in row order, each the value of the element's own IR
+        (:class:`._arrays.ArrayElements`: a range's cell at the position, #N/A past a
+        smaller operand's edge)."""
+        from ._arrays import ArrayElements
+
+        el = ArrayElements(self.model.workbook)
+        out = []
+        for r in range(shape[0]):
+            for c in range(shape[1]):
+                item = el.element(node, r, c)
+                self.array_ir.append(item)   # constants are keyed by the id of their node
+                out.append(self.expr(item))
+        return out
+
+    def array_item(self, v: Val) -> Val:
+        """An element of SUMPRODUCT's array (math._numbers_or_zero): its number, else 0."""
+        if v.kind == KANY:
+            return self.in_range(v, "SUMPRODUCT")
+        return v if v.kind == KNUM else Val("0.0", v.e, KNUM, 0.0, 0.0)
 
     def fn_npv(self, node: ir.Call) -> Val:
         """engine.functions.financial NPV: sum of x / (1 + rate) ** i over the numbers, in

@@ -21,8 +21,12 @@ from ._values import KANY, KBLANK, KBOOL, KNUM, KSTR, TAG, NotFusable, Val, lit
 
 MAX_VARIANTS = 16   # kinds x arguments a call is generated for
 
-# selectors: their value arguments are chosen, not read (they merge kinds themselves)
-SELECTORS = frozenset({"IF", "IFERROR", "IFNA", "CHOOSE"})
+# selectors: their value arguments are chosen, not read (they merge kinds themselves); LET:
+# its arguments are names and values bound to them (fn_let computes each once)
+SELECTORS = frozenset({"IF", "IFERROR", "IFNA", "CHOOSE", "LET"})
+# functions that compute an argument over ranges as an array (A1:A9*(B1:B9="x")): such an
+# argument is not one value to split on
+_ARRAY_ARGUMENTS = frozenset({"SUMPRODUCT"})
 
 
 class MixedMixin:
@@ -97,6 +101,9 @@ class MixedMixin:
         for a in node.args:
             if isinstance(a, ir.Area | ir.Missing | ir.Array) or id(a) in self.override \
                     or (refs and isinstance(a, ir.Ref)) or self.is_constant(a):
+                continue
+            if node.name in _ARRAY_ARGUMENTS and any(isinstance(n, ir.Area | ir.Array)
+                                                     for n in ir.walk(a)):
                 continue
             v = self.expr(a)
             self.override[id(a)] = v
