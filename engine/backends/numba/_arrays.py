@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 from ... import ir
 from ..._ir_passes import SCALAR_ARGUMENTS
 from ...values import NA, REF, VALUE
+from ._index_ref import IndexAt
 from ._values import KANY, KBLANK, KBOOL, KNUM, NotFusable, Val, code, num
 
 if TYPE_CHECKING:
@@ -186,11 +187,13 @@ class ArrayElements:
         return None
 
     # ------------------------------------------------------------ elements
-    def element(self, node: ir.Node, r: int, c: int) -> ir.Node:
+    def element(self, node: ir.Node, r: int, c: int) -> ir.Node | IndexAt:
         """The IR of element (r, c) of ``node``'s value, as ``Env.array_element`` gives it
         to the cell at that offset of the formula's range."""
         shape = self.shape(node)
         if shape is None:
+            if isinstance(node, ir.Call) and node.name == "INDEX":   # its result's shape
+                return IndexAt(self._single(node), r, c)   # is the generator's (_index_ref)
             return self._single(node)
         got = _position(shape, r, c)
         if got is None:

@@ -55,6 +55,7 @@ from ._dtext import DynamicRead, DynamicText
 from ._dtext_rt import KERNEL_NAMES as DTEXT_RT
 from ._families import Family, LineBudget, family_loop, find_families, loop_chains
 from ._functions import FunctionsMixin
+from ._index_ref import IndexAt
 from ._mixed import SELECTORS, MixedMixin
 from ._rt_annuity import KERNEL_NAMES as RT_ANNUITY
 from ._rt_calendar import KERNEL_NAMES as RT_CALENDAR
@@ -309,6 +310,8 @@ class Generator(FunctionsMixin, TextMixin, MixedMixin, ConditionalsMixin, FitsMi
             return got
         if isinstance(node, FitAt):   # an element of LINEST or TREND (array formulas)
             return self.fit_value(node)
+        if isinstance(node, IndexAt):   # an element of an array formula's INDEX
+            return self.index_at(node)
         if isinstance(node, ir.Call | ir.Unary | ir.Binary) and self.is_constant(node):
             got = self.fold(node)
             if got is not None:

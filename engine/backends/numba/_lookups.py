@@ -1,5 +1,6 @@
 """Lookups for the kernel generator (a mixin): MATCH, VLOOKUP, HLOOKUP, LOOKUP, XMATCH,
-XLOOKUP and INDEX, as :mod:`engine.functions.lookup` computes them for one trial.
+XLOOKUP and INDEX (:mod:`._index_ref`), as :mod:`engine.functions.lookup` computes them for
+one trial.
 
 A key that varies against a constant table of one kind is searched with plain selections
 (or :func:`._rt_functions.approx_pos` over numbers).  Everything else — a table whose cells
@@ -19,14 +20,14 @@ A text key against a constant table is evaluated per key id by the numpy library
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING
 
 from ... import ir
 from ...functions import _search as S
-from ...values import NA, VALUE
+from ...values import NA
 from . import _intervals as iv
 from ._args import ArgsMixin
+from ._index_ref import IndexMixin
 from ._values import KANY, KBLANK, KBOOL, KNUM, KSTR, NotFusable, Val, lit, num, union_dom
 
 if TYPE_CHECKING:
@@ -92,8 +93,9 @@ class _Text:
         return "1.0" if self.wild else self.element(self.key.v, self.key.dom)
 
 
-class LookupsMixin(ArgsMixin):
-    """MATCH, VLOOKUP, HLOOKUP, LOOKUP, XMATCH, XLOOKUP, INDEX (see the module docstring)."""
+class LookupsMixin(IndexMixin, ArgsMixin):
+    """MATCH, VLOOKUP, HLOOKUP, LOOKUP, XMATCH, XLOOKUP (see the module docstring); INDEX
+    from :class:`._index_ref.IndexMixin`."""
 
     if TYPE_CHECKING:  # provided by the Generator
         strings: list[str]
@@ -415,59 +417,6 @@ class LookupsMixin(ArgsMixin):
         else:
             got = self.mixed(m, alt, out)
         return _with_error(got, e)
-
-    # ------------------------------------------------------------ INDEX
-    def fn_index(self, node: ir.Call) -> Val:
-        """lookup.index of one cell: INDEX(range or array constant, row, column),
-        INDEX(row or column, k); positions truncated, each at least 1 in every trial (0 picks a whole row or
-        column: an array), #REF! beyond the range; the cell's kind merged per trial."""
-        if not 2 <= len(node.args) <= 3:
-            raise NotFusable("INDEX with a wrong number of arguments")
-        area, *idx = node.args
-        if isinstance(area, ir.Ref):
-            grid: list[list[Val]] = [[self.operand(area.cell)]]
-        elif isinstance(area, ir.Area):
-            self.area_cells(area)   # the size limit
-            grid = [[self.operand(c) for c in row] for row in area.cells()]
-        elif isinstance(area, ir.Array) and area.rows and all(
-                isinstance(x, ir.Num | ir.Str | ir.Bool | ir.Err) for row in area.rows
-                for x in row) and len({len(row) for row in area.rows}) == 1:
-            grid = [[self.expr(x) for x in row] for row in area.rows]   # an array constant
-        else:
-            raise NotFusable("INDEX over something other than a range")
-        rows, cols = len(grid), len(grid[0])
-        if any(isinstance(a, ir.Missing) for a in idx):
-            raise NotFusable("INDEX with an empty position (a whole row or column)")
-        one = num("1.0", "0", (1.0, 1.0))
-        if len(idx) == 1:
-            if rows == 1 and cols > 1:
-                r, c = one, self.number(idx[0])
-            elif cols == 1:
-                r, c = self.number(idx[0]), one
-            else:
-                raise NotFusable("INDEX of a two-dimensional range without a column")
-        else:
-            r, c = self.number(idx[0]), self.number(idx[1])
-        if (r.hi <= -1.0 and r.e == "0") or (c.hi <= -1.0 and c.e == "0"):
-            # a position below 0 in every trial: #VALUE! after the row's error
-            return num("0.0", self.err(self.chain([r.e], [("True", VALUE)])), (0.0, 0.0))
-        if not (r.bounded and r.lo >= 1.0 and c.bounded and c.lo >= 1.0):
-            raise NotFusable("INDEX with a position that may be 0 or negative")
-        beyond = []
-        parts = []
-        for k, n in ((r, rows), (c, cols)):
-            if k.lo == k.hi:
-                ki = lit(float(math.trunc(k.lo)))
-            else:
-                ki = self.value(f"np.trunc({k.v})")
-            if k.hi >= n + 1:
-                beyond.append(f"({ki} > {lit(n)})")
-                ki = self.value(f"min({ki}, {lit(n)})")
-            parts.append(ki)
-        pos = self.value(f"({parts[0]} - 1.0) * {lit(cols)} + {parts[1]}")
-        check = (" | ".join(beyond), 4) if beyond else None   # #REF!
-        e = self.err(self.chain([r.e, c.e], [check]))
-        return self._gathered(pos, [x for row in grid for x in row], [e], missing=False)
 
 
 def _with_error(v: Val, e: str) -> Val:

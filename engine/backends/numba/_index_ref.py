@@ -1,0 +1,299 @@
+"""INDEX in the fused kernel (a mixin of the generator), as
+:func:`engine.functions.lookup.index` computes it, whole rows and columns included.
+
+numpy's rules (``lookup._index``), which the kernel follows:
+
+* positions are truncated numbers (blank, an empty argument: 0); on a range of one row (one
+  column) a row (column) position of 0 is 1; ``INDEX(2-D range, k)`` has column 0 (and is
+  #REF! on a range, a whole row on an array constant);
+* errors, the first that holds: the row's error, #VALUE! (a position below 0), the column's
+  error, #REF! (a position past the range);
+* positions the same in every trial (numpy's one-value vectors): 0 picks the whole row or
+  column (0 and 0: the whole range), a block that keeps its reference;
+* positions that vary: the row 0 in every trial of the chunk and the column above 0 in every
+  trial gives that column, gathered per trial (a one-column array without a reference);
+  likewise a row; any other 0 is #VALUE! in its trial.
+
+The kernel decides the last rule from the positions' bounds: a position that is 0 in every
+trial (0 is constant, or its bounds lie within (-1, 1)) beside one that is at least 1 in
+every trial (and never an error) is a whole column or row; otherwise each 0 is #VALUE! in
+its trial.  numpy decides it per chunk of trials, so the two differ only in a chunk where a
+position that may be 0 or not happens to be 0 in every trial (probability p^n for n trials),
+and where a position may be an error beside a whole row or column (numpy's data at an error
+trial decides): that case is not fused.
+
+Where the result is a block (several cells), what reads it decides the value:
+
+* the whole formula of a plain cell: the block's implicit intersection with the cell
+  (``model.implicit_intersection``: by position when the block keeps its reference, else its
+  first cell);
+* an array formula (:class:`IndexAt`): each cell its element (``Env.array_element``: one row
+  repeated down, one column across, #N/A past the block);
+* anything else: not fused (the reason says so).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from ... import ir
+from ...values import NA, REF, VALUE
+from ._values import KBLANK, NotFusable, Val, code, lit, num
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from ...model import Model
+    from ...workbook import CellRef
+
+
+@dataclass(frozen=True)
+class IndexAt:
+    """Element (r, c) of the result of ``call`` (an INDEX, the whole of an array formula)."""
+
+    call: ir.Call
+    r: int
+    c: int
+
+
+@dataclass(frozen=True)
+class _Pos:
+    """One truncated position: its expression (0 at an error trial, as numpy's data), error,
+    integer bounds and whether it is the same in every trial."""
+
+    v: str
+    e: str
+    lo: float
+    hi: float
+    constant: bool
+
+    def zero(self, n: int) -> bool:
+        """0 in every trial (after numpy's 0 -> 1 on a dimension of one)."""
+        return n > 1 and self.e == "0" and self.lo == self.hi == 0.0
+
+    def positive(self, n: int) -> bool:
+        """At least 1 in every trial (after numpy's 0 -> 1 on a dimension of one)."""
+        return self.e == "0" and (self.lo >= 1.0 or (n == 1 and self.lo >= 0.0))
+
+
+@dataclass(frozen=True)
+class _Index:
+    cells: list[list[Val]]
+    area: ir.Area | None     # the range's reference (None: an array constant)
+    r: _Pos
+    c: _Pos
+    mode: str                # "cell" one value; "col"/"row" gathered per trial; "block"
+    shape: tuple[int, int] | None = None   # the block's (or gathered line's) shape
+    at: tuple[int, int] = (0, 0)           # "block": its first cell in the range (0-based)
+
+    @property
+    def rows(self) -> int:
+        return len(self.cells)
+
+    @property
+    def cols(self) -> int:
+        return len(self.cells[0])
+
+
+class IndexMixin:
+    """``fn_index`` (INDEX as the whole formula of a plain cell, or inside an expression
+    where it is one value) and ``index_at`` (an element of an array formula's INDEX)."""
+
+    if TYPE_CHECKING:  # provided by the Generator
+        cell: CellRef | None
+        model: Model
+        lines: list[str]
+
+        def value(self, expr: str) -> str: ...
+        def err(self, expr: str) -> str: ...
+        def chain(self, errs: list[str], checks: Sequence[tuple[str, int] | None] = ()
+                  ) -> str: ...
+        def expr(self, node: ir.Node) -> Val: ...
+        def number(self, node: ir.Node | None, default: float | None = None) -> Val: ...
+        def operand(self, c: CellRef) -> Val: ...
+        def is_constant(self, node: ir.Node) -> bool: ...
+        def area_cells(self, a: ir.Area) -> list[CellRef]: ...
+        def _gathered(self, pos: str, cells: list[Val], errs: list[str],
+                      missing: bool = True) -> Val: ...
+
+    # ------------------------------------------------------------ entry points
+    def fn_index(self, node: ir.Call) -> Val:
+        """INDEX where its result is one value: the whole formula of a plain cell (a block
+        reduced by implicit intersection), or a single cell anywhere."""
+        x = self._index_plan(node)
+        if x.mode == "cell" or (x.mode == "block" and x.shape is None):
+            return self._index_element(x, 0, 0)
+        assert self.cell is not None
+        if node is not self.model.code(self.cell).node:
+            raise NotFusable("INDEX of a whole row or column inside an expression")
+        if x.mode != "block" or x.area is None:   # no reference: its first cell
+            return self._index_element(x, 0, 0)
+        return self._intersection(x, self.cell)
+
+    def index_at(self, node: IndexAt) -> Val:
+        """Element (r, c) of an array formula whose whole formula is an INDEX."""
+        x = self._index_plan(node.call)
+        if x.mode == "cell" or x.shape is None:
+            return self._index_element(x, 0, 0)
+        rows, cols = x.shape
+        r = 0 if rows == 1 else node.r
+        c = 0 if cols == 1 else node.c
+        if r >= rows or c >= cols:
+            return num("0.0", code(NA), (0.0, 0.0))
+        return self._index_element(x, r, c)
+
+    # ------------------------------------------------------------ the plan
+    def _index_plan(self, node: ir.Call) -> _Index:
+        if not 2 <= len(node.args) <= 3:
+            raise NotFusable("INDEX with a wrong number of arguments")
+        src, *idx = node.args
+        cells, area = self._index_source(src)
+        rows, cols = len(cells), len(cells[0])
+        one = _Pos("1.0", "0", 1.0, 1.0, True)
+        zero = _Pos("0.0", "0", 0.0, 0.0, True)
+        ref_error = False
+        if len(idx) == 1:
+            k = self._index_position(idx[0])
+            if rows == 1 and cols > 1:
+                r, c = one, k
+            elif cols == 1:
+                r, c = k, one
+            else:   # column 0: a whole row of an array constant, #REF! on a range
+                r, c, ref_error = k, zero, area is not None
+        else:
+            r, c = self._index_position(idx[0]), self._index_position(idx[1])
+        if ref_error:
+            e = self.err(self.chain([], [(r.e, 0) if r.e != "0" else None,
+                                         (f"({r.v} < 0.0)", VALUE) if r.lo < 0 else None,
+                                         ("True", REF)]))
+            return _Index([[num("0.0", e, (0.0, 0.0))]], None, one, one, "block")
+        if r.constant and c.constant and r.e == c.e == "0":
+            return self._index_block(cells, area, r, c)
+        if r.zero(rows) and c.positive(cols):
+            return _Index(cells, area, r, c, "col", (rows, 1))
+        if c.zero(cols) and r.positive(rows):
+            return _Index(cells, area, r, c, "row", (1, cols))
+        if (r.e != "0" and (c.lo <= 0.0 <= c.hi or c.e != "0")) or (
+                c.e != "0" and r.lo <= 0.0 <= r.hi):
+            # numpy's data at an error trial decides whether a chunk is a whole row/column
+            raise NotFusable("INDEX of a position that may be an error beside one that may "
+                             "be 0 (a whole row or column per chunk)")
+        return _Index(cells, area, r, c, "cell")
+
+    def _index_source(self, src: ir.Node) -> tuple[list[list[Val]], ir.Area | None]:
+        if isinstance(src, ir.Ref):
+            return [[self.operand(src.cell)]], None
+        if isinstance(src, ir.Area):
+            self.area_cells(src)   # the size limit
+            sheet = self.model.workbook.sheets.get(src.sheet)
+            if sheet is None or ir.clip(src, max(sheet.max_row, 1),
+                                        max(sheet.max_col, 1)) != src:
+                raise NotFusable("INDEX over a range past the sheet's cells")
+            return [[self.operand(c) for c in row] for row in src.cells()], src
+        if isinstance(src, ir.Array) and src.rows and all(
+                isinstance(x, ir.Num | ir.Str | ir.Bool | ir.Err) for row in src.rows
+                for x in row) and len({len(row) for row in src.rows}) == 1:
+            return [[self.expr(x) for x in row] for row in src.rows], None
+        raise NotFusable("INDEX over something other than a range")
+
+    def _index_position(self, node: ir.Node) -> _Pos:
+        """lookup._int of one position: truncated, blank (an empty argument) 0."""
+        constant = isinstance(node, ir.Missing) or self.is_constant(node)
+        if isinstance(node, ir.Missing):
+            return _Pos("0.0", "0", 0.0, 0.0, True)
+        v = self.number(node)
+        if v.kind == KBLANK:
+            return _Pos("0.0", v.e, 0.0, 0.0, constant)
+        lo = math.trunc(v.lo) if math.isfinite(v.lo) else -math.inf
+        hi = math.trunc(v.hi) if math.isfinite(v.hi) else math.inf
+        if lo == hi:
+            t = lit(float(lo))
+        else:
+            t = self.value(f"np.trunc({v.v})")
+        if v.e != "0":   # numpy's data at an error trial: 0
+            t = self.value(f"sel({v.e} != 0, 0.0, {t})")
+            lo, hi = min(lo, 0.0), max(hi, 0.0)
+        return _Pos(t, v.e, float(lo), float(hi), constant)
+
+    def _index_block(self, cells: list[list[Val]], area: ir.Area | None, r: _Pos,
+                     c: _Pos) -> _Index:
+        """Positions the same in every trial (lookup._block): one cell, or a block of whole
+        rows/columns; an error in every trial."""
+        rows, cols = len(cells), len(cells[0])
+        ri, ci = int(r.lo), int(c.lo)
+        if ri < 0 or ci < 0:
+            error = VALUE
+        elif ri > rows or ci > cols:
+            error = REF
+        else:
+            error = 0
+        if error:
+            return _Index([[num("0.0", code(error), (0.0, 0.0))]], None,
+                          _one(), _one(), "block")
+        ri = 1 if ri == 0 and rows == 1 else ri
+        ci = 1 if ci == 0 and cols == 1 else ci
+        shape = (rows if ri == 0 else 1, cols if ci == 0 else 1)
+        at = (max(ri - 1, 0), max(ci - 1, 0))
+        if shape == (1, 1):
+            return _Index(cells, area, r, c, "block", None, at)
+        return _Index(cells, area, r, c, "block", shape, at)
+
+    # ------------------------------------------------------------ values
+    def _index_element(self, x: _Index, i: int, j: int) -> Val:
+        """Element (i, j) of INDEX's result (inside its shape; (0, 0) of one value)."""
+        rows, cols = x.rows, x.cols
+        if x.mode == "block":
+            return x.cells[x.at[0] + i][x.at[1] + j]
+        flat = [v for row in x.cells for v in row]
+        if x.mode == "col":
+            rk, ck = lit(float(i + 1)), self._index_line(x.c, cols)
+        elif x.mode == "row":
+            rk, ck = self._index_line(x.r, rows), lit(float(j + 1))
+        else:
+            rk, ck = self._index_line(x.r, rows), self._index_line(x.c, cols)
+        r, c = x.r, x.c
+        checks: list[tuple[str, int] | None] = [(r.e, 0) if r.e != "0" else None]
+        neg = [f"({k.v} < 0.0)" for k in (r, c) if k.lo < 0.0]
+        checks.append((" | ".join(neg), VALUE) if neg else None)
+        checks.append((c.e, 0) if c.e != "0" else None)
+        past = [f"({k.v} > {lit(n)})" for k, n in ((r, rows), (c, cols)) if k.hi > n]
+        checks.append((" | ".join(past), REF) if past else None)
+        if x.mode == "cell":   # a 0 that is not a whole row or column: #VALUE!
+            zero = [f"({k.v} == 0.0)" for k, n in ((r, rows), (c, cols))
+                    if n > 1 and k.lo <= 0.0 <= k.hi]
+            checks.append((" | ".join(zero), VALUE) if zero else None)
+        e = self.err(self.chain([], checks))
+        pos = self.value(f"({rk} - 1.0) * {lit(float(cols))} + {ck}")
+        return self._gathered(pos, flat, [e], missing=False)
+
+    def _index_line(self, k: _Pos, n: int) -> str:
+        """A position's 1-based index into a line of ``n`` cells, clipped as numpy clips it
+        (its errors are checked apart)."""
+        if n == 1:
+            return "1.0"
+        if k.lo == k.hi:
+            return lit(float(min(max(k.lo, 1.0), n)))
+        if k.lo >= 1.0 and k.hi <= n:
+            return k.v
+        return self.value(f"min(max({k.v}, 1.0), {lit(float(n))})")
+
+    def _intersection(self, x: _Index, at: CellRef) -> Val:
+        """model.implicit_intersection of a block that keeps its reference."""
+        assert x.area is not None and x.shape is not None
+        a = x.area
+        r1, c1 = a.r1 + x.at[0], a.c1 + x.at[1]
+        rows, cols = x.shape
+        if cols == 1 and r1 <= at.row <= r1 + rows - 1:
+            return self._index_element(x, at.row - r1, 0)
+        if rows == 1 and c1 <= at.col <= c1 + cols - 1:
+            return self._index_element(x, 0, at.col - c1)
+        return num("0.0", code(VALUE), (0.0, 0.0))
+
+
+def _one() -> _Pos:
+    return _Pos("1.0", "0", 1.0, 1.0, True)
+
+
+__all__ = ["IndexAt", "IndexMixin"]
