@@ -37,6 +37,7 @@ from ._args import ArgsMixin
 from ._dates import DatesMixin
 from ._finance import FinanceMixin
 from ._lookups import LookupsMixin
+from ._multiples import MultiplesMixin
 from ._stats import StatsMixin
 
 
@@ -90,7 +91,8 @@ def _bind_names(node: ir.Node, scope: dict[str, ir.Node]) -> ir.Node:
     return node
 
 
-class FunctionsMixin(AggregatesMixin, LookupsMixin, DatesMixin, StatsMixin, FinanceMixin, ArgsMixin):
+class FunctionsMixin(AggregatesMixin, LookupsMixin, DatesMixin, StatsMixin, FinanceMixin,
+                     MultiplesMixin, ArgsMixin):
     """The supported Excel functions (see the module docstring)."""
 
     if TYPE_CHECKING:  # provided by the Generator and the TextMixin
