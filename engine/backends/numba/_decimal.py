@@ -26,8 +26,6 @@ _MASK = (1 << _BITS) - 1
 _CAP = 46            # limbs: 1380 bits (the largest operand, m * 10**338, has 1177)
 MAX_CHARS = 24       # the longest General-format text of a double ("-1.23456789012346E-307")
 _POW10 = np.array([float(f"1e{i}") for i in range(309)])   # correctly rounded
-_P14 = 10 ** 14
-_P15 = 10 ** 15
 
 
 # ----------------------------------------------------------------- a small bignum
@@ -138,6 +136,16 @@ def _bn_sub(a, na, b, nb):
 def digits15(x):
     """(q, k) for a finite x > 0: q in [1e14, 1e15) the 15 significant digits of x correctly
     rounded (ties to even, on the exact binary value), k the decimal exponent of the first."""
+    return digits_n(x, 15)
+
+
+@_jit
+def digits_n(x, nd):
+    """(q, k) for a finite x > 0: q in [10**(nd-1), 10**nd) the nd (1..17) significant digits
+    of x correctly rounded (ties to even, on the exact binary value: Python's ``.{nd-1}e``),
+    k the decimal exponent of the first."""
+    lo_q = 10 ** (nd - 1)
+    hi_q = lo_q * 10
     f, big_e = math.frexp(x)
     m = int(f * 9007199254740992.0)     # f * 2**53: exact, x = m * 2**e
     e = big_e - 53
@@ -145,34 +153,34 @@ def digits15(x):
     num = np.zeros(_CAP, dtype=np.int64)
     den = np.zeros(_CAP, dtype=np.int64)
     for _ in range(4):                  # log10 is at most one off: one retry suffices
-        s = 14 - k
+        s = nd - 1 - k
         nn = _bn_set(num, m)
         nn = _bn_shl(num, nn, max(e, 0))
         nn = _bn_pow10(num, nn, max(s, 0))
-        nd = _bn_set(den, 1)
-        nd = _bn_shl(den, nd, max(-e, 0))
-        nd = _bn_pow10(den, nd, max(-s, 0))
-        # q = num // den by binary long division (q < 2**55), num keeps the remainder
-        nd = _bn_shl(den, nd, 55)
+        nd_ = _bn_set(den, 1)
+        nd_ = _bn_shl(den, nd_, max(-e, 0))
+        nd_ = _bn_pow10(den, nd_, max(-s, 0))
+        # q = num // den by binary long division (q < 2**59), num keeps the remainder
+        nd_ = _bn_shl(den, nd_, 59)
         q = 0
-        for bit in range(55, -1, -1):
-            if _bn_cmp(num, nn, den, nd) >= 0:
-                nn = _bn_sub(num, nn, den, nd)
+        for bit in range(59, -1, -1):
+            if _bn_cmp(num, nn, den, nd_) >= 0:
+                nn = _bn_sub(num, nn, den, nd_)
                 q |= 1 << bit
             if bit > 0:
-                nd = _bn_shr1(den, nd)
-        if q >= _P15:
+                nd_ = _bn_shr1(den, nd_)
+        if q >= hi_q:
             k += 1
             continue
-        if q < _P14:
+        if q < lo_q:
             k -= 1
             continue
         nn = _bn_shl(num, nn, 1)        # 2 * remainder against the divisor: the tie rule
-        c = _bn_cmp(num, nn, den, nd)
+        c = _bn_cmp(num, nn, den, nd_)
         if c > 0 or (c == 0 and (q & 1) == 1):
             q += 1
-        if q == _P15:
-            q = _P14
+        if q == hi_q:
+            q = lo_q
             k += 1
         return q, k
     return -1, 0                        # not reached
@@ -262,20 +270,34 @@ def general_value(x):
     if a < 1e15 and a == math.floor(a):
         return x
     q, k = digits15(a)
-    p = k - 14
-    # q < 2**53 and 10**|p| exact for |p| <= 22: one correctly rounded operation
-    if 0 <= p <= 22:
-        r = float(q) * 10.0 ** p
-    elif -22 <= p < 0:
-        r = float(q) / 10.0 ** (-p)
-    else:
-        r = _slow_value(q, p)
+    r = dec_float(q, k - 14, False)
     return r if x > 0.0 else -r
 
 
 @_jit
-def _slow_value(q, p):
-    """q * 10**p correctly rounded, for |p| > 22: the nearest double by exact comparison."""
+def dec_float(q, p, sticky):
+    """q * 10**p correctly rounded to a double (0 <= q < 2**61; ``sticky``: the exact value
+    is a little above q * 10**p, digits beyond q that are not all zero), as Python's
+    ``float`` reads the decimal text."""
+    if q == 0:
+        return 0.0
+    if not sticky and q < 9007199254740992:
+        # q and 10**|p| exact for |p| <= 22: one correctly rounded operation
+        if 0 <= p <= 22:
+            return float(q) * 10.0 ** p
+        if -22 <= p < 0:
+            return float(q) / 10.0 ** (-p)
+    return _slow_value(q, p, sticky)
+
+
+@_jit
+def _slow_value(q, p, sticky):
+    """q * 10**p correctly rounded (a little above it with ``sticky``): the nearest double
+    by exact comparison."""
+    if p > 340:
+        return math.inf
+    if p < -360:
+        return 0.0
     if p > 0:
         r = float(q) * _POW10[p] if p <= 308 else math.inf
     elif -p <= 308:
@@ -288,9 +310,9 @@ def _slow_value(q, p):
     for _ in range(64):
         up = np.nextafter(r, np.inf)
         dn = np.nextafter(r, -np.inf)
-        if _closer(up, r, q, p):
+        if _closer(up, r, q, p, sticky):
             r = up
-        elif _closer(dn, r, q, p):
+        elif _closer(dn, r, q, p, sticky):
             r = dn
         else:
             break
@@ -298,7 +320,7 @@ def _slow_value(q, p):
 
 
 @_jit
-def _closer(c, r, q, p):
+def _closer(c, r, q, p, sticky):
     """Whether double c is strictly nearer than r to q * 10**p (exact; ties go to the even
     mantissa, as a correctly rounded parse does)."""
     # compare 2*q*10**p with c + r (the midpoint) exactly: everything scaled to integers
@@ -329,6 +351,8 @@ def _closer(c, r, q, p):
     else:
         nb = _bn_shl(b, nb, -lo_e)
     cmpv = _bn_cmp(b, nb, a, na)     # value vs midpoint
+    if cmpv == 0 and sticky:
+        cmpv = 1
     if cmpv == 0:
         return (mc & 1) == 0
     return (cmpv > 0) == (c > r)
@@ -356,4 +380,4 @@ def general_text(x: float) -> str:
     return "".join(chr(int(c)) for c in z[:end])
 
 
-__all__ = ["MAX_CHARS", "digits15", "general_text", "general_value", "write_general"]
+__all__ = ["MAX_CHARS", "dec_float", "digits15", "digits_n", "general_text", "general_value", "write_general"]
