@@ -313,13 +313,18 @@ class DynamicTextMixin:
         if len(args) != 2 or not self.is_constant(args[1]):
             raise NotFusable(why)
         f = self.expr(args[1])
-        if f.kind != KSTR or f.e != "0" or f.dom is None or len(f.dom) != 1:
+        if f.kind == KBLANK and f.e == "0":   # an empty cell: the format "" (nothing, or -)
+            fmt = ""
+        elif f.kind != KSTR or f.e != "0" or f.dom is None or len(f.dom) != 1:
             raise NotFusable(why)
-        fmt = plain_format(self.strings[f.dom[0]])
+        else:
+            fmt = plain_format(self.strings[f.dom[0]])
         m = _SIMPLE.match(fmt)
         v = self.expr(args[0])
-        if m is None or v.kind != KNUM or not iv.bounded(v.iv):
-            raise NotFusable(why + " (in this format)" if m is None else why)
+        if v.kind != KNUM or not iv.bounded(v.iv):
+            raise NotFusable(why)
+        if m is None:
+            return self._text_plan(v, fmt)
         cur, whole, dec, pct = m.groups()
         ndec = len(dec) - 1 if dec else 0
         top = max(abs(v.lo), abs(v.hi)) * (100.0 if pct else 1.0)
@@ -332,6 +337,21 @@ class DynamicTextMixin:
         r = ("fmt", v.v, lit(float(ndec)), 1.0 if whole == "#,##0" else 0.0,
              1.0 if pct else 0.0, 1.0 if cur else 0.0, bound)
         return Dyn(r, v.e, bound)
+
+    def _text_plan(self, v: Val, fmt: str) -> Dyn:
+        """TEXT of a varying number in any other format: its plan in the constant table,
+        interpreted per trial (:mod:`._dtext_formats`); #VALUE! where the reference's is."""
+        from ._dtext_formats import format_plan
+
+        top = max(abs(v.lo), abs(v.hi))
+        if not top < 1e300:
+            raise NotFusable("TEXT of a number that varies per trial (too large)")
+        plan, bound = format_plan(fmt, top, getattr(self, "date_shift", 0))
+        if bound > MAX_DYN:
+            raise NotFusable("TEXT of a number that varies per trial (too long)")
+        off = self.table(plan)
+        e = self.err(self.chain([v.e], [(f"dformat_bad({v.v}, kv, {off}.0) != 0.0", VALUE)]))
+        return Dyn(("tfmt", v.v, off, bound), e, bound)
 
     def _count(self, node: ir.Node | None, default: float | None, low: int
                ) -> tuple[str, list, int]:
@@ -403,6 +423,8 @@ class DynamicTextMixin:
                               f"{max(r[2]) + 1}.0)")
         if tag == "fmt":
             return self.value(f"dput_fixed({z}, {pos}, {r[1]}, {r[2]}, {r[3]}, {r[4]}, {r[5]})")
+        if tag == "tfmt":
+            return self.value(f"dput_format({z}, {pos}, {r[1]}, kv, {r[2]}.0)")
         if tag == "cat":
             for part in r[1]:
                 pos = self._emit(part, z, pos)
@@ -572,7 +594,7 @@ def _leaves(r: tuple) -> list[str]:
     tag = r[0]
     if tag == "c":
         return []
-    if tag in ("n", "s", "fmt"):
+    if tag in ("n", "s", "fmt", "tfmt"):
         return [r[1]]
     if tag == "cat":
         return [x for p in r[1] for x in _leaves(p)]
@@ -596,8 +618,8 @@ def _substitute(r: tuple, names: dict[str, str]) -> tuple:
         return ("n", names.get(r[1], r[1]))
     if tag == "s":
         return ("s", names.get(r[1], r[1]), r[2])
-    if tag == "fmt":
-        return ("fmt", names.get(r[1], r[1]), *r[2:])
+    if tag in ("fmt", "tfmt"):
+        return (tag, names.get(r[1], r[1]), *r[2:])
     if tag == "cat":
         return ("cat", tuple(_substitute(p, names) for p in r[1]))
     if tag == "if":
@@ -626,6 +648,8 @@ def _measure(r: tuple, strings: list[str]) -> tuple[int, int]:
         return MAX_CHARS, MAX_CHARS
     if tag == "fmt":
         return r[6], r[6]
+    if tag == "tfmt":
+        return r[3], r[3]
     if tag == "s":
         n = max(len(strings[k]) for k in r[2])
         return n, n
@@ -649,7 +673,7 @@ def _texts(r: tuple, strings: list[str]) -> list[str]:
         return [r[1]]
     if tag == "s":
         return [strings[k] for k in r[2]]
-    if tag in ("n", "fmt"):
+    if tag in ("n", "fmt", "tfmt"):
         return []
     if tag == "cat":
         return [t for p in r[1] for t in _texts(p, strings)]
