@@ -337,6 +337,9 @@ class Generator(FunctionsMixin, TextMixin, MixedMixin, ConditionalsMixin, FitsMi
         if isinstance(node, ir.Binary):
             return self.binary(node)
         if isinstance(node, ir.Call):
+            got = self.index_ranges(node)   # INDEX of whole rows/columns read as ranges
+            if got is not None:
+                return got
             fn = getattr(self, "fn_" + node.name.replace(".", "_").lower(), None)
             if fn is None:
                 if node.name not in ENUMERATED:

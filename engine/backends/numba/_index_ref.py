@@ -39,14 +39,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ... import ir
+from ..._ir_passes import SCALAR_ARGUMENTS
 from ...values import NA, REF, VALUE
+from ...workbook import CellRef
 from ._values import KBLANK, NotFusable, Val, code, lit, num
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from ...model import Model
-    from ...workbook import CellRef
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,24 @@ class _Index:
         return len(self.cells[0])
 
 
+# functions that read a reference's address or shape, or are special forms of the numpy
+# compiler: an INDEX argument is never rewritten into a range for them
+_REFERENCE_READERS = frozenset({
+    "ROW", "COLUMN", "ROWS", "COLUMNS", "OFFSET", "INDIRECT", "AREAS", "CELL", "ISREF",
+    "ISFORMULA", "FORMULATEXT", "SHEET", "SHEETS", "SUBTOTAL", "AGGREGATE", "INDEX",
+    "IF", "IFS", "IFERROR", "IFNA", "CHOOSE", "SWITCH", "NOT", "AND", "OR", "XOR",
+})
+# functions that read every cell of a range argument alike, whether it keeps a reference or
+# not: a row or column gathered per trial (numpy: an array without a reference) is read
+# through a range standing for it
+_READ_ALIKE = frozenset({
+    "SUM", "AVERAGE", "MIN", "MAX", "COUNT", "COUNTA", "PRODUCT", "SUMSQ", "SUMPRODUCT",
+    "MEDIAN", "LARGE", "SMALL", "STDEV", "STDEV.S", "STDEV.P", "VAR", "VAR.S", "VAR.P",
+    "AVERAGEA", "MAXA", "MINA", "MATCH", "XMATCH", "XLOOKUP", "LOOKUP", "COUNTIF",
+})
+VIRTUAL_SHEET = "\x00INDEX"   # a sheet name no workbook has (a control character)
+
+
 class IndexMixin:
     """``fn_index`` (INDEX as the whole formula of a plain cell, or inside an expression
     where it is one value) and ``index_at`` (an element of an array formula's INDEX)."""
@@ -105,6 +124,9 @@ class IndexMixin:
         cell: CellRef | None
         model: Model
         lines: list[str]
+        array_ir: list[object]
+        input_vals: dict[CellRef, Val]
+        _area_memo: dict[ir.Area, bool]
 
         def value(self, expr: str) -> str: ...
         def err(self, expr: str) -> str: ...
@@ -143,6 +165,53 @@ class IndexMixin:
         if r >= rows or c >= cols:
             return num("0.0", code(NA), (0.0, 0.0))
         return self._index_element(x, r, c)
+
+    def index_ranges(self, node: ir.Call) -> Val | None:
+        """A call whose arguments include INDEX of whole rows or columns, with each such
+        argument read as a range (None: there is none): a block of a range is that range
+        (numpy keeps its reference); a row or column gathered per trial, or a block of an
+        array constant, is a range of cells of a sheet no workbook has, whose values are
+        the INDEX's elements, for the functions of ``_READ_ALIKE`` only."""
+        seen: set[int] = self.__dict__.setdefault("_index_seen", set())
+        if id(node) in seen or node.name in _REFERENCE_READERS or \
+                node.name in SCALAR_ARGUMENTS or not any(
+                    isinstance(a, ir.Call) and a.name == "INDEX" for a in node.args):
+            return None
+        args = list(node.args)
+        virtual: dict[CellRef, Val] = {}
+        for k, a in enumerate(args):
+            if not (isinstance(a, ir.Call) and a.name == "INDEX"):
+                continue
+            x = self._index_plan(a)
+            if x.shape is None or x.mode == "cell":
+                continue
+            rows, cols = x.shape
+            if x.mode == "block" and x.area is not None:
+                r1, c1 = x.area.r1 + x.at[0], x.area.c1 + x.at[1]
+                args[k] = ir.Area(x.area.sheet, r1, c1, r1 + rows - 1, c1 + cols - 1)
+                continue
+            if node.name not in _READ_ALIKE:
+                continue
+            sheet = f"{VIRTUAL_SHEET}{len(seen)}.{k}"
+            for i in range(rows):
+                for j in range(cols):
+                    virtual[CellRef(sheet, i + 1, j + 1)] = self._index_element(x, i, j)
+            area = ir.Area(sheet, 1, 1, rows, cols)
+            self._area_memo[area] = True   # varies: never folded by numpy
+            args[k] = area
+        if tuple(args) == node.args:
+            return None
+        new = ir.Call(node.name, tuple(args))
+        seen.add(id(new))
+        self.array_ir.append(new)   # kept alive: constants are keyed by node id
+        clash = [c for c in virtual if c in self.input_vals]
+        assert not clash, clash
+        self.input_vals.update(virtual)
+        try:
+            return self.expr(new)
+        finally:
+            for c in virtual:
+                del self.input_vals[c]
 
     # ------------------------------------------------------------ the plan
     def _index_plan(self, node: ir.Call) -> _Index:
