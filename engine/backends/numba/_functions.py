@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     pass
 from ._aggregates import AggregatesMixin
 from ._args import ArgsMixin
+from ._cashflows import CashflowsMixin
 from ._dates import DatesMixin
 from ._finance import FinanceMixin
 from ._lookups import LookupsMixin
@@ -92,7 +93,7 @@ def _bind_names(node: ir.Node, scope: dict[str, ir.Node]) -> ir.Node:
 
 
 class FunctionsMixin(AggregatesMixin, LookupsMixin, DatesMixin, StatsMixin, FinanceMixin,
-                     MultiplesMixin, ArgsMixin):
+                     MultiplesMixin, CashflowsMixin, ArgsMixin):
     """The supported Excel functions (see the module docstring)."""
 
     if TYPE_CHECKING:  # provided by the Generator and the TextMixin

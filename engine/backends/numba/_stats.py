@@ -279,6 +279,41 @@ class StatsMixin(ArgsMixin):
                 out.append((v, False))
         return out
 
+    # ------------------------------------------------------------ RANK (stats._rank)
+    def _rank(self, node: ir.Call, avg: bool) -> Val:
+        """stats._rank: 1 + the numbers of the range above (below, for a non-zero order)
+        the number, ties averaged for RANK.AVG; #N/A where the number is not in it."""
+        if not 2 <= len(node.args) <= 3:
+            raise NotFusable(f"{node.name} with a wrong number of arguments")
+        number, ref = node.args[0], node.args[1]
+        if isinstance(number, ir.Area) or not isinstance(ref, ir.Ref | ir.Area):
+            raise NotFusable(f"{node.name} of an array or over something other than a range")
+        x = self.number(number)
+        o = self.number(node.args[2] if len(node.args) > 2 else None, 0.0)
+        cells = [ref.cell] if isinstance(ref, ir.Ref) else self.area_cells(ref)
+        vals = [self.operand(c) for c in cells]
+        asc = self.value(f"{o.v} != 0.0")
+        above, same, n = "0.0", "0.0", 0
+        for v in vals:
+            if v.kind not in (KNUM, KANY):
+                continue
+            n += 1
+            p = "True" if v.kind == KNUM else f"({v.y} == 0.0)"
+            above = self.value(f"{above} + b2f({p} & sel({asc}, {v.v} < {x.v}, {v.v} > {x.v}))")
+            same = self.value(f"{same} + b2f({p} & ({v.v} == {x.v}))")
+        r = self.value(f"{above} + 1.0" + (f" + max({same} - 1.0, 0.0) / 2.0" if avg else ""))
+        errs = [x.e, o.e, *(v.e for v in vals)]
+        return num(r, self.err(self.chain(errs, [(f"({same} == 0.0)", NA)])),
+                   (1.0, float(max(n, 1))))
+
+    def fn_rank(self, node: ir.Call) -> Val:
+        return self._rank(node, False)
+
+    fn_rank_eq = fn_rank
+
+    def fn_rank_avg(self, node: ir.Call) -> Val:
+        return self._rank(node, True)
+
     def fn_count(self, node: ir.Call) -> Val:
         """stats.count: numbers (direct logicals too) that are not errors."""
         total, n = "0.0", 0

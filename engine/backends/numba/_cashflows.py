@@ -1,0 +1,97 @@
+"""Cash flows over ranges for the kernel generator (a mixin): XNPV and MIRR, as
+:mod:`engine.functions.financial` (``xnpv``, ``_dated``) and :mod:`engine.functions.cashflows`
+(``mirr``) compute them for one trial.  The flows are the cells of a range; a cell whose kind
+varies per trial is left to numpy.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ... import ir
+from ...values import DIV0, NUM
+from ._args import ArgsMixin
+from ._values import KANY, KBLANK, KNUM, KSTR, NotFusable, Val, lit
+
+if TYPE_CHECKING:
+    from ...workbook import CellRef
+
+
+class CashflowsMixin(ArgsMixin):
+    """XNPV, MIRR (see the module docstring)."""
+
+    def _flow_cells(self, node: ir.Node, name: str) -> list[Val]:
+        if isinstance(node, ir.Ref):
+            cells: list[CellRef] = [node.cell]
+        elif isinstance(node, ir.Area):
+            cells = self.area_cells(node)
+        else:
+            raise NotFusable(f"{name} of something other than a range")
+        vals = [self.operand(c) for c in cells]
+        if any(v.kind == KANY for v in vals):
+            raise NotFusable(f"{name} over cells whose type varies per trial")
+        return vals
+
+    def fn_xnpv(self, node: ir.Call) -> Val:
+        """financial.xnpv: sum v / (1 + r) ^ ((d - d0) / 365) over the pairs whose value is
+        not text or empty; errors: the rate's, the dates', the values', then #NUM! for a
+        date before the first (or not a date) and for a rate <= 0."""
+        if len(node.args) != 3:
+            raise NotFusable("XNPV with a wrong number of arguments")
+        r = self.date_arg(node.args[0], None, True, dates=False)
+        values = self._flow_cells(node.args[1], "XNPV")
+        dnode = node.args[2]
+        if not isinstance(dnode, ir.Ref | ir.Area):
+            raise NotFusable("XNPV of dates that are not a range")
+        dcells = [dnode] if isinstance(dnode, ir.Ref) else \
+            [ir.Ref(c) for c in self.area_cells(dnode)]
+        if len(dcells) != len(values):
+            return self.result("0.0", [r], [("True", NUM)], (0.0, 0.0))
+        xs, ds = [], []
+        for v, dn in zip(values, dcells, strict=True):
+            if v.kind in (KSTR, KBLANK) and v.e == "0":
+                continue
+            xs.append(self.date_value(v, True, dates=False))
+            d = self.date_arg(dn, None, True)
+            ds.append(Val(self.value(f"np.trunc({d.v})"), d.e, KNUM, d.lo, d.hi))
+        if not xs:
+            return self.result("0.0", [r], [("True", NUM)], (0.0, 0.0))
+        d0 = ds[0].v
+        bad = " | ".join(f"({d.v} < {d0}) | ({d.v} < 0.0) | ({d.v} > 2958465.0)" for d in ds)
+        f = self.value(f"1.0 + {r.v}")
+        acc = "0.0"
+        for x, d in zip(xs, ds, strict=True):
+            acc = self.value(f"{acc} + {x.v} * np.power({f}, -(({d.v} - {d0}) / 365.0))")
+        e_dates = self.err(self.chain([d.e for d in ds]))
+        e_values = self.err(self.chain([x.e for x in xs]))
+        return self.result(acc, [r, Val("", e_dates, KNUM), Val("", e_values, KNUM)],
+                           [(bad, NUM), (f"({r.v} <= 0.0)", NUM)])
+
+    def fn_mirr(self, node: ir.Call) -> Val:
+        """cashflows.mirr: (FV of the inflows at the reinvestment rate / -PV of the outflows
+        at the finance rate) ^ (1 / (n - 1)) - 1; #DIV/0! without both signs, #NUM! for a
+        rate <= -1."""
+        if len(node.args) != 3:
+            raise NotFusable("MIRR with a wrong number of arguments")
+        vals = self._flow_cells(node.args[0], "MIRR")
+        fr, rr = (self.number(a) for a in node.args[1:])
+        errs = [v.e for v in vals]
+        flows = [v for v in vals if v.kind == KNUM]
+        m = len(flows)
+        if not m:
+            return self.result("0.0", [Val("", self.err(self.chain(errs)), KNUM), fr, rr],
+                               [("True", DIV0)], (0.0, 0.0))
+        fin, out = "0.0", "0.0"
+        for j, x in enumerate(flows):
+            fin = self.value(f"{fin} + sel({x.v} > 0.0, {x.v}, 0.0) * "
+                             f"np.power(1.0 + {rr.v}, {lit(float(m - 1 - j))})")
+            out = self.value(f"{out} + sel({x.v} < 0.0, {x.v}, 0.0) / "
+                             f"np.power(1.0 + {fr.v}, {lit(float(j))})")
+        r = self.value(f"np.power(-{fin} / {out}, {lit(1.0 / (m - 1)) if m > 1 else 'np.inf'})"
+                       f" - 1.0")
+        return self.result(r, [Val("", self.err(self.chain(errs)), KNUM), fr, rr],
+                           [(f"({fin} == 0.0) | ({out} == 0.0)", DIV0),
+                            (f"({fr.v} <= -1.0) | ({rr.v} <= -1.0)", NUM)])
+
+
+__all__ = ["CashflowsMixin"]
