@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 from ... import ir
 from ..._ir_passes import SCALAR_ARGUMENTS
 from ...values import NA, REF, VALUE
+from ._dynarrays import DynAt, is_dynamic
 from ._index_ref import IndexAt
 from ._values import KANY, KBLANK, KBOOL, KNUM, NotFusable, Val, code, num
 
@@ -156,6 +157,8 @@ class ArrayElements:
 
     def _call_shape(self, node: ir.Call) -> Shape:
         name = node.name
+        if is_dynamic(node):   # read whole by its consumer, or a cell's element (DynAt)
+            return None
         if name in _FITS:
             shape = self.fit(node).shape
             return None if shape == (1, 1) else shape
@@ -190,9 +193,12 @@ class ArrayElements:
     def element(self, node: ir.Node, r: int, c: int) -> ir.Node | IndexAt:
         """The IR of element (r, c) of ``node``'s value, as ``Env.array_element`` gives it
         to the cell at that offset of the formula's range."""
+        if is_dynamic(node):   # FILTER, UNIQUE, SORT: rows that vary per trial (_dynarrays)
+            return DynAt(node, r, c)
         shape = self.shape(node)
         if shape is None:
-            if isinstance(node, ir.Call) and node.name == "INDEX":   # its result's shape
+            if isinstance(node, ir.Call) and node.name == "INDEX" and not (
+                    node.args and is_dynamic(node.args[0])):   # its result's shape
                 return IndexAt(self._single(node), r, c)   # is the generator's (_index_ref)
             return self._single(node)
         got = _position(shape, r, c)
@@ -383,7 +389,7 @@ class ArrayElements:
             return ir.Unary(node.op, self._single(node.operand))
         if isinstance(node, ir.Binary):
             return ir.Binary(node.op, self._single(node.left), self._single(node.right))
-        if not isinstance(node, ir.Call):
+        if not isinstance(node, ir.Call) or is_dynamic(node):   # (dynamic: read whole)
             return node
         if node.name in _FITS:
             return self._fit_at(node, 0, 0)   # a one-value result

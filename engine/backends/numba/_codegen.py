@@ -54,12 +54,14 @@ from ._conditionals import DIRECT, ConditionalsMixin
 from ._dtext import DynamicRead, DynamicText
 from ._dtext_rt import KERNEL_NAMES as DTEXT_RT
 from ._dtext_fmt_rt import KERNEL_NAMES as DTEXT_FMT
+from ._dynarrays import DynArraysMixin, DynAt, reads_dynamic
 from ._families import Family, LineBudget, family_loop, find_families, loop_chains
 from ._functions import FunctionsMixin
 from ._index_ref import IndexAt
 from ._mixed import SELECTORS, MixedMixin
 from ._rt_annuity import KERNEL_NAMES as RT_ANNUITY
 from ._rt_calendar import KERNEL_NAMES as RT_CALENDAR
+from ._rt_dynarrays import KERNEL_NAMES as RT_DYNARRAYS
 from ._rt_fits import KERNEL_NAMES as RT_FITS
 from ._rt_functions import KERNEL_NAMES as RT_FUNCTIONS
 from ._text import ENUMERATED, TextMixin
@@ -144,7 +146,8 @@ _OPCMP = {"=": operator.eq, "<>": operator.ne, "<": operator.lt, "<=": operator.
           ">": operator.gt, ">=": operator.ge}
 
 
-class Generator(FunctionsMixin, TextMixin, MixedMixin, ConditionalsMixin, FitsMixin):
+class Generator(FunctionsMixin, TextMixin, MixedMixin, ConditionalsMixin, FitsMixin,
+                DynArraysMixin):
     """Generates the kernel of one program.  ``samplers`` says how each input is drawn."""
 
     def __init__(self, program: Program, samplers: dict[CellRef, InputSampler],
@@ -313,10 +316,14 @@ class Generator(FunctionsMixin, TextMixin, MixedMixin, ConditionalsMixin, FitsMi
             return self.fit_value(node)
         if isinstance(node, IndexAt):   # an element of an array formula's INDEX
             return self.index_at(node)
+        if isinstance(node, DynAt):   # an element of FILTER/UNIQUE/SORT (_dynarrays)
+            return self.dyn_element(node)
         if isinstance(node, ir.Call | ir.Unary | ir.Binary) and self.is_constant(node):
             got = self.fold(node)
             if got is not None:
                 return got
+        if isinstance(node, ir.Call) and reads_dynamic(node):
+            return self.dynamic_call(node)
         if isinstance(node, ir.Call | ir.Binary) and self.dynamic_site(node):
             return self.dynamic_expr(node)   # text made per trial (_dtext)
         if isinstance(node, ir.Num):
@@ -860,6 +867,7 @@ class Generator(FunctionsMixin, TextMixin, MixedMixin, ConditionalsMixin, FitsMi
             "                                       fill_uniform)",
             f"from engine.backends.numba._rt_functions import ({', '.join(RT_FUNCTIONS)})",
             f"from engine.backends.numba._rt_fits import ({', '.join(RT_FITS)})",
+            f"from engine.backends.numba._rt_dynarrays import ({', '.join(RT_DYNARRAYS)})",
             f"from engine.backends.numba._dtext_rt import ({', '.join(DTEXT_RT)})",
             f"from engine.backends.numba._dtext_fmt_rt import ({', '.join(DTEXT_FMT)})",
             f"from engine.backends.numba._rt_calendar import ({', '.join(RT_CALENDAR)})",
@@ -1017,13 +1025,14 @@ def runtime_version() -> str:
         _rt,
         _rt_annuity,
         _rt_calendar,
+        _rt_dynarrays,
         _rt_fits,
         _rt_functions,
     )
 
     h = hashlib.sha256()
     for mod in (_rt, _beta, _rt_functions, _dtext_rt, _decimal, _rt_fits, _rt_calendar,
-                _rt_annuity):
+                _rt_annuity, _rt_dynarrays):
         h.update(Path(str(mod.__file__)).read_bytes())
     return h.hexdigest()[:16]
 

@@ -1,0 +1,573 @@
+"""Dynamic arrays in the fused kernel: FILTER, UNIQUE and SORT, whose number of rows can
+change from trial to trial, and what reads them whole (a mixin of the generator).
+
+The numpy reference (engine.functions.dynamic, .arrays) computes such a result for all the
+trials of a chunk at once, as many rows as the chunk's largest, the rows a trial does not
+have left blank.  The kernel keeps a trial's result in scratch arrays (values, error codes,
+kinds; :mod:`._rt_dynarrays`) with its own number of rows, and reads it where numpy reads the
+array whole, which skips those blank rows alike:
+
+* SUM, PRODUCT, AVERAGE, MIN, MAX, COUNT, COUNTA, LARGE, SMALL of the array;
+* SUMIF/COUNTIF/AVERAGEIF with the array as criteria (an array of results, one a criterion:
+  numbers, blanks, logicals, errors), read whole by the above or by INDEX/MATCH;
+* INDEX(array, row[, column]) (past this trial's rows: #REF!) and MATCH(number, array, 0);
+* UNIQUE/SORT of the array, FILTER/UNIQUE/SORT of ranges and element-wise expressions of
+  ranges (the filter's condition per row: ``E2:E9<>""``);
+* a cell of an array formula (a spill) holding element (r, c) of the result: exact where the
+  reference's is whatever the chunk (rows every trial has, or none has); a cell whose row some
+  trials have and some do not is left to numpy, whose blank-or-#N/A there depends on the
+  other trials of its chunk.
+
+Left to numpy, with the reason: text criteria, text MATCH keys, ROWS of a result, arithmetic
+on a result, by_col over a result that is itself dynamic.  Known difference: where a chunk's
+trials keep different numbers of rows and the array feeds UNIQUE or criteria, numpy's blank
+rows take part (one more blank element or criterion); the kernel has the trial's own rows
+only, as Excel has.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from ... import ir
+from ...values import NA, NUM, VALUE, parse_number
+from . import _intervals as iv
+from ._rt_dynarrays import (
+    AVERAGE,
+    COUNT,
+    COUNTA,
+    IF_AVERAGE,
+    IF_COUNT,
+    IF_SUM,
+    MAX,
+    MIN,
+    PRODUCT,
+    SUM,
+)
+from ._values import (
+    KANY,
+    KBLANK,
+    KBOOL,
+    KDYN,
+    KNUM,
+    KSTR,
+    TAG,
+    NotFusable,
+    Val,
+    code,
+    lit,
+    num,
+)
+
+PRODUCERS = frozenset({"FILTER", "UNIQUE", "SORT"})
+_IFS = {"SUMIF": IF_SUM, "COUNTIF": IF_COUNT, "AVERAGEIF": IF_AVERAGE}
+_AGGS = {"SUM": SUM, "MIN": MIN, "MAX": MAX, "COUNT": COUNT, "COUNTA": COUNTA,
+         "AVERAGE": AVERAGE, "PRODUCT": PRODUCT}
+_KTH = {"LARGE": "True", "SMALL": "False"}
+MAX_DYN_CELLS = 4096   # values of one source array written out per trial
+
+
+def is_dynamic(node: ir.Node) -> bool:
+    """Whether ``node`` is an array whose number of rows may change per trial."""
+    if not isinstance(node, ir.Call):
+        return False
+    if node.name in PRODUCERS:
+        return True
+    return node.name in _IFS and len(node.args) >= 2 and is_dynamic(node.args[1])
+
+
+def reads_dynamic(node: ir.Node) -> bool:
+    """Whether the generator must take ``node`` through :class:`DynArraysMixin`."""
+    return isinstance(node, ir.Call) and (
+        is_dynamic(node) or any(is_dynamic(a) for a in node.args))
+
+
+@dataclass(frozen=True)
+class DynAt:
+    """Element (r, c) of a dynamic array's result, the value of the cell at that offset of
+    its array formula."""
+
+    node: ir.Call
+    r: int
+    c: int
+
+
+@dataclass(frozen=True)
+class Dyn:
+    """A trial's array in scratch arrays ``v``/``e``/``t`` (and ``k``: the values as
+    UNIQUE/SORT compare them, "" where not made), ``n`` rows of ``w`` (an expression), at
+    most ``cap`` rows and at least ``least``; the kinds its values take.  ``by_col``: the
+    rows held are the result's columns."""
+
+    v: str
+    e: str
+    t: str
+    k: str
+    n: str
+    cap: int
+    w: int
+    least: int
+    kinds: tuple[str, ...]
+    dom: tuple[int, ...] | None
+    lo: float
+    hi: float
+    by_col: bool = False
+
+
+class DynArraysMixin:
+    """FILTER/UNIQUE/SORT and their readers (see the module docstring)."""
+
+    if TYPE_CHECKING:  # provided by the Generator this is mixed into
+        lines: list[str]
+        strings: list[str]
+        array_ir: list[object]
+
+        @property
+        def model(self): ...
+        def value(self, expr: str) -> str: ...
+        def err(self, expr: str) -> str: ...
+        def chain(self, errs: list[str], checks: Sequence = ()) -> str: ...
+        def expr(self, node: ir.Node) -> Val: ...
+        def number(self, node: ir.Node | None, default: float | None = None) -> Val: ...
+        def as_condition(self, v: Val) -> Val: ...
+        def operand(self, c) -> Val: ...
+        def scratch(self, size: int) -> str: ...
+        def is_constant(self, node: ir.Node) -> bool: ...
+
+    # ------------------------------------------------------------ entry points
+    def dynamic_call(self, node: ir.Call) -> Val:
+        """A function reading a dynamic array whole (or the array read as one value)."""
+        name = node.name
+        if is_dynamic(node):
+            raise NotFusable(f"{name}'s array read as one value")
+        dyn_args = [a for a in node.args if is_dynamic(a)]
+        if name in _AGGS:
+            if len(node.args) != 1:
+                raise NotFusable(f"{name} of a FILTER/UNIQUE/SORT result and other arguments")
+            return self._aggregate(name, self.dyn(node.args[0]))
+        if name in _KTH and len(node.args) == 2 and is_dynamic(node.args[0]) \
+                and not is_dynamic(node.args[1]):
+            return self._kth(self.dyn(node.args[0]), self.number(node.args[1]), _KTH[name])
+        if name == "INDEX" and 2 <= len(node.args) <= 3 and is_dynamic(node.args[0]) \
+                and len(dyn_args) == 1:
+            return self._index(self.dyn(node.args[0]), node.args[1:])
+        if name == "MATCH" and 2 <= len(node.args) <= 3 and is_dynamic(node.args[1]) \
+                and len(dyn_args) == 1:
+            return self._match(node)
+        raise NotFusable(f"{name} of a FILTER/UNIQUE/SORT result")
+
+    def dyn_element(self, at: DynAt) -> Val:
+        """Element (r, c) of the result, as Env.array_element gives it to a cell of the
+        array formula, where that does not depend on the chunk's other trials."""
+        d = self.dyn(at.node)
+        r, c = (at.c, at.r) if d.by_col else (at.r, at.c)
+        if d.w > 1 and c >= d.w:
+            return num("0.0", code(NA), (0.0, 0.0))
+        c = 0 if d.w == 1 else c
+        if r > 0:
+            if d.cap <= 1:
+                r = 0          # one row in every trial: repeated down
+            elif d.least < 2 or d.least <= r < d.cap:
+                raise NotFusable(
+                    f"element {r + 1} of a {at.node.name} result whose number of rows varies "
+                    "per trial (numpy's value there depends on the other trials of its chunk)")
+            elif r >= d.cap:
+                return num("0.0", code(NA), (0.0, 0.0))
+        return self._pick(d, lit(float(r)), lit(float(c)))
+
+    # ------------------------------------------------------------ arrays
+    def dyn(self, node: ir.Node, keys: bool = False) -> Dyn:
+        """The scratch arrays of ``node``'s value this trial (made once per cell)."""
+        memo = self.__dict__.setdefault("_dyn_memo", {})
+        key = (id(self.lines), node, keys)
+        got = memo.get(key)
+        if got is not None:
+            return got[1]
+        if not is_dynamic(node):
+            d = self._source(node, False, keys)
+        else:
+            assert isinstance(node, ir.Call)
+            d = {"FILTER": self._filter, "UNIQUE": self._unique, "SORT": self._sort,
+                 }.get(node.name, self._ifs)(node)
+            if keys and not d.k:
+                d = self._with_keys(d)
+        memo[key] = (self.lines, d)
+        return d
+
+    def _values(self, node: ir.Node) -> list[list[Val]]:
+        """The values of a range or an element-wise expression of ranges (not dynamic)."""
+        from ._arrays import ArrayElements
+
+        if isinstance(node, ir.Missing):
+            raise NotFusable("FILTER/UNIQUE/SORT of an omitted argument")
+        node = _read_part(node)
+        elements = ArrayElements(self.model.workbook)
+        shape = elements.shape(node) or (1, 1)
+        if shape[0] * shape[1] > MAX_DYN_CELLS:
+            raise NotFusable(f"a dynamic array over {shape[0] * shape[1]} cells")
+        out = []
+        for r in range(shape[0]):
+            row = []
+            for c in range(shape[1]):
+                el = elements.element(node, r, c) if shape != (1, 1) else node
+                self.array_ir.append(el)
+                v = self.expr(el)
+                if v.kind == KDYN:
+                    raise NotFusable("a dynamic array of text made per trial")
+                row.append(v)
+            out.append(row)
+        return out
+
+    def _source(self, node: ir.Node, by_col: bool, keys: bool,
+                rows: list[list[Val]] | None = None) -> Dyn:
+        """A range (or element-wise expression) written out, rows as they are held."""
+        grid = self._values(node) if rows is None else rows
+        if by_col:
+            grid = [list(col) for col in zip(*grid, strict=True)]
+        return self._fill(grid, keys, by_col)
+
+    def _fill(self, grid: list[list[Val]], keys: bool, by_col: bool = False) -> Dyn:
+        m, w = len(grid), len(grid[0]) if grid else 1
+        size = max(m * w, 1)
+        zv, ze, zt = self.scratch(size), self.scratch(size), self.scratch(size)
+        zk = self.scratch(size) if keys else ""
+        flat = [v for row in grid for v in row]
+        ranks = self._text_ranks(flat) if keys else {}
+        for p, v in enumerate(flat):
+            self.lines.append(f"{zv}[{p}] = {v.v}")
+            self.lines.append(f"{ze}[{p}] = {v.e}")
+            self.lines.append(f"{zt}[{p}] = {v.tag()}")
+            if keys:
+                self.lines.append(f"{zk}[{p}] = {self._key(v, ranks)}")
+        kinds, dom, lo, hi = _summary(flat)
+        return Dyn(zv, ze, zt, zk, lit(float(m)), m, w, m, kinds, dom, lo, hi, by_col)
+
+    def _text_ranks(self, vals: list[Val]) -> dict[int, int]:
+        """Each text id the values may hold -> the rank of its case-folded string."""
+        ids: set[int] = set()
+        for v in vals:
+            if v.kind in (KSTR, KANY) and (v.kind == KSTR or KSTR in v.kinds):
+                if v.dom is None:
+                    raise NotFusable("UNIQUE/SORT of text whose values are not known")
+                ids.update(v.dom)
+        folds = sorted({self.strings[i].casefold() for i in ids})
+        at = {s: k for k, s in enumerate(folds)}
+        return {i: at[self.strings[i].casefold()] for i in ids}
+
+    def _key(self, v: Val, ranks: dict[int, int]) -> str:
+        """The value as UNIQUE and SORT compare it: numbers and logicals as they are, a
+        blank as 0, text as the rank of its case-folded string."""
+        def text_key(x: str, dom: tuple[int, ...]) -> str:
+            out = "0.0"
+            for i in dom:
+                out = f"sel({x} == {lit(float(i))}, {lit(float(ranks[i]))}, {out})"
+            return out
+
+        if v.kind == KSTR:
+            assert v.dom is not None
+            return lit(float(ranks[v.dom[0]])) if len(v.dom) == 1 else text_key(v.v, v.dom)
+        if v.kind == KANY and KSTR in v.kinds:
+            assert v.dom is not None and v.y is not None
+            return f"sel({v.y} == 2.0, {text_key(v.v, v.dom)}, {v.v})"
+        return v.v
+
+    def _with_keys(self, d: Dyn) -> Dyn:
+        """``d`` with its keys (a dynamic result read by UNIQUE or SORT): numbers and
+        logicals as they are; text is not made here."""
+        if KSTR in d.kinds:
+            raise NotFusable("UNIQUE/SORT of text picked per trial by FILTER/UNIQUE/SORT")
+        return Dyn(d.v, d.e, d.t, d.v, d.n, d.cap, d.w, d.least, d.kinds, d.dom, d.lo, d.hi,
+                   d.by_col)
+
+    def _new(self, d: Dyn, keys: bool = False) -> tuple[str, str, str, str]:
+        size = max(d.cap * d.w, 1)
+        out = (self.scratch(size), self.scratch(size), self.scratch(size))
+        return (*out, self.scratch(size) if keys else "")
+
+    # ------------------------------------------------------------ producers
+    def _filter(self, node: ir.Call) -> Dyn:
+        """engine.functions.dynamic.filter_ for one trial."""
+        if not 2 <= len(node.args) <= 3:
+            raise NotFusable("FILTER with a wrong number of arguments")
+        array, include = node.args[0], node.args[1]
+        if is_dynamic(array) or is_dynamic(include):
+            raise NotFusable("FILTER of a FILTER/UNIQUE/SORT result")
+        grid = self._values(array)
+        flags = self._values(include)
+        rows, cols = len(grid), len(grid[0])
+        fr, fc = len(flags), len(flags[0])
+        if fc == 1 and fr == rows:
+            by_col, marks = False, [row[0] for row in flags]
+        elif fr == 1 and fc == cols:
+            by_col, marks = True, list(flags[0])
+            grid = [list(col) for col in zip(*grid, strict=True)]
+        else:
+            raise NotFusable("FILTER with a condition of another size (#VALUE!)")
+        fill = self._if_empty(node.args[2] if len(node.args) > 2 else ir.Missing())
+        keep: list[tuple[list[Val], Val]] = []
+        least = 0
+        for row, mark in zip(grid, marks, strict=True):
+            f = self.as_condition(mark)
+            if f.e == "0" and f.lo == f.hi == 0.0:
+                continue   # never kept: left out of the arrays
+            if f.e == "0" and f.lo == f.hi and f.lo != 0.0:
+                least += 1
+            keep.append((row, f))
+        w = len(grid[0])
+        src = self._fill([row for row, _ in keep] or [[fill] * w], False)
+        m = len(keep)
+        zf, zfe = self.scratch(max(m, 1)), self.scratch(max(m, 1))
+        for j, (_, f) in enumerate(keep):
+            self.lines.append(f"{zf}[{j}] = {f.v}")
+            self.lines.append(f"{zfe}[{j}] = {f.e}")
+        cap = max(m, 1)
+        kinds, dom, lo, hi = _summary([v for row, _ in keep for v in row] + [fill])
+        d = Dyn("", "", "", "", "", cap, w, max(least, 1), kinds, dom, lo, hi, by_col)
+        ov, oe, ot, _ = self._new(d)
+        n = self.value(f"da_filter({src.v}, {src.e}, {src.t}, {lit(float(m))}, {w}, {zf}, "
+                       f"{zfe}, {ov}, {oe}, {ot}, {fill.v}, {fill.e}, {fill.tag()})")
+        return Dyn(ov, oe, ot, "", n, cap, w, max(least, 1), kinds, dom, lo, hi, by_col)
+
+    def _if_empty(self, node: ir.Node) -> Val:
+        if isinstance(node, ir.Missing):
+            return num("0.0", code(VALUE), (0.0, 0.0))   # #CALC!, kept as #VALUE!
+        from ._arrays import ArrayElements
+
+        if is_dynamic(node) or ArrayElements(self.model.workbook).shape(node) is not None:
+            raise NotFusable("FILTER with an array if_empty")
+        v = self.expr(node)
+        if v.kind == KDYN:
+            raise NotFusable("FILTER with an if_empty of text made per trial")
+        return v
+
+    def _flag(self, node: ir.Node, name: str) -> bool:
+        """UNIQUE's by_col/exactly_once, SORT's by_col: the same in every trial."""
+        if isinstance(node, ir.Missing):
+            return False
+        if not self.is_constant(node):
+            raise NotFusable(f"{name} with a mode that varies per trial")
+        v = self.as_condition(self.expr(node))
+        if v.e != "0" or v.lo != v.hi:
+            raise NotFusable(f"{name} with a mode that is not a logical")
+        return v.lo != 0.0
+
+    def _unique(self, node: ir.Call) -> Dyn:
+        """engine.functions.dynamic.unique for one trial."""
+        if not 1 <= len(node.args) <= 3:
+            raise NotFusable("UNIQUE with a wrong number of arguments")
+        args = [*node.args, ir.Missing(), ir.Missing()]
+        by_col, once = self._flag(args[1], "UNIQUE"), self._flag(args[2], "UNIQUE")
+        if is_dynamic(args[0]):
+            if by_col:
+                raise NotFusable("UNIQUE by columns of a FILTER/UNIQUE/SORT result")
+            src = self.dyn(args[0], keys=True)
+        else:
+            src = self._source(args[0], by_col, True)
+        d = Dyn("", "", "", "", "", src.cap, src.w, 1, src.kinds, src.dom, src.lo, src.hi,
+                by_col)
+        ov, oe, ot, _ = self._new(d)
+        n = self.value(f"da_unique({src.v}, {src.e}, {src.t}, {src.k}, {src.n}, {src.w}, "
+                       f"{'True' if once else 'False'}, {ov}, {oe}, {ot})")
+        kinds = src.kinds if not once else tuple(sorted({*src.kinds, KNUM}, key=TAG.get))
+        return Dyn(ov, oe, ot, "", n, src.cap, src.w, 1, kinds, src.dom, src.lo, src.hi,
+                   by_col)
+
+    def _sort(self, node: ir.Call) -> Dyn:
+        """engine.functions.arrays.sort for one trial: one sort column, ascending or
+        descending."""
+        if not 1 <= len(node.args) <= 4:
+            raise NotFusable("SORT with a wrong number of arguments")
+        args = [*node.args, *([ir.Missing()] * 3)]
+        by_col = self._flag(args[3], "SORT")
+        index = self._constant_int(args[1], 1, "SORT's sort_index")
+        order = self._constant_int(args[2], 1, "SORT's sort_order")
+        if is_dynamic(args[0]):
+            if by_col:
+                raise NotFusable("SORT by columns of a FILTER/UNIQUE/SORT result")
+            src = self.dyn(args[0], keys=True)
+        else:
+            src = self._source(args[0], by_col, True)
+        if order not in (1, -1) or not 1 <= index <= src.w:
+            raise NotFusable("SORT with a sort_index or sort_order that is #VALUE!")
+        d = Dyn("", "", "", "", "", src.cap, src.w, src.least, src.kinds, src.dom, src.lo,
+                src.hi, by_col)
+        ov, oe, ot, ok = self._new(d, keys=True)
+        n = self.value(f"da_sort({src.v}, {src.e}, {src.t}, {src.k}, {src.n}, {src.w}, "
+                       f"{index - 1}, {'True' if order < 0 else 'False'}, {ov}, {oe}, {ot}, "
+                       f"{ok})")
+        return Dyn(ov, oe, ot, ok, n, src.cap, src.w, src.least, src.kinds, src.dom, src.lo,
+                   src.hi, by_col)
+
+    def _constant_int(self, node: ir.Node, default: int, what: str) -> int:
+        if isinstance(node, ir.Missing):
+            return default
+        if not self.is_constant(node):
+            raise NotFusable(f"{what} that varies per trial")
+        v = self.number(node)
+        if v.e != "0" or v.lo != v.hi:
+            raise NotFusable(f"{what} that is not a number")
+        return int(v.lo)
+
+    def _ifs(self, node: ir.Call) -> Dyn:
+        """SUMIF/COUNTIF/AVERAGEIF(range, array of criteria[, sum range]): one result a
+        criterion (engine.functions.stats._conditional mapped over the criteria)."""
+        name = node.name
+        if len(node.args) > (2 if name == "COUNTIF" else 3):
+            raise NotFusable(f"{name} with a wrong number of arguments")
+        rng, crit = node.args[0], self.dyn(node.args[1])
+        if not isinstance(rng, ir.Area):
+            raise NotFusable(f"{name} over something other than a range")
+        if KSTR in crit.kinds or crit.w != 1:
+            raise NotFusable(f"{name} with an array of text criteria or of several columns")
+        target = node.args[2] if len(node.args) > 2 else rng
+        if isinstance(target, ir.Missing):
+            target = rng
+        if not isinstance(target, ir.Area):
+            raise NotFusable(f"{name} with a sum range that is not a range")
+        if target.declared_shape != rng.declared_shape or target.shape != rng.shape:
+            # numpy resizes the sum range, or answers #VALUE!: not written here
+            raise NotFusable(f"{name} with a sum range of another size")
+        cells = [self.operand(c) for row in rng.cells() for c in row]
+        m = len(cells)
+        rv, re_, rt, rx = (self.scratch(m) for _ in range(4))
+        for p, v in enumerate(cells):
+            if v.kind == KDYN or (v.kind == KANY and KSTR in v.kinds):
+                raise NotFusable(f"{name} over text that varies per trial")
+            x = "np.nan"
+            if v.kind == KSTR:
+                if v.dom is None or len(v.dom) != 1:
+                    raise NotFusable(f"{name} over text that varies per trial")
+                got = parse_number(self.strings[v.dom[0]])
+                x = "np.nan" if got is None else lit(got)
+            self.lines += [f"{rv}[{p}] = {v.v}", f"{re_}[{p}] = {v.e}", f"{rt}[{p}] = {v.tag()}",
+                           f"{rx}[{p}] = {x}"]
+        if _IFS[name] == IF_COUNT:
+            sv, se, st = rv, re_, rt
+        else:
+            vals = [self.operand(c) for row in target.cells() for c in row]
+            src = self._fill([vals], False)
+            sv, se, st = src.v, src.e, src.t
+        d = Dyn("", "", "", "", "", crit.cap, 1, crit.least, (KNUM,), None, -math.inf, math.inf)
+        ov, oe, ot, _ = self._new(d)
+        n = self.value(f"da_ifs({crit.v}, {crit.e}, {crit.t}, {crit.n}, {rv}, {re_}, {rt}, "
+                       f"{rx}, {sv}, {se}, {st}, {lit(float(m))}, {_IFS[name]}, {ov}, {oe}, "
+                       f"{ot})")
+        lo, hi = (0.0, float(m)) if _IFS[name] == IF_COUNT else (-math.inf, math.inf)
+        return Dyn(ov, oe, ot, "", n, crit.cap, 1, crit.least, (KNUM,), None, lo, hi,
+                   crit.by_col)
+
+    # ------------------------------------------------------------ readers
+    def _dyn_size(self, d: Dyn) -> str:
+        return d.n if d.w == 1 else self.value(f"{d.n} * {lit(float(d.w))}")
+
+    def _aggregate(self, name: str, d: Dyn) -> Val:
+        out = self.value(f"da_agg({d.v}, {d.e}, {d.t}, {self._dyn_size(d)}, {_AGGS[name]})")
+        e = self.err(f"int({out}[1])")
+        size = float(d.cap * d.w)
+        if name in ("COUNT", "COUNTA"):
+            bounds: iv.Interval = (0.0, size)
+        elif name in ("MIN", "MAX") and iv.bounded((d.lo, d.hi)):
+            bounds = iv.union([(d.lo, d.hi), (0.0, 0.0)])
+        else:
+            bounds = iv.UNKNOWN
+        return num(self.value(f"{out}[0]"), e, bounds)
+
+    def _kth(self, d: Dyn, k: Val, large: str) -> Val:
+        """stats._order_stat: k's error, the array's first error, then #NUM! for a k
+        outside 1 .. the count of its numbers."""
+        z = self.scratch(max(d.cap * d.w, 1))
+        kk = self.value(f"np.ceil({k.v} - 1e-12 * abs({k.v}))")
+        out = self.value(f"da_kth({d.v}, {d.e}, {d.t}, {self._dyn_size(d)}, {z}, {kk}, {large})")
+        bad = self.value(f"({kk} < 1.0) | ({kk} > {out}[2])")
+        e = self.err(self.chain([k.e, self.err(f"int({out}[1])")], [(bad, NUM)]))
+        bounds = iv.make(d.lo, d.hi) if iv.bounded((d.lo, d.hi)) else iv.UNKNOWN
+        return num(self.value(f"{out}[0]"), e, bounds)
+
+    def _pick(self, d: Dyn, r: str, c: str, errs: Sequence[str] = ()) -> Val:
+        out = self.value(f"da_pick({d.v}, {d.e}, {d.t}, {d.n}, {d.w}, {r}, {c})")
+        e = self.err(self.chain([*errs, self.err(f"int({out}[1])")]))
+        v = self.value(f"{out}[0]")
+        kinds = d.kinds
+        if len(kinds) == 1:
+            kind = kinds[0]
+            bounds = (d.lo, d.hi) if kind in (KNUM, KBOOL) else (0.0, 0.0)
+            return Val(v, e, kind, *bounds, dom=d.dom if kind == KSTR else None)
+        return Val(v, e, KANY, d.lo, d.hi, d.dom if KSTR in kinds else None,
+                   self.value(f"{out}[2]"), kinds)
+
+    def _index(self, d: Dyn, idx: Sequence[ir.Node]) -> Val:
+        """lookup.index of one value of the array: positions truncated, at least 1 in every
+        trial; past the trial's rows (or columns) #REF!."""
+        if any(isinstance(a, ir.Missing) or is_dynamic(a) for a in idx):
+            raise NotFusable("INDEX of a FILTER/UNIQUE/SORT result with an empty position")
+        pos = [self.number(a) for a in idx]
+        if d.by_col:
+            raise NotFusable("INDEX of a FILTER result by columns")
+        if len(pos) == 1:
+            if d.w != 1:
+                raise NotFusable("INDEX of a two-dimensional result without a column")
+            pos.append(num("1.0", "0", (1.0, 1.0)))
+        if not all(p.bounded and p.lo >= 1.0 for p in pos):
+            raise NotFusable("INDEX with a position that may be 0 or negative")
+        r = self.value(f"np.trunc({pos[0].v}) - 1.0")
+        c = self.value(f"np.trunc({pos[1].v}) - 1.0")
+        return self._pick(d, r, c, [pos[0].e, pos[1].e])
+
+    def _match(self, node: ir.Call) -> Val:
+        """MATCH(number or logical, array, 0): lookup._classic's exact mode."""
+        mt = node.args[2] if len(node.args) > 2 else ir.Missing()
+        if isinstance(mt, ir.Missing) or not self.is_constant(mt):
+            raise NotFusable("MATCH of a FILTER/UNIQUE/SORT result other than exact")
+        m = self.number(mt)
+        if m.e != "0" or m.lo != m.hi or m.lo != 0.0:
+            raise NotFusable("MATCH of a FILTER/UNIQUE/SORT result other than exact")
+        d = self.dyn(node.args[1])
+        if d.w != 1:
+            raise NotFusable("MATCH in a two-dimensional FILTER/UNIQUE/SORT result")
+        key = self.expr(node.args[0])
+        if key.kind not in (KNUM, KBOOL, KBLANK):
+            raise NotFusable("MATCH of a text key in a FILTER/UNIQUE/SORT result")
+        out = self.value(f"da_match({d.v}, {d.e}, {d.t}, {d.n}, {key.v}, {key.tag()})")
+        e = self.err(self.chain([key.e, self.err(f"int({out}[1])")]))
+        return num(self.value(f"{out}[0]"), e, (1.0, float(max(d.cap, 1))))
+
+
+def _read_part(node: ir.Node) -> ir.Node:
+    """``node`` with each range cut to the cells it reads (a range past the sheet's last
+    row or column is read up to there, as numpy's Grid of it holds)."""
+    if isinstance(node, ir.Area):
+        return ir.Area(node.sheet, node.r1, node.c1, node.r2, node.c2)
+    if isinstance(node, ir.Unary):
+        return ir.Unary(node.op, _read_part(node.operand))
+    if isinstance(node, ir.Binary):
+        return ir.Binary(node.op, _read_part(node.left), _read_part(node.right))
+    if isinstance(node, ir.Call):
+        return ir.Call(node.name, tuple(_read_part(a) for a in node.args))
+    return node
+
+
+def _summary(vals: list[Val]) -> tuple[tuple[str, ...], tuple[int, ...] | None, float, float]:
+    """The kinds ``vals`` take, their text ids (None: unknown), bounds of their numbers."""
+    kinds: set[str] = set()
+    ids: set[int] = set()
+    known = True
+    spans = []
+    for v in vals:
+        ks = v.kinds if v.kind == KANY else (v.kind,)
+        kinds.update(ks)
+        if KSTR in ks:
+            if v.dom is None:
+                known = False
+            else:
+                ids.update(v.dom)
+        if KNUM in ks or KBOOL in ks:
+            spans.append(v.iv)
+    lo, hi = iv.union(spans) if spans else (0.0, 0.0)
+    order = tuple(sorted(kinds, key=TAG.get))
+    return order, (tuple(sorted(ids)) if known and ids else None), lo, hi
+
+
+__all__ = ["DynArraysMixin", "DynAt", "PRODUCERS", "is_dynamic", "reads_dynamic"]

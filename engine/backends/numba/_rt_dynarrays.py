@@ -1,0 +1,283 @@
+"""Runtime of the kernels' dynamic arrays (FILTER, UNIQUE, SORT and what reads them): the
+numpy library's engine.functions.dynamic for one trial, compiled by numba.
+
+An array is three float64 scratch arrays of one trial (values, error codes, kinds as
+engine.backends.numba._values.TAG numbers: 0 number, 1 logical, 2 text id, 3 blank) laid out
+row by row, ``w`` values a row, and its number of rows this trial (a float: the generator's
+locals are floats).  Errors are codes (0: none).  Each function writes its result into the
+output arrays it is given and returns the number of rows (or the value it computes).
+"""
+
+from __future__ import annotations
+
+import math
+
+from numba import njit
+
+from ...values import DIV0, NA, NUM, REF, VALUE
+
+KERNEL_NAMES = ("da_filter", "da_unique", "da_sort", "da_ifs", "da_agg", "da_kth", "da_pick",
+                "da_match")
+
+# da_agg's aggregates
+SUM, MIN, MAX, COUNT, COUNTA, AVERAGE, PRODUCT = range(7)
+# da_ifs' aggregates
+IF_SUM, IF_COUNT, IF_AVERAGE = range(3)
+
+_jit = njit(nogil=True, cache=True)
+
+
+@_jit
+def _copy_row(sv, se, st, src, ov, oe, ot, dst, w):
+    for j in range(w):
+        ov[dst * w + j] = sv[src * w + j]
+        oe[dst * w + j] = se[src * w + j]
+        ot[dst * w + j] = st[src * w + j]
+
+
+@_jit
+def da_filter(sv, se, st, m, w, fv, fe, ov, oe, ot, xv, xe, xt):
+    """FILTER of m rows of w values by one flag a row (its logical value and error): the
+    kept rows in order; a flag's error is not kept and the first one replaces the first
+    value; no row kept gives one row whose first value is if_empty (x*)."""
+    rows = 0
+    err = 0.0
+    for i in range(int(m)):
+        if fe[i] != 0.0:
+            if err == 0.0:
+                err = fe[i]
+            continue
+        if fv[i] != 0.0:
+            _copy_row(sv, se, st, i, ov, oe, ot, rows, w)
+            rows += 1
+    if rows == 0:
+        ov[0], oe[0], ot[0] = xv, xe, xt
+        for j in range(1, w):
+            ov[j], oe[j], ot[j] = 0.0, 0.0, 3.0
+        return 1.0
+    if err != 0.0:
+        ov[0], oe[0], ot[0] = 0.0, err, 0.0
+    return float(rows)
+
+
+@_jit
+def _same_row(sk, se, st, a, b, w):
+    """engine.functions.dynamic._key of rows a and b alike: errors by code, numbers and
+    blanks (as 0) by value, logicals, text by its case-folded id (``sk``: the keys)."""
+    for j in range(w):
+        p, q = a * w + j, b * w + j
+        if se[p] != 0.0 or se[q] != 0.0:
+            if se[p] != se[q]:
+                return False
+            continue
+        cp = 0.0 if st[p] == 3.0 else st[p]
+        cq = 0.0 if st[q] == 3.0 else st[q]
+        if cp != cq or sk[p] != sk[q]:
+            return False
+    return True
+
+
+@_jit
+def da_unique(sv, se, st, sk, n, w, once, ov, oe, ot):
+    """UNIQUE of n rows of w values (``sk``: the values as compared): the first row of each
+    distinct key in order (``once``: only the keys seen once); none: one #VALUE! row."""
+    rows = 0
+    m = int(n)
+    for i in range(m):
+        first = True
+        for p in range(i):
+            if _same_row(sk, se, st, p, i, w):
+                first = False
+                break
+        if not first:
+            continue
+        if once:
+            again = False
+            for q in range(i + 1, m):
+                if _same_row(sk, se, st, i, q, w):
+                    again = True
+                    break
+            if again:
+                continue
+        _copy_row(sv, se, st, i, ov, oe, ot, rows, w)
+        rows += 1
+    if rows == 0:
+        ov[0], oe[0], ot[0] = 0.0, float(VALUE), 0.0
+        for j in range(1, w):
+            ov[j], oe[j], ot[j] = 0.0, 0.0, 3.0
+        return 1.0
+    return float(rows)
+
+
+@_jit
+def _rank(oe, ot, p):
+    """SORT's classes: numbers, text, logicals, errors (all alike); blanks: 4 (last)."""
+    if oe[p] != 0.0:
+        return 3.0
+    t = ot[p]
+    return 0.0 if t == 0.0 else 1.0 if t == 2.0 else 2.0 if t == 1.0 else 4.0
+
+
+@_jit
+def _before(ok, oe, ot, a, b, desc):
+    """Whether row key a sorts strictly before key b (``ok``: numbers, logicals, text as
+    its rank among the array's case-folded strings); blanks last in either order."""
+    ra, rb = _rank(oe, ot, a), _rank(oe, ot, b)
+    if ra == 4.0 or rb == 4.0:
+        return rb == 4.0 and ra != 4.0
+    if ra != rb:
+        return (ra > rb) if desc else (ra < rb)
+    if ra == 3.0:
+        return False
+    return (ok[a] > ok[b]) if desc else (ok[a] < ok[b])
+
+
+@_jit
+def da_sort(sv, se, st, sk, n, w, col, desc, ov, oe, ot, ok):
+    """SORT of n rows of w values on column ``col`` (engine.functions.arrays.sort): a stable
+    sort, keys as _before orders them (``sk``: the keys, copied along into ``ok``)."""
+    m = int(n)
+    c0 = int(col)
+    for i in range(m):
+        _copy_row(sv, se, st, i, ov, oe, ot, i, w)
+        for j in range(w):
+            ok[i * w + j] = sk[i * w + j]
+    for i in range(1, m):   # insertion sort of whole rows: stable
+        j = i
+        while j > 0 and _before(ok, oe, ot, j * w + c0, (j - 1) * w + c0, desc):
+            for c in range(w):
+                a, b = j * w + c, (j - 1) * w + c
+                ov[a], ov[b] = ov[b], ov[a]
+                oe[a], oe[b] = oe[b], oe[a]
+                ot[a], ot[b] = ot[b], ot[a]
+                ok[a], ok[b] = ok[b], ok[a]
+            j -= 1
+    return float(m)
+
+
+@_jit
+def da_ifs(cv, ce, ct, n, rv, re, rt, rx, sv, se, st, m, how, ov, oe, ot):
+    """SUMIF/COUNTIF/AVERAGEIF with one criterion a row (numbers, blanks as 0, logicals and
+    errors; engine.functions._criteria): for each, the range's m cells that meet it (a
+    number equal to it, or text reading as it: ``rx``), and the sum range's numbers there
+    (its errors there, first one kept)."""
+    for i in range(int(n)):
+        c, cerr, ck = cv[i], ce[i], ct[i]
+        if ck == 3.0:
+            c, ck = 0.0, 0.0
+        total = 0.0
+        counted = 0.0
+        err = 0.0
+        for j in range(int(m)):
+            if cerr != 0.0:
+                hit = re[j] == cerr
+            elif re[j] != 0.0:
+                hit = False
+            elif ck == 0.0:
+                hit = (rt[j] == 0.0 and rv[j] == c) or (rt[j] == 2.0 and rx[j] == c)
+            else:
+                hit = rt[j] == 1.0 and rv[j] == c
+            if not hit:
+                continue
+            if how == IF_COUNT:
+                counted += 1.0
+                continue
+            if se[j] != 0.0:
+                if err == 0.0:
+                    err = se[j]
+                continue
+            if st[j] == 0.0:
+                total += sv[j]
+                counted += 1.0
+        ov[i], ot[i] = 0.0, 0.0
+        if how == IF_COUNT:
+            ov[i], oe[i] = counted, 0.0
+        elif how == IF_SUM:
+            ov[i], oe[i] = total, err
+        else:
+            oe[i] = err if err != 0.0 else (float(DIV0) if counted == 0.0 else 0.0)
+            ov[i] = total / counted if oe[i] == 0.0 else 0.0
+        if oe[i] == 0.0 and not math.isfinite(ov[i]):
+            ov[i], oe[i] = 0.0, float(NUM)
+    return float(n)
+
+
+@_jit
+def da_agg(sv, se, st, n, how):
+    """SUM ... AVERAGE of an array (engine.functions._args.numeric_columns: only its numbers,
+    its first error wins): (value, error code)."""
+    acc = 1.0 if how == PRODUCT else 0.0
+    cnt = 0.0
+    lo, hi = math.inf, -math.inf
+    for i in range(int(n)):
+        if se[i] != 0.0:
+            if how == COUNT or how == COUNTA:
+                cnt += 1.0 if how == COUNTA else 0.0
+                continue
+            return 0.0, se[i]
+        if how == COUNTA:
+            cnt += 1.0 if st[i] != 3.0 else 0.0
+            continue
+        if st[i] != 0.0:
+            continue
+        x = sv[i]
+        cnt += 1.0
+        if how == PRODUCT:
+            acc *= x
+        else:
+            acc += x
+        lo, hi = min(lo, x), max(hi, x)
+    if how == COUNT or how == COUNTA:
+        return cnt, 0.0
+    if how == MIN:
+        acc = lo if cnt > 0.0 else 0.0
+    elif how == MAX:
+        acc = hi if cnt > 0.0 else 0.0
+    elif how == AVERAGE:
+        if cnt == 0.0:
+            return 0.0, float(DIV0)
+        acc = acc / cnt
+    elif how == PRODUCT and cnt == 0.0:
+        acc = 0.0
+    if not math.isfinite(acc):
+        return 0.0, float(NUM)
+    return acc, 0.0
+
+
+@_jit
+def da_kth(sv, se, st, n, z, k, large):
+    """LARGE/SMALL of an array at k (whole, valid: checked by the caller against the count
+    returned as the third value): (value, first error, count of numbers)."""
+    cnt = 0
+    for i in range(int(n)):
+        if se[i] != 0.0:
+            return 0.0, se[i], 0.0
+        if st[i] == 0.0:
+            z[cnt] = sv[i]
+            cnt += 1
+    if cnt == 0 or not (1.0 <= k <= cnt):
+        return 0.0, 0.0, float(cnt)
+    z[:cnt].sort()
+    j = cnt - int(k) if large else int(k) - 1
+    return z[j], 0.0, float(cnt)
+
+
+@_jit
+def da_pick(sv, se, st, n, w, r, c):
+    """Value (r, c) of the array, 0-based (value, error, tag); past its rows: #REF!."""
+    if not (0.0 <= r < n and 0.0 <= c < w):
+        return 0.0, float(REF), 0.0
+    p = int(r) * w + int(c)
+    return sv[p], se[p], st[p]
+
+
+@_jit
+def da_match(sv, se, st, n, key, ktag):
+    """MATCH(key, array, 0) of a number or a logical key (blank: 0): the first value of the
+    same kind equal to it (1-based), else #N/A: (position, error)."""
+    if ktag == 3.0:
+        key, ktag = 0.0, 0.0
+    for i in range(int(n)):
+        if se[i] == 0.0 and st[i] == ktag and sv[i] == key:
+            return float(i + 1), 0.0
+    return 0.0, float(NA)
