@@ -195,11 +195,15 @@ class Batches:
             self._running.discard(k)
 
     def _run(self, members: list[CellRef], compiled: Any) -> Any:
-        """Compute ``members`` as one vector formula; returns the code (given again for the
-        next chunk of the family), or False (nothing set) when they cannot."""
+        """Compute ``members`` as one vector formula; returns the code with the IR and cell of
+        the copy it was compiled for (given again for the next chunk of the family: its code
+        reads that copy's cells), or False (nothing set) when they cannot."""
         model, env = self.model, self.env
         ccs = [model._code[c] for c in members]
-        first = ccs[0].node
+        if compiled is None:
+            first, first_cell = ccs[0].node, members[0]
+        else:  # the code of an earlier chunk reads its first copy's cells: keyed by those
+            first, first_cell = compiled[1], compiled[2]
         refs0 = [r.cell for r in ir.references(first)]
         where: dict[CellRef, int] = {}
         for i, r in enumerate(refs0):
@@ -229,10 +233,11 @@ class Batches:
         n = len(members)
         try:
             if compiled is None:
-                compiled, info = compile_formula(first, members[0])
+                code, info = compile_formula(first, first_cell)
                 if info != CompileInfo():
                     return False
-            out = compiled(_VectorEnv(env, n, inputs))
+                compiled = (code, first, first_cell)
+            out = compiled[0](_VectorEnv(env, n, inputs))
         except Exception as exc:  # computed cell by cell, which reports what it is
             log.debug("%s: batch of %d copies left to the cells: %r", members[0], n, exc)
             return False
