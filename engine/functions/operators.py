@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from ..powers import excel_power
 from ..values import (
     DIV0,
     NA,
@@ -53,7 +54,7 @@ def arith(op: str, a: Vec, b: Vec) -> Vec:
             if zero.any():
                 err = first_error(err, np.where(zero, DIV0, 0).astype(np.uint8))
         elif op == "^":
-            r = np.power(x, y)
+            r = excel_power(x, y)  # whole exponents: the same double in every backend
             zz = (x == 0) & (y < 0)
             if zz.any():
                 err = first_error(err, np.where(zz, DIV0, 0).astype(np.uint8))

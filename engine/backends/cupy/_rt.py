@@ -28,6 +28,7 @@ import numpy as np
 
 from ...functions.financial import POLISH_DONE, POLISH_STEPS
 from ...functions.math import POW10
+from ...powers import E_CLIP, WHOLE_LIMIT
 from ..numba._rt import _IRR_GRID
 
 __all__ = ["RUNTIME", "irr_grid_source"]
@@ -374,15 +375,57 @@ MC_HD double excel_round(double x, double digits, int how) {
     return out + 0.0;
 }
 
-template <class T> MC_HD T ipow(T x, double k) {
+template <class T> MC_HD T ipow(T x, double k) {  /* float32 kernels: plain binary powering */
     long long n = (long long)fabs(k);
     T r = T(1), b = x;
     while (n) { if (n & 1) r *= b; b *= b; n >>= 1; }
     return k >= 0.0 ? r : T(1) / r;
 }
 
+/* ---- ^ with a whole exponent in double (engine.powers; engineer G): double-double binary
+   powering, the operations of engine.powers.whole_power and numba's ipow, so the same double */
+MC_HD void mc_two_prod(double a, double b, double &p, double &e) {
+    p = a * b;
+    double c = 134217729.0 * a, ah = c - (c - a), al = a - ah;
+    double d = 134217729.0 * b, bh = d - (d - b), bl = b - bh;
+    e = ((ah * bh - p) + ah * bl + al * bh) + al * bl;
+}
+MC_HD void mc_dd_mul(double ah, double al, double bh, double bl, double &h, double &l) {
+    double p, e;
+    mc_two_prod(ah, bh, p, e);
+    e = e + (ah * bl + al * bh);
+    h = p + e;
+    l = e - (h - p);
+}
+MC_HD void mc_dd_renorm(double &h, double &l, long long &ex) {
+    bool small = fabs(h) < 0.5;
+    double f = 1.0 + small;
+    h = h * f; l = l * f; ex = ex - small;
+}
+MC_HD long long mc_eclip(long long e) { return e < -@E_CLIP@ ? -@E_CLIP@ : (e > @E_CLIP@ ? @E_CLIP@ : e); }
+MC_HD double ipow(double x, double k) {
+    if (x == 0.0 || !isfinite(x) || !(fabs(k) < @WHOLE_LIMIT@)) return pow(x, k);
+    int e0;
+    double bh = frexp(x, &e0), bl = 0.0, rh = 1.0, rl = 0.0;
+    long long be = e0, re = 0, n = (long long)fabs(k);
+    while (n) {
+        if (n & 1) { mc_dd_mul(rh, rl, bh, bl, rh, rl); re = re + be; mc_dd_renorm(rh, rl, re); re = mc_eclip(re); }
+        n >>= 1;
+        if (n) { mc_dd_mul(bh, bl, bh, bl, bh, bl); be = mc_eclip(2 * be); mc_dd_renorm(bh, bl, be); }
+    }
+    if (k < 0.0) {
+        double q = 1.0 / rh, p, e;
+        mc_two_prod(q, rh, p, e);
+        double c = (((1.0 - p) - e) - q * rl) * q;
+        rh = q + c; rl = c - (rh - q);
+        re = -re;
+    }
+    return ldexp(rh + rl, (int)re);
+}
+
 template <class A, class B> MC_HD auto excel_pow(A x, B y) -> decltype(x + y) {
     typedef decltype(x + y) T;
+    if (sizeof(T) == sizeof(double) && floor((double)y) == (double)y) return (T)ipow((double)x, (double)y);
     return pow((T)x, (T)y);
 }
 
@@ -888,4 +931,5 @@ MC_HD double vdb(double c, double s, double life, double start, double end, doub
     return total;
 }
 """.replace("@IRR_GRID@", irr_grid_source()).replace("@POW10@", _c_list(POW10)).replace(
-    "@POLISH_STEPS@", str(POLISH_STEPS)).replace("@POLISH_DONE@", repr(POLISH_DONE))
+    "@POLISH_STEPS@", str(POLISH_STEPS)).replace("@POLISH_DONE@", repr(POLISH_DONE)).replace(
+    "@E_CLIP@", str(E_CLIP)).replace("@WHOLE_LIMIT@", repr(WHOLE_LIMIT))

@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import ctypes
 import math
+import types as _pytypes
 
 import llvmlite.binding as _llvm
 import numpy as np
 from numba import njit, types
 
+from ... import powers as _powers
 from ...functions.financial import POLISH_DONE, POLISH_STEPS
 from ...functions.math import POW10
 from ._beta import beta_inv
@@ -551,25 +553,54 @@ def excel_round(x, digits, how):
     return out + 0.0
 
 
+# ----------------------------------------------------------------- ^ (engine.powers; engineer G)
+# the double-double helpers jitted from engine.powers' own code (each with the two_prod it
+# calls bound to the jitted two_prod): the same operations, so the same double as numpy
+def _jit_bound(fn, **helpers):
+    code = _pytypes.FunctionType(fn.__code__, dict(fn.__globals__, **helpers), fn.__name__)
+    return _inline(code)
+
+
+_two_prod = _inline(_powers.two_prod)
+_dd_mul = _jit_bound(_powers.dd_mul, two_prod=_two_prod)
+_dd_renorm = _inline(_powers.dd_renorm)
+_dd_recip = _jit_bound(_powers.dd_recip, two_prod=_two_prod)
+_WHOLE_LIMIT = _powers.WHOLE_LIMIT
+_E_CLIP = _powers.E_CLIP
+
+
 @_jit
 def ipow(x, k):
-    """``x ** k`` for a whole ``k`` (held in a float) by binary powering: a few multiplies
-    instead of a pow call (within a few units in the last place of it, as numpy's own SIMD
-    power is)."""
+    """``x ** k`` for a whole ``k`` (held in a float): engine.powers.whole_power, bit for bit
+    (double-double binary powering, rounded once); a zero or non-finite base and
+    ``|k| >= 2**62`` by pow, as there."""
+    if x == 0.0 or not math.isfinite(x) or not abs(k) < _WHOLE_LIMIT:
+        return np.power(x, k)
+    bh, be = math.frexp(x)
+    bl = 0.0
+    rh, rl, re = 1.0, 0.0, 0
     n = int(abs(k))
-    r = 1.0
-    b = x
     while n:
         if n & 1:
-            r *= b
-        b *= b
+            rh, rl = _dd_mul(rh, rl, bh, bl)
+            rh, rl, re = _dd_renorm(rh, rl, re + be)
+            re = min(max(re, -_E_CLIP), _E_CLIP)
         n >>= 1
-    return r if k >= 0.0 else 1.0 / r
+        if n:
+            bh, bl = _dd_mul(bh, bl, bh, bl)
+            bh, bl, be = _dd_renorm(bh, bl, min(max(2 * be, -_E_CLIP), _E_CLIP))
+    if k < 0.0:
+        rh, rl = _dd_recip(rh, rl)
+        re = -re
+    return math.ldexp(rh + rl, re)
 
 
 @_jit
 def excel_pow(x, y):
-    """``x ** y`` as numpy's power (NaN for a negative base and a fractional exponent)."""
+    """``x ** y`` as engine.powers.excel_power: a whole exponent by :func:`ipow`, any other by
+    pow (NaN for a negative base and a fractional exponent)."""
+    if math.floor(y) == y:
+        return ipow(x, y)
     return np.power(x, y)
 
 
