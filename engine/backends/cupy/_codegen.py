@@ -41,7 +41,8 @@ if TYPE_CHECKING:
     from ...model import Program
     from ...workbook import CellRef
 
-__all__ = ["CudaPlan", "NotTranslatable", "generate_cuda", "gpu_samplers", "translate"]
+__all__ = ["CudaPlan", "NotTranslatable", "generate_cuda", "gpu_samplers", "translate",
+           "translation_report"]
 
 GPU_PPFS = ("ppf_uniform", "ppf_triangular", "ppf_normal", "ppf_lognormal", "ppf_discrete",
             "ppf_pertfast", "ppf_closed")
@@ -58,7 +59,7 @@ CALLS = {  # Python name in the generated lines -> runtime / CUDA math function
     "np.floor": "floor", "np.ceil": "ceil", "np.trunc": "trunc", "np.sqrt": "sqrt",
     "np.exp": "exp", "np.log": "log", "np.log10": "log10", "np.sin": "sin", "np.cos": "cos",
     "np.tan": "tan", "np.arctan": "atan", "np.tanh": "tanh", "np.sign": "mc_sign",
-    "math.sqrt": "sqrt",
+    "math.sqrt": "sqrt", "np.isnan": "isnan",
     # numba/_rt_functions.py, mirrored in ._rt
     **{name: name for name in RT_FUNCTIONS},
     # numba/_dtext_rt.py (dynamic text), mirrored in ._rt_dtext
@@ -314,3 +315,28 @@ def _module(body: list[str], dtype: str) -> str:
             "}",
             "#endif", ""]
     return "\n".join(src)
+
+
+def translation_report(program: Program, samplers: dict[CellRef, InputSampler],
+                       sampling: str | None = "mc") -> tuple[int, int, dict[str, int]]:
+    """How far the fused cells of ``program`` translate to CUDA: (fused cells, cells whose
+    lines all translate, {reason: cells}) — every line is tried, not just up to the first
+    refusal (for benches and tests; :func:`generate_cuda` stops at the first)."""
+    mode = sampling if sampling == "mc" else None
+    gen = _Capture(program, gpu_samplers(samplers, mode), mode)
+    gen.generate()
+    reasons: dict[str, int] = {}
+    good = 0
+    for lines in gen.cell_lines:   # a random cell drawn with its group has no lines
+        why = set()
+        for line in lines:
+            try:
+                translate(line)
+            except NotTranslatable as exc:
+                why.add(str(exc))
+            except SyntaxError:
+                why.add("a line that is not one expression")
+        good += not why
+        for w in why:
+            reasons[w] = reasons.get(w, 0) + 1
+    return len(gen.cell_lines), good, reasons

@@ -22,6 +22,9 @@ __all__ = ["DTEXT_NAMES", "DTEXT_RUNTIME"]
 DTEXT_NAMES: tuple[str, ...] = tuple(KERNEL_NAMES)
 
 DTEXT_RUNTIME = r"""
+#ifndef __CUDACC__
+using std::isnan;
+#endif
 /* ------------------------------------------------------------ dynamic text: a small bignum */
 #define MC_BN_BITS 30
 #define MC_BN_MASK 1073741823LL
@@ -122,10 +125,13 @@ MC_HD int mc_bn_add(long long *a, int na, const long long *b, int nb) {
 }
 
 /* ------------------------------------------------------------ dynamic text: digits */
-/* numba/_decimal.py digits15: for a finite x > 0, q in [1e14, 1e15) the 15 significant
-   digits of x correctly rounded (ties to even, on the exact binary value), k the decimal
-   exponent of the first */
-MC_NI void mc_digits15(double x, long long *q_out, int *k_out) {
+/* numba/_decimal.py digits_n: for a finite x > 0, q in [10**(nd-1), 10**nd) the nd (1..17)
+   significant digits of x correctly rounded (ties to even, on the exact binary value), k the
+   decimal exponent of the first */
+MC_NI void mc_digits_n(double x, int nd, long long *q_out, int *k_out) {
+    long long lo_q = 1;
+    for (int j = 1; j < nd; ++j) lo_q *= 10;
+    long long hi_q = lo_q * 10;
     int big_e;
     double f = frexp(x, &big_e);
     long long m = (long long)(f * 9007199254740992.0);
@@ -133,33 +139,35 @@ MC_NI void mc_digits15(double x, long long *q_out, int *k_out) {
     int k = (int)floor(log10(x));
     long long num[MC_BN_CAP], den[MC_BN_CAP];
     for (int attempt = 0; attempt < 4; ++attempt) {
-        int s = 14 - k;
+        int s = nd - 1 - k;
         int nn = mc_bn_set(num, m);
         nn = mc_bn_shl(num, nn, e > 0 ? e : 0);
         nn = mc_bn_pow10(num, nn, s > 0 ? s : 0);
-        int nd = mc_bn_set(den, 1);
-        nd = mc_bn_shl(den, nd, e < 0 ? -e : 0);
-        nd = mc_bn_pow10(den, nd, s < 0 ? -s : 0);
-        nd = mc_bn_shl(den, nd, 55);
+        int nv = mc_bn_set(den, 1);
+        nv = mc_bn_shl(den, nv, e < 0 ? -e : 0);
+        nv = mc_bn_pow10(den, nv, s < 0 ? -s : 0);
+        nv = mc_bn_shl(den, nv, 59);
         long long q = 0;
-        for (int bit = 55; bit >= 0; --bit) {
-            if (mc_bn_cmp(num, nn, den, nd) >= 0) {
-                nn = mc_bn_sub(num, nn, den, nd);
+        for (int bit = 59; bit >= 0; --bit) {
+            if (mc_bn_cmp(num, nn, den, nv) >= 0) {
+                nn = mc_bn_sub(num, nn, den, nv);
                 q |= 1LL << bit;
             }
-            if (bit > 0) nd = mc_bn_shr1(den, nd);
+            if (bit > 0) nv = mc_bn_shr1(den, nv);
         }
-        if (q >= 1000000000000000LL) { ++k; continue; }
-        if (q < 100000000000000LL) { --k; continue; }
+        if (q >= hi_q) { ++k; continue; }
+        if (q < lo_q) { --k; continue; }
         nn = mc_bn_shl(num, nn, 1);
-        int c = mc_bn_cmp(num, nn, den, nd);
+        int c = mc_bn_cmp(num, nn, den, nv);
         if (c > 0 || (c == 0 && (q & 1) == 1)) ++q;
-        if (q == 1000000000000000LL) { q = 100000000000000LL; ++k; }
+        if (q == hi_q) { q = lo_q; ++k; }
         *q_out = q; *k_out = k;
         return;
     }
     *q_out = -1; *k_out = 0;   /* not reached */
 }
+
+MC_HD void mc_digits15(double x, long long *q, int *k) { mc_digits_n(x, 15, q, k); }
 
 template <class C> MC_HD int mc_put_int(C *z, int pos, long long v) {
     int n = 1;
@@ -207,8 +215,9 @@ template <class C> MC_NI int mc_write_general(C *z, int pos, double x) {
     return pos;
 }
 
-/* whether double c is strictly nearer than r to q * 10**p (exact; ties to the even mantissa) */
-MC_NI bool mc_closer(double c, double r, long long q, int p) {
+/* whether double c is strictly nearer than r to q * 10**p (exact; ties to the even
+   mantissa; ``sticky``: the value is a little above q * 10**p) */
+MC_NI bool mc_closer(double c, double r, long long q, int p, bool sticky) {
     int ec, er;
     double fc = frexp(c, &ec), fr = frexp(r, &er);
     long long mc = (long long)(fc * 9007199254740992.0), mr = (long long)(fr * 9007199254740992.0);
@@ -226,12 +235,15 @@ MC_NI bool mc_closer(double c, double r, long long q, int p) {
     if (lo_e >= 0) na = mc_bn_shl(a, na, lo_e);
     else nb = mc_bn_shl(b, nb, -lo_e);
     int cmpv = mc_bn_cmp(b, nb, a, na);
+    if (cmpv == 0 && sticky) cmpv = 1;
     if (cmpv == 0) return (mc & 1) == 0;
     return (cmpv > 0) == (c > r);
 }
 
-/* q * 10**p correctly rounded, for |p| > 22 */
-MC_NI double mc_slow_value(long long q, int p) {
+/* q * 10**p correctly rounded (a little above it with sticky): numba/_decimal.py _slow_value */
+MC_NI double mc_slow_value(long long q, int p, bool sticky) {
+    if (p > 340) return MC_INF;
+    if (p < -360) return 0.0;
     double r;
     if (p > 0) r = p <= 308 ? (double)q * mc_pow10((double)p) : MC_INF;
     else if (-p <= 308) r = (double)q / mc_pow10((double)-p);
@@ -239,11 +251,21 @@ MC_NI double mc_slow_value(long long q, int p) {
     if (!isfinite(r)) return r;
     for (int it = 0; it < 64; ++it) {
         double up = nextafter(r, MC_INF), dn = nextafter(r, -MC_INF);
-        if (mc_closer(up, r, q, p)) r = up;
-        else if (mc_closer(dn, r, q, p)) r = dn;
+        if (mc_closer(up, r, q, p, sticky)) r = up;
+        else if (mc_closer(dn, r, q, p, sticky)) r = dn;
         else break;
     }
     return r;
+}
+
+/* numba/_decimal.py dec_float: q * 10**p correctly rounded to a double (0 <= q < 2**61) */
+MC_HD double dec_float(long long q, int p, bool sticky) {
+    if (q == 0) return 0.0;
+    if (!sticky && q < 9007199254740992LL) {
+        if (0 <= p && p <= 22) return (double)q * mc_pow10((double)p);
+        if (-22 <= p && p < 0) return (double)q / mc_pow10((double)-p);
+    }
+    return mc_slow_value(q, p, sticky);
 }
 
 /* float(format_number(x)): the number that x's General-format text reads back as */
@@ -253,11 +275,7 @@ MC_NI double dnumval(double x) {
     if (a < 1e15 && a == floor(a)) return x;
     long long q; int k;
     mc_digits15(a, &q, &k);
-    int p = k - 14;
-    double r;
-    if (0 <= p && p <= 22) r = (double)q * mc_pow10((double)p);
-    else if (-22 <= p && p < 0) r = (double)q / mc_pow10((double)-p);
-    else r = mc_slow_value(q, p);
+    double r = dec_float(q, k - 14, false);
     return x > 0.0 ? r : -r;
 }
 
