@@ -31,7 +31,10 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from ..numba._codegen import TABLE_PPFS, Generator, InputSampler, KernelPlan
+from ..numba._families import Family, find_families
 from ..numba._rt_functions import KERNEL_NAMES as RT_FUNCTIONS
 from ..numba._values import KDYN, KSTR
 from ._rt import RUNTIME
@@ -50,6 +53,8 @@ KERNEL_NAME = "mcdesk_kernel"
 HOST_NAME = "mcdesk_host"
 
 _LOCAL = re.compile(r"[xtfvwyz]\d+")
+_LOOP_LOCAL = re.compile(r"f_[VWYTP]\d*")    # names in a family's loop body
+_CELL_NAME = re.compile(r"\b([vwy])(\d+)\b")
 _TERNARY = {"sel": "(({0}) ? ({1}) : ({2}))", "ck": "(({0}) ? ({1}) : 0)",
             "b2f": "(({0}) ? R(1.0) : R(0.0))", "nt": "(!({0}))", "int": "((long long)({0}))"}
 CALLS = {  # Python name in the generated lines -> runtime / CUDA math function
@@ -115,7 +120,7 @@ def expr(node: ast.expr) -> str:
             return f"R(kv[{name[1:]}])"
         if name[0] == "q" and name[1:].isdigit():
             return f"ke[{name[1:]}]"
-        if _LOCAL.fullmatch(name):
+        if _LOCAL.fullmatch(name) or _LOOP_LOCAL.fullmatch(name):
             return name
         if name == "kv":   # the constants array itself (dynamic text copies code points)
             return "kv"
@@ -173,19 +178,54 @@ def expr(node: ast.expr) -> str:
     raise NotTranslatable(f"{type(node).__name__}")
 
 
+_FE_CHAIN = re.compile(r"^([wf]\d+) = (fe\(.*\))$")
+_WORD = re.compile(r"\w+")
+
+
+def _error_chain(line: str) -> str | None:
+    """``w = fe(a, fe(b, ... fe(y, z)))`` (the first non-zero error code of many cells: a
+    SUM over a column) as a statement per argument: nested that deep, Python's parser (and
+    a C++ compiler's) gives up.  None where ``line`` is not such a chain."""
+    m = _FE_CHAIN.match(line)
+    if m is None or m.group(2).count("fe(") < 32:
+        return None
+    args: list[str] = []
+    rest = m.group(2)
+    while rest.startswith("fe(") and rest.endswith(")"):
+        a, _, rest = rest[3:-1].partition(", ")
+        if not _WORD.fullmatch(a):
+            return None
+        args.append(a)
+    if not _WORD.fullmatch(rest):
+        return None
+    args.append(rest)
+    name, acc = m.group(1), f"mc_fe_{m.group(1)}"
+    codes = [expr(ast.parse(a, mode="eval").body) for a in args]
+    out = [f"int {acc} = (int)({codes[0]});"]
+    out += [f"if ({acc} == 0) {acc} = (int)({c});" for c in codes[1:]]
+    return " ".join(out) + f" const int {name} = {acc};"
+
+
 def translate(line: str) -> str:
     """One line of generated per-trial code (``name = expression`` or
     ``z<n>[<j>] = expression``) as a C++ statement."""
     if line.startswith("#"):
         return "// " + line[1:].strip()
-    tree = ast.parse(line, mode="exec")
+    chain = _error_chain(line)
+    if chain is not None:
+        return chain
+    try:
+        tree = ast.parse(line, mode="exec")
+    except (SyntaxError, RecursionError):
+        raise NotTranslatable("a line nested too deep") from None
     if len(tree.body) != 1 or not isinstance(tree.body[0], ast.Assign) \
             or len(tree.body[0].targets) != 1:
         raise NotTranslatable("not one assignment")
     stmt = tree.body[0]
     target = stmt.targets[0]
     value = expr(stmt.value)
-    if isinstance(target, ast.Name) and _LOCAL.fullmatch(target.id) and target.id[0] != "z":
+    if isinstance(target, ast.Name) and (_LOCAL.fullmatch(target.id) and target.id[0] != "z"
+                                         or _LOOP_LOCAL.fullmatch(target.id)):
         return f"const auto {target.id} = {value};"
     if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name) \
             and target.value.id[0] == "z" and _LOCAL.fullmatch(target.value.id) \
@@ -211,10 +251,12 @@ class _Capture(Generator):
 
     cell_lines: list[list[str]]
     stored_cells: list[CellRef]
+    fused_cells: list[CellRef]
 
     def assemble(self, cell_lines, fused, stored, rest, reasons):  # type: ignore[no-untyped-def]
         self.cell_lines = cell_lines
         self.stored_cells = stored
+        self.fused_cells = fused
         return super().assemble(cell_lines, fused, stored, rest, reasons)
 
 
@@ -260,10 +302,14 @@ def generate_cuda(program: Program, samplers: dict[CellRef, InputSampler],
     for name, size in gen.scratches.items():   # dynamic text: one byte a character
         kind = "mc_ch" if name == text_buffer else "double"
         body.append(f"{kind} {name}[{max(int(size), 1)}];")
-    for lines in gen.cell_lines:
-        body.extend(translate(line) for line in lines)
+    cells = _CellCode(gen, len(plan.ke))
+    body.extend(cells.body)
+    if cells.table:   # the families' gather table after the constants' error codes
+        plan.ke = np.concatenate([np.asarray(plan.ke, dtype=np.int64),
+                                  np.asarray(cells.table, dtype=np.int64)])
     for r, c in enumerate(gen.stored_cells):
         val = gen.cells[c]
+        body.extend(cells.loads([val.v, val.e, str(val.y)]))
         e = "0" if val.e == "0" else val.e
         if val.kind in (KSTR, KDYN) and c not in gen.text_ids:   # text: #VALUE!, as numpy
             body.append(f"out_v[{r}LL * count + i] = MC_NAN;")
@@ -285,6 +331,116 @@ def generate_cuda(program: Program, samplers: dict[CellRef, InputSampler],
         body.append(f"out_e[{r}LL * count + i] = (unsigned char)({e});")
     source = _module(body, dtype)
     return CudaPlan(plan, source, hashlib.sha256(source.encode()).hexdigest()[:24], dtype)
+
+
+class _CellCode:
+    """The fused cells as C++: straight-line code, or (a kernel of
+    :data:`..numba._families.FAMILY_FROM_LINES` lines or more) the numba generator's families
+    as loops, as the numba kernel has them: a family's members computed by one loop over
+    the same translated lines, their operands gathered through a table (``ke[base:]``: per
+    member the operands' input rows, slots, constant indices, then its own slot), values and
+    error codes (tag in the high bits) in per-thread slot arrays ``mc_sv``/``mc_se``.  A
+    straight-line cell reads a member through its slot (loaded once), and stores its own
+    value in a slot where a family reads it.  Families with uniform operands stay
+    straight-line code."""
+
+    def __init__(self, gen: _Capture, base: int) -> None:
+        self.gen = gen
+        self.base = base
+        self.table: list[int] = []
+        self.body: list[str] = []
+        self.slot: dict[int, int] = {}
+        self.looped: set[int] = set()
+        self.loaded: set[tuple[str, int]] = set()
+        units, count = find_families(gen.cell_lines)
+        flat: list[int | Family] = []
+        for u in units:
+            if isinstance(u, Family) and "u" in u.shape.kinds:
+                flat.extend(u.members)
+            else:
+                flat.append(u)
+        families = [u for u in flat if isinstance(u, Family)]
+        if not count or not families:
+            for lines in gen.cell_lines:
+                self.body.extend(translate(line) for line in lines)
+            return
+        for f in families:
+            for k in f.members:
+                self.looped.add(k)
+                self._need(k)
+            for ids in f.ids:
+                for kind, n in zip(f.shape.kinds, ids, strict=True):
+                    if kind in "vwy":
+                        self._need(n)
+        self.body += [f"double mc_sv[{len(self.slot)}];",
+                      f"unsigned char mc_se[{len(self.slot)}];"]
+        for u in flat:
+            if isinstance(u, Family):
+                self._loop(u)
+            else:
+                self._cell(u)
+
+    def _need(self, k: int) -> None:
+        if k not in self.slot:
+            self.slot[k] = len(self.slot)
+
+    def loads(self, texts: list[str]) -> list[str]:
+        """Declarations of the values, error codes and tags of family members that
+        ``texts`` (generated Python) read and that are not declared yet."""
+        out = []
+        for text in texts:
+            for kind, n in _CELL_NAME.findall(text):
+                k = int(n)
+                if k not in self.looped or (kind, k) in self.loaded:
+                    continue
+                self.loaded.add((kind, k))
+                s = self.slot[k]
+                out.append({"v": f"const real v{k} = (real)mc_sv[{s}];",
+                            "w": f"const int w{k} = (int)(mc_se[{s}] & 15);",
+                            "y": f"const real y{k} = (real)(mc_se[{s}] >> 4);"}[kind])
+        return out
+
+    def _cell(self, k: int) -> None:
+        lines = self.gen.cell_lines[k]
+        self.body += self.loads(lines)
+        self.body += [translate(line) for line in lines]
+        if k in self.slot:
+            val = self.gen.cells[self.gen.fused_cells[k]]
+            self.body += self.loads([val.v, val.e, str(val.y)])
+            s = self.slot[k]
+            e = _expr_text(val.e)
+            tag = "" if val.y is None else f" + 16 * (int)({_expr_text(val.y)})"
+            self.body += [f"mc_sv[{s}] = (double)({_expr_text(val.v)});",
+                          f"mc_se[{s}] = (unsigned char)(({e}){tag});"]
+
+    def _loop(self, f: Family) -> None:
+        shape = f.shape
+        width = len(shape.kinds) + 1
+        at = self.base + len(self.table)
+        for m, ids in zip(f.members, f.ids, strict=True):
+            for kind, n in zip(shape.kinds, ids, strict=True):
+                self.table.append(self.slot[n] if kind in "vwy" else n)
+            self.table.append(self.slot[m])
+        load = {"x": "(real)out_in[ke[{}] * count + i]", "v": "(real)mc_sv[ke[{}]]",
+                "w": "(int)(mc_se[ke[{}]] & 15)", "y": "(real)(mc_se[ke[{}]] >> 4)",
+                "k": "R(kv[ke[{}]])", "q": "ke[ke[{}]]"}
+        self.body += [f"for (long long fm = 0; fm < {len(f.members)}; ++fm) {{",
+                      f"    const long long fj = {at}LL + fm * {width}LL;"]
+        self.body += [f"    const auto f_P{j} = " + load[kind].format(f"fj + {j}") + ";"
+                      for j, kind in enumerate(shape.kinds)]
+        text = re.sub(r"\b([VWY])\b|\b([TP])(\d+)\b",
+                      lambda m: f"f_{m.group(1)}" if m.group(1) else f"f_{m.group(2)}{m.group(3)}",
+                      shape.text)
+        self.body += ["    " + translate(line) for line in text.split("\n")]
+        err = "f_W" if shape.has_error else "0"
+        tag = " + 16 * (int)(f_Y)" if shape.has_tag else ""
+        self.body += [f"    mc_sv[ke[fj + {width - 1}]] = (double)f_V;",
+                      f"    mc_se[ke[fj + {width - 1}]] = (unsigned char)(({err}){tag});", "}"]
+
+
+def _expr_text(text: str) -> str:
+    """A generated Python expression (a cell's value, error code or tag) as C++."""
+    return expr(ast.parse(text, mode="eval").body)
 
 
 _ARGS = ("unsigned long long key0, unsigned long long key1, long long start, long long count, "
