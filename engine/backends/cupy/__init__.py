@@ -25,6 +25,7 @@ an out-of-memory error halves the batch and retries (:mod:`.device`).
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from typing import Any
 
@@ -165,16 +166,24 @@ class CupyBackend(NumbaBackend):
         return out_in, out_v, out_e
 
     def _static_args(self, plan: KernelPlan) -> tuple:
-        """The per-plan arguments on the device: sids, kv, ke, dp."""
-        got = self._args.get(plan.key)
+        """The per-plan arguments on the device: sids, kv, ke, dp.  Kept by the kernel's key
+        and the arrays' contents: two workbooks of one layout share a kernel source, not
+        their constants."""
+        host = (np.ascontiguousarray(plan.streams, dtype=np.uint64),
+                np.ascontiguousarray(plan.kv, dtype=np.float64),
+                np.ascontiguousarray(plan.ke, dtype=np.int64),
+                np.ascontiguousarray(plan.dp, dtype=np.float64))
+        digest = hashlib.sha256()
+        for a in host:
+            digest.update(a.tobytes())
+            digest.update(b"|")
+        key = f"{plan.key}:{digest.hexdigest()[:24]}"
+        got = self._args.get(key)
         if got is None:
             import cupy
 
-            got = (cupy.asarray(np.ascontiguousarray(plan.streams, dtype=np.uint64)),
-                   cupy.asarray(np.ascontiguousarray(plan.kv, dtype=np.float64)),
-                   cupy.asarray(np.ascontiguousarray(plan.ke, dtype=np.int64)),
-                   cupy.asarray(np.ascontiguousarray(plan.dp, dtype=np.float64)))
-            self._args[plan.key] = got
+            got = tuple(cupy.asarray(a) for a in host)
+            self._args[key] = got
         return got
 
     def close(self) -> None:
