@@ -17,13 +17,14 @@ from __future__ import annotations
 
 from ..numba._dtext_rt import KERNEL_NAMES
 
-__all__ = ["DTEXT_NAMES", "DTEXT_RUNTIME"]
+__all__ = ["DTEXT_FORMAT_NAMES", "DTEXT_FORMAT_RUNTIME", "DTEXT_NAMES", "DTEXT_RUNTIME"]
 
 DTEXT_NAMES: tuple[str, ...] = tuple(KERNEL_NAMES)
 
 DTEXT_RUNTIME = r"""
 #ifndef __CUDACC__
 using std::isnan;
+using std::signbit;
 #endif
 /* ------------------------------------------------------------ dynamic text: a small bignum */
 #define MC_BN_BITS 30
@@ -460,4 +461,488 @@ template <class C> MC_NI double dsame(const C *z, double a, double b, double c, 
     return 1.0;
 }
 /* ------------------------------------------------------------ end of dynamic text */
+"""
+
+# TEXT(x, format) of numba/_dtext_fmt_rt.py: the format's plan (numba/_dtext_formats.py) is
+# in kv; these twins interpret it per trial.  Names and codes as there.
+DTEXT_FORMAT_NAMES: tuple[str, ...] = ("dput_format", "dformat_bad")
+
+DTEXT_FORMAT_RUNTIME = r"""
+/* ------------------------------------------------------------ TEXT formats (numba/_dtext_fmt_rt.py) */
+#define MC_GENERAL 1.0
+#define MC_SCI 2.0
+#define MC_PYCEL 3.0
+#define MC_DT 1.0
+#define MC_NUM 2.0
+#define MC_T_STR 0.0
+#define MC_T_DT0 10.0
+#define MC_T_BAD 9.0
+#define MC_DATE_MAX_INT 2958466.0
+
+MC_HD long long mc_p10ll(int n) { long long r = 1; for (int j = 0; j < n; ++j) r *= 10; return r; }
+
+template <class C> MC_HD int mc_put_uint(C *z, int w, long long v, int width) {
+    int n = 1;
+    for (long long t = v; t >= 10; t /= 10) ++n;
+    for (int j = 0; j < width - n; ++j) z[w++] = (C)48;
+    for (int j = n - 1; j >= 0; --j) { z[w + j] = (C)(48 + v % 10); v /= 10; }
+    return w + n;
+}
+
+template <class C> MC_HD int mc_put_sint(C *z, int w, long long v, int width) {
+    if (v < 0) { z[w] = (C)45; return mc_put_uint(z, w + 1, -v, width); }
+    return mc_put_uint(z, w, v, width);
+}
+
+template <class C, class S> MC_HD int mc_copy(C *z, int w, const S *src, int a, int n) {
+    for (int j = 0; j < n; ++j) z[w + j] = (C)src[a + j];
+    return w + n;
+}
+
+MC_NI double mc_round15(double x, int d) {
+    if (x == 0.0) return 0.0;
+    long long q; int k;
+    mc_digits15(fabs(x), &q, &k);
+    int keep = k + 1 + d;
+    double r;
+    if (keep >= 15) r = dec_float(q, k - 14, false);
+    else if (keep < 0) r = 0.0;
+    else {
+        long long cut = mc_p10ll(15 - keep), m = q / cut;
+        if (q % cut * 2 >= cut) ++m;
+        r = dec_float(m, -d, false);
+    }
+    return x > 0.0 ? r : -r;
+}
+
+MC_HD double mc_rounded_for(double x, double rnd) {
+    if (rnd < 0.0) return x;
+    double got = mc_round15(x, (int)rnd);
+    return got != 0.0 ? got : x;
+}
+
+MC_HD int mc_bn_add1(long long *a, int n) {
+    int i = 0;
+    while (true) {
+        a[i] += 1;
+        if (a[i] < (1LL << 30)) break;
+        a[i] = 0;
+        ++i;
+    }
+    return n > i + 1 ? n : i + 1;
+}
+
+MC_HD int mc_shr_round_even(long long *a, int n, int k, int cap) {
+    int hb = k - 1;
+    long long half = hb / 30 < n ? (a[hb / 30] >> (hb % 30)) & 1 : 0;
+    bool sticky = false;
+    int lim = hb / 30 < n ? hb / 30 : n;
+    for (int i = 0; i < lim; ++i) if (a[i] != 0) { sticky = true; break; }
+    if (!sticky && hb / 30 < n && (a[hb / 30] & ((1LL << (hb % 30)) - 1)) != 0) sticky = true;
+    int w = k / 30, b = k % 30, m = n - w;
+    if (m <= 0) {
+        for (int i = 0; i < cap; ++i) a[i] = 0;
+        m = 0;
+    } else {
+        for (int i = 0; i < m; ++i) {
+            long long lo = a[i + w] >> b;
+            long long hi = (b > 0 && i + w + 1 < n) ? (a[i + w + 1] << (30 - b)) & MC_BN_MASK : 0;
+            a[i] = lo | hi;
+        }
+        for (int i = m; i < n; ++i) a[i] = 0;
+        while (m > 0 && a[m - 1] == 0) --m;
+    }
+    if (half == 1 && (sticky || (m > 0 && (a[0] & 1) == 1))) {
+        if (m == 0) { a[0] = 1; return 1; }
+        return mc_bn_add1(a, m);
+    }
+    return m;
+}
+
+/* the decimal digits of round_half_even(v * 10**d) (v >= 0, 0 <= d <= 40), most significant
+   first in out (code points); the count (at least d + 1, zero-padded) */
+MC_NI int mc_fixed_digits(double v, int d, unsigned char *out) {
+    long long a[MC_BN_CAP + 8];
+    for (int i = 0; i < MC_BN_CAP + 8; ++i) a[i] = 0;
+    int n = 0;
+    if (v != 0.0) {
+        int big_e;
+        double f = frexp(v, &big_e);
+        long long m = (long long)(f * 9007199254740992.0);
+        int e = big_e - 53;
+        n = mc_bn_set(a, m);
+        n = mc_bn_pow10(a, n, d);
+        if (e >= 0) n = mc_bn_shl(a, n, e);
+        else n = mc_shr_round_even(a, n, -e, MC_BN_CAP + 8);
+    }
+    unsigned char tmp[400];
+    int c = 0;
+    while (n > 0) {
+        long long rem = 0;
+        for (int i = n - 1; i >= 0; --i) {
+            long long cur = (rem << 30) | a[i];
+            a[i] = cur / 10;
+            rem = cur % 10;
+        }
+        while (n > 0 && a[n - 1] == 0) --n;
+        tmp[c++] = (unsigned char)rem;
+    }
+    while (c < d + 1) tmp[c++] = 0;
+    for (int j = 0; j < c; ++j) out[j] = (unsigned char)(48 + tmp[c - 1 - j]);
+    return c;
+}
+
+template <class C> MC_NI int mc_general11(C *z, int w, double x) {
+    if (x == 0.0 || !isfinite(x)) { z[w] = (C)48; return w + 1; }
+    int start = w;
+    if (x < 0.0) z[w++] = (C)45;
+    double a = fabs(x);
+    long long q; int k;
+    if (1e-9 <= a && a < 1e11) {
+        int digits = (int)floor(log10(a)) + 1;
+        if (digits < 1) digits = 1;
+        int places = 10 - digits > 0 ? 10 - digits : 0;
+        mc_digits15(a, &q, &k);
+        int keep = k + 1 + places;
+        long long m;
+        if (keep >= 15) m = q * mc_p10ll(keep - 15);
+        else if (keep < 0) m = 0;
+        else {
+            long long cut = mc_p10ll(15 - keep);
+            m = q / cut;
+            if (q % cut * 2 >= cut) ++m;
+        }
+        long long whole = m / mc_p10ll(places), frac = m % mc_p10ll(places);
+        int nw = 1;
+        for (long long t = whole; t >= 10; t /= 10) ++nw;
+        if (nw <= 11) {
+            w = mc_put_uint(z, w, whole, 1);
+            if (frac != 0) {
+                int nf = places;
+                while (frac % 10 == 0) { frac /= 10; --nf; }
+                z[w] = (C)46;
+                w = mc_put_uint(z, w + 1, frac, nf);
+            }
+            return w;
+        }
+        w = start + (x < 0.0 ? 1 : 0);
+    }
+    mc_digits_n(a, 6, &q, &k);
+    int nd = 6;
+    while (q % 10 == 0 && nd > 1) { q /= 10; --nd; }
+    long long lead = q / mc_p10ll(nd - 1);
+    z[w++] = (C)(48 + lead);
+    if (nd > 1) {
+        z[w] = (C)46;
+        w = mc_put_uint(z, w + 1, q % mc_p10ll(nd - 1), nd - 1);
+    }
+    z[w] = (C)69;
+    z[w + 1] = (C)(k >= 0 ? 43 : 45);
+    return mc_put_uint(z, w + 2, (long long)(k < 0 ? -k : k), 2);
+}
+
+MC_HD long long mc_sci_mant(double a, int e, int ndec) {
+    if (a == 0.0) return 0;
+    long long q; int k;
+    mc_digits15(a, &q, &k);
+    int s = k - 14 - e + ndec;
+    if (s >= 0) return q * mc_p10ll(s);
+    if (s < -16) return 0;
+    long long cut = mc_p10ll(-s), m = q / cut;
+    if (q % cut * 2 >= cut) ++m;
+    return m;
+}
+
+template <class C> MC_NI int mc_scientific(C *z, int w, double x, const double *p, int at) {
+    int zeros = (int)p[at], places = (int)p[at + 1], ndec = (int)p[at + 2], required = (int)p[at + 3];
+    double point = p[at + 4], letter = p[at + 5], plus = p[at + 6];
+    int ezeros = (int)p[at + 7];
+    double a = fabs(x);
+    int e = 0;
+    if (a != 0.0) e = (int)floor(floor(log10(a)) / places) * places;
+    long long big = mc_p10ll(places + ndec);
+    long long mant = mc_sci_mant(a, e, ndec);
+    if (mant >= big) { e += places; mant = mc_sci_mant(a, e, ndec); }
+    if (x < 0.0 && mant != 0) z[w++] = (C)45;
+    long long whole = mant / mc_p10ll(ndec), frac = mant % mc_p10ll(ndec);
+    if (whole != 0) w = mc_put_uint(z, w, whole, zeros);
+    else for (int j = 0; j < zeros; ++j) z[w++] = (C)48;
+    if (point != 0.0) z[w++] = (C)46;
+    int nf = ndec;
+    while (nf > required && frac % 10 == 0) { frac /= 10; --nf; }
+    if (nf > 0) w = mc_put_uint(z, w, frac, nf);
+    z[w++] = (C)letter;
+    if (e < 0) z[w++] = (C)45;
+    else if (plus != 0.0) z[w++] = (C)43;
+    return mc_put_uint(z, w, (long long)(e < 0 ? -e : e), ezeros);
+}
+
+MC_HD bool mc_fmt_test(double op, double x, double b) {
+    if (op == 1.0) return x < b;
+    if (op == 2.0) return x > b;
+    if (op == 3.0) return x == b;
+    if (op == 4.0) return x <= b;
+    if (op == 5.0) return x >= b;
+    return x != b;
+}
+
+MC_HD int mc_fmt_body(double x, const double *p, int o) {
+    if (p[o] == 0.0) return o + (int)p[o + 6];
+    if (mc_fmt_test(p[o + 1], x, p[o + 2])) return o + (int)p[o + 6];
+    double nparts = p[o + 5];
+    if (nparts == 1.0) return o + (int)p[o + 9];
+    if (p[o + 3] == 0.0 || mc_fmt_test(p[o + 3], x, p[o + 4])) return o + (int)p[o + 7];
+    return nparts > 2.0 ? o + (int)p[o + 8] : o + (int)p[o + 9];
+}
+
+MC_HD double mc_fmt_prepared(double x, const double *p, int b) {
+    double x1 = x / p[b + 1], nr = p[b + 2];
+    int i = 0;
+    if (x1 < 0.0 && nr > 1.0) i = 1;
+    else if (x1 == 0.0 && nr > 2.0) i = 2;
+    return mc_rounded_for(x1, p[b + 3 + i]);
+}
+
+MC_HD int mc_fmt_section(double data, const double *p, int b) {
+    double nsec = p[b + 6];
+    if (nsec == 0.0) return -1;
+    int i = 0;
+    if (data == 0.0 && nsec > 2.0) i = 2;
+    else if (data < 0.0 && nsec > 1.0) i = 1;
+    return b + (int)p[b + 7 + i];
+}
+
+MC_HD bool mc_dt_elapsed(int c) { return c == 23 || c == 24 || c == 25; }
+
+MC_HD bool mc_dt_bad(double data, const double *p, int s) {
+    int ntok = (int)p[s + 1], at = s + 2;
+    bool inside = 0.0 <= data && data < MC_DATE_MAX_INT;
+    for (int t = 0; t < ntok; ++t) {
+        double tag = p[at];
+        if (tag == MC_T_BAD) return true;
+        if (tag >= MC_T_DT0 && !inside && !mc_dt_elapsed((int)(tag - MC_T_DT0))) return true;
+        at += 2 + (int)p[at + 1];
+    }
+    return false;
+}
+
+/* 1.0 where TEXT(x, format) is #VALUE! in the reference, else 0.0 (kv[off:] the plan) */
+MC_NI double dformat_bad(double x, const double *kv, double off) {
+    if (!isfinite(x)) return 0.0;
+    int b = mc_fmt_body(x, kv, (int)off);
+    if (kv[b] != MC_PYCEL) return 0.0;
+    double data = mc_fmt_prepared(x, kv, b);
+    int s = mc_fmt_section(data, kv, b);
+    if (s < 0 || kv[s] != MC_DT) return 0.0;
+    return mc_dt_bad(data, kv, s) ? 1.0 : 0.0;
+}
+
+MC_HD void mc_civil70(long long days, long long *y, long long *m, long long *d) {
+    long long zz = days + 719468;
+    long long era = (zz >= 0 ? zz : zz - 146096) / 146097;
+    long long doe = zz - era * 146097;
+    long long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    long long yy = yoe + era * 400;
+    long long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    long long mp = (5 * doy + 2) / 153;
+    *d = doy - (153 * mp + 2) / 5 + 1;
+    *m = mp < 10 ? mp + 3 : mp - 9;
+    *y = *m <= 2 ? yy + 1 : yy;
+}
+
+template <class C> MC_HD int mc_fmt_name(C *z, int w, const char *table, const int *at, int i, int n) {
+    int a = at[i], b = at[i + 1];
+    if (n >= 0 && a + n < b) b = a + n;
+    return mc_copy(z, w, table, a, b - a);
+}
+
+template <class C> MC_NI int mc_write_dt(C *z, int w, double data, const double *p, int s) {
+    const char *months = "JanuaryFebruaryMarchAprilMayJuneJulyAugustSeptemberOctoberNovemberDecember";
+    const int month_at[13] = {0, 7, 15, 20, 25, 28, 32, 36, 42, 51, 58, 66, 74};
+    const char *days = "MondayTuesdayWednesdayThursdayFridaySaturdaySunday";
+    const int day_at[8] = {0, 6, 13, 22, 30, 36, 44, 50};
+    int ntok = (int)p[s + 1], at = s + 2;
+    bool inside = 0.0 <= data && data < MC_DATE_MAX_INT;
+    long long y = 0, mo = 0, d = 0, hh = 0, mi = 0, ss = 0, us = 0, wd = 0;
+    if (inside) {
+        long long stamp = (long long)data;
+        if (stamp == 60) { y = 1900; mo = 2; d = 29; }
+        else if (stamp == 0) { y = 1900; mo = 1; d = 0; }
+        else mc_civil70(stamp - 25569 + (stamp < 60 ? 1 : 0), &y, &mo, &d);
+        double at_hours = (data + (1.0 / 24 / 60 / 60 / 1e6) / 1.5) * 24;
+        double hours = floor(at_hours);
+        double at_mins = (at_hours - hours) * 60;
+        double mins = floor(at_mins);
+        double at_secs = (at_mins - mins) * 60;
+        double secs = floor(at_secs);
+        us = (long long)((at_secs - secs) * 1e6 - 0.5);
+        wd = (stamp + 5) % 7;
+        hh = (long long)hours % 24;
+        mi = (long long)mins;
+        ss = (long long)secs;
+    }
+    long long h12 = hh % 12;
+    if (h12 == 0) h12 = 12;
+    for (int t = 0; t < ntok; ++t) {
+        double tag = p[at];
+        int n = (int)p[at + 1];
+        if (tag == MC_T_STR) { w = mc_copy(z, w, p, at + 2, n); at += 2 + n; continue; }
+        int c = (int)(tag - MC_T_DT0);
+        bool am = hh < 12;
+        switch (c) {
+        case 0: w = mc_put_uint(z, w, y, 4); break;
+        case 1: w = mc_put_uint(z, w, y % 100, 2); break;
+        case 2: w = mc_fmt_name(z, w, months, month_at, (int)mo - 1, 1); break;
+        case 3: w = mc_fmt_name(z, w, months, month_at, (int)mo - 1, -1); break;
+        case 4: w = mc_fmt_name(z, w, months, month_at, (int)mo - 1, 3); break;
+        case 5: w = mc_put_uint(z, w, mo, 2); break;
+        case 6: w = mc_put_uint(z, w, mo, 1); break;
+        case 7: w = mc_fmt_name(z, w, days, day_at, (int)wd, -1); break;
+        case 8: w = mc_fmt_name(z, w, days, day_at, (int)wd, 3); break;
+        case 9: w = mc_put_uint(z, w, d, 2); break;
+        case 10: w = mc_put_uint(z, w, d, 1); break;
+        case 11: w = mc_put_uint(z, w, hh, 2); break;
+        case 12: w = mc_put_uint(z, w, hh, 1); break;
+        case 13: w = mc_put_uint(z, w, h12, 2); break;
+        case 14: w = mc_put_uint(z, w, h12, 1); break;
+        case 15: w = mc_put_uint(z, w, mi, 2); break;
+        case 16: w = mc_put_uint(z, w, mi, 1); break;
+        case 17: w = mc_put_uint(z, w, ss, 2); break;
+        case 18: w = mc_put_uint(z, w, ss, 1); break;
+        case 19: z[w++] = (C)46; break;
+        case 20: case 21: case 22: {
+            z[w] = (C)46;
+            double scale = pow(10.0, (double)(6 - (c - 19)));
+            w = mc_put_uint(z, w + 1, (long long)rint((double)us / scale), c - 19);
+            break;
+        }
+        case 23: case 24: case 25: {
+            long long el;
+            if (inside) {
+                el = (long long)data * 24 + hh;
+                if (c >= 24) el = el * 60 + mi;
+                if (c == 25) el = el * 60 + ss;
+            } else {
+                double ef = data * 24;
+                if (c == 24) ef *= 60;
+                else if (c == 25) ef *= 3600;
+                el = (long long)ef;
+            }
+            w = mc_put_sint(z, w, el, 1);
+            break;
+        }
+        case 26: z[w] = (C)(am ? 65 : 80); z[w + 1] = (C)77; w += 2; break;
+        case 27: z[w++] = (C)(am ? 97 : 112); break;
+        case 28: z[w++] = (C)(am ? 65 : 80); break;
+        case 29: z[w++] = (C)(am ? 65 : 112); break;
+        default: z[w++] = (C)(am ? 97 : 80); break;
+        }
+        at += 2 + n;
+    }
+    return w;
+}
+
+/* pycel's _number_token_converter (numba/_dtext_fmt_rt.py _convert); code points are
+   doubles, a default of -1 writes nothing; *at_io the plan offset in and out */
+template <class C> MC_NI int mc_fmt_convert(C *z, int w, const double *p, int *at_io, int ntok,
+                                            const double *s, int ns, bool left, bool neg) {
+    double fill[300];
+    int nf = 0, at = *at_io;
+    int i = left ? ns - 1 : 0;
+    for (int t = 0; t < ntok; ++t) {
+        double tag = p[at];
+        int n = (int)p[at + 1];
+        if (tag == MC_T_STR) {
+            for (int j = 0; j < n; ++j) fill[nf++] = p[at + 2 + j];
+            at += 2 + n;
+            continue;
+        }
+        for (int j = 0; j < nf; ++j) z[w++] = (C)fill[j];
+        nf = 0;
+        double dflt = p[at + 2];
+        for (int q = 0; q < n; ++q) {
+            bool have = left ? i >= 0 : i < ns;
+            double c = have ? s[i] : dflt;
+            if (have) i = left ? i - 1 : i + 1;
+            if (c >= 0.0) {
+                z[w++] = (C)c;
+                if (!(48.0 <= c && c <= 57.0)) {
+                    have = left ? i >= 0 : i < ns;
+                    c = have ? s[i] : dflt;
+                    if (have) i = left ? i - 1 : i + 1;
+                    if (c >= 0.0) z[w++] = (C)c;
+                }
+            }
+        }
+        at += 3;
+    }
+    if (neg) fill[nf++] = 45.0;
+    if (left) { while (i >= 0) z[w++] = (C)s[i--]; }
+    else { while (i < ns) z[w++] = (C)s[i++]; }
+    for (int j = 0; j < nf; ++j) z[w++] = (C)fill[j];
+    *at_io = at;
+    return w;
+}
+
+template <class C> MC_NI int mc_write_num(C *z, int w, double data, const double *p, int s, bool neg) {
+    double v = data * p[s + 1];
+    bool decimal = p[s + 2] != 0.0;
+    int d = (int)p[s + 3];
+    bool comma = p[s + 4] != 0.0;
+    int nleft = (int)p[s + 5], nright = (int)p[s + 6];
+    unsigned char dig[420];
+    int nd = mc_fixed_digits(fabs(v), decimal ? d : 0, dig);
+    int nint = decimal ? nd - d : nd;
+    double lft[560];
+    int nl = 0;
+    if (decimal && (v < 0.0 || (v == 0.0 && signbit(v)))) lft[nl++] = 45.0;
+    for (int j = 0; j < nint; ++j) {
+        lft[nl++] = (double)dig[j];
+        if (comma && j < nint - 1 && (nint - 1 - j) % 3 == 0) lft[nl++] = 44.0;
+    }
+    int a = 0;
+    while (a < nl && lft[a] == 48.0) ++a;
+    double rgt[64];
+    int nr = 0;
+    if (decimal) {
+        for (int j = nint; j < nd; ++j) rgt[nr++] = (double)dig[j];
+        while (nr > 0 && rgt[nr - 1] == 48.0) --nr;
+    }
+    int start = w, at = s + 7;
+    w = mc_fmt_convert(z, w, p, &at, nleft, lft + a, nl - a, true, neg);
+    for (int i = start, j = w - 1; i < j; ++i, --j) { C t = z[i]; z[i] = z[j]; z[j] = t; }
+    if (decimal) {
+        z[w] = (C)46;
+        w = mc_fmt_convert(z, w + 1, p, &at, nright, rgt, nr, false, false);
+    }
+    return w;
+}
+
+template <class C> MC_HD int mc_write_pycel(C *z, int w, double data, const double *p, int b) {
+    int s = mc_fmt_section(data, p, b);
+    if (s < 0) {
+        if (data < 0.0) z[w++] = (C)45;
+        return w;
+    }
+    double kind = p[s];
+    if (kind == MC_DT) return mc_write_dt(z, w, data, p, s);
+    bool neg = false;
+    if (data < 0.0) { data = -data; neg = p[b + 6] < 2.0; }
+    if (kind == MC_NUM) return mc_write_num(z, w, data, p, s, neg);
+    if (neg) z[w++] = (C)45;
+    return mc_copy(z, w, p, s + 2, (int)p[s + 1]);
+}
+
+/* TEXT(x, format) at z[pos:] (kv[off:] the format's plan; x finite); the new end */
+template <class C> MC_NI double dput_format(C *z, double pos, double x, const double *kv, double off) {
+    int w = (int)pos;
+    if (!isfinite(x)) return pos;
+    int b = mc_fmt_body(x, kv, (int)off);
+    double kind = kv[b];
+    if (kind == MC_GENERAL) return (double)mc_general11(z, w, x);
+    double data = mc_fmt_prepared(x, kv, b);
+    if (kind == MC_SCI) return (double)mc_scientific(z, w, data, kv, b + 6);
+    return (double)mc_write_pycel(z, w, data, kv, b);
+}
+/* ------------------------------------------------------------ end of TEXT formats */
 """
