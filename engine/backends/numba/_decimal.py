@@ -305,18 +305,37 @@ def _slow_value(q, p, sticky):
     else:
         r = float(q) / 1e300 / _POW10[-p - 300]
     if not math.isfinite(r):
-        return r
+        if not _below_overflow(q, p):
+            return r
+        r = 1.7976931348623157e308
     # a few units in the last place off: step to the neighbour while it is nearer
     for _ in range(64):
         up = np.nextafter(r, np.inf)
         dn = np.nextafter(r, -np.inf)
-        if _closer(up, r, q, p, sticky):
+        if math.isinf(up):      # above the largest double: the overflow point decides
+            if not _below_overflow(q, p):
+                return up
+        elif _closer(up, r, q, p, sticky):
             r = up
-        elif _closer(dn, r, q, p, sticky):
+            continue
+        if _closer(dn, r, q, p, sticky):
             r = dn
         else:
             break
     return r
+
+
+@_jit
+def _below_overflow(q, p):
+    """Whether q * 10**p (p >= 0) is below 2**1024 - 2**970, the point from which a correctly
+    rounded read is infinite (the largest double's midpoint with the next power of two)."""
+    a = np.zeros(_CAP, dtype=np.int64)
+    b = np.zeros(_CAP, dtype=np.int64)
+    nb = _bn_set(b, 2 * q)
+    nb = _bn_pow10(b, nb, p)
+    na = _bn_set(a, (1 << 54) - 1)
+    na = _bn_shl(a, na, 971)
+    return _bn_cmp(b, nb, a, na) < 0
 
 
 @_jit

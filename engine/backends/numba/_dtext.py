@@ -503,9 +503,14 @@ class DynamicTextMixin:
         r = d.r
         while r[0] in ("case", "trim"):   # a number's text: digits, '.', '-', '+', 'E'
             r = r[1]
-        if r[0] != "n":
+        if r[0] == "n":
+            return Val(self.value(f"dnumval({r[1]})"), d.e, KNUM)
+        chars = _chars(d.r, self.strings)
+        if chars is None or not chars <= _NUMERIC_CHARS:
             raise NotFusable("VALUE of text made per trial (other than a number's)")
-        return Val(self.value(f"dnumval({r[1]})"), d.e, KNUM)
+        z, start, end = self.write(d)
+        x = self.value(f"dvalue({z}, {start}, {end}, {float(getattr(self, 'date_shift', 0))})")
+        return Val(x, self.err(self.chain([d.e], [(f"np.isnan({x})", VALUE)])), KNUM)
 
     def _read_find(self, node: ir.Call) -> Val:
         return self._find(node, True)
@@ -683,6 +688,41 @@ def _texts(r: tuple, strings: list[str]) -> list[str]:
         return [*_texts(r[1], strings), *(_texts(r[3], strings) if tag == "subst" else []),
                 *_texts(r[4], strings)]
     return _texts(r[1], strings)
+
+
+# characters VALUE of text made per trial reads in the kernel (dvalue): text of them never
+# holds a time, a month name or a space, so numbers and dates with '-' are all it can be
+_NUMERIC_CHARS = frozenset("0123456789.+-Ee%,$")
+_NUMBER_CHARS = frozenset("0123456789.+-E")       # a number in General format
+_FIXED_CHARS = frozenset("0123456789.,-$%")       # TEXT in [$]0|#,##0[.0...][%]
+
+
+def _chars(r: tuple, strings: list[str]) -> frozenset[str] | None:
+    """The characters a recipe's text can hold (None: not known here)."""
+    tag = r[0]
+    if tag == "c":
+        return frozenset(r[1])
+    if tag == "s":
+        return frozenset(ch for k in r[2] for ch in strings[k])
+    if tag == "n":
+        return _NUMBER_CHARS
+    if tag == "fmt":
+        return _FIXED_CHARS
+    if tag == "tfmt":
+        return None
+    if tag == "cat":
+        parts = [_chars(p, strings) for p in r[1]]
+        return None if any(p is None for p in parts) else frozenset().union(*parts)
+    if tag == "if":
+        a, b = _chars(r[2], strings), _chars(r[3], strings)
+        return None if a is None or b is None else a | b
+    if tag in ("subst", "repl"):
+        a, b = _chars(r[1], strings), _chars(r[4], strings)
+        return None if a is None or b is None else a | b
+    got = _chars(r[1], strings)
+    if got is not None and tag == "case":
+        got = got | frozenset(ch.swapcase() for ch in got)
+    return got
 
 
 def _ascii(texts: list[str]) -> None:
