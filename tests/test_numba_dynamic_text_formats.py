@@ -16,7 +16,16 @@ pytest.importorskip("numba")
 from engine.backends.numba._values import NotFusable  # noqa: E402
 from engine.functions._format_code import plain_format  # noqa: E402
 from engine.values import Kind, Vec  # noqa: E402
-from tests.test_numba_dynamic_text import _chars, backend, check  # noqa: E402,F401
+from tests.test_numba_dynamic_text import _chars, check  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def backend(tmp_path_factory):
+    from engine.backends.numba import NumbaBackend
+
+    be = NumbaBackend(kernel_dir=tmp_path_factory.mktemp("kernels"))
+    yield be
+    be.close()
 
 
 def _reference(xs: np.ndarray, fmt: str) -> list[str | None]:
