@@ -48,7 +48,13 @@ MAX_REMAKE = 300       # lines a cell may spend making again the text of a cell 
 _CMP = {"=": "==", "<>": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 _MAKERS = frozenset({"CONCAT", "CONCATENATE", "UPPER", "LOWER", "TRIM", "LEFT", "RIGHT",
                      "MID", "REPT", "IF", "SUBSTITUTE", "REPLACE", "TEXT"})
-_READERS = frozenset({"LEN", "VALUE", "FIND", "SEARCH", "CODE", "EXACT"})
+_READERS = frozenset({"LEN", "VALUE", "FIND", "SEARCH", "CODE", "EXACT", "VLOOKUP", "HLOOKUP",
+                      "MATCH", "XLOOKUP", "XMATCH"})
+# exact-match lookups of a key made per trial: the argument giving the match mode, and the
+# constant values of it that mean an exact match (None: omitted)
+_EXACT_MODE = {"VLOOKUP": (3, (0.0,)), "HLOOKUP": (3, (0.0,)), "MATCH": (2, (0.0,)),
+               "XLOOKUP": (4, (None, 0.0)), "XMATCH": (2, (None, 0.0))}
+_NO_MATCH = "\x00(text made per trial, in no lookup range)"
 _CELL_LEVEL = re.compile(r"^(?:[vxk]\d+|\(?-?\d[\d.e+-]*\)?)$")
 _SELF = "@"            # a stored recipe's own computed value: the cell's v<k>
 
@@ -84,6 +90,11 @@ class DynamicTextMixin:
         lines: list[str]
         model: Any
         strings: list[str]
+        override: dict[int, Val]
+
+        def string_id(self, s: str) -> int: ...
+        def operand(self, c: CellRef) -> Val: ...
+        def area_cells(self, a: ir.Area) -> list[CellRef]: ...
 
         def value(self, expr: str) -> str: ...
         def err(self, expr: str) -> str: ...
@@ -511,6 +522,66 @@ class DynamicTextMixin:
         z, start, end = self.write(d)
         x = self.value(f"dvalue({z}, {start}, {end}, {float(getattr(self, 'date_shift', 0))})")
         return Val(x, self.err(self.chain([d.e], [(f"np.isnan({x})", VALUE)])), KNUM)
+
+    def _read_vlookup(self, node: ir.Call) -> Val:
+        return self._lookup_by_text(node)
+
+    _read_hlookup = _read_match = _read_xlookup = _read_xmatch = _read_vlookup
+
+    def _lookup_by_text(self, node: ir.Call) -> Val:
+        """An exact-match lookup of a key made per trial: the key becomes the id of the
+        known text it equals (case aside: every text a lookup could hold is known when the
+        kernel is made), or of a text that equals none (dintern), and the lookup runs on
+        ids as for any text key."""
+        at, exact = _EXACT_MODE[node.name]
+        args = list(node.args)
+        why = f"{node.name} of a key made per trial"
+        if not args or isinstance(args[0], ir.Area):
+            raise NotFusable(why)
+        mode = args[at] if len(args) > at else None
+        if mode is None or isinstance(mode, ir.Missing):
+            if None not in exact:
+                raise NotFusable(why + " (not an exact match)")
+        else:
+            m = self.expr(mode)
+            if m.e != "0" or m.lo != m.hi or m.lo not in exact:
+                raise NotFusable(why + " (not an exact match)")
+        d = self.recipe(args[0], coerce=True)
+        chars = _chars(d.r, self.strings)
+        if chars is None or chars & set("*?~"):
+            raise NotFusable(why + " (wildcards)")
+        for a in args[1:]:   # the searched ranges' texts, in the string table
+            if isinstance(a, ir.Area):
+                for c in self.area_cells(a):
+                    self.operand(c)
+        folded = {ch.lower() for ch in chars}
+        cands: dict[str, int] = {}
+        for k, t in enumerate(self.strings):
+            if not t.isascii():
+                if t.lower().isascii() or t.casefold().isascii():
+                    raise NotFusable(why + " (text that folds to plain letters)")
+                continue
+            if set(t.lower()) <= folded:
+                cands.setdefault(t.lower(), k)
+        other = self.string_id(_NO_MATCH)
+        flat: list[float] = [float(len(cands))]
+        for t, k in cands.items():
+            flat += [float(k), float(len(t)), *(float(ord(ch)) for ch in t)]
+        off = self.table(flat)
+        z, start, end = self.write(d)
+        key = self.value(f"dintern({z}, {start}, {end}, kv, {off}.0, {float(other)})")
+        ids = tuple(sorted({*cands.values(), other}))
+        had = self.override.get(id(args[0]))
+        self.override[id(args[0])] = Val(key, d.e, KSTR, float(ids[0]), float(ids[-1]), ids)
+        self._dyn_busy.add(id(node))
+        try:
+            return self.expr(node)
+        finally:
+            self._dyn_busy.discard(id(node))
+            if had is None:
+                self.override.pop(id(args[0]), None)
+            else:
+                self.override[id(args[0])] = had
 
     def _read_find(self, node: ir.Call) -> Val:
         return self._find(node, True)

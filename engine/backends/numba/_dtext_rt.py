@@ -24,7 +24,7 @@ _jit = njit(nogil=True, cache=True, error_model="numpy")
 # the names a generated kernel imports from this module
 KERNEL_NAMES = ("dput_num", "dput_tab", "dput_id", "dcase", "dtrim", "dleft", "dright", "dmid",
                 "drept", "dpick", "dcmp", "dfind", "dnumval", "dcount", "dcode", "dsame", "dsubst", "drepl", "dput_fixed",
-                "dvalue")
+                "dvalue", "dintern")
 
 
 @_jit
@@ -487,3 +487,25 @@ def dvalue(z, a, b, shift):
     if x == x:
         return x
     return _date_text(z, int(a), int(b), shift)
+
+
+@_jit
+def dintern(z, a, b, kv, off, other):
+    """The id of the known text that z[a:b] equals, case aside (``kv[off]`` texts follow:
+    id, length, code points, lower case), or ``other`` (a text no lookup range holds)."""
+    n = int(kv[int(off)])
+    at = int(off) + 1
+    m = int(b - a)
+    for _ in range(n):
+        k = kv[at]
+        length = int(kv[at + 1])
+        if length == m:
+            same = True
+            for j in range(m):
+                if _fold(z[int(a) + j]) != kv[at + 2 + j]:
+                    same = False
+                    break
+            if same:
+                return k
+        at += 2 + length
+    return other
