@@ -130,6 +130,11 @@ def _rebuilt(plan: list[tuple[int, Node | None, int]], refs: list[Ref | Area]) -
     return out[0]
 
 
+def _whole_sheet(sheet: str) -> tuple[int, int]:
+    """Bounds for :func:`_shift` on a template without ranges (only areas are clipped)."""
+    return MAX_ROW, MAX_COL
+
+
 @dataclass
 class _Entry:
     row: int
@@ -233,6 +238,8 @@ class ParseCache:
     # per thread, what the last formula got (see :meth:`template`)
     _last: dict[int, tuple[_Entry, list[Ref | Area] | None]] = field(default_factory=dict,
                                                                      repr=False)
+    # (text, row, col, key): the key :meth:`copy` worked out, for the :meth:`get` after it
+    _memo: tuple[str, int, int, str | None] | None = field(default=None, repr=False)
 
     def template(self) -> tuple[_Entry | None, list[Ref | Area] | None]:
         """What the last formula parsed on this thread got, then forgotten: the template whose
@@ -242,6 +249,47 @@ class ParseCache:
         formula without ranges), or None for either."""
         return self._last.pop(get_ident(), (None, None))
 
+    def copy(self, text: str, sheet: str, row: int, col: int, array: bool
+             ) -> tuple[_Entry, list[Ref | Area]] | None:
+        """A formula without ranges that is a copy of a learned template, its IR not built
+        (:meth:`rebuild` builds it when needed; engine._batches needs only its references):
+        the template and the references the copy reads (engine.ir.read_references order);
+        None where :meth:`get` is needed (it then reuses the key worked out here)."""
+        key = relative_key(text, row, col)
+        entry = None if key is None else self.entries.get((sheet, array, key))
+        if entry is None or entry.broken or entry.ranges or entry.read_order is False:
+            self._memo = (text, row, col, key)
+            return None
+        dr, dc = row - entry.row, col - entry.col
+        if (dr and entry.row_rel is None) or (dc and entry.col_rel is None):
+            self._memo = (text, row, col, key)
+            return None
+        refs = _shift(entry, dr, dc, _whole_sheet)
+        if entry.read_order is None:
+            entry.read_order = _read_order(entry)
+        if refs is None or entry.read_order is False:
+            self._memo = (text, row, col, key)
+            return None
+        if entry.plan is None:
+            entry.plan = _plan(entry.node)
+        self.hits += 1
+        return entry, [refs[i] for i in entry.read_order]  # type: ignore[union-attr]
+
+    @staticmethod
+    def references(entry: _Entry, row: int, col: int) -> list[Ref | Area] | None:
+        """The references (engine.ir.references order) of the copy at (row, col) of a template
+        without ranges that :meth:`copy` gave; None when it is not one any more."""
+        if entry.broken or entry.ranges or entry.plan is None:
+            return None
+        return _shift(entry, row - entry.row, col - entry.col, _whole_sheet)
+
+    @classmethod
+    def rebuild(cls, entry: _Entry, row: int, col: int) -> Node | None:
+        """The IR of the copy at (row, col) of a template :meth:`copy` gave (what :meth:`get`
+        and engine.ir.parse_formula give for it); None when it is not one any more."""
+        refs = cls.references(entry, row, col)
+        return None if refs is None else _rebuilt(entry.plan, refs)  # type: ignore[arg-type]
+
     def get(self, text: str, sheet: str, row: int, col: int, array: bool,
             parse: Callable[[], tuple[Node, bool]],
             bounds: Callable[[str], tuple[int, int]]) -> tuple[Node, bool]:
@@ -249,7 +297,10 @@ class ParseCache:
         parses it in full (and raises FormulaError for a bad formula); ``bounds``: the rows
         and columns a sheet holds (areas are clipped to them)."""
         self._last.pop(get_ident(), None)
-        key = relative_key(text, row, col)
+        memo = self._memo
+        key = memo[3] if memo is not None and memo[0] is text and memo[1] == row and \
+            memo[2] == col else relative_key(text, row, col)
+        self._memo = None
         if key is None:
             self.parses += 1
             return parse()

@@ -44,7 +44,7 @@ class CellCode:
 
     __slots__ = ("_node", "deps", "ref", "_model", "_code", "_info", "family")
 
-    def __init__(self, node: ir.Node, deps: list[CellRef], ref: CellRef | None,
+    def __init__(self, node: ir.Node | None, deps: list[CellRef], ref: CellRef | None,
                  model: Model | None = None, code: Code | None = None,
                  family: object = None) -> None:
         self._node: ir.Node | None = node
@@ -56,10 +56,14 @@ class CellCode:
 
     @property
     def node(self) -> ir.Node:
-        if self._node is None:
+        node = self._node
+        if node is None:
             assert self._model is not None and self.ref is not None
-            self._node = self._model._parse(self.ref)
-        return self._node
+            ref = self.ref
+            if self.family is not None:  # a copy of a template: its references moved
+                node = self._model.resolver.formulas.rebuild(self.family, ref.row, ref.col)
+            self._node = node = node if node is not None else self._model._parse(ref)
+        return node
 
     @property
     def code(self) -> Code:
@@ -241,9 +245,18 @@ class Model:
             cc = CellCode(ir.Ref(anchor), [anchor], None, code=member)
             self._code[ref] = cc
             return cc
-        node = self._parse(ref)
-        family, read = self.resolver.formulas.template()
-        cc = CellCode(node, self._static_deps(node, read), ref, self, family=family)
+        text = cell.formula
+        assert text is not None
+        copy = self.resolver.formulas.copy(text, ref.sheet, ref.row, ref.col,
+                                           cell.array_ref is not None) \
+            if len(text) <= ir.MAX_FORMULA_CHARS else None
+        if copy is not None:  # a copy of a template without ranges: its IR made when needed
+            family, read = copy
+            cc = CellCode(None, self._static_deps(None, read), ref, self, family=family)
+        else:
+            node = self._parse(ref)
+            family, read = self.resolver.formulas.template()
+            cc = CellCode(node, self._static_deps(node, read), ref, self, family=family)
         self._code[ref] = cc
         return cc
 
@@ -260,11 +273,14 @@ class Model:
             self._errors[ref] = str(exc)
             return ir.BadRef(cell.formula, str(exc))
 
-    def _static_deps(self, node: ir.Node, read: list[ir.Ref | ir.Area] | None = None
+    def _static_deps(self, node: ir.Node | None, read: list[ir.Ref | ir.Area] | None = None
                      ) -> list[CellRef]:
         """The formula cells ``node`` reads (``read``: its read_references, when known)."""
         out: list[CellRef] = []
-        for r in ir.read_references(node) if read is None else read:
+        if read is None:
+            assert node is not None
+            read = ir.read_references(node)
+        for r in read:
             if isinstance(r, ir.Ref):
                 if self.is_formula(r.cell):
                     out.append(r.cell)

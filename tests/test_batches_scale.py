@@ -52,3 +52,75 @@ def test_every_chunk_of_a_long_family_runs_as_a_batch(tmp_path, monkeypatch):
     assert chunked[CellRef("Sheet1", 98, 3)][1] == "big"                 # B98 = 8.25*3-1
     assert chunked[CellRef("Sheet1", 99, 3)][1] == -0.125                # B99 = 0.25*3-1
     assert chunked[CellRef("Sheet1", 2, 3)][1] == (2.25 * 3 - 1) / 2     # B2 = 5.75
+
+
+def _chains_book(path, rows=120):
+    """Running totals of several shapes next to inputs chosen to make rounding matter."""
+    cells: dict[str, object] = {}
+    for r in range(1, rows + 1):
+        cells[f"A{r}"] = 0.1 * r + 1e-3 / r          # sums that round differently by order
+        cells[f"B{r}"] = str(r % 4) if r % 11 == 0 else float(r % 7) / 3  # text numbers too
+        if r == 1:
+            for col in "CDEFGH":
+                cells[f"{col}1"] = ("=A1", None)
+            continue
+        cells[f"C{r}"] = (f"=C{r - 1}+A{r}*1.05", None)        # prev + x
+        cells[f"D{r}"] = (f"=A{r}/3+D{r - 1}", None)           # x + prev
+        cells[f"E{r}"] = (f"=E{r - 1}-A{r}*0.7", None)         # prev - x
+        cells[f"H{r}"] = (f"=H{r - 1}-B{r}", None)  # numbers and text: cell by cell
+        cells[f"F{r}"] = (f"=F{r - 1}+1", None)                # a constant x
+        # a chain broken in the middle by another formula: two runs
+        cells[f"G{r}"] = (f"=G{r - 1}*2" if r == rows // 2 else f"=G{r - 1}+A{r}", None)
+    return write_xlsx(path, cells)
+
+
+def test_running_totals_run_as_chains_with_the_cell_by_cell_values(tmp_path, monkeypatch):
+    path = _chains_book(tmp_path / "chains.xlsx")
+    alone, none = _evaluate(path, monkeypatch, 10**9)
+    chained, batched = _evaluate(path, monkeypatch, 4, chunk=32)
+    assert none == 0
+    assert batched >= 5 * 110  # every column, in chunks (the learning copies aside)
+    assert chained == alone  # the same floats, bit for bit (== on Python floats)
+    # C: a sum worked out here in the same order
+    total = 0.1 + 1e-3
+    for r in range(2, 121):
+        total = total + (0.1 * r + 1e-3 / r) * 1.05
+    assert chained[CellRef("Sheet1", 120, 3)] == alone[CellRef("Sheet1", 120, 3)] == \
+        (model_module.Kind.NUM, total)
+    assert chained[CellRef("Sheet1", 120, 6)][1] == 0.1 + 1e-3 + 119
+
+
+def test_chains_with_errors_or_overflow_fall_back_to_the_cells(tmp_path, monkeypatch):
+    cells: dict[str, object] = {"B1": 1.0}
+    for r in range(1, 61):
+        cells[f"A{r}"] = "x" if r == 30 else 1e307 * (r % 3 + 1) if r > 40 else float(r)
+        if r > 1:
+            cells[f"B{r}"] = (f"=B{r - 1}+A{r}", None)    # #VALUE! at 30, then overflow
+            cells[f"C{r}"] = (f"=C{r - 1}+A{r}/2", None)  # blank C1: starts at 0
+    path = write_xlsx(tmp_path / "bad.xlsx", cells)
+    alone, _ = _evaluate(path, monkeypatch, 10**9)
+    chained, _ = _evaluate(path, monkeypatch, 4)
+    assert chained == alone
+    assert chained[CellRef("Sheet1", 35, 2)][1] == "#VALUE!"
+    assert chained[CellRef("Sheet1", 60, 3)][1] == "#VALUE!"
+    assert chained[CellRef("Sheet1", 20, 3)][1] == sum(range(2, 21)) / 2
+
+
+def test_copies_are_parsed_without_building_their_ir_until_asked(tmp_path):
+    """A copy of a template without ranges keeps its template and dependencies, not its IR
+    (a 10^6-formula pass holds no tree per cell); asked for, the IR is the parser's."""
+    from engine import ir
+
+    path = _chains_book(tmp_path / "chains.xlsx", rows=40)
+    model = Model.open(path)
+    cells = model.workbook.formula_cells()
+    ccs = {c: model.code(c) for c in cells}
+    lazy = [c for c, cc in ccs.items() if cc._node is None]
+    # all but, per column, row 1, the template and the copy learned from (and G's odd cell)
+    assert len(lazy) == len(cells) - 6 * 3 - 1
+    for c in cells:
+        text = model.workbook.cell(c).formula
+        parsed = ir.parse_formula(text, c.sheet, ir.Resolver(model.workbook), cell=c,
+                                  cached=False)
+        assert ccs[c].node == parsed, c
+    assert model.code(CellRef("Sheet1", 30, 4)).deps == [CellRef("Sheet1", 29, 4)]
