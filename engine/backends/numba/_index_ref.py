@@ -29,7 +29,18 @@ Where the result is a block (several cells), what reads it decides the value:
   first cell);
 * an array formula (:class:`IndexAt`): each cell its element (``Env.array_element``: one row
   repeated down, one column across, #N/A past the block);
-* anything else: not fused (the reason says so).
+* an argument of a function (``SUM(INDEX(t, 0, c))``, ``MATCH(x, INDEX(t, 0, 2), 0)``):
+  :meth:`IndexMixin.index_ranges` reads it as a range: a block of a range is that range
+  (numpy keeps its reference); a row or column gathered per trial, or a block of an array
+  constant, is a range of cells on a sheet no workbook has, whose values are the INDEX's
+  elements, for functions that read every cell of a range alike (``_READ_ALIKE``);
+* anything else (an operator, IF, a function that reads a reference's address): not fused,
+  the reason says so.
+
+Known differences of numpy from Excel that the kernel keeps (numpy is the reference): a
+position that varies and is 0 in some trials gives #VALUE! there where Excel gives the
+whole row or column; a whole column chosen per trial in a plain cell is its first cell,
+where Excel intersects the column with the formula's row.
 """
 
 from __future__ import annotations
