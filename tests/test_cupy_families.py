@@ -1,6 +1,7 @@
 """The CUDA kernel computes formulas copied down a column as loops (the numba generator's
-families, engine/backends/numba/_families.py), not one block of code per copy: the source
-is shorter, and its host build gives numpy's numbers and error codes.  A SUM over a column
+families, engine/backends/numba/_families.py), not one block of code per copy, and long
+reductions over them (a SUM of such a column) as loops too: the source is shorter, and its
+host build gives numpy's numbers and error codes.  A SUM over a column
 of cells that may be errors (``fe`` nested hundreds deep) translates too.
 """
 
@@ -45,6 +46,7 @@ def test_families_are_loops_in_the_cuda_source(monkeypatch):
     job, _ = column_job(trials=100)
     looped = HostCudaBackend.source_of(job)
     assert looped.count("for (long long fm = 0; fm < 250;") == 3      # columns D, E, F
+    assert "for (long long f_c" in looped      # SUM(F1:F250) and its first error: loops too
     monkeypatch.setattr(codegen, "find_families", lambda lines: (list(range(len(lines))), 0))
     unrolled = HostCudaBackend.source_of(job)
     assert "for (long long fm" not in unrolled

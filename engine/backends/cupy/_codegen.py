@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..numba._codegen import TABLE_PPFS, Generator, InputSampler, KernelPlan
-from ..numba._families import Family, find_families
+from ..numba._families import Family, find_families, loop_chains
 from ..numba._rt_functions import KERNEL_NAMES as RT_FUNCTIONS
 from ..numba._values import KDYN, KSTR
 from ._rt import RUNTIME
@@ -53,7 +53,7 @@ KERNEL_NAME = "mcdesk_kernel"
 HOST_NAME = "mcdesk_host"
 
 _LOCAL = re.compile(r"[xtfvwyz]\d+")
-_LOOP_LOCAL = re.compile(r"f_[VWYTP]\d*")    # names in a family's loop body
+_LOOP_LOCAL = re.compile(r"f_\w+")    # names in a family's or a reduction's loop
 _CELL_NAME = re.compile(r"\b([vwy])(\d+)\b")
 _TERNARY = {"sel": "(({0}) ? ({1}) : ({2}))", "ck": "(({0}) ? ({1}) : 0)",
             "b2f": "(({0}) ? R(1.0) : R(0.0))", "nt": "(!({0}))", "int": "((long long)({0}))"}
@@ -403,8 +403,12 @@ class _CellCode:
 
     def _cell(self, k: int) -> None:
         lines = self.gen.cell_lines[k]
-        self.body += self.loads(lines)
-        self.body += [translate(line) for line in lines]
+        looped, table = loop_chains(lines, self.looped, 0, f"f_c{k}")
+        if table:
+            self._chains(looped, table)
+        else:
+            self.body += self.loads(lines)
+            self.body += [translate(line) for line in lines]
         if k in self.slot:
             val = self.gen.cells[self.gen.fused_cells[k]]
             self.body += self.loads([val.v, val.e, str(val.y)])
@@ -413,6 +417,45 @@ class _CellCode:
             tag = "" if val.y is None else f" + 16 * (int)({_expr_text(val.y)})"
             self.body += [f"mc_sv[{s}] = (double)({_expr_text(val.v)});",
                           f"mc_se[{s}] = (unsigned char)(({e}){tag});"]
+
+    def _chains(self, lines: list[str], cells: list[int]) -> None:
+        """A cell's lines with its long reductions over family members as loops
+        (:func:`..numba._families.loop_chains`: a SUM over a column of them, the first error
+        among them) in C++: the members' slots go to the gather table, a name the loop
+        updates is a variable."""
+        at = self.base + len(self.table)
+        self.table += [self.slot[c] for c in cells]
+        targets = [m.group(1) for m in map(_TARGET.match, lines) if m is not None]
+        mutable = {t for t in targets if targets.count(t) > 1}
+        declared: set[str] = set()
+        depth = 0
+        for line in lines:
+            indent = (len(line) - len(line.lstrip())) // 4
+            while depth > indent:
+                self.body.append("}")
+                depth -= 1
+            text = line.strip()
+            loop = _FOR.match(text)
+            if loop is not None:
+                j, n = loop.groups()
+                self.body.append(f"for (long long {j} = 0; {j} < {n}; ++{j}) {{")
+                depth += 1
+                continue
+            text = _GATHER.sub(lambda m: f"f_gather_{m.group(1)}_{m.group(2)}_{m.group(3)}",
+                               text)
+            self.body += self.loads([text])
+            got = _GATHERED.sub(lambda m: f"{'(real)' if m.group(1) == 'sv' else ''}mc_"
+                                          f"{m.group(1)}[ke[{at + int(m.group(2))} + "
+                                          f"{m.group(3)}]]", translate(text))
+            name = text.split(" = ", 1)[0]
+            if name in mutable:
+                if name in declared:
+                    got = got.replace(f"const auto {name} = ", f"{name} = ", 1)
+                else:
+                    got = got.replace(f"const auto {name} = ", f"auto {name} = ", 1)
+                    declared.add(name)
+            self.body.append(got)
+        self.body += ["}"] * depth
 
     def _loop(self, f: Family) -> None:
         shape = f.shape
@@ -437,6 +480,12 @@ class _CellCode:
         tag = " + 16 * (int)(f_Y)" if shape.has_tag else ""
         self.body += [f"    mc_sv[ke[fj + {width - 1}]] = (double)f_V;",
                       f"    mc_se[ke[fj + {width - 1}]] = (unsigned char)(({err}){tag});", "}"]
+
+
+_TARGET = re.compile(r"^\s*(\w+) = ")
+_FOR = re.compile(r"^for (\w+) in range\((\d+)\):$")
+_GATHER = re.compile(r"\b(sv|se)\[b, gi\[(\d+) \+ (\w+)\]\]")
+_GATHERED = re.compile(r"\bf_gather_(sv|se)_(\d+)_(\w+)")
 
 
 def _expr_text(text: str) -> str:
