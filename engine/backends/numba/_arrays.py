@@ -22,15 +22,16 @@ not known here (functions returning arrays: TRANSPOSE, LINEST, OFFSET ...) raise
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ... import ir
 from ..._ir_passes import SCALAR_ARGUMENTS
-from ...values import NA, REF, VALUE
+from ...values import NA
 from ._dynarrays import DynAt, is_dynamic
+from ._fits import FITS as _FITS
+from ._fits import Fit, FitLayout
 from ._index_ref import IndexAt
-from ._values import KANY, KBLANK, KBOOL, KNUM, NotFusable, Val, code, num
+from ._values import NotFusable
 
 if TYPE_CHECKING:
     from ...workbook import CellRef, Workbook
@@ -63,41 +64,6 @@ _SINGLE_WITH_RANGES = frozenset({"INDEX", "LOOKUP", "VLOOKUP", "HLOOKUP", "MATCH
 _ARITHMETIC = frozenset({"+", "-", "*", "/", "^"})
 
 
-# least-squares fits: an element of their result has its own rule (FitAt)
-_FITS = frozenset({"LINEST", "TREND"})
-
-
-@dataclass(frozen=True)
-class FitAt:
-    """Element of a LINEST (``point`` None: at (r, c) of its table) or of a TREND (at the
-    point whose k values are ``point``) over y (m values) and x (m rows of k values), laid
-    out as engine.functions.linest._design lays them out."""
-
-    y: tuple[ir.Node, ...]
-    x: tuple[tuple[ir.Node, ...], ...]
-    const: bool
-    stats: bool
-    r: int = 0
-    c: int = 0
-    point: tuple[ir.Node, ...] | None = None
-
-
-@dataclass(frozen=True)
-class _Fit:
-    """A fit's layout: y's positions, x's rows of positions (in x, or in y for the default
-    x of 1, 2, 3 ...), and its result's shape with where each TREND point's values sit."""
-
-    name: str
-    y: list[tuple[int, int]]
-    x: list[list[tuple[int, int]]]
-    k: int
-    const: bool
-    stats: bool
-    shape: tuple[int, int]
-    points: list[list[tuple[int, int]]] = field(default_factory=list)  # TREND, flat order
-    ref_error: bool = False   # x and y of sizes that do not fit: #REF!
-
-
 def members(workbook: Workbook, anchor: CellRef) -> list[tuple[CellRef, int, int]]:
     """The cells of the array formula anchored at ``anchor`` other than the anchor, with
     their offsets (row, column) from it."""
@@ -117,7 +83,7 @@ def members(workbook: Workbook, anchor: CellRef) -> list[tuple[CellRef, int, int
     return out
 
 
-class ArrayElements:
+class ArrayElements(FitLayout):
     """Rewrites an array formula's IR into the IR of one element of its result."""
 
     def __init__(self, workbook: Workbook, root: ir.Node | None = None,
@@ -126,7 +92,7 @@ class ArrayElements:
         self.root = root   # the formula's IR: a fit is supported there only
         # a fit's const or stats argument as a constant (None: blank), else NotFusable
         self.flag = flag or _literal_flag
-        self._fits: dict[int, _Fit] = {}
+        self._fits: dict[int, Fit] = {}
 
     # ------------------------------------------------------------ shapes
     def shape(self, node: ir.Node) -> Shape:
@@ -193,6 +159,7 @@ class ArrayElements:
     def element(self, node: ir.Node, r: int, c: int) -> ir.Node | IndexAt:
         """The IR of element (r, c) of ``node``'s value, as ``Env.array_element`` gives it
         to the cell at that offset of the formula's range."""
+        self.first_cell = (r, c) == (0, 0)   # a fit is computed by the first cell's element
         if is_dynamic(node):   # FILTER, UNIQUE, SORT: rows that vary per trial (_dynarrays)
             return DynAt(node, r, c)
         shape = self.shape(node)
@@ -271,102 +238,6 @@ class ArrayElements:
             raise NotFusable("XLOOKUP with a return range that does not fit (#VALUE!)")
         return ((1, rc) if column else (rr, 1)), args[2], column
 
-    # ------------------------------------------------------------ fits
-    def fit(self, node: ir.Call) -> _Fit:
-        """The layout of LINEST(y, [x], [const], [stats]) or TREND(y, [x], [new], [const])
-        (engine.functions.linest._design and _predict), all of it known from the shapes."""
-        got = self._fits.get(id(node))
-        if got is not None:
-            return got
-        name, args = node.name, list(node.args)
-        if node is not self.root:
-            raise NotFusable(f"{name} inside an expression in an array formula")
-        if not 1 <= len(args) <= 4:
-            raise NotFusable(f"{name} with a wrong number of arguments")
-        args += [ir.Missing()] * (4 - len(args))
-        ys, xs = args[0], args[1]
-        new = args[2] if name == "TREND" else ir.Missing()
-        const = self._flag(args[3] if name == "TREND" else args[2], True)
-        stats = False if name == "TREND" else self._flag(args[3], False)
-        yshape = self.shape(ys) or (1, 1)
-        rows, cols = yshape
-        xshape = yshape if isinstance(xs, ir.Missing) else (self.shape(xs) or (1, 1))
-        xr, xc = xshape
-        if (cols == 1 and xr != rows) or (rows == 1 and cols > 1 and xc != cols) or \
-                (rows > 1 and cols > 1 and xshape != yshape):
-            # #REF! in every trial, before any value is read: one error everywhere
-            got = _Fit(name, [], [], 0, const, stats, (1, 1), ref_error=True)
-            self._fits[id(node)] = got
-            return got
-        as_row = False
-        if cols == 1 or (rows == 1 and cols == 1):
-            y = [(i, 0) for i in range(rows)]
-            x = [[(i, j) for j in range(xc)] for i in range(rows)]
-        elif rows == 1:
-            as_row = True
-            y = [(0, j) for j in range(cols)]
-            x = [[(i, j) for i in range(xr)] for j in range(cols)]
-        else:
-            y = [(i, j) for i in range(rows) for j in range(cols)]
-            x = [[p] for p in y]
-        k = len(x[0])
-        if name == "LINEST":
-            got = _Fit(name, y, x, k, const, stats, (5 if stats else 1, k + 1))
-        else:
-            got = self._trend(name, y, x, k, const, as_row, new)
-        self._fits[id(node)] = got
-        return got
-
-    def _trend(self, name: str, y: list[tuple[int, int]], x: list[list[tuple[int, int]]],
-               k: int, const: bool, as_row: bool, new: ir.Node) -> _Fit:
-        """TREND's points (rows of new_x as _predict arranges them) and result shape."""
-        if isinstance(new, ir.Missing):
-            points = x
-            shape = (1, len(points)) if as_row else (len(points), 1)
-        else:
-            nr, nc = self.shape(new) or (1, 1)
-            if as_row:
-                if nr != k:
-                    raise NotFusable(f"{name} with new x of a size that does not fit (#REF!)")
-                points = [[(i, j) for i in range(nr)] for j in range(nc)]
-            elif nc == k:
-                points = [[(i, j) for j in range(nc)] for i in range(nr)]
-            elif k == 1:
-                points = [[(i, j)] for i in range(nr) for j in range(nc)]
-            else:
-                raise NotFusable(f"{name} with new x of a size that does not fit (#REF!)")
-            shape = (nr, nc) if nr * nc == len(points) else \
-                ((1, len(points)) if as_row else (len(points), 1))
-        return _Fit(name, y, x, k, const, False, shape, points)
-
-    def _flag(self, node: ir.Node, default: bool) -> bool:
-        if isinstance(node, ir.Missing):
-            return default
-        got = self.flag(node)
-        return default if got is None else got
-
-    def _fit_at(self, node: ir.Call, r: int, c: int) -> FitAt | ir.Err:
-        fit = self.fit(node)
-        if fit.ref_error:
-            return ir.Err(REF)
-        ys = node.args[0]
-        xs = node.args[1] if len(node.args) > 1 else ir.Missing()
-        cols = (self.shape(ys) or (1, 1))[1]
-
-        def value(src: ir.Node, pos: tuple[int, int]) -> ir.Node:
-            if isinstance(src, ir.Missing):   # the default x: 1, 2, 3 ... over y's cells
-                return ir.Num(float(pos[0] * cols + pos[1] + 1))
-            return self._at(src, *pos) if self.shape(src) is not None else self._single(src)
-
-        y = tuple(value(ys, p) for p in fit.y)
-        x = tuple(tuple(value(xs, p) for p in row) for row in fit.x)
-        if fit.name == "LINEST":
-            return FitAt(y, x, fit.const, fit.stats, r, c)
-        new = node.args[2] if len(node.args) > 2 else ir.Missing()
-        point = fit.points[r * fit.shape[1] + c]
-        src = xs if isinstance(new, ir.Missing) else new
-        return FitAt(y, x, fit.const, False, point=tuple(value(src, p) for p in point))
-
     def _mapped(self, nodes: list[ir.Node], r: int, c: int) -> list[ir.Node] | None:
         """Element (r, c) of each of ``nodes`` (map_grid's broadcasting), or None when one of
         them is too small to have it (the element is then #N/A)."""
@@ -403,62 +274,6 @@ class ArrayElements:
             rows, cols = shape
             args.extend(self._at(a, i, j) for i in range(rows) for j in range(cols))
         return ir.Call(node.name, tuple(args))
-
-
-class FitsMixin:
-    """The generator's side of :class:`FitAt`: the fit's values laid out in a scratch array
-    per trial, one call of the runtime (:mod:`._rt_fits`)."""
-
-    if TYPE_CHECKING:  # provided by the Generator this is mixed into
-        lines: list[str]
-
-        def expr(self, node: ir.Node) -> Val: ...
-        def value(self, expr: str) -> str: ...
-        def err(self, expr: str) -> str: ...
-        def chain(self, errs: list[str], checks=()) -> str: ...
-        def scratch(self, size: int) -> str: ...
-        def is_constant(self, node: ir.Node) -> bool: ...
-
-    def static_flag(self, node: ir.Node) -> bool | None:
-        """A fit's const or stats argument that is the same in every trial (None: blank),
-        as engine.functions.linest._flag reads it."""
-        if not self.is_constant(node):
-            raise NotFusable("a fit's const or stats argument that varies per trial")
-        v = self.expr(node)
-        if v.kind == KBLANK:
-            return None
-        if v.e != "0" or v.kind not in (KNUM, KBOOL) or v.lo != v.hi:
-            raise NotFusable("a fit's const or stats argument that is not a number or a "
-                             "logical")
-        return v.lo != 0.0
-
-    def fit_value(self, node: FitAt) -> Val:
-        """engine.functions.linest for one trial: every y, x (and TREND point) value must be
-        a number (else #VALUE!, errors included)."""
-        vals = [self.expr(n) for n in (*node.y, *(v for row in node.x for v in row),
-                                       *(node.point or ()))]
-        bad: list[str] = []
-        for v in vals:
-            if v.kind == KANY:
-                assert v.y is not None
-                bad.append(f"ck(({v.e} != 0) | ({v.y} != 0.0), {VALUE})")
-            elif v.kind != KNUM:
-                return num("0.0", code(VALUE), (0.0, 0.0))
-            elif v.e != "0":
-                bad.append(f"ck({v.e} != 0, {VALUE})")
-        buf = self.scratch(len(vals))
-        for j, v in enumerate(vals):   # an error's value is never read: 0 keeps LAPACK finite
-            self.lines.append(f"{buf}[{j}] = {v.v if v.e == '0' else f'sel({v.e} == 0, {v.v}, 0.0)'}")
-        m, k = len(node.y), len(node.x[0])
-        const = "True" if node.const else "False"
-        if node.point is None:
-            stats = "True" if node.stats else "False"
-            out = self.value(f"fit_linest({buf}, {m}, {k}, {const}, {stats}, {node.r}, {node.c})")
-        else:
-            out = self.value(f"fit_trend({buf}, {m}, {k}, {const})")
-        bad_e = self.err(self.chain(bad)) if bad else "0"
-        e = self.err(f"fe({bad_e}, {out}[1])") if bad else self.err(f"{out}[1]")
-        return num(self.value(f"{out}[0]"), e)
 
 
 def _literal_flag(node: ir.Node) -> bool | None:

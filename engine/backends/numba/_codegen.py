@@ -48,14 +48,15 @@ from ... import ir
 from ...compiler import compile_formula, stream_id
 from ...values import VALUE, ExcelError, Grid, Vec
 from . import _intervals as iv
-from ._arrays import ArrayElements, FitAt, FitsMixin
+from ._arrays import ArrayElements
 from ._arrays import members as array_members
 from ._conditionals import DIRECT, ConditionalsMixin
 from ._dtext import DynamicRead, DynamicText
-from ._dtext_fmt_rt import KERNEL_NAMES as DTEXT_FMT
 from ._dtext_rt import KERNEL_NAMES as DTEXT_RT
+from ._dtext_fmt_rt import KERNEL_NAMES as DTEXT_FMT
 from ._dynarrays import DynArraysMixin, DynAt, reads_dynamic
 from ._families import Family, LineBudget, family_loop, find_families, loop_chains
+from ._fits import FITS, FitAt, FitsMixin
 from ._functions import FunctionsMixin
 from ._index_ref import IndexAt
 from ._mixed import SELECTORS, MixedMixin
@@ -186,6 +187,9 @@ class Generator(FunctionsMixin, TextMixin, MixedMixin, ConditionalsMixin, FitsMi
         # IR made while generating (array elements, IFS), kept alive: constants are keyed by
         # the id of their node
         self.array_ir: list[object] = []
+        # scratch arrays read by several cells (a fit's result): rows of ``ur``, per trial
+        self.shared_scratch: set[str] = set()
+        self.cell_number = 0   # the number (v<n>) of the cell being generated
         self.lines: list[str] = []
         self.ntmp = 0
         self.cell: CellRef | None = None
@@ -347,6 +351,10 @@ class Generator(FunctionsMixin, TextMixin, MixedMixin, ConditionalsMixin, FitsMi
             got = self.index_ranges(node)   # INDEX of whole rows/columns read as ranges
             if got is not None:
                 return got
+            if node.name in FITS or node.name == "INDEX":   # a fit, or an element of one
+                got = self.fit_call(node)
+                if got is not None:
+                    return got
             fn = getattr(self, "fn_" + node.name.replace(".", "_").lower(), None)
             if fn is None:
                 if node.name not in ENUMERATED:
@@ -510,6 +518,7 @@ class Generator(FunctionsMixin, TextMixin, MixedMixin, ConditionalsMixin, FitsMi
             raise NotFusable("random call sites do not match the compiled cell")
         self.rand_sid = {id(n): sid for n, sid in zip(rands, cc.info.random_streams, strict=True)}
         self.cell = c
+        self.cell_number = k
         self._const_memo = {}
         self.override = {}
         saved = (self.ntmp, len(self.consts), dict(self.const_index), dict(self.rand_rows))
@@ -780,6 +789,10 @@ class Generator(FunctionsMixin, TextMixin, MixedMixin, ConditionalsMixin, FitsMi
         if sums:
             draw = [line for line in draw if line != "    return"] + sums
         ur_rows = len(self.rand_rows) + len(sums)
+        shared_row: dict[str, int] = {}   # shared scratch arrays: their first row of ur
+        for name in sorted(self.shared_scratch):
+            shared_row[name] = ur_rows
+            ur_rows += self.scratches[name]
         # the order of the cells: a cell number (its lines) or a family (one loop)
         units, _ = find_families(cell_lines)
         family_of: dict[int, int] = {}
@@ -906,9 +919,13 @@ class Generator(FunctionsMixin, TextMixin, MixedMixin, ConditionalsMixin, FitsMi
                     sb.add(cell_lines[unit] + store(unit), unit)
             src += ["", "", JIT, f"def seg{si}({args}, sv, se, ur):"]
             src += [f"    {kind}{n} = {loads[kind]}[{n}]" for kind, n in sorted(sb.consts)]
-            decl = [f"z{n} = np.empty({self.scratches[f'z{n}']})" for n in sorted(sb.scratch)]
+            decl = [f"z{n} = np.empty({self.scratches[f'z{n}']})" for n in sorted(sb.scratch)
+                    if f"z{n}" not in shared_row]
+            views = [f"z{n} = ur[{shared_row[f'z{n}']}:"
+                     f"{shared_row[f'z{n}'] + self.scratches[f'z{n}']}, b]"
+                     for n in sorted(sb.scratch) if f"z{n}" in shared_row]
             src += ["    " + line for line in decl]
-            body = [f"x{n} = out_in[{n}, i]" for n in sorted(sb.inputs)] + sb.body
+            body = [f"x{n} = out_in[{n}, i]" for n in sorted(sb.inputs)] + views + sb.body
             paired = _paired(body)
             if paired is None:
                 src += ["    for i in range(lo, hi):", "        b = i - lo"]

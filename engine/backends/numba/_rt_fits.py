@@ -1,10 +1,12 @@
-"""Runtime of the kernels' least-squares fits (LINEST and TREND in array formulas): the
-numpy library's engine.functions.linest for one trial, compiled by numba.
+"""Runtime of the kernels' least-squares fits (LINEST, LOGEST, TREND, GROWTH): the numpy
+library's engine.functions.linest for one trial, compiled by numba.
 
-The generator lays out the fit's inputs (y as m values, x as m rows of k variables, already
-arranged as engine.functions.linest._design arranges them) in scratch arrays; these functions
-return one element of the result as (value, error code): #N/A where LINEST's table has no
-value, #NUM! where a value is not finite.
+The generator (:mod:`._fits`) lays out the fit's inputs (y as m values, x as m rows of k
+variables, already arranged as engine.functions.linest._design arranges them, then TREND's
+points) in a scratch array; :func:`fit_table` and :func:`fit_points` write the whole result
+of the trial (values, then error codes: #N/A where LINEST's table has no value, #NUM! where a
+value is not finite) into a second one, which every cell of the formula reads
+(:func:`fit_at`, :func:`fit_code`).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from numba import njit
 
 from ...values import NA, NUM
 
-KERNEL_NAMES = ("fit_linest", "fit_trend")
+KERNEL_NAMES = ("fit_table", "fit_points", "fit_at", "fit_code")
 
 _EPS = float(np.finfo(np.float64).eps)
 
@@ -191,25 +193,89 @@ def _code(x):
 
 
 @njit(nogil=True, cache=True)
-def fit_linest(buf, m, k, const, stats, r, c):
-    """Element (r, c) of LINEST over y = buf[:m], x = buf[m:m + m*k] (m rows of k)."""
+def _prepare(buf, m, k, log, bad, out, n):
+    """y and x of one trial (y as ln(y) for LOGEST/GROWTH), or None after filling ``out``
+    with the error every element gets: ``bad`` (#VALUE!: a y or x that is not a number), or
+    #NUM! where LOGEST/GROWTH meet a y <= 0."""
     y = buf[:m].copy()
     x = buf[m:m + m * k].copy().reshape((m, k))
-    out, none = _table(y, x, const, stats)
-    if none[r, c]:
-        return 0.0, NA
-    return _code(out[r, c])
+    fail = bad
+    if fail == 0 and log:
+        for i in range(m):
+            if y[i] <= 0.0:
+                fail = NUM
+        if fail == 0:
+            y = np.log(y)
+    if fail != 0:
+        for j in range(n):
+            out[j] = 0.0
+            out[n + j] = fail
+    return fail, y, x
 
 
 @njit(nogil=True, cache=True)
-def fit_trend(buf, m, k, const):
-    """TREND at one point: y = buf[:m], x = buf[m:m + m*k] (m rows of k), the point's k
-    values after them."""
-    y = buf[:m].copy()
-    x = buf[m:m + m * k].copy().reshape((m, k))
+def _put(out, n, j, v):
+    """Element j of a result: the value, its code (#NUM! where not finite) after them."""
+    v, c = _code(v)
+    out[j] = v
+    out[n + j] = c
+
+
+@njit(nogil=True, cache=True)
+def fit_table(buf, m, k, const, stats, log, bad, out):
+    """LINEST (LOGEST with ``log``) of one trial over y = buf[:m], x = buf[m:m + m*k] (m rows
+    of k): its whole table, row by row, into out[:n] and the elements' error codes into
+    out[n:2n] (n = (5 if stats else 1) * (k + 1)); #N/A where the table has no value."""
+    rows = 5 if stats else 1
+    n = rows * (k + 1)
+    fail, y, x = _prepare(buf, m, k, log, bad, out, n)
+    if fail != 0:
+        return n
+    table, none = _table(y, x, const, stats)
+    for r in range(rows):
+        for c in range(k + 1):
+            j = r * (k + 1) + c
+            if none[r, c]:
+                out[j] = 0.0
+                out[n + j] = NA
+            else:
+                _put(out, n, j, np.exp(table[r, c]) if log and r == 0 else table[r, c])
+    return n
+
+
+@njit(nogil=True, cache=True)
+def fit_points(buf, m, k, npts, const, log, bad, bad_new, out):
+    """TREND (GROWTH with ``log``) of one trial at its ``npts`` points (k values each, after
+    y and x in ``buf``): the values into out[:npts], their codes into out[npts:].  ``bad``:
+    #VALUE! of y and x, ``bad_new`` of the points (read after GROWTH's check of y)."""
+    fail, y, x = _prepare(buf, m, k, log, bad, out, npts)
+    if fail == 0 and bad_new != 0:
+        fail = bad_new
+        for j in range(npts):
+            out[j] = 0.0
+            out[npts + j] = fail
+    if fail != 0:
+        return npts
     slopes, b, _, _, _ = _fit(y, x, const)
-    nx = buf[m + m * k:m + m * k + k].copy().reshape((1, k))
-    return _code((nx @ slopes)[0] + b)   # numpy's matrix product (gemv), its rounding
+    start = m + m * k
+    nx = buf[start:start + npts * k].copy().reshape((npts, k))
+    pred = nx @ slopes + b   # numpy's matrix product (gemv), its rounding
+    for j in range(npts):
+        _put(out, npts, j, np.exp(pred[j]) if log else pred[j])
+    return npts
+
+
+@njit(nogil=True, cache=True)
+def fit_at(z, j, after):
+    """Element j of a fit's result that the formula's first cell (value ``after``, named so
+    that the reading cell runs after it) wrote into ``z``."""
+    return z[j]
+
+
+@njit(nogil=True, cache=True)
+def fit_code(z, j, after):
+    """The error code at z[j] (see :func:`fit_at`)."""
+    return int(z[j])
 
 
 __all__ = ["KERNEL_NAMES", *KERNEL_NAMES]
