@@ -23,8 +23,10 @@ _jit = njit(nogil=True, cache=True, error_model="numpy")
 
 # the names a generated kernel imports from this module
 KERNEL_NAMES = ("dput_num", "dput_tab", "dput_id", "dcase", "dtrim", "dleft", "dright", "dmid",
-                "drept", "dpick", "dcmp", "dfind", "dnumval", "dcount", "dcode", "dsame", "dsubst", "drepl", "dput_fixed",
-                "dvalue", "dintern")
+                "drept", "dpick", "dcmp", "dfind", "dnumval", "dcount", "dcode", "dsame", "dsubst", "drepl", "dput_fixed")
+# newer helpers (VALUE of any text made per trial, lookups of it), kept apart until the CUDA
+# backend has twins of them (it translates only KERNEL_NAMES)
+READ_NAMES = ("dvalue", "dintern")
 
 
 @_jit
@@ -311,7 +313,7 @@ def dnumval(x):
     return general_value(x)
 
 
-__all__ = ["KERNEL_NAMES", *KERNEL_NAMES]
+__all__ = ["KERNEL_NAMES", "READ_NAMES", *KERNEL_NAMES, *READ_NAMES]
 
 
 # ----------------------------------------------------------------- VALUE of text made per trial
