@@ -53,6 +53,7 @@ from ._arrays import members as array_members
 from ._conditionals import DIRECT, ConditionalsMixin
 from ._dtext import DynamicRead, DynamicText
 from ._dtext_rt import KERNEL_NAMES as DTEXT_RT
+from ._dtext_rt import READ_NAMES as DTEXT_READ
 from ._dtext_fmt_rt import KERNEL_NAMES as DTEXT_FMT
 from ._dynarrays import DynArraysMixin, DynAt, reads_dynamic
 from ._families import Family, LineBudget, family_loop, find_families, loop_chains
@@ -882,6 +883,7 @@ class Generator(FunctionsMixin, TextMixin, MixedMixin, ConditionalsMixin, FitsMi
             f"from engine.backends.numba._rt_fits import ({', '.join(RT_FITS)})",
             f"from engine.backends.numba._rt_dynarrays import ({', '.join(RT_DYNARRAYS)})",
             f"from engine.backends.numba._dtext_rt import ({', '.join(DTEXT_RT)})",
+            f"from engine.backends.numba._dtext_rt import ({', '.join(DTEXT_READ)})",
             f"from engine.backends.numba._dtext_fmt_rt import ({', '.join(DTEXT_FMT)})",
             f"from engine.backends.numba._rt_calendar import ({', '.join(RT_CALENDAR)})",
             f"from engine.backends.numba._rt_annuity import ({', '.join(RT_ANNUITY)})",
