@@ -52,9 +52,9 @@ from ._arrays import ArrayElements
 from ._arrays import members as array_members
 from ._conditionals import DIRECT, ConditionalsMixin
 from ._dtext import DynamicRead, DynamicText
+from ._dtext_fmt_rt import KERNEL_NAMES as DTEXT_FMT
 from ._dtext_rt import KERNEL_NAMES as DTEXT_RT
 from ._dtext_rt import READ_NAMES as DTEXT_READ
-from ._dtext_fmt_rt import KERNEL_NAMES as DTEXT_FMT
 from ._dynarrays import DynArraysMixin, DynAt, reads_dynamic
 from ._families import Family, LineBudget, family_loop, find_families, loop_chains
 from ._fits import FITS, FitAt, FitsMixin
