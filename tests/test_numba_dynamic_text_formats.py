@@ -59,6 +59,7 @@ RNG = np.random.default_rng(5)
 NUMBERS = np.concatenate([
     10.0 ** RNG.uniform(-8, 11, 500) * RNG.choice([-1.0, 1.0], 500),
     np.round(RNG.uniform(-2e4, 2e4, 150), 2), np.arange(-3.0, 3.0, 0.5),
+    np.round(10.0 ** RNG.uniform(9, 14, 60)) * RNG.choice([-1.0, 1.0], 60),   # pycel's ints
     [0.0, -0.0, 0.005, 0.015, 2.675, 1e-9, 99999999999.5, 999.9999, -0.04]])
 DATES = np.concatenate([
     RNG.uniform(-3.0, 2958470.0, 250), RNG.uniform(0.0, 70.0, 150), np.arange(0.0, 63.0, 0.5),

@@ -634,16 +634,26 @@ def _convert(z, w, p, at, ntok, s, ns, left, neg):
 
 
 @_jit
-def _write_num(z, w, data, p, s, neg):
+def _write_num(z, w, data, p, s, neg, whole):
     """pycel's _number_converter: plan p[s:] = [NUM, factor, decimal, decimals, thousands,
-    nleft, nright, left tokens..., right tokens...]."""
+    nleft, nright, left tokens..., right tokens...].  ``whole``: pycel holds the number as a
+    Python int (a whole number outside the dates), so its percent scaling is exact."""
     v = data * p[s + 1]
     decimal = p[s + 2] != 0.0
     d = int(p[s + 3])
     comma = p[s + 4] != 0.0
     nleft, nright = int(p[s + 5]), int(p[s + 6])
     dig = np.empty(420, dtype=np.float64)
-    nd = _fixed_digits(abs(v), d if decimal else 0, dig)
+    if whole and not decimal:   # the int's digits, then two zeros per percent sign
+        nd = _fixed_digits(abs(data), 0, dig)
+        f = p[s + 1]
+        while f >= 100.0 and not (nd == 1 and dig[0] == 48.0):
+            dig[nd] = 48.0
+            dig[nd + 1] = 48.0
+            nd += 2
+            f /= 100.0
+    else:
+        nd = _fixed_digits(abs(v), d if decimal else 0, dig)
     nint = nd - d if decimal else nd
     # the left side: integer digits with commas, then lstrip('0')
     lft = np.empty(560, dtype=np.float64)
@@ -694,11 +704,12 @@ def _write_pycel(z, w, data, p, b):
     if kind == DT:
         return _write_dt(z, w, data, p, s)
     neg = False
+    whole = data == math.floor(data) and (data < 0.0 or data >= DATE_MAX_INT)
     if data < 0.0:
         data = -data
         neg = p[b + 6] < 2.0
     if kind == NUM:
-        return _write_num(z, w, data, p, s, neg)
+        return _write_num(z, w, data, p, s, neg, whole)
     if neg:
         z[w] = 45.0
         w += 1

@@ -199,6 +199,8 @@ def _section(sec, mag: float, minus: bool) -> tuple[list[float], int]:
             if code is None:
                 out += [T_BAD, 0.0]
                 continue
+            if code.startswith("[") and not mag * 86400 < 2 ** 53:
+                raise NotFusable("TEXT of a number too large for its elapsed time")
             out += [T_DT0 + DT_CODES.index(code), 0.0]
             bound += _DT_WIDTH.get(code, len(f"{mag * 86400:.0f}") + 1)
         return out, bound
