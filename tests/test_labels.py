@@ -23,6 +23,16 @@ def book(make_book):
         "Inputs!M5": 8.0,                      # alone and unnamed
         "Inputs!A9": "  Net present value:  ", "Inputs!B9": "=F2*2",
         "Inputs!A10": "x" * 100, "Inputs!B10": 1.0,
+        # fixed assumptions: label and unit, empty min/likely/max columns, a generic header
+        "Inputs!A12": "Assumption", "Inputs!B12": "Unit", "Inputs!F12": "Value",
+        "Inputs!A13": "Plant capacity", "Inputs!B13": "kWp", "Inputs!F13": 5000,
+        "Inputs!A14": "Discount rate", "Inputs!B14": "% per year", "Inputs!F14": 0.07,
+        # a specific header over a column beside labels: the header stays the name
+        "Inputs!A16": "Scenario", "Inputs!E16": "Years", "Inputs!A17": "Base", "Inputs!E17": 3,
+        # no header: the label across a spacer column, before a row of years
+        "Inputs!A19": "Gross profit", "Inputs!C19": 10, "Inputs!D19": "=C19*2",
+        # too far (more than MAX_GAP empty cells): a title, not the row's label
+        "Inputs!A21": "Notes", "Inputs!H21": 4.0,
     }
     return make_book(cells, names={"Growth": "Inputs!$K$5"})
 
@@ -35,6 +45,11 @@ def book(make_book):
     ("Inputs!K5", "GROWTH"),               # a defined name (the loader keeps names upper-case)
     ("Inputs!M5", None),
     ("Inputs!B9", "Net present value"),    # spaces and the colon trimmed
+    ("Inputs!F13", "Plant capacity"),      # across the empty columns: "Value" names nothing
+    ("Inputs!F14", "Discount rate"),
+    ("Inputs!E17", "Years"),
+    ("Inputs!D19", "Gross profit"),        # beyond the year before it and the spacer
+    ("Inputs!H21", None),
 ])
 def test_cell_label(book, cell, name):
     model = Model.open(book)
@@ -51,3 +66,7 @@ def test_the_example_is_named_from_its_row_labels():
     model = Model.open(example_paths()[0])
     assert cell_label(model.workbook, model.ref("Inputs!F5")) == "Engineering & project management"
     assert cell_label(model.workbook, model.ref("Summary!B4")) == "Net present value (NPV)"
+    # the simtable's control cell: its row label, not the column header "Value"
+    assert cell_label(model.workbook, model.ref("Inputs!F25")) == "Discount rate (nominal, after tax)"
+    # a table beside the cost table keeps its own headers
+    assert cell_label(model.workbook, model.ref("Inputs!I5")) == "Year"
