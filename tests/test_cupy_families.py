@@ -21,8 +21,9 @@ from tests.test_backend_numba import assert_same, job_for, run, tri  # noqa: E40
 ROWS = 250
 
 
-def column_job(rows: int = ROWS, trials: int = 1_000):
-    cells: dict[str, object] = {"A1": 2.0, "A2": 3.0, "A3": 1.0}
+def column_job(rows: int = ROWS, trials: int = 1_000, extra: dict | None = None,
+               more_outputs: list[str] = ()):
+    cells: dict[str, object] = {"A1": 2.0, "A2": 3.0, "A3": 1.0, **(extra or {})}
     for r in range(1, rows + 1):
         cells[f"C{r}"] = float(r)
         cells[f"D{r}"] = f"=$A$1*C{r}+$A$2"
@@ -34,7 +35,8 @@ def column_job(rows: int = ROWS, trials: int = 1_000):
     model = Model.from_cells({f"Sheet1!{k}": v for k, v in cells.items()})
     inputs = [tri("Sheet1!A1", 1.0, 2.0, 4.0), tri("Sheet1!A2", -5.0, 3.0, 50.0),
               tri("Sheet1!A3", 0.0, 1.0, 2.0)]
-    outputs = ["Sheet1!G1", "Sheet1!G2", "Sheet1!G3", "Sheet1!D5", "Sheet1!F7", "Sheet1!E9"]
+    outputs = ["Sheet1!G1", "Sheet1!G2", "Sheet1!G3", "Sheet1!D5", "Sheet1!F7", "Sheet1!E9",
+               *more_outputs]
     return job_for(model, inputs, outputs, trials=trials), model
 
 
@@ -51,6 +53,16 @@ def test_families_are_loops_in_the_cuda_source(monkeypatch):
     unrolled = HostCudaBackend.source_of(job)
     assert "for (long long fm" not in unrolled
     assert _body_lines(looped) < 0.5 * _body_lines(unrolled)
+
+
+def test_small_families_stay_straight_line_code():
+    """Columns D, E, F of 250 rows are loops; 6 rows of a one-line formula are not (its
+    loop and the loads of its members would be longer than its 6 lines)."""
+    job, _ = column_job(trials=100, extra={f"H{r}": f"=C{r}*$A$1+{r}" for r in range(1, 7)},
+                        more_outputs=["Sheet1!H3"])
+    source = HostCudaBackend.source_of(job)
+    assert source.count("for (long long fm = 0; fm < 250;") == 3
+    assert "fm < 6;" not in source
 
 
 def test_a_sum_over_a_column_of_errors_translates():

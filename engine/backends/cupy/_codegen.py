@@ -334,6 +334,12 @@ def generate_cuda(program: Program, samplers: dict[CellRef, InputSampler],
     return CudaPlan(plan, source, hashlib.sha256(source.encode()).hexdigest()[:24], dtype)
 
 
+# a family is a loop where its members have this many lines in all: a loop's own lines and
+# the loads of its members by the cells that read them cost lines too (yearfrac's 372
+# families of 4-24 cells of 2-3 lines each made its kernel 16% longer as loops)
+LOOP_LINES = 64
+
+
 class _CellCode:
     """The fused cells as C++: straight-line code, or (a kernel of
     :data:`..numba._families.FAMILY_FROM_LINES` lines or more) the numba generator's families
@@ -342,8 +348,8 @@ class _CellCode:
     member the operands' input rows, slots, constant indices, then its own slot), values and
     error codes (tag in the high bits) in per-thread slot arrays ``mc_sv``/``mc_se``.  A
     straight-line cell reads a member through its slot (loaded once), and stores its own
-    value in a slot where a family reads it.  Families with uniform operands stay
-    straight-line code."""
+    value in a slot where a family reads it.  Families with uniform operands, and small
+    families of short formulas (:data:`LOOP_LINES`), stay straight-line code."""
 
     def __init__(self, gen: _Capture, base: int) -> None:
         self.gen = gen
@@ -356,7 +362,8 @@ class _CellCode:
         units, count = find_families(gen.cell_lines)
         flat: list[int | Family] = []
         for u in units:
-            if isinstance(u, Family) and "u" in u.shape.kinds:
+            if isinstance(u, Family) and ("u" in u.shape.kinds or len(u.members) * (
+                    u.shape.text.count("\n") + 1) < LOOP_LINES):
                 flat.extend(u.members)
             else:
                 flat.append(u)
