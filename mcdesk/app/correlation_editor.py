@@ -13,6 +13,7 @@ from nicegui import ui
 from engine.errors import McdeskError
 from engine.spec import CorrelationSpec, _cell_key
 
+from .notices import confirm
 from .workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -157,8 +158,8 @@ class CorrelationEditor:
         self.ws.correlations = replace_group(self.ws.correlations,
                                              CorrelationSpec(list(self.cells), self.matrix()))
         self.dialog.close()
-        ui.notify(f"Correlations saved: {len(self.cells)} inputs"
-                  + (f" ({self.message.text})" if spec.max_change > 0 else ""), type="positive")
+        confirm(f"Correlations saved: {len(self.cells)} inputs"
+                + (f" ({self.message.text})" if spec.max_change > 0 else ""))
         self.on_saved()
 
     def _remove(self) -> None:

@@ -14,6 +14,7 @@ from nicegui import run, ui
 from engine.errors import CancelledError, McdeskError
 
 from . import export
+from .notices import confirm
 from .workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -110,7 +111,7 @@ class ExportPanel:
             self.job = None
         self.status = (f"Exported {job.total:,} trials as {kind.upper()} in "
                        f"{time.perf_counter() - started:.2f} s")
-        ui.notify(self.status, type="positive")
+        confirm(self.status)
         ui.download.file(path, path.name)
         return path
 
@@ -130,7 +131,7 @@ class ExportPanel:
         finally:
             notice.dismiss()
         self.status = f"Report written: {path.name}"
-        ui.notify(self.status, type="positive")
+        confirm(self.status)
         ui.download.file(path, path.name)
         return path
 

@@ -23,6 +23,7 @@ from engine.spec import InputSpec
 from .charts import PLOT_CONFIG
 from .correlation_editor import CorrelationEditor, without_input
 from .input_scatter import InputScatter
+from .notices import confirm
 from .suggest import suggest_outputs, suggest_params
 from .workspace import Workspace
 
@@ -254,7 +255,7 @@ class InputDialog:
             ui.notify(str(exc), type="negative")
             return
         self.dialog.close()
-        ui.notify(f"Input {self.cell}: {self.kind.value}", type="positive")
+        confirm(f"Input {self.cell}: {self.kind.value}")
         self.on_saved()
 
 

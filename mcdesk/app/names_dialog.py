@@ -11,6 +11,7 @@ from nicegui import ui
 
 from engine.errors import McdeskError
 
+from .notices import confirm
 from .workspace import Workspace
 
 __all__ = ["NamesDialog"]
@@ -59,5 +60,5 @@ class NamesDialog:
             ui.notify(str(exc), type="negative")
             return
         self.dialog.close()
-        ui.notify("Names saved", type="positive")
+        confirm("Names saved")
         self.saved()

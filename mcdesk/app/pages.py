@@ -25,6 +25,7 @@ from .export_panel import ExportPanel
 from .inputs_panel import InputDialog, InputsList, OutputsList
 from .login import register_login, session_id
 from .names_dialog import NamesDialog
+from .notices import confirm
 from .results_view import ResultsView
 from .run_panel import RunPanel
 from .security import LoginGuard, SessionTable
@@ -359,7 +360,7 @@ class WorkbookPage:
         except McdeskError as exc:
             ui.notify(str(exc), type="negative")
             return
-        ui.notify(f"Output {name}", type="positive")
+        confirm(f"Output {name}")
         self.changed()
 
     # ------------------------------------------------------------ open
@@ -431,7 +432,7 @@ class WorkbookPage:
         else:
             if where:
                 ui.notify(f"Loaded the project from {where}", type="info")
-        ui.notify(f"Opened {name}", type="positive")
+        confirm(f"Opened {name}")
         self.show_workbook()
 
     def _remember(self, path: Path) -> None:
@@ -454,7 +455,7 @@ class WorkbookPage:
         except (McdeskError, OSError) as exc:
             ui.notify(f"The project was not saved: {exc}", type="negative")
             return
-        ui.notify(f"Saved the project as {path.name}", type="positive")
+        confirm(f"Saved the project as {path.name}")
 
     def load_project(self) -> None:
         ws = self.ws
@@ -470,7 +471,7 @@ class WorkbookPage:
         except McdeskError as exc:
             ui.notify(f"{name}: {exc}; nothing was changed", type="negative", multi_line=True)
             return
-        ui.notify(f"Loaded the project {name}", type="positive")
+        confirm(f"Loaded the project {name}")
         self.run_panel.show_settings()
         self.refresh_model()
 
