@@ -5,8 +5,8 @@ condition holds in that trial); the kernel keeps a trial's own rows and reads th
 (SUM ... LARGE, SUMIF with an array of criteria, INDEX, MATCH), or gives a cell of a spill
 its element where numpy's does not depend on the other trials of the chunk.  The workbook is
 a small cost table built with openpyxl, its costs triangular inputs; ironcalc's travel
-expenses tracker (LARGE(SUMIF(..., UNIQUE(FILTER(...)), ...)), MIN(FILTER(...))) is checked
-whole too.
+expenses tracker (LARGE(SUMIF(..., UNIQUE(FILTER(...)), ...)), MIN(FILTER(...))) is fused
+whole.
 """
 
 from __future__ import annotations
@@ -133,29 +133,16 @@ def test_filter_unique_sort_fused_and_equal_to_numpy(tmp_path):
     assert (at("Q1")[1] == 0).all()                       # no blank criterion: no #DIV/0!
 
 
-def test_travel_expenses_tracker_fused_and_equal_to_numpy(tmp_path):
+def test_travel_expenses_tracker_slice_is_fused():
     """LARGE(SUMIF(dates, UNIQUE(FILTER(dates, dates<>"")), amounts), k), INDEX of the same
-    UNIQUE at the MATCH of that sum, MIN/MAX(FILTER(...)): every cell of the slice fused."""
+    UNIQUE at the MATCH of that sum, MIN/MAX(FILTER(...)): every cell of the slice fused
+    (the kernel's numbers against numpy's: tests/test_backend_numba.py's
+    test_workbook_matches_numpy on this workbook)."""
+    from bench.bench_fused import slice_job
+
     path = Path(__file__).parent / "data" / "workbooks" / "ironcalc__travel_expenses_tracker.xlsx"
-    model = Model.open(path)
-    wb = model.workbook
-    sheet = "Expenses log"
-    inputs = []
-    for r in range(2, 40):
-        for col in ("E", "F"):
-            cell = wb.cell(model.ref(f"'{sheet}'!{col}{r}"))
-            x = None if cell is None else cell.value
-            if isinstance(x, int | float) and not isinstance(x, bool) and x:
-                inputs.append(tri(f"'{sheet}'!{col}{r}", 0.9 * x, x, 1.1 * x))
-    outs = [f"Overview!{c}" for c in ("C27", "D27", "C28", "D28", "C29", "D29", "D34", "D35")]
-    job = job_for(model, inputs, outs, trials=600)
+    job, _ = slice_job(path, trials=10)
     assert fused_report(job) == {}   # before: "UNIQUE in an array formula (its array result)"
-    be = NumbaBackend(kernel_dir=tmp_path / "kernels")
-    try:
-        got = run(be, job, 300)
-    finally:
-        be.close()
-    assert_same(job, got, run(NumpyBackend(), job, 600))
 
 
 @pytest.mark.parametrize(("arrays", "plain", "why"), [

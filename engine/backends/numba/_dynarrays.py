@@ -28,6 +28,7 @@ only, as Excel has.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -68,6 +69,7 @@ _AGGS = {"SUM": SUM, "MIN": MIN, "MAX": MAX, "COUNT": COUNT, "COUNTA": COUNTA,
          "AVERAGE": AVERAGE, "PRODUCT": PRODUCT}
 _KTH = {"LARGE": "True", "SMALL": "False"}
 MAX_DYN_CELLS = 4096   # values of one source array written out per trial
+_LITERAL = re.compile(r"\(?-?\d+(\.\d*)?(e[-+]?\d+)?\)?|np\.nan")   # a literal of the source
 
 
 def is_dynamic(node: ir.Node) -> bool:
@@ -147,16 +149,16 @@ class DynArraysMixin:
         if name in _AGGS:
             if len(node.args) != 1:
                 raise NotFusable(f"{name} of a FILTER/UNIQUE/SORT result and other arguments")
-            return self._aggregate(name, self.dyn(node.args[0]))
+            return self._da_aggregate(name, self.dyn(node.args[0]))
         if name in _KTH and len(node.args) == 2 and is_dynamic(node.args[0]) \
                 and not is_dynamic(node.args[1]):
-            return self._kth(self.dyn(node.args[0]), self.number(node.args[1]), _KTH[name])
+            return self._da_kth(self.dyn(node.args[0]), self.number(node.args[1]), _KTH[name])
         if name == "INDEX" and 2 <= len(node.args) <= 3 and is_dynamic(node.args[0]) \
                 and len(dyn_args) == 1:
-            return self._index(self.dyn(node.args[0]), node.args[1:])
+            return self._da_index(self.dyn(node.args[0]), node.args[1:])
         if name == "MATCH" and 2 <= len(node.args) <= 3 and is_dynamic(node.args[1]) \
                 and len(dyn_args) == 1:
-            return self._match(node)
+            return self._da_match(node)
         raise NotFusable(f"{name} of a FILTER/UNIQUE/SORT result")
 
     def dyn_element(self, at: DynAt) -> Val:
@@ -176,7 +178,7 @@ class DynArraysMixin:
                     "per trial (numpy's value there depends on the other trials of its chunk)")
             elif r >= d.cap:
                 return num("0.0", code(NA), (0.0, 0.0))
-        return self._pick(d, lit(float(r)), lit(float(c)))
+        return self._da_pick(d, lit(float(r)), lit(float(c)))
 
     # ------------------------------------------------------------ arrays
     def dyn(self, node: ir.Node, keys: bool = False) -> Dyn:
@@ -187,17 +189,17 @@ class DynArraysMixin:
         if got is not None:
             return got[1]
         if not is_dynamic(node):
-            d = self._source(node, False, keys)
+            d = self._da_source(node, False, keys)
         else:
             assert isinstance(node, ir.Call)
-            d = {"FILTER": self._filter, "UNIQUE": self._unique, "SORT": self._sort,
-                 }.get(node.name, self._ifs)(node)
+            d = {"FILTER": self._da_filter, "UNIQUE": self._da_unique, "SORT": self._da_sort,
+                 }.get(node.name, self._da_ifs)(node)
             if keys and not d.k:
-                d = self._with_keys(d)
+                d = self._da_with_keys(d)
         memo[key] = (self.lines, d)
         return d
 
-    def _values(self, node: ir.Node) -> list[list[Val]]:
+    def _da_values(self, node: ir.Node) -> list[list[Val]]:
         """The values of a range or an element-wise expression of ranges (not dynamic)."""
         from ._arrays import ArrayElements
 
@@ -221,31 +223,44 @@ class DynArraysMixin:
             out.append(row)
         return out
 
-    def _source(self, node: ir.Node, by_col: bool, keys: bool,
+    def _da_source(self, node: ir.Node, by_col: bool, keys: bool,
                 rows: list[list[Val]] | None = None) -> Dyn:
         """A range (or element-wise expression) written out, rows as they are held."""
-        grid = self._values(node) if rows is None else rows
+        grid = self._da_values(node) if rows is None else rows
         if by_col:
             grid = [list(col) for col in zip(*grid, strict=True)]
-        return self._fill(grid, keys, by_col)
+        return self._da_fill(grid, keys, by_col)
 
-    def _fill(self, grid: list[list[Val]], keys: bool, by_col: bool = False) -> Dyn:
+    def _da_fill(self, grid: list[list[Val]], keys: bool, by_col: bool = False) -> Dyn:
         m, w = len(grid), len(grid[0]) if grid else 1
         size = max(m * w, 1)
         zv, ze, zt = self.scratch(size), self.scratch(size), self.scratch(size)
         zk = self.scratch(size) if keys else ""
         flat = [v for row in grid for v in row]
-        ranks = self._text_ranks(flat) if keys else {}
-        for p, v in enumerate(flat):
-            self.lines.append(f"{zv}[{p}] = {v.v}")
-            self.lines.append(f"{ze}[{p}] = {v.e}")
-            self.lines.append(f"{zt}[{p}] = {v.tag()}")
-            if keys:
-                self.lines.append(f"{zk}[{p}] = {self._key(v, ranks)}")
+        ranks = self._da_text_ranks(flat) if keys else {}
+        self._da_column(zv, [v.v for v in flat])
+        self._da_column(ze, [v.e for v in flat])
+        self._da_column(zt, [v.tag() for v in flat])
+        if keys:
+            self._da_column(zk, [self._da_key(v, ranks) for v in flat])
         kinds, dom, lo, hi = _summary(flat)
         return Dyn(zv, ze, zt, zk, lit(float(m)), m, w, m, kinds, dom, lo, hi, by_col)
 
-    def _text_ranks(self, vals: list[Val]) -> dict[int, int]:
+    def _da_column(self, z: str, exprs: list[str]) -> None:
+        """``z[p] = exprs[p]``: a run of one literal as one slice (fewer lines to compile)."""
+        p = 0
+        while p < len(exprs):
+            q = p + 1
+            if _LITERAL.fullmatch(exprs[p]):
+                while q < len(exprs) and exprs[q] == exprs[p]:
+                    q += 1
+            if q - p >= 3:
+                self.lines.append(f"{z}[{p}:{q}] = {exprs[p]}")
+            else:
+                self.lines += [f"{z}[{k}] = {exprs[k]}" for k in range(p, q)]
+            p = q
+
+    def _da_text_ranks(self, vals: list[Val]) -> dict[int, int]:
         """Each text id the values may hold -> the rank of its case-folded string."""
         ids: set[int] = set()
         for v in vals:
@@ -257,7 +272,7 @@ class DynArraysMixin:
         at = {s: k for k, s in enumerate(folds)}
         return {i: at[self.strings[i].casefold()] for i in ids}
 
-    def _key(self, v: Val, ranks: dict[int, int]) -> str:
+    def _da_key(self, v: Val, ranks: dict[int, int]) -> str:
         """The value as UNIQUE and SORT compare it: numbers and logicals as they are, a
         blank as 0, text as the rank of its case-folded string."""
         def text_key(x: str, dom: tuple[int, ...]) -> str:
@@ -274,7 +289,7 @@ class DynArraysMixin:
             return f"sel({v.y} == 2.0, {text_key(v.v, v.dom)}, {v.v})"
         return v.v
 
-    def _with_keys(self, d: Dyn) -> Dyn:
+    def _da_with_keys(self, d: Dyn) -> Dyn:
         """``d`` with its keys (a dynamic result read by UNIQUE or SORT): numbers and
         logicals as they are; text is not made here."""
         if KSTR in d.kinds:
@@ -282,21 +297,21 @@ class DynArraysMixin:
         return Dyn(d.v, d.e, d.t, d.v, d.n, d.cap, d.w, d.least, d.kinds, d.dom, d.lo, d.hi,
                    d.by_col)
 
-    def _new(self, d: Dyn, keys: bool = False) -> tuple[str, str, str, str]:
+    def _da_new(self, d: Dyn, keys: bool = False) -> tuple[str, str, str, str]:
         size = max(d.cap * d.w, 1)
         out = (self.scratch(size), self.scratch(size), self.scratch(size))
         return (*out, self.scratch(size) if keys else "")
 
     # ------------------------------------------------------------ producers
-    def _filter(self, node: ir.Call) -> Dyn:
+    def _da_filter(self, node: ir.Call) -> Dyn:
         """engine.functions.dynamic.filter_ for one trial."""
         if not 2 <= len(node.args) <= 3:
             raise NotFusable("FILTER with a wrong number of arguments")
         array, include = node.args[0], node.args[1]
         if is_dynamic(array) or is_dynamic(include):
             raise NotFusable("FILTER of a FILTER/UNIQUE/SORT result")
-        grid = self._values(array)
-        flags = self._values(include)
+        grid = self._da_values(array)
+        flags = self._da_values(include)
         rows, cols = len(grid), len(grid[0])
         fr, fc = len(flags), len(flags[0])
         if fc == 1 and fr == rows:
@@ -306,7 +321,7 @@ class DynArraysMixin:
             grid = [list(col) for col in zip(*grid, strict=True)]
         else:
             raise NotFusable("FILTER with a condition of another size (#VALUE!)")
-        fill = self._if_empty(node.args[2] if len(node.args) > 2 else ir.Missing())
+        fill = self._da_if_empty(node.args[2] if len(node.args) > 2 else ir.Missing())
         keep: list[tuple[list[Val], Val]] = []
         least = 0
         for row, mark in zip(grid, marks, strict=True):
@@ -317,21 +332,20 @@ class DynArraysMixin:
                 least += 1
             keep.append((row, f))
         w = len(grid[0])
-        src = self._fill([row for row, _ in keep] or [[fill] * w], False)
+        src = self._da_fill([row for row, _ in keep] or [[fill] * w], False)
         m = len(keep)
         zf, zfe = self.scratch(max(m, 1)), self.scratch(max(m, 1))
-        for j, (_, f) in enumerate(keep):
-            self.lines.append(f"{zf}[{j}] = {f.v}")
-            self.lines.append(f"{zfe}[{j}] = {f.e}")
+        self._da_column(zf, [f.v for _, f in keep])
+        self._da_column(zfe, [f.e for _, f in keep])
         cap = max(m, 1)
         kinds, dom, lo, hi = _summary([v for row, _ in keep for v in row] + [fill])
         d = Dyn("", "", "", "", "", cap, w, max(least, 1), kinds, dom, lo, hi, by_col)
-        ov, oe, ot, _ = self._new(d)
+        ov, oe, ot, _ = self._da_new(d)
         n = self.value(f"da_filter({src.v}, {src.e}, {src.t}, {lit(float(m))}, {w}, {zf}, "
                        f"{zfe}, {ov}, {oe}, {ot}, {fill.v}, {fill.e}, {fill.tag()})")
         return Dyn(ov, oe, ot, "", n, cap, w, max(least, 1), kinds, dom, lo, hi, by_col)
 
-    def _if_empty(self, node: ir.Node) -> Val:
+    def _da_if_empty(self, node: ir.Node) -> Val:
         if isinstance(node, ir.Missing):
             return num("0.0", code(VALUE), (0.0, 0.0))   # #CALC!, kept as #VALUE!
         from ._arrays import ArrayElements
@@ -343,7 +357,7 @@ class DynArraysMixin:
             raise NotFusable("FILTER with an if_empty of text made per trial")
         return v
 
-    def _flag(self, node: ir.Node, name: str) -> bool:
+    def _da_flag(self, node: ir.Node, name: str) -> bool:
         """UNIQUE's by_col/exactly_once, SORT's by_col: the same in every trial."""
         if isinstance(node, ir.Missing):
             return False
@@ -354,54 +368,54 @@ class DynArraysMixin:
             raise NotFusable(f"{name} with a mode that is not a logical")
         return v.lo != 0.0
 
-    def _unique(self, node: ir.Call) -> Dyn:
+    def _da_unique(self, node: ir.Call) -> Dyn:
         """engine.functions.dynamic.unique for one trial."""
         if not 1 <= len(node.args) <= 3:
             raise NotFusable("UNIQUE with a wrong number of arguments")
         args = [*node.args, ir.Missing(), ir.Missing()]
-        by_col, once = self._flag(args[1], "UNIQUE"), self._flag(args[2], "UNIQUE")
+        by_col, once = self._da_flag(args[1], "UNIQUE"), self._da_flag(args[2], "UNIQUE")
         if is_dynamic(args[0]):
             if by_col:
                 raise NotFusable("UNIQUE by columns of a FILTER/UNIQUE/SORT result")
             src = self.dyn(args[0], keys=True)
         else:
-            src = self._source(args[0], by_col, True)
+            src = self._da_source(args[0], by_col, True)
         d = Dyn("", "", "", "", "", src.cap, src.w, 1, src.kinds, src.dom, src.lo, src.hi,
                 by_col)
-        ov, oe, ot, _ = self._new(d)
+        ov, oe, ot, _ = self._da_new(d)
         n = self.value(f"da_unique({src.v}, {src.e}, {src.t}, {src.k}, {src.n}, {src.w}, "
                        f"{'True' if once else 'False'}, {ov}, {oe}, {ot})")
         kinds = src.kinds if not once else tuple(sorted({*src.kinds, KNUM}, key=TAG.get))
         return Dyn(ov, oe, ot, "", n, src.cap, src.w, 1, kinds, src.dom, src.lo, src.hi,
                    by_col)
 
-    def _sort(self, node: ir.Call) -> Dyn:
+    def _da_sort(self, node: ir.Call) -> Dyn:
         """engine.functions.arrays.sort for one trial: one sort column, ascending or
         descending."""
         if not 1 <= len(node.args) <= 4:
             raise NotFusable("SORT with a wrong number of arguments")
         args = [*node.args, *([ir.Missing()] * 3)]
-        by_col = self._flag(args[3], "SORT")
-        index = self._constant_int(args[1], 1, "SORT's sort_index")
-        order = self._constant_int(args[2], 1, "SORT's sort_order")
+        by_col = self._da_flag(args[3], "SORT")
+        index = self._da_constant_int(args[1], 1, "SORT's sort_index")
+        order = self._da_constant_int(args[2], 1, "SORT's sort_order")
         if is_dynamic(args[0]):
             if by_col:
                 raise NotFusable("SORT by columns of a FILTER/UNIQUE/SORT result")
             src = self.dyn(args[0], keys=True)
         else:
-            src = self._source(args[0], by_col, True)
+            src = self._da_source(args[0], by_col, True)
         if order not in (1, -1) or not 1 <= index <= src.w:
             raise NotFusable("SORT with a sort_index or sort_order that is #VALUE!")
         d = Dyn("", "", "", "", "", src.cap, src.w, src.least, src.kinds, src.dom, src.lo,
                 src.hi, by_col)
-        ov, oe, ot, ok = self._new(d, keys=True)
+        ov, oe, ot, ok = self._da_new(d, keys=True)
         n = self.value(f"da_sort({src.v}, {src.e}, {src.t}, {src.k}, {src.n}, {src.w}, "
                        f"{index - 1}, {'True' if order < 0 else 'False'}, {ov}, {oe}, {ot}, "
                        f"{ok})")
         return Dyn(ov, oe, ot, ok, n, src.cap, src.w, src.least, src.kinds, src.dom, src.lo,
                    src.hi, by_col)
 
-    def _constant_int(self, node: ir.Node, default: int, what: str) -> int:
+    def _da_constant_int(self, node: ir.Node, default: int, what: str) -> int:
         if isinstance(node, ir.Missing):
             return default
         if not self.is_constant(node):
@@ -411,7 +425,7 @@ class DynArraysMixin:
             raise NotFusable(f"{what} that is not a number")
         return int(v.lo)
 
-    def _ifs(self, node: ir.Call) -> Dyn:
+    def _da_ifs(self, node: ir.Call) -> Dyn:
         """SUMIF/COUNTIF/AVERAGEIF(range, array of criteria[, sum range]): one result a
         criterion (engine.functions.stats._conditional mapped over the criteria)."""
         name = node.name
@@ -433,7 +447,8 @@ class DynArraysMixin:
         cells = [self.operand(c) for row in rng.cells() for c in row]
         m = len(cells)
         rv, re_, rt, rx = (self.scratch(m) for _ in range(4))
-        for p, v in enumerate(cells):
+        xs: list[str] = []
+        for v in cells:
             if v.kind == KDYN or (v.kind == KANY and KSTR in v.kinds):
                 raise NotFusable(f"{name} over text that varies per trial")
             x = "np.nan"
@@ -442,16 +457,18 @@ class DynArraysMixin:
                     raise NotFusable(f"{name} over text that varies per trial")
                 got = parse_number(self.strings[v.dom[0]])
                 x = "np.nan" if got is None else lit(got)
-            self.lines += [f"{rv}[{p}] = {v.v}", f"{re_}[{p}] = {v.e}", f"{rt}[{p}] = {v.tag()}",
-                           f"{rx}[{p}] = {x}"]
+            xs.append(x)
+        for z, col in ((rv, [v.v for v in cells]), (re_, [v.e for v in cells]),
+                       (rt, [v.tag() for v in cells]), (rx, xs)):
+            self._da_column(z, col)
         if _IFS[name] == IF_COUNT:
             sv, se, st = rv, re_, rt
         else:
             vals = [self.operand(c) for row in target.cells() for c in row]
-            src = self._fill([vals], False)
+            src = self._da_fill([vals], False)
             sv, se, st = src.v, src.e, src.t
         d = Dyn("", "", "", "", "", crit.cap, 1, crit.least, (KNUM,), None, -math.inf, math.inf)
-        ov, oe, ot, _ = self._new(d)
+        ov, oe, ot, _ = self._da_new(d)
         n = self.value(f"da_ifs({crit.v}, {crit.e}, {crit.t}, {crit.n}, {rv}, {re_}, {rt}, "
                        f"{rx}, {sv}, {se}, {st}, {lit(float(m))}, {_IFS[name]}, {ov}, {oe}, "
                        f"{ot})")
@@ -463,7 +480,7 @@ class DynArraysMixin:
     def _dyn_size(self, d: Dyn) -> str:
         return d.n if d.w == 1 else self.value(f"{d.n} * {lit(float(d.w))}")
 
-    def _aggregate(self, name: str, d: Dyn) -> Val:
+    def _da_aggregate(self, name: str, d: Dyn) -> Val:
         out = self.value(f"da_agg({d.v}, {d.e}, {d.t}, {self._dyn_size(d)}, {_AGGS[name]})")
         e = self.err(f"int({out}[1])")
         size = float(d.cap * d.w)
@@ -475,7 +492,7 @@ class DynArraysMixin:
             bounds = iv.UNKNOWN
         return num(self.value(f"{out}[0]"), e, bounds)
 
-    def _kth(self, d: Dyn, k: Val, large: str) -> Val:
+    def _da_kth(self, d: Dyn, k: Val, large: str) -> Val:
         """stats._order_stat: k's error, the array's first error, then #NUM! for a k
         outside 1 .. the count of its numbers."""
         z = self.scratch(max(d.cap * d.w, 1))
@@ -486,7 +503,7 @@ class DynArraysMixin:
         bounds = iv.make(d.lo, d.hi) if iv.bounded((d.lo, d.hi)) else iv.UNKNOWN
         return num(self.value(f"{out}[0]"), e, bounds)
 
-    def _pick(self, d: Dyn, r: str, c: str, errs: Sequence[str] = ()) -> Val:
+    def _da_pick(self, d: Dyn, r: str, c: str, errs: Sequence[str] = ()) -> Val:
         out = self.value(f"da_pick({d.v}, {d.e}, {d.t}, {d.n}, {d.w}, {r}, {c})")
         e = self.err(self.chain([*errs, self.err(f"int({out}[1])")]))
         v = self.value(f"{out}[0]")
@@ -498,7 +515,7 @@ class DynArraysMixin:
         return Val(v, e, KANY, d.lo, d.hi, d.dom if KSTR in kinds else None,
                    self.value(f"{out}[2]"), kinds)
 
-    def _index(self, d: Dyn, idx: Sequence[ir.Node]) -> Val:
+    def _da_index(self, d: Dyn, idx: Sequence[ir.Node]) -> Val:
         """lookup.index of one value of the array: positions truncated, at least 1 in every
         trial; past the trial's rows (or columns) #REF!."""
         if any(isinstance(a, ir.Missing) or is_dynamic(a) for a in idx):
@@ -514,9 +531,9 @@ class DynArraysMixin:
             raise NotFusable("INDEX with a position that may be 0 or negative")
         r = self.value(f"np.trunc({pos[0].v}) - 1.0")
         c = self.value(f"np.trunc({pos[1].v}) - 1.0")
-        return self._pick(d, r, c, [pos[0].e, pos[1].e])
+        return self._da_pick(d, r, c, [pos[0].e, pos[1].e])
 
-    def _match(self, node: ir.Call) -> Val:
+    def _da_match(self, node: ir.Call) -> Val:
         """MATCH(number or logical, array, 0): lookup._classic's exact mode."""
         mt = node.args[2] if len(node.args) > 2 else ir.Missing()
         if isinstance(mt, ir.Missing) or not self.is_constant(mt):
