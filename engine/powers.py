@@ -20,6 +20,9 @@ A fractional exponent (a positive base) goes to C's ``pow`` in numpy too, elemen
 (about 0.3 s a million), so numpy and numba agree bit for bit on every power; CUDA's ``pow``
 of a fractional exponent is its own (within 2 units in the last place).  Zero or non-finite
 bases and exponents, where every library gives the same exact value, go to ``np.power``.
+
+Numba caches the kernels' ``ipow`` by the file it is written in (``_rt.py``): after editing
+the helpers here, touch that file too, so that the cache is rebuilt.
 """
 
 from __future__ import annotations
