@@ -45,24 +45,19 @@ def _body_lines(source: str) -> int:
 
 
 def test_families_are_loops_in_the_cuda_source(monkeypatch):
-    job, _ = column_job(trials=100)
+    """Columns D, E, F of 250 rows are loops, and so are SUM(F1:F250) and its first error;
+    6 rows of a one-line formula are not (a loop and the loads of its members would be
+    longer than its 6 lines)."""
+    job, _ = column_job(trials=100, extra={f"H{r}": f"=C{r}*$A$1+{r}" for r in range(1, 7)},
+                        more_outputs=["Sheet1!H3"])
     looped = HostCudaBackend.source_of(job)
-    assert looped.count("for (long long fm = 0; fm < 250;") == 3      # columns D, E, F
-    assert "for (long long f_c" in looped      # SUM(F1:F250) and its first error: loops too
+    assert looped.count("for (long long fm = 0; fm < 250;") == 3
+    assert "for (long long f_c" in looped
+    assert "fm < 6;" not in looped
     monkeypatch.setattr(codegen, "find_families", lambda lines: (list(range(len(lines))), 0))
     unrolled = HostCudaBackend.source_of(job)
     assert "for (long long fm" not in unrolled
     assert _body_lines(looped) < 0.5 * _body_lines(unrolled)
-
-
-def test_small_families_stay_straight_line_code():
-    """Columns D, E, F of 250 rows are loops; 6 rows of a one-line formula are not (its
-    loop and the loads of its members would be longer than its 6 lines)."""
-    job, _ = column_job(trials=100, extra={f"H{r}": f"=C{r}*$A$1+{r}" for r in range(1, 7)},
-                        more_outputs=["Sheet1!H3"])
-    source = HostCudaBackend.source_of(job)
-    assert source.count("for (long long fm = 0; fm < 250;") == 3
-    assert "fm < 6;" not in source
 
 
 def test_a_sum_over_a_column_of_errors_translates():
