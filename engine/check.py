@@ -293,8 +293,8 @@ def check_model(model: Model, max_mismatches: int = 50) -> CheckReport:
     long-lived and acyclic; walking them again and again costs half of a big check)."""
     from .addin_models import addin_book
 
-    book = addin_book(model)
-    with paused():
+    with paused():  # reading the add-in calls goes over every formula cell too
+        book = addin_book(model)
         if book is None:
             return _check_model(model, max_mismatches)
         # the add-in cells keep Excel's cached values; the rest is recomputed around them
