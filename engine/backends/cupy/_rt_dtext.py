@@ -24,6 +24,7 @@ DTEXT_NAMES: tuple[str, ...] = tuple(KERNEL_NAMES)
 DTEXT_RUNTIME = r"""
 #ifndef __CUDACC__
 using std::isnan;
+using std::isinf;
 using std::signbit;
 #endif
 /* ------------------------------------------------------------ dynamic text: a small bignum */
@@ -241,6 +242,17 @@ MC_NI bool mc_closer(double c, double r, long long q, int p, bool sticky) {
     return (cmpv > 0) == (c > r);
 }
 
+/* whether q * 10**p (p >= 0) is below 2**1024 - 2**970, from where a correctly rounded read
+   is infinite */
+MC_NI bool mc_below_overflow(long long q, int p) {
+    long long a[MC_BN_CAP], b[MC_BN_CAP];
+    int nb = mc_bn_set(b, 2 * q);
+    nb = mc_bn_pow10(b, nb, p);
+    int na = mc_bn_set(a, (1LL << 54) - 1);
+    na = mc_bn_shl(a, na, 971);
+    return mc_bn_cmp(b, nb, a, na) < 0;
+}
+
 /* q * 10**p correctly rounded (a little above it with sticky): numba/_decimal.py _slow_value */
 MC_NI double mc_slow_value(long long q, int p, bool sticky) {
     if (p > 340) return MC_INF;
@@ -249,11 +261,19 @@ MC_NI double mc_slow_value(long long q, int p, bool sticky) {
     if (p > 0) r = p <= 308 ? (double)q * mc_pow10((double)p) : MC_INF;
     else if (-p <= 308) r = (double)q / mc_pow10((double)-p);
     else r = (double)q / 1e300 / mc_pow10((double)(-p - 300));
-    if (!isfinite(r)) return r;
+    if (!isfinite(r)) {
+        if (!mc_below_overflow(q, p)) return r;
+        r = 1.7976931348623157e308;
+    }
     for (int it = 0; it < 64; ++it) {
         double up = nextafter(r, MC_INF), dn = nextafter(r, -MC_INF);
-        if (mc_closer(up, r, q, p, sticky)) r = up;
-        else if (mc_closer(dn, r, q, p, sticky)) r = dn;
+        if (isinf(up)) {   /* above the largest double: the overflow point decides */
+            if (!mc_below_overflow(q, p)) return up;
+        } else if (mc_closer(up, r, q, p, sticky)) {
+            r = up;
+            continue;
+        }
+        if (mc_closer(dn, r, q, p, sticky)) r = dn;
         else break;
     }
     return r;
@@ -884,14 +904,26 @@ template <class C> MC_NI int mc_fmt_convert(C *z, int w, const double *p, int *a
     return w;
 }
 
-template <class C> MC_NI int mc_write_num(C *z, int w, double data, const double *p, int s, bool neg) {
+template <class C> MC_NI int mc_write_num(C *z, int w, double data, const double *p, int s, bool neg,
+                                          bool whole) {
     double v = data * p[s + 1];
     bool decimal = p[s + 2] != 0.0;
     int d = (int)p[s + 3];
     bool comma = p[s + 4] != 0.0;
     int nleft = (int)p[s + 5], nright = (int)p[s + 6];
     unsigned char dig[420];
-    int nd = mc_fixed_digits(fabs(v), decimal ? d : 0, dig);
+    int nd;
+    if (whole && !decimal) {   /* pycel's int: its digits, then two zeros per percent sign */
+        nd = mc_fixed_digits(fabs(data), 0, dig);
+        double f = p[s + 1];
+        while (f >= 100.0 && !(nd == 1 && dig[0] == 48)) {
+            dig[nd] = 48; dig[nd + 1] = 48;
+            nd += 2;
+            f /= 100.0;
+        }
+    } else {
+        nd = mc_fixed_digits(fabs(v), decimal ? d : 0, dig);
+    }
     int nint = decimal ? nd - d : nd;
     double lft[560];
     int nl = 0;
@@ -927,8 +959,9 @@ template <class C> MC_HD int mc_write_pycel(C *z, int w, double data, const doub
     double kind = p[s];
     if (kind == MC_DT) return mc_write_dt(z, w, data, p, s);
     bool neg = false;
+    bool whole = data == floor(data) && (data < 0.0 || data >= MC_DATE_MAX_INT);
     if (data < 0.0) { data = -data; neg = p[b + 6] < 2.0; }
-    if (kind == MC_NUM) return mc_write_num(z, w, data, p, s, neg);
+    if (kind == MC_NUM) return mc_write_num(z, w, data, p, s, neg, whole);
     if (neg) z[w++] = (C)45;
     return mc_copy(z, w, p, s + 2, (int)p[s + 1]);
 }
