@@ -125,6 +125,8 @@ class ArrayElements(FitLayout):
         name = node.name
         if is_dynamic(node):   # read whole by its consumer, or a cell's element (DynAt)
             return None
+        if name == "OFFSET":   # one cell in every trial, or not fused (_offset)
+            return None
         if name in _FITS:
             shape = self.fit(node).shape
             return None if shape == (1, 1) else shape

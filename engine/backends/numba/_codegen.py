@@ -61,6 +61,7 @@ from ._fits import FITS, FitAt, FitsMixin
 from ._functions import FunctionsMixin
 from ._index_ref import IndexAt
 from ._mixed import SELECTORS, MixedMixin
+from ._offset import OffsetMixin
 from ._rt_annuity import KERNEL_NAMES as RT_ANNUITY
 from ._rt_calendar import KERNEL_NAMES as RT_CALENDAR
 from ._rt_dynarrays import KERNEL_NAMES as RT_DYNARRAYS
@@ -149,7 +150,7 @@ _OPCMP = {"=": operator.eq, "<>": operator.ne, "<": operator.lt, "<=": operator.
 
 
 class Generator(FunctionsMixin, TextMixin, MixedMixin, ConditionalsMixin, FitsMixin,
-                DynArraysMixin):
+                DynArraysMixin, OffsetMixin):
     """Generates the kernel of one program.  ``samplers`` says how each input is drawn."""
 
     def __init__(self, program: Program, samplers: dict[CellRef, InputSampler],
