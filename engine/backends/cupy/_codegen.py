@@ -445,7 +445,8 @@ class _CellCode:
             loop = _FOR.match(text)
             if loop is not None:
                 j, n = loop.groups()
-                self.body.append(f"for (long long {j} = 0; {j} < {n}; ++{j}) {{")
+                self.body += ["#pragma unroll 1",
+                              f"for (long long {j} = 0; {j} < {n}; ++{j}) {{"]
                 depth += 1
                 continue
             text = _GATHER.sub(lambda m: f"f_gather_{m.group(1)}_{m.group(2)}_{m.group(3)}",
@@ -475,7 +476,8 @@ class _CellCode:
         load = {"x": "(real)out_in[ke[{}] * count + i]", "v": "(real)mc_sv[ke[{}]]",
                 "w": "(int)(mc_se[ke[{}]] & 15)", "y": "(real)(mc_se[ke[{}]] >> 4)",
                 "k": "R(kv[ke[{}]])", "q": "ke[ke[{}]]"}
-        self.body += [f"for (long long fm = 0; fm < {len(f.members)}; ++fm) {{",
+        self.body += ["#pragma unroll 1",   # a loop to keep: unrolled it is the long code again
+                      f"for (long long fm = 0; fm < {len(f.members)}; ++fm) {{",
                       f"    const long long fj = {at}LL + fm * {width}LL;"]
         self.body += [f"    const auto f_P{j} = " + load[kind].format(f"fj + {j}") + ";"
                       for j, kind in enumerate(shape.kinds)]
