@@ -19,6 +19,14 @@ function, and ``mcdesk_host`` runs it in a loop on the CPU when the source is co
 Names in the source are counters (``x3``, ``t17``, ``v5``, ``w5``, ``z9``) and the runtime's
 functions; workbook constants are read from the ``kv``/``ke`` argument arrays; number
 literals are ``repr`` of finite floats.
+
+Text made per trial (numba's dynamic text) is written into a per-thread byte buffer by the
+twins of :mod:`._rt_dtext` (digits exact, as numba's).  A kernel of many lines has the
+numba generator's families (a formula copied down a column) as loops over the members'
+slots, and long reductions over them as loops too (:class:`_CellCode`), so that the source,
+and nvcc's time, do not grow with the copies.  :func:`translation_report` says, per
+program, which lines do not translate (``bench/bench_cuda_translate.py`` prints it for
+the bundled and generated workbooks).
 """
 
 from __future__ import annotations
