@@ -118,7 +118,7 @@ def test_text_feature_matches_numpy(backend, name, formulas):
 
 def test_text_read_by_numpy_is_passed_as_text(backend):
     """A fused text cell read by a cell left to numpy reaches numpy as the strings."""
-    cells = dict(BASE, E1='=B1&TEXT(A1,"0.0E+00")', E2="=LEN(E1)")
+    cells = dict(BASE, E1='=B1&TEXT(A1,"# ?/?")', E2="=LEN(E1)")
     job, got, _ = check(backend, cells, ["E2", "B1"], fused=False)
     report = fused_report(job, backend)
     assert set(report) == {"Sheet1!E1", "Sheet1!E2"}
@@ -127,10 +127,10 @@ def test_text_read_by_numpy_is_passed_as_text(backend):
 
 def test_a_string_made_from_a_varying_number_is_reported(backend):
     # (A1&" units" is fused since dynamic text: tests/test_numba_dynamic_text.py)
-    cells = {"A1": 2.0, "A2": 3.0, "B1": '=TEXT(A1,"0.0E+00")', "B2": "=A2*2"}
+    cells = {"A1": 2.0, "A2": 3.0, "B1": '=TEXT(A1,"# ?/?")', "B2": "=A2*2"}
     job, _, _ = check(backend, cells, ["B1", "B2"], fused=False)
     assert fused_report(job, backend) == {
-        "Sheet1!B1": "TEXT of a number that varies per trial (in this format)"}
+        "Sheet1!B1": "TEXT in a fraction format, of a number that varies per trial"}
 
 
 def test_generated_source_holds_no_text_from_the_workbook(backend):
