@@ -28,7 +28,8 @@ from typing import TYPE_CHECKING
 
 from ... import ir
 from ...values import REF, VALUE
-from ._values import KANY, KBLANK, KBOOL, KNUM, NotFusable, Val, code, num
+from ._rt_fits import HEADER
+from ._values import KANY, KBLANK, KBOOL, KNUM, NotFusable, Val, code, lit, num
 
 if TYPE_CHECKING:
     from ...workbook import Workbook
@@ -291,10 +292,9 @@ class FitsMixin:
             v = self.value(f"{z}[{node.index}]")
             e = self.err(f"int({z}[{n + node.index}])")
         else:   # another cell of the formula: after the first cell (which fills z)
-            dep = f"v{self.cell_number}"
-            self.shared_scratch.add(z)
-            v = self.value(f"fit_at({z}, {node.index}, {dep})")
-            e = self.err(f"fit_code({z}, {n + node.index}, {dep})")
+            got_z = self.value(f"fit_at({z}, v{self.cell_number})")
+            v = self.value(f"{got_z}[{node.index}]")
+            e = self.err(f"int({got_z}[{n + node.index}])")
         return num(v, e)
 
     def _fit_table(self, node: FitAt) -> Val | tuple[str, int]:
@@ -302,8 +302,20 @@ class FitsMixin:
         number of elements (values, then their error codes); or the one value of every
         element where it is known before any trial."""
         n_yx = len(node.y) * (1 + len(node.x[0]))
-        vals = [self.expr(n) for n in (*node.y, *(v for row in node.x for v in row),
-                                       *(v for p in node.points for v in p))]
+        at_x = node.points == node.x   # TREND at the known x: the points are x's rows
+        memo: dict[ir.Node, Val] = {}   # one value per distinct expression (x ^ {1, 2} ...)
+
+        def value(n: ir.Node) -> Val:
+            if any(isinstance(d, ir.Call) for d in ir.walk(n)):   # RAND(): per call site
+                return self.expr(n)
+            got = memo.get(n)
+            if got is None:
+                got = memo[n] = self.expr(n)
+            return got
+
+        points = () if at_x else node.points
+        vals = [value(n) for n in (*node.y, *(v for row in node.x for v in row),
+                                   *(v for p in points for v in p))]
         log = FITS[node.name]
         if self._numbers_only and (log or any(v.kind != KNUM or v.e != "0" for v in vals)):
             raise NotFusable("INDEX into a fit that may fail in every trial")
@@ -328,19 +340,25 @@ class FitsMixin:
                 raise NotFusable(f"{node.name} with new x of a size that does not fit (#REF!) "
                                  "and values that may be errors")
             return num("0.0", code(REF), (0.0, 0.0))
-        buf = self.scratch(len(vals))
-        for j, v in enumerate(vals):   # an error's value is never read: 0 keeps LAPACK finite
-            self.lines.append(f"{buf}[{j}] = {v.v if v.e == '0' else f'sel({v.e} == 0, {v.v}, 0.0)'}")
-        bad_e = self.err(self.chain(bad_yx)) if bad_yx else "0"
-        new_e = self.err(self.chain(bad)) if bad else "0"
+        bad_e = self.err(self.chain(bad_yx)) if bad_yx else "0.0"
+        new_e = self.err(self.chain(bad)) if bad else "0.0"
+        table = node.name in _TABLES
+        # the header (_rt_fits.HEADER): numbers in the array, as numba compiles a function
+        # again for each literal argument (seconds, for the LAPACK wrappers)
+        head = [float(len(node.y)), float(len(node.x[0])), float(node.const),
+                float(node.stats) if table else float(-1 if at_x else len(node.points)),
+                float(log)]
+        buf = self.scratch(HEADER + len(vals))
+        self.lines += [f"{buf}[{j}] = {lit(h)}" for j, h in enumerate(head)]
+        self.lines += [f"{buf}[5] = {bad_e}", f"{buf}[6] = {new_e}"]
+        for j, v in enumerate(vals, HEADER):   # an error's value is never read: 0 keeps
+            val = v.v if v.e == "0" else f"sel({v.e} == 0, {v.v}, 0.0)"   # LAPACK finite
+            self.lines.append(f"{buf}[{j}] = {val}")
+        # in rows of ur, for the cells in other segments (and one type of array for all:
+        # each signature of the runtime compiles LAPACK's wrappers again)
         out = self.scratch(2 * node.size)
-        m, k = len(node.y), len(node.x[0])
-        if node.name in _TABLES:
-            self.value(f"fit_table({buf}, {m}, {k}, {node.const}, {node.stats}, {log}, "
-                       f"{bad_e}, {out})")
-        else:
-            self.value(f"fit_points({buf}, {m}, {k}, {len(node.points)}, {node.const}, {log}, "
-                       f"{bad_e}, {new_e}, {out})")
+        self.shared_scratch.add(out)
+        self.value(f"{'fit_table' if table else 'fit_points'}({buf}, {out})")
         return out, node.size
 
 

@@ -6,7 +6,7 @@ variables, already arranged as engine.functions.linest._design arranges them, th
 points) in a scratch array; :func:`fit_table` and :func:`fit_points` write the whole result
 of the trial (values, then error codes: #N/A where LINEST's table has no value, #NUM! where a
 value is not finite) into a second one, which every cell of the formula reads
-(:func:`fit_at`, :func:`fit_code`).
+(:func:`fit_at`).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from numba import njit
 
 from ...values import NA, NUM
 
-KERNEL_NAMES = ("fit_table", "fit_points", "fit_at", "fit_code")
+KERNEL_NAMES = ("fit_table", "fit_points", "fit_at")
 
 _EPS = float(np.finfo(np.float64).eps)
 
@@ -192,14 +192,22 @@ def _code(x):
     return x, 0
 
 
+# the header of a fit's scratch array (numbers, not arguments: numba compiles a function
+# again for every literal value it is called with, and a fit's tree of LAPACK wrappers
+# takes seconds): m, k, const, stats (LINEST) or the number of points (TREND), log, the
+# #VALUE! code of y and x, that of the points
+HEADER = 7
+
+
 @njit(nogil=True, cache=True)
-def _prepare(buf, m, k, log, bad, out, n):
-    """y and x of one trial (y as ln(y) for LOGEST/GROWTH), or None after filling ``out``
-    with the error every element gets: ``bad`` (#VALUE!: a y or x that is not a number), or
-    #NUM! where LOGEST/GROWTH meet a y <= 0."""
-    y = buf[:m].copy()
-    x = buf[m:m + m * k].copy().reshape((m, k))
-    fail = bad
+def _prepare(buf, log, out, n):
+    """y and x of one trial (y as ln(y) for LOGEST/GROWTH), and 0; or the error every element
+    gets, after filling ``out`` with it: #VALUE! (a y or x that is not a number), or #NUM!
+    where LOGEST/GROWTH meet a y <= 0."""
+    m, k = int(buf[0]), int(buf[1])
+    y = buf[HEADER:HEADER + m].copy()
+    x = buf[HEADER + m:HEADER + m + m * k].copy().reshape((m, k))
+    fail = int(buf[5])
     if fail == 0 and log:
         for i in range(m):
             if y[i] <= 0.0:
@@ -207,10 +215,15 @@ def _prepare(buf, m, k, log, bad, out, n):
         if fail == 0:
             y = np.log(y)
     if fail != 0:
-        for j in range(n):
-            out[j] = 0.0
-            out[n + j] = fail
+        _fail(out, n, fail)
     return fail, y, x
+
+
+@njit(nogil=True, cache=True)
+def _fail(out, n, code):
+    for j in range(n):
+        out[j] = 0.0
+        out[n + j] = code
 
 
 @njit(nogil=True, cache=True)
@@ -222,15 +235,16 @@ def _put(out, n, j, v):
 
 
 @njit(nogil=True, cache=True)
-def fit_table(buf, m, k, const, stats, log, bad, out):
-    """LINEST (LOGEST with ``log``) of one trial over y = buf[:m], x = buf[m:m + m*k] (m rows
-    of k): its whole table, row by row, into out[:n] and the elements' error codes into
+def fit_table(buf, out):
+    """LINEST (LOGEST where buf[4]) of one trial over y (m values) and x (m rows of k) after
+    the header: its whole table, row by row, into out[:n] and the elements' error codes into
     out[n:2n] (n = (5 if stats else 1) * (k + 1)); #N/A where the table has no value."""
+    k, const, stats, log = int(buf[1]), buf[2] != 0.0, buf[3] != 0.0, buf[4] != 0.0
     rows = 5 if stats else 1
     n = rows * (k + 1)
-    fail, y, x = _prepare(buf, m, k, log, bad, out, n)
+    fail, y, x = _prepare(buf, log, out, n)
     if fail != 0:
-        return n
+        return 0.0
     table, none = _table(y, x, const, stats)
     for r in range(rows):
         for c in range(k + 1):
@@ -240,42 +254,39 @@ def fit_table(buf, m, k, const, stats, log, bad, out):
                 out[n + j] = NA
             else:
                 _put(out, n, j, np.exp(table[r, c]) if log and r == 0 else table[r, c])
-    return n
+    return 0.0
 
 
 @njit(nogil=True, cache=True)
-def fit_points(buf, m, k, npts, const, log, bad, bad_new, out):
-    """TREND (GROWTH with ``log``) of one trial at its ``npts`` points (k values each, after
-    y and x in ``buf``): the values into out[:npts], their codes into out[npts:].  ``bad``:
-    #VALUE! of y and x, ``bad_new`` of the points (read after GROWTH's check of y)."""
-    fail, y, x = _prepare(buf, m, k, log, bad, out, npts)
-    if fail == 0 and bad_new != 0:
-        fail = bad_new
-        for j in range(npts):
-            out[j] = 0.0
-            out[npts + j] = fail
+def fit_points(buf, out):
+    """TREND (GROWTH where buf[4]) of one trial at its points (buf[3] of them, k values each,
+    after y and x; -1: at x's m rows): the values into out[:npts], their codes after them.
+    The points' #VALUE! (buf[6]) counts after GROWTH's check of y."""
+    m, k, const, log = int(buf[0]), int(buf[1]), buf[2] != 0.0, buf[4] != 0.0
+    npts = int(buf[3])
+    at_x = npts < 0
+    if at_x:
+        npts = m
+    fail, y, x = _prepare(buf, log, out, npts)
+    if fail == 0 and buf[6] != 0.0:
+        fail = int(buf[6])
+        _fail(out, npts, fail)
     if fail != 0:
-        return npts
+        return 0.0
     slopes, b, _, _, _ = _fit(y, x, const)
-    start = m + m * k
-    nx = buf[start:start + npts * k].copy().reshape((npts, k))
+    start = HEADER + m + m * k
+    nx = x if at_x else buf[start:start + npts * k].copy().reshape((npts, k))
     pred = nx @ slopes + b   # numpy's matrix product (gemv), its rounding
     for j in range(npts):
         _put(out, npts, j, np.exp(pred[j]) if log else pred[j])
-    return npts
+    return 0.0
 
 
 @njit(nogil=True, cache=True)
-def fit_at(z, j, after):
-    """Element j of a fit's result that the formula's first cell (value ``after``, named so
-    that the reading cell runs after it) wrote into ``z``."""
-    return z[j]
+def fit_at(z, after):
+    """A fit's result ``z`` that the formula's first cell (value ``after``, named so that the
+    reading cell runs after it) has written."""
+    return z
 
 
-@njit(nogil=True, cache=True)
-def fit_code(z, j, after):
-    """The error code at z[j] (see :func:`fit_at`)."""
-    return int(z[j])
-
-
-__all__ = ["KERNEL_NAMES", *KERNEL_NAMES]
+__all__ = ["HEADER", "KERNEL_NAMES", *KERNEL_NAMES]
