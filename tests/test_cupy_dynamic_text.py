@@ -170,6 +170,10 @@ def test_nvcc_compiles_a_dynamic_text_kernel(tmp_path):
     job, _ = _job({k: v for k, v in EVERY_FUNCTION.items() if k[0] != "Z"}, 100)
     samplers, mode = samplers_for(job)
     _nvcc_ptx(generate_cuda(job.program, samplers, mode).source, tmp_path, "dtext")
+    model = Model.from_cells({f"Sheet1!{k}": v for k, v in READERS.items()})
+    job = job_for(model, INPUTS, [f"Sheet1!C{i}" for i in range(1, 8)], trials=100)
+    samplers, mode = samplers_for(job)
+    _nvcc_ptx(generate_cuda(job.program, samplers, mode).source, tmp_path, "readers")
 
 
 @needs_cxx
@@ -183,3 +187,29 @@ def test_a_generated_differential_workbook_with_dynamic_text(tmp_path):
     assert host.cpu_reason(job) is None
     assert any("dput_" in line for line in host.prepare(job).plan.source.splitlines())
     assert_same(job, run(host, job, 500), run(NumpyBackend(), job, 1_000))
+
+
+READERS = {
+    "A1": 2.0, "A2": 3.0,
+    "E1": "1", "E2": "2", "E3": "3", "F1": 10.0, "F2": 20.0, "F3": 30.0,
+    "G1": "K1", "G2": "k2", "G3": "x",
+    "C1": '=VALUE(ROUND(A2,1)&"%")', "C2": '=VALUE("$"&TEXT(A2*1000,"#,##0.00"))',
+    "C3": '=VALUE("2024-"&ROUND(A1*3,0)&"-15")', "C4": '=VALUE(A1&"E"&ROUND(A2,0))',
+    "C5": '=VALUE(ROUND(A1,2)&"-"&ROUND(A2,0))', "C6": '=VLOOKUP(ROUND(A1,0)&"",E1:F3,2,FALSE)',
+    "C7": '=IFERROR(MATCH("k"&ROUND(A1,0),G1:G3,0),-1)',
+}
+
+
+@needs_cxx
+def test_value_and_lookups_of_text_made_per_trial_run_in_the_kernel(tmp_path):
+    """VALUE of text made per trial (numbers, percent, currency, y-m-d dates; #VALUE!) and
+    exact-match lookups of a key made per trial: numba's dvalue/dintern twins."""
+    model = Model.from_cells({f"Sheet1!{k}": v for k, v in READERS.items()})
+    job = job_for(model, INPUTS, [f"Sheet1!C{i}" for i in range(1, 8)], trials=1_000)
+    host = HostCudaBackend(tmp_path)
+    assert host.cpu_reason(job) is None
+    plan = host.prepare(job).plan
+    assert not plan.rest and "dvalue(" in plan.source and "dintern(" in plan.source
+    got = run(host, job, 500)
+    assert_same(job, got, run(NumpyBackend(), job, 1_000))
+    assert (got[1][model.ref("Sheet1!C5")] == 3).all()              # "2.13-3": #VALUE!
