@@ -132,6 +132,26 @@ def _piece(out: Vec, i: int) -> Vec:
     return Vec(out.kind, out.data[i:i + 1], out.err[i:i + 1] if e else None)
 
 
+def _pieces(out: Vec) -> list[Vec]:
+    """The value of each copy of a batch result; copies with the same value (the same bits
+    for a number, so -0.0 stays apart from 0.0) and error share one Vec: a 10^6-cell pass
+    holds one object per distinct value of a column of flags, not one per cell."""
+    if out.kind == Kind.ANY:
+        return [_piece(out, i) for i in range(len(out.data))]
+    keys = out.data.view(np.uint64).tolist() if out.kind == Kind.NUM and \
+        out.data.dtype == np.float64 else out.data.tolist()
+    if out.err is not None:
+        keys = list(zip(keys, out.err.tolist(), strict=True))
+    seen: dict[Any, Vec] = {}
+    got = []
+    for i, key in enumerate(keys):
+        v = seen.get(key)
+        if v is None:
+            v = seen[key] = _piece(out, i)
+        got.append(v)
+    return got
+
+
 class Batches:
     """The families of copies of one pass, and the copies put off until their family runs."""
 
@@ -306,8 +326,8 @@ class Batches:
             if len(out.data) == 1 or (out.err is not None and len(out.err) == 1):
                 out = Vec(out.kind, np.broadcast_to(out.data, (n,)).copy(),
                           None if out.err is None else np.broadcast_to(out.err, (n,)).copy())
-            for i, c in enumerate(members):
-                values[c] = _piece(out, i)
+            for c, v in zip(members, _pieces(out), strict=True):
+                values[c] = v
         for cc in ccs:
             cc.computed_in_batch()
         self.batched += n

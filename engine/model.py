@@ -568,6 +568,8 @@ class Program:
 SHARE_REFS_MIN = 50_000          # formula cells from which a pass shares their CellRefs
 AREA_CACHE_MIN = 64              # ranges smaller than this are cheaper to read again
 AREA_CACHE_CELLS = 20_000_000    # cells of the ranges the deterministic pass keeps
+CONSTANTS_SHARED = 65_536        # distinct constants whose Vec the cells holding them share
+_SHARED_TYPES = (float, int, str, bool)
 
 
 class Env:
@@ -595,6 +597,8 @@ class Env:
         self._blocks_done: set[int] = set()
         self._iterating = False
         self.crashes: dict[CellRef, str] = {}  # cells whose evaluation raised (shown by check)
+        # one Vec per distinct constant (by type and value), for the first CONSTANTS_SHARED
+        self._constants: dict[tuple[type, object], Vec] = {}
 
     def rand(self, stream: int) -> np.ndarray:
         if self._rand is not None:
@@ -626,7 +630,15 @@ class Env:
         if wb_cell is None:
             return blank()
         if wb_cell.formula is None and wb_cell.array_anchor is None:
-            v = from_scalar(wb_cell.value)
+            x = wb_cell.value
+            # shared by type and value (not zeros: 0.0 and -0.0 are equal keys)
+            shared = type(x) in _SHARED_TYPES and x
+            key = (type(x), x)
+            v = self._constants.get(key) if shared else None
+            if v is None:
+                v = from_scalar(x)
+                if shared and len(self._constants) < CONSTANTS_SHARED:
+                    self._constants[key] = v
             self.values[ref] = v
             return v
         return self.compute(ref)  # a dynamic reference (OFFSET/INDIRECT) reached a formula

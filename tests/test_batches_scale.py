@@ -124,3 +124,30 @@ def test_copies_are_parsed_without_building_their_ir_until_asked(tmp_path):
                                   cached=False)
         assert ccs[c].node == parsed, c
     assert model.code(CellRef("Sheet1", 30, 4)).deps == [CellRef("Sheet1", 29, 4)]
+
+
+def test_equal_values_share_one_vec_and_negative_zero_stays_apart(tmp_path, monkeypatch):
+    """Copies with the same result share one Vec (as constants read from the sheet do): a
+    column of flags holds two objects, not one per cell; -0.0 is not taken for 0.0."""
+    import math
+
+    cells: dict[str, object] = {}
+    for r in range(1, 41):
+        cells[f"A{r}"] = float(r % 3) * (-1) ** r
+        cells[f"B{r}"] = (f'=IF(A{r}>0,"up","down")', None)
+        cells[f"C{r}"] = (f"=A{r}*0", None)      # -0.0 where A is negative
+    path = write_xlsx(tmp_path / "flags.xlsx", cells)
+    monkeypatch.setattr(batches, "BATCH_MIN", 4)
+    monkeypatch.setattr(model_module, "BATCH_MIN", 4)
+    values, _ = Model.open(path).evaluate()
+    flags = [values[CellRef("Sheet1", r, 2)] for r in range(1, 41)]
+    assert {v.scalar() for v in flags} == {"up", "down"}
+    # two Vecs for the batched copies, one each for the template and the copy the parse
+    # cache learned from (computed on their own)
+    assert len({id(v) for v in flags}) <= 4
+    constants = [values[CellRef("Sheet1", r, 1)] for r in range(1, 41)]
+    assert len({id(v) for v in constants if v.scalar()}) == 4  # 1, -1, 2, -2
+    for r in range(1, 41):
+        a = float(r % 3) * (-1) ** r
+        assert math.copysign(1, values[CellRef("Sheet1", r, 3)].scalar()) == \
+            math.copysign(1, a * 0), r
