@@ -133,7 +133,7 @@ def schedule(path: Path) -> Path:
             f"H{i}": f"=NETWORKDAYS(E{i},F{i},$O$2:$O$8)-1",
             f"I{i}": f'=IF(H{i}<=0,"Critical","")',
             f"J{i}": f"=WEEKDAY(E{i},2)",
-            f"K{i}": f"=TEXT(MONTH(E{i}),\"00\")&\"-\"&YEAR(E{i})",
+            f"K{i}": f"=YEAR(E{i})*100+MONTH(E{i})",
             f"L{i}": '=CHOOSE(1+MOD(ROW()-2,3),"Design","Build","Test")',
         })
     _put(ws, {
@@ -218,7 +218,7 @@ def loan_finance(path: Path) -> Path:
     ws = wb.active
     ws.title = "Model"
     _put(ws, {"A1": "Capex", "B1": 250000, "A2": "Loan share", "B2": 0.6,
-              "A3": "Rate", "B3": 0.055, "A4": "Term", "B4": 8, "A5": "Price", "B5": 42.5,
+              "A3": "Rate", "B3": 0.055, "A4": "Term", "B4": 12, "A5": "Price", "B5": 42.5,
               "A6": "Volume", "B6": 2200, "A7": "Growth", "B7": 0.04, "A8": "Opex %",
               "B8": 0.38, "A9": "Tax", "B9": 0.25, "A10": "Discount", "B10": 0.09,
               "A11": "Start", "B11": D(2025, 1, 1),
@@ -254,7 +254,7 @@ def loan_finance(path: Path) -> Path:
         "P6": "Payback year", "Q6": '=IFERROR(INDEX(A15:A24,MATCH("Payback",L15:L24,0)),"never")',
         "P7": "Min DSCR", "Q7": "=MIN(M15:M22)",
         "P8": "Breaches", "Q8": '=COUNTIF(N15:N24,"Breach")',
-        "P9": "FV", "Q9": "=FV(B3,B4,-Q5,G14)",
+        "P9": "Balance y3", "Q9": "=-FV(B3,3,-Q5,G14)",
         "P10": "PV", "Q10": "=PV(B10,10,-AVERAGE(J15:J24))",
         "P11": "Total interest", "Q11": "=-CUMIPMT(B3,B4,G14,1,B4,0)",
         "P12": "DDB yr1", "Q12": "=DDB(B1,B1*0.1,10,1)",
