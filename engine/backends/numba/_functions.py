@@ -179,6 +179,17 @@ class FunctionsMixin(AggregatesMixin, LookupsMixin, DatesMixin, StatsMixin, Fina
         self.array_ir.extend(scope.values())
         return self.expr(body)
 
+    def _shape_count(self, node: ir.Call) -> Val:
+        """ROWS, COLUMNS of a reference (its written size): a constant, whatever it holds."""
+        if len(node.args) != 1 or not isinstance(node.args[0], ir.Area | ir.Ref):
+            raise NotFusable(f"{node.name} of something other than a reference")
+        a = node.args[0]
+        rows, cols = (1, 1) if isinstance(a, ir.Ref) else a.declared_shape
+        x = float(rows if node.name == "ROWS" else cols)
+        return num(lit(x), "0", (x, x))
+
+    fn_rows = fn_columns = _shape_count
+
     def fn_iferror(self, node: ir.Call) -> Val:
         return self._if_error(node, False)
 

@@ -17,7 +17,7 @@ from ... import ir
 from ...values import DIV0, NA, NUM, VALUE
 from . import _intervals as iv
 from ._args import ArgsMixin
-from ._values import KANY, KBLANK, KBOOL, KNUM, NotFusable, Val, errors_of, lit, num
+from ._values import KANY, KBLANK, KBOOL, KNUM, KSTR, NotFusable, Val, errors_of, lit, num
 
 _SQRT2PI = math.sqrt(2.0 * math.pi)
 
@@ -278,6 +278,30 @@ class StatsMixin(ArgsMixin):
                     raise NotFusable(f"{node.name} of a direct argument that may be text")
                 out.append((v, False))
         return out
+
+    def fn_countblank(self, node: ir.Call) -> Val:
+        """stats.countblank: blank cells and empty text of ranges (a range's part past the
+        sheet's cells all blank); no error propagates."""
+        if not node.args or not all(isinstance(a, ir.Area | ir.Ref) for a in node.args):
+            raise NotFusable("COUNTBLANK of something other than ranges")
+        fixed, total = 0.0, "0.0"
+        empty = self.string_id("")
+        for a in node.args:
+            if isinstance(a, ir.Area):
+                (dr, dc), (rr, rc) = a.declared_shape, a.shape
+                fixed += float(dr * dc - rr * rc)
+            cells = [a.cell] if isinstance(a, ir.Ref) else self.area_cells(a)
+            for v in (self.operand(c) for c in cells):
+                if v.kind == KBLANK:
+                    fixed += 1.0
+                elif v.kind == KSTR and v.dom is not None and empty in v.dom:
+                    total = self.value(f"{total} + b2f({v.v} == {lit(float(empty))})")
+                elif v.kind == KANY:
+                    assert v.y is not None
+                    total = self.value(f"{total} + b2f(({v.y} == 3.0) | (({v.y} == 2.0) & "
+                                       f"({v.v} == {lit(float(empty))})))")
+        r = total if fixed == 0.0 else self.value(f"{total} + {lit(fixed)}")
+        return num(r, "0", (0.0, iv.UNKNOWN[1]))
 
     # ------------------------------------------------------------ RANK (stats._rank)
     def _rank(self, node: ir.Call, avg: bool) -> Val:
