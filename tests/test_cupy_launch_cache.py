@@ -37,3 +37,17 @@ def test_one_kernel_source_two_sets_of_constants(tmp_path, monkeypatch):
     for job in (first, second):
         assert_same(job, run(be, job, 500), run(NumpyBackend(), job, 500))
     be.close()
+
+
+def test_each_precision_gets_its_own_kernel():
+    """Plans are kept by backend class and model: a float32 backend after a float64 one on
+    the same model got the double-precision kernel (and the other way round)."""
+    from tests.test_backend_cupy import uniform_job
+
+    job = uniform_job(100)
+    for first, second in (("float64", "float32"), ("float32", "float64")):
+        a, b = CupyBackend(dtype=first), CupyBackend(dtype=second)
+        for be, dtype in ((a, first), (b, second)):
+            real = "double" if dtype == "float64" else "float"
+            assert f"typedef {real} real;" in be._job_plan(job).source
+        assert b._job_plan(job) is b._job_plan(job)   # made once

@@ -34,6 +34,7 @@ import numpy as np
 from ..base import Backend, ChunkResult, Job, RunArrays
 from ..numba import NumbaBackend, _Prepared, model_budget
 from ..numba._codegen import InputSampler, KernelPlan
+from ..numba._samplers import samplers_for
 from ._codegen import KERNEL_NAME, NotTranslatable, generate_cuda
 from .device import batch_trials, gpu_semaphore, halving, semaphore_slots, vram
 
@@ -42,6 +43,7 @@ log = logging.getLogger(__name__)
 __all__ = ["CupyBackend"]
 
 NVRTC_OPTIONS = ("--fmad=false",)
+_REAL = {"float64": "double", "float32": "float"}
 MAX_BLOCKS = 1 << 16   # grid-stride loop beyond this
 
 
@@ -60,6 +62,7 @@ class CupyBackend(NumbaBackend):
         self._cpu = NumbaBackend()
         self._on_cpu: dict[int, tuple[Any, str]] = {}   # id(program) -> (program, why)
         self._args: dict[str, tuple] = {}                # plan key -> device arrays
+        self._precision_plans: dict[str, tuple] = {}     # see _job_plan
 
     # ------------------------------------------------------------ plan and kernel
     def _plan(self, program: Any, samplers: dict[Any, InputSampler],
@@ -68,6 +71,22 @@ class CupyBackend(NumbaBackend):
         plan = cuda.plan
         plan.source, plan.key = cuda.source, cuda.key
         return plan
+
+    def _job_plan(self, job: Job) -> KernelPlan:
+        """The numba backend's plan lookup, which keeps plans by backend class, model and
+        content, not by precision: a plan of the other precision is made again here (a
+        float64 run after a float32 one on the same model got single precision)."""
+        plan = super()._job_plan(job)
+        if f"typedef {_REAL[self.dtype]} real;" in plan.source[:200]:
+            return plan
+        with self._lock:
+            got = self._precision_plans.get(plan.key)
+        if got is None or got[0] is not job.program:
+            samplers, mode = samplers_for(job, self.exact_samples)
+            got = (job.program, self._plan(job.program, samplers, mode))
+            with self._lock:
+                self._precision_plans[plan.key] = got
+        return got[1]
 
     def _kernel(self, plan: KernelPlan) -> Any:
         with self._lock:
