@@ -247,6 +247,30 @@ class FunctionsMixin(AggregatesMixin, LookupsMixin, DatesMixin, StatsMixin, Fina
         g = self.guarded(x.v, cond)
         return self.result(f"{fn}({g})", [x], [(cond, NUM)], bounds)
 
+    def fn_degrees(self, node: ir.Call) -> Val:   # npy_degrees: x * (180 / pi)
+        return self._unary_math(node, f"{lit(180.0 / math.pi)} * ")
+
+    def fn_radians(self, node: ir.Call) -> Val:   # npy_radians: x * (pi / 180)
+        return self._unary_math(node, f"{lit(math.pi / 180.0)} * ")
+
+    def fn_asin(self, node: ir.Call) -> Val:
+        return self._unary_math(node, "np.arcsin", "abs({x}) > 1.0")
+
+    def fn_acos(self, node: ir.Call) -> Val:
+        return self._unary_math(node, "np.arccos", "abs({x}) > 1.0")
+
+    def fn_sinh(self, node: ir.Call) -> Val:
+        return self._unary_math(node, "np.sinh")
+
+    def fn_cosh(self, node: ir.Call) -> Val:
+        return self._unary_math(node, "np.cosh")
+
+    def fn_atan2(self, node: ir.Call) -> Val:
+        """math._atan2: arctan2(y, x) of ATAN2(x, y); #DIV/0! where both are 0."""
+        x, y = self.numeric(node, (None, None))
+        return self.result(f"np.arctan2({y.v}, {x.v})", [x, y],
+                           [(f"({x.v} == 0.0) & ({y.v} == 0.0)", DIV0)], (-math.pi, math.pi))
+
     def fn_abs(self, node: ir.Call) -> Val:
         return self._unary_math(node, "abs", bounds_of=iv.absolute)
 
