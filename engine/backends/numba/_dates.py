@@ -171,6 +171,30 @@ class DatesMixin(ArgsMixin):
         cond = bad if chk is None else f"{chk[0]} | {bad}"
         return self.result(r, [s, kind], [(cond, NUM)], (0.0, 7.0))
 
+    def _time_part(self, node: ir.Call) -> Val:
+        """dates._time_part (HOUR, MINUTE, SECOND): the seconds into the day rounded as
+        numpy rounds (half to even), #NUM! for a serial that is not a date."""
+        div, mod = {"HOUR": (3600.0, 24.0), "MINUTE": (60.0, 60.0), "SECOND": (1.0, 60.0)}[
+            node.name]
+        (s,) = self._date_args(node, (None,), False)
+        sec = self.value(f"np.rint(({s.v} - np.floor({s.v})) * 86400.0) % 86400.0")
+        chk = self._serial_check(s)
+        return self.result(f"({sec} // {lit(div)}) % {lit(mod)}", [s],
+                           [chk] if chk else [], (0.0, mod))
+
+    fn_hour = fn_minute = fn_second = _time_part
+
+    def fn_time(self, node: ir.Call) -> Val:
+        """dates.time: the truncated parts; #NUM! for a part above 32767 or a negative
+        total; the fraction of a day of the total modulo a day."""
+        h, m, sec = self._date_args(node, (None, None, None), False, dates=False)
+        ht, mt, st = (self.value(f"np.trunc({x.v})") for x in (h, m, sec))
+        total = self.value(f"{ht} * 3600.0 + {mt} * 60.0 + {st}")
+        bad = (f"({ht} > 32767.0) | ({mt} > 32767.0) | ({st} > 32767.0) | "
+               f"({total} < 0.0)")
+        return self.result(f"({total} % 86400.0) / 86400.0", [h, m, sec], [(bad, NUM)],
+                           (0.0, 1.0))
+
     def fn_days(self, node: ir.Call) -> Val:
         """dates.days: floor(end) - floor(start); #NUM! where either is not a serial."""
         end, start = self._date_args(node, (None, None), False)
