@@ -99,3 +99,24 @@ def test_fused_report_names_no_fit(tmp_path):
     model = workbook(tmp_path, ARRAYS, {**CELLS, **PLAIN})
     job = job_for(model, INPUTS, [f"Sheet1!{o}" for o in OUTPUTS], trials=10)
     assert fused_report(job) == {}
+
+
+def test_cuda_twins_of_the_fits(tmp_path):
+    """The CUDA kernel of the fits above (cupy/_rt.py's fit_table/fit_points: Householder
+    QR, numpy uses LAPACK's SVD), compiled for the host by a C++ compiler, gives numpy's
+    numbers (1e-12, error codes identical); nvcc compiles it where there is one."""
+    import shutil
+
+    from engine.backends.numpy import NumpyBackend
+    from tests.test_backend_cupy import CXX, NVCC, HostCudaBackend, _nvcc_ptx
+    from tests.test_backend_numba import assert_same, run
+
+    if CXX is None:
+        pytest.skip("no C++ compiler")
+    model = workbook(tmp_path, ARRAYS, {**CELLS, **PLAIN})
+    job = job_for(model, INPUTS, [f"Sheet1!{o}" for o in OUTPUTS], trials=600)
+    source = HostCudaBackend.source_of(job)
+    assert "fit_table(" in source and "fit_points(" in source
+    assert_same(job, run(HostCudaBackend(tmp_path), job, 600), run(NumpyBackend(), job, 600))
+    if NVCC is not None and shutil.which("nvcc"):
+        _nvcc_ptx(source, tmp_path, "fits")

@@ -43,6 +43,7 @@ import numpy as np
 
 from ..numba._codegen import TABLE_PPFS, Generator, InputSampler, KernelPlan
 from ..numba._families import Family, find_families, loop_chains
+from ..numba._rt_fits import KERNEL_NAMES as RT_FITS
 from ..numba._rt_functions import KERNEL_NAMES as RT_FUNCTIONS
 from ..numba._values import KDYN, KSTR
 from ._rt import RUNTIME
@@ -82,6 +83,7 @@ CALLS = {  # Python name in the generated lines -> runtime / CUDA math function
     "math.sqrt": "sqrt", "np.isnan": "isnan",
     # numba/_rt_functions.py, mirrored in ._rt
     **{name: name for name in RT_FUNCTIONS},
+    **{name: name for name in RT_FITS},   # least-squares fits (numba/_rt_fits.py)
     # numba/_dtext_rt.py (dynamic text), mirrored in ._rt_dtext
     **{name: name for name in DTEXT_NAMES},
     **{name: name for name in DTEXT_FORMAT_NAMES},   # numba/_dtext_fmt_rt.py (TEXT formats)

@@ -930,6 +930,228 @@ MC_HD double vdb(double c, double s, double life, double start, double end, doub
     }
     return total;
 }
+/* ------------------------------------------------------------ least-squares fits
+   (engineer D, session 23) Twins of numba/_rt_fits.py: LINEST/LOGEST's table and TREND/GROWTH's
+   points of one trial, written into ``out`` (values, then error codes), read by every cell of
+   the formula (fit_at).  buf: the header (MC_FIT_H numbers: m, k, const, stats or the number
+   of points (-1: at x), log, #VALUE! of y and x, of the points), y (m), x (m rows of k), the
+   points (k each), then room for the work arrays (_fits.fit_work: (m + 3)(k + 2) + (k + 1)^2
+   + 2m).  numpy solves with LAPACK's SVD (lstsq) and inverts A'A by pinv; here one Householder
+   QR of the design matrix, column by column (an x column whose residual after the columns
+   kept before it is <= 1e-10 of its norm is left out, slope 0, as linest._fit does), the
+   coefficients from R, diag((A'A)^-1) from R^-1: the same numbers up to rounding (about the
+   condition number of A times 1e-16 apart; sums and dot products in plain order, numpy's
+   pairwise sum where numpy sums). */
+#define MC_FIT_H 7
+
+MC_HD double mc_fit_norm(const double *a, long long n) {
+    double s = 0.0;
+    for (long long i = 0; i < n; ++i) s += a[i] * a[i];
+    return sqrt(s);
+}
+
+/* Householder reflection c (vector v below the diagonal of column c of q, v[c] = 1) applied
+   to w (length m) */
+MC_HD void mc_fit_reflect(const double *q, const double *tau, long long m, long long c, double *w) {
+    const double *v = q + c * m;
+    double s = w[c];
+    for (long long i = c + 1; i < m; ++i) s += v[i] * w[i];
+    s *= tau[c];
+    w[c] -= s;
+    for (long long i = c + 1; i < m; ++i) w[i] -= s * v[i];
+}
+
+struct McFit {
+    long long m, k, p; bool cst;
+    const double *y, *x;
+    double *q, *tau, *rd, *qty, *coef, *use, *rinv, *yl;
+};
+
+/* linest._fit: the columns kept (use), their QR (q, tau, rd) and coefficients (coef, p of
+   them, the intercept first) */
+MC_HD void mc_fit_solve(McFit &f) {
+    long long m = f.m, p = 0;
+    for (long long j = -1; j < f.k; ++j) {
+        if (j < 0 && !f.cst) continue;
+        double *col = f.q + p * m;
+        for (long long i = 0; i < m; ++i) col[i] = j < 0 ? 1.0 : f.x[i * f.k + j];
+        double whole = mc_fit_norm(col, m);
+        for (long long c = 0; c < p; ++c) mc_fit_reflect(f.q, f.tau, m, c, col);
+        if (j >= 0) {
+            double rest = p < m ? mc_fit_norm(col + p, m - p) : 0.0;
+            f.use[j] = rest > 1e-10 * pymax(whole, 1e-300) ? 1.0 : 0.0;
+            if (f.use[j] == 0.0) continue;
+        }
+        double alpha = col[p], nrm = mc_fit_norm(col + p, m - p);
+        double beta = alpha >= 0.0 ? -nrm : nrm;
+        if (nrm == 0.0) { f.tau[p] = 0.0; f.rd[p] = alpha; }
+        else {
+            f.tau[p] = (beta - alpha) / beta;
+            double scale = 1.0 / (alpha - beta);
+            for (long long i = p + 1; i < m; ++i) col[i] *= scale;
+            f.rd[p] = beta;
+        }
+        ++p;
+    }
+    f.p = p;
+    for (long long i = 0; i < m; ++i) f.qty[i] = f.yl[i];
+    for (long long c = 0; c < p; ++c) mc_fit_reflect(f.q, f.tau, m, c, f.qty);
+    for (long long i = p - 1; i >= 0; --i) {   /* R coef = Q'y */
+        double s = f.qty[i];
+        for (long long j = i + 1; j < p; ++j) s -= f.q[j * m + i] * f.coef[j];
+        f.coef[i] = s / f.rd[i];
+    }
+}
+
+/* the fitted value at point pt (k values): its slopes' sum, then the intercept */
+MC_HD double mc_fit_at(const McFit &f, const double *pt) {
+    double s = 0.0;
+    long long c = f.cst ? 1 : 0;
+    for (long long j = 0; j < f.k; ++j)
+        if (f.use[j] != 0.0) s += pt[j] * f.coef[c++];
+    return s + (f.cst ? f.coef[0] : 0.0);
+}
+
+MC_HD void mc_fit_put(double *out, long long n, long long j, double v) {
+    bool ok = isfinite(v);
+    out[j] = ok ? v : 0.0;
+    out[n + j] = ok ? 0.0 : 6.0;
+}
+
+MC_HD void mc_fit_fail(double *out, long long n, double code) {
+    for (long long j = 0; j < n; ++j) { out[j] = 0.0; out[n + j] = code; }
+}
+
+/* the header, y (ln y for LOGEST/GROWTH) and the work arrays; false after writing the error
+   every element gets into out */
+MC_HD bool mc_fit_prepare(double *buf, double *out, long long n, long long npts_k, McFit &f) {
+    long long m = (long long)buf[0], k = (long long)buf[1];
+    f.m = m; f.k = k; f.cst = buf[2] != 0.0;
+    f.y = buf + MC_FIT_H; f.x = f.y + m;
+    double *w = buf + MC_FIT_H + m + m * k + npts_k;
+    f.q = w; w += m * (k + 1);
+    f.tau = w; w += k + 1;
+    f.rd = w; w += k + 1;
+    f.coef = w; w += k + 1;
+    f.use = w; w += k + 1;
+    f.qty = w; w += m;
+    f.yl = w; w += m;
+    f.rinv = w;
+    double fail = buf[5];
+    bool lg = buf[4] != 0.0;
+    for (long long i = 0; i < m; ++i) {
+        if (lg && f.y[i] <= 0.0 && fail == 0.0) fail = 6.0;
+        f.yl[i] = f.y[i];
+    }
+    if (fail == 0.0 && lg)
+        for (long long i = 0; i < m; ++i) f.yl[i] = log(f.y[i]);
+    if (fail != 0.0) { mc_fit_fail(out, n, fail); return false; }
+    return true;
+}
+
+MC_HD double mc_fit_ss_mean(double *d, const double *y, long long m) {
+    /* ((y - y.mean()) ** 2).sum() with numpy's pairwise sums */
+    double mean = mc_pairwise(y, 0, m) / (double)m;
+    for (long long i = 0; i < m; ++i) d[i] = (y[i] - mean) * (y[i] - mean);
+    return mc_pairwise(d, 0, m);
+}
+
+MC_HD double fit_table(double *buf, double *out) {
+    McFit f;
+    long long k = (long long)buf[1];
+    bool stats = buf[3] != 0.0, lg = buf[4] != 0.0;
+    long long rows = stats ? 5 : 1, n = rows * (k + 1), w = k + 1;
+    if (!mc_fit_prepare(buf, out, n, 0, f)) return 0.0;
+    mc_fit_solve(f);
+    long long m = f.m, p = f.p, c = f.cst ? 1 : 0;
+    for (long long j = 0; j < k; ++j) {   /* slopes, last x first, then the intercept */
+        double s = f.use[j] != 0.0 ? f.coef[c++] : 0.0;
+        mc_fit_put(out, n, k - 1 - j, lg ? exp(s) : s);
+    }
+    double b = f.cst ? f.coef[0] : 0.0;
+    mc_fit_put(out, n, k, lg ? exp(b) : b);
+    if (!stats) return 0.0;
+    for (long long r = 2; r < 5; ++r)
+        for (long long j = 2; j < w; ++j) { out[r * w + j] = 0.0; out[n + r * w + j] = 7.0; }
+    double *d = f.qty;   /* Q'y is no longer needed: the residuals */
+    long long used = 0;
+    for (long long j = 0; j < k; ++j) used += f.use[j] != 0.0 ? 1 : 0;
+    if (f.cst && used == 0 && k > 0) {
+        double ss = mc_fit_ss_mean(d, f.yl, m);
+        for (long long j = 0; j < w; ++j) mc_fit_put(out, n, w + j, 0.0);
+        mc_fit_put(out, n, 2 * w, 1.0); mc_fit_put(out, n, 2 * w + 1, 0.0);
+        mc_fit_put(out, n, 3 * w, MC_INF); mc_fit_put(out, n, 3 * w + 1, (double)(m - k - 1));
+        mc_fit_put(out, n, 4 * w, ss); mc_fit_put(out, n, 4 * w + 1, 0.0);
+        return 0.0;
+    }
+    double ss_resid = 0.0;
+    for (long long i = 0; i < m; ++i) {
+        const double *row = f.x + i * k;
+        double fit = 0.0;
+        long long cc = 0;
+        if (f.cst) fit = f.coef[cc++];
+        for (long long j = 0; j < k; ++j)
+            if (f.use[j] != 0.0) fit += row[j] * f.coef[cc++];
+        d[i] = f.yl[i] - fit;
+        ss_resid += d[i] * d[i];
+    }
+    double ss_total;
+    if (f.cst) ss_total = mc_fit_ss_mean(d, f.yl, m);
+    else { ss_total = 0.0; for (long long i = 0; i < m; ++i) ss_total += f.yl[i] * f.yl[i]; }
+    if (ss_resid <= 1e-20 * pymax(ss_total, 1.0)) ss_resid = 0.0;
+    double ss_reg = ss_total - ss_resid;
+    long long df = m - p;
+    double var = df > 0 ? ss_resid / (double)df : MC_INF;
+    /* R^-1 (p x p, upper), column by column; diag((A'A)^-1)_j = sum over l of R^-1[j][l]^2 */
+    double *ri = f.rinv;
+    for (long long l = 0; l < p; ++l)
+        for (long long i = l; i >= 0; --i) {
+            double s = i == l ? 1.0 : 0.0;
+            for (long long j = i + 1; j <= l; ++j) s -= f.q[j * m + i] * ri[j * p + l];
+            ri[i * p + l] = s / f.rd[i];
+        }
+    c = f.cst ? 1 : 0;
+    for (long long j = 0; j < k; ++j) {
+        double se = 0.0;
+        if (f.use[j] != 0.0) {
+            double dg = 0.0;
+            for (long long l = c; l < p; ++l) dg += ri[c * p + l] * ri[c * p + l];
+            se = sqrt(fabs(dg * var));
+            ++c;
+        }
+        mc_fit_put(out, n, w + k - 1 - j, se);
+    }
+    if (f.cst) {
+        double dg = 0.0;
+        for (long long l = 0; l < p; ++l) dg += ri[l] * ri[l];
+        mc_fit_put(out, n, w + k, sqrt(fabs(dg * var)));
+    } else { out[w + k] = 0.0; out[n + w + k] = 7.0; }
+    long long kk = f.cst ? p - 1 : p;
+    double fv = (df > 0 && kk > 0 && ss_resid > 0.0) ? (ss_reg / (double)kk) / var : MC_INF;
+    mc_fit_put(out, n, 2 * w, ss_total != 0.0 ? ss_reg / ss_total : 1.0);
+    mc_fit_put(out, n, 2 * w + 1, sqrt(var));
+    mc_fit_put(out, n, 3 * w, fv); mc_fit_put(out, n, 3 * w + 1, (double)df);
+    mc_fit_put(out, n, 4 * w, ss_reg); mc_fit_put(out, n, 4 * w + 1, ss_resid);
+    return 0.0;
+}
+
+MC_HD double fit_points(double *buf, double *out) {
+    McFit f;
+    long long m = (long long)buf[0], k = (long long)buf[1], npts = (long long)buf[3];
+    bool at_x = npts < 0, lg = buf[4] != 0.0;
+    if (at_x) npts = m;
+    if (!mc_fit_prepare(buf, out, npts, at_x ? 0 : npts * k, f)) return 0.0;
+    if (buf[6] != 0.0) { mc_fit_fail(out, npts, buf[6]); return 0.0; }
+    mc_fit_solve(f);
+    const double *pts = at_x ? f.x : f.x + m * k;
+    for (long long j = 0; j < npts; ++j) {
+        double v = mc_fit_at(f, pts + j * k);
+        mc_fit_put(out, npts, j, lg ? exp(v) : v);
+    }
+    return 0.0;
+}
+
+template <class T> MC_HD double *fit_at(double *z, T after) { (void)after; return z; }
 """.replace("@IRR_GRID@", irr_grid_source()).replace("@POW10@", _c_list(POW10)).replace(
     "@POLISH_STEPS@", str(POLISH_STEPS)).replace("@POLISH_DONE@", repr(POLISH_DONE)).replace(
     "@E_CLIP@", str(E_CLIP)).replace("@WHOLE_LIMIT@", repr(WHOLE_LIMIT))

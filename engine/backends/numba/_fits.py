@@ -195,6 +195,12 @@ class FitLayout:
                                         for point in fit.points))
 
 
+def fit_work(m: int, k: int) -> int:
+    """Room after a fit's values in its scratch array for the CUDA twins' work arrays
+    (cupy/_rt.py, fit_table: the QR of m rows and k + 1 columns, R^-1, ...)."""
+    return m * (k + 1) + 4 * (k + 1) + 2 * m + (k + 1) ** 2
+
+
 class FitsMixin:
     """The generator's side of :class:`FitAt`: one fit per formula and trial, read by every
     cell of the formula."""
@@ -348,7 +354,7 @@ class FitsMixin:
         head = [float(len(node.y)), float(len(node.x[0])), float(node.const),
                 float(node.stats) if table else float(-1 if at_x else len(node.points)),
                 float(log)]
-        buf = self.scratch(HEADER + len(vals))
+        buf = self.scratch(HEADER + len(vals) + fit_work(len(node.y), len(node.x[0])))
         self.lines += [f"{buf}[{j}] = {lit(h)}" for j, h in enumerate(head)]
         self.lines += [f"{buf}[5] = {bad_e}", f"{buf}[6] = {new_e}"]
         for j, v in enumerate(vals, HEADER):   # an error's value is never read: 0 keeps
@@ -362,4 +368,4 @@ class FitsMixin:
         return out, node.size
 
 
-__all__ = ["FITS", "Fit", "FitAt", "FitLayout", "FitsMixin"]
+__all__ = ["FITS", "Fit", "FitAt", "FitLayout", "FitsMixin", "fit_work"]
