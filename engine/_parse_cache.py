@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from threading import get_ident
 
 from . import ir  # engine.ir imports this module: ir.* is looked up when called
@@ -31,6 +32,7 @@ _CELL = re.compile(r"(?<![A-Za-z0-9_.$!])(\$?)([A-Za-z]{1,3})(\$?)([0-9]{1,7})(?
 _UNCACHED = "["   # structured references, external links: always parsed
 
 
+@lru_cache(maxsize=4096)
 def _col_number(letters: str) -> int:
     n = 0
     for ch in letters.upper():
@@ -42,15 +44,17 @@ def relative_key(text: str, row: int, col: int) -> str | None:
     """``text`` with relative references as offsets from (row, col); None: do not cache."""
     if _UNCACHED in text:
         return None
+
+    def sub(m: re.Match[str]) -> str:
+        cabs, letters, rabs, digits = m.groups()
+        c = letters if cabs else f"C[{_col_number(letters) - col}]"
+        r = digits if rabs else f"R[{int(digits) - row}]"
+        return f"{cabs}{c}{rabs}{r}"
+
+    if '"' not in text:
+        return _CELL.sub(sub, text)
     parts = text.split('"')
     for i in range(0, len(parts), 2):  # even parts are outside string literals
-
-        def sub(m: re.Match[str]) -> str:
-            cabs, letters, rabs, digits = m.groups()
-            c = letters if cabs else f"C[{_col_number(letters) - col}]"
-            r = digits if rabs else f"R[{int(digits) - row}]"
-            return f"{cabs}{c}{rabs}{r}"
-
         parts[i] = _CELL.sub(sub, parts[i])
     return '"'.join(parts)
 

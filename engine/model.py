@@ -20,7 +20,7 @@ from .functions._epoch import use_date1904
 from .graph import reachable, topological_order
 from .iterative import iterate_block, order_with_blocks
 from .values import NA, REF, VALUE, Grid, Kind, Vec, blank, error, from_scalar
-from .workbook import CellRef, Limits, Workbook, load_workbook
+from .workbook import Cell, CellRef, Limits, Workbook, load_workbook
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +131,7 @@ class Model:
     @classmethod
     def from_cells(cls, cells: dict[str, object], sheets: Sequence[str] = ("Sheet1",)) -> Model:
         """An in-memory workbook: ``{"Sheet1!A1": 3, "Sheet1!B1": "=A1*2"}`` (for tests/scripts)."""
-        from .workbook import Cell, Sheet
+        from .workbook import Sheet
 
         book = Workbook(Path("<memory>"), {s: Sheet(s) for s in sheets}, {})
         for addr, value in cells.items():
@@ -235,6 +235,10 @@ class Model:
             return cc
         cell = self.workbook.cell(ref)
         assert cell is not None
+        return self._new_code(ref, cell)
+
+    def _new_code(self, ref: CellRef, cell: Cell) -> CellCode:
+        """Parse the formula cell ``ref`` (``cell``, not parsed yet) and keep its CellCode."""
         if cell.array_anchor is not None:
             anchor = cell.array_anchor
             r, c = ref.row - anchor.row, ref.col - anchor.col
@@ -280,8 +284,19 @@ class Model:
         if read is None:
             assert node is not None
             read = ir.read_references(node)
+        code, sheets = self._code, self.workbook.sheets
         for r in read:
-            if isinstance(r, ir.Ref):
+            if type(r) is ir.Ref:
+                c = r.cell
+                if c in code:
+                    out.append(c)
+                    continue
+                sheet = sheets.get(c.sheet)
+                cell = None if sheet is None else sheet.cells.get((c.row, c.col))
+                if cell is not None and (cell.formula is not None or
+                                         cell.array_anchor is not None):
+                    out.append(c)
+            elif isinstance(r, ir.Ref):
                 if self.is_formula(r.cell):
                     out.append(r.cell)
             else:
@@ -331,7 +346,10 @@ class Model:
         cc = self._code.get(ref)
         if cc is not None:
             return cc.deps
-        return self.code(ref).deps if self.is_formula(ref) else []
+        cell = self.workbook.cell(ref)
+        if cell is None or (cell.formula is None and cell.array_anchor is None):
+            return []
+        return self._new_code(ref, cell).deps
 
     def upstream(self, targets: Iterable[CellRef]) -> set[CellRef]:
         """Formula cells that ``targets`` depend on (targets included when they are formulas)."""
