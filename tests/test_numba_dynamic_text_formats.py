@@ -107,6 +107,8 @@ def test_formats_not_mirrored_are_refused():
         format_plan("yyyy-mm-dd", 10.0, 1462)
     with pytest.raises(NotFusable, match="literal"):
         format_plan('"#N/A"', 10.0, 0)
+    with pytest.raises(NotFusable, match="without a point"):   # the reference fails on it
+        format_plan("0E+00", 10.0, 0)
     with pytest.raises(NotFusable, match="literal"):   # dynamic text is ASCII
         format_plan(plain_format("[$€-407]#,##0.00"), 10.0, 0)
 
@@ -188,3 +190,12 @@ def test_value_and_exact_lookups_of_text_made_per_trial_are_fused(backend):
              "F4": '=IFNA(HLOOKUP(ROUND(A2,0)&"",D1:E5,1,0),"n/a")',
              "F5": '=XMATCH(UPPER(ROUND(A2,0)&"x"),D1:D5)'}
     check(backend, cells, [f"C{i}" for i in range(1, 9)] + [f"F{i}" for i in range(1, 6)])
+
+
+def test_value_of_a_varying_number_is_the_number(backend):
+    # VALUE(A1) of a number is that number, all 17 digits (pycel__text's All!O10 was its
+    # 15-digit text read back); VALUE(A1&"") reads the text
+    cells = {"A1": 2.0, "A2": 3.0, "B1": "=VALUE(A1/7)", "B2": "=VALUE(A2)-A2",
+             "B3": '=VALUE(A1/7&"")', "B4": "=B1-A1/7"}
+    model, got, _ = check(backend, cells, ["B1", "B2", "B3", "B4"])
+    assert not got[0][model.ref("Sheet1!B4")].any()

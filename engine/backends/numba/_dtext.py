@@ -510,6 +510,14 @@ class DynamicTextMixin:
     def _read_value(self, node: ir.Call) -> Val:
         if len(node.args) != 1 or isinstance(node.args[0], ir.Area):
             raise NotFusable("VALUE with a wrong argument")
+        mark = len(self.lines)
+        try:
+            arg = self.expr(node.args[0])
+        except DynamicText:
+            del self.lines[mark:]
+        else:
+            if arg.kind == KNUM:   # a number (not its text): VALUE leaves it as it is
+                return arg
         d = self._text_arg(node.args[0])
         r = d.r
         while r[0] in ("case", "trim"):   # a number's text: digits, '.', '-', '+', 'E'

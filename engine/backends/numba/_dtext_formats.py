@@ -96,6 +96,8 @@ def _body(fmt: str, top: float, shift: int) -> tuple[list[float], int]:
     m = _SCIENTIFIC.match(f2.strip())
     if m is not None:
         ints, point, decs, letter, sign, exp_pat = m.groups()
+        if decs is None:   # "0E+00": the reference's scientific_text fails on it
+            raise NotFusable("TEXT in a scientific format without a point")
         places = max(len(ints), 1)
         if places + len(decs) > 17:
             raise NotFusable("TEXT in a scientific format of more than 17 digits")
