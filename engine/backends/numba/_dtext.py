@@ -554,7 +554,15 @@ class DynamicTextMixin:
             m = self.expr(mode)
             if m.e != "0" or m.lo != m.hi or m.lo not in exact:
                 raise NotFusable(why + " (not an exact match)")
-        d = self.recipe(args[0], coerce=True)
+        mark = len(self.lines)
+        try:
+            got = self.expr(args[0])
+        except DynamicText:
+            del self.lines[mark:]
+        else:   # the text made per trial is elsewhere (in a range): not this path
+            if got.kind != KDYN:
+                raise NotFusable(why.replace("key", "range"))
+        d = self.recipe(args[0], coerce=False)
         chars = _chars(d.r, self.strings)
         if chars is None or chars & set("*?~"):
             raise NotFusable(why + " (wildcards)")
