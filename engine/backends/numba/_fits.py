@@ -260,8 +260,10 @@ class FitsMixin:
             c = pos[1] if len(pos) > 1 else None
         layout = ArrayElements(self.model.workbook, fit, self.static_flag)  # type: ignore[attr-defined]
         rows, cols = layout.fit(fit).shape
-        if c is None:   # one row: the position is the column; else the row
-            r, c = (1, r) if rows == 1 and cols > 1 else (r, 1)
+        if c is None:   # one row: the position is the column; one column: the row
+            if rows > 1 and cols > 1:
+                raise NotFusable("INDEX of a whole row of a fit's table")
+            r, c = (1, r) if rows == 1 else (r, 1)
         if r < 1 or c < 1 or r > rows or c > cols:
             raise NotFusable("INDEX into a fit outside its result")
         element = layout._fit_at(fit, r - 1, c - 1)
@@ -280,21 +282,20 @@ class FitsMixin:
         y, x (and TREND point) value must be a number (else #VALUE!, errors included)."""
         tables = self.__dict__.setdefault("_fit_tables", {})
         key = (self.cell, node.key)
-        got = tables.get(key)
-        if got is None:
+        entry = tables.get(key)
+        if entry is None:
             saved, self.lines = self.lines, []
             try:
-                got = self._fit_table(node)
-                tables[key] = (got, self.lines)
+                entry = tables[key] = [self._fit_table(node), self.lines]
             finally:
                 self.lines = saved
-        else:
-            got = got[0]
+        got = entry[0]
         if isinstance(got, Val):   # the same value (an error) in every element
             return got
         z, n = got
         if node.first:
-            self.lines.extend(tables[key][1])
+            self.lines.extend(entry[1])
+            entry[1] = []   # computed once (a second read of the first cell reads z)
             v = self.value(f"{z}[{node.index}]")
             e = self.err(f"int({z}[{n + node.index}])")
         else:   # another cell of the formula: after the first cell (which fills z)
