@@ -28,7 +28,9 @@ Check = tuple[str, int] | None
 # aggregates that take a referenced cell whose kind varies per trial as it is (kind KANY),
 # counting it only where it holds a number (engine.functions._args.numeric_columns' mask)
 MASKED = frozenset({"MIN", "MAX", "AVERAGE", "VAR", "VAR.S", "VARP", "VAR.P", "STDEV",
-                    "STDEV.S", "STDEVP", "STDEV.P"})
+                    "STDEV.S", "STDEVP", "STDEV.P", "MEDIAN", "PERCENTILE", "PERCENTILE.INC",
+                    "PERCENTILE.EXC", "LARGE", "SMALL", "QUARTILE", "QUARTILE.INC",
+                    "QUARTILE.EXC"})
 
 
 def _may_be_reference(node: ir.Node, top: bool = True) -> bool:

@@ -37,6 +37,8 @@ class StatsMixin(ArgsMixin):
                     pre: list[tuple[str, int] | None] = ()) -> Val:
         """stats._order_stat of ``vals`` at ``x`` ("inc", "exc", "large", "small"); ``pre``:
         checks that come before the array's errors (QUARTILE's)."""
+        if any(v.kind == KANY for v in vals):
+            return self._masked_order_stat(vals, arr_e, x, how, pre)
         cnt = len(vals)
         bounds = iv.UNKNOWN
         if all(v.bounded for v in vals) and vals:
@@ -64,6 +66,31 @@ class StatsMixin(ArgsMixin):
             r = self.value(f"kth_{how}({z}, {cnt}, {g})")
         checks = [*pre, (bad, NUM) if bad is not None else None]
         return num(r, self.err(self.chain([x.e, arr_e], checks)), bounds)
+
+    def _masked_order_stat(self, vals: list[Val], arr_e: str, x: Val, how: str,
+                           pre: list[tuple[str, int] | None]) -> Val:
+        """_order_stat where some cells count only in some trials (a kind that varies): the
+        numbers of this trial packed into the scratch array, their count per trial."""
+        z = self.scratch(len(vals))
+        m = "0.0"
+        for v in vals:
+            self.lines.append(f"{z}[int({m})] = {v.v}")
+            p = None if v.kind != KANY else f"({v.y} == 0.0)"
+            m = self.value(f"{m} + 1.0" if p is None else f"{m} + b2f({p})")
+        n = self.value(f"max(int({m}), 1)")
+        if how == "inc":
+            bad = self.value(f"({x.v} < 0.0) | ({x.v} > 1.0) | ({m} == 0.0)")
+            r = self.value(f"pct_inc({z}, {n}, sel({bad}, 0.0, {x.v}))")
+        elif how == "exc":
+            h = self.value(f"({m} + 1.0) * {x.v} - 1.0")
+            bad = self.value(f"({x.v} <= 0.0) | ({x.v} >= 1.0) | ({h} < 0.0) | "
+                             f"({h} > {m} - 1.0) | ({m} == 0.0)")
+            r = self.value(f"pct_exc({z}, {n}, sel({bad}, 0.0, {x.v}))")
+        else:
+            kk = self.value(f"np.ceil({x.v} - 1e-12 * abs({x.v}))")
+            bad = self.value(f"({kk} < 1.0) | ({kk} > {m})")
+            r = self.value(f"kth_{how}({z}, {n}, sel({bad}, 1.0, {kk}))")
+        return num(r, self.err(self.chain([x.e, arr_e], [*pre, (bad, NUM)])))
 
     def _array_numbers(self, node: ir.Call, array: ir.Node | None) -> tuple[list[Val], str]:
         if array is None or isinstance(array, ir.Missing):
