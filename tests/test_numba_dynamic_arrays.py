@@ -54,6 +54,7 @@ PLAIN = {
     "P15": f"=MAX(COUNTIF(C2:C9,{U}(C2:C9)))",
     "P16": f"=SUM({U}(A2:C2,TRUE))+PRODUCT({F}(A2:A5,D2:D5))",   # by columns
     "P17": f"=MIN({F}(A2:A9,A2:A9<>\"\"))",                      # travel expenses' MIN
+    "P18": f"=LARGE(SUMIF(B2:B9,{U}(B2:B9),A2:A9),2)",           # criteria computed once
 }
 # numpy's value depends on the other trials of its chunk here: its UNIQUE result has as many
 # rows as the chunk's largest, and a trial's missing rows (blank) become criteria (the number
@@ -150,7 +151,7 @@ def test_travel_expenses_tracker_slice_is_fused():
     ({"M1": ("M1:M2", f'={F}(A2:A9,A2:A9>100,"none")')}, {}, "varies per trial"),
     ({}, {"M1": f"=SUM({F}(A2:A9,A2:A9>5)*2)"}, "read as one value"),
     ({}, {"M1": f"=ROWS({F}(A2:A9,A2:A9>5))"}, "ROWS of a FILTER"),
-    ({}, {"M1": f'=SUM(SUMIF(B2:B9,{U}(B2:B9),A2:A9))'}, "text criteria"),
+    ({}, {"M1": f"=SUM(SUMIF(G2:G9,{U}(G2:G9),A2:A9))"}, "text criteria"),
 ])
 def test_left_to_numpy_with_the_reason(tmp_path, arrays, plain, why):
     """Where numpy's value depends on the chunk's other trials (a spill's row some trials

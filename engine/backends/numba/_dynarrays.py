@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ... import ir
-from ...values import NA, NUM, VALUE, parse_number
+from ...values import NA, NUM, VALUE, ExcelError, parse_number
 from . import _intervals as iv
 from ._rt_dynarrays import (
     AVERAGE,
@@ -62,6 +62,10 @@ from ._values import (
     lit,
     num,
 )
+
+if TYPE_CHECKING:
+    from ...model import Env
+    from ...workbook import CellRef
 
 PRODUCERS = frozenset({"FILTER", "UNIQUE", "SORT"})
 _IFS = {"SUMIF": IF_SUM, "COUNTIF": IF_COUNT, "AVERAGEIF": IF_AVERAGE}
@@ -126,6 +130,8 @@ class DynArraysMixin:
         lines: list[str]
         strings: list[str]
         array_ir: list[object]
+        cell: CellRef | None
+        env: Env
 
         @property
         def model(self): ...
@@ -345,6 +351,23 @@ class DynArraysMixin:
                        f"{zfe}, {ov}, {oe}, {ot}, {fill.v}, {fill.e}, {fill.tag()})")
         return Dyn(ov, oe, ot, "", n, cap, w, max(least, 1), kinds, dom, lo, hi, by_col)
 
+    def _da_constant(self, node: ir.Node) -> list[list[object]] | None:
+        """The cells of ``node``'s array where it is the same in every trial (numpy
+        computes it once), else None."""
+        from ...compiler import compile_formula
+        from ...values import Grid
+
+        if not self.is_constant(node):
+            return None
+        assert self.cell is not None
+        compiled, info = compile_formula(node, self.cell)
+        if info.unsupported or info.random_streams:
+            return None
+        got = compiled(self.env)
+        if not isinstance(got, Grid):
+            return [[got.scalar(0)]]
+        return [[c.scalar(0) for c in row] for row in got.cells]
+
     def _da_if_empty(self, node: ir.Node) -> Val:
         if isinstance(node, ir.Missing):
             return num("0.0", code(VALUE), (0.0, 0.0))   # #CALC!, kept as #VALUE!
@@ -431,9 +454,17 @@ class DynArraysMixin:
         name = node.name
         if len(node.args) > (2 if name == "COUNTIF" else 3):
             raise NotFusable(f"{name} with a wrong number of arguments")
-        rng, crit = node.args[0], self.dyn(node.args[1])
+        rng = node.args[0]
         if not isinstance(rng, ir.Area):
             raise NotFusable(f"{name} over something other than a range")
+        fixed = self._da_constant(node.args[1])
+        if fixed is not None:   # criteria the same every trial: one ordinary SUMIF each
+            if any(len(row) != 1 for row in fixed):
+                raise NotFusable(f"{name} with criteria of several columns")
+            calls = [ir.Call(name, (rng, _literal(row[0]), *node.args[2:])) for row in fixed]
+            self.array_ir.extend(calls)
+            return self._da_fill([[self.expr(c)] for c in calls], False)
+        crit = self.dyn(node.args[1])
         if KSTR in crit.kinds or crit.w != 1:
             raise NotFusable(f"{name} with an array of text criteria or of several columns")
         target = node.args[2] if len(node.args) > 2 else rng
@@ -550,6 +581,19 @@ class DynArraysMixin:
         out = self.value(f"da_match({d.v}, {d.e}, {d.t}, {d.n}, {key.v}, {key.tag()})")
         e = self.err(self.chain([key.e, self.err(f"int({out}[1])")]))
         return num(self.value(f"{out}[0]"), e, (1.0, float(max(d.cap, 1))))
+
+
+def _literal(x: object) -> ir.Node:
+    """A criterion computed once, as the IR of that value (a blank is the number 0)."""
+    if x is None:
+        return ir.Num(0.0)
+    if isinstance(x, ExcelError):
+        return ir.Err(x.code)
+    if isinstance(x, bool):
+        return ir.Bool(x)
+    if isinstance(x, str):
+        return ir.Str(x)
+    return ir.Num(float(x))   # type: ignore[arg-type]
 
 
 def _read_part(node: ir.Node) -> ir.Node:
