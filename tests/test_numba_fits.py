@@ -38,6 +38,7 @@ PLAIN = {
     "P4": "=INDEX(LINEST(F1:F5,G1:G5,TRUE,TRUE),5,2)",        # ss_resid
     "P5": "=TREND(F1:F5,G1:G5,2.5)+1",
     "P6": "=INDEX(LINEST(F1:F5,G1:G5),2)",                    # one row: the 2nd column
+    "P7": "=SUM(LINEST(F1:F5,G1:G5))",                        # the whole row: numpy
 }
 ARRAYS = {
     "R1": ("R1", "=TREND(K1:M1,K2:M3,2.5)"),         # new x does not fit (k = 2): #REF!
@@ -47,7 +48,7 @@ ARRAYS = {
     "U1": ("U1:U5", "=TREND(F1:F5,G1:G5^{1,2})"),    # at the known x, two variables
     "V1": ("V1:X1", "=LINEST(K1:M1,K2:M3)"),         # rows: each row of x a variable
 }
-OUTPUTS = [*PLAIN, "R1", "S1", "T1", "S2", "T2", "S3", "T3", "S4", "T4", "S5", "T5", "S6",
+OUTPUTS = [*(p for p in PLAIN if p != "P7"), "R1", "S1", "T1", "S2", "T2", "S3", "T3", "S4", "T4", "S5", "T5", "S6",
            "S8", "S10", "T6", "T7", "U1", "U3", "U5", "V1", "W1", "X1"]
 
 
@@ -95,10 +96,11 @@ def test_fits_match_numpy(backend, tmp_path):
 
 def test_fused_report_names_no_fit(tmp_path):
     """Every cell of the workbook above is fused (before: "function LINEST is not in the
-    fused subset", "TREND with new x of a size that does not fit")."""
+    fused subset", "TREND with new x of a size that does not fit"), except a SUM of a
+    whole LINEST, left to numpy."""
     model = workbook(tmp_path, ARRAYS, {**CELLS, **PLAIN})
-    job = job_for(model, INPUTS, [f"Sheet1!{o}" for o in OUTPUTS], trials=10)
-    assert fused_report(job) == {}
+    job = job_for(model, INPUTS, [f"Sheet1!{o}" for o in [*OUTPUTS, "P7"]], trials=10)
+    assert fused_report(job) == {"Sheet1!P7": "LINEST inside an expression (its array result)"}
 
 
 def test_cuda_twins_of_the_fits(tmp_path):

@@ -235,9 +235,9 @@ class FitsMixin:
 
     # ------------------------------------------------------------ plain formulas
     def fit_call(self, node: ir.Call) -> Val | None:
-        """A fit in a formula that is not an array formula (its top-left element), or
-        INDEX(fit, row[, column]) with constant positions (that element); None: an INDEX of
-        something else.  Past the top-left element the fit's inputs must be numbers in every
+        """A fit that is a plain formula's value (its top-left element; inside an expression
+        only a one-value fit), or INDEX(fit, row[, column]) with constant positions (that
+        element); None: an INDEX of something else.  Past the top-left element the fit's inputs must be numbers in every
         trial, and LOGEST/GROWTH are refused: where every trial of a chunk fails, numpy's
         fit is one value, and INDEX past (1, 1) of it #REF!."""
         from ._arrays import ArrayElements
@@ -260,6 +260,11 @@ class FitsMixin:
             c = pos[1] if len(pos) > 1 else None
         layout = ArrayElements(self.model.workbook, fit, self.static_flag)  # type: ignore[attr-defined]
         rows, cols = layout.fit(fit).shape
+        if fit is node and (rows, cols) != (1, 1) and \
+                node is not self.model.code(self.cell).node:  # type: ignore[attr-defined]
+            # SUM(LINEST(...)) reads the whole result: only the cell's own value is its
+            # top-left element
+            raise NotFusable(f"{node.name} inside an expression (its array result)")
         if c is None:   # one row: the position is the column; one column: the row
             if rows > 1 and cols > 1:
                 raise NotFusable("INDEX of a whole row of a fit's table")
