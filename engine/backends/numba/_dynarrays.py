@@ -30,7 +30,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from ... import ir
@@ -121,6 +121,7 @@ class Dyn:
     lo: float
     hi: float
     by_col: bool = False
+    may_empty: bool = False   # FILTER may keep no row: its first row is if_empty's value
 
 
 class DynArraysMixin:
@@ -172,6 +173,10 @@ class DynArraysMixin:
         array formula, where that does not depend on the chunk's other trials."""
         d = self.dyn(at.node)
         r, c = (at.c, at.r) if d.by_col else (at.r, at.c)
+        if c > 0 and d.w > 1 and d.may_empty:
+            raise NotFusable(
+                f"a cell right of the first of a {at.node.name} result that may be empty "
+                "(numpy's value there depends on the other trials of its chunk)")
         if d.w > 1 and c >= d.w:
             return num("0.0", code(NA), (0.0, 0.0))
         c = 0 if d.w == 1 else c
@@ -300,8 +305,7 @@ class DynArraysMixin:
         logicals as they are; text is not made here."""
         if KSTR in d.kinds:
             raise NotFusable("UNIQUE/SORT of text picked per trial by FILTER/UNIQUE/SORT")
-        return Dyn(d.v, d.e, d.t, d.v, d.n, d.cap, d.w, d.least, d.kinds, d.dom, d.lo, d.hi,
-                   d.by_col)
+        return replace(d, k=d.v)
 
     def _da_new(self, d: Dyn, keys: bool = False) -> tuple[str, str, str, str]:
         size = max(d.cap * d.w, 1)
@@ -349,7 +353,8 @@ class DynArraysMixin:
         ov, oe, ot, _ = self._da_new(d)
         n = self.value(f"da_filter({src.v}, {src.e}, {src.t}, {lit(float(m))}, {w}, {zf}, "
                        f"{zfe}, {ov}, {oe}, {ot}, {fill.v}, {fill.e}, {fill.tag()})")
-        return Dyn(ov, oe, ot, "", n, cap, w, max(least, 1), kinds, dom, lo, hi, by_col)
+        return Dyn(ov, oe, ot, "", n, cap, w, max(least, 1), kinds, dom, lo, hi, by_col,
+                   least == 0)
 
     def _da_constant(self, node: ir.Node) -> list[list[object]] | None:
         """The cells of ``node``'s array where it is the same in every trial (numpy
@@ -410,7 +415,7 @@ class DynArraysMixin:
                        f"{'True' if once else 'False'}, {ov}, {oe}, {ot})")
         kinds = src.kinds if not once else tuple(sorted({*src.kinds, KNUM}, key=TAG.get))
         return Dyn(ov, oe, ot, "", n, src.cap, src.w, 1, kinds, src.dom, src.lo, src.hi,
-                   by_col)
+                   by_col, once or src.may_empty)
 
     def _da_sort(self, node: ir.Call) -> Dyn:
         """engine.functions.arrays.sort for one trial: one sort column, ascending or
@@ -436,7 +441,7 @@ class DynArraysMixin:
                        f"{index - 1}, {'True' if order < 0 else 'False'}, {ov}, {oe}, {ot}, "
                        f"{ok})")
         return Dyn(ov, oe, ot, ok, n, src.cap, src.w, src.least, src.kinds, src.dom, src.lo,
-                   src.hi, by_col)
+                   src.hi, by_col, src.may_empty)
 
     def _da_constant_int(self, node: ir.Node, default: int, what: str) -> int:
         if isinstance(node, ir.Missing):
