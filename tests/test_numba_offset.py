@@ -43,7 +43,8 @@ def _model(path, cells: dict[str, object], arrays: dict[str, tuple[str, str]]) -
 
 def test_offset_of_one_cell_fused_and_equal_to_numpy(tmp_path):
     arrays = {f"F{r}": (f"F{r}", f"=OFFSET(B$2:F$6,B{r},C{r},D{r},E{r})") for r in range(10, 14)}
-    plain = {"G10": "=OFFSET(B2,B11,C11)*2", "G11": "=SUM(OFFSET(D4,B12,-1,1,1),1)"}
+    plain = {"G10": "=OFFSET(B2,B11,C11)*2", "G11": "=SUM(OFFSET(D4,B12,-1,1,1),1)",
+             "G12": "=OFFSET(C3,H1,1.7,TRUE)"}   # a blank row, a constant truncated, TRUE
     inputs = [
         tri("Sheet1!B2", 0.0, 1.0, 3.0),                      # the region's values vary
         tri("Sheet1!B10", 0.0, 1.0, 2.5), tri("Sheet1!C10", 0.0, 2.0, 4.9),
@@ -58,7 +59,8 @@ def test_offset_of_one_cell_fused_and_equal_to_numpy(tmp_path):
                   "E13": 1.0})
     model = _model(tmp_path / "offset.xlsx", {**cells, **plain}, arrays)
     region = [f"Sheet1!{c}{r}" for r in range(2, 7) for c in "BCDEF" if (r, c) != (2, "B")]
-    outs = [f"Sheet1!F{r}" for r in range(10, 14)] + ["Sheet1!G10", "Sheet1!G11", *region]
+    outs = [f"Sheet1!F{r}" for r in range(10, 14)] + ["Sheet1!G10", "Sheet1!G11", "Sheet1!G12",
+                                                       *region]
     job = job_for(model, inputs, outs, trials=TRIALS)
     assert fused_report(job) == {}        # before: "OFFSET in an array formula (its array result)"
     be = NumbaBackend(kernel_dir=tmp_path / "kernels")

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from ... import ir
 from ...values import REF
-from ._values import KNUM, NotFusable, Val, lit
+from ._values import KBLANK, KBOOL, KNUM, NotFusable, Val, lit
 
 if TYPE_CHECKING:
     pass
@@ -58,9 +58,10 @@ class OffsetMixin:
                 parts.append((lit(float(default)), default, default))
                 continue
             v = self.number(a)
-            if v.e != "0" or v.kind != KNUM or not v.bounded:
+            if v.e != "0" or v.kind not in (KNUM, KBOOL, KBLANK) or not v.bounded:
                 raise NotFusable("OFFSET with an argument that may be an error or is unbounded")
-            t = v.v if v.lo == v.hi else self.value(f"np.trunc({v.v})")
+            t = lit(float(math.trunc(v.lo))) if v.lo == v.hi else \
+                self.value(f"np.trunc({v.v})")
             parts.append((t, math.trunc(v.lo), math.trunc(v.hi)))
         (dr, r_lo, r_hi), (dc, c_lo, c_hi), (h, _, h_hi), (w, _, w_hi) = parts
         if h_hi > 1 or w_hi > 1:
