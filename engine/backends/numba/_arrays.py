@@ -158,7 +158,7 @@ class ArrayElements(FitLayout):
         return None
 
     # ------------------------------------------------------------ elements
-    def element(self, node: ir.Node, r: int, c: int) -> ir.Node | IndexAt:
+    def element(self, node: ir.Node, r: int, c: int) -> ir.Node | IndexAt | DynAt:
         """The IR of element (r, c) of ``node``'s value, as ``Env.array_element`` gives it
         to the cell at that offset of the formula's range."""
         self.first_cell = (r, c) == (0, 0)   # a fit is computed by the first cell's element
