@@ -9,8 +9,14 @@ bench/bench_fused.py (every number a formula reads a triangular input): the cell
 kernel fuses, how many of them translate to CUDA (``_codegen.translation_report``: every
 line tried), whether the whole program translates (else it runs on the CPU, and why), and
 the size of the CUDA source.  ``--host`` also compiles each translated kernel for the host
-(g++, the tests' build) and prints its largest relative difference from numpy on 2,000
-trials; ``--ptx`` times ``nvcc --ptx`` of it.  No GPU needed.
+(g++, the tests' build) and prints its largest difference from numpy on 2,000 trials,
+relative to max(|numpy's value|, 1e-3 x the output's largest) (inf: an error code differs);
+``--ptx`` times ``nvcc --ptx`` of it.  No GPU needed.
+
+Measured 14:30 UTC (session 23, loaded 2-core machine): 54 of 55 workbooks run as one CUDA
+kernel (travel_expenses: dynamic arrays have no twins); host build within 3e-12 of numpy
+on all but ironcalc__NORM_DIST (NORM.INV(NORM.DIST(0,40,1.5)): 0 vs 7e-15, libm's erfc
+against scipy's cephes in ndtr) and pycel__stats (6e-11, LINEST).
 """
 
 from __future__ import annotations
