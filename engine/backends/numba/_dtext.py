@@ -5,9 +5,11 @@ Text from constants is an id into the compile-time string table (:mod:`._text`);
 from a varying number cannot be, so it is kept as a *recipe*: a small tree of constant
 text, numbers (written in Excel's General format, :mod:`._decimal`), text ids, and the
 text functions applied to them (``&``, CONCAT, CONCATENATE, UPPER, LOWER, TRIM, LEFT,
-RIGHT, MID, REPT, SUBSTITUTE, REPLACE, IF, and TEXT in the formats [$]0|#,##0[.0...][%]).  Its error code is computed when the recipe is made (it never
-depends on the characters: the length of every recipe is bounded by :data:`MAX_DYN`, far
-below Excel's 32,767, so no text is ever too long).  Where characters are needed (LEN,
+RIGHT, MID, REPT, SUBSTITUTE, REPLACE, IF, and TEXT: [$]0|#,##0[.0...][%] directly, any
+other format the reference writes through a plan of the format, :mod:`._dtext_formats`).
+Its error code is computed when the recipe is made (it never depends on the characters:
+the length of every recipe is bounded by :data:`MAX_DYN`, far below Excel's 32,767, so no
+text is ever too long; TEXT's #VALUE! for a date out of range is a check on the number).  Where characters are needed (LEN,
 FIND, SEARCH, comparisons) the recipe is written into a scratch buffer by the helpers of
 :mod:`._dtext_rt`, whose operations mirror the numpy library's for ASCII text (other text
 is refused here: UPPER, comparisons and TRIM of it follow Unicode rules).
@@ -20,9 +22,14 @@ is made again from the cell's formula by each cell that reads it.  Stored as an 
 (NaN and #VALUE! like every text output); a cell left to numpy that reads it makes the
 generator leave it to numpy too (:class:`DynamicRead`).
 
+VALUE reads any text made per trial that can only hold digits, ``.+-Ee%,$`` (numbers,
+and dates written y-m-d or m-d-y: ``dvalue``); an exact-match lookup (VLOOKUP/HLOOKUP/
+MATCH/XLOOKUP/XMATCH) of a key made per trial looks up the id of the known text the key
+equals (``dintern``).
+
 The generator's ``expr`` asks :meth:`DynamicTextMixin.dynamic_site` about every call and
-binary node: the cell's own formula, comparisons and LEN/VALUE/FIND/SEARCH/CODE/EXACT are
-evaluated
+binary node: the cell's own formula, comparisons, LEN/VALUE/FIND/SEARCH/CODE/EXACT and the
+lookups above are evaluated
 the ordinary way first, and only where that meets dynamic text (:class:`DynamicText`)
 again from recipes.
 """
