@@ -98,6 +98,17 @@ def test_examples_as_excel_writes_them():
     assert _kernel(np.array([12345.678, -0.00012]), "0.00E+00") == ["1.23E+04", "-1.20E-04"]
 
 
+def test_plan_characters_hold_every_character_written():
+    from engine.backends.numba._dtext_formats import format_plan, plan_chars
+
+    for fmt in ["yyyymmdd", "0.00E+00", '#,##0,"K"', "0;(0);-", "[h]:mm", "w;x;z", '"$"#,##0.00',
+                "%#%#%", "[<10]0.0;[>100]#,##0;0"]:
+        chars = plan_chars(format_plan(plain_format(fmt), 1e9, 0)[0])
+        xs = DATES if "y" in fmt or "h" in fmt else NUMBERS
+        assert chars is not None and set("".join(t for t in _kernel(xs, fmt) if t)) <= chars
+    assert plan_chars(format_plan("dddd", 1e9, 0)[0]) is None   # names: any letter
+
+
 def test_formats_not_mirrored_are_refused():
     from engine.backends.numba._dtext_formats import format_plan
 
@@ -191,8 +202,9 @@ def test_value_and_exact_lookups_of_text_made_per_trial_are_fused(backend):
              "F5": '=XMATCH(UPPER(ROUND(A2,0)&"x"),D1:D5)',
              # VALUE of a number is that number, all 17 digits (pycel__text's All!O10 was its
              # 15-digit text read back); VALUE(x&"") reads the text
-             "G1": "=VALUE(A1/7)", "G2": '=VALUE(A1/7&"")', "G3": "=G1-A1/7"}
+             "G1": "=VALUE(A1/7)", "G2": '=VALUE(A1/7&"")', "G3": "=G1-A1/7",
+             "G4": '=VALUE(TEXT(A1*20000,"yyyymmdd"))', "G5": '=VALUE(TEXT(A2*1234.5,"0.0E+0"))'}
     model, got, _ = check(backend, cells, [f"C{i}" for i in range(1, 9)]
-                          + [f"F{i}" for i in range(1, 6)] + ["G1", "G2", "G3"])
+                          + [f"F{i}" for i in range(1, 6)] + [f"G{i}" for i in range(1, 6)])
     assert not got[0][model.ref("Sheet1!G3")].any()
 

@@ -359,7 +359,7 @@ class DynamicTextMixin:
     def _text_plan(self, v: Val, fmt: str) -> Dyn:
         """TEXT of a varying number in any other format: its plan in the constant table,
         interpreted per trial (:mod:`._dtext_formats`); #VALUE! where the reference's is."""
-        from ._dtext_formats import format_plan
+        from ._dtext_formats import format_plan, plan_chars
 
         top = max(abs(v.lo), abs(v.hi))
         if not top < 1e300:
@@ -369,7 +369,7 @@ class DynamicTextMixin:
             raise NotFusable("TEXT of a number that varies per trial (too long)")
         off = self.table(plan)
         e = self.err(self.chain([v.e], [(f"dformat_bad({v.v}, kv, {off}.0) != 0.0", VALUE)]))
-        return Dyn(("tfmt", v.v, off, bound), e, bound)
+        return Dyn(("tfmt", v.v, off, bound, plan_chars(plan)), e, bound)
 
     def _count(self, node: ir.Node | None, default: float | None, low: int
                ) -> tuple[str, list, int]:
@@ -803,7 +803,7 @@ def _chars(r: tuple, strings: list[str]) -> frozenset[str] | None:
     if tag == "fmt":
         return _FIXED_CHARS
     if tag == "tfmt":
-        return None
+        return r[4]
     if tag == "cat":
         parts = [_chars(p, strings) for p in r[1]]
         return None if any(p is None for p in parts) else frozenset().union(*parts)

@@ -234,6 +234,52 @@ def _section(sec, mag: float, minus: bool) -> tuple[list[float], int]:
     return [LIT, *got[1:]], len(text) + (1 if minus else 0)
 
 
+_NAMED = {"mmmmm", "mmmm", "mmm", "dddd", "ddd", "am/pm", "a/p", "A/P", "A/p", "a/P"}
+
+
+def plan_chars(plan: list[float]) -> frozenset[str] | None:
+    """The characters TEXT in a plan's format can write (None: letters of names too)."""
+    digits = set("0123456789")
+    out: set[str] = set()
+
+    def literal(at: int) -> int:
+        n = int(plan[at + 1])
+        out.update(chr(int(c)) for c in plan[at + 2:at + 2 + n])
+        return at + 2 + n
+
+    for j in range(4):
+        b = int(plan[6 + j])
+        if not b:
+            continue
+        kind = plan[b]
+        if kind == GENERAL:
+            out |= digits | set(".E+-")
+        elif kind == SCI:
+            out |= digits | set(".+-") | {chr(int(plan[b + 11]))}
+        else:
+            nsec = int(plan[b + 6])
+            out.add("-")
+            for k in range(min(nsec, 3)):
+                sec = b + int(plan[b + 7 + k])
+                if plan[sec] == LIT:
+                    literal(sec)
+                    continue
+                at, ntok = (sec + 2, int(plan[sec + 1])) if plan[sec] == DT else \
+                    (sec + 7, int(plan[sec + 5]) + int(plan[sec + 6]))
+                out |= digits | set(".,")
+                for _ in range(ntok):
+                    tag = plan[at]
+                    if tag == T_STR:
+                        at = literal(at)
+                    elif tag == T_NUM:
+                        at += 3
+                    else:
+                        if tag >= T_DT0 and DT_CODES[int(tag - T_DT0)] in _NAMED:
+                            return None
+                        at += 2
+    return frozenset(out)
+
+
 def _dt_code(token: str, formatter) -> str | None:
     try:
         fn = formatter.FORMAT_DATETIME_CONVERSION_LOOKUP[token[0]](token)
@@ -245,4 +291,4 @@ def _dt_code(token: str, formatter) -> str | None:
     return None
 
 
-__all__ = ["format_plan"]
+__all__ = ["format_plan", "plan_chars"]
