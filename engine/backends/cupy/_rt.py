@@ -12,8 +12,8 @@ it bit for bit against numpy without a GPU.  It mirrors :mod:`._numba_rt`:
 * inverse CDFs: uniform, triangular, discrete and the closed forms of ``ppf_closed``
   (exponential, Weibull, ..., geometric; exact formulas, as numpy), normal and
   lognormal through Cephes' ``ndtri`` (the algorithm and coefficients of scipy's), and
-  ``ndtr`` as scipy's formula on ``erf``/``erfc``: equal to scipy up to the rounding of
-  ``log``, ``sqrt``, ``erf`` (a unit in the last place, rarely);
+  ``ndtr`` as scipy's (Cephes' erf/erfc approximations): equal to scipy up to the rounding of
+  ``log``, ``sqrt``, ``exp`` (a unit in the last place, rarely; bit for bit on the host);
 * the branch-free helpers of the generated code (``fe``, ``nf``, ``pymax`` ...), Python's
   float ``%`` and ``max``/``min`` (NaN handling as Python's), Excel's ROUND family with the
   15-digit snap, binary powering, and IRR (Newton then the same bracketing grid).
@@ -95,14 +95,6 @@ MC_HD double u01(u64 key0, u64 key1, u64 stream, u64 trial) {
 }
 
 /* ------------------------------------------------------------ inverse CDFs */
-/* scipy's (cephes) ndtr, on CUDA's / libm's erf and erfc */
-MC_HD double ndtr(double a) {
-    double x = a * 0.70710678118654752440, z = fabs(x);
-    if (z < 0.70710678118654752440) return 0.5 + 0.5 * erf(x);
-    double y = 0.5 * erfc(z);
-    return x > 0.0 ? 1.0 - y : y;
-}
-
 /* Cephes' ndtri (S. L. Moshier), the algorithm and coefficients scipy.special.ndtri uses,
    so that the GPU draws the numbers of the CPU backends up to log/sqrt rounding */
 MC_HD double mc_polevl(double x, const double *c, int n) {  /* c[0] x^n + ... + c[n] */
@@ -115,6 +107,56 @@ MC_HD double mc_p1evl(double x, const double *c, int n) {   /* x^n + c[0] x^(n-1
     for (int i = 1; i < n; ++i) r = r * x + c[i];
     return r;
 }
+
+/* --- ndtr as scipy's (engineer J): Cephes' erf and erfc (S. L. Moshier), the rational
+   approximations, constants and branches of scipy.special's ndtr, so that NORM.DIST gives the
+   numba backend's numbers bit for bit (libm's erfc differed in the last place, and
+   NORM.INV(NORM.DIST(m,..)) missed m by 7e-15).  Only exp is the platform's. */
+MC_HD double mc_cephes_erfc(double a);
+MC_HD double mc_cephes_erf(double x) {           /* |x| <= 1: x T(x^2) / U(x^2) */
+    const double T[5] = {9.60497373987051638749E0, 9.00260197203842689217E1,
+        2.23200534594684319226E3, 7.00332514112805075473E3, 5.55923013010394962768E4};
+    const double U[5] = {3.35617141647503099647E1, 5.21357949780152679795E2,
+        4.59432382970980127987E3, 2.26290000613890934246E4, 4.92673942608635921086E4};
+    if (x != x) return x;
+    if (x < 0.0) return -mc_cephes_erf(-x);
+    if (x > 1.0) return 1.0 - mc_cephes_erfc(x);
+    double z = x * x;
+    return x * mc_polevl(z, T, 4) / mc_p1evl(z, U, 5);
+}
+MC_HD double mc_cephes_erfc(double a) {          /* exp(-a^2) P(|a|)/Q(|a|), P/Q by |a| < 8 */
+    const double P[9] = {2.46196981473530512524E-10, 5.64189564831068821977E-1,
+        7.46321056442269912687E0, 4.86371970985681366614E1, 1.96520832956077098242E2,
+        5.26445194995477358631E2, 9.34528527171957607540E2, 1.02755188689515710272E3,
+        5.57535335369399327526E2};
+    const double Q[8] = {1.32281951154744992508E1, 8.67072140885989742329E1,
+        3.54937778887819891062E2, 9.75708501743205489753E2, 1.82390916687909736289E3,
+        2.24633760818710981792E3, 1.65666309194161350182E3, 5.57535340817727675546E2};
+    const double R[6] = {5.64189583547755073984E-1, 1.27536670759978104416E0,
+        5.01905042251180477414E0, 6.16021097993053585195E0, 7.40974269950448939160E0,
+        2.97886665372100240670E0};
+    const double S[6] = {2.26052863220117276590E0, 9.39603524938001434673E0,
+        1.20489539808096656605E1, 1.70814450747565897222E1, 9.60896809063285878198E0,
+        3.36907645100081516050E0};
+    if (a != a) return a;
+    double x = fabs(a);
+    if (x < 1.0) return 1.0 - mc_cephes_erf(a);
+    double z = -a * a;
+    if (z < -7.09782712893383996843E2) return a < 0.0 ? 2.0 : 0.0;   /* MAXLOG: underflow */
+    z = exp(z);
+    double y = x < 8.0 ? (z * mc_polevl(x, P, 8)) / mc_p1evl(x, Q, 8)
+                       : (z * mc_polevl(x, R, 5)) / mc_p1evl(x, S, 6);
+    if (a < 0.0) y = 2.0 - y;
+    return y != 0.0 ? y : (a < 0.0 ? 2.0 : 0.0);
+}
+MC_HD double ndtr(double a) {                    /* scipy.special.ndtr */
+    if (a != a) return a;
+    double x = a * 0.70710678118654752440, z = fabs(x);
+    if (z < 1.0) return 0.5 + 0.5 * mc_cephes_erf(x);
+    double y = 0.5 * mc_cephes_erfc(z);
+    return x > 0.0 ? 1.0 - y : y;
+}
+/* --- end of ndtr as scipy's */
 
 MC_HD double ndtri(double y0) {
     const double P0[5] = {-5.99633501014107895267E1, 9.80010754185999661536E1,
