@@ -4,7 +4,8 @@ differently from a plain format is rewritten to plain tokens.
 - Colours (``[Red]``, ``[Color12]``) are ignored by TEXT; locale tags (``[$-409]``) go, a
   currency tag keeps its symbol (``[$€-407]`` -> ``"€"``); the system long-date and time tags
   (``[$-F800]``, ``[$-F400]``) are Windows' English defaults.
-- ``_x`` is one space; commas after the digits scale by 1,000 each (``#,##0,,"M"``).
+- ``_x`` is one space; commas after the digits scale by 1,000 each (``#,##0,,"M"``), in each
+  section as written (``#,##0,"K";(#,##0,"K");"-"`` shows -1234567 as ``(1,235K)``).
 - Conditions (``[<10]#" Wow";[>=20]0;0.0``): the section whose condition holds formats the
   number, signed as it is; a number no condition takes is shown in General.
 - General (TEXT(x, "General")) writes at most 11 characters, as a cell of Excel's default
@@ -76,34 +77,28 @@ def _scale_part(part: str) -> tuple[str, int]:
     return _SCALING.sub(drop, part), count
 
 
-def scaled_format(fmt: str) -> tuple[str, float]:
-    """A section's thousands scaling: each comma after the digits (``#,##0,,"M"``, ``0.0,``)
-    divides the number by 1,000; returns the format without them and the divisor (1 when
-    the sections scale differently, left as written)."""
-    found: list[int] = []
+def _without_scaling(section: str) -> tuple[str, int]:
+    """``section`` without its scaling commas (outside quotes), and how many it had."""
+    parts = section.split('"')
+    count = 0
+    for k in range(0, len(parts), 2):
+        parts[k], n = _scale_part(parts[k])
+        count += n
+    return '"'.join(parts), count
 
-    def one(section: str) -> str:
-        parts = section.split('"')
-        out = []
-        for k, part in enumerate(parts):
-            if k % 2 == 0:
-                part, count = _scale_part(part)
-                found.append(count)
-            out.append(part)
-        return '"'.join(out)
 
+def scaled_format(fmt: str, x: float) -> tuple[str, float]:
+    """Thousands scaling, section by section: each comma after the digits (``#,##0,,"M"``,
+    ``0.0,``) divides the number its section shows by 1,000.  Returns the format without
+    those commas (in every section) and the divisor of the section that shows ``x``: the
+    second for a negative number when there is one, else the first (0 divided is 0 whatever
+    the zero section's commas; a fourth section shows text)."""
     secs = sections(fmt)
-    stripped = ";".join(one(sec) for sec in secs)
-    per_section = [sum(found)] if len(secs) == 1 else None
-    total = sum(found)
-    if not total:
+    stripped = [_without_scaling(sec) for sec in secs]
+    if not any(count for _, count in stripped):
         return fmt, 1.0
-    if per_section is None:
-        counts = [sum(_scale_part(p)[1] for p in sec.split('"')[::2]) for sec in secs]
-        if len(set(counts)) != 1:
-            return fmt, 1.0
-        total = counts[0]
-    return stripped, 1000.0 ** total
+    count = stripped[1 if x < 0 and len(secs) > 1 else 0][1]
+    return ";".join(sec for sec, _ in stripped), 1000.0 ** count
 
 
 def _day_name_runs(fmt: str) -> list[tuple[int, int]]:
@@ -222,6 +217,7 @@ def scientific_text(fmt: str, x: float) -> str | None:
     if m is None or not math.isfinite(x):
         return None
     ints, point, decs, letter, sign, exp_pat = m.groups()
+    decs = decs or ""                                  # "0E+00": no decimals
     places = max(len(ints), 1)
     required = len(decs) - len(decs.lstrip("0"))      # decimals shown even when zero
     a = abs(x)

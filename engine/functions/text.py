@@ -438,7 +438,7 @@ def text_(value_: Arg, format_text: Arg) -> Vec | Grid:
                     out[i] = general_text(x_i)
                     continue
                 if oks[i]:
-                    fmt_i, divisor = scaled_format(fmt_i)
+                    fmt_i, divisor = scaled_format(fmt_i, x_i)
                     x_i = rounded_for_format(fmt_i, x_i / divisor)
                 if oks[i] and date_shift() and is_calendar_format(fmt_i):
                     x_i += date_shift()  # pycel's TEXT counts in the 1900 date system

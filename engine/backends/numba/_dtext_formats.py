@@ -86,7 +86,9 @@ def _body(fmt: str, top: float, shift: int) -> tuple[list[float], int]:
 
     if fmt.strip().lower() == "general":
         return [GENERAL, 1.0, 0.0, -1.0, -1.0, -1.0], 13
-    f2, divisor = scaled_format(fmt)
+    f2, divisor = scaled_format(fmt, 1.0)
+    if scaled_format(fmt, -1.0)[1] != divisor:   # the plan holds one divisor
+        raise NotFusable("TEXT with positive and negative sections scaled differently")
     secs = sections(f2)
     rnd = [_decimals(s) for s in secs[:3]]
     head = [0.0, divisor, float(len(secs)), *(rnd + [-1.0] * 3)[:3]]
@@ -96,8 +98,7 @@ def _body(fmt: str, top: float, shift: int) -> tuple[list[float], int]:
     m = _SCIENTIFIC.match(f2.strip())
     if m is not None:
         ints, point, decs, letter, sign, exp_pat = m.groups()
-        if decs is None:   # "0E+00": the reference's scientific_text fails on it
-            raise NotFusable("TEXT in a scientific format without a point")
+        decs = decs or ""   # "0E+00": no decimals
         places = max(len(ints), 1)
         if places + len(decs) > 17:
             raise NotFusable("TEXT in a scientific format of more than 17 digits")
