@@ -55,6 +55,7 @@ from ._rt_dtext import (
     DTEXT_READ_RUNTIME,
     DTEXT_RUNTIME,
 )
+from ._rt_dynarrays import DYNARRAY_NAMES, DYNARRAY_RUNTIME
 
 if TYPE_CHECKING:
     from ...model import Program
@@ -88,6 +89,7 @@ CALLS = {  # Python name in the generated lines -> runtime / CUDA math function
     **{name: name for name in DTEXT_NAMES},
     **{name: name for name in DTEXT_FORMAT_NAMES},   # numba/_dtext_fmt_rt.py (TEXT formats)
     **{name: name for name in DTEXT_READ_NAMES},     # numba/_dtext_rt.py READ_NAMES
+    **{name: name for name in DYNARRAY_NAMES},       # numba/_rt_dynarrays.py (FILTER ...)
 }
 _BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.BitAnd: "&",
            ast.BitOr: "|", ast.BitXor: "^"}
@@ -183,6 +185,8 @@ def expr(node: ast.expr) -> str:
     if isinstance(node, ast.BoolOp):
         op = " && " if isinstance(node.op, ast.And) else " || "
         return "(" + op.join(expr(v) for v in node.values) + ")"
+    if isinstance(node, ast.Attribute) and _func_name(node) == "np.nan":
+        return "MC_NAN"   # a dynamic array's scratch cleared to NaN
     if isinstance(node, ast.Call):
         if node.keywords:
             raise NotTranslatable("keyword arguments")
@@ -250,6 +254,13 @@ def translate(line: str) -> str:
             and target.value.id[0] == "z" and _LOCAL.fullmatch(target.value.id) \
             and isinstance(target.slice, ast.Constant) and isinstance(target.slice.value, int):
         return f"{target.value.id}[{target.slice.value}] = {value};"
+    if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name) \
+            and target.value.id[0] == "z" and _LOCAL.fullmatch(target.value.id) \
+            and isinstance(target.slice, ast.Slice) and target.slice.step is None \
+            and all(isinstance(b, ast.Constant) and isinstance(b.value, int)
+                    for b in (target.slice.lower, target.slice.upper)):   # z[a:b] = value
+        lo, hi = target.slice.lower.value, target.slice.upper.value   # type: ignore[union-attr]
+        return f"for (long long mc_j = {lo}; mc_j < {hi}; ++mc_j) {target.value.id}[mc_j] = {value};"
     raise NotTranslatable("assignment target")
 
 
@@ -537,6 +548,7 @@ def _module(body: list[str], dtype: str) -> str:
            f"typedef {real} real;", "#define R(x) ((real)(x))", RUNTIME, DTEXT_RUNTIME,
            DTEXT_FORMAT_RUNTIME if _calls(body, DTEXT_FORMAT_NAMES) else "",
            DTEXT_READ_RUNTIME if _calls(body, DTEXT_READ_NAMES) else "",
+           DYNARRAY_RUNTIME if _calls(body, DYNARRAY_NAMES) else "",
            f"MC_HD void mc_trial(long long i, {_ARGS}) {{",
            "    const unsigned long long trial = (unsigned long long)start + "
            "(unsigned long long)i;"]

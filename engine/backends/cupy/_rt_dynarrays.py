@@ -1,0 +1,248 @@
+"""CUDA twins of the numba kernel's dynamic arrays (:mod:`..numba._rt_dynarrays`: FILTER,
+UNIQUE, SORT and what reads them: SUMIF/COUNTIF/AVERAGEIF a row, SUM ... AVERAGE, LARGE/SMALL,
+INDEX, MATCH of a number).  Private to the cupy backend: :data:`DYNARRAY_RUNTIME` is C++ source
+that the generated kernel includes after :data:`._rt.RUNTIME` when a line calls one of
+:data:`DYNARRAY_NAMES`.
+
+An array is three ``double`` scratch arrays of the thread (values, error codes, kinds: 0
+number, 1 logical, 2 text id, 3 blank), ``w`` values a row, and its number of rows (a double,
+as the generated locals).  Each function follows its numba twin line for line, so the host
+build gives numpy's numbers; the functions that return several values return a small struct
+that the generated lines index as the numba lines index the tuple (``t[1]``).
+"""
+
+from __future__ import annotations
+
+from ...values import DIV0, NA, NUM, REF, VALUE
+from ..numba._rt_dynarrays import (
+                                   AVERAGE,
+                                   COUNT,
+                                   COUNTA,
+                                   IF_AVERAGE,
+                                   IF_COUNT,
+                                   IF_SUM,
+                                   KERNEL_NAMES,
+                                   MAX,
+                                   MIN,
+                                   PRODUCT,
+                                   SUM,
+)
+
+__all__ = ["DYNARRAY_NAMES", "DYNARRAY_RUNTIME"]
+
+DYNARRAY_NAMES: tuple[str, ...] = tuple(KERNEL_NAMES)
+
+_CONSTANTS = {
+    "MC_DA_DIV0": float(DIV0), "MC_DA_NA": float(NA), "MC_DA_NUM": float(NUM),
+    "MC_DA_REF": float(REF), "MC_DA_VALUE": float(VALUE),
+    "MC_DA_SUM": SUM, "MC_DA_MIN": MIN, "MC_DA_MAX": MAX, "MC_DA_COUNT": COUNT,
+    "MC_DA_COUNTA": COUNTA, "MC_DA_AVERAGE": AVERAGE, "MC_DA_PRODUCT": PRODUCT,
+    "MC_DA_IF_SUM": IF_SUM, "MC_DA_IF_COUNT": IF_COUNT, "MC_DA_IF_AVERAGE": IF_AVERAGE,
+}
+
+_BODY = r"""
+/* ------------------------------------------------------------ dynamic arrays (da_*) */
+struct mc_da2 { double v[2]; MC_HD double operator[](int i) const { return v[i]; } };
+struct mc_da3 { double v[3]; MC_HD double operator[](int i) const { return v[i]; } };
+
+MC_HD void mc_da_copy_row(const double *sv, const double *se, const double *st, long long src,
+                          double *ov, double *oe, double *ot, long long dst, long long w) {
+    for (long long j = 0; j < w; ++j) {
+        ov[dst * w + j] = sv[src * w + j];
+        oe[dst * w + j] = se[src * w + j];
+        ot[dst * w + j] = st[src * w + j];
+    }
+}
+
+MC_HD void mc_da_one_row(double *ov, double *oe, double *ot, long long w,
+                         double v, double e, double t) {   /* one row: (v, e, t), blanks */
+    ov[0] = v; oe[0] = e; ot[0] = t;
+    for (long long j = 1; j < w; ++j) { ov[j] = 0.0; oe[j] = 0.0; ot[j] = 3.0; }
+}
+
+/* FILTER of m rows by one flag a row; a flag's error replaces the first value */
+MC_HD double da_filter(const double *sv, const double *se, const double *st, double m, long long w,
+                       const double *fv, const double *fe, double *ov, double *oe, double *ot,
+                       double xv, double xe, double xt) {
+    long long rows = 0;
+    double err = 0.0;
+    for (long long i = 0; i < (long long)m; ++i) {
+        if (fe[i] != 0.0) { if (err == 0.0) err = fe[i]; continue; }
+        if (fv[i] != 0.0) { mc_da_copy_row(sv, se, st, i, ov, oe, ot, rows, w); ++rows; }
+    }
+    if (rows == 0) { mc_da_one_row(ov, oe, ot, w, xv, xe, xt); return 1.0; }
+    if (err != 0.0) { ov[0] = 0.0; oe[0] = err; ot[0] = 0.0; }
+    return (double)rows;
+}
+
+MC_HD bool mc_da_same_row(const double *sk, const double *se, const double *st,
+                          long long a, long long b, long long w) {
+    for (long long j = 0; j < w; ++j) {
+        long long p = a * w + j, q = b * w + j;
+        if (se[p] != 0.0 || se[q] != 0.0) {
+            if (se[p] != se[q]) return false;
+            continue;
+        }
+        double cp = st[p] == 3.0 ? 0.0 : st[p], cq = st[q] == 3.0 ? 0.0 : st[q];
+        if (cp != cq || sk[p] != sk[q]) return false;
+    }
+    return true;
+}
+
+/* UNIQUE: the first row of each distinct key (once: the keys seen once); none: #VALUE! */
+MC_HD double da_unique(const double *sv, const double *se, const double *st, const double *sk,
+                       double n, long long w, bool once, double *ov, double *oe, double *ot) {
+    long long rows = 0, m = (long long)n;
+    for (long long i = 0; i < m; ++i) {
+        bool first = true;
+        for (long long p = 0; p < i && first; ++p) first = !mc_da_same_row(sk, se, st, p, i, w);
+        if (!first) continue;
+        if (once) {
+            bool again = false;
+            for (long long q = i + 1; q < m && !again; ++q) again = mc_da_same_row(sk, se, st, i, q, w);
+            if (again) continue;
+        }
+        mc_da_copy_row(sv, se, st, i, ov, oe, ot, rows, w);
+        ++rows;
+    }
+    if (rows == 0) { mc_da_one_row(ov, oe, ot, w, 0.0, MC_DA_VALUE, 0.0); return 1.0; }
+    return (double)rows;
+}
+
+MC_HD double mc_da_rank(const double *oe, const double *ot, long long p) {
+    if (oe[p] != 0.0) return 3.0;   /* numbers, text, logicals, errors; blanks last */
+    double t = ot[p];
+    return t == 0.0 ? 0.0 : t == 2.0 ? 1.0 : t == 1.0 ? 2.0 : 4.0;
+}
+
+MC_HD bool mc_da_before(const double *ok, const double *oe, const double *ot, long long a,
+                        long long b, bool desc) {
+    double ra = mc_da_rank(oe, ot, a), rb = mc_da_rank(oe, ot, b);
+    if (ra == 4.0 || rb == 4.0) return rb == 4.0 && ra != 4.0;
+    if (ra != rb) return desc ? ra > rb : ra < rb;
+    if (ra == 3.0) return false;
+    return desc ? ok[a] > ok[b] : ok[a] < ok[b];
+}
+
+MC_HD void mc_da_swap(double *x, long long a, long long b) { double t = x[a]; x[a] = x[b]; x[b] = t; }
+
+/* SORT on column col: a stable insertion sort of whole rows */
+MC_HD double da_sort(const double *sv, const double *se, const double *st, const double *sk,
+                     double n, long long w, double col, bool desc, double *ov, double *oe,
+                     double *ot, double *ok) {
+    long long m = (long long)n, c0 = (long long)col;
+    for (long long i = 0; i < m; ++i) {
+        mc_da_copy_row(sv, se, st, i, ov, oe, ot, i, w);
+        for (long long j = 0; j < w; ++j) ok[i * w + j] = sk[i * w + j];
+    }
+    for (long long i = 1; i < m; ++i) {
+        for (long long j = i; j > 0 && mc_da_before(ok, oe, ot, j * w + c0, (j - 1) * w + c0, desc); --j) {
+            for (long long c = 0; c < w; ++c) {
+                long long a = j * w + c, b = (j - 1) * w + c;
+                mc_da_swap(ov, a, b); mc_da_swap(oe, a, b); mc_da_swap(ot, a, b); mc_da_swap(ok, a, b);
+            }
+        }
+    }
+    return (double)m;
+}
+
+/* SUMIF/COUNTIF/AVERAGEIF with one criterion a row */
+MC_HD double da_ifs(const double *cv, const double *ce, const double *ct, double n,
+                    const double *rv, const double *re, const double *rt, const double *rx,
+                    const double *sv, const double *se, const double *st, double m, int how,
+                    double *ov, double *oe, double *ot) {
+    for (long long i = 0; i < (long long)n; ++i) {
+        double c = cv[i], cerr = ce[i], ck = ct[i];
+        if (ck == 3.0) { c = 0.0; ck = 0.0; }
+        double total = 0.0, counted = 0.0, err = 0.0;
+        for (long long j = 0; j < (long long)m; ++j) {
+            bool hit;
+            if (cerr != 0.0) hit = re[j] == cerr;
+            else if (re[j] != 0.0) hit = false;
+            else if (ck == 0.0) hit = (rt[j] == 0.0 && rv[j] == c) || (rt[j] == 2.0 && rx[j] == c);
+            else hit = rt[j] == 1.0 && rv[j] == c;
+            if (!hit) continue;
+            if (how == MC_DA_IF_COUNT) { counted += 1.0; continue; }
+            if (se[j] != 0.0) { if (err == 0.0) err = se[j]; continue; }
+            if (st[j] == 0.0) { total += sv[j]; counted += 1.0; }
+        }
+        ov[i] = 0.0; ot[i] = 0.0;
+        if (how == MC_DA_IF_COUNT) { ov[i] = counted; oe[i] = 0.0; }
+        else if (how == MC_DA_IF_SUM) { ov[i] = total; oe[i] = err; }
+        else {
+            oe[i] = err != 0.0 ? err : (counted == 0.0 ? MC_DA_DIV0 : 0.0);
+            ov[i] = oe[i] == 0.0 ? total / counted : 0.0;
+        }
+        if (oe[i] == 0.0 && !isfinite(ov[i])) { ov[i] = 0.0; oe[i] = MC_DA_NUM; }
+    }
+    return n;
+}
+
+/* SUM ... AVERAGE of an array (its numbers; its first error wins): (value, error) */
+MC_HD mc_da2 da_agg(const double *sv, const double *se, const double *st, double n, int how) {
+    double acc = how == MC_DA_PRODUCT ? 1.0 : 0.0, cnt = 0.0, lo = MC_INF, hi = -MC_INF;
+    for (long long i = 0; i < (long long)n; ++i) {
+        if (se[i] != 0.0) {
+            if (how == MC_DA_COUNT || how == MC_DA_COUNTA) {
+                cnt += how == MC_DA_COUNTA ? 1.0 : 0.0;
+                continue;
+            }
+            return mc_da2{{0.0, se[i]}};
+        }
+        if (how == MC_DA_COUNTA) { cnt += st[i] != 3.0 ? 1.0 : 0.0; continue; }
+        if (st[i] != 0.0) continue;
+        double x = sv[i];
+        cnt += 1.0;
+        if (how == MC_DA_PRODUCT) acc *= x; else acc += x;
+        lo = pymin(lo, x);
+        hi = pymax(hi, x);
+    }
+    if (how == MC_DA_COUNT || how == MC_DA_COUNTA) return mc_da2{{cnt, 0.0}};
+    if (how == MC_DA_MIN) acc = cnt > 0.0 ? lo : 0.0;
+    else if (how == MC_DA_MAX) acc = cnt > 0.0 ? hi : 0.0;
+    else if (how == MC_DA_AVERAGE) {
+        if (cnt == 0.0) return mc_da2{{0.0, MC_DA_DIV0}};
+        acc = acc / cnt;
+    } else if (how == MC_DA_PRODUCT && cnt == 0.0) acc = 0.0;
+    if (!isfinite(acc)) return mc_da2{{0.0, MC_DA_NUM}};
+    return mc_da2{{acc, 0.0}};
+}
+
+/* LARGE/SMALL at k: (value, first error, count of numbers); z: scratch for the numbers */
+MC_HD mc_da3 da_kth(const double *sv, const double *se, const double *st, double n, double *z,
+                    double k, bool large) {
+    long long cnt = 0;
+    for (long long i = 0; i < (long long)n; ++i) {
+        if (se[i] != 0.0) return mc_da3{{0.0, se[i], 0.0}};
+        if (st[i] == 0.0) z[cnt++] = sv[i];
+    }
+    if (cnt == 0 || !(1.0 <= k && k <= (double)cnt)) return mc_da3{{0.0, 0.0, (double)cnt}};
+    for (long long i = 1; i < cnt; ++i) {   /* ascending, NaN last (numpy's sort order) */
+        double x = z[i];
+        long long j = i;
+        while (j > 0 && (z[j - 1] > x || (z[j - 1] != z[j - 1] && x == x))) { z[j] = z[j - 1]; --j; }
+        z[j] = x;
+    }
+    long long j = large ? cnt - (long long)k : (long long)k - 1;
+    return mc_da3{{z[j], 0.0, (double)cnt}};
+}
+
+/* value (r, c) of the array, 0-based: (value, error, tag); outside it: #REF! */
+MC_HD mc_da3 da_pick(const double *sv, const double *se, const double *st, double n, long long w,
+                     double r, double c) {
+    if (!(0.0 <= r && r < n && 0.0 <= c && c < (double)w)) return mc_da3{{0.0, MC_DA_REF, 0.0}};
+    long long p = (long long)r * w + (long long)c;
+    return mc_da3{{sv[p], se[p], st[p]}};
+}
+
+/* MATCH(key, array, 0) of a number or a logical key (blank: 0): (position, error) */
+MC_HD mc_da2 da_match(const double *sv, const double *se, const double *st, double n,
+                      double key, double ktag) {
+    if (ktag == 3.0) { key = 0.0; ktag = 0.0; }
+    for (long long i = 0; i < (long long)n; ++i)
+        if (se[i] == 0.0 && st[i] == ktag && sv[i] == key) return mc_da2{{(double)(i + 1), 0.0}};
+    return mc_da2{{0.0, MC_DA_NA}};
+}
+"""
+
+DYNARRAY_RUNTIME: str = "".join(f"#define {k} {v!r}\n" for k, v in _CONSTANTS.items()) + _BODY
