@@ -92,3 +92,19 @@ def test_numba_plan_refuses_sections_scaled_differently():
 
     with pytest.raises(NotFusable, match="scaled differently"):
         format_plan("0,;-0", 1e6, 0)
+
+
+try:   # the CUDA runtime's format harness, compiled for the host (a fixture of that module)
+    from tests.test_cupy_text_formats import harness  # noqa: F401
+except pytest.skip.Exception:   # no numba
+    @pytest.fixture
+    def harness():
+        pytest.skip("numba is not installed")
+
+
+def test_cuda_twin_plans_write_the_references_text(harness):
+    """The CUDA runtime's twin of the plans on the same formats."""
+    from tests import test_cupy_text_formats as cuda
+
+    for fmt in ["0E+00", "00E+0", "##0E-0", K_FORMAT, '0.0,;(0.0,);"-"']:
+        assert cuda._twin(harness, cuda.NUMBERS, fmt) == cuda._reference(cuda.NUMBERS, fmt), fmt
