@@ -6,7 +6,8 @@ The numpy reference (:func:`engine.functions.text.text_`) prepares a format per 
 Everything that depends only on the format is done here, once: pycel's own tokenizer splits
 each section, and the plan keeps its tokens as the runtime walks them.  A format this
 module cannot mirror exactly raises :class:`NotFusable` (the cell stays with numpy):
-fractions, a 1904 workbook's dates, tokens pycel reads differently once weekday names are
+fractions, a 1904 workbook's dates, positive and negative sections scaled differently
+(``0,;-0``: a plan holds one divisor), tokens pycel reads differently once weekday names are
 written out, literals with ``#`` (the result could read as an error code).
 
 Plan (floats; offsets relative to the plan's start unless said otherwise):
