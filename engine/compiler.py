@@ -18,6 +18,7 @@ import numpy as np
 
 from . import ir
 from ._computed_refs import ReferenceCode
+from ._ragged import Ragged, check_uniform
 from ._segments import Slot, concat_operands, segmented
 from .functions import EXTERNAL_DATA, arity_error
 from .functions import lookup as lookup_function
@@ -347,6 +348,7 @@ class Compiler(ReferenceCode):
                 default = (0 if k < 2 else base.declared_shape[k - 2])
                 x, e = scalar_number(c(env) if c else None, default)
                 if e is not None and e.any():
+                    check_uniform(e != 0)  # an error in some trials only: per group
                     return error(VALUE, trials(*[c(env) for c in rest if c]))
                 parts.append(np.trunc(x))
             n = max(len(p) for p in parts)
@@ -363,6 +365,8 @@ class Compiler(ReferenceCode):
                 results.append(env.area(area))
             if len(results) == 1:
                 return results[0]
+            if any(isinstance(r, Grid) and r.shape != (1, 1) for r in results):
+                raise Ragged(inverse.ravel())  # ranges of several sizes: per group of trials
             return _pick(results, inverse.ravel())
 
         return run

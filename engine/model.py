@@ -14,6 +14,7 @@ import numpy as np
 from . import ir
 from ._batches import BATCH_MIN, Batches
 from ._gcpause import paused
+from ._ragged import Ragged, compute_by_groups
 from .compiler import Code, CompileInfo, compile_formula, stream_id
 from .errors import FormulaError, LimitError, SpecError, UnsupportedError
 from .functions._epoch import use_date1904
@@ -680,6 +681,8 @@ class Env:
                     exc.args = (f"{ref}: {exc}",)
                 exc.names_cell = True  # type: ignore[attr-defined]
             raise
+        except Ragged as exc:  # shapes differ between trials: one group of trials at a time
+            return compute_by_groups(self, ref, exc.key)
         except Exception as exc:  # a bug or a case the library does not handle: contain it
             log.warning("%s: internal error evaluating %s: %r", ref, ir.unparse(cc.node, ref.sheet), exc)
             self.crashes[ref] = f"{type(exc).__name__}: {exc}"

@@ -1,9 +1,10 @@
 """Dynamic-array functions whose result size depends on the data: FILTER, UNIQUE.
 
-Per trial the result may have a different number of rows.  The engine keeps one fixed-shape
-array for all trials: as many rows as the largest trial's result, with the rows a trial does
-not have left blank (aggregates over the array skip them, as Excel's spill range would end
-there).  An empty result is ``if_empty`` when given, else #CALC! (kept as #VALUE!, the nearest
+Per trial the result may have a different number of rows.  Where the trials of a chunk keep
+the same number of rows the result is one array for all of them; where they differ the
+function raises :class:`engine._ragged.Ragged` and the cell is evaluated once per group of
+trials with one number of rows (never padded: a blank row would count as a criterion or a
+value, and a trial's result would depend on the other trials of its chunk).  An empty result is ``if_empty`` when given, else #CALC! (kept as #VALUE!, the nearest
 code Excel's ERROR.TYPE knows).
 """
 
@@ -13,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from .._ragged import check_uniform
 from ..values import VALUE, Grid, Kind, Vec, blank, error, first_error, to_bool, trials
 from . import register
 from .lookup import gather
@@ -69,9 +71,13 @@ def filter_(array: Vec | Grid, include: Vec | Grid, if_empty: Vec | Grid | None 
         if e is not None:
             err = first_error(err, np.broadcast_to(e, n).copy())
     counts = keep.sum(axis=1)
+    check_uniform(counts)  # rows differ between trials: the cell runs per group of trials
     width = int(counts.max()) if n else 0
     if width == 0:
-        return error(int(err.max())) if err is not None and err.any() else _empty(if_empty, n)
+        if err is not None and err.any():
+            check_uniform(err)
+            return error(int(err[0]))
+        return _empty(if_empty, n)
     order = np.argsort(~keep, axis=1, kind="stable")[:, :width]
     idx = np.where(np.arange(width)[None, :] < counts[:, None], order, -1)
     out = _pick_rows(g.cells, idx)
@@ -135,6 +141,7 @@ def unique(array: Vec | Grid, by_col: Vec | None = None, exactly_once: Vec | Non
             key = tuple(_key(c.scalar(t if len(c) > 1 else 0)) for c in row)
             seen.setdefault(key, []).append(r)
         picks.append([v[0] for v in seen.values() if not once or len(v) == 1])
+    check_uniform(np.array([len(p) for p in picks]))
     width = max(len(p) for p in picks)
     if width == 0:
         return error(VALUE)
