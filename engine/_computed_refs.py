@@ -6,7 +6,7 @@ range operator can span to it and a function that treats a reference apart from 
 skips the text of a referenced cell but coerces a text value) sees a reference.  Each such
 node compiles to a function ``env -> (sheet, boxes, errors)``: per trial the rectangle
 ``r1 c1 r2 c2`` it names and the trial's error code; :func:`boxes_value` reads the cells
-(one range once when every trial names the same one).
+(one range once when every trial names the same one, else per group of trials).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import numpy as np
 
 from . import ir
 from ._ir_passes import selector_index
+from ._ragged import Ragged, check_uniform
 from .functions._args import as_vec, scalar_number
 from .values import REF, VALUE, Grid, Kind, Vec, error
 
@@ -249,41 +250,17 @@ def sheet_of(node: ir.Node) -> str | None:
 
 def boxes_value(env: Env, sheet: str, box: np.ndarray, code: np.ndarray) -> Vec | Grid:
     """The cells of the reference each trial takes (``box`` rows r1 c1 r2 c2, ``code`` the
-    trials' errors): one range read once when every trial takes the same one."""
+    trials' errors): one range read once when every trial takes the same one; where the
+    trials take different ones, the cell is evaluated once per group of trials taking one
+    (:class:`engine._ragged.Ragged`: a union of the ranges padded with blanks would count
+    blanks and rows a trial's own range does not have)."""
     box = np.array(box, dtype=np.int64)
     box[code != 0] = 0
-    uniq = np.unique(box, axis=0)
+    uniq, inverse = np.unique(box, axis=0, return_inverse=True)
     if len(uniq) == 1:
         u = uniq[0]
         if not u.any():
+            check_uniform(code)
             return error(int(code[0]), len(code))
         return env.area(ir.Area(sheet, *(int(x) for x in u)))
-    return _ranges_per_trial(env, sheet, box, code)
-
-
-def _ranges_per_trial(env: Env, sheet: str, box: np.ndarray, code: np.ndarray) -> Grid:
-    """A range that differs per trial (``A1:INDEX(A:A, n)`` with n drawn): the cells of the
-    union of the ranges, empty in the trials whose range leaves them out (so aggregates see
-    each trial's range); the error in the first cell for trials whose range is invalid."""
-    from .values import broadcast, select
-
-    n = len(box)
-    bad = code != 0
-    ok = box[~bad]
-    r1, c1 = int(ok[:, 0].min()), int(ok[:, 1].min())
-    r2, c2 = int(ok[:, 2].max()), int(ok[:, 3].max())
-    g = env.area(ir.Area(sheet, r1, c1, r2, c2))
-    empty = Vec(Kind.BLANK, np.zeros(n))
-    cells = []
-    for i, line in enumerate(g.cells):
-        r = r1 + i
-        row_in = (box[:, 0] <= r) & (r <= box[:, 2]) & ~bad
-        out = []
-        for j, v in enumerate(line):
-            inside = row_in & (box[:, 1] <= c1 + j) & (c1 + j <= box[:, 3])
-            out.append(v if inside.all() else select(inside, broadcast(v, n), empty))
-        cells.append(out)
-    if bad.any() and cells and cells[0]:
-        err = Vec(Kind.NUM, np.zeros(n), code.astype(np.uint8))
-        cells[0][0] = select(bad, err, broadcast(cells[0][0], n))
-    return Grid(cells, g.area)
+    raise Ragged(inverse.ravel())

@@ -13,6 +13,7 @@ path stays as it is.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -152,6 +153,30 @@ def compute_by_groups(env: Env, ref: CellRef, key: np.ndarray) -> Vec:
                                           in zip(arrays, values, strict=True)], n)
                                  for c in range(cols)] for r in range(rows)])
     return out
+
+
+def evaluate_by_groups(env: Env, run: Callable[[Env], Vec | Grid], key: np.ndarray) -> Vec | Grid:
+    """``run`` (a formula's code outside any cell) once per group of trials with one ``key``;
+    the groups' arrays of different sizes meet in the largest, #N/A past a group's own."""
+    n = env.n
+    key = np.broadcast_to(np.asarray(key), (n,))
+    group = np.unique(key, return_inverse=True)[1].ravel()
+    parts: list[tuple[np.ndarray, Vec | Grid]] = []
+    for k in range(int(group.max()) + 1):
+        idx = np.flatnonzero(group == k)
+        sub = _sub_env(env, idx)
+        try:
+            out = run(sub)
+        except Ragged as exc:
+            out = evaluate_by_groups(sub, run, exc.key)
+        parts.append((idx, out))
+    if not any(isinstance(v, Grid) for _, v in parts):
+        return scatter(parts, n)  # type: ignore[arg-type]
+    grids = [(idx, v if isinstance(v, Grid) else None) for idx, v in parts]
+    rows, cols = _declared_shape(None, grids)
+    return Grid([[scatter([(idx, _element(g, v if isinstance(v, Vec) else error(NA), r, c))
+                           for (idx, g), (_, v) in zip(grids, parts, strict=True)], n)
+                  for c in range(cols)] for r in range(rows)])
 
 
 def _declared_shape(array_ref: str | None, arrays: list) -> tuple[int, int]:

@@ -14,7 +14,7 @@ import numpy as np
 from . import ir
 from ._batches import BATCH_MIN, Batches
 from ._gcpause import paused
-from ._ragged import Ragged, compute_by_groups
+from ._ragged import Ragged, compute_by_groups, evaluate_by_groups
 from .compiler import Code, CompileInfo, compile_formula, stream_id
 from .errors import FormulaError, LimitError, SpecError, UnsupportedError
 from .functions._epoch import use_date1904
@@ -162,7 +162,10 @@ class Model:
         n = max([len(v) for v in values.values()] + [1])
         env = Env(self, n=n, now=excel_now(), seed=seed)
         env.values.update(values)
-        return code(env)
+        try:
+            return code(env)
+        except Ragged as exc:  # shapes differ between trials: one group of trials at a time
+            return evaluate_by_groups(env, code, exc.key)
 
     # ------------------------------------------------------------ addresses
     def ref(self, text: str, default_sheet: str | None = None) -> CellRef:

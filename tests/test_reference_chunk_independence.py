@@ -40,6 +40,7 @@ PLAIN = {
     "K8": f"=ROWS({F}(A1:A8,C1:C8=\"b\"))",
     "K9": "=COUNTBLANK(OFFSET(A1,0,0,E1,2))+ROWS(OFFSET(A1,0,0,E1,1))",
     "K10": f"=COUNTA({U}(C1:C8))",
+    "K11": "=COUNTBLANK(A1:INDEX(A1:A12,E1+6))*100+COUNT(OFFSET(A1,0,0,E1,1):A2)",
 }
 SPILLS = {"M1": ("M1:M3", f"={F}(A1:A8,C1:C8=\"a\")"),   # row 2, 3: #N/A where not kept
           "N1": ("N1:N3", f"={U}(D1:D8)")}
