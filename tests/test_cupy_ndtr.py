@@ -24,6 +24,12 @@ _WRAP = r"""
 extern "C" void mc_ndtr_many(const double *x, double *out, long long n) {
     for (long long i = 0; i < n; ++i) out[i] = ndtr(x[i]);
 }
+extern "C" void mc_erf_many(const double *x, double *out, long long n) {
+    for (long long i = 0; i < n; ++i) out[i] = mc_cephes_erf(x[i]);
+}
+extern "C" void mc_erfc_many(const double *x, double *out, long long n) {
+    for (long long i = 0; i < n; ++i) out[i] = mc_cephes_erfc(x[i]);
+}
 extern "C" void mc_ndtri_many(const double *x, double *out, long long n) {
     for (long long i = 0; i < n; ++i) out[i] = ndtri(x[i]);
 }
@@ -71,6 +77,16 @@ def test_ndtr_is_scipys_bit_for_bit(twins):
     bad = np.flatnonzero(got != want)
     assert bad.size == 0, (x[bad[:5]], got[bad[:5]], want[bad[:5]], bad.size)
     assert np.isnan(twins("mc_ndtr_many", np.array([np.nan])))[0]
+
+
+@pytest.mark.parametrize("name", ["erf", "erfc"])
+def test_erf_and_erfc_are_scipys_bit_for_bit(twins, name):
+    """scipy.special's erf and erfc are Cephes' too: equal on both signs, at 1 and 8 (the
+    branches), -0 (erf keeps its sign), the tails and infinities."""
+    x = _points(np.random.default_rng(3)) / np.sqrt(2.0)
+    got, want = twins(f"mc_{name}_many", x), getattr(special, name)(x)
+    assert np.array_equal(got, want)
+    assert np.array_equal(np.signbit(got), np.signbit(want))
 
 
 def test_ndtri_is_scipys(twins):

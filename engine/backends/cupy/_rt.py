@@ -112,15 +112,11 @@ MC_HD double mc_p1evl(double x, const double *c, int n) {   /* x^n + c[0] x^(n-1
    approximations, constants and branches of scipy.special's ndtr, so that NORM.DIST gives the
    numba backend's numbers bit for bit (libm's erfc differed in the last place, and
    NORM.INV(NORM.DIST(m,..)) missed m by 7e-15).  Only exp is the platform's. */
-MC_HD double mc_cephes_erfc(double a);
-MC_HD double mc_cephes_erf(double x) {           /* |x| <= 1: x T(x^2) / U(x^2) */
+MC_HD double mc_cephes_erf_small(double x) {     /* |x| <= 1: x T(x^2) / U(x^2) */
     const double T[5] = {9.60497373987051638749E0, 9.00260197203842689217E1,
         2.23200534594684319226E3, 7.00332514112805075473E3, 5.55923013010394962768E4};
     const double U[5] = {3.35617141647503099647E1, 5.21357949780152679795E2,
         4.59432382970980127987E3, 2.26290000613890934246E4, 4.92673942608635921086E4};
-    if (x != x) return x;
-    if (x < 0.0) return -mc_cephes_erf(-x);
-    if (x > 1.0) return 1.0 - mc_cephes_erfc(x);
     double z = x * x;
     return x * mc_polevl(z, T, 4) / mc_p1evl(z, U, 5);
 }
@@ -140,7 +136,7 @@ MC_HD double mc_cephes_erfc(double a) {          /* exp(-a^2) P(|a|)/Q(|a|), P/Q
         3.36907645100081516050E0};
     if (a != a) return a;
     double x = fabs(a);
-    if (x < 1.0) return 1.0 - mc_cephes_erf(a);
+    if (x < 1.0) return 1.0 - (a < 0.0 ? -mc_cephes_erf_small(-a) : mc_cephes_erf_small(a));
     double z = -a * a;
     if (z < -7.09782712893383996843E2) return a < 0.0 ? 2.0 : 0.0;   /* MAXLOG: underflow */
     z = exp(z);
@@ -148,6 +144,12 @@ MC_HD double mc_cephes_erfc(double a) {          /* exp(-a^2) P(|a|)/Q(|a|), P/Q
                        : (z * mc_polevl(x, R, 5)) / mc_p1evl(x, S, 6);
     if (a < 0.0) y = 2.0 - y;
     return y != 0.0 ? y : (a < 0.0 ? 2.0 : 0.0);
+}
+MC_HD double mc_cephes_erf(double x) {           /* odd; 1 - erfc(x) beyond 1 */
+    if (x != x) return x;
+    double ax = x < 0.0 ? -x : x;
+    double r = ax > 1.0 ? 1.0 - mc_cephes_erfc(ax) : mc_cephes_erf_small(ax);
+    return x < 0.0 ? -r : r;
 }
 MC_HD double ndtr(double a) {                    /* scipy.special.ndtr */
     if (a != a) return a;
