@@ -305,8 +305,17 @@ def _leaps_upto(y: np.ndarray) -> np.ndarray:
 
 # ------------------------------------------------------------------ working days
 def _holidays(h: Any) -> tuple[np.ndarray, np.ndarray | None]:
+    """Holidays the same in every trial (the numba kernel's constants) as days, and their
+    first error."""
+    serials, err = _holiday_serials(h)
+    return _to_day(serials[:, 0]), err
+
+
+def _holiday_serials(h: Any) -> tuple[np.ndarray, np.ndarray | None]:
+    """The holiday serials as a (cells, trials) array (trials 1 where every cell is the same in
+    all trials) and their first error; blank cells are no holiday."""
     if h is ABSENT or h is None:
-        return np.zeros(0, dtype="datetime64[D]"), None
+        return np.zeros((0, 1)), None
     cells = list(h.flat()) if isinstance(h, Grid) else [h]
     vals, err = [], None
     for c in cells:
@@ -314,8 +323,26 @@ def _holidays(h: Any) -> tuple[np.ndarray, np.ndarray | None]:
             continue
         x, e = coerce(c, atp=True, dates=True)
         err = first_error(err, e)
-        vals.append(float(x[0]))
-    return _to_day(np.array(vals, dtype=np.float64)), err
+        vals.append(np.floor(np.nan_to_num(np.asarray(x, dtype=np.float64))))
+    if not vals:
+        return np.zeros((0, 1)), err
+    n = max(len(v) for v in vals)
+    return np.stack([np.broadcast_to(v, (n,)) for v in vals]), err
+
+
+def _by_holidays(n: int, hol: np.ndarray, compute: Any) -> np.ndarray:
+    """``compute(trials, holiday_days)`` for every trial, with each trial's own holidays: one
+    call where the holidays are the same in every trial, else one per distinct set (a trial's
+    value never depends on the other trials of its chunk)."""
+    n = max(n, hol.shape[1])
+    if hol.shape[1] == 1 or (hol == hol[:, :1]).all():
+        return np.broadcast_to(compute(slice(None), _to_day(hol[:, 0])), (n,))
+    sets, which = np.unique(hol.T, axis=0, return_inverse=True)
+    out = np.empty(n)
+    for g, days in enumerate(sets):
+        trials = np.flatnonzero(which.ravel() == g)
+        out[trials] = compute(trials, _to_day(days))
+    return out
 
 
 def _to_day(s: np.ndarray) -> np.ndarray:
@@ -339,12 +366,12 @@ def networkdays_intl(start: Arg, end: Arg, weekend: Any = ABSENT, holidays: Any 
 def _networkdays(start: Arg, end: Arg, holidays: Any, mask: str, e0: np.ndarray | None) -> Vec:
     s1, e1 = coerce(start, atp=True, dates=True)
     s2, e2 = coerce(end, atp=True, dates=True)
-    hol, e3 = _holidays(holidays)
-    n = max(len(s1), len(s2))
+    hol, e3 = _holiday_serials(holidays)
+    n = max(len(s1), len(s2), hol.shape[1])
     s1, s2 = np.broadcast_to(np.floor(s1), (n,)), np.broadcast_to(np.floor(s2), (n,))
     lo, hi = _to_day(np.minimum(s1, s2)), _to_day(np.maximum(s1, s2))
-    count = np.busday_count(lo, hi + np.timedelta64(1, "D"), weekmask=mask,
-                            holidays=hol).astype(np.float64)
+    count = _by_holidays(n, hol, lambda t, days: np.busday_count(
+        lo[t], hi[t] + np.timedelta64(1, "D"), weekmask=mask, holidays=days).astype(np.float64))
     count = np.where(s2 < s1, -count, count)
     bad = _bad_serial(s1) | _bad_serial(s2)
     return result(count, first_error(e1, e2, e0, e3, np.where(bad, NUM, 0).astype(np.uint8)))
@@ -365,14 +392,18 @@ def workday_intl(start: Arg, days_: Arg, weekend: Any = ABSENT, holidays: Any = 
 def _workday(start: Arg, days_: Arg, holidays: Any, mask: str, e0: np.ndarray | None) -> Vec:
     s, e1 = coerce(start, atp=True, dates=True)
     k, e2 = coerce(days_, atp=True)
-    hol, e3 = _holidays(holidays)
-    n = max(len(s), len(k))
+    hol, e3 = _holiday_serials(holidays)
+    n = max(len(s), len(k), hol.shape[1])
     s, k = np.broadcast_to(np.floor(s), (n,)), np.broadcast_to(np.trunc(k), (n,)).astype(np.int64)
     day = _to_day(s)
-    ahead = np.busday_offset(day, k, roll="backward", weekmask=mask, holidays=hol)
-    behind = np.busday_offset(day, k, roll="forward", weekmask=mask, holidays=hol)
-    out_day = np.where(k > 0, ahead, np.where(k < 0, behind, day))
-    real = (out_day - _BASE).astype(np.int64)
+
+    def shifted(t: Any, days: np.ndarray) -> np.ndarray:
+        ahead = np.busday_offset(day[t], k[t], roll="backward", weekmask=mask, holidays=days)
+        behind = np.busday_offset(day[t], k[t], roll="forward", weekmask=mask, holidays=days)
+        out_day = np.where(k[t] > 0, ahead, np.where(k[t] < 0, behind, day[t]))
+        return (out_day - _BASE).astype(np.int64).astype(np.float64)
+
+    real = _by_holidays(n, hol, shifted).astype(np.int64)
     out = np.where(real >= 61, real, real - 1).astype(np.float64) - date_shift()
     bad = _bad_serial(s) | _bad_serial(out)
     return result(out, first_error(e1, e2, e0, e3, np.where(bad, NUM, 0).astype(np.uint8)))
