@@ -185,7 +185,10 @@ def test_cuda_kernel_of_array_formulas(tmp_path):
     assert_same(job, run(HostCudaBackend(tmp_path), job, 400), run(NumpyBackend(), job, 400))
     if NVCC is not None and shutil.which("nvcc"):
         _nvcc_ptx(HostCudaBackend.source_of(job), tmp_path, "arrays")
-    # fits have CUDA twins since session 23 (tests/test_numba_fits.py checks them)
+    # a fit runs on the CPU (its CUDA twins, checked in tests/test_numba_fits.py, are not
+    # within 1e-12 of numpy on ill-conditioned fits)
+    from engine.backends.cupy._codegen import NotTranslatable
+
     fit = workbook(tmp_path, {"G1": ("G1:H1", "=LINEST(A1:A3,B1:B3)")})
-    assert "fit_table(" in HostCudaBackend.source_of(job_for(fit, INPUTS, ["Sheet1!G1"],
-                                                              trials=10))
+    with pytest.raises(NotTranslatable, match="fit_table"):
+        HostCudaBackend.source_of(job_for(fit, INPUTS, ["Sheet1!G1"], trials=10))
