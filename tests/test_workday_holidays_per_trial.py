@@ -15,26 +15,10 @@ from engine.backends.numpy import NumpyBackend
 from engine.model import Model
 from engine.simulate import prepare
 from engine.spec import InputSpec, SimulationSpec
+from tests.test_backend_numba import run
 
 TRIALS = 400
 START = 45292.0  # 2024-01-01, a Monday
-
-
-def _run(job, chunk: int) -> tuple[dict, dict, dict]:
-    be = NumpyBackend()
-    outs: dict = {c: [] for c in job.program.outputs}
-    errs: dict = {c: [] for c in job.program.outputs}
-    ins: dict = {c: [] for c in job.distributions}
-    for start in range(0, job.trials, chunk):
-        res = be.run(job, start, min(chunk, job.trials - start))
-        for c in outs:
-            outs[c].append(res.outputs[c])
-            errs[c].append(res.errors[c])
-        for c in ins:
-            ins[c].append(res.inputs[c])
-    return ({k: np.concatenate(v) for k, v in outs.items()},
-            {k: np.concatenate(v) for k, v in errs.items()},
-            {k: np.concatenate(v) for k, v in ins.items()})
 
 
 def _job():
@@ -64,8 +48,8 @@ def _serial(day: np.datetime64) -> float:
 
 def test_each_trial_uses_its_own_holidays():
     job = _job()
-    whole, whole_err, ins = _run(job, TRIALS)
-    single, single_err, _ = _run(job, 1)
+    whole, whole_err, ins = run(NumpyBackend(), job, TRIALS)
+    single, single_err, _ = run(NumpyBackend(), job, 1)
     for cell in whole:
         assert np.array_equal(whole[cell], single[cell]), cell
         assert np.array_equal(whole_err[cell], single_err[cell]), cell
