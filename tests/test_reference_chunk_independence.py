@@ -40,6 +40,7 @@ PLAIN = {
     "K8": f"=ROWS({F}(A1:A8,C1:C8=\"b\"))",
     "K9": "=COUNTBLANK(OFFSET(A1,0,0,E1,2))+ROWS(OFFSET(A1,0,0,E1,1))",
     "K10": f"=COUNTA({U}(C1:C8))",
+    "K12": f"=SUM({F}(A1:A8,A1:A8>4))*B1+SUM(OFFSET(A1,0,0,3+0*E1,1))",  # one shape
     "K11": "=COUNTBLANK(A1:INDEX(A1:A12,E1+6))*100+COUNT(OFFSET(A1,0,0,E1,1):A2)",
 }
 SPILLS = {"M1": ("M1:M3", f"={F}(A1:A8,C1:C8=\"a\")"),   # row 2, 3: #N/A where not kept
@@ -68,10 +69,10 @@ def _model(path: Path) -> Model:
     return Model.open(path)
 
 
-def _job(model: Model) -> Job:
+def _job(model: Model, outputs: list[str] = OUTPUTS) -> Job:
     inputs = [InputSpec(f"Sheet1!B{r}", "triangular", {"min": 0.0, "mode": 0.5, "max": 1.0})
               for r in range(1, 5)]
-    spec = SimulationSpec(inputs=inputs, outputs=[f"Sheet1!{c}" for c in OUTPUTS],
+    spec = SimulationSpec(inputs=inputs, outputs=[f"Sheet1!{c}" for c in outputs],
                           trials=TRIALS, seed=11)
     return prepare(model, spec)
 
@@ -133,3 +134,19 @@ def test_values_are_excels(runs):
     one = k3 == 1.0
     assert (at("N2")[0][one] == at("N1")[0][one]).all() and (at("N3")[1][one] == 0).all()
     assert ((at("N3")[1] == 7) == (k3 == 2.0)).all()
+
+
+def test_one_shape_in_every_trial_stays_vectorized(runs, monkeypatch):
+    """Where every trial of the chunk keeps the same rows and range, the cell runs once for
+    the whole chunk (no per-group evaluation)."""
+    import engine.model
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("evaluated per group of trials")
+
+    model, (v, e), _ = runs
+    monkeypatch.setattr(engine.model, "compute_by_groups", refuse)
+    vals, errs = _run(_job(model, ["K12"]), 1000)
+    ref = model.ref("Sheet1!K12")
+    np.testing.assert_array_equal(vals[ref], v[ref])
+    assert (errs[ref] == 0).all()
