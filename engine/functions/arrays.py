@@ -3,7 +3,8 @@ CHOOSEROWS, TAKE, DROP, TOCOL, TOROW, WRAPROWS, WRAPCOLS, EXPAND, TRIMRANGE, SOR
 SEQUENCE.
 
 Sizes and indexes (``rows``, ``col_num``, ``wrap_count``, ...) fix the shape of the result, so
-they must be the same in every trial; a size that varies between trials is #VALUE!.  Values
+they are one number for all the trials of a chunk: where they differ, the cell is evaluated
+once per group of trials with one size (:mod:`engine._ragged`).  Values
 are moved as whole per-trial vectors, so a random cell keeps its stream wherever it lands.
 SORT and SORTBY order each trial on its own (a different permutation per trial).
 """
@@ -17,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from .._ragged import check_uniform
 from ..values import (
     NA,
     NUM,
@@ -97,8 +99,14 @@ def _omitted(v: Arg) -> bool:
 
 
 def _number(v: Arg) -> float:
-    """One number, the same in every trial (else the error it is, or #VALUE!)."""
+    """One number, the same in every trial (else the error it is, or #VALUE!); where the
+    trials of a chunk differ, the cell runs once per group of trials with one number."""
     data, err = scalar_number(v)
+    if len(data) > 1 or (err is not None and len(err) > 1):
+        e = np.zeros(1) if err is None else err.astype(np.float64)
+        d = np.where(np.broadcast_to(e, data.shape) != 0, 0.0, data) if len(data) > 1 else data
+        n = max(len(d), len(e))
+        check_uniform(np.stack([np.broadcast_to(e, (n,)), np.broadcast_to(d, (n,))], axis=1))
     if err is not None and err.any():
         codes = np.unique(err)
         raise _Fail(int(err[0]) if len(codes) == 1 and err[0] else VALUE)
@@ -277,6 +285,7 @@ def _flatten(array: Arg, ignore: Arg, scan_by_column: Arg) -> list[Vec] | Grid:
         if how & 2 and c.err is not None:
             keep[:, k] &= np.broadcast_to(c.err == 0, n)
     counts = keep.sum(axis=1)
+    check_uniform(counts)  # cells kept differ between trials: the cell runs per group
     width = int(counts.max()) if n else 0
     if width == 0:
         raise _Fail(VALUE)  # #CALC!
