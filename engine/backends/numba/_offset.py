@@ -15,14 +15,24 @@ bounded is left to numpy, as is a range of more than one cell.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ... import ir
-from ...values import REF
+from ...values import NA, REF
 from ._values import KBLANK, KBOOL, KNUM, NotFusable, Val, lit
 
 if TYPE_CHECKING:
-    pass
+    from ...model import Model
+
+
+@dataclass(frozen=True)
+class OffsetAt:
+    """Element (r, c) of the result of ``call`` (an OFFSET, the whole of an array formula)."""
+
+    call: ir.Call
+    r: int
+    c: int
 
 MAX_OFFSET_CELLS = 64   # cells one OFFSET may name over its arguments' bounds
 
@@ -32,15 +42,16 @@ class OffsetMixin:
 
     if TYPE_CHECKING:  # provided by the Generator this is mixed into
         override: dict[int, Val]
+        model: Model
         array_ir: list[object]
 
         def value(self, expr: str) -> str: ...
         def expr(self, node: ir.Node) -> Val: ...
         def number(self, node: ir.Node | None, default: float | None = None) -> Val: ...
 
-    def fn_offset(self, node: ir.Call) -> Val:
-        from ...workbook import CellRef
-
+    def _offset_parts(self, node: ir.Call) -> tuple[ir.Area, list[tuple[str, int, int]]]:
+        """The base range and (truncated value, lowest, highest) of rows, cols, height and
+        width (an argument that may be an error or is unbounded is left to numpy)."""
         args = node.args
         if not 3 <= len(args) <= 5:
             raise NotFusable("OFFSET with a wrong number of arguments")
@@ -63,23 +74,30 @@ class OffsetMixin:
             t = lit(float(math.trunc(v.lo))) if v.lo == v.hi else \
                 self.value(f"np.trunc({v.v})")
             parts.append((t, math.trunc(v.lo), math.trunc(v.hi)))
-        (dr, r_lo, r_hi), (dc, c_lo, c_hi), (h, _, h_hi), (w, _, w_hi) = parts
-        if h_hi > 1 or w_hi > 1:
-            raise NotFusable("OFFSET of more than one cell in some trials (numpy's value "
-                             "depends on the other trials of its chunk)")
-        rows, cols = r_hi - r_lo + 1, c_hi - c_lo + 1
-        if rows * cols > MAX_OFFSET_CELLS:
-            raise NotFusable(f"OFFSET that may name {rows * cols} cells")
+        return base, parts
+
+    def _pick_cell(self, base: ir.Area, rows: tuple[int, int], cols: tuple[int, int],
+                   dr: str, dc: str, extra: list[tuple[str, int]]) -> Val:
+        """The cell base.r1 + dr, base.c1 + dc (dr within ``rows``, dc within ``cols``), or
+        the error of the first of ``extra`` (condition, code) that holds (CHOOSE of
+        references)."""
+        from ...workbook import CellRef
+
+        (r_lo, r_hi), (c_lo, c_hi) = rows, cols
+        nrows, ncols = r_hi - r_lo + 1, c_hi - c_lo + 1
+        if nrows * ncols > MAX_OFFSET_CELLS:
+            raise NotFusable(f"OFFSET that may name {nrows * ncols} cells")
         options: list[ir.Node] = []
         for i in range(r_lo, r_hi + 1):
             for j in range(c_lo, c_hi + 1):
                 r, c = base.r1 + i, base.c1 + j
                 options.append(ir.Ref(CellRef(base.sheet, r, c)) if r >= 1 and c >= 1 and
                                r <= ir.MAX_ROW and c <= ir.MAX_COL else ir.Err(REF))
-        options.append(ir.Err(REF))
-        bad = self.value(f"({h} < 1.0) | ({w} < 1.0)")
-        k = self.value(f"sel({bad}, {lit(float(len(options)))}, ({dr} - {lit(float(r_lo))}) * "
-                       f"{lit(float(cols))} + ({dc} - {lit(float(c_lo))}) + 1.0)")
+        k = f"({dr} - {lit(float(r_lo))}) * {lit(float(ncols))} + ({dc} - {lit(float(c_lo))}) + 1.0"
+        for cond, err in reversed(extra):
+            options.append(ir.Err(err))
+            k = f"sel({cond}, {lit(float(len(options)))}, {k})"
+        k = self.value(k)
         place = ir.Array(((ir.Num(-1.0),),))   # stands for the choice in CHOOSE
         pick = ir.Call("CHOOSE", (place, *options))
         self.array_ir.append(pick)
@@ -88,3 +106,53 @@ class OffsetMixin:
             return self.expr(pick)
         finally:
             self.override.pop(id(place), None)
+
+    def fn_offset(self, node: ir.Call) -> Val:
+        base, parts = self._offset_parts(node)
+        (dr, r_lo, r_hi), (dc, c_lo, c_hi), (h, _, h_hi), (w, _, w_hi) = parts
+        if h_hi > 1 or w_hi > 1:
+            raise NotFusable("OFFSET of more than one cell in some trials (numpy's value "
+                             "depends on the other trials of its chunk)")
+        bad = f"({h} < 1.0) | ({w} < 1.0)"
+        return self._pick_cell(base, (r_lo, r_hi), (c_lo, c_hi), dr, dc, [(bad, REF)])
+
+    def offset_at(self, node: OffsetAt) -> Val:
+        """Element (r, c) of an array formula whose whole formula is an OFFSET: the trial's
+        range spread as ``Env.array_element`` spreads it (one row repeated down, one column
+        across, #N/A past the range), #REF! in every cell where the range is off the sheet
+        or its height or width is below 1."""
+        base, parts = self._offset_parts(node.call)
+        (dr, r_lo, r_hi), (dc, c_lo, c_hi), (h, h_lo, h_hi), (w, w_lo, w_hi) = parts
+        if h_hi <= 1 and w_hi <= 1:   # one cell (or #REF!) in every trial
+            return self.fn_offset(node.call)
+        sheet = self.model.workbook.sheets.get(base.sheet)
+        if sheet is None:
+            raise NotFusable("OFFSET of a sheet the workbook does not have")
+        # numpy reads the range clipped to the sheet's cells (a smaller range); kept out
+        if base.r1 + r_hi + h_hi - 1 > max(sheet.max_row, 1) or \
+                base.c1 + c_hi + w_hi - 1 > max(sheet.max_col, 1):
+            raise NotFusable("OFFSET that may reach past the sheet's cells")
+        bad = f"({h} < 1.0) | ({w} < 1.0)"
+        if base.r1 + r_lo < 1:
+            bad += f" | ({dr} < {lit(float(1 - base.r1))})"
+        if base.c1 + c_lo < 1:
+            bad += f" | ({dc} < {lit(float(1 - base.c1))})"
+        extra = [(bad, REF)]
+        i, j = node.r, node.c
+        na = []
+        if i > 0 and h_hi > 1:   # past the height (a height of 1 repeats down)
+            na.append(f"(({h} > 1.0) & ({h} <= {lit(float(i))}))")
+        if j > 0 and w_hi > 1:
+            na.append(f"(({w} > 1.0) & ({w} <= {lit(float(j))}))")
+        if na:
+            extra.append((" | ".join(na), NA))
+        rr = lit(float(i)) if h_lo > 1 else "0.0" if h_hi <= 1 or i == 0 else \
+            self.value(f"sel({h} > 1.0, {lit(float(i))}, 0.0)")
+        cc = lit(float(j)) if w_lo > 1 else "0.0" if w_hi <= 1 or j == 0 else \
+            self.value(f"sel({w} > 1.0, {lit(float(j))}, 0.0)")
+        ri = 0 if rr == "0.0" else i
+        ci = 0 if cc == "0.0" else j
+        # where bad or past the range the cell picked is ignored: clip into the options
+        row = self.value(f"min(max({dr} + {rr}, {lit(float(r_lo))}), {lit(float(r_hi + ri))})")
+        col = self.value(f"min(max({dc} + {cc}, {lit(float(c_lo))}), {lit(float(c_hi + ci))})")
+        return self._pick_cell(base, (r_lo, r_hi + ri), (c_lo, c_hi + ci), row, col, extra)
