@@ -31,6 +31,7 @@ from ._dynarrays import DynAt, is_dynamic
 from ._fits import FITS as _FITS
 from ._fits import Fit, FitLayout
 from ._index_ref import IndexAt
+from ._offset import OffsetAt
 from ._values import NotFusable
 
 if TYPE_CHECKING:
@@ -158,7 +159,7 @@ class ArrayElements(FitLayout):
         return None
 
     # ------------------------------------------------------------ elements
-    def element(self, node: ir.Node, r: int, c: int) -> ir.Node | IndexAt | DynAt:
+    def element(self, node: ir.Node, r: int, c: int) -> ir.Node | IndexAt | OffsetAt | DynAt:
         """The IR of element (r, c) of ``node``'s value, as ``Env.array_element`` gives it
         to the cell at that offset of the formula's range."""
         self.first_cell = (r, c) == (0, 0)   # a fit is computed by the first cell's element
@@ -169,6 +170,8 @@ class ArrayElements(FitLayout):
             if isinstance(node, ir.Call) and node.name == "INDEX" and not (
                     node.args and is_dynamic(node.args[0])):   # its result's shape
                 return IndexAt(self._single(node), r, c)   # is the generator's (_index_ref)
+            if isinstance(node, ir.Call) and node.name == "OFFSET":   # the trial's range
+                return OffsetAt(self._single(node), r, c)   # spread (_offset)
             return self._single(node)
         got = _position(shape, r, c)
         if got is None:
