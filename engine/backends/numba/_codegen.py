@@ -61,7 +61,7 @@ from ._fits import FITS, FitAt, FitsMixin
 from ._functions import FunctionsMixin
 from ._index_ref import IndexAt
 from ._mixed import SELECTORS, MixedMixin
-from ._offset import OffsetMixin
+from ._offset import OffsetAt, OffsetMixin
 from ._rt_annuity import KERNEL_NAMES as RT_ANNUITY
 from ._rt_calendar import KERNEL_NAMES as RT_CALENDAR
 from ._rt_dynarrays import KERNEL_NAMES as RT_DYNARRAYS
@@ -322,6 +322,8 @@ class Generator(FunctionsMixin, TextMixin, MixedMixin, ConditionalsMixin, FitsMi
             return self.fit_value(node)
         if isinstance(node, IndexAt):   # an element of an array formula's INDEX
             return self.index_at(node)
+        if isinstance(node, OffsetAt):   # an element of an array formula's OFFSET
+            return self.offset_at(node)
         if isinstance(node, DynAt):   # an element of FILTER/UNIQUE/SORT (_dynarrays)
             return self.dyn_element(node)
         if isinstance(node, ir.Call | ir.Unary | ir.Binary) and self.is_constant(node):
