@@ -157,8 +157,8 @@ class ReferenceCode:
         return run
 
     def _indirect_reference(self, node: ir.Call):
-        """INDIRECT(text[, a1]) per trial (the sheet of the first trial's reference; a
-        trial naming another sheet, or no reference, is #REF!)."""
+        """INDIRECT(text[, a1]) per trial (trials naming different sheets run per group of
+        trials naming one; a trial naming no reference is #REF!)."""
         if not 1 <= len(node.args) <= 2:
             return None
         self.info.volatile.add("INDIRECT")
@@ -187,6 +187,10 @@ class ReferenceCode:
                 else:
                     found[t] = None
             sheets = [f[0] for t in texts if (f := found[t]) is not None]
+            if len(set(sheets)) > 1:  # trials naming different sheets: per group
+                names = sorted(set(sheets))
+                raise Ragged(np.array([-1 if (f := found[t]) is None else names.index(f[0])
+                                       for t in texts]))
             sheet = sheets[0] if sheets else here.sheet
             box = np.zeros((len(texts), 4), dtype=np.int64)
             code = np.full(len(texts), REF, dtype=np.uint8)

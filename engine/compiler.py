@@ -403,6 +403,10 @@ class Compiler(ReferenceCode):
                 uniq = sorted(set(map(str, refs)))
                 res = [one(s) for s in uniq]
                 idx = np.array([uniq.index(str(r)) for r in refs])
+                if len(res) == 1:  # every trial names one reference: the reference
+                    return res[0]
+                if any(isinstance(r, Grid) and r.shape != (1, 1) for r in res):
+                    raise Ragged(idx)  # ranges that differ between trials: per group
                 return _pick(res, idx)
             return one(str(x.scalar(0)))
 

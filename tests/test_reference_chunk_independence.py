@@ -43,6 +43,7 @@ PLAIN = {
     "K12": f"=SUM({F}(A1:A8,A1:A8>4))*B1+SUM(OFFSET(A1,0,0,3+0*E1,1))",  # one shape
     "K13": "=SUM(_xlfn.TAKE(A1:A8,E1))+100*SUM(_xlfn.SEQUENCE(E1))",      # size per trial
     "K14": "=SUM(_xlfn.TOCOL(G1:G8,2))+100*ROWS(_xlfn.TOCOL(G1:G8,2))",  # errors skipped
+    "K15": '=SUM(INDIRECT(IF(B1>0.5,"A1:A3","A1:A5")))+100*COUNT(INDIRECT("A"&E1):A8)',
     "K11": "=COUNTBLANK(A1:INDEX(A1:A12,E1+6))*100+COUNT(OFFSET(A1,0,0,E1,1):A2)",
 }
 SPILLS = {"M1": ("M1:M3", f"={F}(A1:A8,C1:C8=\"a\")"),   # row 2, 3: #N/A where not kept
