@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING
 
 from ... import ir
 from ...values import NA, REF
-from ._values import KBLANK, KBOOL, KNUM, NotFusable, Val, lit
+from ...workbook import CellRef
+from ._values import BLANK, KBLANK, KBOOL, KNUM, NotFusable, Val, lit
 
 if TYPE_CHECKING:
     from ...model import Model
@@ -35,6 +36,11 @@ class OffsetAt:
     c: int
 
 MAX_OFFSET_CELLS = 64   # cells one OFFSET may name over its arguments' bounds
+OFFSET_SHEET = "\x00OFFSET"   # a sheet name no workbook has (a control character)
+# functions that read a range argument's cells alike and ignore blank cells: an OFFSET of a
+# size that varies per trial is read through a range as large as its bounds allow
+_RANGE_READERS = frozenset({"SUM", "AVERAGE", "COUNT", "COUNTA", "MAX", "MIN"})
+_ERRORS_IGNORED = frozenset({"COUNT", "COUNTA"})   # a #REF! range would not be counted
 
 
 class OffsetMixin:
@@ -43,6 +49,8 @@ class OffsetMixin:
     if TYPE_CHECKING:  # provided by the Generator this is mixed into
         override: dict[int, Val]
         model: Model
+        input_vals: dict[CellRef, Val]
+        _area_memo: dict[ir.Area, bool]
         array_ir: list[object]
 
         def value(self, expr: str) -> str: ...
@@ -77,12 +85,10 @@ class OffsetMixin:
         return base, parts
 
     def _pick_cell(self, base: ir.Area, rows: tuple[int, int], cols: tuple[int, int],
-                   dr: str, dc: str, extra: list[tuple[str, int]]) -> Val:
+                   dr: str, dc: str, extra: list[tuple[str, int | ir.Node]]) -> Val:
         """The cell base.r1 + dr, base.c1 + dc (dr within ``rows``, dc within ``cols``), or
-        the error of the first of ``extra`` (condition, code) that holds (CHOOSE of
-        references)."""
-        from ...workbook import CellRef
-
+        the error (or node) of the first of ``extra`` (condition, code) that holds (CHOOSE
+        of references)."""
         (r_lo, r_hi), (c_lo, c_hi) = rows, cols
         nrows, ncols = r_hi - r_lo + 1, c_hi - c_lo + 1
         if nrows * ncols > MAX_OFFSET_CELLS:
@@ -95,7 +101,7 @@ class OffsetMixin:
                                r <= ir.MAX_ROW and c <= ir.MAX_COL else ir.Err(REF))
         k = f"({dr} - {lit(float(r_lo))}) * {lit(float(ncols))} + ({dc} - {lit(float(c_lo))}) + 1.0"
         for cond, err in reversed(extra):
-            options.append(ir.Err(err))
+            options.append(ir.Err(err) if isinstance(err, int) else err)
             k = f"sel({cond}, {lit(float(len(options)))}, {k})"
         k = self.value(k)
         place = ir.Array(((ir.Num(-1.0),),))   # stands for the choice in CHOOSE
@@ -137,7 +143,7 @@ class OffsetMixin:
             bad += f" | ({dr} < {lit(float(1 - base.r1))})"
         if base.c1 + c_lo < 1:
             bad += f" | ({dc} < {lit(float(1 - base.c1))})"
-        extra = [(bad, REF)]
+        extra: list[tuple[str, int | ir.Node]] = [(bad, REF)]
         i, j = node.r, node.c
         na = []
         if i > 0 and h_hi > 1:   # past the height (a height of 1 repeats down)
@@ -156,3 +162,69 @@ class OffsetMixin:
         row = self.value(f"min(max({dr} + {rr}, {lit(float(r_lo))}), {lit(float(r_hi + ri))})")
         col = self.value(f"min(max({dc} + {cc}, {lit(float(c_lo))}), {lit(float(c_hi + ci))})")
         return self._pick_cell(base, (r_lo, r_hi + ri), (c_lo, c_hi + ci), row, col, extra)
+
+    def offset_ranges(self, node: ir.Call) -> Val | None:
+        """A call of ``_RANGE_READERS`` whose arguments include OFFSET of more than one cell
+        in some trials, each such argument read as the trial's range (None: there is none):
+        a range of cells of a sheet no workbook has, as large as the largest range the
+        arguments' bounds allow, whose cells past the trial's height and width are blank
+        (read as nothing by these functions) and which are all #REF! where the trial's
+        range is off the sheet or its height or width is below 1."""
+        seen: set[int] = self.__dict__.setdefault("_offset_seen", set())
+        if id(node) in seen or not any(isinstance(a, ir.Call) and a.name == "OFFSET"
+                                       for a in node.args):
+            return None
+        args = list(node.args)
+        virtual: dict[CellRef, Val] = {}
+        blank = CellRef(f"{OFFSET_SHEET}{len(seen)}", ir.MAX_ROW, ir.MAX_COL)
+        virtual[blank] = BLANK
+        for k, a in enumerate(args):
+            if not (isinstance(a, ir.Call) and a.name == "OFFSET"):
+                continue
+            base, parts = self._offset_parts(a)
+            (dr, r_lo, r_hi), (dc, c_lo, c_hi), (h, h_lo, h_hi), (w, w_lo, w_hi) = parts
+            if h_hi <= 1 and w_hi <= 1:
+                continue
+            if node.name not in _RANGE_READERS:
+                raise NotFusable(f"{node.name} of an OFFSET of more than one cell in some "
+                                 "trials")
+            if h_hi * w_hi > MAX_OFFSET_CELLS:
+                raise NotFusable(f"OFFSET whose range may have {h_hi * w_hi} cells")
+            sheet = self.model.workbook.sheets.get(base.sheet)
+            if sheet is None or base.r1 + r_hi + h_hi - 1 > max(sheet.max_row, 1) or \
+                    base.c1 + c_hi + w_hi - 1 > max(sheet.max_col, 1):
+                raise NotFusable("OFFSET that may reach past the sheet's cells")
+            bad = f"({h} < 1.0) | ({w} < 1.0)"
+            if base.r1 + r_lo < 1:
+                bad += f" | ({dr} < {lit(float(1 - base.r1))})"
+            if base.c1 + c_lo < 1:
+                bad += f" | ({dc} < {lit(float(1 - base.c1))})"
+            if node.name in _ERRORS_IGNORED and (
+                    h_lo < 1 or w_lo < 1 or base.r1 + r_lo < 1 or base.c1 + c_lo < 1):
+                raise NotFusable(f"{node.name} of an OFFSET that may be #REF!")
+            vsheet = f"{OFFSET_SHEET}{len(seen)}.{k}"
+            for i in range(h_hi):
+                for j in range(w_hi):
+                    out = [f"({h} <= {lit(float(i))})" if i >= h_lo else "",
+                           f"({w} <= {lit(float(j))})" if j >= w_lo else ""]
+                    extra: list[tuple[str, int | ir.Node]] = [(bad, REF)]
+                    if any(out):
+                        extra.append((" | ".join(x for x in out if x), ir.Ref(blank)))
+                    row = self.value(f"{dr} + {lit(float(i))}")
+                    col = self.value(f"{dc} + {lit(float(j))}")
+                    virtual[CellRef(vsheet, i + 1, j + 1)] = self._pick_cell(
+                        base, (r_lo + i, r_hi + i), (c_lo + j, c_hi + j), row, col, extra)
+            area = ir.Area(vsheet, 1, 1, h_hi, w_hi)
+            self._area_memo[area] = True   # varies: never folded by numpy
+            args[k] = area
+        if tuple(args) == node.args:
+            return None
+        new = ir.Call(node.name, tuple(args))
+        seen.add(id(new))
+        self.array_ir.append(new)   # kept alive: constants are keyed by node id
+        self.input_vals.update(virtual)
+        try:
+            return self.expr(new)
+        finally:
+            for c in virtual:
+                del self.input_vals[c]
