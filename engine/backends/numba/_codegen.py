@@ -355,6 +355,9 @@ class Generator(FunctionsMixin, TextMixin, MixedMixin, ConditionalsMixin, FitsMi
             got = self.index_ranges(node)   # INDEX of whole rows/columns read as ranges
             if got is not None:
                 return got
+            got = self.offset_ranges(node)   # OFFSET of a size varying per trial (_offset)
+            if got is not None:
+                return got
             if node.name in FITS or node.name == "INDEX":   # a fit, or an element of one
                 got = self.fit_call(node)
                 if got is not None:
