@@ -24,7 +24,7 @@ from ...workbook import CellRef
 from ._values import BLANK, KBLANK, KBOOL, KNUM, NotFusable, Val, lit
 
 if TYPE_CHECKING:
-    from ...model import Model
+    from ...model import Env, Model, Program
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,12 @@ class OffsetMixin:
         model: Model
         input_vals: dict[CellRef, Val]
         _area_memo: dict[ir.Area, bool]
+        cells: dict[CellRef, Val]
+        steps: object
+        program: Program
+        env: Env
+
+        def constant(self, key: object, x: object) -> Val: ...
         array_ir: list[object]
 
         def value(self, expr: str) -> str: ...
@@ -97,8 +103,9 @@ class OffsetMixin:
         for i in range(r_lo, r_hi + 1):
             for j in range(c_lo, c_hi + 1):
                 r, c = base.r1 + i, base.c1 + j
-                options.append(ir.Ref(CellRef(base.sheet, r, c)) if r >= 1 and c >= 1 and
-                               r <= ir.MAX_ROW and c <= ir.MAX_COL else ir.Err(REF))
+                options.append(self._offset_cell(CellRef(base.sheet, r, c))
+                               if r >= 1 and c >= 1 and r <= ir.MAX_ROW and c <= ir.MAX_COL
+                               else ir.Err(REF))
         k = f"({dr} - {lit(float(r_lo))}) * {lit(float(ncols))} + ({dc} - {lit(float(c_lo))}) + 1.0"
         for cond, err in reversed(extra):
             options.append(ir.Err(err) if isinstance(err, int) else err)
@@ -108,10 +115,36 @@ class OffsetMixin:
         pick = ir.Call("CHOOSE", (place, *options))
         self.array_ir.append(pick)
         self.override[id(place)] = Val(k, "0", KNUM, 1.0, float(len(options)))
+        stand_ins = self.__dict__.setdefault("_offset_stand_ins", {})
+        for o in options:
+            if id(o) in stand_ins:
+                self.override[id(o)] = stand_ins[id(o)][1]
         try:
             return self.expr(pick)
         finally:
             self.override.pop(id(place), None)
+            for o in options:
+                if id(o) in stand_ins:
+                    self.override.pop(id(o), None)
+
+    def _offset_cell(self, c: CellRef) -> ir.Node:
+        """A reference to cell ``c``, or a stand-in for its value where ``c`` is a formula
+        outside the compiled slice that is the same in every trial (no input, random
+        stream or computed reference upstream): numpy computes it when OFFSET reaches it."""
+        if not self.model.is_formula(c) or c in self.cells or c in self.steps or \
+                c in self.program.constants or c in self.input_vals:
+            return ir.Ref(c)
+        reach = self.model.upstream([c])
+        inputs = set(self.program.inputs)
+        for x in reach:
+            cc = self.model.code(x)
+            if x in self.steps or cc.info.random_streams or cc.info.volatile or \
+                    ir.dynamic_references(cc.node) or any(d in inputs for d in cc.deps):
+                return ir.Ref(c)   # varies: the kernel says it is outside the slice
+        stand_ins = self.__dict__.setdefault("_offset_stand_ins", {})
+        node = ir.Ref(c)
+        stand_ins[id(node)] = (node, self.constant(("cell", c), self.env.cell(c)))
+        return node
 
     def fn_offset(self, node: ir.Call) -> Val:
         base, parts = self._offset_parts(node)
