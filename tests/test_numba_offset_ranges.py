@@ -21,7 +21,7 @@ from engine.backends.numpy import NumpyBackend  # noqa: E402
 from engine.model import Model  # noqa: E402
 from tests.test_backend_numba import assert_same, job_for, run, tri  # noqa: E402
 
-TRIALS = 150
+TRIALS = 100
 
 
 def _model(path) -> Model:
@@ -44,6 +44,9 @@ def _model(path) -> Model:
         ws[f"K{r}"] = f"=A1*{r * r}"
     ws["L30"] = "=SUM(OFFSET(K1,0,0,ROUND(J1,0),1))"
     ws["L31"] = "=AVERAGE(OFFSET(B2,B20,C20,D20,E20))+MAX(OFFSET(K1,0,0,ROUND(J1,0),1))"
+    ws["I2"] = "=2*3"      # formulas the same in every trial, outside the compiled slice
+    ws["J2"] = "=I2+1"     # (OFFSET reaches them; numpy computes them when reached)
+    ws["L33"] = "=SUM(OFFSET(H2,0,0,1,ROUND(J1/3,0)))+MAX(OFFSET(G2,0,1,1,ROUND(J1/3,0)))"
     ws["L32"] = "=MIN(OFFSET(K1,0,0,ROUND(J1,0),1))+COUNT(OFFSET(K1,1,0,ROUND(J1,0),1))"
     wb.save(path)
     return Model.open(path)
@@ -63,7 +66,7 @@ def test_offset_of_a_size_varying_per_trial_equals_numpy_trial_by_trial(tmp_path
     arrays = [f"Sheet1!{c}{r}" for r in (20, 21, 22) for c in "FGH"] + \
         [f"Sheet1!{c}{r}" for r in (24, 25) for c in "FGH"]
     region = [f"Sheet1!{c}{r}" for r in range(2, 13) for c in "BCDEFGH" if f"{c}{r}" != "D3"]
-    outs = arrays + ["Sheet1!L30", "Sheet1!L31", "Sheet1!L32"] + \
+    outs = arrays + ["Sheet1!L30", "Sheet1!L31", "Sheet1!L32", "Sheet1!L33"] + \
         [f"Sheet1!K{r}" for r in range(1, 11)] + region
     job = job_for(model, inputs, outs, trials=TRIALS)
     # before: "OFFSET of more than one cell in some trials (numpy's value depends on ...)"
@@ -85,6 +88,14 @@ def test_offset_of_a_size_varying_per_trial_equals_numpy_trial_by_trial(tmp_path
     n = [int(round(x)) for x in j1]   # Excel's ROUND of these halves-free draws
     expected = [a * sum(r * r for r in range(1, k + 1)) for a, k in zip(a1, n, strict=True)]
     assert list(l1) == pytest.approx(expected, rel=1e-12)
+    l33 = got[0][model.ref("Sheet1!L33")]
+    k = [int(round(x / 3)) for x in j1]
+    h2 = [a * 2 + 0.8 for a in a1]
+    cut = [[h, 6.0, 7.0][:n] for h, n in zip(h2, k, strict=True)]   # H2, I2, J2
+    assert [x for x, c in zip(l33, cut, strict=True) if c] == pytest.approx(
+        [sum(c) + max(c) for c in cut if c], rel=1e-12)
+    assert [e for e, c in zip(err[model.ref("Sheet1!L33")], cut, strict=True) if not c] == \
+        [4] * k.count(0)   # a width of 0: #REF!
 
 
 def test_offset_range_in_a_function_that_reads_addresses_says_why(tmp_path):
@@ -92,8 +103,8 @@ def test_offset_range_in_a_function_that_reads_addresses_says_why(tmp_path):
     ws_formula = "=ROWS(OFFSET(K1,0,0,ROUND(J1,0),1))"
     path = tmp_path / "offset_rows2.xlsx"
     wb = openpyxl.load_workbook(tmp_path / "offset_rows.xlsx")
-    wb["Sheet1"]["L33"] = ws_formula
+    wb["Sheet1"]["L40"] = ws_formula
     wb.save(path)
     model = Model.open(path)
-    job = job_for(model, [tri("Sheet1!J1", 1.0, 5.0, 10.0)], ["Sheet1!L33"], trials=10)
-    assert "ROWS of an OFFSET" in fused_report(job)["Sheet1!L33"]
+    job = job_for(model, [tri("Sheet1!J1", 1.0, 5.0, 10.0)], ["Sheet1!L40"], trials=10)
+    assert "ROWS of an OFFSET" in fused_report(job)["Sheet1!L40"]
