@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ... import ir
+from ...model import _reads
 from ...values import NA, REF
 from ...workbook import CellRef
 from ._values import BLANK, KBLANK, KBOOL, KNUM, NotFusable, Val, lit
@@ -135,11 +136,12 @@ class OffsetMixin:
                 c in self.program.constants or c in self.input_vals:
             return ir.Ref(c)
         reach = self.model.upstream([c])
-        inputs = set(self.program.inputs)
+        inputs = set(self.program.inputs) | set(self.input_vals)
         for x in reach:
             cc = self.model.code(x)
             if x in self.steps or cc.info.random_streams or cc.info.volatile or \
-                    ir.dynamic_references(cc.node) or any(d in inputs for d in cc.deps):
+                    ir.dynamic_references(cc.node) or any(
+                        _reads(r, inputs) for r in ir.read_references(cc.node)):
                 return ir.Ref(c)   # varies: the kernel says it is outside the slice
         stand_ins = self.__dict__.setdefault("_offset_stand_ins", {})
         node = ir.Ref(c)
