@@ -108,3 +108,14 @@ def test_offset_range_in_a_function_that_reads_addresses_says_why(tmp_path):
     model = Model.open(path)
     job = job_for(model, [tri("Sheet1!J1", 1.0, 5.0, 10.0)], ["Sheet1!L40"], trials=10)
     assert "ROWS of an OFFSET" in fused_report(job)["Sheet1!L40"]
+
+
+def test_offset_reaching_a_varying_cell_outside_the_slice_is_not_a_constant(tmp_path):
+    """The region's cells read the input A1 but are not outputs: OFFSET reaches them only
+    when it runs, so they are outside the compiled slice, and the kernel must not read
+    them as constants (it did: pycel__lookup Offset!G46 read C2 as its first value)."""
+    model = _model(tmp_path / "offset_slice.xlsx")
+    job = job_for(model, [tri("Sheet1!A1", 0.5, 1.0, 2.0), tri("Sheet1!D20", 0.2, 2.0, 3.9)],
+                  ["Sheet1!F20", "Sheet1!F21"], trials=10)
+    report = fused_report(job)
+    assert "outside the compiled slice" in report["Sheet1!F20"], report
