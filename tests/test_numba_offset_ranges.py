@@ -47,6 +47,7 @@ def _model(path) -> Model:
     ws["I2"] = "=2*3"      # formulas the same in every trial, outside the compiled slice
     ws["J2"] = "=I2+1"     # (OFFSET reaches them; numpy computes them when reached)
     ws["L33"] = "=SUM(OFFSET(H2,0,0,1,ROUND(J1/3,0)))+MAX(OFFSET(G2,0,1,1,ROUND(J1/3,0)))"
+    ws["L34"] = "=SUMPRODUCT(OFFSET(K1,0,0,ROUND(J1,0),1),OFFSET(K1,0,0,ROUND(J1,0),1))"
     ws["L32"] = "=MIN(OFFSET(K1,0,0,ROUND(J1,0),1))+COUNT(OFFSET(K1,1,0,ROUND(J1,0),1))"
     wb.save(path)
     return Model.open(path)
@@ -66,7 +67,8 @@ def test_offset_of_a_size_varying_per_trial_equals_numpy_trial_by_trial(tmp_path
     arrays = [f"Sheet1!{c}{r}" for r in (20, 21, 22) for c in "FGH"] + \
         [f"Sheet1!{c}{r}" for r in (24, 25) for c in "FGH"]
     region = [f"Sheet1!{c}{r}" for r in range(2, 8) for c in "BCDEFGH" if f"{c}{r}" != "D3"]
-    outs = arrays + ["Sheet1!L30", "Sheet1!L31", "Sheet1!L32", "Sheet1!L33"] + \
+    outs = arrays + ["Sheet1!L30", "Sheet1!L31", "Sheet1!L32", "Sheet1!L33",
+                   "Sheet1!L34"] + \
         [f"Sheet1!K{r}" for r in range(1, 11)] + region
     job = job_for(model, inputs, outs, trials=TRIALS)
     # before: "OFFSET of more than one cell in some trials (numpy's value depends on ...)"
@@ -88,6 +90,9 @@ def test_offset_of_a_size_varying_per_trial_equals_numpy_trial_by_trial(tmp_path
     n = [int(round(x)) for x in j1]   # Excel's ROUND of these halves-free draws
     expected = [a * sum(r * r for r in range(1, k + 1)) for a, k in zip(a1, n, strict=True)]
     assert list(l1) == pytest.approx(expected, rel=1e-12)
+    l34 = got[0][model.ref("Sheet1!L34")]
+    squares = [a * a * sum(r ** 4 for r in range(1, k + 1)) for a, k in zip(a1, n, strict=True)]
+    assert list(l34) == pytest.approx(squares, rel=1e-12)
     l33 = got[0][model.ref("Sheet1!L33")]
     k = [int(round(x / 3)) for x in j1]
     h2 = [a * 2 + 0.8 for a in a1]
@@ -104,10 +109,14 @@ def test_offset_range_in_a_function_that_reads_addresses_says_why(tmp_path):
     path = tmp_path / "offset_rows2.xlsx"
     wb = openpyxl.load_workbook(tmp_path / "offset_rows.xlsx")
     wb["Sheet1"]["L40"] = ws_formula
+    wb["Sheet1"]["L41"] = "=SUMPRODUCT(OFFSET(K1,0,0,ROUND(J1,0),1),K1:K10)"   # sizes differ
     wb.save(path)
     model = Model.open(path)
-    job = job_for(model, [tri("Sheet1!J1", 1.0, 5.0, 10.0)], ["Sheet1!L40"], trials=10)
-    assert "ROWS of an OFFSET" in fused_report(job)["Sheet1!L40"]
+    job = job_for(model, [tri("Sheet1!J1", 1.0, 5.0, 10.0)], ["Sheet1!L40", "Sheet1!L41"],
+                  trials=10)
+    report = fused_report(job)
+    assert "ROWS of an OFFSET" in report["Sheet1!L40"]
+    assert "SUMPRODUCT of an OFFSET" in report["Sheet1!L41"]
 
 
 def test_offset_reaching_a_varying_cell_outside_the_slice_is_not_a_constant(tmp_path):

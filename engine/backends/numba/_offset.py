@@ -38,9 +38,11 @@ class OffsetAt:
 
 MAX_OFFSET_CELLS = 64   # cells one OFFSET may name over its arguments' bounds
 OFFSET_SHEET = "\x00OFFSET"   # a sheet name no workbook has (a control character)
-# functions that read a range argument's cells alike and ignore blank cells: an OFFSET of a
-# size that varies per trial is read through a range as large as its bounds allow
-_RANGE_READERS = frozenset({"SUM", "AVERAGE", "COUNT", "COUNTA", "MAX", "MIN"})
+# functions that read a range argument's cells alike and ignore blank cells (SUMPRODUCT:
+# they are 0, and every argument is an OFFSET of the same height and width): an OFFSET of
+# a size that varies per trial is read through a range as large as its bounds allow
+_RANGE_READERS = frozenset({"SUM", "AVERAGE", "COUNT", "COUNTA", "MAX", "MIN",
+                            "SUMPRODUCT"})
 _ERRORS_IGNORED = frozenset({"COUNT", "COUNTA"})   # a #REF! range would not be counted
 
 
@@ -210,6 +212,9 @@ class OffsetMixin:
                                        for a in node.args):
             return None
         args = list(node.args)
+        if node.name == "SUMPRODUCT" and not _same_sizes(args):
+            raise NotFusable("SUMPRODUCT of an OFFSET of a size varying per trial beside "
+                             "arrays that may not have its size")
         virtual: dict[CellRef, Val] = {}
         blank = CellRef(f"{OFFSET_SHEET}{len(seen)}", ir.MAX_ROW, ir.MAX_COL)
         virtual[blank] = BLANK
@@ -263,3 +268,14 @@ class OffsetMixin:
         finally:
             for c in virtual:
                 del self.input_vals[c]
+
+
+def _same_sizes(args: list[ir.Node]) -> bool:
+    """Every argument an OFFSET whose height and width are the same expressions (so the
+    arrays have one size in every trial, padded alike)."""
+    sizes = set()
+    for a in args:
+        if not (isinstance(a, ir.Call) and a.name == "OFFSET" and len(a.args) == 5):
+            return False
+        sizes.add((a.args[3], a.args[4]))
+    return len(sizes) == 1
