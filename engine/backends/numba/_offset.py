@@ -1,15 +1,21 @@
-"""OFFSET in the fused kernel (a mixin of the generator), where it names one cell.
+"""OFFSET in the fused kernel (a mixin of the generator), per trial, as numpy computes it
+one trial at a time (engine.compiler's OFFSET: truncated numbers, an argument that is an
+error #VALUE!, #REF! where the range starts above row 1 or left of column A or its height
+or width is below 1; the range read clipped to the sheet's cells).
 
-engine.compiler's OFFSET(base, rows, cols[, height, width]) truncates its numbers and reads
-the range they name; where the trials of a chunk name different ranges it gives each trial
-its range as one value (the cell of a one-cell range, #VALUE! for a larger one), where they
-all name the same range it gives the range itself (an array formula then spreads its cells).
-Those agree trial by trial only where the range is one cell (or #REF!) in every trial: a
-height and a width whose bounds truncate to at most 1.  There the kernel picks the cell
-named this trial among the few the bounds of rows and cols allow (CHOOSE of references),
-#REF! where the height or width is below 1 or the cell is above row 1 or left of column A.
-An argument that may be an error (numpy makes the whole chunk #VALUE! then) or that is not
-bounded is left to numpy, as is a range of more than one cell.
+* one cell in every trial (height and width at most 1): the cell named this trial among
+  the few the bounds of rows and cols allow (CHOOSE of references);
+* the whole formula of an array formula (``OffsetAt``): each cell its element of the
+  trial's range as ``Env.array_element`` spreads it (a height of 1 repeated down, a width
+  of 1 across, #N/A past the range), #REF! in every cell where the range is #REF!;
+* an argument of SUM/AVERAGE/COUNT/COUNTA/MAX/MIN/SUMPRODUCT (``offset_ranges``): a range
+  of virtual cells as large as the bounds allow, blank past the trial's height and width.
+
+A cell OFFSET may reach that is a formula outside the compiled slice is read as a constant
+where it is the same in every trial.  Left to numpy, with the reason: an argument that may
+be an error or is unbounded, a range that may reach past the sheet's cells, more than
+``MAX_OFFSET_CELLS`` cells, any other reader of a range of varying size (ROWS, MATCH, an
+operator), COUNT of a range that may be #REF!, SUMPRODUCT beside arrays of another size.
 """
 
 from __future__ import annotations
