@@ -349,7 +349,7 @@ def generate_cuda(program: Program, samplers: dict[CellRef, InputSampler],
             body.append(f"out_v[{r}LL * count + i] = MC_NAN;")
             body.append(f"out_e[{r}LL * count + i] = (unsigned char)(({e}) != 0 ? ({e}) : 3);")
             continue
-        if val.kind == "any":   # the kind varies: text #VALUE!, blank NaN (the tag y)
+        if val.kind == "any":   # the kind varies: text #VALUE!, blank 0 (the tag y)
             y = val.y
             if c in gen.text_ids:
                 body.append(f"out_v[{r}LL * count + i] = ({e}) == 0 ? (double){val.v} : MC_NAN;")
@@ -357,7 +357,7 @@ def generate_cuda(program: Program, samplers: dict[CellRef, InputSampler],
                             f"(int)({y}));")
             else:
                 body.append(f"out_v[{r}LL * count + i] = (({e}) == 0 && {y} < 2.0) ? "
-                            f"(double){val.v} : MC_NAN;")
+                            f"(double){val.v} : (({e}) == 0 && {y} == 3.0) ? 0.0 : MC_NAN;")
                 body.append(f"out_e[{r}LL * count + i] = (unsigned char)(({e}) != 0 ? ({e}) : "
                             f"({y} == 2.0 ? 3 : 0));")
             continue

@@ -647,11 +647,11 @@ class Generator(FunctionsMixin, TextMixin, MixedMixin, ConditionalsMixin, FitsMi
             return "np.nan", f"fe({e}, {VALUE})" if e != "0" else str(VALUE)
         if c in self.group:   # a random cell drawn with its group
             return (val.v if e == "0" else f"sel({e} == 0, {val.v}, np.nan)"), e
-        if val.kind == KANY:   # numbers and logicals as numbers; text #VALUE!; blank NaN
+        if val.kind == KANY:   # numbers and logicals as numbers; text #VALUE!; blank 0
             y = val.y
             if c in self.text_ids:
                 return f"sel({e} == 0, v{k}, np.nan)", f"{e} + 16 * int({y})"
-            return (f"sel(({e} == 0) & ({y} < 2.0), v{k}, np.nan)",
+            return (f"sel(({e} == 0) & (({y} < 2.0) | ({y} == 3.0)), sel({y} == 3.0, 0.0, v{k}), np.nan)",
                     f"fe({e}, ck({y} == 2.0, {VALUE}))")
         return (f"v{k}" if e == "0" else f"sel({e} == 0, v{k}, np.nan)"), e
 

@@ -36,8 +36,10 @@ def output_arrays(v: Vec, count: int) -> tuple[np.ndarray, np.ndarray]:
         vals = np.broadcast_to(x, (count,)).astype(np.float64, copy=True)
     else:
         data = np.broadcast_to(v.data, (count,))
-        vals = np.array([float(x) if isinstance(x, int | float) and not isinstance(x, bool)
-                         else (float(x) if isinstance(x, bool) else np.nan) for x in data])
+        # a blank (a formula showing an empty cell) is 0, as Excel shows it and as a chunk
+        # whose trials are all blank (Kind.BLANK) stores it
+        vals = np.array([0.0 if x is None else float(x) if isinstance(x, int | float)
+                         else np.nan for x in data])
         # text results cannot be summarised as numbers: count them as #VALUE!
         text = np.array([isinstance(x, str) for x in data])
         err = np.where((err == 0) & text, 3, err).astype(np.uint8)
