@@ -165,6 +165,24 @@ class OffsetMixin:
         bad = f"({h} < 1.0) | ({w} < 1.0)"
         return self._pick_cell(base, (r_lo, r_hi), (c_lo, c_hi), dr, dc, [(bad, REF)])
 
+    def _range_ref_error(self, base: ir.Area, parts: list[tuple[str, int, int]]) -> str:
+        """The condition under which the trial's range of an OFFSET of several cells is
+        #REF! (off the sheet above or left, height or width below 1); refused where it may
+        reach past the sheet's cells (numpy reads that range clipped: a smaller range)."""
+        (dr, r_lo, r_hi), (dc, c_lo, c_hi), (h, _, h_hi), (w, _, w_hi) = parts
+        sheet = self.model.workbook.sheets.get(base.sheet)
+        if sheet is None:
+            raise NotFusable("OFFSET of a sheet the workbook does not have")
+        if base.r1 + r_hi + h_hi - 1 > max(sheet.max_row, 1) or \
+                base.c1 + c_hi + w_hi - 1 > max(sheet.max_col, 1):
+            raise NotFusable("OFFSET that may reach past the sheet's cells")
+        bad = f"({h} < 1.0) | ({w} < 1.0)"
+        if base.r1 + r_lo < 1:
+            bad += f" | ({dr} < {lit(float(1 - base.r1))})"
+        if base.c1 + c_lo < 1:
+            bad += f" | ({dc} < {lit(float(1 - base.c1))})"
+        return bad
+
     def offset_at(self, node: OffsetAt) -> Val:
         """Element (r, c) of an array formula whose whole formula is an OFFSET: the trial's
         range spread as ``Env.array_element`` spreads it (one row repeated down, one column
@@ -174,18 +192,7 @@ class OffsetMixin:
         (dr, r_lo, r_hi), (dc, c_lo, c_hi), (h, h_lo, h_hi), (w, w_lo, w_hi) = parts
         if h_hi <= 1 and w_hi <= 1:   # one cell (or #REF!) in every trial
             return self.fn_offset(node.call)
-        sheet = self.model.workbook.sheets.get(base.sheet)
-        if sheet is None:
-            raise NotFusable("OFFSET of a sheet the workbook does not have")
-        # numpy reads the range clipped to the sheet's cells (a smaller range); kept out
-        if base.r1 + r_hi + h_hi - 1 > max(sheet.max_row, 1) or \
-                base.c1 + c_hi + w_hi - 1 > max(sheet.max_col, 1):
-            raise NotFusable("OFFSET that may reach past the sheet's cells")
-        bad = f"({h} < 1.0) | ({w} < 1.0)"
-        if base.r1 + r_lo < 1:
-            bad += f" | ({dr} < {lit(float(1 - base.r1))})"
-        if base.c1 + c_lo < 1:
-            bad += f" | ({dc} < {lit(float(1 - base.c1))})"
+        bad = self._range_ref_error(base, parts)
         extra: list[tuple[str, int | ir.Node]] = [(bad, REF)]
         i, j = node.r, node.c
         na = []
@@ -236,15 +243,7 @@ class OffsetMixin:
                                  "trials")
             if h_hi * w_hi > MAX_OFFSET_CELLS:
                 raise NotFusable(f"OFFSET whose range may have {h_hi * w_hi} cells")
-            sheet = self.model.workbook.sheets.get(base.sheet)
-            if sheet is None or base.r1 + r_hi + h_hi - 1 > max(sheet.max_row, 1) or \
-                    base.c1 + c_hi + w_hi - 1 > max(sheet.max_col, 1):
-                raise NotFusable("OFFSET that may reach past the sheet's cells")
-            bad = f"({h} < 1.0) | ({w} < 1.0)"
-            if base.r1 + r_lo < 1:
-                bad += f" | ({dr} < {lit(float(1 - base.r1))})"
-            if base.c1 + c_lo < 1:
-                bad += f" | ({dc} < {lit(float(1 - base.c1))})"
+            bad = self._range_ref_error(base, parts)
             if node.name in _ERRORS_IGNORED and (
                     h_lo < 1 or w_lo < 1 or base.r1 + r_lo < 1 or base.c1 + c_lo < 1):
                 raise NotFusable(f"{node.name} of an OFFSET that may be #REF!")
