@@ -379,6 +379,24 @@ template <class A, class B> MC_HD auto pymod(A a, B b) -> decltype(a + b) {
     return m;
 }
 
+/* --- Python's float // and np.isinf (engineer H7): numba's floor division (CPython's
+   float_divmod; a zero divisor gives a / b, as numba's numpy error model) */
+template <class A, class B> MC_HD auto pyfloordiv(A a, B b) -> decltype(a + b) {
+    typedef decltype(a + b) T;
+    if ((T)b == T(0)) return (T)a / (T)b;
+    T m = fmod((T)a, (T)b), d = ((T)a - m) / (T)b;
+    if (m != T(0) && (((T)b < 0) != (m < 0))) d -= T(1);
+    if (d == T(0)) return copysign(T(0), (T)a / (T)b);
+    T q = floor(d);
+    return d - q > T(0.5) ? q + T(1) : q;
+}
+MC_HD long long pyfloordiv(long long a, long long b) {
+    long long q = a / b;
+    return (q * b != a && ((a < 0) != (b < 0))) ? q - 1 : q;
+}
+template <class T> MC_HD bool mc_isinf(T x) { return x == x && !isfinite(x); }
+/* --- end of Python's // */
+
 #ifdef __CUDACC__
 __constant__ double mc_pow10_table[] = {@POW10@};
 #else
