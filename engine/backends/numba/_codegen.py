@@ -64,6 +64,7 @@ from ._mixed import SELECTORS, MixedMixin
 from ._offset import OffsetAt, OffsetMixin
 from ._rt_annuity import KERNEL_NAMES as RT_ANNUITY
 from ._rt_calendar import KERNEL_NAMES as RT_CALENDAR
+from ._rt_dist import KERNEL_NAMES as RT_DIST
 from ._rt_dynarrays import KERNEL_NAMES as RT_DYNARRAYS
 from ._rt_fits import KERNEL_NAMES as RT_FITS
 from ._rt_functions import KERNEL_NAMES as RT_FUNCTIONS
@@ -893,6 +894,7 @@ class Generator(FunctionsMixin, TextMixin, MixedMixin, ConditionalsMixin, FitsMi
             f"from engine.backends.numba._dtext_fmt_rt import ({', '.join(DTEXT_FMT)})",
             f"from engine.backends.numba._rt_calendar import ({', '.join(RT_CALENDAR)})",
             f"from engine.backends.numba._rt_annuity import ({', '.join(RT_ANNUITY)})",
+            f"from engine.backends.numba._rt_dist import ({', '.join(RT_DIST)})",
         ]
         src += draw
         args = ("key0, key1, start, lo, hi, total, sids, kv, ke, dp, gi, ext, out_in, out_v, "
@@ -1050,6 +1052,7 @@ def runtime_version() -> str:
         _rt,
         _rt_annuity,
         _rt_calendar,
+        _rt_dist,
         _rt_dynarrays,
         _rt_fits,
         _rt_functions,
@@ -1057,7 +1060,7 @@ def runtime_version() -> str:
 
     h = hashlib.sha256()
     for mod in (_rt, _beta, _rt_functions, _dtext_rt, _decimal, _rt_fits, _rt_calendar,
-                _rt_annuity, _rt_dynarrays):
+                _rt_annuity, _rt_dynarrays, _rt_dist):
         h.update(Path(str(mod.__file__)).read_bytes())
     return h.hexdigest()[:16]
 

@@ -36,6 +36,7 @@ from ._aggregates import AggregatesMixin
 from ._args import ArgsMixin
 from ._cashflows import CashflowsMixin
 from ._dates import DatesMixin
+from ._distributions import DistributionsMixin
 from ._finance import FinanceMixin
 from ._lookups import LookupsMixin
 from ._multiples import MultiplesMixin
@@ -93,7 +94,7 @@ def _bind_names(node: ir.Node, scope: dict[str, ir.Node]) -> ir.Node:
 
 
 class FunctionsMixin(AggregatesMixin, LookupsMixin, DatesMixin, StatsMixin, FinanceMixin,
-                     MultiplesMixin, CashflowsMixin, ArgsMixin):
+                     MultiplesMixin, CashflowsMixin, DistributionsMixin, ArgsMixin):
     """The supported Excel functions (see the module docstring)."""
 
     if TYPE_CHECKING:  # provided by the Generator and the TextMixin
