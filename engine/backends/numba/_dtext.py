@@ -45,7 +45,7 @@ from ... import ir
 from ...values import VALUE, format_number
 from . import _intervals as iv
 from ._decimal import MAX_CHARS
-from ._values import KANY, KBLANK, KBOOL, KDYN, KNUM, KSTR, NotFusable, Val, lit
+from ._values import KANY, KBLANK, KBOOL, KDYN, KNUM, KSTR, TAG, NotFusable, Val, lit
 
 if TYPE_CHECKING:
     from ...workbook import CellRef
@@ -107,6 +107,7 @@ class DynamicTextMixin:
         def err(self, expr: str) -> str: ...
         def chain(self, errs: list[str], checks: Sequence[tuple[str, int] | None] = ()) -> str: ...
         def expr(self, node: ir.Node) -> Val: ...
+        def variant(self, a: Val, kind: str) -> Val: ...
         def condition(self, node: ir.Node | None) -> Val: ...
         def is_constant(self, node: ir.Node) -> bool: ...
         def scratch(self, size: int) -> str: ...
@@ -242,8 +243,10 @@ class DynamicTextMixin:
             if len(v.dom) == 1:
                 return Dyn(("c", texts[0]), v.e, len(texts[0]))
             return Dyn(("s", v.v, tuple(v.dom)), v.e, max(len(t) for t in texts))
-        if not coerce or v.kind == KANY:
+        if not coerce:
             raise NotFusable("a value that is not text where text is needed")
+        if v.kind == KANY:
+            return self._any_dyn(v)
         if v.kind == KBLANK:
             return Dyn(("c", ""), v.e, 0)
         if v.kind == KBOOL:
@@ -255,6 +258,19 @@ class DynamicTextMixin:
             s = format_number(float(v.lo))
             return Dyn(("c", s), v.e, len(s))
         return Dyn(("n", v.v), v.e, MAX_CHARS)
+
+    def _any_dyn(self, v: Val) -> Dyn:
+        """A value whose kind varies per trial, as text (an argument of a text function):
+        per trial its number in General format, TRUE/FALSE, its text, or "" (a blank), as
+        engine.functions.operators.concat writes each kind; its error where it has one."""
+        assert v.y is not None
+        parts = [(k, self.as_dyn(self.variant(v, k), True)) for k in v.kinds]
+        *rest, (_, acc) = parts
+        r, bound = acc.r, acc.bound
+        for k, d in reversed(rest):
+            m = self.value(f"b2f({v.y} == {TAG[k]}.0)")
+            r, bound = ("if", m, d.r, r), max(bound, d.bound)
+        return Dyn(r, v.e, bound)
 
     def _make(self, node: ir.Call, coerce: bool) -> Dyn:
         name, args = node.name, list(node.args)

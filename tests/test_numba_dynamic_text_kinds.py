@@ -1,0 +1,65 @@
+"""Dynamic text of every kind of value in the fused numba kernel, against the numpy reference:
+a value whose kind varies per trial (a number in some trials, text, a logical, a blank or an
+error in others) read where text is needed (``&``, LEN, LEFT, CONCAT...), compared with text
+made per trial, tested by ISTEXT/ISERROR/..., and IF with a constant condition choosing text
+made per trial.  Text outputs are stored as numpy stores them (NaN, #VALUE!), so texts are
+checked through LEN and CODE(MID(x,j,1)) character by character.  Each model must be fused
+(``fused_report`` empty): before, each cell was left to numpy.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("numba")
+
+from engine.backends.numba import NumbaBackend, fused_report  # noqa: E402
+from engine.backends.numpy import NumpyBackend  # noqa: E402
+from engine.model import Model  # noqa: E402
+from tests.test_backend_numba import assert_same, job_for, run, tri  # noqa: E402
+
+TRIALS = 600
+INPUTS = [tri("Sheet1!A1", 1.0, 2.0, 4.0), tri("Sheet1!A2", -5.0, 3.0, 50.0)]
+# a lookup table of numbers, text, a logical and an error (VLOOKUP of it varies in kind)
+TABLE = {"M1": 1.0, "N1": 2.5, "M2": 2.0, "N2": "two", "M3": 3.0, "N3": True,
+         "M4": 4.0, "N4": "=1/0", "M5": 5.0, "N5": "=N99"}
+
+
+@pytest.fixture(scope="module")
+def backend(tmp_path_factory):
+    be = NumbaBackend(kernel_dir=tmp_path_factory.mktemp("kernels"))
+    yield be
+    be.close()
+
+
+def check(backend, cells: dict[str, object], outputs: list[str]) -> None:
+    model = Model.from_cells({f"Sheet1!{k}": v for k, v in {**TABLE, **cells}.items()})
+    job = job_for(model, INPUTS, [f"Sheet1!{o}" for o in outputs], trials=TRIALS)
+    got = run(backend, job, 200)
+    want = run(NumpyBackend(), job, TRIALS)
+    assert_same(job, got, want)
+    assert fused_report(job, backend) == {}
+
+
+def _chars(cell: str, n: int, col: str) -> dict[str, str]:
+    """CODE of each character of ``cell`` (rows 1..n of column ``col``)."""
+    return {f"{col}{j + 1}": f"=CODE(MID({cell},{j + 1},1))" for j in range(n)}
+
+
+def test_values_of_varying_kind_read_as_text(backend):
+    cells = {
+        "A1": 2.0, "A2": 3.0,
+        "B1": '=LEN(IF(A1>2,A2,"xy")&"z")',
+        "B2": '=IF(A1>2.5,A2,"t")&IF(A2>10,TRUE,A1)',
+        "B3": '=CONCAT(IF(A1>2,A2,"q"),"-",IFERROR(1/(A1>3),"e"))',
+        "B4": '=LEFT(IF(A1>2,A2*1000,Z50),3)&"|"',
+        "B5": '=LEN(VLOOKUP(ROUND(A1,0),M1:N5,2,FALSE)&REPT(A2,0))',
+        "B6": '=VLOOKUP(ROUND(A1+0.3,0),M1:N5,2,FALSE)&A2',
+        "B7": '=UPPER(IF(A2>20,FALSE,IF(A2>0,A2/7,"neg")))',
+        "B8": '=LEN(TRIM(" "&IF(A1>3,"a  b",A1)&" "))',
+        "B9": '=A2&IF(A1>2,A1,"")&"!"',
+        **_chars("B2", 20, "C"), **_chars("B6", 20, "D"), **_chars("B7", 20, "E"),
+        **_chars("B9", 20, "F"), **_chars("B3", 20, "G"),
+    }
+    outputs = [k for k in cells if k[0] != "A"]
+    check(backend, cells, outputs)
