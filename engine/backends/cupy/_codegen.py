@@ -47,6 +47,7 @@ from ..numba._rt_fits import KERNEL_NAMES as RT_FITS
 from ..numba._rt_functions import KERNEL_NAMES as RT_FUNCTIONS
 from ..numba._values import KDYN, KSTR
 from ._rt import RUNTIME
+from ._rt_calendar import CALENDAR_NAMES, CALENDAR_RUNTIME
 from ._rt_dtext import (
     DTEXT_FORMAT_NAMES,
     DTEXT_FORMAT_RUNTIME,
@@ -89,6 +90,11 @@ CALLS = {  # Python name in the generated lines -> runtime / CUDA math function
     **{name: name for name in DTEXT_FORMAT_NAMES},   # numba/_dtext_fmt_rt.py (TEXT formats)
     **{name: name for name in DTEXT_READ_NAMES},     # numba/_dtext_rt.py READ_NAMES
     **{name: name for name in DYNARRAY_NAMES},       # numba/_rt_dynarrays.py (FILTER ...)
+    # numba/_rt_calendar.py and _rt_annuity.py, mirrored in ._rt_calendar (engineer H7)
+    **{name: name for name in CALENDAR_NAMES},
+    "np.power": "pow", "np.mod": "pymod", "np.rint": "rint", "np.isinf": "mc_isinf",
+    "np.arcsin": "asin", "np.arccos": "acos", "np.arctan2": "atan2", "np.sinh": "sinh",
+    "np.cosh": "cosh",
 }
 # Least-squares fits (numba/_rt_fits.py) have twins in ._rt (Householder QR), but they are not
 # in CALLS: on ill-conditioned fits (pycel__stats' jittered 3x3 LINEST/TREND) QR lands up to
@@ -166,6 +172,8 @@ def expr(node: ast.expr) -> str:
         a, b = expr(node.left), expr(node.right)
         if isinstance(node.op, ast.Mod):
             return f"pymod({a}, {b})"
+        if isinstance(node.op, ast.FloorDiv):
+            return f"pyfloordiv({a}, {b})"
         op = _BINOPS.get(type(node.op))
         if op is None:
             raise NotTranslatable(f"operator {type(node.op).__name__}")
@@ -191,6 +199,8 @@ def expr(node: ast.expr) -> str:
         return "(" + op.join(expr(v) for v in node.values) + ")"
     if isinstance(node, ast.Attribute) and _func_name(node) == "np.nan":
         return "MC_NAN"   # a dynamic array's scratch cleared to NaN
+    if isinstance(node, ast.Attribute) and _func_name(node) == "np.inf":
+        return "MC_INF"
     if isinstance(node, ast.Call):
         if node.keywords:
             raise NotTranslatable("keyword arguments")
@@ -258,6 +268,11 @@ def translate(line: str) -> str:
             and target.value.id[0] == "z" and _LOCAL.fullmatch(target.value.id) \
             and isinstance(target.slice, ast.Constant) and isinstance(target.slice.value, int):
         return f"{target.value.id}[{target.slice.value}] = {value};"
+    if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name) \
+            and target.value.id[0] == "z" and _LOCAL.fullmatch(target.value.id) \
+            and isinstance(target.slice, ast.Call) and _func_name(target.slice.func) == "int" \
+            and len(target.slice.args) == 1:   # z[int(t)] = value: a computed slot
+        return f"{target.value.id}[{expr(target.slice)}] = {value};"
     if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name) \
             and target.value.id[0] == "z" and _LOCAL.fullmatch(target.value.id) \
             and isinstance(target.slice, ast.Slice) and target.slice.step is None \
@@ -553,6 +568,7 @@ def _module(body: list[str], dtype: str) -> str:
            DTEXT_FORMAT_RUNTIME if _calls(body, DTEXT_FORMAT_NAMES) else "",
            DTEXT_READ_RUNTIME if _calls(body, DTEXT_READ_NAMES) else "",
            DYNARRAY_RUNTIME if _calls(body, DYNARRAY_NAMES) else "",
+           CALENDAR_RUNTIME if _calls(body, CALENDAR_NAMES) else "",
            f"MC_HD void mc_trial(long long i, {_ARGS}) {{",
            "    const unsigned long long trial = (unsigned long long)start + "
            "(unsigned long long)i;"]
