@@ -61,11 +61,13 @@ from ._fits import FITS, FitAt, FitsMixin
 from ._functions import FunctionsMixin
 from ._index_ref import IndexAt
 from ._mixed import SELECTORS, MixedMixin
+from ._matrices import MatricesMixin
 from ._offset import OffsetAt, OffsetMixin
 from ._rt_annuity import KERNEL_NAMES as RT_ANNUITY
 from ._rt_calendar import KERNEL_NAMES as RT_CALENDAR
 from ._rt_dist import KERNEL_NAMES as RT_DIST
 from ._rt_dynarrays import KERNEL_NAMES as RT_DYNARRAYS
+from ._rt_matrices import KERNEL_NAMES as RT_MATRICES
 from ._rt_fits import KERNEL_NAMES as RT_FITS
 from ._rt_functions import KERNEL_NAMES as RT_FUNCTIONS
 from ._text import ENUMERATED, TextMixin
@@ -150,7 +152,7 @@ _OPCMP = {"=": operator.eq, "<>": operator.ne, "<": operator.lt, "<=": operator.
           ">": operator.gt, ">=": operator.ge}
 
 
-class Generator(FunctionsMixin, TextMixin, MixedMixin, ConditionalsMixin, FitsMixin,
+class Generator(MatricesMixin, FunctionsMixin, TextMixin, MixedMixin, ConditionalsMixin, FitsMixin,
                 DynArraysMixin, OffsetMixin):
     """Generates the kernel of one program.  ``samplers`` says how each input is drawn."""
 
@@ -327,6 +329,9 @@ class Generator(FunctionsMixin, TextMixin, MixedMixin, ConditionalsMixin, FitsMi
             return self.offset_at(node)
         if isinstance(node, DynAt):   # an element of FILTER/UNIQUE/SORT (_dynarrays)
             return self.dyn_element(node)
+        got = self.matrix_call(node)   # MMULT, TRANSPOSE, TAKE ... (_matrices)
+        if got is not None:
+            return got
         if isinstance(node, ir.Call | ir.Unary | ir.Binary) and self.is_constant(node):
             got = self.fold(node)
             if got is not None:
@@ -526,6 +531,7 @@ class Generator(FunctionsMixin, TextMixin, MixedMixin, ConditionalsMixin, FitsMi
             raise NotFusable("random call sites do not match the compiled cell")
         self.rand_sid = {id(n): sid for n, sid in zip(rands, cc.info.random_streams, strict=True)}
         self.cell = c
+        self.root = cc.node   # the cell's formula (_matrices: its top-left element)
         self.cell_number = k
         self._const_memo = {}
         self.override = {}
@@ -551,7 +557,7 @@ class Generator(FunctionsMixin, TextMixin, MixedMixin, ConditionalsMixin, FitsMi
         its other cells in the slice are made now too (into ``array_members``), so that the
         formula is fused whole or not at all (numpy computes a cell of an array formula from
         its first cell's whole result, which the kernel does not keep)."""
-        elements = ArrayElements(self.model.workbook, node, self.static_flag)
+        elements = ArrayElements(self.model.workbook, node, self.static_flag, self.array_const)
         elements.shape(node)   # what has no element rule is refused before any cell
         pending: dict[CellRef, tuple[list[str], Val]] = {}
         for m, r, c in array_members(self.model.workbook, anchor):
@@ -894,6 +900,7 @@ class Generator(FunctionsMixin, TextMixin, MixedMixin, ConditionalsMixin, FitsMi
             f"from engine.backends.numba._dtext_fmt_rt import ({', '.join(DTEXT_FMT)})",
             f"from engine.backends.numba._rt_calendar import ({', '.join(RT_CALENDAR)})",
             f"from engine.backends.numba._rt_annuity import ({', '.join(RT_ANNUITY)})",
+            f"from engine.backends.numba._rt_matrices import ({', '.join(RT_MATRICES)})",
             f"from engine.backends.numba._rt_dist import ({', '.join(RT_DIST)})",
         ]
         src += draw
@@ -1058,8 +1065,10 @@ def runtime_version() -> str:
         _rt_functions,
     )
 
+    from . import _rt_matrices
+
     h = hashlib.sha256()
-    for mod in (_rt, _beta, _rt_functions, _dtext_rt, _decimal, _rt_fits, _rt_calendar,
+    for mod in (_rt_matrices, _rt, _beta, _rt_functions, _dtext_rt, _decimal, _rt_fits, _rt_calendar,
                 _rt_annuity, _rt_dynarrays, _rt_dist):
         h.update(Path(str(mod.__file__)).read_bytes())
     return h.hexdigest()[:16]
