@@ -31,6 +31,7 @@ from ._dynarrays import DynAt, is_dynamic
 from ._fits import FITS as _FITS
 from ._fits import Fit, FitLayout
 from ._index_ref import IndexAt
+from ._matrices import ARRAY_CALLS, READERS, ArrayCallRules, has_array_call
 from ._offset import OffsetAt
 from ._values import NotFusable
 
@@ -84,12 +85,16 @@ def members(workbook: Workbook, anchor: CellRef) -> list[tuple[CellRef, int, int
     return out
 
 
-class ArrayElements(FitLayout):
+class ArrayElements(FitLayout, ArrayCallRules):
     """Rewrites an array formula's IR into the IR of one element of its result."""
 
     def __init__(self, workbook: Workbook, root: ir.Node | None = None,
-                 flag: Callable[[ir.Node], bool | None] | None = None) -> None:
+                 flag: Callable[[ir.Node], bool | None] | None = None,
+                 const: Callable[[ir.Node], object] | None = None) -> None:
         self.workbook = workbook
+        # a size argument's value where it is the same in every trial, else None (_matrices;
+        # without it only literal sizes are read)
+        self.const = const
         self.root = root   # the formula's IR: a fit is supported there only
         # a fit's const or stats argument as a constant (None: blank), else NotFusable
         self.flag = flag or _literal_flag
@@ -128,6 +133,8 @@ class ArrayElements(FitLayout):
             return None
         if name == "OFFSET":   # one cell in every trial, or not fused (_offset)
             return None
+        if name in ARRAY_CALLS:   # MMULT, TRANSPOSE, TAKE ... (_matrices)
+            return self.array_call_shape(node)
         if name in _FITS:
             shape = self.fit(node).shape
             return None if shape == (1, 1) else shape
@@ -154,7 +161,8 @@ class ArrayElements(FitLayout):
             raise NotFusable(f"{name} in an array formula (its array result)")
         for a in node.args:
             if not isinstance(a, ir.Area | ir.Array) and self.shape(a) is not None and not (
-                    name in _EXPANDED and _arithmetic(a)):
+                    name in _EXPANDED and _arithmetic(a)) and not (
+                    name in READERS and has_array_call(a)):   # read whole (_matrices)
                 raise NotFusable(f"{name} of an array expression in an array formula")
         return None
 
@@ -168,7 +176,8 @@ class ArrayElements(FitLayout):
         shape = self.shape(node)
         if shape is None:
             if isinstance(node, ir.Call) and node.name == "INDEX" and not (
-                    node.args and is_dynamic(node.args[0])):   # its result's shape
+                    node.args and (is_dynamic(node.args[0]) or has_array_call(node.args[0]))
+            ):   # its result's shape
                 return IndexAt(self._single(node), r, c)   # is the generator's (_index_ref)
             if isinstance(node, ir.Call) and node.name == "OFFSET":   # the trial's range
                 return OffsetAt(self._single(node), r, c)   # spread (_offset)
@@ -207,6 +216,8 @@ class ArrayElements(FitLayout):
             return ir.Num(float(a.c1 + c))
         if name in _FITS:
             return self._fit_at(node, r, c)
+        if name in ARRAY_CALLS:
+            return self.array_call_at(node, r, c)
         if name == "XLOOKUP":   # the same match, in one column (row) of the return range
             ret, column = self._xlookup(node)[1:]
             line = ir.Area(ret.sheet, ret.r1, ret.c1 + c, ret.r2, ret.c1 + c) if column else \
@@ -269,8 +280,13 @@ class ArrayElements(FitLayout):
             return node
         if node.name in _FITS:
             return self._fit_at(node, 0, 0)   # a one-value result
+        if node.name in ARRAY_CALLS:
+            return self.array_call_at(node, 0, 0)   # a one-value result
         args: list[ir.Node] = []
         for a in node.args:
+            if node.name in READERS and has_array_call(a):   # read whole by the generator
+                args.append(a)
+                continue
             shape = None if isinstance(a, ir.Area | ir.Array) else self.shape(a)
             if shape is None:
                 args.append(self._single(a))

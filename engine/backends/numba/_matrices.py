@@ -1,0 +1,478 @@
+"""Array functions of a fixed shape in the fused kernel: MMULT, MINVERSE, MDETERM, MUNIT,
+TRANSPOSE, FREQUENCY, SEQUENCE and the array-shaping family (TAKE, DROP, HSTACK, VSTACK,
+CHOOSECOLS, CHOOSEROWS, TOCOL, TOROW, EXPAND, WRAPROWS, WRAPCOLS).
+
+The numpy reference (engine.functions.matrices, .frequency, .arrays, lookup.transpose)
+returns a Grid whose shape is fixed by the shapes of its arguments and by sizes that are one
+number in every trial.  The kernel computes such a result element by element, where a
+workbook reads it:
+
+* a cell of an array formula (CSE or spilled) holds element (r, c) (:class:`._arrays.
+  ArrayElements` gives these functions their shape and element rules, here);
+* a plain cell's formula that is the function itself holds element (0, 0) (the Grid has no
+  reference: ``model.implicit_intersection`` gives its first cell);
+* SUM, AVERAGE, MIN, MAX, COUNT ... read every element as the cells of a range
+  (``_args.items``), SUMPRODUCT as an array (``array_shape``), INDEX(array, i, j) with
+  positions the same in every trial one element, ROWS/COLUMNS the shape.
+
+Element rules.  The shaping functions move cells: the kernel runs numpy's own function once,
+at compile time, on placeholder cells (one distinct object per element of each array
+argument) with the sizes evaluated (they must be the same in every trial: a size that varies
+is refused, with the reason), and reads where each placeholder landed; a cell that is not a
+placeholder (#N/A padding, an error of the whole call) is that constant.  SEQUENCE's element
+k is ``start + step * k``.  MMULT's element is the row-by-column sum of products after the
+first error of its arguments (an element that is not a number: #VALUE!; numpy's
+``matrices.matrix``); MINVERSE's an LU solve, MDETERM the LU determinant, FREQUENCY's a
+count (:mod:`._rt_matrices`).  Anything read as one value where numpy reads the array
+(an operator or a function of one value over an array result outside an array formula) is
+refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ... import ir
+from ...values import VALUE, ExcelError, Grid, Kind, Vec
+from ._values import KANY, KDYN, KNUM, MAX_AREA_CELLS, NotFusable, Val, lit, num
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from ...model import Env
+    from ...workbook import CellRef
+
+# functions whose elements are computed (MatAt)
+COMPUTED = frozenset({"MMULT", "MINVERSE", "FREQUENCY"})
+# arguments that fix the shape: the same in every trial (SEQUENCE's rows, columns; MUNIT)
+_SIZES: dict[str, tuple[int, ...]] = {
+    "TAKE": (1, 2), "DROP": (1, 2), "EXPAND": (1, 2), "WRAPROWS": (1,), "WRAPCOLS": (1,),
+    "TOCOL": (1, 2), "TOROW": (1, 2), "SEQUENCE": (0, 1), "MUNIT": (0,),
+    "TRANSPOSE": (), "HSTACK": (), "VSTACK": (), "CHOOSEROWS": (), "CHOOSECOLS": (),
+}
+_CHOOSE = frozenset({"CHOOSEROWS", "CHOOSECOLS"})   # every argument after the array
+SHAPING = frozenset(_SIZES)
+ARRAY_CALLS = COMPUTED | SHAPING
+# functions that read an argument that is one of these results whole (not element-wise)
+READERS = frozenset({"SUM", "PRODUCT", "AVERAGE", "MIN", "MAX", "COUNT", "SUMSQ",
+                     "SUMPRODUCT", "INDEX", "ROWS", "COLUMNS", "MDETERM", "VAR", "VAR.S",
+                     "VARP", "VAR.P", "STDEV", "STDEV.S", "STDEVP", "STDEV.P"})
+MAX_MATRIX = 64   # MINVERSE/MDETERM of at most this many rows
+
+
+@dataclass(frozen=True)
+class MatAt:
+    """Element (r, c) of the result of MMULT, MINVERSE or FREQUENCY."""
+
+    node: ir.Call
+    r: int
+    c: int
+
+
+def has_array_call(node: ir.Node) -> bool:
+    """Whether ``node`` computes one of these functions."""
+    return any(isinstance(n, ir.Call) and n.name in ARRAY_CALLS for n in ir.walk(node))
+
+
+def _literal_ir(x: object) -> ir.Node:
+    """A constant element as IR (a blank as an omitted argument: the kernel's blank)."""
+    if x is None:
+        return ir.Missing()
+    if isinstance(x, ExcelError):
+        return ir.Err(x.code)
+    if isinstance(x, bool | np.bool_):
+        return ir.Bool(bool(x))
+    if isinstance(x, str):
+        return ir.Str(x)
+    return ir.Num(float(x))   # type: ignore[arg-type]
+
+
+def _literal_value(node: ir.Node) -> Vec | Grid | None:
+    """A literal argument as numpy's value (None: omitted); NotFusable for anything else."""
+    if isinstance(node, ir.Missing):
+        return None
+    if isinstance(node, ir.Num):
+        return Vec(Kind.NUM, np.array([float(node.value)]))
+    if isinstance(node, ir.Unary) and node.op in ("-", "+") and isinstance(node.operand, ir.Num):
+        x = float(node.operand.value)
+        return Vec(Kind.NUM, np.array([-x if node.op == "-" else x]))
+    if isinstance(node, ir.Bool):
+        return Vec(Kind.BOOL, np.array([bool(node.value)]))
+    if isinstance(node, ir.Array):
+        rows = [[_literal_value(c) for c in row] for row in node.rows]
+        if all(isinstance(c, Vec) for row in rows for c in row):
+            return Grid(rows)   # type: ignore[arg-type]
+    raise NotFusable("an array function's size that is not a literal here")
+
+
+class ArrayCallRules:
+    """The shape and element rules of these functions, for :class:`._arrays.ArrayElements`
+    (which provides ``shape``, ``_at`` and ``_single``)."""
+
+    if TYPE_CHECKING:
+        const: Callable[[ir.Node], Vec | Grid | None] | None
+
+        def shape(self, node: ir.Node) -> tuple[int, int] | None: ...
+        def _at(self, node: ir.Node, r: int, c: int) -> ir.Node: ...
+        def _single(self, node: ir.Node) -> ir.Node: ...
+
+    def _const_arg(self, node: ir.Node, what: str) -> Vec | Grid | None:
+        if isinstance(node, ir.Missing):
+            return None
+        const = getattr(self, "const", None)
+        if const is None:
+            return _literal_value(node)
+        got = const(node)
+        if got is None:
+            raise NotFusable(f"{what} that varies per trial (the result's size would vary)")
+        return got
+
+    def _trace(self, node: ir.Call) -> Vec | Grid:
+        """numpy's result of ``node`` over placeholder cells: each of its cells a
+        placeholder (``self._origin`` says whose) or a constant."""
+        memo = self.__dict__.setdefault("_traces", {})
+        got = memo.get(id(node))
+        if got is not None:
+            return got[1]
+        from ...functions import FUNCTIONS, _load
+
+        _load()
+        name = node.name
+        sizes = _SIZES[name]
+        args: list[Vec | Grid | None] = []
+        origin = self.__dict__.setdefault("_origin", {})
+        for k, a in enumerate(node.args):
+            if k in sizes or (name in _CHOOSE and k > 0):
+                args.append(self._const_arg(a, f"{name}'s size or index"))
+                continue
+            if name == "SEQUENCE":   # start, step: their values placed by _sequence_at
+                args.append(None)
+                continue
+            if isinstance(a, ir.Missing):
+                args.append(None)
+                continue
+            shape = self.shape(a)
+            if shape is None:
+                cell = Vec(Kind.NUM, np.zeros(1))
+                origin[id(cell)] = (k, None)
+                args.append(cell)
+                continue
+            rows, cols = shape
+            if rows * cols > MAX_AREA_CELLS:
+                raise NotFusable(f"{name} of {rows * cols} cells")
+            cells = [[Vec(Kind.NUM, np.zeros(1)) for _ in range(cols)] for _ in range(rows)]
+            for i, row in enumerate(cells):
+                for j, cell in enumerate(row):
+                    origin[id(cell)] = (k, (i, j))
+            args.append(Grid(cells))   # type: ignore[arg-type]
+        while args and args[-1] is None:
+            args.pop()
+        if name == "TOCOL" or name == "TOROW":
+            how = args[1] if len(args) > 1 else None
+            if how is not None and not (isinstance(how, Vec) and how.kind == Kind.NUM
+                                        and float(how.data[0]) == 0.0):
+                raise NotFusable(f"{name} ignoring blanks or errors (the cells kept may vary "
+                                 "per trial)")
+        out = FUNCTIONS[name].impl(*args)
+        if isinstance(out, Grid):
+            if out.shape[0] * out.shape[1] > MAX_AREA_CELLS:
+                raise NotFusable(f"{name} of {out.shape[0] * out.shape[1]} cells")
+            if 0 in out.shape:
+                raise NotFusable(f"{name} with an empty result")
+        memo[id(node)] = (node, out)
+        return out
+
+    def array_call_grid_shape(self, node: ir.Call) -> tuple[int, int] | None:
+        """The shape of the Grid numpy returns (1 x 1 kept), None for one value."""
+        name = node.name
+        if name in SHAPING:
+            out = self._trace(node)
+            return out.shape if isinstance(out, Grid) else None
+        shapes = [self.shape(a) or (1, 1) for a in node.args]
+        if name == "MMULT":
+            if len(node.args) != 2:
+                raise NotFusable("MMULT with a wrong number of arguments")
+            (ra, ka), (kb, cb) = shapes
+            return (ra, cb) if ka == kb else None
+        if name == "MINVERSE":
+            if len(node.args) != 1:
+                raise NotFusable("MINVERSE with a wrong number of arguments")
+            (r, c), = shapes
+            if r > MAX_MATRIX:
+                raise NotFusable(f"MINVERSE of {r} rows")
+            return (r, c) if r == c else None
+        assert name == "FREQUENCY"
+        if len(node.args) != 2:
+            raise NotFusable("FREQUENCY with a wrong number of arguments")
+        if isinstance(node.args[1], ir.Missing):
+            return None
+        rb, cbins = shapes[1]
+        return (rb * cbins + 1, 1)
+
+    def array_call_shape(self, node: ir.Call) -> tuple[int, int] | None:
+        """ArrayElements' shape of the result (None: one value, or a 1 x 1 Grid)."""
+        shape = self.array_call_grid_shape(node)
+        return None if shape is None or shape == (1, 1) else shape
+
+    def array_call_at(self, node: ir.Call, r: int, c: int) -> ir.Node:
+        """The IR of element (r, c) of the result (inside its shape; (0, 0): a single
+        value), never ``node`` itself."""
+        name = node.name
+        if name in COMPUTED:
+            if self.array_call_grid_shape(node) is None and name != "FREQUENCY":
+                return ir.Err(VALUE)   # columns and rows do not match / not square
+            return MatAt(node, r, c)   # type: ignore[return-value]
+        out = self._trace(node)
+        cell = out.cells[r][c] if isinstance(out, Grid) else out
+        if name == "SEQUENCE" and isinstance(out, Grid):
+            return _sequence_at(node, self._single, r * out.shape[1] + c)
+        got = self.__dict__.get("_origin", {}).get(id(cell))
+        if got is None:
+            return _literal_ir(cell.scalar(0))
+        k, pos = got
+        arg = node.args[k]
+        return self._single(arg) if pos is None else self._at(arg, *pos)
+
+
+def _sequence_at(node: ir.Call, single: Callable[[ir.Node], ir.Node], k: int) -> ir.Node:
+    """SEQUENCE's element k: start + step * k (start and step 1 where omitted)."""
+    args = [*node.args, ir.Missing(), ir.Missing(), ir.Missing()]
+    start, step = args[2], args[3]
+    x0 = ir.Num(1.0) if isinstance(start, ir.Missing) else single(start)
+    dx = ir.Num(1.0) if isinstance(step, ir.Missing) else single(step)
+    return ir.Binary("+", x0, ir.Binary("*", dx, ir.Num(float(k))))
+
+
+class MatricesMixin:
+    """The generator's side (see the module docstring)."""
+
+    if TYPE_CHECKING:  # provided by the Generator this is mixed into
+        lines: list[str]
+        array_ir: list[object]
+        cell: CellRef | None
+        root: ir.Node | None
+        env: Env
+
+        @property
+        def model(self): ...
+        def value(self, expr: str) -> str: ...
+        def err(self, expr: str) -> str: ...
+        def chain(self, errs: list[str], checks: Sequence = ()) -> str: ...
+        def expr(self, node: ir.Node) -> Val: ...
+        def number(self, node: ir.Node | None, default: float | None = None) -> Val: ...
+        def scratch(self, size: int) -> str: ...
+        def is_constant(self, node: ir.Node) -> bool: ...
+        def static_flag(self, node: ir.Node) -> bool | None: ...
+        def in_range(self, v: Val, name: str) -> Val: ...
+
+    def mx_elements(self, root: ir.Node | None = None):   # -> ArrayElements
+        """An ArrayElements that evaluates constant sizes with this generator."""
+        from ._arrays import ArrayElements
+
+        return ArrayElements(self.model.workbook, root, self.static_flag, self.array_const)
+
+    def array_const(self, node: ir.Node) -> Vec | Grid | None:
+        """A size argument's value where it is the same in every trial, else None."""
+        from ...compiler import compile_formula
+
+        if isinstance(node, ir.Num | ir.Bool):
+            return _literal_value(node)
+        if not self.is_constant(node):
+            return None
+        assert self.cell is not None
+        compiled, info = compile_formula(node, self.cell)
+        if info.unsupported or info.random_streams:
+            return None
+        return compiled(self.env)
+
+    # ------------------------------------------------------------ entry (Generator.expr)
+    def matrix_call(self, node: ir.Node) -> Val | None:
+        """``node``'s value where it is (or reads whole) one of these functions, else None."""
+        if isinstance(node, MatAt):
+            return self.mat_at(node)
+        if not isinstance(node, ir.Call):
+            return None
+        name = node.name
+        if name in ARRAY_CALLS:
+            el = self.mx_elements()
+            shape = el.array_call_shape(node)
+            if shape is not None and node is not getattr(self, "root", None):
+                raise NotFusable(f"{name}'s array read as one value")
+            return self._mx_expr(el.array_call_at(node, 0, 0))
+        if name == "MDETERM":
+            return self.mx_determinant(node)
+        if not node.args or not isinstance(node.args[0], ir.Call) or \
+                node.args[0].name not in ARRAY_CALLS:
+            return None
+        if name in ("ROWS", "COLUMNS") and len(node.args) == 1:
+            shape = self.mx_elements().array_call_grid_shape(node.args[0]) or (1, 1)
+            x = float(shape[0] if name == "ROWS" else shape[1])
+            return num(lit(x), "0", (x, x))
+        if name == "INDEX":
+            return self._mx_index(node)
+        return None
+
+    def _mx_expr(self, item: ir.Node) -> Val:
+        self.array_ir.append(item)   # constants are keyed by the id of their node
+        v = self.expr(item)
+        if v.kind == KDYN:
+            raise NotFusable("an array function of text made per trial")
+        return v
+
+    def array_call_values(self, node: ir.Node) -> list[Val] | None:
+        """The elements, row by row, of an argument that is (or is an element-wise
+        expression of) one of these functions' arrays, as an aggregate reads them; None
+        where it is one value (numpy gives no Grid)."""
+        if not has_array_call(node):
+            return None
+        el = self.mx_elements()
+        if isinstance(node, ir.Call) and node.name in ARRAY_CALLS:
+            shape = el.array_call_grid_shape(node)
+        else:
+            shape = el.shape(node)
+        if shape is None:
+            return None
+        rows, cols = shape
+        if (rows, cols) == (1, 1):
+            return [self._mx_expr(el.array_call_at(node, 0, 0)) if isinstance(node, ir.Call)
+                    and node.name in ARRAY_CALLS else self._mx_expr(el.element(node, 0, 0))]
+        return [self._mx_expr(el.element(node, r, c)) for r in range(rows) for c in range(cols)]
+
+    def _mx_index(self, node: ir.Call) -> Val:
+        """INDEX(array, row[, column]) with positions the same in every trial (lookup.index
+        of an array without a reference)."""
+        from ...functions import FUNCTIONS, _load
+
+        _load()
+        el = self.mx_elements()
+        inner = node.args[0]
+        assert isinstance(inner, ir.Call)
+        shape = el.array_call_grid_shape(inner)
+        if shape is None:
+            raise NotFusable(f"INDEX of a {inner.name} result that is one value")
+        if len(node.args) not in (2, 3):
+            raise NotFusable("INDEX with a wrong number of arguments")
+        pos = [self.array_const(a) if not isinstance(a, ir.Missing) else None
+               for a in node.args[1:]]
+        if any(p is None and not isinstance(a, ir.Missing)
+               for p, a in zip(pos, node.args[1:], strict=True)):
+            raise NotFusable(f"INDEX of a {inner.name} result at a position that varies per "
+                             "trial")
+        rows, cols = shape
+        origin: dict[int, tuple[int, int]] = {}
+        cells = [[Vec(Kind.NUM, np.zeros(1)) for _ in range(cols)] for _ in range(rows)]
+        for i, row in enumerate(cells):
+            for j, cell in enumerate(row):
+                origin[id(cell)] = (i, j)
+        got = FUNCTIONS["INDEX"].impl(Grid(cells), *pos)   # type: ignore[arg-type]
+        if isinstance(got, Grid):
+            raise NotFusable(f"INDEX of a whole row or column of a {inner.name} result")
+        at = origin.get(id(got))
+        if at is None:
+            return self._mx_expr(_literal_ir(got.scalar(0)))
+        return self._mx_expr(el.array_call_at(inner, *at))
+
+    # ------------------------------------------------------------ computed elements
+    def _mx_cells(self, node: ir.Node) -> list[list[Val]]:
+        """The values of a matrix argument, row by row (a single value: one cell)."""
+        el = self.mx_elements()
+        if isinstance(node, ir.Missing):
+            return [[Val("0.0", "0", "blank", 0.0, 0.0)]]
+        shape = el.shape(node)
+        if shape is None:
+            return [[self._mx_expr(el._single(node))]]
+        rows, cols = shape
+        if rows * cols > MAX_AREA_CELLS:
+            raise NotFusable(f"a matrix of {rows * cols} cells")
+        return [[self._mx_expr(el.element(node, r, c)) for c in range(cols)]
+                for r in range(rows)]
+
+    def _mx_errors(self, cells: list[Val], numbers: bool) -> list[str]:
+        """Error terms in numpy's order: each cell's error, then (``numbers``) #VALUE!
+        where it is not a number (matrices.matrix)."""
+        out = []
+        for v in cells:
+            out.append(v.e)
+            if not numbers or v.kind == KNUM:
+                continue
+            if v.kind == KANY:
+                assert v.y is not None
+                out.append(self.value(f"ck({v.y} != 0.0, {VALUE})"))
+            else:
+                out.append(str(VALUE))
+                break   # every later term is behind this one
+        return out
+
+    def _mx_number(self, v: Val) -> str:
+        return v.v if v.kind in (KNUM, KANY) else "0.0"
+
+    def _mx_write(self, z: str, vals: list[str]) -> None:
+        self.lines += [f"{z}[{p}] = {x}" for p, x in enumerate(vals)]
+
+    def mat_at(self, at: MatAt) -> Val:
+        node = at.node
+        if node.name == "MMULT":
+            a, b = self._mx_cells(node.args[0]), self._mx_cells(node.args[1])
+            errs = self._mx_errors([v for row in a for v in row] +
+                                   [v for row in b for v in row], True)
+            acc = "0.0"
+            for k in range(len(b)):
+                x, y = self._mx_number(a[at.r][k]), self._mx_number(b[k][at.c])
+                acc = self.value(f"{acc} + {x} * {y}")
+            return num(acc, self.err(self.chain(errs, [(f"nf({acc})", 0)])))
+        if node.name == "MINVERSE":
+            m = self._mx_cells(node.args[0])
+            n = len(m)
+            errs = self._mx_errors([v for row in m for v in row], True)
+            z, piv, y = self.scratch(n * n), self.scratch(n), self.scratch(n)
+            self._mx_write(z, [self._mx_number(v) for row in m for v in row])
+            t = self.value(f"mx_inv_at({z}, {lit(float(n))}, {piv}, {y}, {at.r}, {at.c})")
+            return num(t, self.err(self.chain(errs, [(f"nf({t})", 0)])))
+        assert node.name == "FREQUENCY"
+        data = [v for row in self._mx_cells(node.args[0]) for v in row]
+        bins = [] if isinstance(node.args[1], ir.Missing) else \
+            [v for row in self._mx_cells(node.args[1]) for v in row]
+        errs = self._mx_errors(data + bins, False)
+        zs = []
+        for vals in (data, bins):
+            zv, zok = self.scratch(max(len(vals), 1)), self.scratch(max(len(vals), 1))
+            self._mx_write(zv, [self._mx_number(v) for v in vals])
+            self._mx_write(zok, [self._mx_ok(v) for v in vals])
+            zs.append((zv, zok))
+        (xv, xok), (bv, bok) = zs
+        t = self.value(f"mx_freq({xv}, {xok}, {lit(float(len(data)))}, {bv}, {bok}, "
+                       f"{lit(float(len(bins)))}, {lit(float(at.r))})")
+        return num(t, self.err(self.chain(errs)), (0.0, float(len(data))))
+
+    def _mx_ok(self, v: Val) -> str:
+        """Whether a cell counts as a number (regression.numbers): a number, no error."""
+        if v.kind == KNUM:
+            return "1.0" if v.e == "0" else f"b2f({v.e} == 0)"
+        if v.kind == KANY:
+            assert v.y is not None
+            return f"b2f(({v.y} == 0.0) & ({v.e} == 0))"
+        return "0.0"
+
+    def mx_determinant(self, node: ir.Call) -> Val:
+        """MDETERM: numpy's determinant of the LU factors (#VALUE! when not square)."""
+        if len(node.args) != 1:
+            raise NotFusable("MDETERM with a wrong number of arguments")
+        m = self._mx_cells(node.args[0])
+        n, w = len(m), len(m[0])
+        if n > MAX_MATRIX:
+            raise NotFusable(f"MDETERM of {n} rows")
+        errs = self._mx_errors([v for row in m for v in row], True)
+        if n != w:
+            return num("0.0", str(VALUE), (0.0, 0.0))
+        z, piv = self.scratch(n * n), self.scratch(n)
+        self._mx_write(z, [self._mx_number(v) for row in m for v in row])
+        t = self.value(f"mx_lu({z}, {lit(float(n))}, {piv})")
+        return num(t, self.err(self.chain(errs, [(f"nf({t})", 0)])))
+
+
+__all__ = ["ARRAY_CALLS", "ArrayCallRules", "MatAt", "MatricesMixin", "READERS",
+           "has_array_call"]
