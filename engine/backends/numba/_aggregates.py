@@ -25,10 +25,10 @@ from ._values import (
 
 if TYPE_CHECKING:
     pass
-from ._args import ArgsMixin
+from ._moments import MomentsMixin
 
 
-class AggregatesMixin(ArgsMixin):
+class AggregatesMixin(MomentsMixin):
     """SUM ... VAR, SUMPRODUCT, NPV, IRR; CHOOSE; NORM.INV, NORM.DIST ... (lookups: :mod:`._lookups`)"""
 
     # ------------------------------------------------------------ aggregates (functions.math/stats)
@@ -58,7 +58,15 @@ class AggregatesMixin(ArgsMixin):
         return self.result(acc, [errors_of(e)], bounds=bounds)
 
     def fn_product(self, node: ir.Call) -> Val:
+        """math.product: 1 * x1 * x2 ...; 0 where there is no number (a cell whose kind
+        varies per trial multiplies by 1 where it holds none)."""
         vals, e = self.numbers(node)
+        if any(v.kind == KANY for v in vals):
+            acc = "1.0"
+            for v in vals:
+                acc = self.value(f"{acc} * {self._masked(v.v, self.present(v), '1.0')}")
+            cnt = self._count_of([self.present(v) for v in vals])
+            return self.result(f"sel({cnt} > 0.0, {acc}, 0.0)", [errors_of(e)])
         bounds: iv.Interval = (1.0, 1.0)
         for v in vals:
             bounds = iv.mul(bounds, v.iv)
@@ -112,6 +120,10 @@ class AggregatesMixin(ArgsMixin):
     def fn_max(self, node: ir.Call) -> Val:
         return self._extreme(node, "max")
 
+    # the ...A functions: text of a range as 0, its logicals 0/1 (numbers() by the name)
+    fn_mina = fn_min
+    fn_maxa = fn_max
+
     def _variance(self, node: ir.Call, ddof: int, root: bool) -> Val:
         """engine.functions.stats VAR/STDEV (.S, .P): sum of squared deviations from the
         mean over (count - ddof), never below 0; #DIV/0! when count <= ddof."""
@@ -164,6 +176,11 @@ class AggregatesMixin(ArgsMixin):
         return self._variance(node, 0, True)
 
     fn_stdev_p = fn_stdevp
+    fn_averagea = fn_average
+    fn_vara = fn_var
+    fn_varpa = fn_varp
+    fn_stdeva = fn_stdev
+    fn_stdevpa = fn_stdevp
 
     def fn_sumproduct(self, node: ir.Call) -> Val:
         """engine.functions.math.sumproduct: arrays of one shape, numbers (else 0) multiplied

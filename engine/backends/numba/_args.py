@@ -9,6 +9,7 @@ from ... import ir
 from . import _intervals as iv
 from ._values import (
     KANY,
+    KBLANK,
     KBOOL,
     KNUM,
     KSTR,
@@ -30,7 +31,29 @@ Check = tuple[str, int] | None
 MASKED = frozenset({"MIN", "MAX", "AVERAGE", "VAR", "VAR.S", "VARP", "VAR.P", "STDEV",
                     "STDEV.S", "STDEVP", "STDEV.P", "MEDIAN", "PERCENTILE", "PERCENTILE.INC",
                     "PERCENTILE.EXC", "LARGE", "SMALL", "QUARTILE", "QUARTILE.INC",
-                    "QUARTILE.EXC"})
+                    "QUARTILE.EXC", "PRODUCT", "AVERAGEA", "MINA", "MAXA", "VARA", "VARPA",
+                    "STDEVA", "STDEVPA", "AVEDEV", "DEVSQ", "GEOMEAN", "HARMEAN", "KURT",
+                    "SKEW", "SKEW.P", "TRIMMEAN", "MODE", "MODE.SNGL"})
+# aggregates that count text of a range as 0 and its logicals as 0/1 (numeric_columns'
+# text_in_refs/bools_in_refs)
+A_NAMES = frozenset({"AVERAGEA", "MINA", "MAXA", "VARA", "VARPA", "STDEVA", "STDEVPA"})
+
+
+def is_reference(node: ir.Node) -> bool:
+    """Whether the numpy compiler hands the direct argument ``node`` of a function taking
+    references to it as a reference to one cell (engine._computed_refs._selected_reference:
+    IF/CHOOSE/IFS/SWITCH whose every result is a cell or such a call, all on one sheet): the
+    function then reads the chosen cell as a referenced one (its text, logicals and blank
+    skipped), not as a value."""
+    from ..._computed_refs import SELECTORS, sheet_of
+    from ..._ir_passes import selector_index
+
+    if not (isinstance(node, ir.Call) and node.name in SELECTORS):
+        return False
+    got = selector_index(node)
+    if got is None or sheet_of(node) is None:
+        return False
+    return all(isinstance(r, ir.Ref) or is_reference(r) for r in got[0])
 
 
 def _may_be_reference(node: ir.Node, top: bool = True) -> bool:
@@ -112,8 +135,11 @@ class ArgsMixin:
                            for c in self.area_cells(a))
             else:
                 v = self.expr(a)
+                if refs and is_reference(a):   # the chosen cell, as a referenced one
+                    out.append((self.in_range(v, node.name), True))
+                    continue
                 if v.kind in (KSTR, KANY):
-                    if _may_be_reference(a):
+                    if refs and _may_be_reference(a):
                         # a reference to the numpy compiler (_computed_refs): text skipped
                         raise NotFusable(f"text argument of {node.name}")
                     v = self.date_value(v, False)   # typed_number: numeric or date text
@@ -125,7 +151,7 @@ class ArgsMixin:
         holds one (SUM only: adding 0 elsewhere is skipping it; others would count it)."""
         if v.kind != KANY or name in MASKED:   # MASKED: the caller reads its number tag
             return v
-        if name not in ("SUM", "SUMPRODUCT"):
+        if name not in ("SUM", "SUMPRODUCT", "SUMSQ"):
             raise NotFusable(f"{name} over a cell whose type varies per trial")
         assert v.y is not None
         return Val(self.value(f"sel({v.y} == 0.0, {v.v}, 0.0)"), v.e, KNUM,
@@ -139,14 +165,39 @@ class ArgsMixin:
 
     def numbers(self, node: ir.Call, omitted_zero: bool = False) -> tuple[list[Val], str]:
         """The numbers an aggregate uses (engine.functions._args.numeric_columns): in ranges
-        only numbers, direct arguments coerced; and the first error of any of them."""
+        only numbers (the ...A functions: text as 0, logicals as 0/1 too), direct arguments
+        coerced; and the first error of any of them."""
         vals, errs = [], []
+        a_rules = node.name in A_NAMES
         for v, from_ref in self.items(node, omitted_zero):
             errs.append(v.e)
+            if from_ref and a_rules:
+                got = self.a_value(v)
+                if got is not None:
+                    vals.append(got)
+                continue
             if from_ref and v.kind not in (KNUM, KANY):   # KANY: MASKED aggregates only
                 continue
             vals.append(v)
         return vals, self.err(self.chain(errs))
+
+    def a_value(self, v: Val) -> Val | None:
+        """A referenced cell as AVERAGEA/MAXA/... count it: text 0, a logical 0 or 1, a
+        blank not at all (None; a cell whose kind varies: counted where it is not blank, as
+        a value of kind KANY whose tag is 0 where it counts, 3 where not)."""
+        if v.kind == KNUM:
+            return v
+        if v.kind == KBOOL:
+            return Val(v.v, v.e, KNUM, v.lo, v.hi)
+        if v.kind == KSTR:
+            return Val("0.0", v.e, KNUM, 0.0, 0.0)
+        if v.kind != KANY:
+            return None
+        assert v.y is not None
+        x = self.value(f"sel({v.y} == 2.0, 0.0, {v.v})")
+        y = self.value(f"sel({v.y} == 3.0, 3.0, 0.0)")
+        lo, hi = iv.union([v.iv, (0.0, 1.0)])
+        return Val(x, v.e, KANY, lo, hi, None, y, (KNUM, KBLANK))
 
     def present(self, v: Val) -> str | None:
         """Where a value from ``numbers`` counts: None for always (a number), else a

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from ... import ir
 from ...values import DIV0, NA, NUM, VALUE
 from . import _intervals as iv
-from ._args import ArgsMixin
+from ._args import ArgsMixin, is_reference
 from ._values import KANY, KBLANK, KBOOL, KNUM, KSTR, NotFusable, Val, errors_of, lit, num
 
 _SQRT2PI = math.sqrt(2.0 * math.pi)
@@ -301,10 +303,25 @@ class StatsMixin(ArgsMixin):
                 out.extend((self.operand(c), True) for c in self.area_cells(a))
             else:
                 v = self.expr(a)
-                if v.kind not in (KNUM, KBOOL, KBLANK):
+                if is_reference(a):   # IF/CHOOSE of cells: the chosen cell, as referenced
+                    out.append((v, True))
+                    continue
+                if v.kind not in (KNUM, KBOOL, KBLANK, KSTR):
                     raise NotFusable(f"{node.name} of a direct argument that may be text")
                 out.append((v, False))
         return out
+
+    def _reads_as_number(self, v: Val) -> str:
+        """1.0 where direct text ``v`` reads as a number (stats.count: parse_number), else
+        0.0 (an error: 0.0)."""
+        from ...values import Kind, Vec, parse_number
+
+        def fn(args: list) -> Vec:
+            s = args[0]
+            return Vec(Kind.NUM, np.array([1.0 if parse_number(s) is not None else 0.0]))
+
+        got = self.tabulate([Val(v.v, "0", KSTR, v.lo, v.hi, v.dom)], fn, "COUNT of text")
+        return got.v if v.e == "0" else self.value(f"sel({v.e} == 0, {got.v}, 0.0)")
 
     def fn_countblank(self, node: ir.Call) -> Val:
         """stats.countblank: blank cells and empty text of ranges (a range's part past the
@@ -374,6 +391,8 @@ class StatsMixin(ArgsMixin):
                 hit = f"b2f(({v.y} == 0.0) & ({v.e} == 0))"
             elif v.kind == KNUM or (v.kind == KBOOL and not from_ref):
                 hit = "1.0" if v.e == "0" else f"b2f({v.e} == 0)"
+            elif v.kind == KSTR and not from_ref:
+                hit = self._reads_as_number(v)
             else:
                 continue
             n += 1
