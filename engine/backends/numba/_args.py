@@ -133,6 +133,8 @@ class ArgsMixin:
             elif isinstance(a, ir.Area):
                 out.extend((self.in_range(self.operand(c), node.name), True)
                            for c in self.area_cells(a))
+            elif (arr := self.array_call_values(a)) is not None:   # MMULT ... (_matrices)
+                out.extend((self.in_range(v, node.name), True) for v in arr)
             else:
                 v = self.expr(a)
                 if refs and is_reference(a):   # the chosen cell, as a referenced one
