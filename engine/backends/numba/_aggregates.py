@@ -225,21 +225,20 @@ class AggregatesMixin(MomentsMixin):
         """The shape of an expression over ranges that a function like SUMPRODUCT computes
         as an array (``A1:A9*(B1:B9="x")``, engine.functions.operators.map_grid), None for
         one value."""
-        from ._arrays import ArrayElements
+        from ._matrices import has_array_call
 
-        if isinstance(node, ir.Ref | ir.Num | ir.Str | ir.Bool | ir.Err) or \
-                not any(isinstance(n, ir.Area | ir.Array) for n in ir.walk(node)):
+        if isinstance(node, ir.Ref | ir.Num | ir.Str | ir.Bool | ir.Err) or not (
+                has_array_call(node) or any(isinstance(n, ir.Area | ir.Array)
+                                            for n in ir.walk(node))):
             return None
-        shape = ArrayElements(self.model.workbook).shape(node)
+        shape = self.mx_elements().shape(node)   # sizes evaluated here (_matrices)
         return None if shape is None or shape == (1, 1) else shape
 
     def array_values(self, node: ir.Node, shape: tuple[int, int]) -> list[Val]:
         """Its elements in row order, each the value of the element's own IR
         (:class:`._arrays.ArrayElements`: a range's cell at the position, #N/A past a
         smaller operand's edge)."""
-        from ._arrays import ArrayElements
-
-        el = ArrayElements(self.model.workbook)
+        el = self.mx_elements()
         out = []
         for r in range(shape[0]):
             for c in range(shape[1]):
