@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from ... import ir
 from . import _intervals as iv
+from ._matrices import has_array_call
 from ._values import KANY, KBLANK, KBOOL, KNUM, KSTR, TAG, NotFusable, Val, lit
 
 MAX_VARIANTS = 16   # kinds x arguments a call is generated for
@@ -101,6 +102,8 @@ class MixedMixin:
         for a in node.args:
             if isinstance(a, ir.Area | ir.Missing | ir.Array) or id(a) in self.override \
                     or (refs and isinstance(a, ir.Ref)) or self.is_constant(a):
+                continue
+            if has_array_call(a):   # read whole by the function (_matrices)
                 continue
             if node.name in _ARRAY_ARGUMENTS and any(isinstance(n, ir.Area | ir.Array)
                                                      for n in ir.walk(a)):
