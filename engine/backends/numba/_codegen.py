@@ -60,6 +60,7 @@ from ._families import Family, LineBudget, family_loop, find_families, loop_chai
 from ._fits import FITS, FitAt, FitsMixin
 from ._functions import FunctionsMixin
 from ._index_ref import IndexAt
+from ._indirect import IndirectMixin
 from ._mixed import SELECTORS, MixedMixin
 from ._matrices import MatricesMixin
 from ._offset import OffsetAt, OffsetMixin
@@ -153,7 +154,7 @@ _OPCMP = {"=": operator.eq, "<>": operator.ne, "<": operator.lt, "<=": operator.
 
 
 class Generator(MatricesMixin, FunctionsMixin, TextMixin, MixedMixin, ConditionalsMixin, FitsMixin,
-                DynArraysMixin, OffsetMixin):
+                DynArraysMixin, OffsetMixin, IndirectMixin):
     """Generates the kernel of one program.  ``samplers`` says how each input is drawn."""
 
     def __init__(self, program: Program, samplers: dict[CellRef, InputSampler],
@@ -358,6 +359,9 @@ class Generator(MatricesMixin, FunctionsMixin, TextMixin, MixedMixin, Conditiona
         if isinstance(node, ir.Binary):
             return self.binary(node)
         if isinstance(node, ir.Call):
+            got = self.indirect_args(node)   # INDIRECT of constant text: its reference
+            if got is not None:
+                return got
             got = self.index_ranges(node)   # INDEX of whole rows/columns read as ranges
             if got is not None:
                 return got

@@ -165,6 +165,19 @@ class IndexMixin:
             return self._index_element(x, 0, 0)
         return self._intersection(x, self.cell)
 
+    def fn_single(self, node: ir.Call) -> Val:
+        """``@x`` (``_xlfn.SINGLE``) of a computed value (compiler._fn_single): a reference
+        was intersected with the formula's cell when the IR was built, so what is left is
+        one value (IF(...), a name's cell, a lookup): that value, of whatever kind.  Where it
+        may be a block (INDEX of a whole column, an OFFSET of several cells, a range in IF)
+        the argument's own generation refuses it inside an expression, as here."""
+        if len(node.args) != 1:
+            return num("0.0", code(VALUE), (0.0, 0.0))
+        arg = node.args[0]
+        if isinstance(arg, ir.Area | ir.Array):
+            raise NotFusable("@ of a range or an array")
+        return self.expr(arg)
+
     def index_at(self, node: IndexAt) -> Val:
         """Element (r, c) of an array formula whose whole formula is an INDEX."""
         x = self._index_plan(node.call)

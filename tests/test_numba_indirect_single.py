@@ -1,0 +1,88 @@
+"""INDIRECT of text that is the same in every trial, and ``@`` (``_xlfn.SINGLE``) of a
+computed value, fused by the numba kernel and equal to numpy.
+
+Found on real workbooks the project had never seen: an energy model's
+``IFERROR(INDEX(INDIRECT($C9&".Outputs[2007]"), MATCH(G$5, INDIRECT($C9&".Outputs[Vector]"),
+0)), 0)`` (tamc/excel_to_code examples/model.xlsx) and a loan tracker's
+``=_xlfn.SINGLE(IF(_xlfn.SINGLE(Pmt_Nbr)="", "", IF(Scheduled_Payment_Amt>...)))``
+(DataResearchLabs/my_loan_tracker): both were numpy's, and everything after them.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("numba")
+openpyxl = pytest.importorskip("openpyxl")
+
+from engine.backends.numba import NumbaBackend, fused_report  # noqa: E402
+from engine.backends.numpy import NumpyBackend  # noqa: E402
+from engine.model import Model  # noqa: E402
+from tests.test_backend_numba import assert_same, job_for, run, tri  # noqa: E402
+
+TRIALS = 600
+
+
+def _book(path) -> Model:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Calc"
+    data = wb.create_sheet("Data")
+    for r in range(1, 6):
+        data[f"A{r}"] = float(r)           # A1:A5 become inputs
+        data[f"B{r}"] = f"k{r}"            # keys
+    data["A6"] = "label"
+    ws["A1"] = "Data!A1:A5"                # a reference as text in a cell
+    ws["A2"] = "Data"
+    ws["A3"] = 3.0
+    ws["A4"] = "R2C1"
+    ws["A5"] = "k4"
+    formulas = {
+        "C1": "=SUM(INDIRECT(A1))",
+        "C2": '=INDIRECT("Data!A2")*2',
+        "C3": '=INDEX(INDIRECT(A2&"!A1:A5"), MATCH(A5, INDIRECT(A2&"!B1:B5"), 0))',
+        "C4": "=INDIRECT(\"Data!\"&A4, FALSE)+1",          # R1C1 text
+        "C5": '=IFERROR(INDIRECT("no such name"), -1)',     # #REF!
+        "C6": '=INDIRECT("Data!A"&A3)+INDIRECT(A2&"!A6")',  # text + number: #VALUE!
+        "D1": '=_xlfn.SINGLE(IF(Data!A1>1.05, "", Data!A2))',   # text or a number
+        "D2": '=_xlfn.SINGLE(IF(_xlfn.SINGLE(Data!A3)>3, Data!A4, Data!A5))*2',
+        "D3": '=IF(D1="", 0, D1)+_xlfn.SINGLE(C2)',
+    }
+    for k, f in formulas.items():
+        ws[k] = f
+    wb.save(path)
+    return Model.open(path)
+
+
+def test_indirect_of_constant_text_and_single_are_fused_and_equal_numpy(tmp_path):
+    model = _book(tmp_path / "indirect.xlsx")
+    inputs = [tri(f"Data!A{r}", r * 0.9, float(r), r * 1.1) for r in range(1, 6)]
+    outs = [f"Calc!{c}" for c in ("C1", "C2", "C3", "C4", "C5", "C6", "D1", "D2", "D3")]
+    job = job_for(model, inputs, outs, trials=TRIALS)
+    report = fused_report(job)
+    # before: "function INDIRECT is not in the fused subset", "function SINGLE is not ..."
+    assert report == {}
+    be = NumbaBackend(kernel_dir=tmp_path / "kernels")
+    try:
+        got = run(be, job, 200)
+    finally:
+        be.close()
+    want = run(NumpyBackend(), job, TRIALS)
+    assert_same(job, got, want)
+    vals, errs, _ = got
+    c1 = vals[model.ref("Calc!C1")]
+    assert abs(c1.mean() - 15.0) < 0.2                       # the sum of A1:A5
+    assert (errs[model.ref("Calc!C5")] == 0).all() and (vals[model.ref("Calc!C5")] == -1).all()
+    assert (errs[model.ref("Calc!C6")] != 0).all()           # a number plus text: #VALUE!
+
+
+def test_indirect_of_text_varying_per_trial_stays_with_numpy(tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws["A1"] = 1.0
+    ws["A2"] = 5.0
+    ws["B1"] = '=INDIRECT("A"&ROUND(A1,0))'
+    wb.save(tmp_path / "v.xlsx")
+    model = Model.open(tmp_path / "v.xlsx")
+    job = job_for(model, [tri("Sheet!A1", 0.6, 1.0, 2.4)], ["Sheet!B1"], trials=50)
+    assert "varies per trial" in fused_report(job)["Sheet!B1"]
