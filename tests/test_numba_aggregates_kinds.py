@@ -26,7 +26,7 @@ def backend(tmp_path_factory):
     be.close()
 
 
-def book(tmp_path, cells: dict[str, object]) -> Model:
+def book(tmp_path, cells: dict[str, object], hidden: tuple[int, ...] = ()) -> Model:
     import openpyxl
 
     wb = openpyxl.Workbook()
@@ -34,6 +34,8 @@ def book(tmp_path, cells: dict[str, object]) -> Model:
     ws.title = "Sheet1"
     for k, v in cells.items():
         ws[k] = v
+    for r in hidden:
+        ws.row_dimensions[r].hidden = True
     path = tmp_path / "book.xlsx"
     wb.save(path)
     return Model.open(path)
@@ -98,3 +100,31 @@ def test_every_kind_fused_and_equal(backend, tmp_path):
     for c in ("G1", "I1", "J1", "K1"):
         cell = model.ref(f"Sheet1!{c}")
         assert np.any(got[1][cell] == 0), c
+
+
+# AGGREGATE: every function number, options leaving out errors (per trial), hidden rows (row
+# 7) and nested SUBTOTAL/AGGREGATE cells (M2)
+AGGREGATES: dict[str, str] = {
+    "M1": "=D1", "M2": "=SUBTOTAL(9,D1:D3)", "M3": "=C4",
+    "L1": "=AGGREGATE(1,6,C1:C9,D1:D3)", "L2": "=AGGREGATE(4,2,C4:C9)",
+    "L3": "=AGGREGATE(14,6,C1:D9,2)", "L4": "=AGGREGATE(9,5,D1:D10)",
+    "L5": "=AGGREGATE(12,3,C1:C9,D1:D10)", "L6": "=AGGREGATE(2,0,M1:M3)",
+    "L7": "=AGGREGATE(13,6,E1:E7,C4)", "L8": "=AGGREGATE(17,6,D1:D10,A1)",
+    "L9": "=AGGREGATE(19,6,C1:C9,2)", "L10": "=AGGREGATE(6,7,C1:C4,D1)",
+    "L11": "=AGGREGATE(3,2,C1:C9)", "L12": "=AGGREGATE(20,0,D1:D3)",
+    "L13": "=AGGREGATE(7,6,C1:C9)", "L14": "=AGGREGATE(15,6,C4:D5,A2)",
+    "L15": "=AGGREGATE(16,6,C1:C9,A2/3)", "L16": "=AGGREGATE(18,6,D1:D10,A2/3)",
+    "L17": "=AGGREGATE(11,6,C1:C9)", "L18": "=AGGREGATE(5,4,C1:C9)",
+    "L19": "=AGGREGATE(10,1,D1:D10)", "L20": "=AGGREGATE(8,3,M1:M3,C1)",
+    "L21": "=AGGREGATE(3,5,M1:M3,C7)",
+}
+
+
+def test_aggregate_every_function_and_option(backend, tmp_path):
+    model = book(tmp_path, {**CELLS, **AGGREGATES}, hidden=(7,))
+    outs = [c for c in AGGREGATES if c.startswith("L")]
+    job = job_for(model, INPUTS, [f"Sheet1!{c}" for c in outs], trials=TRIALS)
+    assert fused_report(job) == {}
+    got = run(backend, job, 500)
+    want = run(NumpyBackend(), job, TRIALS)
+    assert_same(job, got, want)

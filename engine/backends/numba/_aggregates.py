@@ -25,10 +25,11 @@ from ._values import (
 
 if TYPE_CHECKING:
     pass
+from ._aggregate_options import AggregateOptionsMixin
 from ._moments import MomentsMixin
 
 
-class AggregatesMixin(MomentsMixin):
+class AggregatesMixin(MomentsMixin, AggregateOptionsMixin):
     """SUM ... VAR, SUMPRODUCT, NPV, IRR; CHOOSE; NORM.INV, NORM.DIST ... (lookups: :mod:`._lookups`)"""
 
     # ------------------------------------------------------------ aggregates (functions.math/stats)

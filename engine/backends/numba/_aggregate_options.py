@@ -1,0 +1,142 @@
+"""AGGREGATE for the kernel generator (a mixin), as engine.functions.aggregate computes it:
+function_num and options are constants; the cells the options leave out (nested
+SUBTOTAL/AGGREGATE cells, hidden rows: fixed by the workbook; error values: per trial) are
+blank to the aggregate, which is then generated as the function of that number over a range
+of stand-in cells (a sheet no workbook has, as :mod:`._index_ref` does for INDEX): a cell in
+error in some trials is blank in those trials and itself in the others.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ... import ir
+from ...functions.aggregate import _NAMES
+from ...values import VALUE
+from ._values import BLANK, KANY, KBLANK, KBOOL, KNUM, KSTR, TAG, NotFusable, Val, num
+
+if TYPE_CHECKING:
+    from ...model import Model
+    from ...workbook import CellRef
+
+VIRTUAL_SHEET = "\x00AGGREGATE"   # a sheet name no workbook has (a control character)
+
+
+class AggregateOptionsMixin:
+    """``fn_aggregate`` (see the module docstring)."""
+
+    if TYPE_CHECKING:  # provided by the Generator
+        model: Model
+        array_ir: list[object]
+        input_vals: dict[CellRef, Val]
+        _area_memo: dict[ir.Area, bool]
+
+        def value(self, expr: str) -> str: ...
+        def expr(self, node: ir.Node) -> Val: ...
+        def operand(self, c: CellRef) -> Val: ...
+        def area_cells(self, a: ir.Area) -> list[CellRef]: ...
+        def is_constant(self, node: ir.Node) -> bool: ...
+
+    def _aggregate_constant(self, node: ir.Node) -> int | None:
+        """aggregate._constant of a constant argument: its number (a logical too), else
+        None; an argument that varies per trial is not fused (numpy reads it per chunk)."""
+        if not self.is_constant(node):
+            raise NotFusable("AGGREGATE with a function number or options that vary")
+        v = self.expr(node)
+        if v.e != "0" or v.kind not in (KNUM, KBOOL) or v.lo != v.hi:
+            return None
+        return int(v.lo)
+
+    def fn_aggregate(self, node: ir.Call) -> Val:
+        if len(node.args) < 2:
+            raise NotFusable("AGGREGATE with a wrong number of arguments")
+        fn_num = self._aggregate_constant(node.args[0])
+        opt_node = node.args[1]
+        opt = 0 if isinstance(opt_node, ir.Missing) else self._aggregate_constant(opt_node)
+        refs = node.args[2:]
+        if fn_num not in _NAMES or opt is None or not 0 <= opt <= 7 or not refs:
+            return num("0.0", str(VALUE), (0.0, 0.0))
+        skip_nested, skip_hidden = opt <= 3, opt in (1, 3, 5, 7)
+        skip_errors = opt in (2, 3, 6, 7)
+        if fn_num >= 14:
+            if len(refs) != 2:
+                return num("0.0", str(VALUE), (0.0, 0.0))
+            args = [self._aggregate_view(refs[0], 0, skip_nested, skip_hidden, skip_errors),
+                    refs[1]]
+        else:
+            args = [self._aggregate_view(r, k, skip_nested, skip_hidden, skip_errors)
+                    for k, r in enumerate(refs) if not isinstance(r, ir.Missing)]
+        virtual = {c: v for a in args if isinstance(a, _View) for c, v in a.cells.items()}
+        new = ir.Call(_NAMES[fn_num], tuple(a.area if isinstance(a, _View) else a
+                                            for a in args))
+        self.array_ir.append(new)   # kept alive: constants are keyed by node id
+        assert not any(c in self.input_vals for c in virtual)
+        self.input_vals.update(virtual)
+        try:
+            return self.expr(new)
+        finally:
+            for c in virtual:
+                del self.input_vals[c]
+
+    def _aggregate_view(self, a: ir.Node, k: int, skip_nested: bool, skip_hidden: bool,
+                        skip_errors: bool) -> _View | ir.Node:
+        """aggregate._view: a range (or a cell) as stand-in cells, those left out dropped
+        (every one of the nineteen skips a blank of a range), errors blank where skipped."""
+        if isinstance(a, ir.Ref):
+            a = ir.Area(a.cell.sheet, a.cell.row, a.cell.col, a.cell.row, a.cell.col)
+        if not isinstance(a, ir.Area):
+            from ._args import is_reference
+
+            if is_reference(a) or isinstance(a, ir.Call) and a.name in ("INDEX", "OFFSET",
+                                                                        "INDIRECT"):
+                raise NotFusable("AGGREGATE of a computed reference")
+            if skip_errors and self.expr(a).e != "0":
+                raise NotFusable("AGGREGATE leaving out the errors of a direct argument")
+            return a
+        cells = self.area_cells(a)
+        keep = [True] * len(cells)
+        if skip_nested or skip_hidden:
+            mask = self.model.subtotal_mask(a, skip_hidden, False)
+            if skip_nested:
+                keep = list(mask.ravel())
+            elif skip_hidden:
+                with_nested = self.model.subtotal_mask(a, True, False)
+                without = self.model.subtotal_mask(a, False, False)
+                keep = list((with_nested | ~without).ravel())
+        sheet = f"{VIRTUAL_SHEET}{len(self.array_ir)}.{k}"
+        out: dict[CellRef, Val] = {}
+        from ...workbook import CellRef
+
+        vals = [self._skip_error(self.operand(c)) if skip_errors else self.operand(c)
+                for c, kept in zip(cells, keep, strict=True) if kept]
+        vals = [v for v in vals if v.kind != KBLANK] or [BLANK]
+        for j, v in enumerate(vals):
+            out[CellRef(sheet, 1, j + 1)] = v
+        area = ir.Area(sheet, 1, 1, 1, len(vals))
+        self._area_memo[area] = True   # varies: never folded by numpy
+        return _View(area, out)
+
+    def _skip_error(self, v: Val) -> Val:
+        """A cell whose error AGGREGATE leaves out: blank in the trials where it is an error
+        (a constant error: blank)."""
+        if v.e == "0":
+            return v
+        if v.e.startswith("q") or v.e.isdigit() or v.kind == KBLANK:
+            return BLANK   # a constant error (or a blank cell): blank
+        kinds = tuple(sorted({*(v.kinds if v.y is not None else (v.kind,)), KBLANK},
+                             key=TAG.get))
+        y = self.value(f"sel({v.e} != 0, 3.0, {v.tag()})")
+        x = self.value(f"sel({v.e} != 0, 0.0, {v.v})")
+        lo, hi = (min(v.lo, 0.0), max(v.hi, 0.0)) if v.kind != KSTR else (0.0, 0.0)
+        return Val(x, "0", KANY, lo, hi, v.dom, y, kinds)
+
+
+class _View:
+    """Stand-in cells of one argument of AGGREGATE: their range and values."""
+
+    def __init__(self, area: ir.Area, cells: dict[CellRef, Val]) -> None:
+        self.area = area
+        self.cells = cells
+
+
+__all__ = ["AggregateOptionsMixin", "VIRTUAL_SHEET"]
