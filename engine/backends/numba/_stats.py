@@ -301,6 +301,8 @@ class StatsMixin(ArgsMixin):
                 out.append((self.operand(a.cell), True))
             elif isinstance(a, ir.Area):
                 out.extend((self.operand(c), True) for c in self.area_cells(a))
+            elif (arr := self.array_call_values(a)) is not None:   # MMULT ... (_matrices)
+                out.extend((v, True) for v in arr)
             else:
                 v = self.expr(a)
                 if is_reference(a):   # IF/CHOOSE of cells: the chosen cell, as referenced
