@@ -159,6 +159,23 @@ class ArgsMixin:
         return Val(self.value(f"sel({v.y} == 0.0, {v.v}, 0.0)"), v.e, KNUM,
                    *iv.union([v.iv, (0.0, 0.0)]))
 
+    def arity_value(self, node: ir.Call) -> Val | None:
+        """#VALUE! for a library function called with a number of arguments it cannot take
+        (the numpy compiler makes such a cell a constant #VALUE!, its arguments unread;
+        Excel refuses the formula), else None."""
+        from ...compiler import Compiler, lookup_function
+        from ...functions import EXTERNAL_DATA, arity_error
+        from ...functions.lambdas import LAMBDA_CALLS
+
+        name = node.name
+        if name in LAMBDA_CALLS or name in EXTERNAL_DATA or \
+                hasattr(Compiler, f"_fn_{name.replace('.', '_').lower()}"):
+            return None
+        fn = lookup_function(name)
+        if fn is None or arity_error(fn, len(node.args)) is None:
+            return None
+        return Val("0.0", "3", KNUM, 0.0, 0.0)
+
     def area_cells(self, a: ir.Area) -> list[CellRef]:
         rows, cols = a.shape
         if rows * cols > MAX_AREA_CELLS:

@@ -372,6 +372,9 @@ class Generator(MatricesMixin, FunctionsMixin, TextMixin, MixedMixin, Conditiona
                 got = self.fit_call(node)
                 if got is not None:
                     return got
+            got = self.arity_value(node)   # numpy: #VALUE! for a wrong arity (_args)
+            if got is not None:
+                return got
             fn = getattr(self, "fn_" + node.name.replace(".", "_").lower(), None)
             if fn is None:
                 if node.name not in ENUMERATED:
