@@ -71,6 +71,7 @@ from ._rt_dynarrays import KERNEL_NAMES as RT_DYNARRAYS
 from ._rt_matrices import KERNEL_NAMES as RT_MATRICES
 from ._rt_fits import KERNEL_NAMES as RT_FITS
 from ._rt_functions import KERNEL_NAMES as RT_FUNCTIONS
+from ._rt_math import KERNEL_NAMES as RT_MATH
 from ._text import ENUMERATED, TextMixin
 from ._values import (
     BLANK,
@@ -907,6 +908,7 @@ class Generator(MatricesMixin, FunctionsMixin, TextMixin, MixedMixin, Conditiona
             f"from engine.backends.numba._dtext_fmt_rt import ({', '.join(DTEXT_FMT)})",
             f"from engine.backends.numba._rt_calendar import ({', '.join(RT_CALENDAR)})",
             f"from engine.backends.numba._rt_annuity import ({', '.join(RT_ANNUITY)})",
+            f"from engine.backends.numba._rt_math import ({', '.join(RT_MATH)})",
             f"from engine.backends.numba._rt_matrices import ({', '.join(RT_MATRICES)})",
             f"from engine.backends.numba._rt_dist import ({', '.join(RT_DIST)})",
         ]
@@ -1070,13 +1072,14 @@ def runtime_version() -> str:
         _rt_dynarrays,
         _rt_fits,
         _rt_functions,
+        _rt_math,
     )
 
     from . import _rt_matrices
 
     h = hashlib.sha256()
     for mod in (_rt_matrices, _rt, _beta, _rt_functions, _dtext_rt, _decimal, _rt_fits, _rt_calendar,
-                _rt_annuity, _rt_dynarrays, _rt_dist):
+                _rt_annuity, _rt_dynarrays, _rt_dist, _rt_math):
         h.update(Path(str(mod.__file__)).read_bytes())
     return h.hexdigest()[:16]
 

@@ -39,6 +39,7 @@ from ._dates import DatesMixin
 from ._distributions import DistributionsMixin
 from ._finance import FinanceMixin
 from ._lookups import LookupsMixin
+from ._mathfns import MathFunctionsMixin
 from ._multiples import MultiplesMixin
 from ._stats import StatsMixin
 
@@ -94,7 +95,8 @@ def _bind_names(node: ir.Node, scope: dict[str, ir.Node]) -> ir.Node:
 
 
 class FunctionsMixin(AggregatesMixin, LookupsMixin, DatesMixin, StatsMixin, FinanceMixin,
-                     MultiplesMixin, CashflowsMixin, DistributionsMixin, ArgsMixin):
+                     MultiplesMixin, CashflowsMixin, DistributionsMixin, MathFunctionsMixin,
+                     ArgsMixin):
     """The supported Excel functions (see the module docstring)."""
 
     if TYPE_CHECKING:  # provided by the Generator and the TextMixin
