@@ -31,7 +31,6 @@ refused.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -46,7 +45,7 @@ if TYPE_CHECKING:
     from ...model import Env
     from ...workbook import CellRef
 
-# functions whose elements are computed (MatAt)
+# functions whose elements are computed (mat_at)
 COMPUTED = frozenset({"MMULT", "MINVERSE", "FREQUENCY"})
 # arguments that fix the shape: the same in every trial (SEQUENCE's rows, columns; MUNIT)
 _SIZES: dict[str, tuple[int, ...]] = {
@@ -58,24 +57,39 @@ _CHOOSE = frozenset({"CHOOSEROWS", "CHOOSECOLS"})   # every argument after the a
 SHAPING = frozenset(_SIZES)
 ARRAY_CALLS = COMPUTED | SHAPING
 # functions that read an argument that is one of these results whole (not element-wise)
-READERS = frozenset({"SUM", "PRODUCT", "AVERAGE", "MIN", "MAX", "COUNT", "SUMSQ",
+READERS = frozenset({"SUM", "PRODUCT", "AVERAGE", "MIN", "MAX", "COUNT", "COUNTA", "SUMSQ",
                      "SUMPRODUCT", "INDEX", "ROWS", "COLUMNS", "MDETERM", "VAR", "VAR.S",
                      "VARP", "VAR.P", "STDEV", "STDEV.S", "STDEVP", "STDEV.P"})
 MAX_MATRIX = 64   # MINVERSE/MDETERM of at most this many rows
 
 
-@dataclass(frozen=True)
-class MatAt:
-    """Element (r, c) of the result of MMULT, MINVERSE or FREQUENCY."""
+MATAT = "_MATAT"   # _MATAT(call, r, c): element (r, c) of MMULT, MINVERSE or FREQUENCY
 
-    node: ir.Call
-    r: int
-    c: int
+
+def mat_at(node: ir.Call, r: int, c: int) -> ir.Call:
+    """The IR of element (r, c) of a computed result: a call no workbook can write, so that
+    the generator's constant test sees the arguments of ``node`` (and numpy's compiler
+    refuses to fold it)."""
+    return ir.Call(MATAT, (node, ir.Num(float(r)), ir.Num(float(c))))
 
 
 def has_array_call(node: ir.Node) -> bool:
-    """Whether ``node`` computes one of these functions."""
-    return any(isinstance(n, ir.Call) and n.name in ARRAY_CALLS for n in ir.walk(node))
+    """Whether ``node`` computes one of these functions' arrays (an element taken by
+    ``mat_at`` is one value)."""
+    if isinstance(node, ir.Call):
+        if node.name == MATAT:
+            return False
+        if node.name in ARRAY_CALLS:
+            return True
+    return any(has_array_call(k) for k in ir.children(node))
+
+
+def wrong_arity(node: ir.Call) -> bool:
+    """Whether the numpy compiler makes the call #VALUE! for its number of arguments."""
+    from ...functions import FUNCTIONS, _load, arity_error
+
+    _load()
+    return arity_error(FUNCTIONS[node.name], len(node.args)) is not None
 
 
 def _literal_ir(x: object) -> ir.Node:
@@ -177,7 +191,10 @@ class ArrayCallRules:
                                         and float(how.data[0]) == 0.0):
                 raise NotFusable(f"{name} ignoring blanks or errors (the cells kept may vary "
                                  "per trial)")
-        out = FUNCTIONS[name].impl(*args)
+        try:
+            out = FUNCTIONS[name].impl(*args)
+        except Exception as exc:  # noqa: BLE001 - a wrong number of arguments ...: numpy's
+            raise NotFusable(f"{name} failed on its shape: {exc}") from exc   # own answer
         if isinstance(out, Grid):
             if out.shape[0] * out.shape[1] > MAX_AREA_CELLS:
                 raise NotFusable(f"{name} of {out.shape[0] * out.shape[1]} cells")
@@ -189,6 +206,8 @@ class ArrayCallRules:
     def array_call_grid_shape(self, node: ir.Call) -> tuple[int, int] | None:
         """The shape of the Grid numpy returns (1 x 1 kept), None for one value."""
         name = node.name
+        if wrong_arity(node):
+            return None
         if name in SHAPING:
             out = self._trace(node)
             return out.shape if isinstance(out, Grid) else None
@@ -222,10 +241,12 @@ class ArrayCallRules:
         """The IR of element (r, c) of the result (inside its shape; (0, 0): a single
         value), never ``node`` itself."""
         name = node.name
+        if wrong_arity(node):
+            return ir.Err(VALUE)   # the numpy compiler's answer
         if name in COMPUTED:
             if self.array_call_grid_shape(node) is None and name != "FREQUENCY":
                 return ir.Err(VALUE)   # columns and rows do not match / not square
-            return MatAt(node, r, c)   # type: ignore[return-value]
+            return mat_at(node, r, c)
         out = self._trace(node)
         cell = out.cells[r][c] if isinstance(out, Grid) else out
         if name == "SEQUENCE" and isinstance(out, Grid):
@@ -279,8 +300,10 @@ class MatricesMixin:
         """A size argument's value where it is the same in every trial, else None."""
         from ...compiler import compile_formula
 
-        if isinstance(node, ir.Num | ir.Bool):
-            return _literal_value(node)
+        try:
+            return _literal_value(node)   # a literal, an array constant of literals
+        except NotFusable:
+            pass
         if not self.is_constant(node):
             return None
         assert self.cell is not None
@@ -292,11 +315,13 @@ class MatricesMixin:
     # ------------------------------------------------------------ entry (Generator.expr)
     def matrix_call(self, node: ir.Node) -> Val | None:
         """``node``'s value where it is (or reads whole) one of these functions, else None."""
-        if isinstance(node, MatAt):
-            return self.mat_at(node)
         if not isinstance(node, ir.Call):
             return None
         name = node.name
+        if name == MATAT:
+            inner, r, c = node.args
+            assert isinstance(inner, ir.Call) and isinstance(r, ir.Num) and isinstance(c, ir.Num)
+            return self.mat_at(inner, int(r.value), int(c.value))
         if name in ARRAY_CALLS:
             el = self.mx_elements()
             shape = el.array_call_shape(node)
@@ -304,6 +329,8 @@ class MatricesMixin:
                 raise NotFusable(f"{name}'s array read as one value")
             return self._mx_expr(el.array_call_at(node, 0, 0))
         if name == "MDETERM":
+            if wrong_arity(node):
+                return num("0.0", str(VALUE), (0.0, 0.0))
             return self.mx_determinant(node)
         if not node.args or not isinstance(node.args[0], ir.Call) or \
                 node.args[0].name not in ARRAY_CALLS:
@@ -413,15 +440,14 @@ class MatricesMixin:
     def _mx_write(self, z: str, vals: list[str]) -> None:
         self.lines += [f"{z}[{p}] = {x}" for p, x in enumerate(vals)]
 
-    def mat_at(self, at: MatAt) -> Val:
-        node = at.node
+    def mat_at(self, node: ir.Call, r: int, c: int) -> Val:
         if node.name == "MMULT":
             a, b = self._mx_cells(node.args[0]), self._mx_cells(node.args[1])
             errs = self._mx_errors([v for row in a for v in row] +
                                    [v for row in b for v in row], True)
             acc = "0.0"
             for k in range(len(b)):
-                x, y = self._mx_number(a[at.r][k]), self._mx_number(b[k][at.c])
+                x, y = self._mx_number(a[r][k]), self._mx_number(b[k][c])
                 acc = self.value(f"{acc} + {x} * {y}")
             return num(acc, self.err(self.chain(errs, [(f"nf({acc})", 0)])))
         if node.name == "MINVERSE":
@@ -430,7 +456,7 @@ class MatricesMixin:
             errs = self._mx_errors([v for row in m for v in row], True)
             z, piv, y = self.scratch(n * n), self.scratch(n), self.scratch(n)
             self._mx_write(z, [self._mx_number(v) for row in m for v in row])
-            t = self.value(f"mx_inv_at({z}, {lit(float(n))}, {piv}, {y}, {at.r}, {at.c})")
+            t = self.value(f"mx_inv_at({z}, {lit(float(n))}, {piv}, {y}, {r}, {c})")
             return num(t, self.err(self.chain(errs, [(f"nf({t})", 0)])))
         assert node.name == "FREQUENCY"
         data = [v for row in self._mx_cells(node.args[0]) for v in row]
@@ -445,7 +471,7 @@ class MatricesMixin:
             zs.append((zv, zok))
         (xv, xok), (bv, bok) = zs
         t = self.value(f"mx_freq({xv}, {xok}, {lit(float(len(data)))}, {bv}, {bok}, "
-                       f"{lit(float(len(bins)))}, {lit(float(at.r))})")
+                       f"{lit(float(len(bins)))}, {lit(float(r))})")
         return num(t, self.err(self.chain(errs)), (0.0, float(len(data))))
 
     def _mx_ok(self, v: Val) -> str:
@@ -474,5 +500,5 @@ class MatricesMixin:
         return num(t, self.err(self.chain(errs, [(f"nf({t})", 0)])))
 
 
-__all__ = ["ARRAY_CALLS", "ArrayCallRules", "MatAt", "MatricesMixin", "READERS",
-           "has_array_call"]
+__all__ = ["ARRAY_CALLS", "MATAT", "READERS", "ArrayCallRules", "MatricesMixin",
+           "has_array_call", "mat_at"]
