@@ -63,3 +63,24 @@ def test_values_of_varying_kind_read_as_text(backend):
     }
     outputs = [k for k in cells if k[0] != "A"]
     check(backend, cells, outputs)
+
+
+def test_text_made_per_trial_tested_compared_and_chosen(backend):
+    cells = {
+        "A1": 2.0, "A2": 3.0,
+        # IS functions of text made per trial (its kind is text; its error is kept)
+        "B1": "=ISTEXT(RIGHT(A2,3))", "B2": "=ISNUMBER(LEFT(TRIM(A1),2))",
+        "B3": '=ISERROR(CONCAT(A1,IF(A2>10,1/0,"x")))', "B4": "=ISNA(A2&A1)",
+        "B5": '=IF(ISTEXT(IF(A2>20,A1,A2)&CONCAT("3",2.75)),1,2)',
+        "B6": "=ISNONTEXT(MID(A1,2,3))", "B7": '=ISERR(LEFT(A2,IF(A1>3,-1,2)))',
+        "B8": "=ISLOGICAL(UPPER(A1))", "B9": "=ISBLANK(A1&\"\")",
+        # a comparison of text made per trial with a value whose kind varies per trial
+        "B10": '=CONCAT("B",A1)>IF(A2>10,A1,"B2")', "B11": '=IF(A1>3,TRUE,A2)<=A1&""',
+        "B12": '=(RIGHT(A2,4)>IF(A1>2.5,"abc",A2))*1', "B13": '=A2&""<>IF(A1>2,Z60,A2)',
+        # IF whose condition is a constant: only the branch taken is computed
+        "B14": "=IF(FALSE(),A1,MID(UPPER(A2&\"x\"),1,3))", "B15": "=IF(TRUE(),A1,LEFT(A2,2))",
+        "B16": '=LEN(IF(1>2,5,LEFT(A2,2)))', "B17": "=IF(AND(1>2,TRUE),A1&\"y\",A2&\"z\")",
+        **_chars("B14", 5, "C"), **_chars("B17", 20, "D"),
+    }
+    outputs = [k for k in cells if k[0] != "A"]
+    check(backend, cells, outputs)

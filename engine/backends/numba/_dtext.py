@@ -22,8 +22,8 @@ is made again from the cell's formula by each cell that reads it.  Stored as an 
 (NaN and #VALUE! like every text output); a cell left to numpy that reads it makes the
 generator leave it to numpy too (:class:`DynamicRead`).
 
-VALUE reads any text made per trial that can only hold digits, ``.+-Ee%,$`` (numbers,
-and dates written y-m-d or m-d-y: ``dvalue``); an exact-match lookup (VLOOKUP/HLOOKUP/
+VALUE, DATEVALUE, TIMEVALUE and NUMBERVALUE read any text made per trial as the reference
+does (:mod:`._dvalue`, :mod:`._rt_dvalue`); an exact-match lookup (VLOOKUP/HLOOKUP/
 MATCH/XLOOKUP/XMATCH) of a key made per trial looks up the id of the known text the key
 equals (``dintern``).
 
@@ -55,8 +55,10 @@ MAX_REMAKE = 300       # lines a cell may spend making again the text of a cell 
 _CMP = {"=": "==", "<>": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 _MAKERS = frozenset({"CONCAT", "CONCATENATE", "UPPER", "LOWER", "TRIM", "LEFT", "RIGHT",
                      "MID", "REPT", "IF", "SUBSTITUTE", "REPLACE", "TEXT"})
-_READERS = frozenset({"LEN", "VALUE", "FIND", "SEARCH", "CODE", "EXACT", "VLOOKUP", "HLOOKUP",
-                      "MATCH", "XLOOKUP", "XMATCH"})
+_READERS = frozenset({"LEN", "VALUE", "DATEVALUE", "TIMEVALUE", "NUMBERVALUE",
+                      "FIND", "SEARCH", "CODE", "EXACT", "VLOOKUP", "HLOOKUP",
+                      "MATCH", "XLOOKUP", "XMATCH", "ISTEXT", "ISNUMBER", "ISLOGICAL", "ISBLANK",
+                      "ISNONTEXT", "ISERROR", "ISERR", "ISNA"})
 # exact-match lookups of a key made per trial: the argument giving the match mode, and the
 # constant values of it that mean an exact match (None: omitted)
 _EXACT_MODE = {"VLOOKUP": (3, (0.0,)), "HLOOKUP": (3, (0.0,)), "MATCH": (2, (0.0,)),
@@ -107,6 +109,7 @@ class DynamicTextMixin:
         def err(self, expr: str) -> str: ...
         def chain(self, errs: list[str], checks: Sequence[tuple[str, int] | None] = ()) -> str: ...
         def expr(self, node: ir.Node) -> Val: ...
+        def by_kind(self, a: Val, fn: Callable[[Val], Val]) -> Val: ...
         def variant(self, a: Val, kind: str) -> Val: ...
         def condition(self, node: ir.Node | None) -> Val: ...
         def is_constant(self, node: ir.Node) -> bool: ...
@@ -165,9 +168,30 @@ class DynamicTextMixin:
             return self._compare(node)
         if isinstance(node, ir.Call) and node.name in _READERS:
             return getattr(self, "_read_" + node.name.lower())(node)
+        chosen = _constant_branch(self, node)
+        if chosen is not None:   # IF(TRUE(), x, text made per trial): only x is computed
+            return self.dynamic_expr_of(chosen)
         if self.cell in getattr(self, "dyn_skip", ()):
             raise NotFusable("text made per trial, read by a cell left to numpy")
         return self.dyn_cell(self.recipe(node, coerce=False))
+
+    def dynamic_expr_of(self, node: ir.Node) -> Val:
+        """The cell's value ``node`` (a part of its formula): the ordinary way, else as
+        text made per trial."""
+        mark = len(self.lines)
+        try:
+            return self.expr(node)
+        except DynamicText:
+            del self.lines[mark:]
+        chosen = _constant_branch(self, node)
+        if chosen is not None:
+            return self.dynamic_expr_of(chosen)
+        if self.cell in getattr(self, "dyn_skip", ()):
+            raise NotFusable("text made per trial, read by a cell left to numpy")
+        try:
+            return self.dyn_cell(self.recipe(node, coerce=False))
+        except DynamicText as exc:
+            raise NotFusable(str(exc)) from None
 
     # ------------------------------------------------------------ cells of dynamic text
     def dyn_cell(self, d: Dyn) -> Val:
@@ -292,15 +316,15 @@ class DynamicTextMixin:
             if not 1 <= len(args) <= 2:
                 raise NotFusable(f"{name} with a wrong number of arguments")
             d = self.recipe(args[0], True)
-            n, e, hi = self._count(args[1] if len(args) > 1 else None, 1.0, 0)
+            n, e, hi = self._dtext_count(args[1] if len(args) > 1 else None, 1.0, 0)
             return Dyn((name.lower(), d.r, n), self.err(self.chain([d.e, *e[:1]], e[1:])),
                        min(d.bound, hi))
         if name == "MID":
             if len(args) != 3:
                 raise NotFusable("MID with a wrong number of arguments")
             d = self.recipe(args[0], True)
-            a, ea, _ = self._count(args[1], None, 1)
-            n, en, hi = self._count(args[2], None, 0)
+            a, ea, _ = self._dtext_count(args[1], None, 1)
+            n, en, hi = self._dtext_count(args[2], None, 0)
             e = self.err(self.chain([d.e, *ea[:1], *en[:1]], [*ea[1:], *en[1:]]))
             return Dyn(("mid", d.r, a, n), e, min(d.bound, hi))
         if name == "TEXT":
@@ -310,7 +334,7 @@ class DynamicTextMixin:
                 raise NotFusable("SUBSTITUTE with a wrong number of arguments")
             d, old, new = (self.recipe(a, True) for a in args[:3])
             if len(args) == 4 and not isinstance(args[3], ir.Missing):
-                k, ek, _ = self._count(args[3], None, 1)
+                k, ek, _ = self._dtext_count(args[3], None, 1)
             else:
                 k, ek = "0.0", ["0"]
             bound = max(d.bound, d.bound * new.bound)
@@ -322,8 +346,8 @@ class DynamicTextMixin:
             if len(args) != 4:
                 raise NotFusable("REPLACE with a wrong number of arguments")
             d = self.recipe(args[0], True)
-            a, ea, _ = self._count(args[1], None, 1)
-            n, en, _ = self._count(args[2], None, 0)
+            a, ea, _ = self._dtext_count(args[1], None, 1)
+            n, en, _ = self._dtext_count(args[2], None, 0)
             new = self.recipe(args[3], True)
             e = self.err(self.chain([d.e, *ea[:1], *en[:1], new.e], [*ea[1:], *en[1:]]))
             bound = d.bound + new.bound
@@ -331,7 +355,7 @@ class DynamicTextMixin:
         if len(args) != 2:   # REPT
             raise NotFusable("REPT with a wrong number of arguments")
         d = self.recipe(args[0], True)
-        n, e, hi = self._count(args[1], None, 0)
+        n, e, hi = self._dtext_count(args[1], None, 0)
         bound = d.bound * hi
         if bound > MAX_DYN:
             raise NotFusable(f"REPT of text made per trial: up to {bound} characters")
@@ -387,7 +411,7 @@ class DynamicTextMixin:
         e = self.err(self.chain([v.e], [(f"dformat_bad({v.v}, kv, {off}.0) != 0.0", VALUE)]))
         return Dyn(("tfmt", v.v, off, bound, plan_chars(plan)), e, bound)
 
-    def _count(self, node: ir.Node | None, default: float | None, low: int
+    def _dtext_count(self, node: ir.Node | None, default: float | None, low: int
                ) -> tuple[str, list, int]:
         """A count or start argument (engine.functions.text._ints): its truncated value, its
         error then its below-``low`` check (for chain), and the most it can be."""
@@ -413,6 +437,10 @@ class DynamicTextMixin:
             raise NotFusable("IF with a wrong number of arguments")
         args = args + [None] * (3 - len(args))   # type: ignore[list-item]
         c = self.condition(args[0])
+        if c.e == "0" and c.lo == c.hi and c.kind in (KNUM, KBOOL, KBLANK):
+            pick = args[1] if c.lo != 0.0 else args[2]   # only the branch taken is computed
+            if pick is not None and not isinstance(pick, ir.Missing):
+                return self.recipe(pick, coerce)
         then = self.recipe(args[1], coerce) if args[1] is not None and not isinstance(
             args[1], ir.Missing) else self.as_dyn(Val("0.0", "0", KNUM, 0.0, 0.0), coerce)
         other = self.recipe(args[2], coerce) if args[2] is not None and not isinstance(
@@ -530,29 +558,22 @@ class DynamicTextMixin:
         same = self.value(f"dsame({z}, {ya}, {yb}, {za}, {zb})")
         return Val(same, self.err(self.chain([a.e, b.e])), KBOOL, 0.0, 1.0)
 
-    def _read_value(self, node: ir.Call) -> Val:
-        if len(node.args) != 1 or isinstance(node.args[0], ir.Area):
-            raise NotFusable("VALUE with a wrong argument")
-        mark = len(self.lines)
-        try:
-            arg = self.expr(node.args[0])
-        except DynamicText:
-            del self.lines[mark:]
-        else:
-            if arg.kind == KNUM:   # a number (not its text): VALUE leaves it as it is
-                return arg
-        d = self._text_arg(node.args[0])
-        r = d.r
-        while r[0] in ("case", "trim"):   # a number's text: digits, '.', '-', '+', 'E'
-            r = r[1]
-        if r[0] == "n":
-            return Val(self.value(f"dnumval({r[1]})"), d.e, KNUM)
-        chars = _chars(d.r, self.strings)
-        if chars is None or not chars <= _NUMERIC_CHARS:
-            raise NotFusable("VALUE of text made per trial (other than a number's)")
-        z, start, end = self.write(d)
-        x = self.value(f"dvalue({z}, {start}, {end}, {float(getattr(self, 'date_shift', 0))})")
-        return Val(x, self.err(self.chain([d.e], [(f"np.isnan({x})", VALUE)])), KNUM)
+    def _read_value(self, node: ir.Call) -> Val:   # VALUE and the like: ._dvalue
+        from ._dvalue import read_value
+
+        return read_value(self, node)  # type: ignore[arg-type]
+
+    def _read_datevalue(self, node: ir.Call) -> Val:
+        from ._dvalue import read_date_part
+
+        return read_date_part(self, node)  # type: ignore[arg-type]
+
+    _read_timevalue = _read_datevalue
+
+    def _read_numbervalue(self, node: ir.Call) -> Val:
+        from ._dvalue import read_numbervalue
+
+        return read_numbervalue(self, node)  # type: ignore[arg-type]
 
     def _read_vlookup(self, node: ir.Call) -> Val:
         return self._lookup_by_text(node)
@@ -610,17 +631,35 @@ class DynamicTextMixin:
         z, start, end = self.write(d)
         key = self.value(f"dintern({z}, {start}, {end}, kv, {off}.0, {float(other)})")
         ids = tuple(sorted({*cands.values(), other}))
-        had = self.override.get(id(args[0]))
-        self.override[id(args[0])] = Val(key, d.e, KSTR, float(ids[0]), float(ids[-1]), ids)
+        return self.with_argument(node, args[0], Val(key, d.e, KSTR, float(ids[0]),
+                                                     float(ids[-1]), ids))
+
+    def _read_istext(self, node: ir.Call) -> Val:
+        """ISTEXT/ISNUMBER/... of text made per trial: its kind is text, its error is the
+        recipe's (the characters are never made)."""
+        if len(node.args) != 1 or isinstance(node.args[0], ir.Area):
+            raise NotFusable(f"{node.name} with a wrong argument")
+        d = self.recipe(node.args[0], coerce=False)
+        some = self.string_id("")
+        return self.with_argument(node, node.args[0], Val(lit(float(some)), d.e, KSTR,
+                                                          float(some), float(some), (some,)))
+
+    _read_isnumber = _read_islogical = _read_isblank = _read_isnontext = _read_istext
+    _read_iserror = _read_iserr = _read_isna = _read_istext
+
+    def with_argument(self, node: ir.Call, arg: ir.Node, v: Val) -> Val:
+        """``node`` the ordinary way, its argument ``arg`` being ``v``."""
+        had = self.override.get(id(arg))
+        self.override[id(arg)] = v
         self._dyn_busy.add(id(node))
         try:
             return self.expr(node)
         finally:
             self._dyn_busy.discard(id(node))
             if had is None:
-                self.override.pop(id(args[0]), None)
+                self.override.pop(id(arg), None)
             else:
-                self.override[id(args[0])] = had
+                self.override[id(arg)] = had
 
     def _read_find(self, node: ir.Call) -> Val:
         return self._find(node, True)
@@ -644,15 +683,21 @@ class DynamicTextMixin:
         return Val(pos, e, KNUM, 0.0, float(MAX_DYN))
 
     def _count_or_default(self, node: ir.Node | None) -> tuple[str, list]:
-        n, e, _ = self._count(node, 1.0, 1)
+        n, e, _ = self._dtext_count(node, 1.0, 1)
         return n, e
 
     def _compare(self, node: ir.Binary) -> Val:
         a, b = self._side(node.left), self._side(node.right)
         if not isinstance(a, Dyn) and not isinstance(b, Dyn):
             raise NotFusable("a comparison with text made per trial")
+        if isinstance(a, Val) and a.kind == KANY:   # each kind it takes, by its tag
+            return self.by_kind(a, lambda x: self._compare_sides(node.op, x, b))
+        if isinstance(b, Val) and b.kind == KANY:
+            return self.by_kind(b, lambda x: self._compare_sides(node.op, a, x))
+        return self._compare_sides(node.op, a, b)
+
+    def _compare_sides(self, op: str, a: Dyn | Val, b: Dyn | Val) -> Val:
         e = self.err(self.chain([a.e, b.e]))
-        op = node.op
         rank = {KNUM: 0, KBOOL: 2}
         other = b if isinstance(a, Dyn) else a
         if isinstance(other, Val) and other.kind in rank:   # Excel's order of types
@@ -702,6 +747,19 @@ def _join(parts: list[Dyn], chain: Callable[[list[str]], str]) -> Dyn:
     if bound > MAX_DYN:
         raise NotFusable(f"text made per trial of up to {bound} characters")
     return Dyn(r, chain([p.e for p in parts]), bound)
+
+
+def _constant_branch(gen: DynamicTextMixin, node: ir.Node) -> ir.Node | None:
+    """The branch IF takes whatever the trial, where its condition is a constant without
+    an error (None: not such an IF, or the branch is omitted)."""
+    if not (isinstance(node, ir.Call) and node.name == "IF" and 2 <= len(node.args) <= 3) \
+            or not gen.is_constant(node.args[0]):
+        return None
+    c = gen.condition(node.args[0])
+    if c.e != "0" or c.lo != c.hi or c.kind not in (KNUM, KBOOL, KBLANK):
+        return None
+    pick = node.args[1] if c.lo != 0.0 else (node.args[2] if len(node.args) > 2 else None)
+    return None if pick is None or isinstance(pick, ir.Missing | ir.Area) else pick
 
 
 def _leaves(r: tuple) -> list[str]:
@@ -800,9 +858,6 @@ def _texts(r: tuple, strings: list[str]) -> list[str]:
     return _texts(r[1], strings)
 
 
-# characters VALUE of text made per trial reads in the kernel (dvalue): text of them never
-# holds a time, a month name or a space, so numbers and dates with '-' are all it can be
-_NUMERIC_CHARS = frozenset("0123456789.+-Ee%,$")
 _NUMBER_CHARS = frozenset("0123456789.+-E")       # a number in General format
 _FIXED_CHARS = frozenset("0123456789.,-$%")       # TEXT in [$]0|#,##0[.0...][%]
 
