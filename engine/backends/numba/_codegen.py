@@ -55,6 +55,7 @@ from ._dtext import DynamicRead, DynamicText
 from ._dtext_fmt_rt import KERNEL_NAMES as DTEXT_FMT
 from ._dtext_rt import KERNEL_NAMES as DTEXT_RT
 from ._dtext_rt import READ_NAMES as DTEXT_READ
+from ._dvalue import dyn_number, dyn_value_number
 from ._dynarrays import DynArraysMixin, DynAt, reads_dynamic
 from ._families import Family, LineBudget, family_loop, find_families, loop_chains
 from ._fits import FITS, FitAt, FitsMixin
@@ -67,6 +68,7 @@ from ._offset import OffsetAt, OffsetMixin
 from ._rt_annuity import KERNEL_NAMES as RT_ANNUITY
 from ._rt_calendar import KERNEL_NAMES as RT_CALENDAR
 from ._rt_dist import KERNEL_NAMES as RT_DIST
+from ._rt_dvalue import KERNEL_NAMES as RT_DVALUE
 from ._rt_dynarrays import KERNEL_NAMES as RT_DYNARRAYS
 from ._rt_matrices import KERNEL_NAMES as RT_MATRICES
 from ._rt_fits import KERNEL_NAMES as RT_FITS
@@ -399,7 +401,13 @@ class Generator(MatricesMixin, FunctionsMixin, TextMixin, MixedMixin, Conditiona
             if default is None:
                 return num("0.0", "3", (0.0, 0.0))  # a required argument: #VALUE!
             return num(lit(default), "0", iv.point(default))
-        return self.as_number(self.expr(node))
+        mark = len(self.lines)
+        try:
+            v = self.expr(node)
+        except DynamicText:   # text made per trial, read as a number (_dvalue)
+            del self.lines[mark:]
+            return dyn_number(self, node)
+        return self.as_number(v)
 
     def as_number(self, v: Val) -> Val:
         """A value coerced for arithmetic (text: numeric text, else #VALUE!)."""
@@ -407,6 +415,8 @@ class Generator(MatricesMixin, FunctionsMixin, TextMixin, MixedMixin, Conditiona
             return self.by_kind(v, lambda x: _as_num(self.as_number(x)))
         if v.kind == KSTR:
             return self.text_number(v)
+        if v.kind == KDYN:
+            return dyn_value_number(self, v)
         return v
 
     def condition(self, node: ir.Node | None) -> Val:
@@ -423,9 +433,7 @@ class Generator(MatricesMixin, FunctionsMixin, TextMixin, MixedMixin, Conditiona
         return v
 
     def unary(self, node: ir.Unary) -> Val:
-        a = self.expr(node.operand)
-        if a.kind in (KSTR, KANY):
-            a = self.as_number(a)
+        a = self.number(node.operand)
         if node.op == "+":
             return a
         if node.op == "-":
@@ -906,6 +914,7 @@ class Generator(MatricesMixin, FunctionsMixin, TextMixin, MixedMixin, Conditiona
             f"from engine.backends.numba._dtext_rt import ({', '.join(DTEXT_RT)})",
             f"from engine.backends.numba._dtext_rt import ({', '.join(DTEXT_READ)})",
             f"from engine.backends.numba._dtext_fmt_rt import ({', '.join(DTEXT_FMT)})",
+            f"from engine.backends.numba._rt_dvalue import ({', '.join(RT_DVALUE)})",
             f"from engine.backends.numba._rt_calendar import ({', '.join(RT_CALENDAR)})",
             f"from engine.backends.numba._rt_annuity import ({', '.join(RT_ANNUITY)})",
             f"from engine.backends.numba._rt_math import ({', '.join(RT_MATH)})",
@@ -1081,6 +1090,9 @@ def runtime_version() -> str:
     for mod in (_rt_matrices, _rt, _beta, _rt_functions, _dtext_rt, _decimal, _rt_fits, _rt_calendar,
                 _rt_annuity, _rt_dynarrays, _rt_dist, _rt_math):
         h.update(Path(str(mod.__file__)).read_bytes())
+    from . import _rt_dvalue  # text made per trial read as a number
+
+    h.update(Path(str(_rt_dvalue.__file__)).read_bytes())
     return h.hexdigest()[:16]
 
 

@@ -1,0 +1,143 @@
+"""Text made per trial read as a number, in the generator: VALUE, DATEVALUE, TIMEVALUE and
+NUMBERVALUE of dynamic text (:mod:`._dtext`'s readers call these), and arithmetic on it
+(``=CONCAT(A1)+0``, ``--(A1&"")``, ``B1*2`` where B1 holds text made per trial: the
+generator's ``number``/``as_number``).
+
+The text is written into the dynamic text buffer and read by :mod:`._rt_dvalue` exactly as
+the numpy reference reads text: ``to_number`` for arithmetic, DATEVALUE and TIMEVALUE
+(``_scalars.coerce(dates=True)`` reads text the same way), ``to_number_ext`` for VALUE,
+``number_value`` for NUMBERVALUE.  Text that is a number's General format (``A1&""``) is
+read back without the buffer (``dnumval``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ... import ir
+from ...values import VALUE, format_number
+from . import _intervals as iv
+from ._dtext import Dyn, DynamicText
+from ._values import KBLANK, KBOOL, KDYN, KNUM, KSTR, NotFusable, Val
+
+if TYPE_CHECKING:
+    from ._codegen import Generator
+
+TO_NUMBER, TO_NUMBER_EXT, PARSE_NUMBER = 0.0, 1.0, 2.0   # dnum's modes
+
+
+def read_dyn(gen: Generator, d: Dyn, mode: float) -> Val:
+    """The number the text ``d`` reads as (mode: how the reference reads it), #VALUE! where
+    it is not one."""
+    r = d.r
+    while r[0] in ("case", "trim"):   # a number's text: digits, '.', '-', '+', 'E'
+        r = r[1]
+    if r[0] == "n":
+        return Val(gen.value(f"dnumval({r[1]})"), d.e, KNUM)
+    z, start, end = gen.write(d)
+    shift = float(getattr(gen, "date_shift", 0))
+    x = gen.value(f"dnum({z}, {start}, {end}, {shift}, {mode})")
+    return Val(x, gen.err(gen.chain([d.e], [(f"np.isnan({x})", VALUE)])), KNUM)
+
+
+def _arg(gen: Generator, node: ir.Node) -> Val | None:
+    """``node`` the ordinary way, or None where it is text made per trial."""
+    mark = len(gen.lines)
+    try:
+        return gen.expr(node)
+    except DynamicText:
+        del gen.lines[mark:]
+        return None
+
+
+def dyn_number(gen: Generator, node: ir.Node) -> Val:
+    """``node``, text made per trial, read as a number for arithmetic (to_number)."""
+    try:
+        d = gen.recipe(node, coerce=False)
+    except DynamicText as exc:
+        raise NotFusable(str(exc)) from None
+    return read_dyn(gen, d, TO_NUMBER)
+
+
+def dyn_value_number(gen: Generator, v: Val) -> Val:
+    """A value of text made per trial (a cell's) read as a number for arithmetic."""
+    return read_dyn(gen, gen.as_dyn(v, False), TO_NUMBER)
+
+
+def _one_arg(node: ir.Call) -> ir.Node:
+    if len(node.args) != 1 or isinstance(node.args[0], ir.Area | ir.Missing):
+        raise NotFusable(f"{node.name} with a wrong argument")
+    return node.args[0]
+
+
+def read_value(gen: Generator, node: ir.Call) -> Val:
+    """VALUE of text made per trial (engine.functions.text.value)."""
+    arg = _one_arg(node)
+    v = _arg(gen, arg)
+    if v is not None and v.kind == KNUM:   # a number (not its text): VALUE leaves it as it is
+        return v
+    return read_dyn(gen, gen.recipe(arg, True), TO_NUMBER_EXT)
+
+
+def read_date_part(gen: Generator, node: ir.Call) -> Val:
+    """DATEVALUE or TIMEVALUE of text made per trial (engine.functions.dates._text_date):
+    the text read as ``_scalars.coerce(dates=True)`` does, its whole days or the rest; a
+    number, a logical or a blank is #VALUE!."""
+    arg = _one_arg(node)
+    v = _arg(gen, arg)
+    if v is not None and v.kind in (KNUM, KBOOL, KBLANK):
+        return Val("0.0", gen.err(gen.chain([v.e, str(VALUE)])), KNUM, 0.0, 0.0)
+    if v is not None and v.kind not in (KSTR, KDYN):
+        raise NotFusable(f"{node.name} of a value whose type varies per trial")
+    x = read_dyn(gen, gen.recipe(arg, False) if v is None else gen.as_dyn(v, False),
+                 TO_NUMBER)
+    if node.name == "DATEVALUE":
+        return Val(gen.value(f"np.floor({x.v})"), x.e, KNUM)
+    return Val(gen.value(f"{x.v} - np.floor({x.v})"), x.e, KNUM, 0.0, 1.0)
+
+
+def _separator(gen: Generator, node: ir.Node | None, default: str) -> str | None:
+    """The first character of a constant separator argument (None: not given)."""
+    if node is None:
+        return None
+    if not gen.is_constant(node) or isinstance(node, ir.Area | ir.Missing):
+        raise NotFusable("NUMBERVALUE with separators that vary, of text made per trial")
+    v = gen.expr(node)
+    if v.e != "0" or v.lo != v.hi:
+        raise NotFusable("NUMBERVALUE with a separator that is an error")
+    if v.kind == KSTR:
+        assert v.dom is not None
+        s = gen.strings[v.dom[0]]
+    elif v.kind == KBOOL:
+        s = "TRUE" if v.lo else "FALSE"
+    elif v.kind == KBLANK:
+        s = ""
+    else:
+        s = format_number(float(v.lo))
+    return s[:1]
+
+
+def read_numbervalue(gen: Generator, node: ir.Call) -> Val:
+    """NUMBERVALUE of text made per trial, or of a number that varies (its General text),
+    with constant separators (engine.functions.text_format.numbervalue)."""
+    args = list(node.args)
+    if not 1 <= len(args) <= 3 or any(isinstance(a, ir.Area) for a in args) \
+            or isinstance(args[0], ir.Missing):
+        raise NotFusable("NUMBERVALUE with a wrong argument")
+    dec = _separator(gen, args[1] if len(args) > 1 else None, ".")
+    group = _separator(gen, args[2] if len(args) > 2 else None, ",")
+    dd = "." if dec is None else dec
+    gg = "," if group is None else group
+    if group is None and dd == ",":
+        gg = "."   # only the decimal separator given, and it is the comma
+    d = gen.recipe(args[0], True)
+    if not dd or not gg:
+        return Val("0.0", gen.err(gen.chain([d.e, str(VALUE)])), KNUM, 0.0, 0.0)
+    z, start, end = gen.write(d)
+    x = gen.value(f"dnumbervalue({z}, {start}, {end}, {float(ord(dd))}, {float(ord(gg))})")
+    e = gen.err(gen.chain([d.e], [(f"np.isnan({x})", VALUE), gen.finite(x, iv.UNKNOWN)]))
+    return Val(x, e, KNUM)
+
+
+__all__ = ["dyn_number", "dyn_value_number", "read_date_part", "read_dyn", "read_numbervalue",
+           "read_value"]
