@@ -13,6 +13,7 @@ pytest.importorskip("numba")
 from engine.backends.numba import NumbaBackend, fused_report  # noqa: E402
 from engine.backends.numpy import NumpyBackend  # noqa: E402
 from engine.model import Model  # noqa: E402
+from tests.test_backend_cupy import CXX, HostCudaBackend  # noqa: E402
 from tests.test_backend_numba import assert_same, job_for, run, tri  # noqa: E402
 
 TRIALS = 1_000
@@ -103,3 +104,27 @@ def test_math_integer_bit_info_and_unit_functions_equal_numpy(backend, tmp_path)
 
 def test_rate_and_calendar_functions_equal_numpy(backend, tmp_path):
     _check(backend, _book(tmp_path, MONEY, "money.xlsx"), MONEY)
+
+
+# COMBIN, COMBINA and MULTINOMIAL have no CUDA twin (scipy's binom and gammaln): CPU
+CUDA_LEFT_OUT = ("C5", "C6", "C7", "C12", "C16", "C20")
+
+
+@pytest.mark.skipif(CXX is None, reason="no C++ compiler")
+def test_cuda_twins_on_the_host_build_equal_numpy(tmp_path):
+    """engine/backends/cupy/_rt_math.py: the generated CUDA source of both workbooks (less
+    COMBIN, COMBINA, MULTINOMIAL) translates, and its host build equals numpy."""
+    cells = {k: v for k, v in MATH.items() if k not in CUDA_LEFT_OUT}
+    cells.update({("G" + k[1:] if k[0] == "B" else "H" + k[1:] if k[0] == "D" else
+                   "I" + k[1:] if k[0] == "C" else k): v.replace("C1:C", "I1:I")
+                  if isinstance(v, str) else v for k, v in MONEY.items() if k[0] in "BCD"})
+    model = _book(tmp_path, cells, "cuda.xlsx")
+    outs = [f"Sheet1!{k}" for k, v in cells.items() if isinstance(v, str) and k[0] in "BCDGH"]
+    job = job_for(model, INPUTS, outs, trials=400)
+    assert fused_report(job) == {}
+    host = HostCudaBackend(tmp_path)
+    assert host.cpu_reason(job) is None
+    source = HostCudaBackend.source_of(job)
+    for name in ("mt_fact(", "mt_weeknum(", "mt_datedif(", "mt_bitshift(", "mt_lcm("):
+        assert name in source.split("MC_HD void mc_trial", 1)[1], name
+    assert_same(job, run(host, job, 400), run(NumpyBackend(), job, 400))

@@ -48,7 +48,6 @@ from ..numba._rt_functions import KERNEL_NAMES as RT_FUNCTIONS
 from ..numba._values import KDYN, KSTR
 from ._rt import RUNTIME
 from ._rt_calendar import CALENDAR_NAMES, CALENDAR_RUNTIME
-from ._rt_dist import DIST_NAMES, DIST_RUNTIME
 from ._rt_dtext import (
     DTEXT_FORMAT_NAMES,
     DTEXT_FORMAT_RUNTIME,
@@ -58,6 +57,7 @@ from ._rt_dtext import (
     DTEXT_RUNTIME,
 )
 from ._rt_dynarrays import DYNARRAY_NAMES, DYNARRAY_RUNTIME
+from ._rt_math import MATH_CALLS, MATH_NAMES, MATH_RUNTIME
 
 if TYPE_CHECKING:
     from ...model import Program
@@ -91,10 +91,10 @@ CALLS = {  # Python name in the generated lines -> runtime / CUDA math function
     **{name: name for name in DTEXT_FORMAT_NAMES},   # numba/_dtext_fmt_rt.py (TEXT formats)
     **{name: name for name in DTEXT_READ_NAMES},     # numba/_dtext_rt.py READ_NAMES
     **{name: name for name in DYNARRAY_NAMES},       # numba/_rt_dynarrays.py (FILTER ...)
+    # numba/_rt_math.py (FACT, PERMUT, GCD, BIT*, WEEKNUM, DATEDIF ...), mirrored in ._rt_math
+    **{name: name for name in MATH_NAMES}, **MATH_CALLS,
     # numba/_rt_calendar.py and _rt_annuity.py, mirrored in ._rt_calendar (engineer H7)
     **{name: name for name in CALENDAR_NAMES},
-    # numba/_rt_dist.py (GAMMA.*, CHISQ.*, POISSON, ERF ...), mirrored in ._rt_dist (H4)
-    **{name: name for name in DIST_NAMES}, "np.arctanh": "atanh",
     "np.power": "pow", "np.mod": "pymod", "np.rint": "rint", "np.isinf": "mc_isinf",
     "np.arcsin": "asin", "np.arccos": "acos", "np.arctan2": "atan2", "np.sinh": "sinh",
     "np.cosh": "cosh",
@@ -571,8 +571,8 @@ def _module(body: list[str], dtype: str) -> str:
            DTEXT_FORMAT_RUNTIME if _calls(body, DTEXT_FORMAT_NAMES) else "",
            DTEXT_READ_RUNTIME if _calls(body, DTEXT_READ_NAMES) else "",
            DYNARRAY_RUNTIME if _calls(body, DYNARRAY_NAMES) else "",
+           MATH_RUNTIME if _calls(body, MATH_NAMES) else "",
            CALENDAR_RUNTIME if _calls(body, CALENDAR_NAMES) else "",
-           DIST_RUNTIME if _calls(body, DIST_NAMES) else "",
            f"MC_HD void mc_trial(long long i, {_ARGS}) {{",
            "    const unsigned long long trial = (unsigned long long)start + "
            "(unsigned long long)i;"]

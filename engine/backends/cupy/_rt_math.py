@@ -1,0 +1,225 @@
+"""CUDA twins of the numba kernel's scalar math, whole-number, bit, fraction and calendar
+helpers (:mod:`..numba._rt_math`: FACT, FACTDOUBLE, PERMUT, PERMUTATIONA, GCD, LCM, the BIT
+functions, DOLLARDE/DOLLARFR, WEEKNUM, ISOWEEKNUM, DAYS360, DATEDIF).  Private to the cupy
+backend: :data:`MATH_RUNTIME` is C++ source that the generated kernel includes after
+:data:`._rt.RUNTIME` (it uses ``mc_ymd``, ``pymin``, ``pymax`` and ``MC_NAN`` from there)
+when a line calls one of :data:`MATH_NAMES`.
+
+Each function follows its numba twin line for line, with Python's floor division and modulo
+on integers, and the factorial tables are the numba module's numbers printed with ``repr``,
+so that the host build gives the numba kernel's (and numpy's) numbers.  ``mt_permut`` is
+Cephes' ``poch`` recurrence for a whole count (the only path scipy takes there).
+
+Not twinned, on purpose: ``mt_combin``, ``mt_combina`` (scipy's ``binom``, whose beta form
+for 20 and more items rounds differently from any short C++ formula by up to 1e-9 relative
+at a million items) and ``mt_gammaln`` (MULTINOMIAL: Cephes' lgam, its logarithm amplified by
+exp).  They are left out of :data:`MATH_NAMES`, so a program using COMBIN, COMBINA or
+MULTINOMIAL runs on the CPU, as the translator does for anything it does not have.
+"""
+
+from __future__ import annotations
+
+from ..numba._rt_math import BIT_LIMIT, FACT, FACTDOUBLE, WHOLE_LIMIT
+
+__all__ = ["MATH_CALLS", "MATH_NAMES", "MATH_RUNTIME"]
+
+MATH_NAMES: tuple[str, ...] = ("mt_fact", "mt_factdouble", "mt_permut", "mt_pow", "mt_gcd",
+                               "mt_lcm", "mt_bitop", "mt_bitshift", "mt_dollar", "mt_weeknum",
+                               "mt_isoweek", "mt_days360", "mt_datedif")
+# numpy functions the generated lines of numba/_mathfns.py call, as CUDA math functions
+MATH_CALLS: dict[str, str] = {"np.arcsinh": "asinh", "np.arccosh": "acosh",
+                              "np.arctanh": "atanh", "np.sinh": "sinh", "np.cosh": "cosh",
+                              "np.expm1": "expm1", "np.log1p": "log1p", "np.rint": "rint",
+                              "np.mod": "pymod"}
+
+
+def _c_list(xs) -> str:
+    return ", ".join(repr(float(x)) for x in xs)
+
+
+_BODY = r"""
+/* ------------------------------------------------------------ scalar math (numba/_rt_math.py) */
+#ifdef __CUDACC__
+__constant__ double mt_fact_table[] = {@FACT@};
+__constant__ double mt_factdouble_table[] = {@FACTDOUBLE@};
+#else
+static const double mt_fact_table[] = {@FACT@};
+static const double mt_factdouble_table[] = {@FACTDOUBLE@};
+#endif
+
+MC_HD long long mt_fdiv(long long a, long long b) {   /* Python's a // b */
+    long long q = a / b;
+    return (q * b != a && ((a < 0) != (b < 0))) ? q - 1 : q;
+}
+MC_HD long long mt_fmod(long long a, long long b) { return a - mt_fdiv(a, b) * b; }
+MC_HD double mt_trunc(double x) { return isfinite(x) ? trunc(x) : x; }
+
+MC_HD double mt_fact(double x) {
+    double k = mt_trunc(x);
+    if (k != k) return MC_NAN;
+    return mt_fact_table[(int)pymin(pymax(k, 0.0), 170.0)];
+}
+
+MC_HD double mt_factdouble(double x) {
+    double k = mt_trunc(x);
+    if (x < -1.0 || k > 300.0 || k != k) return MC_NAN;
+    return mt_factdouble_table[(int)pymax(k, 0.0)];
+}
+
+MC_HD double mt_poch(double a, double m) {   /* Cephes poch for a whole m >= 0 */
+    double r = 1.0;
+    while (m >= 1.0) {
+        if (a + m == 1.0) break;
+        m -= 1.0;
+        r *= (a + m);
+        if (!isfinite(r) || r == 0.0) break;
+    }
+    return r;
+}
+
+MC_HD double mt_permut(double n, double k) {
+    n = trunc(n); k = trunc(k);
+    if (n <= 0.0 || k < 0.0 || n < k) return mt_poch(1.0, 0.0);
+    return mt_poch(n - k + 1.0, k);
+}
+
+MC_HD double mt_pow(double a, double b) { return pow(a, b); }
+
+MC_HD long long mt_whole(double x) {
+    double t = isfinite(x) ? trunc(x) : -1.0;
+    return (t >= 0.0 && t < @WHOLE@) ? (long long)t : 0;
+}
+MC_HD long long mt_gcd_int(long long a, long long b) {
+    while (b != 0) { long long t = a % b; a = b; b = t; }
+    return a;
+}
+MC_HD double mt_gcd(double acc, double x) {
+    return (double)mt_gcd_int((long long)acc, mt_whole(x));
+}
+MC_HD double mt_lcm(double acc, double x) {
+    if (acc < 0.0) return -1.0;
+    long long a = (long long)acc, b = mt_whole(x);
+    if (a == 0 || b == 0) return 0.0;
+    long long q = a / mt_gcd_int(a, b);
+    if (q > ((long long)@WHOLE@ - 1) / b) return -1.0;
+    return (double)(q * b);
+}
+
+MC_HD bool mt_bits_bad(double x) {
+    return x < 0.0 || x >= @BITS@ || !isfinite(x) || trunc(x) != x;
+}
+MC_HD double mt_bitop(double a, double b, int op) {
+    if (mt_bits_bad(a) || mt_bits_bad(b)) return MC_NAN;
+    long long ia = (long long)a, ib = (long long)b;
+    return (double)(op == 0 ? (ia & ib) : op == 1 ? (ia | ib) : (ia ^ ib));
+}
+MC_HD double mt_bitshift(double a, double s, int left) {
+    double k = mt_trunc(s);
+    if (left == 0) k = -k;
+    double out = k >= 0.0 ? a * pow(2.0, pymin(pymax(k, 0.0), 1100.0))
+                          : a / pow(2.0, pymin(pymax(-k, 0.0), 1100.0));
+    out = mt_trunc(out);
+    if (mt_bits_bad(a) || fabs(s) > 53.0 || out >= @BITS@ || s != s) return MC_NAN;
+    return out;
+}
+
+MC_HD double mt_dollar(double x, double f, int whole) {
+    f = mt_trunc(f);
+    double digits = ceil(log10(f > 0.0 ? f : 1.0));
+    if (pow(10.0, digits) == f) digits += 1.0;
+    double scale = pow(10.0, digits);
+    double ip = mt_trunc(x);
+    double frac = x - ip;
+    return whole != 0 ? ip + frac * scale / f : ip + frac * f / scale;
+}
+
+/* calendar: dates.from_ymd (as numba/_rt_calendar._from_ymd) */
+MC_HD long long mt_days_1970(long long y, long long m) {
+    long long yy = m <= 2 ? y - 1 : y;
+    long long era = mt_fdiv(yy >= 0 ? yy : yy - 399, 400);
+    long long yoe = yy - era * 400;
+    long long mp = m > 2 ? m - 3 : m + 9;
+    long long doy = mt_fdiv(153 * mp + 2, 5);
+    long long doe = yoe * 365 + mt_fdiv(yoe, 4) - mt_fdiv(yoe, 100) + doy;
+    return era * 146097 + doe - 719468;
+}
+MC_HD double mt_from_ymd(long long y, long long m, long long d, long long shift) {
+    long long total = y * 12 + m - 1;
+    total = total < 0 ? 0 : (total > 12LL * 10001LL ? 12LL * 10001LL : total);
+    long long real = mt_days_1970(mt_fdiv(total, 12), mt_fmod(total, 12) + 1) + 25569LL;
+    long long first = real >= 61 ? real : real - 1;
+    return (double)(first + d - 1 - shift);
+}
+MC_HD bool mt_bad_serial(double s) {
+    return s < 0.0 || s >= @MAXSERIAL@ + 1.0 || !isfinite(s);
+}
+MC_HD long long mt_weekday0(double s, long long shift) {
+    return mt_fmod((long long)floor(s) + shift + 5, 7);
+}
+MC_HD double mt_jan1(double s, long long shift) {
+    long long y, m, d;
+    mc_ymd(s, shift, &y, &m, &d);
+    return mt_from_ymd(y, 1, 1, shift);
+}
+MC_HD double mt_iso(double s, long long shift) {
+    double thursday = floor(s) - (double)mt_weekday0(s, shift) + 3.0;
+    double jan1 = mt_jan1(thursday, shift);
+    return floor((thursday - jan1) / 7.0) + 1.0;
+}
+MC_HD double mt_isoweek(double s, long long shift) {
+    return mt_bad_serial(s) ? MC_NAN : mt_iso(s, shift);
+}
+MC_HD double mt_weeknum(double s, double kind, long long shift) {
+    double k = mt_trunc(kind);
+    bool ok = k == 1.0 || k == 2.0 || k == 21.0 || (k >= 11.0 && k <= 17.0);
+    if (mt_bad_serial(s) || !ok) return MC_NAN;
+    if (k == 21.0) return mt_iso(s, shift);
+    double jan1 = mt_jan1(s, shift);
+    long long start = k == 1.0 ? 6 : (k == 2.0 ? 0 : (long long)k - 11);
+    long long offset = mt_fmod(mt_weekday0(jan1, shift) - start, 7);
+    return floor((floor(s) - jan1 + (double)offset) / 7.0) + 1.0;
+}
+MC_HD double mt_days360(double s1, double s2, double eu, long long shift) {
+    double a = floor(s1), b = floor(s2);
+    if (mt_bad_serial(a) || mt_bad_serial(b)) return MC_NAN;
+    long long y1, m1, d1, y2, m2, d2, yn, mn, dn;
+    mc_ymd(a, shift, &y1, &m1, &d1);
+    mc_ymd(b, shift, &y2, &m2, &d2);
+    bool europe = eu != 0.0;
+    mc_ymd(a + 1.0, shift, &yn, &mn, &dn);
+    bool feb_end = m1 == 2 && mn == 3;
+    if (d1 == 31) d1 = 30;
+    else if (!europe && feb_end) d1 = 30;
+    if (d2 == 31 && (europe || d1 == 30)) d2 = 30;
+    return (double)(y2 - y1) * 360.0 + (double)(m2 - m1) * 30.0 + (double)(d2 - d1);
+}
+MC_HD long long mt_real_day(double s, long long shift) {
+    long long x = (long long)floor(s) + shift;
+    return x >= 61 ? x : x + 1;
+}
+MC_HD double mt_datedif(double s1, double s2, double unit, long long shift) {
+    double a = floor(s1), b = floor(s2);
+    if (a > b || mt_bad_serial(a) || mt_bad_serial(b) || unit < 0.0 || a != a || b != b)
+        return MC_NAN;
+    long long y1, m1, d1, y2, m2, d2;
+    mc_ymd(a, shift, &y1, &m1, &d1);
+    mc_ymd(b, shift, &y2, &m2, &d2);
+    long long months = (y2 - y1) * 12 + (m2 - m1) - (d2 < d1 ? 1 : 0);
+    if (unit == 0.0) return (double)mt_fdiv(months, 12);
+    if (unit == 1.0) return (double)months;
+    if (unit == 2.0) return b - a;
+    if (unit == 3.0) {
+        if (d2 >= d1) return (double)(d2 - d1);
+        return b - mt_from_ymd(y2, m2 - 1, d1, shift);
+    }
+    if (unit == 4.0) return (double)mt_fmod(months, 12);
+    bool ge = m2 > m1 || (m2 == m1 && d2 >= d1);
+    double anniv = mt_from_ymd(ge ? y2 : y2 - 1, m1, d1, shift);
+    return b - a - (double)(mt_real_day(anniv, shift) - mt_real_day(a, shift));
+}
+/* ------------------------------------------------------------ end of scalar math */
+"""
+
+MATH_RUNTIME = (_BODY.replace("@FACT@", _c_list(FACT)).replace("@FACTDOUBLE@", _c_list(FACTDOUBLE))
+                .replace("@WHOLE@", repr(WHOLE_LIMIT)).replace("@BITS@", repr(BIT_LIMIT))
+                .replace("@MAXSERIAL@", "2958465.0"))
