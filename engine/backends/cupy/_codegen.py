@@ -48,6 +48,7 @@ from ..numba._rt_functions import KERNEL_NAMES as RT_FUNCTIONS
 from ..numba._values import KDYN, KSTR
 from ._rt import RUNTIME
 from ._rt_calendar import CALENDAR_NAMES, CALENDAR_RUNTIME
+from ._rt_dist import DIST_NAMES, DIST_RUNTIME
 from ._rt_dtext import (
     DTEXT_FORMAT_NAMES,
     DTEXT_FORMAT_RUNTIME,
@@ -95,6 +96,8 @@ CALLS = {  # Python name in the generated lines -> runtime / CUDA math function
     **{name: name for name in MATH_NAMES}, **MATH_CALLS,
     # numba/_rt_calendar.py and _rt_annuity.py, mirrored in ._rt_calendar (engineer H7)
     **{name: name for name in CALENDAR_NAMES},
+    # numba/_rt_dist.py (GAMMA.*, CHISQ.*, POISSON, ERF ...), mirrored in ._rt_dist (H4)
+    **{name: name for name in DIST_NAMES}, "np.arctanh": "atanh",
     "np.power": "pow", "np.mod": "pymod", "np.rint": "rint", "np.isinf": "mc_isinf",
     "np.arcsin": "asin", "np.arccos": "acos", "np.arctan2": "atan2", "np.sinh": "sinh",
     "np.cosh": "cosh",
@@ -573,6 +576,7 @@ def _module(body: list[str], dtype: str) -> str:
            DYNARRAY_RUNTIME if _calls(body, DYNARRAY_NAMES) else "",
            MATH_RUNTIME if _calls(body, MATH_NAMES) else "",
            CALENDAR_RUNTIME if _calls(body, CALENDAR_NAMES) else "",
+           DIST_RUNTIME if _calls(body, DIST_NAMES) else "",
            f"MC_HD void mc_trial(long long i, {_ARGS}) {{",
            "    const unsigned long long trial = (unsigned long long)start + "
            "(unsigned long long)i;"]
