@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from ... import ir
 from ...values import NUM, VALUE, Grid, Vec
 from . import _intervals as iv
-from ._values import BLANK, KANY, KBLANK, KNUM, NotFusable, Val, num
+from ._values import BLANK, KANY, KBLANK, KNUM, KSTR, NotFusable, Val, num
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -133,23 +133,34 @@ class DatabaseMixin:
             del inst["items"], inst["_count_items"]
 
     def _dget(self, cells: list[Val], hits: list[str]) -> Val:
-        """database._dget: the one picked value; #VALUE! for none, #NUM! for several."""
-        if any(v.kind != KNUM for v in cells):
-            raise NotFusable("DGET of cells that are not all numbers")
-        count, value, errs = "0.0", "0.0", []
+        """database._dget: the one picked value, whatever its kind; #VALUE! for none,
+        #NUM! for several."""
+        count, errs = "0.0", []
+        value, tag = "0.0", "3.0"
+        kinds: list[str] = []
+        doms: list[int] = []
+        lo, hi = 0.0, 0.0
         for v, h in zip(cells, hits, strict=True):
             if h == "0.0":
                 continue
             count = h if count == "0.0" else self.value(f"{count} + {h}")
-            value = self.value(f"{value} + sel({h} != 0.0, {v.v}, 0.0)")
+            value = v.v if h == "1.0" and value == "0.0" else \
+                self.value(f"sel({h} != 0.0, {v.v}, {value})")
+            tag = self.value(f"sel({h} != 0.0, {v.tag()}, {tag})")
             if v.e != "0":
                 errs.append(v.e if h == "1.0" else self.err(f"sel({h} != 0.0, {v.e}, 0)"))
+            kinds.extend(v.kinds if v.kind == KANY else (v.kind,))
+            doms.extend(v.dom or ())
+            lo, hi = min(lo, v.lo), max(hi, v.hi)
         e = self.err(self.chain([], [(f"({count} == 0.0)", VALUE), (f"({count} > 1.0)", NUM)]))
         if errs:
             e = self.err(f"sel({count} == 1.0, {self.chain(errs)}, {e})")
-        lo = min([0.0, *(v.lo for v in cells)])
-        hi = max([0.0, *(v.hi for v in cells)])
-        return num(value, e, iv.make(lo, hi) if iv.bounded((lo, hi)) else iv.UNKNOWN)
+        bounds = iv.make(lo, hi) if iv.bounded((lo, hi)) else iv.UNKNOWN
+        kinds = list(dict.fromkeys(kinds))
+        if kinds in ([], [KNUM]):
+            return num(value, e, bounds)
+        dom = tuple(sorted(set(doms))) if KSTR in kinds else None
+        return Val(value, e, KANY, bounds[0], bounds[1], dom, tag, tuple(kinds))
 
     def _database(self, node: ir.Call) -> Val:
         from ...functions.database import _column, _label
