@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from ... import ir
 from . import _intervals as iv
+from ._dtext import DynamicText
 from ._matrices import has_array_call
 from ._values import KANY, KBLANK, KBOOL, KNUM, KSTR, TAG, NotFusable, Val, lit
 
@@ -35,6 +36,7 @@ class MixedMixin:
 
     if TYPE_CHECKING:  # provided by the Generator
         override: dict[int, Val]
+        lines: list[str]
 
         def value(self, expr: str) -> str: ...
         def err(self, expr: str) -> str: ...
@@ -108,7 +110,12 @@ class MixedMixin:
             if node.name in _ARRAY_ARGUMENTS and any(isinstance(n, ir.Area | ir.Array)
                                                      for n in ir.walk(a)):
                 continue
-            v = self.expr(a)
+            mark = len(self.lines)
+            try:
+                v = self.expr(a)
+            except DynamicText:   # text made per trial: the function reads it (_dvalue)
+                del self.lines[mark:]
+                continue
             self.override[id(a)] = v
             keys.append(id(a))
             if v.kind == KANY:
