@@ -51,6 +51,7 @@ from . import _intervals as iv
 from ._arrays import ArrayElements
 from ._arrays import members as array_members
 from ._conditionals import DIRECT, ConditionalsMixin
+from ._database import DatabaseMixin
 from ._dtext import DynamicRead, DynamicText
 from ._dtext_fmt_rt import KERNEL_NAMES as DTEXT_FMT
 from ._dtext_rt import KERNEL_NAMES as DTEXT_RT
@@ -157,7 +158,7 @@ _OPCMP = {"=": operator.eq, "<>": operator.ne, "<": operator.lt, "<=": operator.
 
 
 class Generator(MatricesMixin, FunctionsMixin, TextMixin, MixedMixin, ConditionalsMixin, FitsMixin,
-                DynArraysMixin, OffsetMixin, IndirectMixin):
+                DynArraysMixin, OffsetMixin, IndirectMixin, DatabaseMixin):
     """Generates the kernel of one program.  ``samplers`` says how each input is drawn."""
 
     def __init__(self, program: Program, samplers: dict[CellRef, InputSampler],
