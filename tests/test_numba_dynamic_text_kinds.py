@@ -84,3 +84,22 @@ def test_text_made_per_trial_tested_compared_and_chosen(backend):
     }
     outputs = [k for k in cells if k[0] != "A"]
     check(backend, cells, outputs)
+
+
+def test_outputs_that_are_text_made_per_trial_in_some_trials(backend):
+    # no cell reads these: a number where the number is taken, #VALUE! (text) elsewhere,
+    # each branch's errors kept
+    cells = {
+        "A1": 2.0, "A2": 3.0,
+        "B1": "=IF(A1>2.5,A2,LEFT(A1,1))", "B2": '=IF(A2>20,"x",IF(A1>3,A1,TRIM(A2&" ")))',
+        "B3": "=IFERROR(1/(A1>2),MID(A2,2,2))", "B4": "=IF(A1>2,LEFT(A2,IF(A2>10,-1,2)),A2)",
+        "B5": '=CHOOSE(IF(A1>2,1,2),A2&"u",A1*2)', "B6": "=IF(A1>2,A2,Z70&A1)",
+    }
+    check(backend, cells, [k for k in cells if k[0] != "A"])
+
+
+def test_a_cell_read_by_others_keeps_its_reason(backend):
+    model = Model.from_cells({"Sheet1!A1": 2.0, "Sheet1!A2": 3.0,
+                              "Sheet1!B1": "=IF(A1>2.5,A2,LEFT(A1,1))", "Sheet1!B2": "=B1"})
+    job = job_for(model, INPUTS, ["Sheet1!B1", "Sheet1!B2"], trials=TRIALS)
+    assert "Sheet1!B1" in fused_report(job)

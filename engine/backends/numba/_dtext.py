@@ -66,6 +66,9 @@ _EXACT_MODE = {"VLOOKUP": (3, (0.0,)), "HLOOKUP": (3, (0.0,)), "MATCH": (2, (0.0
 _NO_MATCH = "\x00(text made per trial, in no lookup range)"
 _CELL_LEVEL = re.compile(r"^(?:[vxk]\d+|\(?-?\d[\d.e+-]*\)?)$")
 _SELF = "@"            # a stored recipe's own computed value: the cell's v<k>
+_UNREAD = "\x00(text made per trial that no cell reads)"
+# selectors whose arguments from this one on are values chosen (the cell's value)
+_BRANCHES = {"IF": 1, "IFERROR": 0, "IFNA": 0, "CHOOSE": 1}
 
 
 class DynamicText(NotFusable):
@@ -98,6 +101,7 @@ class DynamicTextMixin:
         scratches: dict[str, int]
         lines: list[str]
         model: Any
+        program: Any
         strings: list[str]
         override: dict[int, Val]
 
@@ -173,7 +177,70 @@ class DynamicTextMixin:
             return self.dynamic_expr_of(chosen)
         if self.cell in getattr(self, "dyn_skip", ()):
             raise NotFusable("text made per trial, read by a cell left to numpy")
-        return self.dyn_cell(self.recipe(node, coerce=False))
+        return self._cell_value(node)
+
+    def _cell_value(self, node: ir.Node) -> Val:
+        """A cell's formula that makes text per trial: its dynamic text, or, where it is
+        text in some trials only (``IF(x>0,x,LEFT(y,2))``) and no cell reads it, its kind
+        and error alone (:meth:`_kind_only`)."""
+        try:
+            return self.dyn_cell(self.recipe(node, coerce=False))
+        except NotFusable:
+            if not self._unread():
+                raise
+        return self._kind_only(node)
+
+    def _unread(self) -> bool:
+        """Whether no cell of the program reads the current cell (none can: no INDIRECT
+        or OFFSET anywhere in it)."""
+        got = self.__dict__.get("_dyn_read")
+        if got is None:
+            got = set()
+            for c in self.program.steps:
+                cc = self.model.code(c)
+                got.update(cc.deps)
+                if cc.node is not None and ir.calls(cc.node) & {"INDIRECT", "OFFSET"}:
+                    got = None
+                    break
+            self.__dict__["_dyn_read"] = got
+        return got is not None and self.cell not in got
+
+    def _kind_only(self, node: ir.Node) -> Val:
+        """The value of a cell no cell reads (an output): where it is text made per trial,
+        a text whose characters are never made (its kind and error code are all an output
+        keeps of text); IF/IFERROR/IFNA/CHOOSE branches each so."""
+        mark = len(self.lines)
+        busy = self._is_top(node) and id(node) not in self._dyn_busy
+        if busy:   # the cell's formula the ordinary way (not through dynamic_expr again)
+            self._dyn_busy.add(id(node))
+        try:
+            return self.expr(node)
+        except DynamicText:
+            del self.lines[mark:]
+        finally:
+            if busy:
+                self._dyn_busy.discard(id(node))
+        branches = _BRANCHES.get(node.name) if isinstance(node, ir.Call) else None
+        if branches is None:
+            d = self.recipe(node, coerce=False)
+            k = self.string_id(_UNREAD)
+            return Val(lit(float(k)), d.e, KSTR, float(k), float(k), (k,))
+        assert isinstance(node, ir.Call)
+        keys: list[int] = []
+        try:
+            for j, a in enumerate(node.args):
+                if j >= branches and not isinstance(a, ir.Missing | ir.Area) \
+                        and id(a) not in self.override:
+                    self.override[id(a)] = self._kind_only(a)
+                    keys.append(id(a))
+            if busy:
+                self._dyn_busy.add(id(node))
+            return self.expr(node)
+        finally:
+            if busy:
+                self._dyn_busy.discard(id(node))
+            for k in keys:
+                self.override.pop(k, None)
 
     def dynamic_expr_of(self, node: ir.Node) -> Val:
         """The cell's value ``node`` (a part of its formula): the ordinary way, else as
@@ -189,7 +256,7 @@ class DynamicTextMixin:
         if self.cell in getattr(self, "dyn_skip", ()):
             raise NotFusable("text made per trial, read by a cell left to numpy")
         try:
-            return self.dyn_cell(self.recipe(node, coerce=False))
+            return self._cell_value(node)
         except DynamicText as exc:
             raise NotFusable(str(exc)) from None
 
