@@ -59,9 +59,14 @@ _SIMPLE = re.compile(r"^(\$?)(0|#,##0)(\.0+)?(%?)$")
 
 
 # ----------------------------------------------------------------- coercion helpers
-@lru_cache(maxsize=4096)
 def parse_datetime(s: str) -> float | None:
-    """An English-locale date and/or time written as text, as an Excel serial number."""
+    """An English-locale date and/or time written as text, as an Excel serial number (in
+    the date system of the workbook being evaluated)."""
+    return _parse_datetime(s, date_shift())
+
+
+@lru_cache(maxsize=4096)   # keyed by the date system too: a 1904 workbook has other serials
+def _parse_datetime(s: str, shift: int) -> float | None:
     t = " ".join(s.split())
     if not _DATEISH.fullmatch(t):
         return None
@@ -77,7 +82,7 @@ def parse_datetime(s: str) -> float | None:
         if when.year < 1900:
             return None
         serial = (when - _EPOCH).total_seconds() / 86400
-        return (serial - 1 if serial < 61 else serial) - date_shift()  # Excel's 29-Feb-1900
+        return (serial - 1 if serial < 61 else serial) - shift  # Excel's 29-Feb-1900
     return None
 
 
