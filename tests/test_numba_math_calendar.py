@@ -67,6 +67,11 @@ MONEY = {
     "D18": '=DATEDIF(EOMONTH(A3,-ROUND(A2,0))-A5*3,A3,CHOOSE(ROUND(A5*3,0)+1,"Y","M","MD","YD"))',
     "D19": f'=DATEDIF({MIXED},A3,"D")', "D20": f"=WEEKNUM({MIXED})", "D21": f"=ISOWEEKNUM({MIXED})",
     "D22": f"=DAYS360({MIXED},A3)", "D23": '=DATEDIF(A3,A3+A2,A1)',
+    "D24": "=XIRR(J1:J6,K1:K6)", "D25": "=XIRR(J1:J6,K1:K6,A4)", "D26": "=XIRR(J1:J4,K1:K4,-0.5)",
+    "D27": "=XIRR(J1:J6,K1:K6,A2*10)", "D28": "=XIRR(J1:J6,K2:K7)",
+    "J1": "=-1000*A5", "J2": "=300+A1*10", "J3": "=A2*20", "J4": 400, "J5": "skip",
+    "J6": "=IF(A5>1.9,1/0,A1*100)", "K1": "=A3", "K2": "=A3+100+ROUND(A2,0)", "K3": "=A3+400", "K4": "=A3+700",
+    "K5": "=A3+800", "K6": "=A3+1000-ROUND(A1*80,0)", "K7": "=A3-5+A5*10",
     "F1": "=1/0",
 }
 

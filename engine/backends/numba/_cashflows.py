@@ -1,5 +1,5 @@
-"""Cash flows over ranges for the kernel generator (a mixin): XNPV and MIRR, as
-:mod:`engine.functions.financial` (``xnpv``, ``_dated``) and :mod:`engine.functions.cashflows`
+"""Cash flows over ranges for the kernel generator (a mixin): XNPV, XIRR and MIRR, as
+:mod:`engine.functions.financial` (``xnpv``, ``xirr``, ``_dated``) and :mod:`engine.functions.cashflows`
 (``mirr``) compute them for one trial.  The flows are the cells of a range; a cell whose kind
 varies per trial is left to numpy.
 """
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class CashflowsMixin(ArgsMixin):
-    """XNPV, MIRR (see the module docstring)."""
+    """XNPV, XIRR, MIRR (see the module docstring)."""
 
     def _flow_cells(self, node: ir.Node, name: str) -> list[Val]:
         if isinstance(node, ir.Ref):
@@ -66,6 +66,49 @@ class CashflowsMixin(ArgsMixin):
         e_values = self.err(self.chain([x.e for x in xs]))
         return self.result(acc, [r, Val("", e_dates, KNUM), Val("", e_values, KNUM)],
                            [(bad, NUM), (f"({r.v} <= 0.0)", NUM)])
+
+    def fn_xirr(self, node: ir.Call) -> Val:
+        """financial.xirr: the rate where the XNPV of the pairs (those whose value is not
+        text or empty) is 0, by the library's Newton and bracketing (_rt_math.mt_xirr);
+        errors: the guess's, the dates', the values', then #NUM! for a date before the
+        first (or not a date), for flows without both signs or a guess <= -1, and where it
+        does not converge."""
+        if not 2 <= len(node.args) <= 3:
+            raise NotFusable("XIRR with a wrong number of arguments")
+        values = self._flow_cells(node.args[0], "XIRR")
+        dnode = node.args[1]
+        if not isinstance(dnode, ir.Ref | ir.Area):
+            raise NotFusable("XIRR of dates that are not a range")
+        dcells = [dnode] if isinstance(dnode, ir.Ref) else \
+            [ir.Ref(c) for c in self.area_cells(dnode)]
+        g = self.date_arg(node.args[2] if len(node.args) > 2 else None, 0.1, True)
+        if len(dcells) != len(values):
+            return self.result("0.0", [g], [("True", NUM)], (0.0, 0.0))
+        xs, ds = [], []
+        for v, dn in zip(values, dcells, strict=True):
+            if v.kind in (KSTR, KBLANK) and v.e == "0":
+                continue
+            xs.append(self.date_value(v, True, dates=False))
+            d = self.date_arg(dn, None, True)
+            ds.append(Val(self.value(f"np.trunc({d.v})"), d.e, KNUM, d.lo, d.hi))
+        if not xs:
+            return self.result("0.0", [g], [("True", NUM)], (0.0, 0.0))
+        if len(xs) > 128:
+            raise NotFusable("XIRR of more than 128 flows")
+        m = len(xs)
+        d0 = ds[0].v
+        bad = " | ".join(f"({d.v} < {d0}) | ({d.v} < 0.0) | ({d.v} > 2958465.0)" for d in ds)
+        buf = self.scratch(4 * m)
+        for j, (x, d) in enumerate(zip(xs, ds, strict=True)):
+            self.lines.append(f"{buf}[{j}] = {x.v}")
+            self.lines.append(f"{buf}[{m + j}] = ({d.v} - {d0}) / 365.0")
+        out = self.value(f"mt_xirr({buf}, {m}, {g.v})")
+        r = self.value(f"{out}[0]")
+        ok = self.value(f"{out}[1]")
+        e_dates = self.err(self.chain([d.e for d in ds]))
+        e_values = self.err(self.chain([x.e for x in xs]))
+        return self.result(r, [g, Val("", e_dates, KNUM), Val("", e_values, KNUM)],
+                           [(bad, NUM), (f"({ok} == 0.0)", NUM)])
 
     def fn_mirr(self, node: ir.Call) -> Val:
         """cashflows.mirr: (FV of the inflows at the reinvestment rate / -PV of the outflows

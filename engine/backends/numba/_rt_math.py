@@ -22,16 +22,25 @@ import numpy as np
 from numba import njit, types
 
 from ...functions.math import _FACT
-from ._rt import _capsule_address
+from ._rt import (
+    _DONE,
+    _IRR_GRID,
+    _NEWTON,
+    _POLISH,
+    _capsule_address,
+    _irr_step,
+    _sign,
+    _sign_change,
+)
 from ._rt_calendar import _from_ymd
-from ._rt_functions import MAX_SERIAL, _ymd
+from ._rt_functions import MAX_SERIAL, _pairwise, _ymd
 
 _jit = njit(nogil=True, cache=True, error_model="numpy")
 
 # the names a generated kernel imports from this module
 KERNEL_NAMES = ("mt_fact", "mt_factdouble", "mt_combin", "mt_combina", "mt_permut", "mt_pow",
                 "mt_gcd", "mt_lcm", "mt_gammaln", "mt_bitop", "mt_bitshift", "mt_dollar",
-                "mt_weeknum", "mt_isoweek", "mt_days360", "mt_datedif")
+                "mt_weeknum", "mt_isoweek", "mt_days360", "mt_datedif", "mt_xirr")
 
 WHOLE_LIMIT = 2.0 ** 53     # engine.functions.integers._LIMIT
 BIT_LIMIT = 2.0 ** 48       # engine.functions.engineering._BIT_LIMIT
@@ -305,6 +314,69 @@ def mt_datedif(s1, s2, unit, shift):
     ge = (m2 > m1) or ((m2 == m1) and (d2 >= d1))
     anniv = _from_ymd(y2 if ge else y2 - 1, m1, d1, shift)
     return b - a - float(_real_day(anniv, shift) - _real_day(a, shift))
+
+
+# ----------------------------------------------------------------- XIRR (financial.xirr)
+@_jit
+def _xnpv_fd(z, n, r):
+    """financial._npv_terms of one trial: sum c (1 + r)^-e and its derivative in r, each
+    summed as numpy sums a row; z holds the flows, their exponents and two rows of room."""
+    d = 1.0 + r
+    for j in range(n):
+        z[2 * n + j] = z[j] * d ** (-z[n + j])
+        z[3 * n + j] = -z[n + j] * z[2 * n + j] / d
+    return _pairwise(z, 2 * n, n), _pairwise(z, 3 * n, n)
+
+
+@_jit
+def _xirr_bracket(z, n, guess):
+    """financial._bracket for one trial (as _rt._irr_bracket, on dated flows)."""
+    grid = _IRR_GRID
+    m = grid.shape[0]
+    best = np.inf
+    j = 0
+    prev = _xnpv_fd(z, n, grid[0])[0]
+    jf = 0.0
+    for g in range(m - 1):
+        nxt = _xnpv_fd(z, n, grid[g + 1])[0]
+        if _sign(prev) * _sign(nxt) < 0.0:
+            dist = abs((grid[g] + grid[g + 1]) / 2.0 - guess)
+            if dist < best:
+                best = dist
+                j = g
+                jf = prev
+        prev = nxt
+    if not best < np.inf:
+        return np.nan, 0.0
+    lo = grid[j]
+    hi = grid[j + 1]
+    flo = jf
+    for _ in range(200):
+        mid = (lo + hi) / 2.0
+        fm = _xnpv_fd(z, n, mid)[0]
+        if _sign(fm) == _sign(flo):
+            lo = mid
+            flo = fm
+        else:
+            hi = mid
+    return (lo + hi) / 2.0, 1.0
+
+
+@_jit
+def mt_xirr(z, n, guess):
+    """financial.xirr's root for one trial: z[0:n] the flows, z[n:2n] their years from the
+    first date ((d - d0) / 365), z[2n:4n] room.  Newton from the guess (1e-7, then
+    polishing), else bisection on the sign change nearest the guess.  Returns (rate,
+    converged 1.0 or 0.0)."""
+    if not (_sign_change(z, n) and guess > -1.0):
+        return guess, 0.0
+    state, x, count = _NEWTON, guess, 0
+    while state <= _POLISH:
+        f, df = _xnpv_fd(z, n, x)
+        state, x, count = _irr_step(state, x, count, f, df)
+    if state == _DONE:
+        return x, 1.0
+    return _xirr_bracket(z, n, guess)
 
 
 __all__ = ["BIT_LIMIT", "FACT", "FACTDOUBLE", "KERNEL_NAMES", "WHOLE_LIMIT", *KERNEL_NAMES]
