@@ -79,6 +79,9 @@ FORMULAS: dict[str, str] = {
     "J5": '=COUNTA(IF(A1>2,C7,C5),C1:C4)', "J6": '=PRODUCT(C1:C3,"2",D1)',
     "J7": "=AVERAGE(CHOOSE(ROUND(A3,0),C1,C2,C3,C5,C6,C7),D1)", "J8": "=SUMSQ(C1:C3,2)",
     "J9": "=MAX(IF(A2>1,C2,C6))", "J10": '=STDEV(IF(A1>2,"x","3"),D1)',
+    # INDEX of a range picking one cell: a reference too (a blank one is skipped, not 0)
+    "J11": "=AVERAGE(INDEX(C1:C9,INT(A3+2)),D1)", "J12": "=COUNT(INDEX(C1:C9,ROUND(A3,0)),C1)",
+    "J13": "=COUNTA(INDEX(C5:C9,3),INDEX(C1:D9,7,1))", "J14": "=MIN(INDEX(C1:D9,INT(A1+1.5),1))",
     # paired sums, PROB, SERIESSUM, STANDARDIZE
     "K1": "=SUMX2MY2(C1:C4,D1:D4)", "K2": "=SUMX2PY2(D1:D9,C1:C9)", "K3": "=SUMXMY2(D1:D5,D6:D10)",
     "K4": "=PROB(D1:D4,P1:P4,1.5,3)", "K5": "=PROB(E1:E4,P1:P4,E2)", "K6": "=SUMXMY2(D1:D4,E1:E3)",

@@ -137,7 +137,7 @@ class ArgsMixin:
                 out.extend((self.in_range(v, node.name), True) for v in arr)
             else:
                 v = self.expr(a)
-                if refs and is_reference(a):   # the chosen cell, as a referenced one
+                if refs and (is_reference(a) or self.index_cell(a)):   # a referenced cell
                     out.append((self.in_range(v, node.name), True))
                     continue
                 if v.kind in (KSTR, KANY):
@@ -147,6 +147,21 @@ class ArgsMixin:
                     v = self.date_value(v, False)   # typed_number: numeric or date text
                 out.append((v, False))
         return out
+
+    def index_cell(self, a: ir.Node) -> bool:
+        """Whether ``a`` is INDEX of a range at positions that pick one cell in every trial
+        (each at least 1, no error): the numpy compiler hands it to a function taking
+        references as that cell's reference (engine._computed_refs), whose text, logicals
+        and blank the function then skips."""
+        if not (isinstance(a, ir.Call) and a.name == "INDEX" and 2 <= len(a.args) <= 3
+                and isinstance(a.args[0], ir.Ref | ir.Area)):
+            return False
+        if any(isinstance(x, ir.Area | ir.Array) for p in a.args[1:] for x in ir.walk(p)):
+            return False
+        x = self._index_plan(a)   # type: ignore[attr-defined]
+        if x.mode == "block":
+            return x.shape is None and x.area is not None
+        return x.mode == "cell" and x.r.positive(x.rows) and x.c.positive(x.cols)
 
     def in_range(self, v: Val, name: str) -> Val:
         """A referenced cell as an aggregate reads it: a mixed cell as its number where it

@@ -305,7 +305,7 @@ class StatsMixin(ArgsMixin):
                 out.extend((v, True) for v in arr)
             else:
                 v = self.expr(a)
-                if is_reference(a):   # IF/CHOOSE of cells: the chosen cell, as referenced
+                if is_reference(a) or self.index_cell(a):   # a cell, as referenced
                     out.append((v, True))
                     continue
                 if v.kind not in (KNUM, KBOOL, KBLANK, KSTR):
