@@ -122,7 +122,7 @@ def test_cuda_twins_on_the_host_build_equal_numpy(tmp_path):
     cells = {k: v for k, v in MATH.items() if k not in CUDA_LEFT_OUT}
     cells.update({("G" + k[1:] if k[0] == "B" else "H" + k[1:] if k[0] == "D" else
                    "I" + k[1:] if k[0] == "C" else k): v.replace("C1:C", "I1:I")
-                  if isinstance(v, str) else v for k, v in MONEY.items() if k[0] in "BCD"})
+                  if isinstance(v, str) else v for k, v in MONEY.items() if k[0] in "BCDJK"})
     model = _book(tmp_path, cells, "cuda.xlsx")
     outs = [f"Sheet1!{k}" for k, v in cells.items() if isinstance(v, str) and k[0] in "BCDGH"]
     job = job_for(model, INPUTS, outs, trials=400)
@@ -130,6 +130,6 @@ def test_cuda_twins_on_the_host_build_equal_numpy(tmp_path):
     host = HostCudaBackend(tmp_path)
     assert host.cpu_reason(job) is None
     source = HostCudaBackend.source_of(job)
-    for name in ("mt_fact(", "mt_weeknum(", "mt_datedif(", "mt_bitshift(", "mt_lcm("):
+    for name in ("mt_fact(", "mt_weeknum(", "mt_datedif(", "mt_bitshift(", "mt_lcm(", "mt_xirr("):
         assert name in source.split("MC_HD void mc_trial", 1)[1], name
     assert_same(job, run(host, job, 400), run(NumpyBackend(), job, 400))

@@ -1,8 +1,9 @@
 """CUDA twins of the numba kernel's scalar math, whole-number, bit, fraction and calendar
 helpers (:mod:`..numba._rt_math`: FACT, FACTDOUBLE, PERMUT, PERMUTATIONA, GCD, LCM, the BIT
-functions, DOLLARDE/DOLLARFR, WEEKNUM, ISOWEEKNUM, DAYS360, DATEDIF).  Private to the cupy
+functions, DOLLARDE/DOLLARFR, WEEKNUM, ISOWEEKNUM, DAYS360, DATEDIF, XIRR).  Private to the cupy
 backend: :data:`MATH_RUNTIME` is C++ source that the generated kernel includes after
-:data:`._rt.RUNTIME` (it uses ``mc_ymd``, ``pymin``, ``pymax`` and ``MC_NAN`` from there)
+:data:`._rt.RUNTIME` (it uses ``mc_ymd``, ``mc_pairwise``, ``mc_irr_grid``, ``mc_sgn``, ``pymin``, ``pymax``
+and ``MC_NAN`` from there)
 when a line calls one of :data:`MATH_NAMES`.
 
 Each function follows its numba twin line for line, with Python's floor division and modulo
@@ -19,13 +20,14 @@ MULTINOMIAL runs on the CPU, as the translator does for anything it does not hav
 
 from __future__ import annotations
 
+from ...functions.financial import POLISH_DONE, POLISH_STEPS
 from ..numba._rt_math import BIT_LIMIT, FACT, FACTDOUBLE, WHOLE_LIMIT
 
 __all__ = ["MATH_CALLS", "MATH_NAMES", "MATH_RUNTIME"]
 
 MATH_NAMES: tuple[str, ...] = ("mt_fact", "mt_factdouble", "mt_permut", "mt_pow", "mt_gcd",
                                "mt_lcm", "mt_bitop", "mt_bitshift", "mt_dollar", "mt_weeknum",
-                               "mt_isoweek", "mt_days360", "mt_datedif")
+                               "mt_isoweek", "mt_days360", "mt_datedif", "mt_xirr")
 # numpy functions the generated lines of numba/_mathfns.py call, as CUDA math functions
 MATH_CALLS: dict[str, str] = {"np.arcsinh": "asinh", "np.arccosh": "acosh",
                               "np.arctanh": "atanh", "np.sinh": "sinh", "np.cosh": "cosh",
@@ -217,9 +219,71 @@ MC_HD double mt_datedif(double s1, double s2, double unit, long long shift) {
     double anniv = mt_from_ymd(ge ? y2 : y2 - 1, m1, d1, shift);
     return b - a - (double)(mt_real_day(anniv, shift) - mt_real_day(a, shift));
 }
+/* XIRR: financial.xirr's Newton, polish and bracketing (as irr in ._rt, on dated flows) */
+struct MtPair { double v[2]; MC_HD double operator[](int i) const { return v[i]; } };
+MC_HD void mt_xnpv_fd(double *z, int n, double r, double *f, double *df) {
+    double d = 1.0 + r;
+    for (int j = 0; j < n; ++j) {
+        z[2 * n + j] = z[j] * pow(d, -z[n + j]);
+        z[3 * n + j] = -z[n + j] * z[2 * n + j] / d;
+    }
+    *f = mc_pairwise(z, 2 * n, n);
+    *df = mc_pairwise(z, 3 * n, n);
+}
+MC_HD MtPair mt_xirr_bracket(double *z, int n, double guess) {
+    double best = MC_INF, prev, nxt, jf = 0.0, tmp;
+    int j = 0;
+    mt_xnpv_fd(z, n, mc_irr_grid[0], &prev, &tmp);
+    for (int g = 0; g < MC_IRR_N - 1; ++g) {
+        mt_xnpv_fd(z, n, mc_irr_grid[g + 1], &nxt, &tmp);
+        if (mc_sgn(prev) * mc_sgn(nxt) < 0.0) {
+            double dist = fabs((mc_irr_grid[g] + mc_irr_grid[g + 1]) / 2.0 - guess);
+            if (dist < best) { best = dist; j = g; jf = prev; }
+        }
+        prev = nxt;
+    }
+    MtPair out;
+    if (!(best < MC_INF)) { out.v[0] = MC_NAN; out.v[1] = 0.0; return out; }
+    double lo = mc_irr_grid[j], hi = mc_irr_grid[j + 1], flo = jf, fm;
+    for (int k = 0; k < 200; ++k) {
+        double mid = (lo + hi) / 2.0;
+        mt_xnpv_fd(z, n, mid, &fm, &tmp);
+        if (mc_sgn(fm) == mc_sgn(flo)) { lo = mid; flo = fm; } else hi = mid;
+    }
+    out.v[0] = (lo + hi) / 2.0; out.v[1] = 1.0;
+    return out;
+}
+MC_HD MtPair mt_xirr(double *z, int n, double guess) {
+    bool pos = false, neg = false;
+    for (int j = 0; j < n; ++j) { pos = pos || z[j] > 0.0; neg = neg || z[j] < 0.0; }
+    MtPair out;
+    if (!(pos && neg && guess > -1.0)) { out.v[0] = guess; out.v[1] = 0.0; return out; }
+    double x = guess, f, df;
+    for (int it = 0; it < 100; ++it) {
+        mt_xnpv_fd(z, n, x, &f, &df);
+        double step = f / df, nw = x - step;
+        bool bad = !isfinite(nw) || nw <= -1.0;
+        if (fabs(step) <= 1e-7 * pymax(1.0, fabs(nw)) && !bad) {
+            double y = nw, fy, dfy;
+            for (int k = 0; k < @POLISH_STEPS@; ++k) {
+                mt_xnpv_fd(z, n, y, &fy, &dfy);
+                double st = dfy != 0.0 ? fy / dfy : 0.0, y2 = y - st;
+                if (!(isfinite(y2) && y2 > -1.0)) break;
+                y = y2;
+                if (fabs(st) <= @POLISH_DONE@ * pymax(1.0, fabs(y2))) break;
+            }
+            out.v[0] = y; out.v[1] = 1.0;
+            return out;
+        }
+        if (bad) break;
+        x = nw;
+    }
+    return mt_xirr_bracket(z, n, guess);
+}
 /* ------------------------------------------------------------ end of scalar math */
 """
 
 MATH_RUNTIME = (_BODY.replace("@FACT@", _c_list(FACT)).replace("@FACTDOUBLE@", _c_list(FACTDOUBLE))
                 .replace("@WHOLE@", repr(WHOLE_LIMIT)).replace("@BITS@", repr(BIT_LIMIT))
-                .replace("@MAXSERIAL@", "2958465.0"))
+                .replace("@MAXSERIAL@", "2958465.0").replace("@POLISH_STEPS@", str(POLISH_STEPS))
+                .replace("@POLISH_DONE@", repr(POLISH_DONE)))
