@@ -194,3 +194,92 @@ def test_formulas_reading_text_made_per_trial_as_numbers_are_fused_and_numpys(ba
     assert np.all(errs["B14"] == 3) and np.all(errs["B10"] == 3)   # "(5)"+0: #VALUE!
     assert not np.any(errs["B12"]) and np.all(vals["B12"] <= 5)     # VALUE("(5)"): -5
     assert np.all(errs["B22"] == 6)                                  # NUMBERVALUE: #NUM!
+
+
+# ---------------------------------------------------------------- the CUDA twin (host build)
+HARNESS = r"""
+extern "C" void dnum_many(const unsigned char *z, const long long *at, long long n, double shift,
+                          double *out) {
+    for (long long i = 0; i < n; ++i)
+        for (int mode = 0; mode < 3; ++mode)
+            out[i * 8 + mode] = dnum(z, (double)at[i], (double)at[i + 1], shift, (double)mode);
+}
+extern "C" void dnumbervalue_many(const unsigned char *z, const long long *at, long long n,
+                                  const double *seps, double *out) {
+    for (long long i = 0; i < n; ++i)
+        for (int k = 0; k < 5; ++k)
+            out[i * 8 + 3 + k] = dnumbervalue(z, (double)at[i], (double)at[i + 1], seps[2 * k],
+                                              seps[2 * k + 1]);
+}
+"""
+_SEPARATORS = ((".", ","), (",", "."), (",", " "), (".", "."), ("e", ","))
+
+
+def _cuda_twin(tmp_path):
+    import ctypes
+    import subprocess
+
+    from engine.backends.cupy._rt import RUNTIME
+    from engine.backends.cupy._rt_dtext import DTEXT_RUNTIME
+    from engine.backends.cupy._rt_dvalue import DVALUE_RUNTIME
+    from tests.test_backend_cupy import CXX
+
+    if CXX is None:
+        pytest.skip("no C++ compiler")
+    src = ("typedef double real;\n#define R(x) ((real)(x))\n" + RUNTIME + DTEXT_RUNTIME
+           + DVALUE_RUNTIME + HARNESS)
+    (tmp_path / "dv.cpp").write_text(src)
+    got = subprocess.run([CXX, "-O1", "-ffp-contract=off", "-shared", "-fPIC", "-o",
+                          str(tmp_path / "dv.so"), str(tmp_path / "dv.cpp")],
+                         capture_output=True, text=True, timeout=300)
+    assert got.returncode == 0, got.stderr[-3000:]
+    lib = ctypes.CDLL(str(tmp_path / "dv.so"))
+    lib.dnum_many.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64,
+                              ctypes.c_double, ctypes.c_void_p]
+    lib.dnumbervalue_many.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64,
+                                      ctypes.c_void_p, ctypes.c_void_p]
+    return lib
+
+
+def test_cuda_twin_reads_text_as_the_reference(tmp_path):
+    lib = _cuda_twin(tmp_path)
+    strings = EDGES + _random_strings(1500, 13)
+    flat = "".join(strings).encode("ascii")
+    z = np.frombuffer(flat + b"\0 0", dtype=np.uint8).copy()
+    at = np.cumsum([0] + [len(s) for s in strings]).astype(np.int64)
+    seps = np.array([float(ord(c)) for pair in _SEPARATORS for c in pair])
+    for shift in (0, 1462):
+        out = np.zeros((len(strings), 8))
+        lib.dnum_many(z.ctypes.data, at.ctypes.data, len(strings), float(shift),
+                      out.ctypes.data)
+        lib.dnumbervalue_many(z.ctypes.data, at.ctypes.data, len(strings), seps.ctypes.data,
+                              out.ctypes.data)
+        use_date1904(shift != 0)
+        try:
+            bad = []
+            for s, row in zip(strings, out, strict=True):
+                want = [_reference(s, mode) for mode in (0, 1, 2)]
+                for dec, group in _SEPARATORS:
+                    w = number_value(s, dec, group)
+                    want.append(math.nan if w is None else w)
+                bad += [(s, k, w, g) for k, (w, g) in enumerate(zip(want, row, strict=False))
+                        if not _same(w, g)]
+        finally:
+            use_date1904(False)
+        assert bad == [], bad[:5]
+
+
+def test_formulas_run_in_the_cuda_kernel_as_numpy(tmp_path):
+    from tests.test_backend_cupy import CXX, NVCC, HostCudaBackend, _nvcc_ptx
+
+    model = Model.from_cells({f"Sheet1!{k}": v for k, v in FORMULAS.items()})
+    job = job_for(model, INPUTS, [f"Sheet1!{k}" for k in FORMULAS], trials=TRIALS)
+    source = HostCudaBackend.source_of(job)
+    assert "dnum(" in source and "dnumbervalue(" in source
+    if NVCC is not None:
+        _nvcc_ptx(source, tmp_path, "dvalue")
+    if CXX is None:
+        pytest.skip("no C++ compiler")
+    host = HostCudaBackend(tmp_path)
+    assert host.cpu_reason(job) is None
+    assert_same(job, run(host, job, 300), run(NumpyBackend(), job, TRIALS))
