@@ -82,6 +82,10 @@ FORMULAS: dict[str, str] = {
     # INDEX of a range picking one cell: a reference too (a blank one is skipped, not 0)
     "J11": "=AVERAGE(INDEX(C1:C9,INT(A3+2)),D1)", "J12": "=COUNT(INDEX(C1:C9,ROUND(A3,0)),C1)",
     "J13": "=COUNTA(INDEX(C5:C9,3),INDEX(C1:D9,7,1))", "J14": "=MIN(INDEX(C1:D9,INT(A1+1.5),1))",
+    # NPV over cells that hold a number in some trials (its period: the count of numbers so
+    # far), SUMPRODUCT of a direct value of varying kind (its number, else 0)
+    "J15": "=NPV(A2/10,C1:C3,D1,C9,D2:D3)", "J16": '=SUMPRODUCT(C1,2)+SUMPRODUCT(IF(A1>2,"a",A2),D2)',
+    "J17": '=SUMPRODUCT(C9,"x")',
     # paired sums, PROB, SERIESSUM, STANDARDIZE
     "K1": "=SUMX2MY2(C1:C4,D1:D4)", "K2": "=SUMX2PY2(D1:D9,C1:C9)", "K3": "=SUMXMY2(D1:D5,D6:D10)",
     "K4": "=PROB(D1:D4,P1:P4,1.5,3)", "K5": "=PROB(E1:E4,P1:P4,E2)", "K6": "=SUMXMY2(D1:D4,E1:E3)",

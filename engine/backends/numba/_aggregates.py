@@ -13,7 +13,6 @@ from ._values import (
     BLANK,
     KANY,
     KNUM,
-    KSTR,
     ZERO,
     NotFusable,
     Val,
@@ -201,11 +200,9 @@ class AggregatesMixin(MomentsMixin, AggregateOptionsMixin):
             elif (shape := self.array_shape(a)) is not None:
                 grids.append([self.array_item(v) for v in self.array_values(a, shape)])
                 shapes.add(shape)
-            else:
+            else:   # one value: its number, else 0 (math._numbers_or_zero), errors kept
                 v = self.expr(a)
-                if v.kind in (KSTR, KANY):
-                    raise NotFusable("text argument of SUMPRODUCT")
-                grids.append([v])
+                grids.append([self.in_range(v, "SUMPRODUCT") if v.kind == KANY else v])
                 shapes.add((1, 1))
         errs = [v.e for g in grids for v in g]
         if len(shapes) > 1:
@@ -271,13 +268,23 @@ class AggregatesMixin(MomentsMixin, AggregateOptionsMixin):
         # discount factors by multiplication, not a power each (numpy's own SIMD power
         # differs from libm's in the last bits anyway): about 1e-15 relative, 20x faster
         v = self.value(f"1.0 / {f}")
+        zero = None if iv.excludes_zero(fb) else (f"({f} == 0.0)", DIV0)
+        if any(x.kind == KANY for x in vals):
+            # a cell whose kind varies counts where it holds a number: its period is the
+            # count of numbers up to it in this trial (financial._positions)
+            acc, p = "0.0", "1.0"
+            for x in vals:
+                q = self.present(x)
+                p = self.value(f"{p} * {v}" if q is None else f"sel({q}, {p} * {v}, {p})")
+                t = self.value(f"{x.v} * {p}")
+                acc = self.value(f"{acc} + {self._masked(t, q)}")
+            return self.result(acc, [rate, errors_of(e)], [zero])
         acc, bounds, p = "0.0", (0.0, 0.0), v
         for i, x in enumerate(vals, start=1):
             if i > 1:
                 p = self.value(f"{p} * {v}")
             acc = self.value(f"{acc} + {x.v} * {p}")
             bounds = iv.add(bounds, iv.mul(x.iv, iv.power(fb, (-i, -i))))
-        zero = None if iv.excludes_zero(fb) else (f"({f} == 0.0)", DIV0)
         return self.result(acc, [rate, errors_of(e)], [zero], bounds)
 
     def fn_irr(self, node: ir.Call) -> Val:

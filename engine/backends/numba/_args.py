@@ -33,7 +33,7 @@ MASKED = frozenset({"MIN", "MAX", "AVERAGE", "VAR", "VAR.S", "VARP", "VAR.P", "S
                     "PERCENTILE.EXC", "LARGE", "SMALL", "QUARTILE", "QUARTILE.INC",
                     "QUARTILE.EXC", "PRODUCT", "AVERAGEA", "MINA", "MAXA", "VARA", "VARPA",
                     "STDEVA", "STDEVPA", "AVEDEV", "DEVSQ", "GEOMEAN", "HARMEAN", "KURT",
-                    "SKEW", "SKEW.P", "TRIMMEAN", "MODE", "MODE.SNGL"})
+                    "SKEW", "SKEW.P", "TRIMMEAN", "MODE", "MODE.SNGL", "NPV"})
 # aggregates that count text of a range as 0 and its logicals as 0/1 (numeric_columns'
 # text_in_refs/bools_in_refs)
 A_NAMES = frozenset({"AVERAGEA", "MINA", "MAXA", "VARA", "VARPA", "STDEVA", "STDEVPA"})
