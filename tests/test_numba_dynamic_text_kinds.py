@@ -103,3 +103,22 @@ def test_a_cell_read_by_others_keeps_its_reason(backend):
                               "Sheet1!B1": "=IF(A1>2.5,A2,LEFT(A1,1))", "Sheet1!B2": "=B1"})
     job = job_for(model, INPUTS, ["Sheet1!B1", "Sheet1!B2"], trials=TRIALS)
     assert "Sheet1!B1" in fused_report(job)
+
+
+def test_more_text_functions_of_varying_values(backend):
+    cells = {
+        "A1": 2.0, "A2": 3.0,
+        # byte-counting twins, T, N, CLEAN, ASC of text made per trial
+        "B1": "=LEFTB(A2,2)&RIGHTB(A1,3)&MIDB(A2,2,2)", "B2": "=LENB(A1)+FINDB(\".\",A1&\".\")",
+        "B3": '=SEARCHB("E",A1*1E+20)', "B4": '=REPLACEB(A2,1,1,"x")',
+        "B5": "=T(A1)&T(A1&\"x\")&T(IF(A1>2,A1,\"s\"))", "B6": "=N(A1)+N(LEFT(A2,2))",
+        "B7": '=N(IF(A1>2,TRUE,IF(A1>1.5,"s",A2)))', "B8": "=CLEAN(A2&\"z\")",
+        "B9": "=ASC(A1)&ASC(UPPER(A2&\"e\"))", "B10": '=N(IF(A2>40,1/0,A2&""))',
+        "B14": '=ISTEXT(IF(A2>40,5,A2&""))+ISERROR(IF(A2>30,1/0,LEFT(A2,1)))',
+        # comparisons with an IF of text made per trial in one branch only
+        "B11": '=IF(MID(A1&"2.5",1,2)=IF(A2>5,UPPER(A1),A2),1,2)',
+        "B12": '=IF(A2>5,LEFT(A1,2),A1)<>A2&""', "B13": '=A2&""<IF(A1>3,A1&"",TRUE)',
+        **_chars("B1", 20, "C"), **_chars("B4", 20, "D"), **_chars("B5", 20, "E"),
+        **_chars("B9", 30, "F"),
+    }
+    check(backend, cells, [k for k in cells if k[0] != "A"])

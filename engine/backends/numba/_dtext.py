@@ -54,11 +54,15 @@ MAX_DYN = 255          # characters of one dynamic text (beyond: not fused)
 MAX_REMAKE = 300       # lines a cell may spend making again the text of a cell it reads
 _CMP = {"=": "==", "<>": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 _MAKERS = frozenset({"CONCAT", "CONCATENATE", "UPPER", "LOWER", "TRIM", "LEFT", "RIGHT",
-                     "MID", "REPT", "IF", "SUBSTITUTE", "REPLACE", "TEXT"})
+                     "MID", "REPT", "IF", "SUBSTITUTE", "REPLACE", "TEXT", "LEFTB", "RIGHTB",
+                     "MIDB", "REPLACEB", "T", "CLEAN", "ASC"})
+# the byte-counting functions are their character-counting twins (engine.functions.charcodes)
+_BYTES = {"LENB": "LEN", "LEFTB": "LEFT", "RIGHTB": "RIGHT", "MIDB": "MID", "FINDB": "FIND",
+          "SEARCHB": "SEARCH", "REPLACEB": "REPLACE"}
 _READERS = frozenset({"LEN", "VALUE", "DATEVALUE", "TIMEVALUE", "NUMBERVALUE",
                       "FIND", "SEARCH", "CODE", "EXACT", "VLOOKUP", "HLOOKUP",
                       "MATCH", "XLOOKUP", "XMATCH", "ISTEXT", "ISNUMBER", "ISLOGICAL", "ISBLANK",
-                      "ISNONTEXT", "ISERROR", "ISERR", "ISNA"})
+                      "ISNONTEXT", "ISERROR", "ISERR", "ISNA", "N", "LENB", "FINDB", "SEARCHB"})
 # exact-match lookups of a key made per trial: the argument giving the match mode, and the
 # constant values of it that mean an exact match (None: omitted)
 _EXACT_MODE = {"VLOOKUP": (3, (0.0,)), "HLOOKUP": (3, (0.0,)), "MATCH": (2, (0.0,)),
@@ -350,6 +354,32 @@ class DynamicTextMixin:
             return Dyn(("c", s), v.e, len(s))
         return Dyn(("n", v.v), v.e, MAX_CHARS)
 
+    def _t_clean_asc(self, name: str, args: list[ir.Node]) -> Dyn:
+        """T (text as it is, else ""), CLEAN (without codes 0-31) and ASC (full-width forms
+        to half-width: nothing to change in ASCII) of text made per trial."""
+        if len(args) != 1:
+            raise NotFusable(f"{name} with a wrong number of arguments")
+        if name != "T":
+            d = self.recipe(args[0], True)
+            chars = _chars(d.r, self.strings)
+            if chars is None or any(ord(ch) < 32 for ch in chars):
+                raise NotFusable(f"{name} of text made per trial with control characters")
+            return d
+        mark = len(self.lines)
+        try:
+            v = self.expr(args[0])
+        except DynamicText:
+            del self.lines[mark:]
+            return self.recipe(args[0], False)
+        if v.kind == KANY and KSTR in v.kinds:   # its text where it is text, else ""
+            assert v.y is not None
+            d = self.as_dyn(self.variant(v, KSTR), False)
+            m = self.value(f"b2f({v.y} == {TAG[KSTR]}.0)")
+            return Dyn(("if", m, d.r, ("c", "")), v.e, d.bound)
+        if v.kind in (KSTR, KDYN):
+            return self.as_dyn(v, False)
+        return Dyn(("c", ""), v.e, 0)
+
     def _any_dyn(self, v: Val) -> Dyn:
         """A value whose kind varies per trial, as text (an argument of a text function):
         per trial its number in General format, TRUE/FALSE, its text, or "" (a blank), as
@@ -364,7 +394,9 @@ class DynamicTextMixin:
         return Dyn(r, v.e, bound)
 
     def _make(self, node: ir.Call, coerce: bool) -> Dyn:
-        name, args = node.name, list(node.args)
+        name, args = _BYTES.get(node.name, node.name), list(node.args)
+        if name in ("T", "CLEAN", "ASC"):
+            return self._t_clean_asc(name, args)
         if any(isinstance(a, ir.Area) for a in args):
             raise NotFusable(f"{name} of a range, with text made per trial")
         if name == "IF":
@@ -701,11 +733,38 @@ class DynamicTextMixin:
         return self.with_argument(node, args[0], Val(key, d.e, KSTR, float(ids[0]),
                                                      float(ids[-1]), ids))
 
+    def _read_n(self, node: ir.Call) -> Val:
+        """N: numbers as they are, TRUE/FALSE as 1/0, text (made per trial or not) and
+        blanks 0; errors propagate."""
+        if len(node.args) != 1 or isinstance(node.args[0], ir.Area):
+            raise NotFusable("N with a wrong argument")
+        mark = len(self.lines)
+        try:
+            v = self.expr(node.args[0])
+        except DynamicText:
+            del self.lines[mark:]
+            split = self._by_branch(node)
+            if split is not None:
+                return split
+            d = self.recipe(node.args[0], coerce=False)
+            return Val("0.0", d.e, KNUM, 0.0, 0.0)
+
+        def one(x: Val) -> Val:
+            if x.kind in (KNUM, KBOOL):
+                return Val(x.v, x.e, KNUM, x.lo, x.hi)
+            return Val("0.0", x.e, KNUM, 0.0, 0.0)
+
+        got = self.by_kind(v, one)
+        return Val(got.v, got.e, KNUM, got.lo, got.hi)
+
     def _read_istext(self, node: ir.Call) -> Val:
         """ISTEXT/ISNUMBER/... of text made per trial: its kind is text, its error is the
         recipe's (the characters are never made)."""
         if len(node.args) != 1 or isinstance(node.args[0], ir.Area):
             raise NotFusable(f"{node.name} with a wrong argument")
+        split = self._by_branch(node)
+        if split is not None:
+            return split
         d = self.recipe(node.args[0], coerce=False)
         some = self.string_id("")
         return self.with_argument(node, node.args[0], Val(lit(float(some)), d.e, KSTR,
@@ -713,6 +772,27 @@ class DynamicTextMixin:
 
     _read_isnumber = _read_islogical = _read_isblank = _read_isnontext = _read_istext
     _read_iserror = _read_iserr = _read_isna = _read_istext
+
+    def _by_branch(self, node: ir.Call) -> Val | None:
+        """F(IF(c,x,y)) of a one-argument F as IF(c,F(x),F(y)), where one branch only is
+        text made per trial (None: the argument is not such an IF)."""
+        arg = node.args[0]
+        if not (isinstance(arg, ir.Call) and arg.name == "IF" and 2 <= len(arg.args) <= 3) \
+                or any(isinstance(a, ir.Area) for a in arg.args):
+            return None
+        mark = len(self.lines)
+        try:
+            self.recipe(arg, coerce=False)
+            return None   # text in every trial: the caller's way
+        except NotFusable:
+            del self.lines[mark:]
+        then = arg.args[1] if not isinstance(arg.args[1], ir.Missing) else ir.Num(0.0)
+        other = arg.args[2] if len(arg.args) > 2 and not isinstance(
+            arg.args[2], ir.Missing) else ir.Bool(False)
+        split = ir.Call("IF", (arg.args[0], ir.Call(node.name, (then,)),
+                               ir.Call(node.name, (other,))))
+        self.__dict__.setdefault("_dyn_made", []).append(split)   # ids stay unique
+        return self.expr(split)
 
     def with_argument(self, node: ir.Call, arg: ir.Node, v: Val) -> Val:
         """``node`` the ordinary way, its argument ``arg`` being ``v``."""
@@ -734,6 +814,8 @@ class DynamicTextMixin:
     def _read_search(self, node: ir.Call) -> Val:
         return self._find(node, False)
 
+    _read_lenb, _read_findb, _read_searchb = _read_len, _read_find, _read_search
+
     def _find(self, node: ir.Call, case: bool) -> Val:
         if not 2 <= len(node.args) <= 3 or any(isinstance(a, ir.Area) for a in node.args):
             raise NotFusable(f"{node.name} with a wrong argument")
@@ -754,7 +836,16 @@ class DynamicTextMixin:
         return n, e
 
     def _compare(self, node: ir.Binary) -> Val:
-        a, b = self._side(node.left), self._side(node.right)
+        mark = len(self.lines)
+        try:
+            a, b = self._side(node.left), self._side(node.right)
+        except NotFusable:
+            split = _compare_by_branch(node)
+            if split is None:
+                raise
+            del self.lines[mark:]
+            self.__dict__.setdefault("_dyn_made", []).append(split)   # ids stay unique
+            return self.expr(split)
         if not isinstance(a, Dyn) and not isinstance(b, Dyn):
             raise NotFusable("a comparison with text made per trial")
         if isinstance(a, Val) and a.kind == KANY:   # each kind it takes, by its tag
@@ -827,6 +918,23 @@ def _constant_branch(gen: DynamicTextMixin, node: ir.Node) -> ir.Node | None:
         return None
     pick = node.args[1] if c.lo != 0.0 else (node.args[2] if len(node.args) > 2 else None)
     return None if pick is None or isinstance(pick, ir.Missing | ir.Area) else pick
+
+
+def _compare_by_branch(node: ir.Binary) -> ir.Node | None:
+    """``IF(c,x,y) op z`` as ``IF(c, x op z, y op z)`` (and so on the right): where one
+    branch is text made per trial and the other is not, each comparison is of one kind."""
+    for j, side in enumerate((node.left, node.right)):
+        if isinstance(side, ir.Call) and side.name == "IF" and 2 <= len(side.args) <= 3 \
+                and not any(isinstance(a, ir.Area) for a in side.args):
+            then = side.args[1] if not isinstance(side.args[1], ir.Missing) else ir.Num(0.0)
+            other = side.args[2] if len(side.args) > 2 and not isinstance(
+                side.args[2], ir.Missing) else ir.Bool(False)
+            if j == 0:
+                pair = (ir.Binary(node.op, then, node.right), ir.Binary(node.op, other, node.right))
+            else:
+                pair = (ir.Binary(node.op, node.left, then), ir.Binary(node.op, node.left, other))
+            return ir.Call("IF", (side.args[0], *pair))
+    return None
 
 
 def _leaves(r: tuple) -> list[str]:
