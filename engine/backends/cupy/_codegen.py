@@ -59,6 +59,7 @@ from ._rt_dtext import (
 )
 from ._rt_dvalue import DVALUE_NAMES, DVALUE_RUNTIME
 from ._rt_dynarrays import DYNARRAY_NAMES, DYNARRAY_RUNTIME
+from ._rt_matrices import MATRIX_NAMES, MATRIX_RUNTIME
 from ._rt_math import MATH_CALLS, MATH_NAMES, MATH_RUNTIME
 
 if TYPE_CHECKING:
@@ -93,6 +94,7 @@ CALLS = {  # Python name in the generated lines -> runtime / CUDA math function
     **{name: name for name in DTEXT_FORMAT_NAMES},   # numba/_dtext_fmt_rt.py (TEXT formats)
     **{name: name for name in DTEXT_READ_NAMES},     # numba/_dtext_rt.py READ_NAMES
     **{name: name for name in DYNARRAY_NAMES},       # numba/_rt_dynarrays.py (FILTER ...)
+    **{name: name for name in MATRIX_NAMES},         # numba/_rt_matrices.py (MINVERSE ...)
     **{name: name for name in DVALUE_NAMES},         # numba/_rt_dvalue.py (text as a number)
     # numba/_rt_math.py (FACT, PERMUT, GCD, BIT*, WEEKNUM, DATEDIF ...), mirrored in ._rt_math
     **{name: name for name in MATH_NAMES}, **MATH_CALLS,
@@ -576,6 +578,7 @@ def _module(body: list[str], dtype: str) -> str:
            DTEXT_FORMAT_RUNTIME if _calls(body, DTEXT_FORMAT_NAMES) else "",
            DTEXT_READ_RUNTIME if _calls(body, DTEXT_READ_NAMES) else "",
            DYNARRAY_RUNTIME if _calls(body, DYNARRAY_NAMES) else "",
+           MATRIX_RUNTIME if _calls(body, MATRIX_NAMES) else "",
            DVALUE_RUNTIME if _calls(body, DVALUE_NAMES) else "",
            MATH_RUNTIME if _calls(body, MATH_NAMES) else "",
            CALENDAR_RUNTIME if _calls(body, CALENDAR_NAMES) else "",
