@@ -59,8 +59,8 @@ from ._rt_dtext import (
 )
 from ._rt_dvalue import DVALUE_NAMES, DVALUE_RUNTIME
 from ._rt_dynarrays import DYNARRAY_NAMES, DYNARRAY_RUNTIME
-from ._rt_matrices import MATRIX_NAMES, MATRIX_RUNTIME
 from ._rt_math import MATH_CALLS, MATH_NAMES, MATH_RUNTIME
+from ._rt_matrices import MATRIX_NAMES, MATRIX_RUNTIME
 
 if TYPE_CHECKING:
     from ...model import Program
