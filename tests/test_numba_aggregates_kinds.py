@@ -92,7 +92,7 @@ FORMULAS: dict[str, str] = {
     "K7": "=SERIESSUM(A1/4,1,A2,D1:D4)", "K8": "=SERIESSUM(0.5,A1,1,C1:C3)",
     "K9": "=STANDARDIZE(A1,A2,A3-2)", "K10": "=STANDARDIZE(D4,2,C2)",
     # a wrong number of arguments: a constant #VALUE! (the numpy compiler's)
-    "K11": "=STANDARDIZE(A1,A2)", "K12": "=SUMXMY2(D1:D3)",
+    "K11": "=STANDARDIZE(A1,A2)", "K12": "=SUMXMY2(D1:D3)", "K13": "=NPV(A2/10)",
 }
 
 

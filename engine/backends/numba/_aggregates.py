@@ -254,8 +254,10 @@ class AggregatesMixin(MomentsMixin, AggregateOptionsMixin):
     def fn_npv(self, node: ir.Call) -> Val:
         """engine.functions.financial NPV: sum of x / (1 + rate) ** i over the numbers, in
         order; #DIV/0! for a rate of -1, #VALUE! without any number."""
-        if len(node.args) < 2:
-            raise NotFusable("NPV without values")
+        if len(node.args) < 2:   # no values: #VALUE! after the rate's error
+            rate = self.number(node.args[0]) if node.args else None
+            e = self.chain([rate.e] if rate is not None else [], [("True", VALUE)])
+            return num("0.0", self.err(e), (0.0, 0.0))
         rate_node = node.args[0]
         if isinstance(rate_node, ir.Area):
             raise NotFusable("NPV with a range as the rate")
