@@ -44,6 +44,8 @@ MATH = {
     "D17": "=BITRSHIFT(ROUND(A2,0)*1000,ROUND(A1,0))", "D18": f"=BITAND({MIXED},6)",
     "D19": '=CONVERT(A1,"mi","km")', "D20": '=CONVERT(A1,"C","F")', "D21": '=CONVERT(A1,"m","kg")',
     "D22": f'=CONVERT({MIXED},"lbm","kg")', "D23": '=CONVERT(A1,"Gibyte","bit")',
+    "D24": '=CONVERT(A1,CHOOSE(ROUND(A5*2,0)+1,"mi","km","C"),IF(A5>1,"m","F"))',
+    "D25": '=CONVERT(A1,IF(A5>1.5,1/0,"ft"),"m")', "D26": '=CONVERT(A1,"ft",IF(A5>1,3,"in"))',
     "E1": 12, "E2": "=ROUND(A2,0)", "E3": None, "E4": 30, "F1": "=1/0",
 }
 

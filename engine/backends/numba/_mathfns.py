@@ -18,6 +18,7 @@ calendar arithmetic are in :mod:`._rt_math`.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -28,7 +29,7 @@ from ._args import ArgsMixin
 from ._values import KANY, KBLANK, KBOOL, KNUM, KSTR, NotFusable, Val, lit, num
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Sequence
 
 _TRIG_LIMIT = 134217728.0          # 2**27: Excel's SIN/COS/TAN... give #NUM! from here on
 _WHOLE_LIMIT = 9007199254740992.0  # 2**53 (integers._LIMIT)
@@ -340,15 +341,43 @@ class MathFunctionsMixin(ArgsMixin):
         return self._mf_bitshift(node, 0)
 
     def fn_convert(self, node: ir.Call) -> Val:
-        """engineering.convert with units the same in every trial: ((x + a) * b) / c - d
-        (x * b / c without an offset); #N/A for units unknown or of different quantities."""
-        from ...functions.engineering import _convert_pair
-        from ...values import Grid, to_text
+        """engineering.convert: ((x + a) * b) / c - d (x * b / c without an offset, the same
+        number); #N/A for units unknown or of different quantities.  Units the same in every
+        trial are read once; text units that vary per trial (text ids) give the four
+        coefficients by table lookups."""
 
         self._mf_count(node, 3, 3)
         (x,) = self._mf_atp(ir.Call(node.name, node.args[:1]), (None,))
+        if all(self.is_constant(a) for a in node.args[1:]):
+            return self._mf_convert_constant(node, x)
+        units: list[Val] = []
+        for a in node.args[1:]:
+            if isinstance(a, ir.Missing):   # a unit not given: #N/A after the earlier errors
+                return num("0.0", self.err(self.chain([x.e, *[u.e for u in units],
+                                                       str(NA)])), (0.0, 0.0))
+            if isinstance(a, ir.Area) and a.shape != (1, 1):
+                if self.is_constant(a):
+                    return num("0.0", self.err(self.chain([x.e, *[u.e for u in units],
+                                                           str(VALUE)])), (0.0, 0.0))
+                raise NotFusable("CONVERT of a range unit (array formula)")
+            u = self.expr(ir.Ref(a.cells()[0][0]) if isinstance(a, ir.Area) else a)
+            if u.kind == KANY:
+                raise NotFusable("CONVERT of a unit whose type varies per trial")
+            units.append(u)
+        if any(u.kind != KSTR for u in units):   # a number, logical or blank: no unit
+            return num("0.0", self.err(self.chain([x.e, *[u.e for u in units], str(NA)])),
+                       (0.0, 0.0))
+        coef = [self.tabulate(units, _convert_coefficient(k), "CONVERT units")
+                for k in range(4)]
+        a0, b0, c0, d0 = coef
+        return self.result(f"({x.v} + {a0.v}) * {b0.v} / {c0.v} - {d0.v}", [x, a0])
+
+    def _mf_convert_constant(self, node: ir.Call, x: Val) -> Val:
+        from ...functions.engineering import _convert_pair
+        from ...values import Grid, to_text
+
         err = 0
-        units = []
+        units: list[str] | None = []
         for a in node.args[1:]:
             if isinstance(a, ir.Missing):
                 units = None
@@ -367,6 +396,7 @@ class MathFunctionsMixin(ArgsMixin):
                 raise NotFusable("a CONVERT unit that varies per trial")
             if err == 0 and e is not None and int(e[0]):
                 err = int(e[0])
+            assert units is not None
             units.append(str(t[0]))
         pair = _convert_pair(*units) if units is not None else None
         if err or pair is None:
@@ -542,5 +572,19 @@ class MathFunctionsMixin(ArgsMixin):
 
 
 BLANK_VAL = num("0.0", "0", (0.0, 0.0), KBLANK)
+
+
+def _convert_coefficient(k: int) -> Callable[[list[Any]], Vec]:
+    """The k-th coefficient (a, b, c, d) of engineering._convert_pair for two unit texts,
+    #N/A for units unknown or of different quantities."""
+    from ...functions.engineering import _convert_pair
+
+    def fn(args: list[Any]) -> Vec:
+        pair = _convert_pair(str(args[0]), str(args[1]))
+        if pair is None:
+            return Vec(Kind.NUM, np.zeros(1), np.full(1, NA, np.uint8))
+        return Vec(Kind.NUM, np.array([float(pair[k])]))
+
+    return fn
 
 __all__ = ["MathFunctionsMixin"]
