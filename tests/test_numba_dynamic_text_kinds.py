@@ -122,3 +122,13 @@ def test_more_text_functions_of_varying_values(backend):
         **_chars("B9", 30, "F"),
     }
     check(backend, cells, [k for k in cells if k[0] != "A"])
+
+
+def test_char_and_unichar_of_a_varying_code(backend):
+    cells = {
+        "A1": 2.0, "A2": 3.0,
+        "B1": "=CHAR(A1*30)", "B2": "=CODE(CHAR(A2*6))", "B3": "=UNICODE(UNICHAR(A1*1000+52000))",
+        "B4": "=LEN(CHAR(A1*20)&A1)", "B5": '=CHAR(A2+70)&"x"="K"&"x"',
+        "B6": "=UNICODE(UNICHAR(A2*3+60))+IFERROR(CODE(CHAR(A1*100)),-1)",
+    }
+    check(backend, cells, [k for k in cells if k[0] != "A"])

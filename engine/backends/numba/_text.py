@@ -275,6 +275,51 @@ class TextMixin(DynamicTextMixin):
 
         return self.tabulate(vals, fn, node.name, chained)
 
+    # ------------------------------------------------------------ CHAR, UNICHAR
+    def fn_char(self, node: ir.Call) -> Val:
+        return self._of_code(node, 255)
+
+    def fn_unichar(self, node: ir.Call) -> Val:
+        return self._of_code(node, 0x10FFFF)
+
+    def _of_code(self, node: ir.Call, top: int) -> Val:
+        """CHAR/UNICHAR of a number: the text of each whole code the number can take, as a
+        table of ids (the reference's text of each); #VALUE! outside 1..top, UNICHAR #N/A on a
+        surrogate half (engine.functions.text.char, charcodes.unichar)."""
+        from ...compiler import lookup_function
+
+        if len(node.args) != 1 or isinstance(node.args[0], ir.Area):
+            raise NotFusable(f"{node.name} with a wrong argument")
+        if self.is_constant(node.args[0]):
+            return self.enumerated_call(node)
+        x = self.number(node.args[0])
+        if x.kind != KNUM:
+            return self.enumerated_call(node)
+        lo = max(1, int(math.floor(x.lo))) if math.isfinite(x.lo) else 1
+        hi = min(top, int(math.trunc(x.hi))) if math.isfinite(x.hi) else top
+        if hi - lo > 4096:
+            raise NotFusable(f"{node.name} of a number that varies over more than 4096 codes")
+        fn = lookup_function(node.name).impl
+        ids, errs = [], []
+        for k in range(lo, max(hi, lo) + 1):
+            got = _scalar(fn(num(float(k))))
+            if isinstance(got, ExcelError):
+                ids.append(float(self.string_id("")))
+                errs.append((k, got.code))
+            else:
+                ids.append(float(self.string_id(str(got))))
+        off = self.table(ids)
+        k = self.value(f"min(dcount({x.v}, {float(lo)}), {float(max(hi, lo))})")
+        v = self.value(f"kv[{off} + int({k}) - {lo}]")
+        t = f"np.trunc({x.v})"
+        checks: list[tuple[str, int] | None] = [(f"({t} < 1.0) | ({t} > {float(top)})", VALUE)]
+        for code_ in sorted({c for _, c in errs}):
+            ks = [k_ for k_, c in errs if c == code_]
+            checks.append((f"({t} >= {float(min(ks))}) & ({t} <= {float(max(ks))})", code_))
+        e = self.err(self.chain([x.e], checks))
+        dom = tuple(sorted({int(i) for i in ids}))
+        return Val(v, e, KSTR, float(dom[0]), float(dom[-1]), dom)
+
     # ------------------------------------------------------------ IS functions (functions.info)
     def _is(self, node: ir.Call) -> Val:
         if len(node.args) > 1 or (node.args and isinstance(node.args[0], ir.Area)):
