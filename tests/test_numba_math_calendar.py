@@ -135,3 +135,23 @@ def test_cuda_twins_on_the_host_build_equal_numpy(tmp_path):
     for name in ("mt_fact(", "mt_weeknum(", "mt_datedif(", "mt_bitshift(", "mt_lcm(", "mt_xirr("):
         assert name in source.split("MC_HD void mc_trial", 1)[1], name
     assert_same(job, run(host, job, 400), run(NumpyBackend(), job, 400))
+
+
+def test_calendar_functions_in_the_1904_date_system_equal_numpy(backend, tmp_path):
+    """WEEKNUM, ISOWEEKNUM, DAYS360 and DATEDIF count from the workbook's epoch (1904)."""
+    import openpyxl
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904
+
+    cells = {"B1": "=WEEKNUM(A3-1462)", "B2": "=WEEKNUM(A3-1462,14)", "B3": "=ISOWEEKNUM(A3-1462)",
+             "B4": "=DAYS360(EOMONTH(A3-1462,-ROUND(A2,0)),A3-1462)",
+             "B5": '=DATEDIF(A3-1462-A2*100,A3-1462,"YD")', "B6": '=DATEDIF(A3-1462-A2*100,A3-1462,"MD")'}
+    wb = openpyxl.Workbook()
+    wb.epoch = CALENDAR_MAC_1904
+    ws = wb.active
+    ws.title = "Sheet1"
+    for k, v in {"A1": 1.0, "A2": 2.0, "A3": 44000.0, "A4": 0.5, "A5": 1.0, **cells}.items():
+        ws[k] = v
+    wb.save(tmp_path / "mac.xlsx")
+    model = Model.open(tmp_path / "mac.xlsx")
+    assert model.workbook.date1904
+    _check(backend, model, cells)
