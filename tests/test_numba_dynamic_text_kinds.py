@@ -132,3 +132,25 @@ def test_char_and_unichar_of_a_varying_code(backend):
         "B6": "=UNICODE(UNICHAR(A2*3+60))+IFERROR(CODE(CHAR(A1*100)),-1)",
     }
     check(backend, cells, [k for k in cells if k[0] != "A"])
+
+
+def test_the_cuda_translation_runs_them_as_numpy(tmp_path):
+    """The same paths in the CUDA kernel, compiled for the host (no GPU here)."""
+    from tests.test_backend_cupy import CXX, HostCudaBackend
+
+    if CXX is None:
+        pytest.skip("no C++ compiler")
+    cells = {
+        "A1": 2.0, "A2": 3.0,
+        "B1": '=IF(A1>2.5,A2,"t")&IF(A2>10,TRUE,A1)', "B2": "=LEN(B1)",
+        "B3": '=ISTEXT(RIGHT(A2,3))+N(IF(A2>40,1/0,A2&""))',
+        "B4": '=CONCAT("B",A1)>IF(A2>10,A1,"B2")', "B5": "=IF(A1>2.5,A2,LEFT(A1,1))",
+        "B6": '=T(IF(A1>2,A1,"s"))&LEFTB(A2,2)&CHAR(A1*30)',
+        **_chars("B1", 12, "C"), **_chars("B6", 12, "D"),
+    }
+    model = Model.from_cells({f"Sheet1!{k}": v for k, v in {**TABLE, **cells}.items()})
+    job = job_for(model, INPUTS, [f"Sheet1!{k}" for k in cells if k[0] != "A"], trials=300)
+    host = HostCudaBackend(tmp_path)
+    assert host.cpu_reason(job) is None
+    assert not host.prepare(job).plan.rest
+    assert_same(job, run(host, job, 100), run(NumpyBackend(), job, 300))
