@@ -1,8 +1,7 @@
 """Statistical distribution functions for the kernel generator (a mixin of ``fn_*`` methods):
 GAMMA.*, BETA.*, T.*, CHISQ.*, F.*, BINOM.* (BINOM.DIST.RANGE), POISSON.DIST, EXPON.DIST,
-WEIBULL.DIST, NEGBINOM.DIST, HYPGEOM.DIST (the mass; its CDF is scipy.stats' and stays on
-numpy), CONFIDENCE.*, PHI, GAUSS, FISHER(INV), GAMMALN, GAMMA, ERF/ERFC (.PRECISE), with their
-pre-2010 names.
+WEIBULL.DIST, NEGBINOM.DIST, HYPGEOM.DIST, CONFIDENCE.*, PHI, GAUSS, FISHER(INV), GAMMALN,
+GAMMA, ERF/ERFC (.PRECISE), with their pre-2010 names.
 
 Each follows :mod:`engine.functions.distributions` (and ``combinatorics`` / ``engineering``)
 for one trial: arguments coerced as ``math.numeric`` coerces them (an empty or omitted
@@ -104,6 +103,8 @@ DISTS: dict[str, Dist] = {
     "NEGBINOMDIST": Dist("d_negbinom({0}, {1}, {2}, 0.0)", (R, R, R),
                          (("({0} < 0.0) | ({1} < 1.0) | ({2} <= 0.0) | ({2} >= 1.0)", NUM),),
                          (0, 1)),
+    "HYPGEOM.DIST": Dist("d_hypgeom({0}, {1}, {2}, {3}, {4})", (R, R, R, R, C),
+                         ((_HYPGEOM, NUM),), (0, 1, 2, 3)),
     "HYPGEOMDIST": Dist("d_hypgeom_pmf({0}, {1}, {2}, {3})", (R, R, R, R), ((_HYPGEOM, NUM),),
                         (0, 1, 2, 3)),
     "CONFIDENCE.NORM": Dist("d_conf_norm({0}, {1}, {2})", (R, R, R), ((_CONF, NUM),), (2,)),
@@ -125,8 +126,8 @@ ATP_UNARY = {"ERF.PRECISE": "d_erf", "ERFC": "d_erfc", "ERFC.PRECISE": "d_erfc"}
 
 
 class DistributionsMixin:
-    """The ``fn_*`` methods of :data:`DISTS`, ERF and friends, BINOM.DIST.RANGE and
-    HYPGEOM.DIST (see the module docstring)."""
+    """The ``fn_*`` methods of :data:`DISTS`, ERF and friends and BINOM.DIST.RANGE (see the
+    module docstring)."""
 
     if TYPE_CHECKING:  # provided by the Generator this is mixed into
         def value(self, expr: str) -> str: ...
@@ -184,15 +185,6 @@ class DistributionsMixin:
                f"| ({ts2} < {ts1}) | ({ts2} > {tn})")
         return self.result(self.value(f"d_binom_range({tn}, {p.v}, {ts1}, {ts2})"), args,
                            [(bad, NUM)])
-
-    def fn_hypgeom_dist(self, node: ir.Call) -> Val:
-        """combinatorics._hypgeom: the mass where the flag is FALSE in every trial (the CDF
-        is scipy.stats.hypergeom's, left to numpy)."""
-        args = self._dist_args(node, (None, None, None, None, CUM))
-        cum = args[4]
-        if not (cum.lo == cum.hi == 0.0 and cum.e == "0"):
-            raise NotFusable("HYPGEOM.DIST with a cumulative flag that may be TRUE")
-        return self._dist_call(node, DISTS["HYPGEOMDIST"], args[:4] + [cum])
 
     def fn_erf(self, node: ir.Call) -> Val:
         """engineering.erf: erf(lower), or erf(upper) - erf(lower)."""

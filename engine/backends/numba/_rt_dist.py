@@ -79,7 +79,8 @@ KERNEL_NAMES = (
     "d_beta_dist", "d_beta_inv", "d_gamma_dist", "d_gamma_inv", "d_gammaln", "d_gamma",
     "d_t_dist", "d_t_tail", "d_t_inv", "d_chisq_dist", "d_chisq_rt", "d_chisq_inv",
     "d_f_dist", "d_f_rt", "d_f_inv", "d_binom_dist", "d_binom_inv", "d_binom_range",
-    "d_poisson", "d_expon", "d_weibull", "d_negbinom", "d_hypgeom_pmf", "d_conf_norm",
+    "d_poisson", "d_expon", "d_weibull", "d_negbinom", "d_hypgeom_pmf", "d_hypgeom",
+    "d_conf_norm",
     "d_conf_t", "d_phi", "d_gauss", "d_erf", "d_erfc",
 )
 
@@ -312,6 +313,48 @@ def d_hypgeom_pmf(s, n_s, p_s, n_p):
     s, n_s, p_s, n_p = (_safe(s, bad, 1.0), _safe(n_s, bad, 1.0), _safe(p_s, bad, 1.0),
                         _safe(n_p, bad, 1.0))
     return math.exp(_lcomb(p_s, s) + _lcomb(n_p - p_s, n_s - s) - _lcomb(n_p, n_s))
+
+
+@_jit
+def d_hypgeom(s, n_s, p_s, n_p, cum):
+    """combinatorics._hypgeom of one trial (all truncated): the mass, or scipy.stats'
+    hypergeom.cdf, summed from the masses relative to the one at the mode (each from its
+    neighbour by their ratio, no log-gamma: boost's accuracy, which log-gammas of a large
+    population would lose), the tail on ``s``'s side of the mode over the total."""
+    if cum == 0.0:
+        return d_hypgeom_pmf(s, n_s, p_s, n_p)
+    bad = ((s < 0.0) | (s > n_s) | (s > p_s) | (n_s <= 0.0) | (n_s > n_p) | (p_s <= 0.0)
+           | (p_s > n_p) | (n_p <= 0.0) | (s < n_s - n_p + p_s))
+    s, n_s, p_s, n_p = (_safe(s, bad, 1.0), _safe(n_s, bad, 1.0), _safe(p_s, bad, 1.0),
+                        _safe(n_p, bad, 1.0))
+    lo, hi = max(0.0, n_s - n_p + p_s), min(n_s, p_s)
+    rest = n_p - p_s - n_s
+    mode = min(max(math.floor((n_s + 1.0) * (p_s + 1.0) / (n_p + 2.0)), lo), hi)
+    total = 1.0
+    below, above = (1.0, 0.0) if mode <= s else (0.0, 1.0)
+    t, i = 1.0, mode
+    while i > lo:                        # down: mass(i - 1) / mass(i)
+        t *= i * (rest + i) / ((p_s - i + 1.0) * (n_s - i + 1.0))
+        i -= 1.0
+        total += t
+        if i <= s:
+            below += t
+            if t <= 1e-17 * below:
+                break
+        else:
+            above += t
+    t, i = 1.0, mode
+    while i < hi:                        # up: mass(i + 1) / mass(i)
+        t *= (p_s - i) * (n_s - i) / ((i + 1.0) * (rest + i + 1.0))
+        i += 1.0
+        total += t
+        if i <= s:
+            below += t
+        else:
+            above += t
+            if t <= 1e-17 * above:
+                break
+    return below / total if s < mode else 1.0 - above / total
 
 
 @_jit
