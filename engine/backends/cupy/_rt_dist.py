@@ -20,6 +20,7 @@ The numba helpers call scipy's compiled special functions; the GPU has none, so:
   (BETA.INV, T.INV via stdtrit, F.INV via fdtri, CONFIDENCE.T) by Newton's method on the
   logarithm of the lower tail in z or in 1 - z, whichever is small, so that t and F come out
   to full precision; BINOM.INV bisects bdtr as the numba helper does;
+* HYPGEOM.DIST's CDF is the numba helper's sum of masses relative to the mode, line for line;
 * GAMMALN, GAMMA and the log-binomials of the masses are the platform's lgamma and tgamma
   (scipy: Cephes' lgam and Gamma; a few units in the last place apart).
 
@@ -39,7 +40,7 @@ __all__ = ["DIST_NAMES", "DIST_RUNTIME"]
 # the numba/_rt_dist.py helpers with a twin here
 DIST_NAMES: tuple[str, ...] = (
     "d_gamma_dist", "d_gamma_inv", "d_gammaln", "d_gamma", "d_chisq_dist", "d_chisq_rt",
-    "d_chisq_inv", "d_poisson", "d_hypgeom_pmf", "d_expon", "d_weibull", "d_conf_norm",
+    "d_chisq_inv", "d_poisson", "d_hypgeom_pmf", "d_hypgeom", "d_expon", "d_weibull", "d_conf_norm",
     "d_phi", "d_gauss", "d_erf", "d_erfc",
     "d_beta_dist", "d_beta_inv", "d_t_dist", "d_t_tail", "d_t_inv", "d_f_dist", "d_f_rt",
     "d_f_inv", "d_binom_dist", "d_binom_inv", "d_binom_range", "d_negbinom", "d_conf_t",
@@ -222,6 +223,41 @@ MC_HD double d_hypgeom_pmf(double s, double n_s, double p_s, double n_p) {
     s = mc_d_safe(s, bad, 1.0); n_s = mc_d_safe(n_s, bad, 1.0);
     p_s = mc_d_safe(p_s, bad, 1.0); n_p = mc_d_safe(n_p, bad, 1.0);
     return exp(mc_lcomb(p_s, s) + mc_lcomb(n_p - p_s, n_s - s) - mc_lcomb(n_p, n_s));
+}
+MC_HDN double d_hypgeom(double s, double n_s, double p_s, double n_p, double cum) {
+    if (cum == 0.0) return d_hypgeom_pmf(s, n_s, p_s, n_p);
+    bool bad = (s < 0.0) | (s > n_s) | (s > p_s) | (n_s <= 0.0) | (n_s > n_p) | (p_s <= 0.0)
+               | (p_s > n_p) | (n_p <= 0.0) | (s < n_s - n_p + p_s);
+    s = mc_d_safe(s, bad, 1.0); n_s = mc_d_safe(n_s, bad, 1.0);
+    p_s = mc_d_safe(p_s, bad, 1.0); n_p = mc_d_safe(n_p, bad, 1.0);
+    double lo = fmax(0.0, n_s - n_p + p_s), hi = fmin(n_s, p_s), rest = n_p - p_s - n_s;
+    double mode = fmin(fmax(floor((n_s + 1.0) * (p_s + 1.0) / (n_p + 2.0)), lo), hi);
+    double total = 1.0, below = mode <= s ? 1.0 : 0.0, above = mode <= s ? 0.0 : 1.0;
+    double t = 1.0, i = mode;
+    while (i > lo) {                     /* down: mass(i - 1) / mass(i) */
+        t *= i * (rest + i) / ((p_s - i + 1.0) * (n_s - i + 1.0));
+        i -= 1.0;
+        total += t;
+        if (i <= s) {
+            below += t;
+            if (t <= 1e-17 * below) break;
+        } else {
+            above += t;
+        }
+    }
+    t = 1.0; i = mode;
+    while (i < hi) {                     /* up: mass(i + 1) / mass(i) */
+        t *= (p_s - i) * (n_s - i) / ((i + 1.0) * (rest + i + 1.0));
+        i += 1.0;
+        total += t;
+        if (i <= s) {
+            below += t;
+        } else {
+            above += t;
+            if (t <= 1e-17 * above) break;
+        }
+    }
+    return s < mode ? below / total : 1.0 - above / total;
 }
 MC_HD double d_expon(double x, double lam, double cum) {
     if (cum != 0.0) return -expm1(-lam * x);
