@@ -52,6 +52,7 @@ from ._arrays import ArrayElements
 from ._arrays import members as array_members
 from ._conditionals import DIRECT, ConditionalsMixin
 from ._database import DatabaseMixin
+from ._securities import SecuritiesMixin
 from ._dtext import DynamicRead, DynamicText
 from ._dtext_fmt_rt import KERNEL_NAMES as DTEXT_FMT
 from ._dtext_rt import KERNEL_NAMES as DTEXT_RT
@@ -68,6 +69,7 @@ from ._matrices import MatricesMixin
 from ._offset import OffsetAt, OffsetMixin
 from ._rt_annuity import KERNEL_NAMES as RT_ANNUITY
 from ._rt_calendar import KERNEL_NAMES as RT_CALENDAR
+from ._rt_securities import KERNEL_NAMES as RT_SECURITIES
 from ._rt_dist import KERNEL_NAMES as RT_DIST
 from ._rt_dvalue import KERNEL_NAMES as RT_DVALUE
 from ._rt_dynarrays import KERNEL_NAMES as RT_DYNARRAYS
@@ -158,7 +160,8 @@ _OPCMP = {"=": operator.eq, "<>": operator.ne, "<": operator.lt, "<=": operator.
 
 
 class Generator(MatricesMixin, FunctionsMixin, TextMixin, MixedMixin, ConditionalsMixin, FitsMixin,
-                DynArraysMixin, OffsetMixin, IndirectMixin, DatabaseMixin):
+                DynArraysMixin, OffsetMixin, IndirectMixin, DatabaseMixin,
+                SecuritiesMixin):
     """Generates the kernel of one program.  ``samplers`` says how each input is drawn."""
 
     def __init__(self, program: Program, samplers: dict[CellRef, InputSampler],
@@ -918,6 +921,7 @@ class Generator(MatricesMixin, FunctionsMixin, TextMixin, MixedMixin, Conditiona
             f"from engine.backends.numba._rt_dvalue import ({', '.join(RT_DVALUE)})",
             f"from engine.backends.numba._rt_calendar import ({', '.join(RT_CALENDAR)})",
             f"from engine.backends.numba._rt_annuity import ({', '.join(RT_ANNUITY)})",
+            f"from engine.backends.numba._rt_securities import ({', '.join(RT_SECURITIES)})",
             f"from engine.backends.numba._rt_math import ({', '.join(RT_MATH)})",
             f"from engine.backends.numba._rt_matrices import ({', '.join(RT_MATRICES)})",
             f"from engine.backends.numba._rt_dist import ({', '.join(RT_DIST)})",
@@ -1094,6 +1098,9 @@ def runtime_version() -> str:
     from . import _rt_dvalue  # text made per trial read as a number
 
     h.update(Path(str(_rt_dvalue.__file__)).read_bytes())
+    from . import _rt_securities  # PRICE, YIELD, COUP... (_securities)
+
+    h.update(Path(str(_rt_securities.__file__)).read_bytes())
     return h.hexdigest()[:16]
 
 
