@@ -86,6 +86,10 @@ FORMULAS: dict[str, str] = {
     # far), SUMPRODUCT of a direct value of varying kind (its number, else 0)
     "J15": "=NPV(A2/10,C1:C3,D1,C9,D2:D3)", "J16": '=SUMPRODUCT(C1,2)+SUMPRODUCT(IF(A1>2,"a",A2),D2)',
     "J17": '=SUMPRODUCT(C9,"x")',
+    # CHOOSE/IF of ranges (a scenario switch): the range the trial chooses, shorter ones too
+    "J18": "=SUM(CHOOSE(INT(A3),C1:C3,D1:D3,D4:D5,E1:E3,C7,D8:D10))",
+    "J19": "=AVERAGE(IF(A1>2,C1:C9,D1:D4))+COUNT(IF(A2>1,C1:C5,E1:E7))",
+    "J20": "=COUNTA(CHOOSE(INT(A1+1),C5:C9,C1:C3,D1:D2,C7,C1:C2))+MAXA(IF(A3>3,C1:C9,C5))",
     # paired sums, PROB, SERIESSUM, STANDARDIZE
     "K1": "=SUMX2MY2(C1:C4,D1:D4)", "K2": "=SUMX2PY2(D1:D9,C1:C9)", "K3": "=SUMXMY2(D1:D5,D6:D10)",
     "K4": "=PROB(D1:D4,P1:P4,1.5,3)", "K5": "=PROB(E1:E4,P1:P4,E2)", "K6": "=SUMXMY2(D1:D4,E1:E3)",

@@ -34,6 +34,7 @@ MASKED = frozenset({"MIN", "MAX", "AVERAGE", "VAR", "VAR.S", "VARP", "VAR.P", "S
                     "QUARTILE.EXC", "PRODUCT", "AVERAGEA", "MINA", "MAXA", "VARA", "VARPA",
                     "STDEVA", "STDEVPA", "AVEDEV", "DEVSQ", "GEOMEAN", "HARMEAN", "KURT",
                     "SKEW", "SKEW.P", "TRIMMEAN", "MODE", "MODE.SNGL", "NPV"})
+BLANK_CELL = Val("0.0", "0", KBLANK, 0.0, 0.0)
 # aggregates that count text of a range as 0 and its logicals as 0/1 (numeric_columns'
 # text_in_refs/bools_in_refs)
 A_NAMES = frozenset({"AVERAGEA", "MINA", "MAXA", "VARA", "VARPA", "STDEVA", "STDEVPA"})
@@ -76,6 +77,24 @@ def _may_be_reference(node: ir.Node, top: bool = True) -> bool:
             return False
         return all(_may_be_reference(r, False) for r in results)
     return node.name in ("INDEX", "OFFSET", "INDIRECT")
+
+
+def selects_ranges(node: ir.Node) -> bool:
+    """Whether ``node`` is IF/CHOOSE/IFS/SWITCH whose results are ranges (or cells), at
+    least one a range of several cells, all on one sheet: a function taking references
+    reads the range the trial chooses (engine._computed_refs), see
+    :meth:`ArgsMixin.selected_ranges`."""
+    from ..._computed_refs import SELECTORS, sheet_of
+    from ..._ir_passes import selector_index
+
+    if not (isinstance(node, ir.Call) and node.name in SELECTORS):
+        return False
+    got = selector_index(node)
+    if got is None or sheet_of(node) is None:
+        return False
+    results = got[0]
+    return all(isinstance(r, ir.Ref | ir.Area) for r in results) and any(
+        isinstance(r, ir.Area) and r.shape != (1, 1) for r in results)
 
 
 class ArgsMixin:
@@ -135,6 +154,8 @@ class ArgsMixin:
                            for c in self.area_cells(a))
             elif (arr := self.array_call_values(a)) is not None:   # MMULT ... (_matrices)
                 out.extend((self.in_range(v, node.name), True) for v in arr)
+            elif refs and selects_ranges(a):   # CHOOSE(k, range, range ...): the chosen one
+                out.extend((self.in_range(v, node.name), True) for v in self.selected_ranges(a))
             else:
                 v = self.expr(a)
                 if refs and (is_reference(a) or self.index_cell(a)):   # a referenced cell
@@ -146,6 +167,26 @@ class ArgsMixin:
                         raise NotFusable(f"text argument of {node.name}")
                     v = self.date_value(v, False)   # typed_number: numeric or date text
                 out.append((v, False))
+        return out
+
+    def selected_ranges(self, a: ir.Call) -> list[Val]:
+        """The cells of the range IF/CHOOSE/IFS/SWITCH ``a`` chooses in each trial
+        (:func:`selects_ranges`), position by position: cell k of the chosen range, blank
+        past its end (the functions reading them skip a referenced blank, so a shorter range
+        reads as numpy's evaluation per group of trials choosing one range does); the
+        choice's error first, as numpy's reference has it."""
+        from ..._ir_passes import selector_index
+
+        got = selector_index(a)
+        assert got is not None
+        results, pick = got
+        lists = [[r.cell] if isinstance(r, ir.Ref) else self.area_cells(r) for r in results]
+        k = self.number(pick)
+        pos = k.v if k.e == "0" else self.value(f"sel({k.e} != 0, 0.0, {k.v})")
+        out = []
+        for j in range(max(len(c) for c in lists)):
+            cells = [self.operand(c[j]) if j < len(c) else BLANK_CELL for c in lists]
+            out.append(self._gathered(pos, cells, [k.e], False))   # type: ignore[attr-defined]
         return out
 
     def index_cell(self, a: ir.Node) -> bool:

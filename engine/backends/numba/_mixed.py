@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from ... import ir
 from . import _intervals as iv
+from ._args import selects_ranges
 from ._dtext import DynamicText
 from ._matrices import has_array_call
 from ._values import KANY, KBLANK, KBOOL, KNUM, KSTR, TAG, NotFusable, Val, lit
@@ -106,6 +107,8 @@ class MixedMixin:
                     or (refs and isinstance(a, ir.Ref)) or self.is_constant(a):
                 continue
             if has_array_call(a):   # read whole by the function (_matrices)
+                continue
+            if refs and selects_ranges(a):   # CHOOSE(k, range, ...): read whole (_args)
                 continue
             if node.name in _ARRAY_ARGUMENTS and any(isinstance(n, ir.Area | ir.Array)
                                                      for n in ir.walk(a)):

@@ -18,7 +18,7 @@ import numpy as np
 from ... import ir
 from ...values import DIV0, NA, NUM, VALUE
 from . import _intervals as iv
-from ._args import ArgsMixin, is_reference
+from ._args import ArgsMixin, is_reference, selects_ranges
 from ._values import KANY, KBLANK, KBOOL, KNUM, KSTR, NotFusable, Val, errors_of, lit, num
 
 _SQRT2PI = math.sqrt(2.0 * math.pi)
@@ -303,6 +303,8 @@ class StatsMixin(ArgsMixin):
                 out.extend((self.operand(c), True) for c in self.area_cells(a))
             elif (arr := self.array_call_values(a)) is not None:   # MMULT ... (_matrices)
                 out.extend((v, True) for v in arr)
+            elif selects_ranges(a):   # CHOOSE(k, range, range ...): the chosen range
+                out.extend((v, True) for v in self.selected_ranges(a))
             else:
                 v = self.expr(a)
                 if is_reference(a) or self.index_cell(a):   # a cell, as referenced
