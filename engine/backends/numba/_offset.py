@@ -15,7 +15,8 @@ A cell OFFSET may reach that is a formula outside the compiled slice is read as 
 where it is the same in every trial.  Left to numpy, with the reason: an argument that may
 be an error or is unbounded, a range that may reach past the sheet's cells, more than
 ``MAX_OFFSET_CELLS`` cells, any other reader of a range of varying size (ROWS, MATCH, an
-operator), COUNT of a range that may be #REF!, SUMPRODUCT beside arrays of another size.
+operator), COUNT of a range that may be #REF!, SUMPRODUCT beside arrays that are not ranges
+of one shape (beside ranges of one shape it is fused: #VALUE! in the trials whose size differs).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from typing import TYPE_CHECKING
 
 from ... import ir
 from ...model import _reads
-from ...values import NA, REF
+from ...values import NA, REF, VALUE
 from ...workbook import CellRef
 from ._values import BLANK, KBLANK, KBOOL, KNUM, NotFusable, Val, lit
 
@@ -71,6 +72,8 @@ class OffsetMixin:
         def value(self, expr: str) -> str: ...
         def expr(self, node: ir.Node) -> Val: ...
         def number(self, node: ir.Node | None, default: float | None = None) -> Val: ...
+        def err(self, expr: str) -> str: ...
+        def chain(self, errs: list[str], checks: object = ()) -> str: ...
 
     def _offset_parts(self, node: ir.Call) -> tuple[ir.Area, list[tuple[str, int, int]]]:
         """The base range and (truncated value, lowest, highest) of rows, cols, height and
@@ -156,6 +159,78 @@ class OffsetMixin:
         stand_ins[id(node)] = (node, self.constant(("cell", c), self.env.cell(c)))
         return node
 
+    def _sumproduct_beside_ranges(self, args: list[ir.Node], seen: set[int]) -> Val:
+        """SUMPRODUCT of OFFSETs of one varying size (the same height and width expressions)
+        beside ranges of one fixed shape (R, C), as numpy's SUMPRODUCT of the trial's range
+        (``functions.math.sumproduct``): the first error of every element (argument by
+        argument, row by row: an OFFSET's whole range, a #REF! one its #REF!), else #VALUE!
+        where the trial's height and width are not (R, C), else the sum of the products
+        over (R, C).  An OFFSET is read through virtual cells: (R, C) of them for the
+        products (blank past the trial's height and width), and the rows below R its bounds
+        allow for their errors; one that may be wider than C is left to numpy (its errors
+        would come between rows)."""
+        shape = _fixed_shape(args)
+        if shape is None:
+            raise NotFusable("SUMPRODUCT of an OFFSET of a size varying per trial beside "
+                             "arrays that may not have its size")
+        rows, cols = shape
+        virtual: dict[CellRef, Val] = {}
+        blank = CellRef(f"{OFFSET_SHEET}{len(seen)}", ir.MAX_ROW, ir.MAX_COL)
+        virtual[blank] = BLANK
+        errs: list[str] = []
+        new_args: list[ir.Node] = []
+        size = ("", "")
+        for k, a in enumerate(args):
+            if not (isinstance(a, ir.Call) and a.name == "OFFSET"):
+                cells = a.cells() if isinstance(a, ir.Area) else [[a.cell]]
+                errs += [self.expr(ir.Ref(c)).e for line in cells for c in line]
+                new_args.append(a)
+                continue
+            base, parts = self._offset_parts(a)
+            (dr, r_lo, r_hi), (dc, c_lo, c_hi), (h, h_lo, h_hi), (w, w_lo, w_hi) = parts
+            size = (h, w)
+            height = max(h_hi, rows)
+            if w_hi > cols or h_hi < 1 or w_hi < 1 or height * cols > MAX_OFFSET_CELLS:
+                raise NotFusable("SUMPRODUCT of an OFFSET whose range may be wider than the "
+                                 f"other arrays or have {height * cols} cells")
+            bad = self._range_ref_error(base, parts)
+            vsheet = f"{OFFSET_SHEET}{len(seen)}.{k}"
+            for i in range(height):
+                for j in range(cols):
+                    if i >= h_hi or j >= w_hi:   # past the range in every trial
+                        v = BLANK
+                    else:
+                        out = [f"({h} <= {lit(float(i))})" if i >= h_lo else "",
+                               f"({w} <= {lit(float(j))})" if j >= w_lo else ""]
+                        extra: list[tuple[str, int | ir.Node]] = [(bad, REF)]
+                        if any(out):
+                            extra.append((" | ".join(x for x in out if x), ir.Ref(blank)))
+                        v = self._pick_cell(base, (r_lo + i, r_hi + i), (c_lo + j, c_hi + j),
+                                            self.value(f"{dr} + {lit(float(i))}"),
+                                            self.value(f"{dc} + {lit(float(j))}"), extra)
+                    virtual[CellRef(vsheet, i + 1, j + 1)] = v
+                    errs.append(v.e)
+            area = ir.Area(vsheet, 1, 1, rows, cols)
+            self._area_memo[area] = True   # varies: never folded by numpy
+            new_args.append(area)
+        new = ir.Call("SUMPRODUCT", tuple(new_args))
+        seen.add(id(new))
+        self.array_ir.append(new)   # kept alive: constants are keyed by node id
+        self.input_vals.update(virtual)
+        try:
+            got = self.expr(new)
+        finally:
+            for c in virtual:
+                del self.input_vals[c]
+        first = "0"   # the first error, in steps (a chain of hundreds would nest too deep)
+        terms = [e for e in errs if e != "0"]
+        for at in range(0, len(terms), 16):
+            first = self.err(self.chain([first, *terms[at:at + 16]]))
+        h, w = size
+        mismatch = f"({h} != {lit(float(rows))}) | ({w} != {lit(float(cols))})"
+        e = self.err(self.chain([first, got.e], [(mismatch, VALUE)]))
+        return Val(got.v, e, KNUM, got.lo, got.hi)
+
     def fn_offset(self, node: ir.Call) -> Val:
         base, parts = self._offset_parts(node)
         (dr, r_lo, r_hi), (dc, c_lo, c_hi), (h, _, h_hi), (w, _, w_hi) = parts
@@ -226,8 +301,7 @@ class OffsetMixin:
             return None
         args = list(node.args)
         if node.name == "SUMPRODUCT" and not _same_sizes(args):
-            raise NotFusable("SUMPRODUCT of an OFFSET of a size varying per trial beside "
-                             "arrays that may not have its size")
+            return self._sumproduct_beside_ranges(args, seen)
         virtual: dict[CellRef, Val] = {}
         blank = CellRef(f"{OFFSET_SHEET}{len(seen)}", ir.MAX_ROW, ir.MAX_COL)
         virtual[blank] = BLANK
@@ -273,6 +347,19 @@ class OffsetMixin:
         finally:
             for c in virtual:
                 del self.input_vals[c]
+
+
+def _fixed_shape(args: list[ir.Node]) -> tuple[int, int] | None:
+    """The one shape of the arguments that are not OFFSET (ranges or cells), when every
+    OFFSET has a height and a width and they are the same expressions; else None."""
+    offs = [a for a in args if isinstance(a, ir.Call) and a.name == "OFFSET"]
+    fixed = [a for a in args if not (isinstance(a, ir.Call) and a.name == "OFFSET")]
+    if not offs or not fixed or any(len(a.args) != 5 for a in offs) or \
+            len({(a.args[3], a.args[4]) for a in offs}) != 1 or \
+            any(not isinstance(a, ir.Area | ir.Ref) for a in fixed):
+        return None
+    shapes = {a.declared_shape if isinstance(a, ir.Area) else (1, 1) for a in fixed}
+    return shapes.pop() if len(shapes) == 1 else None
 
 
 def _same_sizes(args: list[ir.Node]) -> bool:
