@@ -100,9 +100,11 @@ FORMULAS: dict[str, str] = {
 }
 
 
-def test_every_kind_fused_and_equal(backend, tmp_path):
+@pytest.mark.parametrize("group", ["GHI", "JK"])   # two kernels: each compiles faster
+def test_every_kind_fused_and_equal(backend, tmp_path, group):
+    outs = [c for c in FORMULAS if c[0] in group]
     model = book(tmp_path, {**CELLS, **FORMULAS})
-    job = job_for(model, INPUTS, [f"Sheet1!{c}" for c in FORMULAS], trials=TRIALS)
+    job = job_for(model, INPUTS, [f"Sheet1!{c}" for c in outs], trials=TRIALS)
     assert fused_report(job) == {}
     got = run(backend, job, 500)
     want = run(NumpyBackend(), job, TRIALS)
@@ -111,8 +113,9 @@ def test_every_kind_fused_and_equal(backend, tmp_path):
     import numpy as np
 
     for c in ("G1", "I1", "J1", "K1"):
-        cell = model.ref(f"Sheet1!{c}")
-        assert np.any(got[1][cell] == 0), c
+        if c[0] in group:
+            cell = model.ref(f"Sheet1!{c}")
+            assert np.any(got[1][cell] == 0), c
 
 
 # AGGREGATE: every function number, options leaving out errors (per trial), hidden rows (row
