@@ -55,7 +55,7 @@ MAX_REMAKE = 300       # lines a cell may spend making again the text of a cell 
 _CMP = {"=": "==", "<>": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 _MAKERS = frozenset({"CONCAT", "CONCATENATE", "UPPER", "LOWER", "TRIM", "LEFT", "RIGHT",
                      "MID", "REPT", "IF", "SUBSTITUTE", "REPLACE", "TEXT", "LEFTB", "RIGHTB",
-                     "MIDB", "REPLACEB", "T", "CLEAN", "ASC"})
+                     "MIDB", "REPLACEB", "T", "CLEAN", "ASC", "TEXTJOIN"})
 # the byte-counting functions are their character-counting twins (engine.functions.charcodes)
 _BYTES = {"LENB": "LEN", "LEFTB": "LEFT", "RIGHTB": "RIGHT", "MIDB": "MID", "FINDB": "FIND",
           "SEARCHB": "SEARCH", "REPLACEB": "REPLACE"}
@@ -354,6 +354,50 @@ class DynamicTextMixin:
             return Dyn(("c", s), v.e, len(s))
         return Dyn(("n", v.v), v.e, MAX_CHARS)
 
+    def _items(self, args: Sequence[ir.Node]) -> list[Dyn]:
+        """The texts of the values of ``args``, ranges row by row (CONCAT, TEXTJOIN)."""
+        out: list[Dyn] = []
+        for a in args:
+            if isinstance(a, ir.Area):
+                cells = self.area_cells(a)
+                if len(cells) > 64:
+                    raise NotFusable("a range of more than 64 cells joined as text made per trial")
+                out += [self.as_dyn(self.operand(c), True) for c in cells]
+            else:
+                out.append(self.recipe(a, True))
+        return out
+
+    def _textjoin(self, args: list[ir.Node]) -> Dyn:
+        """TEXTJOIN with a constant delimiter and ignore_empty (engine.functions.text.
+        textjoin); ignoring empty texts, each text must be empty in every trial or in none."""
+        why = "TEXTJOIN of text made per trial"
+        if len(args) < 3 or not all(self.is_constant(a) for a in args[:2]) \
+                or any(isinstance(a, ir.Area) for a in args[:2]):
+            raise NotFusable(why + " (a delimiter or ignore_empty that varies)")
+        delim, ignore = self.expr(args[0]), self.condition(args[1])
+        if delim.e != "0" or ignore.e != "0" or ignore.lo != ignore.hi:
+            raise NotFusable(why + " (an error in its delimiter or ignore_empty)")
+        if delim.kind == KSTR and delim.dom is not None and len(delim.dom) == 1:
+            sep = self.strings[delim.dom[0]]
+        elif delim.kind == KBLANK:
+            sep = ""
+        else:
+            raise NotFusable(why + " (a delimiter other than one text)")
+        _ascii([sep])
+        items = self._items(args[2:])
+        if ignore.lo != 0.0:
+            items = [d for d in items if not (d.r[0] == "c" and not d.r[1])]
+            if any(_may_be_empty(d.r, self.strings) for d in items):
+                raise NotFusable(why + " (ignoring texts that are empty in some trials)")
+        parts: list[Dyn] = []
+        for k, d in enumerate(items):
+            if k:
+                parts.append(Dyn(("c", sep), "0", len(sep)))
+            parts.append(d)
+        if not parts:
+            return Dyn(("c", ""), "0", 0)
+        return _join(parts, self.chain)
+
     def _t_clean_asc(self, name: str, args: list[ir.Node]) -> Dyn:
         """T (text as it is, else ""), CLEAN (without codes 0-31) and ASC (full-width forms
         to half-width: nothing to change in ASCII) of text made per trial."""
@@ -397,6 +441,12 @@ class DynamicTextMixin:
         name, args = _BYTES.get(node.name, node.name), list(node.args)
         if name in ("T", "CLEAN", "ASC"):
             return self._t_clean_asc(name, args)
+        if name == "TEXTJOIN":
+            return self._textjoin(args)
+        if name == "CONCAT":   # every value of its ranges, in order
+            if not args:
+                raise NotFusable("CONCAT without arguments")
+            return _join(self._items(args), self.chain)
         if any(isinstance(a, ir.Area) for a in args):
             raise NotFusable(f"{name} of a range, with text made per trial")
         if name == "IF":
@@ -935,6 +985,35 @@ def _compare_by_branch(node: ir.Binary) -> ir.Node | None:
                 pair = (ir.Binary(node.op, node.left, then), ir.Binary(node.op, node.left, other))
             return ir.Call("IF", (side.args[0], *pair))
     return None
+
+
+def _may_be_empty(r: tuple, strings: list[str]) -> bool:
+    """Whether a recipe's text can be "" in some trial (False only where it never is)."""
+    tag = r[0]
+    if tag == "c":
+        return not r[1]
+    if tag in ("n", "fmt"):
+        return False
+    if tag == "s":
+        return any(not strings[k] for k in r[2])
+    if tag == "cat":
+        return all(_may_be_empty(p, strings) for p in r[1])
+    if tag == "if":
+        return _may_be_empty(r[2], strings) or _may_be_empty(r[3], strings)
+    if tag == "case":
+        return _may_be_empty(r[1], strings)
+    if tag in ("left", "right") and _at_least(r[2], 1.0):
+        return _may_be_empty(r[1], strings)
+    if tag == "mid" and _at_least(r[3], 1.0) and r[2] == lit(1.0):
+        return _may_be_empty(r[1], strings)
+    return True
+
+
+def _at_least(x: str, low: float) -> bool:
+    try:
+        return float(x.strip("()")) >= low
+    except ValueError:
+        return False
 
 
 def _leaves(r: tuple) -> list[str]:

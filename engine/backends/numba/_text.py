@@ -252,6 +252,8 @@ class TextMixin(DynamicTextMixin):
                     error_left = self.expr(a).e != "0"
                 continue
             if isinstance(a, ir.Area):
+                if node.name == "CONCAT":   # its values as text made per trial (_dtext)
+                    raise DynamicText("CONCAT over a range that varies")
                 raise NotFusable(f"{node.name} over a range that varies")
             v = self.expr(a)
             if v.kind == KNUM and v.lo != v.hi:
@@ -274,6 +276,10 @@ class TextMixin(DynamicTextMixin):
             return got
 
         return self.tabulate(vals, fn, node.name, chained)
+
+    def fn_textjoin(self, node: ir.Call) -> Val:
+        """TEXTJOIN of values that vary: text made per trial (:mod:`._dtext`)."""
+        raise DynamicText("TEXTJOIN of values that vary per trial")
 
     # ------------------------------------------------------------ CHAR, UNICHAR
     def fn_char(self, node: ir.Call) -> Val:
@@ -366,7 +372,14 @@ class TextMixin(DynamicTextMixin):
             return parse(None)
         if isinstance(node, ir.Area):
             raise NotFusable(f"{what} with a range as the criterion")
-        v = self.expr(node)
+        mark = len(self.lines)
+        try:
+            v = self.expr(node)
+        except DynamicText:   # made per trial (">"&A1): engineer H2's _dvalue
+            del self.lines[mark:]
+            from ._dvalue import dyn_criterion
+
+            return dyn_criterion(self, node, what)  # type: ignore[arg-type]
         if not self.is_constant(node):
             if v.kind == KNUM and v.e == "0":   # a number that varies: "=" that number
                 return _VaryingNumber(v)
@@ -387,6 +400,8 @@ class TextMixin(DynamicTextMixin):
             return self.by_kind(cell, lambda x: Val(self.match_mask(crit, x), "0", KNUM)).v
         if isinstance(crit, _VaryingNumber):
             return self._number_match(crit.value, cell)
+        if hasattr(crit, "dyn_mask"):   # made per trial (engineer H2's _dvalue.DynCriterion)
+            return crit.dyn_mask(self, cell)
         if isinstance(crit, Val):   # a criterion that varies: a table of (criterion, cell)
             if cell.e != "0" or not (cell.kind == KSTR or cell.lo == cell.hi
                                      or cell.kind == KBLANK):
