@@ -61,6 +61,7 @@ from ._rt_dvalue import DVALUE_NAMES, DVALUE_RUNTIME
 from ._rt_dynarrays import DYNARRAY_NAMES, DYNARRAY_RUNTIME
 from ._rt_math import MATH_CALLS, MATH_NAMES, MATH_RUNTIME
 from ._rt_matrices import MATRIX_NAMES, MATRIX_RUNTIME
+from ._rt_securities import SECURITIES_NAMES, SECURITIES_RUNTIME
 
 if TYPE_CHECKING:
     from ...model import Program
@@ -100,6 +101,7 @@ CALLS = {  # Python name in the generated lines -> runtime / CUDA math function
     **{name: name for name in MATH_NAMES}, **MATH_CALLS,
     # numba/_rt_calendar.py and _rt_annuity.py, mirrored in ._rt_calendar (engineer H7)
     **{name: name for name in CALENDAR_NAMES},
+    **{name: name for name in SECURITIES_NAMES},     # numba/_rt_securities.py (PRICE ...)
     # numba/_rt_dist.py (GAMMA.*, CHISQ.*, POISSON, ERF ...), mirrored in ._rt_dist (H4)
     **{name: name for name in DIST_NAMES}, "np.arctanh": "atanh",
     "np.power": "pow", "np.mod": "pymod", "np.rint": "rint", "np.isinf": "mc_isinf",
@@ -581,7 +583,8 @@ def _module(body: list[str], dtype: str) -> str:
            MATRIX_RUNTIME if _calls(body, MATRIX_NAMES) else "",
            DVALUE_RUNTIME if _calls(body, DVALUE_NAMES) else "",
            MATH_RUNTIME if _calls(body, MATH_NAMES) else "",
-           CALENDAR_RUNTIME if _calls(body, CALENDAR_NAMES) else "",
+           CALENDAR_RUNTIME if _calls(body, CALENDAR_NAMES + SECURITIES_NAMES) else "",
+           SECURITIES_RUNTIME if _calls(body, SECURITIES_NAMES) else "",
            DIST_RUNTIME if _calls(body, DIST_NAMES) else "",
            f"MC_HD void mc_trial(long long i, {_ARGS}) {{",
            "    const unsigned long long trial = (unsigned long long)start + "
