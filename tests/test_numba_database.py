@@ -15,7 +15,7 @@ pytest.importorskip("numba")
 from engine.backends.numba import NumbaBackend, fused_report  # noqa: E402
 from engine.backends.numpy import NumpyBackend  # noqa: E402
 from engine.model import Model  # noqa: E402
-from tests.test_backend_cupy import CXX, HostCudaBackend  # noqa: E402
+from tests.test_backend_cupy import CXX, NVCC, HostCudaBackend, _nvcc_ptx  # noqa: E402
 from tests.test_backend_numba import assert_same, job_for, run, tri  # noqa: E402
 
 TABLE = {
@@ -83,3 +83,8 @@ def test_database_functions_on_the_host_build_equal_numpy(tmp_path):
     host = HostCudaBackend(tmp_path)
     assert host.cpu_reason(job) is None
     assert_same(job, run(host, job, 1_000), run(NumpyBackend(), job, 1_000))
+
+
+@pytest.mark.skipif(NVCC is None, reason="nvcc is not installed")
+def test_nvcc_compiles_the_database_kernel(tmp_path):
+    _nvcc_ptx(HostCudaBackend.source_of(_job(10)), tmp_path, "database")
