@@ -74,6 +74,11 @@ MONEY = {
     "J1": "=-1000*A5", "J2": "=300+A1*10", "J3": "=A2*20", "J4": 400, "J5": "skip",
     "J6": "=IF(A5>1.9,1/0,A1*100)", "K1": "=A3", "K2": "=A3+100+ROUND(A2,0)", "K3": "=A3+400", "K4": "=A3+700",
     "K5": "=A3+800", "K6": "=A3+1000-ROUND(A1*80,0)", "K7": "=A3-5+A5*10",
+    # flows whose type varies per trial ("" or blank in some trials)
+    "D29": "=XNPV(0.08,L1:L5,M1:M5)", "D30": "=XIRR(L1:L5,M1:M5)", "D31": "=MIRR(L1:L5,0.1,A4/10)",
+    "D32": "=MIRR(L1:L5,0.05,0.07)", "L1": "=-1000*A5", "L2": '=IF(A5>1.5,"",300+A1)',
+    "L3": '=IF(A5<0.5,"",A2*20)', "L4": "=IF(A5>1.8,Z99,400)", "L5": "=A1*50", "M1": "=A3",
+    "M2": "=A3+200", "M3": "=A3+400", "M4": "=A3+600", "M5": "=A3+900",
     "F1": "=1/0",
 }
 
@@ -124,7 +129,7 @@ def test_cuda_twins_on_the_host_build_equal_numpy(tmp_path):
     cells = {k: v for k, v in MATH.items() if k not in CUDA_LEFT_OUT}
     cells.update({("G" + k[1:] if k[0] == "B" else "H" + k[1:] if k[0] == "D" else
                    "I" + k[1:] if k[0] == "C" else k): v.replace("C1:C", "I1:I")
-                  if isinstance(v, str) else v for k, v in MONEY.items() if k[0] in "BCDJK"})
+                  if isinstance(v, str) else v for k, v in MONEY.items() if k[0] in "BCDJKLM"})
     model = _book(tmp_path, cells, "cuda.xlsx")
     outs = [f"Sheet1!{k}" for k, v in cells.items() if isinstance(v, str) and k[0] in "BCDGH"]
     job = job_for(model, INPUTS, outs, trials=400)

@@ -20,7 +20,9 @@ if TYPE_CHECKING:
 class CashflowsMixin(ArgsMixin):
     """XNPV, XIRR, MIRR (see the module docstring)."""
 
-    def _flow_cells(self, node: ir.Node, name: str) -> list[Val]:
+    def _flow_cells(self, node: ir.Node, name: str, mixed: bool = False) -> list[Val]:
+        """The cells of a range of flows; ``mixed``: cells whose kind varies per trial are
+        taken (the caller reads them per trial), else they are left to numpy."""
         if isinstance(node, ir.Ref):
             cells: list[CellRef] = [node.cell]
         elif isinstance(node, ir.Area):
@@ -28,7 +30,7 @@ class CashflowsMixin(ArgsMixin):
         else:
             raise NotFusable(f"{name} of something other than a range")
         vals = [self.operand(c) for c in cells]
-        if any(v.kind == KANY for v in vals):
+        if not mixed and any(v.kind == KANY for v in vals):
             raise NotFusable(f"{name} over cells whose type varies per trial")
         return vals
 
@@ -39,7 +41,7 @@ class CashflowsMixin(ArgsMixin):
         if len(node.args) != 3:
             raise NotFusable("XNPV with a wrong number of arguments")
         r = self.date_arg(node.args[0], None, True, dates=False)
-        values = self._flow_cells(node.args[1], "XNPV")
+        values = self._flow_cells(node.args[1], "XNPV", mixed=True)
         dnode = node.args[2]
         if not isinstance(dnode, ir.Ref | ir.Area):
             raise NotFusable("XNPV of dates that are not a range")
@@ -75,7 +77,7 @@ class CashflowsMixin(ArgsMixin):
         does not converge."""
         if not 2 <= len(node.args) <= 3:
             raise NotFusable("XIRR with a wrong number of arguments")
-        values = self._flow_cells(node.args[0], "XIRR")
+        values = self._flow_cells(node.args[0], "XIRR", mixed=True)
         dnode = node.args[1]
         if not isinstance(dnode, ir.Ref | ir.Area):
             raise NotFusable("XIRR of dates that are not a range")
@@ -113,25 +115,40 @@ class CashflowsMixin(ArgsMixin):
     def fn_mirr(self, node: ir.Call) -> Val:
         """cashflows.mirr: (FV of the inflows at the reinvestment rate / -PV of the outflows
         at the finance rate) ^ (1 / (n - 1)) - 1; #DIV/0! without both signs, #NUM! for a
-        rate <= -1."""
+        rate <= -1.  A cell whose kind varies per trial counts where it holds a number, the
+        positions of the flows after it move with it (numeric_columns' presence mask)."""
         if len(node.args) != 3:
             raise NotFusable("MIRR with a wrong number of arguments")
-        vals = self._flow_cells(node.args[0], "MIRR")
+        vals = self._flow_cells(node.args[0], "MIRR", mixed=True)
         fr, rr = (self.number(a) for a in node.args[1:])
         errs = [v.e for v in vals]
-        flows = [v for v in vals if v.kind == KNUM]
+        flows = [v for v in vals if v.kind in (KNUM, KANY)]
         m = len(flows)
         if not m:
             return self.result("0.0", [Val("", self.err(self.chain(errs)), KNUM), fr, rr],
                                [("True", DIV0)], (0.0, 0.0))
         fin, out = "0.0", "0.0"
-        for j, x in enumerate(flows):
-            fin = self.value(f"{fin} + sel({x.v} > 0.0, {x.v}, 0.0) * "
-                             f"np.power(1.0 + {rr.v}, {lit(float(m - 1 - j))})")
-            out = self.value(f"{out} + sel({x.v} < 0.0, {x.v}, 0.0) / "
-                             f"np.power(1.0 + {fr.v}, {lit(float(j))})")
-        r = self.value(f"np.power(-{fin} / {out}, {lit(1.0 / (m - 1)) if m > 1 else 'np.inf'})"
-                       f" - 1.0")
+        if all(x.kind == KNUM for x in flows):
+            for j, x in enumerate(flows):
+                fin = self.value(f"{fin} + sel({x.v} > 0.0, {x.v}, 0.0) * "
+                                 f"np.power(1.0 + {rr.v}, {lit(float(m - 1 - j))})")
+                out = self.value(f"{out} + sel({x.v} < 0.0, {x.v}, 0.0) / "
+                                 f"np.power(1.0 + {fr.v}, {lit(float(j))})")
+            expo = lit(1.0 / (m - 1)) if m > 1 else "np.inf"
+        else:
+            here = [self.present(x) for x in flows]   # None: always a number
+            pos, total = [], "0.0"
+            for p in here:
+                pos.append(total)
+                total = self.value(f"{total} + {'1.0' if p is None else f'b2f({p})'}")
+            for x, p, k in zip(flows, here, pos, strict=True):
+                num_x = x.v if p is None else self.value(f"sel({p}, {x.v}, 0.0)")
+                fin = self.value(f"{fin} + sel({num_x} > 0.0, {num_x}, 0.0) * "
+                                 f"np.power(1.0 + {rr.v}, {total} - 1.0 - {k})")
+                out = self.value(f"{out} + sel({num_x} < 0.0, {num_x}, 0.0) / "
+                                 f"np.power(1.0 + {fr.v}, {k})")
+            expo = self.value(f"1.0 / ({total} - 1.0)")
+        r = self.value(f"np.power(-{fin} / {out}, {expo}) - 1.0")
         return self.result(r, [Val("", self.err(self.chain(errs)), KNUM), fr, rr],
                            [(f"({fin} == 0.0) | ({out} == 0.0)", DIV0),
                             (f"({fr.v} <= -1.0) | ({rr.v} <= -1.0)", NUM)])
