@@ -113,7 +113,7 @@ def _mismatches(strings: list[str], shift: int) -> list[tuple]:
 
 
 def test_text_read_as_a_number_is_the_references_string_by_string():
-    strings = EDGES + _random_strings(1500, 11)
+    strings = EDGES + _random_strings(1000, 11)
     assert _mismatches(strings, 0) == []
     assert _mismatches(EDGES + _random_strings(300, 12), 1462) == []   # the 1904 system
 
@@ -142,7 +142,7 @@ def test_the_reference_reads_date_text_in_the_workbooks_date_system():
 
 
 # ---------------------------------------------------------------- in workbooks
-TRIALS = 600
+TRIALS = 400
 INPUTS = [tri("Sheet1!A1", 1.0, 2.0, 4.0), tri("Sheet1!A2", -5.0, 3.0, 50.0)]
 FORMULAS = {
     "B1": '=VALUE(ROUND(A1*3,0)&"/"&ROUND(A2,0)&"/2024")',
@@ -172,6 +172,21 @@ FORMULAS = {
 }
 
 
+# ---------------------------------------------------------------- criteria made per trial
+CRITERIA = {
+    "D1": "=A1", "D2": "=A2", "D3": "3", "D5": True, "D6": "=IF(A2>10,1/0,ROUND(A2,0))",
+    "D7": '=IF(A1>2,"x",ROUND(A1,0))', "D8": 2.5, "D9": "=ROUND(A1,0)", "D10": "2",
+    "C1": '=COUNTIF(D1:D10,">"&A2)', "C2": '=SUMIF(D1:D10,"<="&ROUND(A1,0))',
+    "C3": '=COUNTIF(D1:D10,"<>"&ROUND(A1,0))', "C4": '=COUNTIF(D1:D10,"="&ROUND(A2,0))',
+    "C5": '=COUNTIF(D1:D10,ROUND(A1,0)&"")', "C6": '=COUNTIF(D1:D10,">="&IF(A1>3,1/0,A1))',
+    "C7": '=COUNTIF(D1:D10,"<"&A1*1E-9)', "C8": '=COUNTIFS(D1:D10,">="&A1,D1:D10,"<="&A2)',
+    "C9": '=AVERAGEIF(D1:D10,">"&ROUND(A1,1),D1:D10)', "C10": '=MAXIFS(D1:D10,D1:D10,"<"&A2)',
+    "C11": '=SUMIFS(D1:D10,D1:D10,"<>"&ROUND(A2,0),D1:D10,">"&A1/2)',
+    "C12": '=COUNTIF(D1:D10,IF(A2>10,1/0,"<")&A1)',
+}
+
+
+
 @pytest.fixture(scope="module")
 def backend(tmp_path_factory):
     be = NumbaBackend(kernel_dir=tmp_path_factory.mktemp("kernels"))
@@ -180,10 +195,16 @@ def backend(tmp_path_factory):
 
 
 def test_formulas_reading_text_made_per_trial_as_numbers_are_fused_and_numpys(backend):
-    model = Model.from_cells({f"Sheet1!{k}": v for k, v in FORMULAS.items()})
-    outputs = [f"Sheet1!{k}" for k in FORMULAS if k != "B11"]
+    """VALUE & co. (B) and criteria made per trial, COUNTIF(range, ">"&A2) (C): before, not
+    fused ("VALUE of text made per trial (other than a number's)", "text made from a number
+    that varies per trial")."""
+    cells = {**FORMULAS, **CRITERIA}
+    model = Model.from_cells({f"Sheet1!{k}": v for k, v in cells.items()})
+    outputs = [f"Sheet1!{k}" for k in cells if k[0] in "BC" and k != "B11"]
     job = job_for(model, INPUTS, outputs, trials=TRIALS)
-    assert fused_report(job, backend) == {}
+    assert fused_report(job, backend) == {
+        "Sheet1!C12": "COUNTIF with a criterion made per trial other than an operator and a "
+                      "number"}   # an operator that varies: not yet
     got, want = run(backend, job, 250), run(NumpyBackend(), job, TRIALS)
     assert_same(job, got, want)
     errs = {str(c).split("!")[-1]: e for c, e in want[1].items()}
@@ -243,7 +264,7 @@ def _cuda_twin(tmp_path):
 
 def test_cuda_twin_reads_text_as_the_reference(tmp_path):
     lib = _cuda_twin(tmp_path)
-    strings = EDGES + _random_strings(1500, 13)
+    strings = EDGES + _random_strings(1000, 13)
     flat = "".join(strings).encode("ascii")
     z = np.frombuffer(flat + b"\0 0", dtype=np.uint8).copy()
     at = np.cumsum([0] + [len(s) for s in strings]).astype(np.int64)
@@ -269,11 +290,13 @@ def test_cuda_twin_reads_text_as_the_reference(tmp_path):
         assert bad == [], bad[:5]
 
 
-def test_formulas_run_in_the_cuda_kernel_as_numpy(tmp_path):
+def test_formulas_and_criteria_run_in_the_cuda_kernel_as_numpy(tmp_path):
     from tests.test_backend_cupy import CXX, NVCC, HostCudaBackend, _nvcc_ptx
 
-    model = Model.from_cells({f"Sheet1!{k}": v for k, v in FORMULAS.items()})
-    job = job_for(model, INPUTS, [f"Sheet1!{k}" for k in FORMULAS], trials=TRIALS)
+    cells = {**FORMULAS, **{k: v for k, v in CRITERIA.items() if k != "C12"}}
+    model = Model.from_cells({f"Sheet1!{k}": v for k, v in cells.items()})
+    job = job_for(model, INPUTS, [f"Sheet1!{k}" for k in cells if k[0] in "BC"],
+                  trials=TRIALS)
     source = HostCudaBackend.source_of(job)
     assert "dnum(" in source and "dnumbervalue(" in source
     if NVCC is not None:

@@ -139,5 +139,60 @@ def read_numbervalue(gen: Generator, node: ir.Call) -> Val:
     return Val(x, e, KNUM)
 
 
-__all__ = ["dyn_number", "dyn_value_number", "read_date_part", "read_dyn", "read_numbervalue",
+# ---------------------------------------------------------------- criteria made per trial
+_OPS = {"": 0, "=": 0, "<>": 1, "<": 2, "<=": 3, ">": 4, ">=": 5}   # functions._criteria codes
+_CMP = {0: "==", 2: "<", 3: "<=", 4: ">", 5: ">="}
+
+
+class DynCriterion:
+    """A criterion made per trial that is an operator and a number (``">"&A1``): a number
+    criterion of that operator and the number its General text reads as, or, where the
+    text is an error, an error criterion of that code (engine.functions._criteria)."""
+
+    def __init__(self, op: int, value: Val, err: str) -> None:
+        self.op, self.value, self.err = op, value, err
+
+    def dyn_mask(self, gen: Generator, cell: Val) -> str:
+        """Where ``cell`` (not of varying kind) meets it, per trial (_criteria.match)."""
+        op, x = self.op, self.value.v
+        if cell.kind == KDYN:
+            raise NotFusable("a criterion made per trial, against text made per trial")
+        if op == 0:   # numbers equal to it, or text that reads as it
+            hit = gen._number_match(self.value, cell)  # type: ignore[attr-defined]
+        elif cell.kind != KNUM:   # no number: only <> holds
+            hit = "1.0" if op == 1 else "0.0"
+        elif op == 1:
+            ok = "" if cell.e == "0" else f"({cell.e} == 0) & "
+            hit = gen.value(f"1.0 - b2f({ok}({cell.v} == {x}))")
+        else:
+            ok = "" if cell.e == "0" else f"({cell.e} == 0) & "
+            hit = gen.value(f"b2f({ok}({cell.v} {_CMP[op]} {x}))")
+        if self.err == "0":
+            return hit
+        return gen.value(f"sel({self.err} != 0, b2f({cell.e} == {self.err}), {hit})")
+
+
+def dyn_criterion(gen: Generator, node: ir.Node, what: str) -> DynCriterion:
+    """The criterion ``node`` of COUNTIF/SUMIF/...IFS, text made per trial."""
+    why = f"{what} with a criterion made per trial other than an operator and a number"
+    if isinstance(node, ir.Binary) and node.op == "&" and gen.is_constant(node.left):
+        op, v = gen.expr(node.left), _arg(gen, node.right)   # ">"&IF(x, 1/0, y)
+        if op.kind == KSTR and op.e == "0" and op.dom is not None and len(op.dom) == 1 \
+                and gen.strings[op.dom[0]] in _OPS and v is not None and v.kind == KNUM:
+            value = Val(gen.value(f"dnumval({v.v})"), "0", KNUM)
+            return DynCriterion(_OPS[gen.strings[op.dom[0]]], value, v.e)
+    try:
+        d = gen.recipe(node, coerce=False)
+    except DynamicText:
+        raise NotFusable(why) from None
+    parts = list(d.r[1]) if d.r[0] == "cat" else [d.r]
+    if len(parts) == 1:
+        parts = [("c", ""), *parts]
+    if len(parts) != 2 or parts[0][0] != "c" or parts[0][1] not in _OPS or parts[1][0] != "n":
+        raise NotFusable(why)
+    value = Val(gen.value(f"dnumval({parts[1][1]})"), "0", KNUM)
+    return DynCriterion(_OPS[parts[0][1]], value, d.e)
+
+
+__all__ = ["DynCriterion", "dyn_criterion", "dyn_number", "dyn_value_number", "read_date_part", "read_dyn", "read_numbervalue",
            "read_value"]
