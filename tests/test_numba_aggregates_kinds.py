@@ -97,6 +97,7 @@ FORMULAS: dict[str, str] = {
     "K9": "=STANDARDIZE(A1,A2,A3-2)", "K10": "=STANDARDIZE(D4,2,C2)",
     # a wrong number of arguments: a constant #VALUE! (the numpy compiler's)
     "K11": "=STANDARDIZE(A1,A2)", "K12": "=SUMXMY2(D1:D3)", "K13": "=NPV(A2/10)",
+    "K14": "=PROB({1,2,3,4},P1:P4,A1)+SUMXMY2({1;2;3},D1:D3)",
 }
 
 

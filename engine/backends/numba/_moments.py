@@ -208,6 +208,10 @@ class MomentsMixin(ArgsMixin):
             cells = [self.operand(node.cell)]
         elif isinstance(node, ir.Area):
             cells = [self.operand(c) for c in self.area_cells(node)]
+        elif isinstance(node, ir.Array) and node.rows and all(
+                isinstance(x, ir.Num | ir.Str | ir.Bool | ir.Err) for row in node.rows
+                for x in row) and len({len(row) for row in node.rows}) == 1:
+            cells = [self.expr(x) for row in node.rows for x in row]   # {1,2;3,4}
         else:
             raise NotFusable(f"{what} of something other than a range")
         return cells
