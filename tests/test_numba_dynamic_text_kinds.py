@@ -114,10 +114,11 @@ def test_more_text_functions_of_varying_values(backend):
         "B7": '=N(IF(A1>2,TRUE,IF(A1>1.5,"s",A2)))', "B8": "=CLEAN(A2&\"z\")",
         "B9": "=ASC(A1)&ASC(UPPER(A2&\"e\"))", "B10": '=N(IF(A2>40,1/0,A2&""))',
         "B14": '=ISTEXT(IF(A2>40,5,A2&""))+ISERROR(IF(A2>30,1/0,LEFT(A2,1)))',
+        "B15": '=PROPER(A1*1E+25&"abc dEF-gh''I x2y")', "B16": "=PROPER(IF(A2>9,A2,\"mIxEd\"))",
         # comparisons with an IF of text made per trial in one branch only
         "B11": '=IF(MID(A1&"2.5",1,2)=IF(A2>5,UPPER(A1),A2),1,2)',
         "B12": '=IF(A2>5,LEFT(A1,2),A1)<>A2&""', "B13": '=A2&""<IF(A1>3,A1&"",TRUE)',
-        **_chars("B1", 10, "C"), **_chars("B5", 10, "E"),
+        **_chars("B1", 10, "C"), **_chars("B5", 10, "E"), **_chars("B15", 40, "G"),
     }
     check(backend, cells, [k for k in cells if k[0] != "A"])
 
@@ -143,8 +144,8 @@ def test_the_cuda_translation_runs_them_as_numpy(tmp_path):
         "B1": '=IF(A1>2.5,A2,"t")&IF(A2>10,TRUE,A1)', "B2": "=LEN(B1)",
         "B3": '=ISTEXT(RIGHT(A2,3))+N(IF(A2>40,1/0,A2&""))',
         "B4": '=CONCAT("B",A1)>IF(A2>10,A1,"B2")', "B5": "=IF(A1>2.5,A2,LEFT(A1,1))",
-        "B6": '=T(IF(A1>2,A1,"s"))&LEFTB(A2,2)&CHAR(A1*30)',
-        **_chars("B1", 12, "C"), **_chars("B6", 12, "D"),
+        "B6": '=T(IF(A1>2,A1,"s"))&LEFTB(A2,2)&CHAR(A1*30)&PROPER(A1&"xY z")',
+        **_chars("B1", 12, "C"), **_chars("B6", 30, "D"),
     }
     model = Model.from_cells({f"Sheet1!{k}": v for k, v in {**TABLE, **cells}.items()})
     job = job_for(model, INPUTS, [f"Sheet1!{k}" for k in cells if k[0] != "A"], trials=300)

@@ -327,9 +327,16 @@ template <class C> MC_HD double dput_id(C *z, double pos, const double *kv, doub
 }
 
 template <class C> MC_HD double dcase(C *z, double a, double b, double upper) {
+    bool after = false;   // PROPER (upper 2): the character before is a letter
     for (int j = (int)a; j < (int)b; ++j) {
         int c = (int)z[j];
-        if (upper != 0.0) { if (97 <= c && c <= 122) z[j] = (C)(c - 32); }
+        if (upper == 2.0) {
+            bool letter = (65 <= c && c <= 90) || (97 <= c && c <= 122);
+            if (letter && after && c <= 90) z[j] = (C)(c + 32);
+            else if (letter && !after && c >= 97) z[j] = (C)(c - 32);
+            after = letter;
+        }
+        else if (upper != 0.0) { if (97 <= c && c <= 122) z[j] = (C)(c - 32); }
         else if (65 <= c && c <= 90) z[j] = (C)(c + 32);
     }
     return b;

@@ -55,7 +55,7 @@ MAX_REMAKE = 300       # lines a cell may spend making again the text of a cell 
 _CMP = {"=": "==", "<>": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 _MAKERS = frozenset({"CONCAT", "CONCATENATE", "UPPER", "LOWER", "TRIM", "LEFT", "RIGHT",
                      "MID", "REPT", "IF", "SUBSTITUTE", "REPLACE", "TEXT", "LEFTB", "RIGHTB",
-                     "MIDB", "REPLACEB", "T", "CLEAN", "ASC", "TEXTJOIN"})
+                     "MIDB", "REPLACEB", "T", "CLEAN", "ASC", "TEXTJOIN", "PROPER"})
 # the byte-counting functions are their character-counting twins (engine.functions.charcodes)
 _BYTES = {"LENB": "LEN", "LEFTB": "LEFT", "RIGHTB": "RIGHT", "MIDB": "MID", "FINDB": "FIND",
           "SEARCHB": "SEARCH", "REPLACEB": "REPLACE"}
@@ -455,11 +455,12 @@ class DynamicTextMixin:
             if not args:
                 raise NotFusable(f"{name} without arguments")
             return _join([self.recipe(a, True) for a in args], self.chain)
-        if name in ("UPPER", "LOWER", "TRIM"):
+        if name in ("UPPER", "LOWER", "TRIM", "PROPER"):
             if len(args) != 1:
                 raise NotFusable(f"{name} with a wrong number of arguments")
             d = self.recipe(args[0], True)
-            r = ("trim", d.r) if name == "TRIM" else ("case", d.r, name == "UPPER")
+            mode = {"UPPER": 1.0, "LOWER": 0.0, "PROPER": 2.0}.get(name, 0.0)
+            r = ("trim", d.r) if name == "TRIM" else ("case", d.r, mode)
             return Dyn(r, d.e, d.bound)
         if name in ("LEFT", "RIGHT"):
             if not 1 <= len(args) <= 2:
@@ -651,7 +652,7 @@ class DynamicTextMixin:
                               f"{r[2]})")
         end = self._emit(r[1], z, pos) if tag != "if" else ""
         if tag == "case":
-            return self.value(f"dcase({z}, {pos}, {end}, {1.0 if r[2] else 0.0})")
+            return self.value(f"dcase({z}, {pos}, {end}, {float(r[2])})")
         if tag == "trim":
             return self.value(f"dtrim({z}, {pos}, {end})")
         if tag == "left":

@@ -69,10 +69,19 @@ def dput_id(z, pos, kv, off, idx, nids):
 
 @_jit
 def dcase(z, a, b, upper):
-    """UPPER (upper != 0) or LOWER of z[a:b] in place (ASCII)."""
+    """UPPER (upper 1), LOWER (0) or PROPER (2: str.title, a letter upper case after any
+    other character, else lower case) of z[a:b] in place (ASCII)."""
+    after = False   # PROPER: the character before is a letter
     for j in range(int(a), int(b)):
         c = z[j]
-        if upper != 0.0:
+        if upper == 2.0:
+            letter = 65.0 <= c <= 90.0 or 97.0 <= c <= 122.0
+            if letter and after and c <= 90.0:
+                z[j] = c + 32.0
+            elif letter and not after and c >= 97.0:
+                z[j] = c - 32.0
+            after = letter
+        elif upper != 0.0:
             if 97.0 <= c <= 122.0:
                 z[j] = c - 32.0
         elif 65.0 <= c <= 90.0:
