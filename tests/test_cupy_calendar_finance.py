@@ -127,3 +127,17 @@ def test_python_floor_division_twin(tmp_path):
 @pytest.mark.skipif(NVCC is None, reason="nvcc is not installed")
 def test_nvcc_compiles_the_kernel(tmp_path):
     _nvcc_ptx(HostCudaBackend.source_of(_job(10)), tmp_path, "calendar")
+
+
+@pytest.mark.skipif(CXX is None, reason="no C++ compiler")
+def test_text_made_per_trial_that_numpy_reads_does_not_stop_the_cuda_kernel(tmp_path):
+    """The numba generator runs again without the cells of text made per trial that the
+    numpy part reads (DynamicRead); the CUDA translation now does too (before, the realistic
+    engineering model's slice raised DynamicRead out of generate_cuda)."""
+    from bench.bench_fused import slice_job
+    from tests.realistic_models import engineering
+
+    job, _ = slice_job(engineering(tmp_path / "eng.xlsx"), trials=300)
+    host = HostCudaBackend(tmp_path)
+    assert host.cpu_reason(job) is None
+    assert_same(job, run(host, job, 300), run(NumpyBackend(), job, 300))

@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..numba._codegen import TABLE_PPFS, Generator, InputSampler, KernelPlan
+from ..numba._dtext import DynamicRead
 from ..numba._families import Family, find_families, loop_chains
 from ..numba._rt_fits import KERNEL_NAMES as RT_FITS
 from ..numba._rt_functions import KERNEL_NAMES as RT_FUNCTIONS
@@ -321,6 +322,21 @@ class _Capture(Generator):
         return super().assemble(cell_lines, fused, stored, rest, reasons)
 
 
+def _captured(program: Program, samplers: dict[CellRef, InputSampler],
+              mode: str | None) -> tuple[_Capture, KernelPlan]:
+    """The numba generator run as ..numba._codegen.generate runs it: again without the cells
+    of text made per trial that the numpy part reads (DynamicRead), until none is left
+    (before, such a program raised DynamicRead out of the cupy backend)."""
+    skip: set[CellRef] = set()
+    while True:
+        gen = _Capture(program, samplers, mode)
+        gen.dyn_skip = skip
+        try:
+            return gen, gen.generate()
+        except DynamicRead as again:
+            skip |= again.cells
+
+
 def generate_cuda(program: Program, samplers: dict[CellRef, InputSampler],
                   sampling: str | None = "mc", dtype: str = "float64") -> CudaPlan:
     """The CUDA kernel of ``program`` (NotTranslatable if a fused line has no translation).
@@ -329,8 +345,7 @@ def generate_cuda(program: Program, samplers: dict[CellRef, InputSampler],
     if dtype not in ("float64", "float32"):
         raise ValueError(f"dtype must be float64 or float32, got {dtype!r}")
     mode = sampling if sampling == "mc" else None
-    gen = _Capture(program, gpu_samplers(samplers, mode), mode)
-    plan = gen.generate()
+    gen, plan = _captured(program, gpu_samplers(samplers, mode), mode)
     body: list[str] = []
     ext_row = {c: r for r, c in enumerate(plan.ext_inputs)}
     off = 0
@@ -611,8 +626,7 @@ def translation_report(program: Program, samplers: dict[CellRef, InputSampler],
     lines all translate, {reason: cells}) — every line is tried, not just up to the first
     refusal (for benches and tests; :func:`generate_cuda` stops at the first)."""
     mode = sampling if sampling == "mc" else None
-    gen = _Capture(program, gpu_samplers(samplers, mode), mode)
-    gen.generate()
+    gen, _ = _captured(program, gpu_samplers(samplers, mode), mode)
     reasons: dict[str, int] = {}
     good = 0
     for lines in gen.cell_lines:   # a random cell drawn with its group has no lines
