@@ -1,6 +1,7 @@
 """CUDA twins of the numba kernel's scalar math, whole-number, bit, fraction and calendar
 helpers (:mod:`..numba._rt_math`: FACT, FACTDOUBLE, PERMUT, PERMUTATIONA, GCD, LCM, the BIT
-functions, DOLLARDE/DOLLARFR, WEEKNUM, ISOWEEKNUM, DAYS360, DATEDIF, XIRR).  Private to the cupy
+functions, DOLLARDE/DOLLARFR, WEEKNUM, ISOWEEKNUM, DAYS360, DATEDIF, XIRR, IRR over flows whose
+type varies per trial).  Private to the cupy
 backend: :data:`MATH_RUNTIME` is C++ source that the generated kernel includes after
 :data:`._rt.RUNTIME` (it uses ``mc_ymd``, ``mc_pairwise``, ``mc_irr_grid``, ``mc_sgn``, ``pymin``, ``pymax``
 and ``MC_NAN`` from there)
@@ -27,7 +28,8 @@ __all__ = ["MATH_CALLS", "MATH_NAMES", "MATH_RUNTIME"]
 
 MATH_NAMES: tuple[str, ...] = ("mt_fact", "mt_factdouble", "mt_permut", "mt_pow", "mt_gcd",
                                "mt_lcm", "mt_bitop", "mt_bitshift", "mt_dollar", "mt_weeknum",
-                               "mt_isoweek", "mt_days360", "mt_datedif", "mt_xirr")
+                               "mt_isoweek", "mt_days360", "mt_datedif", "mt_xirr",
+                               "mt_irr_masked")
 # numpy functions the generated lines of numba/_mathfns.py call, as CUDA math functions
 MATH_CALLS: dict[str, str] = {"np.arcsinh": "asinh", "np.arccosh": "acosh",
                               "np.arctanh": "atanh", "np.sinh": "sinh", "np.cosh": "cosh",
@@ -253,11 +255,24 @@ MC_HD MtPair mt_xirr_bracket(double *z, int n, double guess) {
     out.v[0] = (lo + hi) / 2.0; out.v[1] = 1.0;
     return out;
 }
-MC_HD MtPair mt_xirr(double *z, int n, double guess) {
+MC_HD bool mt_sign_change(const double *z, int n) {
     bool pos = false, neg = false;
     for (int j = 0; j < n; ++j) { pos = pos || z[j] > 0.0; neg = neg || z[j] < 0.0; }
+    return pos && neg;
+}
+MC_HD MtPair mt_solve_dated(double *z, int n, double guess);
+MC_HD MtPair mt_xirr(double *z, int n, double guess) {
+    if (!(mt_sign_change(z, n) && guess > -1.0)) {
+        MtPair out; out.v[0] = guess; out.v[1] = 0.0; return out;
+    }
+    return mt_solve_dated(z, n, guess);
+}
+MC_HD MtPair mt_irr_masked(double *z, int n, double guess) {
+    if (!mt_sign_change(z, n)) { MtPair out; out.v[0] = guess; out.v[1] = 0.0; return out; }
+    return mt_solve_dated(z, n, guess);
+}
+MC_HD MtPair mt_solve_dated(double *z, int n, double guess) {
     MtPair out;
-    if (!(pos && neg && guess > -1.0)) { out.v[0] = guess; out.v[1] = 0.0; return out; }
     double x = guess, f, df;
     for (int it = 0; it < 100; ++it) {
         mt_xnpv_fd(z, n, x, &f, &df);

@@ -306,7 +306,7 @@ class AggregatesMixin(MomentsMixin, AggregateOptionsMixin):
             raise NotFusable("IRR with a range as the guess")
         guess = self.number(guess_node, 0.1)
         if any(c.kind == KANY for c in cells):
-            raise NotFusable("IRR over cells whose type varies per trial")
+            return self.irr_mixed(cells, guess)   # numba/_cashflows.py (engineer H5)
         flows = [c for c in cells if c.kind == KNUM]
         errs = [c.e for c in cells if c.e != "0"]
         bad_values = None

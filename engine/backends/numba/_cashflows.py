@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ... import ir
-from ...values import DIV0, NUM
+from ...values import DIV0, NUM, VALUE
 from ._args import ArgsMixin
 from ._values import KANY, KBLANK, KNUM, KSTR, NotFusable, Val, lit
 
@@ -111,6 +111,30 @@ class CashflowsMixin(ArgsMixin):
         e_values = self.err(self.chain([x.e for x in xs]))
         return self.result(r, [g, Val("", e_dates, KNUM), Val("", e_values, KNUM)],
                            [(bad, NUM), (f"({ok} == 0.0)", NUM)])
+
+    def irr_mixed(self, cells: list[Val], guess: Val) -> Val:
+        """financial._irr over cells some of whose kind varies per trial: the numbers with
+        a presence mask, so numpy solves on the discounted terms (_npv_terms, positions
+        cumsum - 1, absent terms 0) instead of Horner's scheme; any error of the values is
+        #VALUE!, then the guess's, then #NUM! where it does not converge."""
+        flows = [c for c in cells if c.kind in (KNUM, KANY)]
+        errs = [c.e for c in cells if c.e != "0"]
+        bad_values = (f"({self.err(self.chain(errs))} != 0)", VALUE) if errs else None
+        n = len(flows)
+        if n > 128:
+            raise NotFusable("IRR of more than 128 flows whose type varies per trial")
+        buf = self.scratch(4 * n)
+        total = "0.0"
+        for j, c in enumerate(flows):
+            p = self.present(c)
+            self.lines.append(f"{buf}[{j}] = {c.v if p is None else f'sel({p}, {c.v}, 0.0)'}")
+            self.lines.append(f"{buf}[{n + j}] = {total}")
+            total = self.value(f"{total} + {'1.0' if p is None else f'b2f({p})'}")
+        out = self.value(f"mt_irr_masked({buf}, {n}, {guess.v})")
+        r = self.value(f"{out}[0]")
+        ok = self.value(f"{out}[1]")
+        return self.result(r, [], [bad_values, (guess.e, 0) if guess.e != "0" else None,
+                                   (f"({ok} == 0.0)", NUM)])
 
     def fn_mirr(self, node: ir.Call) -> Val:
         """cashflows.mirr: (FV of the inflows at the reinvestment rate / -PV of the outflows

@@ -40,7 +40,8 @@ _jit = njit(nogil=True, cache=True, error_model="numpy")
 # the names a generated kernel imports from this module
 KERNEL_NAMES = ("mt_fact", "mt_factdouble", "mt_combin", "mt_combina", "mt_permut", "mt_pow",
                 "mt_gcd", "mt_lcm", "mt_gammaln", "mt_bitop", "mt_bitshift", "mt_dollar",
-                "mt_weeknum", "mt_isoweek", "mt_days360", "mt_datedif", "mt_xirr")
+                "mt_weeknum", "mt_isoweek", "mt_days360", "mt_datedif", "mt_xirr",
+                "mt_irr_masked")
 
 WHOLE_LIMIT = 2.0 ** 53     # engine.functions.integers._LIMIT
 BIT_LIMIT = 2.0 ** 48       # engine.functions.engineering._BIT_LIMIT
@@ -370,6 +371,21 @@ def mt_xirr(z, n, guess):
     converged 1.0 or 0.0)."""
     if not (_sign_change(z, n) and guess > -1.0):
         return guess, 0.0
+    return _solve_dated(z, n, guess)
+
+
+@_jit
+def mt_irr_masked(z, n, guess):
+    """financial._irr's root where a flow's presence varies per trial: z as for mt_xirr,
+    an absent flow 0 and the exponents the present flows' positions (cumsum - 1)."""
+    if not _sign_change(z, n):
+        return guess, 0.0
+    return _solve_dated(z, n, guess)
+
+
+@_jit
+def _solve_dated(z, n, guess):
+    """financial._solve on the terms of _xnpv_fd: (rate, converged 1.0 or 0.0)."""
     state, x, count = _NEWTON, guess, 0
     while state <= _POLISH:
         f, df = _xnpv_fd(z, n, x)
