@@ -123,12 +123,16 @@ def test_more_text_functions_of_varying_values(backend):
     check(backend, cells, [k for k in cells if k[0] != "A"])
 
 
-def test_char_and_unichar_of_a_varying_code(backend):
+def test_char_unichar_textbefore_textafter_of_varying_values(backend):
     cells = {
         "A1": 2.0, "A2": 3.0,
         "B1": "=CHAR(A1*30)", "B2": "=CODE(CHAR(A2*6))", "B3": "=UNICODE(UNICHAR(A1*1000+52000))",
         "B4": "=LEN(CHAR(A1*20)&A1)", "B5": '=CHAR(A2+70)&"x"="K"&"x"',
         "B6": "=UNICODE(UNICHAR(A2*3+60))+IFERROR(CODE(CHAR(A1*100)),-1)",
+        # TEXTBEFORE/TEXTAFTER of one delimiter, UNICODE of text made per trial
+        "B7": '=TEXTBEFORE(A1,".")', "B8": '=TEXTAFTER(A1&"-x-y","-")&"|"',
+        "B9": '=LEN(TEXTAFTER(A2,"."))', "B10": '=UNICODE(A1&"")+LEN(TEXTBEFORE(A2&"ab","b"))',
+        **_chars("B7", 4, "C"), **_chars("B8", 8, "D"),
     }
     check(backend, cells, [k for k in cells if k[0] != "A"])
 

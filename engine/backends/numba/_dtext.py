@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ... import ir
-from ...values import VALUE, format_number
+from ...values import NA, VALUE, format_number
 from . import _intervals as iv
 from ._decimal import MAX_CHARS
 from ._values import KANY, KBLANK, KBOOL, KDYN, KNUM, KSTR, TAG, NotFusable, Val, lit
@@ -55,14 +55,16 @@ MAX_REMAKE = 300       # lines a cell may spend making again the text of a cell 
 _CMP = {"=": "==", "<>": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 _MAKERS = frozenset({"CONCAT", "CONCATENATE", "UPPER", "LOWER", "TRIM", "LEFT", "RIGHT",
                      "MID", "REPT", "IF", "SUBSTITUTE", "REPLACE", "TEXT", "LEFTB", "RIGHTB",
-                     "MIDB", "REPLACEB", "T", "CLEAN", "ASC", "TEXTJOIN", "PROPER"})
+                     "MIDB", "REPLACEB", "T", "CLEAN", "ASC", "TEXTJOIN", "PROPER",
+                     "TEXTBEFORE", "TEXTAFTER"})
 # the byte-counting functions are their character-counting twins (engine.functions.charcodes)
 _BYTES = {"LENB": "LEN", "LEFTB": "LEFT", "RIGHTB": "RIGHT", "MIDB": "MID", "FINDB": "FIND",
           "SEARCHB": "SEARCH", "REPLACEB": "REPLACE"}
 _READERS = frozenset({"LEN", "VALUE", "DATEVALUE", "TIMEVALUE", "NUMBERVALUE",
                       "FIND", "SEARCH", "CODE", "EXACT", "VLOOKUP", "HLOOKUP",
                       "MATCH", "XLOOKUP", "XMATCH", "ISTEXT", "ISNUMBER", "ISLOGICAL", "ISBLANK",
-                      "ISNONTEXT", "ISERROR", "ISERR", "ISNA", "N", "LENB", "FINDB", "SEARCHB"})
+                      "ISNONTEXT", "ISERROR", "ISERR", "ISNA", "N", "LENB", "FINDB", "SEARCHB",
+                      "UNICODE"})
 # exact-match lookups of a key made per trial: the argument giving the match mode, and the
 # constant values of it that mean an exact match (None: omitted)
 _EXACT_MODE = {"VLOOKUP": (3, (0.0,)), "HLOOKUP": (3, (0.0,)), "MATCH": (2, (0.0,)),
@@ -398,6 +400,30 @@ class DynamicTextMixin:
             return Dyn(("c", ""), "0", 0)
         return _join(parts, self.chain)
 
+    def _before_after(self, args: list[ir.Node], after: bool) -> Dyn:
+        """TEXTBEFORE/TEXTAFTER(text, delimiter) of a constant delimiter (not ""): the
+        text before or after its first occurrence (case counts), #N/A where it has none
+        (engine.functions.text_modern)."""
+        name = "TEXTAFTER" if after else "TEXTBEFORE"
+        if len(args) != 2 or not self.is_constant(args[1]) or isinstance(args[1], ir.Area):
+            raise NotFusable(f"{name} of text made per trial (other than of one delimiter)")
+        delim = self.expr(args[1])
+        if delim.kind != KSTR or delim.e != "0" or delim.dom is None or len(delim.dom) != 1 \
+                or not self.strings[delim.dom[0]]:
+            raise NotFusable(f"{name} of text made per trial (other than of one delimiter)")
+        sep = self.strings[delim.dom[0]]
+        _ascii([sep])
+        d = self.recipe(args[0], True)
+        z, ya, yb = self.write(Dyn(("c", sep), "0", len(sep)))
+        _, za, zb = self.write(d)
+        pos = self.value(f"dfind({z}, {ya}, {yb}, {za}, {zb}, 1.0, 1.0)")
+        e = self.err(self.chain([d.e], [(f"({pos} <= 0.0)", NA)]))
+        if after:
+            start = self.value(f"max({pos}, 1.0) + {float(len(sep))}")
+            return Dyn(("mid", d.r, start, lit(float(MAX_DYN))), e, d.bound)
+        n = self.value(f"max({pos} - 1.0, 0.0)")
+        return Dyn(("left", d.r, n), e, d.bound)
+
     def _t_clean_asc(self, name: str, args: list[ir.Node]) -> Dyn:
         """T (text as it is, else ""), CLEAN (without codes 0-31) and ASC (full-width forms
         to half-width: nothing to change in ASCII) of text made per trial."""
@@ -443,6 +469,8 @@ class DynamicTextMixin:
             return self._t_clean_asc(name, args)
         if name == "TEXTJOIN":
             return self._textjoin(args)
+        if name in ("TEXTBEFORE", "TEXTAFTER"):
+            return self._before_after(args, name == "TEXTAFTER")
         if name == "CONCAT":   # every value of its ranges, in order
             if not args:
                 raise NotFusable("CONCAT without arguments")
@@ -866,6 +894,7 @@ class DynamicTextMixin:
         return self._find(node, False)
 
     _read_lenb, _read_findb, _read_searchb = _read_len, _read_find, _read_search
+    _read_unicode = _read_code   # ASCII: the code point is CODE's
 
     def _find(self, node: ir.Call, case: bool) -> Val:
         if not 2 <= len(node.args) <= 3 or any(isinstance(a, ir.Area) for a in node.args):
