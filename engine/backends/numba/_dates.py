@@ -239,6 +239,10 @@ class DatesMixin(ArgsMixin):
         from ...functions.dates import _BASE
         from ...functions.dates import _holidays as holidays
 
+        if node is not None and not isinstance(node, ir.Missing) and not self.is_constant(node):
+            from ._holidays import varying_holidays  # holidays that vary per trial
+
+            return varying_holidays(self, node, bits)  # type: ignore[return-value]
         arg: Any = _ABSENT_LIB if node is None else (
             None if isinstance(node, ir.Missing) else self._evaluated(node, "holidays"))
         days, err = holidays(arg)
