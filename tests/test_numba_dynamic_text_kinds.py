@@ -93,6 +93,9 @@ def test_outputs_that_are_text_made_per_trial_in_some_trials(backend):
         "B1": "=IF(A1>2.5,A2,LEFT(A1,1))", "B2": '=IF(A2>20,"x",IF(A1>3,A1,TRIM(A2&" ")))',
         "B3": "=IFERROR(1/(A1>2),MID(A2,2,2))", "B4": "=IF(A1>2,LEFT(A2,IF(A2>10,-1,2)),A2)",
         "B5": '=CHOOSE(IF(A1>2,1,2),A2&"u",A1*2)', "B6": "=IF(A1>2,A2,Z70&A1)",
+        # an error in every trial where text is needed: the error, its text never made
+        "B7": '=VLOOKUP(IF(A1>2,REPT(N4,1),A2&""),M1:N5,1,FALSE)', "B8": '=IF(A1>2,NA(),A1&"x")',
+        "B9": '=LEN(IF(A1>2,N4,A1&"x"))',
     }
     check(backend, cells, [k for k in cells if k[0] != "A"])
 

@@ -72,6 +72,7 @@ _EXACT_MODE = {"VLOOKUP": (3, (0.0,)), "HLOOKUP": (3, (0.0,)), "MATCH": (2, (0.0
 _NO_MATCH = "\x00(text made per trial, in no lookup range)"
 _CELL_LEVEL = re.compile(r"^(?:[vxk]\d+|\(?-?\d[\d.e+-]*\)?)$")
 _SELF = "@"            # a stored recipe's own computed value: the cell's v<k>
+_CONST_ERROR = re.compile(r"^q\d+$")   # the error code of a constant that is an error
 _UNREAD = "\x00(text made per trial that no cell reads)"
 # selectors whose arguments from this one on are values chosen (the cell's value)
 _BRANCHES = {"IF": 1, "IFERROR": 0, "IFNA": 0, "CHOOSE": 1}
@@ -340,6 +341,8 @@ class DynamicTextMixin:
             if len(v.dom) == 1:
                 return Dyn(("c", texts[0]), v.e, len(texts[0]))
             return Dyn(("s", v.v, tuple(v.dom)), v.e, max(len(t) for t in texts))
+        if (v.e.isdigit() and v.e != "0") or _CONST_ERROR.match(v.e):
+            return Dyn(("c", ""), v.e, 0)   # an error in every trial: its text is never read
         if not coerce:
             raise NotFusable("a value that is not text where text is needed")
         if v.kind == KANY:
