@@ -2,7 +2,7 @@
 _database.py) and translated to CUDA: a sales table whose amounts vary per trial (numbers,
 a cell that is text in some trials, an error in some), constant criteria (text that begins
 a label, comparisons with the varying column, OR rows, empty conditions, a label that names
-no column), numba == numpy and the host build of the CUDA kernel == numpy.  Before, every
+no column) and a number criterion that varies per trial, numba == numpy and the host build of the CUDA kernel == numpy.  Before, every
 one of these formulas was left to numpy ("function DSUM is not in the fused subset").
 """
 
@@ -35,6 +35,7 @@ TABLE = {
     "M1": "Region", "M2": None,
     "N1": "Units", "N2": "<>n/a",
     "O1": "Sales", "O2": ">=300", "O3": "<0",
+    "Q1": "Sales", "Q2": "=ROUND(J1,0)*50",    # a number criterion that varies per trial
 }
 FORMULAS = {
     "P1": '=DSUM(A1:D7,"Sales",F1:G2)', "P2": "=DAVERAGE(A1:D7,3,H1:H3)",
@@ -46,6 +47,7 @@ FORMULAS = {
     "P13": '=DSUM(A1:D7,"Sales",L1:L2)', "P14": '=DSUM(A1:D7,"Price",F1:F2)',
     "P15": "=DCOUNTA(A1:D7,,I1:I2)", "P16": '=DGET(A1:D7,"Units",F1:G2)',
     "P17": '=DAVERAGE(A1:D7,"Units",K1:K2)+DCOUNT(A1:D7,"Sales",F1:F2)',
+    "P18": '=DSUM(A1:D7,"Units",Q1:Q2)+DCOUNTA(A1:D7,,Q1:Q2)',
 }
 TRIALS = 3_000
 
@@ -73,7 +75,7 @@ def test_database_functions_are_fused_and_equal_numpy(backend):
     ref = job.program.model.ref
     assert errs[ref("Sheet1!P13")] == {3} and errs[ref("Sheet1!P14")] == {3}   # #VALUE!
     assert {0, 3, 6} <= errs[ref("Sheet1!P12")]     # DGET: one row, none, several
-    for name in ("P1", "P2", "P3", "P4", "P5", "P6", "P7", "P9", "P11", "P15", "P17"):
+    for name in ("P1", "P2", "P3", "P4", "P5", "P6", "P7", "P9", "P11", "P15", "P17", "P18"):
         assert 0 in errs[ref(f"Sheet1!{name}")], name
 
 

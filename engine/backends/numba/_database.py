@@ -2,8 +2,9 @@
 DMAX, DMIN, DPRODUCT, DSTDEV, DSTDEVP, DVAR, DVARP and DGET, as
 :mod:`engine.functions.database` computes them for one trial.
 
-The database's header row, the field and the criteria range are the same in every trial
-(else the formula is left to numpy); the data cells may vary.  The column the field names
+The database's header row, the field and the criteria's labels are the same in every trial
+(else the formula is left to numpy); the data cells may vary, and so may a criterion that
+is a number (in the bench's slice every number a formula reads is an uncertain input).  The column the field names
 and each criteria cell's condition are resolved once, by the library's own helpers
 (``_column``, ``_label``, ``_condition``); a data row meets the criteria where one
 alternative row has all its conditions met (COUNTIF's matching, the generator's
@@ -60,28 +61,50 @@ class DatabaseMixin:
             raise NotFusable(f"a database function whose {what} is not a constant")
         return compiled(self.env)
 
-    def _db_hits(self, data: list[list[CellRef]], labels: list[str | None],
-                 criteria: Grid) -> list[str] | None:
-        """Per data row, where it meets the criteria ("1.0"/"0.0" when fixed); None for a
-        condition under a label that names no database column (#VALUE!)."""
+    def _db_condition(self, cell: CellRef) -> Any:
+        """A criteria cell as a parsed criterion (database._condition), None for no
+        condition; a number that varies per trial is "=" that number in each trial."""
         from ...functions._criteria import parse
-        from ...functions.database import _condition, _label
+        from ...functions.database import _condition
+        from ._text import _VaryingNumber
 
+        node = ir.Ref(cell)
+        if self.is_constant(node):
+            got = self._db_constant(node, "criteria")
+            cond = _condition(got) if isinstance(got, Vec) else None
+            return None if cond is None else parse(cond.scalar(0))
+        v = self.operand(cell)
+        if v.kind == KNUM and v.e == "0":
+            return _VaryingNumber(v)
+        raise NotFusable("a database criterion that varies per trial (not as a number)")
+
+    def _db_hits(self, data: list[list[CellRef]], labels: list[str | None],
+                 crit: ir.Area) -> list[str] | None:
+        """Per data row, where it meets the criteria ("1.0"/"0.0" when fixed); None for a
+        condition under a label that names no database column (#VALUE!).  The criteria's
+        labels are constants; a condition may be a number that varies per trial."""
+        from ...functions.database import _label
+
+        rows = crit.cells()
+        head = self._db_constant(ir.Area(crit.sheet, crit.r1, crit.c1, crit.r1, crit.c2),
+                                 "criteria labels")
+        if not isinstance(head, Grid):
+            raise NotFusable("database criteria that are not a range")
         cols = []
-        for h in criteria.cells[0]:
+        for h in head.cells[0]:
             lab = _label(h)
             cols.append(labels.index(lab) if lab in labels else None)
         alternatives: list[list[tuple[int, Any]]] = []
-        for alt in criteria.cells[1:]:
+        for alt in rows[1:]:
             tests = []
             for j, c in enumerate(alt):
-                cond = _condition(c)
+                cond = self._db_condition(c)
                 if cond is None:
                     continue
                 col = cols[j]
                 if col is None:
                     return None
-                tests.append((col, parse(cond.scalar(0))))
+                tests.append((col, cond))
             alternatives.append(tests)
         if not alternatives:
             return ["1.0"] * len(data)
@@ -90,8 +113,8 @@ class DatabaseMixin:
             hit = "0.0"
             for tests in alternatives:
                 ok = "1.0"
-                for col, crit in tests:
-                    m = self.match_mask(crit, self.operand(row[col]))
+                for col, crit_ in tests:
+                    m = self.match_mask(crit_, self.operand(row[col]))
                     if m == "0.0":
                         ok = "0.0"
                         break
@@ -174,8 +197,7 @@ class DatabaseMixin:
         rows = db.cells()
         head = ir.Area(db.sheet, db.r1, db.c1, db.r1, db.c2)
         header = self._db_constant(head, "header row")
-        criteria = self._db_constant(crit, "criteria")
-        if not isinstance(header, Grid) or not isinstance(criteria, Grid):
+        if not isinstance(header, Grid):
             raise NotFusable(f"{node.name} of something other than ranges")
         bad = num("0.0", str(VALUE), (0.0, 0.0))
         if isinstance(field, ir.Missing):
@@ -190,7 +212,7 @@ class DatabaseMixin:
             return bad
         labels = [_label(h) for h in header.cells[0]]
         data = [list(r) for r in rows[1:]]
-        hits = self._db_hits(data, labels, criteria)
+        hits = self._db_hits(data, labels, crit)
         if hits is None:
             return bad
         if aggregate == "GET":
