@@ -186,6 +186,17 @@ CRITERIA = {
 }
 
 
+# aggregates over cells of text made per trial (skipped, counted by COUNTA, their errors
+# kept), such text typed into SUM, and date functions of it
+AGGREGATES = {
+    "G1": "=CONCAT(ROUND(A1,1))", "G2": '=ROUND(A2,0)&"/1/2024"', "G3": '=IF(A2>40,1/0,"x"&A1)',
+    "H1": "=SUM(G1,1)", "H2": "=SUM(G1:G3)", "H3": "=AVERAGE(G1:G3,A1)", "H4": "=COUNT(G1:G3)",
+    "H5": "=COUNTA(G1:G3)", "H6": "=MAX(G1,A1)", "H7": '=SUM(A1&"",1)', "H8": "=YEAR(G2)",
+    "H9": "=DATE(2024,G1,1)", "H10": "=EDATE(G2,1)", "H11": "=WEEKDAY(G2)",
+    "H12": '=DAYS(G2,"1/1/2024")', "H13": "=PRODUCT(G1,2)", "H14": "=MIN(G1)",
+    "H15": "=STDEV(G1:G3,A1,A2)", "H16": "=AVERAGEA(G1:G3)", "H17": "=EOMONTH(G2,0)",
+}
+
 
 @pytest.fixture(scope="module")
 def backend(tmp_path_factory):
@@ -195,12 +206,12 @@ def backend(tmp_path_factory):
 
 
 def test_formulas_reading_text_made_per_trial_as_numbers_are_fused_and_numpys(backend):
-    """VALUE & co. (B) and criteria made per trial, COUNTIF(range, ">"&A2) (C): before, not
-    fused ("VALUE of text made per trial (other than a number's)", "text made from a number
-    that varies per trial")."""
-    cells = {**FORMULAS, **CRITERIA}
+    """VALUE & co. (B), criteria made per trial, COUNTIF(range, ">"&A2) (C), aggregates and
+    date functions of text made per trial (H): before, not fused ("VALUE of text made per
+    trial (other than a number's)", "text made from a number that varies per trial")."""
+    cells = {**FORMULAS, **CRITERIA, **AGGREGATES}
     model = Model.from_cells({f"Sheet1!{k}": v for k, v in cells.items()})
-    outputs = [f"Sheet1!{k}" for k in cells if k[0] in "BC" and k != "B11"]
+    outputs = [f"Sheet1!{k}" for k in cells if k[0] in "BCH" and k != "B11"]
     job = job_for(model, INPUTS, outputs, trials=TRIALS)
     assert fused_report(job, backend) == {
         "Sheet1!C12": "COUNTIF with a criterion made per trial other than an operator and a "

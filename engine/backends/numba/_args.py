@@ -7,10 +7,13 @@ from typing import TYPE_CHECKING
 
 from ... import ir
 from . import _intervals as iv
+from ._dtext import DynamicText
+from ._dvalue import dyn_date_arg, referenced_text
 from ._values import (
     KANY,
     KBLANK,
     KBOOL,
+    KDYN,
     KNUM,
     KSTR,
     MAX_AREA_CELLS,
@@ -148,16 +151,24 @@ class ArgsMixin:
                     out.append((ZERO, False))
                 continue
             if isinstance(a, ir.Ref) and refs:
-                out.append((self.in_range(self.operand(a.cell), node.name), True))
+                out.append((self.in_range(self.ref_item(a.cell), node.name), True))
             elif isinstance(a, ir.Area):
-                out.extend((self.in_range(self.operand(c), node.name), True)
+                out.extend((self.in_range(self.ref_item(c), node.name), True)
                            for c in self.area_cells(a))
             elif (arr := self.array_call_values(a)) is not None:   # MMULT ... (_matrices)
                 out.extend((self.in_range(v, node.name), True) for v in arr)
             elif refs and selects_ranges(a):   # CHOOSE(k, range, range ...): the chosen one
                 out.extend((self.in_range(v, node.name), True) for v in self.selected_ranges(a))
             else:
-                v = self.expr(a)
+                mark = len(self.lines)
+                try:
+                    v = self.expr(a)
+                except DynamicText:   # text made per trial typed as an argument (H2's _dvalue)
+                    if refs and _may_be_reference(a):
+                        raise
+                    del self.lines[mark:]
+                    out.append((dyn_date_arg(self, a, False, False), False))  # type: ignore[arg-type]
+                    continue
                 if refs and (is_reference(a) or self.index_cell(a)):   # a referenced cell
                     out.append((self.in_range(v, node.name), True))
                     continue
@@ -188,6 +199,14 @@ class ArgsMixin:
             cells = [self.operand(c[j]) if j < len(c) else BLANK_CELL for c in lists]
             out.append(self._gathered(pos, cells, [k.e], False))   # type: ignore[attr-defined]
         return out
+
+    def ref_item(self, c: CellRef) -> Val:
+        """A referenced cell as an aggregate reads it; text made per trial as text of one
+        placeholder id (engineer H2's _dvalue.referenced_text)."""
+        v = self.cells.get(c)   # type: ignore[attr-defined]
+        if v is not None and v.kind == KDYN:
+            return referenced_text(self, v)  # type: ignore[arg-type]
+        return self.operand(c)
 
     def index_cell(self, a: ir.Node) -> bool:
         """Whether ``a`` is INDEX of a range at positions that pick one cell in every trial

@@ -20,6 +20,8 @@ from ...functions._scalars import ABSENT as _ABSENT_LIB
 from ...values import NUM, VALUE, Grid, Kind, Vec, text
 from . import _intervals as iv
 from ._args import ArgsMixin
+from ._dtext import DynamicText
+from ._dvalue import dyn_date_arg
 from ._rt_functions import MAX_SERIAL
 from ._values import KANY, KBLANK, KBOOL, KNUM, KSTR, NotFusable, Val, lit, num
 
@@ -65,7 +67,13 @@ class DatesMixin(ArgsMixin):
                     return num("0.0", str(VALUE), (0.0, 0.0))
                 raise NotFusable("a date function over a range (array formula)")
             node = ir.Ref(node.cells()[0][0])
-        return self.date_value(self.expr(node), atp, dates)
+        mark = len(self.lines)
+        try:
+            v = self.expr(node)
+        except DynamicText:   # text made per trial (engineer H2's _dvalue)
+            del self.lines[mark:]
+            return dyn_date_arg(self, node, atp, dates)  # type: ignore[arg-type]
+        return self.date_value(v, atp, dates)
 
     def date_value(self, v: Val, atp: bool, dates: bool = True) -> Val:
         if v.kind == KANY:

@@ -64,6 +64,28 @@ def dyn_value_number(gen: Generator, v: Val) -> Val:
     return read_dyn(gen, gen.as_dyn(v, False), TO_NUMBER)
 
 
+def dyn_date_arg(gen: Generator, node: ir.Node, atp: bool, dates: bool) -> Val:
+    """``node``, text made per trial, as ``_scalars.coerce(atp=atp, dates=dates)`` reads an
+    argument (also a value typed into SUM/AVERAGE/...: to_number)."""
+    try:
+        d = gen.recipe(node, coerce=False)
+    except DynamicText as exc:
+        raise NotFusable(str(exc)) from None
+    return read_dyn(gen, d, PARSE_NUMBER if atp and not dates else TO_NUMBER)
+
+
+# text a referenced cell holds where it is text made per trial, for the functions that only
+# look at its kind (SUM/AVERAGE/MAX... skip it, COUNTA counts it, AVERAGEA counts 0)
+_REFERENCED_TEXT = "\x00(text made per trial, in a referenced cell)"
+
+
+def referenced_text(gen: Generator, v: Val) -> Val:
+    """A referenced cell of text made per trial as text of one (placeholder) id, its error
+    kept: for aggregates, which skip or count text whatever it holds."""
+    k = float(gen.string_id(_REFERENCED_TEXT))
+    return Val(repr(k), v.e, KSTR, k, k, (int(k),))
+
+
 def _one_arg(node: ir.Call) -> ir.Node:
     if len(node.args) != 1 or isinstance(node.args[0], ir.Area | ir.Missing):
         raise NotFusable(f"{node.name} with a wrong argument")
@@ -194,5 +216,5 @@ def dyn_criterion(gen: Generator, node: ir.Node, what: str) -> DynCriterion:
     return DynCriterion(_OPS[parts[0][1]], value, d.e)
 
 
-__all__ = ["DynCriterion", "dyn_criterion", "dyn_number", "dyn_value_number", "read_date_part", "read_dyn", "read_numbervalue",
+__all__ = ["DynCriterion", "dyn_criterion", "dyn_date_arg", "dyn_number", "referenced_text", "dyn_value_number", "read_date_part", "read_dyn", "read_numbervalue",
            "read_value"]

@@ -297,10 +297,10 @@ class StatsMixin(ArgsMixin):
         for a in node.args:
             if isinstance(a, ir.Missing):
                 out.append((num("0.0", "0", (0.0, 0.0)), False))
-            elif isinstance(a, ir.Ref):
-                out.append((self.operand(a.cell), True))
+            elif isinstance(a, ir.Ref):   # ref_item: text made per trial as text (H2)
+                out.append((self.ref_item(a.cell), True))
             elif isinstance(a, ir.Area):
-                out.extend((self.operand(c), True) for c in self.area_cells(a))
+                out.extend((self.ref_item(c), True) for c in self.area_cells(a))
             elif (arr := self.array_call_values(a)) is not None:   # MMULT ... (_matrices)
                 out.extend((v, True) for v in arr)
             elif selects_ranges(a):   # CHOOSE(k, range, range ...): the chosen range
