@@ -109,14 +109,17 @@ def test_offset_range_in_a_function_that_reads_addresses_says_why(tmp_path):
     path = tmp_path / "offset_rows2.xlsx"
     wb = openpyxl.load_workbook(tmp_path / "offset_rows.xlsx")
     wb["Sheet1"]["L40"] = ws_formula
-    wb["Sheet1"]["L41"] = "=SUMPRODUCT(OFFSET(K1,0,0,ROUND(J1,0),1),K1:K10)"   # sizes differ
+    wb["Sheet1"]["L41"] = "=SUMPRODUCT(OFFSET(K1,0,0,ROUND(J1,0),1),{1;2;3})"   # sizes differ
+    # beside a range of a fixed shape: fused since session 24 (test_numba_offset_sumproduct)
+    wb["Sheet1"]["L42"] = "=SUMPRODUCT(OFFSET(K1,0,0,ROUND(J1,0),1),K1:K10)"
     wb.save(path)
     model = Model.open(path)
-    job = job_for(model, [tri("Sheet1!J1", 1.0, 5.0, 10.0)], ["Sheet1!L40", "Sheet1!L41"],
-                  trials=10)
+    job = job_for(model, [tri("Sheet1!J1", 1.0, 5.0, 10.0)],
+                  ["Sheet1!L40", "Sheet1!L41", "Sheet1!L42"], trials=10)
     report = fused_report(job)
     assert "ROWS of an OFFSET" in report["Sheet1!L40"]
     assert "SUMPRODUCT of an OFFSET" in report["Sheet1!L41"]
+    assert "Sheet1!L42" not in report
 
 
 def test_offset_reaching_a_varying_cell_outside_the_slice_is_not_a_constant(tmp_path):
