@@ -1,4 +1,4 @@
-"""MMULT, MINVERSE, MDETERM and FREQUENCY in the CUDA kernel: the C++ twins of the numba
+"""MMULT, MINVERSE, MDETERM, FREQUENCY and SORTBY in the CUDA kernel: the C++ twins of the numba
 kernel's matrix runtime (engine/backends/cupy/_rt_matrices.py), checked by the host build of
 the generated source against numpy on the correlated-draws workbook of
 tests/test_numba_matrices.py (a few of its cells: the kernel stays small for g++), and by
@@ -18,7 +18,7 @@ from tests.test_backend_numba import assert_same, job_for, run, tri  # noqa: E40
 from tests.test_numba_matrices import workbook  # noqa: E402
 
 CELLS = ("J1", "J3", "K2", "K5", "K12", "K13", "K15", "L1", "L3", "L5", "L7", "L8", "AK1",
-         "AM3", "AE1")
+         "AM3", "AE1", "AT1", "AT4", "AV2")
 
 
 @pytest.mark.skipif(CXX is None, reason="no C++ compiler")
@@ -30,7 +30,7 @@ def test_matrices_on_the_host_build_equal_numpy(tmp_path):
     assert host.cpu_reason(job) is None
     source = HostCudaBackend.source_of(job)
     body = source.split("MC_HD void mc_trial", 1)[1]
-    for name in ("mx_lu(", "mx_inv_at(", "mx_freq("):
+    for name in ("mx_lu(", "mx_inv_at(", "mx_freq(", "mx_sort_pos("):
         assert name in body, name
     assert_same(job, run(host, job, 400), run(NumpyBackend(), job, 400))
     if NVCC is not None:

@@ -1,7 +1,7 @@
 """Array functions of a fixed shape inside the fused numba kernel, against the numpy reference:
 MMULT, MINVERSE, MDETERM, MUNIT, TRANSPOSE, FREQUENCY, SEQUENCE and the array-shaping family
 (TAKE, DROP, HSTACK, VSTACK, CHOOSEROWS, CHOOSECOLS, TOCOL, TOROW, EXPAND, WRAPROWS,
-WRAPCOLS), as a Monte Carlo workbook uses them: correlated normal draws by a Cholesky matrix
+WRAPCOLS) and SORTBY, as a Monte Carlo workbook uses them: correlated normal draws by a Cholesky matrix
 (``MMULT(L, NORM.S.INV(RAND()) column)``) spilled over a block, a FREQUENCY histogram of the
 outcomes, portfolio sums (``SUM(MMULT(..))``, ``SUMPRODUCT(TRANSPOSE(..)*..)``), INDEX of a
 product, and the edges: errors, text and logicals inside, a singular matrix, sizes that do not
@@ -67,6 +67,8 @@ PLAIN = {
     "K30": "=SUM(MMULT(TRANSPOSE(A1:A5),D1:H5))",
     "K31": f"=COUNTA({X}EXPAND(C1:C4,5))",
     "K32": "=MDETERM(D1:E3)",                               # not square: #VALUE!
+    "K33": f"={X}SORTBY(AS1:AS5,AR1:AR5)",                   # text sorted by numbers
+    "K34": f"=INDEX({X}SORTBY(A1:A5,A1:A5,-1),1,1)",         # the largest
 }
 ARRAYS = {   # CSE blocks and spills alike (both are array formulas in the file)
     "J1": ("J1:J5", "=MMULT(D1:H5,B1:B5)"),
@@ -91,12 +93,16 @@ ARRAYS = {   # CSE blocks and spills alike (both are array formulas in the file)
     "AE1": ("AE1:AE5", "=MMULT(D1:H5,C1:C5)"),              # errors and text inside
     "AF1": ("AF1", "=SUM(MMULT(D1:H5,B1:B5))"),
     "AG1": ("AG1:AG3", "=INDEX(MMULT(D1:H5,B1:B5),2,1)"),
+    # sorted per trial by keys with ties, a logical, an error and a blank in some trials
+    "AT1": ("AT1:AU5", f"={X}SORTBY(A1:B5,AR1:AR5)"),
+    "AV1": ("AV1:AV5", f"={X}SORTBY(AS1:AS5,AR1:AR5,-1)"),
 }
 SPILL_CELLS = ("J1", "J2", "J5", "L1", "L2", "L3", "L4", "L5", "L7", "L8", "L9", "L11", "AK1", "AM3", "AL2", "M5",
                "N7", "AN1", "AP2", "AO1", "P1", "T1", "P3", "Q5", "P7", "Q9", "P11", "S12", "R11",
                "P14", "Q18", "P16", "AH1", "AJ3", "AI2", "S5", "T9", "U1", "U10", "V1", "X3",
                "W3", "Y1", "Z3", "Y5", "Z6", "AA1", "AA5", "AB1", "AD3", "AC2", "AE1", "AE3",
-               "AF1", "AG1", "AG3")
+               "AF1", "AG1", "AG3", "AT1", "AT2", "AT3", "AT4", "AT5", "AU1", "AU5", "AV1",
+               "AV2", "AV3", "AV4", "AV5")
 
 
 def workbook(path: Path) -> Model:
@@ -113,6 +119,10 @@ def workbook(path: Path) -> Model:
     ws["C2"] = "x"
     ws["C3"] = '=IF(A2>3.5,"t",A2)'
     ws["C4"] = True
+    for i, key in enumerate(["=ROUND(A1,0)", "=ROUND(A2,0)", "=IF(A3>4,TRUE,ROUND(A3,0))",
+                             "=IF(A4>5.5,NA(),ROUND(A4,0))", "=IF(A5>6,A99,ROUND(A5,0))"]):
+        ws[f"AR{i + 1}"] = key
+        ws[f"AS{i + 1}"] = "abcde"[i]
     for k, v in {"N1": -1.0, "N2": 0.0, "N3": 1.0, "N4": "=A3-4", "W5": 3.0, "W6": "x",
                  "W7": 3.0, "W8": "=A2"}.items():
         ws[k] = v
@@ -145,6 +155,9 @@ def test_matrix_and_shaping_functions_fused_and_equal_to_numpy(tmp_path):
     assert (gv[ref("S!K6")] == 3.0).all() and (gv[ref("S!K28")] == 3.0).all()
     assert (ge[ref("S!K19")] == 4).all()   # #REF!: row 6 of 5
     np.testing.assert_allclose(gv[ref("S!K18")], 1.0)
+    draws = got[2]   # the inputs A1:A5
+    np.testing.assert_array_equal(gv[ref("S!K34")],
+                                  np.max([draws[ref(f"S!A{i}")] for i in range(1, 6)], axis=0))
     # correlated draws: J1 = L11 z1 (L11 = 1), z1 is TRANSPOSE's first; the histogram
     # counts the five draws
     np.testing.assert_allclose(gv[ref("S!J1")], gv[ref("S!P1")], rtol=1e-12)

@@ -1,5 +1,5 @@
 """CUDA twins of the numba kernel's matrix runtime (:mod:`..numba._rt_matrices`: the LU
-factorization and determinant of MDETERM, MINVERSE's element, FREQUENCY's count).  Private
+factorization and determinant of MDETERM, MINVERSE's element, FREQUENCY's count, SORTBY's sorted position).  Private
 to the cupy backend: :data:`MATRIX_RUNTIME` is C++ source that the generated kernel includes
 after :data:`._rt.RUNTIME` when a line calls one of :data:`MATRIX_NAMES`.
 
@@ -104,5 +104,33 @@ MC_HD double mx_freq(const double *xv, const double *xok, double mm, const doubl
     for (long long i = 0; i < m; ++i)
         if (xok[i] != 0.0 && xv[i] > top) cnt += 1.0;
     return cnt;
+}
+
+/* SORTBY's row (from 1) sorted to position k (from 0); blanks last, ties in written order */
+MC_HD bool mx_before(const double *kr, const double *kv, long long j, long long i, bool desc) {
+    if (kr[j] == kr[i] && kv[j] == kv[i]) return j < i;
+    if (desc) return kr[j] > kr[i] || (kr[j] == kr[i] && kv[j] > kv[i]);
+    return kr[j] < kr[i] || (kr[j] == kr[i] && kv[j] < kv[i]);
+}
+
+MC_HD double mx_sort_pos(const double *kr, const double *kv, const double *kb, double nn,
+                         double kk, bool desc) {
+    const long long n = (long long)nn, k = (long long)kk;
+    long long filled = 0;
+    for (long long i = 0; i < n; ++i)
+        if (kb[i] == 0.0) ++filled;
+    for (long long i = 0; i < n; ++i) {
+        long long pos = 0;
+        if (kb[i] == 0.0) {
+            for (long long j = 0; j < n; ++j)
+                if (j != i && kb[j] == 0.0 && mx_before(kr, kv, j, i, desc)) ++pos;
+        } else {
+            pos = filled;
+            for (long long j = 0; j < i; ++j)
+                if (kb[j] != 0.0) ++pos;
+        }
+        if (pos == k) return (double)(i + 1);
+    }
+    return 0.0;
 }
 """

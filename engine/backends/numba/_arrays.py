@@ -31,7 +31,7 @@ from ._dynarrays import DynAt, is_dynamic
 from ._fits import FITS as _FITS
 from ._fits import Fit, FitLayout
 from ._index_ref import IndexAt
-from ._matrices import ARRAY_CALLS, MATAT, READERS, ArrayCallRules, has_array_call
+from ._matrices import ARRAY_CALLS, ELEMENT_CALLS, READERS, ArrayCallRules, has_array_call
 from ._offset import OffsetAt
 from ._values import NotFusable
 
@@ -135,7 +135,7 @@ class ArrayElements(FitLayout, ArrayCallRules):
             return None
         if name in ARRAY_CALLS:   # MMULT, TRANSPOSE, TAKE ... (_matrices)
             return self.array_call_shape(node)
-        if name == MATAT:   # one element of MMULT ... (_matrices)
+        if name in ELEMENT_CALLS:   # one element of MMULT ... (_matrices)
             return None
         if name in _FITS:
             shape = self.fit(node).shape
@@ -284,7 +284,7 @@ class ArrayElements(FitLayout, ArrayCallRules):
             return self._fit_at(node, 0, 0)   # a one-value result
         if node.name in ARRAY_CALLS:
             return self.array_call_at(node, 0, 0)   # a one-value result
-        if node.name == MATAT:
+        if node.name in ELEMENT_CALLS:
             return node
         args: list[ir.Node] = []
         for a in node.args:

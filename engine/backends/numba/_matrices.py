@@ -1,6 +1,6 @@
 """Array functions of a fixed shape in the fused kernel: MMULT, MINVERSE, MDETERM, MUNIT,
-TRANSPOSE, FREQUENCY, SEQUENCE and the array-shaping family (TAKE, DROP, HSTACK, VSTACK,
-CHOOSECOLS, CHOOSEROWS, TOCOL, TOROW, EXPAND, WRAPROWS, WRAPCOLS).
+TRANSPOSE, FREQUENCY, SEQUENCE, SORTBY and the array-shaping family (TAKE, DROP, HSTACK,
+VSTACK, CHOOSECOLS, CHOOSEROWS, TOCOL, TOROW, EXPAND, WRAPROWS, WRAPCOLS).
 
 The numpy reference (engine.functions.matrices, .frequency, .arrays, lookup.transpose)
 returns a Grid whose shape is fixed by the shapes of its arguments and by sizes that are one
@@ -20,7 +20,9 @@ at compile time, on placeholder cells (one distinct object per element of each a
 argument) with the sizes evaluated (they must be the same in every trial: a size that varies
 is refused, with the reason), and reads where each placeholder landed; a cell that is not a
 placeholder (#N/A padding, an error of the whole call) is that constant.  SEQUENCE's element
-k is ``start + step * k``.  MMULT's element is the row-by-column sum of products after the
+k is ``start + step * k``.  SORTBY's element is CHOOSE(the row this trial's sort puts there,
+the elements of that column), the row found per trial from the keys (numbers, logicals,
+errors, blanks last; one by array, its order the same in every trial; text keys refused).  MMULT's element is the row-by-column sum of products after the
 first error of its arguments (an element that is not a number: #VALUE!; numpy's
 ``matrices.matrix``); MINVERSE's an LU solve, MDETERM the LU determinant, FREQUENCY's a
 count (:mod:`._rt_matrices`).  Anything read as one value where numpy reads the array
@@ -30,6 +32,7 @@ refused.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -52,6 +55,7 @@ _SIZES: dict[str, tuple[int, ...]] = {
     "TAKE": (1, 2), "DROP": (1, 2), "EXPAND": (1, 2), "WRAPROWS": (1,), "WRAPCOLS": (1,),
     "TOCOL": (1, 2), "TOROW": (1, 2), "SEQUENCE": (0, 1), "MUNIT": (0,),
     "TRANSPOSE": (), "HSTACK": (), "VSTACK": (), "CHOOSEROWS": (), "CHOOSECOLS": (),
+    "SORTBY": (),   # its sort orders (arguments 2, 4 ...): see _is_size
 }
 _CHOOSE = frozenset({"CHOOSEROWS", "CHOOSECOLS"})   # every argument after the array
 SHAPING = frozenset(_SIZES)
@@ -61,9 +65,16 @@ READERS = frozenset({"SUM", "PRODUCT", "AVERAGE", "MIN", "MAX", "COUNT", "COUNTA
                      "SUMPRODUCT", "INDEX", "ROWS", "COLUMNS", "MDETERM", "VAR", "VAR.S",
                      "VARP", "VAR.P", "STDEV", "STDEV.S", "STDEVP", "STDEV.P"})
 MAX_MATRIX = 64   # MINVERSE/MDETERM of at most this many rows
-
-
+MAX_SORTED = 256   # SORTBY of at most this many rows (columns)
 MATAT = "_MATAT"   # _MATAT(call, r, c): element (r, c) of MMULT, MINVERSE or FREQUENCY
+SORTPOS = "_SORTPOS"   # _SORTPOS(sortby, k): the row (column) of SORTBY's array at sorted k
+ELEMENT_CALLS = frozenset({MATAT, SORTPOS})   # one value each, made here
+
+
+def _is_size(name: str, k: int) -> bool:
+    """Whether argument ``k`` of ``name`` fixes the result's shape (or SORTBY's order)."""
+    return k in _SIZES[name] or (name in _CHOOSE and k > 0) or (
+        name == "SORTBY" and k >= 2 and k % 2 == 0)
 
 
 def mat_at(node: ir.Call, r: int, c: int) -> ir.Call:
@@ -77,7 +88,7 @@ def has_array_call(node: ir.Node) -> bool:
     """Whether ``node`` computes one of these functions' arrays (an element taken by
     ``mat_at`` is one value)."""
     if isinstance(node, ir.Call):
-        if node.name == MATAT:
+        if node.name in ELEMENT_CALLS:
             return False
         if node.name in ARRAY_CALLS:
             return True
@@ -156,11 +167,10 @@ class ArrayCallRules:
 
         _load()
         name = node.name
-        sizes = _SIZES[name]
         args: list[Vec | Grid | None] = []
         origin = self.__dict__.setdefault("_origin", {})
         for k, a in enumerate(node.args):
-            if k in sizes or (name in _CHOOSE and k > 0):
+            if _is_size(name, k):
                 args.append(self._const_arg(a, f"{name}'s size or index"))
                 continue
             if name == "SEQUENCE":   # start, step: their values placed by _sequence_at
@@ -256,7 +266,34 @@ class ArrayCallRules:
             return _literal_ir(cell.scalar(0))
         k, pos = got
         arg = node.args[k]
+        if name == "SORTBY" and isinstance(out, Grid):
+            return self._sortby_at(node, out.shape, r, c)
         return self._single(arg) if pos is None else self._at(arg, *pos)
+
+    def _sortby_at(self, node: ir.Call, shape: tuple[int, int], r: int, c: int) -> ir.Node:
+        """SORTBY's element (r, c): CHOOSE(the row (column) sorted to r (c), that column's
+        (row's) elements), the position computed per trial by the generator."""
+        columns = self._sortby_columns(node, shape)
+        rows, cols = shape
+        count = cols if columns else rows
+        if count > MAX_SORTED:
+            raise NotFusable(f"SORTBY of {count} rows")
+        arr = node.args[0]
+        single = self.shape(arr) is None
+
+        def at(i: int, j: int) -> ir.Node:
+            return self._single(arr) if single else self._at(arr, i, j)
+
+        line = [at(r, j) for j in range(cols)] if columns else [at(i, c) for i in range(rows)]
+        k = ir.Call(SORTPOS, (node, ir.Num(float(c if columns else r))))
+        return ir.Call("CHOOSE", (k, *line))
+
+    def _sortby_columns(self, node: ir.Call, shape: tuple[int, int]) -> bool:
+        """Whether SORTBY sorts the columns (its by arrays are rows), as arrays.sortby
+        decides from their shapes."""
+        nr, nc = shape
+        br, bc = self.shape(node.args[1]) or (1, 1)
+        return not (bc == 1 and br == nr and not (br == 1 and nr != 1))
 
 
 def _sequence_at(node: ir.Call, single: Callable[[ir.Node], ir.Node], k: int) -> ir.Node:
@@ -328,6 +365,8 @@ class MatricesMixin:
             if shape is not None and node is not getattr(self, "root", None):
                 raise NotFusable(f"{name}'s array read as one value")
             return self._mx_expr(el.array_call_at(node, 0, 0))
+        if name == SORTPOS:
+            return self.mx_sort_position(node)
         if name == "MDETERM":
             if wrong_arity(node):
                 return num("0.0", str(VALUE), (0.0, 0.0))
@@ -483,6 +522,60 @@ class MatricesMixin:
             return f"b2f(({v.y} == 0.0) & ({v.e} == 0))"
         return "0.0"
 
+    def mx_sort_position(self, node: ir.Call) -> Val:
+        """_SORTPOS(SORTBY(..), k): which row (column), from 1, of SORTBY's array this trial's
+        sort puts at k (arrays._order: numbers, FALSE, TRUE, errors ascending or reversed,
+        ties in written order, blanks last); keys of text are refused."""
+        sortby, k = node.args
+        assert isinstance(sortby, ir.Call) and isinstance(k, ir.Num)
+        el = self.mx_elements()
+        shape = el.array_call_grid_shape(sortby)
+        assert shape is not None
+        columns = el._sortby_columns(sortby, shape)
+        count = shape[1] if columns else shape[0]
+        pairs = list(range(1, len(sortby.args), 2))
+        if len(pairs) != 1:
+            raise NotFusable("SORTBY by several arrays")
+        order = sortby.args[2] if len(sortby.args) > 2 else ir.Missing()
+        desc = False
+        if not isinstance(order, ir.Missing):
+            got = self.array_const(order)
+            if not isinstance(got, Vec):
+                raise NotFusable("SORTBY with an order that varies per trial")
+            x = got.scalar(0)   # else 1 (a bad order made the whole call #VALUE!)
+            desc = isinstance(x, float) and math.trunc(x) == -1
+        keys = [v for row in self._mx_cells(sortby.args[1]) for v in row]
+        if len(keys) != count:
+            raise NotFusable("SORTBY by an array of another size")
+        kr, kv, kb = (self.scratch(count) for _ in range(3))
+        ranks, vals, blanks = [], [], []
+        for v in keys:
+            if v.kind == KDYN or v.kind == "str" or (v.kind == KANY and "str" in v.kinds):
+                raise NotFusable("SORTBY by text")
+            err = v.e != "0"
+            if v.kind == KANY:
+                assert v.y is not None
+                rank = f"sel({v.y} == 1.0, 2.0, 0.0)"
+                blank = f"b2f({v.y} == 3.0)"
+                value = f"sel({v.y} == 3.0, 0.0, {v.v})"
+            else:
+                rank = "2.0" if v.kind == "bool" else "0.0"
+                blank = "1.0" if v.kind == "blank" else "0.0"
+                value = "0.0" if v.kind == "blank" else v.v
+            if err:
+                rank = f"sel({v.e} != 0, 3.0, {rank})"
+                value = f"sel({v.e} != 0, 0.0, {value})"
+                blank = f"sel({v.e} != 0, 0.0, {blank})"
+            ranks.append(rank)
+            vals.append(value)
+            blanks.append(blank)
+        self._mx_write(kr, ranks)
+        self._mx_write(kv, vals)
+        self._mx_write(kb, blanks)
+        t = self.value(f"mx_sort_pos({kr}, {kv}, {kb}, {lit(float(count))}, "
+                       f"{lit(float(k.value))}, {'True' if desc else 'False'})")
+        return num(t, "0", (1.0, float(count)))
+
     def mx_determinant(self, node: ir.Call) -> Val:
         """MDETERM: numpy's determinant of the LU factors (#VALUE! when not square)."""
         if len(node.args) != 1:
@@ -500,5 +593,5 @@ class MatricesMixin:
         return num(t, self.err(self.chain(errs, [(f"nf({t})", 0)])))
 
 
-__all__ = ["ARRAY_CALLS", "MATAT", "READERS", "ArrayCallRules", "MatricesMixin",
+__all__ = ["ARRAY_CALLS", "ELEMENT_CALLS", "MATAT", "READERS", "ArrayCallRules", "MatricesMixin",
            "has_array_call", "mat_at"]

@@ -15,7 +15,7 @@ import math
 
 from numba import njit
 
-KERNEL_NAMES = ("mx_lu", "mx_inv_at", "mx_freq")
+KERNEL_NAMES = ("mx_lu", "mx_inv_at", "mx_freq", "mx_sort_pos")
 
 _jit = njit(nogil=True, cache=True)
 
@@ -126,4 +126,39 @@ def mx_freq(xv, xok, m, bv, bok, k, r):
     return cnt
 
 
-__all__ = ["KERNEL_NAMES", "mx_freq", "mx_inv_at", "mx_lu"]
+@_jit
+def _before(kr, kv, j, i, desc):
+    """Whether key j sorts before key i (ties: the one written first)."""
+    if kr[j] == kr[i] and kv[j] == kv[i]:
+        return j < i
+    if desc:
+        return kr[j] > kr[i] or (kr[j] == kr[i] and kv[j] > kv[i])
+    return kr[j] < kr[i] or (kr[j] == kr[i] and kv[j] < kv[i])
+
+
+@_jit
+def mx_sort_pos(kr, kv, kb, n, k, desc):
+    """SORTBY's row (from 1) sorted to position k (from 0) by keys (kind rank, value),
+    ascending or descending, ties in written order, blanks (kb) last in written order."""
+    n, k = int(n), int(k)
+    filled = 0
+    for i in range(n):
+        if kb[i] == 0.0:
+            filled += 1
+    for i in range(n):
+        pos = 0
+        if kb[i] == 0.0:
+            for j in range(n):
+                if j != i and kb[j] == 0.0 and _before(kr, kv, j, i, desc):
+                    pos += 1
+        else:
+            pos = filled
+            for j in range(i):
+                if kb[j] != 0.0:
+                    pos += 1
+        if pos == k:
+            return float(i + 1)
+    return 0.0
+
+
+__all__ = ["KERNEL_NAMES", "mx_freq", "mx_inv_at", "mx_lu", "mx_sort_pos"]
