@@ -278,6 +278,8 @@ class IndexMixin:
     def _index_source(self, src: ir.Node) -> tuple[list[list[Val]], ir.Area | None]:
         if isinstance(src, ir.Ref):
             return [[self.operand(src.cell)]], None
+        if isinstance(src, ir.Err | ir.Num | ir.Str | ir.Bool):   # lookup._grid: one cell
+            return [[self.expr(src)]], None
         if isinstance(src, ir.Area):
             self.area_cells(src)   # the size limit
             sheet = self.model.workbook.sheets.get(src.sheet)

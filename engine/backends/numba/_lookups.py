@@ -118,6 +118,8 @@ class LookupsMixin(IndexMixin, ArgsMixin):
         """The cells of a one-row or one-column range argument."""
         if isinstance(node, ir.Ref):
             return [self.operand(node.cell)]
+        if isinstance(node, ir.Err | ir.Num | ir.Str | ir.Bool):   # lookup._grid: one cell
+            return [self.expr(node)]
         if not isinstance(node, ir.Area) or min(node.shape) != 1:
             raise NotFusable(f"{what} over something other than one row or column")
         return [self.operand(c) for c in self.area_cells(node)]
