@@ -304,9 +304,9 @@ def test_cuda_twin_reads_text_as_the_reference(tmp_path):
 def test_formulas_and_criteria_run_in_the_cuda_kernel_as_numpy(tmp_path):
     from tests.test_backend_cupy import CXX, NVCC, HostCudaBackend, _nvcc_ptx
 
-    cells = {**FORMULAS, **{k: v for k, v in CRITERIA.items() if k != "C12"}}
+    cells = {**FORMULAS, **{k: v for k, v in CRITERIA.items() if k != "C12"}, **AGGREGATES}
     model = Model.from_cells({f"Sheet1!{k}": v for k, v in cells.items()})
-    job = job_for(model, INPUTS, [f"Sheet1!{k}" for k in cells if k[0] in "BC"],
+    job = job_for(model, INPUTS, [f"Sheet1!{k}" for k in cells if k[0] in "BCH"],
                   trials=TRIALS)
     source = HostCudaBackend.source_of(job)
     assert "dnum(" in source and "dnumbervalue(" in source
