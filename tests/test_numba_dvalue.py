@@ -317,3 +317,32 @@ def test_formulas_and_criteria_run_in_the_cuda_kernel_as_numpy(tmp_path):
     host = HostCudaBackend(tmp_path)
     assert host.cpu_reason(job) is None
     assert_same(job, run(host, job, 300), run(NumpyBackend(), job, TRIALS))
+
+
+def test_dates_as_text_in_a_1904_workbook(backend, tmp_path):
+    """Date text made per trial reads as a serial of the workbook's date system."""
+    import openpyxl
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904
+
+    cells = {"B1": '=VALUE(ROUND(A1,0)&"/"&ROUND(A2,0)&"/2024 9 am")',
+             "B2": '=DATEVALUE("Jan "&ROUND(A1*10,0)&", 2024")',
+             "B3": '=(ROUND(A1,0)&"/5/2024")+0', "B4": '=YEAR(ROUND(A1,0)&"/5/1904")',
+             "B5": '=COUNTIF(C1:C3,"<"&ROUND(A1,0)&"/5/2024")'}
+    wb = openpyxl.Workbook()
+    wb.epoch = CALENDAR_MAC_1904
+    ws = wb.active
+    ws.title = "Sheet1"
+    for k, v in {"A1": 1.0, "A2": 2.0, "C1": 43000.0, "C2": 43834.0, "C3": "x", **cells}.items():
+        ws[k] = v
+    wb.save(tmp_path / "mac.xlsx")
+    model = Model.open(tmp_path / "mac.xlsx")
+    assert model.workbook.date1904
+    job = job_for(model, INPUTS, [f"Sheet1!{k}" for k in cells], trials=TRIALS)
+    assert fused_report(job, backend) == {"Sheet1!B5": "COUNTIF with a criterion made per "
+                                          "trial other than an operator and a number"}
+    got, want = run(backend, job, 200), run(NumpyBackend(), job, TRIALS)
+    assert_same(job, got, want)
+    b3 = want[0][model.ref("Sheet1!B3")]
+    # m/5/2024 in the 1904 system: 45296 - 1462 for January (Excel's DATE(2024,1,5))
+    assert set(b3[want[1][model.ref("Sheet1!B3")] == 0]) == {43834.0, 43865.0, 43894.0,
+                                                             43925.0}
