@@ -69,6 +69,8 @@ PLAIN = {
     "K32": "=MDETERM(D1:E3)",                               # not square: #VALUE!
     "K33": f"={X}SORTBY(AS1:AS5,AR1:AR5)",                   # text sorted by numbers
     "K34": f"=INDEX({X}SORTBY(A1:A5,A1:A5,-1),1,1)",         # the largest
+    "K35": "=INDEX(MMULT(D1:H5,B1:B5),ROUND(A1,0))",          # a position per trial
+    "K36": "=INDEX(TRANSPOSE(C1:C5),ROUND(A3-1.5,0))",        # text, errors: #REF! past
 }
 ARRAYS = {   # CSE blocks and spills alike (both are array formulas in the file)
     "J1": ("J1:J5", "=MMULT(D1:H5,B1:B5)"),

@@ -34,12 +34,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ... import ir
-from ...values import VALUE, ExcelError, Grid, Kind, Vec
+from ...values import REF, VALUE, ExcelError, Grid, Kind, Vec
 from ._values import KANY, KDYN, KNUM, MAX_AREA_CELLS, NotFusable, Val, lit, num
 
 if TYPE_CHECKING:
@@ -326,6 +327,8 @@ class MatricesMixin:
         def is_constant(self, node: ir.Node) -> bool: ...
         def static_flag(self, node: ir.Node) -> bool | None: ...
         def in_range(self, v: Val, name: str) -> Val: ...
+        def fn_choose(self, node: ir.Call) -> Val: ...
+        override: dict[int, Val]
 
     def mx_elements(self, root: ir.Node | None = None):   # -> ArrayElements
         """An ArrayElements that evaluates constant sizes with this generator."""
@@ -424,11 +427,10 @@ class MatricesMixin:
             raise NotFusable("INDEX with a wrong number of arguments")
         pos = [self.array_const(a) if not isinstance(a, ir.Missing) else None
                for a in node.args[1:]]
+        rows, cols = shape
         if any(p is None and not isinstance(a, ir.Missing)
                for p, a in zip(pos, node.args[1:], strict=True)):
-            raise NotFusable(f"INDEX of a {inner.name} result at a position that varies per "
-                             "trial")
-        rows, cols = shape
+            return self._mx_index_varying(node, inner, rows, cols)
         origin: dict[int, tuple[int, int]] = {}
         cells = [[Vec(Kind.NUM, np.zeros(1)) for _ in range(cols)] for _ in range(rows)]
         for i, row in enumerate(cells):
@@ -441,6 +443,44 @@ class MatricesMixin:
         if at is None:
             return self._mx_expr(_literal_ir(got.scalar(0)))
         return self._mx_expr(el.array_call_at(inner, *at))
+
+    def _mx_index_varying(self, node: ir.Call, inner: ir.Call, rows: int, cols: int) -> Val:
+        """INDEX(array, row[, column]) with a position that varies per trial, at least 1 in
+        every trial (lookup._index: the row's error, the column's, then #REF! past the
+        array; the element picked as CHOOSE picks it)."""
+        args = list(node.args[1:])
+        if any(isinstance(a, ir.Missing) for a in args):
+            raise NotFusable(f"INDEX of a {inner.name} result with an empty position")
+        if len(args) == 1:
+            if rows > 1 and cols > 1:
+                raise NotFusable(f"INDEX of a two-dimensional {inner.name} result without a "
+                                 "column")
+            if rows == 1:   # a position along the row
+                args = [ir.Num(1.0), args[0]]
+            else:
+                args = [args[0], ir.Num(1.0)]
+        r, c = self.number(args[0]), self.number(args[1])
+        if not all(p.bounded and p.lo >= 1.0 for p in (r, c)):
+            raise NotFusable(f"INDEX of a {inner.name} result at a position that may be 0 or "
+                             "negative")
+        ri = self.value(f"np.trunc({r.v})")
+        ci = self.value(f"np.trunc({c.v})")
+        bad = self.value(f"({ri} > {lit(float(rows))}) | ({ci} > {lit(float(cols))})")
+        err = self.err(self.chain([r.e, c.e], [(bad, REF)]))
+        k = self.value(f"sel({bad}, 1.0, ({ri} - 1.0) * {lit(float(cols))} + {ci})")
+        el = self.mx_elements()
+        key = ir.Num(1.0)   # stands for k (its Val given by override)
+        pick = ir.Call("CHOOSE", (key, *(el.array_call_at(inner, i, j) for i in range(rows)
+                                         for j in range(cols))))
+        self.array_ir.extend([key, pick])
+        self.override[id(key)] = num(k, "0", (1.0, float(rows * cols)))
+        try:
+            got = self.fn_choose(pick)   # not folded: the key is not a constant
+        finally:
+            self.override.pop(id(key), None)
+        if got.kind == KDYN:
+            raise NotFusable("INDEX of text made per trial")
+        return replace(got, e=self.err(self.chain([err, got.e])))
 
     # ------------------------------------------------------------ computed elements
     def _mx_cells(self, node: ir.Node) -> list[list[Val]]:
