@@ -71,6 +71,8 @@ PLAIN = {
     "K34": f"=INDEX({X}SORTBY(A1:A5,A1:A5,-1),1,1)",         # the largest
     "K35": "=INDEX(MMULT(D1:H5,B1:B5),ROUND(A1,0))",          # a position per trial
     "K36": "=INDEX(TRANSPOSE(C1:C5),ROUND(A3-1.5,0))",        # text, errors: #REF! past
+    "K37": "=IFERROR(MMULT(D1:H5,C1:C5),-7)",                 # an operation on the array:
+    "K38": "=B1:B3+TRANSPOSE(C1:C3)",                         # the top-left element
 }
 ARRAYS = {   # CSE blocks and spills alike (both are array formulas in the file)
     "J1": ("J1:J5", "=MMULT(D1:H5,B1:B5)"),

@@ -355,6 +355,13 @@ class MatricesMixin:
     # ------------------------------------------------------------ entry (Generator.expr)
     def matrix_call(self, node: ir.Node) -> Val | None:
         """``node``'s value where it is (or reads whole) one of these functions, else None."""
+        if node is getattr(self, "root", None) and isinstance(node, ir.Call | ir.Unary |
+                                                              ir.Binary) \
+                and not (isinstance(node, ir.Call) and node.name in ARRAY_CALLS) \
+                and has_array_call(node):
+            el = self.mx_elements()
+            if el.shape(node) is not None:   # a plain cell: the top-left of numpy's Grid
+                return self._mx_expr(el.element(node, 0, 0))
         if not isinstance(node, ir.Call):
             return None
         name = node.name
