@@ -73,6 +73,7 @@ PLAIN = {
     "K36": "=INDEX(TRANSPOSE(C1:C5),ROUND(A3-1.5,0))",        # text, errors: #REF! past
     "K37": "=IFERROR(MMULT(D1:H5,C1:C5),-7)",                 # an operation on the array:
     "K38": "=B1:B3+TRANSPOSE(C1:C3)",                         # the top-left element
+    "K39": f"={X}SEQUENCE(ROUND(A1-2,0),2,C1,0.5)",           # a size per trial: its top-left
 }
 ARRAYS = {   # CSE blocks and spills alike (both are array formulas in the file)
     "J1": ("J1:J5", "=MMULT(D1:H5,B1:B5)"),

@@ -371,6 +371,11 @@ class MatricesMixin:
             return self.mat_at(inner, int(r.value), int(c.value))
         if name in ARRAY_CALLS:
             el = self.mx_elements()
+            if name == "SEQUENCE" and node is getattr(self, "root", None) and \
+                    not wrong_arity(node) and any(
+                        not isinstance(a, ir.Missing) and self.array_const(a) is None
+                        for a in node.args[:2]):
+                return self._sequence_top_left(node)
             shape = el.array_call_shape(node)
             if shape is not None and node is not getattr(self, "root", None):
                 raise NotFusable(f"{name}'s array read as one value")
@@ -391,6 +396,19 @@ class MatricesMixin:
         if name == "INDEX":
             return self._mx_index(node)
         return None
+
+    def _sequence_top_left(self, node: ir.Call) -> Val:
+        """A plain cell's SEQUENCE whose size varies per trial: the top-left of the trial's
+        Grid (numpy computes each group of trials of one size on its own), start + step * 0
+        after the rows' error, the columns', #VALUE! (#CALC!) for a size below 1, then
+        start's and step's errors."""
+        args = [*node.args, ir.Missing(), ir.Missing(), ir.Missing()]
+        rows, cols = self.number(args[0]), self.number(args[1], 1.0)
+        bad = self.value(f"(np.trunc({rows.v}) < 1.0) | (np.trunc({cols.v}) < 1.0)")
+        size = self.err(self.chain([rows.e, cols.e], [(bad, VALUE)]))
+        start, step = self.number(args[2], 1.0), self.number(args[3], 1.0)
+        v = self.value(f"{start.v} + {step.v} * 0.0")
+        return num(v, self.err(self.chain([size, start.e, step.e], [(f"nf({v})", 0)])))
 
     def _mx_expr(self, item: ir.Node) -> Val:
         self.array_ir.append(item)   # constants are keyed by the id of their node
