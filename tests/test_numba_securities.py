@@ -41,7 +41,7 @@ FORMULAS = {
     "B24": "=PRICE(C1,C2,0.05,0.04,100,A1>2)+COUPDAYS(C1,C2,2,C5+A2)",
     "B25": "=IFERROR(YIELD(C1,C2,0.05,A2*40,100,4,0),-1)+PRICE(C1,C1+A1*20,0.07,A2,100,1)",
 }
-TRIALS = 2_000
+TRIALS = 800
 
 
 def _job(trials: int = TRIALS, date1904: bool = False, only: tuple[str, ...] = ()):
@@ -74,7 +74,7 @@ def test_securities_are_fused_and_equal_numpy(backend):
     job = _job()
     assert fused_report(job, backend) == {}
     want = run(NumpyBackend(), job, TRIALS)
-    assert_same(job, run(backend, job, 700), want)
+    assert_same(job, run(backend, job, 300), want)
     for c in job.program.outputs:
         if c.row not in (23, 24):
             assert (want[1][c] == 0).any(), c          # numbers in some trials
