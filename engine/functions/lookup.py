@@ -465,11 +465,14 @@ def _index(array: Arg, row: Any, col: Any, area: Any) -> Vec | Grid:
     c = np.broadcast_to(ci, (n,)).astype(np.intp)
     r = np.where((r == 0) & (rows == 1), 1, r)
     c = np.where((c == 0) & (cols == 1), 1, c)
-    # a whole column (row 0) or row (column 0) picked per trial: an array of gathered cells
-    if (r == 0).all() and (c > 0).all():
+    # a whole column (row 0) or row (column 0) picked per trial: an array of gathered cells;
+    # a trial whose position is an error gets its error there (its data is 0: it must not
+    # make the other trials of its chunk #VALUE!)
+    bad = np.zeros(n, bool) if err is None else np.broadcast_to(err != 0, (n,))
+    if not bad.all() and ((r == 0) | bad).all() and ((c > 0) | bad).all():
         pick = np.clip(c - 1, 0, cols - 1)
         return Grid([[gather(line, pick, err)] for line in g.cells])
-    if (c == 0).all() and (r > 0).all():
+    if not bad.all() and ((c == 0) | bad).all() and ((r > 0) | bad).all():
         pick = np.clip(r - 1, 0, rows - 1)
         return Grid([[gather([line[j] for line in g.cells], pick, err) for j in range(cols)]])
     err = first_error(err, _flag((r == 0) | (c == 0), VALUE))

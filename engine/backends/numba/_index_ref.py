@@ -18,9 +18,11 @@ The kernel decides the last rule from the positions' bounds: a position that is 
 trial (0 is constant, or its bounds lie within (-1, 1)) beside one that is at least 1 in
 every trial (and never an error) is a whole column or row; otherwise each 0 is #VALUE! in
 its trial.  numpy decides it per chunk of trials, so the two differ only in a chunk where a
-position that may be 0 or not happens to be 0 in every trial (probability p^n for n trials),
-and where a position may be an error beside a whole row or column (numpy's data at an error
-trial decides): that case is not fused.
+position that may be 0 or not happens to be 0 in every trial (probability p^n for n trials).
+A position that is an error in some trials beside a whole row or column is that row or
+column where it is not an error, its error where it is (numpy since session 24: an error
+trial no longer turns its chunk's other trials #VALUE!); beside a position that may be 0 or
+not it is not fused (numpy's data at an error trial, 0, decides the chunk).
 
 Where the result is a block (several cells), what reads it decides the value:
 
@@ -80,14 +82,19 @@ class _Pos:
     lo: float
     hi: float
     constant: bool
+    ok: tuple[float, float] | None = None   # the bounds of the error-free trials' values
 
-    def zero(self, n: int) -> bool:
-        """0 in every trial (after numpy's 0 -> 1 on a dimension of one)."""
-        return n > 1 and self.e == "0" and self.lo == self.hi == 0.0
+    def zero(self, n: int, errors: bool = False) -> bool:
+        """0 in every trial (after numpy's 0 -> 1 on a dimension of one); ``errors``: in
+        every trial where it is not an error."""
+        lo, hi = self.ok if errors and self.ok is not None else (self.lo, self.hi)
+        return n > 1 and (errors or self.e == "0") and lo == hi == 0.0
 
-    def positive(self, n: int) -> bool:
-        """At least 1 in every trial (after numpy's 0 -> 1 on a dimension of one)."""
-        return self.e == "0" and (self.lo >= 1.0 or (n == 1 and self.lo >= 0.0))
+    def positive(self, n: int, errors: bool = False) -> bool:
+        """At least 1 in every trial (after numpy's 0 -> 1 on a dimension of one);
+        ``errors``: in every trial where it is not an error."""
+        lo = self.ok[0] if errors and self.ok is not None else self.lo
+        return (errors or self.e == "0") and (lo >= 1.0 or (n == 1 and lo >= 0.0))
 
 
 @dataclass(frozen=True)
@@ -268,6 +275,12 @@ class IndexMixin:
             return _Index(cells, area, r, c, "col", (rows, 1))
         if c.zero(cols) and r.positive(rows):
             return _Index(cells, area, r, c, "row", (1, cols))
+        # a whole column (row) where the positions are not errors, their error elsewhere
+        # (lookup._index: an error trial does not decide the chunk's shape)
+        if r.zero(rows, True) and c.positive(cols, True):
+            return _Index(cells, area, r, c, "col", (rows, 1))
+        if c.zero(cols, True) and r.positive(rows, True):
+            return _Index(cells, area, r, c, "row", (1, cols))
         if (r.e != "0" and (c.lo <= 0.0 <= c.hi or c.e != "0")) or (
                 c.e != "0" and r.lo <= 0.0 <= r.hi):
             # numpy's data at an error trial decides whether a chunk is a whole row/column
@@ -307,10 +320,11 @@ class IndexMixin:
             t = lit(float(lo))
         else:
             t = self.value(f"np.trunc({v.v})")
+        ok = (float(lo), float(hi))
         if v.e != "0":   # numpy's data at an error trial: 0
             t = self.value(f"sel({v.e} != 0, 0.0, {t})")
             lo, hi = min(lo, 0.0), max(hi, 0.0)
-        return _Pos(t, v.e, float(lo), float(hi), constant)
+        return _Pos(t, v.e, float(lo), float(hi), constant, ok)
 
     def _index_block(self, cells: list[list[Val]], area: ir.Area | None, r: _Pos,
                      c: _Pos) -> _Index:
