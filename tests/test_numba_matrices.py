@@ -74,6 +74,9 @@ PLAIN = {
     "K37": "=IFERROR(MMULT(D1:H5,C1:C5),-7)",                 # an operation on the array:
     "K38": "=B1:B3+TRANSPOSE(C1:C3)",                         # the top-left element
     "K39": f"={X}SEQUENCE(ROUND(A1-2,0),2,C1,0.5)",           # a size per trial: its top-left
+    "K40": f"=SUM({X}TOCOL(A1:B8,1))",                       # blanks skipped (never kept)
+    "K41": f"=COUNTA({X}TOCOL(AX1:AY4,3))",                  # and errors
+    "K42": f"=COLUMNS({X}TOROW(AX1:AY4,2,TRUE))",
 }
 ARRAYS = {   # CSE blocks and spills alike (both are array formulas in the file)
     "J1": ("J1:J5", "=MMULT(D1:H5,B1:B5)"),
@@ -101,13 +104,15 @@ ARRAYS = {   # CSE blocks and spills alike (both are array formulas in the file)
     # sorted per trial by keys with ties, a logical, an error and a blank in some trials
     "AT1": ("AT1:AU5", f"={X}SORTBY(A1:B5,AR1:AR5)"),
     "AV1": ("AV1:AV5", f"={X}SORTBY(AS1:AS5,AR1:AR5,-1)"),
+    # TOCOL ignoring the blanks of cells that are blank (or an error) in every trial
+    "AZ1": ("AZ1:AZ4", f"={X}TOCOL(AX1:AY4,1)"),
 }
 SPILL_CELLS = ("J1", "J2", "J5", "L1", "L2", "L3", "L4", "L5", "L7", "L8", "L9", "L11", "AK1", "AM3", "AL2", "M5",
                "N7", "AN1", "AP2", "AO1", "P1", "T1", "P3", "Q5", "P7", "Q9", "P11", "S12", "R11",
                "P14", "Q18", "P16", "AH1", "AJ3", "AI2", "S5", "T9", "U1", "U10", "V1", "X3",
                "W3", "Y1", "Z3", "Y5", "Z6", "AA1", "AA5", "AB1", "AD3", "AC2", "AE1", "AE3",
                "AF1", "AG1", "AG3", "AT1", "AT2", "AT3", "AT4", "AT5", "AU1", "AU5", "AV1",
-               "AV2", "AV3", "AV4", "AV5")
+               "AV2", "AV3", "AV4", "AV5", "AZ1", "AZ2", "AZ3", "AZ4")
 
 
 def workbook(path: Path) -> Model:
@@ -128,6 +133,8 @@ def workbook(path: Path) -> Model:
                              "=IF(A4>5.5,NA(),ROUND(A4,0))", "=IF(A5>6,A99,ROUND(A5,0))"]):
         ws[f"AR{i + 1}"] = key
         ws[f"AS{i + 1}"] = "abcde"[i]
+    for k, v in {"AX1": "=NA()", "AY1": "t", "AX3": "=A1", "AY3": "=1/0"}.items():
+        ws[k] = v
     for k, v in {"N1": -1.0, "N2": 0.0, "N3": 1.0, "N4": "=A3-4", "W5": 3.0, "W6": "x",
                  "W7": 3.0, "W8": "=A2"}.items():
         ws[k] = v

@@ -41,7 +41,19 @@ import numpy as np
 
 from ... import ir
 from ...values import REF, VALUE, ExcelError, Grid, Kind, Vec
-from ._values import KANY, KDYN, KNUM, MAX_AREA_CELLS, NotFusable, Val, lit, num
+from ._values import (
+    KANY,
+    KBLANK,
+    KBOOL,
+    KDYN,
+    KNUM,
+    KSTR,
+    MAX_AREA_CELLS,
+    NotFusable,
+    Val,
+    lit,
+    num,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -196,14 +208,12 @@ class ArrayCallRules:
             args.append(Grid(cells))   # type: ignore[arg-type]
         while args and args[-1] is None:
             args.pop()
-        if name == "TOCOL" or name == "TOROW":
-            how = args[1] if len(args) > 1 else None
-            if how is not None and not (isinstance(how, Vec) and how.kind == Kind.NUM
-                                        and float(how.data[0]) == 0.0):
-                raise NotFusable(f"{name} ignoring blanks or errors (the cells kept may vary "
-                                 "per trial)")
         try:
-            out = FUNCTIONS[name].impl(*args)
+            out = self._flatten_kept(node, args) if name in ("TOCOL", "TOROW") else None
+            if out is None:
+                out = FUNCTIONS[name].impl(*args)
+        except NotFusable:
+            raise
         except Exception as exc:  # noqa: BLE001 - a wrong number of arguments ...: numpy's
             raise NotFusable(f"{name} failed on its shape: {exc}") from exc   # own answer
         if isinstance(out, Grid):
@@ -213,6 +223,44 @@ class ArrayCallRules:
                 raise NotFusable(f"{name} with an empty result")
         memo[id(node)] = (node, out)
         return out
+
+    def _flatten_kept(self, node: ir.Call, args: list) -> Grid | None:
+        """TOCOL/TOROW ignoring blanks (1), errors (2) or both (3): the cells kept, in
+        order, where each cell is blank, an error or a value in every trial (arrays._flatten
+        with cells of one status); None where nothing is ignored (numpy's own function)."""
+        how = args[1] if len(args) > 1 else None
+        if how is None or not isinstance(how, Vec) or how.kind != Kind.NUM or \
+                float(how.data[0]) not in (1.0, 2.0, 3.0) or len(args) < 1 or \
+                not isinstance(args[0], Grid):
+            return None
+        ignore = int(how.data[0])
+        gen = getattr(getattr(self, "const", None), "__self__", None)
+        status = getattr(gen, "mx_status", None)
+        if status is None:
+            raise NotFusable(f"{node.name} ignoring blanks or errors here")
+        by_col = args[2] if len(args) > 2 else None
+        if by_col is not None and not (isinstance(by_col, Vec) and by_col.err is None):
+            return None   # numpy's answer (an error)
+        g = args[0]
+        cells = [c for col in zip(*g.cells, strict=True) for c in col] \
+            if by_col is not None and bool(by_col.data[0]) else [c for row in g.cells
+                                                                  for c in row]
+        origin = self.__dict__["_origin"]
+        kept = []
+        for cell in cells:
+            k, pos = origin[id(cell)]
+            arg = node.args[k]
+            item = self._single(arg) if pos is None else self._at(arg, *pos)
+            blank, error = status(item)
+            if (ignore & 1 and blank is None) or (ignore & 2 and error is None):
+                raise NotFusable(f"{node.name} ignoring blanks or errors of cells that may be "
+                                 "blank or an error in some trials only")
+            if (ignore & 1 and blank) or (ignore & 2 and error):
+                continue
+            kept.append(cell)
+        if not kept:
+            return None   # numpy's #CALC! (#VALUE!)
+        return Grid([[c] for c in kept] if node.name == "TOCOL" else [kept])
 
     def array_call_grid_shape(self, node: ir.Call) -> tuple[int, int] | None:
         """The shape of the Grid numpy returns (1 x 1 kept), None for one value."""
@@ -396,6 +444,21 @@ class MatricesMixin:
         if name == "INDEX":
             return self._mx_index(node)
         return None
+
+    def mx_status(self, item: ir.Node) -> tuple[bool | None, bool | None]:
+        """(blank and not an error, an error) of an element in every trial, None where that
+        may change between trials (or it is not a cell or a literal): what TOCOL/TOROW
+        ignore.  Read without making lines (it is asked while shapes are worked out)."""
+        if not isinstance(item, ir.Ref | ir.Num | ir.Str | ir.Bool | ir.Err | ir.Missing):
+            return None, None
+        self.array_ir.append(item)
+        v = self.expr(item)
+        # an error: a literal code, or a constant's (q<k>: a constant error)
+        error = False if v.e == "0" else True if v.e.isdigit() or (
+            v.e[:1] == "q" and v.e[1:].isdigit()) else None
+        if v.kind == KBLANK:
+            return (None if error is None else not error), error
+        return (False if v.kind in (KNUM, KBOOL, KSTR) else None), error
 
     def _sequence_top_left(self, node: ir.Call) -> Val:
         """A plain cell's SEQUENCE whose size varies per trial: the top-left of the trial's
