@@ -193,16 +193,30 @@ class MathFunctionsMixin(ArgsMixin):
             if isinstance(a, ir.Missing):   # an empty argument is a blank: #VALUE!
                 errs.append(str(VALUE))
                 continue
-            cells = self.items(ir.Call(node.name, (a,)))
+            if isinstance(a, ir.Area):   # a cell of varying type is read per trial below
+                cells = [(self.operand(c), True) for c in self.area_cells(a)]
+            else:
+                cells = self.items(ir.Call(node.name, (a,)))
             for v, from_ref in cells:
                 if v.kind == KANY:
-                    raise NotFusable(f"{node.name} over a cell whose type varies per trial")
+                    w = self.by_kind(v, lambda x, r=from_ref: self._mf_whole_value(x, r))
+                    errs.append(w.e)
+                    vals.append(w.v)
+                    continue
                 errs.append(v.e)
                 if v.kind in (KBOOL, KBLANK) or (from_ref and v.kind == KSTR):
                     errs.append(str(VALUE))
                     continue
                 vals.append(v.v)
         return vals, errs
+
+    def _mf_whole_value(self, x: Val, from_ref: bool) -> Val:
+        """One kind of a cell of varying type as whole_numbers reads it (0 where #VALUE!)."""
+        if x.kind in (KBOOL, KBLANK) or (from_ref and x.kind == KSTR):
+            return num("0.0", self.err(self.chain([x.e, str(VALUE)])), (0.0, 0.0))
+        if x.kind == KSTR:
+            return self.date_value(x, False)
+        return x
 
     def _mf_fold_whole(self, node: ir.Call, how: str) -> Val:
         vals, errs = self._mf_whole_numbers(node)
@@ -496,8 +510,8 @@ class MathFunctionsMixin(ArgsMixin):
             cells = [self.expr(s)]
         errs, acc = [p.e], "1.0"
         for c in cells:
-            if c.kind == KANY:
-                raise NotFusable("FVSCHEDULE over a cell whose type varies per trial")
+            if c.kind == KANY:   # rates._scalars.coerce per trial: blank 0, a logical #VALUE!
+                c = self.date_value(c, True, dates=False)
             errs.append(c.e)
             if c.kind in (KBOOL, KSTR):
                 errs.append(str(VALUE))
