@@ -41,6 +41,7 @@ class DatabaseMixin:
     if TYPE_CHECKING:  # provided by the Generator this is mixed into
         cell: Any
         env: Any
+        array_ir: list[object]   # IR made here, kept alive (memos are keyed by node id)
 
         def value(self, expr: str) -> str: ...
         def err(self, expr: str) -> str: ...
@@ -54,6 +55,7 @@ class DatabaseMixin:
     def _db_constant(self, node: ir.Node, what: str) -> Vec | Grid:
         from ...compiler import compile_formula
 
+        self.array_ir.append(node)
         if not self.is_constant(node):
             raise NotFusable(f"a database function whose {what} varies per trial")
         compiled, info = compile_formula(node, self.cell)
@@ -69,6 +71,7 @@ class DatabaseMixin:
         from ._text import _VaryingNumber
 
         node = ir.Ref(cell)
+        self.array_ir.append(node)
         if self.is_constant(node):
             got = self._db_constant(node, "criteria")
             cond = _condition(got) if isinstance(got, Vec) else None
@@ -146,6 +149,7 @@ class DatabaseMixin:
         cells = picked or [BLANK]
         fn: Callable[[ir.Call], Val] = getattr(self, "fn_" + name.lower().replace(".", "_"))
         node = ir.Call(name, ())
+        self.array_ir.append(node)
         inst: dict[str, Any] = self.__dict__
         inst["items"] = lambda _n, omitted_zero=False: [(self.in_range(v, name), True)
                                                         for v in cells]
