@@ -72,6 +72,7 @@ FORMULAS: dict[str, str] = {
     "I4": "=KURT(C1,C3,D1,D2)", "I5": "=TRIMMEAN(D1:D10,A1/10)", "I6": "=TRIMMEAN(C1:C9,0.4)",
     "I7": "=MODE(E1:E7)", "I8": "=MODE.SNGL(E1:E7,C1,D6)", "I9": "=SKEW(C1:C3)",
     "I10": "=TRIMMEAN(C1:C3,A2/2-0.5)",
+    "I11": "=PERCENTRANK(C1:C9,A1)", "I12": "=PERCENTRANK.EXC(C1:D9,D2,2)",
     # direct arguments: IF of cells read as a reference (text, logicals, blank skipped),
     # text typed as an argument read as a number, COUNT of direct text
     "J1": "=STDEV(IF(A1>2,C5,D1),IF(A2>1,D6,C7),D2)", "J2": "=PRODUCT(IF(A1>1,C5,D1))",

@@ -36,7 +36,8 @@ MASKED = frozenset({"MIN", "MAX", "AVERAGE", "VAR", "VAR.S", "VARP", "VAR.P", "S
                     "PERCENTILE.EXC", "LARGE", "SMALL", "QUARTILE", "QUARTILE.INC",
                     "QUARTILE.EXC", "PRODUCT", "AVERAGEA", "MINA", "MAXA", "VARA", "VARPA",
                     "STDEVA", "STDEVPA", "AVEDEV", "DEVSQ", "GEOMEAN", "HARMEAN", "KURT",
-                    "SKEW", "SKEW.P", "TRIMMEAN", "MODE", "MODE.SNGL", "NPV"})
+                    "SKEW", "SKEW.P", "TRIMMEAN", "MODE", "MODE.SNGL", "NPV", "PERCENTRANK",
+                    "PERCENTRANK.INC", "PERCENTRANK.EXC"})
 BLANK_CELL = Val("0.0", "0", KBLANK, 0.0, 0.0)
 # aggregates that count text of a range as 0 and its logicals as 0/1 (numeric_columns'
 # text_in_refs/bools_in_refs)

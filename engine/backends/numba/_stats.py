@@ -168,12 +168,23 @@ class StatsMixin(ArgsMixin):
         if cnt == 0:
             return num("0.0", self.err(self.chain([x.e, d.e, arr_e], [
                 (f"(np.trunc({d.v}) < 1.0)", NUM), ("True", 7)])), (0.0, 0.0))
-        z = self._sorted_copy(vals)
-        r = self.value(f"pct_rank({z}, {cnt}, {x.v}, {lit(1.0 if exc else 0.0)})")
+        if any(v.kind == KANY for v in vals):   # this trial's numbers packed, as the others
+            z = self.scratch(cnt)
+            m = "0.0"
+            for v in vals:
+                self.lines.append(f"{z}[int({m})] = {v.v}")
+                p = self.present(v)
+                m = self.value(f"{m} + 1.0" if p is None else f"{m} + b2f({p})")
+            n = self.value(f"max(int({m}), 1)")
+            r = self.value(f"pct_rank({z}, {n}, {x.v}, {lit(1.0 if exc else 0.0)})")
+            outside = f"({m} == 0.0) | ({x.v} < {z}[0]) | ({x.v} > {z}[{n} - 1])"
+        else:
+            z = self._sorted_copy(vals)
+            r = self.value(f"pct_rank({z}, {cnt}, {x.v}, {lit(1.0 if exc else 0.0)})")
+            outside = f"({x.v} < {z}[0]) | ({x.v} > {z}[{cnt - 1}])"
         dt = self.value(f"np.trunc({d.v})")
         small = self.value(f"{dt} < 1.0")
         out = self.value(f"excel_round({r}, sel({dt} >= 1.0, {dt}, 0.0), 2)")
-        outside = f"({x.v} < {z}[0]) | ({x.v} > {z}[{cnt - 1}])"
         e = self.err(self.chain([x.e, d.e, arr_e], [(small, NUM), (outside, 7)]))
         return self.result(out, [errors_of(e)], bounds=(0.0, 1.0))
 
