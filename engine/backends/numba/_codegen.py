@@ -1087,9 +1087,8 @@ def runtime_version() -> str:
         _rt_fits,
         _rt_functions,
         _rt_math,
+        _rt_matrices,
     )
-
-    from . import _rt_matrices
 
     h = hashlib.sha256()
     for mod in (_rt_matrices, _rt, _beta, _rt_functions, _dtext_rt, _decimal, _rt_fits, _rt_calendar,
