@@ -64,8 +64,8 @@ from ._fits import FITS, FitAt, FitsMixin
 from ._functions import FunctionsMixin
 from ._index_ref import IndexAt
 from ._indirect import IndirectMixin
-from ._mixed import SELECTORS, MixedMixin
 from ._matrices import MatricesMixin
+from ._mixed import SELECTORS, MixedMixin
 from ._offset import OffsetAt, OffsetMixin
 from ._rt_annuity import KERNEL_NAMES as RT_ANNUITY
 from ._rt_calendar import KERNEL_NAMES as RT_CALENDAR
@@ -73,10 +73,10 @@ from ._rt_securities import KERNEL_NAMES as RT_SECURITIES
 from ._rt_dist import KERNEL_NAMES as RT_DIST
 from ._rt_dvalue import KERNEL_NAMES as RT_DVALUE
 from ._rt_dynarrays import KERNEL_NAMES as RT_DYNARRAYS
-from ._rt_matrices import KERNEL_NAMES as RT_MATRICES
 from ._rt_fits import KERNEL_NAMES as RT_FITS
 from ._rt_functions import KERNEL_NAMES as RT_FUNCTIONS
 from ._rt_math import KERNEL_NAMES as RT_MATH
+from ._rt_matrices import KERNEL_NAMES as RT_MATRICES
 from ._text import ENUMERATED, TextMixin
 from ._values import (
     BLANK,
