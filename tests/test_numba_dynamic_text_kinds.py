@@ -135,7 +135,11 @@ def test_char_unichar_textbefore_textafter_of_varying_values(backend):
         # TEXTBEFORE/TEXTAFTER of one delimiter, UNICODE of text made per trial
         "B7": '=TEXTBEFORE(A1,".")', "B8": '=TEXTAFTER(A1&"-x-y","-")&"|"',
         "B9": '=LEN(TEXTAFTER(A2,"."))', "B10": '=UNICODE(A1&"")+LEN(TEXTBEFORE(A2&"ab","b"))',
-        **_chars("B7", 4, "C"), **_chars("B8", 8, "D"),
+        # FIXED/DOLLAR: no "-0.00" where the rounded number is 0, DOLLAR's negatives in ()
+        "B11": "=FIXED(A2*1E-3-0.003)", "B12": "=DOLLAR(A2*1E-3-0.003,2)&DOLLAR(A2*1000)",
+        "B13": "=FIXED(A2*12345.678,1,TRUE)&\"|\"&FIXED(A1,0)",
+        **_chars("B7", 4, "C"), **_chars("B8", 8, "D"), **_chars("B11", 6, "E"),
+        **_chars("B12", 24, "F"), **_chars("B13", 14, "G"),
     }
     check(backend, cells, [k for k in cells if k[0] != "A"])
 
@@ -152,7 +156,8 @@ def test_the_cuda_translation_runs_them_as_numpy(tmp_path):
         "B3": '=ISTEXT(RIGHT(A2,3))+N(IF(A2>40,1/0,A2&""))',
         "B4": '=CONCAT("B",A1)>IF(A2>10,A1,"B2")', "B5": "=IF(A1>2.5,A2,LEFT(A1,1))",
         "B6": '=T(IF(A1>2,A1,"s"))&LEFTB(A2,2)&CHAR(A1*30)&PROPER(A1&"xY z")',
-        **_chars("B1", 12, "C"), **_chars("B6", 30, "D"),
+        "B7": "=DOLLAR(A2*1E-3-0.003)&FIXED(A2*1000,1)",
+        **_chars("B1", 12, "C"), **_chars("B6", 30, "D"), **_chars("B7", 20, "E"),
     }
     model = Model.from_cells({f"Sheet1!{k}": v for k, v in {**TABLE, **cells}.items()})
     job = job_for(model, INPUTS, [f"Sheet1!{k}" for k in cells if k[0] != "A"], trials=300)

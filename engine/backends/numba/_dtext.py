@@ -56,7 +56,7 @@ _CMP = {"=": "==", "<>": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 _MAKERS = frozenset({"CONCAT", "CONCATENATE", "UPPER", "LOWER", "TRIM", "LEFT", "RIGHT",
                      "MID", "REPT", "IF", "SUBSTITUTE", "REPLACE", "TEXT", "LEFTB", "RIGHTB",
                      "MIDB", "REPLACEB", "T", "CLEAN", "ASC", "TEXTJOIN", "PROPER",
-                     "TEXTBEFORE", "TEXTAFTER"})
+                     "TEXTBEFORE", "TEXTAFTER", "FIXED", "DOLLAR"})
 # the byte-counting functions are their character-counting twins (engine.functions.charcodes)
 _BYTES = {"LENB": "LEN", "LEFTB": "LEFT", "RIGHTB": "RIGHT", "MIDB": "MID", "FINDB": "FIND",
           "SEARCHB": "SEARCH", "REPLACEB": "REPLACE"}
@@ -472,6 +472,8 @@ class DynamicTextMixin:
             return self._t_clean_asc(name, args)
         if name == "TEXTJOIN":
             return self._textjoin(args)
+        if name in ("FIXED", "DOLLAR"):
+            return self._fixed_dollar(args, name == "DOLLAR")
         if name in ("TEXTBEFORE", "TEXTAFTER"):
             return self._before_after(args, name == "TEXTAFTER")
         if name == "CONCAT":   # every value of its ranges, in order
@@ -576,6 +578,43 @@ class DynamicTextMixin:
         r = ("fmt", v.v, lit(float(ndec)), 1.0 if whole == "#,##0" else 0.0,
              1.0 if pct else 0.0, 1.0 if cur else 0.0, bound)
         return Dyn(r, v.e, bound)
+
+    def _fixed_dollar(self, args: list[ir.Node], dollar: bool) -> Dyn:
+        """FIXED(x, [decimals], [no_commas]) and DOLLAR(x, [decimals]) of a varying number,
+        constant decimals 0..10 (engine.functions.text_format): the digits of TEXT's
+        [$]#,##0.00 plans (dput_fixed), no sign where the rounded number is 0, DOLLAR's
+        negatives in parentheses."""
+        name = "DOLLAR" if dollar else "FIXED"
+        why = f"{name} of a number that varies per trial"
+        if not 1 <= len(args) <= (2 if dollar else 3) or any(
+                not self.is_constant(a) or isinstance(a, ir.Area) for a in args[1:]):
+            raise NotFusable(why)
+        nd, commas = 2.0, True
+        if len(args) > 1 and not isinstance(args[1], ir.Missing):
+            k = self.expr(args[1])
+            if k.kind != KNUM or k.e != "0" or k.lo != k.hi:
+                raise NotFusable(why)
+            nd = float(int(k.lo))
+        if len(args) > 2 and not isinstance(args[2], ir.Missing):
+            c = self.condition(args[2])
+            if c.e != "0" or c.lo != c.hi:
+                raise NotFusable(why)
+            commas = c.lo == 0.0
+        v = self.expr(args[0])
+        if v.kind != KNUM or not iv.bounded(v.iv) or not 0.0 <= nd <= 10.0:
+            raise NotFusable(why)
+        top = max(abs(v.lo), abs(v.hi))
+        if not top < 1e100:
+            raise NotFusable(why + " (too large)")
+        digits = max(len(f"{top:.0f}"), 15) + 1
+        bound = 4 + digits + digits // 3 + 1 + int(nd)
+        r0 = self.value(f"excel_round({v.v}, {lit(nd)}, 0)")
+        x = self.value(f"sel({r0} == 0.0, 0.0, {v.v})")   # no "-0.00"
+        if not dollar:
+            return Dyn(("fmt", x, lit(nd), 1.0 if commas else 0.0, 0.0, 0.0, bound), v.e, bound)
+        body = ("fmt", self.value(f"abs({x})"), lit(nd), 1.0, 0.0, 1.0, bound)
+        neg = self.value(f"b2f({r0} < 0.0)")
+        return Dyn(("if", neg, ("cat", (("c", "("), body, ("c", ")"))), body), v.e, bound + 2)
 
     def _text_plan(self, v: Val, fmt: str) -> Dyn:
         """TEXT of a varying number in any other format: its plan in the constant table,
