@@ -27,6 +27,16 @@ does (:mod:`._dvalue`, :mod:`._rt_dvalue`); an exact-match lookup (VLOOKUP/HLOOK
 MATCH/XLOOKUP/XMATCH) of a key made per trial looks up the id of the known text the key
 equals (``dintern``).
 
+Every kind of value reads as text where text is needed: a value whose kind varies per
+trial (``IF(x>0,x,"n/a")&""``) is, per trial by its tag, its number in General format,
+TRUE/FALSE, its text or "" (a blank); a constant error is that error.  T, N, CLEAN, ASC,
+PROPER, TEXTJOIN, CONCAT of ranges, FIXED, DOLLAR, TEXTBEFORE/TEXTAFTER (one delimiter), the
+byte-counting twins (LEFTB...), ISTEXT/ISERROR/... of text made per trial are made or read
+here; a comparison with, or N/ISTEXT/... of, an IF of which one branch only is text made per
+trial is split by branch; IF with a constant condition makes only the branch taken; a cell
+that is text made per trial in some trials only, and that no cell reads, keeps only its
+kind and error (an output stores text as #VALUE!).
+
 The generator's ``expr`` asks :meth:`DynamicTextMixin.dynamic_site` about every call and
 binary node: the cell's own formula, comparisons, LEN/VALUE/FIND/SEARCH/CODE/EXACT and the
 lookups above are evaluated
