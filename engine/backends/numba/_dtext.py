@@ -917,6 +917,8 @@ class DynamicTextMixin:
             return None   # text in every trial: the caller's way
         except NotFusable:
             del self.lines[mark:]
+        if node.name != "N" and self.condition(arg.args[0]).e != "0":
+            return None   # ISERROR(IF(#N/A,..)) is TRUE, not IF's error
         then = arg.args[1] if not isinstance(arg.args[1], ir.Missing) else ir.Num(0.0)
         other = arg.args[2] if len(arg.args) > 2 and not isinstance(
             arg.args[2], ir.Missing) else ir.Bool(False)
