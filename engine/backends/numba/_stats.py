@@ -177,7 +177,12 @@ class StatsMixin(ArgsMixin):
                 m = self.value(f"{m} + 1.0" if p is None else f"{m} + b2f({p})")
             n = self.value(f"max(int({m}), 1)")
             r = self.value(f"pct_rank({z}, {n}, {x.v}, {lit(1.0 if exc else 0.0)})")
-            outside = f"({m} == 0.0) | ({x.v} < {z}[0]) | ({x.v} > {z}[{n} - 1])"
+            lo, hi = "np.inf", "-np.inf"   # the smallest and largest number of the trial
+            for v in vals:
+                p = self.present(v)
+                lo = self.value(f"min({lo}, {self._masked(v.v, p, 'np.inf')})")
+                hi = self.value(f"max({hi}, {self._masked(v.v, p, '-np.inf')})")
+            outside = f"({m} == 0.0) | ({x.v} < {lo}) | ({x.v} > {hi})"
         else:
             z = self._sorted_copy(vals)
             r = self.value(f"pct_rank({z}, {cnt}, {x.v}, {lit(1.0 if exc else 0.0)})")
