@@ -57,7 +57,10 @@ FORMULAS = [
     "=ERF(C1)",
     # argument errors first (the leftmost), text and logical arguments
     "=GAMMA.INV(A1,LN(A3),1)", "=T.INV(C3,A2)", "=CHISQ.DIST(A3,A2,C3)", "=ERF(C2)",
-    "=POISSON.DIST(C4,A2,TRUE)", "=EXPON.DIST(A3,C1,A5)",
+    "=POISSON.DIST(C4,A2,TRUE)", "=EXPON.DIST(A3,C1,A5)", "=GAMMA.DIST(A3,A2,1,C4)",
+    # an argument whose kind varies per trial: numeric text, other text (#VALUE!), a number
+    "=GAMMA.INV(A1,IF(A5>2,\"2\",IF(A5>1,\"x\",A2)),1)",
+    "=T.DIST(A3,A2,IF(A5>2,\"TRUE\",IF(A5>1,\"no\",A5>0)))",
 ]
 
 
@@ -95,6 +98,8 @@ def test_distributions_fused_and_equal_to_numpy(tmp_path):
     assert (errs["=CONFIDENCE.T(A1,A2,A3)"] == 2).any()           # size 1: #DIV/0!
     assert (errs["=T.INV(C3,A2)"] == 3).all()                      # "abc": #VALUE!
     assert (errs["=ERF(C2)"] == 3).all()                           # a logical in ERF
+    kinds = errs["=GAMMA.INV(A1,IF(A5>2,\"2\",IF(A5>1,\"x\",A2)),1)"]
+    assert (kinds == 3).any() and (kinds == 0).any()
     lnerr = errs["=GAMMA.INV(A1,LN(A3),1)"]
     assert (lnerr == 6).any() and (lnerr == 0).any()
     b10 = model.ref("Sheet1!B10")                                   # BINOM.INV of RAND()
