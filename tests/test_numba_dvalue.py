@@ -118,6 +118,19 @@ def test_text_read_as_a_number_is_the_references_string_by_string():
     assert _mismatches(EDGES + _random_strings(300, 12), 1462) == []   # the 1904 system
 
 
+def test_text_as_a_logical_test_is_the_references():
+    from engine.backends.numba._rt_dvalue import dbool
+    from engine.values import to_bool
+
+    words = ["TRUE", "true", " True\t", "FALSE", "fAlSe ", "\x1cFALSE\x1c", "TRUE1", "TRU",
+             "FALS E", "", " ", "1", "0", "yes"]
+    for s in words + _random_strings(200, 5):
+        z = np.array([float(ord(c)) for c in s] + [32.0], dtype=np.float64)
+        x, e = to_bool(Vec(Kind.STR, np.array([s], object)))
+        want = math.nan if e is not None and e[0] else float(x[0])
+        assert _same(want, dbool(z, 0.0, float(len(s)))), repr(s)
+
+
 def test_known_answers():
     z = np.array([float(ord(c)) for c in "Jan 15, 2024"])
     assert dnum(z, 0.0, 12.0, 0.0, 0.0) == 45306.0        # Excel's serial of 2024-01-15
@@ -195,6 +208,9 @@ AGGREGATES = {
     "H9": "=DATE(2024,G1,1)", "H10": "=EDATE(G2,1)", "H11": "=WEEKDAY(G2)",
     "H12": '=DAYS(G2,"1/1/2024")', "H13": "=PRODUCT(G1,2)", "H14": "=MIN(G1)",
     "H15": "=STDEV(G1:G3,A1,A2)", "H16": "=AVERAGEA(G1:G3)", "H17": "=EOMONTH(G2,0)",
+    # as a logical test ("TRUE"/"FALSE" any case, stripped; else #VALUE!) and in PMT
+    "G4": '=MID(" FALSE"&A1,1,IF(A1>2,6,5))', "H18": "=IF(G4,1,2)", "H19": "=NOT(G4)",
+    "H20": "=AND(G4,TRUE)", "H21": "=PMT(0.05,G1,100)", "H22": '=IF(UPPER(LEFT("true"&A1,4)),A1,0)',
 }
 
 

@@ -556,5 +556,15 @@ template <class C> MC_NI double dnumbervalue(const C *z, double a, double b, dou
     else p = pow(100.0, (double)pct);
     return x / p;
 }
+/* engine.values.to_bool of the text z[a:b]: 1 TRUE, 0 FALSE (any case, stripped), NaN otherwise */
+template <class C> MC_HD double dbool(const C *z, double a, double b) {
+    int ia = (int)a, ib = (int)b;
+    mc_dv_strip(z, &ia, &ib);
+    int n = ib - ia;
+    const char *word = n == 4 ? "true" : n == 5 ? "false" : 0;
+    if (!word) return MC_NAN;
+    for (int j = 0; j < n; ++j) if (mc_dv_low((double)z[ia + j]) != (double)word[j]) return MC_NAN;
+    return n == 4 ? 1.0 : 0.0;
+}
 /* ------------------------------------------------ end of text read as a number */
 """

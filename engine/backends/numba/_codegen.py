@@ -57,7 +57,7 @@ from ._dtext import DynamicRead, DynamicText
 from ._dtext_fmt_rt import KERNEL_NAMES as DTEXT_FMT
 from ._dtext_rt import KERNEL_NAMES as DTEXT_RT
 from ._dtext_rt import READ_NAMES as DTEXT_READ
-from ._dvalue import dyn_number, dyn_value_number
+from ._dvalue import dyn_condition, dyn_number, dyn_value_number
 from ._dynarrays import DynArraysMixin, DynAt, reads_dynamic
 from ._families import Family, LineBudget, family_loop, find_families, loop_chains
 from ._fits import FITS, FitAt, FitsMixin
@@ -426,7 +426,13 @@ class Generator(MatricesMixin, FunctionsMixin, TextMixin, MixedMixin, Conditiona
     def condition(self, node: ir.Node | None) -> Val:
         if node is None or isinstance(node, ir.Missing):
             return BLANK
-        return self.as_condition(self.expr(node))
+        mark = len(self.lines)
+        try:
+            v = self.expr(node)
+        except DynamicText:   # text made per trial as a logical test (_dvalue)
+            del self.lines[mark:]
+            return dyn_condition(self, node)
+        return self.as_condition(v)
 
     def as_condition(self, v: Val) -> Val:
         """A value coerced for a logical test (text: "TRUE"/"FALSE", else #VALUE!)."""
@@ -434,6 +440,8 @@ class Generator(MatricesMixin, FunctionsMixin, TextMixin, MixedMixin, Conditiona
             return self.by_kind(v, lambda x: _as_num(self.as_condition(x)))
         if v.kind == KSTR:
             return self.text_condition(v)
+        if v.kind == KDYN:
+            return dyn_condition(self, None, v)
         return v
 
     def unary(self, node: ir.Unary) -> Val:

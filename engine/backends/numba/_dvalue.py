@@ -86,6 +86,18 @@ def referenced_text(gen: Generator, v: Val) -> Val:
     return Val(repr(k), v.e, KSTR, k, k, (int(k),))
 
 
+def dyn_condition(gen: Generator, node: ir.Node | None, v: Val | None = None) -> Val:
+    """Text made per trial (``node``, or the value ``v`` of a cell of it) as a logical test:
+    "TRUE"/"FALSE" in any case, else #VALUE! (engine.values.to_bool)."""
+    try:
+        d = gen.as_dyn(v, False) if v is not None else gen.recipe(node, coerce=False)
+    except DynamicText as exc:
+        raise NotFusable(str(exc)) from None
+    z, start, end = gen.write(d)
+    x = gen.value(f"dbool({z}, {start}, {end})")
+    return Val(x, gen.err(gen.chain([d.e], [(f"np.isnan({x})", VALUE)])), KBOOL, 0.0, 1.0)
+
+
 def _one_arg(node: ir.Call) -> ir.Node:
     if len(node.args) != 1 or isinstance(node.args[0], ir.Area | ir.Missing):
         raise NotFusable(f"{node.name} with a wrong argument")
@@ -216,5 +228,5 @@ def dyn_criterion(gen: Generator, node: ir.Node, what: str) -> DynCriterion:
     return DynCriterion(_OPS[parts[0][1]], value, d.e)
 
 
-__all__ = ["DynCriterion", "dyn_criterion", "dyn_date_arg", "dyn_number", "referenced_text", "dyn_value_number", "read_date_part", "read_dyn", "read_numbervalue",
+__all__ = ["DynCriterion", "dyn_condition", "dyn_criterion", "dyn_date_arg", "dyn_number", "referenced_text", "dyn_value_number", "read_date_part", "read_dyn", "read_numbervalue",
            "read_value"]

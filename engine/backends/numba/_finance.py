@@ -38,7 +38,7 @@ class FinanceMixin(ArgsMixin):
             elif isinstance(a, ir.Area):
                 raise NotFusable(f"{node.name} over a range (array formula)")
             else:
-                out.append(self.as_number(self.expr(a)))
+                out.append(self.number(a))   # text made per trial too (_dvalue)
         return out
 
     # ------------------------------------------------------------ annuities

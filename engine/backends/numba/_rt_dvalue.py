@@ -8,6 +8,8 @@ of the dynamic text buffer (``z[a:b]``, ASCII: the generator refuses other text)
   VALUE (:func:`engine.functions.text.to_number_ext`: also ``(1,000)`` and the strptime
   forms of ``parse_datetime``); mode 2, ``parse_number`` alone.  NaN where the reference's
   answer is #VALUE!.
+* ``dbool(z, a, b)``: the text as a logical test (:func:`engine.values.to_bool`): 1 for
+  TRUE, 0 for FALSE (any case, stripped), NaN for #VALUE!.
 * ``dnumbervalue(z, a, b, dec, group)``: NUMBERVALUE with the separators' code points
   (:func:`engine.functions.text_format.number_value`): NaN for #VALUE!, inf for #NUM!.
 
@@ -32,7 +34,7 @@ from ._decimal import dec_float
 _jit = njit(nogil=True, cache=True, error_model="numpy")
 
 # the names a generated kernel imports from this module
-KERNEL_NAMES = ("dnum", "dnumbervalue")
+KERNEL_NAMES = ("dnum", "dnumbervalue", "dbool")
 
 # ---------------------------------------------------------------- strptime formats as tokens
 T_WS, T_D, T_LM, T_UY, T_LY, T_LB, T_UB, T_UH, T_UM, T_US, T_LF, T_UI, T_LP = range(1, 14)
@@ -92,6 +94,7 @@ def _names(names: tuple[str, ...], longest_first: bool) -> np.ndarray:
 
 
 FORMATS = _format_table()
+TRUE_FALSE = np.array([[float(ord(c)) for c in "true "], [float(ord(c)) for c in "false"]])
 ABBR = _names(MONTH_ABBR, False)
 FULL = _names(MONTH_FULL, True)
 
@@ -816,3 +819,18 @@ def _pyfloat_any(t, a, b):
     if x != x:   # _pyfloat refuses inf: the exponent overflowed
         return -math.inf if t[a] == 45.0 else math.inf
     return x
+
+
+@_jit
+def dbool(z, a, b):
+    """engine.values.to_bool of the text z[a:b]: 1.0 for "TRUE", 0.0 for "FALSE" (any case,
+    stripped), NaN (#VALUE!) for anything else."""
+    ia, ib = _strip(z, int(a), int(b))
+    n = ib - ia
+    if n != 4 and n != 5:
+        return math.nan
+    word = TRUE_FALSE[n - 4]
+    for j in range(n):
+        if _low(z[ia + j]) != word[j]:
+            return math.nan
+    return 1.0 if n == 4 else 0.0
