@@ -86,3 +86,29 @@ def test_indirect_of_text_varying_per_trial_stays_with_numpy(tmp_path):
     model = Model.open(tmp_path / "v.xlsx")
     job = job_for(model, [tri("Sheet!A1", 0.6, 1.0, 2.4)], ["Sheet!B1"], trials=50)
     assert "varies per trial" in fused_report(job)["Sheet!B1"]
+
+
+def test_reading_cells_later_in_the_order_waits_for_them(tmp_path):
+    """OFFSET and INDIRECT read cells the slice's order does not know they read (it puts
+    Sheet!A1 before B1:B5): the kernel generates A1 after them (before: "reads a cell left
+    to numpy (Sheet!B1)", as in tamc offsets.xlsx, whose C832 reads C428 that way)."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws["A1"] = "=SUM(OFFSET(B1,0,0,ROUND(C1,0),1))"
+    ws["A2"] = '=INDIRECT("B3")*2+A1'
+    for r in range(1, 6):
+        ws[f"B{r}"] = f"=C1*{r}"
+    ws["C1"] = 3.0
+    wb.save(tmp_path / "order.xlsx")
+    model = Model.open(tmp_path / "order.xlsx")
+    outs = ["Sheet!A1", "Sheet!A2", *[f"Sheet!B{r}" for r in range(1, 6)]]
+    job = job_for(model, [tri("Sheet!C1", 1.0, 3.0, 5.0)], outs, trials=300)
+    steps = [str(c) for c in job.program.steps]
+    assert steps.index("Sheet!A1") < steps.index("Sheet!B5")   # the order the kernel met
+    assert fused_report(job) == {}
+    be = NumbaBackend(kernel_dir=tmp_path / "kernels")
+    try:
+        got = run(be, job, 100)
+    finally:
+        be.close()
+    assert_same(job, got, run(NumpyBackend(), job, 300))

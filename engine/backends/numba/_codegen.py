@@ -32,6 +32,7 @@ ever pasted into the source.
 
 from __future__ import annotations
 
+import collections
 import functools
 import hashlib
 import math
@@ -87,6 +88,7 @@ from ._values import (
     KNUM,
     KSTR,
     NotFusable,
+    NotYet,
     Val,
     code,
     lit,
@@ -175,6 +177,7 @@ class Generator(MatricesMixin, FunctionsMixin, TextMixin, MixedMixin, Conditiona
         self.env = Env(self.model, n=1, now=program.now)
         self.env.values.update(program.constants)
         self.steps = set(program.steps)
+        self.done: set[CellRef] | None = None   # cells generate() has fused or left to numpy
         self.inputs = list(program.inputs)
         self.input_vals = {c: num(f"x{j}", "0", iv.make(*samplers[c].bounds)
                                   if iv.bounded(samplers[c].bounds) else iv.UNKNOWN)
@@ -280,6 +283,8 @@ class Generator(MatricesMixin, FunctionsMixin, TextMixin, MixedMixin, Conditiona
                 raise DynamicText("reads a cell of text made per trial")
             return self.cells[c]
         if c in self.steps:
+            if self.done is not None and c not in self.done:   # later in the order
+                raise NotYet(c)
             raise NotFusable(f"reads a cell left to numpy ({c})")
         if self.model.is_formula(c) and c not in self.program.constants:
             raise NotFusable(f"reads a formula cell outside the compiled slice ({c})")
@@ -630,35 +635,74 @@ class Generator(MatricesMixin, FunctionsMixin, TextMixin, MixedMixin, Conditiona
         rest_set: set[CellRef] = set()
         budget = LineBudget()   # the lines the kernel will have (a family's once)
         self.find_group()
-        for c in program.steps:
-            if c in self.group:   # drawn with its group before the cells: no lines of its own
-                cell_lines.append([])
-                fused.append(c)
-                continue
-            if any(d in rest_set for d in self.model.code(c).deps):
-                rest.append(c)
-                rest_set.add(c)
-                reasons[c] = "depends on a cell left to numpy"
-                continue
-            member = c in self.array_members   # its lines were made with its formula's
+        # a cell reading (OFFSET, INDIRECT) a cell later in the order waits for it
+        self.done = done = set()
+        waiting: dict[CellRef, list[CellRef]] = {}
+        queue = collections.deque(program.steps)
+        while queue:
+            c = queue.popleft()
             try:
-                got = self.gen_cell(c, len(fused))
-                cost = budget.cost(len(fused), got)
-                # an array formula's first cell counts the lines of its other cells in
-                extra = sum(len(self.array_members[m][0]) for m in self.array_new)
-                if budget.lines + cost + extra > MAX_KERNEL_LINES and not member:
-                    self.cells.pop(c, None)
-                    for m in self.array_new:
-                        del self.array_members[m]
-                    raise NotFusable("the kernel would be too large")
-            except NotFusable as exc:
-                rest.append(c)
-                rest_set.add(c)
-                reasons[c] = str(exc)
+                self._generate_one(c, cell_lines, fused, rest, rest_set, reasons, budget)
+            except NotYet as exc:
+                waiting.setdefault(exc.cell, []).append(c)   # type: ignore[arg-type]
                 continue
-            budget.add(len(fused), got)
-            cell_lines.append([f"# cell {len(fused)}", *got])
+            done.add(c)
+            queue.extendleft(reversed(waiting.pop(c, [])))
+        late = sorted({c for cs in waiting.values() for c in cs}, key=self._step_index)
+        for c in late:   # reads a cell that reads it back
+            rest.append(c)
+            rest_set.add(c)
+            reasons[c] = "reads a cell left to numpy (" + \
+                f"{next(x for x, cs in waiting.items() if c in cs)})"
+        rest.sort(key=self._step_index)
+        self.done = None
+        return self._finish(fused, cell_lines, rest, reasons)
+
+    def _step_index(self, c: CellRef) -> int:
+        got = self.__dict__.get("_step_order")
+        if got is None:
+            got = self.__dict__["_step_order"] = {x: k for k, x in enumerate(self.program.steps)}
+        return got[c]
+
+    def _generate_one(self, c: CellRef, cell_lines: list[list[str]], fused: list[CellRef],
+                      rest: list[CellRef], rest_set: set[CellRef], reasons: dict[CellRef, str],
+                      budget: LineBudget) -> None:
+        """Cell ``c`` fused (its lines appended) or left to numpy (with the reason); NotYet
+        where it reads a cell of the slice not generated yet."""
+        if c in self.group:   # drawn with its group before the cells: no lines of its own
+            cell_lines.append([])
             fused.append(c)
+            return
+        if any(d in rest_set for d in self.model.code(c).deps):
+            rest.append(c)
+            rest_set.add(c)
+            reasons[c] = "depends on a cell left to numpy"
+            return
+        member = c in self.array_members   # its lines were made with its formula's
+        try:
+            got = self.gen_cell(c, len(fused))
+            cost = budget.cost(len(fused), got)
+            # an array formula's first cell counts the lines of its other cells in
+            extra = sum(len(self.array_members[m][0]) for m in self.array_new)
+            if budget.lines + cost + extra > MAX_KERNEL_LINES and not member:
+                self.cells.pop(c, None)
+                for m in self.array_new:
+                    del self.array_members[m]
+                raise NotFusable("the kernel would be too large")
+        except NotYet:
+            raise
+        except NotFusable as exc:
+            rest.append(c)
+            rest_set.add(c)
+            reasons[c] = str(exc)
+            return
+        budget.add(len(fused), got)
+        cell_lines.append([f"# cell {len(fused)}", *got])
+        fused.append(c)
+
+    def _finish(self, fused: list[CellRef], cell_lines: list[list[str]], rest: list[CellRef],
+                reasons: dict[CellRef, str]) -> KernelPlan:
+        program = self.program
         # cells the kernel must store: outputs, and what the numpy part reads
         need = [c for c in program.outputs if c in self.cells]
         read: set[CellRef] = set()
@@ -930,8 +974,8 @@ class Generator(MatricesMixin, FunctionsMixin, TextMixin, MixedMixin, Conditiona
             f"from engine.backends.numba._rt_calendar import ({', '.join(RT_CALENDAR)})",
             f"from engine.backends.numba._rt_annuity import ({', '.join(RT_ANNUITY)})",
             f"from engine.backends.numba._rt_securities import ({', '.join(RT_SECURITIES)})",
-            f"from engine.backends.numba._rt_math import ({', '.join(RT_MATH)})",
             f"from engine.backends.numba._rt_matrices import ({', '.join(RT_MATRICES)})",
+            f"from engine.backends.numba._rt_math import ({', '.join(RT_MATH)})",
             f"from engine.backends.numba._rt_dist import ({', '.join(RT_DIST)})",
         ]
         src += draw

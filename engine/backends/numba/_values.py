@@ -19,6 +19,15 @@ class NotFusable(Exception):
     """A formula uses something the fused kernel does not implement (the reason says what)."""
 
 
+class NotYet(NotFusable):
+    """A formula reads (through OFFSET or INDIRECT, which the slice's order does not know)
+    a cell of the slice that comes later in its order: generated again after that cell."""
+
+    def __init__(self, cell: object) -> None:
+        super().__init__(f"reads a cell left to numpy ({cell})")
+        self.cell = cell
+
+
 @dataclass(frozen=True, slots=True)
 class Val:
     """A per-trial value in generated code: value and error-code expressions (a local name or
