@@ -140,6 +140,9 @@ def test_char_unichar_textbefore_textafter_of_varying_values(backend):
         # FIXED/DOLLAR: no "-0.00" where the rounded number is 0, DOLLAR's negatives in ()
         "B11": "=FIXED(A2*1E-3-0.003)", "B12": "=DOLLAR(A2*1E-3-0.003,2)&DOLLAR(A2*1000)",
         "B13": "=FIXED(A2*12345.678,1,TRUE)&\"|\"&FIXED(A1,0)",
+        # ROMAN/DEC2BIN/BASE/DEC2HEX of a number they truncate: a table per whole number
+        "B14": '=ROMAN(A2*20)&"|"&DEC2BIN(A2*12)', "B15": "=LEN(BASE(A2*10,16,4)&DEC2HEX(A2,4))",
+        "B16": "=ROMAN(A1,2)=\"II\"", **_chars("B14", 12, "H"),
         **_chars("B7", 4, "C"), **_chars("B8", 8, "D"), **_chars("B11", 6, "E"),
         **_chars("B12", 24, "F"), **_chars("B13", 14, "G"),
     }

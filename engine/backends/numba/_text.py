@@ -132,7 +132,7 @@ class TextMixin(DynamicTextMixin):
         widths = [max(k for k, _ in doms[j]) + 1 for j in var]   # type: ignore[index]
         size = math.prod(widths)
         if size > MAX_TABLE:
-            raise NotFusable(f"{what}: a table of {size} entries")
+            raise _TooLarge(f"{what}: a table of {size} entries")
         values = np.zeros(size)
         errors = np.zeros(size, dtype=np.int64)
         kinds: set[str] = set()
@@ -232,8 +232,11 @@ class TextMixin(DynamicTextMixin):
         """``&`` over values from the table (engine.functions.operators.concat)."""
         from ...functions.operators import concat
 
-        return self.tabulate([a, b], lambda args: concat(_vec(args[0]), _vec(args[1])),
-                             "text joined with '&'")
+        try:
+            return self.tabulate([a, b], lambda args: concat(_vec(args[0]), _vec(args[1])),
+                                 "text joined with '&'")
+        except _TooLarge as exc:   # too many pairs: joined per trial instead (_dtext)
+            raise DynamicText(str(exc)) from None
 
     # ------------------------------------------------------------ functions per id
     def enumerated_call(self, node: ir.Call) -> Val:
@@ -283,47 +286,87 @@ class TextMixin(DynamicTextMixin):
 
     # ------------------------------------------------------------ CHAR, UNICHAR
     def fn_char(self, node: ir.Call) -> Val:
-        return self._of_code(node, 255)
+        return self._of_whole(node, 1, 255)
 
     def fn_unichar(self, node: ir.Call) -> Val:
-        return self._of_code(node, 0x10FFFF)
+        return self._of_whole(node, 1, 0x10FFFF)
 
-    def _of_code(self, node: ir.Call, top: int) -> Val:
-        """CHAR/UNICHAR of a number: the text of each whole code the number can take, as a
-        table of ids (the reference's text of each); #VALUE! outside 1..top, UNICHAR #N/A on a
-        surrogate half (engine.functions.text.char, charcodes.unichar)."""
+    def fn_roman(self, node: ir.Call) -> Val:
+        return self._of_whole(node, 0, 3999)
+
+    def fn_dec2bin(self, node: ir.Call) -> Val:
+        return self._of_whole(node, -512, 511)
+
+    def fn_dec2oct(self, node: ir.Call) -> Val:
+        return self._of_whole(node, -(1 << 29), (1 << 29) - 1)
+
+    def fn_dec2hex(self, node: ir.Call) -> Val:
+        return self._of_whole(node, -(1 << 39), (1 << 39) - 1)
+
+    def fn_base(self, node: ir.Call) -> Val:
+        return self._of_whole(node, 0, (1 << 53) - 1)
+
+    def _of_whole(self, node: ir.Call, low: int, high: int) -> Val:
+        """A text function of a number it truncates (CHAR, UNICHAR, ROMAN, DEC2BIN, BASE...)
+        whose other arguments are constants: the reference's text (or error) for each whole
+        number the argument can take, as tables of ids and error codes (at most 4,096); the
+        reference's error below ``low`` and above ``high``."""
         from ...compiler import lookup_function
 
-        if len(node.args) != 1 or isinstance(node.args[0], ir.Area):
+        args = list(node.args)
+        if not args or any(isinstance(a, ir.Area) for a in args):
             raise NotFusable(f"{node.name} with a wrong argument")
-        if self.is_constant(node.args[0]):
+        if self.is_constant(args[0]) or not all(self.is_constant(a) for a in args[1:]):
             return self.enumerated_call(node)
-        x = self.number(node.args[0])
+        x = self.number(args[0])
         if x.kind != KNUM:
             return self.enumerated_call(node)
-        lo = max(1, int(math.floor(x.lo))) if math.isfinite(x.lo) else 1
-        hi = min(top, int(math.trunc(x.hi))) if math.isfinite(x.hi) else top
+        lo = max(low, int(math.floor(x.lo))) if math.isfinite(x.lo) else low
+        hi = min(high, int(math.trunc(x.hi))) if math.isfinite(x.hi) else high
+        hi = max(hi, lo)
         if hi - lo > 4096:
-            raise NotFusable(f"{node.name} of a number that varies over more than 4096 codes")
+            raise NotFusable(f"{node.name} of a number that varies over more than 4096 values")
+        rest = [self.fold(a) if not isinstance(a, ir.Missing) else None for a in args[1:]]
+        if any(r is None and not isinstance(a, ir.Missing) for r, a in zip(rest, args[1:],
+                                                                           strict=True)):
+            raise NotFusable(f"{node.name} with an argument that is not a value")
+        fixed = [None if r is None else _vec(self.python_value(r)) if r.e == "0" else None
+                 for r in rest]
+        if any(r is not None and r.e != "0" for r in rest):
+            return self.enumerated_call(node)
         fn = lookup_function(node.name).impl
+
+        def at(k: float) -> Any:
+            return _scalar(fn(num(k), *fixed)) if fixed else _scalar(fn(num(k)))
+
         ids, errs = [], []
-        for k in range(lo, max(hi, lo) + 1):
-            got = _scalar(fn(num(float(k))))
+        for k in range(lo, hi + 1):
+            got = at(float(k))
             if isinstance(got, ExcelError):
                 ids.append(float(self.string_id("")))
-                errs.append((k, got.code))
+                errs.append(float(got.code))
             else:
                 ids.append(float(self.string_id(str(got))))
-        off = self.table(ids)
-        k = self.value(f"min(dcount({x.v}, {float(lo)}), {float(max(hi, lo))})")
-        v = self.value(f"kv[{off} + int({k}) - {lo}]")
-        t = f"np.trunc({x.v})"
-        checks: list[tuple[str, int] | None] = [(f"({t} < 1.0) | ({t} > {float(top)})", VALUE)]
-        for code_ in sorted({c for _, c in errs}):
-            ks = [k_ for k_, c in errs if c == code_]
-            checks.append((f"({t} >= {float(min(ks))}) & ({t} <= {float(max(ks))})", code_))
-        e = self.err(self.chain([x.e], checks))
-        dom = tuple(sorted({int(i) for i in ids}))
+                errs.append(0.0)
+        t = self.value(f"np.trunc({x.v})")
+        checks: list[tuple[str, int] | None] = []
+        for side, k, op in (("below", low - 1, "<"), ("above", high + 1, ">")):
+            got = at(float(k))
+            if not isinstance(got, ExcelError):
+                raise NotFusable(f"{node.name}: no error {side} its range")
+            checks.append((f"({t} {op} {float(low if op == '<' else high)})", int(got.code)))
+        k = self.value(f"min(dcount({x.v}, {float(lo)}), {float(hi)})")
+        v = self.value(f"kv[{self.table(ids)} + int({k}) - {lo}]")
+        errs_v: list[str] = [x.e]
+        if any(errs):   # the reference's error of each whole number in range
+            codes = {int(c) for c in errs}
+            e_tab = self.err(f"int(kv[{self.table(errs)} + int({k}) - {lo}])") \
+                if len(codes) > 1 else code(codes.pop())
+            out = f"({t} < {float(low)}) | ({t} > {float(high)})"
+            errs_v.append(self.err(f"sel({out}, 0, {e_tab})"))
+        e = self.err(self.chain(errs_v, checks))
+        dom = tuple(sorted({int(i) for i, c in zip(ids, errs, strict=True) if not c}
+                           or {int(ids[0])}))
         return Val(v, e, KSTR, float(dom[0]), float(dom[-1]), dom)
 
     # ------------------------------------------------------------ IS functions (functions.info)
@@ -581,6 +624,10 @@ class TextMixin(DynamicTextMixin):
 
 
 # ---------------------------------------------------------------- helpers
+class _TooLarge(NotFusable):
+    """A table of more than MAX_TABLE entries."""
+
+
 class _VaryingNumber:
     """A criterion that is a number varying per trial (``SUMIFS(A:A, B:B, C2)``)."""
 
