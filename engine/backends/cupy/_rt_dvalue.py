@@ -482,7 +482,11 @@ template <class C> MC_NI double mc_dv_datetime(const C *z, int a, int b, double 
         t[n++] = (unsigned char)c;
     }
     if (n < 3 || n > 40 || !digit) return MC_NAN;
+    /* a format's first token needs a digit (numbers) or a month's first letters (%b, %B) */
+    bool month = n >= 3 && mc_dv_month(t, 0) != 0;
     for (int f = 0; f < MC_DV_NFMT; ++f) {
+        int first = mc_dv_formats[f * MC_DV_ROW];
+        if (!((first == 6 || first == 7) ? month : mc_dv_dig((double)t[0]))) continue;
         double x = 0.0;
         int got = mc_dv_strptime(t, n, f, shift, &x);
         if (got == 1) return x;

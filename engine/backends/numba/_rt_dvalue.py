@@ -586,12 +586,13 @@ def _alt(t, n, tok, k, p):
 
 
 @_jit
-def _strptime(t, n, f, shift):
+def _strptime(t, n, f, shift, start, alt):
     """parse_datetime's reading of t[:n] in format row ``f``: (1, value), (0, _) when
-    strptime raises (the next format is tried), (2, _) for a date before 1900 (None)."""
+    strptime raises (the next format is tried), (2, _) for a date before 1900 (None);
+    ``start`` and ``alt``: room for the match's token positions and alternatives."""
     count = FORMATS[f, MAX_TOKENS]
-    start = np.zeros(MAX_TOKENS + 1, dtype=np.int64)
-    alt = np.zeros(MAX_TOKENS + 1, dtype=np.int64)
+    start[0] = 0
+    alt[0] = 0
     i = 0
     while i < count:
         e = _alt(t, n, FORMATS[f, i], alt[i], start[i])
@@ -692,8 +693,15 @@ def _datetime(z, a, b, shift):
         n += 1
     if n < 3 or n > 40 or not digit:
         return math.nan
+    start = np.empty(MAX_TOKENS + 1, dtype=np.int64)
+    alt = np.empty(MAX_TOKENS + 1, dtype=np.int64)
+    # a format's first token needs a digit (numbers) or a month's first three letters
+    # (%b, %B): formats that cannot match are not tried
+    month = n >= 3 and _month(t, 0) != 0
     for f in range(FORMATS.shape[0]):
-        got, x = _strptime(t, n, f, shift)
+        if not (month if FORMATS[f, 0] == T_LB or FORMATS[f, 0] == T_UB else _dig(t[0])):
+            continue
+        got, x = _strptime(t, n, f, shift, start, alt)
         if got == 1:
             return x
         if got == 2:
