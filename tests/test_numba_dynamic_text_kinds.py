@@ -120,6 +120,8 @@ def test_more_text_functions_of_varying_values(backend):
         "B9": "=ASC(A1)&ASC(UPPER(A2&\"e\"))", "B10": '=N(IF(A2>40,1/0,A2&""))',
         "B14": '=ISTEXT(IF(A2>40,5,A2&""))+ISERROR(IF(A2>30,1/0,LEFT(A2,1)))',
         "B15": '=PROPER(A1*1E+25&"abc dEF-gh''I x2y")', "B16": "=PROPER(IF(A2>9,A2,\"mIxEd\"))",
+        "B17": '=VALUETOTEXT(A1)&VALUETOTEXT(A2&"x",0)&VALUETOTEXT(IF(A1>2,TRUE,A2),1)',
+        **_chars("B17", 24, "H"),
         # comparisons with an IF of text made per trial in one branch only
         "B11": '=IF(MID(A1&"2.5",1,2)=IF(A2>5,UPPER(A1),A2),1,2)',
         "B12": '=IF(A2>5,LEFT(A1,2),A1)<>A2&""', "B13": '=A2&""<IF(A1>3,A1&"",TRUE)',

@@ -66,7 +66,7 @@ _CMP = {"=": "==", "<>": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 _MAKERS = frozenset({"CONCAT", "CONCATENATE", "UPPER", "LOWER", "TRIM", "LEFT", "RIGHT",
                      "MID", "REPT", "IF", "SUBSTITUTE", "REPLACE", "TEXT", "LEFTB", "RIGHTB",
                      "MIDB", "REPLACEB", "T", "CLEAN", "ASC", "TEXTJOIN", "PROPER",
-                     "TEXTBEFORE", "TEXTAFTER", "FIXED", "DOLLAR"})
+                     "TEXTBEFORE", "TEXTAFTER", "FIXED", "DOLLAR", "VALUETOTEXT"})
 # the byte-counting functions are their character-counting twins (engine.functions.charcodes)
 _BYTES = {"LENB": "LEN", "LEFTB": "LEFT", "RIGHTB": "RIGHT", "MIDB": "MID", "FINDB": "FIND",
           "SEARCHB": "SEARCH", "REPLACEB": "REPLACE"}
@@ -482,6 +482,8 @@ class DynamicTextMixin:
             return self._t_clean_asc(name, args)
         if name == "TEXTJOIN":
             return self._textjoin(args)
+        if name == "VALUETOTEXT":
+            return self._valuetotext(args)
         if name in ("FIXED", "DOLLAR"):
             return self._fixed_dollar(args, name == "DOLLAR")
         if name in ("TEXTBEFORE", "TEXTAFTER"):
@@ -588,6 +590,33 @@ class DynamicTextMixin:
         r = ("fmt", v.v, lit(float(ndec)), 1.0 if whole == "#,##0" else 0.0,
              1.0 if pct else 0.0, 1.0 if cur else 0.0, bound)
         return Dyn(r, v.e, bound)
+
+    def _valuetotext(self, args: list[ir.Node]) -> Dyn:
+        """VALUETOTEXT(value, [format]) of a value without errors (an error becomes its
+        name, not made here): its text as ``&`` writes it (format 1 quotes text: refused
+        where the value can be text)."""
+        why = "VALUETOTEXT of a value that varies per trial"
+        strict = False
+        if len(args) == 2 and not isinstance(args[1], ir.Missing):
+            f = self.expr(args[1]) if self.is_constant(args[1]) else None
+            if f is None or f.kind != KNUM or f.e != "0" or f.lo != f.hi or f.lo not in (0, 1):
+                raise NotFusable(why + " (a format other than 0 or 1)")
+            strict = f.lo == 1.0
+        elif not 1 <= len(args) <= 2:
+            raise NotFusable("VALUETOTEXT with a wrong number of arguments")
+        mark = len(self.lines)
+        try:
+            v: Val | None = self.expr(args[0])
+        except DynamicText:
+            del self.lines[mark:]
+            v = None
+        text = v is None or v.kind in (KSTR, KDYN) or (v.kind == KANY and KSTR in v.kinds)
+        if strict and text:
+            raise NotFusable(why + " (text quoted)")
+        d = self.recipe(args[0], True) if v is None else self.as_dyn(v, True)
+        if d.e != "0":
+            raise NotFusable(why + " (errors become their names)")
+        return d
 
     def _fixed_dollar(self, args: list[ir.Node], dollar: bool) -> Dyn:
         """FIXED(x, [decimals], [no_commas]) and DOLLAR(x, [decimals]) of a varying number,
