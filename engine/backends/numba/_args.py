@@ -192,6 +192,7 @@ class ArgsMixin:
         got = selector_index(a)
         assert got is not None
         results, pick = got
+        self.array_ir.append(pick)   # type: ignore[attr-defined]  # kept: ids key constants
         lists = [[r.cell] if isinstance(r, ir.Ref) else self.area_cells(r) for r in results]
         k = self.number(pick)
         pos = k.v if k.e == "0" else self.value(f"sel({k.e} != 0, 0.0, {k.v})")
