@@ -196,6 +196,7 @@ CRITERIA = {
     "C9": '=AVERAGEIF(D1:D10,">"&ROUND(A1,1),D1:D10)', "C10": '=MAXIFS(D1:D10,D1:D10,"<"&A2)',
     "C11": '=SUMIFS(D1:D10,D1:D10,"<>"&ROUND(A2,0),D1:D10,">"&A1/2)',
     "C12": '=COUNTIF(D1:D10,IF(A2>10,1/0,"<")&A1)',
+    "D11": '=">="&ROUND(A1,1)', "C13": "=COUNTIF(D1:D10,D11)",   # the criterion in a cell
 }
 
 
