@@ -707,7 +707,12 @@ class DynamicTextMixin:
         m = self.value(f"b2f({c.v} != 0.0)")
         e = "0" if then.e == other.e == "0" else self.err(f"sel({m} != 0.0, {then.e}, "
                                                           f"{other.e})")
-        return Dyn(("if", m, then.r, other.r), self.err(self.chain([c.e, e])),
+        r: tuple = ("if", m, then.r, other.r)
+        if _always_error(then):   # its text is never read: the other branch's alone
+            r = other.r
+        elif _always_error(other):
+            r = then.r
+        return Dyn(r, self.err(self.chain([c.e, e])),
                    max(then.bound, other.bound))
 
     # ------------------------------------------------------------ characters
@@ -1098,6 +1103,11 @@ def _compare_by_branch(node: ir.Binary) -> ir.Node | None:
                 pair = (ir.Binary(node.op, node.left, then), ir.Binary(node.op, node.left, other))
             return ir.Call("IF", (side.args[0], *pair))
     return None
+
+
+def _always_error(d: Dyn) -> bool:
+    """Whether ``d`` is an error in every trial (as_dyn of a constant error)."""
+    return d.r == ("c", "") and ((d.e.isdigit() and d.e != "0") or bool(_CONST_ERROR.match(d.e)))
 
 
 def _may_be_empty(r: tuple, strings: list[str]) -> bool:
