@@ -192,7 +192,7 @@ class OffsetMixin:
             height = max(h_hi, rows)
             if w_hi > cols or h_hi < 1 or w_hi < 1 or height * cols > MAX_OFFSET_CELLS:
                 raise NotFusable("SUMPRODUCT of an OFFSET whose range may be wider than the "
-                                 f"other arrays or have {height * cols} cells")
+                                 f"other arrays or have more than {MAX_OFFSET_CELLS} cells")
             bad = self._range_ref_error(base, parts)
             vsheet = f"{OFFSET_SHEET}{len(seen)}.{k}"
             for i in range(height):
