@@ -203,13 +203,13 @@ READERS = {
 @needs_cxx
 def test_value_and_lookups_of_text_made_per_trial_run_in_the_kernel(tmp_path):
     """VALUE of text made per trial (numbers, percent, currency, y-m-d dates; #VALUE!) and
-    exact-match lookups of a key made per trial: numba's dvalue/dintern twins."""
+    exact-match lookups of a key made per trial: numba's dnum/dintern twins."""
     model = Model.from_cells({f"Sheet1!{k}": v for k, v in READERS.items()})
     job = job_for(model, INPUTS, [f"Sheet1!C{i}" for i in range(1, 8)], trials=1_000)
     host = HostCudaBackend(tmp_path)
     assert host.cpu_reason(job) is None
     plan = host.prepare(job).plan
-    assert not plan.rest and "dvalue(" in plan.source and "dintern(" in plan.source
+    assert not plan.rest and "dnum(" in plan.source and "dintern(" in plan.source
     got = run(host, job, 500)
     assert_same(job, got, run(NumpyBackend(), job, 1_000))
     assert (got[1][model.ref("Sheet1!C5")] == 3).all()              # "2.13-3": #VALUE!

@@ -144,12 +144,12 @@ def _value_reference(texts: list[str]) -> list[float | None]:
 
 
 def _value_kernel(texts: list[str]) -> list[float | None]:
-    from engine.backends.numba._dtext_rt import dvalue
+    from engine.backends.numba._rt_dvalue import dnum
 
     out: list[float | None] = []
     for t in texts:
         z = np.array([float(ord(c)) for c in t] + [0.0])
-        x = dvalue(z, 0.0, float(len(t)), 0.0)
+        x = dnum(z, 0.0, float(len(t)), 0.0, 1.0)     # VALUE's reading
         out.append(None if np.isnan(x) else float(x))
     return out
 

@@ -988,136 +988,12 @@ template <class C> MC_NI double dput_format(C *z, double pos, double x, const do
 /* ------------------------------------------------------------ end of TEXT formats */
 """
 
-# VALUE of text made per trial and the id of a key made per trial (numba/_dtext_rt.py's
-# READ_NAMES): in every kernel that reads dynamic text
-DTEXT_READ_NAMES: tuple[str, ...] = ("dvalue", "dintern")
+# the id of a key made per trial (numba/_dtext_rt.py's READ_NAMES): in every kernel that
+# reads dynamic text (VALUE of such text: _rt_dvalue's dnum)
+DTEXT_READ_NAMES: tuple[str, ...] = ("dintern",)
 
 DTEXT_READ_RUNTIME = r"""
-/* ------------------------------------------------------------ VALUE of dynamic text (numba/_dtext_rt.py) */
-MC_HD bool mc_digit(double c) { return 48.0 <= c && c <= 57.0; }
-
-/* Python's float() of t[a:b] (no spaces, underscores or letters other than e/E): NaN where
-   float() fails */
-template <class C> MC_NI double mc_float_text(const C *z, int a, int b) {
-    int i = a;
-    bool neg = false;
-    if (i < b && ((double)z[i] == 43.0 || (double)z[i] == 45.0)) { neg = (double)z[i] == 45.0; ++i; }
-    long long q = 0;
-    int nq = 0, scale = 0, seen = 0;
-    bool sticky = false;
-    while (i < b && mc_digit((double)z[i])) {
-        int d = (int)z[i] - 48;
-        ++seen;
-        if (nq < 18) { if (q != 0 || d != 0) { q = q * 10 + d; ++nq; } }
-        else { ++scale; sticky = sticky || d != 0; }
-        ++i;
-    }
-    if (i < b && (double)z[i] == 46.0) {
-        ++i;
-        while (i < b && mc_digit((double)z[i])) {
-            int d = (int)z[i] - 48;
-            ++seen;
-            if (nq < 18) {
-                if (q != 0 || d != 0) { q = q * 10 + d; ++nq; }
-                --scale;
-            } else sticky = sticky || d != 0;
-            ++i;
-        }
-    }
-    if (seen == 0) return MC_NAN;
-    int ex = 0;
-    if (i < b && ((double)z[i] == 69.0 || (double)z[i] == 101.0)) {
-        ++i;
-        bool eneg = false;
-        if (i < b && ((double)z[i] == 43.0 || (double)z[i] == 45.0)) { eneg = (double)z[i] == 45.0; ++i; }
-        int nd = 0;
-        while (i < b && mc_digit((double)z[i])) {
-            if (ex < 100000) ex = ex * 10 + (int)z[i] - 48;
-            ++nd;
-            ++i;
-        }
-        if (nd == 0) return MC_NAN;
-        if (eneg) ex = -ex;
-    }
-    if (i != b) return MC_NAN;
-    double x = dec_float(q, scale + ex, sticky);
-    return neg ? -x : x;
-}
-
-/* engine.values.parse_number of z[a:b] (no spaces in it): NaN where it is not one */
-template <class C> MC_NI double mc_number_text(const C *z, int a, int b) {
-    if (b <= a) return MC_NAN;
-    bool pct = (double)z[b - 1] == 37.0;
-    if (pct) --b;
-    int last = -1;
-    for (int j = a; j < b; ++j) if ((double)z[j] == 44.0) last = j;
-    unsigned char t[512];
-    int n = 0;
-    bool point_after = false;
-    for (int j = last >= 0 ? last + 1 : b; j < b; ++j) if ((double)z[j] == 46.0) point_after = true;
-    for (int j = a; j < b && n < 512; ++j) {
-        if ((double)z[j] == 44.0 && last >= 0 && !point_after) continue;
-        t[n++] = (unsigned char)z[j];
-    }
-    int s = n > 0 && t[0] == 36 ? 1 : 0;
-    double x = mc_float_text(t, s, n);
-    if (isinf(x)) return MC_NAN;
-    return pct ? x / 100.0 : x;
-}
-
-MC_HD long long mc_days70(long long y, long long m, long long d) {
-    y -= m <= 2 ? 1 : 0;
-    long long era = (y >= 0 ? y : y - 399) / 400;
-    long long yoe = y - era * 400;
-    long long doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-    long long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-MC_HD double mc_serial_of(long long y, long long m, long long d, double shift) {
-    if (y == 1900 && m == 2 && d == 29) return 60.0;
-    if (!(1 <= y && y <= 9999 && 1 <= m && m <= 12 && d >= 1)) return MC_NAN;
-    long long mdays = (m == 1 || m == 3 || m == 5 || m == 7 || m == 8 || m == 10 || m == 12) ? 31
-        : m != 2 ? 30 : ((y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)) ? 29 : 28);
-    if (d > mdays) return MC_NAN;
-    long long s = mc_days70(y, m, d) + 25569;
-    return (double)(s <= 60 ? s - 1 : s) - shift;
-}
-
-template <class C> MC_HD int mc_int_run(const C *z, int i, int b, long long *v) {
-    unsigned long long r = 0;   /* wraps as numba's int64 on a long run (then refused) */
-    int j = i;
-    while (j < b && mc_digit((double)z[j])) { r = r * 10ull + (unsigned long long)((int)z[j] - 48); ++j; }
-    *v = (long long)r;
-    return j;
-}
-
-template <class C> MC_NI double mc_date_text(const C *z, int a, int b, double shift) {
-    long long v1, v2, v3;
-    int e1 = mc_int_run(z, a, b, &v1);
-    if (e1 == a || e1 >= b || (double)z[e1] != 45.0) return MC_NAN;
-    int e2 = mc_int_run(z, e1 + 1, b, &v2);
-    if (e2 == e1 + 1 || e2 - e1 - 1 > 2 || e2 >= b || (double)z[e2] != 45.0) return MC_NAN;
-    int e3 = mc_int_run(z, e2 + 1, b, &v3);
-    if (e3 != b || e3 == e2 + 1) return MC_NAN;
-    int n1 = e1 - a, n3 = e3 - e2 - 1;
-    long long y, m, d;
-    if (n1 == 4 && n3 <= 2) { y = v1; m = v2; d = v3; }
-    else if (n1 <= 2 && 2 <= n3 && n3 <= 4) {
-        m = v1; d = v2; y = v3;
-        if (m > 12 && d <= 12) { long long t = m; m = d; d = t; }
-    } else return MC_NAN;
-    if (y < 100) y += y < 30 ? 2000 : 1900;
-    return mc_serial_of(y, m, d, shift);
-}
-
-/* VALUE of z[a:b] (digits . + - E % , $): a number, else a y-m-d / m-d-y date; NaN: #VALUE! */
-template <class C> MC_HD double dvalue(const C *z, double a, double b, double shift) {
-    double x = mc_number_text(z, (int)a, (int)b);
-    if (x == x) return x;
-    return mc_date_text(z, (int)a, (int)b, shift);
-}
-
+/* ------------------------------------------------------------ keys made per trial (numba/_dtext_rt.py) */
 /* the id of the known text z[a:b] equals case aside (kv[off]: how many; then per text: id,
    length, lower-case code points), or ``other`` */
 template <class C> MC_NI double dintern(const C *z, double a, double b, const double *kv,
@@ -1138,5 +1014,5 @@ template <class C> MC_NI double dintern(const C *z, double a, double b, const do
     }
     return other;
 }
-/* ------------------------------------------------------------ end of VALUE of dynamic text */
+/* ------------------------------------------------------------ end of keys made per trial */
 """

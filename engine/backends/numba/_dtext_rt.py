@@ -16,7 +16,7 @@ import math
 import numpy as np
 from numba import njit
 
-from ._decimal import dec_float, digits15, general_value, write_general
+from ._decimal import digits15, general_value, write_general
 from ._rt import excel_round
 
 _jit = njit(nogil=True, cache=True, error_model="numpy")
@@ -24,9 +24,9 @@ _jit = njit(nogil=True, cache=True, error_model="numpy")
 # the names a generated kernel imports from this module
 KERNEL_NAMES = ("dput_num", "dput_tab", "dput_id", "dcase", "dtrim", "dleft", "dright", "dmid",
                 "drept", "dpick", "dcmp", "dfind", "dnumval", "dcount", "dcode", "dsame", "dsubst", "drepl", "dput_fixed")
-# newer helpers (VALUE of any text made per trial, lookups of it), kept apart until the CUDA
-# backend has twins of them (it translates only KERNEL_NAMES)
-READ_NAMES = ("dvalue", "dintern")
+# the id of a key made per trial (exact-match lookups of it); its CUDA twin is in
+# cupy/_rt_dtext.py's DTEXT_READ_RUNTIME (VALUE of such text is _rt_dvalue.dnum)
+READ_NAMES = ("dintern",)
 
 
 @_jit
@@ -325,181 +325,7 @@ def dnumval(x):
 __all__ = ["KERNEL_NAMES", "READ_NAMES", *KERNEL_NAMES, *READ_NAMES]
 
 
-# ----------------------------------------------------------------- VALUE of text made per trial
-@_jit
-def _digit(c):
-    return 48.0 <= c <= 57.0
-
-
-@_jit
-def _float_text(z, a, b):
-    """Python's float() of z[a:b] for text without spaces, underscores or letters other than
-    e/E (the generator's promise): the value, or NaN where float() fails."""
-    i = a
-    neg = False
-    if i < b and (z[i] == 43.0 or z[i] == 45.0):
-        neg = z[i] == 45.0
-        i += 1
-    q = 0
-    nq = 0              # significant digits kept in q (at most 18)
-    sticky = False
-    scale = 0           # q * 10**scale is the mantissa (before the exponent)
-    seen = 0
-    while i < b and _digit(z[i]):
-        d = int(z[i]) - 48
-        seen += 1
-        if nq < 18:
-            if q != 0 or d != 0:
-                q = q * 10 + d
-                nq += 1
-        else:
-            scale += 1
-            sticky = sticky or d != 0
-        i += 1
-    if i < b and z[i] == 46.0:
-        i += 1
-        while i < b and _digit(z[i]):
-            d = int(z[i]) - 48
-            seen += 1
-            if nq < 18:
-                if q != 0 or d != 0:
-                    q = q * 10 + d
-                    nq += 1
-                scale -= 1
-            else:
-                sticky = sticky or d != 0
-            i += 1
-    if seen == 0:
-        return math.nan
-    ex = 0
-    if i < b and (z[i] == 69.0 or z[i] == 101.0):
-        i += 1
-        eneg = False
-        if i < b and (z[i] == 43.0 or z[i] == 45.0):
-            eneg = z[i] == 45.0
-            i += 1
-        nd = 0
-        while i < b and _digit(z[i]):
-            if ex < 100000:
-                ex = ex * 10 + int(z[i]) - 48
-            nd += 1
-            i += 1
-        if nd == 0:
-            return math.nan
-        if eneg:
-            ex = -ex
-    if i != b:
-        return math.nan
-    x = dec_float(q, scale + ex, sticky)
-    return -x if neg else x
-
-
-@_jit
-def _number_text(z, a, b):
-    """engine.values.parse_number of z[a:b] (no spaces in it): NaN where it is not one."""
-    if b <= a:
-        return math.nan
-    pct = z[b - 1] == 37.0
-    if pct:
-        b -= 1
-    # commas go where the part after the last one holds no point
-    last = -1
-    for j in range(a, b):
-        if z[j] == 44.0:
-            last = j
-    t = np.empty(max(b - a, 1), dtype=np.float64)
-    n = 0
-    point_after = False
-    for j in range(last + 1 if last >= 0 else b, b):
-        if z[j] == 46.0:
-            point_after = True
-    for j in range(a, b):
-        if z[j] == 44.0 and last >= 0 and not point_after:
-            continue
-        t[n] = z[j]
-        n += 1
-    s = 1 if n > 0 and t[0] == 36.0 else 0
-    x = _float_text(t, s, n)
-    if math.isinf(x):
-        return math.nan
-    return x / 100.0 if pct else x
-
-
-@_jit
-def _days(y, m, d):
-    """Days from 1970-01-01 of a proleptic Gregorian date."""
-    y -= 1 if m <= 2 else 0
-    era = (y if y >= 0 else y - 399) // 400
-    yoe = y - era * 400
-    doy = (153 * (m - 3 if m > 2 else m + 9) + 2) // 5 + d - 1
-    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
-    return era * 146097 + doe - 719468
-
-
-@_jit
-def _serial_of(y, m, d, shift):
-    """engine.functions._scalars.serial_of (NaN for an impossible date)."""
-    if y == 1900 and m == 2 and d == 29:
-        return 60.0
-    if not (1 <= y <= 9999 and 1 <= m <= 12 and d >= 1):
-        return math.nan
-    mdays = 31 if m in (1, 3, 5, 7, 8, 10, 12) else 30 if m != 2 else (
-        29 if (y % 4 == 0 and (y % 100 != 0 or y % 400 == 0)) else 28)
-    if d > mdays:
-        return math.nan
-    s = _days(y, m, d) + 25569
-    return float(s - 1 if s <= 60 else s) - shift
-
-
-@_jit
-def _int_run(z, i, b):
-    """The run of digits at z[i:]: (value, its end)."""
-    v = 0
-    j = i
-    while j < b and _digit(z[j]):
-        v = v * 10 + int(z[j]) - 48
-        j += 1
-    return v, j
-
-
-@_jit
-def _date_text(z, a, b, shift):
-    """engine.functions._scalars.parse_date_text's year-month-day and month-day-year forms
-    with '-' (the only ones text without spaces, slashes, colons or month names can take)."""
-    v1, e1 = _int_run(z, a, b)
-    if e1 == a or e1 >= b or z[e1] != 45.0:
-        return math.nan
-    v2, e2 = _int_run(z, e1 + 1, b)
-    if e2 == e1 + 1 or e2 - e1 - 1 > 2 or e2 >= b or z[e2] != 45.0:
-        return math.nan
-    v3, e3 = _int_run(z, e2 + 1, b)
-    if e3 != b or e3 == e2 + 1:
-        return math.nan
-    n1, n3 = e1 - a, e3 - e2 - 1
-    if n1 == 4 and n3 <= 2:                 # yyyy-m-d
-        y, m, d = v1, v2, v3
-    elif n1 <= 2 and 2 <= n3 <= 4:          # m-d-yy(yy)
-        m, d, y = v1, v2, v3
-        if m > 12 and d <= 12:
-            m, d = d, m
-    else:
-        return math.nan
-    if y < 100:                             # 0001-01-01 and 1-1-01 alike: 2001
-        y += 2000 if y < 30 else 1900
-    return _serial_of(y, m, d, shift)
-
-
-@_jit
-def dvalue(z, a, b, shift):
-    """VALUE of z[a:b] as the numpy reference reads text of digits, '.', '+', '-', 'E',
-    '%', ',' and '$' (engine.functions.text.to_number_ext): a number, else a date written
-    year-month-day or month-day-year with '-'; NaN where it is #VALUE!."""
-    x = _number_text(z, int(a), int(b))
-    if x == x:
-        return x
-    return _date_text(z, int(a), int(b), shift)
-
-
+# ----------------------------------------------------------------- keys made per trial
 @_jit
 def dintern(z, a, b, kv, off, other):
     """The id of the known text that z[a:b] equals, case aside (``kv[off]`` texts follow:
