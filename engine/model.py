@@ -637,6 +637,10 @@ class Env:
     def resolve(self, text: str, sheet: str) -> ir.Node:
         try:
             node = ir.parse_reference(text.strip(), sheet, self.model.resolver)
+            if node is None and "[" in text:   # a structured reference: Table1[Column]
+                node = ir.structured_reference(text.strip(), self.model.resolver, None)
+                if node is not None and not isinstance(node, ir.Ref | ir.Area):
+                    node = ir.Err(REF)
             if node is None:
                 target = self.model.resolver.name(text.strip(), sheet)
                 node = ir.parse_formula(target, sheet, self.model.resolver) if target else None

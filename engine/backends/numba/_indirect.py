@@ -18,11 +18,12 @@ that is not text (a number, an error: numpy's ``str`` of it).
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from ... import ir
-from ...values import REF, Kind
-from ._values import NotFusable, Val
+from ...values import REF, Kind, format_number
+from ._values import KBLANK, KBOOL, KNUM, NotFusable, Val
 
 if TYPE_CHECKING:
     from ...model import Env
@@ -37,8 +38,14 @@ class IndirectMixin:
         cell: CellRef | None
         env: Env
         array_ir: list[object]
+        override: dict[int, Val]
+
+        def _offset_cell(self, c: CellRef) -> ir.Node: ...
 
         def expr(self, node: ir.Node) -> Val: ...
+        def number(self, node: ir.Node | None, default: float | None = None) -> Val: ...
+        def value(self, expr: str) -> str: ...
+        def selected_ranges(self, a: ir.Call) -> list[Val]: ...
         def is_constant(self, node: ir.Node) -> bool: ...
 
     def indirect_args(self, node: ir.Call) -> Val | None:
@@ -49,9 +56,34 @@ class IndirectMixin:
             return None
         args = tuple(self.indirect_target(a) if isinstance(a, ir.Call) and a.name == "INDIRECT"
                      else a for a in node.args)
+        if node.name == "INDEX" and (col := _chosen_columns(args)) is not None:
+            args = col
         new = ir.Call(node.name, args)
         self.array_ir.append(new)   # kept alive: constants are keyed by node id
         return self.expr(new)
+
+    def chosen_cells(self, a: ir.Call, name: str) -> tuple[list[Val], str, tuple[int, int]]:
+        """The cells of the range IF/CHOOSE/IFS/SWITCH ``a`` chooses per trial
+        (``ArgsMixin.selected_ranges``, every range of one shape), the choice's error, and
+        that shape: for SUMIFS's sum range (INDIRECT of a column named per trial)."""
+        from ..._ir_passes import selector_index
+
+        got = selector_index(a)
+        assert got is not None and self.cell is not None
+        results, pick = got
+        shapes = {(1, 1) if isinstance(r, ir.Ref) else r.shape for r in results
+                  if isinstance(r, ir.Ref | ir.Area)}
+        if len(shapes) != 1:
+            raise NotFusable(f"{name} over a range chosen per trial among ranges of "
+                             "different shapes")
+        self.array_ir.append(pick)
+        k = self.number(pick)
+        place = ir.Ref(self.cell)   # stands for the choice, computed once
+        pos = k.v if k.e == "0" else self.value(f"sel({k.e} != 0, 0.0, {k.v})")
+        self.override[id(place)] = Val(pos, "0", KNUM, 0.0, float(len(results)))
+        chosen = ir.Call(a.name if a.name == "CHOOSE" else "CHOOSE", (place, *results))
+        self.array_ir.extend((place, chosen))
+        return self.selected_ranges(chosen), k.e, shapes.pop()
 
     def fn_indirect(self, node: ir.Call) -> Val:
         """INDIRECT read as one value: its reference's value (a range here is refused as
@@ -64,8 +96,10 @@ class IndirectMixin:
         from ...compiler import compile_formula
 
         assert self.cell is not None
-        if not 1 <= len(node.args) <= 2 or not all(self.is_constant(a) for a in node.args):
-            raise NotFusable("INDIRECT of text that varies per trial")
+        if not 1 <= len(node.args) <= 2:
+            raise NotFusable("INDIRECT with a number of arguments it cannot take")
+        if not all(self.is_constant(a) for a in node.args):
+            return self._indirect_varying(node, compile_formula)
         text = self._indirect_constant(node.args[0], compile_formula)
         if text.kind != Kind.STR:
             raise NotFusable("INDIRECT of a value that is not text")
@@ -81,6 +115,96 @@ class IndirectMixin:
         if isinstance(target, ir.Ref | ir.Area):
             return target
         return ir.Err(REF)
+
+    def _indirect_varying(self, node: ir.Call, compile_formula) -> ir.Node:  # noqa: ANN001
+        """INDIRECT of text made per trial, ``P & x & S`` with constant ``P`` and ``S`` and
+        ``x`` the varying operands (numbers, logicals, blanks: their text has no quote,
+        bracket, '!' or space), where ``x`` sits in a table's column name (``"T["&x&"]"``)
+        or in a sheet name (``"'"&x&"'!A1"``): the candidates are the finitely many texts
+        ``x`` naming a column (a sheet) that ``Env.resolve`` turns into a reference; any
+        other ``x`` names nothing (#REF!).  The reference is
+        ``CHOOSE(IF(x&""=c1, 1, IF(x&""=c2, 2, ... #REF!)), ref1, ref2, ...)`` (``=`` of
+        texts ignores case, as the table's column and the sheet lookups do; an error in
+        ``x`` is #REF!, as the numpy reference has it: it reads the error as its text)."""
+        if len(node.args) == 2 and not (isinstance(node.args[1], ir.Missing)
+                                        or self.is_constant(node.args[1])):
+            raise NotFusable("INDIRECT whose A1/R1C1 flag varies per trial")
+        if len(node.args) == 2 and not isinstance(node.args[1], ir.Missing):
+            flag = self._indirect_constant(node.args[1], compile_formula)
+            if not (flag.kind in (Kind.BOOL, Kind.NUM) and bool(flag.data[0])):
+                raise NotFusable("INDIRECT of R1C1 text that varies per trial")
+        parts = _concat_operands(node.args[0])
+        varying = [i for i, a in enumerate(parts) if not self.is_constant(a)]
+        if varying != list(range(varying[0], varying[-1] + 1)):
+            raise NotFusable("INDIRECT of text with several parts that vary per trial")
+        texts = []
+        for a in parts[:varying[0]] + parts[varying[-1] + 1:]:
+            t = self._indirect_constant(a, compile_formula)
+            if t.kind not in (Kind.STR, Kind.NUM, Kind.BOOL, Kind.BLANK):
+                raise NotFusable("INDIRECT of text with a constant part that is an error")
+            texts.append(_as_text(t))
+        head, tail = "".join(texts[:varying[0]]), "".join(texts[varying[0]:])
+        x: ir.Node = parts[varying[0]]
+        for a in parts[varying[0] + 1:varying[-1] + 1]:
+            x = ir.Binary("&", x, a)
+        kinds = {self.expr(a).kind for a in parts[varying[0]:varying[-1] + 1]}
+        if not kinds <= {KNUM, KBOOL, KBLANK}:
+            raise NotFusable("INDIRECT of text made per trial from text (the cells it "
+                             "names cannot be bounded)")
+        found = self._indirect_candidates(head, tail, kinds == {KBLANK})
+        if not found:
+            return ir.Err(REF)
+        text = ir.Binary("&", x, ir.Str(""))
+        pick: ir.Node = ir.Err(REF)
+        for k in range(len(found), 0, -1):
+            pick = ir.Call("IF", (ir.Binary("=", text, ir.Str(found[k - 1][0])),
+                                  ir.Num(float(k)), pick))
+        # numpy's INDIRECT reads an error as its text ("#DIV/0!"), which names nothing
+        pick = ir.Call("IF", (ir.Call("ISERROR", (x,)), ir.Err(REF), pick))
+        refs = [self._offset_cell(r.cell) if isinstance(r, ir.Ref) else r for _, r in found]
+        stand_ins = self.__dict__.get("_offset_stand_ins", {})
+        for r in refs:   # a formula outside the slice, the same in every trial: its value
+            if id(r) in stand_ins:
+                self.override[id(r)] = stand_ins[id(r)][1]
+        out = ir.Call("CHOOSE", (pick, *refs))
+        self.array_ir.append(out)   # kept alive: constants are keyed by node id
+        return out
+
+    def _indirect_candidates(self, head: str, tail: str, blank: bool
+                             ) -> list[tuple[str, ir.Node]]:
+        """The texts ``x`` for which ``head & x & tail`` names a reference, each with it
+        (``x`` the text of numbers, logicals, and of blanks where ``blank``: "")."""
+        assert self.cell is not None
+        wb = self.env.model.workbook
+        names: list[str] = []
+        if head.endswith("[") and tail == "]" and "[" not in head[:-1]:
+            table = wb.tables.get(head[:-1].strip().upper())
+            if table is None:
+                return []
+            names = ["", *table.columns]
+        elif "!" in tail and "!" not in head and "[" not in head:
+            token_end = tail[:tail.index("!")]
+            for sheet in wb.sheets:
+                for token in ("'" + sheet.replace("'", "''") + "'", sheet):
+                    if (len(token) >= len(head) + len(token_end) and token.startswith(head)
+                            and token.endswith(token_end)):
+                        names.append(token[len(head):len(token) - len(token_end)])
+        else:
+            raise NotFusable("INDIRECT of text that varies per trial and may name any cell (the "
+                             "cells it names cannot be bounded)")
+        if len(names) > MAX_CANDIDATES:
+            raise NotFusable(f"INDIRECT of text made per trial naming one of {len(names)} "
+                             "references (too many)")
+        found: list[tuple[str, ir.Node]] = []
+        seen: set[str] = set()
+        for name in names:
+            if name.casefold() in seen or not _number_text(name) or (name == "" and not blank):
+                continue
+            seen.add(name.casefold())
+            target = self.env.resolve(head + name + tail, self.cell.sheet)
+            if isinstance(target, ir.Ref | ir.Area):
+                found.append((name, target))
+        return found
 
     def _indirect_constant(self, arg: ir.Node, compile_formula):  # noqa: ANN001, ANN202
         from ...functions._args import as_vec
@@ -98,6 +222,59 @@ class IndirectMixin:
         if len(x) != 1:
             raise NotFusable("INDIRECT of text that varies per trial")
         return x
+
+
+MAX_CANDIDATES = 256   # references one INDIRECT of text made per trial may choose among
+_NUMBER_TEXT = re.compile(r"[0-9.E+-]*|TRUE|FALSE", re.IGNORECASE)
+
+
+def _number_text(x: str) -> bool:
+    """Whether ``x`` may be the text of a number, a logical or a blank (General format)."""
+    return _NUMBER_TEXT.fullmatch(x) is not None
+
+
+def _as_text(v) -> str:  # noqa: ANN001 - a Vec of one value
+    if v.kind == Kind.BLANK:
+        return ""
+    if v.kind == Kind.BOOL:
+        return "TRUE" if bool(v.data[0]) else "FALSE"
+    if v.kind == Kind.NUM:
+        return format_number(float(v.data[0]))
+    return str(v.scalar(0))
+
+
+def _chosen_columns(args: tuple[ir.Node, ...]) -> tuple[ir.Node, ...] | None:
+    """INDEX(CHOOSE(k, col1, col2, ...), i) of columns of one sheet spanning the same rows
+    (a table's columns named per trial) as INDEX(their block, i, CHOOSE(k, j1, j2, ...)):
+    the row's error first, then the choice's, as numpy's INDEX of the chosen reference."""
+    if len(args) != 2 or not (isinstance(args[0], ir.Call) and args[0].name == "CHOOSE"):
+        return None
+    pick, *cols = args[0].args
+    areas = [ir.Area(c.cell.sheet, c.cell.row, c.cell.col, c.cell.row, c.cell.col)
+             if isinstance(c, ir.Ref) else c for c in cols]
+    if not all(isinstance(a, ir.Area) and a.c1 == a.last_col for a in areas):
+        return None
+    first = areas[0]
+    assert isinstance(first, ir.Area)
+    if any(a.sheet != first.sheet or a.r1 != first.r1 or a.last_row != first.last_row
+           for a in areas if isinstance(a, ir.Area)):
+        return None
+    lo = min(a.c1 for a in areas if isinstance(a, ir.Area))
+    hi = max(a.c1 for a in areas if isinstance(a, ir.Area))
+    block = ir.Area(first.sheet, first.r1, lo, first.last_row, hi)
+    which = ir.Call("CHOOSE", (pick, *(ir.Num(float(a.c1 - lo + 1)) for a in areas
+                                       if isinstance(a, ir.Area))))
+    return block, args[1], which
+
+
+def _concat_operands(node: ir.Node) -> list[ir.Node]:
+    """The operands of ``a & b & ...`` (and of CONCATENATE), in order."""
+    if isinstance(node, ir.Binary) and node.op == "&":
+        return _concat_operands(node.left) + _concat_operands(node.right)
+    if isinstance(node, ir.Call) and node.name == "CONCATENATE" and node.args and not any(
+            isinstance(a, ir.Area | ir.Missing) for a in node.args):
+        return [x for a in node.args for x in _concat_operands(a)]
+    return [node]
 
 
 __all__ = ["IndirectMixin"]

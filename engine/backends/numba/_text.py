@@ -29,6 +29,7 @@ import numpy as np
 
 from ... import ir
 from ...values import DIV0, NA, VALUE, ExcelError, Grid, Kind, Vec, blank, boolean, num, text
+from ._args import selects_ranges
 from ._dtext import DynamicText, DynamicTextMixin
 from ._values import BLANK, KANY, KBLANK, KBOOL, KDYN, KNUM, KSTR, NotFusable, Val, code, lit
 
@@ -375,7 +376,11 @@ class TextMixin(DynamicTextMixin):
             raise NotFusable(f"{node.name} with a wrong argument")
         v = BLANK if not node.args or isinstance(node.args[0], ir.Missing) \
             else self.expr(node.args[0])
-        name = node.name
+        if v.kind == KANY:   # a value whose kind varies per trial (a cell of mixed kind)
+            return self.by_kind(v, lambda x: self._is_value(node.name, x))
+        return self._is_value(node.name, v)
+
+    def _is_value(self, name: str, v: Val) -> Val:
         kinds = {"ISNUMBER": KNUM, "ISTEXT": KSTR, "ISLOGICAL": KBOOL, "ISBLANK": KBLANK,
                  "ISNONTEXT": KSTR}
         if name in kinds:
@@ -508,7 +513,15 @@ class TextMixin(DynamicTextMixin):
         crits = [self._criterion(c, name) for _, c in pairs]
         shape = ranges[0][0].shape
         values: list[Val] | None = None
-        if target is not None:
+        total, counted, err = "0.0", "0.0", "0"
+        if target is not None and selects_ranges(target):   # INDIRECT of a column per trial
+            assert isinstance(target, ir.Call)
+            values, choice, tshape = self.chosen_cells(target, name)  # type: ignore[attr-defined]
+            if tshape != shape:
+                raise NotFusable(f"{name} with ranges of different shapes")
+            if choice != "0":   # numpy: an error for the sum range is #VALUE!
+                err = self.err(f"sel({choice} != 0, {VALUE}, 0)")
+        elif target is not None:
             if isinstance(target, ir.Ref):
                 target = ir.Area(target.cell.sheet, target.cell.row, target.cell.col,
                                  target.cell.row, target.cell.col)
@@ -519,7 +532,6 @@ class TextMixin(DynamicTextMixin):
                 raise NotFusable(f"{name} with ranges of different shapes")
         if any(a.shape != shape for a, _ in ranges):
             raise NotFusable(f"{name} with ranges of different shapes")
-        total, counted, err = "0.0", "0.0", "0"
         extreme, have = None, "0.0"
         for k in range(shape[0] * shape[1]):
             hit = "1.0"

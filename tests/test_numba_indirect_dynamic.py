@@ -1,0 +1,87 @@
+"""INDIRECT of text made per trial whose references can be bounded, fused by the numba
+kernel and equal to numpy: a table's column named by a number that varies
+(``INDEX(INDIRECT($C9&".Outputs["&Year&"]"), MATCH(..., INDIRECT($C9&".Outputs[Vector]"),
+0))``, ``SUMIFS(INDIRECT(T&"["&Year&"]"), ...)``: tamc/excel_to_code's model.xlsx, 3,764
+cells numpy's) and a sheet named by one (``INDIRECT("'"&Year&"'!B2")``).  A year that is
+not a column's (a sheet's) name, e.g. 2007.4, names nothing: #REF!.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("numba")
+openpyxl = pytest.importorskip("openpyxl")
+
+from openpyxl.worksheet.table import Table  # noqa: E402
+
+from engine.backends.numba import NumbaBackend, fused_report  # noqa: E402
+from engine.backends.numpy import NumpyBackend  # noqa: E402
+from engine.model import Model  # noqa: E402
+from tests.test_backend_numba import assert_same, job_for, run, tri  # noqa: E402
+
+TRIALS = 900
+YEARS = (2007, 2008, 2009)
+
+
+def _book(path) -> Model:
+    wb = openpyxl.Workbook()
+    calc = wb.active
+    calc.title = "Calc"
+    data = wb.create_sheet("Data")
+    data.append(["Vector", "GHG", *(str(y) for y in YEARS)])
+    for r in range(2, 7):
+        data.append([f"V.{r}", "CO2" if r % 2 else "CH4",
+                     *(float(r * 10 + k) for k in range(len(YEARS)))])
+    data.add_table(Table(displayName="Out", ref="A1:E6"))
+    for y in YEARS:
+        ws = wb.create_sheet(str(y))
+        ws["B2"] = float(y - 2000)
+        ws["B3"] = f"=B2*{y - 2005}"
+    calc["A1"] = 2008.0          # the year, an input
+    calc["A2"] = "=ROUND(A1, 0)"  # 2006..2010: a column in most trials, #REF! in the others
+    calc["A3"] = "=ROUND(A1, 1)"  # mostly not a column: #REF!
+    calc["A4"] = "Out"
+    calc["A5"] = "V.4"
+    calc["A6"] = '=IF(A1>2008.6, 1/0, A2)'   # an error in some trials
+    formulas = {
+        "C1": '=INDEX(INDIRECT($A$4&"["&A2&"]"), MATCH(A5, INDIRECT($A$4&"[Vector]"), 0))',
+        "C2": '=IFERROR(INDEX(INDIRECT($A$4&"["&A3&"]"), MATCH(A5, INDIRECT("Out[Vector]"), 0)), 0)',
+        "C3": '=SUMIFS(INDIRECT("Out["&A2&"]"), INDIRECT("Out[GHG]"), "CO2")',
+        "C4": '=SUM(INDIRECT("Out["&A6&"]"))',
+        "C5": '=INDIRECT("\'"&A2&"\'!B2")*2',
+        "C6": '=INDIRECT("\'"&A2&"\'!B3")+INDIRECT(A2&"!B2")',
+        "C7": '=IFERROR(INDIRECT("\'"&A3&"\'!B2"), -1)',
+    }
+    for k, f in formulas.items():
+        calc[k] = f
+    wb.save(path)
+    return Model.open(path)
+
+
+def test_indirect_of_a_column_or_sheet_named_per_trial_is_fused_and_equal_numpy(tmp_path):
+    model = _book(tmp_path / "dyn.xlsx")
+    inputs = [tri("Calc!A1", 2005.6, 2008.0, 2010.4), tri("Data!C3", 1.0, 20.0, 40.0),
+              tri("'2008'!B2", 5.0, 8.0, 11.0)]
+    outs = [f"Calc!C{r}" for r in range(1, 8)] + [f"'{y}'!B3" for y in YEARS]
+    job = job_for(model, inputs, outs, trials=TRIALS)
+    report = fused_report(job)
+    # before: "INDIRECT of text that varies per trial" for every cell
+    assert report == {}
+    be = NumbaBackend(kernel_dir=tmp_path / "kernels")
+    try:
+        got = run(be, job, 300)
+    finally:
+        be.close()
+    want = run(NumpyBackend(), job, TRIALS)
+    assert_same(job, got, want)
+    vals, errs, ins = got
+    year = ins[model.ref("Calc!A1")]
+    c1, e1 = vals[model.ref("Calc!C1")], errs[model.ref("Calc!C1")]
+    rounded = year.round()
+    inside = (rounded >= 2007) & (rounded <= 2009)
+    assert inside.any() and (~inside).any()
+    assert (e1[~inside] != 0).all() and (e1[inside] == 0).all()
+    assert set(c1[inside]) <= {40.0, 41.0, 42.0}     # V.4's row of the year's column
+    c5 = vals[model.ref("Calc!C5")]
+    assert set(c5[rounded == 2007]) == {14.0}
