@@ -25,10 +25,11 @@ from ._values import (
 if TYPE_CHECKING:
     pass
 from ._aggregate_options import AggregateOptionsMixin
+from ._gather import GatherMixin
 from ._moments import MomentsMixin
 
 
-class AggregatesMixin(MomentsMixin, AggregateOptionsMixin):
+class AggregatesMixin(MomentsMixin, AggregateOptionsMixin, GatherMixin):
     """SUM ... VAR, SUMPRODUCT, NPV, IRR; CHOOSE; NORM.INV, NORM.DIST ... (lookups: :mod:`._lookups`)"""
 
     # ------------------------------------------------------------ aggregates (functions.math/stats)
@@ -42,6 +43,8 @@ class AggregatesMixin(MomentsMixin, AggregateOptionsMixin):
         """SUM: 0 + x1 + x2 ... in order (the leading 0 only turns -0.0 into 0.0, which no
         result can tell apart, so it is left out)."""
         got = self.group_sum(node)
+        if got is None:
+            got = self.running_sum(node)   # SUM($E$18:$E18) copied down (_gather)
         if got is not None:
             return got
         vals, e = self.numbers(node)

@@ -19,17 +19,22 @@ from ... import ir
 from ...values import DIV0, NA, NUM, VALUE
 from . import _intervals as iv
 from ._args import ArgsMixin, is_reference, selects_ranges
+from ._gather import GatherMixin
 from ._values import KANY, KBLANK, KBOOL, KNUM, KSTR, NotFusable, Val, errors_of, lit, num
 
 _SQRT2PI = math.sqrt(2.0 * math.pi)
 
 
-class StatsMixin(ArgsMixin):
+class StatsMixin(ArgsMixin, GatherMixin):
     """Order statistics, counts and the lognormal distribution (see the module docstring)."""
 
     # ------------------------------------------------------------ order statistics
     def _sorted_copy(self, vals: list[Val]) -> str:
-        """A scratch array holding this trial's ``vals`` (the helpers sort it in place)."""
+        """A scratch array holding this trial's ``vals`` (the helpers sort it in place): one
+        copy per trial for every cell over the same long range (_gather)."""
+        shared = self.shared_sorted_copy(vals)
+        if shared is not None:
+            return shared
         z = self.scratch(max(len(vals), 1))
         for j, v in enumerate(vals):
             self.lines.append(f"{z}[{j}] = {v.v}")

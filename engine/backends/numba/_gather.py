@@ -1,0 +1,155 @@
+"""Aggregates over long ranges whose generated code would grow with the range in every cell
+(a mixin of the kernel generator).
+
+* **One sorted copy per trial**: order statistics (PERCENTILE, QUARTILE, MEDIAN, LARGE, SMALL,
+  PERCENTRANK; :mod:`._stats`) copy a trial's numbers into a scratch array that the runtime
+  sorts in place.  Several cells over the same range (``=PERCENTILE($F$2:$F$1001, N40)``
+  copied down) each made their own copy: 1,000 lines a cell.  The first cell's copy now lives
+  in rows of the per-block ``ur`` array (``Generator.shared_scratch``); a later cell over the
+  same values reads it (already sorted: the insertion sort passes over it once) and names the
+  first cell's value, which orders it after that cell.
+* **Running totals**: ``SUM($E$18:$E18)`` copied down (the range grows by a row a cell) added
+  every cell of the range in every row: lines grew with the square of the rows.  A SUM over a
+  range that another formula of the slice extends by rows keeps its sum and first error in a
+  shared scratch; the SUM over the longer range starts from them and adds only the new rows.
+  engine.functions.math.sum_ adds left to right (``acc = acc + column``, no pairwise
+  summation), so the prefix plus the new terms are the same additions in the same order: the
+  same number, bit for bit.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from ... import ir
+from . import _intervals as iv
+from ._values import Val, errors_of
+
+GATHER_MIN = 32   # values from which order statistics share one sorted copy per trial
+_SHAREABLE = re.compile(r"^(?:[xvk]\d+|-?\d+(?:\.\d*)?(?:e[-+]?\d+)?)$")
+
+
+class GatherMixin:
+    """Shared sorted copies and running sums (see the module docstring)."""
+
+    if TYPE_CHECKING:
+        lines: list[str]
+        cells: dict[Any, Val]
+        cell: Any
+        cell_number: int
+        shared_scratch: set[str]
+        program: Any
+        model: Any
+
+        def scratch(self, size: int) -> str: ...
+        def value(self, expr: str) -> str: ...
+        def err(self, expr: str) -> str: ...
+        def chain(self, errs: list[str], checks: Any = ()) -> str: ...
+        def numbers(self, node: ir.Call, omitted_zero: bool = False) -> tuple[list[Val], str]: ...
+        def result(self, expr: str, args: list[Val], checks: Any = (),
+                   bounds: iv.Interval = iv.UNKNOWN) -> Val: ...
+
+    # ------------------------------------------------------------ bookkeeping
+    def _gather_memo(self) -> dict:
+        return self.__dict__.setdefault("_gather_memo_", {})
+
+    def _owner_valid(self, owner: tuple[Any, int]) -> bool:
+        """Whether the cell that filled a shared scratch is fused (or is the cell being
+        generated): a cell left to numpy, or dropped as too large, filled nothing."""
+        c, k = owner
+        if c == self.cell and k == self.cell_number:
+            return True
+        got = self.cells.get(c)
+        return got is not None and got.v == f"v{k}"
+
+    def _after(self, owner: tuple[Any, int]) -> None:
+        """A line naming the owner's value: this cell is then ordered after it (families and
+        chains reorder cells by what they read)."""
+        c, k = owner
+        if not (c == self.cell and k == self.cell_number):
+            self.value(f"v{k}")
+
+    # ------------------------------------------------------------ sorted copies
+    def shared_sorted_copy(self, vals: list[Val]) -> str | None:
+        """The scratch array holding this trial's ``vals`` (sorted in place by whoever reads
+        it first), shared by every cell over the same values; None where they are few or not
+        plain names (then each cell makes its own copy)."""
+        if len(vals) < GATHER_MIN or not all(_SHAREABLE.match(v.v) for v in vals):
+            return None
+        memo = self._gather_memo()
+        key = ("sorted", tuple(v.v for v in vals))
+        got = memo.get(key)
+        if got is not None and self._owner_valid(got[1]):
+            self._after(got[1])
+            return got[0]
+        z = self.scratch(len(vals))
+        self.shared_scratch.add(z)
+        for j, v in enumerate(vals):
+            self.lines.append(f"{z}[{j}] = {v.v}")
+        memo[key] = (z, (self.cell, self.cell_number))
+        return z
+
+    # ------------------------------------------------------------ running sums
+    def _extended_areas(self) -> set[tuple]:
+        """(sheet, r1, c1, c2, r2) of every range a SUM of the slice reads."""
+        got = self.__dict__.get("_sum_areas_")
+        if got is None:
+            got = set()
+            for c in self.program.steps:
+                for n in ir.walk(self.model.code(c).node):
+                    if isinstance(n, ir.Call) and n.name == "SUM" and len(n.args) == 1 \
+                            and isinstance(n.args[0], ir.Area):
+                        a = n.args[0]
+                        got.add((a.sheet, a.r1, a.c1, a.c2, a.r2))
+            self.__dict__["_sum_areas_"] = got
+        return got
+
+    def running_sum(self, node: ir.Call) -> Val | None:
+        """SUM of one range whose first rows another SUM of the slice already added (its
+        sum and first error read from that cell's shared scratch, the new rows added after
+        them); it keeps its own sum where a longer range extends it.  None: the plain SUM."""
+        if len(node.args) != 1 or not isinstance(node.args[0], ir.Area):
+            return None
+        a = node.args[0]
+        if (a.rows and a.rows != a.r2 - a.r1 + 1) or (a.cols and a.cols != a.c2 - a.c1 + 1):
+            return None
+        extended = (a.sheet, a.r1, a.c1, a.c2, a.r2 + 1) in self._extended_areas()
+        memo = self._gather_memo()
+        prev = None
+        for r2 in range(a.r2 - 1, a.r1 - 1, -1):
+            got = memo.get(("sum", a.sheet, a.r1, a.c1, a.c2, r2))
+            if got is not None and self._owner_valid(got[1]):
+                prev = (r2, got)
+                break
+        if prev is None and not extended:
+            return None
+        if prev is None:
+            rest = a
+        else:
+            rest = ir.Area(a.sheet, prev[0] + 1, a.c1, a.r2, a.c2)
+        vals, e = self.numbers(ir.Call("SUM", (rest,)))
+        bounds = iv.total(v.iv for v in vals)
+        if prev is None:
+            if not vals:
+                acc = "0.0"
+            else:
+                acc = vals[0].v
+                for x in vals[1:]:
+                    acc = self.value(f"{acc} + {x.v}")
+        else:
+            z, owner, pb = prev[1]
+            self._after(owner)
+            acc = self.value(f"{z}[0]")
+            pe = self.value(f"int({z}[1])")
+            for x in vals:
+                acc = self.value(f"{acc} + {x.v}")
+            e = self.err(self.chain([pe, e]))
+            bounds = iv.add(pb, bounds)
+        if extended:
+            z = self.scratch(2)
+            self.shared_scratch.add(z)
+            self.lines += [f"{z}[0] = {acc}", f"{z}[1] = {e}"]
+            memo[("sum", a.sheet, a.r1, a.c1, a.c2, a.r2)] = (z, (self.cell, self.cell_number),
+                                                             bounds)
+        return self.result(acc, [errors_of(e)], bounds=bounds)

@@ -1,0 +1,125 @@
+"""Aggregates over long ranges in the fused kernel cost lines that do not grow with every
+cell over the range (engine/backends/numba/_gather.py):
+
+* order statistics of one long range in several cells (``=PERCENTILE($F$1:$F$60, ...)``
+  copied down, MEDIAN, QUARTILE, LARGE, SMALL, PERCENTRANK beside it) copy the range once
+  per trial into a shared scratch (before: a 60-line copy in every cell);
+* running totals ``=SUM($E$1:$E<r>)`` copied down start from the previous row's sum (before:
+  every cell added the whole range again, lines growing with the square of the rows), over
+  cells of varying kind ("" or a number) and an error in some trials;
+
+numba equal to numpy trial for trial (1e-12 relative, identical error codes), and the CUDA
+kernel's host build equal to numpy.  Workbooks are written with openpyxl."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+pytest.importorskip("numba")
+pytest.importorskip("openpyxl")
+
+from engine.backends.numba import NumbaBackend, fused_report  # noqa: E402
+from engine.backends.numba._codegen import generate  # noqa: E402
+from engine.backends.numba._samplers import samplers_for  # noqa: E402
+from engine.backends.numpy import NumpyBackend  # noqa: E402
+from engine.model import Model  # noqa: E402
+from tests.test_backend_numba import assert_same, job_for, run, tri  # noqa: E402
+
+TRIALS = 600
+ROWS = 60       # the order statistics' range
+RUN = 24        # the running totals' rows
+INPUTS = [tri("Sheet1!A1", 0.0, 2.0, 4.0), tri("Sheet1!A2", 0.0, 1.0, 3.0)]
+
+
+def _cells() -> dict[str, object]:
+    cells: dict[str, object] = {"A1": 2.0, "A2": 1.0}
+    for r in range(1, ROWS + 1):
+        # a number every trial (the order statistics' range)
+        cells[f"F{r}"] = f"=A1*{(r * 37) % 11 - 5}+A2*{r % 7}"
+        # "" or a number, and #DIV/0! in some trials in row 7 (the running totals' range)
+        cells[f"E{r}"] = (f"=IF(A2>1.5,1/0,A1*{r})" if r == 7 else
+                          f'=IF(A1>{1 + (r % 5) * 0.5},"",A1*{r % 9}-A2*{r % 4}+0.1)')
+        if r <= RUN:
+            cells[f"L{r}"] = f"=SUM($E$1:$E{r})"
+            cells[f"M{r}"] = f'=IF(A2>2,"",SUM($E$1:$E{r})+SUM($F$1:$F{r}))'
+    for r in range(1, 11):
+        cells[f"N{r}"] = f"=PERCENTILE($F$1:$F${ROWS},{(r - 1) / 9})"
+    cells.update({"P1": f"=MEDIAN(F1:F{ROWS})", "P2": f"=QUARTILE(F1:F{ROWS},3)",
+                  "P3": f"=LARGE(F1:F{ROWS},A1*5+1)", "P4": f"=SMALL(F1:F{ROWS},3)",
+                  "P5": f"=PERCENTRANK(F1:F{ROWS},A1)", "P6": f"=PERCENTILE(F1:F{ROWS},A2-1)"})
+    return cells
+
+
+def _model(tmp_path) -> Model:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Sheet1"
+    for k, v in _cells().items():
+        ws[k] = v
+    path = tmp_path / "big.xlsx"
+    wb.save(path)
+    return Model.open(path)
+
+
+def _job(tmp_path, outs: list[str]):
+    return job_for(_model(tmp_path), INPUTS, [f"Sheet1!{c}" for c in outs], trials=TRIALS)
+
+
+def _cell_lines(source: str) -> list[int]:
+    """The number of lines of each cell of the generated kernel."""
+    chunks = re.split(r"\n\s*# cell \d+\n", source)[1:]
+    return [len(chunk.split("\n\n")[0].split("\n")) for chunk in chunks]   # to a segment's end
+
+
+ORDER = [*(f"N{r}" for r in range(1, 11)), *(f"P{r}" for r in range(1, 7))]
+TOTALS = [*(f"L{r}" for r in range(1, RUN + 1)), *(f"M{r}" for r in range(1, RUN + 1))]
+
+
+@pytest.fixture(scope="module")
+def backend(tmp_path_factory):
+    be = NumbaBackend(kernel_dir=tmp_path_factory.mktemp("kernels"))
+    yield be
+    be.close()
+
+
+def test_order_statistics_of_one_range_copy_it_once(backend, tmp_path):
+    job = _job(tmp_path, ORDER)
+    assert fused_report(job) == {}
+    samplers, mode = samplers_for(job, False)
+    source = generate(job.program, samplers, mode).source
+    copies = re.findall(rf"\bz\d+\[{ROWS - 1}\] = ", source)
+    assert len(copies) == 1, len(copies)            # before: one copy per cell (16)
+    assert_same(job, run(backend, job, 300), run(NumpyBackend(), job, TRIALS))
+
+
+def test_running_totals_do_not_grow_with_the_rows(backend, tmp_path):
+    job = _job(tmp_path, TOTALS)
+    assert fused_report(job) == {}
+    samplers, mode = samplers_for(job, False)
+    source = generate(job.program, samplers, mode).source
+    sizes = _cell_lines(source)
+    assert max(sizes) < 40, max(sizes)              # before: ~4 lines a row of the range
+    got = run(backend, job, 300)
+    want = run(NumpyBackend(), job, TRIALS)
+    assert_same(job, got, want)
+    model = job.program.model
+    last = model.ref(f"Sheet1!L{RUN}")
+    assert (got[1][last] == 2).any() and (got[1][last] == 0).any()   # #DIV/0! in some trials
+    # the same additions in the same order as numpy's: bit for bit
+    ok = want[1][last] == 0
+    assert (got[0][last][ok] == want[0][last][ok]).all()
+
+
+def test_host_cuda_build_equals_numpy(tmp_path):
+    from tests.test_backend_cupy import CXX, HostCudaBackend
+
+    if CXX is None:
+        pytest.skip("no C++ compiler")
+    job = _job(tmp_path, [*ORDER[8:], "L1", "L2", f"L{RUN}", f"M{RUN}", "M12"])
+    host = HostCudaBackend(tmp_path)
+    assert host.cpu_reason(job) is None
+    assert_same(job, run(host, job, 300), run(NumpyBackend(), job, TRIALS))
