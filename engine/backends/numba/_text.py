@@ -406,6 +406,9 @@ class TextMixin(DynamicTextMixin):
 
     # ------------------------------------------------------------ criteria (functions._criteria)
     def _criteria_range(self, node: ir.Node, what: str) -> tuple[ir.Area, list[Val]]:
+        if isinstance(node, ir.Err):   # INDIRECT naming nothing: numpy's 1x1 of the error
+            assert self.cell is not None
+            return ir.Area(self.cell.sheet, 1, 1, 1, 1), [self.expr(node)]
         if isinstance(node, ir.Ref):
             node = ir.Area(node.cell.sheet, node.cell.row, node.cell.col, node.cell.row,
                            node.cell.col)
@@ -519,8 +522,12 @@ class TextMixin(DynamicTextMixin):
             values, choice, tshape = self.chosen_cells(target, name)  # type: ignore[attr-defined]
             if tshape != shape:
                 raise NotFusable(f"{name} with ranges of different shapes")
-            if choice != "0":   # numpy: an error for the sum range is #VALUE!
+            if choice != "0" and shape != (1, 1):   # numpy: an error is a 1x1 range: #VALUE!
                 err = self.err(f"sel({choice} != 0, {VALUE}, 0)")
+        elif isinstance(target, ir.Err):   # INDIRECT naming nothing: a 1x1 of the error
+            values = self._criteria_range(target, name)[1]
+            if shape != (1, 1):
+                raise NotFusable(f"{name} with ranges of different shapes")
         elif target is not None:
             if isinstance(target, ir.Ref):
                 target = ir.Area(target.cell.sheet, target.cell.row, target.cell.col,
