@@ -28,8 +28,9 @@ MAX_VARIANTS = 16   # kinds x arguments a call is generated for
 # its arguments are names and values bound to them (fn_let computes each once)
 SELECTORS = frozenset({"IF", "IFERROR", "IFNA", "CHOOSE", "LET"})
 # functions that compute an argument over ranges as an array (A1:A9*(B1:B9="x")): such an
-# argument is not one value to split on
-_ARRAY_ARGUMENTS = frozenset({"SUMPRODUCT"})
+# argument is not one value to split on (the lookups: a lookup vector written as an
+# expression, _lookup_arrays; their key splits itself)
+_ARRAY_ARGUMENTS = frozenset({"SUMPRODUCT", "MATCH", "XMATCH", "LOOKUP", "XLOOKUP"})
 
 
 class MixedMixin:
