@@ -734,6 +734,89 @@ MC_HD double kth_small(double *z, long long n, double k) {
     mc_sort(z, n); return mc_kth(z, n, k - 1.0);
 }
 
+// ---- long ranges gathered into a scratch array (numba/_gather.py, twins of _rt_functions)
+MC_HD double fill_kv(double *z, long long off, const double *kv, long long k0, long long n) {
+    for (long long j = 0; j < n; ++j) z[off + j] = kv[k0 + j];
+    return 0.0;
+}
+MC_HD double arr_sum(const double *z, long long n, double start) {
+    double acc = start;
+    for (long long j = 0; j < n; ++j) acc = acc + z[j];
+    return acc;
+}
+MC_HD double arr_devsq(const double *z, long long n, double mean) {
+    double acc = 0.0;
+    for (long long j = 0; j < n; ++j) { double d = z[j] - mean; acc = acc + d * d; }
+    return acc;
+}
+MC_HD double arr_min(const double *z, long long n) {
+    double acc = z[0];
+    for (long long j = 1; j < n; ++j) acc = pymin(acc, z[j]);
+    return acc;
+}
+MC_HD double arr_max(const double *z, long long n) {
+    double acc = z[0];
+    for (long long j = 1; j < n; ++j) acc = pymax(acc, z[j]);
+    return acc;
+}
+MC_HD double mc_pw_term(const double *z, long long j, double mode, double mean, double sd,
+                        double k) {
+    if (mode == 0.0) return z[j];
+    double d = z[j] - mean;
+    if (mode == 1.0) return d * d;
+    return pow(d / sd, k);
+}
+MC_HD double mc_pw(const double *z, long long lo, long long n, double mode, double mean,
+                   double sd, double k) {
+    // numpy's pairwise sum without recursion (device code): halves on an explicit stack
+    long long st_lo[64], st_n[64];
+    double st_acc[64];
+    int st_state[64];
+    int top = 0;
+    st_lo[0] = lo; st_n[0] = n; st_state[0] = 0; st_acc[0] = 0.0;
+    double ret = 0.0;
+    while (top >= 0) {
+        long long l = st_lo[top], m = st_n[top];
+        if (m <= 128) {
+            double acc;
+            if (m < 8) {
+                acc = 0.0;
+                for (long long j = l; j < l + m; ++j) acc = acc + mc_pw_term(z, j, mode, mean, sd, k);
+            } else {
+                double r[8];
+                for (int j = 0; j < 8; ++j) r[j] = mc_pw_term(z, l + j, mode, mean, sd, k);
+                long long i = 8;
+                while (i < m - m % 8) {
+                    for (int j = 0; j < 8; ++j) r[j] = r[j] + mc_pw_term(z, l + i + j, mode, mean, sd, k);
+                    i += 8;
+                }
+                acc = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+                for (long long j = i; j < m; ++j) acc = acc + mc_pw_term(z, l + j, mode, mean, sd, k);
+            }
+            ret = acc;
+            --top;
+        } else if (st_state[top] == 0) {   // the first half next
+            long long n2 = m / 2; n2 -= n2 % 8;
+            st_state[top] = 1;
+            ++top; st_lo[top] = l; st_n[top] = n2; st_state[top] = 0;
+            continue;
+        } else if (st_state[top] == 1) {   // the first half done: the second next
+            long long n2 = m / 2; n2 -= n2 % 8;
+            st_acc[top] = ret; st_state[top] = 2;
+            ++top; st_lo[top] = l + n2; st_n[top] = m - n2; st_state[top] = 0;
+            continue;
+        } else {
+            ret = st_acc[top] + ret;
+            --top;
+        }
+    }
+    return ret;
+}
+MC_HD double arr_pairwise(const double *z, long long n, double mode, double mean, double sd,
+                          double k) {
+    return mc_pw(z, 0, n, mode, mean, sd, k);
+}
+
 MC_HD double pct_rank(double *z, long long n, double x, double exc) {
     mc_sort(z, n);
     long long below = 0, upto = 0;

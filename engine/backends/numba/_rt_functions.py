@@ -25,7 +25,9 @@ _EPOCH_1970 = -25569   # 1899-12-30 in days from 1970-01-01
 KERNEL_NAMES = ("serial_part", "serial_bad", "yearfrac", "pct_inc", "pct_exc", "kth_large",
                 "kth_small", "pct_rank", "pmt", "pv", "fv", "vdb", "db", "pair_stat", "pair_bad",
                 "approx_pos", "desc_pos", "approx_pos_t", "desc_pos_t", "lk_approx", "lk_desc",
-                "lk_exact", "lk_order", "workday", "networkdays")
+                "lk_exact", "lk_order", "workday", "networkdays",
+                # long ranges gathered into a scratch array (numba/_gather.py)
+                "fill_kv", "arr_sum", "arr_devsq", "arr_min", "arr_max", "arr_pairwise")
 
 
 # ----------------------------------------------------------------- dates (functions.dates)
@@ -654,3 +656,91 @@ def vdb(c, s, life, start, end, factor, no_switch):
             value = value - min(dep, left)
         a = b
     return total
+
+
+# ----------------------------------------------------------------- long ranges (_gather.py)
+@_jit
+def fill_kv(z, off, kv, k0, n):
+    """z[off:off+n] = kv[k0:k0+n] (a range's constants, in one loop); returns 0.0."""
+    for j in range(n):
+        z[off + j] = kv[k0 + j]
+    return 0.0
+
+
+@_jit
+def arr_sum(z, n, start):
+    """start + z[0] + z[1] ... left to right (-0.0 as start: SUM's fold from z[0])."""
+    acc = start
+    for j in range(n):
+        acc = acc + z[j]
+    return acc
+
+
+@_jit
+def arr_devsq(z, n, mean):
+    """0.0 + (z[0] - mean)^2 + ... left to right, each square as d * d."""
+    acc = 0.0
+    for j in range(n):
+        d = z[j] - mean
+        acc = acc + d * d
+    return acc
+
+
+@_jit
+def arr_min(z, n):
+    acc = z[0]
+    for j in range(1, n):
+        acc = min(acc, z[j])
+    return acc
+
+
+@_jit
+def arr_max(z, n):
+    acc = z[0]
+    for j in range(1, n):
+        acc = max(acc, z[j])
+    return acc
+
+
+@_jit
+def _pw_term(z, j, mode, mean, sd, k):
+    """mode 0: z[j]; 1: (z[j] - mean)^2 as d * d; 2: ((z[j] - mean) / sd) ** k (np.power)."""
+    if mode == 0.0:
+        return z[j]
+    d = z[j] - mean
+    if mode == 1.0:
+        return d * d
+    return np.power(d / sd, k)
+
+
+@_jit
+def _pw(z, lo, n, mode, mean, sd, k):
+    if n < 8:
+        acc = 0.0
+        for j in range(lo, lo + n):
+            acc = acc + _pw_term(z, j, mode, mean, sd, k)
+        return acc
+    if n <= 128:
+        r = np.empty(8)
+        for j in range(8):
+            r[j] = _pw_term(z, lo + j, mode, mean, sd, k)
+        i = 8
+        while i < n - n % 8:
+            for j in range(8):
+                r[j] = r[j] + _pw_term(z, lo + i + j, mode, mean, sd, k)
+            i += 8
+        acc = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+        for j in range(i, n):
+            acc = acc + _pw_term(z, lo + j, mode, mean, sd, k)
+        return acc
+    n2 = n // 2
+    n2 -= n2 % 8
+    return _pw(z, lo, n2, mode, mean, sd, k) + _pw(z, lo + n2, n - n2, mode, mean, sd, k)
+
+
+@_jit
+def arr_pairwise(z, n, mode, mean, sd, k):
+    """numpy's pairwise sum of the terms of z[0:n] (_moments.MomentsMixin.pairwise: below 8
+    a left fold from 0.0, up to 128 eight running sums, above two halves); the terms as
+    :func:`_pw_term` makes them."""
+    return _pw(z, 0, n, mode, mean, sd, k)
