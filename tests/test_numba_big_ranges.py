@@ -4,6 +4,9 @@ cell over the range (engine/backends/numba/_gather.py):
 * order statistics of one long range in several cells (``=PERCENTILE($F$1:$F$60, ...)``
   copied down, MEDIAN, QUARTILE, LARGE, SMALL, PERCENTRANK beside it) copy the range once
   per trial into a shared scratch (before: a 60-line copy in every cell);
+* SUM, AVERAGE, MIN, MAX, VAR, STDEV, KURT, SKEW of a long range (constants and varying
+  cells) copy it once per trial (a run of constants by one loop) and reduce it in runtime
+  loops, the same additions in the same order (numpy's pairwise sums for the moments);
 * running totals ``=SUM($E$1:$E<r>)`` copied down start from the previous row's sum (before:
   every cell added the whole range again, lines growing with the square of the rows), over
   cells of varying kind ("" or a number) and an error in some trials;
@@ -30,6 +33,9 @@ from tests.test_backend_numba import assert_same, job_for, run, tri  # noqa: E40
 TRIALS = 600
 ROWS = 60       # the order statistics' range
 RUN = 24        # the running totals' rows
+LONG = 48       # the long range of constants and varying cells
+AGGREGATES = ("SUM", "AVERAGE", "MIN", "MAX", "STDEV", "VAR.P", "STDEV.P", "VAR", "KURT",
+              "SKEW", "SKEW.P", "MEDIAN", "MAXA", "MINA")
 INPUTS = [tri("Sheet1!A1", 0.0, 2.0, 4.0), tri("Sheet1!A2", 0.0, 1.0, 3.0)]
 
 
@@ -49,6 +55,12 @@ def _cells() -> dict[str, object]:
     cells.update({"P1": f"=MEDIAN(F1:F{ROWS})", "P2": f"=QUARTILE(F1:F{ROWS},3)",
                   "P3": f"=LARGE(F1:F{ROWS},A1*5+1)", "P4": f"=SMALL(F1:F{ROWS},3)",
                   "P5": f"=PERCENTRANK(F1:F{ROWS},A1)", "P6": f"=PERCENTILE(F1:F{ROWS},A2-1)"})
+    # a long range of constants and cells that vary (one an error in some trials)
+    for r in range(1, LONG + 1):
+        cells[f"R{r}"] = (f"=A1*{r % 7}-A2*{r % 3}" if 12 <= r <= 30 else
+                          "=IF(A2>2.6,1/0,A1)" if r == 11 else (r * 13) % 17 - 6.5)
+    for j, f in enumerate(AGGREGATES, 1):
+        cells[f"S{j}"] = f"={f}(R1:R{LONG})"
     return cells
 
 
@@ -114,12 +126,28 @@ def test_running_totals_do_not_grow_with_the_rows(backend, tmp_path):
     assert (got[0][last][ok] == want[0][last][ok]).all()
 
 
+def test_aggregates_of_a_long_range_are_loops(backend, tmp_path):
+    outs = [f"S{j}" for j in range(1, len(AGGREGATES) + 1)]
+    job = _job(tmp_path, outs)
+    assert fused_report(job) == {}
+    samplers, mode = samplers_for(job, False)
+    source = generate(job.program, samplers, mode).source
+    assert max(_cell_lines(source)) < 40, max(_cell_lines(source))   # before: 48 and more
+    assert "fill_kv(" in source and "arr_pairwise(" in source
+    got = run(backend, job, 300)
+    want = run(NumpyBackend(), job, TRIALS)
+    assert_same(job, got, want)
+    s1 = job.program.model.ref("Sheet1!S1")
+    assert (got[1][s1] == 2).any() and (got[1][s1] == 0).any()   # #DIV/0! in some trials
+
+
 def test_host_cuda_build_equals_numpy(tmp_path):
     from tests.test_backend_cupy import CXX, HostCudaBackend
 
     if CXX is None:
         pytest.skip("no C++ compiler")
-    job = _job(tmp_path, [*ORDER[8:], "L1", "L2", f"L{RUN}", f"M{RUN}", "M12"])
+    job = _job(tmp_path, [*ORDER[8:], "L1", "L2", f"L{RUN}", f"M{RUN}", "M12",
+                          *(f"S{j}" for j in range(1, len(AGGREGATES) + 1))])
     host = HostCudaBackend(tmp_path)
     assert host.cpu_reason(job) is None
     assert_same(job, run(host, job, 300), run(NumpyBackend(), job, TRIALS))

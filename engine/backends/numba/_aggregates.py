@@ -51,7 +51,9 @@ class AggregatesMixin(MomentsMixin, AggregateOptionsMixin, GatherMixin):
         bounds = iv.total(v.iv for v in vals)
         if not vals:
             return self.result("0.0", [errors_of(e)], bounds=(0.0, 0.0))
-        acc = self._fold(vals[1:], vals[0].v, "{acc} + {x}")
+        z = self.gathered(vals)   # a long range: one loop (-0.0 + x is x: the same sum)
+        acc = self.value(f"arr_sum({z}, {len(vals)}, -0.0)") if z is not None else \
+            self._fold(vals[1:], vals[0].v, "{acc} + {x}")
         return self.result(acc, [errors_of(e)], bounds=bounds)
 
     def fn_sumsq(self, node: ir.Call) -> Val:
@@ -90,7 +92,9 @@ class AggregatesMixin(MomentsMixin, AggregateOptionsMixin, GatherMixin):
                                bounds=bounds if iv.bounded(bounds) else iv.UNKNOWN)
         n = float(len(vals))
         bounds = iv.div(iv.total(v.iv for v in vals), (n, n))
-        acc = self._fold(vals, "0.0", "{acc} + {x}")
+        z = self.gathered(vals)
+        acc = self.value(f"arr_sum({z}, {len(vals)}, 0.0)") if z is not None else \
+            self._fold(vals, "0.0", "{acc} + {x}")
         return self.result(f"{acc} / {lit(n)}", [errors_of(e)], bounds=bounds)
 
     def _extreme(self, node: ir.Call, fn: str) -> Val:
@@ -112,6 +116,10 @@ class AggregatesMixin(MomentsMixin, AggregateOptionsMixin, GatherMixin):
             if iv.bounded(bounds):
                 bounds = (min(bounds[0], 0.0), max(bounds[1], 0.0))
             return self.result(acc, [errors_of(e)], bounds=bounds)
+        z = self.gathered(vals)
+        if z is not None:
+            return self.result(self.value(f"arr_{fn}({z}, {len(vals)})"), [errors_of(e)],
+                               bounds=bounds)
         acc = vals[0].v
         for x in vals[1:]:
             acc = self.value(f"{fn}({acc}, {x.v})")
@@ -136,11 +144,16 @@ class AggregatesMixin(MomentsMixin, AggregateOptionsMixin, GatherMixin):
         cnt = len(vals)
         if cnt <= ddof:
             return num("0.0", self.err(self.chain([e], [("True", DIV0)])), (0.0, 0.0))
-        mean = self.value(f"{self._fold(vals, '0.0', '{acc} + {x}')} / {lit(cnt)}")
-        ss = "0.0"
-        for x in vals:
-            d = self.value(f"{x.v} - {mean}")
-            ss = self.value(f"{ss} + {d} * {d}")
+        z = self.gathered(vals)
+        if z is not None:   # a long range: two loops, the same additions in the same order
+            mean = self.value(f"arr_sum({z}, {cnt}, 0.0) / {lit(cnt)}")
+            ss = self.value(f"arr_devsq({z}, {cnt}, {mean})")
+        else:
+            mean = self.value(f"{self._fold(vals, '0.0', '{acc} + {x}')} / {lit(cnt)}")
+            ss = "0.0"
+            for x in vals:
+                d = self.value(f"{x.v} - {mean}")
+                ss = self.value(f"{ss} + {d} * {d}")
         v = self.value(f"max({ss} / {lit(cnt - ddof)}, 0.0)")
         bounds = iv.UNKNOWN
         if all(x.bounded for x in vals):  # every deviation is at most the spread of the values

@@ -24,9 +24,10 @@ from typing import TYPE_CHECKING, Any
 
 from ... import ir
 from . import _intervals as iv
-from ._values import Val, errors_of
+from ._values import KNUM, Val, errors_of
 
 GATHER_MIN = 32   # values from which order statistics share one sorted copy per trial
+_CONST = re.compile(r"^k(\d+)$")
 _SHAREABLE = re.compile(r"^(?:[xvk]\d+|-?\d+(?:\.\d*)?(?:e[-+]?\d+)?)$")
 
 
@@ -83,10 +84,46 @@ class GatherMixin:
         if got is not None and self._owner_valid(got[1]):
             self._after(got[1])
             return got[0]
+        z = self._fill(vals)
+        memo[key] = (z, (self.cell, self.cell_number))
+        return z
+
+    def _fill(self, vals: list[Val]) -> str:
+        """A new shared scratch array holding ``vals`` in order (a run of constants with
+        consecutive indices copied from ``kv`` by one loop)."""
         z = self.scratch(len(vals))
         self.shared_scratch.add(z)
-        for j, v in enumerate(vals):
-            self.lines.append(f"{z}[{j}] = {v.v}")
+        j = 0
+        while j < len(vals):
+            m = _CONST.match(vals[j].v)
+            n, k0 = 1, 0
+            if m is not None:
+                k0 = int(m.group(1))
+                while j + n < len(vals) and vals[j + n].v == f"k{k0 + n}":
+                    n += 1
+            if n >= 4:
+                self.value(f"fill_kv({z}, {j}, kv, {k0}, {n})")
+            else:
+                self.lines += [f"{z}[{j + i}] = {vals[j + i].v}" for i in range(n)]
+            j += n
+        return z
+
+    # ------------------------------------------------------------ copies in order
+    def gathered(self, vals: list[Val]) -> str | None:
+        """A scratch array holding this trial's ``vals`` in order (a run of constants with
+        consecutive indices copied from ``kv`` by one loop), shared by every cell over the
+        same values and never written by its readers; None where they are few, of a kind
+        that varies per trial, or not plain names (then the caller unrolls)."""
+        if len(vals) < GATHER_MIN or any(v.kind != KNUM for v in vals) \
+                or not all(_SHAREABLE.match(v.v) for v in vals):
+            return None
+        memo = self._gather_memo()
+        key = ("ordered", tuple(v.v for v in vals))
+        got = memo.get(key)
+        if got is not None and self._owner_valid(got[1]):
+            self._after(got[1])
+            return got[0]
+        z = self._fill(vals)
         memo[key] = (z, (self.cell, self.cell_number))
         return z
 

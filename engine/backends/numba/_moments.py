@@ -129,24 +129,58 @@ class MomentsMixin(ArgsMixin):
     def _power_sum(self, zs: list[str], k: float) -> str:
         return self.pairwise([self.value(f"np.power({z}, {lit(k)})") for z in zs])
 
+    def _long_moment(self, node: ir.Call, ddof: int, k: float
+                     ) -> tuple[str, str, str, str] | None:
+        """_standardized and _power_sum over a long range of numbers gathered once per trial
+        (:mod:`._gather`): the same pairwise sums, as loops (``arr_pairwise``); (count, sum
+        of the k-th powers of the z-scores, standard deviation, first error), or None (the
+        lines it made taken back) where the values are few or of a kind that varies."""
+        mark = len(self.lines)
+        vals, e = self.numbers(node, omitted_zero=True)
+        z = self.gathered(vals)   # type: ignore[attr-defined]
+        if z is None:
+            del self.lines[mark:]
+            return None
+        n = len(vals)
+        c = lit(float(n))
+        mean = self.value(f"arr_pairwise({z}, {n}, 0.0, 0.0, 1.0, 1.0) / {c}")
+        ss = self.value(f"arr_pairwise({z}, {n}, 1.0, {mean}, 1.0, 1.0)")
+        sd = self.value(f"np.sqrt({ss} / ({c} - {lit(float(ddof))}))")
+        s_k = self.value(f"arr_pairwise({z}, {n}, 2.0, {mean}, {sd}, {lit(k)})")
+        return c, s_k, sd, e
+
     def fn_kurt(self, node: ir.Call) -> Val:
-        xs, ps, e = self._sample(node)
-        c, zs, sd = self._standardized(xs, ps, 1)
-        s4 = self._power_sum(zs, 4.0)
+        got = self._long_moment(node, 1, 4.0)
+        if got is not None:
+            c, s4, sd, e = got
+        else:
+            xs, ps, e = self._sample(node)
+            c, zs, sd = self._standardized(xs, ps, 1)
+            s4 = self._power_sum(zs, 4.0)
         r = self.value(f"{c} * ({c} + 1.0) / (({c} - 1.0) * ({c} - 2.0) * ({c} - 3.0)) * {s4}"
                        f" - 3.0 * (({c} - 1.0) * ({c} - 1.0)) / (({c} - 2.0) * ({c} - 3.0))")
         return self.result(r, [errors_of(e)], [(f"({c} < 4.0) | ({sd} == 0.0)", DIV0)])
 
     def fn_skew(self, node: ir.Call) -> Val:
-        xs, ps, e = self._sample(node)
-        c, zs, sd = self._standardized(xs, ps, 1)
-        r = self.value(f"{c} / (({c} - 1.0) * ({c} - 2.0)) * {self._power_sum(zs, 3.0)}")
+        got = self._long_moment(node, 1, 3.0)
+        if got is not None:
+            c, s3, sd, e = got
+        else:
+            xs, ps, e = self._sample(node)
+            c, zs, sd = self._standardized(xs, ps, 1)
+            s3 = self._power_sum(zs, 3.0)
+        r = self.value(f"{c} / (({c} - 1.0) * ({c} - 2.0)) * {s3}")
         return self.result(r, [errors_of(e)], [(f"({c} < 3.0) | ({sd} == 0.0)", DIV0)])
 
     def fn_skew_p(self, node: ir.Call) -> Val:
-        xs, ps, e = self._sample(node)
-        c, zs, sd = self._standardized(xs, ps, 0)
-        r = self.value(f"{self._power_sum(zs, 3.0)} / {c}")
+        got = self._long_moment(node, 0, 3.0)
+        if got is not None:
+            c, s3, sd, e = got
+        else:
+            xs, ps, e = self._sample(node)
+            c, zs, sd = self._standardized(xs, ps, 0)
+            s3 = self._power_sum(zs, 3.0)
+        r = self.value(f"{s3} / {c}")
         return self.result(r, [errors_of(e)], [(f"({c} < 1.0) | ({sd} == 0.0)", DIV0)])
 
     def fn_trimmean(self, node: ir.Call) -> Val:
