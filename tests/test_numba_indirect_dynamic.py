@@ -54,6 +54,10 @@ def _book(path) -> Model:
         "C7": '=IFERROR(INDIRECT("\'"&A3&"\'!B2"), -1)',
         # a table that is not there: every reference #REF!, numpy's 1x1 of the error
         "C8": '=SUMIFS(INDIRECT("Nope["&A2&"]"), INDIRECT("Nope[GHG]"), "CO2", INDIRECT("Nope[X]"), A1)',
+        # a key that is not there: MATCH's #N/A in every trial, INDEX's error too
+        "D1": '=INDEX(INDIRECT($A$4&"["&A2&"]"), MATCH("none", INDIRECT($A$4&"[Vector]"), 0))',
+        "D2": '=IFERROR(INDEX(INDIRECT("Out["&A3&"]"), MATCH("none", INDIRECT("Out[Vector]"), 0)), 5)',
+        "D3": '=INDEX(Data!C2:E6, 1/0, ROUND(A1-2005, 0))',
         "C9": '=COUNTIFS(INDIRECT("Nope[GHG]"), A1)+SUMIFS(Data!C2:C6, Data!B2:B6, "CH4")',
     }
     for k, f in formulas.items():
@@ -66,7 +70,7 @@ def test_indirect_of_a_column_or_sheet_named_per_trial_is_fused_and_equal_numpy(
     model = _book(tmp_path / "dyn.xlsx")
     inputs = [tri("Calc!A1", 2005.6, 2008.0, 2010.4), tri("Data!C3", 1.0, 20.0, 40.0),
               tri("'2008'!B2", 5.0, 8.0, 11.0)]
-    outs = [f"Calc!C{r}" for r in range(1, 10)] + [f"'{y}'!B3" for y in YEARS]
+    outs = [f"Calc!C{r}" for r in range(1, 10)] + ["Calc!D1", "Calc!D2", "Calc!D3"] + [f"'{y}'!B3" for y in YEARS]
     job = job_for(model, inputs, outs, trials=TRIALS)
     report = fused_report(job)
     # before: "INDIRECT of text that varies per trial" for every cell

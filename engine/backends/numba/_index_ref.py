@@ -269,6 +269,11 @@ class IndexMixin:
                                          (f"({r.v} < 0.0)", VALUE) if r.lo < 0 else None,
                                          ("True", REF)]))
             return _Index([[num("0.0", e, (0.0, 0.0))]], None, one, one, "block")
+        if (r.constant and r.e != "0") or (c.constant and c.e != "0"):
+            # a position that is an error in every trial: INDEX is its error (the row's
+            # first), never a whole row or column (INDEX(t, MATCH(key_not_there, ...), k))
+            e = self.err(self.chain([r.e, c.e]))
+            return _Index([[num("0.0", e, (0.0, 0.0))]], None, one, one, "block")
         if r.constant and c.constant and r.e == c.e == "0":
             return self._index_block(cells, area, r, c)
         if r.zero(rows) and c.positive(cols):

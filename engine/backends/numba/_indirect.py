@@ -55,12 +55,27 @@ class IndirectMixin:
                 isinstance(a, ir.Call) and a.name == "INDIRECT" for a in node.args):
             return None
         args = tuple(self.indirect_target(a) if isinstance(a, ir.Call) and a.name == "INDIRECT"
-                     else a for a in node.args)
+                     else self._constant_indirects(a) for a in node.args)
         if node.name == "INDEX" and (col := _chosen_columns(args)) is not None:
             args = col
         new = ir.Call(node.name, args)
         self.array_ir.append(new)   # kept alive: constants are keyed by node id
         return self.expr(new)
+
+    def _constant_indirects(self, node: ir.Node) -> ir.Node:
+        """``node`` with every INDIRECT of constant text inside it replaced by its reference
+        (``MATCH(k, INDIRECT("T[Vector]"), 0)`` as a position the same in every trial)."""
+        if not any(isinstance(x, ir.Call) and x.name == "INDIRECT" for x in ir.walk(node)):
+            return node
+        if isinstance(node, ir.Call) and node.name == "INDIRECT":
+            if all(self.is_constant(a) for a in node.args) and 1 <= len(node.args) <= 2:
+                return self.indirect_target(node)
+            return node
+        from ..._ir_nodes import children, rebuild
+
+        new = rebuild(node, [self._constant_indirects(k) for k in children(node)])
+        self.array_ir.append(new)   # kept alive: constants are keyed by node id
+        return new
 
     def chosen_cells(self, a: ir.Call, name: str) -> tuple[list[Val], str, tuple[int, int]]:
         """The cells of the range IF/CHOOSE/IFS/SWITCH ``a`` chooses per trial
