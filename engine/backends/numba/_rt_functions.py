@@ -714,33 +714,72 @@ def _pw_term(z, j, mode, mean, sd, k):
 
 
 @_jit
-def _pw(z, lo, n, mode, mean, sd, k):
+def _pw_block(z, lo, n, mode, mean, sd, k):
+    """numpy's pairwise_sum of at most 128 terms: below 8 a left fold from 0.0, else eight
+    running sums combined as ((r0+r1)+(r2+r3))+((r4+r5)+(r6+r7)), then the rest added."""
     if n < 8:
         acc = 0.0
         for j in range(lo, lo + n):
             acc = acc + _pw_term(z, j, mode, mean, sd, k)
         return acc
-    if n <= 128:
-        r = np.empty(8)
-        for j in range(8):
-            r[j] = _pw_term(z, lo + j, mode, mean, sd, k)
-        i = 8
-        while i < n - n % 8:
-            for j in range(8):
-                r[j] = r[j] + _pw_term(z, lo + i + j, mode, mean, sd, k)
-            i += 8
-        acc = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
-        for j in range(i, n):
-            acc = acc + _pw_term(z, lo + j, mode, mean, sd, k)
-        return acc
-    n2 = n // 2
-    n2 -= n2 % 8
-    return _pw(z, lo, n2, mode, mean, sd, k) + _pw(z, lo + n2, n - n2, mode, mean, sd, k)
+    r0 = _pw_term(z, lo, mode, mean, sd, k)
+    r1 = _pw_term(z, lo + 1, mode, mean, sd, k)
+    r2 = _pw_term(z, lo + 2, mode, mean, sd, k)
+    r3 = _pw_term(z, lo + 3, mode, mean, sd, k)
+    r4 = _pw_term(z, lo + 4, mode, mean, sd, k)
+    r5 = _pw_term(z, lo + 5, mode, mean, sd, k)
+    r6 = _pw_term(z, lo + 6, mode, mean, sd, k)
+    r7 = _pw_term(z, lo + 7, mode, mean, sd, k)
+    i = 8
+    while i < n - n % 8:
+        r0 = r0 + _pw_term(z, lo + i, mode, mean, sd, k)
+        r1 = r1 + _pw_term(z, lo + i + 1, mode, mean, sd, k)
+        r2 = r2 + _pw_term(z, lo + i + 2, mode, mean, sd, k)
+        r3 = r3 + _pw_term(z, lo + i + 3, mode, mean, sd, k)
+        r4 = r4 + _pw_term(z, lo + i + 4, mode, mean, sd, k)
+        r5 = r5 + _pw_term(z, lo + i + 5, mode, mean, sd, k)
+        r6 = r6 + _pw_term(z, lo + i + 6, mode, mean, sd, k)
+        r7 = r7 + _pw_term(z, lo + i + 7, mode, mean, sd, k)
+        i += 8
+    acc = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    for j in range(i, n):
+        acc = acc + _pw_term(z, lo + j, mode, mean, sd, k)
+    return acc
 
 
 @_jit
 def arr_pairwise(z, n, mode, mean, sd, k):
-    """numpy's pairwise sum of the terms of z[0:n] (_moments.MomentsMixin.pairwise: below 8
-    a left fold from 0.0, up to 128 eight running sums, above two halves); the terms as
-    :func:`_pw_term` makes them."""
-    return _pw(z, 0, n, mode, mean, sd, k)
+    """numpy's pairwise sum of the terms of z[0:n] (_moments.MomentsMixin.pairwise: up to
+    128 terms :func:`_pw_block`, above two halves, the first of n // 2 rounded down to a
+    multiple of 8), the terms as :func:`_pw_term` makes them; the halves on an explicit
+    stack (numba caches no recursive function over arrays of every layout)."""
+    st_lo = np.empty(64, dtype=np.int64)
+    st_n = np.empty(64, dtype=np.int64)
+    st_state = np.zeros(64, dtype=np.int64)
+    st_acc = np.zeros(64)
+    top = 0
+    st_lo[0] = 0
+    st_n[0] = n
+    ret = 0.0
+    while top >= 0:
+        lo, m = st_lo[top], st_n[top]
+        if m <= 128:
+            ret = _pw_block(z, lo, m, mode, mean, sd, k)
+            top -= 1
+        elif st_state[top] == 0:   # the first half next
+            n2 = m // 2
+            n2 -= n2 % 8
+            st_state[top] = 1
+            top += 1
+            st_lo[top], st_n[top], st_state[top] = lo, n2, 0
+        elif st_state[top] == 1:   # the first half done: the second next
+            n2 = m // 2
+            n2 -= n2 % 8
+            st_acc[top] = ret
+            st_state[top] = 2
+            top += 1
+            st_lo[top], st_n[top], st_state[top] = lo + n2, m - n2, 0
+        else:
+            ret = st_acc[top] + ret
+            top -= 1
+    return ret
