@@ -64,6 +64,9 @@ _ARRAY_RESULTS = frozenset({
 _SINGLE_WITH_RANGES = frozenset({"INDEX", "LOOKUP", "VLOOKUP", "HLOOKUP", "MATCH", "XMATCH",
                                  "CHOOSE"})
 _ARITHMETIC = frozenset({"+", "-", "*", "/", "^"})
+# the argument positions where a lookup reads a whole vector: an array expression there is
+# kept whole and searched by the generator (_lookup_arrays), the lookup itself is one value
+_LOOKUP_VECTORS = {"MATCH": (1,), "XMATCH": (1,), "LOOKUP": (1,)}
 
 
 def members(workbook: Workbook, anchor: CellRef) -> list[tuple[CellRef, int, int]]:
@@ -161,7 +164,9 @@ class ArrayElements(FitLayout, ArrayCallRules):
             return self.shape(node.args[0]) if node.args else None
         if name in _ARRAY_RESULTS and name not in _SINGLE_WITH_RANGES:
             raise NotFusable(f"{name} in an array formula (its array result)")
-        for a in node.args:
+        for k, a in enumerate(node.args):
+            if k in _LOOKUP_VECTORS.get(name, ()):   # kept whole (_lookup_arrays)
+                continue
             if not isinstance(a, ir.Area | ir.Array) and self.shape(a) is not None and not (
                     name in _EXPANDED and _arithmetic(a)) and not (
                     name in READERS and has_array_call(a)):   # read whole (_matrices)
@@ -287,8 +292,11 @@ class ArrayElements(FitLayout, ArrayCallRules):
         if node.name in ELEMENT_CALLS:
             return node
         args: list[ir.Node] = []
-        for a in node.args:
+        for k, a in enumerate(node.args):
             if node.name in READERS and has_array_call(a):   # read whole by the generator
+                args.append(a)
+                continue
+            if k in _LOOKUP_VECTORS.get(node.name, ()):   # searched whole (_lookup_arrays)
                 args.append(a)
                 continue
             shape = None if isinstance(a, ir.Area | ir.Array) else self.shape(a)

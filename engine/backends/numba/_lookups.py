@@ -28,6 +28,7 @@ from ...values import NA
 from . import _intervals as iv
 from ._args import ArgsMixin
 from ._index_ref import IndexMixin
+from ._lookup_arrays import LookupArraysMixin
 from ._values import KANY, KBLANK, KBOOL, KNUM, KSTR, NotFusable, Val, lit, num, union_dom
 
 if TYPE_CHECKING:
@@ -93,7 +94,7 @@ class _Text:
         return "1.0" if self.wild else self.element(self.key.v, self.key.dom)
 
 
-class LookupsMixin(IndexMixin, ArgsMixin):
+class LookupsMixin(LookupArraysMixin, IndexMixin, ArgsMixin):
     """MATCH, VLOOKUP, HLOOKUP, LOOKUP, XMATCH, XLOOKUP (see the module docstring); INDEX
     from :class:`._index_ref.IndexMixin`."""
 
@@ -120,6 +121,9 @@ class LookupsMixin(IndexMixin, ArgsMixin):
             return [self.operand(node.cell)]
         if isinstance(node, ir.Err | ir.Num | ir.Str | ir.Bool):   # lookup._grid: one cell
             return [self.expr(node)]
+        got = self.expression_line(node, what)   # an array expression (_lookup_arrays)
+        if got is not None:
+            return got
         if not isinstance(node, ir.Area) or min(node.shape) != 1:
             raise NotFusable(f"{what} over something other than one row or column")
         return [self.operand(c) for c in self.area_cells(node)]
@@ -159,7 +163,7 @@ class LookupsMixin(IndexMixin, ArgsMixin):
         """Whether the numpy library computes the call per key value (a key that is not a
         number varying per trial, every other argument constant)."""
         return (key.kind != KNUM or key.lo == key.hi) and all(
-            self.is_constant(a) for a in fixed)
+            self.is_constant(a) and not _expression(a) for a in fixed)
 
     # ------------------------------------------------------------ typed searches
     def _typed(self, cells: Sequence[Val], text: _Text) -> tuple[str, str]:
@@ -329,25 +333,33 @@ class LookupsMixin(IndexMixin, ArgsMixin):
         key, got = self._key_or_split(node, self.fn_lookup)
         if got is not None:
             return got
-        if not isinstance(node.args[1], ir.Area | ir.Ref) or self._by_library(
-                node, key, node.args[1:]):
+        if self._by_library(node, key, node.args[1:]):
             return self.enumerated_call(node)
-        g = self._grid_cells(node.args[1])
-        wide = len(g[0]) > len(g)
-        search = g[0] if wide else [r[0] for r in g]
+        line = None
+        if not isinstance(node.args[1], ir.Area | ir.Ref):   # an array expression
+            line = self.expression_line(node.args[1], "LOOKUP")   # (_lookup_arrays)
+            if line is None:
+                return self.enumerated_call(node)
+            search: list[Val] = line
+        else:
+            g = self._grid_cells(node.args[1])
+            wide = len(g[0]) > len(g)
+            search = [self.operand(c) for c in (g[0] if wide else [r[0] for r in g])]
         if len(node.args) == 3 and not isinstance(node.args[2], ir.Missing):
             if not isinstance(node.args[2], ir.Area | ir.Ref):
                 raise NotFusable("LOOKUP with a result vector that is not a range")
             rg = self._grid_cells(node.args[2])
             if min(len(rg), len(rg[0])) != 1:   # no vector: #N/A after the key's error
                 return num("0.0", self.err(self.chain([key.e], [("True", NA)])), (0.0, 0.0))
-            result = [c for row in rg for c in row]
+            result = [self.operand(c) for row in rg for c in row]
+        elif line is not None:   # a vector: the result is the vector itself
+            result = line
         else:
-            result = list(g[-1]) if wide else [r[-1] for r in g]
-        pos = self._classic_position(key, [self.operand(c) for c in search], 1, "LOOKUP")
+            result = [self.operand(c) for c in (g[-1] if wide else [r[-1] for r in g])]
+        pos = self._classic_position(key, search, 1, "LOOKUP")
         if len(result) < len(search):   # beyond the result vector: #N/A
             pos = self.value(f"sel({pos} > {lit(len(result))}, 0.0, {pos})")
-        return self._gathered(pos, [self.operand(c) for c in result], [key.e])
+        return self._gathered(pos, result, [key.e])
 
     # ------------------------------------------------------------ XMATCH, XLOOKUP
     def _modes(self, args: Sequence[ir.Node], what: str) -> tuple[int, int]:
@@ -389,17 +401,26 @@ class LookupsMixin(IndexMixin, ArgsMixin):
         if self._by_library(node, x, args[1:]):
             return self.enumerated_call(node)
         lk, ret = args[1], args[2]
-        if not isinstance(lk, ir.Area | ir.Ref) or not isinstance(ret, ir.Area | ir.Ref):
-            raise NotFusable("XLOOKUP over something other than ranges")
-        lg, rg = self._grid_cells(lk), self._grid_cells(ret)
-        (lr, lc), (rr, rc) = (len(lg), len(lg[0])), (len(rg), len(rg[0]))
+        if not isinstance(ret, ir.Area | ir.Ref):
+            raise NotFusable("XLOOKUP returning something other than a range")
+        line = None
+        if isinstance(lk, ir.Area | ir.Ref):
+            lg = self._grid_cells(lk)
+            lr, lc = len(lg), len(lg[0])
+        else:   # an array expression (_lookup_arrays)
+            line = self.expression_line(lk, "XLOOKUP")
+            if line is None:
+                raise NotFusable("XLOOKUP over something other than ranges")
+            lr, lc = self.array_shape(lk) or (1, 1)
+        rg = self._grid_cells(ret)
+        rr, rc = len(rg), len(rg[0])
         column = lc == 1 and lr > 1 or lr == lc == 1
         if min(lr, lc) != 1 or (rr != lr if column else rc != lc):
             raise NotFusable("XLOOKUP of ranges that do not match (#VALUE!)")
         if (rc if column else rr) != 1:
             raise NotFusable("XLOOKUP returning an array")
         mode, search = self._modes(args[4:], "XLOOKUP")
-        cells = [self.operand(c) for row in lg for c in row]
+        cells = line if line is not None else [self.operand(c) for row in lg for c in row]
         pos = self._modern_position(x, cells, mode, search)
         out = self._gathered(pos, [self.operand(c) for row in rg for c in row], [x.e])
         if len(args) < 4:
@@ -419,6 +440,13 @@ class LookupsMixin(IndexMixin, ArgsMixin):
         else:
             got = self.mixed(m, alt, out)
         return _with_error(got, e)
+
+
+def _expression(node: ir.Node) -> bool:
+    """Whether ``node`` is an expression over ranges or arrays (searched by
+    :mod:`._lookup_arrays`, not by the library per key)."""
+    return isinstance(node, ir.Unary | ir.Binary | ir.Call) and any(
+        isinstance(n, ir.Area | ir.Array) for n in ir.walk(node))
 
 
 def _with_error(v: Val, e: str) -> Val:
