@@ -744,6 +744,11 @@ MC_HD double arr_sum(const double *z, long long n, double start) {
     for (long long j = 0; j < n; ++j) acc = acc + z[j];
     return acc;
 }
+MC_HD double arr_dot(const double *a, const double *c, long long n) {
+    double acc = 0.0;
+    for (long long j = 0; j < n; ++j) acc = acc + a[j] * c[j];
+    return acc;
+}
 MC_HD double arr_devsq(const double *z, long long n, double mean) {
     double acc = 0.0;
     for (long long j = 0; j < n; ++j) { double d = z[j] - mean; acc = acc + d * d; }

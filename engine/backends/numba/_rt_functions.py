@@ -27,7 +27,7 @@ KERNEL_NAMES = ("serial_part", "serial_bad", "yearfrac", "pct_inc", "pct_exc", "
                 "approx_pos", "desc_pos", "approx_pos_t", "desc_pos_t", "lk_approx", "lk_desc",
                 "lk_exact", "lk_order", "workday", "networkdays",
                 # long ranges gathered into a scratch array (numba/_gather.py)
-                "fill_kv", "arr_sum", "arr_devsq", "arr_min", "arr_max", "arr_pairwise")
+                "fill_kv", "arr_sum", "arr_dot", "arr_devsq", "arr_min", "arr_max", "arr_pairwise")
 
 
 # ----------------------------------------------------------------- dates (functions.dates)
@@ -213,7 +213,18 @@ def networkdays(a, b, mask, h, nh, shift):
 # ----------------------------------------------------------------- order statistics (stats)
 @_jit
 def _sort(z, n):
-    """Insertion sort of z[0:n] in place (n is small: the cells of a range)."""
+    """Sort z[0:n] in place: insertion sort for a few values or values already in order
+    (a range's copy that another cell sorted: _gather), numpy's sort for a long range."""
+    if n > 32:
+        done = True
+        for i in range(1, n):
+            if z[i] < z[i - 1]:
+                done = False
+                break
+        if done:
+            return
+        z[:n] = np.sort(z[:n])
+        return
     for i in range(1, n):
         x = z[i]
         j = i - 1
@@ -673,6 +684,15 @@ def arr_sum(z, n, start):
     acc = start
     for j in range(n):
         acc = acc + z[j]
+    return acc
+
+
+@_jit
+def arr_dot(a, c, n):
+    """0.0 + a[0] * c[0] + a[1] * c[1] ... left to right (SUMPRODUCT of two ranges)."""
+    acc = 0.0
+    for j in range(n):
+        acc = acc + a[j] * c[j]
     return acc
 
 
