@@ -4,7 +4,7 @@ cell over the range (engine/backends/numba/_gather.py):
 * order statistics of one long range in several cells (``=PERCENTILE($F$1:$F$60, ...)``
   copied down, MEDIAN, QUARTILE, LARGE, SMALL, PERCENTRANK beside it) copy the range once
   per trial into a shared scratch (before: a 60-line copy in every cell);
-* SUM, AVERAGE, MIN, MAX, VAR, STDEV, KURT, SKEW of a long range (constants and varying
+* SUM, AVERAGE, MIN, MAX, VAR, STDEV, KURT, SKEW, SUMPRODUCT of a long range (constants and varying
   cells) copy it once per trial (a run of constants by one loop) and reduce it in runtime
   loops, the same additions in the same order (numpy's pairwise sums for the moments);
 * running totals ``=SUM($E$1:$E<r>)`` copied down start from the previous row's sum (before:
@@ -61,6 +61,9 @@ def _cells() -> dict[str, object]:
                           "=IF(A2>2.6,1/0,A1)" if r == 11 else (r * 13) % 17 - 6.5)
     for j, f in enumerate(AGGREGATES, 1):
         cells[f"S{j}"] = f"={f}(R1:R{LONG})"
+    half = LONG // 2
+    cells.update({"T1": f"=SUMPRODUCT(R1:R{half},R{half + 1}:R{LONG})",
+                  "T2": f"=SUMPRODUCT(R1:R{LONG})"})
     return cells
 
 
@@ -127,13 +130,13 @@ def test_running_totals_do_not_grow_with_the_rows(backend, tmp_path):
 
 
 def test_aggregates_of_a_long_range_are_loops(backend, tmp_path):
-    outs = [f"S{j}" for j in range(1, len(AGGREGATES) + 1)]
+    outs = [*(f"S{j}" for j in range(1, len(AGGREGATES) + 1)), "T1", "T2"]
     job = _job(tmp_path, outs)
     assert fused_report(job) == {}
     samplers, mode = samplers_for(job, False)
     source = generate(job.program, samplers, mode).source
     assert max(_cell_lines(source)) < 40, max(_cell_lines(source))   # before: 48 and more
-    assert "fill_kv(" in source and "arr_pairwise(" in source
+    assert "fill_kv(" in source and "arr_pairwise(" in source and "arr_dot(" in source
     got = run(backend, job, 300)
     want = run(NumpyBackend(), job, TRIALS)
     assert_same(job, got, want)
@@ -147,7 +150,7 @@ def test_host_cuda_build_equals_numpy(tmp_path):
     if CXX is None:
         pytest.skip("no C++ compiler")
     job = _job(tmp_path, [*ORDER[8:], "L1", "L2", f"L{RUN}", f"M{RUN}", "M12",
-                          *(f"S{j}" for j in range(1, len(AGGREGATES) + 1))])
+                          *(f"S{j}" for j in range(1, len(AGGREGATES) + 1)), "T1", "T2"])
     host = HostCudaBackend(tmp_path)
     assert host.cpu_reason(job) is None
     assert_same(job, run(host, job, 300), run(NumpyBackend(), job, TRIALS))

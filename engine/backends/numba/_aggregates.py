@@ -223,6 +223,9 @@ class AggregatesMixin(MomentsMixin, AggregateOptionsMixin, GatherMixin):
         errs = [v.e for g in grids for v in g]
         if len(shapes) > 1:
             return num("0.0", self.err(self.chain(errs, [("True", VALUE)])), (0.0, 0.0))
+        got = self._long_sumproduct(grids, errs)
+        if got is not None:
+            return got
         total, bounds = "0.0", (0.0, 0.0)
         for k in range(len(grids[0])):
             term, tb = "1.0", (1.0, 1.0)
@@ -232,6 +235,22 @@ class AggregatesMixin(MomentsMixin, AggregateOptionsMixin, GatherMixin):
                 tb = iv.mul(tb, x.iv)
             total = self.value(f"{total} + {term}")
             bounds = iv.add(bounds, tb)
+        return self.result(total, [errors_of(self.err(self.chain(errs)))], bounds=bounds)
+
+    def _long_sumproduct(self, grids: list[list[Val]], errs: list[str]) -> Val | None:
+        """SUMPRODUCT of one or two long ranges of numbers, each gathered once per trial
+        (:mod:`._gather`) and multiplied and added in one loop: 0 + 1*a*b ... in order, as
+        the unrolled lines (1.0 * a is a); None where they are short or vary in kind."""
+        n = len(grids[0])
+        if len(grids) > 2 or any(v.kind != KNUM for g in grids for v in g):
+            return None
+        zs = [self.gathered(g) for g in grids]
+        if any(z is None for z in zs):
+            return None
+        bounds = iv.total(iv.mul(*(g[k].iv for g in grids)) if len(grids) == 2 else
+                          grids[0][k].iv for k in range(n))
+        total = self.value(f"arr_dot({zs[0]}, {zs[1]}, {n})" if len(zs) == 2 else
+                           f"arr_sum({zs[0]}, {n}, 0.0)")
         return self.result(total, [errors_of(self.err(self.chain(errs)))], bounds=bounds)
 
     # ------------------------------------------------------------ array expressions
