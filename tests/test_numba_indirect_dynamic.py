@@ -92,3 +92,20 @@ def test_indirect_of_a_column_or_sheet_named_per_trial_is_fused_and_equal_numpy(
     assert set(c1[inside]) <= {40.0, 41.0, 42.0}     # V.4's row of the year's column
     c5 = vals[model.ref("Calc!C5")]
     assert set(c5[rounded == 2007]) == {14.0}
+
+
+def test_indirect_of_text_made_per_trial_on_the_cuda_host_build_equals_numpy(tmp_path):
+    """The same kernel translated for CUDA (no new runtime helper: dput_num and the text
+    comparisons), compiled for the host with g++."""
+    from tests.test_backend_cupy import CXX, HostCudaBackend
+
+    if CXX is None:
+        pytest.skip("no C++ compiler")
+    model = _book(tmp_path / "dyn.xlsx")
+    inputs = [tri("Calc!A1", 2005.6, 2008.0, 2010.4), tri("Data!C3", 1.0, 20.0, 40.0),
+              tri("'2008'!B2", 5.0, 8.0, 11.0)]
+    outs = ["Calc!C1", "Calc!C3", "Calc!C6", "Calc!C8", "Calc!D1"] + [f"'{y}'!B3" for y in YEARS]
+    job = job_for(model, inputs, outs, trials=300)
+    host = HostCudaBackend(tmp_path)
+    assert host.cpu_reason(job) is None
+    assert_same(job, run(host, job, 300), run(NumpyBackend(), job, 300))
