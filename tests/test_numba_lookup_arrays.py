@@ -15,7 +15,7 @@ from openpyxl.worksheet.formula import ArrayFormula  # noqa: E402
 from engine.backends.numba import NumbaBackend, fused_report  # noqa: E402
 from engine.backends.numpy import NumpyBackend  # noqa: E402
 from engine.model import Model  # noqa: E402
-from engine.values import NA  # noqa: E402
+from engine.values import NA, REF  # noqa: E402
 from tests.test_backend_numba import assert_same, job_for, run, tri  # noqa: E402
 
 _FORMULAS = {
@@ -81,3 +81,33 @@ def test_lookups_over_array_expressions(tmp_path):
     assert elbow.any() and (vals[c1][elbow] == 30.0).all()
     assert (errs[c1][a1 <= 4.5] == NA).all()   # "gate1in" is not in the table
     assert (errs[model.ref("Sheet!C5")] != NA).all()   # XLOOKUP's if_not_found instead
+
+
+@pytest.mark.slow   # ~30 s: the fit's LAPACK runtime compiles
+def test_index_into_a_fit_at_a_position_per_trial(tmp_path):
+    """``=INDEX(LINEST(C10:C86,B10:B86^{1,2,3,4,5,6}),1,A28)`` with A28 varying: every
+    element of the fit per trial, then the one at the trial's position (#REF! past it)."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws["A1"] = 2.0
+    for r in range(1, 9):
+        ws[f"B{r}"] = float(r)
+        ws[f"C{r}"] = f"=A1*B{r}+{(r * 7) % 5}+B{r}^2/4"
+    ws["D1"] = "=INDEX(LINEST(C1:C8,B1:B8^{1,2}),1,ROUND(A1,0))"
+    ws["D2"] = "=INDEX(LINEST(C1:C8,B1:B8,TRUE,TRUE),ROUND(A1,0)+1,2)"
+    ws["D3"] = "=INDEX(LINEST(C1:C8,B1:B8^{1,2}),A1)"   # one position into one row: a column
+    ws["D4"] = "=INDEX(TREND(C1:C8,B1:B8),A1*2)"
+    wb.save(tmp_path / "f.xlsx")
+    model = Model.open(tmp_path / "f.xlsx")
+    outs = ["Sheet!D1", "Sheet!D2", "Sheet!D3", "Sheet!D4"]
+    job = job_for(model, [tri("Sheet!A1", 1.0, 2.0, 4.4)], outs, trials=300)
+    assert fused_report(job) == {}   # before: "INDEX into a fit at a position that is not ..."
+    be = NumbaBackend(kernel_dir=tmp_path / "kernels")
+    try:
+        got = run(be, job, 150)
+    finally:
+        be.close()
+    want = run(NumpyBackend(), job, 300)
+    assert_same(job, got, want)
+    errs = got[1][model.ref("Sheet!D1")]
+    assert {0, REF} <= set(errs)   # position 4 of a row of 3: #REF!

@@ -253,8 +253,9 @@ class FitsMixin:
             for a in args[1:]:
                 v = self.expr(a) if self.is_constant(a) else None
                 if v is None or v.kind != KNUM or v.e != "0" or v.lo != v.hi:
-                    raise NotFusable("INDEX into a fit at a position that is not a constant "
-                                     "number")
+                    # per trial over the fit's cells (fit_cells), not split on its
+                    # arguments' kinds (the fit is no one value)
+                    return self.fn_index(node)  # type: ignore[attr-defined]
                 pos.append(int(v.lo))   # numpy's _int truncates
             fit, r = args[0], pos[0]
             c = pos[1] if len(pos) > 1 else None
@@ -278,6 +279,27 @@ class FitsMixin:
             return self.expr(element)
         finally:
             self._numbers_only = False
+
+    def fit_cells(self, node: ir.Call) -> list[list[Val]]:
+        """Every element of the fit's result (computed once per trial), for an INDEX at a
+        position that varies per trial (:mod:`._index_ref`).  Its inputs must be numbers in
+        every trial, as for a constant position past (1, 1) (see :meth:`fit_call`)."""
+        from ._arrays import ArrayElements
+
+        layout = ArrayElements(self.model.workbook, node, self.static_flag)  # type: ignore[attr-defined]
+        rows, cols = layout.fit(node).shape
+        out: list[list[Val]] = []
+        self._numbers_only = True
+        try:
+            for r in range(rows):
+                out.append([])
+                for c in range(cols):
+                    element = layout._fit_at(node, r, c)
+                    self.array_ir.append(element)   # keeps node ids alive
+                    out[-1].append(self.expr(element))
+        finally:
+            self._numbers_only = False
+        return out
 
     # ------------------------------------------------------------ the fit, once
     _numbers_only = False

@@ -155,6 +155,7 @@ class IndexMixin:
         def operand(self, c: CellRef) -> Val: ...
         def is_constant(self, node: ir.Node) -> bool: ...
         def area_cells(self, a: ir.Area) -> list[CellRef]: ...
+        def fit_cells(self, node: ir.Call) -> list[list[Val]]: ...
         def _gathered(self, pos: str, cells: list[Val], errs: list[str],
                       missing: bool = True) -> Val: ...
 
@@ -298,6 +299,8 @@ class IndexMixin:
             return [[self.operand(src.cell)]], None
         if isinstance(src, ir.Err | ir.Num | ir.Str | ir.Bool):   # lookup._grid: one cell
             return [[self.expr(src)]], None
+        if isinstance(src, ir.Call) and src.name in ("LINEST", "LOGEST", "TREND", "GROWTH"):
+            return self.fit_cells(src), None   # a fit's result, at a position per trial (_fits)
         if isinstance(src, ir.Area):
             self.area_cells(src)   # the size limit
             sheet = self.model.workbook.sheets.get(src.sheet)
