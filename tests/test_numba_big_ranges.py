@@ -4,7 +4,7 @@ cell over the range (engine/backends/numba/_gather.py):
 * order statistics of one long range in several cells (``=PERCENTILE($F$1:$F$60, ...)``
   copied down, MEDIAN, QUARTILE, LARGE, SMALL, PERCENTRANK beside it) copy the range once
   per trial into a shared scratch (before: a 60-line copy in every cell);
-* SUM, AVERAGE, MIN, MAX, VAR, STDEV, KURT, SKEW, SUMPRODUCT of a long range (constants and varying
+* SUM, AVERAGE, MIN, MAX, VAR, STDEV, KURT, SKEW, SUMPRODUCT, COUNT of a long range (constants and varying
   cells) copy it once per trial (a run of constants by one loop) and reduce it in runtime
   loops, the same additions in the same order (numpy's pairwise sums for the moments);
 * running totals ``=SUM($E$1:$E<r>)`` copied down start from the previous row's sum (before:
@@ -35,7 +35,7 @@ ROWS = 60       # the order statistics' range
 RUN = 24        # the running totals' rows
 LONG = 300      # the long range: constants and cells that vary (pairwise sums in halves)
 AGGREGATES = ("SUM", "AVERAGE", "MIN", "MAX", "STDEV", "VAR.P", "STDEV.P", "VAR", "KURT",
-              "SKEW", "SKEW.P", "MEDIAN", "MAXA", "MINA")
+              "SKEW", "SKEW.P", "MEDIAN", "MAXA", "MINA", "COUNT", "COUNTA")
 INPUTS = [tri("Sheet1!A1", 0.0, 2.0, 4.0), tri("Sheet1!A2", 0.0, 1.0, 3.0)]
 
 

@@ -409,7 +409,7 @@ class StatsMixin(ArgsMixin, GatherMixin):
 
     def fn_count(self, node: ir.Call) -> Val:
         """stats.count: numbers (direct logicals too) that are not errors."""
-        total, n = "0.0", 0
+        total, n, fixed = "0.0", 0, 0
         for v, from_ref in self._count_items(node):
             if v.kind == KANY:   # a number in this trial (its tag), not an error
                 assert v.y is not None
@@ -421,12 +421,22 @@ class StatsMixin(ArgsMixin, GatherMixin):
             else:
                 continue
             n += 1
+            if hit == "1.0":   # counted in every trial: one constant (whole numbers: exact)
+                fixed += 1
+                continue
             total = self.value(f"{total} + {hit}")
-        return num(total, "0", (0.0, float(n)))
+        return num(self._plus_fixed(total, fixed), "0", (0.0, float(n)))
+
+    def _plus_fixed(self, total: str, fixed: int) -> str:
+        """``total`` plus the cells counted in every trial (sums of whole numbers below 2**53
+        are exact in any order: the count is the same as adding 1.0 cell by cell)."""
+        if not fixed:
+            return total
+        return lit(float(fixed)) if total == "0.0" else self.value(f"{total} + {lit(float(fixed))}")
 
     def fn_counta(self, node: ir.Call) -> Val:
         """stats.counta: every direct argument; cells that are not blank (errors count)."""
-        total, n = "0.0", 0
+        total, n, fixed = "0.0", 0, 0
         for v, from_ref in self._count_items(node):
             if not from_ref or v.kind not in (KBLANK, KANY):
                 hit = "1.0"
@@ -438,8 +448,11 @@ class StatsMixin(ArgsMixin, GatherMixin):
                 assert v.y is not None
                 hit = f"b2f(({v.y} != 3.0) | ({v.e} != 0))"
             n += 1
+            if hit == "1.0":
+                fixed += 1
+                continue
             total = self.value(f"{total} + {hit}")
-        return num(total, "0", (0.0, float(n)))
+        return num(self._plus_fixed(total, fixed), "0", (0.0, float(n)))
 
     # ------------------------------------------------------------ LOGNORM.DIST
     def _lognorm(self, x: Val, m: Val, s: Val, cum: Val | None) -> Val:
