@@ -18,6 +18,7 @@ that is not text (a number, an error: numpy's ``str`` of it).
 
 from __future__ import annotations
 
+import math
 import re
 from typing import TYPE_CHECKING
 
@@ -57,10 +58,35 @@ class IndirectMixin:
         args = tuple(self.indirect_target(a) if isinstance(a, ir.Call) and a.name == "INDIRECT"
                      else self._constant_indirects(a) for a in node.args)
         if node.name == "INDEX" and (col := _chosen_columns(args)) is not None:
-            args = col
+            args = self._one_row(col)
         new = ir.Call(node.name, args)
         self.array_ir.append(new)   # kept alive: constants are keyed by node id
         return self.expr(new)
+
+    def _one_row(self, args: tuple[ir.Node, ...]) -> tuple[ir.Node, ...]:
+        """INDEX(block, i, j) with ``i`` the same valid row in every trial (MATCH of a key in
+        constant cells) as INDEX(that row of the block, 1, j): the kernel reads one row."""
+        from ...compiler import compile_formula
+        from ...functions._args import as_vec
+
+        block, i, j = args
+        assert isinstance(block, ir.Area) and self.cell is not None
+        if not self.is_constant(i):
+            return args
+        compiled, info = compile_formula(i, self.cell)
+        if info.unsupported or info.random_streams:
+            return args
+        try:
+            x = as_vec(compiled(self.env))
+        except Exception:  # noqa: BLE001 - the generic path decides
+            return args
+        if len(x) != 1 or x.kind != Kind.NUM or (x.err is not None and x.err.any()):
+            return args
+        r = math.trunc(float(x.data[0]))
+        if not 1 <= r <= block.last_row - block.r1 + 1:
+            return args
+        row = block.r1 + r - 1
+        return ir.Area(block.sheet, row, block.c1, row, block.last_col), ir.Num(1.0), j
 
     def _constant_indirects(self, node: ir.Node) -> ir.Node:
         """``node`` with every INDIRECT of constant text inside it replaced by its reference
