@@ -208,6 +208,8 @@ class ArgsMixin:
         v = self.cells.get(c)   # type: ignore[attr-defined]
         if v is not None and v.kind == KDYN:
             return referenced_text(self, v)  # type: ignore[arg-type]
+        if v is not None and c in self.dyn_mixed:  # type: ignore[attr-defined]
+            return v   # a cell of mixed kind (_dtext): its kind per trial, its text unread
         return self.operand(c)
 
     def index_cell(self, a: ir.Node) -> bool:

@@ -279,7 +279,7 @@ class Generator(MatricesMixin, FunctionsMixin, TextMixin, MixedMixin, Conditiona
         if c in self.input_vals:
             return self.input_vals[c]
         if c in self.cells:
-            if self.cells[c].kind == KDYN:   # its text is re-made from its recipe (_dtext)
+            if self.cells[c].kind == KDYN or c in self.dyn_mixed:   # re-made (_dtext)
                 raise DynamicText("reads a cell of text made per trial")
             return self.cells[c]
         if c in self.steps:
@@ -713,8 +713,9 @@ class Generator(MatricesMixin, FunctionsMixin, TextMixin, MixedMixin, Conditiona
         # a text cell is stored as its id where numpy reads it, else as an output: #VALUE!
         # (a mixed one as its value, its tag in the error code's high bits)
         self.text_ids = {c for c in stored if c in read and self.cells[c].kind in (KSTR, KANY)}
-        if any(self.cells[c].kind == KDYN for c in read):   # numpy needs the strings
-            raise DynamicRead({c for c in read if self.cells[c].kind == KDYN})
+        dyn = {c for c in read if self.cells[c].kind == KDYN or c in self.dyn_mixed}
+        if dyn:   # numpy needs the strings
+            raise DynamicRead(dyn)
         return self.assemble(cell_lines, fused, stored, rest, reasons)
 
     def store_lines(self, c: CellRef, k: int) -> tuple[str, str]:

@@ -84,6 +84,10 @@ _CELL_LEVEL = re.compile(r"^(?:[vxk]\d+|\(?-?\d[\d.e+-]*\)?)$")
 _SELF = "@"            # a stored recipe's own computed value: the cell's v<k>
 _CONST_ERROR = re.compile(r"^q\d+$")   # the error code of a constant that is an error
 _UNREAD = "\x00(text made per trial that no cell reads)"
+# what a cell of mixed kind may not hold to be made again by its readers (differs there)
+_NOT_REMADE = frozenset({"ROW", "COLUMN", "ROWS", "COLUMNS", "RAND", "RANDBETWEEN",
+                         "RANDARRAY", "NOW", "TODAY", "CELL", "INFO", "INDIRECT", "OFFSET",
+                         "FORMULATEXT", "ISFORMULA", "ISREF", "SHEET", "SHEETS"})
 # selectors whose arguments from this one on are values chosen (the cell's value)
 _BRANCHES = {"IF": 1, "IFERROR": 0, "IFNA": 0, "CHOOSE": 1}
 
@@ -203,9 +207,75 @@ class DynamicTextMixin:
         try:
             return self.dyn_cell(self.recipe(node, coerce=False))
         except NotFusable:
-            if not self._unread():
+            if self._unread():
+                return self._kind_only(node)
+            if not self._mixed_readable(node):
                 raise
-        return self._kind_only(node)
+        got = self._kind_only(node)
+        assert self.cell is not None
+        self.dyn_mixed[self.cell] = node   # its readers make it again from its formula
+        return got
+
+    # ------------------------------------------------------------ cells of mixed kind
+    @property
+    def dyn_mixed(self) -> dict[CellRef, ir.Node]:
+        """Cells that hold text made per trial in some trials only (their value keeps
+        their kind and error): each one's formula, which the cells reading it evaluate
+        again where they need its text or its number (:meth:`mixed_formula`)."""
+        got = self.__dict__.get("_dyn_mixed")
+        if got is None:
+            got = self.__dict__["_dyn_mixed"] = {}
+        return got
+
+    def _mixed_readable(self, node: ir.Node) -> bool:
+        """Whether cells may read the current cell of mixed kind by making its formula
+        again: no INDIRECT/OFFSET in the program (they would read its value), nothing in
+        the formula that differs where it is evaluated again (ROW(), RAND()...)."""
+        self._unread()   # finds which cells the program reads (None: it may read any)
+        if self.__dict__.get("_dyn_read") is None:
+            return False
+        return not (ir.calls(node) & _NOT_REMADE)
+
+    def mixed_formula(self, node: ir.Node) -> ir.Node:
+        """``node``, or where it references a cell of mixed kind, that cell's formula; an
+        IFERROR/IFNA of it as IF(ISERROR(x), y, x) (so that the readers split it by
+        branch)."""
+        while isinstance(node, ir.Ref) and node.cell in self.dyn_mixed:
+            node = self.dyn_mixed[node.cell]
+        if isinstance(node, ir.Call) and node.name in ("IFERROR", "IFNA") \
+                and len(node.args) == 2 \
+                and not any(isinstance(a, ir.Area | ir.Missing) for a in node.args):
+            key = ("if", id(node))
+            made = self.__dict__.setdefault("_dyn_as_if", {})
+            if key not in made:
+                x, y = node.args
+                test = "ISERROR" if node.name == "IFERROR" else "ISNA"
+                made[key] = ir.Call("IF", (ir.Call(test, (x,)), y, x))   # kept alive here
+            node = made[key]
+        return node
+
+    def by_branches(self, node: ir.Node, leaf: Callable[[ir.Node], Val]) -> Val | None:
+        """``node`` (a cell of mixed kind, IF/CHOOSE/IFERROR/IFNA choosing values of
+        which some are text made per trial) evaluated with ``leaf`` of each value it
+        chooses (a number for arithmetic...): None where it is not such a choice."""
+        node = self.mixed_formula(node)
+        if not isinstance(node, ir.Call) or node.name not in ("IF", "CHOOSE") \
+                or any(isinstance(a, ir.Area) for a in node.args) \
+                or (node.name == "IF" and not 2 <= len(node.args) <= 3):
+            return None
+        keys: list[int] = []
+        try:
+            for j, a in enumerate(node.args):
+                if j >= _BRANCHES[node.name] and not isinstance(a, ir.Missing) \
+                        and id(a) not in self.override:
+                    self.override[id(a)] = leaf(a)
+                    keys.append(id(a))
+            self._dyn_busy.add(id(node))
+            return self.expr(node)
+        finally:
+            self._dyn_busy.discard(id(node))
+            for k in keys:
+                self.override.pop(k, None)
 
     def _unread(self) -> bool:
         """Whether no cell of the program reads the current cell (none can: no INDIRECT
@@ -237,6 +307,8 @@ class DynamicTextMixin:
         finally:
             if busy:
                 self._dyn_busy.discard(id(node))
+        if isinstance(node, ir.Ref) and node.cell in self.dyn_mixed:
+            return self.cells[node.cell]   # a cell of mixed kind: its kind and error
         branches = _BRANCHES.get(node.name) if isinstance(node, ir.Call) else None
         if branches is None:
             d = self.recipe(node, coerce=False)
@@ -317,6 +389,8 @@ class DynamicTextMixin:
                 raise NotFusable("an empty argument where text is needed")
             return Dyn(("c", ""), "0", 0)
         if isinstance(node, ir.Ref):
+            if node.cell in self.dyn_mixed:   # a cell of mixed kind: made again
+                return self.recipe(self.mixed_formula(node), coerce)
             got = self.cells.get(node.cell)
             if got is not None and got.kind == KDYN:
                 return self._cell_dyn(got)
@@ -383,35 +457,60 @@ class DynamicTextMixin:
         return out
 
     def _textjoin(self, args: list[ir.Node]) -> Dyn:
-        """TEXTJOIN with a constant delimiter and ignore_empty (engine.functions.text.
-        textjoin); ignoring empty texts, each text must be empty in every trial or in none."""
+        """TEXTJOIN (engine.functions.text.textjoin): a delimiter of one text (constant or
+        made per trial), ignore_empty constant or varying per trial; ignoring empty texts,
+        a text that is empty in some trials only is left out in those (its emptiness
+        measured in the buffer), the delimiter written before each text kept after the
+        first.  The error is the delimiter's, ignore_empty's, then the texts' first."""
         why = "TEXTJOIN of text made per trial"
-        if len(args) < 3 or not all(self.is_constant(a) for a in args[:2]) \
-                or any(isinstance(a, ir.Area) for a in args[:2]):
-            raise NotFusable(why + " (a delimiter or ignore_empty that varies)")
-        delim, ignore = self.expr(args[0]), self.condition(args[1])
-        if delim.e != "0" or ignore.e != "0" or ignore.lo != ignore.hi:
-            raise NotFusable(why + " (an error in its delimiter or ignore_empty)")
-        if delim.kind == KSTR and delim.dom is not None and len(delim.dom) == 1:
-            sep = self.strings[delim.dom[0]]
-        elif delim.kind == KBLANK:
-            sep = ""
+        if len(args) < 3 or any(isinstance(a, ir.Area) for a in args[:2]):
+            raise NotFusable(why + " (a range as its delimiter or ignore_empty)")
+        if self.is_constant(args[0]):
+            delim = self.expr(args[0])
+            if delim.e != "0":
+                raise NotFusable(why + " (an error in its delimiter)")
+            if delim.kind == KSTR and delim.dom is not None and len(delim.dom) == 1:
+                sep_text = self.strings[delim.dom[0]]
+            elif delim.kind == KBLANK:
+                sep_text = ""
+            else:
+                raise NotFusable(why + " (a delimiter other than one text)")
+            _ascii([sep_text])
+            sep = Dyn(("c", sep_text), "0", len(sep_text))
         else:
-            raise NotFusable(why + " (a delimiter other than one text)")
-        _ascii([sep])
+            sep = self.recipe(args[0], coerce=True)   # made per trial
+        ignore = self.condition(args[1])
         items = self._items(args[2:])
-        if ignore.lo != 0.0:
+        e = self.err(self.chain([sep.e, ignore.e, *[d.e for d in items]]))
+        never = ignore.e == "0" and ignore.lo == ignore.hi == 0.0
+        always = ignore.e == "0" and ignore.lo == ignore.hi != 0.0
+        if always:
             items = [d for d in items if not (d.r[0] == "c" and not d.r[1])]
-            if any(_may_be_empty(d.r, self.strings) for d in items):
-                raise NotFusable(why + " (ignoring texts that are empty in some trials)")
-        parts: list[Dyn] = []
-        for k, d in enumerate(items):
-            if k:
-                parts.append(Dyn(("c", sep), "0", len(sep)))
-            parts.append(d)
-        if not parts:
-            return Dyn(("c", ""), "0", 0)
-        return _join(parts, self.chain)
+        if not items:
+            return Dyn(("c", ""), e, 0)
+        bound = sum(d.bound for d in items) + sep.bound * (len(items) - 1)
+        if never or not any(_may_be_empty(d.r, self.strings) for d in items):
+            parts: list[Dyn] = []
+            for k, d in enumerate(items):
+                if k:
+                    parts.append(sep)
+                parts.append(d)
+            return Dyn(_join(parts, self.chain).r, e, bound)
+        ign = "1.0" if always else self.value(f"b2f({ignore.v} != 0.0)")
+        pieces: list[tuple] = []
+        before = "0.0"   # whether a text was kept before this one, per trial
+        for d in items:
+            if _may_be_empty(d.r, self.strings):
+                _, a, b = self.write(d)
+                keep = self.value(f"1.0 - {ign} * b2f({b} == {a})")
+            else:
+                keep = "1.0"
+            body = ("cat", (("if", before, sep.r, ("c", "")), d.r)) if before != "0.0" \
+                else d.r
+            pieces.append(body if keep == "1.0" else ("if", keep, body, ("c", "")))
+            before = "1.0" if keep == "1.0" else (
+                keep if before == "0.0" else self.value(f"max({before}, {keep})"))
+        return Dyn(("cat", tuple(pieces)), e, bound)
 
     def _before_after(self, args: list[ir.Node], after: bool) -> Dyn:
         """TEXTBEFORE/TEXTAFTER(text, delimiter) of a constant delimiter (not ""): the
@@ -626,34 +725,45 @@ class DynamicTextMixin:
         name = "DOLLAR" if dollar else "FIXED"
         why = f"{name} of a number that varies per trial"
         if not 1 <= len(args) <= (2 if dollar else 3) or any(
-                not self.is_constant(a) or isinstance(a, ir.Area) for a in args[1:]):
+                not self.is_constant(a) or isinstance(a, ir.Area) for a in args[2:]) \
+                or any(isinstance(a, ir.Area) for a in args[1:2]):
             raise NotFusable(why)
-        nd, commas = 2.0, True
+        nd, commas, nd_v, nd_e = 2.0, True, "", "0"
         if len(args) > 1 and not isinstance(args[1], ir.Missing):
-            k = self.expr(args[1])
-            if k.kind != KNUM or k.e != "0" or k.lo != k.hi:
-                raise NotFusable(why)
-            nd = float(int(k.lo))
+            k = self.number(args[1])
+            if k.kind != KNUM or not iv.bounded(k.iv) or not -16.0 < k.lo <= k.hi < 11.0:
+                raise NotFusable(why + " (decimals outside -15..10)")
+            if k.e != "0" and k.lo == k.hi and (k.e.isdigit() or _CONST_ERROR.match(k.e)):
+                return Dyn(("c", ""), k.e, 0)   # an error in every trial
+            nd = float(int(k.hi))   # the most (the text's bound)
+            if int(k.lo) != int(k.hi) or k.e != "0":   # decimals varying per trial
+                nd_v = self.value(f"sel({k.e} == 0, np.trunc({k.v}), 0.0)")
+                nd_e = k.e
         if len(args) > 2 and not isinstance(args[2], ir.Missing):
             c = self.condition(args[2])
             if c.e != "0" or c.lo != c.hi:
                 raise NotFusable(why)
             commas = c.lo == 0.0
         v = self.expr(args[0])
-        if v.kind != KNUM or not iv.bounded(v.iv) or not 0.0 <= nd <= 10.0:
+        if v.kind != KNUM or not iv.bounded(v.iv) or not -15.0 <= nd <= 10.0:
             raise NotFusable(why)
         top = max(abs(v.lo), abs(v.hi))
         if not top < 1e100:
             raise NotFusable(why + " (too large)")
         digits = max(len(f"{top:.0f}"), 15) + 1
-        bound = 4 + digits + digits // 3 + 1 + int(nd)
-        r0 = self.value(f"excel_round({v.v}, {lit(nd)}, 0)")
+        bound = 4 + digits + digits // 3 + 1 + max(int(nd), 0)
+        nds = nd_v or lit(nd)
+        e = v.e if nd_e == "0" else self.err(self.chain([v.e, nd_e]))
+        r0 = self.value(f"excel_round({v.v}, {nds}, 0)")
         x = self.value(f"sel({r0} == 0.0, 0.0, {v.v})")   # no "-0.00"
+        if nd_v or nd < 0.0:   # decimals below 0: the rounded number, written whole
+            x = self.value(f"sel({nds} < 0.0, sel({r0} == 0.0, 0.0, {r0}), {x})")
+            nds = self.value(f"max({nds}, 0.0)") if nd_v else lit(max(nd, 0.0))
         if not dollar:
-            return Dyn(("fmt", x, lit(nd), 1.0 if commas else 0.0, 0.0, 0.0, bound), v.e, bound)
-        body = ("fmt", self.value(f"abs({x})"), lit(nd), 1.0, 0.0, 1.0, bound)
+            return Dyn(("fmt", x, nds, 1.0 if commas else 0.0, 0.0, 0.0, bound), e, bound)
+        body = ("fmt", self.value(f"abs({x})"), nds, 1.0, 0.0, 1.0, bound)
         neg = self.value(f"b2f({r0} < 0.0)")
-        return Dyn(("if", neg, ("cat", (("c", "("), body, ("c", ")"))), body), v.e, bound + 2)
+        return Dyn(("if", neg, ("cat", (("c", "("), body, ("c", ")"))), body), e, bound + 2)
 
     def _text_plan(self, v: Val, fmt: str) -> Dyn:
         """TEXT of a varying number in any other format: its plan in the constant table,
@@ -941,7 +1051,7 @@ class DynamicTextMixin:
     def _by_branch(self, node: ir.Call) -> Val | None:
         """F(IF(c,x,y)) of a one-argument F as IF(c,F(x),F(y)), where one branch only is
         text made per trial (None: the argument is not such an IF)."""
-        arg = node.args[0]
+        arg = self.mixed_formula(node.args[0])
         if not (isinstance(arg, ir.Call) and arg.name == "IF" and 2 <= len(arg.args) <= 3) \
                 or any(isinstance(a, ir.Area) for a in arg.args):
             return None
@@ -1008,6 +1118,10 @@ class DynamicTextMixin:
         try:
             a, b = self._side(node.left), self._side(node.right)
         except NotFusable:
+            left, right = self.mixed_formula(node.left), self.mixed_formula(node.right)
+            if left is not node.left or right is not node.right:   # cells of mixed kind
+                node = ir.Binary(node.op, left, right)
+                self.__dict__.setdefault("_dyn_made", []).append(node)
             split = _compare_by_branch(node)
             if split is None:
                 raise
@@ -1144,7 +1258,9 @@ def _leaves(r: tuple) -> list[str]:
     tag = r[0]
     if tag == "c":
         return []
-    if tag in ("n", "s", "fmt", "tfmt"):
+    if tag == "fmt":   # its number and its decimals (a name where they vary)
+        return [r[1], r[2]]
+    if tag in ("n", "s", "tfmt"):
         return [r[1]]
     if tag == "cat":
         return [x for p in r[1] for x in _leaves(p)]
@@ -1168,7 +1284,9 @@ def _substitute(r: tuple, names: dict[str, str]) -> tuple:
         return ("n", names.get(r[1], r[1]))
     if tag == "s":
         return ("s", names.get(r[1], r[1]), r[2])
-    if tag in ("fmt", "tfmt"):
+    if tag == "fmt":
+        return (tag, names.get(r[1], r[1]), names.get(r[2], r[2]), *r[3:])
+    if tag == "tfmt":
         return (tag, names.get(r[1], r[1]), *r[2:])
     if tag == "cat":
         return ("cat", tuple(_substitute(p, names) for p in r[1]))

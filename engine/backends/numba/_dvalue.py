@@ -51,11 +51,20 @@ def _arg(gen: Generator, node: ir.Node) -> Val | None:
 
 
 def dyn_number(gen: Generator, node: ir.Node) -> Val:
-    """``node``, text made per trial, read as a number for arithmetic (to_number)."""
+    """``node``, text made per trial, read as a number for arithmetic (to_number); a
+    choice of which some values only are such text (a cell of mixed kind,
+    ``IF(x>2,x,LEFT(y,2))``) as the choice of each value read as a number."""
+    mark = len(gen.lines)
     try:
         d = gen.recipe(node, coerce=False)
     except DynamicText as exc:
         raise NotFusable(str(exc)) from None
+    except NotFusable:
+        del gen.lines[mark:]
+        got = gen.by_branches(node, gen.number)
+        if got is None:
+            raise
+        return gen.as_number(got)
     return read_dyn(gen, d, TO_NUMBER)
 
 
