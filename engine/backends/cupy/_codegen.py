@@ -43,7 +43,7 @@ import numpy as np
 
 from ..numba._codegen import TABLE_PPFS, Generator, InputSampler, KernelPlan
 from ..numba._dtext import DynamicRead
-from ..numba._families import Family, find_families, loop_chains
+from ..numba._families import Chain, Family, find_families, loop_chains
 from ..numba._rt_fits import KERNEL_NAMES as RT_FITS
 from ..numba._rt_functions import KERNEL_NAMES as RT_FUNCTIONS
 from ..numba._values import KDYN, KSTR
@@ -437,7 +437,11 @@ class _CellCode:
         units, count = find_families(gen.cell_lines)
         flat: list[int | Family] = []
         for u in units:
-            if isinstance(u, Family) and ("u" in u.shape.kinds or len(u.members) * (
+            if isinstance(u, Chain):
+                # a schedule's rows (numba's Chain, one loop there for numba's compile time)
+                # stay straight-line code, row by row: nvcc compiles long code in seconds
+                flat.extend(u.order)
+            elif isinstance(u, Family) and ("u" in u.shape.kinds or len(u.members) * (
                     u.shape.text.count("\n") + 1) < LOOP_LINES):
                 flat.extend(u.members)
             else:

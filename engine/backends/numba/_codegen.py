@@ -60,7 +60,17 @@ from ._dtext_rt import KERNEL_NAMES as DTEXT_RT
 from ._dtext_rt import READ_NAMES as DTEXT_READ
 from ._dvalue import dyn_condition, dyn_number, dyn_value_number
 from ._dynarrays import DynArraysMixin, DynAt, reads_dynamic
-from ._families import Family, LineBudget, family_loop, find_families, loop_chains
+from ._families import (
+    Chain,
+    Family,
+    LineBudget,
+    find_families,
+    loop_chains,
+    unit_lines,
+    unit_loop,
+    unit_operands,
+    unit_table_size,
+)
 from ._fits import FITS, FitAt, FitsMixin
 from ._functions import FunctionsMixin
 from ._index_ref import IndexAt
@@ -681,7 +691,7 @@ class Generator(MatricesMixin, FunctionsMixin, TextMixin, MixedMixin, Conditiona
         member = c in self.array_members   # its lines were made with its formula's
         try:
             got = self.gen_cell(c, len(fused))
-            cost = budget.cost(len(fused), got)
+            cost = budget.cost(len(fused), got, c)
             # an array formula's first cell counts the lines of its other cells in
             extra = sum(len(self.array_members[m][0]) for m in self.array_new)
             if budget.lines + cost + extra > MAX_KERNEL_LINES and not member:
@@ -696,7 +706,7 @@ class Generator(MatricesMixin, FunctionsMixin, TextMixin, MixedMixin, Conditiona
             rest_set.add(c)
             reasons[c] = str(exc)
             return
-        budget.add(len(fused), got)
+        budget.add(len(fused), got, c)
         cell_lines.append([f"# cell {len(fused)}", *got])
         fused.append(c)
 
@@ -881,15 +891,14 @@ class Generator(MatricesMixin, FunctionsMixin, TextMixin, MixedMixin, Conditiona
             shared_row[name] = ur_rows
             ur_rows += self.scratches[name]
         # the order of the cells: a cell number (its lines) or a family (one loop)
-        units, _ = find_families(cell_lines)
+        units, _ = find_families(cell_lines, cells=fused)
         family_of: dict[int, int] = {}
         for u, unit in enumerate(units):
-            if isinstance(unit, Family):
+            if isinstance(unit, (Family, Chain)):   # a chain: a schedule's rows, one loop
                 for k in unit.members:
                     family_of[k] = u
         # long reductions over cells of families (a SUM of a column of them) as loops too
-        family_table = sum(len(u.members) * (len(u.shape.kinds) + 1) for u in units
-                           if isinstance(u, Family))
+        family_table = sum(unit_table_size(u) for u in units if isinstance(u, (Family, Chain)))
         chain_cells: list[int] = []
         for k, lines in enumerate(cell_lines if family_of else []):
             if k not in family_of and lines:
@@ -900,13 +909,13 @@ class Generator(MatricesMixin, FunctionsMixin, TextMixin, MixedMixin, Conditiona
                     chain_cells += table
         # segments: consecutive units, each compiled as its own function (one with an IRR
         # runs two trials at a time: see _paired)
-        segments: list[list[int | Family]] = [[]]
+        segments: list[list[int | Family | Chain]] = [[]]
         size = 0
         kinds: set[str] = set()         # what the segment holds: "loop", "irr"
         seg_of: dict[int, int] = {}   # cell number -> its segment
         for unit in units:
-            if isinstance(unit, Family):
-                n = len(unit.shape.text.split("\n")) + len(unit.shape.kinds) + 4
+            if isinstance(unit, (Family, Chain)):
+                n = unit_lines(unit)
                 kind = "loop"
             else:
                 n = len(cell_lines[unit])
@@ -920,7 +929,7 @@ class Generator(MatricesMixin, FunctionsMixin, TextMixin, MixedMixin, Conditiona
                 kinds.add(kind)
             segments[-1].append(unit)
             size += n
-            for k in (unit.members if isinstance(unit, Family) else [unit]):
+            for k in (unit.members if isinstance(unit, (Family, Chain)) else [unit]):
                 seg_of[k] = len(segments) - 1
         # slots of sv/se: every family member, and the cells read from another segment or
         # by a family
@@ -931,13 +940,11 @@ class Generator(MatricesMixin, FunctionsMixin, TextMixin, MixedMixin, Conditiona
                 slot[k] = len(slot)
 
         for unit in units:
-            if isinstance(unit, Family):
+            if isinstance(unit, (Family, Chain)):
                 for k in unit.members:
                     need(k)
-                for ids in unit.ids:
-                    for kind, n in zip(unit.shape.kinds, ids, strict=True):
-                        if kind in "vwy":
-                            need(n)
+                for n in unit_operands(unit):
+                    need(n)
         for k, lines in enumerate(cell_lines):
             if k in family_of:
                 continue
@@ -1002,8 +1009,8 @@ class Generator(MatricesMixin, FunctionsMixin, TextMixin, MixedMixin, Conditiona
         for si, seg in enumerate(segments):
             sb = _SegmentBody(si, slot, seg_of, family_of)
             for unit in seg:
-                if isinstance(unit, Family):
-                    lines, table = family_loop(unit, fid[id(unit)], len(gi), slot, "")
+                if isinstance(unit, (Family, Chain)):
+                    lines, table = unit_loop(unit, fid[id(unit)], len(gi), slot, "")
                     gi += table
                     sb.body += lines
                     for k in unit.members:
@@ -1055,7 +1062,7 @@ class Generator(MatricesMixin, FunctionsMixin, TextMixin, MixedMixin, Conditiona
             stored_kinds={c: self.cells[c].kind for c in stored}, rest=rest, reasons=reasons,
             segments=len(segments), strings=list(self.strings), text_ids=set(self.text_ids),
             gi=np.array(gi, dtype=np.int64),
-            families=sum(isinstance(u, Family) for u in units))
+            families=sum(isinstance(u, (Family, Chain)) for u in units))
 
 
 class _SegmentBody:

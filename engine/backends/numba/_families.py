@@ -18,7 +18,10 @@ statements, stay straight-line code.
 
 from __future__ import annotations
 
+import collections
+import heapq
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 FAMILY_MIN = 4   # a shape shared by fewer cells (of one level) stays straight-line code
@@ -112,6 +115,31 @@ class Family:
     ids: list[tuple[int, ...]] = field(default_factory=list)   # each member's operand ids
 
 
+@dataclass
+class Chain:
+    """A schedule: shapes S1..Sp with one member each per row (a loan's balance, interest,
+    principal copied down 360 rows), row r's members reading only cells of rows < r, of
+    earlier shapes of row r, and cells outside the chain that do not depend on it.  Each row
+    is another dependency level, so no :class:`Family` holds them; the kernel computes the
+    chain as one loop over its rows, each iteration its shapes in turn.  ``families``: one
+    per shape, in the order of a row, member r of each being row r."""
+
+    families: list[Family]
+
+    @property
+    def rows(self) -> int:
+        return len(self.families[0].members)
+
+    @property
+    def members(self) -> list[int]:
+        return [k for f in self.families for k in f.members]
+
+    @property
+    def order(self) -> list[int]:
+        """The members row by row (a valid order for straight-line code)."""
+        return [f.members[r] for r in range(self.rows) for f in self.families]
+
+
 def levels(reads: dict[int, frozenset[int]], order: list[int]) -> dict[int, int]:
     """Each cell's dependency level (1 + the highest level among the cells it reads; cells
     reading none are level 0), ``order`` being a topological order."""
@@ -125,13 +153,20 @@ class LineBudget:
     """The lines a kernel will have, counted as its cells are generated: a cell's lines,
     except for the cells that join a family of :data:`FAMILY_MIN` or more (same level, same
     shape), whose lines the family's loop already holds (a kernel that large has families:
-    :data:`FAMILY_FROM_LINES` is far below the cap on lines)."""
+    :data:`FAMILY_FROM_LINES` is far below the cap on lines), and the rows of a schedule
+    (:class:`Chain`): a cell whose shape's last :data:`FAMILY_MIN` members (itself included)
+    read, operand by operand, the same shapes at the same distance in their order, one of
+    them at least a cell of such a shape (what :func:`find_chains` loops)."""
 
     def __init__(self) -> None:
         self.lines = 0
         self._level: dict[int, int] = {}
         self._seen: dict[tuple, int] = {}
         self._last: tuple[int, list[str], tuple | None] | None = None
+        self._shape: dict[int, Shape] = {}
+        self._members: dict[tuple, list[int]] = {}      # lane -> its cells, in order
+        self._pos: dict[tuple, tuple[tuple, int]] = {}  # (lane kind, cell) -> (lane, index)
+        self._run: dict[tuple, tuple[tuple, int]] = {}  # lane -> (reads, members)
 
     def _key(self, k: int, lines: list[str]) -> tuple | None:
         if self._last is not None and self._last[0] == k and self._last[1] is lines:
@@ -140,29 +175,72 @@ class LineBudget:
         reads = shape.reads if shape is not None else _reads(k, lines)
         self._level[k] = 1 + max((self._level.get(d, 0) for d in reads), default=-1)
         key = None if shape is None else (self._level[k], shape.key)
+        if shape is not None:
+            self._shape[k] = shape
         self._last = (k, lines, key)
         return key
 
-    def cost(self, k: int, lines: list[str]) -> int:
-        """The lines cell ``k`` would add."""
+    def _lanes(self, k: int, cell: tuple | None) -> list[tuple]:
+        """The lanes of cell ``k`` (its shape in its column, in its row; or in all)."""
+        key = self._shape[k].key
+        if cell is None:
+            return [("all", key)]
+        return [("col", key, cell[0], cell[2]), ("row", key, cell[0], cell[1])]
+
+    def _chain_sig(self, k: int, lane: tuple) -> tuple:
+        """What cell ``k`` reads, as (lane, distance) per operand, in lanes of ``lane``'s
+        kind."""
+        shape = self._shape[k]
+        members = self._members.get(lane, ())
+        i = len(members)
+        pos = self._pos
+        prev = self._shape[members[-1]].ids if members else ()
+        return tuple((pos[lane[0], n][0], pos[lane[0], n][1] - i)
+                     if kind in "vwy" and (lane[0], n) in pos and (
+                         j >= len(prev) or prev[j] != n) else None
+                     for j, (kind, n) in enumerate(zip(shape.kinds, shape.ids, strict=True)))
+
+    def _chained(self, k: int, cell: tuple | None) -> bool:
+        if k not in self._shape:
+            return False
+        for lane in self._lanes(k, cell):
+            sig = self._chain_sig(k, lane)
+            run = self._run.get(lane)
+            if any(sig) and run is not None and run[0] == sig and run[1] + 1 >= FAMILY_MIN:
+                return True
+        return False
+
+    def cost(self, k: int, lines: list[str], cell: tuple | None = None) -> int:
+        """The lines cell ``k`` (at ``cell``: sheet, row, column) would add."""
         key = self._key(k, lines)
-        if key is not None and self._seen.get(key, 0) + 1 >= FAMILY_MIN:
+        if key is not None and (self._seen.get(key, 0) + 1 >= FAMILY_MIN
+                                or self._chained(k, cell)):
             return 0
         return len(lines)
 
-    def add(self, k: int, lines: list[str]) -> None:
+    def add(self, k: int, lines: list[str], cell: tuple | None = None) -> None:
         """Count cell ``k`` in."""
-        self.lines += self.cost(k, lines)
+        self.lines += self.cost(k, lines, cell)
         key = self._key(k, lines)
         if key is not None:
             self._seen[key] = self._seen.get(key, 0) + 1
+            for lane in self._lanes(k, cell):
+                sig = self._chain_sig(k, lane)
+                run = self._run.get(lane)
+                self._run[lane] = (sig, run[1] + 1 if run is not None and run[0] == sig
+                                   else 1)
+                members = self._members.setdefault(lane, [])
+                self._pos[lane[0], k] = (lane, len(members))
+                members.append(k)
 
 
-def find_families(cell_lines: list[list[str]], min_size: int = FAMILY_MIN
-                  ) -> tuple[list[int | Family], int]:
-    """The cells in an order to emit them: each either a cell number (straight-line code) or
-    a :class:`Family`; and the number of families.  Without families (or below
-    :data:`FAMILY_FROM_LINES` lines in all), the original order."""
+def find_families(cell_lines: list[list[str]], min_size: int = FAMILY_MIN,
+                  cells: Sequence[tuple] | None = None
+                  ) -> tuple[list[int | Family | Chain], int]:
+    """The cells in an order to emit them: each either a cell number (straight-line code), a
+    :class:`Family` or a :class:`Chain`; and the number of families and chains.  Without
+    them (or below :data:`FAMILY_FROM_LINES` lines in all), the original order.  ``cells``:
+    each cell's (sheet, row, column), for :func:`find_chains`."""
     if sum(len(lines) for lines in cell_lines) < FAMILY_FROM_LINES:
         return list(range(len(cell_lines))), 0
     shapes: dict[int, Shape | None] = {}
@@ -172,31 +250,198 @@ def find_families(cell_lines: list[list[str]], min_size: int = FAMILY_MIN
         reads[k] = s.reads if s is not None else _reads(k, lines)
     order = list(range(len(cell_lines)))
     level = levels(reads, order)
-    groups: dict[tuple, list[int]] = {}
-    for k in order:
-        s = shapes[k]
+    chains = find_chains(shapes, level, min_size, cells)
+    while True:
+        chained = {k for c in chains for k in c.members}
+        groups: dict[tuple, list[int]] = {}
+        for k in order:
+            s = shapes[k]
+            if s is not None and k not in chained:
+                groups.setdefault((level[k], s.key), []).append(k)
+        families = [Family(shapes[ks[0]], ks, [shapes[m].ids for m in ks])  # type: ignore
+                    for ks in groups.values() if len(ks) >= min_size]
+        if not families and not chains:
+            return list(order), 0
+        units, stuck = _topological(families, chains, reads, level, len(cell_lines))
+        if not stuck:
+            return units, len(families) + len(chains)
+        # a chain that a cell it reads depends on: its cells straight-line code again
+        left = [c for c in chains if not stuck & set(c.members)]
+        if len(left) == len(chains):
+            return list(order), 0
+        chains = left
+
+
+def _topological(families: list[Family], chains: list[Chain],
+                 reads: dict[int, frozenset[int]], level: dict[int, int], n: int
+                 ) -> tuple[list[int | Family | Chain], set[int]]:
+    """The cells, families and chains in an order where each comes after what it reads (by
+    level, then cell number, where that is free); and the cells left out by a cycle (a
+    chain reading a cell that reads it)."""
+    unit_of = list(range(n))          # cell -> unit number (n + j: the j-th loop)
+    loops: list[Family | Chain] = [*families, *chains]
+    for j, u in enumerate(loops):
+        for k in u.members:
+            unit_of[k] = n + j
+    members: dict[int, list[int]] = {}
+    for k in range(n):
+        members.setdefault(unit_of[k], []).append(k)
+    deps: dict[int, set[int]] = {}
+    users: dict[int, list[int]] = {}
+    for u, ks in members.items():
+        got = {unit_of[d] for k in ks for d in reads[k] if 0 <= d < n} - {u}
+        deps[u] = got
+        for d in got:
+            users.setdefault(d, []).append(u)
+    key = {u: (min(level[k] for k in ks), min(ks)) for u, ks in members.items()}
+    waiting = {u: len(d) for u, d in deps.items()}
+    heap = [(key[u], u) for u, c in waiting.items() if c == 0]
+    heapq.heapify(heap)
+    out: list[int | Family | Chain] = []
+    while heap:
+        _, u = heapq.heappop(heap)
+        out.append(loops[u - n] if u >= n else u)
+        for v in users.get(u, ()):
+            waiting[v] -= 1
+            if waiting[v] == 0:
+                heapq.heappush(heap, (key[v], v))
+    stuck = {k for u, c in waiting.items() if c > 0 for k in members[u]}
+    return out, stuck
+
+
+def find_chains(shapes: dict[int, Shape | None], level: dict[int, int],
+                min_size: int = FAMILY_MIN, cells: Sequence[tuple] | None = None
+                ) -> list[Chain]:
+    """The schedules among the cells (:class:`Chain`), their shapes' members taken column by
+    column (a schedule down the rows), then row by row (across the columns) among the
+    others, where ``cells`` gives each cell's (sheet, row, column); else in their order."""
+    if cells is None:
+        return _chains_of(shapes, level, min_size, lambda k: ((), k))
+    chains = _chains_of(shapes, level, min_size,
+                        lambda k: ((cells[k][0], cells[k][2]), cells[k][1]))
+    taken = {k for c in chains for k in c.members}
+    rest = {k: (None if k in taken else s) for k, s in shapes.items()}
+    return chains + _chains_of(rest, level, min_size,
+                               lambda k: ((cells[k][0], cells[k][1]), cells[k][2]))
+
+
+def _chains_of(shapes: dict[int, Shape | None], level: dict[int, int], min_size: int,
+               lane: Callable[[int], tuple[tuple, int]]) -> list[Chain]:
+    """The schedules among the cells: shapes (the cells of one shape in one ``lane``: a
+    column, ordered by the second item) whose members lie on ``min_size`` or more
+    dependency levels, each member's operand j reading (where it reads a cell of such a
+    shape) the same shape at the same distance in that shape's order of members; rows
+    aligned so that a member reads only earlier rows or earlier shapes of its row; the rows
+    every shape has (``min_size`` or more) looped, the others left out."""
+    by_key: dict[tuple, list[tuple[int, int]]] = {}
+    for k, s in shapes.items():
         if s is not None:
-            groups.setdefault((level[k], s.key), []).append(k)
-    families = {key: ks for key, ks in groups.items() if len(ks) >= min_size}
-    if not families:
-        return list(order), 0
-    member_of: dict[int, tuple] = {}
-    for key, ks in families.items():
-        for k in ks:
-            member_of[k] = key
-    units: list[int | Family] = []
-    emitted: set[tuple] = set()
-    for k in sorted(order, key=lambda k: (level[k], k)):
-        key = member_of.get(k)
-        if key is None:
-            units.append(k)
-        elif key not in emitted:
-            emitted.add(key)
-            ks = families[key]
-            shape = shapes[ks[0]]
-            assert shape is not None
-            units.append(Family(shape, ks, [shapes[m].ids for m in ks]))  # type: ignore[union-attr]
-    return units, len(families)
+            where, at = lane(k)
+            by_key.setdefault((s.key, where), []).append((at, k))
+    by_key = {key: [k for _, k in sorted(ks)] for key, ks in by_key.items()}
+    cand = {key: ks for key, ks in by_key.items()
+            if len({level[k] for k in ks}) >= min_size}
+    # operand j of each member of A reads shape B at position (own position + delta): the
+    # same (B, delta) for most members; the others (a first row reading an input) are left
+    # out, the positions of the rest kept
+    pos = {k: (key, i) for key, ks in cand.items() for i, k in enumerate(ks)}
+    sig: dict[tuple, tuple] = {}
+    fixed: dict[tuple, set[int]] = {}
+    members: dict[tuple, dict[int, int]] = {}        # shape -> position -> cell
+    for key, ks in cand.items():
+        # an operand reading one cell in every row (an absolute reference): from outside
+        first = shapes[ks[0]]
+        assert first is not None
+        same = [all(shapes[k].ids[j] == n for k in ks)   # type: ignore[union-attr]
+                for j, n in enumerate(first.ids)]
+        fixed[key] = {n for j, n in enumerate(first.ids) if same[j] and first.kinds[j] in "vwy"}
+        per: list[tuple] = []
+        for i, k in enumerate(ks):
+            s = shapes[k]
+            assert s is not None
+            per.append(tuple((pos[n][0], pos[n][1] - i)
+                             if kind in "vwy" and n in pos and not same[j] else None
+                             for j, (kind, n) in enumerate(zip(s.kinds, s.ids, strict=True))))
+        best = collections.Counter(per).most_common(1)[0][0]
+        members[key] = {i: k for i, (k, p) in enumerate(zip(ks, per, strict=True)) if p == best}
+        sig[key] = best
+    cand = {key: ks for key, ks in cand.items() if len(members[key]) >= min_size}
+    # shapes linked by their reads, each set of linked shapes one chain
+    edges = {key: {b for b in sig[key] if b is not None and b[0] in cand} for key in cand}
+    linked: dict[tuple, set[tuple]] = {key: set() for key in cand}
+    for a, bs in edges.items():
+        for b, _ in bs:
+            linked[a].add(b)
+            linked[b].add(a)
+    chains: list[Chain] = []
+    seen: set[tuple] = set()
+    for root in sorted(cand, key=lambda key: cand[key][0]):
+        if root in seen or not linked[root]:
+            continue
+        comp = [root]
+        seen.add(root)
+        for a in comp:
+            for b in sorted(linked[a], key=lambda key: cand[key][0]):
+                if b not in seen:
+                    seen.add(b)
+                    comp.append(b)
+        got = _chain(comp, members, edges)
+        # a row reading one member of the chain in every row: not a chain (that member
+        # would be computed in a row of its own)
+        if got is not None and not {n for a in comp for n in fixed[a]} & {
+                k for ks in got for k in ks}:
+            chains.append(Chain([Family(shapes[ks[0]], ks,   # type: ignore[arg-type]
+                                        [shapes[m].ids for m in ks])  # type: ignore[union-attr]
+                                 for ks in got]))
+    return chains
+
+
+def _chain(comp: list[tuple], members: dict[tuple, dict[int, int]],
+           edges: dict[tuple, set[tuple]]) -> list[list[int]] | None:
+    """The members of the linked shapes ``comp`` row by row (one list per shape, in the
+    order of a row), or None where they make no chain."""
+    # row of member i of shape A: i + off[A]; A reading B at index i + delta: same row
+    # (B earlier in it) where off[B] = off[A] - delta, an earlier one where less
+    adj: dict[tuple, list[tuple[tuple, int]]] = {a: [] for a in comp}
+    for a in comp:
+        for b, delta in edges[a]:
+            adj[a].append((b, -delta))
+            adj[b].append((a, delta))
+    off = {comp[0]: 0}
+    todo = [comp[0]]
+    while todo:
+        a = todo.pop()
+        for b, step in adj[a]:
+            if b not in off:
+                off[b] = off[a] + step
+                todo.append(b)
+    before: dict[tuple, set[tuple]] = {a: set() for a in comp}
+    for a in comp:
+        for b, delta in edges[a]:
+            d = off[a] - delta - off[b]     # rows back
+            if d < 0 or (d == 0 and a == b):
+                return None
+            if d == 0:
+                before[a].add(b)
+    row: list[tuple] = []                   # the shapes in the order of a row
+    while len(row) < len(comp):
+        ready = [a for a in comp if a not in row and before[a] <= set(row)]
+        if not ready:
+            return None
+        row.append(ready[0])
+    # the longest run of rows that every shape has
+    full = sorted(set.intersection(*({i + off[a] for i in members[a]} for a in comp)))
+    best: tuple[int, int] = (0, -1)
+    start = 0
+    for j in range(1, len(full) + 1):
+        if j == len(full) or full[j] != full[j - 1] + 1:
+            if j - start > best[1] - best[0] + 1:
+                best = (full[start], full[j - 1])
+            start = j
+    lo, hi = best
+    if hi - lo + 1 < FAMILY_MIN:
+        return None
+    return [[members[a][r - off[a]] for r in range(lo, hi + 1)] for a in row]
 
 
 def _reads(k: int, lines: list[str]) -> frozenset[int]:
@@ -213,31 +458,87 @@ def family_loop(f: Family, fid: int, base: int, slot: dict[int, int], indent: st
                 ) -> tuple[list[str], list[int]]:
     """The loop computing family ``f`` for one trial (column ``i``, block row ``b``), its
     members' gather table starting at ``gi[base]`` (returned), and its lines."""
-    s = f.shape
-    width = len(s.kinds) + 1
+    p = f"g{fid}"
+    table = _gather_table(f, slot)
+    lines = [f"for {p}m in range({len(f.members)}):"]
+    lines += ["    " + line for line in _member_lines(f.shape, p, base, f"{p}m")]
+    return [indent + line for line in lines], table
+
+
+def _gather_table(f: Family, slot: dict[int, int]) -> list[int]:
+    """Per member of ``f``: its operands' input rows, slots, constant indices, uniform rows,
+    then its own slot."""
     table: list[int] = []
     for m, ids in zip(f.members, f.ids, strict=True):
-        for kind, n in zip(s.kinds, ids, strict=True):
+        for kind, n in zip(f.shape.kinds, ids, strict=True):
             table.append(slot[n] if kind in "vwy" else n)
         table.append(slot[m])
-    p = f"g{fid}"
+    return table
+
+
+def _member_lines(s: Shape, p: str, base: int, row: str) -> list[str]:
+    """The lines computing member ``row`` (a loop variable) of a family of shape ``s`` whose
+    gather table starts at ``gi[base]``: its operands gathered, its lines, its value stored
+    in its slot of ``sv``/``se``; ``p`` prefixes its names."""
+    width = len(s.kinds) + 1
     load = {"x": "out_in[{}, i]", "v": "sv[b, {}]", "w": "int(se[b, {}]) & 15",
             "y": "float(int(se[b, {}]) >> 4)", "k": "kv[{}]", "q": "ke[{}]", "u": "ur[{}, b]"}
-    lines = [f"for {p}m in range({len(f.members)}):",
-             f"    {p}j = {base} + {p}m * {width}"]
+    lines = [f"{p}j = {base} + {row} * {width}"]
     for j, kind in enumerate(s.kinds):
-        lines.append(f"    {p}p{j} = " + load[kind].format(f"gi[{p}j + {j}]"))
+        lines.append(f"{p}p{j} = " + load[kind].format(f"gi[{p}j + {j}]"))
     names = {"V": f"{p}v", "W": f"{p}w", "Y": f"{p}y"}
     body = re.sub(r"\b([VWY])\b|\b([TP])(\d+)\b",
                   lambda m: names[m.group(1)] if m.group(1) else
                   f"{p}{m.group(2).lower()}{m.group(3)}", s.text)
-    lines += ["    " + line for line in body.split("\n")]
+    lines += body.split("\n")
     dst = f"gi[{p}j + {width - 1}]"
-    lines.append(f"    sv[b, {dst}] = {p}v")
+    lines.append(f"sv[b, {dst}] = {p}v")
     err = f"{p}w" if s.has_error else "0"
-    lines.append(f"    se[b, {dst}] = {err} + 16 * int({p}y)" if s.has_tag else
-                 f"    se[b, {dst}] = {err}")
+    lines.append(f"se[b, {dst}] = {err} + 16 * int({p}y)" if s.has_tag else
+                 f"se[b, {dst}] = {err}")
+    return lines
+
+
+def chain_loop(c: Chain, fid: int, base: int, slot: dict[int, int], indent: str
+               ) -> tuple[list[str], list[int]]:
+    """The loop computing chain ``c`` for one trial: one iteration per row, its shapes in
+    turn (a member reading an earlier row reads the slot that iteration wrote); the gather
+    tables of its shapes one after the other from ``gi[base]`` (returned), and its lines."""
+    p = f"g{fid}"
+    lines = [f"for {p}r in range({c.rows}):"]
+    table: list[int] = []
+    for j, f in enumerate(c.families):
+        lines += ["    " + line for line in
+                  _member_lines(f.shape, f"{p}s{j}", base + len(table), f"{p}r")]
+        table += _gather_table(f, slot)
     return [indent + line for line in lines], table
+
+
+def unit_loop(u: Family | Chain, fid: int, base: int, slot: dict[int, int], indent: str
+              ) -> tuple[list[str], list[int]]:
+    """The loop of a family or a chain (:func:`family_loop`, :func:`chain_loop`)."""
+    if isinstance(u, Chain):
+        return chain_loop(u, fid, base, slot, indent)
+    return family_loop(u, fid, base, slot, indent)
+
+
+def unit_table_size(u: Family | Chain) -> int:
+    """The entries of ``gi`` the loop of a family or a chain gathers through."""
+    fams = u.families if isinstance(u, Chain) else [u]
+    return sum(len(f.members) * (len(f.shape.kinds) + 1) for f in fams)
+
+
+def unit_lines(u: Family | Chain) -> int:
+    """About the lines the loop of a family or a chain has."""
+    fams = u.families if isinstance(u, Chain) else [u]
+    return sum(len(f.shape.text.split("\n")) + len(f.shape.kinds) + 4 for f in fams)
+
+
+def unit_operands(u: Family | Chain) -> list[int]:
+    """The cells whose values (or error codes, tags) the loop gathers through slots."""
+    fams = u.families if isinstance(u, Chain) else [u]
+    return [n for f in fams for ids in f.ids
+            for kind, n in zip(f.shape.kinds, ids, strict=True) if kind in "vwy"]
 
 
 # ----------------------------------------------------------------- reductions over families
@@ -256,6 +557,7 @@ def loop_chains(lines: list[str], looped: set[int], base: int, tag: str
     ``gi[base:]``).  ``looped``: the cells of families; ``tag`` makes the loop names unique."""
     out: list[str] = []
     table: list[int] = []
+    lines = _sink(lines, looped)
     text = "\n".join(lines)
     i = 0
     while i < len(lines):
@@ -267,6 +569,12 @@ def loop_chains(lines: list[str], looped: set[int], base: int, tag: str
             continue
         run = _run(lines, i, looped, text)
         if run is None:
+            got = _blocks(lines, i, looped, text, base + len(table), f"{tag}b{i}")
+            if got is not None:
+                out += got[0]
+                table += got[1]
+                i = got[2]
+                continue
             out.append(lines[i])
             i += 1
             continue
@@ -313,6 +621,133 @@ def _run(lines: list[str], i: int, looped: set[int], text: str
     if template is None or len(cells) < CHAIN_MIN:
         return None
     return prev, template, cells
+
+
+_DEFINES = re.compile(r"^([tf]\d+) = (.*)$")
+_NAMES = re.compile(r"\b([tfvwy])(\d+)\b")
+
+
+def _sink(lines: list[str], looped: set[int]) -> list[str]:
+    """``lines`` with each line that maps one cell of a family to a temporary used once
+    (``t7 = sel(y24 == 0.0, v24, 0.0)``: a SUM's term over a value of varying kind) moved to
+    just before the line using it, so that a reduction's steps are blocks of lines in a row
+    (:func:`_blocks`).  Such a line reads nothing else that a line defines: moving it later
+    changes no value."""
+    text = "\n".join(lines)
+    defined: dict[str, int] = {}
+    for line in lines:
+        m = _DEFINES.match(line)
+        if m is not None:
+            defined[m.group(1)] = defined.get(m.group(1), 0) + 1
+    use_of: dict[int, int] = {}          # line -> the line using its name
+    for i, line in enumerate(lines):
+        m = _DEFINES.match(line)
+        if m is None or defined[m.group(1)] != 1:
+            continue
+        names = _NAMES.findall(m.group(2))
+        cells = {int(n) for kind, n in names if kind in "vwy"}
+        if len(cells) != 1 or not cells <= looped or any(kind in "tf" for kind, _ in names):
+            continue
+        if len(re.findall(rf"\b{m.group(1)}\b", text)) != 2:
+            continue
+        own = re.compile(rf"\b{m.group(1)}\b")
+        for j in range(i + 1, len(lines)):
+            if own.search(lines[j]):
+                use_of[i] = j
+                break
+    if not use_of:
+        return lines
+    before: dict[int, list[int]] = {}
+    for i, j in use_of.items():
+        before.setdefault(j, []).append(i)
+    out: list[str] = []
+    for j, line in enumerate(lines):
+        if j in use_of:
+            continue
+        out += [lines[i] for i in before.get(j, [])]
+        out.append(line)
+    return out
+
+
+def _abstract(block: list[str], looped: set[int]) -> tuple[str, int, str, str] | None:
+    """A block of lines as (its template, the cell of a family it reads, the one name from
+    before it that it reads, the name it defines last), or None."""
+    own: dict[str, str] = {}
+    for line in block:
+        m = _DEFINES.match(line)
+        if m is None or m.group(1) in own:
+            return None
+        own[m.group(1)] = ""
+    cells: set[int] = set()
+    outer: set[str] = set()
+    for line in block:
+        for kind, n in _NAMES.findall(line.split(" = ", 1)[1]):
+            if kind in "vwy":
+                cells.add(int(n))
+            elif kind + n not in own:
+                outer.add(kind + n)
+    if len(cells) != 1 or not cells <= looped or len(outer) != 1:
+        return None
+    cell, carried = cells.pop(), outer.pop()
+    names = {name: f"\0L{j}" for j, name in enumerate(own)}
+
+    def sub(m: re.Match) -> str:
+        token = m.group(1) + m.group(2)
+        if m.group(1) in "vwy":
+            return f"\0{m.group(1).upper()}"
+        return "\0A" if token == carried else names.get(token, token)
+
+    template = "\n".join(_NAMES.sub(sub, line) for line in block)
+    return template, cell, carried, list(own)[-1]
+
+
+def _blocks(lines: list[str], i: int, looped: set[int], text: str, base: int, tag: str
+            ) -> tuple[list[str], list[int], int] | None:
+    """A reduction whose steps are blocks of 1 to 3 lines from line ``i`` (a MAX over values
+    of varying kind: ``t5 = y7 == 0.0`` / ``t6 = sel(t5, max(t4, v7), t4)``; a SUM's term
+    and its addition), each block reading one cell of a family and the last name of the
+    block before: a loop over the cells' slots (``gi[base:]``), the same lines in the same
+    order; (its lines, the cells, the line after it), or None."""
+    for size in (2, 3, 1):
+        first = _abstract(lines[i:i + size], looped)
+        if first is None:
+            continue
+        template, cell, carried, last = first
+        cells = [cell]
+        names = [last]
+        j = i + size
+        while j + size <= len(lines):
+            got = _abstract(lines[j:j + size], looped)
+            if got is None or got[0] != template or got[2] != last:
+                break
+            cells.append(got[1])
+            last = got[3]
+            names.append(last)
+            j += size
+        if len(cells) < CHAIN_MIN:
+            continue
+        # the blocks' names are read by the next block only, the last one's after the loop
+        inner = [m.group(1) for line in lines[i:j] if (m := _DEFINES.match(line))]
+        span = "\n".join(lines[i:j])
+        if any(len(re.findall(rf"\b{n}\b", text)) != len(re.findall(rf"\b{n}\b", span))
+               for n in inner if n != last):
+            continue
+        acc, x = f"{tag}a", f"{tag}j"
+        loads = {"V": f"{tag}v = sv[b, gi[{base} + {x}]]",
+                 "W": f"{tag}w = int(se[b, gi[{base} + {x}]]) & 15",
+                 "Y": f"{tag}y = float(int(se[b, gi[{base} + {x}]]) >> 4)"}
+        body = [loads[k] for k in "VWY" if f"\0{k}" in template]
+        final = f"\0L{template.count(chr(10))}"
+        for line in template.split("\n"):
+            line = line.replace(final, acc).replace("\0A", acc)
+            line = re.sub(r"\0L(\d+)", lambda m: f"{tag}l{m.group(1)}", line)
+            for k in "VWY":
+                line = line.replace(f"\0{k}", f"{tag}{k.lower()}")
+            body.append(line)
+        out = [f"{acc} = {carried}", f"for {x} in range({len(cells)}):"]
+        out += ["    " + line for line in body] + [f"{last} = {acc}"]
+        return out, cells, j
+    return None
 
 
 def _fold_errors(line: str, looped: set[int], base: int, tag: str
