@@ -35,6 +35,8 @@ _ARRAYS = {   # single-cell array formulas (CSE), as Excel writes them
     "D1": "=IF(A2=\"\",\"\",INDEX($G$4:$G$12,MATCH(A2&B2,$E$4:$E$12&$F$4:$F$12,0)))",
     "D2": "=INDEX($G$4:$G$12,MATCH(TRUE,$H$4:$H$12>A1,0))",
     "D3": "=INDEX($G$4:$G$12,MATCH(MAX($H$4:$H$12*(A1>3)),$H$4:$H$12,0))",
+    # the nearest value: MIN of an element-wise function, then its position
+    "D4": "=INDEX($G$4:$G$12,MATCH(MIN(ABS(A1-$I$4:$I$11)),ABS(A1-$I$4:$I$11),0))",
 }
 
 

@@ -64,6 +64,10 @@ _ARRAY_RESULTS = frozenset({
 _SINGLE_WITH_RANGES = frozenset({"INDEX", "LOOKUP", "VLOOKUP", "HLOOKUP", "MATCH", "XMATCH",
                                  "CHOOSE"})
 _ARITHMETIC = frozenset({"+", "-", "*", "/", "^"})
+# element-wise functions whose every element is a number or an error (MIN(ABS(x-r)), the
+# nearest-value lookup)
+_NUMERIC = frozenset({"ABS", "SIGN", "INT", "TRUNC", "ROUND", "ROUNDUP", "ROUNDDOWN", "SQRT",
+                      "EXP", "LN", "LOG10", "MOD", "POWER", "RADIANS", "DEGREES"})
 # the argument positions where a lookup reads a whole vector: an array expression there is
 # kept whole and searched by the generator (_lookup_arrays), the lookup itself is one value
 _LOOKUP_VECTORS = {"MATCH": (1,), "XMATCH": (1,), "LOOKUP": (1,)}
@@ -319,7 +323,8 @@ def _literal_flag(node: ir.Node) -> bool | None:
 def _arithmetic(node: ir.Node) -> bool:
     """Whether every element of ``node`` is a number or an error."""
     return (isinstance(node, ir.Binary) and node.op in _ARITHMETIC) or (
-        isinstance(node, ir.Unary) and node.op in ("-", "%"))
+        isinstance(node, ir.Unary) and node.op in ("-", "%")) or (
+        isinstance(node, ir.Call) and node.name in _NUMERIC)
 
 
 def _broadcast(shapes: list[Shape]) -> Shape:
