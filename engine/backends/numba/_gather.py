@@ -146,7 +146,7 @@ class GatherMixin:
         """SUM of one range whose first rows another SUM of the slice already added (its
         sum and first error read from that cell's shared scratch, the new rows added after
         them); it keeps its own sum where a longer range extends it.  None: the plain SUM."""
-        if len(node.args) != 1 or not isinstance(node.args[0], ir.Area):
+        if node.name != "SUM" or len(node.args) != 1 or not isinstance(node.args[0], ir.Area):
             return None
         a = node.args[0]
         if (a.rows and a.rows != a.r2 - a.r1 + 1) or (a.cols and a.cols != a.c2 - a.c1 + 1):
