@@ -127,3 +127,15 @@ def test_the_cuda_translation_runs_them_as_numpy(tmp_path):
     assert host.cpu_reason(job) is None
     assert not host.prepare(job).plan.rest
     assert_same(job, run(host, job, 200), run(NumpyBackend(), job, 400))
+
+
+def test_exact_lookups_of_a_key_of_mixed_kind(backend):
+    """MATCH/VLOOKUP/XMATCH of a key that is text made per trial in some trials only (an
+    IF, or a cell of mixed kind): IF(c, F(x), F(y)); an error key is the lookup's error."""
+    cells = {
+        "M1": "", "M2": "ab", "M3": 2.0, "M4": "3", "M5": "x",
+        "C1": "=MATCH(IF(A1>2.5,LEFT(A2,0),ROUND(A1,0)),M1:M5,0)", "C2": "=MATCH(B1,M1:M5,0)",
+        "C3": '=VLOOKUP(IF(A2>3,"a"&LEFT(A2,0)&"b",ROUND(A1,0)),M1:M5,1,FALSE)',
+        "C4": "=XMATCH(IF(A1>3,1/0,LEFT(A2,1)),M1:M5)", "C5": "=MATCH(B3,M1:M5,0)",
+    }
+    check(backend, cells, ["C1", "C2", "C3", "C4", "C5"])

@@ -980,7 +980,17 @@ class DynamicTextMixin:
         else:   # the text made per trial is elsewhere (in a range): not this path
             if got.kind != KDYN:
                 raise NotFusable(why.replace("key", "range"))
-        d = self.recipe(args[0], coerce=False)
+        mark = len(self.lines)
+        try:
+            d = self.recipe(args[0], coerce=False)
+        except DynamicText:
+            raise
+        except NotFusable:   # a key that is such text in some trials only: by branch
+            del self.lines[mark:]
+            split = self._key_by_branch(node)
+            if split is None:
+                raise
+            return self.expr(split)
         chars = _chars(d.r, self.strings)
         if chars is None or chars & set("*?~"):
             raise NotFusable(why + " (wildcards)")
@@ -1007,6 +1017,23 @@ class DynamicTextMixin:
         ids = tuple(sorted({*cands.values(), other}))
         return self.with_argument(node, args[0], Val(key, d.e, KSTR, float(ids[0]),
                                                      float(ids[-1]), ids))
+
+    def _key_by_branch(self, node: ir.Call) -> ir.Node | None:
+        """F(IF(c,x,y), ...) as IF(c, F(x, ...), F(y, ...)) for a lookup whose key is an IF
+        (or a cell of mixed kind) of which one branch only is text made per trial (an
+        error in c is F's error either way); None where the key is not such an IF."""
+        key = self.mixed_formula(node.args[0])
+        if not (isinstance(key, ir.Call) and key.name == "IF" and 2 <= len(key.args) <= 3) \
+                or any(isinstance(a, ir.Area) for a in key.args):
+            return None
+        then = key.args[1] if not isinstance(key.args[1], ir.Missing) else ir.Num(0.0)
+        other = key.args[2] if len(key.args) > 2 and not isinstance(
+            key.args[2], ir.Missing) else ir.Bool(False)
+        rest = tuple(node.args[1:])
+        split = ir.Call("IF", (key.args[0], ir.Call(node.name, (then, *rest)),
+                               ir.Call(node.name, (other, *rest))))
+        self.__dict__.setdefault("_dyn_made", []).append(split)   # ids stay unique
+        return split
 
     def _read_n(self, node: ir.Call) -> Val:
         """N: numbers as they are, TRUE/FALSE as 1/0, text (made per trial or not) and
