@@ -113,3 +113,19 @@ def test_index_into_a_fit_at_a_position_per_trial(tmp_path):
     assert_same(job, got, want)
     errs = got[1][model.ref("Sheet!D1")]
     assert {0, REF} <= set(errs)   # position 4 of a row of 3: #REF!
+
+
+def test_lookups_over_array_expressions_on_the_cuda_host_build(tmp_path):
+    """The same kernel through the CUDA translation (its existing typed-search twins),
+    compiled for the host with g++, equal to numpy."""
+    from tests.test_backend_cupy import CXX, HostCudaBackend
+
+    if CXX is None:
+        pytest.skip("no C++ compiler")
+    _book(tmp_path / "s.xlsx")
+    model = Model.open(tmp_path / "s.xlsx")
+    outs = [f"Sheet!{r}" for r in (*_FORMULAS, *_ARRAYS)]
+    job = job_for(model, [tri("Sheet!A1", 3.0, 5.0, 6.5)], outs, trials=300)
+    host = HostCudaBackend(tmp_path)
+    assert host.cpu_reason(job) is None
+    assert_same(job, run(host, job, 300), run(NumpyBackend(), job, 300))
