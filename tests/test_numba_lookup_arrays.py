@@ -99,9 +99,10 @@ def test_index_into_a_fit_at_a_position_per_trial(tmp_path):
     ws["D2"] = "=INDEX(LINEST(C1:C8,B1:B8,TRUE,TRUE),ROUND(A1,0)+1,2)"
     ws["D3"] = "=INDEX(LINEST(C1:C8,B1:B8^{1,2}),A1)"   # one position into one row: a column
     ws["D4"] = "=INDEX(TREND(C1:C8,B1:B8),A1*2)"
+    ws["D5"] = "=INDEX(LINEST(C1:C8,B1:B8^{1,2}),1,ROUND(A1,0)+1)"   # D1's fit, read again
     wb.save(tmp_path / "f.xlsx")
     model = Model.open(tmp_path / "f.xlsx")
-    outs = ["Sheet!D1", "Sheet!D2", "Sheet!D3", "Sheet!D4"]
+    outs = ["Sheet!D1", "Sheet!D2", "Sheet!D3", "Sheet!D4", "Sheet!D5"]
     job = job_for(model, [tri("Sheet!A1", 1.0, 2.0, 4.4)], outs, trials=300)
     assert fused_report(job) == {}   # before: "INDEX into a fit at a position that is not ..."
     be = NumbaBackend(kernel_dir=tmp_path / "kernels")

@@ -310,6 +310,9 @@ class FitsMixin:
         tables = self.__dict__.setdefault("_fit_tables", {})
         key = (self.cell, node.key)
         entry = tables.get(key)
+        got = self._shared_fit(node) if entry is None else None
+        if got is not None:
+            return got
         if entry is None:
             saved, self.lines = self.lines, []
             try:
@@ -320,6 +323,11 @@ class FitsMixin:
         if isinstance(got, Val):   # the same value (an error) in every element
             return got
         z, n = got
+        if node.first and entry[1]:
+            shared = self.__dict__.setdefault("_fit_shared", {})
+            same = _same_fit(node, self._numbers_only)
+            if same is not None:
+                shared[same] = (self.cell, self.cell_number, z, n)
         if node.first:
             self.lines.extend(entry[1])
             entry[1] = []   # computed once (a second read of the first cell reads z)
@@ -329,6 +337,21 @@ class FitsMixin:
             got_z = self.value(f"fit_at({z}, v{self.cell_number})")
             v = self.value(f"{got_z}[{node.index}]")
             e = self.err(f"int({got_z}[{n + node.index}])")
+        return num(v, e)
+
+    def _shared_fit(self, node: FitAt) -> Val | None:
+        """Element ``node.index`` of the same fit (the same y, x and options) computed by
+        an earlier cell of the kernel that is fused, read after it: a column of cells
+        ``INDEX(LINEST(y, x^{1,2,3}), 1, A<n>)`` fits once, not once per cell."""
+        same = _same_fit(node, self._numbers_only)
+        owner = self.__dict__.get("_fit_shared", {}).get(same) if same is not None else None
+        if owner is None or owner[0] == self.cell or \
+                owner[0] not in self.cells:  # type: ignore[attr-defined]
+            return None
+        _, k, z, n = owner
+        got_z = self.value(f"fit_at({z}, v{k})")
+        v = self.value(f"{got_z}[{node.index}]")
+        e = self.err(f"int({got_z}[{n + node.index}])")
         return num(v, e)
 
     def _fit_table(self, node: FitAt) -> Val | tuple[str, int]:
@@ -394,6 +417,16 @@ class FitsMixin:
         self.shared_scratch.add(out)
         self.value(f"{'fit_table' if table else 'fit_points'}({buf}, {out})")
         return out, node.size
+
+
+def _same_fit(node: FitAt, numbers_only: bool) -> tuple | None:
+    """What makes two cells' fits the same (None: a fit over RAND() ... per call site)."""
+    if any(isinstance(d, ir.Call) for n in (*node.y, *(v for r in node.x for v in r),
+                                            *(v for p in node.points for v in p))
+           for d in ir.walk(n)):
+        return None
+    return (node.name, node.y, node.x, node.const, node.stats, node.points, node.new_ref,
+            node.size, numbers_only)
 
 
 __all__ = ["FITS", "Fit", "FitAt", "FitLayout", "FitsMixin", "fit_work"]
