@@ -118,6 +118,8 @@ def test_the_cuda_translation_runs_them_as_numpy(tmp_path):
         "C1": "=B1*2+B4", "C2": '=B3="n/a 3"', "C3": "=ISTEXT(B6)+SUM(B1:B5)",
         "C4": '=B5&"|"&FIXED(A2*1000,ROUND(A1,0)-2)&DOLLAR(A2,A1)',
         "C5": '=TEXTJOIN(IF(A1>2,",",";"),A1>2.5,IF(A1>2,"",A1),LEFT(A2,2),"z")',
+        "C6": '=LEN(REPT(ROUND(A2,2)&"-",ROUND(A1*10,0)))',
+        "C7": '=CODE(MID(REPT(ROUND(A2,2)&"-",ROUND(A1*10,0)),251,1))',
         **{f"D{j}": f"=CODE(MID(C4&C5,{j},1))" for j in range(1, 25)},
     }
     model = Model.from_cells({f"Sheet1!{k}": v for k, v in {**MIXED, **cells}.items()})
@@ -137,5 +139,8 @@ def test_exact_lookups_of_a_key_of_mixed_kind(backend):
         "C1": "=MATCH(IF(A1>2.5,LEFT(A2,0),ROUND(A1,0)),M1:M5,0)", "C2": "=MATCH(B1,M1:M5,0)",
         "C3": '=VLOOKUP(IF(A2>3,"a"&LEFT(A2,0)&"b",ROUND(A1,0)),M1:M5,1,FALSE)',
         "C4": "=XMATCH(IF(A1>3,1/0,LEFT(A2,1)),M1:M5)", "C5": "=MATCH(B3,M1:M5,0)",
+        # a text made per trial of up to 1,000 characters (was: 255 at most)
+        "C6": '=REPT(ROUND(A2,2)&"-",ROUND(A1*10,0))', "C7": "=LEN(C6)",
+        "C8": '=FIND("-",C6,200)', "C9": "=CODE(MID(C6,251,1))+CODE(RIGHT(C6,2))",
     }
-    check(backend, cells, ["C1", "C2", "C3", "C4", "C5"])
+    check(backend, cells, ["C1", "C2", "C3", "C4", "C5", "C7", "C8", "C9"])

@@ -60,7 +60,7 @@ from ._values import KANY, KBLANK, KBOOL, KDYN, KNUM, KSTR, TAG, NotFusable, Val
 if TYPE_CHECKING:
     from ...workbook import CellRef
 
-MAX_DYN = 255          # characters of one dynamic text (beyond: not fused)
+MAX_DYN = 1024         # characters of one dynamic text (beyond: not fused)
 MAX_REMAKE = 300       # lines a cell may spend making again the text of a cell it reads
 _CMP = {"=": "==", "<>": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 _MAKERS = frozenset({"CONCAT", "CONCATENATE", "UPPER", "LOWER", "TRIM", "LEFT", "RIGHT",
