@@ -93,6 +93,7 @@ def test_fixed_and_dollar_with_decimals_varying_per_trial(backend):
     check(backend, cells, [k for k in cells if k not in ("C1", "C2", "C3", "C4", "C5")])
 
 
+@pytest.mark.slow   # (~25 s of compiling; the CUDA host test below covers the same path)
 def test_textjoin_with_a_delimiter_or_emptiness_varying_per_trial(backend):
     """TEXTJOIN with a delimiter made per trial, ignore_empty varying per trial, texts empty
     in some trials only (left out there), an error in ignore_empty or a text."""
