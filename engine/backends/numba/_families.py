@@ -250,7 +250,11 @@ def find_families(cell_lines: list[list[str]], min_size: int = FAMILY_MIN,
         reads[k] = s.reads if s is not None else _reads(k, lines)
     order = list(range(len(cell_lines)))
     level = levels(reads, order)
-    chains = find_chains(shapes, level, min_size, cells)
+    # cells of a family of one level (a formula copied across parallel blocks: one loop over
+    # the blocks per level) stay there; a chain of each block would be a loop per block
+    per_level = collections.Counter((level[k], s.key) for k, s in shapes.items() if s)
+    chains = find_chains({k: s if s is not None and per_level[level[k], s.key] < min_size
+                          else None for k, s in shapes.items()}, level, min_size, cells)
     while True:
         chained = {k for c in chains for k in c.members}
         groups: dict[tuple, list[int]] = {}
