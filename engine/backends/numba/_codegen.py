@@ -53,7 +53,6 @@ from ._arrays import ArrayElements
 from ._arrays import members as array_members
 from ._conditionals import DIRECT, ConditionalsMixin
 from ._database import DatabaseMixin
-from ._securities import SecuritiesMixin
 from ._dtext import DynamicRead, DynamicText
 from ._dtext_fmt_rt import KERNEL_NAMES as DTEXT_FMT
 from ._dtext_rt import KERNEL_NAMES as DTEXT_RT
@@ -80,7 +79,6 @@ from ._mixed import SELECTORS, MixedMixin
 from ._offset import OffsetAt, OffsetMixin
 from ._rt_annuity import KERNEL_NAMES as RT_ANNUITY
 from ._rt_calendar import KERNEL_NAMES as RT_CALENDAR
-from ._rt_securities import KERNEL_NAMES as RT_SECURITIES
 from ._rt_dist import KERNEL_NAMES as RT_DIST
 from ._rt_dvalue import KERNEL_NAMES as RT_DVALUE
 from ._rt_dynarrays import KERNEL_NAMES as RT_DYNARRAYS
@@ -88,6 +86,8 @@ from ._rt_fits import KERNEL_NAMES as RT_FITS
 from ._rt_functions import KERNEL_NAMES as RT_FUNCTIONS
 from ._rt_math import KERNEL_NAMES as RT_MATH
 from ._rt_matrices import KERNEL_NAMES as RT_MATRICES
+from ._rt_securities import KERNEL_NAMES as RT_SECURITIES
+from ._securities import SecuritiesMixin
 from ._text import ENUMERATED, TextMixin
 from ._values import (
     BLANK,
