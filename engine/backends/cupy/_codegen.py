@@ -60,6 +60,7 @@ from ._rt_dtext import (
 )
 from ._rt_dvalue import DVALUE_NAMES, DVALUE_RUNTIME
 from ._rt_dynarrays import DYNARRAY_NAMES, DYNARRAY_RUNTIME
+from ._rt_long_criteria import LONG_CRITERIA_NAMES, LONG_CRITERIA_RUNTIME
 from ._rt_math import MATH_CALLS, MATH_NAMES, MATH_RUNTIME
 from ._rt_matrices import MATRIX_NAMES, MATRIX_RUNTIME
 from ._rt_securities import SECURITIES_NAMES, SECURITIES_RUNTIME
@@ -102,6 +103,7 @@ CALLS = {  # Python name in the generated lines -> runtime / CUDA math function
     **{name: name for name in MATH_NAMES}, **MATH_CALLS,
     # numba/_rt_calendar.py and _rt_annuity.py, mirrored in ._rt_calendar (engineer H7)
     **{name: name for name in CALENDAR_NAMES},
+    **{name: name for name in LONG_CRITERIA_NAMES},   # numba/_rt_long_criteria.py (COUNTIF ...)
     **{name: name for name in SECURITIES_NAMES},     # numba/_rt_securities.py (PRICE ...)
     # numba/_rt_dist.py (GAMMA.*, CHISQ.*, POISSON, ERF ...), mirrored in ._rt_dist (H4)
     **{name: name for name in DIST_NAMES}, "np.arctanh": "atanh",
@@ -605,6 +607,7 @@ def _module(body: list[str], dtype: str) -> str:
            CALENDAR_RUNTIME if _calls(body, CALENDAR_NAMES + SECURITIES_NAMES) else "",
            SECURITIES_RUNTIME if _calls(body, SECURITIES_NAMES) else "",
            DIST_RUNTIME if _calls(body, DIST_NAMES) else "",
+           LONG_CRITERIA_RUNTIME if _calls(body, LONG_CRITERIA_NAMES) else "",
            f"MC_HD void mc_trial(long long i, {_ARGS}) {{",
            "    const unsigned long long trial = (unsigned long long)start + "
            "(unsigned long long)i;"]

@@ -84,6 +84,7 @@ from ._rt_dvalue import KERNEL_NAMES as RT_DVALUE
 from ._rt_dynarrays import KERNEL_NAMES as RT_DYNARRAYS
 from ._rt_fits import KERNEL_NAMES as RT_FITS
 from ._rt_functions import KERNEL_NAMES as RT_FUNCTIONS
+from ._rt_long_criteria import KERNEL_NAMES as RT_LONG_CRITERIA
 from ._rt_math import KERNEL_NAMES as RT_MATH
 from ._rt_matrices import KERNEL_NAMES as RT_MATRICES
 from ._rt_securities import KERNEL_NAMES as RT_SECURITIES
@@ -985,6 +986,7 @@ class Generator(MatricesMixin, FunctionsMixin, TextMixin, MixedMixin, Conditiona
             f"from engine.backends.numba._rt_matrices import ({', '.join(RT_MATRICES)})",
             f"from engine.backends.numba._rt_math import ({', '.join(RT_MATH)})",
             f"from engine.backends.numba._rt_dist import ({', '.join(RT_DIST)})",
+            f"from engine.backends.numba._rt_long_criteria import ({', '.join(RT_LONG_CRITERIA)})",
         ]
         src += draw
         args = ("key0, key1, start, lo, hi, total, sids, kv, ke, dp, gi, ext, out_in, out_v, "

@@ -512,6 +512,11 @@ class TextMixin(DynamicTextMixin):
     def _conditional(self, how: str, target: ir.Node | None,
                      pairs: list[tuple[ir.Node, ir.Node | None]], name: str) -> Val:
         """engine.functions.stats._conditional with constant criteria."""
+        from ._long_criteria import long_conditional   # long ranges of constants: loops
+
+        got = long_conditional(self, how, target, pairs, name)  # type: ignore[arg-type]
+        if got is not None:
+            return got
         ranges = [self._criteria_range(r, name) for r, _ in pairs]
         crits = [self._criterion(c, name) for _, c in pairs]
         shape = ranges[0][0].shape

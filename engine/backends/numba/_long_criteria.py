@@ -1,0 +1,176 @@
+"""COUNTIF/SUMIF/AVERAGEIF/COUNTIFS/SUMIFS/AVERAGEIFS/MINIFS/MAXIFS over long ranges of
+constants, for the kernel generator's criteria (:meth:`._text.TextMixin._conditional`).
+
+A Monte Carlo workbook often keeps thousands of results pasted as values and asks
+``COUNTIF(B2:B50001,"<="&L2)/50000`` of a target that varies per trial: written cell by cell
+that is a line per cell, past the kernel's size.  Here the range's numbers go into the
+constant table once and the runtime (:mod:`._rt_long_criteria`) loops over them per trial,
+or, for COUNTIF of one criterion, counts by binary search in a sorted copy.
+
+Taken only where it is exactly the library's answer (engine.functions.stats._conditional):
+every cell of the ranges is a constant without an error (an error cell could meet an error
+criterion: left to the cell-by-cell code), the ranges have one shape, at most two criteria,
+each the same in every trial (matched once, at generation, by ``_criteria.match`` itself) or
+a number that varies per trial (a cell, or an operator joined to a number: ``">="&A1``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ... import ir
+from ...functions._criteria import Criterion, match, view
+from ...values import Kind, Vec
+from ._rt_long_criteria import COUNT, COUNT_NUMBERS, MASK, MAX, MIN, NEVER, SUM
+from ._values import KNUM, Val, lit
+
+if TYPE_CHECKING:
+    from ._codegen import Generator
+
+LONG_CELLS = 64       # ranges of more cells than this are looped over, not written out
+_HOW = {"count": COUNT, "sum": SUM, "min": MIN, "max": MAX}
+
+
+def long_conditional(gen: Generator, how: str, target: ir.Node | None,
+                     pairs: list[tuple[ir.Node, ir.Node | None]], name: str) -> Val | None:
+    """The aggregate as runtime loops, or None where the cell-by-cell code must do it."""
+    areas = [_area(r) for r, _ in pairs]
+    if any(a is None for a in areas) or len(pairs) > 2:
+        return None
+    shape = areas[0].shape  # type: ignore[union-attr]
+    if shape[0] * shape[1] <= LONG_CELLS or any(a.shape != shape for a in areas):  # type: ignore[union-attr]
+        return None
+    tarea = None
+    if target is not None:
+        tarea = _area(target)
+        if tarea is None or tarea.shape != shape:
+            return None
+    columns = [_constants(gen, a) for a in areas]  # type: ignore[arg-type]
+    tvals = _constants(gen, tarea) if tarea is not None else None
+    if any(c is None for c in columns) or (tarea is not None and tvals is None):
+        return None
+    mark = len(gen.lines)
+    crits = []
+    for (_, node), values in zip(pairs, columns, strict=True):
+        got = _criterion(gen, node, name, values)  # type: ignore[arg-type]
+        if got is None:
+            del gen.lines[mark:]
+            return None
+        crits.append(got)
+    n = shape[0] * shape[1]
+    if how == "count" and len(crits) == 1 and crits[0][0] != str(MASK):
+        (op, x), values = crits[0], columns[0]
+        nums = sorted(y for y in map(_number_of, values) if y == y)  # type: ignore[arg-type]
+        eqs = sorted(y for y in map(_equal_number, values) if y == y)  # type: ignore[arg-type]
+        oa, ob = gen.table(nums), gen.table(eqs)
+        got = gen.value(f"lcrit_count(kv, {n}, {op}, {oa}, {len(nums)}, {ob}, {len(eqs)}, {x})")
+        return Val(got, "0", KNUM, 0.0, float(n))
+    args = []
+    for (op, x), values in zip(crits, columns, strict=True):
+        if op == str(MASK):
+            args += [op, x, "0", "0.0"]
+        else:
+            oa = gen.table([_number_of(v) for v in values])  # type: ignore[union-attr]
+            ob = gen.table([_equal_number(v) for v in values])  # type: ignore[union-attr]
+            args += [op, str(oa), str(ob), x]
+    if len(crits) == 1:
+        args += ["-1", "0", "0", "0.0"]
+    ot = gen.table([_number_of(v) for v in tvals]) if tvals is not None else 0
+
+    def fold(k: int) -> str:
+        return gen.value(f"lcrit_fold(kv, {n}, {k}, {ot}, {', '.join(args)})")
+
+    if how == "count":
+        return Val(fold(COUNT), "0", KNUM, 0.0, float(n))
+    if how == "sum":
+        return Val(fold(SUM), "0", KNUM)
+    if how == "average":
+        total, counted = fold(SUM), fold(COUNT_NUMBERS)
+        r = gen.value(f"{total} / sel({counted} == 0.0, 1.0, {counted})")
+        return Val(r, gen.err(f"sel({counted} == 0.0, {_div0()}, 0)"), KNUM)
+    ext = fold(_HOW[how])
+    return Val(gen.value(f"sel({ext} != {ext}, 0.0, {ext})"), "0", KNUM)
+
+
+def _div0() -> int:
+    from ...values import DIV0
+
+    return DIV0
+
+
+def _area(node: ir.Node | None) -> ir.Area | None:
+    if isinstance(node, ir.Ref):
+        return ir.Area(node.cell.sheet, node.cell.row, node.cell.col, node.cell.row,
+                       node.cell.col)
+    return node if isinstance(node, ir.Area) else None
+
+
+def _constants(gen: Generator, a: ir.Area) -> list[Any] | None:
+    """The Python values of the range's cells (row by row), or None where one varies per
+    trial or holds an error."""
+    if gen.area_varies(a):
+        return None
+    out = []
+    for row in a.cells():
+        for c in row:
+            if c in gen.input_vals or c in gen.steps:
+                return None
+            v = gen.env.cell(c)
+            if len(v.data) != 1 or (v.err is not None and int(v.err[0])):
+                return None
+            out.append(v.scalar(0))
+    return out
+
+
+def _number_of(x: Any) -> float:
+    """The cell's number as the criteria see it (NaN for text, logicals, blanks)."""
+    return float(x) if isinstance(x, float | int) and not isinstance(x, bool) else float("nan")
+
+
+def _equal_number(x: Any) -> float:
+    """The number ``=`` compares: a number, or the number a text reads as."""
+    from ...values import parse_number
+
+    if isinstance(x, str):
+        got = parse_number(x)
+        return float("nan") if got is None else float(got)
+    return _number_of(x)
+
+
+def _criterion(gen: Generator, node: ir.Node | None, name: str,
+               values: list[Any]) -> tuple[str, str] | None:
+    """(op, x) as code for the runtime (op MASK: x the offset of the mask in ``kv``), or None
+    where this path does not apply."""
+    from ._dvalue import DynCriterion
+    from ._text import _VaryingNumber
+
+    try:
+        crit = gen._criterion(node, name)  # type: ignore[attr-defined]
+    except Exception:   # noqa: BLE001 - NotFusable/DynamicText: the cell-by-cell code decides
+        return None
+    if isinstance(crit, Criterion):   # the same in every trial: matched once, here
+        mask = match(crit, view(_column(values)))
+        hits = np.broadcast_to(np.asarray(mask, bool), (len(values),))
+        return str(MASK), str(gen.table([1.0 if h else 0.0 for h in hits]))
+    if isinstance(crit, _VaryingNumber):
+        return "0", crit.value.v
+    if not isinstance(crit, DynCriterion):
+        return None
+    if crit.err == "0":
+        return str(crit.op), crit.value.v
+    return gen.value(f"sel({crit.err} != 0, {lit(float(NEVER))}, {lit(float(crit.op))})"), \
+        crit.value.v
+
+
+def _column(values: list[Any]) -> Vec:
+    """The range's values as one Vec, a cell per trial, for ``_criteria.view``."""
+    if all(isinstance(v, float | int) and not isinstance(v, bool) for v in values):
+        return Vec(Kind.NUM, np.array(values, dtype=float))
+    data = np.empty(len(values), dtype=object)
+    data[:] = values
+    return Vec(Kind.ANY, data)
+
+
+__all__ = ["LONG_CELLS", "long_conditional"]

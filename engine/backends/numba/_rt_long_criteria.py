@@ -1,0 +1,121 @@
+"""Runtime of COUNTIF/SUMIF/AVERAGEIF/...IFS/MAXIFS/MINIFS over a long range of constants
+(:mod:`._long_criteria`): the range's values sit in the constant table ``kv`` and one loop per
+trial tests them against a criterion whose number varies per trial (``"<="&L2``, a cell C2),
+or reads a mask computed once for a criterion that is the same in every trial.
+
+A criterion is four numbers ``(op, oa, ob, x)``:
+
+* ``op`` 0..5 a number criterion (engine.functions._criteria EQ, NE, LT, LE, GT, GE) against
+  ``x``: ``kv[oa + i]`` is cell ``i``'s number (NaN where it holds no number), ``kv[ob + i]``
+  the number ``=`` compares (a number, or the number a text reads as: ``_num_test``);
+* ``op`` 6 (MASK): ``kv[oa + i]`` is 1.0 where cell ``i`` meets the constant criterion;
+* ``op`` 7 (NEVER): no cell meets it (the criterion is an error in this trial and the range
+  holds no error).
+
+Sums add the matched numbers left to right from 0.0, as the library adds one cell after
+another (skipping a cell adds 0.0 there: the same number).  The CUDA twin is
+:mod:`engine.backends.cupy._rt_long_criteria`.
+"""
+
+from __future__ import annotations
+
+import math
+
+from numba import njit
+
+_jit = njit(nogil=True, cache=True, error_model="numpy")
+
+KERNEL_NAMES = ("lcrit_count", "lcrit_fold")
+MASK, NEVER = 6, 7
+COUNT, SUM, MIN, MAX, COUNT_NUMBERS = range(5)   # lcrit_fold's ``how``
+
+
+@_jit
+def _hit(kv, i, op, oa, ob, x):
+    if op == MASK:
+        return kv[oa + i] != 0.0
+    if op == NEVER:
+        return False
+    if op == 0:
+        return kv[ob + i] == x
+    a = kv[oa + i]
+    if op == 1:
+        return not (a == x)
+    if op == 2:
+        return a < x
+    if op == 3:
+        return a <= x
+    if op == 4:
+        return a > x
+    return a >= x
+
+
+@_jit
+def _rank(kv, off, n, x, right):
+    """How many of the sorted kv[off:off+n] are < x (<= x where ``right``)."""
+    lo, hi = 0, n
+    while lo < hi:
+        mid = (lo + hi) // 2
+        v = kv[off + mid]
+        if v < x or (right and v == x):
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@_jit
+def lcrit_count(kv, n, op, oa, na, ob, nb, x):
+    """COUNTIF of one number criterion over ``n`` constant cells: ``kv[oa:oa+na]`` their
+    numbers sorted, ``kv[ob:ob+nb]`` the numbers ``=`` compares, sorted; by binary search."""
+    op = int(op)
+    oa, na, ob, nb = int(oa), int(na), int(ob), int(nb)
+    if op == NEVER:
+        return 0.0
+    if op == 0:
+        return float(_rank(kv, ob, nb, x, True) - _rank(kv, ob, nb, x, False))
+    if op == 1:
+        return float(int(n) - (_rank(kv, oa, na, x, True) - _rank(kv, oa, na, x, False)))
+    if op == 2:
+        return float(_rank(kv, oa, na, x, False))
+    if op == 3:
+        return float(_rank(kv, oa, na, x, True))
+    if op == 4:
+        return float(na - _rank(kv, oa, na, x, True))
+    return float(na - _rank(kv, oa, na, x, False))
+
+
+@_jit
+def lcrit_fold(kv, n, how, ot, op1, oa1, ob1, x1, op2, oa2, ob2, x2):
+    """Over the ``n`` cells meeting criterion 1 (and criterion 2 where ``op2`` >= 0): COUNT
+    them, SUM / MIN / MAX the numbers of ``kv[ot:ot+n]`` there (NaN: no number; MIN/MAX give
+    NaN where none), or COUNT_NUMBERS (the cells AVERAGEIF divides by)."""
+    how, op1, op2 = int(how), int(op1), int(op2)
+    oa1, ob1, oa2, ob2, ot = int(oa1), int(ob1), int(oa2), int(ob2), int(ot)
+    acc = 0.0
+    ext = math.nan
+    for i in range(int(n)):
+        if not _hit(kv, i, op1, oa1, ob1, x1):
+            continue
+        if op2 >= 0 and not _hit(kv, i, op2, oa2, ob2, x2):
+            continue
+        if how == COUNT:
+            acc = acc + 1.0
+            continue
+        t = kv[ot + i]
+        if t != t:
+            continue
+        if how == SUM:
+            acc = acc + t
+        elif how == COUNT_NUMBERS:
+            acc = acc + 1.0
+        elif ext != ext:
+            ext = t
+        elif how == MIN:
+            ext = min(ext, t)
+        else:
+            ext = max(ext, t)
+    return ext if how == MIN or how == MAX else acc
+
+
+__all__ = ["KERNEL_NAMES", "lcrit_count", "lcrit_fold"]

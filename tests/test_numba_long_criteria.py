@@ -1,0 +1,98 @@
+"""COUNTIF/SUMIF/AVERAGEIF/...IFS/MAXIFS/MINIFS over long ranges of constants with a
+criterion that varies per trial (engine/backends/numba/_long_criteria.py): a Monte Carlo
+workbook's pasted results counted against a target, ``=COUNTIF(B2:B50001,"<="&L2)/50000``.
+Before, every cell of the range was a line of the kernel: past the kernel's size, left to
+numpy.  Now a loop (or a binary search) per trial; numba equal to numpy trial for trial
+(identical error codes), and the CUDA kernel's host build equal to numpy.  The workbook is
+written with openpyxl: numbers with ties, text (one reading as a number), logicals, blanks."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("numba")
+pytest.importorskip("openpyxl")
+
+from engine.backends.numba import NumbaBackend, fused_report  # noqa: E402
+from engine.backends.numba._codegen import generate  # noqa: E402
+from engine.backends.numba._samplers import samplers_for  # noqa: E402
+from engine.backends.numpy import NumpyBackend  # noqa: E402
+from engine.model import Model  # noqa: E402
+from tests.test_backend_numba import assert_same, job_for, run, tri  # noqa: E402
+
+TRIALS = 400
+ROWS = 300
+INPUTS = [tri("Sheet1!E1", 0.0, 5.0, 10.0), tri("Sheet1!E2", 0.0, 2.0, 6.0)]
+FORMULAS = {
+    "F1": f'=COUNTIF(A1:A{ROWS},"<="&E1)/{ROWS}',
+    "F2": f"=COUNTIF(A1:A{ROWS},ROUND(E1,0))",           # "=": numbers and text "5"
+    "F3": f'=COUNTIF(A1:A{ROWS},"<>"&ROUND(E1,0))',      # "<>": text, logicals, blanks too
+    "F4": f'=COUNTIF(A1:A{ROWS},">"&E1)+COUNTIF(A1:A{ROWS},">="&E1)+COUNTIF(A1:A{ROWS},"<"&E1)',
+    "F5": f'=SUMIF(A1:A{ROWS},">"&E1,B1:B{ROWS})',
+    "F6": f'=AVERAGEIF(A1:A{ROWS},">="&E1*1.8,B1:B{ROWS})',   # #DIV/0! where none is
+    "F7": f'=COUNTIFS(A1:A{ROWS},">="&E2,A1:A{ROWS},"<"&E1)',
+    "F8": f'=SUMIFS(B1:B{ROWS},A1:A{ROWS},"<"&E1,C1:C{ROWS},"x*")',   # one criterion constant
+    "F9": f'=MAXIFS(B1:B{ROWS},A1:A{ROWS},"<"&E2)+MINIFS(B1:B{ROWS},A1:A{ROWS},">"&E1)',
+    "F10": f'=AVERAGEIFS(B1:B{ROWS},A1:A{ROWS},"<="&E1,C1:C{ROWS},"<>y")',
+    "F11": f'=COUNTIF(A1:A{ROWS},">"&IF(E2>4,1/0,E2))',  # the criterion an error: none
+}
+
+
+def _model(tmp_path) -> Model:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Sheet1"
+    ws["E1"], ws["E2"] = 5.0, 2.0
+    for r in range(1, ROWS + 1):
+        k = r % 23
+        ws[f"A{r}"] = ("5" if k == 3 else True if k == 7 else None if k == 11 else
+                       "n/a" if k == 13 else float((r * 37) % 101) / 10.0)
+        ws[f"B{r}"] = None if r % 17 == 0 else "t" if r % 19 == 0 else float((r * 13) % 29 - 9)
+        ws[f"C{r}"] = "x" + str(r % 3) if r % 2 else "y"
+    for k, v in FORMULAS.items():
+        ws[k] = v
+    path = tmp_path / "long_criteria.xlsx"
+    wb.save(path)
+    return Model.open(path)
+
+
+@pytest.fixture(scope="module")
+def job(tmp_path_factory):
+    return job_for(_model(tmp_path_factory.mktemp("lc")), INPUTS,
+                   [f"Sheet1!{c}" for c in FORMULAS], trials=TRIALS)
+
+
+def test_fused_as_loops_not_lines(job):
+    assert fused_report(job) == {}
+    samplers, mode = samplers_for(job, False)
+    source = generate(job.program, samplers, mode).source
+    assert "lcrit_count(" in source and "lcrit_fold(" in source
+    assert len(source.splitlines()) < 400, len(source.splitlines())   # before: lines per cell
+
+
+def test_numba_equals_numpy(job, tmp_path):
+    be = NumbaBackend(kernel_dir=tmp_path)
+    try:
+        got = run(be, job, 200)
+    finally:
+        be.close()
+    want = run(NumpyBackend(), job, TRIALS)
+    assert_same(job, got, want)
+    model = job.program.model
+    f6, f11 = model.ref("Sheet1!F6"), model.ref("Sheet1!F11")
+    assert (want[1][f6] != 0).any() and (want[1][f6] == 0).any()   # #DIV/0! in some trials
+    assert (want[0][f11] == 0).any() and (want[0][f11] > 0).any()
+    f2 = model.ref("Sheet1!F2")
+    assert len(set(want[0][f2])) >= 3   # the count changes with the input
+
+
+def test_host_cuda_build_equals_numpy(job, tmp_path):
+    from tests.test_backend_cupy import CXX, HostCudaBackend
+
+    if CXX is None:
+        pytest.skip("no C++ compiler")
+    host = HostCudaBackend(tmp_path)
+    assert host.cpu_reason(job) is None
+    assert_same(job, run(host, job, 200), run(NumpyBackend(), job, TRIALS))
