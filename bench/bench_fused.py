@@ -213,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     with tempfile.TemporaryDirectory() as tmp:
-        paths = sorted(args.folder.glob("*.xlsx"))
+        paths = sorted(args.folder.glob("*.xls[xm]"))   # .xlsm: macro-enabled workbooks too
         if args.generated:
             paths += generated_books(Path(tmp), args.generated, args.seed)
         paths = [p for p in paths if args.only in p.name]
