@@ -287,6 +287,10 @@ class IndexMixin:
             return _Index(cells, area, r, c, "col", (rows, 1))
         if c.zero(cols, True) and r.positive(rows, True):
             return _Index(cells, area, r, c, "row", (1, cols))
+        if r.positive(rows, True) and c.positive(cols, True):
+            # at least 1 wherever not an error: no trial picks a whole row or column, so an
+            # error trial's data (0) decides nothing (lookup._index gathers one cell)
+            return _Index(cells, area, r, c, "cell")
         if (r.e != "0" and (c.lo <= 0.0 <= c.hi or c.e != "0")) or (
                 c.e != "0" and r.lo <= 0.0 <= r.hi):
             # numpy's data at an error trial decides whether a chunk is a whole row/column

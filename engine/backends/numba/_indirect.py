@@ -233,13 +233,15 @@ class IndirectMixin:
         else:
             raise NotFusable("INDIRECT of text that varies per trial and may name any cell (the "
                              "cells it names cannot be bounded)")
+        # only the names that may be the text of a number, a logical or a blank count
+        names = [x for x in names if _number_text(x) and (x != "" or blank)]
         if len(names) > MAX_CANDIDATES:
             raise NotFusable(f"INDIRECT of text made per trial naming one of {len(names)} "
                              "references (too many)")
         found: list[tuple[str, ir.Node]] = []
         seen: set[str] = set()
         for name in names:
-            if name.casefold() in seen or not _number_text(name) or (name == "" and not blank):
+            if name.casefold() in seen:
                 continue
             seen.add(name.casefold())
             target = self.env.resolve(head + name + tail, self.cell.sheet)

@@ -231,6 +231,26 @@ class OffsetMixin:
         e = self.err(self.chain([first, got.e], [(mismatch, VALUE)]))
         return Val(got.v, e, KNUM, got.lo, got.hi)
 
+    def _fixed_offset(self, a: ir.Node) -> ir.Node:
+        """``a`` where it is not an OFFSET of several cells whose arguments are the same
+        number in every trial (``OFFSET(C$428, 0, 0, COUNT($B$225:$B$425) - $B632, 1)`` with
+        constant cells); else the range it names, as numpy's OFFSET names it (``Env.area`` of
+        that range: a range written in the formula is read the same way)."""
+        if not (isinstance(a, ir.Call) and a.name == "OFFSET"):
+            return a
+        try:
+            base, parts = self._offset_parts(a)
+        except NotFusable:
+            return a
+        if any(lo != hi for _, lo, hi in parts):
+            return a
+        dr, dc, h, w = (lo for _, lo, _ in parts)
+        r1, c1 = base.r1 + dr, base.c1 + dc
+        if h * w <= 1 or h < 1 or w < 1 or r1 < 1 or c1 < 1 or \
+                r1 + h - 1 > ir.MAX_ROW or c1 + w - 1 > ir.MAX_COL:
+            return a   # one cell, or #REF!: the paths below
+        return ir.Area(base.sheet, r1, c1, r1 + h - 1, c1 + w - 1)
+
     def fn_offset(self, node: ir.Call) -> Val:
         base, parts = self._offset_parts(node)
         (dr, r_lo, r_hi), (dc, c_lo, c_hi), (h, _, h_hi), (w, _, w_hi) = parts
@@ -299,7 +319,12 @@ class OffsetMixin:
         if id(node) in seen or not any(isinstance(a, ir.Call) and a.name == "OFFSET"
                                        for a in node.args):
             return None
-        args = list(node.args)
+        args = [self._fixed_offset(a) for a in node.args]
+        if not any(isinstance(a, ir.Call) and a.name == "OFFSET" for a in args):
+            new = ir.Call(node.name, tuple(args))   # every OFFSET names one range
+            seen.add(id(new))
+            self.array_ir.append(new)   # kept alive: constants are keyed by node id
+            return self.expr(new)
         if node.name == "SUMPRODUCT" and not _same_sizes(args):
             return self._sumproduct_beside_ranges(args, seen)
         virtual: dict[CellRef, Val] = {}
