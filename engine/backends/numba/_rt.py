@@ -662,18 +662,22 @@ def _sign(x):
     return x  # 0.0, or NaN as np.sign gives
 
 
-@_jit
-def _irr_bracket(c, n, guess):
-    """financial._bracket for one trial: bisection on the sign change nearest the guess."""
+@njit(nogil=True, cache=True, error_model="numpy", inline="always")
+def bracket_nearest(fd, c, n, guess):
+    """financial._bracket for one trial: bisection on the sign change of fd(c, n, r)[0] over
+    _IRR_GRID nearest the guess.  fd is a jitted (value, derivative) function (_npv_fd here,
+    _rt_math._xnpv_fd for dated flows), inlined in numba IR so that fd is a direct call (a
+    dispatcher passed as a value would be a dynamic global: not cacheable).  Returns (root,
+    found, the value at the grid's first rate)."""
     grid = _IRR_GRID
     m = grid.shape[0]
     best = np.inf
     j = 0
-    prev = _npv_fd(c, n, grid[0])[0]
+    prev = fd(c, n, grid[0])[0]
     first = prev
     jf = 0.0
     for g in range(m - 1):
-        nxt = _npv_fd(c, n, grid[g + 1])[0]
+        nxt = fd(c, n, grid[g + 1])[0]
         if _sign(prev) * _sign(nxt) < 0.0:
             dist = abs((grid[g] + grid[g + 1]) / 2.0 - guess)
             if dist < best:
@@ -682,19 +686,29 @@ def _irr_bracket(c, n, guess):
                 jf = prev
         prev = nxt
     if not best < np.inf:
-        return (grid[0] + grid[1]) / 2.0 if first == first else np.nan, False
+        return np.nan, False, first
     lo = grid[j]
     hi = grid[j + 1]
     flo = jf
     for _ in range(200):
         mid = (lo + hi) / 2.0
-        fm = _npv_fd(c, n, mid)[0]
+        fm = fd(c, n, mid)[0]
         if _sign(fm) == _sign(flo):
             lo = mid
             flo = fm
         else:
             hi = mid
-    return (lo + hi) / 2.0, True
+    return (lo + hi) / 2.0, True, first
+
+
+@_jit
+def _irr_bracket(c, n, guess):
+    """financial._bracket for one trial (no sign change: the grid's first midpoint, NaN
+    when the flows give NaN; not converged)."""
+    root, found, first = bracket_nearest(_npv_fd, c, n, guess)
+    if found:
+        return root, True
+    return (_IRR_GRID[0] + _IRR_GRID[1]) / 2.0 if first == first else np.nan, False
 
 
 _NEWTON, _POLISH, _DONE, _BRACKET = 0, 1, 2, 3   # the states of one IRR (running: <= _POLISH)

@@ -24,13 +24,12 @@ from numba import njit, types
 from ...functions.math import _FACT
 from ._rt import (
     _DONE,
-    _IRR_GRID,
     _NEWTON,
     _POLISH,
     _capsule_address,
     _irr_step,
-    _sign,
     _sign_change,
+    bracket_nearest,
 )
 from ._rt_calendar import _from_ymd
 from ._rt_functions import MAX_SERIAL, _pairwise, _ymd
@@ -331,36 +330,9 @@ def _xnpv_fd(z, n, r):
 
 @_jit
 def _xirr_bracket(z, n, guess):
-    """financial._bracket for one trial (as _rt._irr_bracket, on dated flows)."""
-    grid = _IRR_GRID
-    m = grid.shape[0]
-    best = np.inf
-    j = 0
-    prev = _xnpv_fd(z, n, grid[0])[0]
-    jf = 0.0
-    for g in range(m - 1):
-        nxt = _xnpv_fd(z, n, grid[g + 1])[0]
-        if _sign(prev) * _sign(nxt) < 0.0:
-            dist = abs((grid[g] + grid[g + 1]) / 2.0 - guess)
-            if dist < best:
-                best = dist
-                j = g
-                jf = prev
-        prev = nxt
-    if not best < np.inf:
-        return np.nan, 0.0
-    lo = grid[j]
-    hi = grid[j + 1]
-    flo = jf
-    for _ in range(200):
-        mid = (lo + hi) / 2.0
-        fm = _xnpv_fd(z, n, mid)[0]
-        if _sign(fm) == _sign(flo):
-            lo = mid
-            flo = fm
-        else:
-            hi = mid
-    return (lo + hi) / 2.0, 1.0
+    """financial._bracket for one trial on dated flows (NaN, 0.0 without a sign change)."""
+    root, found, _ = bracket_nearest(_xnpv_fd, z, n, guess)
+    return (root, 1.0) if found else (np.nan, 0.0)
 
 
 @_jit
