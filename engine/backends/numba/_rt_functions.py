@@ -722,69 +722,60 @@ def arr_max(z, n):
     return acc
 
 
-@_jit
-def _pw_term(z, j, mode, mean, sd, k):
-    """mode 0: z[j]; 1: (z[j] - mean)^2 as d * d; 2: ((z[j] - mean) / sd) ** k (np.power)."""
-    if mode == 0.0:
-        return z[j]
-    d = z[j] - mean
-    if mode == 1.0:
-        return d * d
-    return np.power(d / sd, k)
+# ----------------------------------------------------------------- pairwise sums of terms
+_inline_jit = njit(nogil=True, cache=True, error_model="numpy", inline="always")
 
 
-@_jit
-def _pw_block(z, lo, n, mode, mean, sd, k):
-    """numpy's pairwise_sum of at most 128 terms: below 8 a left fold from 0.0, else eight
-    running sums combined as ((r0+r1)+(r2+r3))+((r4+r5)+(r6+r7)), then the rest added."""
+@_inline_jit
+def pairwise_leaf(term, p, lo, n, zero):
+    """numpy's pairwise_sum of term(p, j) for j in lo .. lo+n-1, n <= 128: below 8 a left
+    fold from ``zero``, else eight running sums combined as ((r0+r1)+(r2+r3))+((r4+r5)+
+    (r6+r7)), then the rest added.  term is a jitted function of (p, j), p a tuple of its
+    parameters; inlined in numba IR, so that term is a direct call (a dispatcher passed
+    as a value would be a dynamic global, which numba does not cache)."""
     if n < 8:
-        acc = 0.0
+        acc = zero
         for j in range(lo, lo + n):
-            acc = acc + _pw_term(z, j, mode, mean, sd, k)
+            acc = acc + term(p, j)
         return acc
-    r0 = _pw_term(z, lo, mode, mean, sd, k)
-    r1 = _pw_term(z, lo + 1, mode, mean, sd, k)
-    r2 = _pw_term(z, lo + 2, mode, mean, sd, k)
-    r3 = _pw_term(z, lo + 3, mode, mean, sd, k)
-    r4 = _pw_term(z, lo + 4, mode, mean, sd, k)
-    r5 = _pw_term(z, lo + 5, mode, mean, sd, k)
-    r6 = _pw_term(z, lo + 6, mode, mean, sd, k)
-    r7 = _pw_term(z, lo + 7, mode, mean, sd, k)
+    r0, r1, r2, r3 = term(p, lo), term(p, lo + 1), term(p, lo + 2), term(p, lo + 3)
+    r4, r5, r6, r7 = term(p, lo + 4), term(p, lo + 5), term(p, lo + 6), term(p, lo + 7)
     i = 8
     while i < n - n % 8:
-        r0 = r0 + _pw_term(z, lo + i, mode, mean, sd, k)
-        r1 = r1 + _pw_term(z, lo + i + 1, mode, mean, sd, k)
-        r2 = r2 + _pw_term(z, lo + i + 2, mode, mean, sd, k)
-        r3 = r3 + _pw_term(z, lo + i + 3, mode, mean, sd, k)
-        r4 = r4 + _pw_term(z, lo + i + 4, mode, mean, sd, k)
-        r5 = r5 + _pw_term(z, lo + i + 5, mode, mean, sd, k)
-        r6 = r6 + _pw_term(z, lo + i + 6, mode, mean, sd, k)
-        r7 = r7 + _pw_term(z, lo + i + 7, mode, mean, sd, k)
+        r0 = r0 + term(p, lo + i)
+        r1 = r1 + term(p, lo + i + 1)
+        r2 = r2 + term(p, lo + i + 2)
+        r3 = r3 + term(p, lo + i + 3)
+        r4 = r4 + term(p, lo + i + 4)
+        r5 = r5 + term(p, lo + i + 5)
+        r6 = r6 + term(p, lo + i + 6)
+        r7 = r7 + term(p, lo + i + 7)
         i += 8
     acc = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
     for j in range(i, n):
-        acc = acc + _pw_term(z, lo + j, mode, mean, sd, k)
+        acc = acc + term(p, lo + j)
     return acc
 
 
-@_jit
-def arr_pairwise(z, n, mode, mean, sd, k):
-    """numpy's pairwise sum of the terms of z[0:n] (_moments.MomentsMixin.pairwise: up to
-    128 terms :func:`_pw_block`, above two halves, the first of n // 2 rounded down to a
-    multiple of 8), the terms as :func:`_pw_term` makes them; the halves on an explicit
+@_inline_jit
+def pairwise_terms(term, p, n, zero):
+    """numpy's pairwise sum of term(p, j) for j in 0 .. n-1 (as :func:`_pairwise`: up to
+    128 terms :func:`pairwise_leaf`, above two halves, the first of n // 2 rounded down to
+    a multiple of 8, the first half's sum plus the second's); the halves on an explicit
     stack (numba caches no recursive function over arrays of every layout)."""
-    st_lo = np.empty(64, dtype=np.int64)
-    st_n = np.empty(64, dtype=np.int64)
+    if n <= 128:
+        return pairwise_leaf(term, p, 0, n, zero)
+    st_lo = np.zeros(64, dtype=np.int64)
+    st_n = np.zeros(64, dtype=np.int64)
     st_state = np.zeros(64, dtype=np.int64)
     st_acc = np.zeros(64)
     top = 0
-    st_lo[0] = 0
     st_n[0] = n
-    ret = 0.0
+    ret = zero
     while top >= 0:
         lo, m = st_lo[top], st_n[top]
         if m <= 128:
-            ret = _pw_block(z, lo, m, mode, mean, sd, k)
+            ret = pairwise_leaf(term, p, lo, m, zero)
             top -= 1
         elif st_state[top] == 0:   # the first half next
             n2 = m // 2
@@ -803,3 +794,23 @@ def arr_pairwise(z, n, mode, mean, sd, k):
             ret = st_acc[top] + ret
             top -= 1
     return ret
+
+
+@_jit
+def _pw_term(p, j):
+    """p = (z, mode, mean, sd, k); mode 0: z[j]; 1: (z[j] - mean)^2 as d * d; 2:
+    ((z[j] - mean) / sd) ** k (np.power)."""
+    z, mode, mean, sd, k = p
+    if mode == 0.0:
+        return z[j]
+    d = z[j] - mean
+    if mode == 1.0:
+        return d * d
+    return np.power(d / sd, k)
+
+
+@_jit
+def arr_pairwise(z, n, mode, mean, sd, k):
+    """numpy's pairwise sum of the terms of z[0:n] (_moments.MomentsMixin.pairwise), the
+    terms as :func:`_pw_term` makes them."""
+    return pairwise_terms(_pw_term, (z, mode, mean, sd, k), n, 0.0)

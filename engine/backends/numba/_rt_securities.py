@@ -16,11 +16,10 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 from numba import njit
 
 from ._rt_calendar import _days_1970
-from ._rt_functions import _civil
+from ._rt_functions import _civil, pairwise_terms
 
 _jit = njit(nogil=True, cache=True, error_model="numpy")
 
@@ -148,9 +147,11 @@ def sec_coupon(s, m, f, b, which, shift):
 
 
 @_jit
-def _term(kind, j, n, base, off, c):
-    """Element j of the library's arrays: PRICE's coupon / base ** (k - 1 + dsc / e)
-    (kind 0), DURATION's discounted cash (1) and time x discounted cash (2)."""
+def _term(p, j):
+    """Element j of the library's arrays, p = (kind, n, base, off, c): PRICE's coupon /
+    base ** (k - 1 + dsc / e) (kind 0), DURATION's discounted cash (1) and time x
+    discounted cash (2)."""
+    kind, n, base, off, c = p
     t = off + float(j)
     if kind == 0:
         return c / base ** t
@@ -160,77 +161,10 @@ def _term(kind, j, n, base, off, c):
 
 
 @_jit
-def _leaf(kind, lo, cnt, n, base, off, c):
-    """numpy's pairwise sum of elements lo .. lo+cnt-1, cnt <= 128 (_pairwise's leaves)."""
-    if cnt < 8:
-        res = -0.0
-        for i in range(lo, lo + cnt):
-            res += _term(kind, i, n, base, off, c)
-        return res
-    r0 = _term(kind, lo, n, base, off, c)
-    r1 = _term(kind, lo + 1, n, base, off, c)
-    r2 = _term(kind, lo + 2, n, base, off, c)
-    r3 = _term(kind, lo + 3, n, base, off, c)
-    r4 = _term(kind, lo + 4, n, base, off, c)
-    r5 = _term(kind, lo + 5, n, base, off, c)
-    r6 = _term(kind, lo + 6, n, base, off, c)
-    r7 = _term(kind, lo + 7, n, base, off, c)
-    i = 8
-    while i < cnt - (cnt % 8):
-        r0 += _term(kind, lo + i, n, base, off, c)
-        r1 += _term(kind, lo + i + 1, n, base, off, c)
-        r2 += _term(kind, lo + i + 2, n, base, off, c)
-        r3 += _term(kind, lo + i + 3, n, base, off, c)
-        r4 += _term(kind, lo + i + 4, n, base, off, c)
-        r5 += _term(kind, lo + i + 5, n, base, off, c)
-        r6 += _term(kind, lo + i + 6, n, base, off, c)
-        r7 += _term(kind, lo + i + 7, n, base, off, c)
-        i += 8
-    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-    while i < cnt:
-        res += _term(kind, lo + i, n, base, off, c)
-        i += 1
-    return res
-
-
-@_jit
-def _half(cnt):
-    n2 = cnt // 2
-    return n2 - n2 % 8
-
-
-@_jit
 def _psum(kind, n, base, off, c):
-    """numpy's sum of the n elements (pairwise: halves of a multiple of 8 down to leaves of
-    at most 128, as _rt_functions._pairwise), with an explicit stack (numba's cache
-    segfaults on a recursive function)."""
-    if n <= 128:
-        return _leaf(kind, 0, n, n, base, off, c)
-    los = np.zeros(64, np.int64)
-    cnts = np.zeros(64, np.int64)
-    stage = np.zeros(64, np.int64)
-    left = np.zeros(64)
-    sp = 0
-    cnts[0] = n
-    while True:
-        k = cnts[sp]
-        if k > 128:   # split: the left half first
-            stage[sp] = 1
-            los[sp + 1], cnts[sp + 1], stage[sp + 1] = los[sp], _half(k), 0
-            sp += 1
-            continue
-        ret = _leaf(kind, los[sp], k, n, base, off, c)
-        sp -= 1
-        while sp >= 0 and stage[sp] == 2:   # both halves done: their sum
-            ret = left[sp] + ret
-            sp -= 1
-        if sp < 0:
-            return ret
-        left[sp] = ret                       # the left half done: now the right one
-        stage[sp] = 2
-        h = _half(cnts[sp])
-        los[sp + 1], cnts[sp + 1], stage[sp + 1] = los[sp] + h, cnts[sp] - h, 0
-        sp += 1
+    """numpy's sum of the n elements (pairwise, as _rt_functions._pairwise; a fold from
+    -0.0 below 8 elements)."""
+    return pairwise_terms(_term, (kind, n, base, off, c), n, -0.0)
 
 
 @_jit
