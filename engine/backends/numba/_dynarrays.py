@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING
 from ... import ir
 from ...values import NA, NUM, VALUE, ExcelError, parse_number
 from . import _intervals as iv
+from ._host import GeneratorHost
 from ._rt_dynarrays import (
     AVERAGE,
     COUNT,
@@ -62,10 +63,6 @@ from ._values import (
     lit,
     num,
 )
-
-if TYPE_CHECKING:
-    from ...model import Env
-    from ...workbook import CellRef
 
 PRODUCERS = frozenset({"FILTER", "UNIQUE", "SORT"})
 _IFS = {"SUMIF": IF_SUM, "COUNTIF": IF_COUNT, "AVERAGEIF": IF_AVERAGE}
@@ -124,27 +121,14 @@ class Dyn:
     may_empty: bool = False   # FILTER may keep no row: its first row is if_empty's value
 
 
-class DynArraysMixin:
+class DynArraysMixin(GeneratorHost):
     """FILTER/UNIQUE/SORT and their readers (see the module docstring)."""
 
-    if TYPE_CHECKING:  # provided by the Generator this is mixed into
-        lines: list[str]
+    if TYPE_CHECKING:  # provided by the Generator this is mixed into (and GeneratorHost)
         strings: list[str]
-        array_ir: list[object]
-        cell: CellRef | None
-        env: Env
 
-        @property
-        def model(self): ...
-        def value(self, expr: str) -> str: ...
-        def err(self, expr: str) -> str: ...
-        def chain(self, errs: list[str], checks: Sequence = ()) -> str: ...
-        def expr(self, node: ir.Node) -> Val: ...
-        def number(self, node: ir.Node | None, default: float | None = None) -> Val: ...
         def as_condition(self, v: Val) -> Val: ...
         def operand(self, c) -> Val: ...
-        def scratch(self, size: int) -> str: ...
-        def is_constant(self, node: ir.Node) -> bool: ...
 
     # ------------------------------------------------------------ entry points
     def dynamic_call(self, node: ir.Call) -> Val:

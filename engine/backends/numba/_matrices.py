@@ -41,6 +41,7 @@ import numpy as np
 
 from ... import ir
 from ...values import REF, VALUE, ExcelError, Grid, Kind, Vec
+from ._host import GeneratorHost
 from ._values import (
     KANY,
     KBLANK,
@@ -54,12 +55,6 @@ from ._values import (
     lit,
     num,
 )
-
-if TYPE_CHECKING:
-    from collections.abc import Sequence
-
-    from ...model import Env
-    from ...workbook import CellRef
 
 # functions whose elements are computed (mat_at)
 COMPUTED = frozenset({"MMULT", "MINVERSE", "FREQUENCY"})
@@ -354,25 +349,12 @@ def _sequence_at(node: ir.Call, single: Callable[[ir.Node], ir.Node], k: int) ->
     return ir.Binary("+", x0, ir.Binary("*", dx, ir.Num(float(k))))
 
 
-class MatricesMixin:
+class MatricesMixin(GeneratorHost):
     """The generator's side (see the module docstring)."""
 
-    if TYPE_CHECKING:  # provided by the Generator this is mixed into
-        lines: list[str]
-        array_ir: list[object]
-        cell: CellRef | None
+    if TYPE_CHECKING:  # provided by the Generator this is mixed into (and GeneratorHost)
         root: ir.Node | None
-        env: Env
 
-        @property
-        def model(self): ...
-        def value(self, expr: str) -> str: ...
-        def err(self, expr: str) -> str: ...
-        def chain(self, errs: list[str], checks: Sequence = ()) -> str: ...
-        def expr(self, node: ir.Node) -> Val: ...
-        def number(self, node: ir.Node | None, default: float | None = None) -> Val: ...
-        def scratch(self, size: int) -> str: ...
-        def is_constant(self, node: ir.Node) -> bool: ...
         def static_flag(self, node: ir.Node) -> bool | None: ...
         def in_range(self, v: Val, name: str) -> Val: ...
         def fn_choose(self, node: ir.Call) -> Val: ...
