@@ -19,12 +19,15 @@ from ..numba._rt_annuity import KERNEL_NAMES as ANNUITY
 from ..numba._rt_calendar import _EPOCH_1970, _MONTHS_MAX
 from ..numba._rt_calendar import KERNEL_NAMES as CALENDAR
 
-__all__ = ["CALENDAR_NAMES", "CALENDAR_RUNTIME"]
+__all__ = ["CALENDAR_NAMES", "CALENDAR_RUNTIME", "CIVIL_RUNTIME"]
 
 CALENDAR_NAMES: tuple[str, ...] = (*CALENDAR, *ANNUITY)
 
-_BODY = r"""
-/* ------------------------------------------------------------ calendar (numba/_rt_calendar.py) */
+# Python's floor division and dates.from_ymd (numba/_rt_calendar._from_ymd), which the math
+# runtime (._rt_math) uses as well: guarded, so a kernel that includes both defines them once.
+CIVIL_RUNTIME = r"""
+#ifndef MC_CIVIL_DEFINED
+#define MC_CIVIL_DEFINED
 MC_HD long long mc_fdiv(long long a, long long b) {   /* Python's a // b */
     long long q = a / b;
     return (q * b != a && ((a < 0) != (b < 0))) ? q - 1 : q;
@@ -48,7 +51,12 @@ MC_HD double mc_from_ymd(long long y, long long m, long long d, long long shift)
     long long first = real >= 61 ? real : real - 1;
     return (double)(first + d - 1 - shift);
 }
+#endif
+""".replace("@MONTHS_MAX@", str(int(_MONTHS_MAX))).replace("@EPOCH@", str(int(_EPOCH_1970)))
 
+_BODY = r"""
+/* ------------------------------------------------------------ calendar (numba/_rt_calendar.py) */
+@CIVIL@
 MC_HD long long mc_trunc_int(double x, double bound) {
     if (!isfinite(x)) return x != x ? 0 : (x > 0.0 ? (long long)bound : -(long long)bound);
     double t = trunc(x);
@@ -159,7 +167,8 @@ MC_HD double ddb(double c, double s, double life, double per, double factor) {
 /* ---- end of calendar and annuities */
 """
 
-CALENDAR_RUNTIME = (_BODY.replace("@MONTHS_MAX@", str(int(_MONTHS_MAX)))
+CALENDAR_RUNTIME = (_BODY.replace("@CIVIL@", CIVIL_RUNTIME)
+                    .replace("@MONTHS_MAX@", str(int(_MONTHS_MAX)))
                     .replace("@EPOCH@", str(int(_EPOCH_1970)))
                     .replace("@RATE_ITER@", str(int(_RATE_ITER)))
                     .replace("@TOL@", repr(float(_TOL)))

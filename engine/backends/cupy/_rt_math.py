@@ -4,7 +4,8 @@ functions, DOLLARDE/DOLLARFR, WEEKNUM, ISOWEEKNUM, DAYS360, DATEDIF, XIRR, IRR o
 type varies per trial).  Private to the cupy
 backend: :data:`MATH_RUNTIME` is C++ source that the generated kernel includes after
 :data:`._rt.RUNTIME` (it uses ``mc_ymd``, ``mc_pairwise``, ``mc_irr_grid``, ``mc_sgn``, ``pymin``, ``pymax``
-and ``MC_NAN`` from there)
+and ``MC_NAN`` from there, and :data:`._rt_calendar.CIVIL_RUNTIME`'s ``mc_fdiv``,
+``mc_fmod`` and ``mc_from_ymd``)
 when a line calls one of :data:`MATH_NAMES`.
 
 Each function follows its numba twin line for line, with Python's floor division and modulo
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 from ...functions.financial import POLISH_DONE, POLISH_STEPS
 from ..numba._rt_math import BIT_LIMIT, FACT, FACTDOUBLE, WHOLE_LIMIT
+from ._rt_calendar import CIVIL_RUNTIME
 
 __all__ = ["MATH_CALLS", "MATH_NAMES", "MATH_RUNTIME"]
 
@@ -43,6 +45,7 @@ def _c_list(xs) -> str:
 
 _BODY = r"""
 /* ------------------------------------------------------------ scalar math (numba/_rt_math.py) */
+@CIVIL@
 #ifdef __CUDACC__
 __constant__ double mt_fact_table[] = {@FACT@};
 __constant__ double mt_factdouble_table[] = {@FACTDOUBLE@};
@@ -51,11 +54,6 @@ static const double mt_fact_table[] = {@FACT@};
 static const double mt_factdouble_table[] = {@FACTDOUBLE@};
 #endif
 
-MC_HD long long mt_fdiv(long long a, long long b) {   /* Python's a // b */
-    long long q = a / b;
-    return (q * b != a && ((a < 0) != (b < 0))) ? q - 1 : q;
-}
-MC_HD long long mt_fmod(long long a, long long b) { return a - mt_fdiv(a, b) * b; }
 MC_HD double mt_trunc(double x) { return isfinite(x) ? trunc(x) : x; }
 
 MC_HD double mt_fact(double x) {
@@ -137,33 +135,16 @@ MC_HD double mt_dollar(double x, double f, int whole) {
     return whole != 0 ? ip + frac * scale / f : ip + frac * f / scale;
 }
 
-/* calendar: dates.from_ymd (as numba/_rt_calendar._from_ymd) */
-MC_HD long long mt_days_1970(long long y, long long m) {
-    long long yy = m <= 2 ? y - 1 : y;
-    long long era = mt_fdiv(yy >= 0 ? yy : yy - 399, 400);
-    long long yoe = yy - era * 400;
-    long long mp = m > 2 ? m - 3 : m + 9;
-    long long doy = mt_fdiv(153 * mp + 2, 5);
-    long long doe = yoe * 365 + mt_fdiv(yoe, 4) - mt_fdiv(yoe, 100) + doy;
-    return era * 146097 + doe - 719468;
-}
-MC_HD double mt_from_ymd(long long y, long long m, long long d, long long shift) {
-    long long total = y * 12 + m - 1;
-    total = total < 0 ? 0 : (total > 12LL * 10001LL ? 12LL * 10001LL : total);
-    long long real = mt_days_1970(mt_fdiv(total, 12), mt_fmod(total, 12) + 1) + 25569LL;
-    long long first = real >= 61 ? real : real - 1;
-    return (double)(first + d - 1 - shift);
-}
 MC_HD bool mt_bad_serial(double s) {
     return s < 0.0 || s >= @MAXSERIAL@ + 1.0 || !isfinite(s);
 }
 MC_HD long long mt_weekday0(double s, long long shift) {
-    return mt_fmod((long long)floor(s) + shift + 5, 7);
+    return mc_fmod((long long)floor(s) + shift + 5, 7);
 }
 MC_HD double mt_jan1(double s, long long shift) {
     long long y, m, d;
     mc_ymd(s, shift, &y, &m, &d);
-    return mt_from_ymd(y, 1, 1, shift);
+    return mc_from_ymd(y, 1, 1, shift);
 }
 MC_HD double mt_iso(double s, long long shift) {
     double thursday = floor(s) - (double)mt_weekday0(s, shift) + 3.0;
@@ -180,7 +161,7 @@ MC_HD double mt_weeknum(double s, double kind, long long shift) {
     if (k == 21.0) return mt_iso(s, shift);
     double jan1 = mt_jan1(s, shift);
     long long start = k == 1.0 ? 6 : (k == 2.0 ? 0 : (long long)k - 11);
-    long long offset = mt_fmod(mt_weekday0(jan1, shift) - start, 7);
+    long long offset = mc_fmod(mt_weekday0(jan1, shift) - start, 7);
     return floor((floor(s) - jan1 + (double)offset) / 7.0) + 1.0;
 }
 MC_HD double mt_days360(double s1, double s2, double eu, long long shift) {
@@ -209,16 +190,16 @@ MC_HD double mt_datedif(double s1, double s2, double unit, long long shift) {
     mc_ymd(a, shift, &y1, &m1, &d1);
     mc_ymd(b, shift, &y2, &m2, &d2);
     long long months = (y2 - y1) * 12 + (m2 - m1) - (d2 < d1 ? 1 : 0);
-    if (unit == 0.0) return (double)mt_fdiv(months, 12);
+    if (unit == 0.0) return (double)mc_fdiv(months, 12);
     if (unit == 1.0) return (double)months;
     if (unit == 2.0) return b - a;
     if (unit == 3.0) {
         if (d2 >= d1) return (double)(d2 - d1);
-        return b - mt_from_ymd(y2, m2 - 1, d1, shift);
+        return b - mc_from_ymd(y2, m2 - 1, d1, shift);
     }
-    if (unit == 4.0) return (double)mt_fmod(months, 12);
+    if (unit == 4.0) return (double)mc_fmod(months, 12);
     bool ge = m2 > m1 || (m2 == m1 && d2 >= d1);
-    double anniv = mt_from_ymd(ge ? y2 : y2 - 1, m1, d1, shift);
+    double anniv = mc_from_ymd(ge ? y2 : y2 - 1, m1, d1, shift);
     return b - a - (double)(mt_real_day(anniv, shift) - mt_real_day(a, shift));
 }
 /* XIRR: financial.xirr's Newton, polish and bracketing (as irr in ._rt, on dated flows) */
@@ -298,7 +279,8 @@ MC_HD MtPair mt_solve_dated(double *z, int n, double guess) {
 /* ------------------------------------------------------------ end of scalar math */
 """
 
-MATH_RUNTIME = (_BODY.replace("@FACT@", _c_list(FACT)).replace("@FACTDOUBLE@", _c_list(FACTDOUBLE))
+MATH_RUNTIME = (_BODY.replace("@CIVIL@", CIVIL_RUNTIME)
+                .replace("@FACT@", _c_list(FACT)).replace("@FACTDOUBLE@", _c_list(FACTDOUBLE))
                 .replace("@WHOLE@", repr(WHOLE_LIMIT)).replace("@BITS@", repr(BIT_LIMIT))
                 .replace("@MAXSERIAL@", "2958465.0").replace("@POLISH_STEPS@", str(POLISH_STEPS))
                 .replace("@POLISH_DONE@", repr(POLISH_DONE)))
