@@ -16,6 +16,8 @@ import math
 import numpy as np
 from numba import njit
 
+from ._dcriteria_rt import KERNEL_NAMES as DCRITERIA_NAMES
+from ._dcriteria_rt import dcrit_cell, dcrit_id, dcrit_kind, dcrit_rest  # noqa: F401
 from ._decimal import digits15, general_value, write_general
 from ._rt import excel_round
 
@@ -25,8 +27,9 @@ _jit = njit(nogil=True, cache=True, error_model="numpy")
 KERNEL_NAMES = ("dput_num", "dput_tab", "dput_id", "dcase", "dtrim", "dleft", "dright", "dmid",
                 "drept", "dpick", "dcmp", "dfind", "dnumval", "dcount", "dcode", "dsame", "dsubst", "drepl", "dput_fixed")
 # the id of a key made per trial (exact-match lookups of it); its CUDA twin is in
-# cupy/_rt_dtext.py's DTEXT_READ_RUNTIME (VALUE of such text is _rt_dvalue.dnum)
-READ_NAMES = ("dintern",)
+# cupy/_rt_dtext.py's DTEXT_READ_RUNTIME (VALUE of such text is _rt_dvalue.dnum); criteria
+# made per trial (COUNTIF(r, B1&"*")): ._dcriteria_rt, twin cupy/_rt_dcriteria.py
+READ_NAMES = ("dintern", *DCRITERIA_NAMES)
 
 
 @_jit

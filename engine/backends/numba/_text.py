@@ -430,10 +430,20 @@ class TextMixin(DynamicTextMixin):
             del self.lines[mark:]
             from ._dvalue import dyn_criterion
 
-            return dyn_criterion(self, node, what)  # type: ignore[arg-type]
+            try:
+                return dyn_criterion(self, node, what)  # type: ignore[arg-type]
+            except NotFusable:   # any other text made per trial: _dcriteria
+                del self.lines[mark:]
+                from ._dcriteria import text_criterion
+
+                return text_criterion(self, node, what)
         if not self.is_constant(node):
             if v.kind == KNUM and v.e == "0":   # a number that varies: "=" that number
                 return _VaryingNumber(v)
+            if v.kind == KDYN:   # a cell of text made per trial: _dcriteria
+                from ._dcriteria import TextCriterion
+
+                return TextCriterion(self, self.as_dyn(v, False))
             if v.kind != KSTR or v.e != "0":
                 raise NotFusable(f"{what} with a criterion that varies (not as text)")
             return v   # text that varies: matched through a table per criterion
@@ -455,8 +465,10 @@ class TextMixin(DynamicTextMixin):
             return crit.dyn_mask(self, cell)
         if isinstance(crit, Val):   # a criterion that varies: a table of (criterion, cell)
             if cell.e != "0" or not (cell.kind == KSTR or cell.lo == cell.hi
-                                     or cell.kind == KBLANK):
-                raise NotFusable("a criterion that varies, against cells that vary")
+                                     or cell.kind == KBLANK):   # parsed per trial: _dcriteria
+                from ._dcriteria import criterion_of_text
+
+                return criterion_of_text(self, crit).dyn_mask(self, cell)
             return self.tabulate(
                 [crit, cell], lambda a: boolean(bool(match(parse(a[0]), view(_vec(a[1])))[0])),
                 "a criterion").v
@@ -583,8 +595,10 @@ class TextMixin(DynamicTextMixin):
                     extreme = pick if take == "1.0" else \
                         self.value(f"sel({take} != 0.0, {pick}, {extreme})")
                 have = take if have == "0.0" else self.value(f"max({have}, {take})")
-        if how == "count":
-            return Val(counted, "0", KNUM, 0.0, float(shape[0] * shape[1]))
+        if how == "count":   # with the empty cells past clipped ranges (A:A): _dcriteria
+            from ._dcriteria import count_with_unread
+
+            return count_with_unread(self, [a for a, _ in ranges], crits, counted)
         if how == "sum":
             return Val(total, err, KNUM)
         if how == "average":

@@ -1,0 +1,207 @@
+"""Criteria of COUNTIF/SUMIF/AVERAGEIF/...IFS/MAXIFS/MINIFS whose text is made per trial
+(``"<"&TEXT(d,"yyyy-mm-dd")``, ``">="&A1`` of a cell of such text, ``LEFT(label,k)&"*"``,
+``"<>"&B1``), and text criteria that vary per trial against range cells that vary too.
+
+The criterion's text is written into the dynamic text buffer once per trial and parsed
+there as :func:`engine.functions._criteria.parse` parses it (operator, then a number by
+``parse_number``, "" as blank/empty/non-blank, TRUE/FALSE, an error name, wildcards, else
+text); each range cell is matched as ``_criteria.match`` matches it, by its static kind:
+numbers, logicals, blanks, text of the constant table (casefolded code points and numbers
+in the table) and text made per trial (written after the criterion).  Runtime:
+:mod:`._dcriteria_rt` (CUDA twin :mod:`engine.backends.cupy._rt_dcriteria`).
+
+The reference parses a chunk's criteria that are all an operator and a number with numpy's
+string functions (``_criteria._numeric_strings``), which strip the text first: the two
+readings differ for text with white space before an operator only, refused here.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ...values import parse_number
+from ._dtext import Dyn, _chars, _may_be_empty
+from ._values import KBLANK, KBOOL, KDYN, KNUM, KSTR, NotFusable, Val, lit
+
+if TYPE_CHECKING:
+    from ... import ir
+
+__all__ = ["TextCriterion", "count_with_unread", "criterion_of_text", "text_criterion"]
+
+_OPERATORS = frozenset("<>=")
+
+
+class TextCriterion:
+    """A criterion made per trial, written and parsed once in the cell's code."""
+
+    def __init__(self, gen: Any, d: Dyn) -> None:
+        chars = _chars(d.r, gen.strings)
+        if chars is None:
+            raise NotFusable("a criterion made per trial of characters not known")
+        if chars & _OPERATORS and _lead_space(d.r, gen.strings)[0]:
+            raise NotFusable("a criterion made per trial that may start with white space")
+        self.wild = bool(chars & set("*?~"))
+        self.blank_hit = _blank_hit(d, chars, gen.strings)
+        z, a, b = gen.write(d)
+        self.z, self.b, self.e = z, b, d.e
+        self.p = gen.value(f"dcrit_rest({z}, {a}, {b})")
+        self.x = gen.value(f"dnum({z}, {self.p}, {b}, 0.0, 2.0)")
+        self.k = gen.value(f"dcrit_kind({z}, {a}, {b}, {self.x})")
+
+    def dyn_mask(self, gen: Any, cell: Val) -> str:
+        """Where ``cell`` (not of varying kind) meets the criterion, per trial."""
+        tail = f"{self.z}, {self.p}, {self.b}"
+        if cell.kind in (KNUM, KBOOL, KBLANK):
+            ctype = {KNUM: "0.0", KBOOL: "1.0", KBLANK: "2.0"}[cell.kind]
+            v = cell.v if cell.kind != KBLANK else "0.0"
+            m = gen.value(f"dcrit_cell({self.k}, {self.x}, {ctype}, {v}, {cell.e}, {self.z}, "
+                          f"0.0, 0.0, np.nan, {tail})")
+        elif cell.kind == KSTR:
+            assert cell.dom is not None
+            off, nids = self._id_table(gen, cell.dom)
+            m = gen.value(f"dcrit_id({self.k}, {self.x}, kv, {off}.0, {cell.v}, {nids}.0, "
+                          f"{cell.e}, {tail})")
+        elif cell.kind == KDYN:
+            d = gen.as_dyn(cell, False)
+            z, ca, cb = gen.write(d)
+            tnum = gen.value(f"dnum({z}, {ca}, {cb}, 0.0, 2.0)")
+            m = gen.value(f"dcrit_cell({self.k}, {self.x}, 3.0, 0.0, {d.e}, {z}, {ca}, {cb}, "
+                          f"{tnum}, {tail})")
+        else:
+            raise NotFusable("a criterion made per trial, against a value of another kind")
+        if self.e == "0":
+            return m
+        return gen.value(f"sel({self.e} != 0, b2f({cell.e} == {self.e}), {m})")
+
+    def _id_table(self, gen: Any, dom: tuple[int, ...]) -> tuple[int, int]:
+        """kv entries (start, length, parse_number) of the casefolded texts of ids up to
+        max(dom), their code points before them."""
+        nids = max(dom) + 1
+        if self.wild and any(not gen.strings[k].casefold().isascii() for k in dom):
+            raise NotFusable("a wildcard criterion made per trial, against text other than "
+                             "ASCII")
+        cache = gen.__dict__.setdefault("_dcrit_tables", {})
+        if nids in cache:
+            return cache[nids], nids
+        texts = [gen.strings[k] for k in range(nids)]
+        folded = [t.casefold() for t in texts]
+        flat = [float(ord(ch)) for t in folded for ch in t] or [0.0]
+        base = gen.table(flat)
+        index: list[float] = []
+        at = base
+        for t, f in zip(texts, folded, strict=True):
+            got = parse_number(t)
+            index += [float(at), float(len(f)), float("nan") if got is None else got]
+            at += len(f)
+        off = gen.table(index)
+        cache[nids] = off
+        return off, nids
+
+
+def text_criterion(gen: Any, node: ir.Node, what: str) -> TextCriterion:
+    """The criterion ``node`` of COUNTIF/SUMIF/...IFS, text made per trial."""
+    return TextCriterion(gen, gen.recipe(node, coerce=False))
+
+
+def criterion_of_text(gen: Any, v: Val) -> TextCriterion:
+    """A criterion of text that varies per trial among known texts (against range cells
+    that vary), made once per cell."""
+    key = (id(gen.lines), v.v, v.e, v.dom)
+    cache = gen.__dict__.setdefault("_dcrit_of_text", {})
+    if key not in cache:
+        cache.clear()
+        cache[key] = TextCriterion(gen, gen.as_dyn(v, False))
+    return cache[key]
+
+
+def count_with_unread(gen: Any, ranges: list[ir.Area], crits: list[Any], counted: str) -> Val:
+    """COUNTIF/COUNTIFS's count with the empty cells past the read part of clipped ranges
+    (``A:A``), which the reference counts once where every criterion meets a blank cell in
+    every trial of its chunk (engine.functions.stats._conditional): each criterion must
+    meet a blank in every trial or in none, else the count is left to numpy."""
+    read = ranges[0].shape[0] * ranges[0].shape[1]
+    declared = ranges[0].declared_shape
+    unread = declared[0] * declared[1] - read
+    if unread <= 0:
+        return Val(counted, "0", KNUM, 0.0, float(read))
+    if any(a.declared_shape != declared for a in ranges):
+        raise NotFusable("COUNTIFS over ranges of different written sizes")
+    hits = [_criterion_blank_hit(gen, c) for c in crits]
+    if any(h is None for h in hits):
+        raise NotFusable("a criterion that varies per trial over a whole column, that meets "
+                         "an empty cell in some trials only")
+    if all(hits):
+        counted = gen.value(f"{counted} + {lit(float(unread))}")
+    return Val(counted, "0", KNUM, 0.0, float(read + unread))
+
+
+def _criterion_blank_hit(gen: Any, crit: Any) -> bool | None:
+    """Whether a criterion of the generator meets an empty cell in every trial (True), in
+    none (False), or in some only (None)."""
+    from ...functions._criteria import Criterion, match, parse, view
+    from ...values import blank
+
+    def hit(c: Criterion) -> bool:
+        return bool(match(c, view(blank()))[0])
+
+    if isinstance(crit, Criterion):
+        return hit(crit)
+    if isinstance(crit, TextCriterion):
+        return crit.blank_hit
+    name = type(crit).__name__
+    if name == "_VaryingNumber":   # "=" a number: never a blank
+        return False
+    if name == "DynCriterion":   # an operator and a number: "<>" alone meets blanks
+        if crit.op != 1:
+            return False
+        return True if crit.err == "0" else None
+    if isinstance(crit, Val) and crit.kind == KSTR and crit.dom is not None:
+        got = {hit(parse(gen.strings[k])) for k in crit.dom}
+        if crit.e != "0":
+            got.add(False)
+        return got.pop() if len(got) == 1 else None
+    return None
+
+
+def _blank_hit(d: Dyn, chars: frozenset[str], strings: list[str]) -> bool | None:
+    """Whether a criterion made per trial meets an empty cell in every trial (``"<>"&x``
+    of an x never empty, without errors), in none (no "<>", "=" or "" possible), or
+    neither known (None)."""
+    if not ("<" in chars and ">" in chars) and "=" not in chars \
+            and not _may_be_empty(d.r, strings):
+        return False
+    parts = list(d.r[1]) if d.r[0] == "cat" else [d.r]
+    first = parts[0]
+    if d.e == "0" and first[0] == "c" and first[1].startswith("<>") and (
+            len(first[1]) > 2 or (len(parts) > 1 and not _may_be_empty(("cat", tuple(parts[1:])),
+                                                                    strings))):
+        return True
+    return None
+
+
+def _lead_space(r: tuple, strings: list[str]) -> tuple[bool, bool]:
+    """Whether a recipe's text may start with white space (str.isspace, as numpy's strip
+    sees it), and whether it may be empty."""
+    tag = r[0]
+    if tag == "c":
+        return (r[1][:1].isspace(), not r[1])
+    if tag in ("n", "fmt"):
+        return (False, False)
+    if tag == "s":
+        return (any(strings[k][:1].isspace() for k in r[2]), any(not strings[k] for k in r[2]))
+    if tag == "cat":
+        lead = False
+        for part in r[1]:
+            sp, empty = _lead_space(part, strings)
+            lead = lead or sp
+            if not empty:
+                return (lead, False)
+        return (lead, True)
+    if tag == "if":
+        (s1, e1), (s2, e2) = _lead_space(r[2], strings), _lead_space(r[3], strings)
+        return (s1 or s2, e1 or e2)
+    if tag in ("case", "left"):
+        return (_lead_space(r[1], strings)[0], True)
+    chars = _chars(r, strings)
+    return (chars is None or any(ch.isspace() for ch in chars), True)
+
