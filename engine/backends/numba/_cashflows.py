@@ -34,21 +34,22 @@ class CashflowsMixin(ArgsMixin):
             raise NotFusable(f"{name} over cells whose type varies per trial")
         return vals
 
-    def fn_xnpv(self, node: ir.Call) -> Val:
-        """financial.xnpv: sum v / (1 + r) ^ ((d - d0) / 365) over the pairs whose value is
-        not text or empty; errors: the rate's, the dates', the values', then #NUM! for a
-        date before the first (or not a date) and for a rate <= 0."""
-        if len(node.args) != 3:
-            raise NotFusable("XNPV with a wrong number of arguments")
-        r = self.date_arg(node.args[0], None, True, dates=False)
-        values = self._flow_cells(node.args[1], "XNPV", mixed=True)
-        dnode = node.args[2]
+    def _dated_pairs(self, node: ir.Call, name: str
+                     ) -> tuple[list[Val], list[Val], str, list[Val]] | None:
+        """financial._dated for XNPV and XIRR (values node.args[0 if XIRR else 1], dates the
+        next argument): the values and the truncated dates of the pairs whose value is not
+        text or empty, the condition of a date before the first or not a date, and the
+        dates' and values' errors as Vals for :meth:`result`; None where the counts differ
+        or no pair is left (#NUM!)."""
+        k = 0 if name == "XIRR" else 1
+        values = self._flow_cells(node.args[k], name, mixed=True)
+        dnode = node.args[k + 1]
         if not isinstance(dnode, ir.Ref | ir.Area):
-            raise NotFusable("XNPV of dates that are not a range")
+            raise NotFusable(f"{name} of dates that are not a range")
         dcells = [dnode] if isinstance(dnode, ir.Ref) else \
             [ir.Ref(c) for c in self.area_cells(dnode)]
         if len(dcells) != len(values):
-            return self.result("0.0", [r], [("True", NUM)], (0.0, 0.0))
+            return None
         xs, ds = [], []
         for v, dn in zip(values, dcells, strict=True):
             if v.kind in (KSTR, KBLANK) and v.e == "0":
@@ -57,17 +58,30 @@ class CashflowsMixin(ArgsMixin):
             d = self.date_arg(dn, None, True)
             ds.append(Val(self.value(f"np.trunc({d.v})"), d.e, KNUM, d.lo, d.hi))
         if not xs:
-            return self.result("0.0", [r], [("True", NUM)], (0.0, 0.0))
+            return None
         d0 = ds[0].v
         bad = " | ".join(f"({d.v} < {d0}) | ({d.v} < 0.0) | ({d.v} > 2958465.0)" for d in ds)
+        errs = [Val("", self.err(self.chain([d.e for d in ds])), KNUM),
+                Val("", self.err(self.chain([x.e for x in xs])), KNUM)]
+        return xs, ds, bad, errs
+
+    def fn_xnpv(self, node: ir.Call) -> Val:
+        """financial.xnpv: sum v / (1 + r) ^ ((d - d0) / 365) over the pairs whose value is
+        neither text nor empty; errors: the rate's, the dates', the values', then #NUM! for a
+        date before the first (or not a date) and for a rate <= 0."""
+        if len(node.args) != 3:
+            raise NotFusable("XNPV with a wrong number of arguments")
+        r = self.date_arg(node.args[0], None, True, dates=False)
+        pairs = self._dated_pairs(node, "XNPV")
+        if pairs is None:
+            return self.result("0.0", [r], [("True", NUM)], (0.0, 0.0))
+        xs, ds, bad, errs = pairs
+        d0 = ds[0].v
         f = self.value(f"1.0 + {r.v}")
         acc = "0.0"
         for x, d in zip(xs, ds, strict=True):
             acc = self.value(f"{acc} + {x.v} * np.power({f}, -(({d.v} - {d0}) / 365.0))")
-        e_dates = self.err(self.chain([d.e for d in ds]))
-        e_values = self.err(self.chain([x.e for x in xs]))
-        return self.result(acc, [r, Val("", e_dates, KNUM), Val("", e_values, KNUM)],
-                           [(bad, NUM), (f"({r.v} <= 0.0)", NUM)])
+        return self.result(acc, [r, *errs], [(bad, NUM), (f"({r.v} <= 0.0)", NUM)])
 
     def fn_xirr(self, node: ir.Call) -> Val:
         """financial.xirr: the rate where the XNPV of the pairs (those whose value is not
@@ -77,29 +91,15 @@ class CashflowsMixin(ArgsMixin):
         does not converge."""
         if not 2 <= len(node.args) <= 3:
             raise NotFusable("XIRR with a wrong number of arguments")
-        values = self._flow_cells(node.args[0], "XIRR", mixed=True)
-        dnode = node.args[1]
-        if not isinstance(dnode, ir.Ref | ir.Area):
-            raise NotFusable("XIRR of dates that are not a range")
-        dcells = [dnode] if isinstance(dnode, ir.Ref) else \
-            [ir.Ref(c) for c in self.area_cells(dnode)]
         g = self.date_arg(node.args[2] if len(node.args) > 2 else None, 0.1, True)
-        if len(dcells) != len(values):
+        pairs = self._dated_pairs(node, "XIRR")
+        if pairs is None:
             return self.result("0.0", [g], [("True", NUM)], (0.0, 0.0))
-        xs, ds = [], []
-        for v, dn in zip(values, dcells, strict=True):
-            if v.kind in (KSTR, KBLANK) and v.e == "0":
-                continue
-            xs.append(self.date_value(v, True, dates=False))
-            d = self.date_arg(dn, None, True)
-            ds.append(Val(self.value(f"np.trunc({d.v})"), d.e, KNUM, d.lo, d.hi))
-        if not xs:
-            return self.result("0.0", [g], [("True", NUM)], (0.0, 0.0))
+        xs, ds, bad, errs = pairs
         if len(xs) > 128:
             raise NotFusable("XIRR of more than 128 flows")
         m = len(xs)
         d0 = ds[0].v
-        bad = " | ".join(f"({d.v} < {d0}) | ({d.v} < 0.0) | ({d.v} > 2958465.0)" for d in ds)
         buf = self.scratch(4 * m)
         for j, (x, d) in enumerate(zip(xs, ds, strict=True)):
             self.lines.append(f"{buf}[{j}] = {x.v}")
@@ -107,10 +107,7 @@ class CashflowsMixin(ArgsMixin):
         out = self.value(f"mt_xirr({buf}, {m}, {g.v})")
         r = self.value(f"{out}[0]")
         ok = self.value(f"{out}[1]")
-        e_dates = self.err(self.chain([d.e for d in ds]))
-        e_values = self.err(self.chain([x.e for x in xs]))
-        return self.result(r, [g, Val("", e_dates, KNUM), Val("", e_values, KNUM)],
-                           [(bad, NUM), (f"({ok} == 0.0)", NUM)])
+        return self.result(r, [g, *errs], [(bad, NUM), (f"({ok} == 0.0)", NUM)])
 
     def irr_mixed(self, cells: list[Val], guess: Val) -> Val:
         """financial._irr over cells some of whose kind varies per trial: the numbers with
