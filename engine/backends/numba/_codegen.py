@@ -644,7 +644,8 @@ class Generator(MatricesMixin, FunctionsMixin, TextMixin, MixedMixin, Conditiona
         rest: list[CellRef] = []
         reasons: dict[CellRef, str] = {}
         rest_set: set[CellRef] = set()
-        budget = LineBudget()   # the lines the kernel will have (a family's once)
+        # the lines the kernel will have (a family's once; shared scratch arrays are operands)
+        budget = LineBudget(lambda z: self.scratches[z] if z in self.shared_scratch else None)
         self.find_group()
         # a cell reading (OFFSET, INDIRECT) a cell later in the order waits for it
         self.done = done = set()
@@ -680,6 +681,7 @@ class Generator(MatricesMixin, FunctionsMixin, TextMixin, MixedMixin, Conditiona
                       budget: LineBudget) -> None:
         """Cell ``c`` fused (its lines appended) or left to numpy (with the reason); NotYet
         where it reads a cell of the slice not generated yet."""
+        self.line_budget = budget   # which cells loop: long ranges of them (_gather)
         if c in self.group:   # drawn with its group before the cells: no lines of its own
             cell_lines.append([])
             fused.append(c)
@@ -892,7 +894,8 @@ class Generator(MatricesMixin, FunctionsMixin, TextMixin, MixedMixin, Conditiona
             shared_row[name] = ur_rows
             ur_rows += self.scratches[name]
         # the order of the cells: a cell number (its lines) or a family (one loop)
-        units, _ = find_families(cell_lines, cells=fused)
+        units, _ = find_families(cell_lines, cells=fused, scratch={
+            z: (row, self.scratches[z]) for z, row in shared_row.items()})
         family_of: dict[int, int] = {}
         for u, unit in enumerate(units):
             if isinstance(unit, (Family, Chain)):   # a chain: a schedule's rows, one loop

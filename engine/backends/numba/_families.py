@@ -12,8 +12,15 @@ per-trial slots of ``sv``/``se``.  The lines are compiled once per family, whate
 
 Only lines are compared: a family's members got the same code from the generator (same
 kinds, same interval checks, same literals), so the loop computes exactly what their
-straight-line code would.  Cells with scratch arrays, or lines that are not plain
-statements, stay straight-line code.
+straight-line code would.  Lines that are not plain statements stay straight-line code.
+
+Scratch arrays shared between cells (rows of the per-block ``ur`` array: a running total's
+sum and first error, a long range gathered once; :mod:`._gather`) are operands too, of kind
+``z``: a member's gather-table entry is the array's first row of ``ur``, and its lines read
+and write ``ur[row + j, b]`` (a whole array: the view ``ur[row:row + size, b]``), which is
+what its straight-line code reads and writes through its view.  ``SUM($G$18:$G41)`` copied
+down (the sum of the row above plus one term) is then a row of a schedule's loop.  A cell's
+own scratch (allocated per segment) keeps it straight-line code.
 """
 
 from __future__ import annotations
@@ -21,10 +28,10 @@ from __future__ import annotations
 import collections
 import heapq
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from ._gather import loop_fills
+from ._gather import fill_savings, loop_fills
 
 FAMILY_MIN = 4   # a shape shared by fewer cells (of one level) stays straight-line code
 # below this many lines the kernel is all straight-line code: it compiles in seconds anyway,
@@ -36,15 +43,22 @@ FAMILY_FROM_LINES = 1_500
 # scratch arrays z; and a RAND row's uniform ``ur[<row>, b]``
 _TOKEN = re.compile(r"\bur\[(\d+), b\]|\b([kqxvwytfz])(\d+)\b")
 _ASSIGN = re.compile(r"^([tfvwy]\d+) = ")
-_OPERAND_KINDS = "xvwykqu"
+_OPERAND_KINDS = "xvwykquz"
+_SCRATCH_STORE = re.compile(r"^z\d+\[\d+\] = ")   # an element of a shared scratch set
+_ELEMENT = re.compile(r"\[(\d+)\]")
+_SCRATCH_USE = re.compile(r"\bP(\d+)\[(?:(\d+)|:(\d+))\]")
+SCRATCH_LOOPS = True   # shared scratch arrays as operands (False: such cells straight-line)
+ScratchSize = Callable[[str], "int | None"]   # a shared scratch array's size; None: not one
 
 
 @dataclass
 class Shape:
     """One cell's lines with names abstracted: ``text`` (own value V/W/Y, temporaries
-    T<n>, operands P<n>), ``kinds`` (per operand: x input, v/w/y another cell's value,
-    error or tag, k/q a constant's value or error, u a uniform row) and ``ids`` (per
-    operand: the input row, cell number, constant index or uniform row)."""
+    T<n>, operands P<n>: a shared scratch array's as ``P<n>[j]`` per element, ``P<n>[:size]``
+    whole), ``kinds`` (per operand: x input, v/w/y another cell's value, error or tag, k/q a
+    constant's value or error, u a uniform row, z a shared scratch array) and ``ids`` (per
+    operand: the input row, cell number, constant index, uniform row or scratch number; in
+    a :class:`Family` the scratch's first row of ``ur``)."""
 
     text: str
     kinds: tuple[str, ...]
@@ -58,10 +72,11 @@ class Shape:
         return self.text, self.kinds, self.has_error, self.has_tag
 
 
-def shape_of(k: int, lines: list[str]) -> Shape | None:
+def shape_of(k: int, lines: list[str], scratch: ScratchSize | None = None) -> Shape | None:
     """The shape of cell ``k`` from its generated lines, or None where it cannot be looped
-    (no lines, scratch arrays, a statement that is not one line, a temporary it does not
-    define)."""
+    (no lines, a statement that is not one line, a temporary it does not define, a scratch
+    array that ``scratch`` (name -> size) does not call shared, or read other than by a
+    constant element or whole)."""
     body = [line for line in lines if not line.startswith("#")]
     if not body or any(line.rstrip().endswith(":") or "irr" in line for line in body):
         return None
@@ -69,7 +84,9 @@ def shape_of(k: int, lines: list[str]) -> Shape | None:
     for line in body:
         m = _ASSIGN.match(line)
         if m is None:
-            return None
+            if scratch is None or not SCRATCH_LOOPS or not _SCRATCH_STORE.match(line):
+                return None
+            continue
         defined.add(m.group(1))
     own = {f"v{k}": "V", f"w{k}": "W", f"y{k}": "Y"}
     if "v" + str(k) not in defined:
@@ -92,12 +109,21 @@ def shape_of(k: int, lines: list[str]) -> Shape | None:
                 if token not in defined:
                     bad = True
                 return temps.setdefault(token, f"T{len(temps)}")
-            if kind == "z" or token in defined:
+            if token in defined or (kind == "z" and (scratch is None or not SCRATCH_LOOPS)):
                 bad = True
                 return token
             key = (kind, n)
             if kind in "vwy":
                 reads.add(n)
+            elif kind == "z":
+                size = scratch(token)       # type: ignore[misc]
+                if size is None or (m.string.startswith("[", m.end())
+                                    and _ELEMENT.match(m.string, m.end()) is None):
+                    bad = True              # its own scratch, or an element named per trial
+                    return token
+                name_ = operands.setdefault(key, f"P{len(operands)}")
+                # one element: its index stays in the text; the whole array: its size too
+                return name_ if _ELEMENT.match(m.string, m.end()) else f"{name_}[:{size}]"
         return operands.setdefault(key, f"P{len(operands)}")
 
     text = "\n".join(_TOKEN.sub(name, line) for line in body)
@@ -160,7 +186,8 @@ class LineBudget:
     read, operand by operand, the same shapes at the same distance in their order, one of
     them at least a cell of such a shape (what :func:`find_chains` loops)."""
 
-    def __init__(self) -> None:
+    def __init__(self, scratch: ScratchSize | None = None) -> None:
+        self.scratch = scratch    # the shared scratch arrays' sizes (see :func:`shape_of`)
         self.lines = 0
         self._level: dict[int, int] = {}
         self._seen: dict[tuple, int] = {}
@@ -169,11 +196,12 @@ class LineBudget:
         self._members: dict[tuple, list[int]] = {}      # lane -> its cells, in order
         self._pos: dict[tuple, tuple[tuple, int]] = {}  # (lane kind, cell) -> (lane, index)
         self._run: dict[tuple, tuple[tuple, int]] = {}  # lane -> (reads, members)
+        self._chain_cells: set[int] = set()   # cells in a schedule's rows (looped)
 
     def _key(self, k: int, lines: list[str]) -> tuple | None:
         if self._last is not None and self._last[0] == k and self._last[1] is lines:
             return self._last[2]
-        shape = shape_of(k, lines)
+        shape = shape_of(k, lines, self.scratch)
         reads = shape.reads if shape is not None else _reads(k, lines)
         self._level[k] = 1 + max((self._level.get(d, 0) for d in reads), default=-1)
         key = None if shape is None else (self._level[k], shape.key)
@@ -218,7 +246,16 @@ class LineBudget:
         if key is not None and (self._seen.get(key, 0) + 1 >= FAMILY_MIN
                                 or self._chained(k, cell)):
             return 0
-        return len(lines)
+        return len(lines) - fill_savings(lines, self.looped)   # copies of them: loops
+
+    def looped(self, k: int) -> bool:
+        """Whether cell ``k`` (counted in) is, as far as the cells so far tell, a member of a
+        family or of a schedule's rows: its value is read from its slot by loops."""
+        shape = self._shape.get(k)
+        if shape is None or k not in self._level:
+            return False
+        return k in self._chain_cells or \
+            self._seen.get((self._level[k], shape.key), 0) >= FAMILY_MIN
 
     def add(self, k: int, lines: list[str], cell: tuple | None = None) -> None:
         """Count cell ``k`` in."""
@@ -229,6 +266,9 @@ class LineBudget:
             for lane in self._lanes(k, cell):
                 sig = self._chain_sig(k, lane)
                 run = self._run.get(lane)
+                if any(sig) and run is not None and run[0] == sig and run[1] + 1 >= FAMILY_MIN:
+                    self._chain_cells.update(self._members.get(lane, [])[1 - FAMILY_MIN:])
+                    self._chain_cells.add(k)   # a schedule's rows (see _chained)
                 self._run[lane] = (sig, run[1] + 1 if run is not None and run[0] == sig
                                    else 1)
                 members = self._members.setdefault(lane, [])
@@ -237,18 +277,38 @@ class LineBudget:
 
 
 def find_families(cell_lines: list[list[str]], min_size: int = FAMILY_MIN,
-                  cells: Sequence[tuple] | None = None
+                  cells: Sequence[tuple] | None = None,
+                  scratch: Mapping[str, tuple[int, int]] | None = None
                   ) -> tuple[list[int | Family | Chain], int]:
     """The cells in an order to emit them: each either a cell number (straight-line code), a
     :class:`Family` or a :class:`Chain`; and the number of families and chains.  Without
     them (or below :data:`FAMILY_FROM_LINES` lines in all), the original order.  ``cells``:
-    each cell's (sheet, row, column), for :func:`find_chains`."""
+    each cell's (sheet, row, column), for :func:`find_chains`; ``scratch``: the shared
+    scratch arrays (name -> its first row of ``ur``, its size), operands of loops (else
+    cells using them stay straight-line code)."""
+    units, count = _find_units(cell_lines, min_size, cells, scratch)
+    if scratch:
+        for u in units:
+            for f in (u.families if isinstance(u, Chain) else
+                      [u] if isinstance(u, Family) else []):
+                f.ids = [tuple(scratch[f"z{n}"][0] if kind == "z" else n
+                               for kind, n in zip(f.shape.kinds, ids, strict=True))
+                         for ids in f.ids]
+    return units, count
+
+
+def _find_units(cell_lines: list[list[str]], min_size: int, cells: Sequence[tuple] | None,
+                scratch: Mapping[str, tuple[int, int]] | None
+                ) -> tuple[list[int | Family | Chain], int]:
+    """:func:`find_families`, the scratch arrays of its loops named by number."""
     if sum(len(lines) for lines in cell_lines) < FAMILY_FROM_LINES:
         return list(range(len(cell_lines))), 0
+    size = None if scratch is None else (
+        lambda name: scratch[name][1] if name in scratch else None)
     shapes: dict[int, Shape | None] = {}
     reads: dict[int, frozenset[int]] = {}
     for k, lines in enumerate(cell_lines):
-        s = shapes[k] = shape_of(k, lines) if lines else None
+        s = shapes[k] = shape_of(k, lines, size) if lines else None
         reads[k] = s.reads if s is not None else _reads(k, lines)
     order = list(range(len(cell_lines)))
     level = levels(reads, order)
@@ -488,14 +548,24 @@ def _member_lines(s: Shape, p: str, base: int, row: str) -> list[str]:
     in its slot of ``sv``/``se``; ``p`` prefixes its names."""
     width = len(s.kinds) + 1
     load = {"x": "out_in[{}, i]", "v": "sv[b, {}]", "w": "int(se[b, {}]) & 15",
-            "y": "float(int(se[b, {}]) >> 4)", "k": "kv[{}]", "q": "ke[{}]", "u": "ur[{}, b]"}
+            "y": "float(int(se[b, {}]) >> 4)", "k": "kv[{}]", "q": "ke[{}]", "u": "ur[{}, b]",
+            "z": "{}"}   # a shared scratch: its first row of ur
     lines = [f"{p}j = {base} + {row} * {width}"]
     for j, kind in enumerate(s.kinds):
         lines.append(f"{p}p{j} = " + load[kind].format(f"gi[{p}j + {j}]"))
     names = {"V": f"{p}v", "W": f"{p}w", "Y": f"{p}y"}
+
+    def element(m: re.Match) -> str:
+        j = int(m.group(1))
+        if s.kinds[j] != "z":
+            return m.group(0)
+        if m.group(2) is not None:
+            return f"ur[{p}p{j} + {m.group(2)}, b]"
+        return f"ur[{p}p{j}:{p}p{j} + {m.group(3)}, b]"
+
     body = re.sub(r"\b([VWY])\b|\b([TP])(\d+)\b",
                   lambda m: names[m.group(1)] if m.group(1) else
-                  f"{p}{m.group(2).lower()}{m.group(3)}", s.text)
+                  f"{p}{m.group(2).lower()}{m.group(3)}", _SCRATCH_USE.sub(element, s.text))
     lines += body.split("\n")
     dst = f"gi[{p}j + {width - 1}]"
     lines.append(f"sv[b, {dst}] = {p}v")
