@@ -622,6 +622,10 @@ class DynamicTextMixin:
             e = self.err(self.chain([d.e, *ea[:1], *en[:1]], [*ea[1:], *en[1:]]))
             return Dyn(("mid", d.r, a, n), e, min(d.bound, hi))
         if name == "TEXT":
+            if len(args) == 2 and not self.is_constant(args[1]):   # its format varies
+                from ._dtext_args import text_of_formats
+
+                return text_of_formats(self, args)
             return self._text_fixed(args)
         if name == "SUBSTITUTE":
             if not 3 <= len(args) <= 4:

@@ -1,0 +1,73 @@
+"""Text functions of text made per trial whose other arguments vary per trial
+(engine/backends/numba/_dtext_args.py), in the fused numba kernel and in the CUDA kernel's
+host build, against the numpy reference: TEXT of a format chosen per trial among known
+texts (``TEXT(x, IF(x>3,"0.0","0%"))``, date formats, General, a format that is an error in
+some trials).  Before _dtext_args these cells were left to numpy ("TEXT of a number that
+varies per trial").  The texts are checked through LEN, VALUE and CODE(MID(...)).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+pytest.importorskip("numba")
+
+from engine.backends.numba import NumbaBackend, fused_report  # noqa: E402
+from engine.backends.numpy import NumpyBackend  # noqa: E402
+from engine.model import Model  # noqa: E402
+from tests.test_backend_cupy import CXX, HostCudaBackend  # noqa: E402
+from tests.test_backend_numba import assert_same, job_for, run, tri  # noqa: E402
+
+TRIALS = 1_000
+INPUTS = [tri("Sheet1!B1", 1.0, 3.0, 10.0)]
+FORMATS = {
+    "A1": '=TEXT(B1,IF(B1>3,"0.0","0%"))',
+    "A2": '=TEXT(B1*1000,IF(B1>3,"yyyy-mm-dd","dd/mm/yy"))',
+    "A3": '=TEXT(B1*123.456,CHOOSE(ROUND(B1/3,0)+1,"General","#,##0.00","0.00E+00","$0"))',
+    "A4": '=TEXT(B1,CHOOSE(IF(B1>9,0,1),"0.000"))',   # the format's #VALUE! in some trials
+}
+CELLS = {
+    **FORMATS,
+    **{f"L{k[1:]}": f"=LEN({k})" for k in FORMATS},
+    **{f"C{j + 1}": f"=CODE(MID(A{1 + j % 4},{1 + j // 4},1))" for j in range(8)},
+    "V1": "=VALUE(A1)", "V2": "=VALUE(A3)",
+}
+OUTPUTS = [k for k in CELLS if k[0] in "LCV"] + list(FORMATS)
+
+
+def _job(skip: str = ""):
+    cells = {k: v for k, v in CELLS.items()
+             if not any(w in v or w == k or f"({w}" in v for w in skip.split())}
+    model = Model.from_cells({f"Sheet1!{k}": v for k, v in cells.items()})
+    outputs = [o for o in OUTPUTS if o in cells]
+    return job_for(model, INPUTS, [f"Sheet1!{o}" for o in outputs], trials=TRIALS), model
+
+
+@pytest.mark.slow   # ~20 s of compile; the CUDA host build below runs in the default set
+def test_text_of_a_format_chosen_per_trial_is_fused_and_numpy_s(tmp_path):
+    job, model = _job("A2 VALUE")   # dates, VALUE: in the CUDA host build (quicker)
+    assert fused_report(job) == {}           # before: "TEXT of a number that varies"
+    be = NumbaBackend(kernel_dir=tmp_path / "kernels")
+    try:
+        got = run(be, job, 300)
+        assert fused_report(job, be) == {}
+    finally:
+        be.close()
+    want = run(NumpyBackend(), job, TRIALS)
+    assert_same(job, got, want)
+    b1 = got[2][model.ref("Sheet1!B1")]
+    l1 = got[0][model.ref("Sheet1!L1")]
+    small = (b1 <= 3) & (b1 < 9.995)
+    np.testing.assert_array_equal(l1[small], [len(f"{round(x * 100)}%") for x in b1[small]])
+    assert (got[1][model.ref("Sheet1!L4")][b1 > 9] == 3).all()     # #VALUE! of the format
+    assert (got[1][model.ref("Sheet1!L4")][b1 <= 9] == 0).all()
+
+
+@pytest.mark.skipif(CXX is None, reason="no C++ compiler")
+def test_text_of_a_format_chosen_per_trial_in_the_cuda_host_build(tmp_path):
+    job, _ = _job()
+    host = HostCudaBackend(tmp_path)
+    assert host.cpu_reason(job) is None
+    assert not host.prepare(job).plan.rest
+    assert_same(job, run(host, job, 500), run(NumpyBackend(), job, TRIALS))
