@@ -120,15 +120,11 @@ def test_rate_and_calendar_functions_equal_numpy(backend, tmp_path):
     _check(backend, _book(tmp_path, MONEY, "money.xlsx"), MONEY)
 
 
-# COMBIN, COMBINA and MULTINOMIAL have no CUDA twin (scipy's binom and gammaln): CPU
-CUDA_LEFT_OUT = ("C5", "C6", "C7", "C12", "C16", "C20")
-
-
 @pytest.mark.skipif(CXX is None, reason="no C++ compiler")
 def test_cuda_twins_on_the_host_build_equal_numpy(tmp_path):
-    """engine/backends/cupy/_rt_math.py: the generated CUDA source of both workbooks (less
-    COMBIN, COMBINA, MULTINOMIAL) translates, and its host build equals numpy."""
-    cells = {k: v for k, v in MATH.items() if k not in CUDA_LEFT_OUT}
+    """engine/backends/cupy/_rt_math.py: the generated CUDA source of both workbooks
+    translates, and its host build equals numpy."""
+    cells = dict(MATH)
     cells.update({("G" + k[1:] if k[0] == "B" else "H" + k[1:] if k[0] == "D" else
                    "I" + k[1:] if k[0] == "C" else k): v.replace("C1:C", "I1:I")
                   if isinstance(v, str) else v for k, v in MONEY.items() if k[0] in "BCDJKLM"})
@@ -139,8 +135,35 @@ def test_cuda_twins_on_the_host_build_equal_numpy(tmp_path):
     host = HostCudaBackend(tmp_path)
     assert host.cpu_reason(job) is None
     source = HostCudaBackend.source_of(job)
-    for name in ("mt_fact(", "mt_weeknum(", "mt_datedif(", "mt_bitshift(", "mt_lcm(", "mt_xirr("):
+    for name in ("mt_fact(", "mt_weeknum(", "mt_datedif(", "mt_bitshift(", "mt_lcm(", "mt_xirr(",
+                 "mt_combin(", "mt_combina(", "mt_gammaln("):
         assert name in source.split("MC_HD void mc_trial", 1)[1], name
+    assert_same(job, run(host, job, 400), run(NumpyBackend(), job, 400))
+
+
+# scipy's binom and gammaln on every branch whole numbers reach: up to 19 factors, 20 and
+# more below 171.6 items (the factorial table), above (gammaln differences, which scipy
+# rounds up to 1e-9 relative off at a million items: the twin must round the same), the
+# asymptotic log-beta (a > 1e6 b) and n >= 1e10 k; MULTINOMIAL of large counts
+MANY_ITEMS = {
+    "B1": "=COMBIN(A2*25000+1E6,A1)", "B2": "=COMBIN(A2*25000+1E6,A1+20)",
+    "B3": "=COMBIN(A2*3+40,A2+18)", "B4": "=COMBIN(A2*20+200,A2*3)",
+    "B5": "=COMBIN(A2*10+1E8,25)", "B6": "=COMBIN(A2*1E10+3E11,21)",
+    "B7": "=COMBINA(A2*25000+1E6,A1+20)", "B8": "=COMBINA(A2+1,A1*3)",
+    "B9": "=MULTINOMIAL(A2*25000+1E6,A1+20,3)", "B10": "=MULTINOMIAL(ROUND(A2*10,0),40,A1+7)",
+    "B11": "=MULTINOMIAL(A2*2E4+5E5,2,ROUND(A1,0)+3)",
+}
+
+
+@pytest.mark.skipif(CXX is None, reason="no C++ compiler")
+def test_cuda_combinations_of_many_items_equal_numpy(tmp_path):
+    """COMBIN, COMBINA and MULTINOMIAL of up to 1e11 items: the host build of the CUDA twins
+    gives numpy's numbers (scipy's roundings included) to 1e-12."""
+    model = _book(tmp_path, MANY_ITEMS, "many.xlsx")
+    job = job_for(model, INPUTS, [f"Sheet1!{k}" for k in MANY_ITEMS], trials=400)
+    assert fused_report(job) == {}
+    host = HostCudaBackend(tmp_path)
+    assert host.cpu_reason(job) is None
     assert_same(job, run(host, job, 400), run(NumpyBackend(), job, 400))
 
 
