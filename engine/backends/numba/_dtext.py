@@ -586,7 +586,14 @@ class DynamicTextMixin:
         if name in ("FIXED", "DOLLAR"):
             return self._fixed_dollar(args, name == "DOLLAR")
         if name in ("TEXTBEFORE", "TEXTAFTER"):
-            return self._before_after(args, name == "TEXTAFTER")
+            mark = len(self.lines)
+            try:
+                return self._before_after(args, name == "TEXTAFTER")
+            except NotFusable:   # its other arguments, varying: _dtext_args
+                del self.lines[mark:]
+                from ._dtext_args import before_after
+
+                return before_after(self, args, name == "TEXTAFTER")
         if name == "CONCAT":   # every value of its ranges, in order
             if not args:
                 raise NotFusable("CONCAT without arguments")

@@ -19,6 +19,8 @@ from numba import njit
 from ._dcriteria_rt import KERNEL_NAMES as DCRITERIA_NAMES
 from ._dcriteria_rt import dcrit_cell, dcrit_id, dcrit_kind, dcrit_rest  # noqa: F401
 from ._decimal import digits15, general_value, write_general
+from ._dtext_args_rt import KERNEL_NAMES as DTEXT_ARGS_NAMES
+from ._dtext_args_rt import dsplit  # noqa: F401
 from ._rt import excel_round
 
 _jit = njit(nogil=True, cache=True, error_model="numpy")
@@ -29,7 +31,7 @@ KERNEL_NAMES = ("dput_num", "dput_tab", "dput_id", "dcase", "dtrim", "dleft", "d
 # the id of a key made per trial (exact-match lookups of it); its CUDA twin is in
 # cupy/_rt_dtext.py's DTEXT_READ_RUNTIME (VALUE of such text is _rt_dvalue.dnum); criteria
 # made per trial (COUNTIF(r, B1&"*")): ._dcriteria_rt, twin cupy/_rt_dcriteria.py
-READ_NAMES = ("dintern", *DCRITERIA_NAMES)
+READ_NAMES = ("dintern", *DCRITERIA_NAMES, *DTEXT_ARGS_NAMES)   # ._dtext_args_rt: TEXTBEFORE
 
 
 @_jit
