@@ -1162,6 +1162,10 @@ def runtime_version() -> str:
     from . import _rt_dvalue  # text made per trial read as a number
 
     h.update(Path(str(_rt_dvalue.__file__)).read_bytes())
+    from . import _dcriteria_rt, _dtext_args_rt  # criteria, TEXTBEFORE/AFTER (via _dtext_rt)
+
+    for mod in (_dcriteria_rt, _dtext_args_rt):
+        h.update(Path(str(mod.__file__)).read_bytes())
     from . import _rt_securities  # PRICE, YIELD, COUP... (_securities)
 
     h.update(Path(str(_rt_securities.__file__)).read_bytes())
