@@ -89,6 +89,7 @@ from ._rt_math import KERNEL_NAMES as RT_MATH
 from ._rt_matrices import KERNEL_NAMES as RT_MATRICES
 from ._rt_securities import KERNEL_NAMES as RT_SECURITIES
 from ._securities import SecuritiesMixin
+from ._shared_lines import SharedLinesMixin
 from ._text import ENUMERATED, TextMixin
 from ._values import (
     BLANK,
@@ -172,8 +173,8 @@ _OPCMP = {"=": operator.eq, "<>": operator.ne, "<": operator.lt, "<=": operator.
           ">": operator.gt, ">=": operator.ge}
 
 
-class Generator(MatricesMixin, FunctionsMixin, TextMixin, MixedMixin, ConditionalsMixin, FitsMixin,
-                DynArraysMixin, OffsetMixin, IndirectMixin, DatabaseMixin,
+class Generator(SharedLinesMixin, MatricesMixin, FunctionsMixin, TextMixin, MixedMixin,
+                ConditionalsMixin, FitsMixin, DynArraysMixin, OffsetMixin, IndirectMixin, DatabaseMixin,
                 SecuritiesMixin):
     """Generates the kernel of one program.  ``samplers`` says how each input is drawn."""
 

@@ -1,0 +1,111 @@
+"""Lookups into whole columns of a table copied down its rows (engine.backends.numba.
+_shared_lines): ``=INDEX($E$5:$E$44, MATCH(A5, $A$5:$A$44, 0))`` in every row, as a pump
+sizing workbook has it over 2,000 rows.  The lookup vector and the result column are written
+once per trial and shared by every row (they were written again in every cell: lines grew
+with the square of the rows, and such a workbook ended "the kernel would be too large"); runs
+of one constant (the table's empty rows) are slice assignments.  numba equals numpy, and the
+CUDA twin (built for the host with g++) too."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("numba")
+openpyxl = pytest.importorskip("openpyxl")
+
+from engine.backends.numba import NumbaBackend, _codegen, _shared_lines  # noqa: E402
+from engine.backends.numpy import NumpyBackend  # noqa: E402
+from engine.model import Model  # noqa: E402
+from tests.test_backend_numba import assert_same, job_for, run, tri  # noqa: E402
+
+TOP, ROWS, FILLED = 5, 40, 4
+LAST = TOP + ROWS - 1
+
+
+def table_book(path) -> None:
+    """Segment ids in C (inputs in the first rows, empty below), a velocity per row, and
+    per row the velocity of its segment looked up over the whole column (INDEX/MATCH and
+    VLOOKUP), a text regime, and a total."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Loops"
+    ws["B1"] = 784.8
+    for r in range(TOP, LAST + 1):
+        if r < TOP + FILLED:
+            ws[f"C{r}"] = float(r - TOP + 1)
+        ws[f"A{r}"] = f'=IF(C{r}="","",C{r})'
+        ws[f"B{r}"] = f'=IF(A{r}="","",A{r})'
+        ws[f"E{r}"] = f'=IF(C{r}="","",$B$1/C{r})'
+        ws[f"F{r}"] = f'=IF(E{r}="","",IF(E{r}>300,"TURBULENT","LAMINAR"))'
+        ws[f"G{r}"] = (f'=IF(A{r}="","",INDEX($E${TOP}:$E${LAST},'
+                       f'MATCH(A{r},$A${TOP}:$A${LAST},0))^2/2)')
+        ws[f"H{r}"] = f'=IF(A{r}="","",VLOOKUP(A{r},$B${TOP}:$F${LAST},5,FALSE))'
+    ws["J1"] = f"=SUM(G{TOP}:G{LAST})"
+    wb.save(path)
+
+
+def table_job(tmp_path, trials: int = 300):
+    path = tmp_path / "table.xlsx"
+    table_book(path)
+    model = Model.open(path)
+    inputs = [tri("Loops!B1", 600.0, 784.8, 900.0)]
+    # segment ids that round-trip in some trials only: MATCH finds the row or an earlier one
+    inputs += [tri(f"Loops!C{TOP + j}", j + 0.5, j + 1.0, j + 1.5) for j in range(FILLED)]
+    outputs = ["Loops!J1"] + [f"Loops!{c}{r}" for r in (TOP, TOP + 2, TOP + FILLED, LAST)
+                              for c in "GH"]
+    return job_for(model, inputs, outputs, trials=trials)
+
+
+def test_lookups_over_whole_columns_are_written_once(tmp_path, monkeypatch):
+    job = table_job(tmp_path)
+    be = NumbaBackend(kernel_dir=tmp_path / "kernels")
+    try:
+        plan = be.prepare(job).plan
+        assert be.prepare(job).info.numpy_cells == 0, plan.reasons
+        lines = len(plan.source.splitlines())
+        # 40 rows x (2 + 3 lines per element of a 40-cell column) x 2 lookups were ~16,000
+        assert lines < 2_500, lines
+        assert_same(job, run(be, job, 300), run(NumpyBackend(), job, 300))
+    finally:
+        be.close()
+    # the same workbook under a cap it was far over: every cell still fused
+    monkeypatch.setattr(_codegen, "MAX_KERNEL_LINES", 3_000)
+    assert not _codegen.generate(job.program, *_samplers(job)).rest
+
+
+def test_without_sharing_it_is_past_that_cap(tmp_path, monkeypatch):
+    """The regression this guards: each row writing the columns again."""
+    job = table_job(tmp_path)
+    monkeypatch.setattr(_codegen, "MAX_KERNEL_LINES", 3_000)
+    monkeypatch.setattr(_shared_lines, "SHARE_MIN", 10**9)
+    plan = _codegen.generate(job.program, *_samplers(job))
+    assert "the kernel would be too large" in plan.reasons.values()
+
+
+def test_compact_fills():
+    got = _shared_lines.compact_fills(["z1[0] = 0.0", "z2[0] = 1.0", "z1[1] = 0.0",
+                                       "t5 = v3 * 2.0", "z1[2] = t5", "z1[3] = 0.0",
+                                       "z1[4] = 0.0", "z2[1] = 1.0"])
+    assert got == ["z1[0:2] = 0.0", "z2[0:2] = 1.0", "z1[3:5] = 0.0", "t5 = v3 * 2.0",
+                   "z1[2] = t5"]
+    got = _shared_lines.compact_fills(["z1[0] = v3", "z2[0] = float(w3)", "t6 = v5 + 1.0",
+                                       "z1[1] = t6", "z2[1] = 0.0"])
+    assert got == ["z2[1] = 0.0", "t6 = v5 + 1.0", "z1[0] = v3", "z1[1] = t6",
+                   "z2[0] = float(w3)"]
+
+
+def test_cuda_twin_reads_the_shared_columns(tmp_path):
+    from tests.test_backend_cupy import CXX, HostCudaBackend
+
+    if CXX is None:
+        pytest.skip("no C++ compiler")
+    job = table_job(tmp_path, trials=200)
+    host = HostCudaBackend(tmp_path / "cuda")
+    assert host.cpu_reason(job) is None
+    assert_same(job, run(host, job, 200), run(NumpyBackend(), job, 200))
+
+
+def _samplers(job):
+    from engine.backends.numba._samplers import samplers_for
+
+    return samplers_for(job, False)
