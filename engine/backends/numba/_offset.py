@@ -325,6 +325,12 @@ class OffsetMixin:
             seen.add(id(new))
             self.array_ir.append(new)   # kept alive: constants are keyed by node id
             return self.expr(new)
+        if node.name == "SUMPRODUCT":   # a long window gathered per trial (_offset_window)
+            from ._offset_window import sumproduct_window
+
+            got = sumproduct_window(self, args)   # type: ignore[arg-type]
+            if got is not None:
+                return got
         if node.name == "SUMPRODUCT" and not _same_sizes(args):
             return self._sumproduct_beside_ranges(args, seen)
         virtual: dict[CellRef, Val] = {}
