@@ -206,8 +206,10 @@ class ArrayElements(FitLayout, ArrayCallRules):
         shape = self.shape(node)
         if shape is None:
             return self._single(node)
-        if isinstance(node, ir.Area):
-            return ir.Ref(node.cells()[r][c])
+        if isinstance(node, ir.Area):   # one cell (node.cells() built the whole grid per
+            from ...workbook import CellRef  # element: quadratic over long columns)
+
+            return ir.Ref(CellRef(node.sheet, node.r1 + r, node.c1 + c))
         if isinstance(node, ir.Array):
             return self._single(node.rows[r][c])
         if isinstance(node, ir.Unary):
