@@ -182,6 +182,10 @@ def expr(node: ast.expr) -> str:
         if isinstance(base, ast.Name) and _LOCAL.fullmatch(base.id) \
                 and isinstance(idx, ast.Constant) and isinstance(idx.value, int):
             return f"{base.id}[{idx.value}]"
+        if isinstance(base, ast.Name) and base.id[0] == "z" and _LOCAL.fullmatch(base.id) \
+                and isinstance(idx, ast.Call) and _func_name(idx.func) == "int" \
+                and len(idx.args) == 1:   # z[int(t)]: a shared line read at a position
+            return f"{base.id}[(long long)({expr(idx.args[0])})]"
         raise NotTranslatable("subscript")
     if isinstance(node, ast.BinOp):
         a, b = expr(node.left), expr(node.right)

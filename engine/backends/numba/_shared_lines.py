@@ -177,7 +177,9 @@ def _typed_key(cells: Sequence[Val], text: Any) -> tuple | None:
 
 
 def _float(e: str) -> str:
-    return f"float({e})" if not e.lstrip("(-").replace(".", "").isdigit() else lit(float(e))
+    """An error code (a name or a literal) as a float to store (``* 1.0``: the CUDA twin
+    translates no ``float()``)."""
+    return f"{e} * 1.0" if not e.lstrip("(-").replace(".", "").isdigit() else lit(float(e))
 
 
 __all__ = ["SHARE_MIN", "SharedLinesMixin", "compact_fills"]
