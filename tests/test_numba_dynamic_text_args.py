@@ -60,9 +60,8 @@ def _job(skip: str = ""):
     return job_for(model, INPUTS, [f"Sheet1!{o}" for o in outputs], trials=TRIALS), model
 
 
-@pytest.mark.slow   # ~20 s of compile; the CUDA host build below runs in the default set
 def test_text_of_a_format_chosen_per_trial_is_fused_and_numpy_s(tmp_path):
-    job, model = _job("A2 VALUE")   # dates, VALUE: in the CUDA host build (quicker)
+    job, model = _job("A2 A3 CODE VALUE")   # these: in the CUDA host build (quicker)
     assert fused_report(job) == {}           # before: "TEXT of a number that varies"
     be = NumbaBackend(kernel_dir=tmp_path / "kernels")
     try:

@@ -26,7 +26,8 @@ from ._values import KBLANK, KBOOL, KDYN, KNUM, KSTR, NotFusable, Val, lit
 if TYPE_CHECKING:
     from ... import ir
 
-__all__ = ["TextCriterion", "count_with_unread", "criterion_of_text", "text_criterion"]
+__all__ = ["TextCriterion", "constant_criterion", "count_with_unread", "criterion_of_text",
+           "text_criterion"]
 
 _OPERATORS = frozenset("<>=")
 
@@ -106,12 +107,51 @@ def text_criterion(gen: Any, node: ir.Node, what: str) -> TextCriterion:
 def criterion_of_text(gen: Any, v: Val) -> TextCriterion:
     """A criterion of text that varies per trial among known texts (against range cells
     that vary), made once per cell."""
-    key = (id(gen.lines), v.v, v.e, v.dom)
-    cache = gen.__dict__.setdefault("_dcrit_of_text", {})
+    key = (v.v, v.e, v.dom)
+    cache = _cell_cache(gen)
     if key not in cache:
-        cache.clear()
         cache[key] = TextCriterion(gen, gen.as_dyn(v, False))
     return cache[key]
+
+
+def _cell_cache(gen: Any) -> dict:
+    """Criteria written in the current cell's code (made again in the next cell)."""
+    state = gen.__dict__.setdefault("_dcrit_of_text", [None, {}])
+    if state[0] != id(gen.lines):
+        state[0], state[1] = id(gen.lines), {}
+    return state[1]
+
+
+def constant_criterion(gen: Any, crit: Any) -> TextCriterion:
+    """A criterion the same in every trial (parsed by ``_criteria.parse``), against range
+    cells of text made per trial: its text parsed in the kernel as any other (the text
+    ``_text.TextMixin._criterion`` kept), or a number, logical or error packed as
+    ``dcrit_kind`` packs them."""
+    from ._dcriteria_rt import BOOL, ERR, NUM
+
+    key = ("const", id(crit))
+    cache = _cell_cache(gen)
+    if key in cache:
+        return cache[key]
+    kept = gen.__dict__.get("_crit_text", {}).get(id(crit))
+    if kept is not None and kept[0] is crit:
+        text = kept[1]
+        if not text.isascii():
+            raise NotFusable("a criterion of text other than ASCII, against text made per "
+                             "trial")
+        got = TextCriterion(gen, Dyn(("c", text), "0", len(text)))
+    elif crit.kind in ("num", "bool", "err") and not hasattr(crit.op, "__len__"):
+        kind = {"num": NUM, "bool": BOOL, "err": ERR}[crit.kind]
+        val = int(crit.value) if crit.kind != "num" else 0
+        got = TextCriterion.__new__(TextCriterion)
+        z, a, _ = gen.write(Dyn(("c", ""), "0", 0))
+        got.z, got.p, got.b, got.e, got.wild, got.blank_hit = z, a, a, "0", False, None
+        got.x = lit(float(crit.value)) if crit.kind == "num" else "0.0"
+        got.k = lit(float(int(crit.op) + 8 * kind + 128 * val))
+    else:
+        raise NotFusable("a criterion against text made per trial")
+    cache[key] = got
+    return got
 
 
 def count_with_unread(gen: Any, ranges: list[ir.Area], crits: list[Any], counted: str) -> Val:

@@ -414,7 +414,15 @@ class TextMixin(DynamicTextMixin):
                            node.cell.col)
         if not isinstance(node, ir.Area):
             raise NotFusable(f"{what} over something other than a range")
-        return node, [self.operand(c) for row in node.cells() for c in row]
+        return node, [self._criteria_cell(c) for row in node.cells() for c in row]
+
+    def _criteria_cell(self, c: CellRef) -> Val:
+        """A range cell of criteria; a cell of text made per trial as its own value (its
+        recipe: matched in the buffer by _dcriteria)."""
+        got = self.cells.get(c)
+        if got is not None and got.kind == KDYN and c not in self.dyn_mixed:
+            return got
+        return self.operand(c)
 
     def _criterion(self, node: ir.Node | None, what: str) -> Any:
         from ...functions._criteria import parse
@@ -451,7 +459,11 @@ class TextMixin(DynamicTextMixin):
             if v.lo != v.hi or not v.e.isdigit():
                 raise NotFusable(f"{what} with an error criterion")
             return parse(ExcelError(_error_name(int(v.e))))
-        return parse(self.python_value(v))
+        x = self.python_value(v)
+        got = parse(x)
+        if isinstance(x, str):   # its text, for ranges of text made per trial: _dcriteria
+            self.__dict__.setdefault("_crit_text", {})[id(got)] = (got, x)
+        return got
 
     def match_mask(self, crit: Any, cell: Val) -> str:
         """Where ``cell`` meets the parsed criterion, per trial ("1.0"/"0.0" when fixed)."""
@@ -464,14 +476,19 @@ class TextMixin(DynamicTextMixin):
         if hasattr(crit, "dyn_mask"):   # made per trial (engineer H2's _dvalue.DynCriterion)
             return crit.dyn_mask(self, cell)
         if isinstance(crit, Val):   # a criterion that varies: a table of (criterion, cell)
-            if cell.e != "0" or not (cell.kind == KSTR or cell.lo == cell.hi
-                                     or cell.kind == KBLANK):   # parsed per trial: _dcriteria
+            if cell.kind == KDYN or cell.e != "0" or not (
+                    cell.kind == KSTR or cell.lo == cell.hi
+                    or cell.kind == KBLANK):   # parsed per trial: _dcriteria
                 from ._dcriteria import criterion_of_text
 
                 return criterion_of_text(self, crit).dyn_mask(self, cell)
             return self.tabulate(
                 [crit, cell], lambda a: boolean(bool(match(parse(a[0]), view(_vec(a[1])))[0])),
                 "a criterion").v
+        if cell.kind == KDYN:   # a range cell of text made per trial: _dcriteria
+            from ._dcriteria import constant_criterion
+
+            return constant_criterion(self, crit).dyn_mask(self, cell)
 
         def at(x: Vec) -> bool:
             return bool(match(crit, view(x))[0])
