@@ -235,6 +235,16 @@ class MomentsMixin(ArgsMixin):
 
     fn_mode = fn_mode_sngl
 
+    def fn_mode_mult(self, node: ir.Call) -> Val:
+        """moments.mode_mult as a cell's own formula (not an array formula): the value the
+        cell keeps is its first element, MODE.SNGL's (#N/A where no number repeats); its
+        other elements (as many as the chunk's most, per trial) are left to numpy."""
+        cell = self.model.workbook.cell(self.cell) if self.cell is not None else None
+        if cell is None or cell.array_ref or cell.array_anchor \
+                or node is not self.model.code(self.cell).node:
+            raise NotFusable("MODE.MULT other than as a cell's own formula")
+        return self.fn_mode_sngl(node)
+
     # ------------------------------------------------------------ paired sums, PROB
     def _pair_numbers(self, node: ir.Node | None, what: str) -> list[Val]:
         """regression.cells and .numbers: a range's cells row by row (a single cell one)."""
