@@ -66,7 +66,8 @@ _CMP = {"=": "==", "<>": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 _MAKERS = frozenset({"CONCAT", "CONCATENATE", "UPPER", "LOWER", "TRIM", "LEFT", "RIGHT",
                      "MID", "REPT", "IF", "SUBSTITUTE", "REPLACE", "TEXT", "LEFTB", "RIGHTB",
                      "MIDB", "REPLACEB", "T", "CLEAN", "ASC", "TEXTJOIN", "PROPER",
-                     "TEXTBEFORE", "TEXTAFTER", "FIXED", "DOLLAR", "VALUETOTEXT"})
+                     "TEXTBEFORE", "TEXTAFTER", "FIXED", "DOLLAR", "VALUETOTEXT",
+                     "HYPERLINK"})
 # the byte-counting functions are their character-counting twins (engine.functions.charcodes)
 _BYTES = {"LENB": "LEN", "LEFTB": "LEFT", "RIGHTB": "RIGHT", "MIDB": "MID", "FINDB": "FIND",
           "SEARCHB": "SEARCH", "REPLACEB": "REPLACE"}
@@ -579,6 +580,11 @@ class DynamicTextMixin:
         name, args = _BYTES.get(node.name, node.name), list(node.args)
         if name in ("T", "CLEAN", "ASC"):
             return self._t_clean_asc(name, args)
+        if name == "HYPERLINK":   # the friendly name (else the link) as it is
+            shown = _hyperlink_shown(node)
+            if shown is None or isinstance(shown, ir.Area):
+                raise NotFusable("HYPERLINK of a range or of nothing, with text made per trial")
+            return self.recipe(shown, coerce)
         if name == "TEXTJOIN":
             return self._textjoin(args)
         if name == "VALUETOTEXT":
@@ -835,6 +841,16 @@ class DynamicTextMixin:
             r = then.r
         return Dyn(r, self.err(self.chain([c.e, e])),
                    max(then.bound, other.bound))
+
+    def fn_hyperlink(self, node: ir.Call) -> Val:
+        """text_format.hyperlink: the cell shows the friendly name, else the link, as it is
+        (any kind; the link's error is not the cell's where a friendly name is given)."""
+        shown = _hyperlink_shown(node)
+        if shown is None:
+            return Val("0.0", "0", KBLANK, 0.0, 0.0)
+        if isinstance(shown, ir.Area):
+            raise NotFusable("HYPERLINK of a range")
+        return self.expr(shown)
 
     # ------------------------------------------------------------ characters
     def write(self, d: Dyn) -> tuple[str, str, str]:
@@ -1255,6 +1271,14 @@ def _compare_by_branch(node: ir.Binary) -> ir.Node | None:
                 pair = (ir.Binary(node.op, node.left, then), ir.Binary(node.op, node.left, other))
             return ir.Call("IF", (side.args[0], *pair))
     return None
+
+
+def _hyperlink_shown(node: ir.Call) -> ir.Node | None:
+    """HYPERLINK's value: its friendly name where given, else its link (None: neither)."""
+    args = [None if isinstance(a, ir.Missing) else a for a in node.args]
+    if len(args) > 1 and args[1] is not None:
+        return args[1]
+    return args[0] if args else None
 
 
 def _always_error(d: Dyn) -> bool:

@@ -1,0 +1,55 @@
+"""HYPERLINK in the fused kernel (numba and the CUDA host build): the cell shows the
+friendly name, else the link, as it is (a number stays a number; text made per trial is
+read by other cells; the link's error is not the cell's where a friendly name is given:
+engine.functions.text_format.hyperlink).  Before, "function HYPERLINK is not in the fused
+subset".
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+pytest.importorskip("numba")
+
+from engine.backends.numba import NumbaBackend, fused_report  # noqa: E402
+from engine.backends.numpy import NumpyBackend  # noqa: E402
+from engine.model import Model  # noqa: E402
+from tests.test_backend_cupy import CXX, HostCudaBackend  # noqa: E402
+from tests.test_backend_numba import assert_same, job_for, run, tri  # noqa: E402
+
+INPUTS = [tri("Sheet1!B1", 1.0, 3.0, 10.0)]
+CELLS = {"H1": '=HYPERLINK("#A"&ROUND(B1,0),B1*2)', "H2": '=HYPERLINK("#A1","v"&ROUND(B1,0))',
+         "H3": '=LEN(H2)+(H2="v3")', "H4": '=HYPERLINK(B1/0,"go")&ROUND(B1,0)',
+         "H5": "=LEN(H4)", "H6": '=HYPERLINK("#Z"&ROUND(B1,0))'}
+OUTPUTS = ["H1", "H3", "H5", "H6"]
+
+
+def _job():
+    model = Model.from_cells({f"Sheet1!{k}": v for k, v in CELLS.items()})
+    return job_for(model, INPUTS, [f"Sheet1!{o}" for o in OUTPUTS], trials=600), model
+
+
+def test_hyperlink_shows_its_friendly_name_else_its_link(tmp_path):
+    job, model = _job()
+    assert fused_report(job) == {}
+    be = NumbaBackend(kernel_dir=tmp_path / "kernels")
+    try:
+        got = run(be, job, 200)
+    finally:
+        be.close()
+    assert_same(job, got, run(NumpyBackend(), job, 600))
+    b1 = got[2][model.ref("Sheet1!B1")]
+    np.testing.assert_array_equal(got[0][model.ref("Sheet1!H1")], b1 * 2)
+    np.testing.assert_array_equal(got[0][model.ref("Sheet1!H3")],
+                                  [2 + (round(x) == 3) if x < 9.5 else 3 for x in b1])
+    assert (got[1][model.ref("Sheet1!H5")] == 0).all()   # the link's #DIV/0! is not shown
+
+
+@pytest.mark.skipif(CXX is None, reason="no C++ compiler")
+def test_hyperlink_in_the_cuda_host_build(tmp_path):
+    job, _ = _job()
+    host = HostCudaBackend(tmp_path)
+    assert host.cpu_reason(job) is None
+    assert not host.prepare(job).plan.rest
+    assert_same(job, run(host, job, 300), run(NumpyBackend(), job, 600))
