@@ -155,7 +155,7 @@ class ArgsMixin:
                 out.append((self.in_range(self.ref_item(a.cell), node.name), True))
             elif isinstance(a, ir.Area):
                 out.extend((self.in_range(self.ref_item(c), node.name), True)
-                           for c in self.area_cells(a))
+                           for c in self.area_cells(a, node.name))
             elif (arr := self.array_call_values(a)) is not None:   # MMULT ... (_matrices)
                 out.extend((self.in_range(v, node.name), True) for v in arr)
             elif refs and selects_ranges(a):   # CHOOSE(k, range, range ...): the chosen one
@@ -255,9 +255,12 @@ class ArgsMixin:
             return None
         return Val("0.0", "3", KNUM, 0.0, 0.0)
 
-    def area_cells(self, a: ir.Area) -> list[CellRef]:
+    def area_cells(self, a: ir.Area, fn: str | None = None) -> list[CellRef]:
+        """The cells of ``a``; past MAX_AREA_CELLS only where ``fn`` copies them by a loop
+        (_gather.loop_gathered)."""
         rows, cols = a.shape
-        if rows * cols > MAX_AREA_CELLS:
+        if rows * cols > MAX_AREA_CELLS and not (
+                fn is not None and self.loop_gathered(a, fn)):  # type: ignore[attr-defined]
             raise NotFusable(f"a range of {rows * cols} cells")
         return [c for row in a.cells() for c in row]
 

@@ -24,13 +24,23 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ... import ir
 from . import _intervals as iv
-from ._values import KNUM, Val, errors_of
+from ._values import KNUM, MAX_AREA_CELLS, NotFusable, Val, errors_of
 
 GATHER_MIN = 32   # values from which order statistics share one sorted copy per trial
+FILL_MIN = 8      # copies of cells of families from which they are one loop (CHAIN_MIN)
+# aggregates whose numbers of a long range of numbers are gathered into a scratch and reduced
+# by runtime loops (nothing per cell but the copy): they may read a range past the cap
+LOOP_GATHERED = frozenset({
+    "SUM", "AVERAGE", "MIN", "MAX", "VAR", "VAR.S", "VARP", "VAR.P", "STDEV", "STDEV.S",
+    "STDEVP", "STDEV.P", "MEDIAN", "PERCENTILE", "PERCENTILE.INC", "PERCENTILE.EXC",
+    "QUARTILE", "QUARTILE.INC", "QUARTILE.EXC", "LARGE", "SMALL", "KURT", "SKEW", "SKEW.P"})
+LOOSE_CELLS = 64   # cells of such a range that may be copied by a line each
+_CELL = re.compile(r"^v(\d+)$")
 _CONST = re.compile(r"^k(\d+)$")
 _SHAREABLE = re.compile(r"^(?:[xvk]\d+|-?\d+(?:\.\d*)?(?:e[-+]?\d+)?)$")
 _STORE = re.compile(r"^(z\d+)\[(\d+)\] = v(\d+)$")   # one value copied by _fill
@@ -61,6 +71,30 @@ def loop_fills(lines: list[str], i: int, looped: set[int], base: int, tag: str, 
     j = f"{tag}j"   # int(...): the computed-slot store the CUDA translator knows
     return [f"for {j} in range({len(cells)}):",
             f"    {z}[int({j0} + {j})] = sv[b, gi[{base} + {j}]]"], cells, k
+
+
+def fill_savings(lines: list[str], looped: Callable[[int], bool], least: int = FILL_MIN
+                 ) -> int:
+    """The lines :func:`loop_fills` will take out of ``lines`` (a run of ``n`` copies of
+    cells that ``looped`` calls cells of families becomes a loop of 2 lines), for the line
+    budget of a kernel."""
+    saved, i = 0, 0
+    while i < len(lines):
+        m = _STORE.match(lines[i]) if lines[i].startswith("z") else None
+        if m is None or not looped(int(m.group(3))):
+            i += 1
+            continue
+        z, j0, n = m.group(1), int(m.group(2)), 1
+        while i + n < len(lines):
+            mk = _STORE.match(lines[i + n])
+            if mk is None or mk.group(1) != z or int(mk.group(2)) != j0 + n \
+                    or not looped(int(mk.group(3))):
+                break
+            n += 1
+        if n >= least:
+            saved += n - 2
+        i += n
+    return saved
 
 
 class GatherMixin:
@@ -103,12 +137,44 @@ class GatherMixin:
         if not (c == self.cell and k == self.cell_number):
             self.value(f"v{k}")
 
+    # ------------------------------------------------------------ ranges past the cap
+    def loop_gathered(self, a: ir.Area, fn: str) -> bool:
+        """Whether ``fn`` may read area ``a`` though it is past ``MAX_AREA_CELLS``: ``fn``
+        gathers a long range of numbers into a scratch (:data:`LOOP_GATHERED`) and every cell
+        of ``a`` is a number computed in the kernel by a family or a schedule's rows (what the
+        line budget loops), so the copy is one loop over their slots."""
+        budget = self.__dict__.get("line_budget")
+        if fn not in LOOP_GATHERED or budget is None:
+            return False
+        looped = getattr(budget, "looped", None)
+        if looped is None:
+            return False
+        other = 0   # cells copied by a line each (a schedule's first row, a constant)
+        for row in a.cells():
+            for c in row:
+                v = self.cells.get(c)
+                if v is not None and v.kind != KNUM:
+                    return False   # a kind that varies: masked reads, a line per cell
+                m = None if v is None else _CELL.match(v.v)
+                if m is None or not looped(int(m.group(1))):
+                    other += 1
+                    if other > LOOSE_CELLS:
+                        return False
+        return True
+
+    def _past_cap(self, vals: list[Val]) -> None:
+        """A range past the cap that is not copied by a loop (loop_gathered's promise not
+        kept: a value of another kind, or not a plain name): refused, as area_cells would."""
+        if len(vals) > MAX_AREA_CELLS:
+            raise NotFusable(f"a range of {len(vals)} cells")
+
     # ------------------------------------------------------------ sorted copies
     def shared_sorted_copy(self, vals: list[Val]) -> str | None:
         """The scratch array holding this trial's ``vals`` (sorted in place by whoever reads
         it first), shared by every cell over the same values; None where they are few or not
         plain names (then each cell makes its own copy)."""
         if len(vals) < GATHER_MIN or not all(_SHAREABLE.match(v.v) for v in vals):
+            self._past_cap(vals)
             return None
         memo = self._gather_memo()
         key = ("sorted", tuple(v.v for v in vals))
@@ -148,6 +214,7 @@ class GatherMixin:
         that varies per trial, or not plain names (then the caller unrolls)."""
         if len(vals) < GATHER_MIN or any(v.kind != KNUM for v in vals) \
                 or not all(_SHAREABLE.match(v.v) for v in vals):
+            self._past_cap(vals)
             return None
         memo = self._gather_memo()
         key = ("ordered", tuple(v.v for v in vals))
