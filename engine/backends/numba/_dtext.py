@@ -452,10 +452,18 @@ class DynamicTextMixin:
                 cells = self.area_cells(a)
                 if len(cells) > 64:
                     raise NotFusable("a range of more than 64 cells joined as text made per trial")
-                out += [self.as_dyn(self.operand(c), True) for c in cells]
+                out += [self.as_dyn(self._joined_cell(c), True) for c in cells]
             else:
                 out.append(self.recipe(a, True))
         return out
+
+    def _joined_cell(self, c: CellRef) -> Val:
+        """A cell of a range joined as text: a cell of text made per trial as its value
+        (its recipe), else as any operand."""
+        got = self.cells.get(c)
+        if got is not None and got.kind == KDYN and c not in self.dyn_mixed:
+            return got
+        return self.operand(c)
 
     def _textjoin(self, args: list[ir.Node]) -> Dyn:
         """TEXTJOIN (engine.functions.text.textjoin): a delimiter of one text (constant or
