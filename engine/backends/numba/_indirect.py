@@ -12,8 +12,14 @@ INDIRECT's place: a cell read as a value, a range where a function reads a range
 that reference are read as any reference's: a cell of the slice not fused yet (or left to
 numpy) makes the formula numpy's, with that reason.
 
-Text that varies per trial (a reference chosen per trial) stays with numpy, as does text
-that is not text (a number, an error: numpy's ``str`` of it).
+Text made per trial ``P & x & S`` (constant ``P`` and ``S``) that names a table's column or
+a sheet: the references it can name are found when the kernel is made (``Env.resolve`` of
+each candidate), and the trial's one is chosen among them (CHOOSE; #REF! for any other
+text): by comparing ``x`` with each candidate where ``x`` is a number, a logical or a blank,
+by an exact lookup of the text (``MATCH`` of text made per trial: ``dintern``) where ``x``
+is text (a sheet named by a cell holding one of several names, ``LOWER(x)``...).  Text of
+any other form stays with numpy, as does text that is not text (an error: numpy's ``str``
+of it).
 """
 
 from __future__ import annotations
@@ -24,7 +30,8 @@ from typing import TYPE_CHECKING
 
 from ... import ir
 from ...values import REF, Kind, format_number
-from ._values import KBLANK, KBOOL, KNUM, NotFusable, Val
+from ._dtext import DynamicText
+from ._values import KBLANK, KBOOL, KDYN, KNUM, KSTR, NotFusable, Val
 
 if TYPE_CHECKING:
     from ...model import Env
@@ -188,20 +195,29 @@ class IndirectMixin:
         x: ir.Node = parts[varying[0]]
         for a in parts[varying[0] + 1:varying[-1] + 1]:
             x = ir.Binary("&", x, a)
-        kinds = {self.expr(a).kind for a in parts[varying[0]:varying[-1] + 1]}
-        if not kinds <= {KNUM, KBOOL, KBLANK}:
-            raise NotFusable("INDIRECT of text made per trial from text (the cells it "
-                             "names cannot be bounded)")
-        found = self._indirect_candidates(head, tail, kinds == {KBLANK})
+        kinds = self._indirect_kinds(parts[varying[0]:varying[-1] + 1])
+        found = self._indirect_candidates(head, tail, kinds == {KBLANK}, kinds <= _NUMERIC)
         if not found:
             return ir.Err(REF)
         text = ir.Binary("&", x, ir.Str(""))
-        pick: ir.Node = ir.Err(REF)
-        for k in range(len(found), 0, -1):
-            pick = ir.Call("IF", (ir.Binary("=", text, ir.Str(found[k - 1][0])),
-                                  ir.Num(float(k)), pick))
+        if kinds <= _NUMERIC:   # the text of a number: compared with each candidate
+            pick: ir.Node = ir.Err(REF)
+            for k in range(len(found), 0, -1):
+                pick = ir.Call("IF", (ir.Binary("=", text, ir.Str(found[k - 1][0])),
+                                      ir.Num(float(k)), pick))
+        else:   # text made per trial: its candidate by an exact lookup (dintern)
+            names = ir.Array(tuple((ir.Str(t),) for t, _ in found))
+            pick = ir.Call("IFERROR", (ir.Call("MATCH", (text, names, ir.Num(0.0))),
+                                       ir.Err(REF)))
         # numpy's INDIRECT reads an error as its text ("#DIV/0!"), which names nothing
         pick = ir.Call("IF", (ir.Call("ISERROR", (x,)), ir.Err(REF), pick))
+        if not kinds <= _NUMERIC:   # the lookup computed here, a stand-in in CHOOSE (an
+            self.array_ir.append(pick)   # array in the choice would read as an array's)
+            k = self.number(pick)
+            place = ir.Ref(self.cell)
+            self.override[id(place)] = Val(k.v, k.e, KNUM, 1.0, float(len(found)))
+            self.array_ir.append(place)
+            pick = place
         refs = [self._offset_cell(r.cell) if isinstance(r, ir.Ref) else r for _, r in found]
         stand_ins = self.__dict__.get("_offset_stand_ins", {})
         for r in refs:   # a formula outside the slice, the same in every trial: its value
@@ -211,10 +227,27 @@ class IndirectMixin:
         self.array_ir.append(out)   # kept alive: constants are keyed by node id
         return out
 
-    def _indirect_candidates(self, head: str, tail: str, blank: bool
+    def _indirect_kinds(self, parts: list[ir.Node]) -> set[str]:
+        """The kinds of the varying parts of an INDIRECT's text: numbers, logicals and
+        blanks, or text (made per trial, or chosen among constants: KDYN/KSTR)."""
+        kinds = set()
+        for a in parts:
+            mark = len(self.lines)
+            try:
+                kinds.add(self.expr(a).kind)
+            except DynamicText:
+                del self.lines[mark:]
+                kinds.add(KDYN)
+        if not kinds <= _NUMERIC | {KSTR, KDYN}:
+            raise NotFusable("INDIRECT of text made per trial from values of a kind that "
+                             "varies")
+        return kinds
+
+    def _indirect_candidates(self, head: str, tail: str, blank: bool, numeric: bool = True
                              ) -> list[tuple[str, ir.Node]]:
         """The texts ``x`` for which ``head & x & tail`` names a reference, each with it
-        (``x`` the text of numbers, logicals, and of blanks where ``blank``: "")."""
+        (``x`` the text of numbers, logicals, and of blanks where ``blank``: ""; any text
+        where not ``numeric``)."""
         assert self.cell is not None
         wb = self.env.model.workbook
         names: list[str] = []
@@ -234,7 +267,7 @@ class IndirectMixin:
             raise NotFusable("INDIRECT of text that varies per trial and may name any cell (the "
                              "cells it names cannot be bounded)")
         # only the names that may be the text of a number, a logical or a blank count
-        names = [x for x in names if _number_text(x) and (x != "" or blank)]
+        names = [x for x in names if (_number_text(x) or not numeric) and (x != "" or blank)]
         if len(names) > MAX_CANDIDATES:
             raise NotFusable(f"INDIRECT of text made per trial naming one of {len(names)} "
                              "references (too many)")
@@ -268,6 +301,7 @@ class IndirectMixin:
 
 
 MAX_CANDIDATES = 256   # references one INDIRECT of text made per trial may choose among
+_NUMERIC = frozenset({KNUM, KBOOL, KBLANK})
 _NUMBER_TEXT = re.compile(r"[0-9.E+-]*|TRUE|FALSE", re.IGNORECASE)
 
 
