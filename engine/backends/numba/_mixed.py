@@ -107,6 +107,8 @@ class MixedMixin:
             if isinstance(a, ir.Area | ir.Missing | ir.Array) or id(a) in self.override \
                     or (refs and isinstance(a, ir.Ref)) or self.is_constant(a):
                 continue
+            if node.name == "OFFSET" and a is node.args[0]:   # its address only, not a value
+                continue
             if has_array_call(a):   # read whole by the function (_matrices)
                 continue
             if refs and selects_ranges(a):   # CHOOSE(k, range, ...): read whole (_args)

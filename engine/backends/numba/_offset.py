@@ -115,6 +115,8 @@ class OffsetMixin:
         for i in range(r_lo, r_hi + 1):
             for j in range(c_lo, c_hi + 1):
                 r, c = base.r1 + i, base.c1 + j
+                if CellRef(base.sheet, r, c) == getattr(self, "cell", None):
+                    raise NotFusable("OFFSET that may name its own cell (a circular reference)")
                 options.append(self._offset_cell(CellRef(base.sheet, r, c))
                                if r >= 1 and c >= 1 and r <= ir.MAX_ROW and c <= ir.MAX_COL
                                else ir.Err(REF))
