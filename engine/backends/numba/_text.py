@@ -541,7 +541,7 @@ class TextMixin(DynamicTextMixin):
     def _conditional(self, how: str, target: ir.Node | None,
                      pairs: list[tuple[ir.Node, ir.Node | None]], name: str) -> Val:
         """engine.functions.stats._conditional with constant criteria."""
-        from ._long_criteria import long_conditional   # long ranges of constants: loops
+        from ._long_criteria import long_conditional  # long ranges of constants: loops
 
         got = long_conditional(self, how, target, pairs, name)  # type: ignore[arg-type]
         if got is not None:
