@@ -30,12 +30,12 @@ from typing import TYPE_CHECKING
 
 from ... import ir
 from ...values import REF, Kind, format_number
+from ...workbook import CellRef
 from ._dtext import DynamicText
-from ._values import KBLANK, KBOOL, KDYN, KNUM, KSTR, NotFusable, Val
+from ._values import KBLANK, KBOOL, KDYN, KNUM, KSTR, NotFusable, Val, code, lit
 
 if TYPE_CHECKING:
     from ...model import Env
-    from ...workbook import CellRef
 
 
 class IndirectMixin:
@@ -59,8 +59,12 @@ class IndirectMixin:
     def indirect_args(self, node: ir.Call) -> Val | None:
         """``node`` with each argument that is INDIRECT of constant text replaced by its
         reference (None where no argument is an INDIRECT)."""
-        if node.name == "INDIRECT" or not any(
-                isinstance(a, ir.Call) and a.name == "INDIRECT" for a in node.args):
+        if node.name == "INDIRECT":   # of ADDRESS made per trial: never read as text
+            a = node.args[0] if node.args else None
+            if isinstance(a, ir.Call) and a.name == "ADDRESS" and not self.is_constant(a):
+                return self.fn_indirect(node)
+            return None
+        if not any(isinstance(a, ir.Call) and a.name == "INDIRECT" for a in node.args):
             return None
         args = tuple(self.indirect_target(a) if isinstance(a, ir.Call) and a.name == "INDIRECT"
                      else self._constant_indirects(a) for a in node.args)
@@ -147,6 +151,9 @@ class IndirectMixin:
         if not 1 <= len(node.args) <= 2:
             raise NotFusable("INDIRECT with a number of arguments it cannot take")
         if not all(self.is_constant(a) for a in node.args):
+            cell = self._indirect_cell(node, compile_formula)
+            if cell is not None:
+                return cell
             return self._indirect_varying(node, compile_formula)
         text = self._indirect_constant(node.args[0], compile_formula)
         if text.kind != Kind.STR:
@@ -163,6 +170,102 @@ class IndirectMixin:
         if isinstance(target, ir.Ref | ir.Area):
             return target
         return ir.Err(REF)
+
+    def _indirect_cell(self, node: ir.Call, compile_formula) -> ir.Node | None:  # noqa: ANN001
+        """INDIRECT of the address of a cell whose row (and column) vary per trial:
+        ``INDIRECT("B"&n)``, ``INDIRECT("Sheet2!$C"&n)`` (n a number: the row where it is a
+        whole number from 1 to 1,048,576, else the text names nothing: #REF!) and
+        ``INDIRECT(ADDRESS(r, c[, abs[, TRUE[, sheet]]]))`` (r, c truncated; ADDRESS's
+        #VALUE! outside the sheet's rows and columns, and any error of its arguments, make
+        INDIRECT #REF!).  The cell is chosen among those the bounds of the numbers allow
+        (at most MAX_CANDIDATES); None where the text is of neither form."""
+        assert self.cell is not None
+        if len(node.args) == 2 and not (isinstance(node.args[1], ir.Missing)
+                                        or self.is_constant(node.args[1])):
+            return None
+        if len(node.args) == 2 and not isinstance(node.args[1], ir.Missing):
+            flag = self._indirect_constant(node.args[1], compile_formula)
+            if not (flag.kind in (Kind.BOOL, Kind.NUM) and bool(flag.data[0])):
+                return None
+        text = node.args[0]
+        sheet = self.cell.sheet
+        if isinstance(text, ir.Call) and text.name == "ADDRESS" and 2 <= len(text.args) <= 5:
+            r_node, c_node, *rest = text.args
+            for k, a in enumerate(rest):   # abs_num 1-4, A1 style TRUE, a sheet's name
+                if isinstance(a, ir.Missing) and k < 2:
+                    continue
+                if not self.is_constant(a):
+                    return None
+                got = self._indirect_constant(a, compile_formula)
+                if k == 0 and not (got.kind in (Kind.NUM, Kind.BOOL)
+                                   and 1 <= math.trunc(float(got.data[0])) <= 4):
+                    return None   # #VALUE! in every trial: left to the generic paths
+                if k == 1 and not (got.kind in (Kind.BOOL, Kind.NUM) and bool(got.data[0])):
+                    return None   # R1C1 text read as A1
+                if k == 2:
+                    if got.kind != Kind.STR or str(got.scalar(0)) not in \
+                            self.env.model.workbook.sheets:
+                        return None
+                    sheet = str(got.scalar(0))
+            r, c = self.number(r_node), self.number(c_node)
+            if not (r.bounded and c.bounded) or KBLANK in (r.kind, c.kind):
+                return None
+            rows = (max(math.trunc(r.lo), 1), min(math.trunc(r.hi), ir.MAX_ROW))
+            cols = (max(math.trunc(c.lo), 1), min(math.trunc(c.hi), ir.MAX_COL))
+            rv, cv = self.value(f"np.trunc({r.v})"), self.value(f"np.trunc({c.v})")
+            errs = [r.e, c.e]
+        else:
+            parts = _concat_operands(text)
+            if len(parts) != 2 or not self.is_constant(parts[0]) or self.is_constant(parts[1]):
+                return None
+            head = self._indirect_constant(parts[0], compile_formula)
+            if head.kind != Kind.STR:
+                return None
+            m = _COLUMN_HEAD.fullmatch(str(head.scalar(0)))
+            x = self.expr(parts[1])
+            if m is None or x.kind != KNUM or not x.bounded:
+                return None
+            if m.group(1) is not None:
+                name = m.group(1)
+                name = name[1:-1].replace("''", "'") if name.startswith("'") else name
+                found = next((t for t in self.env.model.workbook.sheets
+                              if t.casefold() == name.casefold()), None)
+                if found is None:
+                    return None
+                sheet = found
+            col = _column_number(m.group(2))
+            if col is None:
+                return None
+            rows = (max(math.ceil(x.lo), 1), min(math.floor(x.hi), ir.MAX_ROW))
+            cols = (col, col)
+            rv, cv = x.v, lit(float(col))
+            errs = [x.e, self.err(f"ck({x.v} != np.trunc({x.v}), 1)")]
+        (r_lo, r_hi), (c_lo, c_hi) = rows, cols
+        if r_hi < r_lo or c_hi < c_lo:
+            return ir.Err(REF)
+        n = (r_hi - r_lo + 1) * (c_hi - c_lo + 1)
+        if n > MAX_CANDIDATES:
+            raise NotFusable(f"INDIRECT of a cell address made per trial naming one of {n} "
+                             "cells (too many)")
+        ok = (f"({rv} >= {lit(float(r_lo))}) & ({rv} <= {lit(float(r_hi))}) & "
+              f"({cv} >= {lit(float(c_lo))}) & ({cv} <= {lit(float(c_hi))})")
+        ok += "".join(f" & ({e} == 0)" for e in errs if e != "0")
+        ok = self.value(ok)
+        ncols = c_hi - c_lo + 1
+        k = self.value(f"sel({ok}, ({rv} - {lit(float(r_lo))}) * {lit(float(ncols))} + "
+                       f"({cv} - {lit(float(c_lo))}) + 1.0, 1.0)")
+        place = ir.Ref(self.cell)   # stands for the choice, computed here
+        self.override[id(place)] = Val(k, self.err(f"ck(nt({ok}), {code(REF)})"), KNUM,
+                                       1.0, float(n))
+        refs = [self._offset_cell(CellRef(sheet, i, j))
+                for i in range(r_lo, r_hi + 1) for j in range(c_lo, c_hi + 1)]
+        stand_ins = self.__dict__.get("_offset_stand_ins", {})
+        for ref in refs:   # a formula outside the slice, the same in every trial: its value
+            if id(ref) in stand_ins:
+                self.override[id(ref)] = stand_ins[id(ref)][1]
+        out = ir.Call("CHOOSE", (place, *refs))
+        self.array_ir.extend((place, out))   # kept alive: constants are keyed by node id
+        return out
 
     def _indirect_varying(self, node: ir.Call, compile_formula) -> ir.Node:  # noqa: ANN001
         """INDIRECT of text made per trial, ``P & x & S`` with constant ``P`` and ``S`` and
@@ -302,6 +405,15 @@ class IndirectMixin:
 
 MAX_CANDIDATES = 256   # references one INDIRECT of text made per trial may choose among
 _NUMERIC = frozenset({KNUM, KBOOL, KBLANK})
+# "B", "$B$", "Sheet2!C", "'My sheet'!$C": the text before a row number
+_COLUMN_HEAD = re.compile(r"(?:('(?:[^']|'')+'|[^'!\[\]]+)!)?\$?([A-Za-z]{1,3})\$?")
+
+
+def _column_number(letters: str) -> int | None:
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ord(ch) - 64
+    return n if 1 <= n <= ir.MAX_COL else None
 _NUMBER_TEXT = re.compile(r"[0-9.E+-]*|TRUE|FALSE", re.IGNORECASE)
 
 
