@@ -70,7 +70,7 @@ _NUMERIC = frozenset({"ABS", "SIGN", "INT", "TRUNC", "ROUND", "ROUNDUP", "ROUNDD
                       "EXP", "LN", "LOG10", "MOD", "POWER", "RADIANS", "DEGREES"})
 # the argument positions where a lookup reads a whole vector: an array expression there is
 # kept whole and searched by the generator (_lookup_arrays), the lookup itself is one value
-_LOOKUP_VECTORS = {"MATCH": (1,), "XMATCH": (1,), "LOOKUP": (1,)}
+_LOOKUP_VECTORS = {"MATCH": (1,), "XMATCH": (1,), "LOOKUP": (1,), "XLOOKUP": (1,)}
 
 
 def members(workbook: Workbook, anchor: CellRef) -> list[tuple[CellRef, int, int]]:
@@ -235,7 +235,8 @@ class ArrayElements(FitLayout, ArrayCallRules):
             ret, column = self._xlookup(node)[1:]
             line = ir.Area(ret.sheet, ret.r1, ret.c1 + c, ret.r2, ret.c1 + c) if column else \
                 ir.Area(ret.sheet, ret.r1 + r, ret.c1, ret.r1 + r, ret.c2)
-            args = [self._single(a) for a in node.args]
+            args = [a if k == 1 else self._single(a)   # the lookup vector: searched whole
+                    for k, a in enumerate(node.args)]
             args[2] = line
             return ir.Call(name, tuple(args))
         if name in _FIRST_ONLY:
@@ -257,11 +258,17 @@ class ArrayElements(FitLayout, ArrayCallRules):
         row of the return range (a column lookup) or its matched column; (shape, return
         range, a column lookup)."""
         args = node.args
-        if len(args) < 3 or not isinstance(args[1], ir.Area) or not isinstance(args[2], ir.Area):
+        if len(args) < 3 or not isinstance(args[2], ir.Area):
             raise NotFusable("XLOOKUP in an array formula over something other than ranges")
         if any(self.shape(a) is not None for k, a in enumerate(args) if k not in (1, 2)):
             raise NotFusable("XLOOKUP of an array in an array formula")
-        (lr, lc), (rr, rc) = self._area_shape(args[1]), self._area_shape(args[2])
+        # the lookup vector: a range, or an array expression such as (r1=a)*(r2=b), searched
+        # whole as a plain cell's XLOOKUP searches it (_lookup_arrays)
+        looked = self.shape(args[1]) if not isinstance(args[1], ir.Area) else \
+            self._area_shape(args[1])
+        if looked is None:
+            raise NotFusable("XLOOKUP in an array formula over something other than ranges")
+        (lr, lc), (rr, rc) = looked, self._area_shape(args[2])
         column = lc == 1 and lr > 1 or lr == lc == 1
         if (column and rr != lr) or (not column and rc != lc):
             raise NotFusable("XLOOKUP with a return range that does not fit (#VALUE!)")
