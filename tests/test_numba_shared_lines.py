@@ -106,8 +106,11 @@ def test_cuda_twin_reads_the_shared_columns(tmp_path):
     if CXX is None:
         pytest.skip("no C++ compiler")
     job = table_job(tmp_path, trials=200)
+    (tmp_path / "cuda").mkdir()
     host = HostCudaBackend(tmp_path / "cuda")
     assert host.cpu_reason(job) is None
+    prep = host.prepare(job)
+    assert prep.kernel is not None and prep.info.numpy_cells == 0   # built by g++, all fused
     assert_same(job, run(host, job, 200), run(NumpyBackend(), job, 200))
 
 
@@ -115,3 +118,19 @@ def _samplers(job):
     from engine.backends.numba._samplers import samplers_for
 
     return samplers_for(job, False)
+
+
+def test_copies_of_codes_of_family_cells_are_loops():
+    lines = ["t1 = v2 * 2.0"] + [f"z9[{j}] = w{10 + j} * 1.0" for j in range(8)] + \
+        [f"z8[{j}] = y{10 + j}" for j in range(8)] + ["z8[8] = y40", "v3 = t1"]
+    looped = set(range(10, 18))
+    got, cells = _shared_lines.loop_codes(lines, looped, 100, "c3")
+    assert got == ["t1 = v2 * 2.0",
+                   "for c3s1 in range(8):",
+                   "    z9[int(0 + c3s1)] = (int(se[b, gi[100 + c3s1]]) & 15) * 1.0",
+                   "for c3s9 in range(8):",
+                   "    z8[int(0 + c3s9)] = float(int(se[b, gi[108 + c3s9]]) >> 4)",
+                   "z8[8] = y40", "v3 = t1"]
+    assert cells == list(range(10, 18)) * 2
+    # fewer than 8 in a run, or a cell that is not looped: lines as they were
+    assert _shared_lines.loop_codes(lines[:5], looped, 0, "c3") == (lines[:5], [])

@@ -40,6 +40,7 @@ from ._values import KANY, KDYN, Val, lit, num, union_dom
 
 SHARE_MIN = 32    # cells of a line from which it is written once per trial and shared
 _NAME_OR_LIT = re.compile(r"^(?:[xvwykq]\d+|\(?-?\d+(?:\.\d*)?(?:e[-+]?\d+)?\)?)$")
+_CODE_STORE = re.compile(r"^(z\d+)\[(\d+)\] = (?:w(\d+) \* 1\.0|y(\d+))$")
 _CONST_STORE = re.compile(r"^(z\d+)\[(\d+)\] = (\(?-?\d+(?:\.\d*)?(?:e[-+]?\d+)?\)?)$")
 
 
@@ -71,6 +72,46 @@ def compact_fills(lines: list[str]) -> list[str]:
         if line.startswith("z"):
             stores.setdefault(line.split("[", 1)[0], []).append(line)
     return out + temps + [line for z in stores.values() for line in z]
+
+
+def loop_codes(lines: list[str], looped: set[int], base: int, tag: str, least: int = 8
+               ) -> tuple[list[str], list[int]]:
+    """``lines`` of one cell with each run of copies of the error codes (``z7[0] = w24 *
+    1.0``, ...) or kind tags (``z8[0] = y24``, ...) of cells of families (``looped``) into
+    consecutive elements of one scratch as one loop reading them from the cells' slots of
+    ``se``, as ``_gather.loop_fills`` copies their values; and the cells read, in order (their
+    slots go to ``gi[base:]``).  The same numbers in the same elements."""
+    out: list[str] = []
+    table: list[int] = []
+    i = 0
+    while i < len(lines):
+        m = _CODE_STORE.match(lines[i])
+        if m is None or int(m.group(3) or m.group(4)) not in looped:
+            out.append(lines[i])
+            i += 1
+            continue
+        z, j0, err = m.group(1), int(m.group(2)), m.group(3) is not None
+        cells = [int(m.group(3) or m.group(4))]
+        k = i + 1
+        while k < len(lines):
+            mk = _CODE_STORE.match(lines[k])
+            if mk is None or mk.group(1) != z or int(mk.group(2)) != j0 + len(cells) \
+                    or (mk.group(3) is not None) != err \
+                    or int(mk.group(3) or mk.group(4)) not in looped:
+                break
+            cells.append(int(mk.group(3) or mk.group(4)))
+            k += 1
+        if len(cells) < least:
+            out += lines[i:k]
+            i = k
+            continue
+        j = f"{tag}s{i}"
+        at = f"int(se[b, gi[{base + len(table)} + {j}]])"
+        read = f"({at} & 15) * 1.0" if err else f"float({at} >> 4)"
+        out += [f"for {j} in range({len(cells)}):", f"    {z}[int({j0} + {j})] = {read}"]
+        table += cells
+        i = k
+    return out, table
 
 
 class SharedLinesMixin:
@@ -182,4 +223,4 @@ def _float(e: str) -> str:
     return f"{e} * 1.0" if not e.lstrip("(-").replace(".", "").isdigit() else lit(float(e))
 
 
-__all__ = ["SHARE_MIN", "SharedLinesMixin", "compact_fills"]
+__all__ = ["SHARE_MIN", "SharedLinesMixin", "compact_fills", "loop_codes"]
