@@ -89,7 +89,7 @@ from ._rt_math import KERNEL_NAMES as RT_MATH
 from ._rt_matrices import KERNEL_NAMES as RT_MATRICES
 from ._rt_securities import KERNEL_NAMES as RT_SECURITIES
 from ._securities import SecuritiesMixin
-from ._shared_lines import SharedLinesMixin
+from ._shared_lines import SharedLinesMixin, loop_codes
 from ._text import ENUMERATED, TextMixin
 from ._values import (
     BLANK,
@@ -909,6 +909,12 @@ class Generator(SharedLinesMixin, MatricesMixin, FunctionsMixin, TextMixin, Mixe
             if k not in family_of and lines:
                 new, table = loop_chains(lines, set(family_of), family_table + len(chain_cells),
                                          f"c{k}")
+                if table:
+                    cell_lines[k] = new
+                    chain_cells += table
+                # a shared lookup line's copies of their error codes and tags (_shared_lines)
+                new, table = loop_codes(cell_lines[k], set(family_of),
+                                        family_table + len(chain_cells), f"c{k}")
                 if table:
                     cell_lines[k] = new
                     chain_cells += table
