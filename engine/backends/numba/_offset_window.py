@@ -58,7 +58,7 @@ class _Track:
     anchor: int
     zv: str
     ze: str
-    written: dict[int, tuple[object, int]] = field(default_factory=dict)
+    written: dict[int, tuple[tuple[object, int], str]] = field(default_factory=dict)
 
 
 def _static_start(g: Generator, sheet: str, axis: str, line: int) -> int | None:
@@ -107,25 +107,29 @@ def gathered_cells(g: Generator, cells: list[CellRef]) -> tuple[str, str, int]:
         g.shared_scratch.update((track.zv, track.ze))
         tracks.append(track)
         tracks.sort(key=lambda t: -t.anchor)
-    for p, owner in list(track.written.items()):
-        if not g._owner_valid(owner):   # a cell dropped (left to numpy) wrote nothing
+    me = (g.cell, g.cell_number)
+    mine = set(g.lines)
+    for p, (owner, line_text) in list(track.written.items()):
+        # a cell dropped (left to numpy) wrote nothing; nor did this cell's earlier try
+        # (it waited for a later cell: its lines were discarded, its number may be the same)
+        if not (line_text in mine if owner == me else g._owner_valid(owner)):
             del track.written[p]
     if track.written:
-        g._after(max(track.written.values(), key=lambda o: o[1]))
+        g._after(max((o for o, _ in track.written.values()), key=lambda o: o[1]))
     missing = [(p, c) for p, c in zip(pos, cells, strict=True) if p not in track.written]
     vals = [_cell_val(g, c) for _, c in missing]
     for v in vals:
         if v.kind not in (KNUM, KBOOL, KSTR, KBLANK):
             raise NotFusable("OFFSET over a cell whose kind varies per trial")
-    me = (g.cell, g.cell_number)
     for (p, c), v in zip(missing, vals, strict=True):
         j = p - track.anchor
-        g.lines.append(f"{track.zv}[{j}] = {v.v if v.kind == KNUM else '0.0'}")
+        line_text = f"{track.zv}[{j}] = {v.v if v.kind == KNUM else '0.0'}"
+        g.lines.append(line_text)
         rank = lit(float(c.row * 16384 + c.col) * 256.0)
         g.lines.append(f"{track.ze}[{j}] = " + (NO_ERROR if v.e == "0" else
                                                 f"sel({v.e} != 0, {rank} + {v.e}, "
                                                 f"{NO_ERROR})"))
-        track.written[p] = me
+        track.written[p] = (me, line_text)
     size = max(g.scratches[track.zv], pos[-1] - track.anchor + 1)
     g.scratches[track.zv] = g.scratches[track.ze] = size
     return track.zv, track.ze, start - track.anchor
