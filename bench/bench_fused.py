@@ -147,14 +147,23 @@ def measure(path: Path, trials: int, timed: bool, max_time_cells: int,
     if row.cells > max_time_cells:
         row.note = f"not timed: more than {max_time_cells} cells"
         return row
-    be = NumbaBackend(threads=1, kernel_dir=kernel_dir)
-    t0 = time.perf_counter()
-    be.prepare(job)
-    row.compile_s = time.perf_counter() - t0
-    t_np, out_np = run_all(NumpyBackend(), job)
-    t_nb, out_nb = run_all(be, job)
-    row.numpy_rate, row.numba_rate = trials / t_np, trials / t_nb
-    row.max_diff = max_rel_diff(out_nb, out_np, trials)
+    stage = "compile"
+    try:   # a failure of one workbook is a row with its reason, never the end of the run
+        be = NumbaBackend(threads=1, kernel_dir=kernel_dir)
+        t0 = time.perf_counter()
+        be.prepare(job)
+        row.compile_s = time.perf_counter() - t0
+        stage = "numpy run"
+        t_np, out_np = run_all(NumpyBackend(), job)
+        row.numpy_rate = trials / t_np
+        stage = "numba run"
+        t_nb, out_nb = run_all(be, job)
+        row.numba_rate = trials / t_nb
+        stage = "compare"
+        row.max_diff = max_rel_diff(out_nb, out_np, trials)
+    except Exception as exc:  # noqa: BLE001 - reported in the table, the run goes on
+        logging.getLogger(__name__).exception("%s: %s failed", path.name, stage)
+        row.note = f"{stage} failed: {type(exc).__name__}: {str(exc)[:70]}"
     return row
 
 
@@ -222,8 +231,9 @@ def main(argv: list[str] | None = None) -> int:
             r = measure(p, args.trials, not args.no_time, args.max_time_cells,
                         Path(tmp) / "kernels")
             rows.append(r)
+            comp = "" if r.compile_s is None else f", compile {r.compile_s:.1f}s"
             print(f"  {p.name}: {r.cells} cells, {r.fused} fused, numpy "
-                  f"{_rate(r.numpy_rate)}/s, numba {_rate(r.numba_rate)}/s {r.note}",
+                  f"{_rate(r.numpy_rate)}/s, numba {_rate(r.numba_rate)}/s{comp} {r.note}",
                   file=sys.stderr, flush=True)
     for line in table(rows, args.reasons):
         print(line)
