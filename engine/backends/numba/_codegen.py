@@ -90,6 +90,7 @@ from ._rt_matrices import KERNEL_NAMES as RT_MATRICES
 from ._rt_securities import KERNEL_NAMES as RT_SECURITIES
 from ._securities import SecuritiesMixin
 from ._shared_lines import SharedLinesMixin, loop_codes
+from ._spines import levels, long_spine, spine_expr
 from ._text import ENUMERATED, TextMixin
 from ._values import (
     BLANK,
@@ -346,6 +347,8 @@ class Generator(SharedLinesMixin, MatricesMixin, FunctionsMixin, TextMixin, Mixe
         got = self.override.get(id(node))
         if got is not None:
             return got
+        if isinstance(node, ir.Binary) and long_spine(self, node):   # a+b+...: one level
+            return spine_expr(self, node)
         if isinstance(node, FitAt):   # an element of LINEST or TREND (array formulas)
             return self.fit_value(node)
         if isinstance(node, IndexAt):   # an element of an array formula's INDEX
@@ -568,7 +571,7 @@ class Generator(SharedLinesMixin, MatricesMixin, FunctionsMixin, TextMixin, Mixe
         cc = self.model.code(c)
         if cc.info.table or cc.info.unsupported:
             raise NotFusable("a data table or an unsupported function")
-        if ir.height(cc.node) > MAX_FUSED_LEVELS:  # the generator recurses per level
+        if levels(cc.node) > MAX_FUSED_LEVELS:  # recursion per level (a spine: one, _spines)
             raise NotFusable(f"nested more than {MAX_FUSED_LEVELS} levels deep")
         rands = [n for n in ir.walk(cc.node) if isinstance(n, ir.Call) and n.name in RAND_CALLS]
         if len(rands) != len(cc.info.random_streams) or any(
