@@ -63,7 +63,8 @@ def tracker_book(path, rows: int = ROWS) -> None:
     wb.save(path)
 
 
-def tracker_job(tmp_path, rows: int = ROWS, trials: int = 400):
+def tracker_job(tmp_path, rows: int = ROWS, trials: int = 400, every: bool = False):
+    """The tracker's job; ``every``: every formula an output (as bench/bench_fused.py)."""
     path = tmp_path / "tracker.xlsx"
     tracker_book(path, rows)
     model = Model.open(path)
@@ -73,20 +74,24 @@ def tracker_job(tmp_path, rows: int = ROWS, trials: int = 400):
               tri("Schedule!B5", 0.0, 150.0, 2_000.0)]
     last = TOP + rows - 1
     outputs = ["Schedule!D1", "Schedule!D2", "Schedule!D3", "Schedule!D4",
-               f"Schedule!I{TOP + 100}", f"Schedule!J{TOP + 130}", f"Schedule!I{last}",
-               f"Schedule!J{last}", f"Schedule!A{last}", f"Schedule!B{TOP + 150}"]
+               f"Schedule!I{TOP + rows * 5 // 12}", f"Schedule!J{TOP + rows // 2}",
+               f"Schedule!I{last}", f"Schedule!J{last}", f"Schedule!A{last}",
+               f"Schedule!B{TOP + rows * 5 // 8}"]
+    if every:
+        outputs = [str(c) for c in model.workbook.formula_cells()]
     return job_for(model, inputs, outputs, trials=trials), model
 
 
 def test_running_totals_are_rows_of_the_schedule_loop(tmp_path):
-    job, model = tracker_job(tmp_path)
+    job, model = tracker_job(tmp_path, every=True)
     be = NumbaBackend(kernel_dir=tmp_path / "kernels")
     try:
         got = run(be, job, 400)
         plan = be.prepare(job).plan
         assert be.last_fallback.numpy_cells == 0, be.last_fallback.reasons
-        assert len(plan.fused) == len(job.program.steps)
-        # 240 rows x 2 running-total columns were ~16 straight-line lines each (~8,000)
+        assert len(plan.fused) == len(job.program.steps) == len(job.program.outputs)
+        # 240 rows x 2 running-total columns were ~16 straight-line lines each (18,727 lines
+        # in all), and each looped cell's output ~5 lines after the loop (+11,000)
         assert len(plan.source.splitlines()) < 2_500
         want = run(NumpyBackend(), job, 400)
         assert_same(job, got, want)

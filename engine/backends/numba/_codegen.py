@@ -1025,11 +1025,12 @@ class Generator(SharedLinesMixin, MatricesMixin, FunctionsMixin, TextMixin, Mixe
             sb = _SegmentBody(si, slot, seg_of, family_of)
             for unit in seg:
                 if isinstance(unit, (Family, Chain)):
-                    lines, table = unit_loop(unit, fid[id(unit)], len(gi), slot, "")
+                    outs = {k: store(k) for k in unit.members}   # the loop makes most
+                    lines, table = unit_loop(unit, fid[id(unit)], len(gi), slot, "", outs)
                     gi += table
                     sb.body += lines
                     for k in unit.members:
-                        sb.add(store(k), None)
+                        sb.add(outs.get(k, []), None)
                 else:
                     sb.add(cell_lines[unit] + store(unit), unit)
             src += ["", "", JIT, f"def seg{si}({args}, sv, se, ur):"]

@@ -520,33 +520,73 @@ def _reads(k: int, lines: list[str]) -> frozenset[int]:
     return frozenset(out)
 
 
-def family_loop(f: Family, fid: int, base: int, slot: dict[int, int], indent: str
-                ) -> tuple[list[str], list[int]]:
+def family_loop(f: Family, fid: int, base: int, slot: dict[int, int], indent: str,
+                stores: dict[int, list[str]] | None = None) -> tuple[list[str], list[int]]:
     """The loop computing family ``f`` for one trial (column ``i``, block row ``b``), its
-    members' gather table starting at ``gi[base]`` (returned), and its lines."""
+    members' gather table starting at ``gi[base]`` (returned), and its lines; the output
+    stores of ``stores`` (member -> its lines) that the loop makes are taken out of it."""
     p = f"g{fid}"
-    table = _gather_table(f, slot)
+    template, rows = _output_template(f, stores)
+    table = _gather_table(f, slot, rows)
     lines = [f"for {p}m in range({len(f.members)}):"]
-    lines += ["    " + line for line in _member_lines(f.shape, p, base, f"{p}m")]
+    lines += ["    " + line for line in _member_lines(f.shape, p, base, f"{p}m", template)]
     return [indent + line for line in lines], table
 
 
-def _gather_table(f: Family, slot: dict[int, int]) -> list[int]:
+def _gather_table(f: Family, slot: dict[int, int], rows: dict[int, int]) -> list[int]:
     """Per member of ``f``: its operands' input rows, slots, constant indices, uniform rows,
-    then its own slot."""
+    scratch rows of ``ur``, then its own slot and its output row (-1: none in the loop)."""
     table: list[int] = []
     for m, ids in zip(f.members, f.ids, strict=True):
         for kind, n in zip(f.shape.kinds, ids, strict=True):
             table.append(slot[n] if kind in "vwy" else n)
-        table.append(slot[m])
+        table += [slot[m], rows.get(m, -1)]
     return table
 
 
-def _member_lines(s: Shape, p: str, base: int, row: str) -> list[str]:
+_OUT = re.compile(r"^out_([ve])\[(\d+), i\] = (.*)$")
+_OWN_NAME = re.compile(r"\b[a-z]\d+\b")
+
+
+def _output_template(f: Family, stores: dict[int, list[str]] | None
+                     ) -> tuple[tuple[str, str] | None, dict[int, int]]:
+    """The output stores of ``f``'s members (``out_v[r, i] = <value>``, ``out_e[r, i] =
+    <code>``, from its own V/W/Y only) that one loop line pair makes: the most common pair
+    of expressions with the member's names abstracted, and the output row of each member
+    storing that pair (taken out of ``stores``).  Every cell of a 5,000-cell schedule an
+    output was ~5 lines a member after the loop (its slot's loads, its stores)."""
+    if not stores:
+        return None, {}
+    found: dict[int, tuple[tuple[str, str], int]] = {}
+    for m in f.members:
+        got = [_OUT.match(line) for line in stores.get(m, ())]
+        if len(got) != 2 or None in got or [g.group(1) for g in got] != ["v", "e"] \
+                or got[0].group(2) != got[1].group(2):   # type: ignore[union-attr]
+            continue
+        own = {f"v{m}": "V", f"w{m}": "W", f"y{m}": "Y"}
+        pair = tuple(re.sub(r"\b[vwy]\d+\b", lambda x, own=own: own.get(x.group(0), x.group(0)),
+                            g.group(3)) for g in got)   # type: ignore[union-attr]
+        if any(_OWN_NAME.search(e) for e in pair) or (
+                re.search(r"\bW\b", "".join(pair)) and not f.shape.has_error) or (
+                re.search(r"\bY\b", "".join(pair)) and not f.shape.has_tag):
+            continue
+        found[m] = (pair, int(got[0].group(2)))   # type: ignore[union-attr]
+    if not found:
+        return None, {}
+    template = collections.Counter(t for t, _ in found.values()).most_common(1)[0][0]
+    rows = {m: r for m, (t, r) in found.items() if t == template}
+    for m in rows:
+        del stores[m]
+    return template, rows  # type: ignore[return-value]
+
+
+def _member_lines(s: Shape, p: str, base: int, row: str,
+                  output: tuple[str, str] | None = None) -> list[str]:
     """The lines computing member ``row`` (a loop variable) of a family of shape ``s`` whose
     gather table starts at ``gi[base]``: its operands gathered, its lines, its value stored
-    in its slot of ``sv``/``se``; ``p`` prefixes its names."""
-    width = len(s.kinds) + 1
+    in its slot of ``sv``/``se`` (and, with ``output``, in its output row where it has one);
+    ``p`` prefixes its names."""
+    width = len(s.kinds) + 2
     load = {"x": "out_in[{}, i]", "v": "sv[b, {}]", "w": "int(se[b, {}]) & 15",
             "y": "float(int(se[b, {}]) >> 4)", "k": "kv[{}]", "q": "ke[{}]", "u": "ur[{}, b]",
             "z": "{}"}   # a shared scratch: its first row of ur
@@ -567,47 +607,54 @@ def _member_lines(s: Shape, p: str, base: int, row: str) -> list[str]:
                   lambda m: names[m.group(1)] if m.group(1) else
                   f"{p}{m.group(2).lower()}{m.group(3)}", _SCRATCH_USE.sub(element, s.text))
     lines += body.split("\n")
-    dst = f"gi[{p}j + {width - 1}]"
+    dst = f"gi[{p}j + {width - 2}]"
     lines.append(f"sv[b, {dst}] = {p}v")
     err = f"{p}w" if s.has_error else "0"
     lines.append(f"se[b, {dst}] = {err} + 16 * int({p}y)" if s.has_tag else
                  f"se[b, {dst}] = {err}")
+    if output is not None:
+        value, code = (re.sub(r"\b([VWY])\b", lambda m: names[m.group(1)], e) for e in output)
+        lines += [f"{p}o = gi[{p}j + {width - 1}]", f"if {p}o >= 0:",
+                  f"    out_v[{p}o, i] = {value}", f"    out_e[{p}o, i] = {code}"]
     return lines
 
 
-def chain_loop(c: Chain, fid: int, base: int, slot: dict[int, int], indent: str
-               ) -> tuple[list[str], list[int]]:
+def chain_loop(c: Chain, fid: int, base: int, slot: dict[int, int], indent: str,
+               stores: dict[int, list[str]] | None = None) -> tuple[list[str], list[int]]:
     """The loop computing chain ``c`` for one trial: one iteration per row, its shapes in
     turn (a member reading an earlier row reads the slot that iteration wrote); the gather
-    tables of its shapes one after the other from ``gi[base]`` (returned), and its lines."""
+    tables of its shapes one after the other from ``gi[base]`` (returned), and its lines;
+    the output stores of ``stores`` that the loop makes are taken out of it."""
     p = f"g{fid}"
     lines = [f"for {p}r in range({c.rows}):"]
     table: list[int] = []
     for j, f in enumerate(c.families):
+        template, rows = _output_template(f, stores)
         lines += ["    " + line for line in
-                  _member_lines(f.shape, f"{p}s{j}", base + len(table), f"{p}r")]
-        table += _gather_table(f, slot)
+                  _member_lines(f.shape, f"{p}s{j}", base + len(table), f"{p}r", template)]
+        table += _gather_table(f, slot, rows)
     return [indent + line for line in lines], table
 
 
-def unit_loop(u: Family | Chain, fid: int, base: int, slot: dict[int, int], indent: str
-              ) -> tuple[list[str], list[int]]:
-    """The loop of a family or a chain (:func:`family_loop`, :func:`chain_loop`)."""
+def unit_loop(u: Family | Chain, fid: int, base: int, slot: dict[int, int], indent: str,
+              stores: dict[int, list[str]] | None = None) -> tuple[list[str], list[int]]:
+    """The loop of a family or a chain (:func:`family_loop`, :func:`chain_loop`); the
+    members' output stores it makes are taken out of ``stores`` (member -> its lines)."""
     if isinstance(u, Chain):
-        return chain_loop(u, fid, base, slot, indent)
-    return family_loop(u, fid, base, slot, indent)
+        return chain_loop(u, fid, base, slot, indent, stores)
+    return family_loop(u, fid, base, slot, indent, stores)
 
 
 def unit_table_size(u: Family | Chain) -> int:
     """The entries of ``gi`` the loop of a family or a chain gathers through."""
     fams = u.families if isinstance(u, Chain) else [u]
-    return sum(len(f.members) * (len(f.shape.kinds) + 1) for f in fams)
+    return sum(len(f.members) * (len(f.shape.kinds) + 2) for f in fams)
 
 
 def unit_lines(u: Family | Chain) -> int:
     """About the lines the loop of a family or a chain has."""
     fams = u.families if isinstance(u, Chain) else [u]
-    return sum(len(f.shape.text.split("\n")) + len(f.shape.kinds) + 4 for f in fams)
+    return sum(len(f.shape.text.split("\n")) + len(f.shape.kinds) + 8 for f in fams)
 
 
 def unit_operands(u: Family | Chain) -> list[int]:
