@@ -155,6 +155,8 @@ class DynamicTextMixin:
             return node.op in _CMP or self._is_top(node)
         if isinstance(node, ir.Call):
             return node.name in _READERS or self._is_top(node)
+        if isinstance(node, ir.Ref):   # =B13, a copy of a cell's text made per trial
+            return self._is_top(node)
         return False
 
     def _is_top(self, node: ir.Node) -> bool:
