@@ -49,6 +49,7 @@ from ... import ir
 from ...compiler import compile_formula, stream_id
 from ...values import VALUE, ExcelError, Grid, Vec
 from . import _intervals as iv
+from ._array_dtext import element_value
 from ._arrays import ArrayElements
 from ._arrays import members as array_members
 from ._conditionals import DIRECT, ConditionalsMixin
@@ -608,6 +609,7 @@ class Generator(SharedLinesMixin, MatricesMixin, FunctionsMixin, TextMixin, Mixe
         elements = ArrayElements(self.model.workbook, node, self.static_flag, self.array_const)
         elements.shape(node)   # what has no element rule is refused before any cell
         pending: dict[CellRef, tuple[list[str], Val]] = {}
+        cells = [m for m, _, _ in array_members(self.model.workbook, anchor)]
         for m, r, c in array_members(self.model.workbook, anchor):
             if m not in self.steps:
                 continue
@@ -615,14 +617,14 @@ class Generator(SharedLinesMixin, MatricesMixin, FunctionsMixin, TextMixin, Mixe
             element = elements.element(node, r, c)
             self.array_ir.append(element)
             try:
-                got = self.expr(element)
+                got = element_value(self, element, cells)   # text per trial (_array_dtext)
             except NotFusable as exc:
                 raise NotFusable(f"{exc} (in another cell of the array formula)") from exc
             pending[m] = (self.lines, got)
         self.lines, self._const_memo, self.override = [], {}, {}
         element = elements.element(node, 0, 0)
         self.array_ir.append(element)
-        v = self.expr(element)
+        v = element_value(self, element, cells)
         self.array_members.update(pending)
         self.array_new = list(pending)
         return v

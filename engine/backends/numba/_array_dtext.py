@@ -1,0 +1,40 @@
+"""Text made per trial in the cells of an array formula (``{=TEXT(H2:H10,"dd/mm/yyyy")}``,
+``{=RIGHT(A2:A10,1)}`` of numbers that vary per trial).
+
+A plain cell whose formula makes text per trial takes the dynamic-text path (_dtext) at its
+top; an element of an array formula is not its cell's formula node, so that path was never
+taken and the whole array formula was left to numpy.  Here each element's value is made the
+ordinary way, else as dynamic text whose recipe reads at most one computed value (kept as
+the cell's own value, as ``dyn_cell`` keeps a plain cell's): a recipe of several computed
+values is remade by its readers from the cell's formula, which for a cell of an array
+formula is the whole formula, so such elements stay with numpy.  Where numpy reads one of
+the formula's cells (``dyn_skip``), the formula is left to numpy whole.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ... import ir
+from ._dtext import _CELL_LEVEL, DynamicText, _leaves
+from ._values import NotFusable
+
+if TYPE_CHECKING:
+    from ...graph import CellRef
+    from ._values import Val
+
+
+def element_value(gen: object, element: ir.Node, cells: list[CellRef]) -> Val:
+    """The value of one element of an array formula whose cells are ``cells``."""
+    mark = len(gen.lines)  # type: ignore[attr-defined]
+    try:
+        return gen.expr(element)  # type: ignore[attr-defined]
+    except DynamicText:
+        del gen.lines[mark:]  # type: ignore[attr-defined]
+    skip = getattr(gen, "dyn_skip", ())
+    if any(c in skip for c in cells):
+        raise NotFusable("text made per trial, read by a cell left to numpy")
+    d = gen.recipe(element, coerce=False)  # type: ignore[attr-defined]
+    if len({x for x in _leaves(d.r) if not _CELL_LEVEL.match(x)}) > 1:
+        raise NotFusable("text made per trial from several values in an array formula")
+    return gen.dyn_cell(d)  # type: ignore[attr-defined]
