@@ -96,3 +96,69 @@ def test_host_cuda_build_equals_numpy(job, tmp_path):
     host = HostCudaBackend(tmp_path)
     assert host.cpu_reason(job) is None
     assert_same(job, run(host, job, 200), run(NumpyBackend(), job, TRIALS))
+
+
+# ----------------------------------------------------------------- ranges that vary per trial
+VROWS = 400   # a column of a formula copied down (a family), more than LONG_CELLS
+VARYING = {
+    "G1": f'=COUNTIF(C1:C{VROWS},">0")/{VROWS}',
+    "G2": f'=SUMIF(C1:C{VROWS},"<"&E2)+COUNTIF(C1:C{VROWS},ROUND(E1,0)-5)',   # "=" a number
+    "G3": f'=AVERAGEIF(C1:C{VROWS},">"&E1*0.6,B1:B{VROWS})',   # #DIV/0! where none is
+    "G4": f'=COUNTIFS(C1:C{VROWS},">"&E2,B1:B{VROWS},"<=2")',
+    "G5": f'=MAXIFS(C1:C{VROWS},B1:B{VROWS},"<>abc")+MINIFS(B1:B{VROWS},C1:C{VROWS},"<"&-E2)',
+    "G6": f'=SUMIFS(B1:B{VROWS},C1:C{VROWS},"abc")+COUNTIF(B1:B{VROWS},"<>")',   # text: none/all
+    "G7": f'=AVERAGEIFS(C1:C{VROWS},C1:C{VROWS},">"&E2*2,B1:B{VROWS},"<>"&ROUND(E1,0))',
+    "G8": f'=COUNTIF(C1:C{VROWS},">"&IF(E2>4,1/0,E2))',   # the criterion an error: none
+}
+
+
+@pytest.fixture(scope="module")
+def varying_job(tmp_path_factory):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Sheet1"
+    ws["E1"], ws["E2"] = 5.0, 2.0
+    for r in range(1, VROWS + 1):
+        ws[f"H{r}"] = float((r * 37) % 101) / 10.0 - 5.0
+        ws[f"B{r}"] = f"=ROUND($E$1*H{r}/5,0)"        # whole numbers: "=" and "<>" hit
+        ws[f"C{r}"] = f"=B{r}*$E$2-H{r}+0.5"
+    for k, v in VARYING.items():
+        ws[k] = v
+    path = tmp_path_factory.mktemp("lcv") / "varying_criteria.xlsx"
+    wb.save(path)
+    return job_for(Model.open(path), INPUTS, [f"Sheet1!{c}" for c in VARYING], trials=TRIALS)
+
+
+def test_varying_ranges_fused_as_loops(varying_job):
+    """Criteria over columns that vary per trial: each column gathered once per trial (one
+    loop over the family's slots), tested by a runtime loop (before: lines per cell)."""
+    job = varying_job
+    assert fused_report(job) == {}
+    samplers, mode = samplers_for(job, False)
+    source = generate(job.program, samplers, mode).source
+    assert source.count("lcrit_zfold(") >= 12
+    assert len(source.splitlines()) < 300, len(source.splitlines())   # before: 5,000 and more
+
+
+def test_varying_ranges_numba_and_host_cuda_equal_numpy(varying_job, tmp_path):
+    from tests.test_backend_cupy import CXX, HostCudaBackend
+
+    job = varying_job
+    want = run(NumpyBackend(), job, TRIALS)
+    model = job.program.model
+    g3, g8 = model.ref("Sheet1!G3"), model.ref("Sheet1!G8")
+    assert (want[1][g3] != 0).any() and (want[1][g3] == 0).any()   # #DIV/0! in some trials
+    assert (want[0][g8] == 0).any() and (want[0][g8] > 0).any()
+    g2 = model.ref("Sheet1!G2")
+    assert len(set(want[0][g2])) >= 3
+    be = NumbaBackend(kernel_dir=tmp_path)
+    try:
+        assert_same(job, run(be, job, 200), want)
+    finally:
+        be.close()
+    if CXX is not None:
+        host = HostCudaBackend(tmp_path)
+        assert host.cpu_reason(job) is None
+        assert_same(job, run(host, job, 200), want)

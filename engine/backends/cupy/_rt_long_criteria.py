@@ -1,12 +1,13 @@
 """CUDA twins of the numba kernel's criteria over long ranges of constants
-(:mod:`..numba._rt_long_criteria`: ``lcrit_count``, ``lcrit_fold``).  Private to the cupy
+(:mod:`..numba._rt_long_criteria`: ``lcrit_count``, ``lcrit_fold``, ``lcrit_zfold`` over
+gathered ranges).  Private to the cupy
 backend: :data:`LONG_CRITERIA_RUNTIME` is C++ source that the generated kernel includes when a
 line calls one of :data:`LONG_CRITERIA_NAMES`; each function follows its numba twin line for
 line (the same comparisons, the same additions in the same order)."""
 
 from __future__ import annotations
 
-from ..numba._rt_long_criteria import KERNEL_NAMES, MASK, NEVER
+from ..numba._rt_long_criteria import ALWAYS, KERNEL_NAMES, MASK, NEVER
 
 __all__ = ["LONG_CRITERIA_NAMES", "LONG_CRITERIA_RUNTIME"]
 
@@ -69,6 +70,34 @@ MC_HD double lcrit_fold(const double *kv, double n, double howf, double otf,
     }
     return (how == 2 || how == 3) ? ext : acc;
 }
+MC_HD bool mc_lcrit_zhit(const double *z, long long i, long long op, double x) {
+    if (op == @NEVER@) return false;
+    if (op == @ALWAYS@) return true;
+    double a = z[i];
+    if (op == 0) return a == x;
+    if (op == 1) return !(a == x);
+    if (op == 2) return a < x;
+    if (op == 3) return a <= x;
+    if (op == 4) return a > x;
+    return a >= x;
+}
+MC_HD double lcrit_zfold(const double *z1, const double *z2, const double *zt, double n,
+                         double howf, double op1f, double x1, double op2f, double x2) {
+    long long how = (long long)howf, op1 = (long long)op1f, op2 = (long long)op2f;
+    double acc = 0.0, ext = MC_NAN;
+    for (long long i = 0; i < (long long)n; ++i) {
+        if (!mc_lcrit_zhit(z1, i, op1, x1)) continue;
+        if (op2 >= 0 && !mc_lcrit_zhit(z2, i, op2, x2)) continue;
+        if (how == 0 || how == 4) { acc = acc + 1.0; continue; }
+        double t = zt[i];
+        if (how == 1) acc = acc + t;
+        else if (ext != ext) ext = t;
+        else if (how == 2) ext = pymin(ext, t);
+        else ext = pymax(ext, t);
+    }
+    return (how == 2 || how == 3) ? ext : acc;
+}
 """
 
-LONG_CRITERIA_RUNTIME = _BODY.replace("@MASK@", str(MASK)).replace("@NEVER@", str(NEVER))
+LONG_CRITERIA_RUNTIME = _BODY.replace("@MASK@", str(MASK)).replace("@NEVER@", str(NEVER)) \
+    .replace("@ALWAYS@", str(ALWAYS))

@@ -38,7 +38,9 @@ FILL_MIN = 8      # copies of cells of families from which they are one loop (CH
 LOOP_GATHERED = frozenset({
     "SUM", "AVERAGE", "MIN", "MAX", "VAR", "VAR.S", "VARP", "VAR.P", "STDEV", "STDEV.S",
     "STDEVP", "STDEV.P", "MEDIAN", "PERCENTILE", "PERCENTILE.INC", "PERCENTILE.EXC",
-    "QUARTILE", "QUARTILE.INC", "QUARTILE.EXC", "LARGE", "SMALL", "KURT", "SKEW", "SKEW.P"})
+    "QUARTILE", "QUARTILE.INC", "QUARTILE.EXC", "LARGE", "SMALL", "KURT", "SKEW", "SKEW.P",
+    # criteria over ranges of numbers that vary per trial (_long_criteria: lcrit_zfold)
+    "COUNTIF", "SUMIF", "AVERAGEIF", "COUNTIFS", "SUMIFS", "AVERAGEIFS", "MINIFS", "MAXIFS"})
 LOOSE_CELLS = 64   # cells of such a range that may be copied by a line each
 _CELL = re.compile(r"^v(\d+)$")
 _CONST = re.compile(r"^k(\d+)$")

@@ -1,5 +1,5 @@
 """COUNTIF/SUMIF/AVERAGEIF/COUNTIFS/SUMIFS/AVERAGEIFS/MINIFS/MAXIFS over long ranges of
-constants, for the kernel generator's criteria (:meth:`._text.TextMixin._conditional`).
+constants, or of cells holding a number in every trial, for the kernel generator's criteria (:meth:`._text.TextMixin._conditional`).
 
 A Monte Carlo workbook often keeps thousands of results pasted as values and asks
 ``COUNTIF(B2:B50001,"<="&L2)/50000`` of a target that varies per trial: written cell by cell
@@ -12,6 +12,12 @@ every cell of the ranges is a constant without an error (an error cell could mee
 criterion: left to the cell-by-cell code), the ranges have one shape, at most two criteria,
 each the same in every trial (matched once, at generation, by ``_criteria.match`` itself) or
 a number that varies per trial (a cell, or an operator joined to a number: ``">="&A1``).
+
+Ranges whose cells vary per trial (``COUNTIF(H9:H10008,">0")`` over a column of a formula
+copied down) are taken where every cell holds a number without an error in every trial: each
+range is gathered once per trial into a scratch (one loop over a family's slots) and tested
+by a runtime loop (``lcrit_zfold``).  Cells that are "" in some trials, or errors, are left
+to the cell-by-cell code (their text and error rules per cell).
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ import numpy as np
 from ... import ir
 from ...functions._criteria import Criterion, match, view
 from ...values import Kind, Vec
-from ._rt_long_criteria import COUNT, COUNT_NUMBERS, MASK, MAX, MIN, NEVER, SUM
+from ._rt_long_criteria import ALWAYS, COUNT, COUNT_NUMBERS, MASK, MAX, MIN, NEVER, SUM
 from ._values import KNUM, Val, lit
 
 if TYPE_CHECKING:
@@ -50,7 +56,7 @@ def long_conditional(gen: Generator, how: str, target: ir.Node | None,
     columns = [_constants(gen, a) for a in areas]  # type: ignore[arg-type]
     tvals = _constants(gen, tarea) if tarea is not None else None
     if any(c is None for c in columns) or (tarea is not None and tvals is None):
-        return None
+        return _gathered_conditional(gen, how, tarea, areas, pairs, name)  # type: ignore[arg-type]
     mark = len(gen.lines)
     crits = []
     for (_, node), values in zip(pairs, columns, strict=True):
@@ -92,6 +98,86 @@ def long_conditional(gen: Generator, how: str, target: ir.Node | None,
         return Val(r, gen.err(f"sel({counted} == 0.0, {_div0()}, 0)"), KNUM)
     ext = fold(_HOW[how])
     return Val(gen.value(f"sel({ext} != {ext}, 0.0, {ext})"), "0", KNUM)
+
+
+def _gathered_conditional(gen: Generator, how: str, tarea: ir.Area | None,
+                          areas: list[ir.Area], pairs: list[tuple[ir.Node, ir.Node | None]],
+                          name: str) -> Val | None:
+    """The aggregate over ranges whose cells vary per trial, each gathered once per trial
+    into a scratch (:meth:`._gather.GatherMixin.gathered`: a column of a formula copied down
+    is one loop over its slots) and tested by ``lcrit_zfold``; None where a cell of them is
+    not a number in every trial without an error (the cell-by-cell code decides), or a
+    range past the cap is not copied by a loop."""
+    from ._values import MAX_AREA_CELLS
+
+    zs = []
+    for a in [*areas, *([tarea] if tarea is not None else [])]:
+        vals = [gen._criteria_cell(c) for row in a.cells() for c in row]  # type: ignore[attr-defined]
+        if any(v.kind != KNUM or v.e != "0" for v in vals):
+            return None
+        if len(vals) > MAX_AREA_CELLS and not gen.loop_gathered(a, name):
+            return None
+        z = gen.gathered(vals)
+        if z is None:
+            return None
+        zs.append(z)
+    mark = len(gen.lines)
+    crits = []
+    for _, node in pairs:
+        got = _number_criterion(gen, node, name)
+        if got is None:
+            del gen.lines[mark:]
+            return None
+        crits.append(got)
+    n = areas[0].shape[0] * areas[0].shape[1]
+    z1, x1 = zs[0], crits[0]
+    z2, x2 = (zs[1], crits[1]) if len(crits) == 2 else (z1, ("-1", "0.0"))
+    zt = zs[-1] if tarea is not None else z1
+
+    def fold(k: int) -> str:
+        return gen.value(f"lcrit_zfold({z1}, {z2}, {zt}, {n}, {k}, {x1[0]}, {x1[1]}, "
+                         f"{x2[0]}, {x2[1]})")
+
+    if how == "count":
+        return Val(fold(COUNT), "0", KNUM, 0.0, float(n))
+    if how == "sum":
+        return Val(fold(SUM), "0", KNUM)
+    if how == "average":
+        total, counted = fold(SUM), fold(COUNT_NUMBERS)
+        r = gen.value(f"{total} / sel({counted} == 0.0, 1.0, {counted})")
+        return Val(r, gen.err(f"sel({counted} == 0.0, {_div0()}, 0)"), KNUM)
+    ext = fold(_HOW[how])
+    return Val(gen.value(f"sel({ext} != {ext}, 0.0, {ext})"), "0", KNUM)
+
+
+def _number_criterion(gen: Generator, node: ir.Node | None, name: str
+                      ) -> tuple[str, str] | None:
+    """(op, x) of a criterion tested against cells holding a number in every trial: a
+    number criterion (op 0..5 against x; the same in every trial or varying), NEVER for an
+    error criterion in a trial; a criterion of another kind is met by every number or by
+    none whatever its value (``_criteria.match`` of 0.0, once): ALWAYS or NEVER."""
+    from ._dvalue import DynCriterion
+    from ._text import _VaryingNumber
+
+    try:
+        crit = gen._criterion(node, name)  # type: ignore[attr-defined]
+    except Exception:   # noqa: BLE001 - NotFusable/DynamicText: the cell-by-cell code decides
+        return None
+    if isinstance(crit, Criterion):
+        if crit.kind == "num" and not isinstance(crit.op, np.ndarray):
+            return str(int(crit.op)), lit(float(crit.value))
+        if crit.kind == "num":
+            return None
+        hit = bool(np.asarray(match(crit, view(Vec(Kind.NUM, np.zeros(1)))))[0])
+        return str(ALWAYS if hit else NEVER), "0.0"
+    if isinstance(crit, _VaryingNumber):
+        return "0", crit.value.v
+    if not isinstance(crit, DynCriterion):
+        return None
+    if crit.err == "0":
+        return str(crit.op), crit.value.v
+    return gen.value(f"sel({crit.err} != 0, {lit(float(NEVER))}, {lit(float(crit.op))})"), \
+        crit.value.v
 
 
 def _div0() -> int:

@@ -12,6 +12,12 @@ A criterion is four numbers ``(op, oa, ob, x)``:
 * ``op`` 7 (NEVER): no cell meets it (the criterion is an error in this trial and the range
   holds no error).
 
+Ranges of cells that vary per trial (numbers in every trial, no error: a column of a
+formula copied down) are gathered once per trial into scratch arrays (:mod:`._gather`);
+``lcrit_zfold`` tests them as ``lcrit_fold`` tests the table, a criterion being ``(op, x)``:
+``op`` 0..5 against ``x``, 7 (NEVER) or 8 (ALWAYS: a criterion that is not a number, which
+a number cell meets or not whatever its value, decided at generation).
+
 Sums add the matched numbers left to right from 0.0, as the library adds one cell after
 another (skipping a cell adds 0.0 there: the same number).  The CUDA twin is
 :mod:`engine.backends.cupy._rt_long_criteria`.
@@ -25,8 +31,8 @@ from numba import njit
 
 _jit = njit(nogil=True, cache=True, error_model="numpy")
 
-KERNEL_NAMES = ("lcrit_count", "lcrit_fold")
-MASK, NEVER = 6, 7
+KERNEL_NAMES = ("lcrit_count", "lcrit_fold", "lcrit_zfold")
+MASK, NEVER, ALWAYS = 6, 7, 8
 COUNT, SUM, MIN, MAX, COUNT_NUMBERS = range(5)   # lcrit_fold's ``how``
 
 
@@ -118,4 +124,52 @@ def lcrit_fold(kv, n, how, ot, op1, oa1, ob1, x1, op2, oa2, ob2, x2):
     return ext if how == MIN or how == MAX else acc
 
 
-__all__ = ["KERNEL_NAMES", "lcrit_count", "lcrit_fold"]
+@_jit
+def _zhit(z, i, op, x):
+    if op == NEVER:
+        return False
+    if op == ALWAYS:
+        return True
+    a = z[i]
+    if op == 0:
+        return a == x
+    if op == 1:
+        return not (a == x)
+    if op == 2:
+        return a < x
+    if op == 3:
+        return a <= x
+    if op == 4:
+        return a > x
+    return a >= x
+
+
+@_jit
+def lcrit_zfold(z1, z2, zt, n, how, op1, x1, op2, x2):
+    """``lcrit_fold`` over gathered ranges: the ``n`` numbers of ``z1`` (and of ``z2`` where
+    ``op2`` >= 0) tested, the numbers of ``zt`` counted, added, or their MIN / MAX taken
+    (NaN where none)."""
+    how, op1, op2 = int(how), int(op1), int(op2)
+    acc = 0.0
+    ext = math.nan
+    for i in range(int(n)):
+        if not _zhit(z1, i, op1, x1):
+            continue
+        if op2 >= 0 and not _zhit(z2, i, op2, x2):
+            continue
+        if how == COUNT or how == COUNT_NUMBERS:
+            acc = acc + 1.0
+            continue
+        t = zt[i]
+        if how == SUM:
+            acc = acc + t
+        elif ext != ext:
+            ext = t
+        elif how == MIN:
+            ext = min(ext, t)
+        else:
+            ext = max(ext, t)
+    return ext if how == MIN or how == MAX else acc
+
+
+__all__ = ["KERNEL_NAMES", "lcrit_count", "lcrit_fold", "lcrit_zfold"]
