@@ -33,6 +33,7 @@ from ._fits import Fit, FitLayout
 from ._index_ref import IndexAt
 from ._matrices import ARRAY_CALLS, ELEMENT_CALLS, READERS, ArrayCallRules, has_array_call
 from ._offset import OffsetAt
+from ._read_areas import read_shape
 from ._values import NotFusable
 
 if TYPE_CHECKING:
@@ -110,8 +111,8 @@ class ArrayElements(FitLayout, ArrayCallRules):
     # ------------------------------------------------------------ shapes
     def shape(self, node: ir.Node) -> Shape:
         """The shape of ``node``'s value in an array formula (None: one value)."""
-        if isinstance(node, ir.Area):
-            return self._area_shape(node)
+        if isinstance(node, ir.Area):   # its values: the part inside the sheet (_read_areas)
+            return read_shape(self.workbook, node)
         if isinstance(node, ir.Array):
             widths = {len(row) for row in node.rows}
             if len(widths) != 1 or not node.rows:
@@ -264,11 +265,10 @@ class ArrayElements(FitLayout, ArrayCallRules):
             raise NotFusable("XLOOKUP of an array in an array formula")
         # the lookup vector: a range, or an array expression such as (r1=a)*(r2=b), searched
         # whole as a plain cell's XLOOKUP searches it (_lookup_arrays)
-        looked = self.shape(args[1]) if not isinstance(args[1], ir.Area) else \
-            self._area_shape(args[1])
+        looked = self.shape(args[1])
         if looked is None:
             raise NotFusable("XLOOKUP in an array formula over something other than ranges")
-        (lr, lc), (rr, rc) = looked, self._area_shape(args[2])
+        (lr, lc), (rr, rc) = looked, read_shape(self.workbook, args[2])
         column = lc == 1 and lr > 1 or lr == lc == 1
         if (column and rr != lr) or (not column and rc != lc):
             raise NotFusable("XLOOKUP with a return range that does not fit (#VALUE!)")
