@@ -54,6 +54,7 @@ from ._arrays import ArrayElements
 from ._arrays import members as array_members
 from ._conditionals import DIRECT, ConditionalsMixin
 from ._database import DatabaseMixin
+from ._draw_loops import Fill, fill_lines
 from ._dtext import DynamicRead, DynamicText
 from ._dtext_fmt_rt import KERNEL_NAMES as DTEXT_FMT
 from ._dtext_rt import KERNEL_NAMES as DTEXT_RT
@@ -834,23 +835,21 @@ class Generator(SharedLinesMixin, MatricesMixin, FunctionsMixin, TextMixin, Mixe
         lhs = 1 if self.sampling == "lhs" else 0
         lines = ["", "", JIT,
                  "def draw(key0, key1, start, lo, hi, total, sids, kv, dp, ext, out_in, ur):"]
+        fills: list[Fill] = []   # runs of alike inputs become loops (_draw_loops)
         for j, c in enumerate(self.inputs):
             s = self.samplers[c]
             if s.ppf is None:
+                lines += fill_lines(fills, lhs)
+                fills = []
                 lines += ["    for i in range(lo, hi):",
                           f"        out_in[{j}, i] = ext[{len(ext)}, i]"]
                 ext.append(c)
                 continue
             sidx = self.stream(self.program.input_streams[j])
-            off = len(dp)
+            fills.append(Fill("fill_" + s.ppf.removeprefix("ppf_"), j, sidx, len(dp),
+                              len(s.params), s.ppf in TABLE_PPFS))
             dp.extend(float(p) for p in s.params)
-            if s.ppf in TABLE_PPFS:
-                params = f"dp, {off}"
-            else:
-                params = ", ".join(f"dp[{off + q}]" for q in range(len(s.params)))
-            fill = "fill_" + s.ppf.removeprefix("ppf_")
-            lines.append(f"    {fill}(out_in[{j}], lo, hi, start, key0, key1, sids[{sidx}], "
-                         f"total, {lhs}, {params})")
+        lines += fill_lines(fills, lhs)
         if self.group:
             rows = sorted(self.group.values())
             s0 = self.stream_index[next(s for s, r in self.rand_rows.items() if r == 0)]
