@@ -3,8 +3,9 @@
 A real portfolio-risk workbook (simulated losses in O2:O487) holds
 ``=FREQUENCY($O$2:$O$490,$R$2:$R$25)`` as an array formula: the data range ends three rows
 past the sheet.  The array-formula rules refused it ("an array formula over a range past the
-sheet's cells"), though FREQUENCY counts only numbers and those rows are blank.  Rebuilt
-here with openpyxl (20 varying losses in A2:A21, the formula reading A2:A30, bins in C2:C5).
+sheet's cells"); numpy reads the part inside the sheet (Env.area), and so does the kernel
+now (_read_areas).  Rebuilt with openpyxl (20 varying losses in A2:A21, the formula reading
+A2:A30, bins in C2:C5).
 """
 
 from __future__ import annotations

@@ -41,7 +41,6 @@ import numpy as np
 
 from ... import ir
 from ...values import REF, VALUE, ExcelError, Grid, Kind, Vec
-from ._frequency_data import frequency_data
 from ._host import GeneratorHost
 from ._values import (
     KANY,
@@ -266,8 +265,7 @@ class ArrayCallRules:
         if name in SHAPING:
             out = self._trace(node)
             return out.shape if isinstance(out, Grid) else None
-        shapes = [self.shape(frequency_data(self.workbook, a) if name == "FREQUENCY" and k == 0
-                             else a) or (1, 1) for k, a in enumerate(node.args)]
+        shapes = [self.shape(a) or (1, 1) for a in node.args]
         if name == "MMULT":
             if len(node.args) != 2:
                 raise NotFusable("MMULT with a wrong number of arguments")
@@ -610,8 +608,7 @@ class MatricesMixin(GeneratorHost):
             t = self.value(f"mx_inv_at({z}, {lit(float(n))}, {piv}, {y}, {r}, {c})")
             return num(t, self.err(self.chain(errs, [(f"nf({t})", 0)])))
         assert node.name == "FREQUENCY"
-        data = [v for row in self._mx_cells(frequency_data(self.model.workbook, node.args[0]))
-                for v in row]
+        data = [v for row in self._mx_cells(node.args[0]) for v in row]
         bins = [] if isinstance(node.args[1], ir.Missing) else \
             [v for row in self._mx_cells(node.args[1]) for v in row]
         errs = self._mx_errors(data + bins, False)
