@@ -11,7 +11,8 @@ reads (directly, or in a range of at most 400 cells) becomes a triangular input 
 the whole stochastic part of the workbook.  Printed per workbook: inputs, cells in the slice,
 the fused share (``engine.backends.numba.fused_report``: no compile needed), numpy and numba
 trials/s on the same job in the same run (numba on one thread, its compile timed apart), and
-the most frequent reasons a cell is not fused; then the totals and the reasons over all
+the most frequent reasons a cell is not fused (``cpu x`` and ``cpu comp``: the same ratio and
+compile in process CPU seconds, which a busy shared machine does not inflate); then the totals and the reasons over all
 workbooks.  Issue 13's goal: at least 99% fused on every workbook.
 """
 
@@ -46,6 +47,8 @@ class Row:
     numpy_rate: float | None = None
     numba_rate: float | None = None
     compile_s: float | None = None
+    compile_cpu: float | None = None   # CPU seconds: what a busy shared machine does not inflate
+    cpu_ratio: float | None = None     # numba/numpy trials per CPU second
     max_diff: float | None = None
     reasons: Counter = field(default_factory=Counter)
     note: str = ""
@@ -150,15 +153,21 @@ def measure(path: Path, trials: int, timed: bool, max_time_cells: int,
     stage = "compile"
     try:   # a failure of one workbook is a row with its reason, never the end of the run
         be = NumbaBackend(threads=1, kernel_dir=kernel_dir)
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         be.prepare(job)
         row.compile_s = time.perf_counter() - t0
+        row.compile_cpu = time.process_time() - c0
         stage = "numpy run"
+        c0 = time.process_time()
         t_np, out_np = run_all(NumpyBackend(), job)
+        c_np = time.process_time() - c0
         row.numpy_rate = trials / t_np
         stage = "numba run"
+        c0 = time.process_time()
         t_nb, out_nb = run_all(be, job)
+        c_nb = time.process_time() - c0
         row.numba_rate = trials / t_nb
+        row.cpu_ratio = c_np / c_nb if c_nb > 0 else None
         stage = "compare"
         row.max_diff = max_rel_diff(out_nb, out_np, trials)
     except Exception as exc:  # noqa: BLE001 - reported in the table, the run goes on
@@ -174,7 +183,7 @@ def _rate(x: float | None) -> str:
 def table(rows: list[Row], top: int) -> list[str]:
     width = max([40, *(len(r.name) for r in rows)])
     head = (f"{'workbook':{width}} {'inputs':>6} {'cells':>6} {'fused':>7} {'numpy/s':>11} "
-            f"{'numba/s':>11} {'x':>6} {'compile':>8} {'maxdiff':>8}")
+            f"{'numba/s':>11} {'x':>6} {'compile':>8} {'maxdiff':>8} {'cpu x':>6} {'cpu comp':>8}")
     out = [head, "-" * len(head)]
     total = Counter()
     cells = fused = 0
@@ -190,9 +199,12 @@ def table(rows: list[Row], top: int) -> list[str]:
             f"{r.numba_rate / r.numpy_rate:.1f}"
         comp = "-" if r.compile_s is None else f"{r.compile_s:.1f}s"
         diff = "-" if r.max_diff is None else f"{r.max_diff:.0e}"
+        cpu_x = "-" if r.cpu_ratio is None else f"{r.cpu_ratio:.1f}"
+        cpu_comp = "-" if r.compile_cpu is None else f"{r.compile_cpu:.1f}s"
         out.append(f"{r.name:{width}} {r.inputs:6d} {r.cells:6d} {r.share:7.1%} "
                    f"{_rate(r.numpy_rate):>11} {_rate(r.numba_rate):>11} {ratio:>6} "
-                   f"{comp:>8} {diff:>8}" + (f"  ({r.note})" if r.note else ""))
+                   f"{comp:>8} {diff:>8} {cpu_x:>6} {cpu_comp:>8}"
+                   + (f"  ({r.note})" if r.note else ""))
         own = [(why, k) for why, k in r.reasons.most_common() if why != DEPENDS]
         for why, k in own[:top]:
             out.append(f"    {k:5d} x {why}")
@@ -231,7 +243,9 @@ def main(argv: list[str] | None = None) -> int:
             r = measure(p, args.trials, not args.no_time, args.max_time_cells,
                         Path(tmp) / "kernels")
             rows.append(r)
-            comp = "" if r.compile_s is None else f", compile {r.compile_s:.1f}s"
+            comp = "" if r.compile_s is None else \
+                f", compile {r.compile_s:.1f}s (cpu {r.compile_cpu:.1f}s), cpu ratio " \
+                f"{'-' if r.cpu_ratio is None else f'{r.cpu_ratio:.1f}'}"
             print(f"  {p.name}: {r.cells} cells, {r.fused} fused, numpy "
                   f"{_rate(r.numpy_rate)}/s, numba {_rate(r.numba_rate)}/s{comp} {r.note}",
                   file=sys.stderr, flush=True)
