@@ -32,6 +32,7 @@ from ._fits import FITS as _FITS
 from ._fits import Fit, FitLayout
 from ._index_ref import IndexAt
 from ._matrices import ARRAY_CALLS, ELEMENT_CALLS, READERS, ArrayCallRules, has_array_call
+from ._numeric_elements import numeric_elements
 from ._offset import OffsetAt
 from ._read_areas import read_shape
 from ._values import NotFusable
@@ -173,7 +174,7 @@ class ArrayElements(FitLayout, ArrayCallRules):
             if k in _LOOKUP_VECTORS.get(name, ()):   # kept whole (_lookup_arrays)
                 continue
             if not isinstance(a, ir.Area | ir.Array) and self.shape(a) is not None and not (
-                    name in _EXPANDED and _arithmetic(a)) and not (
+                    name in _EXPANDED and numeric_elements(a, _arithmetic)) and not (
                     name in READERS and has_array_call(a)):   # read whole (_matrices)
                 raise NotFusable(f"{name} of an array expression in an array formula")
         return None
