@@ -128,10 +128,10 @@ def check(path: Path, trials: int, max_cells: int, rtol: float, kernel_dir: Path
         row.note = f"{type(exc).__name__}: {str(exc)[:70]}"
         return row
     row.cells = len(job.program.steps)
-    row.fused = row.cells - len(fused_report(job))
     if row.cells > max_cells:
         row.note = f"skipped: {row.cells} cells > {max_cells} (--all to include)"
         return row
+    row.fused = row.cells - len(fused_report(job))
     want = NumpyBackend().run(job, 0, trials)
     be = NumbaBackend(threads=1, kernel_dir=kernel_dir)
     try:
@@ -213,6 +213,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--all", action="store_true", help="include every slice, however large")
     ap.add_argument("--rtol", type=float, default=RTOL)
     ap.add_argument("--only", default="", help="only workbooks whose name contains this")
+    ap.add_argument("--exclude", default="",
+                    help="leave out workbooks whose name contains one of these (comma-separated)")
     ap.add_argument("--worst", type=int, default=5, help="cells printed per workbook")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
@@ -221,7 +223,9 @@ def main(argv: list[str] | None = None) -> int:
         paths = sorted([*args.folder.glob("*.xlsx"), *args.folder.glob("*.xlsm")])
         if args.generated:
             paths += generated_books(Path(tmp), args.generated, args.seed)
-        paths = [p for p in paths if args.only in p.name]
+        skip = [x for x in args.exclude.split(",") if x]
+        paths = [p for p in paths
+                 if args.only in p.name and not any(x in p.name for x in skip)]
         rows = []
         for p in paths:
             r = check(p, args.trials, max_cells, args.rtol, Path(tmp) / "kernels")
