@@ -1151,36 +1151,16 @@ def _paired(body: list[str]) -> list[str] | None:
 def runtime_version() -> str:
     """A hash of the runtime modules the kernels call.  It is part of every kernel's source,
     so a kernel cached on disk by numba (which does not track changes in the functions it
-    calls) is never reused with another version of them."""
-    from . import (
-        _beta,
-        _decimal,
-        _dtext_rt,
-        _rt,
-        _rt_annuity,
-        _rt_calendar,
-        _rt_dist,
-        _rt_dynarrays,
-        _rt_fits,
-        _rt_functions,
-        _rt_math,
-        _rt_matrices,
-    )
-
+    calls) is never reused with another version of them.  Every module of this package that
+    compiles functions with numba counts (the generator's own modules do not)."""
     h = hashlib.sha256()
-    for mod in (_rt_matrices, _rt, _beta, _rt_functions, _dtext_rt, _decimal, _rt_fits, _rt_calendar,
-                _rt_annuity, _rt_dynarrays, _rt_dist, _rt_math):
-        h.update(Path(str(mod.__file__)).read_bytes())
-    from . import _rt_dvalue  # text made per trial read as a number
-
-    h.update(Path(str(_rt_dvalue.__file__)).read_bytes())
-    from . import _dcriteria_rt, _dtext_args_rt  # criteria, TEXTBEFORE/AFTER (via _dtext_rt)
-
-    for mod in (_dcriteria_rt, _dtext_args_rt):
-        h.update(Path(str(mod.__file__)).read_bytes())
-    from . import _rt_securities  # PRICE, YIELD, COUP... (_securities)
-
-    h.update(Path(str(_rt_securities.__file__)).read_bytes())
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        if path.name in ("__init__.py", "_codegen.py"):
+            continue
+        text = path.read_bytes()
+        if b"njit" in text:
+            h.update(path.name.encode())
+            h.update(text)
     return h.hexdigest()[:16]
 
 
