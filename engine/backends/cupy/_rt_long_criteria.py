@@ -15,17 +15,19 @@ LONG_CRITERIA_NAMES: tuple[str, ...] = tuple(KERNEL_NAMES)
 
 _BODY = r"""
 /* ------------------------------------------------ criteria over long ranges (numba/_rt_long_criteria.py) */
-MC_HD bool mc_lcrit_hit(const double *kv, long long i, long long op, long long oa, long long ob,
-                        double x) {
-    if (op == @MASK@) return kv[oa + i] != 0.0;
-    if (op == @NEVER@) return false;
-    if (op == 0) return kv[ob + i] == x;
-    double a = kv[oa + i];
+MC_HD bool mc_lcrit_cmp(double a, long long op, double x) {
+    if (op == 0) return a == x;
     if (op == 1) return !(a == x);
     if (op == 2) return a < x;
     if (op == 3) return a <= x;
     if (op == 4) return a > x;
     return a >= x;
+}
+MC_HD bool mc_lcrit_hit(const double *kv, long long i, long long op, long long oa, long long ob,
+                        double x) {
+    if (op == @MASK@) return kv[oa + i] != 0.0;
+    if (op == @NEVER@) return false;
+    return mc_lcrit_cmp(op == 0 ? kv[ob + i] : kv[oa + i], op, x);
 }
 MC_HD long long mc_lcrit_rank(const double *kv, long long off, long long n, double x, bool right) {
     long long lo = 0, hi = n;
@@ -73,13 +75,7 @@ MC_HD double lcrit_fold(const double *kv, double n, double howf, double otf,
 MC_HD bool mc_lcrit_zhit(const double *z, long long i, long long op, double x) {
     if (op == @NEVER@) return false;
     if (op == @ALWAYS@) return true;
-    double a = z[i];
-    if (op == 0) return a == x;
-    if (op == 1) return !(a == x);
-    if (op == 2) return a < x;
-    if (op == 3) return a <= x;
-    if (op == 4) return a > x;
-    return a >= x;
+    return mc_lcrit_cmp(z[i], op, x);
 }
 MC_HD double lcrit_zfold(const double *z1, const double *z2, const double *zt, double n,
                          double howf, double op1f, double x1, double op2f, double x2) {

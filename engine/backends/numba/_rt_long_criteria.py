@@ -37,14 +37,10 @@ COUNT, SUM, MIN, MAX, COUNT_NUMBERS = range(5)   # lcrit_fold's ``how``
 
 
 @_jit
-def _hit(kv, i, op, oa, ob, x):
-    if op == MASK:
-        return kv[oa + i] != 0.0
-    if op == NEVER:
-        return False
+def _cmp(a, op, x):
+    """Number ``a`` against ``x`` by the criteria's operator ``op`` (0..5: = <> < <= > >=)."""
     if op == 0:
-        return kv[ob + i] == x
-    a = kv[oa + i]
+        return a == x
     if op == 1:
         return not (a == x)
     if op == 2:
@@ -54,6 +50,15 @@ def _hit(kv, i, op, oa, ob, x):
     if op == 4:
         return a > x
     return a >= x
+
+
+@_jit
+def _hit(kv, i, op, oa, ob, x):
+    if op == MASK:
+        return kv[oa + i] != 0.0
+    if op == NEVER:
+        return False
+    return _cmp(kv[ob + i] if op == 0 else kv[oa + i], op, x)
 
 
 @_jit
@@ -130,18 +135,7 @@ def _zhit(z, i, op, x):
         return False
     if op == ALWAYS:
         return True
-    a = z[i]
-    if op == 0:
-        return a == x
-    if op == 1:
-        return not (a == x)
-    if op == 2:
-        return a < x
-    if op == 3:
-        return a <= x
-    if op == 4:
-        return a > x
-    return a >= x
+    return _cmp(z[i], op, x)
 
 
 @_jit
