@@ -162,3 +162,75 @@ def test_varying_ranges_numba_and_host_cuda_equal_numpy(varying_job, tmp_path):
         host = HostCudaBackend(tmp_path)
         assert host.cpu_reason(job) is None
         assert_same(job, run(host, job, 200), want)
+
+
+# ------------------------------------------ ranges of constants and cells that vary per trial
+MROWS = 200   # whole columns: headings, blanks, text, constants and a few formulas (numbers)
+MIXED = {
+    "M1": '=SUMIFS(C:C,B:B,"x*",A:A,">"&E2)',            # a constant criterion and a varying one
+    "M2": '=COUNTIFS(A:A,ROUND(E1,0),B:B,"<>y")',        # "=": numbers and the text "5"
+    "M3": '=SUMIF(A:A,"<>"&ROUND(E1,0),C:C)',            # "<>": text, logicals, blanks too
+    "M4": '=AVERAGEIFS(C:C,A:A,"<="&E1-4,B:B,">1")',     # #DIV/0! where none is
+    "M5": '=MAXIFS(C:C,A:A,">"&E2)+MINIFS(C:C,B:B,"x1",A:A,"<"&E1)',
+    "M6": '=COUNTIF(A:A,">"&IF(E2>4,1/0,E2))',           # the criterion an error: none
+    "M7": '=COUNTIF(A:A,"<"&E1)+AVERAGEIF(A:A,">=0",C:C)',
+}
+
+
+@pytest.fixture(scope="module")
+def mixed_job(tmp_path_factory):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Sheet1"
+    ws["E1"], ws["E2"] = 5.0, 2.0
+    ws["A1"], ws["B1"], ws["C1"] = "Value", "Key", "Amount"
+    for r in range(2, MROWS + 1):
+        k = r % 23
+        ws[f"A{r}"] = (f"=ROUND($E$1*{r % 7 - 2}/2,0)" if r % 4 == 0 else "5" if k == 3 else
+                       True if k == 7 else None if k == 11 else float((r * 37) % 101) / 10.0)
+        ws[f"B{r}"] = ("=ROUND($E$2,0)" if r % 10 == 0 else 2.0 if r % 13 == 0 else
+                       ("x1", "x2", "y")[r % 3])
+        ws[f"C{r}"] = (f"=$E$2*{r % 5}-1" if r % 6 == 0 else "t" if r % 19 == 0 else
+                       None if r % 17 == 0 else float((r * 13) % 29 - 9))
+    for k, v in MIXED.items():
+        ws[k] = v
+    path = tmp_path_factory.mktemp("lcm") / "mixed_criteria.xlsx"
+    wb.save(path)
+    return job_for(Model.open(path), INPUTS, [f"Sheet1!{c}" for c in MIXED], trials=TRIALS)
+
+
+def test_mixed_ranges_fused_as_loops(mixed_job):
+    """Whole columns of constants with a few formulas among them (3S_Model's
+    ``SUMIFS(Workings!$E:$E,Workings!$F:$F,$B6,Workings!$C:$C,D$5)``): each column gathered
+    once per trial (constants by runs from ``kv``), tested by one runtime loop (before: a
+    line or more per cell)."""
+    job = mixed_job
+    assert fused_report(job) == {}
+    samplers, mode = samplers_for(job, False)
+    source = generate(job.program, samplers, mode).source
+    assert source.count("lcrit_mfold(") >= 9
+    assert len(source.splitlines()) < 900, len(source.splitlines())   # 110 cells; 4,461 before
+
+
+def test_mixed_ranges_numba_and_host_cuda_equal_numpy(mixed_job, tmp_path):
+    from tests.test_backend_cupy import CXX, HostCudaBackend
+
+    job = mixed_job
+    want = run(NumpyBackend(), job, TRIALS)
+    model = job.program.model
+    m4, m6 = model.ref("Sheet1!M4"), model.ref("Sheet1!M6")
+    assert (want[1][m4] != 0).any() and (want[1][m4] == 0).any()   # #DIV/0! in some trials
+    assert (want[0][m6] == 0).any() and (want[0][m6] > 0).any()
+    for c in ("M1", "M2", "M3"):
+        assert len(set(want[0][model.ref(f"Sheet1!{c}")])) >= 3, c
+    be = NumbaBackend(kernel_dir=tmp_path)
+    try:
+        assert_same(job, run(be, job, 200), want)
+    finally:
+        be.close()
+    if CXX is not None:
+        host = HostCudaBackend(tmp_path)
+        assert host.cpu_reason(job) is None
+        assert_same(job, run(host, job, 200), want)

@@ -1,6 +1,6 @@
 """CUDA twins of the numba kernel's criteria over long ranges of constants
 (:mod:`..numba._rt_long_criteria`: ``lcrit_count``, ``lcrit_fold``, ``lcrit_zfold`` over
-gathered ranges).  Private to the cupy
+gathered ranges, ``lcrit_mfold`` over gathered ranges of constants and cells that vary).  Private to the cupy
 backend: :data:`LONG_CRITERIA_RUNTIME` is C++ source that the generated kernel includes when a
 line calls one of :data:`LONG_CRITERIA_NAMES`; each function follows its numba twin line for
 line (the same comparisons, the same additions in the same order)."""
@@ -87,6 +87,35 @@ MC_HD double lcrit_zfold(const double *z1, const double *z2, const double *zt, d
         if (how == 0 || how == 4) { acc = acc + 1.0; continue; }
         double t = zt[i];
         if (how == 1) acc = acc + t;
+        else if (ext != ext) ext = t;
+        else if (how == 2) ext = pymin(ext, t);
+        else ext = pymax(ext, t);
+    }
+    return (how == 2 || how == 3) ? ext : acc;
+}
+MC_HD bool mc_lcrit_mhit(const double *kv, const double *z, long long i, long long op, double x,
+                         long long codes, long long eqs) {
+    double code = kv[codes + i];
+    if (code == 0.0) return false;   /* CODE_MISS */
+    if (code == 1.0) return true;    /* CODE_HIT */
+    if (op == @NEVER@) return false;
+    if (code == 3.0 && op == 0) return mc_lcrit_cmp(kv[eqs + i], op, x);   /* CODE_TEXT */
+    return mc_lcrit_cmp(z[i], op, x);
+}
+MC_HD double lcrit_mfold(const double *kv, const double *z1, const double *z2, const double *zt,
+                         double n, double howf, double op1f, double x1, double c1f, double e1f,
+                         double op2f, double x2, double c2f, double e2f) {
+    long long how = (long long)howf, op1 = (long long)op1f, op2 = (long long)op2f;
+    long long c1 = (long long)c1f, e1 = (long long)e1f, c2 = (long long)c2f, e2 = (long long)e2f;
+    double acc = 0.0, ext = MC_NAN;
+    for (long long i = 0; i < (long long)n; ++i) {
+        if (!mc_lcrit_mhit(kv, z1, i, op1, x1, c1, e1)) continue;
+        if (op2 >= 0 && !mc_lcrit_mhit(kv, z2, i, op2, x2, c2, e2)) continue;
+        if (how == 0) { acc = acc + 1.0; continue; }
+        double t = zt[i];
+        if (t != t) continue;
+        if (how == 1) acc = acc + t;
+        else if (how == 4) acc = acc + 1.0;
         else if (ext != ext) ext = t;
         else if (how == 2) ext = pymin(ext, t);
         else ext = pymax(ext, t);

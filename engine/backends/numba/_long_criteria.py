@@ -29,7 +29,20 @@ import numpy as np
 from ... import ir
 from ...functions._criteria import Criterion, match, view
 from ...values import Kind, Vec
-from ._rt_long_criteria import ALWAYS, COUNT, COUNT_NUMBERS, MASK, MAX, MIN, NEVER, SUM
+from ._rt_long_criteria import (
+    ALWAYS,
+    CODE_HIT,
+    CODE_MISS,
+    CODE_TEST,
+    CODE_TEXT,
+    COUNT,
+    COUNT_NUMBERS,
+    MASK,
+    MAX,
+    MIN,
+    NEVER,
+    SUM,
+)
 from ._values import KNUM, Val, lit
 
 if TYPE_CHECKING:
@@ -114,7 +127,7 @@ def _gathered_conditional(gen: Generator, how: str, tarea: ir.Area | None,
     for a in [*areas, *([tarea] if tarea is not None else [])]:
         vals = [gen._criteria_cell(c) for row in a.cells() for c in row]  # type: ignore[attr-defined]
         if any(v.kind != KNUM or v.e != "0" for v in vals):
-            return None
+            return _mixed_conditional(gen, how, tarea, areas, pairs, name)
         if len(vals) > MAX_AREA_CELLS and not gen.loop_gathered(a, name):
             return None
         z = gen.gathered(vals)
@@ -137,6 +150,157 @@ def _gathered_conditional(gen: Generator, how: str, tarea: ir.Area | None,
     def fold(k: int) -> str:
         return gen.value(f"lcrit_zfold({z1}, {z2}, {zt}, {n}, {k}, {x1[0]}, {x1[1]}, "
                          f"{x2[0]}, {x2[1]})")
+
+    if how == "count":
+        return Val(fold(COUNT), "0", KNUM, 0.0, float(n))
+    if how == "sum":
+        return Val(fold(SUM), "0", KNUM)
+    if how == "average":
+        total, counted = fold(SUM), fold(COUNT_NUMBERS)
+        r = gen.value(f"{total} / sel({counted} == 0.0, 1.0, {counted})")
+        return Val(r, gen.err(f"sel({counted} == 0.0, {_div0()}, 0)"), KNUM)
+    ext = fold(_HOW[how])
+    return Val(gen.value(f"sel({ext} != {ext}, 0.0, {ext})"), "0", KNUM)
+
+
+def _mixed_cells(gen: Generator, a: ir.Area
+                 ) -> tuple[list[Val], list[tuple[str, Any] | None]] | None:
+    """The range's cells as values to gather (a cell that varies per trial: its value, a
+    number without an error in every trial; a constant: its number from a ``kv`` block, NaN
+    for text, logicals and blanks) and the constants' Python values (None where the cell
+    varies, else ``("", value)``); None where a cell is neither (an error, a cell left to numpy)."""
+    cells = [c for row in a.cells() for c in row]
+    consts: list[Any] = []
+    for c in cells:
+        if c in gen.input_vals or c in gen.cells or c in gen.steps:   # type: ignore[attr-defined]
+            consts.append(None)   # a step not made yet: operand's NotYet orders it first
+            continue
+        if gen.model.is_formula(c) and c not in gen.program.constants:   # type: ignore[attr-defined]
+            return None
+        v = gen.env.cell(c)
+        if len(v.data) != 1 or (v.err is not None and int(v.err[0])):
+            return None
+        x = v.scalar(0)
+        consts.append(("", x))
+    off = gen.table([0.0 if k is None else _number_of(k[1]) for k in consts])
+    vals: list[Val] = []
+    for i, (c, k) in enumerate(zip(cells, consts, strict=True)):
+        if k is None:
+            v = gen._criteria_cell(c)  # type: ignore[attr-defined]
+            if v.kind != KNUM or v.e != "0":
+                return None
+            vals.append(v)
+        else:
+            vals.append(Val(f"k{off + i}", "0", KNUM))
+    return vals, consts
+
+
+def _mixed_gather(gen: Generator, a: ir.Area, vals: list[Val],
+                  known: list[tuple[str, Any] | None]) -> str:
+    """A scratch holding this trial's ``vals``: every constant by one copy of its ``kv``
+    block (where ``vals`` names it), then a line per cell that varies (runs of a family's
+    cells become a loop over their slots), shared by every cell over the same values."""
+    memo = gen._gather_memo()  # type: ignore[attr-defined]
+    key = ("mixed", repr(a), a.shape, tuple(v.v for v, k in zip(vals, known, strict=True)
+                                            if k is None))
+    got = memo.get(key)
+    if got is not None and gen._owner_valid(got[1]):  # type: ignore[attr-defined]
+        gen._after(got[1])  # type: ignore[attr-defined]
+        return got[0]
+    z = gen.scratch(len(vals))
+    gen.shared_scratch.add(z)  # type: ignore[attr-defined]
+    first = next((i for i, k in enumerate(known) if k is not None), None)
+    if first is not None:   # the block of the range's constants in kv
+        gen.value(f"fill_kv({z}, 0, kv, {int(vals[first].v[1:]) - first}, {len(vals)})")
+    gen.lines += [f"{z}[{i}] = {v.v}" for i, (v, k) in enumerate(zip(vals, known, strict=True))
+                  if k is None]
+    memo[key] = (z, (gen.cell, gen.cell_number))  # type: ignore[attr-defined]
+    return z
+
+
+def _mixed_criterion(gen: Generator, node: ir.Node | None, name: str,
+                     consts: list[tuple[str, Any] | None]
+                     ) -> tuple[str, str, str, str] | None:
+    """(op, x, codes, eqs) of a criterion over a range of constants and cells that vary (a
+    number in every trial): ``kv[codes + i]`` is CODE_MISS / CODE_HIT where cell ``i`` is
+    decided at generation (a constant against a constant criterion, by ``_criteria.match``;
+    a number against a criterion of another kind), CODE_TEST where the trial's number of
+    the cell is compared with (op, x), CODE_TEXT where a constant is compared so (``=``
+    against ``kv[eqs + i]``, the number its text reads as)."""
+    from ._dvalue import DynCriterion
+    from ._text import _VaryingNumber
+
+    try:
+        crit = gen._criterion(node, name)  # type: ignore[attr-defined]
+    except Exception:   # noqa: BLE001 - NotFusable/DynamicText: the cell-by-cell code decides
+        return None
+    known = [k[1] for k in consts if k is not None]
+    eqs = "0"
+    if isinstance(crit, Criterion):
+        hits = iter(np.broadcast_to(np.asarray(match(crit, view(_column(known))), bool),
+                                    (len(known),)).tolist()) if known else iter(())
+        if crit.kind == "num" and isinstance(crit.op, np.ndarray):
+            return None
+        if crit.kind == "num":
+            op, x, vary = str(int(crit.op)), lit(float(crit.value)), CODE_TEST
+        else:
+            hit = bool(np.asarray(match(crit, view(Vec(Kind.NUM, np.zeros(1)))))[0])
+            op, x, vary = "0", "0.0", CODE_HIT if hit else CODE_MISS
+        codes = [float(vary) if k is None else float(CODE_HIT if next(hits) else CODE_MISS)
+                 for k in consts]
+        return op, x, str(gen.table(codes)), eqs
+    codes = [float(CODE_TEST if k is None or _number_of(k[1]) == _number_of(k[1]) else CODE_TEXT)
+             for k in consts]
+    if CODE_TEXT in codes:
+        eqs = str(gen.table([0.0 if k is None else _equal_number(k[1]) for k in consts]))
+    ctab = str(gen.table(codes))
+    if isinstance(crit, _VaryingNumber):
+        return "0", crit.value.v, ctab, eqs
+    if not isinstance(crit, DynCriterion):
+        return None
+    if crit.err == "0":
+        return str(crit.op), crit.value.v, ctab, eqs
+    return gen.value(f"sel({crit.err} != 0, {lit(float(NEVER))}, {lit(float(crit.op))})"), \
+        crit.value.v, ctab, eqs
+
+
+def _mixed_conditional(gen: Generator, how: str, tarea: ir.Area | None,
+                       areas: list[ir.Area], pairs: list[tuple[ir.Node, ir.Node | None]],
+                       name: str) -> Val | None:
+    """The aggregate over ranges of constants and cells that vary per trial (numbers in
+    every trial: a whole column of headings, blanks and a few formulas): each range gathered
+    once per trial (its constants copied from ``kv`` by runs, its formulas' values by a
+    line each or a family's loop), tested by ``lcrit_mfold`` against per-cell codes made at
+    generation; None where a cell is an error or not a number in some trial."""
+    from ._values import MAX_AREA_CELLS
+
+    zs, consts = [], []
+    for a in [*areas, *([tarea] if tarea is not None else [])]:
+        got = _mixed_cells(gen, a)
+        if got is None:
+            return None
+        vals, known = got
+        varying = sum(k is None for k in known)
+        if varying > MAX_AREA_CELLS and not gen.loop_gathered(a, name):
+            return None
+        zs.append(_mixed_gather(gen, a, vals, known))
+        consts.append(known)
+    mark = len(gen.lines)
+    crits = []
+    for (_, node), known in zip(pairs, consts, strict=False):
+        got = _mixed_criterion(gen, node, name, known)
+        if got is None:
+            del gen.lines[mark:]
+            return None
+        crits.append(got)
+    n = areas[0].shape[0] * areas[0].shape[1]
+    z1, c1 = zs[0], crits[0]
+    z2, c2 = (zs[1], crits[1]) if len(crits) == 2 else (z1, ("-1", "0.0", "0", "0"))
+    zt = zs[-1] if tarea is not None else z1
+
+    def fold(k: int) -> str:
+        return gen.value(f"lcrit_mfold(kv, {z1}, {z2}, {zt}, {n}, {k}, {', '.join(c1)}, "
+                         f"{', '.join(c2)})")
 
     if how == "count":
         return Val(fold(COUNT), "0", KNUM, 0.0, float(n))

@@ -31,9 +31,10 @@ from numba import njit
 
 _jit = njit(nogil=True, cache=True, error_model="numpy")
 
-KERNEL_NAMES = ("lcrit_count", "lcrit_fold", "lcrit_zfold")
+KERNEL_NAMES = ("lcrit_count", "lcrit_fold", "lcrit_zfold", "lcrit_mfold")
 MASK, NEVER, ALWAYS = 6, 7, 8
 COUNT, SUM, MIN, MAX, COUNT_NUMBERS = range(5)   # lcrit_fold's ``how``
+CODE_MISS, CODE_HIT, CODE_TEST, CODE_TEXT = range(4)   # lcrit_mfold's per-cell codes
 
 
 @_jit
@@ -166,4 +167,53 @@ def lcrit_zfold(z1, z2, zt, n, how, op1, x1, op2, x2):
     return ext if how == MIN or how == MAX else acc
 
 
-__all__ = ["KERNEL_NAMES", "lcrit_count", "lcrit_fold", "lcrit_zfold"]
+@_jit
+def _mhit(kv, z, i, op, x, codes, eqs):
+    code = kv[codes + i]
+    if code == CODE_MISS:
+        return False
+    if code == CODE_HIT:
+        return True
+    if op == NEVER:
+        return False
+    if code == CODE_TEXT and op == 0:
+        return _cmp(kv[eqs + i], op, x)
+    return _cmp(z[i], op, x)
+
+
+@_jit
+def lcrit_mfold(kv, z1, z2, zt, n, how, op1, x1, c1, e1, op2, x2, c2, e2):
+    """``lcrit_fold`` over gathered ranges of constants and cells that vary per trial: cell
+    ``i`` of range 1 meets its criterion by its code ``kv[c1 + i]`` (CODE_MISS, CODE_HIT, or
+    CODE_TEST / CODE_TEXT: ``z1[i]`` compared by ``op1`` with ``x1``, for CODE_TEXT and ``=``
+    ``kv[e1 + i]``, the number a constant text reads as); likewise range 2 where ``op2`` >= 0.
+    ``zt[i]`` is the number counted, added, or compared (NaN: none there)."""
+    how, op1, op2 = int(how), int(op1), int(op2)
+    c1, e1, c2, e2 = int(c1), int(e1), int(c2), int(e2)
+    acc = 0.0
+    ext = math.nan
+    for i in range(int(n)):
+        if not _mhit(kv, z1, i, op1, x1, c1, e1):
+            continue
+        if op2 >= 0 and not _mhit(kv, z2, i, op2, x2, c2, e2):
+            continue
+        if how == COUNT:
+            acc = acc + 1.0
+            continue
+        t = zt[i]
+        if t != t:
+            continue
+        if how == SUM:
+            acc = acc + t
+        elif how == COUNT_NUMBERS:
+            acc = acc + 1.0
+        elif ext != ext:
+            ext = t
+        elif how == MIN:
+            ext = min(ext, t)
+        else:
+            ext = max(ext, t)
+    return ext if how == MIN or how == MAX else acc
+
+
+__all__ = ["KERNEL_NAMES", "lcrit_count", "lcrit_fold", "lcrit_mfold", "lcrit_zfold"]
