@@ -70,7 +70,11 @@ MC_HD double da_filter(const double *sv, const double *se, const double *st, dou
         if (fe[i] != 0.0) { if (err == 0.0) err = fe[i]; continue; }
         if (fv[i] != 0.0) { mc_da_copy_row(sv, se, st, i, ov, oe, ot, rows, w); ++rows; }
     }
-    if (rows == 0) { mc_da_one_row(ov, oe, ot, w, xv, xe, xt); return 1.0; }
+    if (rows == 0) {   /* nothing kept: if_empty, or a flag's error */
+        mc_da_one_row(ov, oe, ot, w, xv, xe, xt);
+        if (err != 0.0) { ov[0] = 0.0; oe[0] = err; ot[0] = 0.0; }
+        return 1.0;
+    }
     if (err != 0.0) { ov[0] = 0.0; oe[0] = err; ot[0] = 0.0; }
     return (double)rows;
 }

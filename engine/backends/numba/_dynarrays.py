@@ -13,10 +13,11 @@ array whole, which skips those blank rows alike:
 * INDEX(array, row[, column]) (past this trial's rows: #REF!) and MATCH(number, array, 0);
 * UNIQUE/SORT of the array, FILTER/UNIQUE/SORT of ranges and element-wise expressions of
   ranges (the filter's condition per row: ``E2:E9<>""``);
-* a cell of an array formula (a spill) holding element (r, c) of the result: exact where the
-  reference's is whatever the chunk (rows every trial has, or none has); a cell whose row some
-  trials have and some do not is left to numpy, whose blank-or-#N/A there depends on the
-  other trials of its chunk.
+* a cell of an array formula (a spill) holding element (r, c) of the result: numpy computes
+  a result whose rows vary once per group of trials of one shape (engine._ragged), so each
+  trial's element is its own: row r where the trial has it, its one row repeated down, #N/A
+  past its rows (engine._ragged._element); a column right of the first of a FILTER that may
+  keep nothing is left to numpy (its if_empty value repeats across there).
 
 Left to numpy, with the reason: text criteria, text MATCH keys, ROWS of a result, arithmetic
 on a result, by_col over a result that is itself dynamic.  Known difference: where a chunk's
@@ -154,7 +155,7 @@ class DynArraysMixin(GeneratorHost):
 
     def dyn_element(self, at: DynAt) -> Val:
         """Element (r, c) of the result, as Env.array_element gives it to a cell of the
-        array formula, where that does not depend on the chunk's other trials."""
+        array formula (numpy's per group of trials of one shape: each trial's own)."""
         d = self.dyn(at.node)
         r, c = (at.c, at.r) if d.by_col else (at.r, at.c)
         if c > 0 and d.w > 1 and d.may_empty:
@@ -167,13 +168,19 @@ class DynArraysMixin(GeneratorHost):
         if r > 0:
             if d.cap <= 1:
                 r = 0          # one row in every trial: repeated down
-            elif d.least < 2 or d.least <= r < d.cap:
-                raise NotFusable(
-                    f"element {r + 1} of a {at.node.name} result whose number of rows varies "
-                    "per trial (numpy's value there depends on the other trials of its chunk)")
-            elif r >= d.cap:
+            elif d.least >= 2 and r >= d.cap:
                 return num("0.0", code(NA), (0.0, 0.0))
+            elif d.least < 2 or d.least <= r:
+                return self._da_element_of_trial(d, r, c)
         return self._da_pick(d, lit(float(r)), lit(float(c)))
+
+    def _da_element_of_trial(self, d: Dyn, r: int, c: int) -> Val:
+        """Element r (> 0) of a result whose rows vary per trial, as numpy's group of trials
+        of one shape gives it (engine._ragged._element): a trial's one row repeated down,
+        #N/A past the trial's rows, else its row r."""
+        rr = self.value(f"sel({d.n} == 1.0, 0.0, {lit(float(r))})")
+        past = self.value(f"{rr} >= {d.n}")
+        return self._da_pick(d, rr, lit(float(c)), [self.chain([], [(past, NA)])])
 
     # ------------------------------------------------------------ arrays
     def dyn(self, node: ir.Node, keys: bool = False) -> Dyn:

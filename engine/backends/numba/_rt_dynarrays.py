@@ -52,6 +52,8 @@ def da_filter(sv, se, st, m, w, fv, fe, ov, oe, ot, xv, xe, xt):
             rows += 1
     if rows == 0:
         ov[0], oe[0], ot[0] = xv, xe, xt
+        if err != 0.0:     # nothing kept and a flag's error: that error (not if_empty)
+            ov[0], oe[0], ot[0] = 0.0, err, 0.0
         for j in range(1, w):
             ov[j], oe[j], ot[j] = 0.0, 0.0, 3.0
         return 1.0
