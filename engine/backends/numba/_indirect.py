@@ -26,11 +26,13 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from ... import ir
 from ...values import REF, Kind, format_number
 from ...workbook import CellRef
+from ._args import BLANK_CELL
 from ._dtext import DynamicText
 from ._values import KBLANK, KBOOL, KDYN, KNUM, KSTR, NotFusable, Val, code, lit
 
@@ -55,6 +57,10 @@ class IndirectMixin:
         def value(self, expr: str) -> str: ...
         def selected_ranges(self, a: ir.Call) -> list[Val]: ...
         def is_constant(self, node: ir.Node) -> bool: ...
+        def operand(self, c: CellRef) -> Val: ...
+        def area_cells(self, a: ir.Area) -> list[CellRef]: ...
+        def _gathered(self, pos: str, cells: list[Val], errs: list[str],
+                      missing: bool = True) -> Val: ...
 
     def indirect_args(self, node: ir.Call) -> Val | None:
         """``node`` with each argument that is INDIRECT of constant text replaced by its
@@ -133,9 +139,14 @@ class IndirectMixin:
         place = ir.Ref(self.cell)   # stands for the choice, computed once
         pos = k.v if k.e == "0" else self.value(f"sel({k.e} != 0, 0.0, {k.v})")
         self.override[id(place)] = Val(pos, "0", KNUM, 0.0, float(len(results)))
-        chosen = ir.Call(a.name if a.name == "CHOOSE" else "CHOOSE", (place, *results))
-        self.array_ir.extend((place, chosen))
-        return self.selected_ranges(chosen), k.e, shapes.pop()
+        lists = [[r.cell] if isinstance(r, ir.Ref) else self.area_cells(r) for r in results]
+
+        def cell(j: int) -> Val:   # cell j of the chosen range (ArgsMixin.selected_ranges)
+            cells = [self.operand(c[j]) if j < len(c) else BLANK_CELL for c in lists]
+            return self._gathered(pos, cells, ["0"], False)   # the choice's error: apart
+
+        self.array_ir.append(place)
+        return _Cells(cell, max(len(c) for c in lists)), k.e, shapes.pop()
 
     def fn_indirect(self, node: ir.Call) -> Val:
         """INDIRECT read as one value: its reference's value (a range here is refused as
@@ -305,8 +316,9 @@ class IndirectMixin:
         text = ir.Binary("&", x, ir.Str(""))
         if kinds <= _NUMERIC:   # the text of a number: compared with each candidate
             pick: ir.Node = ir.Err(REF)
+            one = varying[0] == varying[-1]
             for k in range(len(found), 0, -1):
-                pick = ir.Call("IF", (ir.Binary("=", text, ir.Str(found[k - 1][0])),
+                pick = ir.Call("IF", (_same_text(text, x, found[k - 1][0], one),
                                       ir.Num(float(k)), pick))
         else:   # text made per trial: its candidate by an exact lookup (dintern)
             names = ir.Array(tuple((ir.Str(t),) for t, _ in found))
@@ -420,6 +432,47 @@ _NUMBER_TEXT = re.compile(r"[0-9.E+-]*|TRUE|FALSE", re.IGNORECASE)
 def _number_text(x: str) -> bool:
     """Whether ``x`` may be the text of a number, a logical or a blank (General format)."""
     return _NUMBER_TEXT.fullmatch(x) is not None
+
+
+class _Cells(Sequence):
+    """The cells of a range chosen per trial, each generated when first read: SUMIFS with
+    constant criteria reads only the rows they match, so a copy's lines are those rows'
+    (copies matching as many rows are one family; the other rows made no dead lines)."""
+
+    def __init__(self, make: Callable[[int], Val], n: int) -> None:
+        self._make = make
+        self._n = n
+        self._got: dict[int, Val] = {}
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __getitem__(self, j):  # noqa: ANN001, ANN204 - an index (slices: a list)
+        if isinstance(j, slice):
+            return [self[i] for i in range(*j.indices(self._n))]
+        if not -self._n <= j < self._n:
+            raise IndexError(j)
+        j %= self._n
+        if j not in self._got:
+            self._got[j] = self._make(j)
+        return self._got[j]
+
+
+def _same_text(text: ir.Node, x: ir.Node, name: str, one: bool) -> ir.Node:
+    """``x & "" = name`` for ``x`` a number, a logical or a blank (``text`` is ``x & ""``):
+    where ``name`` is the General-format text of a nonzero number (a year "2007", "1E+20")
+    and ``x`` one operand, the comparison of numbers ``x = that number`` (15 significant
+    digits, as the General format writes them; a logical or a blank (0) is never equal to
+    it, nor is its text: "TRUE", ""): lines that make no text per trial (no text buffer of
+    the cell's own), so the copies of one formula are one family; else the texts'."""
+    if one and _NUMBER_TEXT.fullmatch(name) is not None:
+        try:
+            y = float(name)
+        except ValueError:
+            y = 0.0
+        if y != 0.0 and math.isfinite(y) and format_number(y).casefold() == name.casefold():
+            return ir.Binary("=", x, ir.Num(y))
+    return ir.Binary("=", text, ir.Str(name))
 
 
 def _as_text(v) -> str:  # noqa: ANN001 - a Vec of one value
