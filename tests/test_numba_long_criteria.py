@@ -234,3 +234,66 @@ def test_mixed_ranges_numba_and_host_cuda_equal_numpy(mixed_job, tmp_path):
         host = HostCudaBackend(tmp_path)
         assert host.cpu_reason(job) is None
         assert_same(job, run(host, job, 200), want)
+
+
+# ------------------------------------------ a criterion of text varying among known texts
+TROWS = 200
+TEXTS = ["apple", "APP*", "b?n", ">m", "5", "<>apple", "pear~*", "grape"]
+CHOSEN = {
+    "F1": "=COUNTIF(A1:A{n},B1)",
+    "F2": "=SUMIF(A1:A{n},B1,C1:C{n})",
+    "F3": '=COUNTIFS(A1:A{n},B1,C1:C{n},">"&E2)',
+    "F4": "=AVERAGEIF(A1:A{n},B1,C1:C{n})",      # #DIV/0! where no name is chosen
+    "F5": '=SUMIFS(C1:C{n},A1:A{n},B1,A1:A{n},"<>ban")',
+}
+
+
+@pytest.fixture(scope="module")
+def text_job(tmp_path_factory):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Sheet1"
+    ws["E1"], ws["E2"] = 5.0, 2.0
+    names = ["apple", "Apple", "APPLE pie", "ban", "bin", "BUN", "melon", "kiwi", "5", "pear*",
+             "pearl", None, True, 5.0, "zebra", "b n"]
+    for r in range(1, TROWS + 1):
+        ws[f"A{r}"] = names[(r * 7) % len(names)]
+        ws[f"C{r}"] = float((r * 13) % 29 - 9)
+    for j, t in enumerate(TEXTS, 1):
+        ws[f"D{j}"] = t
+    ws["B1"] = f"=INDEX(D1:D{len(TEXTS)},1+MOD(INT(E1*3),{len(TEXTS)}))"
+    for k, v in CHOSEN.items():
+        ws[k] = v.format(n=TROWS)
+    path = tmp_path_factory.mktemp("lct") / "text_criteria.xlsx"
+    wb.save(path)
+    return job_for(Model.open(path), INPUTS, [f"Sheet1!{c}" for c in CHOSEN], trials=TRIALS)
+
+
+def test_text_criterion_masks(text_job, tmp_path):
+    """COUNTIF(names, B1), B1 a text chosen per trial among known texts: a mask per text
+    (by _criteria.match: case, wildcards, "~*", comparisons, "5" and the number 5), chosen
+    per trial by the criterion's string id (before: a table lookup per cell)."""
+    from tests.test_backend_cupy import CXX, HostCudaBackend
+
+    job = text_job
+    assert fused_report(job) == {}
+    samplers, mode = samplers_for(job, False)
+    source = generate(job.program, samplers, mode).source
+    assert source.count("lcrit_fold(") >= 5
+    assert len(source.splitlines()) < 200, len(source.splitlines())
+    want = run(NumpyBackend(), job, TRIALS)
+    model = job.program.model
+    f1, f4 = model.ref("Sheet1!F1"), model.ref("Sheet1!F4")
+    assert len(set(want[0][f1])) >= 5
+    assert (want[1][f4] != 0).any() and (want[1][f4] == 0).any()   # #DIV/0! in some trials
+    be = NumbaBackend(kernel_dir=tmp_path)
+    try:
+        assert_same(job, run(be, job, 200), want)
+    finally:
+        be.close()
+    if CXX is not None:
+        host = HostCudaBackend(tmp_path)
+        assert host.cpu_reason(job) is None
+        assert_same(job, run(host, job, 200), want)

@@ -399,19 +399,70 @@ def _criterion(gen: Generator, node: ir.Node | None, name: str,
     try:
         crit = gen._criterion(node, name)  # type: ignore[attr-defined]
     except Exception:   # noqa: BLE001 - NotFusable/DynamicText: the cell-by-cell code decides
-        return None
+        crit = _erring_text(gen, node)
+        if crit is None:
+            return None
     if isinstance(crit, Criterion):   # the same in every trial: matched once, here
         mask = match(crit, view(_column(values)))
         hits = np.broadcast_to(np.asarray(mask, bool), (len(values),))
         return str(MASK), str(gen.table([1.0 if h else 0.0 for h in hits]))
     if isinstance(crit, _VaryingNumber):
         return "0", crit.value.v
+    if isinstance(crit, Val):   # text that varies among known texts: a mask per text
+        return _text_masks(gen, crit, values)
     if not isinstance(crit, DynCriterion):
         return None
     if crit.err == "0":
         return str(crit.op), crit.value.v
     return gen.value(f"sel({crit.err} != 0, {lit(float(NEVER))}, {lit(float(crit.op))})"), \
         crit.value.v
+
+
+MAX_TEXT_MASKS = 1 << 18   # entries of the masks of a criterion of text that varies
+
+
+def _text_masks(gen: Generator, crit: Val, values: list[Any]) -> tuple[str, str] | None:
+    """(MASK, the offset of this trial's mask) of a criterion that is text varying per trial
+    among known texts (``COUNTIF(names, B1)``, B1 an INDEX into a list): for each text it can
+    take, the range's mask by ``_criteria.match`` of ``parse(text)``, once, at generation;
+    per trial the mask of the criterion's string id (a table from id to mask)."""
+    from ...functions._criteria import parse
+    from ._values import KSTR
+
+    if crit.kind != KSTR or crit.dom is None or not crit.e.isidentifier() and crit.e != "0" \
+            or (len(crit.dom) + 1) * len(values) > MAX_TEXT_MASKS:
+        return None
+    column = view(_column(values))
+    masks: list[float] = []
+    for k in crit.dom:
+        hits = np.broadcast_to(np.asarray(match(parse(gen.strings[k]), column), bool),  # type: ignore[attr-defined]
+                               (len(values),))
+        masks += [1.0 if h else 0.0 for h in hits]
+    masks += [0.0] * len(values)   # an error criterion: the range holds no error, none meets it
+    off = gen.table(masks)
+    row = [0.0] * (max(crit.dom) + 1)
+    for j, k in enumerate(crit.dom):
+        row[k] = float(off + j * len(values))
+    at = gen.table(row)
+    if crit.e == "0":
+        return str(MASK), gen.value(f"kv[{at} + int({crit.v})]")
+    none = off + len(crit.dom) * len(values)
+    safe = gen.value(f"sel({crit.e} != 0, {lit(float(crit.dom[0]))}, {crit.v})")
+    return str(MASK), gen.value(f"sel({crit.e} != 0, {lit(float(none))}, kv[{at} + int({safe})])")
+
+
+def _erring_text(gen: Generator, node: ir.Node | None) -> Val | None:
+    """A criterion of text varying among known texts that may be an error in a trial
+    (``INDEX(list, k)``), which the cell-by-cell code refuses; None otherwise."""
+    from ._values import KSTR
+
+    if node is None or gen.is_constant(node):  # type: ignore[attr-defined]
+        return None
+    try:
+        v = gen.expr(node)  # type: ignore[attr-defined]
+    except Exception:   # noqa: BLE001 - NotFusable/DynamicText: the cell-by-cell code decides
+        return None
+    return v if v.kind == KSTR and v.dom is not None and v.e != "0" else None
 
 
 def _column(values: list[Any]) -> Vec:
