@@ -164,6 +164,8 @@ class ArrayElements(FitLayout, ArrayCallRules):
             return None if got == (1, 1) else got
         if name in _ELEMENTWISE:
             return _broadcast([self.shape(a) for a in node.args])
+        if (got := self._chosen_ranges_shape(node)) is not None:
+            return got
         if name in _FIRST_ONLY:
             if len(node.args) > 1 and self.shape(node.args[1]) is not None:
                 raise NotFusable(f"{name} with an array fallback in an array formula")
@@ -173,11 +175,27 @@ class ArrayElements(FitLayout, ArrayCallRules):
         for k, a in enumerate(node.args):
             if k in _LOOKUP_VECTORS.get(name, ()):   # kept whole (_lookup_arrays)
                 continue
+            if isinstance(a, ir.Call) and self._chosen_ranges_shape(a) is not None:
+                continue   # SUM(CHOOSE(k, r1, r2)): the range chosen, read whole as before
             if not isinstance(a, ir.Area | ir.Array) and self.shape(a) is not None and not (
                     name in _EXPANDED and numeric_elements(a, _arithmetic)) and not (
                     name in READERS and has_array_call(a)):   # read whole (_matrices)
                 raise NotFusable(f"{name} of an array expression in an array formula")
         return None
+
+    def _chosen_ranges_shape(self, node: ir.Call) -> Shape:
+        """CHOOSE(k, range1, range2, ...) with ``k`` one value and ranges of one shape (a
+        scenario's block of a model: ``{=CHOOSE($E$9, $F$56:$O$67, $F$72:$O$83)}``): that
+        shape, element (r, c) being CHOOSE(k, range1[r, c], ...) as numpy's CHOOSE gathers
+        it per trial (lookup._choose); None for any other CHOOSE (read as one value)."""
+        if node.name != "CHOOSE" or len(node.args) < 2 or \
+                not all(isinstance(a, ir.Area) for a in node.args[1:]):
+            return None
+        shapes = {self.shape(a) for a in node.args[1:]}
+        if len(shapes) != 1 or self.shape(node.args[0]) is not None:
+            return None
+        got = shapes.pop()
+        return None if got in (None, (1, 1)) else got
 
     # ------------------------------------------------------------ elements
     def element(self, node: ir.Node, r: int, c: int) -> ir.Node | IndexAt | OffsetAt | DynAt:
@@ -241,6 +259,9 @@ class ArrayElements(FitLayout, ArrayCallRules):
                     for k, a in enumerate(node.args)]
             args[2] = line
             return ir.Call(name, tuple(args))
+        if name == "CHOOSE":   # one index, ranges of one shape (_chosen_ranges_shape)
+            return ir.Call(name, (self._single(node.args[0]),
+                                  *(self._at(a, r, c) for a in node.args[1:])))
         if name in _FIRST_ONLY:
             first = self._mapped([node.args[0]], r, c)
             rest = tuple(self._single(a) for a in node.args[1:])
