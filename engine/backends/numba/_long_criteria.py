@@ -18,6 +18,14 @@ copied down) are taken where every cell holds a number without an error in every
 range is gathered once per trial into a scratch (one loop over a family's slots) and tested
 by a runtime loop (``lcrit_zfold``).  Cells that are "" in some trials, or errors, are left
 to the cell-by-cell code (their text and error rules per cell).
+
+Ranges of constants and cells that vary (whole columns: headings, blanks, text and a few
+formulas giving numbers) are gathered once per trial (the constants by one copy of their
+``kv`` block, the formulas' values by a line each) and tested by ``lcrit_mfold`` against
+per-cell codes made at generation: a constant against a constant criterion matched there,
+the rest compared per trial.  A criterion of text varying among known texts (``B1`` an
+``INDEX`` into a list) over constants reads, per trial, the mask of its text (one mask per
+text it can take, by ``_criteria.match``; an error criterion meets none).
 """
 
 from __future__ import annotations
