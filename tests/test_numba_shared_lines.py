@@ -8,50 +8,52 @@ CUDA twin (built for the host with g++) too."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 pytest.importorskip("numba")
 openpyxl = pytest.importorskip("openpyxl")
 
-from engine.backends.numba import NumbaBackend, _codegen, _shared_lines  # noqa: E402
+from engine.backends.numba import NumbaBackend, _codegen, _families, _shared_lines  # noqa: E402
 from engine.backends.numpy import NumpyBackend  # noqa: E402
 from engine.model import Model  # noqa: E402
 from tests.test_backend_numba import assert_same, job_for, run, tri  # noqa: E402
 
 TOP, ROWS, FILLED = 5, 40, 4
-LAST = TOP + ROWS - 1
 
 
-def table_book(path) -> None:
+def table_book(path, rows: int = ROWS) -> None:
     """Segment ids in C (inputs in the first rows, empty below), a velocity per row, and
     per row the velocity of its segment looked up over the whole column (INDEX/MATCH and
     VLOOKUP), a text regime, and a total."""
+    last = TOP + rows - 1
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = "Loops"
     ws["B1"] = 784.8
-    for r in range(TOP, LAST + 1):
+    for r in range(TOP, last + 1):
         if r < TOP + FILLED:
             ws[f"C{r}"] = float(r - TOP + 1)
         ws[f"A{r}"] = f'=IF(C{r}="","",C{r})'
         ws[f"B{r}"] = f'=IF(A{r}="","",A{r})'
         ws[f"E{r}"] = f'=IF(C{r}="","",$B$1/C{r})'
         ws[f"F{r}"] = f'=IF(E{r}="","",IF(E{r}>300,"TURBULENT","LAMINAR"))'
-        ws[f"G{r}"] = (f'=IF(A{r}="","",INDEX($E${TOP}:$E${LAST},'
-                       f'MATCH(A{r},$A${TOP}:$A${LAST},0))^2/2)')
-        ws[f"H{r}"] = f'=IF(A{r}="","",VLOOKUP(A{r},$B${TOP}:$F${LAST},5,FALSE))'
-    ws["J1"] = f"=SUM(G{TOP}:G{LAST})"
+        ws[f"G{r}"] = (f'=IF(A{r}="","",INDEX($E${TOP}:$E${last},'
+                       f'MATCH(A{r},$A${TOP}:$A${last},0))^2/2)')
+        ws[f"H{r}"] = f'=IF(A{r}="","",VLOOKUP(A{r},$B${TOP}:$F${last},5,FALSE))'
+    ws["J1"] = f"=SUM(G{TOP}:G{last})"
     wb.save(path)
 
 
-def table_job(tmp_path, trials: int = 300):
+def table_job(tmp_path, trials: int = 300, rows: int = ROWS):
     path = tmp_path / "table.xlsx"
-    table_book(path)
+    table_book(path, rows)
     model = Model.open(path)
     inputs = [tri("Loops!B1", 600.0, 784.8, 900.0)]
     # segment ids that round-trip in some trials only: MATCH finds the row or an earlier one
     inputs += [tri(f"Loops!C{TOP + j}", j + 0.5, j + 1.0, j + 1.5) for j in range(FILLED)]
-    outputs = ["Loops!J1"] + [f"Loops!{c}{r}" for r in (TOP, TOP + 2, TOP + FILLED, LAST)
+    outputs = ["Loops!J1"] + [f"Loops!{c}{r}" for r in (TOP, TOP + 2, TOP + FILLED, TOP + rows - 1)
                               for c in "GH"]
     return job_for(model, inputs, outputs, trials=trials)
 
@@ -86,6 +88,46 @@ def test_without_sharing_it_is_past_that_cap(tmp_path, monkeypatch):
     monkeypatch.setattr(_shared_lines, "SHARE_MIN", 10**9)
     plan = _codegen.generate(job.program, *_samplers(job))
     assert "the kernel would be too large" in plan.reasons.values()
+
+
+def test_rows_reading_the_shared_column_at_their_position_are_one_loop(tmp_path, monkeypatch):
+    """Each row reads the shared columns at its own per-trial position (``z[int(t)]``): the
+    rows are a family's loop (a few hundred lines whatever the rows), not ~37 lines a row."""
+    job = table_job(tmp_path, rows=120)
+    monkeypatch.setattr(_codegen, "MAX_KERNEL_LINES", 2_000)
+    plan = _codegen.generate(job.program, *_samplers(job))
+    assert not plan.rest, plan.reasons
+    lines = plan.source.splitlines()
+    assert len(lines) < 1_000, len(lines)
+    assert any(re.search(r"= ur\[\w+ \+ \(int\(\w+\)\), b\]", line) for line in lines)
+    # the regression this guards: such reads kept every row straight-line, past that cap
+    monkeypatch.setattr(_families, "SCRATCH_AT", False)
+    plan = _codegen.generate(job.program, *_samplers(job))
+    assert "the kernel would be too large" in plan.reasons.values()
+
+
+def test_a_scratch_the_cell_writes_is_not_read_per_trial_in_a_loop():
+    size = {"z1": 4, "z2": 4}.get
+    reader = ["t1 = v3 - 1.0", "v9 = z1[int(t1)]"]
+    shape = _families.shape_of(9, reader, size)
+    assert shape is not None and shape.kinds == ("v", "z") and "P1[int(T0)]" in shape.text
+    assert _families._scratch_rows(shape, shape.text).endswith("V = ur[P1 + (int(T0)), b]")
+    writer = ["z1[0] = v3", "t1 = v3 - 1.0", "v9 = z1[int(t1)]"]
+    assert _families.shape_of(9, writer, size) is None
+    assert _families.shape_of(9, ["t1 = v3 - 1.0", "v9 = z7[int(t1)]"], size) is None
+
+
+@pytest.mark.slow   # compiles the 120-row table's loops
+def test_rows_reading_at_their_position_numba_equals_numpy(tmp_path, monkeypatch):
+    job = table_job(tmp_path, rows=120)
+    be = NumbaBackend(kernel_dir=tmp_path / "kernels")
+    try:
+        prep = be.prepare(job)
+        assert prep.info.numpy_cells == 0, prep.plan.reasons
+        assert any("+ (int(" in line for line in prep.plan.source.splitlines())
+        assert_same(job, run(be, job, 300), run(NumpyBackend(), job, 300))
+    finally:
+        be.close()
 
 
 def test_compact_fills():

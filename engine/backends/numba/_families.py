@@ -46,8 +46,9 @@ _ASSIGN = re.compile(r"^([tfvwy]\d+) = ")
 _OPERAND_KINDS = "xvwykquz"
 _SCRATCH_STORE = re.compile(r"^z\d+\[\d+\] = ")   # an element of a shared scratch set
 _ELEMENT = re.compile(r"\[(\d+)\]")
-_SCRATCH_USE = re.compile(r"\bP(\d+)\[(?:(\d+)|:(\d+))\]")
+_SCRATCH_OPEN = re.compile(r"\bP(\d+)\[")   # a shared scratch operand's use
 SCRATCH_LOOPS = True   # shared scratch arrays as operands (False: such cells straight-line)
+SCRATCH_AT = True      # their elements read at a per-trial position too (False: straight-line)
 ScratchSize = Callable[[str], "int | None"]   # a shared scratch array's size; None: not one
 
 
@@ -75,17 +76,21 @@ class Shape:
 def shape_of(k: int, lines: list[str], scratch: ScratchSize | None = None) -> Shape | None:
     """The shape of cell ``k`` from its generated lines, or None where it cannot be looped
     (no lines, a statement that is not one line, a temporary it does not define, a scratch
-    array that ``scratch`` (name -> size) does not call shared, or read other than by a
-    constant element or whole)."""
+    array that ``scratch`` (name -> size) does not call shared, or one it writes and reads
+    at a per-trial position).  A shared scratch that other cells wrote (a lookup column
+    written once per trial by its first cell: :mod:`._shared_lines`) may be read at a
+    per-trial position, ``z[int(t)]``: the writer is a cell it reads (ordered before)."""
     body = [line for line in lines if not line.startswith("#")]
     if not body or any(line.rstrip().endswith(":") or "irr" in line for line in body):
         return None
     defined = set()
+    stored: set[str] = set()     # the scratch arrays the cell writes
     for line in body:
         m = _ASSIGN.match(line)
         if m is None:
             if scratch is None or not SCRATCH_LOOPS or not _SCRATCH_STORE.match(line):
                 return None
+            stored.add(line.split("[", 1)[0])
             continue
         defined.add(m.group(1))
     own = {f"v{k}": "V", f"w{k}": "W", f"y{k}": "Y"}
@@ -117,13 +122,16 @@ def shape_of(k: int, lines: list[str], scratch: ScratchSize | None = None) -> Sh
                 reads.add(n)
             elif kind == "z":
                 size = scratch(token)       # type: ignore[misc]
-                if size is None or (m.string.startswith("[", m.end())
-                                    and _ELEMENT.match(m.string, m.end()) is None):
-                    bad = True              # its own scratch, or an element named per trial
+                indexed = m.string.startswith("[", m.end())
+                if size is None or (indexed and _ELEMENT.match(m.string, m.end()) is None
+                                    and (token in stored or not SCRATCH_AT)):
+                    bad = True              # its own scratch, or one it writes read per trial
                     return token
                 name_ = operands.setdefault(key, f"P{len(operands)}")
-                # one element: its index stays in the text; the whole array: its size too
-                return name_ if _ELEMENT.match(m.string, m.end()) else f"{name_}[:{size}]"
+                # an element (a constant one or one per trial: ``z[int(t)]``, of an array
+                # other cells wrote before): its index stays in the text; the whole array:
+                # its size too
+                return name_ if indexed else f"{name_}[:{size}]"
         return operands.setdefault(key, f"P{len(operands)}")
 
     text = "\n".join(_TOKEN.sub(name, line) for line in body)
@@ -595,17 +603,9 @@ def _member_lines(s: Shape, p: str, base: int, row: str,
         lines.append(f"{p}p{j} = " + load[kind].format(f"gi[{p}j + {j}]"))
     names = {"V": f"{p}v", "W": f"{p}w", "Y": f"{p}y"}
 
-    def element(m: re.Match) -> str:
-        j = int(m.group(1))
-        if s.kinds[j] != "z":
-            return m.group(0)
-        if m.group(2) is not None:
-            return f"ur[{p}p{j} + {m.group(2)}, b]"
-        return f"ur[{p}p{j}:{p}p{j} + {m.group(3)}, b]"
-
     body = re.sub(r"\b([VWY])\b|\b([TP])(\d+)\b",
                   lambda m: names[m.group(1)] if m.group(1) else
-                  f"{p}{m.group(2).lower()}{m.group(3)}", _SCRATCH_USE.sub(element, s.text))
+                  f"{p}{m.group(2).lower()}{m.group(3)}", _scratch_rows(s, s.text))
     lines += body.split("\n")
     dst = f"gi[{p}j + {width - 2}]"
     lines.append(f"sv[b, {dst}] = {p}v")
@@ -617,6 +617,32 @@ def _member_lines(s: Shape, p: str, base: int, row: str,
         lines += [f"{p}o = gi[{p}j + {width - 1}]", f"if {p}o >= 0:",
                   f"    out_v[{p}o, i] = {value}", f"    out_e[{p}o, i] = {code}"]
     return lines
+
+
+def _scratch_rows(s: Shape, text: str) -> str:
+    """``text`` of shape ``s`` with each use of a shared scratch operand ``P<j>[...]`` as the
+    rows of ``ur`` it lives in: an element ``P<j>[e]`` (a constant or a per-trial position)
+    as ``ur[P<j> + (e), b]``, the whole array ``P<j>[:size]`` as the view
+    ``ur[P<j>:P<j> + size, b]`` (``P<j>`` being its first row)."""
+    out: list[str] = []
+    at = 0
+    for m in _SCRATCH_OPEN.finditer(text):
+        j = int(m.group(1))
+        if m.start() < at or s.kinds[j] != "z":
+            continue
+        depth, end = 1, m.end()
+        while depth:
+            depth += {"[": 1, "]": -1}.get(text[end], 0)
+            end += 1
+        inner = _scratch_rows(s, text[m.end():end - 1])
+        row = f"P{j}"
+        out.append(text[at:m.start()])
+        out.append(f"ur[{row}:{row} + {inner[1:]}, b]" if inner.startswith(":") else
+                   f"ur[{row} + {inner}, b]" if inner.isdigit() else
+                   f"ur[{row} + ({inner}), b]")
+        at = end
+    out.append(text[at:])
+    return "".join(out)
 
 
 def chain_loop(c: Chain, fid: int, base: int, slot: dict[int, int], indent: str,
