@@ -166,6 +166,8 @@ class ArrayElements(FitLayout, ArrayCallRules):
             return _broadcast([self.shape(a) for a in node.args])
         if (got := self._chosen_ranges_shape(node)) is not None:
             return got
+        if (got := self._criteria_shape(node)) is not None:
+            return got
         if name in _FIRST_ONLY:
             if len(node.args) > 1 and self.shape(node.args[1]) is not None:
                 raise NotFusable(f"{name} with an array fallback in an array formula")
@@ -196,6 +198,22 @@ class ArrayElements(FitLayout, ArrayCallRules):
             return None
         got = shapes.pop()
         return None if got in (None, (1, 1)) else got
+
+    def _criteria_shape(self, node: ir.Call) -> Shape:
+        """SUMIFS(values, range, criteria, ...) (COUNTIF, AVERAGEIFS, ...) whose criteria
+        are arrays (``{=F493:F503*SUMIFS(F330:F335, C330:C335, C687:C697)}``): the
+        criteria's broadcast shape, element (r, c) the conditional aggregate of criteria
+        (r, c), as numpy's _conditional maps over them; None where every criterion is one
+        value.  Its other arguments must be ranges (read whole)."""
+        pos = _criteria_positions(node)
+        shapes = [self.shape(node.args[k]) for k in pos]
+        if all(x in (None, (1, 1)) for x in shapes):
+            return None
+        for k, a in enumerate(node.args):
+            if k not in pos and not isinstance(a, ir.Area | ir.Ref | ir.Missing):
+                raise NotFusable(f"{node.name} of an array expression in an array formula")
+        got = _broadcast(shapes)
+        return None if got == (1, 1) else got
 
     # ------------------------------------------------------------ elements
     def element(self, node: ir.Node, r: int, c: int) -> ir.Node | IndexAt | OffsetAt | DynAt:
@@ -262,6 +280,14 @@ class ArrayElements(FitLayout, ArrayCallRules):
         if name == "CHOOSE":   # one index, ranges of one shape (_chosen_ranges_shape)
             return ir.Call(name, (self._single(node.args[0]),
                                   *(self._at(a, r, c) for a in node.args[1:])))
+        if pos := _criteria_positions(node):   # arrays of criteria (_criteria_shape)
+            crits = self._mapped([node.args[k] for k in pos], r, c)
+            if crits is None:
+                return ir.Err(NA)
+            args = list(node.args)
+            for k, a in zip(pos, crits, strict=True):
+                args[k] = a
+            return ir.Call(name, tuple(args))
         if name in _FIRST_ONLY:
             first = self._mapped([node.args[0]], r, c)
             rest = tuple(self._single(a) for a in node.args[1:])
@@ -364,6 +390,19 @@ def _broadcast(shapes: list[Shape]) -> Shape:
     if not arrays:
         return None
     return max(s[0] for s in arrays), max(s[1] for s in arrays)
+
+
+def _criteria_positions(node: ir.Call) -> tuple[int, ...]:
+    """The positions of the criteria among a conditional aggregate's arguments (none for
+    another call)."""
+    n = len(node.args)
+    if node.name in ("SUMIF", "COUNTIF", "AVERAGEIF"):
+        return (1,) if n >= 2 else ()
+    if node.name == "COUNTIFS":
+        return tuple(range(1, n, 2))
+    if node.name in ("SUMIFS", "AVERAGEIFS", "MINIFS", "MAXIFS"):
+        return tuple(range(2, n, 2))
+    return ()
 
 
 def _position(shape: tuple[int, int], r: int, c: int) -> tuple[int, int] | None:
