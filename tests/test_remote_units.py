@@ -222,8 +222,11 @@ def test_the_service_keeps_no_kernel_plans_on_disk_unless_asked(tmp_path, monkey
     from engine.backends.numba import _plan_store
     from remote.__main__ import serve
 
+    # setenv first, so that monkeypatch restores the variable's absence after the test (serve
+    # sets it in os.environ itself: left "0", it turned the plan store off for later tests)
+    monkeypatch.setenv("MCDESK_PLAN_STORE", "restored")
     if given is None:
-        monkeypatch.delenv("MCDESK_PLAN_STORE", raising=False)
+        monkeypatch.delenv("MCDESK_PLAN_STORE")
     else:
         monkeypatch.setenv("MCDESK_PLAN_STORE", given)
     monkeypatch.setattr(uvicorn, "run", lambda *a, **k: None)
