@@ -30,6 +30,7 @@ text it can take, by ``_criteria.match``; an error criterion meets none).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -109,16 +110,7 @@ def long_conditional(gen: Generator, how: str, target: ir.Node | None,
     def fold(k: int) -> str:
         return gen.value(f"lcrit_fold(kv, {n}, {k}, {ot}, {', '.join(args)})")
 
-    if how == "count":
-        return Val(fold(COUNT), "0", KNUM, 0.0, float(n))
-    if how == "sum":
-        return Val(fold(SUM), "0", KNUM)
-    if how == "average":
-        total, counted = fold(SUM), fold(COUNT_NUMBERS)
-        r = gen.value(f"{total} / sel({counted} == 0.0, 1.0, {counted})")
-        return Val(r, gen.err(f"sel({counted} == 0.0, {_div0()}, 0)"), KNUM)
-    ext = fold(_HOW[how])
-    return Val(gen.value(f"sel({ext} != {ext}, 0.0, {ext})"), "0", KNUM)
+    return _result(gen, how, fold, n)
 
 
 def _gathered_conditional(gen: Generator, how: str, tarea: ir.Area | None,
@@ -159,16 +151,7 @@ def _gathered_conditional(gen: Generator, how: str, tarea: ir.Area | None,
         return gen.value(f"lcrit_zfold({z1}, {z2}, {zt}, {n}, {k}, {x1[0]}, {x1[1]}, "
                          f"{x2[0]}, {x2[1]})")
 
-    if how == "count":
-        return Val(fold(COUNT), "0", KNUM, 0.0, float(n))
-    if how == "sum":
-        return Val(fold(SUM), "0", KNUM)
-    if how == "average":
-        total, counted = fold(SUM), fold(COUNT_NUMBERS)
-        r = gen.value(f"{total} / sel({counted} == 0.0, 1.0, {counted})")
-        return Val(r, gen.err(f"sel({counted} == 0.0, {_div0()}, 0)"), KNUM)
-    ext = fold(_HOW[how])
-    return Val(gen.value(f"sel({ext} != {ext}, 0.0, {ext})"), "0", KNUM)
+    return _result(gen, how, fold, n)
 
 
 def _mixed_cells(gen: Generator, a: ir.Area
@@ -310,16 +293,7 @@ def _mixed_conditional(gen: Generator, how: str, tarea: ir.Area | None,
         return gen.value(f"lcrit_mfold(kv, {z1}, {z2}, {zt}, {n}, {k}, {', '.join(c1)}, "
                          f"{', '.join(c2)})")
 
-    if how == "count":
-        return Val(fold(COUNT), "0", KNUM, 0.0, float(n))
-    if how == "sum":
-        return Val(fold(SUM), "0", KNUM)
-    if how == "average":
-        total, counted = fold(SUM), fold(COUNT_NUMBERS)
-        r = gen.value(f"{total} / sel({counted} == 0.0, 1.0, {counted})")
-        return Val(r, gen.err(f"sel({counted} == 0.0, {_div0()}, 0)"), KNUM)
-    ext = fold(_HOW[how])
-    return Val(gen.value(f"sel({ext} != {ext}, 0.0, {ext})"), "0", KNUM)
+    return _result(gen, how, fold, n)
 
 
 def _number_criterion(gen: Generator, node: ir.Node | None, name: str
@@ -351,6 +325,21 @@ def _number_criterion(gen: Generator, node: ir.Node | None, name: str
     return gen.value(f"sel({crit.err} != 0, {lit(float(NEVER))}, {lit(float(crit.op))})"), \
         crit.value.v
 
+
+
+def _result(gen: Generator, how: str, fold: Callable[[int], str], n: int) -> Val:
+    """The aggregate from the runtime fold ``fold(k)`` (COUNT, SUM, AVERAGEIF's total over
+    the numbers counted, MIN/MAX: 0 where none met the criteria)."""
+    if how == "count":
+        return Val(fold(COUNT), "0", KNUM, 0.0, float(n))
+    if how == "sum":
+        return Val(fold(SUM), "0", KNUM)
+    if how == "average":
+        total, counted = fold(SUM), fold(COUNT_NUMBERS)
+        r = gen.value(f"{total} / sel({counted} == 0.0, 1.0, {counted})")
+        return Val(r, gen.err(f"sel({counted} == 0.0, {_div0()}, 0)"), KNUM)
+    ext = fold(_HOW[how])
+    return Val(gen.value(f"sel({ext} != {ext}, 0.0, {ext})"), "0", KNUM)
 
 def _div0() -> int:
     from ...values import DIV0
