@@ -265,6 +265,11 @@ class Compiler(ReferenceCode):
 
         return compile_randarray(self, node)
 
+    def _fn_cell(self, node: ir.Call) -> Code:
+        from ._cell import compile_cell
+
+        return compile_cell(self, node)
+
     def _fn_now(self, node: ir.Call) -> Code:
         self.info.volatile.add("NOW")
         return lambda env: num(env.now - date_shift())

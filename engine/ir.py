@@ -121,12 +121,22 @@ def read_references(node: Node) -> list[Ref | Area]:
             out.append(x)
         elif isinstance(x, Call) and x.name in _POSITION_ONLY:
             stack.extend(a for a in x.args if not isinstance(a, Ref | Area))
+        elif isinstance(x, Call) and x.name == "CELL" and _cell_position_only(x):
+            stack.extend(a for a in x.args if not isinstance(a, Ref | Area))
         elif isinstance(x, Call) and x.name == "OFFSET" and x.args:
             first = x.args[0]
             stack.extend(x.args[1:] if isinstance(first, Ref | Area) else x.args)
         else:
             stack.extend(children(x))
     return out
+
+
+def _cell_position_only(node: Call) -> bool:
+    """CELL("row"/"col"/"address"/"filename"/"format"...): the reference's place and number
+    format, not its value (engine._cell; "contents" and "type" read the value)."""
+    from ._cell import STATIC, info_type
+
+    return info_type(node) in STATIC
 
 
 def dynamic_references(node: Node) -> bool:

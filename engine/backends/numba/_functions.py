@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 from ._aggregates import AggregatesMixin
 from ._args import ArgsMixin
 from ._cashflows import CashflowsMixin
+from ._cell_info import CellInfoMixin
 from ._dates import DatesMixin
 from ._distributions import DistributionsMixin
 from ._finance import FinanceMixin
@@ -96,7 +97,7 @@ def _bind_names(node: ir.Node, scope: dict[str, ir.Node]) -> ir.Node:
 
 class FunctionsMixin(AggregatesMixin, LookupsMixin, DatesMixin, StatsMixin, FinanceMixin,
                      MultiplesMixin, CashflowsMixin, DistributionsMixin, MathFunctionsMixin,
-                     ArgsMixin):
+                     ArgsMixin, CellInfoMixin):
     """The supported Excel functions (see the module docstring)."""
 
     if TYPE_CHECKING:  # provided by the Generator and the TextMixin

@@ -1,0 +1,83 @@
+"""CELL(info_type, reference) in the fused kernel (numpy: engine._cell).
+
+The info types the workbook fixes ("row", "col", "address", "filename", "format", "color",
+"parentheses") are one constant, folded by the numpy compiler; "contents" is the referenced
+cell's value (the reference itself); "type" is "b"/"l"/"v" from the referenced value's kind,
+a constant for a cell of one kind, selected per trial by its tag for a mixed one (``sel``, which
+the CUDA translation already has: nothing new in either runtime). Anything the numpy compiler
+leaves unsupported (a computed reference, an info_type that is not a constant, "prefix", ...)
+never reaches the kernel: the cell is refused before.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ... import ir
+from ..._cell import PER_TRIAL, STATIC, info_type, reference_cell
+from ...values import VALUE
+from ._dtext import DynamicText
+from ._values import KANY, KBLANK, KDYN, KSTR, NotFusable, Val, num
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from ...model import Model
+    from ...workbook import CellRef
+
+
+class CellInfoMixin:
+    """``fn_cell``."""
+
+    if TYPE_CHECKING:  # provided by the Generator
+        cell: CellRef | None
+        model: Model
+        array_ir: list[object]
+
+        def expr(self, node: ir.Node) -> Val: ...
+        def fold(self, node: ir.Node) -> Val | None: ...
+        def text_const(self, s: str, e: str = "0") -> Val: ...
+        def by_kind(self, a: Val, fn: Callable[[Val], Val]) -> Val: ...
+
+    def fn_cell(self, node: ir.Call) -> Val:
+        assert self.cell is not None
+        kind = info_type(node)
+        at = reference_cell(node, self.cell)
+        if kind is None or at is None or not 1 <= len(node.args) <= 2:
+            raise NotFusable("CELL that the numpy compiler does not support")
+        if kind in STATIC:
+            got = self.fold(node)
+            if got is None:
+                raise NotFusable("CELL whose value is not one constant")
+            return got
+        if kind not in PER_TRIAL:
+            return num("0.0", str(VALUE), (0.0, 0.0))
+        if len(node.args) < 2 or isinstance(node.args[1], ir.Missing):
+            raise NotFusable(f'CELL("{kind.lower()}") without a reference')
+        ref = node.args[1]
+        if not isinstance(ref, ir.Ref):   # a range: its upper-left cell
+            ref = ir.Ref(at)
+            self.array_ir.append(ref)
+        if kind == "CONTENTS":
+            return self.expr(ref)
+        lines = getattr(self, "lines", None)
+        mark = None if lines is None else len(lines)
+        try:
+            v = self.expr(ref)
+        except DynamicText:   # text made per trial: "l" whatever the text
+            if mark is not None:
+                del lines[mark:]
+            return self.text_const("l")
+        formula = self.model.is_formula(at)
+        return self.by_kind(v, lambda w: self._cell_type(w, formula))
+
+    def _cell_type(self, v: Val, formula: bool) -> Val:
+        """CELL("type") of a value of one kind (engine._cell.type_of): errors give "v"."""
+        if v.kind == KANY:
+            raise NotFusable("CELL type of a value of several kinds")
+        if v.kind == KBLANK:
+            return self.text_const("v" if formula else "b")
+        return self.text_const("l" if v.kind in (KSTR, KDYN) else "v")
+
+
+__all__ = ["CellInfoMixin"]
