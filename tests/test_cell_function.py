@@ -89,14 +89,10 @@ def test_format_codes_are_excels_table(fmt, code):
     assert format_code(fmt) == code
 
 
-def test_cell_is_fused_and_equal_to_numpy(tmp_path):
-    """Static info types fold to constants, "contents" is the referenced value, "type" is
-    selected per trial for a cell that is text in some trials and a number in others."""
-    pytest.importorskip("numba")
-    from engine.backends.numba import fused_report
-    from tests.test_backend_numba import job_for, numba_and_numpy, tri
+def _fused_job(tmp_path):
+    from tests.test_backend_numba import job_for, tri
 
-    model = _book(tmp_path / "cell.xlsx")
+    _book(tmp_path / "cell.xlsx")
     wb = openpyxl.load_workbook(tmp_path / "cell.xlsx")
     ws = wb["Calc"]
     ws["E6"] = '=IF(D24>3,"t",D24)'
@@ -109,12 +105,38 @@ def test_cell_is_fused_and_equal_to_numpy(tmp_path):
     inputs = [tri("Calc!D24", 2.0, 3.0, 4.0), tri("Calc!D25", -3.0, -2.0, -1.0),
               tri("Calc!D26", 0.0, 0.0, 8.0)]
     outs = [f"Calc!{c}" for c in ("A1", "A2", "A5", "A6", "B1", "B2", "B3", "B4")]
-    job = job_for(model, inputs, outs, trials=300)
+    return job_for(model, inputs, outs, trials=300), model
+
+
+def test_cell_is_fused_and_equal_to_numpy(tmp_path):
+    """Static info types fold to constants, "contents" is the referenced value, "type" is
+    selected per trial for a cell that is text in some trials and a number in others."""
+    pytest.importorskip("numba")
+    from engine.backends.numba import fused_report
+    from tests.test_backend_numba import numba_and_numpy
+
+    job, model = _fused_job(tmp_path)
     # before: "function CELL is not in the fused subset" (numpy: unsupported, refused)
     assert fused_report(job) == {}
     got, _ = numba_and_numpy(job, tmp_path / "kernels", 300)
-    vals, errs, _ = got
+    vals, errs, ins = got
     b3 = vals[model.ref("Calc!B3")]
-    d24 = got[2][model.ref("Calc!D24")]
+    d24 = ins[model.ref("Calc!D24")]
     assert np.allclose(b3, np.where(d24 > 3, -1.0, 2 * d24))
     assert (errs[model.ref("Calc!B4")] == DIV0).all()
+
+
+def test_cell_on_the_cuda_host_build_equals_numpy(tmp_path):
+    """The CUDA kernel of the same slice (no new runtime: the per-trial "type" is ``sel``),
+    compiled for the host by g++, equals numpy."""
+    pytest.importorskip("numba")
+    from engine.backends.numpy import NumpyBackend
+    from tests.test_backend_cupy import CXX, HostCudaBackend
+    from tests.test_backend_numba import assert_same, run
+
+    if CXX is None:
+        pytest.skip("no C++ compiler")
+    job, _ = _fused_job(tmp_path)
+    host = HostCudaBackend(tmp_path)
+    assert host.cpu_reason(job) is None
+    assert_same(job, run(host, job, 300), run(NumpyBackend(), job, 300))
