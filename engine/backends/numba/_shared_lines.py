@@ -38,7 +38,10 @@ from . import _intervals as iv
 from ._mixed import _any
 from ._values import KANY, KDYN, Val, lit, num, union_dom
 
-SHARE_MIN = 32    # cells of a line from which it is written once per trial and shared
+# cells of a line from which it is written once per trial and shared: short lines too, as a
+# short lookup table copied down a few hundred rows (a VaR model's =MATCH(C67, $D$9:$D$24, 1)
+# in 500 rows: 16 elements, 40 lines a row, past the cap) costs a row of ``ur`` per element
+SHARE_MIN = 4
 _NAME_OR_LIT = re.compile(r"^(?:[xvwykq]\d+|\(?-?\d+(?:\.\d*)?(?:e[-+]?\d+)?\)?)$")
 _CODE_STORE = re.compile(r"^(z\d+)\[(\d+)\] = (?:w(\d+) \* 1\.0|y(\d+))$")
 _CONST_STORE = re.compile(r"^(z\d+)\[(\d+)\] = (\(?-?\d+(?:\.\d*)?(?:e[-+]?\d+)?\)?)$")
