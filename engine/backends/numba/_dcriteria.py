@@ -188,6 +188,10 @@ def _criterion_blank_hit(gen: Any, crit: Any) -> bool | None:
         return hit(crit)
     if isinstance(crit, TextCriterion):
         return crit.blank_hit
+    from ._varying_criterion import VaryingCriterion
+
+    if isinstance(crit, VaryingCriterion):   # mixed kinds: each kind it can take
+        return crit.blank_hit(gen)
     name = type(crit).__name__
     if name == "_VaryingNumber":   # "=" a number: never a blank
         return False

@@ -452,8 +452,10 @@ class TextMixin(DynamicTextMixin):
                 from ._dcriteria import TextCriterion
 
                 return TextCriterion(self, self.as_dyn(v, False))
-            if v.kind != KSTR or v.e != "0":
-                raise NotFusable(f"{what} with a criterion that varies (not as text)")
+            if v.kind != KSTR or v.e != "0":   # mixed, logical, may be an error: per kind
+                from ._varying_criterion import varying_criterion
+
+                return varying_criterion(v, what)
             return v   # text that varies: matched through a table per criterion
         if v.e != "0":
             if v.lo != v.hi or not v.e.isdigit():
