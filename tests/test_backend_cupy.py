@@ -226,6 +226,7 @@ def host_build(source: str, tmp):
     key = hashlib.sha256(source.encode()).hexdigest()[:16]
     cu, so = tmp / f"{key}.cu", tmp / f"{key}.so"
     if not so.exists():
+        tmp.mkdir(parents=True, exist_ok=True)   # a test's tmp_path / "host" (else: numpy ran)
         cu.write_text(source)
         res = subprocess.run([CXX, "-O1", "-ffp-contract=off", "-shared", "-fPIC", "-x", "c++",
                               "-DMC_HOST", "-o", str(so), str(cu)],

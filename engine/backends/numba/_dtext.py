@@ -699,7 +699,14 @@ class DynamicTextMixin:
         else:
             fmt = plain_format(self.strings[f.dom[0]])
         m = _SIMPLE.match(fmt)
-        v = self.expr(args[0])
+        mark = len(self.lines)
+        try:
+            v = self.expr(args[0])
+        except DynamicText:   # TEXT of text made per trial, read as a number (_dtext_numtext)
+            del self.lines[mark:]
+            from ._dtext_numtext import text_of_text
+
+            v = text_of_text(self, args[0])
         if v.kind != KNUM or not iv.bounded(v.iv):
             raise NotFusable(why)
         if m is None:
@@ -805,7 +812,8 @@ class DynamicTextMixin:
             raise NotFusable("TEXT of a number that varies per trial (too long)")
         off = self.table(plan)
         e = self.err(self.chain([v.e], [(f"dformat_bad({v.v}, kv, {off}.0) != 0.0", VALUE)]))
-        return Dyn(("tfmt", v.v, off, bound, plan_chars(plan)), e, bound)
+        # last: the format and the number's range, for TEXT of these texts (_dtext_numtext)
+        return Dyn(("tfmt", v.v, off, bound, plan_chars(plan), (fmt, v.lo, v.hi)), e, bound)
 
     def _dtext_count(self, node: ir.Node | None, default: float | None, low: int
                ) -> tuple[str, list, int]:
