@@ -50,6 +50,7 @@ from ...compiler import compile_formula, stream_id
 from ...values import VALUE, ExcelError, Grid, Vec
 from . import _intervals as iv
 from ._array_dtext import element_value
+from ._array_fills import ArrayFills
 from ._arrays import ArrayElements
 from ._arrays import members as array_members
 from ._conditionals import DIRECT, ConditionalsMixin
@@ -591,7 +592,12 @@ class Generator(SharedLinesMixin, MatricesMixin, FunctionsMixin, TextMixin, Mixe
             if wb_cell.array_ref:
                 if rands:
                     raise NotFusable("RAND in an array formula")
-                v = self.array_formula(c, cc.node)
+                self.array_fills = fills = ArrayFills()   # what its cells share (_array_fills)
+                try:
+                    v = self.array_formula(c, cc.node)
+                finally:
+                    self.array_fills, self.array_member = None, False
+                self.lines[:0] = fills.lines
             elif isinstance(cc.node, ir.Area):
                 raise NotFusable("a range as a cell's value")
             else:
@@ -615,6 +621,7 @@ class Generator(SharedLinesMixin, MatricesMixin, FunctionsMixin, TextMixin, Mixe
             if m not in self.steps:
                 continue
             self.lines, self._const_memo, self.override = [], {}, {}
+            self.array_member = True   # not the first cell (_array_fills)
             element = elements.element(node, r, c)
             self.array_ir.append(element)
             try:
@@ -623,6 +630,7 @@ class Generator(SharedLinesMixin, MatricesMixin, FunctionsMixin, TextMixin, Mixe
                 raise NotFusable(f"{exc} (in another cell of the array formula)") from exc
             pending[m] = (self.lines, got)
         self.lines, self._const_memo, self.override = [], {}, {}
+        self.array_member = False
         element = elements.element(node, 0, 0)
         self.array_ir.append(element)
         v = element_value(self, element, cells)

@@ -41,6 +41,7 @@ import numpy as np
 
 from ... import ir
 from ...values import REF, VALUE, ExcelError, Grid, Kind, Vec
+from ._array_fills import array_fill
 from ._host import GeneratorHost
 from ._values import (
     KANY,
@@ -90,6 +91,11 @@ def mat_at(node: ir.Call, r: int, c: int) -> ir.Call:
     the generator's constant test sees the arguments of ``node`` (and numpy's compiler
     refuses to fold it)."""
     return ir.Call(MATAT, (node, ir.Num(float(r)), ir.Num(float(c))))
+
+
+def _fill_scratch(fill: tuple) -> list[str]:
+    """The scratch arrays a FREQUENCY fill wrote (its names starting with z)."""
+    return [x for x in fill if isinstance(x, str) and x.startswith("z")]
 
 
 def has_array_call(node: ir.Node) -> bool:
@@ -608,20 +614,44 @@ class MatricesMixin(GeneratorHost):
             t = self.value(f"mx_inv_at({z}, {lit(float(n))}, {piv}, {y}, {r}, {c})")
             return num(t, self.err(self.chain(errs, [(f"nf({t})", 0)])))
         assert node.name == "FREQUENCY"
-        data = [v for row in self._mx_cells(node.args[0]) for v in row]
-        bins = [] if isinstance(node.args[1], ir.Missing) else \
-            [v for row in self._mx_cells(node.args[1]) for v in row]
-        errs = self._mx_errors(data + bins, False)
-        zs = []
-        for vals in (data, bins):
-            zv, zok = self.scratch(max(len(vals), 1)), self.scratch(max(len(vals), 1))
-            self._mx_write(zv, [self._mx_number(v) for v in vals])
-            self._mx_write(zok, [self._mx_ok(v) for v in vals])
-            zs.append((zv, zok))
-        (xv, xok), (bv, bok) = zs
-        t = self.value(f"mx_freq({xv}, {xok}, {lit(float(len(data)))}, {bv}, {bok}, "
-                       f"{lit(float(len(bins)))}, {lit(float(r))})")
-        return num(t, self.err(self.chain(errs)), (0.0, float(len(data))))
+
+        def frequency_fill() -> tuple[str, str, str, str, str, int, int]:
+            data = [v for row in self._mx_cells(node.args[0]) for v in row]
+            bins = [] if isinstance(node.args[1], ir.Missing) else \
+                [v for row in self._mx_cells(node.args[1]) for v in row]
+            zs = []
+            for vals in (data, bins):
+                zv, zok = self.scratch(max(len(vals), 1)), self.scratch(max(len(vals), 1))
+                self._mx_write(zv, [self._mx_number(v) for v in vals])
+                self._mx_write(zok, [self._mx_ok(v) for v in vals])
+                zs += [zv, zok]
+            e = self._mx_fill_error(self._mx_errors(data + bins, False))
+            return (*zs, e, len(data), len(bins))
+
+        xv, xok, bv, bok, ze, nd, nb = array_fill(self, ("FREQUENCY", node), frequency_fill,
+                                                  _fill_scratch)
+        e = self._mx_read_error(ze)
+        t = self.value(f"mx_freq({xv}, {xok}, {lit(float(nd))}, {bv}, {bok}, "
+                       f"{lit(float(nb))}, {lit(float(r))})")
+        return num(t, e, (0.0, float(nd)))
+
+    def _mx_fill_error(self, errs: list[str]) -> str:
+        """The first error of ``errs`` ("0": none can be), kept in a scratch array of one
+        element where it varies (another cell of an array formula reads it: _array_fills)."""
+        e = self.err(self.chain(errs))
+        if e == "0":
+            return ""
+        if e.isdigit():
+            return e
+        z = self.scratch(1)
+        self.lines.append(f"{z}[0] = {e} * 1.0")
+        return z
+
+    def _mx_read_error(self, ze: str) -> str:
+        """The error ``_mx_fill_error`` kept: "0", a code, or read from its scratch."""
+        if not ze:
+            return "0"
+        return ze if ze.isdigit() else self.err(f"int({ze}[0])")
 
     def _mx_ok(self, v: Val) -> str:
         """Whether a cell counts as a number (regression.numbers): a number, no error."""
