@@ -50,6 +50,9 @@ _FIRST_ONLY = frozenset({"IFERROR", "IFNA"})
 # aggregates whose result is the same for an array of numbers and errors as for those
 # values given one by one
 _EXPANDED = frozenset({"SUM", "PRODUCT", "AVERAGE", "MIN", "MAX"})
+# joins whose text is the same for an array of any values as for those values given one by
+# one (CONCAT's, TEXTJOIN's from its third argument on): TEXTJOIN(",",TRUE,IF(a=x,b,""))
+_JOINED = {"CONCAT": 0, "TEXTJOIN": 2}
 # functions that can return an array (or a multi-cell range): their element rules are not
 # written here, so an array formula using them stays with numpy
 _ARRAY_RESULTS = frozenset({
@@ -69,7 +72,10 @@ _ARITHMETIC = frozenset({"+", "-", "*", "/", "^"})
 # element-wise functions whose every element is a number or an error (MIN(ABS(x-r)), the
 # nearest-value lookup)
 _NUMERIC = frozenset({"ABS", "SIGN", "INT", "TRUNC", "ROUND", "ROUNDUP", "ROUNDDOWN", "SQRT",
-                      "EXP", "LN", "LOG10", "MOD", "POWER", "RADIANS", "DEGREES"})
+                      "EXP", "LN", "LOG10", "MOD", "POWER", "RADIANS", "DEGREES",
+                      # readers of text (made per trial too): SUM(VALUE(RIGHT(a,1))), SUM(LEN(..))
+                      "VALUE", "LEN", "LENB", "FIND", "FINDB", "SEARCH", "SEARCHB", "CODE",
+                      "UNICODE", "DATEVALUE", "TIMEVALUE", "NUMBERVALUE"})
 # the argument positions where a lookup reads a whole vector: an array expression there is
 # kept whole and searched by the generator (_lookup_arrays), the lookup itself is one value
 _LOOKUP_VECTORS = {"MATCH": (1,), "XMATCH": (1,), "LOOKUP": (1,), "XLOOKUP": (1,)}
@@ -181,7 +187,8 @@ class ArrayElements(FitLayout, ArrayCallRules):
                 continue   # SUM(CHOOSE(k, r1, r2)): the range chosen, read whole as before
             if not isinstance(a, ir.Area | ir.Array) and self.shape(a) is not None and not (
                     name in _EXPANDED and numeric_elements(a, _arithmetic)) and not (
-                    name in READERS and has_array_call(a)):   # read whole (_matrices)
+                    name in READERS and has_array_call(a)) and not (
+                    k >= _JOINED.get(name, k + 1)):   # read whole (_matrices); joined
                 raise NotFusable(f"{name} of an array expression in an array formula")
         return None
 

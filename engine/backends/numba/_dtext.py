@@ -371,12 +371,13 @@ class DynamicTextMixin:
         assert v.dom is not None
         idx, bound = v.dom
         r = self.dyn_recipes[idx]
-        if r[0] != "formula":
+        if r[0] not in ("formula", "element"):
             return Dyn(_substitute(r, {_SELF: v.v}), v.e, bound)
         saved, mark = self.cell, len(self.lines)
         self.cell = r[1]   # its formula in its own context (ROW(), constants folded there)
-        try:
-            d = self.recipe(self.model.code(r[1]).node, coerce=False)
+        try:   # ("element", anchor, node): an array formula's element (_array_dtext)
+            node = r[2] if r[0] == "element" else self.model.code(r[1]).node
+            d = self.recipe(node, coerce=False)
         finally:
             self.cell = saved
         if len(self.lines) - mark > MAX_REMAKE:
