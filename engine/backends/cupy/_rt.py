@@ -1028,9 +1028,34 @@ MC_HD double pair_bad(double *y, double *x, double *m, long long n, int which) {
 }
 
 /* ------------------------------------------------------------ annuities, depreciation */
+/* financial._growth (helper "agree"): a whole n by double-double powering of 1 + r held
+   exactly (financial.growth_pair; ipow's helpers, --fmad=false), the same double as numpy */
 MC_HD void mc_growth(double r, double n, double *g, double *ann) {
-    *g = r > -1.0 ? exp(n * log1p(pymax(r, -1.0))) : pow(1.0 + r, n);
-    *ann = r == 0.0 ? n : (*g - 1.0) / (r == 0.0 ? 1.0 : r);
+    double base = 1.0 + r, gm1;
+    if (floor(n) == n && fabs(n) < @WHOLE_LIMIT@ && isfinite(base) && base != 0.0) {
+        double t = base - 1.0, lo = (1.0 - (base - t)) + (r - t);
+        int e0;
+        double bh = frexp(base, &e0), bl = ldexp(lo, -e0), rh = 1.0, rl = 0.0;
+        long long be = e0, re = 0, k = (long long)fabs(n);
+        while (k) {
+            if (k & 1) { mc_dd_mul(rh, rl, bh, bl, rh, rl); re = re + be; mc_dd_renorm(rh, rl, re); re = mc_eclip(re); }
+            k >>= 1;
+            if (k) { mc_dd_mul(bh, bl, bh, bl, bh, bl); be = mc_eclip(2 * be); mc_dd_renorm(bh, bl, be); }
+        }
+        if (n < 0.0) {
+            double q = 1.0 / rh, p, e;
+            mc_two_prod(q, rh, p, e);
+            double c = (((1.0 - p) - e) - q * rl) * q;
+            rh = q + c; rl = c - (rh - q);
+            re = -re;
+        }
+        *g = ldexp(rh + rl, (int)re);
+        gm1 = (ldexp(rh, (int)re) - 1.0) + ldexp(rl, (int)re);
+    } else {
+        *g = r > -1.0 && isfinite(n) ? exp(n * log1p(r)) : pow(base, n);
+        gm1 = *g - 1.0;
+    }
+    *ann = r == 0.0 ? n : gm1 / (r == 0.0 ? 1.0 : r);
 }
 
 MC_HD double pmt(double r, double n, double v, double f, double t) {

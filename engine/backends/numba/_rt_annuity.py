@@ -5,6 +5,10 @@ written operation for operation as :mod:`engine.functions.financial` computes a 
 
 They return values only; the generator computes the error codes (RATE's convergence comes
 back as the second element of a pair).
+
+(1+r)^n is :func:`._rt_functions._growth` (double-double powering for a whole n, numpy's double
+bit for bit).  Numba caches these functions by this file's own stamp, with the callees inlined:
+edit this file too (its docstring will do) when ``_growth``, ``pmt`` or ``fv`` change.
 """
 
 from __future__ import annotations

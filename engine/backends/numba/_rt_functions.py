@@ -16,6 +16,8 @@ import math
 import numpy as np
 from numba import njit
 
+from ._rt import _E_CLIP, _WHOLE_LIMIT, _dd_mul, _dd_recip, _dd_renorm
+
 _jit = njit(nogil=True, cache=True, error_model="numpy")
 
 MAX_SERIAL = 2958465.0
@@ -589,12 +591,47 @@ def pair_bad(y, x, m, n, which):
 
 # ----------------------------------------------------------------- financial
 @_jit
+def _growth_pair(r, n):
+    """financial.growth_pair of one trial: (1 + r) ** n for a whole n as (hi + lo) * 2**ex."""
+    s = 1.0 + r
+    t = s - 1.0
+    lo = (1.0 - (s - t)) + (r - t)
+    bh, be = math.frexp(s)
+    bl = math.ldexp(lo, -be)
+    rh, rl, re = 1.0, 0.0, 0
+    k = int(abs(n))
+    while k:
+        if k & 1:
+            rh, rl = _dd_mul(rh, rl, bh, bl)
+            rh, rl, re = _dd_renorm(rh, rl, re + be)
+            re = min(max(re, -_E_CLIP), _E_CLIP)
+        k >>= 1
+        if k:
+            bh, bl = _dd_mul(bh, bl, bh, bl)
+            bh, bl, be = _dd_renorm(bh, bl, min(max(2 * be, -_E_CLIP), _E_CLIP))
+    if n < 0.0:
+        rh, rl = _dd_recip(rh, rl)
+        re = -re
+    return rh, rl, re
+
+
+@_jit
 def _growth(r, n):
-    if r > -1.0:
-        g = math.exp(n * math.log1p(max(r, -1.0)))
+    """financial._growth of one trial: a whole n by double-double powering (the same double as
+    numpy), any other by exp(n log1p(r)) (C's, as numpy calls them) or the power."""
+    base = 1.0 + r
+    if (math.floor(n) == n and abs(n) < _WHOLE_LIMIT and math.isfinite(base)
+            and base != 0.0):
+        gh, gl, ex = _growth_pair(r, n)
+        g = math.ldexp(gh + gl, ex)
+        gm1 = (math.ldexp(gh, ex) - 1.0) + math.ldexp(gl, ex)
+    elif r > -1.0 and math.isfinite(n):
+        g = math.exp(n * math.log1p(r))
+        gm1 = g - 1.0
     else:
-        g = np.power(1.0 + r, n)
-    ann = n if r == 0.0 else (g - 1.0) / (1.0 if r == 0.0 else r)
+        g = np.power(base, n)
+        gm1 = g - 1.0
+    ann = n if r == 0.0 else gm1 / (1.0 if r == 0.0 else r)
     return g, ann
 
 
