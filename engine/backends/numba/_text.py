@@ -169,7 +169,7 @@ class TextMixin(DynamicTextMixin):
         if var:
             idx = f"int({vals[var[0]].v})"
             for j, w in zip(var[1:], widths[1:], strict=True):
-                idx = f"{idx} * {w} + int({vals[j].v})"
+                idx = f"({idx}) * {w} + int({vals[j].v})"   # (a * w1 + b) * w2 + c
         else:
             idx = "0"
         used = _positions(doms, var, widths)
