@@ -81,3 +81,62 @@ def test_runs_of_inputs_drawn_by_loops_equal_numpy(tmp_path, sampling):
     assert len(re.findall(r"\bfill_\w+\(", draw)) == 5
     codes = set(want[1][job.program.model.ref("Sheet1!E3")].tolist())
     assert codes == {0, 2}                   # #DIV/0! where C1 drew 0 (the numpy reference)
+
+
+# ----------------------------------------------------------------- RAND call sites
+ROWS = 150
+
+
+def _rand_job(tmp_path, sampling: str):
+    """A Monte Carlo of a price: ``=NORM.S.INV(RAND())`` copied down (each its own stream
+    and row of ``ur``, outside the RAND()/NORM.INV group), a price of each, their mean."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Sheet1"
+    ws["B1"] = 0.2
+    for r in range(3, 3 + ROWS):
+        ws[f"A{r}"] = "=NORM.S.INV(RAND())"
+        ws[f"B{r}"] = f"=100*EXP($B$1*A{r})"
+    ws["C1"] = f"=AVERAGE(B3:B{2 + ROWS})"
+    ws["C2"] = "=RAND()+A3"
+    path = tmp_path / "rand_rows.xlsx"
+    wb.save(path)
+    spec = SimulationSpec([InputSpec("Sheet1!B1", "uniform", {"min": 0.1, "max": 0.3})],
+                          ["Sheet1!C1", "Sheet1!C2", "Sheet1!A3", f"Sheet1!B{2 + ROWS}"],
+                          trials=TRIALS, seed=5, sampling=sampling)
+    return prepare(Model.open(path), spec)
+
+
+def _draw(source: str) -> str:
+    return source[source.index("def draw("):source.index("\n\n", source.index("def draw("))]
+
+
+def test_rand_rows_drawn_by_one_loop(tmp_path, monkeypatch):
+    from engine.backends.numba import _codegen, _draw_loops
+    from engine.backends.numba._samplers import samplers_for
+
+    job = _rand_job(tmp_path, "mc")
+    plan = _codegen.generate(job.program, *samplers_for(job, False))
+    assert not plan.rest, plan.reasons
+    draw = _draw(plan.source)
+    # one loop over the rows (was a fill_u01 line per row: ROWS + 1 lines)
+    assert f"for q in range({ROWS + 1}):" in draw or f"for q in range({ROWS}):" in draw
+    assert len(re.findall(r"\bfill_u01\(", draw)) <= 2, draw
+    # the regression this guards: a line per row
+    monkeypatch.setattr(_draw_loops, "MIN_RUN", 10**9)
+    draw = _draw(_codegen.generate(job.program, *samplers_for(job, False)).source)
+    assert len(re.findall(r"\bfill_u01\(", draw)) == ROWS + 1
+
+
+@pytest.mark.slow   # two compiles; the structural test above guards the loop
+@pytest.mark.parametrize("sampling", ["mc", "lhs"])
+def test_rand_rows_by_one_loop_equal_numpy(tmp_path, sampling):
+    job = _rand_job(tmp_path, sampling)
+    be = NumbaBackend(threads=1, kernel_dir=tmp_path / "kernels")
+    try:
+        prep = be.prepare(job)
+        assert prep.info.numpy_cells == 0, prep.plan.reasons
+        assert "for q in range(" in _draw(prep.plan.source)
+        assert_same(job, run(be, job, 300), run(NumpyBackend(), job, TRIALS))
+    finally:
+        be.close()

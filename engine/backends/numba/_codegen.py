@@ -55,7 +55,7 @@ from ._arrays import ArrayElements
 from ._arrays import members as array_members
 from ._conditionals import DIRECT, ConditionalsMixin
 from ._database import DatabaseMixin
-from ._draw_loops import Fill, fill_lines
+from ._draw_loops import Fill, fill_lines, u01_lines
 from ._dtext import DynamicRead, DynamicText
 from ._dtext_fmt_rt import KERNEL_NAMES as DTEXT_FMT
 from ._dtext_rt import KERNEL_NAMES as DTEXT_RT
@@ -866,11 +866,9 @@ class Generator(SharedLinesMixin, MatricesMixin, FunctionsMixin, TextMixin, Mixe
                 dp.extend((float(how), mean, sd))
             lines.append(f"    fill_group(ur, 0, {len(rows)}, hi - lo, start + lo, key0, key1, "
                          f"sids, {s0}, total, {lhs}, dp, {p0})")
-        for sid, r in sorted(self.rand_rows.items(), key=lambda x: x[1]):
-            if r < len(self.group):
-                continue
-            lines.append(f"    fill_u01(ur[{r}], 0, hi - lo, start + lo, key0, key1, "
-                         f"sids[{self.stream(sid)}], total, {lhs})")
+        lines += u01_lines([(r, self.stream(sid)) for sid, r in   # runs: loops (_draw_loops)
+                            sorted(self.rand_rows.items(), key=lambda x: x[1])
+                            if r >= len(self.group)], lhs)
         if len(lines) == 4:
             lines.append("    return")
         return lines, dp, ext

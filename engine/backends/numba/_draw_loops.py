@@ -7,6 +7,11 @@ makes ``draw`` thousands of lines long, and numba/LLVM compile time grows with t
 fill function whose row of ``out_in``, stream index and ``dp`` offset all advance by a fixed
 step are emitted as one ``for`` loop over them: the same calls with the same arguments in the
 same order, so the samples are bit for bit those of the unrolled calls.
+
+The uniforms of RAND call sites outside the normal group (``=NORM.S.INV(RAND())`` copied
+down 10,000 rows: one row of ``ur`` each) were one ``fill_u01`` line each in the same way:
+consecutive rows of ``ur`` whose stream indices advance with them are one loop
+(:func:`u01_lines`).
 """
 
 from __future__ import annotations
@@ -64,5 +69,31 @@ def fill_lines(fills: list[Fill], lhs: int, indent: str = "    ") -> list[str]:
                       f"{indent}    {_call(fills[k], lhs, 'q')}"]
         else:
             lines += [indent + _call(g, lhs) for g in fills[k:end]]
+        k = end
+    return lines
+
+
+def _u01(row: str, sidx: str, lhs: int) -> str:
+    return (f"fill_u01(ur[{row}], 0, hi - lo, start + lo, key0, key1, sids[{sidx}], total, "
+            f"{lhs})")
+
+
+def u01_lines(rows: list[tuple[int, int]], lhs: int, indent: str = "    ") -> list[str]:
+    """The ``fill_u01`` calls of RAND streams, each (row of ``ur``, index into sids), in
+    order: runs of at least MIN_RUN whose row and stream index both advance by one as loops
+    (the same calls in the same order)."""
+    lines: list[str] = []
+    k = 0
+    while k < len(rows):
+        end = k + 1
+        while end < len(rows) and rows[end][0] == rows[end - 1][0] + 1 \
+                and rows[end][1] == rows[end - 1][1] + 1:
+            end += 1
+        if end - k >= MIN_RUN:
+            r0, s0 = rows[k]
+            lines += [f"{indent}for q in range({end - k}):",
+                      f"{indent}    {_u01(f'{r0} + q', f'{s0} + q', lhs)}"]
+        else:
+            lines += [indent + _u01(str(r), str(s), lhs) for r, s in rows[k:end]]
         k = end
     return lines
