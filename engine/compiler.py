@@ -270,6 +270,11 @@ class Compiler(ReferenceCode):
 
         return compile_cell(self, node)
 
+    def _fn_filterxml(self, node: ir.Call) -> Code:
+        from .functions.filterxml import compile_filterxml
+
+        return compile_filterxml(self, node)
+
     def _fn_now(self, node: ir.Call) -> Code:
         self.info.volatile.add("NOW")
         return lambda env: num(env.now - date_shift())

@@ -51,7 +51,7 @@ CATEGORIES = ("operators", "logical", "math", "stats", "lookup", "financial", "d
               "numerals", "matrices", "text_modern", "text_format",
               "integers", "linest", "cashflows",
               "aggregate", "database", "securities",
-              "addin_sample")
+              "filterxml", "addin_sample")
 
 
 def register(*names: str, needs_ctx: bool = False, refs: bool = False):
