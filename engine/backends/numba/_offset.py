@@ -29,6 +29,7 @@ from ... import ir
 from ...model import _reads
 from ...values import NA, REF, VALUE
 from ...workbook import CellRef
+from ._let_refs import with_let_references
 from ._values import BLANK, KBLANK, KBOOL, KNUM, NotFusable, Val, lit
 
 if TYPE_CHECKING:
@@ -318,10 +319,17 @@ class OffsetMixin:
         (read as nothing by these functions) and which are all #REF! where the trial's
         range is off the sheet or its height or width is below 1."""
         seen: set[int] = self.__dict__.setdefault("_offset_seen", set())
-        if id(node) in seen or not any(isinstance(a, ir.Call) and a.name == "OFFSET"
-                                       for a in node.args):
+        if id(node) in seen or node.name == "LET":   # LET: its body's value (fn_let)
             return None
-        args = [self._fixed_offset(a) for a in node.args]
+        given = with_let_references(self, node.args)   # LET(..., OFFSET(...)): its body
+        if not any(isinstance(a, ir.Call) and a.name == "OFFSET" for a in given):
+            if given == node.args:
+                return None
+            new = ir.Call(node.name, given)   # LET(..., range): the range
+            seen.add(id(new))
+            self.array_ir.append(new)
+            return self.expr(new)
+        args = [self._fixed_offset(a) for a in given]
         if not any(isinstance(a, ir.Call) and a.name == "OFFSET" for a in args):
             new = ir.Call(node.name, tuple(args))   # every OFFSET names one range
             seen.add(id(new))

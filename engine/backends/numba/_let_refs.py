@@ -1,0 +1,58 @@
+"""LET whose value is a reference, read by the function it is an argument of.
+
+``COUNTBLANK(LET(name, $B45, k, MATCH(name, T[#Headers], 0) - 1, OFFSET(T[], 0, k, ROWS(T[]),
+1)))`` (a column of a table chosen by its heading): numpy's LET (engine.functions.lambdas)
+returns its body's value, here the reference OFFSET names, and COUNTBLANK reads that range as
+it reads a range written in the formula.  The kernel reads it the same way: the argument is
+replaced by the LET's body with every name bound to its value's IR (:func:`_bind_names`, the
+same node for every use), so that an OFFSET whose arguments are the same in every trial is
+its range (``OffsetMixin._fixed_offset``) and one of a size varying per trial takes the
+OFFSET paths of :mod:`._offset`.  A name's value that is never used is not computed (it
+cannot change the body's value: LET's names are pure).
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from ... import ir
+from ._functions import _bind_names, _let_name
+from ._values import NotFusable
+
+
+class _Host(Protocol):
+    array_ir: list[object]
+
+
+def _reference(node: ir.Node) -> bool:
+    """Whether ``node`` is a reference: a range, a cell or OFFSET (or a LET of one)."""
+    if isinstance(node, ir.Area | ir.Ref):
+        return True
+    return isinstance(node, ir.Call) and node.name in ("OFFSET", "LET")
+
+
+def let_reference(g: _Host, node: ir.Node) -> ir.Node | None:
+    """The body of LET ``node`` with its names bound, where that body is a reference (a
+    range, a cell, OFFSET or a nested LET of one); None for anything else."""
+    if not (isinstance(node, ir.Call) and node.name == "LET"):
+        return None
+    args = node.args
+    if len(args) < 3 or len(args) % 2 == 0:
+        return None
+    scope: dict[str, ir.Node] = {}
+    try:
+        for name_node, value in zip(args[:-1:2], args[1:-1:2], strict=True):
+            scope[_let_name(name_node)] = _bind_names(value, scope)
+        body = _bind_names(args[-1], scope)
+    except NotFusable:
+        return None
+    if not _reference(body):
+        return None
+    g.array_ir.extend([body, *scope.values()])   # kept alive: constants are keyed by id
+    inner = let_reference(g, body)
+    return body if inner is None else inner
+
+
+def with_let_references(g: _Host, args: tuple[ir.Node, ...]) -> tuple[ir.Node, ...]:
+    """``args`` with each LET whose value is a reference replaced by its bound body."""
+    return tuple(got if (got := let_reference(g, a)) is not None else a for a in args)
