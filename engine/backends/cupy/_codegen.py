@@ -455,7 +455,10 @@ class _CellCode:
         families = [u for u in flat if isinstance(u, Family)]
         if not count or not families:
             for lines in gen.cell_lines:
-                self.body.extend(translate(line) for line in lines)
+                if any(_FOR.match(line) for line in lines):   # numba _row_loops
+                    self._chains(lines, [])
+                else:
+                    self.body.extend(translate(line) for line in lines)
             return
         for f in families:
             for k in f.members:
@@ -498,6 +501,8 @@ class _CellCode:
         looped, table = loop_chains(lines, self.looped, 0, f"f_c{k}")
         if table:
             self._chains(looped, table)
+        elif any(_FOR.match(line) for line in lines):   # a loop of its own (numba _row_loops)
+            self._chains(lines, [])
         else:
             self.body += self.loads(lines)
             self.body += [translate(line) for line in lines]

@@ -35,6 +35,7 @@ from ._matrices import ARRAY_CALLS, ELEMENT_CALLS, READERS, ArrayCallRules, has_
 from ._numeric_elements import numeric_elements
 from ._offset import OffsetAt
 from ._read_areas import read_shape
+from ._row_loops import row_sum
 from ._values import NotFusable
 
 if TYPE_CHECKING:
@@ -373,7 +374,11 @@ class ArrayElements(FitLayout, ArrayCallRules):
                 continue
             # an arithmetic array in SUM ... MAX (checked by shape()): its elements
             rows, cols = shape
-            args.extend(self._at(a, i, j) for i in range(rows) for j in range(cols))
+            items = tuple(self._at(a, i, j) for i in range(rows) for j in range(cols))
+            if node.name == "SUM" and len(node.args) == 1 and \
+                    (got := row_sum(a, shape, items)) is not None:
+                return got   # a long one: a loop over its rows (_row_loops)
+            args.extend(items)
         return ir.Call(node.name, tuple(args))
 
 

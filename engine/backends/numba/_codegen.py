@@ -80,6 +80,7 @@ from ._indirect import IndirectMixin
 from ._matrices import MatricesMixin
 from ._mixed import SELECTORS, MixedMixin
 from ._offset import OffsetAt, OffsetMixin
+from ._row_loops import RowLoopMixin
 from ._rt_annuity import KERNEL_NAMES as RT_ANNUITY
 from ._rt_calendar import KERNEL_NAMES as RT_CALENDAR
 from ._rt_dist import KERNEL_NAMES as RT_DIST
@@ -179,7 +180,7 @@ _OPCMP = {"=": operator.eq, "<>": operator.ne, "<": operator.lt, "<=": operator.
 
 class Generator(SharedLinesMixin, MatricesMixin, FunctionsMixin, TextMixin, MixedMixin,
                 ConditionalsMixin, FitsMixin, DynArraysMixin, OffsetMixin, IndirectMixin, DatabaseMixin,
-                SecuritiesMixin):
+                SecuritiesMixin, RowLoopMixin):
     """Generates the kernel of one program.  ``samplers`` says how each input is drawn."""
 
     def __init__(self, program: Program, samplers: dict[CellRef, InputSampler],

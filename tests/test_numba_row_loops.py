@@ -1,0 +1,103 @@
+"""SUM of an array expression over long table columns as one loop over the rows.
+
+A real dashboard (EfiLygda's Sales_Data_Project.xlsx) sums a 2,823-row table by year and
+quarter in 12 single-cell array formulas: ``{=SUM((Sales)*(Year=$B171)*(Quarter=VALUE(MID(
+C$170,2,1)))*(T[STATUS]<>"Cancelled")*...)}``.  Each was written out element by element, a
+few lines per row: "the kernel would be too large".  Now (_row_loops) the parts of one value
+are computed once, the constant parts over the rows folded by numpy, the varying columns
+gathered, and the element computed in one loop.  numba = numpy (the same additions in the
+same order), a division by a varying count giving #DIV/0! in some trials, and the CUDA host
+build = numpy.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("numba")
+openpyxl = pytest.importorskip("openpyxl")
+
+from openpyxl.worksheet.formula import ArrayFormula  # noqa: E402
+from openpyxl.worksheet.table import Table  # noqa: E402
+
+from engine.backends.numba import NumbaBackend, fused_report, samplers_for  # noqa: E402
+from engine.backends.numba._codegen import generate  # noqa: E402
+from engine.backends.numpy import NumpyBackend  # noqa: E402
+from engine.model import Model  # noqa: E402
+from tests.test_backend_numba import assert_same, job_for, run, tri  # noqa: E402
+
+ROWS = 300
+STATUS = ("Shipped", "Cancelled", "On Hold", "Shipped", "Disputed")
+FORMULAS = {
+    # by year (an input, rounded) and quarter (text "Q1".."Q4" read by VALUE(MID(...)))
+    **{f"{c}5": f'=SUM((Sales)*(T[YEAR_ID]=ROUND($A$1,0))*(T[QTR_ID]=VALUE(MID({c}$4,2,1)))'
+                f'*(T[STATUS]<>"Cancelled")*(T[STATUS]<>"On Hold"))' for c in "BCDE"},
+    # a one-value part read by every element, a function of the elements
+    "B6": "=SUM(ABS(Sales-AVERAGE(Sales))*(T[QTY]>$A$2))",
+    # an error in some elements in some trials (#DIV/0! where QTY = the rounded input)
+    "B7": "=SUM(Sales/(T[QTY]-ROUND($A$2,0)))",
+}
+
+
+def _book(path) -> Model:
+    wb = openpyxl.Workbook()
+    calc = wb.active
+    calc.title = "Calc"
+    data = wb.create_sheet("Data")
+    data.append(["ORDER", "QTY", "SALES", "STATUS", "YEAR_ID", "QTR_ID"])
+    for r in range(2, ROWS + 2):
+        data.append([1000 + r // 3, r % 7 + 1, 100.0 + 37.25 * (r % 11) + r / 8,
+                     STATUS[r % 5], 2003 + r % 3, 1 + r % 4])
+    data.add_table(Table(displayName="T", ref=f"A1:F{ROWS + 1}"))
+    wb.defined_names["Sales"] = openpyxl.workbook.defined_name.DefinedName(
+        "Sales", attr_text="T[SALES]")
+    calc["A1"] = 2004.0   # the year, an input
+    calc["A2"] = 4.0      # a quantity, an input
+    for c, q in zip("BCDE", ("Q1", "Q2", "Q3", "Q4"), strict=True):
+        calc[f"{c}4"] = q
+    for ref, f in FORMULAS.items():
+        calc[ref] = ArrayFormula(ref, f)
+    wb.save(path)
+    return Model.open(path)
+
+
+def _job(tmp_path, trials: int):
+    model = _book(tmp_path / "rows.xlsx")
+    inputs = [tri("Calc!A1", 2002.6, 2004.0, 2005.4), tri("Calc!A2", -4.0, 4.0, 14.0),
+              tri("Data!C5", 50.0, 400.0, 900.0), tri("Data!C77", 50.0, 400.0, 900.0)]
+    return job_for(model, inputs, [f"Calc!{r}" for r in FORMULAS], trials=trials)
+
+
+def test_long_array_sums_are_loops(tmp_path):
+    job = _job(tmp_path, 50)
+    assert fused_report(job) == {}
+    samplers, mode = samplers_for(job, False)
+    source = generate(job.program, samplers, mode).source
+    assert source.count("in range(300):") >= len(FORMULAS)
+    # before: the elements written out, several lines a row (> 10,000 lines)
+    assert len(source.splitlines()) < 600
+
+
+def test_long_array_sums_equal_numpy(tmp_path):
+    job = _job(tmp_path, 400)
+    be = NumbaBackend(kernel_dir=tmp_path / "kernels")
+    try:
+        got = run(be, job, 200)
+    finally:
+        be.close()
+    want = run(NumpyBackend(), job, 400)
+    assert_same(job, got, want)
+    _, errs, _ = want
+    b7 = errs[job.program.model.ref("Calc!B7")]
+    assert (b7 != 0).any() and (b7 == 0).any()   # #DIV/0! in some trials only
+
+
+def test_long_array_sums_on_the_cuda_host_build_equal_numpy(tmp_path):
+    from tests.test_backend_cupy import CXX, HostCudaBackend
+
+    if CXX is None:
+        pytest.skip("no C++ compiler")
+    job = _job(tmp_path, 200)
+    host = HostCudaBackend(tmp_path)
+    assert host.cpu_reason(job) is None
+    assert_same(job, run(host, job, 200), run(NumpyBackend(), job, 200))
