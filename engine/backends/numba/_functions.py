@@ -32,6 +32,7 @@ from ._values import (
 
 if TYPE_CHECKING:
     pass
+from ._addin_sample import AddinSampleMixin
 from ._aggregates import AggregatesMixin
 from ._args import ArgsMixin
 from ._cashflows import CashflowsMixin
@@ -97,7 +98,7 @@ def _bind_names(node: ir.Node, scope: dict[str, ir.Node]) -> ir.Node:
 
 class FunctionsMixin(AggregatesMixin, LookupsMixin, DatesMixin, StatsMixin, FinanceMixin,
                      MultiplesMixin, CashflowsMixin, DistributionsMixin, MathFunctionsMixin,
-                     ArgsMixin, CellInfoMixin):
+                     ArgsMixin, CellInfoMixin, AddinSampleMixin):
     """The supported Excel functions (see the module docstring)."""
 
     if TYPE_CHECKING:  # provided by the Generator and the TextMixin
