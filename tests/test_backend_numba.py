@@ -72,6 +72,20 @@ def assert_same(job: Job, got, want) -> None:
                                    err_msg=str(c))
 
 
+def numba_and_numpy(job: Job, kernel_dir, chunk: int, numpy_chunk: int | None = None):
+    """``job`` run by a fresh numba backend (kernels in ``kernel_dir``, ``chunk`` trials a
+    call) and by numpy (``numpy_chunk`` a call, all trials at once by default), checked the
+    same by :func:`assert_same`: (numba's, numpy's) (outputs, errors, inputs) by cell."""
+    be = NumbaBackend(kernel_dir=kernel_dir)
+    try:
+        got = run(be, job, chunk)
+    finally:
+        be.close()
+    want = run(NumpyBackend(), job, numpy_chunk or job.trials)
+    assert_same(job, got, want)
+    return got, want
+
+
 def job_for(model: Model, inputs: list[InputSpec], outputs: list[str], trials: int,
             seed: int = 3, sampling: Sampling = Sampling.MC) -> Job:
     spec = SimulationSpec(inputs=inputs, outputs=outputs, trials=trials, seed=seed,

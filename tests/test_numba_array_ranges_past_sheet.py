@@ -18,10 +18,10 @@ openpyxl = pytest.importorskip("openpyxl")
 
 from openpyxl.worksheet.formula import ArrayFormula  # noqa: E402
 
-from engine.backends.numba import NumbaBackend, fused_report  # noqa: E402
+from engine.backends.numba import fused_report  # noqa: E402
 from engine.backends.numpy import NumpyBackend  # noqa: E402
 from engine.model import Model  # noqa: E402
-from tests.test_backend_numba import assert_same, job_for, run, tri  # noqa: E402
+from tests.test_backend_numba import assert_same, job_for, numba_and_numpy, run, tri  # noqa: E402
 
 ARRAYS = {
     "E2": ("E2", '=_xlfn.XLOOKUP(1,(Data!$A$2:$A$100="k2")*(Data!$B$2:$B$100=2),'
@@ -59,13 +59,7 @@ def test_array_formulas_over_ranges_past_the_sheet_fused_and_equal(tmp_path):
     job = job_for(workbook(tmp_path), INPUTS, OUTPUTS, 1_000)
     # before: "an array formula over a range past the sheet's cells" for each formula
     assert fused_report(job) == {}
-    be = NumbaBackend(kernel_dir=tmp_path / "kernels")
-    try:
-        got = run(be, job, 500)
-    finally:
-        be.close()
-    want = run(NumpyBackend(), job, 1_000)
-    assert_same(job, got, want)
+    got, want = numba_and_numpy(job, tmp_path / "kernels", 500, 1_000)
     values = {str(c): v for c, v in want[0].items()}
     errors = {str(c): v for c, v in want[1].items()}
     assert len(set(values["Sheet1!E3"].tolist())) > 10   # varies per trial

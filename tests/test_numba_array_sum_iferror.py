@@ -18,10 +18,10 @@ openpyxl = pytest.importorskip("openpyxl")
 
 from openpyxl.worksheet.formula import ArrayFormula  # noqa: E402
 
-from engine.backends.numba import NumbaBackend, fused_report  # noqa: E402
+from engine.backends.numba import fused_report  # noqa: E402
 from engine.backends.numpy import NumpyBackend  # noqa: E402
 from engine.model import Model  # noqa: E402
-from tests.test_backend_numba import assert_same, job_for, run, tri  # noqa: E402
+from tests.test_backend_numba import assert_same, job_for, numba_and_numpy, run, tri  # noqa: E402
 
 ARRAYS = {
     "E1": ("E1", "=SUM(IFERROR(A2:A9/ROUND(B2:B9,0),0))"),       # #DIV/0! where B rounds to 0
@@ -58,13 +58,7 @@ def test_aggregates_of_iferror_and_if_of_arithmetic_fused_and_equal(tmp_path):
     job = job_for(workbook(tmp_path, ARRAYS), INPUTS, OUTPUTS, 1_000)
     # before: "SUM of an array expression in an array formula" (MAX, AVERAGE, MIN alike)
     assert fused_report(job) == {}
-    be = NumbaBackend(kernel_dir=tmp_path / "kernels")
-    try:
-        got = run(be, job, 500)
-    finally:
-        be.close()
-    want = run(NumpyBackend(), job, 1_000)
-    assert_same(job, got, want)
+    got, want = numba_and_numpy(job, tmp_path / "kernels", 500, 1_000)
     values = {str(c): v for c, v in want[0].items()}
     assert len(set(values["Sheet1!E1"].tolist())) > 100   # varies per trial
 

@@ -18,10 +18,10 @@ openpyxl = pytest.importorskip("openpyxl")
 
 from openpyxl.worksheet.formula import ArrayFormula  # noqa: E402
 
-from engine.backends.numba import NumbaBackend, fused_report  # noqa: E402
+from engine.backends.numba import fused_report  # noqa: E402
 from engine.backends.numpy import NumpyBackend  # noqa: E402
 from engine.model import Model  # noqa: E402
-from tests.test_backend_numba import assert_same, job_for, run, tri  # noqa: E402
+from tests.test_backend_numba import assert_same, job_for, numba_and_numpy, run, tri  # noqa: E402
 
 TRIALS = 1_000
 KEYS = "$A$2:$A$6"
@@ -69,13 +69,7 @@ def test_xlookup_of_an_expression_in_an_array_formula_fused_and_equal(tmp_path):
     job = job_for(workbook(tmp_path), INPUTS, OUTPUTS, TRIALS)
     # before: 5 x "XLOOKUP in an array formula over something other than ranges"
     assert fused_report(job) == {}
-    be = NumbaBackend(kernel_dir=tmp_path / "kernels")
-    try:
-        got = run(be, job, 500)
-    finally:
-        be.close()
-    want = run(NumpyBackend(), job, TRIALS)
-    assert_same(job, got, want)
+    got, want = numba_and_numpy(job, tmp_path / "kernels", 500, TRIALS)
     values = {str(c): v for c, v in want[0].items()}
     errors = {str(c): v for c, v in want[1].items()}
     # the trials really differ: a match in some, none in others (0 / #N/A)

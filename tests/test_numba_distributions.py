@@ -15,10 +15,9 @@ import pytest
 pytest.importorskip("numba")
 openpyxl = pytest.importorskip("openpyxl")
 
-from engine.backends.numba import NumbaBackend, fused_report  # noqa: E402
-from engine.backends.numpy import NumpyBackend  # noqa: E402
+from engine.backends.numba import fused_report  # noqa: E402
 from engine.model import Model  # noqa: E402
-from tests.test_backend_numba import assert_same, job_for, run, tri  # noqa: E402
+from tests.test_backend_numba import job_for, numba_and_numpy, tri  # noqa: E402
 
 TRIALS = 2_000
 
@@ -84,13 +83,7 @@ def test_distributions_fused_and_equal_to_numpy(tmp_path):
     outs = [f"Sheet1!B{r}" for r in range(1, len(FORMULAS) + 1)]
     job = job_for(model, inputs, outs, trials=TRIALS)
     assert fused_report(job) == {}   # before: "function GAMMA.INV is not in the fused subset"
-    be = NumbaBackend(kernel_dir=tmp_path / "kernels")
-    try:
-        got = run(be, job, 700)
-    finally:
-        be.close()
-    want = run(NumpyBackend(), job, TRIALS)
-    assert_same(job, got, want)
+    got, want = numba_and_numpy(job, tmp_path / "kernels", 700, TRIALS)
     errs = {f: want[1][model.ref(o)] for f, o in zip(FORMULAS, outs, strict=True)}
     assert (errs["=GAMMA.INV(A1,A2,1.5)"] == 6).any()             # p outside [0, 1]: #NUM!
     assert (errs["=GAMMA.INV(A1,A2,1.5)"] == 0).mean() > 0.5

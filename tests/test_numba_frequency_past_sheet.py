@@ -17,10 +17,10 @@ openpyxl = pytest.importorskip("openpyxl")
 
 from openpyxl.worksheet.formula import ArrayFormula  # noqa: E402
 
-from engine.backends.numba import NumbaBackend, fused_report  # noqa: E402
+from engine.backends.numba import fused_report  # noqa: E402
 from engine.backends.numpy import NumpyBackend  # noqa: E402
 from engine.model import Model  # noqa: E402
-from tests.test_backend_numba import assert_same, job_for, run, tri  # noqa: E402
+from tests.test_backend_numba import assert_same, job_for, numba_and_numpy, run, tri  # noqa: E402
 
 INPUTS = [tri(f"Sheet1!A{r}", -5.0 + r * 0.2, 0.5 * r - 4.0, 3.0 + r * 0.3)
           for r in range(2, 22)]
@@ -48,13 +48,7 @@ def test_frequency_of_data_past_the_sheet_fused_and_equal(tmp_path):
     job = job_for(workbook(tmp_path), INPUTS, OUTPUTS, 1_000)
     # before: "an array formula over a range past the sheet's cells"
     assert fused_report(job) == {}
-    be = NumbaBackend(kernel_dir=tmp_path / "kernels")
-    try:
-        got = run(be, job, 500)
-    finally:
-        be.close()
-    want = run(NumpyBackend(), job, 1_000)
-    assert_same(job, got, want)
+    got, want = numba_and_numpy(job, tmp_path / "kernels", 500, 1_000)
     values = {str(c): v for c, v in want[0].items()}
     assert (values["Sheet1!G2"] == 20.0).all()   # every loss counted once
     assert len(set(values["Sheet1!E3"].tolist())) > 2   # the counts vary per trial

@@ -11,11 +11,11 @@ import pytest
 pytest.importorskip("numba")
 openpyxl = pytest.importorskip("openpyxl")
 
-from engine.backends.numba import NumbaBackend, fused_report  # noqa: E402
+from engine.backends.numba import fused_report  # noqa: E402
 from engine.backends.numpy import NumpyBackend  # noqa: E402
 from engine.model import Model  # noqa: E402
 from engine.values import DIV0, REF  # noqa: E402
-from tests.test_backend_numba import assert_same, job_for, run, tri  # noqa: E402
+from tests.test_backend_numba import assert_same, job_for, numba_and_numpy, run, tri  # noqa: E402
 
 TRIALS = 400
 OUTS = [f"Calc!E{r}" for r in range(1, 7)] + [f"Calc!B{r}" for r in range(1, 31)]
@@ -51,13 +51,7 @@ def test_indirect_of_an_address_made_per_trial_is_fused_and_equals_numpy(tmp_pat
     # before: "INDIRECT of text that varies per trial and may name any cell", "function
     # ADDRESS is not in the fused subset"
     assert fused_report(job) == {}
-    be = NumbaBackend(kernel_dir=tmp_path / "kernels")
-    try:
-        got = run(be, job, 200)
-    finally:
-        be.close()
-    want = run(NumpyBackend(), job, TRIALS)
-    assert_same(job, got, want)
+    got, _ = numba_and_numpy(job, tmp_path / "kernels", 200, TRIALS)
     vals, errs, ins = got
     a1, a2 = ins[model.ref("Calc!A1")], ins[model.ref("Calc!A2")]
     assert abs(vals[model.ref("Calc!E1")] - a1 * a2.round()).max() < 1e-12 * 30

@@ -15,10 +15,10 @@ openpyxl = pytest.importorskip("openpyxl")
 
 from openpyxl.worksheet.table import Table  # noqa: E402
 
-from engine.backends.numba import NumbaBackend, fused_report  # noqa: E402
+from engine.backends.numba import fused_report  # noqa: E402
 from engine.backends.numpy import NumpyBackend  # noqa: E402
 from engine.model import Model  # noqa: E402
-from tests.test_backend_numba import assert_same, job_for, run, tri  # noqa: E402
+from tests.test_backend_numba import assert_same, job_for, numba_and_numpy, run, tri  # noqa: E402
 
 TRIALS = 900
 YEARS = (2007, 2008, 2009)
@@ -75,13 +75,7 @@ def test_indirect_of_a_column_or_sheet_named_per_trial_is_fused_and_equal_numpy(
     report = fused_report(job)
     # before: "INDIRECT of text that varies per trial" for every cell
     assert report == {}
-    be = NumbaBackend(kernel_dir=tmp_path / "kernels")
-    try:
-        got = run(be, job, 300)
-    finally:
-        be.close()
-    want = run(NumpyBackend(), job, TRIALS)
-    assert_same(job, got, want)
+    got, _ = numba_and_numpy(job, tmp_path / "kernels", 300, TRIALS)
     vals, errs, ins = got
     year = ins[model.ref("Calc!A1")]
     c1, e1 = vals[model.ref("Calc!C1")], errs[model.ref("Calc!C1")]

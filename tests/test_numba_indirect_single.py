@@ -18,7 +18,7 @@ openpyxl = pytest.importorskip("openpyxl")
 from engine.backends.numba import NumbaBackend, fused_report  # noqa: E402
 from engine.backends.numpy import NumpyBackend  # noqa: E402
 from engine.model import Model  # noqa: E402
-from tests.test_backend_numba import assert_same, job_for, run, tri  # noqa: E402
+from tests.test_backend_numba import assert_same, job_for, numba_and_numpy, run, tri  # noqa: E402
 
 TRIALS = 600
 
@@ -62,13 +62,7 @@ def test_indirect_of_constant_text_and_single_are_fused_and_equal_numpy(tmp_path
     report = fused_report(job)
     # before: "function INDIRECT is not in the fused subset", "function SINGLE is not ..."
     assert report == {}
-    be = NumbaBackend(kernel_dir=tmp_path / "kernels")
-    try:
-        got = run(be, job, 200)
-    finally:
-        be.close()
-    want = run(NumpyBackend(), job, TRIALS)
-    assert_same(job, got, want)
+    got, want = numba_and_numpy(job, tmp_path / "kernels", 200, TRIALS)
     vals, errs, _ = got
     c1 = vals[model.ref("Calc!C1")]
     assert abs(c1.mean() - 15.0) < 0.2                       # the sum of A1:A5
@@ -88,13 +82,7 @@ def test_indirect_of_a_row_varying_per_trial_is_fused(tmp_path):
     model = Model.open(tmp_path / "v.xlsx")
     job = job_for(model, [tri("Sheet!A1", 0.6, 1.0, 2.4)], ["Sheet!B1"], trials=50)
     assert fused_report(job) == {}
-    be = NumbaBackend(kernel_dir=tmp_path / "kernels")
-    try:
-        got = run(be, job, 50)
-    finally:
-        be.close()
-    want = run(NumpyBackend(), job, 50)
-    assert_same(job, got, want)
+    got, _ = numba_and_numpy(job, tmp_path / "kernels", 50, 50)
     assert {5.0} <= set(got[0][model.ref("Sheet!B1")])
 
 

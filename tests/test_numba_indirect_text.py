@@ -12,11 +12,11 @@ import pytest
 pytest.importorskip("numba")
 openpyxl = pytest.importorskip("openpyxl")
 
-from engine.backends.numba import NumbaBackend, fused_report  # noqa: E402
+from engine.backends.numba import fused_report  # noqa: E402
 from engine.backends.numpy import NumpyBackend  # noqa: E402
 from engine.model import Model  # noqa: E402
 from engine.values import REF  # noqa: E402
-from tests.test_backend_numba import assert_same, job_for, run, tri  # noqa: E402
+from tests.test_backend_numba import assert_same, job_for, numba_and_numpy, run, tri  # noqa: E402
 
 TRIALS = 400
 OUTS = ["Calc!C1", "Calc!C2", "Calc!C3", "Calc!C4", "Calc!C5", "Calc!C6",
@@ -52,13 +52,7 @@ def test_two_indirects_of_text_made_per_trial_in_one_formula_equal_numpy(tmp_pat
     # before: "INDIRECT of text made per trial from text (the cells it names cannot be
     # bounded)" for every C cell
     assert fused_report(job) == {}
-    be = NumbaBackend(kernel_dir=tmp_path / "kernels")
-    try:
-        got = run(be, job, 200)
-    finally:
-        be.close()
-    want = run(NumpyBackend(), job, TRIALS)
-    assert_same(job, got, want)
+    got, _ = numba_and_numpy(job, tmp_path / "kernels", 200, TRIALS)
     vals, errs, ins = got
     a1 = ins[model.ref("Calc!A1")]
     c1, e1 = vals[model.ref("Calc!C1")], errs[model.ref("Calc!C1")]

@@ -18,7 +18,7 @@ from engine.backends.numba._codegen import generate  # noqa: E402
 from engine.backends.numba._samplers import samplers_for  # noqa: E402
 from engine.backends.numpy import NumpyBackend  # noqa: E402
 from engine.model import Model  # noqa: E402
-from tests.test_backend_numba import assert_same, job_for, run, tri  # noqa: E402
+from tests.test_backend_numba import assert_same, job_for, numba_and_numpy, run, tri  # noqa: E402
 
 TRIALS = 400
 ROWS = 300
@@ -73,13 +73,7 @@ def test_fused_as_loops_not_lines(job):
 
 
 def test_numba_equals_numpy(job, tmp_path):
-    be = NumbaBackend(kernel_dir=tmp_path)
-    try:
-        got = run(be, job, 200)
-    finally:
-        be.close()
-    want = run(NumpyBackend(), job, TRIALS)
-    assert_same(job, got, want)
+    got, want = numba_and_numpy(job, tmp_path, 200, TRIALS)
     model = job.program.model
     f6, f11 = model.ref("Sheet1!F6"), model.ref("Sheet1!F11")
     assert (want[1][f6] != 0).any() and (want[1][f6] == 0).any()   # #DIV/0! in some trials

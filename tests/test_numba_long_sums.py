@@ -17,11 +17,10 @@ import pytest
 pytest.importorskip("numba")
 openpyxl = pytest.importorskip("openpyxl")
 
-from engine.backends.numba import NumbaBackend, fused_report  # noqa: E402
+from engine.backends.numba import fused_report  # noqa: E402
 from engine.backends.numba._spines import levels  # noqa: E402
-from engine.backends.numpy import NumpyBackend  # noqa: E402
 from engine.model import Model  # noqa: E402
-from tests.test_backend_numba import assert_same, job_for, run, tri  # noqa: E402
+from tests.test_backend_numba import job_for, numba_and_numpy, tri  # noqa: E402
 
 TRIALS = 400
 N = 120
@@ -55,13 +54,7 @@ def test_a_sum_of_120_terms_is_fused_bit_for_bit(tmp_path):
     outs = [f"'Cash Flows'!H{r}" for r in range(1, 4)]
     job = job_for(model, inputs, outs, trials=TRIALS)
     assert fused_report(job) == {}        # before: "nested more than 100 levels deep"
-    be = NumbaBackend(kernel_dir=tmp_path / "kernels")
-    try:
-        got = run(be, job, 200)
-    finally:
-        be.close()
-    want = run(NumpyBackend(), job, TRIALS)
-    assert_same(job, got, want)
+    got, want = numba_and_numpy(job, tmp_path / "kernels", 200, TRIALS)
     for c in job.program.outputs:       # the same operations in the same order: bit for bit
         ok = want[1][c] == 0
         np.testing.assert_array_equal(got[0][c][ok], want[0][c][ok], err_msg=str(c))

@@ -12,11 +12,11 @@ openpyxl = pytest.importorskip("openpyxl")
 
 from openpyxl.worksheet.formula import ArrayFormula  # noqa: E402
 
-from engine.backends.numba import NumbaBackend, fused_report  # noqa: E402
+from engine.backends.numba import fused_report  # noqa: E402
 from engine.backends.numpy import NumpyBackend  # noqa: E402
 from engine.model import Model  # noqa: E402
 from engine.values import NA, REF  # noqa: E402
-from tests.test_backend_numba import assert_same, job_for, run, tri  # noqa: E402
+from tests.test_backend_numba import assert_same, job_for, numba_and_numpy, run, tri  # noqa: E402
 
 _FORMULAS = {
     # two keys joined, against two columns joined (constant: folded)
@@ -70,13 +70,7 @@ def test_lookups_over_array_expressions(tmp_path):
     # before: "MATCH of an array expression in an array formula", "MATCH over something
     # other than one row or column", "XLOOKUP over something other than ranges"
     assert fused_report(job) == {}
-    be = NumbaBackend(kernel_dir=tmp_path / "kernels")
-    try:
-        got = run(be, job, 200)
-    finally:
-        be.close()
-    want = run(NumpyBackend(), job, 400)
-    assert_same(job, got, want)
+    got, want = numba_and_numpy(job, tmp_path / "kernels", 200, 400)
     vals, errs, ins = got
     a1, c1 = ins[model.ref("Sheet!A1")], model.ref("Sheet!C1")
     elbow = (a1 > 4.5) & (a1 <= 5.0)   # "elbow1in": the first of two rows
@@ -105,13 +99,7 @@ def test_index_into_a_fit_at_a_position_per_trial(tmp_path):
     outs = ["Sheet!D1", "Sheet!D2", "Sheet!D3", "Sheet!D4", "Sheet!D5"]
     job = job_for(model, [tri("Sheet!A1", 1.0, 2.0, 4.4)], outs, trials=300)
     assert fused_report(job) == {}   # before: "INDEX into a fit at a position that is not ..."
-    be = NumbaBackend(kernel_dir=tmp_path / "kernels")
-    try:
-        got = run(be, job, 150)
-    finally:
-        be.close()
-    want = run(NumpyBackend(), job, 300)
-    assert_same(job, got, want)
+    got, _ = numba_and_numpy(job, tmp_path / "kernels", 150, 300)
     errs = got[1][model.ref("Sheet!D1")]
     assert {0, REF} <= set(errs)   # position 4 of a row of 3: #REF!
 

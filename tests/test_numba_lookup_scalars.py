@@ -9,11 +9,10 @@ import pytest
 pytest.importorskip("numba")
 openpyxl = pytest.importorskip("openpyxl")
 
-from engine.backends.numba import NumbaBackend, fused_report  # noqa: E402
-from engine.backends.numpy import NumpyBackend  # noqa: E402
+from engine.backends.numba import fused_report  # noqa: E402
 from engine.model import Model  # noqa: E402
 from engine.values import NA, REF  # noqa: E402
-from tests.test_backend_numba import assert_same, job_for, run, tri  # noqa: E402
+from tests.test_backend_numba import job_for, numba_and_numpy, tri  # noqa: E402
 
 
 def test_match_and_index_of_one_value(tmp_path):
@@ -28,13 +27,7 @@ def test_match_and_index_of_one_value(tmp_path):
     outs = ["Sheet!B1", "Sheet!B2", "Sheet!B3"]
     job = job_for(model, [tri("Sheet!A1", 4.0, 5.0, 6.4)], outs, trials=400)
     assert fused_report(job) == {}   # before: "MATCH over something other than one row ..."
-    be = NumbaBackend(kernel_dir=tmp_path / "kernels")
-    try:
-        got = run(be, job, 200)
-    finally:
-        be.close()
-    want = run(NumpyBackend(), job, 400)
-    assert_same(job, got, want)
+    got, _ = numba_and_numpy(job, tmp_path / "kernels", 200, 400)
     errs = got[1]
     assert set(errs[model.ref("Sheet!B1")]) == {NA}
     assert {0, NA} <= set(errs[model.ref("Sheet!B2")])

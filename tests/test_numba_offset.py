@@ -14,10 +14,9 @@ openpyxl = pytest.importorskip("openpyxl")
 
 from openpyxl.worksheet.formula import ArrayFormula  # noqa: E402
 
-from engine.backends.numba import NumbaBackend, fused_report  # noqa: E402
-from engine.backends.numpy import NumpyBackend  # noqa: E402
+from engine.backends.numba import fused_report  # noqa: E402
 from engine.model import Model  # noqa: E402
-from tests.test_backend_numba import assert_same, job_for, run, tri  # noqa: E402
+from tests.test_backend_numba import job_for, numba_and_numpy, tri  # noqa: E402
 
 TRIALS = 1_000
 
@@ -62,13 +61,7 @@ def test_offset_of_one_cell_fused_and_equal_to_numpy(tmp_path):
                                                        *region]
     job = job_for(model, inputs, outs, trials=TRIALS)
     assert fused_report(job) == {}        # before: "OFFSET in an array formula (its array result)"
-    be = NumbaBackend(kernel_dir=tmp_path / "kernels")
-    try:
-        got = run(be, job, 500)
-    finally:
-        be.close()
-    want = run(NumpyBackend(), job, TRIALS)
-    assert_same(job, got, want)
+    got, _ = numba_and_numpy(job, tmp_path / "kernels", 500, TRIALS)
     e10 = got[1][model.ref("Sheet1!F10")]
     assert (e10 == 4).any() and (e10 == 0).any()                     # #REF! where height 0
     assert (got[1][model.ref("Sheet1!F11")] == 4).any()              # row above the sheet

@@ -16,10 +16,9 @@ import pytest
 pytest.importorskip("numba")
 openpyxl = pytest.importorskip("openpyxl")
 
-from engine.backends.numba import NumbaBackend, fused_report  # noqa: E402
-from engine.backends.numpy import NumpyBackend  # noqa: E402
+from engine.backends.numba import fused_report  # noqa: E402
 from engine.model import Model  # noqa: E402
-from tests.test_backend_numba import assert_same, job_for, run, tri  # noqa: E402
+from tests.test_backend_numba import job_for, numba_and_numpy, tri  # noqa: E402
 
 TRIALS = 600
 
@@ -57,13 +56,7 @@ def test_offset_of_its_own_cell_fused_and_equal_to_numpy(tmp_path):
     outs += [f"'P&L'!{c}{r}" for c in "JKL" for r in (21, 22, 23, 41, 42)]   # the candidates
     job = job_for(model, inputs, outs, trials=TRIALS)
     assert fused_report(job) == {}        # before: "reads a cell left to numpy ('P&L'!J20)"
-    be = NumbaBackend(kernel_dir=tmp_path / "kernels")
-    try:
-        got = run(be, job, 300)
-    finally:
-        be.close()
-    want = run(NumpyBackend(), job, TRIALS)
-    assert_same(job, got, want)
+    got, _ = numba_and_numpy(job, tmp_path / "kernels", 300, TRIALS)
     j40 = got[1][model.ref("'P&L'!J40")]
     assert (j40 == 0).any() and (j40 != 0).any()   # the text row: #VALUE! in some trials
     assert abs(got[0][model.ref("'P&L'!K20")] - 2 * got[0][model.ref("'P&L'!J20")]).max() < 1e-15

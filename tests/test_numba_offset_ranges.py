@@ -16,10 +16,9 @@ openpyxl = pytest.importorskip("openpyxl")
 
 from openpyxl.worksheet.formula import ArrayFormula  # noqa: E402
 
-from engine.backends.numba import NumbaBackend, fused_report  # noqa: E402
-from engine.backends.numpy import NumpyBackend  # noqa: E402
+from engine.backends.numba import fused_report  # noqa: E402
 from engine.model import Model  # noqa: E402
-from tests.test_backend_numba import assert_same, job_for, run, tri  # noqa: E402
+from tests.test_backend_numba import job_for, numba_and_numpy, tri  # noqa: E402
 
 TRIALS = 100
 
@@ -73,13 +72,7 @@ def test_offset_of_a_size_varying_per_trial_equals_numpy_trial_by_trial(tmp_path
     job = job_for(model, inputs, outs, trials=TRIALS)
     # before: "OFFSET of more than one cell in some trials (numpy's value depends on ...)"
     assert fused_report(job) == {}
-    be = NumbaBackend(kernel_dir=tmp_path / "kernels")
-    try:
-        got = run(be, job, TRIALS)
-    finally:
-        be.close()
-    want = run(NumpyBackend(), job, 1)
-    assert_same(job, got, want)
+    got, _ = numba_and_numpy(job, tmp_path / "kernels", TRIALS, 1)
     err = got[1]
     f22, h20 = err[model.ref("Sheet1!F22")], err[model.ref("Sheet1!H20")]
     assert (f22 == 4).any() and (f22 == 0).any() and (f22 == 7).any()   # #REF!, a value, #N/A

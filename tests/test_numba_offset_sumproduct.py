@@ -12,11 +12,10 @@ import pytest
 pytest.importorskip("numba")
 openpyxl = pytest.importorskip("openpyxl")
 
-from engine.backends.numba import NumbaBackend, fused_report  # noqa: E402
-from engine.backends.numpy import NumpyBackend  # noqa: E402
+from engine.backends.numba import fused_report  # noqa: E402
 from engine.model import Model  # noqa: E402
 from engine.values import DIV0, VALUE  # noqa: E402
-from tests.test_backend_numba import assert_same, job_for, run, tri  # noqa: E402
+from tests.test_backend_numba import job_for, numba_and_numpy, tri  # noqa: E402
 
 TRIALS = 800
 
@@ -45,13 +44,7 @@ def test_sumproduct_of_offset_beside_fixed_ranges(tmp_path):
     # before: "SUMPRODUCT of an OFFSET of a size varying per trial beside arrays that may
     # not have its size"
     assert fused_report(job) == {}
-    be = NumbaBackend(kernel_dir=tmp_path / "kernels")
-    try:
-        got = run(be, job, 250)
-    finally:
-        be.close()
-    want = run(NumpyBackend(), job, TRIALS)
-    assert_same(job, got, want)
+    got, _ = numba_and_numpy(job, tmp_path / "kernels", 250, TRIALS)
     errs = got[1][model.ref("M!E1")]
     assert (errs == 0).any() and (errs == VALUE).any() and (errs == DIV0).any()
     assert (got[1][model.ref("M!E2")] == DIV0).any()   # its row 4 reaches D5

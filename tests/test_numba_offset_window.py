@@ -14,11 +14,11 @@ import pytest
 pytest.importorskip("numba")
 openpyxl = pytest.importorskip("openpyxl")
 
-from engine.backends.numba import NumbaBackend, fused_report  # noqa: E402
+from engine.backends.numba import fused_report  # noqa: E402
 from engine.backends.numpy import NumpyBackend  # noqa: E402
 from engine.model import Model  # noqa: E402
 from engine.values import DIV0, REF, VALUE  # noqa: E402
-from tests.test_backend_numba import assert_same, job_for, run, tri  # noqa: E402
+from tests.test_backend_numba import assert_same, job_for, numba_and_numpy, run, tri  # noqa: E402
 
 N = 70        # rows of the columns (more than the 64 cells OFFSET could choose among)
 CELLS = 6     # SUMPRODUCT cells (each a row shorter)
@@ -74,13 +74,7 @@ def test_sumproduct_beside_a_long_offset_window_is_fused_and_equals_numpy(tmp_pa
     # before: "SUMPRODUCT of an OFFSET whose range may be wider than the other arrays or have
     # more than 64 cells"
     assert fused_report(job) == {}
-    be = NumbaBackend(kernel_dir=tmp_path / "kernels")
-    try:
-        got = run(be, job, 250)
-    finally:
-        be.close()
-    want = run(NumpyBackend(), job, TRIALS)
-    assert_same(job, got, want)
+    got, _ = numba_and_numpy(job, tmp_path / "kernels", 250, TRIALS)
     vals, errs, ins = got
     codes = set()
     for r in range(1, CELLS + 1):

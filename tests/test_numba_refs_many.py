@@ -19,11 +19,11 @@ import pytest
 pytest.importorskip("numba")
 openpyxl = pytest.importorskip("openpyxl")
 
-from engine.backends.numba import NumbaBackend, fused_report  # noqa: E402
+from engine.backends.numba import fused_report  # noqa: E402
 from engine.backends.numpy import NumpyBackend  # noqa: E402
 from engine.model import Model  # noqa: E402
 from engine.values import NA, REF  # noqa: E402
-from tests.test_backend_numba import assert_same, job_for, run, tri  # noqa: E402
+from tests.test_backend_numba import assert_same, job_for, numba_and_numpy, run, tri  # noqa: E402
 
 TRIALS = 600
 YEARS = (2007, 2008, 2009)
@@ -86,13 +86,7 @@ def test_references_named_per_trial_are_fused_and_equal_numpy(tmp_path):
     # "INDEX of a position that may be an error beside one that may be 0", "SUMPRODUCT of
     # an OFFSET whose range may be wider ... more than 64 cells", "MATCH of an OFFSET ..."
     assert fused_report(job) == {}
-    be = NumbaBackend(kernel_dir=tmp_path / "kernels")
-    try:
-        got = run(be, job, 200)
-    finally:
-        be.close()
-    want = run(NumpyBackend(), job, TRIALS)
-    assert_same(job, got, want)
+    got, _ = numba_and_numpy(job, tmp_path / "kernels", 200, TRIALS)
     vals, errs, ins = got
     a1 = ins[model.ref("Calc!A1")]
     year = a1.round()
