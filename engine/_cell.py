@@ -25,6 +25,8 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from . import ir
 from .values import VALUE, Kind, Vec, error, num, text
 from .workbook import CellRef, col_letters, quote_sheet
@@ -117,8 +119,10 @@ def type_of(v: Vec, formula: bool) -> Vec:
     if v.kind == Kind.STR:
         return text("l")
     if v.kind == Kind.ANY:
-        codes = ["b" if x is None and not formula else "l" if isinstance(x, str) else "v"
-                 for x in v.data]
+        bad = np.zeros(len(v.data), bool) if v.err is None else np.broadcast_to(
+            v.err != 0, (len(v.data),))
+        codes = ["v" if b else "b" if x is None and not formula else
+                 "l" if isinstance(x, str) else "v" for x, b in zip(v.data, bad, strict=True)]
         return text(codes) if len(set(codes)) > 1 else text(codes[0])
     return text("v")
 

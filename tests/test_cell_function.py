@@ -97,14 +97,17 @@ def _fused_job(tmp_path):
     ws = wb["Calc"]
     ws["E6"] = '=IF(D24>3,"t",D24)'
     ws["B1"] = '=CELL("contents",D24)+CELL("row",D24)*D25'
-    ws["B2"] = '=CELL("type",E6)&CELL("type",D24:D27)&CELL("address",D24)'
+    ws["B2"] = ('=(CELL("type",E6)="l")*100+(CELL("type",D24:D27)="v")*10'
+                '+(CELL("address",D24)="$D$24")')
     ws["B3"] = '=IF(CELL("type",E6)="v",CELL("contents",E6)*2,-1)'
     ws["B4"] = '=CELL("contents",E4)'
+    ws["E7"] = '=IF(D24>3.5,"t",IF(D24<2.5,1/0,D24))'    # text, an error or a number
+    ws["B5"] = '=MATCH(CELL("type",E7),{"l","v","b"},0)'
     wb.save(tmp_path / "cell2.xlsx")
     model = Model.open(tmp_path / "cell2.xlsx")
     inputs = [tri("Calc!D24", 2.0, 3.0, 4.0), tri("Calc!D25", -3.0, -2.0, -1.0),
               tri("Calc!D26", 0.0, 0.0, 8.0)]
-    outs = [f"Calc!{c}" for c in ("A1", "A2", "A5", "A6", "B1", "B2", "B3", "B4")]
+    outs = [f"Calc!{c}" for c in ("A1", "A2", "A5", "A6", "B1", "B2", "B3", "B4", "B5")]
     return job_for(model, inputs, outs, trials=300), model
 
 
@@ -124,6 +127,9 @@ def test_cell_is_fused_and_equal_to_numpy(tmp_path):
     d24 = ins[model.ref("Calc!D24")]
     assert np.allclose(b3, np.where(d24 > 3, -1.0, 2 * d24))
     assert (errs[model.ref("Calc!B4")] == DIV0).all()
+    b2, b5 = vals[model.ref("Calc!B2")], vals[model.ref("Calc!B5")]
+    assert np.array_equal(b2, np.where(d24 > 3, 111.0, 11.0))
+    assert np.array_equal(b5, np.where(d24 > 3.5, 1.0, 2.0))   # an error is "v"
 
 
 def test_cell_on_the_cuda_host_build_equals_numpy(tmp_path):
