@@ -239,6 +239,68 @@ MC_HD mc_da3 da_pick(const double *sv, const double *se, const double *st, doubl
     return mc_da3{{sv[p], se[p], st[p]}};
 }
 
+/* the keys of the text values made per trial (z[ps[p]:pe[p]]): their rank among the distinct
+   case-folded texts (a stable merge sort of the text positions in tmp, 2 m doubles); dcmp's
+   order (case-folded ASCII, then length), written here so that this part stands alone */
+#ifdef __CUDACC__
+#define MC_DA_NI __host__ __device__ __noinline__
+#else
+#define MC_DA_NI static
+#endif
+template <class C> MC_HD double mc_da_tcmp(const C *z, const double *ps, const double *pe,
+                                           long long a, long long b) {
+    long long i = (long long)ps[a], n = (long long)pe[a] - i;
+    long long j = (long long)ps[b], m = (long long)pe[b] - j;
+    for (long long q = 0; q < (n < m ? n : m); ++q) {
+        int x = (int)z[i + q], y = (int)z[j + q];
+        x = 65 <= x && x <= 90 ? x + 32 : x;
+        y = 65 <= y && y <= 90 ? y + 32 : y;
+        if (x != y) return x < y ? -1.0 : 1.0;
+    }
+    return n == m ? 0.0 : (n < m ? -1.0 : 1.0);
+}
+
+template <class C> MC_DA_NI double da_tkeys(const C *z, const double *ps, const double *pe,
+                                         const double *se, const double *st, double *sk,
+                                         double m, double *tmp) {
+    long long cnt = 0, mm = (long long)m;
+    for (long long p = 0; p < mm; ++p)
+        if (st[p] == 2.0 && se[p] == 0.0) tmp[cnt++] = (double)p;
+    long long src = 0, dst = mm;
+    for (long long width = 1; width < cnt; width *= 2) {
+        for (long long i = 0; i < cnt; i += 2 * width) {
+            long long mid = i + width < cnt ? i + width : cnt;
+            long long hi = i + 2 * width < cnt ? i + 2 * width : cnt;
+            long long a = i, b = mid;
+            for (long long k = i; k < hi; ++k) {
+                if (b >= hi || (a < mid && mc_da_tcmp(z, ps, pe, (long long)tmp[src + b],
+                                                      (long long)tmp[src + a]) >= 0.0))
+                    tmp[dst + k] = tmp[src + a++];
+                else
+                    tmp[dst + k] = tmp[src + b++];
+            }
+        }
+        long long x = src; src = dst; dst = x;
+    }
+    double rank = -1.0;
+    long long prev = -1;
+    for (long long j = 0; j < cnt; ++j) {
+        long long p = (long long)tmp[src + j];
+        if (prev < 0 || mc_da_tcmp(z, ps, pe, prev, p) != 0.0) rank += 1.0;
+        sk[p] = rank;
+        prev = p;
+    }
+    return (double)cnt;
+}
+
+/* how many of FILTER's m rows are kept (0: the spill is if_empty or a flag's error alone) */
+MC_HD double da_kept(const double *fv, const double *fe, double m) {
+    double kept = 0.0;
+    for (long long i = 0; i < (long long)m; ++i)
+        if (fe[i] == 0.0 && fv[i] != 0.0) kept += 1.0;
+    return kept;
+}
+
 /* MATCH(key, array, 0) of a number or a logical key (blank: 0): (position, error) */
 MC_HD mc_da2 da_match(const double *sv, const double *se, const double *st, double n,
                       double key, double ktag) {

@@ -61,7 +61,7 @@ from ._dtext_fmt_rt import KERNEL_NAMES as DTEXT_FMT
 from ._dtext_rt import KERNEL_NAMES as DTEXT_RT
 from ._dtext_rt import READ_NAMES as DTEXT_READ
 from ._dvalue import dyn_condition, dyn_number, dyn_value_number
-from ._dynarrays import DynArraysMixin, DynAt, reads_dynamic
+from ._dynarrays import DynArraysMixin, DynAt, reads_dynamic, spill_lines
 from ._families import (
     Chain,
     Family,
@@ -618,6 +618,13 @@ class Generator(SharedLinesMixin, MatricesMixin, FunctionsMixin, TextMixin, Mixe
         elements.shape(node)   # what has no element rule is refused before any cell
         pending: dict[CellRef, tuple[list[str], Val]] = {}
         cells = [m for m, _, _ in array_members(self.model.workbook, anchor)]
+        # the first cell first: what its lines fill (a FILTER's rows) its other cells read
+        self.lines, self._const_memo, self.override = [], {}, {}
+        self.array_member = False
+        element = elements.element(node, 0, 0)
+        self.array_ir.append(element)
+        v = element_value(self, element, cells)
+        first = self.lines
         for m, r, c in array_members(self.model.workbook, anchor):
             if m not in self.steps:
                 continue
@@ -630,11 +637,7 @@ class Generator(SharedLinesMixin, MatricesMixin, FunctionsMixin, TextMixin, Mixe
             except NotFusable as exc:
                 raise NotFusable(f"{exc} (in another cell of the array formula)") from exc
             pending[m] = (self.lines, got)
-        self.lines, self._const_memo, self.override = [], {}, {}
-        self.array_member = False
-        element = elements.element(node, 0, 0)
-        self.array_ir.append(element)
-        v = element_value(self, element, cells)
+        self.lines = first
         self.array_members.update(pending)
         self.array_new = list(pending)
         return v
@@ -712,7 +715,7 @@ class Generator(SharedLinesMixin, MatricesMixin, FunctionsMixin, TextMixin, Mixe
             got = self.gen_cell(c, len(fused))
             cost = budget.cost(len(fused), got, c)
             # an array formula's first cell counts the lines of its other cells in
-            extra = sum(len(self.array_members[m][0]) for m in self.array_new)
+            extra = spill_lines([self.array_members[m][0] for m in self.array_new])
             if budget.lines + cost + extra > MAX_KERNEL_LINES and not member:
                 self.cells.pop(c, None)
                 for m in self.array_new:

@@ -19,11 +19,21 @@ array whole, which skips those blank rows alike:
   past its rows (engine._ragged._element); a column right of the first of a FILTER that may
   keep nothing is left to numpy (its if_empty value repeats across there).
 
+Text made per trial (_dtext: ``TEXT(date,"mmmm-yy")`` in a table column) may be a value of the
+arrays: UNIQUE/SORT compare it per trial (each text written out and ranked among the array's
+texts by case-folded order: da_tkeys), and a spill cell holding it is fused where no cell reads
+it (its characters are not kept: an output keeps a text's kind and error only); a spill cell of
+such text that a cell reads, and INDEX of such a result, stay with numpy.  The formula's first
+cell makes the result once, in shared scratch arrays its other cells read (a 12-column FILTER
+over a 235-row table spilled over 1,596 cells); a source written out in full is shared by the
+cells over the same values, and its long columns of literals come from the constants
+(fill_kv).  FILTER whose condition has the wrong size is #VALUE! whatever its values; a FILTER
+that kept nothing gives every cell of its spill if_empty (or the condition's error), as numpy.
+
 Left to numpy, with the reason: text criteria, text MATCH keys, ROWS of a result, arithmetic
-on a result, by_col over a result that is itself dynamic.  Known difference: where a chunk's
-trials keep different numbers of rows and the array feeds UNIQUE or criteria, numpy's blank
-rows take part (one more blank element or criterion); the kernel has the trial's own rows
-only, as Excel has.
+on a result, by_col over a result that is itself dynamic, UNIQUE/SORT of a FILTER/UNIQUE/SORT
+result holding text.  numpy evaluates a result whose rows vary once per group of trials of one
+shape (engine._ragged): each trial's value is its own, whatever the chunk, as the kernel's.
 """
 
 from __future__ import annotations
@@ -37,6 +47,7 @@ from typing import TYPE_CHECKING
 from ... import ir
 from ...values import NA, NUM, VALUE, ExcelError, parse_number
 from . import _intervals as iv
+from ._dtext import _UNREAD, DynamicText
 from ._host import GeneratorHost
 from ._rt_dynarrays import (
     AVERAGE,
@@ -71,6 +82,7 @@ _AGGS = {"SUM": SUM, "MIN": MIN, "MAX": MAX, "COUNT": COUNT, "COUNTA": COUNTA,
          "AVERAGE": AVERAGE, "PRODUCT": PRODUCT}
 _KTH = {"LARGE": "True", "SMALL": "False"}
 MAX_DYN_CELLS = 4096   # values of one source array written out per trial
+FILL_FROM = 64         # values of a column from which its literals come from the constants
 _LITERAL = re.compile(r"\(?-?\d+(\.\d*)?(e[-+]?\d+)?\)?|np\.nan")   # a literal of the source
 
 
@@ -120,6 +132,8 @@ class Dyn:
     hi: float
     by_col: bool = False
     may_empty: bool = False   # FILTER may keep no row: its first row is if_empty's value
+    dcols: tuple[int, ...] = ()   # columns (as held) of text made per trial, not kept
+    none: str = ""            # FILTER: 1.0 where it kept no row (da_kept), else 0.0
 
 
 class DynArraysMixin(GeneratorHost):
@@ -156,8 +170,24 @@ class DynArraysMixin(GeneratorHost):
     def dyn_element(self, at: DynAt) -> Val:
         """Element (r, c) of the result, as Env.array_element gives it to a cell of the
         array formula (numpy's per group of trials of one shape: each trial's own)."""
-        d = self.dyn(at.node)
+        d = self._da_spilled(at)
         r, c = (at.c, at.r) if d.by_col else (at.r, at.c)
+        if (0 if d.w == 1 else c) in d.dcols:
+            self._da_unread(at)
+        if c > 0 and d.w > 1 and d.may_empty and d.none:
+            # kept nothing: numpy's result is if_empty (or the flag's error) alone, the value
+            # of every cell of the spill; else element (r, c) as below
+            if c >= d.w:
+                return self._da_pick(d, "0.0", "0.0",
+                                     [self.chain([], [(f"({d.none} == 0.0)", NA)])])
+            cc = self.value(f"sel({d.none} != 0.0, 0.0, {self._da_at(c)})")
+            if r > 0 and d.least < 2:
+                rr = self.value(f"sel(({d.n} == 1.0) | ({d.none} != 0.0), 0.0, "
+                                f"{self._da_at(r)})")
+                past = self.value(f"{rr} >= {d.n}")
+                return self._da_pick(d, rr, cc, [self.chain([], [(past, NA)])])
+            if r == 0:
+                return self._da_pick(d, "0.0", cc)
         if c > 0 and d.w > 1 and d.may_empty:
             raise NotFusable(
                 f"a cell right of the first of a {at.node.name} result that may be empty "
@@ -172,15 +202,74 @@ class DynArraysMixin(GeneratorHost):
                 return num("0.0", code(NA), (0.0, 0.0))
             elif d.least < 2 or d.least <= r:
                 return self._da_element_of_trial(d, r, c)
-        return self._da_pick(d, lit(float(r)), lit(float(c)))
+        return self._da_pick(d, self._da_at(r), self._da_at(c))
+
+    def _da_at(self, x: int) -> str:
+        """A position of a spill's cell as a constant of the kernel (``k<j>``, not a literal:
+        the cells of a spill then have one shape, and loop as a family)."""
+        key = ("dynamic array position", x)
+        idx = self.const_index.get(key)   # type: ignore[attr-defined]
+        if idx is None:
+            idx = self.const_index[key] = len(self.consts)   # type: ignore[attr-defined]
+            self.consts.append((float(x), 0))   # type: ignore[attr-defined]
+        return f"k{idx}"
+
+    def _da_spilled(self, at: DynAt) -> Dyn:
+        """The result whose element ``at`` is: made by the formula's first cell (generated
+        first), in scratch arrays shared with its other cells (rows of ``ur``, as
+        :mod:`._shared_lines`), which read them after it instead of making it again."""
+        memo = self.__dict__.setdefault("_da_spills", {})
+        key = (self.cell, self.cell_number, id(at.node))
+        got = memo.get(key)
+        if (at.r, at.c) == (0, 0) or got is None or got[0] == id(self.lines):
+            d = self.dyn(at.node)
+            if (at.r, at.c) == (0, 0):
+                zn = self.scratch(2)
+                self.lines.append(f"{zn}[0] = {d.n}")
+                if d.none:
+                    self.lines.append(f"{zn}[1] = {d.none}")
+                self.shared_scratch.update(z for z in (d.v, d.e, d.t, d.k, zn) if z)
+                memo[key] = (id(self.lines), d, zn)
+            return d
+        _, d, zn = got
+        self.value(f"v{self.cell_number}")   # ordered after the formula's first cell
+        return replace(d, n=self.value(f"{zn}[0]"),
+                       none=self.value(f"{zn}[1]") if d.none else "")
+
+    def _da_unread(self, at: DynAt) -> None:
+        """A cell of a spill that may hold text made per trial, whose characters the kernel
+        does not keep: fused only where no cell reads it (an output keeps text's kind)."""
+        from ._arrays import members
+
+        assert self.cell is not None
+        own = members(self.model.workbook, self.cell)
+        cell = self.cell if (at.r, at.c) == (0, 0) else next(
+            (m for m, r, c in own if (r, c) == (at.r, at.c)), None)
+        readers = self._da_readers()
+        if readers is None or cell is None or readers.get(cell, set()) - {m for m, _, _ in own}:
+            raise NotFusable("text made per trial in a FILTER/UNIQUE/SORT result, read by a cell")
+
+    def _da_readers(self) -> dict | None:
+        """The cells of the program reading each cell (None: INDIRECT/OFFSET may read any)."""
+        if "_da_readers_" not in self.__dict__:
+            got: dict | None = {}
+            for c in self.program.steps:
+                cc = self.model.code(c)
+                if cc.node is not None and ir.calls(cc.node) & {"INDIRECT", "OFFSET"}:
+                    got = None
+                    break
+                for d in cc.deps:
+                    got.setdefault(d, set()).add(c)   # type: ignore[union-attr]
+            self.__dict__["_da_readers_"] = got
+        return self.__dict__["_da_readers_"]
 
     def _da_element_of_trial(self, d: Dyn, r: int, c: int) -> Val:
         """Element r (> 0) of a result whose rows vary per trial, as numpy's group of trials
         of one shape gives it (engine._ragged._element): a trial's one row repeated down,
         #N/A past the trial's rows, else its row r."""
-        rr = self.value(f"sel({d.n} == 1.0, 0.0, {lit(float(r))})")
+        rr = self.value(f"sel({d.n} == 1.0, 0.0, {self._da_at(r)})")
         past = self.value(f"{rr} >= {d.n}")
-        return self._da_pick(d, rr, lit(float(c)), [self.chain([], [(past, NA)])])
+        return self._da_pick(d, rr, self._da_at(c), [self.chain([], [(past, NA)])])
 
     # ------------------------------------------------------------ arrays
     def dyn(self, node: ir.Node, keys: bool = False) -> Dyn:
@@ -218,12 +307,30 @@ class DynArraysMixin(GeneratorHost):
             for c in range(shape[1]):
                 el = elements.element(node, r, c) if shape != (1, 1) else node
                 self.array_ir.append(el)
-                v = self.expr(el)
-                if v.kind == KDYN:
-                    raise NotFusable("a dynamic array of text made per trial")
-                row.append(v)
+                row.append(self._da_element(el))
             out.append(row)
         return out
+
+    def _da_element(self, el: ir.Node) -> Val:
+        """An element's value; text made per trial (a cell's, or made by the element) as a
+        value of kind KDYN whose recipe the keys of UNIQUE/SORT write out (_da_text_keys)."""
+        mark = len(self.lines)
+        try:
+            return self.expr(el)
+        except DynamicText:
+            del self.lines[mark:]
+        d = self.recipe(el, coerce=False)   # type: ignore[attr-defined]
+        self.dyn_recipes.append(d.r)   # type: ignore[attr-defined]
+        return Val("0.0", d.e, KDYN, 0.0, 0.0,
+                   (len(self.dyn_recipes) - 1, d.bound))   # type: ignore[attr-defined]
+
+    def _da_plain(self, v: Val) -> Val:
+        """``v`` as the arrays hold it: text made per trial as a text whose characters are
+        not kept (the id of _dtext's unread text), its error code as it is."""
+        if v.kind != KDYN:
+            return v
+        k = self.string_id(_UNREAD)   # type: ignore[attr-defined]
+        return Val(lit(float(k)), v.e, KSTR, float(k), float(k), (k,))
 
     def _da_source(self, node: ir.Node, by_col: bool, keys: bool,
                 rows: list[list[Val]] | None = None) -> Dyn:
@@ -234,22 +341,90 @@ class DynArraysMixin(GeneratorHost):
         return self._da_fill(grid, keys, by_col)
 
     def _da_fill(self, grid: list[list[Val]], keys: bool, by_col: bool = False) -> Dyn:
+        """The values of ``grid`` in scratch arrays (with their keys: UNIQUE/SORT); where
+        every value is named (a cell, an input, a constant), written once per trial by the
+        first cell over them and shared with the later ones (four FILTERs of one table)."""
+        from ._shared_lines import _NAME_OR_LIT
+
+        made = [v for row in grid for v in row]
+        named = len(made) >= 16 and all(
+            _NAME_OR_LIT.match(x) for v in made for x in (v.v, v.e, v.y or "0"))
+        key = ("dynamic array fill", keys, by_col, len(grid),
+               tuple((v.v, v.e, v.kind, v.dom, v.y) for v in made))
+        if named:
+            got = self._shared(key)   # type: ignore[attr-defined]
+            if got is not None:
+                return got
+        d = self._da_fill_here(grid, keys, by_col)
+        if named:
+            self.shared_scratch.update(z for z in (d.v, d.e, d.t, d.k) if z)
+            self._gather_memo()[key] = (d, (self.cell, self.cell_number))   # type: ignore[attr-defined]
+        return d
+
+    def _da_fill_here(self, grid: list[list[Val]], keys: bool, by_col: bool = False) -> Dyn:
         m, w = len(grid), len(grid[0]) if grid else 1
         size = max(m * w, 1)
         zv, ze, zt = self.scratch(size), self.scratch(size), self.scratch(size)
         zk = self.scratch(size) if keys else ""
-        flat = [v for row in grid for v in row]
-        ranks = self._da_text_ranks(flat) if keys else {}
+        made = [v for row in grid for v in row]
+        flat = [self._da_plain(v) for v in made]
+        uid = self.strings.index(_UNREAD) if _UNREAD in self.strings else -1
+        dcols = tuple(sorted({p % w for p, v in enumerate(flat) if uid in (v.dom or ())}))
         self._da_column(zv, [v.v for v in flat])
         self._da_column(ze, [v.e for v in flat])
         self._da_column(zt, [v.tag() for v in flat])
-        if keys:
+        if keys and dcols:
+            self._da_text_keys(made, ze, zt, zk)
+        elif keys:
+            ranks = self._da_text_ranks(flat)
             self._da_column(zk, [self._da_key(v, ranks) for v in flat])
         kinds, dom, lo, hi = _summary(flat)
-        return Dyn(zv, ze, zt, zk, lit(float(m)), m, w, m, kinds, dom, lo, hi, by_col)
+        return Dyn(zv, ze, zt, zk, lit(float(m)), m, w, m, kinds, dom, lo, hi, by_col,
+                   dcols=dcols)
+
+    def _da_text_keys(self, vals: list[Val], ze: str, zt: str, zk: str) -> None:
+        """The keys of values some of which are text made per trial: every text written out
+        (the dynamic text buffer) and ranked among them per trial (da_tkeys); numbers and
+        logicals are their keys."""
+        from ._dtext import _UNREAD as unread
+
+        m = len(vals)
+        ps, pe, tmp = self.scratch(m), self.scratch(m), self.scratch(2 * m)
+        z = ""
+        keys: list[str] = []
+        for p, v in enumerate(vals):
+            text = v.kind in (KSTR, KDYN) or (v.kind == KANY and KSTR in v.kinds)
+            if not text:
+                keys.append(v.v)
+                continue
+            if v.kind != KDYN and (v.dom is None or any(
+                    self.strings[k] == unread for k in v.dom)):
+                raise NotFusable("UNIQUE/SORT of text whose values are not known")
+            if v.kind == KDYN:
+                d = self._cell_dyn(v)   # type: ignore[attr-defined]
+            else:
+                assert v.dom is not None
+                x = v.v if v.kind == KSTR else f"sel({v.y} == 2.0, {v.v}, {lit(float(v.dom[0]))})"
+                d = self.as_dyn(Val(self.value(x), v.e, KSTR, dom=v.dom),   # type: ignore[attr-defined]
+                                False)
+            z, start, end = self.write(d)   # type: ignore[attr-defined]
+            self.lines += [f"{ps}[{p}] = {start}", f"{pe}[{p}] = {end}"]
+            keys.append(v.v if v.kind == KANY else "0.0")
+        self._da_column(zk, keys)
+        self.value(f"da_tkeys({z}, {ps}, {pe}, {ze}, {zt}, {zk}, {lit(float(m))}, {tmp})")
 
     def _da_column(self, z: str, exprs: list[str]) -> None:
-        """``z[p] = exprs[p]``: a run of one literal as one slice (fewer lines to compile)."""
+        """``z[p] = exprs[p]``: a run of one literal as one slice (fewer lines to compile);
+        a long column of literals mostly, those copied from the constants (``fill_kv``) and
+        the others a line each."""
+        lits = [bool(_LITERAL.fullmatch(x)) for x in exprs]
+        if len(exprs) >= FILL_FROM and 1 + len(exprs) - sum(lits) < _run_lines(exprs, lits):
+            off = self.table([_float(x) if k else 0.0  # type: ignore[attr-defined]
+                              for x, k in zip(exprs, lits, strict=True)])
+            self.value(f"fill_kv({z}, 0, kv, {off}, {len(exprs)})")
+            self.lines += [f"{z}[{p}] = {x}" for p, (x, k) in enumerate(zip(exprs, lits,
+                                                                          strict=True)) if not k]
+            return
         p = 0
         while p < len(exprs):
             q = p + 1
@@ -311,6 +486,8 @@ class DynArraysMixin(GeneratorHost):
         array, include = node.args[0], node.args[1]
         if is_dynamic(array) or is_dynamic(include):
             raise NotFusable("FILTER of a FILTER/UNIQUE/SORT result")
+        if not self._da_fits(array, include):   # numpy: #VALUE! whatever the values
+            return self._da_fill([[num("0.0", code(VALUE), (0.0, 0.0))]], False)
         grid = self._da_values(array)
         flags = self._da_values(include)
         rows, cols = len(grid), len(grid[0])
@@ -326,6 +503,8 @@ class DynArraysMixin(GeneratorHost):
         keep: list[tuple[list[Val], Val]] = []
         least = 0
         for row, mark in zip(grid, marks, strict=True):
+            if mark.kind == KDYN:
+                raise NotFusable("FILTER with a condition of text made per trial")
             f = self.as_condition(mark)
             if f.e == "0" and f.lo == f.hi == 0.0:
                 continue   # never kept: left out of the arrays
@@ -339,13 +518,25 @@ class DynArraysMixin(GeneratorHost):
         self._da_column(zf, [f.v for _, f in keep])
         self._da_column(zfe, [f.e for _, f in keep])
         cap = max(m, 1)
-        kinds, dom, lo, hi = _summary([v for row, _ in keep for v in row] + [fill])
+        kinds, dom, lo, hi = _summary([self._da_plain(v) for row, _ in keep for v in row]
+                                      + [fill])
         d = Dyn("", "", "", "", "", cap, w, max(least, 1), kinds, dom, lo, hi, by_col)
         ov, oe, ot, _ = self._da_new(d)
         n = self.value(f"da_filter({src.v}, {src.e}, {src.t}, {lit(float(m))}, {w}, {zf}, "
                        f"{zfe}, {ov}, {oe}, {ot}, {fill.v}, {fill.e}, {fill.tag()})")
+        none = self.value(f"b2f(da_kept({zf}, {zfe}, {lit(float(m))}) == 0.0)") \
+            if least == 0 and w > 1 else ""
         return Dyn(ov, oe, ot, "", n, cap, w, max(least, 1), kinds, dom, lo, hi, by_col,
-                   least == 0)
+                   least == 0, src.dcols, none)
+
+    def _da_fits(self, array: ir.Node, include: ir.Node) -> bool:
+        """Whether FILTER's condition has a row a row of the array, or a column a column."""
+        from ._arrays import ArrayElements
+
+        elements = ArrayElements(self.model.workbook)
+        rows, cols = elements.shape(_read_part(array)) or (1, 1)
+        fr, fc = elements.shape(_read_part(include)) or (1, 1)
+        return (fc == 1 and fr == rows) or (fr == 1 and fc == cols)
 
     def _da_constant(self, node: ir.Node) -> list[list[object]] | None:
         """The cells of ``node``'s array where it is the same in every trial (numpy
@@ -406,7 +597,7 @@ class DynArraysMixin(GeneratorHost):
                        f"{'True' if once else 'False'}, {ov}, {oe}, {ot})")
         kinds = src.kinds if not once else tuple(sorted({*src.kinds, KNUM}, key=TAG.get))
         return Dyn(ov, oe, ot, "", n, src.cap, src.w, 1, kinds, src.dom, src.lo, src.hi,
-                   by_col, once or src.may_empty)
+                   by_col, once or src.may_empty, src.dcols)
 
     def _da_sort(self, node: ir.Call) -> Dyn:
         """engine.functions.arrays.sort for one trial: one sort column, ascending or
@@ -432,7 +623,7 @@ class DynArraysMixin(GeneratorHost):
                        f"{index - 1}, {'True' if order < 0 else 'False'}, {ov}, {oe}, {ot}, "
                        f"{ok})")
         return Dyn(ov, oe, ot, ok, n, src.cap, src.w, src.least, src.kinds, src.dom, src.lo,
-                   src.hi, by_col, src.may_empty)
+                   src.hi, by_col, src.may_empty, src.dcols)
 
     def _da_constant_int(self, node: ir.Node, default: int, what: str) -> int:
         if isinstance(node, ir.Missing):
@@ -547,6 +738,8 @@ class DynArraysMixin(GeneratorHost):
         trial; past the trial's rows (or columns) #REF!."""
         if any(isinstance(a, ir.Missing) or is_dynamic(a) for a in idx):
             raise NotFusable("INDEX of a FILTER/UNIQUE/SORT result with an empty position")
+        if d.dcols:
+            raise NotFusable("INDEX of a FILTER/UNIQUE/SORT result holding text made per trial")
         pos = [self.number(a) for a in idx]
         if d.by_col:
             raise NotFusable("INDEX of a FILTER result by columns")
@@ -577,6 +770,42 @@ class DynArraysMixin(GeneratorHost):
         out = self.value(f"da_match({d.v}, {d.e}, {d.t}, {d.n}, {key.v}, {key.tag()})")
         e = self.err(self.chain([key.e, self.err(f"int({out}[1])")]))
         return num(self.value(f"{out}[0]"), e, (1.0, float(max(d.cap, 1))))
+
+
+_NAME = re.compile(r"\b([tfzk])\d+\b")
+_NUMBER = re.compile(r"(?<![\w.])-?\d+(\.\d*)?(e[-+]?\d+)?")
+
+
+def spill_lines(members: Sequence[list[str]]) -> int:
+    """The lines the cells of a spill (each one's lines) will add to the kernel, as its line
+    budget counts them: cells alike but for their position (numbers) and temporaries, at
+    least FAMILY_MIN of them, are one family whose loop holds their lines once."""
+    from ._families import FAMILY_MIN
+
+    shapes: dict[tuple[str, ...], list[int]] = {}
+    for lines in members:
+        key = tuple(_NUMBER.sub("#", _NAME.sub(r"\1#", line)) for line in lines)
+        shapes.setdefault(key, []).append(len(lines))
+    return sum(sizes[0] if len(sizes) >= FAMILY_MIN else sum(sizes)
+               for sizes in shapes.values())
+
+
+def _run_lines(exprs: list[str], lits: list[bool]) -> int:
+    """The lines of ``exprs`` stored a line each, runs of 3 or more of a literal a slice."""
+    out, p = 0, 0
+    while p < len(exprs):
+        q = p + 1
+        if lits[p]:
+            while q < len(exprs) and exprs[q] == exprs[p]:
+                q += 1
+        out += 1 if q - p >= 3 else q - p
+        p = q
+    return out
+
+
+def _float(x: str) -> float:
+    """The value of a literal of the generated code (``(-2.0)``, ``np.nan``)."""
+    return math.nan if x == "np.nan" else float(x.strip("()"))
 
 
 def _literal(x: object) -> ir.Node:
@@ -627,4 +856,4 @@ def _summary(vals: list[Val]) -> tuple[tuple[str, ...], tuple[int, ...] | None, 
     return order, (tuple(sorted(ids)) if known and ids else None), lo, hi
 
 
-__all__ = ["DynArraysMixin", "DynAt", "PRODUCERS", "is_dynamic", "reads_dynamic"]
+__all__ = ["DynArraysMixin", "DynAt", "PRODUCERS", "is_dynamic", "reads_dynamic", "spill_lines"]

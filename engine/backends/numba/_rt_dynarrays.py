@@ -15,9 +15,10 @@ import math
 from numba import njit
 
 from ...values import DIV0, NA, NUM, REF, VALUE
+from ._dtext_rt import dcmp
 
 KERNEL_NAMES = ("da_filter", "da_unique", "da_sort", "da_ifs", "da_agg", "da_kth", "da_pick",
-                "da_match")
+                "da_match", "da_tkeys", "da_kept")
 
 # da_agg's aggregates
 SUM, MIN, MAX, COUNT, COUNTA, AVERAGE, PRODUCT = range(7)
@@ -283,3 +284,60 @@ def da_match(sv, se, st, n, key, ktag):
         if se[i] == 0.0 and st[i] == ktag and sv[i] == key:
             return float(i + 1), 0.0
     return 0.0, float(NA)
+
+
+@_jit
+def _tcmp(z, ps, pe, a, b):
+    return dcmp(z, ps[a], pe[a], ps[b], pe[b])
+
+
+@_jit
+def da_tkeys(z, ps, pe, se, st, sk, m, tmp):
+    """The keys of an array's text values made per trial (each written at z[ps[p]:pe[p]]):
+    its rank among the array's distinct case-folded texts this trial, as UNIQUE and SORT
+    compare text (engine.functions.dynamic._key); numbers, logicals, blanks and errors keep
+    their keys.  ``tmp``: 2 m floats (a stable merge sort of the text positions)."""
+    cnt = 0
+    for p in range(int(m)):
+        if st[p] == 2.0 and se[p] == 0.0:
+            tmp[cnt] = p
+            cnt += 1
+    src, dst = 0, int(m)
+    width = 1
+    while width < cnt:
+        i = 0
+        while i < cnt:
+            mid, hi = min(i + width, cnt), min(i + 2 * width, cnt)
+            a, b, k = i, mid, i
+            while k < hi:
+                if b >= hi or (a < mid and _tcmp(z, ps, pe, int(tmp[src + b]),
+                                                 int(tmp[src + a])) >= 0.0):
+                    tmp[dst + k] = tmp[src + a]
+                    a += 1
+                else:
+                    tmp[dst + k] = tmp[src + b]
+                    b += 1
+                k += 1
+            i += 2 * width
+        src, dst = dst, src
+        width *= 2
+    rank = -1.0
+    prev = -1
+    for j in range(cnt):
+        p = int(tmp[src + j])
+        if prev < 0 or _tcmp(z, ps, pe, prev, p) != 0.0:
+            rank += 1.0
+        sk[p] = rank
+        prev = p
+    return float(cnt)
+
+
+@_jit
+def da_kept(fv, fe, m):
+    """How many of FILTER's m rows are kept (a flag true, not an error): 0 where its result
+    is if_empty or a flag's error alone (numpy's value then fills every cell of the spill)."""
+    kept = 0.0
+    for i in range(int(m)):
+        if fe[i] == 0.0 and fv[i] != 0.0:
+            kept += 1.0
+    return kept
