@@ -77,6 +77,7 @@ from ._fits import FITS, FitAt, FitsMixin
 from ._functions import FunctionsMixin
 from ._index_ref import IndexAt
 from ._indirect import IndirectMixin
+from ._mapped_intersection import intersect_mapped
 from ._matrices import MatricesMixin
 from ._mixed import SELECTORS, MixedMixin
 from ._offset import OffsetAt, OffsetMixin
@@ -601,8 +602,8 @@ class Generator(SharedLinesMixin, MatricesMixin, FunctionsMixin, TextMixin, Mixe
                 self.lines[:0] = fills.lines
             elif isinstance(cc.node, ir.Area):
                 raise NotFusable("a range as a cell's value")
-            else:
-                v = self.expr(cc.node)
+            else:   # a range mapped below INDEX: its element in this cell's row (agree)
+                v = self.expr(intersect_mapped(cc.node, c))
         except NotFusable:
             self.ntmp, n, self.const_index, self.rand_rows = saved
             del self.consts[n:]
