@@ -89,3 +89,79 @@ def test_numba_and_host_cuda_equal_numpy(job, tmp_path):
         host = HostCudaBackend(tmp_path)
         assert host.cpu_reason(job) is None
         assert_same(job, run(host, job, 200), want)
+
+
+# ------------------------------------------ long ranges of constants and cells of mixed kinds
+LROWS = 120   # more than LONG_CELLS: a loop per trial (lcrit_mfold), not a line per cell
+LONG = {
+    "G1": "=SUMIF(Y1:Y120,C1,AD1:AD120)",              # a number or "" against the same
+    "G2": "=COUNTIF(Y1:Y120,C1)",
+    "G3": "=AVERAGEIF(Y1:Y120,C3,AD1:AD120)",          # a number or #N/A; #DIV/0! if none
+    "G4": '=COUNTIF(Y1:Y120,"")+COUNTIF(Y1:Y120,"#N/A")',   # constants over mixed cells
+    "G5": '=SUMIFS(AD1:AD120,Y1:Y120,C1,AD1:AD120,">"&E2)',
+    "G6": "=MAXIFS(AD1:AD120,Y1:Y120,C2)+MINIFS(AD1:AD120,Y1:Y120,C2)",   # a logical
+    "G7": '=COUNTIF(Y1:Y120,"<>"&ROUND(E1,0))+COUNTIF(Y1:Y120,">"&E2)',
+    "G8": "=COUNTIF(Y1:Y120,C4)",                      # a logical, text or a number
+    "G9": '=IF(C1="","",SUMIF($Y$1:$Y$120,C1,$AD$1:$AD$120))',   # the table's own pattern
+}
+
+
+def _y(r: int) -> object:
+    k = r % 12
+    return (f'=IF($E$1>{r % 10},"",ROUND($E$1,0))' if k in (0, 6) else
+            "=IF($E$2>4,NA(),ROUND($E$2,0))" if k == 5 else "=$E$2>3" if k == 11 else
+            '=""' if k == 2 else None if k == 3 else "2" if k == 4 else
+            "x1" if k == 8 else True if k == 9 else float(r % 7))
+
+
+def _ad(r: int) -> object:
+    return (f'=IF($E$2>{r % 6},"",{r}*$E$2)' if r % 4 == 0 else "t" if r % 9 == 0 else
+            float((r * 3) % 11 - 4))
+
+
+@pytest.fixture(scope="module")
+def long_job(tmp_path_factory):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Sheet1"
+    ws["E1"], ws["E2"] = 5.0, 2.0
+    for r in range(1, LROWS + 1):
+        ws[f"Y{r}"], ws[f"AD{r}"] = _y(r), _ad(r)
+    for k, v in {**CRITERIA, **LONG}.items():
+        ws[k] = v
+    path = tmp_path_factory.mktemp("vcl") / "varying_criterion_long.xlsx"
+    wb.save(path)
+    return job_for(Model.open(path), INPUTS, [f"Sheet1!{c}" for c in LONG], trials=TRIALS)
+
+
+def test_long_ranges_of_mixed_cells_fused_as_loops(long_job):
+    from engine.backends.numba._codegen import generate
+    from engine.backends.numba._samplers import samplers_for
+
+    assert fused_report(long_job) == {}
+    samplers, mode = samplers_for(long_job, False)
+    source = generate(long_job.program, samplers, mode).source
+    assert source.count("lcrit_mfold(") >= 14   # before: a line per cell and criterion
+    assert len(source.splitlines()) < 2500, len(source.splitlines())   # before: 7,348
+
+
+def test_long_ranges_numba_and_host_cuda_equal_numpy(long_job, tmp_path):
+    from tests.test_backend_cupy import CXX, HostCudaBackend
+
+    job = long_job
+    want = run(NumpyBackend(), job, TRIALS)
+    model = job.program.model
+    g1, g3, g8 = (model.ref(f"Sheet1!{c}") for c in ("G1", "G3", "G8"))
+    assert len(set(want[0][g1])) >= 3 and len(set(want[0][g8])) >= 3
+    assert (want[1][g3] == 2).any() and (want[1][g3] == 0).any()   # #DIV/0! in some trials
+    be = NumbaBackend(kernel_dir=tmp_path)
+    try:
+        assert_same(job, run(be, job, 200), want)
+    finally:
+        be.close()
+    if CXX is not None:
+        host = HostCudaBackend(tmp_path)
+        assert host.cpu_reason(job) is None
+        assert_same(job, run(host, job, 200), want)

@@ -154,12 +154,13 @@ def _gathered_conditional(gen: Generator, how: str, tarea: ir.Area | None,
     return _result(gen, how, fold, n)
 
 
-def _mixed_cells(gen: Generator, a: ir.Area
+def _mixed_cells(gen: Generator, a: ir.Area, target: bool = False
                  ) -> tuple[list[Val], list[tuple[str, Any] | None]] | None:
-    """The range's cells as values to gather (a cell that varies per trial: its value, a
-    number without an error in every trial; a constant: its number from a ``kv`` block, NaN
-    for text, logicals and blanks) and the constants' Python values (None where the cell
-    varies, else ``("", value)``); None where a cell is neither (an error, a cell left to numpy)."""
+    """The range's cells as values to gather (a cell that varies per trial: its value, of
+    any kind :func:`_gatherable` takes; a constant: its number from a ``kv`` block, NaN for
+    text, logicals and blanks) and the constants' Python values (None where the cell
+    varies, else ``("", value)``); None where a cell is neither (an error, a cell left to
+    numpy, text made per trial; in the ``target`` range, a cell that may be an error)."""
     cells = [c for row in a.cells() for c in row]
     consts: list[Any] = []
     for c in cells:
@@ -178,7 +179,7 @@ def _mixed_cells(gen: Generator, a: ir.Area
     for i, (c, k) in enumerate(zip(cells, consts, strict=True)):
         if k is None:
             v = gen._criteria_cell(c)  # type: ignore[attr-defined]
-            if v.kind != KNUM or v.e != "0":
+            if not _gatherable(gen, v, target):
                 return None
             vals.append(v)
         else:
@@ -186,11 +187,53 @@ def _mixed_cells(gen: Generator, a: ir.Area
     return vals, consts
 
 
+def _plain(v: Val) -> bool:
+    """A number without an error in every trial."""
+    return v.kind == KNUM and v.e == "0"
+
+
+def _gatherable(gen: Generator, v: Val, target: bool) -> bool:
+    """Whether a cell that varies per trial can be gathered as its number (NaN where it
+    holds none) and matched so: a number (an error in some trials, outside a target range),
+    a logical, a blank, text among known texts none of which reads as a number (``=`` a
+    number would meet it), or a mixed value of those."""
+    from ...values import parse_number
+    from ._values import KANY, KBLANK, KBOOL, KSTR
+
+    if _plain(v):
+        return True
+    if target and v.e != "0":   # an error summed where met: the cell-by-cell code
+        return False
+    kinds = v.kinds if v.kind == KANY else (v.kind,)
+    if v.kind == KANY and v.y is None or not set(kinds) <= {KNUM, KSTR, KBOOL, KBLANK}:
+        return False
+    if KSTR in kinds:
+        return v.dom is not None and all(
+            parse_number(gen.strings[k]) is None for k in v.dom)  # type: ignore[attr-defined]
+    return True
+
+
+def _number_line(gen: Generator, v: Val) -> str:
+    """The number a gathered cell holds this trial, NaN where it holds none (text, a
+    logical, a blank, an error): what a number criterion compares and a sum adds."""
+    from ._values import KANY
+
+    if _plain(v):
+        return v.v
+    ok = "" if v.e == "0" else f"({v.e} == 0)"
+    if v.kind == KANY:
+        ok = f"({v.y} == 0.0)" + (f" & {ok}" if ok else "")
+    elif v.kind != KNUM:
+        return "np.nan"
+    return gen.value(f"sel({ok}, {v.v}, np.nan)")
+
+
 def _mixed_gather(gen: Generator, a: ir.Area, vals: list[Val],
                   known: list[tuple[str, Any] | None]) -> str:
-    """A scratch holding this trial's ``vals``: every constant by one copy of its ``kv``
-    block (where ``vals`` names it), then a line per cell that varies (runs of a family's
-    cells become a loop over their slots), shared by every cell over the same values."""
+    """A scratch holding this trial's numbers of ``vals``: every constant by one copy of
+    its ``kv`` block (where ``vals`` names it), then a line per cell that varies (runs of a
+    family's cells become a loop over their slots), shared by every cell over the same
+    values."""
     memo = gen._gather_memo()  # type: ignore[attr-defined]
     key = ("mixed", repr(a), a.shape, tuple(v.v for v, k in zip(vals, known, strict=True)
                                             if k is None))
@@ -203,71 +246,186 @@ def _mixed_gather(gen: Generator, a: ir.Area, vals: list[Val],
     first = next((i for i, k in enumerate(known) if k is not None), None)
     if first is not None:   # the block of the range's constants in kv
         gen.value(f"fill_kv({z}, 0, kv, {int(vals[first].v[1:]) - first}, {len(vals)})")
-    gen.lines += [f"{z}[{i}] = {v.v}" for i, (v, k) in enumerate(zip(vals, known, strict=True))
-                  if k is None]
+    for i, (v, k) in enumerate(zip(vals, known, strict=True)):
+        if k is None:
+            gen.lines.append(f"{z}[{i}] = {_number_line(gen, v)}")
     memo[key] = (z, (gen.cell, gen.cell_number))  # type: ignore[attr-defined]
     return z
 
 
-def _mixed_criterion(gen: Generator, node: ir.Node | None, name: str,
-                     consts: list[tuple[str, Any] | None]
-                     ) -> tuple[str, str, str, str] | None:
-    """(op, x, codes, eqs) of a criterion over a range of constants and cells that vary (a
-    number in every trial): ``kv[codes + i]`` is CODE_MISS / CODE_HIT where cell ``i`` is
-    decided at generation (a constant against a constant criterion, by ``_criteria.match``;
-    a number against a criterion of another kind), CODE_TEST where the trial's number of
-    the cell is compared with (op, x), CODE_TEXT where a constant is compared so (``=``
-    against ``kv[eqs + i]``, the number its text reads as)."""
+# One way a criterion is met over a gathered range in a trial: (guard, (op, x, codes, eqs,
+# z)): the condition on the trial under which it holds (None: always), lcrit_mfold's
+# criterion and the scratch it compares (the range's numbers, or a mask of its cells).
+_Option = tuple[str | None, tuple[str, str, str, str, str]]
+MAX_OPTIONS = 8   # folds of one aggregate (one per combination of its criteria's options)
+
+
+def _mixed_options(gen: Generator, node: ir.Node | None, name: str,
+                   consts: list[tuple[str, Any] | None], vals: list[Val], z: str
+                   ) -> list[_Option] | None:
+    """The ways the criterion ``node`` is met over a gathered range (``z`` its numbers):
+    one for a criterion of one kind; for a criterion that varies among kinds
+    (:class:`._varying_criterion.VaryingCriterion`), one per kind it can take (and per
+    text, per logical), selected by the trial's tag; None where this path does not apply."""
     from ._dvalue import DynCriterion
     from ._text import _VaryingNumber
+    from ._varying_criterion import VaryingCriterion
 
     try:
         crit = gen._criterion(node, name)  # type: ignore[attr-defined]
     except Exception:   # noqa: BLE001 - NotFusable/DynamicText: the cell-by-cell code decides
         return None
-    known = [k[1] for k in consts if k is not None]
-    eqs = "0"
     if isinstance(crit, Criterion):
-        hits = iter(np.broadcast_to(np.asarray(match(crit, view(_column(known))), bool),
-                                    (len(known),)).tolist()) if known else iter(())
-        if crit.kind == "num" and isinstance(crit.op, np.ndarray):
-            return None
-        if crit.kind == "num":
-            op, x, vary = str(int(crit.op)), lit(float(crit.value)), CODE_TEST
-        else:
-            hit = bool(np.asarray(match(crit, view(Vec(Kind.NUM, np.zeros(1)))))[0])
-            op, x, vary = "0", "0.0", CODE_HIT if hit else CODE_MISS
-        codes = [float(vary) if k is None else float(CODE_HIT if next(hits) else CODE_MISS)
-                 for k in consts]
-        return op, x, str(gen.table(codes)), eqs
+        got = _constant_option(gen, crit, consts, vals, z)
+        return None if got is None else [(None, got)]
+    if isinstance(crit, _VaryingNumber):
+        return [(None, _number_option(gen, "0", crit.value.v, consts, z))]
+    if isinstance(crit, DynCriterion):
+        op = str(crit.op) if crit.err == "0" else \
+            gen.value(f"sel({crit.err} != 0, {lit(float(NEVER))}, {lit(float(crit.op))})")
+        if crit.err != "0" and any(v.e != "0" for v, k in zip(vals, consts, strict=True)
+                                   if k is None):
+            return None   # an error criterion over cells that may be errors: cell by cell
+        return [(None, _number_option(gen, op, crit.value.v, consts, z))]
+    if isinstance(crit, VaryingCriterion):
+        return _varying_options(gen, crit, consts, vals, z)
+    return None
+
+
+def _number_option(gen: Generator, op: str, x: str, consts: list[tuple[str, Any] | None],
+                   z: str) -> tuple[str, str, str, str, str]:
+    """A number criterion (operator ``op``, number ``x``, per trial or not): the cells
+    that vary compared by their numbers (NaN where none: only ``<>`` meets them), the
+    constants too, a constant text by the number it reads as (``=``)."""
     codes = [float(CODE_TEST if k is None or _number_of(k[1]) == _number_of(k[1]) else CODE_TEXT)
              for k in consts]
+    eqs = "0"
     if CODE_TEXT in codes:
         eqs = str(gen.table([0.0 if k is None else _equal_number(k[1]) for k in consts]))
-    ctab = str(gen.table(codes))
-    if isinstance(crit, _VaryingNumber):
-        return "0", crit.value.v, ctab, eqs
-    if not isinstance(crit, DynCriterion):
+    return op, x, str(gen.table(codes)), eqs, z
+
+
+def _constant_option(gen: Generator, crit: Criterion, consts: list[tuple[str, Any] | None],
+                     vals: list[Val], z: str) -> tuple[str, str, str, str, str] | None:
+    """A criterion the same in every trial: the constants matched here, by
+    ``_criteria.match``; the cells that vary compared by their numbers (a number
+    criterion), decided here (another kind, every such cell a number), or else matched per
+    trial into a scratch of masks (``=`` 1.0 there)."""
+    if crit.kind == "num" and isinstance(crit.op, np.ndarray):
         return None
-    if crit.err == "0":
-        return str(crit.op), crit.value.v, ctab, eqs
-    return gen.value(f"sel({crit.err} != 0, {lit(float(NEVER))}, {lit(float(crit.op))})"), \
-        crit.value.v, ctab, eqs
+    known = [k[1] for k in consts if k is not None]
+    hits = iter(np.broadcast_to(np.asarray(match(crit, view(_column(known))), bool),
+                                (len(known),)).tolist()) if known else iter(())
+    varying = [v for v, k in zip(vals, consts, strict=True) if k is None]
+    if crit.kind == "num":
+        op, x, vary = str(int(crit.op)), lit(float(crit.value)), [float(CODE_TEST)] * len(varying)
+    elif all(_plain(v) for v in varying):
+        hit = bool(np.asarray(match(crit, view(Vec(Kind.NUM, np.zeros(1)))))[0])
+        op, x, vary = "0", "0.0", [float(CODE_HIT if hit else CODE_MISS)] * len(varying)
+    else:   # text, logicals, blanks that vary: each such cell matched per trial
+        z, vary = _mask_scratch(gen, crit, vals, consts)
+        op, x = "0", "1.0"
+    each = iter(vary)
+    codes = [next(each) if k is None else float(CODE_HIT if next(hits) else CODE_MISS)
+             for k in consts]
+    return op, x, str(gen.table(codes)), "0", z
+
+
+def _mask_scratch(gen: Generator, crit: Any, vals: list[Val],
+                  consts: list[tuple[str, Any] | None]) -> tuple[str, list[float]]:
+    """A scratch of 1.0 / 0.0 where each cell that varies meets ``crit`` this trial (the
+    cell-by-cell match, :meth:`._text.TextMixin.match_mask`), and the codes of the cells
+    that vary: CODE_TEST where the scratch says, CODE_HIT / CODE_MISS where the match is
+    known at generation (nothing written there); constants are not read."""
+    memo = gen._gather_memo()  # type: ignore[attr-defined]
+    key = ("mask", repr(crit), tuple(v.v for v, k in zip(vals, consts, strict=True)
+                                     if k is None))
+    got = memo.get(key)
+    if got is not None and gen._owner_valid(got[1]):  # type: ignore[attr-defined]
+        gen._after(got[1])  # type: ignore[attr-defined]
+        return got[0]
+    z = gen.scratch(len(vals))
+    gen.shared_scratch.add(z)  # type: ignore[attr-defined]
+    codes: list[float] = []
+    for i, (v, k) in enumerate(zip(vals, consts, strict=True)):
+        if k is None:
+            m = gen.match_mask(crit, v)  # type: ignore[attr-defined]
+            if m in ("0.0", "1.0"):
+                codes.append(float(CODE_HIT if m == "1.0" else CODE_MISS))
+                continue
+            gen.lines.append(f"{z}[{i}] = {m}")
+            codes.append(float(CODE_TEST))
+    memo[key] = ((z, codes), (gen.cell, gen.cell_number))  # type: ignore[attr-defined]
+    return z, codes
+
+
+def _varying_options(gen: Generator, crit: Any, consts: list[tuple[str, Any] | None],
+                     vals: list[Val], z: str) -> list[_Option] | None:
+    """A criterion whose kind varies per trial: per kind it can take, the criterion of
+    that kind (a number ``=`` the trial's number; a text or a logical, one option per value
+    it can take; a blank ``=0``), guarded by the trial's tag; an error meets the cells of
+    that error (none where no cell may be an error)."""
+    from ...functions._criteria import parse
+    from ._values import KBLANK, KBOOL, KSTR, TAG
+
+    v = crit.value
+    tag = v.tag()
+    ok = "" if v.e == "0" else f" & ({v.e} == 0)"
+    out: list[_Option] = []
+    for k in crit.kinds:
+        part = crit.part(gen, k)
+        guard = f"({tag} == {TAG[k]}.0){ok}" if len(crit.kinds) > 1 else (ok[3:] or None)
+        if k == KNUM:
+            out.append((guard, _number_option(gen, "0", part.v, consts, z)))
+            continue
+        if k == KBLANK:
+            values: list[tuple[str | None, Any]] = [(None, None)]
+        elif k == KBOOL:
+            values = [(f"({part.v} != 0.0)", True), (f"({part.v} == 0.0)", False)]
+        else:
+            assert k == KSTR and part.dom is not None
+            values = [(f"({part.v} == {float(s)})", gen.strings[s]) for s in part.dom]  # type: ignore[attr-defined]
+            if len(values) == 1:
+                values = [(None, values[0][1])]
+        for cond, x in values:
+            got = _constant_option(gen, parse(x), consts, vals, z)
+            if got is None:
+                return None
+            both = " & ".join(c for c in (guard, cond) if c)
+            out.append((both or None, got))
+    if v.e != "0":
+        if any(w.e != "0" for w, k in zip(vals, consts, strict=True) if k is None):
+            mz = gen.scratch(len(vals))
+            for i, (w, k) in enumerate(zip(vals, consts, strict=True)):
+                if k is None:
+                    hit = "0.0" if w.e == "0" else gen.value(f"b2f({w.e} == {v.e})")
+                    gen.lines.append(f"{mz}[{i}] = {hit}")
+            codes = str(gen.table([float(CODE_TEST if k is None else CODE_MISS)
+                                   for k in consts]))
+            out.append((f"({v.e} != 0)", ("0", "1.0", codes, "0", mz)))
+        else:   # the constants hold no error: none meets it
+            codes = str(gen.table([float(CODE_MISS)] * len(consts)))
+            out.append((f"({v.e} != 0)", (str(NEVER), "0.0", codes, "0", z)))
+    return out if len(out) <= MAX_OPTIONS else None
 
 
 def _mixed_conditional(gen: Generator, how: str, tarea: ir.Area | None,
                        areas: list[ir.Area], pairs: list[tuple[ir.Node, ir.Node | None]],
                        name: str) -> Val | None:
-    """The aggregate over ranges of constants and cells that vary per trial (numbers in
-    every trial: a whole column of headings, blanks and a few formulas): each range gathered
-    once per trial (its constants copied from ``kv`` by runs, its formulas' values by a
-    line each or a family's loop), tested by ``lcrit_mfold`` against per-cell codes made at
-    generation; None where a cell is an error or not a number in some trial."""
+    """The aggregate over ranges of constants and cells that vary per trial (a whole
+    column of headings, blanks and a few formulas; a table column ``=IF(x="","",x)``):
+    each range gathered once per trial as numbers (its constants copied from ``kv`` by
+    runs, its formulas' numbers by a line each or a family's loop), tested by
+    ``lcrit_mfold`` against per-cell codes made at generation; a criterion whose kind
+    varies per trial is a fold per kind, the trial's tag picking one.  None where a cell
+    is an error, text made per trial, or a summed cell may be an error."""
+    from itertools import product
+
     from ._values import MAX_AREA_CELLS
 
-    zs, consts = [], []
-    for a in [*areas, *([tarea] if tarea is not None else [])]:
-        got = _mixed_cells(gen, a)
+    zs, consts, cellvals = [], [], []
+    for j, a in enumerate([*areas, *([tarea] if tarea is not None else [])]):
+        got = _mixed_cells(gen, a, target=j == len(areas))
         if got is None:
             return None
         vals, known = got
@@ -276,24 +434,49 @@ def _mixed_conditional(gen: Generator, how: str, tarea: ir.Area | None,
             return None
         zs.append(_mixed_gather(gen, a, vals, known))
         consts.append(known)
+        cellvals.append(vals)
     mark = len(gen.lines)
-    crits = []
-    for (_, node), known in zip(pairs, consts, strict=False):
-        got = _mixed_criterion(gen, node, name, known)
+    options = []
+    for (_, node), known, vals, z in zip(pairs, consts, cellvals, zs, strict=False):
+        got = _mixed_options(gen, node, name, known, vals, z)
         if got is None:
             del gen.lines[mark:]
             return None
-        crits.append(got)
+        options.append(got)
+    if len(options) == 1:
+        options.append([(None, ("-1", "0.0", "0", "0", zs[0]))])
+    combos = list(product(*options))
+    if len(combos) > MAX_OPTIONS:
+        del gen.lines[mark:]
+        return None
     n = areas[0].shape[0] * areas[0].shape[1]
-    z1, c1 = zs[0], crits[0]
-    z2, c2 = (zs[1], crits[1]) if len(crits) == 2 else (z1, ("-1", "0.0", "0", "0"))
-    zt = zs[-1] if tarea is not None else z1
+    zt = zs[-1] if tarea is not None else zs[0]
+    results: list[tuple[str | None, Val]] = []
+    for (g1, (op1, x1, c1, e1, z1)), (g2, (op2, x2, c2, e2, z2)) in combos:
 
-    def fold(k: int) -> str:
-        return gen.value(f"lcrit_mfold(kv, {z1}, {z2}, {zt}, {n}, {k}, {', '.join(c1)}, "
-                         f"{', '.join(c2)})")
+        def fold(k: int, a: tuple = (op1, x1, c1, e1), b: tuple = (op2, x2, c2, e2),
+                 za: str = z1, zb: str = z2) -> str:
+            return gen.value(f"lcrit_mfold(kv, {za}, {zb}, {zt}, {n}, {k}, {', '.join(a)}, "
+                             f"{', '.join(b)})")
 
-    return _result(gen, how, fold, n)
+        guard = " & ".join(g for g in (g1, g2) if g) or None
+        results.append((guard, _result(gen, how, fold, n)))
+    return _pick(gen, results)
+
+
+def _pick(gen: Generator, results: list[tuple[str | None, Val]]) -> Val:
+    """Per trial, the result whose guard holds (the guards exclude each other; the last
+    one is taken where none of the others holds)."""
+    *rest, (_, last) = results
+    v, e = last.v, last.e
+    for guard, r in reversed(rest):
+        assert guard is not None
+        v = gen.value(f"sel({guard}, {r.v}, {v})")
+        if r.e != e:
+            e = gen.err(f"sel({guard}, {r.e}, {e})")
+    lo = min(r.lo for _, r in results)
+    hi = max(r.hi for _, r in results)
+    return Val(v, e, KNUM, lo, hi)
 
 
 def _number_criterion(gen: Generator, node: ir.Node | None, name: str
