@@ -31,6 +31,7 @@ from ._dynarrays import DynAt, is_dynamic
 from ._fits import FITS as _FITS
 from ._fits import Fit, FitLayout
 from ._index_ref import IndexAt
+from ._let_refs import let_body
 from ._matrices import ARRAY_CALLS, ELEMENT_CALLS, READERS, ArrayCallRules, has_array_call
 from ._numeric_elements import numeric_elements
 from ._offset import OffsetAt
@@ -179,11 +180,14 @@ class ArrayElements(FitLayout, ArrayCallRules):
             if len(node.args) > 1 and self.shape(node.args[1]) is not None:
                 raise NotFusable(f"{name} with an array fallback in an array formula")
             return self.shape(node.args[0]) if node.args else None
+        if name == "LET":   # its body's value (_let_refs)
+            return self.shape(let_body(node))
         if name in _ARRAY_RESULTS and name not in _SINGLE_WITH_RANGES:
             raise NotFusable(f"{name} in an array formula (its array result)")
         for k, a in enumerate(node.args):
             if k in _LOOKUP_VECTORS.get(name, ()):   # kept whole (_lookup_arrays)
                 continue
+            a = _unlet(a)   # a LET: its body (_let_refs)
             if isinstance(a, ir.Call) and self._chosen_ranges_shape(a) is not None:
                 continue   # SUM(CHOOSE(k, r1, r2)): the range chosen, read whole as before
             if not isinstance(a, ir.Area | ir.Array) and self.shape(a) is not None and not (
@@ -228,6 +232,8 @@ class ArrayElements(FitLayout, ArrayCallRules):
         """The IR of element (r, c) of ``node``'s value, as ``Env.array_element`` gives it
         to the cell at that offset of the formula's range."""
         self.first_cell = (r, c) == (0, 0)   # a fit is computed by the first cell's element
+        while isinstance(node, ir.Call) and node.name == "LET":   # its body (_let_refs)
+            node = let_body(node)
         if is_dynamic(node):   # FILTER, UNIQUE, SORT: rows that vary per trial (_dynarrays)
             return DynAt(node, r, c)
         shape = self.shape(node)
@@ -265,6 +271,8 @@ class ArrayElements(FitLayout, ArrayCallRules):
             return ir.Err(NA) if kids is None else ir.Binary(node.op, *kids)
         assert isinstance(node, ir.Call)
         name = node.name
+        if name == "LET":   # its body (_let_refs)
+            return self._at(let_body(node), r, c)
         if name == "ROW":
             a = node.args[0]
             assert isinstance(a, ir.Area)
@@ -354,6 +362,8 @@ class ArrayElements(FitLayout, ArrayCallRules):
             return ir.Binary(node.op, self._single(node.left), self._single(node.right))
         if not isinstance(node, ir.Call) or is_dynamic(node):   # (dynamic: read whole)
             return node
+        if node.name == "LET":   # its body (_let_refs)
+            return self._single(let_body(node))
         if node.name in _FITS:
             return self._fit_at(node, 0, 0)   # a one-value result
         if node.name in ARRAY_CALLS:
@@ -362,6 +372,8 @@ class ArrayElements(FitLayout, ArrayCallRules):
             return node
         args: list[ir.Node] = []
         for k, a in enumerate(node.args):
+            if k not in _LOOKUP_VECTORS.get(node.name, ()):
+                a = _unlet(a)   # a LET: its body (_let_refs)
             if node.name in READERS and has_array_call(a):   # read whole by the generator
                 args.append(a)
                 continue
@@ -380,6 +392,13 @@ class ArrayElements(FitLayout, ArrayCallRules):
                 return got   # a long one: a loop over its rows (_row_loops)
             args.extend(items)
         return ir.Call(node.name, tuple(args))
+
+
+def _unlet(node: ir.Node) -> ir.Node:
+    """``node``, or the body of the LET it is (names bound)."""
+    while isinstance(node, ir.Call) and node.name == "LET":
+        node = let_body(node)
+    return node
 
 
 def _literal_flag(node: ir.Node) -> bool | None:

@@ -7,8 +7,10 @@ it reads a range written in the formula.  The kernel reads it the same way: the 
 replaced by the LET's body with every name bound to its value's IR (:func:`_bind_names`, the
 same node for every use), so that an OFFSET whose arguments are the same in every trial is
 its range (``OffsetMixin._fixed_offset``) and one of a size varying per trial takes the
-OFFSET paths of :mod:`._offset`.  A name's value that is never used is not computed (it
-cannot change the body's value: LET's names are pure).
+OFFSET paths of :mod:`._offset`.  An array formula reads any LET as its body
+(:func:`let_body`, :mod:`._arrays`).  A name's value that is never used is not computed (it
+cannot change the body's value: LET's names are pure; a name used twice is one node, so a
+RAND in it is one stream).
 """
 
 from __future__ import annotations
@@ -56,3 +58,24 @@ def let_reference(g: _Host, node: ir.Node) -> ir.Node | None:
 def with_let_references(g: _Host, args: tuple[ir.Node, ...]) -> tuple[ir.Node, ...]:
     """``args`` with each LET whose value is a reference replaced by its bound body."""
     return tuple(got if (got := let_reference(g, a)) is not None else a for a in args)
+
+
+_BOUND: dict[int, tuple[ir.Call, ir.Node]] = {}   # id(LET) -> (the LET, its bound body)
+
+
+def let_body(node: ir.Call) -> ir.Node:
+    """The body of LET ``node`` with every name replaced by its value's IR (one node for
+    every use; the same object on every call, the LET kept alive with it), as an array
+    formula reads it: numpy's LET is its body's value, whatever its shape."""
+    got = _BOUND.get(id(node))
+    if got is not None and got[0] is node:
+        return got[1]
+    args = node.args
+    if len(args) < 3 or len(args) % 2 == 0:
+        raise NotFusable("LET with a wrong number of arguments")
+    scope: dict[str, ir.Node] = {}
+    for name_node, value in zip(args[:-1:2], args[1:-1:2], strict=True):
+        scope[_let_name(name_node)] = _bind_names(value, scope)
+    body = _bind_names(args[-1], scope)
+    _BOUND[id(node)] = (node, body)
+    return body
