@@ -151,10 +151,13 @@ class GatherMixin:
         looped = getattr(budget, "looped", None)
         if looped is None:
             return False
-        other = 0   # cells copied by a line each (a schedule's first row, a constant)
+        other = 0   # cells copied by a line each (a schedule's first row, an input)
+        inputs = self.__dict__.get("input_vals", {})
         for row in a.cells():
             for c in row:
                 v = self.cells.get(c)
+                if v is None and c not in inputs:
+                    continue   # a constant: read in order, copied from kv by loops (_fill)
                 if v is not None and v.kind != KNUM:
                     return False   # a kind that varies: masked reads, a line per cell
                 m = None if v is None else _CELL.match(v.v)

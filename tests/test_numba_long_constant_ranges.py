@@ -1,0 +1,86 @@
+"""Order statistics and aggregates over a long range of constants in the numba kernel.
+
+Found on real Monte Carlo workbooks the project had never seen: 10,000 simulated results
+kept as numbers (a data table's values) and ``=PERCENTILE.INC($H$10:$H$10010,J5)`` with the
+percentile an input: refused whole ("a range of 10001 cells": past the cap, only ranges of
+cells the kernel computes in loops were allowed).  The constants are read in order, so they
+get consecutive constant slots and the gathered copy is one loop over them (``fill_kv``);
+an input inside the range is still a line of its own.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+openpyxl = pytest.importorskip("openpyxl")
+
+from engine.model import Model  # noqa: E402
+from tests.test_backend_numba import job_for, tri  # noqa: E402
+
+N = 5000
+FORMULAS = {
+    "C1": f"=PERCENTILE.INC($A$1:$A${N},B1)",
+    "C2": f"=LARGE(A1:A{N},ROUND(B2,0))+SMALL(A1:A{N},ROUND(B2,0))",
+    "C3": f"=QUARTILE.INC(A1:A{N},1)*B2+MEDIAN(A1:A{N})",
+    "C4": f"=STDEV.S(A1:A{N})*B2+AVERAGE(A1:A{N})",
+    "C5": f"=PERCENTILE.INC(A1:A{N},B1)-MAX(A1:A{N})",
+}
+TRIALS = 300
+
+
+def _job(tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "M"
+    for r in range(1, N + 1):
+        ws.cell(r, 1, (r * 7919) % 1000 / 10.0)
+    ws["A77"] = "n/a"        # text and a blank in the range: not numbers, skipped
+    ws["A78"] = None
+    ws["A2500"] = 50.0       # an input inside the range
+    ws["B1"], ws["B2"] = 0.9, 3.0
+    for k, f in FORMULAS.items():
+        ws[k] = f
+    wb.save(tmp_path / "long.xlsx")
+    model = Model.open(tmp_path / "long.xlsx")
+    inputs = [tri("M!B1", 0.8, 0.9, 0.95), tri("M!B2", 2.0, 3.0, 4.0),
+              tri("M!A2500", 0.0, 50.0, 150.0)]
+    return job_for(model, inputs, [f"M!{c}" for c in FORMULAS], trials=TRIALS)
+
+
+def test_long_constant_ranges_are_fused_and_equal_to_numpy(tmp_path, caplog):
+    pytest.importorskip("numba")
+    from engine.backends.numba import NumbaBackend, fused_report
+    from engine.backends.numpy import NumpyBackend
+    from tests.test_backend_numba import assert_same, run
+
+    job = _job(tmp_path)
+    assert fused_report(job) == {}   # before: "a range of 5000 cells" for every cell
+    kernels = tmp_path / "kernels"
+    be = NumbaBackend(kernel_dir=kernels)
+    try:
+        got = run(be, job, 150)
+    finally:
+        be.close()
+    assert "failed to compile" not in caplog.text
+    lines = sum(len(p.read_text().splitlines()) for p in kernels.glob("*.py"))
+    assert 0 < lines < 1500   # one loop per run of constants, not a line per cell
+    assert_same(job, got, run(NumpyBackend(), job, TRIALS))
+
+
+def test_long_constant_ranges_on_the_cuda_host_build_equal_numpy(tmp_path):
+    pytest.importorskip("numba")
+    from engine.backends.cupy import _codegen
+    from engine.backends.numba._samplers import samplers_for
+    from engine.backends.numpy import NumpyBackend
+    from tests.test_backend_cupy import CXX, HostCudaBackend
+    from tests.test_backend_numba import assert_same, run
+
+    if CXX is None:
+        pytest.skip("no C++ compiler")
+    job = _job(tmp_path)
+    samplers, mode = samplers_for(job)
+    fused, good, reasons = _codegen.translation_report(job.program, samplers, mode)
+    assert reasons == {} and good == fused == len(FORMULAS)
+    host = HostCudaBackend(tmp_path)
+    assert host.cpu_reason(job) is None
+    assert_same(job, run(host, job, TRIALS), run(NumpyBackend(), job, TRIALS))
