@@ -36,6 +36,13 @@ FORMULAS = {
     "B6": "=SUM(ABS(Sales-AVERAGE(Sales))*(T[QTY]>$A$2))",
     # an error in some elements in some trials (#DIV/0! where QTY = the rounded input)
     "B7": "=SUM(Sales/(T[QTY]-ROUND($A$2,0)))",
+    # a dashboard's count and total of the rows a varying condition keeps (FILTER: none
+    # kept in the years past the table's: SUM #VALUE! (#CALC!), COUNT 0)
+    **{f"{c}8": f'=CHOOSE({k},_xlfn.LET(_xlpm.y,ROUND($A$1,0),_xlpm.rows,_xlfn._xlws.FILTER('
+                'T[ORDER],(T[STATUS]="Shipped")*(T[YEAR_ID]=_xlpm.y)*(T[QTR_ID]='
+                f'VALUE(MID({c}$4,2,1)))=1),COUNT(_xlpm.rows)),'
+                f'SUM(_xlfn._xlws.FILTER(Sales,(T[YEAR_ID]=ROUND($A$1,0))*(T[QTR_ID]>1))))'
+       for c, k in zip("BC", (1, 2), strict=True)},
 }
 
 
@@ -63,7 +70,7 @@ def _book(path) -> Model:
 
 def _job(tmp_path, trials: int):
     model = _book(tmp_path / "rows.xlsx")
-    inputs = [tri("Calc!A1", 2002.6, 2004.0, 2005.4), tri("Calc!A2", -4.0, 4.0, 14.0),
+    inputs = [tri("Calc!A1", 2001.6, 2004.0, 2006.4), tri("Calc!A2", -4.0, 4.0, 14.0),
               tri("Data!C5", 50.0, 400.0, 900.0), tri("Data!C77", 50.0, 400.0, 900.0)]
     return job_for(model, inputs, [f"Calc!{r}" for r in FORMULAS], trials=trials)
 
@@ -90,6 +97,8 @@ def test_long_array_sums_equal_numpy(tmp_path):
     _, errs, _ = want
     b7 = errs[job.program.model.ref("Calc!B7")]
     assert (b7 != 0).any() and (b7 == 0).any()   # #DIV/0! in some trials only
+    c8 = errs[job.program.model.ref("Calc!C8")]
+    assert (c8 != 0).any() and (c8 == 0).any()   # nothing kept in some trials
 
 
 def test_long_array_sums_on_the_cuda_host_build_equal_numpy(tmp_path):

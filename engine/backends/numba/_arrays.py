@@ -36,7 +36,7 @@ from ._matrices import ARRAY_CALLS, ELEMENT_CALLS, READERS, ArrayCallRules, has_
 from ._numeric_elements import numeric_elements
 from ._offset import OffsetAt
 from ._read_areas import read_shape
-from ._row_loops import row_sum
+from ._row_loops import row_filter, row_sum
 from ._values import NotFusable
 
 if TYPE_CHECKING:
@@ -353,6 +353,13 @@ class ArrayElements(FitLayout, ArrayCallRules):
             out.append(self._at(n, *got))
         return out
 
+    def _mask_shape(self, node: ir.Node) -> Shape:
+        """A FILTER flag's shape, None where it has no element rule here."""
+        try:
+            return self.shape(node)
+        except NotFusable:
+            return None
+
     def _single(self, node: ir.Node) -> ir.Node:
         """``node``, a single value, with the array expressions its aggregates read written
         out element by element."""
@@ -364,6 +371,11 @@ class ArrayElements(FitLayout, ArrayCallRules):
             return node
         if node.name == "LET":   # its body (_let_refs)
             return self._single(let_body(node))
+        if node.name in ("SUM", "COUNT") and len(node.args) == 1 and \
+                isinstance(f := _unlet(node.args[0]), ir.Call) and f.name == "FILTER" and \
+                len(f.args) == 2 and (got := row_filter(ir.Call(node.name, (f,)),
+                                                        self._mask_shape(f.args[1]))):
+            return got   # SUM/COUNT(FILTER(long column, mask)): a loop (_row_loops)
         if node.name in _FITS:
             return self._fit_at(node, 0, 0)   # a one-value result
         if node.name in ARRAY_CALLS:

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ... import ir
-from ...values import Grid
+from ...values import VALUE, Grid
 from ...workbook import CellRef
 from . import _intervals as iv
 from ._values import KBOOL, KNUM, NotFusable, Val, num
@@ -67,6 +67,36 @@ def row_sum(array: ir.Node, shape: tuple[int, int],
     return RowSum("_ROWSUM", (ir.Array(((ir.Num(0.0),),)),), array, shape, elements)
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class RowFilter(ir.Call):
+    """SUM or COUNT (``func``) of FILTER(``column``, ``mask``) over ``rows`` rows in an array
+    formula; ``fallback`` the call as it was (read through the FILTER paths)."""
+
+    func: str
+    column: ir.Area
+    mask: ir.Node
+    rows: int
+    fallback: ir.Call
+
+
+def row_filter(node: ir.Call, mask_shape: tuple[int, int] | None) -> RowFilter | None:
+    """SUM(FILTER(column, mask)) or COUNT(...) as a :class:`RowFilter` where the column is
+    one range of at least :data:`ROW_LOOP_MIN` rows, the mask of its shape and no if_empty
+    is given; else None."""
+    if node.name not in ("SUM", "COUNT") or len(node.args) != 1:
+        return None
+    f = node.args[0]
+    if not (isinstance(f, ir.Call) and f.name == "FILTER" and len(f.args) == 2
+            and isinstance(f.args[0], ir.Area)):
+        return None
+    col = f.args[0]
+    rows, cols = col.declared_shape
+    if cols != 1 or rows < ROW_LOOP_MIN or mask_shape != (rows, 1):
+        return None
+    return RowFilter("_ROWFILTER", (ir.Array(((ir.Num(0.0),),)),), node.name, col, f.args[1],
+                     rows, node)
+
+
 class RowLoopMixin:
     """SUM of a long array expression as a loop (see the module docstring)."""
 
@@ -99,6 +129,54 @@ class RowLoopMixin:
         new = ir.Call("SUM", node.elements)   # the elements written out, as before
         self.array_ir.append(new)
         return self.expr(new)
+
+    def fn__rowfilter(self, node: ir.Call) -> Val:
+        assert isinstance(node, RowFilter)
+        mark, saved = len(self.lines), dict(self.input_vals)
+        try:
+            return self._filter_loop(node)
+        except NotFusable:
+            del self.lines[mark:]
+            self.input_vals.clear()
+            self.input_vals.update(saved)
+        self.array_ir.append(node.fallback)
+        return self.expr(node.fallback)
+
+    def _filter_loop(self, node: RowFilter) -> Val:
+        """engine.functions.dynamic.filter_ read by SUM or COUNT: the rows whose flag is
+        true (a number not 0, TRUE) in order; a flag that may be an error or text, or a
+        column that is not numbers, is left to the FILTER paths.  Nothing kept: FILTER's
+        #VALUE! (#CALC!), which SUM returns and COUNT does not count."""
+        shape = (node.rows, 1)
+        self.ntmp += 1
+        j = f"f_rj{self.ntmp}"
+        virtual: list[CellRef] = []
+        mask = self._row_template(node.mask, shape, j, virtual, False)
+        column = self._row_template(node.column, shape, j, virtual, True)
+        try:
+            acc = self.value("0.0")
+            count = self.value("0.0")
+            mark = len(self.lines)
+            flag = self.expr(mask)
+            x = self.expr(column)
+            if flag.e != "0" or flag.kind not in (KNUM, KBOOL) or x.e != "0" or \
+                    x.kind != KNUM:
+                raise NotFusable("FILTER's flags or values that are not numbers")
+            body = self.lines[mark:]
+            del self.lines[mark:]
+            self.lines.append(f"for {j} in range({node.rows}):")
+            self.lines += ["    " + line for line in body]
+            self.lines.append(f"    {count} = {count} + sel({flag.v} != 0.0, 1.0, 0.0)")
+            if node.func == "SUM":
+                self.lines.append(f"    {acc} = {acc} + sel({flag.v} != 0.0, {x.v}, 0.0)")
+        finally:
+            for c in virtual:
+                self.input_vals.pop(c, None)
+        self.array_ir += [mask, column]
+        if node.func == "COUNT":
+            return num(count, "0", (0.0, float(node.rows)))
+        err = self.err(f"sel({count} == 0.0, {VALUE}, 0)")
+        return num(acc, err, iv.UNKNOWN)
 
     def _row_loop(self, node: RowSum) -> Val:
         rows, cols = node.shape
