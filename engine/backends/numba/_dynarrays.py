@@ -228,10 +228,10 @@ class DynArraysMixin(GeneratorHost):
                 self.lines.append(f"{zn}[0] = {d.n}")
                 if d.none:
                     self.lines.append(f"{zn}[1] = {d.none}")
-                self.shared_scratch.update(z for z in (d.v, d.e, d.t, d.k, zn) if z)
                 memo[key] = (id(self.lines), d, zn)
             return d
         _, d, zn = got
+        self.shared_scratch.update(z for z in (d.v, d.e, d.t, d.k, zn) if z)   # read here
         self.value(f"v{self.cell_number}")   # ordered after the formula's first cell
         return replace(d, n=self.value(f"{zn}[0]"),
                        none=self.value(f"{zn}[1]") if d.none else "")
@@ -353,11 +353,11 @@ class DynArraysMixin(GeneratorHost):
                tuple((v.v, v.e, v.kind, v.dom, v.y) for v in made))
         if named:
             got = self._shared(key)   # type: ignore[attr-defined]
-            if got is not None:
+            if got is not None:   # rows of ur from now on (the cells may run in other segments)
+                self.shared_scratch.update(z for z in (got.v, got.e, got.t, got.k) if z)
                 return got
         d = self._da_fill_here(grid, keys, by_col)
         if named:
-            self.shared_scratch.update(z for z in (d.v, d.e, d.t, d.k) if z)
             self._gather_memo()[key] = (d, (self.cell, self.cell_number))   # type: ignore[attr-defined]
         return d
 
