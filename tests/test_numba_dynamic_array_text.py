@@ -64,7 +64,7 @@ def workbook(path: Path, extra: dict[str, str] | None = None) -> Model:
     ws["L1"] = "June-23"
     ws["F2"] = ArrayFormula("F2:F9", f"={U}(B2:B{LAST})")                 # months, in order
     ws["G2"] = ArrayFormula("G2:J9", f'={F}(A2:D{LAST},D2:D{LAST}="misc")')  # whole rows
-    ws["K2"] = ArrayFormula("K2:K9", f"={S}(B2:B{LAST},1,-1)")              # sorted months
+    ws["K2"] = ArrayFormula("K2:K9", f"={S}({U}(B2:B{LAST}),1,-1)")         # sorted months
     ws["T2"] = ArrayFormula("T2:U3", f"={F}(A2:D{LAST},SUM(C2:C{LAST}))")   # wrong size
     ws["M2"] = ArrayFormula("M2:P9", f'={F}(A2:D{LAST},B2:B{LAST}=$L$1,"none")')
     ws["Q2"] = ArrayFormula("Q2:Q9", f"={U}(UPPER(B2:B{LAST}))")           # made per element
@@ -74,6 +74,8 @@ def workbook(path: Path, extra: dict[str, str] | None = None) -> Model:
         "R3": "=SUM(I2:I9)+MONTH(G2)",                # numbers of the FILTER's spill
         "R4": f"=COUNTA({U}(B2:C{LAST}))",            # rows of text and number
         "R5": "=SUM(O2:O9)",
+        "R6": f'=COUNTA({U}({F}(B2:B{LAST},C2:C{LAST}>60)))',   # months of the big amounts
+        "R7": f"=COUNTA({U}({S}(B2:C{LAST},2)))",
     }
     for k, v in {**plain, **(extra or {})}.items():
         ws[k] = v
@@ -83,7 +85,7 @@ def workbook(path: Path, extra: dict[str, str] | None = None) -> Model:
 
 SPILLS = [f"Sheet1!{col}{r}" for col in "FGHIJKMNOPQ" for r in range(2, 10)] + \
     ["Sheet1!T2", "Sheet1!U2", "Sheet1!T3", "Sheet1!U3"]
-OUTS = [*SPILLS, "Sheet1!R1", "Sheet1!R2", "Sheet1!R3", "Sheet1!R4", "Sheet1!R5"]
+OUTS = [*SPILLS, *(f"Sheet1!R{r}" for r in range(1, 8))]
 
 
 def _job(tmp_path: Path, extra: dict[str, str] | None = None, outs: list[str] = OUTS):

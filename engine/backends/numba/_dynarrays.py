@@ -31,8 +31,9 @@ cells over the same values, and its long columns of literals come from the const
 that kept nothing gives every cell of its spill if_empty (or the condition's error), as numpy.
 
 Left to numpy, with the reason: text criteria, text MATCH keys, ROWS of a result, arithmetic
-on a result, by_col over a result that is itself dynamic, UNIQUE/SORT of a FILTER/UNIQUE/SORT
-result holding text.  numpy evaluates a result whose rows vary once per group of trials of one
+on a result, by_col over a result that is itself dynamic, UNIQUE/SORT of a FILTER whose
+if_empty may be text (a FILTER or UNIQUE read by UNIQUE/SORT keeps its source's keys: the
+same runtime call over the keys).  numpy evaluates a result whose rows vary once per group of trials of one
 shape (engine._ragged): each trial's value is its own, whatever the chunk, as the kernel's.
 """
 
@@ -283,8 +284,10 @@ class DynArraysMixin(GeneratorHost):
             d = self._da_source(node, False, keys)
         else:
             assert isinstance(node, ir.Call)
-            d = {"FILTER": self._da_filter, "UNIQUE": self._da_unique, "SORT": self._da_sort,
-                 }.get(node.name, self._da_ifs)(node)
+            if node.name in ("FILTER", "UNIQUE"):   # keys of the rows kept, where asked
+                d = (self._da_filter if node.name == "FILTER" else self._da_unique)(node, keys)
+            else:
+                d = {"SORT": self._da_sort}.get(node.name, self._da_ifs)(node)
             if keys and not d.k:
                 d = self._da_with_keys(d)
         memo[key] = (self.lines, d)
@@ -479,8 +482,9 @@ class DynArraysMixin(GeneratorHost):
         return (*out, self.scratch(size) if keys else "")
 
     # ------------------------------------------------------------ producers
-    def _da_filter(self, node: ir.Call) -> Dyn:
-        """engine.functions.dynamic.filter_ for one trial."""
+    def _da_filter(self, node: ir.Call, keys: bool = False) -> Dyn:
+        """engine.functions.dynamic.filter_ for one trial (``keys``: with the keys of the
+        rows kept, the source's, for UNIQUE/SORT of it)."""
         if not 2 <= len(node.args) <= 3:
             raise NotFusable("FILTER with a wrong number of arguments")
         array, include = node.args[0], node.args[1]
@@ -512,7 +516,7 @@ class DynArraysMixin(GeneratorHost):
                 least += 1
             keep.append((row, f))
         w = len(grid[0])
-        src = self._da_fill([row for row, _ in keep] or [[fill] * w], False)
+        src = self._da_fill([row for row, _ in keep] or [[fill] * w], keys)
         m = len(keep)
         zf, zfe = self.scratch(max(m, 1)), self.scratch(max(m, 1))
         self._da_column(zf, [f.v for _, f in keep])
@@ -526,7 +530,14 @@ class DynArraysMixin(GeneratorHost):
                        f"{zfe}, {ov}, {oe}, {ot}, {fill.v}, {fill.e}, {fill.tag()})")
         none = self.value(f"b2f(da_kept({zf}, {zfe}, {lit(float(m))}) == 0.0)") \
             if least == 0 and w > 1 else ""
-        return Dyn(ov, oe, ot, "", n, cap, w, max(least, 1), kinds, dom, lo, hi, by_col,
+        ok = ""
+        if keys:
+            if fill.kind in (KSTR, KANY, KDYN):
+                raise NotFusable("UNIQUE/SORT of a FILTER whose if_empty may be text")
+            ok, ke, kt, _ = self._da_new(d)   # the same rows kept: of the keys
+            self.value(f"da_filter({src.k}, {src.e}, {src.t}, {lit(float(m))}, {w}, {zf}, "
+                       f"{zfe}, {ok}, {ke}, {kt}, {fill.v}, {fill.e}, {fill.tag()})")
+        return Dyn(ov, oe, ot, ok, n, cap, w, max(least, 1), kinds, dom, lo, hi, by_col,
                    least == 0, src.dcols, none)
 
     def _da_fits(self, array: ir.Node, include: ir.Node) -> bool:
@@ -578,8 +589,9 @@ class DynArraysMixin(GeneratorHost):
             raise NotFusable(f"{name} with a mode that is not a logical")
         return v.lo != 0.0
 
-    def _da_unique(self, node: ir.Call) -> Dyn:
-        """engine.functions.dynamic.unique for one trial."""
+    def _da_unique(self, node: ir.Call, keys: bool = False) -> Dyn:
+        """engine.functions.dynamic.unique for one trial (``keys``: with the keys of its
+        rows, the source's, for SORT of it)."""
         if not 1 <= len(node.args) <= 3:
             raise NotFusable("UNIQUE with a wrong number of arguments")
         args = [*node.args, ir.Missing(), ir.Missing()]
@@ -596,7 +608,12 @@ class DynArraysMixin(GeneratorHost):
         n = self.value(f"da_unique({src.v}, {src.e}, {src.t}, {src.k}, {src.n}, {src.w}, "
                        f"{'True' if once else 'False'}, {ov}, {oe}, {ot})")
         kinds = src.kinds if not once else tuple(sorted({*src.kinds, KNUM}, key=TAG.get))
-        return Dyn(ov, oe, ot, "", n, src.cap, src.w, 1, kinds, src.dom, src.lo, src.hi,
+        ok = ""
+        if keys:   # the same rows picked (the same keys compared): of the keys
+            ok, ke, kt, _ = self._da_new(d)
+            self.value(f"da_unique({src.k}, {src.e}, {src.t}, {src.k}, {src.n}, {src.w}, "
+                       f"{'True' if once else 'False'}, {ok}, {ke}, {kt})")
+        return Dyn(ov, oe, ot, ok, n, src.cap, src.w, 1, kinds, src.dom, src.lo, src.hi,
                    by_col, once or src.may_empty, src.dcols)
 
     def _da_sort(self, node: ir.Call) -> Dyn:
