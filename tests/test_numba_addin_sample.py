@@ -27,6 +27,7 @@ FORMULAS = {
     "B5": f'={S}"PERT","max",A3+2,"min",A1,"mode",A2,"shape",A1)',   # names in any order
     "B6": f'={S}"normal","mean",1/(A1>1),"sd",1)',             # #DIV/0! where A1 <= 1
     "B7": "=IFERROR(B1,0)+B2*2+IFERROR(B3,-1)",
+    "B8": f'={S}"lognorm","mean",A2-1,"sd",A3)',               # #NUM! where A2 <= 1
 }
 TRIALS = 400
 

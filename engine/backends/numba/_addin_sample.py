@@ -9,8 +9,8 @@ kind's ``ppf`` of the uniform, then ``_args.result`` (#NUM! for a value that is 
 
 Fused here: the kinds whose ``ppf`` is one runtime expression in the same order of
 operations as engine.distributions (uniform, triangular, PERT with its optional shape,
-normal), with the parameter names the kind takes and no truncation or shift property;
-every call is one the kernel already imports (``ndtri``, ``sel``, ``np.sqrt``,
+normal, lognormal by its own mean and sd), with the parameter names the kind takes and no truncation or shift property;
+every call is one the kernel already imports (``ndtri``, ``sel``, ``np.sqrt``, ``np.log1p``,
 ``d_beta_inv``), so the CUDA translation has its twin already.  Other kinds, properties and a kind or name that is not
 a constant text are left to numpy.
 """
@@ -33,6 +33,7 @@ _KINDS: dict[str, tuple[tuple[str, ...], dict[str, float]]] = {
     "triangular": (("min", "mode", "max"), {}),
     "pert": (("min", "mode", "max"), {"shape": 4.0}),
     "normal": (("mean", "sd"), {}),
+    "lognormal": (("mean", "sd"), {}),
 }
 _THREE = "nt(({min} <= {mode}) & ({mode} <= {max}) & ({min} < {max}))"   # _ThreePoint.check3
 
@@ -87,6 +88,12 @@ class AddinSampleMixin:
         elif kind == "normal":
             bad = f"nt({p['sd']} > 0.0)"
             expr = f"{p['mean']} + {p['sd']} * ndtri({u.v})"
+        elif kind == "lognormal":   # engine.distributions.Lognormal's sigma, mu and ppf
+            bad = f"nt({p['sd']} > 0.0) | nt({p['mean']} > 0.0)"
+            r = self.value(f"{p['sd']} / {p['mean']}")
+            sigma = self.value(f"np.sqrt(np.log1p({r} * {r}))")
+            mu = self.value(f"np.log({p['mean']}) - 0.5 * ({sigma} * {sigma})")
+            expr = f"np.exp({mu} + {sigma} * ndtri({u.v}))"
         else:   # pert: engine.distributions.Pert's alpha, beta and ppf, in its order
             bad = f"{_THREE.format(**p)} | nt({p['shape']} > 0.0)"
             width = self.value(f"({p['max']} - {p['min']})")
