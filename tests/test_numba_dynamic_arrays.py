@@ -56,9 +56,10 @@ PLAIN = {
     "P17": f"=MIN({F}(A2:A9,A2:A9<>\"\"))",                      # travel expenses' MIN
     "P18": f"=LARGE(SUMIF(B2:B9,{U}(B2:B9),A2:A9),2)",           # criteria computed once
 }
-# numpy's value depends on the other trials of its chunk here: its UNIQUE result has as many
-# rows as the chunk's largest, and a trial's missing rows (blank) become criteria (the number
-# 0); the kernel has the trial's own rows, as Excel (and numpy one trial at a time) has
+# numpy's value here once depended on the other trials of its chunk (its UNIQUE result had as
+# many rows as the chunk's largest, a trial's missing rows blank criteria); numpy now evaluates
+# such a cell once per group of trials of one shape (engine._ragged): chunks of 1, 7 and 300
+# trials agree (checked), and the kernel has each trial's own rows, as Excel has
 PADDED = {
     "Q1": f"=MIN(AVERAGEIF(C2:C9,{U}(C2:C9),A2:A9))",            # #DIV/0! of a blank row
     "Q2": f"=SUM(SUMIF(C2:C9,{U}(C2:C9),A2:A9))",                # C=0 counted twice

@@ -190,9 +190,9 @@ class DynArraysMixin(GeneratorHost):
             if r == 0:
                 return self._da_pick(d, "0.0", cc)
         if c > 0 and d.w > 1 and d.may_empty:
-            raise NotFusable(
+            raise NotFusable(   # the kernel does not tell an empty result from one row
                 f"a cell right of the first of a {at.node.name} result that may be empty "
-                "(numpy's value there depends on the other trials of its chunk)")
+                "(numpy's one value fills the spill there)")
         if d.w > 1 and c >= d.w:
             return num("0.0", code(NA), (0.0, 0.0))
         c = 0 if d.w == 1 else c
