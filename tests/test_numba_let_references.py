@@ -7,7 +7,10 @@ numpy's LET returns the range OFFSET names and COUNTBLANK reads it; the kernel r
 ("OFFSET with an argument that may be an error or is unbounded": the OFFSET was read with its
 names unbound).  Now the argument is the LET's body with its names bound (_let_refs): a
 range where OFFSET's arguments are the same in every trial, the OFFSET paths where its size
-varies per trial.  numba = numpy, and the CUDA host build = numpy.
+varies per trial.  Aggregates of a LET whose value is a FILTER keeping the same rows in
+every trial (``AVERAGE(Sales_Filtered)``, the same dashboard: 'LET of a FILTER/UNIQUE/SORT
+result') read the kept rows as ranges (_static_filters).  numba = numpy, and the CUDA host
+build = numpy.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import pytest
 pytest.importorskip("numba")
 openpyxl = pytest.importorskip("openpyxl")
 
+from openpyxl.workbook.defined_name import DefinedName  # noqa: E402
 from openpyxl.worksheet.table import Table  # noqa: E402
 
 from engine.backends.numba import NumbaBackend, fused_report  # noqa: E402
@@ -50,12 +54,20 @@ def _book(path) -> Model:
     # a height bound to a name, varying per trial (the OFFSET of a varying size path)
     calc["D2"] = "=SUM(_xlfn.LET(_xlpm.h,ROUND($A$1,0),OFFSET(Data!$C$2,0,0,_xlpm.h,1)))"
     calc["D3"] = "=AVERAGE(_xlfn.LET(_xlpm.r,Data!$C$2:$C$9,_xlpm.r))+D2"   # a range
+    # aggregates of a named LET whose FILTER keeps the same rows in every trial (its flags
+    # read constants): column 1 of FILTER(HSTACK(SALES, STATUS), STATUS<>"Cancelled")
+    wb.defined_names["Kept"] = DefinedName("Kept", attr_text=(
+        '_xlfn.LET(_xlpm.k,_xlfn.HSTACK(T[SALES],T[STATUS]),_xlpm.f,_xlfn._xlws.FILTER('
+        '_xlpm.k,(T[STATUS]<>"Cancelled")*(T[ORDER]<>1010)),INDEX(_xlpm.f,,1))'))
+    for r, fn in enumerate(KEPT, start=2):
+        calc[f"E{r}"] = f"={fn}(Kept)"
     wb.save(path)
     return Model.open(path)
 
 
+KEPT = ("AVERAGE", "_xlfn.STDEV.S", "MEDIAN", "SKEW", "KURT", "SUM")
 OUTS = [f"Calc!{c}{i}" for i in range(2, 2 + len(CHOSEN)) for c in "BC"] + \
-    ["Calc!D2", "Calc!D3"]
+    ["Calc!D2", "Calc!D3"] + [f"Calc!E{r}" for r in range(2, 2 + len(KEPT))]
 
 
 def _job(tmp_path, trials: int):
@@ -66,7 +78,8 @@ def _job(tmp_path, trials: int):
 
 
 def test_let_of_an_offset_as_an_argument_is_fused(tmp_path):
-    # before: every B/C cell 'OFFSET with an argument that may be an error or is unbounded'
+    # before: every B/C cell 'OFFSET with an argument that may be an error or is unbounded',
+    # the E cells 'LET of a FILTER/UNIQUE/SORT result' or 'STDEV.S of a FILTER/...'
     assert fused_report(_job(tmp_path, 50)) == {}
 
 

@@ -19,6 +19,7 @@ from typing import Protocol
 
 from ... import ir
 from ._functions import _bind_names, _let_name
+from ._static_filters import SPLICED, kept_ranges
 from ._values import NotFusable
 
 
@@ -55,9 +56,26 @@ def let_reference(g: _Host, node: ir.Node) -> ir.Node | None:
     return body if inner is None else inner
 
 
-def with_let_references(g: _Host, args: tuple[ir.Node, ...]) -> tuple[ir.Node, ...]:
-    """``args`` with each LET whose value is a reference replaced by its bound body."""
-    return tuple(got if (got := let_reference(g, a)) is not None else a for a in args)
+def with_let_references(g: _Host, args: tuple[ir.Node, ...], name: str = ""
+                        ) -> tuple[ir.Node, ...]:
+    """``args`` with each LET whose value is a reference replaced by its bound body; for
+    an aggregate ``name`` of :data:`._static_filters.SPLICED`, a LET whose value is a
+    FILTER keeping the same rows in every trial replaced by those rows' ranges."""
+    out: list[ir.Node] = []
+    for a in args:
+        if (got := let_reference(g, a)) is not None:
+            out.append(got)
+            continue
+        if name in SPLICED and isinstance(a, ir.Call) and a.name == "LET":
+            try:
+                kept = kept_ranges(g, let_body(a))   # type: ignore[arg-type]
+            except NotFusable:
+                kept = None
+            if kept is not None:
+                out.extend(kept)
+                continue
+        out.append(a)
+    return tuple(out)
 
 
 _BOUND: dict[int, tuple[ir.Call, ir.Node]] = {}   # id(LET) -> (the LET, its bound body)

@@ -321,7 +321,7 @@ class OffsetMixin:
         seen: set[int] = self.__dict__.setdefault("_offset_seen", set())
         if id(node) in seen or node.name == "LET":   # LET: its body's value (fn_let)
             return None
-        given = with_let_references(self, node.args)   # LET(..., OFFSET(...)): its body
+        given = with_let_references(self, node.args, node.name)   # LET(..., OFFSET()): its body
         if not any(isinstance(a, ir.Call) and a.name == "OFFSET" for a in given):
             if given == node.args:
                 return None
