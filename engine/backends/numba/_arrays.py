@@ -55,6 +55,9 @@ _EXPANDED = frozenset({"SUM", "PRODUCT", "AVERAGE", "MIN", "MAX"})
 # joins whose text is the same for an array of any values as for those values given one by
 # one (CONCAT's, TEXTJOIN's from its third argument on): TEXTJOIN(",",TRUE,IF(a=x,b,""))
 _JOINED = {"CONCAT": 0, "TEXTJOIN": 2}
+# one value that reads its array arguments whole in any cell (the IR of an array formula
+# holds no implicit intersection): generated as in a plain cell, {=SUMPRODUCT((a>x)*b)}
+_WHOLE = frozenset({"SUMPRODUCT"})
 # functions that can return an array (or a multi-cell range): their element rules are not
 # written here, so an array formula using them stays with numpy
 _ARRAY_RESULTS = frozenset({
@@ -182,6 +185,8 @@ class ArrayElements(FitLayout, ArrayCallRules):
             return self.shape(node.args[0]) if node.args else None
         if name == "LET":   # its body's value (_let_refs)
             return self.shape(let_body(node))
+        if name in _WHOLE:
+            return None
         if name in _ARRAY_RESULTS and name not in _SINGLE_WITH_RANGES:
             raise NotFusable(f"{name} in an array formula (its array result)")
         for k, a in enumerate(node.args):
@@ -380,7 +385,7 @@ class ArrayElements(FitLayout, ArrayCallRules):
             return self._fit_at(node, 0, 0)   # a one-value result
         if node.name in ARRAY_CALLS:
             return self.array_call_at(node, 0, 0)   # a one-value result
-        if node.name in ELEMENT_CALLS:
+        if node.name in ELEMENT_CALLS or node.name in _WHOLE:
             return node
         args: list[ir.Node] = []
         for k, a in enumerate(node.args):
