@@ -76,7 +76,8 @@ def test_an_xpath_beyond_the_subset_is_one_clear_line(tmp_path):
 
 def test_xml_made_per_trial_with_different_counts(tmp_path):
     """The number of matches differs between trials: evaluated per group of trials of one
-    count (numba leaves such a cell to numpy with its reason)."""
+    count (numba leaves such a cell to numpy with its reason; before, the generic
+    "function FILTERXML is not in the fused subset")."""
     pytest.importorskip("numba")
     from engine.backends.numba import fused_report
     from engine.backends.numpy import NumpyBackend
@@ -97,7 +98,7 @@ def test_xml_made_per_trial_with_different_counts(tmp_path):
     assert (b1[ok] == k[ok]).all() and (b2[ok] == 7 * k[ok]).all()
     assert (errs[model.ref("Sheet!B1")][~ok] == VALUE).all()   # "<t></t>": nothing selected
     assert set(np.unique(k)) >= {1.0, 2.0, 3.0}
-    why = "function FILTERXML is not in the fused subset"
+    why = "FILTERXML of XML text or an XPath made per trial (parsed by numpy)"
     assert fused_report(job) == {"Sheet!B1": why, "Sheet!B2": why}
 
 

@@ -39,6 +39,7 @@ from ._cashflows import CashflowsMixin
 from ._cell_info import CellInfoMixin
 from ._dates import DatesMixin
 from ._distributions import DistributionsMixin
+from ._filterxml import FilterXmlMixin
 from ._finance import FinanceMixin
 from ._lookups import LookupsMixin
 from ._mathfns import MathFunctionsMixin
@@ -98,7 +99,7 @@ def _bind_names(node: ir.Node, scope: dict[str, ir.Node]) -> ir.Node:
 
 class FunctionsMixin(AggregatesMixin, LookupsMixin, DatesMixin, StatsMixin, FinanceMixin,
                      MultiplesMixin, CashflowsMixin, DistributionsMixin, MathFunctionsMixin,
-                     ArgsMixin, CellInfoMixin, AddinSampleMixin):
+                     ArgsMixin, CellInfoMixin, AddinSampleMixin, FilterXmlMixin):
     """The supported Excel functions (see the module docstring)."""
 
     if TYPE_CHECKING:  # provided by the Generator and the TextMixin
