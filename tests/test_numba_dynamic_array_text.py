@@ -152,3 +152,31 @@ def test_nvcc_compiles_the_text_keys(tmp_path):
     source = "\n".join(["typedef double real;", "#define R(x) ((real)(x))", codegen.RUNTIME,
                         codegen.DYNARRAY_RUNTIME, _DEVICE_CALLS])
     _nvcc_ptx(source, tmp_path, "dyntext_keys")
+
+
+def test_text_keys_rank_case_folded_texts():
+    """da_tkeys: each text's rank among the distinct case-folded texts (what UNIQUE and SORT
+    compare); numbers, errors and blanks keep their keys."""
+    import numpy as np
+
+    from engine.backends.numba._rt_dynarrays import da_tkeys
+
+    rng = np.random.default_rng(5)
+    words = ["may-23", "May-23", "april-23", "", "MAY-2", "June-23", "a", "A", "june-23"]
+    for _ in range(20):
+        m = int(rng.integers(1, 40))
+        picks = [words[int(rng.integers(len(words)))] for _ in range(m)]
+        kinds = rng.integers(0, 4, m).astype(float)       # 2.0: text
+        errs = np.where(rng.random(m) < 0.1, 7.0, 0.0)
+        z, ps, pe = [], np.zeros(m), np.zeros(m)
+        for p, w in enumerate(picks):
+            ps[p] = len(z)
+            z += [float(ord(ch)) for ch in w]
+            pe[p] = len(z)
+        sk = np.full(m, -5.0)
+        da_tkeys(np.array(z + [0.0]), ps, pe, errs, kinds, sk, float(m), np.zeros(2 * m))
+        text = (kinds == 2.0) & (errs == 0.0)
+        order = sorted({picks[p].lower() for p in range(m) if text[p]})
+        want = np.where(text, [float(order.index(w.lower())) if t else -5.0
+                               for w, t in zip(picks, text, strict=True)], -5.0)
+        np.testing.assert_array_equal(sk, want)
