@@ -38,6 +38,7 @@ FORMULAS = {
     "F6": "=AVERAGEIF(A1:A30,C5,B1:B30)",                      # #DIV/0! where none is
     "F7": '=COUNTIFS(A1:A30,C1,B1:B30,">0")',
     "F8": "=COUNTIF(A:A,C2)",                                  # a whole column: no blank hit
+    "F9": "=COUNTIF(H1:H5,ROUND(E1,0))+COUNTIF(H1:H5,C1)",     # text made per trial: "5" = 5
 }
 COLUMN = [1, 2, 3, 4, 5, 6, "5", "", None, True, False, "x1", "a", "#N/A", "#DIV/0!",
           "=ROUND(E1,0)", '=IF(E1>5,"",1)', "=E2>3", 3, 5, "b", None, 2, "6", 7, 8, "", 1,
@@ -54,6 +55,8 @@ def _model(tmp_path) -> Model:
     for r, x in enumerate(COLUMN, start=1):
         ws[f"A{r}"] = x
         ws[f"B{r}"] = "t" if r % 9 == 0 else float((r * 13) % 29 - 9)
+    for r in range(1, 6):
+        ws[f"H{r}"] = f'=TEXT(ROUND($E$1,0)+{r - 3},"0")'
     for k, v in {**CRITERIA, **FORMULAS}.items():
         ws[k] = v
     path = tmp_path / "varying_criterion.xlsx"
@@ -80,6 +83,7 @@ def test_numba_and_host_cuda_equal_numpy(job, tmp_path):
     assert len(set(want[0][f1])) >= 3                           # "" and numbers both met
     assert len(set(want[0][f4])) >= 3
     assert (want[1][f6] == 2).any() and (want[1][f6] == 0).any()   # #DIV/0! in some trials
+    assert (want[0][model.ref("Sheet1!F9")] >= 1).all()   # before: numba 0 (text not read)
     be = NumbaBackend(kernel_dir=tmp_path)
     try:
         assert_same(job, run(be, job, 200), want)

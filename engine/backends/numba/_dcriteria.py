@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from ... import ir
 
 __all__ = ["TextCriterion", "constant_criterion", "count_with_unread", "criterion_of_text",
-           "text_criterion"]
+           "text_criterion", "text_number"]
 
 _OPERATORS = frozenset("<>=")
 
@@ -97,6 +97,14 @@ class TextCriterion:
         off = gen.table(index)
         cache[nids] = off
         return off, nids
+
+
+def text_number(gen: Any, cell: Val) -> tuple[str, str]:
+    """The number a cell of text made per trial reads as (``parse_number``: NaN where it
+    reads as none), and its error code: what ``=`` a number compares."""
+    d = gen.as_dyn(cell, False)
+    z, a, b = gen.write(d)
+    return gen.value(f"dnum({z}, {a}, {b}, 0.0, 2.0)"), d.e
 
 
 def text_criterion(gen: Any, node: ir.Node, what: str) -> TextCriterion:

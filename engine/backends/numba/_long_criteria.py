@@ -52,7 +52,7 @@ from ._rt_long_criteria import (
     NEVER,
     SUM,
 )
-from ._values import KNUM, Val, lit
+from ._values import KNUM, KSTR, Val, lit
 
 if TYPE_CHECKING:
     from ._codegen import Generator
@@ -83,9 +83,9 @@ def long_conditional(gen: Generator, how: str, target: ir.Node | None,
     crits = []
     for (_, node), values in zip(pairs, columns, strict=True):
         got = _criterion(gen, node, name, values)  # type: ignore[arg-type]
-        if got is None:
+        if got is None:   # a criterion of mixed kinds: a fold per kind (_mixed_conditional)
             del gen.lines[mark:]
-            return None
+            return _mixed_conditional(gen, how, tarea, areas, pairs, name)  # type: ignore[arg-type]
         crits.append(got)
     n = shape[0] * shape[1]
     if how == "count" and len(crits) == 1 and crits[0][0] != str(MASK):
@@ -575,6 +575,7 @@ def _criterion(gen: Generator, node: ir.Node | None, name: str,
     where this path does not apply."""
     from ._dvalue import DynCriterion
     from ._text import _VaryingNumber
+    from ._varying_criterion import VaryingCriterion
 
     try:
         crit = gen._criterion(node, name)  # type: ignore[attr-defined]
@@ -590,6 +591,8 @@ def _criterion(gen: Generator, node: ir.Node | None, name: str,
         return "0", crit.value.v
     if isinstance(crit, Val):   # text that varies among known texts: a mask per text
         return _text_masks(gen, crit, values)
+    if isinstance(crit, VaryingCriterion) and crit.value.kind == KSTR:   # text or an error
+        return _text_masks(gen, crit.value, values)
     if not isinstance(crit, DynCriterion):
         return None
     if crit.err == "0":

@@ -530,6 +530,12 @@ class TextMixin(DynamicTextMixin):
         ok = "" if cell.e == "0" else f"({cell.e} == 0) & "
         if cell.kind == KNUM:
             return self.value(f"b2f({ok}({cell.v} == {x.v}))")
+        if cell.kind == KDYN:   # text made per trial: the number it reads as (_dcriteria)
+            from ._dcriteria import text_number
+
+            got, e = text_number(self, cell)
+            ok = "" if e == "0" else f"({e} == 0) & "
+            return self.value(f"b2f({ok}({got} == {x.v}))")
         if cell.kind != KSTR:
             return "0.0"
         assert cell.dom is not None
