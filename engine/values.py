@@ -271,18 +271,31 @@ compared exactly.  The fused backends mirror it with their own snap15 (``_numba_
 
 # ---------------------------------------------------------------- coercion
 def parse_number(s: str) -> float | None:
-    """Excel's text-to-number coercion for the common forms ('12', ' 1.5e3 ', '50%', '1,000')."""
+    """Excel's (en-US) text-to-number coercion for the common forms ('12', ' 1.5e3 ', '50%',
+    '1,000', '1,224.92', '$1,234.50', '-$5', '$-5').
+
+    Commas are group separators of the integer part, left out wherever they stand in it
+    (Excel reads "15,75" as 1575 in a US locale); a comma after the decimal point or in the
+    exponent makes the text not a number ("1.2,3").  A dollar sign may lead the number or
+    follow its sign: Microsoft's VALUE page gives VALUE("$1,000") = 1000
+    (https://support.microsoft.com/en-us/excel/value-function); "1,224.92", "$1,234.50" and
+    "-$5" read as 1224.92, 1234.5 and -5 in Excel and in LibreOffice (checked headless)."""
     t = s.strip()
     if not t:
         return None
     pct = t.endswith("%")
     if pct:
         t = t[:-1].strip()
-    t = t.replace(",", "") if "," in t and "." not in t.split(",")[-1] else t
-    if t.startswith("$"):
+    cut = min([t.find(c) for c in ".eE" if c in t], default=len(t))
+    if "," in t and "," not in t[cut:]:
+        t = t.replace(",", "")
+    sign = ""
+    if t[:2] in ("-$", "+$"):   # the sign before the dollar: "-$5"; float() reads "$-5"'s
+        sign, t = t[0], t[2:]
+    elif t.startswith("$"):
         t = t[1:]
     try:
-        x = float(t)
+        x = float(sign + t)
     except ValueError:
         return None
     if math.isnan(x) or math.isinf(x):

@@ -133,14 +133,25 @@ template <class C> MC_NI double mc_dv_parse_number(const C *z, int a, int b) {
     if (a >= b) return MC_NAN;
     bool pct = (double)z[b - 1] == 37.0;
     if (pct) { --b; mc_dv_strip(z, &a, &b); }
-    int last = -1;
-    for (int j = a; j < b; ++j) if ((double)z[j] == 44.0) last = j;
-    bool commas = false;
-    if (last >= 0) {
-        commas = true;
-        for (int j = last + 1; j < b; ++j) if ((double)z[j] == 46.0) commas = false;
+    int last = -1, cut = b;
+    for (int j = a; j < b; ++j) {
+        double c = (double)z[j];
+        if (c == 44.0) last = j;
+        else if (cut == b && (c == 46.0 || c == 69.0 || c == 101.0)) cut = j;
     }
+    bool commas = 0 <= last && last < cut;   /* group separators of the integer part only */
     int s = mc_dv_skip(z, a, b, commas);
+    if (s < b && ((double)z[s] == 43.0 || (double)z[s] == 45.0)) {
+        int p = mc_dv_skip(z, s + 1, b, commas);
+        if (p < b && (double)z[p] == 36.0) {   /* "-$5": float() of the sign and the rest */
+            int q = mc_dv_skip(z, p + 1, b, commas);
+            if (q < b && (mc_dv_fsp((double)z[q]) || (double)z[q] == 43.0
+                          || (double)z[q] == 45.0)) return MC_NAN;
+            double x = mc_dv_pyfloat(z, q, b, commas);
+            if ((double)z[s] == 45.0) x = -x;
+            return pct ? x / 100.0 : x;
+        }
+    }
     if (s < b && (double)z[s] == 36.0) ++s;
     double x = mc_dv_pyfloat(z, s, b, commas);
     return pct ? x / 100.0 : x;

@@ -254,16 +254,23 @@ def _parse_number(z, a, b):
     if pct:
         a, b = _strip(z, a, b - 1)
     last = -1
+    cut = b
     for j in range(a, b):
         if z[j] == 44.0:
             last = j
-    commas = False
-    if last >= 0:
-        commas = True
-        for j in range(last + 1, b):
-            if z[j] == 46.0:
-                commas = False
+        elif cut == b and (z[j] == 46.0 or z[j] == 69.0 or z[j] == 101.0):
+            cut = j
+    commas = 0 <= last < cut   # group separators of the integer part only
     s = _skip(z, a, b, commas)
+    if s < b and (z[s] == 43.0 or z[s] == 45.0):
+        p = _skip(z, s + 1, b, commas)
+        if p < b and z[p] == 36.0:   # "-$5": float() of the sign and what follows the $
+            q = _skip(z, p + 1, b, commas)
+            if q < b and (_fsp(z[q]) or z[q] == 43.0 or z[q] == 45.0):
+                return math.nan
+            x = _pyfloat(z, q, b, commas)
+            x = -x if z[s] == 45.0 else x
+            return x / 100.0 if pct else x
     if s < b and z[s] == 36.0:
         s += 1
     x = _pyfloat(z, s, b, commas)
