@@ -26,6 +26,13 @@ per-cell codes made at generation: a constant against a constant criterion match
 the rest compared per trial.  A criterion of text varying among known texts (``B1`` an
 ``INDEX`` into a list) over constants reads, per trial, the mask of its text (one mask per
 text it can take, by ``_criteria.match``; an error criterion meets none).
+
+Cells that vary may be of mixed kinds (a table column ``=IF(x="","",x)``: a number or "";
+logicals; numbers that may be errors, outside a summed range): gathered as their numbers
+(NaN where none), which a number criterion compares; a constant criterion of another kind
+reads a mask of those cells made per trial (shared by the cells over the same range).  A
+criterion whose kind varies per trial (:mod:`._varying_criterion`) is one fold per kind it
+can take (per text, per logical), the trial's tag picking one.
 """
 
 from __future__ import annotations
