@@ -112,3 +112,68 @@ def test_workbook_numba_equals_numpy_and_excels_values(tmp_path):
     np.testing.assert_allclose(vals["B8"], 1234.5 + a1, rtol=1e-15)
     assert not any(errs[k].any() for k in ("B1", "B2", "B4", "B5", "B7", "B8"))
     assert math.isfinite(float(vals["B1"][0]))
+
+
+# TEXT of text made per trial in number formats (_dtext_numtext): read back and written again
+TEXT_CELLS = {
+    "D1": '=TEXT(A1*1000-2500,"$#,##0.00")',              # "-$1,234.50" and "$734.12"
+    "D2": '=TEXT(D1,"0.0")',
+    "D3": '=TEXT(TEXT(A1*10000,"#,##0"),"0.00%")',
+    "D4": '=TEXT(TEXT(A1-2.5,"0.00;(0.00)"),"0.000")',
+    "D5": '=TEXT(TEXT(A1*100000,"0.0E+00"),"#,##0")',
+    "D6": '=VALUE(TEXT(D1,"#,##0.000"))',
+    # the texts as numbers (text outputs are compared by their errors alone)
+    **{f"E{k}": f"=VALUE(D{k})*1000+LEN(D{k})" for k in range(1, 6)},
+}
+
+
+def _text_job(tmp_path):
+    import openpyxl
+
+    from tests.test_backend_numba import job_for, tri
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Sheet1"
+    for k, v in {"A1": 1.0, **TEXT_CELLS}.items():
+        ws[k] = v
+    wb.save(tmp_path / "t.xlsx")
+    model = Model.open(tmp_path / "t.xlsx")
+    return model, job_for(model, [tri("Sheet1!A1", 1.0, 2.0, 4.0)],
+                          [f"Sheet1!{k}" for k in TEXT_CELLS], trials=200)
+
+
+def test_text_of_text_in_number_formats_is_fused_and_numpys(tmp_path):
+    """Before: D2..D6 left to numpy ("TEXT of text made per trial that may not read as a
+    number"); the numpy reference read "-$1,234.50" as #VALUE! (and sent it to pycel)."""
+    pytest.importorskip("numba")
+    from engine.backends.numba import fused_report
+    from tests.test_backend_numba import numba_and_numpy
+
+    model, job = _text_job(tmp_path)
+    assert fused_report(job) == {}
+    got, want = numba_and_numpy(job, tmp_path / "k", 100)
+    a1 = want[2][model.ref("Sheet1!A1")]
+    x = np.round(a1 * 1000 - 2500, 2)
+    np.testing.assert_allclose(want[0][model.ref("Sheet1!D6")], x, rtol=1e-15)
+    # "-$1,234.50" -> "-1234.5": VALUE of it * 1000 + its length
+    from decimal import ROUND_HALF_UP, Decimal
+
+    tenth = [Decimal(repr(float(v))).quantize(Decimal("0.1"), ROUND_HALF_UP) for v in x]
+    want_e2 = np.array([float(t) * 1000 + len(str(t).replace("-0.0", "0.0")) for t in tenth])
+    np.testing.assert_allclose(want[0][model.ref("Sheet1!E2")], want_e2, rtol=1e-12)
+    assert (x < 0).any() and (x > 0).any()
+
+
+def test_text_of_text_in_number_formats_runs_in_the_cuda_kernel_as_numpy(tmp_path):
+    from engine.backends.numpy import NumpyBackend
+    from tests.test_backend_cupy import CXX, HostCudaBackend
+    from tests.test_backend_numba import assert_same, run
+
+    if CXX is None:
+        pytest.skip("no C++ compiler")
+    _, job = _text_job(tmp_path)
+    host = HostCudaBackend(tmp_path)
+    assert host.cpu_reason(job) is None
+    assert not host.prepare(job).plan.rest
+    assert_same(job, run(host, job, 200), run(NumpyBackend(), job, 200))

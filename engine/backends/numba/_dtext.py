@@ -722,7 +722,8 @@ class DynamicTextMixin:
         if bound > MAX_DYN:
             raise NotFusable(why + " (too long)")
         r = ("fmt", v.v, lit(float(ndec)), 1.0 if whole == "#,##0" else 0.0,
-             1.0 if pct else 0.0, 1.0 if cur else 0.0, bound)
+             1.0 if pct else 0.0, 1.0 if cur else 0.0, bound,
+             (fmt, v.lo, v.hi))   # last: for TEXT of these texts (_dtext_numtext)
         return Dyn(r, v.e, bound)
 
     def _valuetotext(self, args: list[ir.Node]) -> Dyn:

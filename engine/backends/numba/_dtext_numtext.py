@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 from typing import Any
 
 import numpy as np
@@ -57,12 +58,46 @@ def _reads(gen: Any, r: tuple) -> tuple[float, float]:
     if tag == "if":
         a, b = _reads(gen, r[2]), _reads(gen, r[3])
         return min(a[0], b[0]), max(a[1], b[1])
+    if tag == "fmt" and len(r) > 7:    # TEXT of a number in a simple format ("$#,##0.00")
+        top = _numbers_read_back(*r[7])
+        if top is not None:
+            return -top, top
     if tag == "tfmt" and len(r) > 5:   # TEXT of a number: its format and the number's range
         fmt, lo, hi = r[5]
         top = _dates_read_back(fmt, lo, hi)
+        if top is None:
+            top = _numbers_read_back(fmt, lo, hi)
         if top is not None:
             return -top, top
     raise NotFusable(_WHY)
+
+
+# a number format whose every text reads back as a number: [$] 0 or #,##0, decimals, then
+# % or an exponent; a second section for negatives: (it), -it or it
+_PLAIN = r"\$?(?:#,##)?0(?:\.0+)?(?:[Ee][+-]0+|%)?"
+_NUMERIC = re.compile(rf"{_PLAIN}(?:;(?:\({_PLAIN}\)|-?{_PLAIN}))?")
+
+
+def _numbers_read_back(fmt: str, lo: float, hi: float) -> float | None:
+    """Where the reference's TEXT of every number in [lo, hi] in the number format ``fmt``
+    reads back as a number, a bound of those numbers' magnitude; else None.
+
+    Proof by the format's grammar (:data:`_NUMERIC`): its texts are an optional sign or
+    parentheses, an optional $, digits with group commas in the integer part only, decimals
+    and a % or an exponent, and the reference reads each such text as a number
+    (``parse_number``: "-$1,234.50" is -1234.5, "(1.5E+03)" is -1500, "12.5%" is 0.125);
+    rounding at most doubles a magnitude (0.5 -> "1", 9.96E+03 -> "1.0E+04").  The range's
+    ends and 0 are checked against the reference too."""
+    if not _NUMERIC.fullmatch(fmt) or not (math.isfinite(lo) and math.isfinite(hi)):
+        return None
+    top = max(abs(lo), abs(hi))
+    if not top < 1e100:
+        return None
+    ends = np.array([lo, hi] + ([0.0] if lo <= 0.0 <= hi else []))
+    good, size = _read_back(fmt, ends)
+    if not good.all():
+        return None
+    return max(2.0 * top + 1.0, float(size.max()))
 
 
 def _known(texts: tuple[str, ...]) -> tuple[float, float]:
