@@ -122,8 +122,9 @@ TEXT_CELLS = {
     "D4": '=TEXT(TEXT(A1-2.5,"0.00;(0.00)"),"0.000")',
     "D5": '=TEXT(TEXT(A1*100000,"0.0E+00"),"#,##0")',
     "D6": '=VALUE(TEXT(D1,"#,##0.000"))',
+    "D7": '=TEXT(TEXT(A1*1000-2500,"$#,##0.00_);($#,##0.00)"),"0.00")',   # accounting
     # the texts as numbers (text outputs are compared by their errors alone)
-    **{f"E{k}": f"=VALUE(D{k})*1000+LEN(D{k})" for k in range(1, 6)},
+    **{f"E{k}": f"=VALUE(D{k})*1000+LEN(D{k})" for k in (1, 2, 3, 4, 5, 7)},
 }
 
 

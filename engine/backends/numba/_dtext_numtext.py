@@ -8,7 +8,8 @@ far more than the reference's (``"1-8."`` is a date there), so that path cannot 
 kernel.  It is fused only where every text the argument can hold reads as a number in the
 reference: texts of known strings that all do, and TEXT of a number in a calendar format whose
 texts over the number's range are checked at generation (every day of each year's kind, the
-ends of the range, times of day).  The text is read back per trial as VALUE reads it
+ends of the range, times of day), and TEXT of a number in a number format whose every text
+reads back by its grammar ("$#,##0.00", "0.0%", "0.00E+00", "#,##0_);(#,##0)").  The text is read back per trial as VALUE reads it
 (:func:`._dvalue.read_dyn`), the number formatted as a number is.
 """
 
@@ -73,8 +74,9 @@ def _reads(gen: Any, r: tuple) -> tuple[float, float]:
 
 
 # a number format whose every text reads back as a number: [$] 0 or #,##0, decimals, then
-# % or an exponent; a second section for negatives: (it), -it or it
-_PLAIN = r"\$?(?:#,##)?0(?:\.0+)?(?:[Ee][+-]0+|%)?"
+# % or an exponent, then a padding space (_) in plain_format's form); a second section for
+# negatives: (it), -it or it
+_PLAIN = r'(?:\$|"\$")?(?:#,##)?0(?:\.0+)?(?:[Ee][+-]0+|%)?(?:" ")?'
 _NUMERIC = re.compile(rf"{_PLAIN}(?:;(?:\({_PLAIN}\)|-?{_PLAIN}))?")
 
 
