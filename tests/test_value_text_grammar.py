@@ -1,7 +1,8 @@
 """Text read as a number (Excel, en-US): group commas in the integer part ("1,224.92"), a
 dollar sign before or after the sign ("$1,234.50", "-$5", "$-5"), in VALUE, in arithmetic
 and in (x) accounting negatives; the numpy reference (engine.values.parse_number), the numba
-kernel's runtime (_rt_dvalue.dnum) and its CUDA twin (host build) read them alike.
+kernel's runtime (_rt_dvalue.dnum) and its CUDA twin (host build) read them alike; TEXT of
+text made per trial in number formats ("$#,##0.00", accounting) reads back and is fused.
 
 Sources: Microsoft's VALUE page, VALUE("$1,000") = 1000
 (https://support.microsoft.com/en-us/excel/value-function); "1,224.92" -> 1224.92,
@@ -77,43 +78,6 @@ CELLS = {
 }
 
 
-def test_workbook_numba_equals_numpy_and_excels_values(tmp_path):
-    pytest.importorskip("numba")
-    import openpyxl
-
-    from engine.backends.numba import NumbaBackend, fused_report
-    from tests.test_backend_numba import job_for, numba_and_numpy, tri
-
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "Sheet1"
-    for k, v in {"A1": 1.0, "A2": 0.0, "C1": "$1,234.50", **CELLS}.items():
-        ws[k] = v
-    wb.save(tmp_path / "v.xlsx")
-    model = Model.open(tmp_path / "v.xlsx")
-    inputs = [tri("Sheet1!A1", 1.0, 2.0, 4.0), tri("Sheet1!A2", -1.0, 0.0, 1.0)]
-    job = job_for(model, inputs, [f"Sheet1!{k}" for k in CELLS], trials=200)
-    be = NumbaBackend(kernel_dir=tmp_path / "k")
-    try:
-        assert fused_report(job, be) == {}
-    finally:
-        be.close()
-    got, want = numba_and_numpy(job, tmp_path / "k2", 100)
-    vals = {str(c).split("!")[-1]: x for c, x in want[0].items()}
-    errs = {str(c).split("!")[-1]: e for c, e in want[1].items()}
-    a1 = want[2][model.ref("Sheet1!A1")]
-    np.testing.assert_allclose(vals["B1"], np.round(a1 * 1000, 2), rtol=1e-15)
-    np.testing.assert_allclose(vals["B2"], np.round(a1 * 1000, 2), rtol=1e-15)
-    np.testing.assert_allclose(vals["B4"], np.round(a1 * 1000, 2) + 1, rtol=1e-15)
-    np.testing.assert_allclose(vals["B5"], -np.round(a1 * 1000, 2), rtol=1e-15)
-    assert np.all(vals["B3"] < 0) and not errs["B3"].any()
-    assert np.all(errs["B6"] == 3)                     # #VALUE!
-    np.testing.assert_array_equal(vals["B7"], a1)
-    np.testing.assert_allclose(vals["B8"], 1234.5 + a1, rtol=1e-15)
-    assert not any(errs[k].any() for k in ("B1", "B2", "B4", "B5", "B7", "B8"))
-    assert math.isfinite(float(vals["B1"][0]))
-
-
 # TEXT of text made per trial in number formats (_dtext_numtext): read back and written again
 TEXT_CELLS = {
     "D1": '=TEXT(A1*1000-2500,"$#,##0.00")',              # "-$1,234.50" and "$734.12"
@@ -128,7 +92,7 @@ TEXT_CELLS = {
 }
 
 
-def _text_job(tmp_path):
+def _job(tmp_path):
     import openpyxl
 
     from tests.test_backend_numba import job_for, tri
@@ -136,44 +100,57 @@ def _text_job(tmp_path):
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = "Sheet1"
-    for k, v in {"A1": 1.0, **TEXT_CELLS}.items():
+    for k, v in {"A1": 1.0, "A2": 0.0, "C1": "$1,234.50", **CELLS, **TEXT_CELLS}.items():
         ws[k] = v
-    wb.save(tmp_path / "t.xlsx")
-    model = Model.open(tmp_path / "t.xlsx")
-    return model, job_for(model, [tri("Sheet1!A1", 1.0, 2.0, 4.0)],
-                          [f"Sheet1!{k}" for k in TEXT_CELLS], trials=200)
+    wb.save(tmp_path / "v.xlsx")
+    model = Model.open(tmp_path / "v.xlsx")
+    inputs = [tri("Sheet1!A1", 1.0, 2.0, 4.0), tri("Sheet1!A2", -1.0, 0.0, 1.0)]
+    return model, job_for(model, inputs, [f"Sheet1!{k}" for k in {**CELLS, **TEXT_CELLS}],
+                          trials=200)
 
 
-def test_text_of_text_in_number_formats_is_fused_and_numpys(tmp_path):
-    """Before: D2..D6 left to numpy ("TEXT of text made per trial that may not read as a
-    number"); the numpy reference read "-$1,234.50" as #VALUE! (and sent it to pycel)."""
+def test_workbook_numba_equals_numpy_and_excels_values(tmp_path):
+    """Before: B1..B5 #VALUE! in numpy; D2..D7 left to numpy ("TEXT of text made per trial
+    that may not read as a number": the reference read "-$1,234.50" as #VALUE!)."""
     pytest.importorskip("numba")
     from engine.backends.numba import fused_report
     from tests.test_backend_numba import numba_and_numpy
 
-    model, job = _text_job(tmp_path)
+    model, job = _job(tmp_path)
     assert fused_report(job) == {}
     got, want = numba_and_numpy(job, tmp_path / "k", 100)
+    vals = {str(c).split("!")[-1]: x for c, x in want[0].items()}
+    errs = {str(c).split("!")[-1]: e for c, e in want[1].items()}
     a1 = want[2][model.ref("Sheet1!A1")]
+    np.testing.assert_allclose(vals["B1"], np.round(a1 * 1000, 2), rtol=1e-15)
+    np.testing.assert_allclose(vals["B2"], np.round(a1 * 1000, 2), rtol=1e-15)
+    np.testing.assert_allclose(vals["B4"], np.round(a1 * 1000, 2) + 1, rtol=1e-15)
+    np.testing.assert_allclose(vals["B5"], -np.round(a1 * 1000, 2), rtol=1e-15)
+    assert np.all(vals["B3"] < 0) and not errs["B3"].any()
+    assert np.all(errs["B6"] == 3)                     # #VALUE!
+    np.testing.assert_array_equal(vals["B7"], a1)
+    np.testing.assert_allclose(vals["B8"], 1234.5 + a1, rtol=1e-15)
+    assert not any(errs[k].any() for k in ("B1", "B2", "B4", "B5", "B7", "B8"))
+    assert math.isfinite(float(vals["B1"][0]))
     x = np.round(a1 * 1000 - 2500, 2)
-    np.testing.assert_allclose(want[0][model.ref("Sheet1!D6")], x, rtol=1e-15)
+    np.testing.assert_allclose(vals["D6"], x, rtol=1e-15)
     # "-$1,234.50" -> "-1234.5": VALUE of it * 1000 + its length
     from decimal import ROUND_HALF_UP, Decimal
 
     tenth = [Decimal(repr(float(v))).quantize(Decimal("0.1"), ROUND_HALF_UP) for v in x]
     want_e2 = np.array([float(t) * 1000 + len(str(t).replace("-0.0", "0.0")) for t in tenth])
-    np.testing.assert_allclose(want[0][model.ref("Sheet1!E2")], want_e2, rtol=1e-12)
+    np.testing.assert_allclose(vals["E2"], want_e2, rtol=1e-12)
     assert (x < 0).any() and (x > 0).any()
 
 
-def test_text_of_text_in_number_formats_runs_in_the_cuda_kernel_as_numpy(tmp_path):
+def test_workbook_runs_in_the_cuda_kernel_as_numpy(tmp_path):
     from engine.backends.numpy import NumpyBackend
     from tests.test_backend_cupy import CXX, HostCudaBackend
     from tests.test_backend_numba import assert_same, run
 
     if CXX is None:
         pytest.skip("no C++ compiler")
-    _, job = _text_job(tmp_path)
+    _, job = _job(tmp_path)
     host = HostCudaBackend(tmp_path)
     assert host.cpu_reason(job) is None
     assert not host.prepare(job).plan.rest
