@@ -106,7 +106,9 @@ def test_plan_characters_hold_every_character_written():
         chars = plan_chars(format_plan(plain_format(fmt), 1e9, 0)[0])
         xs = DATES if "y" in fmt or "h" in fmt else NUMBERS
         assert chars is not None and set("".join(t for t in _kernel(xs, fmt) if t)) <= chars
-    assert plan_chars(format_plan("dddd", 1e9, 0)[0]) is None   # names: any letter
+    for fmt in ["dddd", "mmmm-yy", "ddd mmm d, yyyy h:mm AM/PM", "mmmmm a/p", "h A/P"]:
+        chars = plan_chars(format_plan(plain_format(fmt), 1e9, 0)[0])   # names' letters
+        assert chars is not None and set("".join(t for t in _kernel(DATES, fmt) if t)) <= chars
 
 
 def test_formats_not_mirrored_are_refused():

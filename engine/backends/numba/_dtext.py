@@ -27,6 +27,11 @@ does (:mod:`._dvalue`, :mod:`._rt_dvalue`); an exact-match lookup (VLOOKUP/HLOOK
 MATCH/XLOOKUP/XMATCH) of a key made per trial looks up the id of the known text the key
 equals (``dintern``).
 
+An element of a FILTER/UNIQUE/SORT result of such text (a spill cell, INDEX of the result) is
+the recipe ``("pick", row, texts)``: the text of the source's row the element holds (_dynarrays),
+written once where the texts are one recipe but for their values (TEXT of each row's date: the
+values picked by the row), else each written and the one picked kept (dpick, as IF).
+
 Every kind of value reads as text where text is needed: a value whose kind varies per
 trial (``IF(x>0,x,"n/a")&""``) is, per trial by its tag, its number in General format,
 TRUE/FALSE, its text or "" (a blank); a constant error is that error.  T, N, CLEAN, ASC,
@@ -912,6 +917,8 @@ class DynamicTextMixin:
             for part in r[1]:
                 pos = self._emit(part, z, pos)
             return pos
+        if tag == "pick":
+            return self._emit_pick(r, z, pos)
         if tag in ("subst", "repl"):   # from buffers of their own into this one
             _, t, tend = self.write(Dyn(r[1], "0", 0))
             _, y, yend = self.write(Dyn(r[4], "0", 0))
@@ -938,6 +945,31 @@ class DynamicTextMixin:
         mid = self._emit(r[2], z, pos)
         end = self._emit(r[3], z, mid)
         return self.value(f"dpick({z}, {pos}, {mid}, {end}, {r[1]})")
+
+    def _emit_pick(self, r: tuple, z: str, pos: str) -> str:
+        """("pick", i, texts): text ``i`` (0-based, per trial) of ``texts``: where the texts
+        are one recipe but for their values (TEXT of each row's date), that recipe over
+        the values picked by ``i`` (the text written once); else each written and the
+        one picked kept (dpick, as IF)."""
+        i, texts = r[1], r[2]
+        picked = _pick_leaves(texts)
+        if picked is not None:
+            shape, columns = picked
+            names: dict[str, str] = {}
+            for j, column in enumerate(columns):
+                x = column[-1]
+                if len(set(column)) > 1:
+                    for k in range(len(column) - 2, -1, -1):
+                        x = f"sel({i} == {lit(float(k))}, {column[k]}, {x})"
+                    x = self.value(x)
+                names[f"\x00{j}"] = x
+            return self._emit(_substitute(shape, names), z, pos)
+        mid = self._emit(texts[0], z, pos)
+        if len(texts) == 1:
+            return mid
+        rest = ("pick", self.value(f"{i} - 1.0"), texts[1:])
+        end = self._emit(rest, z, mid)
+        return self.value(f"dpick({z}, {pos}, {mid}, {end}, b2f({i} == 0.0))")
 
     def _id_table(self, dom: tuple[int, ...]) -> int:
         """kv entries (where, how many) of the code points of each text id up to max(dom)."""
@@ -1346,6 +1378,8 @@ def _leaves(r: tuple) -> list[str]:
         return [r[1]]
     if tag == "cat":
         return [x for p in r[1] for x in _leaves(p)]
+    if tag == "pick":
+        return [r[1], *(x for p in r[2] for x in _leaves(p))]
     if tag == "if":
         return [r[1], *_leaves(r[2]), *_leaves(r[3])]
     if tag == "subst":
@@ -1372,6 +1406,8 @@ def _substitute(r: tuple, names: dict[str, str]) -> tuple:
         return (tag, names.get(r[1], r[1]), *r[2:])
     if tag == "cat":
         return ("cat", tuple(_substitute(p, names) for p in r[1]))
+    if tag == "pick":
+        return ("pick", names.get(r[1], r[1]), tuple(_substitute(p, names) for p in r[2]))
     if tag == "if":
         return ("if", names.get(r[1], r[1]), _substitute(r[2], names),
                 _substitute(r[3], names))
@@ -1409,6 +1445,9 @@ def _measure(r: tuple, strings: list[str]) -> tuple[int, int]:
     if tag == "if":
         (b1, s1), (b2, s2) = _measure(r[2], strings), _measure(r[3], strings)
         return max(b1, b2), s1 + s2
+    if tag == "pick":   # written once (one recipe over picked values) or each of them
+        got = [_measure(p, strings) for p in r[2]]
+        return max(b for b, _ in got), sum(s for _, s in got)
     if tag in ("subst", "repl"):   # written from buffers of their own
         return r[5], r[5]
     b, s = _measure(r[1], strings)
@@ -1425,8 +1464,8 @@ def _texts(r: tuple, strings: list[str]) -> list[str]:
         return [strings[k] for k in r[2]]
     if tag in ("n", "fmt", "tfmt"):
         return []
-    if tag == "cat":
-        return [t for p in r[1] for t in _texts(p, strings)]
+    if tag in ("cat", "pick"):
+        return [t for p in r[1 if tag == "cat" else 2] for t in _texts(p, strings)]
     if tag == "if":
         return _texts(r[2], strings) + _texts(r[3], strings)
     if tag in ("subst", "repl"):
@@ -1452,8 +1491,8 @@ def _chars(r: tuple, strings: list[str]) -> frozenset[str] | None:
         return _FIXED_CHARS
     if tag == "tfmt":
         return r[4]
-    if tag == "cat":
-        parts = [_chars(p, strings) for p in r[1]]
+    if tag in ("cat", "pick"):
+        parts = [_chars(p, strings) for p in r[1 if tag == "cat" else 2]]
         return None if any(p is None for p in parts) else frozenset().union(*parts)
     if tag == "if":
         a, b = _chars(r[2], strings), _chars(r[3], strings)
@@ -1465,6 +1504,26 @@ def _chars(r: tuple, strings: list[str]) -> frozenset[str] | None:
     if got is not None and tag == "case":
         got = got | frozenset(ch.swapcase() for ch in got)
     return got
+
+
+def _pick_leaves(texts: tuple) -> tuple[tuple, list[list[str]]] | None:
+    """Where ``texts`` are one recipe but for their values: that recipe with its values
+    named "\\x00<j>", and value j of each text; else None."""
+    def key(x: Any) -> Any:   # TEXT's number range (read by no emitter) set aside
+        if isinstance(x, tuple):
+            return tuple(key(y) for y in (x[:5] if x[:1] == ("tfmt",) else x))
+        return x
+
+    shapes: dict[Any, tuple] = {}
+    columns: list[list[str]] = []
+    for r in texts:
+        leaves = list(dict.fromkeys(_leaves(r)))
+        shape = _substitute(r, {x: f"\x00{j}" for j, x in enumerate(leaves)})
+        shapes.setdefault(key(shape), shape)
+        columns.append(leaves)
+        if len(shapes) > 1 or len(leaves) != len(columns[0]):
+            return None
+    return next(iter(shapes.values())), [list(col) for col in zip(*columns, strict=True)]
 
 
 def _ascii(texts: list[str]) -> None:

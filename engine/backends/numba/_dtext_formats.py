@@ -239,8 +239,15 @@ def _section(sec, mag: float, minus: bool) -> tuple[list[float], int]:
 _NAMED = {"mmmmm", "mmmm", "mmm", "dddd", "ddd", "am/pm", "a/p", "A/P", "A/p", "a/P"}
 
 
+# the letters of the month and day names and of AM/PM, A/P that TEXT writes (_dtext_fmt_rt)
+_NAME_CHARS = frozenset("JanuaryFebruaryMarchAprilMayJuneJulyAugustSeptemberOctoberNovember"
+                        "December" "MondayTuesdayWednesdayThursdayFridaySaturdaySunday"
+                        "AMPamp")
+
+
 def plan_chars(plan: list[float]) -> frozenset[str] | None:
-    """The characters TEXT in a plan's format can write (None: letters of names too)."""
+    """The characters TEXT in a plan's format can write (month and day names, AM/PM
+    included)."""
     digits = set("0123456789")
     out: set[str] = set()
 
@@ -277,7 +284,7 @@ def plan_chars(plan: list[float]) -> frozenset[str] | None:
                         at += 3
                     else:
                         if tag >= T_DT0 and DT_CODES[int(tag - T_DT0)] in _NAMED:
-                            return None
+                            out |= _NAME_CHARS   # the English names the kernel writes
                         at += 2
     return frozenset(out)
 

@@ -21,9 +21,12 @@ array whole, which skips those blank rows alike:
 
 Text made per trial (_dtext: ``TEXT(date,"mmmm-yy")`` in a table column) may be a value of the
 arrays: UNIQUE/SORT compare it per trial (each text written out and ranked among the array's
-texts by case-folded order: da_tkeys), and a spill cell holding it is fused where no cell reads
-it (its characters are not kept: an output keeps a text's kind and error only); a spill cell of
-such text that a cell reads, and INDEX of such a result, stay with numpy.  The formula's first
+texts by case-folded order: da_tkeys).  Where a column's every value is such text whose
+recipe its readers can make (of named cells and inputs, at most MAX_PICK rows), the arrays hold
+its source row, and a spill cell or INDEX of it is that row's text (_dtext's "pick" recipe),
+read by ``&``, comparisons, LEN..., criteria like any text made per trial; else a spill cell of
+it is fused where no cell reads it (an output keeps a text's kind and error only), and one a
+cell reads, or INDEX of it, stays with numpy.  The formula's first
 cell makes the result once, in shared scratch arrays its other cells read (a 12-column FILTER
 over a 235-row table spilled over 1,596 cells); a source written out in full is shared by the
 cells over the same values, and its long columns of literals come from the constants
@@ -83,6 +86,7 @@ _AGGS = {"SUM": SUM, "MIN": MIN, "MAX": MAX, "COUNT": COUNT, "COUNTA": COUNTA,
          "AVERAGE": AVERAGE, "PRODUCT": PRODUCT}
 _KTH = {"LARGE": "True", "SMALL": "False"}
 MAX_DYN_CELLS = 4096   # values of one source array written out per trial
+MAX_PICK = 64          # texts made per trial a reader of a result's element picks among
 FILL_FROM = 64         # values of a column from which its literals come from the constants
 _LITERAL = re.compile(r"\(?-?\d+(\.\d*)?(e[-+]?\d+)?\)?|np\.nan")   # a literal of the source
 
@@ -135,6 +139,9 @@ class Dyn:
     may_empty: bool = False   # FILTER may keep no row: its first row is if_empty's value
     dcols: tuple[int, ...] = ()   # columns (as held) of text made per trial, not kept
     none: str = ""            # FILTER: 1.0 where it kept no row (da_kept), else 0.0
+    # column (as held) -> the recipes of its texts made per trial, by the source's row (the
+    # value held there: that row), and their most characters; where readers can make them
+    dsrc: tuple[tuple[int, tuple[tuple, ...], int], ...] = ()
 
 
 class DynArraysMixin(GeneratorHost):
@@ -173,8 +180,32 @@ class DynArraysMixin(GeneratorHost):
         array formula (numpy's per group of trials of one shape: each trial's own)."""
         d = self._da_spilled(at)
         r, c = (at.c, at.r) if d.by_col else (at.r, at.c)
+        texts = self._da_texts(d, 0 if d.w == 1 else c)
+        if texts is not None:   # text made per trial that its readers make again
+            return self._da_as_text(self._da_element_at(d, r, c, at), texts)
         if (0 if d.w == 1 else c) in d.dcols:
             self._da_unread(at)
+        return self._da_element_at(d, r, c, at)
+
+    def _da_texts(self, d: Dyn, col: int) -> tuple[tuple[tuple, ...], int] | None:
+        """The recipes (by source row) of column ``col``'s text made per trial, and their
+        most characters, where its readers can make it again; else None."""
+        if col not in d.dcols or d.by_col or d.may_empty or self.cell in getattr(
+                self, "dyn_skip", ()):
+            return None
+        return next(((t, b) for c, t, b in d.dsrc if c == col), None)
+
+    def _da_as_text(self, v: Val, texts: tuple[tuple[tuple, ...], int]) -> Val:
+        """The element ``v`` (holding its source row) as text made per trial: the recipe of
+        that row's text (_dtext's "pick"), its error as it is."""
+        from ._dtext import Dyn as Text
+
+        if v.e.isdigit() and v.e != "0":   # an error in every trial (past the rows)
+            return v
+        return self.dyn_cell(Text(("pick", v.v, texts[0]), v.e, texts[1]))   # type: ignore[attr-defined]
+
+    def _da_element_at(self, d: Dyn, r: int, c: int, at: DynAt) -> Val:
+        """Element (r, c) (as held) of ``d``, the value of the spill's cell ``at``."""
         if c > 0 and d.w > 1 and d.may_empty and d.none:
             # kept nothing: numpy's result is if_empty (or the flag's error) alone, the value
             # of every cell of the spill; else element (r, c) as below
@@ -373,6 +404,10 @@ class DynArraysMixin(GeneratorHost):
         flat = [self._da_plain(v) for v in made]
         uid = self.strings.index(_UNREAD) if _UNREAD in self.strings else -1
         dcols = tuple(sorted({p % w for p, v in enumerate(flat) if uid in (v.dom or ())}))
+        dsrc = () if by_col else self._da_text_sources(made, w, dcols)
+        for c, _, _ in dsrc:   # such a text holds its row: the recipe its reader picks
+            for p in range(c, len(flat), w):
+                flat[p] = replace(flat[p], v=lit(float(p // w)))
         self._da_column(zv, [v.v for v in flat])
         self._da_column(ze, [v.e for v in flat])
         self._da_column(zt, [v.tag() for v in flat])
@@ -383,7 +418,32 @@ class DynArraysMixin(GeneratorHost):
             self._da_column(zk, [self._da_key(v, ranks) for v in flat])
         kinds, dom, lo, hi = _summary(flat)
         return Dyn(zv, ze, zt, zk, lit(float(m)), m, w, m, kinds, dom, lo, hi, by_col,
-                   dcols=dcols)
+                   dcols=dcols, dsrc=dsrc)
+
+    def _da_text_sources(self, made: list[Val], w: int, dcols: tuple[int, ...]
+                         ) -> tuple[tuple[int, tuple[tuple, ...], int], ...]:
+        """The columns of text made per trial whose every value is such text that a reader
+        can make again (a recipe of the values of named cells and inputs), with the recipes
+        by row: a spill cell or INDEX of the result picks one by the row it holds."""
+        from ._dtext import _CELL_LEVEL, _leaves
+
+        out = []
+        for c in dcols:
+            col = made[c::w]
+            if len(col) > MAX_PICK or any(v.kind != KDYN for v in col):
+                continue
+            texts = []
+            for v in col:
+                assert v.dom is not None
+                if self.dyn_recipes[v.dom[0]][0] in ("formula", "element"):   # type: ignore[attr-defined]
+                    break
+                t = self._cell_dyn(v)   # type: ignore[attr-defined]
+                if not all(_CELL_LEVEL.match(x) for x in _leaves(t.r)):
+                    break
+                texts.append(t)
+            else:
+                out.append((c, tuple(t.r for t in texts), max(t.bound for t in texts)))
+        return tuple(out)
 
     def _da_text_keys(self, vals: list[Val], ze: str, zt: str, zk: str) -> None:
         """The keys of values some of which are text made per trial: every text written out
@@ -538,7 +598,7 @@ class DynArraysMixin(GeneratorHost):
             self.value(f"da_filter({src.k}, {src.e}, {src.t}, {lit(float(m))}, {w}, {zf}, "
                        f"{zfe}, {ok}, {ke}, {kt}, {fill.v}, {fill.e}, {fill.tag()})")
         return Dyn(ov, oe, ot, ok, n, cap, w, max(least, 1), kinds, dom, lo, hi, by_col,
-                   least == 0, src.dcols, none)
+                   least == 0, src.dcols, none, src.dsrc)
 
     def _da_fits(self, array: ir.Node, include: ir.Node) -> bool:
         """Whether FILTER's condition has a row a row of the array, or a column a column."""
@@ -614,7 +674,7 @@ class DynArraysMixin(GeneratorHost):
             self.value(f"da_unique({src.k}, {src.e}, {src.t}, {src.k}, {src.n}, {src.w}, "
                        f"{'True' if once else 'False'}, {ok}, {ke}, {kt})")
         return Dyn(ov, oe, ot, ok, n, src.cap, src.w, 1, kinds, src.dom, src.lo, src.hi,
-                   by_col, once or src.may_empty, src.dcols)
+                   by_col, once or src.may_empty, src.dcols, dsrc=src.dsrc)
 
     def _da_sort(self, node: ir.Call) -> Dyn:
         """engine.functions.arrays.sort for one trial: one sort column, ascending or
@@ -640,7 +700,7 @@ class DynArraysMixin(GeneratorHost):
                        f"{index - 1}, {'True' if order < 0 else 'False'}, {ov}, {oe}, {ot}, "
                        f"{ok})")
         return Dyn(ov, oe, ot, ok, n, src.cap, src.w, src.least, src.kinds, src.dom, src.lo,
-                   src.hi, by_col, src.may_empty, src.dcols)
+                   src.hi, by_col, src.may_empty, src.dcols, dsrc=src.dsrc)
 
     def _da_constant_int(self, node: ir.Node, default: int, what: str) -> int:
         if isinstance(node, ir.Missing):
@@ -755,7 +815,8 @@ class DynArraysMixin(GeneratorHost):
         trial; past the trial's rows (or columns) #REF!."""
         if any(isinstance(a, ir.Missing) or is_dynamic(a) for a in idx):
             raise NotFusable("INDEX of a FILTER/UNIQUE/SORT result with an empty position")
-        if d.dcols:
+        texts = self._da_texts(d, 0) if d.w == 1 else None
+        if d.dcols and texts is None:
             raise NotFusable("INDEX of a FILTER/UNIQUE/SORT result holding text made per trial")
         pos = [self.number(a) for a in idx]
         if d.by_col:
@@ -768,7 +829,8 @@ class DynArraysMixin(GeneratorHost):
             raise NotFusable("INDEX with a position that may be 0 or negative")
         r = self.value(f"np.trunc({pos[0].v}) - 1.0")
         c = self.value(f"np.trunc({pos[1].v}) - 1.0")
-        return self._da_pick(d, r, c, [pos[0].e, pos[1].e])
+        got = self._da_pick(d, r, c, [pos[0].e, pos[1].e])
+        return got if texts is None else self._da_as_text(got, texts)
 
     def _da_match(self, node: ir.Call) -> Val:
         """MATCH(number or logical, array, 0): lookup._classic's exact mode."""

@@ -1,0 +1,80 @@
+"""Cells that read the characters of a spill of text made per trial (``=UNIQUE(B2:B21)`` of
+``TEXT(date,"mmmm-yy")`` labels spilled down F2:F9): ``=F3&"!"``, ``=LEN(F2)``, ``=F3=F2``,
+``SUMIFS(amounts, labels, F3)``, ``INDEX(F2#, 2)`` and INDEX of the UNIQUE itself.
+
+The element holds the row of the source it came from; its text is the source's text of that
+row (_dtext's "pick" recipe: one recipe over the values that row picks, written once).
+Before, such a reader left the spill, and every label it read, to numpy.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("numba")
+pytest.importorskip("openpyxl")
+
+from engine.backends.numba import NumbaBackend, fused_report  # noqa: E402
+from engine.backends.numpy import NumpyBackend  # noqa: E402
+from tests.test_backend_cupy import CXX, HostCudaBackend  # noqa: E402
+from tests.test_backend_numba import assert_same, job_for, run  # noqa: E402
+from tests.test_numba_dynamic_array_text import INPUTS, LAST, OUTS, U, workbook  # noqa: E402
+
+TRIALS = 200
+READERS = {
+    "S1": '=F3&"!"',
+    "S2": f"=SUMIFS(C2:C{LAST},B2:B{LAST},F3)",
+    "S3": "=INDEX(_xlfn.ANCHORARRAY(F2),2)=F3",
+    "S4": "=LEN(F2)",
+    "S9": "=LEN(F4)",
+    "S5": f'=INDEX({U}(B2:B{LAST}),3)&"?"',
+    "S6": "=IF(F3<>F2,UPPER(LEFT(F2,3)),\"same\")",
+    "S7": f"=COUNTIFS(B2:B{LAST},F2)+LEN(K2)",
+    "S8": "=F5=\"March-23\"",
+}
+CELLS = [f"Sheet1!{k}" for k in READERS]
+
+
+def _job(tmp_path: Path):
+    model = workbook(tmp_path / "readers.xlsx", READERS)
+    return job_for(model, INPUTS, [*OUTS, *CELLS], trials=TRIALS), model
+
+
+def test_readers_of_spilled_text_are_fused(tmp_path):
+    job, _ = _job(tmp_path)
+    assert fused_report(job) == {}   # before: the spills, the labels and these to numpy
+
+
+def test_readers_of_spilled_text_in_numpy(tmp_path):
+    """The reference's values (what the fused ones must equal): the labels vary per trial."""
+    job, model = _job(tmp_path)
+    got = run(NumpyBackend(), job, TRIALS)
+    s4 = got[0][model.ref("Sheet1!S4")]
+    # the first month: December-22, January-23 or February-23 (dates Jan 20 +- 20 days)
+    assert set(s4) == {len("December-22"), len("January-23")}
+    s3 = got[0][model.ref("Sheet1!S3")]
+    assert (s3 == 1.0).all()          # INDEX(F2#, 2) is F3
+    s2 = got[0][model.ref("Sheet1!S2")]
+    assert (s2 > 0).all()
+
+
+@pytest.mark.slow   # numba compile (~2 min on a busy machine): the host build covers it
+def test_readers_of_spilled_text_numba_equal_numpy(tmp_path):
+    job, _ = _job(tmp_path)
+    be = NumbaBackend(kernel_dir=tmp_path / "kernels")
+    try:
+        got = run(be, job, 100)
+        assert be.last_fallback is None or be.last_fallback.numpy_cells == 0
+    finally:
+        be.close()
+    assert_same(job, got, run(NumpyBackend(), job, 7))
+
+
+@pytest.mark.skipif(CXX is None, reason="no C++ compiler")
+def test_readers_of_spilled_text_on_the_host_build_equal_numpy(tmp_path):
+    job, _ = _job(tmp_path)
+    host = HostCudaBackend(tmp_path)
+    assert host.cpu_reason(job) is None
+    assert_same(job, run(host, job, 150), run(NumpyBackend(), job, TRIALS))
