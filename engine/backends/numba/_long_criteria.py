@@ -72,7 +72,7 @@ def long_conditional(gen: Generator, how: str, target: ir.Node | None,
                      pairs: list[tuple[ir.Node, ir.Node | None]], name: str) -> Val | None:
     """The aggregate as runtime loops, or None where the cell-by-cell code must do it."""
     areas = [_area(r) for r, _ in pairs]
-    if any(a is None for a in areas) or len(pairs) > 2:
+    if any(a is None for a in areas):
         return None
     shape = areas[0].shape  # type: ignore[union-attr]
     if shape[0] * shape[1] <= LONG_CELLS or any(a.shape != shape for a in areas):  # type: ignore[union-attr]
@@ -85,15 +85,18 @@ def long_conditional(gen: Generator, how: str, target: ir.Node | None,
     columns = [_constants(gen, a) for a in areas]  # type: ignore[arg-type]
     tvals = _constants(gen, tarea) if tarea is not None else None
     if any(c is None for c in columns) or (tarea is not None and tvals is None):
+        if len(pairs) > 2:
+            return None
         return _gathered_conditional(gen, how, tarea, areas, pairs, name)  # type: ignore[arg-type]
     mark = len(gen.lines)
-    crits = []
-    for (_, node), values in zip(pairs, columns, strict=True):
-        got = _criterion(gen, node, name, values)  # type: ignore[arg-type]
-        if got is None:   # a criterion of mixed kinds: a fold per kind (_mixed_conditional)
-            del gen.lines[mark:]
-            return _mixed_conditional(gen, how, tarea, areas, pairs, name)  # type: ignore[arg-type]
-        crits.append(got)
+    got_all = _fold_criteria(gen, pairs, columns, name)  # type: ignore[arg-type]
+    if got_all is None:
+        del gen.lines[mark:]
+        if len(pairs) > 2:
+            return None
+        # a criterion of mixed kinds: a fold per kind (_mixed_conditional)
+        return _mixed_conditional(gen, how, tarea, areas, pairs, name)  # type: ignore[arg-type]
+    crits, columns = got_all
     n = shape[0] * shape[1]
     if how == "count" and len(crits) == 1 and crits[0][0] != str(MASK):
         (op, x), values = crits[0], columns[0]
@@ -118,6 +121,44 @@ def long_conditional(gen: Generator, how: str, target: ir.Node | None,
         return gen.value(f"lcrit_fold(kv, {n}, {k}, {ot}, {', '.join(args)})")
 
     return _result(gen, how, fold, n)
+
+
+def _fold_criteria(gen: Generator, pairs: list[tuple[ir.Node, ir.Node | None]],
+                   columns: list[list[Any]], name: str
+                   ) -> tuple[list[tuple[str, str]], list[list[Any]]] | None:
+    """The criteria over ranges of constants as at most two for ``lcrit_fold`` (their
+    (op, x) codes and the ranges' values), or None where this path does not apply.  Of
+    more than two criteria, those the same in every trial are matched at generation and
+    folded into one mask (their AND); a criterion of text varying among known texts takes
+    that mask into each of its masks; the rest (numbers that vary per trial) stay loops."""
+    resolved = [_resolve(gen, node, name) for _, node in pairs]
+    if any(c is _NONE for c in resolved):
+        return None
+    fixed: np.ndarray | None = None
+    rest: list[tuple[Any, list[Any]]] = []
+    for crit, values in zip(resolved, columns, strict=True):
+        if len(pairs) > 2 and isinstance(crit, Criterion):
+            hits = _hits(crit, values)
+            fixed = hits if fixed is None else fixed & hits
+        else:
+            rest.append((crit, values))
+    crits: list[tuple[str, str]] = []
+    kept: list[list[Any]] = []
+    for crit, values in rest:
+        within = None
+        if fixed is not None and _text_masked(crit):
+            within, fixed = fixed, None   # the constant criteria ANDed into its masks
+        got = _criterion_code(gen, crit, values, within)
+        if got is None:
+            return None
+        crits.append(got)
+        kept.append(values)
+    if fixed is not None:
+        crits.insert(0, (str(MASK), str(gen.table([1.0 if h else 0.0 for h in fixed]))))
+        kept.insert(0, columns[0])
+    if len(crits) > 2:
+        return None
+    return crits, kept
 
 
 def _gathered_conditional(gen: Generator, how: str, tarea: ir.Area | None,
@@ -576,30 +617,58 @@ def _equal_number(x: Any) -> float:
     return _number_of(x)
 
 
+_NONE = object()   # _resolve: no criterion this path takes
+
+
+def _resolve(gen: Generator, node: ir.Node | None, name: str) -> Any:
+    """The criterion object of ``node`` (:meth:`._text.TextMixin._criterion`, or text
+    varying among known texts that may be an error), ``_NONE`` where neither applies."""
+    try:
+        return gen._criterion(node, name)  # type: ignore[attr-defined]
+    except Exception:   # noqa: BLE001 - NotFusable/DynamicText: the cell-by-cell code decides
+        crit = _erring_text(gen, node)
+        return _NONE if crit is None else crit
+
+
+def _hits(crit: Criterion, values: list[Any]) -> np.ndarray:
+    """Where the range's constants meet the constant criterion (``_criteria.match``)."""
+    mask = match(crit, view(_column(values)))
+    return np.array(np.broadcast_to(np.asarray(mask, bool), (len(values),)))
+
+
+def _text_masked(crit: Any) -> bool:
+    """Whether the criterion is text varying among known texts (a mask per text)."""
+    from ._varying_criterion import VaryingCriterion
+
+    return isinstance(crit, Val) or isinstance(crit, VaryingCriterion) and \
+        crit.value.kind == KSTR
+
+
 def _criterion(gen: Generator, node: ir.Node | None, name: str,
                values: list[Any]) -> tuple[str, str] | None:
     """(op, x) as code for the runtime (op MASK: x the offset of the mask in ``kv``), or None
     where this path does not apply."""
+    crit = _resolve(gen, node, name)
+    return None if crit is _NONE else _criterion_code(gen, crit, values)
+
+
+def _criterion_code(gen: Generator, crit: Any, values: list[Any],
+                    within: np.ndarray | None = None) -> tuple[str, str] | None:
+    """(op, x) of a resolved criterion (:func:`_resolve`); a text criterion's masks ANDed
+    with ``within`` where given."""
     from ._dvalue import DynCriterion
     from ._text import _VaryingNumber
     from ._varying_criterion import VaryingCriterion
 
-    try:
-        crit = gen._criterion(node, name)  # type: ignore[attr-defined]
-    except Exception:   # noqa: BLE001 - NotFusable/DynamicText: the cell-by-cell code decides
-        crit = _erring_text(gen, node)
-        if crit is None:
-            return None
     if isinstance(crit, Criterion):   # the same in every trial: matched once, here
-        mask = match(crit, view(_column(values)))
-        hits = np.broadcast_to(np.asarray(mask, bool), (len(values),))
+        hits = _hits(crit, values)
         return str(MASK), str(gen.table([1.0 if h else 0.0 for h in hits]))
     if isinstance(crit, _VaryingNumber):
         return "0", crit.value.v
     if isinstance(crit, Val):   # text that varies among known texts: a mask per text
-        return _text_masks(gen, crit, values)
+        return _text_masks(gen, crit, values, within)
     if isinstance(crit, VaryingCriterion) and crit.value.kind == KSTR:   # text or an error
-        return _text_masks(gen, crit.value, values)
+        return _text_masks(gen, crit.value, values, within)
     if not isinstance(crit, DynCriterion):
         return None
     if crit.err == "0":
@@ -611,7 +680,8 @@ def _criterion(gen: Generator, node: ir.Node | None, name: str,
 MAX_TEXT_MASKS = 1 << 18   # entries of the masks of a criterion of text that varies
 
 
-def _text_masks(gen: Generator, crit: Val, values: list[Any]) -> tuple[str, str] | None:
+def _text_masks(gen: Generator, crit: Val, values: list[Any],
+                within: np.ndarray | None = None) -> tuple[str, str] | None:
     """(MASK, the offset of this trial's mask) of a criterion that is text varying per trial
     among known texts (``COUNTIF(names, B1)``, B1 an INDEX into a list): for each text it can
     take, the range's mask by ``_criteria.match`` of ``parse(text)``, once, at generation;
@@ -627,6 +697,8 @@ def _text_masks(gen: Generator, crit: Val, values: list[Any]) -> tuple[str, str]
     for k in crit.dom:
         hits = np.broadcast_to(np.asarray(match(parse(gen.strings[k]), column), bool),  # type: ignore[attr-defined]
                                (len(values),))
+        if within is not None:   # the criteria the same in every trial, folded in
+            hits = hits & within
         masks += [1.0 if h else 0.0 for h in hits]
     masks += [0.0] * len(values)   # an error criterion: the range holds no error, none meets it
     off = gen.table(masks)
