@@ -52,7 +52,7 @@ from ...compiler import stream_id
 from ...values import Kind, Vec
 from ..base import Backend, ChunkResult, Job, RunArrays
 from ..numpy import NumpyBackend, output_arrays
-from . import _plan_cache
+from . import _cache_stamp, _plan_cache  # noqa: F401  (_cache_stamp first: keys numba's cache)
 from ._codegen import InputSampler, KernelPlan, generate
 from ._samplers import samplers_for
 

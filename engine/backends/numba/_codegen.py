@@ -33,14 +33,12 @@ ever pasted into the source.
 from __future__ import annotations
 
 import collections
-import functools
 import hashlib
 import math
 import operator
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -53,6 +51,7 @@ from ._array_dtext import element_value
 from ._array_fills import ArrayFills
 from ._arrays import ArrayElements
 from ._arrays import members as array_members
+from ._cache_stamp import runtime_version
 from ._conditionals import DIRECT, ConditionalsMixin
 from ._database import DatabaseMixin
 from ._draw_loops import Fill, fill_lines, u01_lines
@@ -1156,23 +1155,6 @@ def _paired(body: list[str]) -> list[str] | None:
         else:
             out += [line, _twin(line)]
     return out
-
-
-@functools.cache
-def runtime_version() -> str:
-    """A hash of the runtime modules the kernels call.  It is part of every kernel's source,
-    so a kernel cached on disk by numba (which does not track changes in the functions it
-    calls) is never reused with another version of them.  Every module of this package that
-    compiles functions with numba counts (the generator's own modules do not)."""
-    h = hashlib.sha256()
-    for path in sorted(Path(__file__).parent.glob("*.py")):
-        if path.name in ("__init__.py", "_codegen.py"):
-            continue
-        text = path.read_bytes()
-        if b"njit" in text:
-            h.update(path.name.encode())
-            h.update(text)
-    return h.hexdigest()[:16]
 
 
 def _bind(lines: list[str], expr: str, name: str) -> list[str]:
