@@ -500,34 +500,17 @@ def lk_order(z, t, m, key, kt, mode, search):
 # ----------------------------------------------------------------- paired data (regression)
 @_jit
 def _pairwise(z, lo, n):
-    """numpy's sum of z[lo:lo+n] (pairwise summation, as ``ndarray.sum`` adds a row)."""
-    if n < 8:
-        res = -0.0
-        for i in range(lo, lo + n):
-            res += z[i]
-        return res
-    if n <= 128:
-        r0, r1, r2, r3 = z[lo], z[lo + 1], z[lo + 2], z[lo + 3]
-        r4, r5, r6, r7 = z[lo + 4], z[lo + 5], z[lo + 6], z[lo + 7]
-        i = 8
-        while i < n - (n % 8):
-            r0 += z[lo + i]
-            r1 += z[lo + i + 1]
-            r2 += z[lo + i + 2]
-            r3 += z[lo + i + 3]
-            r4 += z[lo + i + 4]
-            r5 += z[lo + i + 5]
-            r6 += z[lo + i + 6]
-            r7 += z[lo + i + 7]
-            i += 8
-        res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-        while i < n:
-            res += z[lo + i]
-            i += 1
-        return res
-    n2 = n // 2
-    n2 -= n2 % 8
-    return _pairwise(z, lo, n2) + _pairwise(z, lo + n2, n - n2)
+    """numpy's sum of z[lo:lo+n] (pairwise summation, as ``ndarray.sum`` adds a row), by
+    :func:`pairwise_terms`: not recursive, since numba's cache of a recursive function
+    loaded in another process aborts it (LLVM "Symbol not found: ...unresolved$..._pairwise")."""
+    return pairwise_terms(_z_term, (z, lo), n, -0.0)
+
+
+@_jit
+def _z_term(p, j):
+    """p = (z, lo): z[lo + j]."""
+    z, lo = p
+    return z[lo + j]
 
 
 @_jit
