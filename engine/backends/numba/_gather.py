@@ -191,11 +191,16 @@ class GatherMixin:
         memo[key] = (z, (self.cell, self.cell_number))
         return z
 
-    def _fill(self, vals: list[Val]) -> str:
-        """A new shared scratch array holding ``vals`` in order (a run of constants with
-        consecutive indices copied from ``kv`` by one loop)."""
-        z = self.scratch(len(vals))
-        self.shared_scratch.add(z)
+    def _fill(self, vals: list[Val], size: int | None = None,
+              into: tuple[str, int] | None = None) -> str:
+        """A new shared scratch array (of ``size``, else ``len(vals)``) holding ``vals`` in
+        order from its start, or the array ``into`` from the index it names (a run of
+        constants with consecutive indices copied from ``kv`` by one loop)."""
+        if into is None:
+            z, at = self.scratch(len(vals) if size is None else size), 0
+            self.shared_scratch.add(z)
+        else:
+            z, at = into
         j = 0
         while j < len(vals):
             m = _CONST.match(vals[j].v)
@@ -205,9 +210,9 @@ class GatherMixin:
                 while j + n < len(vals) and vals[j + n].v == f"k{k0 + n}":
                     n += 1
             if n >= 4:
-                self.value(f"fill_kv({z}, {j}, kv, {k0}, {n})")
+                self.value(f"fill_kv({z}, {at + j}, kv, {k0}, {n})")
             else:
-                self.lines += [f"{z}[{j + i}] = {vals[j + i].v}" for i in range(n)]
+                self.lines += [f"{z}[{at + j + i}] = {vals[j + i].v}" for i in range(n)]
             j += n
         return z
 
@@ -227,8 +232,53 @@ class GatherMixin:
         if got is not None and self._owner_valid(got[1]):
             self._after(got[1])
             return got[0]
-        z = self._fill(vals)
+        z = self._stretch_copy(vals)
+        if z is None:   # a new copy: later windows inside it copy from it
+            z = self._fill(vals)
+            self._index_ordered(key[1])
         memo[key] = (z, (self.cell, self.cell_number))
+        return z
+
+    def _index_ordered(self, names: tuple[str, ...]) -> None:
+        """Note where each value of a new ordered copy sits (for :meth:`_stretch_copy`)."""
+        at = self.__dict__.setdefault("_ordered_at_", {})
+        for p, name in enumerate(names):
+            at.setdefault(name, []).append((names, p))
+
+    def _stretch_copy(self, vals: list[Val]) -> str | None:
+        """A new shared scratch array holding ``vals`` that copies, by one ``fill_kv`` line,
+        the longest stretch of them an earlier ordered copy holds (``C{r}:C$425`` copied
+        down: each window a stretch of a longer one, or a shorter one and a few more cells;
+        before, every cell copied its whole window, lines growing with the square of the
+        rows), the rest by :meth:`_fill`; None where no valid copy holds 2 of them."""
+        memo = self._gather_memo()
+        names = tuple(v.v for v in vals)
+        n = len(names)
+        best: tuple[int, int, int, tuple] | None = None   # (length, at in vals, at in src, owner)
+        at = self.__dict__.get("_ordered_at_", {})
+        for q, name in enumerate(names):
+            if best is not None and n - q <= best[0]:
+                break
+            for whole, p in at.get(name, ()):
+                if q > 0 and p > 0:
+                    continue   # a stretch starting inside both: found from q = 0 or p = 0
+                m = min(len(whole) - p, n - q)
+                if (best is not None and m <= best[0]) or whole[p:p + m] != names[q:q + m]:
+                    continue
+                got = memo.get(("ordered", whole))
+                if got is None or not self._owner_valid(got[1]):
+                    continue
+                best = (m, q, p, got)
+        if best is None or best[0] < 2:
+            return None
+        m, q, p, got = best
+        self._after(got[1])
+        z = self._fill(vals[:q], size=n)
+        self.value(f"fill_kv({z}, {q}, {got[0]}, {p}, {m})")
+        if q + m < n:
+            self._fill(vals[q + m:], into=(z, q + m))
+        if m < n:   # cells no earlier copy held in order: later windows may copy them
+            self._index_ordered(names)
         return z
 
     # ------------------------------------------------------------ running sums
