@@ -16,6 +16,8 @@ import pytest
 pytest.importorskip("numba")
 pytest.importorskip("openpyxl")
 
+from openpyxl.worksheet.formula import ArrayFormula  # noqa: E402
+
 from engine.backends.numba import NumbaBackend, fused_report  # noqa: E402
 from engine.backends.numpy import NumpyBackend  # noqa: E402
 from tests.test_backend_cupy import CXX, HostCudaBackend  # noqa: E402
@@ -34,7 +36,13 @@ READERS = {
     "S7": f"=COUNTIFS(B2:B{LAST},F2)+LEN(K2)",
     "S8": "=F5=\"March-23\"",
 }
-CELLS = [f"Sheet1!{k}" for k in READERS]
+# a column of texts of two recipes (month abbreviations, lower-case labels): its spill's
+# readers write each text and keep the one picked
+READERS.update({f"V{r}": f'=TEXT(A{r},"mmm")' if r % 2 else f"=LOWER(B{r})"
+                for r in range(2, LAST + 1)})
+READERS.update({"W2": ArrayFormula("W2:W9", f"={U}(V2:V{LAST})"), "S10": "=W2&W3",
+                "S11": '=COUNTIF(V2:V21,W4)+LEN(W5)'})
+CELLS = [f"Sheet1!{k}" for k in READERS if k[0] == "S"]
 
 
 def _job(tmp_path: Path):
@@ -58,6 +66,8 @@ def test_readers_of_spilled_text_in_numpy(tmp_path):
     assert (s3 == 1.0).all()          # INDEX(F2#, 2) is F3
     s2 = got[0][model.ref("Sheet1!S2")]
     assert (s2 > 0).all()
+    s10 = got[0][model.ref("Sheet1!S11")]
+    assert len(set(s10)) > 1
 
 
 @pytest.mark.slow   # numba compile (~2 min on a busy machine): the host build covers it

@@ -309,8 +309,8 @@ class DynArraysMixin(GeneratorHost):
         memo = self.__dict__.setdefault("_dyn_memo", {})
         key = (id(self.lines), node, keys)
         got = memo.get(key)
-        if got is not None:
-            return got[1]
+        if got is not None and got[0] is self.lines and _still(self.lines, got[2]):
+            return got[1]   # (not where its lines were taken back: a dynamic text retry)
         if not is_dynamic(node):
             d = self._da_source(node, False, keys)
         else:
@@ -321,7 +321,8 @@ class DynArraysMixin(GeneratorHost):
                 d = {"SORT": self._da_sort}.get(node.name, self._da_ifs)(node)
             if keys and not d.k:
                 d = self._da_with_keys(d)
-        memo[key] = (self.lines, d)
+        end = len(self.lines)
+        memo[key] = (self.lines, d, (end, self.lines[end - 1] if end else None))
         return d
 
     def _da_values(self, node: ir.Node) -> list[list[Val]]:
@@ -880,6 +881,12 @@ def _run_lines(exprs: list[str], lits: list[bool]) -> int:
         out += 1 if q - p >= 3 else q - p
         p = q
     return out
+
+
+def _still(lines: list[str], mark: tuple[int, str | None]) -> bool:
+    """Whether the lines written up to ``mark`` (their number, the last) are still there."""
+    end, last = mark
+    return len(lines) >= end and (end == 0 or lines[end - 1] is last)
 
 
 def _float(x: str) -> float:
