@@ -85,15 +85,13 @@ def long_conditional(gen: Generator, how: str, target: ir.Node | None,
     columns = [_constants(gen, a) for a in areas]  # type: ignore[arg-type]
     tvals = _constants(gen, tarea) if tarea is not None else None
     if any(c is None for c in columns) or (tarea is not None and tvals is None):
-        if len(pairs) > 2:
-            return None
+        if len(pairs) > 2:   # more criteria than lcrit_zfold takes: gathered, some folded
+            return _mixed_conditional(gen, how, tarea, areas, pairs, name)  # type: ignore[arg-type]
         return _gathered_conditional(gen, how, tarea, areas, pairs, name)  # type: ignore[arg-type]
     mark = len(gen.lines)
     got_all = _fold_criteria(gen, pairs, columns, name)  # type: ignore[arg-type]
     if got_all is None:
         del gen.lines[mark:]
-        if len(pairs) > 2:
-            return None
         # a criterion of mixed kinds: a fold per kind (_mixed_conditional)
         return _mixed_conditional(gen, how, tarea, areas, pairs, name)  # type: ignore[arg-type]
     crits, columns = got_all
@@ -472,11 +470,21 @@ def _mixed_conditional(gen: Generator, how: str, tarea: ir.Area | None,
     from ._values import MAX_AREA_CELLS
 
     zs, consts, cellvals = [], [], []
+    fixed: np.ndarray | None = None   # more than two criteria: the constant ones' AND
+    kept = []
     for j, a in enumerate([*areas, *([tarea] if tarea is not None else [])]):
         got = _mixed_cells(gen, a, target=j == len(areas))
         if got is None:
             return None
         vals, known = got
+        if len(pairs) > 2 and j < len(areas) and all(k is not None for k in known):
+            crit = _resolve(gen, pairs[j][1], name)
+            if isinstance(crit, Criterion):   # constants against a constant: matched here
+                hits = _hits(crit, [k[1] for k in known])  # type: ignore[index]
+                fixed = hits if fixed is None else fixed & hits
+                continue
+        if j < len(areas):
+            kept.append(pairs[j])
         varying = sum(k is None for k in known)
         if varying > MAX_AREA_CELLS and not gen.loop_gathered(a, name):
             return None
@@ -485,12 +493,21 @@ def _mixed_conditional(gen: Generator, how: str, tarea: ir.Area | None,
         cellvals.append(vals)
     mark = len(gen.lines)
     options = []
-    for (_, node), known, vals, z in zip(pairs, consts, cellvals, zs, strict=False):
+    for (_, node), known, vals, z in zip(kept, consts, cellvals, zs, strict=False):
         got = _mixed_options(gen, node, name, known, vals, z)
         if got is None:
             del gen.lines[mark:]
             return None
         options.append(got)
+    if fixed is not None and not zs:
+        del gen.lines[mark:]
+        return None
+    if fixed is not None:   # the constant criteria as one: a hit or a miss per cell
+        codes = str(gen.table([float(CODE_HIT if h else CODE_MISS) for h in fixed]))
+        options.insert(0, [(None, ("0", "0.0", codes, "0", zs[0]))])
+    if len(options) > 2:
+        del gen.lines[mark:]
+        return None
     if len(options) == 1:
         options.append([(None, ("-1", "0.0", "0", "0", zs[0]))])
     combos = list(product(*options))
