@@ -54,6 +54,14 @@ SCALAR_ARGUMENTS = frozenset({
     "NORMSDIST", "LOGNORM.DIST", "LOGNORM.INV", "EXPON.DIST", "BINOM.DIST", "POISSON.DIST",
     "PMT", "IPMT", "PPMT", "PV", "FV", "NPER", "RATE", "EFFECT", "NOMINAL",
 })
+# Arguments that take one value in functions that otherwise read ranges whole: in an ordinary
+# formula a range given there is intersected with the formula's cell, as Excel does (legacy
+# implicit intersection: =IF(c,"",INDEX(Price,MATCH(T[Material],Codes,0))) reads the row's
+# material; mapping MATCH over the column and intersecting the result at the end gave #VALUE!
+# where IF chose "", and summed every row under SUM).  An array formula maps them.
+SCALAR_POSITIONS: dict[str, tuple[int, ...]] = {
+    "MATCH": (0,), "VLOOKUP": (0, 2, 3), "HLOOKUP": (0, 2, 3), "INDEX": (1, 2),
+}
 
 
 def fold(root: Any, post: Callable[[Any, list[R], Any], R],
@@ -266,6 +274,8 @@ def cell_pass(root: n.Node, cell: CellRef, array: bool) -> n.Node:
     """Rewrite the IR of ``cell``'s formula to what it really reads (see the module doc)."""
 
     def child_ctx(node: Any, in_array: bool, i: int) -> bool:
+        if isinstance(node, n.Call) and i in SCALAR_POSITIONS.get(node.name, ()):
+            return in_array
         return in_array or (isinstance(node, n.Call) and node.name in ARRAY_ARGUMENTS)
 
     def post(node: Any, kids: list[n.Node], in_array: bool) -> n.Node:
@@ -276,6 +286,11 @@ def cell_pass(root: n.Node, cell: CellRef, array: bool) -> n.Node:
             if not in_array and node.name in SCALAR_ARGUMENTS \
                     and any(isinstance(a, n.Area) for a in node.args):
                 return n.Call(node.name, tuple(intersect(a, cell) for a in node.args))
+            at = SCALAR_POSITIONS.get(node.name, ())
+            if not in_array and any(isinstance(a, n.Area) and i in at
+                                    for i, a in enumerate(node.args)):
+                return n.Call(node.name, tuple(intersect(a, cell) if i in at else a
+                                               for i, a in enumerate(node.args)))
             return node
         if in_array:
             return node

@@ -2,8 +2,8 @@
 ordinary cell: ``=INDEX(T[Desc], MATCH(E[Code], T[Code], 0))`` in each row of a table (a real
 emissions model's 30 cells).  numpy maps over the range and the cell takes the element in its
 row (#VALUE! outside the range's rows); the numba kernel computes that element
-(_mapped_intersection) and the CUDA host build does the same.  IFERROR or SUM between them take
-the first element or the whole array in numpy: not rewritten (numpy's rule kept)."""
+(_mapped_intersection; the model's cell pass now intersects MATCH's key and INDEX's positions
+itself) and the CUDA host build does the same."""
 
 from __future__ import annotations
 
@@ -67,15 +67,18 @@ def test_the_kernel_takes_the_element_in_the_cells_row(tmp_path):
     assert (want[1][CellRef("S", 3, 6)] == 0).all()
 
 
-def test_only_position_keeping_steps_are_rewritten(tmp_path):
+def test_the_cell_pass_intersects_one_value_arguments(tmp_path):
+    """Since MATCH's key and INDEX's positions take one value (engine._ir_passes.
+    SCALAR_POSITIONS), the model's IR of an ordinary cell holds the row's cell there (or
+    #VALUE! past the range's rows, which IFERROR then catches, as in Excel): no range is left
+    for _mapped_intersection to rewrite."""
     model, _ = _book(tmp_path)
-    at = CellRef("S", 3, 5)
-    kept = model.code(CellRef("S", 10, 5)).node           # IFERROR: numpy takes element 1
-    assert intersect_mapped(kept, CellRef("S", 10, 5)) is kept
-    node = intersect_mapped(model.code(at).node, at)
-    assert not any(isinstance(x, ir.Area) and x.r1 == 2 and x.c1 == 1 for x in ir.walk(node))
-    assert isinstance(intersect_mapped(model.code(CellRef("S", 9, 5)).node,
-                                      CellRef("S", 9, 5)), ir.Err)
+    for r in (3, 9, 10):
+        node = model.code(CellRef("S", r, 5)).node
+        assert not any(isinstance(x, ir.Area) and x.c1 == 1 for x in ir.walk(node)), r
+        assert intersect_mapped(node, CellRef("S", r, 5)) is node
+    assert any(isinstance(x, ir.Ref) and x.cell == CellRef("S", 3, 1)
+               for x in ir.walk(model.code(CellRef("S", 3, 5)).node))
 
 
 @pytest.mark.skipif(CXX is None, reason="no C++ compiler")
