@@ -309,6 +309,21 @@ MC_HD mc_da2 da_match(const double *sv, const double *se, const double *st, doub
         if (se[i] == 0.0 && st[i] == ktag && sv[i] == key) return mc_da2{{(double)(i + 1), 0.0}};
     return mc_da2{{0.0, MC_DA_NA}};
 }
+
+/* IFERROR (IFNA where na_only) of each of the n rows of w values: an error (#N/A only for
+   IFNA) replaced by the fallback (x*), the rest as it is; returns n */
+MC_HD double da_iferror(const double *sv, const double *se, const double *st, double n,
+                        long long w, double na_only, double *ov, double *oe, double *ot,
+                        double xv, double xe, double xt) {
+    for (long long i = 0; i < (long long)n * w; ++i) {
+        if (se[i] != 0.0 && (na_only == 0.0 || se[i] == MC_DA_NA)) {
+            ov[i] = xv; oe[i] = xe; ot[i] = xt;
+        } else {
+            ov[i] = sv[i]; oe[i] = se[i]; ot[i] = st[i];
+        }
+    }
+    return n;
+}
 """
 
 DYNARRAY_RUNTIME: str = "".join(f"#define {k} {v!r}\n" for k, v in _CONSTANTS.items()) + _BODY

@@ -465,6 +465,24 @@ class DynamicTextMixin:
                 out.append(self.recipe(a, True))
         return out
 
+    def _join_items(self, args: Sequence[ir.Node]) -> tuple[list[Dyn], list[str]]:
+        """TEXTJOIN's texts (as _items), with whether each is there per trial ("1.0", or
+        a flag: the elements of a FILTER/UNIQUE/SORT result, _dynarrays.dyn_join_items)."""
+        from ._dynarrays import is_dynamic
+
+        items: list[Dyn] = []
+        here: list[str] = []
+        for a in args:
+            if is_dynamic(a):
+                for v, h in self.dyn_join_items(a):   # type: ignore[attr-defined]
+                    items.append(self.as_dyn(v, True))
+                    here.append(h)
+            else:
+                got = self._items([a])
+                items += got
+                here += ["1.0"] * len(got)
+        return items, here
+
     def _joined_cell(self, c: CellRef) -> Val:
         """A cell of a range joined as text: a cell of text made per trial as its value
         (its recipe), else as any operand."""
@@ -497,16 +515,19 @@ class DynamicTextMixin:
         else:
             sep = self.recipe(args[0], coerce=True)   # made per trial
         ignore = self.condition(args[1])
-        items = self._items(args[2:])
+        items, here = self._join_items(args[2:])
         e = self.err(self.chain([sep.e, ignore.e, *[d.e for d in items]]))
         never = ignore.e == "0" and ignore.lo == ignore.hi == 0.0
         always = ignore.e == "0" and ignore.lo == ignore.hi != 0.0
         if always:
+            here = [h for d, h in zip(items, here, strict=True)
+                    if not (d.r[0] == "c" and not d.r[1])]
             items = [d for d in items if not (d.r[0] == "c" and not d.r[1])]
         if not items:
             return Dyn(("c", ""), e, 0)
         bound = sum(d.bound for d in items) + sep.bound * (len(items) - 1)
-        if never or not any(_may_be_empty(d.r, self.strings) for d in items):
+        if all(h == "1.0" for h in here) and (
+                never or not any(_may_be_empty(d.r, self.strings) for d in items)):
             parts: list[Dyn] = []
             for k, d in enumerate(items):
                 if k:
@@ -516,12 +537,14 @@ class DynamicTextMixin:
         ign = "1.0" if always else self.value(f"b2f({ignore.v} != 0.0)")
         pieces: list[tuple] = []
         before = "0.0"   # whether a text was kept before this one, per trial
-        for d in items:
-            if _may_be_empty(d.r, self.strings):
+        for d, h in zip(items, here, strict=True):
+            if _may_be_empty(d.r, self.strings) and not never:
                 _, a, b = self.write(d)
                 keep = self.value(f"1.0 - {ign} * b2f({b} == {a})")
             else:
                 keep = "1.0"
+            if h != "1.0":   # an element of a result that this trial may not have
+                keep = h if keep == "1.0" else self.value(f"{h} * {keep}")
             body = ("cat", (("if", before, sep.r, ("c", "")), d.r)) if before != "0.0" \
                 else d.r
             pieces.append(body if keep == "1.0" else ("if", keep, body, ("c", "")))

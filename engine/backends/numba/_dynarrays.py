@@ -13,6 +13,7 @@ array whole, which skips those blank rows alike:
 * INDEX(array, row[, column]) (past this trial's rows: #REF!) and MATCH(number, array, 0);
 * UNIQUE/SORT of the array, FILTER/UNIQUE/SORT of ranges and element-wise expressions of
   ranges (the filter's condition per row: ``E2:E9<>""``);
+* IFERROR/IFNA(array, fallback): a result of its own, each error replaced (da_iferror);
 * a cell of an array formula (a spill) holding element (r, c) of the result: numpy computes
   a result whose rows vary once per group of trials of one shape (engine._ragged), so each
   trial's element is its own: row r where the trial has it, its one row repeated down, #N/A
@@ -97,6 +98,9 @@ def is_dynamic(node: ir.Node) -> bool:
         return False
     if node.name in PRODUCERS:
         return True
+    if node.name in ("IFERROR", "IFNA"):   # element-wise over the result: as dynamic
+        return len(node.args) == 2 and is_dynamic(node.args[0]) \
+            and not is_dynamic(node.args[1])
     return node.name in _IFS and len(node.args) >= 2 and is_dynamic(node.args[1])
 
 
@@ -160,6 +164,8 @@ class DynArraysMixin(GeneratorHost):
         if is_dynamic(node):
             raise NotFusable(f"{name}'s array read as one value")
         dyn_args = [a for a in node.args if is_dynamic(a)]
+        if name == "TEXTJOIN":   # text made per trial: _dtext's TEXTJOIN (dyn_join_items)
+            raise DynamicText("TEXTJOIN of a FILTER/UNIQUE/SORT result")
         if name in _AGGS:
             if len(node.args) != 1:
                 raise NotFusable(f"{name} of a FILTER/UNIQUE/SORT result and other arguments")
@@ -319,6 +325,8 @@ class DynArraysMixin(GeneratorHost):
             assert isinstance(node, ir.Call)
             if node.name in ("FILTER", "UNIQUE"):   # keys of the rows kept, where asked
                 d = (self._da_filter if node.name == "FILTER" else self._da_unique)(node, keys)
+            elif node.name in ("IFERROR", "IFNA"):
+                d = self._da_iferror(node)
             else:
                 d = {"SORT": self._da_sort}.get(node.name, self._da_ifs)(node)
             if keys and not d.k:
@@ -773,6 +781,76 @@ class DynArraysMixin(GeneratorHost):
         lo, hi = (0.0, float(m)) if _IFS[name] == IF_COUNT else (-math.inf, math.inf)
         return Dyn(ov, oe, ot, "", n, crit.cap, 1, crit.least, (KNUM,), None, lo, hi,
                    crit.by_col)
+
+    def _da_iferror(self, node: ir.Call) -> Dyn:
+        """IFERROR/IFNA(result, fallback) (engine.functions.logical.iferror of a Grid: cell
+        by cell): an error of the result (FILTER's #CALC! where it kept nothing included)
+        replaced by the fallback, one value the same for every element; the rows as the
+        result's."""
+        name = node.name
+        value, fallback = node.args
+        from ._arrays import ArrayElements
+
+        if not isinstance(fallback, ir.Missing) and \
+                ArrayElements(self.model.workbook).shape(fallback) is not None:
+            raise NotFusable(f"{name} of a FILTER/UNIQUE/SORT result with an array fallback")
+        d = self.dyn(value)
+        if d.dcols:
+            raise NotFusable(f"{name} of a FILTER/UNIQUE/SORT result of text made per trial")
+        fb = num("0.0", "0", (0.0, 0.0)) if isinstance(fallback, ir.Missing) \
+            else self.expr(fallback)
+        if fb.kind == KDYN:
+            raise NotFusable(f"{name} of a FILTER/UNIQUE/SORT result with a fallback of text "
+                             "made per trial")
+        kinds, dom, lo, hi = _summary([
+            Val("0.0", "0", KANY, d.lo, d.hi, d.dom, "0.0", d.kinds), fb])
+        if KSTR in d.kinds and d.dom is None:
+            dom = None
+        ov, oe, ot, _ = self._da_new(d)
+        n = self.value(f"da_iferror({d.v}, {d.e}, {d.t}, {d.n}, {d.w}, "
+                       f"{'1.0' if name == 'IFNA' else '0.0'}, {ov}, {oe}, {ot}, {fb.v}, "
+                       f"{fb.e}, {fb.tag()})")
+        return replace(d, v=ov, e=oe, t=ot, k="", n=n, kinds=kinds, dom=dom, lo=lo, hi=hi)
+
+    def dyn_join_items(self, node: ir.Node) -> list[tuple[Val, str]]:
+        """The values of a result that TEXTJOIN joins, row by row: element k of the
+        trial's rows, with whether the trial has it (1.0/0.0; its error only there)."""
+        why = "TEXTJOIN of a FILTER/UNIQUE/SORT result"
+        d = self.dyn(node)
+        if d.dcols:
+            raise NotFusable(why + " of text made per trial")
+        if d.w > 1 and (d.by_col or d.may_empty):   # numpy's kept-nothing value is alone
+            raise NotFusable(why + " of several columns, by column or that may be empty")
+        if KSTR in d.kinds and d.dom is None:
+            raise NotFusable(why + " of text that is not known")
+        size = d.cap * d.w
+        if size > MAX_PICK:
+            raise NotFusable(why + f" of more than {MAX_PICK} values")
+        total = self._dyn_size(d)
+        out: list[tuple[Val, str]] = []
+        for k in range(size):
+            at = self._da_at(k)
+            here = "1.0" if k < d.least * d.w else self.value(f"b2f({at} < {total})")
+            o = self.value(f"da_pick({d.v}, {d.e}, {d.t}, {total}, 1, {at}, 0.0)")
+            e = self.err(f"int({o}[1])" if here == "1.0" else f"int({here} * {o}[1])")
+            if len(d.kinds) == 1 and d.kinds[0] == KSTR:   # an id of its texts where absent
+                assert d.dom is not None
+                v = self.value(f"sel({here} != 0.0, {o}[0], {float(d.dom[0])!r})")
+                out.append((Val(v, e, KSTR, 0.0, 0.0, d.dom), here))
+            elif len(d.kinds) == 1:
+                kind = d.kinds[0]
+                bounds = (d.lo, d.hi) if kind in (KNUM, KBOOL) else (0.0, 0.0)
+                out.append((Val(f"{o}[0]", e, kind, *bounds), here))
+            else:
+                y = self.value(f"sel({here} != 0.0, {o}[2], {TAG[d.kinds[0]]}.0)")
+                v = f"{o}[0]"
+                if KSTR in d.kinds:
+                    assert d.dom is not None
+                    v = self.value(f"sel(({here} == 0.0) & ({y} == {TAG[KSTR]}.0), "
+                                   f"{float(d.dom[0])!r}, {o}[0])")
+                out.append((Val(v, e, KANY, d.lo, d.hi, d.dom if KSTR in d.kinds else None,
+                                y, d.kinds), here))
+        return out
 
     # ------------------------------------------------------------ readers
     def _dyn_size(self, d: Dyn) -> str:

@@ -18,7 +18,7 @@ from ...values import DIV0, NA, NUM, REF, VALUE
 from ._dtext_rt import dcmp
 
 KERNEL_NAMES = ("da_filter", "da_unique", "da_sort", "da_ifs", "da_agg", "da_kth", "da_pick",
-                "da_match", "da_tkeys", "da_kept")
+                "da_match", "da_tkeys", "da_kept", "da_iferror")
 
 # da_agg's aggregates
 SUM, MIN, MAX, COUNT, COUNTA, AVERAGE, PRODUCT = range(7)
@@ -341,3 +341,16 @@ def da_kept(fv, fe, m):
         if fe[i] == 0.0 and fv[i] != 0.0:
             kept += 1.0
     return kept
+
+
+@_jit
+def da_iferror(sv, se, st, n, w, na_only, ov, oe, ot, xv, xe, xt):
+    """IFERROR (IFNA where ``na_only``) of each of the n rows of w values: an error (#N/A
+    only for IFNA) replaced by the fallback (x*), the rest as it is (blanks stay blank, as
+    engine.functions.logical.iferror of a Grid's cells); returns n."""
+    for i in range(int(n) * w):
+        if se[i] != 0.0 and (na_only == 0.0 or se[i] == NA):
+            ov[i], oe[i], ot[i] = xv, xe, xt
+        else:
+            ov[i], oe[i], ot[i] = sv[i], se[i], st[i]
+    return n
