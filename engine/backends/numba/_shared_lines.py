@@ -42,6 +42,10 @@ from ._values import KANY, KDYN, Val, lit, num, union_dom
 # short lookup table copied down a few hundred rows (a VaR model's =MATCH(C67, $D$9:$D$24, 1)
 # in 500 rows: 16 elements, 40 lines a row, past the cap) costs a row of ``ur`` per element
 SHARE_MIN = 4
+# a result line (INDEX/VLOOKUP's column) from 32 cells only, as before 7cafd20: shared from 4,
+# a 5-row VLOOKUP table holding =1/0 lost that cell's #DIV/0! (numba 0 where numpy 2, in
+# test_numba_dynamic_text_kinds); the short MATCH vectors the VaR model needed stay shared
+GATHERED_SHARE_MIN = 32
 _NAME_OR_LIT = re.compile(r"^(?:[xvwykq]\d+|\(?-?\d+(?:\.\d*)?(?:e[-+]?\d+)?\)?)$")
 _CODE_STORE = re.compile(r"^(z\d+)\[(\d+)\] = (?:w(\d+) \* 1\.0|y(\d+))$")
 _CONST_STORE = re.compile(r"^(z\d+)\[(\d+)\] = (\(?-?\d+(?:\.\d*)?(?:e[-+]?\d+)?\)?)$")
@@ -164,7 +168,7 @@ class SharedLinesMixin:
     # ------------------------------------------------------------ a result line
     def _gathered(self, pos: str, cells: list[Val], errs: list[str], missing: bool = True
                   ) -> Val:
-        if not _shareable(cells):
+        if len(cells) < GATHERED_SHARE_MIN or not _shareable(cells):
             return super()._gathered(pos, cells, errs, missing)  # type: ignore[misc]
         n = len(cells)
         same = len({c.kind for c in cells}) == 1 and cells[0].kind != KANY
