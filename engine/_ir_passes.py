@@ -273,12 +273,16 @@ def spill_pass(root: n.Node, spill: Callable[[CellRef], n.Node]) -> n.Node:
 def cell_pass(root: n.Node, cell: CellRef, array: bool) -> n.Node:
     """Rewrite the IR of ``cell``'s formula to what it really reads (see the module doc)."""
 
-    def child_ctx(node: Any, in_array: bool, i: int) -> bool:
-        if isinstance(node, n.Call) and i in SCALAR_POSITIONS.get(node.name, ()):
-            return in_array
+    # the context: False (an ordinary formula), True (an array formula or an argument read
+    # whole), "key" (below a one-value argument of a function that reads ranges whole: read
+    # as an array, but a range given straight to a one-value argument is intersected)
+    def child_ctx(node: Any, in_array: Any, i: int) -> Any:
+        if in_array is not True and isinstance(node, n.Call) \
+                and i in SCALAR_POSITIONS.get(node.name, ()):
+            return "key" if in_array or node.name in ARRAY_ARGUMENTS else in_array
         return in_array or (isinstance(node, n.Call) and node.name in ARRAY_ARGUMENTS)
 
-    def post(node: Any, kids: list[n.Node], in_array: bool) -> n.Node:
+    def post(node: Any, kids: list[n.Node], in_array: Any) -> n.Node:
         node = n.rebuild(node, kids)
         if isinstance(node, n.Call):
             if node.name == "SINGLE" and len(node.args) == 1 and isinstance(node.args[0], n.Area):
@@ -287,7 +291,7 @@ def cell_pass(root: n.Node, cell: CellRef, array: bool) -> n.Node:
                     and any(isinstance(a, n.Area) for a in node.args):
                 return n.Call(node.name, tuple(intersect(a, cell) for a in node.args))
             at = SCALAR_POSITIONS.get(node.name, ())
-            if not in_array and any(isinstance(a, n.Area) and i in at
+            if in_array is not True and any(isinstance(a, n.Area) and i in at
                                     for i, a in enumerate(node.args)):
                 return n.Call(node.name, tuple(intersect(a, cell) if i in at else a
                                                for i, a in enumerate(node.args)))
