@@ -242,6 +242,21 @@ def host_build(source: str, tmp):
 needs_cxx = pytest.mark.skipif(CXX is None, reason="no C++ compiler")
 
 
+def host_equals_numpy(job, folder, chunk: int = 200):
+    """``job``'s CUDA kernel built for the host (in ``folder``), every cell in it, checked
+    the same as numpy by :func:`assert_same`: (host's, numpy's) results.  Skips without g++."""
+    if CXX is None:
+        pytest.skip("no C++ compiler")
+    folder.mkdir(parents=True, exist_ok=True)
+    host = HostCudaBackend(folder)
+    assert host.cpu_reason(job) is None
+    prep = host.prepare(job)
+    assert prep.kernel is not None and prep.info.numpy_cells == 0
+    got, want = run(host, job, chunk), run(NumpyBackend(), job, chunk)
+    assert_same(job, got, want)
+    return got, want
+
+
 @pytest.fixture(scope="module")
 def host(tmp_path_factory):
     return HostCudaBackend(tmp_path_factory.mktemp("cuda-host"))

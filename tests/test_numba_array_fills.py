@@ -82,17 +82,6 @@ def test_numba_equals_numpy(tmp_path):
 
 
 def test_cuda_twin_equals_numpy(tmp_path):
-    from tests.test_backend_cupy import CXX, HostCudaBackend
+    from tests.test_backend_cupy import host_equals_numpy
 
-    if CXX is None:
-        pytest.skip("no C++ compiler")
-    job = var_job(tmp_path, rows=60)
-    (tmp_path / "cuda").mkdir()
-    host = HostCudaBackend(tmp_path / "cuda")
-    assert host.cpu_reason(job) is None
-    prep = host.prepare(job)
-    assert prep.kernel is not None and prep.info.numpy_cells == 0
-    got, want = run(host, job, 200), run(NumpyBackend(), job, 200)
-    assert_same(job, got, want)
-    counted, errors = want[0][job.program.outputs[0]], want[1][job.program.outputs[0]]
-    assert (counted[errors == 0] == 60.0).all() and (errors != 0).any()
+    host_equals_numpy(var_job(tmp_path, rows=60), tmp_path / "cuda")

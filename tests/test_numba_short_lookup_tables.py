@@ -68,14 +68,6 @@ def test_numba_equals_numpy(tmp_path):
 
 
 def test_cuda_twin_equals_numpy(tmp_path):
-    from tests.test_backend_cupy import CXX, HostCudaBackend
+    from tests.test_backend_cupy import host_equals_numpy
 
-    if CXX is None:
-        pytest.skip("no C++ compiler")
-    job = var_job(tmp_path, rows=40)
-    (tmp_path / "cuda").mkdir()
-    host = HostCudaBackend(tmp_path / "cuda")
-    assert host.cpu_reason(job) is None
-    prep = host.prepare(job)
-    assert prep.kernel is not None and prep.info.numpy_cells == 0
-    assert_same(job, run(host, job, 200), run(NumpyBackend(), job, 200))
+    host_equals_numpy(var_job(tmp_path, rows=40), tmp_path / "cuda")
