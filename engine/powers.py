@@ -102,26 +102,35 @@ def _select(bit: np.ndarray, new: tuple, old: tuple) -> tuple:
 def _whole_block(x: np.ndarray, k: np.ndarray) -> np.ndarray:
     bh, bex = np.frexp(x)
     bex = bex.astype(np.int64)
-    bl = np.zeros_like(bh)
+    with np.errstate(all="ignore"):
+        rh, rl, rex = dd_powering(bh, np.zeros_like(bh), bex, k)
+        return np.ldexp(rh + rl, rex)
+
+
+def dd_powering(bh: np.ndarray, bl: np.ndarray, bex: np.ndarray, k: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(bh + bl) * 2**bex to the whole power ``k`` (a float, one or one per element) by
+    double-double binary powering: (hi, lo, exponent), the exponent clipped to +-E_CLIP, a
+    negative ``k`` by dd_recip last.  Shared by :func:`whole_power` (bl = 0) and the
+    annuities' (1 + r) ** n (engine.functions.financial.growth_pair)."""
     rh, rl, rex = np.ones_like(bh), np.zeros_like(bh), np.zeros_like(bex)
     n = np.abs(k).astype(np.int64)  # one value, or one per trial
-    with np.errstate(all="ignore"):
-        while n.any():
-            bit = (n & 1) == 1
-            if bit.any():
-                ph, pl = dd_mul(rh, rl, bh, bl)
-                ph, pl, pex = dd_renorm(ph, pl, rex + bex)
-                pex = np.clip(pex, -E_CLIP, E_CLIP)
-                rh, rl, rex = _select(bit, (ph, pl, pex), (rh, rl, rex))
-            n = n >> 1
-            if n.any():
-                bh, bl = dd_mul(bh, bl, bh, bl)
-                bh, bl, bex = dd_renorm(bh, bl, np.clip(2 * bex, -E_CLIP, E_CLIP))
-        neg = k < 0.0
-        if neg.any():
-            qh, ql = dd_recip(rh, rl)
-            rh, rl, rex = _select(neg, (qh, ql, -rex), (rh, rl, rex))
-        return np.ldexp(rh + rl, rex)
+    while n.any():
+        bit = (n & 1) == 1
+        if bit.any():
+            ph, pl = dd_mul(rh, rl, bh, bl)
+            ph, pl, pex = dd_renorm(ph, pl, rex + bex)
+            pex = np.clip(pex, -E_CLIP, E_CLIP)
+            rh, rl, rex = _select(bit, (ph, pl, pex), (rh, rl, rex))
+        n = n >> 1
+        if n.any():
+            bh, bl = dd_mul(bh, bl, bh, bl)
+            bh, bl, bex = dd_renorm(bh, bl, np.clip(2 * bex, -E_CLIP, E_CLIP))
+    neg = k < 0.0
+    if neg.any():
+        qh, ql = dd_recip(rh, rl)
+        rh, rl, rex = _select(neg, (qh, ql, -rex), (rh, rl, rex))
+    return rh, rl, rex
 
 
 def _libm_pow(a: float, b: float) -> float:

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from ..powers import E_CLIP, WHOLE_LIMIT, dd_mul, dd_recip, dd_renorm
+from ..powers import WHOLE_LIMIT, dd_powering
 from ..values import DIV0, NUM, VALUE, Grid, Kind, Vec, first_error, trials
 from . import register, takes
 from ._args import numeric_columns, result, stack
@@ -102,23 +102,7 @@ def growth_pair(r: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray, n
         bh, bex = np.frexp(s)
         bex = bex.astype(np.int64)
         bl = np.ldexp(lo, -bex)
-        rh, rl, rex = np.ones_like(bh), np.zeros_like(bh), np.zeros_like(bex)
-        k = np.abs(n).astype(np.int64)
-        while k.any():
-            bit = (k & 1) == 1
-            ph, pl = dd_mul(rh, rl, bh, bl)
-            ph, pl, pex = dd_renorm(ph, pl, rex + bex)
-            pex = np.clip(pex, -E_CLIP, E_CLIP)
-            rh, rl, rex = np.where(bit, ph, rh), np.where(bit, pl, rl), np.where(bit, pex, rex)
-            k = k >> 1
-            if k.any():
-                bh, bl = dd_mul(bh, bl, bh, bl)
-                bh, bl, bex = dd_renorm(bh, bl, np.clip(2 * bex, -E_CLIP, E_CLIP))
-        neg = n < 0.0
-        if neg.any():
-            qh, ql = dd_recip(rh, rl)
-            rh, rl, rex = np.where(neg, qh, rh), np.where(neg, ql, rl), np.where(neg, -rex, rex)
-        return rh, rl, rex
+        return dd_powering(bh, bl, bex, n)
 
 
 def _fv(r: np.ndarray, n: np.ndarray, pmt: np.ndarray, pv: np.ndarray, typ: np.ndarray) -> np.ndarray:

@@ -577,7 +577,14 @@ def ipow(x, k):
     if x == 0.0 or not math.isfinite(x) or not abs(k) < _WHOLE_LIMIT:
         return np.power(x, k)
     bh, be = math.frexp(x)
-    bl = 0.0
+    rh, rl, re = dd_powering(bh, 0.0, be, k)
+    return math.ldexp(rh + rl, re)
+
+
+@_jit
+def dd_powering(bh, bl, be, k):
+    """engine.powers.dd_powering of one value: (bh + bl) * 2**be to the whole power ``k``
+    as (hi, lo, exponent); shared by :func:`ipow` and _rt_functions' annuity growth."""
     rh, rl, re = 1.0, 0.0, 0
     n = int(abs(k))
     while n:
@@ -592,7 +599,7 @@ def ipow(x, k):
     if k < 0.0:
         rh, rl = _dd_recip(rh, rl)
         re = -re
-    return math.ldexp(rh + rl, re)
+    return rh, rl, re
 
 
 @_jit

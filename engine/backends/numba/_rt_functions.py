@@ -16,7 +16,7 @@ import math
 import numpy as np
 from numba import njit
 
-from ._rt import _E_CLIP, _WHOLE_LIMIT, _dd_mul, _dd_recip, _dd_renorm
+from ._rt import _WHOLE_LIMIT, dd_powering
 
 _jit = njit(nogil=True, cache=True, error_model="numpy")
 
@@ -580,22 +580,7 @@ def _growth_pair(r, n):
     t = s - 1.0
     lo = (1.0 - (s - t)) + (r - t)
     bh, be = math.frexp(s)
-    bl = math.ldexp(lo, -be)
-    rh, rl, re = 1.0, 0.0, 0
-    k = int(abs(n))
-    while k:
-        if k & 1:
-            rh, rl = _dd_mul(rh, rl, bh, bl)
-            rh, rl, re = _dd_renorm(rh, rl, re + be)
-            re = min(max(re, -_E_CLIP), _E_CLIP)
-        k >>= 1
-        if k:
-            bh, bl = _dd_mul(bh, bl, bh, bl)
-            bh, bl, be = _dd_renorm(bh, bl, min(max(2 * be, -_E_CLIP), _E_CLIP))
-    if n < 0.0:
-        rh, rl = _dd_recip(rh, rl)
-        re = -re
-    return rh, rl, re
+    return dd_powering(bh, math.ldexp(lo, -be), be, n)
 
 
 @_jit
