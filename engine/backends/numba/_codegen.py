@@ -664,7 +664,8 @@ class Generator(SharedLinesMixin, MatricesMixin, FunctionsMixin, TextMixin, Mixe
         reasons: dict[CellRef, str] = {}
         rest_set: set[CellRef] = set()
         # the lines the kernel will have (a family's once; shared scratch arrays are operands)
-        budget = LineBudget(lambda z: self.scratches[z] if z in self.shared_scratch else None)
+        budget = LineBudget(lambda z: self.scratches[z] if z in self.shared_scratch else None,
+                            literals=True)   # rows differing in literals: a family
         self.find_group()
         # a cell reading (OFFSET, INDIRECT) a cell later in the order waits for it
         self.done = done = set()
@@ -749,6 +750,16 @@ class Generator(SharedLinesMixin, MatricesMixin, FunctionsMixin, TextMixin, Mixe
         if dyn:   # numpy needs the strings
             raise DynamicRead(dyn)
         return self.assemble(cell_lines, fused, stored, rest, reasons)
+
+    def literal_index(self, text: str) -> int:
+        """The index in ``kv`` of a float literal of the generated lines (``0.2178``): one
+        that the members of a family differ in, gathered per member (_families)."""
+        key = ("literal", text)
+        idx = self.const_index.get(key)
+        if idx is None:
+            idx = self.const_index[key] = len(self.consts)
+            self.consts.append((float(text), 0))
+        return idx
 
     def store_lines(self, c: CellRef, k: int) -> tuple[str, str]:
         """The value and error code stored for fused cell ``c`` (``v<k>``/``w<k>``): NaN
@@ -910,7 +921,8 @@ class Generator(SharedLinesMixin, MatricesMixin, FunctionsMixin, TextMixin, Mixe
             ur_rows += self.scratches[name]
         # the order of the cells: a cell number (its lines) or a family (one loop)
         units, _ = find_families(cell_lines, cells=fused, scratch={
-            z: (row, self.scratches[z]) for z, row in shared_row.items()})
+            z: (row, self.scratches[z]) for z, row in shared_row.items()},
+            literal=self.literal_index)
         family_of: dict[int, int] = {}
         for u, unit in enumerate(units):
             if isinstance(unit, (Family, Chain)):   # a chain: a schedule's rows, one loop

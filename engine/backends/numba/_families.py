@@ -26,6 +26,7 @@ own scratch (allocated per segment) keeps it straight-line code.
 from __future__ import annotations
 
 import collections
+import dataclasses
 import heapq
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -50,6 +51,12 @@ _SCRATCH_OPEN = re.compile(r"\bP(\d+)\[")   # a shared scratch operand's use
 SCRATCH_LOOPS = True   # shared scratch arrays as operands (False: such cells straight-line)
 SCRATCH_AT = True      # their elements read at a per-trial position too (False: straight-line)
 ScratchSize = Callable[[str], "int | None"]   # a shared scratch array's size; None: not one
+# a number written in a cell's lines (a formula's own literal, ``=0.2178*(1/TWh)``): members
+# of a family may differ in them (see :func:`find_families`' ``literal``); whole integers
+# (error codes, sizes, element indexes) are code, never operands
+_LITERAL = re.compile(r"(?<![\w.])(?:\d+\.\d+(?:e[+-]?\d+)?|\d+e[+-]?\d+)(?![\w.])")
+_HOLE = "\0"   # a literal's place in a shape's text grouped by its literals' places only
+LiteralIndex = Callable[[str], int]   # a literal's text -> its index in the constants ``kv``
 
 
 @dataclass
@@ -67,10 +74,20 @@ class Shape:
     reads: frozenset[int]          # cell numbers whose v/w/y it reads
     has_error: bool
     has_tag: bool
+    lits: tuple[str, ...] = ()     # the float literals of ``text``, in order
 
     @property
     def key(self) -> tuple:
         return self.text, self.kinds, self.has_error, self.has_tag
+
+
+def loose(s: Shape) -> Shape:
+    """``s`` with its float literals as holes in its text (its key then the same for cells
+    that differ only in them: a column of ``=<number>*(1/$B$1)``, one number a row); its own
+    literals stay in ``lits`` (:func:`_literal_operands` makes those that differ operands)."""
+    if not s.lits or _HOLE in s.text:
+        return s
+    return dataclasses.replace(s, text=_LITERAL.sub(_HOLE, s.text))
 
 
 def shape_of(k: int, lines: list[str], scratch: ScratchSize | None = None) -> Shape | None:
@@ -139,7 +156,9 @@ def shape_of(k: int, lines: list[str], scratch: ScratchSize | None = None) -> Sh
         return None
     kinds = tuple(kind for kind, _ in operands)
     ids = tuple(n for _, n in operands)
-    return Shape(text, kinds, ids, frozenset(reads), f"w{k}" in defined, f"y{k}" in defined)
+    lits = () if "'" in text or '"' in text else tuple(_LITERAL.findall(text))
+    return Shape(text, kinds, ids, frozenset(reads), f"w{k}" in defined, f"y{k}" in defined,
+                 lits)
 
 
 @dataclass
@@ -194,8 +213,9 @@ class LineBudget:
     read, operand by operand, the same shapes at the same distance in their order, one of
     them at least a cell of such a shape (what :func:`find_chains` loops)."""
 
-    def __init__(self, scratch: ScratchSize | None = None) -> None:
+    def __init__(self, scratch: ScratchSize | None = None, literals: bool = False) -> None:
         self.scratch = scratch    # the shared scratch arrays' sizes (see :func:`shape_of`)
+        self.literals = literals  # members may differ in literals (find_families' literal)
         self.lines = 0
         self._level: dict[int, int] = {}
         self._seen: dict[tuple, int] = {}
@@ -211,6 +231,8 @@ class LineBudget:
             return self._last[2]
         shape = shape_of(k, lines, self.scratch)
         reads = shape.reads if shape is not None else _reads(k, lines)
+        if shape is not None and self.literals:
+            shape = loose(shape)
         self._level[k] = 1 + max((self._level.get(d, 0) for d in reads), default=-1)
         key = None if shape is None else (self._level[k], shape.key)
         if shape is not None:
@@ -286,15 +308,19 @@ class LineBudget:
 
 def find_families(cell_lines: list[list[str]], min_size: int = FAMILY_MIN,
                   cells: Sequence[tuple] | None = None,
-                  scratch: Mapping[str, tuple[int, int]] | None = None
+                  scratch: Mapping[str, tuple[int, int]] | None = None,
+                  literal: LiteralIndex | None = None
                   ) -> tuple[list[int | Family | Chain], int]:
     """The cells in an order to emit them: each either a cell number (straight-line code), a
     :class:`Family` or a :class:`Chain`; and the number of families and chains.  Without
     them (or below :data:`FAMILY_FROM_LINES` lines in all), the original order.  ``cells``:
     each cell's (sheet, row, column), for :func:`find_chains`; ``scratch``: the shared
     scratch arrays (name -> its first row of ``ur``, its size), operands of loops (else
-    cells using them stay straight-line code)."""
-    units, count = _find_units(cell_lines, min_size, cells, scratch)
+    cells using them stay straight-line code); ``literal`` (a float literal's text -> its
+    index in the constants ``kv``): cells that differ only in float literals are one family
+    too, each literal that differs among its members an operand of kind ``k`` (else such
+    cells are not of one shape)."""
+    units, count = _find_units(cell_lines, min_size, cells, scratch, literal)
     if scratch:
         for u in units:
             for f in (u.families if isinstance(u, Chain) else
@@ -306,7 +332,7 @@ def find_families(cell_lines: list[list[str]], min_size: int = FAMILY_MIN,
 
 
 def _find_units(cell_lines: list[list[str]], min_size: int, cells: Sequence[tuple] | None,
-                scratch: Mapping[str, tuple[int, int]] | None
+                scratch: Mapping[str, tuple[int, int]] | None, literal: LiteralIndex | None
                 ) -> tuple[list[int | Family | Chain], int]:
     """:func:`find_families`, the scratch arrays of its loops named by number."""
     if sum(len(lines) for lines in cell_lines) < FAMILY_FROM_LINES:
@@ -318,6 +344,8 @@ def _find_units(cell_lines: list[list[str]], min_size: int, cells: Sequence[tupl
     for k, lines in enumerate(cell_lines):
         s = shapes[k] = shape_of(k, lines, size) if lines else None
         reads[k] = s.reads if s is not None else _reads(k, lines)
+        if s is not None and literal is not None:
+            shapes[k] = loose(s)
     order = list(range(len(cell_lines)))
     level = levels(reads, order)
     # cells of a family of one level (a formula copied across parallel blocks: one loop over
@@ -338,12 +366,37 @@ def _find_units(cell_lines: list[list[str]], min_size: int, cells: Sequence[tupl
             return list(order), 0
         units, stuck = _topological(families, chains, reads, level, len(cell_lines))
         if not stuck:
+            for f in [*families, *(g for c in chains for g in c.families)]:
+                _literal_operands(f, shapes, literal)   # type: ignore[arg-type]
             return units, len(families) + len(chains)
         # a chain that a cell it reads depends on: its cells straight-line code again
         left = [c for c in chains if not stuck & set(c.members)]
         if len(left) == len(chains):
             return list(order), 0
         chains = left
+
+
+def _literal_operands(f: Family, shapes: Mapping[int, Shape], literal: LiteralIndex) -> None:
+    """Family ``f`` of a shape with literal holes (:func:`loose`) with its text whole again:
+    a literal its members share in its place, one they differ in an operand of kind ``k``
+    (each member's own number, a constant of ``kv``: the value the literal has)."""
+    s = f.shape
+    if _HOLE not in s.text:
+        return
+    lits = [shapes[m].lits for m in f.members]
+    parts = s.text.split(_HOLE)
+    text, kinds, differ = [parts[0]], list(s.kinds), []
+    for j, part in enumerate(parts[1:]):
+        if len({own[j] for own in lits}) == 1:
+            text.append(lits[0][j])
+        else:
+            text.append(f"P{len(kinds)}")
+            kinds.append("k")
+            differ.append(j)
+        text.append(part)
+    f.shape = dataclasses.replace(s, text="".join(text), kinds=tuple(kinds), lits=())
+    f.ids = [ids + tuple(literal(own[j]) for j in differ)
+             for ids, own in zip(f.ids, lits, strict=True)]
 
 
 def _topological(families: list[Family], chains: list[Chain],
