@@ -242,17 +242,23 @@ def host_build(source: str, tmp):
 needs_cxx = pytest.mark.skipif(CXX is None, reason="no C++ compiler")
 
 
-def host_equals_numpy(job, folder, chunk: int = 200):
-    """``job``'s CUDA kernel built for the host (in ``folder``), every cell in it, checked
-    the same as numpy by :func:`assert_same`: (host's, numpy's) results.  Skips without g++."""
+def host_equals_numpy(job, folder, chunk: int = 200, numpy_chunk: int | None = None,
+                      want: tuple | None = None, numpy_cells: int = 0) -> tuple[tuple, tuple]:
+    """``job``'s CUDA kernel built for the host (in ``folder``), every cell in it but
+    ``numpy_cells`` left to numpy, run ``chunk`` trials a call and checked the same as numpy
+    by :func:`assert_same`: numpy's results ``want`` where given, else run here
+    ``numpy_chunk`` trials a call (``chunk`` by default).  (host's, numpy's) results.
+    Skips without g++."""
     if CXX is None:
         pytest.skip("no C++ compiler")
     folder.mkdir(parents=True, exist_ok=True)
     host = HostCudaBackend(folder)
     assert host.cpu_reason(job) is None
     prep = host.prepare(job)
-    assert prep.kernel is not None and prep.info.numpy_cells == 0
-    got, want = run(host, job, chunk), run(NumpyBackend(), job, chunk)
+    assert prep.kernel is not None and prep.info.numpy_cells == numpy_cells, prep.info.reasons
+    got = run(host, job, chunk)
+    if want is None:
+        want = run(NumpyBackend(), job, numpy_chunk or chunk)
     assert_same(job, got, want)
     return got, want
 

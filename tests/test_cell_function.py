@@ -136,13 +136,7 @@ def test_cell_on_the_cuda_host_build_equals_numpy(tmp_path):
     """The CUDA kernel of the same slice (no new runtime: the per-trial "type" is ``sel``),
     compiled for the host by g++, equals numpy."""
     pytest.importorskip("numba")
-    from engine.backends.numpy import NumpyBackend
-    from tests.test_backend_cupy import CXX, HostCudaBackend
-    from tests.test_backend_numba import assert_same, run
+    from tests.test_backend_cupy import host_equals_numpy
 
-    if CXX is None:
-        pytest.skip("no C++ compiler")
     job, _ = _fused_job(tmp_path)
-    host = HostCudaBackend(tmp_path)
-    assert host.cpu_reason(job) is None
-    assert_same(job, run(host, job, 300), run(NumpyBackend(), job, 300))
+    host_equals_numpy(job, tmp_path, 300)

@@ -15,10 +15,15 @@ import pytest
 pytest.importorskip("numba")
 
 import engine.backends.cupy._codegen as codegen  # noqa: E402
-from engine.backends.numpy import NumpyBackend  # noqa: E402
 from engine.model import Model  # noqa: E402
-from tests.test_backend_cupy import CXX, NVCC, HostCudaBackend, _nvcc_ptx  # noqa: E402
-from tests.test_backend_numba import assert_same, job_for, run, tri  # noqa: E402
+from tests.test_backend_cupy import (  # noqa: E402
+    CXX,
+    NVCC,
+    HostCudaBackend,
+    _nvcc_ptx,
+    host_equals_numpy,
+)
+from tests.test_backend_numba import job_for, tri  # noqa: E402
 from tests.test_numba_realistic_models import ADDED  # noqa: E402
 
 # edge values on top of the realistic models' formulas: dates around 1900-02-29 and month
@@ -70,17 +75,13 @@ def test_every_fused_cell_translates():
     assert reasons == {} and good == fused
 
 
-@pytest.mark.skipif(CXX is None, reason="no C++ compiler")
 def test_host_build_equals_numpy(tmp_path):
     job = _job(3_000)
-    host = HostCudaBackend(tmp_path)
-    assert host.cpu_reason(job) is None
     source = HostCudaBackend.source_of(job).split("MC_HD void mc_trial", 1)[1]
     for name in ("cal_date(", "cal_shift(", "cal_weekday(", "ipmt(", "nper(", "cum_pay(",
                  "rate_root(", "ddb(", "pyfloordiv("):
         assert name in source, name
-    got, want = run(host, job, 3_000), run(NumpyBackend(), job, 3_000)
-    assert_same(job, got, want)
+    _, want = host_equals_numpy(job, tmp_path, 3_000)
     for c in job.program.outputs:   # the edges give numbers in some trials, errors in others
         assert (want[1][c] == 0).any(), c
 
@@ -129,7 +130,6 @@ def test_nvcc_compiles_the_kernel(tmp_path):
     _nvcc_ptx(HostCudaBackend.source_of(_job(10)), tmp_path, "calendar")
 
 
-@pytest.mark.skipif(CXX is None, reason="no C++ compiler")
 def test_text_made_per_trial_that_numpy_reads_does_not_stop_the_cuda_kernel(tmp_path):
     """The numba generator runs again without the cells of text made per trial that the
     numpy part reads (DynamicRead); the CUDA translation now does too (before, the realistic
@@ -138,6 +138,4 @@ def test_text_made_per_trial_that_numpy_reads_does_not_stop_the_cuda_kernel(tmp_
     from tests.realistic_models import engineering
 
     job, _ = slice_job(engineering(tmp_path / "eng.xlsx"), trials=300)
-    host = HostCudaBackend(tmp_path)
-    assert host.cpu_reason(job) is None
-    assert_same(job, run(host, job, 300), run(NumpyBackend(), job, 300))
+    host_equals_numpy(job, tmp_path, 300)

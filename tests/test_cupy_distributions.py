@@ -27,10 +27,15 @@ from scipy import special  # noqa: E402
 import engine.backends.cupy._codegen as codegen  # noqa: E402
 from engine.backends.cupy._rt import RUNTIME  # noqa: E402
 from engine.backends.cupy._rt_dist import DIST_RUNTIME  # noqa: E402
-from engine.backends.numpy import NumpyBackend  # noqa: E402
 from engine.model import Model  # noqa: E402
-from tests.test_backend_cupy import CXX, NVCC, HostCudaBackend, _nvcc_ptx  # noqa: E402
-from tests.test_backend_numba import assert_same, job_for, run, tri  # noqa: E402
+from tests.test_backend_cupy import (  # noqa: E402
+    CXX,
+    NVCC,
+    HostCudaBackend,
+    _nvcc_ptx,
+    host_equals_numpy,
+)
+from tests.test_backend_numba import job_for, tri  # noqa: E402
 
 _ARITY = {"mc_igam": 2, "mc_igamc": 2, "mc_igami": 2, "mc_igamci": 2, "mc_betainc": 3,
           "mc_betaincinv": 3, "mc_stdtr": 2, "mc_stdtrit": 2, "mc_fdtr": 3, "mc_fdtrc": 3,
@@ -185,16 +190,12 @@ def test_every_cell_translates(tmp_path):
     assert reasons == {} and good == fused
 
 
-@pytest.mark.skipif(CXX is None, reason="no C++ compiler")
 def test_host_build_equals_numpy(tmp_path):
     job = _job(tmp_path, 2_000)
-    host = HostCudaBackend(tmp_path)
-    assert host.cpu_reason(job) is None
     source = HostCudaBackend.source_of(job)
     for name in ("d_gamma_inv(", "mc_igam_solve", "d_beta_inv(", "d_t_inv(", "d_binom_inv("):
         assert name in source, name
-    got, want = run(host, job, 2_000), run(NumpyBackend(), job, 2_000)
-    assert_same(job, got, want)
+    host_equals_numpy(job, tmp_path, 2_000)
 
 
 @pytest.mark.skipif(NVCC is None, reason="nvcc is not installed")

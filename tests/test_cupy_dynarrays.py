@@ -16,7 +16,13 @@ pytest.importorskip("openpyxl")
 
 import engine.backends.cupy._codegen as codegen  # noqa: E402
 from engine.backends.numpy import NumpyBackend  # noqa: E402
-from tests.test_backend_cupy import CXX, NVCC, HostCudaBackend, _nvcc_ptx  # noqa: E402
+from tests.test_backend_cupy import (  # noqa: E402
+    CXX,
+    NVCC,
+    HostCudaBackend,
+    _nvcc_ptx,
+    host_equals_numpy,
+)
 from tests.test_backend_numba import assert_same, job_for, run  # noqa: E402
 from tests.test_numba_dynamic_arrays import (  # noqa: E402
     ARRAYS,
@@ -70,14 +76,11 @@ def test_filter_unique_sort_on_the_host_build_equal_numpy(tmp_path):
 
 
 @pytest.mark.slow   # ~20 s: a 4,500-line kernel built by g++
-@pytest.mark.skipif(CXX is None, reason="no C++ compiler")
 def test_travel_expenses_tracker_on_the_host_build_equals_numpy(tmp_path):
     from bench.bench_fused import slice_job
 
     job, _ = slice_job(TRAVEL, trials=600)
-    host = HostCudaBackend(tmp_path)
-    assert host.cpu_reason(job) is None             # before: "assignment target"
-    assert_same(job, run(host, job, 600), run(NumpyBackend(), job, 600))
+    host_equals_numpy(job, tmp_path, 600)             # before: "assignment target"
 
 
 _DEVICE_CALLS = r"""

@@ -13,10 +13,14 @@ import pytest
 pytest.importorskip("numba")
 
 import engine.backends.cupy._codegen as codegen  # noqa: E402
-from engine.backends.numpy import NumpyBackend  # noqa: E402
 from engine.model import Model  # noqa: E402
-from tests.test_backend_cupy import CXX, NVCC, HostCudaBackend, _nvcc_ptx  # noqa: E402
-from tests.test_backend_numba import assert_same, job_for, run, tri  # noqa: E402
+from tests.test_backend_cupy import (  # noqa: E402
+    NVCC,
+    HostCudaBackend,
+    _nvcc_ptx,
+    host_equals_numpy,
+)
+from tests.test_backend_numba import job_for, tri  # noqa: E402
 
 ROWS = 250
 
@@ -69,13 +73,9 @@ def test_a_sum_over_a_column_of_errors_translates():
         codegen.translate("t1 = " + "np.sqrt(" * 300 + "x0" + ")" * 300)
 
 
-@pytest.mark.skipif(CXX is None, reason="no C++ compiler")
 def test_family_loops_match_numpy(tmp_path):
     job, model = column_job()
-    host = HostCudaBackend(tmp_path)
-    assert host.cpu_reason(job) is None
-    got = run(host, job, 400)
-    assert_same(job, got, run(NumpyBackend(), job, 1_000))
+    got, _ = host_equals_numpy(job, tmp_path, 400, 1_000)
     errors = got[1][model.ref("Sheet1!F7")]
     assert 0 < np.count_nonzero(errors) < len(errors)             # errors in some trials
 

@@ -63,11 +63,7 @@ def test_choose_of_ranges_in_an_array_formula_is_fused_and_equals_numpy(tmp_path
 
 def test_choose_of_ranges_on_the_cuda_host_build_equals_numpy(tmp_path):
     """No new runtime helper: the same kernel translated for CUDA, compiled with g++."""
-    from tests.test_backend_cupy import CXX, HostCudaBackend
+    from tests.test_backend_cupy import host_equals_numpy
 
-    if CXX is None:
-        pytest.skip("no C++ compiler")
     _, job = _job(tmp_path, 300)
-    host = HostCudaBackend(tmp_path)
-    assert host.cpu_reason(job) is None
-    assert_same(job, run(host, job, 300), run(NumpyBackend(), job, 300))
+    host_equals_numpy(job, tmp_path, 300)

@@ -71,11 +71,7 @@ def test_text_made_per_trial_in_array_formulas_is_fused_and_equal_to_numpy(tmp_p
 
 def test_the_array_texts_run_in_the_cuda_kernel_as_numpy(tmp_path):
     """The CUDA twin (translated from the same plan), built for the host with g++."""
-    from tests.test_backend_cupy import CXX, HostCudaBackend
-    if CXX is None:
-        pytest.skip("no C++ compiler")
+    from tests.test_backend_cupy import host_equals_numpy
+
     _, job = _job(tmp_path, 300)
-    host = HostCudaBackend(tmp_path / "host")
-    assert host.cpu_reason(job) is None
-    assert not host.prepare(job).plan.rest
-    assert_same(job, run(host, job, 300), run(NumpyBackend(), job, 300))
+    host_equals_numpy(job, tmp_path / "host", 300)

@@ -82,11 +82,7 @@ def test_array_formulas_reading_text_made_per_trial_are_fused_and_equal(tmp_path
 
 def test_array_text_readers_run_in_the_cuda_kernel_as_numpy(tmp_path):
     """The CUDA twin (translated from the same plan), built for the host with g++."""
-    from tests.test_backend_cupy import CXX, HostCudaBackend
-    if CXX is None:
-        pytest.skip("no C++ compiler")
+    from tests.test_backend_cupy import host_equals_numpy
+
     _, job = _job(tmp_path, 200)
-    host = HostCudaBackend(tmp_path / "host")
-    assert host.cpu_reason(job) is None
-    assert not host.prepare(job).plan.rest
-    assert_same(job, run(host, job, 200), run(NumpyBackend(), job, 200))
+    host_equals_numpy(job, tmp_path / "host", 200)

@@ -19,9 +19,8 @@ openpyxl = pytest.importorskip("openpyxl")
 from openpyxl.worksheet.formula import ArrayFormula  # noqa: E402
 
 from engine.backends.numba import fused_report  # noqa: E402
-from engine.backends.numpy import NumpyBackend  # noqa: E402
 from engine.model import Model  # noqa: E402
-from tests.test_backend_numba import assert_same, job_for, numba_and_numpy, run, tri  # noqa: E402
+from tests.test_backend_numba import job_for, numba_and_numpy, tri  # noqa: E402
 
 TRIALS = 1_000
 KEYS = "$A$2:$A$6"
@@ -81,9 +80,7 @@ def test_xlookup_of_an_expression_in_an_array_formula_fused_and_equal(tmp_path):
 def test_cuda_kernel_of_xlookup_of_an_expression(tmp_path):
     """The CUDA backend's kernel of the same cells (compiled for the host by a C++ compiler)
     gives numpy's answers."""
-    from tests.test_backend_cupy import CXX, HostCudaBackend
+    from tests.test_backend_cupy import host_equals_numpy
 
-    if CXX is None:
-        pytest.skip("no C++ compiler")
     job = job_for(workbook(tmp_path), INPUTS, OUTPUTS, 300)
-    assert_same(job, run(HostCudaBackend(tmp_path), job, 300), run(NumpyBackend(), job, 300))
+    host_equals_numpy(job, tmp_path, 300)

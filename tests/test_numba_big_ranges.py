@@ -136,11 +136,10 @@ def test_copies_of_a_copied_column_are_loops(backend, tmp_path, monkeypatch):
     assert len(loops) == 2, loops               # the sorted copy and the ordered one
     assert len(plan.source.splitlines()) < 160, len(plan.source.splitlines())   # before: 284
     assert_same(job, run(backend, job, 300), run(NumpyBackend(), job, TRIALS))
-    from tests.test_backend_cupy import CXX, HostCudaBackend
+    from tests.test_backend_cupy import CXX, host_equals_numpy
 
     if CXX is not None:
-        assert_same(job, run(HostCudaBackend(tmp_path), job, 300),
-                    run(NumpyBackend(), job, TRIALS))
+        host_equals_numpy(job, tmp_path, 300, TRIALS)
 
 
 def test_running_totals_do_not_grow_with_the_rows(backend, tmp_path):
@@ -177,15 +176,11 @@ def test_aggregates_of_a_long_range_are_loops(backend, tmp_path):
 
 
 def test_host_cuda_build_equals_numpy(tmp_path):
-    from tests.test_backend_cupy import CXX, HostCudaBackend
+    from tests.test_backend_cupy import host_equals_numpy
 
-    if CXX is None:
-        pytest.skip("no C++ compiler")
     job = _job(tmp_path, [*ORDER[8:], "L1", "L2", f"L{RUN}", f"M{RUN}", "M12",
                           *(f"S{j}" for j in range(1, len(AGGREGATES) + 1)), "T1", "T2"])
-    host = HostCudaBackend(tmp_path)
-    assert host.cpu_reason(job) is None
-    assert_same(job, run(host, job, 300), run(NumpyBackend(), job, TRIALS))
+    host_equals_numpy(job, tmp_path, 300, TRIALS)
 
 
 # ----------------------------------------------------------------- ranges past the cap
@@ -231,12 +226,10 @@ def test_summaries_past_the_cap_over_a_copied_column_are_loops(tmp_path):
     samplers, mode = samplers_for(job, False)
     plan = generate(job.program, samplers, mode)
     assert len(plan.source.splitlines()) < 400, len(plan.source.splitlines())
-    from tests.test_backend_cupy import CXX, HostCudaBackend
+    from tests.test_backend_cupy import host_equals_numpy
 
-    if CXX is None:
-        pytest.skip("no C++ compiler")
     job = _past_job(tmp_path, [f"F{j}" for j in range(1, 7)])
-    assert_same(job, run(HostCudaBackend(tmp_path), job, 200), run(NumpyBackend(), job, 200))
+    host_equals_numpy(job, tmp_path, 200)
 
 
 @pytest.mark.slow

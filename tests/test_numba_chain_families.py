@@ -157,11 +157,7 @@ def test_cells_reading_the_chain_and_read_by_it_break_no_order(monkeypatch):
 def test_cuda_twin_keeps_the_schedule_straight_line(tmp_path):
     """The CUDA generator gets the chain from find_families too: its rows are straight-line
     code in row order (built for the host with g++, equal to numpy)."""
-    from tests.test_backend_cupy import CXX, HostCudaBackend
+    from tests.test_backend_cupy import host_equals_numpy
 
-    if CXX is None:
-        pytest.skip("no C++ compiler")
     job = loan_job(tmp_path, rows=60, trials=300)
-    host = HostCudaBackend(tmp_path / "cuda")
-    assert host.cpu_reason(job) is None
-    assert_same(job, run(host, job, 300), run(NumpyBackend(), job, 300))
+    host_equals_numpy(job, tmp_path / "cuda", 300)

@@ -148,11 +148,7 @@ def test_the_loop_reads_and_writes_the_scratch_rows(monkeypatch):
 def test_cuda_twin_keeps_running_totals_straight_line(tmp_path):
     """The CUDA generator gets no scratch operands: the running totals stay straight-line
     code (built for the host with g++, equal to numpy)."""
-    from tests.test_backend_cupy import CXX, HostCudaBackend
+    from tests.test_backend_cupy import host_equals_numpy
 
-    if CXX is None:
-        pytest.skip("no C++ compiler")
     job, _ = tracker_job(tmp_path, rows=60, trials=300)
-    host = HostCudaBackend(tmp_path / "cuda")
-    assert host.cpu_reason(job) is None
-    assert_same(job, run(host, job, 300), run(NumpyBackend(), job, 300))
+    host_equals_numpy(job, tmp_path / "cuda", 300)

@@ -15,7 +15,12 @@ pytest.importorskip("numba")
 from engine.backends.numba import NumbaBackend, fused_report  # noqa: E402
 from engine.backends.numpy import NumpyBackend  # noqa: E402
 from engine.model import Model  # noqa: E402
-from tests.test_backend_cupy import CXX, NVCC, HostCudaBackend, _nvcc_ptx  # noqa: E402
+from tests.test_backend_cupy import (  # noqa: E402
+    NVCC,
+    HostCudaBackend,
+    _nvcc_ptx,
+    host_equals_numpy,
+)
 from tests.test_backend_numba import assert_same, job_for, run, tri  # noqa: E402
 
 TABLE = {
@@ -79,12 +84,9 @@ def test_database_functions_are_fused_and_equal_numpy(backend):
         assert 0 in errs[ref(f"Sheet1!{name}")], name
 
 
-@pytest.mark.skipif(CXX is None, reason="no C++ compiler")
 def test_database_functions_on_the_host_build_equal_numpy(tmp_path):
     job = _job(1_000)
-    host = HostCudaBackend(tmp_path)
-    assert host.cpu_reason(job) is None
-    assert_same(job, run(host, job, 1_000), run(NumpyBackend(), job, 1_000))
+    host_equals_numpy(job, tmp_path, 1_000)
 
 
 @pytest.mark.skipif(NVCC is None, reason="nvcc is not installed")

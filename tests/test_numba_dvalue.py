@@ -318,7 +318,7 @@ def test_cuda_twin_reads_text_as_the_reference(tmp_path):
 
 
 def test_formulas_and_criteria_run_in_the_cuda_kernel_as_numpy(tmp_path):
-    from tests.test_backend_cupy import CXX, NVCC, HostCudaBackend, _nvcc_ptx
+    from tests.test_backend_cupy import NVCC, HostCudaBackend, _nvcc_ptx, host_equals_numpy
 
     cells = {**FORMULAS, **{k: v for k, v in CRITERIA.items() if k != "C12"}, **AGGREGATES}
     model = Model.from_cells({f"Sheet1!{k}": v for k, v in cells.items()})
@@ -328,11 +328,7 @@ def test_formulas_and_criteria_run_in_the_cuda_kernel_as_numpy(tmp_path):
     assert "dnum(" in source and "dnumbervalue(" in source
     if NVCC is not None:
         _nvcc_ptx(source, tmp_path, "dvalue")
-    if CXX is None:
-        pytest.skip("no C++ compiler")
-    host = HostCudaBackend(tmp_path)
-    assert host.cpu_reason(job) is None
-    assert_same(job, run(host, job, 300), run(NumpyBackend(), job, TRIALS))
+    host_equals_numpy(job, tmp_path, 300, TRIALS)
 
 
 def test_dates_as_text_in_a_1904_workbook(backend, tmp_path):

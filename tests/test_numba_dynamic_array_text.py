@@ -31,7 +31,12 @@ import engine.backends.cupy._codegen as codegen  # noqa: E402
 from engine.backends.numba import NumbaBackend, fused_report  # noqa: E402
 from engine.backends.numpy import NumpyBackend  # noqa: E402
 from engine.model import Model  # noqa: E402
-from tests.test_backend_cupy import CXX, NVCC, HostCudaBackend, _nvcc_ptx  # noqa: E402
+from tests.test_backend_cupy import (  # noqa: E402
+    NVCC,
+    HostCudaBackend,
+    _nvcc_ptx,
+    host_equals_numpy,
+)
 from tests.test_backend_numba import assert_same, job_for, run, tri  # noqa: E402
 
 TRIALS = 300
@@ -129,13 +134,10 @@ def test_text_of_a_spill_read_by_a_cell_is_fused(tmp_path):
     assert fused_report(job) == {}
 
 
-@pytest.mark.skipif(CXX is None, reason="no C++ compiler")
 def test_dynamic_arrays_of_text_on_the_host_build_equal_numpy(tmp_path):
     job, _ = _job(tmp_path)
-    host = HostCudaBackend(tmp_path)
-    assert host.cpu_reason(job) is None
     assert "da_tkeys(" in HostCudaBackend.source_of(job).split("MC_HD void mc_trial", 1)[1]
-    assert_same(job, run(host, job, 150), run(NumpyBackend(), job, TRIALS))
+    host_equals_numpy(job, tmp_path, 150, TRIALS)
 
 
 _DEVICE_CALLS = r"""

@@ -20,7 +20,7 @@ pytest.importorskip("openpyxl")
 
 from engine.backends.numba import NumbaBackend, fused_report  # noqa: E402
 from engine.backends.numpy import NumpyBackend  # noqa: E402
-from tests.test_backend_cupy import CXX, HostCudaBackend  # noqa: E402
+from tests.test_backend_cupy import host_equals_numpy  # noqa: E402
 from tests.test_backend_numba import assert_same, job_for, run  # noqa: E402
 from tests.test_numba_dynamic_arrays import INPUTS, workbook  # noqa: E402
 
@@ -70,9 +70,6 @@ def test_spill_rows_fused_and_equal_to_numpy(tmp_path):
     assert_same(job, got, run(NumpyBackend(), job, 7))
 
 
-@pytest.mark.skipif(CXX is None, reason="no C++ compiler")
 def test_spill_rows_on_the_host_build_equal_numpy(tmp_path):
     job, _ = _job(tmp_path)
-    host = HostCudaBackend(tmp_path)
-    assert host.cpu_reason(job) is None
-    assert_same(job, run(host, job, 120), run(NumpyBackend(), job, TRIALS))
+    host_equals_numpy(job, tmp_path, 120, TRIALS)

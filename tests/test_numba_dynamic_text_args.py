@@ -18,7 +18,7 @@ pytest.importorskip("numba")
 from engine.backends.numba import NumbaBackend, fused_report  # noqa: E402
 from engine.backends.numpy import NumpyBackend  # noqa: E402
 from engine.model import Model  # noqa: E402
-from tests.test_backend_cupy import CXX, HostCudaBackend  # noqa: E402
+from tests.test_backend_cupy import host_equals_numpy  # noqa: E402
 from tests.test_backend_numba import assert_same, job_for, run, tri  # noqa: E402
 
 TRIALS = 1_000
@@ -83,10 +83,6 @@ def test_text_of_a_format_chosen_per_trial_is_fused_and_numpy_s(tmp_path):
     assert (et1[k == 0] == 3).all() and set(lt1[k == 2]) == {3.0}   # "a-b"
 
 
-@pytest.mark.skipif(CXX is None, reason="no C++ compiler")
 def test_text_of_a_format_chosen_per_trial_in_the_cuda_host_build(tmp_path):
     job, _ = _job()
-    host = HostCudaBackend(tmp_path)
-    assert host.cpu_reason(job) is None
-    assert not host.prepare(job).plan.rest
-    assert_same(job, run(host, job, 500), run(NumpyBackend(), job, TRIALS))
+    host_equals_numpy(job, tmp_path, 500, TRIALS)

@@ -67,14 +67,10 @@ def test_a_copy_of_text_made_per_trial_is_fused_and_equal_to_numpy(tmp_path):
 
 def test_the_copy_runs_in_the_cuda_kernel_as_numpy(tmp_path):
     """The CUDA twin (translated from the same plan), built for the host with g++."""
-    from tests.test_backend_cupy import CXX, HostCudaBackend
-    if CXX is None:
-        pytest.skip("no C++ compiler")
+    from tests.test_backend_cupy import host_equals_numpy
+
     model = _model(tmp_path / "precedent.xlsx")
     job = job_for(model, [tri("ValSum!A1", 43830.0, 44500.0, 46000.0)],
                   ["ValGraph!B46", "ValGraph!C46", "ValGraph!C47", "ValGraph!C49",
                    "ValGraph!D48"], trials=400)
-    host = HostCudaBackend(tmp_path / "host")
-    assert host.cpu_reason(job) is None
-    assert not host.prepare(job).plan.rest
-    assert_same(job, run(host, job, 400), run(NumpyBackend(), job, 400))
+    host_equals_numpy(job, tmp_path / "host", 400)

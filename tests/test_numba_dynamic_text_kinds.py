@@ -156,10 +156,8 @@ def test_char_unichar_textbefore_textafter_of_varying_values(backend):
 
 def test_the_cuda_translation_runs_them_as_numpy(tmp_path):
     """The same paths in the CUDA kernel, compiled for the host (no GPU here)."""
-    from tests.test_backend_cupy import CXX, HostCudaBackend
+    from tests.test_backend_cupy import host_equals_numpy
 
-    if CXX is None:
-        pytest.skip("no C++ compiler")
     cells = {
         "A1": 2.0, "A2": 3.0,
         "B1": '=IF(A1>2.5,A2,"t")&IF(A2>10,TRUE,A1)', "B2": "=LEN(B1)",
@@ -171,10 +169,7 @@ def test_the_cuda_translation_runs_them_as_numpy(tmp_path):
     }
     model = Model.from_cells({f"Sheet1!{k}": v for k, v in {**TABLE, **cells}.items()})
     job = job_for(model, INPUTS, [f"Sheet1!{k}" for k in cells if k[0] != "A"], trials=300)
-    host = HostCudaBackend(tmp_path)
-    assert host.cpu_reason(job) is None
-    assert not host.prepare(job).plan.rest
-    assert_same(job, run(host, job, 100), run(NumpyBackend(), job, 300))
+    host_equals_numpy(job, tmp_path, 100, 300)
 
 
 def test_textjoin_and_concat_of_ranges_that_vary(backend):

@@ -111,10 +111,8 @@ def test_textjoin_with_a_delimiter_or_emptiness_varying_per_trial(backend):
 def test_the_cuda_translation_runs_them_as_numpy(tmp_path):
     """Mixed cells read by later cells, FIXED of varying decimals and TEXTJOIN of varying
     emptiness in the CUDA kernel compiled for the host (no GPU here)."""
-    from tests.test_backend_cupy import CXX, HostCudaBackend
+    from tests.test_backend_cupy import host_equals_numpy
 
-    if CXX is None:
-        pytest.skip("no C++ compiler")
     cells = {
         "C1": "=B1*2+B4", "C2": '=B3="n/a 3"', "C3": "=ISTEXT(B6)+SUM(B1:B5)",
         "C4": '=B5&"|"&FIXED(A2*1000,ROUND(A1,0)-2)&DOLLAR(A2,A1)',
@@ -126,10 +124,7 @@ def test_the_cuda_translation_runs_them_as_numpy(tmp_path):
     model = Model.from_cells({f"Sheet1!{k}": v for k, v in {**MIXED, **cells}.items()})
     job = job_for(model, INPUTS, [f"Sheet1!{k}" for k in cells if k not in ("C4", "C5")],
                   trials=400)
-    host = HostCudaBackend(tmp_path)
-    assert host.cpu_reason(job) is None
-    assert not host.prepare(job).plan.rest
-    assert_same(job, run(host, job, 200), run(NumpyBackend(), job, 400))
+    host_equals_numpy(job, tmp_path, 200, 400)
 
 
 def test_exact_lookups_of_a_key_of_mixed_kind(backend):

@@ -110,12 +110,8 @@ def test_cuda_twins_of_the_fits(tmp_path, monkeypatch):
     import shutil
 
     from engine.backends.cupy import _codegen as cuda_codegen
-    from engine.backends.numpy import NumpyBackend
-    from tests.test_backend_cupy import CXX, NVCC, HostCudaBackend, _nvcc_ptx
-    from tests.test_backend_numba import assert_same, run
+    from tests.test_backend_cupy import NVCC, HostCudaBackend, _nvcc_ptx, host_equals_numpy
 
-    if CXX is None:
-        pytest.skip("no C++ compiler")
     model = workbook(tmp_path, ARRAYS, {**CELLS, **PLAIN})
     job = job_for(model, INPUTS, [f"Sheet1!{o}" for o in OUTPUTS], trials=600)
     # a fit is not translated by default (the twins are 1e-11 off numpy on ill-conditioned
@@ -126,6 +122,6 @@ def test_cuda_twins_of_the_fits(tmp_path, monkeypatch):
         monkeypatch.setitem(cuda_codegen.CALLS, name, target)
     source = HostCudaBackend.source_of(job)
     assert "fit_table(" in source and "fit_points(" in source
-    assert_same(job, run(HostCudaBackend(tmp_path), job, 600), run(NumpyBackend(), job, 600))
+    host_equals_numpy(job, tmp_path, 600)
     if NVCC is not None and shutil.which("nvcc"):
         _nvcc_ptx(source, tmp_path, "fits")

@@ -18,9 +18,8 @@ openpyxl = pytest.importorskip("openpyxl")
 from openpyxl.worksheet.formula import ArrayFormula  # noqa: E402
 
 from engine.backends.numba import fused_report  # noqa: E402
-from engine.backends.numpy import NumpyBackend  # noqa: E402
 from engine.model import Model  # noqa: E402
-from tests.test_backend_numba import assert_same, job_for, numba_and_numpy, run, tri  # noqa: E402
+from tests.test_backend_numba import job_for, numba_and_numpy, tri  # noqa: E402
 
 INPUTS = [tri(f"Sheet1!A{r}", -5.0 + r * 0.2, 0.5 * r - 4.0, 3.0 + r * 0.3)
           for r in range(2, 22)]
@@ -57,9 +56,7 @@ def test_frequency_of_data_past_the_sheet_fused_and_equal(tmp_path):
 def test_cuda_kernel_of_frequency_past_the_sheet(tmp_path):
     """The CUDA backend's kernel (compiled for the host by a C++ compiler) gives numpy's
     answers."""
-    from tests.test_backend_cupy import CXX, HostCudaBackend
+    from tests.test_backend_cupy import host_equals_numpy
 
-    if CXX is None:
-        pytest.skip("no C++ compiler")
     job = job_for(workbook(tmp_path), INPUTS, OUTPUTS, 300)
-    assert_same(job, run(HostCudaBackend(tmp_path), job, 300), run(NumpyBackend(), job, 300))
+    host_equals_numpy(job, tmp_path, 300)

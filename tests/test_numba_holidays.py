@@ -17,7 +17,7 @@ from engine.backends.numpy import NumpyBackend  # noqa: E402
 from engine.model import Model  # noqa: E402
 from engine.simulate import prepare  # noqa: E402
 from engine.spec import InputSpec, SimulationSpec  # noqa: E402
-from tests.test_backend_cupy import CXX, HostCudaBackend  # noqa: E402
+from tests.test_backend_cupy import host_equals_numpy  # noqa: E402
 from tests.test_backend_numba import assert_same, run  # noqa: E402
 
 TRIALS = 1_000
@@ -62,9 +62,6 @@ def test_holidays_per_trial_fused_and_equal_numpy(backend):
     assert not want[1][ref("Sheet1!B1")].any()
 
 
-@pytest.mark.skipif(CXX is None, reason="no C++ compiler")
 def test_holidays_per_trial_on_the_host_build_equal_numpy(tmp_path):
     job = _job()
-    host = HostCudaBackend(tmp_path)
-    assert host.cpu_reason(job) is None
-    assert_same(job, run(host, job, TRIALS), run(NumpyBackend(), job, TRIALS))
+    host_equals_numpy(job, tmp_path, TRIALS)

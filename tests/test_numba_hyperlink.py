@@ -15,7 +15,7 @@ pytest.importorskip("numba")
 from engine.backends.numba import NumbaBackend, fused_report  # noqa: E402
 from engine.backends.numpy import NumpyBackend  # noqa: E402
 from engine.model import Model  # noqa: E402
-from tests.test_backend_cupy import CXX, HostCudaBackend  # noqa: E402
+from tests.test_backend_cupy import host_equals_numpy  # noqa: E402
 from tests.test_backend_numba import assert_same, job_for, run, tri  # noqa: E402
 
 INPUTS = [tri("Sheet1!B1", 1.0, 3.0, 10.0)]
@@ -46,10 +46,6 @@ def test_hyperlink_shows_its_friendly_name_else_its_link(tmp_path):
     assert (got[1][model.ref("Sheet1!H5")] == 0).all()   # the link's #DIV/0! is not shown
 
 
-@pytest.mark.skipif(CXX is None, reason="no C++ compiler")
 def test_hyperlink_in_the_cuda_host_build(tmp_path):
     job, _ = _job()
-    host = HostCudaBackend(tmp_path)
-    assert host.cpu_reason(job) is None
-    assert not host.prepare(job).plan.rest
-    assert_same(job, run(host, job, 300), run(NumpyBackend(), job, 600))
+    host_equals_numpy(job, tmp_path, 300, 600)

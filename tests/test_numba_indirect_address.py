@@ -12,10 +12,9 @@ pytest.importorskip("numba")
 openpyxl = pytest.importorskip("openpyxl")
 
 from engine.backends.numba import fused_report  # noqa: E402
-from engine.backends.numpy import NumpyBackend  # noqa: E402
 from engine.model import Model  # noqa: E402
 from engine.values import DIV0, REF  # noqa: E402
-from tests.test_backend_numba import assert_same, job_for, numba_and_numpy, run, tri  # noqa: E402
+from tests.test_backend_numba import job_for, numba_and_numpy, tri  # noqa: E402
 
 TRIALS = 400
 OUTS = [f"Calc!E{r}" for r in range(1, 7)] + [f"Calc!B{r}" for r in range(1, 31)]
@@ -64,11 +63,7 @@ def test_indirect_of_an_address_made_per_trial_is_fused_and_equals_numpy(tmp_pat
 
 def test_indirect_of_an_address_on_the_cuda_host_build_equals_numpy(tmp_path):
     """The same kernel translated for CUDA (no new runtime helper), compiled with g++."""
-    from tests.test_backend_cupy import CXX, HostCudaBackend
+    from tests.test_backend_cupy import host_equals_numpy
 
-    if CXX is None:
-        pytest.skip("no C++ compiler")
     _, job = _job(tmp_path, 200)
-    host = HostCudaBackend(tmp_path)
-    assert host.cpu_reason(job) is None
-    assert_same(job, run(host, job, 200), run(NumpyBackend(), job, 200))
+    host_equals_numpy(job, tmp_path, 200)

@@ -16,9 +16,8 @@ openpyxl = pytest.importorskip("openpyxl")
 from openpyxl.worksheet.table import Table  # noqa: E402
 
 from engine.backends.numba import fused_report  # noqa: E402
-from engine.backends.numpy import NumpyBackend  # noqa: E402
 from engine.model import Model  # noqa: E402
-from tests.test_backend_numba import assert_same, job_for, numba_and_numpy, run, tri  # noqa: E402
+from tests.test_backend_numba import job_for, numba_and_numpy, tri  # noqa: E402
 
 TRIALS = 900
 YEARS = (2007, 2008, 2009)
@@ -91,15 +90,11 @@ def test_indirect_of_a_column_or_sheet_named_per_trial_is_fused_and_equal_numpy(
 def test_indirect_of_text_made_per_trial_on_the_cuda_host_build_equals_numpy(tmp_path):
     """The same kernel translated for CUDA (no new runtime helper: dput_num and the text
     comparisons), compiled for the host with g++."""
-    from tests.test_backend_cupy import CXX, HostCudaBackend
+    from tests.test_backend_cupy import host_equals_numpy
 
-    if CXX is None:
-        pytest.skip("no C++ compiler")
     model = _book(tmp_path / "dyn.xlsx")
     inputs = [tri("Calc!A1", 2005.6, 2008.0, 2010.4), tri("Data!C3", 1.0, 20.0, 40.0),
               tri("'2008'!B2", 5.0, 8.0, 11.0)]
     outs = ["Calc!C1", "Calc!C3", "Calc!C6", "Calc!C8", "Calc!D1"] + [f"'{y}'!B3" for y in YEARS]
     job = job_for(model, inputs, outs, trials=300)
-    host = HostCudaBackend(tmp_path)
-    assert host.cpu_reason(job) is None
-    assert_same(job, run(host, job, 300), run(NumpyBackend(), job, 300))
+    host_equals_numpy(job, tmp_path, 300)

@@ -71,16 +71,10 @@ def test_long_constant_ranges_on_the_cuda_host_build_equal_numpy(tmp_path):
     pytest.importorskip("numba")
     from engine.backends.cupy import _codegen
     from engine.backends.numba._samplers import samplers_for
-    from engine.backends.numpy import NumpyBackend
-    from tests.test_backend_cupy import CXX, HostCudaBackend
-    from tests.test_backend_numba import assert_same, run
+    from tests.test_backend_cupy import host_equals_numpy
 
-    if CXX is None:
-        pytest.skip("no C++ compiler")
     job = _job(tmp_path)
     samplers, mode = samplers_for(job)
     fused, good, reasons = _codegen.translation_report(job.program, samplers, mode)
     assert reasons == {} and good == fused == len(FORMULAS)
-    host = HostCudaBackend(tmp_path)
-    assert host.cpu_reason(job) is None
-    assert_same(job, run(host, job, TRIALS), run(NumpyBackend(), job, TRIALS))
+    host_equals_numpy(job, tmp_path, TRIALS)

@@ -83,13 +83,9 @@ def test_numba_equals_numpy(job, tmp_path):
 
 
 def test_host_cuda_build_equals_numpy(job, tmp_path):
-    from tests.test_backend_cupy import CXX, HostCudaBackend
+    from tests.test_backend_cupy import host_equals_numpy
 
-    if CXX is None:
-        pytest.skip("no C++ compiler")
-    host = HostCudaBackend(tmp_path)
-    assert host.cpu_reason(job) is None
-    assert_same(job, run(host, job, 200), run(NumpyBackend(), job, TRIALS))
+    host_equals_numpy(job, tmp_path, 200, TRIALS)
 
 
 # ----------------------------------------------------------------- ranges that vary per trial

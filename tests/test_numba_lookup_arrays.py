@@ -13,10 +13,9 @@ openpyxl = pytest.importorskip("openpyxl")
 from openpyxl.worksheet.formula import ArrayFormula  # noqa: E402
 
 from engine.backends.numba import fused_report  # noqa: E402
-from engine.backends.numpy import NumpyBackend  # noqa: E402
 from engine.model import Model  # noqa: E402
 from engine.values import NA, REF  # noqa: E402
-from tests.test_backend_numba import assert_same, job_for, numba_and_numpy, run, tri  # noqa: E402
+from tests.test_backend_numba import job_for, numba_and_numpy, tri  # noqa: E402
 
 _FORMULAS = {
     # two keys joined, against two columns joined (constant: folded)
@@ -107,14 +106,10 @@ def test_index_into_a_fit_at_a_position_per_trial(tmp_path):
 def test_lookups_over_array_expressions_on_the_cuda_host_build(tmp_path):
     """The same kernel through the CUDA translation (its existing typed-search twins),
     compiled for the host with g++, equal to numpy."""
-    from tests.test_backend_cupy import CXX, HostCudaBackend
+    from tests.test_backend_cupy import host_equals_numpy
 
-    if CXX is None:
-        pytest.skip("no C++ compiler")
     _book(tmp_path / "s.xlsx")
     model = Model.open(tmp_path / "s.xlsx")
     outs = [f"Sheet!{r}" for r in (*_FORMULAS, *_ARRAYS)]
     job = job_for(model, [tri("Sheet!A1", 3.0, 5.0, 6.5)], outs, trials=300)
-    host = HostCudaBackend(tmp_path)
-    assert host.cpu_reason(job) is None
-    assert_same(job, run(host, job, 300), run(NumpyBackend(), job, 300))
+    host_equals_numpy(job, tmp_path, 300)

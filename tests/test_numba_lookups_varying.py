@@ -174,16 +174,11 @@ def test_cuda_host_build_runs_the_typed_lookups(tmp_path, cells):
     """The CUDA translation of the same kernels (lk_* twins in the CUDA runtime), compiled
     for the host by a C++ compiler: numpy's numbers, nothing left to the CPU; and nvcc
     compiles it for the device where nvcc is installed."""
-    from tests.test_backend_cupy import CXX, NVCC, HostCudaBackend, _nvcc_ptx
+    from tests.test_backend_cupy import NVCC, HostCudaBackend, _nvcc_ptx, host_equals_numpy
 
-    if CXX is None:
-        pytest.skip("no C++ compiler")
-    host = HostCudaBackend(tmp_path)
     model = book(tmp_path, cells)
     outs = [k for k in cells if k.startswith("B")]
     job = job_for(model, INPUTS, [f"Sheet1!{o}" for o in outs], trials=1_000)
-    assert host.cpu_reason(job) is None
-    assert fused_report(job, host) == {}   # every cell in the CUDA kernel
-    assert_same(job, run(host, job, 1_000), run(NumpyBackend(), job, 1_000))
+    host_equals_numpy(job, tmp_path, 1_000)   # every cell in the CUDA kernel
     if NVCC is not None:
         _nvcc_ptx(HostCudaBackend.source_of(job), tmp_path, "lookups")

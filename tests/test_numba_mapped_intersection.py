@@ -19,7 +19,7 @@ from engine.backends.numba._mapped_intersection import intersect_mapped  # noqa:
 from engine.backends.numpy import NumpyBackend  # noqa: E402
 from engine.model import Model  # noqa: E402
 from engine.workbook import CellRef  # noqa: E402
-from tests.test_backend_cupy import CXX, HostCudaBackend  # noqa: E402
+from tests.test_backend_cupy import host_equals_numpy  # noqa: E402
 from tests.test_backend_numba import assert_same, job_for, run, tri  # noqa: E402
 
 ROWS = 6
@@ -81,10 +81,7 @@ def test_the_cell_pass_intersects_one_value_arguments(tmp_path):
                for x in ir.walk(model.code(CellRef("S", 3, 5)).node))
 
 
-@pytest.mark.skipif(CXX is None, reason="no C++ compiler")
 def test_cuda_host_build_equals_numpy(tmp_path):
     _, job = _book(tmp_path)
-    host = HostCudaBackend(tmp_path)
-    assert host.cpu_reason(job) is None
-    assert_same(job, run(host, job, 300), run(NumpyBackend(), job, 300))
+    host_equals_numpy(job, tmp_path, 300)
     assert np.isfinite(run(NumpyBackend(), job, 300)[0][CellRef("S", 2, 6)]).all()

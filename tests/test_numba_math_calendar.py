@@ -13,7 +13,7 @@ pytest.importorskip("numba")
 from engine.backends.numba import NumbaBackend, fused_report  # noqa: E402
 from engine.backends.numpy import NumpyBackend  # noqa: E402
 from engine.model import Model  # noqa: E402
-from tests.test_backend_cupy import CXX, HostCudaBackend  # noqa: E402
+from tests.test_backend_cupy import HostCudaBackend, host_equals_numpy  # noqa: E402
 from tests.test_backend_numba import assert_same, job_for, run, tri  # noqa: E402
 
 TRIALS = 1_000
@@ -120,7 +120,6 @@ def test_rate_and_calendar_functions_equal_numpy(backend, tmp_path):
     _check(backend, _book(tmp_path, MONEY, "money.xlsx"), MONEY)
 
 
-@pytest.mark.skipif(CXX is None, reason="no C++ compiler")
 def test_cuda_twins_on_the_host_build_equal_numpy(tmp_path):
     """engine/backends/cupy/_rt_math.py: the generated CUDA source of both workbooks
     translates, and its host build equals numpy."""
@@ -132,13 +131,11 @@ def test_cuda_twins_on_the_host_build_equal_numpy(tmp_path):
     outs = [f"Sheet1!{k}" for k, v in cells.items() if isinstance(v, str) and k[0] in "BCDGH"]
     job = job_for(model, INPUTS, outs, trials=400)
     assert fused_report(job) == {}
-    host = HostCudaBackend(tmp_path)
-    assert host.cpu_reason(job) is None
     source = HostCudaBackend.source_of(job)
     for name in ("mt_fact(", "mt_weeknum(", "mt_datedif(", "mt_bitshift(", "mt_lcm(", "mt_xirr(",
                  "mt_combin(", "mt_combina(", "mt_gammaln("):
         assert name in source.split("MC_HD void mc_trial", 1)[1], name
-    assert_same(job, run(host, job, 400), run(NumpyBackend(), job, 400))
+    host_equals_numpy(job, tmp_path, 400)
 
 
 # scipy's binom and gammaln on every branch whole numbers reach: up to 19 factors, 20 and
@@ -155,16 +152,13 @@ MANY_ITEMS = {
 }
 
 
-@pytest.mark.skipif(CXX is None, reason="no C++ compiler")
 def test_cuda_combinations_of_many_items_equal_numpy(tmp_path):
     """COMBIN, COMBINA and MULTINOMIAL of up to 1e11 items: the host build of the CUDA twins
     gives numpy's numbers (scipy's roundings included) to 1e-12."""
     model = _book(tmp_path, MANY_ITEMS, "many.xlsx")
     job = job_for(model, INPUTS, [f"Sheet1!{k}" for k in MANY_ITEMS], trials=400)
     assert fused_report(job) == {}
-    host = HostCudaBackend(tmp_path)
-    assert host.cpu_reason(job) is None
-    assert_same(job, run(host, job, 400), run(NumpyBackend(), job, 400))
+    host_equals_numpy(job, tmp_path, 400)
 
 
 def test_calendar_functions_in_the_1904_date_system_equal_numpy(backend, tmp_path):

@@ -15,7 +15,7 @@ pytest.importorskip("numba")
 from engine.backends.numba import NumbaBackend, fused_report  # noqa: E402
 from engine.backends.numpy import NumpyBackend  # noqa: E402
 from engine.model import Model  # noqa: E402
-from tests.test_backend_cupy import CXX, HostCudaBackend  # noqa: E402
+from tests.test_backend_cupy import host_equals_numpy  # noqa: E402
 from tests.test_backend_numba import assert_same, job_for, run, tri  # noqa: E402
 
 INPUTS = [tri("Sheet1!B1", 1.0, 3.0, 10.0)]
@@ -45,9 +45,6 @@ def test_mode_mult_as_a_cells_formula_is_fused_and_numpy_s(tmp_path):
     assert (got[1][model.ref("Sheet1!J3")] == 7).all()   # 2 and ROUND(3*B1): none repeats
 
 
-@pytest.mark.skipif(CXX is None, reason="no C++ compiler")
 def test_mode_mult_in_the_cuda_host_build(tmp_path):
     job, _ = _job()
-    host = HostCudaBackend(tmp_path)
-    assert host.cpu_reason(job) is None
-    assert_same(job, run(host, job, 300), run(NumpyBackend(), job, 600))
+    host_equals_numpy(job, tmp_path, 300, 600, numpy_cells=1)   # J4, as numba

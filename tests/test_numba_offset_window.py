@@ -15,10 +15,9 @@ pytest.importorskip("numba")
 openpyxl = pytest.importorskip("openpyxl")
 
 from engine.backends.numba import fused_report  # noqa: E402
-from engine.backends.numpy import NumpyBackend  # noqa: E402
 from engine.model import Model  # noqa: E402
 from engine.values import DIV0, REF, VALUE  # noqa: E402
-from tests.test_backend_numba import assert_same, job_for, numba_and_numpy, run, tri  # noqa: E402
+from tests.test_backend_numba import job_for, numba_and_numpy, tri  # noqa: E402
 
 N = 70        # rows of the columns (more than the 64 cells OFFSET could choose among)
 CELLS = 6     # SUMPRODUCT cells (each a row shorter)
@@ -96,11 +95,7 @@ def test_sumproduct_beside_a_long_offset_window_is_fused_and_equals_numpy(tmp_pa
 def test_offset_window_on_the_cuda_host_build_equals_numpy(tmp_path):
     """The same kernel translated for CUDA (fill_kv, arr_dot, arr_min have twins),
     compiled for the host with g++."""
-    from tests.test_backend_cupy import CXX, HostCudaBackend
+    from tests.test_backend_cupy import host_equals_numpy
 
-    if CXX is None:
-        pytest.skip("no C++ compiler")
     _, job = _job(tmp_path, 200)
-    host = HostCudaBackend(tmp_path)
-    assert host.cpu_reason(job) is None
-    assert_same(job, run(host, job, 200), run(NumpyBackend(), job, 200))
+    host_equals_numpy(job, tmp_path, 200)

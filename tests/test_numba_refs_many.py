@@ -20,10 +20,9 @@ pytest.importorskip("numba")
 openpyxl = pytest.importorskip("openpyxl")
 
 from engine.backends.numba import fused_report  # noqa: E402
-from engine.backends.numpy import NumpyBackend  # noqa: E402
 from engine.model import Model  # noqa: E402
 from engine.values import NA, REF  # noqa: E402
-from tests.test_backend_numba import assert_same, job_for, numba_and_numpy, run, tri  # noqa: E402
+from tests.test_backend_numba import job_for, numba_and_numpy, tri  # noqa: E402
 
 TRIALS = 600
 YEARS = (2007, 2008, 2009)
@@ -106,11 +105,7 @@ def test_references_named_per_trial_are_fused_and_equal_numpy(tmp_path):
 
 def test_references_named_per_trial_on_the_cuda_host_build_equal_numpy(tmp_path):
     """The same kernel translated for CUDA, compiled for the host with g++."""
-    from tests.test_backend_cupy import CXX, HostCudaBackend
+    from tests.test_backend_cupy import host_equals_numpy
 
-    if CXX is None:
-        pytest.skip("no C++ compiler")
     _, job = _job(tmp_path, OUTS, trials=200)
-    host = HostCudaBackend(tmp_path)
-    assert host.cpu_reason(job) is None
-    assert_same(job, run(host, job, 200), run(NumpyBackend(), job, 200))
+    host_equals_numpy(job, tmp_path, 200)

@@ -19,7 +19,12 @@ from engine.backends.numba import NumbaBackend, fused_report  # noqa: E402
 from engine.backends.numba._rt_securities import sec_coupon, sec_price, sec_yield  # noqa: E402
 from engine.backends.numpy import NumpyBackend  # noqa: E402
 from engine.model import Model  # noqa: E402
-from tests.test_backend_cupy import CXX, NVCC, HostCudaBackend, _nvcc_ptx  # noqa: E402
+from tests.test_backend_cupy import (  # noqa: E402
+    NVCC,
+    HostCudaBackend,
+    _nvcc_ptx,
+    host_equals_numpy,
+)
 from tests.test_backend_numba import assert_same, job_for, run, tri  # noqa: E402
 
 # A1 in 1..4, A2 in 2..5 (triangular); settlement around 2008-2011, maturities 1-30 years on
@@ -91,12 +96,9 @@ def test_securities_in_the_1904_date_system(backend):
     assert_same(job, run(backend, job, TRIALS), run(NumpyBackend(), job, TRIALS))
 
 
-@pytest.mark.skipif(CXX is None, reason="no C++ compiler")
 def test_securities_on_the_host_build_equal_numpy(tmp_path):
     job = _job(1_000)
-    host = HostCudaBackend(tmp_path)
-    assert host.cpu_reason(job) is None
-    assert_same(job, run(host, job, 1_000), run(NumpyBackend(), job, 1_000))
+    host_equals_numpy(job, tmp_path, 1_000)
 
 
 @pytest.mark.skipif(NVCC is None, reason="nvcc is not installed")

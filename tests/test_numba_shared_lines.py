@@ -143,17 +143,9 @@ def test_compact_fills():
 
 
 def test_cuda_twin_reads_the_shared_columns(tmp_path):
-    from tests.test_backend_cupy import CXX, HostCudaBackend
+    from tests.test_backend_cupy import host_equals_numpy
 
-    if CXX is None:
-        pytest.skip("no C++ compiler")
-    job = table_job(tmp_path, trials=200)
-    (tmp_path / "cuda").mkdir()
-    host = HostCudaBackend(tmp_path / "cuda")
-    assert host.cpu_reason(job) is None
-    prep = host.prepare(job)
-    assert prep.kernel is not None and prep.info.numpy_cells == 0   # built by g++, all fused
-    assert_same(job, run(host, job, 200), run(NumpyBackend(), job, 200))
+    host_equals_numpy(table_job(tmp_path, trials=200), tmp_path / "cuda")   # all fused
 
 
 def _samplers(job):

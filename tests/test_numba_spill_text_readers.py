@@ -20,7 +20,7 @@ from openpyxl.worksheet.formula import ArrayFormula  # noqa: E402
 
 from engine.backends.numba import NumbaBackend, fused_report  # noqa: E402
 from engine.backends.numpy import NumpyBackend  # noqa: E402
-from tests.test_backend_cupy import CXX, HostCudaBackend  # noqa: E402
+from tests.test_backend_cupy import host_equals_numpy  # noqa: E402
 from tests.test_backend_numba import assert_same, job_for, run  # noqa: E402
 from tests.test_numba_dynamic_array_text import INPUTS, LAST, OUTS, U, workbook  # noqa: E402
 
@@ -82,9 +82,6 @@ def test_readers_of_spilled_text_numba_equal_numpy(tmp_path):
     assert_same(job, got, run(NumpyBackend(), job, 7))
 
 
-@pytest.mark.skipif(CXX is None, reason="no C++ compiler")
 def test_readers_of_spilled_text_on_the_host_build_equal_numpy(tmp_path):
     job, _ = _job(tmp_path)
-    host = HostCudaBackend(tmp_path)
-    assert host.cpu_reason(job) is None
-    assert_same(job, run(host, job, 150), run(NumpyBackend(), job, TRIALS))
+    host_equals_numpy(job, tmp_path, 150, TRIALS)

@@ -68,11 +68,7 @@ def test_a_table_of_three_arguments_or_more_reads_the_right_combination(tmp_path
 
 def test_a_table_of_three_arguments_runs_in_the_cuda_kernel_as_numpy(tmp_path):
     """The CUDA twin (translated from the same plan), built for the host with g++."""
-    from tests.test_backend_cupy import CXX, HostCudaBackend
-    if CXX is None:
-        pytest.skip("no C++ compiler")
+    from tests.test_backend_cupy import host_equals_numpy
+
     _, job = _job(tmp_path, 300)
-    host = HostCudaBackend(tmp_path / "host")
-    assert host.cpu_reason(job) is None
-    assert not host.prepare(job).plan.rest
-    assert_same(job, run(host, job, 300), run(NumpyBackend(), job, 300))
+    host_equals_numpy(job, tmp_path / "host", 300)

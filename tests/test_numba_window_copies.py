@@ -20,10 +20,9 @@ openpyxl = pytest.importorskip("openpyxl")
 from engine.backends.numba import _gather, fused_report  # noqa: E402
 from engine.backends.numba._codegen import generate  # noqa: E402
 from engine.backends.numba._samplers import samplers_for  # noqa: E402
-from engine.backends.numpy import NumpyBackend  # noqa: E402
 from engine.model import Model  # noqa: E402
-from tests.test_backend_cupy import CXX, HostCudaBackend  # noqa: E402
-from tests.test_backend_numba import assert_same, job_for, numba_and_numpy, run, tri  # noqa: E402
+from tests.test_backend_cupy import host_equals_numpy  # noqa: E402
+from tests.test_backend_numba import job_for, numba_and_numpy, tri  # noqa: E402
 
 N = 120       # rows of the columns
 TRIALS = 300
@@ -77,13 +76,9 @@ def test_window_copies_equal_numpy(tmp_path, monkeypatch):
     assert np.count_nonzero(got[1][model.ref(f"M!C{SMALL // 2 + 1}")]) == 0   # below: never
 
 
-@pytest.mark.skipif(CXX is None, reason="no C++ compiler")
 def test_window_copies_on_the_cuda_host_build_equal_numpy(tmp_path, monkeypatch):
     monkeypatch.setattr(_gather, "GATHER_MIN", 4)
     job, model = _job(tmp_path, SMALL)
-    host = HostCudaBackend(tmp_path / "host")
-    assert host.cpu_reason(job) is None
-    got = run(host, job, 200)
-    assert_same(job, got, run(NumpyBackend(), job, TRIALS))
+    got, _ = host_equals_numpy(job, tmp_path / "host", 200, TRIALS)
     errs = got[1][model.ref("M!E40")]
     assert 0 < np.count_nonzero(errs) < len(errs)    # #DIV/0! from row 20 in some trials

@@ -161,15 +161,10 @@ def test_sheet_sheets_and_subtotal_outside_excels_numbers(backend, tmp_path):
 def test_cuda_host_build_counts_the_same_days(tmp_path, mac):
     """The CUDA translation (serial_part/yearfrac with the date system's shift, workday and
     networkdays twins), compiled for the host: numpy's numbers, nothing left to the CPU."""
-    from tests.test_backend_cupy import CXX, NVCC, HostCudaBackend, _nvcc_ptx
+    from tests.test_backend_cupy import NVCC, HostCudaBackend, _nvcc_ptx, host_equals_numpy
 
-    if CXX is None:
-        pytest.skip("no C++ compiler")
-    host = HostCudaBackend(tmp_path)
     model = book(tmp_path, CALENDAR, mac=mac)
     job = job_for(model, INPUTS, [f"Sheet1!B{i}" for i in range(1, 10)], trials=1_000)
-    assert host.cpu_reason(job) is None
-    assert fused_report(job, host) == {}   # every cell in the CUDA kernel
-    assert_same(job, run(host, job, 1_000), run(NumpyBackend(), job, 1_000))
+    host_equals_numpy(job, tmp_path, 1_000)   # every cell in the CUDA kernel
     if NVCC is not None and mac:
         _nvcc_ptx(HostCudaBackend.source_of(job), tmp_path, "calendar")

@@ -144,14 +144,7 @@ def test_workbook_numba_equals_numpy_and_excels_values(tmp_path):
 
 
 def test_workbook_runs_in_the_cuda_kernel_as_numpy(tmp_path):
-    from engine.backends.numpy import NumpyBackend
-    from tests.test_backend_cupy import CXX, HostCudaBackend
-    from tests.test_backend_numba import assert_same, run
+    from tests.test_backend_cupy import host_equals_numpy
 
-    if CXX is None:
-        pytest.skip("no C++ compiler")
     _, job = _job(tmp_path)
-    host = HostCudaBackend(tmp_path)
-    assert host.cpu_reason(job) is None
-    assert not host.prepare(job).plan.rest
-    assert_same(job, run(host, job, 200), run(NumpyBackend(), job, 200))
+    host_equals_numpy(job, tmp_path, 200)
