@@ -122,6 +122,24 @@ def assign_names(info: BookInfo, sheets: dict[str, Sheet]) -> dict[str, str]:
     return names
 
 
+def filter_database(info: BookInfo, sheet: str) -> list[tuple[int, int]]:
+    """The rows (header, last) of a sheet's ``_xlnm._FilterDatabase`` name: the range an
+    advanced filter (Data > Advanced, in place) filters, which has no ``<autoFilter>``."""
+    found = []
+    for name, scope, text in info.names:
+        if name != "_xlnm._FilterDatabase" or scope is None or not 0 <= scope < len(info.sheets) \
+                or info.sheets[scope].name != sheet:
+            continue
+        try:
+            r1, _, r2, _ = parse_range(text.rpartition("!")[2].replace("$", ""),
+                                       f"defined name {name}")
+        except WorkbookError:
+            log.warning("sheet %r: _FilterDatabase %r is not a range; ignored", sheet, text)
+            continue
+        found.append((r1, r2))
+    return found
+
+
 def read_number_formats(pkg: Package, part: str | None) -> list[str]:
     """The number format code of each cell style (cellXfs), from numFmts and the built-ins;
     nothing else of the stylesheet is kept."""

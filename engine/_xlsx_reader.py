@@ -10,6 +10,7 @@ from ._gcpause import paused
 from ._xlsx_package import Package
 from ._xlsx_parts import (
     assign_names,
+    filter_database,
     read_book,
     read_external_link,
     read_number_formats,
@@ -55,6 +56,8 @@ def _read(path: Path, limits: Limits) -> Workbook:
             reader.finish()
             sheets[entry.name] = sheet
             filters = [reader.filter_rows] if reader.filter_rows else []
+            if reader.filter_mode and not filters:
+                filters += filter_database(info, entry.name)
             for table in read_tables(pkg, entry.part, entry.name):
                 tables[table.name.upper()] = table
                 if table.filtering:

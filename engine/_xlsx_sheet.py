@@ -164,6 +164,8 @@ class SheetReader:
         self.date_shift = 0  # 1462 in a workbook of the 1904 date system (t="d" cells)
         # the rows of the sheet's <autoFilter ref>, when it filters a column (<filterColumn>)
         self.filter_rows: tuple[int, int] | None = None
+        # <sheetPr filterMode="1">: a filter hides rows (an advanced filter has no <autoFilter>)
+        self.filter_mode = False
         self._filter_ref: tuple[int, int] | None = None
         self._shared: dict[str, Any] = {}
         self._arrays: list[tuple[int, int, str]] = []
@@ -204,8 +206,14 @@ class SheetReader:
             self._starts[name] = _ignore
             self._prefix = prefix
             return _ignore
+        if start and name.rpartition(":")[2] == "sheetPr":
+            self._starts[name] = self._start_sheet_pr
+            return self._start_sheet_pr
         (self._starts if start else self._ends)[name] = _ignore
         return _ignore
+
+    def _start_sheet_pr(self, attrs: dict[str, str]) -> None:
+        self.filter_mode = (attrs.get("filterMode") or "").strip().lower() in ("1", "true")
 
     def _end_data(self) -> None:
         """After ``</sheetData>`` only the sheet's ``<autoFilter>`` is read."""

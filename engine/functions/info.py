@@ -8,6 +8,7 @@ multi-cell reference, as Excel does.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -159,11 +160,80 @@ def formulatext(ctx: Any, reference: Arg = None) -> Vec | Grid:
             cell = ctx.model.workbook.cell(anchor) if anchor is not None else None
             if cell is None or cell.formula is None:
                 return error(NA)
-            return text("{" + cell.formula + "}")
-        return text(cell.formula if cell.array_ref is None else "{" + cell.formula + "}")
+            return text("{" + shown_formula(cell.formula) + "}")
+        shown = shown_formula(cell.formula)
+        return text(shown if cell.array_ref is None else "{" + shown + "}")
 
     grid = [[one(r) for r in row] for row in refs]
     return grid[0][0] if len(grid) == 1 and len(grid[0]) == 1 else Grid(grid, reference.area)
+
+
+# the file's prefixes of newer functions (_xlfn.), worksheet-only ones (_xlws.: SORT, FILTER)
+# and LET/LAMBDA parameters (_xlpm.), which Excel does not show
+_FILE_PREFIX = re.compile(r"_xl(?:fn|ws|pm)\.", re.IGNORECASE)
+_SHOWN_AS = re.compile(r"(?<![A-Za-z0-9_.])(ANCHORARRAY|SINGLE)\(", re.IGNORECASE)
+_PLAIN_REF = re.compile(r"^(?:'[^']*(?:''[^']*)*'!|[A-Za-z0-9_.]+!)?(?:\$?[A-Za-z]{1,3}\$?\d+"
+                        r"(?::\$?[A-Za-z]{1,3}\$?\d+)?|[A-Za-z_][A-Za-z0-9_.]*)$")
+_CALL = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*\(")
+
+
+def shown_formula(formula: str) -> str:
+    """A formula as Excel shows it (FORMULATEXT, the formula bar) from its text in the file:
+    without the _xlfn./_xlws./_xlpm. prefixes, ``ANCHORARRAY(A1)`` as ``A1#`` and
+    ``SINGLE(x)`` as ``@x``; text in double quotes is left as it is."""
+    parts = re.split(r'("(?:[^"]|"")*")', formula)
+    out = "".join(p if i % 2 else _FILE_PREFIX.sub("", p) for i, p in enumerate(parts))
+    return _operators(out)
+
+
+def _operators(formula: str) -> str:
+    """``ANCHORARRAY(r)`` -> ``r#``, ``SINGLE(x)`` -> ``@x`` (``@(x)`` for an expression),
+    innermost last; calls inside double quotes are not calls."""
+    start = 0
+    while True:
+        m = _SHOWN_AS.search(formula, start)
+        if m is None:
+            return formula
+        if formula[:m.start()].count('"') % 2:   # inside a text constant
+            start = m.end()
+            continue
+        depth, j, quoted = 1, m.end(), False
+        while j < len(formula) and depth:
+            ch = formula[j]
+            if ch == '"':
+                quoted = not quoted
+            elif not quoted:
+                depth += {"(": 1, ")": -1}.get(ch, 0)
+            j += 1
+        if depth:
+            return formula
+        inner = _operators(formula[m.end():j - 1])
+        plain = _operand(inner.strip())
+        if m.group(1).upper() == "ANCHORARRAY":
+            shown = inner + "#" if plain else "ANCHORARRAY(" + inner + ")"
+        else:
+            shown = "@" + inner if plain else "@(" + inner + ")"
+        formula = formula[:m.start()] + shown + formula[j:]
+        start = m.start() + len(shown)
+
+
+def _operand(x: str) -> bool:
+    """A reference, a name or one function call: shown after ``@`` or before ``#`` as it is."""
+    if _PLAIN_REF.match(x):
+        return True
+    m = _CALL.match(x)
+    if m is None:
+        return False
+    depth, quoted = 1, False
+    for j in range(m.end(), len(x)):
+        ch = x[j]
+        if ch == '"':
+            quoted = not quoted
+        elif not quoted:
+            depth += {"(": 1, ")": -1}.get(ch, 0)
+            if depth == 0:
+                return j == len(x) - 1
+    return False
 
 
 @register("NA")
