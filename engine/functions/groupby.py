@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from ..values import VALUE, Grid, Kind, Vec, blank, error, text
 from .arrays import _Fail, _int, _number, _sort_key
 from .lambdas import Lambda, _cell, _grid
@@ -20,9 +22,17 @@ Arg = Vec | Grid | None
 
 
 def _constant(c: Vec) -> Any:
-    if len(c) != 1:
+    if len(c) != 1 and not _same_in_every_trial(c):
         raise _Fail(VALUE)  # a grouping that changes per trial
     return c.scalar(0)
+
+
+def _same_in_every_trial(c: Vec) -> bool:
+    """Whether every trial of ``c`` holds the same value (a FILTER of a table whose rows are
+    kept by a constant condition and whose other columns vary: its key column)."""
+    if c.err is not None and len(c.err) > 1 and bool((c.err != c.err[0]).any()):
+        return False
+    return bool(np.all(c.data == c.data[0]))
 
 
 def _headers(mode: Arg, first: list[Vec]) -> int:

@@ -30,6 +30,7 @@ from ...values import NA
 from ._dynarrays import DynAt, is_dynamic
 from ._fits import FITS as _FITS
 from ._fits import Fit, FitLayout
+from ._groupby import GroupByRules
 from ._index_ref import IndexAt
 from ._let_refs import let_body
 from ._matrices import ARRAY_CALLS, ELEMENT_CALLS, READERS, ArrayCallRules, has_array_call
@@ -105,7 +106,7 @@ def members(workbook: Workbook, anchor: CellRef) -> list[tuple[CellRef, int, int
     return out
 
 
-class ArrayElements(FitLayout, ArrayCallRules):
+class ArrayElements(FitLayout, ArrayCallRules, GroupByRules):
     """Rewrites an array formula's IR into the IR of one element of its result."""
 
     def __init__(self, workbook: Workbook, root: ir.Node | None = None,
@@ -155,6 +156,8 @@ class ArrayElements(FitLayout, ArrayCallRules):
             return None
         if name in ARRAY_CALLS:   # MMULT, TRANSPOSE, TAKE ... (_matrices)
             return self.array_call_shape(node)
+        if name == "GROUPBY":   # row fields the same in every trial (_groupby)
+            return self.groupby_shape(node)
         if name in ELEMENT_CALLS:   # one element of MMULT ... (_matrices)
             return None
         if name in _FITS:
@@ -290,6 +293,8 @@ class ArrayElements(FitLayout, ArrayCallRules):
             return self._fit_at(node, r, c)
         if name in ARRAY_CALLS:
             return self.array_call_at(node, r, c)
+        if name == "GROUPBY":
+            return self.groupby_at(node, r, c)
         if name == "XLOOKUP":   # the same match, in one column (row) of the return range
             ret, column = self._xlookup(node)[1:]
             line = ir.Area(ret.sheet, ret.r1, ret.c1 + c, ret.r2, ret.c1 + c) if column else \

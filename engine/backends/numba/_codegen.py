@@ -74,6 +74,7 @@ from ._families import (
 )
 from ._fits import FITS, FitAt, FitsMixin
 from ._functions import FunctionsMixin
+from ._groupby import GroupByMixin
 from ._index_ref import IndexAt
 from ._indirect import IndirectMixin
 from ._mapped_intersection import intersect_mapped
@@ -180,7 +181,7 @@ _OPCMP = {"=": operator.eq, "<>": operator.ne, "<": operator.lt, "<=": operator.
 
 class Generator(SharedLinesMixin, MatricesMixin, FunctionsMixin, TextMixin, MixedMixin,
                 ConditionalsMixin, FitsMixin, DynArraysMixin, OffsetMixin, IndirectMixin, DatabaseMixin,
-                SecuritiesMixin, RowLoopMixin):
+                SecuritiesMixin, RowLoopMixin, GroupByMixin):
     """Generates the kernel of one program.  ``samplers`` says how each input is drawn."""
 
     def __init__(self, program: Program, samplers: dict[CellRef, InputSampler],

@@ -342,7 +342,8 @@ class DynArraysMixin(GeneratorHost):
         if isinstance(node, ir.Missing):
             raise NotFusable("FILTER/UNIQUE/SORT of an omitted argument")
         node = _read_part(node)
-        elements = ArrayElements(self.model.workbook)
+        # sizes the same in every trial evaluated (TAKE(GROUPBY(..), ROWS(..)-1): _groupby)
+        elements = ArrayElements(self.model.workbook, const=self.array_const)
         shape = elements.shape(node) or (1, 1)
         if shape[0] * shape[1] > MAX_DYN_CELLS:
             raise NotFusable(f"a dynamic array over {shape[0] * shape[1]} cells")

@@ -375,7 +375,9 @@ class MatricesMixin(GeneratorHost):
     def array_const(self, node: ir.Node) -> Vec | Grid | None:
         """A size argument's value where it is the same in every trial, else None."""
         from ...compiler import compile_formula
+        from ._groupby import known_sizes
 
+        node = known_sizes(node, self.mx_elements().shape)   # ROWS(GROUPBY(..)): its shape
         try:
             return _literal_value(node)   # a literal, an array constant of literals
         except NotFusable:
