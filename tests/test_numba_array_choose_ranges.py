@@ -13,10 +13,9 @@ openpyxl = pytest.importorskip("openpyxl")
 
 from openpyxl.worksheet.formula import ArrayFormula  # noqa: E402
 
-from engine.backends.numba import NumbaBackend, fused_report  # noqa: E402
-from engine.backends.numpy import NumpyBackend  # noqa: E402
+from engine.backends.numba import fused_report  # noqa: E402
 from engine.model import Model  # noqa: E402
-from tests.test_backend_numba import assert_same, job_for, run, tri  # noqa: E402
+from tests.test_backend_numba import job_for, numba_and_numpy, tri  # noqa: E402
 
 
 def _job(tmp_path, trials: int):
@@ -48,12 +47,7 @@ def test_choose_of_ranges_in_an_array_formula_is_fused_and_equals_numpy(tmp_path
     # before: "CHOOSE of a range (in another cell of the array formula)", and the cells
     # reading it numpy's
     assert fused_report(job) == {}
-    be = NumbaBackend(kernel_dir=tmp_path / "kernels")
-    try:
-        got = run(be, job, 300)
-    finally:
-        be.close()
-    assert_same(job, got, run(NumpyBackend(), job, 600))
+    got, _ = numba_and_numpy(job, tmp_path / "kernels", 300, 600)
     vals, errs, ins = got
     k = ins[model.ref("S!A1")].round()
     e10 = errs[model.ref("S!E10")]

@@ -13,10 +13,9 @@ openpyxl = pytest.importorskip("openpyxl")
 
 from openpyxl.worksheet.formula import ArrayFormula  # noqa: E402
 
-from engine.backends.numba import NumbaBackend, fused_report  # noqa: E402
-from engine.backends.numpy import NumpyBackend  # noqa: E402
+from engine.backends.numba import fused_report  # noqa: E402
 from engine.model import Model  # noqa: E402
-from tests.test_backend_numba import assert_same, job_for, run, tri  # noqa: E402
+from tests.test_backend_numba import job_for, numba_and_numpy, tri  # noqa: E402
 
 
 def _job(tmp_path, trials: int):
@@ -48,12 +47,7 @@ def test_criteria_arrays_in_an_array_formula_are_fused_and_equal_numpy(tmp_path)
     _, job = _job(tmp_path, 600)
     # before: "SUMIFS with a range as the criterion (in another cell of the array formula)"
     assert fused_report(job) == {}
-    be = NumbaBackend(kernel_dir=tmp_path / "kernels")
-    try:
-        got = run(be, job, 300)
-    finally:
-        be.close()
-    assert_same(job, got, run(NumpyBackend(), job, 600))
+    numba_and_numpy(job, tmp_path / "kernels", 300, 600)
 
 
 def test_criteria_arrays_on_the_cuda_host_build_equal_numpy(tmp_path):

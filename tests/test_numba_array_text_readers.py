@@ -21,10 +21,9 @@ openpyxl = pytest.importorskip("openpyxl")
 
 from openpyxl.worksheet.formula import ArrayFormula  # noqa: E402
 
-from engine.backends.numba import NumbaBackend, fused_report  # noqa: E402
-from engine.backends.numpy import NumpyBackend  # noqa: E402
+from engine.backends.numba import fused_report  # noqa: E402
 from engine.model import Model  # noqa: E402
-from tests.test_backend_numba import assert_same, job_for, run, tri  # noqa: E402
+from tests.test_backend_numba import job_for, numba_and_numpy, tri  # noqa: E402
 
 ROWS = range(2, 6)
 OUTS = ["B1", "B2", "B3", "B4", "C1", "C2", "C3", "C4", "D2", "D3", "D4", "D5",
@@ -59,12 +58,7 @@ def _job(tmp_path, trials: int):
 def test_array_formulas_reading_text_made_per_trial_are_fused_and_equal(tmp_path):
     model, job = _job(tmp_path, 400)
     assert fused_report(job) == {}
-    be = NumbaBackend(kernel_dir=tmp_path / "kernels")
-    try:
-        got = run(be, job, 200)
-    finally:
-        be.close()
-    assert_same(job, got, run(NumpyBackend(), job, 400))
+    got, _ = numba_and_numpy(job, tmp_path / "kernels", 200, 400)
     out = got[0]
     a = np.array([out[model.ref(f"T!A{r}")] for r in ROWS])
     np.testing.assert_array_equal(out[model.ref("T!B1")], (a % 10).sum(axis=0))

@@ -18,10 +18,9 @@ import pytest
 pytest.importorskip("numba")
 openpyxl = pytest.importorskip("openpyxl")
 
-from engine.backends.numba import NumbaBackend, fused_report  # noqa: E402
-from engine.backends.numpy import NumpyBackend  # noqa: E402
+from engine.backends.numba import fused_report  # noqa: E402
 from engine.model import Model  # noqa: E402
-from tests.test_backend_numba import assert_same, job_for, run, tri  # noqa: E402
+from tests.test_backend_numba import job_for, numba_and_numpy, tri  # noqa: E402
 
 TRIALS = 600
 
@@ -52,14 +51,9 @@ def test_a_copy_of_text_made_per_trial_is_fused_and_equal_to_numpy(tmp_path):
     outs = ["ValGraph!B46", "ValGraph!B47", "ValGraph!C46", "ValGraph!C47", "ValGraph!C48",
             "ValGraph!C49", *[f"ValGraph!D{r}" for r in range(46, 51)]]
     job = job_for(model, inputs, outs, trials=TRIALS)
-    assert fused_report(job) == {}   # before: B13 "text made per trial, read by a cell left
-    be = NumbaBackend(kernel_dir=tmp_path / "kernels")   # to numpy", B46 "depends on ..."
-    try:
-        got = run(be, job, 300)
-    finally:
-        be.close()
-    want = run(NumpyBackend(), job, TRIALS)
-    assert_same(job, got, want)
+    # before: B13 "text made per trial, read by a cell left to numpy", B46 "depends on ..."
+    assert fused_report(job) == {}
+    got, _ = numba_and_numpy(job, tmp_path / "kernels", 300, TRIALS)
     c47 = got[0][model.ref("ValGraph!C47")]
     assert (c47 == 1).any() and (c47 == 0).any()   # the year differs between trials
     assert set(got[0][model.ref("ValGraph!C48")]) == {0.0, 1.0}

@@ -12,11 +12,10 @@ import pytest
 
 pytest.importorskip("numba")
 
-from engine.backends.numba import NumbaBackend, fused_report  # noqa: E402
-from engine.backends.numpy import NumpyBackend  # noqa: E402
+from engine.backends.numba import fused_report  # noqa: E402
 from engine.model import Model  # noqa: E402
 from tests.test_backend_cupy import host_equals_numpy  # noqa: E402
-from tests.test_backend_numba import assert_same, job_for, run, tri  # noqa: E402
+from tests.test_backend_numba import job_for, numba_and_numpy, tri  # noqa: E402
 
 INPUTS = [tri("Sheet1!B1", 1.0, 3.0, 10.0)]
 CELLS = {"H1": '=HYPERLINK("#A"&ROUND(B1,0),B1*2)', "H2": '=HYPERLINK("#A1","v"&ROUND(B1,0))',
@@ -33,12 +32,7 @@ def _job():
 def test_hyperlink_shows_its_friendly_name_else_its_link(tmp_path):
     job, model = _job()
     assert fused_report(job) == {}
-    be = NumbaBackend(kernel_dir=tmp_path / "kernels")
-    try:
-        got = run(be, job, 200)
-    finally:
-        be.close()
-    assert_same(job, got, run(NumpyBackend(), job, 600))
+    got, _ = numba_and_numpy(job, tmp_path / "kernels", 200, 600)
     b1 = got[2][model.ref("Sheet1!B1")]
     np.testing.assert_array_equal(got[0][model.ref("Sheet1!H1")], b1 * 2)
     np.testing.assert_array_equal(got[0][model.ref("Sheet1!H3")],

@@ -15,10 +15,9 @@ import pytest
 pytest.importorskip("numba")
 openpyxl = pytest.importorskip("openpyxl")
 
-from engine.backends.numba import NumbaBackend, fused_report  # noqa: E402
-from engine.backends.numpy import NumpyBackend  # noqa: E402
+from engine.backends.numba import fused_report  # noqa: E402
 from engine.model import Model  # noqa: E402
-from tests.test_backend_numba import assert_same, job_for, numba_and_numpy, run, tri  # noqa: E402
+from tests.test_backend_numba import job_for, numba_and_numpy, tri  # noqa: E402
 
 TRIALS = 600
 
@@ -104,9 +103,4 @@ def test_reading_cells_later_in_the_order_waits_for_them(tmp_path):
     steps = [str(c) for c in job.program.steps]
     assert steps.index("Sheet!A1") < steps.index("Sheet!B5")   # the order the kernel met
     assert fused_report(job) == {}
-    be = NumbaBackend(kernel_dir=tmp_path / "kernels")
-    try:
-        got = run(be, job, 100)
-    finally:
-        be.close()
-    assert_same(job, got, run(NumpyBackend(), job, 300))
+    numba_and_numpy(job, tmp_path / "kernels", 100, 300)

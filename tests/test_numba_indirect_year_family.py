@@ -16,15 +16,13 @@ openpyxl = pytest.importorskip("openpyxl")
 from openpyxl.worksheet.table import Table  # noqa: E402
 
 from engine.backends.numba import (  # noqa: E402
-    NumbaBackend,
     _families,
     fused_report,
     samplers_for,
 )
 from engine.backends.numba._codegen import generate  # noqa: E402
-from engine.backends.numpy import NumpyBackend  # noqa: E402
 from engine.model import Model  # noqa: E402
-from tests.test_backend_numba import assert_same, job_for, run, tri  # noqa: E402
+from tests.test_backend_numba import job_for, numba_and_numpy, tri  # noqa: E402
 
 YEARS = tuple(range(2005, 2013))
 GASES = ("CO2", "CH4", "N2O")
@@ -79,12 +77,7 @@ def test_year_named_columns_copied_across_are_one_family(tmp_path, monkeypatch):
 
 def test_year_named_columns_equal_numpy(tmp_path):
     model, job = _job(tmp_path, 600)
-    be = NumbaBackend(kernel_dir=tmp_path / "kernels")
-    try:
-        got = run(be, job, 300)
-    finally:
-        be.close()
-    assert_same(job, got, run(NumpyBackend(), job, 600))
+    got, _ = numba_and_numpy(job, tmp_path / "kernels", 300, 600)
     vals, errs, ins = got
     year = ins[model.ref("Calc!A1")].round()
     b7, b8 = vals[model.ref("Calc!B7")], errs[model.ref("Calc!B8")]

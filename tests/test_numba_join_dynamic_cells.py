@@ -10,11 +10,10 @@ import pytest
 
 pytest.importorskip("numba")
 
-from engine.backends.numba import NumbaBackend, fused_report  # noqa: E402
-from engine.backends.numpy import NumpyBackend  # noqa: E402
+from engine.backends.numba import fused_report  # noqa: E402
 from engine.model import Model  # noqa: E402
 from tests.test_backend_cupy import host_equals_numpy  # noqa: E402
-from tests.test_backend_numba import assert_same, job_for, run, tri  # noqa: E402
+from tests.test_backend_numba import job_for, numba_and_numpy, tri  # noqa: E402
 
 INPUTS = [tri("Sheet1!B1", 1.0, 3.0, 10.0)]
 CELLS = {"P1": '=LEFT("abc",ROUND(B1,0)-1)', "P2": "=ROUND(B1,0)&\"\"", "P3": '=REPT("z",B1>5)',
@@ -31,12 +30,7 @@ def _job():
 def test_ranges_of_text_made_per_trial_are_joined_in_the_kernel(tmp_path):
     job, model = _job()
     assert fused_report(job) == {}
-    be = NumbaBackend(kernel_dir=tmp_path / "kernels")
-    try:
-        got = run(be, job, 200)
-    finally:
-        be.close()
-    assert_same(job, got, run(NumpyBackend(), job, 600))
+    got, _ = numba_and_numpy(job, tmp_path / "kernels", 200, 600)
     k = np.round(got[2][model.ref("Sheet1!B1")])
     j2 = got[0][model.ref("Sheet1!J2")]
     assert set(j2[k == 1]) == {1.0} and set(j2[k == 3]) == {4.0}   # "1"; "ab-3"

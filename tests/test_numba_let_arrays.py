@@ -18,10 +18,9 @@ openpyxl = pytest.importorskip("openpyxl")
 
 from openpyxl.worksheet.formula import ArrayFormula  # noqa: E402
 
-from engine.backends.numba import NumbaBackend, fused_report  # noqa: E402
-from engine.backends.numpy import NumpyBackend  # noqa: E402
+from engine.backends.numba import fused_report  # noqa: E402
 from engine.model import Model  # noqa: E402
-from tests.test_backend_numba import assert_same, job_for, run, tri  # noqa: E402
+from tests.test_backend_numba import job_for, numba_and_numpy, tri  # noqa: E402
 
 ROWS = 120
 
@@ -64,13 +63,7 @@ def test_let_of_arrays_is_fused(tmp_path):
 
 def test_let_of_arrays_equal_numpy(tmp_path):
     job = _job(tmp_path, 400)
-    be = NumbaBackend(kernel_dir=tmp_path / "kernels")
-    try:
-        got = run(be, job, 200)
-    finally:
-        be.close()
-    want = run(NumpyBackend(), job, 400)
-    assert_same(job, got, want)
+    _, want = numba_and_numpy(job, tmp_path / "kernels", 200, 400)
     vals, errs, ins = want
     model = job.program.model
     b1 = ins[model.ref("S!B1")]

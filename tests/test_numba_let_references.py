@@ -23,10 +23,9 @@ openpyxl = pytest.importorskip("openpyxl")
 from openpyxl.workbook.defined_name import DefinedName  # noqa: E402
 from openpyxl.worksheet.table import Table  # noqa: E402
 
-from engine.backends.numba import NumbaBackend, fused_report  # noqa: E402
-from engine.backends.numpy import NumpyBackend  # noqa: E402
+from engine.backends.numba import fused_report  # noqa: E402
 from engine.model import Model  # noqa: E402
-from tests.test_backend_numba import assert_same, job_for, run, tri  # noqa: E402
+from tests.test_backend_numba import job_for, numba_and_numpy, tri  # noqa: E402
 
 HEADS = ("ORDER", "QTY", "SALES", "STATUS", "NOTE")
 ROWS = 30
@@ -85,13 +84,7 @@ def test_let_of_an_offset_as_an_argument_is_fused(tmp_path):
 
 def test_let_references_equal_numpy(tmp_path):
     job = _job(tmp_path, 400)
-    be = NumbaBackend(kernel_dir=tmp_path / "kernels")
-    try:
-        got = run(be, job, 200)
-    finally:
-        be.close()
-    want = run(NumpyBackend(), job, 400)
-    assert_same(job, got, want)
+    _, want = numba_and_numpy(job, tmp_path / "kernels", 200, 400)
     vals, errs, _ = want
     model = job.program.model
     # Excel's answers: NOTE is blank in rows 4, 8, ..., 28 (7 of 30), SALES never

@@ -12,11 +12,10 @@ import pytest
 
 pytest.importorskip("numba")
 
-from engine.backends.numba import NumbaBackend, fused_report  # noqa: E402
-from engine.backends.numpy import NumpyBackend  # noqa: E402
+from engine.backends.numba import fused_report  # noqa: E402
 from engine.model import Model  # noqa: E402
 from tests.test_backend_cupy import host_equals_numpy  # noqa: E402
-from tests.test_backend_numba import assert_same, job_for, run, tri  # noqa: E402
+from tests.test_backend_numba import job_for, numba_and_numpy, tri  # noqa: E402
 
 INPUTS = [tri("Sheet1!B1", 1.0, 3.0, 10.0)]
 CELLS = {"M1": "=ROUND(B1,0)", "M2": "=ROUND(B1/2,0)*2", "M3": 2.0, "M4": "=ROUND(B1*3,0)",
@@ -33,12 +32,7 @@ def _job():
 def test_mode_mult_as_a_cells_formula_is_fused_and_numpy_s(tmp_path):
     job, model = _job()
     assert fused_report(job) == {"Sheet1!J4": "MODE.MULT other than as a cell's own formula"}
-    be = NumbaBackend(kernel_dir=tmp_path / "kernels")
-    try:
-        got = run(be, job, 200)
-    finally:
-        be.close()
-    assert_same(job, got, run(NumpyBackend(), job, 600))
+    got, _ = numba_and_numpy(job, tmp_path / "kernels", 200, 600)
     b1 = got[2][model.ref("Sheet1!B1")]
     j1 = got[0][model.ref("Sheet1!J1")]
     np.testing.assert_array_equal(j1, np.round(b1))   # M1 = M5: seen first, twice or more

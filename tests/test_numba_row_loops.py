@@ -20,11 +20,10 @@ openpyxl = pytest.importorskip("openpyxl")
 from openpyxl.worksheet.formula import ArrayFormula  # noqa: E402
 from openpyxl.worksheet.table import Table  # noqa: E402
 
-from engine.backends.numba import NumbaBackend, fused_report, samplers_for  # noqa: E402
+from engine.backends.numba import fused_report, samplers_for  # noqa: E402
 from engine.backends.numba._codegen import generate  # noqa: E402
-from engine.backends.numpy import NumpyBackend  # noqa: E402
 from engine.model import Model  # noqa: E402
-from tests.test_backend_numba import assert_same, job_for, run, tri  # noqa: E402
+from tests.test_backend_numba import job_for, numba_and_numpy, tri  # noqa: E402
 
 ROWS = 300
 STATUS = ("Shipped", "Cancelled", "On Hold", "Shipped", "Disputed")
@@ -87,13 +86,7 @@ def test_long_array_sums_are_loops(tmp_path):
 
 def test_long_array_sums_equal_numpy(tmp_path):
     job = _job(tmp_path, 400)
-    be = NumbaBackend(kernel_dir=tmp_path / "kernels")
-    try:
-        got = run(be, job, 200)
-    finally:
-        be.close()
-    want = run(NumpyBackend(), job, 400)
-    assert_same(job, got, want)
+    _, want = numba_and_numpy(job, tmp_path / "kernels", 200, 400)
     _, errs, _ = want
     b7 = errs[job.program.model.ref("Calc!B7")]
     assert (b7 != 0).any() and (b7 == 0).any()   # #DIV/0! in some trials only

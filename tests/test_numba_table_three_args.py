@@ -17,10 +17,9 @@ import pytest
 pytest.importorskip("numba")
 openpyxl = pytest.importorskip("openpyxl")
 
-from engine.backends.numba import NumbaBackend, fused_report  # noqa: E402
-from engine.backends.numpy import NumpyBackend  # noqa: E402
+from engine.backends.numba import fused_report  # noqa: E402
 from engine.model import Model  # noqa: E402
-from tests.test_backend_numba import assert_same, job_for, run, tri  # noqa: E402
+from tests.test_backend_numba import job_for, numba_and_numpy, tri  # noqa: E402
 
 LIMITS = (9, 19, 29, 39)
 
@@ -51,12 +50,7 @@ def _texts(a: np.ndarray) -> list[str]:
 def test_a_table_of_three_arguments_or_more_reads_the_right_combination(tmp_path):
     model, job = _job(tmp_path, 300)
     assert fused_report(job) == {}
-    be = NumbaBackend(kernel_dir=tmp_path / "kernels")
-    try:
-        got = run(be, job, 300)
-    finally:
-        be.close()
-    assert_same(job, got, run(NumpyBackend(), job, 300))
+    got, _ = numba_and_numpy(job, tmp_path / "kernels", 300, 300)
     a = np.array([got[0][model.ref(f"T!A{r}")] for r in range(2, 6)])
     texts = _texts(a)
     assert len(set(texts)) > 2

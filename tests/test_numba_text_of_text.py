@@ -21,10 +21,9 @@ openpyxl = pytest.importorskip("openpyxl")
 
 from openpyxl.worksheet.formula import ArrayFormula  # noqa: E402
 
-from engine.backends.numba import NumbaBackend, fused_report  # noqa: E402
-from engine.backends.numpy import NumpyBackend  # noqa: E402
+from engine.backends.numba import fused_report  # noqa: E402
 from engine.model import Model  # noqa: E402
-from tests.test_backend_numba import assert_same, job_for, run, tri  # noqa: E402
+from tests.test_backend_numba import job_for, numba_and_numpy, tri  # noqa: E402
 
 TRIALS = 400
 ROWS = range(2, 6)
@@ -59,12 +58,7 @@ def _job(tmp_path, trials: int, month_names: bool = False):
 def test_text_of_text_made_per_trial_is_fused_and_equal_to_numpy(tmp_path):
     model, job = _job(tmp_path, TRIALS)
     assert fused_report(job) == {}   # before: J, L, M, N, O, P left to numpy
-    be = NumbaBackend(kernel_dir=tmp_path / "kernels")
-    try:
-        got = run(be, job, 200)
-    finally:
-        be.close()
-    assert_same(job, got, run(NumpyBackend(), job, TRIALS))
+    got, _ = numba_and_numpy(job, tmp_path / "kernels", 200, TRIALS)
     import datetime
 
     for r in ROWS:
