@@ -95,3 +95,22 @@ def test_shown_formula():
     assert shown_formula("=_xlfn.SINGLE(A1:A3)+_xlfn.SINGLE(A1+B1)") == "=@A1:A3+@(A1+B1)"
     assert shown_formula("=SUM(_xlfn.ANCHORARRAY('My Sheet'!$B$2))") == "=SUM('My Sheet'!$B$2#)"
 
+
+
+def test_sequence_without_rows_is_one_row(tmp_path):
+    """SEQUENCE(,4) (a DCF model's year row): rows omitted is one row, Excel's cached 1..4;
+    numpy gave #VALUE!.  numba = numpy on readers of it."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws["A1"] = 2.0
+    ws["B1"] = "=SUM(_xlfn.SEQUENCE(,4))*A1"
+    ws["B2"] = "=SUM(_xlfn.SEQUENCE(,4,A1,2))"
+    ws["B3"] = "=INDEX(_xlfn.SEQUENCE(,4),3)+A1"
+    ws["B4"] = "=COLUMNS(_xlfn.SEQUENCE(,12))"
+    path = tmp_path / "s.xlsx"
+    wb.save(path)
+    model = Model.open(path)
+    got = _values(model)
+    assert (got["B1"], got["B2"], got["B3"], got["B4"]) == (20.0, 20.0, 5.0, 12.0)
+    job = job_for(model, [tri("Sheet!A1", 1.0, 2.0, 4.0)], ["Sheet!B1", "Sheet!B2", "Sheet!B3"], 200)
+    numba_and_numpy(job, tmp_path / "k", 128)

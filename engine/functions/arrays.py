@@ -437,7 +437,7 @@ def trimrange(range_: Arg, trim_rows: Arg = None, trim_cols: Arg = None) -> Grid
 @register("SEQUENCE")
 @_shaping(0, 1)
 def sequence(rows: Arg, columns: Arg = None, start: Arg = None, step: Arg = None) -> Grid:
-    r, c = _int(rows), _int(columns, 1)
+    r, c = _int(rows, 1), _int(columns, 1)   # SEQUENCE(,4): one row (Excel's cached 1..4)
     if r < 1 or c < 1:
         raise _Fail(VALUE)  # Excel's #CALC!
     array_budget(r, c, "SEQUENCE")
