@@ -2,10 +2,11 @@
 
 The pattern of EfiLygda's Sales_Data_Project.xlsx: a table's sales (varying per trial)
 grouped by a column of text that is the same in every trial, summed or averaged, the total
-row dropped by TAKE(g, ROWS(g)-1), sorted by the aggregate, and the rows of a FILTER with a
-constant condition over an HSTACK of the table's columns grouped the same way.  Before, every
+row dropped by TAKE(g, ROWS(g)-1), sorted by the aggregate, the first rows taken by
+INDEX(sorted, SEQUENCE(5), {1,2}), and the rows of a FILTER with a constant condition over an
+HSTACK of the table's columns grouped the same way.  Before, every
 such cell was left to numpy ("function GROUPBY is not in the fused subset", "GROUPBY of an
-array expression in an array formula"), and numpy's GROUPBY of the FILTER's key column was
+array expression in an array formula", "SEQUENCE's array read as one value"), and numpy's GROUPBY of the FILTER's key column was
 #VALUE! (a column of n trials, the same in each, was taken for a grouping that varies).
 """
 
@@ -41,6 +42,11 @@ SPILLS = {   # anchor: (last cell, formula)
                  f'_xlpm.f,{F}(_xlpm.h,({C}<>"Cancelled")*({C}<>"On Hold")),'
                  f"_xlpm.g,{G}(INDEX(_xlpm.f,,1),INDEX(_xlpm.f,,2),_xleta.SUM),"
                  f"_xlpm.t,_xlfn.TAKE(_xlpm.g,ROWS(_xlpm.g)-1),{S}(_xlpm.t,2,-1))"),
+    # INDEX of the sorted result at arrays of positions (_index_positions), past its 7 rows
+    "S1": ("T3", f"=_xlfn.LET(_xlpm.g,{G}({A},{B}*E1,_xleta.AVERAGE),"
+                 f"_xlpm.s,{S}(_xlpm.g,2,-1),INDEX(_xlpm.s,_xlfn.SEQUENCE(3),{{1,2}}))"),
+    "V1": ("W8", f"=_xlfn.LET(_xlpm.s,{S}({G}({A},{B}*E1,_xleta.AVERAGE),2,1),"
+                 f"INDEX(_xlpm.s,_xlfn.SEQUENCE(8),{{1,2}}))"),
 }
 
 

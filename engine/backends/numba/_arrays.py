@@ -31,6 +31,7 @@ from ._dynarrays import DynAt, is_dynamic
 from ._fits import FITS as _FITS
 from ._fits import Fit, FitLayout
 from ._groupby import GroupByRules
+from ._index_positions import IndexPositionsRules
 from ._index_ref import IndexAt
 from ._let_refs import let_body
 from ._matrices import ARRAY_CALLS, ELEMENT_CALLS, READERS, ArrayCallRules, has_array_call
@@ -106,7 +107,7 @@ def members(workbook: Workbook, anchor: CellRef) -> list[tuple[CellRef, int, int
     return out
 
 
-class ArrayElements(FitLayout, ArrayCallRules, GroupByRules):
+class ArrayElements(FitLayout, ArrayCallRules, GroupByRules, IndexPositionsRules):
     """Rewrites an array formula's IR into the IR of one element of its result."""
 
     def __init__(self, workbook: Workbook, root: ir.Node | None = None,
@@ -158,6 +159,8 @@ class ArrayElements(FitLayout, ArrayCallRules, GroupByRules):
             return self.array_call_shape(node)
         if name == "GROUPBY":   # row fields the same in every trial (_groupby)
             return self.groupby_shape(node)
+        if (got := self.index_positions_shape(node)) is not None:   # INDEX(SORT(..), {1;2})
+            return got
         if name in ELEMENT_CALLS:   # one element of MMULT ... (_matrices)
             return None
         if name in _FITS:
@@ -295,6 +298,8 @@ class ArrayElements(FitLayout, ArrayCallRules, GroupByRules):
             return self.array_call_at(node, r, c)
         if name == "GROUPBY":
             return self.groupby_at(node, r, c)
+        if self.index_positions_shape(node) is not None:   # (_index_positions)
+            return self.index_positions_at(node, r, c)
         if name == "XLOOKUP":   # the same match, in one column (row) of the return range
             ret, column = self._xlookup(node)[1:]
             line = ir.Area(ret.sheet, ret.r1, ret.c1 + c, ret.r2, ret.c1 + c) if column else \
