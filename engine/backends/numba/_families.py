@@ -309,7 +309,7 @@ class LineBudget:
 def find_families(cell_lines: list[list[str]], min_size: int = FAMILY_MIN,
                   cells: Sequence[tuple] | None = None,
                   scratch: Mapping[str, tuple[int, int]] | None = None,
-                  literal: LiteralIndex | None = None
+                  literal: LiteralIndex | None = None, across_levels: bool = False
                   ) -> tuple[list[int | Family | Chain], int]:
     """The cells in an order to emit them: each either a cell number (straight-line code), a
     :class:`Family` or a :class:`Chain`; and the number of families and chains.  Without
@@ -319,8 +319,10 @@ def find_families(cell_lines: list[list[str]], min_size: int = FAMILY_MIN,
     cells using them stay straight-line code); ``literal`` (a float literal's text -> its
     index in the constants ``kv``): cells that differ only in float literals are one family
     too, each literal that differs among its members an operand of kind ``k`` (else such
-    cells are not of one shape)."""
-    units, count = _find_units(cell_lines, min_size, cells, scratch, literal)
+    cells are not of one shape); ``across_levels``: a family's members may lie on several
+    dependency levels where none reads another (:func:`_across_levels`; else one family a
+    level)."""
+    units, count = _find_units(cell_lines, min_size, cells, scratch, literal, across_levels)
     if scratch:
         for u in units:
             for f in (u.families if isinstance(u, Chain) else
@@ -332,8 +334,8 @@ def find_families(cell_lines: list[list[str]], min_size: int = FAMILY_MIN,
 
 
 def _find_units(cell_lines: list[list[str]], min_size: int, cells: Sequence[tuple] | None,
-                scratch: Mapping[str, tuple[int, int]] | None, literal: LiteralIndex | None
-                ) -> tuple[list[int | Family | Chain], int]:
+                scratch: Mapping[str, tuple[int, int]] | None, literal: LiteralIndex | None,
+                across_levels: bool = False) -> tuple[list[int | Family | Chain], int]:
     """:func:`find_families`, the scratch arrays of its loops named by number."""
     if sum(len(lines) for lines in cell_lines) < FAMILY_FROM_LINES:
         return list(range(len(cell_lines))), 0
@@ -362,18 +364,91 @@ def _find_units(cell_lines: list[list[str]], min_size: int, cells: Sequence[tupl
                 groups.setdefault((level[k], s.key), []).append(k)
         families = [Family(shapes[ks[0]], ks, [shapes[m].ids for m in ks])  # type: ignore
                     for ks in groups.values() if len(ks) >= min_size]
-        if not families and not chains:
-            return list(order), 0
         units, stuck = _topological(families, chains, reads, level, len(cell_lines))
         if not stuck:
-            for f in [*families, *(g for c in chains for g in c.families)]:
-                _literal_operands(f, shapes, literal)   # type: ignore[arg-type]
-            return units, len(families) + len(chains)
+            break
         # a chain that a cell it reads depends on: its cells straight-line code again
         left = [c for c in chains if not stuck & set(c.members)]
         if len(left) == len(chains):
             return list(order), 0
         chains = left
+    if across_levels:
+        merged = _across_levels(groups, reads, _unit_levels(units, reads), min_size)
+        wider = [Family(shapes[ks[0]], ks, [shapes[m].ids for m in ks])  # type: ignore
+                 for ks in merged if len(ks) >= min_size]
+        got, stuck = _topological(wider, chains, reads, level, len(cell_lines))
+        if not stuck:   # (none: see _across_levels)
+            families, units = wider, got
+    if not families and not chains:
+        return list(order), 0
+    for f in [*families, *(g for c in chains for g in c.families)]:
+        _literal_operands(f, shapes, literal)   # type: ignore[arg-type]
+    return units, len(families) + len(chains)
+
+
+def _unit_levels(units: list[int | Family | Chain], reads: Mapping[int, frozenset[int]]
+                 ) -> dict[int, int]:
+    """Each cell's level among ``units`` (in an order where each comes after what it reads):
+    1 + the highest level of the units its unit reads, 0 where none; every cell of a loop
+    that of its loop."""
+    out: dict[int, int] = {}
+    for u in units:
+        ks = [u] if isinstance(u, int) else u.members
+        own = set(ks)
+        lv = 1 + max((out[d] for k in ks for d in reads[k] if d in out and d not in own),
+                     default=-1)
+        for k in ks:
+            out[k] = lv
+    return out
+
+
+def _across_levels(groups: dict[tuple, list[int]], reads: Mapping[int, frozenset[int]],
+                   level: dict[int, int], min_size: int) -> list[list[int]]:
+    """The cells of one shape on several levels (``groups``: (level, shape key) -> cells) as
+    few families as the order allows.  A copy ``=G228`` on 20 levels was 20 loops of the same
+    lines, each compiled; levels that do not read each other are now one loop.  ``level``
+    (each cell's level among the units, :func:`_unit_levels`) rises as groups join: a loop's
+    level is its highest member's, and every cell reading a cell of it must stay above it
+    (a group joins a loop only then), so that levels still rise along every read and the
+    loops make no cycle."""
+    users: dict[int, list[int]] = {}
+    for k, ds in reads.items():
+        for d in ds:
+            if d != k:
+                users.setdefault(d, []).append(k)
+    per_shape: dict[tuple, list[list[int]]] = {}
+    for (_, key), ks in groups.items():
+        per_shape.setdefault(key, []).append(ks)
+    out: list[list[int]] = []
+    inf = 1 << 60
+    for gs in sorted(per_shape.values(), key=lambda gs: -sum(map(len, gs))):
+        if len(gs) == 1 or sum(map(len, gs)) < min_size:
+            out += gs
+            continue
+        clusters: list[list] = []      # [level, lowest level of a cell reading it, cells]
+        for ks in sorted(gs, key=lambda ks: max(level[k] for k in ks)):
+            top = max(level[k] for k in ks)
+            low = min((level[u] for k in ks for u in users.get(k, ())), default=inf)
+            if low <= top:             # its cells on levels a read rules out: alone
+                out.append(ks)
+                continue
+            for c in clusters:
+                lv = max(c[0], top)
+                if min(c[1], low) > lv:
+                    if lv > c[0]:
+                        for k in c[2]:
+                            level[k] = lv
+                    c[0], c[1] = lv, min(c[1], low)
+                    c[2] += ks
+                    for k in ks:
+                        level[k] = lv
+                    break
+            else:
+                clusters.append([top, low, list(ks)])
+                for k in ks:
+                    level[k] = top
+        out += [sorted(c[2]) for c in clusters]
+    return out
 
 
 def _literal_operands(f: Family, shapes: Mapping[int, Shape], literal: LiteralIndex) -> None:
