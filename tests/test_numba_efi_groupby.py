@@ -3,10 +3,10 @@
 The pattern of EfiLygda's Sales_Data_Project.xlsx: a table's sales (varying per trial)
 grouped by a column of text that is the same in every trial, summed or averaged, the total
 row dropped by TAKE(g, ROWS(g)-1), sorted by the aggregate, the first rows taken by
-INDEX(sorted, SEQUENCE(5), {1,2}), and the rows of a FILTER with a constant condition over an
+INDEX(sorted, SEQUENCE(5), {1,2}) or TAKE(sorted, 5), and the rows of a FILTER with a constant condition over an
 HSTACK of the table's columns grouped the same way.  Before, every
 such cell was left to numpy ("function GROUPBY is not in the fused subset", "GROUPBY of an
-array expression in an array formula", "SEQUENCE's array read as one value"), and numpy's GROUPBY of the FILTER's key column was
+array expression in an array formula", "SEQUENCE's array read as one value", "SORT's array read as one value"), and numpy's GROUPBY of the FILTER's key column was
 #VALUE! (a column of n trials, the same in each, was taken for a grouping that varies).
 """
 
@@ -47,6 +47,11 @@ SPILLS = {   # anchor: (last cell, formula)
                  f"_xlpm.s,{S}(_xlpm.g,2,-1),INDEX(_xlpm.s,_xlfn.SEQUENCE(3),{{1,2}}))"),
     "V1": ("W8", f"=_xlfn.LET(_xlpm.s,{S}({G}({A},{B}*E1,_xleta.AVERAGE),2,1),"
                  f"INDEX(_xlpm.s,_xlfn.SEQUENCE(8),{{1,2}}))"),
+    # TAKE of a SORT of a fixed shape (_index_positions): the first rows, the last rows
+    "Y1": ("Z3", f'=_xlfn.LET(_xlpm.f,{F}(_xlfn.HSTACK({A},{B}*E1,{C}),{C}<>"On Hold"),'
+                 f"_xlpm.g,{G}(INDEX(_xlpm.f,,1),INDEX(_xlpm.f,,2),_xleta.SUM),"
+                 f"_xlpm.t,_xlfn.TAKE(_xlpm.g,ROWS(_xlpm.g)-1),_xlfn.TAKE({S}(_xlpm.t,2,-1),3))"),
+    "Y6": ("Z7", f"=_xlfn.TAKE({S}({G}({A},{B}*E1,_xleta.SUM),2),-2)"),
 }
 
 

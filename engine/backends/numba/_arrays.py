@@ -155,6 +155,8 @@ class ArrayElements(FitLayout, ArrayCallRules, GroupByRules, IndexPositionsRules
             return None
         if name == "OFFSET":   # one cell in every trial, or not fused (_offset)
             return None
+        if (got := self.sorted_take_shape(node)) is not None:   # TAKE(SORT(..), 5)
+            return got
         if name in ARRAY_CALLS:   # MMULT, TRANSPOSE, TAKE ... (_matrices)
             return self.array_call_shape(node)
         if name == "GROUPBY":   # row fields the same in every trial (_groupby)
@@ -294,6 +296,8 @@ class ArrayElements(FitLayout, ArrayCallRules, GroupByRules, IndexPositionsRules
             return ir.Num(float(a.c1 + c))
         if name in _FITS:
             return self._fit_at(node, r, c)
+        if self.sorted_take(node) is not None:   # (_index_positions)
+            return self.sorted_take_at(node, r, c)
         if name in ARRAY_CALLS:
             return self.array_call_at(node, r, c)
         if name == "GROUPBY":
