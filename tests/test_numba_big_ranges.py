@@ -31,6 +31,7 @@ from engine.backends.numba._codegen import generate  # noqa: E402
 from engine.backends.numba._samplers import samplers_for  # noqa: E402
 from engine.backends.numpy import NumpyBackend  # noqa: E402
 from engine.model import Model  # noqa: E402
+from tests.kernel_checks import fused_source  # noqa: E402
 from tests.test_backend_numba import assert_same, job_for, run, tri  # noqa: E402
 
 TRIALS = 600
@@ -112,9 +113,7 @@ def backend(tmp_path_factory):
 
 def test_order_statistics_of_one_range_copy_it_once(backend, tmp_path):
     job = _job(tmp_path, ORDER)
-    assert fused_report(job) == {}
-    samplers, mode = samplers_for(job, False)
-    source = generate(job.program, samplers, mode).source
+    source = fused_source(job)
     copies = re.findall(rf"\bz\d+\[{ROWS - 1}\] = ", source)
     assert len(copies) == 1, len(copies)            # before: one copy per cell (16)
     assert_same(job, run(backend, job, 300), run(NumpyBackend(), job, TRIALS))
@@ -144,9 +143,7 @@ def test_copies_of_a_copied_column_are_loops(backend, tmp_path, monkeypatch):
 
 def test_running_totals_do_not_grow_with_the_rows(backend, tmp_path):
     job = _job(tmp_path, TOTALS)
-    assert fused_report(job) == {}
-    samplers, mode = samplers_for(job, False)
-    source = generate(job.program, samplers, mode).source
+    source = fused_source(job)
     sizes = _cell_lines(source)
     assert max(sizes) < 40, max(sizes)              # before: ~4 lines a row of the range
     got = run(backend, job, 300)
@@ -163,9 +160,7 @@ def test_running_totals_do_not_grow_with_the_rows(backend, tmp_path):
 def test_aggregates_of_a_long_range_are_loops(backend, tmp_path):
     outs = [*(f"S{j}" for j in range(1, len(AGGREGATES) + 1)), "T1", "T2"]
     job = _job(tmp_path, outs)
-    assert fused_report(job) == {}
-    samplers, mode = samplers_for(job, False)
-    source = generate(job.program, samplers, mode).source
+    source = fused_source(job)
     assert max(_cell_lines(source)) < 40, max(_cell_lines(source))   # before: 48 and more
     assert "fill_kv(" in source and "arr_pairwise(" in source and "arr_dot(" in source
     got = run(backend, job, 300)

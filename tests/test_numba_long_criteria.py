@@ -13,12 +13,14 @@ import pytest
 pytest.importorskip("numba")
 pytest.importorskip("openpyxl")
 
-from engine.backends.numba import NumbaBackend, fused_report  # noqa: E402
-from engine.backends.numba._codegen import generate  # noqa: E402
-from engine.backends.numba._samplers import samplers_for  # noqa: E402
-from engine.backends.numpy import NumpyBackend  # noqa: E402
 from engine.model import Model  # noqa: E402
-from tests.test_backend_numba import assert_same, job_for, numba_and_numpy, run, tri  # noqa: E402
+from tests.kernel_checks import (  # noqa: E402
+    criteria_sheet,
+    fused_source,
+    numba_and_host_equal_numpy,
+    saved_model,
+)
+from tests.test_backend_numba import job_for, numba_and_numpy, tri  # noqa: E402
 
 TRIALS = 400
 ROWS = 300
@@ -39,23 +41,14 @@ FORMULAS = {
 
 
 def _model(tmp_path) -> Model:
-    import openpyxl
-
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "Sheet1"
-    ws["E1"], ws["E2"] = 5.0, 2.0
+    ws = criteria_sheet()
     for r in range(1, ROWS + 1):
         k = r % 23
         ws[f"A{r}"] = ("5" if k == 3 else True if k == 7 else None if k == 11 else
                        "n/a" if k == 13 else float((r * 37) % 101) / 10.0)
         ws[f"B{r}"] = None if r % 17 == 0 else "t" if r % 19 == 0 else float((r * 13) % 29 - 9)
         ws[f"C{r}"] = "x" + str(r % 3) if r % 2 else "y"
-    for k, v in FORMULAS.items():
-        ws[k] = v
-    path = tmp_path / "long_criteria.xlsx"
-    wb.save(path)
-    return Model.open(path)
+    return saved_model(ws, FORMULAS, tmp_path / "long_criteria.xlsx")
 
 
 @pytest.fixture(scope="module")
@@ -65,9 +58,7 @@ def job(tmp_path_factory):
 
 
 def test_fused_as_loops_not_lines(job):
-    assert fused_report(job) == {}
-    samplers, mode = samplers_for(job, False)
-    source = generate(job.program, samplers, mode).source
+    source = fused_source(job)
     assert "lcrit_count(" in source and "lcrit_fold(" in source
     assert len(source.splitlines()) < 400, len(source.splitlines())   # before: lines per cell
 
@@ -104,54 +95,32 @@ VARYING = {
 
 @pytest.fixture(scope="module")
 def varying_job(tmp_path_factory):
-    import openpyxl
-
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "Sheet1"
-    ws["E1"], ws["E2"] = 5.0, 2.0
+    ws = criteria_sheet()
     for r in range(1, VROWS + 1):
         ws[f"H{r}"] = float((r * 37) % 101) / 10.0 - 5.0
         ws[f"B{r}"] = f"=ROUND($E$1*H{r}/5,0)"        # whole numbers: "=" and "<>" hit
         ws[f"C{r}"] = f"=B{r}*$E$2-H{r}+0.5"
-    for k, v in VARYING.items():
-        ws[k] = v
-    path = tmp_path_factory.mktemp("lcv") / "varying_criteria.xlsx"
-    wb.save(path)
-    return job_for(Model.open(path), INPUTS, [f"Sheet1!{c}" for c in VARYING], trials=TRIALS)
+    model = saved_model(ws, VARYING, tmp_path_factory.mktemp("lcv") / "varying_criteria.xlsx")
+    return job_for(model, INPUTS, [f"Sheet1!{c}" for c in VARYING], trials=TRIALS)
 
 
 def test_varying_ranges_fused_as_loops(varying_job):
     """Criteria over columns that vary per trial: each column gathered once per trial (one
     loop over the family's slots), tested by a runtime loop (before: lines per cell)."""
-    job = varying_job
-    assert fused_report(job) == {}
-    samplers, mode = samplers_for(job, False)
-    source = generate(job.program, samplers, mode).source
+    source = fused_source(varying_job)
     assert source.count("lcrit_zfold(") >= 12
     assert len(source.splitlines()) < 300, len(source.splitlines())   # before: 5,000 and more
 
 
 def test_varying_ranges_numba_and_host_cuda_equal_numpy(varying_job, tmp_path):
-    from tests.test_backend_cupy import CXX, HostCudaBackend
-
     job = varying_job
-    want = run(NumpyBackend(), job, TRIALS)
+    _, want = numba_and_host_equal_numpy(job, tmp_path)
     model = job.program.model
     g3, g8 = model.ref("Sheet1!G3"), model.ref("Sheet1!G8")
     assert (want[1][g3] != 0).any() and (want[1][g3] == 0).any()   # #DIV/0! in some trials
     assert (want[0][g8] == 0).any() and (want[0][g8] > 0).any()
     g2 = model.ref("Sheet1!G2")
     assert len(set(want[0][g2])) >= 3
-    be = NumbaBackend(kernel_dir=tmp_path)
-    try:
-        assert_same(job, run(be, job, 200), want)
-    finally:
-        be.close()
-    if CXX is not None:
-        host = HostCudaBackend(tmp_path)
-        assert host.cpu_reason(job) is None
-        assert_same(job, run(host, job, 200), want)
 
 
 # ------------------------------------------ ranges of constants and cells that vary per trial
@@ -169,12 +138,7 @@ MIXED = {
 
 @pytest.fixture(scope="module")
 def mixed_job(tmp_path_factory):
-    import openpyxl
-
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "Sheet1"
-    ws["E1"], ws["E2"] = 5.0, 2.0
+    ws = criteria_sheet()
     ws["A1"], ws["B1"], ws["C1"] = "Value", "Key", "Amount"
     for r in range(2, MROWS + 1):
         k = r % 23
@@ -184,11 +148,8 @@ def mixed_job(tmp_path_factory):
                        ("x1", "x2", "y")[r % 3])
         ws[f"C{r}"] = (f"=$E$2*{r % 5}-1" if r % 6 == 0 else "t" if r % 19 == 0 else
                        None if r % 17 == 0 else float((r * 13) % 29 - 9))
-    for k, v in MIXED.items():
-        ws[k] = v
-    path = tmp_path_factory.mktemp("lcm") / "mixed_criteria.xlsx"
-    wb.save(path)
-    return job_for(Model.open(path), INPUTS, [f"Sheet1!{c}" for c in MIXED], trials=TRIALS)
+    model = saved_model(ws, MIXED, tmp_path_factory.mktemp("lcm") / "mixed_criteria.xlsx")
+    return job_for(model, INPUTS, [f"Sheet1!{c}" for c in MIXED], trials=TRIALS)
 
 
 def test_mixed_ranges_fused_as_loops(mixed_job):
@@ -196,34 +157,20 @@ def test_mixed_ranges_fused_as_loops(mixed_job):
     ``SUMIFS(Workings!$E:$E,Workings!$F:$F,$B6,Workings!$C:$C,D$5)``): each column gathered
     once per trial (constants by runs from ``kv``), tested by one runtime loop (before: a
     line or more per cell)."""
-    job = mixed_job
-    assert fused_report(job) == {}
-    samplers, mode = samplers_for(job, False)
-    source = generate(job.program, samplers, mode).source
+    source = fused_source(mixed_job)
     assert source.count("lcrit_mfold(") >= 9
     assert len(source.splitlines()) < 900, len(source.splitlines())   # 110 cells; 4,461 before
 
 
 def test_mixed_ranges_numba_and_host_cuda_equal_numpy(mixed_job, tmp_path):
-    from tests.test_backend_cupy import CXX, HostCudaBackend
-
     job = mixed_job
-    want = run(NumpyBackend(), job, TRIALS)
+    _, want = numba_and_host_equal_numpy(job, tmp_path)
     model = job.program.model
     m4, m6 = model.ref("Sheet1!M4"), model.ref("Sheet1!M6")
     assert (want[1][m4] != 0).any() and (want[1][m4] == 0).any()   # #DIV/0! in some trials
     assert (want[0][m6] == 0).any() and (want[0][m6] > 0).any()
     for c in ("M1", "M2", "M3"):
         assert len(set(want[0][model.ref(f"Sheet1!{c}")])) >= 3, c
-    be = NumbaBackend(kernel_dir=tmp_path)
-    try:
-        assert_same(job, run(be, job, 200), want)
-    finally:
-        be.close()
-    if CXX is not None:
-        host = HostCudaBackend(tmp_path)
-        assert host.cpu_reason(job) is None
-        assert_same(job, run(host, job, 200), want)
 
 
 # ------------------------------------------ a criterion of text varying among known texts
@@ -240,12 +187,7 @@ CHOSEN = {
 
 @pytest.fixture(scope="module")
 def text_job(tmp_path_factory):
-    import openpyxl
-
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "Sheet1"
-    ws["E1"], ws["E2"] = 5.0, 2.0
+    ws = criteria_sheet()
     names = ["apple", "Apple", "APPLE pie", "ban", "bin", "BUN", "melon", "kiwi", "5", "pear*",
              "pearl", None, True, 5.0, "zebra", "b n"]
     for r in range(1, TROWS + 1):
@@ -254,36 +196,21 @@ def text_job(tmp_path_factory):
     for j, t in enumerate(TEXTS, 1):
         ws[f"D{j}"] = t
     ws["B1"] = f"=INDEX(D1:D{len(TEXTS)},1+MOD(INT(E1*3),{len(TEXTS)}))"
-    for k, v in CHOSEN.items():
-        ws[k] = v.format(n=TROWS)
-    path = tmp_path_factory.mktemp("lct") / "text_criteria.xlsx"
-    wb.save(path)
-    return job_for(Model.open(path), INPUTS, [f"Sheet1!{c}" for c in CHOSEN], trials=TRIALS)
+    model = saved_model(ws, {k: v.format(n=TROWS) for k, v in CHOSEN.items()},
+                        tmp_path_factory.mktemp("lct") / "text_criteria.xlsx")
+    return job_for(model, INPUTS, [f"Sheet1!{c}" for c in CHOSEN], trials=TRIALS)
 
 
 def test_text_criterion_masks(text_job, tmp_path):
     """COUNTIF(names, B1), B1 a text chosen per trial among known texts: a mask per text
     (by _criteria.match: case, wildcards, "~*", comparisons, "5" and the number 5), chosen
     per trial by the criterion's string id (before: a table lookup per cell)."""
-    from tests.test_backend_cupy import CXX, HostCudaBackend
-
     job = text_job
-    assert fused_report(job) == {}
-    samplers, mode = samplers_for(job, False)
-    source = generate(job.program, samplers, mode).source
+    source = fused_source(job)
     assert source.count("lcrit_fold(") >= 5
     assert len(source.splitlines()) < 200, len(source.splitlines())
-    want = run(NumpyBackend(), job, TRIALS)
+    _, want = numba_and_host_equal_numpy(job, tmp_path)
     model = job.program.model
     f1, f4 = model.ref("Sheet1!F1"), model.ref("Sheet1!F4")
     assert len(set(want[0][f1])) >= 5
     assert (want[1][f4] != 0).any() and (want[1][f4] == 0).any()   # #DIV/0! in some trials
-    be = NumbaBackend(kernel_dir=tmp_path)
-    try:
-        assert_same(job, run(be, job, 200), want)
-    finally:
-        be.close()
-    if CXX is not None:
-        host = HostCudaBackend(tmp_path)
-        assert host.cpu_reason(job) is None
-        assert_same(job, run(host, job, 200), want)

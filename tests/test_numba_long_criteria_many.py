@@ -13,12 +13,14 @@ import pytest
 pytest.importorskip("numba")
 pytest.importorskip("openpyxl")
 
-from engine.backends.numba import NumbaBackend, fused_report  # noqa: E402
-from engine.backends.numba._codegen import generate  # noqa: E402
-from engine.backends.numba._samplers import samplers_for  # noqa: E402
-from engine.backends.numpy import NumpyBackend  # noqa: E402
 from engine.model import Model  # noqa: E402
-from tests.test_backend_numba import assert_same, job_for, run, tri  # noqa: E402
+from tests.kernel_checks import (  # noqa: E402
+    criteria_sheet,
+    fused_source,
+    numba_and_host_equal_numpy,
+    saved_model,
+)
+from tests.test_backend_numba import job_for, tri  # noqa: E402
 
 TRIALS = 300
 ROWS = 300
@@ -45,12 +47,7 @@ REGIONS = ["North", "South", "East", "West"]
 
 
 def _model(tmp_path) -> Model:
-    import openpyxl
-
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "Sheet1"
-    ws["E1"], ws["E2"] = 5.0, 2.0
+    ws = criteria_sheet()
     for r in range(1, ROWS + 1):
         k = r % 23
         ws[f"A{r}"] = ("5" if k == 3 else True if k == 7 else None if k == 11 else
@@ -64,11 +61,7 @@ def _model(tmp_path) -> Model:
     for j, t in enumerate(REGIONS, 1):
         ws[f"I{j}"] = t
     ws["H1"] = "=INDEX(I1:I4,1+MOD(INT(E1*3),4))"
-    for k, v in FORMULAS.items():
-        ws[k] = v
-    path = tmp_path / "many_criteria.xlsx"
-    wb.save(path)
-    return Model.open(path)
+    return saved_model(ws, FORMULAS, tmp_path / "many_criteria.xlsx")
 
 
 @pytest.fixture(scope="module")
@@ -78,9 +71,7 @@ def job(tmp_path_factory):
 
 
 def test_many_criteria_one_fold(job):
-    assert fused_report(job) == {}
-    samplers, mode = samplers_for(job, False)
-    source = generate(job.program, samplers, mode).source
+    source = fused_source(job)
     assert source.count("lcrit_fold(") >= 6 and source.count("lcrit_mfold(") >= 3
     # the criteria cost a few lines; the column J (a formula per row, out of the fused
     # slice's loops here) costs ~7 lines per row; before: the criteria wrote lines per cell
@@ -88,20 +79,9 @@ def test_many_criteria_one_fold(job):
 
 
 def test_many_criteria_numba_and_host_cuda_equal_numpy(job, tmp_path):
-    from tests.test_backend_cupy import CXX, HostCudaBackend
-
-    want = run(NumpyBackend(), job, TRIALS)
+    _, want = numba_and_host_equal_numpy(job, tmp_path)
     model = job.program.model
     f2, f3, f5, f7 = (model.ref(f"Sheet1!{c}") for c in ("F2", "F3", "F5", "F7"))
     assert (want[1][f2] != 0).any() and (want[1][f2] == 0).any()   # #DIV/0! in some trials
     assert (want[1][f7] != 0).any() and (want[1][f7] == 0).any()
     assert len(set(want[0][f3])) >= 3 and len(set(want[0][f5])) >= 3
-    be = NumbaBackend(kernel_dir=tmp_path)
-    try:
-        assert_same(job, run(be, job, 200), want)
-    finally:
-        be.close()
-    if CXX is not None:
-        host = HostCudaBackend(tmp_path)
-        assert host.cpu_reason(job) is None
-        assert_same(job, run(host, job, 200), want)

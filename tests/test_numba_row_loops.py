@@ -20,9 +20,8 @@ openpyxl = pytest.importorskip("openpyxl")
 from openpyxl.worksheet.formula import ArrayFormula  # noqa: E402
 from openpyxl.worksheet.table import Table  # noqa: E402
 
-from engine.backends.numba import fused_report, samplers_for  # noqa: E402
-from engine.backends.numba._codegen import generate  # noqa: E402
 from engine.model import Model  # noqa: E402
+from tests.kernel_checks import fused_source  # noqa: E402
 from tests.test_backend_numba import job_for, numba_and_numpy, tri  # noqa: E402
 
 ROWS = 300
@@ -76,9 +75,7 @@ def _job(tmp_path, trials: int):
 
 def test_long_array_sums_are_loops(tmp_path):
     job = _job(tmp_path, 50)
-    assert fused_report(job) == {}
-    samplers, mode = samplers_for(job, False)
-    source = generate(job.program, samplers, mode).source
+    source = fused_source(job)
     assert source.count("in range(300):") >= len(FORMULAS)
     # before: the elements written out, several lines a row (> 10,000 lines)
     assert len(source.splitlines()) < 600

@@ -15,10 +15,15 @@ import pytest
 pytest.importorskip("numba")
 pytest.importorskip("openpyxl")
 
-from engine.backends.numba import NumbaBackend, fused_report  # noqa: E402
-from engine.backends.numpy import NumpyBackend  # noqa: E402
+from engine.backends.numba import fused_report  # noqa: E402
 from engine.model import Model  # noqa: E402
-from tests.test_backend_numba import assert_same, job_for, run, tri  # noqa: E402
+from tests.kernel_checks import (  # noqa: E402
+    criteria_sheet,
+    fused_source,
+    numba_and_host_equal_numpy,
+    saved_model,
+)
+from tests.test_backend_numba import job_for, tri  # noqa: E402
 
 TRIALS = 400
 INPUTS = [tri("Sheet1!E1", 0.0, 5.0, 10.0), tri("Sheet1!E2", 0.0, 2.0, 6.0)]
@@ -46,22 +51,13 @@ COLUMN = [1, 2, 3, 4, 5, 6, "5", "", None, True, False, "x1", "a", "#N/A", "#DIV
 
 
 def _model(tmp_path) -> Model:
-    import openpyxl
-
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "Sheet1"
-    ws["E1"], ws["E2"] = 5.0, 2.0
+    ws = criteria_sheet()
     for r, x in enumerate(COLUMN, start=1):
         ws[f"A{r}"] = x
         ws[f"B{r}"] = "t" if r % 9 == 0 else float((r * 13) % 29 - 9)
     for r in range(1, 6):
         ws[f"H{r}"] = f'=TEXT(ROUND($E$1,0)+{r - 3},"0")'
-    for k, v in {**CRITERIA, **FORMULAS}.items():
-        ws[k] = v
-    path = tmp_path / "varying_criterion.xlsx"
-    wb.save(path)
-    return Model.open(path)
+    return saved_model(ws, {**CRITERIA, **FORMULAS}, tmp_path / "varying_criterion.xlsx")
 
 
 @pytest.fixture(scope="module")
@@ -75,24 +71,13 @@ def test_criteria_of_several_kinds_are_fused(job):
 
 
 def test_numba_and_host_cuda_equal_numpy(job, tmp_path):
-    from tests.test_backend_cupy import CXX, HostCudaBackend
-
-    want = run(NumpyBackend(), job, TRIALS)
+    _, want = numba_and_host_equal_numpy(job, tmp_path)
     model = job.program.model
     f1, f4, f6 = (model.ref(f"Sheet1!{c}") for c in ("F1", "F4", "F6"))
     assert len(set(want[0][f1])) >= 3                           # "" and numbers both met
     assert len(set(want[0][f4])) >= 3
     assert (want[1][f6] == 2).any() and (want[1][f6] == 0).any()   # #DIV/0! in some trials
     assert (want[0][model.ref("Sheet1!F9")] >= 1).all()   # before: numba 0 (text not read)
-    be = NumbaBackend(kernel_dir=tmp_path)
-    try:
-        assert_same(job, run(be, job, 200), want)
-    finally:
-        be.close()
-    if CXX is not None:
-        host = HostCudaBackend(tmp_path)
-        assert host.cpu_reason(job) is None
-        assert_same(job, run(host, job, 200), want)
 
 
 # ------------------------------------------ long ranges of constants and cells of mixed kinds
@@ -125,47 +110,24 @@ def _ad(r: int) -> object:
 
 @pytest.fixture(scope="module")
 def long_job(tmp_path_factory):
-    import openpyxl
-
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "Sheet1"
-    ws["E1"], ws["E2"] = 5.0, 2.0
+    ws = criteria_sheet()
     for r in range(1, LROWS + 1):
         ws[f"Y{r}"], ws[f"AD{r}"] = _y(r), _ad(r)
-    for k, v in {**CRITERIA, **LONG}.items():
-        ws[k] = v
-    path = tmp_path_factory.mktemp("vcl") / "varying_criterion_long.xlsx"
-    wb.save(path)
-    return job_for(Model.open(path), INPUTS, [f"Sheet1!{c}" for c in LONG], trials=TRIALS)
+    model = saved_model(ws, {**CRITERIA, **LONG},
+                        tmp_path_factory.mktemp("vcl") / "varying_criterion_long.xlsx")
+    return job_for(model, INPUTS, [f"Sheet1!{c}" for c in LONG], trials=TRIALS)
 
 
 def test_long_ranges_of_mixed_cells_fused_as_loops(long_job):
-    from engine.backends.numba._codegen import generate
-    from engine.backends.numba._samplers import samplers_for
-
-    assert fused_report(long_job) == {}
-    samplers, mode = samplers_for(long_job, False)
-    source = generate(long_job.program, samplers, mode).source
+    source = fused_source(long_job)
     assert source.count("lcrit_mfold(") >= 14   # before: a line per cell and criterion
     assert len(source.splitlines()) < 2500, len(source.splitlines())   # before: 7,348
 
 
 def test_long_ranges_numba_and_host_cuda_equal_numpy(long_job, tmp_path):
-    from tests.test_backend_cupy import CXX, HostCudaBackend
-
     job = long_job
-    want = run(NumpyBackend(), job, TRIALS)
+    _, want = numba_and_host_equal_numpy(job, tmp_path)
     model = job.program.model
     g1, g3, g8 = (model.ref(f"Sheet1!{c}") for c in ("G1", "G3", "G8"))
     assert len(set(want[0][g1])) >= 3 and len(set(want[0][g8])) >= 3
     assert (want[1][g3] == 2).any() and (want[1][g3] == 0).any()   # #DIV/0! in some trials
-    be = NumbaBackend(kernel_dir=tmp_path)
-    try:
-        assert_same(job, run(be, job, 200), want)
-    finally:
-        be.close()
-    if CXX is not None:
-        host = HostCudaBackend(tmp_path)
-        assert host.cpu_reason(job) is None
-        assert_same(job, run(host, job, 200), want)

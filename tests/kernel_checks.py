@@ -1,0 +1,56 @@
+"""Checks that the numba kernel tests share: the kernel source of a job whose every cell is
+fused, numba and the CUDA kernel's host build checked against one numpy run, and the
+criteria tests' one-sheet workbook (written with openpyxl)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from engine.backends.numba import fused_report
+from engine.backends.numba._codegen import generate
+from engine.backends.numba._samplers import samplers_for
+from engine.model import Model
+from tests.test_backend_cupy import CXX, host_equals_numpy
+from tests.test_backend_numba import numba_and_numpy
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from engine.backends import Job
+
+
+def fused_source(job: Job) -> str:
+    """The numba kernel source of ``job``, every cell of its stochastic slice fused."""
+    assert fused_report(job) == {}
+    samplers, mode = samplers_for(job, False)
+    return generate(job.program, samplers, mode).source
+
+
+def numba_and_host_equal_numpy(job: Job, folder: Path, chunk: int = 200) -> tuple:
+    """``job`` run by numba (kernels in ``folder``) and, where there is a C++ compiler, by
+    the CUDA kernel's host build (in ``folder / "cuda"``), ``chunk`` trials a call, each
+    checked the same as one numpy run of all the trials: (numba's, numpy's) results."""
+    got, want = numba_and_numpy(job, folder, chunk)
+    if CXX is not None:
+        host_equals_numpy(job, folder / "cuda", chunk, want=want)
+    return got, want
+
+
+def criteria_sheet():
+    """The one sheet, "Sheet1", of a new openpyxl workbook, holding the criteria tests' input
+    cells (E1 5, E2 2)."""
+    import openpyxl
+
+    ws = openpyxl.Workbook().active
+    ws.title = "Sheet1"
+    ws["E1"], ws["E2"] = 5.0, 2.0
+    return ws
+
+
+def saved_model(ws, cells: dict[str, object], path: Path) -> Model:
+    """``ws``'s workbook with ``cells`` (address: value or formula) written on ``ws``, saved
+    at ``path`` and opened as a Model."""
+    for k, v in cells.items():
+        ws[k] = v
+    ws.parent.save(path)
+    return Model.open(path)
