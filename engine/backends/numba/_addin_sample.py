@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from ... import ir
 from ...errors import SpecError
 from ...values import NUM
+from ._host import GeneratorHost
 from ._values import NotFusable, Val
 
 if TYPE_CHECKING:
@@ -38,12 +39,10 @@ _KINDS: dict[str, tuple[tuple[str, ...], dict[str, float]]] = {
 _THREE = "nt(({min} <= {mode}) & ({mode} <= {max}) & ({min} < {max}))"   # _ThreePoint.check3
 
 
-class AddinSampleMixin:
+class AddinSampleMixin(GeneratorHost):
     """``fn_mcdesk_sample`` (see the module docstring)."""
 
     if TYPE_CHECKING:  # provided by the Generator this is mixed into
-        def value(self, expr: str) -> str: ...
-        def number(self, node: ir.Node | None, default: float | None = None) -> Val: ...
         def result(self, expr: str, args: list[Val], checks: list[Check] = ...,
                    bounds: tuple[float, float] = ...) -> Val: ...
 

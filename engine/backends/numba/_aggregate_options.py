@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from ... import ir
 from ...functions.aggregate import _NAMES
 from ...values import VALUE
+from ._args import MAX_AREA_CELLS
 from ._values import BLANK, KANY, KBLANK, KBOOL, KNUM, KSTR, TAG, NotFusable, Val, num
 
 if TYPE_CHECKING:
@@ -36,6 +37,10 @@ class AggregateOptionsMixin:
         def operand(self, c: CellRef) -> Val: ...
         def area_cells(self, a: ir.Area) -> list[CellRef]: ...
         def is_constant(self, node: ir.Node) -> bool: ...
+        def array_shape(self, node: ir.Node) -> tuple[int, int] | None: ...
+        def array_values(self, node: ir.Node, shape: tuple[int, int]) -> list[Val]: ...
+        def _fixed(self, node: ir.Node) -> bool: ...
+        def _folded(self, node: ir.Node, shape: tuple[int, int]) -> list[Val]: ...
 
     def _aggregate_constant(self, node: ir.Node) -> int | None:
         """aggregate._constant of a constant argument: its number (a logical too), else
@@ -90,6 +95,9 @@ class AggregateOptionsMixin:
             if is_reference(a) or isinstance(a, ir.Call) and a.name in ("INDEX", "OFFSET",
                                                                         "INDIRECT"):
                 raise NotFusable("AGGREGATE of a computed reference")
+            shape = self.array_shape(a)
+            if shape is not None:   # AGGREGATE(14,6,r/(r>0),k): the array's elements
+                return self._stand_ins(self._array_elements(a, shape), skip_errors, k)
             if skip_errors and self.expr(a).e != "0":
                 raise NotFusable("AGGREGATE leaving out the errors of a direct argument")
             return a
@@ -103,12 +111,23 @@ class AggregateOptionsMixin:
                 with_nested = self.model.subtotal_mask(a, True, False)
                 without = self.model.subtotal_mask(a, False, False)
                 keep = list((with_nested | ~without).ravel())
-        sheet = f"{VIRTUAL_SHEET}{len(self.array_ir)}.{k}"
-        out: dict[CellRef, Val] = {}
+        return self._stand_ins([self.operand(c) for c, kept in zip(cells, keep, strict=True)
+                                if kept], skip_errors, k)
+
+    def _array_elements(self, a: ir.Node, shape: tuple[int, int]) -> list[Val]:
+        """The elements of an array expression in row order (aggregate._view's Grid of
+        map_grid's result): folded once when the same in every trial (_lookup_arrays)."""
+        if shape[0] * shape[1] > MAX_AREA_CELLS:
+            raise NotFusable(f"AGGREGATE of an array of {shape[0] * shape[1]} elements")
+        return self._folded(a, shape) if self._fixed(a) else self.array_values(a, shape)
+
+    def _stand_ins(self, vals: list[Val], skip_errors: bool, k: int) -> _View:
+        """Stand-in cells holding ``vals`` (errors blank where they are left out)."""
         from ...workbook import CellRef
 
-        vals = [self._skip_error(self.operand(c)) if skip_errors else self.operand(c)
-                for c, kept in zip(cells, keep, strict=True) if kept]
+        sheet = f"{VIRTUAL_SHEET}{len(self.array_ir)}.{k}"
+        out: dict[CellRef, Val] = {}
+        vals = [self._skip_error(v) for v in vals] if skip_errors else vals
         vals = [v for v in vals if v.kind != KBLANK] or [BLANK]
         for j, v in enumerate(vals):
             out[CellRef(sheet, 1, j + 1)] = v

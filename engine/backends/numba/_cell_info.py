@@ -17,24 +17,17 @@ from ... import ir
 from ..._cell import PER_TRIAL, STATIC, info_type, reference_cell
 from ...values import VALUE
 from ._dtext import DynamicText
+from ._host import GeneratorHost
 from ._values import KANY, KBLANK, KDYN, KSTR, NotFusable, Val, num
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from ...model import Model
-    from ...workbook import CellRef
 
-
-class CellInfoMixin:
+class CellInfoMixin(GeneratorHost):
     """``fn_cell``."""
 
     if TYPE_CHECKING:  # provided by the Generator
-        cell: CellRef | None
-        model: Model
-        array_ir: list[object]
-
-        def expr(self, node: ir.Node) -> Val: ...
         def fold(self, node: ir.Node) -> Val | None: ...
         def text_const(self, s: str, e: str = "0") -> Val: ...
         def by_kind(self, a: Val, fn: Callable[[Val], Val]) -> Val: ...

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from ... import ir
 from ...values import NUM, VALUE, Grid, Vec
 from . import _intervals as iv
+from ._host import GeneratorHost
 from ._values import BLANK, KANY, KBLANK, KNUM, KSTR, NotFusable, Val, num
 
 if TYPE_CHECKING:
@@ -35,19 +36,10 @@ _AGGREGATES = {"DSUM": "SUM", "DAVERAGE": "AVERAGE", "DCOUNT": "COUNT", "DCOUNTA
                "DSTDEVP": "STDEV.P", "DVAR": "VAR.S", "DVARP": "VAR.P", "DGET": "GET"}
 
 
-class DatabaseMixin:
+class DatabaseMixin(GeneratorHost):
     """DSUM ... DGET (see the module docstring)."""
 
     if TYPE_CHECKING:  # provided by the Generator this is mixed into
-        cell: Any
-        env: Any
-        array_ir: list[object]   # IR made here, kept alive (memos are keyed by node id)
-
-        def value(self, expr: str) -> str: ...
-        def err(self, expr: str) -> str: ...
-        def chain(self, errs: list[str], checks: Any = ()) -> str: ...
-        def operand(self, c: CellRef) -> Val: ...
-        def is_constant(self, node: ir.Node) -> bool: ...
         def match_mask(self, crit: Any, cell: Val) -> str: ...
         def items(self, node: ir.Call, omitted_zero: bool = False) -> list[tuple[Val, bool]]: ...
         def in_range(self, v: Val, name: str) -> Val: ...

@@ -37,13 +37,6 @@ class DatesMixin(ArgsMixin):
     """YEAR, MONTH, DAY, YEARFRAC (see the module docstring)."""
 
     if TYPE_CHECKING:  # provided by the Generator
-        lines: list[str]
-        model: Any
-        env: Any
-        cell: Any
-
-        def scratch(self, size: int) -> str: ...
-        def is_constant(self, node: ir.Node) -> bool: ...
         def by_kind(self, a: Val, fn: Callable[[Val], Val]) -> Val: ...
         def tabulate(self, vals: list[Val], fn: Callable[[list[Any]], Vec], what: str,
                      chained: list[bool] | None = None) -> Val: ...

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from ... import ir
 from ...values import DIV0, NUM
 from . import _intervals as iv
+from ._host import GeneratorHost
 from ._values import NotFusable, Val
 
 if TYPE_CHECKING:
@@ -125,13 +126,11 @@ DISTS.update({alias: DISTS[name] for alias, name in _SAME.items()})
 ATP_UNARY = {"ERF.PRECISE": "d_erf", "ERFC": "d_erfc", "ERFC.PRECISE": "d_erfc"}
 
 
-class DistributionsMixin:
+class DistributionsMixin(GeneratorHost):
     """The ``fn_*`` methods of :data:`DISTS`, ERF and friends and BINOM.DIST.RANGE (see the
     module docstring)."""
 
     if TYPE_CHECKING:  # provided by the Generator this is mixed into
-        def value(self, expr: str) -> str: ...
-        def number(self, node: ir.Node | None, default: float | None = None) -> Val: ...
         def condition(self, node: ir.Node | None) -> Val: ...
         def result(self, expr: str, args: list[Val], checks: Sequence[Check] = (),
                    bounds: iv.Interval = iv.UNKNOWN) -> Val: ...

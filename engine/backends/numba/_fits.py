@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 
 from ... import ir
 from ...values import REF, VALUE
+from ._host import GeneratorHost
 from ._rt_fits import HEADER
 from ._values import KANY, KBLANK, KBOOL, KNUM, NotFusable, Val, code, lit, num
 
@@ -201,23 +202,14 @@ def fit_work(m: int, k: int) -> int:
     return m * (k + 1) + 4 * (k + 1) + 2 * m + (k + 1) ** 2
 
 
-class FitsMixin:
+class FitsMixin(GeneratorHost):
     """The generator's side of :class:`FitAt`: one fit per formula and trial, read by every
     cell of the formula."""
 
     if TYPE_CHECKING:  # provided by the Generator this is mixed into
-        lines: list[str]
-        cell: object
         cell_number: int
         shared_scratch: set[str]
-        array_ir: list[object]
 
-        def expr(self, node: ir.Node) -> Val: ...
-        def value(self, expr: str) -> str: ...
-        def err(self, expr: str) -> str: ...
-        def chain(self, errs: list[str], checks=()) -> str: ...
-        def scratch(self, size: int) -> str: ...
-        def is_constant(self, node: ir.Node) -> bool: ...
         def fold(self, node: ir.Node) -> Val | None: ...
 
     def static_flag(self, node: ir.Node) -> bool | None:

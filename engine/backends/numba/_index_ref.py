@@ -84,6 +84,12 @@ class _Pos:
     constant: bool
     ok: tuple[float, float] | None = None   # the bounds of the error-free trials' values
 
+    @property
+    def always_error(self) -> bool:
+        """An error in every trial: a constant position, or one whose error is a literal code
+        (INDEX's text variant, IFERROR(MATCH(..),"") read as "": #VALUE!)."""
+        return self.e != "0" and (self.constant or self.e.isdigit())
+
     def zero(self, n: int, errors: bool = False) -> bool:
         """0 in every trial (after numpy's 0 -> 1 on a dimension of one); ``errors``: in
         every trial where it is not an error."""
@@ -270,7 +276,7 @@ class IndexMixin:
                                          (f"({r.v} < 0.0)", VALUE) if r.lo < 0 else None,
                                          ("True", REF)]))
             return _Index([[num("0.0", e, (0.0, 0.0))]], None, one, one, "block")
-        if (r.constant and r.e != "0") or (c.constant and c.e != "0"):
+        if r.always_error or c.always_error:
             # a position that is an error in every trial: INDEX is its error (the row's
             # first), never a whole row or column (INDEX(t, MATCH(key_not_there, ...), k))
             e = self.err(self.chain([r.e, c.e]))

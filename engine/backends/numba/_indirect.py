@@ -34,30 +34,17 @@ from ...values import REF, Kind, format_number
 from ...workbook import CellRef
 from ._args import BLANK_CELL
 from ._dtext import DynamicText
+from ._host import GeneratorHost
 from ._values import KBLANK, KBOOL, KDYN, KNUM, KSTR, NotFusable, Val, code, lit
 
-if TYPE_CHECKING:
-    from ...model import Env
 
-
-class IndirectMixin:
+class IndirectMixin(GeneratorHost):
     """``indirect_args`` (a call whose arguments include INDIRECT of constant text, those
     arguments resolved) and ``fn_indirect`` (INDIRECT read as a value)."""
 
     if TYPE_CHECKING:  # provided by the Generator
-        cell: CellRef | None
-        env: Env
-        array_ir: list[object]
-        override: dict[int, Val]
-
         def _offset_cell(self, c: CellRef) -> ir.Node: ...
-
-        def expr(self, node: ir.Node) -> Val: ...
-        def number(self, node: ir.Node | None, default: float | None = None) -> Val: ...
-        def value(self, expr: str) -> str: ...
         def selected_ranges(self, a: ir.Call) -> list[Val]: ...
-        def is_constant(self, node: ir.Node) -> bool: ...
-        def operand(self, c: CellRef) -> Val: ...
         def area_cells(self, a: ir.Area) -> list[CellRef]: ...
         def _gathered(self, pos: str, cells: list[Val], errs: list[str],
                       missing: bool = True) -> Val: ...

@@ -21,23 +21,16 @@ from typing import TYPE_CHECKING
 from ... import ir
 from ...values import Grid, Vec
 from ._args import MAX_AREA_CELLS
+from ._host import GeneratorHost
 from ._values import NotFusable, Val
-
-if TYPE_CHECKING:
-    from ...workbook import CellRef
 
 _LITERALS = (ir.Num, ir.Str, ir.Bool, ir.Err, ir.Missing)
 
 
-class LookupArraysMixin:
+class LookupArraysMixin(GeneratorHost):
     """The elements of a lookup vector written as an array expression."""
 
     if TYPE_CHECKING:  # provided by the Generator
-        cell: CellRef | None
-        env: object
-
-        def expr(self, node: ir.Node) -> Val: ...
-        def is_constant(self, node: ir.Node) -> bool: ...
         def constant(self, key: object, vec: Vec | Grid) -> Val: ...
         def array_shape(self, node: ir.Node) -> tuple[int, int] | None: ...
         def array_values(self, node: ir.Node, shape: tuple[int, int]) -> list[Val]: ...

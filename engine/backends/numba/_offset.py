@@ -29,11 +29,12 @@ from ... import ir
 from ...model import _reads
 from ...values import NA, REF, VALUE
 from ...workbook import CellRef
+from ._host import GeneratorHost
 from ._let_refs import with_let_references
 from ._values import BLANK, KBLANK, KBOOL, KNUM, NotFusable, Val, lit
 
 if TYPE_CHECKING:
-    from ...model import Env, Model, Program
+    from ...model import Program
 
 
 @dataclass(frozen=True)
@@ -54,27 +55,16 @@ _RANGE_READERS = frozenset({"SUM", "AVERAGE", "COUNT", "COUNTA", "MAX", "MIN",
 _ERRORS_IGNORED = frozenset({"COUNT", "COUNTA"})   # a #REF! range would not be counted
 
 
-class OffsetMixin:
+class OffsetMixin(GeneratorHost):
     """OFFSET naming one cell (see the module docstring)."""
 
     if TYPE_CHECKING:  # provided by the Generator this is mixed into
-        override: dict[int, Val]
-        model: Model
-        input_vals: dict[CellRef, Val]
         _area_memo: dict[ir.Area, bool]
         cells: dict[CellRef, Val]
         steps: object
         program: Program
-        env: Env
 
         def constant(self, key: object, x: object) -> Val: ...
-        array_ir: list[object]
-
-        def value(self, expr: str) -> str: ...
-        def expr(self, node: ir.Node) -> Val: ...
-        def number(self, node: ir.Node | None, default: float | None = None) -> Val: ...
-        def err(self, expr: str) -> str: ...
-        def chain(self, errs: list[str], checks: object = ()) -> str: ...
 
     def _offset_parts(self, node: ir.Call) -> tuple[ir.Area, list[tuple[str, int, int]]]:
         """The base range and (truncated value, lowest, highest) of rows, cols, height and

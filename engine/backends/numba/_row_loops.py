@@ -33,10 +33,8 @@ from ... import ir
 from ...values import VALUE, Grid
 from ...workbook import CellRef
 from . import _intervals as iv
+from ._host import GeneratorHost
 from ._values import KBOOL, KNUM, NotFusable, Val, num
-
-if TYPE_CHECKING:
-    from ...model import Env
 
 ROW_LOOP_MIN = 64   # elements of a SUM's array expression from which it is one loop
 ROW_SHEET = "\x00ROWLOOP"   # virtual cells of the loop's columns (a sheet no workbook has)
@@ -97,22 +95,12 @@ def row_filter(node: ir.Call, mask_shape: tuple[int, int] | None) -> RowFilter |
                      rows, node)
 
 
-class RowLoopMixin:
+class RowLoopMixin(GeneratorHost):
     """SUM of a long array expression as a loop (see the module docstring)."""
 
     if TYPE_CHECKING:  # provided by the Generator this is mixed into
-        lines: list[str]
         ntmp: int
-        cell: CellRef | None
-        env: Env
-        input_vals: dict[CellRef, Val]
-        override: dict[int, Val]
-        array_ir: list[object]
 
-        def expr(self, node: ir.Node) -> Val: ...
-        def value(self, expr: str) -> str: ...
-        def operand(self, c: CellRef) -> Val: ...
-        def is_constant(self, node: ir.Node) -> bool: ...
         def constant(self, key: object, x: object) -> Val: ...
         def gathered(self, vals: list[Val]) -> str | None: ...
         def mx_elements(self, root: ir.Node | None = None): ...  # noqa: ANN201

@@ -31,6 +31,7 @@ from ... import ir
 from ...values import DIV0, NA, VALUE, ExcelError, Grid, Kind, Vec, blank, boolean, num, text
 from ._args import selects_ranges
 from ._dtext import DynamicText, DynamicTextMixin
+from ._host import GeneratorHost
 from ._values import BLANK, KANY, KBLANK, KBOOL, KDYN, KNUM, KSTR, NotFusable, Val, code, lit
 
 if TYPE_CHECKING:
@@ -48,22 +49,14 @@ ENUMERATED = frozenset({
 })
 
 
-class TextMixin(DynamicTextMixin):
+class TextMixin(DynamicTextMixin, GeneratorHost):
     """String table, text constants and everything computed from text ids (a mixin of the
     Generator: see the module docstring); text made per trial: :mod:`._dtext`."""
 
     if TYPE_CHECKING:  # provided by the Generator
         consts: list[tuple[float, int]]
         const_index: dict[object, int]
-        cell: CellRef | None
-        env: Any
 
-        def value(self, expr: str) -> str: ...
-        def err(self, expr: str) -> str: ...
-        def chain(self, errs: list[str], checks: Sequence[tuple[str, int] | None] = ()) -> str: ...
-        def expr(self, node: ir.Node) -> Val: ...
-        def is_constant(self, node: ir.Node) -> bool: ...
-        def operand(self, c: CellRef) -> Val: ...
         def by_kind(self, a: Val, fn: Callable[[Val], Val]) -> Val: ...
 
     strings: list[str]
