@@ -52,6 +52,9 @@ SPILLS = {   # anchor: (last cell, formula)
                  f"_xlpm.g,{G}(INDEX(_xlpm.f,,1),INDEX(_xlpm.f,,2),_xleta.SUM),"
                  f"_xlpm.t,_xlfn.TAKE(_xlpm.g,ROWS(_xlpm.g)-1),_xlfn.TAKE({S}(_xlpm.t,2,-1),3))"),
     "Y6": ("Z7", f"=_xlfn.TAKE({S}({G}({A},{B}*E1,_xleta.SUM),2),-2)"),
+    # values that are #NUM! in some rows and trials: each group's first error, the total's
+    "G10": ("H16", f"={G}({A},LN({B}*E1-60),_xleta.SUM)"),
+    "J10": ("K16", f"={G}({A},LN({B}*E1-60),_xleta.AVERAGE)"),
 }
 
 
@@ -93,7 +96,9 @@ def test_numba_equals_numpy(tmp_path):
     wv = {str(c): x for c, x in want[0].items()}
     we = {str(c): x for c, x in want[1].items()}
     assert (we["Sheet1!H6"] == 0).all() and (wv["Sheet1!H6"] > 0).all()
-    assert (we["Sheet1!Q1"] == 0).all()   # numpy groups the FILTER's keys (not #VALUE!)
+    assert (we["Sheet1!Q1"] == 0).all()
+    codes = {int(x) for r in range(10, 16) for x in we[f"Sheet1!H{r}"]}
+    assert codes == {0, 6}   # groups without an error and groups with LN's #NUM!   # numpy groups the FILTER's keys (not #VALUE!)
 
 
 def test_cuda_host_build_equals_numpy(tmp_path):
