@@ -285,6 +285,8 @@ class _Builder:
         raise FormulaError(f"unexpected operand {value!r}")
 
     def reference(self, text: str) -> Node:
+        if text.upper() in ("TRUE", "FALSE"):   # true/false in lower case (Google Sheets'
+            return Bool(text.upper() == "TRUE")   # files): a logical, never a name in Excel
         if text.startswith("@"):  # Excel's implicit intersection operator
             return Call("SINGLE", (self.reference(text[1:]),))
         ref = parse_reference(text, self.sheet, self.resolver)

@@ -20,11 +20,12 @@ A text key against a constant table is evaluated per key id by the numpy library
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 from ... import ir
 from ...functions import _search as S
-from ...values import NA
+from ...values import NA, REF, VALUE
 from . import _intervals as iv
 from ._args import ArgsMixin
 from ._index_ref import IndexMixin
@@ -295,23 +296,71 @@ class LookupsMixin(LookupArraysMixin, IndexMixin, ArgsMixin):
             return got
         if not isinstance(args[1], ir.Area) or self._by_library(node, key, args[1:]):
             return self.enumerated_call(node)
-        k = self._static_int(args[2], 0)
-        approx = True
+        k, kv = self._column_index(args[2])
+        approx: bool | Val = True
         if len(args) == 4:
             flag = self.expr(args[3]) if not isinstance(args[3], ir.Missing) else None
             if flag is not None and (flag.lo != flag.hi or flag.e != "0"
                                      or flag.kind not in (KNUM, KBOOL)):
-                raise NotFusable(f"{node.name} with a match mode that varies")
-            approx = flag is not None and flag.lo != 0.0
+                approx = self.as_condition(flag)   # per trial (lookup.to_bool)
+                if approx.kind not in (KNUM, KBOOL):
+                    raise NotFusable(f"{node.name} with a match mode that varies")
+            else:
+                approx = flag is not None and flag.lo != 0.0
         table = args[1].cells()
         self.area_cells(args[1])   # the size limit
         rows = table if vertical else [list(c) for c in zip(*table, strict=True)]
-        if not 1 <= k <= len(rows[0]):
-            raise NotFusable(f"{node.name} of a column outside the table")
         first = [self.operand(r[0]) for r in rows]
-        found = [self.operand(r[k - 1]) for r in rows]
-        pos = self._classic_position(key, first, 1 if approx else 0, node.name)
-        return self._gathered(pos, found, [key.e])
+        if isinstance(approx, Val):   # both searches, the mode's chosen per trial
+            pos = self.value(
+                f"sel({approx.v} != 0.0, "
+                f"{self._classic_position(key, first, 1, node.name)}, "
+                f"{self._classic_position(key, first, 0, node.name)})")
+        else:
+            pos = self._classic_position(key, first, 1 if approx else 0, node.name)
+        mode_e = approx.e if isinstance(approx, Val) else "0"
+        if kv is None:
+            if not 1 <= k <= len(rows[0]):
+                raise NotFusable(f"{node.name} of a column outside the table")
+            found = [self.operand(r[k - 1]) for r in rows]
+            return self._gathered(pos, found, [key.e, mode_e])
+        return self._varying_column(pos, rows, kv, [key.e], mode_e)
+
+    def _column_index(self, node: ir.Node) -> tuple[int, Val | None]:
+        """VLOOKUP/HLOOKUP's column (row) index: (k, None) for a constant integer, else
+        (0, the index as a number per trial: lookup._int, truncated where it is used)."""
+        if isinstance(node, ir.Area):
+            if node.shape != (1, 1):
+                raise NotFusable("a lookup index over a range")
+            node = ir.Ref(node.cells()[0][0])
+        v = self.number(node, 0.0 if isinstance(node, ir.Missing) else None)
+        k = iv.integer_point(v.iv) if v.e == "0" and v.kind in (KNUM, KBOOL) else None
+        if k is not None:
+            return k, None
+        if v.kind not in (KNUM, KBOOL):
+            raise NotFusable("a lookup mode or index that varies")
+        return 0, v
+
+    def _varying_column(self, pos: str, rows: list[list[CellRef]], kv: Val, errs: list[str],
+                        mode_e: str) -> Val:
+        """lookup._table_lookup with a column index per trial: #VALUE! below 1, #REF! past
+        the table (after the key's and the index's errors, before the match mode's), else the
+        cell of the found row (``pos``, 1-based; 0: #N/A) in column trunc(kv); only the
+        columns kv's bounds reach are read."""
+        width = len(rows[0])
+        lo = int(min(max(math.trunc(kv.lo), 1), width)) if math.isfinite(kv.lo) else 1
+        hi = int(max(min(math.trunc(kv.hi), width), 1)) if math.isfinite(kv.hi) else width
+        lo, hi = min(lo, hi), max(lo, hi)
+        t = self.value(f"np.trunc({kv.v})")
+        e = self.err(self.chain([*errs, kv.e], [
+            (f"({t} < 1.0)", VALUE) if not kv.lo >= 1.0 else None,
+            (f"({t} > {lit(width)})", REF) if not kv.hi < width + 1.0 else None,
+            (mode_e, 0) if mode_e != "0" else None]))
+        n = hi - lo + 1
+        col = self.value(f"min(max({t}, {lit(lo)}), {lit(hi)}) - {lit(lo)}")
+        flat = self.value(f"sel({pos} == 0.0, 0.0, ({pos} - 1.0) * {lit(n)} + {col} + 1.0)")
+        cells = [self.operand(r[j - 1]) for r in rows for j in range(lo, hi + 1)]
+        return self._gathered(flat, cells, [e])
 
     def fn_vlookup(self, node: ir.Call) -> Val:
         return self._table_lookup(node, True)
