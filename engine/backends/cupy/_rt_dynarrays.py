@@ -26,6 +26,7 @@ from ..numba._rt_dynarrays import (
                                    MIN,
                                    PRODUCT,
                                    SUM,
+                                   TIMES,
 )
 
 __all__ = ["DYNARRAY_NAMES", "DYNARRAY_RUNTIME"]
@@ -38,6 +39,7 @@ _CONSTANTS = {
     "MC_DA_SUM": SUM, "MC_DA_MIN": MIN, "MC_DA_MAX": MAX, "MC_DA_COUNT": COUNT,
     "MC_DA_COUNTA": COUNTA, "MC_DA_AVERAGE": AVERAGE, "MC_DA_PRODUCT": PRODUCT,
     "MC_DA_IF_SUM": IF_SUM, "MC_DA_IF_COUNT": IF_COUNT, "MC_DA_IF_AVERAGE": IF_AVERAGE,
+    "MC_DA_TIMES": TIMES,
 }
 
 _BODY = r"""
@@ -323,6 +325,58 @@ MC_HD double da_iferror(const double *sv, const double *se, const double *st, do
         }
     }
     return n;
+}
+
+/* FILTER's flag of each of m rows: x OP kv[off + i] (cmp15), put (how 0), multiplied in
+   (MC_DA_TIMES) or added (else); returns m */
+MC_HD double da_cmpcol(double *out, const double *kv, double off, double m, double x,
+                       double op, double how) {
+    for (long long i = 0; i < (long long)m; ++i) {
+        double c = cmp15(x, kv[(long long)off + i]);
+        bool hit = op == 0.0 ? c == 0.0 : op == 1.0 ? c != 0.0 : op == 2.0 ? c < 0.0
+                 : op == 3.0 ? c <= 0.0 : op == 4.0 ? c > 0.0 : c >= 0.0;
+        double f = hit ? 1.0 : 0.0;
+        if (how == 0.0) out[i] = f;
+        else if (how == MC_DA_TIMES) out[i] = out[i] * f;
+        else out[i] = out[i] + f;
+    }
+    return m;
+}
+
+/* out times (MC_DA_TIMES) or plus a, row by row; returns m */
+MC_HD double da_comb(double *out, const double *a, double m, double how) {
+    for (long long i = 0; i < (long long)m; ++i)
+        out[i] = how == MC_DA_TIMES ? out[i] * a[i] : out[i] + a[i];
+    return m;
+}
+
+/* the first error code of n values (0: none) */
+MC_HD double da_error(const double *se, double n) {
+    for (long long i = 0; i < (long long)n; ++i)
+        if (se[i] != 0.0) return se[i];
+    return 0.0;
+}
+
+/* TEXTJOIN of the n values of an array at z[pos:]: text ids, numbers in General format,
+   blanks ""; the delimiter before each value kept after the first; empty ones left out
+   where ign; a value with an error writes nothing; returns the end */
+template <class C> MC_HD double da_textjoin(C *z, double pos, const double *sv,
+                                            const double *se, const double *st, double n,
+                                            const double *kv, double off, double nids,
+                                            double soff, double slen, double ign) {
+    double p = pos;
+    bool first = true;
+    for (long long i = 0; i < (long long)n; ++i) {
+        if (se[i] != 0.0) continue;
+        double start = p;
+        if (!first) p = dput_tab(z, p, kv, soff, slen);
+        double body = p;
+        if (st[i] == 2.0) p = dput_id(z, p, kv, off, sv[i], nids);
+        else if (st[i] == 0.0) p = dput_num(z, p, sv[i]);
+        if (ign != 0.0 && p == body) { p = start; continue; }
+        first = false;
+    }
+    return p;
 }
 """
 

@@ -32,7 +32,8 @@ def element_value(gen: object, element: ir.Node, cells: list[CellRef]) -> Val:
     except DynamicText:
         del gen.lines[mark:]  # type: ignore[attr-defined]
     skip = getattr(gen, "dyn_skip", ())
-    if any(c in skip for c in cells):
+    if gen.cell in skip or any(c in skip for c in cells):  # type: ignore[attr-defined]
+        # (a formula of one cell has no other members: its own cell is the one read)
         raise NotFusable("text made per trial, read by a cell left to numpy")
     d = gen.recipe(element, coerce=False)  # type: ignore[attr-defined]
     if len({x for x in _leaves(d.r) if not _CELL_LEVEL.match(x)}) > 1:

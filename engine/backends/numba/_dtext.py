@@ -515,6 +515,9 @@ class DynamicTextMixin:
         else:
             sep = self.recipe(args[0], coerce=True)   # made per trial
         ignore = self.condition(args[1])
+        joined = self._join_result(args, sep, ignore)
+        if joined is not None:
+            return joined
         items, here = self._join_items(args[2:])
         e = self.err(self.chain([sep.e, ignore.e, *[d.e for d in items]]))
         never = ignore.e == "0" and ignore.lo == ignore.hi == 0.0
@@ -551,6 +554,25 @@ class DynamicTextMixin:
             before = "1.0" if keep == "1.0" else (
                 keep if before == "0.0" else self.value(f"max({before}, {keep})"))
         return Dyn(("cat", tuple(pieces)), e, bound)
+
+    def _join_result(self, args: list[ir.Node], sep: Dyn, ignore: Val) -> Dyn | None:
+        """TEXTJOIN(delimiter, ignore_empty, result) of one FILTER/UNIQUE/SORT result and
+        a constant delimiter: the recipe ("djoin", ...) that one runtime call writes
+        (_dynarrays.dyn_join), however many values the result may have; None where it
+        cannot (its elements one by one then)."""
+        from ._dynarrays import is_dynamic
+
+        if len(args) != 3 or not is_dynamic(args[2]) or sep.r[0] != "c":
+            return None
+        if ignore.e == "0" and ignore.lo == ignore.hi:
+            ign = "1.0" if ignore.lo != 0.0 else "0.0"
+        else:
+            ign = self.value(f"b2f({ignore.v} != 0.0)")
+        got = self.dyn_join(args[2], sep.r[1], ign)   # type: ignore[attr-defined]
+        if got is None:
+            return None
+        r, e, bound = got
+        return Dyn(r, self.err(self.chain([sep.e, ignore.e, e])), bound)
 
     def _before_after(self, args: list[ir.Node], after: bool) -> Dyn:
         """TEXTBEFORE/TEXTAFTER(text, delimiter) of a constant delimiter (not ""): the
@@ -942,6 +964,9 @@ class DynamicTextMixin:
             return pos
         if tag == "pick":
             return self._emit_pick(r, z, pos)
+        if tag == "djoin":   # TEXTJOIN of a FILTER/UNIQUE/SORT result (_dynarrays.dyn_join)
+            return self.value(f"da_textjoin({z}, {pos}, {r[1]}, {r[2]}, {r[3]}, {r[4]}, kv, "
+                              f"{r[5]}.0, {r[6]}.0, {r[7]}.0, {r[8]}.0, {r[9]})")
         if tag in ("subst", "repl"):   # from buffers of their own into this one
             _, t, tend = self.write(Dyn(r[1], "0", 0))
             _, y, yend = self.write(Dyn(r[4], "0", 0))
@@ -1403,6 +1428,8 @@ def _leaves(r: tuple) -> list[str]:
         return [x for p in r[1] for x in _leaves(p)]
     if tag == "pick":
         return [r[1], *(x for p in r[2] for x in _leaves(p))]
+    if tag == "djoin":   # the result's arrays, its count, ignore_empty
+        return [r[1], r[2], r[3], r[4], r[9]]
     if tag == "if":
         return [r[1], *_leaves(r[2]), *_leaves(r[3])]
     if tag == "subst":
@@ -1431,6 +1458,9 @@ def _substitute(r: tuple, names: dict[str, str]) -> tuple:
         return ("cat", tuple(_substitute(p, names) for p in r[1]))
     if tag == "pick":
         return ("pick", names.get(r[1], r[1]), tuple(_substitute(p, names) for p in r[2]))
+    if tag == "djoin":
+        return (tag, *(names.get(x, x) for x in r[1:5]), *r[5:9], names.get(r[9], r[9]),
+                *r[10:])
     if tag == "if":
         return ("if", names.get(r[1], r[1]), _substitute(r[2], names),
                 _substitute(r[3], names))
@@ -1468,6 +1498,8 @@ def _measure(r: tuple, strings: list[str]) -> tuple[int, int]:
     if tag == "if":
         (b1, s1), (b2, s2) = _measure(r[2], strings), _measure(r[3], strings)
         return max(b1, b2), s1 + s2
+    if tag == "djoin":
+        return r[10], r[10]
     if tag == "pick":   # written once (one recipe over picked values) or each of them
         got = [_measure(p, strings) for p in r[2]]
         return max(b for b, _ in got), sum(s for _, s in got)
@@ -1487,6 +1519,8 @@ def _texts(r: tuple, strings: list[str]) -> list[str]:
         return [strings[k] for k in r[2]]
     if tag in ("n", "fmt", "tfmt"):
         return []
+    if tag == "djoin":
+        return list(r[12])
     if tag in ("cat", "pick"):
         return [t for p in r[1 if tag == "cat" else 2] for t in _texts(p, strings)]
     if tag == "if":
@@ -1514,6 +1548,8 @@ def _chars(r: tuple, strings: list[str]) -> frozenset[str] | None:
         return _FIXED_CHARS
     if tag == "tfmt":
         return r[4]
+    if tag == "djoin":
+        return r[11]
     if tag in ("cat", "pick"):
         parts = [_chars(p, strings) for p in r[1 if tag == "cat" else 2]]
         return None if any(p is None for p in parts) else frozenset().union(*parts)

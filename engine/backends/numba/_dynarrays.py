@@ -52,10 +52,12 @@ from typing import TYPE_CHECKING
 from ... import ir
 from ...values import NA, NUM, VALUE, ExcelError, parse_number
 from . import _intervals as iv
-from ._dtext import _UNREAD, DynamicText
+from ._decimal import MAX_CHARS
+from ._dtext import _NUMBER_CHARS, _UNREAD, DynamicText
 from ._host import GeneratorHost
 from ._rt_dynarrays import (
     AVERAGE,
+    CMP_OPS,
     COUNT,
     COUNTA,
     IF_AVERAGE,
@@ -63,8 +65,11 @@ from ._rt_dynarrays import (
     IF_SUM,
     MAX,
     MIN,
+    PLUS,
     PRODUCT,
+    SET,
     SUM,
+    TIMES,
 )
 from ._values import (
     KANY,
@@ -89,6 +94,8 @@ _KTH = {"LARGE": "True", "SMALL": "False"}
 MAX_DYN_CELLS = 4096   # values of one source array written out per trial
 MAX_PICK = 64          # texts made per trial a reader of a result's element picks among
 FILL_FROM = 64         # values of a column from which its literals come from the constants
+FLAG_LOOPS_FROM = 8    # rows of a FILTER from which its condition's comparisons are loops
+_TURNED = {"=": "=", "<>": "<>", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
 _LITERAL = re.compile(r"\(?-?\d+(\.\d*)?(e[-+]?\d+)?\)?|np\.nan")   # a literal of the source
 
 
@@ -397,7 +404,13 @@ class DynArraysMixin(GeneratorHost):
             _NAME_OR_LIT.match(x) for v in made for x in (v.v, v.e, v.y or "0"))
         key = ("dynamic array fill", keys, by_col, len(grid),
                tuple((v.v, v.e, v.kind, v.dom, v.y) for v in made))
+        marks = self.__dict__.setdefault("_da_fill_marks", {})
         if named:
+            mark = marks.get(key)
+            if mark is not None and mark[0] == (self.cell, self.cell_number) and not (
+                    mark[1] is self.lines and _still(self.lines, mark[2])):
+                # this cell wrote it, in lines since taken back (a dynamic text retry)
+                self._gather_memo().pop(key, None)   # type: ignore[attr-defined]
             got = self._shared(key)   # type: ignore[attr-defined]
             if got is not None:   # rows of ur from now on (the cells may run in other segments)
                 self.shared_scratch.update(z for z in (got.v, got.e, got.t, got.k) if z)
@@ -405,6 +418,9 @@ class DynArraysMixin(GeneratorHost):
         d = self._da_fill_here(grid, keys, by_col)
         if named:
             self._gather_memo()[key] = (d, (self.cell, self.cell_number))   # type: ignore[attr-defined]
+            end = len(self.lines)
+            marks[key] = ((self.cell, self.cell_number), self.lines,
+                          (end, self.lines[end - 1] if end else None))
         return d
 
     def _da_fill_here(self, grid: list[list[Val]], keys: bool, by_col: bool = False) -> Dyn:
@@ -565,34 +581,43 @@ class DynArraysMixin(GeneratorHost):
         if not self._da_fits(array, include):   # numpy: #VALUE! whatever the values
             return self._da_fill([[num("0.0", code(VALUE), (0.0, 0.0))]], False)
         grid = self._da_values(array)
-        flags = self._da_values(include)
-        rows, cols = len(grid), len(grid[0])
-        fr, fc = len(flags), len(flags[0])
-        if fc == 1 and fr == rows:
-            by_col, marks = False, [row[0] for row in flags]
-        elif fr == 1 and fc == cols:
-            by_col, marks = True, list(flags[0])
-            grid = [list(col) for col in zip(*grid, strict=True)]
+        by_col = False
+        columns = self._da_flag_columns(include, len(grid))
+        if columns is not None:   # every row kept or not per trial: flags made by loops
+            keep: list[tuple[list[Val], Val | None]] = [(row, None) for row in grid]
+            least = 0
         else:
-            raise NotFusable("FILTER with a condition of another size (#VALUE!)")
+            flags = self._da_values(include)
+            rows, cols = len(grid), len(grid[0])
+            fr, fc = len(flags), len(flags[0])
+            if fc == 1 and fr == rows:
+                marks = [row[0] for row in flags]
+            elif fr == 1 and fc == cols:
+                by_col, marks = True, list(flags[0])
+                grid = [list(col) for col in zip(*grid, strict=True)]
+            else:
+                raise NotFusable("FILTER with a condition of another size (#VALUE!)")
+            keep = []
+            least = 0
+            for row, mark in zip(grid, marks, strict=True):
+                if mark.kind == KDYN:
+                    raise NotFusable("FILTER with a condition of text made per trial")
+                f = self.as_condition(mark)
+                if f.e == "0" and f.lo == f.hi == 0.0:
+                    continue   # never kept: left out of the arrays
+                if f.e == "0" and f.lo == f.hi and f.lo != 0.0:
+                    least += 1
+                keep.append((row, f))
         fill = self._da_if_empty(node.args[2] if len(node.args) > 2 else ir.Missing())
-        keep: list[tuple[list[Val], Val]] = []
-        least = 0
-        for row, mark in zip(grid, marks, strict=True):
-            if mark.kind == KDYN:
-                raise NotFusable("FILTER with a condition of text made per trial")
-            f = self.as_condition(mark)
-            if f.e == "0" and f.lo == f.hi == 0.0:
-                continue   # never kept: left out of the arrays
-            if f.e == "0" and f.lo == f.hi and f.lo != 0.0:
-                least += 1
-            keep.append((row, f))
         w = len(grid[0])
         src = self._da_fill([row for row, _ in keep] or [[fill] * w], keys)
         m = len(keep)
-        zf, zfe = self.scratch(max(m, 1)), self.scratch(max(m, 1))
-        self._da_column(zf, [f.v for _, f in keep])
-        self._da_column(zfe, [f.e for _, f in keep])
+        if columns is not None:
+            zf, zfe = columns
+        else:
+            zf, zfe = self.scratch(max(m, 1)), self.scratch(max(m, 1))
+            self._da_column(zf, [f.v for _, f in keep if f is not None])
+            self._da_column(zfe, [f.e for _, f in keep if f is not None])
         cap = max(m, 1)
         kinds, dom, lo, hi = _summary([self._da_plain(v) for row, _ in keep for v in row]
                                       + [fill])
@@ -611,6 +636,68 @@ class DynArraysMixin(GeneratorHost):
                        f"{zfe}, {ok}, {ke}, {kt}, {fill.v}, {fill.e}, {fill.tag()})")
         return Dyn(ov, oe, ot, ok, n, cap, w, max(least, 1), kinds, dom, lo, hi, by_col,
                    least == 0, src.dcols, none, src.dsrc)
+
+    def _da_flag_columns(self, include: ir.Node, m: int) -> tuple[str, str] | None:
+        """FILTER's condition over m rows where it is comparisons of a number made per trial
+        with a column of m constant numbers, joined by ``*`` and ``+``
+        (``(d>=T[start])*(d<=T[end])``): the flags made by one runtime loop a comparison
+        (da_cmpcol, da_comb) instead of lines a row; the rows' error that of the numbers
+        compared (the same in every row).  (flags, errors) scratch arrays, or None where
+        the condition is not of that form (its lines taken back)."""
+        from ._arrays import ArrayElements
+
+        include = _read_part(include)
+        if m < FLAG_LOOPS_FROM or ArrayElements(self.model.workbook).shape(include) != (m, 1):
+            return None
+        mark = len(self.lines)
+        errs: list[str] = []
+        try:
+            zf = self.scratch(m)
+            if not self._da_flags_into(include, m, zf, SET, errs):
+                del self.lines[mark:]
+                return None
+        except NotFusable:
+            del self.lines[mark:]
+            return None
+        zfe = self.scratch(m)
+        self.lines.append(f"{zfe}[0:{m}] = {self.err(self.chain(errs))}")
+        return zf, zfe
+
+    def _da_flags_into(self, node: ir.Node, m: int, z: str, how: int, errs: list[str]) -> bool:
+        """Code putting ``node``'s flags into ``z`` (``how``: SET, TIMES or PLUS what it
+        holds); False where ``node`` is not of _da_flag_columns' form."""
+        from ._arrays import ArrayElements
+
+        if isinstance(node, ir.Binary) and node.op in ("*", "+"):
+            op = TIMES if node.op == "*" else PLUS
+            if how != SET:   # a product or sum of its own: into a scratch, then joined
+                tmp = self.scratch(m)
+                if not self._da_flags_into(node, m, tmp, SET, errs):
+                    return False
+                self.value(f"da_comb({z}, {tmp}, {lit(float(m))}, {float(how)!r})")
+                return True
+            return self._da_flags_into(node.left, m, z, SET, errs) and \
+                self._da_flags_into(node.right, m, z, op, errs)
+        if not (isinstance(node, ir.Binary) and node.op in CMP_OPS):
+            return False
+        shape = ArrayElements(self.model.workbook).shape
+        op, x, col = node.op, node.left, node.right
+        if shape(x) is not None:   # the column on the left: the comparison turned round
+            op, x, col = _TURNED[op], col, x
+        if shape(x) is not None or shape(col) != (m, 1):
+            return False
+        cells = self._da_constant(col)
+        if cells is None or any(not isinstance(r[0], float | int) or isinstance(r[0], bool)
+                                or not math.isfinite(r[0]) for r in cells):
+            return False
+        v = self.expr(x)
+        if v.kind != KNUM:
+            return False
+        off = self.table([float(r[0]) for r in cells])
+        self.value(f"da_cmpcol({z}, kv, {off}.0, {lit(float(m))}, {v.v}, "
+                   f"{float(CMP_OPS[op])!r}, {float(how)!r})")
+        errs.append(v.e)
+        return True
 
     def _da_fits(self, array: ir.Node, include: ir.Node) -> bool:
         """Whether FILTER's condition has a row a row of the array, or a column a column."""
@@ -813,6 +900,34 @@ class DynArraysMixin(GeneratorHost):
                        f"{fb.e}, {fb.tag()})")
         return replace(d, v=ov, e=oe, t=ot, k="", n=n, kinds=kinds, dom=dom, lo=lo, hi=hi)
 
+    def dyn_join(self, node: ir.Node, sep: str, ign: str) -> tuple[tuple, str, int] | None:
+        """TEXTJOIN(sep, ign, result) of a FILTER/UNIQUE/SORT result joined by one runtime
+        call (da_textjoin: its values this trial, text ids and numbers), however many rows
+        it may have: _dtext's recipe ("djoin", ...), its error (da_error: the first of the
+        values') and its most characters; None where the values are of other kinds (the
+        elements one by one: dyn_join_items)."""
+        d = self.dyn(node)
+        if d.dcols or (d.w > 1 and (d.by_col or d.may_empty)):
+            return None
+        if not set(d.kinds) <= {KSTR, KNUM, KBLANK} or (KSTR in d.kinds and d.dom is None):
+            return None
+        texts = [self.strings[k] for k in d.dom] if KSTR in d.kinds and d.dom else []
+        if any(not t.isascii() for t in (*texts, sep)):
+            return None
+        total = self._dyn_size(d)
+        size = d.cap * d.w
+        most = max([len(t) for t in texts] + [MAX_CHARS if KNUM in d.kinds else 0])
+        chars = _join_chars(self, node)
+        bound = size * most if chars is None else min(size * most, chars)
+        bound += len(sep) * (size - 1)
+        off, nids = (self._id_table(d.dom), max(d.dom) + 1) if texts else (0, 0)   # type: ignore[attr-defined]
+        soff = self.table([float(ord(ch)) for ch in sep]) if sep else 0
+        e = self.err(f"int(da_error({d.e}, {total}))")
+        chars = frozenset("".join([*texts, sep])) | (_NUMBER_CHARS if KNUM in d.kinds
+                                                     else frozenset())
+        return ("djoin", d.v, d.e, d.t, total, off, nids, soff, len(sep), ign, bound, chars,
+                (*texts, sep)), e, bound
+
     def dyn_join_items(self, node: ir.Node) -> list[tuple[Val, str]]:
         """The values of a result that TEXTJOIN joins, row by row: element k of the
         trial's rows, with whether the trial has it (1.0/0.0; its error only there)."""
@@ -986,6 +1101,52 @@ def _literal(x: object) -> ir.Node:
     if isinstance(x, str):
         return ir.Str(x)
     return ir.Num(float(x))   # type: ignore[arg-type]
+
+
+def _join_chars(gen: DynArraysMixin, node: ir.Node) -> int | None:
+    """The most characters of all the values of a FILTER/UNIQUE/SORT result together, as
+    TEXTJOIN writes them (its rows are some of its source's, in some order): FILTER of
+    constant cells (no errors), plus its if_empty, plus the fallback of IFERROR/IFNA (one
+    value of the result at most is an error: FILTER's where it keeps nothing or a flag is
+    one, UNIQUE's where it has none); None where not known."""
+    if not isinstance(node, ir.Call) or not node.args:
+        return None
+    if node.name in ("UNIQUE", "SORT"):
+        return _join_chars(gen, node.args[0])
+    if node.name in ("IFERROR", "IFNA") and len(node.args) == 2:
+        inner, fb = _join_chars(gen, node.args[0]), _one_chars(gen, node.args[1])
+        return None if inner is None or fb is None else inner + fb
+    if node.name != "FILTER" or len(node.args) < 2:
+        return None
+    cells = gen._da_constant(node.args[0])
+    got = None if cells is None else [_chars(x) for row in cells for x in row]
+    fill = _one_chars(gen, node.args[2]) if len(node.args) > 2 else 0
+    if got is None or fill is None or any(g is None for g in got):
+        return None
+    return sum(got) + fill   # type: ignore[arg-type]
+
+
+def _one_chars(gen: DynArraysMixin, node: ir.Node) -> int | None:
+    """The characters of one constant value as text (an omitted one: 0), else None."""
+    if isinstance(node, ir.Missing):
+        return 0
+    cells = gen._da_constant(node)
+    if cells is None or len(cells) != 1 or len(cells[0]) != 1:
+        return None
+    return _chars(cells[0][0])
+
+
+def _chars(x: object) -> int | None:
+    """The characters of a constant value as TEXTJOIN writes it (None: an error)."""
+    from ...values import format_number
+
+    if isinstance(x, str):
+        return len(x)
+    if isinstance(x, bool):
+        return 5
+    if isinstance(x, float | int):
+        return len(format_number(float(x)))
+    return 0 if x is None else None
 
 
 def _read_part(node: ir.Node) -> ir.Node:

@@ -15,15 +15,20 @@ import math
 from numba import njit
 
 from ...values import DIV0, NA, NUM, REF, VALUE
-from ._dtext_rt import dcmp
+from ._dtext_rt import dcmp, dput_id, dput_num, dput_tab
+from ._rt import cmp15
 
 KERNEL_NAMES = ("da_filter", "da_unique", "da_sort", "da_ifs", "da_agg", "da_kth", "da_pick",
-                "da_match", "da_tkeys", "da_kept", "da_iferror")
+                "da_match", "da_tkeys", "da_kept", "da_iferror", "da_cmpcol", "da_comb",
+                "da_error", "da_textjoin")
 
 # da_agg's aggregates
 SUM, MIN, MAX, COUNT, COUNTA, AVERAGE, PRODUCT = range(7)
 # da_ifs' aggregates
 IF_SUM, IF_COUNT, IF_AVERAGE = range(3)
+# da_cmpcol's comparisons (number OP column) and how a flag joins the flags held (da_comb)
+CMP_OPS = {"=": 0, "<>": 1, "<": 2, "<=": 3, ">": 4, ">=": 5}
+SET, TIMES, PLUS = range(3)
 
 _jit = njit(nogil=True, cache=True)
 
@@ -354,3 +359,77 @@ def da_iferror(sv, se, st, n, w, na_only, ov, oe, ot, xv, xe, xt):
         else:
             ov[i], oe[i], ot[i] = sv[i], se[i], st[i]
     return n
+
+
+@_jit
+def da_cmpcol(out, kv, off, m, x, op, how):
+    """FILTER's flag of each of m rows: number ``x`` OP the row's constant kv[off + i]
+    (compared at 15 digits, cmp15; 1.0 or 0.0) put in ``out`` (SET), or multiplying (TIMES:
+    ``*`` of conditions) or added to (PLUS: ``+``) what it holds; returns m."""
+    for i in range(int(m)):
+        c = cmp15(x, kv[int(off) + i])
+        if op == 0.0:
+            hit = c == 0.0
+        elif op == 1.0:
+            hit = c != 0.0
+        elif op == 2.0:
+            hit = c < 0.0
+        elif op == 3.0:
+            hit = c <= 0.0
+        elif op == 4.0:
+            hit = c > 0.0
+        else:
+            hit = c >= 0.0
+        f = 1.0 if hit else 0.0
+        if how == SET:
+            out[i] = f
+        elif how == TIMES:
+            out[i] = out[i] * f
+        else:
+            out[i] = out[i] + f
+    return m
+
+
+@_jit
+def da_comb(out, a, m, how):
+    """``out`` times (TIMES) or plus (PLUS) ``a``, row by row, over m rows; returns m."""
+    for i in range(int(m)):
+        out[i] = out[i] * a[i] if how == TIMES else out[i] + a[i]
+    return m
+
+
+@_jit
+def da_error(se, n):
+    """The first error code of n values (0.0: none)."""
+    for i in range(int(n)):
+        if se[i] != 0.0:
+            return se[i]
+    return 0.0
+
+
+@_jit
+def da_textjoin(z, pos, sv, se, st, n, kv, off, nids, soff, slen, ign):
+    """TEXTJOIN of the n values of an array at z[pos:] (engine.functions.text.textjoin of
+    the trial's values): text ids (their code points by the kv table at ``off``, of
+    ``nids`` ids) and numbers in General format, blanks as ""; the delimiter (kv[soff:],
+    ``slen`` code points) before each value kept after the first; where ``ign``, empty
+    texts are left out.  A value with an error writes nothing (the join's error is
+    da_error's: its text is never read).  Returns the end."""
+    p = pos
+    first = True
+    for i in range(int(n)):
+        if se[i] != 0.0:
+            continue
+        start = p
+        if not first:
+            p = dput_tab(z, p, kv, soff, slen)
+        body = p
+        if st[i] == 2.0:
+            p = dput_id(z, p, kv, off, sv[i], nids)
+        elif st[i] == 0.0:
+            p = dput_num(z, p, sv[i])
+        if ign != 0.0 and p == body:
+            p = start
+            continue
+        first = False
+    return p
