@@ -53,6 +53,10 @@ SCALAR_ARGUMENTS = frozenset({
     "NORM.DIST", "NORM.INV", "NORM.S.DIST", "NORM.S.INV", "NORMDIST", "NORMINV", "NORMSINV",
     "NORMSDIST", "LOGNORM.DIST", "LOGNORM.INV", "EXPON.DIST", "BINOM.DIST", "POISSON.DIST",
     "PMT", "IPMT", "PPMT", "PV", "FV", "NPER", "RATE", "EFFECT", "NOMINAL",
+    # the information functions of one value (not ISREF/ISFORMULA, which read a reference):
+    # =IF(AND(ISNUMBER(T[Years]),ISNUMBER(T[Date])),..) reads the row's cells (Excel's cache)
+    "ISNUMBER", "ISTEXT", "ISNONTEXT", "ISBLANK", "ISERROR", "ISERR", "ISNA", "ISLOGICAL",
+    "ISEVEN", "ISODD",
 })
 # Arguments that take one value in functions that otherwise read ranges whole: in an ordinary
 # formula a range given there is intersected with the formula's cell, as Excel does (legacy

@@ -22,7 +22,10 @@ from ...values import VALUE
 from ...workbook import CellRef
 
 # function -> the argument positions numpy maps element by element, keeping the position
-MAPPED = {"MATCH": (0, 2), "INDEX": (1, 2), "VLOOKUP": (0, 2, 3), "HLOOKUP": (0, 2, 3)}
+MAPPED = {"MATCH": (0, 2), "INDEX": (1, 2), "VLOOKUP": (0, 2, 3), "HLOOKUP": (0, 2, 3),
+          # IF(c, T[Due], "") in an ordinary cell: numpy lifts IF over the range and the
+          # cell takes the row's element (functions.logical, model.implicit_intersection)
+          "IF": (0, 1, 2)}
 _OPS = frozenset({"+", "-", "*", "/", "^", "&", "=", "<>", "<", "<=", ">", ">="})
 
 
@@ -83,6 +86,16 @@ def _area_at(node: ir.Node, path: tuple[int, ...]) -> ir.Node:
     return node
 
 
+def _through_if(node: ir.Node, path: tuple[int, ...]) -> bool:
+    """Whether the path to a range passes an IF (numpy lifts IF over a range only where it
+    takes that branch in some trial)."""
+    for i in path:
+        if isinstance(node, ir.Call) and node.name == "IF":
+            return True
+        node = dict(_mapped_children(node) or [])[i]
+    return False
+
+
 def intersect_mapped(node: ir.Node, at: CellRef) -> ir.Node:
     """``node`` (an ordinary cell's formula at ``at``) with its one mapped range intersected
     with the cell, as numpy's result is; ``node`` itself when there is none or it is not
@@ -97,6 +110,8 @@ def intersect_mapped(node: ir.Node, at: CellRef) -> ir.Node:
     area = next(iter(areas))
     single = intersect(area, at)
     if isinstance(single, ir.Err):   # no cell in the formula's row or column: numpy's #VALUE!
+        if any(_through_if(node, p) for p in paths):
+            return node   # unless IF's condition is constant and false there: "" (left out)
         return ir.Err(VALUE)
     for p in paths:
         node = _replace(node, p, single)
