@@ -430,7 +430,6 @@ class DynamicTextMixin:
         if v.kind == KSTR:
             assert v.dom is not None
             texts = [self.strings[k] for k in v.dom]
-            _ascii(texts)
             if len(v.dom) == 1:
                 return Dyn(("c", texts[0]), v.e, len(texts[0]))
             return Dyn(("s", v.v, tuple(v.dom)), v.e, max(len(t) for t in texts))
@@ -608,6 +607,8 @@ class DynamicTextMixin:
             chars = _chars(d.r, self.strings)
             if chars is None or any(ord(ch) < 32 for ch in chars):
                 raise NotFusable(f"{name} of text made per trial with control characters")
+            if not _ascii_recipe(d.r, self.strings):
+                raise NotFusable(_NOT_ASCII)
             return d
         mark = len(self.lines)
         try:
@@ -929,6 +930,8 @@ class DynamicTextMixin:
         after the other in it, from 0 again in the next cell."""
         if d.bound > MAX_DYN:
             raise NotFusable(f"text made per trial of up to {d.bound} characters")
+        if not _ascii_recipe(d.r, self.strings):
+            raise NotFusable(_NOT_ASCII)
         size = max(_measure(d.r, self.strings)[1], 1)
         state = self.__dict__.get("_dyn_buffer")
         if state is None:
@@ -1585,9 +1588,35 @@ def _pick_leaves(texts: tuple) -> tuple[tuple, list[list[str]]] | None:
     return next(iter(shapes.values())), [list(col) for col in zip(*columns, strict=True)]
 
 
+def _ascii_recipe(r: tuple, strings: list[str]) -> bool:
+    """Whether every character recipe ``r`` can make is ASCII.  Text other than ASCII is
+    carried in recipes (an output, or a cell read as a whole, never needs its characters:
+    "₱"&TEXT(x,"#,##0")) and refused where it is written into the buffer (the twins of
+    _dtext_rt mirror the library for ASCII only); numbers, TEXT's formats and TEXTJOIN of
+    an array result are ASCII by their makers."""
+    tag = r[0]
+    if tag == "c":
+        return r[1].isascii()
+    if tag == "s":
+        return all(strings[k].isascii() for k in r[2])
+    if tag in ("n", "fmt", "tfmt", "djoin"):
+        return True
+    if tag in ("cat", "pick"):
+        return all(_ascii_recipe(p, strings) for p in r[1 if tag == "cat" else 2])
+    if tag == "if":
+        return _ascii_recipe(r[2], strings) and _ascii_recipe(r[3], strings)
+    if tag in ("subst", "repl"):
+        return all(_ascii_recipe(p, strings) for p in (r[1], r[4], *(
+            (r[3],) if tag == "subst" else ())))
+    return _ascii_recipe(r[1], strings)
+
+
+_NOT_ASCII = "text other than ASCII, with text made per trial"
+
+
 def _ascii(texts: list[str]) -> None:
     if any(not t.isascii() for t in texts):
-        raise NotFusable("text other than ASCII, with text made per trial")
+        raise NotFusable(_NOT_ASCII)
 
 
 def _as_text(args: list[Any]) -> Any:

@@ -1,0 +1,57 @@
+"""Text made per trial that holds characters other than ASCII (a money tracker's
+``=IF(F6="","","₱"&TEXT(F6,"#,##0"))``, a cash-flow warning ``"⚠  Projected cash dips to
+"&TEXT(..)&" in "&INDEX({"Jan",..},..)&"  —  raise reserve .."``): carried in the recipe (an
+output, ISTEXT, an IF of it never needs its characters), still refused where the characters
+are written into the buffer (LEN, comparisons: the runtime twins are ASCII only).  numba
+equals numpy, and the CUDA twin built for the host with g++."""
+
+from __future__ import annotations
+
+import pytest
+
+openpyxl = pytest.importorskip("openpyxl")
+
+from engine.model import Model  # noqa: E402
+from tests.test_backend_numba import job_for, tri  # noqa: E402
+
+OUTS = {
+    "B1": '="₱"&TEXT(A1,"#,##0")',
+    "B2": '=IF(A1>5,"✅ ok "&TEXT(A1,"0.0")&" — fine","⚠ low: "&A1)',
+    "B3": "=ISTEXT(B1)+A1",
+    "B4": '=IF(ISTEXT(B2),1,0)*A1+LEN(A1&"")',
+    "B5": '=LEN("€"&TEXT(A1,"0"))',   # characters written: left to numpy
+}
+
+
+def unicode_job(tmp_path, trials: int = 300):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "S"
+    ws["A1"] = 5.0
+    for cell, f in OUTS.items():
+        ws[cell] = f
+    path = tmp_path / "unicode.xlsx"
+    wb.save(path)
+    return job_for(Model.open(path), [tri("S!A1", 0.0, 5.0, 90000.0)],
+                   [f"S!{c}" for c in OUTS], trials)
+
+
+def test_fused_but_where_written(tmp_path):
+    pytest.importorskip("numba")
+    from engine.backends.numba import fused_report
+
+    rep = {str(c): why for c, why in fused_report(unicode_job(tmp_path)).items()}
+    assert rep == {"S!B5": "text other than ASCII, with text made per trial"}
+
+
+def test_numba_equals_numpy(tmp_path):
+    pytest.importorskip("numba")
+    from tests.test_backend_numba import numba_and_numpy
+
+    numba_and_numpy(unicode_job(tmp_path), tmp_path / "kernels", 100)
+
+
+def test_cuda_twin_equals_numpy(tmp_path):
+    from tests.test_backend_cupy import host_equals_numpy
+
+    host_equals_numpy(unicode_job(tmp_path), tmp_path / "cuda", numpy_cells=1)
