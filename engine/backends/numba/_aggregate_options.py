@@ -114,11 +114,13 @@ class AggregateOptionsMixin:
         return self._stand_ins([self.operand(c) for c, kept in zip(cells, keep, strict=True)
                                 if kept], skip_errors, k)
 
-    def _array_elements(self, a: ir.Node, shape: tuple[int, int]) -> list[Val]:
+    def _array_elements(self, a: ir.Node, shape: tuple[int, int], what: str = "AGGREGATE"
+                        ) -> list[Val]:
         """The elements of an array expression in row order (aggregate._view's Grid of
-        map_grid's result): folded once when the same in every trial (_lookup_arrays)."""
+        map_grid's result, SMALL's array): folded once when the same in every trial
+        (_lookup_arrays)."""
         if shape[0] * shape[1] > MAX_AREA_CELLS:
-            raise NotFusable(f"AGGREGATE of an array of {shape[0] * shape[1]} elements")
+            raise NotFusable(f"{what} of an array of {shape[0] * shape[1]} elements")
         return self._folded(a, shape) if self._fixed(a) else self.array_values(a, shape)
 
     def _stand_ins(self, vals: list[Val], skip_errors: bool, k: int) -> _View:

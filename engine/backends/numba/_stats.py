@@ -12,6 +12,7 @@ error of the numbers' arguments, then the domain (#NUM!), as the library has the
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -27,6 +28,11 @@ _SQRT2PI = math.sqrt(2.0 * math.pi)
 
 class StatsMixin(ArgsMixin, GatherMixin):
     """Order statistics, counts and the lognormal distribution (see the module docstring)."""
+
+    if TYPE_CHECKING:  # provided by the Generator (_aggregates, _aggregate_options)
+        def array_shape(self, node: ir.Node) -> tuple[int, int] | None: ...
+        def _array_elements(self, a: ir.Node, shape: tuple[int, int], what: str = ...
+                            ) -> list[Val]: ...
 
     # ------------------------------------------------------------ order statistics
     def _sorted_copy(self, vals: list[Val]) -> str:
@@ -102,6 +108,13 @@ class StatsMixin(ArgsMixin, GatherMixin):
     def _array_numbers(self, node: ir.Call, array: ir.Node | None) -> tuple[list[Val], str]:
         if array is None or isinstance(array, ir.Missing):
             return [num("0.0", "0", (0.0, 0.0))], "0"
+        shape = None if isinstance(array, ir.Area | ir.Ref) else self.array_shape(array)
+        if shape is not None:   # SMALL(IF((MONTH(r)=m)*(t=x),ROW(r)-5),k) below INDEX
+            # numpy's Grid: its numbers only (numeric_columns), errors propagate
+            vals = [self.in_range(v, node.name)
+                    for v in self._array_elements(array, shape, node.name)]
+            return [v for v in vals if v.kind in (KNUM, KANY)], \
+                self.err(self.chain([v.e for v in vals]))
         return self.numbers(ir.Call(node.name, (array,)))
 
     def _k_arg(self, node: ir.Call) -> Val:
