@@ -12,10 +12,12 @@ recomputed differently from the values Excel cached, each rebuilt here with open
 from __future__ import annotations
 
 import openpyxl
+import pytest
 from openpyxl.workbook.defined_name import DefinedName
 
 from engine.functions.info import shown_formula
 from engine.model import Model
+from tests.test_backend_cupy import host_equals_numpy
 from tests.test_backend_numba import job_for, numba_and_numpy, tri
 
 PROFITS = [-6500, 2500, -6000, 5500, 5000, 7500, -2500]   # the forecast's rows 3..9
@@ -114,3 +116,27 @@ def test_sequence_without_rows_is_one_row(tmp_path):
     assert (got["B1"], got["B2"], got["B3"], got["B4"]) == (20.0, 20.0, 5.0, 12.0)
     job = job_for(model, [tri("Sheet!A1", 1.0, 2.0, 4.0)], ["Sheet!B1", "Sheet!B2", "Sheet!B3"], 200)
     numba_and_numpy(job, tmp_path / "k", 128)
+
+
+@pytest.mark.slow
+def test_rank_in_many_returns_that_may_err_compiles(tmp_path, caplog):
+    """RANK.AVG of a return among 1,242 log returns (a VaR workbook): the rank's error is the
+    first of theirs, one fe(..) nested 1,242 deep, which Python's parser refused ('too many
+    nested parentheses'): the kernel failed to compile and the run fell back to numpy.  Now
+    deeper chains are groups of 100 as locals; numba = numpy, no fallback."""
+    n = 330
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws["A1"] = 2.0
+    for r in range(1, n + 1):
+        ws[f"G{r}"] = f"=LN(A1*{r % 3 + 1}-2)"   # #NUM! in part of the trials (220 cells)
+    ws["C1"] = f"=_xlfn.RANK.AVG(G5,G1:G{n},1)"
+    ws["C2"] = f"=RANK(G7,G1:G{n})+A1"
+    path = tmp_path / "r.xlsx"
+    wb.save(path)
+    model = Model.open(path)
+    job = job_for(model, [tri("Sheet!A1", 1.0, 2.0, 4.0)], ["Sheet!C1", "Sheet!C2"], 200)
+    with caplog.at_level("WARNING", logger="engine.backends.numba"):
+        _, want = numba_and_numpy(job, tmp_path / "k", 128)
+    assert not [r for r in caplog.records if "failed to compile" in r.getMessage()]
+    host_equals_numpy(job, tmp_path / "cuda", want=want)

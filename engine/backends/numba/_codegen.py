@@ -179,6 +179,19 @@ _OPCMP = {"=": operator.eq, "<>": operator.ne, "<": operator.lt, "<=": operator.
           ">": operator.gt, ">=": operator.ge}
 
 
+# the most error codes one fe(..) expression nests: Python's parser refuses a line of more
+# than 200 nested parentheses (RANK.AVG of a value in 1,242 returns that may each be #NUM!)
+CHAIN_DEPTH = 100
+
+
+def _nested(terms: list[str]) -> str:
+    """``fe(a, fe(b, ... z))``: the first non-zero code of ``terms`` (a literal ends it)."""
+    tail = "0"
+    for t in reversed(terms):
+        tail = t if (t.isdigit() or tail == "0") else f"fe({t}, {tail})"
+    return tail
+
+
 class Generator(SharedLinesMixin, MatricesMixin, FunctionsMixin, TextMixin, MixedMixin,
                 ConditionalsMixin, FitsMixin, DynArraysMixin, OffsetMixin, IndirectMixin, DatabaseMixin,
                 SecuritiesMixin, RowLoopMixin, GroupByMixin):
@@ -260,10 +273,10 @@ class Generator(SharedLinesMixin, MatricesMixin, FunctionsMixin, TextMixin, Mixe
             if chk is not None:
                 cond, c = chk
                 terms.append(cond if c == 0 else f"ck({cond}, {code(c)})")
-        tail = "0"
-        for t in reversed(terms):
-            tail = t if (t.isdigit() or tail == "0") else f"fe({t}, {tail})"
-        return tail
+        while len(terms) > CHAIN_DEPTH:   # deeper: groups of them as locals, in order
+            terms = [self.err(_nested(terms[k:k + CHAIN_DEPTH]))
+                     for k in range(0, len(terms), CHAIN_DEPTH)]
+        return _nested(terms)
 
     def finite(self, r: str, bounds: iv.Interval) -> tuple[str, int] | None:
         """The #NUM! test of a result, unless its bounds prove it finite."""
