@@ -14,6 +14,7 @@ from ... import ir
 from ...functions.aggregate import _NAMES
 from ...values import VALUE
 from ._args import MAX_AREA_CELLS
+from ._host import expr_with_cells
 from ._values import BLANK, KANY, KBLANK, KBOOL, KNUM, KSTR, TAG, NotFusable, Val, num
 
 if TYPE_CHECKING:
@@ -74,14 +75,7 @@ class AggregateOptionsMixin:
         virtual = {c: v for a in args if isinstance(a, _View) for c, v in a.cells.items()}
         new = ir.Call(_NAMES[fn_num], tuple(a.area if isinstance(a, _View) else a
                                             for a in args))
-        self.array_ir.append(new)   # kept alive: constants are keyed by node id
-        assert not any(c in self.input_vals for c in virtual)
-        self.input_vals.update(virtual)
-        try:
-            return self.expr(new)
-        finally:
-            for c in virtual:
-                del self.input_vals[c]
+        return expr_with_cells(self, new, virtual)
 
     def _aggregate_view(self, a: ir.Node, k: int, skip_nested: bool, skip_hidden: bool,
                         skip_errors: bool) -> _View | ir.Node:

@@ -1,6 +1,8 @@
 """What the numba kernel generator's mixins may call on the Generator they are mixed into
 (``_codegen.Generator``), declared once for type checkers.  At run time
-:class:`GeneratorHost` is an empty base class: the members are the Generator's own."""
+:class:`GeneratorHost` is an empty base class: the members are the Generator's own.
+:func:`expr_with_cells` generates an expression reading stand-in cells (INDEX's, OFFSET's,
+AGGREGATE's ranges of a sheet no workbook has)."""
 
 from __future__ import annotations
 
@@ -36,3 +38,18 @@ class GeneratorHost:
         def number(self, node: ir.Node | None, default: float | None = None) -> Val: ...
         def scratch(self, size: int) -> str: ...
         def is_constant(self, node: ir.Node) -> bool: ...
+
+
+def expr_with_cells(gen: GeneratorHost, node: ir.Node, cells: dict[CellRef, Val]) -> Val:
+    """``node``'s value, generated with ``cells`` (stand-in cells, none bound yet) read as
+    the given values; ``node`` is kept alive in ``gen.array_ir`` (constants are keyed by node
+    id)."""
+    gen.array_ir.append(node)
+    clash = [c for c in cells if c in gen.input_vals]
+    assert not clash, clash
+    gen.input_vals.update(cells)
+    try:
+        return gen.expr(node)
+    finally:
+        for c in cells:
+            del gen.input_vals[c]

@@ -55,6 +55,7 @@ from ... import ir
 from ..._ir_passes import SCALAR_ARGUMENTS
 from ...values import NA, REF, VALUE
 from ...workbook import CellRef
+from ._host import expr_with_cells
 from ._values import KBLANK, NotFusable, Val, code, lit, num
 
 if TYPE_CHECKING:
@@ -241,15 +242,7 @@ class IndexMixin:
             return None
         new = ir.Call(node.name, tuple(args))
         seen.add(id(new))
-        self.array_ir.append(new)   # kept alive: constants are keyed by node id
-        clash = [c for c in virtual if c in self.input_vals]
-        assert not clash, clash
-        self.input_vals.update(virtual)
-        try:
-            return self.expr(new)
-        finally:
-            for c in virtual:
-                del self.input_vals[c]
+        return expr_with_cells(self, new, virtual)
 
     # ------------------------------------------------------------ the plan
     def _index_plan(self, node: ir.Call) -> _Index:

@@ -29,7 +29,7 @@ from ... import ir
 from ...model import _reads
 from ...values import NA, REF, VALUE
 from ...workbook import CellRef
-from ._host import GeneratorHost
+from ._host import GeneratorHost, expr_with_cells
 from ._let_refs import with_let_references
 from ._values import BLANK, KBLANK, KBOOL, KNUM, NotFusable, Val, lit
 
@@ -208,13 +208,7 @@ class OffsetMixin(GeneratorHost):
             new_args.append(area)
         new = ir.Call("SUMPRODUCT", tuple(new_args))
         seen.add(id(new))
-        self.array_ir.append(new)   # kept alive: constants are keyed by node id
-        self.input_vals.update(virtual)
-        try:
-            got = self.expr(new)
-        finally:
-            for c in virtual:
-                del self.input_vals[c]
+        got = expr_with_cells(self, new, virtual)
         first = "0"   # the first error, in steps (a chain of hundreds would nest too deep)
         terms = [e for e in errs if e != "0"]
         for at in range(0, len(terms), 16):
@@ -371,13 +365,7 @@ class OffsetMixin(GeneratorHost):
             return None
         new = ir.Call(node.name, tuple(args))
         seen.add(id(new))
-        self.array_ir.append(new)   # kept alive: constants are keyed by node id
-        self.input_vals.update(virtual)
-        try:
-            return self.expr(new)
-        finally:
-            for c in virtual:
-                del self.input_vals[c]
+        return expr_with_cells(self, new, virtual)
 
 
 def _fixed_shape(args: list[ir.Node]) -> tuple[int, int] | None:
