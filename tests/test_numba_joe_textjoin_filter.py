@@ -10,12 +10,16 @@ text compared (``TEXTJOIN(..)=""``) of 37 names of up to 29 characters was refus
 made per trial of up to 1154 characters".  Now the condition's comparisons are one runtime
 loop each (da_cmpcol/da_comb) and the join one call (da_textjoin, its error da_error), its
 most characters those of the source's texts together (_dynarrays._join_chars): 8 lines a cell.
+The workbook's windows are its dates -/+ a width made per trial: such a column of numbers is
+written out once (shared by the cells) and compared by one loop too (da_cmparr, its rows'
+errors kept: the left operand's first).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 pytest.importorskip("numba")
@@ -37,6 +41,7 @@ NH = 40            # holidays
 ROWS = 40          # dates, each a row of joined names
 H = f"$A$2:$A${NH + 1}"
 START, END, NUM = f"$B$2:$B${NH + 1}", f"$C$2:$C${NH + 1}", f"$D$2:$D${NH + 1}"
+WSTART, WEND = f"$E$2:$E${NH + 1}", f"$F$2:$F${NH + 1}"
 
 
 def _name(i: int) -> str | None:
@@ -54,6 +59,9 @@ def _job(tmp_path: Path):
         ws[f"A{r}"] = _name(i)
         ws[f"B{r}"], ws[f"C{r}"] = 10.0 * i, 10.0 * i + 4.0 + (i % 3) * 8.0   # overlaps
         ws[f"D{r}"] = 0.25 * i - 3.0
+        # the workbook's windows: the date -/+ a width made per trial (a #N/A in one row)
+        ws[f"E{r}"] = f"=IF($E$1>5.5,NA(),B{r}-$E$1)" if i == 7 else f"=B{r}-$E$1"
+        ws[f"F{r}"] = f"=C{r}+$E$1"
     outs = []
     for r in range(2, ROWS + 2):
         ws[f"Q{r}"] = 10.0 * r
@@ -62,6 +70,9 @@ def _job(tmp_path: Path):
         ws[f"W{r}"] = ArrayFormula(f"W{r}", f'=IF(Q{r}="","",IF({join}="","",{join}))')
         ws[f"X{r}"] = ArrayFormula(f"X{r}", f'={TJ}(", ",TRUE,IFERROR({F}({H},{cond}),""))')
         outs += [f"Sheet1!W{r}", f"Sheet1!X{r}"]
+        wide = f"(Q{r}>={WSTART})*(Q{r}<={WEND})"
+        ws[f"V{r}"] = ArrayFormula(f"V{r}", f'={TJ}(", ",TRUE,IFERROR({F}({H},{wide}),"-"))')
+        outs.append(f"Sheet1!V{r}")
     specials = {
         # the column on the left, "+" of conditions, numbers joined, nothing ignored
         "Y2": f'={TJ}("-",FALSE,{F}({NUM},({START}<=Q2)+(Q3<{START}-300),"none"))',
@@ -75,6 +86,12 @@ def _job(tmp_path: Path):
         "Y7": '=LEN(X2)*1000+LEN(W3)+IF(X4="",1,0)/10',
         "Y8": '=IFERROR(FIND("number 1",X5),-1)*100+LEN(Y3)+LEN(Y2)*7+LEN(Y4)/100',
         "Y9": '=IFERROR(LEN(Y5),-7)+IFERROR(SEARCH("|",Y6),0)/100',
+        # the columns made per trial on the left, "+" (da_cmparr), read by LEN
+        "Y10": f'=LEN({TJ}(";",FALSE,{F}({NUM},({WEND}>=Q8)+({WSTART}=Q9),"")))',
+        # a date that is text ("X": above every number) in some trials, a blank (as 0)
+        "Y11": f'={TJ}(",",TRUE,IFERROR({F}({H},(IF(Q10>300,"X",Q10)>={WSTART})*'
+               f'(IF(Q10>300,"X",Q10)<={WEND})+(Q10>=$G$1)*(Q10<{START})),"none"))',
+        "Y12": f'=LEN({TJ}(",",TRUE,IFERROR({F}({H},($G$1<{WEND})*(Q11>={START})),"")))',
     }
     for k, v in specials.items():
         ws[k] = ArrayFormula(k, v)
@@ -83,6 +100,7 @@ def _job(tmp_path: Path):
     wb.save(path)
     model = Model.open(path)
     inputs = [tri(f"Sheet1!Q{r}", 0.0, 10.0 * r, 10.0 * NH + 20.0) for r in range(2, ROWS + 2)]
+    inputs.append(tri("Sheet1!E1", 0.0, 3.0, 8.0))
     return job_for(model, inputs, outs, trials=TRIALS), model
 
 
@@ -93,6 +111,10 @@ def test_joined_names_vary_in_numpy(tmp_path):
     assert len(set(y7)) > 20
     y5 = err[model.ref("Sheet1!Y5")]   # text (an output of text: #VALUE!) or #N/A
     assert (y5 == VALUE).any() and (y5 == NA).any()
+    v = [out[model.ref(f"Sheet1!V{r}")] for r in range(2, ROWS + 2)]
+    assert any(np.isnan(x).all() for x in v)   # text (NaN) ...
+    y10 = err[model.ref("Sheet1!Y10")]   # a row's #N/A (E9) where the width is past 5.5
+    assert (y10 == NA).any() and (y10 == 0).any()
     y9 = out[model.ref("Sheet1!Y9")]
     assert (y9 < -6).any() and (y9 > 0).any()
 
@@ -114,4 +136,5 @@ def test_textjoin_of_filter_rows_on_the_host_build_equal_numpy(tmp_path):
     job, _ = _job(tmp_path)
     body = HostCudaBackend.source_of(job).split("MC_HD void mc_trial", 1)[1]
     assert "da_textjoin(" in body and "da_cmpcol(" in body and "da_comb(" in body
+    assert "da_cmparr(" in body   # columns of numbers made per trial (V, Y10)
     host_equals_numpy(job, tmp_path, 50, TRIALS)

@@ -327,26 +327,48 @@ MC_HD double da_iferror(const double *sv, const double *se, const double *st, do
     return n;
 }
 
-/* FILTER's flag of each of m rows: x OP kv[off + i] (cmp15), put (how 0), multiplied in
-   (MC_DA_TIMES) or added (else); returns m */
-MC_HD double da_cmpcol(double *out, const double *kv, double off, double m, double x,
-                       double op, double how) {
+MC_HD bool mc_da_flag(double c, double op) {   /* cmp15's c meets OP (CMP_OPS) */
+    return op == 0.0 ? c == 0.0 : op == 1.0 ? c != 0.0 : op == 2.0 ? c < 0.0
+         : op == 3.0 ? c <= 0.0 : op == 4.0 ? c > 0.0 : c >= 0.0;
+}
+
+MC_HD void mc_da_put_flag(double *out, double *oute, long long i, double f, double e,
+                          double how) {   /* put, multiplied in or added; errors before first */
+    if (how == 0.0) { out[i] = f; oute[i] = e; return; }
+    out[i] = how == MC_DA_TIMES ? out[i] * f : out[i] + f;
+    if (oute[i] == 0.0) oute[i] = e;
+}
+
+/* FILTER's flag of each of m rows: x OP kv[off + i] (cmp15; xk: x is text or a logical, above
+   every number), its error xe; returns m */
+MC_HD double da_cmpcol(double *out, double *oute, const double *kv, double off, double m,
+                       double x, double xe, double xk, double op, double how) {
     for (long long i = 0; i < (long long)m; ++i) {
-        double c = cmp15(x, kv[(long long)off + i]);
-        bool hit = op == 0.0 ? c == 0.0 : op == 1.0 ? c != 0.0 : op == 2.0 ? c < 0.0
-                 : op == 3.0 ? c <= 0.0 : op == 4.0 ? c > 0.0 : c >= 0.0;
-        double f = hit ? 1.0 : 0.0;
-        if (how == 0.0) out[i] = f;
-        else if (how == MC_DA_TIMES) out[i] = out[i] * f;
-        else out[i] = out[i] + f;
+        double c = xk != 0.0 ? 1.0 : cmp15(x, kv[(long long)off + i]);
+        double f = mc_da_flag(c, op) ? 1.0 : 0.0;
+        mc_da_put_flag(out, oute, i, f, xe, how);
     }
     return m;
 }
 
-/* out times (MC_DA_TIMES) or plus a, row by row; returns m */
-MC_HD double da_comb(double *out, const double *a, double m, double how) {
-    for (long long i = 0; i < (long long)m; ++i)
-        out[i] = how == MC_DA_TIMES ? out[i] * a[i] : out[i] + a[i];
+/* as da_cmpcol, the rows' numbers made per trial (sv, errors se); the left operand's error
+   first (xleft: x is on the left) */
+MC_HD double da_cmparr(double *out, double *oute, const double *sv, const double *se,
+                       double m, double x, double xe, double xk, double op, double how,
+                       double xleft) {
+    for (long long i = 0; i < (long long)m; ++i) {
+        double e = xleft != 0.0 ? (xe != 0.0 ? xe : se[i]) : (se[i] != 0.0 ? se[i] : xe);
+        double c = xk != 0.0 ? 1.0 : cmp15(x, sv[i]);
+        double f = (e == 0.0 && mc_da_flag(c, op)) ? 1.0 : 0.0;
+        mc_da_put_flag(out, oute, i, f, e, how);
+    }
+    return m;
+}
+
+/* out times (MC_DA_TIMES) or plus a, row by row, the errors of out first; returns m */
+MC_HD double da_comb(double *out, double *oute, const double *a, const double *ae, double m,
+                     double how) {
+    for (long long i = 0; i < (long long)m; ++i) mc_da_put_flag(out, oute, i, a[i], ae[i], how);
     return m;
 }
 

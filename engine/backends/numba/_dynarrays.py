@@ -639,65 +639,92 @@ class DynArraysMixin(GeneratorHost):
 
     def _da_flag_columns(self, include: ir.Node, m: int) -> tuple[str, str] | None:
         """FILTER's condition over m rows where it is comparisons of a number made per trial
-        with a column of m constant numbers, joined by ``*`` and ``+``
-        (``(d>=T[start])*(d<=T[end])``): the flags made by one runtime loop a comparison
-        (da_cmpcol, da_comb) instead of lines a row; the rows' error that of the numbers
-        compared (the same in every row).  (flags, errors) scratch arrays, or None where
-        the condition is not of that form (its lines taken back)."""
+        with a column of m numbers (constants, or cells of numbers made per trial), joined
+        by ``*`` and ``+`` (``(d>=T[start])*(d<=T[end])``): the flags and their errors made
+        by one runtime loop a comparison (da_cmpcol, da_cmparr, da_comb) instead of lines a
+        row.  (flags, errors) scratch arrays, or None where the condition is not of that
+        form (its lines taken back)."""
         from ._arrays import ArrayElements
 
         include = _read_part(include)
         if m < FLAG_LOOPS_FROM or ArrayElements(self.model.workbook).shape(include) != (m, 1):
             return None
         mark = len(self.lines)
-        errs: list[str] = []
         try:
-            zf = self.scratch(m)
-            if not self._da_flags_into(include, m, zf, SET, errs):
-                del self.lines[mark:]
-                return None
+            zf, zfe = self.scratch(m), self.scratch(m)
+            if self._da_flags_into(include, m, zf, zfe, SET):
+                return zf, zfe
         except NotFusable:
-            del self.lines[mark:]
-            return None
-        zfe = self.scratch(m)
-        self.lines.append(f"{zfe}[0:{m}] = {self.err(self.chain(errs))}")
-        return zf, zfe
+            pass
+        del self.lines[mark:]
+        return None
 
-    def _da_flags_into(self, node: ir.Node, m: int, z: str, how: int, errs: list[str]) -> bool:
-        """Code putting ``node``'s flags into ``z`` (``how``: SET, TIMES or PLUS what it
-        holds); False where ``node`` is not of _da_flag_columns' form."""
+    def _da_flags_into(self, node: ir.Node, m: int, z: str, ze: str, how: int) -> bool:
+        """Code putting ``node``'s flags and errors into ``z``/``ze`` (``how``: SET, TIMES or
+        PLUS what they hold; the errors held first); False where ``node`` is not of
+        _da_flag_columns' form."""
         from ._arrays import ArrayElements
 
+        rows = lit(float(m))
         if isinstance(node, ir.Binary) and node.op in ("*", "+"):
             op = TIMES if node.op == "*" else PLUS
-            if how != SET:   # a product or sum of its own: into a scratch, then joined
-                tmp = self.scratch(m)
-                if not self._da_flags_into(node, m, tmp, SET, errs):
+            if how != SET:   # a product or sum of its own: into scratches, then joined
+                tmp, tmpe = self.scratch(m), self.scratch(m)
+                if not self._da_flags_into(node, m, tmp, tmpe, SET):
                     return False
-                self.value(f"da_comb({z}, {tmp}, {lit(float(m))}, {float(how)!r})")
+                self.value(f"da_comb({z}, {ze}, {tmp}, {tmpe}, {rows}, {float(how)!r})")
                 return True
-            return self._da_flags_into(node.left, m, z, SET, errs) and \
-                self._da_flags_into(node.right, m, z, op, errs)
+            return self._da_flags_into(node.left, m, z, ze, SET) and \
+                self._da_flags_into(node.right, m, z, ze, op)
         if not (isinstance(node, ir.Binary) and node.op in CMP_OPS):
             return False
         shape = ArrayElements(self.model.workbook).shape
-        op, x, col = node.op, node.left, node.right
+        op, x, col, xleft = node.op, node.left, node.right, 1.0
         if shape(x) is not None:   # the column on the left: the comparison turned round
-            op, x, col = _TURNED[op], col, x
+            op, x, col, xleft = _TURNED[op], col, x, 0.0
         if shape(x) is not None or shape(col) != (m, 1):
             return False
         cells = self._da_constant(col)
-        if cells is None or any(not isinstance(r[0], float | int) or isinstance(r[0], bool)
-                                or not math.isfinite(r[0]) for r in cells):
+        if cells is not None:
+            if any(not isinstance(r[0], float | int) or isinstance(r[0], bool)
+                   or not math.isfinite(r[0]) for r in cells):
+                return False
+            got = self._da_against_numbers(x)
+            if got is None:
+                return False
+            xv, xe, xk = got
+            off = self.table([float(r[0]) for r in cells])
+            self.value(f"da_cmpcol({z}, {ze}, kv, {off}.0, {rows}, {xv}, {xe}, {xk}, "
+                       f"{float(CMP_OPS[op])!r}, {float(how)!r})")
+            return True
+        grid = self._da_values(col)   # numbers made per trial: written out (shared)
+        if any(row[0].kind != KNUM for row in grid):
             return False
-        v = self.expr(x)
-        if v.kind != KNUM:
+        got = self._da_against_numbers(x)
+        if got is None:
             return False
-        off = self.table([float(r[0]) for r in cells])
-        self.value(f"da_cmpcol({z}, kv, {off}.0, {lit(float(m))}, {v.v}, "
-                   f"{float(CMP_OPS[op])!r}, {float(how)!r})")
-        errs.append(v.e)
+        xv, xe, xk = got
+        src = self._da_fill(grid, False)
+        self.value(f"da_cmparr({z}, {ze}, {src.v}, {src.e}, {rows}, {xv}, {xe}, {xk}, "
+                   f"{float(CMP_OPS[op])!r}, {float(how)!r}, {xleft!r})")
         return True
+
+    def _da_against_numbers(self, x: ir.Node) -> tuple[str, str, str] | None:
+        """``x`` as compared with numbers (engine.functions.operators.compare: numbers and
+        blanks (as 0) by value, text and logicals above every number): (its number, its
+        error, 1.0 where it is above them); None for text made per trial."""
+        v = self.expr(x)
+        if v.kind == KNUM:
+            return v.v, v.e, "0.0"
+        if v.kind == KBLANK:
+            return "0.0", v.e, "0.0"
+        if v.kind in (KSTR, KBOOL):
+            return "0.0", v.e, "1.0"
+        if v.kind != KANY or v.y is None or not set(v.kinds) <= {KNUM, KBLANK, KSTR, KBOOL}:
+            return None
+        xv = self.value(f"sel({v.y} == {TAG[KNUM]}.0, {v.v}, 0.0)")
+        xk = self.value(f"b2f(({v.y} == {TAG[KSTR]}.0) | ({v.y} == {TAG[KBOOL]}.0))")
+        return xv, v.e, xk
 
     def _da_fits(self, array: ir.Node, include: ir.Node) -> bool:
         """Whether FILTER's condition has a row a row of the array, or a column a column."""

@@ -19,8 +19,8 @@ from ._dtext_rt import dcmp, dput_id, dput_num, dput_tab
 from ._rt import cmp15
 
 KERNEL_NAMES = ("da_filter", "da_unique", "da_sort", "da_ifs", "da_agg", "da_kth", "da_pick",
-                "da_match", "da_tkeys", "da_kept", "da_iferror", "da_cmpcol", "da_comb",
-                "da_error", "da_textjoin")
+                "da_match", "da_tkeys", "da_kept", "da_iferror", "da_cmpcol", "da_cmparr",
+                "da_comb", "da_error", "da_textjoin")
 
 # da_agg's aggregates
 SUM, MIN, MAX, COUNT, COUNTA, AVERAGE, PRODUCT = range(7)
@@ -362,39 +362,67 @@ def da_iferror(sv, se, st, n, w, na_only, ov, oe, ot, xv, xe, xt):
 
 
 @_jit
-def da_cmpcol(out, kv, off, m, x, op, how):
-    """FILTER's flag of each of m rows: number ``x`` OP the row's constant kv[off + i]
-    (compared at 15 digits, cmp15; 1.0 or 0.0) put in ``out`` (SET), or multiplying (TIMES:
-    ``*`` of conditions) or added to (PLUS: ``+``) what it holds; returns m."""
+def _flag(c, op):
+    """Whether a comparison gave ``c`` (cmp15's -1, 0, 1) meets OP (CMP_OPS)."""
+    if op == 0.0:
+        return c == 0.0
+    if op == 1.0:
+        return c != 0.0
+    if op == 2.0:
+        return c < 0.0
+    if op == 3.0:
+        return c <= 0.0
+    if op == 4.0:
+        return c > 0.0
+    return c >= 0.0
+
+
+@_jit
+def _put_flag(out, oute, i, f, e, how):
+    """Row i's flag ``f`` (error ``e``) put (SET), multiplied in (TIMES) or added (PLUS);
+    the error of the conditions before it first."""
+    if how == SET:
+        out[i], oute[i] = f, e
+        return
+    out[i] = out[i] * f if how == TIMES else out[i] + f
+    if oute[i] == 0.0:
+        oute[i] = e
+
+
+@_jit
+def da_cmpcol(out, oute, kv, off, m, x, xe, xk, op, how):
+    """FILTER's flag of each of m rows: number ``x`` (error ``xe``; ``xk``: x is text or a
+    logical, above every number, as engine.functions.operators orders kinds) OP the row's
+    constant
+    kv[off + i] (compared at 15 digits, cmp15; 1.0 or 0.0) put in ``out`` (SET), or
+    multiplying (TIMES: ``*`` of conditions) or added to (PLUS: ``+``) what it holds, the
+    errors in ``oute`` alike; returns m."""
     for i in range(int(m)):
-        c = cmp15(x, kv[int(off) + i])
-        if op == 0.0:
-            hit = c == 0.0
-        elif op == 1.0:
-            hit = c != 0.0
-        elif op == 2.0:
-            hit = c < 0.0
-        elif op == 3.0:
-            hit = c <= 0.0
-        elif op == 4.0:
-            hit = c > 0.0
-        else:
-            hit = c >= 0.0
-        f = 1.0 if hit else 0.0
-        if how == SET:
-            out[i] = f
-        elif how == TIMES:
-            out[i] = out[i] * f
-        else:
-            out[i] = out[i] + f
+        f = 1.0 if _flag(1.0 if xk != 0.0 else cmp15(x, kv[int(off) + i]), op) else 0.0
+        _put_flag(out, oute, i, f, xe, how)
     return m
 
 
 @_jit
-def da_comb(out, a, m, how):
-    """``out`` times (TIMES) or plus (PLUS) ``a``, row by row, over m rows; returns m."""
+def da_cmparr(out, oute, sv, se, m, x, xe, xk, op, how, xleft):
+    """As da_cmpcol, the rows' numbers made per trial (``sv``, errors ``se``); a row's error
+    that of the comparison's left operand first (``xleft``: x is on the left)."""
     for i in range(int(m)):
-        out[i] = out[i] * a[i] if how == TIMES else out[i] + a[i]
+        if xleft != 0.0:
+            e = xe if xe != 0.0 else se[i]
+        else:
+            e = se[i] if se[i] != 0.0 else xe
+        f = 1.0 if e == 0.0 and _flag(1.0 if xk != 0.0 else cmp15(x, sv[i]), op) else 0.0
+        _put_flag(out, oute, i, f, e, how)
+    return m
+
+
+@_jit
+def da_comb(out, oute, a, ae, m, how):
+    """``out`` times (TIMES) or plus (PLUS) ``a``, row by row, over m rows, the errors of
+    ``out`` first; returns m."""
+    for i in range(int(m)):
+        _put_flag(out, oute, i, a[i], ae[i], how)
     return m
 
 
