@@ -324,6 +324,26 @@ class AggregatesMixin(MomentsMixin, AggregateOptionsMixin, GatherMixin):
             bounds = iv.add(bounds, iv.mul(x.iv, iv.power(fb, (-i, -i))))
         return self.result(acc, [rate, errors_of(e)], [zero], bounds)
 
+    def _chosen_values(self, node: ir.Node) -> list[ir.Node] | None:
+        """The choices of ``CHOOSE({1;2;3}, a, b, c)`` in the order of its index vector (a
+        row or column of whole numbers naming choices that are one value each), None for
+        anything else: the cash flows of IRR written without a range."""
+        if not (isinstance(node, ir.Call) and node.name == "CHOOSE" and len(node.args) > 1
+                and isinstance(node.args[0], ir.Array)):
+            return None
+        rows = node.args[0].rows
+        if len(rows) != 1 and any(len(r) != 1 for r in rows):
+            return None
+        flat = [x for r in rows for x in r]
+        if not all(isinstance(x, ir.Num) and float(x.value).is_integer()
+                   and 1 <= x.value < len(node.args) for x in flat):
+            return None
+        picks = [node.args[int(x.value)] for x in flat]   # type: ignore[union-attr]
+        if any(isinstance(p, ir.Area | ir.Array | ir.Missing) or self.array_shape(p) is not None
+               for p in picks):
+            return None
+        return picks
+
     def fn_irr(self, node: ir.Call) -> Val:
         """engine.functions.financial IRR over one range: the numbers of the range (any error
         in it is #VALUE!), Newton from the guess (0.1), #NUM! where it does not converge."""
@@ -334,6 +354,9 @@ class AggregatesMixin(MomentsMixin, AggregateOptionsMixin, GatherMixin):
             cells = [self.operand(values.cell)]
         elif isinstance(values, ir.Area):
             cells = [self.operand(c) for c in self.area_cells(values)]
+        elif (picks := self._chosen_values(values)) is not None:   # IRR(CHOOSE({1;2},a,b))
+            cells = [self.operand(a.cell) if isinstance(a, ir.Ref) else self.expr(a)
+                     for a in picks]   # numpy's Grid of the choices, read as a range
         else:
             raise NotFusable("IRR of something other than a range")
         guess_node = node.args[1] if len(node.args) > 1 else None

@@ -30,7 +30,8 @@ SELECTORS = frozenset({"IF", "IFERROR", "IFNA", "CHOOSE", "LET"})
 # functions that compute an argument over ranges as an array (A1:A9*(B1:B9="x")): such an
 # argument is not one value to split on (the lookups: a lookup vector written as an
 # expression, _lookup_arrays; their key splits itself)
-_ARRAY_ARGUMENTS = frozenset({"SUMPRODUCT", "MATCH", "XMATCH", "LOOKUP", "XLOOKUP", "AGGREGATE", "SMALL", "LARGE"})
+_ARRAY_ARGUMENTS = frozenset({"SUMPRODUCT", "MATCH", "XMATCH", "LOOKUP", "XLOOKUP", "AGGREGATE", "SMALL", "LARGE",
+                              "IRR"})
 
 
 class MixedMixin:
