@@ -72,13 +72,17 @@ def assert_same(job: Job, got, want) -> None:
                                    err_msg=str(c))
 
 
-def numba_and_numpy(job: Job, kernel_dir, chunk: int, numpy_chunk: int | None = None):
+def numba_and_numpy(job: Job, kernel_dir, chunk: int, numpy_chunk: int | None = None,
+                    fused: bool = False):
     """``job`` run by a fresh numba backend (kernels in ``kernel_dir``, ``chunk`` trials a
-    call) and by numpy (``numpy_chunk`` a call, all trials at once by default), checked the
-    same by :func:`assert_same`: (numba's, numpy's) (outputs, errors, inputs) by cell."""
+    call; with ``fused``, every cell computed in the kernel, none left to numpy) and by numpy
+    (``numpy_chunk`` a call, all trials at once by default), checked the same by
+    :func:`assert_same`: (numba's, numpy's) (outputs, errors, inputs) by cell."""
     be = NumbaBackend(kernel_dir=kernel_dir)
     try:
         got = run(be, job, chunk)
+        if fused:
+            assert be.last_fallback.numpy_cells == 0, be.last_fallback.reasons
     finally:
         be.close()
     want = run(NumpyBackend(), job, numpy_chunk or job.trials)

@@ -14,11 +14,10 @@ openpyxl = pytest.importorskip("openpyxl")
 
 from openpyxl.worksheet.formula import ArrayFormula  # noqa: E402
 
-from engine.backends.numba import NumbaBackend, _array_fills, _codegen  # noqa: E402
+from engine.backends.numba import _array_fills, _codegen  # noqa: E402
 from engine.backends.numba._samplers import samplers_for  # noqa: E402
-from engine.backends.numpy import NumpyBackend  # noqa: E402
 from engine.model import Model  # noqa: E402
-from tests.test_backend_numba import assert_same, job_for, run, tri  # noqa: E402
+from tests.test_backend_numba import job_for, numba_and_numpy, tri  # noqa: E402
 
 BINS = 23
 
@@ -72,13 +71,7 @@ def test_frequency_lays_its_data_out_once(tmp_path, monkeypatch):
 @pytest.mark.slow   # a compile; the CUDA host test below checks the same values
 def test_numba_equals_numpy(tmp_path):
     job = var_job(tmp_path, rows=60)
-    be = NumbaBackend(kernel_dir=tmp_path / "kernels")
-    try:
-        prep = be.prepare(job)
-        assert prep.info.numpy_cells == 0, prep.plan.reasons
-        assert_same(job, run(be, job, 200), run(NumpyBackend(), job, 200))
-    finally:
-        be.close()
+    numba_and_numpy(job, tmp_path / "kernels", 200, 200, fused=True)
 
 
 def test_cuda_twin_equals_numpy(tmp_path):

@@ -28,7 +28,7 @@ openpyxl = pytest.importorskip("openpyxl")
 from openpyxl.worksheet.formula import ArrayFormula  # noqa: E402
 
 import engine.backends.cupy._codegen as codegen  # noqa: E402
-from engine.backends.numba import NumbaBackend, fused_report  # noqa: E402
+from engine.backends.numba import fused_report  # noqa: E402
 from engine.backends.numpy import NumpyBackend  # noqa: E402
 from engine.model import Model  # noqa: E402
 from tests.test_backend_cupy import (  # noqa: E402
@@ -37,7 +37,7 @@ from tests.test_backend_cupy import (  # noqa: E402
     _nvcc_ptx,
     host_equals_numpy,
 )
-from tests.test_backend_numba import assert_same, job_for, run, tri  # noqa: E402
+from tests.test_backend_numba import job_for, numba_and_numpy, run, tri  # noqa: E402
 
 TRIALS = 300
 F, U, S = "_xlfn._xlws.FILTER", "_xlfn.UNIQUE", "_xlfn.SORT"
@@ -117,13 +117,7 @@ def test_fused_whole(tmp_path):
 @pytest.mark.slow   # ~2 min of numba compile on a busy machine: the host build covers it
 def test_dynamic_arrays_of_text_made_per_trial_equal_numpy(tmp_path):
     job, _ = _job(tmp_path)
-    be = NumbaBackend(kernel_dir=tmp_path / "kernels")
-    try:
-        got = run(be, job, 100)
-        assert be.last_fallback is None or be.last_fallback.numpy_cells == 0
-    finally:
-        be.close()
-    assert_same(job, got, run(NumpyBackend(), job, 7))
+    numba_and_numpy(job, tmp_path / "kernels", 100, 7, fused=True)
 
 
 def test_text_of_a_spill_read_by_a_cell_is_fused(tmp_path):

@@ -20,11 +20,11 @@ openpyxl = pytest.importorskip("openpyxl")
 
 from openpyxl.worksheet.formula import ArrayFormula  # noqa: E402
 
-from engine.backends.numba import NumbaBackend, fused_report  # noqa: E402
+from engine.backends.numba import fused_report  # noqa: E402
 from engine.backends.numpy import NumpyBackend  # noqa: E402
 from engine.model import Model  # noqa: E402
 from tests.test_backend_cupy import HostCudaBackend, host_equals_numpy  # noqa: E402
-from tests.test_backend_numba import assert_same, job_for, run, tri  # noqa: E402
+from tests.test_backend_numba import job_for, numba_and_numpy, run, tri  # noqa: E402
 
 TRIALS = 200
 F, U, S = "_xlfn._xlws.FILTER", "_xlfn.UNIQUE", "_xlfn.SORT"
@@ -104,13 +104,7 @@ def test_iferror_of_dynamic_arrays_is_fused(tmp_path):
 @pytest.mark.slow   # numba compile: the host build below covers the same kernel lines
 def test_iferror_of_dynamic_arrays_numba_equals_numpy(tmp_path):
     job, _ = _job(tmp_path)
-    be = NumbaBackend(kernel_dir=tmp_path / "kernels")
-    try:
-        got = run(be, job, 64)
-        assert be.last_fallback is None or be.last_fallback.numpy_cells == 0
-    finally:
-        be.close()
-    assert_same(job, got, run(NumpyBackend(), job, 37))
+    numba_and_numpy(job, tmp_path / "kernels", 64, 37, fused=True)
 
 
 def test_iferror_of_dynamic_arrays_on_the_host_build_equal_numpy(tmp_path):

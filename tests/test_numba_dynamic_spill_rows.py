@@ -18,10 +18,10 @@ import pytest
 pytest.importorskip("numba")
 pytest.importorskip("openpyxl")
 
-from engine.backends.numba import NumbaBackend, fused_report  # noqa: E402
+from engine.backends.numba import fused_report  # noqa: E402
 from engine.backends.numpy import NumpyBackend  # noqa: E402
 from tests.test_backend_cupy import host_equals_numpy  # noqa: E402
-from tests.test_backend_numba import assert_same, job_for, run  # noqa: E402
+from tests.test_backend_numba import assert_same, job_for, numba_and_numpy, run  # noqa: E402
 from tests.test_numba_dynamic_arrays import INPUTS, workbook  # noqa: E402
 
 TRIALS = 240
@@ -61,13 +61,7 @@ def test_numpy_reference_does_not_depend_on_the_chunk(tmp_path):
 def test_spill_rows_fused_and_equal_to_numpy(tmp_path):
     job, _ = _job(tmp_path)
     assert fused_report(job) == {}   # before: "element 2 of a UNIQUE result whose number ..."
-    be = NumbaBackend(kernel_dir=tmp_path / "kernels")
-    try:
-        got = run(be, job, 100)
-        assert be.last_fallback is None or be.last_fallback.numpy_cells == 0
-    finally:
-        be.close()
-    assert_same(job, got, run(NumpyBackend(), job, 7))
+    numba_and_numpy(job, tmp_path / "kernels", 100, 7, fused=True)
 
 
 def test_spill_rows_on_the_host_build_equal_numpy(tmp_path):

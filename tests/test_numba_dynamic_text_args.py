@@ -15,11 +15,10 @@ import pytest
 
 pytest.importorskip("numba")
 
-from engine.backends.numba import NumbaBackend, fused_report  # noqa: E402
-from engine.backends.numpy import NumpyBackend  # noqa: E402
+from engine.backends.numba import fused_report  # noqa: E402
 from engine.model import Model  # noqa: E402
 from tests.test_backend_cupy import host_equals_numpy  # noqa: E402
-from tests.test_backend_numba import assert_same, job_for, run, tri  # noqa: E402
+from tests.test_backend_numba import job_for, numba_and_numpy, tri  # noqa: E402
 
 TRIALS = 1_000
 INPUTS = [tri("Sheet1!B1", 1.0, 3.0, 10.0)]
@@ -63,14 +62,7 @@ def _job(skip: str = ""):
 def test_text_of_a_format_chosen_per_trial_is_fused_and_numpy_s(tmp_path):
     job, model = _job("A2 A3 CODE VALUE")   # these: in the CUDA host build (quicker)
     assert fused_report(job) == {}           # before: "TEXT of a number that varies"
-    be = NumbaBackend(kernel_dir=tmp_path / "kernels")
-    try:
-        got = run(be, job, 300)
-        assert fused_report(job, be) == {}
-    finally:
-        be.close()
-    want = run(NumpyBackend(), job, TRIALS)
-    assert_same(job, got, want)
+    got, want = numba_and_numpy(job, tmp_path / "kernels", 300, TRIALS, fused=True)
     b1 = got[2][model.ref("Sheet1!B1")]
     l1 = got[0][model.ref("Sheet1!L1")]
     small = (b1 <= 3) & (b1 < 9.995)

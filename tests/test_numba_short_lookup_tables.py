@@ -13,11 +13,10 @@ import pytest
 pytest.importorskip("numba")
 openpyxl = pytest.importorskip("openpyxl")
 
-from engine.backends.numba import NumbaBackend, _codegen, _shared_lines  # noqa: E402
+from engine.backends.numba import _codegen, _shared_lines  # noqa: E402
 from engine.backends.numba._samplers import samplers_for  # noqa: E402
-from engine.backends.numpy import NumpyBackend  # noqa: E402
 from engine.model import Model  # noqa: E402
-from tests.test_backend_numba import assert_same, job_for, run, tri  # noqa: E402
+from tests.test_backend_numba import job_for, numba_and_numpy, tri  # noqa: E402
 
 TABLE, TOP = 16, 67
 
@@ -58,13 +57,7 @@ def test_rows_over_a_short_table_are_one_loop(tmp_path, monkeypatch):
 @pytest.mark.slow   # a compile; the CUDA host test below checks the same values
 def test_numba_equals_numpy(tmp_path):
     job = var_job(tmp_path, rows=40)
-    be = NumbaBackend(kernel_dir=tmp_path / "kernels")
-    try:
-        prep = be.prepare(job)
-        assert prep.info.numpy_cells == 0, prep.plan.reasons
-        assert_same(job, run(be, job, 200), run(NumpyBackend(), job, 200))
-    finally:
-        be.close()
+    numba_and_numpy(job, tmp_path / "kernels", 200, 200, fused=True)
 
 
 def test_cuda_twin_equals_numpy(tmp_path):

@@ -18,10 +18,10 @@ pytest.importorskip("openpyxl")
 
 from openpyxl.worksheet.formula import ArrayFormula  # noqa: E402
 
-from engine.backends.numba import NumbaBackend, fused_report  # noqa: E402
+from engine.backends.numba import fused_report  # noqa: E402
 from engine.backends.numpy import NumpyBackend  # noqa: E402
 from tests.test_backend_cupy import host_equals_numpy  # noqa: E402
-from tests.test_backend_numba import assert_same, job_for, run  # noqa: E402
+from tests.test_backend_numba import job_for, numba_and_numpy, run  # noqa: E402
 from tests.test_numba_dynamic_array_text import INPUTS, LAST, OUTS, U, workbook  # noqa: E402
 
 TRIALS = 200
@@ -73,13 +73,7 @@ def test_readers_of_spilled_text_in_numpy(tmp_path):
 @pytest.mark.slow   # numba compile (~2 min on a busy machine): the host build covers it
 def test_readers_of_spilled_text_numba_equal_numpy(tmp_path):
     job, _ = _job(tmp_path)
-    be = NumbaBackend(kernel_dir=tmp_path / "kernels")
-    try:
-        got = run(be, job, 100)
-        assert be.last_fallback is None or be.last_fallback.numpy_cells == 0
-    finally:
-        be.close()
-    assert_same(job, got, run(NumpyBackend(), job, 7))
+    numba_and_numpy(job, tmp_path / "kernels", 100, 7, fused=True)
 
 
 def test_readers_of_spilled_text_on_the_host_build_equal_numpy(tmp_path):
