@@ -115,7 +115,18 @@ class AggregateOptionsMixin:
         (_lookup_arrays)."""
         if shape[0] * shape[1] > MAX_AREA_CELLS:
             raise NotFusable(f"{what} of an array of {shape[0] * shape[1]} elements")
-        return self._folded(a, shape) if self._fixed(a) else self.array_values(a, shape)
+        if self._fixed(a):
+            return self._folded(a, shape)
+        from ._codegen import MAX_KERNEL_LINES
+
+        # about a line per node and element: refused before they are made where the kernel
+        # could not hold them (a template's 1,460 cells of 200-row arrays: minutes of lines
+        # generated only to be dropped by the budget)
+        budget = getattr(self, "line_budget", None)
+        estimate = shape[0] * shape[1] * sum(1 for _ in ir.walk(a))
+        if budget is not None and budget.lines + estimate > MAX_KERNEL_LINES:
+            raise NotFusable("the kernel would be too large")
+        return self.array_values(a, shape)
 
     def _stand_ins(self, vals: list[Val], skip_errors: bool, k: int) -> _View:
         """Stand-in cells holding ``vals`` (errors blank where they are left out)."""
