@@ -95,6 +95,18 @@ def row_filter(node: ir.Call, mask_shape: tuple[int, int] | None) -> RowFilter |
                      rows, node)
 
 
+class _ValuesKey(tuple):
+    """A long tuple that hashes once (a dict key looked up once per element)."""
+
+    def __new__(cls, values: tuple) -> _ValuesKey:
+        self = super().__new__(cls, values)
+        self.hash = tuple.__hash__(self)
+        return self
+
+    def __hash__(self) -> int:
+        return self.hash
+
+
 class RowLoopMixin(GeneratorHost):
     """SUM of a long array expression as a loop (see the module docstring)."""
 
@@ -244,7 +256,7 @@ class RowLoopMixin(GeneratorHost):
         items = list(got.flat())
         # keyed by the values: columns alike (in every copy of the formula) share their
         # constants and their scratch (gathered's memo)
-        key = tuple((vec.kind, vec.scalar(0)) for vec in items)
+        key = self._row_values_key(tuple((vec.kind, vec.scalar(0)) for vec in items))
         vals = []
         for k, vec in enumerate(items):
             v = self.constant(("rowloop", key, k), vec)
@@ -254,6 +266,15 @@ class RowLoopMixin(GeneratorHost):
             vals.append(Val(v.v, "0", KNUM, v.lo, v.hi))
         self.array_ir.append(node)
         return self._row_cell(vals, j, virtual)
+
+    def _row_values_key(self, values: tuple) -> _ValuesKey:
+        """``values`` as the one key object of its kind in this generator, its hash computed
+        once: the constants of a loop over n rows are n lookups keyed by it, and a plain tuple
+        rehashed (and compared with an equal one) each time made that quadratic (EfiLygda's
+        dashboard: 85 of 280 s in dict lookups)."""
+        memo = self.__dict__.setdefault("_row_value_keys", {})
+        key = _ValuesKey(values)
+        return memo.setdefault(key, key)
 
     def _row_cell(self, vals: list[Val], j: str, virtual: list[CellRef]) -> ir.Node:
         """A virtual cell reading this trial's ``vals`` at the loop's row ``j``."""
