@@ -241,7 +241,8 @@ class Generator(SharedLinesMixin, MatricesMixin, FunctionsMixin, TextMixin, Mixe
         self.ntmp = 0
         self.cell: CellRef | None = None
         self.rand_sid: dict[int, int] = {}
-        self._const_memo: dict[int, bool] = {}
+        self._const_memo: dict[int, tuple[ir.Node, bool]] = {}
+        self.folded: list[ir.Node] = []   # the folded nodes (their ids key constants)
         self._area_memo: dict[ir.Area, bool] = {}
         self.varying_by_sheet: dict[str, list[CellRef]] = {}
         for c in [*self.inputs, *program.steps]:
@@ -322,10 +323,13 @@ class Generator(SharedLinesMixin, MatricesMixin, FunctionsMixin, TextMixin, Mixe
         return self.constant(("cell", c), self.env.cell(c))
 
     def is_constant(self, node: ir.Node) -> bool:
+        # keyed by id(node), the node kept beside its answer: an element's node made for one
+        # use (_arrays._at) and freed would otherwise leave its id to the next one, which
+        # then took the freed node's answer (a varying element folded as a constant)
         got = self._const_memo.get(id(node))
-        if got is None:
-            got = self._const_memo[id(node)] = self._is_constant(node)
-        return got
+        if got is None or got[0] is not node:
+            got = self._const_memo[id(node)] = (node, self._is_constant(node))
+        return got[1]
 
     def _is_constant(self, node: ir.Node) -> bool:
         for n in ir.walk(node):
@@ -358,6 +362,7 @@ class Generator(SharedLinesMixin, MatricesMixin, FunctionsMixin, TextMixin, Mixe
             raise NotFusable(f"constant part failed to evaluate: {exc!r}") from exc
         if isinstance(v, Grid):
             return None
+        self.folded.append(node)   # alive while its id() is a key of const_index
         return self.constant(("fold", self.cell, id(node)), v)
 
     # ---------------------------------------------------------------- expressions
