@@ -21,7 +21,6 @@ from ._values import (
     KANY,
     KBLANK,
     KBOOL,
-    KNUM,
     KSTR,
     ZERO,
     NotFusable,
@@ -123,10 +122,6 @@ class FunctionsMixin(AggregatesMixin, LookupsMixin, DatesMixin, StatsMixin, Fina
                 raise NotFusable("IF returning a range")
             return self.expr(a)
 
-        if c.e == "0" and c.kind in (KNUM, KBOOL) and c.lo == c.hi:
-            # a condition the same in every trial (a number compared with "": never equal):
-            # the branch taken alone, its kind and errors (the other's never leak)
-            return side(args[1], True) if c.lo != 0.0 else side(args[2], False)
         then, other = side(args[1], True), side(args[2], False)
         m = self.value(f"{c.v} != 0.0")
         e = "0" if then.e == other.e == "0" else self.err(f"sel({m}, {then.e}, {other.e})")
