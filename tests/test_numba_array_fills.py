@@ -59,7 +59,9 @@ def test_frequency_lays_its_data_out_once(tmp_path, monkeypatch):
     assert not plan.rest, plan.reasons
     lines = plan.source.splitlines()
     assert len(lines) < 3_000, len(lines)
-    assert sum("mx_freq(" in line for line in lines) == BINS + 1   # one read per cell
+    # at most one read per cell (the cells reading the counts are one family's loop since
+    # 841c1c0: rows that differ only in their literals)
+    assert 1 <= sum("mx_freq(" in line for line in lines) <= BINS + 1
     # the regression this guards: each of the 24 cells writing the 485 losses again
     monkeypatch.setattr(_array_fills, "array_fill",
                         lambda gen, key, make, scratch: make())
