@@ -300,10 +300,7 @@ class Generator(SharedLinesMixin, MatricesMixin, FunctionsMixin, TextMixin, Mixe
             value, err, kind = float(x), 0, KNUM
             if not math.isfinite(value):
                 raise NotFusable("a non-finite constant")
-        idx = self.const_index.get(key)
-        if idx is None:
-            idx = self.const_index[key] = len(self.consts)
-            self.consts.append((value, err))
+        idx = self.const_slot(key, value, err)
         return num(f"k{idx}", f"q{idx}" if err else "0", iv.point(value), kind)
 
     def operand(self, c: CellRef) -> Val:
@@ -773,11 +770,14 @@ class Generator(SharedLinesMixin, MatricesMixin, FunctionsMixin, TextMixin, Mixe
     def literal_index(self, text: str) -> int:
         """The index in ``kv`` of a float literal of the generated lines (``0.2178``): one
         that the members of a family differ in, gathered per member (_families)."""
-        key = ("literal", text)
+        return self.const_slot(("literal", text), float(text))
+
+    def const_slot(self, key: object, value: float, err: int = 0) -> int:
+        """The index in ``kv``/``ke`` of the constant ``key`` names, added on first use."""
         idx = self.const_index.get(key)
         if idx is None:
             idx = self.const_index[key] = len(self.consts)
-            self.consts.append((float(text), 0))
+            self.consts.append((value, err))
         return idx
 
     def store_lines(self, c: CellRef, k: int) -> tuple[str, str]:

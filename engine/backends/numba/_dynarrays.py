@@ -255,11 +255,7 @@ class DynArraysMixin(GeneratorHost):
     def _da_at(self, x: int) -> str:
         """A position of a spill's cell as a constant of the kernel (``k<j>``, not a literal:
         the cells of a spill then have one shape, and loop as a family)."""
-        key = ("dynamic array position", x)
-        idx = self.const_index.get(key)   # type: ignore[attr-defined]
-        if idx is None:
-            idx = self.const_index[key] = len(self.consts)   # type: ignore[attr-defined]
-            self.consts.append((float(x), 0))   # type: ignore[attr-defined]
+        idx = self.const_slot(("dynamic array position", x), float(x))   # type: ignore[attr-defined]
         return f"k{idx}"
 
     def _da_spilled(self, at: DynAt) -> Dyn:
