@@ -62,8 +62,11 @@ from ._dtext_rt import READ_NAMES as DTEXT_READ
 from ._dvalue import dyn_condition, dyn_number, dyn_value_number
 from ._dynarrays import DynArraysMixin, DynAt, reads_dynamic, spill_lines
 from ._families import (
+    ALL_MIXED,
+    IF_PASSES,
     Chain,
     Family,
+    IfBranches,
     LineBudget,
     find_families,
     loop_chains,
@@ -198,7 +201,8 @@ class Generator(SharedLinesMixin, MatricesMixin, FunctionsMixin, TextMixin, Mixe
     """Generates the kernel of one program.  ``samplers`` says how each input is drawn."""
 
     def __init__(self, program: Program, samplers: dict[CellRef, InputSampler],
-                 sampling: str | None = "mc") -> None:
+                 sampling: str | None = "mc", alone: frozenset = frozenset(),
+                 mixed: set | None = None) -> None:
         from ...model import Env
 
         self.program = program
@@ -247,6 +251,28 @@ class Generator(SharedLinesMixin, MatricesMixin, FunctionsMixin, TextMixin, Mixe
         self.varying_by_sheet: dict[str, list[CellRef]] = {}
         for c in [*self.inputs, *program.steps]:
             self.varying_by_sheet.setdefault(c.sheet, []).append(c)
+        # an IF whose condition is the same in every trial: its branch alone? (_families)
+        self.if_branches = IfBranches(self._copies, alone, mixed)
+
+    def _copies(self, c: object) -> tuple[int, object]:
+        """The number of cells of the slice with cell ``c``'s formula (relative references
+        as offsets: a formula copied down a column), and the formula's key."""
+        got = self.__dict__.get("_copy_count")
+        if got is None:
+            keys = {x: self._formula_key(x) for x in self.program.steps}
+            count = collections.Counter(keys.values())
+            got = self.__dict__["_copy_count"] = {
+                x: (count[k] if k is not None else 1, k) for x, k in keys.items()}
+        return got.get(c, (1, None))
+
+    def _formula_key(self, c: CellRef) -> tuple | None:
+        from ..._parse_cache import relative_key
+
+        wb_cell = self.model.workbook.cell(c)
+        if wb_cell is None or not isinstance(wb_cell.formula, str):
+            return None
+        key = relative_key(wb_cell.formula, c.row, c.col)
+        return None if key is None else (c.sheet, key)
 
     # ---------------------------------------------------------------- emitting
     def value(self, expr: str) -> str:
@@ -1210,12 +1236,36 @@ def generate(program: Program, samplers: dict[CellRef, InputSampler],
              sampling: str | None = "mc") -> KernelPlan:
     """Generate the fused kernel of ``program`` (see the module docstring).  ``sampling`` is
     how the kernel draws uniforms ("mc" or "lhs", as engine.sampling does), or None when it
-    cannot (inputs then come from outside and RAND is left to numpy)."""
+    cannot (inputs then come from outside and RAND is left to numpy).  Where cells left to
+    numpy read copies of a formula whose IF of a constant condition stayed generic (one
+    family), the kernel is generated again with that branch taken alone (_families.
+    IfBranches), and the one fusing more cells kept."""
+    plan, gen = _generate(program, samplers, sampling, frozenset())
+    alone = gen.if_branches.wanted(plan.reasons, lambda c: program.model.code(c).deps,
+                                   gen.cells.__contains__)
+    if not alone:
+        return plan
+    again, _ = _generate(program, samplers, sampling, alone)
+    return again if len(again.rest) < len(plan.rest) else plan
+
+
+def _generate(program: Program, samplers: dict[CellRef, InputSampler], sampling: str | None,
+              alone: frozenset) -> tuple[KernelPlan, Generator]:
+    """:func:`generate` with the copied formulas ``alone`` whose IFs of a constant condition
+    take their branch alone (where every copy takes the same one)."""
     skip: set[CellRef] = set()   # cells of text made per trial that numpy reads
+    mixed: set = set()   # IFs of copies that take different branches: generic (_families)
+    passes = 0
     while True:
-        gen = Generator(program, samplers, sampling)
+        gen = Generator(program, samplers, sampling, alone, mixed)
         gen.dyn_skip = skip
         try:
-            return gen.generate()
+            plan = gen.generate()
         except DynamicRead as again:
             skip |= again.cells
+            continue
+        if not gen.if_branches.late:
+            return plan, gen
+        passes += 1
+        if passes >= IF_PASSES:   # (never met): every copied formula's IF generic
+            mixed.add(ALL_MIXED)

@@ -59,6 +59,92 @@ _HOLE = "\0"   # a literal's place in a shape's text grouped by its literals' pl
 LiteralIndex = Callable[[str], int]   # a literal's text -> its index in the constants ``kv``
 
 
+ALL_MIXED = "*"   # in IfBranches.mixed: every copied formula's IF generic (passes ran out)
+IF_PASSES = 4     # generations finding IFs mixed late before ALL_MIXED
+WANT_DEPTH = 2    # a cell left to numpy wants the IFs of cells this many reads up alone
+# reasons of cells left to numpy that a branch taken alone cannot help
+_NOT_WANTED = ("depends on a cell left to numpy", "the kernel would be too large")
+
+
+class IfBranches:
+    """Whether an IF whose condition is the same in every trial takes the branch taken alone
+    (its kind and errors only: ``=IF(B6="","",SUM(C6:E6))`` with B6 a date is a number, and
+    ``TEXT`` of it is fused), or stays generic (both branches, one selected per trial).
+
+    Alone, rows of a table copied down a column whose condition differs between rows
+    (``IF(C5="","",..)`` with C filled in some rows) get lines of other shapes, and their
+    readers other kinds (a MATCH of a number against a column is unrolled where one of
+    varying kind is a shared lookup) and leave their family.  Generic, the condition is one
+    per-row constant that the family's loop gathers per member.  So the branch is taken
+    alone in a cell whose formula has fewer than :data:`FAMILY_MIN` copies (``copies``: a
+    cell -> that number and the formula's key, relative references as offsets); a copied
+    formula's IF stays generic (:meth:`wanted` names those that cells left to numpy read),
+    unless its formula is in ``alone`` (a second generation: :func:`_codegen.generate` keeps
+    the one fusing more cells) and its IF (the n-th met in the cell) takes the same branch
+    in every copy met; one taking another branch, or a condition that varies, makes that IF
+    generic in every copy (``mixed``, shared by the generations of one kernel).  The copies
+    met before took their branch alone: the kernel is generated again (``late``: the IFs
+    found so; :data:`IF_PASSES`)."""
+
+    def __init__(self, copies: Callable[[object], tuple[int, object]],
+                 alone: frozenset = frozenset(), mixed: set | None = None) -> None:
+        self.copies = copies
+        self.formulas = alone
+        self.mixed: set = set() if mixed is None else mixed
+        self.late: set = set()      # IFs found mixed after a copy took its branch alone
+        self.kept: set = set()      # cells with an IF of a constant condition kept generic
+        self._seen: dict[tuple, bool | None] = {}
+        self._cell: object = None
+        self._n = 0
+
+    def alone(self, cell: object, branch: bool | None) -> bool:
+        """Whether the IF being generated in ``cell``, whose condition is ``branch`` in every
+        trial (None: it varies), takes its branch alone."""
+        if cell != self._cell:
+            self._cell, self._n = cell, 0
+        self._n += 1
+        n, formula = self.copies(cell)
+        if n < FAMILY_MIN:
+            return branch is not None
+        if formula not in self.formulas:
+            if branch is not None:
+                self.kept.add(cell)
+            return False
+        key = (formula, self._n)
+        if key in self.mixed or ALL_MIXED in self.mixed:
+            return False
+        was = self._seen.setdefault(key, branch)
+        if was != branch:
+            self.mixed.add(key)
+            if was is not None:
+                self.late.add(key)
+            return False
+        return branch is not None
+
+    def wanted(self, reasons: Mapping, deps: Callable[[object], Sequence],
+               fused: Callable[[object], bool]) -> frozenset:
+        """The formulas of the cells with an IF kept generic (:attr:`kept`) that cells left
+        to numpy (``reasons``: cell -> why) read, directly or through up to
+        :data:`WANT_DEPTH` fused cells (``fused``; ``deps``: the cells a cell reads)."""
+        if not self.kept:
+            return frozenset()
+        out = set()
+        seen: set = set()
+        front = [c for c, why in reasons.items() if why not in _NOT_WANTED]
+        for _ in range(WANT_DEPTH):
+            nxt = []
+            for c in front:
+                for d in deps(c):
+                    if d in seen or not fused(d):
+                        continue
+                    seen.add(d)
+                    nxt.append(d)
+                    if d in self.kept:
+                        out.add(self.copies(d)[1])
+            front = nxt
+        return frozenset(out)
+
+
 @dataclass
 class Shape:
     """One cell's lines with names abstracted: ``text`` (own value V/W/Y, temporaries

@@ -21,6 +21,7 @@ from ._values import (
     KANY,
     KBLANK,
     KBOOL,
+    KNUM,
     KSTR,
     ZERO,
     NotFusable,
@@ -31,7 +32,7 @@ from ._values import (
 )
 
 if TYPE_CHECKING:
-    pass
+    from ._families import IfBranches
 from ._addin_sample import AddinSampleMixin
 from ._aggregates import AggregatesMixin
 from ._args import ArgsMixin
@@ -103,6 +104,8 @@ class FunctionsMixin(AggregatesMixin, LookupsMixin, DatesMixin, StatsMixin, Fina
     """The supported Excel functions (see the module docstring)."""
 
     if TYPE_CHECKING:  # provided by the Generator and the TextMixin
+        if_branches: IfBranches
+
         def fold(self, node: ir.Node) -> Val | None: ...
         def enumerated_call(self, node: ir.Call) -> Val: ...
 
@@ -122,6 +125,12 @@ class FunctionsMixin(AggregatesMixin, LookupsMixin, DatesMixin, StatsMixin, Fina
                 raise NotFusable("IF returning a range")
             return self.expr(a)
 
+        fixed = c.e == "0" and c.kind in (KNUM, KBOOL) and c.lo == c.hi
+        if self.if_branches.alone(self.cell, c.lo != 0.0 if fixed else None):
+            # a condition the same in every trial (a number compared with "": never equal):
+            # the branch taken alone, its kind and errors (the other's never leak); where
+            # its rows stay one family (_families.IfBranches)
+            return side(args[1], True) if c.lo != 0.0 else side(args[2], False)
         then, other = side(args[1], True), side(args[2], False)
         m = self.value(f"{c.v} != 0.0")
         e = "0" if then.e == other.e == "0" else self.err(f"sel({m}, {then.e}, {other.e})")
