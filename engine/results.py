@@ -15,6 +15,19 @@ streamed run's float32 values; ``exact-passes``: a bounded run that ran its tria
 :mod:`engine.exact_summary`, with ``percentile_passes`` runs of the trials) and
 ``percentile_accuracy`` (:data:`PERCENTILE_METHODS`).  Numbers that are undefined (every trial an error) are
 ``None`` (JSON null), never NaN.
+
+An output whose trials give text, or logicals (:mod:`engine.text_outputs`), adds::
+
+    "labels": {"high": 0.62, "normal": 0.38},   # SHARE of all trials per label (0..1)
+    "label_counts": {"high": 6200, "normal": 3800},   # trials per label
+    "labels_other": 0,      # trials whose label is not among those named (count)
+    "text_trials": 10000    # trials that gave text (not numbers, not errors)
+
+at most :data:`engine.text_outputs.TOP_LABELS` labels, the most frequent first.  Its
+statistics (mean, percentiles, ...) are over its numeric trials only (None when there are
+none); ``errors`` counts Excel errors only, not text.  A logical result is both a number
+(1/0, as always: the mean of a TRUE/FALSE output is the share of TRUE) and a
+``TRUE``/``FALSE`` label.
 """
 
 from __future__ import annotations
@@ -96,8 +109,41 @@ class OutputSummary:
     # how the percentiles were found (see PERCENTILE_METHODS); passes: simulation runs
     percentile_method: str = "sorted"
     percentile_passes: int | None = None
+    # text and logical results (engine.text_outputs): trials per label (the most frequent
+    # first, at most TOP_LABELS), trials of the other labels, and trials that gave text
+    labels: dict[str, int] = field(default_factory=dict)
+    labels_other: int = 0
+    text: int = 0
+
+    @property
+    def trials(self) -> int:
+        """Every trial of the output: numbers, errors and text."""
+        return int(self.count) + int(self.errors) + int(self.text)
+
+    def set_labels(self, counts: dict[str, int], other: int = 0, text: int = 0) -> None:
+        """The trials per label (any order; the most frequent kept, see
+        :func:`engine.text_outputs.top_labels`) and the trials that gave text."""
+        from .text_outputs import top_labels
+
+        self.labels, self.labels_other = top_labels(counts, other)
+        self.text = int(text)
+
+    def label_shares(self) -> dict[str, float]:
+        """Each label's share of every trial (0..1)."""
+        n = self.trials
+        return {k: c / n for k, c in self.labels.items()} if n else {}
 
     def to_dict(self) -> dict[str, Any]:
+        return {**self._stats_dict(), **self._labels_dict()}
+
+    def _labels_dict(self) -> dict[str, Any]:
+        if not (self.labels or self.labels_other):
+            return {}
+        return {"labels": self.label_shares(),
+                "label_counts": {k: int(c) for k, c in self.labels.items()},
+                "labels_other": int(self.labels_other), "text_trials": int(self.text)}
+
+    def _stats_dict(self) -> dict[str, Any]:
         return {
             "mean": _num(self.mean), "std": _num(self.std), "min": _num(self.min),
             "max": _num(self.max), "errors": int(self.errors), "trials_ok": int(self.count),

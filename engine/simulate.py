@@ -28,6 +28,7 @@ from .results import (
 )
 from .spec import SimulationSpec
 from .streaming import Moments, PassProgress, StreamSink, kept_bytes
+from .text_outputs import LabelTally, TextColumn, is_text, label_counts
 from .workbook import CellRef
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,29 @@ class Samples:
     moments: dict[str, Moments] = field(default_factory=dict)        # streamed: exact moments
     # bounded streamed run (engine.exact_summary): exact statistics; outputs32 all-NaN stand-ins
     summaries: dict[str, OutputSummary] = field(default_factory=dict)
+    # labels of the outputs that have text or logicals (engine.text_outputs), trial by trial
+    # as ``outputs`` (a trial gave text where it has a label and ``errors`` is #VALUE!);
+    # streamed: of the subsample, and ``tallies`` the trials per label and ``text_trials``
+    # the trials that gave text, over every trial
+    texts: dict[str, TextColumn] = field(default_factory=dict)
+    tallies: dict[str, LabelTally] = field(default_factory=dict)
+    text_trials: dict[str, int] = field(default_factory=dict)
+
+    def labels(self, name: str) -> list[object] | None:
+        """Output ``name``'s trials (those of ``outputs``) as they are shown: the label of
+        a trial that gave text, else the number (NaN for an error); None when the output
+        has no text."""
+        col = self.texts.get(name)
+        errs = self.errors.get(name)
+        text = None if col is None or errs is None else is_text(errs, col)
+        if text is None or not text.any():
+            return None
+        vals = self.outputs[name]
+        out: list[object] = vals.tolist()
+        for i in np.flatnonzero(text).tolist():
+            k = int(col.ids[i])
+            out[i] = col.strings[k] if k >= 0 else "(other)"
+        return out
 
 
 def prepare(model: Model, spec: SimulationSpec) -> Job:
@@ -162,7 +186,9 @@ def run_job(job: Job, backend: Backend, *, chunk_size: int | None = None,
         return Samples(inputs=_head(sink.sub_inputs, sub), outputs=_head(sink.sub_outputs, sub),
                        errors=_head(sink.sub_errors, sub), stride=sink.stride, streamed=True,
                        outputs32=_head(sink.values32, reached[0]),
-                       moments=sink.moments(), summaries=sink.summaries), elapsed
+                       moments=sink.moments(), summaries=sink.summaries,
+                       texts={n: col.view(0, sub) for n, col in sink.sub_texts.items()},
+                       tallies=sink.tallies, text_trials=sink.text_trials), elapsed
     _check_memory(total, len(names_in), len(names_out))
     arrays = backend.allocate(job)  # a fast backend writes every chunk straight into these
     samples = Samples(inputs={names_in[c]: a for c, a in arrays.inputs.items()},
@@ -176,10 +202,11 @@ def run_job(job: Job, backend: Backend, *, chunk_size: int | None = None,
     after = None if stop is None else _after(stop, reached, samples.outputs)
     elapsed = _run_chunks(job, size, backend.workers(job), run_into, None, progress, cancel,
                           after)
+    samples.texts = {names_out[c]: col.view(0, reached[0]) for c, col in arrays.texts.items()}
     if reached[0] < total:
         samples = Samples(inputs=_head(samples.inputs, reached[0]),
                           outputs=_head(samples.outputs, reached[0]),
-                          errors=_head(samples.errors, reached[0]))
+                          errors=_head(samples.errors, reached[0]), texts=samples.texts)
     return samples, elapsed
 
 
@@ -404,10 +431,20 @@ def summarize(job: Job, samples: Samples, elapsed: float, backend_name: str) -> 
         ok = errs == 0
         if samples.streamed:  # statistics over every trial; sensitivity over the subsample
             m = samples.moments[name]
-            summary = samples.summaries.get(name) or summarize_kept(samples.outputs32[name], m,
-                                                                     job.trials - m.count)
+            text = samples.text_trials.get(name, 0)
+            summary = samples.summaries.get(name)
+            if summary is not None:  # engine.exact_summary counts every other trial an error
+                summary = replace(summary, errors=max(int(summary.errors) - text, 0))
+            else:
+                summary = summarize_kept(samples.outputs32[name], m, job.trials - m.count - text)
+            tally = samples.tallies.get(name)
+            counts, other = (tally.counts, tally.other) if tally is not None else ({}, 0)
         else:
-            summary = summarize_output(vals[ok], int((~ok).sum()))
+            text = int(np.count_nonzero(is_text(errs, samples.texts.get(name))))
+            summary = summarize_output(vals[ok], int((~ok).sum()) - text)
+            counts, other = label_counts(samples.texts.get(name))
+        if counts or other:
+            summary.set_labels(counts, other, text)
         if samples.inputs and ok.any():  # the inputs sorted once, for every output
             shared = shared if shared is not None else input_ranks(samples.inputs)
             summary.sensitivity = sensitivity(samples.inputs, vals, shared, ok=ok)

@@ -16,6 +16,9 @@ A streamed run never holds a trial's float64 inputs and outputs all at once.  Ch
   :meth:`StreamSink.finish` runs the same chunks again to find the exact percentiles,
   histogram and convergence (:mod:`engine.exact_summary`; the streams are keyed by trial,
   so each pass sees the same values);
+* **the labels** of outputs that give text or logicals (:mod:`engine.text_outputs`):
+  trials per label over every trial (:class:`engine.text_outputs.LabelTally`), and each
+  subsampled trial's label;
 * **a deterministic subsample** of the trials, float64, for sensitivity (Spearman) and for
   charts and sample exports: trial ``t`` is kept when ``t % stride == 0``, with ``stride``
   the smallest that keeps at most :data:`SUBSAMPLE_MAX` trials.  The subsample depends only
@@ -37,6 +40,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .backends import ChunkResult
+from .text_outputs import LabelColumn, LabelTally, TextColumn, is_text
 from .workbook import CellRef
 
 if TYPE_CHECKING:
@@ -145,6 +149,10 @@ class StreamSink:
         self.sub_inputs = {n: np.empty(sub) for n in inputs.values()}
         self.sub_outputs = {n: np.empty(sub) for n in outputs.values()}
         self.sub_errors = {n: np.empty(sub, dtype=np.uint8) for n in outputs.values()}
+        self._sub = sub
+        self.sub_texts: dict[str, LabelColumn] = {}   # outputs with labels: the subsample's
+        self.tallies: dict[str, LabelTally] = {}      # outputs with labels: every trial's
+        self.text_trials: dict[str, int] = {}         # trials that gave text
         self._blocks = _MomentBlocks(self.total, list(outputs.values()))
 
     def store(self, chunk: ChunkResult) -> None:
@@ -169,7 +177,23 @@ class StreamSink:
                 out[~ok] = np.nan
             self.sub_outputs[name][dest] = vals[local]
             self.sub_errors[name][dest] = errs[local]
+            self._store_text(name, chunk.texts.get(c), errs, local, dest)
         self._blocks.filled(a, b)
+
+    def _store_text(self, name: str, col: TextColumn | None, errs: np.ndarray, local: slice,
+                    dest: slice) -> None:
+        """A chunk's labels of output ``name``: counted, and the subsample's kept."""
+        if col is None:
+            if name in self.sub_texts:
+                self.sub_texts[name].put(dest.start, None, dest.stop - dest.start)
+            return
+        text = int(np.count_nonzero(is_text(errs, col)))
+        self.text_trials[name] = self.text_trials.get(name, 0) + text
+        self.tallies.setdefault(name, LabelTally()).add(col)
+        sub = self.sub_texts.get(name)
+        if sub is None:
+            sub = self.sub_texts[name] = LabelColumn(self._sub)
+        sub.put(dest.start, TextColumn(np.asarray(col.ids)[local], col.strings))
 
     def moments(self) -> dict[str, Moments]:
         """Every output's moments over the trials stored so far: blocks merged in trial

@@ -462,6 +462,11 @@ def print_summary(result, names: tuple[dict, dict] | None = None,
         line += f"; {whole_s:.2f} s in all with compiling and statistics"
     print(line)
     for name, s in result.outputs.items():
+        shares = _label_shares(s)
+        if s.mean is None and shares:
+            print(f"{_named(name, names)}: {shares}"
+                  + (f"  errors {_error_kinds(result, name, s.errors)}" if s.errors else ""))
+            continue
         if s.mean is None:
             print(f"{_named(name, names)}: every trial ended in an Excel error "
                   f"({_error_kinds(result, name, s.errors)})")
@@ -474,10 +479,29 @@ def print_summary(result, names: tuple[dict, dict] | None = None,
         print(f"{_named(name, names)}: mean {s.mean:,.6g}  std {s.std:,.4g}  P5 {p['5']:,.6g}  P50 {p['50']:,.6g}  "
               f"P95 {p['95']:,.6g}  min {s.min:,.6g}  max {s.max:,.6g}"
               + (f"  errors {s.errors:,}" if s.errors else ""))
+        if shares:
+            print(f"    {shares}")
         if s.sensitivity:
             top = sorted(s.sensitivity.items(), key=lambda kv: -abs(kv[1].spearman))[:5]
             print("    most influential: " + ", ".join(
                 f"{_named(k, names)} {v.spearman:+.2f}" for k, v in top))
+
+
+def _label_shares(s) -> str:
+    """``"label shares: high 62.0%, normal 38.0%"`` for an output with text or logical
+    results (engine.text_outputs), else ""."""
+    labels = getattr(s, "labels", None)
+    if not labels and not getattr(s, "labels_other", 0):
+        return ""
+    n = max(s.trials, 1)
+    parts = [f"{_label_text(k)} {100.0 * c / n:.1f}%" for k, c in labels.items()]
+    if s.labels_other:
+        parts.append(f"other labels {100.0 * s.labels_other / n:.1f}%")
+    return "label shares: " + ", ".join(parts)
+
+
+def _label_text(label: str) -> str:
+    return label if label and label.strip() == label and "," not in label else repr(label)
 
 
 def _error_kinds(result, name: str, count: int) -> str:
@@ -491,32 +515,63 @@ def _error_kinds(result, name: str, count: int) -> str:
     codes = None if samples is None else samples.errors.get(name)
     if codes is None or not len(codes):
         return f"{count:,}"
-    kinds, counts = np.unique(np.asarray(codes)[np.asarray(codes) > 0], return_counts=True)
+    from engine.text_outputs import is_text
+
+    codes = np.asarray(codes)
+    errs = (codes > 0) & ~is_text(codes, getattr(samples, "texts", {}).get(name))
+    kinds, counts = np.unique(codes[errs], return_counts=True)
     order = np.argsort(-counts, kind="stable")
     return ", ".join(f"{int(counts[i]):,} {ERROR_NAMES.get(int(kinds[i]), '#VALUE!')}"
                      for i in order) or f"{count:,}"
 
 
 def write_samples(path: Path, samples) -> None:
-    """One row per trial, one column per input and output, headed by cell address."""
+    """One row per trial, one column per input and output, headed by cell address.  An
+    output whose trials give text (engine.text_outputs) holds the text itself where a trial
+    gave text in a .csv; in a .npz its column stays float64 (NaN there) and an array named
+    ``"<cell>:labels"`` beside it holds each trial's text ("" where the trial gave a number
+    or an error)."""
     import numpy as np
 
     from engine.errors import McdeskError
 
     cols = {**samples.inputs, **samples.outputs}
+    labels = {n: got for n in samples.outputs
+              if (got := _sample_labels(samples, n)) is not None}
     try:
         if path.suffix.lower() == ".npz":
-            np.savez_compressed(path, **cols)
+            extra = {f"{n}:labels": np.array(["" if isinstance(x, float) else x for x in got],
+                                             dtype=str) for n, got in labels.items()}
+            np.savez_compressed(path, **cols, **extra)
         elif path.suffix.lower() == ".csv":
             names = list(cols)
-            mat = np.column_stack([cols[n] for n in names]) if names else np.empty((0, 0))
             with open(path, "w", newline="") as fh:
                 fh.write(",".join(_csv_field(n) for n in names) + "\n")
-                np.savetxt(fh, mat, delimiter=",", fmt="%.17g")
+                if labels:
+                    _write_rows(fh, [labels.get(n, cols[n]) for n in names])
+                else:
+                    mat = np.column_stack([cols[n] for n in names]) if names \
+                        else np.empty((0, 0))
+                    np.savetxt(fh, mat, delimiter=",", fmt="%.17g")
         else:
             raise McdeskError(f"--samples {path}: use a .csv or .npz file name")
     except OSError as exc:
         raise McdeskError(f"cannot write {path}: {exc.strerror}") from exc
+
+
+def _sample_labels(samples, name: str) -> list | None:
+    """Output ``name``'s trials with the text where a trial gave text (None: no text)."""
+    got = getattr(samples, "labels", None)
+    return got(name) if callable(got) else None
+
+
+def _write_rows(fh, columns: list) -> None:
+    """Rows of ``columns`` (arrays of numbers, or lists of numbers and text)."""
+    n = len(columns[0]) if columns else 0
+    cells = [col.tolist() if hasattr(col, "tolist") else col for col in columns]
+    for i in range(n):
+        fh.write(",".join(_csv_field(x) if isinstance(x, str) else f"{x:.17g}"
+                          for x in (col[i] for col in cells)) + "\n")
 
 
 def _csv_field(s: str) -> str:

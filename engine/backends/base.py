@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..errors import SpecError
+from ..text_outputs import LabelColumn, TextColumn
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +48,8 @@ class ChunkResult:
     inputs: dict[CellRef, np.ndarray] = field(default_factory=dict)          # float64 samples
     outputs: dict[CellRef, np.ndarray] = field(default_factory=dict)         # float64, NaN where not numeric
     errors: dict[CellRef, np.ndarray] = field(default_factory=dict)          # uint8 Excel error codes
+    # labels of the outputs that have text or logicals (engine.text_outputs; text: errors TEXT)
+    texts: dict[CellRef, TextColumn] = field(default_factory=dict)
 
 
 @dataclass
@@ -54,13 +58,16 @@ class RunArrays:
     codes, all of one length; column ``i`` holds trial ``first + i`` (a whole run kept in
     memory has ``first`` 0; a reused chunk buffer moves it).  ``layout`` is the memory as
     the backend that allocated it laid it out (rows of 2-D arrays a kernel writes into), or
-    None."""
+    None.  ``texts``: the labels of the outputs that have any, one numbering for the run
+    (:class:`engine.text_outputs.LabelColumn`, made by :meth:`put_text`)."""
 
     inputs: dict[CellRef, np.ndarray] = field(default_factory=dict)
     outputs: dict[CellRef, np.ndarray] = field(default_factory=dict)
     errors: dict[CellRef, np.ndarray] = field(default_factory=dict)
     layout: object = None
     first: int = 0
+    texts: dict[CellRef, LabelColumn] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     @classmethod
     def empty(cls, job: Job, n: int) -> RunArrays:
@@ -78,6 +85,20 @@ class RunArrays:
             got = getattr(chunk, name)
             for c, dest in arrays.items():
                 dest[a:b] = got[c]
+        for c in self.outputs:
+            self.put_text(c, a, chunk.texts.get(c), chunk.count)
+
+    def put_text(self, c: CellRef, a: int, col: TextColumn | None, count: int) -> None:
+        """Output ``c``'s labels of ``count`` trials from column ``a`` (None: no labels)."""
+        got = self.texts.get(c)
+        if got is None:
+            if col is None:
+                return
+            with self._lock:
+                got = self.texts.get(c)
+                if got is None:
+                    got = self.texts[c] = LabelColumn(len(self.outputs[c]))
+        got.put(a, col, count)
 
     def chunk(self, start: int, count: int) -> ChunkResult:
         """Trials ``start`` .. ``start + count - 1`` as a chunk (views, not copies)."""
@@ -85,7 +106,8 @@ class RunArrays:
         b = a + count
         return ChunkResult(start, count, {c: v[a:b] for c, v in self.inputs.items()},
                            {c: v[a:b] for c, v in self.outputs.items()},
-                           {c: v[a:b] for c, v in self.errors.items()})
+                           {c: v[a:b] for c, v in self.errors.items()},
+                           {c: v.view(a, b) for c, v in self.texts.items()})
 
 
 class Backend(ABC):

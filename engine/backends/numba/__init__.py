@@ -49,11 +49,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ...compiler import stream_id
-from ...values import Kind, Vec
+from ...text_outputs import NO_LABEL, TextColumn, boolean_column
+from ...values import VALUE, Kind, Vec
 from ..base import Backend, ChunkResult, Job, RunArrays
-from ..numpy import NumpyBackend, output_arrays
+from ..numpy import NumpyBackend, output_arrays, output_columns
 from . import _cache_stamp, _plan_cache  # noqa: F401  (_cache_stamp first: keys numba's cache)
 from ._codegen import InputSampler, KernelPlan, generate
+from ._dtext import _UNREAD
 from ._samplers import samplers_for
 
 if TYPE_CHECKING:
@@ -177,17 +179,22 @@ class NumbaBackend(Backend):
         values = None
         if plan.rest:
             values = self._numpy_part(job, prep, start, count, out_in, out_v, out_e, row)
+        made = _made_text(job, plan, start, count, out_in,
+                          {c: (out_v[r], out_e[r]) for c, r in row.items()})
         for c in job.program.outputs:
-            if c in plan.text_ids:   # stored for numpy (text as ids): as numpy's outputs
-                res.outputs[c], res.errors[c] = _as_output(plan.stored_kinds[c],
-                                                           out_v[row[c]], out_e[row[c]])
-            elif c in row:
+            text = None
+            if c in made:   # text made per trial: its labels from the numpy evaluator
+                res.outputs[c], res.errors[c], text = made[c]
+            elif c in row:   # text as ids (and logicals) labelled: engine.text_outputs
                 res.outputs[c], res.errors[c] = out_v[row[c]], out_e[row[c]]
+                text = _labels_in_place(plan, c, res.outputs[c], res.errors[c])
             elif values is not None and c in values:
-                res.outputs[c], res.errors[c] = output_arrays(values[c], count)
+                res.outputs[c], res.errors[c], text = output_columns(values[c], count)
             else:
                 res.outputs[c], res.errors[c] = np.empty(count), np.empty(count, dtype=np.uint8)
-                _fill_beside(prep, c, out_in, res.outputs[c], res.errors[c])
+                text = _fill_beside(prep, c, out_in, res.outputs[c], res.errors[c])
+            if text is not None:
+                res.texts[c] = text
         return res
 
     def allocate(self, job: Job, trials: int | None = None) -> RunArrays:
@@ -230,10 +237,19 @@ class NumbaBackend(Backend):
                              f"(trials {arrays.first}..{arrays.first + lay.inputs.shape[1] - 1})")
         ext = np.empty((0, lay.inputs.shape[1]))
         self._launch(prep, job, arrays.first, lo, hi, ext, lay.inputs, lay.values, lay.errors)
+        made = _made_text(job, plan, int(start), int(count), lay.inputs[:, lo:hi],
+                          {c: (lay.values[r, lo:hi], lay.errors[r, lo:hi])
+                           for r, c in enumerate(plan.stored)})
         for c in job.program.outputs:
-            if c not in plan.stored:
-                _fill_beside(prep, c, lay.inputs[:, lo:hi], arrays.outputs[c][lo:hi],
-                             arrays.errors[c][lo:hi])
+            if c in made:
+                arrays.outputs[c][lo:hi], arrays.errors[c][lo:hi], text = made[c]
+            elif c not in plan.stored:
+                text = _fill_beside(prep, c, lay.inputs[:, lo:hi], arrays.outputs[c][lo:hi],
+                                    arrays.errors[c][lo:hi])
+            else:
+                text = _labels_in_place(plan, c, arrays.outputs[c][lo:hi],
+                                        arrays.errors[c][lo:hi])
+            arrays.put_text(c, lo, text, hi - lo)
 
     def source(self, job: Job) -> str:
         """The generated kernel source for ``job`` (a disassembler, for humans and tests)."""
@@ -322,8 +338,9 @@ class NumbaBackend(Backend):
         varying = set(plan.stored) | set(plan.rest) | set(plan.inputs)
         for c in program.outputs:
             if c not in varying:
-                v, e = output_arrays(env.cell(c), 1)
-                out[c] = (float(v[0]), int(e[0]))
+                v, e, text = output_columns(env.cell(c), 1)
+                out[c] = (float(v[0]), int(e[0]),
+                          None if text is None or text.ids[0] < 0 else text.strings[text.ids[0]])
         return out
 
     def _kernel(self, plan: KernelPlan) -> Any:
@@ -489,22 +506,95 @@ def model_budget(job: Job, trials: int) -> None:
 
 
 def _fill_beside(prep: _Prepared, c: CellRef, inputs: np.ndarray, values: np.ndarray,
-                 errors: np.ndarray) -> None:
+                 errors: np.ndarray) -> TextColumn | None:
     """An output the kernel does not compute: an input's samples (its row of the kernel's
-    ``inputs`` columns), else its constant value."""
+    ``inputs`` columns), else its constant value; returns its labels (a constant text or
+    logical), else None."""
     if c in prep.plan.inputs:
         values[:] = inputs[prep.plan.inputs.index(c)]
         errors[:] = 0
+        return None
+    v, e, label = prep.const_outputs[c]
+    values[:], errors[:] = v, e
+    if label is None:
+        return None
+    return TextColumn(np.zeros(len(values), dtype=np.int32), [label])
+
+
+def _made_text(job: Job, plan: KernelPlan, start: int, count: int, inputs: np.ndarray,
+               stored: dict[CellRef, tuple[np.ndarray, np.ndarray]],
+               ) -> dict[CellRef, tuple[np.ndarray, np.ndarray, TextColumn | None]]:
+    """The outputs whose trials give text made per trial (``_dtext``: the kernel stores
+    only its kind and error, or the id of a stand-in string) as numpy's
+    :func:`output_columns` gives them, from the kernel's input samples ``inputs`` (plan
+    order) of trials ``start ..``: the numpy evaluator computes them and the cells they read
+    (the kernel's numbers are kept for everything else).  ``stored``: the kernel's values
+    and error codes of its stored cells over those trials."""
+    unread = plan.strings.index(_UNREAD) if _UNREAD in plan.strings else None
+    cells = []
+    for c in job.program.outputs:
+        kind = plan.stored_kinds.get(c)
+        if kind == "dstr":
+            cells.append(c)
+        elif unread is not None and c in plan.text_ids and c in stored:
+            v, e = stored[c]
+            text = (e == 0) if kind == "str" else ((e & 15) == 0) & ((e >> 4) == 2)
+            if (v[text] == unread).any():
+                cells.append(c)
+    if not cells:
+        return {}
+    from ...model import Env
+    from ...sampling import draw
+
+    program = job.program
+
+    def rand(stream: int) -> np.ndarray:
+        return draw(job.seed, stream, start, count, job.trials, job.sampling)
+
+    env = Env(program.model, n=count, now=program.now, rand=rand)
+    env.values.update(program.constants)
+    for j, c in enumerate(plan.inputs):
+        env.values[c] = Vec(Kind.NUM, np.ascontiguousarray(inputs[j]))
+    cone, todo = set(), list(cells)
+    while todo:   # the cells of the slice these outputs read
+        c = todo.pop()
+        if c in cone or c in env.values:
+            continue
+        cone.add(c)
+        todo.extend(program.model.code(c).deps)
+    for c in program.steps:   # in dependency order
+        if c in cone and c not in env.values:
+            env.compute(c)
+    return {c: output_columns(env.cell(c), count) for c in cells}
+
+
+def _labels_in_place(plan: KernelPlan, c: CellRef, v: np.ndarray, e: np.ndarray
+                     ) -> TextColumn | None:
+    """A stored output as numpy's :func:`output_columns` gives it, rewritten in place (``v``
+    and ``e`` are its row of the kernel's arrays): a text cell stored as string ids and a
+    mixed one with its tag in the error code's high bits (``plan.text_ids``) get NaN and
+    #VALUE! where a trial gave text, logicals 1/0, blank 0; returns the labels
+    (ids into ``plan.strings``, TRUE/FALSE for logicals), or None where it has none."""
+    kind = plan.stored_kinds.get(c)
+    if kind == "bool":
+        return boolean_column(v, e == 0)
+    if c not in plan.text_ids:
+        return None
+    if kind == "any":
+        code, tag = e & 15, e >> 4
     else:
-        values[:], errors[:] = prep.const_outputs[c]
-
-
-def _as_output(kind: str, v: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """A text or mixed cell stored for the numpy part (ids; a mixed one's tag in the error
-    code's high bits) as an output: numbers and logicals, text #VALUE!, blank NaN."""
-    code, tag = (e & 15, e >> 4) if kind == "any" else (e, np.full(len(e), 2, np.uint8))
-    err = np.where(code != 0, code, np.where(tag == 2, 3, 0)).astype(np.uint8)
-    return np.where((err == 0) & (tag < 2), v, np.nan), err
+        code, tag = e.copy(), np.full(len(e), 2, np.uint8)
+    ok = code == 0
+    is_text, is_bool = ok & (tag == 2), ok & (tag == 1)
+    ids = np.full(len(v), NO_LABEL, dtype=np.int32)
+    ids[is_text] = v[is_text]
+    strings = list(plan.strings)
+    if is_bool.any():
+        ids[is_bool] = len(strings) + (v[is_bool] != 0)
+        strings += ["FALSE", "TRUE"]
+    v[:] = np.where(ok & (tag < 2), v, np.where(ok & (tag == 3), 0.0, np.nan))
+    e[:] = np.where(is_text, VALUE, code)
+    return TextColumn(ids, strings) if (is_text | is_bool).any() else None
 
 
 def _mixed_vec(v: np.ndarray, e: np.ndarray, strings: list[str]) -> Vec:

@@ -785,9 +785,12 @@ class Generator(SharedLinesMixin, MatricesMixin, FunctionsMixin, TextMixin, Mixe
             read.update(d for d in self.model.code(c).deps if d in self.cells)
         need.extend(d for d in read)
         stored = list(dict.fromkeys(need))
-        # a text cell is stored as its id where numpy reads it, else as an output: #VALUE!
-        # (a mixed one as its value, its tag in the error code's high bits)
-        self.text_ids = {c for c in stored if c in read and self.cells[c].kind in (KSTR, KANY)}
+        # a text cell is stored as its id where numpy reads it or it is an output (whose
+        # labels the backend counts: engine.text_outputs); a mixed one as its value, its tag
+        # in the error code's high bits
+        outs = set(program.outputs)
+        self.text_ids = {c for c in stored if (c in read or c in outs)
+                         and self.cells[c].kind in (KSTR, KANY)}
         dyn = {c for c in read if self.cells[c].kind == KDYN or c in self.dyn_mixed}
         if dyn:   # numpy needs the strings
             raise DynamicRead(dyn)
