@@ -25,8 +25,12 @@ from ..numba._rt_dynarrays import (
                                    MAX,
                                    MIN,
                                    PRODUCT,
+                                   STDEV_P,
+                                   STDEV_S,
                                    SUM,
                                    TIMES,
+                                   VAR_P,
+                                   VAR_S,
 )
 
 __all__ = ["DYNARRAY_NAMES", "DYNARRAY_RUNTIME"]
@@ -38,6 +42,8 @@ _CONSTANTS = {
     "MC_DA_REF": float(REF), "MC_DA_VALUE": float(VALUE),
     "MC_DA_SUM": SUM, "MC_DA_MIN": MIN, "MC_DA_MAX": MAX, "MC_DA_COUNT": COUNT,
     "MC_DA_COUNTA": COUNTA, "MC_DA_AVERAGE": AVERAGE, "MC_DA_PRODUCT": PRODUCT,
+    "MC_DA_VAR_S": VAR_S, "MC_DA_VAR_P": VAR_P, "MC_DA_STDEV_S": STDEV_S,
+    "MC_DA_STDEV_P": STDEV_P,
     "MC_DA_IF_SUM": IF_SUM, "MC_DA_IF_COUNT": IF_COUNT, "MC_DA_IF_AVERAGE": IF_AVERAGE,
     "MC_DA_TIMES": TIMES,
 }
@@ -184,7 +190,22 @@ MC_HD double da_ifs(const double *cv, const double *ce, const double *ct, double
     return n;
 }
 
-/* SUM ... AVERAGE of an array (its numbers; its first error wins): (value, error) */
+/* stats._var of an array's numbers (no error among them): squared deviations from the mean
+   added in order, over cnt - ddof, never below 0, the root for STDEV; -1.0: #DIV/0! */
+MC_HD double mc_da_variance(const double *sv, const double *st, double n, double total,
+                            double cnt, int how) {
+    double ddof = (how == MC_DA_VAR_S || how == MC_DA_STDEV_S) ? 1.0 : 0.0;
+    if (cnt <= ddof) return -1.0;
+    double mean = total / cnt, ss = 0.0;
+    for (long long i = 0; i < (long long)n; ++i) {
+        if (st[i] == 0.0) { double d = sv[i] - mean; ss += d * d; }
+    }
+    double v = ss / (cnt - ddof);
+    if (v < 0.0) v = 0.0;
+    return (how == MC_DA_STDEV_S || how == MC_DA_STDEV_P) ? sqrt(v) : v;
+}
+
+/* SUM ... AVERAGE, VAR/STDEV of an array (its numbers; its first error wins): (value, error) */
 MC_HD mc_da2 da_agg(const double *sv, const double *se, const double *st, double n, int how) {
     double acc = how == MC_DA_PRODUCT ? 1.0 : 0.0, cnt = 0.0, lo = MC_INF, hi = -MC_INF;
     for (long long i = 0; i < (long long)n; ++i) {
@@ -210,6 +231,10 @@ MC_HD mc_da2 da_agg(const double *sv, const double *se, const double *st, double
         if (cnt == 0.0) return mc_da2{{0.0, MC_DA_DIV0}};
         acc = acc / cnt;
     } else if (how == MC_DA_PRODUCT && cnt == 0.0) acc = 0.0;
+    else if (how >= MC_DA_VAR_S) {
+        acc = mc_da_variance(sv, st, n, acc, cnt, how);
+        if (acc < 0.0) return mc_da2{{0.0, MC_DA_DIV0}};
+    }
     if (!isfinite(acc)) return mc_da2{{0.0, MC_DA_NUM}};
     return mc_da2{{acc, 0.0}};
 }

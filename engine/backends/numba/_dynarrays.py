@@ -7,7 +7,8 @@ have left blank.  The kernel keeps a trial's result in scratch arrays (values, e
 kinds; :mod:`._rt_dynarrays`) with its own number of rows, and reads it where numpy reads the
 array whole, which skips those blank rows alike:
 
-* SUM, PRODUCT, AVERAGE, MIN, MAX, COUNT, COUNTA, LARGE, SMALL of the array;
+* SUM, PRODUCT, AVERAGE, MIN, MAX, COUNT, COUNTA, VAR/STDEV (.S, .P), LARGE, SMALL of the
+  array;
 * SUMIF/COUNTIF/AVERAGEIF with the array as criteria (an array of results, one a criterion:
   numbers, blanks, logicals, errors), read whole by the above or by INDEX/MATCH;
 * INDEX(array, row[, column]) (past this trial's rows: #REF!) and MATCH(number, array, 0);
@@ -68,8 +69,12 @@ from ._rt_dynarrays import (
     PLUS,
     PRODUCT,
     SET,
+    STDEV_P,
+    STDEV_S,
     SUM,
     TIMES,
+    VAR_P,
+    VAR_S,
 )
 from ._values import (
     KANY,
@@ -89,7 +94,9 @@ from ._values import (
 PRODUCERS = frozenset({"FILTER", "UNIQUE", "SORT"})
 _IFS = {"SUMIF": IF_SUM, "COUNTIF": IF_COUNT, "AVERAGEIF": IF_AVERAGE}
 _AGGS = {"SUM": SUM, "MIN": MIN, "MAX": MAX, "COUNT": COUNT, "COUNTA": COUNTA,
-         "AVERAGE": AVERAGE, "PRODUCT": PRODUCT}
+         "AVERAGE": AVERAGE, "PRODUCT": PRODUCT, "VAR": VAR_S, "VAR.S": VAR_S,
+         "VARP": VAR_P, "VAR.P": VAR_P, "STDEV": STDEV_S, "STDEV.S": STDEV_S,
+         "STDEVP": STDEV_P, "STDEV.P": STDEV_P}
 _KTH = {"LARGE": "True", "SMALL": "False"}
 MAX_DYN_CELLS = 4096   # values of one source array written out per trial
 MAX_PICK = 64          # texts made per trial a reader of a result's element picks among
@@ -153,6 +160,9 @@ class Dyn:
     # column (as held) -> the recipes of its texts made per trial, by the source's row (the
     # value held there: that row), and their most characters; where readers can make them
     dsrc: tuple[tuple[int, tuple[tuple, ...], int], ...] = ()
+    # FILTER that may keep no row: the kinds of its if_empty value, which numpy's readers
+    # then see as one value (SUM("none"): #VALUE!), not an array's element
+    fill: tuple[str, ...] = ()
 
 
 class DynArraysMixin(GeneratorHost):
@@ -630,8 +640,9 @@ class DynArraysMixin(GeneratorHost):
             ok, ke, kt, _ = self._da_new(d)   # the same rows kept: of the keys
             self.value(f"da_filter({src.k}, {src.e}, {src.t}, {lit(float(m))}, {w}, {zf}, "
                        f"{zfe}, {ok}, {ke}, {kt}, {fill.v}, {fill.e}, {fill.tag()})")
+        fills = (fill.kinds if fill.kind == KANY else (fill.kind,)) if least == 0 else ()
         return Dyn(ov, oe, ot, ok, n, cap, w, max(least, 1), kinds, dom, lo, hi, by_col,
-                   least == 0, src.dcols, none, src.dsrc)
+                   least == 0, src.dcols, none, src.dsrc, fills)
 
     def _da_flag_columns(self, include: ir.Node, m: int) -> tuple[str, str] | None:
         """FILTER's condition over m rows where it is comparisons of a number made per trial
@@ -796,7 +807,7 @@ class DynArraysMixin(GeneratorHost):
             self.value(f"da_unique({src.k}, {src.e}, {src.t}, {src.k}, {src.n}, {src.w}, "
                        f"{'True' if once else 'False'}, {ok}, {ke}, {kt})")
         return Dyn(ov, oe, ot, ok, n, src.cap, src.w, 1, kinds, src.dom, src.lo, src.hi,
-                   by_col, once or src.may_empty, src.dcols, dsrc=src.dsrc)
+                   by_col, once or src.may_empty, src.dcols, dsrc=src.dsrc, fill=src.fill)
 
     def _da_sort(self, node: ir.Call) -> Dyn:
         """engine.functions.arrays.sort for one trial: one sort column, ascending or
@@ -822,7 +833,7 @@ class DynArraysMixin(GeneratorHost):
                        f"{index - 1}, {'True' if order < 0 else 'False'}, {ov}, {oe}, {ot}, "
                        f"{ok})")
         return Dyn(ov, oe, ot, ok, n, src.cap, src.w, src.least, src.kinds, src.dom, src.lo,
-                   src.hi, by_col, src.may_empty, src.dcols, dsrc=src.dsrc)
+                   src.hi, by_col, src.may_empty, src.dcols, dsrc=src.dsrc, fill=src.fill)
 
     def _da_constant_int(self, node: ir.Node, default: int, what: str) -> int:
         if isinstance(node, ir.Missing):
@@ -995,7 +1006,17 @@ class DynArraysMixin(GeneratorHost):
     def _dyn_size(self, d: Dyn) -> str:
         return d.n if d.w == 1 else self.value(f"{d.n} * {lit(float(d.w))}")
 
+    @staticmethod
+    def _da_as_array(name: str, d: Dyn) -> None:
+        """Refuses a reader that numpy gives a FILTER's if_empty as one value (where it keeps
+        nothing) when that value is text or a logical: SUM("none") is #VALUE!, not 0."""
+        if set(d.fill) & {KSTR, KBOOL, KANY, KDYN}:
+            raise NotFusable(f"{name} of a FILTER whose if_empty is text or a logical (read "
+                             "as one value where it keeps nothing)")
+
     def _da_aggregate(self, name: str, d: Dyn) -> Val:
+        if name != "COUNTA":
+            self._da_as_array(name, d)
         out = self.value(f"da_agg({d.v}, {d.e}, {d.t}, {self._dyn_size(d)}, {_AGGS[name]})")
         e = self.err(f"int({out}[1])")
         size = float(d.cap * d.w)
@@ -1003,6 +1024,8 @@ class DynArraysMixin(GeneratorHost):
             bounds: iv.Interval = (0.0, size)
         elif name in ("MIN", "MAX") and iv.bounded((d.lo, d.hi)):
             bounds = iv.union([(d.lo, d.hi), (0.0, 0.0)])
+        elif _AGGS[name] >= VAR_S:
+            bounds = (0.0, math.inf)
         else:
             bounds = iv.UNKNOWN
         return num(self.value(f"{out}[0]"), e, bounds)
@@ -1010,6 +1033,7 @@ class DynArraysMixin(GeneratorHost):
     def _da_kth(self, d: Dyn, k: Val, large: str) -> Val:
         """stats._order_stat: k's error, the array's first error, then #NUM! for a k
         outside 1 .. the count of its numbers."""
+        self._da_as_array("LARGE/SMALL", d)
         z = self.scratch(max(d.cap * d.w, 1))
         kk = self.value(f"np.ceil({k.v} - 1e-12 * abs({k.v}))")
         out = self.value(f"da_kth({d.v}, {d.e}, {d.t}, {self._dyn_size(d)}, {z}, {kk}, {large})")

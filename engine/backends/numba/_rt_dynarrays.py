@@ -22,8 +22,8 @@ KERNEL_NAMES = ("da_filter", "da_unique", "da_sort", "da_ifs", "da_agg", "da_kth
                 "da_match", "da_tkeys", "da_kept", "da_iferror", "da_cmpcol", "da_cmparr",
                 "da_comb", "da_error", "da_textjoin")
 
-# da_agg's aggregates
-SUM, MIN, MAX, COUNT, COUNTA, AVERAGE, PRODUCT = range(7)
+# da_agg's aggregates (VAR/STDEV: sample (S) and population (P))
+SUM, MIN, MAX, COUNT, COUNTA, AVERAGE, PRODUCT, VAR_S, VAR_P, STDEV_S, STDEV_P = range(11)
 # da_ifs' aggregates
 IF_SUM, IF_COUNT, IF_AVERAGE = range(3)
 # da_cmpcol's comparisons (number OP column) and how a flag joins the flags held (da_comb)
@@ -211,9 +211,29 @@ def da_ifs(cv, ce, ct, n, rv, re, rt, rx, sv, se, st, m, how, ov, oe, ot):
 
 
 @_jit
+def _da_variance(sv, st, n, total, cnt, how):
+    """engine.functions.stats._var of an array's numbers (no error among them): the squared
+    deviations from the mean (``total`` / ``cnt``) added in order, over cnt - ddof, never
+    below 0, its root for STDEV; -1.0 where cnt <= ddof (#DIV/0!)."""
+    ddof = 1.0 if how == VAR_S or how == STDEV_S else 0.0
+    if cnt <= ddof:
+        return -1.0
+    mean = total / cnt
+    ss = 0.0
+    for i in range(int(n)):
+        if st[i] == 0.0:
+            d = sv[i] - mean
+            ss += d * d
+    v = ss / (cnt - ddof)
+    if v < 0.0:
+        v = 0.0
+    return math.sqrt(v) if how == STDEV_S or how == STDEV_P else v
+
+
+@_jit
 def da_agg(sv, se, st, n, how):
-    """SUM ... AVERAGE of an array (engine.functions._args.numeric_columns: only its numbers,
-    its first error wins): (value, error code)."""
+    """SUM ... AVERAGE, VAR/STDEV of an array (engine.functions._args.numeric_columns: only
+    its numbers, its first error wins): (value, error code)."""
     acc = 1.0 if how == PRODUCT else 0.0
     cnt = 0.0
     lo, hi = math.inf, -math.inf
@@ -247,6 +267,10 @@ def da_agg(sv, se, st, n, how):
         acc = acc / cnt
     elif how == PRODUCT and cnt == 0.0:
         acc = 0.0
+    elif how >= VAR_S:
+        acc = _da_variance(sv, st, n, acc, cnt, how)
+        if acc < 0.0:   # fewer numbers than the degrees of freedom need
+            return 0.0, float(DIV0)
     if not math.isfinite(acc):
         return 0.0, float(NUM)
     return acc, 0.0
