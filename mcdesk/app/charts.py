@@ -16,7 +16,8 @@ import plotly.graph_objects as go
 from engine.results import OutputSummary, SimulationResult
 
 __all__ = ["PLOT_CONFIG", "cdf_figure", "convergence_figure", "delimiter_probabilities",
-           "display_names", "exceedance", "histogram_figure", "label_rows", "output_values",
+           "display_names", "exceedance", "histogram_figure", "label_rows", "labels_figure",
+           "output_values",
            "scatter_figure", "tornado_figure", "tornado_items", "warm_in_background"]
 
 PLOT_CONFIG = {"displaylogo": False, "responsive": True,
@@ -133,6 +134,8 @@ def histogram_figure(result: SimulationResult, names: list[str], labels: Labels 
     fig = go.Figure()
     series = runs if runs is not None else [(named(n, labels), result.outputs[n]) for n in names]
     overlay = len(series) > 1
+    if len(series) == 1 and series[0][1].histogram is None and getattr(series[0][1], "labels", None):
+        return labels_figure(series[0][1], series[0][0])  # text: the share of each label
     for k, (label, s) in enumerate(series):
         if s.histogram is None or not s.histogram.counts:
             continue
@@ -173,6 +176,33 @@ def histogram_figure(result: SimulationResult, names: list[str], labels: Labels 
         fig.update_xaxes(**axis)
     if delimiters is not None and names:
         _delimit(fig, delimiters, _probabilities(result, names[0], delimiters, probabilities))
+    return fig
+
+
+def labels_figure(s: OutputSummary, title: str) -> go.Figure:
+    """The share of each label of an output whose trials give text (or logicals): a bar per
+    label, the most frequent first, then "other labels", numbers and errors where there are
+    any (:mod:`engine.text_outputs`)."""
+    n = max(s.trials, 1)
+    bars = [(k, c) for k, c in s.labels.items()]
+    if s.labels_other:
+        bars.append(("other labels", s.labels_other))
+    numbers = s.count - sum(c for k, c in s.labels.items() if k in ("TRUE", "FALSE")) \
+        if s.text else 0
+    if numbers > 0:
+        bars.append(("(numbers)", numbers))
+    if s.errors:
+        bars.append(("(errors)", s.errors))
+    fig = go.Figure()
+    fig.add_bar(x=[k if k else '""' for k, _ in bars], y=[100.0 * c / n for _, c in bars],
+                text=[f"{100.0 * c / n:.1f}%" for _, c in bars], textposition="outside",
+                marker={"color": COLORS[0], "line": {"width": 0}}, opacity=0.85,
+                customdata=[c for _, c in bars],
+                hovertemplate="%{x}: %{y:.2f}% (%{customdata:,} trials)<extra></extra>")
+    fig = _layout(fig, f"Labels of {title}", "label", "share of trials (%)")
+    fig.update_xaxes(type="category")
+    fig.update_yaxes(range=[0, min(100.0, 1.15 * max((100.0 * c / n for _, c in bars),
+                                                     default=1.0))])
     return fig
 
 

@@ -75,7 +75,29 @@ def statistics_rows(result: SimulationResult, labels: Labels = None) -> list[lis
     for p in _STAT_PERCENTILES:
         row(f"P{p}", lambda s, p=p: s.percentiles.get(p))
     row("max", lambda s: s.max)
+    _label_rows(rows, [result.outputs[n] for n in names])
     return rows
+
+
+LABEL_ROW = "share "   # rows of label shares (engine.text_outputs) start with it
+
+
+def _label_rows(rows: list[list[Any]], summaries: list[Any]) -> None:
+    """Rows of the outputs' label shares (0..1), for outputs whose trials give text or
+    logicals: "text trials", then "share <label>" per label (most frequent first)."""
+    if not any(getattr(s, "labels", None) or getattr(s, "labels_other", 0) for s in summaries):
+        return
+    rows.append(["text trials", *[getattr(s, "text", 0) for s in summaries]])
+    order: dict[str, None] = {}
+    for s in summaries:
+        order.update(dict.fromkeys(getattr(s, "labels", {})))
+    for label in order:
+        rows.append([LABEL_ROW + label, *[s.labels[label] / max(s.trials, 1)
+                                           if label in getattr(s, "labels", {}) else None
+                                           for s in summaries]])
+    if any(getattr(s, "labels_other", 0) for s in summaries):
+        rows.append([LABEL_ROW + "(other labels)",
+                     *[getattr(s, "labels_other", 0) / max(s.trials, 1) for s in summaries]])
 
 
 def statistics_csv(result: SimulationResult, labels: Labels = None) -> bytes:

@@ -17,7 +17,7 @@ from engine import __version__
 from engine.results import SimulationResult
 
 from . import charts
-from .export import statistics_rows
+from .export import LABEL_ROW, statistics_rows
 from .numfmt import axis_format, format_value
 from .run_panel import precision_text
 from .workspace import Workspace
@@ -40,6 +40,14 @@ def format_stat(value: object, code: str | None = None) -> str:
     if isinstance(value, float):
         return f"{value:,.6g}"
     return str(value)
+
+
+def top_shares(s: Any, top: int = 3) -> str:
+    """An output of text's most frequent labels and their shares: ``high 62.0%, normal 38.0%``."""
+    n = max(s.trials, 1)
+    items = list(s.labels.items())
+    text = ", ".join(f"{k or chr(34) * 2} {c / n:.1%}" for k, c in items[:top])
+    return text + (", …" if len(items) > top or s.labels_other else "")
 
 
 def run_metadata(ws: Workspace, result: SimulationResult) -> str:
@@ -116,18 +124,26 @@ class ResultsView:
                               ).props("dense no-caps").mark("overlay")
             self._exceed(result)
             self._delimiters(result)
+            main_s = result.outputs[view.selected[0]]
+            # labels only (engine.text_outputs): no numbers for the S-curve and the rest
+            hide = " hidden" if main_s.count == 0 and getattr(main_s, "labels", None) else ""
             with ui.grid(columns=2).classes("w-full gap-2"):
                 with ui.card().classes("w-full").mark("chart-histogram"):
                     self.hist_plot = _plot(self._histogram(result))
-                with ui.card().classes("w-full").mark("chart-cdf"):
+                if hide:
+                    ui.label("Every trial of this output gave text (or an error): the chart "
+                             "shows the share of each label; the S-curve, sensitivity and "
+                             "convergence need numbers.").classes(
+                        "text-sm text-gray-600").mark("text-output-note")
+                with ui.card().classes("w-full" + hide).mark("chart-cdf"):
                     self.cdf_plot = _plot(self._cdf(result))
                 main = view.selected[0]
-                with ui.card().classes("w-full").mark("chart-tornado"):
+                with ui.card().classes("w-full" + hide).mark("chart-tornado"):
                     self._tornado(result, main)
-                with ui.card().classes("w-full").mark("chart-convergence"):
+                with ui.card().classes("w-full" + hide).mark("chart-convergence"):
                     _plot(charts.convergence_figure(result, main, self.labels))
                 if result.samples is not None and result.samples.inputs:
-                    with ui.card().classes("w-full").mark("chart-scatter"):
+                    with ui.card().classes("w-full" + hide).mark("chart-scatter"):
                         self._scatter(result, main)
             with ui.expansion("All statistics", icon="table_chart").classes("w-full"):
                 self._table(result)
@@ -188,7 +204,8 @@ class ResultsView:
             target = self._target(n, result)
             p = None if target is None else charts.exceedance(result, n, target)
             rows.append({"cell": n, "name": self.labels.get(n) or n,
-                         "mean": self._fmt(n, s.mean),
+                         "mean": self._fmt(n, s.mean) if s.mean is not None or not
+                         getattr(s, "labels", None) else top_shares(s),
                          **{f"p{q}": self._fmt(n, s.percentiles.get(q)) for q in SUMMARY_PERCENTILES},
                          "target": self._fmt(n, target),
                          "p_target": "—" if p is None else f"{p:.1%}"})
@@ -254,9 +271,11 @@ class ResultsView:
                    for k, h in enumerate(header)]
         data = []
         for r in body:
-            plain = r[0] in ("trials ok", "errors", "name")
+            plain = r[0] in ("trials ok", "errors", "name", "text trials")
+            share = str(r[0]).startswith(LABEL_ROW)   # a label's share of the trials: percent
             data.append({f"c{k}": v if k == 0 or plain and isinstance(v, str)
-                         else format_stat(v, None if plain else self.ws.number_format(header[k]))
+                         else format_stat(v, "0.0%" if share else
+                                          None if plain else self.ws.number_format(header[k]))
                          for k, v in enumerate(r)})
         ui.table(columns=columns, rows=data, row_key="c0").props("dense flat bordered").classes(
             "w-full").mark("stats-table")
