@@ -419,9 +419,12 @@ class RemoteBackend(Backend):
         try:
             if not self.local_inputs:
                 out.inputs = {c: values["inputs"][str(c)] for c in job.distributions}
+            texts = values.get("texts", {})
             for c in job.program.outputs:
                 out.outputs[c] = values["outputs"][str(c)]
                 out.errors[c] = values["errors"][str(c)]
+                if str(c) in texts:   # labels of text or logical results (engine.text_outputs)
+                    out.texts[c] = texts[str(c)]
         except KeyError as exc:
             raise RemoteError(f"the service's result has no cell {exc.args[0]}: does it run "
                               "the same workbook and spec?") from None

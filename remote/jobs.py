@@ -505,7 +505,7 @@ class JobManager:
             if rec.samples != "none":
                 inputs = samples.inputs if rec.samples == "all" else {}
                 self.store.write_samples(rec.id, rec.start, inputs, samples.outputs,
-                                         samples.errors)
+                                         samples.errors, samples.texts)
             rec.backend, rec.elapsed_s, rec.compile_s = ranged.name, elapsed, result.compile_s
             self.last_rate = rec.count / elapsed if elapsed > 0 else 0.0
             self._finish(rec, State.DONE)

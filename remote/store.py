@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from engine.text_outputs import TextColumn
+
 log = logging.getLogger(__name__)
 
 _ID = re.compile(r"[0-9a-f]{32}")
@@ -80,12 +82,13 @@ class ResultStore:
                     json.dumps(result, allow_nan=False).encode())
 
     def write_samples(self, job_id: str, start: int, inputs: dict[str, np.ndarray],
-                      outputs: dict[str, np.ndarray], errors: dict[str, np.ndarray]) -> None:
+                      outputs: dict[str, np.ndarray], errors: dict[str, np.ndarray],
+                      texts: dict[str, TextColumn] | None = None) -> None:
         path = self.folder(job_id) / "samples.npz"
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".npz")
         os.close(fd)
         try:
-            save_samples(Path(tmp), start, inputs, outputs, errors)
+            save_samples(Path(tmp), start, inputs, outputs, errors, texts)
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
@@ -147,13 +150,24 @@ def _age(path: Path) -> float:
 
 # ------------------------------------------------------------- the samples' wire format
 def save_samples(path: Path | Any, start: int, inputs: dict[str, np.ndarray],
-                 outputs: dict[str, np.ndarray], errors: dict[str, np.ndarray]) -> None:
+                 outputs: dict[str, np.ndarray], errors: dict[str, np.ndarray],
+                 texts: dict[str, TextColumn] | None = None) -> None:
     """Per-trial values as an .npz (no pickles): ``inputs``/``outputs`` (cells x trials,
-    float64), ``errors`` (uint8 Excel error codes), ``input_names``/``output_names``."""
+    float64), ``errors`` (uint8 Excel error codes), ``input_names``/``output_names``; and
+    the labels of the outputs with text or logicals (engine.text_outputs): ``label_names``,
+    ``label_ids`` (those outputs x trials, int32) and their strings, all in ``label_strings``
+    with output ``k``'s at ``label_offsets[k]:label_offsets[k + 1]``."""
     in_names, out_names = list(inputs), list(outputs)
     count = len(next(iter(outputs.values()))) if outputs else 0
+    texts = {n: t for n, t in (texts or {}).items() if n in outputs}
+    strings = [s for t in texts.values() for s in t.strings]
     np.savez(
         path,
+        label_names=np.array(list(texts), dtype=str),
+        label_ids=(np.stack([np.asarray(t.ids, dtype=np.int32) for t in texts.values()])
+                   if texts else np.empty((0, count), dtype=np.int32)),
+        label_strings=np.array(strings, dtype=str),
+        label_offsets=np.cumsum([0] + [len(t.strings) for t in texts.values()]).astype(np.int64),
         start=np.int64(start),
         count=np.int64(count),
         input_names=np.array(in_names, dtype=str),
@@ -173,4 +187,14 @@ def load_samples(source: Any) -> dict[str, Any]:
             "inputs": {str(n): z["inputs"][i] for i, n in enumerate(z["input_names"])},
             "outputs": {str(n): z["outputs"][i] for i, n in enumerate(z["output_names"])},
             "errors": {str(n): z["errors"][i] for i, n in enumerate(z["output_names"])},
+            "texts": _texts(z),
         }
+
+
+def _texts(z: Any) -> dict[str, TextColumn]:
+    """The labels :func:`save_samples` wrote (none in a file of an older service)."""
+    if "label_names" not in z.files:
+        return {}
+    strings, at = z["label_strings"].tolist(), z["label_offsets"].tolist()
+    return {str(n): TextColumn(z["label_ids"][k], [str(s) for s in strings[at[k]:at[k + 1]]])
+            for k, n in enumerate(z["label_names"])}
