@@ -55,6 +55,7 @@ from ._references import Resolver, parse_reference, span, split_reference
 from ._structured import structured_reference
 from .errors import FormulaError
 from .values import ERROR_CODES
+from .workbook import col_letters, col_number
 
 if TYPE_CHECKING:
     from .workbook import CellRef
@@ -321,7 +322,9 @@ class _Builder:
             if "[" in text:
                 return BadRef(text, "structured reference to an unknown table or column")
             return Err(ERROR_CODES["#NAME?"])
-        return parse_formula(target, scope, self.resolver, self.depth + 1)
+        if self.cell is not None:
+            target = name_at(target, self.cell.row, self.cell.col)
+        return parse_formula(target, scope, self.resolver, self.depth + 1, cell=self.cell)
 
     def operator(self, node: Any, kids: list[Node]) -> Node:
         op = node.value
@@ -400,6 +403,34 @@ def _bound(lam: Node, args: list[Node]) -> Node | None:
 
 
 _LAMBDA_TEXT = re.compile(r"=?\s*(_xlfn\.)?LAMBDA\(", re.IGNORECASE)
+
+# a cell reference in a defined name's text (after a sheet's "!" too), not part of a name
+_NAME_CELL = re.compile(r"(?<![A-Za-z0-9_.$])(\$?)([A-Za-z]{1,3})(\$?)([0-9]{1,7})(?![A-Za-z0-9_(!])")
+
+
+def name_at(text: str, row: int, col: int) -> str:
+    """A defined name's text as the cell (row, col) reads it.  The file writes a relative
+    reference in a name as seen from A1 (``lastyear`` = ``Sheet1!A1048576`` defined from B7
+    for "the cell above"); a formula in another cell reads it moved by that cell's distance
+    from A1, wrapping around the sheet's edges as Excel does.  Absolute coordinates, text
+    in quotes (strings, quoted sheet names) and names without a relative reference are left
+    as they are."""
+    if not _NAME_CELL.search(text):
+        return text
+
+    def sub(m: re.Match[str]) -> str:
+        cabs, letters, rabs, digits = m.groups()
+        c, r = col_number(letters), int(digits)
+        if not (1 <= c <= MAX_COL and 1 <= r <= MAX_ROW):
+            return m.group(0)
+        if not cabs:
+            letters = col_letters((c - 1 + col - 1) % MAX_COL + 1)
+        if not rabs:
+            digits = str((r - 1 + row - 1) % MAX_ROW + 1)
+        return f"{cabs}{letters}{rabs}{digits}"
+
+    parts = re.split(r"(\"[^\"]*\"|'[^']*')", text)  # odd parts: quoted, left alone
+    return "".join(p if i % 2 else _NAME_CELL.sub(sub, p) for i, p in enumerate(parts))
 
 
 def _spliced(args: list[Node]) -> list[Node]:
