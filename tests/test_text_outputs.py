@@ -188,3 +188,21 @@ def test_a_unique_string_per_trial_stays_bounded():
     assert tally.other == 30_000 - MAX_LABELS
     named, other = top_labels(tally.counts, tally.other)
     assert len(named) == TOP_LABELS and other + sum(named.values()) == 30_000
+
+
+def test_the_cuda_kernel_built_for_the_host_gives_the_same_shares(book, tmp_path):
+    """The generated CUDA C++ (compiled for the host with g++) stores text outputs as the
+    numba kernel does (string ids): the same label counts as numpy."""
+    from tests.test_backend_cupy import CXX, HostCudaBackend
+
+    if CXX is None:
+        pytest.skip("no C++ compiler")
+    model = Model.open(book)
+    want = _counts(simulate(model, spec(trials=3_000), backend="numpy"))
+    host = HostCudaBackend(tmp_path)
+    try:
+        got = simulate(model, spec(trials=3_000), backend=host, chunk_size=1_000)
+    finally:
+        host.close()
+    assert got.backend == "cupy"   # the CUDA kernel ran (not the numba fallback)
+    assert _counts(got) == want

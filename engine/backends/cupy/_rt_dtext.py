@@ -5,9 +5,10 @@ is C++ source that the generated kernel includes after :data:`._rt.RUNTIME` (it 
 ``excel_round``, ``mc_pow10``, ``pymin``, ``pymax``).
 
 The numba kernel keeps a cell's texts as code points in a float64 scratch array; here the
-buffer is a per-thread ``unsigned char`` array (the generator only makes ASCII text per
-trial), so every helper is a template over the buffer's element type (the tests also run
-them on ``double``).  Positions are doubles, as in the generated lines.  The 15 significant
+buffer is a per-thread ``unsigned char`` array where the kernel's text per trial is ASCII,
+an ``int`` array (``mc_wch``) where it holds code points past ASCII (their case:
+:mod:`._rt_unicase`), so every helper is a template over the buffer's element type (the
+tests also run them on ``double``).  Positions are doubles, as in the generated lines.  The 15 significant
 digits of a number come from the same small bignum (30-bit limbs in 64-bit integers, 46 of
 them: two such arrays per thread, in local memory), so the text of every double, denormals
 included, is the numpy reference's.
@@ -18,6 +19,7 @@ from __future__ import annotations
 from ..numba._dtext_rt import KERNEL_NAMES
 from ._rt_dcriteria import DCRITERIA_NAMES, DCRITERIA_RUNTIME
 from ._rt_dtext_args import DTEXT_ARGS_NAMES, DTEXT_ARGS_RUNTIME
+from ._rt_unicase import UNICASE_RUNTIME
 
 __all__ = ["DTEXT_FORMAT_NAMES", "DTEXT_FORMAT_RUNTIME", "DTEXT_NAMES", "DTEXT_READ_NAMES",
            "DTEXT_READ_RUNTIME", "DTEXT_RUNTIME"]
@@ -35,6 +37,7 @@ using std::signbit;
 #define MC_BN_MASK 1073741823LL
 #define MC_BN_CAP 46
 typedef unsigned char mc_ch;   /* the per-thread text buffer's element (ASCII code points) */
+@UNICASE@
 /* the long helpers are called, not inlined at every site: a kernel may write many numbers */
 #ifdef __CUDACC__
 #define MC_NI __host__ __device__ __noinline__
@@ -329,17 +332,14 @@ template <class C> MC_HD double dput_id(C *z, double pos, const double *kv, doub
 }
 
 template <class C> MC_HD double dcase(C *z, double a, double b, double upper) {
-    bool after = false;   // PROPER (upper 2): the character before is a letter
+    bool after = false;   // PROPER (upper 2): the character before is a cased letter
     for (int j = (int)a; j < (int)b; ++j) {
         int c = (int)z[j];
         if (upper == 2.0) {
-            bool letter = (65 <= c && c <= 90) || (97 <= c && c <= 122);
-            if (letter && after && c <= 90) z[j] = (C)(c + 32);
-            else if (letter && !after && c >= 97) z[j] = (C)(c - 32);
-            after = letter;
+            z[j] = (C)mc_ucase(c, after ? 2 : 3);
+            after = mc_ucased(c);
         }
-        else if (upper != 0.0) { if (97 <= c && c <= 122) z[j] = (C)(c - 32); }
-        else if (65 <= c && c <= 90) z[j] = (C)(c + 32);
+        else z[j] = (C)mc_ucase(c, upper != 0.0 ? 1 : 2);
     }
     return b;
 }
@@ -388,7 +388,7 @@ template <class C> MC_HD double dpick(C *z, double a, double mid, double b, doub
     return a + m;
 }
 
-MC_HD int mc_fold(int c) { return 65 <= c && c <= 90 ? c + 32 : c; }
+MC_HD int mc_fold(int c) { return mc_ucase(c, 4); }
 
 template <class C> MC_NI double dcmp(const C *z, double a, double b, double c, double d) {
     int n = (int)(b - a), m = (int)(d - c);
@@ -491,7 +491,7 @@ template <class C> MC_NI double dsame(const C *z, double a, double b, double c, 
     return 1.0;
 }
 /* ------------------------------------------------------------ end of dynamic text */
-"""
+""".replace("@UNICASE@", UNICASE_RUNTIME)
 
 # TEXT(x, format) of numba/_dtext_fmt_rt.py: the format's plan (numba/_dtext_formats.py) is
 # in kv; these twins interpret it per trial.  Names and codes as there.

@@ -11,8 +11,12 @@ Its error code is computed when the recipe is made (it never depends on the char
 the length of every recipe is bounded by :data:`MAX_DYN`, far below Excel's 32,767, so no
 text is ever too long; TEXT's #VALUE! for a date out of range is a check on the number).  Where characters are needed (LEN,
 FIND, SEARCH, comparisons) the recipe is written into a scratch buffer by the helpers of
-:mod:`._dtext_rt`, whose operations mirror the numpy library's for ASCII text (other text
-is refused here: UPPER, comparisons and TRIM of it follow Unicode rules).
+:mod:`._dtext_rt`, whose operations mirror the numpy library's: code points as Python's
+``str`` counts them (LEN of an emoji is 1); the readers that read any code point so say so
+(``write(d, unicode=True)``: LEN, EXACT, FIND, SEARCH, UNICODE, comparisons, TEXTJOIN,
+TEXTBEFORE/AFTER), the others (VALUE, CODE, lookups, criteria) read ASCII only; the case of
+other text comes from :mod:`._unicase`'s table, and text whose case or folded form is not
+one character ("ß", final "Σ") is refused where its case counts.
 
 A cell whose value is dynamic text has kind :data:`._values.KDYN`: its recipe is kept by
 the generator, in terms of names every segment can read (inputs, constants, other cells'
@@ -60,6 +64,7 @@ from ... import ir
 from ...values import NA, VALUE, format_number
 from . import _intervals as iv
 from ._decimal import MAX_CHARS
+from ._unicase import refuse_case, refuse_fold, refuse_search
 from ._values import KANY, KBLANK, KBOOL, KDYN, KNUM, KSTR, TAG, NotFusable, Val, lit
 
 if TYPE_CHECKING:
@@ -509,7 +514,6 @@ class DynamicTextMixin:
                 sep_text = ""
             else:
                 raise NotFusable(why + " (a delimiter other than one text)")
-            _ascii([sep_text])
             sep = Dyn(("c", sep_text), "0", len(sep_text))
         else:
             sep = self.recipe(args[0], coerce=True)   # made per trial
@@ -541,7 +545,7 @@ class DynamicTextMixin:
         before = "0.0"   # whether a text was kept before this one, per trial
         for d, h in zip(items, here, strict=True):
             if _may_be_empty(d.r, self.strings) and not never:
-                _, a, b = self.write(d)
+                _, a, b = self.write(d, True)   # its length alone
                 keep = self.value(f"1.0 - {ign} * b2f({b} == {a})")
             else:
                 keep = "1.0"
@@ -585,10 +589,9 @@ class DynamicTextMixin:
                 or not self.strings[delim.dom[0]]:
             raise NotFusable(f"{name} of text made per trial (other than of one delimiter)")
         sep = self.strings[delim.dom[0]]
-        _ascii([sep])
         d = self.recipe(args[0], True)
-        z, ya, yb = self.write(Dyn(("c", sep), "0", len(sep)))
-        _, za, zb = self.write(d)
+        z, ya, yb = self.write(Dyn(("c", sep), "0", len(sep)), True)   # found case counting
+        _, za, zb = self.write(d, True)
         pos = self.value(f"dfind({z}, {ya}, {yb}, {za}, {zb}, 1.0, 1.0)")
         e = self.err(self.chain([d.e], [(f"({pos} <= 0.0)", NA)]))
         if after:
@@ -607,8 +610,9 @@ class DynamicTextMixin:
             chars = _chars(d.r, self.strings)
             if chars is None or any(ord(ch) < 32 for ch in chars):
                 raise NotFusable(f"{name} of text made per trial with control characters")
-            if not _ascii_recipe(d.r, self.strings):
-                raise NotFusable(_NOT_ASCII)
+            if name == "ASC" and any(0xFF01 <= ord(ch) <= 0xFF5E or ch == "\u3000"
+                                     for ch in chars):
+                raise NotFusable("ASC of full-width text made per trial")
             return d
         mark = len(self.lines)
         try:
@@ -924,14 +928,18 @@ class DynamicTextMixin:
         return self.expr(shown)
 
     # ------------------------------------------------------------ characters
-    def write(self, d: Dyn) -> tuple[str, str, str]:
+    def write(self, d: Dyn, unicode: bool = False) -> tuple[str, str, str]:
         """Code writing ``d`` into the dynamic text buffer: (buffer, start, end).  One buffer
         serves the whole kernel (a scratch array of each segment): a cell's texts lie one
-        after the other in it, from 0 again in the next cell."""
+        after the other in it, from 0 again in the next cell.  Text other than ASCII only
+        where the reader says it reads any code point as the library does (``unicode``)."""
         if d.bound > MAX_DYN:
             raise NotFusable(f"text made per trial of up to {d.bound} characters")
         if not _ascii_recipe(d.r, self.strings):
-            raise NotFusable(_NOT_ASCII)
+            if not unicode:
+                raise NotFusable(_NOT_ASCII)
+            _refuse_cases(d.r, self.strings)
+            self.__dict__["_dyn_wide"] = True   # CUDA: a buffer of int code points
         size = max(_measure(d.r, self.strings)[1], 1)
         state = self.__dict__.get("_dyn_buffer")
         if state is None:
@@ -971,12 +979,12 @@ class DynamicTextMixin:
             return self.value(f"da_textjoin({z}, {pos}, {r[1]}, {r[2]}, {r[3]}, {r[4]}, kv, "
                               f"{r[5]}.0, {r[6]}.0, {r[7]}.0, {r[8]}.0, {r[9]})")
         if tag in ("subst", "repl"):   # from buffers of their own into this one
-            _, t, tend = self.write(Dyn(r[1], "0", 0))
-            _, y, yend = self.write(Dyn(r[4], "0", 0))
+            _, t, tend = self.write(Dyn(r[1], "0", 0), True)   # checked as part of r
+            _, y, yend = self.write(Dyn(r[4], "0", 0), True)
             if tag == "repl":
                 return self.value(f"drepl({z}, {pos}, {t}, {tend}, {r[2]}, {r[3]}, {y}, "
                                   f"{yend})")
-            _, x, xend = self.write(Dyn(r[3], "0", 0))
+            _, x, xend = self.write(Dyn(r[3], "0", 0), True)
             return self.value(f"dsubst({z}, {pos}, {t}, {tend}, {x}, {xend}, {y}, {yend}, "
                               f"{r[2]})")
         end = self._emit(r[1], z, pos) if tag != "if" else ""
@@ -1041,24 +1049,27 @@ class DynamicTextMixin:
         if len(node.args) != 1 or isinstance(node.args[0], ir.Area):
             raise NotFusable("LEN with a wrong argument")
         d = self._text_arg(node.args[0])
-        _, start, end = self.write(d)
+        _, start, end = self.write(d, True)   # code points, as len() counts them
         return Val(self.value(f"{end} - {start}"), d.e, KNUM, 0.0, float(d.bound))
 
     def _read_code(self, node: ir.Call) -> Val:
+        """CODE (ASCII: its code page number is the code point) and UNICODE (any text: the
+        code point of the first character) of text made per trial."""
         if len(node.args) != 1 or isinstance(node.args[0], ir.Area):
-            raise NotFusable("CODE with a wrong argument")
+            raise NotFusable(f"{node.name} with a wrong argument")
         d = self._text_arg(node.args[0])
-        z, start, end = self.write(d)
+        wide = node.name == "UNICODE"
+        z, start, end = self.write(d, wide)
         k = self.value(f"dcode({z}, {start}, {end})")
         return Val(k, self.err(self.chain([d.e], [(f"({k} == 0.0)", VALUE)])), KNUM, 0.0,
-                   127.0)
+                   1114111.0 if wide else 127.0)
 
     def _read_exact(self, node: ir.Call) -> Val:
         if len(node.args) != 2 or any(isinstance(a, ir.Area) for a in node.args):
             raise NotFusable("EXACT with a wrong argument")
         a, b = self._text_arg(node.args[0]), self._text_arg(node.args[1])
-        z, ya, yb = self.write(a)
-        _, za, zb = self.write(b)
+        z, ya, yb = self.write(a, True)   # the same code points
+        _, za, zb = self.write(b, True)
         same = self.value(f"dsame({z}, {ya}, {yb}, {za}, {zb})")
         return Val(same, self.err(self.chain([a.e, b.e])), KBOOL, 0.0, 1.0)
 
@@ -1249,7 +1260,7 @@ class DynamicTextMixin:
         return self._find(node, False)
 
     _read_lenb, _read_findb, _read_searchb = _read_len, _read_find, _read_search
-    _read_unicode = _read_code   # ASCII: the code point is CODE's
+    _read_unicode = _read_code
 
     def _find(self, node: ir.Call, case: bool) -> Val:
         if not 2 <= len(node.args) <= 3 or any(isinstance(a, ir.Area) for a in node.args):
@@ -1258,8 +1269,12 @@ class DynamicTextMixin:
         if not case and any(ch in "*?~" for t in _texts(what.r, self.strings) for ch in t):
             raise NotFusable("SEARCH with wildcards, in text made per trial")
         i, ei = self._count_or_default(node.args[2] if len(node.args) > 2 else None)
-        z, ya, yb = self.write(what)
-        _, za, zb = self.write(within)
+        if not case and not (_ascii_recipe(what.r, self.strings) and _ascii_recipe(
+                within.r, self.strings)):
+            a, b = _chars(what.r, self.strings), _chars(within.r, self.strings)
+            refuse_search(None if a is None or b is None else a | b)
+        z, ya, yb = self.write(what, True)
+        _, za, zb = self.write(within, True)
         pos = self.value(f"dfind({z}, {ya}, {yb}, {za}, {zb}, {i}, "
                          f"{1.0 if case else 0.0})")
         e = self.err(self.chain([what.e, within.e, *ei[:1]], [*ei[1:], (f"({pos} <= 0.0)",
@@ -1303,8 +1318,11 @@ class DynamicTextMixin:
             return Val(lit(x), e, KBOOL, x, x)
         da = a if isinstance(a, Dyn) else self._as_text_side(a)
         db = b if isinstance(b, Dyn) else self._as_text_side(b)
-        z, ya, yb = self.write(da)
-        _, za, zb = self.write(db)
+        for side in (da, db):   # casefolded character by character
+            if not _ascii_recipe(side.r, self.strings):
+                refuse_fold(_chars(side.r, self.strings))
+        z, ya, yb = self.write(da, True)
+        _, za, zb = self.write(db, True)
         c = self.value(f"dcmp({z}, {ya}, {yb}, {za}, {zb})")
         return Val(self.value(f"b2f({c} {_CMP[op]} 0.0)"), e, KBOOL, 0.0, 1.0)
 
@@ -1563,8 +1581,8 @@ def _chars(r: tuple, strings: list[str]) -> frozenset[str] | None:
         a, b = _chars(r[1], strings), _chars(r[4], strings)
         return None if a is None or b is None else a | b
     got = _chars(r[1], strings)
-    if got is not None and tag == "case":
-        got = got | frozenset(ch.swapcase() for ch in got)
+    if got is not None and tag == "case":   # every character of every case form
+        got = got | frozenset(f for ch in got for f in ch.upper() + ch.lower() + ch.title())
     return got
 
 
@@ -1614,9 +1632,31 @@ def _ascii_recipe(r: tuple, strings: list[str]) -> bool:
 _NOT_ASCII = "text other than ASCII, with text made per trial"
 
 
-def _ascii(texts: list[str]) -> None:
-    if any(not t.isascii() for t in texts):
-        raise NotFusable(_NOT_ASCII)
+def _refuse_cases(r: tuple, strings: list[str]) -> None:
+    """NotFusable where UPPER/LOWER/PROPER in recipe ``r`` would meet a character whose
+    case ``dcase`` does not make as the library does (._unicase.refuse_case)."""
+    for p in _parts(r):
+        _refuse_cases(p, strings)
+    if r[0] == "case":
+        refuse_case(_chars(r[1], strings), float(r[2]))
+
+
+def _parts(r: tuple) -> tuple:
+    """The recipes recipe ``r`` is made of (none for a leaf)."""
+    tag = r[0]
+    if tag in ("c", "n", "s", "fmt", "tfmt", "djoin"):
+        return ()
+    if tag == "cat":
+        return tuple(r[1])
+    if tag == "pick":
+        return tuple(r[2])
+    if tag == "if":
+        return (r[2], r[3])
+    if tag == "subst":
+        return (r[1], r[3], r[4])
+    if tag == "repl":
+        return (r[1], r[4])
+    return (r[1],)
 
 
 def _as_text(args: list[Any]) -> Any:

@@ -4,8 +4,9 @@ one after the other in it).
 
 The generator (:mod:`._dtext`) writes a text at ``z[a:b]`` and transforms it in place; each
 helper takes the buffer and the positions as floats and returns the new end, mirroring the
-numpy library's text functions (:mod:`engine.functions.text`) for ASCII text (the generator
-refuses other text here).  Numbers are written in Excel's General format by
+numpy library's text functions (:mod:`engine.functions.text`): code points as Python counts
+them, the case of text other than ASCII by :mod:`._unicase`'s table (the generator refuses
+the characters whose case is not one character).  Numbers are written in Excel's General format by
 :func:`._decimal.write_general`.
 """
 
@@ -22,6 +23,7 @@ from ._decimal import digits15, general_value, write_general
 from ._dtext_args_rt import KERNEL_NAMES as DTEXT_ARGS_NAMES
 from ._dtext_args_rt import dsplit  # noqa: F401
 from ._rt import excel_round
+from ._unicase import FOLD, LOWER, TITLE, UPPER, ucase, ucased
 
 _jit = njit(nogil=True, cache=True, error_model="numpy")
 
@@ -74,23 +76,17 @@ def dput_id(z, pos, kv, off, idx, nids):
 
 @_jit
 def dcase(z, a, b, upper):
-    """UPPER (upper 1), LOWER (0) or PROPER (2: str.title, a letter upper case after any
-    other character, else lower case) of z[a:b] in place (ASCII)."""
-    after = False   # PROPER: the character before is a letter
+    """UPPER (upper 1), LOWER (0) or PROPER (2: str.title, a cased letter in title case
+    after any character that is not one, else lower case) of z[a:b] in place (any character
+    whose form is one character: ._unicase)."""
+    after = False   # PROPER: the character before is a cased letter
     for j in range(int(a), int(b)):
         c = z[j]
         if upper == 2.0:
-            letter = 65.0 <= c <= 90.0 or 97.0 <= c <= 122.0
-            if letter and after and c <= 90.0:
-                z[j] = c + 32.0
-            elif letter and not after and c >= 97.0:
-                z[j] = c - 32.0
-            after = letter
-        elif upper != 0.0:
-            if 97.0 <= c <= 122.0:
-                z[j] = c - 32.0
-        elif 65.0 <= c <= 90.0:
-            z[j] = c + 32.0
+            z[j] = ucase(c, LOWER if after else TITLE)
+            after = ucased(c)
+        else:
+            z[j] = ucase(c, UPPER if upper != 0.0 else LOWER)
     return b
 
 
@@ -167,13 +163,13 @@ def dpick(z, a, mid, b, first):
 
 @_jit
 def _fold(c):
-    return c + 32.0 if 65.0 <= c <= 90.0 else c
+    return ucase(c, FOLD)
 
 
 @_jit
 def dcmp(z, a, b, c, d):
     """-1, 0 or 1: z[a:b] against z[c:d] as the numpy library compares text (casefold,
-    then by code point; ASCII)."""
+    then by code point; a character folded to several is refused by the generator)."""
     y = z
     n = int(b - a)
     m = int(d - c)

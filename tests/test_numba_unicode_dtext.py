@@ -1,0 +1,73 @@
+"""Text made per trial holding characters other than ASCII, read character by character
+(issue 13: kebron OPS-005's "✓"/"–" labels, EfiLygda's "±"/"≈"): &, LEN (code points, as
+Python's len counts them: an emoji is 1), LEFT/MID, FIND, SEARCH, UPPER/LOWER/PROPER,
+EXACT, UNICODE and comparisons casefolded as the numpy library compares text; text whose
+case is not one character ("ß" upper is "SS") is still left to numpy.  numba equals numpy,
+and the CUDA twin built for the host with g++."""
+
+from __future__ import annotations
+
+import pytest
+
+openpyxl = pytest.importorskip("openpyxl")
+
+from engine.model import Model  # noqa: E402
+from tests.test_backend_numba import job_for, tri  # noqa: E402
+
+OUTS = {
+    "B1": '=LEN("±"&TEXT(A1,"0.0")&" €")',
+    "B2": '=LEN("😀"&ROUND(A1,0)&"✓")',
+    "B3": '=LEFT("Ünïcödé "&ROUND(A1,0),3)="üNÏ"',
+    "B4": '=MID("≈"&ROUND(A1,1)&"–x",2,4)&"|"',
+    "B5": '=LEN(B4)+FIND("–",ROUND(A1,1)&"–x")',
+    "B6": '=IF(UPPER("café "&ROUND(A1,0))="CAFÉ "&ROUND(A1,0),1,0)',
+    "B7": '=IF(LOWER("ΦΙΛΟ-Ж"&ROUND(A1,-1))="φιλο-ж"&ROUND(A1,-1),2,3)',
+    "B8": '=SEARCH("É",LOWER("xxé"&ROUND(A1,0)))',
+    "B9": '=IF(PROPER("élan vital ñu "&ROUND(A1,0))="Élan Vital Ñu "&ROUND(A1,0),1,0)',
+    "B10": '=EXACT(UPPER("straße"&ROUND(A1,0)),"STRASSE"&ROUND(A1,0))',   # left to numpy
+    "B11": '=UNICODE(MID("a😀"&A1,2,1))+UNICODE("é"&A1)',
+    "B12": '=IF("é"&ROUND(A1,0)<"É"&ROUND(A1,0)&"x",1,0)+IF("Ä"&ROUND(A1,0)>"z",10,0)',
+    "B13": '=COUNTIF(C1:C3,"*")+LEN(SUBSTITUTE("a–b–"&ROUND(A1,0),"–","—"))',
+    "B14": '=IF(A1>50,"€","£")&TEXT(A1,"0")&" ±"',
+    "B15": '=LEN(B14)+FIND("±",B14)',
+}
+
+
+def unicode_job(tmp_path, trials: int = 300):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "S"
+    ws["A1"] = 5.0
+    for k, t in enumerate(("x", "é", "ü"), start=1):
+        ws[f"C{k}"] = t
+    for cell, f in OUTS.items():
+        ws[cell] = f
+    path = tmp_path / "unicode_read.xlsx"
+    wb.save(path)
+    return job_for(Model.open(path), [tri("S!A1", 0.0, 50.0, 100.0)],
+                   [f"S!{c}" for c in OUTS], trials)
+
+
+def test_fused_but_where_case_is_not_one_character(tmp_path):
+    pytest.importorskip("numba")
+    from engine.backends.numba import fused_report
+
+    rep = {str(c): why for c, why in fused_report(unicode_job(tmp_path)).items()}
+    assert set(rep) == {"S!B10"}, rep
+    assert "not one character" in rep["S!B10"]
+
+
+def test_numba_equals_numpy(tmp_path):
+    pytest.importorskip("numba")
+    from tests.test_backend_numba import numba_and_numpy
+
+    got, want = numba_and_numpy(unicode_job(tmp_path), tmp_path / "kernels", 100)
+    values = {str(c): set(v.tolist()) for c, v in want[0].items()}
+    assert values["S!B3"] == values["S!B6"] == values["S!B9"] == {1.0}
+    assert values["S!B7"] == {2.0} and values["S!B2"] <= {3.0, 4.0, 5.0}
+
+
+def test_cuda_twin_equals_numpy(tmp_path):
+    from tests.test_backend_cupy import host_equals_numpy
+
+    host_equals_numpy(unicode_job(tmp_path), tmp_path / "cuda", numpy_cells=1)
