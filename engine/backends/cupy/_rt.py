@@ -835,6 +835,18 @@ MC_HD double pct_rank(double *z, long long n, double x, double exc) {
     return r;
 }
 
+MC_HD double rank_of(const double *z, long long n, double x, double order, double avg) {
+    double above = 0.0, same = 0.0;
+    for (long long i = 0; i < n; ++i) {
+        double c = z[i];
+        if (order != 0.0 ? c < x : c > x) above += 1.0;
+        if (c == x) same += 1.0;
+    }
+    double r = above + 1.0;
+    if (avg != 0.0) r = r + pymax(same - 1.0, 0.0) / 2.0;
+    return same > 0.0 ? r : -r;
+}
+
 /* ------------------------------------------------------------ lookups (functions._search) */
 MC_HD double approx_pos(const double *z, long long m, double key) {
     long long low = -1, high = m;

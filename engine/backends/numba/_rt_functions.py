@@ -27,7 +27,7 @@ _EPOCH_1970 = -25569   # 1899-12-30 in days from 1970-01-01
 KERNEL_NAMES = ("serial_part", "serial_bad", "yearfrac", "pct_inc", "pct_exc", "kth_large",
                 "kth_small", "pct_rank", "pmt", "pv", "fv", "vdb", "db", "pair_stat", "pair_bad",
                 "approx_pos", "desc_pos", "approx_pos_t", "desc_pos_t", "lk_approx", "lk_desc",
-                "lk_exact", "lk_order", "workday", "networkdays",
+                "lk_exact", "lk_order", "workday", "networkdays", "rank_of",
                 # long ranges gathered into a scratch array (numba/_gather.py)
                 "fill_kv", "arr_sum", "arr_dot", "arr_devsq", "arr_min", "arr_max", "arr_pairwise")
 
@@ -309,6 +309,25 @@ def pct_rank(z, n, x, exc):
     if math.isinf(r):
         return 1.7976931348623157e308 if r > 0 else -1.7976931348623157e308
     return r
+
+
+@_jit
+def rank_of(z, n, x, order, avg):
+    """stats._rank of ``x`` among z[0:n] (in any order): 1 + the numbers above it (below,
+    for a non-zero ``order``), plus half the other numbers equal to it where ``avg``;
+    negated where none is equal (#N/A: the caller tests the sign, the rank is >= 1)."""
+    above = 0.0
+    same = 0.0
+    for i in range(n):
+        c = z[i]
+        if (c < x) if order != 0.0 else (c > x):
+            above += 1.0
+        if c == x:
+            same += 1.0
+    r = above + 1.0
+    if avg != 0.0:
+        r = r + max(same - 1.0, 0.0) / 2.0
+    return r if same > 0.0 else -r
 
 
 # ----------------------------------------------------------------- lookups (functions._search)

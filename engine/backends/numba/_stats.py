@@ -12,6 +12,7 @@ error of the numbers' arguments, then the domain (#NUM!), as the library has the
 from __future__ import annotations
 
 import math
+import re
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -20,10 +21,13 @@ from ... import ir
 from ...values import DIV0, NA, NUM, VALUE
 from . import _intervals as iv
 from ._args import ArgsMixin, is_reference, selects_ranges
-from ._gather import GatherMixin
+from ._gather import GATHER_MIN, GatherMixin
 from ._values import KANY, KBLANK, KBOOL, KNUM, KSTR, NotFusable, Val, errors_of, lit, num
 
 _SQRT2PI = math.sqrt(2.0 * math.pi)
+# the error code of a cell (w: of a formula cell, q: of a constant): defined before any cell
+# that reads it, so a later cell may read a first error computed from them (shared_first_error)
+_ERROR_NAME = re.compile(r"^[wq]\d+$")
 
 
 class StatsMixin(ArgsMixin, GatherMixin):
@@ -388,7 +392,10 @@ class StatsMixin(ArgsMixin, GatherMixin):
     # ------------------------------------------------------------ RANK (stats._rank)
     def _rank(self, node: ir.Call, avg: bool) -> Val:
         """stats._rank: 1 + the numbers of the range above (below, for a non-zero order)
-        the number, ties averaged for RANK.AVG; #N/A where the number is not in it."""
+        the number, ties averaged for RANK.AVG; #N/A where the number is not in it.  A range
+        of numbers is copied into a scratch array once per trial (shared by a column of RANK
+        cells over it, :meth:`_sorted_copy`) and counted by one runtime loop (``rank_of``);
+        a range of cells whose kind varies per trial is unrolled, as it was."""
         if not 2 <= len(node.args) <= 3:
             raise NotFusable(f"{node.name} with a wrong number of arguments")
         number, ref = node.args[0], node.args[1]
@@ -398,19 +405,45 @@ class StatsMixin(ArgsMixin, GatherMixin):
         o = self.number(node.args[2] if len(node.args) > 2 else None, 0.0)
         cells = [ref.cell] if isinstance(ref, ir.Ref) else self.area_cells(ref)
         vals = [self.operand(c) for c in cells]
+        nums = [v for v in vals if v.kind in (KNUM, KANY)]
+        n = len(nums)
+        range_e = self.shared_first_error([v.e for v in vals])
+        if nums and all(v.kind == KNUM for v in nums):
+            z = self._sorted_copy(nums)
+            t = self.value(f"rank_of({z}, {n}, {x.v}, {o.v}, {lit(1.0 if avg else 0.0)})")
+            return num(self.value(f"abs({t})"),
+                       self.err(self.chain([x.e, o.e, range_e], [(f"({t} < 0.0)", NA)])),
+                       (1.0, float(max(n, 1))))
         asc = self.value(f"{o.v} != 0.0")
-        above, same, n = "0.0", "0.0", 0
-        for v in vals:
-            if v.kind not in (KNUM, KANY):
-                continue
-            n += 1
+        above, same = "0.0", "0.0"
+        for v in nums:
             p = "True" if v.kind == KNUM else f"({v.y} == 0.0)"
             above = self.value(f"{above} + b2f({p} & sel({asc}, {v.v} < {x.v}, {v.v} > {x.v}))")
             same = self.value(f"{same} + b2f({p} & ({v.v} == {x.v}))")
         r = self.value(f"{above} + 1.0" + (f" + max({same} - 1.0, 0.0) / 2.0" if avg else ""))
-        errs = [x.e, o.e, *(v.e for v in vals)]
-        return num(r, self.err(self.chain(errs, [(f"({same} == 0.0)", NA)])),
+        return num(r, self.err(self.chain([x.e, o.e, range_e], [(f"({same} == 0.0)", NA)])),
                    (1.0, float(max(n, 1))))
+
+    def shared_first_error(self, errs: list[str]) -> str:
+        """The first non-zero of ``errs`` (the error codes of a range's cells), computed once
+        per trial by the first cell over them and kept in a shared scratch that later cells
+        over the same cells read (a column of RANK cells over one range: each chained every
+        cell's error, lines growing with the range in every cell); few errors: chained here."""
+        errs = [e for e in errs if e != "0"]
+        if len(errs) < GATHER_MIN or not all(_ERROR_NAME.match(e) for e in errs):
+            return self.err(self.chain(errs))
+        memo = self._gather_memo()
+        key = ("first_error", tuple(errs))
+        got = memo.get(key)
+        if got is not None and self._owner_valid(got[1]):
+            self._after(got[1])
+            return self.err(f"int({got[0]}[0])")
+        e = self.err(self.chain(errs))
+        z = self.scratch(1)
+        self.shared_scratch.add(z)
+        self.lines.append(f"{z}[0] = {e}")
+        memo[key] = (z, (self.cell, self.cell_number))
+        return e
 
     def fn_rank(self, node: ir.Call) -> Val:
         return self._rank(node, False)
