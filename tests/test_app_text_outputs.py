@@ -31,3 +31,20 @@ def test_text_output_charts_and_statistics_are_label_shares(book):  # noqa: F811
     assert top_shares(s).startswith(f"{first[0]} {first[1]:.1%}")
     # a mix of numbers and text keeps its histogram of the numbers
     assert charts.histogram_figure(result, ["S!B2"]).data[0].width is not None
+
+
+def test_samples_csv_export_holds_the_text(book):  # noqa: F811
+    import csv
+    import io
+
+    from mcdesk.app.export import samples_csv
+
+    result = simulate(Model.open(book), spec(trials=50), backend="numpy")
+    rows = list(csv.reader(io.StringIO(samples_csv(result).decode())))
+    assert rows[0] == ["S!A1", "S!A2", *[f"S!B{k}" for k in range(1, 6)]]
+    a1 = result.samples.inputs["S!A1"]
+    a2 = result.samples.inputs["S!A2"]
+    assert [r[2] for r in rows[1:]] == ["high" if x > y else "normal"
+                                        for x, y in zip(a1, a2, strict=True)]
+    assert [float(r[0]) for r in rows[1:]] == a1.tolist()   # numbers round-trip
+    assert {r[5] for r in rows[1:]} <= {"Q1", "Q2", "Q3"}

@@ -123,9 +123,31 @@ def _header(names: list[str], labels: Labels) -> list[str]:
     return [f"{labels[n]} ({n})" if labels and labels.get(n) else n for n in names]
 
 
-def _csv_to(out: BinaryIO, cols: dict[str, np.ndarray], job: ExportJob) -> None:
+def _text_columns(result: SimulationResult) -> dict[str, list]:
+    """The outputs whose trials give text: each trial's text, or its number (NaN for an
+    error), as :meth:`engine.simulate.Samples.labels` gives them."""
+    samples = result.samples
+    labels = getattr(samples, "labels", None)
+    if samples is None or not callable(labels):
+        return {}
+    return {n: got for n in samples.outputs if (got := labels(n)) is not None}
+
+
+def _csv_column(values: Any) -> Any:
+    """A column of the CSV: float64 numbers, or (an output of text) the text where a trial
+    gave text and each number's shortest round-trip text elsewhere."""
+    import pyarrow as pa
+
+    if isinstance(values, list):
+        return pa.array([x if isinstance(x, str) else repr(float(x))
+                         for x in values], type=pa.string())
+    return pa.array(np.asarray(values, dtype=np.float64))
+
+
+def _csv_to(out: BinaryIO, cols: dict[str, Any], job: ExportJob) -> None:
     """Header (addresses, as the SAMPLES contract says), then chunks of trials; every
-    number in its shortest text that reads back to the same float64 (``nan`` for an error)."""
+    number in its shortest text that reads back to the same float64 (``nan`` for an error);
+    an output of text holds the text where a trial gave text (engine.text_outputs)."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
@@ -137,8 +159,8 @@ def _csv_to(out: BinaryIO, cols: dict[str, np.ndarray], job: ExportJob) -> None:
     options = pacsv.WriteOptions(include_header=False)
     for start in range(0, n, CHUNK_ROWS):
         stop = min(n, start + CHUNK_ROWS)
-        batch = pa.record_batch([pa.array(np.asarray(cols[k][start:stop], dtype=np.float64))
-                                 for k in names], names=[f"c{i}" for i in range(len(names))])
+        batch = pa.record_batch([_csv_column(cols[k][start:stop]) for k in names],
+                                names=[f"c{i}" for i in range(len(names))])
         pacsv.write_csv(batch, out, options)
         job.step(stop)
 
@@ -199,7 +221,7 @@ def write_samples(result: SimulationResult, path: Path, kind: str, job: ExportJo
     try:
         if kind == "csv":
             with open(tmp, "wb") as fh:
-                _csv_to(fh, cols, job)
+                _csv_to(fh, {**cols, **_text_columns(result)}, job)
         elif kind == "xlsx":
             _xlsx_to(str(tmp), result, cols, job, labels, max_rows)
         elif kind == "parquet":
@@ -217,7 +239,7 @@ def write_samples(result: SimulationResult, path: Path, kind: str, job: ExportJo
 def samples_csv(result: SimulationResult) -> bytes:
     """One row per trial, one column per input and output, headed by cell address."""
     buf = io.BytesIO()
-    _csv_to(buf, _sample_columns(result), ExportJob())
+    _csv_to(buf, {**_sample_columns(result), **_text_columns(result)}, ExportJob())
     return buf.getvalue()
 
 
