@@ -70,7 +70,7 @@ class Lambda(Vec):
             return error(VALUE)
         bound = dict(self.scope)
         for i, p in enumerate(self.params):
-            bound[p] = args[i] if i < len(args) else _OMITTED
+            bound[p] = args[i] if i < len(args) and args[i] is not None else _OMITTED
         token = _SCOPE.set(bound)
         try:
             out = self.body(env)  # type: ignore[misc]
@@ -82,6 +82,10 @@ class Lambda(Vec):
 
 
 _OMITTED = object()
+
+
+def _omitted(env: Any) -> object:
+    return _OMITTED
 
 
 def _param_name(node: Any) -> str | None:
@@ -150,7 +154,9 @@ def _let(compiler: Any, args: tuple) -> Code:
     if any(p is None for p in names):
         v = error(VALUE)
         return lambda env: v
-    values = [compiler.compile(a) for a in args[1:-1:2]]
+    # a named LAMBDA called with an argument left empty (=GROWTHOF(Fund,), bound as LET by
+    # engine.ir): the parameter is omitted, as ISOMITTED sees it, not a blank value
+    values = [_omitted if isinstance(a, Missing) else compiler.compile(a) for a in args[1:-1:2]]
     body = compiler.compile(args[-1])
 
     def run(env: Any) -> Any:
