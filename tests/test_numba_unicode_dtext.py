@@ -1,8 +1,9 @@
 """Text made per trial holding characters other than ASCII, read character by character
 (issue 13: kebron OPS-005's "✓"/"–" labels, EfiLygda's "±"/"≈"): &, LEN (code points, as
 Python's len counts them: an emoji is 1), LEFT/MID, FIND, SEARCH, UPPER/LOWER/PROPER,
-EXACT, UNICODE and comparisons casefolded as the numpy library compares text; text whose
-case is not one character ("ß" upper is "SS") is still left to numpy.  numba equals numpy,
+EXACT, UNICODE, comparisons casefolded as the numpy library compares text, and criteria made
+per trial (SUMIF/COUNTIF); text whose case is not one character ("ß" upper is "SS") or a
+criterion of a character whose case is ASCII ("ı") is still left to numpy.  numba equals numpy,
 and the CUDA twin built for the host with g++."""
 
 from __future__ import annotations
@@ -30,6 +31,9 @@ OUTS = {
     "B13": '=COUNTIF(C1:C3,"*")+LEN(SUBSTITUTE("a–b–"&ROUND(A1,0),"–","—"))',
     "B14": '=IF(A1>50,"€","£")&TEXT(A1,"0")&" ±"',
     "B15": '=LEN(B14)+FIND("±",B14)',
+    "B16": '=SUMIF(C1:C3,"é"&IF(A1>50,"","x"),D1:D3)',
+    "B17": '=COUNTIF(C1:C3,"<>ü"&LEFT(ROUND(A1,0),0))+COUNTIF(E1:E2,"Ü"&ROUND(A1,0))',
+    "B18": '=COUNTIF(C1:C3,"ı"&LEFT(A1,0))',   # "ı".upper() is "I": left to numpy
 }
 
 
@@ -38,8 +42,11 @@ def unicode_job(tmp_path, trials: int = 300):
     ws = wb.active
     ws.title = "S"
     ws["A1"] = 5.0
-    for k, t in enumerate(("x", "é", "ü"), start=1):
+    for k, t in enumerate(("x", "É", "ü"), start=1):
         ws[f"C{k}"] = t
+        ws[f"D{k}"] = float(2 ** k)
+    ws["E1"] = '="ü"&ROUND(A1,0)'
+    ws["E2"] = '="x"&ROUND(A1,0)'
     for cell, f in OUTS.items():
         ws[cell] = f
     path = tmp_path / "unicode_read.xlsx"
@@ -53,8 +60,8 @@ def test_fused_but_where_case_is_not_one_character(tmp_path):
     from engine.backends.numba import fused_report
 
     rep = {str(c): why for c, why in fused_report(unicode_job(tmp_path)).items()}
-    assert set(rep) == {"S!B10"}, rep
-    assert "not one character" in rep["S!B10"]
+    assert set(rep) == {"S!B10", "S!B18"}, rep
+    assert "not one character" in rep["S!B10"] and "criterion" in rep["S!B18"]
 
 
 def test_numba_equals_numpy(tmp_path):
@@ -65,9 +72,10 @@ def test_numba_equals_numpy(tmp_path):
     values = {str(c): set(v.tolist()) for c, v in want[0].items()}
     assert values["S!B3"] == values["S!B6"] == values["S!B9"] == {1.0}
     assert values["S!B7"] == {2.0} and values["S!B2"] <= {3.0, 4.0, 5.0}
+    assert values["S!B16"] == {0.0, 4.0} and values["S!B17"] == {3.0}
 
 
 def test_cuda_twin_equals_numpy(tmp_path):
     from tests.test_backend_cupy import host_equals_numpy
 
-    host_equals_numpy(unicode_job(tmp_path), tmp_path / "cuda", numpy_cells=1)
+    host_equals_numpy(unicode_job(tmp_path), tmp_path / "cuda", numpy_cells=2)

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from ...values import parse_number
 from ._dtext import Dyn, _chars, _may_be_empty
+from ._unicase import refuse_criterion
 from ._values import KBLANK, KBOOL, KDYN, KNUM, KSTR, NotFusable, Val, lit
 
 if TYPE_CHECKING:
@@ -43,7 +44,9 @@ class TextCriterion:
             raise NotFusable("a criterion made per trial that may start with white space")
         self.wild = bool(chars & set("*?~"))
         self.blank_hit = _blank_hit(d, chars, gen.strings)
-        z, a, b = gen.write(d)
+        if not all(ch.isascii() for ch in chars):   # text past ASCII: ._unicase
+            refuse_criterion(chars, self.wild)
+        z, a, b = gen.write(d, True)
         self.z, self.b, self.e = z, b, d.e
         self.p = gen.value(f"dcrit_rest({z}, {a}, {b})")
         self.x = gen.value(f"dnum({z}, {self.p}, {b}, 0.0, 2.0)")
@@ -64,7 +67,10 @@ class TextCriterion:
                           f"{cell.e}, {tail})")
         elif cell.kind == KDYN:
             d = gen.as_dyn(cell, False)
-            z, ca, cb = gen.write(d)
+            chars = _chars(d.r, gen.strings)
+            if chars is None or not all(ch.isascii() for ch in chars):
+                refuse_criterion(chars, self.wild)
+            z, ca, cb = gen.write(d, True)
             tnum = gen.value(f"dnum({z}, {ca}, {cb}, 0.0, 2.0)")
             m = gen.value(f"dcrit_cell({self.k}, {self.x}, 3.0, 0.0, {d.e}, {z}, {ca}, {cb}, "
                           f"{tnum}, {tail})")

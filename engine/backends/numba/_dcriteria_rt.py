@@ -17,7 +17,7 @@ parses a criterion, and matched against each range cell as ``_criteria.match`` d
 
 Text compares casefolded, by code point; wildcards (``*``, ``?``, ``~`` escapes) match the
 whole text case aside (the generator refuses wildcards against text other than ASCII, where
-``re.IGNORECASE`` has its own equivalences).  The CUDA twin is
+``re.IGNORECASE`` has its own equivalences; other text past ASCII folds by ``._unicase``).  The CUDA twin is
 :mod:`engine.backends.cupy._rt_dcriteria`.
 """
 
@@ -27,6 +27,7 @@ import numpy as np
 from numba import njit
 
 from ...values import ERROR_CODES, ERROR_NAMES
+from ._unicase import FOLD, ucase
 
 _jit = njit(nogil=True, cache=True, error_model="numpy")
 
@@ -51,7 +52,7 @@ ERRORS = _error_table()
 
 @_jit
 def _fold(c):
-    return c + 32.0 if 65.0 <= c <= 90.0 else c
+    return ucase(c, FOLD)   # past ASCII: casefolded to one character (._unicase)
 
 
 @_jit

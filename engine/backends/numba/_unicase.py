@@ -133,6 +133,20 @@ def refuse_search(chars: frozenset[str] | None) -> None:
         raise NotFusable(_WHY + " (SEARCH of a character re.IGNORECASE folds otherwise)")
 
 
+def refuse_criterion(chars: frozenset[str] | None, wild: bool) -> None:
+    """NotFusable unless a criterion (or a range cell's text it is matched against) of
+    ``chars`` is parsed and matched in the buffer as ``_criteria`` does: no wildcards with
+    text past ASCII (re.IGNORECASE), no white space or digits past ASCII (str.strip and
+    float read them), no character whose case is ASCII ("ı".upper() is "I": TRUE, #N/A), and
+    each folded to one character."""
+    refuse_fold(chars)
+    assert chars is not None
+    for c in _wide(chars):
+        if wild or c.isspace() or c.isnumeric() or any(
+                f.isascii() for f in (c.upper(), c.lower(), c.casefold())):
+            raise NotFusable(_WHY + f" (a criterion with {c!r})")
+
+
 @functools.lru_cache(maxsize=256)
 def _search_agrees(chars: frozenset[str]) -> bool:
     wide = _wide(chars)
@@ -151,5 +165,5 @@ def _fold(c: str) -> str:
     return f if len(f) == 1 else c
 
 
-__all__ = ["CASE_TABLE", "FOLD", "LOWER", "TITLE", "UPPER", "refuse_case", "refuse_fold",
-           "refuse_search", "ucase", "ucased"]
+__all__ = ["CASE_TABLE", "FOLD", "LOWER", "TITLE", "UPPER", "refuse_case", "refuse_criterion",
+           "refuse_fold", "refuse_search", "ucase", "ucased"]
