@@ -14,7 +14,7 @@ number.  A logical result stays a number (1/0: the mean of a TRUE/FALSE output i
 share of TRUE) and is labelled ``TRUE``/``FALSE`` as well.
 
 The labels travel beside the arrays, for the outputs that have any: a :class:`TextColumn`,
-each trial's label id (int32; :data:`NO_LABEL` for a number or an error, :data:`OTHER` for a
+each trial's label id (int32 in a chunk, int16 in a run's column; :data:`NO_LABEL` for a number or an error, :data:`OTHER` for a
 label beyond the table) and the strings the ids index.  A chunk's column is the chunk's own
 table; a run's :class:`LabelColumn` interns every chunk's strings into one
 :class:`LabelTable` (thread-safe), so a run's ids are one numbering whatever the chunks,
@@ -42,7 +42,7 @@ __all__ = ["MAX_LABELS", "NO_LABEL", "OTHER", "TOP_LABELS", "LabelColumn", "Labe
 
 NO_LABEL = -1      # a trial that gave a number (not a logical), a blank or an error
 OTHER = -2         # a label beyond the first MAX_LABELS of an output
-MAX_LABELS = 4096  # distinct labels told apart per output
+MAX_LABELS = 4096  # distinct labels told apart per output (ids fit int16)
 TOP_LABELS = 50    # labels a summary names; the rest count as "other"
 _BOOLS = ["FALSE", "TRUE"]
 
@@ -52,7 +52,7 @@ class TextColumn:
     """One output's labels over a range of trials: ``ids[i]`` indexes ``strings``
     (:data:`NO_LABEL`: no label; :data:`OTHER`: a label beyond the table)."""
 
-    ids: np.ndarray       # int32, one per trial
+    ids: np.ndarray       # integer ids, one per trial
     strings: list[str]
 
 
@@ -109,20 +109,22 @@ class LabelTable:
         return out
 
     def remap(self, col: TextColumn) -> np.ndarray:
-        """``col``'s ids in this table's numbering."""
+        """``col``'s ids in this table's numbering (int16: the table holds at most
+        :data:`MAX_LABELS`)."""
         ids = np.asarray(col.ids)
         if not col.strings:
-            return np.where(ids >= 0, OTHER, ids).astype(np.int32)
+            return np.where(ids >= 0, OTHER, ids).astype(np.int16)
         table = self.intern(col.strings)
-        return np.where(ids >= 0, table[np.clip(ids, 0, None)], ids).astype(np.int32)
+        return np.where(ids >= 0, table[np.clip(ids, 0, None)], ids).astype(np.int16)
 
 
 class LabelColumn:
-    """A run's labels of one output, ``n`` trials (ids in one :class:`LabelTable`)."""
+    """A run's labels of one output, ``n`` trials (ids in one :class:`LabelTable`; int16,
+    2 bytes per trial)."""
 
     def __init__(self, n: int, table: LabelTable | None = None) -> None:
         self.table = table or LabelTable()
-        self.ids = np.full(n, NO_LABEL, dtype=np.int32)
+        self.ids = np.full(n, NO_LABEL, dtype=np.int16)
 
     def put(self, a: int, col: TextColumn | None, count: int | None = None) -> None:
         """Trials ``a ..`` get ``col``'s labels (none: ``count`` trials without a label)."""
