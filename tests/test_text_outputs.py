@@ -206,3 +206,19 @@ def test_the_cuda_kernel_built_for_the_host_gives_the_same_shares(book, tmp_path
         host.close()
     assert got.backend == "cupy"   # the CUDA kernel ran (not the numba fallback)
     assert _counts(got) == want
+
+
+def test_a_bounded_streamed_run_counts_text_apart_from_errors(book, monkeypatch):
+    """A run too large to keep its float32 outputs (engine.exact_summary's reruns): the same
+    label counts, and text is not counted among the errors."""
+    import engine.streaming as streaming
+
+    model = Model.open(book)
+    want = simulate(model, spec(trials=8_000), backend="numpy")
+    monkeypatch.setattr(streaming, "VALUES32_MAX", 1_000)
+    got = simulate(model, spec(trials=8_000), backend="numpy", stream=True, chunk_size=2_048)
+    assert got.outputs["S!B2"].percentile_method == "exact-passes"
+    assert _counts(got) == _counts(want)
+    for name, s in got.outputs.items():
+        w = want.outputs[name]
+        assert (s.errors, s.text, s.count) == (w.errors, w.text, w.count), name
