@@ -131,8 +131,8 @@ def criterion_of_text(gen: Any, v: Val) -> TextCriterion:
 def _cell_cache(gen: Any) -> dict:
     """Criteria written in the current cell's code (made again in the next cell)."""
     state = gen.__dict__.setdefault("_dcrit_of_text", [None, {}])
-    if state[0] != id(gen.lines):
-        state[0], state[1] = id(gen.lines), {}
+    if state[0] is not gen.lines:   # the list itself, not its id: a freed one's id is reused
+        state[0], state[1] = gen.lines, {}
     return state[1]
 
 
@@ -145,8 +145,8 @@ def constant_criterion(gen: Any, crit: Any) -> TextCriterion:
 
     key = ("const", id(crit))
     cache = _cell_cache(gen)
-    if key in cache:
-        return cache[key]
+    if key in cache and cache[key][0] is crit:   # the criterion kept beside (8a05298)
+        return cache[key][1]
     kept = gen.__dict__.get("_crit_text", {}).get(id(crit))
     if kept is not None and kept[0] is crit:
         text = kept[1]
@@ -164,7 +164,7 @@ def constant_criterion(gen: Any, crit: Any) -> TextCriterion:
         got.k = lit(float(int(crit.op) + 8 * kind + 128 * val))
     else:
         raise NotFusable("a criterion against text made per trial")
-    cache[key] = got
+    cache[key] = (crit, got)
     return got
 
 

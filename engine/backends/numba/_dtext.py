@@ -258,13 +258,15 @@ class DynamicTextMixin:
         if isinstance(node, ir.Call) and node.name in ("IFERROR", "IFNA") \
                 and len(node.args) == 2 \
                 and not any(isinstance(a, ir.Area | ir.Missing) for a in node.args):
-            key = ("if", id(node))
+            # keyed by id(node), the node kept beside its IF: a node made for one use and
+            # freed would leave its id to the next one, which then took its IF (8a05298)
             made = self.__dict__.setdefault("_dyn_as_if", {})
-            if key not in made:
+            got = made.get(id(node))
+            if got is None or got[0] is not node:
                 x, y = node.args
                 test = "ISERROR" if node.name == "IFERROR" else "ISNA"
-                made[key] = ir.Call("IF", (ir.Call(test, (x,)), y, x))   # kept alive here
-            node = made[key]
+                got = made[id(node)] = (node, ir.Call("IF", (ir.Call(test, (x,)), y, x)))
+            node = got[1]
         return node
 
     def by_branches(self, node: ir.Node, leaf: Callable[[ir.Node], Val]) -> Val | None:

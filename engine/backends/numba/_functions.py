@@ -187,6 +187,7 @@ class FunctionsMixin(AggregatesMixin, LookupsMixin, DatesMixin, StatsMixin, Fina
                 except NotFusable:
                     got = None   # an array (a range expression): substituted as it is
                 if got is not None:
+                    self.array_ir.append(bound)   # alive while its id keys override
                     self.override[id(bound)] = got
             scope[name] = bound
         body = _bind_names(args[-1], scope)

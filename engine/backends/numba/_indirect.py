@@ -125,6 +125,7 @@ class IndirectMixin(GeneratorHost):
         k = self.number(pick)
         place = ir.Ref(self.cell)   # stands for the choice, computed once
         pos = k.v if k.e == "0" else self.value(f"sel({k.e} != 0, 0.0, {k.v})")
+        self.array_ir.append(place)   # alive while its id keys override
         self.override[id(place)] = Val(pos, "0", KNUM, 0.0, float(len(results)))
         lists = [[r.cell] if isinstance(r, ir.Ref) else self.area_cells(r) for r in results]
 
@@ -132,7 +133,6 @@ class IndirectMixin(GeneratorHost):
             cells = [self.operand(c[j]) if j < len(c) else BLANK_CELL for c in lists]
             return self._gathered(pos, cells, ["0"], False)   # the choice's error: apart
 
-        self.array_ir.append(place)
         return _Cells(cell, max(len(c) for c in lists)), k.e, shapes.pop()
 
     def fn_indirect(self, node: ir.Call) -> Val:
@@ -253,6 +253,7 @@ class IndirectMixin(GeneratorHost):
         k = self.value(f"sel({ok}, ({rv} - {lit(float(r_lo))}) * {lit(float(ncols))} + "
                        f"({cv} - {lit(float(c_lo))}) + 1.0, 1.0)")
         place = ir.Ref(self.cell)   # stands for the choice, computed here
+        self.array_ir.append(place)   # alive while its id keys override
         self.override[id(place)] = Val(k, self.err(f"ck(nt({ok}), {code(REF)})"), KNUM,
                                        1.0, float(n))
         refs = [self._offset_cell(CellRef(sheet, i, j))
@@ -262,7 +263,7 @@ class IndirectMixin(GeneratorHost):
             if id(ref) in stand_ins:
                 self.override[id(ref)] = stand_ins[id(ref)][1]
         out = ir.Call("CHOOSE", (place, *refs))
-        self.array_ir.extend((place, out))   # kept alive: constants are keyed by node id
+        self.array_ir.append(out)   # kept alive: constants are keyed by node id
         return out
 
     def _indirect_varying(self, node: ir.Call, compile_formula) -> ir.Node:  # noqa: ANN001

@@ -196,7 +196,7 @@ class ArrayCallRules:
             shape = self.shape(a)
             if shape is None:
                 cell = Vec(Kind.NUM, np.zeros(1))
-                origin[id(cell)] = (k, None)
+                origin[id(cell)] = (cell, k, None)
                 args.append(cell)
                 continue
             rows, cols = shape
@@ -205,7 +205,7 @@ class ArrayCallRules:
             cells = [[Vec(Kind.NUM, np.zeros(1)) for _ in range(cols)] for _ in range(rows)]
             for i, row in enumerate(cells):
                 for j, cell in enumerate(row):
-                    origin[id(cell)] = (k, (i, j))
+                    origin[id(cell)] = (cell, k, (i, j))
             args.append(Grid(cells))   # type: ignore[arg-type]
         while args and args[-1] is None:
             args.pop()
@@ -249,7 +249,7 @@ class ArrayCallRules:
         origin = self.__dict__["_origin"]
         kept = []
         for cell in cells:
-            k, pos = origin[id(cell)]
+            _, k, pos = origin[id(cell)]
             arg = node.args[k]
             item = self._single(arg) if pos is None else self._at(arg, *pos)
             blank, error = status(item)
@@ -311,10 +311,12 @@ class ArrayCallRules:
         cell = out.cells[r][c] if isinstance(out, Grid) else out
         if name == "SEQUENCE" and isinstance(out, Grid):
             return _sequence_at(node, self._single, r * out.shape[1] + c)
+        # keyed by id(cell), the placeholder kept beside (alive): one a result dropped, freed,
+        # would leave its id to a new cell of another trace (a constant), read as its origin
         got = self.__dict__.get("_origin", {}).get(id(cell))
         if got is None:
             return _literal_ir(cell.scalar(0))
-        k, pos = got
+        _, k, pos = got
         arg = node.args[k]
         if name == "SORTBY" and isinstance(out, Grid):
             return self._sortby_at(node, out.shape, r, c)

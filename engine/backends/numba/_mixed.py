@@ -104,30 +104,30 @@ class MixedMixin:
         kinds (arguments evaluated once), selected per trial."""
         mixed: list[tuple[ir.Node, Val]] = []
         keys: list[int] = []
-        for a in node.args:
-            if isinstance(a, ir.Area | ir.Missing | ir.Array) or id(a) in self.override \
-                    or (refs and isinstance(a, ir.Ref)) or self.is_constant(a):
-                continue
-            if node.name == "OFFSET" and a is node.args[0]:   # its address only, not a value
-                continue
-            if has_array_call(a):   # read whole by the function (_matrices)
-                continue
-            if refs and selects_ranges(a):   # CHOOSE(k, range, ...): read whole (_args)
-                continue
-            if node.name in _ARRAY_ARGUMENTS and any(isinstance(n, ir.Area | ir.Array)
-                                                     for n in ir.walk(a)):
-                continue
-            mark = len(self.lines)
-            try:
-                v = self.expr(a)
-            except DynamicText:   # text made per trial: the function reads it (_dvalue)
-                del self.lines[mark:]
-                continue
-            self.override[id(a)] = v
-            keys.append(id(a))
-            if v.kind == KANY:
-                mixed.append((a, v))
-        try:
+        try:   # the overrides taken back however it ends (an argument may be refused)
+            for a in node.args:
+                if isinstance(a, ir.Area | ir.Missing | ir.Array) or id(a) in self.override \
+                        or (refs and isinstance(a, ir.Ref)) or self.is_constant(a):
+                    continue
+                if node.name == "OFFSET" and a is node.args[0]:   # its address, not a value
+                    continue
+                if has_array_call(a):   # read whole by the function (_matrices)
+                    continue
+                if refs and selects_ranges(a):   # CHOOSE(k, range, ...): read whole (_args)
+                    continue
+                if node.name in _ARRAY_ARGUMENTS and any(isinstance(n, ir.Area | ir.Array)
+                                                         for n in ir.walk(a)):
+                    continue
+                mark = len(self.lines)
+                try:
+                    v = self.expr(a)
+                except DynamicText:   # text made per trial: the function reads it (_dvalue)
+                    del self.lines[mark:]
+                    continue
+                self.override[id(a)] = v
+                keys.append(id(a))
+                if v.kind == KANY:
+                    mixed.append((a, v))
             if not mixed:
                 return dispatch(node)
             if len(list(itertools.product(*[v.kinds for _, v in mixed]))) > MAX_VARIANTS:

@@ -216,6 +216,7 @@ class RowLoopMixin(GeneratorHost):
         if got is None:   # one value: computed once, before the loop
             if isinstance(node, ir.Call | ir.Binary | ir.Unary | ir.Ref):
                 self.override[id(node)] = self.expr(node)
+                self.array_ir.append(node)   # alive while its id keys override
             return node
         if got != shape:
             raise NotFusable("a loop over parts of different shapes")
