@@ -6,6 +6,11 @@ session 28: EfiLygda's Sales_Data_Project, tessa's dashboard, secretlyspy's Camp
   too few numbers, the first error first), EfiLygda's
   ``STDEV.S(FILTER(outliers, NOT(ISNA(outliers))))``.
 
+* A function of one value mapped over a SORT result, read whole by UNIQUE
+  (tessa's ``UNIQUE(TEXT(SORT(Table1[Date]),"mmmm"))``): the source's rows mapped (text made
+  per trial with its keys) and taken in the order SORT puts the source in (da_sort of the
+  row numbers on its keys, da_take).
+
 Each workbook is built here with openpyxl; numba = numpy (every cell fused) and the CUDA
 kernel built for the host = numpy.
 """
@@ -92,3 +97,51 @@ def test_stdev_of_a_filter_numba_equals_numpy(tmp_path):
 
 def test_stdev_of_a_filter_cuda_host_equals_numpy(tmp_path):
     host_equals_numpy(_stdev_job(tmp_path), tmp_path / "cuda")
+
+
+DATES = 24
+
+
+def _sorted_map_job(tmp_path: Path, trials: int = 120):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Sheet1"
+    ws["E1"], ws["E2"] = 1.0, 0.0
+    for i in range(DATES):
+        r = i + 2
+        ws[f"B{r}"] = 45000.0 + (i * 37) % 400
+        # dates made per trial; one row #NUM! in some trials
+        ws[f"A{r}"] = f"=IF($E$2>2,SQRT(-1),B{r}*$E$1)" if i == 5 else f"=B{r}*$E$1"
+    d = f"$A$2:$A${DATES + 1}"
+    spills = {
+        "G1": f'={U}(TEXT({S}({d}),"mmmm"))',
+        "H1": f'={U}(TEXT({S}({d},1,-1),"mmm-yy"))',
+        "I1": f"={U}(ROUND({S}({d},1,-1)/50,0))",
+    }
+    outs = []
+    for col, f in spills.items():
+        top = f"{col[0]}{DATES + 1}"
+        ws[col] = ArrayFormula(f"{col}:{top}", f)
+        outs += [f"Sheet1!{col[0]}{r}" for r in range(1, DATES + 2)]
+    ws["J1"] = ArrayFormula("J1", f'=COUNTA({U}(TEXT({S}({d}),"mmmm")))')
+    ws["J2"] = ArrayFormula("J2", f"=SUM({U}(ROUND({S}({d})/50,0)))")
+    outs += ["Sheet1!J1", "Sheet1!J2"]
+    path = tmp_path / "sorted_map.xlsx"
+    wb.save(path)
+    inputs = [tri("Sheet1!E1", 0.9, 1.0, 1.1), tri("Sheet1!E2", 0.0, 1.0, 3.0)]
+    return job_for(Model.open(path), inputs, outs, trials=trials)
+
+
+def test_a_map_of_a_sort_read_by_unique_is_fused(tmp_path):
+    assert fused_report(_sorted_map_job(tmp_path, 10)) == {}
+
+
+def test_a_map_of_a_sort_read_by_unique_numba_equals_numpy(tmp_path):
+    job = _sorted_map_job(tmp_path)
+    got, want = numba_and_numpy(job, tmp_path / "k", 50, fused=True)
+    errs = {str(c): e for c, e in want[1].items()}
+    assert (errs["Sheet1!J2"] == NUM).any() and (errs["Sheet1!J2"] == 0).any()
+
+
+def test_a_map_of_a_sort_read_by_unique_cuda_host_equals_numpy(tmp_path):
+    host_equals_numpy(_sorted_map_job(tmp_path), tmp_path / "cuda")

@@ -205,6 +205,14 @@ MC_HD double mc_da_variance(const double *sv, const double *st, double n, double
     return (how == MC_DA_STDEV_S || how == MC_DA_STDEV_P) ? sqrt(v) : v;
 }
 
+/* rows idx[0..n) of an array of w values a row, in that order; returns n */
+MC_HD double da_take(const double *sv, const double *se, const double *st, const double *idx,
+                     double n, long long w, double *ov, double *oe, double *ot) {
+    for (long long i = 0; i < (long long)n; ++i)
+        mc_da_copy_row(sv, se, st, (long long)idx[i], ov, oe, ot, i, w);
+    return n;
+}
+
 /* SUM ... AVERAGE, VAR/STDEV of an array (its numbers; its first error wins): (value, error) */
 MC_HD mc_da2 da_agg(const double *sv, const double *se, const double *st, double n, int how) {
     double acc = how == MC_DA_PRODUCT ? 1.0 : 0.0, cnt = 0.0, lo = MC_INF, hi = -MC_INF;

@@ -789,10 +789,13 @@ class DynArraysMixin(GeneratorHost):
             raise NotFusable("UNIQUE with a wrong number of arguments")
         args = [*node.args, ir.Missing(), ir.Missing()]
         by_col, once = self._da_flag(args[1], "UNIQUE"), self._da_flag(args[2], "UNIQUE")
+        mapped = None if by_col else _sorted_map(args[0])
         if is_dynamic(args[0]):
             if by_col:
                 raise NotFusable("UNIQUE by columns of a FILTER/UNIQUE/SORT result")
             src = self.dyn(args[0], keys=True)
+        elif mapped is not None:
+            src = self._da_sorted_map(*mapped)
         else:
             src = self._da_source(args[0], by_col, True)
         d = Dyn("", "", "", "", "", src.cap, src.w, 1, src.kinds, src.dom, src.lo, src.hi,
@@ -808,6 +811,34 @@ class DynArraysMixin(GeneratorHost):
                        f"{'True' if once else 'False'}, {ok}, {ke}, {kt})")
         return Dyn(ov, oe, ot, ok, n, src.cap, src.w, 1, kinds, src.dom, src.lo, src.hi,
                    by_col, once or src.may_empty, src.dcols, dsrc=src.dsrc, fill=src.fill)
+
+    def _da_sorted_map(self, sort: ir.Call, mapped: ir.Node) -> Dyn:
+        """f(SORT(x), ...) read whole (``UNIQUE(TEXT(SORT(T[Date]),"mmmm"))``), ``mapped``
+        being f(x, ...): x's rows mapped (text made per trial included, with its keys), taken
+        in the order SORT puts x's rows in (engine.functions.arrays.sort of x, then the map
+        element by element): the row numbers sorted on x's keys, x's classes (da_sort),
+        then the mapped rows taken in that order (da_take)."""
+        args = [*sort.args, *([ir.Missing()] * 3)]
+        if self._da_flag(args[3], "SORT") or self._da_constant_int(
+                args[1], 1, "SORT's sort_index") != 1:
+            raise NotFusable("a map of a SORT by columns or on another column")
+        order = self._da_constant_int(args[2], 1, "SORT's sort_order")
+        if order not in (1, -1):
+            raise NotFusable("SORT with a sort_index or sort_order that is #VALUE!")
+        x = self._da_source(args[0], False, True)
+        src = self._da_source(mapped, False, True)
+        if x.w != 1 or src.w != 1 or x.cap != src.cap:
+            raise NotFusable("a map of a SORT of several columns")
+        rows = self.scratch(x.cap)
+        self._da_column(rows, [lit(float(i)) for i in range(x.cap)])
+        pos, pe, pt, pk = self._da_new(x, keys=True)
+        n = self.value(f"da_sort({rows}, {x.e}, {x.t}, {x.k}, {x.n}, 1, 0, "
+                       f"{'True' if order < 0 else 'False'}, {pos}, {pe}, {pt}, {pk})")
+        ov, oe, ot, ok = self._da_new(src, keys=True)
+        self.value(f"da_take({src.v}, {src.e}, {src.t}, {pos}, {n}, 1, {ov}, {oe}, {ot})")
+        ke, kt, _, _ = self._da_new(src)
+        self.value(f"da_take({src.k}, {src.e}, {src.t}, {pos}, {n}, 1, {ok}, {ke}, {kt})")
+        return replace(src, v=ov, e=oe, t=ot, k=ok, n=n)
 
     def _da_sort(self, node: ir.Call) -> Dyn:
         """engine.functions.arrays.sort for one trial: one sort column, ascending or
@@ -1208,6 +1239,40 @@ def _read_part(node: ir.Node) -> ir.Node:
     if isinstance(node, ir.Call):
         return ir.Call(node.name, tuple(_read_part(a) for a in node.args))
     return node
+
+
+def _sorted_map(node: ir.Node) -> tuple[ir.Call, ir.Node] | None:
+    """An expression element by element of one SORT(x, ...) result and values without
+    ranges (``TEXT(SORT(x),"mmmm")``, ``ROUND(SORT(x)/50,0)``: functions of one value,
+    operators): (the SORT, the expression of x instead); else None."""
+    if isinstance(node, ir.Call) and node.name == "SORT":
+        return None
+    return _map_of_sort(node)
+
+
+def _map_of_sort(node: ir.Node) -> tuple[ir.Call, ir.Node] | None:
+    from ._arrays import _ELEMENTWISE
+
+    def plain(a: ir.Node) -> bool:   # one value: no range, no dynamic array
+        return not any(isinstance(x, ir.Area) or is_dynamic(x) for x in ir.walk(a))
+
+    if isinstance(node, ir.Call) and node.name == "SORT":
+        return (node, node.args[0]) if node.args and not is_dynamic(node.args[0]) else None
+    if isinstance(node, ir.Unary):
+        got = _map_of_sort(node.operand)
+        return None if got is None else (got[0], ir.Unary(node.op, got[1]))
+    if isinstance(node, ir.Binary):
+        for k, (a, b) in enumerate(((node.left, node.right), (node.right, node.left))):
+            got = _map_of_sort(a)
+            if got is not None and plain(b):
+                pair = (got[1], b) if k == 0 else (b, got[1])
+                return got[0], ir.Binary(node.op, *pair)
+        return None
+    if isinstance(node, ir.Call) and node.name in _ELEMENTWISE and node.args and \
+            node.name not in ("IF", "IFS", "SWITCH") and all(plain(a) for a in node.args[1:]):
+        got = _map_of_sort(node.args[0])
+        return None if got is None else (got[0], ir.Call(node.name, (got[1], *node.args[1:])))
+    return None
 
 
 def _summary(vals: list[Val]) -> tuple[tuple[str, ...], tuple[int, ...] | None, float, float]:

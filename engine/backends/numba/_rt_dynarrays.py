@@ -20,7 +20,7 @@ from ._rt import cmp15
 
 KERNEL_NAMES = ("da_filter", "da_unique", "da_sort", "da_ifs", "da_agg", "da_kth", "da_pick",
                 "da_match", "da_tkeys", "da_kept", "da_iferror", "da_cmpcol", "da_cmparr",
-                "da_comb", "da_error", "da_textjoin")
+                "da_comb", "da_error", "da_textjoin", "da_take")
 
 # da_agg's aggregates (VAR/STDEV: sample (S) and population (P))
 SUM, MIN, MAX, COUNT, COUNTA, AVERAGE, PRODUCT, VAR_S, VAR_P, STDEV_S, STDEV_P = range(11)
@@ -485,3 +485,12 @@ def da_textjoin(z, pos, sv, se, st, n, kv, off, nids, soff, slen, ign):
             continue
         first = False
     return p
+
+
+@_jit
+def da_take(sv, se, st, idx, n, w, ov, oe, ot):
+    """Rows idx[0], ..., idx[n - 1] of an array of w values a row, in that order (a map of
+    a SORT result: its source's rows mapped, taken in the sort's order); returns n."""
+    for i in range(int(n)):
+        _copy_row(sv, se, st, int(idx[i]), ov, oe, ot, i, w)
+    return n
