@@ -18,6 +18,7 @@ from ..values import NA, VALUE, Grid, Kind, Vec, error, text, trials
 from . import register
 from ._args import result
 from .math import Arg, cell_of, flag, lift
+from .operators import is_reference
 from .text import to_number_ext
 
 
@@ -125,7 +126,7 @@ def isodd(value: Arg = None) -> Vec:
 @register("ISREF")
 def isref(value: Arg = None) -> Vec:
     """Excel's ISREF: TRUE for a reference (the compiler passes references to ISREF as ranges)."""
-    return _bool(np.array([isinstance(value, Grid) and value.area is not None]))
+    return _bool(np.array([is_reference(value)]))
 
 
 def _cell_refs(ctx: Any, value: Arg) -> list[list[Any]] | None:
@@ -244,8 +245,8 @@ def na() -> Vec:
 
 def _first_cell(value: Arg) -> Arg:
     """N and T read the first cell of a multi-cell reference; they map over arrays."""
-    if isinstance(value, Grid) and value.area is not None and value.cells:
-        return value.cells[0][0]
+    if is_reference(value) and value.cells:
+        return value.cells[0][0]  # type: ignore[union-attr]
     return value
 
 

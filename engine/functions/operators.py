@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -154,6 +155,18 @@ def binary(op: str, a: Vec | Grid, b: Vec | Grid) -> Vec | Grid:
     return arith(op, a, b)
 
 
+@dataclass(slots=True)
+class Computed(Grid):
+    """An array computed element by element from a range (``A1:A3>B1:B3``): it keeps the
+    range's position for implicit intersection at the formula's cell, but it is a value, not
+    a reference (N and T read all of it, ISREF is FALSE)."""
+
+
+def is_reference(value: object) -> bool:
+    """Whether a function argument is a reference (a range of cells), not an array value."""
+    return isinstance(value, Grid) and value.area is not None and not isinstance(value, Computed)
+
+
 def map_grid(fn: Callable[..., Vec | Grid], *args: Vec | Grid) -> Grid:
     """Apply ``fn`` element by element over arrays, broadcasting 1-wide dimensions as Excel
     does; positions beyond a smaller array give #N/A."""
@@ -180,7 +193,7 @@ def map_grid(fn: Callable[..., Vec | Grid], *args: Vec | Grid) -> Grid:
         out.append(row)
     # keep the position of a same-shaped source range, for implicit intersection at the cell
     area = next((g.area for g in grids if g.area is not None and g.shape == (rows, cols)), None)
-    return Grid(out, area)
+    return Grid(out) if area is None else Computed(out, area)
 
 
 _map_grid = map_grid

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from ..numba._dtext_rt import KERNEL_NAMES
 from ._rt_dcriteria import DCRITERIA_NAMES, DCRITERIA_RUNTIME
+from ._rt_dlines import DLINES_NAMES, DLINES_RUNTIME
 from ._rt_dtext_args import DTEXT_ARGS_NAMES, DTEXT_ARGS_RUNTIME
 from ._rt_unicase import UNICASE_RUNTIME
 
@@ -993,7 +994,8 @@ template <class C> MC_NI double dput_format(C *z, double pos, double x, const do
 # the id of a key made per trial (numba/_dtext_rt.py's READ_NAMES): in every kernel that
 # reads dynamic text (VALUE of such text: _rt_dvalue's dnum)
 DTEXT_READ_NAMES: tuple[str, ...] = ("dintern", *DCRITERIA_NAMES,   # criteria: _rt_dcriteria
-                                     *DTEXT_ARGS_NAMES)   # TEXTBEFORE/AFTER: _rt_dtext_args
+                                     *DTEXT_ARGS_NAMES,   # TEXTBEFORE/AFTER: _rt_dtext_args
+                                     *DLINES_NAMES)   # lookups of such text: _rt_dlines
 
 DTEXT_READ_RUNTIME = r"""
 /* ------------------------------------------------------------ keys made per trial (numba/_dtext_rt.py) */
@@ -1018,4 +1020,4 @@ template <class C> MC_NI double dintern(const C *z, double a, double b, const do
     return other;
 }
 /* ------------------------------------------------------------ end of keys made per trial */
-""" + DCRITERIA_RUNTIME + DTEXT_ARGS_RUNTIME
+""" + DCRITERIA_RUNTIME + DTEXT_ARGS_RUNTIME + DLINES_RUNTIME

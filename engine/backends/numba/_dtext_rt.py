@@ -23,6 +23,8 @@ from ._decimal import digits15, general_value, write_general
 from ._dtext_args_rt import KERNEL_NAMES as DTEXT_ARGS_NAMES
 from ._dtext_args_rt import dsplit  # noqa: F401
 from ._rt import excel_round
+from ._rt_dlines import KERNEL_NAMES as DLINES_NAMES
+from ._rt_dlines import dkey_rank, dline_rank  # noqa: F401
 from ._unicase import FOLD, LOWER, TITLE, UPPER, ucase, ucased
 
 _jit = njit(nogil=True, cache=True, error_model="numpy")
@@ -33,7 +35,8 @@ KERNEL_NAMES = ("dput_num", "dput_tab", "dput_id", "dcase", "dtrim", "dleft", "d
 # the id of a key made per trial (exact-match lookups of it); its CUDA twin is in
 # cupy/_rt_dtext.py's DTEXT_READ_RUNTIME (VALUE of such text is _rt_dvalue.dnum); criteria
 # made per trial (COUNTIF(r, B1&"*")): ._dcriteria_rt, twin cupy/_rt_dcriteria.py
-READ_NAMES = ("dintern", *DCRITERIA_NAMES, *DTEXT_ARGS_NAMES)   # ._dtext_args_rt: TEXTBEFORE
+READ_NAMES = ("dintern", *DCRITERIA_NAMES, *DTEXT_ARGS_NAMES,   # ._dtext_args_rt: TEXTBEFORE
+              *DLINES_NAMES)   # lookup vectors of text made per trial: ._rt_dlines
 
 
 @_jit

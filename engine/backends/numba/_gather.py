@@ -136,7 +136,8 @@ class GatherMixin:
         """A line naming the owner's value: this cell is then ordered after it (families and
         chains reorder cells by what they read)."""
         c, k = owner
-        if not (c == self.cell and k == self.cell_number):
+        if not (c == self.cell and k == self.cell_number) and \
+                not any(line.endswith(f" = v{k}") for line in self.lines):   # once a cell
             self.value(f"v{k}")
 
     # ------------------------------------------------------------ ranges past the cap

@@ -28,6 +28,8 @@ from ...functions import _search as S
 from ...values import NA, REF, VALUE
 from . import _intervals as iv
 from ._args import ArgsMixin
+from ._dlines import DynLinesMixin, Element
+from ._dtext import Dyn, DynamicText
 from ._index_ref import IndexMixin
 from ._lookup_arrays import LookupArraysMixin
 from ._values import KANY, KBLANK, KBOOL, KNUM, KSTR, NotFusable, Val, lit, num, union_dom
@@ -41,6 +43,7 @@ if TYPE_CHECKING:
 _T = {KNUM: float(S.NUM_T), KSTR: float(S.STR_T), KBOOL: float(S.BOOL_T),
       KBLANK: float(S.BLANK_T)}
 _ERR_T = float(S.ERR_T)
+_DYNAMIC = "text made from a number that varies per trial (a dynamic string)"
 
 
 class _Text:
@@ -95,7 +98,7 @@ class _Text:
         return "1.0" if self.wild else self.element(self.key.v, self.key.dom)
 
 
-class LookupsMixin(LookupArraysMixin, IndexMixin, ArgsMixin):
+class LookupsMixin(DynLinesMixin, LookupArraysMixin, IndexMixin, ArgsMixin):
     """MATCH, VLOOKUP, HLOOKUP, LOOKUP, XMATCH, XLOOKUP (see the module docstring); INDEX
     from :class:`._index_ref.IndexMixin`."""
 
@@ -112,18 +115,26 @@ class LookupsMixin(LookupArraysMixin, IndexMixin, ArgsMixin):
     MAX_LOOKUP_TABLE = 1 << 16   # entries of a lookup's rank (or wildcard hit) table
 
     # ------------------------------------------------------------ arguments
-    def _line(self, node: ir.Node, what: str) -> list[Val]:
-        """The cells of a one-row or one-column range argument."""
+    def _line(self, node: ir.Node, what: str) -> list[Element]:
+        """The cells of a one-row or one-column range argument (text made per trial as its
+        recipe: :mod:`._dlines`)."""
         if isinstance(node, ir.Ref):
-            return [self.operand(node.cell)]
+            return [self.element_or_text(node.cell)]
         if isinstance(node, ir.Err | ir.Num | ir.Str | ir.Bool):   # lookup._grid: one cell
             return [self.expr(node)]
-        got = self.expression_line(node, what)   # an array expression (_lookup_arrays)
+        mark = len(self.lines)
+        try:
+            got: list[Element] | None = self.expression_line(node, what)   # (_lookup_arrays)
+        except DynamicText:   # elements of text made per trial
+            del self.lines[mark:]
+            shape = self.array_shape(node)
+            got = [self.value_or_text(node)] if shape is None else \
+                self.dyn_expression_line(node, shape)
         if got is not None:
             return got
         if not isinstance(node, ir.Area) or min(node.shape) != 1:
             raise NotFusable(f"{what} over something other than one row or column")
-        return [self.operand(c) for c in self.area_cells(node)]
+        return [self.element_or_text(c) for c in self.area_cells(node)]
 
     def _static_int(self, node: ir.Node | None, default: int) -> int:
         if node is None or isinstance(node, ir.Missing):
@@ -142,11 +153,21 @@ class LookupsMixin(LookupArraysMixin, IndexMixin, ArgsMixin):
         return node.cells()
 
     def _key_or_split(self, node: ir.Call, again: Callable[[ir.Call], Val]
-                      ) -> tuple[Val, Val | None]:
+                      ) -> tuple[Element, Val | None]:
         """The key, and the call's result when the key's kind varies per trial: then the call
-        is generated per kind (``again`` of each variant), selected by the key's tag."""
+        is generated per kind (``again`` of each variant), selected by the key's tag.  A key
+        of text made per trial is its recipe (searched by :mod:`._dlines` where the vector
+        holds such text too, else by its own path, ``_dtext``'s dintern)."""
         a = node.args[0]
-        x = self.expr(a)
+        mark = len(self.lines)
+        try:
+            x = self.expr(a)
+        except DynamicText:
+            del self.lines[mark:]
+            try:
+                return self.recipe(a, coerce=False), None
+            except NotFusable:   # text in some trials only: _dtext splits it by branch
+                raise DynamicText(_DYNAMIC) from None
         if x.kind != KANY:
             return x, None
         had = id(a) in self.override
@@ -156,9 +177,13 @@ class LookupsMixin(LookupArraysMixin, IndexMixin, ArgsMixin):
             if not had:
                 self.override.pop(id(a), None)
 
-    def _by_library(self, node: ir.Call, key: Val, fixed: Sequence[ir.Node]) -> bool:
+    def _by_library(self, node: ir.Call, key: Element, fixed: Sequence[ir.Node]) -> bool:
         """Whether the numpy library computes the call per key value (a key that is not a
         number varying per trial, every other argument constant)."""
+        if isinstance(key, Dyn):   # made per trial: searched here or by _dtext's path
+            if all(self.is_constant(a) and not _expression(a) for a in fixed):
+                raise DynamicText(_DYNAMIC)
+            return False
         return (key.kind != KNUM or key.lo == key.hi) and all(
             self.is_constant(a) and not _expression(a) for a in fixed)
 
@@ -197,11 +222,14 @@ class LookupsMixin(LookupArraysMixin, IndexMixin, ArgsMixin):
             raise NotFusable("a lookup key whose type varies per trial")
         return x.v, lit(_T[x.kind])
 
-    def _classic_position(self, x: Val, cells: list[Val], mode: int, what: str) -> str:
+    def _classic_position(self, x: Element, cells: list[Element], mode: int, what: str
+                          ) -> str:
         """The 1-based position (0: not found) of key ``x`` in ``cells`` as lookup._classic
         finds it: mode 1 approximate, 0 exact (wildcards for text), -1 descending."""
         if mode not in (1, 0, -1):
             raise NotFusable(f"{what} with match type {mode}")
+        if isinstance(x, Dyn) or not _plain(cells):   # text made per trial (_dlines)
+            return self.dyn_position(x, cells, "classic", mode)
         plain = all(c.kind == KNUM and c.e == "0" for c in cells)
         if x.kind == KNUM and plain and mode in (1, -1):
             consts = [c for c in cells if c.lo == c.hi]
@@ -234,8 +262,11 @@ class LookupsMixin(LookupArraysMixin, IndexMixin, ArgsMixin):
             return self.value(f"lk_desc({z}, {t}, {m}, {key}, {kt}) + 1.0")
         return self.value(f"lk_exact({z}, {t}, {m}, {key}, {kt}, 0.0) + 1.0")
 
-    def _modern_position(self, x: Val, cells: list[Val], mode: int, search: int) -> str:
+    def _modern_position(self, x: Element, cells: list[Element], mode: int, search: int
+                         ) -> str:
         """XMATCH's 1-based position (0: not found) for one match and search mode."""
+        if isinstance(x, Dyn) or not _plain(cells):   # text made per trial (_dlines)
+            return self.dyn_position(x, cells, "modern", mode, search)
         if mode == 2:   # wildcards, compared in lower case; a blank key matches nothing
             text = _Text(self, x, cells, str.lower, wild=True)
             z, t = self._typed(cells, text)
@@ -276,7 +307,8 @@ class LookupsMixin(LookupArraysMixin, IndexMixin, ArgsMixin):
         x, got = self._key_or_split(node, self.fn_match)
         if got is not None:
             return got
-        if x.kind == KSTR and self._by_library(node, x, node.args[1:]):
+        if not isinstance(x, Dyn) and x.kind == KSTR and self._by_library(
+                node, x, node.args[1:]):
             return self.enumerated_call(node)
         cells = self._line(node.args[1], "MATCH")
         mode = self._static_int(node.args[2] if len(node.args) > 2 else None, 1)
@@ -294,7 +326,11 @@ class LookupsMixin(LookupArraysMixin, IndexMixin, ArgsMixin):
         key, got = self._key_or_split(node, lambda n: self._table_lookup(n, vertical))
         if got is not None:
             return got
-        if not isinstance(args[1], ir.Area) or self._by_library(node, key, args[1:]):
+        if not isinstance(args[1], ir.Area):
+            if isinstance(key, Dyn):
+                raise DynamicText(_DYNAMIC)
+            return self.enumerated_call(node)
+        if self._by_library(node, key, args[1:]):
             return self.enumerated_call(node)
         k, kv = self._column_index(args[2])
         approx: bool | Val = True
@@ -310,7 +346,7 @@ class LookupsMixin(LookupArraysMixin, IndexMixin, ArgsMixin):
         table = args[1].cells()
         self.area_cells(args[1])   # the size limit
         rows = table if vertical else [list(c) for c in zip(*table, strict=True)]
-        first = [self.operand(r[0]) for r in rows]
+        first = [self.element_or_text(r[0]) for r in rows]
         if isinstance(approx, Val):   # both searches, the mode's chosen per trial
             pos = self.value(
                 f"sel({approx.v} != 0.0, "
@@ -385,11 +421,11 @@ class LookupsMixin(LookupArraysMixin, IndexMixin, ArgsMixin):
             line = self.expression_line(node.args[1], "LOOKUP")   # (_lookup_arrays)
             if line is None:
                 return self.enumerated_call(node)
-            search: list[Val] = line
+            search: list[Element] = line
         else:
             g = self._grid_cells(node.args[1])
             wide = len(g[0]) > len(g)
-            search = [self.operand(c) for c in (g[0] if wide else [r[0] for r in g])]
+            search = [self.element_or_text(c) for c in (g[0] if wide else [r[0] for r in g])]
         if len(node.args) == 3 and not isinstance(node.args[2], ir.Missing):
             if not isinstance(node.args[2], ir.Area | ir.Ref):
                 raise NotFusable("LOOKUP with a result vector that is not a range")
@@ -398,7 +434,9 @@ class LookupsMixin(LookupArraysMixin, IndexMixin, ArgsMixin):
                 return num("0.0", self.err(self.chain([key.e], [("True", NA)])), (0.0, 0.0))
             result = [self.operand(c) for row in rg for c in row]
         elif line is not None:   # a vector: the result is the vector itself
-            result = line
+            if not _plain(line):
+                raise NotFusable("LOOKUP returning text made per trial")
+            result = [c for c in line if isinstance(c, Val)]
         else:
             result = [self.operand(c) for c in (g[-1] if wide else [r[-1] for r in g])]
         pos = self._classic_position(key, search, 1, "LOOKUP")
@@ -453,9 +491,7 @@ class LookupsMixin(LookupArraysMixin, IndexMixin, ArgsMixin):
             lg = self._grid_cells(lk)
             lr, lc = len(lg), len(lg[0])
         else:   # an array expression (_lookup_arrays)
-            line = self.expression_line(lk, "XLOOKUP")
-            if line is None:
-                raise NotFusable("XLOOKUP over something other than ranges")
+            line = self._line(lk, "XLOOKUP")
             lr, lc = self.array_shape(lk) or (1, 1)
         rg = self._grid_cells(ret)
         rr, rc = len(rg), len(rg[0])
@@ -465,7 +501,8 @@ class LookupsMixin(LookupArraysMixin, IndexMixin, ArgsMixin):
         if (rc if column else rr) != 1:
             raise NotFusable("XLOOKUP returning an array")
         mode, search = self._modes(args[4:], "XLOOKUP")
-        cells = line if line is not None else [self.operand(c) for row in lg for c in row]
+        cells = line if line is not None else [self.element_or_text(c) for row in lg
+                                               for c in row]
         pos = self._modern_position(x, cells, mode, search)
         out = self._gathered(pos, [self.operand(c) for row in rg for c in row], [x.e])
         if len(args) < 4:
@@ -485,6 +522,11 @@ class LookupsMixin(LookupArraysMixin, IndexMixin, ArgsMixin):
         else:
             got = self.mixed(m, alt, out)
         return _with_error(got, e)
+
+
+def _plain(cells: Sequence[Element]) -> bool:
+    """Whether no element is text made per trial."""
+    return not any(isinstance(c, Dyn) for c in cells)
 
 
 def _expression(node: ir.Node) -> bool:
