@@ -34,6 +34,7 @@ OUTS = {
     "B16": '=SUMIF(C1:C3,"é"&IF(A1>50,"","x"),D1:D3)',
     "B17": '=COUNTIF(C1:C3,"<>ü"&LEFT(ROUND(A1,0),0))+COUNTIF(E1:E2,"Ü"&ROUND(A1,0))',
     "B18": '=COUNTIF(C1:C3,"ı"&LEFT(A1,0))',   # "ı".upper() is "I": left to numpy
+    "B19": '=LEN(TEXTAFTER("Ünï–"&ROUND(A1,0),"–"))+LEN(TEXTBEFORE("xÉy"&ROUND(A1,0),"é",,1))',
 }
 
 

@@ -17,7 +17,8 @@ from typing import Any
 
 from ... import ir
 from ...values import NA, VALUE
-from ._dtext import MAX_DYN, Dyn
+from ._dtext import MAX_DYN, Dyn, _ascii_recipe, _chars
+from ._unicase import refuse_fold
 from ._values import KBLANK, KBOOL, KNUM, KSTR, NotFusable, Val, lit
 
 __all__ = ["MAX_FORMATS", "before_after", "text_of_formats"]
@@ -80,8 +81,11 @@ def before_after(gen: Any, args: list[ir.Node], after: bool) -> Dyn:
         if c.kind not in (KNUM, KBOOL, KBLANK) or isinstance(args[4], ir.Area):
             raise NotFusable(f"{name} with a match_end that is not a number or a logical")
         end, ee = ("0.0", c.e) if c.kind == KBLANK else (gen.value(f"b2f({c.v} != 0.0)"), c.e)
-    z, ta, tb = gen.write(d)
-    _, da, db = gen.write(delim)
+    if not (_ascii_recipe(d.r, gen.strings) and _ascii_recipe(delim.r, gen.strings)):
+        for x in (d, delim):   # text past ASCII: found casefolded character by character
+            refuse_fold(_chars(x.r, gen.strings))
+    z, ta, tb = gen.write(d, True)
+    _, da, db = gen.write(delim, True)
     pos = gen.value(f"dsplit({z}, {ta}, {tb}, {da}, {db}, {k.v}, {mode.v}, {end}, "
                     f"{1.0 if after else 0.0})")
     errs = [d.e, delim.e, k.e, mode.e, ee]

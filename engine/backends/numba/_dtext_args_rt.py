@@ -1,5 +1,6 @@
 """Runtime of :mod:`._dtext_args`: TEXTBEFORE/TEXTAFTER with every argument
-(engine.functions.text_modern._before_after), over the dynamic text buffer (ASCII).
+(engine.functions.text_modern._before_after), over the dynamic text buffer (code points;
+case aside past ASCII by ``._unicase``, the generator refusing folds of several characters).
 
 ``dsplit(z, ta, tb, da, db, k, mode, end, after)``: the text z[ta:tb] split at the k-th
 (from the end where k < 0) non-overlapping match of the delimiter z[da:db] (case aside
@@ -14,6 +15,8 @@ from __future__ import annotations
 
 from numba import njit
 
+from ._unicase import FOLD, ucase
+
 _jit = njit(nogil=True, cache=True, error_model="numpy")
 
 KERNEL_NAMES = ("dsplit",)
@@ -21,7 +24,7 @@ KERNEL_NAMES = ("dsplit",)
 
 @_jit
 def _fold(c):
-    return c + 32.0 if 65.0 <= c <= 90.0 else c
+    return ucase(c, FOLD)   # past ASCII: casefolded to one character (._unicase)
 
 
 @_jit
