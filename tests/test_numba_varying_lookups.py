@@ -91,6 +91,14 @@ def _sales(tmp_path) -> tuple[Model, list, list[str]]:
                 inputs.append(tri(f"Data!D{r}", 90.0 + r, 100.0 + r, 110.0 + r))
                 r += 1
     last = r - 1
+    plan: dict[str, object] = {}   # a plan table: store by month, its numbers varying
+    for j, mth in enumerate(MONTHS):
+        plan[f"{'BCD'[j]}2"] = mth
+    for i, s in enumerate(STORES, start=3):
+        plan[f"A{i}"] = s
+        for j in range(3):
+            plan[f"{'BCD'[j]}{i}"] = 50.0 + 10 * i + j
+            inputs.append(tri(f"Plan!{'BCD'[j]}{i}", 40.0 + 10 * i, 50.0 + 10 * i + j, 70.0 + 10 * i))
     dash: dict[str, object] = {"C1": 2024.0, "C2": "February", "C3": "=ROUND(C1,0)"}
     inputs.append(tri("Dash!C1", 2023.0, 2024.0, 2024.6))
     arrays = {}
@@ -102,8 +110,13 @@ def _sales(tmp_path) -> tuple[Model, list, list[str]]:
         arrays[f"Dash!D{k}"] = f'=XLOOKUP($C$3-1&$C$2&B{k},{lk},Data!$D$2:$D${last},"")'
         dash[f"E{k}"] = f"=IFERROR(MATCH($C$3&$C$2&B{k},{lk},0),0)"
         dash[f"F{k}"] = f"=IFERROR((C{k}/D{k})-1,\"\")"
-        outs += [f"Dash!{c}{k}" for c in "CDEF"]
-    return _book(tmp_path, {"Data": data, "Dash": dash}, arrays), inputs, outs
+        # a nested XLOOKUP whose inner key is fixed: the month's column of the plan
+        plan_col = "XLOOKUP($C$2,Plan!$B$2:$D$2,Plan!$B$3:$D$5)"
+        arrays[f"Dash!G{k}"] = f'=XLOOKUP($B{k},Plan!$A$3:$A$5,{plan_col},"")'
+        dash[f"H{k}"] = f'=XLOOKUP($B{k},Plan!$A$3:$A$5,{plan_col},"")+0'
+        dash[f"I{k}"] = f'=IFERROR((C{k}/G{k})-1,"")'
+        outs += [f"Dash!{c}{k}" for c in "CDEFGHI"]
+    return _book(tmp_path, {"Data": data, "Plan": plan, "Dash": dash}, arrays), inputs, outs
 
 
 @pytest.mark.slow   # two kernels of text made per trial: ~40-90 s to compile

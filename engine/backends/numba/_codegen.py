@@ -76,6 +76,7 @@ from ._families import (
     unit_table_size,
 )
 from ._fits import FITS, FitAt, FitsMixin
+from ._fixed_lookups import with_fixed_returns
 from ._functions import FunctionsMixin
 from ._groupby import GroupByMixin
 from ._index_ref import IndexAt
@@ -656,6 +657,8 @@ class Generator(SharedLinesMixin, MatricesMixin, FunctionsMixin, TextMixin, Mixe
         its other cells in the slice are made now too (into ``array_members``), so that the
         formula is fused whole or not at all (numpy computes a cell of an array formula from
         its first cell's whole result, which the kernel does not keep)."""
+        # a nested XLOOKUP of a fixed row/column: that range (_fixed_lookups)
+        node = with_fixed_returns(node, self.array_const, self.array_ir)
         elements = ArrayElements(self.model.workbook, node, self.static_flag, self.array_const)
         elements.shape(node)   # what has no element rule is refused before any cell
         pending: dict[CellRef, tuple[list[str], Val]] = {}

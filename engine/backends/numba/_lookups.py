@@ -30,6 +30,7 @@ from . import _intervals as iv
 from ._args import ArgsMixin
 from ._dlines import DynLinesMixin, Element
 from ._dtext import Dyn, DynamicText
+from ._fixed_lookups import fixed_return
 from ._index_ref import IndexMixin
 from ._lookup_arrays import LookupArraysMixin
 from ._values import KANY, KBLANK, KBOOL, KNUM, KSTR, NotFusable, Val, lit, num, union_dom
@@ -107,6 +108,7 @@ class LookupsMixin(DynLinesMixin, LookupArraysMixin, IndexMixin, ArgsMixin):
 
         def table(self, values: Sequence[float]) -> int: ...
         def enumerated_call(self, node: ir.Call) -> Val: ...
+        def array_const(self, node: ir.Node) -> object: ...
         def area_varies(self, a: ir.Area) -> bool: ...
         def mixed(self, m: str, a: Val, b: Val) -> Val: ...
         def _split(self, node: ir.Call, dispatch: Callable[[ir.Call], Val],
@@ -484,8 +486,11 @@ class LookupsMixin(DynLinesMixin, LookupArraysMixin, IndexMixin, ArgsMixin):
         if self._by_library(node, x, args[1:]):
             return self.enumerated_call(node)
         lk, ret = args[1], args[2]
-        if not isinstance(ret, ir.Area | ir.Ref):
-            raise NotFusable("XLOOKUP returning something other than a range")
+        if not isinstance(ret, ir.Area | ir.Ref):   # a nested lookup of a fixed row/column
+            fixed = fixed_return(ret, self.array_const, self.array_ir)
+            if fixed is None:
+                raise NotFusable("XLOOKUP returning something other than a range")
+            ret = fixed
         line = None
         if isinstance(lk, ir.Area | ir.Ref):
             lg = self._grid_cells(lk)
