@@ -27,9 +27,10 @@ if TYPE_CHECKING:
 from ._aggregate_options import AggregateOptionsMixin
 from ._gather import GatherMixin
 from ._moments import MomentsMixin
+from ._range_memo import RangeMemoMixin, once_per_cell
 
 
-class AggregatesMixin(MomentsMixin, AggregateOptionsMixin, GatherMixin):
+class AggregatesMixin(MomentsMixin, AggregateOptionsMixin, GatherMixin, RangeMemoMixin):
     """SUM ... VAR, SUMPRODUCT, NPV, IRR; CHOOSE; NORM.INV, NORM.DIST ... (lookups: :mod:`._lookups`)"""
 
     # ------------------------------------------------------------ aggregates (functions.math/stats)
@@ -39,6 +40,7 @@ class AggregatesMixin(MomentsMixin, AggregateOptionsMixin, GatherMixin):
             acc = self.value(op.format(acc=acc, x=x.v))
         return acc
 
+    @once_per_cell
     def fn_sum(self, node: ir.Call) -> Val:
         """SUM: 0 + x1 + x2 ... in order (the leading 0 only turns -0.0 into 0.0, which no
         result can tell apart, so it is left out)."""
@@ -79,6 +81,7 @@ class AggregatesMixin(MomentsMixin, AggregateOptionsMixin, GatherMixin):
         return self.result(acc if vals else "0.0", [errors_of(e)],
                            bounds=bounds if vals else (0.0, 0.0))
 
+    @once_per_cell
     def fn_average(self, node: ir.Call) -> Val:
         """engine.functions.stats AVERAGE: (0 + x1 + x2 ...) / count; #DIV/0! for none (a
         cell whose kind varies per trial counts where it holds a number)."""
@@ -97,6 +100,7 @@ class AggregatesMixin(MomentsMixin, AggregateOptionsMixin, GatherMixin):
             self._fold(vals, "0.0", "{acc} + {x}")
         return self.result(f"{acc} / {lit(n)}", [errors_of(e)], bounds=bounds)
 
+    @once_per_cell
     def _extreme(self, node: ir.Call, fn: str) -> Val:
         """engine.functions.stats MIN and MAX: 0 when there is no number."""
         vals, e = self.numbers(node, omitted_zero=True)
@@ -135,6 +139,7 @@ class AggregatesMixin(MomentsMixin, AggregateOptionsMixin, GatherMixin):
     fn_mina = fn_min
     fn_maxa = fn_max
 
+    @once_per_cell
     def _variance(self, node: ir.Call, ddof: int, root: bool) -> Val:
         """engine.functions.stats VAR/STDEV (.S, .P): sum of squared deviations from the
         mean over (count - ddof), never below 0; #DIV/0! when count <= ddof."""

@@ -85,6 +85,7 @@ from ._mapped_intersection import intersect_mapped
 from ._matrices import MatricesMixin
 from ._mixed import SELECTORS, MixedMixin
 from ._offset import OffsetAt, OffsetMixin
+from ._range_memo import fold_once_per_cell
 from ._row_loops import RowLoopMixin
 from ._rt_annuity import KERNEL_NAMES as RT_ANNUITY
 from ._rt_calendar import KERNEL_NAMES as RT_CALENDAR
@@ -374,6 +375,7 @@ class Generator(SharedLinesMixin, MatricesMixin, FunctionsMixin, TextMixin, Mixe
                 ir_reads(a, c) for c in self.varying_by_sheet.get(a.sheet, ()))
         return got
 
+    @fold_once_per_cell
     def fold(self, node: ir.Node) -> Val | None:
         """A constant sub-expression, evaluated once by the numpy compiler."""
         assert self.cell is not None

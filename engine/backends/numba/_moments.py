@@ -17,6 +17,7 @@ from __future__ import annotations
 from ... import ir
 from ...values import DIV0, NA, NUM, VALUE
 from ._args import ArgsMixin
+from ._range_memo import once_per_cell
 from ._values import KANY, KBLANK, KBOOL, KNUM, KSTR, NotFusable, Val, errors_of, lit, num
 
 MAX_MODE_VALUES = 64       # MODE compares every pair of a trial's values inline
@@ -83,10 +84,12 @@ class MomentsMixin(ArgsMixin):
         return dev, cnt, e
 
     # ------------------------------------------------------------ stats.py
+    @once_per_cell
     def fn_devsq(self, node: ir.Call) -> Val:
         dev, cnt, e = self._deviation_sum(node, "{d} * {d}")
         return self.result(dev, [errors_of(e)], [(f"({cnt} == 0.0)", NUM)])
 
+    @once_per_cell
     def fn_avedev(self, node: ir.Call) -> Val:
         dev, cnt, e = self._deviation_sum(node, "abs({d})")
         return self.result(f"{dev} / {cnt}", [errors_of(e)], [(f"({cnt} == 0.0)", NUM)])
@@ -106,9 +109,11 @@ class MomentsMixin(ArgsMixin):
         r = f"np.exp({acc} / {cnt})" if geometric else f"{cnt} / {acc}"
         return self.result(r, [errors_of(e)], [(bad, NUM)])
 
+    @once_per_cell
     def fn_geomean(self, node: ir.Call) -> Val:
         return self._positive_mean(node, True)
 
+    @once_per_cell
     def fn_harmean(self, node: ir.Call) -> Val:
         return self._positive_mean(node, False)
 
@@ -149,6 +154,7 @@ class MomentsMixin(ArgsMixin):
         s_k = self.value(f"arr_pairwise({z}, {n}, 2.0, {mean}, {sd}, {lit(k)})")
         return c, s_k, sd, e
 
+    @once_per_cell
     def fn_kurt(self, node: ir.Call) -> Val:
         got = self._long_moment(node, 1, 4.0)
         if got is not None:
@@ -161,6 +167,7 @@ class MomentsMixin(ArgsMixin):
                        f" - 3.0 * (({c} - 1.0) * ({c} - 1.0)) / (({c} - 2.0) * ({c} - 3.0))")
         return self.result(r, [errors_of(e)], [(f"({c} < 4.0) | ({sd} == 0.0)", DIV0)])
 
+    @once_per_cell
     def fn_skew(self, node: ir.Call) -> Val:
         got = self._long_moment(node, 1, 3.0)
         if got is not None:
@@ -172,6 +179,7 @@ class MomentsMixin(ArgsMixin):
         r = self.value(f"{c} / (({c} - 1.0) * ({c} - 2.0)) * {s3}")
         return self.result(r, [errors_of(e)], [(f"({c} < 3.0) | ({sd} == 0.0)", DIV0)])
 
+    @once_per_cell
     def fn_skew_p(self, node: ir.Call) -> Val:
         got = self._long_moment(node, 0, 3.0)
         if got is not None:

@@ -22,6 +22,7 @@ from ...values import DIV0, NA, NUM, VALUE
 from . import _intervals as iv
 from ._args import ArgsMixin, is_reference, selects_ranges
 from ._gather import GATHER_MIN, GatherMixin
+from ._range_memo import once_per_cell
 from ._values import KANY, KBLANK, KBOOL, KNUM, KSTR, NotFusable, Val, errors_of, lit, num
 
 _SQRT2PI = math.sqrt(2.0 * math.pi)
@@ -147,6 +148,7 @@ class StatsMixin(ArgsMixin, GatherMixin):
     def fn_small(self, node: ir.Call) -> Val:
         return self._positional(node, "small")
 
+    @once_per_cell
     def fn_median(self, node: ir.Call) -> Val:
         vals, e = self.numbers(node, omitted_zero=True)
         return self._order_stat(vals, e, num("0.5", "0", (0.5, 0.5)), "inc")
@@ -453,6 +455,7 @@ class StatsMixin(ArgsMixin, GatherMixin):
     def fn_rank_avg(self, node: ir.Call) -> Val:
         return self._rank(node, True)
 
+    @once_per_cell
     def fn_count(self, node: ir.Call) -> Val:
         """stats.count: numbers (direct logicals too) that are not errors."""
         total, n, fixed = "0.0", 0, 0
@@ -480,6 +483,7 @@ class StatsMixin(ArgsMixin, GatherMixin):
             return total
         return lit(float(fixed)) if total == "0.0" else self.value(f"{total} + {lit(float(fixed))}")
 
+    @once_per_cell
     def fn_counta(self, node: ir.Call) -> Val:
         """stats.counta: every direct argument; cells that are not blank (errors count)."""
         total, n, fixed = "0.0", 0, 0
