@@ -67,6 +67,12 @@ class AggregateOptionsMixin:
         if fn_num >= 14:
             if len(refs) != 2:
                 return num("0.0", str(VALUE), (0.0, 0.0))
+            if fn_num in (14, 15) and skip_errors and not isinstance(refs[0], ir.Area | ir.Ref) \
+                    and not isinstance(refs[1], ir.Area) \
+                    and (got := self.order_stat_loop(
+                        refs[0], self.array_shape(refs[0]), "large" if fn_num == 14 else "small",
+                        self.number(refs[1], 0.0), True)) is not None:
+                return got   # one loop over a long array expression, shared (_row_loops)
             args = [self._aggregate_view(refs[0], 0, skip_nested, skip_hidden, skip_errors),
                     refs[1]]
         else:

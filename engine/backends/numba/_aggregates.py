@@ -208,6 +208,10 @@ class AggregatesMixin(MomentsMixin, AggregateOptionsMixin, GatherMixin, RangeMem
         element-wise and summed; element errors first, then a shape mismatch."""
         if not node.args:
             raise NotFusable("SUMPRODUCT without arguments")
+        if len(node.args) == 1 and not isinstance(node.args[0], ir.Area | ir.Missing) and \
+                (got := self.sumproduct_loop(node.args[0], self.array_shape(node.args[0]))) \
+                is not None:
+            return got   # one long array expression: a loop over its rows (_row_loops)
         grids: list[list[Val]] = []
         shapes = set()
         for a in node.args:

@@ -975,7 +975,7 @@ class Generator(SharedLinesMixin, MatricesMixin, FunctionsMixin, TextMixin, Mixe
         # the order of the cells: a cell number (its lines) or a family (one loop)
         units, _ = find_families(cell_lines, cells=fused, scratch={
             z: (row, self.scratches[z]) for z, row in shared_row.items()},
-            literal=self.literal_index, across_levels=True)
+            literal=self.literal_index, across_levels=True, any_kinds=True)
         family_of: dict[int, int] = {}
         for u, unit in enumerate(units):
             if isinstance(unit, (Family, Chain)):   # a chain: a schedule's rows, one loop

@@ -254,6 +254,34 @@ class Family:
     shape: Shape
     members: list[int]
     ids: list[tuple[int, ...]] = field(default_factory=list)   # each member's operand ids
+    # each member's operand kinds where members differ in them (an operand of kind ``a``:
+    # a value of any kind of :data:`ANY_KINDS`, see :func:`any_key`); None: the shape's
+    kinds: list[tuple[str, ...]] | None = None
+
+
+# value operands that a loop reads through one load whichever array holds them: a cell's
+# value (slot of sv), a constant (kv), an input (out_in), a uniform (ur); the gather table
+# holds index * 4 + the code of its kind
+ANY_KINDS = {"v": 0, "k": 1, "x": 2, "u": 3}
+
+
+def any_key(s: Shape) -> tuple:
+    """``s.key`` with its value operands of any kind of :data:`ANY_KINDS` alike (``a``):
+    ``=B5*C5`` reading an input, a cell or a constant in C is one family's loop."""
+    return s.text, tuple("a" if k in ANY_KINDS else k for k in s.kinds), s.has_error, \
+        s.has_tag
+
+
+def _family(ks: list[int], shapes: Mapping[int, Shape | None]) -> Family:
+    """The family of cells ``ks`` (their shapes' :func:`any_key` the same): an operand whose
+    kind differs among them of kind ``a`` (each member's kinds kept)."""
+    own = [shapes[m].kinds for m in ks]   # type: ignore[union-attr]
+    f = Family(shapes[ks[0]], ks, [shapes[m].ids for m in ks])  # type: ignore[arg-type]
+    if len(set(own)) > 1:
+        kinds = tuple(col[0] if len(set(col)) == 1 else "a" for col in zip(*own, strict=True))
+        f.shape = dataclasses.replace(f.shape, kinds=kinds)
+        f.kinds = own
+    return f
 
 
 @dataclass
@@ -395,8 +423,8 @@ class LineBudget:
 def find_families(cell_lines: list[list[str]], min_size: int = FAMILY_MIN,
                   cells: Sequence[tuple] | None = None,
                   scratch: Mapping[str, tuple[int, int]] | None = None,
-                  literal: LiteralIndex | None = None, across_levels: bool = False
-                  ) -> tuple[list[int | Family | Chain], int]:
+                  literal: LiteralIndex | None = None, across_levels: bool = False,
+                  any_kinds: bool = False) -> tuple[list[int | Family | Chain], int]:
     """The cells in an order to emit them: each either a cell number (straight-line code), a
     :class:`Family` or a :class:`Chain`; and the number of families and chains.  Without
     them (or below :data:`FAMILY_FROM_LINES` lines in all), the original order.  ``cells``:
@@ -407,8 +435,10 @@ def find_families(cell_lines: list[list[str]], min_size: int = FAMILY_MIN,
     too, each literal that differs among its members an operand of kind ``k`` (else such
     cells are not of one shape); ``across_levels``: a family's members may lie on several
     dependency levels where none reads another (:func:`_across_levels`; else one family a
-    level)."""
-    units, count = _find_units(cell_lines, min_size, cells, scratch, literal, across_levels)
+    level); ``any_kinds``: members may differ in the kinds of value operands
+    (:func:`any_key`; a family's loop reads those through the load of kind ``a``)."""
+    units, count = _find_units(cell_lines, min_size, cells, scratch, literal, across_levels,
+                               any_kinds)
     if scratch:
         for u in units:
             for f in (u.families if isinstance(u, Chain) else
@@ -421,7 +451,8 @@ def find_families(cell_lines: list[list[str]], min_size: int = FAMILY_MIN,
 
 def _find_units(cell_lines: list[list[str]], min_size: int, cells: Sequence[tuple] | None,
                 scratch: Mapping[str, tuple[int, int]] | None, literal: LiteralIndex | None,
-                across_levels: bool = False) -> tuple[list[int | Family | Chain], int]:
+                across_levels: bool = False, any_kinds: bool = False
+                ) -> tuple[list[int | Family | Chain], int]:
     """:func:`find_families`, the scratch arrays of its loops named by number."""
     if sum(len(lines) for lines in cell_lines) < FAMILY_FROM_LINES:
         return list(range(len(cell_lines))), 0
@@ -447,9 +478,8 @@ def _find_units(cell_lines: list[list[str]], min_size: int, cells: Sequence[tupl
         for k in order:
             s = shapes[k]
             if s is not None and k not in chained:
-                groups.setdefault((level[k], s.key), []).append(k)
-        families = [Family(shapes[ks[0]], ks, [shapes[m].ids for m in ks])  # type: ignore
-                    for ks in groups.values() if len(ks) >= min_size]
+                groups.setdefault((level[k], any_key(s) if any_kinds else s.key), []).append(k)
+        families = [_family(ks, shapes) for ks in groups.values() if len(ks) >= min_size]
         units, stuck = _topological(families, chains, reads, level, len(cell_lines))
         if not stuck:
             break
@@ -460,8 +490,7 @@ def _find_units(cell_lines: list[list[str]], min_size: int, cells: Sequence[tupl
         chains = left
     if across_levels:
         merged = _across_levels(groups, reads, _unit_levels(units, reads), min_size)
-        wider = [Family(shapes[ks[0]], ks, [shapes[m].ids for m in ks])  # type: ignore
-                 for ks in merged if len(ks) >= min_size]
+        wider = [_family(ks, shapes) for ks in merged if len(ks) >= min_size]
         got, stuck = _topological(wider, chains, reads, level, len(cell_lines))
         if not stuck:   # (none: see _across_levels)
             families, units = wider, got
@@ -558,6 +587,8 @@ def _literal_operands(f: Family, shapes: Mapping[int, Shape], literal: LiteralIn
     f.shape = dataclasses.replace(s, text="".join(text), kinds=tuple(kinds), lits=())
     f.ids = [ids + tuple(literal(own[j]) for j in differ)
              for ids, own in zip(f.ids, lits, strict=True)]
+    if f.kinds is not None:
+        f.kinds = [own + ("k",) * len(differ) for own in f.kinds]
 
 
 def _topological(families: list[Family], chains: list[Chain],
@@ -759,9 +790,13 @@ def _gather_table(f: Family, slot: dict[int, int], rows: dict[int, int]) -> list
     """Per member of ``f``: its operands' input rows, slots, constant indices, uniform rows,
     scratch rows of ``ur``, then its own slot and its output row (-1: none in the loop)."""
     table: list[int] = []
-    for m, ids in zip(f.members, f.ids, strict=True):
-        for kind, n in zip(f.shape.kinds, ids, strict=True):
-            table.append(slot[n] if kind in "vwy" else n)
+    for j, (m, ids) in enumerate(zip(f.members, f.ids, strict=True)):
+        own = f.kinds[j] if f.kinds is not None else f.shape.kinds
+        for kind, mine, n in zip(f.shape.kinds, own, ids, strict=True):
+            if kind == "a":   # a value of any kind: its index and its kind's code
+                table.append((slot[n] if mine == "v" else n) * 4 + ANY_KINDS[mine])
+            else:
+                table.append(slot[n] if kind in "vwy" else n)
         table += [slot[m], rows.get(m, -1)]
     return table
 
@@ -814,6 +849,13 @@ def _member_lines(s: Shape, p: str, base: int, row: str,
             "z": "{}"}   # a shared scratch: its first row of ur
     lines = [f"{p}j = {base} + {row} * {width}"]
     for j, kind in enumerate(s.kinds):
+        if kind == "a":   # a value of any kind (ANY_KINDS): index * 4 + its kind's code
+            c = f"{p}c{j}"
+            lines += [f"{c} = gi[{p}j + {j}]",
+                      f"{p}p{j} = sv[b, {c} // 4] if {c} % 4 == 0 else kv[{c} // 4] if "
+                      f"{c} % 4 == 1 else out_in[{c} // 4, i] if {c} % 4 == 2 else "
+                      f"ur[{c} // 4, b]"]
+            continue
         lines.append(f"{p}p{j} = " + load[kind].format(f"gi[{p}j + {j}]"))
     names = {"V": f"{p}v", "W": f"{p}w", "Y": f"{p}y"}
 
@@ -900,8 +942,9 @@ def unit_lines(u: Family | Chain) -> int:
 def unit_operands(u: Family | Chain) -> list[int]:
     """The cells whose values (or error codes, tags) the loop gathers through slots."""
     fams = u.families if isinstance(u, Chain) else [u]
-    return [n for f in fams for ids in f.ids
-            for kind, n in zip(f.shape.kinds, ids, strict=True) if kind in "vwy"]
+    return [n for f in fams for j, ids in enumerate(f.ids)
+            for kind, n in zip(f.kinds[j] if f.kinds is not None else f.shape.kinds, ids,
+                               strict=True) if kind in "vwy"]
 
 
 # ----------------------------------------------------------------- reductions over families

@@ -49,7 +49,8 @@ class LookupArraysMixin(GeneratorHost):
             raise NotFusable(f"{what} over an array expression of {shape[0] * shape[1]} cells")
         if self._fixed(node):
             return self._folded(node, shape)
-        return self.array_values(node, shape)
+        got = self.shared_elements(node, shape)   # type: ignore[attr-defined]
+        return got if got is not None else self.array_values(node, shape)
 
     def _fixed(self, node: ir.Node) -> bool:
         """Whether ``node`` is the same in every trial (array constants of literals too)."""

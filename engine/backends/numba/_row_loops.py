@@ -26,16 +26,20 @@ assigned in the loop is a variable).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from ... import ir
-from ...values import VALUE, Grid
+from ...values import NUM, VALUE, Grid
 from ...workbook import CellRef
 from . import _intervals as iv
 from ._host import GeneratorHost
-from ._values import KBOOL, KNUM, NotFusable, Val, num
+from ._mixed import _any
+from ._shared_lines import _float, _shareable
+from ._values import KANY, KBOOL, KNUM, KSTR, NotFusable, Val, num, union_dom
 
+T = TypeVar("T")
 ROW_LOOP_MIN = 64   # elements of a SUM's array expression from which it is one loop
 ROW_SHEET = "\x00ROWLOOP"   # virtual cells of the loop's columns (a sheet no workbook has)
 _ARITHMETIC = frozenset({"+", "-", "*", "/", "^"})
@@ -43,6 +47,11 @@ _COMPARISONS = frozenset({"=", "<>", "<", ">", "<=", ">="})
 # element-wise functions of numbers the loop body may call (as the generator compiles them)
 _NUMERIC = frozenset({"ABS", "SIGN", "INT", "TRUNC", "ROUND", "ROUNDUP", "ROUNDDOWN", "SQRT",
                       "EXP", "LN", "LOG10", "MOD", "POWER"})
+# functions whose value depends on the cell holding them (never shared across cells)
+_CELL_BOUND = frozenset({"INDIRECT", "OFFSET", "CELL", "RAND", "RANDBETWEEN", "RANDARRAY",
+                         "INFO", "FORMULATEXT", "ISFORMULA", "ISREF", "SHEET", "SHEETS"})
+# of one date each (a number; its parts as _dates computes them, #NUM! out of range)
+_DATE_PARTS = frozenset({"YEAR", "MONTH", "DAY"})
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -116,29 +125,60 @@ class RowLoopMixin(GeneratorHost):
         def constant(self, key: object, x: object) -> Val: ...
         def gathered(self, vals: list[Val]) -> str | None: ...
         def mx_elements(self, root: ir.Node | None = None): ...  # noqa: ANN201
+        def _shared(self, key: tuple) -> object: ...
+        def _own(self, key: tuple, what: object, start: int) -> None: ...
+        def _gather_memo(self) -> dict: ...
+        def err(self, expr: str) -> str: ...
+        def chain(self, errs: list[str], checks: object = ()) -> str: ...
 
     def fn__rowsum(self, node: ir.Call) -> Val:
         assert isinstance(node, RowSum)
-        mark, saved = len(self.lines), dict(self.input_vals)
-        try:
-            return self._row_loop(node)
-        except NotFusable:
-            del self.lines[mark:]
-            self.input_vals.clear()
-            self.input_vals.update(saved)
+        got = self._attempt(self._row_loop, node)
+        if got is not None:
+            return got
         new = ir.Call("SUM", node.elements)   # the elements written out, as before
         self.array_ir.append(new)
         return self.expr(new)
 
-    def fn__rowfilter(self, node: ir.Call) -> Val:
-        assert isinstance(node, RowFilter)
+    def sumproduct_loop(self, array: ir.Node, shape: tuple[int, int] | None) -> Val | None:
+        """SUMPRODUCT(``array``) of one long array expression (``(YEAR(T[Date])=$B$5)*
+        (T[Host]=A8)*T[Net]`` in a plain cell, 500 rows: a few lines a row, in every cell of
+        a summary table) as the loop of :meth:`_row_loop`: numbers added in order from 0 (the
+        unrolled ``0 + 1*x ...``: the same sum), the first error in order; None where it is
+        short or its elements are not all numbers (math._numbers_or_zero: then written out)."""
+        if shape is None or shape[0] * shape[1] < ROW_LOOP_MIN:
+            return None
+        return self._attempt(self._row_loop, RowSum("_ROWSUM", (ir.Array(((ir.Num(0.0),),)),),
+                                                     array, shape, ()))
+
+    def _attempt(self, make: Callable[..., T], *args: object) -> T | None:
+        """``make(*args)``, or None where it is not fusable, its lines taken back with what
+        they filled: the virtual cells, and the shared copies (gathered columns, _shared_lines'
+        fills) they made, which a later cell would otherwise read unwritten."""
         mark, saved = len(self.lines), dict(self.input_vals)
+        memo = self._gather_memo()
+        kept = dict(memo)
+        at = self.__dict__.get("_ordered_at_")
+        kept_at = None if at is None else {k: list(v) for k, v in at.items()}
         try:
-            return self._filter_loop(node)
+            return make(*args)
         except NotFusable:
             del self.lines[mark:]
             self.input_vals.clear()
             self.input_vals.update(saved)
+            memo.clear()
+            memo.update(kept)
+            if kept_at is not None:
+                self.__dict__["_ordered_at_"] = kept_at
+            else:
+                self.__dict__.pop("_ordered_at_", None)
+        return None
+
+    def fn__rowfilter(self, node: ir.Call) -> Val:
+        assert isinstance(node, RowFilter)
+        got = self._attempt(self._filter_loop, node)
+        if got is not None:
+            return got
         self.array_ir.append(node.fallback)
         return self.expr(node.fallback)
 
@@ -221,12 +261,14 @@ class RowLoopMixin(GeneratorHost):
         if got != shape:
             raise NotFusable("a loop over parts of different shapes")
         if isinstance(node, ir.Area | ir.Call | ir.Binary | ir.Unary) and \
-                self.is_constant(node):
+                self.is_constant(node) or isinstance(node, ir.Call) and \
+                node.name in ("ROW", "COLUMN") and len(node.args) == 1 and \
+                isinstance(node.args[0], ir.Area):   # ROW(G6:G205): its positions only
             return self._row_constant(node, shape, j, virtual, in_arithmetic)
         if isinstance(node, ir.Area):
             vals = [self.operand(c) for line in node.cells() for c in line]
             if any(v.kind != KNUM or v.e != "0" for v in vals):
-                raise NotFusable("a loop over a range of values that are not numbers")
+                return self._row_mixed_cell(vals, j, virtual)
             return self._row_cell(vals, j, virtual)
         if isinstance(node, ir.Binary) and node.op in _ARITHMETIC | _COMPARISONS:
             arith = node.op in _ARITHMETIC
@@ -239,6 +281,13 @@ class RowLoopMixin(GeneratorHost):
         if isinstance(node, ir.Call) and node.name in _NUMERIC:
             return ir.Call(node.name, tuple(self._row_template(a, shape, j, virtual, True)
                                             for a in node.args))
+        if isinstance(node, ir.Call) and node.name == "IF" and 2 <= len(node.args) <= 3 and \
+                not any(isinstance(a, ir.Missing) for a in node.args):
+            return ir.Call("IF", tuple(self._row_template(a, shape, j, virtual, False)
+                                       for a in node.args))
+        if isinstance(node, ir.Call) and node.name in _DATE_PARTS and len(node.args) == 1:
+            return ir.Call(node.name, (self._row_template(node.args[0], shape, j, virtual,
+                                                          False),))
         raise NotFusable("a loop over an array expression of another kind")
 
     def _row_constant(self, node: ir.Node, shape: tuple[int, int], j: str,
@@ -288,3 +337,180 @@ class RowLoopMixin(GeneratorHost):
         hi = max(v.hi for v in vals)
         self.input_vals[c] = Val(f"{z}[int({j})]", "0", KNUM, lo, hi)
         return ir.Ref(c)
+
+    def _row_mixed_cell(self, vals: list[Val], j: str, virtual: list[CellRef]) -> ir.Node:
+        """A virtual cell reading, at the loop's row ``j``, cells whose kind varies or that
+        may be an error (``=IF(B6="","",F6-L6)`` down a table): their values, error codes and
+        kind tags written once per trial into shared scratch arrays (the first cell over
+        them; :mod:`._shared_lines`), read as the cell itself would be."""
+        if not _shareable(vals):
+            raise NotFusable("a loop over a range of values that are not plain")
+        n = len(vals)
+        same = len({v.kind for v in vals}) == 1 and vals[0].kind != KANY
+        erring = any(v.e != "0" for v in vals)
+        key = ("rowloop-cells", same, erring, tuple((v.v, v.e, v.tag()) for v in vals))
+        got = self._shared(key)
+        if got is None:
+            start = len(self.lines)
+            zv = self.scratch(n)
+            ze = self.scratch(n) if erring else ""
+            zy = "" if same else self.scratch(n)
+            self.shared_scratch.update(z for z in (zv, ze, zy) if z)
+            for k, v in enumerate(vals):
+                self.lines.append(f"{zv}[{k}] = {v.v}")
+                if ze:
+                    self.lines.append(f"{ze}[{k}] = {_float(v.e)}")
+                if zy:
+                    self.lines.append(f"{zy}[{k}] = {v.tag()}")
+            got = (zv, ze, zy)
+            self._own(key, got, start)
+        zv, ze, zy = got
+        c = CellRef(ROW_SHEET, len(virtual) + 1, 1)
+        virtual.append(c)
+        v, e = f"{zv}[int({j})]", f"int({ze}[int({j})])" if ze else "0"
+        if same:
+            self.input_vals[c] = Val(v, e, vals[0].kind, min(x.lo for x in vals),
+                                     max(x.hi for x in vals), union_dom(vals))
+        else:
+            self.input_vals[c] = _any(v, e, f"{zy}[int({j})]", vals)
+        return ir.Ref(c)
+
+    # ------------------------------------------------------------ shared across cells
+    def shared_key(self, node: ir.Node, shape: tuple[int, int] | None) -> tuple | None:
+        """A key of the long array expression ``node`` whose elements are the same in every
+        cell that holds it (ranges and cells of the workbook, no function of the cell's own
+        position), else None: the IR itself (structural equality), kept alive by the key."""
+        if shape is None or shape[0] * shape[1] < ROW_LOOP_MIN:
+            return None
+        for n in ir.walk(node):
+            if isinstance(n, ir.Ref | ir.Area):
+                if (n.cell.sheet if isinstance(n, ir.Ref) else n.sheet).startswith("\x00"):
+                    return None
+            elif isinstance(n, ir.Call):
+                if n.name in _CELL_BOUND or n.name.startswith("_") or (
+                        n.name in ("ROW", "COLUMN", "ROWS", "COLUMNS") and not n.args):
+                    return None
+            elif not isinstance(n, ir.Binary | ir.Unary | ir.Num | ir.Str | ir.Bool):
+                return None
+        return (node, shape)
+
+    def order_stat_loop(self, array: ir.Node, shape: tuple[int, int] | None, how: str,
+                        k: Val, skip_errors: bool) -> Val | None:
+        """LARGE/SMALL (``how``) of a long array expression (AGGREGATE(14,6,(G+(205-ROW(G))
+        /10000)/(G>0),k) in every row of a restock list, k its row) as one loop over its
+        rows packing this trial's numbers into a shared scratch array, made by the first
+        cell and read by every cell over the same expression (_shared_lines' owners): each
+        cell then picks its k-th (kth_large sorts the array in place: the same numbers).
+        ``skip_errors``: errors left out (AGGREGATE's options), else the first one is the
+        result's (stats._order_stat); None where it does not apply (then written out)."""
+        key = self.shared_key(array, shape)
+        if key is None:
+            return None
+        memo_key = ("rowpack", skip_errors, key)
+        got = self._shared(memo_key)
+        if got is None:
+            got = self._attempt(self._pack_loop, array, shape, skip_errors)
+            if got is None:
+                return None
+            self._gather_memo()[memo_key] = (got, (self.cell, self.cell_number))
+        z, zc = got
+        m = self.value(f"{zc}[0]")
+        kk = self.value(f"np.ceil({k.v} - 1e-12 * abs({k.v}))")
+        bad = self.value(f"({kk} < 1.0) | ({kk} > {m})")
+        r = self.value(f"kth_{how}({z}, max(int({m}), 1), sel({bad}, 1.0, {kk}))")
+        arr_e = "0" if skip_errors else self.err(f"int({zc}[1])")
+        return num(r, self.err(self.chain([k.e, arr_e], [(bad, NUM)])))
+
+    def _pack_loop(self, array: ir.Node, shape: tuple[int, int], skip_errors: bool
+                   ) -> tuple[str, str]:
+        """The loop packing the numbers of ``array``'s elements (a number; a mixed element
+        when its tag says number; with ``skip_errors`` not an error) into a new shared
+        scratch ``z`` in order, their count (and the first error) into ``zc``."""
+        n = shape[0] * shape[1]
+        self.ntmp += 1
+        j = f"f_rj{self.ntmp}"
+        virtual: list[CellRef] = []
+        template = self._row_template(array, shape, j, virtual, False)
+        try:
+            z, zc = self.scratch(n), self.scratch(2)
+            m = self.value("0.0")
+            self.ntmp += 1
+            err = f"f{self.ntmp}"
+            self.lines.append(f"{err} = 0")
+            mark = len(self.lines)
+            v = self.expr(template)
+            if v.kind not in (KNUM, KANY) or not skip_errors and KSTR in (v.kinds or ()):
+                raise NotFusable("a loop's element that is not a number")
+            body = self.lines[mark:]
+            del self.lines[mark:]
+            ok = [f"({v.y} == 0.0)"] if v.kind == KANY else []
+            if v.e != "0":
+                if skip_errors:
+                    ok.append(f"({v.e} == 0)")
+                else:
+                    body.append(f"{err} = sel({err} == 0, {v.e}, {err})")
+            body.append(f"{z}[int({m})] = {v.v}")
+            body.append(f"{m} = {m} + " + (f"b2f({' & '.join(ok)})" if ok else "1.0"))
+            self.lines.append(f"for {j} in range({n}):")
+            self.lines += ["    " + line for line in body]
+            self.lines += [f"{zc}[0] = {m}", f"{zc}[1] = {err} * 1.0"]
+        finally:
+            for c in virtual:
+                self.input_vals.pop(c, None)
+        self.shared_scratch.update((z, zc))
+        self.array_ir.append(template)
+        return z, zc
+
+    def shared_elements(self, array: ir.Node, shape: tuple[int, int]) -> list[Val] | None:
+        """The elements of a long array expression (MATCH's lookup vector ``G+(205-ROW(G))
+        /10000`` in every row of a restock list) written by one loop over its rows into
+        shared scratch arrays (values, error codes, kind tags) by the first cell over it,
+        read by every cell as elements of those arrays (whose own fills, _shared_lines'
+        typed copies, are then shared too); None where it does not apply."""
+        key = self.shared_key(array, shape)
+        if key is None:
+            return None
+        memo_key = ("rowelements", key)
+        got = self._shared(memo_key)
+        if got is None:
+            got = self._attempt(self._elements_loop, array, shape)
+            if got is None:
+                return None
+            self._gather_memo()[memo_key] = (got, (self.cell, self.cell_number))
+        zv, ze, zy, v = got
+        n = shape[0] * shape[1]
+        return [Val(f"{zv}[{k}]", f"int({ze}[{k}])" if ze else "0", v.kind, v.lo, v.hi, v.dom,
+                    f"{zy}[{k}]" if zy else None, v.kinds) for k in range(n)]
+
+    def _elements_loop(self, array: ir.Node, shape: tuple[int, int]
+                       ) -> tuple[str, str, str, Val]:
+        """The loop writing ``array``'s elements into new shared scratch arrays; the
+        element's Val (its kind, bounds and text ids: those of every element)."""
+        n = shape[0] * shape[1]
+        self.ntmp += 1
+        j = f"f_rj{self.ntmp}"
+        virtual: list[CellRef] = []
+        template = self._row_template(array, shape, j, virtual, False)
+        try:
+            mark = len(self.lines)
+            v = self.expr(template)
+            if v.kind not in (KNUM, KANY, KBOOL, KSTR) or v.kind == KANY and v.y is None:
+                raise NotFusable("a loop's element of another kind")
+            body = self.lines[mark:]
+            del self.lines[mark:]
+            zv = self.scratch(n)
+            ze = self.scratch(n) if v.e != "0" else ""
+            zy = self.scratch(n) if v.kind == KANY else ""
+            body.append(f"{zv}[int({j})] = {v.v}")
+            if ze:
+                body.append(f"{ze}[int({j})] = {_float(v.e)}")
+            if zy:
+                body.append(f"{zy}[int({j})] = {v.y}")
+            self.lines.append(f"for {j} in range({n}):")
+            self.lines += ["    " + line for line in body]
+        finally:
+            for c in virtual:
+                self.input_vals.pop(c, None)
+        self.shared_scratch.update(z for z in (zv, ze, zy) if z)
+        self.array_ir.append(template)
+        return zv, ze, zy, v

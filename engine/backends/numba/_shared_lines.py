@@ -46,7 +46,8 @@ SHARE_MIN = 4
 # a 5-row VLOOKUP table holding =1/0 lost that cell's #DIV/0! (numba 0 where numpy 2, in
 # test_numba_dynamic_text_kinds); the short MATCH vectors the VaR model needed stay shared
 GATHERED_SHARE_MIN = 32
-_NAME_OR_LIT = re.compile(r"^(?:[xvwykq]\d+|\(?-?\d+(?:\.\d*)?(?:e[-+]?\d+)?\)?)$")
+_NAME_OR_LIT = re.compile(r"^(?:[xvwykq]\d+|\(?-?\d+(?:\.\d*)?(?:e[-+]?\d+)?\)?"
+                          r"|z\d+\[\d+\]|int\(z\d+\[\d+\]\))$")   # (_row_loops' elements)
 _CODE_STORE = re.compile(r"^(z\d+)\[(\d+)\] = (?:w(\d+) \* 1\.0|y(\d+))$")
 _CONST_STORE = re.compile(r"^(z\d+)\[(\d+)\] = (\(?-?\d+(?:\.\d*)?(?:e[-+]?\d+)?\)?)$")
 

@@ -131,7 +131,13 @@ class StatsMixin(ArgsMixin, GatherMixin):
     def _positional(self, node: ir.Call, how: str) -> Val:
         if not 1 <= len(node.args) <= 2:
             raise NotFusable(f"{node.name} with a wrong number of arguments")
-        vals, e = self._array_numbers(node, node.args[0])
+        a = node.args[0]
+        if how in ("large", "small") and len(node.args) == 2 and \
+                not isinstance(a, ir.Area | ir.Ref | ir.Missing) and \
+                not isinstance(node.args[1], ir.Area) and (got := self.order_stat_loop(
+                    a, self.array_shape(a), how, self._k_arg(node), False)) is not None:
+            return got   # a long array expression: one loop, shared by its cells (_row_loops)
+        vals, e = self._array_numbers(node, a)
         return self._order_stat(vals, e, self._k_arg(node), how)
 
     def fn_percentile(self, node: ir.Call) -> Val:
