@@ -87,8 +87,8 @@ class TextMixin(DynamicTextMixin, GeneratorHost):
     def domain(self, v: Val) -> list[tuple[int, Any]] | None:
         """(index in a table, Python value) for each value ``v`` can take, or None when it is
         one known constant (not a table variable).  Raises NotFusable for a varying number."""
-        if v.kind == KANY:
-            raise NotFusable("a value whose type varies per trial, where one type is needed")
+        if v.kind == KANY:   # the dynamic path may read it as text per kind (_dtext._any_dyn)
+            raise DynamicText("a value whose type varies per trial, where one type is needed")
         if v.kind == KDYN:
             raise DynamicText("text made per trial, where text from the table is needed")
         if v.kind == KSTR:
