@@ -84,8 +84,8 @@ def test_numba_equals_numpy(tmp_path):
     assert len(set(vals["Summary!D8"].round(6))) > 5   # rows move across the year
     errs = {str(c): v for c, v in want[1].items()}
     assert (errs["Summary!E8"] != 0).all()   # "" * a mask: #VALUE! in every trial
-    assert (vals["Summary!G8"] == -1).any() and (vals["Summary!G8"] != -1).any()
-    assert len(set(vals["Summary!H9"].round(6))) > 2   # the 2nd booking moves per trial
+    assert (vals["Summary!G8"] == -1).all()   # a K row (F above 345) #DIV/0!: IFERROR's -1
+    assert len(set(vals["Summary!H8"].round(6))) > 1   # the 2nd booking moves per trial
 
 
 def test_cuda_twin_equals_numpy(tmp_path):
