@@ -97,7 +97,7 @@ def iterate_block(env: Any, block: Block, count: int, delta: float) -> int:
         passes += 1
         moved = np.zeros(n)
         for c in block:
-            old = env.values.pop(c)
+            old = env.values[c]   # kept: a cell that reads itself reads the pass before's value
             new = env.compute(c)
             if done.any():
                 new = select(done, broadcast(old, n), broadcast(new, n))

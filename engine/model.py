@@ -438,7 +438,8 @@ class Model:
         for k in range(1, max(count, 1) + 1):
             moved = 0.0
             for c in seq:
-                old = env.values.pop(c, None)
+                # kept in place: a cell that reads itself reads its value from the pass before
+                old = env.values.get(c)
                 new = env.compute(c)
                 moved = max(moved, _change(old, new))
             if moved < delta:

@@ -114,3 +114,30 @@ def test_numba_backend_iterates_through_numpy(tmp_path):
     ref = _simulate(model, 2_000, chunk=2_000)
     assert np.allclose(np.asarray(got.outputs["Sheet1!A4"]), np.asarray(ref.outputs["Sheet1!A4"]),
                        rtol=0, atol=1e-9)
+
+
+def self_loop(tmp_path) -> Model:
+    """A3 = A1 + A2*A3 reads itself (a cycle of one cell): each pass reads A3's value from the
+    pass before (Excel's answer from 0 after entering it: A1*(1 - A2^k)/(1 - A2))."""
+    a3 = 0.0
+    for _ in range(100):
+        new = 1000.0 + 0.5 * a3
+        moved, a3 = abs(new - a3), new
+        if moved < 0.001:
+            break
+    path = write_xlsx(tmp_path / "self.xlsx", {"A1": 1000.0, "A2": 0.5, "A3": ("A1+A2*A3", a3),
+                                              "A4": ("A3*2", 2 * a3)},
+                      calc={"iterate": "1", "iterateCount": "100", "iterateDelta": "0.001"})
+    return Model.open(path)
+
+
+def test_a_cell_reading_itself_iterates_from_its_value(tmp_path):
+    model = self_loop(tmp_path)
+    report = check_model(model)                      # was #REF! (the cell read while computed)
+    assert report.circular == [["Sheet1!A3"]]
+    assert report.compared == 2 and report.matches_cached == 2, report.mismatches
+    spec = SimulationSpec(inputs=[InputSpec("Sheet1!A1", "uniform", {"min": 500, "max": 1500})],
+                          outputs=["Sheet1!A3"], trials=300, seed=3)
+    samples, _ = run_job(prepare(model, spec), NumpyBackend(), chunk_size=100)
+    x = np.asarray(samples.inputs["Sheet1!A1"])
+    assert np.abs(np.asarray(samples.outputs["Sheet1!A3"]) - 2 * x).max() < 0.01
