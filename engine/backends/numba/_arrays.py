@@ -306,10 +306,14 @@ class ArrayElements(FitLayout, ArrayCallRules, GroupByRules, IndexPositionsRules
             return self.index_positions_at(node, r, c)
         if name == "XLOOKUP":   # the same match, in one column (row) of the return range
             ret, column = self._xlookup(node)[1:]
-            line = ir.Area(ret.sheet, ret.r1, ret.c1 + c, ret.r2, ret.c1 + c) if column else \
+            keys = self.shape(node.args[0]) is not None   # a lookup a key (one column)
+            line = ret if keys else \
+                ir.Area(ret.sheet, ret.r1, ret.c1 + c, ret.r2, ret.c1 + c) if column else \
                 ir.Area(ret.sheet, ret.r1 + r, ret.c1, ret.r1 + r, ret.c2)
             args = [a if k == 1 else self._single(a)   # the lookup vector: searched whole
                     for k, a in enumerate(node.args)]
+            if keys:   # numpy's lift over the lookup value: element (r, c)'s own lookup
+                args[0] = self._at(node.args[0], r, c)
             args[2] = line
             return ir.Call(name, tuple(args))
         if name == "CHOOSE":   # one index, ranges of one shape (_chosen_ranges_shape)
@@ -344,8 +348,9 @@ class ArrayElements(FitLayout, ArrayCallRules, GroupByRules, IndexPositionsRules
         args = node.args
         if len(args) < 3 or not isinstance(args[2], ir.Area):
             raise NotFusable("XLOOKUP in an array formula over something other than ranges")
-        if any(self.shape(a) is not None for k, a in enumerate(args) if k not in (1, 2)):
+        if any(self.shape(a) is not None for k, a in enumerate(args) if k not in (0, 1, 2)):
             raise NotFusable("XLOOKUP of an array in an array formula")
+        keys = self.shape(args[0])
         # the lookup vector: a range, or an array expression such as (r1=a)*(r2=b), searched
         # whole as a plain cell's XLOOKUP searches it (_lookup_arrays)
         looked = self.shape(args[1])
@@ -355,6 +360,10 @@ class ArrayElements(FitLayout, ArrayCallRules, GroupByRules, IndexPositionsRules
         column = lc == 1 and lr > 1 or lr == lc == 1
         if (column and rr != lr) or (not column and rc != lc):
             raise NotFusable("XLOOKUP with a return range that does not fit (#VALUE!)")
+        if keys is not None:   # an array of lookup values: one value each (numpy's lift)
+            if (rc if column else rr) != 1:
+                raise NotFusable("XLOOKUP of an array in an array formula")
+            return keys, args[2], column
         return ((1, rc) if column else (rr, 1)), args[2], column
 
     def _mapped(self, nodes: list[ir.Node], r: int, c: int) -> list[ir.Node] | None:
