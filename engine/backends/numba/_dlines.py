@@ -88,15 +88,6 @@ class DynLinesMixin:
             del self.lines[mark:]
         return CellText(("cell",), self.cells[c].e, 0, c)
 
-    def value_or_text(self, node: ir.Node) -> Element:
-        """An element written as IR: its value, or its text made per trial."""
-        mark = len(self.lines)
-        try:
-            return self.expr(node)
-        except DynamicText:
-            del self.lines[mark:]
-        return self.recipe(node, coerce=False)
-
     def dyn_expression_line(self, node: ir.Node, shape: tuple[int, int]) -> list[Element]:
         """The elements of a lookup vector written as an array expression some of whose
         elements are text made per trial (``Year&Month&Store`` with ``Year`` varying)."""

@@ -1290,7 +1290,7 @@ class DynamicTextMixin:
     def _compare(self, node: ir.Binary) -> Val:
         mark = len(self.lines)
         try:
-            a, b = self._side(node.left), self._side(node.right)
+            a, b = self.value_or_text(node.left), self.value_or_text(node.right)
         except NotFusable:
             left, right = self.mixed_formula(node.left), self.mixed_formula(node.right)
             if left is not node.left or right is not node.right:   # cells of mixed kind
@@ -1328,7 +1328,8 @@ class DynamicTextMixin:
         c = self.value(f"dcmp({z}, {ya}, {yb}, {za}, {zb})")
         return Val(self.value(f"b2f({c} {_CMP[op]} 0.0)"), e, KBOOL, 0.0, 1.0)
 
-    def _side(self, node: ir.Node) -> Dyn | Val:
+    def value_or_text(self, node: ir.Node) -> Dyn | Val:
+        """``node`` written as a value, or as its text made per trial."""
         mark = len(self.lines)
         try:
             return self.expr(node)

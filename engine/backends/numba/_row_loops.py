@@ -345,30 +345,11 @@ class RowLoopMixin(GeneratorHost):
         them; :mod:`._shared_lines`), read as the cell itself would be."""
         if not _shareable(vals):
             raise NotFusable("a loop over a range of values that are not plain")
-        n = len(vals)
-        same = len({v.kind for v in vals}) == 1 and vals[0].kind != KANY
-        erring = any(v.e != "0" for v in vals)
-        key = ("rowloop-cells", same, erring, tuple((v.v, v.e, v.tag()) for v in vals))
-        got = self._shared(key)
-        if got is None:
-            start = len(self.lines)
-            zv = self.scratch(n)
-            ze = self.scratch(n) if erring else ""
-            zy = "" if same else self.scratch(n)
-            self.shared_scratch.update(z for z in (zv, ze, zy) if z)
-            for k, v in enumerate(vals):
-                self.lines.append(f"{zv}[{k}] = {v.v}")
-                if ze:
-                    self.lines.append(f"{ze}[{k}] = {_float(v.e)}")
-                if zy:
-                    self.lines.append(f"{zy}[{k}] = {v.tag()}")
-            got = (zv, ze, zy)
-            self._own(key, got, start)
-        zv, ze, zy = got
+        zv, ze, zy = self.shared_values("rowloop-cells", vals)
         c = CellRef(ROW_SHEET, len(virtual) + 1, 1)
         virtual.append(c)
         v, e = f"{zv}[int({j})]", f"int({ze}[int({j})])" if ze else "0"
-        if same:
+        if not zy:   # every cell of one plain kind
             self.input_vals[c] = Val(v, e, vals[0].kind, min(x.lo for x in vals),
                                      max(x.hi for x in vals), union_dom(vals))
         else:

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from numba import njit
 
+from ._dcriteria_rt import _cmp_text
+
 _jit = njit(nogil=True, cache=True, error_model="numpy")
 
 # the names a generated kernel imports (through ._dtext_rt's READ_NAMES)
@@ -25,23 +27,10 @@ KERNEL_NAMES = ("dline_rank", "dkey_rank")
 
 
 @_jit
-def _fold(c):
-    return c + 32.0 if 65.0 <= c <= 90.0 else c
-
-
-@_jit
 def _cmp2(za, a, b, zb, c, d):
-    """-1, 0 or 1: za[a:b] against zb[c:d], folded (ASCII), then by code point."""
-    n = b - a
-    m = d - c
-    for j in range(min(n, m)):
-        p = _fold(za[a + j])
-        q = _fold(zb[c + j])
-        if p != q:
-            return -1 if p < q else 1
-    if n == m:
-        return 0
-    return -1 if n < m else 1
+    """-1, 0 or 1: za[a:b] against zb[c:d], folded as criteria fold text, then by code
+    point (._dcriteria_rt._cmp_text)."""
+    return _cmp_text(zb, c, d, za, a, b)
 
 
 @_jit

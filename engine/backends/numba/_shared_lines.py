@@ -167,24 +167,20 @@ class SharedLinesMixin:
         return z, t
 
     # ------------------------------------------------------------ a result line
-    def _gathered(self, pos: str, cells: list[Val], errs: list[str], missing: bool = True
-                  ) -> Val:
-        if len(cells) < GATHERED_SHARE_MIN or not _shareable(cells):
-            return super()._gathered(pos, cells, errs, missing)  # type: ignore[misc]
-        n = len(cells)
+    def shared_values(self, label: str, cells: Sequence[Val]) -> tuple[str, str, str]:
+        """The scratch arrays holding ``cells``' values, error codes ("" when none can be an
+        error) and kind tags ("" when every cell has the same plain kind), written once per
+        trial by the first cell that needs them (under ``label``) and read by the later ones."""
         same = len({c.kind for c in cells}) == 1 and cells[0].kind != KANY
         erring = any(c.e != "0" for c in cells)
-        key = ("gathered", same, erring,
-               tuple((c.v, c.e, "" if same else c.tag()) for c in cells))
+        key = (label, same, erring, tuple((c.v, c.e, "" if same else c.tag()) for c in cells))
         got = self._shared(key)
         if got is None:
-            start = len(self.lines)
+            start, n = len(self.lines), len(cells)
             zv = self.scratch(n)
             ze = self.scratch(n) if erring else ""
             zy = "" if same else self.scratch(n)
-            for z in (zv, ze, zy):
-                if z:
-                    self.shared_scratch.add(z)
+            self.shared_scratch.update(z for z in (zv, ze, zy) if z)
             for j, c in enumerate(cells):
                 self.lines.append(f"{zv}[{j}] = {c.v}")
                 if ze:
@@ -193,14 +189,21 @@ class SharedLinesMixin:
                     self.lines.append(f"{zy}[{j}] = {c.tag()}")
             got = (zv, ze, zy)
             self._own(key, got, start)
-        zv, ze, zy = got
+        return got
+
+    def _gathered(self, pos: str, cells: list[Val], errs: list[str], missing: bool = True
+                  ) -> Val:
+        if len(cells) < GATHERED_SHARE_MIN or not _shareable(cells):
+            return super()._gathered(pos, cells, errs, missing)  # type: ignore[misc]
+        n = len(cells)
+        zv, ze, zy = self.shared_values("gathered", cells)
         # the chain's element: position j (1..n) picks cell j, anything else cell 1
         at = self.value(f"sel(({pos} >= 1.0) & ({pos} <= {lit(float(n))}), {pos} - 1.0, 0.0)")
         v = self.value(f"{zv}[int({at})]")
         cell_err = self.err(f"int({ze}[int({at})])") if ze else "0"
         e = self.err(self.chain(errs, [(f"({pos} == 0.0)", NA) if missing else None,
                                        (cell_err, 0) if cell_err != "0" else None]))
-        if same:
+        if not zy:   # every cell of one plain kind
             return num(v, e, iv.union([c.iv for c in cells]), cells[0].kind, union_dom(cells))
         y = self.value(f"{zy}[int({at})]")
         got_any = _any(v, "0", y, cells)
