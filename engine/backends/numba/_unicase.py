@@ -49,6 +49,23 @@ _MAPPED = frozenset(int(x) for x in CASE_TABLE[:, 0])
 
 
 @_jit
+def _row(c):
+    """The row of CASE_TABLE holding code point ``c`` (binary search), or -1."""
+    k = int(c)
+    lo, hi = 0, CASE_TABLE.shape[0]
+    while lo < hi:
+        mid = (lo + hi) // 2
+        m = CASE_TABLE[mid, 0]
+        if m == k:
+            return mid
+        if m < k:
+            lo = mid + 1
+        else:
+            hi = mid
+    return -1
+
+
+@_jit
 def ucase(c, col):
     """Code point ``c`` (a float of the buffer) in the form of column ``col`` of CASE_TABLE
     (UPPER, LOWER, TITLE or FOLD); a character without that form is itself."""
@@ -56,18 +73,8 @@ def ucase(c, col):
         if col == 1 or col == 3:
             return c - 32.0 if 97.0 <= c <= 122.0 else c
         return c + 32.0 if 65.0 <= c <= 90.0 else c
-    k = int(c)
-    lo, hi = 0, CASE_TABLE.shape[0]
-    while lo < hi:
-        mid = (lo + hi) // 2
-        m = CASE_TABLE[mid, 0]
-        if m == k:
-            return float(CASE_TABLE[mid, col])
-        if m < k:
-            lo = mid + 1
-        else:
-            hi = mid
-    return c
+    i = _row(c)
+    return c if i < 0 else float(CASE_TABLE[i, col])
 
 
 @_jit
@@ -77,18 +84,7 @@ def ucased(c):
     cased, :func:`refuse_case`)."""
     if c < 128.0:
         return 65.0 <= c <= 90.0 or 97.0 <= c <= 122.0
-    k = int(c)
-    lo, hi = 0, CASE_TABLE.shape[0]
-    while lo < hi:
-        mid = (lo + hi) // 2
-        m = CASE_TABLE[mid, 0]
-        if m == k:
-            return True
-        if m < k:
-            lo = mid + 1
-        else:
-            hi = mid
-    return False
+    return _row(c) >= 0
 
 
 def _cased(c: str) -> bool:
