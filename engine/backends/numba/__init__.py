@@ -459,18 +459,8 @@ class NumbaBackend(Backend):
                     out_in: np.ndarray, out_v: np.ndarray, out_e: np.ndarray,
                     row: dict) -> dict:
         """The cells left to numpy, from the kernel's inputs and stored cells."""
-        from ...model import Env
-        from ...sampling import draw
-
         program = job.program
-
-        def rand(stream: int) -> np.ndarray:
-            return draw(job.seed, stream, start, count, job.trials, job.sampling)
-
-        env = Env(program.model, n=count, now=program.now, rand=rand)
-        env.values.update(program.constants)
-        for j, c in enumerate(prep.plan.inputs):
-            env.values[c] = Vec(Kind.NUM, out_in[j])
+        env = _numpy_env(job, prep.plan, start, count, out_in)
         for c, r in row.items():
             err = out_e[r]
             bad = err != 0
@@ -521,6 +511,23 @@ def _fill_beside(prep: _Prepared, c: CellRef, inputs: np.ndarray, values: np.nda
     return TextColumn(np.zeros(len(values), dtype=np.int32), [label])
 
 
+def _numpy_env(job: Job, plan: KernelPlan, start: int, count: int, inputs: np.ndarray) -> Any:
+    """The numpy evaluator's environment for trials ``start ..`` (``count``): the program's
+    constants and the kernel's input samples ``inputs`` (plan order), RAND drawn as the
+    numpy backend draws it."""
+    from ...model import Env
+    from ...sampling import draw
+
+    def rand(stream: int) -> np.ndarray:
+        return draw(job.seed, stream, start, count, job.trials, job.sampling)
+
+    env = Env(job.program.model, n=count, now=job.program.now, rand=rand)
+    env.values.update(job.program.constants)
+    for j, c in enumerate(plan.inputs):
+        env.values[c] = Vec(Kind.NUM, inputs[j])
+    return env
+
+
 def _made_text(job: Job, plan: KernelPlan, start: int, count: int, inputs: np.ndarray,
                stored: dict[CellRef, tuple[np.ndarray, np.ndarray]],
                ) -> dict[CellRef, tuple[np.ndarray, np.ndarray, TextColumn | None]]:
@@ -543,18 +550,8 @@ def _made_text(job: Job, plan: KernelPlan, start: int, count: int, inputs: np.nd
                 cells.append(c)
     if not cells:
         return {}
-    from ...model import Env
-    from ...sampling import draw
-
     program = job.program
-
-    def rand(stream: int) -> np.ndarray:
-        return draw(job.seed, stream, start, count, job.trials, job.sampling)
-
-    env = Env(program.model, n=count, now=program.now, rand=rand)
-    env.values.update(program.constants)
-    for j, c in enumerate(plan.inputs):
-        env.values[c] = Vec(Kind.NUM, np.ascontiguousarray(inputs[j]))
+    env = _numpy_env(job, plan, start, count, np.ascontiguousarray(inputs))
     cone, todo = set(), list(cells)
     while todo:   # the cells of the slice these outputs read
         c = todo.pop()
