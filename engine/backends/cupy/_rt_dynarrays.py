@@ -412,6 +412,18 @@ MC_HD double da_error(const double *se, double n) {
     return 0.0;
 }
 
+/* FILTER whose if_empty is one row of w values (x*): that row where nothing is kept and no
+   flag is an error */
+MC_HD double da_filter_row(const double *sv, const double *se, const double *st, double m,
+                           long long w, const double *fv, const double *fe, double *ov,
+                           double *oe, double *ot, const double *xv, const double *xe,
+                           const double *xt) {
+    double n = da_filter(sv, se, st, m, w, fv, fe, ov, oe, ot, xv[0], xe[0], xt[0]);
+    if (da_kept(fv, fe, m) == 0.0 && da_error(fe, m) == 0.0)
+        mc_da_copy_row(xv, xe, xt, 0, ov, oe, ot, 0, w);
+    return n;
+}
+
 /* TEXTJOIN of the n values of an array at z[pos:]: text ids, numbers in General format,
    blanks ""; the delimiter before each value kept after the first; empty ones left out
    where ign; a value with an error writes nothing; returns the end */

@@ -614,8 +614,14 @@ class DynArraysMixin(GeneratorHost):
                 if f.e == "0" and f.lo == f.hi and f.lo != 0.0:
                     least += 1
                 keep.append((row, f))
-        fill = self._da_if_empty(node.args[2] if len(node.args) > 2 else ir.Missing())
         w = len(grid[0])
+        fill = self._da_if_empty(node.args[2] if len(node.args) > 2 else ir.Missing(), w)
+        erow, rowvals = None, []
+        if isinstance(fill, list):   # one row: its values in a scratch array
+            if by_col:
+                raise NotFusable("FILTER by columns with an array if_empty")
+            rowvals, fill = fill, fill[0]
+            erow = self._da_fill([rowvals], False)
         src = self._da_fill([row for row, _ in keep] or [[fill] * w], keys)
         m = len(keep)
         if columns is not None:
@@ -625,22 +631,31 @@ class DynArraysMixin(GeneratorHost):
             self._da_column(zf, [f.v for _, f in keep if f is not None])
             self._da_column(zfe, [f.e for _, f in keep if f is not None])
         cap = max(m, 1)
-        kinds, dom, lo, hi = _summary([self._da_plain(v) for row, _ in keep for v in row]
-                                      + [fill])
+        kinds, dom, lo, hi = _summary([self._da_plain(v) for r, _ in keep for v in r]
+                                      + [fill, *rowvals])
         d = Dyn("", "", "", "", "", cap, w, max(least, 1), kinds, dom, lo, hi, by_col)
         ov, oe, ot, _ = self._da_new(d)
-        n = self.value(f"da_filter({src.v}, {src.e}, {src.t}, {lit(float(m))}, {w}, {zf}, "
-                       f"{zfe}, {ov}, {oe}, {ot}, {fill.v}, {fill.e}, {fill.tag()})")
-        none = self.value(f"b2f(da_kept({zf}, {zfe}, {lit(float(m))}) == 0.0)") \
-            if least == 0 and w > 1 else ""
+        rows = lit(float(m))
+        if erow is None:
+            n = self.value(f"da_filter({src.v}, {src.e}, {src.t}, {rows}, {w}, {zf}, {zfe}, "
+                           f"{ov}, {oe}, {ot}, {fill.v}, {fill.e}, {fill.tag()})")
+        else:   # nothing kept (no flag's error): that row
+            n = self.value(f"da_filter_row({src.v}, {src.e}, {src.t}, {rows}, {w}, {zf}, "
+                           f"{zfe}, {ov}, {oe}, {ot}, {erow.v}, {erow.e}, {erow.t})")
+        # where numpy's result is one value (if_empty, or a flag's error) filling the spill
+        none = "" if least != 0 or w == 1 else \
+            self.value(f"b2f(da_kept({zf}, {zfe}, {rows}) == 0.0)") if erow is None else \
+            self.value(f"b2f((da_kept({zf}, {zfe}, {rows}) == 0.0) & "
+                       f"(da_error({zfe}, {rows}) != 0.0))")
         ok = ""
-        if keys:
+        if keys and erow is None:
             if fill.kind in (KSTR, KANY, KDYN):
                 raise NotFusable("UNIQUE/SORT of a FILTER whose if_empty may be text")
             ok, ke, kt, _ = self._da_new(d)   # the same rows kept: of the keys
             self.value(f"da_filter({src.k}, {src.e}, {src.t}, {lit(float(m))}, {w}, {zf}, "
                        f"{zfe}, {ok}, {ke}, {kt}, {fill.v}, {fill.e}, {fill.tag()})")
-        fills = (fill.kinds if fill.kind == KANY else (fill.kind,)) if least == 0 else ()
+        fills = (fill.kinds if fill.kind == KANY else (fill.kind,)) \
+            if least == 0 and erow is None else ()   # (a row: read as an array)
         return Dyn(ov, oe, ot, ok, n, cap, w, max(least, 1), kinds, dom, lo, hi, by_col,
                    least == 0, src.dcols, none, src.dsrc, fills)
 
@@ -759,17 +774,21 @@ class DynArraysMixin(GeneratorHost):
             return [[got.scalar(0)]]
         return [[c.scalar(0) for c in row] for row in got.cells]
 
-    def _da_if_empty(self, node: ir.Node) -> Val:
+    def _da_if_empty(self, node: ir.Node, w: int) -> Val | list[Val]:
+        """FILTER's if_empty: one value, or one row of ``w`` values (``HSTACK("","")``:
+        numpy's result where nothing is kept is that row, read as an array)."""
         if isinstance(node, ir.Missing):
             return num("0.0", code(VALUE), (0.0, 0.0))   # #CALC!, kept as #VALUE!
         from ._arrays import ArrayElements
 
-        if is_dynamic(node) or ArrayElements(self.model.workbook).shape(node) is not None:
-            raise NotFusable("FILTER with an array if_empty")
-        v = self.expr(node)
-        if v.kind == KDYN:
+        shape = None if is_dynamic(node) else ArrayElements(self.model.workbook).shape(
+            _read_part(node))
+        if is_dynamic(node) or (shape is not None and shape != (1, w)):
+            raise NotFusable("FILTER with an array if_empty other than one row as wide")
+        row = self._da_values(node)[0] if shape is not None else [self.expr(node)]
+        if any(v.kind == KDYN for v in row):
             raise NotFusable("FILTER with an if_empty of text made per trial")
-        return v
+        return row if shape is not None else row[0]
 
     def _da_flag(self, node: ir.Node, name: str) -> bool:
         """UNIQUE's by_col/exactly_once, SORT's by_col: the same in every trial."""

@@ -20,7 +20,7 @@ from ._rt import cmp15
 
 KERNEL_NAMES = ("da_filter", "da_unique", "da_sort", "da_ifs", "da_agg", "da_kth", "da_pick",
                 "da_match", "da_tkeys", "da_kept", "da_iferror", "da_cmpcol", "da_cmparr",
-                "da_comb", "da_error", "da_textjoin", "da_take")
+                "da_comb", "da_error", "da_textjoin", "da_take", "da_filter_row")
 
 # da_agg's aggregates (VAR/STDEV: sample (S) and population (P))
 SUM, MIN, MAX, COUNT, COUNTA, AVERAGE, PRODUCT, VAR_S, VAR_P, STDEV_S, STDEV_P = range(11)
@@ -493,4 +493,14 @@ def da_take(sv, se, st, idx, n, w, ov, oe, ot):
     a SORT result: its source's rows mapped, taken in the sort's order); returns n."""
     for i in range(int(n)):
         _copy_row(sv, se, st, int(idx[i]), ov, oe, ot, i, w)
+    return n
+
+
+@_jit
+def da_filter_row(sv, se, st, m, w, fv, fe, ov, oe, ot, xv, xe, xt):
+    """FILTER whose if_empty is one row of w values (x*: arrays): as da_filter, and that row
+    where it keeps nothing and no flag is an error (numpy's result is then that row)."""
+    n = da_filter(sv, se, st, m, w, fv, fe, ov, oe, ot, xv[0], xe[0], xt[0])
+    if da_kept(fv, fe, m) == 0.0 and da_error(fe, m) == 0.0:
+        _copy_row(xv, xe, xt, 0, ov, oe, ot, 0, w)
     return n

@@ -1,0 +1,66 @@
+"""The dynamic arrays of secretlyspy's Campaign Tracker dashboard in the fused kernel
+(``LET(email, FILTER(HSTACK(..), cond, HSTACK("",..)), sms, FILTER(..), data, VSTACK(email,
+sms), clean, FILTER(data, CHOOSECOLS(data,4)<>""), IFERROR(SORTBY(clean, CHOOSECOLS(clean,1),
+1, IFERROR(--CHOOSECOLS(clean,2),0), 1, ..), ""))``), piece by piece: each workbook has an
+uncertain input that makes the FILTERs keep a number of rows varying per trial (none in
+some); the kernel must give numpy's values cell for cell (engine.functions.dynamic, .arrays:
+each trial's own result)."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("numba")
+openpyxl = pytest.importorskip("openpyxl")
+
+from openpyxl.worksheet.formula import ArrayFormula  # noqa: E402
+
+from engine.backends.numba import fused_report  # noqa: E402
+from engine.model import Model  # noqa: E402
+from tests.test_backend_cupy import host_equals_numpy  # noqa: E402
+from tests.test_backend_numba import job_for, numba_and_numpy, tri  # noqa: E402
+
+F, H = "_xlfn._xlws.FILTER", "_xlfn.HSTACK"
+NAMES = ["Promo", "loyalty", "", "Services", "PLCC", "promo", "Events", "", "NPA", "Zed"]
+
+
+def _book(tmp_path, name: str, formulas: dict[str, tuple[str, str]], trials: int):
+    """A sheet of 10 rows (A: a number, B: a name or blank, C: a time or text, D: a
+    number made per trial) and array formulas {anchor: (range, formula)}; the input H1
+    moves D so that ``D2:D11<$H$1`` keeps 0 to 10 rows."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "S"
+    ws["H1"] = 5.0
+    for i in range(10):
+        r = i + 2
+        ws[f"A{r}"] = float((i * 7) % 5)
+        if NAMES[i]:
+            ws[f"B{r}"] = NAMES[i]
+        ws[f"C{r}"] = 0.25 * (i % 3) if i % 4 else "11:00 AM local"
+        ws[f"D{r}"] = f"=A{r}+{i}*0.7+1"
+    cells = []
+    for anchor, (ref, formula) in formulas.items():
+        ws[anchor] = ArrayFormula(ref, formula)
+        cells += [f"S!{c.coordinate}" for row in ws[ref] for c in row]
+    path = tmp_path / f"{name}.xlsx"
+    wb.save(path)
+    return job_for(Model.open(path), [tri("S!H1", 0.0, 2.0, 11.0)], cells, trials=trials)
+
+
+def _check(job, tmp_path) -> None:
+    assert fused_report(job) == {}
+    numba_and_numpy(job, tmp_path / "k", 40, fused=True)
+
+
+# --------------------------------------------------------------- FILTER, if_empty a row
+ROW_EMPTY = {"K2": ("K2:M12", f'={F}({H}(A2:A11,B2:B11,C2:C11),D2:D11<$H$1,{H}("",-1,"-"))'),
+             "O2": ("O2:P12", f'={F}(A2:B11,D2:D11<$H$1,{{"none",0}})')}
+
+
+def test_filter_row_if_empty(tmp_path):
+    _check(_book(tmp_path, "row", ROW_EMPTY, 100), tmp_path)
+
+
+def test_filter_row_if_empty_cuda_host(tmp_path):
+    host_equals_numpy(_book(tmp_path, "rowc", ROW_EMPTY, 60), tmp_path / "cuda")
