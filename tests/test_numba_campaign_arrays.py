@@ -15,7 +15,8 @@ openpyxl = pytest.importorskip("openpyxl")
 
 from openpyxl.worksheet.formula import ArrayFormula  # noqa: E402
 
-from engine.backends.numba import fused_report  # noqa: E402
+from engine.backends.numba import NumbaBackend, fused_report  # noqa: E402
+from engine.backends.numpy import NumpyBackend  # noqa: E402
 from engine.model import Model  # noqa: E402
 from tests.test_backend_cupy import host_equals_numpy  # noqa: E402
 from tests.test_backend_numba import job_for, numba_and_numpy, tri  # noqa: E402
@@ -48,9 +49,30 @@ def _book(tmp_path, name: str, formulas: dict[str, tuple[str, str]], trials: int
     return job_for(Model.open(path), [tri("S!H1", 0.0, 2.0, 11.0)], cells, trials=trials)
 
 
+def _labels(be, job) -> dict:
+    """Each output's label a trial (its text, TRUE/FALSE; None: a number or an error), all
+    trials in one chunk (assert_same compares the numbers and error codes only)."""
+    res = be.run(job, 0, job.trials)
+    out = {}
+    for c in job.program.outputs:
+        col = res.texts.get(c)
+        out[c] = [None] * job.trials if col is None else \
+            [col.strings[k] if k >= 0 else None for k in col.ids.tolist()]
+    return out
+
+
 def _check(job, tmp_path) -> None:
     assert fused_report(job) == {}
     numba_and_numpy(job, tmp_path / "k", 40, fused=True)
+    be = NumbaBackend(kernel_dir=tmp_path / "k")
+    try:
+        got = _labels(be, job)
+    finally:
+        be.close()
+    want = _labels(NumpyBackend(), job)
+    assert any(x is not None for c in want for x in want[c])   # some text to compare
+    for c in job.program.outputs:
+        assert got[c] == want[c], c
 
 
 # --------------------------------------------------------------- FILTER, if_empty a row
@@ -64,3 +86,23 @@ def test_filter_row_if_empty(tmp_path):
 
 def test_filter_row_if_empty_cuda_host(tmp_path):
     host_equals_numpy(_book(tmp_path, "rowc", ROW_EMPTY, 60), tmp_path / "cuda")
+
+
+# --------------------------------------------------------------- VSTACK, CHOOSECOLS
+V, C = "_xlfn.VSTACK", "_xlfn.CHOOSECOLS"
+EMAIL = f'{F}({H}(A2:A11,B2:B11,C2:C11),D2:D11<$H$1,{H}("",-1,"-"))'
+STACKED = {
+    "R2": ("R2:T22", f"={V}({EMAIL},{F}({H}(B2:B11,A2:A11),D2:D11>$H$1+3))"),
+    "V2": ("V2:W12", f"={C}({F}({H}(A2:A11,B2:B11,C2:C11),D2:D11<$H$1),2,-3)"),
+    "Y2": ("Y2:Y12", f"={C}({F}(A2:C11,D2:D11<$H$1),1)"),
+    "AA2": ("AA2:AB22", f'=_xlfn.SORT({V}({F}({H}(B2:B11,A2:A11),D2:D11<$H$1,{H}("zz",0)),'
+                        f'{F}({H}(B2:B11,A2:A11),D2:D11>=$H$1+2)),1,-1)'),
+}
+
+
+def test_vstack_choosecols(tmp_path):
+    _check(_book(tmp_path, "stack", STACKED, 100), tmp_path)
+
+
+def test_vstack_choosecols_cuda_host(tmp_path):
+    host_equals_numpy(_book(tmp_path, "stackc", STACKED, 60), tmp_path / "cuda")

@@ -424,6 +424,59 @@ MC_HD double da_filter_row(const double *sv, const double *se, const double *st,
     return n;
 }
 
+/* the keys UNIQUE/SORT compare of n values: a text id's rank (kv[off + id]), a blank 0 */
+MC_HD double da_rekey(const double *sv, const double *st, double n, const double *kv,
+                      double off, double *ok) {
+    for (long long i = 0; i < (long long)n; ++i)
+        ok[i] = st[i] == 2.0 ? kv[(long long)off + (long long)sv[i]] : st[i] == 3.0 ? 0.0 : sv[i];
+    return n;
+}
+
+/* n rows of w values (one value where one) from row at of an array ow wide, #N/A past w */
+MC_HD long long mc_da_stack_rows(const double *sv, const double *se, const double *st, double n,
+                                 long long w, double one, long long at, long long ow,
+                                 double *ov, double *oe, double *ot) {
+    long long rows = one != 0.0 ? 1 : (long long)n, have = one != 0.0 ? 1 : w;
+    for (long long i = 0; i < rows; ++i)
+        for (long long j = 0; j < ow; ++j) {
+            long long p = (at + i) * ow + j;
+            if (j < have) { ov[p] = sv[i * w + j]; oe[p] = se[i * w + j]; ot[p] = st[i * w + j]; }
+            else { ov[p] = 0.0; oe[p] = MC_DA_NA; ot[p] = 0.0; }
+        }
+    return rows;
+}
+
+/* VSTACK of two arrays: a's rows then b's, w values a row; returns the rows */
+MC_HD double da_vstack(const double *av, const double *ae, const double *at, double an,
+                       long long aw, double aone, const double *bv, const double *be,
+                       const double *bt, double bn, long long bw, double bone, long long w,
+                       double *ov, double *oe, double *ot) {
+    long long rows = mc_da_stack_rows(av, ae, at, an, aw, aone, 0, w, ov, oe, ot);
+    rows += mc_da_stack_rows(bv, be, bt, bn, bw, bone, rows, w, ov, oe, ot);
+    return (double)rows;
+}
+
+/* CHOOSECOLS of n rows of w values, columns kv[off:off + k]; one value: itself in each
+   column where every column asked is 1 or -1 (pm1), else #VALUE! */
+MC_HD double da_cols(const double *sv, const double *se, const double *st, double n, long long w,
+                     double one, const double *kv, double off, long long k, double pm1,
+                     double *ov, double *oe, double *ot) {
+    if (one != 0.0) {
+        for (long long j = 0; j < k; ++j) {
+            if (pm1 != 0.0) { ov[j] = sv[0]; oe[j] = se[0]; ot[j] = st[0]; }
+            else { ov[j] = 0.0; oe[j] = 0.0; ot[j] = 3.0; }
+        }
+        if (pm1 == 0.0) { ov[0] = 0.0; oe[0] = MC_DA_VALUE; ot[0] = 0.0; }
+        return 1.0;
+    }
+    for (long long i = 0; i < (long long)n; ++i)
+        for (long long j = 0; j < k; ++j) {
+            long long p = i * k + j, q = i * w + (long long)kv[(long long)off + j];
+            ov[p] = sv[q]; oe[p] = se[q]; ot[p] = st[q];
+        }
+    return n;
+}
+
 /* TEXTJOIN of the n values of an array at z[pos:]: text ids, numbers in General format,
    blanks ""; the delimiter before each value kept after the first; empty ones left out
    where ign; a value with an error writes nothing; returns the end */

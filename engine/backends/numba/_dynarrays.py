@@ -112,6 +112,10 @@ def is_dynamic(node: ir.Node) -> bool:
         return False
     if node.name in PRODUCERS:
         return True
+    if node.name == "VSTACK":   # rows of its arrays one after the other
+        return any(is_dynamic(a) for a in node.args)
+    if node.name == "CHOOSECOLS":   # columns of the result
+        return bool(node.args) and is_dynamic(node.args[0])
     if node.name in ("IFERROR", "IFNA"):   # element-wise over the result: as dynamic
         return len(node.args) == 2 and is_dynamic(node.args[0]) \
             and not is_dynamic(node.args[1])
@@ -340,6 +344,10 @@ class DynArraysMixin(GeneratorHost):
                 d = (self._da_filter if node.name == "FILTER" else self._da_unique)(node, keys)
             elif node.name in ("IFERROR", "IFNA"):
                 d = self._da_iferror(node)
+            elif node.name == "VSTACK":
+                d = self._da_vstack(node)
+            elif node.name == "CHOOSECOLS":
+                d = self._da_choosecols(node)
             else:
                 d = {"SORT": self._da_sort}.get(node.name, self._da_ifs)(node)
             if keys and not d.k:
@@ -565,10 +573,17 @@ class DynArraysMixin(GeneratorHost):
 
     def _da_with_keys(self, d: Dyn) -> Dyn:
         """``d`` with its keys (a dynamic result read by UNIQUE or SORT): numbers and
-        logicals as they are; text is not made here."""
-        if KSTR in d.kinds:
+        logicals as they are, blanks 0, text (of known ids) the rank of its case-folded
+        string among the result's texts (da_rekey); text made per trial is not made here."""
+        if KSTR not in d.kinds:
+            return replace(d, k=d.v)
+        if d.dom is None or d.dcols:
             raise NotFusable("UNIQUE/SORT of text picked per trial by FILTER/UNIQUE/SORT")
-        return replace(d, k=d.v)
+        ranks = self._da_text_ranks([Val("0.0", "0", KSTR, dom=d.dom)])
+        off = self.table([float(ranks.get(i, 0)) for i in range(max(d.dom) + 1)])   # type: ignore[attr-defined]
+        ok = self.scratch(max(d.cap * d.w, 1))
+        self.value(f"da_rekey({d.v}, {d.t}, {self._dyn_size(d)}, kv, {off}.0, {ok})")
+        return replace(d, k=ok)
 
     def _da_new(self, d: Dyn, keys: bool = False) -> tuple[str, str, str, str]:
         size = max(d.cap * d.w, 1)
@@ -953,6 +968,65 @@ class DynArraysMixin(GeneratorHost):
         lo, hi = (0.0, float(m)) if _IFS[name] == IF_COUNT else (-math.inf, math.inf)
         return Dyn(ov, oe, ot, "", n, crit.cap, 1, crit.least, (KNUM,), None, lo, hi,
                    crit.by_col)
+
+    def _da_vstack(self, node: ir.Call) -> Dyn:
+        """engine.functions.arrays.vstack of arrays one of which (at least) is dynamic: the
+        rows of each, one after the other, a row narrower than the widest padded with #N/A
+        (a FILTER's one value where it keeps nothing: one row of it); the keys are made from
+        the values where read (da_rekey: the arrays' texts ranked together)."""
+        parts = [self.dyn(a) for a in node.args if not isinstance(a, ir.Missing)]
+        if not parts or any(d.by_col or (d.may_empty and d.w > 1 and not d.none)
+                            for d in parts):
+            raise NotFusable("VSTACK of a result by columns, or that may be one value")
+        w = max(d.w for d in parts)
+        pad = any(d.w < w or d.none for d in parts)
+        kinds, dom, lo, hi = _summary(
+            [Val("0.0", "0", KANY, d.lo, d.hi, d.dom, "0.0", d.kinds) for d in parts]
+            + ([num("0.0", code(NA), (0.0, 0.0))] if pad else []))
+        if any(KSTR in d.kinds and d.dom is None for d in parts):
+            dom = None
+        dcols = tuple(sorted({c for d in parts for c in d.dcols}))
+        acc, rest = parts[0], parts[1:]
+        if not rest:   # one array: as it is, a row of its one value padded
+            rest = [replace(acc, n="0.0", none="", cap=0, least=0)]
+        for d in rest:
+            out = Dyn("", "", "", "", "", acc.cap + d.cap, w, acc.least + d.least,
+                      kinds, dom, lo, hi, dcols=dcols)
+            ov, oe, ot, _ = self._da_new(out)
+            n = self.value(
+                f"da_vstack({acc.v}, {acc.e}, {acc.t}, {acc.n}, {acc.w}, {acc.none or '0.0'}, "
+                f"{d.v}, {d.e}, {d.t}, {d.n}, {d.w}, {d.none or '0.0'}, {w}, {ov}, {oe}, "
+                f"{ot})")
+            acc = replace(out, v=ov, e=oe, t=ot, n=n)
+        return acc
+
+    def _da_choosecols(self, node: ir.Call) -> Dyn:
+        """engine.functions.arrays.choosecols of a dynamic result with column numbers the
+        same in every trial (each within its width, else not fused): those columns, in that
+        order (da_cols); where the result is one value (a FILTER that kept nothing) it stays
+        one value, #VALUE! unless column 1 is picked first (numpy's 1-by-1 grid)."""
+        d = self.dyn(node.args[0])
+        if d.by_col or (d.may_empty and d.w > 1 and not d.none) or len(node.args) < 2:
+            raise NotFusable("CHOOSECOLS of a result by columns or that may be one value")
+        ks = [self._da_constant_int(a, 0, "CHOOSECOLS' column") for a in node.args[1:]]
+        if any(k == 0 or abs(k) > d.w for k in ks):
+            raise NotFusable("CHOOSECOLS of a column outside the result (#VALUE!)")
+        picks = [k - 1 if k > 0 else d.w + k for k in ks]
+        if d.dsrc and any(c in d.dcols for c in picks):
+            raise NotFusable("CHOOSECOLS of text made per trial in a result")
+        # one value (a FILTER that kept nothing) picked as 1 or -1 only: that value in each
+        # column (a grid); else #VALUE!, one value
+        pm1 = all(k in (1, -1) for k in ks)
+        w = len(picks)
+        kinds = d.kinds if pm1 or not d.none else tuple(sorted({*d.kinds, KNUM}, key=TAG.get))
+        out = replace(d, k="", w=w, dcols=tuple(j for j, c in enumerate(picks) if c in d.dcols),
+                      dsrc=(), kinds=kinds, fill=(), may_empty=d.may_empty and not pm1,
+                      none="" if pm1 else d.none)
+        ov, oe, ot, _ = self._da_new(out)
+        off = self.table([float(c) for c in picks])   # type: ignore[attr-defined]
+        n = self.value(f"da_cols({d.v}, {d.e}, {d.t}, {d.n}, {d.w}, {d.none or '0.0'}, kv, "
+                       f"{off}.0, {w}, {float(pm1)!r}, {ov}, {oe}, {ot})")
+        return replace(out, v=ov, e=oe, t=ot, n=n)
 
     def _da_iferror(self, node: ir.Call) -> Dyn:
         """IFERROR/IFNA(result, fallback) (engine.functions.logical.iferror of a Grid: cell

@@ -20,7 +20,8 @@ from ._rt import cmp15
 
 KERNEL_NAMES = ("da_filter", "da_unique", "da_sort", "da_ifs", "da_agg", "da_kth", "da_pick",
                 "da_match", "da_tkeys", "da_kept", "da_iferror", "da_cmpcol", "da_cmparr",
-                "da_comb", "da_error", "da_textjoin", "da_take", "da_filter_row")
+                "da_comb", "da_error", "da_textjoin", "da_take", "da_filter_row",
+                "da_rekey", "da_vstack", "da_cols")
 
 # da_agg's aggregates (VAR/STDEV: sample (S) and population (P))
 SUM, MIN, MAX, COUNT, COUNTA, AVERAGE, PRODUCT, VAR_S, VAR_P, STDEV_S, STDEV_P = range(11)
@@ -503,4 +504,64 @@ def da_filter_row(sv, se, st, m, w, fv, fe, ov, oe, ot, xv, xe, xt):
     n = da_filter(sv, se, st, m, w, fv, fe, ov, oe, ot, xv[0], xe[0], xt[0])
     if da_kept(fv, fe, m) == 0.0 and da_error(fe, m) == 0.0:
         _copy_row(xv, xe, xt, 0, ov, oe, ot, 0, w)
+    return n
+
+
+@_jit
+def da_rekey(sv, st, n, kv, off, ok):
+    """The keys UNIQUE/SORT compare of n values: a text id's rank (kv[off + id]), a blank 0,
+    numbers and logicals as they are."""
+    for i in range(int(n)):
+        if st[i] == 2.0:
+            ok[i] = kv[int(off) + int(sv[i])]
+        elif st[i] == 3.0:
+            ok[i] = 0.0
+        else:
+            ok[i] = sv[i]
+    return n
+
+
+@_jit
+def _stack_rows(sv, se, st, n, w, one, at, ow, ov, oe, ot):
+    """n rows of w values (one value where ``one``) from row ``at`` of an array ow wide, a
+    row's missing values #N/A; returns the rows written."""
+    rows = 1 if one != 0.0 else int(n)
+    for i in range(rows):
+        for j in range(ow):
+            p = (at + i) * ow + j
+            if j < (1 if one != 0.0 else w):
+                ov[p], oe[p], ot[p] = sv[i * w + j], se[i * w + j], st[i * w + j]
+            else:
+                ov[p], oe[p], ot[p] = 0.0, float(NA), 0.0
+    return rows
+
+
+@_jit
+def da_vstack(av, ae, at, an, aw, aone, bv, be, bt, bn, bw, bone, w, ov, oe, ot):
+    """VSTACK of two arrays (engine.functions.arrays.vstack): a's rows then b's, w values a
+    row, #N/A past an array's width; an array that is one value (``*one``: a FILTER that
+    kept nothing) one row of it; returns the rows."""
+    rows = _stack_rows(av, ae, at, an, aw, aone, 0, w, ov, oe, ot)
+    rows += _stack_rows(bv, be, bt, bn, bw, bone, rows, w, ov, oe, ot)
+    return float(rows)
+
+
+@_jit
+def da_cols(sv, se, st, n, w, one, kv, off, k, pm1, ov, oe, ot):
+    """CHOOSECOLS of n rows of w values, columns kv[off:off + k] (0-based, within w); an
+    array that is one value (``one``: a FILTER that kept nothing) gives that value in each
+    column where every column asked is 1 or -1 (``pm1``), else #VALUE!; returns the rows."""
+    if one != 0.0:
+        for j in range(k):
+            if pm1 != 0.0:
+                ov[j], oe[j], ot[j] = sv[0], se[0], st[0]
+            else:
+                ov[j], oe[j], ot[j] = 0.0, 0.0, 3.0
+        if pm1 == 0.0:
+            ov[0], oe[0], ot[0] = 0.0, float(VALUE), 0.0
+        return 1.0
+    for i in range(int(n)):
+        for j in range(k):
+            p, q = i * k + j, i * w + int(kv[int(off) + j])
+            ov[p], oe[p], ot[p] = sv[q], se[q], st[q]
     return n
