@@ -106,3 +106,24 @@ def test_vstack_choosecols(tmp_path):
 
 def test_vstack_choosecols_cuda_host(tmp_path):
     host_equals_numpy(_book(tmp_path, "stackc", STACKED, 60), tmp_path / "cuda")
+
+
+# --------------------------------------------------------------- FILTER of a result
+SMS = f"{F}({H}(A2:A11,B2:B11,C2:C11),D2:D11>$H$1+3)"
+DATA = f"{V}({EMAIL},{SMS})"
+FILTERED = {
+    "AD2": ("AD2:AF22", f'={F}({DATA},{C}({DATA},2)<>"")'),
+    "AH2": ("AH2:AJ22", f'=_xlfn.LET(_xlpm.data,{DATA},'
+                        f'{F}(_xlpm.data,{C}(_xlpm.data,1)>=2,"none"))'),
+    "AL2": ("AL2:AL22", f'={C}({DATA},2)="PROMO"'),
+    "AM2": ("AM2:AM22", f'=""<{C}({DATA},2)'),
+    "AN2": ("AN2:AN22", f'={C}({DATA},3)<=0.25'),
+}
+
+
+def test_filter_of_a_result(tmp_path):
+    _check(_book(tmp_path, "filt", FILTERED, 100), tmp_path)
+
+
+def test_filter_of_a_result_cuda_host(tmp_path):
+    host_equals_numpy(_book(tmp_path, "filtc", FILTERED, 60), tmp_path / "cuda")

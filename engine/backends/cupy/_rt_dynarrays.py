@@ -477,6 +477,39 @@ MC_HD double da_cols(const double *sv, const double *se, const double *st, doubl
     return n;
 }
 
+/* operators._key of a value (tag t) against one of tag other: class (0 number, 1 text,
+   2 logical) and its number, text rank or logical; a blank as the other's empty value */
+MC_HD void mc_da_cmp_key(double v, double t, double other, const double *kv, double off,
+                         double empty, double *cls, double *key) {
+    if (t == 3.0) {
+        if (other == 2.0) { *cls = 1.0; *key = empty; }
+        else if (other == 1.0) { *cls = 2.0; *key = 0.0; }
+        else { *cls = 0.0; *key = 0.0; }
+    } else if (t == 2.0) { *cls = 1.0; *key = kv[(long long)off + (long long)v]; }
+    else if (t == 1.0) { *cls = 2.0; *key = v; }
+    else { *cls = 0.0; *key = v; }
+}
+
+/* each of n values compared with one value x (on the left where not left) by op */
+MC_HD double da_cmpval(const double *sv, const double *se, const double *st, double n,
+                       const double *kv, double off, double empty, double xv, double xe,
+                       double xt, double op, double left, double *ov, double *oe, double *ot) {
+    for (long long i = 0; i < (long long)n; ++i) {
+        double e = se[i] != 0.0 ? se[i] : xe;
+        if (left == 0.0) e = xe != 0.0 ? xe : se[i];
+        double ca, a, cb, b;
+        mc_da_cmp_key(sv[i], st[i], xt, kv, off, empty, &ca, &a);
+        mc_da_cmp_key(xv, xt, st[i], kv, off, empty, &cb, &b);
+        if (left == 0.0) { double t1 = ca, t2 = a; ca = cb; a = b; cb = t1; b = t2; }
+        double c;
+        if (ca != cb) c = ca < cb ? -1.0 : 1.0;
+        else if (ca == 0.0) c = cmp15(a, b);
+        else c = a == b ? 0.0 : (a < b ? -1.0 : 1.0);
+        ov[i] = (e == 0.0 && mc_da_flag(c, op)) ? 1.0 : 0.0; oe[i] = e; ot[i] = 1.0;
+    }
+    return n;
+}
+
 /* TEXTJOIN of the n values of an array at z[pos:]: text ids, numbers in General format,
    blanks ""; the delimiter before each value kept after the first; empty ones left out
    where ign; a value with an error writes nothing; returns the end */

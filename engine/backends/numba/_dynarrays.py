@@ -108,6 +108,8 @@ _LITERAL = re.compile(r"\(?-?\d+(\.\d*)?(e[-+]?\d+)?\)?|np\.nan")   # a literal 
 
 def is_dynamic(node: ir.Node) -> bool:
     """Whether ``node`` is an array whose number of rows may change per trial."""
+    if isinstance(node, ir.Binary) and node.op in CMP_OPS:   # a result compared with a value
+        return is_dynamic(node.left) != is_dynamic(node.right)
     if not isinstance(node, ir.Call):
         return False
     if node.name in PRODUCERS:
@@ -338,6 +340,8 @@ class DynArraysMixin(GeneratorHost):
             return got[1]   # (not where its lines were taken back: a dynamic text retry)
         if not is_dynamic(node):
             d = self._da_source(node, False, keys)
+        elif isinstance(node, ir.Binary):
+            d = self._da_compare(node)
         else:
             assert isinstance(node, ir.Call)
             if node.name in ("FILTER", "UNIQUE"):   # keys of the rows kept, where asked
@@ -598,7 +602,7 @@ class DynArraysMixin(GeneratorHost):
             raise NotFusable("FILTER with a wrong number of arguments")
         array, include = node.args[0], node.args[1]
         if is_dynamic(array) or is_dynamic(include):
-            raise NotFusable("FILTER of a FILTER/UNIQUE/SORT result")
+            return self._da_filter_dyn(node)
         if not self._da_fits(array, include):   # numpy: #VALUE! whatever the values
             return self._da_fill([[num("0.0", code(VALUE), (0.0, 0.0))]], False)
         grid = self._da_values(array)
@@ -651,17 +655,7 @@ class DynArraysMixin(GeneratorHost):
         d = Dyn("", "", "", "", "", cap, w, max(least, 1), kinds, dom, lo, hi, by_col)
         ov, oe, ot, _ = self._da_new(d)
         rows = lit(float(m))
-        if erow is None:
-            n = self.value(f"da_filter({src.v}, {src.e}, {src.t}, {rows}, {w}, {zf}, {zfe}, "
-                           f"{ov}, {oe}, {ot}, {fill.v}, {fill.e}, {fill.tag()})")
-        else:   # nothing kept (no flag's error): that row
-            n = self.value(f"da_filter_row({src.v}, {src.e}, {src.t}, {rows}, {w}, {zf}, "
-                           f"{zfe}, {ov}, {oe}, {ot}, {erow.v}, {erow.e}, {erow.t})")
-        # where numpy's result is one value (if_empty, or a flag's error) filling the spill
-        none = "" if least != 0 or w == 1 else \
-            self.value(f"b2f(da_kept({zf}, {zfe}, {rows}) == 0.0)") if erow is None else \
-            self.value(f"b2f((da_kept({zf}, {zfe}, {rows}) == 0.0) & "
-                       f"(da_error({zfe}, {rows}) != 0.0))")
+        n, none = self._da_filtered(src, rows, w, zf, zfe, (ov, oe, ot), fill, erow, least)
         ok = ""
         if keys and erow is None:
             if fill.kind in (KSTR, KANY, KDYN):
@@ -673,6 +667,92 @@ class DynArraysMixin(GeneratorHost):
             if least == 0 and erow is None else ()   # (a row: read as an array)
         return Dyn(ov, oe, ot, ok, n, cap, w, max(least, 1), kinds, dom, lo, hi, by_col,
                    least == 0, src.dcols, none, src.dsrc, fills)
+
+    def _da_filtered(self, src: Dyn, rows: str, w: int, zf: str, zfe: str,
+                     out: tuple[str, str, str], fill: Val, erow: Dyn | None, least: int
+                     ) -> tuple[str, str]:
+        """The rows of ``src`` (``rows`` of ``w``) whose flags (``zf``, errors ``zfe``) are
+        true into ``out``, nothing kept giving if_empty (``fill``, or the row ``erow``):
+        (the rows, 1.0 where numpy's result is one value filling the spill: if_empty or a
+        flag's error; "" where it never is)."""
+        ov, oe, ot = out
+        if erow is None:
+            n = self.value(f"da_filter({src.v}, {src.e}, {src.t}, {rows}, {w}, {zf}, {zfe}, "
+                           f"{ov}, {oe}, {ot}, {fill.v}, {fill.e}, {fill.tag()})")
+        else:   # nothing kept (no flag's error): that row
+            n = self.value(f"da_filter_row({src.v}, {src.e}, {src.t}, {rows}, {w}, {zf}, "
+                           f"{zfe}, {ov}, {oe}, {ot}, {erow.v}, {erow.e}, {erow.t})")
+        none = "" if least != 0 or w == 1 else \
+            self.value(f"b2f(da_kept({zf}, {zfe}, {rows}) == 0.0)") if erow is None else \
+            self.value(f"b2f((da_kept({zf}, {zfe}, {rows}) == 0.0) & "
+                       f"(da_error({zfe}, {rows}) != 0.0))")
+        return n, none
+
+    def _da_filter_dyn(self, node: ir.Call) -> Dyn:
+        """FILTER of a dynamic result by a condition made from the same result row by row
+        (``FILTER(data, CHOOSECOLS(data,4)<>"")``: as many rows in every trial), the keys
+        made from the values where read (dyn)."""
+        array, include = node.args[0], node.args[1]
+        base = _row_base(array)
+        if base is None or _row_base(include) != base:
+            raise NotFusable("FILTER of a FILTER/UNIQUE/SORT result by a condition not made "
+                             "from its rows")
+        a, f = self.dyn(array), self.dyn(include)
+        if any(d.by_col or (d.may_empty and d.w > 1) or d.none for d in (a, f)) or f.w != 1:
+            raise NotFusable("FILTER of a FILTER/UNIQUE/SORT result that may be one value, "
+                             "by columns, or by a condition of several columns")
+        if not set(f.kinds) <= {KBOOL, KNUM, KBLANK}:
+            raise NotFusable("FILTER of a FILTER/UNIQUE/SORT result by a condition of text")
+        fill = self._da_if_empty(node.args[2] if len(node.args) > 2 else ir.Missing(), a.w)
+        erow, rowvals = None, []
+        if isinstance(fill, list):
+            rowvals, fill = fill, fill[0]
+            erow = self._da_fill([rowvals], False)
+        kinds, dom, lo, hi = _summary(
+            [Val("0.0", "0", KANY, a.lo, a.hi, a.dom, "0.0", a.kinds), fill, *rowvals])
+        if KSTR in a.kinds and a.dom is None:
+            dom = None
+        d = replace(a, k="", kinds=kinds, dom=dom, lo=lo, hi=hi, least=1, dsrc=())
+        ov, oe, ot, _ = self._da_new(d)
+        n, none = self._da_filtered(a, a.n, a.w, f.v, f.e, (ov, oe, ot), fill, erow, 0)
+        fills = () if erow is not None else \
+            (fill.kinds if fill.kind == KANY else (fill.kind,))
+        return replace(d, v=ov, e=oe, t=ot, n=n, may_empty=True, none=none, fill=fills)
+
+    def _da_compare(self, node: ir.Binary) -> Dyn:
+        """A dynamic result compared with one value, element by element (engine.functions.
+        operators.compare: numbers by the 15-digit rule, text case-folded, numbers < text <
+        logicals, a blank as the other side's empty value; the first error, the left's
+        first): logicals, as many rows (da_cmpval, text by its rank among the ids)."""
+        left = is_dynamic(node.left)
+        d = self.dyn(node.left if left else node.right)
+        other = node.right if left else node.left
+        from ._arrays import ArrayElements
+
+        if ArrayElements(self.model.workbook).shape(_read_part(other)) is not None:
+            raise NotFusable("a FILTER/UNIQUE/SORT result compared with an array")
+        x = self.expr(other)
+        if x.kind == KDYN or d.dcols:
+            raise NotFusable("a FILTER/UNIQUE/SORT result compared with text made per trial")
+        ids = set(d.dom or ())
+        for v in (x,):
+            if v.kind == KSTR or (v.kind == KANY and KSTR in v.kinds):
+                if v.dom is None:
+                    raise NotFusable("a FILTER/UNIQUE/SORT result compared with unknown text")
+                ids.update(v.dom)
+        if KSTR in d.kinds and d.dom is None:
+            raise NotFusable("a FILTER/UNIQUE/SORT result of unknown text compared")
+        ranks = self._da_text_ranks([Val("0.0", "0", KSTR, dom=tuple(sorted(ids)))]) \
+            if ids else {}
+        off = self.table([float(ranks.get(i, 0)) for i in range(max(ids, default=0) + 1)])   # type: ignore[attr-defined]
+        out = replace(d, k="", kinds=(KBOOL,), dom=None, lo=0.0, hi=1.0, dsrc=(),
+                      fill=(KBOOL,) if d.fill else ())
+        ov, oe, ot, _ = self._da_new(out)
+        empty = -1.0 if not any(self.strings[i] == "" for i in ids) else 0.0
+        self.value(f"da_cmpval({d.v}, {d.e}, {d.t}, {self._dyn_size(d)}, kv, {off}.0, "
+                   f"{empty!r}, {x.v}, {x.e}, {x.tag()}, {float(CMP_OPS[node.op])!r}, "
+                   f"{1.0 if left else 0.0}, {ov}, {oe}, {ot})")
+        return replace(out, v=ov, e=oe, t=ot)
 
     def _da_flag_columns(self, include: ir.Node, m: int) -> tuple[str, str] | None:
         """FILTER's condition over m rows where it is comparisons of a number made per trial
@@ -1332,6 +1412,22 @@ def _read_part(node: ir.Node) -> ir.Node:
     if isinstance(node, ir.Call):
         return ir.Call(node.name, tuple(_read_part(a) for a in node.args))
     return node
+
+
+def _row_base(node: ir.Node) -> ir.Node | None:
+    """The dynamic result whose rows ``node``'s are, one for one (through CHOOSECOLS, a
+    comparison with one value, a sign, IFERROR); None where there is none."""
+    while True:
+        if isinstance(node, ir.Call) and node.name == "CHOOSECOLS" and node.args:
+            node = node.args[0]
+        elif isinstance(node, ir.Call) and node.name in ("IFERROR", "IFNA") and node.args:
+            node = node.args[0]
+        elif isinstance(node, ir.Unary) and node.op in ("-", "+"):
+            node = node.operand
+        elif isinstance(node, ir.Binary) and node.op in CMP_OPS and is_dynamic(node):
+            node = node.left if is_dynamic(node.left) else node.right
+        else:
+            return node if is_dynamic(node) else None
 
 
 def _sorted_map(node: ir.Node) -> tuple[ir.Call, ir.Node] | None:

@@ -21,7 +21,7 @@ from ._rt import cmp15
 KERNEL_NAMES = ("da_filter", "da_unique", "da_sort", "da_ifs", "da_agg", "da_kth", "da_pick",
                 "da_match", "da_tkeys", "da_kept", "da_iferror", "da_cmpcol", "da_cmparr",
                 "da_comb", "da_error", "da_textjoin", "da_take", "da_filter_row",
-                "da_rekey", "da_vstack", "da_cols")
+                "da_rekey", "da_vstack", "da_cols", "da_cmpval")
 
 # da_agg's aggregates (VAR/STDEV: sample (S) and population (P))
 SUM, MIN, MAX, COUNT, COUNTA, AVERAGE, PRODUCT, VAR_S, VAR_P, STDEV_S, STDEV_P = range(11)
@@ -564,4 +564,45 @@ def da_cols(sv, se, st, n, w, one, kv, off, k, pm1, ov, oe, ot):
         for j in range(k):
             p, q = i * k + j, i * w + int(kv[int(off) + j])
             ov[p], oe[p], ot[p] = sv[q], se[q], st[q]
+    return n
+
+
+@_jit
+def _cmp_key(v, t, other, kv, off, empty):
+    """engine.functions.operators._key of a value (its tag t) against one of tag ``other``:
+    (class: 0 number, 1 text, 2 logical; its number, text rank kv[off + id] or logical), a
+    blank as the other's empty value (text: ``empty``, the rank of "" or -1 below all)."""
+    if t == 3.0:
+        if other == 2.0:
+            return 1.0, empty
+        if other == 1.0:
+            return 2.0, 0.0
+        return 0.0, 0.0
+    if t == 2.0:
+        return 1.0, kv[int(off) + int(v)]
+    if t == 1.0:
+        return 2.0, v
+    return 0.0, v
+
+
+@_jit
+def da_cmpval(sv, se, st, n, kv, off, empty, xv, xe, xt, op, left, ov, oe, ot):
+    """Each of n values compared with one value x (on the left where not ``left``) by OP
+    (CMP_OPS; engine.functions.operators.compare): logicals, the left operand's error first,
+    FALSE where there is one; returns n."""
+    for i in range(int(n)):
+        e = se[i] if se[i] != 0.0 else xe
+        if left == 0.0:
+            e = xe if xe != 0.0 else se[i]
+        ca, a = _cmp_key(sv[i], st[i], xt, kv, off, empty)
+        cb, b = _cmp_key(xv, xt, st[i], kv, off, empty)
+        if left == 0.0:
+            ca, a, cb, b = cb, b, ca, a
+        if ca != cb:
+            c = -1.0 if ca < cb else 1.0
+        elif ca == 0.0:
+            c = cmp15(a, b)
+        else:
+            c = 0.0 if a == b else (-1.0 if a < b else 1.0)
+        ov[i], oe[i], ot[i] = (1.0 if e == 0.0 and _flag(c, op) else 0.0), e, 1.0
     return n
