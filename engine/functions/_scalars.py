@@ -5,7 +5,8 @@ Two conventions, as in Excel:
 * built-in functions (PMT, DATE, YEAR, ...) coerce text and logicals to numbers and map over
   an array argument element by element (:func:`numbers` with ``atp=False``);
 * the former Analysis ToolPak functions (EDATE, EOMONTH, YEARFRAC, XNPV, XIRR, NETWORKDAYS,
-  ...) refuse logicals and multi-cell ranges with #VALUE! (``atp=True``).
+  ...) refuse logicals and multi-cell ranges with #VALUE! (``atp=True``), but map over an
+  array value (a constant, or one computed from a range: ``EOMONTH(A1, B1:B3-1)``).
 
 Text that is not a number is read as a date (and time) where dates are expected
 (``dates=True``): ``"2024-01-15"``, ``"1/15/2024"``, ``"15-Jan-2024"``, ``"1/1/1987 02:00 AM"``.
@@ -23,7 +24,7 @@ import numpy as np
 from ..values import VALUE, Grid, Kind, Vec, first_error, parse_number, to_number, trials
 from ._args import result
 from ._epoch import date_shift
-from .operators import map_grid
+from .operators import is_reference, map_grid
 
 Arg = Vec | Grid | None
 Checks = list[tuple[np.ndarray, int]]
@@ -148,6 +149,15 @@ def lift(fn: Callable[..., Vec], args: Sequence[Any]) -> Vec | Grid:
     return map_grid(call, *[args[i] for i in arrays])
 
 
+def atp_lift(fn: Callable[..., Vec], args: Sequence[Any]) -> Vec | Grid:
+    """``fn(*args)`` for a former Analysis ToolPak function: a multi-cell range argument is
+    passed whole (``fn`` refuses it with #VALUE!), otherwise ``fn`` maps over array values
+    element by element (``EOMONTH(A1, B1:B3-1)``, ``EDATE(A1, {1,2,3})``)."""
+    if any(is_reference(cell_of(a)) for a in args):
+        return fn(*args)
+    return lift(fn, args)
+
+
 def numbers(compute: Callable[..., tuple[np.ndarray, Checks]], args: Sequence[Any],
             defaults: Sequence[float | None], *, atp: bool = False, dates: bool = False,
             ) -> Vec | Grid:
@@ -175,10 +185,8 @@ def numbers(compute: Callable[..., tuple[np.ndarray, Checks]], args: Sequence[An
             err = np.broadcast_to(err, out.shape).copy()
         return result(out, err)
 
-    if atp:
-        return one(*full)
-    return lift(one, full)
+    return atp_lift(one, full) if atp else lift(one, full)
 
 
-__all__ = ["ABSENT", "cell_of", "coerce", "lift", "numbers", "parse_date_text",
+__all__ = ["ABSENT", "atp_lift", "cell_of", "coerce", "lift", "numbers", "parse_date_text",
            "parse_time_text", "serial_of"]

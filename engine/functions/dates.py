@@ -22,7 +22,7 @@ from ..values import NUM, VALUE, ExcelError, Grid, Kind, Vec, first_error, to_te
 from . import register
 from ._args import result
 from ._epoch import date_shift
-from ._scalars import ABSENT, cell_of, coerce, lift, numbers
+from ._scalars import ABSENT, atp_lift, cell_of, coerce, lift, numbers
 
 Arg = Vec | Grid | None
 MAX_SERIAL = 2958465.0
@@ -257,8 +257,12 @@ def datedif(start: Arg, end: Arg, unit: Arg) -> Vec | Grid:
 
 
 @register("YEARFRAC")
-def yearfrac(start: Arg, end: Arg, basis: Any = ABSENT) -> Vec:
+def yearfrac(start: Arg, end: Arg, basis: Any = ABSENT) -> Vec | Grid:
     """Fraction of a year between two dates; the basis is checked first, as Excel does."""
+    return atp_lift(_yearfrac_one, [start, end, basis])
+
+
+def _yearfrac_one(start: Arg, end: Arg, basis: Any) -> Vec:
     b, e0 = coerce(basis, 0, atp=True, dates=True)
     b = np.trunc(b)
     e0 = first_error(e0, np.where(np.isin(b, [0, 1, 2, 3, 4]), 0, NUM).astype(np.uint8))
