@@ -38,7 +38,7 @@ def _book(tmp_path, name: str, formulas: dict[str, tuple[str, str]], trials: int
         ws[f"A{r}"] = float((i * 7) % 5)
         if NAMES[i]:
             ws[f"B{r}"] = NAMES[i]
-        ws[f"C{r}"] = 0.25 * (i % 3) if i % 4 else "11:00 AM local"
+        ws[f"C{r}"] = 0.25 * (i % 3) if i % 4 else "0.5" if i % 8 == 0 else "11:00 AM local"
         ws[f"D{r}"] = f"=A{r}+{i}*0.7+1"
     cells = []
     for anchor, (ref, formula) in formulas.items():
@@ -127,3 +127,24 @@ def test_filter_of_a_result(tmp_path):
 
 def test_filter_of_a_result_cuda_host(tmp_path):
     host_equals_numpy(_book(tmp_path, "filtc", FILTERED, 60), tmp_path / "cuda")
+
+
+# --------------------------------------------------------------- SORTBY of a result
+L = "_xlpm."
+CAMPAIGN = (f'=_xlfn.LET({L}data,{DATA},{L}clean,{F}({L}data,{C}({L}data,2)<>""),'
+            f'IFERROR(_xlfn.SORTBY({L}clean,{C}({L}clean,1),1,'
+            f'IFERROR(--{C}({L}clean,3),0),-1,{C}({L}clean,2),1),""))')
+SORTED = {
+    "AP2": ("AP2:AR22", f"=_xlfn.SORTBY({DATA},{C}({DATA},1),-1,"
+                        f"IFERROR(--{C}({DATA},3),0),1,{C}({DATA},2),1)"),
+    "AT2": ("AT2:AV22", CAMPAIGN),
+    "AX2": ("AX2:AX22", f"=-{C}({DATA},3)"),
+}
+
+
+def test_sortby_of_a_result(tmp_path):
+    _check(_book(tmp_path, "sortby", SORTED, 100), tmp_path)
+
+
+def test_sortby_of_a_result_cuda_host(tmp_path):
+    host_equals_numpy(_book(tmp_path, "sortbyc", SORTED, 60), tmp_path / "cuda")

@@ -510,6 +510,59 @@ MC_HD double da_cmpval(const double *sv, const double *se, const double *st, dou
     return n;
 }
 
+/* -x of each of n values: logicals negated, a blank 0, text by its number kv[off + id]
+   (NaN: #VALUE!), errors kept */
+MC_HD double da_neg(const double *sv, const double *se, const double *st, double n,
+                    const double *kv, double off, double *ov, double *oe, double *ot) {
+    for (long long i = 0; i < (long long)n; ++i) {
+        double x = sv[i], e = se[i];
+        if (e == 0.0 && st[i] == 3.0) x = 0.0;
+        else if (e == 0.0 && st[i] == 2.0) {
+            x = kv[(long long)off + (long long)sv[i]];
+            if (x != x) { x = 0.0; e = MC_DA_VALUE; }
+        }
+        ov[i] = e != 0.0 ? 0.0 : -x; oe[i] = e; ot[i] = 0.0;
+    }
+    return n;
+}
+
+/* key column j of nk into zk/ze/zt, nk a row */
+MC_HD double da_keycol(const double *kk, const double *ke, const double *kt, double n,
+                       long long nk, long long j, double *zk, double *ze, double *zt) {
+    for (long long i = 0; i < (long long)n; ++i) {
+        long long p = i * nk + j;
+        zk[p] = kk[i]; ze[p] = ke[i]; zt[p] = kt[i];
+    }
+    return n;
+}
+
+MC_HD bool mc_da_row_before(const double *zk, const double *ze, const double *zt, long long nk,
+                            const double *kv, double off, long long a, long long b) {
+    for (long long j = 0; j < nk; ++j) {
+        long long p = a * nk + j, q = b * nk + j;
+        bool desc = kv[(long long)off + j] != 0.0;
+        if (mc_da_before(zk, ze, zt, p, q, desc)) return true;
+        if (mc_da_before(zk, ze, zt, q, p, desc)) return false;
+    }
+    return false;
+}
+
+/* SORTBY of n rows of w values by nk keys a row: a stable sort on the keys in order */
+MC_HD double da_sortby(const double *sv, const double *se, const double *st, double n,
+                       long long w, const double *zk, const double *ze, const double *zt,
+                       long long nk, const double *kv, double off, double *idx, double *ov,
+                       double *oe, double *ot) {
+    long long m = (long long)n;
+    for (long long i = 0; i < m; ++i) idx[i] = (double)i;
+    for (long long i = 1; i < m; ++i)
+        for (long long j = i; j > 0 && mc_da_row_before(zk, ze, zt, nk, kv, off,
+                                                         (long long)idx[j], (long long)idx[j - 1]); --j)
+            mc_da_swap(idx, j, j - 1);
+    for (long long i = 0; i < m; ++i)
+        mc_da_copy_row(sv, se, st, (long long)idx[i], ov, oe, ot, i, w);
+    return n;
+}
+
 /* TEXTJOIN of the n values of an array at z[pos:]: text ids, numbers in General format,
    blanks ""; the delimiter before each value kept after the first; empty ones left out
    where ign; a value with an error writes nothing; returns the end */

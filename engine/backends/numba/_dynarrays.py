@@ -110,8 +110,12 @@ def is_dynamic(node: ir.Node) -> bool:
     """Whether ``node`` is an array whose number of rows may change per trial."""
     if isinstance(node, ir.Binary) and node.op in CMP_OPS:   # a result compared with a value
         return is_dynamic(node.left) != is_dynamic(node.right)
+    if isinstance(node, ir.Unary) and node.op in ("-", "+"):   # its numbers, element-wise
+        return is_dynamic(node.operand)
     if not isinstance(node, ir.Call):
         return False
+    if node.name == "SORTBY":   # the result's rows sorted by keys made from them
+        return bool(node.args) and is_dynamic(node.args[0])
     if node.name in PRODUCERS:
         return True
     if node.name == "VSTACK":   # rows of its arrays one after the other
@@ -342,6 +346,8 @@ class DynArraysMixin(GeneratorHost):
             d = self._da_source(node, False, keys)
         elif isinstance(node, ir.Binary):
             d = self._da_compare(node)
+        elif isinstance(node, ir.Unary):
+            d = self._da_negate(node)
         else:
             assert isinstance(node, ir.Call)
             if node.name in ("FILTER", "UNIQUE"):   # keys of the rows kept, where asked
@@ -352,6 +358,8 @@ class DynArraysMixin(GeneratorHost):
                 d = self._da_vstack(node)
             elif node.name == "CHOOSECOLS":
                 d = self._da_choosecols(node)
+            elif node.name == "SORTBY":
+                d = self._da_sortby(node)
             else:
                 d = {"SORT": self._da_sort}.get(node.name, self._da_ifs)(node)
             if keys and not d.k:
@@ -753,6 +761,67 @@ class DynArraysMixin(GeneratorHost):
                    f"{empty!r}, {x.v}, {x.e}, {x.tag()}, {float(CMP_OPS[node.op])!r}, "
                    f"{1.0 if left else 0.0}, {ov}, {oe}, {ot})")
         return replace(out, v=ov, e=oe, t=ot)
+
+    def _da_negate(self, node: ir.Unary) -> Dyn:
+        """-result (+result: itself) element by element (engine.functions.operators.unary
+        with values.to_number: logicals 1/0, blanks 0, text read as a number or a date
+        (by id, at compile time: kv[off + id], NaN where not) else #VALUE!; da_neg)."""
+        import numpy as np
+
+        from ...values import Kind, Vec, to_number
+
+        d = self.dyn(node.operand)
+        if node.op == "+":
+            return d
+        if d.dcols or (KSTR in d.kinds and d.dom is None):
+            raise NotFusable("the negation of a result holding text that is not known")
+        table = [math.nan] * (max(d.dom or (0,)) + 1)
+        for i in d.dom or ():
+            x, e = to_number(Vec(Kind.STR, np.array([self.strings[i]], dtype=object)))
+            table[i] = math.nan if e is not None and e[0] else float(x[0])
+        off = self.table(table)   # type: ignore[attr-defined]
+        out = replace(d, k="", kinds=(KNUM,), dom=None, lo=-math.inf, hi=math.inf, dsrc=(),
+                      fill=(KNUM,) if d.fill else ())
+        ov, oe, ot, _ = self._da_new(out)
+        self.value(f"da_neg({d.v}, {d.e}, {d.t}, {self._dyn_size(d)}, kv, {off}.0, {ov}, {oe}, "
+                   f"{ot})")
+        return replace(out, v=ov, e=oe, t=ot)
+
+    def _da_sortby(self, node: ir.Call) -> Dyn:
+        """engine.functions.arrays.sortby of a dynamic result by keys made from its own rows
+        (``SORTBY(clean, CHOOSECOLS(clean,1), 1, IFERROR(--CHOOSECOLS(clean,2),0), 1)``),
+        each one column, orders 1 or -1 the same in every trial: the rows in a stable sort
+        on the keys in turn, each as _before orders them (da_sortby)."""
+        args = node.args
+        base = _row_base(args[0])
+        if base is None or len(args) < 2:
+            raise NotFusable("SORTBY of a result without keys")
+        a = self.dyn(args[0])
+        if a.by_col or (a.may_empty and a.w > 1 and not a.none):
+            raise NotFusable("SORTBY of a result by columns or that may be one value")
+        pairs = [(args[i], args[i + 1] if i + 1 < len(args) else ir.Missing())
+                 for i in range(1, len(args), 2)]
+        nk = len(pairs)
+        zk, ze, zt = (self.scratch(max(a.cap, 1) * nk) for _ in range(3))
+        orders: list[float] = []
+        for j, (by, order) in enumerate(pairs):
+            if _row_base(by) != base:
+                raise NotFusable("SORTBY of a result by keys not made from its rows")
+            o = self._da_constant_int(order, 1, "SORTBY's order")
+            if o not in (1, -1):
+                raise NotFusable("SORTBY with an order other than 1 or -1 (#VALUE!)")
+            orders.append(float(o < 0))
+            k = self.dyn(by, keys=True)
+            if k.w != 1 or k.by_col:
+                raise NotFusable("SORTBY of a result by a key of several columns")
+            self.value(f"da_keycol({k.k}, {k.e}, {k.t}, {a.n}, {nk}, {j}, {zk}, {ze}, {zt})")
+        off = self.table(orders)   # type: ignore[attr-defined]
+        idx = self.scratch(max(a.cap, 1))
+        out = replace(a, k="", dsrc=())
+        ov, oe, ot, _ = self._da_new(out)
+        n = self.value(f"da_sortby({a.v}, {a.e}, {a.t}, {a.n}, {a.w}, {zk}, {ze}, {zt}, {nk}, "
+                       f"kv, {off}.0, {idx}, {ov}, {oe}, {ot})")
+        return replace(out, v=ov, e=oe, t=ot, n=n)
 
     def _da_flag_columns(self, include: ir.Node, m: int) -> tuple[str, str] | None:
         """FILTER's condition over m rows where it is comparisons of a number made per trial

@@ -21,7 +21,8 @@ from ._rt import cmp15
 KERNEL_NAMES = ("da_filter", "da_unique", "da_sort", "da_ifs", "da_agg", "da_kth", "da_pick",
                 "da_match", "da_tkeys", "da_kept", "da_iferror", "da_cmpcol", "da_cmparr",
                 "da_comb", "da_error", "da_textjoin", "da_take", "da_filter_row",
-                "da_rekey", "da_vstack", "da_cols", "da_cmpval")
+                "da_rekey", "da_vstack", "da_cols", "da_cmpval",
+                "da_neg", "da_keycol", "da_sortby")
 
 # da_agg's aggregates (VAR/STDEV: sample (S) and population (P))
 SUM, MIN, MAX, COUNT, COUNTA, AVERAGE, PRODUCT, VAR_S, VAR_P, STDEV_S, STDEV_P = range(11)
@@ -605,4 +606,62 @@ def da_cmpval(sv, se, st, n, kv, off, empty, xv, xe, xt, op, left, ov, oe, ot):
         else:
             c = 0.0 if a == b else (-1.0 if a < b else 1.0)
         ov[i], oe[i], ot[i] = (1.0 if e == 0.0 and _flag(c, op) else 0.0), e, 1.0
+    return n
+
+
+@_jit
+def da_neg(sv, se, st, n, kv, off, ov, oe, ot):
+    """-x of each of n values (operators.unary with values.to_number): numbers and logicals
+    negated, a blank 0, text by its number kv[off + id] (NaN: #VALUE!), errors kept."""
+    for i in range(int(n)):
+        x, e = sv[i], se[i]
+        if e == 0.0 and st[i] == 3.0:
+            x = 0.0
+        elif e == 0.0 and st[i] == 2.0:
+            x = kv[int(off) + int(sv[i])]
+            if math.isnan(x):
+                x, e = 0.0, float(VALUE)
+        ov[i], oe[i], ot[i] = (0.0 if e != 0.0 else -x), e, 0.0
+    return n
+
+
+@_jit
+def da_keycol(kk, ke, kt, n, nk, j, zk, ze, zt):
+    """Key column j of nk: n keys (values as compared, errors, tags) into zk/ze/zt, row by
+    row nk a row; returns n."""
+    for i in range(int(n)):
+        p = i * int(nk) + int(j)
+        zk[p], ze[p], zt[p] = kk[i], ke[i], kt[i]
+    return n
+
+
+@_jit
+def _row_before(zk, ze, zt, nk, kv, off, a, b):
+    """Whether row a sorts strictly before row b on the nk keys in turn (kv[off + j]: 1.0
+    where key j is descending)."""
+    for j in range(nk):
+        p, q = a * nk + j, b * nk + j
+        desc = kv[int(off) + j] != 0.0
+        if _before(zk, ze, zt, p, q, desc):
+            return True
+        if _before(zk, ze, zt, q, p, desc):
+            return False
+    return False
+
+
+@_jit
+def da_sortby(sv, se, st, n, w, zk, ze, zt, nk, kv, off, idx, ov, oe, ot):
+    """SORTBY of n rows of w values by nk keys a row (engine.functions.arrays.sortby: a
+    stable sort on each key in turn, the last key first; the same as one stable sort on
+    the keys in order, each as _before orders them); ``idx``: n row numbers of scratch."""
+    m = int(n)
+    for i in range(m):
+        idx[i] = float(i)
+    for i in range(1, m):   # insertion sort of the row numbers: stable
+        j = i
+        while j > 0 and _row_before(zk, ze, zt, nk, kv, off, int(idx[j]), int(idx[j - 1])):
+            idx[j], idx[j - 1] = idx[j - 1], idx[j]
+            j -= 1
+    for i in range(m):
+        _copy_row(sv, se, st, int(idx[i]), ov, oe, ot, i, w)
     return n
