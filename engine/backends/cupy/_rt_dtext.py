@@ -466,6 +466,12 @@ template <class C> MC_NI double dput_fixed(C *z, double pos, double x, double nd
     if (x < 0.0) z[w++] = (C)45;
     if (cur != 0.0) z[w++] = (C)36;
     double v = excel_round(fabs(pct != 0.0 ? x * 100.0 : x), ndec, 0);
+    if (mc_isinf(v)) {   /* past the largest double once times 100: Decimal's "Infinity" */
+        const char *inf = "Infinity";
+        for (int j = 0; j < 8; ++j) z[w++] = (C)inf[j];
+        if (pct != 0.0) z[w++] = (C)37;
+        return (double)w;
+    }
     int n = (int)ndec;
     long long q = 0; int k = 0;
     if (v != 0.0) mc_digits15(v, &q, &k);

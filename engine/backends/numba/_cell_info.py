@@ -7,6 +7,9 @@ a constant for a cell of one kind, selected per trial by its tag for a mixed one
 the CUDA translation already has: nothing new in either runtime). Anything the numpy compiler
 leaves unsupported (a computed reference, an info_type that is not a constant, "prefix", ...)
 never reaches the kernel: the cell is refused before.
+
+FORMULATEXT of one cell is the formula as Excel shows it, a text known when the kernel is
+made (#N/A where the cell holds none), whatever values the cell takes.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from ... import ir
 from ..._cell import PER_TRIAL, STATIC, info_type, reference_cell
-from ...values import VALUE
+from ...values import VALUE, Grid, blank
 from ._dtext import DynamicText
 from ._host import GeneratorHost
 from ._values import KANY, KBLANK, KDYN, KSTR, NotFusable, Val, num
@@ -23,14 +26,17 @@ from ._values import KANY, KBLANK, KDYN, KSTR, NotFusable, Val, num
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from ...values import Vec
+
 
 class CellInfoMixin(GeneratorHost):
-    """``fn_cell``."""
+    """``fn_cell`` and ``fn_formulatext``."""
 
     if TYPE_CHECKING:  # provided by the Generator
         def fold(self, node: ir.Node) -> Val | None: ...
         def text_const(self, s: str, e: str = "0") -> Val: ...
         def by_kind(self, a: Val, fn: Callable[[Val], Val]) -> Val: ...
+        def constant(self, key: object, vec: Vec | Grid) -> Val: ...
 
     def fn_cell(self, node: ir.Call) -> Val:
         assert self.cell is not None
@@ -63,6 +69,21 @@ class CellInfoMixin(GeneratorHost):
             return self.text_const("l")
         formula = self.model.is_formula(at)
         return self.by_kind(v, lambda w: self._cell_type(w, formula))
+
+    def fn_formulatext(self, node: ir.Call) -> Val:
+        """FORMULATEXT of one cell: its formula as the reference shows it, or #N/A without
+        one (engine.functions.info.formulatext), one constant whatever the cell's value."""
+        from types import SimpleNamespace
+
+        from ...functions.info import formulatext
+
+        a = node.args[0] if len(node.args) == 1 else None
+        if isinstance(a, ir.Ref):
+            a = ir.Area(a.cell.sheet, a.cell.row, a.cell.col, a.cell.row, a.cell.col)
+        if not isinstance(a, ir.Area) or a.shape != (1, 1):
+            raise NotFusable("FORMULATEXT of something other than one cell")
+        got = formulatext(SimpleNamespace(model=self.model), Grid([[blank()]], a))
+        return self.constant(("FORMULATEXT", a), got)
 
     def _cell_type(self, v: Val, formula: bool) -> Val:
         """CELL("type") of a value of one kind (engine._cell.type_of): errors give "v"."""

@@ -644,8 +644,8 @@ class Generator(SharedLinesMixin, MatricesMixin, FunctionsMixin, TextMixin, Mixe
                 finally:
                     self.array_fills, self.array_member = None, False
                 self.lines[:0] = fills.lines
-            elif isinstance(cc.node, ir.Area):
-                raise NotFusable("a range as a cell's value")
+            elif isinstance(cc.node, ir.Area):   # its cell in this cell's row or column
+                v = self.expr(ir.intersect(cc.node, c))   # (model.implicit_intersection)
             else:   # a range mapped below INDEX: its element in this cell's row (agree)
                 v = self.expr(intersect_mapped(cc.node, c))
         except NotFusable:

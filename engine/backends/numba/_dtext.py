@@ -56,6 +56,7 @@ again from recipes.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -765,15 +766,16 @@ class DynamicTextMixin:
             from ._dtext_numtext import text_of_text
 
             v = text_of_text(self, args[0])
-        if v.kind != KNUM or not iv.bounded(v.iv):
+        if v.kind != KNUM or (m is None and not iv.bounded(v.iv)):
             raise NotFusable(why)
         if m is None:
             return self._text_plan(v, fmt)
         cur, whole, dec, pct = m.groups()
         ndec = len(dec) - 1 if dec else 0
+        # unbounded: any finite number (a number past the largest double once times 100
+        # is "Infinity", as the reference's Decimal writes it: dput_fixed)
         top = max(abs(v.lo), abs(v.hi)) * (100.0 if pct else 1.0)
-        if not top < 1e100:
-            raise NotFusable(why + " (too large)")
+        top = top if top < sys.float_info.max else sys.float_info.max   # NaN too
         digits = max(len(f"{top:.0f}"), 15) + 1
         bound = 2 + digits + digits // 3 + 1 + ndec + 1
         if bound > MAX_DYN:

@@ -268,20 +268,13 @@ def drepl(z, pos, ta, tb, start, count, ya, yb):
     return float(w)
 
 
+_INFINITY = np.array([float(ord(c)) for c in "Infinity"])
+
+
 @_jit
-def dput_fixed(z, pos, x, ndec, comma, pct, cur):
-    """TEXT(x, fmt) for fmt [$]0|#,##0[.0...][%] (engine.functions.text._format_simple):
-    the sign of x, "$" (cur), |x| (times 100 with pct) rounded half away from zero to ndec
-    decimals on 15 digits, with thousands commas (comma), then "%" (pct); the new end."""
-    w = int(pos)
-    if x < 0.0:
-        z[w] = 45
-        w += 1
-    if cur != 0.0:
-        z[w] = 36
-        w += 1
-    v = excel_round(abs(x * 100.0 if pct != 0.0 else x), ndec, 0)
-    n = int(ndec)
+def _put_fixed(z, w, v, n, comma):
+    """The digits of v >= 0 (finite, rounded) with n decimals, thousands commas where
+    ``comma``, at z[w:]; the new end."""
     q, k = (0, 0) if v == 0.0 else digits15(v)
     d = np.zeros(15, dtype=np.int64)
     for j in range(14, -1, -1):
@@ -297,6 +290,28 @@ def dput_fixed(z, pos, x, ndec, comma, pct, cur):
         if comma != 0.0 and p > 0 and p % 3 == 0:
             z[w] = 44
             w += 1
+    return w
+
+
+@_jit
+def dput_fixed(z, pos, x, ndec, comma, pct, cur):
+    """TEXT(x, fmt) for fmt [$]0|#,##0[.0...][%] (engine.functions.text._format_simple):
+    the sign of x, "$" (cur), |x| (times 100 with pct) rounded half away from zero to ndec
+    decimals on 15 digits, with thousands commas (comma), then "%" (pct); the new end."""
+    w = int(pos)
+    if x < 0.0:
+        z[w] = 45
+        w += 1
+    if cur != 0.0:
+        z[w] = 36
+        w += 1
+    v = excel_round(abs(x * 100.0 if pct != 0.0 else x), ndec, 0)
+    if v == np.inf:   # past the largest double once times 100: Decimal's "Infinity"
+        for c in _INFINITY:
+            z[w] = c
+            w += 1
+    else:
+        w = _put_fixed(z, w, v, int(ndec), comma)
     if pct != 0.0:
         z[w] = 37
         w += 1

@@ -46,6 +46,7 @@ class OffsetAt:
     c: int
 
 MAX_OFFSET_CELLS = 64   # cells one OFFSET may name over its arguments' bounds
+MAX_OFFSET_PLACES = 1 << 14   # places one OFFSET may name, runs of empty cells one each
 OFFSET_SHEET = "\x00OFFSET"   # a sheet name no workbook has (a control character)
 # functions that read a range argument's cells alike and ignore blank cells (SUMPRODUCT:
 # they are 0, and every argument is an OFFSET of the same height and width): an OFFSET of
@@ -100,18 +101,21 @@ class OffsetMixin(GeneratorHost):
         of references)."""
         (r_lo, r_hi), (c_lo, c_hi) = rows, cols
         nrows, ncols = r_hi - r_lo + 1, c_hi - c_lo + 1
-        if nrows * ncols > MAX_OFFSET_CELLS:
-            raise NotFusable(f"OFFSET that may name {nrows * ncols} cells")
-        options: list[ir.Node] = []
-        for i in range(r_lo, r_hi + 1):
-            for j in range(c_lo, c_hi + 1):
-                r, c = base.r1 + i, base.c1 + j
-                if CellRef(base.sheet, r, c) == getattr(self, "cell", None):
-                    raise NotFusable("OFFSET that may name its own cell (a circular reference)")
-                options.append(self._offset_cell(CellRef(base.sheet, r, c))
-                               if r >= 1 and c >= 1 and r <= ir.MAX_ROW and c <= ir.MAX_COL
-                               else ir.Err(REF))
-        k = f"({dr} - {lit(float(r_lo))}) * {lit(float(ncols))} + ({dc} - {lit(float(c_lo))}) + 1.0"
+        # the cell's place in the bounds, row by row from 0
+        at = f"({dr} - {lit(float(r_lo))}) * {lit(float(ncols))} + ({dc} - {lit(float(c_lo))})"
+        if nrows * ncols <= MAX_OFFSET_CELLS:
+            options = [self._offset_cell(c) if c is not None else ir.Err(REF)
+                       for _, c in self._offset_places(base, rows, cols)]
+            k = at + " + 1.0"
+        else:   # many places: runs of empty cells (or off the sheet) one option each
+            runs = self._offset_runs(base, rows, cols)
+            if len(runs) > MAX_OFFSET_CELLS:
+                raise NotFusable(f"OFFSET that may name {nrows * ncols} cells")
+            options = [ir.Ref(c) if empty else self._offset_cell(c) if c is not None
+                       else ir.Err(REF) for _, c, empty in runs]
+            t, k = self.value(at), "1.0"
+            for n, (start, _, _) in enumerate(runs[1:], 2):   # the last run begun by t
+                k = self.value(f"sel({t} >= {lit(float(start))}, {lit(float(n))}, {k})")
         for cond, err in reversed(extra):
             options.append(ir.Err(err) if isinstance(err, int) else err)
             k = f"sel({cond}, {lit(float(len(options)))}, {k})"
@@ -131,6 +135,47 @@ class OffsetMixin(GeneratorHost):
             for o in options:
                 if id(o) in stand_ins:
                     self.override.pop(id(o), None)
+
+    def _offset_places(self, base: ir.Area, rows: tuple[int, int], cols: tuple[int, int]
+                       ) -> list[tuple[int, CellRef | None]]:
+        """(place, cell) of every cell base.r1 + i, base.c1 + j that (i, j) within ``rows``
+        and ``cols`` name, row by row (None: off the sheet, #REF!)."""
+        places: list[tuple[int, CellRef | None]] = []
+        for i in range(rows[0], rows[1] + 1):
+            for j in range(cols[0], cols[1] + 1):
+                r, c = base.r1 + i, base.c1 + j
+                ref = CellRef(base.sheet, r, c)
+                if ref == getattr(self, "cell", None):
+                    raise NotFusable("OFFSET that may name its own cell (a circular reference)")
+                on = 1 <= r <= ir.MAX_ROW and 1 <= c <= ir.MAX_COL
+                places.append((len(places), ref if on else None))
+        return places
+
+    def _offset_runs(self, base: ir.Area, rows: tuple[int, int], cols: tuple[int, int]
+                     ) -> list[tuple[int, CellRef | None, bool]]:
+        """The places of ``_offset_places`` as runs (first place, first cell, empty): a run
+        of empty cells (nothing in the file, no input, no formula: blank wherever OFFSET
+        lands) or of places off the sheet is one run; every other cell a run of its own."""
+        size = (rows[1] - rows[0] + 1) * (cols[1] - cols[0] + 1)
+        if size > MAX_OFFSET_PLACES:
+            raise NotFusable(f"OFFSET that may name {size} cells")
+        runs: list[tuple[int, CellRef | None, bool]] = []
+        last: object = ()
+        for t, c in self._offset_places(base, rows, cols):
+            key: object = None if c is None else "empty" if self._empty_cell(c) else c
+            if key != last:   # cells differ from one another: a run each
+                runs.append((t, c, key == "empty"))
+            last = key
+        return runs
+
+    def _empty_cell(self, c: CellRef) -> bool:
+        """Nothing in cell ``c`` (no constant, formula or input): blank in every trial."""
+        if c in self.input_vals or c in self.cells or c in self.steps or \
+                c in self.program.inputs or self.model.is_formula(c):
+            return False
+        cell = self.model.workbook.cell(c)
+        return cell is None or (cell.value is None and cell.formula is None and
+                                cell.array_anchor is None and cell.array_ref is None)
 
     def _offset_cell(self, c: CellRef) -> ir.Node:
         """A reference to cell ``c``, or a stand-in for its value where ``c`` is a formula
