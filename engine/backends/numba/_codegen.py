@@ -81,6 +81,7 @@ from ._functions import FunctionsMixin
 from ._groupby import GroupByMixin
 from ._index_ref import IndexAt
 from ._indirect import IndirectMixin
+from ._lambdas import expand_lambdas
 from ._mapped_intersection import intersect_mapped
 from ._matrices import MatricesMixin
 from ._mixed import SELECTORS, MixedMixin
@@ -527,8 +528,9 @@ class Generator(SharedLinesMixin, MatricesMixin, FunctionsMixin, TextMixin, Mixe
         op = node.op
         if op in _PYCMP:
             return self.compare(op, self.expr(node.left), self.expr(node.right))
-        if op in ("+", "-", "*", "/", "^"):
-            return self.arith(op, self.number(node.left), self.number(node.right))
+        if op in ("+", "-", "*", "/", "^"):   # an operand omitted (a LET name bound to
+            # nothing, numpy's blank): 0
+            return self.arith(op, self.number(node.left, 0.0), self.number(node.right, 0.0))
         if op == "&":
             a, b = self.expr(node.left), self.expr(node.right)
             return self.by_kind(a, lambda x: self.by_kind(b, lambda y: self.concat(x, y)))
@@ -620,7 +622,8 @@ class Generator(SharedLinesMixin, MatricesMixin, FunctionsMixin, TextMixin, Mixe
         cc = self.model.code(c)
         if cc.info.table or cc.info.unsupported:
             raise NotFusable("a data table or an unsupported function")
-        if levels(cc.node) > MAX_FUSED_LEVELS:  # recursion per level (a spine: one, _spines)
+        node = expand_lambdas(self, cc.node)   # BYROW, MAP, SCAN ... inlined (_lambdas)
+        if levels(node) > MAX_FUSED_LEVELS:  # recursion per level (a spine: one, _spines)
             raise NotFusable(f"nested more than {MAX_FUSED_LEVELS} levels deep")
         rands = [n for n in ir.walk(cc.node) if isinstance(n, ir.Call) and n.name in RAND_CALLS]
         if len(rands) != len(cc.info.random_streams) or any(
@@ -628,7 +631,7 @@ class Generator(SharedLinesMixin, MatricesMixin, FunctionsMixin, TextMixin, Mixe
             raise NotFusable("random call sites do not match the compiled cell")
         self.rand_sid = {id(n): sid for n, sid in zip(rands, cc.info.random_streams, strict=True)}
         self.cell = c
-        self.root = cc.node   # the cell's formula (_matrices: its top-left element)
+        self.root = node   # the cell's formula (_matrices: its top-left element)
         self.cell_number = k
         self._const_memo = {}
         self.override = {}
@@ -640,14 +643,14 @@ class Generator(SharedLinesMixin, MatricesMixin, FunctionsMixin, TextMixin, Mixe
                     raise NotFusable("RAND in an array formula")
                 self.array_fills = fills = ArrayFills()   # what its cells share (_array_fills)
                 try:
-                    v = self.array_formula(c, cc.node)
+                    v = self.array_formula(c, node)
                 finally:
                     self.array_fills, self.array_member = None, False
                 self.lines[:0] = fills.lines
             elif isinstance(cc.node, ir.Area):   # its cell in this cell's row or column
                 v = self.expr(ir.intersect(cc.node, c))   # (model.implicit_intersection)
             else:   # a range mapped below INDEX: its element in this cell's row (agree)
-                v = self.expr(intersect_mapped(cc.node, c))
+                v = self.expr(intersect_mapped(node, c))
         except NotFusable:
             self.ntmp, n, self.const_index, self.rand_rows = saved
             del self.consts[n:]

@@ -1,0 +1,454 @@
+"""BYROW, BYCOL, MAP, MAKEARRAY, SCAN, REDUCE (and a LAMBDA value called, ``f(2)``) in the
+fused kernel: the LAMBDA inlined per element.
+
+The numpy reference (:mod:`engine.functions.lambdas`) runs the LAMBDA's body once per row,
+column, element or step with its parameters bound to that row's values, and keeps each
+result's single value (``_cell``: a 1 x 1 array's cell, #VALUE! for a larger array).  Where
+the result's shape is fixed at compile time (the array argument a range, an array expression
+or an array constant of a known shape; MAKEARRAY's sizes the same in every trial), the kernel
+computes the same thing without a LAMBDA: :func:`expand_lambdas` rewrites the cell's IR
+before the generator sees it, each call replaced by the IR of its elements laid out with
+HSTACK / VSTACK (whose element rules are :mod:`._matrices`': element (r, c) is the IR placed
+there), each element being the LAMBDA's body with every parameter replaced by the IR of the
+value numpy binds it to:
+
+* BYROW / BYCOL: the row's (column's) range, read only as a direct argument of an aggregate
+  that reads an array as it reads a range (SUM, AVERAGE, MAX ... :data:`_ROW_READERS`);
+* MAP: the element of each array (a range's cell, an array expression's element; #N/A
+  past a smaller array, as numpy's ``at`` gives it);
+* MAKEARRAY: the row and column numbers;
+* SCAN / REDUCE: the accumulator (the previous step's body, the initial value first) and the
+  element; REDUCE's value is the last step's body.
+
+A LAMBDA is written in the call (``BYROW(r, LAMBDA(x, SUM(x)))``), is a function's name
+(``BYCOL(r, SUM)``, ``_xleta.SUM``) or is a LET name bound to a LAMBDA (its binding then
+dropped from the LET once every use is inlined; a name the body reads must mean the same
+binding where the LAMBDA is written and where it is called).
+
+Refused (left to numpy, with the reason): a body drawing random numbers, a nested LAMBDA
+helper in a body, a parameter count other than the call's, a parameter bound to a reference
+read where numpy would read a value differently (a direct argument of a function taking
+references: SUM(x) of a cell x holding text coerces a value but skips a referenced cell's
+text), an accumulator read more than once (the inlined chain would grow exponentially), and
+an element whose shape is not one value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ... import ir
+from ...values import NA, VALUE
+from ._values import MAX_AREA_CELLS, NotFusable
+
+_PARAMETER = "_XLPM"   # engine.functions.lambdas.PARAMETER
+_ETA = "_XLETA"        # engine.functions.lambdas.ETA
+_CALL = "_LAMBDACALL"  # engine.functions.lambdas.CALL
+HELPERS = frozenset({"BYROW", "BYCOL", "MAP", "MAKEARRAY", "SCAN", "REDUCE", _CALL})
+_RANDOM = frozenset({"RAND", "RANDBETWEEN", "RANDARRAY"})
+# functions that read an array argument as they read a range (numpy's numeric_columns and
+# counting treat a Grid the same with or without its area): a BYROW/BYCOL row may be read
+# only as their direct argument
+_ROW_READERS = frozenset({"SUM", "AVERAGE", "MIN", "MAX", "COUNT", "COUNTA", "PRODUCT",
+                          "SUMSQ", "MEDIAN", "STDEV", "STDEV.S", "STDEV.P", "STDEVP", "VAR",
+                          "VAR.S", "VAR.P", "VARP", "AVEDEV", "DEVSQ"})
+# calls the numpy compiler may read as a reference where a function taking references reads
+# them (engine._computed_refs), or that read a reference themselves
+_REFERENCING = frozenset({"IF", "CHOOSE", "IFS", "SWITCH", "INDEX", "OFFSET", "INDIRECT",
+                          "SINGLE", "_UNION"})
+# the most elements one call is expanded into
+MAX_ELEMENTS = 1024
+
+
+@dataclass(frozen=True)
+class _Closure:
+    """A LAMBDA: its parameter names (upper case, as the IR writes them), its body and the
+    LET bindings visible where it is written (name -> the bound node, by identity)."""
+
+    params: tuple[str, ...]
+    body: ir.Node
+    scope: dict[str, Any]
+
+
+def _name(node: ir.Node) -> str | None:
+    if isinstance(node, ir.Call) and node.name == _PARAMETER and len(node.args) == 1 \
+            and isinstance(node.args[0], ir.Str):
+        return node.args[0].value
+    return None
+
+
+def _calls(node: ir.Node, names: frozenset[str]) -> bool:
+    return any(isinstance(n, ir.Call) and n.name in names for n in ir.walk(node))
+
+
+def has_helpers(node: ir.Node) -> bool:
+    """Whether ``node`` calls a LAMBDA helper (the rewrite has anything to do)."""
+    return _calls(node, HELPERS)
+
+
+def _free_names(node: ir.Node, bound: frozenset[str] = frozenset()) -> set[str]:
+    """The LET/LAMBDA names ``node`` reads that it does not bind itself."""
+    name = _name(node)
+    if name is not None:
+        return set() if name in bound else {name}
+    if isinstance(node, ir.Call) and node.name == "LET" and len(node.args) % 2:
+        out, inner = set(), set(bound)
+        for n, v in zip(node.args[:-1:2], node.args[1:-1:2], strict=True):
+            out |= _free_names(v, frozenset(inner))
+            if (k := _name(n)) is not None:
+                inner.add(k)
+        return out | _free_names(node.args[-1], frozenset(inner))
+    if isinstance(node, ir.Call) and node.name == "LAMBDA":
+        params = {k for a in node.args[:-1] if (k := _name(a)) is not None}
+        return _free_names(node.args[-1], bound | params) if node.args else set()
+    out = set()
+    for k in ir.children(node):
+        out |= _free_names(k, bound)
+    return out
+
+
+def _let_names(node: ir.Node) -> set[str]:
+    """The names the LETs inside ``node`` bind."""
+    return {k for n in ir.walk(node) if isinstance(n, ir.Call) and n.name == "LET"
+            for a in n.args[:-1:2] if (k := _name(a)) is not None}
+
+
+def _plain_value(node: ir.Node) -> bool:
+    """Whether the numpy compiler reads ``node`` as a value wherever it stands (not a
+    reference a function taking references would read as cells)."""
+    if isinstance(node, ir.Num | ir.Str | ir.Bool | ir.Err):
+        return True
+    if isinstance(node, ir.Unary):
+        return True
+    if isinstance(node, ir.Binary):
+        return node.op not in (":", " ")
+    return isinstance(node, ir.Call) and node.name not in _REFERENCING
+
+
+def _reads_references(name: str) -> bool:
+    """Whether the numpy compiler hands a direct argument of ``name`` to it as a reference
+    (a function taking references, one the compiler makes itself, or one it does not know)."""
+    from ...compiler import Compiler, lookup_function
+    from ...functions.lambdas import LAMBDA_CALLS
+
+    if name in LAMBDA_CALLS or hasattr(Compiler, f"_fn_{name.replace('.', '_').lower()}"):
+        return True
+    fn = lookup_function(name)
+    return fn is None or fn.refs
+
+
+@dataclass(frozen=True)
+class _Row:
+    """A BYROW/BYCOL parameter's value: a row (column) of a range, an array to numpy."""
+
+    area: ir.Area
+
+
+def _substitute(node: ir.Node, bound: dict[str, Any], ctx: str = "") -> ir.Node:
+    """``node`` with each parameter of ``bound`` replaced by its IR (a LET inside that binds
+    the name again shadows it from there on); ``ctx`` names the function ``node`` is a direct
+    argument of where that function reads references ("" for a value)."""
+    name = _name(node)
+    if name is not None and name in bound:
+        arg = bound[name]
+        if isinstance(arg, _Row):
+            if ctx not in _ROW_READERS:
+                raise NotFusable("a BYROW/BYCOL row read other than by an aggregate")
+            return arg.area
+        if ctx and not _plain_value(arg):
+            raise NotFusable("a LAMBDA parameter read as a reference")
+        return arg
+    if not bound or not isinstance(node, ir.Call | ir.Unary | ir.Binary):
+        return node
+    if isinstance(node, ir.Unary):
+        return ir.Unary(node.op, _substitute(node.operand, bound))
+    if isinstance(node, ir.Binary):
+        inner = "REF" if node.op in (":", " ") else ""
+        return ir.Binary(node.op, _substitute(node.left, bound, inner),
+                         _substitute(node.right, bound, inner))
+    if node.name == "LAMBDA":
+        raise NotFusable("a LAMBDA inside a LAMBDA")
+    if node.name == "LET" and len(node.args) >= 3 and len(node.args) % 2:
+        scope, out = dict(bound), []
+        for n, v in zip(node.args[:-1:2], node.args[1:-1:2], strict=True):
+            out += [n, _substitute(v, scope)]
+            scope.pop(_name(n) or "", None)
+        return ir.Call("LET", (*out, _substitute(node.args[-1], scope)))
+    if node.name in ("IF", "CHOOSE", "IFS", "SWITCH"):   # results read as their caller reads
+        inner = ctx
+    else:
+        inner = node.name if _reads_references(node.name) else ""
+    return ir.Call(node.name, tuple(_substitute(a, bound, inner) for a in node.args))
+
+
+class _Expander:
+    """The rewrite of one cell's IR (see the module docstring)."""
+
+    def __init__(self, gen: Any) -> None:
+        from ._arrays import ArrayElements
+
+        self.workbook = gen.model.workbook
+        self.const = gen.array_const
+        self.elements = ArrayElements(self.workbook, None, gen.static_flag, gen.array_const)
+
+    # ------------------------------------------------------------ the walk
+    def walk(self, node: ir.Node, scope: dict[str, Any]) -> ir.Node:
+        if not isinstance(node, ir.Call | ir.Unary | ir.Binary) or not has_helpers(node):
+            return node
+        if isinstance(node, ir.Unary):
+            return ir.Unary(node.op, self.walk(node.operand, scope))
+        if isinstance(node, ir.Binary):
+            return ir.Binary(node.op, self.walk(node.left, scope), self.walk(node.right, scope))
+        if node.name == "LET":
+            return self._let(node, scope)
+        if node.name == "LAMBDA":
+            return node   # a LAMBDA value left alone: not fused (_functions._bind_names)
+        args = tuple(self.walk(a, scope) for a in node.args)
+        if node.name in HELPERS:
+            return self._helper(node.name, args, scope)
+        return ir.Call(node.name, args)
+
+    def _let(self, node: ir.Call, scope: dict[str, Any]) -> ir.Node:
+        args = node.args
+        if len(args) < 3 or len(args) % 2 == 0:
+            return node
+        inner, kept, closures = dict(scope), [], []
+        for n, v in zip(args[:-1:2], args[1:-1:2], strict=True):
+            name = _name(n)
+            if name is None:
+                return node
+            if isinstance(v, ir.Call) and v.name == "LAMBDA":
+                inner[name] = self._closure(v, inner)
+                closures.append(name)
+                continue
+            value = self.walk(v, inner)
+            kept += [n, value]
+            inner[name] = value
+        body = self.walk(args[-1], inner)
+        # a LAMBDA name still read (not by a helper) keeps the LET unfused, as before
+        if any(c in _free_names(ir.Call("LET", (*kept, body)) if kept else body)
+               for c in closures):
+            raise NotFusable("LAMBDA inside LET")
+        return ir.Call("LET", (*kept, body)) if kept else body
+
+    @staticmethod
+    def _closure(node: ir.Call, scope: dict[str, Any]) -> _Closure:
+        params = tuple(_name(a) for a in node.args[:-1])
+        if not node.args or any(p is None for p in params):
+            raise NotFusable("a LAMBDA with a parameter that is not a name")
+        return _Closure(params, node.args[-1], dict(scope))   # type: ignore[arg-type]
+
+    def _function(self, node: ir.Node, scope: dict[str, Any], arity: int) -> _Closure:
+        """The LAMBDA a helper calls: written there, a LET name bound to one, or a
+        function's name (as a LAMBDA of ``arity`` parameters calling it)."""
+        if isinstance(node, ir.Call) and node.name == "LAMBDA":
+            return self._closure(node, scope)
+        name = _name(node)
+        if name is not None:
+            got = scope.get(name)
+            if not isinstance(got, _Closure):
+                raise NotFusable("a LAMBDA helper given a name that is not a LAMBDA")
+            for free in _free_names(got.body, frozenset(got.params)):
+                if got.scope.get(free) is not scope.get(free):
+                    raise NotFusable("a LAMBDA reading a name bound again where it is called")
+            return got
+        if isinstance(node, ir.Call) and node.name == _ETA and len(node.args) == 1 and \
+                isinstance(node.args[0], ir.Str):
+            from ...compiler import Compiler, lookup_function
+
+            fn_name = node.args[0].value
+            fn = lookup_function(fn_name)
+            if fn is None or fn.needs_ctx or \
+                    hasattr(Compiler, f"_fn_{fn_name.replace('.', '_').lower()}"):
+                raise NotFusable(f"a LAMBDA helper calling {fn_name} by name")
+            params = tuple(f"#{k}" for k in range(arity))
+            return _Closure(params, ir.Call(fn_name, tuple(
+                ir.Call(_PARAMETER, (ir.Str(p),)) for p in params)), {})
+        raise NotFusable("a LAMBDA helper whose function is not a LAMBDA")
+
+    def _apply(self, fn: _Closure, args: list[Any], strict: bool = False) -> ir.Node:
+        """The body of ``fn`` with its parameters bound to ``args`` (IR, or a _Row): one
+        value (an array: #VALUE!, numpy's ``_cell``; NotFusable where ``strict``, the raw
+        result being read on: SCAN, REDUCE, a LAMBDA called)."""
+        if len(args) != len(fn.params):
+            raise NotFusable(f"a LAMBDA of {len(fn.params)} parameters called with "
+                             f"{len(args)} arguments")
+        if _calls(fn.body, _RANDOM | HELPERS | {"ISOMITTED", "LAMBDA", _ETA}):
+            raise NotFusable("a LAMBDA body drawing random numbers or calling LAMBDAs")
+        inner = _let_names(fn.body)
+        for a in args:
+            if not isinstance(a, _Row) and _free_names(a) & inner:
+                raise NotFusable("a LAMBDA argument reading a name its body binds again")
+        for free in _free_names(fn.body, frozenset(fn.params)):
+            value = fn.scope.get(free)
+            if value is None or isinstance(value, _Closure) or \
+                    self.elements.shape(value) is not None:
+                raise NotFusable("a LAMBDA reading a LET name of an array")
+        out = _substitute(fn.body, dict(zip(fn.params, args, strict=True)))
+        shape = self.elements.shape(out)
+        if shape is None:
+            return out
+        if strict or shape == (1, 1):
+            raise NotFusable("a LAMBDA returning an array")
+        return ir.Err(VALUE)   # numpy's _cell of a larger array
+
+    # ------------------------------------------------------------ the helpers
+    def _array(self, node: ir.Node, scope: dict[str, Any]) -> ir.Node:
+        """A helper's array argument, a LET name read as its bound value."""
+        name = _name(node)
+        if name is not None:
+            got = scope.get(name)
+            if got is None or isinstance(got, _Closure) or _free_names(got):
+                raise NotFusable("a LAMBDA helper over a LET name")
+            return got
+        return node
+
+    def _grid(self, node: ir.Node) -> list[list[ir.Node]]:
+        """The elements of an array argument (numpy's ``_grid``: one value is 1 x 1)."""
+        if isinstance(node, ir.Missing):
+            raise NotFusable("a LAMBDA helper without its array")
+        shape = self.elements.shape(node)
+        if shape is None:
+            return [[node]]
+        rows, cols = shape
+        if rows * cols > MAX_ELEMENTS:
+            raise NotFusable(f"a LAMBDA helper over {rows * cols} elements")
+        if isinstance(node, ir.Area):
+            from ...workbook import CellRef
+
+            return [[ir.Ref(CellRef(node.sheet, node.r1 + i, node.c1 + j)) for j in range(cols)]
+                    for i in range(rows)]
+        return [[self.elements._at(node, i, j) for j in range(cols)] for i in range(rows)]
+
+    def _helper(self, name: str, args: tuple[ir.Node, ...], scope: dict[str, Any]) -> ir.Node:
+        if name == _CALL:
+            if not args:
+                raise NotFusable("a LAMBDA call without its LAMBDA")
+            return self._apply(self._function(args[0], scope, len(args) - 1), list(args[1:]),
+                               strict=True)
+        if not args:
+            raise NotFusable(f"{name} without arguments")
+        if name in ("BYROW", "BYCOL"):
+            if len(args) != 2:
+                raise NotFusable(f"{name} with a wrong number of arguments")
+            fn = self._function(args[1], scope, 1)
+            return self._by(name, self._array(args[0], scope), fn)
+        if name == "MAP":
+            fn = self._function(args[-1], scope, len(args) - 1)
+            return self._map([self._array(a, scope) for a in args[:-1]], fn)
+        if name == "MAKEARRAY":
+            if len(args) != 3:
+                raise NotFusable("MAKEARRAY with a wrong number of arguments")
+            fn = self._function(args[2], scope, 2)
+            rows, cols = (self._size(a) for a in args[:2])
+            if isinstance(rows, ir.Err) or isinstance(cols, ir.Err):
+                return rows if isinstance(rows, ir.Err) else cols
+            if rows * cols > MAX_ELEMENTS:
+                raise NotFusable(f"MAKEARRAY of {rows * cols} elements")
+            return _layout([[self._apply(fn, [ir.Num(float(i + 1)), ir.Num(float(j + 1))])
+                             for j in range(cols)] for i in range(rows)])
+        assert name in ("SCAN", "REDUCE")
+        if len(args) != 3:
+            raise NotFusable(f"{name} with a wrong number of arguments")
+        fn = self._function(args[2], scope, 2)
+        if len(fn.params) == 2 and sum(1 for n in ir.walk(fn.body)
+                                       if _name(n) == fn.params[0]) > 1:
+            raise NotFusable(f"{name} whose LAMBDA reads its accumulator more than once")
+        acc = ir.Missing() if isinstance(args[0], ir.Missing) else self._array(args[0], scope)
+        if self.elements.shape(acc) is not None:
+            raise NotFusable(f"{name} of an array initial value")
+        out = []
+        for row in self._grid(self._array(args[1], scope)):
+            line = []
+            for x in row:
+                acc = self._apply(fn, [acc, x], strict=True)
+                line.append(acc)
+            out.append(line)
+        if name == "REDUCE":
+            if not _plain_value(acc):
+                raise NotFusable("REDUCE whose value may be a reference")
+            return acc
+        return _layout(out)
+
+    def _by(self, name: str, array: ir.Node, fn: _Closure) -> ir.Node:
+        if isinstance(array, ir.Area):
+            from ._read_areas import read_shape
+
+            rows, cols = read_shape(self.workbook, array)
+            if (rows if name == "BYROW" else cols) > MAX_ELEMENTS:
+                raise NotFusable(f"{name} of {max(rows, cols)} lines")
+            s, r1, c1 = array.sheet, array.r1, array.c1
+            lines = [_Row(ir.Area(s, r1 + i, c1, r1 + i, c1 + cols - 1)) for i in range(rows)] \
+                if name == "BYROW" else \
+                [_Row(ir.Area(s, r1, c1 + j, r1 + rows - 1, c1 + j)) for j in range(cols)]
+        else:   # an array value: numpy's SUM(x) reads it otherwise than a range
+            raise NotFusable(f"{name} of something other than a range")
+        got = [self._apply(fn, [x]) for x in lines]
+        return _layout([[g] for g in got] if name == "BYROW" else [got])
+
+    def _map(self, arrays: list[ir.Node], fn: _Closure) -> ir.Node:
+        if not arrays:
+            raise NotFusable("MAP without an array")
+        grids = [self._grid(a) for a in arrays]
+        rows = max(len(g) for g in grids)
+        cols = max(len(g[0]) for g in grids)
+        if rows * cols > MAX_ELEMENTS:
+            raise NotFusable(f"MAP of {rows * cols} elements")
+
+        def at(g: list[list[ir.Node]], r: int, c: int) -> ir.Node:
+            gr, gc = len(g), len(g[0])
+            if (gr != 1 and r >= gr) or (gc != 1 and c >= gc):
+                return ir.Err(NA)
+            return g[0 if gr == 1 else r][0 if gc == 1 else c]
+        return _layout([[self._apply(fn, [at(g, r, c) for g in grids]) for c in range(cols)]
+                        for r in range(rows)])
+
+    def _size(self, node: ir.Node) -> int | ir.Err:
+        """MAKEARRAY's rows or columns: the same in every trial (an error: that error,
+        text or less than 1: #VALUE!, as numpy's _makearray)."""
+        if isinstance(node, ir.Missing):
+            return ir.Err(VALUE)
+        got = self.const(node)
+        if got is None:
+            raise NotFusable("MAKEARRAY of a size that varies per trial")
+        if not hasattr(got, "scalar"):
+            raise NotFusable("MAKEARRAY of an array size")
+        x = got.scalar()
+        from ...values import ExcelError
+
+        if isinstance(x, ExcelError):
+            raise NotFusable("MAKEARRAY of an error size")
+        if isinstance(x, str) or x is None:
+            return ir.Err(VALUE)
+        k = int(float(x))
+        if k < 1:
+            return ir.Err(VALUE)
+        return k
+
+
+def _layout(cells: list[list[ir.Node]]) -> ir.Node:
+    """The array of ``cells`` as HSTACK / VSTACK of its elements (their element rules are
+    _matrices'): a row HSTACK, a column VSTACK, a block VSTACK of HSTACKs."""
+    if len(cells) * len(cells[0]) > MAX_AREA_CELLS:
+        raise NotFusable(f"a LAMBDA helper of {len(cells) * len(cells[0])} elements")
+    if len(cells) == 1:
+        return ir.Call("HSTACK", tuple(cells[0]))
+    if len(cells[0]) == 1:
+        return ir.Call("VSTACK", tuple(row[0] for row in cells))
+    return ir.Call("VSTACK", tuple(ir.Call("HSTACK", tuple(row)) for row in cells))
+
+
+def expand_lambdas(gen: Any, node: ir.Node) -> ir.Node:
+    """``node`` (a cell's IR) with every LAMBDA helper whose result has a fixed shape
+    replaced by the IR of its elements (see the module docstring); ``node`` itself where it
+    calls none.  ``gen`` is the Generator (its workbook, constants and static flags); the
+    IR made is kept alive in ``gen.array_ir`` (constants are keyed by node ids)."""
+    if not has_helpers(node):
+        return node
+    out = _Expander(gen).walk(node, {})
+    gen.array_ir.append(out)
+    return out
+
+
+__all__ = ["HELPERS", "expand_lambdas", "has_helpers"]
