@@ -246,13 +246,17 @@ class LookupsMixin(DynLinesMixin, LookupArraysMixin, IndexMixin, ArgsMixin):
                 self.lines.append(f"{z}[{j}] = {c.v}")
             how = "approx_pos" if mode == 1 else "desc_pos"
             return self.value(f"{how}({z}, {len(cells)}, {x.v}) + 1.0")
-        if mode == 0 and x.kind in (KNUM, KBOOL) and all(
-                c.kind != KANY and c.e == "0" for c in cells):
+        if mode == 0 and x.kind in (KNUM, KBOOL) and all(c.kind != KANY for c in cells):
+            # an element that is an error in this trial matches no number or logical
+            # (_search.exact's type codes): ``MATCH(1,(A6>=C)*(A6<=D),0)`` copied down a
+            # column is then plain selections, no scratch array of its own (which kept
+            # each copy straight-line code: _families.shape_of)
             pos = "0.0"
             for j in range(len(cells), 0, -1):  # from the last: the first match wins
                 c = cells[j - 1]
                 if c.kind == x.kind:
-                    pos = self.value(f"sel({x.v} == {c.v}, {lit(j)}, {pos})")
+                    hit = f"{x.v} == {c.v}" if c.e == "0" else f"({c.e} == 0) & ({x.v} == {c.v})"
+                    pos = self.value(f"sel({hit}, {lit(j)}, {pos})")
             return pos
         text = _Text(self, x, cells, str.lower, wild=mode == 0)
         z, t = self._typed(cells, text)
