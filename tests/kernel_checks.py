@@ -1,6 +1,6 @@
 """Checks that the numba kernel tests share: the kernel source of a job whose every cell is
-fused, numba and the CUDA kernel's host build checked against one numpy run, and the
-criteria tests' one-sheet workbook (written with openpyxl)."""
+fused, numba and the CUDA kernel's host build checked against one numpy run, a one-sheet
+workbook written with openpyxl and its job, and the kernel files numba wrote."""
 
 from __future__ import annotations
 
@@ -11,12 +11,14 @@ from engine.backends.numba._codegen import generate
 from engine.backends.numba._samplers import samplers_for
 from engine.model import Model
 from tests.test_backend_cupy import CXX, host_equals_numpy
-from tests.test_backend_numba import numba_and_numpy
+from tests.test_backend_numba import job_for, numba_and_numpy, run
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
     from pathlib import Path
 
     from engine.backends import Job
+    from engine.spec import InputSpec
 
 
 def fused_source(job: Job) -> str:
@@ -36,13 +38,19 @@ def numba_and_host_equal_numpy(job: Job, folder: Path, chunk: int = 200) -> tupl
     return got, want
 
 
-def criteria_sheet():
-    """The one sheet, "Sheet1", of a new openpyxl workbook, holding the criteria tests' input
-    cells (E1 5, E2 2)."""
+def new_sheet(title: str = "Sheet1"):
+    """The one sheet, ``title``, of a new openpyxl workbook."""
     import openpyxl
 
     ws = openpyxl.Workbook().active
-    ws.title = "Sheet1"
+    ws.title = title
+    return ws
+
+
+def criteria_sheet():
+    """The one sheet, "Sheet1", of a new openpyxl workbook, holding the criteria tests' input
+    cells (E1 5, E2 2)."""
+    ws = new_sheet()
     ws["E1"], ws["E2"] = 5.0, 2.0
     return ws
 
@@ -54,3 +62,26 @@ def saved_model(ws, cells: dict[str, object], path: Path) -> Model:
         ws[k] = v
     ws.parent.save(path)
     return Model.open(path)
+
+
+def sheet_job(path: Path, cells: dict[str, object], inputs: list[InputSpec],
+              outputs: Iterable[str], trials: int, title: str = "S") -> Job:
+    """The job of a one-sheet workbook ``title`` holding ``cells`` (address: value or
+    formula), written with openpyxl at ``path``; ``outputs`` are addresses on that sheet."""
+    model = saved_model(new_sheet(title), cells, path)
+    return job_for(model, inputs, [f"{title}!{c}" for c in outputs], trials)
+
+
+def numba_kernels(job: Job, folder: Path, chunk: int, caplog) -> tuple[tuple, str]:
+    """``job`` run by a fresh numba backend writing its kernels in ``folder``, ``chunk``
+    trials a call, no kernel failing to compile (``caplog``): (numba's results, the source
+    of the kernel files, one after another)."""
+    from engine.backends.numba import NumbaBackend
+
+    be = NumbaBackend(kernel_dir=folder)
+    try:
+        got = run(be, job, chunk)
+    finally:
+        be.close()
+    assert "failed to compile" not in caplog.text
+    return got, "".join(p.read_text() for p in sorted(folder.glob("*.py")))

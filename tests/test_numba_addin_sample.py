@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import pytest
 
-openpyxl = pytest.importorskip("openpyxl")
+pytest.importorskip("openpyxl")
 
-from engine.model import Model  # noqa: E402
 from engine.values import DIV0, NUM  # noqa: E402
-from tests.test_backend_numba import job_for, tri  # noqa: E402
+from tests.kernel_checks import sheet_job  # noqa: E402
+from tests.test_backend_numba import tri  # noqa: E402
 
 S = 'MCDESK.SAMPLE(RAND(),'
 FORMULAS = {
@@ -33,33 +33,23 @@ TRIALS = 400
 
 
 def _job(tmp_path):
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "M"
-    ws["A1"], ws["A2"], ws["A3"] = 1.0, 3.0, 6.0
-    for k, f in FORMULAS.items():
-        ws[k] = f
-    wb.save(tmp_path / "sample.xlsx")
-    model = Model.open(tmp_path / "sample.xlsx")
     inputs = [tri("M!A1", 0.0, 1.0, 2.0), tri("M!A2", 0.5, 3.0, 4.5), tri("M!A3", 4.5, 6.0, 8.0)]
-    return job_for(model, inputs, [f"M!{c}" for c in FORMULAS], trials=TRIALS), model
+    job = sheet_job(tmp_path / "sample.xlsx", {"A1": 1.0, "A2": 3.0, "A3": 6.0, **FORMULAS},
+                    inputs, FORMULAS, TRIALS, title="M")
+    return job, job.program.model
 
 
 def test_sample_is_fused_and_equal_to_numpy(tmp_path, caplog):
     pytest.importorskip("numba")
-    from engine.backends.numba import NumbaBackend, fused_report
+    from engine.backends.numba import fused_report
     from engine.backends.numpy import NumpyBackend
+    from tests.kernel_checks import numba_kernels
     from tests.test_backend_numba import assert_same, run
 
     job, model = _job(tmp_path)
     # before: every cell "function MCDESK.SAMPLE is not in the fused subset" (or downstream)
     assert fused_report(job) == {}
-    be = NumbaBackend(kernel_dir=tmp_path / "kernels")
-    try:
-        got = run(be, job, 150)
-    finally:
-        be.close()
-    assert "failed to compile" not in caplog.text
+    got, _ = numba_kernels(job, tmp_path / "kernels", 150, caplog)
     want = run(NumpyBackend(), job, TRIALS)
     assert_same(job, got, want)
     _, errs, ins = want

@@ -16,6 +16,7 @@ import pytest
 openpyxl = pytest.importorskip("openpyxl")
 
 from engine.model import Model  # noqa: E402
+from tests.kernel_checks import sheet_job  # noqa: E402
 from tests.test_backend_numba import job_for, tri  # noqa: E402
 
 OUTS = {
@@ -28,16 +29,9 @@ OUTS = {
 
 
 def tracker_job(tmp_path, trials: int = 300):
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "S"
-    ws["B6"], ws["C6"], ws["D6"] = 46000, 100, 5
-    for cell, f in OUTS.items():
-        ws[cell] = f
-    path = tmp_path / "tracker.xlsx"
-    wb.save(path)
     inputs = [tri("S!B6", 45000.0, 46000.0, 47000.0), tri("S!C6", -50.0, 100.0, 90000.0)]
-    return job_for(Model.open(path), inputs, [f"S!{c}" for c in OUTS], trials)
+    return sheet_job(tmp_path / "tracker.xlsx", {"B6": 46000, "C6": 100, "D6": 5, **OUTS},
+                     inputs, OUTS, trials)
 
 
 TOP, ROWS = 6, 150

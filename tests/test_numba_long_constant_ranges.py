@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import pytest
 
-openpyxl = pytest.importorskip("openpyxl")
+pytest.importorskip("openpyxl")
 
-from engine.model import Model  # noqa: E402
-from tests.test_backend_numba import job_for, tri  # noqa: E402
+from tests.kernel_checks import sheet_job  # noqa: E402
+from tests.test_backend_numba import tri  # noqa: E402
 
 N = 5000
 FORMULAS = {
@@ -29,40 +29,28 @@ TRIALS = 300
 
 
 def _job(tmp_path):
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "M"
-    for r in range(1, N + 1):
-        ws.cell(r, 1, (r * 7919) % 1000 / 10.0)
+    ws: dict[str, object] = {f"A{r}": (r * 7919) % 1000 / 10.0 for r in range(1, N + 1)}
     ws["A77"] = "n/a"        # text and a blank in the range: not numbers, skipped
     ws["A78"] = None
     ws["A2500"] = 50.0       # an input inside the range
     ws["B1"], ws["B2"] = 0.9, 3.0
-    for k, f in FORMULAS.items():
-        ws[k] = f
-    wb.save(tmp_path / "long.xlsx")
-    model = Model.open(tmp_path / "long.xlsx")
     inputs = [tri("M!B1", 0.8, 0.9, 0.95), tri("M!B2", 2.0, 3.0, 4.0),
               tri("M!A2500", 0.0, 50.0, 150.0)]
-    return job_for(model, inputs, [f"M!{c}" for c in FORMULAS], trials=TRIALS)
+    return sheet_job(tmp_path / "long.xlsx", {**ws, **FORMULAS}, inputs, FORMULAS, TRIALS,
+                     title="M")
 
 
 def test_long_constant_ranges_are_fused_and_equal_to_numpy(tmp_path, caplog):
     pytest.importorskip("numba")
-    from engine.backends.numba import NumbaBackend, fused_report
+    from engine.backends.numba import fused_report
     from engine.backends.numpy import NumpyBackend
+    from tests.kernel_checks import numba_kernels
     from tests.test_backend_numba import assert_same, run
 
     job = _job(tmp_path)
     assert fused_report(job) == {}   # before: "a range of 5000 cells" for every cell
-    kernels = tmp_path / "kernels"
-    be = NumbaBackend(kernel_dir=kernels)
-    try:
-        got = run(be, job, 150)
-    finally:
-        be.close()
-    assert "failed to compile" not in caplog.text
-    lines = sum(len(p.read_text().splitlines()) for p in kernels.glob("*.py"))
+    got, source = numba_kernels(job, tmp_path / "kernels", 150, caplog)
+    lines = len(source.splitlines())
     assert 0 < lines < 1500   # one loop per run of constants, not a line per cell
     assert_same(job, got, run(NumpyBackend(), job, TRIALS))
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import pytest
 
-openpyxl = pytest.importorskip("openpyxl")
+pytest.importorskip("openpyxl")
 
-from engine.model import Model  # noqa: E402
-from tests.test_backend_numba import job_for, tri  # noqa: E402
+from tests.kernel_checks import sheet_job  # noqa: E402
+from tests.test_backend_numba import tri  # noqa: E402
 
 CELLS = {
     "J1": '=IFERROR(IF(A1>3,"X",A1+0.5),"X")',
@@ -23,16 +23,8 @@ CELLS = {
 
 
 def mixed_job(tmp_path, trials: int = 300):
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "S"
-    ws["A1"], ws["A2"] = 3.0, 1.0
-    for cell, f in CELLS.items():
-        ws[cell] = f
-    path = tmp_path / "mixed_concat.xlsx"
-    wb.save(path)
-    return job_for(Model.open(path), [tri("S!A1", 1.0, 3.0, 5.0), tri("S!A2", 0.5, 1.0, 2.0)],
-                   [f"S!{c}" for c in CELLS], trials)
+    return sheet_job(tmp_path / "mixed_concat.xlsx", {"A1": 3.0, "A2": 1.0, **CELLS},
+                     [tri("S!A1", 1.0, 3.0, 5.0), tri("S!A2", 0.5, 1.0, 2.0)], CELLS, trials)
 
 
 def test_fused(tmp_path):

@@ -12,22 +12,19 @@ from __future__ import annotations
 
 import pytest
 
-openpyxl = pytest.importorskip("openpyxl")
+pytest.importorskip("openpyxl")
 
-from engine.model import Model  # noqa: E402
-from tests.test_backend_numba import job_for, tri  # noqa: E402
+from tests.kernel_checks import sheet_job  # noqa: E402
+from tests.test_backend_numba import tri  # noqa: E402
 
 N = 500
 TRIALS = 200
 
 
 def _job(tmp_path):
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "M"
-    ws["H1"], ws["H2"], ws["H3"] = 1.0, 20.0, 0.0
+    ws: dict[str, object] = {"H1": 1.0, "H2": 20.0, "H3": 0.0}
     for r in range(2, N + 2):
-        ws.cell(r, 1, (r * 37) % 50)                       # A: constants with ties
+        ws[f"A{r}"] = (r * 37) % 50                        # A: constants with ties
         ws[f"B{r}"] = f"=ROUND(A{r}*$H$1,0)"               # per trial, with ties
         ws[f"C{r}"] = f"=RANK(B{r},$B$2:$B${N + 1})"       # descending, ties share a rank
         ws[f"D{r}"] = f"=RANK.AVG(B{r},$B$2:$B${N + 1},1)"  # ascending, ties averaged
@@ -36,33 +33,26 @@ def _job(tmp_path):
         ws[f"G{r}"] = f"=RANK.AVG(F{r},$F$2:$F${N + 1})"
     ws["E1"] = f"=RANK.EQ($H$2,$B$2:$B${N + 1},$H$3)"      # #N/A where H2 is not in B
     ws["E2"] = f"=RANK.AVG(ROUND($H$2,0),$B$2:$B${N + 1},$H$3)"
-    wb.save(tmp_path / "rank.xlsx")
-    model = Model.open(tmp_path / "rank.xlsx")
     inputs = [tri("M!H1", 0.9, 1.0, 1.1), tri("M!H2", 0.0, 20.0, 40.0),
               tri("M!H3", -1.0, 0.0, 1.0)]
-    outputs = ["M!E1", "M!E2"] + [f"M!{c}{r}" for r in range(2, N + 2) for c in "CDG"]
-    return job_for(model, inputs, outputs, trials=TRIALS)
+    outputs = ["E1", "E2"] + [f"{c}{r}" for r in range(2, N + 2) for c in "CDG"]
+    return sheet_job(tmp_path / "rank.xlsx", ws, inputs, outputs, TRIALS, title="M")
 
 
 @pytest.mark.slow
 def test_rank_column_is_one_loop_and_equal_to_numpy(tmp_path, caplog):
     pytest.importorskip("numba")
-    from engine.backends.numba import NumbaBackend, fused_report
+    from engine.backends.numba import fused_report
     from engine.backends.numpy import NumpyBackend
+    from tests.kernel_checks import numba_kernels
     from tests.test_backend_numba import assert_same, run
 
     job = _job(tmp_path)
     assert fused_report(job) == {}   # before: "the kernel would be too large"
-    kernels = tmp_path / "kernels"
-    be = NumbaBackend(kernel_dir=kernels)
-    try:
-        got = run(be, job, 100)
-    finally:
-        be.close()
-    assert "failed to compile" not in caplog.text
-    lines = sum(len(p.read_text().splitlines()) for p in kernels.glob("*.py"))
+    got, source = numba_kernels(job, tmp_path / "kernels", 100, caplog)
+    lines = len(source.splitlines())
     assert 0 < lines < 2000   # before: ~2,000 lines per RANK cell
-    assert "rank_of(" in "".join(p.read_text() for p in kernels.glob("*.py"))
+    assert "rank_of(" in source
     want = run(NumpyBackend(), job, TRIALS)
     assert_same(job, got, want)
     we = {str(c): e for c, e in want[1].items()}

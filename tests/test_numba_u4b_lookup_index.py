@@ -11,12 +11,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-openpyxl = pytest.importorskip("openpyxl")
+pytest.importorskip("openpyxl")
 
 from engine import ir  # noqa: E402
 from engine.backends.numpy import NumpyBackend  # noqa: E402
 from engine.model import Model  # noqa: E402
-from tests.test_backend_numba import job_for, run, tri  # noqa: E402
+from tests.kernel_checks import sheet_job  # noqa: E402
+from tests.test_backend_numba import run, tri  # noqa: E402
 
 OUTS = {
     "B1": '=VLOOKUP(2,$D$1:$G$5,IF(A1<10,2,IF(A1<20,3,IF(A1<30,4,"no"))),false)',
@@ -30,21 +31,14 @@ OUTS = {
 
 
 def lookup_job(tmp_path, trials: int = 400):
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "S"
-    ws["A1"], ws["A2"] = 20.0, 2.0
+    cells: dict[str, object] = {"A1": 20.0, "A2": 2.0}
     for r in range(1, 6):
-        ws[f"D{r}"], ws[f"E{r}"], ws[f"F{r}"], ws[f"G{r}"] = r, 10 * r, f"x{r}", r * 1.5
-    ws["G3"] = "=1/0"
+        cells.update({f"D{r}": r, f"E{r}": 10 * r, f"F{r}": f"x{r}", f"G{r}": r * 1.5})
+    cells["G3"] = "=1/0"
     for j, col in enumerate("DEFGH", start=1):
-        ws[f"{col}7"], ws[f"{col}8"], ws[f"{col}9"] = j, 100 * j, f"h{j}"
-    for cell, f in OUTS.items():
-        ws[cell] = f
-    path = tmp_path / "lookup_index.xlsx"
-    wb.save(path)
+        cells.update({f"{col}7": j, f"{col}8": 100 * j, f"{col}9": f"h{j}"})
     inputs = [tri("S!A1", 0.0, 20.0, 40.0), tri("S!A2", 0.2, 2.0, 5.6)]
-    return job_for(Model.open(path), inputs, [f"S!{c}" for c in OUTS], trials)
+    return sheet_job(tmp_path / "lookup_index.xlsx", {**cells, **OUTS}, inputs, OUTS, trials)
 
 
 def test_lower_case_logicals_are_logicals(tmp_path):

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import pytest
 
-openpyxl = pytest.importorskip("openpyxl")
+pytest.importorskip("openpyxl")
 
-from engine.model import Model  # noqa: E402
-from tests.test_backend_numba import job_for, tri  # noqa: E402
+from tests.kernel_checks import sheet_job  # noqa: E402
+from tests.test_backend_numba import tri  # noqa: E402
 
 OUTS = {
     "B1": '="₱"&TEXT(A1,"#,##0")',
@@ -24,16 +24,8 @@ OUTS = {
 
 
 def unicode_job(tmp_path, trials: int = 300):
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "S"
-    ws["A1"] = 5.0
-    for cell, f in OUTS.items():
-        ws[cell] = f
-    path = tmp_path / "unicode.xlsx"
-    wb.save(path)
-    return job_for(Model.open(path), [tri("S!A1", 0.0, 5.0, 90000.0)],
-                   [f"S!{c}" for c in OUTS], trials)
+    return sheet_job(tmp_path / "unicode.xlsx", {"A1": 5.0, **OUTS},
+                     [tri("S!A1", 0.0, 5.0, 90000.0)], OUTS, trials)
 
 
 def test_fused_where_written_too(tmp_path):

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import pytest
 
-openpyxl = pytest.importorskip("openpyxl")
+pytest.importorskip("openpyxl")
 
-from engine.model import Model  # noqa: E402
-from tests.test_backend_numba import job_for, tri  # noqa: E402
+from tests.kernel_checks import sheet_job  # noqa: E402
+from tests.test_backend_numba import tri  # noqa: E402
 
 OUTS = {
     "B1": '=LEN("±"&TEXT(A1,"0.0")&" €")',
@@ -39,21 +39,11 @@ OUTS = {
 
 
 def unicode_job(tmp_path, trials: int = 300):
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "S"
-    ws["A1"] = 5.0
+    cells: dict[str, object] = {"A1": 5.0, "E1": '="ü"&ROUND(A1,0)', "E2": '="x"&ROUND(A1,0)'}
     for k, t in enumerate(("x", "É", "ü"), start=1):
-        ws[f"C{k}"] = t
-        ws[f"D{k}"] = float(2 ** k)
-    ws["E1"] = '="ü"&ROUND(A1,0)'
-    ws["E2"] = '="x"&ROUND(A1,0)'
-    for cell, f in OUTS.items():
-        ws[cell] = f
-    path = tmp_path / "unicode_read.xlsx"
-    wb.save(path)
-    return job_for(Model.open(path), [tri("S!A1", 0.0, 50.0, 100.0)],
-                   [f"S!{c}" for c in OUTS], trials)
+        cells[f"C{k}"], cells[f"D{k}"] = t, float(2 ** k)
+    return sheet_job(tmp_path / "unicode_read.xlsx", {**cells, **OUTS},
+                     [tri("S!A1", 0.0, 50.0, 100.0)], OUTS, trials)
 
 
 def test_fused_but_where_case_is_not_one_character(tmp_path):
