@@ -463,8 +463,11 @@ def _mixed_conditional(gen: Generator, how: str, tarea: ir.Area | None,
     each range gathered once per trial as numbers (its constants copied from ``kv`` by
     runs, its formulas' numbers by a line each or a family's loop), tested by
     ``lcrit_mfold`` against per-cell codes made at generation; a criterion whose kind
-    varies per trial is a fold per kind, the trial's tag picking one.  None where a cell
-    is an error, text made per trial, or a summed cell may be an error."""
+    varies per trial is a fold per kind, the trial's tag picking one.  Of more than two
+    criteria, those the same in every trial over ranges of constants are matched at
+    generation and their misses written into the first other criterion's codes (a SUMIFS
+    by month and key: two date criteria that vary, any number of keys, one loop).  None
+    where a cell is an error, text made per trial, or a summed cell may be an error."""
     from itertools import product
 
     from ._values import MAX_AREA_CELLS
@@ -502,7 +505,10 @@ def _mixed_conditional(gen: Generator, how: str, tarea: ir.Area | None,
     if fixed is not None and not zs:
         del gen.lines[mark:]
         return None
-    if fixed is not None:   # the constant criteria as one: a hit or a miss per cell
+    if fixed is not None and options:   # the constant criteria: misses in the first's codes
+        options[0] = [(g, (op, x, _missing(gen, codes, fixed), eqs, z))
+                      for g, (op, x, codes, eqs, z) in options[0]]
+    elif fixed is not None:   # the constant criteria as one: a hit or a miss per cell
         codes = str(gen.table([float(CODE_HIT if h else CODE_MISS) for h in fixed]))
         options.insert(0, [(None, ("0", "0.0", codes, "0", zs[0]))])
     if len(options) > 2:
@@ -527,6 +533,14 @@ def _mixed_conditional(gen: Generator, how: str, tarea: ir.Area | None,
         guard = " & ".join(g for g in (g1, g2) if g) or None
         results.append((guard, _result(gen, how, fold, n)))
     return _pick(gen, results)
+
+
+def _missing(gen: Generator, codes: str, fixed: np.ndarray) -> str:
+    """The per-cell codes table at ``kv[codes]`` with CODE_MISS where ``fixed`` (the AND of
+    the criteria the same in every trial, matched at generation) fails: SUMIFS meets a row
+    only where every criterion does, so those rows are misses whatever the trial."""
+    got = [gen.consts[int(codes) + i][0] for i in range(len(fixed))]  # type: ignore[attr-defined]
+    return str(gen.table([c if h else float(CODE_MISS) for c, h in zip(got, fixed, strict=True)]))
 
 
 def _pick(gen: Generator, results: list[tuple[str | None, Val]]) -> Val:
