@@ -94,3 +94,19 @@ def test_lambda_reading_a_cell_as_a_reference_stays_with_numpy(tmp_path):
                   ["Sheet1!C2", "Sheet1!C3"], trials=10)
     report = {str(c).replace("'", ""): why for c, why in fused_report(job).items()}
     assert report["Sheet1!C2"] == "a LAMBDA parameter read as a reference"
+
+
+def test_lambda_helper_over_rows_varying_per_trial_stays_with_numpy(tmp_path):
+    """MAP over UNIQUE(..): its rows vary per trial (not one value, not a fixed shape)."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Sheet1"
+    ws["A1"] = 1.0
+    ws["B2"], ws["B3"], ws["B4"] = "=ROUND($A$1,0)", "=ROUND($A$1*2,0)", 2.0
+    ws["C2"] = f"=SUM(_xlfn.MAP(_xlfn.UNIQUE(B2:B4),{_lam('x', f'{X}*2')}))"
+    path = tmp_path / "dyn.xlsx"
+    wb.save(path)
+    job = job_for(Model.open(path), [tri("Sheet1!A1", 0.5, 1.0, 2.0)], ["Sheet1!C2"],
+                  trials=10)
+    report = {str(c).replace("'", ""): why for c, why in fused_report(job).items()}
+    assert report["Sheet1!C2"] == "a LAMBDA helper over an array whose size is not fixed"

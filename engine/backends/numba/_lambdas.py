@@ -182,6 +182,25 @@ def _substitute(node: ir.Node, bound: dict[str, Any], ctx: str = "") -> ir.Node:
     return ir.Call(node.name, tuple(_substitute(a, bound, inner) for a in node.args))
 
 
+def _unknown_shape(node: ir.Node) -> bool:
+    """Whether ``node`` reads an array whose shape ArrayElements leaves to the generator
+    (FILTER, UNIQUE ... rows varying per trial; OFFSET, INDIRECT; INDEX whose positions may
+    pick a whole row or column): its ``shape`` None does not mean one value here."""
+    from ._dynarrays import is_dynamic
+
+    for n in ir.walk(node):
+        if is_dynamic(n):
+            return True
+        if isinstance(n, ir.Call) and n.name in ("OFFSET", "INDIRECT", "ANCHORARRAY",
+                                                  "SINGLE", "_UNION"):
+            return True
+        if isinstance(n, ir.Call) and n.name == "INDEX" and not (
+                len(n.args) in (2, 3) and all(isinstance(a, ir.Num) and a.value >= 1
+                                              for a in n.args[1:])):
+            return True
+    return False
+
+
 class _Expander:
     """The rewrite of one cell's IR (see the module docstring)."""
 
@@ -286,6 +305,8 @@ class _Expander:
                     self.elements.shape(value) is not None:
                 raise NotFusable("a LAMBDA reading a LET name of an array")
         out = _substitute(fn.body, dict(zip(fn.params, args, strict=True)))
+        if _unknown_shape(out):
+            raise NotFusable("a LAMBDA whose value's size is not fixed")
         shape = self.elements.shape(out)
         if shape is None:
             return out
@@ -300,7 +321,7 @@ class _Expander:
         if name is not None:
             got = scope.get(name)
             if got is None or isinstance(got, _Closure) or _free_names(got):
-                raise NotFusable("a LAMBDA helper over a LET name")
+                raise NotFusable("a LAMBDA helper over a LET name whose value reads names")
             return got
         return node
 
@@ -308,6 +329,8 @@ class _Expander:
         """The elements of an array argument (numpy's ``_grid``: one value is 1 x 1)."""
         if isinstance(node, ir.Missing):
             raise NotFusable("a LAMBDA helper without its array")
+        if _unknown_shape(node):
+            raise NotFusable("a LAMBDA helper over an array whose size is not fixed")
         shape = self.elements.shape(node)
         if shape is None:
             return [[node]]
@@ -356,7 +379,7 @@ class _Expander:
                                        if _name(n) == fn.params[0]) > 1:
             raise NotFusable(f"{name} whose LAMBDA reads its accumulator more than once")
         acc = ir.Missing() if isinstance(args[0], ir.Missing) else self._array(args[0], scope)
-        if self.elements.shape(acc) is not None:
+        if _unknown_shape(acc) or self.elements.shape(acc) is not None:
             raise NotFusable(f"{name} of an array initial value")
         out = []
         for row in self._grid(self._array(args[1], scope)):
