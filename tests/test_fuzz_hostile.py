@@ -35,6 +35,7 @@ from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
@@ -237,10 +238,23 @@ def test_odd_sheet_and_defined_names(tmp_path_factory, sheet, dname, simulate):
     check_and_simulate(p, simulate, (f"{q}!A1", f"{q}!B1"))
 
 
-@fuzz(400)
+@fuzz(150)
 @given(data=st.data(), simulate=SIM)
 def test_random_formulas_with_every_type(tmp_path_factory, data, simulate):
-    """The full grammar (logicals mixed with numbers and text, errors) plus broken text."""
+    """The full grammar (logicals mixed with numbers and text, errors) plus broken text:
+    150 examples in the default run (400 were ~25 s on CI), 400 in the slow test below."""
+    random_formulas_with_every_type(tmp_path_factory, data, simulate)
+
+
+@pytest.mark.slow
+@fuzz(400)
+@given(data=st.data(), simulate=SIM)
+def test_random_formulas_with_every_type_400(tmp_path_factory, data, simulate):
+    random_formulas_with_every_type(tmp_path_factory, data, simulate)
+
+
+def random_formulas_with_every_type(tmp_path_factory, data, simulate) -> None:
+    """One example: a block of mixed constants, 8 drawn formulas and a broken one."""
     block = draw_block(data.draw, "Sheet1", 6, 4)
     cells = {f"{chr(64 + c)}{r}": v for (r, c), v in block.values.items()}
     cells["A1"] = 2.0
