@@ -67,14 +67,17 @@ def summary_job(tmp_path, trials: int = 200):
     return job_for(Model.open(path), inputs, outputs, trials)
 
 
+def _fused_lines(job) -> int:
+    """The lines of ``job``'s numba kernel, every cell of it fused."""
+    plan = _codegen.generate(job.program, *samplers_for(job, False))
+    assert not plan.rest, plan.reasons
+    return len(plan.source.splitlines())
+
+
 def test_summary_rows_are_loops_under_a_bound(tmp_path):
     """Every cell fused, the kernel ~4,300 lines (was ~10 lines per log row and summary
     cell: past the cap, the summary left to numpy)."""
-    job = summary_job(tmp_path)
-    plan = _codegen.generate(job.program, *samplers_for(job, False))
-    assert not plan.rest, plan.reasons
-    lines = len(plan.source.splitlines())
-    assert lines < 6_000, lines
+    assert _fused_lines(summary_job(tmp_path)) < 6_000
 
 
 @pytest.mark.slow   # a compile; the CUDA host test below checks the same values
@@ -138,11 +141,7 @@ def restock_job(tmp_path, trials: int = 200, rows: int = 12):
 def test_restock_rows_share_one_loop(tmp_path):
     """The k-th largest of the same 120-row array expression in 36 cells: one packing loop
     per trial (was ~10 lines an element in every cell: past the cap)."""
-    job = restock_job(tmp_path)
-    plan = _codegen.generate(job.program, *samplers_for(job, False))
-    assert not plan.rest, plan.reasons
-    lines = len(plan.source.splitlines())
-    assert lines < 6_000, lines
+    assert _fused_lines(restock_job(tmp_path)) < 6_000
 
 
 @pytest.mark.slow   # a compile; the CUDA host test below checks the same values
