@@ -41,8 +41,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..numba._codegen import TABLE_PPFS, Generator, InputSampler, KernelPlan
-from ..numba._dtext import DynamicRead
+from ..numba._codegen import TABLE_PPFS, Generator, InputSampler, KernelPlan, generate_with
 from ..numba._families import Chain, Family, find_families, loop_chains
 from ..numba._rt_fits import KERNEL_NAMES as RT_FITS
 from ..numba._rt_functions import KERNEL_NAMES as RT_FUNCTIONS
@@ -332,15 +331,11 @@ def _captured(program: Program, samplers: dict[CellRef, InputSampler],
               mode: str | None) -> tuple[_Capture, KernelPlan]:
     """The numba generator run as ..numba._codegen.generate runs it: again without the cells
     of text made per trial that the numpy part reads (DynamicRead), until none is left
-    (before, such a program raised DynamicRead out of the cupy backend)."""
-    skip: set[CellRef] = set()
-    while True:
-        gen = _Capture(program, samplers, mode)
-        gen.dyn_skip = skip
-        try:
-            return gen, gen.generate()
-        except DynamicRead as again:
-            skip |= again.cells
+    (before, such a program raised DynamicRead out of the cupy backend), and again with
+    IFs of a constant condition taking their branch alone or not (_families.IfBranches)."""
+    plan, gen = generate_with(program, samplers, mode, _Capture)
+    assert isinstance(gen, _Capture)
+    return gen, plan
 
 
 def generate_cuda(program: Program, samplers: dict[CellRef, InputSampler],

@@ -274,7 +274,10 @@ class Generator(SharedLinesMixin, MatricesMixin, FunctionsMixin, TextMixin, Mixe
         wb_cell = self.model.workbook.cell(c)
         if wb_cell is None or not isinstance(wb_cell.formula, str):
             return None
-        key = relative_key(wb_cell.formula, c.row, c.col)
+        # references after a sheet name as offsets too ("!" then a space: relative_key
+        # leaves a reference that follows "!" as written; the cache's templates need not
+        # share them, copies of ='Asset Register'!C16="" must)
+        key = relative_key(wb_cell.formula.replace("!", "! "), c.row, c.col)
         return None if key is None else (c.sheet, key)
 
     # ---------------------------------------------------------------- emitting
@@ -1250,25 +1253,35 @@ def generate(program: Program, samplers: dict[CellRef, InputSampler],
     cannot (inputs then come from outside and RAND is left to numpy).  Where cells left to
     numpy read copies of a formula whose IF of a constant condition stayed generic (one
     family), the kernel is generated again with that branch taken alone (_families.
-    IfBranches), and the one fusing more cells kept."""
-    plan, gen = _generate(program, samplers, sampling, frozenset())
+    IfBranches), and the one fusing more cells kept; so too where a cell left to numpy is
+    one whose IFs took their branch alone (generic then) or stayed generic (alone then)."""
+    return generate_with(program, samplers, sampling)[0]
+
+
+def generate_with(program: Program, samplers: dict[CellRef, InputSampler],
+                  sampling: str | None = "mc", cls: type[Generator] = Generator,
+                  ) -> tuple[KernelPlan, Generator]:
+    """:func:`generate` by generators of class ``cls`` (the CUDA translation's keeps their
+    lines): the plan kept and the generator that made it."""
+    plan, gen = _generate(program, samplers, sampling, frozenset(), cls)
     alone = gen.if_branches.wanted(plan.reasons, lambda c: program.model.code(c).deps,
                                    gen.cells.__contains__)
     if not alone:
-        return plan
-    again, _ = _generate(program, samplers, sampling, alone)
-    return again if len(again.rest) < len(plan.rest) else plan
+        return plan, gen
+    again, gen2 = _generate(program, samplers, sampling, alone, cls)
+    return (again, gen2) if len(again.rest) < len(plan.rest) else (plan, gen)
 
 
 def _generate(program: Program, samplers: dict[CellRef, InputSampler], sampling: str | None,
-              alone: frozenset) -> tuple[KernelPlan, Generator]:
+              alone: frozenset, cls: type[Generator] = Generator,
+              ) -> tuple[KernelPlan, Generator]:
     """:func:`generate` with the copied formulas ``alone`` whose IFs of a constant condition
     take their branch alone (where every copy takes the same one)."""
     skip: set[CellRef] = set()   # cells of text made per trial that numpy reads
     mixed: set = set()   # IFs of copies that take different branches: generic (_families)
     passes = 0
     while True:
-        gen = Generator(program, samplers, sampling, alone, mixed)
+        gen = cls(program, samplers, sampling, alone, mixed)
         gen.dyn_skip = skip
         try:
             plan = gen.generate()

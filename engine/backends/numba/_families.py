@@ -66,6 +66,20 @@ WANT_DEPTH = 2    # a cell left to numpy wants the IFs of cells this many reads 
 _NOT_WANTED = ("depends on a cell left to numpy", "the kernel would be too large")
 
 
+@dataclass(frozen=True)
+class OneCell:
+    """In :class:`IfBranches`' ``alone``: a cell left to numpy whose IFs of a constant
+    condition all take their branch alone (``alone``) or all stay generic, whatever its
+    formula's copies do (:meth:`IfBranches.wanted`).  Alone, an IF's value is a constant, so
+    an IF over it whose condition compares it (not seen as fixed) generates its untaken
+    branch with constant arguments: ``IF(IF(C5="",0,..)<=1,0,SUM(OFFSET(D5,0,0,1,
+    IF(C5="",0,..)-1))))`` with C5 empty is an OFFSET of width -1 (a cell of text, 'text
+    argument of SUM'), ``INDEX(D5:I5,1,0)`` a whole row; generic, they are per trial."""
+
+    cell: object
+    alone: bool
+
+
 class IfBranches:
     """Whether an IF whose condition is the same in every trial takes the branch taken alone
     (its kind and errors only: ``=IF(B6="","",SUM(C6:E6))`` with B6 a date is a number, and
@@ -84,15 +98,18 @@ class IfBranches:
     in every copy met; one taking another branch, or a condition that varies, makes that IF
     generic in every copy (``mixed``, shared by the generations of one kernel).  The copies
     met before took their branch alone: the kernel is generated again (``late``: the IFs
-    found so; :data:`IF_PASSES`)."""
+    found so; :data:`IF_PASSES`).  A cell named in ``alone`` as a :class:`OneCell` takes
+    (or not) every branch alone as it says."""
 
     def __init__(self, copies: Callable[[object], tuple[int, object]],
                  alone: frozenset = frozenset(), mixed: set | None = None) -> None:
         self.copies = copies
         self.formulas = alone
+        self.cells = {a.cell: a.alone for a in alone if isinstance(a, OneCell)}
         self.mixed: set = set() if mixed is None else mixed
         self.late: set = set()      # IFs found mixed after a copy took its branch alone
         self.kept: set = set()      # cells with an IF of a constant condition kept generic
+        self.took: set = set()      # cells with an IF that took its branch alone
         self._seen: dict[tuple, bool | None] = {}
         self._cell: object = None
         self._n = 0
@@ -103,9 +120,12 @@ class IfBranches:
         if cell != self._cell:
             self._cell, self._n = cell, 0
         self._n += 1
+        own = self.cells.get(cell)
+        if own is not None:
+            return own and branch is not None
         n, formula = self.copies(cell)
         if n < FAMILY_MIN:
-            return branch is not None
+            return self._took(cell, branch)
         if formula not in self.formulas:
             if branch is not None:
                 self.kept.add(cell)
@@ -119,18 +139,24 @@ class IfBranches:
             if was is not None:
                 self.late.add(key)
             return False
+        return self._took(cell, branch)
+
+    def _took(self, cell: object, branch: bool | None) -> bool:
+        if branch is not None:
+            self.took.add(cell)
         return branch is not None
 
     def wanted(self, reasons: Mapping, deps: Callable[[object], Sequence],
                fused: Callable[[object], bool]) -> frozenset:
         """The formulas of the cells with an IF kept generic (:attr:`kept`) that cells left
         to numpy (``reasons``: cell -> why) read, directly or through up to
-        :data:`WANT_DEPTH` fused cells (``fused``; ``deps``: the cells a cell reads)."""
-        if not self.kept:
-            return frozenset()
-        out = set()
-        seen: set = set()
+        :data:`WANT_DEPTH` fused cells (``fused``; ``deps``: the cells a cell reads); and
+        as :class:`OneCell` the cells left to numpy that took a branch alone (generic
+        then) or kept one generic (alone then): what it did may be what left it."""
         front = [c for c, why in reasons.items() if why not in _NOT_WANTED]
+        out: set = {OneCell(c, c in self.kept) for c in front
+                    if c in self.took or c in self.kept}
+        seen: set = set()
         for _ in range(WANT_DEPTH):
             nxt = []
             for c in front:
