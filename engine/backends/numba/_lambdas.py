@@ -444,7 +444,10 @@ class _Expander:
             raise NotFusable("MAKEARRAY of an error size")
         if isinstance(x, str) or x is None:
             return ir.Err(VALUE)
-        k = int(float(x))
+        try:
+            k = int(float(x))
+        except (TypeError, ValueError, OverflowError) as exc:   # NaN, infinite: numpy's own
+            raise NotFusable("MAKEARRAY of a size that is not a number") from exc
         if k < 1:
             return ir.Err(VALUE)
         return k
