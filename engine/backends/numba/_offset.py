@@ -4,7 +4,9 @@ error #VALUE!, #REF! where the range starts above row 1 or left of column A or i
 or width is below 1; the range read clipped to the sheet's cells).
 
 * one cell in every trial (height and width at most 1): the cell named this trial among
-  the few the bounds of rows and cols allow (CHOOSE of references);
+  the few the bounds of rows and cols allow (CHOOSE of references); where they allow more
+  than ``MAX_OFFSET_CELLS``, a run of empty cells (or of places off the sheet) is one
+  choice, the choice of the trial's place found by the runs' first places;
 * the whole formula of an array formula (``OffsetAt``): each cell its element of the
   trial's range as ``Env.array_element`` spreads it (a height of 1 repeated down, a width
   of 1 across, #N/A past the range), #REF! in every cell where the range is #REF!;
@@ -14,7 +16,7 @@ or width is below 1; the range read clipped to the sheet's cells).
 A cell OFFSET may reach that is a formula outside the compiled slice is read as a constant
 where it is the same in every trial.  Left to numpy, with the reason: an argument that may
 be an error or is unbounded, a range that may reach past the sheet's cells, more than
-``MAX_OFFSET_CELLS`` cells, any other reader of a range of varying size (ROWS, MATCH, an
+``MAX_OFFSET_CELLS`` cells (choices), any other reader of a range of varying size (ROWS, MATCH, an
 operator), COUNT of a range that may be #REF!, SUMPRODUCT beside arrays that are not ranges
 of one shape (beside ranges of one shape it is fused: #VALUE! in the trials whose size differs).
 """
