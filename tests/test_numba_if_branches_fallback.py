@@ -117,3 +117,13 @@ def test_numba_and_cuda_host_equal_numpy(tmp_path):
     assert len(set(out["cross!6:5"])) > 3 and len(set(out["few!7:5"])) > 3
     assert set(out["cross!7:7"]) == {0.0} == set(out["few!6:7"])
 
+
+def test_cuda_host_reads_tags_in_family_loops(tmp_path):
+    """The CUDA translation of a family loop's tag read, ``float(int(se[b, gi[..]]) >> 4)``
+    (a member's IF of a kind that varies, read by the rows below it), as C++ ``>>`` on the
+    long long of ``int``: test_numba_if_constant_rows' table was 'operator RShift' (numpy)
+    before."""
+    from tests.test_backend_cupy import host_equals_numpy
+    from tests.test_numba_if_constant_rows import rows_job
+
+    host_equals_numpy(rows_job(tmp_path, 100, rows=60), tmp_path / "cuda", 100)

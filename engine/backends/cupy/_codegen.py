@@ -155,6 +155,17 @@ def _func_name(node: ast.expr) -> str:
     raise NotTranslatable("a call of something that is not a name")
 
 
+def _integral(node: ast.expr) -> bool:
+    """Whether ``node`` is an integer in C++: an int literal, ``int(..)`` (a long long), or
+    one shifted right by another."""
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, int) and not isinstance(node.value, bool)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.RShift):
+        return _integral(node.left) and _integral(node.right)
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
+        and node.func.id == "int" and len(node.args) == 1 and not node.keywords
+
+
 def expr(node: ast.expr) -> str:
     """One expression of a generated line, as C++."""
     if isinstance(node, ast.Constant):
@@ -192,6 +203,10 @@ def expr(node: ast.expr) -> str:
             return f"pymod({a}, {b})"
         if isinstance(node.op, ast.FloorDiv):
             return f"pyfloordiv({a}, {b})"
+        if isinstance(node.op, ast.RShift):   # a tag read: int(se[b, gi[..]]) >> 4
+            if not (_integral(node.left) and _integral(node.right)):
+                raise NotTranslatable("a shift of a value that is not an integer")
+            return f"({a} >> {b})"
         op = _BINOPS.get(type(node.op))
         if op is None:
             raise NotTranslatable(f"operator {type(node.op).__name__}")
@@ -226,6 +241,8 @@ def expr(node: ast.expr) -> str:
         args = [expr(a) for a in node.args]
         if name in _TERNARY:
             return _TERNARY[name].format(*args)
+        if name == "float" and len(args) == 1 and _integral(node.args[0]):
+            return f"((real)({args[0]}))"   # a tag: float(int(se[..]) >> 4)
         fn = CALLS.get(name)
         if fn is None:
             raise NotTranslatable(f"function {name}")
