@@ -364,11 +364,14 @@ class Generator(SharedLinesMixin, MatricesMixin, FunctionsMixin, TextMixin, Mixe
         for n in ir.walk(node):
             if isinstance(n, ir.Call) and n.name in _NO_FOLD:
                 return False
+            if isinstance(n, ir.Array | ir.BadRef):
+                return False
+        # the references whose values it reads: ROW(D28) of a cell varying per trial is 28
+        # (ROW/COLUMN/ROWS/COLUMNS/ISREF/AREAS look at the position only)
+        for n in ir.read_references(node):
             if isinstance(n, ir.Ref) and (n.cell in self.input_vals or n.cell in self.steps):
                 return False
             if isinstance(n, ir.Area) and self.area_varies(n):
-                return False
-            if isinstance(n, ir.Array | ir.BadRef):
                 return False
         return True
 
