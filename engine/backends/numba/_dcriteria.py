@@ -149,10 +149,7 @@ def constant_criterion(gen: Any, crit: Any) -> TextCriterion:
         return cache[key][1]
     kept = gen.__dict__.get("_crit_text", {}).get(id(crit))
     if kept is not None and kept[0] is crit:
-        text = kept[1]
-        if not text.isascii():
-            raise NotFusable("a criterion of text other than ASCII, against text made per "
-                             "trial")
+        text = kept[1]   # past ASCII: refused or not by TextCriterion (._unicase)
         got = TextCriterion(gen, Dyn(("c", text), "0", len(text)))
     elif crit.kind in ("num", "bool", "err") and not hasattr(crit.op, "__len__"):
         kind = {"num": NUM, "bool": BOOL, "err": ERR}[crit.kind]

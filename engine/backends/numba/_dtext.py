@@ -419,14 +419,33 @@ class DynamicTextMixin:
         busy = self._is_top(node) and id(node) not in self._dyn_busy
         if busy:   # the cell's formula, evaluated the ordinary way (not through here again)
             self._dyn_busy.add(id(node))
+        mark = len(self.lines)
         try:
             v = self.expr(node)
         except DynamicText as exc:
-            raise NotFusable(str(exc)) from None
+            if not (isinstance(node, ir.Call) and node.name in ("IFERROR", "IFNA")):
+                raise NotFusable(str(exc)) from None
+            del self.lines[mark:]
+            return self._iferror(node, coerce)
         finally:
             if busy:
                 self._dyn_busy.discard(id(node))
         return self.as_dyn(v, coerce)
+
+    def _iferror(self, node: ir.Call, coerce: bool) -> Dyn:
+        """IFERROR/IFNA (functions.logical) of text made per trial: the fallback's text and
+        error where the value is an error (IFNA: #N/A), else the value's text."""
+        if len(node.args) != 2 or any(isinstance(a, ir.Area) for a in node.args):
+            raise NotFusable(f"{node.name} of a range or a wrong number of arguments, "
+                             "with text made per trial")
+        d = self.recipe(node.args[0], coerce)
+        if d.e == "0":   # never an error: the value alone
+            return d
+        f = self.recipe(node.args[1], coerce)
+        na = node.name == "IFNA"
+        m = self.value(f"b2f({d.e} == {NA})" if na else f"b2f({d.e} != 0)")
+        e = self.err(f"sel({m} != 0.0, {f.e}, {d.e if na else 0})")
+        return Dyn(("if", m, f.r, d.r), e, max(d.bound, f.bound))
 
     def _constant(self, node: ir.Node) -> bool:
         return self.is_constant(node)

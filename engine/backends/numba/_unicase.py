@@ -132,15 +132,25 @@ def refuse_search(chars: frozenset[str] | None) -> None:
 def refuse_criterion(chars: frozenset[str] | None, wild: bool) -> None:
     """NotFusable unless a criterion (or a range cell's text it is matched against) of
     ``chars`` is parsed and matched in the buffer as ``_criteria`` does: no wildcards with
-    text past ASCII (re.IGNORECASE), no white space or digits past ASCII (str.strip and
-    float read them), no character whose case is ASCII ("ı".upper() is "I": TRUE, #N/A), and
-    each folded to one character."""
+    text past ASCII that has a case (re.IGNORECASE; one without, :func:`_caseless`, is
+    itself), no white space or digits past ASCII (str.strip and float read them), no
+    character whose case is ASCII ("ı".upper() is "I": TRUE, #N/A), and each folded to one
+    character."""
     refuse_fold(chars)
     assert chars is not None
     for c in _wide(chars):
-        if wild or c.isspace() or c.isnumeric() or any(
+        if (wild and not _caseless(c)) or c.isspace() or c.isnumeric() or any(
                 f.isascii() for f in (c.upper(), c.lower(), c.casefold())):
             raise NotFusable(_WHY + f" (a criterion with {c!r})")
+
+
+_TARGETS = frozenset(int(x) for x in CASE_TABLE[:, 1:].ravel())
+
+
+def _caseless(c: str) -> bool:
+    """Whether no case form maps ``c`` to another character or another to it ("⚠"): with
+    wildcards re.IGNORECASE matches it as itself, as the buffer's fold does."""
+    return ord(c) not in _MAPPED and ord(c) not in _TARGETS
 
 
 @functools.lru_cache(maxsize=256)
