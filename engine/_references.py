@@ -241,11 +241,14 @@ class Resolver:
 
     def spill(self, anchor: CellRef) -> Node:
         """``A1#`` (``_xlfn.ANCHORARRAY(A1)``): the range the formula anchored at A1 spilled
-        into, as the file records it (its array range); #REF! when A1 holds no array formula."""
+        into, as the file records it (its array range); an ordinary formula's cell is its own
+        one-cell spill (Excel reads ``E33#`` of ``=SUM(E30:E32)`` as E33); #REF! where A1 holds
+        no formula."""
         cell = self.wb.cell(anchor)
         ref = getattr(cell, "array_ref", None)
         if not ref:
-            return n.Err(ERROR_CODES["#REF!"])
+            formula = isinstance(getattr(cell, "formula", None), str)
+            return n.Ref(anchor) if formula else n.Err(ERROR_CODES["#REF!"])
         from ._xlsx_sheet import parse_range
         from .errors import WorkbookError
 
