@@ -100,6 +100,7 @@ _UNREAD = "\x00(text made per trial that no cell reads)"
 _NOT_REMADE = frozenset({"ROW", "COLUMN", "ROWS", "COLUMNS", "RAND", "RANDBETWEEN",
                          "RANDARRAY", "NOW", "TODAY", "CELL", "INFO", "INDIRECT", "OFFSET",
                          "FORMULATEXT", "ISFORMULA", "ISREF", "SHEET", "SHEETS"})
+_RANDOM = frozenset({"RAND", "RANDBETWEEN", "RANDARRAY"})
 # selectors whose arguments from this one on are values chosen (the cell's value)
 _BRANCHES = {"IF": 1, "IFERROR": 0, "IFNA": 0, "CHOOSE": 1}
 
@@ -416,6 +417,8 @@ class DynamicTextMixin:
                          self.chain)
         if isinstance(node, ir.Call) and node.name in _MAKERS and not self._constant(node):
             return self._make(node, coerce)
+        if isinstance(node, ir.Call) and node.name == "LET":
+            return self._let(node, coerce)
         busy = self._is_top(node) and id(node) not in self._dyn_busy
         if busy:   # the cell's formula, evaluated the ordinary way (not through here again)
             self._dyn_busy.add(id(node))
@@ -431,6 +434,17 @@ class DynamicTextMixin:
             if busy:
                 self._dyn_busy.discard(id(node))
         return self.as_dyn(v, coerce)
+
+    def _let(self, node: ir.Call, coerce: bool) -> Dyn:
+        """LET whose body makes text per trial (``LET(camp,$D11&"",...,"Week "&WEEKNUM(d))``):
+        the recipe of its body with every name bound to its value's IR (one node for every
+        use, made where it is read: LET's values are pure, so each use is the same value);
+        refused where a value draws at random (each use would draw again)."""
+        from ._let_refs import let_body
+
+        if ir.calls(node) & _RANDOM:
+            raise NotFusable("LET drawing at random, with text made per trial")
+        return self.recipe(let_body(node), coerce)
 
     def _iferror(self, node: ir.Call, coerce: bool) -> Dyn:
         """IFERROR/IFNA (functions.logical) of text made per trial: the fallback's text and
