@@ -56,6 +56,10 @@ ScratchSize = Callable[[str], "int | None"]   # a shared scratch array's size; N
 # (error codes, sizes, element indexes) are code, never operands
 _LITERAL = re.compile(r"(?<![\w.])(?:\d+\.\d+(?:e[+-]?\d+)?|\d+e[+-]?\d+)(?![\w.])")
 _HOLE = "\0"   # a literal's place in a shape's text grouped by its literals' places only
+# ``ipow(x, k)``: the generator's form of ``x ^ k`` for an exponent known whole; in a shape
+# ``excel_pow`` (which calls ipow for a whole exponent, bit for bit), so that a column of
+# ``=C5/(1+r)^(B5/12)`` whose exponent is whole in some rows (B = 12, 24..) is one shape
+_IPOW = re.compile(r"(?<![\w.])ipow\(")
 LiteralIndex = Callable[[str], int]   # a literal's text -> its index in the constants ``kv``
 
 
@@ -263,7 +267,7 @@ def shape_of(k: int, lines: list[str], scratch: ScratchSize | None = None) -> Sh
                 return name_ if indexed else f"{name_}[:{size}]"
         return operands.setdefault(key, f"P{len(operands)}")
 
-    text = "\n".join(_TOKEN.sub(name, line) for line in body)
+    text = _IPOW.sub("excel_pow(", "\n".join(_TOKEN.sub(name, line) for line in body))
     if bad:
         return None
     kinds = tuple(kind for kind, _ in operands)
