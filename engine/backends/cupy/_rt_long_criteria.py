@@ -113,6 +113,7 @@ MC_HD double lcrit_mfold(const double *kv, const double *z1, const double *z2, c
         if (op2 >= 0 && !mc_lcrit_mhit(kv, z2, i, op2, x2, c2, e2)) continue;
         if (how == 0) { acc = acc + 1.0; continue; }
         double t = zt[i];
+        if (how == 5) { if (t != 0.0) return t; continue; }   /* FIRST_ERROR */
         if (t != t) continue;
         if (how == 1) acc = acc + t;
         else if (how == 4) acc = acc + 1.0;

@@ -41,11 +41,30 @@ LOOP_GATHERED = frozenset({
     "QUARTILE", "QUARTILE.INC", "QUARTILE.EXC", "LARGE", "SMALL", "KURT", "SKEW", "SKEW.P",
     # criteria over ranges of numbers that vary per trial (_long_criteria: lcrit_zfold)
     "COUNTIF", "SUMIF", "AVERAGEIF", "COUNTIFS", "SUMIFS", "AVERAGEIFS", "MINIFS", "MAXIFS"})
+# those that gather numbers of a kind that varies as NaN where none (_long_criteria._number_line)
+_CRITERIA = frozenset({"COUNTIF", "SUMIF", "AVERAGEIF", "COUNTIFS", "SUMIFS", "AVERAGEIFS",
+                       "MINIFS", "MAXIFS"})
 LOOSE_CELLS = 64   # cells of such a range that may be copied by a line each
 _CELL = re.compile(r"^v(\d+)$")
 _CONST = re.compile(r"^k(\d+)$")
 _SHAREABLE = re.compile(r"^(?:[xvk]\d+|-?\d+(?:\.\d*)?(?:e[-+]?\d+)?)$")
-_STORE = re.compile(r"^(z\d+)\[(\d+)\] = v(\d+)$")   # one value copied by _fill
+# one value copied by _fill (``z7[0] = v24``), or a number that may be an error copied as NaN
+# there (``z7[0] = sel((w24 == 0), v24, np.nan)``: _long_criteria._number_line)
+# (``sel((y24 == 0.0) & (w24 == 0), v24, np.nan)``: NaN where not a number)
+_STORE = re.compile(r"^(z\d+)\[(\d+)\] = (?:v(\d+)|sel\((\(y(\d+) == 0\.0\) & \(w\5 == 0\)|"
+                    r"\(y(\d+) == 0\.0\)|\(w(\d+) == 0\)), v(?:\5|\6|\7), np\.nan\))$")
+# the test on a cell's slot of ``se`` (error code in the low 4 bits, kind tag above) per form
+_MASKS = {"": None, "yw": "int(se[b, gi[@]]) == 0", "y": "(int(se[b, gi[@]]) >> 4) == 0",
+          "w": "(int(se[b, gi[@]]) & 15) == 0"}
+
+
+def _stored(m: re.Match) -> tuple[int, str]:
+    """The cell a ``_STORE`` line copies and which of its tests it copies NaN under."""
+    if m.group(3) is not None:
+        return int(m.group(3)), ""
+    if m.group(5) is not None:
+        return int(m.group(5)), "yw"
+    return (int(m.group(6)), "y") if m.group(6) is not None else (int(m.group(7)), "w")
 
 
 def loop_fills(lines: list[str], i: int, looped: set[int], base: int, tag: str, least: int
@@ -56,23 +75,27 @@ def loop_fills(lines: list[str], i: int, looped: set[int], base: int, tag: str, 
     the line after the run), or None where the run is shorter than ``least``.  The same
     values in the same elements: nothing else changes."""
     m = _STORE.match(lines[i])
-    if m is None or int(m.group(3)) not in looped:
+    if m is None or _stored(m)[0] not in looped:
         return None
-    z, j0 = m.group(1), int(m.group(2))
-    cells = [int(m.group(3))]
+    z, j0, masked = m.group(1), int(m.group(2)), _stored(m)[1]
+    cells = [_stored(m)[0]]
     k = i + 1
     while k < len(lines):
         mk = _STORE.match(lines[k])
         if mk is None or mk.group(1) != z or int(mk.group(2)) != j0 + len(cells) \
-                or int(mk.group(3)) not in looped:
+                or _stored(mk)[0] not in looped or _stored(mk)[1] != masked:
             break
-        cells.append(int(mk.group(3)))
+        cells.append(_stored(mk)[0])
         k += 1
     if len(cells) < least:
         return None
     j = f"{tag}j"   # int(...): the computed-slot store the CUDA translator knows
+    read = f"sv[b, gi[{base} + {j}]]"
+    if masked:   # NaN where the cell's slot of se holds an error code or another kind
+        test = _MASKS[masked].replace("@", f"{base} + {j}")   # type: ignore[union-attr]
+        read = f"sel({test}, {read}, np.nan)"
     return [f"for {j} in range({len(cells)}):",
-            f"    {z}[int({j0} + {j})] = sv[b, gi[{base} + {j}]]"], cells, k
+            f"    {z}[int({j0} + {j})] = {read}"], cells, k
 
 
 def fill_savings(lines: list[str], looped: Callable[[int], bool], least: int = FILL_MIN
@@ -83,14 +106,14 @@ def fill_savings(lines: list[str], looped: Callable[[int], bool], least: int = F
     saved, i = 0, 0
     while i < len(lines):
         m = _STORE.match(lines[i]) if lines[i].startswith("z") else None
-        if m is None or not looped(int(m.group(3))):
+        if m is None or not looped(_stored(m)[0]):
             i += 1
             continue
         z, j0, n = m.group(1), int(m.group(2)), 1
         while i + n < len(lines):
             mk = _STORE.match(lines[i + n])
             if mk is None or mk.group(1) != z or int(mk.group(2)) != j0 + n \
-                    or not looped(int(mk.group(3))):
+                    or not looped(_stored(mk)[0]) or _stored(mk)[1] != _stored(m)[1]:
                 break
             n += 1
         if n >= least:
@@ -159,7 +182,7 @@ class GatherMixin:
                 v = self.cells.get(c)
                 if v is None and c not in inputs:
                     continue   # a constant: read in order, copied from kv by loops (_fill)
-                if v is not None and v.kind != KNUM:
+                if v is not None and v.kind != KNUM and (fn not in _CRITERIA or v.y is None):
                     return False   # a kind that varies: masked reads, a line per cell
                 m = None if v is None else _CELL.match(v.v)
                 if m is None or not looped(int(m.group(1))):

@@ -53,6 +53,7 @@ from ._rt_long_criteria import (
     CODE_TEXT,
     COUNT,
     COUNT_NUMBERS,
+    FIRST_ERROR,
     MASK,
     MAX,
     MIN,
@@ -248,8 +249,6 @@ def _gatherable(gen: Generator, v: Val, target: bool) -> bool:
 
     if _plain(v):
         return True
-    if target and v.e != "0":   # an error summed where met: the cell-by-cell code
-        return False
     kinds = v.kinds if v.kind == KANY else (v.kind,)
     if v.kind == KANY and v.y is None or not set(kinds) <= {KNUM, KSTR, KBOOL, KBLANK}:
         return False
@@ -271,6 +270,9 @@ def _number_line(gen: Generator, v: Val) -> str:
         ok = f"({v.y} == 0.0)" + (f" & {ok}" if ok else "")
     elif v.kind != KNUM:
         return "np.nan"
+    k = v.v[1:]
+    if v.v[:1] == "v" and k.isdigit() and v.e in ("0", f"w{k}") and v.y in (None, f"y{k}"):
+        return f"sel({ok}, {v.v}, np.nan)"   # a cell's own copy: _gather.loop_fills loops it
     return gen.value(f"sel({ok}, {v.v}, np.nan)")
 
 
@@ -327,11 +329,16 @@ def _mixed_options(gen: Generator, node: ir.Node | None, name: str,
     if isinstance(crit, _VaryingNumber):
         return [(None, _number_option(gen, "0", crit.value.v, consts, z))]
     if isinstance(crit, DynCriterion):
+        if crit.err != "0" and any(v.e != "0" for v, k in zip(vals, consts, strict=True)
+                                   if k is None):   # an error criterion meets that error
+            zc = _error_gather(gen, vals, consts)
+            codes = str(gen.table([float(CODE_TEST if k is None else CODE_MISS)
+                                   for k in consts]))
+            return [(f"({crit.err} == 0)",
+                     _number_option(gen, str(crit.op), crit.value.v, consts, z)),
+                    (f"({crit.err} != 0)", ("0", f"{crit.err} * 1.0", codes, "0", zc))]
         op = str(crit.op) if crit.err == "0" else \
             gen.value(f"sel({crit.err} != 0, {lit(float(NEVER))}, {lit(float(crit.op))})")
-        if crit.err != "0" and any(v.e != "0" for v, k in zip(vals, consts, strict=True)
-                                   if k is None):
-            return None   # an error criterion over cells that may be errors: cell by cell
         return [(None, _number_option(gen, op, crit.value.v, consts, z))]
     if isinstance(crit, VaryingCriterion):
         return _varying_options(gen, crit, consts, vals, z)
@@ -522,17 +529,47 @@ def _mixed_conditional(gen: Generator, how: str, tarea: ir.Area | None,
         return None
     n = areas[0].shape[0] * areas[0].shape[1]
     zt = zs[-1] if tarea is not None else zs[0]
+    zerr = None   # the summed cells' error codes where one may be an error
+    if tarea is not None and how != "count" and any(v.e != "0" for v in cellvals[-1]):
+        zerr = _error_gather(gen, cellvals[-1], consts[-1])
     results: list[tuple[str | None, Val]] = []
     for (g1, (op1, x1, c1, e1, z1)), (g2, (op2, x2, c2, e2, z2)) in combos:
 
         def fold(k: int, a: tuple = (op1, x1, c1, e1), b: tuple = (op2, x2, c2, e2),
                  za: str = z1, zb: str = z2) -> str:
-            return gen.value(f"lcrit_mfold(kv, {za}, {zb}, {zt}, {n}, {k}, {', '.join(a)}, "
+            zk = zerr if k == FIRST_ERROR else zt
+            return gen.value(f"lcrit_mfold(kv, {za}, {zb}, {zk}, {n}, {k}, {', '.join(a)}, "
                              f"{', '.join(b)})")
 
         guard = " & ".join(g for g in (g1, g2) if g) or None
-        results.append((guard, _result(gen, how, fold, n)))
+        r = _result(gen, how, fold, n)
+        if zerr is not None:   # the first met cell that is an error: the aggregate's error
+            first = gen.err(f"int({fold(FIRST_ERROR)})")
+            e = first if r.e == "0" else gen.err(gen.chain([first, r.e]))  # type: ignore[attr-defined]
+            r = Val(r.v, e, r.kind, r.lo, r.hi)
+        results.append((guard, r))
     return _pick(gen, results)
+
+
+def _error_gather(gen: Generator, vals: list[Val], known: list[tuple[str, Any] | None]
+                  ) -> str:
+    """A scratch holding this trial's error codes of ``vals`` (0.0 for constants and cells
+    without one; a family's cells copied by one loop over their slots, _shared_lines
+    .loop_codes), shared by every cell over the same values."""
+    memo = gen._gather_memo()  # type: ignore[attr-defined]
+    key = ("errors", tuple(v.e for v, k in zip(vals, known, strict=True) if k is None))
+    got = memo.get(key)
+    if got is not None and gen._owner_valid(got[1]):  # type: ignore[attr-defined]
+        gen._after(got[1])  # type: ignore[attr-defined]
+        return got[0]
+    z = gen.scratch(len(vals))
+    gen.shared_scratch.add(z)  # type: ignore[attr-defined]
+    gen.value(f"fill_kv({z}, 0, kv, {gen.table([0.0] * len(vals))}, {len(vals)})")
+    for i, (v, k) in enumerate(zip(vals, known, strict=True)):
+        if k is None and v.e != "0":
+            gen.lines.append(f"{z}[{i}] = {v.e} * 1.0")
+    memo[key] = (z, (gen.cell, gen.cell_number))  # type: ignore[attr-defined]
+    return z
 
 
 def _missing(gen: Generator, codes: str, fixed: np.ndarray) -> str:

@@ -34,6 +34,7 @@ _jit = njit(nogil=True, cache=True, error_model="numpy")
 KERNEL_NAMES = ("lcrit_count", "lcrit_fold", "lcrit_zfold", "lcrit_mfold")
 MASK, NEVER, ALWAYS = 6, 7, 8
 COUNT, SUM, MIN, MAX, COUNT_NUMBERS = range(5)   # lcrit_fold's ``how``
+FIRST_ERROR = 5   # lcrit_mfold's ``how``: the first met ``zt[i]`` that is not 0 (error codes)
 CODE_MISS, CODE_HIT, CODE_TEST, CODE_TEXT = range(4)   # lcrit_mfold's per-cell codes
 
 
@@ -187,7 +188,8 @@ def lcrit_mfold(kv, z1, z2, zt, n, how, op1, x1, c1, e1, op2, x2, c2, e2):
     ``i`` of range 1 meets its criterion by its code ``kv[c1 + i]`` (CODE_MISS, CODE_HIT, or
     CODE_TEST / CODE_TEXT: ``z1[i]`` compared by ``op1`` with ``x1``, for CODE_TEXT and ``=``
     ``kv[e1 + i]``, the number a constant text reads as); likewise range 2 where ``op2`` >= 0.
-    ``zt[i]`` is the number counted, added, or compared (NaN: none there)."""
+    ``zt[i]`` is the number counted, added, or compared (NaN: none there); for FIRST_ERROR
+    the error code of cell ``i`` (0: none), the first met one returned (0.0 where none)."""
     how, op1, op2 = int(how), int(op1), int(op2)
     c1, e1, c2, e2 = int(c1), int(e1), int(c2), int(e2)
     acc = 0.0
@@ -201,6 +203,10 @@ def lcrit_mfold(kv, z1, z2, zt, n, how, op1, x1, c1, e1, op2, x2, c2, e2):
             acc = acc + 1.0
             continue
         t = zt[i]
+        if how == FIRST_ERROR:
+            if t != 0.0:
+                return t
+            continue
         if t != t:
             continue
         if how == SUM:
