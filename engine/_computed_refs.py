@@ -86,6 +86,8 @@ class ReferenceCode:
             return self._offset_reference(node)
         if isinstance(node, ir.Call) and node.name == "INDIRECT":
             return self._indirect_reference(node)
+        if isinstance(node, ir.Call) and node.name == "XLOOKUP":
+            return self._xlookup_reference(node)
         if isinstance(node, ir.Ref):
             c = node.cell
             box = np.array([[c.row, c.col, c.row, c.col]])
@@ -124,6 +126,41 @@ class ReferenceCode:
             c1 = np.where(j == 0, base.c1, base.c1 + j - 1)
             c2 = np.where(j == 0, base.last_col, base.c1 + j - 1)
             return base.sheet, np.stack([r1, c1, r2, c2], axis=1), err
+
+        return run
+
+    def _xlookup_reference(self, node: ir.Call):
+        """XLOOKUP(key, lookup, return, , match_mode, search_mode) of written ranges: the
+        row (lookup a column) or column (lookup a row) of ``return`` at XMATCH's position,
+        per trial; not found is #N/A (an if_not_found value is not a reference: None)."""
+        args = node.args
+        if not 3 <= len(args) <= 6 or not all(isinstance(a, ir.Ref | ir.Area) for a in args[1:3]):
+            return None
+        if len(args) > 3 and not isinstance(args[3], ir.Missing):
+            return None
+        look, ret = (_as_area(a) for a in args[1:3])
+        lr, lc = look.declared_shape
+        rr, rc = ret.declared_shape
+        if (lr != 1 and lc != 1) or (lc == 1 and lr != rr) or (lc != 1 and lc != rc):
+            return None   # XLOOKUP's #VALUE! cases stay with its value path
+        modes = [args[i] if len(args) > i and not isinstance(args[i], ir.Missing)
+                 else ir.Num(default) for i, default in ((4, 0.0), (5, 1.0))]
+        pos = self.compile(ir.Call("XMATCH", (args[0], args[1], *modes)))
+        by_row = lc == 1
+
+        def run(env: Env):
+            k, err = scalar_number(pos(env))
+            k = np.trunc(k).astype(np.int64)
+            code = np.zeros(len(k), dtype=np.uint8) if err is None else \
+                np.broadcast_to(err, k.shape).astype(np.uint8)
+            at = np.where(code == 0, k - 1, 0)
+            if by_row:
+                r1 = r2 = ret.r1 + at
+                c1, c2 = np.full_like(at, ret.c1), np.full_like(at, ret.last_col)
+            else:
+                c1 = c2 = ret.c1 + at
+                r1, r2 = np.full_like(at, ret.r1), np.full_like(at, ret.last_row)
+            return ret.sheet, np.stack([r1, c1, r2, c2], axis=1), code
 
         return run
 
@@ -235,6 +272,13 @@ class ReferenceCode:
             return sheet, box, code
 
         return run
+
+
+def _as_area(node: ir.Ref | ir.Area) -> ir.Area:
+    if isinstance(node, ir.Area):
+        return node
+    c = node.cell
+    return ir.Area(c.sheet, c.row, c.col, c.row, c.col)
 
 
 def sheet_of(node: ir.Node) -> str | None:
