@@ -68,12 +68,16 @@ class CellCode:
 
     @property
     def code(self) -> Code:
-        if self._code is None:
+        code = self._code
+        if code is None:
             assert self._model is not None and self.ref is not None
-            self._code, info = _compiled(self.ref, self.node, self._model.workbook)
+            code, info = _compiled(self.ref, self.node, self._model.workbook)
+            # the info first: the app's threads read ``info`` while another compiles (a
+            # reader seeing the code set and the info not yet failed its assert)
             if self._info is None:
                 self._info = _NO_INFO if info == _NO_INFO else info
-        return self._code
+            self._code = code
+        return code
 
     @property
     def info(self) -> CompileInfo:
