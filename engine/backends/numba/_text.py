@@ -450,10 +450,12 @@ class TextMixin(DynamicTextMixin, GeneratorHost):
 
                 return varying_criterion(v, what)
             return v   # text that varies: matched through a table per criterion
-        if v.e != "0":
-            if v.lo != v.hi or not v.e.isdigit():
+        if v.e != "0":   # a constant error (a literal code, or a constant's q<k>)
+            k = v.e[1:] if v.e[:1] == "q" else ""
+            e = int(v.e) if v.e.isdigit() else self.consts[int(k)][1] if k.isdigit() else 0
+            if v.lo != v.hi or not e:
                 raise NotFusable(f"{what} with an error criterion")
-            return parse(ExcelError(_error_name(int(v.e))))
+            return parse(ExcelError(_error_name(e)))
         x = self.python_value(v)
         got = parse(x)
         if isinstance(x, str):   # its text, for ranges of text made per trial: _dcriteria
