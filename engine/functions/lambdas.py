@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from .._ir_nodes import Call, Missing, Str
+from .._ragged import check_uniform
 from ..values import NAME, VALUE, Grid, Kind, Vec, array_budget, blank, boolean, error, num
 
 PARAMETER = "_XLPM"
@@ -251,10 +252,23 @@ def _scan(env: Any, lam: Lambda, initial: Any = None, array: Any = None) -> Vec 
     return _reduce_or_scan(env, lam, initial, array, True)
 
 
+def _one_value(v: Any) -> Vec:
+    """``v`` as one cell whose value must be the same in every trial (an array's size): where
+    the trials of a chunk differ, :class:`Ragged` runs the cell once per group of trials with
+    one value (else the shape of the chunk's first trial would be every trial's)."""
+    c = _cell(v)
+    n = max(len(c.data), 1 if c.err is None else len(c.err))
+    if n > 1:
+        ids: dict[tuple[type, Any], int] = {}
+        check_uniform(np.array([ids.setdefault((type(x), x), len(ids))
+                                for x in (c.scalar(t) for t in range(n))]))
+    return c
+
+
 def _makearray(env: Any, lam: Lambda, rows: Any = None, cols: Any = None) -> Vec | Grid:
     sizes = []
     for v in (rows, cols):
-        c = _cell(v)
+        c = _one_value(v)
         if c.has_errors:
             return c
         if isinstance(c.scalar(), str):
