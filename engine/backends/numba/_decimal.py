@@ -187,13 +187,25 @@ def digits_n(x, nd):
 
 
 @_jit
-def _put_int(z, pos, v):
-    """The decimal digits of v >= 0 at z[pos:]; the new end."""
+def put_mark(z, pos, on, c):
+    """The code point c at z[pos] where ``on`` (a number's sign, "$", "%"); the new end."""
+    if on:
+        z[pos] = c
+        return pos + 1
+    return pos
+
+
+@_jit
+def put_uint(z, pos, v, width):
+    """The decimal digits of v >= 0 at z[pos:], zero-padded to ``width``; the new end."""
     n = 1
     t = v
     while t >= 10:
         t //= 10
         n += 1
+    for _ in range(width - n):
+        z[pos] = 48
+        pos += 1
     for j in range(n - 1, -1, -1):
         z[pos + j] = 48 + v % 10
         v //= 10
@@ -206,12 +218,10 @@ def write_general(z, pos, x):
     if x == 0.0:
         z[pos] = 48
         return pos + 1
-    if x < 0.0:
-        z[pos] = 45
-        pos += 1
-        x = -x
+    pos = put_mark(z, pos, x < 0.0, 45)
+    x = abs(x)
     if x < 1e15 and x == math.floor(x):
-        return _put_int(z, pos, int(x))
+        return put_uint(z, pos, int(x), 0)
     q, k = digits15(x)
     nd = 15
     while q % 10 == 0:
@@ -232,12 +242,7 @@ def write_general(z, pos, x):
                 pos += 1
         z[pos] = 69
         z[pos + 1] = 43 if k >= 0 else 45
-        pos += 2
-        a = abs(k)
-        if a < 10:
-            z[pos] = 48
-            pos += 1
-        return _put_int(z, pos, a)
+        return put_uint(z, pos + 2, abs(k), 2)
     if k >= 0:
         for j in range(k + 1):
             z[pos] = d[j] if j < nd else 48

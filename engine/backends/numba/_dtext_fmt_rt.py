@@ -28,6 +28,8 @@ from ._decimal import (
     dec_float,
     digits15,
     digits_n,
+    put_mark,
+    put_uint,
 )
 
 _jit = njit(nogil=True, cache=True, error_model="numpy")
@@ -58,28 +60,8 @@ _DAY_AT = np.array([0, 6, 13, 22, 30, 36, 44, 50], dtype=np.int64)
 
 # ----------------------------------------------------------------- small writers
 @_jit
-def _put_uint(z, w, v, width):
-    """The decimal digits of v >= 0 at z[w:], zero-padded to ``width``; the new end."""
-    n = 1
-    t = v
-    while t >= 10:
-        t //= 10
-        n += 1
-    for _ in range(width - n):
-        z[w] = 48.0
-        w += 1
-    for j in range(n - 1, -1, -1):
-        z[w + j] = 48 + v % 10
-        v //= 10
-    return w + n
-
-
-@_jit
 def _put_int(z, w, v, width):
-    if v < 0:
-        z[w] = 45.0
-        return _put_uint(z, w + 1, -v, width)
-    return _put_uint(z, w, v, width)
+    return put_uint(z, put_mark(z, w, v < 0, 45.0), abs(v), width)
 
 
 @_jit
@@ -215,9 +197,7 @@ def _general11(z, w, x):
         z[w] = 48.0
         return w + 1
     start = w
-    if x < 0.0:
-        z[w] = 45.0
-        w += 1
+    w = put_mark(z, w, x < 0.0, 45.0)
     a = abs(x)
     if 1e-9 <= a < 1e11:
         digits = max(int(math.floor(math.log10(a))) + 1, 1)
@@ -242,14 +222,14 @@ def _general11(z, w, x):
             t //= 10
             nw += 1
         if nw <= 11:
-            w = _put_uint(z, w, whole, 1)
+            w = put_uint(z, w, whole, 1)
             if frac != 0:
                 nf = places
                 while frac % 10 == 0:
                     frac //= 10
                     nf -= 1
                 z[w] = 46.0
-                w = _put_uint(z, w + 1, frac, nf)
+                w = put_uint(z, w + 1, frac, nf)
             return w
         w = start + (1 if x < 0.0 else 0)
     q, k = digits_n(a, 6)
@@ -262,10 +242,10 @@ def _general11(z, w, x):
     w += 1
     if nd > 1:
         z[w] = 46.0
-        w = _put_uint(z, w + 1, q % 10 ** (nd - 1), nd - 1)
+        w = put_uint(z, w + 1, q % 10 ** (nd - 1), nd - 1)
     z[w] = 69.0
     z[w + 1] = 43.0 if k >= 0 else 45.0
-    return _put_uint(z, w + 2, abs(k), 2)
+    return put_uint(z, w + 2, abs(k), 2)
 
 
 # ----------------------------------------------------------------- scientific
@@ -283,13 +263,11 @@ def _scientific(z, w, x, p, at):
     if mant >= big:
         e += places
         mant = _sci_mant(a, e, ndec)
-    if x < 0.0 and mant != 0:
-        z[w] = 45.0
-        w += 1
+    w = put_mark(z, w, x < 0.0 and mant != 0, 45.0)
     whole = mant // 10 ** ndec
     frac = mant % 10 ** ndec
     if whole != 0:
-        w = _put_uint(z, w, whole, zeros)
+        w = put_uint(z, w, whole, zeros)
     else:
         for _ in range(zeros):
             z[w] = 48.0
@@ -303,16 +281,11 @@ def _scientific(z, w, x, p, at):
         frac //= 10
         nf -= 1
     if nf > 0:
-        w = _put_uint(z, w, frac, nf)
+        w = put_uint(z, w, frac, nf)
     z[w] = letter
     w += 1
-    if e < 0:
-        z[w] = 45.0
-        w += 1
-    elif plus != 0.0:
-        z[w] = 43.0
-        w += 1
-    return _put_uint(z, w, abs(e), ezeros)
+    w = put_mark(z, w, e < 0 or plus != 0.0, 45.0 if e < 0 else 43.0)
+    return put_uint(z, w, abs(e), ezeros)
 
 
 @_jit
@@ -493,9 +466,9 @@ def _write_dt(z, w, data, p, s):
         else:
             c = int(tag - T_DT0)
             if c == 0:
-                w = _put_uint(z, w, y, 4)
+                w = put_uint(z, w, y, 4)
             elif c == 1:
-                w = _put_uint(z, w, y % 100, 2)
+                w = put_uint(z, w, y % 100, 2)
             elif c == 2:
                 w = _name(z, w, _MONTHS, _MONTH_AT, mo - 1, 1)
             elif c == 3:
@@ -503,40 +476,40 @@ def _write_dt(z, w, data, p, s):
             elif c == 4:
                 w = _name(z, w, _MONTHS, _MONTH_AT, mo - 1, 3)
             elif c == 5:
-                w = _put_uint(z, w, mo, 2)
+                w = put_uint(z, w, mo, 2)
             elif c == 6:
-                w = _put_uint(z, w, mo, 1)
+                w = put_uint(z, w, mo, 1)
             elif c == 7:
                 w = _name(z, w, _DAYS, _DAY_AT, wd, -1)
             elif c == 8:
                 w = _name(z, w, _DAYS, _DAY_AT, wd, 3)
             elif c == 9:
-                w = _put_uint(z, w, d, 2)
+                w = put_uint(z, w, d, 2)
             elif c == 10:
-                w = _put_uint(z, w, d, 1)
+                w = put_uint(z, w, d, 1)
             elif c == 11:
-                w = _put_uint(z, w, hh, 2)
+                w = put_uint(z, w, hh, 2)
             elif c == 12:
-                w = _put_uint(z, w, hh, 1)
+                w = put_uint(z, w, hh, 1)
             elif c == 13:
-                w = _put_uint(z, w, h12, 2)
+                w = put_uint(z, w, h12, 2)
             elif c == 14:
-                w = _put_uint(z, w, h12, 1)
+                w = put_uint(z, w, h12, 1)
             elif c == 15:
-                w = _put_uint(z, w, mi, 2)
+                w = put_uint(z, w, mi, 2)
             elif c == 16:
-                w = _put_uint(z, w, mi, 1)
+                w = put_uint(z, w, mi, 1)
             elif c == 17:
-                w = _put_uint(z, w, ss, 2)
+                w = put_uint(z, w, ss, 2)
             elif c == 18:
-                w = _put_uint(z, w, ss, 1)
+                w = put_uint(z, w, ss, 1)
             elif c == 19:
                 z[w] = 46.0
                 w += 1
             elif c <= 22:
                 z[w] = 46.0
                 scale = 10.0 ** (6 - (c - 19))
-                w = _put_uint(z, w + 1, int(np.rint(us / scale)), c - 19)
+                w = put_uint(z, w + 1, int(np.rint(us / scale)), c - 19)
             elif c <= 25:
                 if inside:
                     el = int(data) * 24 + hh
@@ -696,10 +669,7 @@ def _write_num(z, w, data, p, s, neg, whole):
 def _write_pycel(z, w, data, p, b):
     s = _section(data, p, b)
     if s < 0:
-        if data < 0.0:
-            z[w] = 45.0
-            w += 1
-        return w
+        return put_mark(z, w, data < 0.0, 45.0)
     kind = p[s]
     if kind == DT:
         return _write_dt(z, w, data, p, s)
@@ -710,9 +680,7 @@ def _write_pycel(z, w, data, p, b):
         neg = p[b + 6] < 2.0
     if kind == NUM:
         return _write_num(z, w, data, p, s, neg, whole)
-    if neg:
-        z[w] = 45.0
-        w += 1
+    w = put_mark(z, w, neg, 45.0)
     n = int(p[s + 1])
     return _copy(z, w, p, s + 2, n)
 

@@ -19,7 +19,7 @@ from numba import njit
 
 from ._dcriteria_rt import KERNEL_NAMES as DCRITERIA_NAMES
 from ._dcriteria_rt import dcrit_cell, dcrit_id, dcrit_kind, dcrit_rest  # noqa: F401
-from ._decimal import digits15, general_value, write_general
+from ._decimal import digits15, general_value, put_mark, write_general
 from ._dtext_args_rt import KERNEL_NAMES as DTEXT_ARGS_NAMES
 from ._dtext_args_rt import dsplit  # noqa: F401
 from ._rt import excel_round
@@ -299,12 +299,7 @@ def dput_fixed(z, pos, x, ndec, comma, pct, cur):
     the sign of x, "$" (cur), |x| (times 100 with pct) rounded half away from zero to ndec
     decimals on 15 digits, with thousands commas (comma), then "%" (pct); the new end."""
     w = int(pos)
-    if x < 0.0:
-        z[w] = 45
-        w += 1
-    if cur != 0.0:
-        z[w] = 36
-        w += 1
+    w = put_mark(z, put_mark(z, w, x < 0.0, 45), cur != 0.0, 36)
     v = excel_round(abs(x * 100.0 if pct != 0.0 else x), ndec, 0)
     if v == np.inf:   # past the largest double once times 100: Decimal's "Infinity"
         for c in _INFINITY:
@@ -312,10 +307,7 @@ def dput_fixed(z, pos, x, ndec, comma, pct, cur):
             w += 1
     else:
         w = _put_fixed(z, w, v, int(ndec), comma)
-    if pct != 0.0:
-        z[w] = 37
-        w += 1
-    return float(w)
+    return float(put_mark(z, w, pct != 0.0, 37))
 
 
 @_jit
