@@ -30,11 +30,12 @@ def _pick_rows(rows: list[list[Vec]], idx: np.ndarray) -> Grid:
     """Result row k of trial t is ``rows[idx[t, k]]``; ``-1`` leaves the cell blank."""
     pad = blank()
     width = len(rows[0])
+    columns = [[r[j] for r in rows] + [pad] for j in range(width)]  # once, not per result row
     out = []
     for k in range(idx.shape[1]):
         col = idx[:, k]
         slot = np.where(col < 0, len(rows), col)
-        out.append([gather([r[j] for r in rows] + [pad], slot) for j in range(width)])
+        out.append([gather(columns[j], slot) for j in range(width)])
     return Grid(out)
 
 
@@ -64,7 +65,11 @@ def filter_(array: Vec | Grid, include: Vec | Grid, if_empty: Vec | Grid | None 
                                                              else [if_empty]))
     keep = np.zeros((n, len(flags)), dtype=bool)
     err = None
-    for k, f in enumerate(flags):
+    whole = bool(flags) and all(f.kind == Kind.BOOL and f.err is None and len(f.data) == n
+                                for f in flags)
+    if whole:  # a computed condition (A:A=$C3): one array, not a loop over its cells
+        keep[:] = np.concatenate([f.data for f in flags]).reshape(-1, n).T
+    for k, f in enumerate([] if whole else flags):
         data, e = to_bool(f)
         keep[:, k] = np.broadcast_to(data.astype(bool), n) & (
             True if e is None else np.broadcast_to(e == 0, n))

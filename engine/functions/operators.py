@@ -147,12 +147,55 @@ def concat(a: Vec, b: Vec) -> Vec:
 def binary(op: str, a: Vec | Grid, b: Vec | Grid) -> Vec | Grid:
     """Apply an operator, broadcasting over arrays as Excel does (missing elements -> #N/A)."""
     if isinstance(a, Grid) or isinstance(b, Grid):
-        return _map_grid(lambda x, y: binary(op, x, y), a, b)
+        return _map_grid(lambda x, y: binary(op, x, y), a, b,
+                         batch=lambda pairs: _batched(op, pairs))
     if op in _CMP:
         return compare(op, a, b)
     if op == "&":
         return concat(a, b)
     return arith(op, a, b)
+
+
+BATCH_MIN = 8  # elements of an array operation with the same kinds evaluated as one vector
+
+
+def _batched(op: str, pairs: list[list[Vec]]) -> list[Vec]:
+    """``binary(op, x, y)`` for each pair of an array operation (``Data!A:A=$C3`` over 6,787
+    cells: one numpy call per cell was 0.2 ms each).  Pairs of the same kinds and length are
+    concatenated into one vector and computed at once; the operators work element by element,
+    so each part equals the pair's own result."""
+    out: list[Vec | None] = [None] * len(pairs)
+    groups: dict[tuple[Kind, Kind, int], list[int]] = {}
+    for i, (x, y) in enumerate(pairs):
+        groups.setdefault((x.kind, y.kind, max(len(x), len(y))), []).append(i)
+    for (kx, ky, n), idx in groups.items():
+        if len(idx) < BATCH_MIN:
+            for i in idx:
+                out[i] = binary(op, *pairs[i])
+            continue
+        r = binary(op, _stacked(kx, [pairs[i][0] for i in idx], n),
+                   _stacked(ky, [pairs[i][1] for i in idx], n))
+        assert isinstance(r, Vec)
+        for k, i in enumerate(idx):
+            out[i] = _part(r, k, n)
+    return out  # type: ignore[return-value]
+
+
+def _stacked(kind: Kind, vecs: list[Vec], n: int) -> Vec:
+    """Vectors of one kind, each repeated to length ``n``, end to end."""
+    data = np.concatenate([v.data if len(v.data) == n else np.repeat(v.data, n) for v in vecs])
+    if all(v.err is None for v in vecs):
+        return Vec(kind, data)
+    zero = np.zeros(n, dtype=np.uint8)
+    err = np.concatenate([zero if v.err is None else v.err if len(v.err) == n
+                          else np.repeat(v.err, n) for v in vecs])
+    return Vec(kind, data, err)
+
+
+def _part(r: Vec, k: int, n: int) -> Vec:
+    """Part ``k`` (of length ``n``) of a result computed from :func:`_stacked` vectors."""
+    err = None if r.err is None else r.err[k * n:(k + 1) * n]
+    return Vec(r.kind, r.data[k * n:(k + 1) * n], err if err is not None and err.any() else None)
 
 
 @dataclass(slots=True)
@@ -167,30 +210,42 @@ def is_reference(value: object) -> bool:
     return isinstance(value, Grid) and value.area is not None and not isinstance(value, Computed)
 
 
-def map_grid(fn: Callable[..., Vec | Grid], *args: Vec | Grid) -> Grid:
+def map_grid(fn: Callable[..., Vec | Grid], *args: Vec | Grid,
+             batch: Callable[[list[list[Vec]]], list[Vec]] | None = None) -> Grid:
     """Apply ``fn`` element by element over arrays, broadcasting 1-wide dimensions as Excel
-    does; positions beyond a smaller array give #N/A."""
+    does; positions beyond a smaller array give #N/A.  ``batch``: computes ``fn`` for a list
+    of elements' arguments at once (the same results)."""
     grids = [a if isinstance(a, Grid) else Grid([[a]]) for a in args]
     shapes = [g.shape for g in grids]
     rows = max(s[0] for s in shapes)
     cols = max(s[1] for s in shapes)
     n = trials(*args)
 
-    def at(g: Grid, r: int, c: int) -> Vec | None:
-        gr, gc = g.shape
+    def at(g: Grid, gr: int, gc: int, r: int, c: int) -> Vec | None:
         i = 0 if gr == 1 else r
         j = 0 if gc == 1 else c
         if i >= gr or j >= gc:
             return None
         return g.cells[i][j]
 
-    out = []
+    sized = list(zip(grids, shapes, strict=True))
+    out: list[list] = []
+    todo: list[tuple[int, int, list]] = []
     for r in range(rows):
-        row = []
+        row: list = []
         for c in range(cols):
-            items = [at(g, r, c) for g in grids]
-            row.append(error(NA, n) if any(x is None for x in items) else fn(*items))
+            items = [at(g, gr, gc, r, c) for g, (gr, gc) in sized]
+            if None in items:
+                row.append(error(NA, n))
+            elif batch is None:
+                row.append(fn(*items))
+            else:
+                row.append(None)
+                todo.append((r, c, items))
         out.append(row)
+    if todo:
+        for (r, c, _), v in zip(todo, batch([t[2] for t in todo]), strict=True):
+            out[r][c] = v
     # keep the position of a same-shaped source range, for implicit intersection at the cell
     area = next((g.area for g in grids if g.area is not None and g.shape == (rows, cols)), None)
     return Grid(out) if area is None else Computed(out, area)
