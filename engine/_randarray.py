@@ -8,8 +8,9 @@ RANDARRAY elsewhere changes none of the others.  The shape must be the same in e
 columns default to 1 and must be at least 1, min/max default to 0/1, min above max is
 #VALUE!, whole_number TRUE draws whole numbers min..max (both must be whole, else #VALUE!).
 
-The numba backend does not fuse RANDARRAY (its RAND call sites do not match): those cells run
-on the numpy backend, which :func:`engine.backends.numba.fused_report` names.
+The numba backend draws the same streams for a RANDARRAY of a literal shape, one per formula
+(:mod:`engine.backends.numba._randarrays`); other cells holding one run on the numpy backend,
+which :func:`engine.backends.numba.fused_report` names.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ def element_stream(cell: Any, call: int, i: int, j: int) -> int:
     return stream_id(cell, f"#RANDARRAY{call}:{i}:{j}")
 
 
-def _shape_arg(node: ir.Node | None) -> int | None:
+def shape_arg(node: ir.Node | None) -> int | None:
     """A constant rows/columns argument (omitted: 1); None when computed."""
     if node is None or isinstance(node, ir.Missing):
         return 1
@@ -54,7 +55,7 @@ def compile_randarray(compiler: Any, node: ir.Call) -> Any:
         return lambda env: bad
     args += [None] * (5 - len(args))
     cell = compiler.cell
-    shape = [_shape_arg(a) for a in args[:2]]
+    shape = [shape_arg(a) for a in args[:2]]
     shape_code = [None if s is not None else compiler.compile(a) for s, a in zip(shape, args[:2], strict=True)]
     values = [None if a is None or isinstance(a, ir.Missing) else compiler.compile(a) for a in args[2:]]
     if None not in shape:

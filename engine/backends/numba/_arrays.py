@@ -37,6 +37,7 @@ from ._let_refs import let_body
 from ._matrices import ARRAY_CALLS, ELEMENT_CALLS, READERS, ArrayCallRules, has_array_call
 from ._numeric_elements import numeric_elements
 from ._offset import OffsetAt
+from ._randarrays import randarray_element, randarray_fails, randarray_past, randarray_shape
 from ._read_areas import read_shape
 from ._row_loops import row_filter, row_sum
 from ._values import NotFusable
@@ -159,6 +160,9 @@ class ArrayElements(FitLayout, ArrayCallRules, GroupByRules, IndexPositionsRules
             return got
         if name in ARRAY_CALLS:   # MMULT, TRANSPOSE, TAKE ... (_matrices)
             return self.array_call_shape(node)
+        if name == "RANDARRAY":   # a literal shape, each element drawn (_randarrays)
+            got = randarray_shape(node)
+            return None if got == (1, 1) or randarray_fails(node) else got
         if name == "GROUPBY":   # row fields the same in every trial (_groupby)
             return self.groupby_shape(node)
         if (got := self.index_positions_shape(node)) is not None:   # INDEX(SORT(..), {1;2})
@@ -263,7 +267,7 @@ class ArrayElements(FitLayout, ArrayCallRules, GroupByRules, IndexPositionsRules
             if isinstance(node, ir.Call) and node.name in _FITS:
                 # numpy gives these cells the fit's error where every trial of a chunk fails
                 raise NotFusable(f"{node.name} over a range larger than its result")
-            return ir.Err(NA)
+            return randarray_past(node)   # #N/A (not where a RANDARRAY may fail: _randarrays)
         return self._at(node, *got)
 
     def _at(self, node: ir.Node, r: int, c: int) -> ir.Node:
@@ -300,6 +304,8 @@ class ArrayElements(FitLayout, ArrayCallRules, GroupByRules, IndexPositionsRules
             return self.sorted_take_at(node, r, c)
         if name in ARRAY_CALLS:
             return self.array_call_at(node, r, c)
+        if name == "RANDARRAY":
+            return randarray_element(node, r, c)
         if name == "GROUPBY":
             return self.groupby_at(node, r, c)
         if self.index_positions_shape(node) is not None:   # (_index_positions)

@@ -87,6 +87,7 @@ from ._matrices import MatricesMixin
 from ._mixed import SELECTORS, MixedMixin
 from ._offset import OffsetAt, OffsetMixin
 from ._range_memo import fold_once_per_cell
+from ._randarrays import RANDAT, RandArrayMixin, randarray_streams
 from ._row_loops import RowLoopMixin
 from ._rt_annuity import KERNEL_NAMES as RT_ANNUITY
 from ._rt_calendar import KERNEL_NAMES as RT_CALENDAR
@@ -200,7 +201,7 @@ def _nested(terms: list[str]) -> str:
 
 class Generator(SharedLinesMixin, MatricesMixin, FunctionsMixin, TextMixin, MixedMixin,
                 ConditionalsMixin, FitsMixin, DynArraysMixin, OffsetMixin, IndirectMixin, DatabaseMixin,
-                SecuritiesMixin, RowLoopMixin, GroupByMixin):
+                SecuritiesMixin, RowLoopMixin, GroupByMixin, RandArrayMixin):
     """Generates the kernel of one program.  ``samplers`` says how each input is drawn."""
 
     def __init__(self, program: Program, samplers: dict[CellRef, InputSampler],
@@ -413,6 +414,8 @@ class Generator(SharedLinesMixin, MatricesMixin, FunctionsMixin, TextMixin, Mixe
             return self.offset_at(node)
         if isinstance(node, DynAt):   # an element of FILTER/UNIQUE/SORT (_dynarrays)
             return self.dyn_element(node)
+        if isinstance(node, ir.Call) and node.name == RANDAT:   # RANDARRAY's (_randarrays)
+            return self.randarray_at(node)
         got = self.matrix_call(node)   # MMULT, TRANSPOSE, TAKE ... (_matrices)
         if got is not None:
             return got
@@ -632,10 +635,10 @@ class Generator(SharedLinesMixin, MatricesMixin, FunctionsMixin, TextMixin, Mixe
         if levels(node) > MAX_FUSED_LEVELS:  # recursion per level (a spine: one, _spines)
             raise NotFusable(f"nested more than {MAX_FUSED_LEVELS} levels deep")
         rands = [n for n in ir.walk(cc.node) if isinstance(n, ir.Call) and n.name in RAND_CALLS]
-        if len(rands) != len(cc.info.random_streams) or any(
-                sid != stream_id(c, f"#RAND{j}") for j, sid in enumerate(cc.info.random_streams)):
+        own = [stream_id(c, f"#RAND{j}") for j in range(len(rands))]
+        if sorted(cc.info.random_streams) != sorted(own + randarray_streams(cc.node, c)):
             raise NotFusable("random call sites do not match the compiled cell")
-        self.rand_sid = {id(n): sid for n, sid in zip(rands, cc.info.random_streams, strict=True)}
+        self.rand_sid = {id(n): sid for n, sid in zip(rands, own, strict=True)}
         self.cell = c
         self.root = node   # the cell's formula (_matrices: its top-left element)
         self.cell_number = k
