@@ -213,10 +213,14 @@ def test_excel_matrix_ranges(formula, expected):
     check(expected, scalar(formula, FLOWS))
 
 
-def test_xirr_close_to_excel():
-    """Excel stops its XIRR iteration about 1e-8 short of the root; ours is the root."""
-    got = scalar("=XIRR(C55:G55,C54:G54)", FLOWS)
-    assert got == pytest.approx(0.5993197485804558, rel=2e-8)
+def test_xirr_is_excels_search():
+    """Excel bisects a bracket found by doubling or halving the guess to a width of 1e-8: its
+    cached values (formulas__test.xlsx FINANCIAL!R54, X54, AD54, U55), not the exact root
+    0.5993197557530519, bit for bit."""
+    for guess, want in [("1", 0.5993197485804558), ("4", 0.5993197485804558),
+                        ("32015", 0.5993197540431083), ("0.1", 0.5993197500705721),
+                        ("0", 0.599319755859375)]:
+        assert scalar(f"=XIRR(C55:G55,C54:G54,{guess})", FLOWS) == want
     assert abs(scalar("=XNPV(0.5993197557530519,C55:G55,C54:G54)", FLOWS)) < 1e-12
 
 
@@ -276,7 +280,9 @@ HAND_CHECKED = [
     ("=IRR({-70000,12000,15000,18000,21000,26000})", 0.08663094803653162),
     ("=IRR({-70000,12000,15000},-0.1)", -0.44350694133474067), ("=IRR({1,2,3})", E("#NUM!")),
     ("=XNPV(0.09,{-10000,2750,4250,3250,2750},{39448,39508,39751,39859,39904})", 2086.647602031535),
-    ("=XIRR({-10000,2750,4250,3250,2750},{39448,39508,39751,39859,39904},0.1)", 0.3733625335188314),
+    # Excel's documentation: 0.373362535 (Excel's search, financial.excel_xirr_search); the
+    # exact root 0.37336253351883 would show 0.373362534
+    ("=XIRR({-10000,2750,4250,3250,2750},{39448,39508,39751,39859,39904},0.1)", 0.3733625352382659),
     ("=CUMIPMT(0.09/12,30*12,125000,13,24,0)", -11135.232130750845),
     ("=CUMIPMT(0.09/12,30*12,125000,1,1,0)", -937.5), ("=CUMPRINC(0.09/12,30*12,125000,13,24,0)", -934.1071234208765),
     ("=CUMPRINC(0.09/12,30*12,125000,1,1,0)", -68.27827118097583), ("=CUMIPMT(0,10,100,1,2,0)", E("#NUM!")),

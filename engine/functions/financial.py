@@ -5,7 +5,9 @@ Vectorized over trials.  The iterative ones (IRR, XIRR, RATE) run Newton's metho
 trials at once from Excel's guess (0.1 unless given), stop each trial when its step is below
 1e-7 of the rate (Excel's tolerance) after polishing the root to full precision, and give
 #NUM! where it does not converge — IRR and XIRR first retry those trials by bracketing a sign
-change of the net present value nearest the guess and bisecting it.
+change of the net present value nearest the guess and bisecting it.  XIRR with a guess >= 0
+is Excel's own search where it finds a root (:func:`excel_xirr_search`: Excel's cached value
+bit for bit, within 1e-8 of the exact root).
 
 Excel's argument rules: the annuity functions coerce text and logicals and map over arrays;
 XNPV and XIRR (Analysis ToolPak functions) refuse logicals and ranges where a number is
@@ -462,8 +464,67 @@ def xirr(values: Arg, dates: Arg, guess: Any = ABSENT) -> Vec:
     err = first_error(eg, err)
     signs = (v > 0).any(axis=1) & (v < 0).any(axis=1)
     g = np.broadcast_to(g, (n,)).astype(np.float64)
-    x, ok = _solve(v, None, (d - d[:, :1]) / 365.0, g, signs & (g > -1))
+    expo = (d - d[:, :1]) / 365.0
+    active = signs & (g > -1)
+    x, ok = _solve(v, None, expo, g, active)
+    excel = active & (g >= 0)
+    if excel.any():  # Excel's own search where it is known: its value, not the exact root
+        i = np.nonzero(excel)[0]
+        y, found = excel_xirr_search(lambda r, j: _npv_terms(v[j], None, expo[j], r), i, g[i])
+        x[i[found]], ok[i[found]] = y[found], True
     return result(x, first_error(err, np.where(ok, 0, NUM).astype(np.uint8)))
+
+
+XIRR_SEED = 1e-5     # where Excel's search starts for a guess of 0
+XIRR_TRIES = 100     # doublings or halvings of the search at most
+XIRR_WIDTH = 1e-8    # Excel's XIRR: "accurate within 0.000001 percent"
+
+
+def excel_xirr_search(fun: Callable[[np.ndarray, np.ndarray], Pair], idx: np.ndarray,
+                      guess: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Excel's XIRR for a guess >= 0, as its cached values show (bit for bit on 9 of them,
+    guesses 0, 0.1, 1, 4 and 32015): from s = the guess (:data:`XIRR_SEED` for 0), the rate
+    is doubled while the XNPV keeps its sign at s, where the XNPV at s has not the sign of
+    the first flows (the value at an infinite rate), else halved; the last step brackets a
+    sign change [lo, hi], bisected at (lo + hi) / 2 until hi - lo < :data:`XIRR_WIDTH`,
+    the last midpoint the result (within 1e-8 of the exact root, not on it).  Trials whose
+    search meets no sign change (a negative root: Excel's search there is not known) are
+    not found.  The fused backends (``_rt_math.mt_xirr``) take the same steps."""
+    m = len(idx)
+    s = np.where(guess > 0, guess, XIRR_SEED)
+    fs = fun(s, idx)[0]
+    up = np.sign(fs) != np.sign(fun(np.full(m, np.inf), idx)[0])
+    lo, hi = s.copy(), s.copy()
+    flo = fs.copy()
+    found = fs == 0
+    live = ~found & np.isfinite(fs)
+    for _ in range(XIRR_TRIES):
+        if not live.any():
+            break
+        j = np.nonzero(live)[0]
+        nxt = np.where(up[j], hi[j] * 2.0, lo[j] / 2.0)
+        fn = fun(nxt, idx[j])[0]
+        change = (np.sign(fn) != np.sign(fs[j])) & np.isfinite(fn)
+        lo[j] = np.where(up[j], hi[j], nxt)
+        hi[j] = np.where(up[j], nxt, lo[j] * 2.0)
+        flo[j] = np.where(up[j], flo[j], fn)
+        found[j] |= change
+        live[j] = ~change & np.isfinite(fn)
+    x = np.where(fs == 0, s, np.nan)
+    j = np.nonzero(found & (fs != 0))[0]
+    mid = np.full(len(j), np.nan)
+    a, b, fa = lo[j], hi[j], flo[j]
+    live = np.ones(len(j), dtype=bool)
+    while live.any():
+        k = np.nonzero(live)[0]
+        mid[k] = (a[k] + b[k]) / 2.0
+        fm = fun(mid[k], idx[j[k]])[0]
+        same = np.sign(fm) == np.sign(fa[k])
+        a[k], fa[k] = np.where(same, mid[k], a[k]), np.where(same, fm, fa[k])
+        b[k] = np.where(same, b[k], mid[k])
+        live[k] = (fm != 0) & ~(b[k] - a[k] < XIRR_WIDTH)
+    x[j] = mid
+    return x, found
 
 
 # ------------------------------------------------------------------ depreciation

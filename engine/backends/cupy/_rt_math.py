@@ -22,7 +22,7 @@ relative at a million items, its log-gamma differences) the twin is off the same
 
 from __future__ import annotations
 
-from ...functions.financial import POLISH_DONE, POLISH_STEPS
+from ...functions.financial import POLISH_DONE, POLISH_STEPS, XIRR_SEED, XIRR_TRIES, XIRR_WIDTH
 from ..numba._rt_math import BIT_LIMIT, FACT, FACTDOUBLE, WHOLE_LIMIT
 from ._rt_calendar import CIVIL_RUNTIME
 
@@ -320,9 +320,41 @@ MC_HD bool mt_sign_change(const double *z, int n) {
     return pos && neg;
 }
 MC_HD MtPair mt_solve_dated(double *z, int n, double guess);
+MC_HD double mt_xnpv_at(double *z, int n, double r) {
+    double f, df;
+    mt_xnpv_fd(z, n, r, &f, &df);
+    return f;
+}
+MC_HD double mt_sgn(double x) { return x > 0.0 ? 1.0 : (x < 0.0 ? -1.0 : 0.0); }
+/* financial.excel_xirr_search for one trial (a guess >= 0): (rate, found 1.0 or 0.0) */
+MC_HD MtPair mt_excel_xirr(double *z, int n, double guess) {
+    MtPair out; out.v[0] = MC_NAN; out.v[1] = 0.0;
+    double s = guess > 0.0 ? guess : @XIRR_SEED@;
+    double fs = mt_xnpv_at(z, n, s);
+    if (fs == 0.0) { out.v[0] = s; out.v[1] = 1.0; return out; }
+    if (!isfinite(fs)) return out;
+    bool up = mt_sgn(fs) != mt_sgn(mt_xnpv_at(z, n, MC_INF)), found = false;
+    double lo = s, hi = s, flo = fs;
+    for (int t = 0; t < @XIRR_TRIES@; ++t) {
+        double nxt = up ? hi * 2.0 : lo / 2.0, fn = mt_xnpv_at(z, n, nxt);
+        if (up) { lo = hi; hi = nxt; } else { lo = nxt; hi = nxt * 2.0; flo = fn; }
+        if (!isfinite(fn)) break;
+        if (mt_sgn(fn) != mt_sgn(fs)) { found = true; break; }
+    }
+    if (!found) return out;
+    for (;;) {
+        double mid = (lo + hi) / 2.0, fm = mt_xnpv_at(z, n, mid);
+        if (mt_sgn(fm) == mt_sgn(flo)) { lo = mid; flo = fm; } else hi = mid;
+        if (fm == 0.0 || hi - lo < @XIRR_WIDTH@) { out.v[0] = mid; out.v[1] = 1.0; return out; }
+    }
+}
 MC_HD MtPair mt_xirr(double *z, int n, double guess) {
     if (!(mt_sign_change(z, n) && guess > -1.0)) {
         MtPair out; out.v[0] = guess; out.v[1] = 0.0; return out;
+    }
+    if (guess >= 0.0) {
+        MtPair ex = mt_excel_xirr(z, n, guess);
+        if (ex.v[1] == 1.0) return ex;
     }
     return mt_solve_dated(z, n, guess);
 }
@@ -361,4 +393,5 @@ MATH_RUNTIME = (_BODY.replace("@CIVIL@", CIVIL_RUNTIME)
                 .replace("@FACT@", _c_list(FACT)).replace("@FACTDOUBLE@", _c_list(FACTDOUBLE))
                 .replace("@WHOLE@", repr(WHOLE_LIMIT)).replace("@BITS@", repr(BIT_LIMIT))
                 .replace("@MAXSERIAL@", "2958465.0").replace("@POLISH_STEPS@", str(POLISH_STEPS))
-                .replace("@POLISH_DONE@", repr(POLISH_DONE)))
+                .replace("@POLISH_DONE@", repr(POLISH_DONE)).replace("@XIRR_SEED@", repr(XIRR_SEED))
+                .replace("@XIRR_TRIES@", str(XIRR_TRIES)).replace("@XIRR_WIDTH@", repr(XIRR_WIDTH)))

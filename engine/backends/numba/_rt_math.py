@@ -21,6 +21,7 @@ import llvmlite.binding as _llvm
 import numpy as np
 from numba import njit, types
 
+from ...functions.financial import XIRR_SEED, XIRR_TRIES, XIRR_WIDTH
 from ...functions.math import _FACT
 from ._rt import (
     _DONE,
@@ -336,13 +337,59 @@ def _xirr_bracket(z, n, guess):
 
 
 @_jit
+def _sgn(x):
+    return 1.0 if x > 0.0 else (-1.0 if x < 0.0 else 0.0)
+
+
+@_jit
+def _excel_xirr(z, n, guess):
+    """financial.excel_xirr_search for one trial (a guess >= 0): (rate, found 1.0 or 0.0)."""
+    s = guess if guess > 0.0 else XIRR_SEED
+    fs = _xnpv_fd(z, n, s)[0]
+    if fs == 0.0:
+        return s, 1.0
+    if not np.isfinite(fs):
+        return np.nan, 0.0
+    up = _sgn(fs) != _sgn(_xnpv_fd(z, n, np.inf)[0])
+    lo, hi, flo, found = s, s, fs, False
+    for _ in range(XIRR_TRIES):
+        nxt = hi * 2.0 if up else lo / 2.0
+        fn = _xnpv_fd(z, n, nxt)[0]
+        if up:
+            lo, hi = hi, nxt
+        else:
+            lo, hi, flo = nxt, nxt * 2.0, fn
+        if not np.isfinite(fn):
+            break
+        if _sgn(fn) != _sgn(fs):
+            found = True
+            break
+    if not found:
+        return np.nan, 0.0
+    while True:
+        mid = (lo + hi) / 2.0
+        fm = _xnpv_fd(z, n, mid)[0]
+        if _sgn(fm) == _sgn(flo):
+            lo, flo = mid, fm
+        else:
+            hi = mid
+        if fm == 0.0 or hi - lo < XIRR_WIDTH:
+            return mid, 1.0
+
+
+@_jit
 def mt_xirr(z, n, guess):
     """financial.xirr's root for one trial: z[0:n] the flows, z[n:2n] their years from the
-    first date ((d - d0) / 365), z[2n:4n] room.  Newton from the guess (1e-7, then
+    first date ((d - d0) / 365), z[2n:4n] room.  For a guess >= 0 Excel's search
+    (_excel_xirr) where it meets a sign change; else Newton from the guess (1e-7, then
     polishing), else bisection on the sign change nearest the guess.  Returns (rate,
     converged 1.0 or 0.0)."""
     if not (_sign_change(z, n) and guess > -1.0):
         return guess, 0.0
+    if guess >= 0.0:
+        x, found = _excel_xirr(z, n, guess)
+        if found == 1.0:
+            return x, 1.0
     return _solve_dated(z, n, guess)
 
 
