@@ -219,7 +219,7 @@ def map_grid(fn: Callable[..., Vec | Grid], *args: Vec | Grid,
     shapes = [g.shape for g in grids]
     rows = max(s[0] for s in shapes)
     cols = max(s[1] for s in shapes)
-    n = trials(*args)
+    n = 0  # trials(*args), counted at the first position past a smaller array
 
     def at(g: Grid, gr: int, gc: int, r: int, c: int) -> Vec | None:
         i = 0 if gr == 1 else r
@@ -236,6 +236,7 @@ def map_grid(fn: Callable[..., Vec | Grid], *args: Vec | Grid,
         for c in range(cols):
             items = [at(g, gr, gc, r, c) for g, (gr, gc) in sized]
             if None in items:
+                n = n or trials(*args)
                 row.append(error(NA, n))
             elif batch is None:
                 row.append(fn(*items))
