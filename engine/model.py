@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,6 +15,7 @@ from . import ir
 from ._batches import BATCH_MIN, Batches
 from ._gcpause import paused
 from ._ragged import Ragged, compute_by_groups, evaluate_by_groups
+from ._slice_reach import MAX_REACH_CELLS, dynamic_reach
 from .compiler import Code, CompileInfo, compile_formula, stream_id
 from .errors import FormulaError, LimitError, SpecError, UnsupportedError
 from .functions._epoch import use_date1904
@@ -469,17 +470,9 @@ class Model:
             return [] if ref in input_set else self.deps(ref)
 
         needed = {c for c in reachable(outputs, deps_cut) if self.is_formula(c) and c not in input_set}
-        order, cycles = topological_order(sorted(needed), deps_cut)
-        blocks: dict[CellRef, tuple[CellRef, ...]] = {}
-        if cycles:
-            calc = getattr(self.workbook, "calc", None)
-            if calc is None or not calc.iterate:
-                raise SpecError("circular reference between the inputs and the outputs (the "
-                                "workbook does not use iterative calculation): "
-                                + "; ".join(" -> ".join(map(str, cyc[:8])) for cyc in cycles[:3]))
-            order, blocks = order_with_blocks(needed, deps_cut, list(self.workbook.sheets))
-
-        varying = self._varying(order, input_set, blocks)
+        order, blocks = self._slice_order(needed, deps_cut, deps_cut)
+        dynamic = self._dynamic_cells(order)
+        varying = self._varying(order, input_set, blocks, dynamic)
         steps = [c for c in order if c in varying]
         problems = []
         for c in steps:
@@ -489,25 +482,104 @@ class Model:
         if problems:
             raise UnsupportedError("unsupported function between the inputs and the outputs: "
                                    + "; ".join(problems[:10]))
+        now = excel_now() if now is None else now
         constants, _ = self.evaluate([c for c in order if c not in varying], now=now)
+        if dynamic:
+            order, blocks, varying, constants = self._widen_slice(
+                outputs, input_set, needed, (order, blocks, varying), dynamic, constants, now)
+            steps = [c for c in order if c in varying]
         mine = {c: blocks[c] for c in steps if c in blocks}
         # an Env made on this model (a backend's numpy part) iterates them: the last compiled
         # slice's cycles win where two slices cut a cycle differently
         self.iterative_blocks.update(mine)
-        return Program(self, inputs, outputs, steps, constants,
-                       now=excel_now() if now is None else now, blocks=mine)
+        return Program(self, inputs, outputs, steps, constants, now=now, blocks=mine)
+
+    def _slice_order(self, needed: set[CellRef], deps: Callable[[CellRef], list[CellRef]],
+                     deps_cut: Callable[[CellRef], list[CellRef]]
+                     ) -> tuple[list[CellRef], dict[CellRef, tuple[CellRef, ...]]]:
+        """The cells of a slice in evaluation order following ``deps`` (``deps_cut`` where
+        that makes a cycle: the cells an OFFSET reads are then ordered by numpy as it reaches
+        them), and the iterative cycles (engine.iterative) of a workbook that iterates."""
+        order, cycles = topological_order(sorted(needed), deps)
+        if cycles and deps is not deps_cut:
+            order, cycles = topological_order(sorted(needed), deps_cut)
+        blocks: dict[CellRef, tuple[CellRef, ...]] = {}
+        if cycles:
+            calc = getattr(self.workbook, "calc", None)
+            if calc is None or not calc.iterate:
+                raise SpecError("circular reference between the inputs and the outputs (the "
+                                "workbook does not use iterative calculation): "
+                                + "; ".join(" -> ".join(map(str, cyc[:8])) for cyc in cycles[:3]))
+            order, blocks = order_with_blocks(needed, deps_cut, list(self.workbook.sheets))
+        return order, blocks
+
+    def _widen_slice(self, outputs: list[CellRef], input_set: set[CellRef], needed: set[CellRef],
+                     first: tuple[list[CellRef], dict[CellRef, tuple[CellRef, ...]], set[CellRef]],
+                     dynamic: dict[CellRef, set[str] | None], constants: dict[CellRef, Vec],
+                     now: float) -> tuple[list[CellRef], dict[CellRef, tuple[CellRef, ...]],
+                                          set[CellRef], dict[CellRef, Vec]]:
+        """The slice (``first``: its order, iterative blocks and varying cells) with the
+        formula cells its OFFSETs and INDIRECTs read where they are placed the same in every
+        trial (engine._slice_reach), and what those cells read, so a backend computes them
+        per trial; round by round (a cell added may hold an OFFSET too).  Returns the order,
+        the iterative blocks, the varying cells and the constants."""
+        extra: dict[CellRef, list[CellRef]] = {}
+
+        def deps_cut(ref: CellRef) -> list[CellRef]:
+            return [] if ref in input_set else self.deps(ref)
+
+        def deps_x(ref: CellRef) -> list[CellRef]:
+            if ref in input_set:
+                return []
+            more = extra.get(ref)
+            return self.deps(ref) + more if more else self.deps(ref)
+
+        order, blocks, varying = first
+        seen: set[CellRef] = set()
+        budget = MAX_REACH_CELLS
+        for _ in range(MAX_REACH_ROUNDS):
+            todo = [c for c in dynamic if c not in seen]
+            seen.update(todo)
+            got = dynamic_reach(self, todo, varying.__contains__, input_set, constants, now,
+                                budget)
+            if not got:
+                break
+            budget -= sum(len(v) for v in got.values())
+            extra.update(got)
+            grown = {c for c in reachable(outputs, deps_x)
+                     if self.is_formula(c) and c not in input_set}
+            added = grown - needed
+            needed = grown
+            order, blocks = self._slice_order(needed, deps_x, deps_cut)
+            dynamic = {**dynamic, **self._dynamic_cells(added)}
+            varying = self._varying(order, input_set, blocks, dynamic)
+            fresh = [c for c in order if c not in varying and c not in constants]
+            if fresh:
+                constants, _ = self.evaluate(fresh, overrides=constants, now=now)
+            if not added:
+                break
+            log.debug("the compiled slice reads %d more cells through OFFSET/INDIRECT",
+                      len(added))
+        return order, blocks, varying, {c: v for c, v in constants.items() if c not in varying}
+
+    def _dynamic_cells(self, cells: Iterable[CellRef]) -> dict[CellRef, set[str] | None]:
+        """The cells holding an OFFSET or INDIRECT, each with the sheets they may read (None:
+        any sheet)."""
+        out: dict[CellRef, set[str] | None] = {}
+        for c in cells:
+            node = self.code(c).node
+            if ir.dynamic_references(node):
+                out[c] = ir.dynamic_sheets(node)
+        return out
 
     def _varying(self, order: list[CellRef], inputs: set[CellRef],
-                 blocks: dict[CellRef, tuple[CellRef, ...]]) -> set[CellRef]:
+                 blocks: dict[CellRef, tuple[CellRef, ...]],
+                 dynamic: dict[CellRef, set[str] | None]) -> set[CellRef]:
         """The cells of ``order`` that vary per trial: those reading an input or a random
         stream, and their users (a cycle as a whole).  OFFSET and INDIRECT read cells known
         only when they run: such a cell varies when anything on the sheet OFFSET starts from
-        varies (any sheet for INDIRECT), found by repeating the pass until nothing changes."""
-        dynamic = {}
-        for c in order:
-            node = self.code(c).node
-            if ir.dynamic_references(node):
-                dynamic[c] = ir.dynamic_sheets(node)
+        varies (any sheet for INDIRECT), found by repeating the pass until nothing changes (``dynamic``: the
+        cells holding them, :meth:`_dynamic_cells`)."""
         forced: set[CellRef] = set()
         while True:
             varying: set[CellRef] = set()
@@ -592,6 +664,7 @@ class Program:
         return {c: env.cell(c) for c in self.outputs}
 
 
+MAX_REACH_ROUNDS = 8           # rounds of cells an OFFSET reads that hold an OFFSET
 SHARE_REFS_MIN = 50_000          # formula cells from which a pass shares their CellRefs
 AREA_CACHE_MIN = 64              # ranges smaller than this are cheaper to read again
 AREA_CACHE_CELLS = 20_000_000    # cells of the ranges the deterministic pass keeps
