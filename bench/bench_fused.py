@@ -51,6 +51,7 @@ class Row:
     cpu_ratio: float | None = None     # numba/numpy trials per CPU second
     max_diff: float | None = None
     reasons: Counter = field(default_factory=Counter)
+    external: Counter = field(default_factory=Counter)   # engine._external_data
     note: str = ""
 
     @property
@@ -70,6 +71,8 @@ def slice_job(path: Path, trials: int) -> tuple[Any, int]:
     wb = model.workbook
     numbers: set = set()
     for ref in wb.formula_cells():
+        if getattr(model.code(ref).info, "external", ()):   # Excel's cached value: the
+            continue   # numbers it reads change nothing (engine._external_data)
         for r in ir.references(model.code(ref).node):
             if isinstance(r, ir.Ref):
                 cells = [r.cell]
@@ -129,6 +132,7 @@ def generated_books(folder: Path, n: int, seed: int) -> list[Path]:
 def measure(path: Path, trials: int, timed: bool, max_time_cells: int,
             kernel_dir: Path) -> Row:
     from bench.bench_backends import max_rel_diff, run_all
+    from engine._external_data import varying_external
     from engine.backends.numba import NumbaBackend, fused_report
     from engine.backends.numpy import NumpyBackend
 
@@ -145,6 +149,7 @@ def measure(path: Path, trials: int, timed: bool, max_time_cells: int,
     row.cells = len(job.program.steps)
     row.fused = row.cells - len(report)
     row.reasons = Counter(report.values())
+    row.external = Counter(varying_external(job.program).values())
     if not timed:
         return row
     if row.cells > max_time_cells:
@@ -208,6 +213,8 @@ def table(rows: list[Row], top: int) -> list[str]:
         own = [(why, k) for why, k in r.reasons.most_common() if why != DEPENDS]
         for why, k in own[:top]:
             out.append(f"    {k:5d} x {why}")
+        for why, k in r.external.most_common():   # fused, numpy's value: not recomputed
+            out.append(f"    {k:5d} x note: {why}")
         total.update(r.reasons)
     out.append(f"total: {fused} of {cells} cells fused ({fused / max(cells, 1):.1%}); "
                f"{below} workbooks below 99% (goal: none)")

@@ -65,6 +65,9 @@ class CheckReport:
     not_compared: dict[str, int] = field(default_factory=dict)  # why formula cells were not
     cancellations: list[Mismatch] = field(default_factory=list)  # near-zero sums counted equal
     external_data: dict[str, int] = field(default_factory=dict)  # STOCKHISTORY, _FV: cells
+    # external data cells reading cells that vary per trial (a random function upstream):
+    # Excel's cached value is kept in every trial all the same (engine._external_data)
+    external_data_varying: list[str] = field(default_factory=list)
     iterative_compared: int = 0   # cells of iterative cycles compared (within iterate_delta)
     # a workbook built for @RISK / Analytic Solver / ModelRisk (engine.addin_models.summary)
     addins: dict[str, Any] | None = None
@@ -254,6 +257,11 @@ def notes(report: CheckReport) -> list[str]:
     for name, n in sorted(report.external_data.items()):
         out.append(f"external data: Excel's cached value used for {n:,} cell{'s' if n != 1 else ''}"
                    f" with {name} (a service Excel calls; not recomputed)")
+    if report.external_data_varying:
+        cells = report.external_data_varying
+        out.append(f"external data reading cells that vary per trial: {', '.join(cells[:10])}"
+                   f"{', ...' if len(cells) > 10 else ''} keep Excel's cached value in every "
+                   "trial (the service cannot be called per trial)")
     return out
 
 
@@ -357,6 +365,8 @@ def _check_model(model: Model, max_mismatches: int) -> CheckReport:
                        if d in bad_cells or d in bad_upstream), None)
             if up is not None:
                 bad_upstream[c] = up
+    external_varying = [str(c) for c in order if c in volatile and c not in direct_volatile
+                        and getattr(model.code(c).info, "external", ())]
     in_cycle = {c for cyc in cycles for c in cyc}
     # cells in a cycle or reading one are not in the order: without iteration they keep their
     # cached values (model.evaluate), so comparing them would only compare a value with itself
@@ -417,7 +427,7 @@ def _check_model(model: Model, max_mismatches: int) -> CheckReport:
         elapsed_s=round(time.perf_counter() - t0, 3),
         calc=calc, cached_values_trusted=trusted,
         pivot_tables=bool(getattr(wb, "has_pivot_tables", False)),
-        external_data=dict(external),
+        external_data=dict(external), external_data_varying=external_varying[:50],
         external_links=_external_cells(model, cells), not_compared=dict(skipped),
         cancellations=cancellations, iterative_compared=iterative_compared, **untrusted)
 

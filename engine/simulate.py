@@ -14,6 +14,7 @@ from typing import TypeVar
 
 import numpy as np
 
+from ._external_data import log_varying_external
 from .backends import Backend, ChunkResult, Job, get_backend
 from .errors import CancelledError, LimitError, SpecError
 from .exact_summary import expected_passes
@@ -104,6 +105,7 @@ def prepare(model: Model, spec: SimulationSpec) -> Job:
     for ref, inp in zip(inputs, spec.inputs, strict=True):
         distributions[ref] = inp.resolve(lambda text, _sheet=ref.sheet: _constant(model, text, _sheet))
     program = model.compile(inputs, outputs)
+    log_varying_external(program)   # STOCKHISTORY, _FV of cells varying per trial: named
     return Job(program, distributions, spec.seed, spec.sampling, spec.trials,
                spec=spec, book=model.workbook.path)
 

@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ... import ir
+from ..._external_data import external_functions
 from ...compiler import compile_formula, stream_id
 from ...values import VALUE, ExcelError, Grid, Vec
 from . import _intervals as iv
@@ -86,8 +87,8 @@ from ._mapped_intersection import intersect_mapped
 from ._matrices import MatricesMixin
 from ._mixed import SELECTORS, MixedMixin
 from ._offset import OffsetAt, OffsetMixin
-from ._range_memo import fold_once_per_cell
 from ._randarrays import RANDAT, RandArrayMixin, randarray_streams
+from ._range_memo import fold_once_per_cell
 from ._row_loops import RowLoopMixin
 from ._rt_annuity import KERNEL_NAMES as RT_ANNUITY
 from ._rt_calendar import KERNEL_NAMES as RT_CALENDAR
@@ -619,6 +620,9 @@ class Generator(SharedLinesMixin, MatricesMixin, FunctionsMixin, TextMixin, Mixe
         """The lines computing cell ``c`` as ``v<k>``/``w<k>`` (NotFusable if it cannot)."""
         wb_cell = self.model.workbook.cell(c)
         self.array_new = []
+        if external_functions(self.model, c):   # STOCKHISTORY, _FV: Excel's cached value,
+            self.lines = []                       # numpy's in every trial (_external_data)
+            return self._bind_cell(c, k, self.constant(("external", c), self.env.cell(c)))
         if wb_cell is not None and wb_cell.array_anchor is not None:
             # a cell of an array formula: generated with the formula's first cell
             got = self.array_members.pop(c, None)
