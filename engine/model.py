@@ -546,18 +546,18 @@ class Model:
                 break
             budget -= sum(len(v) for v in got.values())
             extra.update(got)
-            grown = {c for c in reachable(outputs, deps_x)
-                     if self.is_formula(c) and c not in input_set}
-            added = grown - needed
-            needed = grown
+            starts = [r for rs in got.values() for r in rs if r not in needed]
+            added = {c for c in reachable(starts, lambda x, held=needed: [] if x in held else deps_x(x))
+                     if c not in needed and c not in input_set and self.is_formula(c)}
+            if not added:   # cells of the slice already: the backends wait for them
+                break
+            needed = needed | added
             order, blocks = self._slice_order(needed, deps_x, deps_cut)
             dynamic = {**dynamic, **self._dynamic_cells(added)}
             varying = self._varying(order, input_set, blocks, dynamic)
             fresh = [c for c in order if c not in varying and c not in constants]
             if fresh:
                 constants, _ = self.evaluate(fresh, overrides=constants, now=now)
-            if not added:
-                break
             log.debug("the compiled slice reads %d more cells through OFFSET/INDIRECT",
                       len(added))
         return order, blocks, varying, {c: v for c, v in constants.items() if c not in varying}
