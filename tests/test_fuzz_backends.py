@@ -33,12 +33,12 @@ pytest.importorskip("numba")
 from engine.backends.numba import NumbaBackend  # noqa: E402
 from engine.backends.numpy import NumpyBackend  # noqa: E402
 from engine.model import Model  # noqa: E402
+from tests.slow_split import skip_empty, spans, split_count  # noqa: E402
 from tests.strategies import Draw, Grammar, addr, draw_block, from_seed, subformulas  # noqa: E402
 from tests.test_backend_numba import RTOL, job_for, run, tri  # noqa: E402
 
 log = logging.getLogger(__name__)
-MODELS = int(os.environ.get("MCDESK_FUZZ_MODELS", "5"))
-FIRST = MODELS if "MCDESK_FUZZ_MODELS" in os.environ else min(2, MODELS)   # default run
+MODELS, FIRST = split_count("MCDESK_FUZZ_MODELS", 5, 2)   # FIRST: the default run's
 FORMULAS = int(os.environ.get("MCDESK_FUZZ_FORMULAS", "400"))
 TRIALS = int(os.environ.get("MCDESK_FUZZ_TRIALS", "300"))
 SEED = int(os.environ.get("MCDESK_FUZZ_SEED", "20261206"))
@@ -102,16 +102,11 @@ def backend(tmp_path_factory):
     be.close()
 
 
-def test_numba_agrees_with_numpy_on_random_formulas(backend):
-    fuzz(backend, 0, FIRST)
-
-
-@pytest.mark.slow
-def test_numba_agrees_with_numpy_on_the_other_models(backend):
-    """The models after the default run's ``FIRST`` (the same seed: 5 models in all)."""
-    if FIRST >= MODELS:
-        pytest.skip("the default run checked every model")
-    fuzz(backend, FIRST, MODELS)
+@pytest.mark.parametrize("span", spans(MODELS, FIRST))
+def test_numba_agrees_with_numpy_on_random_formulas(backend, span):
+    """The default run's ``FIRST`` models, then (slow) the others of the same seed."""
+    skip_empty(span)
+    fuzz(backend, *span)
 
 
 def fuzz(backend, first: int, end: int) -> None:

@@ -40,6 +40,7 @@ from engine.check import same_value
 from engine.model import Model
 from engine.values import ERROR_CODES, ExcelError, Vec
 from tests import oracle_libreoffice as lo
+from tests.slow_split import skip_empty, spans, split_count
 from tests.strategies import (
     ERRORS,
     Block,
@@ -57,8 +58,7 @@ from tests.strategies import (
 pytestmark = pytest.mark.skipif(lo.soffice() is None, reason="LibreOffice (soffice) not installed")
 log = logging.getLogger(__name__)
 
-BOOKS = int(os.environ.get("MCDESK_LO_BOOKS", "500"))
-FIRST = BOOKS if "MCDESK_LO_BOOKS" in os.environ else min(200, BOOKS)   # the default run
+BOOKS, FIRST = split_count("MCDESK_LO_BOOKS", 500, 200)   # FIRST: the default run's
 FORMULAS_PER_BOOK = int(os.environ.get("MCDESK_LO_FORMULAS", "24"))
 SEED = int(os.environ.get("MCDESK_FUZZ_SEED", "20261206"))
 FORMULA_SHEET, DATA_SHEET = "Calc", "My Data"
@@ -260,16 +260,11 @@ def describe(case: Case) -> str:
     return ", ".join(f"{k}={v!r}" for k, v in cells.items() if v is not None)
 
 
-def test_engine_agrees_with_libreoffice(tmp_path):
-    agree_with_libreoffice(tmp_path, 0, FIRST)
-
-
-@pytest.mark.slow
-def test_engine_agrees_with_libreoffice_on_the_other_workbooks(tmp_path):
-    """The workbooks after the default run's ``FIRST`` (the same seed: 500 in all)."""
-    if FIRST >= BOOKS:
-        pytest.skip("the default run compared every workbook")
-    agree_with_libreoffice(tmp_path, FIRST, BOOKS)
+@pytest.mark.parametrize("span", spans(BOOKS, FIRST))
+def test_engine_agrees_with_libreoffice(tmp_path, span):
+    """The default run's ``FIRST`` workbooks, then (slow) the others of the same seed."""
+    skip_empty(span)
+    agree_with_libreoffice(tmp_path, *span)
 
 
 def agree_with_libreoffice(tmp_path, first: int, end: int) -> None:
