@@ -68,6 +68,10 @@ class Env(Protocol):
 
 Code = Callable[[Env], Vec | Grid]
 
+# ROW/COLUMN of a range give the numbers of the rows/columns written up to this many (ROW(A:A),
+# a whole column, gives those of the rows the sheet holds)
+WRITTEN_ROWS_CAP = 65_536
+
 
 def stream_id(cell: CellRef, tag: str = "") -> int:
     """Stable 32-bit id of a random stream: from the cell address, so adding an input does not
@@ -312,10 +316,14 @@ class Compiler(ReferenceCode):
         if area is None:
             self.info.unsupported.add(("ROW" if row else "COLUMN") + " of a computed reference")
             return lambda env: error(VALUE)
+        # the rows/columns the formula wrote (ROW(1:30) is 1..30 on a sheet of 5 rows), not
+        # only the cells the sheet holds; a whole column or row keeps the held part
+        last_row = area.last_row if area.declared_shape[0] <= WRITTEN_ROWS_CAP else area.r2
+        last_col = area.last_col if area.declared_shape[1] <= WRITTEN_ROWS_CAP else area.c2
         if row:
-            vals = [[num(r)] for r in range(area.r1, area.r2 + 1)]
+            vals = [[num(r)] for r in range(area.r1, last_row + 1)]
         else:
-            vals = [[num(c) for c in range(area.c1, area.c2 + 1)]]
+            vals = [[num(c) for c in range(area.c1, last_col + 1)]]
         g = Grid(vals)
         v = vals[0][0]
         return lambda env: v if len(vals) * len(vals[0]) == 1 else g

@@ -363,6 +363,10 @@ class _Builder:
             return choose_branch(tuple(args)) or Call(name, tuple(args))
         if name == "OFFSET":  # OFFSET(A1, 1, 0): the cell it names, not the base
             return offset_reference(tuple(args)) or Call(name, tuple(args))
+        if name == "INDIRECT":  # INDIRECT("1:30"): the reference its constant text names
+            from ._indirect_const import indirect_reference
+
+            return indirect_reference(tuple(args), self.sheet, self.resolver) or Call(name, tuple(args))
         if name == RANGE_OP and len(args) == 2:  # OFFSET(A1,1,1):OFFSET(A1,5,1)
             left, right = args
             if isinstance(left, Ref | Area) and isinstance(right, Ref | Area):

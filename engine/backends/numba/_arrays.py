@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 
 from ... import ir
 from ..._ir_passes import SCALAR_ARGUMENTS
+from ...compiler import WRITTEN_ROWS_CAP
 from ...values import NA
 from ._dynarrays import DynAt, is_dynamic
 from ._fits import FITS as _FITS
@@ -182,7 +183,9 @@ class ArrayElements(FitLayout, ArrayCallRules, GroupByRules, IndexPositionsRules
             if len(node.args) != 1 or not isinstance(a, ir.Area):
                 raise NotFusable(f"{name} of something other than a reference in an array "
                                  "formula")
-            rows, cols = self._area_shape(a)
+            rows, cols = a.declared_shape   # the numbers written (ROW(1:30) on 5 rows)
+            if (rows if name == "ROW" else cols) > WRITTEN_ROWS_CAP:   # the compiler's
+                raise NotFusable(f"{name} of a whole column in an array formula")   # A:A
             got = (rows, 1) if name == "ROW" else (1, cols)
             return None if got == (1, 1) else got
         if name in _ELEMENTWISE:
