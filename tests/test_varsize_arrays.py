@@ -51,3 +51,58 @@ def test_makearray_size_drawn_per_trial_is_each_trials_own(tmp_path):
 
 def test_makearray_size_drawn_per_trial_numba_equals_numpy(tmp_path):
     numba_and_numpy(_numpy_job(tmp_path), tmp_path / "k", 7)
+
+
+# array formulas whose size varies per trial, the range their bound (_varsize)
+N = "ROUND(A1,0)"
+BOUNDED = {   # anchor: (range, formula)
+    "B1": ("B1:B8", f"=_xlfn.SEQUENCE({N})"),   # #VALUE! where N < 1
+    "C1": ("C1:E6", f"=_xlfn.SEQUENCE({N}-2,ROUND(A2,0),A2,0.5)"),   # one column repeated
+    "F1": ("F1:H1", f"=_xlfn.SEQUENCE(1,{N}-1)"),
+    "I1": ("I1:K3", f"=_xlfn.MAKEARRAY({N}-1,ROUND(A2,0),"
+                    "_xlfn.LAMBDA(_xlpm.r,_xlpm.c,_xlpm.r*10+_xlpm.c*A2))"),
+    "L1": ("L1:O1", f"=_xlfn.MAKEARRAY(1,{N},_xlfn.LAMBDA(_xlpm._,_xlpm.c,"
+                    "IF(MOD(_xlpm.c-1,2)=0,(_xlpm.c-1)/2,\"\")))"),   # chris's CIR!A30
+}
+READERS = {"P1": "=SUM(B1:B8)", "P2": "=COUNT(C1:E6)", "P3": "=COUNTIF(L1:O1,\"\")"}
+
+
+def _bounded_job(tmp_path, trials=60):
+    from openpyxl.worksheet.formula import ArrayFormula
+
+    cells: dict[str, object] = {"A1": 3.0, "A2": 2.0, **READERS}
+    outs = list(READERS)
+    for anchor, (ref, text) in BOUNDED.items():
+        cells[anchor] = ArrayFormula(ref, text)
+        outs += _addresses(ref)
+    return sheet_job(tmp_path / "bounded.xlsx", cells,
+                     [tri("S!A1", -1.5, 2.5, 7.0), tri("S!A2", 0.4, 2.0, 3.6)], outs, trials)
+
+
+def _addresses(ref: str) -> list[str]:
+    from openpyxl.utils import get_column_letter, range_boundaries
+
+    c1, r1, c2, r2 = range_boundaries(ref)
+    return [f"{get_column_letter(c)}{r}" for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)]
+
+
+def test_bounded_arrays_are_fused(tmp_path):
+    from engine.backends.numba import fused_report
+
+    assert fused_report(_bounded_job(tmp_path, 10)) == {}
+
+
+def test_bounded_arrays_numba_and_cuda_host_equal_numpy(tmp_path):
+    from tests.kernel_checks import numba_and_host_equal_numpy
+
+    _, (v, e, i) = numba_and_host_equal_numpy(_bounded_job(tmp_path), tmp_path / "k", 17)
+    v, e, i = _by_name(v), _by_name(e), _by_name(i)
+    n = np.round(i["S!A1"])
+    assert (n < 1).any() and (n == 1).any() and (n >= 6).any()
+    np.testing.assert_array_equal(e["S!B1"][n < 1], 3)   # #VALUE! (#CALC!) everywhere
+    for k in range(1, 9):   # 1..n, #N/A past the trial's array
+        inside = (n >= k) & (n > 1)
+        np.testing.assert_array_equal(v[f"S!B{k}"][inside], k)
+        np.testing.assert_array_equal(e[f"S!B{k}"][(n >= 2) & (n < k)], 7)
+    np.testing.assert_array_equal(e["S!P1"][(n >= 2) & (n < 8)], 7)   # SUM of an #N/A
+    np.testing.assert_array_equal(v["S!B2"][n == 1], 1.0)   # one row: repeated down

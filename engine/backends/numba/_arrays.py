@@ -42,6 +42,7 @@ from ._randarrays import randarray_element, randarray_fails, randarray_past, ran
 from ._read_areas import read_shape
 from ._row_loops import row_filter, row_sum
 from ._values import NotFusable
+from ._varsize import bounded, bounded_element
 
 if TYPE_CHECKING:
     from ...workbook import CellRef, Workbook
@@ -153,6 +154,8 @@ class ArrayElements(FitLayout, ArrayCallRules, GroupByRules, IndexPositionsRules
 
     def _call_shape(self, node: ir.Call) -> Shape:
         name = node.name
+        if bounded(self, node):   # its size varies per trial: the formula's range (_varsize)
+            return None
         if is_dynamic(node):   # read whole by its consumer, or a cell's element (DynAt)
             return None
         if name == "OFFSET":   # one cell in every trial, or not fused (_offset)
@@ -256,6 +259,8 @@ class ArrayElements(FitLayout, ArrayCallRules, GroupByRules, IndexPositionsRules
             node = let_body(node)
         if is_dynamic(node):   # FILTER, UNIQUE, SORT: rows that vary per trial (_dynarrays)
             return DynAt(node, r, c)
+        if isinstance(node, ir.Call) and bounded(self, node):   # a size varying per trial
+            return bounded_element(self, node, r, c)   # bounded by the range (_varsize)
         shape = self.shape(node)
         if shape is None:
             if isinstance(node, ir.Call) and node.name == "INDEX" and not (

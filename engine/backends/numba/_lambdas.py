@@ -16,7 +16,8 @@ value numpy binds it to:
   that reads an array as it reads a range (SUM, AVERAGE, MAX ... :data:`_ROW_READERS`);
 * MAP: the element of each array (a range's cell, an array expression's element; #N/A
   past a smaller array, as numpy's ``at`` gives it);
-* MAKEARRAY: the row and column numbers;
+* MAKEARRAY: the row and column numbers (sizes that vary per trial, the cell's value:
+  ``_MAKEARRAY_OF_VARYING_SIZE``, bounded by the array formula's range in :mod:`._varsize`);
 * SCAN / REDUCE: the accumulator (the previous step's body, the initial value first) and the
   element; REDUCE's value is the last step's body.
 
@@ -41,6 +42,7 @@ from typing import Any
 from ... import ir
 from ...values import NA, VALUE
 from ._values import MAX_AREA_CELLS, NotFusable
+from ._varsize import COL, ROW, VARSIZE, parameter
 
 _PARAMETER = "_XLPM"   # engine.functions.lambdas.PARAMETER
 _ETA = "_XLETA"        # engine.functions.lambdas.ETA
@@ -210,6 +212,8 @@ class _Expander:
         self.workbook = gen.model.workbook
         self.const = gen.array_const
         self.elements = ArrayElements(self.workbook, None, gen.static_flag, gen.array_const)
+        self.root: ir.Node | None = None   # the cell's IR (expand_lambdas)
+        self.at_root = False
 
     # ------------------------------------------------------------ the walk
     def walk(self, node: ir.Node, scope: dict[str, Any]) -> ir.Node:
@@ -225,6 +229,7 @@ class _Expander:
             return node   # a LAMBDA value left alone: not fused (_functions._bind_names)
         args = tuple(self.walk(a, scope) for a in node.args)
         if node.name in HELPERS:
+            self.at_root = node is self.root   # the cell's value (an array formula's)
             return self._helper(node.name, args, scope)
         return ir.Call(node.name, args)
 
@@ -365,6 +370,11 @@ class _Expander:
                 raise NotFusable("MAKEARRAY with a wrong number of arguments")
             fn = self._function(args[2], scope, 2)
             rows, cols = (self._size(a) for a in args[:2])
+            if rows is None or (cols is None and not isinstance(rows, ir.Err)):
+                if not self.at_root:   # an array formula's value: bounded by its range
+                    raise NotFusable("MAKEARRAY of a size that varies per trial")
+                return ir.Call(VARSIZE, (*args[:2], self._apply(fn, [parameter(ROW),
+                                                                     parameter(COL)])))
             if isinstance(rows, ir.Err) or isinstance(cols, ir.Err):
                 return rows if isinstance(rows, ir.Err) else cols
             if rows * cols > MAX_ELEMENTS:
@@ -427,14 +437,15 @@ class _Expander:
         return _layout([[self._apply(fn, [at(g, r, c) for g in grids]) for c in range(cols)]
                         for r in range(rows)])
 
-    def _size(self, node: ir.Node) -> int | ir.Err:
+    def _size(self, node: ir.Node) -> int | ir.Err | None:
         """MAKEARRAY's rows or columns: the same in every trial (an error: that error,
-        text or less than 1: #VALUE!, as numpy's _makearray)."""
+        text or less than 1: #VALUE!, as numpy's _makearray); None where it varies per
+        trial (:mod:`._varsize`)."""
         if isinstance(node, ir.Missing):
             return ir.Err(VALUE)
         got = self.const(node)
         if got is None:
-            raise NotFusable("MAKEARRAY of a size that varies per trial")
+            return None
         if not hasattr(got, "scalar"):
             raise NotFusable("MAKEARRAY of an array size")
         x = got.scalar()
@@ -451,6 +462,11 @@ class _Expander:
         if k < 1:
             return ir.Err(VALUE)
         return k
+
+
+def bind_parameters(body: ir.Node, bound: dict[str, ir.Node]) -> ir.Node:
+    """``body`` with each parameter named in ``bound`` replaced by its IR (a value)."""
+    return _substitute(body, bound)
 
 
 def _layout(cells: list[list[ir.Node]]) -> ir.Node:
@@ -472,9 +488,11 @@ def expand_lambdas(gen: Any, node: ir.Node) -> ir.Node:
     IR made is kept alive in ``gen.array_ir`` (constants are keyed by node ids)."""
     if not has_helpers(node):
         return node
-    out = _Expander(gen).walk(node, {})
+    expander = _Expander(gen)
+    expander.root = node
+    out = expander.walk(node, {})
     gen.array_ir.append(out)
     return out
 
 
-__all__ = ["HELPERS", "expand_lambdas", "has_helpers"]
+__all__ = ["HELPERS", "bind_parameters", "expand_lambdas", "has_helpers"]
