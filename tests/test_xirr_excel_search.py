@@ -47,6 +47,21 @@ def test_cached_values_of_excel_bit_for_bit(tmp_path):
     assert got["C42"] == pytest.approx(EXCEL["C42"][2], abs=2e-9)
 
 
+def test_a_huge_root_ends(tmp_path):
+    """A root near 1e29 from a guess of 1e29: no double lies between the bracket's ends before
+    its width is 1e-8; the search stops there (it looped for ever before)."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws["A1"], ws["B1"] = -3.0, 1e30
+    ws["A2"], ws["B2"] = dt.date(2023, 1, 1), dt.date(2024, 1, 1)
+    ws["C1"] = "=XIRR(A1:B1,A2:B2,1E+29)"
+    path = tmp_path / "huge.xlsx"
+    wb.save(path)
+    model = Model.open(path)
+    values, _ = model.evaluate()
+    assert values[model.ref("Sheet!C1")].scalar() == pytest.approx(1e30 / 3 - 1, rel=1e-14)
+
+
 @pytest.mark.slow   # a compile; tests/test_numba_math_calendar.py checks the twins too
 def test_fused_twins_take_excels_steps(tmp_path):
     """numba = CUDA host build = numpy, guesses of 0, positive and negative and roots on both
@@ -66,11 +81,13 @@ def test_fused_twins_take_excels_steps(tmp_path):
     ws["D2"] = "=XIRR(A1:A4,C1:C4,B2)"
     ws["D3"] = "=XIRR(A1:A4,C1:C4,ROUND(B2,0))"
     ws["D4"] = "=XIRR(A1:A4,C1:C4,B2*300)"
+    ws["E1"], ws["E2"] = "=-3*B1", 1e30  # a root near 3e29 from a guess of 1e29
+    ws["D5"] = "=XIRR(E1:E2,C1:C2,1E+29)"
     path = tmp_path / "twins.xlsx"
     wb.save(path)
     inputs = [tri("S!B1", 0.2, 1.0, 2.5), tri("S!B2", -0.5, 0.1, 1.5),
               tri("S!B3", -400.0, 0.0, 900.0)]
-    job = job_for(Model.open(path), inputs, [f"S!D{i}" for i in range(1, 5)], 300)
+    job = job_for(Model.open(path), inputs, [f"S!D{i}" for i in range(1, 6)], 300)
     assert fused_report(job) == {}
     numba_and_numpy(job, tmp_path / "kernels", 300, fused=True)
     host_equals_numpy(job, tmp_path / "cuda")

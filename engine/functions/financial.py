@@ -487,7 +487,8 @@ def excel_xirr_search(fun: Callable[[np.ndarray, np.ndarray], Pair], idx: np.nda
     is doubled while the XNPV keeps its sign at s, where the XNPV at s has not the sign of
     the first flows (the value at an infinite rate), else halved; the last step brackets a
     sign change [lo, hi], bisected at (lo + hi) / 2 until hi - lo < :data:`XIRR_WIDTH`,
-    the last midpoint the result (within 1e-8 of the exact root, not on it).  Trials whose
+    the last midpoint the result (within 1e-8 of the exact root, not on it; for a root so large
+    that no double lies between lo and hi before that width, the last midpoint).  Trials whose
     search meets no sign change (a negative root: Excel's search there is not known) are
     not found.  The fused backends (``_rt_math.mt_xirr``) take the same steps."""
     m = len(idx)
@@ -518,11 +519,12 @@ def excel_xirr_search(fun: Callable[[np.ndarray, np.ndarray], Pair], idx: np.nda
     while live.any():
         k = np.nonzero(live)[0]
         mid[k] = (a[k] + b[k]) / 2.0
+        inside = (a[k] < mid[k]) & (mid[k] < b[k])  # a huge root: no double left between
         fm = fun(mid[k], idx[j[k]])[0]
         same = np.sign(fm) == np.sign(fa[k])
         a[k], fa[k] = np.where(same, mid[k], a[k]), np.where(same, fm, fa[k])
         b[k] = np.where(same, b[k], mid[k])
-        live[k] = (fm != 0) & ~(b[k] - a[k] < XIRR_WIDTH)
+        live[k] = (fm != 0) & ~(b[k] - a[k] < XIRR_WIDTH) & inside
     x[j] = mid
     return x, found
 

@@ -344,8 +344,9 @@ MC_HD MtPair mt_excel_xirr(double *z, int n, double guess) {
     if (!found) return out;
     for (;;) {
         double mid = (lo + hi) / 2.0, fm = mt_xnpv_at(z, n, mid);
+        bool inside = lo < mid && mid < hi;  /* a huge root: no double left between */
         if (mt_sgn(fm) == mt_sgn(flo)) { lo = mid; flo = fm; } else hi = mid;
-        if (fm == 0.0 || hi - lo < @XIRR_WIDTH@) { out.v[0] = mid; out.v[1] = 1.0; return out; }
+        if (fm == 0.0 || hi - lo < @XIRR_WIDTH@ || !inside) { out.v[0] = mid; out.v[1] = 1.0; return out; }
     }
 }
 MC_HD MtPair mt_xirr(double *z, int n, double guess) {

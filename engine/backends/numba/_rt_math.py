@@ -368,12 +368,13 @@ def _excel_xirr(z, n, guess):
         return np.nan, 0.0
     while True:
         mid = (lo + hi) / 2.0
+        inside = lo < mid < hi  # a huge root: no double left between
         fm = _xnpv_fd(z, n, mid)[0]
         if _sgn(fm) == _sgn(flo):
             lo, flo = mid, fm
         else:
             hi = mid
-        if fm == 0.0 or hi - lo < XIRR_WIDTH:
+        if fm == 0.0 or hi - lo < XIRR_WIDTH or not inside:
             return mid, 1.0
 
 
