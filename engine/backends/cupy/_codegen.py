@@ -238,6 +238,8 @@ def expr(node: ast.expr) -> str:
         if node.keywords:
             raise NotTranslatable("keyword arguments")
         name = _func_name(node.func)
+        if name in _ROW_CALLS:
+            return _rows_call(name, node.args)
         args = [expr(a) for a in node.args]
         if name in _TERNARY:
             return _TERNARY[name].format(*args)
@@ -248,6 +250,35 @@ def expr(node: ast.expr) -> str:
             raise NotTranslatable(f"function {name}")
         return f"{fn}({', '.join(args)})"
     raise NotTranslatable(f"{type(node).__name__}")
+
+
+_ROW_CALLS = ("fill_rows", "nf_rows")
+
+
+def _int_literal(node: ast.expr) -> int | None:
+    """The value of an int literal, a negative one included, else None."""
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        got = _int_literal(node.operand)
+        return None if got is None else -got
+    if isinstance(node, ast.Constant) and type(node.value) is int:
+        return node.value
+    return None
+
+
+def _rows_call(name: str, args: list[ast.expr]) -> str:
+    """numba's loops over rows of ``ur`` (cells drawn with a group in a long range:
+    ``fill_rows(z, off, ur, r0, step, n, b)`` copying them into a scratch, ``nf_rows(ur, r0,
+    n, b)`` their #NUM! where one is not finite) as the runtime's loops over ``mc_ur``, the
+    rows of ``ur`` (scalars ``ur<r>`` here) copied into an array once (:func:`generate_cuda`
+    declares it where a line reads it)."""
+    nums = [_int_literal(a) for a in args]
+    if name == "fill_rows" and len(args) == 7 and None not in nums[1:2] + nums[3:6] \
+            and isinstance(args[0], ast.Name) and args[0].id[0] == "z" \
+            and _LOCAL.fullmatch(args[0].id):
+        return f"mc_fill_rows({args[0].id}, {nums[1]}, mc_ur, {nums[3]}, {nums[4]}, {nums[5]})"
+    if name == "nf_rows" and len(args) == 4 and None not in nums[1:3]:
+        return f"mc_nf_rows(mc_ur, {nums[1]}, {nums[2]})"
+    raise NotTranslatable(f"function {name}")
 
 
 _FE_CHAIN = re.compile(r"^([wf]\d+) = (fe\(.*\))$")
@@ -392,12 +423,15 @@ def generate_cuda(program: Program, samplers: dict[CellRef, InputSampler],
                         f"ndtri(u{r}) : MC_NAN;")
         else:
             body.append(f"const double ur{r} = {u};")
+    cells = _CellCode(gen, len(plan.ke))
+    if any("mc_ur," in line for line in cells.body):   # rows of ur read by loops (_rows_call)
+        body.append(f"double mc_ur[{max(len(gen.rand_rows), 1)}];")
+        body.extend(f"mc_ur[{r}] = ur{r};" for r in range(len(gen.rand_rows)))
     text_buffer = (gen.__dict__.get("_dyn_buffer") or [None])[0]
     wide = "mc_wch" if gen.__dict__.get("_dyn_wide") else "mc_ch"   # past ASCII: int
     for name, size in gen.scratches.items():   # dynamic text: one byte a character
         kind = wide if name == text_buffer else "double"
         body.append(f"{kind} {name}[{max(int(size), 1)}];")
-    cells = _CellCode(gen, len(plan.ke))
     body.extend(cells.body)
     if cells.table:   # the families' gather table after the constants' error codes
         plan.ke = np.concatenate([np.asarray(plan.ke, dtype=np.int64),

@@ -739,6 +739,15 @@ MC_HD double fill_kv(double *z, long long off, const double *kv, long long k0, l
     for (long long j = 0; j < n; ++j) z[off + j] = kv[k0 + j];
     return 0.0;
 }
+MC_HD double mc_fill_rows(double *z, long long off, const double *ur, long long r0,
+                          long long step, long long n) {   /* numba fill_rows */
+    for (long long j = 0; j < n; ++j) z[off + j] = ur[r0 + step * j];
+    return 0.0;
+}
+MC_HD int mc_nf_rows(const double *ur, long long r0, long long n) {   /* numba nf_rows */
+    for (long long j = 0; j < n; ++j) if (!isfinite(ur[r0 + j])) return 6;
+    return 0;
+}
 MC_HD double arr_sum(const double *z, long long n, double start) {
     double acc = start;
     for (long long j = 0; j < n; ++j) acc = acc + z[j];

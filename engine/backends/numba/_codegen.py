@@ -79,6 +79,7 @@ from ._families import (
 from ._fits import FITS, FitAt, FitsMixin
 from ._fixed_lookups import with_fixed_returns
 from ._functions import FunctionsMixin
+from ._gather import row_errors
 from ._groupby import GroupByMixin
 from ._index_ref import IndexAt
 from ._indirect import IndirectMixin
@@ -308,6 +309,7 @@ class Generator(SharedLinesMixin, MatricesMixin, FunctionsMixin, TextMixin, Mixe
             if chk is not None:
                 cond, c = chk
                 terms.append(cond if c == 0 else f"ck({cond}, {code(c)})")
+        terms = row_errors(terms)   # cells drawn with a group in a long range: loops
         while len(terms) > CHAIN_DEPTH:   # deeper: groups of them as locals, in order
             terms = [self.err(_nested(terms[k:k + CHAIN_DEPTH]))
                      for k in range(0, len(terms), CHAIN_DEPTH)]

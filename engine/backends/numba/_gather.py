@@ -47,7 +47,12 @@ _CRITERIA = frozenset({"COUNTIF", "SUMIF", "AVERAGEIF", "COUNTIFS", "SUMIFS", "A
 LOOSE_CELLS = 64   # cells of such a range that may be copied by a line each
 _CELL = re.compile(r"^v(\d+)$")
 _CONST = re.compile(r"^k(\d+)$")
-_SHAREABLE = re.compile(r"^(?:[xvk]\d+|-?\d+(?:\.\d*)?(?:e[-+]?\d+)?)$")
+_SHAREABLE = re.compile(r"^(?:[xvk]\d+|ur\[\d+, b\]|-?\d+(?:\.\d*)?(?:e[-+]?\d+)?)$")
+# a cell drawn with a group (Generator.group: RAND(), NORM.INV(RAND(), mean, sd)): its row of
+# ``ur``, and its error (#NUM! where the draw is not finite)
+_ROW = re.compile(r"^ur\[(\d+), b\]$")
+_ROW_ERROR = re.compile(r"^nf\(ur\[(\d+), b\]\)$")
+ROWS_MIN = 4   # cells of consecutive rows of ``ur`` from which one loop copies or tests them
 # one value copied by _fill (``z7[0] = v24``), or a number that may be an error copied as NaN
 # there (``z7[0] = sel((w24 == 0), v24, np.nan)``: _long_criteria._number_line)
 # (``sel((y24 == 0.0) & (w24 == 0), v24, np.nan)``: NaN where not a number)
@@ -122,6 +127,50 @@ def fill_savings(lines: list[str], looped: Callable[[int], bool], least: int = F
     return saved
 
 
+def _run(vals: list[Val], j: int) -> tuple[str, int, int]:
+    """The run of values from ``vals[j]`` that one loop copies: ("kv", first index, length)
+    for constants of consecutive indices, ("ur+" or "ur-", first row, length) for cells
+    drawn with a group in rows of ``ur`` ascending or descending by one, else ("", 0, 1)."""
+    m = _CONST.match(vals[j].v)
+    if m is not None:
+        k0, n = int(m.group(1)), 1
+        while j + n < len(vals) and vals[j + n].v == f"k{k0 + n}":
+            n += 1
+        return "kv", k0, n
+    m = _ROW.match(vals[j].v)
+    if m is None:
+        return "", 0, 1
+    r0, n = int(m.group(1)), 1
+    step = 1 if j + 1 < len(vals) and vals[j + 1].v == f"ur[{r0 + 1}, b]" else -1
+    while j + n < len(vals) and vals[j + n].v == f"ur[{r0 + step * n}, b]":
+        n += 1
+    return ("ur+" if step > 0 else "ur-"), r0, n
+
+
+def row_errors(terms: list[str]) -> list[str]:
+    """Error terms with each run of :data:`ROWS_MIN` or more ``nf(ur[r, b])`` of rows
+    ascending or descending by one (cells drawn with a group, in a long range) as one
+    ``nf_rows`` loop: each term is 0 or #NUM!, so the run's first non-zero one is #NUM!
+    where any is."""
+    out: list[str] = []
+    j = 0
+    while j < len(terms):
+        m = _ROW_ERROR.match(terms[j])
+        n = 1
+        if m is not None:
+            r0 = int(m.group(1))
+            step = 1 if j + 1 < len(terms) and terms[j + 1] == f"nf(ur[{r0 + 1}, b])" else -1
+            while j + n < len(terms) and terms[j + n] == f"nf(ur[{r0 + step * n}, b])":
+                n += 1
+            if n >= ROWS_MIN:
+                out.append(f"nf_rows(ur, {min(r0, r0 + step * (n - 1))}, {n}, b)")
+                j += n
+                continue
+        out.extend(terms[j:j + n])
+        j += n
+    return out
+
+
 class GatherMixin:
     """Shared sorted copies and running sums (see the module docstring)."""
 
@@ -157,9 +206,12 @@ class GatherMixin:
 
     def _after(self, owner: tuple[Any, int]) -> None:
         """A line naming the owner's value: this cell is then ordered after it (families and
-        chains reorder cells by what they read)."""
+        chains reorder cells by what they read).  A cell of an array formula other than its
+        first is made while the first is (``array_member``: the same cell and number) but is
+        a cell of its own, placed by the families apart from the first: it names it too."""
         c, k = owner
-        if not (c == self.cell and k == self.cell_number) and \
+        member = bool(self.__dict__.get("array_member"))
+        if (member or not (c == self.cell and k == self.cell_number)) and \
                 not any(line.endswith(f" = v{k}") for line in self.lines):   # once a cell
             self.value(f"v{k}")
 
@@ -168,7 +220,9 @@ class GatherMixin:
         """Whether ``fn`` may read area ``a`` though it is past ``MAX_AREA_CELLS``: ``fn``
         gathers a long range of numbers into a scratch (:data:`LOOP_GATHERED`) and every cell
         of ``a`` is a number computed in the kernel by a family or a schedule's rows (what the
-        line budget loops), so the copy is one loop over their slots."""
+        line budget loops), so the copy is one loop over their slots, or a cell drawn with a
+        group (``NORM.INV(RAND(), mean, sd)`` copied down), a run of rows of ``ur`` copied by
+        one ``fill_rows`` and tested by one ``nf_rows`` (:func:`row_errors`)."""
         budget = self.__dict__.get("line_budget")
         if fn not in LOOP_GATHERED or budget is None:
             return False
@@ -177,6 +231,7 @@ class GatherMixin:
             return False
         other = 0   # cells copied by a line each (a schedule's first row, an input)
         inputs = self.__dict__.get("input_vals", {})
+        last = -2   # the row of ``ur`` of the last cell drawn with a group
         for row in a.cells():
             for c in row:
                 v = self.cells.get(c)
@@ -184,6 +239,13 @@ class GatherMixin:
                     continue   # a constant: read in order, copied from kv by loops (_fill)
                 if v is not None and v.kind != KNUM and (fn not in _CRITERIA or v.y is None):
                     return False   # a kind that varies: masked reads, a line per cell
+                r = None if v is None else _ROW.match(v.v)
+                if r is not None:   # drawn with a group: a run of rows is one loop (_run)
+                    other += abs(int(r.group(1)) - last) != 1
+                    last = int(r.group(1))
+                    if other > LOOSE_CELLS:
+                        return False
+                    continue
                 m = None if v is None else _CELL.match(v.v)
                 if m is None or not looped(int(m.group(1))):
                     other += 1
@@ -227,14 +289,12 @@ class GatherMixin:
             z, at = into
         j = 0
         while j < len(vals):
-            m = _CONST.match(vals[j].v)
-            n, k0 = 1, 0
-            if m is not None:
-                k0 = int(m.group(1))
-                while j + n < len(vals) and vals[j + n].v == f"k{k0 + n}":
-                    n += 1
-            if n >= 4:
+            name, k0, n = _run(vals, j)
+            if n >= ROWS_MIN and name == "kv":
                 self.value(f"fill_kv({z}, {at + j}, kv, {k0}, {n})")
+            elif n >= ROWS_MIN:
+                step = 1 if name == "ur+" else -1
+                self.value(f"fill_rows({z}, {at + j}, ur, {k0}, {step}, {n}, b)")
             else:
                 self.lines += [f"{z}[{at + j + i}] = {vals[j + i].v}" for i in range(n)]
             j += n

@@ -29,7 +29,8 @@ KERNEL_NAMES = ("serial_part", "serial_bad", "yearfrac", "pct_inc", "pct_exc", "
                 "approx_pos", "desc_pos", "approx_pos_t", "desc_pos_t", "lk_approx", "lk_desc",
                 "lk_exact", "lk_order", "workday", "networkdays", "rank_of",
                 # long ranges gathered into a scratch array (numba/_gather.py)
-                "fill_kv", "arr_sum", "arr_dot", "arr_devsq", "arr_min", "arr_max", "arr_pairwise")
+                "fill_kv", "arr_sum", "arr_dot", "arr_devsq", "arr_min", "arr_max", "arr_pairwise",
+                "fill_rows", "nf_rows")
 
 
 # ----------------------------------------------------------------- dates (functions.dates)
@@ -700,6 +701,25 @@ def fill_kv(z, off, kv, k0, n):
     for j in range(n):
         z[off + j] = kv[k0 + j]
     return 0.0
+
+
+@_jit
+def fill_rows(z, off, ur, r0, step, n, b):
+    """z[off + j] = ur[r0 + step * j, b] for j < n (a range of cells drawn as a group, rows
+    ascending or descending, in one loop); returns 0.0."""
+    for j in range(n):
+        z[off + j] = ur[r0 + step * j, b]
+    return 0.0
+
+
+@_jit
+def nf_rows(ur, r0, n, b):
+    """#NUM! (6) where any of ur[r0:r0+n, b] is not finite, else 0: the first error of a run
+    of cells drawn as a group (each ``nf`` of its row)."""
+    for j in range(n):
+        if not math.isfinite(ur[r0 + j, b]):
+            return 6
+    return 0
 
 
 @_jit

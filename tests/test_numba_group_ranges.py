@@ -1,0 +1,74 @@
+"""Summaries over a long column of random cells drawn as a group (``=NORM.INV(RAND(), $N$1,
+$N$2)`` copied down thousands of rows, a Monte Carlo sheet's own simulation column:
+Generator.group, each cell a row of ``ur``): the range is copied into a scratch by one
+``fill_rows`` loop and its errors tested by one ``nf_rows`` loop (engine/backends/numba/
+_gather.py), not a line per cell, so such a range may pass the cap on a range's cells
+(before: 'a range of 4500 cells'; under the cap, a line per cell in every summary).
+
+numba equal to numpy trial for trial, and the CUDA kernel's host build (each row a scalar
+there: the loops unrolled in a lambda) equal to numpy.  Workbooks are written with openpyxl."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+pytest.importorskip("numba")
+pytest.importorskip("openpyxl")
+
+from tests.kernel_checks import fused_source, numba_and_host_equal_numpy, sheet_job  # noqa: E402
+from tests.test_backend_numba import numba_and_numpy, tri  # noqa: E402
+
+
+def _job(tmp_path, rows: int, trials: int = 200):
+    """Column H drawn as a group (constant mean and sd), percentiles and moments of it, and
+    a cell of an input."""
+    cells: dict[str, object] = {"A1": 1.0, "N1": 0.02, "N2": 0.3, "B1": "=A1*2"}
+    for r in range(1, rows + 1):
+        cells[f"H{r}"] = "=NORM.INV(RAND(),N$1,N$2)"
+    for k in range(1, 4):
+        cells[f"J{k}"] = 0.05 * k
+        cells[f"L{k}"] = f"=PERCENTILE.INC($H$1:$H${rows},J{k})"
+    cells.update({"M1": f"=AVERAGE(H1:H{rows})", "M2": f"=STDEV.S(H1:H{rows})",
+                  "M3": f"=MAX(H1:H{rows})-MIN(H1:H{rows})+B1",
+                  "M4": f"=MEDIAN(H1:H{rows})"})
+    outs = ["L1", "L2", "L3", "M1", "M2", "M3", "M4"]
+    return sheet_job(tmp_path / f"group{rows}.xlsx", cells, [tri("S!A1", 0.5, 1.0, 1.5)],
+                     outs, trials)
+
+
+def test_group_column_summaries_are_loops(tmp_path):
+    """300 rows: the copies and error tests are loops (before: 2,542 kernel lines, ~300 a
+    summary); numba and the CUDA host build equal numpy."""
+    job = _job(tmp_path, 300)
+    source = fused_source(job)
+    assert "fill_rows(" in source and "nf_rows(" in source
+    assert not re.search(r"\bz\d+\[\d+\] = ur\[", source)
+    assert len(source.splitlines()) < 200, len(source.splitlines())
+    numba_and_host_equal_numpy(job, tmp_path, 100)
+
+
+@pytest.mark.slow
+def test_group_column_past_the_cap(tmp_path):
+    """4,500 rows, past _values.MAX_AREA_CELLS (4,096): fused (before: 'a range of 4500
+    cells' for every summary), numba equal to numpy.  (The CUDA host build is checked at 300
+    rows: its draw is a statement per row of the group, which g++ takes minutes over at
+    4,500.)"""
+    job = _job(tmp_path, 4_500, trials=64)
+    source = fused_source(job)
+    assert len(source.splitlines()) < 200, len(source.splitlines())
+    numba_and_numpy(job, tmp_path, 32)
+
+
+def test_runs_of_rows_descending():
+    """A column whose cells got their rows of ``ur`` in reverse (uditsaini1111 tillfb's
+    H8:H8007 reads rows 7999, 7998, ...): one loop too, each way, in numba and in C++."""
+    from engine.backends.cupy._codegen import translate
+    from engine.backends.numba._gather import row_errors
+
+    terms = ["w3", *(f"nf(ur[{r}, b])" for r in range(9, 3, -1)), "nf(ur[2, b])"]
+    assert row_errors(terms) == ["w3", "nf_rows(ur, 4, 6, b)", "nf(ur[2, b])"]
+    assert row_errors(terms[:4]) == terms[:4]   # fewer than ROWS_MIN: as they were
+    assert translate("t5 = fill_rows(z4, 2, ur, 9, -1, 5, b)") == \
+        "const auto t5 = mc_fill_rows(z4, 2, mc_ur, 9, -1, 5);"
