@@ -7,8 +7,9 @@ that buys, on every workbook of the differential test.
 For each workbook (FOLDER, default tests/data/workbooks; plus ``--generated`` workbooks drawn
 as tests/test_libreoffice_differential.py draws them): every non-zero number that a formula
 reads (directly, or in a range of at most 400 cells) becomes a triangular input (value
--10%, value, +10%), every formula that depends on one of them is an output, so the slice is
-the whole stochastic part of the workbook.  Printed per workbook: inputs, cells in the slice,
+-10%, value, +10%), every formula that depends on one of them is an output, and so is every cell drawing a random
+number (RAND, RANDBETWEEN, RANDARRAY) and every formula depending on one (their streams are
+the same on every backend), so the slice is the whole stochastic part of the workbook.  Printed per workbook: inputs, cells in the slice,
 the fused share (``engine.backends.numba.fused_report``: no compile needed), numpy and numba
 trials/s on the same job in the same run (numba on one thread, its compile timed apart), and
 the most frequent reasons a cell is not fused (``cpu x`` and ``cpu comp``: the same ratio and
@@ -61,7 +62,8 @@ class Row:
 
 def slice_job(path: Path, trials: int) -> tuple[Any, int]:
     """The job of ``path``: its numbers read by formulas as triangular inputs, every formula
-    depending on them as an output.  Returns (job, number of inputs)."""
+    depending on them or on a random function's cell (those cells too) as an output.  Returns
+    (job, number of inputs)."""
     from engine import ir
     from engine.model import Model
     from engine.simulate import prepare
@@ -89,13 +91,16 @@ def slice_job(path: Path, trials: int) -> tuple[Any, int]:
                         and math.isfinite(x):
                     numbers.add(c)
     inputs = sorted(numbers)
-    if not inputs:
-        raise LookupError("no number feeds a formula")
     order, _ = model.order(wb.formula_cells())
-    varying: set = set(inputs)
+    # the cells drawing a random stream (RAND, RANDBETWEEN, RANDARRAY) vary per trial with no
+    # input: they and their users are the slice of a RAND-only Monte Carlo workbook
+    random = {c for c in order if model.code(c).info.random_streams}
+    if not inputs and not random:
+        raise LookupError("no number feeds a formula and no cell draws a random number")
+    varying: set = set(inputs) | random
     for c in order:
         cc = model.code(c)
-        if any(d in varying for d in cc.deps) or any(
+        if c in random or any(d in varying for d in cc.deps) or any(
                 r.cell in numbers if isinstance(r, ir.Ref) else _holds_any(r, inputs)
                 for r in ir.references(cc.node)):
             varying.add(c)
