@@ -363,6 +363,10 @@ class _Builder:
             return choose_branch(tuple(args)) or Call(name, tuple(args))
         if name == "OFFSET":  # OFFSET(A1, 1, 0): the cell it names, not the base
             return offset_reference(tuple(args)) or Call(name, tuple(args))
+        if name == "LET":  # LET(b, B3:B9, ROW(b)): ROW/COLUMN of the range b names
+            from ._let_references import let_row_references
+
+            args = list(let_row_references(tuple(args)))
         if name == "INDIRECT":  # INDIRECT("1:30"): the reference its constant text names
             from ._indirect_const import indirect_reference
 
