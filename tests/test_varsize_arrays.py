@@ -106,3 +106,31 @@ def test_bounded_arrays_numba_and_cuda_host_equal_numpy(tmp_path):
         np.testing.assert_array_equal(e[f"S!B{k}"][(n >= 2) & (n < k)], 7)
     np.testing.assert_array_equal(e["S!P1"][(n >= 2) & (n < 8)], 7)   # SUM of an #N/A
     np.testing.assert_array_equal(v["S!B2"][n == 1], 1.0)   # one row: repeated down
+
+
+def test_cells_of_an_array_formula_read_the_first_cells_scratch_after_it(tmp_path):
+    """{=SUMIF(C1#, H1#, D1#)} over 132-row timelines (calebjgartner's 'Cash Flow'!E30:O30):
+    the first cell gathers the ranges into shared scratch, the others read it; they were
+    looped as a family before the first cell (nothing they read named it) and read the
+    scratch of another trial (garbage values and error codes, 256 cells of that workbook)."""
+    from openpyxl.worksheet.formula import ArrayFormula
+
+    t = "ROUND(A1,0)"
+    arrays = {"B1": ("B1:B132", f"=_xlfn.SEQUENCE(12*{t},1,1)"),
+              "C1": ("C1:C132", "=ROUNDUP(_xlfn.ANCHORARRAY(B1)/12,0)"),
+              "D1": ("D1:D132", "=_xlfn.ANCHORARRAY(B1)*1.5"),
+              "H1": ("H1:R1", f"=_xlfn.SEQUENCE(1,{t},1,1)"),
+              "H3": ("H3:R3", "=SUMIF(_xlfn.ANCHORARRAY(C1),_xlfn.ANCHORARRAY(H1),"
+                              "_xlfn.ANCHORARRAY(D1))")}
+    cells: dict[str, object] = {"A1": 9.0}
+    for anchor, (ref, text) in arrays.items():
+        cells[anchor] = ArrayFormula(ref, text)
+    outs = _addresses("H1:R1") + _addresses("H3:R3") + ["C132", "D132"]
+    job = sheet_job(tmp_path / "sumif.xlsx", cells, [tri("S!A1", 0.6, 9.0, 11.4)], outs, 40)
+    _, (v, e, i) = numba_and_numpy(job, tmp_path / "k", 7, fused=True)
+    v, e, i = _by_name(v), _by_name(e), _by_name(i)
+    t_ = np.round(i["S!A1"])
+    assert (t_ < 11).any() and (t_ == 11).any()
+    np.testing.assert_array_equal(e["S!R3"], np.where(t_ < 11, 7, 0))   # #N/A criterion
+    ok = t_ == 11   # year 11: months 121..132, 1.5 each
+    np.testing.assert_array_equal(v["S!R3"][ok], 1.5 * sum(range(121, 133)))
