@@ -72,3 +72,32 @@ def test_runs_of_rows_descending():
     assert row_errors(terms[:4]) == terms[:4]   # fewer than ROWS_MIN: as they were
     assert translate("t5 = fill_rows(z4, 2, ur, 9, -1, 5, b)") == \
         "const auto t5 = mc_fill_rows(z4, 2, mc_ur, 9, -1, 5);"
+
+
+# ----------------------------------------------------------------- PERCENTRANK and COUNT
+def test_percentrank_and_count_past_the_cap(tmp_path, monkeypatch):
+    """theharmanarora MC_Sales_Forecast's summaries of its simulation column G:G (a heading,
+    then a formula copied down): PERCENTRANK of it shares the gathered sorted copy (one loop
+    over the family's slots) and COUNT of numbers that are never errors is a constant, so
+    both may read past the cap (here lowered to 200 cells; before: 'a range of 301 cells').
+    numba and the CUDA host build equal numpy."""
+    from engine.backends.numba import _args, _families, _gather
+
+    monkeypatch.setattr(_families, "FAMILY_FROM_LINES", 0)   # families from the first line
+    monkeypatch.setattr(_args, "MAX_AREA_CELLS", 200)
+    monkeypatch.setattr(_gather, "MAX_AREA_CELLS", 200)
+    rows = 300
+    cells: dict[str, object] = {"A1": 2.0, "A2": 0.5, "C1": "Profit"}
+    for r in range(2, rows + 2):
+        cells[f"H{r}"] = ((r * 37) % 101) / 50 - 1
+        cells[f"C{r}"] = f"=$A$1*(1+0.1*H{r})-$A$2"
+    last = rows + 1
+    cells.update({"F1": f"=COUNT(C1:C{last})", "F2": f"=PERCENTRANK(C1:C{last},A1,4)",
+                  "F3": f"=1-PERCENTRANK(C1:C{last},0)",
+                  "F4": f"=PERCENTRANK.EXC(C1:C{last},A1*0.9)"})
+    job = sheet_job(tmp_path / "rank.xlsx", cells, [tri("S!A1", 1.5, 2.0, 2.5),
+                                                    tri("S!A2", 0.0, 0.5, 1.0)],
+                    ["F1", "F2", "F3", "F4"], 200)
+    source = fused_source(job)
+    assert not re.search(r"\bz\d+\[\d+\] = v\d+", source)   # copies are loops
+    numba_and_host_equal_numpy(job, tmp_path, 100)

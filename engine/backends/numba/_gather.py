@@ -39,6 +39,9 @@ LOOP_GATHERED = frozenset({
     "SUM", "AVERAGE", "MIN", "MAX", "VAR", "VAR.S", "VARP", "VAR.P", "STDEV", "STDEV.S",
     "STDEVP", "STDEV.P", "MEDIAN", "PERCENTILE", "PERCENTILE.INC", "PERCENTILE.EXC",
     "QUARTILE", "QUARTILE.INC", "QUARTILE.EXC", "LARGE", "SMALL", "KURT", "SKEW", "SKEW.P",
+    "PERCENTRANK", "PERCENTRANK.INC", "PERCENTRANK.EXC",
+    # COUNT of numbers that are never errors: a constant (_stats.fn_count), no line per cell
+    "COUNT",
     # criteria over ranges of numbers that vary per trial (_long_criteria: lcrit_zfold)
     "COUNTIF", "SUMIF", "AVERAGEIF", "COUNTIFS", "SUMIFS", "AVERAGEIFS", "MINIFS", "MAXIFS"})
 # those that gather numbers of a kind that varies as NaN where none (_long_criteria._number_line)
@@ -239,6 +242,8 @@ class GatherMixin:
                     continue   # a constant: read in order, copied from kv by loops (_fill)
                 if v is not None and v.kind != KNUM and (fn not in _CRITERIA or v.y is None):
                     return False   # a kind that varies: masked reads, a line per cell
+                if fn == "COUNT" and (v is None or v.e != "0"):
+                    return False   # an input or an error in some trials: a line per cell
                 r = None if v is None else _ROW.match(v.v)
                 if r is not None:   # drawn with a group: a run of rows is one loop (_run)
                     other += abs(int(r.group(1)) - last) != 1

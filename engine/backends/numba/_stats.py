@@ -346,7 +346,7 @@ class StatsMixin(ArgsMixin, GatherMixin):
             elif isinstance(a, ir.Ref):   # ref_item: text made per trial as text (H2)
                 out.append((self.ref_item(a.cell), True))
             elif isinstance(a, ir.Area):
-                out.extend((self.ref_item(c), True) for c in self.area_cells(a))
+                out.extend((self.ref_item(c), True) for c in self.area_cells(a, node.name))
             elif (arr := self.array_call_values(a)) is not None:   # MMULT ... (_matrices)
                 out.extend((v, True) for v in arr)
             elif selects_ranges(a):   # CHOOSE(k, range, range ...): the chosen range
