@@ -256,13 +256,23 @@ def _nodes(root: n.Node) -> list[n.Node]:
     return out
 
 
-def spill_pass(root: n.Node, spill: Callable[[CellRef], n.Node]) -> n.Node:
+def spill_pass(root: n.Node, spill: Callable[[CellRef], n.Node],
+               bounds: Callable[[str], tuple[int, int]] | None = None) -> n.Node:
     """``ANCHORARRAY(A1)`` (Excel's ``A1#``) replaced by the range A1's formula spilled into
     (``spill``), so ``SUM(A1#)``, ``ROWS(A1#)`` and ``INDEX(A1#, 2)`` read those cells as a
-    reference (and depend on them)."""
+    reference (and depend on them); ``A1#:B9#`` then is the range spanning both, clipped to
+    the sheet's cells (``bounds``: its rows and columns), as the parser makes ``A1:B9`` (a
+    range operator left between them depended on the two spills only, not the rows between:
+    calebjgartner's ``BYCOL(E17#:E24#, ..)``)."""
 
     def post(node: Any, kids: list[n.Node], ctx: Any) -> n.Node:
         node = n.rebuild(node, kids)
+        if bounds is not None and isinstance(node, n.Binary) and node.op == ":" and \
+                isinstance(node.left, n.Ref | n.Area) and isinstance(node.right, n.Ref | n.Area):
+            from ._references import span
+
+            got = span(node.left, node.right)
+            return n.clip(got, *bounds(got.sheet)) if isinstance(got, n.Area) else got
         if not isinstance(node, n.Call):
             return node
         if node.name == "ANCHORARRAY" and len(node.args) == 1 and isinstance(node.args[0], n.Ref):

@@ -199,7 +199,7 @@ def parse_formula(text: str, sheet: str, resolver: Resolver, _depth: int = 0,
     else:
         node, ranges = _parse(text, sheet, resolver, _depth, cell)
     if ranges and "ANCHORARRAY" in text.upper():  # A1#: the range A1 spilled into
-        node = spill_pass(node, resolver.spill)
+        node = spill_pass(node, resolver.spill, resolver.bounds)
     if cell is not None and _depth == 0 and ranges:
         node = cell_pass(node, cell, array)
     return node

@@ -134,3 +134,25 @@ def test_cells_of_an_array_formula_read_the_first_cells_scratch_after_it(tmp_pat
     np.testing.assert_array_equal(e["S!R3"], np.where(t_ < 11, 7, 0))   # #N/A criterion
     ok = t_ == 11   # year 11: months 121..132, 1.5 each
     np.testing.assert_array_equal(v["S!R3"][ok], 1.5 * sum(range(121, 133)))
+
+
+def test_range_between_two_spills_reads_the_rows_between(tmp_path):
+    """``BYCOL(E1#:E3#, LAMBDA(x, SUM(x)))`` (calebjgartner's 'Cash Flow'!E25): the spills
+    are resolved after the formula is parsed; the range operator between them is now the
+    range spanning them as ``E1:G3`` is (it depended on rows 1 and 3 only: the kernel met
+    row 2 after the cell and left it to numpy, 'reads a cell left to numpy')."""
+    from openpyxl.worksheet.formula import ArrayFormula
+
+    cells: dict[str, object] = {"A1": 2.0}
+    for r in (1, 2, 3):
+        cells[f"E{r}"] = ArrayFormula(f"E{r}:G{r}", f"=$A$1*{{1,2,3}}+{r}")
+    cells["E5"] = ArrayFormula("E5:G5", "=_xlfn.BYCOL(_xlfn.ANCHORARRAY(E1):_xlfn.ANCHORARRAY(E3),"
+                                        "_xlfn.LAMBDA(_xlpm.x,SUM(_xlpm.x)))")
+    cells["H5"] = "=SUM(_xlfn.ANCHORARRAY(E1):_xlfn.ANCHORARRAY(E3))"
+    outs = ["E5", "F5", "G5", "H5"]
+    job = sheet_job(tmp_path / "spans.xlsx", cells, [tri("S!A1", 1.0, 2.0, 4.0)], outs, 30)
+    _, (v, _e, i) = numba_and_numpy(job, tmp_path / "k", 30, fused=True)
+    v, i = _by_name(v), _by_name(i)
+    a = i["S!A1"]
+    np.testing.assert_allclose(v["S!F5"], 2 * a * 3 + 6, rtol=1e-15)   # (2a+1)+(2a+2)+(2a+3)
+    np.testing.assert_allclose(v["S!H5"], 18 * a + 18, rtol=1e-15)
