@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from ...values import parse_number
 from ._dtext import Dyn, _chars, _may_be_empty
-from ._unicase import refuse_criterion
+from ._unicase import refuse_criterion, refuse_wild
 from ._values import KBLANK, KBOOL, KDYN, KNUM, KSTR, NotFusable, Val, lit
 
 if TYPE_CHECKING:
@@ -45,7 +45,8 @@ class TextCriterion:
         self.wild = bool(chars & set("*?~"))
         self.blank_hit = _blank_hit(d, chars, gen.strings)
         if not all(ch.isascii() for ch in chars):   # text past ASCII: ._unicase
-            refuse_criterion(chars, self.wild)
+            refuse_criterion(chars)
+        self.chars = chars
         z, a, b = gen.write(d, True)
         self.z, self.b, self.e = z, b, d.e
         self.p = gen.value(f"dcrit_rest({z}, {a}, {b})")
@@ -69,7 +70,9 @@ class TextCriterion:
             d = gen.as_dyn(cell, False)
             chars = _chars(d.r, gen.strings)
             if chars is None or not all(ch.isascii() for ch in chars):
-                refuse_criterion(chars, self.wild)
+                refuse_criterion(chars)
+            if self.wild:
+                refuse_wild(self.chars, chars)
             z, ca, cb = gen.write(d, True)
             tnum = gen.value(f"dnum({z}, {ca}, {cb}, 0.0, 2.0)")
             m = gen.value(f"dcrit_cell({self.k}, {self.x}, 3.0, 0.0, {d.e}, {z}, {ca}, {cb}, "
@@ -84,9 +87,8 @@ class TextCriterion:
         """kv entries (start, length, parse_number) of the casefolded texts of ids up to
         max(dom), their code points before them."""
         nids = max(dom) + 1
-        if self.wild and any(not gen.strings[k].casefold().isascii() for k in dom):
-            raise NotFusable("a wildcard criterion made per trial, against text other than "
-                             "ASCII")
+        if self.wild:
+            refuse_wild(self.chars, frozenset("".join(gen.strings[k].casefold() for k in dom)))
         cache = gen.__dict__.setdefault("_dcrit_tables", {})
         if nids in cache:
             return cache[nids], nids

@@ -16,8 +16,8 @@ parses a criterion, and matched against each range cell as ``_criteria.match`` d
   number, per text id).
 
 Text compares casefolded, by code point; wildcards (``*``, ``?``, ``~`` escapes) match the
-whole text case aside (the generator refuses wildcards against text other than ASCII, where
-``re.IGNORECASE`` has its own equivalences; other text past ASCII folds by ``._unicase``).  The CUDA twin is
+whole text case aside (text past ASCII folds by ``._unicase``; the generator refuses a
+wildcard where ``re.IGNORECASE`` has its own equivalences: ``_unicase.refuse_wild``).  The CUDA twin is
 :mod:`engine.backends.cupy._rt_dcriteria`.
 """
 

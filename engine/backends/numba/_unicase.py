@@ -129,28 +129,41 @@ def refuse_search(chars: frozenset[str] | None) -> None:
         raise NotFusable(_WHY + " (SEARCH of a character re.IGNORECASE folds otherwise)")
 
 
-def refuse_criterion(chars: frozenset[str] | None, wild: bool) -> None:
+def refuse_criterion(chars: frozenset[str] | None) -> None:
     """NotFusable unless a criterion (or a range cell's text it is matched against) of
-    ``chars`` is parsed and matched in the buffer as ``_criteria`` does: no wildcards with
-    text past ASCII that has a case (re.IGNORECASE; one without, :func:`_caseless`, is
-    itself), no white space or digits past ASCII (str.strip and float read them), no
-    character whose case is ASCII ("ı".upper() is "I": TRUE, #N/A), and each folded to one
-    character."""
+    ``chars`` is parsed and matched in the buffer as ``_criteria`` does: no white space or
+    digits past ASCII (str.strip and float read them), no character whose case is ASCII
+    ("ı".upper() is "I": TRUE, #N/A), and each folded to one character (wildcards:
+    :func:`refuse_wild`)."""
     refuse_fold(chars)
     assert chars is not None
     for c in _wide(chars):
-        if (wild and not _caseless(c)) or c.isspace() or c.isnumeric() or any(
+        if c.isspace() or c.isnumeric() or any(
                 f.isascii() for f in (c.upper(), c.lower(), c.casefold())):
             raise NotFusable(_WHY + f" (a criterion with {c!r})")
 
 
-_TARGETS = frozenset(int(x) for x in CASE_TABLE[:, 1:].ravel())
+def refuse_wild(pattern: frozenset[str], texts: frozenset[str] | None) -> None:
+    """NotFusable unless a wildcard criterion of the characters ``pattern`` matches text of
+    ``texts`` in the buffer (``ucase``'s FOLD of both the same) where ``_criteria`` does:
+    re.IGNORECASE of the pattern's character against the casefolded text's ("É*" meets
+    "é" and "ÉTÉ"), for every pair of which one is past ASCII."""
+    if texts is None:
+        raise NotFusable(_WHY + " (its characters not known)")
+    if not _wild_agrees(frozenset(pattern), frozenset(texts)):
+        raise NotFusable(_WHY + " (a wildcard of a character re.IGNORECASE folds otherwise)")
 
 
-def _caseless(c: str) -> bool:
-    """Whether no case form maps ``c`` to another character or another to it ("⚠"): with
-    wildcards re.IGNORECASE matches it as itself, as the buffer's fold does."""
-    return ord(c) not in _MAPPED and ord(c) not in _TARGETS
+@functools.lru_cache(maxsize=256)
+def _wild_agrees(pattern: frozenset[str], texts: frozenset[str]) -> bool:
+    for a in pattern:
+        pat = re.compile(re.escape(a), re.IGNORECASE)
+        for b in texts:
+            if (a.isascii() and b.isascii()) or a in "*?~":
+                continue
+            if bool(pat.fullmatch(b.casefold())) != (_fold(a) == _fold(b)):
+                return False
+    return True
 
 
 @functools.lru_cache(maxsize=256)
@@ -172,4 +185,4 @@ def _fold(c: str) -> str:
 
 
 __all__ = ["CASE_TABLE", "FOLD", "LOWER", "TITLE", "UPPER", "refuse_case", "refuse_criterion",
-           "refuse_fold", "refuse_search", "ucase", "ucased"]
+           "refuse_fold", "refuse_search", "refuse_wild", "ucase", "ucased"]
