@@ -47,6 +47,7 @@ def error_criteria_job(tmp_path, rows: int = ROWS, trials: int = 60):
                      list(formulas), trials)
 
 
+@pytest.mark.slow
 def test_error_criteria_are_fused_and_equal_numpy(tmp_path):
     job = error_criteria_job(tmp_path)
     fused_source(job)   # every cell fused

@@ -63,6 +63,7 @@ from ._rt_long_criteria import (
 from ._values import KNUM, KSTR, Val, lit
 
 if TYPE_CHECKING:
+    from ...workbook import CellRef
     from ._codegen import Generator
 
 LONG_CELLS = 64       # ranges of more cells than this are looped over, not written out
@@ -172,7 +173,7 @@ def _gathered_conditional(gen: Generator, how: str, tarea: ir.Area | None,
 
     zs = []
     for a in [*areas, *([tarea] if tarea is not None else [])]:
-        vals = [gen._criteria_cell(c) for row in a.cells() for c in row]  # type: ignore[attr-defined]
+        vals = [gen._criteria_cell(c) for c in _flat_cells(gen, a)]  # type: ignore[attr-defined]
         if any(v.kind != KNUM or v.e != "0" for v in vals):
             return _mixed_conditional(gen, how, tarea, areas, pairs, name)
         if len(vals) > MAX_AREA_CELLS and not gen.loop_gathered(a, name):
@@ -208,19 +209,21 @@ def _mixed_cells(gen: Generator, a: ir.Area, target: bool = False
     text, logicals and blanks) and the constants' Python values (None where the cell
     varies, else ``("", value)``); None where a cell is neither (an error, a cell left to
     numpy, text made per trial; in the ``target`` range, a cell that may be an error)."""
-    cells = [c for row in a.cells() for c in row]
+    cells = _flat_cells(gen, a)
     consts: list[Any] = []
+    # a constant cell's answer, the same in every call: 175 COUNTIFs over one 10,001-cell
+    # column (maartenmoes9 Monte_Carlo) looked each of its cells up every time
+    memo = gen.__dict__.setdefault("_mixed_consts_", {})
     for c in cells:
         if c in gen.input_vals or c in gen.cells or c in gen.steps:   # type: ignore[attr-defined]
             consts.append(None)   # a step not made yet: operand's NotYet orders it first
             continue
-        if gen.model.is_formula(c) and c not in gen.program.constants:   # type: ignore[attr-defined]
+        k = memo.get(c)
+        if k is None:
+            k = memo[c] = _constant_cell(gen, c)
+        if not k:
             return None
-        v = gen.env.cell(c)
-        if len(v.data) != 1 or (v.err is not None and int(v.err[0])):
-            return None
-        x = v.scalar(0)
-        consts.append(("", x))
+        consts.append(k)
     off = gen.table([0.0 if k is None else _number_of(k[1]) for k in consts])
     vals: list[Val] = []
     for i, (c, k) in enumerate(zip(cells, consts, strict=True)):
@@ -232,6 +235,26 @@ def _mixed_cells(gen: Generator, a: ir.Area, target: bool = False
         else:
             vals.append(Val(f"k{off + i}", "0", KNUM))
     return vals, consts
+
+
+def _flat_cells(gen: Generator, a: ir.Area) -> tuple[CellRef, ...]:
+    """The cells of ``a`` row by row, made once per generation (keyed by the range's value)."""
+    memo = gen.__dict__.setdefault("_area_cells_", {})
+    got = memo.get(a)
+    if got is None:
+        got = memo[a] = tuple(c for row in a.cells() for c in row)
+    return got
+
+
+def _constant_cell(gen: Generator, c: CellRef) -> tuple[str, Any] | tuple[()]:
+    """``("", value)`` of a cell the same in every trial, ``()`` where it is a formula outside
+    the compiled slice or not one value without an error (:func:`_mixed_cells`)."""
+    if gen.model.is_formula(c) and c not in gen.program.constants:   # type: ignore[attr-defined]
+        return ()
+    v = gen.env.cell(c)
+    if len(v.data) != 1 or (v.err is not None and int(v.err[0])):
+        return ()
+    return ("", v.scalar(0))
 
 
 def _plain(v: Val) -> bool:
@@ -276,29 +299,76 @@ def _number_line(gen: Generator, v: Val) -> str:
     return gen.value(f"sel({ok}, {v.v}, np.nan)")
 
 
-def _mixed_gather(gen: Generator, a: ir.Area, vals: list[Val],
-                  known: list[tuple[str, Any] | None]) -> str:
-    """A scratch holding this trial's numbers of ``vals``: every constant by one copy of
-    its ``kv`` block (where ``vals`` names it), then a line per cell that varies (runs of a
-    family's cells become a loop over their slots), shared by every cell over the same
-    values."""
+def _shared_scratch(gen: Generator, key: tuple, n: int, fill: Callable[[str], Any]) -> Any:
+    """What ``fill`` made of a shared scratch of ``n`` entries for ``key``: an earlier
+    cell's (this cell then ordered after it) where that cell is fused, else a new scratch
+    that ``fill(z)`` fills by this cell's lines, memoized for the cells after it."""
     memo = gen._gather_memo()  # type: ignore[attr-defined]
-    key = ("mixed", repr(a), a.shape, tuple(v.v for v, k in zip(vals, known, strict=True)
-                                            if k is None))
     got = memo.get(key)
     if got is not None and gen._owner_valid(got[1]):  # type: ignore[attr-defined]
         gen._after(got[1])  # type: ignore[attr-defined]
         return got[0]
-    z = gen.scratch(len(vals))
+    z = gen.scratch(n)
     gen.shared_scratch.add(z)  # type: ignore[attr-defined]
-    first = next((i for i, k in enumerate(known) if k is not None), None)
-    if first is not None:   # the block of the range's constants in kv
-        gen.value(f"fill_kv({z}, 0, kv, {int(vals[first].v[1:]) - first}, {len(vals)})")
-    for i, (v, k) in enumerate(zip(vals, known, strict=True)):
-        if k is None:
-            gen.lines.append(f"{z}[{i}] = {_number_line(gen, v)}")
-    memo[key] = (z, (gen.cell, gen.cell_number))  # type: ignore[attr-defined]
-    return z
+    out = fill(z)
+    memo[key] = (out, (gen.cell, gen.cell_number))  # type: ignore[attr-defined]
+    return out
+
+
+def _grown(gen: Generator, what: str, a: ir.Area | None, names: tuple) -> tuple[str, int]:
+    """(scratch, m): the longest earlier shared scratch of ``what`` over the first rows of
+    ``a`` whose first ``m`` entries are ``names[:m]`` (``COUNTIF($H$2:H{r-1}, ..)`` copied
+    down: each window the one above and a row), this cell ordered after it, and notes
+    ``a``'s for the windows after it; ("", 0) where none."""
+    if a is None:
+        return "", 0
+    index = gen._gather_memo().setdefault(  # type: ignore[attr-defined]
+        ("grown", what, a.sheet, a.r1, a.c1, a.c2), [])
+    best: tuple[str, int, tuple] | None = None
+    for z, prefix, owner in index:
+        m = len(prefix)
+        if z and m < len(names) and (best is None or m > best[1]) \
+                and names[:m] == prefix and gen._owner_valid(owner):  # type: ignore[attr-defined]
+            best = (z, m, owner)
+    index.append(("", names, (gen.cell, gen.cell_number)))  # type: ignore[attr-defined]
+    if best is None:
+        return "", 0
+    gen._after(best[2])  # type: ignore[attr-defined]
+    return best[0], best[1]
+
+
+def _note_grown(gen: Generator, what: str, a: ir.Area | None, z: str) -> None:
+    """The scratch :func:`_grown` noted last for ``a`` is ``z``."""
+    if a is not None:
+        index = gen._gather_memo()[("grown", what, a.sheet, a.r1, a.c1, a.c2)]  # type: ignore[attr-defined]
+        index[-1] = (z, *index[-1][1:])
+
+
+def _mixed_gather(gen: Generator, a: ir.Area, vals: list[Val],
+                  known: list[tuple[str, Any] | None]) -> str:
+    """A scratch holding this trial's numbers of ``vals``: the rows an earlier such scratch
+    over the first rows of ``a`` holds by one copy of it (:func:`_grown`), every other
+    constant by one copy of its ``kv`` block (where ``vals`` names it), then a line per cell
+    that varies (runs of a family's cells become a loop over their slots), shared by every
+    cell over the same values."""
+    names = tuple(v.v if k is None else None for v, k in zip(vals, known, strict=True))
+    key = ("mixed", repr(a), a.shape, tuple(x for x in names if x is not None))
+
+    def fill(z: str) -> str:
+        src, m = _grown(gen, "mixed", a, names)
+        if m:
+            gen.value(f"fill_kv({z}, 0, {src}, 0, {m})")
+        first = next((i for i, k in enumerate(known) if k is not None and i >= m), None)
+        if first is not None:   # the block of the range's constants in kv
+            off = int(vals[first].v[1:]) - first
+            gen.value(f"fill_kv({z}, {m}, kv, {off + m}, {len(vals) - m})")
+        for i, (v, k) in enumerate(zip(vals, known, strict=True)):
+            if k is None and i >= m:
+                gen.lines.append(f"{z}[{i}] = {_number_line(gen, v)}")
+        _note_grown(gen, "mixed", a, z)
+        return z
+
+    return _shared_scratch(gen, key, len(vals), fill)
 
 
 # One way a criterion is met over a gathered range in a trial: (guard, (op, x, codes, eqs,
@@ -329,14 +399,10 @@ def _mixed_options(gen: Generator, node: ir.Node | None, name: str,
     if isinstance(crit, _VaryingNumber):
         return [(None, _number_option(gen, "0", crit.value.v, consts, z))]
     if isinstance(crit, DynCriterion):
-        if crit.err != "0" and any(v.e != "0" for v, k in zip(vals, consts, strict=True)
-                                   if k is None):   # an error criterion meets that error
-            zc = _error_gather(gen, vals, consts)
-            codes = str(gen.table([float(CODE_TEST if k is None else CODE_MISS)
-                                   for k in consts]))
+        if crit.err != "0" and _may_err(vals, consts):   # an error criterion meets that error
             return [(f"({crit.err} == 0)",
                      _number_option(gen, str(crit.op), crit.value.v, consts, z)),
-                    (f"({crit.err} != 0)", ("0", f"{crit.err} * 1.0", codes, "0", zc))]
+                    _error_option(gen, crit.err, vals, consts, z)]
         op = str(crit.op) if crit.err == "0" else \
             gen.value(f"sel({crit.err} != 0, {lit(float(NEVER))}, {lit(float(crit.op))})")
         return [(None, _number_option(gen, op, crit.value.v, consts, z))]
@@ -390,26 +456,22 @@ def _mask_scratch(gen: Generator, crit: Any, vals: list[Val],
     cell-by-cell match, :meth:`._text.TextMixin.match_mask`), and the codes of the cells
     that vary: CODE_TEST where the scratch says, CODE_HIT / CODE_MISS where the match is
     known at generation (nothing written there); constants are not read."""
-    memo = gen._gather_memo()  # type: ignore[attr-defined]
     key = ("mask", repr(crit), tuple(v.v for v, k in zip(vals, consts, strict=True)
                                      if k is None))
-    got = memo.get(key)
-    if got is not None and gen._owner_valid(got[1]):  # type: ignore[attr-defined]
-        gen._after(got[1])  # type: ignore[attr-defined]
-        return got[0]
-    z = gen.scratch(len(vals))
-    gen.shared_scratch.add(z)  # type: ignore[attr-defined]
-    codes: list[float] = []
-    for i, (v, k) in enumerate(zip(vals, consts, strict=True)):
-        if k is None:
-            m = gen.match_mask(crit, v)  # type: ignore[attr-defined]
-            if m in ("0.0", "1.0"):
-                codes.append(float(CODE_HIT if m == "1.0" else CODE_MISS))
-                continue
-            gen.lines.append(f"{z}[{i}] = {m}")
-            codes.append(float(CODE_TEST))
-    memo[key] = ((z, codes), (gen.cell, gen.cell_number))  # type: ignore[attr-defined]
-    return z, codes
+
+    def fill(z: str) -> tuple[str, list[float]]:
+        codes: list[float] = []
+        for i, (v, k) in enumerate(zip(vals, consts, strict=True)):
+            if k is None:
+                m = gen.match_mask(crit, v)  # type: ignore[attr-defined]
+                if m in ("0.0", "1.0"):
+                    codes.append(float(CODE_HIT if m == "1.0" else CODE_MISS))
+                    continue
+                gen.lines.append(f"{z}[{i}] = {m}")
+                codes.append(float(CODE_TEST))
+        return z, codes
+
+    return _shared_scratch(gen, key, len(vals), fill)
 
 
 def _varying_options(gen: Generator, crit: Any, consts: list[tuple[str, Any] | None],
@@ -447,19 +509,26 @@ def _varying_options(gen: Generator, crit: Any, consts: list[tuple[str, Any] | N
             both = " & ".join(c for c in (guard, cond) if c)
             out.append((both or None, got))
     if v.e != "0":
-        if any(w.e != "0" for w, k in zip(vals, consts, strict=True) if k is None):
-            mz = gen.scratch(len(vals))
-            for i, (w, k) in enumerate(zip(vals, consts, strict=True)):
-                if k is None:
-                    hit = "0.0" if w.e == "0" else gen.value(f"b2f({w.e} == {v.e})")
-                    gen.lines.append(f"{mz}[{i}] = {hit}")
-            codes = str(gen.table([float(CODE_TEST if k is None else CODE_MISS)
-                                   for k in consts]))
-            out.append((f"({v.e} != 0)", ("0", "1.0", codes, "0", mz)))
-        else:   # the constants hold no error: none meets it
-            codes = str(gen.table([float(CODE_MISS)] * len(consts)))
-            out.append((f"({v.e} != 0)", (str(NEVER), "0.0", codes, "0", z)))
+        out.append(_error_option(gen, v.e, vals, consts, z))
     return out if len(out) <= MAX_OPTIONS else None
+
+
+def _may_err(vals: list[Val], consts: list[tuple[str, Any] | None]) -> bool:
+    """Whether a cell that varies may be an error (constants hold none: _mixed_cells)."""
+    return any(v.e != "0" for v, k in zip(vals, consts, strict=True) if k is None)
+
+
+def _error_option(gen: Generator, e: str, vals: list[Val],
+                  consts: list[tuple[str, Any] | None], z: str) -> _Option:
+    """An error criterion (``e`` its code, in the trials where it is not 0) meets the cells
+    of that error: their codes gathered (:func:`_error_gather`) compared with it; none where
+    no cell may be an error."""
+    if not _may_err(vals, consts):
+        codes = str(gen.table([float(CODE_MISS)] * len(consts)))
+        return f"({e} != 0)", (str(NEVER), "0.0", codes, "0", z)
+    zc = _error_gather(gen, vals, consts)
+    codes = str(gen.table([float(CODE_TEST if k is None else CODE_MISS) for k in consts]))
+    return f"({e} != 0)", ("0", f"{e} * 1.0", codes, "0", zc)
 
 
 def _mixed_conditional(gen: Generator, how: str, tarea: ir.Area | None,
@@ -556,20 +625,16 @@ def _error_gather(gen: Generator, vals: list[Val], known: list[tuple[str, Any] |
     """A scratch holding this trial's error codes of ``vals`` (0.0 for constants and cells
     without one; a family's cells copied by one loop over their slots, _shared_lines
     .loop_codes), shared by every cell over the same values."""
-    memo = gen._gather_memo()  # type: ignore[attr-defined]
     key = ("errors", tuple(v.e for v, k in zip(vals, known, strict=True) if k is None))
-    got = memo.get(key)
-    if got is not None and gen._owner_valid(got[1]):  # type: ignore[attr-defined]
-        gen._after(got[1])  # type: ignore[attr-defined]
-        return got[0]
-    z = gen.scratch(len(vals))
-    gen.shared_scratch.add(z)  # type: ignore[attr-defined]
-    gen.value(f"fill_kv({z}, 0, kv, {gen.table([0.0] * len(vals))}, {len(vals)})")
-    for i, (v, k) in enumerate(zip(vals, known, strict=True)):
-        if k is None and v.e != "0":
-            gen.lines.append(f"{z}[{i}] = {v.e} * 1.0")
-    memo[key] = (z, (gen.cell, gen.cell_number))  # type: ignore[attr-defined]
-    return z
+
+    def fill(z: str) -> str:
+        gen.value(f"fill_kv({z}, 0, kv, {gen.table([0.0] * len(vals))}, {len(vals)})")
+        for i, (v, k) in enumerate(zip(vals, known, strict=True)):
+            if k is None and v.e != "0":
+                gen.lines.append(f"{z}[{i}] = {v.e} * 1.0")
+        return z
+
+    return _shared_scratch(gen, key, len(vals), fill)
 
 
 def _missing(gen: Generator, codes: str, fixed: np.ndarray) -> str:
