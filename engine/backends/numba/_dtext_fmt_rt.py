@@ -483,26 +483,9 @@ def _write_dt(z, w, data, p, s):
                 w = _name(z, w, _DAYS, _DAY_AT, wd, -1)
             elif c == 8:
                 w = _name(z, w, _DAYS, _DAY_AT, wd, 3)
-            elif c == 9:
-                w = put_uint(z, w, d, 2)
-            elif c == 10:
-                w = put_uint(z, w, d, 1)
-            elif c == 11:
-                w = put_uint(z, w, hh, 2)
-            elif c == 12:
-                w = put_uint(z, w, hh, 1)
-            elif c == 13:
-                w = put_uint(z, w, h12, 2)
-            elif c == 14:
-                w = put_uint(z, w, h12, 1)
-            elif c == 15:
-                w = put_uint(z, w, mi, 2)
-            elif c == 16:
-                w = put_uint(z, w, mi, 1)
-            elif c == 17:
-                w = put_uint(z, w, ss, 2)
-            elif c == 18:
-                w = put_uint(z, w, ss, 1)
+            elif c <= 18:   # dd d hh h HH H MM M ss s: two digits, then one
+                part = (d, hh, h12, mi, ss)[(c - 9) // 2]
+                w = put_uint(z, w, part, 2 - (c - 9) % 2)
             elif c == 19:
                 z[w] = 46.0
                 w += 1

@@ -157,6 +157,23 @@ def _skip(z, j, b, commas):
 
 
 @_jit
+def _add_digit(d, q, nq, scale, sticky, frac):
+    """Digit d added to the mantissa q (nq digits, at most 18 kept) * 10**scale (``frac``:
+    after the point), ``sticky`` where a digit past those is not 0: the new four."""
+    if nq < 18:
+        if q != 0 or d != 0:
+            q = q * 10 + d
+            nq += 1
+        if frac:
+            scale -= 1
+    else:
+        if not frac:
+            scale += 1
+        sticky = sticky or d != 0
+    return q, nq, scale, sticky
+
+
+@_jit
 def _digitpart(z, i, e, commas, q, nq, scale, sticky, frac):
     """A run of digits with single underscores between them (Python's digitpart) at z[i:e],
     commas left out where ``commas``; its digits added to the mantissa q * 10**scale."""
@@ -164,18 +181,8 @@ def _digitpart(z, i, e, commas, q, nq, scale, sticky, frac):
     while i < e:
         c = z[i]
         if _dig(c):
-            d = int(c) - 48
             seen += 1
-            if nq < 18:
-                if q != 0 or d != 0:
-                    q = q * 10 + d
-                    nq += 1
-                if frac:
-                    scale -= 1
-            else:
-                if not frac:
-                    scale += 1
-                sticky = sticky or d != 0
+            q, nq, scale, sticky = _add_digit(int(c) - 48, q, nq, scale, sticky, frac)
             i = _skip(z, i + 1, e, commas)
         elif c == 95.0 and seen > 0:
             k = _skip(z, i + 1, e, commas)
@@ -323,17 +330,7 @@ def _decimal(z, a, b):
         if c == 46.0:
             frac = True
             continue
-        d = int(c) - 48
-        if nq < 18:
-            if q != 0 or d != 0:
-                q = q * 10 + d
-                nq += 1
-            if frac:
-                scale -= 1
-        else:
-            if not frac:
-                scale += 1
-            sticky = sticky or d != 0
+        q, nq, scale, sticky = _add_digit(int(c) - 48, q, nq, scale, sticky, frac)
     return dec_float(q, scale, sticky)
 
 
