@@ -14,7 +14,7 @@ from tests.test_backend_cupy import CXX, host_equals_numpy
 from tests.test_backend_numba import job_for, numba_and_numpy, run
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
     from pathlib import Path
 
     from engine.backends import Job
@@ -26,6 +26,21 @@ def fused_source(job: Job) -> str:
     assert fused_report(job) == {}
     samplers, mode = samplers_for(job, False)
     return generate(job.program, samplers, mode).source
+
+
+def kernel_lines(job_of: Callable[[int], Job], *rows: int) -> list[int]:
+    """The lines of the fused kernel of ``job_of(r)`` for each of ``rows`` (how a table's
+    kernel grows with its rows)."""
+    return [len(fused_source(job_of(r)).splitlines()) for r in rows]
+
+
+def book_job(tmp_path: Path, build: Callable[[Path, int], list[str]], rows: int,
+             inputs: list[InputSpec], trials: int) -> Job:
+    """The job of the workbook of ``rows`` rows that ``build(path, rows)`` writes at a path
+    under ``tmp_path`` (returning the cells to output)."""
+    path = tmp_path / f"{build.__name__}{rows}.xlsx"
+    outputs = build(path, rows)
+    return job_for(Model.open(path), inputs, outputs, trials)
 
 
 def numba_and_host_equal_numpy(job: Job, folder: Path, chunk: int = 200) -> tuple:

@@ -18,9 +18,8 @@ import pytest
 pytest.importorskip("numba")
 openpyxl = pytest.importorskip("openpyxl")
 
-from engine.model import Model  # noqa: E402
-from tests.kernel_checks import fused_source, numba_and_host_equal_numpy  # noqa: E402
-from tests.test_backend_numba import job_for, tri  # noqa: E402
+from tests.kernel_checks import book_job, kernel_lines, numba_and_host_equal_numpy  # noqa: E402
+from tests.test_backend_numba import tri  # noqa: E402
 
 TOP = 6
 
@@ -57,17 +56,13 @@ def calendar_book(path, rows: int) -> list[str]:
 
 
 def calendar_job(tmp_path, rows: int = 300, trials: int = 120):
-    path = tmp_path / f"cal{rows}.xlsx"
-    outputs = calendar_book(path, rows)
-    model = Model.open(path)
     # a negative year in about 5% of the trials: every date (and criterion) is #NUM!
     inputs = [tri("Settings!B1", -400.0, 2024.0, 2027.0), tri("Settings!B2", 0.8, 1.0, 1.3)]
-    return job_for(model, inputs, outputs, trials=trials)
+    return book_job(tmp_path, calendar_book, rows, inputs, trials)
 
 
 def test_the_summary_is_fused_with_loops_over_the_rows(tmp_path):
-    small = len(fused_source(calendar_job(tmp_path, rows=300)).splitlines())
-    large = len(fused_source(calendar_job(tmp_path, rows=360)).splitlines())
+    small, large = kernel_lines(lambda rows: calendar_job(tmp_path, rows), 300, 360)
     assert small < 1_500, small
     assert large - small < 60, (small, large)
 

@@ -18,9 +18,8 @@ import pytest
 pytest.importorskip("numba")
 openpyxl = pytest.importorskip("openpyxl")
 
-from engine.model import Model  # noqa: E402
-from tests.kernel_checks import fused_source, numba_and_host_equal_numpy  # noqa: E402
-from tests.test_backend_numba import job_for, tri  # noqa: E402
+from tests.kernel_checks import book_job, kernel_lines, numba_and_host_equal_numpy  # noqa: E402
+from tests.test_backend_numba import tri  # noqa: E402
 
 TOP = 2
 INPUTS = 10        # amounts drawn directly (the first rows), the rest a formula of them
@@ -74,17 +73,13 @@ def log_book(path, rows: int) -> list[str]:
 
 
 def log_job(tmp_path, rows: int = 320, trials: int = 200):
-    path = tmp_path / f"log{rows}.xlsx"
-    outputs = log_book(path, rows)
-    model = Model.open(path)
     inputs = [tri("Settings!B1", 2024.0, 2025.0, 2026.9), tri("Settings!B3", 0.8, 1.0, 1.3)]
     inputs += [tri(f"Log!F{TOP + i}", 90.0 + i, 100.0 + i, 120.0 + i) for i in range(INPUTS)]
-    return job_for(model, inputs, outputs, trials=trials)
+    return book_job(tmp_path, log_book, rows, inputs, trials)
 
 
 def test_the_grid_is_a_loop_per_cell_and_grows_gently_with_the_rows(tmp_path):
-    small = len(fused_source(log_job(tmp_path, rows=320)).splitlines())
-    large = len(fused_source(log_job(tmp_path, rows=640)).splitlines())
+    small, large = kernel_lines(lambda rows: log_job(tmp_path, rows), 320, 640)
     # cell by cell: ~9 lines a row of the log a cell, past 200,000 lines
     assert small < 2_500, small
     assert large - small < 200, (small, large)
