@@ -27,7 +27,7 @@ import numpy as np
 from numba import njit
 
 from ...values import ERROR_CODES, ERROR_NAMES
-from ._unicase import FOLD, ucase
+from ._dtext_args_rt import fold as _fold
 
 _jit = njit(nogil=True, cache=True, error_model="numpy")
 
@@ -48,11 +48,6 @@ def _error_table() -> np.ndarray:
 
 
 ERRORS = _error_table()
-
-
-@_jit
-def _fold(c):
-    return ucase(c, FOLD)   # past ASCII: casefolded to one character (._unicase)
 
 
 @_jit

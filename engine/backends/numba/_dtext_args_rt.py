@@ -23,8 +23,10 @@ KERNEL_NAMES = ("dsplit",)
 
 
 @_jit
-def _fold(c):
-    return ucase(c, FOLD)   # past ASCII: casefolded to one character (._unicase)
+def fold(c):
+    """The code point ``c`` with its case aside: past ASCII casefolded to one character
+    (._unicase; the criteria runtime, :mod:`._dcriteria_rt`, folds by it too)."""
+    return ucase(c, FOLD)
 
 
 @_jit
@@ -39,8 +41,8 @@ def _find(z, ta, tb, pos, da, db, fold):
             c = z[ta + s + j]
             d = z[da + j]
             if fold:
-                c = _fold(c)
-                d = _fold(d)
+                c = fold(c)
+                d = fold(d)
             if c != d:
                 same = False
                 break
