@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
                          "(its numbers as inputs, its last formulas as outputs; slower)")
     args = ap.parse_args(argv)
     rows: list[dict[str, Any]] = []
-    for path in sorted(args.folder.glob("*.xlsx")):
+    for path in sorted(args.folder.glob("*.xls[xm]")):   # .xlsm too, as bench_fused reads them
         t = time.perf_counter()
         try:
             model = Model.open(path)

@@ -42,3 +42,11 @@ def test_fused_column_on_request(tmp_path, capsys):
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split()[-2:] == ["fused", "s"]
     assert lines[1].split()[-2] == "100.0%"
+
+
+def test_macro_enabled_books_are_checked_too(tmp_path, capsys):
+    write_xlsx(tmp_path / "a.xlsx", CELLS)
+    write_xlsx(tmp_path / "m.xlsm", CELLS)   # bench_fused reads .xlsm; check_all skipped them
+    check_all.main([str(tmp_path)])
+    names = [ln.split()[0] for ln in capsys.readouterr().out.splitlines()[1:-1]]
+    assert names == ["a.xlsx", "m.xlsm"]
