@@ -101,3 +101,30 @@ def test_percentrank_and_count_past_the_cap(tmp_path, monkeypatch):
     source = fused_source(job)
     assert not re.search(r"\bz\d+\[\d+\] = v\d+", source)   # copies are loops
     numba_and_host_equal_numpy(job, tmp_path, 100)
+
+
+# ----------------------------------------------------------------- running products
+def test_running_products_do_not_grow_with_the_rows(tmp_path):
+    """=PRODUCT($B$2:B<r>) copied down (sohamshewale Monte Carlo's 'Cash flows'!D) starts
+    from the previous row's product, as running SUMs do (before: each row multiplied its
+    whole window again, lines growing with the square of the rows), one cell #DIV/0! in
+    some trials; the same multiplications in the same order as numpy: bit for bit."""
+    from tests.test_numba_big_ranges import _cell_lines
+
+    rows = 40
+    cells: dict[str, object] = {"A1": 2.0, "A2": 0.5}
+    for r in range(2, rows + 2):
+        cells[f"H{r}"] = ((r * 37) % 101) / 50 - 1
+        cells[f"B{r}"] = "=IF(A2>0.9,1/0,1+A1*0.01)" if r == 9 else f"=1+$A$1*0.01*H{r}"
+        cells[f"D{r}"] = f"=PRODUCT($B$2:B{r})"
+    outs = [f"D{r}" for r in range(2, rows + 2)]
+    job = sheet_job(tmp_path / "product.xlsx", cells, [tri("S!A1", 1.5, 2.0, 2.5),
+                                                       tri("S!A2", 0.0, 0.5, 1.0)],
+                    outs, 200)
+    source = fused_source(job)
+    assert max(_cell_lines(source)) < 12, max(_cell_lines(source))
+    got, want = numba_and_host_equal_numpy(job, tmp_path, 100)
+    last = job.program.model.ref(f"S!D{rows + 1}")
+    assert (got[1][last] == 2).any() and (got[1][last] == 0).any()   # #DIV/0! in some trials
+    ok = want[1][last] == 0
+    assert (got[0][last][ok] == want[0][last][ok]).all()

@@ -67,6 +67,9 @@ class AggregatesMixin(MomentsMixin, AggregateOptionsMixin, GatherMixin, RangeMem
     def fn_product(self, node: ir.Call) -> Val:
         """math.product: 1 * x1 * x2 ...; 0 where there is no number (a cell whose kind
         varies per trial multiplies by 1 where it holds none)."""
+        got = self.running_sum(node)   # PRODUCT($B$2:B2) copied down (_gather)
+        if got is not None:
+            return got
         vals, e = self.numbers(node)
         if any(v.kind == KANY for v in vals):
             acc = "1.0"

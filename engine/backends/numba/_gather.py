@@ -24,7 +24,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from ... import ir
@@ -55,6 +55,8 @@ _SHAREABLE = re.compile(r"^(?:[xvk]\d+|ur\[\d+, b\]|-?\d+(?:\.\d*)?(?:e[-+]?\d+)
 # ``ur``, and its error (#NUM! where the draw is not finite)
 _ROW = re.compile(r"^ur\[(\d+), b\]$")
 _ROW_ERROR = re.compile(r"^nf\(ur\[(\d+), b\]\)$")
+# a window growing by a row a cell (SUM($E$2:E2) copied down) folded on from the last one's
+_RUNNING = {"SUM": "{acc} + {x}", "PRODUCT": "{acc} * {x}"}
 ROWS_MIN = 4   # cells of consecutive rows of ``ur`` from which one loop copies or tests them
 # one value copied by _fill (``z7[0] = v24``), or a number that may be an error copied as NaN
 # there (``z7[0] = sel((w24 == 0), v24, np.nan)``: _long_criteria._number_line)
@@ -128,6 +130,16 @@ def fill_savings(lines: list[str], looped: Callable[[int], bool], least: int = F
             saved += n - 2
         i += n
     return saved
+
+
+def _fold_bounds(product: bool, ivs: Iterable[iv.Interval]) -> iv.Interval:
+    """The bounds of a running SUM (the total of ``ivs``) or PRODUCT (1 times each)."""
+    if not product:
+        return iv.total(ivs)
+    out: iv.Interval = (1.0, 1.0)
+    for x in ivs:
+        out = iv.mul(out, x)
+    return out
 
 
 def _run(vals: list[Val], j: int) -> tuple[str, int, int]:
@@ -372,33 +384,37 @@ class GatherMixin:
 
     # ------------------------------------------------------------ running sums
     def _extended_areas(self) -> set[tuple]:
-        """(sheet, r1, c1, c2, r2) of every range a SUM of the slice reads."""
+        """(function, sheet, r1, c1, c2, r2) of every range a SUM or PRODUCT of the slice
+        reads."""
         got = self.__dict__.get("_sum_areas_")
         if got is None:
             got = set()
             for c in self.program.steps:
                 for n in ir.walk(self.model.code(c).node):
-                    if isinstance(n, ir.Call) and n.name == "SUM" and len(n.args) == 1 \
+                    if isinstance(n, ir.Call) and n.name in _RUNNING and len(n.args) == 1 \
                             and isinstance(n.args[0], ir.Area):
                         a = n.args[0]
-                        got.add((a.sheet, a.r1, a.c1, a.c2, a.r2))
+                        got.add((n.name, a.sheet, a.r1, a.c1, a.c2, a.r2))
             self.__dict__["_sum_areas_"] = got
         return got
 
     def running_sum(self, node: ir.Call) -> Val | None:
-        """SUM of one range whose first rows another SUM of the slice already added (its
-        sum and first error read from that cell's shared scratch, the new rows added after
-        them); it keeps its own sum where a longer range extends it.  None: the plain SUM."""
-        if node.name != "SUM" or len(node.args) != 1 or not isinstance(node.args[0], ir.Area):
+        """SUM (PRODUCT) of one range whose first rows another SUM (PRODUCT) of the slice
+        already added (multiplied: its fold and first error read from that cell's shared
+        scratch, the new rows folded after them, the same operations in the same order); it
+        keeps its own fold where a longer range extends it.  A PRODUCT over cells whose kind
+        varies per trial is the plain one.  None: the plain SUM (PRODUCT)."""
+        name = node.name
+        if name not in _RUNNING or len(node.args) != 1 or not isinstance(node.args[0], ir.Area):
             return None
         a = node.args[0]
         if (a.rows and a.rows != a.r2 - a.r1 + 1) or (a.cols and a.cols != a.c2 - a.c1 + 1):
             return None
-        extended = (a.sheet, a.r1, a.c1, a.c2, a.r2 + 1) in self._extended_areas()
+        extended = (name, a.sheet, a.r1, a.c1, a.c2, a.r2 + 1) in self._extended_areas()
         memo = self._gather_memo()
         prev = None
         for r2 in range(a.r2 - 1, a.r1 - 1, -1):
-            got = memo.get(("sum", a.sheet, a.r1, a.c1, a.c2, r2))
+            got = memo.get((name, a.sheet, a.r1, a.c1, a.c2, r2))
             if got is not None and self._owner_valid(got[1]):
                 prev = (r2, got)
                 break
@@ -408,28 +424,30 @@ class GatherMixin:
             rest = a
         else:
             rest = ir.Area(a.sheet, prev[0] + 1, a.c1, a.r2, a.c2)
-        vals, e = self.numbers(ir.Call("SUM", (rest,)))
-        bounds = iv.total(v.iv for v in vals)
+        vals, e = self.numbers(ir.Call(name, (rest,)))
+        product = name == "PRODUCT"
+        if product and any(v.kind != KNUM for v in vals):
+            return None   # a number in some trials: counted per trial (fn_product)
+        op = _RUNNING[name]
+        bounds = _fold_bounds(product, (v.iv for v in vals))
+        count = len(vals)
         if prev is None:
-            if not vals:
-                acc = "0.0"
-            else:
-                acc = vals[0].v
-                for x in vals[1:]:
-                    acc = self.value(f"{acc} + {x.v}")
+            acc = "0.0" if not vals and not product else \
+                self._fold(vals, "1.0", op) if product else self._fold(vals[1:], vals[0].v, op)
         else:
-            z, owner, pb = prev[1]
+            z, owner, pb, pn = prev[1]
             self._after(owner)
-            acc = self.value(f"{z}[0]")
+            acc = self._fold(vals, self.value(f"{z}[0]"), op)
             pe = self.value(f"int({z}[1])")
-            for x in vals:
-                acc = self.value(f"{acc} + {x.v}")
             e = self.err(self.chain([pe, e]))
-            bounds = iv.add(pb, bounds)
+            bounds = _fold_bounds(product, (pb, bounds))
+            count += pn
         if extended:
             z = self.scratch(2)
             self.shared_scratch.add(z)
             self.lines += [f"{z}[0] = {acc}", f"{z}[1] = {e}"]
-            memo[("sum", a.sheet, a.r1, a.c1, a.c2, a.r2)] = (z, (self.cell, self.cell_number),
-                                                             bounds)
+            memo[(name, a.sheet, a.r1, a.c1, a.c2, a.r2)] = (
+                z, (self.cell, self.cell_number), bounds, count)
+        if product and not count:   # math.product: 0 where there is no number
+            return self.result("0.0", [errors_of(e)], bounds=(0.0, 0.0))
         return self.result(acc, [errors_of(e)], bounds=bounds)
