@@ -78,14 +78,18 @@ def test_runs_of_rows_descending():
 def test_percentrank_and_count_past_the_cap(tmp_path, monkeypatch):
     """theharmanarora MC_Sales_Forecast's summaries of its simulation column G:G (a heading,
     then a formula copied down): PERCENTRANK of it shares the gathered sorted copy (one loop
-    over the family's slots) and COUNT of numbers that are never errors is a constant, so
-    both may read past the cap (here lowered to 200 cells; before: 'a range of 301 cells').
+    over the family's slots), COUNT of numbers that are never errors is a constant, and
+    FREQUENCY copies them by a loop (their flags one slice), so they may read past the cap
+    (here lowered to 200 cells; before: 'a range of 301 cells', 'a matrix of 301 cells').
     numba and the CUDA host build equal numpy."""
-    from engine.backends.numba import _args, _families, _gather
+    from openpyxl.worksheet.formula import ArrayFormula
+
+    from engine.backends.numba import _args, _families, _gather, _matrices
 
     monkeypatch.setattr(_families, "FAMILY_FROM_LINES", 0)   # families from the first line
     monkeypatch.setattr(_args, "MAX_AREA_CELLS", 200)
     monkeypatch.setattr(_gather, "MAX_AREA_CELLS", 200)
+    monkeypatch.setattr(_matrices, "MAX_AREA_CELLS", 200)
     rows = 300
     cells: dict[str, object] = {"A1": 2.0, "A2": 0.5, "C1": "Profit"}
     for r in range(2, rows + 2):
@@ -94,10 +98,12 @@ def test_percentrank_and_count_past_the_cap(tmp_path, monkeypatch):
     last = rows + 1
     cells.update({"F1": f"=COUNT(C1:C{last})", "F2": f"=PERCENTRANK(C1:C{last},A1,4)",
                   "F3": f"=1-PERCENTRANK(C1:C{last},0)",
-                  "F4": f"=PERCENTRANK.EXC(C1:C{last},A1*0.9)"})
+                  "F4": f"=PERCENTRANK.EXC(C1:C{last},A1*0.9)",
+                  "I1": 0.8, "I2": 1.3, "I3": 1.7,
+                  "J1": ArrayFormula("J1:J4", "=FREQUENCY(C:C,I1:I3)")})   # its {=..}
     job = sheet_job(tmp_path / "rank.xlsx", cells, [tri("S!A1", 1.5, 2.0, 2.5),
                                                     tri("S!A2", 0.0, 0.5, 1.0)],
-                    ["F1", "F2", "F3", "F4"], 200)
+                    ["F1", "F2", "F3", "F4", "J1", "J2", "J3", "J4"], 200)
     source = fused_source(job)
     assert not re.search(r"\bz\d+\[\d+\] = v\d+", source)   # copies are loops
     numba_and_host_equal_numpy(job, tmp_path, 100)

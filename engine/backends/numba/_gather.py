@@ -42,6 +42,8 @@ LOOP_GATHERED = frozenset({
     "PERCENTRANK", "PERCENTRANK.INC", "PERCENTRANK.EXC",
     # COUNT of numbers that are never errors: a constant (_stats.fn_count), no line per cell
     "COUNT",
+    # FREQUENCY's data (_matrices: its numbers and their flags, a run of 1.0 one slice)
+    "FREQUENCY",
     # criteria over ranges of numbers that vary per trial (_long_criteria: lcrit_zfold)
     "COUNTIF", "SUMIF", "AVERAGEIF", "COUNTIFS", "SUMIFS", "AVERAGEIFS", "MINIFS", "MAXIFS"})
 # those that gather numbers of a kind that varies as NaN where none (_long_criteria._number_line)

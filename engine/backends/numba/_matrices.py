@@ -33,6 +33,7 @@ refused.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -59,6 +60,7 @@ from ._values import (
 
 # functions whose elements are computed (mat_at)
 COMPUTED = frozenset({"MMULT", "MINVERSE", "FREQUENCY"})
+_LITERAL = re.compile(r"^-?\d+\.\d+$")   # a number written in a line (1.0, 0.0)
 # arguments that fix the shape: the same in every trial (SEQUENCE's rows, columns; MUNIT)
 _SIZES: dict[str, tuple[int, ...]] = {
     "TAKE": (1, 2), "DROP": (1, 2), "EXPAND": (1, 2), "WRAPROWS": (1,), "WRAPCOLS": (1,),
@@ -563,8 +565,9 @@ class MatricesMixin(GeneratorHost):
         return replace(got, e=self.err(self.chain([err, got.e])))
 
     # ------------------------------------------------------------ computed elements
-    def _mx_cells(self, node: ir.Node) -> list[list[Val]]:
-        """The values of a matrix argument, row by row (a single value: one cell)."""
+    def _mx_cells(self, node: ir.Node, fn: str | None = None) -> list[list[Val]]:
+        """The values of a matrix argument, row by row (a single value: one cell); past
+        MAX_AREA_CELLS only a range that ``fn`` copies by a loop (_gather.loop_gathered)."""
         el = self.mx_elements()
         if isinstance(node, ir.Missing):
             return [[Val("0.0", "0", "blank", 0.0, 0.0)]]
@@ -572,7 +575,8 @@ class MatricesMixin(GeneratorHost):
         if shape is None:
             return [[self._mx_expr(el._single(node))]]
         rows, cols = shape
-        if rows * cols > MAX_AREA_CELLS:
+        if rows * cols > MAX_AREA_CELLS and not (
+                fn is not None and isinstance(node, ir.Area) and self.loop_gathered(node, fn)):
             raise NotFusable(f"a matrix of {rows * cols} cells")
         return [[self._mx_expr(el.element(node, r, c)) for c in range(cols)]
                 for r in range(rows)]
@@ -597,7 +601,19 @@ class MatricesMixin(GeneratorHost):
         return v.v if v.kind in (KNUM, KANY) else "0.0"
 
     def _mx_write(self, z: str, vals: list[str]) -> None:
-        self.lines += [f"{z}[{p}] = {x}" for p, x in enumerate(vals)]
+        """``z[p] = vals[p]``, a run of 8 or more of one literal as one slice assignment (the
+        flags of a long range of numbers: ``z[0:5000] = 1.0``)."""
+        p = 0
+        while p < len(vals):
+            n = 1
+            if _LITERAL.match(vals[p]):
+                while p + n < len(vals) and vals[p + n] == vals[p]:
+                    n += 1
+            if n >= 8:
+                self.lines.append(f"{z}[{p}:{p + n}] = {vals[p]}")
+            else:
+                self.lines += [f"{z}[{p + j}] = {vals[p + j]}" for j in range(n)]
+            p += n
 
     def mat_at(self, node: ir.Call, r: int, c: int) -> Val:
         if node.name == "MMULT":
@@ -620,7 +636,7 @@ class MatricesMixin(GeneratorHost):
         assert node.name == "FREQUENCY"
 
         def frequency_fill() -> tuple[str, str, str, str, str, int, int]:
-            data = [v for row in self._mx_cells(node.args[0]) for v in row]
+            data = [v for row in self._mx_cells(node.args[0], "FREQUENCY") for v in row]
             bins = [] if isinstance(node.args[1], ir.Missing) else \
                 [v for row in self._mx_cells(node.args[1]) for v in row]
             zs = []
