@@ -6,9 +6,10 @@ A depreciation summary (kebron TAX-013) has per asset row ``F = IFERROR(IF(n<1,0
 INDEX(S!$D5:$I5,1,n)),0)`` and ``G = IFERROR(IF(n<=1,0,SUM(OFFSET(S!$D5,0,0,1,n-1))),0)``
 with ``n = IF(A!C5="",0,MAX(MIN($B$1-YEAR(A!C5)+1,6),0))`` (the asset's date; rows without
 an asset empty).  In an empty row the inner IF taken alone is the constant 0, the outer's
-condition ``0<=1`` is not seen as fixed, and its untaken branch was generated with
+condition ``0<=1`` was not seen as fixed, and its untaken branch was generated with
 constant arguments: ``OFFSET(S!$D5,0,0,1,-1)`` (a cell of text: 'text argument of SUM') and
 ``INDEX(S!$D5:$I5,1,0)`` (a whole row).  Generic (before 7a7778d), both are per trial.
+(That comparison is now folded, _conditionals.fixed_compare: tests/test_numba_if_fixed_compare.py.)
 
 - ``cross``: rows copied down whose references follow a sheet name (``A!C5``): the copies
   were counted one formula each (relative_key leaves such references as written), so their

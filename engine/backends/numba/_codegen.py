@@ -53,7 +53,7 @@ from ._array_fills import ArrayFills
 from ._arrays import ArrayElements
 from ._arrays import members as array_members
 from ._cache_stamp import runtime_version
-from ._conditionals import DIRECT, ConditionalsMixin
+from ._conditionals import DIRECT, ConditionalsMixin, fixed_compare
 from ._database import DatabaseMixin
 from ._draw_loops import Fill, fill_lines, u01_lines
 from ._dtext import DynamicRead, DynamicText
@@ -590,6 +590,9 @@ class Generator(SharedLinesMixin, MatricesMixin, FunctionsMixin, TextMixin, Mixe
             rank = {KNUM: 0, KBOOL: 2}
             x = 1.0 if _OPCMP[op](rank[a.kind], rank[b.kind]) else 0.0
             return num(lit(x), e, (x, x), KBOOL)
+        fixed = fixed_compare(op, a, b, e)   # each the same in every trial (_conditionals)
+        if fixed is not None:
+            return fixed
         if a.kind == b.kind == KBOOL:
             return num(self.value(f"b2f({a.v} {_PYCMP[op]} {b.v})"), e, (0.0, 1.0), KBOOL)
         # numbers (and blank, 0): at 15 significant digits, as engine.values.COMPARISON_RULE

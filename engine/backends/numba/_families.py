@@ -74,11 +74,13 @@ _NOT_WANTED = ("depends on a cell left to numpy", "the kernel would be too large
 class OneCell:
     """In :class:`IfBranches`' ``alone``: a cell left to numpy whose IFs of a constant
     condition all take their branch alone (``alone``) or all stay generic, whatever its
-    formula's copies do (:meth:`IfBranches.wanted`).  Alone, an IF's value is a constant, so
-    an IF over it whose condition compares it (not seen as fixed) generates its untaken
-    branch with constant arguments: ``IF(IF(C5="",0,..)<=1,0,SUM(OFFSET(D5,0,0,1,
-    IF(C5="",0,..)-1))))`` with C5 empty is an OFFSET of width -1 (a cell of text, 'text
-    argument of SUM'), ``INDEX(D5:I5,1,0)`` a whole row; generic, they are per trial."""
+    formula's copies do (:meth:`IfBranches.wanted`).  Alone, an IF's value is a constant,
+    and a function of it may then refuse its constant arguments: ``INDEX(D5:I5,1,
+    IF(C5="",0,..))`` with C5 empty is a whole row ('INDEX of a whole row or column inside
+    an expression'); generic, the column is per trial.  (A comparison of it is folded,
+    _conditionals.fixed_compare, so an IF over it takes its branch alone too:
+    ``IF(IF(C5="",0,..)<=1,0,SUM(OFFSET(D5,0,0,1,IF(C5="",0,..)-1)))`` no longer
+    generates an OFFSET of width -1.)"""
 
     cell: object
     alone: bool
