@@ -29,6 +29,8 @@ from ._ir_nodes import MAX_COL, MAX_ROW, Area, Node, Ref, children, clip, rebuil
 
 # an A1 cell reference not inside a name: optional $, 1-3 letters, optional $, digits
 _CELL = re.compile(r"(?<![A-Za-z0-9_.$!])(\$?)([A-Za-z]{1,3})(\$?)([0-9]{1,7})(?![A-Za-z0-9_(!])")
+# the same, also after a sheet name ("S!A1", "'My sheet'!A1")
+_SHEET_CELL = re.compile(r"(?<![A-Za-z0-9_.$])(\$?)([A-Za-z]{1,3})(\$?)([0-9]{1,7})(?![A-Za-z0-9_(!])")
 _UNCACHED = "["   # structured references, external links: always parsed
 
 
@@ -40,10 +42,14 @@ def _col_number(letters: str) -> int:
     return n
 
 
-def relative_key(text: str, row: int, col: int) -> str | None:
-    """``text`` with relative references as offsets from (row, col); None: do not cache."""
+def relative_key(text: str, row: int, col: int, sheets: bool = False) -> str | None:
+    """``text`` with relative references as offsets from (row, col); None: do not cache.
+    A reference after a sheet name stays as written (the cache's templates need not share
+    it), unless ``sheets``: then it is an offset too and a quoted sheet name is kept as
+    written (copies of ``='Q1 2024'!C16=""`` down a column share a key)."""
     if _UNCACHED in text:
         return None
+    cell = _SHEET_CELL if sheets else _CELL
 
     def sub(m: re.Match[str]) -> str:
         cabs, letters, rabs, digits = m.groups()
@@ -51,12 +57,20 @@ def relative_key(text: str, row: int, col: int) -> str | None:
         r = digits if rabs else f"R[{int(digits) - row}]"
         return f"{cabs}{c}{rabs}{r}"
 
-    if '"' not in text:
-        return _CELL.sub(sub, text)
-    parts = text.split('"')
-    for i in range(0, len(parts), 2):  # even parts are outside string literals
-        parts[i] = _CELL.sub(sub, parts[i])
-    return '"'.join(parts)
+    def outside(t: str, quote: str, inner: Callable[[str], str]) -> str:
+        if quote not in t:
+            return inner(t)
+        parts = t.split(quote)
+        for i in range(0, len(parts), 2):  # even parts are outside the quotes
+            parts[i] = inner(parts[i])
+        return quote.join(parts)
+
+    def refs(t: str) -> str:
+        return cell.sub(sub, t)
+
+    if sheets:   # outside string literals and quoted sheet names
+        return outside(text, '"', lambda t: outside(t, "'", refs))
+    return outside(text, '"', refs)
 
 
 def _refs(node: Node) -> list[Ref | Area]:

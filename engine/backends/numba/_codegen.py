@@ -280,10 +280,8 @@ class Generator(SharedLinesMixin, MatricesMixin, FunctionsMixin, TextMixin, Mixe
         wb_cell = self.model.workbook.cell(c)
         if wb_cell is None or not isinstance(wb_cell.formula, str):
             return None
-        # references after a sheet name as offsets too ("!" then a space: relative_key
-        # leaves a reference that follows "!" as written; the cache's templates need not
-        # share them, copies of ='Asset Register'!C16="" must)
-        key = relative_key(wb_cell.formula.replace("!", "! "), c.row, c.col)
+        # references after a sheet name as offsets too: copies of ='Asset Register'!C16=""
+        key = relative_key(wb_cell.formula, c.row, c.col, sheets=True)
         return None if key is None else (c.sheet, key)
 
     # ---------------------------------------------------------------- emitting
