@@ -4,9 +4,11 @@
                                 [--max-cells 8000] [--all] [--only NAME] [--worst 5]
 
 Each workbook's job is bench/bench_fused.py's (every non-zero number a formula reads becomes
-a triangular input, every formula depending on one is an output).  The numpy backend and the
-numba backend (one thread, kernels compiled into a temporary folder) run the same trials of
-the same seed; every output cell is compared trial by trial:
+a triangular input, every formula depending on one is an output, and so are the cells drawing
+a random number (RAND, RANDBETWEEN, RANDARRAY) and their users: a RAND-only workbook is
+checked too).  The numpy backend and the numba backend (one thread, kernels compiled into a
+temporary folder) run the same trials of the same seed (the same random streams: exact
+agreement expected); every output cell is compared trial by trial:
 
 * ``maxrel``: the largest |numba - numpy| / max(|numpy|, the cell's scale), the scale being the
   largest finite |numpy| of the cell over the trials (tests/test_backend_numba.py's rule:
