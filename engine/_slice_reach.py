@@ -40,15 +40,18 @@ def _is_dynamic(x: ir.Node) -> bool:
     return isinstance(x, ir.Call) and x.name in ir.DYNAMIC_REFERENCES
 
 
-def _placed_parts(node: ir.Node) -> list[tuple[ir.Node, list[ir.Node]]]:
+def _placed_parts(node: ir.Node) -> list[tuple[ir.Node, list[ir.Node]]] | None:
     """The parts of ``node`` that compute a reference (an OFFSET or INDIRECT call, or a
-    range ``A1:OFFSET(...)`` with one at a side), each with the arguments that place it.
-    A part under ROW/COLUMN/ROWS/COLUMNS/ISREF/AREAS/CELL reads no cell and is skipped;
-    None of a part whose base is itself computed (an OFFSET of an OFFSET)."""
+    range ``A1:OFFSET(...)`` with one at a side), each with the arguments that place it
+    (all of an OFFSET of a computed base).  A part under ROW/COLUMN/ROWS/COLUMNS/ISREF/
+    AREAS/CELL reads no cell and is skipped.  None where ``node`` holds LET or LAMBDA
+    outside the parts (their names do not run alone)."""
     out: list[tuple[ir.Node, list[ir.Node]]] = []
     stack = [node]
     while stack:
         x = stack.pop()
+        if isinstance(x, ir.Call) and x.name in LAMBDA_CALLS:
+            return None
         if isinstance(x, ir.Call) and x.name in _READ_NOTHING:
             continue
         if isinstance(x, ir.Binary) and x.op == ":" and (_is_dynamic(x.left) or
@@ -77,40 +80,75 @@ def _placing_args(call: ir.Node) -> list[ir.Node]:
 
 def dynamic_reach(model: Model, cells: Iterable[CellRef], varies: Callable[[CellRef], bool],
                   inputs: set[CellRef], values: Mapping[CellRef, Vec], now: float,
-                  budget: int = MAX_REACH_CELLS) -> dict[CellRef, list[CellRef]]:
+                  held: set[CellRef], budget: int = MAX_REACH_CELLS
+                  ) -> dict[CellRef, list[CellRef]]:
     """For each of ``cells`` that has an OFFSET or INDIRECT placed the same in every trial
     (its placing arguments read no cell that ``varies``, no input, no random stream): the
-    formula cells they read there, run once on ``values`` (the deterministic pass).  At
-    most ``budget`` cells in all (the rest are left out, with a log line)."""
+    formula cells they read there, run once on ``values`` (the deterministic pass); for an
+    OFFSET placed per trial, the span it may reach (:func:`_offset_region`).  At most
+    ``budget`` distinct cells not ``held`` (the slice's cells) in all (a reader whose cells
+    would pass it is left out, with a log line).  A part written alike in
+    many cells (a copied formula) is run once per sheet."""
     env = _ReachEnv(model, values, now)
     out: dict[CellRef, list[CellRef]] = {}
-    total = 0
+    memo: dict[tuple[ir.Node, object], list[CellRef]] = {}
+    place_free: dict[ir.Node, bool] = {}
+    found: set[CellRef] = set()
+    skipped = 0
     for c in cells:
         if not model.is_formula(c):
             continue
         node = model.code(c).node
-        if not ir.dynamic_references(node):
-            continue
-        if any(isinstance(x, ir.Call) and x.name in LAMBDA_CALLS for x in ir.walk(node)):
+        parts = _placed_parts(node)
+        if parts is None:
             continue   # LET/LAMBDA names: a part does not run alone
         got: dict[CellRef, None] = {}
-        for part, args in _placed_parts(node):
-            fixed = [_fixed(model, c, a, varies, inputs) for a in args]
-            if all(fixed):
-                got.update(dict.fromkeys(env.reads(part, c)))
-            elif isinstance(part, ir.Call) and part.name == "OFFSET" and \
-                    isinstance(part.args[0], ir.Ref | ir.Area):
-                got.update(dict.fromkeys(_offset_region(model, env, part, fixed, c)))
+        for part, args in parts:
+            free = place_free.get(part)
+            if free is None:
+                free = place_free[part] = _place_free(part)
+            key = (part, c.sheet if free else c)
+            reached = memo.get(key)
+            if reached is None:
+                reached = memo[key] = _part_reach(model, env, part, args, c, varies, inputs)
+            got.update(dict.fromkeys(reached))
         got.pop(c, None)
         if not got:
             continue
-        if total + len(got) > budget:
-            log.info("%s: the cells its OFFSET/INDIRECT reads are left out of the compiled "
-                     "slice (over %d cells in all)", c, budget)
+        new = {r for r in got if r not in held and r not in found}
+        if len(found) + len(new) > budget:
+            skipped += 1
             continue
-        total += len(got)
+        found |= new
         out[c] = list(got)
+    if skipped:
+        log.info("%d cells' OFFSET/INDIRECT reach is left out of the compiled slice (over %d "
+                 "cells in all)", skipped, budget)
     return out
+
+
+def _part_reach(model: Model, env: _ReachEnv, part: ir.Node, args: list[ir.Node],
+                at: CellRef, varies: Callable[[CellRef], bool], inputs: set[CellRef]
+                ) -> list[CellRef]:
+    """The formula cells ``part`` (of a formula in cell ``at``) may read."""
+    fixed = [_fixed(model, at, a, varies, inputs) for a in args]
+    if all(fixed):
+        return env.reads(part, at)
+    if isinstance(part, ir.Call) and part.name == "OFFSET" and \
+            isinstance(part.args[0], ir.Ref | ir.Area):
+        return _offset_region(model, env, part, fixed, at)
+    return []
+
+
+def _place_free(part: ir.Node) -> bool:
+    """Whether ``part`` runs alike in any cell of its sheet: no ROW()/COLUMN() of its own
+    cell, no CELL, no INDIRECT of R1C1 text (relative to its cell)."""
+    for x in ir.walk(part):
+        if isinstance(x, ir.Call) and ((x.name in ("ROW", "COLUMN") and not x.args) or
+                                       x.name == "CELL" or
+                                       (x.name == "INDIRECT" and len(x.args) > 1)):
+            return False
+    return True
 
 
 def _offset_region(model: Model, env: _ReachEnv, call: ir.Call, fixed: list[bool],

@@ -540,16 +540,18 @@ class Model:
         for _ in range(MAX_REACH_ROUNDS):
             todo = [c for c in dynamic if c not in seen]
             seen.update(todo)
+            # where they read cells of the slice only, the order is left as it is (the
+            # backends wait for those); cells added: ordered after what they all read
             got = dynamic_reach(self, todo, varying.__contains__, input_set, constants, now,
-                                budget)
+                                needed, budget)
             if not got:
                 break
-            budget -= sum(len(v) for v in got.values())
+            starts = {r for rs in got.values() for r in rs if r not in needed}
+            budget -= len(starts)
             extra.update(got)
-            starts = [r for rs in got.values() for r in rs if r not in needed]
             added = {c for c in reachable(starts, lambda x, held=needed: [] if x in held else deps_x(x))
                      if c not in needed and c not in input_set and self.is_formula(c)}
-            if not added:   # cells of the slice already: the backends wait for them
+            if not added:
                 break
             needed = needed | added
             order, blocks = self._slice_order(needed, deps_x, deps_cut)
