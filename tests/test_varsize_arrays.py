@@ -92,10 +92,15 @@ def test_bounded_arrays_are_fused(tmp_path):
     assert fused_report(_bounded_job(tmp_path, 10)) == {}
 
 
-def test_bounded_arrays_numba_and_cuda_host_equal_numpy(tmp_path):
-    from tests.kernel_checks import numba_and_host_equal_numpy
+@pytest.mark.slow
+def test_bounded_arrays_cuda_host_equals_numpy(tmp_path):
+    from tests.test_backend_cupy import host_equals_numpy
 
-    _, (v, e, i) = numba_and_host_equal_numpy(_bounded_job(tmp_path), tmp_path / "k", 17)
+    host_equals_numpy(_bounded_job(tmp_path), tmp_path / "cuda", 17)
+
+
+def test_bounded_arrays_numba_equals_numpy(tmp_path):
+    _, (v, e, i) = numba_and_numpy(_bounded_job(tmp_path), tmp_path / "k", 17, fused=True)
     v, e, i = _by_name(v), _by_name(e), _by_name(i)
     n = np.round(i["S!A1"])
     assert (n < 1).any() and (n == 1).any() and (n >= 6).any()
