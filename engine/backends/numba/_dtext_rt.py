@@ -22,10 +22,11 @@ from ._dcriteria_rt import dcrit_cell, dcrit_id, dcrit_kind, dcrit_rest  # noqa:
 from ._decimal import digits15, general_value, put_mark, write_general
 from ._dtext_args_rt import KERNEL_NAMES as DTEXT_ARGS_NAMES
 from ._dtext_args_rt import dsplit  # noqa: F401
+from ._dtext_args_rt import fold as _fold
 from ._rt import excel_round
 from ._rt_dlines import KERNEL_NAMES as DLINES_NAMES
 from ._rt_dlines import dkey_rank, dline_rank  # noqa: F401
-from ._unicase import FOLD, LOWER, TITLE, UPPER, ucase, ucased
+from ._unicase import LOWER, TITLE, UPPER, ucase, ucased
 
 _jit = njit(nogil=True, cache=True, error_model="numpy")
 
@@ -162,11 +163,6 @@ def dpick(z, a, mid, b, first):
     m = int(b - mid)
     _move(z, int(a), int(mid), m)
     return a + m
-
-
-@_jit
-def _fold(c):
-    return ucase(c, FOLD)
 
 
 @_jit
