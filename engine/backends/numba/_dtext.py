@@ -799,7 +799,7 @@ class DynamicTextMixin:
             from ._dtext_numtext import text_of_text
 
             v = text_of_text(self, args[0])
-        if v.kind != KNUM or (m is None and not iv.bounded(v.iv)):
+        if v.kind != KNUM:
             raise NotFusable(why)
         if m is None:
             return self._text_plan(v, fmt)
@@ -895,19 +895,27 @@ class DynamicTextMixin:
 
     def _text_plan(self, v: Val, fmt: str) -> Dyn:
         """TEXT of a varying number in any other format: its plan in the constant table,
-        interpreted per trial (:mod:`._dtext_formats`); #VALUE! where the reference's is."""
-        from ._dtext_formats import format_plan, plan_chars
+        interpreted per trial (:mod:`._dtext_formats`); #VALUE! where the reference's is.
+        A number with no known bound is planned up to the reference's rounding cap
+        (:func:`rounding_cap`: the reference fails past it), #VALUE! from there."""
+        from ._dtext_formats import format_plan, plan_chars, rounding_cap
 
-        top = max(abs(v.lo), abs(v.hi))
-        if not top < 1e300:
-            raise NotFusable("TEXT of a number that varies per trial (too large)")
+        top, lo, hi, x, checks = max(abs(v.lo), abs(v.hi)), v.lo, v.hi, v.v, []
+        if not (iv.bounded(v.iv) and top < 1e300):
+            cap = rounding_cap(fmt)
+            if cap is None:
+                raise NotFusable("TEXT of a number that varies per trial (too large)")
+            top, lo, hi = cap, min(max(v.lo, -cap), cap), max(min(v.hi, cap), -cap)
+            x = self.value(f"sel(abs({v.v}) < {cap!r}, {v.v}, 0.0)")   # NaN: 0 too
+            checks.append((f"abs({v.v}) >= {cap!r}", VALUE))
         plan, bound = format_plan(fmt, top, getattr(self, "date_shift", 0))
         if bound > MAX_DYN:
             raise NotFusable("TEXT of a number that varies per trial (too long)")
         off = self.table(plan)
-        e = self.err(self.chain([v.e], [(f"dformat_bad({v.v}, kv, {off}.0) != 0.0", VALUE)]))
+        checks.append((f"dformat_bad({x}, kv, {off}.0) != 0.0", VALUE))
+        e = self.err(self.chain([v.e], checks))
         # last: the format and the number's range, for TEXT of these texts (_dtext_numtext)
-        return Dyn(("tfmt", v.v, off, bound, plan_chars(plan), (fmt, v.lo, v.hi)), e, bound)
+        return Dyn(("tfmt", x, off, bound, plan_chars(plan), (fmt, lo, hi)), e, bound)
 
     def _dtext_count(self, node: ir.Node | None, default: float | None, low: int
                ) -> tuple[str, list, int]:

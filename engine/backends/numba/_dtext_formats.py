@@ -74,6 +74,27 @@ def format_plan(fmt: str, top: float, shift: int) -> tuple[list[float], int]:
     return plan, bound
 
 
+# the reference rounds a number to its section's decimals through Decimal's 28 digits
+# (engine.functions._format_code.rounded_for_format): from 1E+28 up it fails in every such
+# section, so a kernel may give #VALUE! there and plan for numbers below it
+ROUNDING_CAP = 1e28
+
+
+def rounding_cap(fmt: str) -> float | None:
+    """:data:`ROUNDING_CAP` where every section of ``fmt`` (as :func:`plain_format` leaves
+    it) a number that large can take is rounded by the reference, without scaling or
+    conditions; else None (the reference writes such numbers)."""
+    from ...functions._format_code import _CONDITION, scaled_format, sections
+
+    parts = sections(fmt)
+    if not fmt or _CONDITION.match(parts[0]) is not None:
+        return None
+    for sec in parts[:2]:
+        if _decimals(sec) < 0.0 or scaled_format(sec, 1.0)[1] != 1.0:
+            return None
+    return ROUNDING_CAP
+
+
 def _body(fmt: str, top: float, shift: int) -> tuple[list[float], int]:
     from pycel.lib.text import TextFormat
 
