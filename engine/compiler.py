@@ -20,7 +20,7 @@ from . import ir
 from ._computed_refs import ReferenceCode
 from ._ragged import Ragged, check_uniform
 from ._segments import Slot, concat_operands, segmented
-from .functions import EXTERNAL_DATA, arity_error
+from .functions import arity_error, is_external_data
 from .functions import lookup as lookup_function
 from .functions._args import as_vec, scalar_number
 from .functions._epoch import date_shift
@@ -197,7 +197,7 @@ class Compiler(ReferenceCode):
             return special(node)
         if name in ir.VOLATILE:
             self.info.volatile.add(name)
-        if name in EXTERNAL_DATA:
+        if is_external_data(name):   # STOCKHISTORY, _FV, an XLL's data (Capital IQ)
             self.info.external.add(name)  # the model keeps the cell's cached value
             v = error(NA)
             return lambda env: v

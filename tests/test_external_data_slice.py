@@ -61,3 +61,28 @@ def test_check_names_external_data_reading_random_cells(model):
     assert report.external_data_varying == ["Sheet1!D2"]
     assert any("Sheet1!D2" in line and "cached value" in line
                for line in notes(report))
+
+
+def test_an_xll_data_function_keeps_its_cached_value(tmp_path):
+    """Capital IQ's ``_xll.CIQFUNCTIONS.UDF.CIQ(..)`` (aashutosshhh Comparable Trading Metrics:
+    642 cells were #NAME? and the slice refused) is external data: Excel's cached value, fused
+    as that constant; an @RISK call under _xll. is not (engine.addins reads it)."""
+    pytest.importorskip("numba")
+    from engine.backends.numba import fused_report
+    from tests.kernel_checks import numba_and_host_equal_numpy
+    from tests.test_backend_numba import job_for, tri
+
+    sheet = {"A1": 3.0,
+             "B1": ('_xll.CIQFUNCTIONS.UDF.CIQ("AMZN","IQ_TOTAL_REV")', 574785.0),
+             "B2": ("B1*A1", 1724355.0),
+             "B3": ("_xll.RiskTriang(1,2,3)", 2.0)}
+    model = Model.open(write_book(tmp_path / "xll.xlsx", {"Sheet1": sheet}))
+    report = check_model(model)
+    assert report.external_data == {"_XLL.CIQFUNCTIONS.UDF.CIQ": 1}
+    assert not model.code(model.ref("Sheet1!B3")).info.external   # an @RISK input
+    job = job_for(model, [tri("Sheet1!A1", 2.0, 3.0, 4.0)], ["Sheet1!B2"], 200)
+    assert fused_report(job) == {}   # before: the slice refused (#NAME?, unsupported)
+    (got, _, ins), _ = numba_and_host_equal_numpy(job, tmp_path / "k", chunk=100)
+    got = {str(c): v for c, v in got.items()}
+    a1 = {str(c): v for c, v in ins.items()}["Sheet1!A1"]
+    np.testing.assert_allclose(got["Sheet1!B2"], 574785.0 * a1, rtol=1e-15)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -100,6 +101,21 @@ def lookup(name: str) -> Function | None:
 # Functions whose value comes from a service Excel calls (stock prices, linked data types):
 # nothing to recompute, so a cell that uses one keeps the value Excel cached in the file.
 EXTERNAL_DATA = frozenset({"STOCKHISTORY", "FIELDVALUE", "_FV", "WEBSERVICE", "RTD"})
+# An XLL add-in's own function (``_xll.CIQFUNCTIONS.UDF.CIQ(..)``: Capital IQ, Bloomberg,
+# FactSet data) is the same: its value came from the add-in; @RISK / Psi / Vose calls are
+# not (engine.addins reads them as distributions, outputs and statistics).
+_find = lookup   # the name ``lookup`` is rebound to the submodule once _load imports it
+_XLL_SIMULATION = re.compile(r"^_XLL\.(?:RISK|PSI|VOSE)", re.IGNORECASE)
+
+
+def is_external_data(name: str) -> bool:
+    """Whether a call of ``name`` (upper case, as parsed) is external data: one of
+    :data:`EXTERNAL_DATA`, or an ``_xll.`` add-in function other than a simulation add-in's
+    or one of ours (``_xll.EDATE``: an Analysis ToolPak name as old files wrote it)."""
+    if name in EXTERNAL_DATA:
+        return True
+    return (name.startswith("_XLL.") and _XLL_SIMULATION.match(name) is None
+            and _find(name) is None and _find(name[5:]) is None)
 
 
 def takes(least: int, most: int) -> Callable[[Callable[..., Value]], Callable[..., Value]]:
