@@ -380,8 +380,8 @@ class IndexMixin:
         checks.append((c.e, 0) if c.e != "0" else None)
         past = [f"({k.v} > {lit(n)})" for k, n in ((r, rows), (c, cols)) if k.hi > n]
         checks.append((" | ".join(past), REF) if past else None)
-        if x.mode == "cell":   # a 0 that is not a whole row or column: #VALUE!
-            zero = [f"({k.v} == 0.0)" for k, n in ((r, rows), (c, cols))
+        if x.mode == "cell" and not _whole_line_first(x):   # a 0 that is not a whole row
+            zero = [f"({k.v} == 0.0)" for k, n in ((r, rows), (c, cols))   # or column: #VALUE!
                     if n > 1 and k.lo <= 0.0 <= k.hi]
             checks.append((" | ".join(zero), VALUE) if zero else None)
         e = self.err(self.chain([], checks))
@@ -410,6 +410,16 @@ class IndexMixin:
         if rows == 1 and c1 <= at.col <= c1 + cols - 1:
             return self._index_element(x, 0, at.col - c1)
         return num("0.0", code(VALUE), (0.0, 0.0))
+
+
+def _whole_line_first(x: _Index) -> bool:
+    """An array's (``{1,2;3,4}``) position that is 0 or an error in every trial while the
+    other is 1 or more: numpy's lookup._index picks that whole row (column) per trial and the
+    cell takes its first element (the clipped index 1), not #VALUE!."""
+    if x.area is not None:
+        return False
+    r, c = x.r, x.c
+    return (c.hi <= 0.0 and r.lo >= 1.0) or (r.hi <= 0.0 and c.lo >= 1.0)
 
 
 def _one() -> _Pos:
