@@ -42,11 +42,13 @@ def array_fill(gen: Any, key: Any, make: Callable[[], T], scratch: Callable[[T],
     got = fills.memo.get(key)
     if got is None:
         saved, gen.lines = gen.lines, []
+        member = gen.__dict__.get("array_member", False)
+        gen.array_member = False   # the fill goes before the first cell: it names no cell
         try:
             got = make()
             fills.lines += gen.lines
         finally:
-            gen.lines = saved
+            gen.lines, gen.array_member = saved, member
         fills.memo[key] = got
         gen.shared_scratch.update(scratch(got))
     if gen.__dict__.get("array_member"):   # after the first cell, which fills the scratch

@@ -30,7 +30,7 @@ def fold(c):
 
 
 @_jit
-def _find(z, ta, tb, pos, da, db, fold):
+def _find(z, ta, tb, pos, da, db, caseless):
     """str.find of the delimiter in z[ta:tb] from ``pos`` (relative): the match's
     relative start, or -1."""
     n = tb - ta
@@ -40,7 +40,7 @@ def _find(z, ta, tb, pos, da, db, fold):
         for j in range(m):
             c = z[ta + s + j]
             d = z[da + j]
-            if fold:
+            if caseless:
                 c = fold(c)
                 d = fold(d)
             if c != d:
