@@ -1,8 +1,10 @@
 """Parse each distinct *relative* formula once.
 
 Workbooks repeat one formula down a column (``=B2*1.05+C1``, ``=B3*1.05+C2``, ...).  The key of
-a formula is its text with every relative cell reference outside string literals written as an
-offset from the formula's cell (``=R[0]C[-1]*1.05+R[-1]C[0]``), so the repeats share a key.
+a formula is its text with every relative cell reference outside string literals and quoted
+sheet names written as an offset from the formula's cell (``=R[0]C[-1]*1.05+R[-1]C[0]``), so
+the repeats share a key; a reference after a sheet name too (``='Raw data'!C5`` down a column:
+one key, :func:`relative_key` with ``sheets``).
 The first formula of a key is parsed (the template); a later one is the template's IR with its
 references moved by the difference of the two cells, on each axis where the reference is
 relative.  Which reference coordinates are relative is learned, not guessed: the second cell
@@ -273,7 +275,7 @@ class ParseCache:
         (:meth:`rebuild` builds it when needed; engine._batches needs only its references):
         the template and the references the copy reads (engine.ir.read_references order);
         None where :meth:`get` is needed (it then reuses the key worked out here)."""
-        key = relative_key(text, row, col)
+        key = relative_key(text, row, col, sheets=True)
         entry = None if key is None else self.entries.get((sheet, array, key))
         if entry is None or entry.broken or entry.ranges or entry.read_order is False:
             self._memo = (text, row, col, key)
@@ -317,7 +319,7 @@ class ParseCache:
         self._last.pop(get_ident(), None)
         memo = self._memo
         key = memo[3] if memo is not None and memo[0] is text and memo[1] == row and \
-            memo[2] == col else relative_key(text, row, col)
+            memo[2] == col else relative_key(text, row, col, sheets=True)
         self._memo = None
         if key is None:
             self.parses += 1
