@@ -715,6 +715,8 @@ class Env:
         return self.model.sheet_names()
 
     def resolve(self, text: str, sheet: str) -> ir.Node:
+        if text.lstrip().startswith("''!"):   # an empty sheet name names nothing (Excel's
+            return ir.Err(REF)                # INDIRECT("''!A1") is #REF!, not this sheet)
         try:
             node = ir.parse_reference(text.strip(), sheet, self.model.resolver)
             if node is None and "[" in text:   # a structured reference: Table1[Column]

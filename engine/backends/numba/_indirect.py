@@ -20,22 +20,31 @@ by an exact lookup of the text (``MATCH`` of text made per trial: ``dintern``) w
 is text (a sheet named by a cell holding one of several names, ``LOWER(x)``...).  Text of
 any other form stays with numpy, as does text that is not text (an error: numpy's ``str``
 of it).
+
+A call reading several such ranges that vary by one value (``SUMIFS(INDIRECT("'"&sh&"'!N3:N300"),
+INDIRECT("'"&sh&"'!F3:F300"), "<>")``), or one range the call cannot read as chosen cells, is
+made once per set of references the texts can name and chosen per trial
+(``_indirect_branches``): numpy computes such a cell per group of trials, each reading its
+text's ranges.  A formula cell one of them names outside the compiled slice (the slice does
+not follow text made per trial) that varies per trial leaves the cell to numpy.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ... import ir
-from ...values import REF, Kind, format_number
+from ...values import REF, Kind, Vec, format_number
+from ...values import num as vec_num
 from ...workbook import CellRef
 from ._args import BLANK_CELL
 from ._dtext import DynamicText
 from ._host import GeneratorHost
-from ._values import KBLANK, KBOOL, KDYN, KNUM, KSTR, NotFusable, Val, code, lit
+from ._values import KBLANK, KBOOL, KDYN, KNUM, KSTR, NotFusable, NotYet, Val, code, lit
 
 
 class IndirectMixin(GeneratorHost):
@@ -59,13 +68,138 @@ class IndirectMixin(GeneratorHost):
             return None
         if not any(isinstance(a, ir.Call) and a.name == "INDIRECT" for a in node.args):
             return None
-        args = tuple(self.indirect_target(a) if isinstance(a, ir.Call) and a.name == "INDIRECT"
-                     else self._constant_indirects(a) for a in node.args)
-        if node.name == "INDEX" and (col := _chosen_columns(args)) is not None:
-            args = self._one_row(col)
-        new = ir.Call(node.name, args)
-        self.array_ir.append(new)   # kept alive: constants are keyed by node id
-        return self.expr(new)
+        varying = [a for a in node.args if isinstance(a, ir.Call) and a.name == "INDIRECT"
+                   and not all(self.is_constant(b) for b in a.args)]
+        if len(varying) > 1:   # ranges chosen together: one call per choice
+            got = self._indirect_branches(node)
+            if got is not None:
+                return got
+        try:
+            args = tuple(self.indirect_target(a) if isinstance(a, ir.Call)
+                         and a.name == "INDIRECT" else self._constant_indirects(a)
+                         for a in node.args)
+            if node.name == "INDEX" and (col := _chosen_columns(args)) is not None:
+                args = self._one_row(col)
+            new = ir.Call(node.name, args)
+            self.array_ir.append(new)   # kept alive: constants are keyed by node id
+            return self.expr(new)
+        except NotFusable as exc:   # a range chosen per trial that the call cannot read
+            if isinstance(exc, NotYet | DynamicText) or len(varying) != 1:
+                raise
+            # one call per choice; the lines made are kept (what they made is memoized)
+            got = self._indirect_branches(node)
+            if got is None:
+                raise
+            return got
+
+    def _indirect_branches(self, node: ir.Call) -> Val | None:
+        """``node`` (``SUMIFS(INDIRECT("'"&sh&"'!N3:N300"), INDIRECT("'"&sh&"'!F3:F300"),
+        "<>")``) whose INDIRECT arguments of text made per trial all vary by one value
+        ``x`` (``P_i & x & S_i``): one copy of the call per reference the texts can name,
+        each reading its references (#REF! where a text names none), chosen per trial by
+        ``x``.  This is the numpy reference's evaluation: INDIRECT naming ranges that
+        differ between trials computes the cell per group of trials (``Ragged``), each group
+        reading its text's references.  The choice: a table by ``x``'s text where ``x`` is
+        text among known texts (each text resolved as numpy resolves it), else as
+        ``_indirect_varying`` chooses (a number's canonical text, a lookup of text made per
+        trial).  None where the INDIRECTs vary by different values (or not in that form)."""
+        from ...compiler import compile_formula
+
+        texts: dict[int, tuple[str, str]] = {}
+        key: _VaryingText | None = None
+        for i, a in enumerate(node.args):
+            if not (isinstance(a, ir.Call) and a.name == "INDIRECT") \
+                    or all(self.is_constant(b) for b in a.args):
+                continue
+            if not 1 <= len(a.args) <= 2:
+                return None
+            got = self._varying_text(a, compile_formula)
+            if key is not None and got.x != key.x:
+                return None
+            key = got
+            texts[i] = (got.head, got.tail)
+        if key is None:
+            return None
+        assert self.cell is not None
+        sheet = self.cell.sheet
+
+        def targets(name: str) -> tuple[ir.Node, ...]:
+            out = []
+            for head, tail in texts.values():
+                got = self.env.resolve(head + name + tail, sheet)
+                if isinstance(got, ir.Ref | ir.Area):
+                    self._read_outside(got)
+                    out.append(got)
+                else:
+                    out.append(_NAMES_NONE)
+            return tuple(out)
+
+        none = tuple(_NAMES_NONE for _ in texts)
+        groups: dict[tuple[ir.Node, ...], int] = {}
+
+        def branch(name: str) -> int:
+            return groups.setdefault(targets(name), len(groups) + 1)
+
+        x = key.x
+        if len(key.vals) == 1 and key.vals[0] is not None and key.vals[0].kind == KSTR:
+            xv = key.vals[0]   # text among known texts: a table of each text's branch
+            if len(xv.dom or ()) > MAX_CANDIDATES:
+                raise NotFusable(f"INDIRECT of text made per trial among {len(xv.dom or ())} "
+                                 "texts (too many)")
+            for k in xv.dom or ():
+                branch(self.strings[k])
+            if xv.e != "0":   # numpy reads an error as its text, which names nothing
+                groups.setdefault(none, len(groups) + 1)
+
+            def of_text(a: list) -> Vec:  # noqa: ANN001 - the Python values of x
+                return vec_num(float(groups[targets(str(a[0]))]))
+
+            k = self.tabulate([xv], of_text, "INDIRECT's references")
+            pick = k.v if k.e == "0" else \
+                self.value(f"sel({k.e} != 0, {lit(float(groups[none]))}, {k.v})")
+        else:
+            found = self._candidate_names(texts.values(), key)
+            for name in found:
+                branch(name)
+            groups.setdefault(none, len(groups) + 1)
+            nothing = ir.Num(float(groups[none]))
+            text = ir.Binary("&", x, ir.Str(""))
+            if key.kinds <= _NUMERIC:   # the text of a number: compared with each name
+                choice: ir.Node = nothing
+                for name in reversed(found):
+                    choice = ir.Call("IF", (_same_text(text, x, name, key.one),
+                                            ir.Num(float(groups[targets(name)])), choice))
+            else:   # text made per trial: its name by an exact lookup (dintern)
+                names = ir.Array(tuple((ir.Str(t),) for t in found))
+                choice = ir.Call("IFERROR", (ir.Call("MATCH", (text, names, ir.Num(0.0))),
+                                             nothing))
+                if any(groups[targets(t)] != j for j, t in enumerate(found, 1)):
+                    choice = ir.Call("CHOOSE", (choice, *(ir.Num(float(groups[targets(t)]))
+                                                          for t in found), nothing))
+            choice = ir.Call("IF", (ir.Call("ISERROR", (x,)), nothing, choice))
+            self.array_ir.append(choice)
+            got = self.number(choice)
+            if got.e != "0":
+                raise NotFusable("INDIRECT of text made per trial whose choice may fail")
+            pick = got.v
+        if len(groups) > MAX_BRANCHES:
+            raise NotFusable(f"a call over INDIRECT of text made per trial naming {len(groups)} "
+                             "sets of references (too many)")
+        calls = []
+        for refs in groups:
+            by_arg = dict(zip(texts, refs, strict=True))
+            args = tuple(ir.Err(REF) if by_arg.get(i) is _NAMES_NONE else by_arg.get(i)
+                         or self._constant_indirects(a) for i, a in enumerate(node.args))
+            calls.append(ir.Call(node.name, args))
+        self.array_ir.extend(calls)   # kept alive: constants are keyed by node id
+        if len(calls) == 1:
+            return self.expr(calls[0])
+        place = ir.Ref(self.cell)   # stands for the choice, computed here
+        self.array_ir.append(place)   # alive while its id keys override
+        self.override[id(place)] = Val(pick, "0", KNUM, 1.0, float(len(calls)))
+        out = ir.Call("CHOOSE", (place, *calls))
+        self.array_ir.append(out)
+        return self.expr(out)
 
     def _one_row(self, args: tuple[ir.Node, ...]) -> tuple[ir.Node, ...]:
         """INDEX(block, i, j) with ``i`` the same valid row in every trial (MATCH of a key in
@@ -276,6 +410,76 @@ class IndirectMixin(GeneratorHost):
         ``CHOOSE(IF(x&""=c1, 1, IF(x&""=c2, 2, ... #REF!)), ref1, ref2, ...)`` (``=`` of
         texts ignores case, as the table's column and the sheet lookups do; an error in
         ``x`` is #REF!, as the numpy reference has it: it reads the error as its text)."""
+        got = self._varying_text(node, compile_formula)
+        head, tail, x, kinds = got.head, got.tail, got.x, got.kinds
+        found = self._indirect_candidates(head, tail, kinds == {KBLANK}, kinds <= _NUMERIC)
+        if not found:
+            return ir.Err(REF)
+        text = ir.Binary("&", x, ir.Str(""))
+        if kinds <= _NUMERIC:   # the text of a number: compared with each candidate
+            pick: ir.Node = ir.Err(REF)
+            one = got.one
+            for k in range(len(found), 0, -1):
+                pick = ir.Call("IF", (_same_text(text, x, found[k - 1][0], one),
+                                      ir.Num(float(k)), pick))
+        else:   # text made per trial: its candidate by an exact lookup (dintern)
+            names = ir.Array(tuple((ir.Str(t),) for t, _ in found))
+            pick = ir.Call("IFERROR", (ir.Call("MATCH", (text, names, ir.Num(0.0))),
+                                       ir.Err(REF)))
+        # numpy's INDIRECT reads an error as its text ("#DIV/0!"), which names nothing
+        pick = ir.Call("IF", (ir.Call("ISERROR", (x,)), ir.Err(REF), pick))
+        if not kinds <= _NUMERIC:   # the lookup computed here, a stand-in in CHOOSE (an
+            self.array_ir.append(pick)   # array in the choice would read as an array's)
+            k = self.number(pick)
+            place = ir.Ref(self.cell)
+            self.override[id(place)] = Val(k.v, k.e, KNUM, 1.0, float(len(found)))
+            self.array_ir.append(place)
+            pick = place
+        for _, r in found:
+            if isinstance(r, ir.Area):
+                self._read_outside(r)
+        refs = [self._offset_cell(r.cell) if isinstance(r, ir.Ref) else r for _, r in found]
+        stand_ins = self.__dict__.get("_offset_stand_ins", {})
+        for r in refs:   # a formula outside the slice, the same in every trial: its value
+            if id(r) in stand_ins:
+                self.override[id(r)] = stand_ins[id(r)][1]
+        out = ir.Call("CHOOSE", (pick, *refs))
+        self.array_ir.append(out)   # kept alive: constants are keyed by node id
+        return out
+
+    def _read_outside(self, target: ir.Ref | ir.Area) -> None:
+        """NotFusable where a formula cell of ``target`` (a reference an INDIRECT of text
+        made per trial names) lies outside the compiled slice and varies per trial: the
+        slice does not follow such an INDIRECT, numpy computes the cell when it reaches it
+        (the kernel would read its value of the deterministic pass)."""
+        sheet = self.model.workbook.sheets.get(target.cell.sheet if isinstance(target, ir.Ref)
+                                               else target.sheet)
+        if sheet is None:
+            return
+        if isinstance(target, ir.Ref):
+            spots = [(target.cell.row, target.cell.col)]
+        else:
+            r2, c2 = min(target.last_row, sheet.max_row), min(target.last_col, sheet.max_col)
+            n = max(r2 - target.r1 + 1, 0) * max(c2 - target.c1 + 1, 0)
+            spots = [(r, c) for r in range(target.r1, r2 + 1) for c in range(target.c1, c2 + 1)] \
+                if n <= len(sheet.cells) else \
+                [(r, c) for r, c in sheet.cells if target.r1 <= r <= r2 and target.c1 <= c <= c2]
+        stand_ins = self.__dict__.get("_offset_stand_ins", {})
+        for r, c in spots:
+            cell = sheet.cells.get((r, c))
+            if cell is None or cell.formula is None and cell.array_anchor is None:
+                continue
+            at = CellRef(sheet.name, r, c)
+            if at in self.cells or at in self.steps or at in self.program.constants \
+                    or at in self.input_vals:
+                continue
+            if id(self._offset_cell(at)) not in stand_ins:   # varies: numpy's
+                raise NotFusable(f"INDIRECT of text made per trial reads a formula cell "
+                                 f"outside the compiled slice ({at})")
+
+    def _varying_text(self, node: ir.Call, compile_formula) -> _VaryingText:  # noqa: ANN001
+        """INDIRECT's text made per trial as ``head & x & tail``: constant ``head`` and
+        ``tail``, ``x`` the varying operands (adjacent), with their kinds and values."""
         if len(node.args) == 2 and not (isinstance(node.args[1], ir.Missing)
                                         or self.is_constant(node.args[1])):
             raise NotFusable("INDIRECT whose A1/R1C1 flag varies per trial")
@@ -297,54 +501,42 @@ class IndirectMixin(GeneratorHost):
         x: ir.Node = parts[varying[0]]
         for a in parts[varying[0] + 1:varying[-1] + 1]:
             x = ir.Binary("&", x, a)
-        kinds = self._indirect_kinds(parts[varying[0]:varying[-1] + 1])
-        found = self._indirect_candidates(head, tail, kinds == {KBLANK}, kinds <= _NUMERIC)
-        if not found:
-            return ir.Err(REF)
-        text = ir.Binary("&", x, ir.Str(""))
-        if kinds <= _NUMERIC:   # the text of a number: compared with each candidate
-            pick: ir.Node = ir.Err(REF)
-            one = varying[0] == varying[-1]
-            for k in range(len(found), 0, -1):
-                pick = ir.Call("IF", (_same_text(text, x, found[k - 1][0], one),
-                                      ir.Num(float(k)), pick))
-        else:   # text made per trial: its candidate by an exact lookup (dintern)
-            names = ir.Array(tuple((ir.Str(t),) for t, _ in found))
-            pick = ir.Call("IFERROR", (ir.Call("MATCH", (text, names, ir.Num(0.0))),
-                                       ir.Err(REF)))
-        # numpy's INDIRECT reads an error as its text ("#DIV/0!"), which names nothing
-        pick = ir.Call("IF", (ir.Call("ISERROR", (x,)), ir.Err(REF), pick))
-        if not kinds <= _NUMERIC:   # the lookup computed here, a stand-in in CHOOSE (an
-            self.array_ir.append(pick)   # array in the choice would read as an array's)
-            k = self.number(pick)
-            place = ir.Ref(self.cell)
-            self.override[id(place)] = Val(k.v, k.e, KNUM, 1.0, float(len(found)))
-            self.array_ir.append(place)
-            pick = place
-        refs = [self._offset_cell(r.cell) if isinstance(r, ir.Ref) else r for _, r in found]
-        stand_ins = self.__dict__.get("_offset_stand_ins", {})
-        for r in refs:   # a formula outside the slice, the same in every trial: its value
-            if id(r) in stand_ins:
-                self.override[id(r)] = stand_ins[id(r)][1]
-        out = ir.Call("CHOOSE", (pick, *refs))
-        self.array_ir.append(out)   # kept alive: constants are keyed by node id
-        return out
-
-    def _indirect_kinds(self, parts: list[ir.Node]) -> set[str]:
-        """The kinds of the varying parts of an INDIRECT's text: numbers, logicals and
-        blanks, or text (made per trial, or chosen among constants: KDYN/KSTR)."""
-        kinds = set()
-        for a in parts:
-            mark = len(self.lines)
-            try:
-                kinds.add(self.expr(a).kind)
-            except DynamicText:
-                del self.lines[mark:]
-                kinds.add(KDYN)
+        vals = self._indirect_vals(parts[varying[0]:varying[-1] + 1])
+        kinds = {KDYN if v is None else v.kind for v in vals}
         if not kinds <= _NUMERIC | {KSTR, KDYN}:
             raise NotFusable("INDIRECT of text made per trial from values of a kind that "
                              "varies")
-        return kinds
+        return _VaryingText(head, tail, x, kinds, varying[0] == varying[-1], vals)
+
+    def _indirect_vals(self, parts: list[ir.Node]) -> list[Val | None]:
+        """The values of the varying parts of an INDIRECT's text (None: text made per
+        trial, KDYN)."""
+        vals: list[Val | None] = []
+        for a in parts:
+            mark = len(self.lines)
+            try:
+                vals.append(self.expr(a))
+            except DynamicText:
+                del self.lines[mark:]
+                vals.append(None)
+        return vals
+
+    def _candidate_names(self, texts: Iterable[tuple[str, str]], key: _VaryingText
+                         ) -> list[str]:
+        """The texts ``x`` for which some ``head & x & tail`` of ``texts`` names a reference
+        (``_indirect_candidates``), each once (case ignored), in order."""
+        names: list[str] = []
+        seen: set[str] = set()
+        for head, tail in texts:
+            for name, _ in self._indirect_candidates(head, tail, key.kinds == {KBLANK},
+                                                     key.kinds <= _NUMERIC):
+                if name.casefold() not in seen:
+                    seen.add(name.casefold())
+                    names.append(name)
+        if len(names) > MAX_CANDIDATES:
+            raise NotFusable(f"INDIRECT of text made per trial naming one of {len(names)} "
+                             "references (too many)")
+        return names
 
     def _indirect_candidates(self, head: str, tail: str, blank: bool, numeric: bool = True
                              ) -> list[tuple[str, ir.Node]]:
@@ -404,9 +596,23 @@ class IndirectMixin(GeneratorHost):
 
 
 MAX_CANDIDATES = 256   # references one INDIRECT of text made per trial may choose among
+MAX_BRANCHES = 24   # copies of a call over INDIRECTs of text made per trial (each computed)
+_NAMES_NONE = ir.Err(REF)   # a text that names no reference (_indirect_branches)
 _NUMERIC = frozenset({KNUM, KBOOL, KBLANK})
 # "B", "$B$", "Sheet2!C", "'My sheet'!$C": the text before a row number
 _COLUMN_HEAD = re.compile(r"(?:('(?:[^']|'')+'|[^'!\[\]]+)!)?\$?([A-Za-z]{1,3})\$?")
+
+
+@dataclass(frozen=True)
+class _VaryingText:
+    """INDIRECT's text made per trial: ``head & x & tail`` (IndirectMixin._varying_text)."""
+
+    head: str
+    tail: str
+    x: ir.Node
+    kinds: set[str]
+    one: bool                    # x is one operand
+    vals: list[Val | None]       # x's operands' values (None: text made per trial)
 
 
 def _column_number(letters: str) -> int | None:
