@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 import re
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 from fractions import Fraction
 from functools import lru_cache
 from typing import Any
@@ -238,11 +238,18 @@ def scientific_text(fmt: str, x: float) -> str | None:
     return ("-" if x < 0 and mant != 0 else "") + body
 
 
+# Excel's largest number is 9.99999999999999E+307: a section that rounds writes the digits of
+# any number below this one (TEXT(1E+30, "#") too); from it up, #VALUE! (rounded_for_format)
+ROUNDED_MAX = 1e308
+_WHOLE_DIGITS = 2.0 ** 53   # from here up every double is whole and has more than 15 digits
+
+
 def rounded_for_format(fmt: str, x: float) -> float:
     """``x`` rounded half away from zero (on its 15 digits) to the decimals of the number
     format section that shows it, as Excel rounds (2.5 with ``0" units"`` is 3, not the 2 of
     rounding half to even); a section with other than digits, separators, %, $, signs and
-    quoted text (dates, times, fractions) leaves ``x`` as it is."""
+    quoted text (dates, times, fractions) leaves ``x`` as it is.  ValueError where the
+    section rounds a number of :data:`ROUNDED_MAX` or more (TEXT's #VALUE!)."""
     secs = sections(fmt)
     sec = secs[1] if x < 0 and len(secs) > 1 else secs[2] if x == 0 and len(secs) > 2 \
         else secs[0]
@@ -256,8 +263,44 @@ def rounded_for_format(fmt: str, x: float) -> float:
     point = bare.find(".")
     decimals = len(re.findall(r"[0#?]", bare[point:])) if point >= 0 else 0
     decimals += 2 * bare.count("%")
-    got = float(Decimal(f"{x:.15g}").quantize(Decimal(1).scaleb(-decimals), ROUND_HALF_UP))
+    if not abs(x) < ROUNDED_MAX:
+        raise ValueError(f"TEXT of {x!r}: past Excel's largest number")
+    # every digit kept: 309 before the point at most, then the decimals
+    exact = Context(prec=330 + decimals, rounding=ROUND_HALF_UP)
+    got = float(Decimal(f"{x:.15g}").quantize(Decimal(1).scaleb(-decimals), context=exact))
     return got if got != 0 else x   # a number that rounds to 0 keeps its section (sign)
+
+
+class ExcelWhole(int):
+    """A whole number of 2**53 or more as pycel's TEXT is to write it (:func:`excel_whole`):
+    Excel keeps 15 significant digits, zeros after them (2^60 is 1152921504606850000, the
+    double 1152921504606846976).  pycel scales it by its percent signs, negates it and
+    writes it with an f-format: each keeps these digits (the f-format's through Decimal, not
+    through the double)."""
+
+    def __neg__(self) -> ExcelWhole:
+        return ExcelWhole(-int(self))
+
+    def __mul__(self, other: Any) -> Any:
+        got = int(self) * other
+        return ExcelWhole(got) if isinstance(got, int) else got
+
+    __rmul__ = __mul__
+
+    def __format__(self, spec: str) -> str:
+        if not spec.endswith("f"):
+            return int(self).__format__(spec)
+        text = format(Decimal(int(self)), spec.replace("#", ""))   # '#': keep the point
+        return text + "." if "#" in spec and "." not in text else text
+
+
+def excel_whole(x: float) -> float | ExcelWhole:
+    """``x`` as pycel's TEXT is to format it: from 2**53 up (whole doubles of 16 digits and
+    more) its 15 significant digits then zeros (:class:`ExcelWhole`), as Excel writes it
+    (TEXT(2^53+2, "#") is 9007199254740990); ``x`` itself below."""
+    if not (_WHOLE_DIGITS <= abs(x) < math.inf):
+        return x
+    return ExcelWhole(int(Decimal(f"{x:.15g}")))
 
 
 def general_text(x: float) -> str:
@@ -280,9 +323,9 @@ def general_text(x: float) -> str:
     return f"{sign}{mantissa}E{exp[0]}{int(exp[1:]):02d}"
 
 
-__all__ = ["DAY_NAMES", "conditional_section", "excel_day_names", "fraction_text", "general_text",
-           "plain_format", "rounded_for_format", "scaled_format", "scientific_text",
-           "sections"]
+__all__ = ["DAY_NAMES", "ROUNDED_MAX", "ExcelWhole", "conditional_section", "excel_day_names",
+           "excel_whole", "fraction_text", "general_text", "plain_format", "rounded_for_format",
+           "scaled_format", "scientific_text", "sections"]
 
 
 _LITERALS = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]|general', re.IGNORECASE)

@@ -37,6 +37,7 @@ from ._epoch import date_shift
 from ._format_code import (
     conditional_section,
     excel_day_names,
+    excel_whole,
     fraction_text,
     general_text,
     is_calendar_format,
@@ -444,12 +445,16 @@ def text_(value_: Arg, format_text: Arg) -> Vec | Grid:
                     continue
                 if oks[i]:
                     fmt_i, divisor = scaled_format(fmt_i, x_i)
-                    x_i = rounded_for_format(fmt_i, x_i / divisor)
+                    try:
+                        x_i = rounded_for_format(fmt_i, x_i / divisor)
+                    except ValueError:   # past Excel's largest number
+                        codes[i] = VALUE
+                        continue
                 if oks[i] and date_shift() and is_calendar_format(fmt_i):
                     x_i += date_shift()  # pycel's TEXT counts in the 1900 date system
                 fmt_i = excel_day_names(fmt_i, x_i) if oks[i] else fmt_i
                 res = ((scientific_text(fmt_i, x_i) or fraction_text(fmt_i, x_i)) if oks[i]
-                       else None) or _pycel_text(x_i, fmt_i)
+                       else None) or _pycel_text(excel_whole(x_i) if oks[i] else x_i, fmt_i)
                 if not isinstance(res, str) or res in ERROR_CODES:
                     codes[i], res = ERROR_CODES.get(str(res), VALUE), ""
                 out[i] = res

@@ -629,6 +629,16 @@ MC_NI int mc_fixed_digits(double v, int d, unsigned char *out) {
     return c;
 }
 
+/* the digits of a whole v >= 2**53 as Excel writes it: its 15 significant digits, zeros after
+   them (numba/_dtext_fmt_rt.py _digits15_whole); the count */
+MC_HD int mc_digits15_whole(double v, unsigned char *out) {
+    long long q; int k;
+    mc_digits15(v, &q, &k);
+    for (int j = 14; j >= 0; --j) { out[j] = (unsigned char)(48 + q % 10); q /= 10; }
+    for (int j = 15; j <= k; ++j) out[j] = 48;
+    return k + 1;
+}
+
 template <class C> MC_NI int mc_general11(C *z, int w, double x) {
     if (x == 0.0 || !isfinite(x)) { z[w] = (C)48; return w + 1; }
     int start = w;
@@ -930,14 +940,16 @@ template <class C> MC_NI int mc_write_num(C *z, int w, double data, const double
     int nleft = (int)p[s + 5], nright = (int)p[s + 6];
     unsigned char dig[420];
     int nd;
-    if (whole && !decimal) {   /* pycel's int: its digits, then two zeros per percent sign */
-        nd = mc_fixed_digits(fabs(data), 0, dig);
+    bool big = whole && data >= 9007199254740992.0;   /* 2**53 up: Excel's 15 digits */
+    if (big || (whole && !decimal)) {   /* pycel's int: its digits, then two zeros per % */
+        nd = big ? mc_digits15_whole(data, dig) : mc_fixed_digits(fabs(data), 0, dig);
         double f = p[s + 1];
         while (f >= 100.0 && !(nd == 1 && dig[0] == 48)) {
             dig[nd] = 48; dig[nd + 1] = 48;
             nd += 2;
             f /= 100.0;
         }
+        if (decimal) for (int j = 0; j < d; ++j) dig[nd++] = 48;   /* the fixed point's zeros */
     } else {
         nd = mc_fixed_digits(fabs(v), decimal ? d : 0, dig);
     }

@@ -33,6 +33,7 @@ from ._decimal import (
 )
 
 _jit = njit(nogil=True, cache=True, error_model="numpy")
+_WHOLE_DIGITS = 9007199254740992.0   # 2**53: from here up Excel's 15 digits (_digits15_whole)
 
 KERNEL_NAMES = ("dput_format", "dformat_bad")
 
@@ -138,6 +139,19 @@ def _fixed_digits(v, d, out):
     for j in range(c):
         out[j] = 48 + tmp[c - 1 - j]
     return c
+
+
+@_jit
+def _digits15_whole(v, out):
+    """The digits of a whole v >= 2**53 as Excel writes it: its 15 significant digits (Python's
+    ``.15g``), zeros after them; most significant first in out; the count."""
+    q, k = digits15(v)
+    for j in range(14, -1, -1):
+        out[j] = 48 + q % 10
+        q //= 10
+    for j in range(15, k + 1):
+        out[j] = 48.0
+    return k + 1
 
 
 @_jit
@@ -593,21 +607,28 @@ def _convert(z, w, p, at, ntok, s, ns, left, neg):
 def _write_num(z, w, data, p, s, neg, whole):
     """pycel's _number_converter: plan p[s:] = [NUM, factor, decimal, decimals, thousands,
     nleft, nright, left tokens..., right tokens...].  ``whole``: pycel holds the number as a
-    Python int (a whole number outside the dates), so its percent scaling is exact."""
+    Python int (a whole number outside the dates), so its percent scaling is exact; from
+    2**53 up the int of its 15 significant digits, zeros after them, with a fixed point too
+    (engine.functions._format_code.excel_whole: Excel's digits, not the double's)."""
     v = data * p[s + 1]
     decimal = p[s + 2] != 0.0
     d = int(p[s + 3])
     comma = p[s + 4] != 0.0
     nleft, nright = int(p[s + 5]), int(p[s + 6])
     dig = np.empty(420, dtype=np.float64)
-    if whole and not decimal:   # the int's digits, then two zeros per percent sign
-        nd = _fixed_digits(abs(data), 0, dig)
+    big = whole and data >= _WHOLE_DIGITS
+    if big or (whole and not decimal):   # the int's digits, then two zeros per percent sign
+        nd = _digits15_whole(data, dig) if big else _fixed_digits(abs(data), 0, dig)
         f = p[s + 1]
         while f >= 100.0 and not (nd == 1 and dig[0] == 48.0):
             dig[nd] = 48.0
             dig[nd + 1] = 48.0
             nd += 2
             f /= 100.0
+        if decimal:   # the fixed point's zeros
+            for _ in range(d):
+                dig[nd] = 48.0
+                nd += 1
     else:
         nd = _fixed_digits(abs(v), d if decimal else 0, dig)
     nint = nd - d if decimal else nd

@@ -28,6 +28,7 @@ Plan (floats; offsets relative to the plan's start unless said otherwise):
 from __future__ import annotations
 
 import itertools as it
+import math
 import re
 
 from ._dtext_fmt_rt import DT, DT_CODES, GENERAL, LIT, NUM, PYCEL, SCI, T_BAD, T_DT0, T_NUM, T_STR
@@ -38,7 +39,7 @@ _DT_WIDTH = {"yyyy": 4, "yy": 2, "mmmmm": 1, "mmmm": 9, "mmm": 3, "mm": 2, "m": 
              "ddd": 3, "dd": 2, "d": 2, "hh": 2, "h": 2, "HH": 2, "H": 2, "MM": 2, "M": 2,
              "ss": 2, "s": 2, ".": 1, ".0": 3, ".00": 4, ".000": 5, "am/pm": 2, "a/p": 1,
              "A/P": 1, "A/p": 1, "a/P": 1}
-MAX_DIGITS = 40        # integer digits of a number a plan may write
+MAX_DIGITS = 320       # integer digits of a number a plan may write (1E+308, some %)
 MAX_DECIMALS = 40
 
 
@@ -74,10 +75,10 @@ def format_plan(fmt: str, top: float, shift: int) -> tuple[list[float], int]:
     return plan, bound
 
 
-# the reference rounds a number to its section's decimals through Decimal's 28 digits
-# (engine.functions._format_code.rounded_for_format): from 1E+28 up it fails in every such
-# section, so a kernel may give #VALUE! there and plan for numbers below it
-ROUNDING_CAP = 1e28
+# the reference rounds a number to its section's decimals with every digit kept below Excel's
+# largest number (engine.functions._format_code.rounded_for_format, ROUNDED_MAX): from 1E+308
+# up it is #VALUE! in every such section, so a kernel plans for numbers below it
+ROUNDING_CAP = 1e308
 
 
 def rounding_cap(fmt: str) -> float | None:
@@ -231,7 +232,8 @@ def _section(sec, mag: float, minus: bool) -> tuple[list[float], int]:
         return out, bound
     if tt.NUMBER in sec.types:
         fac = float(100 ** sec.percents)
-        digits = len(f"{mag * fac:.0f}") + 1
+        scaled = mag * fac   # past the doubles (a % of 1E+307): the int pycel scales
+        digits = len(f"{scaled:.0f}" if math.isfinite(scaled) else str(int(mag) * int(fac))) + 1
         number_format = "".join(t.token for t in sec.tokens if t.type == tt.NUMBER)
         decimals = len(number_format.split(".", 1)[1]) if sec.decimal else 0
         if digits > MAX_DIGITS or decimals > MAX_DECIMALS:
