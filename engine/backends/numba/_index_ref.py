@@ -56,6 +56,7 @@ from ..._ir_passes import SCALAR_ARGUMENTS
 from ...values import NA, REF, VALUE
 from ...workbook import CellRef
 from ._host import expr_with_cells
+from ._index_spans import span_ranges
 from ._values import KBLANK, NotFusable, Val, code, lit, num
 
 if TYPE_CHECKING:
@@ -210,7 +211,11 @@ class IndexMixin:
         argument read as a range (None: there is none): a block of a range is that range
         (numpy keeps its reference); a row or column gathered per trial, or a block of an
         array constant, is a range of cells of a sheet no workbook has, whose values are
-        the INDEX's elements, for the functions of ``_READ_ALIKE`` only."""
+        the INDEX's elements, for the functions of ``_READ_ALIKE`` only.  A range operator
+        between INDEX or XLOOKUP and a reference is read first (:mod:`._index_spans`)."""
+        got = span_ranges(self, node)   # type: ignore[arg-type]  # SUM(B1:INDEX(B1:B9, k))
+        if got is not None:
+            return got
         seen: set[int] = self.__dict__.setdefault("_index_seen", set())
         if id(node) in seen or node.name in _REFERENCE_READERS or \
                 node.name in SCALAR_ARGUMENTS or not any(
