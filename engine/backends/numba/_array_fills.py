@@ -7,7 +7,7 @@ and the formula was left to numpy as "the kernel would be too large" (a VaR work
 per sheet).  Here the layout is made once per formula: its lines go to the formula's first
 cell, before its own lines (``Generator.array_formula`` prepends :attr:`ArrayFills.lines`),
 into shared scratch arrays (rows of the per-block ``ur`` array: the cells may run in other
-segments), and every other cell of the formula (``Generator.array_member`` while it is made)
+segments), and every other cell of the formula (:attr:`ArrayFills.member` while it is made)
 names the first cell's value, which orders it after that cell (families reorder cells by what they read).  The elements read the same
 numbers in the same order: the same results, bit for bit.  (MINVERSE's layout is factored in
 place by each element: not shared.)  Outside an array formula (a plain
@@ -25,10 +25,21 @@ T = TypeVar("T")
 
 @dataclass
 class ArrayFills:
-    """The fills of one array formula (``Generator.array_fills`` while it is generated)."""
+    """The fills of one array formula (``Generator.array_fills`` while it is generated), and
+    where its generation stands: the context of every fill, passed on, not the generator's."""
 
     lines: list[str] = field(default_factory=list)   # the first cell's, before its own
     memo: dict[Any, Any] = field(default_factory=dict)   # what each fill made, by key
+    member: bool = False   # a cell other than the formula's first is made (array_formula)
+    making: int = 0   # fills being made (nested): placed before the first cell, they name none
+
+
+def names_first_cell(gen: Any) -> bool:
+    """Whether the lines made now are a cell of an array formula other than its first,
+    outside any fill: they name the first cell's value (ordered after it, which fills the
+    scratch; ``Generator._after`` alike for other shared scratch)."""
+    fills: ArrayFills | None = gen.__dict__.get("array_fills")
+    return fills is not None and fills.member and not fills.making
 
 
 def array_fill(gen: Any, key: Any, make: Callable[[], T], scratch: Callable[[T], list[str]]
@@ -42,18 +53,18 @@ def array_fill(gen: Any, key: Any, make: Callable[[], T], scratch: Callable[[T],
     got = fills.memo.get(key)
     if got is None:
         saved, gen.lines = gen.lines, []
-        member = gen.__dict__.get("array_member", False)
-        gen.array_member = False   # the fill goes before the first cell: it names no cell
+        fills.making += 1
         try:
             got = make()
             fills.lines += gen.lines
         finally:
-            gen.lines, gen.array_member = saved, member
+            gen.lines = saved
+            fills.making -= 1
         fills.memo[key] = got
         gen.shared_scratch.update(scratch(got))
-    if gen.__dict__.get("array_member"):   # after the first cell, which fills the scratch
+    if names_first_cell(gen):   # after the first cell, which fills the scratch
         gen.value(f"v{gen.cell_number}")
     return got
 
 
-__all__ = ["ArrayFills", "array_fill"]
+__all__ = ["ArrayFills", "array_fill", "names_first_cell"]

@@ -669,9 +669,9 @@ class Generator(SharedLinesMixin, MatricesMixin, FunctionsMixin, TextMixin, Mixe
                     raise NotFusable("RAND in an array formula")
                 self.array_fills = fills = ArrayFills()   # what its cells share (_array_fills)
                 try:
-                    v = self.array_formula(c, node)
+                    v = self.array_formula(c, node, fills)
                 finally:
-                    self.array_fills, self.array_member = None, False
+                    self.array_fills = None
                 self.lines[:0] = fills.lines
             elif isinstance(cc.node, ir.Area):   # its cell in this cell's row or column
                 v = self.expr(ir.intersect(cc.node, c))   # (model.implicit_intersection)
@@ -683,11 +683,13 @@ class Generator(SharedLinesMixin, MatricesMixin, FunctionsMixin, TextMixin, Mixe
             raise
         return self._bind_cell(c, k, v)
 
-    def array_formula(self, anchor: CellRef, node: ir.Node) -> Val:
+    def array_formula(self, anchor: CellRef, node: ir.Node, fills: ArrayFills) -> Val:
         """The first cell of an array formula (element (0, 0) of its result); the lines of
         its other cells in the slice are made now too (into ``array_members``), so that the
         formula is fused whole or not at all (numpy computes a cell of an array formula from
-        its first cell's whole result, which the kernel does not keep)."""
+        its first cell's whole result, which the kernel does not keep).  ``fills`` (also
+        ``self.array_fills``) is told which cell is made: a cell other than the first names
+        the first cell's value where it reads a shared fill (_array_fills)."""
         # a nested XLOOKUP of a fixed row/column: that range (_fixed_lookups)
         node = with_fixed_returns(node, self.array_const, self.array_ir)
         elements = ArrayElements(self.model.workbook, node, self.static_flag, self.array_const)
@@ -696,7 +698,7 @@ class Generator(SharedLinesMixin, MatricesMixin, FunctionsMixin, TextMixin, Mixe
         cells = [m for m, _, _ in array_members(self.model.workbook, anchor)]
         # the first cell first: what its lines fill (a FILTER's rows) its other cells read
         self.lines, self._const_memo, self.override = [], {}, {}
-        self.array_member = False
+        fills.member = False
         element = elements.element(node, 0, 0)
         self.array_ir.append(element)
         v = element_value(self, element, cells)
@@ -705,7 +707,7 @@ class Generator(SharedLinesMixin, MatricesMixin, FunctionsMixin, TextMixin, Mixe
             if m not in self.steps:
                 continue
             self.lines, self._const_memo, self.override = [], {}, {}
-            self.array_member = True   # not the first cell (_array_fills)
+            fills.member = True   # not the first cell (_array_fills)
             element = elements.element(node, r, c)
             self.array_ir.append(element)
             try:

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from ... import ir
 from . import _intervals as iv
+from ._array_fills import names_first_cell
 from ._values import KNUM, MAX_AREA_CELLS, NotFusable, Val, errors_of
 
 GATHER_MIN = 32   # values from which order statistics share one sorted copy per trial
@@ -224,11 +225,10 @@ class GatherMixin:
     def _after(self, owner: tuple[Any, int]) -> None:
         """A line naming the owner's value: this cell is then ordered after it (families and
         chains reorder cells by what they read).  A cell of an array formula other than its
-        first is made while the first is (``array_member``: the same cell and number) but is
-        a cell of its own, placed by the families apart from the first: it names it too."""
+        first is made while the first is (:func:`names_first_cell`: the same cell and number)
+        but is a cell of its own, placed by the families apart from the first: it names it too."""
         c, k = owner
-        member = bool(self.__dict__.get("array_member"))
-        if (member or not (c == self.cell and k == self.cell_number)) and \
+        if (names_first_cell(self) or not (c == self.cell and k == self.cell_number)) and \
                 not any(line.endswith(f" = v{k}") for line in self.lines):   # once a cell
             self.value(f"v{k}")
 
