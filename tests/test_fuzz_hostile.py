@@ -16,7 +16,8 @@ it is fixed); the others pass on the engine of 6 December 2026, after the loader
 and huge-range fixes of issue 17 landed.
 
 Size: ``MCDESK_FUZZ_EXAMPLES`` examples per class (default: the per-class counts below,
-2,000 in all); see the README for an hour-long run.
+~1,200 in all; slow-marked twins run three classes' fuller counts); see the README for an
+hour-long run.
 """
 
 from __future__ import annotations
@@ -194,10 +195,24 @@ def test_long_concatenation_chain(tmp_path_factory, n):
 ERROR_LITERALS = ERRORS + ("#SPILL!", "#CALC!", "#GETTING_DATA", "#FIELD!", "#BLOCKED!")
 
 
-@fuzz(400)
+@fuzz(150)
 @given(data=st.data(), simulate=SIM)
 def test_error_literals_and_mixed_types(tmp_path_factory, data, simulate):
-    """Every error literal as a constant, in formulas and in ranges, mixed with everything."""
+    """Every error literal as a constant, in formulas and in ranges, mixed with everything:
+    150 examples in the default run (400 were ~20 s on CI), 400 in the slow test below."""
+    error_literals_and_mixed_types(tmp_path_factory, data, simulate)
+
+
+@pytest.mark.slow
+@fuzz(400)
+@given(data=st.data(), simulate=SIM)
+def test_error_literals_and_mixed_types_400(tmp_path_factory, data, simulate):
+    error_literals_and_mixed_types(tmp_path_factory, data, simulate)
+
+
+def error_literals_and_mixed_types(tmp_path_factory, data, simulate) -> None:
+    """One example: a block of mixed constants, an error literal in a cell, 6 drawn formulas
+    and 7 that use the literal."""
     from tests.strategies import ErrorLiteral
 
     block = draw_block(data.draw, "Sheet1", 6, 4)
@@ -225,9 +240,23 @@ sheet_names = st.one_of(st.sampled_from(CODE_LIKE),
                                 min_size=1, max_size=40))
 
 
-@fuzz(600)
+@fuzz(200)
 @given(sheet=sheet_names, dname=sheet_names, simulate=SIM)
 def test_odd_sheet_and_defined_names(tmp_path_factory, sheet, dname, simulate):
+    """200 examples in the default run, 600 in the slow test below."""
+    odd_sheet_and_defined_names(tmp_path_factory, sheet, dname, simulate)
+
+
+@pytest.mark.slow
+@fuzz(600)
+@given(sheet=sheet_names, dname=sheet_names, simulate=SIM)
+def test_odd_sheet_and_defined_names_600(tmp_path_factory, sheet, dname, simulate):
+    odd_sheet_and_defined_names(tmp_path_factory, sheet, dname, simulate)
+
+
+def odd_sheet_and_defined_names(tmp_path_factory, sheet: str, dname: str,
+                                simulate: bool) -> None:
+    """One example: a sheet and a defined name as drawn, read by formulas and INDIRECT."""
     q = quote_sheet(sheet)
     cells = {"A1": 2.0, "A2": Formula(f"={q}!A1*2"), "B1": Formula("=A2+SUM(A1:A2)"),
              "B2": Formula(f"=IFERROR(INDIRECT(\"{q.replace(chr(34), chr(34) * 2)}!A1\"),0)"),
