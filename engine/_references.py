@@ -132,6 +132,12 @@ def split_reference(text: str) -> RefText:
             prefix, addr = text.split("!")
             if ":" not in prefix:
                 return RefText(None, prefix, prefix, addr)
+    elif text.startswith("'") and "[" not in text and text.count("'") == 2:
+        # 'My sheet'!A1:B2 (how str(CellRef) writes a quoted sheet), without scanning
+        end = text.index("'", 1)
+        name, rest = text[1:end], text[end + 2:]
+        if text[end + 1:end + 2] == "!" and name and ":" not in name and "!" not in rest:
+            return RefText(None, name, name, rest)
     ends: list[tuple[str | None, str]] = []
     pending: list[str] = []  # unqualified pieces seen before a qualified one (3-D start)
     for piece in _pieces(text, ":"):
