@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from . import ir
 from .compiler import compile_formula
 from .functions.lambdas import LAMBDA_CALLS
-from .values import Vec, blank, from_scalar
+from .values import Vec, from_scalar
 from .workbook import CellRef
 
 if TYPE_CHECKING:
@@ -218,21 +218,14 @@ class _ReachEnv:
         from .model import Env
 
         class Recording(Env):
-            def cell(self, ref: CellRef) -> Vec:
+            def cell(self, ref: CellRef) -> Vec:   # constants and blanks: Env's
                 v = values.get(ref)
-                if v is None:
-                    v = self.values.get(ref)
-                if v is not None:
-                    return v
-                wb = self.model.workbook.cell(ref)
-                if wb is None:
-                    return blank()
-                if wb.formula is not None or wb.array_anchor is not None:
-                    self.read.append(ref)
-                return from_scalar(wb.value)
+                return v if v is not None else super().cell(ref)
 
-            def compute(self, ref: CellRef) -> Vec:
-                v = self.values[ref] = self.cell(ref)
+            def compute(self, ref: CellRef) -> Vec:   # a formula cell: its cached value
+                self.read.append(ref)
+                wb = self.model.workbook.cell(ref)
+                v = self.values[ref] = from_scalar(wb.value if wb is not None else None)
                 return v
 
         self.env = Recording(model, n=1, now=now)
