@@ -3,9 +3,11 @@
 Each element of the array is its own random stream, keyed by the cell, the call's place in
 the formula and the element's row and column (:func:`engine.compiler.stream_id`), so a trial's
 numbers depend only on the seed and the trial index, never on the chunking, and adding a
-RANDARRAY elsewhere changes none of the others.  The shape must be the same in every trial
-(Excel's spill range): rows and columns are read once per run.  Excel's rules: rows and
-columns default to 1 and must be at least 1, min/max default to 0/1, min above max is
+RANDARRAY elsewhere changes none of the others.  Rows and columns are read per chunk: where
+they differ between the trials of a chunk, each group of trials of one shape is computed on
+its own (:mod:`engine._ragged`), a trial's elements the same in any chunking.  A RANDARRAY
+in a LAMBDA's body draws anew in each call (the LAMBDA calls' tag in its streams, see
+:mod:`engine.functions.lambdas`).  Excel's rules: rows and columns default to 1 and must be at least 1, min/max default to 0/1, min above max is
 #VALUE!, whole_number TRUE draws whole numbers min..max (both must be whole, else #VALUE!).
 
 The numba backend draws the same streams for a RANDARRAY of a literal shape, one per formula
@@ -20,17 +22,19 @@ from typing import Any
 import numpy as np
 
 from . import ir
+from ._ragged import check_uniform
 from .functions._args import result, scalar_number
 from .values import NUM, VALUE, Grid, Vec, error, first_error
 
 MAX_ELEMENTS = 65_536  # streams one RANDARRAY may draw (each is a per-trial array)
 
 
-def element_stream(cell: Any, call: int, i: int, j: int) -> int:
-    """The stream of element (i, j) of the ``call``-th RANDARRAY of ``cell``'s formula."""
+def element_stream(cell: Any, call: int, i: int, j: int, tag: str = "") -> int:
+    """The stream of element (i, j) of the ``call``-th RANDARRAY of ``cell``'s formula
+    (``tag``: the LAMBDA calls it runs inside, engine.functions.lambdas.draw_tag)."""
     from .compiler import stream_id
 
-    return stream_id(cell, f"#RANDARRAY{call}:{i}:{j}")
+    return stream_id(cell, f"#RANDARRAY{call}:{i}:{j}{tag}")
 
 
 def shape_arg(node: ir.Node | None) -> int | None:
@@ -70,12 +74,18 @@ def compile_randarray(compiler: Any, node: ir.Call) -> Any:
         if shape[k] is not None:
             return shape[k]  # type: ignore[return-value]
         x, e = scalar_number(shape_code[k](env))  # type: ignore[misc]
-        if e is not None and e.any():
-            return error(int(e[e != 0][0]))
         x = np.trunc(x)
-        if len(x) > 1 and not (x == x[0]).all():
-            return error(VALUE)  # a spill range cannot change size from trial to trial
-        return int(x[0])
+        # a size that differs between the trials of a chunk: each group of trials of one
+        # size (or one error) is computed on its own (engine._ragged), as Excel computes
+        # each trial; never the chunk's first trial's size, nor an error for all
+        err = np.zeros(1, dtype=np.uint8) if e is None else e
+        n = max(len(x), len(err))
+        bad = np.broadcast_to(err, (n,))
+        size = np.where(bad != 0, 0.0, np.nan_to_num(np.broadcast_to(x, (n,)), nan=-1.0))
+        check_uniform(np.column_stack([bad.astype(float), size]))
+        if bad[0]:
+            return error(int(bad[0]))
+        return int(size[0])
 
     def run(env: Any) -> Vec | Grid:
         dims = [size(env, 0), size(env, 1)]
@@ -97,11 +107,14 @@ def compile_randarray(compiler: Any, node: ir.Call) -> Any:
             return error(VALUE, len(bad))  # Excel: one #VALUE!, not an array of them
         if np.any(bad):
             err = first_error(err, np.where(bad, VALUE, 0).astype(np.uint8))
+        from .functions.lambdas import draw_tag
+
+        tag = draw_tag()
         out = []
         for i in range(rows):
             line = []
             for j in range(cols):
-                u = env.rand(element_stream(cell, call, i, j))
+                u = env.rand(element_stream(cell, call, i, j, tag))
                 x = np.where(whole, np.floor(lo + u * (hi - lo + 1)), lo + u * (hi - lo))
                 line.append(result(x, err))
             out.append(line)

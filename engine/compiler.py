@@ -91,6 +91,9 @@ class CompileInfo:
     problems: list[str] = field(default_factory=list)  # bad references etc.
     table: bool = False
     external: set[str] = field(default_factory=set)  # STOCKHISTORY, linked data types
+    # the LAMBDA helper calls (BYROW, MAP, SCAN ...) in compile order: a call's place tags the
+    # draws of its LAMBDA's calls (engine.functions.lambdas.draw_tag); not compared
+    lambda_sites: list[ir.Node] = field(default_factory=list, compare=False)
 
 
 class Compiler(ReferenceCode):
@@ -231,16 +234,27 @@ class Compiler(ReferenceCode):
     # functions that need the IR or the environment ----------------------
     def _fn_rand(self, node: ir.Call) -> Code:
         self.info.volatile.add("RAND")
-        sid = stream_id(self.cell, f"#RAND{self._rand_count}")
+        sid = self._draw_stream()
+        return lambda env: Vec(Kind.NUM, env.rand(sid()))
+
+    def _draw_stream(self) -> Callable[[], int]:
+        """The stream of the next RAND/RANDBETWEEN call: the cell's, keyed by the LAMBDA
+        calls it runs inside where it runs in one (engine.functions.lambdas.draw_tag)."""
+        from .functions.lambdas import draw_tag
+
+        cell, tag = self.cell, f"#RAND{self._rand_count}"
+        sid = stream_id(cell, tag)
         self._rand_count += 1
         self.info.random_streams.append(sid)
-        return lambda env: Vec(Kind.NUM, env.rand(sid))
+
+        def stream() -> int:
+            inside = draw_tag()
+            return stream_id(cell, tag + inside) if inside else sid
+        return stream
 
     def _fn_randbetween(self, node: ir.Call) -> Code:
         self.info.volatile.add("RANDBETWEEN")
-        sid = stream_id(self.cell, f"#RAND{self._rand_count}")
-        self._rand_count += 1
-        self.info.random_streams.append(sid)
+        sid = self._draw_stream()
         if len(node.args) != 2:
             self.info.problems.append(f"RANDBETWEEN takes 2 arguments, not {len(node.args)}")
             bad = error(VALUE)
@@ -251,7 +265,7 @@ class Compiler(ReferenceCode):
             lo, e1 = scalar_number(lo_c(env))
             hi, e2 = scalar_number(hi_c(env))
             lo, hi = np.ceil(lo), np.floor(hi)
-            u = env.rand(sid)
+            u = env.rand(sid())
             r = np.floor(lo + u * (hi - lo + 1))
             from .functions._args import result
             from .values import NUM, first_error

@@ -11,6 +11,15 @@ element or step, with its parameters bound.
 
 A name is looked up in the scope in force where the LAMBDA was written (lexical scope); the
 scope of the running body is kept in a context variable while it runs.
+
+A random function in a LAMBDA's body draws anew in every call, as Excel's does
+(``MAKEARRAY(3, 3, LAMBDA(r, c, RAND()))``: nine numbers; ``SCAN(0, A1:A9, LAMBDA(a, x,
+a + NORM.S.INV(RAND())))``: a draw per step): each call of a helper's LAMBDA runs with a tag
+(:func:`draw_tag`) naming the helper (its place among the cell's helper calls in compile
+order, :data:`CompileInfo.lambda_sites <engine.compiler.CompileInfo>`) and the element or step
+(row, column), appended to the tags of the calls it runs inside; RAND, RANDBETWEEN and
+RANDARRAY key their streams by it (:func:`stream_tag`).  Outside a LAMBDA the tag is empty and
+the streams are those of the cell alone.
 """
 
 from __future__ import annotations
@@ -33,6 +42,29 @@ LAMBDA_CALLS = frozenset({PARAMETER, ETA, "LET", "LAMBDA", "BYROW", "BYCOL", "MA
 
 Code = Callable[[Any], Any]
 _SCOPE: ContextVar[dict[str, Any]] = ContextVar("excel_lambda_scope", default={})  # noqa: B039
+_DRAW: ContextVar[str] = ContextVar("excel_lambda_draw", default="")
+_SITE: ContextVar[int] = ContextVar("excel_lambda_site", default=0)
+# the helpers whose LAMBDA calls are tagged (a place in CompileInfo.lambda_sites each)
+SITED = frozenset({"BYROW", "BYCOL", "MAP", "REDUCE", "SCAN", "MAKEARRAY", CALL})
+
+
+def draw_tag() -> str:
+    """The tag of the LAMBDA calls running now ("" outside any): see the module docstring."""
+    return _DRAW.get()
+
+
+def stream_tag(site: int, r: int, c: int) -> str:
+    """The part of a draw tag one call adds: helper ``site``, element or step (r, c)."""
+    return f"@{site}:{r}:{c}"
+
+
+def _invoke(env: Any, lam: Any, r: int, c: int, *args: Any) -> Any:
+    """``lam(env, *args)`` run as the call at (r, c) of the helper running now."""
+    token = _DRAW.set(_DRAW.get() + stream_tag(_SITE.get(), r, c))
+    try:
+        return lam(env, *args)
+    finally:
+        _DRAW.reset(token)
 
 
 def name_node(text: str) -> Call | None:
@@ -108,7 +140,22 @@ def compile_lambda_call(compiler: Any, node: Call) -> Code:
     name, args = node.name, node.args
     problem = _compile.get(name)
     assert problem is not None
+    if name in SITED:
+        sites = compiler.info.lambda_sites
+        sites.append(node)
+        return _sited(problem(compiler, args), len(sites) - 1)
     return problem(compiler, args)
+
+
+def _sited(code: Code, site: int) -> Code:
+    """``code`` of a helper run with ``site`` as the helper whose calls are tagged."""
+    def run(env: Any) -> Any:
+        token = _SITE.set(site)
+        try:
+            return code(env)
+        finally:
+            _SITE.reset(token)
+    return run
 
 
 def _parameter(compiler: Any, args: tuple) -> Code:
@@ -206,13 +253,15 @@ def _grid(v: Any) -> Grid:
 
 def _byrow(env: Any, lam: Lambda, array: Any = None) -> Grid:
     g = _grid(array)
-    return Grid([[_cell(lam(env, Grid([list(row)])))] for row in g.cells])
+    return Grid([[_cell(_invoke(env, lam, i, 0, Grid([list(row)])))]
+                 for i, row in enumerate(g.cells)])
 
 
 def _bycol(env: Any, lam: Lambda, array: Any = None) -> Grid:
     g = _grid(array)
     cols = [list(c) for c in zip(*g.cells, strict=True)]
-    return Grid([[_cell(lam(env, Grid([[c] for c in col]))) for col in cols]])
+    return Grid([[_cell(_invoke(env, lam, 0, j, Grid([[c] for c in col])))
+                  for j, col in enumerate(cols)]])
 
 
 def _map(env: Any, lam: Lambda, *arrays: Any) -> Vec | Grid:
@@ -227,7 +276,8 @@ def _map(env: Any, lam: Lambda, *arrays: Any) -> Vec | Grid:
         if (gr != 1 and r >= gr) or (gc != 1 and c >= gc):
             return error(7)
         return g.cells[0 if gr == 1 else r][0 if gc == 1 else c]
-    return Grid([[_cell(lam(env, *[at(g, r, c) for g in grids])) for c in range(cols)]
+    return Grid([[_cell(_invoke(env, lam, r, c, *[at(g, r, c) for g in grids]))
+                  for c in range(cols)]
                  for r in range(rows)])
 
 
@@ -235,10 +285,10 @@ def _reduce_or_scan(env: Any, lam: Lambda, initial: Any, array: Any, scan: bool)
     acc: Any = blank() if initial is None else initial
     g = _grid(array)
     out = []
-    for row in g.cells:
+    for i, row in enumerate(g.cells):
         line = []
-        for c in row:
-            acc = lam(env, acc, c)
+        for j, c in enumerate(row):
+            acc = _invoke(env, lam, i, j, acc, c)
             line.append(_cell(acc))
         out.append(line)
     return Grid(out) if scan else acc
@@ -282,7 +332,8 @@ def _makearray(env: Any, lam: Lambda, rows: Any = None, cols: Any = None) -> Vec
         sizes.append(k)
     r, c = sizes
     array_budget(r, c, "MAKEARRAY")
-    return Grid([[_cell(lam(env, num(i + 1), num(j + 1))) for j in range(c)] for i in range(r)])
+    return Grid([[_cell(_invoke(env, lam, i, j, num(i + 1), num(j + 1))) for j in range(c)]
+                 for i in range(r)])
 
 
 _compile: dict[str, Callable[[Any, tuple], Code]] = {
@@ -298,7 +349,7 @@ def _called(env: Any, lam: Lambda, *args: Any) -> Vec | Grid:
     LAMBDA run with the arguments; a count other than its parameters' is #VALUE!."""
     if lam.builtin is None and len(args) != len(lam.params):
         return error(VALUE)
-    return lam(env, *args)
+    return _invoke(env, lam, 0, 0, *args)
 
 
 _compile[CALL] = _with_lambda(_called, at=0)

@@ -34,7 +34,7 @@ from ._fits import Fit, FitLayout
 from ._groupby import GroupByRules
 from ._index_positions import IndexPositionsRules
 from ._index_ref import IndexAt
-from ._let_refs import let_body
+from ._let_refs import accumulator_let, let_body
 from ._matrices import ARRAY_CALLS, ELEMENT_CALLS, READERS, ArrayCallRules, has_array_call
 from ._numeric_elements import numeric_elements
 from ._offset import OffsetAt
@@ -412,6 +412,9 @@ class ArrayElements(FitLayout, ArrayCallRules, GroupByRules, IndexPositionsRules
         if not isinstance(node, ir.Call) or is_dynamic(node):   # (dynamic: read whole)
             return node
         if node.name == "LET":   # its body (_let_refs)
+            if accumulator_let(node):   # SCAN's previous step, computed once (_lambdas)
+                name, value, body = node.args
+                return ir.Call("LET", (name, self._single(value), self._single(body)))
             return self._single(let_body(node))
         if node.name in ("SUM", "COUNT") and len(node.args) == 1 and \
                 isinstance(f := _unlet(node.args[0]), ir.Call) and f.name == "FILTER" and \
@@ -445,6 +448,9 @@ class ArrayElements(FitLayout, ArrayCallRules, GroupByRules, IndexPositionsRules
                     (got := row_sum(a, shape, items)) is not None:
                 return got   # a long one: a loop over its rows (_row_loops)
             args.extend(items)
+        if len(args) == len(node.args) and all(
+                a is b for a, b in zip(args, node.args, strict=True)):
+            return node   # the same node (a RAND's stream is keyed by it: _lambdas)
         return ir.Call(node.name, tuple(args))
 
 

@@ -648,7 +648,7 @@ class Generator(SharedLinesMixin, MatricesMixin, FunctionsMixin, TextMixin, Mixe
         cc = self.model.code(c)
         if cc.info.table or cc.info.unsupported:
             raise NotFusable("a data table or an unsupported function")
-        node = expand_lambdas(self, cc.node)   # BYROW, MAP, SCAN ... inlined (_lambdas)
+        node = expand_lambdas(self, cc.node, c)   # BYROW, MAP, SCAN ... inlined (_lambdas)
         if levels(node) > MAX_FUSED_LEVELS:  # recursion per level (a spine: one, _spines)
             raise NotFusable(f"nested more than {MAX_FUSED_LEVELS} levels deep")
         rands = [n for n in ir.walk(cc.node) if isinstance(n, ir.Call) and n.name in RAND_CALLS]
@@ -656,6 +656,7 @@ class Generator(SharedLinesMixin, MatricesMixin, FunctionsMixin, TextMixin, Mixe
         if sorted(cc.info.random_streams) != sorted(own + randarray_streams(cc.node, c)):
             raise NotFusable("random call sites do not match the compiled cell")
         self.rand_sid = {id(n): sid for n, sid in zip(rands, own, strict=True)}
+        self.rand_sid.update(self.lambda_draws)   # a LAMBDA body's draws, per call (_lambdas)
         self.cell = c
         self.root = node   # the cell's formula (_matrices: its top-left element)
         self.cell_number = k
@@ -665,7 +666,8 @@ class Generator(SharedLinesMixin, MatricesMixin, FunctionsMixin, TextMixin, Mixe
         self.lines = []
         try:
             if wb_cell.array_ref:
-                if rands:
+                if any(id(n) not in self.lambda_draws for n in ir.walk(node)
+                       if isinstance(n, ir.Call) and n.name in RAND_CALLS):
                     raise NotFusable("RAND in an array formula")
                 self.array_fills = fills = ArrayFills()   # what its cells share (_array_fills)
                 try:

@@ -90,11 +90,17 @@ def _bind_names(node: ir.Node, scope: dict[str, ir.Node]) -> ir.Node:
                 out += [name_node, _bind_names(value, inner)]
                 inner.pop(_let_name(name_node), None)
             return ir.Call("LET", (*out, _bind_names(node.args[-1], inner)))
-        return ir.Call(node.name, tuple(_bind_names(a, scope) for a in node.args))
+        args = tuple(_bind_names(a, scope) for a in node.args)
+        if all(a is b for a, b in zip(args, node.args, strict=True)):
+            return node   # reads no name: the same node (a RAND's stream is keyed by it)
+        return ir.Call(node.name, args)
     if isinstance(node, ir.Binary):
-        return ir.Binary(node.op, _bind_names(node.left, scope), _bind_names(node.right, scope))
+        left, right = _bind_names(node.left, scope), _bind_names(node.right, scope)
+        return node if left is node.left and right is node.right else \
+            ir.Binary(node.op, left, right)
     if isinstance(node, ir.Unary):
-        return ir.Unary(node.op, _bind_names(node.operand, scope))
+        operand = _bind_names(node.operand, scope)
+        return node if operand is node.operand else ir.Unary(node.op, operand)
     return node
 
 

@@ -19,23 +19,33 @@ value numpy binds it to:
 * MAKEARRAY: the row and column numbers (sizes that vary per trial, the cell's value:
   ``_MAKEARRAY_OF_VARYING_SIZE``, bounded by the array formula's range in :mod:`._varsize`);
 * SCAN / REDUCE: the accumulator (the previous step's body, the initial value first) and the
-  element; REDUCE's value is the last step's body.
+  element; REDUCE's value is the last step's body.  A body reading its accumulator more than
+  once reads it through ``LET(#ACC<r>:<c>, previous step, body)`` (computed once; an array
+  formula's element keeps that LET, :func:`._let_refs.accumulator_let`); REDUCE's
+  accumulator may be an array of a fixed shape growing step by step (``HSTACK(a, ..)``).
 
 A LAMBDA is written in the call (``BYROW(r, LAMBDA(x, SUM(x)))``), is a function's name
 (``BYCOL(r, SUM)``, ``_xleta.SUM``) or is a LET name bound to a LAMBDA (its binding then
 dropped from the LET once every use is inlined; a name the body reads must mean the same
 binding where the LAMBDA is written and where it is called).
 
-Refused (left to numpy, with the reason): a body drawing random numbers, a nested LAMBDA
+A body drawing random numbers (RAND, RANDBETWEEN) draws anew in each call, as numpy's does
+(:func:`engine.functions.lambdas.draw_tag`): each inlined copy of such a call is given the
+stream numpy keys by the helper's place in the cell's ``CompileInfo.lambda_sites`` and the
+element or step (row, column) (``gen.lambda_draws``: node id -> stream, the copies kept alive
+in ``gen.array_ir``); MAKEARRAY of a size that varies per trial keeps refusing them.
+
+Refused (left to numpy, with the reason): a body drawing RANDARRAY, a nested LAMBDA
 helper in a body, a parameter count other than the call's, a parameter bound to a reference
 read where numpy would read a value differently (a direct argument of a function taking
 references: SUM(x) of a cell x holding text coerces a value but skips a referenced cell's
-text), an accumulator read more than once (the inlined chain would grow exponentially), and
-an element whose shape is not one value.
+text), an accumulator read more than once that may be a reference, and an element whose
+shape is not one value (SCAN's accumulator an array).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,7 +58,7 @@ _PARAMETER = "_XLPM"   # engine.functions.lambdas.PARAMETER
 _ETA = "_XLETA"        # engine.functions.lambdas.ETA
 _CALL = "_LAMBDACALL"  # engine.functions.lambdas.CALL
 HELPERS = frozenset({"BYROW", "BYCOL", "MAP", "MAKEARRAY", "SCAN", "REDUCE", _CALL})
-_RANDOM = frozenset({"RAND", "RANDBETWEEN", "RANDARRAY"})
+_DRAWS = ("RAND", "RANDBETWEEN")   # drawn anew per call (the generator's RAND_CALLS)
 # functions that read an array argument as they read a range (numpy's numeric_columns and
 # counting treat a Grid the same with or without its area): a BYROW/BYCOL row may be read
 # only as their direct argument
@@ -125,6 +135,8 @@ def _plain_value(node: ir.Node) -> bool:
         return True
     if isinstance(node, ir.Binary):
         return node.op not in (":", " ")
+    if isinstance(node, ir.Call) and node.name == "IF":   # its value: one of its branches
+        return all(_plain_value(a) for a in node.args[1:])
     return isinstance(node, ir.Call) and node.name not in _REFERENCING
 
 
@@ -147,10 +159,15 @@ class _Row:
     area: ir.Area
 
 
-def _substitute(node: ir.Node, bound: dict[str, Any], ctx: str = "") -> ir.Node:
+_Draw = Callable[[ir.Call, ir.Call], ir.Node]
+
+
+def _substitute(node: ir.Node, bound: dict[str, Any], ctx: str = "",
+                draw: _Draw | None = None) -> ir.Node:
     """``node`` with each parameter of ``bound`` replaced by its IR (a LET inside that binds
     the name again shadows it from there on); ``ctx`` names the function ``node`` is a direct
-    argument of where that function reads references ("" for a value)."""
+    argument of where that function reads references ("" for a value); ``draw(copy, call)``
+    gives the node of each RAND/RANDBETWEEN ``call`` of ``node`` (its copy made here)."""
     name = _name(node)
     if name is not None and name in bound:
         arg = bound[name]
@@ -164,24 +181,25 @@ def _substitute(node: ir.Node, bound: dict[str, Any], ctx: str = "") -> ir.Node:
     if not bound or not isinstance(node, ir.Call | ir.Unary | ir.Binary):
         return node
     if isinstance(node, ir.Unary):
-        return ir.Unary(node.op, _substitute(node.operand, bound))
+        return ir.Unary(node.op, _substitute(node.operand, bound, draw=draw))
     if isinstance(node, ir.Binary):
         inner = "REF" if node.op in (":", " ") else ""
-        return ir.Binary(node.op, _substitute(node.left, bound, inner),
-                         _substitute(node.right, bound, inner))
+        return ir.Binary(node.op, _substitute(node.left, bound, inner, draw),
+                         _substitute(node.right, bound, inner, draw))
     if node.name == "LAMBDA":
         raise NotFusable("a LAMBDA inside a LAMBDA")
     if node.name == "LET" and len(node.args) >= 3 and len(node.args) % 2:
         scope, out = dict(bound), []
         for n, v in zip(node.args[:-1:2], node.args[1:-1:2], strict=True):
-            out += [n, _substitute(v, scope)]
+            out += [n, _substitute(v, scope, draw=draw)]
             scope.pop(_name(n) or "", None)
-        return ir.Call("LET", (*out, _substitute(node.args[-1], scope)))
+        return ir.Call("LET", (*out, _substitute(node.args[-1], scope, draw=draw)))
     if node.name in ("IF", "CHOOSE", "IFS", "SWITCH"):   # results read as their caller reads
         inner = ctx
     else:
         inner = node.name if _reads_references(node.name) else ""
-    return ir.Call(node.name, tuple(_substitute(a, bound, inner) for a in node.args))
+    copy = ir.Call(node.name, tuple(_substitute(a, bound, inner, draw) for a in node.args))
+    return draw(copy, node) if draw is not None and node.name in _DRAWS else copy
 
 
 def _unknown_shape(node: ir.Node) -> bool:
@@ -206,7 +224,7 @@ def _unknown_shape(node: ir.Node) -> bool:
 class _Expander:
     """The rewrite of one cell's IR (see the module docstring)."""
 
-    def __init__(self, gen: Any) -> None:
+    def __init__(self, gen: Any, cell: Any) -> None:
         from ._arrays import ArrayElements
 
         self.workbook = gen.model.workbook
@@ -214,6 +232,13 @@ class _Expander:
         self.elements = ArrayElements(self.workbook, None, gen.static_flag, gen.array_const)
         self.root: ir.Node | None = None   # the cell's IR (expand_lambdas)
         self.at_root = False
+        self.cell = cell   # the cell (CellRef) whose IR is rewritten
+        info = gen.model.code(cell).info
+        self.sites: list[ir.Node] = info.lambda_sites   # numpy's helper calls, in order
+        self.site = -1   # the place of the helper being expanded in ``sites`` (-1: none)
+        self.rand_index: dict[int, int] = {}   # id(RAND call of the root) -> its k (#RAND<k>)
+        self.draws: dict[int, int] = {}   # id(copy of a RAND call) -> its stream
+        self.kept: list[ir.Node] = []   # those copies, alive while their ids key ``draws``
 
     # ------------------------------------------------------------ the walk
     def walk(self, node: ir.Node, scope: dict[str, Any]) -> ir.Node:
@@ -230,6 +255,8 @@ class _Expander:
         args = tuple(self.walk(a, scope) for a in node.args)
         if node.name in HELPERS:
             self.at_root = node is self.root   # the cell's value (an array formula's)
+            found = [k for k, n in enumerate(self.sites) if n is node]
+            self.site = found[0] if len(found) == 1 else -1
             return self._helper(node.name, args, scope)
         return ir.Call(node.name, args)
 
@@ -291,15 +318,40 @@ class _Expander:
                 ir.Call(_PARAMETER, (ir.Str(p),)) for p in params)), {})
         raise NotFusable("a LAMBDA helper whose function is not a LAMBDA")
 
-    def _apply(self, fn: _Closure, args: list[Any], strict: bool = False) -> ir.Node:
+    def _draw(self, at: tuple[int, int] | None) -> _Draw:
+        """The ``draw`` of :func:`_substitute` for the call at (row, column) ``at`` of the
+        helper being expanded: each copy of a RAND/RANDBETWEEN call gets numpy's stream
+        for that call (engine.functions.lambdas.draw_tag)."""
+        from ...compiler import stream_id
+        from ...functions.lambdas import stream_tag
+
+        if at is None or self.site < 0:
+            raise NotFusable("a LAMBDA body drawing random numbers where its calls are not "
+                             "known (a size varying per trial, or a helper not compiled)")
+        tag = stream_tag(self.site, *at)
+
+        def draw(copy: ir.Call, call: ir.Call) -> ir.Node:
+            k = self.rand_index.get(id(call))
+            if k is None:
+                raise NotFusable("RAND call site not found in the compiled cell")
+            self.kept.append(copy)
+            self.draws[id(copy)] = stream_id(self.cell, f"#RAND{k}{tag}")
+            return copy
+        return draw
+
+    def _apply(self, fn: _Closure, args: list[Any], strict: bool = False,
+               at: tuple[int, int] | None = None, arrays: bool = False) -> ir.Node:
         """The body of ``fn`` with its parameters bound to ``args`` (IR, or a _Row): one
         value (an array: #VALUE!, numpy's ``_cell``; NotFusable where ``strict``, the raw
-        result being read on: SCAN, REDUCE, a LAMBDA called)."""
+        result being read on: SCAN, REDUCE, a LAMBDA called); ``at``: the call's (row,
+        column) in the helper (the streams of the body's draws); ``arrays``: an array of
+        a fixed shape is the value as it is (REDUCE's accumulator growing by HSTACK)."""
         if len(args) != len(fn.params):
             raise NotFusable(f"a LAMBDA of {len(fn.params)} parameters called with "
                              f"{len(args)} arguments")
-        if _calls(fn.body, _RANDOM | HELPERS | {"ISOMITTED", "LAMBDA", _ETA}):
-            raise NotFusable("a LAMBDA body drawing random numbers or calling LAMBDAs")
+        if _calls(fn.body, frozenset({"RANDARRAY"}) | HELPERS | {"ISOMITTED", "LAMBDA", _ETA}):
+            raise NotFusable("a LAMBDA body drawing RANDARRAY or calling LAMBDAs")
+        draw = self._draw(at) if _calls(fn.body, frozenset(_DRAWS)) else None
         inner = _let_names(fn.body)
         for a in args:
             if not isinstance(a, _Row) and _free_names(a) & inner:
@@ -309,11 +361,13 @@ class _Expander:
             if value is None or isinstance(value, _Closure) or \
                     self.elements.shape(value) is not None:
                 raise NotFusable("a LAMBDA reading a LET name of an array")
-        out = _substitute(fn.body, dict(zip(fn.params, args, strict=True)))
+        out = _substitute(fn.body, dict(zip(fn.params, args, strict=True)), draw=draw)
         if _unknown_shape(out):
             raise NotFusable("a LAMBDA whose value's size is not fixed")
         shape = self.elements.shape(out)
         if shape is None:
+            return out
+        if arrays and shape[0] * shape[1] <= MAX_ELEMENTS:
             return out
         if strict or shape == (1, 1):
             raise NotFusable("a LAMBDA returning an array")
@@ -354,7 +408,7 @@ class _Expander:
             if not args:
                 raise NotFusable("a LAMBDA call without its LAMBDA")
             return self._apply(self._function(args[0], scope, len(args) - 1), list(args[1:]),
-                               strict=True)
+                               strict=True, at=(0, 0))
         if not args:
             raise NotFusable(f"{name} without arguments")
         if name in ("BYROW", "BYCOL"):
@@ -379,23 +433,22 @@ class _Expander:
                 return rows if isinstance(rows, ir.Err) else cols
             if rows * cols > MAX_ELEMENTS:
                 raise NotFusable(f"MAKEARRAY of {rows * cols} elements")
-            return _layout([[self._apply(fn, [ir.Num(float(i + 1)), ir.Num(float(j + 1))])
-                             for j in range(cols)] for i in range(rows)])
+            return _layout([[self._apply(fn, [ir.Num(float(i + 1)), ir.Num(float(j + 1))],
+                                         at=(i, j)) for j in range(cols)] for i in range(rows)])
         assert name in ("SCAN", "REDUCE")
         if len(args) != 3:
             raise NotFusable(f"{name} with a wrong number of arguments")
         fn = self._function(args[2], scope, 2)
-        if len(fn.params) == 2 and sum(1 for n in ir.walk(fn.body)
-                                       if _name(n) == fn.params[0]) > 1:
-            raise NotFusable(f"{name} whose LAMBDA reads its accumulator more than once")
+        many = len(fn.params) == 2 and sum(1 for n in ir.walk(fn.body)
+                                           if _name(n) == fn.params[0]) > 1
         acc = ir.Missing() if isinstance(args[0], ir.Missing) else self._array(args[0], scope)
         if _unknown_shape(acc) or self.elements.shape(acc) is not None:
             raise NotFusable(f"{name} of an array initial value")
         out = []
-        for row in self._grid(self._array(args[1], scope)):
+        for i, row in enumerate(self._grid(self._array(args[1], scope))):
             line = []
-            for x in row:
-                acc = self._apply(fn, [acc, x], strict=True)
+            for j, x in enumerate(row):
+                acc = self._step(fn, acc, x, (i, j), many, name == "REDUCE")
                 line.append(acc)
             out.append(line)
         if name == "REDUCE":
@@ -403,6 +456,27 @@ class _Expander:
                 raise NotFusable("REDUCE whose value may be a reference")
             return acc
         return _layout(out)
+
+    def _step(self, fn: _Closure, acc: ir.Node, x: ir.Node, at: tuple[int, int],
+              many: bool, arrays: bool) -> ir.Node:
+        """One step of SCAN/REDUCE: the body with the accumulator ``acc`` and the element
+        ``x``.  A body reading its accumulator more than once reads it through a LET name
+        bound to the previous step (``LET(#ACC<r>:<c>, acc, body)``: computed once, where
+        the inlined chain would grow exponentially); an accumulator that is not a value
+        (a reference numpy's SUM would read otherwise) is then refused.  With ``arrays``
+        (REDUCE) the accumulator may be an array of a fixed shape (``HSTACK(a, ..)``
+        growing a row), read as its elements (the previous step's element nodes: no copy)."""
+        if not many or isinstance(acc, ir.Num | ir.Str | ir.Bool | ir.Err | ir.Missing | ir.Ref) \
+                or (arrays and self.elements.shape(acc) is not None):
+            return self._apply(fn, [acc, x], strict=True, at=at, arrays=arrays)
+        if not _plain_value(acc):
+            raise NotFusable("a LAMBDA reading its accumulator more than once, the "
+                             "accumulator not a value")
+        from ._let_refs import ACCUMULATOR
+
+        name = parameter(f"{ACCUMULATOR}{at[0]}:{at[1]}")   # no workbook name has '#'
+        return ir.Call("LET", (name, acc, self._apply(fn, [name, x], strict=True, at=at,
+                                                      arrays=arrays)))
 
     def _by(self, name: str, array: ir.Node, fn: _Closure) -> ir.Node:
         if isinstance(array, ir.Area):
@@ -417,7 +491,8 @@ class _Expander:
                 [_Row(ir.Area(s, r1, c1 + j, r1 + rows - 1, c1 + j)) for j in range(cols)]
         else:   # an array value: numpy's SUM(x) reads it otherwise than a range
             raise NotFusable(f"{name} of something other than a range")
-        got = [self._apply(fn, [x]) for x in lines]
+        got = [self._apply(fn, [x], at=(k, 0) if name == "BYROW" else (0, k))
+               for k, x in enumerate(lines)]
         return _layout([[g] for g in got] if name == "BYROW" else [got])
 
     def _map(self, arrays: list[ir.Node], fn: _Closure) -> ir.Node:
@@ -434,8 +509,8 @@ class _Expander:
             if (gr != 1 and r >= gr) or (gc != 1 and c >= gc):
                 return ir.Err(NA)
             return g[0 if gr == 1 else r][0 if gc == 1 else c]
-        return _layout([[self._apply(fn, [at(g, r, c) for g in grids]) for c in range(cols)]
-                        for r in range(rows)])
+        return _layout([[self._apply(fn, [at(g, r, c) for g in grids], at=(r, c))
+                         for c in range(cols)] for r in range(rows)])
 
     def _size(self, node: ir.Node) -> int | ir.Err | None:
         """MAKEARRAY's rows or columns: the same in every trial (an error: that error,
@@ -481,17 +556,21 @@ def _layout(cells: list[list[ir.Node]]) -> ir.Node:
     return ir.Call("VSTACK", tuple(ir.Call("HSTACK", tuple(row)) for row in cells))
 
 
-def expand_lambdas(gen: Any, node: ir.Node) -> ir.Node:
+def expand_lambdas(gen: Any, node: ir.Node, cell: Any) -> ir.Node:
     """``node`` (a cell's IR) with every LAMBDA helper whose result has a fixed shape
     replaced by the IR of its elements (see the module docstring); ``node`` itself where it
     calls none.  ``gen`` is the Generator (its workbook, constants and static flags); the
     IR made is kept alive in ``gen.array_ir`` (constants are keyed by node ids)."""
+    gen.lambda_draws = {}
     if not has_helpers(node):
         return node
-    expander = _Expander(gen)
+    expander = _Expander(gen, cell)
     expander.root = node
+    expander.rand_index = {id(n): k for k, n in enumerate(
+        n for n in ir.walk(node) if isinstance(n, ir.Call) and n.name in _DRAWS)}
     out = expander.walk(node, {})
-    gen.array_ir.append(out)
+    gen.array_ir.extend([out, *expander.kept])
+    gen.lambda_draws = expander.draws
     return out
 
 

@@ -78,6 +78,20 @@ def with_let_references(g: _Host, args: tuple[ir.Node, ...], name: str = ""
     return tuple(out)
 
 
+ACCUMULATOR = "#ACC"   # the LET names of SCAN/REDUCE's previous steps (_lambdas)
+
+
+def accumulator_let(node: ir.Node) -> bool:
+    """Whether ``node`` is ``LET(#ACC<r>:<c>, previous step, body)``, which :mod:`._lambdas`
+    makes for a SCAN/REDUCE whose LAMBDA reads its accumulator more than once: an array
+    formula's element keeps it a LET (the previous step computed once), not its bound body."""
+    if not (isinstance(node, ir.Call) and node.name == "LET" and len(node.args) == 3):
+        return False
+    name = node.args[0]
+    return isinstance(name, ir.Call) and len(name.args) == 1 and \
+        isinstance(name.args[0], ir.Str) and name.args[0].value.startswith(ACCUMULATOR)
+
+
 _BOUND: dict[int, tuple[ir.Call, ir.Node]] = {}   # id(LET) -> (the LET, its bound body)
 
 
