@@ -39,6 +39,12 @@ ARRAY_ARGUMENTS = frozenset({
     "TEXTSPLIT", "RANDARRAY", "ANCHORARRAY", "ISREF", "ROWS", "COLUMNS", "ROW", "COLUMN",
     "OFFSET", "AREAS", "CELL", "_UNION", "SINGLE",
 })
+# In a legacy formula (saved without the dynamic-array flag by an Excel that writes it) the
+# functions whose parameters take one value intersect a range below them as Excel 2019 did:
+# LET's values and body (=LET(v,IFERROR(--C$3:C$49,0),..) in row 1 is #VALUE! -> 0: Excel's
+# cache), LAMBDA's, and the sizes and text of SEQUENCE, RANDARRAY, MAKEARRAY, TEXTSPLIT.
+LEGACY_ARRAY_ARGUMENTS = ARRAY_ARGUMENTS - {"LET", "LAMBDA", "SEQUENCE", "RANDARRAY",
+                                            "MAKEARRAY", "TEXTSPLIT"}
 _SCALAR_OPS = frozenset({"+", "-", "*", "/", "^", "&", "=", "<>", "<", "<=", ">", ">=", "%"})
 # Functions whose every argument is one value: a range given to them in an ordinary formula is
 # intersected with the formula's cell, as in Excel (=ROUND(Col,2) reads the row's cell).
@@ -284,8 +290,11 @@ def spill_pass(root: n.Node, spill: Callable[[CellRef], n.Node],
     return fold(root, post)
 
 
-def cell_pass(root: n.Node, cell: CellRef, array: bool) -> n.Node:
-    """Rewrite the IR of ``cell``'s formula to what it really reads (see the module doc)."""
+def cell_pass(root: n.Node, cell: CellRef, array: bool, legacy: bool = False) -> n.Node:
+    """Rewrite the IR of ``cell``'s formula to what it really reads (see the module doc);
+    a ``legacy`` formula's dynamic-array functions of one-value parameters read one value
+    (:data:`LEGACY_ARRAY_ARGUMENTS`)."""
+    whole = LEGACY_ARRAY_ARGUMENTS if legacy and not array else ARRAY_ARGUMENTS
 
     # the context: False (an ordinary formula), True (an array formula or an argument read
     # whole), "key" (below a one-value argument of a function that reads ranges whole: read
@@ -293,8 +302,8 @@ def cell_pass(root: n.Node, cell: CellRef, array: bool) -> n.Node:
     def child_ctx(node: Any, in_array: Any, i: int) -> Any:
         if in_array is not True and isinstance(node, n.Call) \
                 and i in SCALAR_POSITIONS.get(node.name, ()):
-            return "key" if in_array or node.name in ARRAY_ARGUMENTS else in_array
-        return in_array or (isinstance(node, n.Call) and node.name in ARRAY_ARGUMENTS)
+            return "key" if in_array or node.name in whole else in_array
+        return in_array or (isinstance(node, n.Call) and node.name in whole)
 
     def post(node: Any, kids: list[n.Node], in_array: Any) -> n.Node:
         node = n.rebuild(node, kids)

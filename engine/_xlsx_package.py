@@ -26,7 +26,7 @@ _ROOT_PREFIX = re.compile(rb"<([A-Za-z_][A-Za-z0-9_.-]*):worksheet\b")
 # parts the loader may read; their total and compression ratio are what the limits bound
 _READ_PREFIXES = ("xl/worksheets/", "xl/macrosheets/", "xl/dialogsheets/", "xl/tables/",
                   "xl/externalLinks/", "xl/_rels/", "xl/sharedStrings", "xl/styles",
-                  "xl/workbook", "_rels/")
+                  "xl/workbook", "_rels/", "xl/metadata")
 _BOMB_FLOOR = 50 * 2**20  # below this many bytes, a high compression ratio is harmless
 
 

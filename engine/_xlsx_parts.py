@@ -47,6 +47,7 @@ class BookInfo:
     external_parts: list[str] = field(default_factory=list)  # in [1], [2], ... order
     shared_strings: str | None = None
     styles: str | None = None
+    metadata: str | None = None   # the cell metadata part (dynamic-array formulas' flag)
 
 
 def read_book(pkg: Package, part: str = "xl/workbook.xml") -> BookInfo:
@@ -58,6 +59,8 @@ def read_book(pkg: Package, part: str = "xl/workbook.xml") -> BookInfo:
             info.shared_strings = target
         elif kind == "styles":
             info.styles = target
+        elif kind == "sheetMetadata":
+            info.metadata = target
     for el in root:
         tag = local(el.tag)
         if tag == "workbookPr":
@@ -87,6 +90,39 @@ def read_book(pkg: Package, part: str = "xl/workbook.xml") -> BookInfo:
         found = [n for n in pkg.names() if re.fullmatch(r"xl/externalLinks/externalLink\d+\.xml", n)]
         info.external_parts = sorted(found, key=lambda n: int(re.findall(r"\d+", n)[-1]))
     return info
+
+
+def read_dynamic_marks(pkg: Package, part: str | None) -> frozenset[str] | None:
+    """The ``cm`` values (cell metadata indices, from 1) that mark a formula as a
+    dynamic-array formula (the XLDAPR metadata type, ``fDynamic="1"``); None where the
+    workbook declares no such type (no metadata part: an application that knows nothing of
+    the flag wrote it, or Excel with no dynamic-array formula to mark)."""
+    if part is None or not pkg.has(part):
+        return None
+    root = pkg.xml(part)
+    types = [el.get("name") or "" for kids in children(root, "metadataTypes")
+             for el in children(kids, "metadataType")]
+    if "XLDAPR" not in types:
+        return None
+    dynamic: list[bool] = []   # the XLDAPR blocks, in order
+    for future in children(root, "futureMetadata"):
+        if future.get("name") != "XLDAPR":
+            continue
+        for bk in children(future, "bk"):
+            flags = [el for el in bk.iter() if local(el.tag) == "dynamicArrayProperties"]
+            dynamic.append(any(is_true(el.get("fDynamic")) for el in flags))
+    marks = set()
+    for cells in children(root, "cellMetadata"):
+        for k, bk in enumerate(children(cells, "bk"), start=1):
+            for rc in children(bk, "rc"):
+                try:
+                    t, v = int(rc.get("t") or 0), int(rc.get("v") or 0)
+                except ValueError:
+                    continue
+                if 1 <= t <= len(types) and types[t - 1] == "XLDAPR" and \
+                        0 <= v < len(dynamic) and dynamic[v]:
+                    marks.add(str(k))
+    return frozenset(marks)
 
 
 def _calc(el: ET.Element) -> CalcSettings:

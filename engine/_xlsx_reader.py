@@ -12,6 +12,7 @@ from ._xlsx_parts import (
     assign_names,
     filter_database,
     read_book,
+    read_dynamic_marks,
     read_external_link,
     read_number_formats,
     read_shared_strings,
@@ -41,6 +42,7 @@ def _read(path: Path, limits: Limits) -> Workbook:
             raise WorkbookError(f"{path}: the workbook has no worksheets")
         strings = read_shared_strings(pkg, info.shared_strings)
         formats = read_number_formats(pkg, info.styles)
+        marks = read_dynamic_marks(pkg, info.metadata)
         budget = CellBudget(str(path), limits.max_cells)
         sheets: dict[str, Sheet] = {}
         tables: dict[str, Table] = {}
@@ -52,6 +54,7 @@ def _read(path: Path, limits: Limits) -> Workbook:
             sheet = Sheet(entry.name, state=entry.state)
             reader = SheetReader(str(path), sheet, strings, formats, limits, budget)
             reader.date_shift = SHIFT_1904 if info.date1904 else 0
+            reader.dynamic_marks = marks or frozenset()
             pkg.parse(entry.part, reader.setup)
             reader.finish()
             sheets[entry.name] = sheet
@@ -79,7 +82,8 @@ def _read(path: Path, limits: Limits) -> Workbook:
             for s in link_sheets:
                 sheets.setdefault(s.name, s)
         pivots = any("pivotCacheDefinition" in name for name in pkg.names())
-    book = Workbook(path, sheets, names, tables, externals, info.calc, pivots, info.date1904)
+    book = Workbook(path, sheets, names, tables, externals, info.calc, pivots, info.date1904,
+                    marks is not None)
     log.info("loaded %s: %d sheets, %d cells, %d external links in %.2f s", path.name,
              len(sheets), budget.used, len(externals), time.perf_counter() - t0)
     return book

@@ -162,6 +162,8 @@ class SheetReader:
         self._col = 0
         self._hidden: set[int] = set()
         self.date_shift = 0  # 1462 in a workbook of the 1904 date system (t="d" cells)
+        self.dynamic_marks: frozenset[str] = frozenset()  # cm values of dynamic-array formulas
+        self._dynamic: list[tuple[int, int]] = []
         # the rows of the sheet's <autoFilter ref>, when it filters a column (<filterColumn>)
         self.filter_rows: tuple[int, int] | None = None
         # <sheetPr filterMode="1">: a filter hides rows (an advanced filter has no <autoFilter>)
@@ -251,6 +253,7 @@ class SheetReader:
         self._r = attrs.get("r")
         self._t = attrs.get("t")
         self._s = attrs.get("s")
+        self._cm = attrs.get("cm")
         self._v: str | None = None
         self._f: str | None = None
         self._fa: dict[str, str] | None = None
@@ -350,6 +353,8 @@ class SheetReader:
             formula, array_ref = self._formula(r, row, col)
             if formula is None and value is None:
                 return
+            if self._cm is not None and self._cm in self.dynamic_marks:
+                self._dynamic.append((row, col))
         elif value is None:
             return  # a styled empty cell holds nothing
         else:
@@ -436,3 +441,4 @@ class SheetReader:
             sheet.max_row = max(sheet.max_row, r2)
             sheet.max_col = max(sheet.max_col, c2)
         sheet.hidden_rows = frozenset(self._hidden)
+        sheet.dynamic_formulas = frozenset(self._dynamic)

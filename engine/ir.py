@@ -179,13 +179,14 @@ def _pycel_ast(text: str):
 
 
 def parse_formula(text: str, sheet: str, resolver: Resolver, _depth: int = 0,
-                  cell: CellRef | None = None, array: bool = False, cached: bool = True) -> Node:
+                  cell: CellRef | None = None, array: bool = False, cached: bool = True,
+                  legacy: bool = False) -> Node:
     """Parse formula text (with or without a leading '=') into IR, in the context of ``sheet``.
 
     With ``cell`` (the formula's own cell) the IR is cut to what the formula reads
-    (:func:`cell_pass`: implicit intersection unless ``array``, constant INDEX and IF), and
-    a formula repeated down a column is parsed once (:mod:`engine._parse_cache`; ``cached``
-    False parses it in full)."""
+    (:func:`cell_pass`: implicit intersection unless ``array``, as a ``legacy`` formula has
+    it where ``legacy``; constant INDEX and IF), and a formula repeated down a column is
+    parsed once (:mod:`engine._parse_cache`; ``cached`` False parses it in full)."""
     if _depth > _MAX_NAME_DEPTH:
         raise FormulaError(f"defined names nested more than {_MAX_NAME_DEPTH} deep in {text!r}")
     if len(text) > MAX_FORMULA_CHARS:
@@ -201,7 +202,7 @@ def parse_formula(text: str, sheet: str, resolver: Resolver, _depth: int = 0,
     if ranges and "ANCHORARRAY" in text.upper():  # A1#: the range A1 spilled into
         node = spill_pass(node, resolver.spill, resolver.bounds)
     if cell is not None and _depth == 0 and ranges:
-        node = cell_pass(node, cell, array)
+        node = cell_pass(node, cell, array, legacy)
     return node
 
 

@@ -281,7 +281,8 @@ class Model:
         self.resolver.formulas.template()  # forget what an earlier parse left
         try:
             return ir.parse_formula(cell.formula, ref.sheet, self.resolver, cell=ref,
-                                    array=cell.array_ref is not None)
+                                    array=cell.array_ref is not None,
+                                    legacy=self.workbook.legacy_formula(ref))
         except FormulaError as exc:
             self._errors[ref] = str(exc)
             return ir.BadRef(cell.formula, str(exc))

@@ -85,6 +85,8 @@ class Sheet:
     filtered_rows: frozenset[int] = frozenset()
     external: str | None = None  # the linked file, for a sheet cached from an external link
     state: str = "visible"       # or "hidden", "veryHidden"
+    # (row, col) of the formulas saved with the dynamic-array flag (cm, the metadata part)
+    dynamic_formulas: frozenset[tuple[int, int]] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,6 +225,9 @@ class Workbook:
     calc: CalcSettings = field(default_factory=CalcSettings)
     has_pivot_tables: bool = False
     date1904: bool = False         # serials count from 1904-01-01 (old Mac workbooks)
+    # the file marks dynamic-array formulas (a metadata part with the XLDAPR type): a formula
+    # without the mark is a legacy one (implicit intersection), an array one is CSE ({=..})
+    marks_dynamic: bool = False
     _by_fold: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -235,6 +240,17 @@ class Workbook:
     def cell(self, ref: CellRef) -> Cell | None:
         sheet = self.sheets.get(ref.sheet)
         return None if sheet is None else sheet.cells.get((ref.row, ref.col))
+
+    def dynamic_formula(self, ref: CellRef) -> bool:
+        """Whether ``ref``'s formula was saved with the dynamic-array flag."""
+        sheet = self.sheets.get(ref.sheet)
+        return sheet is not None and (ref.row, ref.col) in sheet.dynamic_formulas
+
+    def legacy_formula(self, ref: CellRef) -> bool:
+        """Whether ``ref``'s formula is a legacy (pre-dynamic-array) one: the file marks
+        dynamic-array formulas and this one has no mark.  Excel evaluates it as Excel 2019
+        did: a range where one value is expected is intersected with the formula's cell."""
+        return self.marks_dynamic and not self.dynamic_formula(ref)
 
     def formula_cells(self) -> list[CellRef]:
         """Cells computed by a formula, members of array formulas included."""

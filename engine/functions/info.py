@@ -154,16 +154,20 @@ def formulatext(ctx: Any, reference: Arg = None) -> Vec | Grid:
     if refs is None:
         return error(VALUE)
 
+    book = ctx.model.workbook
+
     def one(ref: Any) -> Vec:
-        cell = ctx.model.workbook.cell(ref)
+        cell = book.cell(ref)
         if cell is None or cell.formula is None:
             anchor = getattr(cell, "array_anchor", None)
-            cell = ctx.model.workbook.cell(anchor) if anchor is not None else None
+            cell = book.cell(anchor) if anchor is not None else None
             if cell is None or cell.formula is None:
                 return error(NA)
-            return text("{" + shown_formula(cell.formula) + "}")
+            ref = anchor
         shown = shown_formula(cell.formula)
-        return text(shown if cell.array_ref is None else "{" + shown + "}")
+        # a CSE array formula shows in braces; a dynamic-array one (its flag) as it is
+        cse = cell.array_ref is not None and not book.dynamic_formula(ref)
+        return text("{" + shown + "}" if cse else shown)
 
     grid = [[one(r) for r in row] for row in refs]
     return grid[0][0] if len(grid) == 1 and len(grid[0]) == 1 else Grid(grid, reference.area)
