@@ -613,9 +613,21 @@ class DynArraysMixin(GeneratorHost):
             return self._da_filter_dyn(node)
         if not self._da_fits(array, include):   # numpy: #VALUE! whatever the values
             return self._da_fill([[num("0.0", code(VALUE), (0.0, 0.0))]], False)
-        grid = self._da_values(array)
+        looped, columns, tried = None, None, False
+        if not keys and (m := self._da_long_filter(array, include)):
+            if isinstance(_read_part(array), ir.Area):   # a range: its flags' runtime loops
+                columns, tried = self._da_flag_columns(include, m), True
+            if columns is None:   # values and flags made by one loop over the rows
+                looped = self._attempt(self._da_filter_loop,   # type: ignore[attr-defined]
+                                       array, include, m)
         by_col = False
-        columns = self._da_flag_columns(include, len(grid))
+        if looped is not None:
+            loop_src, loop_val, columns = looped
+            grid = [[loop_val]]   # (the element's kind and bounds: every row's)
+        else:
+            grid = self._da_values(array)
+            if not tried:
+                columns = self._da_flag_columns(include, len(grid))
         if columns is not None:   # every row kept or not per trial: flags made by loops
             keep: list[tuple[list[Val], Val | None]] = [(row, None) for row in grid]
             least = 0
@@ -649,8 +661,11 @@ class DynArraysMixin(GeneratorHost):
                 raise NotFusable("FILTER by columns with an array if_empty")
             rowvals, fill = fill, fill[0]
             erow = self._da_fill([rowvals], False)
-        src = self._da_fill([row for row, _ in keep] or [[fill] * w], keys)
-        m = len(keep)
+        if looped is not None:
+            src = loop_src   # (m: its rows)
+        else:
+            src = self._da_fill([row for row, _ in keep] or [[fill] * w], keys)
+            m = len(keep)
         if columns is not None:
             zf, zfe = columns
         else:
@@ -675,6 +690,63 @@ class DynArraysMixin(GeneratorHost):
             if least == 0 and erow is None else ()   # (a row: read as an array)
         return Dyn(ov, oe, ot, ok, n, cap, w, max(least, 1), kinds, dom, lo, hi, by_col,
                    least == 0, src.dcols, none, src.dsrc, fills)
+
+    def _da_long_filter(self, array: ir.Node, include: ir.Node) -> int:
+        """The rows of FILTER(``array``, ``include``) where both are one long column of
+        elements (at least ROW_LOOP_MIN), the array not one value; else 0."""
+        from ._arrays import ArrayElements
+        from ._row_loops import ROW_LOOP_MIN
+
+        shape = ArrayElements(self.model.workbook, const=self.array_const).shape
+        try:
+            got = shape(_read_part(array))
+            ok = got is not None and got[1] == 1 and got[0] >= ROW_LOOP_MIN and \
+                shape(_read_part(include)) == got
+        except NotFusable:
+            return 0
+        return got[0] if ok and got is not None else 0
+
+    def _da_filter_loop(self, array: ir.Node, include: ir.Node, m: int
+                        ) -> tuple[Dyn, Val, tuple[str, str]]:
+        """FILTER's source values (error codes, kind tags) and flags (their errors) over m
+        rows written by one loop over the rows (_row_loops' element template: the parts of
+        one value computed once before it) instead of lines a row: ``AVERAGE(FILTER(o,
+        NOT(ISNA(o))))`` with ``o`` = ``IF(ABS((T[SALES]-AVERAGE(T[SALES]))/STDEV.S(
+        T[SALES]))>3,T[SALES],NA())`` over 2,823 rows (EfiLygda's Sales_Data_Project).  The
+        source's Dyn, its element's Val (the kind and bounds of every row) and the flags'
+        scratch arrays; NotFusable where an element is not a number or a logical."""
+        from ._shared_lines import _float
+
+        shape = (m, 1)
+        self.ntmp += 1
+        j = f"f_rj{self.ntmp}"
+        virtual: list = []
+        vt = self._row_template(_read_part(array), shape, j,  # type: ignore[attr-defined]
+                                virtual, False)
+        ft = self._row_template(_read_part(include), shape, j,  # type: ignore[attr-defined]
+                                virtual, False)
+        try:
+            mark = len(self.lines)
+            v = self.expr(vt)
+            f = self.expr(ft)
+            if v.kind not in (KNUM, KBOOL) or f.kind not in (KNUM, KBOOL):
+                raise NotFusable("a FILTER loop's element that is not a number")
+            f = self.as_condition(f)
+            body = self.lines[mark:]
+            del self.lines[mark:]
+            zv, ze, zt, zf, zfe = (self.scratch(m) for _ in range(5))
+            at = f"[int({j})] = "
+            body += [f"{zv}{at}{v.v}", f"{ze}{at}{_float(v.e)}", f"{zt}{at}{v.tag()}",
+                     f"{zf}{at}{f.v}", f"{zfe}{at}{_float(f.e)}"]
+            self.lines.append(f"for {j} in range({m}):")
+            self.lines += ["    " + line for line in body]
+        finally:
+            for c in virtual:
+                self.input_vals.pop(c, None)
+        self.array_ir += [vt, ft]   # kept alive: constants are keyed by node id
+        kinds, dom, lo, hi = _summary([v])
+        return (Dyn(zv, ze, zt, "", lit(float(m)), m, 1, m, kinds, dom, lo, hi), v,
+                (zf, zfe))
 
     def _da_filtered(self, src: Dyn, rows: str, w: int, zf: str, zfe: str,
                      out: tuple[str, str, str], fill: Val, erow: Dyn | None, least: int

@@ -52,6 +52,8 @@ _CELL_BOUND = frozenset({"INDIRECT", "OFFSET", "CELL", "RAND", "RANDBETWEEN", "R
                          "INFO", "FORMULATEXT", "ISFORMULA", "ISREF", "SHEET", "SHEETS"})
 # of one date each (a number; its parts as _dates computes them, #NUM! out of range)
 _DATE_PARTS = frozenset({"YEAR", "MONTH", "DAY"})
+# tests of one value each (a FILTER's flags NOT(ISNA(o)): _dynarrays._da_filter_loop)
+_TESTS = frozenset({"NOT", "ISNA", "ISERROR", "ISERR", "ISNUMBER"})
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -285,7 +287,8 @@ class RowLoopMixin(GeneratorHost):
                 not any(isinstance(a, ir.Missing) for a in node.args):
             return ir.Call("IF", tuple(self._row_template(a, shape, j, virtual, False)
                                        for a in node.args))
-        if isinstance(node, ir.Call) and node.name in _DATE_PARTS and len(node.args) == 1:
+        if isinstance(node, ir.Call) and node.name in _DATE_PARTS | _TESTS and \
+                len(node.args) == 1:
             return ir.Call(node.name, (self._row_template(node.args[0], shape, j, virtual,
                                                           False),))
         raise NotFusable("a loop over an array expression of another kind")
