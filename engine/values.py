@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any
 
@@ -88,6 +88,9 @@ class Grid:
 
     cells: list[list[Vec]]
     area: Any = None  # engine.ir.Area when this is a reference
+    # what a function derived from all the cells once, kept with them (a range Env caches is
+    # read again by every SUMIFS of a copied-down column): engine.functions.stats._flat_view
+    derived: dict[str, Any] | None = field(default=None, compare=False, repr=False)
 
     @property
     def shape(self) -> tuple[int, int]:

@@ -21,10 +21,23 @@ from typing import Any
 import numpy as np
 
 from .. import ir
-from ..values import DIV0, NA, NUM, VALUE, Grid, Vec, blank, first_error, num, parse_number, trials
+from ..values import (
+    DIV0,
+    NA,
+    NUM,
+    VALUE,
+    Grid,
+    Kind,
+    Vec,
+    blank,
+    first_error,
+    num,
+    parse_number,
+    trials,
+)
 from . import register
 from ._args import as_vec, iter_values, numeric_columns, result, scalar_number
-from ._criteria import matcher, view
+from ._criteria import Cells, match, matcher, parse, view
 from .math import flag, round_digits
 from .operators import map_grid
 
@@ -459,6 +472,65 @@ def _padded(g: Grid, shape: tuple[int, int]) -> Grid:
     return Grid(rows, g.area)
 
 
+def _flat_view(g: Grid) -> Cells | None:
+    """The cells of ``g`` classified for matching as one row of values (row-major), when each
+    cell holds one value for all trials (Excel's own recalculation, constant ranges); None
+    otherwise.  Kept on the grid: a range the Env caches is read again by every SUMIFS of a
+    copied-down column, and classifying its cells one by one per formula is what made a
+    365 x 20 COUNTIFS calendar over 5,000-row logs take half an hour."""
+    if g.derived is not None and "flat_view" in g.derived:
+        return g.derived["flat_view"]
+    cells = [c for row in g.cells for c in row]
+    out: Cells | None = None
+    if cells and all(len(c.data) == 1 for c in cells):
+        kinds = {c.kind for c in cells}
+        if len(kinds) == 1 and Kind.ANY not in kinds:
+            flat = Vec(cells[0].kind, np.concatenate([c.data for c in cells]))
+        else:
+            flat = Vec(Kind.ANY, np.array([c.scalar() if c.kind != Kind.BLANK else None
+                                           for c in cells], dtype=object))
+        if any(c.err is not None for c in cells):
+            flat.err = np.array([0 if c.err is None else c.err[0] for c in cells], np.uint8)
+        out = view(flat)
+    if g.derived is None:
+        g.derived = {}
+    g.derived["flat_view"] = out
+    return out
+
+
+def _conditional_flat(how: str, values: Grid | None, pairs: list[tuple[Grid, Arg]],
+                      crits: list[Arg]) -> tuple[np.ndarray, np.ndarray, np.ndarray,
+                                                 np.ndarray | None] | None:
+    """``_conditional``'s loop over the cells done on whole rows of values (``_flat_view``),
+    when every range and value cell and every criterion holds one value: (total, counted,
+    extreme, err) as the loop leaves them (sums added in the loop's order), or None."""
+    if any(len(as_vec(c).data) != 1 for c in crits):
+        return None
+    views = [_flat_view(r) for r, _ in pairs]
+    vals = _flat_view(values) if values is not None else None
+    if any(v is None for v in views) or (values is not None and vals is None):
+        return None
+    size = pairs[0][0].shape[0] * pairs[0][0].shape[1]
+    hit = np.ones(size, bool)
+    for v, c in zip(views, crits, strict=True):
+        hit &= np.broadcast_to(match(parse(as_vec(c).scalar()), v), (size,))
+    start = np.inf if how == "min" else -np.inf
+    if how == "count" or vals is None:
+        return np.zeros(1), np.array([float(hit.sum())]), np.full(1, start), None
+    err = None
+    if vals.err is not None:
+        bad = np.flatnonzero(hit & (vals.err != 0))
+        err = vals.err[bad[:1]] if len(bad) else None
+    take = hit & ~np.isnan(vals.num)
+    picked = np.where(take, vals.num, 0.0)
+    total = np.cumsum(np.concatenate(([0.0], picked)))[-1:]   # the loop's order of additions
+    extreme = np.full(1, start)
+    if how in ("min", "max") and take.any():
+        pick = np.minimum if how == "min" else np.maximum
+        extreme = np.atleast_1d(pick.reduce(np.where(take, vals.num, start)))
+    return total, np.array([float(take.sum())]), extreme, err
+
+
 def _conditional(how: str, values: Grid | None, pairs: list[tuple[Grid, Arg]]) -> Vec | Grid:
     crits = [c if c is not None else num(0.0) for _, c in pairs]
     if any(isinstance(c, Grid) and c.shape != (1, 1) for c in crits):
@@ -482,7 +554,10 @@ def _conditional(how: str, values: Grid | None, pairs: list[tuple[Grid, Arg]]) -
     start = np.inf if how == "min" else -np.inf
     extreme = np.full(1, start)
     err: np.ndarray | None = None
-    for i in range(shape[0]):
+    flat = _conditional_flat(how, values, pairs, crits) if n == 1 else None
+    if flat is not None:
+        total, counted, extreme, err = flat
+    for i in range(shape[0] if flat is None else 0):
         for j in range(shape[1]):
             hit: np.ndarray | None = None
             for r, test in tests:
