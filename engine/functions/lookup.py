@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from .. import ir
+from .._ragged import Ragged
 from ..values import (
     NA,
     REF,
@@ -465,16 +466,17 @@ def _index(array: Arg, row: Any, col: Any, area: Any) -> Vec | Grid:
     c = np.broadcast_to(ci, (n,)).astype(np.intp)
     r = np.where((r == 0) & (rows == 1), 1, r)
     c = np.where((c == 0) & (cols == 1), 1, c)
-    # a whole column (row 0) or row (column 0) picked per trial: an array of gathered cells;
-    # a trial whose position is an error gets its error there (its data is 0: it must not
-    # make the other trials of its chunk #VALUE!)
+    # a whole column (row 0) or row (column 0) picked per trial, decided per trial: the
+    # trials picking one line are evaluated together (Ragged), where the positions are the
+    # same in every trial: that line as a block that keeps its reference (_block), so that
+    # an implicit intersection or a reference argument reads it as Excel does; a trial
+    # whose position is an error gets its error (its data is 0: not a line)
     bad = np.zeros(n, bool) if err is None else np.broadcast_to(err != 0, (n,))
-    if not bad.all() and ((r == 0) | bad).all() and ((c > 0) | bad).all():
-        pick = np.clip(c - 1, 0, cols - 1)
-        return Grid([[gather(line, pick, err)] for line in g.cells])
-    if not bad.all() and ((c == 0) | bad).all() and ((r > 0) | bad).all():
-        pick = np.clip(r - 1, 0, rows - 1)
-        return Grid([[gather([line[j] for line in g.cells], pick, err) for j in range(cols)]])
+    line = ~bad & (((r == 0) & (c > 0)) | ((c == 0) & (r > 0)))
+    if line.any():
+        if line.all() and (r == r[0]).all() and (c == c[0]).all():
+            return _block(g, int(r[0]), int(c[0]))
+        raise Ragged(np.where(line, r * (cols + 1) + c, -1))
     err = first_error(err, _flag((r == 0) | (c == 0), VALUE))
     pos = np.clip(r - 1, 0, rows - 1) * cols + np.clip(c - 1, 0, cols - 1)
     return gather([x for line in g.cells for x in line], pos, err)
