@@ -100,3 +100,33 @@ def numba_kernels(job: Job, folder: Path, chunk: int, caplog) -> tuple[tuple, st
         be.close()
     assert "failed to compile" not in caplog.text
     return got, "".join(p.read_text() for p in sorted(folder.glob("*.py")))
+
+
+def fused_sheet_values(folder: Path, cells: dict[str, object], inputs: list[InputSpec],
+                       outputs: list[str], trials: int) -> dict[str, object]:
+    """The job of a one-sheet workbook "S" holding ``cells`` (:func:`sheet_job`, written in
+    ``folder``), every cell of its slice fused, run by numba and the CUDA host build, each
+    equal to numpy (:func:`numba_and_host_equal_numpy`, 200 trials a call): numpy's values
+    of ``outputs`` by address."""
+    job = sheet_job(folder / "book.xlsx", cells, inputs, outputs, trials)
+    assert fused_report(job) == {}
+    _, want = numba_and_host_equal_numpy(job, folder / "kernels", 200)
+    return {a: want[0][r] for a, r in zip(outputs, job.program.outputs, strict=True)}
+
+
+def assert_kernel_grows_gently(job_of: Callable[[int], Job], rows: tuple[int, int],
+                               first_under: int | None, growth_under: int) -> None:
+    """The fused kernel of ``job_of(rows[0])`` has fewer than ``first_under`` lines (None:
+    any), and that of ``job_of(rows[1])`` fewer than ``growth_under`` lines more."""
+    small, large = kernel_lines(job_of, *rows)
+    if first_under is not None:
+        assert small < first_under, small
+    assert large - small < growth_under, (small, large)
+
+
+def formula_values(path: Path | str) -> dict[str, object]:
+    """Every formula cell of the workbook at ``path`` evaluated once by numpy: its value
+    by address on its sheet (no sheet name)."""
+    model = Model.open(path)
+    values, _ = model.evaluate(model.workbook.formula_cells())
+    return {str(c).split("!")[1]: v.scalar() for c, v in values.items()}

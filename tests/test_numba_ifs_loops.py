@@ -18,7 +18,11 @@ import pytest
 pytest.importorskip("numba")
 openpyxl = pytest.importorskip("openpyxl")
 
-from tests.kernel_checks import book_job, kernel_lines, numba_and_host_equal_numpy  # noqa: E402
+from tests.kernel_checks import (  # noqa: E402
+    assert_kernel_grows_gently,
+    book_job,
+    numba_and_host_equal_numpy,
+)
 from tests.test_backend_numba import tri  # noqa: E402
 
 TOP = 6
@@ -62,9 +66,7 @@ def calendar_job(tmp_path, rows: int = 300, trials: int = 120):
 
 
 def test_the_summary_is_fused_with_loops_over_the_rows(tmp_path):
-    small, large = kernel_lines(lambda rows: calendar_job(tmp_path, rows), 300, 360)
-    assert small < 1_500, small
-    assert large - small < 60, (small, large)
+    assert_kernel_grows_gently(lambda rows: calendar_job(tmp_path, rows), (300, 360), 1_500, 60)
 
 
 def test_numba_and_cuda_host_equal_numpy(tmp_path):

@@ -18,7 +18,11 @@ import pytest
 pytest.importorskip("numba")
 openpyxl = pytest.importorskip("openpyxl")
 
-from tests.kernel_checks import book_job, kernel_lines, numba_and_host_equal_numpy  # noqa: E402
+from tests.kernel_checks import (  # noqa: E402
+    assert_kernel_grows_gently,
+    book_job,
+    numba_and_host_equal_numpy,
+)
 from tests.test_backend_numba import tri  # noqa: E402
 
 TOP = 2
@@ -79,10 +83,8 @@ def log_job(tmp_path, rows: int = 320, trials: int = 200):
 
 
 def test_the_grid_is_a_loop_per_cell_and_grows_gently_with_the_rows(tmp_path):
-    small, large = kernel_lines(lambda rows: log_job(tmp_path, rows), 320, 640)
     # cell by cell: ~9 lines a row of the log a cell, past 200,000 lines
-    assert small < 2_500, small
-    assert large - small < 200, (small, large)
+    assert_kernel_grows_gently(lambda rows: log_job(tmp_path, rows), (320, 640), 2_500, 200)
 
 
 def test_numba_and_cuda_host_equal_numpy(tmp_path):

@@ -15,7 +15,11 @@ import pytest
 pytest.importorskip("numba")
 
 from engine.backends.numba import _long_criteria  # noqa: E402
-from tests.kernel_checks import kernel_lines, numba_and_host_equal_numpy, sheet_job  # noqa: E402
+from tests.kernel_checks import (  # noqa: E402
+    assert_kernel_grows_gently,
+    numba_and_host_equal_numpy,
+    sheet_job,
+)
 from tests.test_backend_numba import tri  # noqa: E402
 
 
@@ -47,9 +51,8 @@ def call_log_job(tmp_path, rows: int, trials: int = 40):
 
 
 def test_windows_grow_the_kernel_by_a_few_lines_a_row(tmp_path):
-    small, large = kernel_lines(lambda rows: call_log_job(tmp_path, rows), 40, 80)
     # a line per cell of each window: 2,712 and 7,768 lines (now 1,800 and 3,587)
-    assert large - small < 2_500, (small, large)
+    assert_kernel_grows_gently(lambda rows: call_log_job(tmp_path, rows), (40, 80), None, 2_500)
 
 
 @pytest.mark.slow
