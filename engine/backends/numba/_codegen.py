@@ -662,7 +662,10 @@ class Generator(SharedLinesMixin, MatricesMixin, FunctionsMixin, TextMixin, Mixe
         self.cell_number = k
         self._const_memo = {}
         self.override = {}
-        saved = (self.ntmp, len(self.consts), dict(self.const_index), dict(self.rand_rows))
+        # kept as lengths: both dicts only gain keys while a cell is made (never a value
+        # changed), so a cell refused gives back the last keys added (a copy per cell was
+        # quadratic: 43k cells of decadesdesign Simulation)
+        saved = (self.ntmp, len(self.consts), len(self.const_index), len(self.rand_rows))
         self.lines = []
         try:
             if wb_cell.array_ref:
@@ -680,8 +683,10 @@ class Generator(SharedLinesMixin, MatricesMixin, FunctionsMixin, TextMixin, Mixe
             else:   # a range mapped below INDEX: its element in this cell's row (agree)
                 v = self.expr(intersect_mapped(node, c))
         except NotFusable:
-            self.ntmp, n, self.const_index, self.rand_rows = saved
+            self.ntmp, n, n_index, n_rows = saved
             del self.consts[n:]
+            _truncate(self.const_index, n_index)
+            _truncate(self.rand_rows, n_rows)
             raise
         return self._bind_cell(c, k, v)
 
@@ -1271,6 +1276,12 @@ def _as_num(v: Val) -> Val:
 
 def ir_reads(area: ir.Area, c: CellRef) -> bool:
     return c.sheet == area.sheet and area.r1 <= c.row <= area.r2 and area.c1 <= c.col <= area.c2
+
+
+def _truncate(d: dict, n: int) -> None:
+    """``d`` back to its first ``n`` keys (those added last go: dicts keep their order)."""
+    while len(d) > n:
+        d.popitem()
 
 
 def generate(program: Program, samplers: dict[CellRef, InputSampler],
