@@ -115,9 +115,10 @@ class MixedMixin:
                     continue
                 if refs and selects_ranges(a):   # CHOOSE(k, range, ...): read whole (_args)
                     continue
-                if node.name in _ARRAY_ARGUMENTS and any(isinstance(n, ir.Area | ir.Array)
-                                                         for n in ir.walk(a)):
-                    continue
+                if (node.name in _ARRAY_ARGUMENTS or node.name == "COUNT" and
+                        len(node.args) == 1) and any(isinstance(n, ir.Area | ir.Array)
+                                                     for n in ir.walk(a)):
+                    continue   # (COUNT of one array expression: _row_loops.count_loop)
                 mark = len(self.lines)
                 try:
                     v = self.expr(a)

@@ -153,6 +153,17 @@ class RowLoopMixin(GeneratorHost):
         return self._attempt(self._row_loop, RowSum("_ROWSUM", (ir.Array(((ir.Num(0.0),),)),),
                                                      array, shape, ()))
 
+    def count_loop(self, array: ir.Node, shape: tuple[int, int] | None) -> Val | None:
+        """COUNT(``array``) of one long array expression of numbers and errors in a plain
+        cell (EfiLygda's ``COUNT(Outliers_Zscore)``, the name ``IF(ABS(..)>3,T[SALES],NA())``
+        over 2,823 rows: 'IF returning a range'): the loop of :meth:`_row_loop` adding 1.0
+        for each element that is not an error; None where it is short or an element may be
+        another kind."""
+        if shape is None or shape[0] * shape[1] < ROW_LOOP_MIN:
+            return None
+        return self._attempt(self._row_loop, RowSum("_ROWSUM", (ir.Array(((ir.Num(0.0),),)),),
+                                                     array, shape, ()), True)
+
     def _attempt(self, make: Callable[..., T], *args: object) -> T | None:
         """``make(*args)``, or None where it is not fusable, its lines taken back with what
         they filled: the virtual cells, and the shared copies (gathered columns, _shared_lines'
@@ -220,7 +231,7 @@ class RowLoopMixin(GeneratorHost):
         err = self.err(f"sel({count} == 0.0, {VALUE}, 0)")
         return num(acc, err, iv.UNKNOWN)
 
-    def _row_loop(self, node: RowSum) -> Val:
+    def _row_loop(self, node: RowSum, count: bool = False) -> Val:
         rows, cols = node.shape
         n = rows * cols
         self.ntmp += 1
@@ -240,14 +251,18 @@ class RowLoopMixin(GeneratorHost):
             del self.lines[mark:]
             self.lines.append(f"for {j} in range({n}):")
             self.lines += ["    " + line for line in body]
-            if v.e != "0":
-                self.lines.append(f"    {err} = sel({err} == 0, {v.e}, {err})")
-            self.lines.append(f"    {acc} = {acc} + {v.v}")
+            if count:   # stats.count: the elements that are not errors
+                self.lines.append(f"    {acc} = {acc} + " +
+                                  ("1.0" if v.e == "0" else f"b2f({v.e} == 0)"))
+            else:
+                if v.e != "0":
+                    self.lines.append(f"    {err} = sel({err} == 0, {v.e}, {err})")
+                self.lines.append(f"    {acc} = {acc} + {v.v}")
         finally:
             for c in virtual:
                 self.input_vals.pop(c, None)
         self.array_ir.append(template)   # kept alive: constants are keyed by node id
-        return num(acc, err, iv.UNKNOWN)
+        return num(acc, "0", (0.0, float(n))) if count else num(acc, err, iv.UNKNOWN)
 
     def _row_template(self, node: ir.Node, shape: tuple[int, int], j: str,
                       virtual: list[CellRef], in_arithmetic: bool) -> ir.Node:

@@ -464,6 +464,10 @@ class StatsMixin(ArgsMixin, GatherMixin):
     @once_per_cell
     def fn_count(self, node: ir.Call) -> Val:
         """stats.count: numbers (direct logicals too) that are not errors."""
+        if len(node.args) == 1 and not isinstance(node.args[0], ir.Area | ir.Ref | ir.Missing) \
+                and (got := self.count_loop(node.args[0], self.array_shape(node.args[0]))) \
+                is not None:   # type: ignore[attr-defined]
+            return got   # one long array expression: a loop over its rows (_row_loops)
         total, n, fixed = "0.0", 0, 0
         for v, from_ref in self._count_items(node):
             if v.kind == KANY:   # a number in this trial (its tag), not an error
