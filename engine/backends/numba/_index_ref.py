@@ -473,10 +473,10 @@ class IndexMixin:
 def _line_possible(x: _Index) -> bool:
     """Whether a trial may pick a whole column (row 0, column at least 1) or row: numpy's
     lookup._index takes that line as a block keeping its reference, per trial."""
-    r, c = x.r, x.c
-    r0 = x.rows > 1 and r.lo <= 0.0 <= r.hi
-    c0 = x.cols > 1 and c.lo <= 0.0 <= c.hi
-    return (r0 and (x.cols == 1 or c.hi >= 1.0)) or (c0 and (x.rows == 1 or r.hi >= 1.0))
+    (rlo, rhi), (clo, chi) = (k.ok or (k.lo, k.hi) for k in (x.r, x.c))   # errors aside
+    r0 = x.rows > 1 and rlo <= 0.0 <= rhi
+    c0 = x.cols > 1 and clo <= 0.0 <= chi
+    return (r0 and (x.cols == 1 or chi >= 1.0)) or (c0 and (x.rows == 1 or rhi >= 1.0))
 
 
 def _one() -> _Pos:
