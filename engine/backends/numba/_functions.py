@@ -145,7 +145,10 @@ class FunctionsMixin(AggregatesMixin, LookupsMixin, DatesMixin, StatsMixin, Fina
             return Val(got.v, self.err(self.chain([c.e, e])), KANY, got.lo, got.hi, got.dom,
                        got.y, got.kinds)
         r = self.value(f"sel({m}, {then.v}, {other.v})")
-        bounds = iv.union([then.iv, other.iv])
+        # bounds of the error-free values (Val): a branch that is an error in every trial
+        # (IF(inside, x, #N/A), varsize's elements) adds none
+        live = [b.iv for b in (then, other) if not (b.e != "0" and b.e.isdigit())]
+        bounds = iv.union(live or [then.iv, other.iv])
         return num(r, self.err(self.chain([c.e, e])), bounds, then.kind,
                    union_dom([then, other]) if then.kind == KSTR else None)
 

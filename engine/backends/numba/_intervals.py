@@ -31,18 +31,19 @@ def point(x: float) -> Interval:
     return (x, x) if math.isfinite(x) and abs(x) < _LIMIT else UNKNOWN
 
 
-def make(lo: float, hi: float) -> Interval:
-    """(lo, hi) widened outwards; UNKNOWN if not finite or too large."""
+def make(lo: float, hi: float, widen: bool = True) -> Interval:
+    """(lo, hi) widened outwards (``widen``); UNKNOWN if not finite or too large."""
     if not (math.isfinite(lo) and math.isfinite(hi)) or lo > hi:
         return UNKNOWN
-    lo2 = lo - abs(lo) * _REL
-    hi2 = hi + abs(hi) * _REL
+    lo2 = lo - abs(lo) * _REL if widen else lo
+    hi2 = hi + abs(hi) * _REL if widen else hi
     if lo2 < -_LIMIT or hi2 > _LIMIT:
         return UNKNOWN
     return lo2, hi2
 
 
-def _corners(f: Callable[[float, float], float], a: Interval, b: Interval) -> Interval:
+def _corners(f: Callable[[float, float], float], a: Interval, b: Interval,
+             widen: bool = True) -> Interval:
     if not (bounded(a) and bounded(b)):
         return UNKNOWN
     try:
@@ -51,15 +52,20 @@ def _corners(f: Callable[[float, float], float], a: Interval, b: Interval) -> In
         return UNKNOWN
     if any(math.isnan(x) for x in xs):
         return UNKNOWN
-    return make(min(xs), max(xs))
+    return make(min(xs), max(xs), widen)
 
 
 def add(a: Interval, b: Interval) -> Interval:
-    return _corners(lambda x, y: x + y, a, b)
+    """One correctly rounded operation, monotone in each operand: its corners are its exact
+    bounds, not widened (1 + [0, 3] is at least 1, so TRUNC of it at least 1).  A product
+    that a compiler contracts into it (a fused multiply-add) lies within the product's
+    widened bounds."""
+    return _corners(lambda x, y: x + y, a, b, widen=False)
 
 
 def sub(a: Interval, b: Interval) -> Interval:
-    return _corners(lambda x, y: x - y, a, b)
+    """As :func:`add`."""
+    return _corners(lambda x, y: x - y, a, b, widen=False)
 
 
 def mul(a: Interval, b: Interval) -> Interval:
