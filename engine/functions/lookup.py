@@ -438,10 +438,18 @@ def index(array: Arg, row: Any = _ABSENT, col: Any = _ABSENT, area: Any = _ABSEN
     g = _grid(array)
     if col is _ABSENT and isinstance(row, Grid) and g.area is None and min(g.shape) > 1:
         col = Vec(Kind.NUM, np.ones(1))  # an array of row numbers into a 2-D array: column 1
+    if any(isinstance(_cell(a), Grid) for a in (row, col, area)):   # mapped over positions:
+        return _lift(_index_element, [array, row, col, area], (1, 2, 3))   # one value each
     return _lift(_index, [array, row, col, area], (1, 2, 3))
 
 
-def _index(array: Arg, row: Any, col: Any, area: Any) -> Vec | Grid:
+def _index_element(array: Arg, row: Any, col: Any, area: Any) -> Vec | Grid:
+    """INDEX at one element of arrays of positions (``index`` mapped over them): a value, so
+    a 0 picking a whole row or column in some trials is #VALUE! there, not a line."""
+    return _index(array, row, col, area, lines=False)
+
+
+def _index(array: Arg, row: Any, col: Any, area: Any, lines: bool = True) -> Vec | Grid:
     g = _grid(array)
     rows, cols = g.shape
     ri, e1 = _int(row, 0 if row is _ABSENT else None)
@@ -473,7 +481,7 @@ def _index(array: Arg, row: Any, col: Any, area: Any) -> Vec | Grid:
     # whose position is an error gets its error (its data is 0: not a line)
     bad = np.zeros(n, bool) if err is None else np.broadcast_to(err != 0, (n,))
     line = ~bad & (((r == 0) & (c > 0)) | ((c == 0) & (r > 0)))
-    if line.any():
+    if line.any() and lines:
         if line.all() and (r == r[0]).all() and (c == c[0]).all():
             return _block(g, int(r[0]), int(c[0]))
         raise Ragged(np.where(line, r * (cols + 1) + c, -1))

@@ -139,6 +139,12 @@ _READ_ALIKE = frozenset({
     "MEDIAN", "LARGE", "SMALL", "STDEV", "STDEV.S", "STDEV.P", "VAR", "VAR.S", "VAR.P",
     "AVERAGEA", "MAXA", "MINA", "MATCH", "XMATCH", "XLOOKUP", "LOOKUP", "COUNTIF",
 })
+@dataclass(frozen=True, slots=True)
+class LiftedIndex(ir.Call):
+    """INDEX at one element of arrays of positions (:mod:`._index_positions`, numpy's
+    ``lookup._index_element``): one value, a 0 position #VALUE! there, never a whole line."""
+
+
 VIRTUAL_SHEET = "\x00INDEX"   # a sheet name no workbook has (a control character)
 
 
@@ -174,6 +180,9 @@ class IndexMixin:
         x = self._index_plan(node)
         assert self.cell is not None
         root = node is self.model.code(self.cell).node
+        lifted = isinstance(node, LiftedIndex)   # a 0 there is #VALUE!, never a line
+        if lifted and x.mode == "cell":
+            return self._index_element(x, 0, 0, lines=False)
         if x.mode == "cell" and _line_possible(x):
             # a whole row or column in some trials (lookup._index: that line as a block
             # keeping its reference): the formula's own value only
@@ -379,8 +388,9 @@ class IndexMixin:
         return _Index(cells, area, r, c, "block", shape, at)
 
     # ------------------------------------------------------------ values
-    def _index_element(self, x: _Index, i: int, j: int) -> Val:
-        """Element (i, j) of INDEX's result (inside its shape; (0, 0) of one value)."""
+    def _index_element(self, x: _Index, i: int, j: int, lines: bool = True) -> Val:
+        """Element (i, j) of INDEX's result (inside its shape; (0, 0) of one value); without
+        ``lines`` a 0 is #VALUE! in every trial (:class:`LiftedIndex`)."""
         rows, cols = x.rows, x.cols
         if x.mode == "block":
             return x.cells[x.at[0] + i][x.at[1] + j]
@@ -401,7 +411,7 @@ class IndexMixin:
         if x.mode == "cell":   # a 0 that is not a whole row or column: #VALUE!
             zero = [f"({k.v} == 0.0)" for k, n in ((r, rows), (c, cols))
                     if n > 1 and k.lo <= 0.0 <= k.hi]
-            if zero and _line_possible(x):   # a line's first element (its clipped index)
+            if zero and lines and _line_possible(x):   # a line's first element (clipped)
                 line = self._line_trials(x, self.err(self.chain([], checks)))
                 checks.append((f"({' | '.join(zero)}) & nt({line})", VALUE))
             else:
