@@ -29,7 +29,6 @@ from typing import Any
 import numpy as np
 
 from .. import ir
-from .._ragged import Ragged
 from ..values import (
     NA,
     REF,
@@ -438,18 +437,10 @@ def index(array: Arg, row: Any = _ABSENT, col: Any = _ABSENT, area: Any = _ABSEN
     g = _grid(array)
     if col is _ABSENT and isinstance(row, Grid) and g.area is None and min(g.shape) > 1:
         col = Vec(Kind.NUM, np.ones(1))  # an array of row numbers into a 2-D array: column 1
-    if any(isinstance(_cell(a), Grid) for a in (row, col, area)):   # mapped over positions:
-        return _lift(_index_element, [array, row, col, area], (1, 2, 3))   # one value each
     return _lift(_index, [array, row, col, area], (1, 2, 3))
 
 
-def _index_element(array: Arg, row: Any, col: Any, area: Any) -> Vec | Grid:
-    """INDEX at one element of arrays of positions (``index`` mapped over them): a value, so
-    a 0 picking a whole row or column in some trials is #VALUE! there, not a line."""
-    return _index(array, row, col, area, lines=False)
-
-
-def _index(array: Arg, row: Any, col: Any, area: Any, lines: bool = True) -> Vec | Grid:
+def _index(array: Arg, row: Any, col: Any, area: Any) -> Vec | Grid:
     g = _grid(array)
     rows, cols = g.shape
     ri, e1 = _int(row, 0 if row is _ABSENT else None)
@@ -474,17 +465,16 @@ def _index(array: Arg, row: Any, col: Any, area: Any, lines: bool = True) -> Vec
     c = np.broadcast_to(ci, (n,)).astype(np.intp)
     r = np.where((r == 0) & (rows == 1), 1, r)
     c = np.where((c == 0) & (cols == 1), 1, c)
-    # a whole column (row 0) or row (column 0) picked per trial, decided per trial: the
-    # trials picking one line are evaluated together (Ragged), where the positions are the
-    # same in every trial: that line as a block that keeps its reference (_block), so that
-    # an implicit intersection or a reference argument reads it as Excel does; a trial
-    # whose position is an error gets its error (its data is 0: not a line)
+    # a whole column (row 0) or row (column 0) picked per trial: an array of gathered cells;
+    # a trial whose position is an error gets its error there (its data is 0: it must not
+    # make the other trials of its chunk #VALUE!)
     bad = np.zeros(n, bool) if err is None else np.broadcast_to(err != 0, (n,))
-    line = ~bad & (((r == 0) & (c > 0)) | ((c == 0) & (r > 0)))
-    if line.any() and lines:
-        if line.all() and (r == r[0]).all() and (c == c[0]).all():
-            return _block(g, int(r[0]), int(c[0]))
-        raise Ragged(np.where(line, r * (cols + 1) + c, -1))
+    if not bad.all() and ((r == 0) | bad).all() and ((c > 0) | bad).all():
+        pick = np.clip(c - 1, 0, cols - 1)
+        return Grid([[gather(line, pick, err)] for line in g.cells])
+    if not bad.all() and ((c == 0) | bad).all() and ((r > 0) | bad).all():
+        pick = np.clip(r - 1, 0, rows - 1)
+        return Grid([[gather([line[j] for line in g.cells], pick, err) for j in range(cols)]])
     err = first_error(err, _flag((r == 0) | (c == 0), VALUE))
     pos = np.clip(r - 1, 0, rows - 1) * cols + np.clip(c - 1, 0, cols - 1)
     return gather([x for line in g.cells for x in line], pos, err)

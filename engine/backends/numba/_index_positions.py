@@ -67,9 +67,7 @@ class IndexPositionsRules:
         if len(kids) == 1 and isinstance(_unlet(src), ir.Array) and \
                 self.shape(node.args[1]) is not None and min(self.shape(src) or (1, 1)) > 1:
             kids.append(ir.Num(1.0))
-        from ._index_ref import LiftedIndex
-
-        return LiftedIndex("INDEX", (src, *kids))
+        return ir.Call("INDEX", (src, *kids))
 
     def sorted_take(self, node: ir.Call) -> tuple[list[int], int] | None:
         """TAKE(SORT(x, ...), rows) with ``x`` of a fixed shape: the SORT's rows kept (from 0)

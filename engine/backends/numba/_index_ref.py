@@ -10,21 +10,19 @@ numpy's rules (``lookup._index``), which the kernel follows:
   error, #REF! (a position past the range);
 * positions the same in every trial (numpy's one-value vectors): 0 picks the whole row or
   column (0 and 0: the whole range), a block that keeps its reference;
-* positions that vary: numpy decides per trial (lookup._index: the trials picking one line
-  evaluated together, that line a block that keeps its reference); a trial whose row is 0
-  and column at least 1 (or the other way round), not an error, picks that whole column
-  (row); any other 0 is #VALUE! in its trial.
+* positions that vary: the row 0 in every trial of the chunk and the column above 0 in every
+  trial gives that column, gathered per trial (a one-column array without a reference);
+  likewise a row; any other 0 is #VALUE! in its trial.
 
-The kernel: a position that is 0 in every trial (0 is constant, or its bounds lie within
-(-1, 1)) beside one that is at least 1 in every trial (errors aside) is a whole column or
-row ("col"/"row", gathered per trial, read at the cell's implicit intersection where the
-INDEX is a plain cell's formula); where a trial may pick a line and others not ("cell" with
-:func:`_line_possible`), the plain cell's formula takes per trial the line's intersection
-with the cell (:meth:`IndexMixin._per_trial_lines`: #VALUE! outside it), an array formula's
-cell the line's element (#N/A past it), an array constant's line its first element (numpy's
-implicit intersection of a block without a reference); inside an expression it is not
-fused.  A position that is an error in some trials beside a whole row or column is its
-error there; beside a position that may be 0 or not it is not fused.
+The kernel decides the last rule from the positions' bounds: a position that is 0 in every
+trial (0 is constant, or its bounds lie within (-1, 1)) beside one that is at least 1 in
+every trial (and never an error) is a whole column or row; otherwise each 0 is #VALUE! in
+its trial.  numpy decides it per chunk of trials, so the two differ only in a chunk where a
+position that may be 0 or not happens to be 0 in every trial (probability p^n for n trials).
+A position that is an error in some trials beside a whole row or column is that row or
+column where it is not an error, its error where it is (numpy since session 24: an error
+trial no longer turns its chunk's other trials #VALUE!); beside a position that may be 0 or
+not it is not fused (numpy's data at an error trial, 0, decides the chunk).
 
 Where the result is a block (several cells), what reads it decides the value:
 
@@ -41,8 +39,10 @@ Where the result is a block (several cells), what reads it decides the value:
 * anything else (an operator, IF, a function that reads a reference's address): not fused,
   the reason says so.
 
-Known difference of numpy from Excel that the kernel keeps (numpy is the reference): a
-line of an array constant in a plain cell is its first element.
+Known differences of numpy from Excel that the kernel keeps (numpy is the reference): a
+position that varies and is 0 in some trials gives #VALUE! there where Excel gives the
+whole row or column; a whole column chosen per trial in a plain cell is its first cell,
+where Excel intersects the column with the formula's row.
 """
 
 from __future__ import annotations
@@ -139,12 +139,6 @@ _READ_ALIKE = frozenset({
     "MEDIAN", "LARGE", "SMALL", "STDEV", "STDEV.S", "STDEV.P", "VAR", "VAR.S", "VAR.P",
     "AVERAGEA", "MAXA", "MINA", "MATCH", "XMATCH", "XLOOKUP", "LOOKUP", "COUNTIF",
 })
-@dataclass(frozen=True, slots=True)
-class LiftedIndex(ir.Call):
-    """INDEX at one element of arrays of positions (:mod:`._index_positions`, numpy's
-    ``lookup._index_element``): one value, a 0 position #VALUE! there, never a whole line."""
-
-
 VIRTUAL_SHEET = "\x00INDEX"   # a sheet name no workbook has (a control character)
 
 
@@ -178,26 +172,12 @@ class IndexMixin:
         """INDEX where its result is one value: the whole formula of a plain cell (a block
         reduced by implicit intersection), or a single cell anywhere."""
         x = self._index_plan(node)
-        assert self.cell is not None
-        root = node is self.model.code(self.cell).node
-        lifted = isinstance(node, LiftedIndex)   # a 0 there is #VALUE!, never a line
-        if lifted and x.mode == "cell":
-            return self._index_element(x, 0, 0, lines=False)
-        if x.mode == "cell" and _line_possible(x):
-            # a whole row or column in some trials (lookup._index: that line as a block
-            # keeping its reference): the formula's own value only
-            if not root:
-                raise NotFusable("INDEX whose position is 0 in some trials (a whole row or "
-                                 "column) inside an expression")
-            if x.area is not None:   # the implicit intersection with the cell
-                a = x.area
-                return self._per_trial_lines(x, (self.cell.row - a.r1, self.cell.col - a.c1),
-                                             VALUE)
         if x.mode == "cell" or (x.mode == "block" and x.shape is None):
             return self._index_element(x, 0, 0)
-        if not root:
+        assert self.cell is not None
+        if node is not self.model.code(self.cell).node:
             raise NotFusable("INDEX of a whole row or column inside an expression")
-        if x.area is None:   # no reference: its first cell
+        if x.mode != "block" or x.area is None:   # no reference: its first cell
             return self._index_element(x, 0, 0)
         return self._intersection(x, self.cell)
 
@@ -217,8 +197,6 @@ class IndexMixin:
     def index_at(self, node: IndexAt) -> Val:
         """Element (r, c) of an array formula whose whole formula is an INDEX."""
         x = self._index_plan(node.call)
-        if x.mode == "cell" and _line_possible(x):   # a line spread as array_element does
-            return self._per_trial_lines(x, (node.r, node.c), NA)
         if x.mode == "cell" or x.shape is None:
             return self._index_element(x, 0, 0)
         rows, cols = x.shape
@@ -388,9 +366,8 @@ class IndexMixin:
         return _Index(cells, area, r, c, "block", shape, at)
 
     # ------------------------------------------------------------ values
-    def _index_element(self, x: _Index, i: int, j: int, lines: bool = True) -> Val:
-        """Element (i, j) of INDEX's result (inside its shape; (0, 0) of one value); without
-        ``lines`` a 0 is #VALUE! in every trial (:class:`LiftedIndex`)."""
+    def _index_element(self, x: _Index, i: int, j: int) -> Val:
+        """Element (i, j) of INDEX's result (inside its shape; (0, 0) of one value)."""
         rows, cols = x.rows, x.cols
         if x.mode == "block":
             return x.cells[x.at[0] + i][x.at[1] + j]
@@ -408,14 +385,10 @@ class IndexMixin:
         checks.append((c.e, 0) if c.e != "0" else None)
         past = [f"({k.v} > {lit(n)})" for k, n in ((r, rows), (c, cols)) if k.hi > n]
         checks.append((" | ".join(past), REF) if past else None)
-        if x.mode == "cell":   # a 0 that is not a whole row or column: #VALUE!
-            zero = [f"({k.v} == 0.0)" for k, n in ((r, rows), (c, cols))
+        if x.mode == "cell" and not _whole_line_first(x):   # a 0 that is not a whole row
+            zero = [f"({k.v} == 0.0)" for k, n in ((r, rows), (c, cols))   # or column: #VALUE!
                     if n > 1 and k.lo <= 0.0 <= k.hi]
-            if zero and lines and _line_possible(x):   # a line's first element (clipped)
-                line = self._line_trials(x, self.err(self.chain([], checks)))
-                checks.append((f"({' | '.join(zero)}) & nt({line})", VALUE))
-            else:
-                checks.append((" | ".join(zero), VALUE) if zero else None)
+            checks.append((" | ".join(zero), VALUE) if zero else None)
         e = self.err(self.chain([], checks))
         pos = self.value(f"({rk} - 1.0) * {lit(float(cols))} + {ck}")
         return self._gathered(pos, flat, [e], missing=False)
@@ -431,42 +404,6 @@ class IndexMixin:
             return k.v
         return self.value(f"min(max({k.v}, 1.0), {lit(float(n))})")
 
-    def _line_trials(self, x: _Index, e: str, which: str = "both") -> str:
-        """The trials whose positions pick a whole column (row 0, column at least 1) or row
-        (``which``: "col", "row" or "both"), ``e`` the positions' error (lookup._index)."""
-        r, c = x.r, x.c
-        conds = []
-        if which != "row" and x.rows > 1:
-            conds.append(f"(({r.v} == 0.0) & ({c.v} > 0.0))" if x.cols > 1 else
-                         f"({r.v} == 0.0)")
-        if which != "col" and x.cols > 1:
-            conds.append(f"(({c.v} == 0.0) & ({r.v} > 0.0))" if x.rows > 1 else
-                         f"({c.v} == 0.0)")
-        if not conds:
-            return "False"
-        return self.value(f"({e} == 0) & ({' | '.join(conds)})")
-
-    def _per_trial_lines(self, x: _Index, at: tuple[int, int], outside: int) -> Val:
-        """INDEX where a position is 0 in some trials (lookup._index: a whole column or row
-        as a block, per trial) read at offset ``at`` (row, column) of the line: a column's
-        row ``at[0]``, a row's column ``at[1]`` (``outside`` past the line: #VALUE! of an
-        implicit intersection, #N/A of an array formula's cell); the one cell, or #VALUE!
-        at another 0, in the other trials."""
-        e = self.err(self.chain([x.r.e, x.c.e]))
-        ops: list[Val] = [self._index_element(x, 0, 0)]
-        pos = "1.0"
-        for which, k, n in (("col", 0, x.rows), ("row", 1, x.cols)):
-            if 0 <= at[k] < n:
-                fixed = _Pos(lit(float(at[k] + 1)), "0", at[k] + 1.0, at[k] + 1.0, True)
-                one = _Index(x.cells, x.area, fixed if k == 0 else x.r,
-                             x.c if k == 0 else fixed, "cell")
-                ops.append(self._index_element(one, 0, 0))
-            else:
-                ops.append(num("0.0", code(outside), (0.0, 0.0)))
-            trials = self._line_trials(x, e, which)
-            pos = self.value(f"sel({trials}, {lit(float(len(ops)))}, {pos})")
-        return self._gathered(pos, ops, [], missing=False)
-
     def _intersection(self, x: _Index, at: CellRef) -> Val:
         """model.implicit_intersection of a block that keeps its reference."""
         assert x.area is not None and x.shape is not None
@@ -480,13 +417,14 @@ class IndexMixin:
         return num("0.0", code(VALUE), (0.0, 0.0))
 
 
-def _line_possible(x: _Index) -> bool:
-    """Whether a trial may pick a whole column (row 0, column at least 1) or row: numpy's
-    lookup._index takes that line as a block keeping its reference, per trial."""
-    (rlo, rhi), (clo, chi) = (k.ok or (k.lo, k.hi) for k in (x.r, x.c))   # errors aside
-    r0 = x.rows > 1 and rlo <= 0.0 <= rhi
-    c0 = x.cols > 1 and clo <= 0.0 <= chi
-    return (r0 and (x.cols == 1 or chi >= 1.0)) or (c0 and (x.rows == 1 or rhi >= 1.0))
+def _whole_line_first(x: _Index) -> bool:
+    """An array's (``{1,2;3,4}``) position that is 0 or an error in every trial while the
+    other is 1 or more: numpy's lookup._index picks that whole row (column) per trial and the
+    cell takes its first element (the clipped index 1), not #VALUE!."""
+    if x.area is not None:
+        return False
+    r, c = x.r, x.c
+    return (c.hi <= 0.0 and r.lo >= 1.0) or (r.hi <= 0.0 and c.lo >= 1.0)
 
 
 def _one() -> _Pos:
