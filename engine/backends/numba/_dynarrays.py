@@ -236,7 +236,7 @@ class DynArraysMixin(GeneratorHost):
         that row's text (_dtext's "pick"), its error as it is."""
         from ._dtext import Dyn as Text
 
-        if v.e.isdigit() and v.e != "0":   # an error in every trial (past the rows)
+        if v.always_error:   # past the rows
             return v
         return self.dyn_cell(Text(("pick", v.v, texts[0]), v.e, texts[1]))   # type: ignore[attr-defined]
 

@@ -147,7 +147,7 @@ class FunctionsMixin(AggregatesMixin, LookupsMixin, DatesMixin, StatsMixin, Fina
         r = self.value(f"sel({m}, {then.v}, {other.v})")
         # bounds of the error-free values (Val): a branch that is an error in every trial
         # (IF(inside, x, #N/A), varsize's elements) adds none
-        live = [b.iv for b in (then, other) if not (b.e != "0" and b.e.isdigit())]
+        live = [b.iv for b in (then, other) if not b.always_error]
         bounds = iv.union(live or [then.iv, other.iv])
         return num(r, self.err(self.chain([c.e, e])), bounds, then.kind,
                    union_dom([then, other]) if then.kind == KSTR else None)

@@ -51,6 +51,12 @@ class Val:
         return self.lo, self.hi
 
     @property
+    def always_error(self) -> bool:
+        """An error in every trial: its error is a literal code (IF(.., #N/A), past a
+        dynamic array's rows); its value and bounds are then no value's."""
+        return self.e != "0" and self.e.isdigit()
+
+    @property
     def bounded(self) -> bool:
         return iv.bounded(self.iv)
 
