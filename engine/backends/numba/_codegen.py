@@ -91,6 +91,7 @@ from ._offset import OffsetAt, OffsetMixin
 from ._randarrays import RANDAT, RandArrayMixin, randarray_streams
 from ._range_memo import fold_once_per_cell
 from ._row_loops import RowLoopMixin
+from ._scan_loops import ScanLoopMixin
 from ._rt_annuity import KERNEL_NAMES as RT_ANNUITY
 from ._rt_calendar import KERNEL_NAMES as RT_CALENDAR
 from ._rt_dist import KERNEL_NAMES as RT_DIST
@@ -203,7 +204,7 @@ def _nested(terms: list[str]) -> str:
 
 class Generator(SharedLinesMixin, MatricesMixin, FunctionsMixin, TextMixin, MixedMixin,
                 ConditionalsMixin, FitsMixin, DynArraysMixin, OffsetMixin, IndirectMixin, DatabaseMixin,
-                SecuritiesMixin, RowLoopMixin, GroupByMixin, RandArrayMixin):
+                SecuritiesMixin, RowLoopMixin, GroupByMixin, RandArrayMixin, ScanLoopMixin):
     """Generates the kernel of one program.  ``samplers`` says how each input is drawn."""
 
     def __init__(self, program: Program, samplers: dict[CellRef, InputSampler],

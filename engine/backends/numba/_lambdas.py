@@ -33,7 +33,11 @@ A body drawing random numbers (RAND, RANDBETWEEN) draws anew in each call, as nu
 (:func:`engine.functions.lambdas.draw_tag`): each inlined copy of such a call is given the
 stream numpy keys by the helper's place in the cell's ``CompileInfo.lambda_sites`` and the
 element or step (row, column) (``gen.lambda_draws``: node id -> stream, the copies kept alive
-in ``gen.array_ir``); MAKEARRAY of a size that varies per trial keeps refusing them.
+in ``gen.array_ir``); MAKEARRAY of a size that varies per trial keeps refusing them.  numpy
+numbers a helper's site after compiling its arguments (``compile_lambda_call``), so a helper
+holding others (CIR's SCAN over a MAKEARRAY) draws under its place plus the sited helpers
+inside its arguments (:func:`._scan_loops.numpy_site`).  SCAN at an array formula's root over
+an array whose shape varies per trial is one loop in the kernel (:mod:`._scan_loops`).
 
 Refused (left to numpy, with the reason): a body drawing RANDARRAY, a nested LAMBDA
 helper in a body, a parameter count other than the call's, a parameter bound to a reference
@@ -51,6 +55,7 @@ from typing import Any
 
 from ... import ir
 from ...values import NA, VALUE
+from ._scan_loops import numpy_site, scan_loop
 from ._values import MAX_AREA_CELLS, NotFusable
 from ._varsize import COL, ROW, VARSIZE, parameter
 
@@ -252,13 +257,22 @@ class _Expander:
             return self._let(node, scope)
         if node.name == "LAMBDA":
             return node   # a LAMBDA value left alone: not fused (_functions._bind_names)
+        if node.name == "SCAN" and node is self.root:   # a shape varying per trial: a loop
+            self.site = self._site(node)
+            loop = scan_loop(self, node, scope)   # (_scan_loops)
+            if loop is not None:
+                return loop
         args = tuple(self.walk(a, scope) for a in node.args)
         if node.name in HELPERS:
             self.at_root = node is self.root   # the cell's value (an array formula's)
-            found = [k for k, n in enumerate(self.sites) if n is node]
-            self.site = found[0] if len(found) == 1 else -1
+            self.site = self._site(node)
             return self._helper(node.name, args, scope)
         return ir.Call(node.name, args)
+
+    def _site(self, node: ir.Node) -> int:
+        """The place of helper ``node`` in numpy's ``lambda_sites`` (-1: not one place)."""
+        found = [k for k, n in enumerate(self.sites) if n is node]
+        return numpy_site(found[0], node) if len(found) == 1 else -1
 
     def _let(self, node: ir.Call, scope: dict[str, Any]) -> ir.Node:
         args = node.args

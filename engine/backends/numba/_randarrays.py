@@ -100,6 +100,8 @@ def randarray_streams(node: ir.Node, cell: CellRef) -> list[int]:
         return []
     if len(found) > 1:
         raise NotFusable("several RANDARRAY calls in one formula")
+    if any(shape_arg(a) is None for a in found[0].args[:2]):   # numpy's one stream named:
+        return [element_stream(cell, 0, -1, -1)]   # its shape's read per trial (_scan_loops)
     rows, cols = randarray_shape(found[0])
     return [element_stream(cell, 0, i, j) for i in range(rows) for j in range(cols)]
 

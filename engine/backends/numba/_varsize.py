@@ -32,6 +32,7 @@ from typing import Any
 
 from ... import ir
 from ...values import NA, VALUE
+from ._scan_loops import ScanLoop, scan_at
 from ._values import NotFusable
 
 # VARSIZE(rows, cols, body): MAKEARRAY whose size varies per trial (named for the reason a
@@ -59,6 +60,10 @@ def bounded(elements: Any, node: ir.Node) -> bool:
     """Whether ``node`` is an array of a size that varies per trial that this module bounds
     by the formula's range: SEQUENCE or :data:`VARSIZE` at the root of ``elements``' formula
     (an :class:`._arrays.ArrayElements`).  :data:`VARSIZE` anywhere else is refused."""
+    if isinstance(node, ScanLoop):   # SCAN of a shape varying per trial (_scan_loops)
+        if node is not elements.root:
+            raise NotFusable("SCAN of a shape varying per trial, read as an array")
+        return True
     if not isinstance(node, ir.Call) or node.name not in (VARSIZE, "SEQUENCE"):
         return False
     if node.name == VARSIZE:
@@ -77,6 +82,8 @@ def bounded(elements: Any, node: ir.Node) -> bool:
 def bounded_element(elements: Any, node: ir.Call, r: int, c: int) -> ir.Node:
     """The IR of the cell at offset (r, c) of the formula's range, ``node`` being
     :func:`bounded` (see the module docstring)."""
+    if isinstance(node, ScanLoop):
+        return scan_at(node, r, c)
     rows, cols = _sizes(node)
     for a in (rows, cols):
         if not isinstance(a, ir.Missing) and elements.shape(a) is not None:
