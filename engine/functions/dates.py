@@ -14,6 +14,7 @@ functions (EDATE, EOMONTH, YEARFRAC, WEEKNUM, NETWORKDAYS, WORKDAY) refuse logic
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -23,6 +24,7 @@ from . import register
 from ._args import result
 from ._epoch import date_shift
 from ._scalars import ABSENT, atp_lift, cell_of, coerce, lift, numbers
+from ._vectorised import lift_stacked
 
 Arg = Vec | Grid | None
 MAX_SERIAL = 2958465.0
@@ -72,6 +74,15 @@ def weekday_index(serial: np.ndarray) -> np.ndarray:
     return (np.floor(serial).astype(np.int64) + date_shift() + 5) % 7
 
 
+def _trialwise(compute: Any, args: Sequence[Arg], defaults: Sequence[float | None]) -> Vec | Grid:
+    """``numbers(compute, args, defaults, dates=True)`` for a ``compute`` that goes trial by
+    trial: an array argument (``YEAR(Log!A6:A5005)``) is computed as one vector, not a numpy
+    pass per cell (``_vectorised``: the same values, kinds and errors per element)."""
+    if len(args) > len(defaults):
+        return numbers(compute, args, defaults, dates=True)
+    return lift_stacked(lambda *a: numbers(compute, a, defaults, dates=True), args)
+
+
 # ------------------------------------------------------------------ DATE, TIME and parts
 @register("DATE")
 def date(*args: Arg) -> Vec | Grid:
@@ -90,7 +101,7 @@ def _part(index: int) -> Any:
         def compute(s):
             return to_ymd(s)[index].astype(np.float64), [(_bad_serial(s), NUM)]
 
-        return numbers(compute, args, (None,), dates=True)
+        return _trialwise(compute, args, (None,))
 
     return fn
 
@@ -110,7 +121,7 @@ def _time_part(div: int, mod: int) -> Any:
         def compute(s):
             return (_seconds(s) // div) % mod, [(_bad_serial(s), NUM)]
 
-        return numbers(compute, args, (None,), dates=True)
+        return _trialwise(compute, args, (None,))
 
     return fn
 
@@ -187,7 +198,7 @@ def weekday(*args: Arg) -> Vec | Grid:
         ok = np.isin(kind, [1, 2, 3, 11, 12, 13, 14, 15, 16, 17])
         return out.astype(np.float64), [(_bad_serial(s) | ~ok, NUM)]
 
-    return numbers(compute, args, (None, 1), dates=True)
+    return _trialwise(compute, args, (None, 1))
 
 
 @register("WEEKNUM")
@@ -215,7 +226,7 @@ def _iso_week(s: np.ndarray) -> np.ndarray:
 
 @register("ISOWEEKNUM")
 def isoweeknum(*args: Arg) -> Vec | Grid:
-    return numbers(lambda s: (_iso_week(s), [(_bad_serial(s), NUM)]), args, (None,), dates=True)
+    return _trialwise(lambda s: (_iso_week(s), [(_bad_serial(s), NUM)]), args, (None,))
 
 
 @register("DAYS")
@@ -223,7 +234,7 @@ def days(*args: Arg) -> Vec | Grid:
     def compute(end, start):
         return np.floor(end) - np.floor(start), [(_bad_serial(end) | _bad_serial(start), NUM)]
 
-    return numbers(compute, args, (None, None), dates=True)
+    return _trialwise(compute, args, (None, None))
 
 
 # ------------------------------------------------------------------ DATEDIF, YEARFRAC

@@ -48,7 +48,7 @@ from ..values import (
 from . import _search as S
 from . import register
 from ._args import as_vec, scalar_number
-from .operators import map_grid
+from .operators import BATCH_MIN, _stacked, map_grid
 
 Arg = Vec | Grid | None
 _ABSENT: Any = object()  # an argument not written at all (None: written but empty, as in "f(a,)")
@@ -90,22 +90,77 @@ def _flag(mask: np.ndarray, code: int) -> np.ndarray | None:
     return np.where(mask, code, 0).astype(np.uint8) if mask.any() else None
 
 
-def _lift(fn: Callable[..., Vec | Grid], args: list[Any], scalars: Sequence[int]) -> Vec | Grid:
+def _lift(fn: Callable[..., Vec | Grid], args: list[Any], scalars: Sequence[int],
+          searched: bool = False) -> Vec | Grid:
     """``fn(*args)``, mapped element by element over the arguments at ``scalars`` that are
-    arrays (a key, an index or a mode given as a range or an array constant)."""
+    arrays (a key, an index or a mode given as a range or an array constant).  ``searched``:
+    ``fn``'s first argument is a key it searches for through ``found`` (:func:`_search_once`),
+    so an array of keys against a table of one value per cell is searched in one pass."""
     args = [_cell(a) if i in scalars else a for i, a in enumerate(args)]
     arrays = [i for i in scalars if isinstance(args[i], Grid)]
     if not arrays:
         return fn(*args)
 
-    def call(*vals: Vec) -> Vec:
+    def call(*vals: Vec, found: Callable[[Callable[[], Any]], Any] = _search) -> Vec:
         full = list(args)
         for i, v in zip(arrays, vals, strict=True):
             full[i] = v
-        out = fn(*full)
+        out = fn(*full, found=found) if searched else fn(*full)
         return _cell(out) if isinstance(out, Grid) else out
 
-    return map_grid(call, *[args[i] for i in arrays])
+    batch = None
+    if searched and arrays == [0] and all(_trials(a) == 1 if isinstance(a, Grid) else len(a.data) == 1
+                                          for a in args[1:] if isinstance(a, Vec | Grid)):
+        def batch(items: list[list[Vec]]) -> list[Vec]:
+            return _search_once(call, [k for k, in items])
+    return map_grid(call, *[args[i] for i in arrays], batch=batch)
+
+
+def _search(run: Callable[[], Any]) -> Any:
+    """A lookup's search for its key(s), run as it is (what ``found`` is by default)."""
+    return run()
+
+
+class _Searched(Exception):
+    """The search of the keys laid end to end is done (:func:`_search_once`)."""
+
+
+def _search_once(call: Callable[..., Vec], keys: list[Vec]) -> list[Vec]:
+    """``call(key)`` for each key of one value, the search for all of them done as one (keys
+    laid end to end, a table of one value per cell: the search goes key by key, so each key's
+    part of its positions and error codes is what its own search gives).  Each call then
+    finishes with its part (its gather, fallback, error codes) as it would alone."""
+    if len(keys) < BATCH_MIN or any(len(k.data) != 1 for k in keys):
+        return [call(k) for k in keys]
+    kinds = {k.kind for k in keys}
+    if len(kinds) == 1 and Kind.ANY not in kinds:
+        stacked = _stacked(kinds.pop(), keys, 1)
+    else:
+        stacked = Vec(Kind.ANY, np.concatenate([as_any(k) for k in keys]),
+                      np.concatenate([np.zeros(1, np.uint8) if k.err is None else k.err
+                                      for k in keys]))
+    got: list[Any] = []
+
+    def record(run: Callable[[], Any]) -> Any:
+        got.append(run())
+        raise _Searched
+
+    try:
+        call(stacked, found=record)
+    except _Searched:
+        pass
+    if not got:   # returned before searching (a 2-D lookup vector: an error for every key)
+        return [call(k) for k in keys]
+    m = len(keys)
+
+    def part(a: Any, i: int) -> Any:
+        if not isinstance(a, np.ndarray) or len(a) != m:
+            return a
+        p = a[i:i + 1]
+        return None if p.dtype == np.uint8 and not p.any() else p
+
+    return [call(k, found=lambda _run, i=i: tuple(part(a, i) for a in got[0]))
+            for i, k in enumerate(keys)]
 
 
 def gather(cells: Sequence[Vec], idx: np.ndarray, err: np.ndarray | None = None,
@@ -271,10 +326,10 @@ def _per_mode(a: Any, default: int, allowed: set[int], n: int
 # ------------------------------------------------------------------ MATCH, XMATCH
 @register("MATCH")
 def match(value: Arg, array: Arg, match_type: Any = _ABSENT) -> Vec | Grid:
-    return _lift(_match, [value, array, match_type], (0, 2))
+    return _lift(_match, [value, array, match_type], (0, 2), searched=True)
 
 
-def _match(value: Vec, array: Arg, match_type: Any) -> Vec:
+def _match(value: Vec, array: Arg, match_type: Any, found: Any = _search) -> Vec:
     g = _grid(array)
     cells = _vector(g)
     key = as_vec(value)
@@ -283,7 +338,7 @@ def _match(value: Vec, array: Arg, match_type: Any) -> Vec:
         return error(NA, n)
     mt, e = _int(match_type, 1)
     modes = np.sign(mt).astype(int)
-    idx, kerr = _classic(cells, key, modes, n, (g, "vector"))
+    idx, kerr = found(lambda: _classic(cells, key, modes, n, (g, "vector")))
     return _position(idx, first_error(kerr, e))
 
 
@@ -295,17 +350,17 @@ def _position(idx: np.ndarray, err: np.ndarray | None) -> Vec:
 
 @register("XMATCH")
 def xmatch(value: Arg, array: Arg, match_mode: Any = _ABSENT, search_mode: Any = _ABSENT) -> Vec | Grid:
-    return _lift(_xmatch, [value, array, match_mode, search_mode], (0, 2, 3))
+    return _lift(_xmatch, [value, array, match_mode, search_mode], (0, 2, 3), searched=True)
 
 
-def _xmatch(value: Vec, array: Arg, match_mode: Any, search_mode: Any) -> Vec:
+def _xmatch(value: Vec, array: Arg, match_mode: Any, search_mode: Any, found: Any = _search) -> Vec:
     key = as_vec(value)
     g = _grid(array)
     cells = _vector(g)
     n = _trials(g, key)
     if cells is None:
         return error(VALUE, n)
-    idx, err = _modern_positions(cells, key, match_mode, search_mode, n, (g, "vector"))
+    idx, err = found(lambda: _modern_positions(cells, key, match_mode, search_mode, n, (g, "vector")))
     return _position(idx, err)
 
 
@@ -331,17 +386,18 @@ def _modern_positions(cells: Sequence[Vec], key: Vec, match_mode: Any, search_mo
 # ------------------------------------------------------------------ VLOOKUP, HLOOKUP
 @register("VLOOKUP")
 def vlookup(value: Arg, table: Arg, col: Arg, range_lookup: Any = _ABSENT) -> Vec | Grid:
-    return _lift(lambda *a: _table_lookup(*a, vertical=True), [value, table, col, range_lookup],
-                 (0, 2, 3))
+    return _lift(lambda *a, **k: _table_lookup(*a, vertical=True, **k),
+                 [value, table, col, range_lookup], (0, 2, 3), searched=True)
 
 
 @register("HLOOKUP")
 def hlookup(value: Arg, table: Arg, row: Arg, range_lookup: Any = _ABSENT) -> Vec | Grid:
-    return _lift(lambda *a: _table_lookup(*a, vertical=False), [value, table, row, range_lookup],
-                 (0, 2, 3))
+    return _lift(lambda *a, **k: _table_lookup(*a, vertical=False, **k),
+                 [value, table, row, range_lookup], (0, 2, 3), searched=True)
 
 
-def _table_lookup(value: Vec, table: Arg, which: Any, range_lookup: Any, *, vertical: bool) -> Vec:
+def _table_lookup(value: Vec, table: Arg, which: Any, range_lookup: Any, *, vertical: bool,
+                  found: Any = _search) -> Vec:
     g = _grid(table)
     key = as_vec(value)
     n = _trials(g, key, which, range_lookup)
@@ -359,7 +415,8 @@ def _table_lookup(value: Vec, table: Arg, which: Any, range_lookup: Any, *, vert
     def line(j: int) -> Sequence[Vec]:   # the j-th column (VLOOKUP) or row (HLOOKUP)
         return _Column(g.cells, j) if vertical else g.cells[j]
 
-    idx, _ = _classic(line(0), key, modes, n, (g, "first column" if vertical else "first row"))
+    idx, _ = found(lambda: _classic(line(0), key, modes, n,
+                                    (g, "first column" if vertical else "first row")))
     kk = np.clip(k.astype(np.intp) - 1, 0, width - 1)
     if len(kk) == 1:  # the usual case: one result column for all trials
         return gather(line(int(kk[0])), idx, err)
@@ -371,10 +428,10 @@ def _table_lookup(value: Vec, table: Arg, which: Any, range_lookup: Any, *, vert
 # ------------------------------------------------------------------ LOOKUP, XLOOKUP
 @register("LOOKUP")
 def lookup(value: Arg, lookup_vector: Arg, result_vector: Any = _ABSENT) -> Vec | Grid:
-    return _lift(_lookup, [value, lookup_vector, result_vector], (0,))
+    return _lift(_lookup, [value, lookup_vector, result_vector], (0,), searched=True)
 
 
-def _lookup(value: Vec, lookup_vector: Arg, result_vector: Any) -> Vec:
+def _lookup(value: Vec, lookup_vector: Arg, result_vector: Any, found: Any = _search) -> Vec:
     key = as_vec(value)
     g = _grid(lookup_vector)
     n = _trials(g, key)
@@ -385,8 +442,8 @@ def _lookup(value: Vec, lookup_vector: Arg, result_vector: Any) -> Vec:
         result = list(g.cells[-1]) if wide else [r[-1] for r in g.cells]
     else:
         result = _vector(_grid(result_vector)) or []
-    idx, kerr = _classic(search, key, np.ones(1, dtype=int), n,
-                         (g, "first row" if wide else "first column"))
+    idx, kerr = found(lambda: _classic(search, key, np.ones(1, dtype=int), n,
+                                       (g, "first row" if wide else "first column")))
     idx = np.where(idx >= len(result), -1, idx)
     return gather(result or [error(NA)], idx, kerr)
 
@@ -395,11 +452,11 @@ def _lookup(value: Vec, lookup_vector: Arg, result_vector: Any) -> Vec:
 def xlookup(value: Arg, lookup_array: Arg, return_array: Arg, if_not_found: Any = _ABSENT,
             match_mode: Any = _ABSENT, search_mode: Any = _ABSENT) -> Vec | Grid:
     args = [value, lookup_array, return_array, if_not_found, match_mode, search_mode]
-    return _lift(_xlookup, args, (0, 4, 5))
+    return _lift(_xlookup, args, (0, 4, 5), searched=True)
 
 
 def _xlookup(value: Vec, lookup_array: Arg, return_array: Arg, if_not_found: Any,
-             match_mode: Any, search_mode: Any) -> Vec | Grid:
+             match_mode: Any, search_mode: Any, found: Any = _search) -> Vec | Grid:
     key = as_vec(value)
     lk, ret = _grid(lookup_array), _grid(return_array)
     n = _trials(lk, key)
@@ -408,7 +465,8 @@ def _xlookup(value: Vec, lookup_array: Arg, return_array: Arg, if_not_found: Any
     column = lc == 1 and lr > 1 or lr == lc == 1
     if cells is None or (column and rr != lr) or (not column and rc != lc):
         return error(VALUE, n)
-    idx, err = _modern_positions(cells, key, match_mode, search_mode, n, (lk, "vector"))
+    idx, err = found(lambda: _modern_positions(cells, key, match_mode, search_mode, n,
+                                               (lk, "vector")))
     lines = [_Column(ret.cells, j) for j in range(rc)] if column else ret.cells
     if isinstance(if_not_found, Grid) and if_not_found.shape != (1, 1) and n == 1 and idx[0] < 0 \
             and (err is None or not err[0]):

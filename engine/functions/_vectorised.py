@@ -1,0 +1,65 @@
+"""Array arguments of trial-by-trial functions computed as one vector (private to ``dates``).
+
+``YEAR(Log!A6:A5005)`` inside a SUMPRODUCT maps YEAR over 5,000 cells; one call per cell (a
+dozen numpy calls each) made the numpy reference of dashboards over booking logs take minutes.
+A function that computes each trial on its own (YEAR, MONTH, DAY, WEEKDAY, HOUR, ...: no
+reduction over the trials, no iteration until all trials converge) gives, for vectors laid
+end to end, the results of each vector laid end to end.  :func:`lift_stacked` therefore
+groups the elements of the array by their kinds and trial count, computes each group as one
+vector and cuts the result into the elements' parts (``operators._stacked``/``_part``, the
+array operators' batching); a part equals the element's own result, value, kind and errors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from ..values import Grid, Kind, Vec
+from ._scalars import cell_of
+from .operators import BATCH_MIN, _part, _stacked, map_grid
+
+Arg = Vec | Grid | None
+
+
+def lift_stacked(fn: Callable[..., Vec], args: Sequence[Any]) -> Vec | Grid:
+    """``fn(*args)`` element by element over multi-cell arrays, as ``_scalars.lift``, with the
+    elements of the same kinds and trial count computed as one vector.  ``fn`` must compute
+    trial by trial and return a Vec; arguments that are not arrays must hold one value (or
+    be absent), else each element is computed on its own."""
+    args = [cell_of(a) for a in args]
+    arrays = [i for i, a in enumerate(args) if isinstance(a, Grid)]
+    if not arrays:
+        return fn(*args)
+
+    def call(*vals: Vec) -> Vec:
+        full = list(args)
+        for i, x in zip(arrays, vals, strict=True):
+            full[i] = x
+        return fn(*full)
+
+    others = [a for i, a in enumerate(args) if i not in arrays and isinstance(a, Vec)]
+    if any(len(a.data) != 1 for a in others):
+        return map_grid(call, *[args[i] for i in arrays])
+
+    def batch(items: list[list[Vec]]) -> list[Vec]:
+        out: list[Vec | None] = [None] * len(items)
+        groups: dict[tuple[tuple[Kind, ...], int], list[int]] = {}
+        for k, vals in enumerate(items):
+            key = (tuple(v.kind for v in vals), max(len(v.data) for v in vals))
+            groups.setdefault(key, []).append(k)
+        for (kinds, n), idx in groups.items():
+            if len(idx) < BATCH_MIN:
+                for k in idx:
+                    out[k] = call(*items[k])
+                continue
+            stacked = [_stacked(kind, [items[k][j] for k in idx], n) for j, kind in enumerate(kinds)]
+            r = call(*stacked)
+            for p, k in enumerate(idx):
+                out[k] = _part(r, p, n)
+        return out  # type: ignore[return-value]
+
+    return map_grid(call, *[args[i] for i in arrays], batch=batch)
+
+
+__all__ = ["lift_stacked"]

@@ -1,0 +1,162 @@
+"""Date parts of a range and lookups of a range of keys computed as one vector, not one numpy
+pass per cell: ``SUMPRODUCT((YEAR(Log!A:A)=2024)*(IFERROR(VLOOKUP(Log!B:B,Map!A:C,2,FALSE),
+"")="x")*..)`` over 5,000-row booking logs (kebron PAM-001/PAM-003/FIN-001, unseen9) kept
+check and bench_fused from finishing.  engine.functions._vectorised.lift_stacked (YEAR,
+MONTH, DAY, WEEKDAY, HOUR, MINUTE, SECOND, ISOWEEKNUM, DAYS) and lookup._search_once
+(VLOOKUP, HLOOKUP, MATCH, XMATCH, XLOOKUP, LOOKUP): the same values, kinds and error codes as
+the element loop (kept for per-trial data and small arrays), for dates, text dates, blanks,
+logicals, errors, text and numbers stored as text in the range.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import openpyxl
+import pytest
+
+from engine.check import same_value
+from engine.functions import _search, dates
+from engine.functions._scalars import lift
+from engine.model import Model
+from engine.values import Grid, Kind, Vec, blank, boolean, error, num, text
+
+lookup = importlib.import_module("engine.functions.lookup")  # the package's lookup() hides it
+ROWS = 64
+LOG_DATES: list[Any] = [45292.25, "2024-03-15", None, True, -1, 60, 0, "abc", "=1/0", 2958466,
+                        36526.75, 45657]
+KEYS: list[Any] = ["Apple", "apple", 5, "5", None, True, "=NA()", "b*", "Pear", 7.0, "zzz"]
+
+
+def _book(path: Path) -> Path:
+    wb = openpyxl.Workbook()
+    log = wb.active
+    log.title = "Log"
+    for i in range(ROWS):
+        log.cell(i + 1, 1, LOG_DATES[i % len(LOG_DATES)] if i % 5 else 40000 + 37 * i)
+        log.cell(i + 1, 2, KEYS[i % len(KEYS)])
+        log.cell(i + 1, 3, i * 1.5)
+    mp = wb.create_sheet("Map")
+    for r, (k, a, b) in enumerate([("apple", 10, "x"), (5, 20, "y"), ("Pear", 30, None),
+                                   (True, 40, "x"), ("5", 50, "z"), (7, "=1/0", "y"),
+                                   ("b", 60, "x"), ("a", 70, "w")], start=1):
+        mp.cell(r, 1, k)
+        mp.cell(r, 2, a)
+        mp.cell(r, 3, b)
+        mp.cell(r, 5, r * 2)          # a sorted column for approximate matches
+    calc = wb.create_sheet("Calc")
+    d, k, v = f"Log!$A$1:$A${ROWS}", f"Log!$B$1:$B${ROWS}", f"Log!$C$1:$C${ROWS}"
+    row = f"ROW({d})"
+    for j, fn in enumerate(["YEAR", "MONTH", "DAY", "WEEKDAY", "HOUR", "MINUTE", "SECOND",
+                            "ISOWEEKNUM"], start=1):
+        calc.cell(j, 1, f"=SUMPRODUCT(IFERROR({fn}({d}),-1)*{row})")
+        calc.cell(j, 2, f"=SUMPRODUCT(ISERROR({fn}({d}))*{row})")
+    calc["A9"] = f"=SUMPRODUCT(IFERROR(WEEKDAY({d},2),-1)*{row})"
+    calc["A10"] = f"=SUMPRODUCT(IFERROR(DAYS({d},45000),-1)*{row})"
+    calc["A11"] = f"=SUMPRODUCT((YEAR({d})=2024)*{v})"      # an error in the range: the sum's
+    calc["A12"] = f"=SUMPRODUCT(IFERROR((MONTH({d})=3)*(YEAR({d})=2024)*{v},0))"
+    lookups = {                       # column: a lookup of every key of the log
+        "C": f"VLOOKUP({k},Map!$A$1:$C$8,2,FALSE)",
+        "D": f"VLOOKUP({k},Map!$A$1:$C$8,3,FALSE)",
+        "E": f"VLOOKUP({k},Map!$E$1:$E$8,1)",
+        "F": f"MATCH({k},Map!$A$1:$A$8,0)",
+        "G": f"MATCH({k},Map!$A$1:$A$8,-1)",
+        "H": f"XMATCH({k},Map!$A$1:$A$8)",
+        "I": f"XMATCH({k},Map!$A$1:$A$8,2,-1)",
+        "J": f'XLOOKUP({k},Map!$A$1:$A$8,Map!$C$1:$C$8,"nf")',
+        "K": f"XLOOKUP({k},Map!$A$1:$A$8,Map!$B$1:$B$8)",
+        "L": f"LOOKUP({k},Map!$E$1:$E$8,Map!$B$1:$B$8)",
+        "M": f"HLOOKUP({k},Map!$E$1:$E$8,1,FALSE)",
+    }
+    for col, expr in lookups.items():
+        calc[f"{col}1"] = f"=SUMPRODUCT(IFERROR(--{expr},-1)*ROW({k}))"
+        calc[f"{col}2"] = f"=SUMPRODUCT(--ISNA({expr})*ROW({k}))"
+        calc[f"{col}3"] = f'=SUMPRODUCT((IFERROR({expr},"")="x")*ROW({k}))'
+    out = path / "vectorised.xlsx"
+    wb.save(out)
+    return out
+
+
+def _values(path: Path) -> dict[str, object]:
+    model = Model.open(path)
+    cells = [c for c in model.workbook.formula_cells() if str(c).startswith("Calc")]
+    values, _ = model.evaluate(cells)
+    return {str(c): values[c].scalar() for c in cells}
+
+
+def _one_by_one(call: Any, keys: list[Vec]) -> list[Vec]:
+    return [call(k) for k in keys]
+
+
+def test_vector_paths_equal_the_element_loop(tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    book = _book(tmp_path)
+    fast = _values(book)
+    with monkeypatch.context() as m:
+        m.setattr(dates, "lift_stacked", lift)
+        m.setattr(lookup, "_search_once", _one_by_one)
+        slow = _values(book)
+    assert fast.keys() == slow.keys() and len(fast) == 16 + 4 + 3 * 11
+    for cell, want in slow.items():
+        assert same_value(want, fast[cell], rel=0.0), (cell, want, fast[cell])
+    assert str(fast["Calc!A11"]) == "#NUM!"                  # YEAR(-1), before the 1/0
+    march = [i for i in range(ROWS) if i % 5 and LOG_DATES[i % len(LOG_DATES)] == "2024-03-15"]
+    assert fast["Calc!A12"] == 1.5 * sum(march)                     # the date as text
+    assert fast["Calc!B1"] == sum(i + 1 for i in range(ROWS) if i % 5 and
+                                  LOG_DATES[i % len(LOG_DATES)] in (-1, "abc", "=1/0", 2958466))
+
+
+def test_one_search_and_one_date_pass_per_formula(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    book = _book(tmp_path)
+    calls = {"search": 0, "ymd": 0}
+    real_exact, real_ymd = _search.exact, dates.to_ymd
+
+    def exact(*a: Any, **k: Any) -> np.ndarray:
+        calls["search"] += 1
+        return real_exact(*a, **k)
+
+    def to_ymd(s: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        calls["ymd"] += 1
+        return real_ymd(s)
+
+    monkeypatch.setattr(_search, "exact", exact)
+    monkeypatch.setattr(dates, "to_ymd", to_ymd)
+    _values(book)
+    # the loop: once per key (ROWS a formula); now once per kind of cell in the range
+    assert calls["search"] <= 4 * 10, calls
+    assert calls["ymd"] <= 3 * 12 * 6, calls
+
+
+def _same(a: Vec, b: Vec) -> bool:
+    if a.kind != b.kind or a.data.dtype != b.data.dtype:
+        return False
+    data = list(a.data) == list(b.data) if a.kind == Kind.ANY else np.array_equal(a.data, b.data)
+    errs = (a.err is None and b.err is None) or (
+        a.err is not None and b.err is not None and np.array_equal(a.err, b.err))
+    return bool(data and errs)
+
+
+def test_parts_equal_each_elements_own_result() -> None:
+    """Kinds and error arrays too (not only the scalars a SUMPRODUCT reads)."""
+    cells = [num(45292.5), text("2024-03-15"), blank(), boolean(True), error(7), num(-1.0),
+             num(60.0), num(0.0), text("x"), num(2958466.0)] * 3
+    keys = Grid([[c] for c in cells + [text("Apple"), text("b*"), num(5.0), text("5")]])
+    table = Grid([[text("apple"), num(1.0)], [num(5.0), text("five")], [boolean(True), blank()],
+                  [num(45292.0), error(7)], [text("bb"), num(2.0)]])
+    for fn in ("YEAR", "WEEKDAY", "SECOND"):
+        f = {"YEAR": dates._part(0), "WEEKDAY": dates.weekday, "SECOND": dates._time_part(1, 60)}[fn]
+        whole = f(Grid([[c] for c in cells]))
+        assert all(_same(x, f(c)) for x, c in zip(whole.flat(), cells, strict=True)), fn
+    for args in ([table, num(2.0), boolean(False)], [table, num(2.0)]):
+        whole = lookup.vlookup(keys, *args)
+        each = [lookup.vlookup(k, *args) for k in keys.flat()]
+        assert all(_same(x, y) for x, y in zip(whole.flat(), each, strict=True))
+    col = Grid([[r[0]] for r in table.cells])
+    whole = lookup.xlookup(keys, col, Grid([[r[1]] for r in table.cells]), text("nf"))
+    each = [lookup.xlookup(k, col, Grid([[r[1]] for r in table.cells]), text("nf"))
+            for k in keys.flat()]
+    assert all(_same(x, y) for x, y in zip(whole.flat(), each, strict=True))
