@@ -54,6 +54,7 @@ from ._arrays import ArrayElements
 from ._arrays import members as array_members
 from ._cache_stamp import runtime_version
 from ._conditionals import DIRECT, ConditionalsMixin, fixed_compare
+from ._const_fold import fold_counts, fold_errors
 from ._database import DatabaseMixin
 from ._draw_loops import Fill, fill_lines, u01_lines
 from ._dtext import DynamicRead, DynamicText
@@ -649,7 +650,9 @@ class Generator(SharedLinesMixin, MatricesMixin, FunctionsMixin, TextMixin, Mixe
         cc = self.model.code(c)
         if cc.info.table or cc.info.unsupported:
             raise NotFusable("a data table or an unsupported function")
-        node = expand_lambdas(self, cc.node, c)   # BYROW, MAP, SCAN ... inlined (_lambdas)
+        node = fold_counts(self, cc.node, c)   # COUNT(8:8) of fixed kinds: its number
+        node = fold_errors(self, node, c)   # IFERROR of an error in every trial: fallback
+        node = expand_lambdas(self, node, c)   # BYROW, MAP, SCAN ... inlined (_lambdas)
         if levels(node) > MAX_FUSED_LEVELS:  # recursion per level (a spine: one, _spines)
             raise NotFusable(f"nested more than {MAX_FUSED_LEVELS} levels deep")
         rands = [n for n in ir.walk(cc.node) if isinstance(n, ir.Call) and n.name in RAND_CALLS]

@@ -394,8 +394,9 @@ class StatsMixin(ArgsMixin, GatherMixin):
                     assert v.y is not None
                     total = self.value(f"{total} + b2f(({v.y} == 3.0) | (({v.y} == 2.0) & "
                                        f"({v.v} == {lit(float(empty))})))")
-        r = total if fixed == 0.0 else self.value(f"{total} + {lit(fixed)}")
-        return num(r, "0", (0.0, iv.UNKNOWN[1]))
+        # blanks in every trial: one literal where nothing else counts (_const_fold)
+        r = self._plus_fixed(total, int(fixed))
+        return num(r, "0", (fixed, fixed) if total == "0.0" else (fixed, iv.UNKNOWN[1]))
 
     # ------------------------------------------------------------ RANK (stats._rank)
     def _rank(self, node: ir.Call, avg: bool) -> Val:
@@ -484,7 +485,7 @@ class StatsMixin(ArgsMixin, GatherMixin):
                 fixed += 1
                 continue
             total = self.value(f"{total} + {hit}")
-        return num(self._plus_fixed(total, fixed), "0", (0.0, float(n)))
+        return num(self._plus_fixed(total, fixed), "0", (float(fixed), float(n)))
 
     def _plus_fixed(self, total: str, fixed: int) -> str:
         """``total`` plus the cells counted in every trial (sums of whole numbers below 2**53
@@ -512,7 +513,7 @@ class StatsMixin(ArgsMixin, GatherMixin):
                 fixed += 1
                 continue
             total = self.value(f"{total} + {hit}")
-        return num(self._plus_fixed(total, fixed), "0", (0.0, float(n)))
+        return num(self._plus_fixed(total, fixed), "0", (float(fixed), float(n)))
 
     # ------------------------------------------------------------ LOGNORM.DIST
     def _lognorm(self, x: Val, m: Val, s: Val, cum: Val | None) -> Val:

@@ -1,0 +1,328 @@
+"""Counts the kernel generator knows before the kernel runs (a pass over a cell's IR).
+
+COUNT, COUNTA, COUNTBLANK, ROWS and COLUMNS of ranges whose cells have one kind in every
+trial (numbers that are never errors, text, blanks: the generator's :class:`Val` of each
+cell, the slice's inputs and formulas included) are one number in every trial: the
+generator's own code for them is then a literal (``fn_count`` counts a cell counted in every
+trial as a constant).  That literal replaces the call in the cell's IR before the passes
+that decide sizes from the IR alone (:mod:`._lambdas`: ``SCAN(B13, OFFSET(C8, 0, 0, 1,
+COUNT(8:8)), ..)``), and an OFFSET whose arguments are then all literals becomes the
+reference it names (:func:`engine._ir_passes.offset_reference`, as the cell pass does for a
+written OFFSET of literals), a range of a fixed size.  A count that may differ between
+trials (a cell that is a number in some trials, an error in some) is left as it is.
+
+An error certain in every trial (:func:`fold_errors`): a one-cell array formula whose value is
+``IFERROR(x, fallback)`` (under LET) where ``x``'s first element is an error in every trial is
+``fallback`` (neprenkha's BOQ, Summary!T3: ``IFERROR(FILTER(tbl, cond), "")`` where ``cond``
+holds ``INDEX(CHOOSE(SEQUENCE(1, 18), #REF!, ..), r, c)`` at a place ``r``, ``c`` give in every
+trial: numpy's FILTER gives its first cell the first error of the condition).  Which places
+are errors in every trial is known (:class:`_Errs`, a lower bound: a place not marked may still
+be one) for literals, constant parts (evaluated once by the numpy compiler, as the
+generator's ``fold``), the elementwise operators, IF, IFERROR, CHOOSE and INDEX at constant
+places, and FILTER; anything else marks nothing, so the fold happens only where the error
+is certain.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ... import ir
+from ..._ir_nodes import rebuild
+from ..._ir_passes import offset_reference
+from ...compiler import compile_formula, constant_value
+from ...values import Grid, Vec
+from ._values import KNUM, NotFusable
+
+COUNTS = frozenset({"COUNT", "COUNTA", "COUNTBLANK", "ROWS", "COLUMNS"})
+_DRAWS = frozenset({"RAND", "RANDBETWEEN", "RANDARRAY"})   # their streams keyed by node
+
+
+def _literal(text: str) -> float | None:
+    """The number a validated float literal of generated code stands for (``_values.lit``:
+    ``repr`` of a finite float, a negative one in parentheses), else None."""
+    s = text[1:-1] if text.startswith("(") and text.endswith(")") else text
+    try:
+        x = float(s)
+    except ValueError:
+        return None
+    return x if math.isfinite(x) and repr(x) == s else None
+
+
+def _count_value(gen: Any, node: ir.Call) -> ir.Num | None:
+    """``node`` (a count of ranges) as a literal where the generator's code for it is one."""
+    mark = len(gen.lines)
+    try:
+        v = gen.expr(node)
+    except NotFusable:
+        return None
+    finally:
+        del gen.lines[mark:]
+    x = _literal(v.v) if v.e == "0" and v.kind == KNUM else None
+    return None if x is None else ir.Num(x)
+
+
+def _fold(gen: Any, node: ir.Node) -> ir.Node:
+    if isinstance(node, ir.Call):
+        if node.name in _DRAWS:
+            return node
+        if node.name in COUNTS and node.args and \
+                all(isinstance(a, ir.Area | ir.Ref) for a in node.args):
+            got = _count_value(gen, node)
+            return node if got is None else got
+    kids = ir.children(node)
+    if not kids or isinstance(node, ir.Array):
+        return node
+    out = rebuild(node, [_fold(gen, k) for k in kids])
+    if out is not node and isinstance(out, ir.Call) and out.name == "OFFSET" and \
+            all(isinstance(a, ir.Num | ir.Missing) for a in out.args[1:]):
+        got = offset_reference(out.args)
+        if got is not None:
+            return got
+    return out
+
+
+def fold_counts(gen: Any, node: ir.Node, cell: Any) -> ir.Node:
+    """``node`` (cell ``cell``'s IR) with its counts of ranges that are the same in every
+    trial replaced by their numbers (see the module docstring); ``node`` itself where there
+    are none.  ``gen`` is the Generator; the IR made is kept alive in ``gen.array_ir``."""
+    if not any(isinstance(n, ir.Call) and n.name in COUNTS for n in ir.walk(node)):
+        return node
+    saved = (gen.cell, gen.lines, gen.override, gen._const_memo)
+    gen.cell, gen.lines, gen.override, gen._const_memo = cell, [], {}, {}
+    try:
+        out = _fold(gen, node)
+    finally:
+        gen.cell, gen.lines, gen.override, gen._const_memo = saved
+    if out is not node:
+        gen.array_ir.append(out)
+    return out
+
+
+@dataclass(frozen=True)
+class _Errs:
+    """The places of a value that are an error in every trial: ``mask`` (None: none known),
+    ``every`` (all of them, whatever its shape), ``spreads`` (the mask has the value's shape:
+    a row or column of it repeats as Excel's elementwise operators repeat it; else only the
+    places it covers are known, a FILTER's first cell), and ``values`` (a constant's values,
+    numpy's one-trial result) where the value is a constant."""
+
+    mask: np.ndarray | None = None
+    every: bool = False
+    spreads: bool = True
+    values: Vec | Grid | None = None
+
+    def at(self, r: int, c: int) -> bool:
+        if self.every:
+            return True
+        m = self.mask
+        if m is None:
+            return False
+        if self.spreads:
+            r, c = (0 if m.shape[0] == 1 else r), (0 if m.shape[1] == 1 else c)
+        return 0 <= r < m.shape[0] and 0 <= c < m.shape[1] and bool(m[r, c])
+
+
+_NONE = _Errs()
+_ELEMENTWISE_OPS = frozenset({"+", "-", "*", "/", "^", "&", "=", "<>", "<", ">", "<=", ">="})
+
+
+def _grid_of(v: Vec | Grid) -> list[list[Vec]]:
+    return v.cells if isinstance(v, Grid) else [[v]]
+
+
+def _positions(v: Vec | Grid | None) -> np.ndarray | None:
+    """A constant's whole numbers at least 1 (INDEX's and CHOOSE's places), else None."""
+    if v is None:
+        return None
+    out = []
+    for row in _grid_of(v):
+        line = []
+        for x in row:
+            if x.err is not None and x.err.any() or x.kind.name != "NUM" or len(x.data) != 1:
+                return None
+            k = float(x.data[0])
+            if not k >= 1.0 or not math.isfinite(k):
+                return None
+            line.append(int(k))
+        out.append(line)
+    return np.array(out, dtype=np.int64)
+
+
+class _ErrorPlaces:
+    """:class:`_Errs` of the nodes of one cell's IR (its LET names already bound)."""
+
+    def __init__(self, gen: Any) -> None:
+        self.gen = gen
+        self.memo: dict[int, tuple[ir.Node, _Errs]] = {}   # the node kept beside its answer
+
+    def of(self, node: ir.Node) -> _Errs:
+        got = self.memo.get(id(node))
+        if got is None or got[0] is not node:
+            got = self.memo[id(node)] = (node, self._of(node))
+        return got[1]
+
+    def _constant(self, node: ir.Node) -> _Errs | None:
+        gen = self.gen
+        if isinstance(node, ir.Num):
+            return _Errs(np.zeros((1, 1), dtype=bool), False, True, constant_value(node.value))
+        if not isinstance(node, ir.Call | ir.Binary | ir.Unary) or not gen.is_constant(node):
+            return None
+        try:
+            compiled, info = compile_formula(node, gen.cell)
+            if info.unsupported or info.random_streams:
+                return None
+            v = compiled(gen.env)
+        except Exception:  # noqa: BLE001 - not known: nothing marked
+            return None
+        if not isinstance(v, Vec | Grid) or isinstance(v, Grid) and v.area is not None:
+            return None
+        grid = _grid_of(v)
+        if not grid or not grid[0]:
+            return None
+        mask = np.array([[x.err is not None and bool(x.err.all()) for x in row]
+                         for row in grid], dtype=bool)
+        return _Errs(mask, False, True, v)
+
+    def _of(self, node: ir.Node) -> _Errs:
+        if isinstance(node, ir.Err):
+            return _Errs(None, True)
+        got = self._constant(node)
+        if got is not None:
+            return got
+        if isinstance(node, ir.Unary) and node.op in ("-", "+", "%"):
+            x = self.of(node.operand)
+            return _Errs(x.mask, x.every, x.spreads)
+        if isinstance(node, ir.Binary) and node.op in _ELEMENTWISE_OPS:
+            return _union(self.of(node.left), self.of(node.right))
+        if not isinstance(node, ir.Call):
+            return _NONE
+        name, args = node.name, node.args
+        if name == "IF" and 2 <= len(args) <= 3:
+            cond = self.of(args[0])
+            both = _both(self.of(args[1]), self.of(args[2])) if len(args) == 3 else _NONE
+            return _union(cond, both)
+        if name == "IFERROR" and len(args) == 2:
+            return _both(self.of(args[0]), self.of(args[1]))
+        if name == "CHOOSE" and len(args) >= 2:
+            return self._choose(args)
+        if name == "INDEX" and len(args) == 3:
+            return self._index(args)
+        if name == "FILTER" and len(args) in (2, 3):
+            inc = self.of(args[1])   # numpy's FILTER: the condition's first error, first cell
+            hit = inc.every or inc.mask is not None and bool(inc.mask.any())
+            return _Errs(np.ones((1, 1), dtype=bool), spreads=False) if hit else _NONE
+        return _NONE
+
+    def _choose(self, args: tuple[ir.Node, ...]) -> _Errs:
+        k = self.of(args[0])
+        if k.every:
+            return k
+        places = _positions(k.values)
+        if places is None:
+            return _NONE
+        n = len(args) - 1
+        mask = np.zeros(places.shape, dtype=bool)
+        for (r, c), p in np.ndenumerate(places):
+            # a choice that is an error in every place (a row or column of the result
+            # repeats its place), or past the choices (#VALUE!)
+            mask[r, c] = p > n or self.of(args[p]).every
+        return _Errs(mask)
+
+    def _index(self, args: tuple[ir.Node, ...]) -> _Errs:
+        rows, cols = self.of(args[1]), self.of(args[2])
+        if rows.every or cols.every:
+            return _Errs(None, True)
+        pr, pc = _positions(rows.values), _positions(cols.values)
+        if pr is None or pc is None:
+            return _NONE
+        try:
+            pr, pc = np.broadcast_arrays(pr, pc)
+        except ValueError:
+            return _NONE
+        a = self.of(args[0])
+        mask = np.zeros(pr.shape, dtype=bool)
+        for (r, c), i in np.ndenumerate(pr):
+            mask[r, c] = a.at(int(i) - 1, int(pc[r, c]) - 1)
+        return _Errs(mask)
+
+
+def _combined(a: _Errs, b: _Errs, how: Any) -> _Errs:
+    """``how`` (OR, AND) of the masks of ``a`` and ``b``: broadcast where both have their
+    value's shape, else place by place where both cover it (no mask: none marked)."""
+    if a.mask is None or b.mask is None:
+        return _NONE
+    if a.spreads and b.spreads:
+        try:
+            x, y = np.broadcast_arrays(a.mask, b.mask)
+        except ValueError:
+            return _NONE
+        return _Errs(how(x, y))
+    rows, cols = min(a.mask.shape[0], b.mask.shape[0]), min(a.mask.shape[1], b.mask.shape[1])
+    return _Errs(how(a.mask[:rows, :cols], b.mask[:rows, :cols]), spreads=False)
+
+
+def _union(a: _Errs, b: _Errs) -> _Errs:
+    """The places of an elementwise result of ``a`` and ``b`` that are errors: either's."""
+    if a.every or b.every:
+        return _Errs(None, True)
+    if a.mask is None or b.mask is None:   # the other's places stay errors
+        got = a if b.mask is None else b
+        return _NONE if got.mask is None else _Errs(got.mask, False, got.spreads)
+    return _combined(a, b, np.logical_or)
+
+
+def _both(a: _Errs, b: _Errs) -> _Errs:
+    """The places that are errors in both ``a`` and ``b`` (IFERROR, IF's two branches)."""
+    if a.every and b.every:
+        return _Errs(None, True)
+    if a.every or b.every:
+        got = b if a.every else a
+        return _NONE if got.mask is None else _Errs(got.mask, False, got.spreads)
+    return _combined(a, b, np.logical_and)
+
+
+def _let_body(node: ir.Node) -> ir.Node:
+    """A LET's body with its names bound (``_functions._bind_names``), nested LETs too."""
+    from ._functions import _bind_names, _let_name
+
+    while isinstance(node, ir.Call) and node.name == "LET" and len(node.args) >= 3 and \
+            len(node.args) % 2:
+        scope: dict[str, ir.Node] = {}
+        for name_node, value in zip(node.args[:-1:2], node.args[1:-1:2], strict=True):
+            scope[_let_name(name_node)] = _bind_names(value, scope)
+        node = _bind_names(node.args[-1], scope)
+    return node
+
+
+def fold_errors(gen: Any, node: ir.Node, cell: Any) -> ir.Node:
+    """``node`` (cell ``cell``'s IR, a one-cell array formula) as its IFERROR's fallback where
+    the IFERROR's value is an error in its first place in every trial (see the module
+    docstring); ``node`` itself otherwise."""
+    wb_cell = gen.model.workbook.cell(cell)
+    if wb_cell is None or wb_cell.array_ref is None or ":" in wb_cell.array_ref or \
+            not isinstance(node, ir.Call) or node.name not in ("LET", "IFERROR"):
+        return node
+    saved = (gen.cell, gen._const_memo)
+    gen.cell, gen._const_memo = cell, {}
+    try:
+        body = _let_body(node)
+        if not isinstance(body, ir.Call) or body.name != "IFERROR" or len(body.args) != 2 \
+                or isinstance(body.args[1], ir.Area | ir.Missing):
+            return node
+        places = _ErrorPlaces(gen)
+        if not places.of(body.args[0]).at(0, 0):
+            return node
+    except NotFusable:
+        return node
+    finally:
+        gen.cell, gen._const_memo = saved
+    gen.array_ir.append(body)
+    return body.args[1]
+
+
+__all__ = ["COUNTS", "fold_counts", "fold_errors"]
