@@ -153,7 +153,7 @@ class AggregateOptionsMixin:
         (a constant error: blank)."""
         if v.e == "0":
             return v
-        if v.e.startswith("q") or v.e.isdigit() or v.kind == KBLANK:
+        if v.constant_error or v.kind == KBLANK:
             return BLANK   # a constant error (or a blank cell): blank
         kinds = tuple(sorted({*(v.kinds if v.y is not None else (v.kind,)), KBLANK},
                              key=TAG.get))

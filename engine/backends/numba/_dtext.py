@@ -66,7 +66,19 @@ from ...values import NA, VALUE, format_number
 from . import _intervals as iv
 from ._decimal import MAX_CHARS
 from ._unicase import refuse_case, refuse_fold, refuse_search
-from ._values import KANY, KBLANK, KBOOL, KDYN, KNUM, KSTR, TAG, NotFusable, Val, lit
+from ._values import (
+    KANY,
+    KBLANK,
+    KBOOL,
+    KDYN,
+    KNUM,
+    KSTR,
+    TAG,
+    NotFusable,
+    Val,
+    is_constant_error,
+    lit,
+)
 
 if TYPE_CHECKING:
     from ...workbook import CellRef
@@ -94,7 +106,6 @@ _EXACT_MODE = {"VLOOKUP": (3, (0.0,)), "HLOOKUP": (3, (0.0,)), "MATCH": (2, (0.0
 _NO_MATCH = "\x00(text made per trial, in no lookup range)"
 _CELL_LEVEL = re.compile(r"^(?:[vxk]\d+|\(?-?\d[\d.e+-]*\)?)$")
 _SELF = "@"            # a stored recipe's own computed value: the cell's v<k>
-_CONST_ERROR = re.compile(r"^q\d+$")   # the error code of a constant that is an error
 _UNREAD = "\x00(text made per trial that no cell reads)"
 # what a cell of mixed kind may not hold to be made again by its readers (differs there)
 _NOT_REMADE = frozenset({"ROW", "COLUMN", "ROWS", "COLUMNS", "RAND", "RANDBETWEEN",
@@ -474,7 +485,7 @@ class DynamicTextMixin:
             if len(v.dom) == 1:
                 return Dyn(("c", texts[0]), v.e, len(texts[0]))
             return Dyn(("s", v.v, tuple(v.dom)), v.e, max(len(t) for t in texts))
-        if (v.e.isdigit() and v.e != "0") or _CONST_ERROR.match(v.e):
+        if v.constant_error:
             return Dyn(("c", ""), v.e, 0)   # an error in every trial: its text is never read
         if not coerce:
             raise NotFusable("a value that is not text where text is needed")
@@ -861,7 +872,7 @@ class DynamicTextMixin:
             k = self.number(args[1])
             if k.kind != KNUM or not iv.bounded(k.iv) or not -16.0 < k.lo <= k.hi < 11.0:
                 raise NotFusable(why + " (decimals outside -15..10)")
-            if k.e != "0" and k.lo == k.hi and (k.e.isdigit() or _CONST_ERROR.match(k.e)):
+            if k.lo == k.hi and k.constant_error:
                 return Dyn(("c", ""), k.e, 0)   # an error in every trial
             nd = float(int(k.hi))   # the most (the text's bound)
             if int(k.lo) != int(k.hi) or k.e != "0":   # decimals varying per trial
@@ -1450,7 +1461,7 @@ def _hyperlink_shown(node: ir.Call) -> ir.Node | None:
 
 def _always_error(d: Dyn) -> bool:
     """Whether ``d`` is an error in every trial (as_dyn of a constant error)."""
-    return d.r == ("c", "") and ((d.e.isdigit() and d.e != "0") or bool(_CONST_ERROR.match(d.e)))
+    return d.r == ("c", "") and is_constant_error(d.e)
 
 
 def _may_be_empty(r: tuple, strings: list[str]) -> bool:

@@ -57,7 +57,7 @@ from ...values import NA, REF, VALUE
 from ...workbook import CellRef
 from ._host import expr_with_cells
 from ._index_spans import span_ranges
-from ._values import KBLANK, NotFusable, Val, code, lit, num
+from ._values import KBLANK, NotFusable, Val, code, is_literal_error, lit, num
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -90,7 +90,7 @@ class _Pos:
     def always_error(self) -> bool:
         """An error in every trial: a constant position, or one whose error is a literal code
         (INDEX's text variant, IFERROR(MATCH(..),"") read as "": #VALUE!)."""
-        return self.e != "0" and (self.constant or self.e.isdigit())
+        return self.e != "0" and self.constant or is_literal_error(self.e)
 
     def zero(self, n: int, errors: bool = False) -> bool:
         """0 in every trial (after numpy's 0 -> 1 on a dimension of one); ``errors``: in

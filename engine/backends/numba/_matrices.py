@@ -54,6 +54,7 @@ from ._values import (
     MAX_AREA_CELLS,
     NotFusable,
     Val,
+    is_literal_error,
     lit,
     num,
 )
@@ -447,9 +448,7 @@ class MatricesMixin(GeneratorHost):
             return None, None
         self.array_ir.append(item)
         v = self.expr(item)
-        # an error: a literal code, or a constant's (q<k>: a constant error)
-        error = False if v.e == "0" else True if v.e.isdigit() or (
-            v.e[:1] == "q" and v.e[1:].isdigit()) else None
+        error = False if v.e == "0" else True if v.constant_error else None
         if v.kind == KBLANK:
             return (None if error is None else not error), error
         return (False if v.kind in (KNUM, KBOOL, KSTR) else None), error
@@ -661,7 +660,7 @@ class MatricesMixin(GeneratorHost):
         e = self.err(self.chain(errs))
         if e == "0":
             return ""
-        if e.isdigit():
+        if is_literal_error(e):
             return e
         z = self.scratch(1)
         self.lines.append(f"{z}[0] = {e} * 1.0")

@@ -54,11 +54,29 @@ class Val:
     def always_error(self) -> bool:
         """An error in every trial: its error is a literal code (IF(.., #N/A), past a
         dynamic array's rows); its value and bounds are then no value's."""
-        return self.e != "0" and self.e.isdigit()
+        return is_literal_error(self.e)
+
+    @property
+    def constant_error(self) -> bool:
+        """An error in every trial, a literal code (always_error) or a constant's: a cell
+        holding an error, whose code (which error) is the kernel constant q<k>."""
+        return is_constant_error(self.e)
 
     @property
     def bounded(self) -> bool:
         return iv.bounded(self.iv)
+
+
+def is_literal_error(e: str) -> bool:
+    """Whether an error-code expression is a literal code other than 0 (the same error in
+    every trial)."""
+    return e != "0" and e.isdigit()
+
+
+def is_constant_error(e: str) -> bool:
+    """Whether an error-code expression is an error in every trial: a literal code, or a
+    constant's slot q<k> (Generator.constant: the constant cell is an error)."""
+    return is_literal_error(e) or (e[:1] == "q" and e[1:].isdigit())
 
 
 def num(v: str, e: str, bounds: iv.Interval = iv.UNKNOWN, kind: str = KNUM,
