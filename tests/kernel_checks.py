@@ -4,7 +4,7 @@ workbook written with openpyxl and its job, and the kernel files numba wrote."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from engine.backends.numba import fused_report
 from engine.backends.numba._codegen import generate
@@ -122,6 +122,19 @@ def assert_kernel_grows_gently(job_of: Callable[[int], Job], rows: tuple[int, in
     if first_under is not None:
         assert small < first_under, small
     assert large - small < growth_under, (small, large)
+
+
+def fused_sheet_results(ws, path: Path, inputs: list[InputSpec], outputs: list[str],
+                        trials: int) -> tuple[dict[str, Any], dict[str, Any], Any]:
+    """``ws``'s workbook saved at ``path``, its job of ``outputs`` every cell fused and run
+    by numba and the CUDA host build, each equal to numpy (:func:`numba_and_host_equal_numpy`,
+    kernels beside ``path``, 200 trials a call): numba's values and error codes by address
+    ("S!D1"), and the draws of the first input."""
+    job = job_for(saved_model(ws, {}, path), inputs, outputs, trials)
+    assert fused_report(job) == {}
+    (got, errs, ins), _ = numba_and_host_equal_numpy(job, path.parent / "k", 200)
+    return ({str(c): v for c, v in got.items()}, {str(c): v for c, v in errs.items()},
+            ins[next(iter(ins))])
 
 
 def formula_values(path: Path | str) -> dict[str, object]:

@@ -22,6 +22,7 @@ hour-long run.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import io
 import os
@@ -32,13 +33,16 @@ import subprocess
 import sys
 import time
 import traceback
+from collections.abc import Callable
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from hypothesis.strategies import SearchStrategy
 
 from tests.strategies import (
     ERRORS,
@@ -66,6 +70,18 @@ def fuzz(n: int):
                     database=None, derandomize=not _EXAMPLES, phases=_PHASES,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                            HealthCheck.function_scoped_fixture])
+
+
+def default_and_slow(body: Callable[..., None], n: int, n_slow: int,
+                     **strategies: SearchStrategy) -> tuple[Callable, Callable]:
+    """Two fuzz tests of ``body`` (called with tmp_path_factory and the values drawn from
+    ``strategies``): ``n`` examples in the default run, ``n_slow`` in a slow-marked twin."""
+    def made(count: int) -> Callable:
+        @functools.wraps(body)   # body's signature: pytest's fixtures, hypothesis' arguments
+        def test(*args: Any, **kwargs: Any) -> None:
+            body(*args, **kwargs)
+        return fuzz(count)(given(**strategies)(test))
+    return made(n), pytest.mark.slow(made(n_slow))
 
 
 # ------------------------------------------------------------------ running the CLI
@@ -195,23 +211,9 @@ def test_long_concatenation_chain(tmp_path_factory, n):
 ERROR_LITERALS = ERRORS + ("#SPILL!", "#CALC!", "#GETTING_DATA", "#FIELD!", "#BLOCKED!")
 
 
-@fuzz(150)
-@given(data=st.data(), simulate=SIM)
-def test_error_literals_and_mixed_types(tmp_path_factory, data, simulate):
-    """Every error literal as a constant, in formulas and in ranges, mixed with everything:
-    150 examples in the default run (400 were ~20 s on CI), 400 in the slow test below."""
-    error_literals_and_mixed_types(tmp_path_factory, data, simulate)
-
-
-@pytest.mark.slow
-@fuzz(400)
-@given(data=st.data(), simulate=SIM)
-def test_error_literals_and_mixed_types_400(tmp_path_factory, data, simulate):
-    error_literals_and_mixed_types(tmp_path_factory, data, simulate)
-
-
 def error_literals_and_mixed_types(tmp_path_factory, data, simulate) -> None:
-    """One example: a block of mixed constants, an error literal in a cell, 6 drawn formulas
+    """Every error literal as a constant, in formulas and in ranges, mixed with everything.
+    One example: a block of mixed constants, an error literal in a cell, 6 drawn formulas
     and 7 that use the literal."""
     from tests.strategies import ErrorLiteral
 
@@ -230,6 +232,11 @@ def error_literals_and_mixed_types(tmp_path_factory, data, simulate) -> None:
     check_and_simulate(_book(tmp_path_factory.mktemp("err"), cells), simulate)
 
 
+# 150 examples in the default run (400 were ~20 s on CI), 400 in the slow twin
+test_error_literals_and_mixed_types, test_error_literals_and_mixed_types_400 = \
+    default_and_slow(error_literals_and_mixed_types, 150, 400, data=st.data(), simulate=SIM)
+
+
 CODE_LIKE = ["__import__('os').system('touch /tmp/pwned')", "'; DROP TABLE x; --",
              "${jndi:ldap://x}", "<script>alert(1)</script>", "{{7*7}}", "$(rm -rf /)",
              "A1", "R1C1", "Sheet1!A1", "'", "''", "!", "[1]", "#REF!", "TRUE", "a" * 31,
@@ -238,20 +245,6 @@ sheet_names = st.one_of(st.sampled_from(CODE_LIKE),
                         st.text(st.characters(blacklist_categories=("Cs",),
                                               blacklist_characters="\x00"),
                                 min_size=1, max_size=40))
-
-
-@fuzz(200)
-@given(sheet=sheet_names, dname=sheet_names, simulate=SIM)
-def test_odd_sheet_and_defined_names(tmp_path_factory, sheet, dname, simulate):
-    """200 examples in the default run, 600 in the slow test below."""
-    odd_sheet_and_defined_names(tmp_path_factory, sheet, dname, simulate)
-
-
-@pytest.mark.slow
-@fuzz(600)
-@given(sheet=sheet_names, dname=sheet_names, simulate=SIM)
-def test_odd_sheet_and_defined_names_600(tmp_path_factory, sheet, dname, simulate):
-    odd_sheet_and_defined_names(tmp_path_factory, sheet, dname, simulate)
 
 
 def odd_sheet_and_defined_names(tmp_path_factory, sheet: str, dname: str,
@@ -267,23 +260,14 @@ def odd_sheet_and_defined_names(tmp_path_factory, sheet: str, dname: str,
     check_and_simulate(p, simulate, (f"{q}!A1", f"{q}!B1"))
 
 
-@fuzz(150)
-@given(data=st.data(), simulate=SIM)
-def test_random_formulas_with_every_type(tmp_path_factory, data, simulate):
-    """The full grammar (logicals mixed with numbers and text, errors) plus broken text:
-    150 examples in the default run (400 were ~25 s on CI), 400 in the slow test below."""
-    random_formulas_with_every_type(tmp_path_factory, data, simulate)
-
-
-@pytest.mark.slow
-@fuzz(400)
-@given(data=st.data(), simulate=SIM)
-def test_random_formulas_with_every_type_400(tmp_path_factory, data, simulate):
-    random_formulas_with_every_type(tmp_path_factory, data, simulate)
+# 200 examples in the default run, 600 in the slow twin
+test_odd_sheet_and_defined_names, test_odd_sheet_and_defined_names_600 = default_and_slow(
+    odd_sheet_and_defined_names, 200, 600, sheet=sheet_names, dname=sheet_names, simulate=SIM)
 
 
 def random_formulas_with_every_type(tmp_path_factory, data, simulate) -> None:
-    """One example: a block of mixed constants, 8 drawn formulas and a broken one."""
+    """The full grammar (logicals mixed with numbers and text, errors) plus broken text.
+    One example: a block of mixed constants, 8 drawn formulas and a broken one."""
     block = draw_block(data.draw, "Sheet1", 6, 4)
     cells = {f"{chr(64 + c)}{r}": v for (r, c), v in block.values.items()}
     cells["A1"] = 2.0
@@ -295,6 +279,11 @@ def random_formulas_with_every_type(tmp_path_factory, data, simulate) -> None:
         cells[f"H{i}"] = Formula(f)
     cells["B1"] = Formula(forms[0])
     check_and_simulate(_book(tmp_path_factory.mktemp("rand"), cells), simulate)
+
+
+# 150 examples in the default run (400 were ~25 s on CI), 400 in the slow twin
+test_random_formulas_with_every_type, test_random_formulas_with_every_type_400 = \
+    default_and_slow(random_formulas_with_every_type, 150, 400, data=st.data(), simulate=SIM)
 
 
 # ------------------------------------------------------------------ broken files

@@ -11,15 +11,13 @@ import numpy as np
 import pytest
 from openpyxl.worksheet.formula import ArrayFormula
 
-from engine.model import Model
-from tests.kernel_checks import new_sheet, numba_and_host_equal_numpy
+from tests.kernel_checks import fused_sheet_results, new_sheet
 
 pytest.importorskip("numba")
 
 
 def test_index_at_an_array_of_positions_is_an_array(tmp_path):
-    from engine.backends.numba import fused_report
-    from tests.test_backend_numba import job_for, tri
+    from tests.test_backend_numba import tri
 
     ws = new_sheet("S")
     ws["A1"] = 3.7
@@ -36,16 +34,10 @@ def test_index_at_an_array_of_positions_is_an_array(tmp_path):
     ws["G1"] = ArrayFormula("G1:H3", "=INDEX(A10:F11,{1;2;1},{2,5})")
     # a 2-D array constant at rows only: column 1 (numpy's lookup.index)
     ws["I1"] = ArrayFormula("I1:I2", "=INDEX({1,2;3,4},{2;1})+A1")
-    path = tmp_path / "index_positions.xlsx"
-    ws.parent.save(path)
     outs = [f"S!{c}{r}" for c in "DF" for r in range(1, 6 if c == "D" else 4)]
     outs += ["S!G1", "S!H1", "S!G2", "S!H3", "S!I1", "S!I2"]
-    job = job_for(Model.open(path), [tri("S!A1", 1.5, 3.5, 5.99)], outs, 400)
-    assert fused_report(job) == {}
-    (got, errs, ins), _ = numba_and_host_equal_numpy(job, tmp_path / "k", 200)
-    got = {str(c): v for c, v in got.items()}
-    errs = {str(c): v for c, v in errs.items()}
-    a1 = ins[next(iter(ins))]
+    got, errs, a1 = fused_sheet_results(ws, tmp_path / "index_positions.xlsx",
+                                        [tri("S!A1", 1.5, 3.5, 5.99)], outs, 400)
     n = a1.astype(int)
     assert (n == 1).any() and (n == 2).any() and (n == 5).any()
     for r in range(1, 6):   # column k = B{r} of the row: 2 * (A1 * k + k - 1)

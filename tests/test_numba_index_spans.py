@@ -10,15 +10,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine.model import Model
-from tests.kernel_checks import new_sheet, numba_and_host_equal_numpy
+from tests.kernel_checks import fused_sheet_results, new_sheet
 
 pytest.importorskip("numba")
 
 
 def test_sums_over_a_range_ending_in_index_or_xlookup(tmp_path):
-    from engine.backends.numba import fused_report
-    from tests.test_backend_numba import job_for, tri
+    from tests.test_backend_numba import tri
 
     ws = new_sheet("S")
     ws["A1"] = 20.0
@@ -33,15 +31,9 @@ def test_sums_over_a_range_ending_in_index_or_xlookup(tmp_path):
     ws["C4"] = "=MAX(B2:INDEX(B1:B40,TRUNC(A1)-2))"        # below 0: #VALUE!
     ws["C5"] = "=SUM(XLOOKUP(TRUNC(A1/4),H1:S1,H2:S2):XLOOKUP(3,H1:S1,H2:S2))"   # #N/A
     ws["C6"] = "=MIN(B1:INDEX(B1:B10,TRUNC(A1/4)),5)"
-    path = tmp_path / "spans.xlsx"
-    ws.parent.save(path)
     outs = [f"S!C{r}" for r in range(1, 7)]
-    job = job_for(Model.open(path), [tri("S!A1", 0.5, 20.0, 45.0)], outs, 400)
-    assert fused_report(job) == {}
-    (got, errs, ins), _ = numba_and_host_equal_numpy(job, tmp_path / "k", 200)
-    got = {str(c): v for c, v in got.items()}
-    errs = {str(c): v for c, v in errs.items()}
-    a1 = ins[next(iter(ins))]
+    got, errs, a1 = fused_sheet_results(ws, tmp_path / "spans.xlsx",
+                                        [tri("S!A1", 0.5, 20.0, 45.0)], outs, 400)
     n = np.trunc(a1)
     ok = (n >= 1) & ((n < 7) | (a1 <= 30))
     assert ok.any() and (~ok).any()
