@@ -18,6 +18,7 @@ import numpy as np
 import openpyxl
 import pytest
 
+from engine import ir
 from engine.check import same_value
 from engine.functions import _search, dates
 from engine.functions._scalars import lift
@@ -160,3 +161,33 @@ def test_parts_equal_each_elements_own_result() -> None:
     each = [lookup.xlookup(k, col, Grid([[r[1]] for r in table.cells]), text("nf"))
             for k in keys.flat()]
     assert all(_same(x, y) for x, y in zip(whole.flat(), each, strict=True))
+
+
+def test_a_range_read_again_as_a_new_grid_keeps_its_encoding(monkeypatch: pytest.MonkeyPatch
+                                                            ) -> None:
+    """An Env that keeps no ranges (the numba generator folding a constant column's lookups
+    one key at a time) hands each lookup a new Grid of the same cells: the table is encoded
+    once (it was once per lookup); a Grid of other cells at the same place is encoded again."""
+    lookup.forget_kept()
+    calls = [0]
+    real = _search.encode_table
+
+    def encode_table(*a: Any, **k: Any) -> Any:
+        calls[0] += 1
+        return real(*a, **k)
+
+    monkeypatch.setattr(_search, "encode_table", encode_table)
+    cells = [[text(f"k{i}"), num(float(i))] for i in range(100)]
+    area = ir.Area("S", 1, 1, 100, 2)
+    for i in range(20):
+        got = lookup.vlookup(text(f"K{i}"), Grid([list(r) for r in cells], area), num(2.0),
+                             boolean(False))
+        assert got.scalar() == float(i)
+    assert calls[0] == 1
+    cells[7] = [text("k7"), num(-7.0)]
+    cells[3] = [text("new"), num(3.0)]
+    other = Grid([list(r) for r in cells], area)
+    assert lookup.vlookup(text("k7"), other, num(2.0), boolean(False)).scalar() == -7.0
+    assert lookup.vlookup(text("new"), other, num(2.0), boolean(False)).scalar() == 3.0
+    assert calls[0] == 2
+    lookup.forget_kept()

@@ -197,9 +197,12 @@ def gather(cells: Sequence[Vec], idx: np.ndarray, err: np.ndarray | None = None,
 # ------------------------------------------------------------------ what is kept per range
 # A range read by many lookups (VLOOKUP(key, Table[#All], k) down a column) is one Grid object
 # in the deterministic pass (Env.area keeps it): its encoded lookup vector and its trial count
-# are computed once and found again by the Grid's identity.  An entry holds its Grid, so an id
-# is never reused while the entry lives; encodings of tables that vary per trial are not kept.
-_KEPT: OrderedDict[tuple[int, Hashable], tuple[Grid, Any]] = OrderedDict()
+# are computed once and found again by the range's position and the Grid's identity.  A range
+# read again as a new Grid of the same cells (an Env that keeps no ranges: the numba
+# generator's folds look a constant column's keys up one by one) is found too: an entry holds
+# its Grid, whose cells are compared by identity; encodings of tables that vary per trial are
+# not kept.
+_KEPT: OrderedDict[tuple[Any, Hashable], tuple[Grid, Any]] = OrderedDict()
 _KEPT_MAX = 64             # entries
 _KEPT_MAX_CELLS = 250_000  # cells of the ranges the entries hold, all together
 _kept_cells = 0
@@ -217,12 +220,14 @@ def _kept(grid: Grid, part: Hashable, build: Callable[[], Any],
     global _kept_cells
     if grid.area is None:
         return build()
-    key = (id(grid), part)
+    key = (grid.area, part)
     with _kept_lock:
         hit = _KEPT.get(key)
-        if hit is not None and hit[0] is grid:
-            _KEPT.move_to_end(key)
-            return hit[1]
+    if hit is not None and (hit[0] is grid or _same_cells(hit[0], grid)):
+        with _kept_lock:
+            if key in _KEPT:
+                _KEPT.move_to_end(key)
+        return hit[1]
     value = build()
     size = _size(grid)
     if keep(value) and size <= _KEPT_MAX_CELLS:
@@ -234,6 +239,12 @@ def _kept(grid: Grid, part: Hashable, build: Callable[[], Any],
             while len(_KEPT) > _KEPT_MAX or _kept_cells > _KEPT_MAX_CELLS:
                 _kept_cells -= _size(_KEPT.popitem(last=False)[1][0])
     return value
+
+
+def _same_cells(a: Grid, b: Grid) -> bool:
+    """Whether two Grids hold the very same cell values (the same objects, in order)."""
+    return a.shape == b.shape and all(
+        x is y for ra, rb in zip(a.cells, b.cells, strict=True) for x, y in zip(ra, rb, strict=True))
 
 
 def forget_kept() -> None:
