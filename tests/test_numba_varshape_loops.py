@@ -64,3 +64,49 @@ def test_scan_over_a_shape_varying_per_trial_is_one_loop_equal_to_numpy(tmp_path
 def test_the_cuda_build_refuses_the_loop_with_its_reason(tmp_path):
     reason = HostCudaBackend(tmp_path / "cuda").cpu_reason(_job(tmp_path, 8))
     assert reason is not None and "nested too deep" in reason
+
+
+# ------------------------------------------------------------------ FILTER's tested flags
+def _flags_book(path, rows: int) -> list[str]:
+    """A table of ``rows`` rows (A: amount, B: year, C: quarter, D: product line) and FILTERs
+    whose condition tests a product of comparisons again (EfiLygda's dashboard:
+    ``FILTER(T[ORDERNUMBER], (Product_Line=a)*(Year=b)*(Quarter=c)=1)``)."""
+    from tests.kernel_checks import new_sheet
+
+    ws = new_sheet("S")
+    for r in range(1, rows + 1):
+        ws[f"A{r}"], ws[f"B{r}"] = float(r), float(2003 + r % 3)
+        ws[f"C{r}"], ws[f"D{r}"] = float(1 + r % 4), ("Cars", "Ships", "Planes")[r % 5 % 3]
+    n = rows
+    ws["F1"], ws["F2"], ws["F3"] = 2003.0, "Ships", 2.0
+    tests = {
+        "G1": f"=COUNT(_xlfn._xlws.FILTER(A1:A{n},(B1:B{n}=$F$1)*(D1:D{n}=$F$2)*"
+              f"(C1:C{n}=$F$3)=1))",
+        "G2": f"=SUM(_xlfn._xlws.FILTER(A1:A{n},(B1:B{n}=$F$1)*(C1:C{n}=$F$3)=1,0))",
+        "G3": f"=SUM(_xlfn._xlws.FILTER(A1:A{n},((B1:B{n}=$F$1)+(C1:C{n}=$F$3))<>0))",
+        # a comparison alone is a logical, never equal to 1: FILTER finds no row (#CALC!)
+        "G4": f"=COUNT(_xlfn._xlws.FILTER(A1:A{n},(B1:B{n}=$F$1)=1))",
+    }
+    for k, v in tests.items():
+        ws[k] = v
+    ws.parent.save(path)
+    return [f"S!{k}" for k in tests]
+
+
+def _flags_job(tmp_path, rows: int, trials: int = 16):
+    from tests.kernel_checks import book_job
+
+    return book_job(tmp_path, _flags_book, rows,
+                    [tri("S!F1", 2002.5, 2003.5, 2005.9), tri("S!F3", 0.6, 2.0, 4.9)], trials)
+
+
+def test_filter_of_tested_flags_is_loops_equal_to_numpy(tmp_path):
+    """Before: every row's flags written out (2,130 -> 4,098 kernel lines for 70 -> 140
+    rows; 2,823 rows made EfiLygda's dashboard cells 'the kernel would be too large')."""
+    from tests.kernel_checks import kernel_lines
+
+    short, long = kernel_lines(lambda r: _flags_job(tmp_path, r), 70, 140)
+    assert long - short <= 3 * 70   # the source's constants copied once (G2), no flag lines
+    job = _flags_job(tmp_path, 70)
+    assert fused_report(job) == {}
+    numba_and_numpy(job, tmp_path / "k", chunk=8)

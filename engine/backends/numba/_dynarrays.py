@@ -175,6 +175,37 @@ class Dyn:
     fill: tuple[str, ...] = ()
 
 
+def _joined_comparisons(node: ir.Node, ops: tuple[str, ...]) -> bool:
+    """Whether ``node`` is comparisons joined by the operators ``ops``."""
+    if isinstance(node, ir.Binary) and node.op in ops:
+        return _joined_comparisons(node.left, ops) and _joined_comparisons(node.right, ops)
+    return isinstance(node, ir.Binary) and node.op in CMP_OPS
+
+
+def _flags_tested(node: ir.Node) -> ir.Node | None:
+    """The flags ``P`` of a FILTER condition that tests them again (EfiLygda's dashboard:
+    ``(Product_Line=a)*(Order_Status=b)*(Year=c)*(Quarter=d)=1`` over 2,823 rows, each row
+    written out: 28,343 kernel lines for one cell, 'the kernel would be too large'): ``P = 1``
+    where P is a product of comparisons (each 0 or 1, so is P: the same rows kept, the same
+    first error), ``P <> 0`` or ``P > 0`` where P is comparisons joined by ``*`` and ``+``
+    (never negative); None for any other condition (one comparison alone is a logical,
+    which Excel never finds equal to a number)."""
+    if not (isinstance(node, ir.Binary) and node.op in ("=", "<>", ">")):
+        return None
+    for p, k in ((node.left, node.right), (node.right, node.left)):
+        if not isinstance(k, ir.Num) or type(k.value) is not float:
+            continue
+        # a comparison alone is a logical: TRUE = 1 is FALSE, FALSE <> 0 is TRUE (Excel)
+        if not (isinstance(p, ir.Binary) and p.op in ("*", "+")):
+            continue
+        if node.op == "=" and k.value == 1.0 and _joined_comparisons(p, ("*",)):
+            return p
+        if (node.op == "<>" or p is node.left) and node.op != "=" and k.value == 0.0 and \
+                _joined_comparisons(p, ("*", "+")):
+            return p
+    return None
+
+
 class DynArraysMixin(GeneratorHost):
     """FILTER/UNIQUE/SORT and their readers (see the module docstring)."""
 
@@ -924,6 +955,9 @@ class DynArraysMixin(GeneratorHost):
         from ._arrays import ArrayElements
 
         rows = lit(float(m))
+        inner = _flags_tested(node)
+        if inner is not None:   # (a=x)*(b=y)=1: the product's own flags
+            return self._da_flags_into(inner, m, z, ze, how)
         if isinstance(node, ir.Binary) and node.op in ("*", "+"):
             op = TIMES if node.op == "*" else PLUS
             if how != SET:   # a product or sum of its own: into scratches, then joined
