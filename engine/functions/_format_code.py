@@ -464,7 +464,7 @@ def fraction_text(fmt: str, x: float) -> str | None:
     num_places = "".join(t[1] for t in before[num_start:num_end])
     mid1, mid2 = before[num_end:], after[:den_start]
     post = after[den_start + len(den_toks):]
-    a = abs(x)
+    a = abs(excel_whole(x))   # from 2**53 up: Excel's 15 digits, zeros after them
     fixed = den_toks[0][1] if den_toks[0][0] == "den" else None
     den_places = "" if fixed else "".join(t[1] for t in den_toks)
     whole_part = bool(int_toks)

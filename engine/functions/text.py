@@ -10,6 +10,7 @@ as text ("2020-01-31", "1/31/2020", "12:30 PM"), as Excel does in an English loc
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Callable
 from decimal import Decimal
@@ -379,14 +380,20 @@ def value(text_: Arg = None) -> Vec | Grid:
 
 
 def _format_simple(x: np.ndarray, fmt: str) -> list[str]:
-    """Numbers in a format [$]0|#,##0[.0...][%]: rounded half away from zero on 15 digits."""
+    """Numbers in a format [$]0|#,##0[.0...][%]: rounded half away from zero on 15 digits.
+    A percent past the doubles (9.99E+307 as 0%) is the number's 15 digits times 100 as
+    digits, as the other formats write it (excel_whole) and the kernel's dput_fixed does."""
     cur, whole, dec, pct = _SIMPLE.match(fmt).groups()  # type: ignore[union-attr]
     digits = len(dec) - 1 if dec else 0
     spec = f"{',' if whole == '#,##0' else ''}.{digits}f"
-    r = round_digits(np.abs(x * 100.0 if pct else x), np.full(1, float(digits)))
-    # a negative number that rounds to zero keeps its sign ("-0.00"), as in Excel
-    return [f"{'-' if neg else ''}{cur}{format(Decimal(f'{v:.15g}'), spec)}{pct}"
-            for v, neg in zip(r.tolist(), (x < 0).tolist(), strict=True)]
+    with np.errstate(over="ignore"):   # x * 100 past the doubles: inf, written below
+        r = round_digits(np.abs(x * 100.0 if pct else x), np.full(1, float(digits)))
+    out = []
+    for v, y in zip(r.tolist(), x.tolist(), strict=True):
+        d = Decimal(f"{v:.15g}") if v < math.inf else abs(Decimal(f"{y:.15g}")).scaleb(2)
+        # a negative number that rounds to zero keeps its sign ("-0.00"), as in Excel
+        out.append(f"{'-' if y < 0 else ''}{cur}{format(d, spec)}{pct}")
+    return out
 
 
 def _pycel_text(x: object, fmt: str) -> object:

@@ -466,21 +466,20 @@ template <class C> MC_NI double dput_fixed(C *z, double pos, double x, double nd
     if (x < 0.0) z[w++] = (C)45;
     if (cur != 0.0) z[w++] = (C)36;
     double v = excel_round(fabs(pct != 0.0 ? x * 100.0 : x), ndec, 0);
-    if (mc_isinf(v)) {   /* past the largest double once times 100: Decimal's "Infinity" */
-        const char *inf = "Infinity";
-        for (int j = 0; j < 8; ++j) z[w++] = (C)inf[j];
-        if (pct != 0.0) z[w++] = (C)37;
-        return (double)w;
-    }
     int n = (int)ndec;
     long long q = 0; int k = 0;
-    if (v != 0.0) mc_digits15(v, &q, &k);
+    if (mc_isinf(v)) {   /* x * 100 past the doubles: x's 15 digits, times 100 as digits */
+        mc_digits15(fabs(x), &q, &k);
+        k += 2;
+    } else if (v != 0.0) {
+        mc_digits15(v, &q, &k);
+    }
     int d[15];
     for (int j = 14; j >= 0; --j) { d[j] = (int)(q % 10); q /= 10; }
     for (int p = k > 0 ? k : 0; p >= -n; --p) {
         if (p == -1) z[w++] = (C)46;
         int i = k - p;
-        z[w++] = (C)(48 + (0 <= i && i < 15 && v != 0.0 ? d[i] : 0));
+        z[w++] = (C)(48 + (0 <= i && i < 15 ? d[i] : 0));
         if (comma != 0.0 && p > 0 && p % 3 == 0) z[w++] = (C)44;
     }
     if (pct != 0.0) z[w++] = (C)37;

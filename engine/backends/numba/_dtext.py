@@ -817,10 +817,12 @@ class DynamicTextMixin:
         cur, whole, dec, pct = m.groups()
         ndec = len(dec) - 1 if dec else 0
         # unbounded: any finite number (a number past the largest double once times 100
-        # is "Infinity", as the reference's Decimal writes it: dput_fixed)
-        top = max(abs(v.lo), abs(v.hi)) * (100.0 if pct else 1.0)
+        # is its 15 digits times 100 as digits, as the reference writes it: dput_fixed)
+        top = max(abs(v.lo), abs(v.hi))
         top = top if top < sys.float_info.max else sys.float_info.max   # NaN too
-        digits = max(len(f"{top:.0f}"), 15) + 1
+        scaled = top * 100.0 if pct else top
+        digits = max(len(f"{scaled:.0f}") if scaled <= sys.float_info.max
+                     else len(f"{top:.0f}") + 2, 15) + 1
         bound = 2 + digits + digits // 3 + 1 + ndec + 1
         if bound > MAX_DYN:
             raise NotFusable(why + " (too long)")

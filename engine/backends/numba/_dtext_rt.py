@@ -264,14 +264,10 @@ def drepl(z, pos, ta, tb, start, count, ya, yb):
     return float(w)
 
 
-_INFINITY = np.array([float(ord(c)) for c in "Infinity"])
-
-
 @_jit
-def _put_fixed(z, w, v, n, comma):
-    """The digits of v >= 0 (finite, rounded) with n decimals, thousands commas where
-    ``comma``, at z[w:]; the new end."""
-    q, k = (0, 0) if v == 0.0 else digits15(v)
+def _put_fixed(z, w, q, k, n, comma):
+    """The number of 15 significant digits q (0: zero) whose first is the digit of 10**k,
+    with n decimals, thousands commas where ``comma``, at z[w:]; the new end."""
     d = np.zeros(15, dtype=np.int64)
     for j in range(14, -1, -1):
         d[j] = q % 10
@@ -281,7 +277,7 @@ def _put_fixed(z, w, v, n, comma):
             z[w] = 46
             w += 1
         i = k - p
-        z[w] = 48 + (d[i] if 0 <= i < 15 and v != 0.0 else 0)
+        z[w] = 48 + (d[i] if 0 <= i < 15 else 0)
         w += 1
         if comma != 0.0 and p > 0 and p % 3 == 0:
             z[w] = 44
@@ -297,12 +293,12 @@ def dput_fixed(z, pos, x, ndec, comma, pct, cur):
     w = int(pos)
     w = put_mark(z, put_mark(z, w, x < 0.0, 45), cur != 0.0, 36)
     v = excel_round(abs(x * 100.0 if pct != 0.0 else x), ndec, 0)
-    if v == np.inf:   # past the largest double once times 100: Decimal's "Infinity"
-        for c in _INFINITY:
-            z[w] = c
-            w += 1
+    if v == np.inf:   # x * 100 past the doubles: x's 15 digits, times 100 as digits
+        q, k = digits15(abs(x))
+        k += 2
     else:
-        w = _put_fixed(z, w, v, int(ndec), comma)
+        q, k = (0, 0) if v == 0.0 else digits15(v)
+    w = _put_fixed(z, w, q, k, int(ndec), comma)
     return float(put_mark(z, w, pct != 0.0, 37))
 
 
