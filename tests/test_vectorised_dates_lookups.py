@@ -76,6 +76,9 @@ def _book(path: Path) -> Path:
         calc[f"{col}1"] = f"=SUMPRODUCT(IFERROR(--{expr},-1)*ROW({k}))"
         calc[f"{col}2"] = f"=SUMPRODUCT(--ISNA({expr})*ROW({k}))"
         calc[f"{col}3"] = f'=SUMPRODUCT((IFERROR({expr},"")="x")*ROW({k}))'
+    calc["Z1"] = 3.0                  # an input of the numba test
+    calc["Z2"] = (f"=Z1*SUMPRODUCT((IFERROR(YEAR({d}),0)=2024)*IFERROR(VLOOKUP({k},Map!$A$1:$C$8,2,FALSE),0))"
+                  f"+SUMPRODUCT(IFERROR(MONTH({d}),0)*IFERROR(MATCH({k},Map!$A$1:$A$8,0),0))")
     out = path / "vectorised.xlsx"
     wb.save(out)
     return out
@@ -100,7 +103,7 @@ def test_vector_paths_equal_the_element_loop(tmp_path: Path,
         m.setattr(dates, "lift_stacked", lift)
         m.setattr(lookup, "_search_once", _one_by_one)
         slow = _values(book)
-    assert fast.keys() == slow.keys() and len(fast) == 16 + 4 + 3 * 11
+    assert fast.keys() == slow.keys() and len(fast) == 16 + 4 + 3 * 11 + 1
     for cell, want in slow.items():
         assert same_value(want, fast[cell], rel=0.0), (cell, want, fast[cell])
     assert str(fast["Calc!A11"]) == "#NUM!"                  # YEAR(-1), before the 1/0
@@ -191,3 +194,17 @@ def test_a_range_read_again_as_a_new_grid_keeps_its_encoding(monkeypatch: pytest
     assert lookup.vlookup(text("new"), other, num(2.0), boolean(False)).scalar() == 3.0
     assert calls[0] == 2
     lookup.forget_kept()
+
+
+@pytest.mark.slow
+def test_numba_equals_numpy(tmp_path: Path) -> None:
+    """The generator folds the constant SUMPRODUCTs through the same numpy functions (slow:
+    a numba compile; the functions' own checks are the tests above)."""
+    pytest.importorskip("numba")
+    from tests.test_backend_numba import job_for, numba_and_numpy, tri
+
+    model = Model.open(_book(tmp_path))
+    job = job_for(model, [tri("Calc!Z1", 1.0, 3.0, 5.0)], ["Calc!Z2"], trials=16)
+    got, _ = numba_and_numpy(job, tmp_path / "kernels", 8)
+    values = got[0][model.ref("Calc!Z2")]
+    assert np.isfinite(values).all() and len(set(values.tolist())) == 16
