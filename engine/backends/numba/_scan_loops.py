@@ -30,7 +30,9 @@ bounds (their intervals: inputs are bounded), in consecutive rows of ``ur``, and
 ``first + i * columns + j``.  Refused (left to numpy, with the reason): sizes without finite
 bounds or above :data:`MAX_STEPS` steps, parts other than MAKEARRAY, RANDARRAY of the default
 0..1, HSTACK and element-wise functions of one argument, an accumulator or step of another
-kind than a number.
+kind than a number.  The CUDA translation takes only loops of a literal count
+(cupy ``_codegen._FOR``): a model holding this loop runs on numba, its reason 'a line nested
+too deep' (tests/test_numba_varshape_loops.py).
 """
 
 from __future__ import annotations
