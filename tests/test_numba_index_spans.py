@@ -49,3 +49,15 @@ def test_sums_over_a_range_ending_in_index_or_xlookup(tmp_path):
     lo, hi = np.minimum(q, 3), np.maximum(q, 3)
     want = a1 * (hi * (hi + 1) - lo * (lo - 1)) / 2
     assert abs(got["S!C5"][inside] - want[inside]).max() < 1e-9
+
+
+def test_a_span_too_short_for_a_window_is_made_once(tmp_path):
+    """SUM of a span of 10 cells: the window's attempt made the sides' lines, then the masked
+    cells made them again (dead lines in every such kernel); now once."""
+    from tests.kernel_checks import fused_source, sheet_job
+    from tests.test_backend_numba import tri
+
+    cells = {"A1": 20.0, **{f"B{r}": f"=A$1*{r}" for r in range(1, 11)},
+             "C2": "=SUM(B1:INDEX(B1:B10,TRUNC(A1/4)))"}
+    job = sheet_job(tmp_path / "t.xlsx", cells, [tri("S!A1", 0.5, 20.0, 45.0)], ["C2"], 16)
+    assert fused_source(job).count("np.trunc(") == 1

@@ -78,8 +78,10 @@ def span_ranges(gen: Generator, node: ir.Call) -> Val | None:
     through a range standing for the trial's range; None where it has none."""
     if node.name not in SPAN_READERS or not any(is_span(a) for a in node.args):
         return None
+    boxes: dict[int, _Box] = {}   # each span's lines made once
     if node.name == "SUM" and len(node.args) == 1:
-        got = _window_sum(gen, node.args[0])   # type: ignore[arg-type]
+        boxes[0] = _span(gen, node.args[0])   # type: ignore[arg-type]
+        got = _window_sum(gen, boxes[0])
         if got is not None:
             return got
     args = list(node.args)
@@ -89,7 +91,7 @@ def span_ranges(gen: Generator, node: ir.Call) -> Val | None:
         if not is_span(a):
             continue
         assert isinstance(a, ir.Binary)
-        box = _span(gen, a)
+        box = boxes[k] if k in boxes else _span(gen, a)
         count[0] += 1
         sheet = f"{SPAN_SHEET}{count[0]}"
         w = box.within
@@ -112,14 +114,14 @@ def _span(gen: Generator, node: ir.Binary) -> _Box:
                 gen.err(gen.chain([left.e, right.e])), _enclosing(left.within, right.within))
 
 
-def _window_sum(gen: Generator, node: ir.Binary) -> Val | None:
-    """SUM of one span over a long column (row) that it never leaves across: the trial's
-    window of the column's numbers, gathered once per trial (``_offset_window``'s tracks:
-    text, logicals and blanks 0, which SUM adds as it skips them), summed left to right by
-    one loop, its first error found by one more; None where the span is not of that form."""
+def _window_sum(gen: Generator, box: _Box) -> Val | None:
+    """SUM of one span (``box``) over a long column (row) that it never leaves across: the
+    trial's window of the column's numbers, gathered once per trial (``_offset_window``'s
+    tracks: text, logicals and blanks 0, which SUM adds as it skips them), summed left to
+    right by one loop, its first error found by one more; None where the span is not of
+    that form."""
     from ._offset_window import WINDOW_MIN, first_error, gathered_cells
 
-    box = _span(gen, node)
     w = box.within
     if w.c1 == w.c2 and box.c1.lo == box.c1.hi == box.c2.lo == box.c2.hi == w.c1:
         lo, hi, start = box.r1, box.r2, w.r1
