@@ -7,8 +7,9 @@ RANDARRAY elsewhere changes none of the others.  Rows and columns are read per c
 they differ between the trials of a chunk, each group of trials of one shape is computed on
 its own (:mod:`engine._ragged`), a trial's elements the same in any chunking.  A RANDARRAY
 in a LAMBDA's body draws anew in each call (the LAMBDA calls' tag in its streams, see
-:mod:`engine.functions.lambdas`).  Excel's rules: rows and columns default to 1 and must be at least 1, min/max default to 0/1, min above max is
-#VALUE!, whole_number TRUE draws whole numbers min..max (both must be whole, else #VALUE!).
+:mod:`engine.functions.lambdas`).  Excel's rules: rows and columns default to 1 and must be
+at least 1, min/max default to 0/1, min above max is #VALUE!, whole_number TRUE draws whole
+numbers min..max (both must be whole, else #VALUE!).
 
 The numba backend draws the same streams for a RANDARRAY of a literal shape, one per formula
 (:mod:`engine.backends.numba._randarrays`); other cells holding one run on the numpy backend,
@@ -60,8 +61,10 @@ def compile_randarray(compiler: Any, node: ir.Call) -> Any:
     args += [None] * (5 - len(args))
     cell = compiler.cell
     shape = [shape_arg(a) for a in args[:2]]
-    shape_code = [None if s is not None else compiler.compile(a) for s, a in zip(shape, args[:2], strict=True)]
-    values = [None if a is None or isinstance(a, ir.Missing) else compiler.compile(a) for a in args[2:]]
+    shape_code = [None if s is not None else compiler.compile(a)
+                  for s, a in zip(shape, args[:2], strict=True)]
+    values = [None if a is None or isinstance(a, ir.Missing) else compiler.compile(a)
+              for a in args[2:]]
     if None not in shape:
         rows, cols = shape
         if 1 <= rows and 1 <= cols and rows * cols <= MAX_ELEMENTS:

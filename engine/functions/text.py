@@ -80,7 +80,8 @@ def _parse_datetime(s: str, shift: int) -> float | None:
         if "%y" in fmt and when.year >= 2030:  # Excel: 00-29 -> 20xx, 30-99 -> 19xx
             when = when.replace(year=when.year - 100)
         if fmt in _TIMES:
-            return (when - when.replace(hour=0, minute=0, second=0, microsecond=0)).total_seconds() / 86400
+            midnight = when.replace(hour=0, minute=0, second=0, microsecond=0)
+            return (when - midnight).total_seconds() / 86400
         if when.year < 1900:
             return None
         serial = (when - _EPOCH).total_seconds() / 86400

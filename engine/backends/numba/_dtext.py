@@ -9,14 +9,15 @@ RIGHT, MID, REPT, SUBSTITUTE, REPLACE, IF, and TEXT: [$]0|#,##0[.0...][%] direct
 other format the reference writes through a plan of the format, :mod:`._dtext_formats`).
 Its error code is computed when the recipe is made (it never depends on the characters:
 the length of every recipe is bounded by :data:`MAX_DYN`, far below Excel's 32,767, so no
-text is ever too long; TEXT's #VALUE! for a date out of range is a check on the number).  Where characters are needed (LEN,
-FIND, SEARCH, comparisons) the recipe is written into a scratch buffer by the helpers of
-:mod:`._dtext_rt`, whose operations mirror the numpy library's: code points as Python's
-``str`` counts them (LEN of an emoji is 1); the readers that read any code point so say so
-(``write(d, unicode=True)``: LEN, EXACT, FIND, SEARCH, UNICODE, comparisons, TEXTJOIN,
-TEXTBEFORE/AFTER), the others (VALUE, CODE, lookups, criteria) read ASCII only; the case of
-other text comes from :mod:`._unicase`'s table, and text whose case or folded form is not
-one character ("ß", final "Σ") is refused where its case counts.
+text is ever too long; TEXT's #VALUE! for a date out of range is a check on the number).
+Where characters are needed (LEN, FIND, SEARCH, comparisons) the recipe is written into a
+scratch buffer by the helpers of :mod:`._dtext_rt`, whose operations mirror the numpy
+library's: code points as Python's ``str`` counts them (LEN of an emoji is 1); the readers
+that read any code point so say so (``write(d, unicode=True)``: LEN, EXACT, FIND, SEARCH,
+UNICODE, comparisons, TEXTJOIN, TEXTBEFORE/AFTER), the others (VALUE, CODE, lookups,
+criteria) read ASCII only; the case of other text comes from :mod:`._unicase`'s table, and
+text whose case or folded form is not one character ("ß", final "Σ") is refused where its
+case counts.
 
 A cell whose value is dynamic text has kind :data:`._values.KDYN`: its recipe is kept by
 the generator, in terms of names every segment can read (inputs, constants, other cells'

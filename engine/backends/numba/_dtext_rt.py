@@ -32,7 +32,8 @@ _jit = njit(nogil=True, cache=True, error_model="numpy")
 
 # the names a generated kernel imports from this module
 KERNEL_NAMES = ("dput_num", "dput_tab", "dput_id", "dcase", "dtrim", "dleft", "dright", "dmid",
-                "drept", "dpick", "dcmp", "dfind", "dnumval", "dcount", "dcode", "dsame", "dsubst", "drepl", "dput_fixed")
+                "drept", "dpick", "dcmp", "dfind", "dnumval", "dcount", "dcode", "dsame", "dsubst",
+                "drepl", "dput_fixed")
 # the id of a key made per trial (exact-match lookups of it); its CUDA twin is in
 # cupy/_rt_dtext.py's DTEXT_READ_RUNTIME (VALUE of such text is _rt_dvalue.dnum); criteria
 # made per trial (COUNTIF(r, B1&"*")): ._dcriteria_rt, twin cupy/_rt_dcriteria.py

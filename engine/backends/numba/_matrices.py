@@ -22,10 +22,11 @@ is refused, with the reason), and reads where each placeholder landed; a cell th
 placeholder (#N/A padding, an error of the whole call) is that constant.  SEQUENCE's element
 k is ``start + step * k``.  SORTBY's element is CHOOSE(the row this trial's sort puts there,
 the elements of that column), the row found per trial from the keys (numbers, logicals,
-errors, blanks last; one by array, its order the same in every trial; text keys refused).  MMULT's element is the row-by-column sum of products after the
-first error of its arguments (an element that is not a number: #VALUE!; numpy's
-``matrices.matrix``); MINVERSE's an LU solve, MDETERM the LU determinant, FREQUENCY's a
-count (:mod:`._rt_matrices`).  Anything read as one value where numpy reads the array
+errors, blanks last; one by array, its order the same in every trial; text keys refused).
+MMULT's element is the row-by-column sum of products after the first error of its
+arguments (an element that is not a number: #VALUE!; numpy's ``matrices.matrix``);
+MINVERSE's an LU solve, MDETERM the LU determinant, FREQUENCY's a count
+(:mod:`._rt_matrices`).  Anything read as one value where numpy reads the array
 (an operator or a function of one value over an array result outside an array formula) is
 refused.
 """
