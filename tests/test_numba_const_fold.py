@@ -3,7 +3,10 @@ COUNT, COUNTA, COUNTBLANK of ranges whose cells have one kind in every trial are
 so ``SCAN(B1, OFFSET(B1, 0, 0, 1, COUNT(1:1)), ..)`` (chris-kc-cheng's Analytics, Unsmooth!C13:
 'a LAMBDA helper over an array whose size is not fixed') scans a range of a fixed size; a
 count that differs between trials stays per trial (a SCAN over it is refused, with its
-reason, and what is fused equals numpy)."""
+reason, and what is fused equals numpy).  An array formula IFERROR(x, fallback) whose x is
+an error in every trial (in its first place: a one-cell formula; in all its places, of a
+shape filling the range: a larger one) is its fallback (neprenkha's BOQ, Summary!T3 and
+I3:L3); a FILTER empty in some trials only stays per trial."""
 
 from __future__ import annotations
 
@@ -97,3 +100,24 @@ def test_iferror_of_an_error_in_every_trial_is_its_fallback(tmp_path):
     # the control varies: "" (then B1 * 2) where nothing is kept, else the first number kept
     assert (b1 * 10 > 3).any() and (b1 * 10 <= 3).any()
     assert want[0][u2] == pytest.approx(np.where(b1 * 10 >= 3, b1 * 2, np.floor(b1 * 10) + 1))
+
+
+# neprenkha's BOQ, Summary!I3:L3: a FILTER of a range by a column blank in every trial is
+# #CALC! (numpy: #VALUE!), so its columns CHOOSEn side by side, UNIQUE and SORT are errors in
+# all four places, and the IFERROR is "" in every cell of the range (a row repeated down)
+_TABLE = _let("raw", "A10:C20",
+              "filtered", '_xlfn._xlws.FILTER(_xlpm.raw,INDEX(_xlpm.raw,,2)<>"")',
+              "cols", "CHOOSE({1,2,3,4},INDEX(_xlpm.filtered,,1),INDEX(_xlpm.filtered,,3),"
+                      "INDEX(_xlpm.filtered,,1),INDEX(_xlpm.filtered,,3))",
+              body="_xlfn._xlws.SORT(_xlfn.UNIQUE(_xlpm.cols),1,1)")
+
+
+def test_iferror_of_an_array_of_errors_in_every_place_fills_the_range(tmp_path):
+    cells = {"B1": 0.2, "A10": "=B1*3", "C10": "=B1+1", "A11": 4.0,
+             "V1": ArrayFormula("V1:Y2", f'=IFERROR({_TABLE[1:]},"")'), "V3": '=IF(Y2="",B1,-1)'}
+    job = sheet_job(tmp_path / "table.xlsx", cells, [tri("S!B1", 0.0, 0.2, 0.4)],
+                    ["V1", "Y1", "V2", "Y2", "V3"], 8)
+    assert fused_report(job) == {}   # was: IFERROR's array read as one value
+    got, want = numba_and_numpy(job, tmp_path / "k", 4)
+    b1 = want[2][job.program.inputs[0]]
+    assert want[0][job.program.outputs[-1]] == pytest.approx(b1)

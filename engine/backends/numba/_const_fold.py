@@ -11,16 +11,20 @@ reference it names (:func:`engine._ir_passes.offset_reference`, as the cell pass
 written OFFSET of literals), a range of a fixed size.  A count that may differ between
 trials (a cell that is a number in some trials, an error in some) is left as it is.
 
-An error certain in every trial (:func:`fold_errors`): a one-cell array formula whose value is
-``IFERROR(x, fallback)`` (under LET) where ``x``'s first element is an error in every trial is
-``fallback`` (neprenkha's BOQ, Summary!T3: ``IFERROR(FILTER(tbl, cond), "")`` where ``cond``
-holds ``INDEX(CHOOSE(SEQUENCE(1, 18), #REF!, ..), r, c)`` at a place ``r``, ``c`` give in every
-trial: numpy's FILTER gives its first cell the first error of the condition).  Which places
-are errors in every trial is known (:class:`_Errs`, a lower bound: a place not marked may still
-be one) for literals, constant parts (evaluated once by the numpy compiler, as the
-generator's ``fold``), the elementwise operators, IF, IFERROR, CHOOSE and INDEX at constant
-places, and FILTER; anything else marks nothing, so the fold happens only where the error
-is certain.
+An error certain in every trial (:func:`fold_errors`): an array formula whose value is
+``IFERROR(x, fallback)`` (under LET) is ``fallback`` where ``x`` is an error in every trial:
+in its first place for a one-cell formula (neprenkha's BOQ, Summary!T3: ``IFERROR(FILTER(tbl,
+cond), "")`` where ``cond`` holds ``INDEX(CHOOSE(SEQUENCE(1, 18), #REF!, ..), r, c)`` at a
+place ``r``, ``c`` give in every trial: numpy's FILTER gives its first cell the first error of
+the condition), in all its places, of a shape that fills the formula's range, for a larger
+one with a literal fallback (Summary!I3:L3: ``FILTER(raw, INDEX(raw, , 2) <> "")`` of a blank
+column is #CALC!, its columns CHOOSEn side by side, UNIQUE and SORT errors in four places).
+Which places are errors in every trial is known (:class:`_Errs`, a lower bound: a place not
+marked may still be one) for literals, constant parts (evaluated once by the numpy compiler,
+as the generator's ``fold``; a literal column of a range, INDEX(range, , k), read alone),
+the elementwise operators, IF, IFERROR, CHOOSE and INDEX at constant places, INDEX, UNIQUE,
+SORT and TRANSPOSE of errors, and FILTER; anything else marks nothing, so the fold happens
+only where the error is certain.
 """
 
 from __future__ import annotations
@@ -115,6 +119,14 @@ class _Errs:
     every: bool = False
     spreads: bool = True
     values: Vec | Grid | None = None
+    shape: tuple[int, int] | None = None   # the value's shape, where known
+
+    @property
+    def whole(self) -> bool:
+        """Every place an error (a mask of the value's shape all errors: a row or column of
+        it repeats, a place past it is #N/A or #REF!)."""
+        return self.every or self.spreads and self.mask is not None and \
+            bool(self.mask.size) and bool(self.mask.all())
 
     def at(self, r: int, c: int) -> bool:
         if self.every:
@@ -128,6 +140,9 @@ class _Errs:
 
 
 _NONE = _Errs()
+# an error in every place of their first argument is one in every place of their result
+# (numpy: INDEX of an error is it, UNIQUE and SORT keep rows of it, TRANSPOSE moves them)
+_OF_ITS_ARRAY = frozenset({"INDEX", "UNIQUE", "SORT", "TRANSPOSE"})
 _ELEMENTWISE_OPS = frozenset({"+", "-", "*", "/", "^", "&", "=", "<>", "<", ">", "<=", ">="})
 
 
@@ -153,12 +168,60 @@ def _positions(v: Vec | Grid | None) -> np.ndarray | None:
     return np.array(out, dtype=np.int64)
 
 
+def _broadcast(shapes: list[tuple[int, int] | None]) -> tuple[int, int] | None:
+    """Excel's elementwise shape of ``shapes`` (None: one not known, or they differ)."""
+    if any(x is None for x in shapes):
+        return None
+    out = [1, 1]
+    for x in shapes:
+        assert x is not None
+        for k in (0, 1):
+            if out[k] == 1:
+                out[k] = x[k]
+            elif x[k] not in (1, out[k]):
+                return None
+    return out[0], out[1]
+
+
+def _shape_of(name: str, args: tuple[ir.Node, ...], shape: tuple[int, int] | None,
+              scalars: bool) -> tuple[int, int] | None:
+    """The shape of ``name``'s result over an array of ``shape`` that is an error in every
+    place (None: not known): SORT keeps it, TRANSPOSE turns it, UNIQUE of one row keeps it,
+    INDEX of one error at places that are one value each is one error."""
+    if shape is None:
+        return None
+    if name == "INDEX":
+        return (1, 1) if shape == (1, 1) and scalars else None
+    if name == "SORT":
+        return shape
+    if name == "TRANSPOSE":
+        return shape[1], shape[0]
+    if name == "UNIQUE" and len(args) == 1 and shape[0] == 1:
+        return shape
+    return None
+
+
+def _kept(v: Vec | Grid | None) -> bool | None:
+    """Whether a constant condition keeps any place (None: not a constant of logicals and
+    numbers without errors, or not known)."""
+    if v is None:
+        return None
+    for row in _grid_of(v):
+        for x in row:
+            if x.err is not None and x.err.any() or x.kind.name not in ("NUM", "BOOL"):
+                return None
+            if np.any(np.asarray(x.data, dtype=float) != 0.0):
+                return True
+    return False
+
+
 class _ErrorPlaces:
     """:class:`_Errs` of the nodes of one cell's IR (its LET names already bound)."""
 
     def __init__(self, gen: Any) -> None:
         self.gen = gen
         self.memo: dict[int, tuple[ir.Node, _Errs]] = {}   # the node kept beside its answer
+        self.kept: list[ir.Node] = []
 
     def of(self, node: ir.Node) -> _Errs:
         got = self.memo.get(id(node))
@@ -169,8 +232,16 @@ class _ErrorPlaces:
     def _constant(self, node: ir.Node) -> _Errs | None:
         gen = self.gen
         if isinstance(node, ir.Num):
-            return _Errs(np.zeros((1, 1), dtype=bool), False, True, constant_value(node.value))
-        if not isinstance(node, ir.Call | ir.Binary | ir.Unary) or not gen.is_constant(node):
+            return _Errs(np.zeros((1, 1), dtype=bool), False, True, constant_value(node.value),
+                         (1, 1))
+        if isinstance(node, ir.Array) and node.rows and all(
+                isinstance(x, ir.Num) for row in node.rows for x in row):   # {1,2,3,4}
+            g = Grid([[constant_value(x.value) for x in row] for row in node.rows])
+            return _Errs(np.zeros(g.shape, dtype=bool), False, True, g, g.shape)
+        if not isinstance(node, ir.Call | ir.Binary | ir.Unary):
+            return None
+        node = self._narrowed(node)
+        if not gen.is_constant(node):
             return None
         try:
             compiled, info = compile_formula(node, gen.cell)
@@ -179,24 +250,49 @@ class _ErrorPlaces:
             v = compiled(gen.env)
         except Exception:  # noqa: BLE001 - not known: nothing marked
             return None
-        if not isinstance(v, Vec | Grid) or isinstance(v, Grid) and v.area is not None:
+        if not isinstance(v, Vec | Grid):
             return None
         grid = _grid_of(v)
         if not grid or not grid[0]:
             return None
         mask = np.array([[x.err is not None and bool(x.err.all()) for x in row]
                          for row in grid], dtype=bool)
-        return _Errs(mask, False, True, v)
+        return _Errs(mask, False, True, v, mask.shape)
+
+    def _narrowed(self, node: ir.Node) -> ir.Node:
+        """``node`` with INDEX(range, , k) and INDEX(range, k, ) of a literal ``k`` inside
+        the cells read replaced by that column (row) of the range: a constant column of a
+        range whose other cells vary (numpy's INDEX gives that column of the cells read)."""
+        kids = ir.children(node)
+        if not kids or isinstance(node, ir.Array):
+            return node
+        out = rebuild(node, [self._narrowed(k) for k in kids])
+        if isinstance(out, ir.Call) and out.name == "INDEX" and len(out.args) == 3 and \
+                isinstance(out.args[0], ir.Area):
+            a, i, j = out.args
+            if isinstance(i, ir.Missing) and isinstance(j, ir.Num) and \
+                    1 <= j.value <= a.c2 - a.c1 + 1 and j.value == int(j.value):
+                c = a.c1 + int(j.value) - 1
+                out = ir.Area(a.sheet, a.r1, c, a.r2, c, a.rows, 0)
+            elif isinstance(j, ir.Missing) and isinstance(i, ir.Num) and \
+                    1 <= i.value <= a.r2 - a.r1 + 1 and i.value == int(i.value):
+                r = a.r1 + int(i.value) - 1
+                out = ir.Area(a.sheet, r, a.c1, r, a.c2, 0, a.cols)
+        if out is not node:
+            self.kept.append(out)   # alive while its id keys the generator's memo
+        return out
 
     def _of(self, node: ir.Node) -> _Errs:
         if isinstance(node, ir.Err):
-            return _Errs(None, True)
+            return _Errs(None, True, shape=(1, 1))
         got = self._constant(node)
         if got is not None:
             return got
+        if isinstance(node, ir.Call) and node.name == "LET":
+            return self.of(_let_body(node))
         if isinstance(node, ir.Unary) and node.op in ("-", "+", "%"):
             x = self.of(node.operand)
-            return _Errs(x.mask, x.every, x.spreads)
+            return _Errs(x.mask, x.every, x.spreads, shape=x.shape)
         if isinstance(node, ir.Binary) and node.op in _ELEMENTWISE_OPS:
             return _union(self.of(node.left), self.of(node.right))
         if not isinstance(node, ir.Call):
@@ -210,13 +306,28 @@ class _ErrorPlaces:
             return _both(self.of(args[0]), self.of(args[1]))
         if name == "CHOOSE" and len(args) >= 2:
             return self._choose(args)
+        if name in _OF_ITS_ARRAY and args and self.of(args[0]).whole:
+            scalars = all(isinstance(a, ir.Missing) or self.of(a).shape == (1, 1)
+                          for a in args[1:])
+            return _Errs(None, True, shape=_shape_of(name, args, self.of(args[0]).shape,
+                                                     scalars))
         if name == "INDEX" and len(args) == 3:
             return self._index(args)
         if name == "FILTER" and len(args) in (2, 3):
-            inc = self.of(args[1])   # numpy's FILTER: the condition's first error, first cell
-            hit = inc.every or inc.mask is not None and bool(inc.mask.any())
-            return _Errs(np.ones((1, 1), dtype=bool), spreads=False) if hit else _NONE
+            return self._filter(args)
         return _NONE
+
+    def _filter(self, args: tuple[ir.Node, ...]) -> _Errs:
+        """numpy's FILTER: nothing kept is its error (#CALC!, where no ``if_empty``; an
+        error of the condition first); else an error of the condition is its first cell's."""
+        inc = self.of(args[1])
+        if inc.whole:   # one error (numpy's error())
+            return _Errs(None, True, shape=(1, 1))
+        kept = _kept(inc.values)
+        if kept is not None and not kept and len(args) == 2:
+            return _Errs(None, True, shape=(1, 1))
+        hit = inc.mask is not None and bool(inc.mask.any())
+        return _Errs(np.ones((1, 1), dtype=bool), spreads=False) if hit else _NONE
 
     def _choose(self, args: tuple[ir.Node, ...]) -> _Errs:
         k = self.of(args[0])
@@ -226,12 +337,13 @@ class _ErrorPlaces:
         if places is None:
             return _NONE
         n = len(args) - 1
+        shapes = [places.shape, *(self.of(a).shape for a in args[1:])]
         mask = np.zeros(places.shape, dtype=bool)
         for (r, c), p in np.ndenumerate(places):
             # a choice that is an error in every place (a row or column of the result
             # repeats its place), or past the choices (#VALUE!)
             mask[r, c] = p > n or self.of(args[p]).every
-        return _Errs(mask)
+        return _Errs(mask, shape=_broadcast(shapes))
 
     def _index(self, args: tuple[ir.Node, ...]) -> _Errs:
         rows, cols = self.of(args[1]), self.of(args[2])
@@ -299,14 +411,29 @@ def _let_body(node: ir.Node) -> ir.Node:
     return node
 
 
+def _fills(shape: tuple[int, int] | None, fallback: ir.Node, ref: str, at: Any) -> bool:
+    """Whether IFERROR(x, ``fallback``), ``x`` of ``shape``, gives ``fallback`` in every cell
+    of the array formula's range ``ref`` (anchored at ``at``): one literal, repeated where
+    ``x`` is one row or column (a cell past ``x`` would be #N/A)."""
+    from ..._xlsx_sheet import parse_range
+
+    if shape is None or not isinstance(fallback, ir.Str | ir.Num | ir.Bool):
+        return False
+    r1, c1, r2, c2 = parse_range(ref, str(at))
+    return (shape[0] == 1 or shape[0] >= r2 - r1 + 1) and \
+        (shape[1] == 1 or shape[1] >= c2 - c1 + 1)
+
+
 def fold_errors(gen: Any, node: ir.Node, cell: Any) -> ir.Node:
-    """``node`` (cell ``cell``'s IR, a one-cell array formula) as its IFERROR's fallback where
-    the IFERROR's value is an error in its first place in every trial (see the module
-    docstring); ``node`` itself otherwise."""
-    wb_cell = gen.model.workbook.cell(cell)
-    if wb_cell is None or wb_cell.array_ref is None or ":" in wb_cell.array_ref or \
-            not isinstance(node, ir.Call) or node.name not in ("LET", "IFERROR"):
+    """``node`` (cell ``cell``'s IR, an array formula) as its IFERROR's fallback where the
+    IFERROR's value is an error in every trial in every place the formula's cells read (see
+    the module docstring); ``node`` itself otherwise."""
+    if not isinstance(node, ir.Call) or node.name not in ("LET", "IFERROR"):
         return node
+    wb_cell = gen.model.workbook.cell(cell)
+    if wb_cell is None or wb_cell.array_ref is None:
+        return node
+    one = ":" not in wb_cell.array_ref
     saved = (gen.cell, gen._const_memo)
     gen.cell, gen._const_memo = cell, {}
     try:
@@ -314,8 +441,9 @@ def fold_errors(gen: Any, node: ir.Node, cell: Any) -> ir.Node:
         if not isinstance(body, ir.Call) or body.name != "IFERROR" or len(body.args) != 2 \
                 or isinstance(body.args[1], ir.Area | ir.Missing):
             return node
-        places = _ErrorPlaces(gen)
-        if not places.of(body.args[0]).at(0, 0):
+        got = _ErrorPlaces(gen).of(body.args[0])
+        if not (one and got.at(0, 0) or got.whole and _fills(got.shape, body.args[1],
+                                                             wb_cell.array_ref, cell)):
             return node
     except NotFusable:
         return node
