@@ -72,6 +72,7 @@ from ._families import (
     LineBudget,
     find_families,
     loop_chains,
+    rename,
     unit_lines,
     unit_loop,
     unit_operands,
@@ -1026,15 +1027,16 @@ class Generator(SharedLinesMixin, MatricesMixin, FunctionsMixin, TextMixin, Mixe
         # long reductions over cells of families (a SUM of a column of them) as loops too
         family_table = sum(unit_table_size(u) for u in units if isinstance(u, (Family, Chain)))
         chain_cells: list[int] = []
+        looped = set(family_of)   # (once: a set per cell was quadratic in a big sheet)
         for k, lines in enumerate(cell_lines if family_of else []):
             if k not in family_of and lines:
-                new, table = loop_chains(lines, set(family_of), family_table + len(chain_cells),
+                new, table = loop_chains(lines, looped, family_table + len(chain_cells),
                                          f"c{k}")
                 if table:
                     cell_lines[k] = new
                     chain_cells += table
                 # a shared lookup line's copies of their error codes and tags (_shared_lines)
-                new, table = loop_codes(cell_lines[k], set(family_of),
+                new, table = loop_codes(cell_lines[k], looped,
                                         family_table + len(chain_cells), f"c{k}")
                 if table:
                     cell_lines[k] = new
@@ -1268,8 +1270,7 @@ def _bind(lines: list[str], expr: str, name: str) -> list[str]:
     """Make ``name`` hold ``expr``: rename the local that computed it in this cell (no copy),
     or assign it."""
     if re.fullmatch(r"[tf]\d+", expr) and any(line.startswith(f"{expr} = ") for line in lines):
-        pattern = re.compile(rf"\b{expr}\b")
-        return [pattern.sub(name, line) for line in lines]
+        return [rename(line, expr, name) for line in lines]
     return [*lines, f"{name} = {expr}"]
 
 
