@@ -608,7 +608,7 @@ def _if(how: str) -> Callable[..., Vec | Grid]:
             return _done(np.zeros(1), np.full(1, VALUE, np.uint8), 1)
         g = _grid(rng)
         target = None if how == "count" else \
-            _resized(ctx, _grid(values), g.shape) if values is not None else g
+            _resized(ctx, _grid(values), _declared(g)) if values is not None else g
         return _conditional(how, target, [(g, criteria)])
 
     return fn
