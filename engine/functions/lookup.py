@@ -328,6 +328,9 @@ def _modern(cells: Sequence[Vec], key: Vec, mode: int, search: int, n: int,
 
 def _per_mode(a: Any, default: int, allowed: set[int], n: int
               ) -> tuple[np.ndarray, np.ndarray | None]:
+    """A mode argument of XMATCH/XLOOKUP per trial; an empty one (``XLOOKUP(k,a,r,,0,)``) is
+    the default, as when it is left out (Excel caches results there, not #VALUE!)."""
+    a = _ABSENT if a is None else a
     x, e = _int(a, default)
     x = np.floor(scalar_number(a)[0]) if a is not _ABSENT and a is not None and e is None else x
     bad = ~np.isin(x, list(allowed))

@@ -453,10 +453,8 @@ class LookupsMixin(DynLinesMixin, LookupArraysMixin, IndexMixin, ArgsMixin):
     # ------------------------------------------------------------ XMATCH, XLOOKUP
     def _modes(self, args: Sequence[ir.Node], what: str) -> tuple[int, int]:
         """XMATCH/XLOOKUP's match mode (0, -1, 1 or 2) and search mode (1, -1, 2 or -2),
-        constants of the formula."""
+        constants of the formula; an empty one is its default (lookup._per_mode)."""
         mode = self._static_int(args[0] if args else None, 0)
-        if len(args) > 1 and isinstance(args[1], ir.Missing):
-            raise NotFusable(f"{what} with an empty search mode")
         search = self._static_int(args[1] if len(args) > 1 else None, 1)
         if mode not in (0, -1, 1, 2) or search not in (1, -1, 2, -2) or (
                 mode == 2 and abs(search) == 2):
