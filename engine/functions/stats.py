@@ -472,6 +472,24 @@ def _padded(g: Grid, shape: tuple[int, int]) -> Grid:
     return Grid(rows, g.area)
 
 
+def _kept_trials(values: list[Vec | Grid]) -> int:
+    """``trials(*values)``, a Grid's count kept with it (``Grid.derived``): the ranges the Env
+    caches are read by every COUNTIFS of a 365 x 20 calendar over 5,000-row logs (kebron
+    FIN-001), and counting their cells again per formula was most of its check."""
+    n = 1
+    for v in values:
+        if not isinstance(v, Grid):
+            n = max(n, trials(v))
+            continue
+        if v.derived is None:
+            v.derived = {}
+        got = v.derived.get("trials")
+        if got is None:
+            got = v.derived["trials"] = trials(v)
+        n = max(n, got)
+    return n
+
+
 def _flat_view(g: Grid) -> Cells | None:
     """The cells of ``g`` classified for matching as one row of values (row-major), when each
     cell holds one value for all trials (Excel's own recalculation, constant ranges); None
@@ -538,7 +556,7 @@ def _conditional(how: str, values: Grid | None, pairs: list[tuple[Grid, Arg]]) -
         return map_grid(lambda *cs: _conditional(how, values, list(zip(ranges, cs, strict=True))),
                         *crits)
     everything: list[Vec | Grid] = [r for r, _ in pairs] + crits + ([values] if values else [])
-    n = trials(*everything)
+    n = _kept_trials(everything)
     declared = _declared(pairs[0][0])
     if any(_declared(r) != declared for r, _ in pairs) or \
             (values is not None and _declared(values) != declared):
