@@ -100,7 +100,7 @@ def test_vector_paths_equal_the_element_loop(tmp_path: Path,
     book = _book(tmp_path)
     fast = _values(book)
     with monkeypatch.context() as m:
-        m.setattr(dates, "lift_stacked", lift)
+        m.setattr(dates, "lift_stacked", lambda fn, args, kept=None: lift(fn, args))
         m.setattr(lookup, "_search_once", _one_by_one)
         slow = _values(book)
     assert fast.keys() == slow.keys() and len(fast) == 16 + 4 + 3 * 11 + 1
@@ -208,3 +208,30 @@ def test_numba_equals_numpy(tmp_path: Path) -> None:
     got, _ = numba_and_numpy(job, tmp_path / "kernels", 8)
     values = got[0][model.ref("Calc!Z2")]
     assert np.isfinite(values).all() and len(set(values.tolist())) == 16
+
+
+def test_a_date_part_of_a_range_is_computed_once_per_range(monkeypatch: pytest.MonkeyPatch
+                                                           ) -> None:
+    """MONTH(Log!A6:A5005) in hundreds of SUMPRODUCTs: computed once, kept with the range's
+    Grid; each call gets its own Grid of the same values; an array value is not kept."""
+    calls = [0]
+    real = dates.to_ymd
+
+    def to_ymd(s: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        calls[0] += 1
+        return real(s)
+
+    monkeypatch.setattr(dates, "to_ymd", to_ymd)
+    cells = [[num(45000.0 + 40 * i)] for i in range(30)]
+    rng = Grid(cells, ir.Area("Log", 1, 1, 30, 1))
+    month = dates._part(1)
+    first = month(rng)
+    once = calls[0]
+    second = month(rng)
+    assert calls[0] == once and second is not first and second.cells is not first.cells
+    assert [c.scalar() for c in second.flat()] == [c.scalar() for c in first.flat()]
+    assert dates._part(0)(rng).cells[0][0].scalar() == 2023.0     # YEAR: its own entry
+    before = calls[0]
+    month(Grid(cells))                                               # a value, not a range
+    month(Grid(cells))
+    assert calls[0] == before + 2

@@ -17,17 +17,29 @@ from typing import Any
 
 from ..values import Grid, Kind, Vec
 from ._scalars import cell_of
-from .operators import BATCH_MIN, _part, _stacked, map_grid
+from .operators import BATCH_MIN, _part, _stacked, is_reference, map_grid
 
 Arg = Vec | Grid | None
 
 
-def lift_stacked(fn: Callable[..., Vec], args: Sequence[Any]) -> Vec | Grid:
+def lift_stacked(fn: Callable[..., Vec], args: Sequence[Any], kept: str | None = None
+                 ) -> Vec | Grid:
     """``fn(*args)`` element by element over multi-cell arrays, as ``_scalars.lift``, with the
     elements of the same kinds and trial count computed as one vector.  ``fn`` must compute
     trial by trial and return a Vec; arguments that are not arrays must hold one value (or
-    be absent), else each element is computed on its own."""
+    be absent), else each element is computed on its own.  ``kept``: a name for ``fn`` whose
+    result over a range given alone is kept with the range's Grid (``Grid.derived``: the
+    Env's cached range, read by MONTH and YEAR in hundreds of SUMPRODUCTs of a dashboard);
+    each call gets its own Grid of the kept values."""
     args = [cell_of(a) for a in args]
+    if kept is not None and len(args) == 1 and is_reference(args[0]):
+        g = args[0]
+        if g.derived is None:
+            g.derived = {}
+        got = g.derived.get(("lift_stacked", kept))
+        if got is None:
+            got = g.derived[("lift_stacked", kept)] = lift_stacked(fn, args)
+        return type(got)([list(row) for row in got.cells], got.area)
     arrays = [i for i, a in enumerate(args) if isinstance(a, Grid)]
     if not arrays:
         return fn(*args)

@@ -74,13 +74,15 @@ def weekday_index(serial: np.ndarray) -> np.ndarray:
     return (np.floor(serial).astype(np.int64) + date_shift() + 5) % 7
 
 
-def _trialwise(compute: Any, args: Sequence[Arg], defaults: Sequence[float | None]) -> Vec | Grid:
+def _trialwise(compute: Any, args: Sequence[Arg], defaults: Sequence[float | None],
+               name: str) -> Vec | Grid:
     """``numbers(compute, args, defaults, dates=True)`` for a ``compute`` that goes trial by
     trial: an array argument (``YEAR(Log!A6:A5005)``) is computed as one vector, not a numpy
-    pass per cell (``_vectorised``: the same values, kinds and errors per element)."""
+    pass per cell, and a range given alone once per range (``_vectorised``, ``name`` the
+    function's: the same values, kinds and errors per element)."""
     if len(args) > len(defaults):
         return numbers(compute, args, defaults, dates=True)
-    return lift_stacked(lambda *a: numbers(compute, a, defaults, dates=True), args)
+    return lift_stacked(lambda *a: numbers(compute, a, defaults, dates=True), args, name)
 
 
 # ------------------------------------------------------------------ DATE, TIME and parts
@@ -101,7 +103,7 @@ def _part(index: int) -> Any:
         def compute(s):
             return to_ymd(s)[index].astype(np.float64), [(_bad_serial(s), NUM)]
 
-        return _trialwise(compute, args, (None,))
+        return _trialwise(compute, args, (None,), f"date part {index}")
 
     return fn
 
@@ -121,7 +123,7 @@ def _time_part(div: int, mod: int) -> Any:
         def compute(s):
             return (_seconds(s) // div) % mod, [(_bad_serial(s), NUM)]
 
-        return _trialwise(compute, args, (None,))
+        return _trialwise(compute, args, (None,), f"time part {div} {mod}")
 
     return fn
 
@@ -198,7 +200,7 @@ def weekday(*args: Arg) -> Vec | Grid:
         ok = np.isin(kind, [1, 2, 3, 11, 12, 13, 14, 15, 16, 17])
         return out.astype(np.float64), [(_bad_serial(s) | ~ok, NUM)]
 
-    return _trialwise(compute, args, (None, 1))
+    return _trialwise(compute, args, (None, 1), "WEEKDAY")
 
 
 @register("WEEKNUM")
@@ -226,7 +228,8 @@ def _iso_week(s: np.ndarray) -> np.ndarray:
 
 @register("ISOWEEKNUM")
 def isoweeknum(*args: Arg) -> Vec | Grid:
-    return _trialwise(lambda s: (_iso_week(s), [(_bad_serial(s), NUM)]), args, (None,))
+    return _trialwise(lambda s: (_iso_week(s), [(_bad_serial(s), NUM)]), args, (None,),
+                      "ISOWEEKNUM")
 
 
 @register("DAYS")
@@ -234,7 +237,7 @@ def days(*args: Arg) -> Vec | Grid:
     def compute(end, start):
         return np.floor(end) - np.floor(start), [(_bad_serial(end) | _bad_serial(start), NUM)]
 
-    return _trialwise(compute, args, (None, None))
+    return _trialwise(compute, args, (None, None), "DAYS")
 
 
 # ------------------------------------------------------------------ DATEDIF, YEARFRAC
