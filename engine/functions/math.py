@@ -34,7 +34,7 @@ from ..values import (
 )
 from . import register, takes
 from ._args import numeric_columns, result, scalar_number
-from .operators import arith, map_grid
+from .operators import arith, is_reference, map_grid
 
 Arg = Vec | Grid | None
 Checks = list[tuple[np.ndarray, int]]
@@ -216,10 +216,17 @@ def _numbers_or_zero(v: Vec) -> np.ndarray:
     return np.zeros(1)
 
 
+def _written(g: Grid) -> tuple[int, int]:
+    """A range's size as written (``E7:E57``; the cells read stop at the sheet's last row or
+    column), an array's own shape."""
+    return g.area.declared_shape if is_reference(g) else g.shape  # type: ignore[union-attr]
+
+
 @register("SUMPRODUCT")
 def sumproduct(*args: Arg) -> Vec:
     """Excel's SUMPRODUCT: arrays of one shape multiplied element-wise and summed; an error in
-    any element wins (first in argument, then row order), then a shape mismatch (#VALUE!)."""
+    any element wins (first in argument, then row order), then a shape mismatch (#VALUE!).
+    A range's shape is the size it was written with (``E7:E57`` past the sheet's last row)."""
     grids = [a if isinstance(a, Grid) else Grid([[a if a is not None else blank()]])
              for a in args]
     if not grids:
@@ -228,9 +235,14 @@ def sumproduct(*args: Arg) -> Vec:
     for g in grids:
         for c in g.flat():
             err = first_error(err, c.err)
-    if len({g.shape for g in grids}) > 1:
+    if len({_written(g) for g in grids}) > 1:
         err = flag(err, np.ones(trials(*grids), bool), VALUE)
         return result(np.zeros(1), err)
+    # a range reaching past the sheet's data is read clipped: the rest is empty cells, so
+    # every product past the cells read of any argument is 0 (left out: the same sum)
+    rows, cols = min(g.shape[0] for g in grids), min(g.shape[1] for g in grids)
+    grids = [g if g.shape == (rows, cols) else Grid([r[:cols] for r in g.cells[:rows]])
+             for g in grids]
     total = np.zeros(1)
     flat = [list(g.flat()) for g in grids]
     for k in range(len(flat[0])):

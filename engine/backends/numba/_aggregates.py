@@ -216,25 +216,35 @@ class AggregatesMixin(MomentsMixin, AggregateOptionsMixin, GatherMixin, RangeMem
                 is not None:
             return got   # one long array expression: a loop over its rows (_row_loops)
         grids: list[list[Val]] = []
-        shapes = set()
+        shapes = set()   # as written (a range past the sheet's data is read clipped)
+        sizes = []       # as read
         for a in node.args:
             if isinstance(a, ir.Area):
                 grids.append([self.in_range(self.operand(c), node.name)
                               for c in self.area_cells(a)])
-                shapes.add(a.shape)
+                shapes.add(a.declared_shape)
+                sizes.append(a.shape)
             elif isinstance(a, ir.Missing):
                 grids.append([BLANK])
                 shapes.add((1, 1))
+                sizes.append((1, 1))
             elif (shape := self.array_shape(a)) is not None:
                 grids.append([self.array_item(v) for v in self.array_values(a, shape)])
                 shapes.add(shape)
+                sizes.append(shape)
             else:   # one value: its number, else 0 (math._numbers_or_zero), errors kept
                 v = self.expr(a)
                 grids.append([self.in_range(v, "SUMPRODUCT") if v.kind == KANY else v])
                 shapes.add((1, 1))
+                sizes.append((1, 1))
         errs = [v.e for g in grids for v in g]
         if len(shapes) > 1:
             return num("0.0", self.err(self.chain(errs, [("True", VALUE)])), (0.0, 0.0))
+        # past the cells read of any argument a product is 0 (math.sumproduct leaves it out)
+        rows, cols = min(s[0] for s in sizes), min(s[1] for s in sizes)
+        grids = [g if size == (rows, cols) else
+                 [g[r * size[1] + c] for r in range(rows) for c in range(cols)]
+                 for g, size in zip(grids, sizes, strict=True)]
         got = self._long_sumproduct(grids, errs)
         if got is not None:
             return got
