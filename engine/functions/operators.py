@@ -161,21 +161,37 @@ BATCH_MIN = 8  # elements of an array operation with the same kinds evaluated as
 
 def _batched(op: str, pairs: list[list[Vec]]) -> list[Vec]:
     """``binary(op, x, y)`` for each pair of an array operation (``Data!A:A=$C3`` over 6,787
-    cells: one numpy call per cell was 0.2 ms each).  Pairs of the same kinds and length are
-    concatenated into one vector and computed at once; the operators work element by element,
-    so each part equals the pair's own result."""
-    out: list[Vec | None] = [None] * len(pairs)
-    groups: dict[tuple[Kind, Kind, int], list[int]] = {}
-    for i, (x, y) in enumerate(pairs):
-        groups.setdefault((x.kind, y.kind, max(len(x), len(y))), []).append(i)
-    for (kx, ky, n), idx in groups.items():
-        if len(idx) < BATCH_MIN:
+    cells: one numpy call per cell was 0.2 ms each), by :func:`batch_elementwise`."""
+    return batch_elementwise(lambda x, y: binary(op, x, y), pairs)
+
+
+def batch_elementwise(fn: Callable[..., Vec | Grid], items: list[list[Vec]]) -> list[Vec]:
+    """``fn(*item)`` for each element of an array operation, for a ``fn`` that works trial by
+    trial (each value of its result depends only on the same trial's values of its
+    arguments).  Elements whose arguments have the same kinds and length are concatenated into
+    one vector per argument and computed at once, so each part equals the element's own
+    result; an argument that is one value shared by every element stays one value.  Groups
+    under ``BATCH_MIN`` elements, or a result of another length, are computed element by
+    element."""
+    out: list[Vec | Grid | None] = [None] * len(items)
+    groups: dict[tuple[tuple[Kind, ...], int], list[int]] = {}
+    for i, args in enumerate(items):
+        groups.setdefault((tuple(a.kind for a in args), max(len(a) for a in args)),
+                          []).append(i)
+    for (kinds, n), idx in groups.items():
+        r: Vec | Grid | None = None
+        if len(idx) >= BATCH_MIN:
+            cols = []
+            for j, kind in enumerate(kinds):
+                first = items[idx[0]][j]
+                shared = len(first) == 1 and all(items[i][j] is first for i in idx)
+                cols.append(first if shared else _stacked(kind, [items[i][j] for i in idx], n))
+            r = fn(*cols)
+        if (not isinstance(r, Vec) or len(r.data) != len(idx) * n
+                or (r.err is not None and len(r.err) != len(r.data))):
             for i in idx:
-                out[i] = binary(op, *pairs[i])
+                out[i] = fn(*items[i])
             continue
-        r = binary(op, _stacked(kx, [pairs[i][0] for i in idx], n),
-                   _stacked(ky, [pairs[i][1] for i in idx], n))
-        assert isinstance(r, Vec)
         for k, i in enumerate(idx):
             out[i] = _part(r, k, n)
     return out  # type: ignore[return-value]

@@ -148,7 +148,7 @@ def _string_fn(name: str, fn: Callable[[str], str]) -> None:
             s, err = to_text(_vec(v))
             return _text_result(_strmap(fn, s), err)
 
-        return lift(one, (_vec(text_),))
+        return lift(one, (_vec(text_),), trialwise=True)
 
     impl.__name__ = name.lower()
     register(name)(impl)
@@ -168,7 +168,7 @@ def len_(text_: Arg = None) -> Vec | Grid:
         s, err = to_text(_vec(v))
         return result(_strmap(len, s).astype(np.float64), err)
 
-    return lift(one, (_vec(text_),))
+    return lift(one, (_vec(text_),), trialwise=True)
 
 
 def _left_right(text_: Arg, count: Arg, right: bool) -> Vec | Grid:
@@ -179,7 +179,7 @@ def _left_right(text_: Arg, count: Arg, right: bool) -> Vec | Grid:
         cut = (lambda t, m: t[len(t) - m:] if m < len(t) else t) if right else (lambda t, m: t[:m])
         return _text_result(_strmap(cut, s, n), err)
 
-    return lift(one, (_vec(text_), count))
+    return lift(one, (_vec(text_), count), trialwise=True)
 
 
 @register("LEFT")
@@ -203,7 +203,7 @@ def mid(text_: Arg, start: Arg, count: Arg) -> Vec | Grid:
         err = flag(flag(first_error(err, e1, e2), bad1, VALUE), bad2, VALUE)
         return _text_result(_strmap(lambda t, i, m: t[i - 1:i - 1 + m], s, a, n), err)
 
-    return lift(one, (_vec(text_), start, count))
+    return lift(one, (_vec(text_), start, count), trialwise=True)
 
 
 @register("REPLACE")
@@ -217,7 +217,7 @@ def replace(old: Arg, start: Arg, count: Arg, new: Arg) -> Vec | Grid:
         return _text_result(_strmap(lambda t, i, m, x: t[:i - 1] + x + t[i - 1 + m:], s, a, n, r),
                             err)
 
-    return lift(one, (_vec(old), start, count, _vec(new)))
+    return lift(one, (_vec(old), start, count, _vec(new)), trialwise=True)
 
 
 @register("SUBSTITUTE")
@@ -234,7 +234,7 @@ def substitute(text_: Arg, old: Arg, new: Arg, instance: Arg = None) -> Vec | Gr
         return _text_result(_strmap(_substitute_nth, s, a, b, n),
                             flag(first_error(err, e), x < 1, VALUE))
 
-    return lift(one, (_vec(text_), _vec(old), _vec(new), instance))
+    return lift(one, (_vec(text_), _vec(old), _vec(new), instance), trialwise=True)
 
 
 def _substitute_nth(t: str, x: str, y: str, n: int) -> str:
@@ -257,7 +257,7 @@ def _find(case: bool) -> Callable[..., Vec | Grid]:
             where = _strmap(_find_one if case else _search_one, a, s, i).astype(np.float64)
             return result(np.where(where > 0, where, 0.0), flag(err, where <= 0, VALUE))
 
-        return lift(one, (_vec(find_text), _vec(within), start))
+        return lift(one, (_vec(find_text), _vec(within), start), trialwise=True)
 
     return impl
 
@@ -288,7 +288,7 @@ def exact(a: Arg, b: Arg) -> Vec | Grid:
         eq = np.atleast_1d(np.equal(s, t).astype(bool))
         return Vec(Kind.BOOL, eq if err is None else np.where(err != 0, False, eq), err)
 
-    return lift(one, (_vec(a), _vec(b)))
+    return lift(one, (_vec(a), _vec(b)), trialwise=True)
 
 
 @register("REPT")
@@ -302,7 +302,7 @@ def rept(text_: Arg, count: Arg) -> Vec | Grid:
         n = np.where(too_long, 0, n)
         return _text_result(_strmap(lambda t, m: t * m, s, n), flag(err, too_long, VALUE))
 
-    return lift(one, (_vec(text_), count))
+    return lift(one, (_vec(text_), count), trialwise=True)
 
 
 # ----------------------------------------------------------------- joining
