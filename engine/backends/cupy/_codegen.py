@@ -398,12 +398,13 @@ def generate_cuda(program: Program, samplers: dict[CellRef, InputSampler],
     body: list[str] = []
     ext_row = {c: r for r, c in enumerate(plan.ext_inputs)}
     off = 0
+    streams = program.input_streams   # (a property: all of them, made once)
     for j, c in enumerate(gen.inputs):
         s = gen.samplers[c]
         if c in ext_row:
             body.append(f"const real x{j} = (real)ext[{ext_row[c]}LL * count + i];")
         else:
-            sidx = gen.stream(program.input_streams[j])
+            sidx = gen.stream(streams[j])
             u = f"u01(key0, key1, sids[{sidx}], trial)"
             if s.ppf in TABLE_PPFS:
                 call = f"{s.ppf}({u}, dp, {off})"

@@ -955,6 +955,7 @@ class Generator(SharedLinesMixin, MatricesMixin, FunctionsMixin, TextMixin, Mixe
         lines = ["", "", JIT,
                  "def draw(key0, key1, start, lo, hi, total, sids, kv, dp, ext, out_in, ur):"]
         fills: list[Fill] = []   # runs of alike inputs become loops (_draw_loops)
+        streams = self.program.input_streams   # (a property: all of them, made once)
         for j, c in enumerate(self.inputs):
             s = self.samplers[c]
             if s.ppf is None:
@@ -964,7 +965,7 @@ class Generator(SharedLinesMixin, MatricesMixin, FunctionsMixin, TextMixin, Mixe
                           f"        out_in[{j}, i] = ext[{len(ext)}, i]"]
                 ext.append(c)
                 continue
-            sidx = self.stream(self.program.input_streams[j])
+            sidx = self.stream(streams[j])
             fills.append(Fill("fill_" + s.ppf.removeprefix("ppf_"), j, sidx, len(dp),
                               len(s.params), s.ppf in TABLE_PPFS))
             dp.extend(float(p) for p in s.params)
