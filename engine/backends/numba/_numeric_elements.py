@@ -6,7 +6,7 @@ where every element is a number or an error: an array's text and logicals are sk
 the same values given one by one are counted.  Arithmetic has only such elements; so do the
 CSE idioms ``SUM(IFERROR(a/b,0))`` (IFERROR/IFNA of such an array with a number as the
 fallback) and ``MAX(IF(c="x",a*b,0))`` (IF choosing between such arrays and numbers, its
-else given: a missing else is FALSE).
+else given: a missing else is FALSE); so do ROW and COLUMN of a range (``MIN(COLUMN(A31#))``).
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ def numeric_elements(node: ir.Node, arithmetic: Callable[[ir.Node], bool]) -> bo
     if not isinstance(node, ir.Call):
         return False
     args = node.args
+    if node.name in ("ROW", "COLUMN") and len(args) == 1:   # a range's row/column numbers
+        return True
     if node.name in ("IFERROR", "IFNA") and len(args) == 2:
         return all(numeric_elements(a, arithmetic) for a in args)
     if node.name == "IF" and len(args) == 3 and not isinstance(args[2], ir.Missing):
