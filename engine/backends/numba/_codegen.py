@@ -93,7 +93,6 @@ from ._offset import OffsetAt, OffsetMixin
 from ._randarrays import RANDAT, RandArrayMixin, randarray_streams
 from ._range_memo import fold_once_per_cell
 from ._row_loops import RowLoopMixin
-from ._scan_loops import ScanLoopMixin
 from ._rt_annuity import KERNEL_NAMES as RT_ANNUITY
 from ._rt_calendar import KERNEL_NAMES as RT_CALENDAR
 from ._rt_dist import KERNEL_NAMES as RT_DIST
@@ -105,6 +104,7 @@ from ._rt_long_criteria import KERNEL_NAMES as RT_LONG_CRITERIA
 from ._rt_math import KERNEL_NAMES as RT_MATH
 from ._rt_matrices import KERNEL_NAMES as RT_MATRICES
 from ._rt_securities import KERNEL_NAMES as RT_SECURITIES
+from ._scan_loops import ScanLoopMixin
 from ._securities import SecuritiesMixin
 from ._shared_lines import SharedLinesMixin, loop_codes
 from ._spines import levels, long_spine, spine_expr
