@@ -18,7 +18,7 @@ from ..values import (
     to_bool,
     trials,
 )
-from . import register
+from . import flat_ops, register
 from ._args import as_vec, iter_values
 from .operators import compare, map_grid
 
@@ -42,7 +42,8 @@ def if_(cond, then=None, other=None):
     then_v = Vec(Kind.NUM, np.zeros(1)) if then is None else then
     other_v = boolean(False) if other is None else other
     if any(isinstance(x, Grid) for x in (cond, then_v, other_v)):
-        return map_grid(_if, cond, then_v, other_v)
+        flat = flat_ops.if_(_if, cond, then_v, other_v)
+        return flat if flat is not None else map_grid(_if, cond, then_v, other_v)
     return _if(cond, then_v, other_v)
 
 

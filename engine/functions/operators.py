@@ -147,6 +147,11 @@ def concat(a: Vec, b: Vec) -> Vec:
 def binary(op: str, a: Vec | Grid, b: Vec | Grid) -> Vec | Grid:
     """Apply an operator, broadcasting over arrays as Excel does (missing elements -> #N/A)."""
     if isinstance(a, Grid) or isinstance(b, Grid):
+        from .flat_ops import elementwise  # flat_ops reads Computed from this module
+
+        flat = elementwise(lambda x, y: binary(op, x, y), a, b)
+        if flat is not None:
+            return flat
         return _map_grid(lambda x, y: binary(op, x, y), a, b,
                          batch=lambda pairs: _batched(op, pairs))
     if op in _CMP:

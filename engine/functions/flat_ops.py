@@ -1,0 +1,205 @@
+"""Operators and IF over ranges whose cells hold one value each, on whole columns of values.
+
+Excel's own recalculation and constant ranges give grids whose every cell is one value for all
+trials.  ``'Booking Log'!X6:X5005='Property Setup'!A5`` inside ~900 SUMPRODUCTs (kebron
+FIN-001) or ``IF((jobs[job_country]=A2)*(jobs[salary_year_avg]<>0),..)`` over a 32,672-row
+table (canaydinq-beep Dashboard_Project) went through ``operators.map_grid`` one element at a
+time: a list of arguments and a Vec cut per element, per formula.  Here such a grid is read once
+into one array per kind (kept on ``Grid.derived`` like ``stats._flat_view``, so a range the Env
+caches is classified once), the elements of the same kinds are computed as one vector by the
+very element function, and the result grid is built in one pass.  Each element gets the value,
+kind and error the element loop gives it; anything else (cells that vary per trial, operands of
+other shapes, broadcasting a row against a column) returns None and the element loop runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..values import Grid, Kind, Vec, normalize, to_bool
+
+ENABLED = True  # tests switch the flat path off to compare with the element loop
+
+_FILL = {Kind.NUM: 0.0, Kind.BLANK: 0.0, Kind.BOOL: False, Kind.STR: "", Kind.ANY: None}
+_DTYPE = {Kind.NUM: np.float64, Kind.BLANK: np.float64, Kind.BOOL: np.bool_,
+          Kind.STR: object, Kind.ANY: object}
+
+
+@dataclass(slots=True)
+class Flat:
+    """A grid's cells (row-major) as arrays: ``kinds[i]`` is cell i's Kind, ``data[k][i]`` its
+    value where ``kinds[i] == k``, ``err`` the error codes (None when no cell has one)."""
+
+    kinds: np.ndarray
+    data: dict[Kind, np.ndarray]
+    err: np.ndarray | None
+
+    def part(self, kind: Kind, idx: np.ndarray) -> Vec:
+        """The cells at ``idx`` (all of ``kind``) as one vector."""
+        err = None if self.err is None else self.err[idx]
+        return Vec(kind, self.data[kind][idx], err if err is not None and err.any() else None)
+
+
+def flat(g: Grid) -> Flat | None:
+    """``g``'s cells as a :class:`Flat` when each cell holds one value; None otherwise.
+    Kept on the grid."""
+    if g.derived is not None and "flat_ops" in g.derived:
+        return g.derived["flat_ops"]
+    cells = [c for row in g.cells for c in row]
+    out: Flat | None = None
+    if cells and all(len(c.data) == 1 and (c.err is None or len(c.err) == 1) for c in cells):
+        kinds = np.fromiter((int(c.kind) for c in cells), np.uint8, len(cells))
+        data: dict[Kind, np.ndarray] = {}
+        for k in np.unique(kinds):
+            kind = Kind(int(k))
+            idx = np.flatnonzero(kinds == k)
+            col = np.full(len(cells), _FILL[kind], dtype=_DTYPE[kind])
+            col[idx] = np.concatenate([cells[i].data for i in idx]).astype(_DTYPE[kind], copy=False)
+            data[kind] = col
+        err = None
+        if any(c.err is not None for c in cells):
+            err = np.fromiter((0 if c.err is None else int(c.err[0]) for c in cells), np.uint8,
+                              len(cells))
+            if not err.any():
+                err = None
+        out = Flat(kinds, data, err)
+    keep(g, out)
+    return out
+
+
+def keep(g: Grid, f: Flat | None) -> None:
+    if g.derived is None:
+        g.derived = {}
+    g.derived["flat_ops"] = f
+
+
+_Operand = tuple[Flat | None, Vec | None]  # a full-size grid's Flat, or one value for all
+
+
+def _operands(args: tuple[Vec | Grid, ...]) -> tuple[tuple[int, int], list[_Operand]] | None:
+    grids = [a for a in args if isinstance(a, Grid) and a.shape != (1, 1)]
+    if not grids:
+        return None
+    shape = grids[0].shape
+    if any(g.shape != shape for g in grids) or shape[0] * shape[1] == 0:
+        return None
+    ops: list[_Operand] = []
+    for a in args:
+        if isinstance(a, Grid) and a.shape != (1, 1):
+            f = flat(a)
+            if f is None:
+                return None
+            ops.append((f, None))
+        else:
+            v = a.cells[0][0] if isinstance(a, Grid) else a
+            if len(v.data) != 1:
+                return None
+            ops.append((None, v))
+    return shape, ops
+
+
+def _result(cells: list[Vec], shape: tuple[int, int], args: tuple[Vec | Grid, ...]) -> Grid:
+    from .operators import Computed
+
+    rows, cols = shape
+    out = [cells[r * cols:(r + 1) * cols] for r in range(rows)]
+    # as map_grid: keep the position of a same-shaped source range
+    area = next((a.area for a in args if isinstance(a, Grid) and a.area is not None
+                 and a.shape == shape), None)
+    return Grid(out) if area is None else Computed(out, area)
+
+
+def _groups(ops: list[_Operand], size: int) -> dict[tuple[int, ...], np.ndarray]:
+    """Element positions by the kinds of their arguments."""
+    key = np.zeros(size, np.int64)
+    for f, v in ops:
+        key = key * 8 + (f.kinds if f is not None else int(v.kind))  # type: ignore[union-attr]
+    groups: dict[tuple[int, ...], np.ndarray] = {}
+    for k in np.unique(key):
+        kinds, rest = [], int(k)
+        for _ in ops:
+            kinds.append(rest % 8)
+            rest //= 8
+        groups[tuple(reversed(kinds))] = np.flatnonzero(key == k)
+    return groups
+
+
+def elementwise(fn: Callable[[Vec, Vec], Vec], a: Vec | Grid, b: Vec | Grid) -> Grid | None:
+    """``map_grid(fn, a, b)`` for a trial-by-trial ``fn`` (an operator on two vectors) when
+    ``a`` and ``b`` are grids of one shape whose cells hold one value each, or such a grid and
+    one value; None where that does not hold (the caller maps element by element)."""
+    if not ENABLED:
+        return None
+    got = _operands((a, b))
+    if got is None:
+        return None
+    shape, ops = got
+    size = shape[0] * shape[1]
+    kind: Kind | None = None
+    data: np.ndarray | None = None
+    err = np.zeros(size, np.uint8)
+    for kinds, idx in _groups(ops, size).items():
+        args = [f.part(Kind(k), idx) if f is not None else v  # type: ignore[arg-type]
+                for (f, v), k in zip(ops, kinds, strict=True)]
+        r = fn(*args)
+        if not isinstance(r, Vec) or len(r.data) != len(idx) or (kind is not None and r.kind != kind) \
+                or (r.err is not None and len(r.err) not in (1, len(idx))):
+            return None
+        if data is None:
+            kind = r.kind
+            data = np.empty(size, dtype=r.data.dtype if r.kind != Kind.STR else object)
+        data[idx] = r.data
+        if r.err is not None:  # one code for all: an error of the shared operand
+            err[idx] = r.err
+    assert kind is not None and data is not None
+    cells = [Vec(kind, data[i:i + 1], err[i:i + 1] if err[i] else None) for i in range(size)]
+    grid = _result(cells, shape, (a, b))
+    keep(grid, Flat(np.full(size, int(kind), np.uint8), {kind: data}, err if err.any() else None))
+    return grid
+
+
+def if_(fn: Callable[[Vec, Vec, Vec], Vec], cond: Vec | Grid, then: Vec | Grid,
+        other: Vec | Grid) -> Grid | None:
+    """``map_grid(fn, cond, then, other)`` for IF's element function ``fn`` when the grids
+    have one shape (or are 1x1) and the condition's cells hold one value each: each element
+    is its then- or else-cell itself (as IF of one value gives it), ``fn`` itself where the
+    condition is an error; None where that does not hold."""
+    if not ENABLED:
+        return None
+    got = _operands((cond,))
+    if got is None:
+        return None
+    shape, ((cf, _),) = got
+    assert cf is not None
+    size = shape[0] * shape[1]
+    branches: list[list[Vec] | Vec] = []
+    for x in (then, other):
+        if isinstance(x, Grid) and x.shape != (1, 1):
+            if x.shape != shape:
+                return None
+            branches.append([c for row in x.cells for c in row])
+        else:
+            branches.append(x.cells[0][0] if isinstance(x, Grid) else x)
+    mask = np.zeros(size, np.bool_)
+    bad = np.zeros(size, np.bool_)
+    for k in np.unique(cf.kinds):
+        idx = np.flatnonzero(cf.kinds == k)
+        m, e = to_bool(cf.part(Kind(int(k)), idx))
+        mask[idx] = m
+        if e is not None:
+            bad[idx] = e != 0
+    yes, no = branches
+    cells: list[Vec] = []
+    for i in range(size):
+        if bad[i]:
+            cells.append(fn(cf.part(Kind(int(cf.kinds[i])), np.array([i])),
+                            yes[i] if isinstance(yes, list) else yes,
+                            no[i] if isinstance(no, list) else no))
+            continue
+        picked = (yes[i] if isinstance(yes, list) else yes) if mask[i] else \
+            (no[i] if isinstance(no, list) else no)
+        cells.append(normalize(picked) if picked.kind == Kind.ANY else picked)
+    return _result(cells, shape, (cond, then, other))
