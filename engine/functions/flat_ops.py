@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import repeat
 
 import numpy as np
 
@@ -105,7 +106,8 @@ def _result(cells: list[Vec], shape: tuple[int, int], args: tuple[Vec | Grid, ..
     from .operators import Computed
 
     rows, cols = shape
-    out = [cells[r * cols:(r + 1) * cols] for r in range(rows)]
+    out = [[c] for c in cells] if cols == 1 else [cells[r * cols:(r + 1) * cols]
+                                                  for r in range(rows)]
     # as map_grid: keep the position of a same-shaped source range
     area = next((a.area for a in args if isinstance(a, Grid) and a.area is not None
                  and a.shape == shape), None)
@@ -155,7 +157,10 @@ def elementwise(fn: Callable[[Vec, Vec], Vec], a: Vec | Grid, b: Vec | Grid) -> 
         if r.err is not None:  # one code for all: an error of the shared operand
             err[idx] = r.err
     assert kind is not None and data is not None
-    cells = [Vec(kind, data[i:i + 1], err[i:i + 1] if err[i] else None) for i in range(size)]
+    # one Vec per element, each a view of the result (iterating the (size, 1) array cuts them)
+    cells = list(map(Vec, repeat(kind, size), data.reshape(-1, 1)))
+    for i in np.flatnonzero(err):
+        cells[i].err = err[i:i + 1]
     grid = _result(cells, shape, (a, b))
     keep(grid, Flat(np.full(size, int(kind), np.uint8), {kind: data}, err if err.any() else None))
     return grid
