@@ -320,12 +320,13 @@ class GatherMixin:
         return z
 
     # ------------------------------------------------------------ copies in order
-    def gathered(self, vals: list[Val]) -> str | None:
+    def gathered(self, vals: list[Val], least: int = GATHER_MIN) -> str | None:
         """A scratch array holding this trial's ``vals`` in order (a run of constants with
         consecutive indices copied from ``kv`` by one loop), shared by every cell over the
-        same values and never written by its readers; None where they are few, of a kind
-        that varies per trial, or not plain names (then the caller unrolls)."""
-        if len(vals) < GATHER_MIN or any(v.kind != KNUM for v in vals) \
+        same values and never written by its readers; None where they are fewer than
+        ``least``, of a kind that varies per trial, or not plain names (then the caller
+        unrolls)."""
+        if len(vals) < least or any(v.kind != KNUM for v in vals) \
                 or not all(_SHAREABLE.match(v.v) for v in vals):
             self._past_cap(vals)
             return None

@@ -111,6 +111,7 @@ class LookupsMixin(DynLinesMixin, LookupArraysMixin, IndexMixin, ArgsMixin):
         def array_const(self, node: ir.Node) -> object: ...
         def area_varies(self, a: ir.Area) -> bool: ...
         def mixed(self, m: str, a: Val, b: Val) -> Val: ...
+        def gathered(self, vals: list[Val], least: int = ...) -> str | None: ...
         def _split(self, node: ir.Call, dispatch: Callable[[ir.Call], Val],
                    mixed: Sequence[tuple[ir.Node, Val]]) -> Val: ...
 
@@ -241,9 +242,15 @@ class LookupsMixin(DynLinesMixin, LookupArraysMixin, IndexMixin, ArgsMixin):
                 for j, c in enumerate(cells, start=1):
                     pos = self.value(f"sel({x.v} >= {c.v}, {lit(j)}, {pos})")
                 return pos
-            z = self.scratch(max(len(cells), 1))
-            for j, c in enumerate(cells):
-                self.lines.append(f"{z}[{j}] = {c.v}")
+            # one copy per trial shared by every cell over the same cells (never written by
+            # its readers): ``VLOOKUP(A7,$P$22:$Q$31,2)`` copied down a recurrence's rows is
+            # then a row of its loop; a copy of each cell's own kept every row straight-line
+            # code (_families.shape_of), 120 rows "too large" (ianjharkin edu-2012-c13-01)
+            z = self.gathered(cells, least=1)
+            if z is None:
+                z = self.scratch(max(len(cells), 1))
+                for j, c in enumerate(cells):
+                    self.lines.append(f"{z}[{j}] = {c.v}")
             how = "approx_pos" if mode == 1 else "desc_pos"
             return self.value(f"{how}({z}, {len(cells)}, {x.v}) + 1.0")
         if mode == 0 and x.kind in (KNUM, KBOOL) and all(c.kind != KANY for c in cells):
