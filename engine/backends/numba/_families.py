@@ -369,7 +369,7 @@ class LineBudget:
         self._shape: dict[int, Shape] = {}
         self._members: dict[tuple, list[int]] = {}      # lane -> its cells, in order
         self._pos: dict[tuple, tuple[tuple, int]] = {}  # (lane kind, cell) -> (lane, index)
-        self._run: dict[tuple, tuple[tuple, int]] = {}  # lane -> (reads, members)
+        self._run: dict[tuple, tuple] = {}  # lane -> (reads, directions, members)
         self._chain_cells: set[int] = set()   # cells in a schedule's rows (looped)
 
     def _key(self, k: int, lines: list[str]) -> tuple | None:
@@ -394,27 +394,54 @@ class LineBudget:
         return [("col", key, cell[0], cell[2]), ("row", key, cell[0], cell[1])]
 
     def _chain_sig(self, k: int, lane: tuple) -> tuple:
-        """What cell ``k`` reads, as (lane, distance) per operand, in lanes of ``lane``'s
-        kind."""
+        """What cell ``k`` reads, as (lane, distance, distance the other way) per operand, in
+        lanes of ``lane``'s kind: the other way, the read lane runs opposite to ``lane`` (a
+        column generated from its last row up, ``=45+INT((B125-1)/12)`` first, reading a
+        column generated from its first row down: the sum of the two indexes)."""
         shape = self._shape[k]
         members = self._members.get(lane, ())
         i = len(members)
         pos = self._pos
         prev = self._shape[members[-1]].ids if members else ()
-        return tuple((pos[lane[0], n][0], pos[lane[0], n][1] - i)
+        return tuple((pos[lane[0], n][0], pos[lane[0], n][1] - i, pos[lane[0], n][1] + i)
                      if kind in "vwy" and (lane[0], n) in pos and (
                          j >= len(prev) or prev[j] != n) else None
                      for j, (kind, n) in enumerate(zip(shape.kinds, shape.ids, strict=True)))
 
+    @staticmethod
+    def _next_run(sig: tuple, run: tuple | None) -> tuple:
+        """The lane's run (signature, each operand's directions still the same, cells)
+        after a cell of signature ``sig``: one cell more where every operand reads at the
+        same distance in one direction as in the run so far, else a new run."""
+        both = tuple(None if op is None else (True, True) for op in sig)
+        if run is None:
+            return sig, both, 1
+        got, ways, n = run
+        if len(got) != len(sig):
+            return sig, both, 1
+        kept = []
+        for new, old, way in zip(sig, got, ways, strict=True):
+            if new is None or old is None:
+                if new is not old:
+                    return sig, both, 1
+                kept.append(None)
+                continue
+            fwd = way[0] and new[0] == old[0] and new[1] == old[1]
+            rev = way[1] and new[0] == old[0] and new[2] == old[2]
+            if not (fwd or rev):
+                return sig, both, 1
+            kept.append((fwd, rev))
+        return sig, tuple(kept), n + 1
+
+    def _runs_on(self, sig: tuple, run: tuple | None) -> bool:
+        """Whether a cell of signature ``sig`` makes the lane's ``run`` a schedule."""
+        return any(sig) and run is not None and self._next_run(sig, run)[2] >= FAMILY_MIN
+
     def _chained(self, k: int, cell: tuple | None) -> bool:
         if k not in self._shape:
             return False
-        for lane in self._lanes(k, cell):
-            sig = self._chain_sig(k, lane)
-            run = self._run.get(lane)
-            if any(sig) and run is not None and run[0] == sig and run[1] + 1 >= FAMILY_MIN:
-                return True
-        return False
+        return any(self._runs_on(self._chain_sig(k, lane), self._run.get(lane))
+                   for lane in self._lanes(k, cell))
 
     def cost(self, k: int, lines: list[str], cell: tuple | None = None) -> int:
         """The lines cell ``k`` (at ``cell``: sheet, row, column) would add."""
@@ -455,11 +482,10 @@ class LineBudget:
             for lane in self._lanes(k, cell):
                 sig = self._chain_sig(k, lane)
                 run = self._run.get(lane)
-                if any(sig) and run is not None and run[0] == sig and run[1] + 1 >= FAMILY_MIN:
+                if self._runs_on(sig, run):
                     self._chain_cells.update(self._members.get(lane, [])[1 - FAMILY_MIN:])
                     self._chain_cells.add(k)   # a schedule's rows (see _chained)
-                self._run[lane] = (sig, run[1] + 1 if run is not None and run[0] == sig
-                                   else 1)
+                self._run[lane] = self._next_run(sig, run)
                 members = self._members.setdefault(lane, [])
                 self._pos[lane[0], k] = (lane, len(members))
                 members.append(k)
