@@ -239,7 +239,9 @@ def sumproduct(*args: Arg) -> Vec:
     for g in grids:
         for c in g.flat():
             err = first_error(err, c.err)
-    if len({_written(g) for g in grids}) > 1:
+    # a mismatch both as written and as read (--(W:W>A1), an array of W:W's cells read, with
+    # X:X written to row 1048576 is no mismatch; nor are D6:D56 and E7:E57 read clipped)
+    if len({_written(g) for g in grids}) > 1 and len({g.shape for g in grids}) > 1:
         err = flag(err, np.ones(trials(*grids), bool), VALUE)
         return result(np.zeros(1), err)
     # a range reaching past the sheet's data is read clipped: the rest is empty cells, so

@@ -238,7 +238,7 @@ class AggregatesMixin(MomentsMixin, AggregateOptionsMixin, GatherMixin, RangeMem
                 shapes.add((1, 1))
                 sizes.append((1, 1))
         errs = [v.e for g in grids for v in g]
-        if len(shapes) > 1:
+        if len(shapes) > 1 and len(set(sizes)) > 1:   # math.sumproduct's mismatch
             return num("0.0", self.err(self.chain(errs, [("True", VALUE)])), (0.0, 0.0))
         # past the cells read of any argument a product is 0 (math.sumproduct leaves it out)
         rows, cols = min(s[0] for s in sizes), min(s[1] for s in sizes)
