@@ -35,7 +35,6 @@ from ._groupby import GroupByRules
 from ._index_positions import IndexPositionsRules
 from ._index_ref import IndexAt
 from ._let_refs import accumulator_let, let_body
-from ._lookup_keys import LookupKeysRules
 from ._matrices import ARRAY_CALLS, ELEMENT_CALLS, READERS, ArrayCallRules, has_array_call
 from ._numeric_elements import numeric_elements
 from ._offset import OffsetAt
@@ -111,8 +110,7 @@ def members(workbook: Workbook, anchor: CellRef) -> list[tuple[CellRef, int, int
     return out
 
 
-class ArrayElements(FitLayout, ArrayCallRules, GroupByRules, IndexPositionsRules,
-                    LookupKeysRules):
+class ArrayElements(FitLayout, ArrayCallRules, GroupByRules, IndexPositionsRules):
     """Rewrites an array formula's IR into the IR of one element of its result."""
 
     def __init__(self, workbook: Workbook, root: ir.Node | None = None,
@@ -173,8 +171,6 @@ class ArrayElements(FitLayout, ArrayCallRules, GroupByRules, IndexPositionsRules
             return self.groupby_shape(node)
         if (got := self.index_positions_shape(node)) is not None:   # INDEX(SORT(..), {1;2})
             return got
-        if (got := self.lookup_keys_shape(node)) is not None:   # VLOOKUP(B6:B99, ..)
-            return got   # (_lookup_keys)
         if name in ELEMENT_CALLS:   # one element of MMULT ... (_matrices)
             return None
         if name in _FITS:
@@ -322,8 +318,6 @@ class ArrayElements(FitLayout, ArrayCallRules, GroupByRules, IndexPositionsRules
             return self.groupby_at(node, r, c)
         if self.index_positions_shape(node) is not None:   # (_index_positions)
             return self.index_positions_at(node, r, c)
-        if self.lookup_keys_shape(node) is not None:   # a lookup per key (_lookup_keys)
-            return self.lookup_keys_at(node, r, c)
         if name == "XLOOKUP":   # the same match, in one column (row) of the return range
             ret, column = self._xlookup(node)[1:]
             keys = self.shape(node.args[0]) is not None   # a lookup a key (one column)
