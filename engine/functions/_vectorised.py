@@ -6,7 +6,7 @@ A function that computes each trial on its own (YEAR, MONTH, DAY, WEEKDAY, HOUR,
 reduction over the trials, no iteration until all trials converge) gives, for vectors laid
 end to end, the results of each vector laid end to end.  :func:`lift_stacked` therefore
 groups the elements of the array by their kinds and trial count, computes each group as one
-vector and cuts the result into the elements' parts (``operators._stacked``/``_part``, the
+vector and cuts the result into the elements' parts (``operators.batch_elementwise``, the
 array operators' batching); a part equals the element's own result, value, kind and errors.
 """
 
@@ -15,9 +15,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ..values import Grid, Kind, Vec
+from ..values import Grid, Vec
 from ._scalars import cell_of
-from .operators import BATCH_MIN, _part, _stacked, is_reference, map_grid
+from .operators import batch_elementwise, is_reference, map_grid
 
 Arg = Vec | Grid | None
 
@@ -54,24 +54,8 @@ def lift_stacked(fn: Callable[..., Vec], args: Sequence[Any], kept: str | None =
     if any(len(a.data) != 1 for a in others):
         return map_grid(call, *[args[i] for i in arrays])
 
-    def batch(items: list[list[Vec]]) -> list[Vec]:
-        out: list[Vec | None] = [None] * len(items)
-        groups: dict[tuple[tuple[Kind, ...], int], list[int]] = {}
-        for k, vals in enumerate(items):
-            key = (tuple(v.kind for v in vals), max(len(v.data) for v in vals))
-            groups.setdefault(key, []).append(k)
-        for (kinds, n), idx in groups.items():
-            if len(idx) < BATCH_MIN:
-                for k in idx:
-                    out[k] = call(*items[k])
-                continue
-            stacked = [_stacked(kind, [items[k][j] for k in idx], n) for j, kind in enumerate(kinds)]
-            r = call(*stacked)
-            for p, k in enumerate(idx):
-                out[k] = _part(r, p, n)
-        return out  # type: ignore[return-value]
-
-    return map_grid(call, *[args[i] for i in arrays], batch=batch)
+    return map_grid(call, *[args[i] for i in arrays],
+                    batch=lambda items: batch_elementwise(call, items))
 
 
 __all__ = ["lift_stacked"]
