@@ -69,6 +69,9 @@ class CheckReport:
     # Excel's cached value is kept in every trial all the same (engine._external_data)
     external_data_varying: list[str] = field(default_factory=list)
     iterative_compared: int = 0   # cells of iterative cycles compared (within iterate_delta)
+    # functions of no known name (a typo, a VBA UDF) whose cells keep Excel's cached value:
+    # name (as written), cells (the first 10), count, name_error (cached #NAME?, as Excel)
+    unknown_functions: list[dict[str, Any]] = field(default_factory=list)
     # a workbook built for @RISK / Analytic Solver / ModelRisk (engine.addin_models.summary)
     addins: dict[str, Any] | None = None
 
@@ -257,6 +260,12 @@ def notes(report: CheckReport) -> list[str]:
     for name, n in sorted(report.external_data.items()):
         out.append(f"external data: Excel's cached value used for {n:,} cell{'s' if n != 1 else ''}"
                    f" with {name} (a service Excel calls; not recomputed)")
+    for u in report.unknown_functions:
+        n, cells = u["count"], ", ".join(u["cells"][:3]) + (", ..." if u["count"] > 3 else "")
+        what = ("#NAME?, as Excel" if u["name_error"]
+                else "Excel's saved value used, not recomputed")
+        kind = "unknown function" if u["name_error"] else "VBA/unknown function"
+        out.append(f"{kind} {u['name']}: {what} ({n:,} cell{'s' if n != 1 else ''}: {cells})")
     if report.external_data_varying:
         cells = report.external_data_varying
         out.append(f"external data reading cells that vary per trial: {', '.join(cells[:10])}"
@@ -331,6 +340,8 @@ def _check_model(model: Model, max_mismatches: int) -> CheckReport:
     tables: list[str] = []
     problems: list[str] = []
     bad_cells: dict[CellRef, str] = {}
+    unknown: dict[tuple[str, bool], dict[str, Any]] = {}
+    kept: set[CellRef] = set()   # their value is Excel's cached one: not compared
     for c in cells:
         cc = model.code(c)
         for name in cc.info.unsupported:
@@ -347,6 +358,9 @@ def _check_model(model: Model, max_mismatches: int) -> CheckReport:
             tables.append(str(c))
         for name in getattr(cc.info, "external", ()):
             external[name] += 1
+        if cc.info.unknown:
+            kept.add(c)
+            _count_unknown(unknown, wb.cell(c), cc.info.unknown, str(c))
         for p in cc.info.problems:
             problems.append(f"{c}: {p}")
             bad_cells.setdefault(c, p)
@@ -385,6 +399,9 @@ def _check_model(model: Model, max_mismatches: int) -> CheckReport:
         if c in volatile or (c in after_cycle and c not in iterated):
             skipped["volatile" if c in volatile else "circular" if c in in_cycle
                     else "reads a circular reference"] += 1
+            continue
+        if c in kept:
+            skipped["VBA/unknown function (Excel's saved value)"] += 1
             continue
         expected = cell.value
         if expected is None:  # no cached value in the file (never calculated, or saved without values)
@@ -429,7 +446,23 @@ def _check_model(model: Model, max_mismatches: int) -> CheckReport:
         pivot_tables=bool(getattr(wb, "has_pivot_tables", False)),
         external_data=dict(external), external_data_varying=external_varying[:50],
         external_links=_external_cells(model, cells), not_compared=dict(skipped),
-        cancellations=cancellations, iterative_compared=iterative_compared, **untrusted)
+        cancellations=cancellations, iterative_compared=iterative_compared,
+        unknown_functions=list(unknown.values()), **untrusted)
+
+
+def _count_unknown(found: dict[tuple[str, bool], dict[str, Any]], cell: Any, names: set[str],
+                   where: str) -> None:
+    """Count a cell keeping Excel's cached value for its unknown functions ``names`` under
+    each name as its formula writes it, apart where the cached value is #NAME?."""
+    name_error = isinstance(cell.value, ExcelError) and str(cell.value) == "#NAME?"
+    for name in sorted(names):
+        written = re.search(re.escape(name) + r"(?=\s*\()", cell.formula or "", re.IGNORECASE)
+        key = (written.group(0) if written else name, name_error)
+        u = found.setdefault(key, {"name": key[0], "cells": [], "count": 0,
+                                   "name_error": name_error})
+        u["count"] += 1
+        if len(u["cells"]) < 10:
+            u["cells"].append(where)
 
 
 def _near_zero(expected: Any, got: Any) -> bool:

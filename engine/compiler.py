@@ -91,6 +91,9 @@ class CompileInfo:
     problems: list[str] = field(default_factory=list)  # bad references etc.
     table: bool = False
     external: set[str] = field(default_factory=set)  # STOCKHISTORY, linked data types
+    # functions of no known name (a typo, a VBA UDF): in ``unsupported`` too, until the model
+    # gives the cell Excel's cached value (engine.model._compiled)
+    unknown: set[str] = field(default_factory=set)
     # the LAMBDA helper calls (BYROW, MAP, SCAN ...) in compile order: a call's place tags the
     # draws of its LAMBDA's calls (engine.functions.lambdas.draw_tag); not compared
     lambda_sites: list[ir.Node] = field(default_factory=list, compare=False)
@@ -207,6 +210,7 @@ class Compiler(ReferenceCode):
         fn = lookup_function(name)
         if fn is None:
             self.info.unsupported.add(name)
+            self.info.unknown.add(name)
             for a in node.args:  # name every unsupported function, note RAND() inside
                 self.compile(a)
             v = error(NAME)

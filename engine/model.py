@@ -13,6 +13,7 @@ import numpy as np
 
 from . import ir
 from ._batches import BATCH_MIN, Batches
+from ._external_data import cached_unknown, varying_unknown
 from ._gcpause import paused
 from ._ragged import Ragged, compute_by_groups, evaluate_by_groups
 from ._slice_reach import MAX_REACH_CELLS, dynamic_reach
@@ -102,10 +103,15 @@ class CellCode:
 
 def _compiled(ref: CellRef, node: ir.Node, workbook: Workbook) -> tuple[Code, CompileInfo]:
     code, info = compile_formula(node, ref)
-    if info.table or info.external:
+    cell = workbook.cell(ref)
+    if info.unknown and cached_unknown(info, cell):
+        info.unsupported -= info.unknown   # Excel's value kept (engine._external_data)
+    else:
+        info.unknown = set()
+    if info.table or info.external or info.unknown:
         # Data Tables are Excel's own what-if machinery, STOCKHISTORY and linked data
-        # types come from a service: reported and left out (cached value)
-        cell = workbook.cell(ref)
+        # types come from a service, a VBA function only Excel runs: reported and left
+        # out (cached value)
         value = from_scalar(None if cell is None else cell.value)
         code = lambda env, v=value: v  # noqa: E731
     return code, info
@@ -480,6 +486,8 @@ class Model:
             info = self.code(c).info
             for name in sorted(info.unsupported):
                 problems.append(f"{c}: {name}")
+            problems += [f"{c}: {name} (a VBA or unknown function: Excel's saved value cannot "
+                         "be recomputed per trial)" for name in varying_unknown(self, c)]
         if problems:
             raise UnsupportedError("unsupported function between the inputs and the outputs: "
                                    + "; ".join(problems[:10]))
