@@ -221,6 +221,8 @@ def trials(*values: Value) -> int:
         if isinstance(v, Vec):
             n = max(n, len(v.data))
         elif isinstance(v, Grid):
+            if v.derived is not None and v.derived.get("flat_ops") is not None:
+                continue  # its cells hold one value each (engine.functions.flat_ops.Flat)
             for c in v.flat():
                 n = max(n, len(c.data))
     return n

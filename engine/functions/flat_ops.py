@@ -21,6 +21,7 @@ from itertools import repeat
 import numpy as np
 
 from ..values import Grid, Kind, Vec, normalize, to_bool
+from .operators import Computed
 
 ENABLED = True  # tests switch the flat path off to compare with the element loop
 
@@ -102,16 +103,87 @@ def _operands(args: tuple[Vec | Grid, ...]) -> tuple[tuple[int, int], list[_Oper
     return shape, ops
 
 
-def _result(cells: list[Vec], shape: tuple[int, int], args: tuple[Vec | Grid, ...]) -> Grid:
-    from .operators import Computed
-
-    rows, cols = shape
-    out = [[c] for c in cells] if cols == 1 else [cells[r * cols:(r + 1) * cols]
-                                                  for r in range(rows)]
-    # as map_grid: keep the position of a same-shaped source range
-    area = next((a.area for a in args if isinstance(a, Grid) and a.area is not None
+def _area(shape: tuple[int, int], args: tuple[Vec | Grid, ...]) -> object:
+    """As map_grid: the position of a same-shaped source range, kept for implicit
+    intersection at the formula's cell."""
+    return next((a.area for a in args if isinstance(a, Grid) and a.area is not None
                  and a.shape == shape), None)
+
+
+def _rows(cells: list[Vec], shape: tuple[int, int]) -> list[list[Vec]]:
+    rows, cols = shape
+    return [[c] for c in cells] if cols == 1 else [cells[r * cols:(r + 1) * cols]
+                                                    for r in range(rows)]
+
+
+def _result(cells: list[Vec], shape: tuple[int, int], args: tuple[Vec | Grid, ...]) -> Grid:
+    area = _area(shape, args)
+    out = _rows(cells, shape)
     return Grid(out) if area is None else Computed(out, area)
+
+
+def cells_of(f: Flat) -> list[Vec]:
+    """One Vec per element (row-major), each a view of ``f``'s arrays."""
+    size = len(f.kinds)
+    present = np.unique(f.kinds)
+    if len(present) == 1:  # iterating the (size, 1) array cuts the views
+        kind = Kind(int(present[0]))
+        cells = list(map(Vec, repeat(kind, size), f.data[kind].reshape(-1, 1)))
+    else:
+        cells = [None] * size  # type: ignore[list-item]
+        for k in present:
+            kind = Kind(int(k))
+            idx = np.flatnonzero(f.kinds == k)
+            for i, v in zip(idx.tolist(), map(Vec, repeat(kind, len(idx)),
+                                              f.data[kind][idx].reshape(-1, 1)), strict=True):
+                cells[i] = v
+    if f.err is not None:
+        for i in np.flatnonzero(f.err):
+            cells[i].err = f.err[i:i + 1]
+    return cells
+
+
+class FlatGrid(Grid):
+    """An array result held as its :class:`Flat` (kept on ``derived``): the per-element Vecs
+    are built the first time ``cells`` is read, so a chain of flat operators, IF and an
+    aggregate (``MEDIAN(IF((c=A2)*(b<>0),b))``) never builds them.  :class:`FlatComputed`
+    when it keeps a source range's position (as map_grid's Computed)."""
+
+    __slots__ = ("_shape",)
+
+    def __init__(self, f: Flat, shape: tuple[int, int], area: object = None) -> None:
+        Grid.cells.__set__(self, None)  # type: ignore[attr-defined]
+        self.area = area
+        self.derived = {"flat_ops": f}
+        self._shape = shape
+
+    @property  # type: ignore[override]
+    def cells(self) -> list[list[Vec]]:
+        got = Grid.cells.__get__(self)  # type: ignore[attr-defined]
+        if got is None:
+            got = _rows(cells_of(self.derived["flat_ops"]), self._shape)  # type: ignore[index]
+            Grid.cells.__set__(self, got)  # type: ignore[attr-defined]
+        return got
+
+    @cells.setter
+    def cells(self, value: list[list[Vec]]) -> None:
+        Grid.cells.__set__(self, value)  # type: ignore[attr-defined]
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self._shape
+
+
+class FlatComputed(FlatGrid, Computed):
+    """A :class:`FlatGrid` that keeps a source range's position (a Computed)."""
+
+    __slots__ = ()
+
+
+def held(f: Flat, shape: tuple[int, int], args: tuple[Vec | Grid, ...]) -> FlatGrid:
+    """The result grid of ``f``'s elements, as map_grid would type it."""
+    area = _area(shape, args)
+    return FlatGrid(f, shape) if area is None else FlatComputed(f, shape, area)
 
 
 def _groups(ops: list[_Operand], size: int) -> dict[tuple[int, ...], np.ndarray]:
@@ -129,13 +201,16 @@ def _groups(ops: list[_Operand], size: int) -> dict[tuple[int, ...], np.ndarray]
     return groups
 
 
-def elementwise(fn: Callable[[Vec, Vec], Vec], a: Vec | Grid, b: Vec | Grid) -> Grid | None:
-    """``map_grid(fn, a, b)`` for a trial-by-trial ``fn`` (an operator on two vectors) when
-    ``a`` and ``b`` are grids of one shape whose cells hold one value each, or such a grid and
-    one value; None where that does not hold (the caller maps element by element)."""
+def elementwise(fn: Callable[..., Vec], *args: Vec | Grid) -> Grid | None:
+    """``map_grid(fn, *args)`` for a trial-by-trial ``fn`` (an operator, a text or IS function:
+    each value of its result depends only on the same trial's values of its arguments) when the
+    arguments are grids of one shape whose cells hold one value each, or such grids and single
+    values; None where that does not hold (the caller maps element by element).  A result of
+    one value for a group of elements is that value for each of them (a Vec of length 1 is one
+    value for all trials)."""
     if not ENABLED:
         return None
-    got = _operands((a, b))
+    got = _operands(args)
     if got is None:
         return None
     shape, ops = got
@@ -144,10 +219,11 @@ def elementwise(fn: Callable[[Vec, Vec], Vec], a: Vec | Grid, b: Vec | Grid) -> 
     data: np.ndarray | None = None
     err = np.zeros(size, np.uint8)
     for kinds, idx in _groups(ops, size).items():
-        args = [f.part(Kind(k), idx) if f is not None else v  # type: ignore[arg-type]
-                for (f, v), k in zip(ops, kinds, strict=True)]
-        r = fn(*args)
-        if not isinstance(r, Vec) or len(r.data) != len(idx) or (kind is not None and r.kind != kind) \
+        parts = [f.part(Kind(k), idx) if f is not None else v  # type: ignore[arg-type]
+                 for (f, v), k in zip(ops, kinds, strict=True)]
+        r = fn(*parts)
+        if not isinstance(r, Vec) or len(r.data) not in (1, len(idx)) \
+                or (kind is not None and r.kind != kind) \
                 or (r.err is not None and len(r.err) not in (1, len(idx))):
             return None
         if data is None:
@@ -157,13 +233,14 @@ def elementwise(fn: Callable[[Vec, Vec], Vec], a: Vec | Grid, b: Vec | Grid) -> 
         if r.err is not None:  # one code for all: an error of the shared operand
             err[idx] = r.err
     assert kind is not None and data is not None
-    # one Vec per element, each a view of the result (iterating the (size, 1) array cuts them)
-    cells = list(map(Vec, repeat(kind, size), data.reshape(-1, 1)))
-    for i in np.flatnonzero(err):
-        cells[i].err = err[i:i + 1]
-    grid = _result(cells, shape, (a, b))
-    keep(grid, Flat(np.full(size, int(kind), np.uint8), {kind: data}, err if err.any() else None))
-    return grid
+    return _built(kind, data, err, shape, args)
+
+
+def _built(kind: Kind, data: np.ndarray, err: np.ndarray, shape: tuple[int, int],
+           args: tuple[Vec | Grid, ...]) -> Grid:
+    """The result grid of elements of ``kind``, held as its Flat."""
+    f = Flat(np.full(len(data), int(kind), np.uint8), {kind: data}, err if err.any() else None)
+    return held(f, shape, args)
 
 
 def if_(fn: Callable[[Vec, Vec, Vec], Vec], cond: Vec | Grid, then: Vec | Grid,
@@ -171,7 +248,8 @@ def if_(fn: Callable[[Vec, Vec, Vec], Vec], cond: Vec | Grid, then: Vec | Grid,
     """``map_grid(fn, cond, then, other)`` for IF's element function ``fn`` when the grids
     have one shape (or are 1x1) and the condition's cells hold one value each: each element
     is its then- or else-cell itself (as IF of one value gives it), ``fn`` itself where the
-    condition is an error; None where that does not hold."""
+    condition is an error; None where that does not hold.  Where the branches' cells hold one
+    value each too, the result is held as its Flat (:func:`_picked`)."""
     if not ENABLED:
         return None
     got = _operands((cond,))
@@ -188,14 +266,12 @@ def if_(fn: Callable[[Vec, Vec, Vec], Vec], cond: Vec | Grid, then: Vec | Grid,
             branches.append([c for row in x.cells for c in row])
         else:
             branches.append(x.cells[0][0] if isinstance(x, Grid) else x)
-    mask = np.zeros(size, np.bool_)
-    bad = np.zeros(size, np.bool_)
-    for k in np.unique(cf.kinds):
-        idx = np.flatnonzero(cf.kinds == k)
-        m, e = to_bool(cf.part(Kind(int(k)), idx))
-        mask[idx] = m
-        if e is not None:
-            bad[idx] = e != 0
+    mask, cond_err = to_bool_flat(cf)
+    bad = cond_err != 0
+    args = (cond, then, other)
+    held_grid = _picked(mask, bad, cond_err, then, other, shape, args)
+    if held_grid is not None:
+        return held_grid
     yes, no = branches
     cells: list[Vec] = []
     for i in range(size):
@@ -207,4 +283,62 @@ def if_(fn: Callable[[Vec, Vec, Vec], Vec], cond: Vec | Grid, then: Vec | Grid,
         picked = (yes[i] if isinstance(yes, list) else yes) if mask[i] else \
             (no[i] if isinstance(no, list) else no)
         cells.append(normalize(picked) if picked.kind == Kind.ANY else picked)
-    return _result(cells, shape, (cond, then, other))
+    return _result(cells, shape, args)
+
+
+def _branch(x: Vec | Grid, shape: tuple[int, int]) -> Flat | None:
+    """A branch of IF as a Flat of ``shape``'s size (one value repeated for a single value);
+    None where its cells do not hold one value each or one of them is of mixed kinds."""
+    size = shape[0] * shape[1]
+    if isinstance(x, Grid) and x.shape != (1, 1):
+        f = flat(x) if x.shape == shape else None
+    else:
+        v = x.cells[0][0] if isinstance(x, Grid) else x
+        if len(v.data) != 1 or (v.err is not None and len(v.err) != 1):
+            return None
+        err = None if v.err is None or not v.err.any() else np.full(size, v.err[0], np.uint8)
+        f = Flat(np.full(size, int(v.kind), np.uint8),
+                 {v.kind: np.full(size, v.data[0], dtype=v.data.dtype)}, err)
+    if f is None or (f.kinds == int(Kind.ANY)).any():
+        return None
+    return f
+
+
+def _picked(mask: np.ndarray, bad: np.ndarray, cond_err: np.ndarray, then: Vec | Grid,
+            other: Vec | Grid, shape: tuple[int, int], args: tuple[Vec | Grid, ...]) -> Grid | None:
+    """IF's result held as a Flat: each element the then- or else-branch's value, kind and
+    error; where the condition is an error, the else-branch's value and kind with the
+    condition's error (what IF's element function gives).  None where a branch is not flat."""
+    yes, no = _branch(then, shape), _branch(other, shape)
+    if yes is None or no is None:
+        return None
+    take = mask & ~bad
+    kinds = np.where(take, yes.kinds, no.kinds)
+    data: dict[Kind, np.ndarray] = {}
+    for k in np.unique(kinds):
+        kind = Kind(int(k))
+        col = np.full(len(kinds), _FILL[kind], dtype=_DTYPE[kind])
+        for f, where in ((yes, take), (no, ~take)):
+            at = where & (f.kinds == k)
+            if at.any():
+                col[at] = f.data[kind][at]
+        data[kind] = col
+    zero = np.zeros(1, np.uint8)
+    err = np.where(take, zero if yes.err is None else yes.err, zero if no.err is None else no.err)
+    err = np.where(bad, cond_err, err)
+    err = err.astype(np.uint8)
+    return held(Flat(kinds.astype(np.uint8), data, err if err.any() else None), shape, args)
+
+
+def to_bool_flat(f: Flat) -> tuple[np.ndarray, np.ndarray]:
+    """``to_bool`` of each element: (the logical, its error code)."""
+    size = len(f.kinds)
+    mask = np.zeros(size, np.bool_)
+    err = np.zeros(size, np.uint8)
+    for k in np.unique(f.kinds):
+        idx = np.flatnonzero(f.kinds == k)
+        m, e = to_bool(f.part(Kind(int(k)), idx))
+        mask[idx] = m
+        if e is not None:
+            err[idx] = e
+    return mask, err

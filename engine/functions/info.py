@@ -76,7 +76,8 @@ def _isnontext(v: Vec) -> Vec:
 
 def _mapped(fn: Callable[[Vec], Vec]) -> Callable[[Arg], Vec | Grid]:
     def impl(value: Arg = None) -> Vec | Grid:
-        return lift(fn, (value if value is not None else Vec(Kind.BLANK, np.zeros(1)),))
+        return lift(fn, (value if value is not None else Vec(Kind.BLANK, np.zeros(1)),),
+                    trialwise=True)
 
     return impl
 

@@ -32,7 +32,7 @@ from ..values import (
     to_number,
     trials,
 )
-from . import register, takes
+from . import flat_ops, register, takes
 from ._args import numeric_columns, result, scalar_number
 from .operators import arith, batch_elementwise, is_reference, map_grid
 
@@ -69,6 +69,10 @@ def lift(fn: Callable[..., Vec], args: Sequence[Arg], trialwise: bool = False) -
             full[i] = v
         return fn(*full)
 
+    if trialwise:  # cells of one value each: whole columns at once
+        flat = flat_ops.elementwise(call, *[a for a in args if a is not None])
+        if flat is not None:
+            return flat
     batch = (lambda items: batch_elementwise(call, items)) if trialwise else None
     return map_grid(call, *[a for a in args if a is not None], batch=batch)
 
