@@ -1,7 +1,8 @@
 """The small parts of an .xlsx: workbook.xml, number formats, shared strings, tables, links.
 
 Each reader takes a :class:`~engine._xlsx_package.Package` and returns plain data or the
-workbook dataclasses; none of them touches pivot caches, drawings, charts or comments.
+workbook dataclasses; none of them touches drawings, charts or comments, nor pivot caches
+(but for a cache definition's field names, :func:`read_pivot_tables`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING
 from ._xlsx_package import Package, attr, child, children, is_true, local
 from ._xlsx_sheet import CellBudget, parse_coordinate, parse_range, typed_value, unescape
 from .errors import WorkbookError
-from .workbook import CalcSettings, Cell, ExternalLink, Sheet, Table
+from .workbook import CalcSettings, Cell, ExternalLink, PivotTable, Sheet, Table
 
 if TYPE_CHECKING:
     from xml.etree import ElementTree as ET
@@ -276,6 +277,80 @@ def read_tables(pkg: Package, sheet_part: str, sheet: str) -> list[Table]:
         auto = child(el, "autoFilter")
         filtering = auto is not None and child(auto, "filterColumn") is not None
         out.append(Table(name, sheet, r1, c1, r2, c2, columns, header, totals, filtering))
+    return out
+
+
+class _FieldsRead(Exception):
+    """Raised by the cache definition's handler past its cacheFields: the rest is not read."""
+
+
+def _cache_field_names(pkg: Package, part: str) -> tuple[str, ...]:
+    """The ``cacheField`` names of a pivot cache definition, streamed: their shared items are
+    skipped, not kept, and reading stops at the end of ``cacheFields`` (the records part is
+    never opened)."""
+    names: list[str] = []
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        if name.rpartition(":")[2] == "cacheField":
+            names.append(unescape(attrs.get("name") or ""))
+
+    def end(name: str) -> None:
+        if name.rpartition(":")[2] == "cacheFields":
+            raise _FieldsRead
+
+    def setup(p: XMLParserType) -> None:
+        p.StartElementHandler = start
+        p.EndElementHandler = end
+
+    with contextlib.suppress(_FieldsRead):
+        pkg.parse(part, setup)
+    return tuple(names)
+
+
+def _pivot_items(el: ET.Element | None) -> tuple[tuple[str, int, int], ...]:
+    """rowItems / colItems: per body row (column), its type ("" for items), the first
+    field level it names (``r``: those before repeat the row above) and how many it names."""
+    if el is None:
+        return ()
+    return tuple(("" if (t := i.get("t") or "data") == "data" else t, int(i.get("r") or 0),
+                  sum(1 for _ in children(i, "x"))) for i in children(el, "i"))
+
+
+def read_pivot_tables(pkg: Package, sheet_part: str, sheet: str) -> list[PivotTable]:
+    """The pivot tables of one sheet (their layout only, for GETPIVOTDATA): each table's part
+    and, for the fields' names that part does not hold, its cache definition's cacheField
+    names (:func:`_cache_field_names`)."""
+    out = []
+    for kind, target in pkg.rels(sheet_part).values():
+        if kind != "pivotTable" or not pkg.has(target):
+            continue
+        el = pkg.xml(target)
+        loc = child(el, "location")
+        if loc is None:
+            continue
+        where = f"{pkg.path}: pivot table {el.get('name')!r} ({target})"
+        try:
+            r1, c1, r2, c2 = parse_range(loc.get("ref") or "", where)
+            offsets = [int(loc.get(k) or 0) for k in ("firstHeaderRow", "firstDataRow",
+                                                       "firstDataCol")]
+            rows, cols = ([int(f.get("x") or 0) for f in children(axis, "field")]
+                          if (axis := child(el, tag)) is not None else []
+                          for tag in ("rowFields", "colFields"))
+            data = tuple((unescape(d.get("name") or ""), int(d.get("fld") or 0))
+                         for d in children(child(el, "dataFields") or el, "dataField"))
+        except (ValueError, WorkbookError):
+            log.info("%s: not read", where)
+            continue
+        cache = [t for k, t in pkg.rels(target).values() if k == "pivotCacheDefinition"]
+        names = list(_cache_field_names(pkg, cache[0]) if cache and pkg.has(cache[0]) else ())
+        pf = child(el, "pivotFields")
+        for n, f in enumerate(children(pf, "pivotField") if pf is not None else ()):
+            if f.get("name"):
+                names[n:n + 1] = [unescape(f.get("name") or "")]
+        out.append(PivotTable(
+            el.get("name") or "", sheet, r1, c1, r2, c2, *offsets, tuple(rows), tuple(cols),
+            data, tuple(names), _pivot_items(child(el, "rowItems")),
+            _pivot_items(child(el, "colItems")), compact_rows=offsets[2] <= 1))
     return out
 
 

@@ -15,13 +15,14 @@ from ._xlsx_parts import (
     read_dynamic_marks,
     read_external_link,
     read_number_formats,
+    read_pivot_tables,
     read_shared_strings,
     read_tables,
 )
 from ._xlsx_sheet import CellBudget, SheetReader
 from .errors import WorkbookError
 from .functions._epoch import SHIFT_1904
-from .workbook import ExternalLink, Limits, Sheet, Table, Workbook
+from .workbook import ExternalLink, Limits, PivotTable, Sheet, Table, Workbook
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,7 @@ def _read(path: Path, limits: Limits) -> Workbook:
         budget = CellBudget(str(path), limits.max_cells)
         sheets: dict[str, Sheet] = {}
         tables: dict[str, Table] = {}
+        pivot_tables: list[PivotTable] = []
         for entry in entries:
             assert entry.part is not None
             if entry.name in sheets:
@@ -61,6 +63,7 @@ def _read(path: Path, limits: Limits) -> Workbook:
             filters = [reader.filter_rows] if reader.filter_rows else []
             if reader.filter_mode and not filters:
                 filters += filter_database(info, entry.name)
+            pivot_tables += read_pivot_tables(pkg, entry.part, entry.name)
             for table in read_tables(pkg, entry.part, entry.name):
                 tables[table.name.upper()] = table
                 if table.filtering:
@@ -83,7 +86,7 @@ def _read(path: Path, limits: Limits) -> Workbook:
                 sheets.setdefault(s.name, s)
         pivots = any("pivotCacheDefinition" in name for name in pkg.names())
     book = Workbook(path, sheets, names, tables, externals, info.calc, pivots, info.date1904,
-                    marks is not None)
+                    marks is not None, pivot_tables=tuple(pivot_tables))
     log.info("loaded %s: %d sheets, %d cells, %d external links in %.2f s", path.name,
              len(sheets), budget.used, len(externals), time.perf_counter() - t0)
     return book

@@ -358,9 +358,13 @@ def _check_model(model: Model, max_mismatches: int) -> CheckReport:
             tables.append(str(c))
         for name in getattr(cc.info, "external", ()):
             external[name] += 1
-        if cc.info.unknown:
+        if cc.info.unknown:   # Excel's cached value kept: not compared
             kept.add(c)
-            _count_unknown(unknown, wb.cell(c), cc.info.unknown, str(c))
+            if not _count_unknown(unknown, wb.cell(c), cc.info.unknown, str(c)):
+                for name in cc.info.unknown:   # a UDF's value, not computed here: listed
+                    unsupported[name] += 1
+                    if len(unsupported_cells.setdefault(name, [])) < 20:
+                        unsupported_cells[name].append(str(c))
         for p in cc.info.problems:
             problems.append(f"{c}: {p}")
             bad_cells.setdefault(c, p)
@@ -451,9 +455,10 @@ def _check_model(model: Model, max_mismatches: int) -> CheckReport:
 
 
 def _count_unknown(found: dict[tuple[str, bool], dict[str, Any]], cell: Any, names: set[str],
-                   where: str) -> None:
+                   where: str) -> bool:
     """Count a cell keeping Excel's cached value for its unknown functions ``names`` under
-    each name as its formula writes it, apart where the cached value is #NAME?."""
+    each name as its formula writes it, apart where the cached value is #NAME? (what Excel
+    computes for an unknown name: True)."""
     name_error = isinstance(cell.value, ExcelError) and str(cell.value) == "#NAME?"
     for name in sorted(names):
         written = re.search(re.escape(name) + r"(?=\s*\()", cell.formula or "", re.IGNORECASE)
@@ -463,6 +468,7 @@ def _count_unknown(found: dict[tuple[str, bool], dict[str, Any]], cell: Any, nam
         u["count"] += 1
         if len(u["cells"]) < 10:
             u["cells"].append(where)
+    return name_error
 
 
 def _near_zero(expected: Any, got: Any) -> bool:

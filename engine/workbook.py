@@ -105,6 +105,33 @@ class Table:
     filtering: bool = False  # its AutoFilter filters a column (its hidden rows are filtered out)
 
 
+@dataclass(frozen=True, slots=True)
+class PivotTable:
+    """A pivot table's layout as its part (xl/pivotTables/pivotTableN.xml) gives it, for
+    GETPIVOTDATA (engine.functions.pivot): its range, the offsets of its first header row,
+    data row and data column, its row and column fields (indices into ``fields``; -2 is the
+    Values field of several data fields), its data fields (name, source field index), each
+    field's name, and per body row / column the item levels it shows: (type, first level,
+    levels) from rowItems / colItems (type "" for items, "default" for subtotals, "grand")."""
+
+    name: str
+    sheet: str
+    r1: int
+    c1: int
+    r2: int
+    c2: int
+    first_header_row: int
+    first_data_row: int
+    first_data_col: int
+    row_fields: tuple[int, ...]
+    col_fields: tuple[int, ...]
+    data_fields: tuple[tuple[str, int], ...]
+    fields: tuple[str, ...]
+    row_items: tuple[tuple[str, int, int], ...]
+    col_items: tuple[tuple[str, int, int], ...]
+    compact_rows: bool = True   # every row field's labels in the first column
+
+
 # each limit's environment variable: it replaces the default (a field given explicitly wins)
 LIMIT_ENV = {
     "max_file_bytes": "MCDESK_MAX_FILE_BYTES",
@@ -229,6 +256,7 @@ class Workbook:
     # without the mark is a legacy one (implicit intersection), an array one is CSE ({=..})
     marks_dynamic: bool = False
     _by_fold: dict[str, str] = field(default_factory=dict)
+    pivot_tables: tuple[PivotTable, ...] = ()   # their layouts, for GETPIVOTDATA
 
     def __post_init__(self) -> None:
         self._by_fold = {n.casefold(): n for n in self.sheets}

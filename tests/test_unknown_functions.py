@@ -34,15 +34,24 @@ SHEET = {
 }
 
 
-def with_cached_errors(path: Path) -> Path:
-    """The book ``write_book`` wrote with each cached ``'#NAME?'``-style value made an
-    error value (``t="e"``), as Excel writes it."""
+def with_cached_errors(path: Path, extra: dict[str, str] | None = None) -> Path:
+    """The book ``write_book`` wrote with each quoted cached value made what Excel writes: an
+    error value (``t="e"``) for ``'#NAME?'``-style ones, text otherwise (``t="str"`` for a
+    formula's, an inline string for a constant); plus the ``extra`` parts."""
+    def fix(m: re.Match) -> bytes:
+        addr, formula, value = m.group(1), m.group(2), m.group(3)
+        if formula is None:
+            return b'<c r="%s" t="inlineStr"><is><t>%s</t></is></c>' % (addr, value)
+        kind = b"e" if value.startswith(b"#") else b"str"
+        return b'<c r="%s" t="%s"><f>%s</f><v>%s</v></c>' % (addr, kind, formula, value)
+
     with zipfile.ZipFile(path) as z:
         parts = {n: z.read(n) for n in z.namelist()}
     for name, data in parts.items():
         if name.startswith("xl/worksheets/"):
-            parts[name] = re.sub(rb"<c r=\"(\w+)\"><f>([^<]*)</f><v>'(#[A-Z0-9/!?]+)'</v>",
-                                 rb'<c r="\1" t="e"><f>\2</f><v>\3</v>', data)
+            parts[name] = re.sub(rb"<c r=\"(\w+)\">(?:<f>([^<]*)</f>)?<v>'([^'<]*)'</v></c>",
+                                 fix, data)
+    parts.update({k: v.encode() for k, v in (extra or {}).items()})
     with zipfile.ZipFile(path, "w") as z:
         for name, data in parts.items():
             z.writestr(name, data)
@@ -82,7 +91,9 @@ def test_an_unknown_function_reading_an_input_refuses_naming_it(model, cell, nam
 
 def test_check_names_the_cells_keeping_excels_value(model):
     report = check_model(model)
-    assert report.unsupported_functions == {}
+    # a typo is what Excel computes (#NAME?); a UDF is still not computed here
+    assert report.unsupported_functions == {"MYUDF": 2}
+    assert report.unsupported_cells == {"MYUDF": ["Sheet1!C1", "Sheet1!C4"]}
     lines = notes(report)
     assert "unknown function vlooup: #NAME?, as Excel (3 cells: Sheet1!B1, Sheet1!B3, " \
            "Sheet1!C3)" in lines
@@ -97,3 +108,105 @@ def test_without_a_cached_value_an_unknown_function_stays_unsupported(tmp_path):
     with pytest.raises(UnsupportedError, match="Sheet1!B1: MYUDF"):
         job_for(m, [tri("Sheet1!A1", 0.0, 1.0, 2.0)], ["Sheet1!B1"], 4)
     assert check_model(m).unsupported_functions == {"MYUDF": 2}
+
+
+# ---------------------------------------------------------------- GETPIVOTDATA
+_MAIN = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+_RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def _rels(kind: str, target: str) -> str:
+    return ('<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.'
+            f'openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" '
+            f'Type="{_RELS}/{kind}" Target="{target}"/></Relationships>')
+
+
+def _items(*items: str) -> str:
+    return f'count="{len(items)}">' + "".join(items)
+
+
+# A3:D7, compact: Region (field 0) down, Year (field 1) across, Sum of Sales (field 2)
+PIVOT = {
+    "xl/worksheets/_rels/sheet1.xml.rels": _rels("pivotTable", "../pivotTables/pivotTable1.xml"),
+    "xl/pivotTables/_rels/pivotTable1.xml.rels":
+        _rels("pivotCacheDefinition", "../pivotCache/pivotCacheDefinition1.xml"),
+    "xl/pivotCache/pivotCacheDefinition1.xml":
+        f'<?xml version="1.0" encoding="UTF-8"?><pivotCacheDefinition {_MAIN}><cacheFields '
+        'count="3"><cacheField name="Region"><sharedItems count="2"><s v="East"/><s v="West"/>'
+        '</sharedItems></cacheField><cacheField name="Year"><sharedItems/></cacheField>'
+        '<cacheField name="Sales"><sharedItems/></cacheField></cacheFields>'
+        '</pivotCacheDefinition>',
+    "xl/pivotTables/pivotTable1.xml":
+        f'<?xml version="1.0" encoding="UTF-8"?><pivotTableDefinition {_MAIN} name="P1" '
+        'cacheId="1" dataCaption="Values"><location ref="A3:D7" firstHeaderRow="1" '
+        'firstDataRow="2" firstDataCol="1"/><pivotFields count="3"><pivotField axis="axisRow"/>'
+        '<pivotField axis="axisCol"/><pivotField dataField="1"/></pivotFields>'
+        '<rowFields count="1"><field x="0"/></rowFields><rowItems '
+        + _items('<i><x/></i>', '<i><x v="1"/></i>', '<i t="grand"><x/></i>') + '</rowItems>'
+        '<colFields count="1"><field x="1"/></colFields><colItems '
+        + _items('<i><x/></i>', '<i><x v="1"/></i>', '<i t="grand"><x/></i>') + '</colItems>'
+        '<dataFields count="1"><dataField name="Sum of Sales" fld="2"/></dataFields>'
+        '</pivotTableDefinition>',
+}
+PIVOT_SHEET = {
+    "A1": 2.0, "H2": "West",
+    "A3": "Sum of Sales", "B3": "Column Labels",
+    "A4": "Row Labels", "B4": 2023.0, "C4": 2024.0, "D4": "Grand Total",
+    "A5": "East", "B5": 10.0, "C5": 20.0, "D5": 30.0,
+    "A6": "West", "B6": 1.0, "C6": 2.0, "D6": 3.0,
+    "A7": "Grand Total", "B7": 11.0, "C7": 22.0, "D7": 33.0,
+    "F1": ('GETPIVOTDATA("Sales",$A$3,"Region","West","Year",2024)', 2.0),
+    "F2": ('GETPIVOTDATA("Sum of Sales",$C$6)', 33.0),
+    "F3": ('GETPIVOTDATA("Sales",$A$3,"region","east")', 30.0),
+    "F4": ('GETPIVOTDATA("Sales",$A$3,"Year",2023)', 11.0),
+    "F5": ('GETPIVOTDATA("Sales",$A$3,"Region","North")', "#REF!"),   # no such item
+    "F6": ('GETPIVOTDATA("Profit",$A$3)', "#REF!"),                    # no such data field
+    "F7": ('GETPIVOTDATA("Sales",$H$1)', "#REF!"),                     # no pivot table there
+    "F8": ('GETPIVOTDATA("Sales",$A$3,"Region",H2,"Month",1)', "#REF!"),   # no such field
+    "F9": ('GETPIVOTDATA("Sales",$A$3,"Region",H2)', 3.0),
+    "G1": ("F1*A1", 4.0),                                              # reads the input
+    "H3": ('GETPIVOTDATA("Sales",$A$3,"Region","West")*A1', 6.0),     # folded in the kernel
+    "H4": ('GETPIVOTDATA("Sales",$A$3,"Region",IF(A1>2,"East","West"))', 3.0),  # per trial
+}
+
+
+@pytest.fixture
+def pivot_model(tmp_path) -> Model:
+    path = write_book(tmp_path / "pivot.xlsx", {"Sheet1": PIVOT_SHEET})
+    return Model.open(with_cached_errors(path, PIVOT))
+
+
+def test_getpivotdata_reads_the_pivot_tables_cells(pivot_model):
+    """Before: GETPIVOTDATA was unsupported, #NAME? in each of these cells."""
+    report = check_model(pivot_model)
+    assert report.unsupported_functions == {}
+    assert (report.compared, report.mismatch_count) == (12, 0), report.mismatches
+    got = pivot_model.evaluate_formula('GETPIVOTDATA("Sales",A3,"Region","East","Year",2023)')
+    assert got.scalar() == 10.0
+
+
+def test_getpivotdata_of_cells_varying_per_trial(pivot_model):
+    """An item that differs per trial: each trial's cell."""
+    got = pivot_model.evaluate_formula('GETPIVOTDATA("Sales",A3,"Region",H2)',
+                                       {"H2": np.array(["East", "West", "South"], dtype=object)})
+    assert [got.scalar(i) for i in range(3)] == [30.0, 3.0, "#REF!"]
+
+
+def test_getpivotdata_in_the_slice_on_every_backend(pivot_model, tmp_path):
+    pytest.importorskip("numba")
+    from engine.backends.numba import fused_report
+    from tests.test_backend_cupy import CXX, host_equals_numpy
+    from tests.test_backend_numba import numba_and_numpy
+
+    job = job_for(pivot_model, [tri("Sheet1!A1", 1.0, 2.0, 3.0)],
+                  ["Sheet1!G1", "Sheet1!H3", "Sheet1!H4"], 16)
+    # fixed arguments: the call is folded; an item per trial: numpy computes the cell
+    assert fused_report(job) == {"Sheet1!H4": "function GETPIVOTDATA is not in the fused subset"}
+    (got, _, ins), want = numba_and_numpy(job, tmp_path / "k", chunk=8)
+    if CXX is not None:
+        host_equals_numpy(job, tmp_path / "cuda", 8, want=want, numpy_cells=1)
+    got = {str(c): v for c, v in got.items()}
+    a1 = next(iter(ins.values()))
+    np.testing.assert_array_equal(got["Sheet1!G1"], 2.0 * a1)
+    np.testing.assert_array_equal(got["Sheet1!H3"], 3.0 * a1)
+    np.testing.assert_array_equal(got["Sheet1!H4"], np.where(a1 > 2, 30.0, 3.0))

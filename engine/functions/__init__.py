@@ -52,7 +52,7 @@ CATEGORIES = ("operators", "logical", "math", "stats", "lookup", "financial", "d
               "numerals", "matrices", "text_modern", "text_format",
               "integers", "linest", "cashflows",
               "aggregate", "database", "securities",
-              "filterxml", "addin_sample")
+              "filterxml", "addin_sample", "pivot")
 
 
 def register(*names: str, needs_ctx: bool = False, refs: bool = False):
