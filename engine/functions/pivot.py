@@ -9,7 +9,8 @@ are the items given for the row fields (the Grand Total row where none is given)
 the body column, and returns the value in that cell.  The labels are the sheet's cells in
 the table's header rows (column items) and first columns (row items: in one column in the
 compact layout, a column per field otherwise).  As Excel: #REF! where the reference holds no
-pivot table or a data field, field or item is not in it (or its cell is not shown).
+pivot table or a data field, field or item is not in it, or its cell shows no value (the
+row of an outer item without subtotals).
 """
 
 from __future__ import annotations
@@ -116,7 +117,8 @@ def pivot_value(pt: PivotTable, book: Any, data_field: Any, pairs: list[tuple[An
         return ref
     cell = book.cell(CellRef(pt.sheet, pt.r1 + pt.first_data_row + row,
                              pt.c1 + pt.first_data_col + col))
-    return None if cell is None else cell.value
+    # an empty body cell: a parent row without subtotals shows no value there
+    return ref if cell is None or cell.value is None else cell.value
 
 
 def _table_at(book: Any, area: Any) -> PivotTable | None:
