@@ -18,6 +18,7 @@ from scipy import special as sc
 from ..values import NA, NUM, VALUE, Grid, Kind, Vec, first_error, to_text, trials
 from . import register, takes
 from ._args import result
+from ._bessel_nr import besseli, besselj, besselk, bessely
 from .math import atp_number, cell_of, checked, flag, numeric
 
 Arg = Vec | Grid | None
@@ -73,10 +74,11 @@ def _bessel(f: Callable[[np.ndarray, np.ndarray], np.ndarray], positive_x: bool
     return compute
 
 
-_define("BESSELI", _bessel(sc.iv, False), (None, None))
-_define("BESSELJ", _bessel(sc.jv, False), (None, None))
-_define("BESSELK", _bessel(sc.kv, True), (None, None))
-_define("BESSELY", _bessel(sc.yv, True), (None, None))
+# Numerical Recipes' approximations and recurrences, as Excel computes them (_bessel_nr)
+_define("BESSELI", _bessel(besseli, False), (None, None))
+_define("BESSELJ", _bessel(besselj, False), (None, None))
+_define("BESSELK", _bessel(besselk, True), (None, None))
+_define("BESSELY", _bessel(bessely, True), (None, None))
 
 
 # ----------------------------------------------------------------- bit operations
