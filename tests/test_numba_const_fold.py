@@ -20,6 +20,7 @@ from openpyxl.worksheet.formula import ArrayFormula  # noqa: E402
 
 from engine.backends.numba import fused_report  # noqa: E402
 from tests.kernel_checks import sheet_job  # noqa: E402
+from tests.test_backend_cupy import CXX, host_equals_numpy  # noqa: E402
 from tests.test_backend_numba import numba_and_numpy, tri  # noqa: E402
 
 _SCAN = "_xlfn.SCAN({start},OFFSET({base},0,0,1,{count}),_xlfn.LAMBDA(_xlpm.p,_xlpm.r,_xlpm.p*(1+_xlpm.r)))"
@@ -121,3 +122,42 @@ def test_iferror_of_an_array_of_errors_in_every_place_fills_the_range(tmp_path):
     got, want = numba_and_numpy(job, tmp_path / "k", 4)
     b1 = want[2][job.program.inputs[0]]
     assert want[0][job.program.outputs[-1]] == pytest.approx(b1)
+
+
+# neprenkha's BOQ, PurchaseBAK!B3:I3: LET(x, FILTER(table, its first column <> ""),
+# CHOOSE({1, .., 8}, INDEX(x, 0, 1), ..)) with no IFERROR, the first column "" in every trial
+# (E1:E2, an IFERROR folded to its fallback) and blank below: the FILTER keeps nothing whatever
+# the varying columns beside hold, so the formula is numpy's errors in every trial (#VALUE!
+# where INDEX reads the error, #REF! past its one column); L1:L3 reads them (no FILTER)
+_PICK = _let("x", '_xlfn._xlws.FILTER(E1:G4,E1:E4<>"")',
+             body='CHOOSE({1,2,3,4},INDEX(_xlpm.x,0,1),INDEX(_xlpm.x,0,2),INDEX(_xlpm.x,0,3),'
+                  'INDEX(_xlpm.x,0,1)&"|"&INDEX(_xlpm.x,0,2))')
+
+
+def test_a_filter_keeping_nothing_in_every_trial_makes_the_formula_its_constant(tmp_path):
+    cells = {"B1": 0.2, "A10": "=B1*3", "C10": "=B1+1", "A11": 4.0,
+             "E1": ArrayFormula("E1:E2", f'=IFERROR({_TABLE[1:]},"")'),
+             "F1": "=B1*2", "F2": "=B1*5", "G1": "=B1+7", "G2": 3.0,
+             "H1": ArrayFormula("H1:K1", _PICK),
+             "H2": "=IFERROR(H1*2,B1*3)", "I2": "=I1+B1", "J2": "=ISERROR(K1)+B1",
+             "L1": ArrayFormula("L1:L3", '=IF(K1:K3="","",ROW(K1:K3))'),
+             "M1": "=IFERROR(L1,B1*4)", "M2": '=L2&"x"&B1',
+             # the control: a FILTER keeping rows in some trials only stays per trial
+             "N1": ArrayFormula("N1:O1", _let("x", "_xlfn._xlws.FILTER(F1:G2,F1:F2>0.5)",
+                                              body="CHOOSE({1,2},INDEX(_xlpm.x,0,1),"
+                                                   "INDEX(_xlpm.x,0,2))")),
+             "N2": "=IFERROR(N1,-1)+B1"}
+    outs = ["H1", "I1", "J1", "K1", "H2", "I2", "J2", "L1", "L2", "M1", "M2", "N2"]
+    job = sheet_job(tmp_path / "pick.xlsx", cells, [tri("S!B1", 0.0, 0.2, 0.4)], outs, 16)
+    # was: H1 'Array is not in the fused subset' and its dependants; the control stays so
+    assert set(map(str, fused_report(job))) == {"S!N1", "S!N2"}
+    got, want = numba_and_numpy(job, tmp_path / "k", 8)
+    if CXX is not None:   # the CUDA kernel's host build: the same literals
+        host_equals_numpy(job, tmp_path / "cuda", 8, want=want, numpy_cells=2)
+    rows = dict(zip(outs, job.program.outputs, strict=True))
+    b1 = want[2][job.program.inputs[0]]
+    assert want[0][rows["H2"]] == pytest.approx(b1 * 3)   # H1 an error: the fallback
+    assert want[0][rows["J2"]] == pytest.approx(b1 + 1)
+    assert want[0][rows["M1"]] == pytest.approx(b1 * 4)   # L1 an error (K1's)
+    empty = np.isclose(want[0][rows["N2"]], b1 - 1)   # the control: nothing kept
+    assert empty.any() and not empty.all()

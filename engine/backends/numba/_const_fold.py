@@ -39,8 +39,9 @@ from ... import ir
 from ..._ir_nodes import rebuild
 from ..._ir_passes import offset_reference
 from ...compiler import compile_formula, constant_value
-from ...values import Grid, Vec
-from ._values import KNUM, NotFusable
+from ...values import ExcelError, Grid, Vec
+from ...workbook import CellRef
+from ._values import KBLANK, KBOOL, KNUM, KSTR, NotFusable, Val
 
 COUNTS = frozenset({"COUNT", "COUNTA", "COUNTBLANK", "ROWS", "COLUMNS"})
 _DRAWS = frozenset({"RAND", "RANDBETWEEN", "RANDARRAY"})   # their streams keyed by node
@@ -150,6 +151,19 @@ def _grid_of(v: Vec | Grid) -> list[list[Vec]]:
     return v.cells if isinstance(v, Grid) else [[v]]
 
 
+def _evaluated(gen: Any, node: ir.Node) -> Vec | Grid | None:
+    """``node``'s value evaluated once by the numpy compiler in the generator's one-trial
+    environment (None where it cannot be: nothing is then known of it)."""
+    try:
+        compiled, info = compile_formula(node, gen.cell)
+        if info.unsupported or info.random_streams:
+            return None
+        v = compiled(gen.env)
+    except Exception:  # noqa: BLE001 - not known: nothing marked
+        return None
+    return v if isinstance(v, Vec | Grid) else None
+
+
 def _positions(v: Vec | Grid | None) -> np.ndarray | None:
     """A constant's whole numbers at least 1 (INDEX's and CHOOSE's places), else None."""
     if v is None:
@@ -243,14 +257,8 @@ class _ErrorPlaces:
         node = self._narrowed(node)
         if not gen.is_constant(node):
             return None
-        try:
-            compiled, info = compile_formula(node, gen.cell)
-            if info.unsupported or info.random_streams:
-                return None
-            v = compiled(gen.env)
-        except Exception:  # noqa: BLE001 - not known: nothing marked
-            return None
-        if not isinstance(v, Vec | Grid):
+        v = _evaluated(gen, node)
+        if v is None:
             return None
         grid = _grid_of(v)
         if not grid or not grid[0]:
@@ -424,15 +432,15 @@ def _fills(shape: tuple[int, int] | None, fallback: ir.Node, ref: str, at: Any) 
         (shape[1] == 1 or shape[1] >= c2 - c1 + 1)
 
 
-def fold_errors(gen: Any, node: ir.Node, cell: Any) -> ir.Node:
-    """``node`` (cell ``cell``'s IR, an array formula) as its IFERROR's fallback where the
-    IFERROR's value is an error in every trial in every place the formula's cells read (see
-    the module docstring); ``node`` itself otherwise."""
+def _iferror_fallback(gen: Any, node: ir.Node, cell: Any) -> ir.Node | None:
+    """The fallback of array formula ``node``'s IFERROR where the IFERROR's value is an
+    error in every trial in every place the formula's cells read (see the module
+    docstring); None otherwise."""
     if not isinstance(node, ir.Call) or node.name not in ("LET", "IFERROR"):
-        return node
+        return None
     wb_cell = gen.model.workbook.cell(cell)
     if wb_cell is None or wb_cell.array_ref is None:
-        return node
+        return None
     one = ":" not in wb_cell.array_ref
     saved = (gen.cell, gen._const_memo)
     gen.cell, gen._const_memo = cell, {}
@@ -440,17 +448,185 @@ def fold_errors(gen: Any, node: ir.Node, cell: Any) -> ir.Node:
         body = _let_body(node)
         if not isinstance(body, ir.Call) or body.name != "IFERROR" or len(body.args) != 2 \
                 or isinstance(body.args[1], ir.Area | ir.Missing):
-            return node
+            return None
         got = _ErrorPlaces(gen).of(body.args[0])
         if not (one and got.at(0, 0) or got.whole and _fills(got.shape, body.args[1],
                                                              wb_cell.array_ref, cell)):
-            return node
+            return None
     except NotFusable:
-        return node
+        return None
     finally:
         gen.cell, gen._const_memo = saved
     gen.array_ir.append(body)
     return body.args[1]
+
+
+def _fixed_val(v: Val) -> bool:
+    """Whether a generated cell's value is the same in every trial: never an error and one
+    text, one number (its bounds a point) or blank."""
+    if v.e != "0":
+        return False
+    if v.kind == KSTR:
+        return v.dom is not None and len(v.dom) == 1
+    if v.kind in (KNUM, KBOOL):
+        return v.lo == v.hi and math.isfinite(v.lo)
+    return v.kind == KBLANK
+
+
+class _Fixed:
+    """Which nodes of one cell's IR have the same value in every trial: the generator's
+    constants, plus the cells of the slice whose generated value is one constant
+    (:func:`_fixed_val`, an IFERROR folded to its fallback) and FILTERs of a range that keep
+    nothing in every trial (their condition fixed and all FALSE: numpy's FILTER is then
+    ``if_empty`` or its error whatever the range holds)."""
+
+    def __init__(self, gen: Any) -> None:
+        from ._codegen import _NO_FOLD
+
+        self.gen = gen
+        self.stops = _NO_FOLD | _DRAWS
+
+    def cell(self, c: Any) -> bool:
+        gen = self.gen
+        if c in gen.input_vals:
+            return False
+        if c not in gen.steps:
+            return True
+        v = gen.cells.get(c)
+        return v is not None and _fixed_val(v) or c in _folded(gen)
+
+    def area(self, a: ir.Area) -> bool:
+        if not self.gen.area_varies(a):
+            return True
+        from ._codegen import ir_reads
+
+        return all(self.cell(c) for c in self.gen.varying_by_sheet.get(a.sheet, ())
+                   if ir_reads(a, c))
+
+    def empty_filter(self, node: ir.Call) -> bool:
+        """FILTER(range, condition[, if_empty]) whose condition is fixed and keeps nothing."""
+        args = node.args
+        if node.name != "FILTER" or len(args) not in (2, 3) or \
+                not isinstance(args[0], ir.Area | ir.Ref) or \
+                not all(self.fixed(a) for a in args[1:]):
+            return False
+        return _kept(_evaluated(self.gen, args[1])) is False
+
+    def fixed(self, node: ir.Node) -> bool:
+        """Whether ``node``'s value is the same in every trial (see the class); a LET's
+        names bound first, a LET nested further in is not known."""
+        node = _let_body(node)
+        filters: dict[int, ir.Node] = {}
+        for n in ir.walk(node):
+            if isinstance(n, ir.BadRef) or isinstance(n, ir.Call) and (
+                    n.name in self.stops or n.name == "LET"):
+                return False
+            if isinstance(n, ir.Call) and n.name == "FILTER" and id(n) not in filters and \
+                    self.empty_filter(n):
+                filters[id(n)] = n
+        outside = _without(node, filters) if filters else node
+        return all(self.cell(r.cell) if isinstance(r, ir.Ref) else self.area(r)
+                   for r in ir.read_references(outside))
+
+
+def _without(node: ir.Node, filters: dict[int, ir.Node]) -> ir.Node:
+    """``node`` with the FILTERs in ``filters`` (by id, kept alive by the caller) replaced
+    by a literal (their value does not read their range)."""
+    if id(node) in filters:
+        return ir.Err(3)
+    kids = ir.children(node)
+    if not kids or isinstance(node, ir.Array):
+        return node
+    return rebuild(node, [_without(k, filters) for k in kids])
+
+
+def _literal_node(v: object) -> ir.Node | None:
+    """A one-trial value as a literal of the IR (None: a blank, not finite, or an array)."""
+    if not isinstance(v, Vec) or len(v.data) != 1:
+        return None
+    x = v.scalar(0)
+    if isinstance(x, ExcelError):
+        return ir.Err(x.code)
+    if x is None:
+        return None
+    if isinstance(x, bool):
+        return ir.Bool(x)
+    if isinstance(x, str):
+        return ir.Str(x)
+    x = float(x)
+    return ir.Num(x) if math.isfinite(x) else None
+
+
+def _folded(gen: Any) -> set[Any]:
+    """The cells of the slice that :func:`_fixed_formula` made literals (a generated error
+    is not known as one from its bound value)."""
+    got = gen.__dict__.get("_fixed_cells")
+    if got is None:
+        got = gen.__dict__["_fixed_cells"] = set()
+    return got
+
+
+def _worth_trying(gen: Any, node: ir.Node) -> bool:
+    """Whether ``node`` has a FILTER or reads a cell :func:`_fixed_formula` made a literal
+    (what the generator's own constants do not cover)."""
+    if any(isinstance(n, ir.Call) and n.name == "FILTER" for n in ir.walk(node)):
+        return True
+    folded = _folded(gen)
+    if not folded:
+        return False
+    from ._codegen import ir_reads
+
+    return any(r.cell in folded if isinstance(r, ir.Ref) else
+               any(ir_reads(r, c) for c in folded) for r in ir.read_references(node))
+
+
+def _fixed_formula(gen: Any, node: ir.Node, cell: Any) -> ir.Node | None:
+    """A formula with a FILTER whose value is the same in every trial (:class:`_Fixed`:
+    neprenkha's BOQ, PurchaseBAK!B3:I3 ``LET(x, FILTER(Summary!I3:O300, Summary!I3:I300 <>
+    ""), CHOOSE({1, .., 8}, INDEX(x, 0, 1), ..))`` over a column that is "" in every trial):
+    numpy's value of each of its cells as a literal (an array literal of the formula's
+    range for an array formula); None otherwise."""
+    if not _worth_trying(gen, node):
+        return None
+    from ..._xlsx_sheet import parse_range
+
+    saved = (gen.cell, gen._const_memo)
+    gen.cell, gen._const_memo = cell, {}
+    fixed = _Fixed(gen)
+    try:
+        if not fixed.fixed(node):
+            return None
+        wb_cell = gen.model.workbook.cell(cell)
+        if wb_cell is None or not wb_cell.array_ref:
+            got = _literal_node(gen.env.cell(cell))
+            if got is not None:
+                _folded(gen).add(cell)
+            return got
+        r1, c1, r2, c2 = parse_range(wb_cell.array_ref, str(cell))
+        rows = tuple(tuple(_literal_node(gen.env.array_element(cell, r, c))
+                           for c in range(c2 - c1 + 1)) for r in range(r2 - r1 + 1))
+    except NotFusable:
+        return None
+    finally:
+        gen.cell, gen._const_memo = saved
+    if any(x is None for row in rows for x in row):
+        return None
+    _folded(gen).update(CellRef(cell.sheet, cell.row + r, cell.col + c)
+                        for r in range(len(rows)) for c in range(len(rows[0])))
+    return rows[0][0] if len(rows) == len(rows[0]) == 1 else ir.Array(rows)  # type: ignore[arg-type]
+
+
+def fold_errors(gen: Any, node: ir.Node, cell: Any) -> ir.Node:
+    """``node`` (cell ``cell``'s IR) as its IFERROR's fallback where the IFERROR's value is
+    an error in every trial (an array formula: :func:`_iferror_fallback`), or as its numpy
+    value where that is the same in every trial once the FILTERs keeping nothing are known
+    (:func:`_fixed_formula`); ``node`` itself otherwise."""
+    got = _iferror_fallback(gen, node, cell)
+    if got is None:
+        got = _fixed_formula(gen, node, cell)
+        if got is not None:
+            gen.array_ir.append(got)
+    return node if got is None else got
 
 
 __all__ = ["COUNTS", "fold_counts", "fold_errors"]
