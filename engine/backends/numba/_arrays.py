@@ -35,6 +35,7 @@ from ._groupby import GroupByRules
 from ._index_positions import IndexPositionsRules
 from ._index_ref import IndexAt
 from ._let_refs import accumulator_let, let_body
+from ._lookup_keys import LookupKeysRules
 from ._matrices import ARRAY_CALLS, ELEMENT_CALLS, READERS, ArrayCallRules, has_array_call
 from ._numeric_elements import numeric_elements
 from ._offset import OffsetAt
@@ -110,7 +111,8 @@ def members(workbook: Workbook, anchor: CellRef) -> list[tuple[CellRef, int, int
     return out
 
 
-class ArrayElements(FitLayout, ArrayCallRules, GroupByRules, IndexPositionsRules):
+class ArrayElements(FitLayout, ArrayCallRules, GroupByRules, IndexPositionsRules,
+                    LookupKeysRules):
     """Rewrites an array formula's IR into the IR of one element of its result."""
 
     def __init__(self, workbook: Workbook, root: ir.Node | None = None,
@@ -171,6 +173,8 @@ class ArrayElements(FitLayout, ArrayCallRules, GroupByRules, IndexPositionsRules
             return self.groupby_shape(node)
         if (got := self.index_positions_shape(node)) is not None:   # INDEX(SORT(..), {1;2})
             return got
+        if (got := self.lookup_keys_shape(node)) is not None:   # VLOOKUP(B6:B99, ..)
+            return got   # (_lookup_keys)
         if name in ELEMENT_CALLS:   # one element of MMULT ... (_matrices)
             return None
         if name in _FITS:
@@ -216,7 +220,8 @@ class ArrayElements(FitLayout, ArrayCallRules, GroupByRules, IndexPositionsRules
             if not isinstance(a, ir.Area | ir.Array) and self.shape(a) is not None and not (
                     name in _EXPANDED and numeric_elements(a, _arithmetic)) and not (
                     name in READERS and has_array_call(a)) and not (
-                    k >= _JOINED.get(name, k + 1)):   # read whole (_matrices); joined
+                    k >= _JOINED.get(name, k + 1)) and not (   # read whole (_matrices); joined
+                    self.folded_keys(a)):   # fixed lookups of keys: folded (_lookup_keys)
                 raise NotFusable(f"{name} of an array expression in an array formula")
         return None
 
@@ -318,6 +323,8 @@ class ArrayElements(FitLayout, ArrayCallRules, GroupByRules, IndexPositionsRules
             return self.groupby_at(node, r, c)
         if self.index_positions_shape(node) is not None:   # (_index_positions)
             return self.index_positions_at(node, r, c)
+        if self.lookup_keys_shape(node) is not None:   # a lookup per key (_lookup_keys)
+            return self.lookup_keys_at(node, r, c)
         if name == "XLOOKUP":   # the same match, in one column (row) of the return range
             ret, column = self._xlookup(node)[1:]
             keys = self.shape(node.args[0]) is not None   # a lookup a key (one column)
@@ -438,6 +445,10 @@ class ArrayElements(FitLayout, ArrayCallRules, GroupByRules, IndexPositionsRules
                 args.append(a)
                 continue
             shape = None if isinstance(a, ir.Area | ir.Array) else self.shape(a)
+            if shape is not None and not numeric_elements(a, _arithmetic) and \
+                    self.folded_keys(a):   # read whole, folded (_lookup_keys)
+                args.append(a)
+                continue
             if shape is None:
                 args.append(self._single(a))
                 continue

@@ -35,9 +35,10 @@ from ...values import NUM, VALUE, Grid
 from ...workbook import CellRef
 from . import _intervals as iv
 from ._host import GeneratorHost
+from ._lookup_keys import keyed_call
 from ._mixed import _any
 from ._shared_lines import _float, _shareable
-from ._values import KANY, KBOOL, KNUM, KSTR, NotFusable, Val, num, union_dom
+from ._values import KANY, KBLANK, KBOOL, KNUM, KSTR, ZERO, NotFusable, Val, num, union_dom
 
 T = TypeVar("T")
 ROW_LOOP_MIN = 64   # elements of a SUM's array expression from which it is one loop
@@ -283,10 +284,7 @@ class RowLoopMixin(GeneratorHost):
                 isinstance(node.args[0], ir.Area):   # ROW(G6:G205): its positions only
             return self._row_constant(node, shape, j, virtual, in_arithmetic)
         if isinstance(node, ir.Area):
-            vals = [self.operand(c) for line in node.cells() for c in line]
-            if any(v.kind != KNUM or v.e != "0" for v in vals):
-                return self._row_mixed_cell(vals, j, virtual)
-            return self._row_cell(vals, j, virtual)
+            return self._row_area(node, j, virtual)
         if isinstance(node, ir.Binary) and node.op in _ARITHMETIC | _COMPARISONS:
             arith = node.op in _ARITHMETIC
             return ir.Binary(node.op,
@@ -306,12 +304,40 @@ class RowLoopMixin(GeneratorHost):
                 len(node.args) == 1:
             return ir.Call(node.name, (self._row_template(node.args[0], shape, j, virtual,
                                                           False),))
+        if isinstance(node, ir.Call) and node.name in ("IFERROR", "IFNA") and \
+                len(node.args) == 2 and el.shape(node.args[1]) is None:
+            return ir.Call(node.name, tuple(self._row_template(a, shape, j, virtual, False)
+                                            for a in node.args))
+        if isinstance(node, ir.Call) and (el.lookup_keys_shape(node) is not None or node.name
+                                          == "XLOOKUP" and el.shape(node.args[0]) is not None):
+            # one lookup per key, its table read whole (_lookup_keys); a range of keys read
+            key = node.args[0]   # as its cells are, text too (a fixed one is not folded)
+            return keyed_call(node, self._row_area(key, j, virtual) if isinstance(
+                key, ir.Area) else self._row_template(key, shape, j, virtual, False),
+                lambda a: self._row_template(a, shape, j, virtual, False))
+        if isinstance(node, ir.Call) and node.name == "INDEX" and \
+                isinstance(node.args[0], ir.Area) and el.index_positions_shape(node):
+            # INDEX of a range at one position per row (MATCH of a key per row: _lookup_keys)
+            return ir.Call("INDEX", (node.args[0], *(
+                self._row_constant(a, shape, j, virtual, False, True)
+                if isinstance(a, ir.Call) and el.shape(a) == shape and self.is_constant(a)
+                else self._row_template(a, shape, j, virtual, False) for a in node.args[1:])))
         raise NotFusable("a loop over an array expression of another kind")
 
+    def _row_area(self, node: ir.Area, j: str, virtual: list[CellRef]) -> ir.Node:
+        """A range over the rows as a virtual cell reading its cells' values at ``j``."""
+        vals = [self.operand(c) for line in node.cells() for c in line]
+        if any(v.kind != KNUM or v.e != "0" for v in vals):
+            return self._row_mixed_cell(vals, j, virtual)
+        return self._row_cell(vals, j, virtual)
+
     def _row_constant(self, node: ir.Node, shape: tuple[int, int], j: str,
-                      virtual: list[CellRef], in_arithmetic: bool) -> ir.Node:
+                      virtual: list[CellRef], in_arithmetic: bool, errors: bool = False
+                      ) -> ir.Node:
         """A part over the rows that is the same in every trial: its elements evaluated by
-        the numpy compiler (numbers; logicals only as an operand of arithmetic)."""
+        the numpy compiler (numbers; logicals and blanks, 0, only as an operand of
+        arithmetic; with ``errors`` numbers or errors: INDEX's positions, a MATCH of fixed
+        keys)."""
         from ...compiler import compile_formula
 
         assert self.cell is not None
@@ -328,11 +354,15 @@ class RowLoopMixin(GeneratorHost):
         vals = []
         for k, vec in enumerate(items):
             v = self.constant(("rowloop", key, k), vec)
-            if v.e != "0" or v.kind not in (KNUM, KBOOL) or (
+            if v.kind == KBLANK and in_arithmetic:   # a blank cell of the range: 0
+                v = ZERO
+            if v.e != "0" and not errors or v.kind not in (KNUM, KBOOL) or (
                     v.kind == KBOOL and not in_arithmetic):
                 raise NotFusable("a loop's constant part that is not numbers")
-            vals.append(Val(v.v, "0", KNUM, v.lo, v.hi))
+            vals.append(Val(v.v, v.e, KNUM, v.lo, v.hi))
         self.array_ir.append(node)
+        if any(v.e != "0" for v in vals):   # (errors) read with their codes
+            return self._row_mixed_cell(vals, j, virtual)
         return self._row_cell(vals, j, virtual)
 
     def _row_values_key(self, values: tuple) -> _ValuesKey:
