@@ -25,7 +25,7 @@ from engine.check import same_value
 from engine.functions import flat_ops, function_named, logical, operators, stats
 from engine.model import Model
 from engine.values import ERROR_CODES, Grid, Vec, error, from_scalar, num, text
-from tests.strategies import ErrorLiteral, as_strategy, draw_value
+from tests.strategies import WORDS, ErrorLiteral, as_strategy, draw_value
 from tests.test_flat_operators import _same_cells
 
 SIZE = max(stats.FLAT_MIN, 40)
@@ -171,3 +171,37 @@ def test_dashboard_workbook_flat_equals_element_loop(tmp_path: Path,
     numbers = [100.0 + i for i in range(60) if i % 4 and i != 41]
     assert fast["Calc!H1"] == 1.0 and fast["Calc!H2"] == float(np.median(numbers))
     assert fast["Calc!H3"] == sum(1 for i in range(40) if i % 5 == 3 and i % 4)
+
+
+def test_comparison_of_differing_kinds_equals_mixed_order() -> None:
+    """A blank against text or a logical is that kind's empty value; numbers < text <
+    logicals otherwise: operators.compare's vector paths give _key's order, errors kept."""
+    vals: list[Any] = [None, 0.0, -1.0, 2.5, "", "a", "B", "b", "0", True, False]
+    for op in operators._CMP:
+        for x in vals:
+            for y in vals:
+                got = operators.compare(op, from_scalar(x), from_scalar(y)).data.tolist()
+                kx = operators._key(x, operators._tag(y) if y is not None else "n")
+                ky = operators._key(y, operators._tag(x) if x is not None else "n")
+                assert got == [operators._order(op, kx, ky)], (op, x, y)
+    blanks = Vec(from_scalar(None).kind, np.zeros(3), np.array([0, 7, 0], np.uint8))
+    got = operators.compare("=", blanks, text(["", "", "x"]))
+    assert got.data.tolist() == [True, False, False] and got.err.tolist() == [0, 7, 0]
+
+
+@settings(max_examples=5, deadline=None)
+@given(values=st.lists(st.sampled_from([*WORDS, *WORDS, *WORDS, 2.5, None, True, 0.0]),
+                       min_size=flat_ops.DISTINCT_FROM * 2, max_size=flat_ops.DISTINCT_FROM * 2))
+def test_texts_computed_once_per_distinct_text(values: list) -> None:
+    """A column of few distinct texts (and numbers, blanks, logicals; no errors): each
+    distinct text computed once and spread back gives each cell its own result."""
+    mp = pytest.MonkeyPatch()
+    g = _column(values)
+    for name, args in ELEMENTWISE.items():
+        fast, slow = _both(lambda: _call(name, *args(g)), mp)  # noqa: B023
+        _same_cells(fast, slow)
+    for op in ("=", "<", "&"):
+        fast, slow = _both(lambda: operators.binary(op, g, text("b")), mp)  # noqa: B023
+        _same_cells(fast, slow)
+    f = flat_ops.flat(g)
+    assert f is not None and isinstance(f.uniq, tuple) and len(f.uniq[0].data) <= len(WORDS)

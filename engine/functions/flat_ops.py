@@ -24,6 +24,7 @@ from ..values import Grid, Kind, Vec, normalize, to_bool
 from .operators import Computed
 
 ENABLED = True  # tests switch the flat path off to compare with the element loop
+DISTINCT_FROM = 64  # texts of a grid computed once per distinct text from this many cells
 
 _FILL = {Kind.NUM: 0.0, Kind.BLANK: 0.0, Kind.BOOL: False, Kind.STR: "", Kind.ANY: None}
 _DTYPE = {Kind.NUM: np.float64, Kind.BLANK: np.float64, Kind.BOOL: np.bool_,
@@ -38,11 +39,48 @@ class Flat:
     kinds: np.ndarray
     data: dict[Kind, np.ndarray]
     err: np.ndarray | None
+    at: dict[int, np.ndarray] | None = None   # positions() kept
+    parts: dict[int, Vec] | None = None       # part() of all the cells of a kind, kept
+    uniq: tuple[Vec, np.ndarray] | bool | None = None  # distinct() kept (False: not worth it)
+
+    def positions(self) -> dict[int, np.ndarray]:
+        """The cells' positions by kind (a range read by 700 formulas is grouped once)."""
+        if self.at is None:
+            counts = np.bincount(self.kinds, minlength=len(Kind))
+            size = len(self.kinds)
+            self.at = {int(k): np.arange(size) if counts[k] == size
+                       else np.flatnonzero(self.kinds == k) for k in np.flatnonzero(counts)}
+        return self.at
+
+    def distinct(self, kind: Kind, idx: np.ndarray) -> tuple[Vec, np.ndarray] | None:
+        """For all the texts of this grid (``idx``, the kind's positions), none an error, at
+        most a quarter of them distinct: the distinct texts as one vector and, per cell, the
+        index of its own among them.  Kept; None otherwise."""
+        if kind != Kind.STR or self.err is not None or self.at is None \
+                or self.at.get(int(kind)) is not idx or len(idx) < DISTINCT_FROM:
+            return None
+        if self.uniq is None:
+            texts = self.data[kind][idx]
+            seen: dict[str, int] = {}
+            spread = np.fromiter((seen.setdefault(t, len(seen)) for t in texts), np.intp,
+                                 len(texts))
+            values = np.empty(len(seen), dtype=object)
+            values[:] = list(seen)
+            self.uniq = (Vec(kind, values), spread) if len(seen) * 4 <= len(texts) else False
+        return self.uniq or None
 
     def part(self, kind: Kind, idx: np.ndarray) -> Vec:
         """The cells at ``idx`` (all of ``kind``) as one vector."""
+        whole = self.at is not None and self.at.get(int(kind)) is idx
+        if whole and self.parts is not None and int(kind) in self.parts:
+            return self.parts[int(kind)]
         err = None if self.err is None else self.err[idx]
-        return Vec(kind, self.data[kind][idx], err if err is not None and err.any() else None)
+        out = Vec(kind, self.data[kind][idx], err if err is not None and err.any() else None)
+        if whole:
+            if self.parts is None:
+                self.parts = {}
+            self.parts[int(kind)] = out
+        return out
 
 
 def flat(g: Grid) -> Flat | None:
@@ -188,11 +226,16 @@ def held(f: Flat, shape: tuple[int, int], args: tuple[Vec | Grid, ...]) -> FlatG
 
 def _groups(ops: list[_Operand], size: int) -> dict[tuple[int, ...], np.ndarray]:
     """Element positions by the kinds of their arguments."""
+    flats = [f for f, _ in ops if f is not None]
+    if len(flats) == 1:  # one grid and single values: the grid's own groups, kept with it
+        return {tuple(k if f is not None else int(v.kind)  # type: ignore[union-attr]
+                      for f, v in ops): idx for k, idx in flats[0].positions().items()}
     key = np.zeros(size, np.int64)
     for f, v in ops:
         key = key * 8 + (f.kinds if f is not None else int(v.kind))  # type: ignore[union-attr]
     groups: dict[tuple[int, ...], np.ndarray] = {}
-    for k in np.unique(key):
+    present = np.flatnonzero(np.bincount(key)) if len(ops) <= 6 else np.unique(key)
+    for k in present:
         kinds, rest = [], int(k)
         for _ in ops:
             kinds.append(rest % 8)
@@ -218,20 +261,31 @@ def elementwise(fn: Callable[..., Vec], *args: Vec | Grid) -> Grid | None:
     kind: Kind | None = None
     data: np.ndarray | None = None
     err = np.zeros(size, np.uint8)
+    single = sum(f is not None for f, _ in ops) == 1
     for kinds, idx in _groups(ops, size).items():
         parts = [f.part(Kind(k), idx) if f is not None else v  # type: ignore[arg-type]
                  for (f, v), k in zip(ops, kinds, strict=True)]
+        # one grid's texts: each distinct text computed once (a table column of a few
+        # categories read by 700 SEARCHes), spread back to its cells
+        spread = None
+        if single:
+            at = next(j for j, (f, _) in enumerate(ops) if f is not None)
+            got = ops[at][0].distinct(Kind(kinds[at]), idx)  # type: ignore[union-attr]
+            if got is not None:
+                parts[at], spread = got
         r = fn(*parts)
-        if not isinstance(r, Vec) or len(r.data) not in (1, len(idx)) \
+        n = len(idx) if spread is None else len(parts[at].data)
+        if not isinstance(r, Vec) or len(r.data) not in (1, n) \
                 or (kind is not None and r.kind != kind) \
-                or (r.err is not None and len(r.err) not in (1, len(idx))):
+                or (r.err is not None and len(r.err) not in (1, n)):
             return None
         if data is None:
             kind = r.kind
             data = np.empty(size, dtype=r.data.dtype if r.kind != Kind.STR else object)
-        data[idx] = r.data
+        spread_ = spread if spread is not None and len(r.data) > 1 else slice(None)
+        data[idx] = r.data[spread_]
         if r.err is not None:  # one code for all: an error of the shared operand
-            err[idx] = r.err
+            err[idx] = r.err[spread_ if len(r.err) > 1 else slice(None)]
     assert kind is not None and data is not None
     return _built(kind, data, err, shape, args)
 
@@ -258,6 +312,12 @@ def if_(fn: Callable[[Vec, Vec, Vec], Vec], cond: Vec | Grid, then: Vec | Grid,
     shape, ((cf, _),) = got
     assert cf is not None
     size = shape[0] * shape[1]
+    mask, cond_err = to_bool_flat(cf)
+    bad = cond_err != 0
+    args = (cond, then, other)
+    held_grid = _picked(mask, bad, cond_err, then, other, shape, args)
+    if held_grid is not None:
+        return held_grid
     branches: list[list[Vec] | Vec] = []
     for x in (then, other):
         if isinstance(x, Grid) and x.shape != (1, 1):
@@ -266,12 +326,6 @@ def if_(fn: Callable[[Vec, Vec, Vec], Vec], cond: Vec | Grid, then: Vec | Grid,
             branches.append([c for row in x.cells for c in row])
         else:
             branches.append(x.cells[0][0] if isinstance(x, Grid) else x)
-    mask, cond_err = to_bool_flat(cf)
-    bad = cond_err != 0
-    args = (cond, then, other)
-    held_grid = _picked(mask, bad, cond_err, then, other, shape, args)
-    if held_grid is not None:
-        return held_grid
     yes, no = branches
     cells: list[Vec] = []
     for i in range(size):
@@ -335,9 +389,8 @@ def to_bool_flat(f: Flat) -> tuple[np.ndarray, np.ndarray]:
     size = len(f.kinds)
     mask = np.zeros(size, np.bool_)
     err = np.zeros(size, np.uint8)
-    for k in np.unique(f.kinds):
-        idx = np.flatnonzero(f.kinds == k)
-        m, e = to_bool(f.part(Kind(int(k)), idx))
+    for k, idx in f.positions().items():
+        m, e = to_bool(f.part(Kind(k), idx))
         mask[idx] = m
         if e is not None:
             err[idx] = e

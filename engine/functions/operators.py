@@ -7,6 +7,7 @@ Comparisons of numbers follow Excel's 15-significant-digit rule, written out in
 from __future__ import annotations
 
 import operator
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -106,9 +107,13 @@ def compare(op: str, a: Vec, b: Vec) -> Vec:
     elif ka == Kind.BOOL and kb == Kind.BOOL:
         r = fn(a.data, b.data)
     elif ka == Kind.STR and kb == Kind.STR:
-        fa = np.array([s.casefold() for s in a.data], dtype=object)
-        fb = np.array([s.casefold() for s in b.data], dtype=object)
-        r = fn(fa, fb).astype(np.bool_)
+        r = fn(_folded(a.data), _folded(b.data)).astype(np.bool_)
+    elif ka == Kind.BLANK and kb in (Kind.STR, Kind.BOOL):  # the other side's empty value
+        return compare(op, _empty_as(kb, a), b)
+    elif kb == Kind.BLANK and ka in (Kind.STR, Kind.BOOL):
+        return compare(op, a, _empty_as(ka, b))
+    elif Kind.ANY not in (ka, kb):  # numbers < text < logicals, whatever the values
+        r = np.full(max(len(a.data), len(b.data)), fn(_RANK[ka], _RANK[kb]), np.bool_)
     else:
         xa, xb = as_any(a), as_any(b)
         n = max(len(xa), len(xb))
@@ -122,6 +127,35 @@ def compare(op: str, a: Vec, b: Vec) -> Vec:
     if err is not None:
         r = np.where(err != 0, False, r)
     return Vec(Kind.BOOL, np.asarray(r, dtype=np.bool_), err)
+
+
+_RANK = {Kind.NUM: 0, Kind.STR: 1, Kind.BOOL: 2}
+FOLD_KEEP_FROM = 256  # texts of at least this many values keep their casefolded copy
+_FOLDS: OrderedDict[int, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+
+
+def _folded(x: np.ndarray) -> np.ndarray:
+    """Texts casefolded for comparison.  A long array's copy is kept (the 32 last, each with
+    the array itself, so its id stays its own): a table column's part that flat_ops hands to
+    each of 700 formulas comparing it (``jobs[job_country]=A2``) is folded once."""
+    if len(x) < FOLD_KEEP_FROM:
+        return np.array([s.casefold() for s in x], dtype=object)
+    got = _FOLDS.get(id(x))
+    if got is not None and got[0] is x:
+        _FOLDS.move_to_end(id(x))
+        return got[1]
+    out = np.array([s.casefold() for s in x], dtype=object)
+    _FOLDS[id(x)] = (x, out)
+    if len(_FOLDS) > 32:
+        _FOLDS.popitem(last=False)
+    return out
+
+
+def _empty_as(kind: Kind, blank_vec: Vec) -> Vec:
+    """A blank vector as ``kind``'s empty value ("" or FALSE), its errors kept."""
+    n = len(blank_vec.data)
+    data = np.full(n, "", dtype=object) if kind == Kind.STR else np.zeros(n, np.bool_)
+    return Vec(kind, data, blank_vec.err)
 
 
 def _order(op: str, x: tuple, y: tuple) -> bool:
