@@ -319,39 +319,46 @@ def _pivot_items(el: ET.Element | None) -> tuple[tuple[str, int, int], ...]:
 def read_pivot_tables(pkg: Package, sheet_part: str, sheet: str) -> list[PivotTable]:
     """The pivot tables of one sheet (their layout only, for GETPIVOTDATA): each table's part
     and, for the fields' names that part does not hold, its cache definition's cacheField
-    names (:func:`_cache_field_names`)."""
+    names (:func:`_cache_field_names`).  A table whose parts do not read is left out (its
+    GETPIVOTDATA is #REF!), the workbook is read all the same."""
     out = []
     for kind, target in pkg.rels(sheet_part).values():
         if kind != "pivotTable" or not pkg.has(target):
             continue
-        el = pkg.xml(target)
-        loc = child(el, "location")
-        if loc is None:
-            continue
-        where = f"{pkg.path}: pivot table {el.get('name')!r} ({target})"
         try:
-            r1, c1, r2, c2 = parse_range(loc.get("ref") or "", where)
-            offsets = [int(loc.get(k) or 0) for k in ("firstHeaderRow", "firstDataRow",
-                                                       "firstDataCol")]
-            rows, cols = ([int(f.get("x") or 0) for f in children(axis, "field")]
-                          if (axis := child(el, tag)) is not None else []
-                          for tag in ("rowFields", "colFields"))
-            data = tuple((unescape(d.get("name") or ""), int(d.get("fld") or 0))
-                         for d in children(child(el, "dataFields") or el, "dataField"))
-        except (ValueError, WorkbookError):
-            log.info("%s: not read", where)
+            got = _pivot_table(pkg, target, sheet)
+        except (ValueError, WorkbookError) as exc:
+            log.info("%s: pivot table %s not read (%s)", pkg.path, target, exc)
             continue
-        cache = [t for k, t in pkg.rels(target).values() if k == "pivotCacheDefinition"]
-        names = list(_cache_field_names(pkg, cache[0]) if cache and pkg.has(cache[0]) else ())
-        pf = child(el, "pivotFields")
-        for n, f in enumerate(children(pf, "pivotField") if pf is not None else ()):
-            if f.get("name"):
-                names[n:n + 1] = [unescape(f.get("name") or "")]
-        out.append(PivotTable(
-            el.get("name") or "", sheet, r1, c1, r2, c2, *offsets, tuple(rows), tuple(cols),
-            data, tuple(names), _pivot_items(child(el, "rowItems")),
-            _pivot_items(child(el, "colItems")), compact_rows=offsets[2] <= 1))
+        if got is not None:
+            out.append(got)
     return out
+
+
+def _pivot_table(pkg: Package, target: str, sheet: str) -> PivotTable | None:
+    el = pkg.xml(target)
+    loc = child(el, "location")
+    if loc is None:
+        return None
+    r1, c1, r2, c2 = parse_range(loc.get("ref") or "", f"{pkg.path}: {target}")
+    offsets = [int(loc.get(k) or 0) for k in ("firstHeaderRow", "firstDataRow", "firstDataCol")]
+    rows, cols = ([int(f.get("x") or 0) for f in children(axis, "field")]
+                  if (axis := child(el, tag)) is not None else []
+                  for tag in ("rowFields", "colFields"))
+    data_el = child(el, "dataFields")
+    data = tuple((unescape(d.get("name") or ""), int(d.get("fld") or 0))
+                 for d in (children(data_el, "dataField") if data_el is not None else ()))
+    cache = [t for k, t in pkg.rels(target).values() if k == "pivotCacheDefinition"]
+    names = list(_cache_field_names(pkg, cache[0]) if cache and pkg.has(cache[0]) else ())
+    pf = child(el, "pivotFields")
+    for n, f in enumerate(children(pf, "pivotField") if pf is not None else ()):
+        if f.get("name"):   # a field renamed in the table
+            names += [""] * (n + 1 - len(names))
+            names[n] = unescape(f.get("name") or "")
+    return PivotTable(
+        el.get("name") or "", sheet, r1, c1, r2, c2, *offsets, tuple(rows), tuple(cols),
+        data, tuple(names), _pivot_items(child(el, "rowItems")),
+        _pivot_items(child(el, "colItems")), compact_rows=offsets[2] <= 1)
 
 
 def read_external_link(pkg: Package, part: str, index: int, budget: CellBudget

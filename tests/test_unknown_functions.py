@@ -236,3 +236,13 @@ def test_getpivotdata_in_the_slice_on_every_backend(pivot_model, tmp_path):
     np.testing.assert_array_equal(got["Sheet1!G1"], 2.0 * a1)
     np.testing.assert_array_equal(got["Sheet1!H3"], 3.0 * a1)
     np.testing.assert_array_equal(got["Sheet1!H4"], np.where(a1 > 2, 30.0, 3.0))
+
+
+def test_a_pivot_part_that_does_not_read_leaves_the_book_readable(tmp_path):
+    parts = {**PIVOT, "xl/pivotTables/pivotTable1.xml":
+             PIVOT["xl/pivotTables/pivotTable1.xml"].replace('ref="A3:D7"', 'ref="A3:?"'),
+             "xl/pivotCache/pivotCacheDefinition1.xml": "<pivotCacheDefinition><cacheFields>"}
+    path = write_book(tmp_path / "broken.xlsx", {"Sheet1": PIVOT_SHEET})
+    model = Model.open(with_cached_errors(path, parts))
+    assert [p.name for p in model.workbook.pivot_tables] == []   # P2's cache is broken too
+    assert model.evaluate_formula('GETPIVOTDATA("Sales",A3)').scalar() == "#REF!"
