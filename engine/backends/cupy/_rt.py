@@ -758,6 +758,19 @@ MC_HD double arr_dot(const double *a, const double *c, long long n) {
     for (long long j = 0; j < n; ++j) acc = acc + a[j] * c[j];
     return acc;
 }
+MC_HD double arr_dot_at(const double *a, double ia, const double *c, double ic, double n) {
+    const long long i = (long long)ia, k = (long long)ic, m = (long long)n;   /* numba arr_dot_at */
+    double acc = 0.0;
+    for (long long j = 0; j < m; ++j) acc = acc + a[i + j] * c[k + j];
+    return acc;
+}
+MC_HD double arr_dot3_at(const double *a, double ia, const double *c, double ic,
+                         const double *d, double id, double n) {   /* numba arr_dot3_at */
+    const long long i = (long long)ia, k = (long long)ic, q = (long long)id, m = (long long)n;
+    double acc = 0.0;
+    for (long long j = 0; j < m; ++j) acc = acc + a[i + j] * c[k + j] * d[q + j];
+    return acc;
+}
 MC_HD double arr_devsq(const double *z, long long n, double mean) {
     double acc = 0.0;
     for (long long j = 0; j < n; ++j) { double d = z[j] - mean; acc = acc + d * d; }

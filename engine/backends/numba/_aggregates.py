@@ -28,6 +28,7 @@ from ._aggregate_options import AggregateOptionsMixin
 from ._gather import GatherMixin
 from ._moments import MomentsMixin
 from ._range_memo import RangeMemoMixin, once_per_cell
+from ._suffix_windows import window_sumproduct
 
 
 class AggregatesMixin(MomentsMixin, AggregateOptionsMixin, GatherMixin, RangeMemoMixin):
@@ -215,6 +216,9 @@ class AggregatesMixin(MomentsMixin, AggregateOptionsMixin, GatherMixin, RangeMem
                 (got := self.sumproduct_loop(node.args[0], self.array_shape(node.args[0]))) \
                 is not None:
             return got   # one long array expression: a loop over its rows (_row_loops)
+        got = window_sumproduct(self, node)   # type: ignore[arg-type]
+        if got is not None:
+            return got   # windows of a column starting lower every row (_suffix_windows)
         grids: list[list[Val]] = []
         shapes = set()   # as written (a range past the sheet's data is read clipped)
         sizes = []       # as read

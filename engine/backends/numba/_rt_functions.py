@@ -30,7 +30,9 @@ KERNEL_NAMES = ("serial_part", "serial_bad", "yearfrac", "pct_inc", "pct_exc", "
                 "lk_exact", "lk_order", "workday", "networkdays", "rank_of",
                 # long ranges gathered into a scratch array (numba/_gather.py)
                 "fill_kv", "arr_sum", "arr_dot", "arr_devsq", "arr_min", "arr_max", "arr_pairwise",
-                "fill_rows", "nf_rows")
+                "fill_rows", "nf_rows",
+                # windows of shared column copies (numba/_suffix_windows.py)
+                "arr_dot_at", "arr_dot3_at")
 
 
 # ----------------------------------------------------------------- dates (functions.dates)
@@ -737,6 +739,27 @@ def arr_dot(a, c, n):
     acc = 0.0
     for j in range(n):
         acc = acc + a[j] * c[j]
+    return acc
+
+
+@_jit
+def arr_dot_at(a, ia, c, ic, n):
+    """0.0 + a[ia] * c[ic] + a[ia + 1] * c[ic + 1] ... (``n`` terms) left to right; the
+    offsets and the length are floats (a family's per-member constants)."""
+    i, k = int(ia), int(ic)
+    acc = 0.0
+    for j in range(int(n)):
+        acc = acc + a[i + j] * c[k + j]
+    return acc
+
+
+@_jit
+def arr_dot3_at(a, ia, c, ic, d, id_, n):
+    """0.0 + a[ia] * c[ic] * d[id_] + ... (``n`` terms) left to right, as arr_dot_at."""
+    i, k, m = int(ia), int(ic), int(id_)
+    acc = 0.0
+    for j in range(int(n)):
+        acc = acc + a[i + j] * c[k + j] * d[m + j]
     return acc
 
 
