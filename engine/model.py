@@ -17,6 +17,7 @@ from ._external_data import cached_unknown, varying_unknown
 from ._gcpause import paused
 from ._ragged import Ragged, compute_by_groups, evaluate_by_groups
 from ._slice_reach import MAX_REACH_CELLS, dynamic_reach
+from ._xlsx_sheet import parse_range
 from .compiler import Code, CompileInfo, compile_formula, stream_id
 from .errors import FormulaError, LimitError, SpecError, UnsupportedError
 from .functions._epoch import use_date1904
@@ -112,9 +113,19 @@ def _compiled(ref: CellRef, node: ir.Node, workbook: Workbook) -> tuple[Code, Co
         # Data Tables are Excel's own what-if machinery, STOCKHISTORY and linked data
         # types come from a service, a VBA function only Excel runs: reported and left
         # out (cached value)
-        value = from_scalar(None if cell is None else cell.value)
+        value = _cached(ref, cell, workbook)
         code = lambda env, v=value: v  # noqa: E731
     return code, info
+
+
+def _cached(ref: CellRef, cell: Cell | None, workbook: Workbook) -> Vec | Grid:
+    """The value Excel cached for a formula: each cell's of an array formula's range."""
+    if cell is None or not cell.array_ref or ":" not in cell.array_ref:
+        return from_scalar(None if cell is None else cell.value)
+    r1, c1, r2, c2 = parse_range(cell.array_ref, str(ref))
+    rows = [[from_scalar(None if (x := workbook.cell(CellRef(ref.sheet, r, c))) is None
+                         else x.value) for c in range(c1, c2 + 1)] for r in range(r1, r2 + 1)]
+    return Grid(rows)
 
 
 class Model:

@@ -246,3 +246,23 @@ def test_a_pivot_part_that_does_not_read_leaves_the_book_readable(tmp_path):
     model = Model.open(with_cached_errors(path, parts))
     assert [p.name for p in model.workbook.pivot_tables] == []   # P2's cache is broken too
     assert model.evaluate_formula('GETPIVOTDATA("Sales",A3)').scalar() == "#REF!"
+
+
+def test_each_cell_of_an_array_formula_keeps_its_own_cached_value(tmp_path):
+    """A UDF's (and external data's) array formula: each cell Excel's value for it (every
+    cell had the first cell's before), in numpy and in the kernel."""
+    pytest.importorskip("numba")
+    from engine.backends.numba import fused_report
+    from tests.kernel_checks import numba_and_host_equal_numpy
+
+    sheet = {"A1": 2.0, "E1": 1.0, "E2": 2.0,
+             "D1": ("MyUdf(E1:E2)", 7.0, "D1:D2"), "D2": 8.0,
+             "C1": ('_FV(A1,"x")', 5.0, "C1:C2"), "C2": 6.0,
+             "F1": ("D2*A1+C2", 22.0)}
+    model = Model.open(write_book(tmp_path / "arrays.xlsx", {"Sheet1": sheet}))
+    job = job_for(model, [tri("Sheet1!A1", 1.0, 2.0, 3.0)], ["Sheet1!C2", "Sheet1!F1"], 16)
+    assert fused_report(job) == {}
+    (got, _, ins), _ = numba_and_host_equal_numpy(job, tmp_path / "k", chunk=8)
+    got = {str(c): v for c, v in got.items()}
+    np.testing.assert_array_equal(got["Sheet1!C2"], 6.0)
+    np.testing.assert_array_equal(got["Sheet1!F1"], 8.0 * next(iter(ins.values())) + 6.0)
