@@ -187,6 +187,10 @@ def expr(node: ast.expr) -> str:
         if isinstance(base, ast.Name) and base.id == "ur" and isinstance(idx, ast.Tuple) \
                 and isinstance(idx.elts[0], ast.Constant) and isinstance(idx.elts[0].value, int):
             return f"ur{idx.elts[0].value}"
+        if isinstance(base, ast.Name) and base.id == "ur" and isinstance(idx, ast.Tuple) \
+                and len(idx.elts) == 2 and isinstance(idx.elts[1], ast.Name) \
+                and idx.elts[1].id == "b":   # a row computed in a loop (numba _scan_loops)
+            return f"mc_ur[(long long)({expr(idx.elts[0])})]"
         if isinstance(base, ast.Name) and base.id == "kv" and not isinstance(idx, ast.Tuple):
             return f"R(kv[(long long)({expr(idx)})])"   # a lookup table (text ids)
         if isinstance(base, ast.Name) and _LOCAL.fullmatch(base.id) \
@@ -196,6 +200,9 @@ def expr(node: ast.expr) -> str:
                 and isinstance(idx, ast.Call) and _func_name(idx.func) == "int" \
                 and len(idx.args) == 1:   # z[int(t)]: a shared line read at a position
             return f"{base.id}[(long long)({expr(idx.args[0])})]"
+        if isinstance(base, ast.Name) and base.id[0] == "z" and _LOCAL.fullmatch(base.id) \
+                and _loop_index(idx):   # z[i * 5 + j]: a loop's place (numba _scan_loops)
+            return f"{base.id}[(long long)({expr(idx)})]"
         raise NotTranslatable("subscript")
     if isinstance(node, ast.BinOp):
         a, b = expr(node.left), expr(node.right)
@@ -243,8 +250,9 @@ def expr(node: ast.expr) -> str:
         args = [expr(a) for a in node.args]
         if name in _TERNARY:
             return _TERNARY[name].format(*args)
-        if name == "float" and len(args) == 1 and _integral(node.args[0]):
-            return f"((real)({args[0]}))"   # a tag: float(int(se[..]) >> 4)
+        if name == "float" and len(args) == 1 and (
+                _integral(node.args[0]) or _loop_index(node.args[0])):
+            return f"((real)({args[0]}))"   # a tag: float(int(se[..]) >> 4); a loop's row
         fn = CALLS.get(name)
         if fn is None:
             raise NotTranslatable(f"function {name}")
@@ -253,6 +261,18 @@ def expr(node: ast.expr) -> str:
 
 
 _ROW_CALLS = ("fill_rows", "nf_rows")
+_INDEX_OPS = (ast.Add, ast.Sub, ast.Mult, ast.FloorDiv, ast.Mod)
+
+
+def _loop_index(node: ast.expr) -> bool:
+    """Whether ``node`` is a place computed from loop variables (``f_...``) and int
+    literals by + - * // %: the slots of a loop's scratch (numba _scan_loops)."""
+    if isinstance(node, ast.Name):
+        return bool(_LOOP_LOCAL.fullmatch(node.id))
+    if isinstance(node, ast.Constant):
+        return type(node.value) is int
+    return isinstance(node, ast.BinOp) and isinstance(node.op, _INDEX_OPS) and \
+        _loop_index(node.left) and _loop_index(node.right)
 
 
 def _int_literal(node: ast.expr) -> int | None:
@@ -341,6 +361,10 @@ def translate(line: str) -> str:
         return f"{target.value.id}[{expr(target.slice)}] = {value};"
     if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name) \
             and target.value.id[0] == "z" and _LOCAL.fullmatch(target.value.id) \
+            and _loop_index(target.slice):   # z[i * 5 + j] = value: a loop's slot
+        return f"{target.value.id}[(long long)({expr(target.slice)})] = {value};"
+    if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name) \
+            and target.value.id[0] == "z" and _LOCAL.fullmatch(target.value.id) \
             and isinstance(target.slice, ast.Slice) and target.slice.step is None \
             and all(isinstance(b, ast.Constant) and isinstance(b.value, int)
                     for b in (target.slice.lower, target.slice.upper)):   # z[a:b] = value
@@ -425,7 +449,8 @@ def generate_cuda(program: Program, samplers: dict[CellRef, InputSampler],
         else:
             body.append(f"const double ur{r} = {u};")
     cells = _CellCode(gen, len(plan.ke))
-    if any("mc_ur," in line for line in cells.body):   # rows of ur read by loops (_rows_call)
+    if any("mc_ur" in line for line in cells.body):   # rows of ur read by loops (_rows_call,
+        # a row computed in a loop: numba _scan_loops)
         body.append(f"double mc_ur[{max(len(gen.rand_rows), 1)}];")
         body.extend(f"mc_ur[{r}] = ur{r};" for r in range(len(gen.rand_rows)))
     text_buffer = (gen.__dict__.get("_dyn_buffer") or [None])[0]
@@ -503,7 +528,7 @@ class _CellCode:
         families = [u for u in flat if isinstance(u, Family)]
         if not count or not families:
             for lines in gen.cell_lines:
-                if any(_FOR.match(line) for line in lines):   # numba _row_loops
+                if _has_loop(lines):   # numba _row_loops, _scan_loops
                     self._chains(lines, [])
                 else:
                     self.body.extend(translate(line) for line in lines)
@@ -549,7 +574,7 @@ class _CellCode:
         looped, table = loop_chains(lines, self.looped, 0, f"f_c{k}")
         if table:
             self._chains(looped, table)
-        elif any(_FOR.match(line) for line in lines):   # a loop of its own (numba _row_loops)
+        elif _has_loop(lines):   # a loop of its own (numba _row_loops, _scan_loops)
             self._chains(lines, [])
         else:
             self.body += self.loads(lines)
@@ -580,11 +605,19 @@ class _CellCode:
                 self.body.append("}")
                 depth -= 1
             text = line.strip()
-            loop = _FOR.match(text)
+            loop = _FOR.match(text) or _FOR_BOUND.match(text)
             if loop is not None:
                 j, n = loop.groups()
+                if not n.isdigit():
+                    n = f"(long long)({_bounded_count(lines, n)})"
                 self.body += ["#pragma unroll 1",
                               f"for (long long {j} = 0; {j} < {n}; ++{j}) {{"]
+                depth += 1
+                continue
+            branch = _IF.match(text)
+            if branch is not None or text == "else:":
+                self.body.append("else {" if branch is None else
+                                 f"if ({_expr_text(branch.group(1))}) {{")
                 depth += 1
                 continue
             text = _GATHER.sub(lambda m: f"f_gather_{m.group(1)}_{m.group(2)}_{m.group(3)}",
@@ -631,6 +664,29 @@ class _CellCode:
 
 _TARGET = re.compile(r"^\s*(\w+) = ")
 _FOR = re.compile(r"^for (\w+) in range\((\d+)\):$")
+# a loop of a count computed per trial (numba _scan_loops: the steps of a SCAN over a shape
+# varying per trial), its count ``t = min(int(..), <maximum>)``, and a branch in a loop
+_FOR_BOUND = re.compile(r"^for (f_\w+) in range\(([tf]_?\w*\d+)\):$")
+_COUNT = re.compile(r"^\s*(\w+) = min\(int\((.+)\), (\d+)\)$")
+_IF = re.compile(r"^if (.+):$")
+MAX_LOOP_COUNT = 4096   # a loop of a count computed per trial runs at most this many times
+
+
+def _has_loop(lines: list[str]) -> bool:
+    return any(_FOR.match(line) or _FOR_BOUND.match(line) for line in lines)
+
+
+def _bounded_count(lines: list[str], name: str) -> str:
+    """The C++ count of a loop over ``range(name)``: ``name`` must be one of ``lines``'s
+    ``name = min(int(..), <maximum>)`` with a maximum of at most :data:`MAX_LOOP_COUNT`
+    (the loop's scratch is sized by it): else NotTranslatable."""
+    for line in lines:
+        m = _COUNT.match(line)
+        if m is not None and m.group(1) == name:
+            if int(m.group(3)) > MAX_LOOP_COUNT:
+                raise NotTranslatable(f"a loop of up to {m.group(3)} steps per trial")
+            return _expr_text(name)
+    raise NotTranslatable("a loop whose count has no declared maximum")
 _GATHER = re.compile(r"\b(sv|se)\[b, gi\[(\d+) \+ (\w+)\]\]")
 _GATHERED = re.compile(r"\bf_gather_(sv|se)_(\d+)_(\w+)")
 
@@ -698,8 +754,14 @@ def translation_report(program: Program, samplers: dict[CellRef, InputSampler],
     for lines in gen.cell_lines:   # a random cell drawn with its group has no lines
         why = set()
         for line in lines:
+            text = line.strip()   # a loop's or branch's lines as _CellCode._chains reads them
             try:
-                translate(line)
+                bound = _FOR_BOUND.match(text)
+                if bound is not None:
+                    _bounded_count(lines, bound.group(2))
+                if bound or _FOR.match(text) or _IF.match(text) or text == "else:":
+                    continue
+                translate(text)
             except NotTranslatable as exc:
                 why.add(str(exc))
             except SyntaxError:

@@ -30,9 +30,12 @@ bounds (their intervals: inputs are bounded), in consecutive rows of ``ur``, and
 ``first + i * columns + j``.  Refused (left to numpy, with the reason): sizes without finite
 bounds or above :data:`MAX_STEPS` steps, parts other than MAKEARRAY, RANDARRAY of the default
 0..1, HSTACK and element-wise functions of one argument, an accumulator or step of another
-kind than a number.  The CUDA translation takes only loops of a literal count
-(cupy ``_codegen._FOR``): a model holding this loop runs on numba, its reason 'a line nested
-too deep' (tests/test_numba_varshape_loops.py).
+kind than a number.  The CUDA translation (cupy ``_codegen._FOR_BOUND``) makes the steps a
+per-thread loop of the trial's count ``min(int(..), <maximum>)`` (a count without that
+declared maximum, or above ``MAX_LOOP_COUNT``, is refused cleanly: the model runs on numba),
+the ``if`` of the cells kept a branch, the scratch of the range's cells a local array of the
+range's size and the draws ``ur`` rows read at a computed place (``mc_ur``)
+(tests/test_numba_varshape_loops.py: its host build equals numpy).
 """
 
 from __future__ import annotations
