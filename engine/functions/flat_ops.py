@@ -251,6 +251,17 @@ def elementwise(fn: Callable[..., Vec], *args: Vec | Grid) -> Grid | None:
     values; None where that does not hold (the caller maps element by element).  A result of
     one value for a group of elements is that value for each of them (a Vec of length 1 is one
     value for all trials)."""
+    return _elementwise(fn, args, True)
+
+
+def positionless(fn: Callable[[Vec], Vec], a: Grid) -> Grid | None:
+    """:func:`elementwise` of one grid, its result not keeping the range's position (as a
+    unary operator's element loop builds a plain Grid)."""
+    return _elementwise(fn, (a,), False)
+
+
+def _elementwise(fn: Callable[..., Vec], args: tuple[Vec | Grid, ...], position: bool
+                 ) -> Grid | None:
     if not ENABLED:
         return None
     got = _operands(args)
@@ -287,7 +298,7 @@ def elementwise(fn: Callable[..., Vec], *args: Vec | Grid) -> Grid | None:
         if r.err is not None:  # one code for all: an error of the shared operand
             err[idx] = r.err[spread_ if len(r.err) > 1 else slice(None)]
     assert kind is not None and data is not None
-    return _built(kind, data, err, shape, args)
+    return _built(kind, data, err, shape, args if position else ())
 
 
 def _built(kind: Kind, data: np.ndarray, err: np.ndarray, shape: tuple[int, int],

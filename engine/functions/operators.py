@@ -312,6 +312,11 @@ _map_grid = map_grid
 
 def unary(op: str, a: Vec | Grid) -> Vec | Grid:
     if isinstance(a, Grid):
+        from .flat_ops import positionless
+
+        flat = positionless(lambda x: unary(op, x), a)
+        if flat is not None:
+            return flat
         return Grid([[unary(op, c) for c in row] for row in a.cells])  # type: ignore[misc]
     x, err = to_number(a)
     if op == "-":
