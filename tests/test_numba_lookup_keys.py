@@ -10,6 +10,9 @@ from __future__ import annotations
 import pytest
 
 pytest.importorskip("numba")
+openpyxl = pytest.importorskip("openpyxl")
+
+from openpyxl.worksheet.formula import ArrayFormula  # noqa: E402
 
 from engine.backends.numba import fused_report  # noqa: E402
 from tests.kernel_checks import (  # noqa: E402
@@ -40,8 +43,9 @@ def _cells(rows: int, formulas: list[str], per_trial_keys: bool = False,
     if per_trial_table:   # an entity and an amount of the table varying with the input
         cells["L2"] = '=IF(A1>101,"X","Y")'
         cells["K3"] = "=A1*2"
-    for k, f in enumerate(formulas):
-        cells[f"T{k + 1}"] = f.format(n=rows)
+    for k, f in enumerate(formulas):   # {=..}: an array formula of one cell
+        text = f.format(n=rows)
+        cells[f"T{k + 1}"] = ArrayFormula(f"T{k + 1}", text[1:-1]) if text[0] == "{" else text
     return cells
 
 
@@ -105,3 +109,17 @@ def test_a_long_column_of_keys_drawn_per_trial_is_one_loop(tmp_path):
 
 def test_a_long_column_of_fixed_keys_in_a_varying_table_is_one_loop(tmp_path):
     _loops(tmp_path, [ENTITY, INDEX_MATCH], per_trial_table=True)
+
+
+def test_aggregates_of_lookups_of_keys_in_array_formulas(tmp_path):
+    """MAX and SUM of lookups of keys in an array formula: one lookup per key written out
+    (numbers or errors); SUM(IFERROR(INDEX(K1:K3,MATCH(keys,..)),0)), the same in every trial
+    and its elements possibly text, read whole and folded (refused with the lookup-keys
+    shapes alone: 'SUM of an array expression in an array formula')."""
+    got, want = _check(tmp_path, 4, ["{{=MAX(IFERROR(VLOOKUP(B1:B{n},H1:K3,4,FALSE),0)*A1)}}",
+                                     "{{=SUM(IFERROR(VLOOKUP(C1:C{n},I1:K3,3,FALSE)*A1,0))}}",
+                                     "{{=SUM(IFERROR(INDEX(K1:K3,MATCH(B1:B{n},H1:H3,0)),0))*A1}}"])
+    values = [want[0][k] for k in sorted(want[0], key=lambda c: c.row)]   # T1, T2, T3
+    a1 = next(iter(want[2].values()))
+    assert values[0].tolist() == pytest.approx((30.0 * a1).tolist())   # keys c zz a b
+    assert values[2].tolist() == pytest.approx((60.0 * a1).tolist())   # 30 + 0 + 10 + 20
