@@ -103,6 +103,7 @@ def _loops(tmp_path, formulas: list[str], **kw: bool) -> None:
     numba_and_host_equal_numpy(job, tmp_path / "kernels", 8)
 
 
+@pytest.mark.slow   # (~30 s loaded; its path, a key range read per row, is the next test's)
 def test_a_long_column_of_keys_drawn_per_trial_is_one_loop(tmp_path):
     _loops(tmp_path, [ENTITY], per_trial_keys=True)
 
