@@ -1474,7 +1474,9 @@ class DynArraysMixin(GeneratorHost):
         return num(self.value(f"{out}[0]"), e, (1.0, float(max(d.cap, 1))))
 
 
-_NAME = re.compile(r"\b([tfzk])\d+\b")
+# the names a family abstracts (_families' operands and temporaries): a spill reading the
+# cells of another spill (CIR's MAP over A31#: v121, v122 ..) is one family too
+_NAME = re.compile(r"\b([tfzkqvwxy])\d+\b")
 _NUMBER = re.compile(r"(?<![\w.])-?\d+(\.\d*)?(e[-+]?\d+)?")
 
 
