@@ -201,6 +201,8 @@ class Compiler(ReferenceCode):
         special = getattr(self, f"_fn_{name.replace('.', '_').lower()}", None)
         if special is not None:
             return special(node)
+        if (extreme := self._line_extreme(node)) is not None:
+            return extreme
         if name in ir.VOLATILE:
             self.info.volatile.add(name)
         if is_external_data(name):   # STOCKHISTORY, _FV, an XLL's data (Capital IQ)
@@ -345,6 +347,23 @@ class Compiler(ReferenceCode):
         g = Grid(vals)
         v = vals[0][0]
         return lambda env: v if len(vals) * len(vals[0]) == 1 else g
+
+    def _line_extreme(self, node: ir.Call) -> Code | None:
+        """MIN/MAX of ROW (COLUMN) of a whole column (row), the one argument: the first or
+        last row (column) written (MAX(ROW(Z:Z)) is 1048576), where ROW itself gives only the
+        rows the sheet holds (WRITTEN_ROWS_CAP); None for any other call."""
+        if node.name not in ("MIN", "MAX") or len(node.args) != 1:
+            return None
+        inner = node.args[0]
+        if not (isinstance(inner, ir.Call) and inner.name in ("ROW", "COLUMN")
+                and len(inner.args) == 1 and isinstance(inner.args[0], ir.Area)):
+            return None
+        area, axis = inner.args[0], 0 if inner.name == "ROW" else 1
+        if area.declared_shape[axis] <= WRITTEN_ROWS_CAP:
+            return None
+        first = area.r1 if axis == 0 else area.c1
+        v = num(first if node.name == "MIN" else first + area.declared_shape[axis] - 1)
+        return lambda env: v
 
     def _fn_rows(self, node: ir.Call) -> Code:
         return self._rows_cols(node, 0)
