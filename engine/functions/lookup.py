@@ -527,7 +527,10 @@ def _index(array: Arg, row: Any, col: Any, area: Any) -> Vec | Grid:
         ci, e2 = _int(col, None)
     an, e3 = _int(area, 1)
     n = _trials(g, row, col, area)
-    err = first_error(e1, _flag((ri < 0) | (ci < 0), VALUE), e2, e3,
+    # an error value as the array (INDEX(1/0,1,2), a LET name bound to a failed FILTER) is
+    # that error before any position is checked, as in Excel and LibreOffice
+    ea = array.err if isinstance(array, Vec) else None
+    err = first_error(ea, e1, _flag((ri < 0) | (ci < 0), VALUE), e2, e3,
                       _flag((ri > rows) | (ci > cols) | (an != 1), REF))
     if len(ri) == len(ci) == 1 and (err is None or len(err) == 1):
         if err is not None and err[0]:
