@@ -27,14 +27,15 @@ FIRST = 2
 
 
 def _cells(rows: int) -> dict[str, object]:
-    """Rows FIRST..last: B, C formulas of the input A1 (one B a text); D the two-range
+    """Rows FIRST..last: B, C formulas of the input A1 (one B a text, one C #DIV/0! in
+    some trials: the first error of each argument's window counts); D the two-range
     windows, E three ranges written past the data (read clipped to row ``last``), C a row
     lower."""
     last = FIRST + rows - 1
     cells: dict[str, object] = {"A1": 1.0}
     for r in range(FIRST, last + 1):
         cells[f"B{r}"] = f"=A$1*{r}-7" if r != FIRST + 3 else "text: 0 in SUMPRODUCT"
-        cells[f"C{r}"] = f"=1/(A$1+{r})"
+        cells[f"C{r}"] = f"=1/(A$1+{r})" if r != FIRST + 5 else "=IF(A$1>1.4,1/0,A$1)"
         cells[f"D{r}"] = f"=SUMPRODUCT(B{r}:$B${last},C{r}:$C${last})"
         cells[f"E{r}"] = f"=SUMPRODUCT(B{r}:$B${last + 4},C{r + 1}:$C${last + 5}," \
                          f"B{r}:$B${last + 4})"

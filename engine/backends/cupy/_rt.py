@@ -771,6 +771,11 @@ MC_HD double arr_dot3_at(const double *a, double ia, const double *c, double ic,
     for (long long j = 0; j < m; ++j) acc = acc + a[i + j] * c[k + j] * d[q + j];
     return acc;
 }
+MC_HD int arr_err_at(const double *z, double off, double n) {   /* numba arr_err_at */
+    const long long i = (long long)off, m = (long long)n;
+    for (long long j = 0; j < m; ++j) if (z[i + j] != 0.0) return (int)z[i + j];
+    return 0;
+}
 MC_HD double arr_devsq(const double *z, long long n, double mean) {
     double acc = 0.0;
     for (long long j = 0; j < n; ++j) { double d = z[j] - mean; acc = acc + d * d; }

@@ -32,7 +32,7 @@ KERNEL_NAMES = ("serial_part", "serial_bad", "yearfrac", "pct_inc", "pct_exc", "
                 "fill_kv", "arr_sum", "arr_dot", "arr_devsq", "arr_min", "arr_max", "arr_pairwise",
                 "fill_rows", "nf_rows",
                 # windows of shared column copies (numba/_suffix_windows.py)
-                "arr_dot_at", "arr_dot3_at")
+                "arr_dot_at", "arr_dot3_at", "arr_err_at")
 
 
 # ----------------------------------------------------------------- dates (functions.dates)
@@ -761,6 +761,16 @@ def arr_dot3_at(a, ia, c, ic, d, id_, n):
     for j in range(int(n)):
         acc = acc + a[i + j] * c[k + j] * d[m + j]
     return acc
+
+
+@_jit
+def arr_err_at(z, off, n):
+    """The first non-zero error code of z[off:off + n] (codes stored as floats), else 0."""
+    i = int(off)
+    for j in range(int(n)):
+        if z[i + j] != 0.0:
+            return int(z[i + j])
+    return 0
 
 
 @_jit
