@@ -162,8 +162,8 @@ def _track_copy(g: Generator, track: Track, top: int, last: int
 
 
 def window_sumproduct(g: Generator, node: ir.Call) -> Val | None:
-    """SUMPRODUCT of 2 or 3 column ranges of tracks read by windows that start on different
-    rows (see the module docstring), or None: the plain SUMPRODUCT."""
+    """SUMPRODUCT of 2 or 3 column ranges, one of whose columns SUMPRODUCTs of the slice
+    read through different windows (see the module docstring), or None: the plain one."""
     args = node.args
     if not 2 <= len(args) <= _ARGS_MAX or not all(_column(a) for a in args):
         return None
@@ -177,7 +177,9 @@ def window_sumproduct(g: Generator, node: ir.Call) -> Val | None:
     n = min(a.shape[0] for a in areas)
     memo = g._gather_memo()
     for a, t in zip(areas, tracks, strict=True):   # all ready before any line is made
-        top, last, _ = spans.get(t, (a.r1, a.r2, 1))
+        top, last, _ = spans.get(t, (a.r1, a.r2, 1))   # (not found: a node made here)
+        if last - top + 1 < TRACK_MIN or a.r1 < top or a.r2 > last:
+            return None
         got = memo.get(("suffix", t, top, last))
         if got is None or not g._owner_valid(got[1]):
             _wait_for(g, t, top, last)
@@ -185,9 +187,7 @@ def window_sumproduct(g: Generator, node: ir.Call) -> Val | None:
     elems: list[list[Val]] = []
     errs: list[str] = []
     for a, t in zip(areas, tracks, strict=True):
-        top, last, _ = spans.get(t, (a.r1, a.r2, 1))   # (not found: a node made here)
-        if last - top + 1 < TRACK_MIN or a.r1 < top or a.r2 > last:
-            return None
+        top, last, _ = spans.get(t, (a.r1, a.r2, 1))
         got = _track_copy(g, t, top, last)
         if got is None:
             return None
