@@ -29,7 +29,7 @@ import numpy as np
 
 from . import ir
 from .compiler import CompileInfo, compile_formula
-from .functions import lookup as lookup_function
+from .functions import function_named as lookup_function
 from .values import Kind, Vec, error, from_scalar, to_number
 
 if TYPE_CHECKING:

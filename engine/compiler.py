@@ -21,7 +21,7 @@ from ._computed_refs import ReferenceCode
 from ._ragged import Ragged, check_uniform
 from ._segments import Slot, concat_operands, segmented
 from .functions import arity_error, is_external_data
-from .functions import lookup as lookup_function
+from .functions import function_named as lookup_function
 from .functions._args import as_vec, scalar_number
 from .functions._epoch import date_shift
 from .functions.lambdas import LAMBDA_CALLS, compile_lambda_call

@@ -10,7 +10,7 @@ from scipy import stats
 
 from engine.addin_models import addin_book
 from engine.backends.numpy import NumpyBackend
-from engine.functions import lookup
+from engine.functions import function_named
 from engine.simulate import prepare, run_job
 from engine.spec import SimulationSpec
 from engine.values import num, text
@@ -21,7 +21,7 @@ def _sample(u, kind, **params):
     args = []
     for k, v in params.items():
         args += [text(k.replace("_", ".")), num(v)]
-    return lookup("MCDESK.SAMPLE").impl(num(u), text(kind), *args)
+    return function_named("MCDESK.SAMPLE").impl(num(u), text(kind), *args)
 
 
 def test_exact_values_for_fixed_uniforms():

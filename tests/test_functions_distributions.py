@@ -11,7 +11,7 @@ import pytest
 from scipy import stats
 
 from engine.check import same_value
-from engine.functions import lookup
+from engine.functions import function_named
 from engine.functions.fallback import pycel_function
 from engine.model import Model
 from engine.values import ExcelError, Grid, Vec, num, text
@@ -234,7 +234,7 @@ def _vec(x) -> Vec:
 
 @pytest.mark.parametrize("name,args,expected", SCIPY, ids=[s[0] for s in SCIPY])
 def test_against_scipy(name, args, expected):
-    got = lookup(name).impl(*[_vec(a) for a in args])
+    got = function_named(name).impl(*[_vec(a) for a in args])
     assert got.err is None, name
     np.testing.assert_allclose(got.data, expected, rtol=1e-8, atol=1e-300)
 
@@ -242,8 +242,8 @@ def test_against_scipy(name, args, expected):
 def test_binom_inv_per_trial_parameters_match_constant_table():
     """BINOM.INV's per-trial path (scipy's ppf, corrected) agrees with its CDF-table path."""
     u = RNG.random(300)
-    table = lookup("BINOM.INV").impl(num(25.0), num(0.35), num(u))
-    per_trial = lookup("BINOM.INV").impl(num(np.full(300, 25.0)), num(np.full(300, 0.35)), num(u))
+    table = function_named("BINOM.INV").impl(num(25.0), num(0.35), num(u))
+    per_trial = function_named("BINOM.INV").impl(num(np.full(300, 25.0)), num(np.full(300, 0.35)), num(u))
     np.testing.assert_array_equal(table.data, per_trial.data)
     cdf = stats.binom.cdf(table.data, 25, 0.35)
     assert (cdf >= u).all() and (stats.binom.cdf(table.data - 1, 25, 0.35) < u).all()
@@ -251,16 +251,16 @@ def test_binom_inv_per_trial_parameters_match_constant_table():
 
 def test_errors_per_trial():
     p = num(np.array([0.5, 0.0, 1.0, -0.2, 0.975]))
-    got = lookup("NORM.INV").impl(p, num(0.0), num(np.array([1, 1, 1, 1, -1.0])))
+    got = function_named("NORM.INV").impl(p, num(0.0), num(np.array([1, 1, 1, 1, -1.0])))
     assert [got.scalar(i) for i in range(5)] == [0.0, E("#NUM!"), E("#NUM!"), E("#NUM!"), E("#NUM!")]
-    mixed = lookup("NORM.S.DIST").impl(text(["1", "x", "0"]), num(1.0))
+    mixed = function_named("NORM.S.DIST").impl(text(["1", "x", "0"]), num(1.0))
     assert mixed.scalar(0) == pytest.approx(0.841344746068543)
     assert mixed.scalar(1) == E("#VALUE!") and mixed.scalar(2) == 0.5
 
 
 def test_gamma_against_pycel():
     x = num(np.array([0.5, 1.0, 4.0, -1.5, 7.3]))
-    ours, ref = lookup("GAMMA").impl(x), pycel_function("GAMMA").impl(x)
+    ours, ref = function_named("GAMMA").impl(x), pycel_function("GAMMA").impl(x)
     for i in range(5):
         check(ref.scalar(i), ours.scalar(i))
 
@@ -271,6 +271,6 @@ def test_sampling_a_million_trials_is_fast():
     start = time.perf_counter()
     for name, args in [("NORM.INV", (u, num(10.0), num(2.0))), ("LOGNORM.INV", (u, num(0.0), num(0.5))),
                        ("NORM.S.INV", (u,)), ("BINOM.INV", (num(20.0), num(0.3), u))]:
-        out = lookup(name).impl(*args)
+        out = function_named(name).impl(*args)
         assert len(out) == 1_000_000 and out.err is None
     assert time.perf_counter() - start < 2.0

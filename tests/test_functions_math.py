@@ -11,7 +11,7 @@ import pytest
 from formula_checks import ev
 
 from engine.check import same_value
-from engine.functions import lookup
+from engine.functions import function_named
 from engine.functions.fallback import pycel_function
 from engine.model import Model
 from engine.values import DIV0, NA, NUM, VALUE, ExcelError, Grid, Vec, from_scalars, num
@@ -203,7 +203,7 @@ def test_per_trial_errors_and_first_error_wins():
 
 
 def test_snap_and_round_digits_helpers():
-    # imported here: importing a category module before the first lookup() would leave the
+    # imported here: importing a category module before the first function_named() would leave the
     # function registry half-filled (engine.functions loads all categories only when empty)
     from engine.functions.math import round_digits, snap15
 
@@ -299,7 +299,7 @@ def _pycel_is_wrong(name: str, args: list[float], want, got) -> bool:
 def test_matches_pycel_trial_by_trial(name, kinds):
     cols = [_values(k) for k in kinds]
     args = [num(c) for c in cols]
-    got = lookup(name).impl(*args)
+    got = function_named(name).impl(*args)
     want = pycel_function(name).impl(*args)
     assert isinstance(got, Vec) and len(got) == N
     differ = []
@@ -322,7 +322,7 @@ def test_mixed_types_match_pycel(name):
     x = from_scalars(values)
     # SUM(A1) reads a reference: the compiler passes it as a 1x1 range (text, logicals skipped)
     args = [Grid([[x]]) if name == "SUM" else x] + ([num(np.full(N, 1.0))] if name == "ROUND" else [])
-    got = lookup(name).impl(*args)
+    got = function_named(name).impl(*args)
     want = pycel_function(name).impl(*args)
     for i in range(N):
         assert same_value(want.scalar(i), got.scalar(i)), (i, values[i], want.scalar(i), got.scalar(i))
@@ -341,7 +341,7 @@ def test_rounding_matches_the_decimal_reference():
     x = np.concatenate([np.arange(-200, 200) / 40 + 0.0125, RNG.normal(0, 1e4, 200)])
     for d in (-2, 0, 1, 2, 3):
         for name in ("ROUND", "ROUNDUP", "ROUNDDOWN"):
-            got = lookup(name).impl(num(x), num(d))
+            got = function_named(name).impl(num(x), num(d))
             for i, xi in enumerate(x):
                 assert got.data[i] == pytest.approx(_excel_decimal(name, [xi, d]), rel=1e-15), \
                     (name, xi, d)

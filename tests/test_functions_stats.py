@@ -9,7 +9,7 @@ import pytest
 from formula_checks import scalar
 
 from engine.check import same_value
-from engine.functions import lookup
+from engine.functions import function_named
 from engine.functions._criteria import parse
 from engine.functions.fallback import pycel_function
 from engine.model import Model
@@ -293,7 +293,7 @@ def test_against_pycel(name, build):
     s = Grid([[text(x)] for x in ["a", "b", "ab", "B", "c", "a"]])
     c = num(np.floor(rng.random(n) * 10))
     args = build(g, s, c)
-    fn = lookup(name)
+    fn = function_named(name)
     ours = fn.impl(*((None, *args) if fn.needs_ctx else args))
     ref = pycel_function(name).impl(*args)
     for i in range(n):

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from engine.check import same_value
-from engine.functions import lookup
+from engine.functions import function_named
 from engine.functions.fallback import pycel_function
 from engine.model import Model
 from engine.values import (
@@ -229,7 +229,7 @@ def test_per_trial_text_and_errors():
     v = m.evaluate_formula("=TRIM(A1)&\"|\"", {"A1": x})
     assert [v.scalar(i) for i in range(6)] == ["abc|", "12.5|", "TRUE|", "|", E("#N/A"), "a b|"]
     k = num(np.array([1.0, -1.0, 2.0, 0.0, 1.0, 3.0]))
-    v = lookup("LEFT").impl(x, k)
+    v = function_named("LEFT").impl(x, k)
     assert v.err.tolist() == [0, VALUE, 0, 0, NA, 0]
     assert [v.scalar(i) for i in (0, 2, 3, 5)] == ["a", "TR", "", "  a"]
     v = m.evaluate_formula('=TEXT(A1,"0.0")', {"A1": np.array([1.25, -0.04, 1e6])})
@@ -237,7 +237,7 @@ def test_per_trial_text_and_errors():
 
 
 def test_parse_datetime():
-    from engine.functions.text import parse_datetime  # after lookup() filled the registry
+    from engine.functions.text import parse_datetime  # after function_named() filled the registry
 
     assert parse_datetime("1900-01-01") == 1.0 and parse_datetime("1900-02-28") == 59.0
     assert parse_datetime("1900-03-01") == 61.0 and parse_datetime("2020-01-31") == 43861.0
@@ -523,7 +523,7 @@ def _excel_text(x: float, fmt: str) -> str | None:
 @pytest.mark.parametrize("name", sorted(DIFFERENTIAL))
 def test_matches_pycel_trial_by_trial(name):
     args = DIFFERENTIAL[name]()
-    got = lookup(name).impl(*args)
+    got = function_named(name).impl(*args)
     want = pycel_function(name).impl(*args)
     assert isinstance(got, Vec) and len(got) == N
     for i in range(N):
@@ -571,7 +571,7 @@ def test_pycel_differences_are_excel():
 def test_text_is_vectorized_over_many_trials():
     n = 20_000
     x = Vec(Kind.NUM, np.arange(n) / 8.0)
-    v = lookup("TEXT").impl(x, text("#,##0.00"))
+    v = function_named("TEXT").impl(x, text("#,##0.00"))
     assert v.data[12345] == "1,543.13" and v.data[4] == "0.50" and v.data[-1] == "2,499.88"
-    v = lookup("LEN").impl(x)
+    v = function_named("LEN").impl(x)
     assert v.data[8] == 1.0 and v.data[12] == 3.0

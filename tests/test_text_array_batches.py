@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.functions import lookup, operators
+from engine.functions import function_named, operators
 from engine.functions.operators import BATCH_MIN
 from engine.values import Grid, num, text
 from tests.test_array_operator_batches import _mixed_column, _same
@@ -36,7 +36,7 @@ ARGS = {
 @pytest.mark.parametrize("name", sorted(ARGS))
 def test_batched_text_function_equals_one_call_per_element(name, monkeypatch):
     col = Grid([[v] for v in _mixed_column(8 * BATCH_MIN, 5)])
-    fn = lookup(name).impl
+    fn = function_named(name).impl
     calls = []
     batch = operators.batch_elementwise
     monkeypatch.setattr(operators, "batch_elementwise",

@@ -10,7 +10,6 @@ logicals, errors, text and numbers stored as text in the range.
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 from typing import Any
 
@@ -18,18 +17,12 @@ import numpy as np
 import openpyxl
 import pytest
 
-import engine.functions as functions
 from engine import ir
 from engine.check import same_value
-from engine.functions import _search, dates
+from engine.functions import _search, dates, lookup
 from engine.functions._scalars import lift
 from engine.model import Model
 from engine.values import Grid, Kind, Vec, blank, boolean, error, num, text
-
-lookup = importlib.import_module("engine.functions.lookup")  # the package's lookup() hides it
-# importing the submodule bound the package's name ``lookup`` to it: give the registry function
-# its name back, which test modules collected after this one import
-functions.lookup = functions._find
 
 ROWS = 64
 LOG_DATES: list[Any] = [45292.25, "2024-03-15", None, True, -1, 60, 0, "abc", "=1/0", 2958466,

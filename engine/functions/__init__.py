@@ -82,8 +82,10 @@ def _load() -> None:
                 raise
 
 
-def lookup(name: str) -> Function | None:
-    """The implementation of an Excel function: vectorized, else pycel's scalar one, else None."""
+def function_named(name: str) -> Function | None:
+    """The implementation of an Excel function: vectorized, else pycel's scalar one, else None.
+
+    Not called ``lookup``: importing the category module :mod:`.lookup` would rebind that name."""
     _load()
     fn = FUNCTIONS.get(name)
     if fn is not None:
@@ -104,7 +106,6 @@ EXTERNAL_DATA = frozenset({"STOCKHISTORY", "FIELDVALUE", "_FV", "WEBSERVICE", "R
 # An XLL add-in's own function (``_xll.CIQFUNCTIONS.UDF.CIQ(..)``: Capital IQ, Bloomberg,
 # FactSet data) is the same: its value came from the add-in; @RISK / Psi / Vose calls are
 # not (engine.addins reads them as distributions, outputs and statistics).
-_find = lookup   # the name ``lookup`` is rebound to the submodule once _load imports it
 _XLL_SIMULATION = re.compile(r"^_XLL\.(?:RISK|PSI|VOSE)", re.IGNORECASE)
 
 
@@ -115,7 +116,7 @@ def is_external_data(name: str) -> bool:
     if name in EXTERNAL_DATA:
         return True
     return (name.startswith("_XLL.") and _XLL_SIMULATION.match(name) is None
-            and _find(name) is None and _find(name[5:]) is None)
+            and function_named(name) is None and function_named(name[5:]) is None)
 
 
 def takes(least: int, most: int) -> Callable[[Callable[..., Value]], Callable[..., Value]]:

@@ -131,11 +131,9 @@ class ArgsMixin(GeneratorHost):
         """(value, from a reference) for every argument and every cell of ranges, in order
         (engine.functions._args.iter_values); omitted arguments are skipped, or count as the
         number 0 (``omitted_zero``: AVERAGE, MIN, MAX, as engine.functions.stats does)."""
-        # the compiler's name for engine.functions.lookup: the package attribute ``lookup``
-        # is shadowed by the ``lookup`` category module once that is imported
-        from ...compiler import lookup_function
+        from ...functions import function_named
 
-        fn = lookup_function(node.name)
+        fn = function_named(node.name)
         refs = fn is not None and fn.refs
         out: list[tuple[Val, bool]] = []
         for a in node.args:
