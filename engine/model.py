@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from . import ir
+from ._area_nodes import ordered, reach
 from ._batches import BATCH_MIN, Batches
 from ._external_data import cached_unknown, varying_unknown
 from ._gcpause import paused
@@ -21,7 +22,7 @@ from ._xlsx_sheet import parse_range
 from .compiler import Code, CompileInfo, compile_formula, stream_id
 from .errors import FormulaError, LimitError, SpecError, UnsupportedError
 from .functions._epoch import use_date1904
-from .graph import reachable, topological_order
+from .graph import reachable
 from .iterative import iterate_block, order_with_blocks
 from .values import NA, REF, VALUE, Grid, Kind, Vec, blank, error, from_scalar
 from .workbook import Cell, CellRef, Limits, Workbook, load_workbook
@@ -380,7 +381,7 @@ class Model:
 
     def upstream(self, targets: Iterable[CellRef]) -> set[CellRef]:
         """Formula cells that ``targets`` depend on (targets included when they are formulas)."""
-        return {c for c in reachable([t for t in targets], self.deps) if self.is_formula(c)}
+        return {c for c in reach(targets, self.deps, self._area_deps) if self.is_formula(c)}
 
     def order(self, cells: Iterable[CellRef], key: frozenset[CellRef] | None = None
               ) -> tuple[list[CellRef], list[list[CellRef]]]:
@@ -397,7 +398,7 @@ class Model:
         nodes = sorted(cells)
         if len(nodes) != len(key):  # the same cell given twice
             nodes = sorted(key)
-        got = topological_order(nodes, self.deps)
+        got = ordered(nodes, self.deps, self._area_deps)  # a column ranked against itself
         del nodes
         self._last_order = (key, got)
         return list(got[0]), [list(c) for c in got[1]]
@@ -487,7 +488,8 @@ class Model:
         def deps_cut(ref: CellRef) -> list[CellRef]:
             return [] if ref in input_set else self.deps(ref)
 
-        needed = {c for c in reachable(outputs, deps_cut) if self.is_formula(c) and c not in input_set}
+        needed = {c for c in reach(outputs, deps_cut, self._area_deps)
+                  if self.is_formula(c) and c not in input_set}
         order, blocks = self._slice_order(needed, deps_cut, deps_cut)
         dynamic = self._dynamic_cells(order)
         varying = self._varying(order, input_set, blocks, dynamic)
@@ -520,9 +522,9 @@ class Model:
         """The cells of a slice in evaluation order following ``deps`` (``deps_cut`` where
         that makes a cycle: the cells an OFFSET reads are then ordered by numpy as it reaches
         them), and the iterative cycles (engine.iterative) of a workbook that iterates."""
-        order, cycles = topological_order(sorted(needed), deps)
+        order, cycles = ordered(sorted(needed), deps, self._area_deps)
         if cycles and deps is not deps_cut:
-            order, cycles = topological_order(sorted(needed), deps_cut)
+            order, cycles = ordered(sorted(needed), deps_cut, self._area_deps)
         blocks: dict[CellRef, tuple[CellRef, ...]] = {}
         if cycles:
             calc = getattr(self.workbook, "calc", None)
