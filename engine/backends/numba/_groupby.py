@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 
 GROUPAT = "_GROUPAT"
 _FUNCTIONS = frozenset({"SUM", "AVERAGE"})
+MAX_UNROLLED = 1024   # rows of values of no row template computed one by one
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,6 +195,11 @@ class GroupByRules:
                 and isinstance(node.args[1], ir.Missing) and isinstance(node.args[2], ir.Num)):
             return node, None
         f, k = node.args[0], node.args[2].value
+        if isinstance(f, ir.Call) and f.name == "HSTACK" and k == int(k) and \
+                1 <= k <= len(f.args) and all(
+                    (got := self.shape(c)) is not None and got[1] == 1 for c in f.args):
+            # HSTACK(order_countries, totals) of MAP results: the k-th column as it is
+            return f.args[int(k) - 1], None
         if not (isinstance(f, ir.Call) and f.name == "FILTER" and len(f.args) == 2
                 and isinstance(f.args[0], ir.Call) and f.args[0].name == "HSTACK"
                 and k == int(k) and 1 <= k <= len(f.args[0].args)):
@@ -238,6 +244,7 @@ class GroupByMixin:
         def value(self, expr: str) -> str: ...
         def err(self, expr: str) -> str: ...
         def scratch(self, size: int) -> str: ...
+        def mx_elements(self) -> Any: ...
         def constant(self, key: object, x: object) -> Val: ...
         def gathered(self, vals: list[Val]) -> str | None: ...
         def _fill(self, vals: list[Val], size: int | None = None,
@@ -288,8 +295,13 @@ class GroupByMixin:
         k = f"f_gk{self.ntmp}"
         g = f"f_gg{self.ntmp}"
         virtual: list[CellRef] = []
-        template = self._row_template(plan.values, (plan.rows, 1), f"{order}[int({k})]",
-                                      virtual, False)
+        try:
+            template = self._row_template(plan.values, (plan.rows, 1), f"{order}[int({k})]",
+                                          virtual, False)
+        except NotFusable:
+            if plan.rows > MAX_UNROLLED:
+                raise
+            return self._group_unrolled(plan, sums)
         try:
             mark = len(self.lines)
             v = self.expr(template)
@@ -314,6 +326,31 @@ class GroupByMixin:
             for c in virtual:
                 self.input_vals.pop(c, None)
         self.array_ir.append(template)   # kept alive: constants are keyed by node id
+        return sums, errs
+
+
+    def _group_unrolled(self, plan: GroupPlan, sums: str) -> tuple[str, str | None]:
+        """:meth:`_group_loop` for values of no row template (VSTACK of MAP's calls, each a
+        SUM of the cells of one order): each row's element computed in numpy's order and
+        added to its group's sum and the total, straight-line."""
+        el = self.mx_elements()
+        m = len(plan.keys) + 1
+        errs = None
+        for r, g in zip(plan.order, plan.group, strict=True):
+            node = el._at(plan.values, r, 0)
+            self.array_ir.append(node)   # kept alive: constants are keyed by node id
+            v = self.expr(node)
+            if v.kind != KNUM:
+                raise NotFusable("GROUPBY of values that are not numbers")
+            for at in (g, m - 1):
+                self.lines.append(f"{sums}[{at}] = {sums}[{at}] + {v.v}")
+            if v.e != "0":
+                if errs is None:
+                    errs = self.scratch(m)
+                    self.lines.append(f"{errs}[0:{m}] = 0.0")
+                for at in (g, m - 1):
+                    self.lines.append(f"{errs}[{at}] = sel({errs}[{at}] == 0.0, {v.e}, "
+                                      f"{errs}[{at}])")
         return sums, errs
 
 

@@ -232,6 +232,7 @@ class _Expander:
     def __init__(self, gen: Any, cell: Any) -> None:
         from ._arrays import ArrayElements
 
+        self.gen = gen
         self.workbook = gen.model.workbook
         self.const = gen.array_const
         self.elements = ArrayElements(self.workbook, None, gen.static_flag, gen.array_const)
@@ -244,6 +245,8 @@ class _Expander:
         self.rand_index: dict[int, int] = {}   # id(RAND call of the root) -> its k (#RAND<k>)
         self.draws: dict[int, int] = {}   # id(copy of a RAND call) -> its stream
         self.kept: list[ir.Node] = []   # those copies, alive while their ids key ``draws``
+        self.rebound: set[str] = set()   # LET names bound twice (a value not closed by name)
+        self.fixed: dict[ir.Node, Any] = {}   # a fixed array's value, by its IR (structure)
 
     # ------------------------------------------------------------ the walk
     def walk(self, node: ir.Node, scope: dict[str, Any]) -> ir.Node:
@@ -289,8 +292,11 @@ class _Expander:
                 continue
             value = self.walk(v, inner)
             kept += [n, value]
+            if name in inner:
+                self.rebound.add(name)
             inner[name] = value
         body = self.walk(args[-1], inner)
+        kept = _used_bindings(kept, body)
         # a LAMBDA name still read (not by a helper) keeps the LET unfused, as before
         if any(c in _free_names(ir.Call("LET", (*kept, body)) if kept else body)
                for c in closures):
@@ -370,12 +376,22 @@ class _Expander:
         for a in args:
             if not isinstance(a, _Row) and _free_names(a) & inner:
                 raise NotFusable("a LAMBDA argument reading a name its body binds again")
+        bound: dict[str, Any] = dict(zip(fn.params, args, strict=True))
         for free in _free_names(fn.body, frozenset(fn.params)):
             value = fn.scope.get(free)
-            if value is None or isinstance(value, _Closure) or \
-                    self.elements.shape(value) is not None:
+            if value is None or isinstance(value, _Closure):
                 raise NotFusable("a LAMBDA reading a LET name of an array")
-        out = _substitute(fn.body, dict(zip(fn.params, args, strict=True)), draw=draw)
+            if _free_names(value) or _unknown_shape(value) or \
+                    self.elements.shape(value) is not None:
+                # an array: its value written in (FILTERs of fixed rows folded below)
+                bound[free] = self._closed(value, fn.scope)
+        out = _substitute(fn.body, bound, draw=draw)
+        if _calls(out, frozenset({"FILTER"})):
+            out = self._fold_filters(_picked(out))
+            if _unknown_shape(out) and self._value(out) is not None:   # UNIQUE of fixed cells
+                got = self._constant(out)
+                out = got if not isinstance(got, ir.Array) else got.rows[0][0] \
+                    if len(got.rows) == len(got.rows[0]) == 1 else ir.Err(VALUE)
         if _unknown_shape(out):
             raise NotFusable("a LAMBDA whose value's size is not fixed")
         shape = self.elements.shape(out)
@@ -393,9 +409,117 @@ class _Expander:
         name = _name(node)
         if name is not None:
             got = scope.get(name)
-            if got is None or isinstance(got, _Closure) or _free_names(got):
+            if got is None or isinstance(got, _Closure):
                 raise NotFusable("a LAMBDA helper over a LET name whose value reads names")
+            if _free_names(got):   # UNIQUE(INDEX(FILTER(..),,1)) of a fixed table: constants
+                return self._constant(self._closed(got, scope))
             return got
+        return node
+
+    # ------------------------------------------------------------ fixed arrays
+    def _closed(self, node: ir.Node, scope: dict[str, Any]) -> ir.Node:
+        """``node`` with every LET name it reads replaced by its bound value (closed in
+        turn), columns picked out of HSTACKs of columns (:func:`_picked`)."""
+        names = _free_names(node)
+        if names & self.rebound:
+            raise NotFusable("a LAMBDA helper over a LET name bound twice")
+        bound = {}
+        for n in names:
+            got = scope.get(n)
+            if got is None or isinstance(got, _Closure):
+                raise NotFusable("a LAMBDA helper over a LET name whose value reads names")
+            bound[n] = self._closed(got, scope)
+        return _picked(_substitute(node, bound) if bound else node)
+
+    def _value(self, node: ir.Node) -> Any:
+        """The value of ``node`` where it is the same in every trial (None: it varies)."""
+        if node not in self.fixed:
+            was, self.gen.cell = self.gen.cell, self.cell   # compiled as the cell's formula
+            try:
+                self.fixed[node] = self.const(node)
+            finally:
+                self.gen.cell = was
+        return self.fixed[node]
+
+    def _constant(self, node: ir.Node) -> ir.Node:
+        """``node``, fixed per trial, as its array constant."""
+        from ._matrices import _literal_ir
+
+        got = self._value(node)
+        if got is None:
+            raise NotFusable("a LAMBDA helper over a LET name whose value reads names and "
+                             "varies per trial")
+        if not hasattr(got, "cells"):
+            return _literal_ir(got.scalar(0))
+        rows, cols = got.shape
+        if rows * cols > MAX_ELEMENTS:
+            raise NotFusable(f"a LAMBDA helper over {rows * cols} elements")
+        return ir.Array(tuple(tuple(_literal_ir(c.scalar(0)) for c in row)
+                              for row in got.cells))
+
+    def _rows(self, node: ir.Node) -> list[ir.Node] | None:
+        """The cells of ``node`` (one column) as IR, row by row, where its rows are fixed: a
+        column's cells, a FILTER of them whose condition is the same in every trial."""
+        if isinstance(node, ir.Area) and node.c1 == node.c2:
+            from ...workbook import CellRef
+
+            if node.r2 - node.r1 >= 1 << 16:
+                return None
+            return [ir.Ref(CellRef(node.sheet, r, node.c1))
+                    for r in range(node.r1, node.r2 + 1)]
+        if isinstance(node, ir.Call) and node.name == "FILTER" and len(node.args) == 2:
+            rows = self._rows(node.args[0])
+            keep = None if rows is None else self._mask(node.args[1], len(rows))
+            if keep is None or not any(keep):
+                return None
+            return [x for x, k in zip(rows, keep, strict=True) if k]
+        return None
+
+    def _mask(self, node: ir.Node, n: int) -> list[bool] | None:
+        """FILTER's condition ``node`` over ``n`` rows as booleans where it is the same in
+        every trial and holds only numbers and logicals (None otherwise).  ``x = k`` of a
+        literal ``k`` compares the fixed values of ``x`` (numbers exactly, text without
+        case: Excel's ``=``) without compiling each comparison again."""
+        if isinstance(node, ir.Binary) and node.op == "=" and \
+                isinstance(node.right, ir.Num | ir.Str):
+            got = self._value(node.left)
+            if got is not None and hasattr(got, "cells") and got.shape == (n, 1):
+                k = node.right.value
+                out = []
+                for row in got.cells:
+                    x = row[0].scalar(0)
+                    if isinstance(x, bool) or x is None or not isinstance(x, type(k)) and \
+                            not (isinstance(x, float) and isinstance(k, float)):
+                        break
+                    out.append(x.casefold() == k.casefold() if isinstance(x, str) else x == k)
+                else:
+                    return out
+        got = self._value(node)
+        if got is None or not hasattr(got, "cells") or got.shape != (n, 1):
+            return None
+        out = []
+        for row in got.cells:
+            x = row[0].scalar(0)
+            if not isinstance(x, bool | float):
+                return None
+            out.append(bool(x))
+        return out
+
+    def _fold_filters(self, node: ir.Node) -> ir.Node:
+        """``node`` with each FILTER of a column whose rows are fixed (:meth:`_rows`) read as
+        the cells it keeps (VSTACK of them): SUM(FILTER(sales, orders = k)) of a fixed table
+        is the sum of the cells of order k."""
+        if isinstance(node, ir.Call) and node.name == "FILTER":
+            rows = self._rows(node)
+            if rows is not None and len(rows) <= MAX_ELEMENTS:
+                return ir.Call("VSTACK", tuple(rows))
+        if isinstance(node, ir.Call):
+            return ir.Call(node.name, tuple(self._fold_filters(a) for a in node.args))
+        if isinstance(node, ir.Unary):
+            return ir.Unary(node.op, self._fold_filters(node.operand))
+        if isinstance(node, ir.Binary):
+            return ir.Binary(node.op, self._fold_filters(node.left),
+                             self._fold_filters(node.right))
         return node
 
     def _grid(self, node: ir.Node) -> list[list[ir.Node]]:
@@ -551,6 +675,53 @@ class _Expander:
         if k < 1:
             return ir.Err(VALUE)
         return k
+
+
+def _picked(node: ir.Node) -> ir.Node:
+    """``node`` with INDEX(x, , k) (or 0 rows) read as the k-th column of ``x`` where ``x``
+    is HSTACK of columns of ranges of the same rows or a FILTER of such (:func:`_column`):
+    a fixed column no longer reads the others beside it (one varying)."""
+    if isinstance(node, ir.Unary):
+        return ir.Unary(node.op, _picked(node.operand))
+    if isinstance(node, ir.Binary):
+        return ir.Binary(node.op, _picked(node.left), _picked(node.right))
+    if not isinstance(node, ir.Call):
+        return node
+    args = tuple(_picked(a) for a in node.args)
+    if node.name == "INDEX" and len(args) == 3 and isinstance(args[2], ir.Num) and \
+            (isinstance(args[1], ir.Missing) or isinstance(args[1], ir.Num) and
+             args[1].value == 0) and args[2].value == int(args[2].value):
+        got = _column(args[0], int(args[2].value))
+        if got is not None:
+            return got
+    return ir.Call(node.name, args)
+
+
+def _column(node: ir.Node, k: int) -> ir.Node | None:
+    """The k-th column of HSTACK(c1, c2 ..) (each one column of a range, all of the same
+    rows), of FILTER(that, cond) FILTER(ck, cond); None for anything else."""
+    if isinstance(node, ir.Call) and node.name == "HSTACK" and 1 <= k <= len(node.args):
+        first = node.args[0]
+        if all(isinstance(c, ir.Area) and c.c1 == c.c2 and isinstance(first, ir.Area) and
+               (c.r1, c.r2) == (first.r1, first.r2) for c in node.args):
+            return node.args[k - 1]
+        return None
+    if isinstance(node, ir.Call) and node.name == "FILTER" and len(node.args) == 2:
+        got = _column(node.args[0], k)
+        return None if got is None else ir.Call("FILTER", (got, node.args[1]))
+    return None
+
+
+def _used_bindings(kept: list[ir.Node], body: ir.Node) -> list[ir.Node]:
+    """The LET bindings ``kept`` (name, value ..) less those nothing after them reads (a
+    value written into a LAMBDA's body instead), those drawing random numbers kept."""
+    out: list[ir.Node] = []
+    needed = _free_names(body)
+    for n, v in reversed(list(zip(kept[::2], kept[1::2], strict=True))):
+        if _name(n) in needed or _calls(v, frozenset(_DRAWS) | {"RANDARRAY"}):
+            out = [n, v, *out]
+            needed = (needed - {_name(n)}) | _free_names(v)
+    return out
 
 
 def bind_parameters(body: ir.Node, bound: dict[str, ir.Node]) -> ir.Node:
