@@ -94,6 +94,7 @@ from ._randarrays import RANDAT, RandArrayMixin, randarray_streams
 from ._range_memo import fold_once_per_cell
 from ._row_loops import RowLoopMixin
 from ._rt_annuity import KERNEL_NAMES as RT_ANNUITY
+from ._rt_bessel import KERNEL_NAMES as RT_BESSEL
 from ._rt_calendar import KERNEL_NAMES as RT_CALENDAR
 from ._rt_dist import KERNEL_NAMES as RT_DIST
 from ._rt_dvalue import KERNEL_NAMES as RT_DVALUE
@@ -1120,6 +1121,7 @@ class Generator(SharedLinesMixin, MatricesMixin, FunctionsMixin, TextMixin, Mixe
             f"from engine.backends.numba._rt_matrices import ({', '.join(RT_MATRICES)})",
             f"from engine.backends.numba._rt_math import ({', '.join(RT_MATH)})",
             f"from engine.backends.numba._rt_dist import ({', '.join(RT_DIST)})",
+            f"from engine.backends.numba._rt_bessel import ({', '.join(RT_BESSEL)})",
             f"from engine.backends.numba._rt_long_criteria import ({', '.join(RT_LONG_CRITERIA)})",
         ]
         src += draw

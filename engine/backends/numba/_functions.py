@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 from ._addin_sample import AddinSampleMixin
 from ._aggregates import AggregatesMixin
 from ._args import ArgsMixin
+from ._bessel import BesselMixin
 from ._cashflows import CashflowsMixin
 from ._cell_info import CellInfoMixin
 from ._dates import DatesMixin
@@ -106,7 +107,7 @@ def _bind_names(node: ir.Node, scope: dict[str, ir.Node]) -> ir.Node:
 
 class FunctionsMixin(AggregatesMixin, LookupsMixin, DatesMixin, StatsMixin, FinanceMixin,
                      MultiplesMixin, CashflowsMixin, DistributionsMixin, MathFunctionsMixin,
-                     ArgsMixin, CellInfoMixin, AddinSampleMixin, FilterXmlMixin):
+                     ArgsMixin, CellInfoMixin, AddinSampleMixin, FilterXmlMixin, BesselMixin):
     """The supported Excel functions (see the module docstring)."""
 
     if TYPE_CHECKING:  # provided by the Generator and the TextMixin
