@@ -29,6 +29,6 @@ def test_match_and_index_of_one_value(tmp_path):
     assert fused_report(job) == {}   # before: "MATCH over something other than one row ..."
     got, _ = numba_and_numpy(job, tmp_path / "kernels", 200, 400)
     errs = got[1]
-    assert set(errs[model.ref("Sheet!B1")]) == {NA}
+    assert set(errs[model.ref("Sheet!B1")]) == {REF}   # INDEX of an error value: that error
     assert {0, NA} <= set(errs[model.ref("Sheet!B2")])
     assert {0, REF} <= set(errs[model.ref("Sheet!B3")])

@@ -257,6 +257,8 @@ class IndexMixin:
         cells, area = self._index_source(src)
         rows, cols = len(cells), len(cells[0])
         one = _Pos("1.0", "0", 1.0, 1.0, True)
+        if isinstance(src, ir.Err):   # an error value as the array is that error, whatever
+            return _Index(cells, None, one, one, "block")   # the positions (lookup._index)
         zero = _Pos("0.0", "0", 0.0, 0.0, True)
         ref_error = False
         if len(idx) == 1:
