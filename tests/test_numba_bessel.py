@@ -1,18 +1,18 @@
 """BESSELI/J/K/Y in the numba kernel (engine/backends/numba/_bessel.py, _rt_bessel.py): the
 reference's Numerical Recipes routines (engine/functions/_bessel_nr.py) for one trial, the
 Analysis ToolPak argument rules (n truncated, n < 0 or x <= 0 for K/Y #NUM!, text #VALUE!);
-the CUDA translation has no twin and refuses the kernel (it runs on the CPU)."""
+the CUDA twins (engine/backends/cupy/_rt_bessel.py) where the order is bounded, else the
+kernel runs on the CPU."""
 
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from engine.backends.numba import fused_report
 from engine.functions import _bessel_nr as nr
 from engine.values import NUM, VALUE
 from tests.kernel_checks import sheet_job
-from tests.test_backend_cupy import CXX, HostCudaBackend
+from tests.test_backend_cupy import HostCudaBackend, host_equals_numpy
 from tests.test_backend_numba import numba_and_numpy, tri
 
 CELLS = {
@@ -68,7 +68,17 @@ def test_bessel_runtime_agrees_with_reference():
                                        err_msg=f"{name} {n}")
 
 
-@pytest.mark.skipif(CXX is None, reason="no C++ compiler")
-def test_bessel_cuda_refuses_cleanly(tmp_path):
-    reason = HostCudaBackend(tmp_path / "cuda").cpu_reason(_job(tmp_path))
-    assert reason is not None and "bs_bessel" in reason
+def test_bessel_cuda_host_equals_numpy(tmp_path):
+    """Orders known to be small (literals) call the ``*_small`` runtime, which has CUDA twins."""
+    job = _job(tmp_path)
+    assert "bs_bessel" in HostCudaBackend.source_of(job)
+    host_equals_numpy(job, tmp_path / "cuda", 8)
+
+
+def test_bessel_of_an_unbounded_order_runs_on_the_cpu(tmp_path):
+    """An order read from a drawn cell may pass MAX_STEPS (scipy's values, no GPU twin)."""
+    job = sheet_job(tmp_path / "b.xlsx", {"B1": "=BESSELJ(A1,A2)"},
+                    [tri("S!A1", -4.0, 1.0, 14.0), tri("S!A2", 0.0, 3.0, 20000.0)], ["B1"], 8)
+    assert fused_report(job) == {}
+    reason = HostCudaBackend(tmp_path / "cuda").cpu_reason(job)
+    assert reason is not None and "bs_besselj" in reason

@@ -47,6 +47,7 @@ from ..numba._rt_fits import KERNEL_NAMES as RT_FITS
 from ..numba._rt_functions import KERNEL_NAMES as RT_FUNCTIONS
 from ..numba._values import KDYN, KSTR
 from ._rt import RUNTIME
+from ._rt_bessel import BESSEL_NAMES, BESSEL_RUNTIME
 from ._rt_calendar import CALENDAR_NAMES, CALENDAR_RUNTIME
 from ._rt_dist import DIST_NAMES, DIST_RUNTIME
 from ._rt_dtext import (
@@ -106,6 +107,7 @@ CALLS = {  # Python name in the generated lines -> runtime / CUDA math function
     **{name: name for name in SECURITIES_NAMES},     # numba/_rt_securities.py (PRICE ...)
     # numba/_rt_dist.py (GAMMA.*, CHISQ.*, POISSON, ERF ...), mirrored in ._rt_dist (H4)
     **{name: name for name in DIST_NAMES}, "np.arctanh": "atanh",
+    **{name: name for name in BESSEL_NAMES},         # numba/_rt_bessel.py *_small
     "np.power": "pow", "np.mod": "pymod", "np.rint": "rint", "np.isinf": "mc_isinf",
     "np.arcsin": "asin", "np.arccos": "acos", "np.arctan2": "atan2", "np.sinh": "sinh",
     "np.cosh": "cosh",
@@ -722,6 +724,7 @@ def _module(body: list[str], dtype: str) -> str:
            CALENDAR_RUNTIME if _calls(body, CALENDAR_NAMES + SECURITIES_NAMES) else "",
            SECURITIES_RUNTIME if _calls(body, SECURITIES_NAMES) else "",
            DIST_RUNTIME if _calls(body, DIST_NAMES) else "",
+           BESSEL_RUNTIME if _calls(body, BESSEL_NAMES) else "",
            LONG_CRITERIA_RUNTIME if _calls(body, LONG_CRITERIA_NAMES) else "",
            f"MC_HD void mc_trial(long long i, {_ARGS}) {{",
            "    const unsigned long long trial = (unsigned long long)start + "

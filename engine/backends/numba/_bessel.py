@@ -3,7 +3,9 @@
 argument errors first (x's, then n's), then #NUM! where the truncated order is negative (or
 x <= 0 for K and Y), then #NUM! for a non-finite value; the values from :mod:`._rt_bessel`,
 the reference's Numerical Recipes routines (:mod:`engine.functions._bessel_nr`) for one trial.
-The CUDA translation has no twin of them: a kernel that calls them runs on the CPU.
+Where the order is bounded under ``SMALL_ORDER`` (a literal, say) the call is a ``*_small`` one,
+which the CUDA translation has twins of (..cupy._rt_bessel); an unbounded order (the reference's
+scipy fallback past MAX_STEPS) keeps the kernel on the CPU.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import TYPE_CHECKING
 from ... import ir
 from ...values import NUM
 from ._host import GeneratorHost
+from ._rt_bessel import SMALL_ORDER
 from ._values import Val
 
 if TYPE_CHECKING:
@@ -31,7 +34,8 @@ class BesselMixin(GeneratorHost):
     def _bessel(self, node: ir.Call, kind: str, positive_x: bool) -> Val:
         x, n = self._mf_atp(node, (None, None))
         bad = f"(np.trunc({n.v}) < 0.0)" + (f" | ({x.v} <= 0.0)" if positive_x else "")
-        return self.result(f"bs_bessel{kind}({x.v}, {n.v})", [x, n], [(bad, NUM)])
+        small = "_small" if n.hi < SMALL_ORDER else ""   # bounded: has a CUDA twin
+        return self.result(f"bs_bessel{kind}{small}({x.v}, {n.v})", [x, n], [(bad, NUM)])
 
     def fn_besseli(self, node: ir.Call) -> Val:
         return self._bessel(node, "i", False)

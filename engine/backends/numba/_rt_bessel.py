@@ -7,6 +7,7 @@ as :mod:`._rt_dist` links its own), as the reference does.
 
 Each ``bs_*`` takes the Excel arguments ``(x, n)`` already coerced; ``n`` is truncated here and
 a bad trial (n < 0, or x <= 0 for K and Y) returns 0.0: the generator flags it #NUM!.
+The generator calls the ``*_small`` aliases where the order is bounded under SMALL_ORDER.
 """
 
 from __future__ import annotations
@@ -37,7 +38,11 @@ _J0_NUM, _J0_DEN, _J1_NUM, _J1_DEN = nr._J0_NUM, nr._J0_DEN, nr._J1_NUM, nr._J1_
 _Y0_NUM, _Y0_DEN, _Y1_NUM, _Y1_DEN = nr._Y0_NUM, nr._Y0_DEN, nr._Y1_NUM, nr._Y1_DEN
 _P0, _Q0_J, _Q0_Y, _P1, _Q1 = nr._P0, nr._Q0_J, nr._Q0_Y, nr._P1, nr._Q1
 
-KERNEL_NAMES = ("bs_besseli", "bs_besselj", "bs_besselk", "bs_bessely")
+# the ``*_small`` names are the same functions, called where the order is known to be under
+# SMALL_ORDER (so never past MAX_STEPS): those have CUDA twins (..cupy._rt_bessel)
+SMALL_ORDER = 9000.0
+SMALL_NAMES = ("bs_besseli_small", "bs_besselj_small", "bs_besselk_small", "bs_bessely_small")
+KERNEL_NAMES = ("bs_besseli", "bs_besselj", "bs_besselk", "bs_bessely", *SMALL_NAMES)
 
 
 @_jit
@@ -253,3 +258,7 @@ def bs_bessely(x: float, n: float) -> float:
     if k == -2.0:
         return _yv(math.trunc(n), x, 0)
     return _upward(k, x, _y0(x), _y1(x), 1)
+
+
+bs_besseli_small, bs_besselj_small = bs_besseli, bs_besselj
+bs_besselk_small, bs_bessely_small = bs_besselk, bs_bessely
