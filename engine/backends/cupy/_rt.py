@@ -488,6 +488,7 @@ MC_HD double ipow(double x, double k) {
 template <class A, class B> MC_HD auto excel_pow(A x, B y) -> decltype(x + y) {
     typedef decltype(x + y) T;
     if (sizeof(T) == sizeof(double) && floor((double)y) == (double)y) return (T)ipow((double)x, (double)y);
+    if ((double)y == 0.5 && (double)x > 0.0 && isfinite((double)x)) return sqrt((T)x);   /* as numpy and numba */
     return pow((T)x, (T)y);
 }
 

@@ -605,9 +605,11 @@ def dd_powering(bh, bl, be, k):
 @_jit
 def excel_pow(x, y):
     """``x ** y`` as engine.powers.excel_power: a whole exponent by :func:`ipow`, any other by
-    pow (NaN for a negative base and a fractional exponent)."""
+    pow (NaN for a negative base and a fractional exponent), the square root for 0.5."""
     if math.floor(y) == y:
         return ipow(x, y)
+    if y == 0.5 and x > 0.0 and x < math.inf:
+        return math.sqrt(x)
     return np.power(x, y)
 
 
