@@ -682,6 +682,16 @@ def _conditional(how: str, values: Grid | None, pairs: list[tuple[Grid, Arg]]) -
     return _done(np.where(np.isinf(extreme), 0.0, extreme), err, n)
 
 
+def _range_error(*ranges: Arg) -> Vec | None:
+    """The first of ``ranges`` (range arguments of SUMIF/COUNTIFS/...) that is an error value
+    rather than a range (``SUMIF(#REF!,1)``, a deleted range; INDIRECT naming nothing): that
+    error, as Excel gives it before looking at the shapes or criteria; None when there is none."""
+    for r in ranges:
+        if isinstance(r, Vec) and r.err is not None and r.err.all():
+            return _done(np.zeros(1), r.err.copy(), len(r.err))
+    return None
+
+
 def _pairs(args: tuple[Arg, ...]) -> list[tuple[Grid, Arg]] | None:
     if not args or len(args) % 2:
         return None
@@ -693,6 +703,9 @@ def _if(how: str) -> Callable[..., Vec | Grid]:
            *extra: Arg) -> Vec | Grid:
         if extra or (how == "count" and values is not None):
             return _done(np.zeros(1), np.full(1, VALUE, np.uint8), 1)
+        bad = _range_error(rng, values)
+        if bad is not None:
+            return bad
         g = _grid(rng)
         target = None if how == "count" else \
             _resized(ctx, _grid(values), _declared(g)) if values is not None else g
@@ -707,6 +720,9 @@ def _ifs(how: str) -> Callable[..., Vec | Grid]:
             target, rest = None, args
         else:
             target, rest = (_grid(args[0]) if args else None), args[1:]
+        bad = _range_error(*(args[0::2] if how == "count" else args[:1] + args[1::2]))
+        if bad is not None:
+            return bad
         pairs = _pairs(rest)
         if pairs is None:
             return _done(np.zeros(1), np.full(1, VALUE, np.uint8), trials(*[a for a in args if a]))

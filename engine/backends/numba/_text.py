@@ -559,8 +559,8 @@ class TextMixin(DynamicTextMixin, GeneratorHost):
             values, choice, tshape = self.chosen_cells(target, name)  # type: ignore[attr-defined]
             if tshape != shape:
                 raise NotFusable(f"{name} with ranges of different shapes")
-            if choice != "0" and shape != (1, 1):   # numpy: an error is a 1x1 range: #VALUE!
-                err = self.err(f"sel({choice} != 0, {VALUE}, 0)")
+            if choice != "0":   # numpy: an error as the sum range is that error (_range_error)
+                err = choice
         elif isinstance(target, ir.Err):   # INDIRECT naming nothing: a 1x1 of the error
             values = self._criteria_range(target, name)[1]
             if shape != (1, 1):
@@ -639,6 +639,9 @@ class TextMixin(DynamicTextMixin, GeneratorHost):
         if not 2 <= len(args) <= 3:
             raise NotFusable(f"{node.name} with a wrong number of arguments")
         rng = args[0]
+        bad = self._range_error([rng, *args[2:]])
+        if bad is not None:
+            return bad
         target = args[2] if len(args) == 3 and not isinstance(args[2], ir.Missing) else rng
         if isinstance(target, ir.Area | ir.Ref) and isinstance(rng, ir.Area | ir.Ref):
             target = _resized(target, _shape(rng))   # Excel extends the sum range's corner
@@ -654,7 +657,18 @@ class TextMixin(DynamicTextMixin, GeneratorHost):
         if not args or len(args) % 2:
             raise NotFusable(f"{node.name} with a wrong number of arguments")
         pairs = [(args[i], args[i + 1]) for i in range(0, len(args), 2)]
+        bad = self._range_error([target, *args[0::2]])
+        if bad is not None:
+            return bad
         return self._conditional(how, target, pairs, node.name)
+
+    def _range_error(self, ranges: list[ir.Node | None]) -> Val | None:
+        """engine.functions.stats._range_error: the first range argument of SUMIF/COUNTIFS/...
+        that is an error value (``SUMIF(#REF!,1)``, a deleted range): that error."""
+        for r in ranges:
+            if isinstance(r, ir.Err):
+                return self.expr(r)
+        return None
 
     def fn_sumif(self, node: ir.Call) -> Val:
         return self._if_family(node, "sum")
