@@ -301,6 +301,29 @@ def warn_inputs_without_effect(model, spec) -> list[str]:
     return [str(r) for r in idle]
 
 
+def warn_inputs_over_formulas(model, texts: list[str]) -> list[str]:
+    """One stderr line per ``--input`` cell that holds a formula: its samples replace what the
+    formula computes, and the cells it reads stop mattering (the user may have meant one of
+    them). An add-in's distribution cell (the workbook's own inputs) is not given this way."""
+    from engine.errors import McdeskError
+    from engine.spec import parse_input_arg
+
+    said = []
+    for text in texts:
+        try:
+            ref = model.ref(parse_input_arg(text).cell)
+        except McdeskError:  # a bad cell: the run reports it, in one line
+            continue
+        cell = model.workbook.cell(ref)
+        if cell is None or not model.is_formula(ref):
+            continue
+        formula = cell.formula if cell.formula is not None else "(part of an array formula)"
+        print(f"mcdesk: warning: input {ref} replaces its formula {formula}; the cells that "
+              f"formula reads no longer change the outputs through it", file=sys.stderr)
+        said.append(str(ref))
+    return said
+
+
 def _write_json(path: Path, data: dict) -> None:
     from engine.errors import McdeskError
 
@@ -365,6 +388,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
                       f"valid one is used (largest change {adj['max_change']:.4g})",
                       file=sys.stderr)
     warn_inputs_without_effect(run_model, spec)
+    warn_inputs_over_formulas(model, args.input)
     bar: ProgressBar | None = ProgressBar()
     backend = args.backend
     if backend == "remote":  # the remote backend reports progress as the service runs

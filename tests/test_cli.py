@@ -226,6 +226,20 @@ def test_an_output_no_input_reaches_is_said_to_be_constant(cost_book, capsys):
     assert "std" not in out and "input Inputs!D1 affects no output" in err
 
 
+def test_an_input_on_a_formula_cell_is_said_to_replace_it(cost_book, capsys):
+    """scout11 (unseen11 Tax_Calculator): a triangular input on I8 ``=MIN(0.2*I6, 500000)``
+    silently replaced the formula where the user meant I6: the run goes on and says so."""
+    code, out, err = run(["simulate", cost_book, "--input", "Summary!B1=triangular(50,60,80)",
+                          "--input", "Inputs!B2=triangular(15,20,30)",
+                          "--output", "Summary!B2", "--trials", 300, "--seed", 3], capsys)
+    assert code == 0, err
+    lines = [ln for ln in err.splitlines() if "replaces its formula" in ln]
+    assert len(lines) == 1 and "input Summary!B1 replaces its formula" in lines[0]
+    assert "SUM(Inputs!B1:B3)" in lines[0]
+    mean = float(out.split("Summary!B2: mean")[1].split()[0].rstrip(","))
+    assert abs(mean - 1.1 * (50 + 60 + 80) / 3) < 2.0   # B1's samples, not the SUM
+
+
 def test_every_trial_an_error_says_which_error(make_book, capsys):
     book = make_book({"Sheet1!A1": 1.0, "Sheet1!B1": "=A1/0", "Sheet1!B2": "=SQRT(-A1)"})
     code, out, err = run(["simulate", book, "--input", "Sheet1!A1=uniform(1,2)",
