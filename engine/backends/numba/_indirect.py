@@ -78,9 +78,11 @@ class IndirectMixin(GeneratorHost):
             args = tuple(self.indirect_target(a) if isinstance(a, ir.Call)
                          and a.name == "INDIRECT" else self._constant_indirects(a)
                          for a in node.args)
-            if node.name == "INDEX" and (col := _chosen_columns(args)) is not None:
-                args = self._one_row(col)
             new = ir.Call(node.name, args)
+            if node.name == "INDEX" and (col := _chosen_columns(args)) is not None:
+                which = col[2]   # the choice's error (#REF!: a name naming nothing) first
+                new = ir.Call("IF", (ir.Call("ISERROR", (which,)), which,
+                                     ir.Call(node.name, self._one_row(col))))
             self.array_ir.append(new)   # kept alive: constants are keyed by node id
             return self.expr(new)
         except NotFusable as exc:   # a range chosen per trial that the call cannot read
@@ -681,8 +683,9 @@ def _as_text(v) -> str:  # noqa: ANN001 - a Vec of one value
 
 def _chosen_columns(args: tuple[ir.Node, ...]) -> tuple[ir.Node, ...] | None:
     """INDEX(CHOOSE(k, col1, col2, ...), i) of columns of one sheet spanning the same rows
-    (a table's columns named per trial) as INDEX(their block, i, CHOOSE(k, j1, j2, ...)):
-    the row's error first, then the choice's, as numpy's INDEX of the chosen reference."""
+    (a table's columns named per trial) as INDEX(their block, i, CHOOSE(k, j1, j2, ...));
+    the caller puts the choice's error before the row's, as numpy's INDEX of an error value
+    (lookup._index: the array's own error first)."""
     if len(args) != 2 or not (isinstance(args[0], ir.Call) and args[0].name == "CHOOSE"):
         return None
     pick, *cols = args[0].args
