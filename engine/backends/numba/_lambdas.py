@@ -433,12 +433,8 @@ class _Expander:
 
     def _value(self, node: ir.Node) -> Any:
         """The value of ``node`` where it is the same in every trial (None: it varies)."""
-        if node not in self.fixed:
-            was, self.gen.cell = self.gen.cell, self.cell   # compiled as the cell's formula
-            try:
-                self.fixed[node] = self.const(node)
-            finally:
-                self.gen.cell = was
+        if node not in self.fixed:   # compiled as the cell's formula (expand_lambdas)
+            self.fixed[node] = self.const(node)
         return self.fixed[node]
 
     def _constant(self, node: ir.Node) -> ir.Node:
@@ -749,6 +745,10 @@ def expand_lambdas(gen: Any, node: ir.Node, cell: Any) -> ir.Node:
     gen.lambda_draws = {}
     if not has_helpers(node):
         return node
+    # the cell's own formula from here on: a value folded while expanding (MAKEARRAY's
+    # sizes, a LET name's fixed array) compiles against this cell (ROW(), COLUMN()), not
+    # the cell made before it
+    gen.cell = cell
     expander = _Expander(gen, cell)
     expander.root = node
     expander.rand_index = {id(n): k for k, n in enumerate(
