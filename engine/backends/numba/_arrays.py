@@ -28,6 +28,7 @@ from ... import ir
 from ..._ir_passes import SCALAR_ARGUMENTS
 from ...compiler import WRITTEN_ROWS_CAP
 from ...values import NA
+from ._chosen_tables import chosen_table
 from ._dynarrays import DynAt, is_dynamic
 from ._fits import FITS as _FITS
 from ._fits import Fit, FitLayout
@@ -215,6 +216,8 @@ class ArrayElements(FitLayout, ArrayCallRules, GroupByRules, IndexPositionsRules
             if k in _LOOKUP_VECTORS.get(name, ()):   # kept whole (_lookup_arrays)
                 continue
             a = _unlet(a)   # a LET: its body (_let_refs)
+            if k == 1 and name in ("VLOOKUP", "HLOOKUP") and chosen_table(a) is not None:
+                continue   # VLOOKUP(x, CHOOSECOLS(range, 2, 1), ..): its cells (_chosen_tables)
             if isinstance(a, ir.Call) and self._chosen_ranges_shape(a) is not None:
                 continue   # SUM(CHOOSE(k, r1, r2)): the range chosen, read whole as before
             if not isinstance(a, ir.Area | ir.Array) and self.shape(a) is not None and not (
@@ -441,8 +444,9 @@ class ArrayElements(FitLayout, ArrayCallRules, GroupByRules, IndexPositionsRules
             if node.name in READERS and has_array_call(a):   # read whole by the generator
                 args.append(a)
                 continue
-            if k in _LOOKUP_VECTORS.get(node.name, ()):   # searched whole (_lookup_arrays)
-                args.append(a)
+            if k in _LOOKUP_VECTORS.get(node.name, ()) or (   # searched whole (_lookup_arrays)
+                    k == 1 and node.name in ("VLOOKUP", "HLOOKUP") and chosen_table(a)):
+                args.append(a)   # or a table of a range's cells (_chosen_tables)
                 continue
             shape = None if isinstance(a, ir.Area | ir.Array) else self.shape(a)
             if shape is not None and not numeric_elements(a, _arithmetic) and \

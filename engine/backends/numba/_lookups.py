@@ -28,6 +28,7 @@ from ...functions import _search as S
 from ...values import NA, REF, VALUE
 from . import _intervals as iv
 from ._args import ArgsMixin
+from ._chosen_tables import chosen_area, chosen_table
 from ._dlines import DynLinesMixin, Element
 from ._dtext import Dyn, DynamicText
 from ._fixed_lookups import fixed_return
@@ -339,7 +340,8 @@ class LookupsMixin(DynLinesMixin, LookupArraysMixin, IndexMixin, ArgsMixin):
         key, got = self._key_or_split(node, lambda n: self._table_lookup(n, vertical))
         if got is not None:
             return got
-        if not isinstance(args[1], ir.Area):
+        chosen = chosen_table(args[1])   # CHOOSECOLS(range, 2, 1): its cells (_chosen_tables)
+        if not isinstance(args[1], ir.Area) and chosen is None:
             if isinstance(key, Dyn):
                 raise DynamicText(_DYNAMIC)
             return self.enumerated_call(node)
@@ -356,8 +358,8 @@ class LookupsMixin(DynLinesMixin, LookupArraysMixin, IndexMixin, ArgsMixin):
                     raise NotFusable(f"{node.name} with a match mode that varies")
             else:
                 approx = flag is not None and flag.lo != 0.0
-        table = args[1].cells()
-        self.area_cells(args[1])   # the size limit
+        table = args[1].cells() if chosen is None else chosen
+        self.area_cells(chosen_area(args[1]) or args[1])   # the size limit
         rows = table if vertical else [list(c) for c in zip(*table, strict=True)]
         first = [self.element_or_text(r[0]) for r in rows]
         if isinstance(approx, Val):   # both searches, the mode's chosen per trial
