@@ -65,11 +65,18 @@ def slice_job(path: Path, trials: int) -> tuple[Any, int]:
     depending on them or on a random function's cell (those cells too) as an output.  Returns
     (job, number of inputs)."""
     from engine import ir
-    from engine.model import Model
+    from engine._gcpause import paused
+    from engine.model import Holds, Model
+
+    model = Model.open(path)
+    with paused():   # compiling every formula: no full collections over a big model's heap
+        return _slice_job(model, trials, ir, Holds)
+
+
+def _slice_job(model: Any, trials: int, ir: Any, holds_of: Any) -> tuple[Any, int]:
     from engine.simulate import prepare
     from engine.spec import InputSpec, SimulationSpec
 
-    model = Model.open(path)
     wb = model.workbook
     numbers: set = set()
     for ref in wb.formula_cells():
@@ -98,11 +105,11 @@ def slice_job(path: Path, trials: int) -> tuple[Any, int]:
     if not inputs and not random:
         raise LookupError("no number feeds a formula and no cell draws a random number")
     varying: set = set(inputs) | random
+    holds = holds_of(numbers)   # a range holding an input: each range once, by numpy
     for c in order:
         cc = model.code(c)
-        if c in random or any(d in varying for d in cc.deps) or any(
-                r.cell in numbers if isinstance(r, ir.Ref) else _holds_any(r, inputs)
-                for r in ir.references(cc.node)):
+        if c in random or not varying.isdisjoint(cc.deps) or any(
+                holds(r) for r in ir.references(cc.node)):
             varying.add(c)
     outputs = [str(c) for c in order if c in varying and c not in numbers]
     if not outputs:
@@ -114,11 +121,6 @@ def slice_job(path: Path, trials: int) -> tuple[Any, int]:
         specs.append(InputSpec(str(c), "triangular", {"min": lo, "mode": x, "max": hi}))
     job = prepare(model, SimulationSpec(specs, outputs, trials=trials, seed=1))
     return job, len(inputs)
-
-
-def _holds_any(area: Any, cells: list) -> bool:
-    return any(c.sheet == area.sheet and area.r1 <= c.row <= area.r2
-               and area.c1 <= c.col <= area.c2 for c in cells)
 
 
 def generated_books(folder: Path, n: int, seed: int) -> list[Path]:

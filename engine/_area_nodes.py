@@ -73,6 +73,11 @@ class AreaGraph:
         if len(ds) < AREA_NODE_FROM:
             return ds
         self._take_new()
+        for node in self.starts.get(ds[0], ()):
+            if node.cells is ds:   # a range's list itself (Model._one_area): its node
+                self.used[id(node)] = node
+                self.short[x] = out = [node]
+                return out
         out: list = []
         i = 0
         while i < len(ds):

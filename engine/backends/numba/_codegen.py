@@ -45,6 +45,7 @@ import numpy as np
 
 from ... import ir
 from ..._external_data import external_functions
+from ..._gcpause import paused
 from ...compiler import compile_formula, stream_id
 from ...values import VALUE, ExcelError, Grid, Vec
 from . import _intervals as iv
@@ -797,7 +798,7 @@ class Generator(SharedLinesMixin, MatricesMixin, FunctionsMixin, TextMixin, Mixe
             cell_lines.append([])
             fused.append(c)
             return
-        if any(d in rest_set for d in self.model.code(c).deps):
+        if rest_set and not rest_set.isdisjoint(self.model.code(c).deps):
             rest.append(c)
             rest_set.add(c)
             reasons[c] = "depends on a cell left to numpy"
@@ -1308,7 +1309,15 @@ def generate_with(program: Program, samplers: dict[CellRef, InputSampler],
                   sampling: str | None = "mc", cls: type[Generator] = Generator,
                   ) -> tuple[KernelPlan, Generator]:
     """:func:`generate` by generators of class ``cls`` (the CUDA translation's keeps their
-    lines): the plan kept and the generator that made it."""
+    lines): the plan kept and the generator that made it.  The collector paused: a big
+    slice's generation allocates millions of objects over the heap of its model (10^5 cells),
+    each full collection walking all of it."""
+    with paused():
+        return _generate_with(program, samplers, sampling, cls)
+
+
+def _generate_with(program: Program, samplers: dict[CellRef, InputSampler],
+                   sampling: str | None, cls: type[Generator]) -> tuple[KernelPlan, Generator]:
     plan, gen = _generate(program, samplers, sampling, frozenset(), cls)
     alone = gen.if_branches.wanted(plan.reasons, lambda c: program.model.code(c).deps,
                                    gen.cells.__contains__)
