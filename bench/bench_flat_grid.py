@@ -2,6 +2,7 @@
 the flat path (engine/functions/flat_ops.py) against the element-by-element path.
 
     python bench/bench_flat_grid.py [--rows 20000] [--formulas 200] [--only flat|loop]
+                                    [--aggregate MEDIAN]
 
 The workbook has the shape of canaydinq-beep Dashboard_Project (unseen10): a data sheet of
 ``rows`` rows (text with blanks, numbers with blanks, a country column) and ``formulas`` cells
@@ -9,7 +10,8 @@ The workbook has the shape of canaydinq-beep Dashboard_Project (unseen10): a dat
 ``MEDIAN(IF((C=A2)*(B<>0)*ISNUMBER(FIND("time",A)),B))``, each an array formula.  It is written
 with openpyxl and evaluated by ``Model.evaluate`` with the flat path on, then off
 (``flat_ops.ENABLED``); the CPU seconds of each, the ratio and whether the values agree are
-printed.
+printed.  ``--aggregate`` names the function in place of MEDIAN (AVERAGE, STDEV.S, GEOMEAN, ..:
+the aggregates reading a flat range's numbers as one block, engine/functions/stats.py).
 """
 
 from __future__ import annotations
@@ -32,9 +34,9 @@ COUNTRIES = ["US", "DE", "FR"]
 TITLES = ["Data Analyst", "Data Engineer", "Data Scientist", None]
 
 
-def write_book(path: Path, rows: int, formulas: int) -> None:
+def write_book(path: Path, rows: int, formulas: int, aggregate: str = "MEDIAN") -> None:
     """The workbook: sheet Data (A type, B salary with blanks, C country, D title) and sheet
-    Calc with ``formulas`` array formulas (half COUNT(IF(..)), half MEDIAN(IF(..)))."""
+    Calc with ``formulas`` array formulas (half COUNT(IF(..)), half ``aggregate``(IF(..)))."""
     from openpyxl import Workbook
     from openpyxl.worksheet.formula import ArrayFormula
 
@@ -56,7 +58,7 @@ def write_book(path: Path, rows: int, formulas: int) -> None:
             text = (f"=COUNT(IF(({cc}=A{r})*({b}<>0)*(ISNUMBER(SEARCH($Z$1,{a})))*({t}=$Z$2),"
                     f"{b}))")
         else:
-            text = f'=MEDIAN(IF(({cc}=A{r})*({b}<>0)*ISNUMBER(FIND("time",{a})),{b}))'
+            text = f'={aggregate}(IF(({cc}=A{r})*({b}<>0)*ISNUMBER(FIND("time",{a})),{b}))'
         c[f"B{r}"] = ArrayFormula(f"B{r}", text)
     wb.save(path)
 
@@ -80,11 +82,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rows", type=int, default=20_000)
     p.add_argument("--formulas", type=int, default=200)
     p.add_argument("--only", choices=["flat", "loop"], help="time one path only")
+    p.add_argument("--aggregate", default="MEDIAN", help="the function in place of MEDIAN")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "flat_grid.xlsx"
-        write_book(path, args.rows, args.formulas)
+        write_book(path, args.rows, args.formulas, args.aggregate)
         got: dict[str, tuple[float, dict]] = {}
         for name in ("flat", "loop"):
             if args.only in (None, name):

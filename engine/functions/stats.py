@@ -75,13 +75,27 @@ def _flat_numbers(a: Arg) -> tuple[np.ndarray, np.ndarray | None] | None:
     return nums, err
 
 
+class _Fixed:
+    """Numbers that are the same in every trial, in argument order: a range's or an array's
+    numbers read at once (:func:`_flat_numbers`), kept as one 1-D array instead of one column
+    of one value per number."""
+
+    __slots__ = ("nums",)
+
+    def __init__(self, nums: np.ndarray) -> None:
+        self.nums = nums
+
+
+Col = np.ndarray | _Fixed
+
+
 def _numeric_columns(args: list[Vec | Grid], **how: bool) -> tuple[
-        list[np.ndarray], list[np.ndarray | None], np.ndarray | None]:
+        list[Col], list[np.ndarray | None], np.ndarray | None]:
     """:func:`numeric_columns`, a range or array of cells of one value each
-    (:func:`_flat_numbers`) read at once: each of its numbers one column of one value."""
+    (:func:`_flat_numbers`) read at once: its numbers one :class:`_Fixed` (mask None)."""
     if any(how.values()):  # the ...A functions count text and logicals in ranges
         return numeric_columns(args, **how)
-    cols: list[np.ndarray] = []
+    cols: list[Col] = []
     masks: list[np.ndarray | None] = []
     err: np.ndarray | None = None
     for a in args:
@@ -92,44 +106,84 @@ def _numeric_columns(args: list[Vec | Grid], **how: bool) -> tuple[
             masks += m
         else:
             nums, e = got
-            cols += list(nums.reshape(-1, 1))
-            masks += [None] * len(nums)
+            cols.append(_Fixed(nums))
+            masks.append(None)
         err = first_error(err, e)
     return cols, masks, err
 
 
-def _columns(args: tuple[Arg, ...], a: bool = False) -> Cols:
+def _expanded(cols: list[Col], masks: list[np.ndarray | None]) -> tuple[
+        list[np.ndarray], list[np.ndarray | None]]:
+    """The columns with each :class:`_Fixed` one column of one value per number."""
+    if not any(isinstance(c, _Fixed) for c in cols):
+        return cols, masks  # type: ignore[return-value]
+    out_c: list[np.ndarray] = []
+    out_m: list[np.ndarray | None] = []
+    for c, m in zip(cols, masks, strict=True):
+        if isinstance(c, _Fixed):
+            out_c += list(c.nums.reshape(-1, 1))
+            out_m += [None] * len(c.nums)
+        else:
+            out_c.append(c)
+            out_m.append(m)
+    return out_c, out_m
+
+
+def _columns(args: tuple[Arg, ...], a: bool = False, fixed: bool = False) -> Cols:
+    """Numeric columns, masks, first error and trials of ``args``; a flat range's numbers as
+    one :class:`_Fixed` when ``fixed``, else one column per number."""
     filled = _filled(args)
     cols, masks, err = _numeric_columns(filled, text_in_refs=a, bools_in_refs=a)
+    if not fixed:
+        cols, masks = _expanded(cols, masks)
     return cols, masks, err, trials(*filled)
 
 
-def _single(cols: list[np.ndarray], masks: list[np.ndarray | None]) -> bool:
-    """Whether every column (and mask) is one value for all trials."""
-    return all(len(c) == 1 for c in cols) and all(m is None or len(m) == 1 for m in masks)
+def _mapped(f: Callable[[np.ndarray], np.ndarray], cols: list[Col]) -> list[Col]:
+    """``f`` of each column (of a :class:`_Fixed`'s numbers, kept fixed)."""
+    return [_Fixed(f(c.nums)) if isinstance(c, _Fixed) else f(c) for c in cols]
 
 
-def _count(masks: list[np.ndarray | None], cols: list[np.ndarray]) -> np.ndarray:
-    if len(cols) >= FLAT_MIN and _single(cols, masks):  # whole numbers: any order is exact
-        return np.array([float(sum(1 if m is None else bool(m[0]) for m in masks))])
+def _fold(op: np.ufunc, acc: np.ndarray, xs: np.ndarray) -> np.ndarray:
+    """``acc`` op ``xs[0]`` op ``xs[1]`` .. left to right, each trial (``op.accumulate`` adds
+    in that order: the loop's bits)."""
+    if len(xs) == 0:
+        return acc
+    if len(acc) == 1:
+        return op.accumulate(np.concatenate([acc, xs]))[-1:]
+    for x in xs:
+        acc = op(acc, x)
+    return acc
+
+
+def _count(masks: list[np.ndarray | None], cols: list[Col]) -> np.ndarray:
     cnt = np.zeros(1)
+    fixed = 0.0  # whole numbers: any order is exact
     for c, m in zip(cols, masks, strict=True):
-        cnt = cnt + (np.ones(1) if m is None else m.astype(np.float64)) * np.ones(len(c))
-    return cnt
+        if isinstance(c, _Fixed):
+            fixed += len(c.nums)
+        elif len(c) == 1 and (m is None or len(m) == 1):
+            fixed += 1.0 if m is None else float(bool(m[0]))
+        else:
+            cnt = cnt + (np.ones(1) if m is None else m.astype(np.float64)) * np.ones(len(c))
+    return cnt + fixed
 
 
-def _sum(cols: list[np.ndarray], masks: list[np.ndarray | None], f=None) -> np.ndarray:
-    if len(cols) >= FLAT_MIN and _single(cols, masks):
-        # the loop's additions in its order (add.accumulate adds left to right, from 0.0)
-        xs = np.concatenate([np.zeros(1)] + [c if f is None else f(c) for c in cols])
-        if any(m is not None for m in masks):
-            keep = np.array([True] + [m is None or bool(m[0]) for m in masks])
-            xs = np.where(keep, xs, 0.0)
-        return np.add.accumulate(xs)[-1:]
+def _sum(cols: list[Col], masks: list[np.ndarray | None]) -> np.ndarray:
+    """The columns' sum per trial, added left to right from 0.0 (a masked value adds 0.0)."""
+    if all(isinstance(c, _Fixed) or (len(c) == 1 and (m is None or len(m) == 1))
+           for c, m in zip(cols, masks, strict=True)):
+        xs = [np.zeros(1)]
+        for c, m in zip(cols, masks, strict=True):
+            x = c.nums if isinstance(c, _Fixed) else c
+            xs.append(x if m is None else np.where(m, x, 0.0))
+        return np.add.accumulate(np.concatenate(xs))[-1:]
     acc = np.zeros(1)
     for c, m in zip(cols, masks, strict=True):
-        x = c if f is None else f(c)
-        acc = acc + (x if m is None else np.where(m, x, 0.0))
+        if isinstance(c, _Fixed):
+            acc = _fold(np.add, acc, c.nums)
+        else:
+            acc = acc + (c if m is None else np.where(m, c, 0.0))
     return acc
 
 
@@ -139,7 +193,7 @@ def _done(values: np.ndarray, err: np.ndarray | None, n: int) -> Vec:
 
 
 def _mean(args: tuple[Arg, ...], a: bool = False) -> Vec:
-    cols, masks, err, n = _columns(args, a)
+    cols, masks, err, n = _columns(args, a, fixed=True)
     cnt = _count(masks, cols)
     with np.errstate(all="ignore"):
         mean = _sum(cols, masks) / cnt
@@ -151,10 +205,13 @@ register("AVERAGEA", refs=True)(lambda *args: _mean(args, True))
 
 
 def _extreme(args: tuple[Arg, ...], a: bool, pick: Callable, start: float) -> Vec:
-    cols, masks, err, n = _columns(args, a)
+    cols, masks, err, n = _columns(args, a, fixed=True)
     acc = np.full(1, start)
     for c, m in zip(cols, masks, strict=True):
-        acc = pick(acc, c if m is None else np.where(m, c, start))
+        if isinstance(c, _Fixed):
+            acc = _fold(pick, acc, c.nums)
+        else:
+            acc = pick(acc, c if m is None else np.where(m, c, start))
     return _done(np.where(np.isinf(acc), 0.0, acc), err, n)
 
 
@@ -167,12 +224,19 @@ register("MAXA", refs=True)(lambda *args: _extreme(args, True, np.maximum, -np.i
 def _deviations(args: tuple[Arg, ...], a: bool, f: Callable) -> tuple[np.ndarray, np.ndarray,
                                                                       np.ndarray | None, int]:
     """(sum of f(x - mean), count, errors, trials)."""
-    cols, masks, err, n = _columns(args, a)
+    cols, masks, err, n = _columns(args, a, fixed=True)
     cnt = _count(masks, cols)
     with np.errstate(all="ignore"):
         mean = _sum(cols, masks) / cnt
         dev = np.zeros(1)
         for c, m in zip(cols, masks, strict=True):
+            if isinstance(c, _Fixed):
+                if len(mean) == 1:
+                    dev = _fold(np.add, dev, f(c.nums - mean))
+                else:
+                    for x in c.nums:
+                        dev = dev + f(x - mean)
+                continue
             d = f(c - mean)
             dev = dev + (d if m is None else np.where(m, d, 0.0))
     return dev, cnt, err, n
@@ -215,11 +279,14 @@ def avedev(*args: Arg) -> Vec:
 def _positive(args: tuple[Arg, ...]):
     """Columns, masks, error, trials, count, and where a value is <= 0 (or there is none):
     what GEOMEAN and HARMEAN share."""
-    cols, masks, err, n = _columns(args)
+    cols, masks, err, n = _columns(args, fixed=True)
     cnt = _count(masks, cols)
     bad = cnt == 0
     for c, m in zip(cols, masks, strict=True):
-        bad = bad | ((c <= 0) if m is None else (m & (c <= 0)))
+        if isinstance(c, _Fixed):
+            bad = bad | bool((c.nums <= 0).any())
+        else:
+            bad = bad | ((c <= 0) if m is None else (m & (c <= 0)))
     return cols, masks, err, n, cnt, bad
 
 
@@ -228,7 +295,7 @@ def geomean(*args: Arg) -> Vec:
     """Excel's GEOMEAN: #NUM! when a value is <= 0 or there is none."""
     cols, masks, err, n, cnt, bad = _positive(args)
     with np.errstate(all="ignore"):
-        logs = _sum([np.log(np.where(c > 0, c, 1.0)) for c in cols], masks)
+        logs = _sum(_mapped(lambda c: np.log(np.where(c > 0, c, 1.0)), cols), masks)
         g = np.exp(logs / cnt)
     return _done(g, flag(err, bad, NUM), n)
 
@@ -238,7 +305,7 @@ def harmean(*args: Arg) -> Vec:
     """Excel's HARMEAN: #NUM! when a value is <= 0 or there is none."""
     cols, masks, err, n, cnt, bad = _positive(args)
     with np.errstate(all="ignore"):
-        h = cnt / _sum([1.0 / np.where(c > 0, c, 1.0) for c in cols], masks)
+        h = cnt / _sum(_mapped(lambda c: 1.0 / np.where(c > 0, c, 1.0), cols), masks)
     return _done(h, flag(err, bad, NUM), n)
 
 
@@ -320,14 +387,17 @@ class _Ordered:
 
     def __init__(self, args: list[Vec | Grid]) -> None:
         cols, masks, self.err = _numeric_columns(args)
-        const, varying = [], []
+        const: list[np.ndarray] = [np.zeros(0)]
+        varying = []
         for c, m in zip(cols, masks, strict=True):
-            if len(c) == 1 and (m is None or len(m) == 1):
+            if isinstance(c, _Fixed):
+                const.append(c.nums)
+            elif len(c) == 1 and (m is None or len(m) == 1):
                 if m is None or m[0]:
-                    const.append(c[0])
+                    const.append(c[:1])
             else:
                 varying.append((c, m))
-        self.a = np.sort(np.array(const, dtype=np.float64))
+        self.a = np.sort(np.concatenate(const).astype(np.float64))
         n = max([len(c) for c, _ in varying] + [len(m) for _, m in varying if m is not None]
                 + [1])
         b = np.full((n, len(varying)), np.nan)
