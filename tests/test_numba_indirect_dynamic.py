@@ -17,6 +17,7 @@ from openpyxl.worksheet.table import Table  # noqa: E402
 
 from engine.backends.numba import fused_report  # noqa: E402
 from engine.model import Model  # noqa: E402
+from engine.values import REF  # noqa: E402
 from tests.test_backend_numba import job_for, numba_and_numpy, tri  # noqa: E402
 
 TRIALS = 900
@@ -51,12 +52,15 @@ def _book(path) -> Model:
         "C5": '=INDIRECT("\'"&A2&"\'!B2")*2',
         "C6": '=INDIRECT("\'"&A2&"\'!B3")+INDIRECT(A2&"!B2")',
         "C7": '=IFERROR(INDIRECT("\'"&A3&"\'!B2"), -1)',
-        # a table that is not there: every reference #REF!, numpy's 1x1 of the error
+        # a table that is not there: every INDIRECT is #REF! (numpy's 1x1 of the error), and
+        # SUMIFS of an error value as a range is that error, as Excel (5264fa7; it was 0
+        # before): #REF! in every trial, numba = numpy (asserted below)
         "C8": '=SUMIFS(INDIRECT("Nope["&A2&"]"), INDIRECT("Nope[GHG]"), "CO2", INDIRECT("Nope[X]"), A1)',
         # a key that is not there: MATCH's #N/A in every trial, INDEX's error too
         "D1": '=INDEX(INDIRECT($A$4&"["&A2&"]"), MATCH("none", INDIRECT($A$4&"[Vector]"), 0))',
         "D2": '=IFERROR(INDEX(INDIRECT("Out["&A3&"]"), MATCH("none", INDIRECT("Out[Vector]"), 0)), 5)',
         "D3": '=INDEX(Data!C2:E6, 1/0, ROUND(A1-2005, 0))',
+        # COUNTIFS of the missing table's column: its #REF! too, whatever the SUMIFS adds
         "C9": '=COUNTIFS(INDIRECT("Nope[GHG]"), A1)+SUMIFS(Data!C2:C6, Data!B2:B6, "CH4")',
     }
     for k, f in formulas.items():
@@ -83,6 +87,8 @@ def test_indirect_of_a_column_or_sheet_named_per_trial_is_fused_and_equal_numpy(
     assert inside.any() and (~inside).any()
     assert (e1[~inside] != 0).all() and (e1[inside] == 0).all()
     assert set(c1[inside]) <= {40.0, 41.0, 42.0}     # V.4's row of the year's column
+    for cell in ("Calc!C8", "Calc!C9"):               # SUMIFS/COUNTIFS of #REF!: #REF!
+        assert (errs[model.ref(cell)] == REF).all(), cell
     c5 = vals[model.ref("Calc!C5")]
     assert set(c5[rounded == 2007]) == {14.0}
 
