@@ -21,7 +21,7 @@ from itertools import repeat
 import numpy as np
 
 from ..values import Grid, Kind, Vec, normalize, to_bool
-from .operators import Computed
+from ._computed import Computed
 
 ENABLED = True  # tests switch the flat path off to compare with the element loop
 DISTINCT_FROM = 64  # texts of a grid computed once per distinct text from this many cells

@@ -9,7 +9,6 @@ from __future__ import annotations
 import operator
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -29,6 +28,8 @@ from ..values import (
     to_text,
     trials,
 )
+from . import flat_ops
+from ._computed import Computed
 
 
 def _nonfinite_to_num(r: np.ndarray, err: np.ndarray | None) -> np.ndarray | None:
@@ -181,9 +182,7 @@ def concat(a: Vec, b: Vec) -> Vec:
 def binary(op: str, a: Vec | Grid, b: Vec | Grid) -> Vec | Grid:
     """Apply an operator, broadcasting over arrays as Excel does (missing elements -> #N/A)."""
     if isinstance(a, Grid) or isinstance(b, Grid):
-        from .flat_ops import elementwise  # flat_ops reads Computed from this module
-
-        flat = elementwise(lambda x, y: binary(op, x, y), a, b)
+        flat = flat_ops.elementwise(lambda x, y: binary(op, x, y), a, b)
         if flat is not None:
             return flat
         return _map_grid(lambda x, y: binary(op, x, y), a, b,
@@ -253,13 +252,6 @@ def _part(r: Vec, k: int, n: int) -> Vec:
     return Vec(r.kind, r.data[k * n:(k + 1) * n], err if err is not None and err.any() else None)
 
 
-@dataclass(slots=True)
-class Computed(Grid):
-    """An array computed element by element from a range (``A1:A3>B1:B3``): it keeps the
-    range's position for implicit intersection at the formula's cell, but it is a value, not
-    a reference (N and T read all of it, ISREF is FALSE)."""
-
-
 def is_reference(value: object) -> bool:
     """Whether a function argument is a reference (a range of cells), not an array value."""
     return isinstance(value, Grid) and value.area is not None and not isinstance(value, Computed)
@@ -312,9 +304,7 @@ _map_grid = map_grid
 
 def unary(op: str, a: Vec | Grid) -> Vec | Grid:
     if isinstance(a, Grid):
-        from .flat_ops import positionless
-
-        flat = positionless(lambda x: unary(op, x), a)
+        flat = flat_ops.positionless(lambda x: unary(op, x), a)
         if flat is not None:
             return flat
         return Grid([[unary(op, c) for c in row] for row in a.cells])  # type: ignore[misc]
