@@ -372,6 +372,9 @@ class LineBudget:
         self._pos: dict[tuple, tuple[tuple, int]] = {}  # (lane kind, cell) -> (lane, index)
         self._run: dict[tuple, tuple] = {}  # lane -> (reads, directions, members)
         self._chain_cells: set[int] = set()   # cells in a schedule's rows (looped)
+        # the last cost asked for: ``add`` asks again for the same cell (a long cell's
+        # reductions made loops once, not twice: _savings)
+        self._last_cost: tuple[int, list[str], tuple | None, int] | None = None
 
     def _key(self, k: int, lines: list[str]) -> tuple | None:
         if self._last is not None and self._last[0] == k and self._last[1] is lines:
@@ -446,11 +449,17 @@ class LineBudget:
 
     def cost(self, k: int, lines: list[str], cell: tuple | None = None) -> int:
         """The lines cell ``k`` (at ``cell``: sheet, row, column) would add."""
+        last = self._last_cost
+        if last is not None and last[0] == k and last[1] is lines and last[2] == cell:
+            return last[3]
         key = self._key(k, lines)
         if key is not None and (self._seen.get(key, 0) + 1 >= FAMILY_MIN
                                 or self._chained(k, cell)):
-            return 0
-        return len(lines) - self._savings(k, lines)
+            n = 0
+        else:
+            n = len(lines) - self._savings(k, lines)
+        self._last_cost = (k, lines, cell, n)
+        return n
 
     def _savings(self, k: int, lines: list[str]) -> int:
         """The lines the kernel takes out of cell ``k``'s ``lines``: copies of cells of
@@ -477,6 +486,7 @@ class LineBudget:
     def add(self, k: int, lines: list[str], cell: tuple | None = None) -> None:
         """Count cell ``k`` in."""
         self.lines += self.cost(k, lines, cell)
+        self._last_cost = None   # what follows changes the counts
         key = self._key(k, lines)
         if key is not None:
             self._seen[key] = self._seen.get(key, 0) + 1
