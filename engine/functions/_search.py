@@ -26,6 +26,7 @@ from functools import lru_cache
 import numpy as np
 
 from ..values import Kind, Vec
+from ._collation import text_rank_key
 
 NUM_T, STR_T, BOOL_T, BLANK_T, ERR_T = 0, 1, 2, 3, 4
 _CHUNK = 1 << 22  # elements per block when a per-trial table is compared as a matrix
@@ -114,11 +115,14 @@ def encode_table(cells: Sequence[Vec], fold: Callable[[str], str] = str.lower
             texts.extend(fold(str(st[i])) for i in rows)
             where.append((j, rows, np.arange(start, len(texts))))
     uniq: list[str] = []
-    if texts:
+    if texts:   # ranked in Excel's order of texts (._collation), ties by code point
         u, inv = np.unique(np.array(texts, dtype=object), return_inverse=True)
-        uniq = [str(x) for x in u]
+        order = sorted(range(len(u)), key=lambda i: text_rank_key(str(u[i])))
+        uniq = [str(u[i]) for i in order]
+        rank = np.empty(len(u), dtype=np.float64)
+        rank[order] = np.arange(len(u))
         for j, rows, pos in where:
-            vals[j][rows] = inv.ravel()[pos]
+            vals[j][rows] = rank[inv.ravel()[pos]]
     m = len(cells)
     t = max([len(p[0]) for p in parts] + [1])
     typ = np.empty((t, m), dtype=np.int8)
@@ -141,9 +145,11 @@ def encode_keys(key: Vec, texts: list[str], fold: Callable[[str], str] = str.low
         rows = np.nonzero(is_str)[0]
         if len(rows):
             folded = np.array([fold(str(kstr[i])) for i in rows], dtype=object)
-            if texts:
+            if texts:   # texts are in text_rank_key's order (encode_table)
                 sorted_texts = np.array(texts, dtype=object)
-                pos = np.searchsorted(sorted_texts, folded)
+                ranked = np.array([text_rank_key(t) for t in texts], dtype=object)
+                pos = np.searchsorted(ranked, np.array([text_rank_key(f) for f in folded],
+                                                       dtype=object))
                 hit = (pos < len(texts)) & (sorted_texts[np.minimum(pos, len(texts) - 1)] == folded)
                 kval[rows] = np.where(hit, pos, pos - 0.5)
             else:

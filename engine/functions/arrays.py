@@ -35,6 +35,7 @@ from ..values import (
 )
 from . import register
 from ._args import result, scalar_number
+from ._collation import collation_key
 from .dynamic import _grid, _pick_rows, _transpose
 
 Arg = Vec | Grid | None
@@ -310,14 +311,15 @@ def torow(array: Arg, ignore: Arg = None, scan_by_column: Arg = None) -> Grid:
 
 # ---------------------------------------------------------------- sorting
 def _sort_key(x: Any) -> tuple[int, Any]:
-    """Excel's ascending order: numbers, text (case-insensitive), FALSE, TRUE, errors
-    (blanks go last in either order: :func:`_order`)."""
+    """Excel's ascending order: numbers, text (case-insensitive, accents second, hyphens
+    and apostrophes ignored: :func:`._collation.collation_key`), FALSE, TRUE, errors (blanks
+    go last in either order: :func:`_order`)."""
     if isinstance(x, ExcelError):
         return (3, 0)
     if isinstance(x, bool):
         return (2, x)
     if isinstance(x, str):
-        return (1, x.casefold())
+        return (1, collation_key(x))
     if x is None:
         return (0, 0.0)
     return (0, float(x))

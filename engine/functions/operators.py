@@ -29,6 +29,7 @@ from ..values import (
     trials,
 )
 from . import flat_ops
+from ._collation import collation_key
 from ._computed import Computed
 
 
@@ -82,11 +83,11 @@ def _key(x: object, other_kind: str) -> tuple[int, object]:
     """Sort key for Excel's mixed-type comparison: numbers < text < logicals."""
     if x is None:
         # blank compares as the other side's empty value
-        return {"n": (0, 0.0), "s": (1, ""), "b": (2, False)}[other_kind]
+        return {"n": (0, 0.0), "s": (1, collation_key("")), "b": (2, False)}[other_kind]
     if isinstance(x, bool | np.bool_):
         return 2, bool(x)
     if isinstance(x, str):
-        return 1, x.casefold()
+        return 1, collation_key(x)   # Excel's text order (equal keys: equal case aside)
     return 0, float(comparable(np.array([float(x)]))[0])
 
 
@@ -108,7 +109,10 @@ def compare(op: str, a: Vec, b: Vec) -> Vec:
     elif ka == Kind.BOOL and kb == Kind.BOOL:
         r = fn(a.data, b.data)
     elif ka == Kind.STR and kb == Kind.STR:
-        r = fn(_folded(a.data), _folded(b.data)).astype(np.bool_)
+        if op in ("=", "<>"):
+            r = fn(_folded(a.data), _folded(b.data)).astype(np.bool_)
+        else:   # Excel's text order: case aside, accents second, hyphens ignored
+            r = fn(_collated(a.data), _collated(b.data)).astype(np.bool_)
     elif ka == Kind.BLANK and kb in (Kind.STR, Kind.BOOL):  # the other side's empty value
         return compare(op, _empty_as(kb, a), b)
     elif kb == Kind.BLANK and ka in (Kind.STR, Kind.BOOL):
@@ -150,6 +154,11 @@ def _folded(x: np.ndarray) -> np.ndarray:
     if len(_FOLDS) > 32:
         _FOLDS.popitem(last=False)
     return out
+
+
+def _collated(x: np.ndarray) -> np.ndarray:
+    """Texts as their keys in Excel's order (._collation.collation_key)."""
+    return np.array([collation_key(s) for s in x], dtype=object)
 
 
 def _empty_as(kind: Kind, blank_vec: Vec) -> Vec:

@@ -5,6 +5,7 @@ trial ranked, a key's rank among them: ``dline_rank``, ``dkey_rank``), appended 
 from __future__ import annotations
 
 from ..numba._rt_dlines import KERNEL_NAMES
+from ._rt_collation import COLLATION_RUNTIME
 
 __all__ = ["DLINES_NAMES", "DLINES_RUNTIME"]
 
@@ -12,15 +13,10 @@ DLINES_NAMES: tuple[str, ...] = tuple(KERNEL_NAMES)
 
 DLINES_RUNTIME = r"""
 /* ------------------------------------------------------------ lookup vectors of text made per trial (numba/_rt_dlines.py) */
-/* -1, 0 or 1: za[a:b] against zb[c:d], folded, then by code point */
+@COLLATION@
+/* -1, 0 or 1: za[a:b] against zb[c:d] in Excel's order of texts (mc_coll2) */
 template <class A, class B> MC_HD int mc_dl_cmp(const A *za, int a, int b, const B *zb, int c, int d) {
-    int n = b - a, m = d - c;
-    for (int j = 0; j < (n < m ? n : m); ++j) {
-        int p = mc_fold((int)za[a + j]), q = mc_fold((int)zb[c + j]);
-        if (p != q) return p < q ? -1 : 1;
-    }
-    if (n == m) return 0;
-    return n < m ? -1 : 1;
+    return (int)mc_coll2(za, (double)a, (double)b, zb, (double)c, (double)d);
 }
 /* the dense rank of each text element (t[i] == 1, at z[s[2i]:s[2i+1]]) into zr, the distinct
    texts in order into bb (bb[0]: how many; bb[1+2k], bb[2+2k]: where text k lies in bb) */
@@ -76,4 +72,4 @@ template <class C> MC_NI double dkey_rank(const C *z, double a, double b, const 
     return lo - 0.5;
 }
 /* ------------------------------------------------------------ end of lookup vectors of text made per trial */
-"""
+""".replace("@COLLATION@", COLLATION_RUNTIME)

@@ -32,6 +32,7 @@ from ..numba._rt_dynarrays import (
                                    VAR_P,
                                    VAR_S,
 )
+from ._rt_collation import COLLATION_RUNTIME
 
 __all__ = ["DYNARRAY_NAMES", "DYNARRAY_RUNTIME"]
 
@@ -275,24 +276,21 @@ MC_HD mc_da3 da_pick(const double *sv, const double *se, const double *st, doubl
 }
 
 /* the keys of the text values made per trial (z[ps[p]:pe[p]]): their rank among the distinct
-   case-folded texts (a stable merge sort of the text positions in tmp, 2 m doubles); dcmp's
-   order (case-folded ASCII, then length), written here so that this part stands alone */
+   texts in Excel's order (a stable merge sort of the text positions in tmp, 2 m doubles);
+   numba/_rt_collation.dcoll's order (ASCII: first-level weights without ' and -, then the
+   folded texts with those last), written here so that this part stands alone */
 #ifdef __CUDACC__
 #define MC_DA_NI __host__ __device__ __noinline__
 #else
 #define MC_DA_NI static
 #endif
+@COLLATION@
+template <class C> MC_HD double da_tcoll(const C *z, double a, double b, double c, double d) {
+    return mc_coll2(z, a, b, z, c, d);
+}
 template <class C> MC_HD double mc_da_tcmp(const C *z, const double *ps, const double *pe,
                                            long long a, long long b) {
-    long long i = (long long)ps[a], n = (long long)pe[a] - i;
-    long long j = (long long)ps[b], m = (long long)pe[b] - j;
-    for (long long q = 0; q < (n < m ? n : m); ++q) {
-        int x = (int)z[i + q], y = (int)z[j + q];
-        x = 65 <= x && x <= 90 ? x + 32 : x;
-        y = 65 <= y && y <= 90 ? y + 32 : y;
-        if (x != y) return x < y ? -1.0 : 1.0;
-    }
-    return n == m ? 0.0 : (n < m ? -1.0 : 1.0);
+    return mc_coll2(z, ps[a], pe[a], z, ps[b], pe[b]);
 }
 
 template <class C> MC_DA_NI double da_tkeys(const C *z, const double *ps, const double *pe,
@@ -586,4 +584,5 @@ template <class C> MC_HD double da_textjoin(C *z, double pos, const double *sv,
 }
 """
 
-DYNARRAY_RUNTIME: str = "".join(f"#define {k} {v!r}\n" for k, v in _CONSTANTS.items()) + _BODY
+DYNARRAY_RUNTIME: str = "".join(f"#define {k} {v!r}\n" for k, v in _CONSTANTS.items()) + \
+    _BODY.replace("@COLLATION@", COLLATION_RUNTIME)

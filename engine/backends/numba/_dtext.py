@@ -1377,12 +1377,15 @@ class DynamicTextMixin:
             return Val(lit(x), e, KBOOL, x, x)
         da = a if isinstance(a, Dyn) else self._as_text_side(a)
         db = b if isinstance(b, Dyn) else self._as_text_side(b)
+        ordered = op not in ("=", "<>")   # Excel's order of texts (_rt_collation): ASCII
         for side in (da, db):   # casefolded character by character
             if not _ascii_recipe(side.r, self.strings):
+                if ordered:
+                    raise NotFusable("text past ASCII ordered per trial (accents)")
                 refuse_fold(_chars(side.r, self.strings))
         z, ya, yb = self.write(da, True)
         _, za, zb = self.write(db, True)
-        c = self.value(f"dcmp({z}, {ya}, {yb}, {za}, {zb})")
+        c = self.value(f"{'da_tcoll' if ordered else 'dcmp'}({z}, {ya}, {yb}, {za}, {zb})")
         return Val(self.value(f"b2f({c} {_CMP[op]} 0.0)"), e, KBOOL, 0.0, 1.0)
 
     def value_or_text(self, node: ir.Node) -> Dyn | Val:

@@ -586,16 +586,19 @@ class DynArraysMixin(GeneratorHost):
             p = q
 
     def _da_text_ranks(self, vals: list[Val]) -> dict[int, int]:
-        """Each text id the values may hold -> the rank of its case-folded string."""
+        """Each text id the values may hold -> the rank of its text in Excel's order
+        (engine.functions._collation: case aside, accents second, hyphens ignored)."""
         ids: set[int] = set()
         for v in vals:
             if v.kind in (KSTR, KANY) and (v.kind == KSTR or KSTR in v.kinds):
                 if v.dom is None:
                     raise NotFusable("UNIQUE/SORT of text whose values are not known")
                 ids.update(v.dom)
-        folds = sorted({self.strings[i].casefold() for i in ids})
+        from ...functions._collation import collation_key
+
+        folds = sorted({collation_key(self.strings[i]) for i in ids})
         at = {s: k for k, s in enumerate(folds)}
-        return {i: at[self.strings[i].casefold()] for i in ids}
+        return {i: at[collation_key(self.strings[i])] for i in ids}
 
     def _da_key(self, v: Val, ranks: dict[int, int]) -> str:
         """The value as UNIQUE and SORT compare it: numbers and logicals as they are, a

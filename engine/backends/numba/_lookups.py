@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from ... import ir
 from ...functions import _search as S
+from ...functions._collation import text_rank_key
 from ...values import NA, REF, VALUE
 from . import _intervals as iv
 from ._args import ArgsMixin
@@ -80,7 +81,8 @@ class _Text:
         if size > gen.MAX_LOOKUP_TABLE:
             raise NotFusable("a lookup over too many texts")
         folded = {k: fold(gen.strings[k]) for k in ids}
-        rank = {s: float(r) for r, s in enumerate(sorted(set(folded.values())))}
+        rank = {s: float(r) for r, s in enumerate(sorted(set(folded.values()),
+                                                        key=text_rank_key))}   # as numpy
         self.rank = {k: rank[s] for k, s in folded.items()}
         self.off = gen.table([self.rank.get(k, 0.0) for k in range(size)]) if ids else 0
 

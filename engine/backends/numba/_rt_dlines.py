@@ -9,8 +9,8 @@ the dynamic text buffer: :func:`dline_rank` sorts the vector's texts (a merge so
 their positions), gives each its dense rank and copies the distinct texts, in order, into a
 table ``bb`` (``bb[0]``: how many; ``bb[1 + 2k]``, ``bb[2 + 2k]``: where text ``k`` lies in
 ``bb``; the characters from ``bb[1 + 2m]`` on); :func:`dkey_rank` finds a key's rank in that
-table by a binary search.  Texts compare as :func:`._dtext_rt.dcmp` compares them (ASCII
-letters folded, then by code point, a prefix first), as Python compares the folded texts.
+table by a binary search.  Texts compare in Excel's order (:func:`._rt_collation.dcoll2`,
+ASCII), as the numpy library orders the folded texts (engine.functions._collation).
 Their CUDA twins are in ``cupy/_rt_dlines.py``.
 """
 
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from numba import njit
 
-from ._dcriteria_rt import _cmp_text
+from ._rt_collation import dcoll2
 
 _jit = njit(nogil=True, cache=True, error_model="numpy")
 
@@ -28,9 +28,9 @@ KERNEL_NAMES = ("dline_rank", "dkey_rank")
 
 @_jit
 def _cmp2(za, a, b, zb, c, d):
-    """-1, 0 or 1: za[a:b] against zb[c:d], folded as criteria fold text, then by code
-    point (._dcriteria_rt._cmp_text)."""
-    return _cmp_text(zb, c, d, za, a, b)
+    """-1, 0 or 1: za[a:b] against zb[c:d] in Excel's order of texts (._rt_collation:
+    case aside, hyphens and apostrophes ignored first; 0 only for texts equal case aside)."""
+    return dcoll2(za, a, b, zb, c, d)
 
 
 @_jit

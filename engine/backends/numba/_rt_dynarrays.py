@@ -15,14 +15,15 @@ import math
 from numba import njit
 
 from ...values import DIV0, NA, NUM, REF, VALUE
-from ._dtext_rt import dcmp, dput_id, dput_num, dput_tab
+from ._dtext_rt import dput_id, dput_num, dput_tab
 from ._rt import cmp15
+from ._rt_collation import dcoll
 
 KERNEL_NAMES = ("da_filter", "da_unique", "da_sort", "da_ifs", "da_agg", "da_kth", "da_pick",
                 "da_match", "da_tkeys", "da_kept", "da_iferror", "da_cmpcol", "da_cmparr",
                 "da_comb", "da_error", "da_textjoin", "da_take", "da_filter_row",
                 "da_rekey", "da_vstack", "da_cols", "da_cmpval",
-                "da_neg", "da_keycol", "da_sortby")
+                "da_neg", "da_keycol", "da_sortby", "da_tcoll")
 
 # da_agg's aggregates (VAR/STDEV: sample (S) and population (P))
 SUM, MIN, MAX, COUNT, COUNTA, AVERAGE, PRODUCT, VAR_S, VAR_P, STDEV_S, STDEV_P = range(11)
@@ -319,15 +320,22 @@ def da_match(sv, se, st, n, key, ktag):
 
 @_jit
 def _tcmp(z, ps, pe, a, b):
-    return dcmp(z, ps[a], pe[a], ps[b], pe[b])
+    return dcoll(z, ps[a], pe[a], ps[b], pe[b])
+
+
+@_jit
+def da_tcoll(z, a, b, c, d):
+    """-1, 0 or 1: text z[a:b] against z[c:d] in Excel's order (``<`` of texts made per
+    trial; ._rt_collation)."""
+    return dcoll(z, a, b, c, d)
 
 
 @_jit
 def da_tkeys(z, ps, pe, se, st, sk, m, tmp):
     """The keys of an array's text values made per trial (each written at z[ps[p]:pe[p]]):
-    its rank among the array's distinct case-folded texts this trial, as UNIQUE and SORT
-    compare text (engine.functions.dynamic._key); numbers, logicals, blanks and errors keep
-    their keys.  ``tmp``: 2 m floats (a stable merge sort of the text positions)."""
+    its rank among the array's distinct texts this trial in Excel's order (case aside,
+    hyphens ignored: ._rt_collation.dcoll), as UNIQUE and SORT compare text; numbers,
+    logicals, blanks and errors keep their keys.  ``tmp``: 2 m floats (a stable merge sort of the text positions)."""
     cnt = 0
     for p in range(int(m)):
         if st[p] == 2.0 and se[p] == 0.0:
