@@ -155,3 +155,28 @@ def test_rank_column_numpy_and_fused_share(tmp_path: Path) -> None:
     assert np.allclose(res.outputs[CellRef("data", 71, 3)], 71 / 2, rtol=0, atol=1e-12)
     j1 = res.inputs[CellRef("data", 1, 10)]
     assert np.allclose(res.outputs[CellRef("data", 9, 2)], (9 * 7 % 11 + 1) * j1 + 9 % 5)
+
+
+def test_reads_rest_looks_at_a_shared_list_once() -> None:
+    """Generator._reads_rest: a long list shared by many readers is made a set once and then
+    checked against the cells left to numpy since; the answers are set.isdisjoint's."""
+    from types import SimpleNamespace
+
+    from engine.backends.numba._codegen import Generator
+
+    gen = SimpleNamespace()
+    shared = [CellRef("data", r, 2) for r in range(1, 1001)]
+    other = [CellRef("data", r, 3) for r in range(1, 101)]
+    rest: list[CellRef] = []
+    rest_set: set[CellRef] = set()
+    got, want = [], []
+    for k in range(600):
+        if k % 50 == 7:   # a cell left to numpy now and then; from k = 407 one of the list's
+            c = CellRef("data", 5, 2) if k == 407 else CellRef("data", 2000 + k, 9)
+            rest.append(c)
+            rest_set.add(c)
+        for deps in (shared, other, [CellRef("data", 5, 2)]):
+            got.append(Generator._reads_rest(gen, deps, rest, rest_set))
+            want.append(not rest_set.isdisjoint(deps))
+    assert got == want and any(got) and not all(got)
+    assert len(gen._rest_reads) == 1   # the long list only: the short ones by isdisjoint

@@ -788,6 +788,27 @@ class Generator(SharedLinesMixin, MatricesMixin, FunctionsMixin, TextMixin, Mixe
             got = self.__dict__["_step_order"] = {x: k for k, x in enumerate(self.program.steps)}
         return got[c]
 
+    def _reads_rest(self, deps: list[CellRef], rest: list[CellRef], rest_set: set[CellRef]
+                    ) -> bool:
+        """Whether ``deps`` holds a cell left to numpy (``rest``, in the order added; the
+        same cells as ``rest_set``).  A long list that readers share (a range's, as
+        Model._one_area keeps it: 10,271 readers of 10,271 cells in ys98110 AMD) is looked
+        at once, then only against the cells left to numpy since."""
+        if len(deps) < 256:
+            return not rest_set.isdisjoint(deps)
+        memo = self.__dict__.setdefault("_rest_reads", {})
+        got = memo.get(id(deps))
+        if got is None:   # (the list kept: its id stays its own)
+            memo[id(deps)] = [deps, None, len(rest), not rest_set.isdisjoint(deps)]
+            return memo[id(deps)][3]
+        if not got[3] and got[2] < len(rest):   # read again: a set of its cells, once
+            if got[1] is None:
+                got[1] = set(deps)
+            cells = got[1]
+            got[3] = any(x in cells for x in rest[got[2]:])
+            got[2] = len(rest)
+        return got[3]
+
     def _generate_one(self, c: CellRef, cell_lines: list[list[str]], fused: list[CellRef],
                       rest: list[CellRef], rest_set: set[CellRef], reasons: dict[CellRef, str],
                       budget: LineBudget) -> None:
@@ -798,7 +819,7 @@ class Generator(SharedLinesMixin, MatricesMixin, FunctionsMixin, TextMixin, Mixe
             cell_lines.append([])
             fused.append(c)
             return
-        if rest_set and not rest_set.isdisjoint(self.model.code(c).deps):
+        if rest_set and self._reads_rest(self.model.code(c).deps, rest, rest_set):
             rest.append(c)
             rest_set.add(c)
             reasons[c] = "depends on a cell left to numpy"
