@@ -13,6 +13,7 @@ import logging
 import re
 from typing import TYPE_CHECKING, Any
 
+from ._future_functions import unprefixed_as_unknown
 from .errors import LimitError, WorkbookError
 from .values import ExcelError
 from .workbook import Cell, CellRef, Limits, Sheet, col_letters
@@ -353,6 +354,8 @@ class SheetReader:
             formula, array_ref = self._formula(r, row, col)
             if formula is None and value is None:
                 return
+            if formula is not None and value is not None:   # saved by an application:
+                formula = unprefixed_as_unknown(formula)   # XLOOKUP( without _xlfn.: #NAME?
             if self._cm is not None and self._cm in self.dynamic_marks:
                 self._dynamic.append((row, col))
         elif value is None:
