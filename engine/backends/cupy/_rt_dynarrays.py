@@ -454,6 +454,22 @@ MC_HD double da_vstack(const double *av, const double *ae, const double *at, dou
     return (double)rows;
 }
 
+/* column j of CHOOSE over a row of choices (w values a row, n rows): the value's rows (its
+   one row in each where it has one), #N/A from row lim on; returns n */
+MC_HD double da_choose_col(const double *sv, const double *se, const double *st, double rows,
+                         double n, double lim, long long j, long long w, double *ov,
+                         double *oe, double *ot) {
+    for (long long i = 0; i < (long long)n; ++i) {
+        long long p = i * w + j;
+        if ((double)i >= lim) { ov[p] = 0.0; oe[p] = MC_DA_NA; ot[p] = 0.0; }
+        else {
+            long long q = rows == 1.0 ? 0 : i;
+            ov[p] = sv[q]; oe[p] = se[q]; ot[p] = st[q];
+        }
+    }
+    return n;
+}
+
 /* CHOOSECOLS of n rows of w values, columns kv[off:off + k]; one value: itself in each
    column where every column asked is 1 or -1 (pm1), else #VALUE! */
 MC_HD double da_cols(const double *sv, const double *se, const double *st, double n, long long w,

@@ -122,10 +122,39 @@ def is_dynamic(node: ir.Node) -> bool:
         return any(is_dynamic(a) for a in node.args)
     if node.name == "CHOOSECOLS":   # columns of the result
         return bool(node.args) and is_dynamic(node.args[0])
+    if node.name == "CHOOSE" and choose_columns(node) is not None:   # CHOOSE({1,2}, a, F)
+        return any(is_dynamic(a) for a in node.args[1:])
     if node.name in ("IFERROR", "IFNA"):   # element-wise over the result: as dynamic
         return len(node.args) == 2 and is_dynamic(node.args[0]) \
             and not is_dynamic(node.args[1])
     return node.name in _IFS and len(node.args) >= 2 and is_dynamic(node.args[1])
+
+
+def choose_columns(node: ir.Call) -> tuple[int, ...] | None:
+    """The 1-based choices of CHOOSE over a constant row of whole numbers within its values
+    (``CHOOSE({1,2}, INDEX(x,0,k), FILTER(..))``: columns side by side), else None."""
+    if len(node.args) < 2 or not isinstance(node.args[0], ir.Array):
+        return None
+    rows = node.args[0].rows
+    if len(rows) != 1 or len(rows[0]) < 2 or not all(
+            isinstance(x, ir.Num) and float(x.value).is_integer() and
+            1 <= x.value <= len(node.args) - 1 for x in rows[0]):
+        return None
+    return tuple(int(x.value) for x in rows[0])   # type: ignore[union-attr]
+
+
+def _index_column(node: ir.Node) -> ir.Node:
+    """INDEX(range, 0, k) (or an omitted row) with a constant k inside the range: that
+    column of the range (the cells it reads), else ``node``."""
+    if not (isinstance(node, ir.Call) and node.name == "INDEX" and len(node.args) == 3):
+        return node
+    area, row, col = node.args
+    if isinstance(area, ir.Area) and (isinstance(row, ir.Missing) or (
+            isinstance(row, ir.Num) and row.value == 0.0)) and isinstance(col, ir.Num) and \
+            float(col.value).is_integer() and 1 <= col.value <= area.c2 - area.c1 + 1:
+        c = area.c1 + int(col.value) - 1
+        return ir.Area(area.sheet, area.r1, c, area.r2, c)
+    return node
 
 
 def reads_dynamic(node: ir.Node) -> bool:
@@ -401,6 +430,8 @@ class DynArraysMixin(GeneratorHost):
 
     def _da_values(self, node: ir.Node) -> list[list[Val]]:
         """The values of a range or an element-wise expression of ranges (not dynamic)."""
+            elif node.name == "CHOOSE":
+                d = self._da_choose(node)
         from ._arrays import ArrayElements
 
         if isinstance(node, ir.Missing):
@@ -1271,6 +1302,39 @@ class DynArraysMixin(GeneratorHost):
             raise NotFusable("CHOOSECOLS of a column outside the result (#VALUE!)")
         picks = [k - 1 if k > 0 else d.w + k for k in ks]
         if d.dsrc and any(c in d.dcols for c in picks):
+    def _da_choose(self, node: ir.Call) -> Dyn:
+        """engine.functions.lookup.choose over a row of choices {k1, k2, ..} (map_grid): one
+        column per choice, its value's column (one column each; a FILTER that kept nothing
+        one value, broadcast down), as many rows as the longest value, a row past any value
+        of more than one row #N/A in every column (da_choose_col)."""
+        picks = choose_columns(node)
+        assert picks is not None
+        parts = [self.dyn(_index_column(a)) for a in node.args[1:]]
+        if any(d.by_col or d.w != 1 or d.dcols or d.dsrc for d in parts):   # (a FILTER that
+            # kept nothing: one row, its one value, as numpy's 1 x 1 result broadcast)
+            raise NotFusable("CHOOSE of a result of several columns, by columns or of text "
+                             "made per trial")
+        w = len(picks)
+        kinds, dom, lo, hi = _summary(   # a FILTER that kept nothing: its one value (fill)
+            [Val("0.0", "0", KANY, d.lo, d.hi, d.dom, "0.0",
+                 tuple(sorted({*d.kinds, *d.fill}, key=TAG.get))) for d in parts])
+        if any(KSTR in d.kinds and d.dom is None for d in parts):
+            dom = None
+        rows = [self.value(f"sel({d.none} != 0.0, 1.0, {d.n})") if d.none else d.n
+                for d in parts]
+        n, lim = rows[0], self.value(f"sel({rows[0]} == 1.0, 1e300, {rows[0]})")
+        for r in rows[1:]:
+            n = self.value(f"sel({r} > {n}, {r}, {n})")
+            lim = self.value(f"sel({r} != 1.0 and {r} < {lim}, {r}, {lim})")
+        cap = max(max(d.cap, 1) for d in parts)
+        out = Dyn("", "", "", "", "", cap, w, 1, kinds, dom, lo, hi)
+        ov, oe, ot, _ = self._da_new(out)
+        for j, k in enumerate(picks):
+            d = parts[k - 1]
+            self.value(f"da_choose_col({d.v}, {d.e}, {d.t}, {rows[k - 1]}, {n}, {lim}, {j}, "
+                       f"{w}, {ov}, {oe}, {ot})")
+        return replace(out, v=ov, e=oe, t=ot, n=n)
+
             raise NotFusable("CHOOSECOLS of text made per trial in a result")
         # one value (a FILTER that kept nothing) picked as 1 or -1 only: that value in each
         # column (a grid); else #VALUE!, one value

@@ -22,7 +22,7 @@ from ._rt_collation import dcoll
 KERNEL_NAMES = ("da_filter", "da_unique", "da_sort", "da_ifs", "da_agg", "da_kth", "da_pick",
                 "da_match", "da_tkeys", "da_kept", "da_iferror", "da_cmpcol", "da_cmparr",
                 "da_comb", "da_error", "da_textjoin", "da_take", "da_filter_row",
-                "da_rekey", "da_vstack", "da_cols", "da_cmpval",
+                "da_rekey", "da_vstack", "da_cols", "da_cmpval", "da_choose_col",
                 "da_neg", "da_keycol", "da_sortby", "da_tcoll")
 
 # da_agg's aggregates (VAR/STDEV: sample (S) and population (P))
@@ -553,6 +553,21 @@ def da_vstack(av, ae, at, an, aw, aone, bv, be, bt, bn, bw, bone, w, ov, oe, ot)
     rows = _stack_rows(av, ae, at, an, aw, aone, 0, w, ov, oe, ot)
     rows += _stack_rows(bv, be, bt, bn, bw, bone, rows, w, ov, oe, ot)
     return float(rows)
+
+
+@_jit
+def da_choose_col(sv, se, st, rows, n, lim, j, w, ov, oe, ot):
+    """Column j of CHOOSE over a row of choices (w values a row, n rows): the chosen value's
+    rows (its one row in each where it has one), #N/A from row lim on (past a value of more
+    than one row: numpy's map_grid); returns n."""
+    for i in range(int(n)):
+        p = i * w + j
+        if i >= lim:
+            ov[p], oe[p], ot[p] = 0.0, float(NA), 0.0
+        else:
+            q = 0 if rows == 1.0 else i
+            ov[p], oe[p], ot[p] = sv[q], se[q], st[q]
+    return n
 
 
 @_jit
