@@ -420,6 +420,8 @@ class DynArraysMixin(GeneratorHost):
                 d = self._da_choosecols(node)
             elif node.name == "SORTBY":
                 d = self._da_sortby(node)
+            elif node.name == "CHOOSE":
+                d = self._da_choose(node)
             else:
                 d = {"SORT": self._da_sort}.get(node.name, self._da_ifs)(node)
             if keys and not d.k:
@@ -430,8 +432,6 @@ class DynArraysMixin(GeneratorHost):
 
     def _da_values(self, node: ir.Node) -> list[list[Val]]:
         """The values of a range or an element-wise expression of ranges (not dynamic)."""
-            elif node.name == "CHOOSE":
-                d = self._da_choose(node)
         from ._arrays import ArrayElements
 
         if isinstance(node, ir.Missing):
@@ -1289,19 +1289,6 @@ class DynArraysMixin(GeneratorHost):
             acc = replace(out, v=ov, e=oe, t=ot, n=n)
         return acc
 
-    def _da_choosecols(self, node: ir.Call) -> Dyn:
-        """engine.functions.arrays.choosecols of a dynamic result with column numbers the
-        same in every trial (each within its width, else not fused): those columns, in that
-        order (da_cols); where the result is one value (a FILTER that kept nothing) it stays
-        one value, #VALUE! unless column 1 is picked first (numpy's 1-by-1 grid)."""
-        d = self.dyn(node.args[0])
-        if d.by_col or (d.may_empty and d.w > 1 and not d.none) or len(node.args) < 2:
-            raise NotFusable("CHOOSECOLS of a result by columns or that may be one value")
-        ks = [self._da_constant_int(a, 0, "CHOOSECOLS' column") for a in node.args[1:]]
-        if any(k == 0 or abs(k) > d.w for k in ks):
-            raise NotFusable("CHOOSECOLS of a column outside the result (#VALUE!)")
-        picks = [k - 1 if k > 0 else d.w + k for k in ks]
-        if d.dsrc and any(c in d.dcols for c in picks):
     def _da_choose(self, node: ir.Call) -> Dyn:
         """engine.functions.lookup.choose over a row of choices {k1, k2, ..} (map_grid): one
         column per choice, its value's column (one column each; a FILTER that kept nothing
@@ -1335,6 +1322,19 @@ class DynArraysMixin(GeneratorHost):
                        f"{w}, {ov}, {oe}, {ot})")
         return replace(out, v=ov, e=oe, t=ot, n=n)
 
+    def _da_choosecols(self, node: ir.Call) -> Dyn:
+        """engine.functions.arrays.choosecols of a dynamic result with column numbers the
+        same in every trial (each within its width, else not fused): those columns, in that
+        order (da_cols); where the result is one value (a FILTER that kept nothing) it stays
+        one value, #VALUE! unless column 1 is picked first (numpy's 1-by-1 grid)."""
+        d = self.dyn(node.args[0])
+        if d.by_col or (d.may_empty and d.w > 1 and not d.none) or len(node.args) < 2:
+            raise NotFusable("CHOOSECOLS of a result by columns or that may be one value")
+        ks = [self._da_constant_int(a, 0, "CHOOSECOLS' column") for a in node.args[1:]]
+        if any(k == 0 or abs(k) > d.w for k in ks):
+            raise NotFusable("CHOOSECOLS of a column outside the result (#VALUE!)")
+        picks = [k - 1 if k > 0 else d.w + k for k in ks]
+        if d.dsrc and any(c in d.dcols for c in picks):
             raise NotFusable("CHOOSECOLS of text made per trial in a result")
         # one value (a FILTER that kept nothing) picked as 1 or -1 only: that value in each
         # column (a grid); else #VALUE!, one value
