@@ -59,16 +59,24 @@ def _literal(text: str) -> float | None:
 
 
 def _count_value(gen: Any, node: ir.Call) -> ir.Num | None:
-    """``node`` (a count of ranges) as a literal where the generator's code for it is one."""
+    """``node`` (a count of ranges) as a literal where the generator's code for it is one.
+    Known once per generator (``_counts_``, by the count's IR: the same ranges, and so the
+    same cells, each generated before any cell reading it): ``COUNT(3:3)`` read by every cell
+    of a row was generated again for each of them here, then once more in the cell's own
+    code where it is not a literal."""
+    memo: dict[ir.Call, ir.Num | None] = gen.__dict__.setdefault("_counts_", {})
+    if node in memo:
+        return memo[node]
     mark = len(gen.lines)
     try:
         v = gen.expr(node)
     except NotFusable:
-        return None
+        v = None
     finally:
         del gen.lines[mark:]
-    x = _literal(v.v) if v.e == "0" and v.kind == KNUM else None
-    return None if x is None else ir.Num(x)
+    x = _literal(v.v) if v is not None and v.e == "0" and v.kind == KNUM else None
+    got = memo[node] = None if x is None else ir.Num(x)
+    return got
 
 
 def _fold(gen: Any, node: ir.Node) -> ir.Node:
