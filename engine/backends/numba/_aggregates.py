@@ -25,13 +25,15 @@ from ._values import (
 if TYPE_CHECKING:
     pass
 from ._aggregate_options import AggregateOptionsMixin
+from ._array_args import ArrayArgsMixin
 from ._gather import GatherMixin
 from ._moments import MomentsMixin
 from ._range_memo import RangeMemoMixin, once_per_cell
 from ._suffix_windows import window_sumproduct
 
 
-class AggregatesMixin(MomentsMixin, AggregateOptionsMixin, GatherMixin, RangeMemoMixin):
+class AggregatesMixin(MomentsMixin, AggregateOptionsMixin, ArrayArgsMixin, GatherMixin,
+                      RangeMemoMixin):
     """SUM ... VAR, SUMPRODUCT, NPV, IRR; CHOOSE; NORM.INV, NORM.DIST ... (lookups: :mod:`._lookups`)"""
 
     # ------------------------------------------------------------ aggregates (functions.math/stats)

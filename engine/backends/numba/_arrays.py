@@ -28,6 +28,7 @@ from ... import ir
 from ..._ir_passes import SCALAR_ARGUMENTS
 from ...compiler import WRITTEN_ROWS_CAP
 from ...values import NA
+from ._array_args import ORDER_STATS, read_whole
 from ._chosen_tables import chosen_table
 from ._dynarrays import DynAt, is_dynamic
 from ._fits import FITS as _FITS
@@ -212,9 +213,12 @@ class ArrayElements(FitLayout, ArrayCallRules, GroupByRules, IndexPositionsRules
             return None
         if name in _ARRAY_RESULTS and name not in _SINGLE_WITH_RANGES:
             raise NotFusable(f"{name} in an array formula (its array result)")
+        positions = self._positions_shape(node)   # LARGE(r, {1;2;3}): an array result
         for k, a in enumerate(node.args):
             if k in _LOOKUP_VECTORS.get(name, ()):   # kept whole (_lookup_arrays)
                 continue
+            if read_whole(name, k) or (positions is not None and k == 1):
+                continue   # MAX(IF(c, r)), SMALL(IF(..), k): read whole (_array_args)
             a = _unlet(a)   # a LET: its body (_let_refs)
             if k == 1 and name in ("VLOOKUP", "HLOOKUP") and chosen_table(a) is not None:
                 continue   # VLOOKUP(x, CHOOSECOLS(range, 2, 1), ..): its cells (_chosen_tables)
@@ -226,7 +230,17 @@ class ArrayElements(FitLayout, ArrayCallRules, GroupByRules, IndexPositionsRules
                     k >= _JOINED.get(name, k + 1)) and not (   # read whole (_matrices); joined
                     self.folded_keys(a)):   # fixed lookups of keys: folded (_lookup_keys)
                 raise NotFusable(f"{name} of an array expression in an array formula")
-        return None
+        return positions
+
+    def _positions_shape(self, node: ir.Call) -> Shape:
+        """SMALL, LARGE, PERCENTILE or QUARTILE at an array of positions (``LARGE(r,
+        {1;2;3})``, ``SMALL(r*k, B1:B2)``): the positions' shape, element (r, c) the function
+        of the whole array at position (r, c), as numpy's lift over the position gives it;
+        None for one position."""
+        if node.name not in ORDER_STATS or len(node.args) != 2:
+            return None
+        got = self.shape(node.args[1])
+        return None if got in (None, (1, 1)) else got
 
     def _chosen_ranges_shape(self, node: ir.Call) -> Shape:
         """CHOOSE(k, range1, range2, ...) with ``k`` one value and ranges of one shape (a
@@ -343,6 +357,9 @@ class ArrayElements(FitLayout, ArrayCallRules, GroupByRules, IndexPositionsRules
         if name == "CHOOSE":   # one index, ranges of one shape (_chosen_ranges_shape)
             return ir.Call(name, (self._single(node.args[0]),
                                   *(self._at(a, r, c) for a in node.args[1:])))
+        if self._positions_shape(node) is not None:   # LARGE(r, {1;2;3}): position (r, c)
+            k = self._mapped([node.args[1]], r, c)
+            return ir.Err(NA) if k is None else ir.Call(name, (node.args[0], k[0]))
         if pos := _criteria_positions(node):   # arrays of criteria (_criteria_shape)
             crits = self._mapped([node.args[k] for k in pos], r, c)
             if crits is None:
@@ -455,6 +472,10 @@ class ArrayElements(FitLayout, ArrayCallRules, GroupByRules, IndexPositionsRules
                 continue
             if shape is None:
                 args.append(self._single(a))
+                continue
+            if read_whole(node.name, k) and not (
+                    node.name in _EXPANDED and numeric_elements(a, _arithmetic)):
+                args.append(a)   # its elements read as a range's cells (_array_args)
                 continue
             # an arithmetic array in SUM ... MAX (checked by shape()): its elements
             rows, cols = shape

@@ -477,6 +477,9 @@ class Generator(SharedLinesMixin, MatricesMixin, FunctionsMixin, TextMixin, Mixe
             got = self.arity_value(node)   # numpy: #VALUE! for a wrong arity (_args)
             if got is not None:
                 return got
+            got = self.array_arguments(node)   # MEDIAN(IF(c, r)): stand-ins (_array_args)
+            if got is not None:
+                return got
             fn = getattr(self, "fn_" + node.name.replace(".", "_").lower(), None)
             if fn is None:
                 if node.name not in ENUMERATED:

@@ -31,7 +31,8 @@ SELECTORS = frozenset({"IF", "IFERROR", "IFNA", "CHOOSE", "LET"})
 # argument is not one value to split on (the lookups: a lookup vector written as an
 # expression, _lookup_arrays; their key splits itself)
 _ARRAY_ARGUMENTS = frozenset({"SUMPRODUCT", "MATCH", "XMATCH", "LOOKUP", "XLOOKUP", "AGGREGATE", "SMALL", "LARGE",
-                              "IRR"})
+                              "IRR", "PERCENTILE", "PERCENTILE.INC", "PERCENTILE.EXC", "QUARTILE",
+                              "QUARTILE.INC", "QUARTILE.EXC"})
 
 
 class MixedMixin:

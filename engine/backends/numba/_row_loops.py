@@ -376,7 +376,8 @@ class RowLoopMixin(GeneratorHost):
 
     def _row_cell(self, vals: list[Val], j: str, virtual: list[CellRef]) -> ir.Node:
         """A virtual cell reading this trial's ``vals`` at the loop's row ``j``."""
-        z = self.gathered(vals)
+        least = getattr(self, "row_gather_least", None)   # SMALL's shorter loops (_stats)
+        z = self.gathered(vals) if least is None else self.gathered(vals, least)
         if z is None:
             raise NotFusable("a loop's column that is not gathered")
         c = CellRef(ROW_SHEET, len(virtual) + 1, 1)
@@ -405,11 +406,13 @@ class RowLoopMixin(GeneratorHost):
         return ir.Ref(c)
 
     # ------------------------------------------------------------ shared across cells
-    def shared_key(self, node: ir.Node, shape: tuple[int, int] | None) -> tuple | None:
-        """A key of the long array expression ``node`` whose elements are the same in every
-        cell that holds it (ranges and cells of the workbook, no function of the cell's own
-        position), else None: the IR itself (structural equality), kept alive by the key."""
-        if shape is None or shape[0] * shape[1] < ROW_LOOP_MIN:
+    def shared_key(self, node: ir.Node, shape: tuple[int, int] | None,
+                   least: int = ROW_LOOP_MIN) -> tuple | None:
+        """A key of the long array expression ``node`` (of ``least`` elements or more) whose
+        elements are the same in every cell that holds it (ranges and cells of the workbook,
+        no function of the cell's own position), else None: the IR itself (structural
+        equality), kept alive by the key."""
+        if shape is None or shape[0] * shape[1] < least:
             return None
         for n in ir.walk(node):
             if isinstance(n, ir.Ref | ir.Area):
@@ -424,15 +427,16 @@ class RowLoopMixin(GeneratorHost):
         return (node, shape)
 
     def order_stat_loop(self, array: ir.Node, shape: tuple[int, int] | None, how: str,
-                        k: Val, skip_errors: bool) -> Val | None:
+                        k: Val, skip_errors: bool, least: int = ROW_LOOP_MIN) -> Val | None:
         """LARGE/SMALL (``how``) of a long array expression (AGGREGATE(14,6,(G+(205-ROW(G))
         /10000)/(G>0),k) in every row of a restock list, k its row) as one loop over its
         rows packing this trial's numbers into a shared scratch array, made by the first
         cell and read by every cell over the same expression (_shared_lines' owners): each
         cell then picks its k-th (kth_large sorts the array in place: the same numbers).
         ``skip_errors``: errors left out (AGGREGATE's options), else the first one is the
-        result's (stats._order_stat); None where it does not apply (then written out)."""
-        key = self.shared_key(array, shape)
+        result's (stats._order_stat); None where it does not apply (then written out);
+        ``least``: the fewest elements looped so."""
+        key = self.shared_key(array, shape, least)
         if key is None:
             return None
         memo_key = ("rowpack", skip_errors, key)

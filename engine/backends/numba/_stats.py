@@ -29,6 +29,11 @@ _SQRT2PI = math.sqrt(2.0 * math.pi)
 # the error code of a cell (w: of a formula cell, q: of a constant): defined before any cell
 # that reads it, so a later cell may read a first error computed from them (shared_first_error)
 _ERROR_NAME = re.compile(r"^[wq]\d+$")
+# elements of SMALL's/LARGE's array expression from which it is one loop packing its numbers,
+# shared by every cell over the same expression: the CSE "filter list" copied down
+# ({=INDEX(r, SMALL(IF((a="x")*(b>0), ROW(r)-2), ROWS($A$3:A3)))}, 12 rows, 60 cells) wrote
+# the 12 elements out in each cell (175 lines a cell)
+SHARED_ORDER_MIN = 8
 
 
 class StatsMixin(ArgsMixin, GatherMixin):
@@ -134,11 +139,24 @@ class StatsMixin(ArgsMixin, GatherMixin):
         a = node.args[0]
         if how in ("large", "small") and len(node.args) == 2 and \
                 not isinstance(a, ir.Area | ir.Ref | ir.Missing) and \
-                not isinstance(node.args[1], ir.Area) and (got := self.order_stat_loop(
-                    a, self.array_shape(a), how, self._k_arg(node), False)) is not None:
-            return got   # a long array expression: one loop, shared by its cells (_row_loops)
+                not isinstance(node.args[1], ir.Area) and (got := self._shared_order_stat(
+                    node, a, how)) is not None:
+            return got   # one loop, shared by the cells over the same array (_row_loops)
         vals, e = self._array_numbers(node, a)
         return self._order_stat(vals, e, self._k_arg(node), how)
+
+    def _shared_order_stat(self, node: ir.Call, a: ir.Node, how: str) -> Val | None:
+        """SMALL/LARGE of the array expression ``a`` as one loop packing its numbers,
+        shared by the cells over the same expression (_row_loops.order_stat_loop), from
+        :data:`SHARED_ORDER_MIN` elements: the loop reads the ranges it walks as shared
+        copies of that length too (row_gather_least)."""
+        shape = self.array_shape(a)
+        k = self._k_arg(node)
+        self.row_gather_least = SHARED_ORDER_MIN
+        try:
+            return self.order_stat_loop(a, shape, how, k, False, SHARED_ORDER_MIN)
+        finally:
+            del self.row_gather_least
 
     def fn_percentile(self, node: ir.Call) -> Val:
         return self._positional(node, "inc")
