@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ..values import VALUE, Grid, Kind, Vec, blank, error, text
+from ..values import VALUE, Grid, Kind, Vec, blank, error, from_scalar, text
 from .arrays import _Fail, _int, _number, _sort_key
 from .lambdas import Lambda, _cell, _grid
 
@@ -172,6 +172,4 @@ def _flag(c: Vec) -> bool:
 
 
 def _value(x: Any) -> Vec:
-    from ..values import from_scalar
-
     return from_scalar(x)
