@@ -14,7 +14,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..values import NUM, VALUE, Grid, Kind, Vec, error, first_error, text, trials
+from ..values import (
+    NUM,
+    VALUE,
+    Grid,
+    Kind,
+    Vec,
+    error,
+    first_error,
+    from_scalars,
+    select,
+    text,
+    trials,
+)
 from . import FUNCTIONS, register
 from ._args import as_vec
 from ._criteria import matcher
@@ -122,8 +134,6 @@ def _d_function(name: str, aggregate: str):
                 if mask.all():
                     picked.append(c)
                 elif mask.any():
-                    from ..values import select
-
                     picked.append(select(mask, c, empty))
         impl = FUNCTIONS[aggregate].impl
         return impl(Grid([picked]) if picked else Grid([[empty]]))
@@ -144,8 +154,6 @@ def _dget(cells: list[Vec], hits: np.ndarray, n: int) -> Vec:
             err[i] = NUM
         else:
             out[i] = cells[rows[0]].scalar(i)
-    from ..values import from_scalars
-
     v = from_scalars([None if err[i] else out[i] for i in range(n)])
     return Vec(v.kind, v.data, first_error(v.err, err if err.any() else None)) if n > 1 or \
         not err.any() else error(int(err[0]))
