@@ -15,7 +15,19 @@ from typing import Any
 import numpy as np
 
 from .._ragged import check_uniform
-from ..values import VALUE, Grid, Kind, Vec, blank, error, first_error, to_bool, trials
+from ..values import (
+    VALUE,
+    Grid,
+    Kind,
+    Vec,
+    blank,
+    broadcast,
+    error,
+    first_error,
+    select,
+    to_bool,
+    trials,
+)
 from . import register
 from .lookup import gather
 
@@ -94,8 +106,6 @@ def filter_(array: Vec | Grid, include: Vec | Grid, if_empty: Vec | Grid | None 
 def _patch(out: Grid, counts: np.ndarray, err: np.ndarray | None,
            if_empty: Vec | Grid | None) -> Grid:
     """Trials with an error in the condition, or with nothing kept, get that in the first cell."""
-    from ..values import broadcast, select
-
     n = len(counts)
     first = out.cells[0][0]
     if err is not None and err.any():
