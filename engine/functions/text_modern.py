@@ -21,6 +21,7 @@ from ..values import (
     Kind,
     Vec,
     first_error,
+    select,
     to_bool,
     to_text,
 )
@@ -121,8 +122,6 @@ def _before_after(after: bool):
             if missing.any():
                 if nf is None:
                     return _text_result(res.data, flag(res.err, missing, NA))
-                from ..values import select
-
                 return select(missing, nf, res) if len(missing) > 1 else (nf if missing[0] else res)
             return res
 
@@ -181,8 +180,6 @@ def textsplit(text_: Arg, col_delimiter: Arg = None, row_delimiter: Arg = None,
             cell = _text_result(np.array(["" if v is None else v for v in vals], dtype=object),
                                 err if err is None or len(err) == n else np.broadcast_to(err, (n,)))
             if gap.any():
-                from ..values import select
-
                 filler = pad if pad is not None else Vec(Kind.NUM, np.zeros(1), np.full(1, NA, np.uint8))
                 cell = select(gap, filler, cell) if n > 1 else filler
             row.append(cell)
