@@ -30,7 +30,7 @@ from . import register
 from ._args import result
 from .math import cell_of, flag, lift, round_digits
 from .operators import map_grid
-from .text import _text_result, _vec
+from .text import _text_result, _vec, to_number_ext
 from .text_modern import int_arg, pick
 
 Arg = Vec | Grid | None
@@ -184,8 +184,6 @@ def fixed_text(x: float, decimals: int, commas: bool) -> str:
 def fixed(number: Arg, decimals: Arg = None, no_commas: Arg = None) -> Vec | Grid:
     """Excel's FIXED: a number as text with a fixed number of decimals (at most 127)."""
     def one(v: Arg, d: Arg, c: Arg) -> Vec:
-        from .text import to_number_ext
-
         x, err = to_number_ext(_vec(v)) if v is not None else (np.zeros(1), None)
         k, e2 = int_arg(d, 2.0) if not (isinstance(d, Vec) and d.kind == Kind.BLANK) \
             else (np.zeros(1), None)
@@ -207,8 +205,6 @@ def fixed(number: Arg, decimals: Arg = None, no_commas: Arg = None) -> Vec | Gri
 def dollar(number: Arg, decimals: Arg = None) -> Vec | Grid:
     """Excel's DOLLAR: a number as currency text, "$1,234.57" ("($1,234.57)" when negative)."""
     def one(v: Arg, d: Arg) -> Vec:
-        from .text import to_number_ext
-
         x, err = to_number_ext(_vec(v)) if v is not None else (np.zeros(1), None)
         k, e2 = int_arg(d, 2.0)
         err = flag(first_error(err, e2), k > 127, VALUE)
@@ -280,8 +276,6 @@ def baht_text(x: float) -> str:
 def bahttext(number: Arg) -> Vec | Grid:
     """Excel's BAHTTEXT: a number as Thai text, rounded to satang (1/100 baht)."""
     def one(v: Arg) -> Vec:
-        from .text import to_number_ext
-
         x, err = to_number_ext(_vec(v)) if v is not None else (np.zeros(1), None)
         ok = np.isfinite(x) & (np.abs(x) < 1e15)
         out = np.array([baht_text(float(y)) if good else "" for y, good in
