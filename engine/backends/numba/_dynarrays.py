@@ -202,6 +202,9 @@ class Dyn:
     # FILTER that may keep no row: the kinds of its if_empty value, which numpy's readers
     # then see as one value (SUM("none"): #VALUE!), not an array's element
     fill: tuple[str, ...] = ()
+    # each column's (kinds, dom, lo, hi) where known (a fixed-shape source and SORT of it:
+    # GROUPBY's keys are text, its values numbers), else () (``kinds`` ... for all)
+    columns: tuple[tuple[tuple[str, ...], tuple[int, ...] | None, float, float], ...] = ()
 
 
 def _joined_comparisons(node: ir.Node, ops: tuple[str, ...]) -> bool:
@@ -245,6 +248,13 @@ class DynArraysMixin(GeneratorHost):
         def operand(self, c) -> Val: ...
 
     # ------------------------------------------------------------ entry points
+    def fn__enumcell(self, node: ir.Call) -> Val:
+        """A cell's value as a table over the few cells it reads (_enum_cells)."""
+        from ._enum_cells import EnumCell, enum_cell_value
+
+        assert isinstance(node, EnumCell)
+        return enum_cell_value(self, node)
+
     def dynamic_call(self, node: ir.Call) -> Val:
         """A function reading a dynamic array whole (or the array read as one value)."""
         name = node.name
@@ -533,8 +543,10 @@ class DynArraysMixin(GeneratorHost):
             ranks = self._da_text_ranks(flat)
             self._da_column(zk, [self._da_key(v, ranks) for v in flat])
         kinds, dom, lo, hi = _summary(flat)
+        columns = () if by_col or not grid else tuple(
+            _summary(flat[j::w]) for j in range(w))
         return Dyn(zv, ze, zt, zk, lit(float(m)), m, w, m, kinds, dom, lo, hi, by_col,
-                   dcols=dcols, dsrc=dsrc)
+                   dcols=dcols, dsrc=dsrc, columns=columns)
 
     def _da_text_sources(self, made: list[Val], w: int, dcols: tuple[int, ...]
                          ) -> tuple[tuple[int, tuple[tuple, ...], int], ...]:
@@ -1187,7 +1199,8 @@ class DynArraysMixin(GeneratorHost):
                        f"{index - 1}, {'True' if order < 0 else 'False'}, {ov}, {oe}, {ot}, "
                        f"{ok})")
         return Dyn(ov, oe, ot, ok, n, src.cap, src.w, src.least, src.kinds, src.dom, src.lo,
-                   src.hi, by_col, src.may_empty, src.dcols, dsrc=src.dsrc, fill=src.fill)
+                   src.hi, by_col, src.may_empty, src.dcols, dsrc=src.dsrc, fill=src.fill,
+                   columns=src.columns if not src.may_empty else ())   # the rows reordered
 
     def _da_constant_int(self, node: ir.Node, default: int, what: str) -> int:
         if isinstance(node, ir.Missing):
@@ -1488,16 +1501,21 @@ class DynArraysMixin(GeneratorHost):
         bounds = iv.make(d.lo, d.hi) if iv.bounded((d.lo, d.hi)) else iv.UNKNOWN
         return num(self.value(f"{out}[0]"), e, bounds)
 
-    def _da_pick(self, d: Dyn, r: str, c: str, errs: Sequence[str] = ()) -> Val:
+    def _da_pick(self, d: Dyn, r: str, c: str, errs: Sequence[str] = (),
+                 column: int | None = None) -> Val:
+        """The value at row ``r``, column ``c`` (0-based expressions); ``column``: c's
+        value where it is known, its column's kinds then the value's (Dyn.columns)."""
         out = self.value(f"da_pick({d.v}, {d.e}, {d.t}, {d.n}, {d.w}, {r}, {c})")
         e = self.err(self.chain([*errs, self.err(f"int({out}[1])")]))
         v = self.value(f"{out}[0]")
-        kinds = d.kinds
+        kinds, dom, lo, hi = d.kinds, d.dom, d.lo, d.hi
+        if column is not None and d.columns and 0 <= column < len(d.columns):
+            kinds, dom, lo, hi = d.columns[column]   # (past the columns: #REF!, any kind)
         if len(kinds) == 1:
             kind = kinds[0]
-            bounds = (d.lo, d.hi) if kind in (KNUM, KBOOL) else (0.0, 0.0)
-            return Val(v, e, kind, *bounds, dom=d.dom if kind == KSTR else None)
-        return Val(v, e, KANY, d.lo, d.hi, d.dom if KSTR in kinds else None,
+            bounds = (lo, hi) if kind in (KNUM, KBOOL) else (0.0, 0.0)
+            return Val(v, e, kind, *bounds, dom=dom if kind == KSTR else None)
+        return Val(v, e, KANY, lo, hi, dom if KSTR in kinds else None,
                    self.value(f"{out}[2]"), kinds)
 
     def _da_index(self, d: Dyn, idx: Sequence[ir.Node]) -> Val:
@@ -1519,7 +1537,9 @@ class DynArraysMixin(GeneratorHost):
             raise NotFusable("INDEX with a position that may be 0 or negative")
         r = self.value(f"np.trunc({pos[0].v}) - 1.0")
         c = self.value(f"np.trunc({pos[1].v}) - 1.0")
-        got = self._da_pick(d, r, c, [pos[0].e, pos[1].e])
+        column = int(math.trunc(pos[1].lo)) - 1 if pos[1].lo == pos[1].hi and \
+            pos[1].e == "0" and pos[1].kind in (KNUM, KBOOL) else None   # INDEX(.., 1): one
+        got = self._da_pick(d, r, c, [pos[0].e, pos[1].e], column)   # column's kinds
         return got if texts is None else self._da_as_text(got, texts)
 
     def _da_match(self, node: ir.Call) -> Val:

@@ -55,6 +55,7 @@ from typing import Any
 
 from ... import ir
 from ...values import NA, VALUE
+from ._enum_cells import enumerable
 from ._scan_loops import numpy_site, scan_loop
 from ._values import MAX_AREA_CELLS, NotFusable
 from ._varsize import COL, ROW, VARSIZE, parameter
@@ -753,7 +754,14 @@ def expand_lambdas(gen: Any, node: ir.Node, cell: Any) -> ir.Node:
     expander.root = node
     expander.rand_index = {id(n): k for k, n in enumerate(
         n for n in ir.walk(node) if isinstance(n, ir.Call) and n.name in _DRAWS)}
-    out = expander.walk(node, {})
+    try:
+        out = expander.walk(node, {})
+    except NotFusable as exc:   # a value read from a table over a few cells (_enum_cells)
+        got = enumerable(gen, node, cell, str(exc))
+        if got is None:
+            raise
+        gen.array_ir.append(got)
+        return got
     gen.array_ir.extend([out, *expander.kept])
     gen.lambda_draws = expander.draws
     return out
