@@ -98,7 +98,11 @@ def _numba_cells(texts: list[str]) -> tuple[dict[str, object], list[str]]:
     cells["C1"] = ArrayFormula(f"C1:D{n}", f"={S}(A1:B{n})")
     # "100-x" after "100x" (the hyphen ignored, then last), before "100y"
     cells["G2"] = '=IF(TEXT(ROUND($E$1,0)*100,"0")&"-x">"100x",1,0)'
-    outs = [f"D{r}" for r in range(1, n + 1)] + ["E1", "G2"]
+    # accents second: "é1" before "f1", "cote1" < "coté1" < "côte1" (by code point: after)
+    cells["G5"] = '=IF("é"&ROUND($E$1,0)<"f"&ROUND($E$1,0),1,0)'
+    cells["G6"] = ('=IF(AND("cote"&ROUND($E$1,0)<"coté"&ROUND($E$1,0),'
+                   '"coté"&ROUND($E$1,0)<"côte"&ROUND($E$1,0)),1,0)')
+    outs = [f"D{r}" for r in range(1, n + 1)] + ["E1", "G2", "G5", "G6"]
     if n == len(TEXTS):
         cells["G1"] = f'=MATCH(IF($E$1>1,"Cuba","cop"),K1:K{n},1)'   # 8 "Croatia", 6 "co-op"
         cells["G3"] = '=IF(TEXT(ROUND($E$1,0)*100,"0")&"-x"<"100y",1,0)'
@@ -111,7 +115,7 @@ def _check(got: dict[str, object], texts: list[str], trials: int) -> None:
     rows = [texts.index(x) + 1 for x in ASCENDING if x in texts]
     for r, want in enumerate(rows, start=1):
         assert list(got[f"D{r}"] / got["E1"]) == pytest.approx([want] * trials), r
-    assert set(got["G2"]) == {1.0}
+    assert set(got["G2"]) == set(got["G5"]) == set(got["G6"]) == {1.0}
     if "G1" in got:
         assert (got["G1"] == (got["E1"] > 1) * 2.0 + 6.0).all()
         assert set(got["G3"]) == {1.0} and set(got["G4"]) == {5.0}

@@ -2,9 +2,9 @@
 (issue 13: kebron OPS-005's "✓"/"–" labels, EfiLygda's "±"/"≈"): &, LEN (code points, as
 Python's len counts them: an emoji is 1), LEFT/MID, FIND, SEARCH, UPPER/LOWER/PROPER,
 EXACT, UNICODE, comparisons casefolded as the numpy library compares text, and criteria made
-per trial (SUMIF/COUNTIF); text whose case is not one character ("ß" upper is "SS"), a
-criterion of a character whose case is ASCII ("ı") or ``<``/``>`` of such text (Excel's order
-puts accents second: engine.functions._collation) is still left to numpy.  numba equals numpy,
+per trial (SUMIF/COUNTIF), ``<``/``>`` in Excel's order (accents second:
+engine.functions._collation); text whose case is not one character ("ß" upper is "SS") or a
+criterion of a character whose case is ASCII ("ı") is still left to numpy.  numba equals numpy,
 and the CUDA twin built for the host with g++."""
 
 from __future__ import annotations
@@ -52,9 +52,8 @@ def test_fused_but_where_case_is_not_one_character(tmp_path):
     from engine.backends.numba import fused_report
 
     rep = {str(c): why for c, why in fused_report(unicode_job(tmp_path)).items()}
-    assert set(rep) == {"S!B10", "S!B12", "S!B18"}, rep
+    assert set(rep) == {"S!B10", "S!B18"}, rep
     assert "not one character" in rep["S!B10"] and "criterion" in rep["S!B18"]
-    assert "accents" in rep["S!B12"]   # "<" of text past ASCII: Excel's order (_collation)
 
 
 def test_numba_equals_numpy(tmp_path):
@@ -71,4 +70,4 @@ def test_numba_equals_numpy(tmp_path):
 def test_cuda_twin_equals_numpy(tmp_path):
     from tests.test_backend_cupy import host_equals_numpy
 
-    host_equals_numpy(unicode_job(tmp_path), tmp_path / "cuda", numpy_cells=3)
+    host_equals_numpy(unicode_job(tmp_path), tmp_path / "cuda", numpy_cells=2)

@@ -75,3 +75,42 @@ def text_rank_key(folded: str) -> str:
 # the first-level weight of each ASCII code (0: ignored), for the numba runtime
 ASCII_WEIGHTS = np.array([0.0 if chr(c) in IGNORED else float(_primary(chr(c).lower()))
                           for c in range(128)])
+
+# The characters below LATIN_END for the runtimes (numba/_rt_collation, cupy/_rt_collation):
+# first-level weight (0: ignored), accent weight (0: none), and the two code points the last
+# level compares (the folded letter or MAX for an ignored character; its accent or 0);
+# LATIN_OK[c] 0 where the character is not one letter and at most one accent.
+LATIN_END = 0x250
+_MAXF = float(_MAX)
+
+
+def _latin(c: int) -> tuple[float, float, float, float, bool]:
+    ch = chr(c)
+    if ch in IGNORED:
+        return 0.0, 0.0, _MAXF, 0.0, True
+    t = unicodedata.normalize("NFD", ch.casefold())
+    if not t or unicodedata.combining(t[0]) or len(t) > 2 or (
+            len(t) == 2 and not unicodedata.combining(t[1])) or t[0] in IGNORED:
+        return 0.0, 0.0, 0.0, 0.0, False
+    mark = float(_MARKS.get(t[1], min(_OTHER + ord(t[1]), _MAX))) if len(t) == 2 else 0.0
+    return (float(_primary(t[0])), mark, float(ord(t[0])),
+            float(ord(t[1])) if len(t) == 2 else 0.0, True)
+
+
+_TABLE = [_latin(c) for c in range(LATIN_END)]
+LATIN_P = np.array([x[0] for x in _TABLE])
+LATIN_M = np.array([x[1] for x in _TABLE])
+LATIN_TB = np.array([x[2] for x in _TABLE])
+LATIN_TM = np.array([x[3] for x in _TABLE])
+LATIN_OK = np.array([1.0 if x[4] else 0.0 for x in _TABLE])
+
+
+def runtime_orders(ch: str) -> bool:
+    """Whether the runtimes order text holding ``ch`` as collation_key does: a character of
+    the table, or past it one that case folding and decomposition leave as it is (the
+    runtimes weigh it by its code point)."""
+    c = ord(ch)
+    if c < LATIN_END:
+        return bool(LATIN_OK[c])
+    return (ch.casefold() == ch and unicodedata.normalize("NFD", ch) == ch
+            and not unicodedata.combining(ch))

@@ -63,6 +63,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ... import ir
+from ...functions._collation import runtime_orders
 from ...values import NA, VALUE, format_number
 from . import _intervals as iv
 from ._decimal import MAX_CHARS
@@ -1377,12 +1378,14 @@ class DynamicTextMixin:
             return Val(lit(x), e, KBOOL, x, x)
         da = a if isinstance(a, Dyn) else self._as_text_side(a)
         db = b if isinstance(b, Dyn) else self._as_text_side(b)
-        ordered = op not in ("=", "<>")   # Excel's order of texts (_rt_collation): ASCII
+        ordered = op not in ("=", "<>")   # Excel's order of texts (_rt_collation)
         for side in (da, db):   # casefolded character by character
             if not _ascii_recipe(side.r, self.strings):
-                if ordered:
-                    raise NotFusable("text past ASCII ordered per trial (accents)")
-                refuse_fold(_chars(side.r, self.strings))
+                chars = _chars(side.r, self.strings)
+                if ordered and (chars is None or not all(map(runtime_orders, chars))):
+                    raise NotFusable("text ordered per trial that may hold a character of "
+                                     "several letters or accents")
+                refuse_fold(chars)
         z, ya, yb = self.write(da, True)
         _, za, zb = self.write(db, True)
         c = self.value(f"{'da_tcoll' if ordered else 'dcmp'}({z}, {ya}, {yb}, {za}, {zb})")
