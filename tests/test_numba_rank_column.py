@@ -52,7 +52,7 @@ def test_rank_column_is_one_loop_and_equal_to_numpy(tmp_path, caplog):
     got, source = numba_kernels(job, tmp_path / "kernels", 100, caplog)
     lines = len(source.splitlines())
     assert 0 < lines < 2000   # before: ~2,000 lines per RANK cell
-    assert "rank_of(" in source
+    assert "rank_sorted(" in source and source.count("rank_sort(") == 2   # once: B, F
     want = run(NumpyBackend(), job, TRIALS)
     assert_same(job, got, want)
     we = {str(c): e for c, e in want[1].items()}

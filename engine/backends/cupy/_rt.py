@@ -875,6 +875,26 @@ MC_HD double rank_of(const double *z, long long n, double x, double order, doubl
     return same > 0.0 ? r : -r;
 }
 
+/* RANK over a range's shared copy sorted once a trial (numba/_rt_functions.py rank_sort) */
+MC_HD double rank_sort(double *z, long long n) { mc_sort(z, n); return 0.0; }
+MC_HD long long mc_count_below(const double *z, long long n, double x, bool upto) {
+    long long lo = 0, hi = n;
+    while (lo < hi) {
+        long long mid = (lo + hi) / 2;
+        double c = z[mid];
+        if (c < x || (upto && c == x)) lo = mid + 1; else hi = mid;
+    }
+    return lo;
+}
+MC_HD double rank_sorted(const double *z, long long n, double x, double order, double avg) {
+    long long below = mc_count_below(z, n, x, false), upto = mc_count_below(z, n, x, true);
+    double same = (double)(upto - below);
+    double above = order != 0.0 ? (double)below : (double)(n - upto);
+    double r = above + 1.0;
+    if (avg != 0.0) r = r + pymax(same - 1.0, 0.0) / 2.0;
+    return same > 0.0 ? r : -r;
+}
+
 /* ------------------------------------------------------------ lookups (functions._search) */
 MC_HD double approx_pos(const double *z, long long m, double key) {
     long long low = -1, high = m;

@@ -41,6 +41,8 @@ LOOP_GATHERED = frozenset({
     "STDEVP", "STDEV.P", "MEDIAN", "PERCENTILE", "PERCENTILE.INC", "PERCENTILE.EXC",
     "QUARTILE", "QUARTILE.INC", "QUARTILE.EXC", "LARGE", "SMALL", "KURT", "SKEW", "SKEW.P",
     "PERCENTRANK", "PERCENTRANK.INC", "PERCENTRANK.EXC",
+    # RANK over its own column: one copy sorted once a trial, binary searches (_stats._rank)
+    "RANK", "RANK.EQ", "RANK.AVG",
     # COUNT of numbers that are never errors: a constant (_stats.fn_count), no line per cell
     "COUNT",
     # FREQUENCY's data (_matrices: its numbers and their flags, a run of 1.0 one slice)

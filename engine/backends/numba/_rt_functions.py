@@ -27,7 +27,8 @@ _EPOCH_1970 = -25569   # 1899-12-30 in days from 1970-01-01
 KERNEL_NAMES = ("serial_part", "serial_bad", "yearfrac", "pct_inc", "pct_exc", "kth_large",
                 "kth_small", "pct_rank", "pmt", "pv", "fv", "vdb", "db", "pair_stat", "pair_bad",
                 "approx_pos", "desc_pos", "approx_pos_t", "desc_pos_t", "lk_approx", "lk_desc",
-                "lk_exact", "lk_order", "workday", "networkdays", "rank_of",
+                "lk_exact", "lk_order", "workday", "networkdays", "rank_of", "rank_sort",
+                "rank_sorted",
                 # long ranges gathered into a scratch array (numba/_gather.py)
                 "fill_kv", "arr_sum", "arr_dot", "arr_devsq", "arr_min", "arr_max", "arr_pairwise",
                 "fill_rows", "nf_rows",
@@ -327,6 +328,43 @@ def rank_of(z, n, x, order, avg):
             above += 1.0
         if c == x:
             same += 1.0
+    r = above + 1.0
+    if avg != 0.0:
+        r = r + max(same - 1.0, 0.0) / 2.0
+    return r if same > 0.0 else -r
+
+
+@_jit
+def rank_sort(z, n):
+    """Sort z[0:n] in place, once per trial, for the RANK cells over it; returns 0.0."""
+    _sort(z, n)
+    return 0.0
+
+
+@_jit
+def _count_below(z, n, x, upto):
+    """The elements of sorted z[0:n] below ``x`` (at most ``x`` with ``upto``): binary
+    search, as numpy's searchsorted left (right)."""
+    lo = 0
+    hi = n
+    while lo < hi:
+        mid = (lo + hi) // 2
+        c = z[mid]
+        if c < x or (upto and c == x):
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@_jit
+def rank_sorted(z, n, x, order, avg):
+    """:func:`rank_of` of ``x`` among sorted z[0:n] (``rank_sort``) by binary search (as
+    stats._rank counts it: searchsorted left and right)."""
+    below = _count_below(z, n, x, False)
+    upto = _count_below(z, n, x, True)
+    same = float(upto - below)
+    above = float(below) if order != 0.0 else float(n - upto)
     r = above + 1.0
     if avg != 0.0:
         r = r + max(same - 1.0, 0.0) / 2.0

@@ -420,9 +420,10 @@ class StatsMixin(ArgsMixin, GatherMixin):
     def _rank(self, node: ir.Call, avg: bool) -> Val:
         """stats._rank: 1 + the numbers of the range above (below, for a non-zero order)
         the number, ties averaged for RANK.AVG; #N/A where the number is not in it.  A range
-        of numbers is copied into a scratch array once per trial (shared by a column of RANK
-        cells over it, :meth:`_sorted_copy`) and counted by one runtime loop (``rank_of``);
-        a range of cells whose kind varies per trial is unrolled, as it was."""
+        of numbers is copied into a scratch array and sorted once per trial (shared by a
+        column of RANK cells over it, :meth:`_rank_sorted_copy`), each number found in it by
+        binary search (``rank_sorted``); a range of cells whose kind varies per trial is
+        unrolled, as it was."""
         if not 2 <= len(node.args) <= 3:
             raise NotFusable(f"{node.name} with a wrong number of arguments")
         number, ref = node.args[0], node.args[1]
@@ -430,14 +431,15 @@ class StatsMixin(ArgsMixin, GatherMixin):
             raise NotFusable(f"{node.name} of an array or over something other than a range")
         x = self.number(number)
         o = self.number(node.args[2] if len(node.args) > 2 else None, 0.0)
-        cells = [ref.cell] if isinstance(ref, ir.Ref) else self.area_cells(ref)
+        # past the cap where the range is a column of numbers the kernel copies by a loop
+        cells = [ref.cell] if isinstance(ref, ir.Ref) else self.area_cells(ref, node.name)
         vals = [self.operand(c) for c in cells]
         nums = [v for v in vals if v.kind in (KNUM, KANY)]
         n = len(nums)
         range_e = self.shared_first_error([v.e for v in vals])
         if nums and all(v.kind == KNUM for v in nums):
-            z = self._sorted_copy(nums)
-            t = self.value(f"rank_of({z}, {n}, {x.v}, {o.v}, {lit(1.0 if avg else 0.0)})")
+            z = self._rank_sorted_copy(nums)
+            t = self.value(f"rank_sorted({z}, {n}, {x.v}, {o.v}, {lit(1.0 if avg else 0.0)})")
             return num(self.value(f"abs({t})"),
                        self.err(self.chain([x.e, o.e, range_e], [(f"({t} < 0.0)", NA)])),
                        (1.0, float(max(n, 1))))
@@ -450,6 +452,22 @@ class StatsMixin(ArgsMixin, GatherMixin):
         r = self.value(f"{above} + 1.0" + (f" + max({same} - 1.0, 0.0) / 2.0" if avg else ""))
         return num(r, self.err(self.chain([x.e, o.e, range_e], [(f"({same} == 0.0)", NA)])),
                    (1.0, float(max(n, 1))))
+
+    def _rank_sorted_copy(self, nums: list[Val]) -> str:
+        """This trial's ``nums`` sorted once (``rank_sort``, a line right after the copy, in
+        the cell that makes it): every RANK cell over them then finds its number by binary
+        search (``rank_sorted``), O(log n) a cell instead of a scan of the range (a column of
+        n RANK cells over its own column: O(n log n) a trial, not O(n^2)).  The copy is the
+        order statistics' shared one (:meth:`_sorted_copy`; they sort it in place: a copy an
+        order statistic made is sorted before any later cell reads it)."""
+        memo = self._gather_memo()
+        got = memo.get(("sorted", tuple(v.v for v in nums)))
+        shared = got is not None and self._owner_valid(got[1]) and \
+            not (got[1][0] == self.cell and got[1][1] == self.cell_number)
+        z = self._sorted_copy(nums)
+        if not shared:   # made here (or a copy of this cell's own): sorted here
+            self.value(f"rank_sort({z}, {len(nums)})")
+        return z
 
     def shared_first_error(self, errs: list[str]) -> str:
         """The first non-zero of ``errs`` (the error codes of a range's cells), computed once
