@@ -114,3 +114,9 @@ def runtime_orders(ch: str) -> bool:
         return bool(LATIN_OK[c])
     return (ch.casefold() == ch and unicodedata.normalize("NFD", ch) == ch
             and not unicodedata.combining(ch))
+
+
+def runtime_orders_all(texts: str | frozenset[str] | list[str]) -> bool:
+    """Whether the runtimes order every text of ``texts`` (or the characters of one text) as
+    collation_key does (:func:`runtime_orders` of each character)."""
+    return all(runtime_orders(ch) for t in texts for ch in t)

@@ -7,7 +7,8 @@ string: an optional operator (``=``, ``<>``, ``<``, ``<=``, ``>``, ``>=``) and a
   that reads as that number; ``<>`` matches everything that is not that number.
 * ``"TRUE"``/``"FALSE"`` compare with logicals, ``"#N/A"`` and friends with errors.
 * Other text compares case-insensitively with text cells only; ``=``/``<>`` take the
-  wildcards ``*`` and ``?`` (``~`` escapes them).
+  wildcards ``*`` and ``?`` (``~`` escapes them); ``<``, ``<=``, ``>``, ``>=`` compare in
+  Excel's order of texts (``_collation.collation_key``: ``"a-b" > "ab"``, ``"é" < "f"``).
 * ``""`` matches blank cells and empty text, ``"="`` blank cells only, ``"<>"`` non-blank cells.
 
 :func:`matcher` turns a criterion value (one for all trials, or one per trial) into a
@@ -24,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from ..values import ERROR_CODES, ERROR_NAMES, ExcelError, Kind, Vec, parse_number
+from ._collation import collation_key
 from ._search import wildcard_regex
 
 EQ, NE, LT, LE, GT, GE = range(6)
@@ -153,8 +155,12 @@ def _text_test(c: Criterion, cells: Cells) -> np.ndarray:
         return _false()
     if c.kind == "wild":
         return np.array([s is not None and c.value.fullmatch(s) is not None for s in folded])
-    op = EQ if c.op == NE else c.op
-    return np.array([s is not None and bool(_CMP[op](s, c.value)) for s in folded])
+    if c.op in (EQ, NE):
+        return np.array([s == c.value for s in folded])
+    # < <= > >= in Excel's order of texts (case aside, accents second, ' and - ignored)
+    key = collation_key(c.value)
+    cmp = _CMP[c.op]
+    return np.array([s is not None and bool(cmp(collation_key(s), key)) for s in folded])
 
 
 def _num_test(op: int, value: Any, cells: Cells) -> np.ndarray:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ...functions._collation import runtime_orders_all
 from ...values import parse_number
 from ._dtext import Dyn, _chars, _may_be_empty
 from ._unicase import refuse_criterion, refuse_wild
@@ -36,6 +37,8 @@ _OPERATORS = frozenset("<>=")
 class TextCriterion:
     """A criterion made per trial, written and parsed once in the cell's code."""
 
+    orders = False   # whether it may be "<" ">" of text (the packed ones of constant_criterion)
+
     def __init__(self, gen: Any, d: Dyn) -> None:
         chars = _chars(d.r, gen.strings)
         if chars is None:
@@ -46,6 +49,9 @@ class TextCriterion:
         self.blank_hit = _blank_hit(d, chars, gen.strings)
         if not all(ch.isascii() for ch in chars):   # text past ASCII: ._unicase
             refuse_criterion(chars)
+        self.orders = bool(chars & {"<", ">"})   # "<" ">" of text: _rt_collation's order
+        if self.orders and not runtime_orders_all(chars):
+            raise NotFusable("a text criterion made per trial of characters not ordered")
         self.chars = chars
         z, a, b = gen.write(d, True)
         self.z, self.b, self.e = z, b, d.e
@@ -63,6 +69,8 @@ class TextCriterion:
                           f"0.0, 0.0, np.nan, {tail})")
         elif cell.kind == KSTR:
             assert cell.dom is not None
+            if self.orders and not runtime_orders_all([gen.strings[k].casefold() for k in cell.dom]):
+                raise NotFusable("a text criterion against texts of characters not ordered")
             off, nids = self._id_table(gen, cell.dom)
             m = gen.value(f"dcrit_id({self.k}, {self.x}, kv, {off}.0, {cell.v}, {nids}.0, "
                           f"{cell.e}, {tail})")
@@ -71,6 +79,8 @@ class TextCriterion:
             chars = _chars(d.r, gen.strings)
             if chars is None or not all(ch.isascii() for ch in chars):
                 refuse_criterion(chars)
+            if self.orders and not runtime_orders_all(chars or ""):
+                raise NotFusable("a text criterion against texts of characters not ordered")
             if self.wild:
                 refuse_wild(self.chars, chars)
             z, ca, cb = gen.write(d, True)

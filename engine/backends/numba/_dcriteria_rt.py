@@ -15,7 +15,7 @@ parses a criterion, and matched against each range cell as ``_criteria.match`` d
 * ``dcrit_id``: the same for a text of the constant table (kv entries: start, length, its
   number, per text id).
 
-Text compares casefolded, by code point; wildcards (``*``, ``?``, ``~`` escapes) match the
+Text compares casefolded, by code point (``<`` ``>``: in Excel's order, ``_rt_collation``); wildcards (``*``, ``?``, ``~`` escapes) match the
 whole text case aside (text past ASCII folds by ``._unicase``; the generator refuses a
 wildcard where ``re.IGNORECASE`` has its own equivalences: ``_unicase.refuse_wild``).  The CUDA twin is
 :mod:`engine.backends.cupy._rt_dcriteria`.
@@ -28,6 +28,7 @@ from numba import njit
 
 from ...values import ERROR_CODES, ERROR_NAMES
 from ._dtext_args_rt import fold as _fold
+from ._rt_collation import dcoll2
 
 _jit = njit(nogil=True, cache=True, error_model="numpy")
 
@@ -259,7 +260,7 @@ def dcrit_cell(k, x, ctype, v, e, t, ta, tb, tnum, z, p, b):
             if kind == WILD:
                 hit = _wild(z, ip, iz, t, ia, ib)
             else:
-                c = _cmp_text(z, ip, iz, t, ia, ib)
+                c = _cmp_text(z, ip, iz, t, ia, ib) if op <= NE else dcoll2(t, ia, ib, z, ip, iz)
                 if op == EQ or op == NE:
                     hit = c == 0
                 elif op == LT:
