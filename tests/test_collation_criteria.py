@@ -89,3 +89,28 @@ def test_numba_text_criteria_made_per_trial_in_excels_order(tmp_path):
 @pytest.mark.slow
 def test_numba_every_text_criterion_in_excels_order(tmp_path):
     _numba_check(tmp_path, list(WANT))
+
+
+def test_mixed_kinds_compare_by_kind_then_excels_order():
+    """``<`` of values of any kind, one per trial (operators._compare_mixed, vectorised):
+    numbers < text < logicals; a blank as the other side's empty value; text in Excel's
+    order; an error stays an error.  Worked out by the rule (same before the vectorising)."""
+    import numpy as np
+
+    from engine.functions.operators import compare
+    from engine.values import Kind, Vec
+
+    a = np.array([1.5, "a-c", "é", True, None, None, "x", 2.0, None, "B"], dtype=object)
+    b = np.array(["a", "ab", "f", "zz", "", 0.0, False, 2.0, None, "a"], dtype=object)
+    err = np.zeros(len(a), np.uint8)
+    err[-1] = 7
+    lt = compare("<", Vec(Kind.ANY, a, err), Vec(Kind.ANY, b))
+    assert lt.data.tolist() == [True, False, True, False, False, False, True, False, False,
+                                False]
+    assert lt.err.tolist() == err.tolist()
+    ge = compare(">=", Vec(Kind.ANY, a), Vec(Kind.STR, np.array(["A-C"], dtype=object)))
+    assert ge.data.tolist() == [False, True, True, True, False, False, True, False, False,
+                                True]
+    eq = compare("=", Vec(Kind.ANY, a), Vec(Kind.ANY, b))
+    assert eq.data.tolist() == [False, False, False, False, True, True, False, True, True,
+                                False]

@@ -25,7 +25,7 @@ from engine import functions
 from engine.check import same_value
 from engine.functions import flat_ops, logical, operators, stats
 from engine.model import Model
-from engine.values import ERROR_CODES, Grid, Vec, error, from_scalar, num, text
+from engine.values import ERROR_CODES, Grid, Kind, Vec, error, from_scalar, num, text
 from tests.strategies import WORDS, ErrorLiteral, as_strategy, draw_value
 from tests.test_flat_operators import _same_cells
 
@@ -182,17 +182,35 @@ def test_dashboard_workbook_flat_equals_element_loop(tmp_path: Path,
     assert fast["Calc!H3"] == sum(1 for i in range(40) if i % 5 == 3 and i % 4)
 
 
+def _mixed_key(x: Any, other: Any) -> tuple[int, Any]:
+    """Excel's mixed-type order, one value (a blank: the other side's empty value)."""
+    from engine.functions._collation import collation_key
+
+    if x is None:
+        x = "" if isinstance(other, str) else False if isinstance(other, bool) else 0.0
+    if isinstance(x, bool):
+        return 2, x
+    return (1, collation_key(x)) if isinstance(x, str) else (0, float(x))
+
+
 def test_comparison_of_differing_kinds_equals_mixed_order() -> None:
     """A blank against text or a logical is that kind's empty value; numbers < text <
-    logicals otherwise: operators.compare's vector paths give _key's order, errors kept."""
+    logicals otherwise: operators.compare's vector paths and its values of any kind
+    (Kind.ANY, _compare_mixed) give that order, errors kept."""
+    import operator
+
     vals: list[Any] = [None, 0.0, -1.0, 2.5, "", "a", "B", "b", "0", True, False]
+    py = {"=": operator.eq, "<>": operator.ne, "<": operator.lt, "<=": operator.le,
+          ">": operator.gt, ">=": operator.ge}
+    anys = Vec(Kind.ANY, np.array([x for x in vals for _ in vals], dtype=object))
     for op in operators._CMP:
+        want = [py[op](_mixed_key(x, y), _mixed_key(y, x)) for x in vals for y in vals]
         for x in vals:
             for y in vals:
                 got = operators.compare(op, from_scalar(x), from_scalar(y)).data.tolist()
-                kx = operators._key(x, operators._tag(y) if y is not None else "n")
-                ky = operators._key(y, operators._tag(x) if x is not None else "n")
-                assert got == [operators._order(op, kx, ky)], (op, x, y)
+                assert got == [py[op](_mixed_key(x, y), _mixed_key(y, x))], (op, x, y)
+        bs = Vec(Kind.ANY, np.array([y for _ in vals for y in vals], dtype=object))
+        assert operators.compare(op, anys, bs).data.tolist() == want, op
     blanks = Vec(from_scalar(None).kind, np.zeros(3), np.array([0, 7, 0], np.uint8))
     got = operators.compare("=", blanks, text(["", "", "x"]))
     assert got.data.tolist() == [True, False, False] and got.err.tolist() == [0, 7, 0]

@@ -6,7 +6,6 @@ Comparisons of numbers follow Excel's 15-significant-digit rule, written out in
 
 from __future__ import annotations
 
-import operator
 from collections import OrderedDict
 from collections.abc import Callable
 
@@ -79,24 +78,44 @@ _CMP: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
 }
 
 
-def _key(x: object, other_kind: str) -> tuple[int, object]:
-    """Sort key for Excel's mixed-type comparison: numbers < text < logicals."""
-    if x is None:
-        # blank compares as the other side's empty value
-        return {"n": (0, 0.0), "s": (1, collation_key("")), "b": (2, False)}[other_kind]
-    if isinstance(x, bool | np.bool_):
-        return 2, bool(x)
-    if isinstance(x, str):
-        return 1, collation_key(x)   # Excel's text order (equal keys: equal case aside)
-    return 0, float(comparable(np.array([float(x)]))[0])
+def _tags(x: np.ndarray) -> np.ndarray:
+    """Each value's kind in Excel's mixed-type order: 0 a number, 1 text, 2 a logical, -1 a
+    blank (which takes the other side's kind: its empty value)."""
+    return np.fromiter((-1 if v is None else 2 if isinstance(v, bool | np.bool_)
+                        else 1 if isinstance(v, str) else 0 for v in x), np.int8, len(x))
 
 
-def _tag(x: object) -> str:
-    if isinstance(x, bool | np.bool_):
-        return "b"
-    if isinstance(x, str):
-        return "s"
-    return "n"
+def _at(x: np.ndarray, tags: np.ndarray, where: np.ndarray, rank: int) -> np.ndarray:
+    """The values of ``x`` (one, or one per trial) at ``where``, all of kind ``rank``, as
+    comparable arrays: numbers rounded as Excel compares them, texts as their keys in
+    Excel's order, logicals; a blank as the kind's empty value (0, "", FALSE)."""
+    idx = np.flatnonzero(where)
+    if len(x) == 1:
+        idx = np.zeros(len(idx), np.intp)
+    vals, blank = x[idx], tags[idx] < 0
+    if rank == 0:
+        return comparable(np.array([0.0 if b else float(v)
+                                    for v, b in zip(vals, blank, strict=True)]))
+    if rank == 1:
+        return _collated(np.where(blank, "", vals).astype(object))
+    return np.where(blank, False, vals).astype(np.bool_)
+
+
+def _compare_mixed(op: str, xa: np.ndarray, xb: np.ndarray) -> np.ndarray:
+    """``op`` of values of any kinds (one, or one per trial each): numbers < text < logicals,
+    whatever the values; values of one kind by value (text in Excel's order)."""
+    fn = _CMP[op]
+    n = max(len(xa), len(xb))
+    ta, tb = _tags(xa), _tags(xb)
+    ea, eb = np.broadcast_to(ta, n), np.broadcast_to(tb, n)
+    ra = np.where(ea < 0, np.maximum(eb, 0), ea)   # a blank: the other side's kind
+    rb = np.where(eb < 0, np.maximum(ea, 0), eb)
+    r = np.asarray(fn(ra, rb), dtype=np.bool_).copy()
+    for rank in range(3):
+        where = (ra == rb) & (ra == rank)
+        if where.any():
+            r[where] = fn(_at(xa, ta, where, rank), _at(xb, tb, where, rank))
+    return r
 
 
 def compare(op: str, a: Vec, b: Vec) -> Vec:
@@ -120,15 +139,7 @@ def compare(op: str, a: Vec, b: Vec) -> Vec:
     elif Kind.ANY not in (ka, kb):  # numbers < text < logicals, whatever the values
         r = np.full(max(len(a.data), len(b.data)), fn(_RANK[ka], _RANK[kb]), np.bool_)
     else:
-        xa, xb = as_any(a), as_any(b)
-        n = max(len(xa), len(xb))
-        r = np.empty(n, dtype=np.bool_)
-        for i in range(n):
-            x = xa[i if len(xa) > 1 else 0]
-            y = xb[i if len(xb) > 1 else 0]
-            kx = _key(x, _tag(y) if y is not None else "n")
-            ky = _key(y, _tag(x) if x is not None else "n")
-            r[i] = _order(op, kx, ky)
+        r = _compare_mixed(op, as_any(a), as_any(b))
     if err is not None:
         r = np.where(err != 0, False, r)
     return Vec(Kind.BOOL, np.asarray(r, dtype=np.bool_), err)
@@ -157,8 +168,12 @@ def _folded(x: np.ndarray) -> np.ndarray:
 
 
 def _collated(x: np.ndarray) -> np.ndarray:
-    """Texts as their keys in Excel's order (._collation.collation_key)."""
-    return np.array([collation_key(s) for s in x], dtype=object)
+    """Texts as their keys in Excel's order (._collation.collation_key), each distinct text's
+    key made once (a dict of them, not collation_key's cache, which 100k texts overrun)."""
+    keys = {s: collation_key(s) for s in dict.fromkeys(x.tolist())}
+    out = np.empty(len(x), dtype=object)
+    out[:] = [keys[s] for s in x.tolist()]
+    return out
 
 
 def _empty_as(kind: Kind, blank_vec: Vec) -> Vec:
@@ -166,14 +181,6 @@ def _empty_as(kind: Kind, blank_vec: Vec) -> Vec:
     n = len(blank_vec.data)
     data = np.full(n, "", dtype=object) if kind == Kind.STR else np.zeros(n, np.bool_)
     return Vec(kind, data, blank_vec.err)
-
-
-def _order(op: str, x: tuple, y: tuple) -> bool:
-    return _PY_CMP[op](x, y)
-
-
-_PY_CMP = {"=": operator.eq, "<>": operator.ne, "<": operator.lt, "<=": operator.le,
-           ">": operator.gt, ">=": operator.ge}
 
 
 def concat(a: Vec, b: Vec) -> Vec:
