@@ -114,3 +114,35 @@ def test_mixed_kinds_compare_by_kind_then_excels_order():
     eq = compare("=", Vec(Kind.ANY, a), Vec(Kind.ANY, b))
     assert eq.data.tolist() == [False, False, False, False, True, True, False, True, True,
                                 False]
+
+
+def test_runtime_table_orders_ascii_as_collation_key():
+    """The runtimes' one table of first-level weights (LATIN_P; ASCII_WEIGHTS, its copy for
+    ASCII, is gone) orders every two ASCII letters, digits and signs as collation_key."""
+    from engine.functions._collation import IGNORED, LATIN_P, collation_key
+
+    chars = [chr(c) for c in range(32, 127) if chr(c) not in IGNORED]
+    for x in chars:
+        assert LATIN_P[ord(x)] > 0, x
+        for y in chars:
+            by_key = (collation_key(x) > collation_key(y)) - (collation_key(x) < collation_key(y))
+            px, py = float(LATIN_P[ord(x)]), float(LATIN_P[ord(y)])
+            by_table = (px > py) - (px < py)
+            assert by_key == by_table or x.casefold() == y.casefold(), (x, y)
+    assert LATIN_P[ord("-")] == LATIN_P[ord("'")] == 0.0
+
+
+def test_enum_cells_bind_replaces_refs_everywhere():
+    """_enum_cells._bind (through ir.children / rebuild): each Ref of a bound cell replaced
+    by its literal under calls, operators and unary minus; other nodes kept as they are."""
+    from engine import ir
+    from engine.backends.numba._enum_cells import _bind
+    from engine.workbook import CellRef
+
+    a, b = CellRef("S", 1, 1), CellRef("S", 2, 1)
+    node = ir.Call("IF", (ir.Binary(">", ir.Ref(a), ir.Num(1.0)),
+                          ir.Unary("-", ir.Ref(a)), ir.Ref(b)))
+    got = _bind(node, {a: ir.Str("x")})
+    assert got == ir.Call("IF", (ir.Binary(">", ir.Str("x"), ir.Num(1.0)),
+                                 ir.Unary("-", ir.Str("x")), ir.Ref(b)))
+    assert _bind(node, {}) is node   # nothing bound: the same node

@@ -18,7 +18,8 @@ accents):
 Equal keys are exactly the texts equal case aside (``a.casefold() == b.casefold()``), so
 ``=`` and UNIQUE's case-insensitive equality are unchanged.  The numba backend ranks its
 text ids by these keys at compile time (``_dynarrays``, ``_lookups``); text made per trial
-is compared by ``_rt_collation.dcoll`` with the same ASCII weights (:data:`ASCII_WEIGHTS`).
+is compared by ``_rt_collation.dcoll`` with the tables below (:data:`LATIN_P` and its
+twins: one table per level for the characters below :data:`LATIN_END`).
 """
 
 from __future__ import annotations
@@ -71,10 +72,6 @@ def text_rank_key(folded: str) -> str:
     casefold): Excel's order, texts equal case aside ("ß", "ss") by code point."""
     return collation_key(folded) + "\x00" + folded
 
-
-# the first-level weight of each ASCII code (0: ignored), for the numba runtime
-ASCII_WEIGHTS = np.array([0.0 if chr(c) in IGNORED else float(_primary(chr(c).lower()))
-                          for c in range(128)])
 
 # The characters below LATIN_END for the runtimes (numba/_rt_collation, cupy/_rt_collation):
 # first-level weight (0: ignored), accent weight (0: none), and the two code points the last

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ... import ir
+from ..._ir_nodes import rebuild
 from ._values import NotFusable
 
 if TYPE_CHECKING:
@@ -97,13 +98,8 @@ def _bind(node: ir.Node, bound: dict) -> ir.Node:
     """``node`` with each Ref of a cell in ``bound`` replaced by that literal."""
     if isinstance(node, ir.Ref):
         return bound.get(node.cell, node)
-    if isinstance(node, ir.Call):
-        return ir.Call(node.name, tuple(_bind(a, bound) for a in node.args))
-    if isinstance(node, ir.Unary):
-        return ir.Unary(node.op, _bind(node.operand, bound))
-    if isinstance(node, ir.Binary):
-        return ir.Binary(node.op, _bind(node.left, bound), _bind(node.right, bound))
-    return node
+    kids = ir.children(node)
+    return rebuild(node, [_bind(k, bound) for k in kids]) if kids else node
 
 
 __all__ = ["EnumCell", "enum_cell_value", "enumerable"]
