@@ -114,11 +114,16 @@ class TextMixin(DynamicTextMixin, GeneratorHost):
         return float(v.lo)
 
     def tabulate(self, vals: Sequence[Val], fn: Callable[[list[Any]], Vec], what: str,
-                 chained: Sequence[bool] | None = None) -> Val:
+                 chained: Sequence[bool] | None = None,
+                 batch: Callable[[list[list[Any]]], Vec | None] | None = None) -> Val:
         """``fn`` of the Python values of ``vals`` for every combination they can take, as
         table lookups; argument errors (leftmost first) win over the table's, except those
         of arguments not ``chained`` (an argument left of them is a constant error: the
-        table already holds it)."""
+        table already holds it).  ``batch``, where given, is ``fn`` of every combination at
+        once (one list of values per varying argument, one entry per combination, as the
+        numpy reference computes trials): one call instead of one per combination (a
+        VLOOKUP of a text key taking K values in a table of T rows: O(K + T), not O(K * T));
+        None where it cannot, and then ``fn`` runs per combination."""
         doms = [self.domain(v) for v in vals]
         fixed = [self.python_value(v) if d is None else None for v, d in zip(vals, doms,
                                                                              strict=True)]
@@ -131,14 +136,15 @@ class TextMixin(DynamicTextMixin, GeneratorHost):
         errors = np.zeros(size, dtype=np.int64)
         kinds: set[str] = set()
         ids: set[int] = set()
-        combos = itertools.product(*[doms[j] for j in var])  # type: ignore[misc]
-        for combo in combos:
+        combos = list(itertools.product(*[doms[j] for j in var]))  # type: ignore[misc]
+        many = _batched(batch, combos) if batch is not None and len(combos) > 1 else None
+        for i, combo in enumerate(combos):
             args = list(fixed)
             pos = 0
             for j, w, (k, x) in zip(var, widths, combo, strict=True):
                 args[j] = x
                 pos = pos * w + k
-            x = _scalar(fn(args))
+            x = many.scalar(i) if many is not None else _scalar(fn(args))
             if isinstance(x, ExcelError):
                 errors[pos] = x.code
             elif x is None:
@@ -236,7 +242,8 @@ class TextMixin(DynamicTextMixin, GeneratorHost):
     def enumerated_call(self, node: ir.Call) -> Val:
         """A function of text (or logical) arguments and constants, evaluated by the numpy
         library for every value the arguments can take."""
-        from ...compiler import compile_formula
+        from ..._segments import Slot, SlotEnv
+        from ...compiler import CompileInfo, Compiler, compile_formula
 
         assert self.cell is not None
         slots: list[int] = []
@@ -272,7 +279,28 @@ class TextMixin(DynamicTextMixin, GeneratorHost):
                 raise NotFusable(f"{node.name} returning an array")
             return got
 
-        return self.tabulate(vals, fn, node.name, chained)
+        def batch(columns: list[list[Any]]) -> Vec | None:
+            if node.name not in _BATCHED:
+                return None
+            slots_env = SlotEnv(self.env)
+            new = list(node.args)
+            for j, xs in zip(slots, columns, strict=True):
+                if all(isinstance(x, str) for x in xs):
+                    slots_env.slots.append(text(xs))
+                elif all(isinstance(x, bool) for x in xs):
+                    slots_env.slots.append(Vec(Kind.BOOL, np.array(xs, dtype=bool)))
+                else:
+                    return None   # blanks among them: Missing as a literal, per combination
+                new[j] = Slot(len(slots_env.slots) - 1)
+            info = CompileInfo()
+            try:
+                compiled = Compiler(cell, info).compile(ir.Call(node.name, tuple(new)))
+                got = None if info.unsupported else compiled(slots_env)
+            except Exception:   # noqa: BLE001 - the per-combination path says what failed
+                return None
+            return got if isinstance(got, Vec) else None
+
+        return self.tabulate(vals, fn, node.name, chained, batch)
 
     def fn_textjoin(self, node: ir.Call) -> Val:
         """TEXTJOIN of values that vary: text made per trial (:mod:`._dtext`)."""
@@ -706,6 +734,20 @@ class _VaryingNumber:
     def __init__(self, value: Val) -> None:
         self.value = value
 
+
+
+# functions of a key searched in a table: evaluated for every text (or logical) value of their
+# varying arguments in one call, those values as the trials of a vector (see tabulate)
+_BATCHED = frozenset({"VLOOKUP", "HLOOKUP", "MATCH", "XMATCH", "XLOOKUP", "LOOKUP"})
+
+
+def _batched(batch: Callable[[list[list[Any]]], Vec | None],
+             combos: list[tuple[tuple[int, Any], ...]]) -> Vec | None:
+    """``batch`` of every combination (columns of values), if it gives one value each."""
+    got = batch([[x for _, x in column] for column in zip(*combos, strict=True)])
+    if got is None or len(got) not in (1, len(combos)):
+        return None
+    return got
 
 
 def _scalar(v: Vec) -> Any:
