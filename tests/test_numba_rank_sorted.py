@@ -111,11 +111,21 @@ def test_rank_over_a_column_past_the_cap_is_fused(tmp_path, monkeypatch):
 
 @pytest.mark.slow
 def test_rank_column_of_2000_rows_equals_numpy(tmp_path):
-    """2,000 rows (a copied column: one loop; the error in some trials): numba and the
-    CUDA kernel's host build (where there is a C++ compiler) equal numpy."""
-    from tests.kernel_checks import numba_and_host_equal_numpy
-
+    """2,000 rows (a copied column: one loop; the error in some trials): numba = numpy."""
     job = _job(tmp_path, 2000, text=False)
-    numba_and_host_equal_numpy(job, tmp_path / "kernels", TRIALS, fused=True)
-    source = "".join(p.read_text() for p in sorted((tmp_path / "kernels").glob("*.py")))
-    assert source.count("rank_sort(") == 1
+    assert _check(job, tmp_path)[1].count("rank_sort(") == 1
+
+
+@pytest.mark.slow
+def test_rank_past_the_cap_on_the_cuda_host_build(tmp_path, monkeypatch):
+    """The 100-row column past a cap of 64 (and the 12-row one with text, a blank, a logical)
+    on the CUDA kernel's host build: equal to numpy (where there is a C++ compiler)."""
+    from engine.backends.numba import _args, _gather
+    from tests.test_backend_cupy import host_equals_numpy
+
+    monkeypatch.setattr(_args, "MAX_AREA_CELLS", 64)
+    monkeypatch.setattr(_gather, "MAX_AREA_CELLS", 64)
+    monkeypatch.setattr(_gather, "GATHER_MIN", 8)
+    for name, rows, text in (("a", 100, False), ("b", 12, True)):
+        (tmp_path / name).mkdir()
+        host_equals_numpy(_job(tmp_path / name, rows, text), tmp_path / f"k{name}", TRIALS)
