@@ -838,8 +838,27 @@ def _chain(comp: list[tuple], members: dict[tuple, dict[int, int]],
         if not ready:
             return None
         row.append(ready[0])
-    # the longest run of rows that every shape has
-    full = sorted(set.intersection(*({i + off[a] for i in members[a]} for a in comp)))
+    # the longest run of rows that every shape has; where that is too short (a column's
+    # last rows of another shape: a loan's IPMT past row 150 where the interval checks
+    # differ, a shape of its own in the same column), the shapes that no other shape of the
+    # chain reads are left out, the fewest rows first, while they cut the run short
+    rows = {a: {i + off[a] for i in members[a]} for a in comp}
+    while True:
+        lo, hi = _longest_run(set.intersection(*(rows[a] for a in row)))
+        if hi - lo + 1 >= FAMILY_MIN:
+            break
+        read = {b for a in row for b, _ in edges[a] if b != a}
+        sinks = [a for a in row if a not in read]
+        if len(row) < 2 or not sinks:
+            return None
+        row.remove(min(sinks, key=lambda a: len(rows[a])))
+    return [[members[a][r - off[a]] for r in range(lo, hi + 1)] for a in row]
+
+
+def _longest_run(rows: set[int]) -> tuple[int, int]:
+    """The first and last of the longest run of consecutive numbers in ``rows`` ((0, -1)
+    where none)."""
+    full = sorted(rows)
     best: tuple[int, int] = (0, -1)
     start = 0
     for j in range(1, len(full) + 1):
@@ -847,10 +866,7 @@ def _chain(comp: list[tuple], members: dict[tuple, dict[int, int]],
             if j - start > best[1] - best[0] + 1:
                 best = (full[start], full[j - 1])
             start = j
-    lo, hi = best
-    if hi - lo + 1 < FAMILY_MIN:
-        return None
-    return [[members[a][r - off[a]] for r in range(lo, hi + 1)] for a in row]
+    return best
 
 
 def _reads(k: int, lines: list[str]) -> frozenset[int]:
