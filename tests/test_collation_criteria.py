@@ -57,11 +57,12 @@ def test_text_criteria_compare_in_excels_order(tmp_path):
         assert got[f"F{r}"] == float(len(rows)), crit
 
 
-def _numba_check(tmp_path, criteria: list[str]) -> None:
+def _numba_check(tmp_path, criteria: list[str], host: bool = False) -> None:
     """A criterion made per trial against constant texts (dcrit_id) and a constant criterion
-    against text made per trial (dcrit_cell): fused, numba = numpy, the hand-worked masks."""
+    against text made per trial (dcrit_cell): fused, numba = numpy (and with ``host`` the
+    CUDA kernel's host build, cupy/_rt_dcriteria through mc_coll2), the hand-worked masks."""
     from engine.backends.numba import fused_report
-    from tests.kernel_checks import sheet_job
+    from tests.kernel_checks import numba_and_host_equal_numpy, sheet_job
     from tests.test_backend_numba import numba_and_numpy, tri
 
     cells: dict[str, object] = {"H1": 1.0}
@@ -76,7 +77,8 @@ def _numba_check(tmp_path, criteria: list[str]) -> None:
         outs += [f"E{r}", f"F{r}"]
     job = sheet_job(tmp_path / "book.xlsx", cells, [tri("S!H1", 0.6, 1.0, 1.4)], outs, 8)
     assert fused_report(job) == {}
-    _, want = numba_and_numpy(job, tmp_path / "kernels", 8)
+    check = numba_and_host_equal_numpy if host else numba_and_numpy
+    _, want = check(job, tmp_path / "kernels", 8)
     got = {a: want[0][r] for a, r in zip(outs, job.program.outputs, strict=True)}
     for r, crit in enumerate(criteria, start=1):
         assert set(got[f"E{r}"]) == set(got[f"F{r}"]) == {_mask(WANT[crit])}, crit
@@ -88,7 +90,7 @@ def test_numba_text_criteria_made_per_trial_in_excels_order(tmp_path):
 
 @pytest.mark.slow
 def test_numba_every_text_criterion_in_excels_order(tmp_path):
-    _numba_check(tmp_path, list(WANT))
+    _numba_check(tmp_path, list(WANT), host=True)
 
 
 def test_mixed_kinds_compare_by_kind_then_excels_order():

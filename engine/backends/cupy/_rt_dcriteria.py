@@ -9,6 +9,7 @@ called by the generated code itself.
 from __future__ import annotations
 
 from ..numba._dcriteria_rt import ERRORS, KERNEL_NAMES
+from ._rt_collation import COLLATION_RUNTIME
 
 __all__ = ["DCRITERIA_NAMES", "DCRITERIA_RUNTIME"]
 
@@ -16,7 +17,7 @@ DCRITERIA_NAMES: tuple[str, ...] = tuple(KERNEL_NAMES)
 
 _ERRORS = ", ".join(f"{x:.1f}" for x in ERRORS)
 
-DCRITERIA_RUNTIME = r"""
+DCRITERIA_RUNTIME = COLLATION_RUNTIME + r"""
 /* ------------------------------------------------------------ criteria made per trial (numba/_dcriteria_rt.py) */
 #ifdef __CUDACC__
 __constant__ double mc_crit_errors[] = {@ERRORS@};
@@ -147,7 +148,8 @@ template <class C, class T> MC_NI double dcrit_cell(double k, double x, double c
             if (kind == 4) {
                 hit = mc_crit_wild(z, (int)p, (int)b, t, (int)ta, (int)tb);
             } else {
-                int c = mc_crit_cmp(z, (int)p, (int)b, t, (int)ta, (int)tb);
+                int c = op <= 1 ? mc_crit_cmp(z, (int)p, (int)b, t, (int)ta, (int)tb)
+                    : (int)mc_coll2(t, ta, tb, z, p, b);   /* < > in Excel's order */
                 hit = (op == 0 || op == 1) ? c == 0 : op == 2 ? c < 0 : op == 3 ? c <= 0
                     : op == 4 ? c > 0 : c >= 0;
             }
