@@ -146,8 +146,29 @@ class DynLinesMixin:
             if x.kind != KSTR:
                 raise NotFusable("a lookup key whose type varies per trial")
             x = self.as_dyn(x, False)
-        buf, a, b = self.write(x)
+        buf, a, b = self._key_write(x)
         return self.value(f"dkey_rank({buf}, {a}, {b}, {bb})"), lit(_T[KSTR])
+
+    def _key_write(self, x: Dyn) -> tuple[str, str, str]:
+        """The key written from 0 into a scratch array of its own that every lookup's key
+        shares (written and read by one cell), not into the kernel's text buffer (a
+        segment's own scratch, which keeps its cells straight-line code): a lookup copied
+        down and across a sheet (``VLOOKUP($A6&"_"&G$5, Database!$A:$F, 6, 0)``, 2,945
+        cells) is then one family's loop (_families.shape_of)."""
+        state = self.__dict__
+        own = state.get("_dkey_buffer")
+        if own is None:
+            own = state["_dkey_buffer"] = self.scratch(1)
+            self.shared_scratch.add(own)
+        saved = state.get("_dyn_buffer")
+        state["_dyn_buffer"] = [own, id(self.lines), 0]
+        try:
+            return self.write(x)
+        finally:
+            if saved is None:
+                state.pop("_dyn_buffer", None)
+            else:
+                state["_dyn_buffer"] = saved
 
     def _dyn_typed(self, cells: list[Element]) -> tuple[str, str, str]:
         """Scratch arrays of the elements' values (text: its rank in this trial) and type

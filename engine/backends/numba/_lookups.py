@@ -35,7 +35,20 @@ from ._dtext import Dyn, DynamicText
 from ._fixed_lookups import fixed_return
 from ._index_ref import IndexMixin
 from ._lookup_arrays import LookupArraysMixin
-from ._values import KANY, KBLANK, KBOOL, KNUM, KSTR, NotFusable, Val, lit, num, union_dom
+from ._read_areas import read_area
+from ._values import (
+    KANY,
+    KBLANK,
+    KBOOL,
+    KNUM,
+    KSTR,
+    MAX_AREA_CELLS,
+    NotFusable,
+    Val,
+    lit,
+    num,
+    union_dom,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -361,8 +374,14 @@ class LookupsMixin(DynLinesMixin, LookupArraysMixin, IndexMixin, ArgsMixin):
             else:
                 approx = flag is not None and flag.lo != 0.0
         table = args[1].cells() if chosen is None else chosen
-        self.area_cells(chosen_area(args[1]) or args[1])   # the size limit
         rows = table if vertical else [list(c) for c in zip(*table, strict=True)]
+        if chosen is None and kv is None and 1 <= k <= len(rows[0]):
+            # the size limit over the cells read: the first column (row) and the k-th
+            # (``VLOOKUP(key, Database!$A:$F, 6, 0)``: 2 of the 6 columns)
+            if len(rows) * (1 + (k > 1)) > MAX_AREA_CELLS:
+                raise NotFusable(f"a lookup over {len(rows)} rows")
+        else:
+            self.area_cells(chosen_area(args[1]) or args[1])   # the size limit
         first = [self.element_or_text(r[0]) for r in rows]
         if isinstance(approx, Val):   # both searches, the mode's chosen per trial
             pos = self.value(
@@ -511,7 +530,8 @@ class LookupsMixin(DynLinesMixin, LookupArraysMixin, IndexMixin, ArgsMixin):
         else:   # an array expression (_lookup_arrays)
             line = self._line(lk, "XLOOKUP")
             lr, lc = self.array_shape(lk) or (1, 1)
-        rg = self._grid_cells(ret)
+        rg = self._grid_cells(ret) if line is None or isinstance(ret, ir.Ref) else \
+            read_area(self.model.workbook, ret).cells()   # as the array's: numpy's Env.area
         rr, rc = len(rg), len(rg[0])
         column = lc == 1 and lr > 1 or lr == lc == 1
         if min(lr, lc) != 1 or (rr != lr if column else rc != lc):
