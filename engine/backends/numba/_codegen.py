@@ -79,6 +79,7 @@ from ._families import (
     unit_operands,
     unit_table_size,
 )
+from ._fill_pieces import FillPiece, split_fills
 from ._fits import FITS, FitAt, FitsMixin
 from ._fixed_lookups import with_fixed_returns
 from ._functions import FunctionsMixin
@@ -135,6 +136,7 @@ if TYPE_CHECKING:
 
 MAX_KERNEL_LINES = 20_000    # beyond this the kernel would take minutes to compile
 SEGMENT_LINES = 800          # cells are compiled in functions of about this many lines
+FILL_PIECE_LINES = 400       # a long fill of shared scratch arrays cut in pieces of this size
 BLOCK = 512                  # trials per block: inputs drawn, then cells computed, in cache
 UR_BYTES = 1 << 22           # at most this much of RAND uniforms per block (else smaller blocks)
 RAND_CALLS = ("RAND", "RANDBETWEEN")
@@ -1068,6 +1070,10 @@ class Generator(SharedLinesMixin, MatricesMixin, FunctionsMixin, TextMixin, Mixe
                 if table:
                     cell_lines[k] = new
                     chain_cells += table
+        # long fills of shared scratch arrays in pieces of their own (numba's compile time
+        # grows faster than a function's length: _fill_pieces)
+        units = split_fills(units, cell_lines, shared_row, FILL_PIECE_LINES)
+        piece_seg: dict[int, int] = {}   # id of a FillPiece -> its segment
         # segments: consecutive units, each compiled as its own function (one with an IRR
         # runs two trials at a time: see _paired)
         segments: list[list[int | Family | Chain]] = [[]]
@@ -1078,6 +1084,8 @@ class Generator(SharedLinesMixin, MatricesMixin, FunctionsMixin, TextMixin, Mixe
             if isinstance(unit, (Family, Chain)):
                 n = unit_lines(unit)
                 kind = "loop"
+            elif isinstance(unit, FillPiece):
+                n, kind = 2 * len(unit.lines), ""   # (a load of what each line stores)
             else:
                 n = len(cell_lines[unit])
                 kind = "irr" if any(_IRR_CALL.match(x) for x in cell_lines[unit]) else ""
@@ -1090,6 +1098,9 @@ class Generator(SharedLinesMixin, MatricesMixin, FunctionsMixin, TextMixin, Mixe
                 kinds.add(kind)
             segments[-1].append(unit)
             size += n
+            if isinstance(unit, FillPiece):
+                piece_seg[id(unit)] = len(segments) - 1
+                continue
             for k in (unit.members if isinstance(unit, (Family, Chain)) else [unit]):
                 seg_of[k] = len(segments) - 1
         # slots of sv/se: every family member, and the cells read from another segment or
@@ -1106,6 +1117,12 @@ class Generator(SharedLinesMixin, MatricesMixin, FunctionsMixin, TextMixin, Mixe
                     need(k)
                 for n in unit_operands(unit):
                     need(n)
+        for unit in units:
+            if isinstance(unit, FillPiece):
+                for kind, n in _NAME.findall("\n".join(unit.lines)):
+                    if kind in "vwy" and (int(n) in family_of
+                                          or seg_of[int(n)] != piece_seg[id(unit)]):
+                        need(int(n))
         for k, lines in enumerate(cell_lines):
             if k in family_of:
                 continue
@@ -1179,6 +1196,8 @@ class Generator(SharedLinesMixin, MatricesMixin, FunctionsMixin, TextMixin, Mixe
                     sb.body += lines
                     for k in unit.members:
                         sb.add(outs.get(k, []), None)
+                elif isinstance(unit, FillPiece):
+                    sb.add(unit.lines, None)
                 else:
                     sb.add(cell_lines[unit] + store(unit), unit)
             src += ["", "", JIT, f"def seg{si}({args}, sv, se, ur):"]
