@@ -93,6 +93,30 @@ def clip(area: Area, max_row: int, max_col: int) -> Area:
                 nr if r2 - area.r1 + 1 != nr else 0, nc if c2 - area.c1 + 1 != nc else 0)
 
 
+# a range written past its sheet's cells is read with its empty cells up to its written size
+# (Excel's ``{=SUM(IF(B2:B99="",1,0))}`` counts them, ``ROW(B2:B99)`` has 98 rows) along an
+# axis written at most PAD_LINES long (engine.compiler.WRITTEN_ROWS_CAP: ROW() of a longer
+# one, a whole column, keeps the sheet's part) and PAD_CELLS cells in all (else the part)
+PAD_LINES = 65_536
+PAD_CELLS = 1_048_576
+
+
+def padded(area: Area, max_row: int, max_col: int) -> Area:
+    """The cells read of ``area`` (numpy's ``Env.area``, numba's array elements): its part
+    inside rows 1..max_row, columns 1..max_col (:func:`clip`), then the empty cells past it
+    up to its written size along each axis written at most PAD_LINES long (the whole part
+    where that makes more than PAD_CELLS cells); its written size kept."""
+    part = clip(area, max_row, max_col)
+    nr, nc = area.declared_shape
+    rows, cols = part.shape
+    rows = nr if nr <= PAD_LINES else rows
+    cols = nc if nc <= PAD_LINES else cols
+    if (rows, cols) == part.shape or rows * cols > PAD_CELLS:
+        return part
+    return Area(area.sheet, area.r1, area.c1, area.r1 + rows - 1, area.c1 + cols - 1,
+                nr if rows != nr else 0, nc if cols != nc else 0)
+
+
 @dataclass(frozen=True, slots=True)
 class Unary:
     op: str  # '-', '+', '%'

@@ -16,6 +16,7 @@ from ._area_nodes import ordered, reach
 from ._batches import BATCH_MIN, Batches
 from ._external_data import cached_unknown, varying_unknown
 from ._gcpause import paused
+from ._ir_nodes import padded
 from ._ragged import Ragged, compute_by_groups, evaluate_by_groups
 from ._slice_reach import MAX_REACH_CELLS, dynamic_reach
 from ._xlsx_sheet import parse_range
@@ -904,11 +905,15 @@ class Env:
         return g.cells[r][c]
 
     def area(self, area: ir.Area) -> Grid:
-        """The cells of ``area`` that its sheet can hold values in (the rest are empty), so
-        an OFFSET or INDIRECT to a huge range costs what the sheet holds."""
+        """The cells of ``area``: the part its sheet can hold values in, then its empty
+        cells up to the size written (Excel's ``{=SUM(IF(B2:B99="",1,0))}`` counts them, and
+        they broadcast against ``ROW(B2:B99)``) where that is at most ``PAD_LINES`` long
+        along an axis (ROW() of a whole column keeps the sheet's part the same way), so an
+        OFFSET or INDIRECT to a huge range, or ``A:A``, costs what the sheet holds
+        (:func:`engine._ir_nodes.padded`)."""
         sheet = self.model.workbook.sheets.get(area.sheet)
         if sheet is not None:
-            area = ir.clip(area, max(sheet.max_row, 1), max(sheet.max_col, 1))
+            area = padded(area, max(sheet.max_row, 1), max(sheet.max_col, 1))
         rows, cols = area.shape
         limit = self.model.limits.max_range_cells
         if rows * cols > limit:
@@ -921,7 +926,14 @@ class Env:
             if got is not None:
                 return got
         hits = self._cycle_hits
-        grid = Grid([[self.cell(c) for c in row] for row in area.cells()], area)
+        if sheet is not None and (area.r2 > sheet.max_row or area.c2 > sheet.max_col):
+            last_row, last_col = max(sheet.max_row, 1), max(sheet.max_col, 1)
+            empty = blank()   # the cells past the sheet's: one empty value (no lookups)
+            cells = [[self.cell(c) if c.row <= last_row and c.col <= last_col else empty
+                      for c in row] for row in area.cells()]
+            grid = Grid(cells, area)
+        else:
+            grid = Grid([[self.cell(c) for c in row] for row in area.cells()], area)
         if cache and hits == self._cycle_hits and self._area_cells + rows * cols <= AREA_CACHE_CELLS:
             self.areas[area] = grid
             self._area_cells += rows * cols

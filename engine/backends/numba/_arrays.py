@@ -150,11 +150,8 @@ class ArrayElements(FitLayout, ArrayCallRules, GroupByRules, IndexPositionsRules
         return None
 
     def _area_shape(self, area: ir.Area) -> Shape:
-        sheet = self.workbook.sheets.get(area.sheet)
-        if area.declared_shape != area.shape or sheet is None or \
-                ir.clip(area, max(sheet.max_row, 1), max(sheet.max_col, 1)) != area:
-            raise NotFusable("an array formula over a range past the sheet's cells")
-        return area.shape
+        """The cells numpy reads of ``area``, its empty cells past the sheet's included."""
+        return read_shape(self.workbook, area)
 
     def _call_shape(self, node: ir.Call) -> Shape:
         name = node.name

@@ -35,6 +35,7 @@ from ._dtext import Dyn, DynamicText
 from ._fixed_lookups import fixed_return
 from ._index_ref import IndexMixin
 from ._lookup_arrays import LookupArraysMixin
+from ._read_areas import read_area
 from ._values import (
     KANY,
     KBLANK,
@@ -529,7 +530,8 @@ class LookupsMixin(DynLinesMixin, LookupArraysMixin, IndexMixin, ArgsMixin):
         else:   # an array expression (_lookup_arrays)
             line = self._line(lk, "XLOOKUP")
             lr, lc = self.array_shape(lk) or (1, 1)
-        rg = self._grid_cells(ret)
+        rg = self._grid_cells(ret) if line is None or isinstance(ret, ir.Ref) else \
+            read_area(self.model.workbook, ret).cells()   # as the array's: numpy's Env.area
         rr, rc = len(rg), len(rg[0])
         column = lc == 1 and lr > 1 or lr == lc == 1
         if min(lr, lc) != 1 or (rr != lr if column else rc != lc):

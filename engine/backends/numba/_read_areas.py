@@ -1,14 +1,14 @@
 """The shape of a range that an array formula reads for its values.
 
-numpy reads a range through ``Env.area``, which clips it to its sheet's cells: a range
-written past the sheet's last row or column (``$A$2:$A$100`` over a 12-row table, a whole
-column ``A:A``) is read as the part inside the sheet, and an array formula's element-wise
-operations broadcast that part (its cells past it are #N/A, as numpy gives them).  The
-compiler already keeps that part as the IR's range (its written size apart: ``rows``/
-``cols``, :func:`engine._ir_nodes.clip`), so the elements are the part's cells.
+numpy reads a range through ``Env.area``: the part inside its sheet, then the empty cells
+past it up to the size written (``$A$2:$A$100`` over a 12-row table is 99 cells, the last
+87 empty, as Excel reads them), except along an axis written longer than
+``engine._ir_nodes.PAD_LINES`` (a whole column ``A:A``: the sheet's part), and
+:func:`engine._ir_nodes.padded` gives both the same cells.  An element past the sheet's
+cells is a Ref to an empty cell (``ArrayElements._at``).
 
 ROW() and COLUMN() of a range do not read it: they keep the strict rule of
-:meth:`._arrays.ArrayElements._area_shape`.
+:meth:`._arrays.ArrayElements._call_shape` (the compiler's WRITTEN_ROWS_CAP).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ... import ir
+from ..._ir_nodes import padded
 from ._values import NotFusable
 
 if TYPE_CHECKING:
@@ -24,14 +25,29 @@ if TYPE_CHECKING:
 PAST = "an array formula over a range past the sheet's cells"
 
 
-def read_shape(workbook: Workbook, area: ir.Area) -> tuple[int, int]:
-    """(rows, columns) numpy reads of ``area``: the IR's part inside its sheet, which
-    ``Env.area`` reads unchanged (else NotFusable: a sheet that is not in the workbook, a
-    part the runtime would clip again)."""
+# empty cells past the sheet's that a kernel reads of one range at most: more are left to
+# numpy (a dashboard's 18 LARGE(IF(Risk!$G$6:$G$1000=..,ROW(..)),k) over a 15-row sheet, 985
+# empty elements each, made its kernel too large: 1293 -> 1135 cells fused)
+PAST_CELLS = 256
+
+
+def read_area(workbook: Workbook, area: ir.Area) -> ir.Area:
+    """The cells numpy reads of ``area`` (``Env.area``: :func:`engine._ir_nodes.padded`;
+    NotFusable for a sheet that is not in the workbook, or more than PAST_CELLS cells past
+    the sheet's part)."""
     sheet = workbook.sheets.get(area.sheet)
     if sheet is None:
         raise NotFusable(PAST)
-    part = ir.clip(area, max(sheet.max_row, 1), max(sheet.max_col, 1))
-    if (part.r1, part.c1, part.r2, part.c2) != (area.r1, area.c1, area.r2, area.c2):
-        raise NotFusable(PAST)
-    return area.shape
+    last_row, last_col = max(sheet.max_row, 1), max(sheet.max_col, 1)
+    got = padded(area, last_row, last_col)
+    rows, cols = got.shape
+    part = ir.clip(area, last_row, last_col).shape
+    if rows * cols - part[0] * part[1] > PAST_CELLS:
+        raise NotFusable(f"{PAST} ({rows * cols - part[0] * part[1]:,} empty cells)")
+    return got
+
+
+def read_shape(workbook: Workbook, area: ir.Area) -> tuple[int, int]:
+    """(rows, columns) numpy reads of ``area`` (``Env.area``: :func:`engine._ir_nodes.padded`;
+    NotFusable for a sheet that is not in the workbook)."""
+    return read_area(workbook, area).shape

@@ -325,8 +325,12 @@ class RowLoopMixin(GeneratorHost):
         raise NotFusable("a loop over an array expression of another kind")
 
     def _row_area(self, node: ir.Area, j: str, virtual: list[CellRef]) -> ir.Node:
-        """A range over the rows as a virtual cell reading its cells' values at ``j``."""
-        vals = [self.operand(c) for line in node.cells() for c in line]
+        """A range over the rows as a virtual cell reading its cells' values at ``j`` (its
+        empty cells past the sheet's too, as numpy reads it: _read_areas)."""
+        from ._read_areas import read_area
+
+        vals = [self.operand(c) for line in read_area(self.model.workbook, node).cells()
+                for c in line]
         if any(v.kind != KNUM or v.e != "0" for v in vals):
             return self._row_mixed_cell(vals, j, virtual)
         return self._row_cell(vals, j, virtual)
