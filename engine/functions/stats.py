@@ -752,10 +752,13 @@ def _conditional(how: str, values: Grid | None, pairs: list[tuple[Grid, Arg]]) -
                 pick = np.minimum if how == "min" else np.maximum
                 extreme = pick(extreme, np.where(take, cell.num, start))
     if how == "count":
-        if unread > 0:
+        if unread > 0:   # per trial: a criterion may meet an empty cell in some trials only
             empty = blank()
-            if all(bool(test(empty).all()) for _, test in tests):
-                counted = counted + float(unread)
+            hit_empty = np.ones(1, bool)
+            for _, test in tests:
+                hit_empty = hit_empty & test(empty)
+            if hit_empty.any():
+                counted = counted + np.where(hit_empty, float(unread), 0.0)
         return _done(counted, None, n)
     if how == "sum":
         return _done(total, err, n)

@@ -53,6 +53,7 @@ class TextCriterion:
         if self.orders and not runtime_orders_all(chars):
             raise NotFusable("a text criterion made per trial of characters not ordered")
         self.chars = chars
+        self.r = d.r
         z, a, b = gen.write(d, True)
         self.z, self.b, self.e = z, b, d.e
         self.p = gen.value(f"dcrit_rest({z}, {a}, {b})")
@@ -126,8 +127,20 @@ def text_number(gen: Any, cell: Val) -> tuple[str, str]:
 
 
 def text_criterion(gen: Any, node: ir.Node, what: str) -> TextCriterion:
-    """The criterion ``node`` of COUNTIF/SUMIF/...IFS, text made per trial."""
-    return TextCriterion(gen, gen.recipe(node, coerce=False))
+    """The criterion ``node`` of COUNTIF/SUMIF/...IFS, text made per trial: written and
+    parsed once per cell (``"<="&F$7`` in each of a cell's four COUNTIFS, and again where
+    the long-range code looks at it), while the lines that made it are still there."""
+    cache = _cell_cache(gen)
+    key = ("node", node)
+    got = cache.get(key)
+    if got is not None:
+        crit, at, line = got
+        if len(gen.lines) >= at and gen.lines[at - 1] is line:
+            return crit
+    crit = TextCriterion(gen, gen.recipe(node, coerce=False))
+    if gen.lines:
+        cache[key] = (crit, len(gen.lines), gen.lines[-1])
+    return crit
 
 
 def criterion_of_text(gen: Any, v: Val) -> TextCriterion:
@@ -179,9 +192,9 @@ def constant_criterion(gen: Any, crit: Any) -> TextCriterion:
 
 def count_with_unread(gen: Any, ranges: list[ir.Area], crits: list[Any], counted: str) -> Val:
     """COUNTIF/COUNTIFS's count with the empty cells past the read part of clipped ranges
-    (``A:A``), which the reference counts once where every criterion meets a blank cell in
-    every trial of its chunk (engine.functions.stats._conditional): each criterion must
-    meet a blank in every trial or in none, else the count is left to numpy."""
+    (``A:A``), counted in the trials where every criterion meets a blank cell (as
+    engine.functions.stats._conditional counts them): a criterion that meets one in some
+    trials only is matched against a blank per trial (``match_mask``), once per cell."""
     read = ranges[0].shape[0] * ranges[0].shape[1]
     declared = ranges[0].declared_shape
     unread = declared[0] * declared[1] - read
@@ -190,12 +203,72 @@ def count_with_unread(gen: Any, ranges: list[ir.Area], crits: list[Any], counted
     if any(a.declared_shape != declared for a in ranges):
         raise NotFusable("COUNTIFS over ranges of different written sizes")
     hits = [_criterion_blank_hit(gen, c) for c in crits]
-    if any(h is None for h in hits):
-        raise NotFusable("a criterion that varies per trial over a whole column, that meets "
-                         "an empty cell in some trials only")
+    if not all(h is not False for h in hits):
+        return Val(counted, "0", KNUM, 0.0, float(read + unread))
     if all(hits):
         counted = gen.value(f"{counted} + {lit(float(unread))}")
+        return Val(counted, "0", KNUM, 0.0, float(read + unread))
+    # a criterion that meets an empty cell in some trials only ("" or "=" per trial, an
+    # empty cell as the criterion in some): the empty cells counted in those trials
+    empty = Val("0.0", "0", KBLANK, 0.0, 0.0)
+    both = "1.0"
+    for c, h in zip(crits, hits, strict=True):
+        if h is None:
+            m = gen.match_mask(c, empty)
+            both = m if both == "1.0" else gen.value(f"{both} * {m}")
+    counted = gen.value(f"{counted} + {lit(float(unread))} * {both}")
     return Val(counted, "0", KNUM, 0.0, float(read + unread))
+
+
+_ORDER_OPS = {"<=": 3, ">=": 5, "<": 2, ">": 4}   # _criteria's LE, GE, LT, GT
+
+
+def ordering_number(gen: Any, crit: TextCriterion, lines: bool = True) -> str | None:
+    """The per-trial operator code of a criterion made per trial that is an ordering joined
+    to a number or to nothing (``"<="&F7``, F7 a date or "": its "<=" alone meets nothing):
+    ``op`` where the operand reads as a number (``crit.x``), ``NEVER`` where it is empty or
+    the criterion an error (which meets only that error: the caller's check); None where
+    the criterion may parse as anything else (with ``lines`` False: "" where it is such,
+    no line written)."""
+    from ._rt_long_criteria import NEVER
+
+    r = getattr(crit, "r", None)
+    if r is None:
+        return None
+    parts = list(r[1]) if r[0] == "cat" else [r]
+    head = parts[0]
+    if head[0] != "c" or head[1] not in _ORDER_OPS:
+        return None
+    rest = [q for q in parts[1:] if q != ("c", "")]
+    if len(rest) > 1 or not all(_number_or_empty(q, gen.strings) for q in rest):
+        return None
+    if not lines:   # only whether it is such a criterion
+        return ""
+    never = lit(float(NEVER))
+    code = gen.value(f"sel({crit.k} < 8.0, {crit.k}, {never})")   # kind NUM: k is the op
+    if crit.e != "0":
+        code = gen.value(f"sel({crit.e} != 0, {never}, {code})")
+    return code
+
+
+def _number_or_empty(r: tuple, strings: list[str]) -> bool:
+    """Whether every text the recipe makes is empty or a number's text (no sign of an
+    operator: what follows an ordering stays its operand)."""
+    tag = r[0]
+    if tag == "n":
+        return True
+    if tag == "c":
+        return r[1] == "" or parse_number(r[1]) is not None and r[1][:1] not in "<>="
+    if tag == "s":
+        return all(_number_or_empty(("c", strings[k]), strings) for k in r[2])
+    if tag == "if":
+        return _number_or_empty(r[2], strings) and _number_or_empty(r[3], strings)
+    if tag == "pick":
+        return all(_number_or_empty(q, strings) for q in r[2])
+    if tag == "cat":
+        rest = [q for q in r[1] if q != ("c", "")]
+        return len(rest) <= 1 and all(_number_or_empty(q, strings) for q in rest)
+    return False
 
 
 def _criterion_blank_hit(gen: Any, crit: Any) -> bool | None:
@@ -239,11 +312,22 @@ def _blank_hit(d: Dyn, chars: frozenset[str], strings: list[str]) -> bool | None
         return False
     parts = list(d.r[1]) if d.r[0] == "cat" else [d.r]
     first = parts[0]
+    if first[0] == "c" and _ordering(first[1]):
+        return False   # "<="&x, ">"&x: an ordering never meets an empty cell (nor an error)
     if d.e == "0" and first[0] == "c" and first[1].startswith("<>") and (
             len(first[1]) > 2 or (len(parts) > 1 and not _may_be_empty(("cat", tuple(parts[1:])),
                                                                     strings))):
         return True
     return None
+
+
+def _ordering(head: str) -> bool:
+    """Whether a criterion whose text starts with the constant ``head`` has the operator
+    "<", "<=", ">" or ">=" whatever follows: ``_criteria.parse`` takes "<=" and ">=" first,
+    then "<>", "<", ">"; "<" alone may yet become "<>" and is not known."""
+    if head.startswith(("<=", ">=", ">")):
+        return True
+    return head.startswith("<") and len(head) > 1 and head[1] != ">"
 
 
 def _lead_space(r: tuple, strings: list[str]) -> tuple[bool, bool]:

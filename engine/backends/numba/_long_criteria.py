@@ -72,7 +72,31 @@ _HOW = {"count": COUNT, "sum": SUM, "min": MIN, "max": MAX}
 
 def long_conditional(gen: Generator, how: str, target: ir.Node | None,
                      pairs: list[tuple[ir.Node, ir.Node | None]], name: str) -> Val | None:
-    """The aggregate as runtime loops, or None where the cell-by-cell code must do it."""
+    """The aggregate as runtime loops, or None where the cell-by-cell code must do it; a
+    count over clipped ranges (``A:A``) with the empty cells past their read part
+    (:func:`._dcriteria.count_with_unread`: ``"<>"&x``, ``""`` meet them)."""
+    got = _long_conditional(gen, how, target, pairs, name)
+    if got is None or how != "count":
+        return got
+    areas = [_area(r) for r, _ in pairs]
+    a0 = areas[0]
+    assert a0 is not None
+    if a0.declared_shape == a0.shape:
+        return got
+    from ._dcriteria import _criterion_blank_hit, count_with_unread
+    from ._values import NotFusable
+
+    mark = len(gen.lines)
+    crits = [_resolve(gen, c, name) for _, c in pairs]
+    if any(c is _NONE for c in crits):
+        raise NotFusable(f"{name} over a whole column with a criterion not known")
+    if all(_criterion_blank_hit(gen, c) is not None for c in crits):
+        del gen.lines[mark:]   # known at generation: the criteria's lines not read
+    return count_with_unread(gen, areas, crits, got.v)  # type: ignore[arg-type]
+
+
+def _long_conditional(gen: Generator, how: str, target: ir.Node | None,
+                      pairs: list[tuple[ir.Node, ir.Node | None]], name: str) -> Val | None:
     areas = [_area(r) for r, _ in pairs]
     if any(a is None for a in areas):
         return None
@@ -385,10 +409,12 @@ def _mixed_options(gen: Generator, node: ir.Node | None, name: str,
     one for a criterion of one kind; for a criterion that varies among kinds
     (:class:`._varying_criterion.VaryingCriterion`), one per kind it can take (and per
     text, per logical), selected by the trial's tag; None where this path does not apply."""
+    from ._dcriteria import TextCriterion, ordering_number
     from ._dvalue import DynCriterion
     from ._text import _VaryingNumber
     from ._varying_criterion import VaryingCriterion
 
+    mark = len(gen.lines)
     try:
         crit = gen._criterion(node, name)  # type: ignore[attr-defined]
     except Exception:   # noqa: BLE001 - NotFusable/DynamicText: the cell-by-cell code decides
@@ -403,12 +429,63 @@ def _mixed_options(gen: Generator, node: ir.Node | None, name: str,
             return [(f"({crit.err} == 0)",
                      _number_option(gen, str(crit.op), crit.value.v, consts, z)),
                     _error_option(gen, crit.err, vals, consts, z)]
+        v = crit.value.v
+        if v[:1] == "v" and v[1:].isdigit():   # a cell's number: one scratch for every cell
+            zc = _shared_criterion(gen, ("dyn", crit.op, v, crit.err), mark, lambda: (
+                str(crit.op) if crit.err == "0" else lit(float(NEVER)) if crit.err != "0"
+                and crit.err.isdigit() else f"sel({crit.err} != 0, {lit(float(NEVER))}, "
+                f"{lit(float(crit.op))})", v))
+            return [(None, _number_option(gen, f"{zc}[0]", f"{zc}[1]", consts, z))]
         op = str(crit.op) if crit.err == "0" else \
             gen.value(f"sel({crit.err} != 0, {lit(float(NEVER))}, {lit(float(crit.op))})")
         return [(None, _number_option(gen, op, crit.value.v, consts, z))]
     if isinstance(crit, VaryingCriterion):
         return _varying_options(gen, crit, consts, vals, z)
+    if isinstance(crit, TextCriterion):   # "<="&F7, F7 a date or "": a number or none
+        if crit.e != "0" and _may_err(vals, consts):
+            return None
+        from ._dcriteria import ordering_number
+
+        if ordering_number(gen, crit, lines=False) is None:
+            return None
+        key = ("ordering", node) if _plain_node(node) else ("ordering", repr(crit.r), crit.e)
+        zc = _shared_criterion(gen, key, mark,
+                               lambda: (ordering_number(gen, crit), crit.x))
+        return [(None, _number_option(gen, f"{zc}[0]", f"{zc}[1]", consts, z))]
     return None
+
+
+def _plain_node(node: ir.Node | None) -> bool:
+    """Whether ``node`` is literals and single cells joined by operators only (``"<="&F$7``):
+    the same value wherever it is written (no function: ROW(), RAND() are not)."""
+    if isinstance(node, ir.Num | ir.Str | ir.Bool | ir.Ref):
+        return True
+    if isinstance(node, ir.Unary):
+        return _plain_node(node.operand)
+    if isinstance(node, ir.Binary):
+        return node.op not in (":", " ") and _plain_node(node.left) and _plain_node(node.right)
+    return False
+
+
+def _shared_criterion(gen: Generator, key: tuple, mark: int,
+                      make: Callable[[], tuple[str | None, str]]) -> str:
+    """A shared scratch holding this trial's operator code and number of a criterion made
+    per trial (``"<="&F$7``, ``">="&$E$7`` in every row of a calendar): made once, by the
+    first cell (``make()``: its code and number), the others reading it, their own lines
+    of the criterion (from ``mark`` on) dropped."""
+    memo = gen._gather_memo()  # type: ignore[attr-defined]
+    got = memo.get(key)
+    if got is not None and gen._owner_valid(got[1]):  # type: ignore[attr-defined]
+        del gen.lines[mark:]   # this cell's copy of the criterion: read the shared one
+        gen._after(got[1])  # type: ignore[attr-defined]
+        return got[0]
+    op, x = make()
+    z = gen.scratch(2)
+    gen.shared_scratch.add(z)  # type: ignore[attr-defined]
+    gen.lines.append(f"{z}[0] = {op}")
+    gen.lines.append(f"{z}[1] = {x}")
+    memo[key] = (z, (gen.cell, gen.cell_number))  # type: ignore[attr-defined]
+    return z
 
 
 def _number_option(gen: Generator, op: str, x: str, consts: list[tuple[str, Any] | None],
@@ -550,6 +627,7 @@ def _mixed_conditional(gen: Generator, how: str, tarea: ir.Area | None,
 
     zs, consts, cellvals = [], [], []
     fixed: np.ndarray | None = None   # more than two criteria: the constant ones' AND
+    texts: tuple[Val, list[np.ndarray]] | None = None   # text varying among known texts
     kept = []
     for j, a in enumerate([*areas, *([tarea] if tarea is not None else [])]):
         got = _mixed_cells(gen, a, target=j == len(areas))
@@ -561,6 +639,16 @@ def _mixed_conditional(gen: Generator, how: str, tarea: ir.Area | None,
             if isinstance(crit, Criterion):   # constants against a constant: matched here
                 hits = _hits(crit, [k[1] for k in known])  # type: ignore[index]
                 fixed = hits if fixed is None else fixed & hits
+                continue
+        if len(pairs) > 1 and j < len(areas) and texts is None and \
+                all(k is not None for k in known):
+            crit = _resolve(gen, pairs[j][1], name)
+            if _known_texts(crit) and (len(crit.dom) + 1) * len(known) <= MAX_TEXT_MASKS:
+                from ...functions._criteria import parse
+
+                column = [k[1] for k in known]  # type: ignore[index]
+                texts = (crit, [_hits(parse(gen.strings[s]), column)  # type: ignore[attr-defined]
+                                for s in crit.dom])
                 continue
         if j < len(areas):
             kept.append(pairs[j])
@@ -581,7 +669,16 @@ def _mixed_conditional(gen: Generator, how: str, tarea: ir.Area | None,
     if fixed is not None and not zs:
         del gen.lines[mark:]
         return None
-    if fixed is not None and options:   # the constant criteria: misses in the first's codes
+    if texts is not None and (not zs or options and not all(
+            o[2].isdigit() for _, o in options[0])):
+        del gen.lines[mark:]
+        return None
+    if texts is not None:   # the text criterion: per text, its misses in the first's codes
+        if not options:
+            options.append([(None, ("0", "0.0", "", "0", zs[0]))])
+        options[0] = [(g, (op, x, _text_codes(gen, texts, codes, fixed), eqs, z))
+                      for g, (op, x, codes, eqs, z) in options[0]]
+    elif fixed is not None and options:   # the constant criteria: misses in the first's codes
         options[0] = [(g, (op, x, _missing(gen, codes, fixed), eqs, z))
                       for g, (op, x, codes, eqs, z) in options[0]]
     elif fixed is not None:   # the constant criteria as one: a hit or a miss per cell
@@ -635,6 +732,42 @@ def _error_gather(gen: Generator, vals: list[Val], known: list[tuple[str, Any] |
         return z
 
     return _shared_scratch(gen, key, len(vals), fill)
+
+
+def _known_texts(crit: Any) -> bool:
+    """A criterion of text varying per trial among known texts (``$D8`` an INDEX into a
+    list of names), an error in some trials or not (its error a cell's code)."""
+    return isinstance(crit, Val) and crit.kind == KSTR and crit.dom is not None and (
+        crit.e == "0" or crit.e.isidentifier())
+
+
+def _text_codes(gen: Generator, texts: tuple[Val, list[np.ndarray]], codes: str,
+                fixed: np.ndarray | None) -> str:
+    """The per-cell codes this trial: the codes table at ``kv[codes]`` (every cell a hit
+    where ``codes`` is "") with CODE_MISS where the text criterion's cells (a range of
+    constants, matched at generation per text it can take) or ``fixed`` miss, one table per
+    text picked by the trial's string id (an error criterion: every cell a miss, the
+    constants holding none)."""
+    crit, masks = texts
+    n = len(masks[0])
+    base = [float(CODE_HIT)] * n if not codes else \
+        [gen.consts[int(codes) + i][0] for i in range(n)]  # type: ignore[attr-defined]
+    keep = fixed if fixed is not None else np.ones(n, bool)
+    flat: list[float] = []
+    for m in masks:
+        flat += [c if h and f else float(CODE_MISS) for c, h, f in zip(base, m, keep, strict=True)]
+    flat += [float(CODE_MISS)] * n
+    off = gen.table(flat)
+    assert crit.dom is not None
+    row = [0.0] * (max(crit.dom) + 1)
+    for j, k in enumerate(crit.dom):
+        row[k] = float(off + j * n)
+    at = gen.table(row)
+    if crit.e == "0":
+        return gen.value(f"kv[{at} + int({crit.v})]")
+    none = off + len(crit.dom) * n
+    safe = gen.value(f"sel({crit.e} != 0, {lit(float(crit.dom[0]))}, {crit.v})")
+    return gen.value(f"sel({crit.e} != 0, {lit(float(none))}, kv[{at} + int({safe})])")
 
 
 def _missing(gen: Generator, codes: str, fixed: np.ndarray) -> str:
