@@ -220,14 +220,14 @@ def test_summaries_past_the_cap_over_a_copied_column_are_loops(tmp_path):
     """AVERAGE/STDEV.S/MAX/MIN/SUM/PERCENTILE of 4,500 cells of a formula copied down: the
     copy is one loop over the cells' slots, so the cap on a range's cells (a line per cell)
     does not apply (before: 'a range of 4500 cells'); a range whose cells vary in kind, or a
-    lookup (a line per cell), keeps the cap.  The CUDA kernel's host build equals numpy."""
+    lookup (a line per cell; its cap counts the columns it reads since e8a3436), keeps the cap.  The CUDA kernel's host build equals numpy."""
     model = _past_model(tmp_path)   # 13,500 formulas written and read once, for both jobs
     job = _past_job(model, list(PAST_SUMS))
     samplers, mode = samplers_for(job, False)
     plan = generate(job.program, samplers, mode)   # fused_report(job)'s plan, generated once
     report = {str(c): plan.reasons.get(c, "depends on a cell left to numpy") for c in plan.rest}
     assert report == {"Sheet1!F7": f"a range of {PAST} cells",
-                      "Sheet1!F8": f"a range of {PAST} cells"}, report
+                      "Sheet1!F8": f"a lookup over {PAST} rows"}, report
     assert len(plan.source.splitlines()) < 400, len(plan.source.splitlines())
     from tests.test_backend_cupy import host_equals_numpy
 
