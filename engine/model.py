@@ -928,8 +928,10 @@ class Env:
         hits = self._cycle_hits
         if sheet is not None and (area.r2 > sheet.max_row or area.c2 > sheet.max_col):
             last_row, last_col = max(sheet.max_row, 1), max(sheet.max_col, 1)
-            empty = blank()   # the cells past the sheet's: one empty value (no lookups)
-            cells = [[self.cell(c) if c.row <= last_row and c.col <= last_col else empty
+            # the cells past the sheet's: one empty value, unless the env holds one (a value
+            # given to evaluate_formula, a cell set by the run): no workbook lookups
+            empty, held = blank(), self.values.get
+            cells = [[self.cell(c) if c.row <= last_row and c.col <= last_col else held(c, empty)
                       for c in row] for row in area.cells()]
             grid = Grid(cells, area)
         else:
