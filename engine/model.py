@@ -908,8 +908,9 @@ class Env:
         """The cells of ``area``: the part its sheet can hold values in, then its empty
         cells up to the size written (Excel's ``{=SUM(IF(B2:B99="",1,0))}`` counts them, and
         they broadcast against ``ROW(B2:B99)``) where that is at most ``PAD_LINES`` long
-        along an axis (ROW() of a whole column keeps the sheet's part the same way), so an
-        OFFSET or INDIRECT to a huge range, or ``A:A``, costs what the sheet holds
+        along an axis (ROW() of a whole column keeps the sheet's part the same way) and adds
+        at most ``PAD_ADDED`` empty cells, so an OFFSET or INDIRECT to a huge range, ``A:A``
+        or ``$A$2:$A$65536`` read by every SUMIF of a column costs what the sheet holds
         (:func:`engine._ir_nodes.padded`)."""
         sheet = self.model.workbook.sheets.get(area.sheet)
         if sheet is not None:

@@ -3,7 +3,8 @@
 numpy reads a range through ``Env.area``: the part inside its sheet, then the empty cells
 past it up to the size written (``$A$2:$A$100`` over a 12-row table is 99 cells, the last
 87 empty, as Excel reads them), except along an axis written longer than
-``engine._ir_nodes.PAD_LINES`` (a whole column ``A:A``: the sheet's part), and
+``engine._ir_nodes.PAD_LINES`` (a whole column ``A:A``: the sheet's part) or past
+``PAD_ADDED`` empty cells (``$A$2:$A$65536``: the sheet's part), and
 :func:`engine._ir_nodes.padded` gives both the same cells.  An element past the sheet's
 cells is a Ref to an empty cell (``ArrayElements._at``).
 

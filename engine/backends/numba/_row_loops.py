@@ -37,6 +37,7 @@ from . import _intervals as iv
 from ._host import GeneratorHost
 from ._lookup_keys import keyed_call
 from ._mixed import _any
+from ._read_areas import read_area
 from ._shared_lines import _float, _shareable
 from ._values import KANY, KBLANK, KBOOL, KNUM, KSTR, ZERO, NotFusable, Val, num, union_dom
 
@@ -327,8 +328,6 @@ class RowLoopMixin(GeneratorHost):
     def _row_area(self, node: ir.Area, j: str, virtual: list[CellRef]) -> ir.Node:
         """A range over the rows as a virtual cell reading its cells' values at ``j`` (its
         empty cells past the sheet's too, as numpy reads it: _read_areas)."""
-        from ._read_areas import read_area
-
         vals = [self.operand(c) for line in read_area(self.model.workbook, node).cells()
                 for c in line]
         if any(v.kind != KNUM or v.e != "0" for v in vals):
