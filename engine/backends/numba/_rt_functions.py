@@ -17,6 +17,7 @@ import numpy as np
 from numba import njit
 
 from ._rt import _WHOLE_LIMIT, dd_powering
+from ._rt_long_criteria import _rank
 
 _jit = njit(nogil=True, cache=True, error_model="numpy")
 
@@ -342,27 +343,11 @@ def rank_sort(z, n):
 
 
 @_jit
-def _count_below(z, n, x, upto):
-    """The elements of sorted z[0:n] below ``x`` (at most ``x`` with ``upto``): binary
-    search, as numpy's searchsorted left (right)."""
-    lo = 0
-    hi = n
-    while lo < hi:
-        mid = (lo + hi) // 2
-        c = z[mid]
-        if c < x or (upto and c == x):
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo
-
-
-@_jit
 def rank_sorted(z, n, x, order, avg):
     """:func:`rank_of` of ``x`` among sorted z[0:n] (``rank_sort``) by binary search (as
     stats._rank counts it: searchsorted left and right)."""
-    below = _count_below(z, n, x, False)
-    upto = _count_below(z, n, x, True)
+    below = _rank(z, 0, n, x, False)   # binary search: sorted z[0:n] below x
+    upto = _rank(z, 0, n, x, True)     # ... at most x
     same = float(upto - below)
     above = float(below) if order != 0.0 else float(n - upto)
     r = above + 1.0
